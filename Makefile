@@ -1,0 +1,41 @@
+# Bouwstroom: the two commands.
+#   make demo   set up, import the real plans, print the summary, serve the API
+#   make test   set up and run the whole test suite (also under ASan+UBSan)
+# Both install missing Debian packages, build, and start a private PostgreSQL cluster
+# (unless BOUWSTROOM_DATABASE_URL is set), and stop what they started.
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+JOBS       ?= 2
+
+.PHONY: all deps build build-asan test demo bench clean distclean
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+build-asan: deps
+	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DBS_SANITIZE=ON >/dev/null
+	@cmake --build $(ASAN_BUILD) -j $(JOBS)
+
+test: build build-asan
+	@scripts/test.sh $(BUILD) $(ASAN_BUILD)
+
+demo: build
+	@scripts/demo.sh $(BUILD)
+
+bench: build
+	@scripts/bench.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)
+
+distclean: clean
+	-scripts/pg.sh wipe demo
+	-scripts/pg.sh wipe test
+	rm -rf var

@@ -1,0 +1,497 @@
+/*
+ * EIB 2020 GeoJSON plan import. See eib_import.h.
+ */
+#include "eib_import.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plan.h"
+
+#define BATCH_SIZE 500
+#define SCHEMA_KEY "ppm-woningbouw"
+
+/* Integer properties copied as given (negative corrections kept). */
+static const struct {
+    const char *prop;
+    const char *column;
+} count_cols[] = {
+    {"Aantalrest", "homes_remaining"},       {"Sloop", "demolition"},
+    {"OP2019", "completions_2019"},          {"OP202024", "completions_2020_2024"},
+    {"Op202529", "completions_2025_2029"},   {"Op20302050", "completions_2030_2050"},
+    {"OPLONB", "completions_unknown"},       {"WTYPGGB", "type_grondgebonden"},
+    {"WTYPAPP", "type_appartement"},         {"WTYPONB", "type_onbekend"},
+    {"HUUR", "tenure_huur"},                 {"KOOP", "tenure_koop"},
+    {"HRKPONB", "tenure_onbekend"},
+};
+#define N_COUNT_COLS (sizeof count_cols / sizeof count_cols[0])
+
+/* Other columns of the record set, with their SQL types. */
+static const struct {
+    const char *column;
+    const char *type;
+} text_cols[] = {
+    {"name", "text"},           {"gemeente", "text"},          {"provincie", "text"},
+    {"plantype", "text"},       {"plantype_raw", "text"},      {"planstatus", "text"},
+    {"planstatus_raw", "text"}, {"expected_period", "text"},   {"expected_by", "date"},
+    {"data_date", "date"},      {"data_date_estimated", "boolean"}, {"datum_raw", "text"},
+    {"schatting", "text"},      {"geometry", "jsonb"},         {"geometry_crs", "text"},
+    {"process_schema_key", "text"}, {"process_schema_version", "integer"},
+};
+#define N_TEXT_COLS (sizeof text_cols / sizeof text_cols[0])
+
+typedef struct import_job {
+    uv_loop_t *loop;
+    bs_store *store;
+    const bs_engine *engine;
+    const bs_schema *schema;
+    char *source;
+    FILE *progress;
+    bs_import_cb cb;
+    void *arg;
+    bs_import_result result;
+    char **batches;       /* owned: JSON text of each batch's records */
+    int *batch_sizes;
+    int n_batches;
+    int next_batch;
+    int done_plans;
+    char *upsert_sql;     /* owned */
+    char *steps_sql;      /* owned */
+    char *keys_param;     /* owned: schema step keys as a PostgreSQL text[] literal */
+    bs_conn *conn;
+} import_job;
+
+bs_day bs_eib_expected_by(long op2019, long op2020_2024, long op2025_2029, long op2030_2050,
+                          const char **label) {
+    if (op2030_2050 > 0) {
+        *label = "2030-2050";
+        return bs_date_from_ymd(2050, 12, 31);
+    }
+    if (op2025_2029 > 0) {
+        *label = "2025-2029";
+        return bs_date_from_ymd(2029, 12, 31);
+    }
+    if (op2020_2024 > 0) {
+        *label = "2020-2024";
+        return bs_date_from_ymd(2024, 12, 31);
+    }
+    if (op2019 > 0) {
+        *label = "2019";
+        return bs_date_from_ymd(2019, 12, 31);
+    }
+    *label = NULL;
+    return BS_DAY_NONE;
+}
+
+static void warn(bs_import_result *r, const char *kind, long objectid, const char *detail) {
+    int i;
+    for (i = 0; i < r->n_kinds; i++)
+        if (strcmp(r->warnings[i].kind, kind) == 0) break;
+    if (i == r->n_kinds) {
+        if (r->n_kinds == BS_IMPORT_MAX_WARNING_KINDS) return;
+        r->n_kinds++;
+        r->warnings[i].kind = kind;
+        r->warnings[i].count = 0;
+        snprintf(r->warnings[i].example, sizeof r->warnings[i].example, "OBJECTID %ld: %s", objectid,
+                 detail ? detail : "");
+    }
+    r->warnings[i].count++;
+}
+
+static const char *prop_str(json_t *props, const char *name) {
+    json_t *v = json_object_get(props, name);
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* Parses the file's datum: "d-m-yyyy" or "yyyy" (→ 1 January, estimated). */
+static int parse_datum(const char *s, bs_day *out, bool *estimated) {
+    int d, m, y, n = 0;
+    if (sscanf(s, "%d-%d-%d%n", &d, &m, &y, &n) == 3 && s[n] == 0 && bs_date_valid(y, m, d)) {
+        *out = bs_date_from_ymd(y, m, d);
+        *estimated = false;
+        return 0;
+    }
+    if (sscanf(s, "%4d%n", &y, &n) == 1 && n == 4 && s[4] == 0 && y >= 1900 && y <= 2100) {
+        *out = bs_date_from_ymd(y, 1, 1);
+        *estimated = true;
+        return 0;
+    }
+    return -1;
+}
+
+static const char *province_name(const char *raw, bool *changed) {
+    *changed = false;
+    if (raw && (strcmp(raw, "Fryslan") == 0 || strcmp(raw, "Friesland") == 0)) {
+        *changed = true;
+        return "Fryslân";
+    }
+    return raw;
+}
+
+/* Builds one record (columns of the projects table) and the step statuses for a feature.
+ * Returns NULL (and counts a rejection) when the feature cannot become a project. */
+static json_t *build_record(import_job *job, json_t *feature, const char *crs, json_t *seen) {
+    bs_import_result *r = &job->result;
+    json_t *props = json_object_get(feature, "properties");
+    json_t *oid = props ? json_object_get(props, "OBJECTID") : NULL;
+    long objectid = -1;
+    if (json_is_integer(oid))
+        objectid = (long)json_integer_value(oid);
+    else if (json_is_real(oid) && floor(json_real_value(oid)) == json_real_value(oid))
+        objectid = (long)json_real_value(oid);
+    if (objectid < 0) {
+        r->rejected++;
+        warn(r, "rejected: no usable OBJECTID", -1, "feature without an integer OBJECTID");
+        return NULL;
+    }
+    char key[32];
+    snprintf(key, sizeof key, "%ld", objectid);
+    if (json_object_get(seen, key)) {
+        r->rejected++;
+        warn(r, "rejected: OBJECTID occurs twice in the file", objectid, "second occurrence skipped");
+        return NULL;
+    }
+    json_object_set_new(seen, key, json_true());
+
+    json_t *rec = json_object();
+    json_object_set_new(rec, "source_key", json_string(key));
+
+    const char *name = prop_str(props, "Plannaam");
+    if (!name || !*name) {
+        char buf[64];
+        snprintf(buf, sizeof buf, "(naamloos plan %ld)", objectid);
+        json_object_set_new(rec, "name", json_string(buf));
+        warn(r, "plan name missing", objectid, "named after its OBJECTID");
+    } else {
+        json_object_set_new(rec, "name", json_string(name));
+    }
+    const char *gem = prop_str(props, "Gem_naam");
+    if (!gem || !*gem) {
+        gem = "onbekend";
+        warn(r, "gemeente missing", objectid, "set to 'onbekend'");
+    }
+    json_object_set_new(rec, "gemeente", json_string(gem));
+    bool prov_changed;
+    const char *prov_raw = prop_str(props, "Provincie");
+    const char *prov = province_name(prov_raw, &prov_changed);
+    if (!prov || !*prov) {
+        prov = "onbekend";
+        warn(r, "provincie missing", objectid, "set to 'onbekend'");
+    } else if (prov_changed) {
+        char buf[96];
+        snprintf(buf, sizeof buf, "'%s' written as '%s'", prov_raw, prov);
+        warn(r, "provincie spelling normalised", objectid, buf);
+    }
+    json_object_set_new(rec, "provincie", json_string(prov));
+
+    const char *ps_raw = prop_str(props, "Planstatus");
+    bool recognised = true;
+    const char *ps = bs_planstatus_normalise(ps_raw, &recognised);
+    if (!recognised) {
+        char buf[128];
+        snprintf(buf, sizeof buf, "'%s' → onbekend", ps_raw ? ps_raw : "");
+        warn(r, "planstatus spelling not recognised", objectid, buf);
+    }
+    json_object_set_new(rec, "planstatus", json_string(ps));
+    json_object_set_new(rec, "planstatus_raw", ps_raw ? json_string(ps_raw) : json_null());
+
+    const char *pt_raw = prop_str(props, "Plantype");
+    const char *pt = bs_plantype_normalise(pt_raw, &recognised);
+    if (!pt_raw || !*pt_raw) {
+        warn(r, "plantype empty", objectid, "→ onbekend");
+    } else if (!recognised) {
+        char buf[128];
+        snprintf(buf, sizeof buf, "'%s' → onbekend", pt_raw);
+        warn(r, "plantype spelling not recognised", objectid, buf);
+    }
+    json_object_set_new(rec, "plantype", json_string(pt));
+    json_object_set_new(rec, "plantype_raw", pt_raw ? json_string(pt_raw) : json_null());
+
+    long counts[N_COUNT_COLS];
+    for (size_t i = 0; i < N_COUNT_COLS; i++) {
+        json_t *v = json_object_get(props, count_cols[i].prop);
+        counts[i] = 0;
+        if (json_is_integer(v)) {
+            counts[i] = (long)json_integer_value(v);
+            json_object_set_new(rec, count_cols[i].column, json_integer(counts[i]));
+        } else if (json_is_real(v)) {
+            counts[i] = lround(json_real_value(v));
+            json_object_set_new(rec, count_cols[i].column, json_integer(counts[i]));
+            if ((double)counts[i] != json_real_value(v))
+                warn(r, "count not an integer (rounded)", objectid, count_cols[i].prop);
+        } else {
+            json_object_set_new(rec, count_cols[i].column, json_null());
+            if (v && !json_is_null(v)) warn(r, "count not a number (ignored)", objectid, count_cols[i].prop);
+        }
+    }
+    const char *label = NULL;
+    bs_day by = bs_eib_expected_by(counts[2], counts[3], counts[4], counts[5], &label);
+    char datebuf[11];
+    json_object_set_new(rec, "expected_period", label ? json_string(label) : json_null());
+    json_object_set_new(rec, "expected_by", by != BS_DAY_NONE ? json_string(bs_date_format(by, datebuf)) : json_null());
+
+    const char *datum = prop_str(props, "datum");
+    bs_day data_date;
+    bool estimated;
+    if (!datum || parse_datum(datum, &data_date, &estimated) != 0) {
+        data_date = bs_date_from_ymd(2020, 1, 1);
+        estimated = true;
+        char buf[96];
+        snprintf(buf, sizeof buf, "'%s' → 2020-01-01", datum ? datum : "");
+        warn(r, "datum unreadable (2020-01-01 assumed)", objectid, buf);
+    } else if (estimated) {
+        warn(r, "datum is a year only (1 January, estimated)", objectid, datum);
+    }
+    json_object_set_new(rec, "data_date", json_string(bs_date_format(data_date, datebuf)));
+    json_object_set_new(rec, "data_date_estimated", json_boolean(estimated));
+    json_object_set_new(rec, "datum_raw", datum ? json_string(datum) : json_null());
+    const char *schatting = prop_str(props, "schatting");
+    json_object_set_new(rec, "schatting", schatting && *schatting ? json_string(schatting) : json_null());
+
+    json_t *geom = json_object_get(feature, "geometry");
+    if (json_is_object(geom)) {
+        json_object_set(rec, "geometry", geom);
+        json_object_set_new(rec, "geometry_crs", json_string(crs));
+    } else {
+        json_object_set_new(rec, "geometry", json_null());
+        json_object_set_new(rec, "geometry_crs", json_null());
+        warn(r, "geometry missing", objectid, "");
+    }
+    json_object_set_new(rec, "process_schema_key", json_string(job->schema->key));
+    json_object_set_new(rec, "process_schema_version", json_integer(job->schema->version));
+
+    /* initial process state and schedule */
+    const bs_schema *sc = job->schema;
+    bs_progress *prog = calloc((size_t)sc->n_steps, sizeof *prog);
+    if (!prog) abort();
+    bs_plan_initial_progress(sc, ps, prog);
+    json_t *steps = json_array();
+    for (int32_t i = 0; i < sc->n_steps; i++) json_array_append_new(steps, json_string(bs_status_name(prog[i].status)));
+    json_object_set_new(rec, "steps", steps);
+    bs_schedule sched;
+    if (bs_schedule_compute(sc, prog, data_date, &job->engine->calendar, &sched) == BS_SCHEDULE_OK) {
+        json_object_set_new(rec, "planned_completion", sched.project_finish != BS_DAY_NONE
+                                                           ? json_string(bs_date_format(sched.project_finish, datebuf))
+                                                           : json_null());
+        bs_schedule_free(&sched);
+    } else {
+        json_object_set_new(rec, "planned_completion", json_null());
+        warn(r, "schedule could not be computed", objectid, "");
+    }
+    free(prog);
+    return rec;
+}
+
+static void finish(import_job *job) {
+    if (job->conn) bs_store_release(job->conn);
+    job->conn = NULL;
+    job->cb(&job->result, job->arg);
+    for (int i = 0; i < job->n_batches; i++) free(job->batches[i]);
+    free(job->batches);
+    free(job->batch_sizes);
+    free(job->upsert_sql);
+    free(job->steps_sql);
+    free(job->keys_param);
+    free(job->source);
+    free(job);
+}
+
+static void fail(import_job *job, const char *what, const char *err) {
+    snprintf(job->result.error, sizeof job->result.error, "%s: %s", what, err ? err : "unknown error");
+    finish(job);
+}
+
+static void run_batch(import_job *job);
+
+static void batch_committed(const PGresult *res, const char *err, void *arg) {
+    (void)res;
+    import_job *job = arg;
+    if (err) {
+        fail(job, "commit failed", err);
+        return;
+    }
+    job->done_plans += job->batch_sizes[job->next_batch];
+    job->next_batch++;
+    if (job->progress) {
+        fprintf(job->progress, "import: %d/%d plans stored\n", job->done_plans, job->result.read - job->result.rejected);
+        fflush(job->progress);
+    }
+    run_batch(job);
+}
+
+static void steps_done(const PGresult *res, const char *err, void *arg) {
+    (void)res;
+    import_job *job = arg;
+    if (err) {
+        fail(job, "storing process steps failed", err);
+        return;
+    }
+    bs_conn_script(job->conn, "COMMIT", batch_committed, job);
+}
+
+static void upsert_done(const PGresult *res, const char *err, void *arg) {
+    import_job *job = arg;
+    if (err) {
+        fail(job, "storing projects failed", err);
+        return;
+    }
+    int n = PQntuples(res);
+    int ins = 0;
+    for (int i = 0; i < n; i++)
+        if (strcmp(PQgetvalue(res, i, 0), "t") == 0) ins++;
+    job->result.inserted += ins;
+    job->result.updated += n - ins;
+    job->result.unchanged += job->batch_sizes[job->next_batch] - n;
+    const char *params[3] = {job->batches[job->next_batch], job->keys_param, job->source};
+    bs_conn_query(job->conn, job->steps_sql, 3, params, steps_done, job);
+}
+
+static void begun(const PGresult *res, const char *err, void *arg) {
+    (void)res;
+    import_job *job = arg;
+    if (err) {
+        fail(job, "BEGIN failed", err);
+        return;
+    }
+    const char *params[2] = {job->batches[job->next_batch], job->source};
+    bs_conn_query(job->conn, job->upsert_sql, 2, params, upsert_done, job);
+}
+
+static void run_batch(import_job *job) {
+    if (job->next_batch >= job->n_batches) {
+        finish(job);
+        return;
+    }
+    bs_conn_script(job->conn, "BEGIN", begun, job);
+}
+
+static void acquired(bs_conn *conn, const char *err, void *arg) {
+    import_job *job = arg;
+    if (err) {
+        fail(job, "database unavailable", err);
+        return;
+    }
+    job->conn = conn;
+    run_batch(job);
+}
+
+/* Builds the upsert and steps statements from the column tables. */
+static void build_sql(import_job *job) {
+    size_t cap = 8192;
+    char *cols = calloc(1, cap), *defs = calloc(1, cap), *sets = calloc(1, cap), *cmp_old = calloc(1, cap),
+         *cmp_new = calloc(1, cap);
+    if (!cols || !defs || !sets || !cmp_old || !cmp_new) abort();
+    size_t oc = 0, od = 0, os = 0, oo = 0, on = 0;
+    for (size_t i = 0; i < N_TEXT_COLS + N_COUNT_COLS; i++) {
+        const char *c = i < N_TEXT_COLS ? text_cols[i].column : count_cols[i - N_TEXT_COLS].column;
+        const char *t = i < N_TEXT_COLS ? text_cols[i].type : "integer";
+        const char *sep = i ? ", " : "";
+        oc += (size_t)snprintf(cols + oc, cap - oc, "%s%s", sep, c);
+        od += (size_t)snprintf(defs + od, cap - od, "%s%s %s", sep, c, t);
+        os += (size_t)snprintf(sets + os, cap - os, "%s%s = EXCLUDED.%s", sep, c, c);
+        oo += (size_t)snprintf(cmp_old + oo, cap - oo, "%sprojects.%s", sep, c);
+        on += (size_t)snprintf(cmp_new + on, cap - on, "%sEXCLUDED.%s", sep, c);
+    }
+    size_t need = 8 * cap;
+    job->upsert_sql = malloc(need);
+    snprintf(job->upsert_sql, need,
+             "INSERT INTO projects (source, source_key, planned_completion, %s) "
+             "SELECT $2, x.source_key, x.planned_completion, %s "
+             "FROM jsonb_to_recordset($1::jsonb) AS x(source_key text, planned_completion date, %s) "
+             "ON CONFLICT (source, source_key) DO UPDATE SET %s, updated_at = now() "
+             "WHERE (%s) IS DISTINCT FROM (%s) "
+             "RETURNING (xmax = 0) AS inserted",
+             cols, cols, defs, sets, cmp_old, cmp_new);
+    job->steps_sql = strdup(
+        "INSERT INTO project_steps (project_id, step_key, status, actual_estimated) "
+        "SELECT p.id, u.step_key, u.status, u.status = 'done' "
+        "FROM jsonb_to_recordset($1::jsonb) AS x(source_key text, steps text[]) "
+        "JOIN projects p ON p.source = $3 AND p.source_key = x.source_key "
+        "CROSS JOIN LATERAL unnest($2::text[], x.steps) AS u(step_key, status) "
+        "ON CONFLICT (project_id, step_key) DO NOTHING");
+    free(cols);
+    free(defs);
+    free(sets);
+    free(cmp_old);
+    free(cmp_new);
+    /* text[] literal of the step keys ([a-z0-9_] only, so no quoting needed) */
+    size_t kcap = 16;
+    for (int32_t i = 0; i < job->schema->n_steps; i++) kcap += strlen(job->schema->steps[i].key) + 1;
+    job->keys_param = malloc(kcap);
+    size_t ko = 0;
+    ko += (size_t)snprintf(job->keys_param + ko, kcap - ko, "{");
+    for (int32_t i = 0; i < job->schema->n_steps; i++)
+        ko += (size_t)snprintf(job->keys_param + ko, kcap - ko, "%s%s", i ? "," : "", job->schema->steps[i].key);
+    snprintf(job->keys_param + ko, kcap - ko, "}");
+}
+
+void bs_eib_import(uv_loop_t *loop, bs_store *store, const bs_engine *engine, const char *path,
+                   const char *source, FILE *progress, bs_import_cb cb, void *arg) {
+    import_job *job = calloc(1, sizeof *job);
+    if (!job) abort();
+    job->loop = loop;
+    job->store = store;
+    job->engine = engine;
+    job->source = strdup(source);
+    job->progress = progress;
+    job->cb = cb;
+    job->arg = arg;
+    const bs_engine_schema *es = bs_engine_schema_get(engine, SCHEMA_KEY);
+    if (!es) {
+        fail(job, "import", "process schema " SCHEMA_KEY " is not loaded");
+        return;
+    }
+    job->schema = es->schema;
+
+    json_error_t jerr;
+    json_t *root = json_load_file(path, 0, &jerr);
+    if (!root) {
+        char buf[400];
+        if (jerr.line > 0)
+            snprintf(buf, sizeof buf, "%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
+        else
+            snprintf(buf, sizeof buf, "%s: %s", path, jerr.text);
+        fail(job, "cannot read the plan file", buf);
+        return;
+    }
+    json_t *features = json_object_get(root, "features");
+    if (!json_is_array(features)) {
+        json_decref(root);
+        fail(job, "cannot read the plan file", "not a GeoJSON FeatureCollection (no \"features\" array)");
+        return;
+    }
+    const char *crs = "EPSG:4326"; /* RFC 7946 default */
+    const char *crs_name = json_string_value(
+        json_object_get(json_object_get(json_object_get(root, "crs"), "properties"), "name"));
+    if (crs_name && strstr(crs_name, "28992")) crs = "EPSG:28992";
+
+    size_t n = json_array_size(features);
+    job->result.read = (int)n;
+    int max_batches = (int)(n / BATCH_SIZE) + 1;
+    job->batches = calloc((size_t)max_batches, sizeof(char *));
+    job->batch_sizes = calloc((size_t)max_batches, sizeof(int));
+    json_t *seen = json_object();
+    json_t *batch = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *rec = build_record(job, json_array_get(features, i), crs, seen);
+        if (rec) json_array_append_new(batch, rec);
+        if (json_array_size(batch) == BATCH_SIZE || (i + 1 == n && json_array_size(batch) > 0)) {
+            job->batch_sizes[job->n_batches] = (int)json_array_size(batch);
+            job->batches[job->n_batches++] = json_dumps(batch, JSON_COMPACT);
+            json_array_clear(batch);
+        }
+    }
+    json_decref(batch);
+    json_decref(seen);
+    json_decref(root);
+    if (progress) {
+        fprintf(progress, "import: %d features read, %d plans to store in %d batches\n", job->result.read,
+                job->result.read - job->result.rejected, job->n_batches);
+        fflush(progress);
+    }
+    build_sql(job);
+    bs_store_acquire(store, acquired, job);
+}

@@ -1,0 +1,29 @@
+/*
+ * Bouwstroom API: routes of the HTTP API (docs/api.md, docs/openapi.json).
+ */
+#ifndef BS_API_H
+#define BS_API_H
+
+#include <uv.h>
+
+#include "engine.h"
+#include "http.h"
+#include "store.h"
+
+typedef struct bs_api {
+    bs_store *store;          /* not owned */
+    const bs_engine *engine;  /* not owned */
+    /* Today's civil date (Europe/Amsterdam). Injected so tests can set the clock. */
+    bs_day (*today)(void *arg);
+    void *today_arg;
+    char *openapi_json;       /* owned; served at /api/v1/openapi.json */
+    size_t openapi_len;
+} bs_api;
+
+/* The bs_http_handler of the API: routes one request (ctx is a bs_api). */
+void bs_api_handle(bs_req *req, void *ctx);
+
+/* Today's civil date in Europe/Amsterdam from the system clock. */
+bs_day bs_today_amsterdam(void *arg);
+
+#endif

@@ -1,0 +1,310 @@
+/*
+ * HTTP server on h2o 2.2.5 (libuv flavour). See http.h.
+ */
+#include "http.h"
+
+#include <h2o.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#if !H2O_USE_LIBUV
+#error "Bouwstroom needs the libuv flavour of h2o (libh2o, not libh2o-evloop)"
+#endif
+
+#define MAX_BODY_BYTES (1024 * 1024)
+
+struct bs_http {
+    uv_loop_t *loop;
+    uv_tcp_t listener;
+    h2o_globalconf_t config;
+    h2o_context_t ctx;
+    h2o_accept_ctx_t accept_ctx;
+    bs_http_handler handler;
+    void *hctx;
+    int inflight;
+    bool stopping;
+    uv_timer_t drain;
+    uint64_t deadline;
+    void (*done)(void *);
+    void *done_arg;
+};
+
+typedef struct route_handler {
+    h2o_handler_t super;
+    bs_http *http;
+} route_handler;
+
+struct req_guard {
+    bs_req *req; /* cleared when the request is released first */
+};
+
+struct bs_req {
+    h2o_req_t *h;            /* NULL once h2o has freed the request (client gone) */
+    struct req_guard *guard; /* lives in h->pool */
+    bs_http *http;
+    char *method, *path, *query, *base; /* owned */
+    void *data;
+};
+
+static void guard_dispose(void *p) {
+    struct req_guard *g = p;
+    if (g->req) g->req->h = NULL;
+}
+
+static char *dup_iov(const char *base, size_t len) {
+    char *s = malloc(len + 1);
+    if (!s) abort();
+    if (len) memcpy(s, base, len);
+    s[len] = 0;
+    return s;
+}
+
+static int on_req(h2o_handler_t *self, h2o_req_t *h) {
+    route_handler *rh = (route_handler *)self;
+    bs_http *http = rh->http;
+    bs_req *r = calloc(1, sizeof *r);
+    if (!r) abort();
+    r->h = h;
+    r->http = http;
+    r->guard = h2o_mem_alloc_shared(&h->pool, sizeof *r->guard, guard_dispose);
+    r->guard->req = r;
+    r->method = dup_iov(h->method.base, h->method.len);
+    r->path = dup_iov(h->path_normalized.base, h->path_normalized.len);
+    if (h->query_at != SIZE_MAX && h->query_at < h->path.len)
+        r->query = dup_iov(h->path.base + h->query_at + 1, h->path.len - h->query_at - 1);
+    else
+        r->query = dup_iov("", 0);
+    size_t blen = h->authority.len + 16;
+    r->base = malloc(blen);
+    snprintf(r->base, blen, "http://%.*s", (int)h->authority.len, h->authority.base);
+    http->inflight++;
+    http->handler(r, http->hctx);
+    return 0;
+}
+
+static void on_accept(uv_stream_t *listener, int status) {
+    bs_http *http = listener->data;
+    if (status != 0) return;
+    uv_tcp_t *conn = malloc(sizeof *conn);
+    if (!conn) abort();
+    uv_tcp_init(listener->loop, conn);
+    if (uv_accept(listener, (uv_stream_t *)conn) != 0) {
+        uv_close((uv_handle_t *)conn, (uv_close_cb)free);
+        return;
+    }
+    h2o_socket_t *sock = h2o_uv_socket_create((uv_stream_t *)conn, (uv_close_cb)free);
+    h2o_accept(&http->accept_ctx, sock);
+}
+
+bs_http *bs_http_start(uv_loop_t *loop, const char *host, int port, bs_http_handler handler, void *ctx,
+                       int *bound_port, char *err, size_t errlen) {
+    bs_http *http = calloc(1, sizeof *http);
+    if (!http) abort();
+    http->loop = loop;
+    http->handler = handler;
+    http->hctx = ctx;
+    h2o_config_init(&http->config);
+    http->config.max_request_entity_size = MAX_BODY_BYTES;
+    http->config.http1.req_timeout = 10000;
+    h2o_hostconf_t *hostconf =
+        h2o_config_register_host(&http->config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+    h2o_pathconf_t *pathconf = h2o_config_register_path(hostconf, "/", 0);
+    route_handler *rh = (route_handler *)h2o_create_handler(pathconf, sizeof *rh);
+    rh->super.on_req = on_req;
+    rh->http = http;
+
+    struct sockaddr_storage addr;
+    if (uv_ip4_addr(host, port, (struct sockaddr_in *)&addr) != 0 &&
+        uv_ip6_addr(host, port, (struct sockaddr_in6 *)&addr) != 0) {
+        snprintf(err, errlen, "invalid listen address %s", host);
+        h2o_config_dispose(&http->config);
+        free(http);
+        return NULL;
+    }
+    uv_tcp_init(loop, &http->listener);
+    http->listener.data = http;
+    int rc = uv_tcp_bind(&http->listener, (struct sockaddr *)&addr, 0);
+    if (rc == 0) rc = uv_listen((uv_stream_t *)&http->listener, 128, on_accept);
+    if (rc != 0) {
+        snprintf(err, errlen, "cannot listen on %s:%d: %s", host, port, uv_strerror(rc));
+        uv_close((uv_handle_t *)&http->listener, NULL);
+        uv_run(loop, UV_RUN_NOWAIT);
+        h2o_config_dispose(&http->config);
+        free(http);
+        return NULL;
+    }
+    struct sockaddr_storage got;
+    int glen = sizeof got;
+    uv_tcp_getsockname(&http->listener, (struct sockaddr *)&got, &glen);
+    if (bound_port)
+        *bound_port = got.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&got)->sin6_port)
+                                                : ntohs(((struct sockaddr_in *)&got)->sin_port);
+    h2o_context_init(&http->ctx, loop, &http->config);
+    http->accept_ctx.ctx = &http->ctx;
+    http->accept_ctx.hosts = http->config.hosts;
+    return http;
+}
+
+static void http_free(uv_handle_t *h) {
+    bs_http *http = h->data;
+    void (*done)(void *) = http->done;
+    void *arg = http->done_arg;
+    /* h2o_context_dispose asserts while keep-alive connections are open (stack-notes);
+     * the process is exiting, so the context and config are left to the OS. */
+    free(http);
+    if (done) done(arg);
+}
+
+static void drain_tick(uv_timer_t *t) {
+    bs_http *http = t->data;
+    if (http->inflight > 0 && uv_now(http->loop) < http->deadline) return;
+    uv_timer_stop(t);
+    http->drain.data = http;
+    uv_close((uv_handle_t *)&http->drain, http_free);
+}
+
+static void listener_closed(uv_handle_t *h) {
+    (void)h;
+}
+
+void bs_http_stop(bs_http *http, unsigned timeout_ms, void (*done)(void *), void *arg) {
+    if (http->stopping) return;
+    http->stopping = true;
+    http->done = done;
+    http->done_arg = arg;
+    uv_close((uv_handle_t *)&http->listener, listener_closed);
+    h2o_context_request_shutdown(&http->ctx);
+    http->deadline = uv_now(http->loop) + timeout_ms;
+    uv_timer_init(http->loop, &http->drain);
+    http->drain.data = http;
+    uv_timer_start(&http->drain, drain_tick, 0, 20);
+}
+
+const char *bs_req_method(const bs_req *r) { return r->method; }
+const char *bs_req_path(const bs_req *r) { return r->path; }
+const char *bs_req_query(const bs_req *r) { return r->query; }
+const char *bs_req_base_url(const bs_req *r) { return r->base; }
+void bs_req_set_data(bs_req *r, void *data) { r->data = data; }
+void *bs_req_get_data(const bs_req *r) { return r->data; }
+
+const char *bs_req_body(const bs_req *r, size_t *len) {
+    if (!r->h || !r->h->entity.base) {
+        if (len) *len = 0;
+        return NULL;
+    }
+    if (len) *len = r->h->entity.len;
+    return r->h->entity.base;
+}
+
+const char *bs_req_header(const bs_req *r, const char *name) {
+    if (!r->h) return NULL;
+    size_t nlen = strlen(name);
+    for (size_t i = 0; i < r->h->headers.size; i++) {
+        h2o_header_t *hd = &r->h->headers.entries[i];
+        if (hd->name->len == nlen && strncasecmp(hd->name->base, name, nlen) == 0) {
+            /* copy into the request pool so it is NUL-terminated */
+            char *v = h2o_mem_alloc_pool(&r->h->pool, hd->value.len + 1);
+            memcpy(v, hd->value.base, hd->value.len);
+            v[hd->value.len] = 0;
+            return v;
+        }
+    }
+    return NULL;
+}
+
+static const char *reason_phrase(int status) {
+    switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 204: return "No Content";
+    case 304: return "Not Modified";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 413: return "Payload Too Large";
+    case 415: return "Unsupported Media Type";
+    case 422: return "Unprocessable Entity";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+    default: return "Unknown";
+    }
+}
+
+void bs_req_respond(bs_req *r, int status, const char *content_type, const char *body, size_t len,
+                    const char *const *extra) {
+    h2o_req_t *h = r->h;
+    if (h) {
+        h->res.status = status;
+        h->res.reason = reason_phrase(status);
+        if (content_type)
+            h2o_add_header(&h->pool, &h->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type,
+                           strlen(content_type));
+        for (size_t i = 0; extra && extra[i] && extra[i + 1]; i += 2) {
+            size_t nl = strlen(extra[i]);
+            char *n = h2o_mem_alloc_pool(&h->pool, nl);
+            memcpy(n, extra[i], nl);
+            char *v = h2o_mem_alloc_pool(&h->pool, strlen(extra[i + 1]) + 1);
+            strcpy(v, extra[i + 1]);
+            h2o_add_header_by_str(&h->pool, &h->res.headers, n, nl, 0, NULL, v, strlen(v));
+        }
+        h->res.content_length = len;
+        r->guard->req = NULL;
+        h2o_send_inline(h, body, len);
+    }
+    r->http->inflight--;
+    free(r->method);
+    free(r->path);
+    free(r->query);
+    free(r->base);
+    free(r);
+}
+
+static int hexval(int c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+int bs_query_param(const char *q, const char *name, char *out, size_t outlen) {
+    size_t nlen = strlen(name);
+    const char *p = q;
+    while (p && *p) {
+        const char *amp = strchr(p, '&');
+        size_t seglen = amp ? (size_t)(amp - p) : strlen(p);
+        const char *eq = memchr(p, '=', seglen);
+        size_t klen = eq ? (size_t)(eq - p) : seglen;
+        if (klen == nlen && strncmp(p, name, nlen) == 0) {
+            const char *v = eq ? eq + 1 : p + seglen;
+            const char *end = p + seglen;
+            size_t o = 0;
+            while (v < end) {
+                int c = (unsigned char)*v;
+                if (c == '+') {
+                    c = ' ';
+                    v++;
+                } else if (c == '%') {
+                    if (end - v < 3) return -1;
+                    int hi = hexval(v[1]), lo = hexval(v[2]);
+                    if (hi < 0 || lo < 0) return -1;
+                    c = hi * 16 + lo;
+                    if (c == 0) return -1;
+                    v += 3;
+                } else {
+                    v++;
+                }
+                if (o + 1 >= outlen) return -1;
+                out[o++] = (char)c;
+            }
+            out[o] = 0;
+            return 1;
+        }
+        p = amp ? amp + 1 : NULL;
+    }
+    return 0;
+}

@@ -1,0 +1,55 @@
+/*
+ * Bouwstroom API: the thin HTTP layer over h2o 2.2.5 on the libuv loop.
+ *
+ * This is the only module that includes h2o headers, so that h2o could be replaced.
+ * HTTP/1.1 only, plain TCP; bind to loopback and put a TLS reverse proxy in front in
+ * production (docs/operations.md).
+ */
+#ifndef BS_HTTP_H
+#define BS_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <uv.h>
+
+typedef struct bs_http bs_http;
+typedef struct bs_req bs_req;
+
+/* Request handler: must eventually call bs_req_respond (or a helper) exactly once, now or
+ * later from a callback on the loop. */
+typedef void (*bs_http_handler)(bs_req *req, void *ctx);
+
+/* Starts listening on host:port (port 0 = ephemeral) on loop. Returns the server or NULL
+ * with a message in err (errlen bytes). *bound_port receives the actual port. */
+bs_http *bs_http_start(uv_loop_t *loop, const char *host, int port, bs_http_handler handler, void *ctx,
+                       int *bound_port, char *err, size_t errlen);
+
+/* Stops accepting, asks open connections to close, and calls done once no request is in
+ * flight (or after timeout_ms). The struct is freed after done returns. */
+void bs_http_stop(bs_http *http, unsigned timeout_ms, void (*done)(void *arg), void *arg);
+
+/* Request accessors. Strings are NUL-terminated copies owned by the request. */
+const char *bs_req_method(const bs_req *req);
+const char *bs_req_path(const bs_req *req);     /* normalised path, no query */
+const char *bs_req_query(const bs_req *req);    /* raw query string after '?', or "" */
+const char *bs_req_body(const bs_req *req, size_t *len); /* entity, or NULL */
+/* A request header value (case-insensitive name), or NULL. */
+const char *bs_req_header(const bs_req *req, const char *name);
+/* scheme://authority of the request, e.g. "http://127.0.0.1:8080". */
+const char *bs_req_base_url(const bs_req *req);
+
+/* Sends the response (body copied) and releases the request. If the client has gone away
+ * meanwhile, only releases it. extra_headers: NULL, or pairs name, value, …, NULL. */
+void bs_req_respond(bs_req *req, int status, const char *content_type, const char *body, size_t len,
+                    const char *const *extra_headers);
+
+/* Per-request scratch pointer for handlers. */
+void bs_req_set_data(bs_req *req, void *data);
+void *bs_req_get_data(const bs_req *req);
+
+/* Percent-decodes a query parameter: finds name in query (a=b&c=d) and writes its decoded
+ * value (NUL-terminated, '+' = space) into out (outlen bytes). Returns 1 when present,
+ * 0 when absent, -1 when malformed or too long. */
+int bs_query_param(const char *query, const char *name, char *out, size_t outlen);
+
+#endif

@@ -1,0 +1,66 @@
+/*
+ * Bouwstroom runtime: the engine context shared by the API, the import and the CLI.
+ *
+ * Holds what the pure core needs as arguments: the loaded process schemas and the
+ * working-day calendar. Loading reads files (the .json files in processes/), so it runs at start-up,
+ * before the loop serves anything.
+ */
+#ifndef BS_ENGINE_H
+#define BS_ENGINE_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "calendar.h"
+#include "schedule.h"
+#include "schema.h"
+
+typedef struct bs_engine_schema {
+    bs_schema *schema; /* owned */
+    json_t *json;      /* owned; the schema document as loaded (for the API) */
+} bs_engine_schema;
+
+typedef struct bs_engine {
+    bs_calendar calendar;          /* default organisation calendar, 1990–2150 */
+    bs_engine_schema *schemas;     /* owned; n_schemas */
+    int n_schemas;
+} bs_engine;
+
+/* First and last year the default calendar covers. */
+#define BS_CALENDAR_FIRST_YEAR 1990
+#define BS_CALENDAR_LAST_YEAR 2150
+
+/* Loads every *.json process schema in dir and builds the calendar. On failure writes a
+ * message (all problems of the first bad file, one per line, with their paths) into
+ * err (errlen bytes) and returns -1; returns 0 on success. */
+int bs_engine_init(bs_engine *e, const char *processes_dir, char *err, size_t errlen);
+
+/* Frees everything the engine holds. */
+void bs_engine_free(bs_engine *e);
+
+/* The schema with this key, or NULL. */
+const bs_engine_schema *bs_engine_schema_get(const bs_engine *e, const char *key);
+
+/* Directory of the installed data (migrations, processes): $BOUWSTROOM_HOME or the source
+ * tree this binary was built from. Returns a static string. */
+const char *bs_home(void);
+
+/* Reads a whole file into a NUL-terminated buffer (caller frees); NULL with errno set. */
+char *bs_read_file(const char *path, size_t *len_out);
+
+/* Parses a progress row set: status text ('open','started','done','skipped') → enum.
+ * Returns -1 for an unknown text. */
+int bs_status_parse(const char *s, bs_step_status *out);
+
+/* Status text of the API: "open", "started", "done", "skipped". */
+const char *bs_status_name(bs_step_status s);
+
+/* Renders a computed schedule as the API's JSON object:
+ * {"data_date", "project_finish", "out_of_sequence": [keys], "steps": [{key, name, stream,
+ *  milestone, status, early_start, early_finish, late_start, late_finish, total_float,
+ *  critical, out_of_sequence, actual_start, actual_finish, actual_estimated}]}.
+ * Dates as "YYYY-MM-DD" or null; total_float in working days (null for skipped/realised).
+ * Returns a new reference. */
+json_t *bs_schedule_to_json(const bs_schema *schema, const bs_progress *progress, const bs_schedule *sched);
+
+#endif

@@ -1,0 +1,666 @@
+/*
+ * Asynchronous PostgreSQL pool on the libuv loop. See store.h.
+ */
+#include "store.h"
+#include "engine.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum conn_state { CONN_CONNECTING, CONN_IDLE, CONN_BUSY, CONN_HELD, CONN_DEAD };
+enum job_kind { JOB_QUERY, JOB_SCRIPT, JOB_ACQUIRE };
+
+typedef struct job {
+    struct job *next;
+    enum job_kind kind;
+    char *sql;           /* owned */
+    int n_params;
+    char **params;       /* owned, n_params entries (NULL = SQL NULL) */
+    bs_store_cb cb;
+    bs_conn_cb ccb;
+    void *arg;
+    bool internal_release; /* ROLLBACK issued by release: the conn goes back to the pool after */
+} job;
+
+struct bs_conn {
+    bs_store *store;
+    PGconn *pg;
+    uv_poll_t *poll;     /* owned; freed in its close callback */
+    int fd;
+    int events;
+    enum conn_state state;
+    bool held;           /* acquired by a caller (state HELD when no query runs) */
+    job *cur;            /* running job (state BUSY) */
+    PGresult *last;      /* last result of the running job */
+    char *first_err;     /* first error of the running job */
+};
+
+struct bs_store {
+    uv_loop_t *loop;
+    char *conninfo;
+    bs_conn conns[32];
+    int n;
+    job *head, *tail;
+    int n_queued;
+    bs_store_ready_cb ready;
+    void *ready_arg;
+    bool ready_called;
+    int n_connected;
+    bool closing;
+    int open_handles;
+    void (*done)(void *);
+    void *done_arg;
+    uv_timer_t kick;     /* starts connecting on the first loop turn; closed by bs_store_close */
+};
+
+static void conn_poll_cb(uv_poll_t *h, int status, int events);
+static void dispatch(bs_store *s);
+static void conn_start_connect(bs_conn *c);
+
+static void job_free(job *j) {
+    if (!j) return;
+    free(j->sql);
+    for (int i = 0; i < j->n_params; i++) free(j->params[i]);
+    free(j->params);
+    free(j);
+}
+
+static job *job_new(enum job_kind kind, const char *sql, int n_params, const char *const *params) {
+    job *j = calloc(1, sizeof *j);
+    if (!j) abort();
+    j->kind = kind;
+    if (sql) j->sql = strdup(sql);
+    if (n_params > 0) {
+        j->params = calloc((size_t)n_params, sizeof(char *));
+        if (!j->params) abort();
+        for (int i = 0; i < n_params; i++) j->params[i] = params[i] ? strdup(params[i]) : NULL;
+    }
+    j->n_params = n_params;
+    return j;
+}
+
+static void handle_closed(bs_store *s) {
+    s->open_handles--;
+    if (s->closing && s->open_handles == 0) {
+        for (int i = 0; i < s->n; i++) {
+            if (s->conns[i].pg) PQfinish(s->conns[i].pg);
+            s->conns[i].pg = NULL;
+        }
+        void (*done)(void *) = s->done;
+        void *arg = s->done_arg;
+        free(s->conninfo);
+        free(s);
+        if (done) done(arg);
+    }
+}
+
+static void poll_closed(uv_handle_t *h) {
+    bs_store *s = h->data;
+    free(h);
+    handle_closed(s);
+}
+
+static void kick_closed(uv_handle_t *h) {
+    handle_closed(h->data);
+}
+
+static void conn_close_poll(bs_conn *c) {
+    if (!c->poll) return;
+    uv_poll_stop(c->poll);
+    c->poll->data = c->store;
+    uv_close((uv_handle_t *)c->poll, poll_closed);
+    c->poll = NULL;
+    c->fd = -1;
+}
+
+/* (Re)creates the poll for the connection's current socket and sets its interest. */
+static void conn_watch(bs_conn *c, int events) {
+    int fd = PQsocket(c->pg);
+    if (fd < 0) return;
+    if (c->poll && c->fd != fd) conn_close_poll(c);
+    if (!c->poll) {
+        c->poll = malloc(sizeof *c->poll);
+        if (!c->poll) abort();
+        if (uv_poll_init_socket(c->store->loop, c->poll, fd) != 0) {
+            free(c->poll);
+            c->poll = NULL;
+            return;
+        }
+        c->store->open_handles++;
+        c->poll->data = c;
+        c->fd = fd;
+        c->events = 0;
+    }
+    if (events != c->events) {
+        c->events = events;
+        uv_poll_start(c->poll, events, conn_poll_cb);
+    }
+}
+
+static void store_ready(bs_store *s, const char *err) {
+    if (s->ready_called) return;
+    s->ready_called = true;
+    if (s->ready) s->ready(s, err, s->ready_arg);
+}
+
+/* Finishes the running job: state goes back to IDLE (or HELD), then the callback runs. */
+static void conn_finish_job(bs_conn *c, const char *err) {
+    job *j = c->cur;
+    PGresult *res = c->last;
+    c->cur = NULL;
+    c->last = NULL;
+    char *first_err = c->first_err;
+    c->first_err = NULL;
+    const char *e = err ? err : first_err;
+    if (j && j->internal_release) {
+        c->held = false;
+        c->state = c->state == CONN_DEAD ? CONN_DEAD : CONN_IDLE;
+    } else if (c->state != CONN_DEAD) {
+        c->state = c->held ? CONN_HELD : CONN_IDLE;
+    }
+    if (c->state != CONN_DEAD) conn_watch(c, UV_READABLE);
+    if (j && j->cb) j->cb(res, e, j->arg);
+    if (res) PQclear(res);
+    free(first_err);
+    job_free(j);
+    if (!c->store->closing) dispatch(c->store);
+}
+
+static void conn_lost(bs_conn *c, const char *why) {
+    char msg[512];
+    snprintf(msg, sizeof msg, "database connection lost: %s", why && *why ? why : "unknown");
+    char *nl = strchr(msg, '\n');
+    if (nl) *nl = 0;
+    bool was_held = c->held;
+    c->state = CONN_DEAD;
+    conn_close_poll(c);
+    if (c->cur) conn_finish_job(c, msg);
+    if (!was_held && !c->store->closing) conn_start_connect(c);
+}
+
+static void conn_connect_step(bs_conn *c) {
+    PostgresPollingStatusType r = PQconnectPoll(c->pg);
+    switch (r) {
+    case PGRES_POLLING_READING: conn_watch(c, UV_READABLE); break;
+    case PGRES_POLLING_WRITING: conn_watch(c, UV_WRITABLE); break;
+    case PGRES_POLLING_OK:
+        PQsetnonblocking(c->pg, 1);
+        c->state = CONN_IDLE;
+        conn_watch(c, UV_READABLE);
+        c->store->n_connected++;
+        if (c->store->n_connected == c->store->n) store_ready(c->store, NULL);
+        dispatch(c->store);
+        break;
+    default: {
+        char msg[512];
+        snprintf(msg, sizeof msg, "cannot connect to PostgreSQL: %s", PQerrorMessage(c->pg));
+        char *nl = strchr(msg, '\n');
+        if (nl) *nl = 0;
+        c->state = CONN_DEAD;
+        conn_close_poll(c);
+        store_ready(c->store, msg);
+        break;
+    }
+    }
+}
+
+static void conn_start_connect(bs_conn *c) {
+    if (c->pg) PQfinish(c->pg);
+    c->pg = PQconnectStart(c->store->conninfo);
+    c->state = CONN_CONNECTING;
+    if (!c->pg || PQstatus(c->pg) == CONNECTION_BAD) {
+        c->state = CONN_DEAD;
+        store_ready(c->store, c->pg ? PQerrorMessage(c->pg) : "out of memory");
+        return;
+    }
+    conn_watch(c, UV_WRITABLE);
+}
+
+static void conn_read_results(bs_conn *c) {
+    if (!PQconsumeInput(c->pg)) {
+        conn_lost(c, PQerrorMessage(c->pg));
+        return;
+    }
+    while (c->cur && !PQisBusy(c->pg)) {
+        PGresult *r = PQgetResult(c->pg);
+        if (!r) {
+            conn_finish_job(c, NULL);
+            return;
+        }
+        ExecStatusType st = PQresultStatus(r);
+        if ((st == PGRES_FATAL_ERROR || st == PGRES_BAD_RESPONSE) && !c->first_err) {
+            const char *m = PQresultErrorMessage(r);
+            c->first_err = strdup(m && *m ? m : "query failed");
+            char *nl = strchr(c->first_err, '\n');
+            if (nl) *nl = 0;
+        }
+        if (c->last) PQclear(c->last);
+        c->last = r;
+    }
+    /* drain notifications (LISTEN/NOTIFY is used by later modules) */
+    PGnotify *n;
+    while ((n = PQnotifies(c->pg)) != NULL) PQfreemem(n);
+}
+
+static void conn_poll_cb(uv_poll_t *h, int status, int events) {
+    bs_conn *c = h->data;
+    if (c->state == CONN_CONNECTING) {
+        conn_connect_step(c);
+        return;
+    }
+    if (status < 0) {
+        conn_lost(c, uv_strerror(status));
+        return;
+    }
+    if (c->state == CONN_BUSY) {
+        if (events & UV_WRITABLE) {
+            int f = PQflush(c->pg);
+            if (f < 0) {
+                conn_lost(c, PQerrorMessage(c->pg));
+                return;
+            }
+            if (f == 0) conn_watch(c, UV_READABLE);
+        }
+        if (events & UV_READABLE) conn_read_results(c);
+        return;
+    }
+    if (events & UV_READABLE) {
+        /* idle: notices, notifications, or the server closing the connection */
+        if (!PQconsumeInput(c->pg) || PQstatus(c->pg) == CONNECTION_BAD) {
+            conn_lost(c, PQerrorMessage(c->pg));
+            return;
+        }
+        PGnotify *n;
+        while ((n = PQnotifies(c->pg)) != NULL) PQfreemem(n);
+    }
+}
+
+static void conn_send(bs_conn *c, job *j) {
+    c->cur = j;
+    c->state = CONN_BUSY;
+    int ok;
+    if (j->kind == JOB_SCRIPT)
+        ok = PQsendQuery(c->pg, j->sql);
+    else
+        ok = PQsendQueryParams(c->pg, j->sql, j->n_params, NULL, (const char *const *)j->params, NULL,
+                               NULL, 0);
+    if (!ok) {
+        char msg[512];
+        snprintf(msg, sizeof msg, "%s", PQerrorMessage(c->pg));
+        if (PQstatus(c->pg) == CONNECTION_BAD) {
+            conn_lost(c, msg);
+        } else {
+            char *nl = strchr(msg, '\n');
+            if (nl) *nl = 0;
+            conn_finish_job(c, msg);
+        }
+        return;
+    }
+    int f = PQflush(c->pg);
+    if (f < 0) {
+        conn_lost(c, PQerrorMessage(c->pg));
+        return;
+    }
+    conn_watch(c, f == 1 ? (UV_READABLE | UV_WRITABLE) : UV_READABLE);
+}
+
+static void dispatch(bs_store *s) {
+    while (s->head && !s->closing) {
+        bs_conn *free_conn = NULL;
+        for (int i = 0; i < s->n; i++) {
+            if (s->conns[i].state == CONN_IDLE && !s->conns[i].held) {
+                free_conn = &s->conns[i];
+                break;
+            }
+        }
+        if (!free_conn) return;
+        job *j = s->head;
+        s->head = j->next;
+        if (!s->head) s->tail = NULL;
+        s->n_queued--;
+        j->next = NULL;
+        if (j->kind == JOB_ACQUIRE) {
+            free_conn->held = true;
+            free_conn->state = CONN_HELD;
+            bs_conn_cb cb = j->ccb;
+            void *arg = j->arg;
+            job_free(j);
+            cb(free_conn, NULL, arg);
+        } else {
+            conn_send(free_conn, j);
+        }
+    }
+}
+
+static void enqueue(bs_store *s, job *j) {
+    if (s->closing) {
+        if (j->kind == JOB_ACQUIRE)
+            j->ccb(NULL, "store closed", j->arg);
+        else if (j->cb)
+            j->cb(NULL, "store closed", j->arg);
+        job_free(j);
+        return;
+    }
+    if (s->tail)
+        s->tail->next = j;
+    else
+        s->head = j;
+    s->tail = j;
+    s->n_queued++;
+    dispatch(s);
+}
+
+static void kick_cb(uv_timer_t *t) {
+    bs_store *s = t->data;
+    for (int i = 0; i < s->n && !s->ready_called && !s->closing; i++) conn_start_connect(&s->conns[i]);
+}
+
+bs_store *bs_store_open(uv_loop_t *loop, const char *conninfo, int pool_size, bs_store_ready_cb ready,
+                        void *arg) {
+    if (pool_size < 1) pool_size = 1;
+    if (pool_size > 32) pool_size = 32;
+    bs_store *s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    s->loop = loop;
+    s->conninfo = strdup(conninfo);
+    s->n = pool_size;
+    s->ready = ready;
+    s->ready_arg = arg;
+    for (int i = 0; i < s->n; i++) {
+        s->conns[i].store = s;
+        s->conns[i].fd = -1;
+    }
+    /* connect on the first loop turn, so that ready never runs before the caller has the store */
+    uv_timer_init(loop, &s->kick);
+    s->kick.data = s;
+    s->open_handles++;
+    uv_timer_start(&s->kick, kick_cb, 0, 0);
+    return s;
+}
+
+void bs_store_query(bs_store *s, const char *sql, int n_params, const char *const *params, bs_store_cb cb,
+                    void *arg) {
+    job *j = job_new(JOB_QUERY, sql, n_params, params);
+    j->cb = cb;
+    j->arg = arg;
+    enqueue(s, j);
+}
+
+void bs_store_acquire(bs_store *s, bs_conn_cb cb, void *arg) {
+    job *j = job_new(JOB_ACQUIRE, NULL, 0, NULL);
+    j->ccb = cb;
+    j->arg = arg;
+    enqueue(s, j);
+}
+
+static void conn_run(bs_conn *c, job *j) {
+    if (c->store->closing || c->state == CONN_DEAD) {
+        if (j->cb) j->cb(NULL, c->state == CONN_DEAD ? "database connection lost" : "store closed", j->arg);
+        job_free(j);
+        return;
+    }
+    conn_send(c, j);
+}
+
+void bs_conn_query(bs_conn *c, const char *sql, int n_params, const char *const *params, bs_store_cb cb,
+                   void *arg) {
+    job *j = job_new(JOB_QUERY, sql, n_params, params);
+    j->cb = cb;
+    j->arg = arg;
+    conn_run(c, j);
+}
+
+void bs_conn_script(bs_conn *c, const char *sql, bs_store_cb cb, void *arg) {
+    job *j = job_new(JOB_SCRIPT, sql, 0, NULL);
+    j->cb = cb;
+    j->arg = arg;
+    conn_run(c, j);
+}
+
+void bs_store_release(bs_conn *c) {
+    bs_store *s = c->store;
+    if (c->state == CONN_DEAD) {
+        c->held = false;
+        if (!s->closing) conn_start_connect(c);
+        return;
+    }
+    PGTransactionStatusType ts = PQtransactionStatus(c->pg);
+    if (ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR) {
+        job *j = job_new(JOB_SCRIPT, "ROLLBACK", 0, NULL);
+        j->internal_release = true;
+        conn_run(c, j);
+        return;
+    }
+    c->held = false;
+    if (c->state == CONN_HELD) c->state = CONN_IDLE;
+    if (!s->closing) dispatch(s);
+}
+
+int bs_store_pending(const bs_store *s) {
+    int n = s->n_queued;
+    for (int i = 0; i < s->n; i++)
+        if (s->conns[i].state == CONN_BUSY || s->conns[i].held) n++;
+    return n;
+}
+
+void bs_store_close(bs_store *s, void (*done)(void *), void *arg) {
+    s->closing = true;
+    s->done = done;
+    s->done_arg = arg;
+    store_ready(s, "store closed");
+    while (s->head) {
+        job *j = s->head;
+        s->head = j->next;
+        if (j->kind == JOB_ACQUIRE)
+            j->ccb(NULL, "store closed", j->arg);
+        else if (j->cb)
+            j->cb(NULL, "store closed", j->arg);
+        job_free(j);
+    }
+    s->tail = NULL;
+    s->n_queued = 0;
+    for (int i = 0; i < s->n; i++) {
+        bs_conn *c = &s->conns[i];
+        if (c->cur) {
+            job *j = c->cur;
+            c->cur = NULL;
+            if (c->last) PQclear(c->last);
+            c->last = NULL;
+            free(c->first_err);
+            c->first_err = NULL;
+            if (j->cb) j->cb(NULL, "store closed", j->arg);
+            job_free(j);
+        }
+        c->state = CONN_DEAD;
+        conn_close_poll(c);
+    }
+    /* the store is freed when its last handle has closed: never inside this call */
+    uv_timer_stop(&s->kick);
+    uv_close((uv_handle_t *)&s->kick, kick_closed);
+}
+
+/* ---- migrations ---- */
+
+typedef struct migrate_ctx {
+    bs_store *store;
+    bs_conn *conn;
+    char *dir;
+    char **files;
+    int n_files;
+    int next;
+    int applied;
+    char **done_versions;
+    int n_done;
+    bs_migrate_cb cb;
+    void *arg;
+    char *err;
+} migrate_ctx;
+
+static int cmp_str(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool migration_name_ok(const char *n) {
+    size_t len = strlen(n);
+    if (len < 10 || strcmp(n + len - 4, ".sql") != 0) return false;
+    for (int i = 0; i < 4; i++)
+        if (n[i] < '0' || n[i] > '9') return false;
+    if (n[4] != '_') return false;
+    for (size_t i = 5; i < len - 4; i++)
+        if (!((n[i] >= 'a' && n[i] <= 'z') || (n[i] >= '0' && n[i] <= '9') || n[i] == '_')) return false;
+    return true;
+}
+
+static void migrate_finish(migrate_ctx *m) {
+    if (m->conn) bs_store_release(m->conn);
+    m->cb(m->err, m->applied, m->arg);
+    for (int i = 0; i < m->n_files; i++) free(m->files[i]);
+    free(m->files);
+    for (int i = 0; i < m->n_done; i++) free(m->done_versions[i]);
+    free(m->done_versions);
+    free(m->dir);
+    free(m->err);
+    free(m);
+}
+
+static void migrate_unlocked(const PGresult *res, const char *err, void *arg) {
+    (void)res;
+    migrate_ctx *m = arg;
+    if (err && !m->err) m->err = strdup(err);
+    migrate_finish(m);
+}
+
+static void migrate_next(migrate_ctx *m);
+
+static void migrate_applied_one(const PGresult *res, const char *err, void *arg) {
+    (void)res;
+    migrate_ctx *m = arg;
+    if (err) {
+        char buf[768];
+        snprintf(buf, sizeof buf, "migration %s failed: %s", m->files[m->next], err);
+        m->err = strdup(buf);
+        bs_conn_script(m->conn, "ROLLBACK; SELECT pg_advisory_unlock(7262010)", migrate_unlocked, m);
+        return;
+    }
+    m->applied++;
+    m->next++;
+    migrate_next(m);
+}
+
+static void migrate_next(migrate_ctx *m) {
+    while (m->next < m->n_files) {
+        const char *f = m->files[m->next];
+        bool done = false;
+        for (int i = 0; i < m->n_done; i++)
+            if (strncmp(m->done_versions[i], f, 4) == 0 && strlen(m->done_versions[i]) == 4) done = true;
+        if (!done) break;
+        m->next++;
+    }
+    if (m->next >= m->n_files) {
+        bs_conn_script(m->conn, "SELECT pg_advisory_unlock(7262010)", migrate_unlocked, m);
+        return;
+    }
+    const char *f = m->files[m->next];
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", m->dir, f);
+    char *body = bs_read_file(path, NULL);
+    if (!body) {
+        char buf[4200];
+        snprintf(buf, sizeof buf, "cannot read migration %s: %s", path, strerror(errno));
+        m->err = strdup(buf);
+        bs_conn_script(m->conn, "SELECT pg_advisory_unlock(7262010)", migrate_unlocked, m);
+        return;
+    }
+    size_t need = strlen(body) + strlen(f) + 256;
+    char *script = malloc(need);
+    if (!script) abort();
+    snprintf(script, need, "BEGIN;\n%s\n;INSERT INTO schema_migrations (version, name) VALUES ('%.4s', '%s');\nCOMMIT;",
+             body, f, f);
+    free(body);
+    bs_conn_script(m->conn, script, migrate_applied_one, m);
+    free(script);
+}
+
+static void migrate_got_versions(const PGresult *res, const char *err, void *arg) {
+    migrate_ctx *m = arg;
+    if (err) {
+        m->err = strdup(err);
+        bs_conn_script(m->conn, "SELECT pg_advisory_unlock(7262010)", migrate_unlocked, m);
+        return;
+    }
+    int n = PQntuples(res);
+    m->done_versions = calloc((size_t)n + 1, sizeof(char *));
+    for (int i = 0; i < n; i++) m->done_versions[i] = strdup(PQgetvalue(res, i, 0));
+    m->n_done = n;
+    migrate_next(m);
+}
+
+static void migrate_locked(const PGresult *res, const char *err, void *arg) {
+    (void)res;
+    migrate_ctx *m = arg;
+    if (err) {
+        m->err = strdup(err);
+        migrate_finish(m);
+        return;
+    }
+    bs_conn_query(m->conn, "SELECT version FROM schema_migrations ORDER BY version", 0, NULL,
+                  migrate_got_versions, m);
+}
+
+static void migrate_acquired(bs_conn *conn, const char *err, void *arg) {
+    migrate_ctx *m = arg;
+    if (err) {
+        m->err = strdup(err);
+        migrate_finish(m);
+        return;
+    }
+    m->conn = conn;
+    bs_conn_script(conn,
+                   "SET client_min_messages = warning;"
+                   "SELECT pg_advisory_lock(7262010);"
+                   "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                   " version text PRIMARY KEY, name text NOT NULL,"
+                   " applied_at timestamptz NOT NULL DEFAULT now())",
+                   migrate_locked, m);
+}
+
+void bs_store_migrate(bs_store *s, const char *dir, bs_migrate_cb cb, void *arg) {
+    migrate_ctx *m = calloc(1, sizeof *m);
+    if (!m) abort();
+    m->store = s;
+    m->dir = strdup(dir);
+    m->cb = cb;
+    m->arg = arg;
+    DIR *d = opendir(dir);
+    if (!d) {
+        char buf[4200];
+        snprintf(buf, sizeof buf, "cannot open migrations directory %s: %s", dir, strerror(errno));
+        m->err = strdup(buf);
+        migrate_finish(m);
+        return;
+    }
+    struct dirent *e;
+    int cap = 16;
+    m->files = malloc((size_t)cap * sizeof(char *));
+    while ((e = readdir(d)) != NULL) {
+        if (!migration_name_ok(e->d_name)) continue;
+        if (m->n_files == cap) {
+            cap *= 2;
+            m->files = realloc(m->files, (size_t)cap * sizeof(char *));
+            if (!m->files) abort();
+        }
+        m->files[m->n_files++] = strdup(e->d_name);
+    }
+    closedir(d);
+    qsort(m->files, (size_t)m->n_files, sizeof(char *), cmp_str);
+    bs_store_acquire(s, migrate_acquired, m);
+}
+
+void bs_run_until(uv_loop_t *loop, const volatile bool *flag) {
+    while (!*flag) {
+        if (uv_run(loop, UV_RUN_ONCE) == 0 && !*flag) break;
+    }
+}

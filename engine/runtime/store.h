@@ -1,0 +1,74 @@
+/*
+ * Bouwstroom runtime: asynchronous PostgreSQL store on the libuv loop.
+ *
+ * A small pool of libpq connections in non-blocking mode, each watched by a uv_poll on
+ * its socket (stack-notes "libpq on the loop"). Nothing here blocks the loop thread:
+ * connecting uses PQconnectStart/PQconnectPoll, queries PQsendQueryParams + PQflush.
+ * One query at a time per connection; queries wait in a FIFO queue for a free one.
+ */
+#ifndef BS_STORE_H
+#define BS_STORE_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <uv.h>
+
+typedef struct bs_store bs_store;
+typedef struct bs_conn bs_conn;
+
+/* Result callback. res is the last PGresult of the query (owned by the store: valid only
+ * during the call; NULL when the connection failed). err is NULL on success, else a
+ * one-line message (the PostgreSQL error text, or a connection error). */
+typedef void (*bs_store_cb)(const PGresult *res, const char *err, void *arg);
+
+/* Called when the pool is connected (err NULL) or failed to connect (err set). */
+typedef void (*bs_store_ready_cb)(bs_store *store, const char *err, void *arg);
+
+/* Creates a pool of pool_size connections (1..32) to conninfo (URL or key=value) on loop
+ * and starts connecting. ready is called once, when all connections are up or the first
+ * has failed. Returns the store (freed by bs_store_close), or NULL when out of memory. */
+bs_store *bs_store_open(uv_loop_t *loop, const char *conninfo, int pool_size,
+                        bs_store_ready_cb ready, void *arg);
+
+/* Queues one statement with text parameters ($1 …, NULL = SQL NULL) on any free
+ * connection. sql and params are copied. cb is always called exactly once (also when the
+ * store is closing: err "store closed"). */
+void bs_store_query(bs_store *store, const char *sql, int n_params, const char *const *params,
+                    bs_store_cb cb, void *arg);
+
+/* Exclusive use of one connection, for transactions (BEGIN … COMMIT) and scripts.
+ * cb receives the connection (or NULL with err when the store is closing). The holder must
+ * call bs_store_release exactly once. */
+typedef void (*bs_conn_cb)(bs_conn *conn, const char *err, void *arg);
+void bs_store_acquire(bs_store *store, bs_conn_cb cb, void *arg);
+
+/* Runs a statement on an acquired connection (same contract as bs_store_query). */
+void bs_conn_query(bs_conn *conn, const char *sql, int n_params, const char *const *params,
+                   bs_store_cb cb, void *arg);
+
+/* Runs a script of several statements without parameters (simple query protocol) on an
+ * acquired connection; cb gets the last result. */
+void bs_conn_script(bs_conn *conn, const char *sql, bs_store_cb cb, void *arg);
+
+/* Returns an acquired connection to the pool. If the connection is inside a failed or
+ * open transaction, it is rolled back first. */
+void bs_store_release(bs_conn *conn);
+
+/* Number of queued jobs plus busy connections (for draining at shutdown). */
+int bs_store_pending(const bs_store *store);
+
+/* Closes all connections and frees the store once their handles are closed. Queued jobs
+ * get err "store closed". done (may be NULL) is called when everything is released. */
+void bs_store_close(bs_store *store, void (*done)(void *arg), void *arg);
+
+/* Applies the SQL migrations in dir (files NNNN_name.sql, in name order) that are not yet
+ * recorded in table schema_migrations, each in its own transaction together with its
+ * record, under an advisory lock (safe to re-run, safe with concurrent starters).
+ * cb: err NULL on success; n_applied = how many were applied now. */
+typedef void (*bs_migrate_cb)(const char *err, int n_applied, void *arg);
+void bs_store_migrate(bs_store *store, const char *dir, bs_migrate_cb cb, void *arg);
+
+/* Runs the loop until *flag becomes true (helper for CLI commands). */
+void bs_run_until(uv_loop_t *loop, const volatile bool *flag);
+
+#endif

@@ -1,0 +1,56 @@
+#!/bin/sh
+# Benchmarks (not tests): engine core, full import of the real plans, GET …/schedule
+# under wrk. Uses a fresh private PostgreSQL cluster "bench" (removed afterwards) unless
+# BOUWSTROOM_DATABASE_URL is set. Figures go into docs/performance.md by hand.
+set -eu
+build=${1:-build}
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+bin="$top/$build/bouwstroom"
+plans="${BOUWSTROOM_SHARED:-$top/../shared}/data/plannen/eib-2020-rd.geojson"
+[ -f "$plans" ] || { echo "bench: $plans not found" >&2; exit 1; }
+started=""
+server=""
+cleanup() {
+    [ -n "$server" ] && kill -TERM "$server" 2>/dev/null && wait "$server" 2>/dev/null
+    [ -n "$started" ] && scripts/pg.sh wipe bench
+    return 0
+}
+trap cleanup EXIT INT TERM
+if [ -z "${BOUWSTROOM_DATABASE_URL:-}" ]; then
+    scripts/pg.sh wipe bench >/dev/null 2>&1 || true
+    BOUWSTROOM_DATABASE_URL=$(scripts/pg.sh start bench)
+    started=1
+fi
+export BOUWSTROOM_DATABASE_URL
+
+echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(date -u +%Y-%m-%d)"
+echo "== engine core (bench_engine)"
+"$top/$build/bench_engine" 200000
+
+echo "== full import of $(basename "$plans") into an empty database (3 runs)"
+for i in 1 2 3; do
+    psql "$BOUWSTROOM_DATABASE_URL" -XAtq -c "DROP TABLE IF EXISTS project_steps, projects, process_schemas, schema_migrations CASCADE" >/dev/null
+    "$bin" migrate 2>/dev/null
+    s=$(date +%s.%N)
+    "$bin" import "$plans" >/dev/null
+    e=$(date +%s.%N)
+    echo "run $i: $(awk "BEGIN{printf \"%.2f\", $e - $s}") s"
+done
+s=$(date +%s.%N)
+"$bin" import "$plans" | tail -n 1 >/dev/null
+e=$(date +%s.%N)
+echo "re-import (nothing changes): $(awk "BEGIN{printf \"%.2f\", $e - $s}") s"
+
+echo "== GET /api/v1/projects/{id}/schedule under wrk (2 threads, 8 connections, 10 s)"
+log=$(mktemp)
+"$bin" serve --port 0 >"$log" 2>&1 &
+server=$!
+until grep -q "^listening on" "$log"; do sleep 0.1; done
+base=$(sed -n 's/^listening on //p' "$log")
+id=$(psql "$BOUWSTROOM_DATABASE_URL" -XAtq -c "SELECT id FROM projects WHERE planstatus = '3' ORDER BY source_key LIMIT 1")
+curl -s "$base/api/v1/projects/$id/schedule" | head -c 200; echo " …"
+wrk -t2 -c8 -d10s --latency "$base/api/v1/projects/$id/schedule"
+echo "== GET /api/v1/projects?provincie=Zuid-Holland&page_size=50 under wrk"
+wrk -t2 -c8 -d10s --latency "$base/api/v1/projects?provincie=Zuid-Holland&page_size=50"
+rm -f "$log"

@@ -1,0 +1,27 @@
+#!/bin/sh
+# Runs the test suite: unit + integration tests in the normal build, unit tests again in
+# the ASan+UBSan build. Starts a fresh private PostgreSQL cluster "test" (unless
+# BOUWSTROOM_DATABASE_URL is set) and removes it afterwards.
+set -eu
+build=${1:-build}
+asan=${2:-build-asan}
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+started=""
+cleanup() {
+    [ -n "$started" ] && scripts/pg.sh wipe test
+    return 0
+}
+trap cleanup EXIT INT TERM
+if [ -z "${BOUWSTROOM_DATABASE_URL:-}" ]; then
+    scripts/pg.sh wipe test >/dev/null 2>&1 || true
+    BOUWSTROOM_DATABASE_URL=$(scripts/pg.sh start test)
+    started=1
+fi
+export BOUWSTROOM_DATABASE_URL
+export BOUWSTROOM_SHARED="${BOUWSTROOM_SHARED:-$top/../shared}"
+echo "== tests (build: $build)"
+(cd "$build" && ctest --output-on-failure)
+echo "== unit tests under AddressSanitizer + UndefinedBehaviorSanitizer (build: $asan)"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    sh -c "cd '$asan' && ctest --output-on-failure"
