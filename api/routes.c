@@ -1,7 +1,7 @@
 /*
  * HTTP API routes. See api.h, docs/api.md and docs/openapi.json.
  *
- * Every error is application/problem+json (RFC 9457) naming the offending field in
+ * Every error is application/bs__problem+json (RFC 9457) naming the offending field in
  * "invalid_params" (the ZGW APIs' convention, camelCase there as "invalidParams").
  */
 #include "api.h"
@@ -14,24 +14,23 @@
 #include <strings.h>
 #include <time.h>
 
+#include "api_internal.h"
 #include "plan.h"
 
-#define JSON_CT "application/json"
-#define PROBLEM_CT "application/problem+json"
 #define PAGE_SIZE_DEFAULT 50
 #define PAGE_SIZE_MAX 500
 
 /* ---- responses ---- */
 
-static void respond_json(bs_req *req, int status, json_t *body) {
+void bs__respond_json(bs_req *req, int status, json_t *body) {
     char *text = json_dumps(body, JSON_COMPACT);
     json_decref(body);
     bs_req_respond(req, status, JSON_CT, text, strlen(text), NULL);
     free(text);
 }
 
-/* Sends a problem document. field may be NULL (no single offending field). */
-static void problem_ex(bs_req *req, int status, const char *code, const char *title, const char *field,
+/* Sends a bs__problem document. field may be NULL (no single offending field). */
+void bs__problem_ex(bs_req *req, int status, const char *code, const char *title, const char *field,
                        const char *detail, const char *const *extra_headers) {
     json_t *p = json_object();
     char type[160];
@@ -57,22 +56,22 @@ static void problem_ex(bs_req *req, int status, const char *code, const char *ti
     free(text);
 }
 
-static void problem(bs_req *req, int status, const char *code, const char *title, const char *field,
+void bs__problem(bs_req *req, int status, const char *code, const char *title, const char *field,
                     const char *detail) {
-    problem_ex(req, status, code, title, field, detail, NULL);
+    bs__problem_ex(req, status, code, title, field, detail, NULL);
 }
 
-static void problem_db(bs_req *req, const char *err) {
+void bs__problem_db(bs_req *req, const char *err) {
     fprintf(stderr, "api: database error on %s %s: %s\n", bs_req_method(req), bs_req_path(req), err);
-    problem(req, 503, "database_unavailable", "Database unavailable", NULL,
+    bs__problem(req, 503, "database_unavailable", "Database unavailable", NULL,
             "The store could not complete the request; nothing was changed. Retry later.");
 }
 
-static void method_not_allowed(bs_req *req, const char *allow) {
+void bs__method_not_allowed(bs_req *req, const char *allow) {
     const char *hdr[] = {"allow", allow, NULL};
     char detail[128];
     snprintf(detail, sizeof detail, "Method %s is not allowed here; allowed: %s", bs_req_method(req), allow);
-    problem_ex(req, 405, "method_not_allowed", "Method not allowed", NULL, detail, hdr);
+    bs__problem_ex(req, 405, "method_not_allowed", "Method not allowed", NULL, detail, hdr);
 }
 
 /* ---- helpers ---- */
@@ -94,7 +93,7 @@ bs_day bs_today_amsterdam(void *arg) {
     return (bs_day)((local >= 0 ? local : local - 86399) / 86400);
 }
 
-static bool is_uuid(const char *s) {
+bool bs__is_uuid(const char *s) {
     static const int dash[] = {8, 13, 18, 23};
     if (strlen(s) != 36) return false;
     for (int i = 0; i < 36; i++) {
@@ -116,7 +115,7 @@ static int split_path(const char *path, char *buf, size_t buflen, char **seg, in
     return n;
 }
 
-static bool method_is(const bs_req *req, const char *m) {
+bool bs__method_is(const bs_req *req, const char *m) {
     return strcmp(bs_req_method(req), m) == 0;
 }
 
@@ -126,13 +125,13 @@ static void health_done(const PGresult *res, const char *err, void *arg) {
     (void)res;
     bs_req *req = arg;
     if (err) {
-        problem(req, 503, "database_unavailable", "Database unavailable", NULL, err);
+        bs__problem(req, 503, "database_unavailable", "Database unavailable", NULL, err);
         return;
     }
     json_t *o = json_object();
     json_object_set_new(o, "status", json_string("ok"));
     json_object_set_new(o, "database", json_string("ok"));
-    respond_json(req, 200, o);
+    bs__respond_json(req, 200, o);
 }
 
 /* ---- process schemas ---- */
@@ -154,7 +153,7 @@ static void list_schemas(bs_api *api, bs_req *req) {
     json_object_set_new(o, "next", json_null());
     json_object_set_new(o, "previous", json_null());
     json_object_set_new(o, "results", results);
-    respond_json(req, 200, o);
+    bs__respond_json(req, 200, o);
 }
 
 static void get_schema(bs_api *api, bs_req *req, const char *key) {
@@ -162,10 +161,10 @@ static void get_schema(bs_api *api, bs_req *req, const char *key) {
     if (!es) {
         char d[200];
         snprintf(d, sizeof d, "No process schema with key '%.100s'", key);
-        problem(req, 404, "not_found", "Process schema not found", "key", d);
+        bs__problem(req, 404, "not_found", "Process schema not found", "key", d);
         return;
     }
-    respond_json(req, 200, json_incref(es->json));
+    bs__respond_json(req, 200, json_incref(es->json));
 }
 
 /* ---- GET /api/v1/projects ---- */
@@ -205,7 +204,7 @@ static json_t *page_url(list_ctx *c, long page) {
 static void list_done(const PGresult *res, const char *err, void *arg) {
     list_ctx *c = arg;
     if (err) {
-        problem_db(c->req, err);
+        bs__problem_db(c->req, err);
         free(c);
         return;
     }
@@ -216,12 +215,12 @@ static void list_done(const PGresult *res, const char *err, void *arg) {
     json_object_set_new(o, "next", c->page * c->page_size < count ? page_url(c, c->page + 1) : json_null());
     json_object_set_new(o, "previous", c->page > 1 ? page_url(c, c->page - 1) : json_null());
     json_object_set_new(o, "results", results ? results : json_array());
-    respond_json(c->req, 200, o);
+    bs__respond_json(c->req, 200, o);
     free(c);
 }
 
-/* Reads an optional positive integer query parameter. Returns false after sending a problem. */
-static bool int_param(bs_req *req, const char *name, long dflt, long min, long max, long *out) {
+/* Reads an optional positive integer query parameter. Returns false after sending a bs__problem. */
+bool bs__int_param(bs_req *req, const char *name, long dflt, long min, long max, long *out) {
     char buf[32];
     int r = bs_query_param(bs_req_query(req), name, buf, sizeof buf);
     *out = dflt;
@@ -231,19 +230,19 @@ static bool int_param(bs_req *req, const char *name, long dflt, long min, long m
     if (r < 0 || !*buf || *end || v < min || v > max) {
         char d[160];
         snprintf(d, sizeof d, "%s must be an integer from %ld to %ld", name, min, max);
-        problem(req, 400, "invalid", "Invalid query parameter", name, d);
+        bs__problem(req, 400, "invalid", "Invalid query parameter", name, d);
         return false;
     }
     *out = v;
     return true;
 }
 
-static bool text_param(bs_req *req, const char *name, char *out, size_t len, bool *has) {
+bool bs__text_param(bs_req *req, const char *name, char *out, size_t len, bool *has) {
     int r = bs_query_param(bs_req_query(req), name, out, len);
     if (r < 0) {
         char d[160];
         snprintf(d, sizeof d, "%s is malformed (bad percent-encoding) or longer than %zu bytes", name, len - 1);
-        problem(req, 400, "invalid", "Invalid query parameter", name, d);
+        bs__problem(req, 400, "invalid", "Invalid query parameter", name, d);
         return false;
     }
     *has = r > 0;
@@ -253,11 +252,11 @@ static bool text_param(bs_req *req, const char *name, char *out, size_t len, boo
 static void list_projects(bs_api *api, bs_req *req) {
     list_ctx *c = calloc(1, sizeof *c);
     c->req = req;
-    if (!int_param(req, "page", 1, 1, 1000000, &c->page) ||
-        !int_param(req, "page_size", PAGE_SIZE_DEFAULT, 1, PAGE_SIZE_MAX, &c->page_size) ||
-        !text_param(req, "gemeente", c->gemeente, sizeof c->gemeente, &c->has_gemeente) ||
-        !text_param(req, "provincie", c->provincie, sizeof c->provincie, &c->has_provincie) ||
-        !text_param(req, "planstatus", c->planstatus, sizeof c->planstatus, &c->has_planstatus)) {
+    if (!bs__int_param(req, "page", 1, 1, 1000000, &c->page) ||
+        !bs__int_param(req, "page_size", PAGE_SIZE_DEFAULT, 1, PAGE_SIZE_MAX, &c->page_size) ||
+        !bs__text_param(req, "gemeente", c->gemeente, sizeof c->gemeente, &c->has_gemeente) ||
+        !bs__text_param(req, "provincie", c->provincie, sizeof c->provincie, &c->has_provincie) ||
+        !bs__text_param(req, "planstatus", c->planstatus, sizeof c->planstatus, &c->has_planstatus)) {
         free(c);
         return;
     }
@@ -265,7 +264,7 @@ static void list_projects(bs_api *api, bs_req *req) {
         for (char *p = c->planstatus; *p; p++) *p = (char)toupper((unsigned char)*p);
         if (strcmp(c->planstatus, "ONBEKEND") == 0) strcpy(c->planstatus, "onbekend");
         if (!bs_planstatus_valid(c->planstatus)) {
-            problem(req, 400, "invalid", "Invalid query parameter", "planstatus",
+            bs__problem(req, 400, "invalid", "Invalid query parameter", "planstatus",
                     "planstatus must be one of 1A, 1B, 1C, 2A, 2B, 2C, 3, 4A, 4B, onbekend");
             free(c);
             return;
@@ -292,11 +291,11 @@ static void list_projects(bs_api *api, bs_req *req) {
 static void project_done(const PGresult *res, const char *err, void *arg) {
     bs_req *req = arg;
     if (err) {
-        problem_db(req, err);
+        bs__problem_db(req, err);
         return;
     }
     if (PQntuples(res) == 0) {
-        problem(req, 404, "not_found", "Project not found", "id", "No project with this id");
+        bs__problem(req, 404, "not_found", "Project not found", "id", "No project with this id");
         return;
     }
     const char *text = PQgetvalue(res, 0, 0);
@@ -318,40 +317,29 @@ static void get_project(bs_api *api, bs_req *req, const char *id) {
 
 /* ---- project state (schedule, complete) ---- */
 
-typedef struct project_ctx {
-    bs_api *api;
-    bs_req *req;
-    char id[37];
-    char step_key[128];
-    bs_day date;           /* complete: the reported actual finish */
-    const bs_schema *schema;
-    bs_progress *progress; /* owned */
-    bs_day data_date;
-    void (*next)(struct project_ctx *c);
-} project_ctx;
 
-static void project_ctx_free(project_ctx *c) {
+void bs__project_ctx_free(bs__project_ctx *c) {
     free(c->progress);
     free(c);
 }
 
 static void project_loaded(const PGresult *res, const char *err, void *arg) {
-    project_ctx *c = arg;
+    bs__project_ctx *c = arg;
     if (err) {
-        problem_db(c->req, err);
-        project_ctx_free(c);
+        bs__problem_db(c->req, err);
+        bs__project_ctx_free(c);
         return;
     }
     int n = PQntuples(res);
     if (n == 0) {
-        problem(c->req, 404, "not_found", "Project not found", "id", "No project with this id");
-        project_ctx_free(c);
+        bs__problem(c->req, 404, "not_found", "Project not found", "id", "No project with this id");
+        bs__project_ctx_free(c);
         return;
     }
     const bs_engine_schema *es = bs_engine_schema_get(c->api->engine, PQgetvalue(res, 0, 1));
     if (!es || bs_date_parse(PQgetvalue(res, 0, 0), &c->data_date) != 0) {
-        problem(c->req, 500, "internal", "Internal error", NULL, "The project refers to an unknown process schema");
-        project_ctx_free(c);
+        bs__problem(c->req, 500, "internal", "Internal error", NULL, "The project refers to an unknown process schema");
+        bs__project_ctx_free(c);
         return;
     }
     c->schema = es->schema;
@@ -374,7 +362,7 @@ static void project_loaded(const PGresult *res, const char *err, void *arg) {
     c->next(c);
 }
 
-static void load_project(project_ctx *c) {
+void bs__load_project(bs__project_ctx *c) {
     const char *params[1] = {c->id};
     bs_store_query(c->api->store,
                    "SELECT p.data_date, p.process_schema_key, p.planstatus, s.step_key, s.status, "
@@ -384,73 +372,73 @@ static void load_project(project_ctx *c) {
 }
 
 /* Computes and sends the schedule of c; status is the HTTP status. */
-static void send_schedule(project_ctx *c, int status) {
+void bs__send_schedule(bs__project_ctx *c, int status) {
     bs_schedule sched;
     bs_schedule_err e = bs_schedule_compute(c->schema, c->progress, c->data_date, &c->api->engine->calendar, &sched);
     if (e != BS_SCHEDULE_OK) {
-        problem(c->req, 500, "schedule_failed", "Schedule could not be computed", NULL, bs_schedule_strerror(e));
+        bs__problem(c->req, 500, "schedule_failed", "Schedule could not be computed", NULL, bs_schedule_strerror(e));
         return;
     }
     json_t *o = bs_schedule_to_json(c->schema, c->progress, &sched);
     json_object_set_new(o, "project_id", json_string(c->id));
     json_object_set_new(o, "process_schema", json_string(c->schema->key));
     bs_schedule_free(&sched);
-    respond_json(c->req, status, o);
+    bs__respond_json(c->req, status, o);
 }
 
-static void schedule_next(project_ctx *c) {
-    send_schedule(c, 200);
-    project_ctx_free(c);
+static void schedule_next(bs__project_ctx *c) {
+    bs__send_schedule(c, 200);
+    bs__project_ctx_free(c);
 }
 
 /* ---- POST /api/v1/projects/{id}/steps/{key}/complete ---- */
 
 static void complete_stored(const PGresult *res, const char *err, void *arg) {
-    project_ctx *c = arg;
+    bs__project_ctx *c = arg;
     if (err) {
-        problem_db(c->req, err);
+        bs__problem_db(c->req, err);
     } else if (PQntuples(res) == 0) {
-        problem(c->req, 409, "conflict", "Concurrent update", "key",
+        bs__problem(c->req, 409, "conflict", "Concurrent update", "key",
                 "The step was changed by another request at the same time; reload and retry");
     } else {
-        send_schedule(c, 200);
+        bs__send_schedule(c, 200);
     }
-    project_ctx_free(c);
+    bs__project_ctx_free(c);
 }
 
-static void complete_next(project_ctx *c) {
+static void complete_next(bs__project_ctx *c) {
     int32_t i = bs_schema_find(c->schema, c->step_key);
     char d[300];
     if (i < 0) {
         snprintf(d, sizeof d, "Process schema %s has no step '%.100s'", c->schema->key, c->step_key);
-        problem(c->req, 404, "not_found", "Step not found", "key", d);
-        project_ctx_free(c);
+        bs__problem(c->req, 404, "not_found", "Step not found", "key", d);
+        bs__project_ctx_free(c);
         return;
     }
     bs_progress *p = &c->progress[i];
     char datebuf[11], otherbuf[11];
     if (p->status == BS_STATUS_SKIPPED) {
         snprintf(d, sizeof d, "Step '%s' does not apply to this project", c->step_key);
-        problem(c->req, 409, "not_applicable", "Step does not apply", "key", d);
-        project_ctx_free(c);
+        bs__problem(c->req, 409, "not_applicable", "Step does not apply", "key", d);
+        bs__project_ctx_free(c);
         return;
     }
     if (p->status == BS_STATUS_DONE && p->actual_finish != BS_DAY_NONE) {
         if (p->actual_finish == c->date) { /* idempotent repeat */
-            send_schedule(c, 200);
+            bs__send_schedule(c, 200);
         } else {
             snprintf(d, sizeof d, "Step '%s' was already completed on %s; a different date (%s) is a correction",
                      c->step_key, bs_date_format(p->actual_finish, otherbuf), bs_date_format(c->date, datebuf));
-            problem(c->req, 409, "already_completed", "Step already completed", "date", d);
+            bs__problem(c->req, 409, "already_completed", "Step already completed", "date", d);
         }
-        project_ctx_free(c);
+        bs__project_ctx_free(c);
         return;
     }
     if (p->actual_start != BS_DAY_NONE && c->date < p->actual_start) {
         snprintf(d, sizeof d, "date %s is before the step's actual start %s", bs_date_format(c->date, datebuf),
                  bs_date_format(p->actual_start, otherbuf));
-        problem(c->req, 422, "invalid", "Invalid date", "date", d);
-        project_ctx_free(c);
+        bs__problem(c->req, 422, "invalid", "Invalid date", "date", d);
+        bs__project_ctx_free(c);
         return;
     }
     p->status = BS_STATUS_DONE;
@@ -459,8 +447,8 @@ static void complete_next(project_ctx *c) {
     bs_schedule sched;
     bs_schedule_err e = bs_schedule_compute(c->schema, c->progress, c->data_date, &c->api->engine->calendar, &sched);
     if (e != BS_SCHEDULE_OK) {
-        problem(c->req, 422, "schedule_failed", "Schedule could not be computed", "date", bs_schedule_strerror(e));
-        project_ctx_free(c);
+        bs__problem(c->req, 422, "schedule_failed", "Schedule could not be computed", "date", bs_schedule_strerror(e));
+        bs__project_ctx_free(c);
         return;
     }
     char finish[11];
@@ -486,7 +474,7 @@ static void complete_next(project_ctx *c) {
 static void complete_step(bs_api *api, bs_req *req, const char *id, const char *key) {
     const char *ct = bs_req_header(req, "content-type");
     if (ct && strncasecmp(ct, "application/json", 16) != 0) {
-        problem(req, 415, "unsupported_media_type", "Unsupported media type", "Content-Type",
+        bs__problem(req, 415, "unsupported_media_type", "Unsupported media type", "Content-Type",
                 "The body must be application/json");
         return;
     }
@@ -500,12 +488,12 @@ static void complete_step(bs_api *api, bs_req *req, const char *id, const char *
             snprintf(d, sizeof d, "The request body is empty; expected {\"date\": \"YYYY-MM-DD\"}");
         else
             snprintf(d, sizeof d, "Malformed JSON at line %d, column %d: %s", jerr.line, jerr.column, jerr.text);
-        problem(req, 400, "malformed_json", "Malformed request body", "body", d);
+        bs__problem(req, 400, "malformed_json", "Malformed request body", "body", d);
         return;
     }
     if (!json_is_object(doc)) {
         json_decref(doc);
-        problem(req, 400, "malformed_json", "Malformed request body", "body",
+        bs__problem(req, 400, "malformed_json", "Malformed request body", "body",
                 "The body must be a JSON object {\"date\": \"YYYY-MM-DD\"}");
         return;
     }
@@ -513,12 +501,12 @@ static void complete_step(bs_api *api, bs_req *req, const char *id, const char *
     bs_day date;
     if (!jd) {
         json_decref(doc);
-        problem(req, 422, "required", "Missing field", "date", "date is required (YYYY-MM-DD)");
+        bs__problem(req, 422, "required", "Missing field", "date", "date is required (YYYY-MM-DD)");
         return;
     }
     if (!json_is_string(jd) || bs_date_parse(json_string_value(jd), &date) != 0) {
         json_decref(doc);
-        problem(req, 422, "invalid", "Invalid date", "date", "date must be an existing calendar date YYYY-MM-DD");
+        bs__problem(req, 422, "invalid", "Invalid date", "date", "date must be an existing calendar date YYYY-MM-DD");
         return;
     }
     json_decref(doc);
@@ -527,17 +515,17 @@ static void complete_step(bs_api *api, bs_req *req, const char *id, const char *
         char a[11], b[11];
         snprintf(d, sizeof d, "date %s is after today (%s); an actual finish cannot lie in the future",
                  bs_date_format(date, a), bs_date_format(today, b));
-        problem(req, 422, "date_in_future", "Invalid date", "date", d);
+        bs__problem(req, 422, "date_in_future", "Invalid date", "date", d);
         return;
     }
-    project_ctx *c = calloc(1, sizeof *c);
+    bs__project_ctx *c = calloc(1, sizeof *c);
     c->api = api;
     c->req = req;
     snprintf(c->id, sizeof c->id, "%s", id);
     snprintf(c->step_key, sizeof c->step_key, "%s", key);
     c->date = date;
     c->next = complete_next;
-    load_project(c);
+    bs__load_project(c);
 }
 
 /* ---- router ---- */
@@ -547,60 +535,66 @@ void bs_api_handle(bs_req *req, void *ctx) {
     char buf[1024];
     char *seg[8];
     int n = split_path(bs_req_path(req), buf, sizeof buf, seg, 8);
-    bool get = method_is(req, "GET") || method_is(req, "HEAD");
+    bool get = bs__method_is(req, "GET") || bs__method_is(req, "HEAD");
+    if (n < 0) return bs__problem(req, 404, "not_found", "Not found", NULL, "Path has too many segments");
+
+    /* feature modules route their own resources first */
+    if (bs__route_schedule(api, req, seg, n)) return;
+    if (bs__route_forecast(api, req, seg, n)) return;
+    if (bs__route_notify(api, req, seg, n)) return;
 
     if (n == 1 && strcmp(seg[0], "healthz") == 0) {
-        if (!get) return method_not_allowed(req, "GET");
+        if (!get) return bs__method_not_allowed(req, "GET");
         bs_store_query(api->store, "SELECT 1", 0, NULL, health_done, req);
         return;
     }
     if (n >= 2 && strcmp(seg[0], "api") == 0 && strcmp(seg[1], "v1") == 0) {
         if (n == 3 && strcmp(seg[2], "openapi.json") == 0) {
-            if (!get) return method_not_allowed(req, "GET");
+            if (!get) return bs__method_not_allowed(req, "GET");
             if (!api->openapi_json)
-                return problem(req, 404, "not_found", "Not found", NULL, "OpenAPI document not installed");
+                return bs__problem(req, 404, "not_found", "Not found", NULL, "OpenAPI document not installed");
             bs_req_respond(req, 200, JSON_CT, api->openapi_json, api->openapi_len, NULL);
             return;
         }
         if (n >= 3 && strcmp(seg[2], "process-schemas") == 0) {
             if (n == 3) {
-                if (!get) return method_not_allowed(req, "GET");
+                if (!get) return bs__method_not_allowed(req, "GET");
                 return list_schemas(api, req);
             }
             if (n == 4) {
-                if (!get) return method_not_allowed(req, "GET");
+                if (!get) return bs__method_not_allowed(req, "GET");
                 return get_schema(api, req, seg[3]);
             }
         }
         if (n >= 3 && strcmp(seg[2], "projects") == 0) {
             if (n == 3) {
-                if (!get) return method_not_allowed(req, "GET");
+                if (!get) return bs__method_not_allowed(req, "GET");
                 return list_projects(api, req);
             }
-            if (!is_uuid(seg[3]))
-                return problem(req, 404, "not_found", "Project not found", "id",
+            if (!bs__is_uuid(seg[3]))
+                return bs__problem(req, 404, "not_found", "Project not found", "id",
                                "A project id is a UUID (8-4-4-4-12 hexadecimal digits)");
             if (n == 4) {
-                if (!get) return method_not_allowed(req, "GET");
+                if (!get) return bs__method_not_allowed(req, "GET");
                 return get_project(api, req, seg[3]);
             }
             if (n == 5 && strcmp(seg[4], "schedule") == 0) {
-                if (!get) return method_not_allowed(req, "GET");
-                project_ctx *c = calloc(1, sizeof *c);
+                if (!get) return bs__method_not_allowed(req, "GET");
+                bs__project_ctx *c = calloc(1, sizeof *c);
                 c->api = api;
                 c->req = req;
                 snprintf(c->id, sizeof c->id, "%s", seg[3]);
                 c->next = schedule_next;
-                load_project(c);
+                bs__load_project(c);
                 return;
             }
             if (n == 7 && strcmp(seg[4], "steps") == 0 && strcmp(seg[6], "complete") == 0) {
-                if (!method_is(req, "POST")) return method_not_allowed(req, "POST");
+                if (!bs__method_is(req, "POST")) return bs__method_not_allowed(req, "POST");
                 return complete_step(api, req, seg[3], seg[5]);
             }
         }
     }
     char d[200];
     snprintf(d, sizeof d, "No resource at %.150s", bs_req_path(req));
-    problem(req, 404, "not_found", "Not found", NULL, d);
+    bs__problem(req, 404, "not_found", "Not found", NULL, d);
 }

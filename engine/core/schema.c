@@ -11,8 +11,10 @@
  *      duplicate keys, durations, applies_to, the shape of depends_on entries);
  *   3. dependency references (resolved against all keys, so forward references work),
  *      building the links;
- *   4. cycles (each reported as "cycle: a -> b -> a"), else preds/succs and a
- *      topological order (Kahn, lowest step index first).
+ *   4. preds/succs, then Kahn's algorithm (lowest step index first); if steps remain,
+ *      cycles are reported one by one ("cycle: a -> b -> a": the shortest cycle through
+ *      the lowest-index step on one, found inside its strongly connected component,
+ *      Tarjan) and the link closing each is set aside until the rest is acyclic.
  * Problems are sorted by (top level, step index), then by discovery order.
  */
 #include "schema.h"

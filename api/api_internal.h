@@ -1,0 +1,64 @@
+/*
+ * Bouwstroom API internals shared by the route modules (routes*.c). Not a public surface.
+ */
+#ifndef BS_API_INTERNAL_H
+#define BS_API_INTERNAL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "api.h"
+
+#define JSON_CT "application/json"
+#define PROBLEM_CT "application/problem+json"
+
+/* Sends body (reference stolen) as application/json with status. */
+void bs__respond_json(bs_req *req, int status, json_t *body);
+
+/* Sends an application/problem+json document (RFC 9457): code is the machine-readable
+ * problem code (also the last segment of "type"), field the offending field / query
+ * parameter / header named in invalid_params (NULL for none), detail one readable line. */
+void bs__problem(bs_req *req, int status, const char *code, const char *title, const char *field,
+                 const char *detail);
+/* Same, with extra response headers (pairs name, value, …, NULL). */
+void bs__problem_ex(bs_req *req, int status, const char *code, const char *title, const char *field,
+                    const char *detail, const char *const *extra_headers);
+/* 503 problem for a store error (logged to stderr). */
+void bs__problem_db(bs_req *req, const char *err);
+/* 405 problem with an Allow header. */
+void bs__method_not_allowed(bs_req *req, const char *allow);
+
+bool bs__is_uuid(const char *s);
+bool bs__method_is(const bs_req *req, const char *m);
+/* Optional integer query parameter in [min, max] (default dflt). false = problem sent. */
+bool bs__int_param(bs_req *req, const char *name, long dflt, long min, long max, long *out);
+/* Optional text query parameter (percent-decoded). false = problem sent. */
+bool bs__text_param(bs_req *req, const char *name, char *out, size_t len, bool *has);
+
+/* A project's state loaded for one request. */
+typedef struct bs__project_ctx {
+    bs_api *api;
+    bs_req *req;
+    char id[37];
+    char step_key[128];
+    bs_day date;           /* complete: the reported actual finish */
+    const bs_schema *schema;
+    bs_progress *progress; /* owned; schema->n_steps entries */
+    bs_day data_date;
+    void (*next)(struct bs__project_ctx *c); /* called after loading; must respond and free */
+    void *user;            /* for route modules */
+} bs__project_ctx;
+
+void bs__project_ctx_free(bs__project_ctx *c);
+/* Loads project c->id (404 problem when absent) and calls c->next. */
+void bs__load_project(bs__project_ctx *c);
+/* Computes the schedule of c and sends it with status. */
+void bs__send_schedule(bs__project_ctx *c, int status);
+
+/* Route modules: each handles its own resources and returns true when it answered the
+ * request (seg: the n path segments). Called before the built-in routes. */
+bool bs__route_schedule(bs_api *api, bs_req *req, char **seg, int n); /* routes_schedule.c */
+bool bs__route_forecast(bs_api *api, bs_req *req, char **seg, int n); /* routes_forecast.c */
+bool bs__route_notify(bs_api *api, bs_req *req, char **seg, int n);   /* routes_notify.c */
+
+#endif
