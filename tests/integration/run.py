@@ -22,87 +22,8 @@ import urllib.parse
 import urllib.request
 import uuid
 
-SKIP = 77
-EXPECTED_PLANSTATUS = {"1A": 2293, "1B": 52, "1C": 44, "2A": 152, "2B": 5, "2C": 16,
-                       "3": 791, "4A": 548, "4B": 79, "onbekend": 368}
-TODAY = "2026-11-29"
-failures = []
-checks = 0
-
-
-def check(cond, what, detail=""):
-    global checks
-    checks += 1
-    if not cond:
-        failures.append(f"{what}: {detail}")
-        print(f"  FAIL {what}: {detail}", flush=True)
-
-
-def eq(got, want, what):
-    check(got == want, what, f"got {got!r}, want {want!r}")
-
-
-def with_dbname(url, name):
-    """Same server, other database (libpq URL form postgresql://.../dbname?...)."""
-    p = urllib.parse.urlsplit(url)
-    query = "?" + p.query if p.query else ""
-    return f"{p.scheme}://{p.netloc}/{name}{query}"
-
-
-def psql(url, sql):
-    out = subprocess.run(["psql", url, "-XAtq", "-v", "ON_ERROR_STOP=1", "-c", sql],
-                         check=True, capture_output=True, text=True)
-    return out.stdout.strip()
-
-
-class Api:
-    def __init__(self, base):
-        self.base = base
-
-    def call(self, method, path, body=None, raw=None, headers=None):
-        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
-        h = {"Content-Type": "application/json"} if data is not None else {}
-        h.update(headers or {})
-        req = urllib.request.Request(self.base + path, data=data, method=method, headers=h)
-        try:
-            with urllib.request.urlopen(req, timeout=30) as r:
-                return r.status, r.headers.get("Content-Type"), r.read()
-        except urllib.error.HTTPError as e:
-            return e.code, e.headers.get("Content-Type"), e.read()
-
-    def json(self, method, path, body=None, raw=None, headers=None):
-        st, ct, b = self.call(method, path, body, raw, headers)
-        try:
-            doc = json.loads(b) if b else None
-        except ValueError:
-            doc = None
-        return st, ct, doc
-
-
-def expect_problem(api, method, path, status, field, what, body=None, raw=None, headers=None):
-    st, ct, doc = api.json(method, path, body, raw, headers)
-    eq(st, status, f"{what}: status")
-    eq(ct, "application/problem+json", f"{what}: content type")
-    if doc is None:
-        check(False, f"{what}: problem body", "not JSON")
-        return doc
-    eq(doc.get("status"), status, f"{what}: problem status")
-    check(bool(doc.get("title")) and bool(doc.get("detail")), f"{what}: title and detail", doc)
-    if field is not None:
-        names = [p.get("name") for p in doc.get("invalid_params", [])]
-        check(field in names, f"{what}: names field {field}", doc)
-    return doc
-
-
-def start_server(binary, env):
-    proc = subprocess.Popen([binary, "serve", "--port", "0", "--today", TODAY], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    line = proc.stdout.readline()
-    if not line.startswith("listening on "):
-        proc.kill()
-        raise RuntimeError("server did not start: " + line + proc.stderr.read())
-    return proc, line.split()[-1].strip()
-
+from bsit import *  # noqa: F401,F403  (check, eq, psql, Api, …)
+import bsit
 
 def run(args):
     shared = os.environ.get("BOUWSTROOM_SHARED", os.path.join(args.source, "..", "shared"))
@@ -373,12 +294,10 @@ def main():
         rc = 1
     if rc == SKIP:
         return SKIP
-    print(f"{checks} checks, {len(failures)} failed")
-    if failures:
-        for f in failures:
-            print("FAILED: " + f)
-        return 1
-    return rc
+    if rc != 0:
+        bsit.finish()
+        return rc
+    return bsit.finish()
 
 
 if __name__ == "__main__":
