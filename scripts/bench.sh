@@ -30,7 +30,7 @@ echo "== engine core (bench_engine)"
 
 echo "== full import of $(basename "$plans") into an empty database (3 runs)"
 for i in 1 2 3; do
-    psql "$BOUWSTROOM_DATABASE_URL" -XAtq -c "DROP TABLE IF EXISTS project_steps, projects, process_schemas, schema_migrations CASCADE" >/dev/null
+    psql "$BOUWSTROOM_DATABASE_URL" -XAtq -c "SET client_min_messages = warning; DROP SCHEMA public CASCADE; CREATE SCHEMA public" >/dev/null
     "$bin" migrate 2>/dev/null
     s=$(date +%s.%N)
     "$bin" import "$plans" >/dev/null
@@ -42,7 +42,7 @@ s=$(date +%s.%N)
 e=$(date +%s.%N)
 echo "re-import (nothing changes): $(awk "BEGIN{printf \"%.2f\", $e - $s}") s"
 
-echo "== GET /api/v1/projects/{id}/schedule under wrk (2 threads, 8 connections, 10 s)"
+echo "== GET /api/v1/projects/{id}/schedule under wrk: 1 connection, then 2 threads x 4 connections (10 s each)"
 log=$(mktemp)
 "$bin" serve --port 0 >"$log" 2>&1 &
 server=$!
@@ -50,7 +50,8 @@ until grep -q "^listening on" "$log"; do sleep 0.1; done
 base=$(sed -n 's/^listening on //p' "$log")
 id=$(psql "$BOUWSTROOM_DATABASE_URL" -XAtq -c "SELECT id FROM projects WHERE planstatus = '3' ORDER BY source_key LIMIT 1")
 curl -s "$base/api/v1/projects/$id/schedule" | head -c 200; echo " …"
-wrk -t2 -c8 -d10s --latency "$base/api/v1/projects/$id/schedule"
-echo "== GET /api/v1/projects?provincie=Zuid-Holland&page_size=50 under wrk"
-wrk -t2 -c8 -d10s --latency "$base/api/v1/projects?provincie=Zuid-Holland&page_size=50"
+wrk -t1 -c1 -d10s --latency "$base/api/v1/projects/$id/schedule"
+wrk -t2 -c4 -d10s --latency "$base/api/v1/projects/$id/schedule"
+echo "== GET /api/v1/projects?provincie=Zuid-Holland&page_size=50 under wrk (2 threads x 4 connections)"
+wrk -t2 -c4 -d10s --latency "$base/api/v1/projects?provincie=Zuid-Holland&page_size=50"
 rm -f "$log"
