@@ -12,8 +12,12 @@ plans="${BOUWSTROOM_SHARED:-$top/../shared}/data/plannen/eib-2020-rd.geojson"
 started=""
 server=""
 cleanup() {
-    [ -n "$server" ] && kill -TERM "$server" 2>/dev/null && wait "$server" 2>/dev/null
-    [ -n "$started" ] && scripts/pg.sh wipe bench
+    set +e
+    if [ -n "$server" ]; then
+        kill -TERM "$server" 2>/dev/null
+        wait "$server" 2>/dev/null
+    fi
+    if [ -n "$started" ]; then scripts/pg.sh wipe bench; fi
     return 0
 }
 trap cleanup EXIT INT TERM

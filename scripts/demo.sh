@@ -11,6 +11,7 @@ bin="$top/$build/bouwstroom"
 started=""
 server=""
 cleanup() {
+    set +e
     trap - EXIT INT TERM
     if [ -n "$server" ]; then
         # Ctrl-C reached the server too; give it time to drain, then ask it with SIGTERM
@@ -72,7 +73,7 @@ Try:
   curl -s $base/api/v1/projects/$id
   curl -s $base/api/v1/projects/$id/schedule
   curl -s -X POST -H 'Content-Type: application/json' -d '{"date":"2021-03-01"}' \\
-       $base/api/v1/projects/$id/steps/intentieovereenkomst/complete
+       $base/api/v1/projects/$id/steps/intentieovereenkomst_voorbereid/complete
   curl -s $base/api/v1/process-schemas/ppm-woningbouw
   curl -s $base/api/v1/openapi.json
 Press Ctrl-C to stop (the server and the private PostgreSQL stop; the data stays).

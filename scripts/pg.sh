@@ -6,7 +6,8 @@
 #   scripts/pg.sh wipe NAME    stop and delete cluster NAME
 #   scripts/pg.sh url NAME     print its URL
 #
-# When BOUWSTROOM_DATABASE_URL is set, start/url print it and nothing is started.
+# When BOUWSTROOM_DATABASE_URL is set, start/url print it and nothing is started;
+# stop/wipe always act on the named private cluster.
 # PostgreSQL refuses to run as root: as root the cluster runs as the unprivileged
 # 'postgres' user. Its data and socket directories live under /tmp (reachable by that
 # user even when this clone sits in a root-only directory); their location is recorded
@@ -19,7 +20,6 @@ if [ -n "${BOUWSTROOM_DATABASE_URL:-}" ] && [ "$cmd" != wipe ] && [ "$cmd" != st
     echo "$BOUWSTROOM_DATABASE_URL"
     exit 0
 fi
-[ -n "${BOUWSTROOM_DATABASE_URL:-}" ] && exit 0
 
 PGBIN=$(ls -d /usr/lib/postgresql/15/bin 2>/dev/null || ls -d /usr/lib/postgresql/*/bin | tail -n 1)
 hash=$(printf '%s' "$top" | cksum | cut -d' ' -f1)

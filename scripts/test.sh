@@ -9,7 +9,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 started=""
 cleanup() {
-    [ -n "$started" ] && scripts/pg.sh wipe test
+    set +e
+    if [ -n "$started" ]; then scripts/pg.sh wipe test; fi
     return 0
 }
 trap cleanup EXIT INT TERM
