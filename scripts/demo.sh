@@ -26,7 +26,7 @@ cleanup() {
     fi
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 0' INT TERM
 
 if [ -z "${BOUWSTROOM_DATABASE_URL:-}" ]; then
     BOUWSTROOM_DATABASE_URL=$(scripts/pg.sh start demo)
