@@ -273,9 +273,9 @@ static json_t *build_record(import_job *job, json_t *feature, const char *crs, j
     json_object_set_new(rec, "steps", steps);
     bs_schedule sched;
     if (bs_schedule_compute(sc, prog, data_date, &job->engine->calendar, &sched) == BS_SCHEDULE_OK) {
-        json_object_set_new(rec, "planned_completion", sched.project_finish != BS_DAY_NONE
-                                                           ? json_string(bs_date_format(sched.project_finish, datebuf))
-                                                           : json_null());
+        bs_day completion = bs_schedule_completion(sc, prog, &sched);
+        json_object_set_new(rec, "planned_completion",
+                            completion != BS_DAY_NONE ? json_string(bs_date_format(completion, datebuf)) : json_null());
         bs_schedule_free(&sched);
     } else {
         json_object_set_new(rec, "planned_completion", json_null());

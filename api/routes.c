@@ -452,7 +452,8 @@ static void complete_next(bs__project_ctx *c) {
         return;
     }
     char finish[11];
-    const char *finish_p = sched.project_finish != BS_DAY_NONE ? bs_date_format(sched.project_finish, finish) : NULL;
+    bs_day completion = bs_schedule_completion(c->schema, c->progress, &sched);
+    const char *finish_p = completion != BS_DAY_NONE ? bs_date_format(completion, finish) : NULL;
     bs_schedule_free(&sched);
     const char *params[4] = {c->id, c->step_key, bs_date_format(c->date, datebuf), finish_p};
     /* one statement = one transaction: the step and the project's cached finish together;

@@ -98,7 +98,7 @@ static void summary_done(const PGresult *res, const char *err, void *arg) {
     }
     printf("%-16s %9ld %14ld %15ld of %7ld\n", "total", tp, th, tl, te);
     printf("\n'expected before CP allows': plans whose latest completion period with a positive count\n"
-           "(OP2019, OP202024, Op202529, Op20302050; OPLONB ignored) ends before the earliest completion\n"
+           "(OP2019, OP202024, Op202529, Op20302050; OPLONB ignored) ends before the earliest laatste oplevering\n"
            "the critical path of their ppm-woningbouw schedule allows, of the plans with such a period.\n");
     fflush(stdout);
     finish(a, 0);

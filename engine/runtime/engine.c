@@ -146,6 +146,14 @@ const char *bs_status_name(bs_step_status s) {
     return (unsigned)s < 4 ? status_names[s] : "open";
 }
 
+bs_day bs_schedule_completion(const bs_schema *schema, const bs_progress *progress, const bs_schedule *sched) {
+    int32_t i = bs_schema_find(schema, "laatste_oplevering");
+    if (i < 0) return sched->project_finish;
+    if (sched->steps[i].early_finish != BS_DAY_NONE) return sched->steps[i].early_finish;
+    if (progress[i].status == BS_STATUS_DONE && progress[i].actual_finish != BS_DAY_NONE) return progress[i].actual_finish;
+    return sched->project_finish;
+}
+
 static json_t *date_or_null(bs_day d) {
     if (d == BS_DAY_NONE) return json_null();
     char buf[11];

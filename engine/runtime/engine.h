@@ -55,6 +55,11 @@ int bs_status_parse(const char *s, bs_step_status *out);
 /* Status text of the API: "open", "started", "done", "skipped". */
 const char *bs_status_name(bs_step_status s);
 
+/* The planned completion of a project: the early finish of its "laatste_oplevering"
+ * milestone (last homes handed over), its actual finish when realised, or the schedule's
+ * project finish when the schema has no such step. Inclusive civil date or BS_DAY_NONE. */
+bs_day bs_schedule_completion(const bs_schema *schema, const bs_progress *progress, const bs_schedule *sched);
+
 /* Renders a computed schedule as the API's JSON object:
  * {"data_date", "project_finish", "out_of_sequence": [keys], "steps": [{key, name, stream,
  *  milestone, status, early_start, early_finish, late_start, late_finish, total_float,

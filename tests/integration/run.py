@@ -138,6 +138,8 @@ def scenario(args, env, url, plans):
     for prov in ("Noord-Holland", "Zuid-Holland", "Overijssel", "Fryslân"):
         check(prov in r.stdout, f"summary lists {prov}", r.stdout)
     check("total" in r.stdout and " 4348 " in r.stdout, "summary total", r.stdout)
+    nh = [l for l in r.stdout.splitlines() if l.startswith("Noord-Holland")]
+    check(nh and nh[0].split()[1] == "2141", "summary: Noord-Holland has 2141 projects", nh)
 
     print("== HTTP API")
     proc, base = start_server(args.binary, env)
@@ -222,6 +224,8 @@ def api_checks(api, url):
     by = {s["key"]: s for s in sched["steps"]}
     eq((by["omgevingsplan_onherroepelijk"]["status"], by["omgevingsplan_onherroepelijk"]["actual_estimated"]),
        ("done", True), "1A plan: onherroepelijk realised (estimated)")
+    eq(psql(url, f"SELECT planned_completion FROM projects WHERE id = '{pid}'"), by["laatste_oplevering"]["early_finish"],
+       "cached planned completion = early finish of laatste_oplevering")
     open_steps = [s for s in sched["steps"] if s["status"] == "open"]
     check(open_steps and all(s["early_start"] >= "2020-04-02" for s in open_steps), "open work starts on/after data date")
     check(any(s["critical"] for s in open_steps), "some open step is critical")

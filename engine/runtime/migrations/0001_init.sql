@@ -47,7 +47,7 @@ CREATE TABLE projects (
     geometry_crs            text,                   -- e.g. 'EPSG:28992' (RD New)
     process_schema_key      text NOT NULL,
     process_schema_version  integer NOT NULL,
-    planned_completion      date,                   -- early finish of the project (critical path)
+    planned_completion      date,                   -- early finish of laatste_oplevering (critical path)
     created_at              timestamptz NOT NULL DEFAULT now(),
     updated_at              timestamptz NOT NULL DEFAULT now(),
     UNIQUE (source, source_key)
