@@ -6,6 +6,7 @@
 
 #include <uv.h>
 
+#include "clock.h"
 #include "engine.h"
 #include "http.h"
 #include "store.h"
@@ -16,6 +17,7 @@ typedef struct bs_api {
     /* Today's civil date (Europe/Amsterdam). Injected so tests can set the clock. */
     bs_day (*today)(void *arg);
     void *today_arg;
+    const bs_clock *clock;    /* not owned; the wall clock of feeds (DTSTAMP) */
     char *openapi_json;       /* owned; served at /api/v1/openapi.json */
     size_t openapi_len;
 } bs_api;
@@ -23,7 +25,7 @@ typedef struct bs_api {
 /* The bs_http_handler of the API: routes one request (ctx is a bs_api). */
 void bs_api_handle(bs_req *req, void *ctx);
 
-/* Today's civil date in Europe/Amsterdam from the system clock. */
+/* Today's civil date in Europe/Amsterdam; arg is a const bs_clock * (or NULL: the system clock). */
 bs_day bs_today_amsterdam(void *arg);
 
 #endif

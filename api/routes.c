@@ -77,20 +77,7 @@ void bs__method_not_allowed(bs_req *req, const char *allow) {
 /* ---- helpers ---- */
 
 bs_day bs_today_amsterdam(void *arg) {
-    (void)arg;
-    /* Civil date in Europe/Amsterdam: CET/CEST rules (EU summer time, last Sunday of March
-     * 01:00 UTC to last Sunday of October 01:00 UTC; Directive 2000/84/EC). */
-    time_t now = time(NULL);
-    struct tm u;
-    gmtime_r(&now, &u);
-    int y = u.tm_year + 1900;
-    bs_day mar31 = bs_date_from_ymd(y, 3, 31), oct31 = bs_date_from_ymd(y, 10, 31);
-    bs_day dst_start = mar31 - (bs_weekday(mar31) % 7), dst_end = oct31 - (bs_weekday(oct31) % 7);
-    long long secs = (long long)now;
-    long long start_s = (long long)dst_start * 86400 + 3600, end_s = (long long)dst_end * 86400 + 3600;
-    long long offset = (secs >= start_s && secs < end_s) ? 7200 : 3600;
-    long long local = secs + offset;
-    return (bs_day)((local >= 0 ? local : local - 86399) / 86400);
+    return bs_clock_today_amsterdam((const bs_clock *)arg);
 }
 
 bool bs__is_uuid(const char *s) {
@@ -330,45 +317,23 @@ static void project_loaded(const PGresult *res, const char *err, void *arg) {
         bs__project_ctx_free(c);
         return;
     }
-    int n = PQntuples(res);
-    if (n == 0) {
+    int rc = bs_project_state_from_result(c->api->engine, res, &c->schema, &c->progress, &c->data_date);
+    if (rc == -1) {
         bs__problem(c->req, 404, "not_found", "Project not found", "id", "No project with this id");
         bs__project_ctx_free(c);
         return;
     }
-    const bs_engine_schema *es = bs_engine_schema_get(c->api->engine, PQgetvalue(res, 0, 1));
-    if (!es || bs_date_parse(PQgetvalue(res, 0, 0), &c->data_date) != 0) {
+    if (rc != 0) {
         bs__problem(c->req, 500, "internal", "Internal error", NULL, "The project refers to an unknown process schema");
         bs__project_ctx_free(c);
         return;
-    }
-    c->schema = es->schema;
-    const char *planstatus = PQgetvalue(res, 0, 2);
-    c->progress = calloc((size_t)c->schema->n_steps, sizeof *c->progress);
-    for (int32_t i = 0; i < c->schema->n_steps; i++) {
-        c->progress[i].status = bs_schema_step_applies(c->schema, i, planstatus) ? BS_STATUS_OPEN : BS_STATUS_SKIPPED;
-        c->progress[i].actual_start = c->progress[i].actual_finish = BS_DAY_NONE;
-    }
-    for (int r = 0; r < n; r++) {
-        if (PQgetisnull(res, r, 3)) continue;
-        int32_t i = bs_schema_find(c->schema, PQgetvalue(res, r, 3));
-        if (i < 0) continue;
-        bs_progress *p = &c->progress[i];
-        if (bs_status_parse(PQgetvalue(res, r, 4), &p->status) != 0) p->status = BS_STATUS_OPEN;
-        if (!PQgetisnull(res, r, 5)) bs_date_parse(PQgetvalue(res, r, 5), &p->actual_start);
-        if (!PQgetisnull(res, r, 6)) bs_date_parse(PQgetvalue(res, r, 6), &p->actual_finish);
-        p->actual_estimated = strcmp(PQgetvalue(res, r, 7), "t") == 0;
     }
     c->next(c);
 }
 
 void bs__load_project(bs__project_ctx *c) {
     const char *params[1] = {c->id};
-    bs_store_query(c->api->store,
-                   "SELECT p.data_date, p.process_schema_key, p.planstatus, s.step_key, s.status, "
-                   "s.actual_start, s.actual_finish, s.actual_estimated "
-                   "FROM projects p LEFT JOIN project_steps s ON s.project_id = p.id WHERE p.id = $1::uuid",
-                   1, params, project_loaded, c);
+    bs_store_query(c->api->store, BS_PROJECT_STATE_SQL, 1, params, project_loaded, c);
 }
 
 /* Computes and sends the schedule of c; status is the HTTP status. */

@@ -1,12 +1,766 @@
 /*
- * Routes of forecasts (issue 4): forecast, lead-times.
+ * Routes of forecasts (issue 4; docs/forecasting.md, docs/api.md):
+ *   GET /api/v1/projects/{id}/forecast[?samples=&seed=]
+ *   GET /api/v1/lead-times[?step=&gemeente=&size_class=&schema=]
+ *
+ * Both load the project (or filters) and the own observations of the schema with one or two
+ * queries, then do the CPU work (fitting, Monte Carlo) with uv_queue_work on the libuv thread
+ * pool, never on the loop thread, and render the JSON back on the loop.
  */
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
 #include "api_internal.h"
+#include "estimate.h"
+#include "forecast.h"
+#include "leadtime.h"
+#include "plan.h"
+#include "routes_forecast.h"
+
+#define FC_SAMPLES_MIN 100
+#define FC_SAMPLES_MAX 20000
+#define SIZE_SQL                                                                                                  \
+    "CASE WHEN p.homes_remaining IS NULL OR p.homes_remaining <= 0 THEN 'onbekend' "                          \
+    "WHEN p.homes_remaining <= 10 THEN '1-10' WHEN p.homes_remaining <= 50 THEN '11-50' "                     \
+    "WHEN p.homes_remaining <= 200 THEN '51-200' ELSE '>200' END"
+
+/* Own observations of a schema: realised steps with known dates and running steps, with the
+ * covariates of their project (the engine filters and converts them: bs_lt_observe_project). */
+#define OBS_SQL                                                                                                   \
+    "SELECT s.project_id, s.step_key, s.status, s.actual_start, s.actual_finish, p.data_date, p.gemeente, "       \
+    "p.provincie, p.plantype, COALESCE(p.homes_remaining, 0) "                                                    \
+    "FROM project_steps s JOIN projects p ON p.id = s.project_id "                                                \
+    "WHERE p.process_schema_key = $1 AND NOT s.actual_estimated AND s.actual_start IS NOT NULL "                  \
+    "AND s.status IN ('done', 'started') ORDER BY s.project_id"
+
+/* ---- own observations (copied out of the PGresult) ---- */
+
+typedef struct own_obs {
+    bs_lt_obs *obs; /* owned; n */
+    size_t n;
+    char *strings;  /* owned; the covariate strings the observations point into */
+    bs_lt_counts counts;
+} own_obs;
+
+static void own_obs_free(own_obs *o) {
+    free(o->obs);
+    free(o->strings);
+    memset(o, 0, sizeof *o);
+}
+
+/* Converts OBS_SQL rows into observations (rows of one project are adjacent). */
+static int own_obs_from_result(const PGresult *res, const bs_schema *schema, const bs_calendar *cal, own_obs *out) {
+    memset(out, 0, sizeof *out);
+    int n = PQntuples(res);
+    size_t strbytes = 1;
+    for (int r = 0; r < n; r++)
+        strbytes += strlen(PQgetvalue(res, r, 6)) + strlen(PQgetvalue(res, r, 7)) + strlen(PQgetvalue(res, r, 8)) + 3;
+    out->obs = calloc((size_t)n + (size_t)schema->n_steps + 1, sizeof *out->obs);
+    out->strings = malloc(strbytes);
+    bs_progress *prog = calloc((size_t)schema->n_steps, sizeof *prog);
+    if (!out->obs || !out->strings || !prog) {
+        free(prog);
+        own_obs_free(out);
+        return -1;
+    }
+    size_t off = 0;
+    int r = 0;
+    while (r < n) {
+        int r0 = r;
+        const char *pid = PQgetvalue(res, r, 0);
+        for (int32_t i = 0; i < schema->n_steps; i++)
+            prog[i] = (bs_progress){BS_STATUS_OPEN, BS_DAY_NONE, BS_DAY_NONE, false};
+        while (r < n && strcmp(PQgetvalue(res, r, 0), pid) == 0) {
+            int32_t i = bs_schema_find(schema, PQgetvalue(res, r, 1));
+            if (i >= 0) {
+                bs_status_parse(PQgetvalue(res, r, 2), &prog[i].status);
+                bs_date_parse(PQgetvalue(res, r, 3), &prog[i].actual_start);
+                if (!PQgetisnull(res, r, 4)) bs_date_parse(PQgetvalue(res, r, 4), &prog[i].actual_finish);
+            }
+            r++;
+        }
+        bs_day dd;
+        if (bs_date_parse(PQgetvalue(res, r0, 5), &dd) != 0) continue;
+        char *gem = out->strings + off;
+        off += (size_t)sprintf(gem, "%s", PQgetvalue(res, r0, 6)) + 1;
+        char *prov = out->strings + off;
+        off += (size_t)sprintf(prov, "%s", PQgetvalue(res, r0, 7)) + 1;
+        char *pt = out->strings + off;
+        off += (size_t)sprintf(pt, "%s", PQgetvalue(res, r0, 8)) + 1;
+        bs_size_class sc = bs_size_class_of(atol(PQgetvalue(res, r0, 9)));
+        bs_lt_observe_project(schema, prog, dd, cal, sc, gem, prov, pt, out->obs, &out->n, &out->counts);
+    }
+    free(prog);
+    return 0;
+}
+
+static json_t *date_json(bs_day d) {
+    if (d == BS_DAY_NONE) return json_null();
+    char b[11];
+    return json_string(bs_date_format(d, b));
+}
+
+static json_t *num_or_null(double v) {
+    return isfinite(v) ? json_real(v) : json_null();
+}
+
+static const char *unit_name(bs_unit u) {
+    return u == BS_UNIT_CALENDAR_DAYS ? "calendar_days" : "working_days";
+}
+
+/* ---- GET /api/v1/projects/{id}/forecast ---- */
+
+typedef struct fc_job {
+    uv_work_t work;
+    bs_api *api;
+    bs_req *req;
+    char id[37];
+    long samples, seed;
+    const bs_engine_schema *es;
+    bs_progress *progress; /* owned */
+    bs_day data_date;
+    bs_size_class size;
+    char gemeente[256];
+    own_obs own;
+    /* results */
+    bs_lt_model *models;   /* owned; n_steps */
+    unsigned char *has;    /* owned */
+    bs_forecast fc;
+    int rc;
+} fc_job;
+
+static void fc_job_free(fc_job *j) {
+    free(j->progress);
+    own_obs_free(&j->own);
+    for (int32_t i = 0; j->models && i < j->es->schema->n_steps; i++) bs_lt_model_free(&j->models[i]);
+    free(j->models);
+    free(j->has);
+    bs_forecast_free(&j->fc);
+    free(j);
+}
+
+/* thread pool: fit the groups, then the Monte Carlo forecast (pure core) */
+static void fc_work(uv_work_t *w) {
+    fc_job *j = w->data;
+    const bs_schema *s = j->es->schema;
+    j->models = calloc((size_t)s->n_steps, sizeof *j->models);
+    j->has = calloc((size_t)s->n_steps, 1);
+    bs_ltdist *dist = calloc((size_t)s->n_steps, sizeof *dist);
+    if (!j->models || !j->has || !dist) {
+        free(dist);
+        j->rc = BS_SCHEDULE_ENOMEM;
+        return;
+    }
+    for (int32_t i = 0; i < s->n_steps; i++) {
+        if (s->steps[i].milestone || !j->es->reference) continue;
+        if (bs_lt_model_build(j->es->reference, i, (int)j->size, j->gemeente, j->own.obs, j->own.n, &j->models[i]) ==
+            BS_EST_OK) {
+            dist[i] = j->models[i].sample; /* shallow: the models own the curves */
+            j->has[i] = 1;
+        }
+    }
+    bs_forecast_input in = {.schema = s, .progress = j->progress, .data_date = j->data_date,
+                            .cal = &j->api->engine->calendar, .dist = dist, .has_dist = j->has,
+                            .n_samples = (int32_t)j->samples};
+    bs_rng rng;
+    bs_rng_seed(&rng, (uint64_t)j->seed);
+    j->rc = bs_forecast_compute(&in, &rng, &j->fc);
+    free(dist);
+}
+
+static void fc_after(uv_work_t *w, int status) {
+    fc_job *j = w->data;
+    if (status != 0 || j->rc != BS_SCHEDULE_OK) {
+        bs__problem(j->req, 500, "forecast_failed", "Forecast could not be computed", NULL,
+                    status ? "cancelled" : bs_schedule_strerror((bs_schedule_err)j->rc));
+        fc_job_free(j);
+        return;
+    }
+    const bs_schema *s = j->es->schema;
+    json_t *o = json_object();
+    json_object_set_new(o, "project_id", json_string(j->id));
+    json_object_set_new(o, "process_schema", json_string(s->key));
+    json_object_set_new(o, "data_date", date_json(j->data_date));
+    json_object_set_new(o, "samples", json_integer(j->samples));
+    json_object_set_new(o, "seed", json_integer(j->seed));
+    json_object_set_new(o, "size_class", json_string(bs_size_class_name(j->size)));
+    json_object_set_new(o, "gemeente", json_string(j->gemeente));
+    json_t *comp = json_object();
+    json_object_set_new(comp, "planned", date_json(j->fc.completion_planned));
+    json_object_set_new(comp, "p50", date_json(j->fc.completion_p50));
+    json_object_set_new(comp, "p80", date_json(j->fc.completion_p80));
+    json_object_set_new(o, "completion", comp);
+    json_t *ms = json_array(), *steps = json_array();
+    for (int32_t i = 0; i < s->n_steps; i++) {
+        const bs_step *st = &s->steps[i];
+        const bs_forecast_step *fs = &j->fc.steps[i];
+        json_t *x = json_object();
+        json_object_set_new(x, "key", json_string(st->key));
+        json_object_set_new(x, "name", json_string(st->name));
+        json_object_set_new(x, "status", json_string(bs_status_name(j->progress[i].status)));
+        json_object_set_new(x, "planned", date_json(fs->planned));
+        json_object_set_new(x, "p50", date_json(fs->p50));
+        json_object_set_new(x, "p80", date_json(fs->p80));
+        if (st->milestone) {
+            json_array_append_new(ms, x);
+            continue;
+        }
+        json_object_set_new(x, "criticality", json_real(fs->criticality));
+        json_object_set_new(x, "unit", json_string(unit_name(st->unit)));
+        if (j->has[i]) {
+            const bs_lt_model *m = &j->models[i];
+            json_t *lt = json_object();
+            json_object_set_new(lt, "source", json_string(m->own_dominates ? "own" : "reference"));
+            json_object_set_new(lt, "own_weight", json_real(m->own_weight));
+            json_object_set_new(lt, "family", json_string(bs_dist_family_name(m->dist.family)));
+            json_object_set_new(lt, "p50", json_real(bs_dist_quantile(&m->dist, 0.5)));
+            json_object_set_new(lt, "p80", json_real(bs_dist_quantile(&m->dist, 0.8)));
+            json_object_set_new(x, "lead_time", lt);
+        } else {
+            json_object_set_new(x, "lead_time", json_null());
+        }
+        json_array_append_new(steps, x);
+    }
+    json_object_set_new(o, "milestones", ms);
+    json_object_set_new(o, "steps", steps);
+    json_object_set_new(o, "own_observations", json_integer((json_int_t)j->own.n));
+    json_object_set_new(o, "reference", json_string(j->es->reference ? j->es->reference->label : ""));
+    bs__respond_json(j->req, 200, o);
+    fc_job_free(j);
+}
+
+static void fc_obs_loaded(const PGresult *res, const char *err, void *arg) {
+    fc_job *j = arg;
+    if (err) {
+        bs__problem_db(j->req, err);
+        fc_job_free(j);
+        return;
+    }
+    if (own_obs_from_result(res, j->es->schema, &j->api->engine->calendar, &j->own) != 0) {
+        bs__problem(j->req, 500, "internal", "Internal error", NULL, "out of memory");
+        fc_job_free(j);
+        return;
+    }
+    j->work.data = j;
+    /* the libuv thread pool of the loop the server runs on (cli: uv_default_loop) */
+    if (uv_queue_work(uv_default_loop(), &j->work, fc_work, fc_after) != 0) {
+        bs__problem(j->req, 503, "busy", "Service unavailable", NULL, "could not queue the forecast");
+        fc_job_free(j);
+    }
+}
+
+static void fc_project_loaded(const PGresult *res, const char *err, void *arg) {
+    fc_job *j = arg;
+    if (err) {
+        bs__problem_db(j->req, err);
+        fc_job_free(j);
+        return;
+    }
+    int n = PQntuples(res);
+    if (n == 0) {
+        bs__problem(j->req, 404, "not_found", "Project not found", "id", "No project with this id");
+        fc_job_free(j);
+        return;
+    }
+    j->es = bs_engine_schema_get(j->api->engine, PQgetvalue(res, 0, 1));
+    if (!j->es || bs_date_parse(PQgetvalue(res, 0, 0), &j->data_date) != 0) {
+        bs__problem(j->req, 500, "internal", "Internal error", NULL, "The project refers to an unknown process schema");
+        fc_job_free(j);
+        return;
+    }
+    const bs_schema *s = j->es->schema;
+    const char *planstatus = PQgetvalue(res, 0, 2);
+    j->progress = calloc((size_t)s->n_steps, sizeof *j->progress);
+    for (int32_t i = 0; i < s->n_steps; i++) {
+        j->progress[i].status = bs_schema_step_applies(s, i, planstatus) ? BS_STATUS_OPEN : BS_STATUS_SKIPPED;
+        j->progress[i].actual_start = j->progress[i].actual_finish = BS_DAY_NONE;
+    }
+    for (int r = 0; r < n; r++) {
+        if (PQgetisnull(res, r, 3)) continue;
+        int32_t i = bs_schema_find(s, PQgetvalue(res, r, 3));
+        if (i < 0) continue;
+        bs_progress *p = &j->progress[i];
+        if (bs_status_parse(PQgetvalue(res, r, 4), &p->status) != 0) p->status = BS_STATUS_OPEN;
+        if (!PQgetisnull(res, r, 5)) bs_date_parse(PQgetvalue(res, r, 5), &p->actual_start);
+        if (!PQgetisnull(res, r, 6)) bs_date_parse(PQgetvalue(res, r, 6), &p->actual_finish);
+        p->actual_estimated = strcmp(PQgetvalue(res, r, 7), "t") == 0;
+    }
+    j->size = bs_size_class_of(PQgetisnull(res, 0, 8) ? 0 : atol(PQgetvalue(res, 0, 8)));
+    snprintf(j->gemeente, sizeof j->gemeente, "%s", PQgetvalue(res, 0, 9));
+    const char *params[1] = {s->key};
+    bs_store_query(j->api->store, OBS_SQL, 1, params, fc_obs_loaded, j);
+}
+
+static void get_forecast(bs_api *api, bs_req *req, const char *id) {
+    fc_job *j = calloc(1, sizeof *j);
+    j->api = api;
+    j->req = req;
+    snprintf(j->id, sizeof j->id, "%s", id);
+    if (!bs__int_param(req, "samples", BS_FORECAST_DEFAULT_SAMPLES, FC_SAMPLES_MIN, FC_SAMPLES_MAX, &j->samples) ||
+        !bs__int_param(req, "seed", 1, 0, 2147483647L, &j->seed)) {
+        free(j);
+        return;
+    }
+    const char *params[1] = {j->id};
+    bs_store_query(api->store,
+                   "SELECT p.data_date, p.process_schema_key, p.planstatus, s.step_key, s.status, "
+                   "s.actual_start, s.actual_finish, s.actual_estimated, p.homes_remaining, p.gemeente "
+                   "FROM projects p LEFT JOIN project_steps s ON s.project_id = p.id WHERE p.id = $1::uuid",
+                   1, params, fc_project_loaded, j);
+}
+
+/* ---- GET /api/v1/lead-times ---- */
+
+typedef struct lt_job {
+    uv_work_t work;
+    bs_api *api;
+    bs_req *req;
+    const bs_engine_schema *es;
+    int32_t step;          /* -1: all steps */
+    int size;              /* -1: all */
+    bool has_gemeente;
+    char gemeente[256];
+    own_obs own;
+    int64_t (*counts)[3];  /* owned; per step: skipped, estimated, cancelled (reported) */
+    json_t *out;           /* built in the pool (jansson objects are not shared with the loop meanwhile) */
+} lt_job;
+
+static void lt_job_free(lt_job *j) {
+    own_obs_free(&j->own);
+    free(j->counts);
+    if (j->out) json_decref(j->out);
+    free(j);
+}
+
+static json_t *curve_json(const bs_km *km) {
+    json_t *a = json_array();
+    for (int32_t i = 0; i < km->n_pts; i++) {
+        const bs_km_point *p = &km->pts[i];
+        json_t *x = json_object();
+        json_object_set_new(x, "t", json_real(p->time));
+        json_object_set_new(x, "n_risk", json_integer(p->n_risk));
+        json_object_set_new(x, "n_event", json_integer(p->n_event));
+        json_object_set_new(x, "n_censor", json_integer(p->n_censor));
+        json_object_set_new(x, "surv", json_real(p->surv));
+        json_object_set_new(x, "lower", num_or_null(p->lower));
+        json_object_set_new(x, "upper", num_or_null(p->upper));
+        json_array_append_new(a, x);
+    }
+    return a;
+}
+
+static json_t *lt_step_json(lt_job *j, int32_t i) {
+    const bs_schema *s = j->es->schema;
+    const bs_reference *ref = j->es->reference;
+    const bs_step *st = &s->steps[i];
+    bs_lt_model m;
+    if (bs_lt_model_build(ref, i, j->size, j->has_gemeente ? j->gemeente : NULL, j->own.obs, j->own.n, &m) != BS_EST_OK)
+        return NULL;
+    json_t *x = json_object();
+    json_object_set_new(x, "step", json_string(st->key));
+    json_object_set_new(x, "name", json_string(st->name));
+    json_object_set_new(x, "unit", json_string(unit_name(st->unit)));
+    json_t *g = json_object();
+    json_object_set_new(g, "size_class", j->size >= 0 ? json_string(bs_size_class_name((bs_size_class)j->size)) : json_null());
+    json_object_set_new(g, "gemeente", j->has_gemeente ? json_string(j->gemeente) : json_null());
+    json_object_set_new(x, "group", g);
+    /* the curve: own observations of the deepest level of the group whose own data carries at
+     * least half the weight (>= κ events), else the reference history (step × size class) */
+    int lsize[3] = {-1, -1, -1};
+    const char *lgem[3] = {NULL, NULL, NULL};
+    int nl = 1;
+    if (j->size >= 0) lsize[nl++] = j->size;
+    if (j->has_gemeente) {
+        lsize[nl] = j->size;
+        lgem[nl++] = j->gemeente;
+    }
+    int cl = -1;
+    for (int l = 0; l < nl; l++)
+        if (m.level[l].weight >= 0.5) cl = l;
+    bool own_curve = cl >= 0;
+    const bs_lt_obs *src = own_curve ? j->own.obs : ref->history;
+    size_t nsrc = own_curve ? j->own.n : ref->n_history;
+    int fsize = own_curve ? lsize[cl] : j->size;
+    const char *fgem = own_curve ? lgem[cl] : NULL;
+    double *t = malloc((nsrc ? nsrc : 1) * sizeof *t);
+    unsigned char *e = malloc(nsrc ? nsrc : 1);
+    size_t k = 0;
+    int64_t own_ev = 0, own_ce = 0;
+    for (size_t q = 0; q < j->own.n; q++) {
+        const bs_lt_obs *o = &j->own.obs[q];
+        if (o->step != i || (j->size >= 0 && (int)o->size != j->size) ||
+            (j->has_gemeente && strcmp(o->gemeente, j->gemeente) != 0))
+            continue;
+        own_ev += o->event;
+        own_ce += !o->event;
+    }
+    for (size_t q = 0; q < nsrc; q++) {
+        const bs_lt_obs *o = &src[q];
+        if (o->step != i || (fsize >= 0 && (int)o->size != fsize)) continue;
+        if (fgem && strcmp(o->gemeente, fgem) != 0) continue;
+        t[k] = o->time;
+        e[k++] = o->event;
+    }
+    json_t *cg = json_object();
+    json_object_set_new(cg, "size_class", fsize >= 0 ? json_string(bs_size_class_name((bs_size_class)fsize)) : json_null());
+    json_object_set_new(cg, "gemeente", fgem ? json_string(fgem) : json_null());
+    json_object_set_new(x, "curve_group", cg);
+    json_object_set_new(x, "source", json_string(own_curve ? "own" : "reference"));
+    json_object_set_new(x, "own_weight", json_real(m.own_weight));
+    bs_obs_set os;
+    bs_km km = {0};
+    if (k > 0 && bs_obs_collapse(t, e, k, &os) == BS_EST_OK) {
+        bs_km_fit(&os, 0.95, &km);
+        bs_obs_free(&os);
+    }
+    free(t);
+    free(e);
+    json_object_set_new(x, "events", json_integer(km.n_events));
+    json_object_set_new(x, "censored", json_integer(km.n_censored));
+    json_t *own = json_object();
+    json_object_set_new(own, "events", json_integer(own_ev));
+    json_object_set_new(own, "censored", json_integer(own_ce));
+    json_object_set_new(own, "skipped", json_integer(j->counts[i][0]));
+    json_object_set_new(own, "estimated_dates", json_integer(j->counts[i][1]));
+    json_object_set_new(x, "own_observations", own);
+    json_t *qs = json_object(), *mq = json_object();
+    const double ps[3] = {0.5, 0.8, 0.9};
+    const char *names[3] = {"p50", "p80", "p90"};
+    for (int a = 0; a < 3; a++) {
+        double q;
+        json_object_set_new(qs, names[a], km.n_pts && bs_km_quantile(&km, ps[a], &q) ? json_real(q) : json_null());
+        json_object_set_new(mq, names[a], json_real(bs_dist_quantile(&m.dist, ps[a])));
+    }
+    json_object_set_new(x, "quantiles", qs);
+    json_t *model = json_object();
+    json_object_set_new(model, "family", json_string(bs_dist_family_name(m.dist.family)));
+    json_object_set_new(model, "mu", json_real(m.dist.mu));
+    json_object_set_new(model, "sigma", json_real(m.dist.sigma));
+    json_object_set_new(model, "quantiles", mq);
+    /* what the forecast samples: own KM curve with this weight, the parametric model otherwise */
+    json_object_set_new(model, "empirical_weight", json_real(m.sample.w));
+    json_object_set_new(x, "model", model);
+    json_object_set_new(x, "curve", km.n_pts ? curve_json(&km) : json_array());
+    bs_km_free(&km);
+    bs_lt_model_free(&m);
+    return x;
+}
+
+static void lt_work(uv_work_t *w) {
+    lt_job *j = w->data;
+    const bs_schema *s = j->es->schema;
+    json_t *steps = json_array();
+    for (int32_t i = 0; i < s->n_steps; i++) {
+        if (s->steps[i].milestone || (j->step >= 0 && i != j->step)) continue;
+        json_t *x = lt_step_json(j, i);
+        if (x) json_array_append_new(steps, x);
+    }
+    j->out = json_object();
+    json_object_set_new(j->out, "process_schema", json_string(s->key));
+    json_object_set_new(j->out, "reference", json_string(j->es->reference->label));
+    json_object_set_new(j->out, "steps", steps);
+}
+
+static void lt_after(uv_work_t *w, int status) {
+    lt_job *j = w->data;
+    if (status != 0 || !j->out) {
+        bs__problem(j->req, 500, "internal", "Internal error", NULL, "lead times could not be computed");
+    } else {
+        json_t *o = j->out;
+        j->out = NULL;
+        bs__respond_json(j->req, 200, o);
+    }
+    lt_job_free(j);
+}
+
+static void lt_obs_loaded(const PGresult *res, const char *err, void *arg) {
+    lt_job *j = arg;
+    if (err) {
+        bs__problem_db(j->req, err);
+        lt_job_free(j);
+        return;
+    }
+    if (own_obs_from_result(res, j->es->schema, &j->api->engine->calendar, &j->own) != 0) {
+        bs__problem(j->req, 500, "internal", "Internal error", NULL, "out of memory");
+        lt_job_free(j);
+        return;
+    }
+    j->work.data = j;
+    if (uv_queue_work(uv_default_loop(), &j->work, lt_work, lt_after) != 0) {
+        bs__problem(j->req, 503, "busy", "Service unavailable", NULL, "could not queue the computation");
+        lt_job_free(j);
+    }
+}
+
+static void lt_counts_loaded(const PGresult *res, const char *err, void *arg) {
+    lt_job *j = arg;
+    if (err) {
+        bs__problem_db(j->req, err);
+        lt_job_free(j);
+        return;
+    }
+    for (int r = 0; r < PQntuples(res); r++) {
+        int32_t i = bs_schema_find(j->es->schema, PQgetvalue(res, r, 0));
+        if (i < 0) continue;
+        j->counts[i][0] += atol(PQgetvalue(res, r, 1));
+        j->counts[i][1] += atol(PQgetvalue(res, r, 2));
+    }
+    const char *params[1] = {j->es->schema->key};
+    bs_store_query(j->api->store, OBS_SQL, 1, params, lt_obs_loaded, j);
+}
+
+static void get_lead_times(bs_api *api, bs_req *req) {
+    lt_job *j = calloc(1, sizeof *j);
+    j->api = api;
+    j->req = req;
+    j->step = -1;
+    j->size = -1;
+    char schema[128], step[128], size[32];
+    bool has_schema, has_step, has_size;
+    if (!bs__text_param(req, "schema", schema, sizeof schema, &has_schema) ||
+        !bs__text_param(req, "step", step, sizeof step, &has_step) ||
+        !bs__text_param(req, "size_class", size, sizeof size, &has_size) ||
+        !bs__text_param(req, "gemeente", j->gemeente, sizeof j->gemeente, &j->has_gemeente)) {
+        free(j);
+        return;
+    }
+    char d[300];
+    j->es = has_schema ? bs_engine_schema_get(api->engine, schema)
+                       : (api->engine->n_schemas > 0 ? bs_engine_schema_get(api->engine, "ppm-woningbouw") : NULL);
+    if (!j->es && !has_schema && api->engine->n_schemas > 0) j->es = &api->engine->schemas[0];
+    if (!j->es) {
+        snprintf(d, sizeof d, "no process schema '%.100s'", has_schema ? schema : "ppm-woningbouw");
+        free(j);
+        return bs__problem(req, 400, "invalid", "Invalid query parameter", "schema", d);
+    }
+    if (!j->es->reference) {
+        snprintf(d, sizeof d, "process schema %s has no lead-time reference history", j->es->schema->key);
+        free(j);
+        return bs__problem(req, 400, "invalid", "Invalid query parameter", "schema", d);
+    }
+    if (has_step) {
+        j->step = bs_schema_find(j->es->schema, step);
+        if (j->step < 0 || j->es->schema->steps[j->step].milestone ||
+            j->es->reference->fit_step[j->step].iterations == 0) {
+            snprintf(d, sizeof d, "step '%.100s' is not a step with a duration in process schema %s", step,
+                     j->es->schema->key);
+            free(j);
+            return bs__problem(req, 400, "invalid", "Invalid query parameter", "step", d);
+        }
+    }
+    if (has_size) {
+        j->size = bs_size_class_parse(size);
+        if (j->size < 0) {
+            free(j);
+            return bs__problem(req, 400, "invalid", "Invalid query parameter", "size_class",
+                               "size_class must be one of 1-10, 11-50, 51-200, >200, onbekend");
+        }
+    }
+    if (j->has_gemeente && !*j->gemeente) {
+        free(j);
+        return bs__problem(req, 400, "invalid", "Invalid query parameter", "gemeente", "gemeente must not be empty");
+    }
+    j->counts = calloc((size_t)j->es->schema->n_steps, sizeof *j->counts);
+    /* skipped (not carried / cancelled) and estimated realised steps of the group: counted and
+     * reported, never used as durations */
+    char sizebuf[16];
+    snprintf(sizebuf, sizeof sizebuf, "%s", j->size >= 0 ? bs_size_class_name((bs_size_class)j->size) : "");
+    const char *params[3] = {j->es->schema->key, j->has_gemeente ? j->gemeente : NULL, j->size >= 0 ? sizebuf : NULL};
+    bs_store_query(api->store,
+                   "SELECT s.step_key, count(*) FILTER (WHERE s.status = 'skipped'), "
+                   "count(*) FILTER (WHERE s.status = 'done' AND (s.actual_estimated OR s.actual_start IS NULL "
+                   "OR s.actual_finish IS NULL)) "
+                   "FROM project_steps s JOIN projects p ON p.id = s.project_id "
+                   "WHERE p.process_schema_key = $1 AND ($2::text IS NULL OR p.gemeente = $2) "
+                   "AND ($3::text IS NULL OR " SIZE_SQL " = $3) GROUP BY s.step_key",
+                   3, params, lt_counts_loaded, j);
+}
+
+/* ---- router hook ---- */
 
 bool bs__route_forecast(bs_api *api, bs_req *req, char **seg, int n) {
-    (void)api;
-    (void)req;
-    (void)seg;
-    (void)n;
+    if (n < 3 || strcmp(seg[0], "api") != 0 || strcmp(seg[1], "v1") != 0) return false;
+    bool get = bs__method_is(req, "GET") || bs__method_is(req, "HEAD");
+    if (n == 3 && strcmp(seg[2], "lead-times") == 0) {
+        if (!get) {
+            bs__method_not_allowed(req, "GET");
+            return true;
+        }
+        get_lead_times(api, req);
+        return true;
+    }
+    if (n == 5 && strcmp(seg[2], "projects") == 0 && strcmp(seg[4], "forecast") == 0) {
+        if (!bs__is_uuid(seg[3])) {
+            bs__problem(req, 404, "not_found", "Project not found", "id",
+                        "A project id is a UUID (8-4-4-4-12 hexadecimal digits)");
+            return true;
+        }
+        if (!get) {
+            bs__method_not_allowed(req, "GET");
+            return true;
+        }
+        get_forecast(api, req, seg[3]);
+        return true;
+    }
     return false;
+}
+
+/* ---- forecast shifts for the what-if endpoint (routes_forecast.h) ---- */
+
+typedef struct sh_job {
+    uv_work_t work;
+    bs_api *api;
+    char id[37];
+    const bs_engine_schema *es;
+    bs_progress *progress; /* owned */
+    bs_day data_date;
+    bs_forecast_schedule_fn base_fn, whatif;
+    void *base_ctx, *whatif_ctx;
+    long samples, seed;
+    bs__forecast_shifts_cb cb;
+    void *arg;
+    bs_size_class size;
+    char gemeente[256];
+    own_obs own;
+    bs_forecast base, wi;
+    int rc;
+} sh_job;
+
+static void sh_job_free(sh_job *j) {
+    free(j->progress);
+    own_obs_free(&j->own);
+    bs_forecast_free(&j->base);
+    bs_forecast_free(&j->wi);
+    free(j);
+}
+
+static void sh_fail(sh_job *j, const char *err) {
+    j->cb(NULL, err, j->arg);
+    sh_job_free(j);
+}
+
+static void sh_work(uv_work_t *w) {
+    sh_job *j = w->data;
+    const bs_schema *s = j->es->schema;
+    bs_ltdist *dist = calloc((size_t)s->n_steps, sizeof *dist);
+    unsigned char *has = calloc((size_t)s->n_steps, 1);
+    bs_lt_model *models = calloc((size_t)s->n_steps, sizeof *models);
+    if (!dist || !has || !models) {
+        free(dist);
+        free(has);
+        free(models);
+        j->rc = BS_SCHEDULE_ENOMEM;
+        return;
+    }
+    for (int32_t i = 0; i < s->n_steps; i++) {
+        if (!s->steps[i].milestone && j->es->reference &&
+            bs_lt_model_build(j->es->reference, i, (int)j->size, j->gemeente, j->own.obs, j->own.n, &models[i]) ==
+                BS_EST_OK) {
+            dist[i] = models[i].sample;
+            has[i] = 1;
+        }
+    }
+    bs_forecast_input in = {.schema = s, .progress = j->progress, .data_date = j->data_date,
+                            .cal = &j->api->engine->calendar, .dist = dist, .has_dist = has,
+                            .n_samples = (int32_t)j->samples, .schedule = j->base_fn, .schedule_ctx = j->base_ctx};
+    bs_rng rng;
+    bs_rng_seed(&rng, (uint64_t)j->seed);
+    j->rc = bs_forecast_compute(&in, &rng, &j->base);
+    if (j->rc == BS_SCHEDULE_OK) {
+        in.schedule = j->whatif;
+        in.schedule_ctx = j->whatif_ctx;
+        bs_rng_seed(&rng, (uint64_t)j->seed); /* common random numbers */
+        j->rc = bs_forecast_compute(&in, &rng, &j->wi);
+    }
+    for (int32_t i = 0; i < s->n_steps; i++) bs_lt_model_free(&models[i]);
+    free(models);
+    free(dist);
+    free(has);
+}
+
+static void shift_fields(json_t *o, bs_day b50, bs_day b80, bs_day w50, bs_day w80) {
+    json_object_set_new(o, "p50", date_json(b50));
+    json_object_set_new(o, "p80", date_json(b80));
+    json_object_set_new(o, "what_if_p50", date_json(w50));
+    json_object_set_new(o, "what_if_p80", date_json(w80));
+    json_object_set_new(o, "p50_days", b50 == BS_DAY_NONE || w50 == BS_DAY_NONE ? json_null() : json_integer(w50 - b50));
+    json_object_set_new(o, "p80_days", b80 == BS_DAY_NONE || w80 == BS_DAY_NONE ? json_null() : json_integer(w80 - b80));
+}
+
+static void sh_after(uv_work_t *w, int status) {
+    sh_job *j = w->data;
+    if (status != 0 || j->rc != BS_SCHEDULE_OK) {
+        sh_fail(j, status ? "cancelled" : bs_schedule_strerror((bs_schedule_err)j->rc));
+        return;
+    }
+    const bs_schema *s = j->es->schema;
+    json_t *o = json_object();
+    json_object_set_new(o, "samples", json_integer(j->samples));
+    json_object_set_new(o, "seed", json_integer(j->seed));
+    json_t *c = json_object();
+    shift_fields(c, j->base.completion_p50, j->base.completion_p80, j->wi.completion_p50, j->wi.completion_p80);
+    json_object_set_new(o, "completion", c);
+    json_t *ms = json_array();
+    for (int32_t i = 0; i < s->n_steps; i++) {
+        if (!s->steps[i].milestone) continue;
+        json_t *x = json_object();
+        json_object_set_new(x, "key", json_string(s->steps[i].key));
+        shift_fields(x, j->base.steps[i].p50, j->base.steps[i].p80, j->wi.steps[i].p50, j->wi.steps[i].p80);
+        json_array_append_new(ms, x);
+    }
+    json_object_set_new(o, "milestones", ms);
+    j->cb(o, NULL, j->arg);
+    sh_job_free(j);
+}
+
+static void sh_obs_loaded(const PGresult *res, const char *err, void *arg) {
+    sh_job *j = arg;
+    if (err) return sh_fail(j, err);
+    if (own_obs_from_result(res, j->es->schema, &j->api->engine->calendar, &j->own) != 0)
+        return sh_fail(j, "out of memory");
+    j->work.data = j;
+    if (uv_queue_work(uv_default_loop(), &j->work, sh_work, sh_after) != 0) sh_fail(j, "could not queue the forecast");
+}
+
+static void sh_project_loaded(const PGresult *res, const char *err, void *arg) {
+    sh_job *j = arg;
+    if (err) return sh_fail(j, err);
+    if (PQntuples(res) == 0) return sh_fail(j, "no such project");
+    j->size = bs_size_class_of(PQgetisnull(res, 0, 0) ? 0 : atol(PQgetvalue(res, 0, 0)));
+    snprintf(j->gemeente, sizeof j->gemeente, "%s", PQgetvalue(res, 0, 1));
+    const char *params[1] = {j->es->schema->key};
+    bs_store_query(j->api->store, OBS_SQL, 1, params, sh_obs_loaded, j);
+}
+
+void bs__forecast_shifts(bs_api *api, const char *project_id, const bs_schema *schema, const bs_progress *progress,
+                         bs_day data_date, bs_forecast_schedule_fn base, void *base_ctx, bs_forecast_schedule_fn whatif,
+                         void *whatif_ctx, long samples, long seed, bs__forecast_shifts_cb cb, void *arg) {
+    sh_job *j = calloc(1, sizeof *j);
+    const bs_engine_schema *es = bs_engine_schema_get(api->engine, schema->key);
+    if (!j || !es || samples < FC_SAMPLES_MIN || samples > FC_SAMPLES_MAX || seed < 0) {
+        free(j);
+        cb(NULL, !es ? "unknown process schema" : "samples must be 100..20000 and seed >= 0", arg);
+        return;
+    }
+    j->api = api;
+    snprintf(j->id, sizeof j->id, "%s", project_id);
+    j->es = es;
+    j->progress = malloc((size_t)schema->n_steps * sizeof *j->progress);
+    memcpy(j->progress, progress, (size_t)schema->n_steps * sizeof *j->progress);
+    j->data_date = data_date;
+    j->base_fn = base;
+    j->base_ctx = base_ctx;
+    j->whatif = whatif;
+    j->whatif_ctx = whatif_ctx;
+    j->samples = samples;
+    j->seed = seed;
+    j->cb = cb;
+    j->arg = arg;
+    const char *params[1] = {j->id};
+    bs_store_query(api->store, "SELECT homes_remaining, gemeente FROM projects WHERE id = $1::uuid", 1, params,
+                   sh_project_loaded, j);
 }

@@ -1,12 +1,735 @@
 /*
- * Routes of alerts and calendar feeds (issue 5).
+ * Routes of alerts and calendar feeds (issue 5): organisations, users, project roles,
+ * follows, alert rules, feed tokens, the alert list, and GET /calendar/{token}.ics.
+ * docs/api.md "Alerts and calendar feeds"; docs/notifier.md.
  */
+#include <ctype.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
 #include "api_internal.h"
+#include "ical.h"
+
+/* ---- small helpers ---- */
+
+typedef struct req_ctx {
+    bs_api *api;
+    bs_req *req;
+    char a[64], b[64];     /* ids from the path */
+    char token_id[40];
+    char scope[16], stream[16];
+    char *token;           /* owned: a new feed token, shown once */
+} req_ctx;
+
+static req_ctx *ctx_new(bs_api *api, bs_req *req) {
+    req_ctx *c = calloc(1, sizeof *c);
+    if (!c) abort();
+    c->api = api;
+    c->req = req;
+    return c;
+}
+
+static void ctx_free(req_ctx *c) {
+    free(c->token);
+    free(c);
+}
+
+/* Parses the JSON object body; NULL after sending a 400/415 problem. */
+static json_t *body_object(bs_req *req) {
+    const char *ct = bs_req_header(req, "content-type");
+    if (ct && strncasecmp(ct, "application/json", 16) != 0) {
+        bs__problem(req, 415, "unsupported_media_type", "Unsupported media type", "Content-Type",
+                    "The body must be application/json");
+        return NULL;
+    }
+    size_t len = 0;
+    const char *body = bs_req_body(req, &len);
+    json_error_t e;
+    json_t *doc = body && len ? json_loadb(body, len, 0, &e) : NULL;
+    if (!doc || !json_is_object(doc)) {
+        char d[256];
+        if (!body || !len)
+            snprintf(d, sizeof d, "The request body is empty; a JSON object is expected");
+        else if (!doc)
+            snprintf(d, sizeof d, "Malformed JSON at line %d, column %d: %s", e.line, e.column, e.text);
+        else
+            snprintf(d, sizeof d, "The body must be a JSON object");
+        json_decref(doc);
+        bs__problem(req, 400, "malformed_json", "Malformed request body", "body", d);
+        return NULL;
+    }
+    return doc;
+}
+
+/* Optional string field (max len); *out NULL when absent. false after a 422 problem. */
+static bool str_field(bs_req *req, json_t *doc, const char *name, bool required, size_t max, const char **out) {
+    json_t *v = json_object_get(doc, name);
+    *out = NULL;
+    char d[200];
+    if (!v || json_is_null(v)) {
+        if (!required) return true;
+        snprintf(d, sizeof d, "%s is required", name);
+        bs__problem(req, 422, "required", "Missing field", name, d);
+        return false;
+    }
+    if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) > max) {
+        snprintf(d, sizeof d, "%s must be a non-empty string of at most %zu bytes", name, max);
+        bs__problem(req, 422, "invalid", "Invalid field", name, d);
+        return false;
+    }
+    *out = json_string_value(v);
+    return true;
+}
+
+static bool uuid_field(bs_req *req, json_t *doc, const char *name, bool required, const char **out) {
+    if (!str_field(req, doc, name, required, 36, out)) return false;
+    if (*out && !bs__is_uuid(*out)) {
+        char d[120];
+        snprintf(d, sizeof d, "%s must be a UUID", name);
+        bs__problem(req, 422, "invalid", "Invalid field", name, d);
+        return false;
+    }
+    return true;
+}
+
+static bool one_of(bs_req *req, const char *name, const char *v, const char *const *allowed) {
+    if (!v) return true;
+    for (size_t i = 0; allowed[i]; i++)
+        if (strcmp(v, allowed[i]) == 0) return true;
+    char d[300];
+    size_t o = (size_t)snprintf(d, sizeof d, "%s must be one of", name);
+    for (size_t i = 0; allowed[i] && o < sizeof d; i++)
+        o += (size_t)snprintf(d + o, sizeof d - o, "%s %s", i ? "," : "", allowed[i]);
+    bs__problem(req, 422, "invalid", "Invalid field", name, d);
+    return false;
+}
+
+/* Sends the JSON text in column 0 of the first row with status, or 404 for no row. */
+static void send_row_json(const PGresult *res, const char *err, void *arg) {
+    req_ctx *c = arg;
+    if (err)
+        bs__problem_db(c->req, err);
+    else if (PQntuples(res) == 0 || PQgetisnull(res, 0, 0))
+        bs__problem(c->req, 404, "not_found", "Not found", "id", "No such resource");
+    else {
+        const char *t = PQgetvalue(res, 0, 0);
+        bs_req_respond(c->req, 200, JSON_CT, t, strlen(t), NULL);
+    }
+    ctx_free(c);
+}
+
+static void sha256_hex(const char *s, char out[65]) {
+    unsigned char md[32];
+    unsigned int len = 0;
+    EVP_Digest(s, strlen(s), md, &len, EVP_sha256(), NULL);
+    for (int i = 0; i < 32; i++) snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+/* ---- organisations and users ---- */
+
+static const char *const org_kinds[] = {"gemeente", "ontwikkelaar", "woningcorporatie", "belegger",
+                                        "provincie", "rijk", "overig", NULL};
+
+static void created_or_conflict(const PGresult *res, const char *err, void *arg) {
+    /* rows: (parent_found bool, json or NULL) */
+    req_ctx *c = arg;
+    if (err) {
+        bs__problem_db(c->req, err);
+    } else if (strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
+        bs__problem(c->req, 422, "unknown_reference", "Unknown reference", c->a, "No such organisation, user or project");
+    } else if (PQgetisnull(res, 0, 1)) {
+        bs__problem(c->req, 409, "conflict", "Already exists", c->b, "A resource with this value already exists");
+    } else {
+        const char *t = PQgetvalue(res, 0, 1);
+        bs_req_respond(c->req, 201, JSON_CT, t, strlen(t), NULL);
+    }
+    ctx_free(c);
+}
+
+static void create_org(bs_api *api, bs_req *req) {
+    json_t *doc = body_object(req);
+    if (!doc) return;
+    const char *name, *kind;
+    if (!str_field(req, doc, "name", true, 200, &name) || !str_field(req, doc, "kind", false, 32, &kind) ||
+        !one_of(req, "kind", kind, org_kinds)) {
+        json_decref(doc);
+        return;
+    }
+    req_ctx *c = ctx_new(api, req);
+    const char *p[2] = {name, kind ? kind : "gemeente"};
+    bs_store_query(api->store,
+                   "WITH o AS (INSERT INTO organisations (name, kind) VALUES ($1, $2) "
+                   "RETURNING id, name, kind, created_at) SELECT true, row_to_json(o) FROM o",
+                   2, p, created_or_conflict, c);
+    json_decref(doc);
+}
+
+static void create_user(bs_api *api, bs_req *req) {
+    json_t *doc = body_object(req);
+    if (!doc) return;
+    const char *org, *email, *name, *locale, *tz;
+    static const char *const locales[] = {"nl", "en", NULL};
+    json_t *digest = json_object_get(doc, "digest");
+    if (!uuid_field(req, doc, "organisation_id", true, &org) || !str_field(req, doc, "email", true, 254, &email) ||
+        !str_field(req, doc, "name", false, 200, &name) || !str_field(req, doc, "locale", false, 2, &locale) ||
+        !one_of(req, "locale", locale, locales) || !str_field(req, doc, "time_zone", false, 64, &tz)) {
+        json_decref(doc);
+        return;
+    }
+    const char *at = strchr(email, '@');
+    if (!at || at == email || !strchr(at, '.') || strpbrk(email, " <>\r\n,;\"")) {
+        bs__problem(req, 422, "invalid", "Invalid field", "email", "email must be an address like name@example.nl");
+        json_decref(doc);
+        return;
+    }
+    if (digest && !json_is_boolean(digest)) {
+        bs__problem(req, 422, "invalid", "Invalid field", "digest", "digest must be true or false");
+        json_decref(doc);
+        return;
+    }
+    req_ctx *c = ctx_new(api, req);
+    snprintf(c->a, sizeof c->a, "organisation_id");
+    snprintf(c->b, sizeof c->b, "email");
+    const char *p[6] = {org, email, name ? name : "", locale ? locale : "nl", tz ? tz : "Europe/Amsterdam",
+                        json_is_true(digest) ? "true" : "false"};
+    /* the time zone is checked by PostgreSQL's own zone database */
+    bs_store_query(api->store,
+                   "WITH org AS (SELECT id FROM organisations WHERE id = $1::uuid "
+                   "  AND EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = $5)), "
+                   "ins AS (INSERT INTO users (organisation_id, email, name, locale, time_zone, digest) "
+                   "  SELECT id, $2, $3, $4, $5, $6::boolean FROM org ON CONFLICT DO NOTHING "
+                   "  RETURNING id, organisation_id, email, name, locale, time_zone, digest, created_at) "
+                   "SELECT EXISTS (SELECT 1 FROM org), (SELECT row_to_json(ins) FROM ins)",
+                   6, p, created_or_conflict, c);
+    snprintf(c->a, sizeof c->a, "%s", "organisation_id");
+    json_decref(doc);
+}
+
+/* ---- follows and roles ---- */
+
+static void follow(bs_api *api, bs_req *req, const char *project) {
+    json_t *doc = body_object(req);
+    if (!doc) return;
+    const char *user;
+    if (!uuid_field(req, doc, "user_id", true, &user)) {
+        json_decref(doc);
+        return;
+    }
+    req_ctx *c = ctx_new(api, req);
+    snprintf(c->a, sizeof c->a, "user_id");
+    snprintf(c->b, sizeof c->b, "user_id");
+    const char *p[2] = {project, user};
+    bs_store_query(api->store,
+                   "WITH ok AS (SELECT 1 FROM projects WHERE id = $1::uuid AND EXISTS (SELECT 1 FROM users WHERE id = $2::uuid)), "
+                   "ins AS (INSERT INTO follows (project_id, user_id) SELECT $1::uuid, $2::uuid FROM ok "
+                   "  ON CONFLICT DO NOTHING RETURNING id, project_id, user_id, created_at) "
+                   "SELECT EXISTS (SELECT 1 FROM ok), (SELECT row_to_json(ins) FROM ins)",
+                   2, p, created_or_conflict, c);
+    json_decref(doc);
+}
+
+static void deleted(const PGresult *res, const char *err, void *arg) {
+    req_ctx *c = arg;
+    if (err)
+        bs__problem_db(c->req, err);
+    else if (PQntuples(res) == 0)
+        bs__problem(c->req, 404, "not_found", "Not found", c->a, "Nothing to remove");
+    else
+        bs_req_respond(c->req, 204, NULL, "", 0, NULL);
+    ctx_free(c);
+}
+
+static void unfollow(bs_api *api, bs_req *req, const char *project, const char *user) {
+    req_ctx *c = ctx_new(api, req);
+    snprintf(c->a, sizeof c->a, "user_id");
+    const char *p[2] = {project, user};
+    bs_store_query(api->store, "DELETE FROM follows WHERE project_id = $1::uuid AND user_id = $2::uuid RETURNING 1", 2,
+                   p, deleted, c);
+}
+
+static void add_role(bs_api *api, bs_req *req, const char *project) {
+    json_t *doc = body_object(req);
+    if (!doc) return;
+    const char *user, *role, *stream;
+    static const char *const roles[] = {"projectleider", "stream_owner", NULL};
+    static const char *const streams[] = {"public", "private", NULL};
+    if (!uuid_field(req, doc, "user_id", true, &user) || !str_field(req, doc, "role", true, 32, &role) ||
+        !one_of(req, "role", role, roles) || !str_field(req, doc, "stream", false, 16, &stream) ||
+        !one_of(req, "stream", stream, streams)) {
+        json_decref(doc);
+        return;
+    }
+    if ((strcmp(role, "stream_owner") == 0) != (stream != NULL)) {
+        bs__problem(req, 422, "invalid", "Invalid field", "stream",
+                    "stream is required for a stream_owner and not allowed for a projectleider");
+        json_decref(doc);
+        return;
+    }
+    req_ctx *c = ctx_new(api, req);
+    snprintf(c->a, sizeof c->a, "user_id");
+    snprintf(c->b, sizeof c->b, "role");
+    const char *p[4] = {project, user, role, stream};
+    bs_store_query(api->store,
+                   "WITH ok AS (SELECT 1 FROM projects WHERE id = $1::uuid AND EXISTS (SELECT 1 FROM users WHERE id = $2::uuid)), "
+                   "ins AS (INSERT INTO project_roles (project_id, user_id, role, stream) "
+                   "  SELECT $1::uuid, $2::uuid, $3, $4 FROM ok ON CONFLICT DO NOTHING "
+                   "  RETURNING id, project_id, user_id, role, stream, created_at) "
+                   "SELECT EXISTS (SELECT 1 FROM ok), (SELECT row_to_json(ins) FROM ins)",
+                   4, p, created_or_conflict, c);
+    json_decref(doc);
+}
+
+/* ---- alert rules ---- */
+
+static const char *const alert_kinds[] = {"milestone_upcoming", "milestone_overdue", "blocked_by_other_stream",
+                                          "forecast_slipped", "external_update", NULL};
+
+static void put_rule(bs_api *api, bs_req *req) {
+    json_t *doc = body_object(req);
+    if (!doc) return;
+    const char *org, *user, *kind;
+    if (!uuid_field(req, doc, "organisation_id", false, &org) || !uuid_field(req, doc, "user_id", false, &user) ||
+        !str_field(req, doc, "kind", true, 40, &kind) || !one_of(req, "kind", kind, alert_kinds)) {
+        json_decref(doc);
+        return;
+    }
+    if ((org == NULL) == (user == NULL)) {
+        bs__problem(req, 422, "invalid", "Invalid field", "organisation_id",
+                    "give either organisation_id (the organisation's rule) or user_id (a user's override)");
+        json_decref(doc);
+        return;
+    }
+    json_t *en = json_object_get(doc, "enabled"), *days = json_object_get(doc, "days");
+    if (en && !json_is_boolean(en)) {
+        bs__problem(req, 422, "invalid", "Invalid field", "enabled", "enabled must be true or false");
+        json_decref(doc);
+        return;
+    }
+    if (days && (!json_is_integer(days) || json_integer_value(days) < 0 || json_integer_value(days) > 365)) {
+        bs__problem(req, 422, "invalid", "Invalid field", "days", "days must be an integer from 0 to 365");
+        json_decref(doc);
+        return;
+    }
+    char days_s[16];
+    snprintf(days_s, sizeof days_s, "%lld", days ? (long long)json_integer_value(days) : 10LL);
+    req_ctx *c = ctx_new(api, req);
+    snprintf(c->a, sizeof c->a, "%s", org ? "organisation_id" : "user_id");
+    snprintf(c->b, sizeof c->b, "kind");
+    const char *p[5] = {org, user, kind, en ? (json_is_true(en) ? "true" : "false") : "true", days_s};
+    /* upsert; a user rule belongs to the user's organisation. Every follower's alerts are re-planned. */
+    bs_store_query(api->store,
+                   "WITH owner AS (SELECT COALESCE($1::uuid, (SELECT organisation_id FROM users WHERE id = $2::uuid)) AS org "
+                   "  WHERE ($1::uuid IS NULL OR EXISTS (SELECT 1 FROM organisations WHERE id = $1::uuid)) "
+                   "  AND ($2::uuid IS NULL OR EXISTS (SELECT 1 FROM users WHERE id = $2::uuid))), "
+                   "upd AS (UPDATE alert_rules r SET enabled = $4::boolean, days = $5::int, updated_at = now() "
+                   "  WHERE r.kind = $3 AND ((($1::uuid) IS NOT NULL AND r.organisation_id = $1::uuid AND r.user_id IS NULL) "
+                   "  OR (($2::uuid) IS NOT NULL AND r.user_id = $2::uuid)) RETURNING r.*), "
+                   "ins AS (INSERT INTO alert_rules (organisation_id, user_id, kind, enabled, days) "
+                   "  SELECT org, $2::uuid, $3, $4::boolean, $5::int FROM owner WHERE NOT EXISTS (SELECT 1 FROM upd) "
+                   "  RETURNING *), "
+                   "dirty AS (INSERT INTO notifier_dirty (project_id) SELECT DISTINCT f.project_id FROM follows f "
+                   "  JOIN users u ON u.id = f.user_id, owner WHERE u.organisation_id = owner.org "
+                   "  AND ($2::uuid IS NULL OR u.id = $2::uuid) ON CONFLICT DO NOTHING RETURNING pg_notify('bs_notifier', '')) "
+                   "SELECT EXISTS (SELECT 1 FROM owner), (SELECT row_to_json(x) FROM (SELECT id, organisation_id, user_id, "
+                   "  kind, enabled, days FROM upd UNION ALL SELECT id, organisation_id, user_id, kind, enabled, days FROM ins) x "
+                   "  WHERE (SELECT count(*) FROM dirty) >= 0)",
+                   5, p, created_or_conflict, c);
+    json_decref(doc);
+}
+
+static void list_rules(bs_api *api, bs_req *req) {
+    char org[64], user[64];
+    bool has_org, has_user;
+    if (!bs__text_param(req, "organisation_id", org, sizeof org, &has_org) ||
+        !bs__text_param(req, "user_id", user, sizeof user, &has_user))
+        return;
+    if ((has_org && !bs__is_uuid(org)) || (has_user && !bs__is_uuid(user)) || has_org == has_user) {
+        bs__problem(req, 400, "invalid", "Invalid query parameter", has_org ? "organisation_id" : "user_id",
+                    "give organisation_id or user_id (a UUID)");
+        return;
+    }
+    req_ctx *c = ctx_new(api, req);
+    const char *p[2] = {has_org ? org : NULL, has_user ? user : NULL};
+    bs_store_query(api->store,
+                   "SELECT json_build_object('count', count(*), 'next', NULL, 'previous', NULL, 'results', "
+                   "COALESCE(json_agg(json_build_object('id', id, 'organisation_id', organisation_id, 'user_id', user_id, "
+                   "'kind', kind, 'enabled', enabled, 'days', days) ORDER BY kind), '[]')) FROM alert_rules "
+                   "WHERE ($1::uuid IS NOT NULL AND organisation_id = $1::uuid AND user_id IS NULL) "
+                   "OR ($2::uuid IS NOT NULL AND user_id = $2::uuid)",
+                   2, p, send_row_json, c);
+}
+
+/* ---- feed tokens ---- */
+
+static void token_created(const PGresult *res, const char *err, void *arg) {
+    req_ctx *c = arg;
+    if (err) {
+        bs__problem_db(c->req, err);
+    } else if (strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
+        bs__problem(c->req, 422, "unknown_reference", "Unknown reference", c->a, "No such user or project");
+    } else {
+        json_t *o = json_loads(PQgetvalue(res, 0, 1), 0, NULL);
+        json_object_set_new(o, "token", json_string(c->token));
+        char url[512];
+        snprintf(url, sizeof url, "%s/calendar/%s.ics", bs_req_base_url(c->req), c->token);
+        json_object_set_new(o, "url", json_string(url));
+        bs__respond_json(c->req, 201, o);
+    }
+    ctx_free(c);
+}
+
+static void create_token(bs_api *api, bs_req *req) {
+    json_t *doc = body_object(req);
+    if (!doc) return;
+    const char *scope, *user, *project, *stream, *label;
+    static const char *const scopes[] = {"user", "project", "stream", NULL};
+    static const char *const streams[] = {"public", "private", NULL};
+    if (!str_field(req, doc, "scope", true, 16, &scope) || !one_of(req, "scope", scope, scopes) ||
+        !uuid_field(req, doc, "user_id", false, &user) || !uuid_field(req, doc, "project_id", false, &project) ||
+        !str_field(req, doc, "stream", false, 16, &stream) || !one_of(req, "stream", stream, streams) ||
+        !str_field(req, doc, "label", false, 200, &label)) {
+        json_decref(doc);
+        return;
+    }
+    const char *bad = NULL, *why = NULL;
+    if (strcmp(scope, "user") == 0 && (!user || project || stream))
+        bad = "user_id", why = "a user feed needs user_id and no project_id or stream";
+    else if (strcmp(scope, "project") == 0 && (!project || stream))
+        bad = "project_id", why = "a project feed needs project_id and no stream";
+    else if (strcmp(scope, "stream") == 0 && (!project || !stream))
+        bad = project ? "stream" : "project_id", why = "a stream feed needs project_id and stream";
+    if (bad) {
+        bs__problem(req, 422, "invalid", "Invalid field", bad, why);
+        json_decref(doc);
+        return;
+    }
+    unsigned char raw[32];
+    if (RAND_bytes(raw, sizeof raw) != 1) {
+        bs__problem(req, 500, "internal", "Internal error", NULL, "no randomness available");
+        json_decref(doc);
+        return;
+    }
+    req_ctx *c = ctx_new(api, req);
+    c->token = malloc(65);
+    for (int i = 0; i < 32; i++) snprintf(c->token + 2 * i, 3, "%02x", raw[i]);
+    char hash[65];
+    sha256_hex(c->token, hash);
+    snprintf(c->a, sizeof c->a, "%s", user ? "user_id" : "project_id");
+    const char *p[6] = {hash, scope, user, project, stream, label};
+    bs_store_query(api->store,
+                   "WITH ok AS (SELECT 1 WHERE ($3::uuid IS NULL OR EXISTS (SELECT 1 FROM users WHERE id = $3::uuid)) "
+                   "  AND ($4::uuid IS NULL OR EXISTS (SELECT 1 FROM projects WHERE id = $4::uuid))), "
+                   "ins AS (INSERT INTO feed_tokens (token_hash, scope, user_id, project_id, stream, label) "
+                   "  SELECT $1, $2, $3::uuid, $4::uuid, $5, $6 FROM ok "
+                   "  RETURNING id, scope, user_id, project_id, stream, label, created_at) "
+                   "SELECT EXISTS (SELECT 1 FROM ok), (SELECT row_to_json(ins) FROM ins)",
+                   6, p, token_created, c);
+    json_decref(doc);
+}
+
+static void revoke_token(bs_api *api, bs_req *req, const char *id) {
+    req_ctx *c = ctx_new(api, req);
+    snprintf(c->a, sizeof c->a, "id");
+    const char *p[1] = {id};
+    bs_store_query(api->store,
+                   "UPDATE feed_tokens SET revoked_at = now() WHERE id = $1::uuid AND revoked_at IS NULL RETURNING 1", 1,
+                   p, deleted, c);
+}
+
+static void list_tokens(bs_api *api, bs_req *req) {
+    char user[64], project[64];
+    bool has_user, has_project;
+    if (!bs__text_param(req, "user_id", user, sizeof user, &has_user) ||
+        !bs__text_param(req, "project_id", project, sizeof project, &has_project))
+        return;
+    if ((has_user && !bs__is_uuid(user)) || (has_project && !bs__is_uuid(project))) {
+        bs__problem(req, 400, "invalid", "Invalid query parameter", has_user ? "user_id" : "project_id",
+                    "must be a UUID");
+        return;
+    }
+    req_ctx *c = ctx_new(api, req);
+    const char *p[2] = {has_user ? user : NULL, has_project ? project : NULL};
+    bs_store_query(api->store,
+                   "SELECT json_build_object('count', count(*), 'next', NULL, 'previous', NULL, 'results', "
+                   "COALESCE(json_agg(json_build_object('id', id, 'scope', scope, 'user_id', user_id, 'project_id', "
+                   "project_id, 'stream', stream, 'label', label, 'created_at', created_at, 'revoked_at', revoked_at) "
+                   "ORDER BY created_at), '[]')) FROM feed_tokens "
+                   "WHERE ($1::uuid IS NULL OR user_id = $1::uuid) AND ($2::uuid IS NULL OR project_id = $2::uuid)",
+                   2, p, send_row_json, c);
+}
+
+/* ---- alerts ---- */
+
+static void list_alerts(bs_api *api, bs_req *req) {
+    char status[16], user[64], project[64];
+    bool has_status, has_user, has_project;
+    long page, page_size;
+    if (!bs__text_param(req, "status", status, sizeof status, &has_status) ||
+        !bs__text_param(req, "user_id", user, sizeof user, &has_user) ||
+        !bs__text_param(req, "project_id", project, sizeof project, &has_project) ||
+        !bs__int_param(req, "page", 1, 1, 1000000, &page) || !bs__int_param(req, "page_size", 50, 1, 500, &page_size))
+        return;
+    static const char *const statuses[] = {"scheduled", "pending", "sent", "failed", "superseded", "digested", NULL};
+    bool ok = !has_status;
+    for (size_t i = 0; statuses[i] && !ok; i++) ok = strcmp(status, statuses[i]) == 0;
+    if (!ok) {
+        bs__problem(req, 400, "invalid", "Invalid query parameter", "status",
+                    "status must be one of scheduled, pending, sent, failed, superseded, digested");
+        return;
+    }
+    if ((has_user && !bs__is_uuid(user)) || (has_project && !bs__is_uuid(project))) {
+        bs__problem(req, 400, "invalid", "Invalid query parameter", has_user ? "user_id" : "project_id",
+                    "must be a UUID");
+        return;
+    }
+    char limit[24], offset[24];
+    snprintf(limit, sizeof limit, "%ld", page_size);
+    snprintf(offset, sizeof offset, "%ld", (page - 1) * page_size);
+    req_ctx *c = ctx_new(api, req);
+    const char *p[5] = {has_status ? status : NULL, has_user ? user : NULL, has_project ? project : NULL, limit, offset};
+    bs_store_query(api->store,
+                   "WITH f AS (SELECT id, project_id, step_key, kind, revision, user_id, due_at, status, digest, "
+                   "  message_id, attempts, next_attempt_at, last_error, reply_code, sent_at, digest_id, payload, "
+                   "  created_at FROM alerts WHERE ($1::text IS NULL OR status = $1) "
+                   "  AND ($2::uuid IS NULL OR user_id = $2::uuid) AND ($3::uuid IS NULL OR project_id = $3::uuid)) "
+                   "SELECT json_build_object('count', (SELECT count(*) FROM f), 'next', NULL, 'previous', NULL, "
+                   "'results', COALESCE((SELECT json_agg(r) FROM (SELECT * FROM f ORDER BY due_at, id "
+                   "LIMIT $4::bigint OFFSET $5::bigint) r), '[]'))",
+                   5, p, send_row_json, c);
+}
+
+/* ---- GET /calendar/{token}.ics ---- */
+
+static void feed_rows(const PGresult *res, const char *err, void *arg) {
+    req_ctx *c = arg;
+    if (err) {
+        bs__problem_db(c->req, err);
+        ctx_free(c);
+        return;
+    }
+    /* rows: project_id, project name, schema key, step_key, planned_start, planned_finish, status, revision,
+     * changed_at (epoch s), calendar name */
+    int n = PQntuples(res);
+    bs_ical_event *ev = calloc((size_t)n + 1, sizeof *ev);
+    char **uids = calloc((size_t)n + 1, sizeof(char *)), **sums = calloc((size_t)n + 1, sizeof(char *)),
+         **descs = calloc((size_t)n + 1, sizeof(char *)), **urls = calloc((size_t)n + 1, sizeof(char *));
+    int m = 0;
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a over the data revision */
+    for (int r = 0; r < n; r++) {
+        const bs_engine_schema *es = bs_engine_schema_get(c->api->engine, PQgetvalue(res, r, 2));
+        int32_t i = es ? bs_schema_find(es->schema, PQgetvalue(res, r, 3)) : -1;
+        if (i < 0 || PQgetisnull(res, r, 4) || PQgetisnull(res, r, 5)) continue;
+        const bs_step *st = &es->schema->steps[i];
+        if (c->stream[0] && strcmp(c->stream, st->stream == BS_STREAM_PUBLIC ? "public" : "private") != 0) continue;
+        bs_day s, f;
+        if (bs_date_parse(PQgetvalue(res, r, 4), &s) || bs_date_parse(PQgetvalue(res, r, 5), &f)) continue;
+        if (f < s) f = s;
+        if (st->milestone) s = f;
+        for (int col = 0; col < 9; col++)
+            for (const char *q = PQgetvalue(res, r, col); *q; q++) h = (h ^ (unsigned char)*q) * 1099511628211ULL;
+        uids[m] = malloc(BS_ICAL_UID_MAX);
+        if (bs_ical_uid(PQgetvalue(res, r, 0), st->key, st->milestone ? "milestone" : "window", uids[m],
+                        BS_ICAL_UID_MAX) < 0) {
+            free(uids[m]);
+            uids[m] = NULL;
+            continue;
+        }
+        const char *status = PQgetvalue(res, r, 6);
+        bool done = strcmp(status, "done") == 0;
+        size_t sl = strlen(st->name) + strlen(PQgetvalue(res, r, 1)) + 32;
+        sums[m] = malloc(sl);
+        snprintf(sums[m], sl, "%s%s — %s", done ? "✓ " : "", st->name, PQgetvalue(res, r, 1));
+        char sb[11], fb[11];
+        size_t dl = 512 + strlen(st->name);
+        descs[m] = malloc(dl);
+        snprintf(descs[m], dl,
+                 "%s\nStroom: %s\nGepland: %s t/m %s\nPrognose P50/P80: nog niet beschikbaar\nStatus: %s\n"
+                 "Project: %s",
+                 st->name, st->stream == BS_STREAM_PUBLIC ? "gemeente" : "ontwikkelaar", bs_date_format(s, sb),
+                 bs_date_format(f, fb), status, PQgetvalue(res, r, 1));
+        size_t ul = strlen(bs_req_base_url(c->req)) + 160;
+        urls[m] = malloc(ul);
+        snprintf(urls[m], ul, "%s/api/v1/projects/%s/schedule#%s", bs_req_base_url(c->req), PQgetvalue(res, r, 0),
+                 st->key);
+        ev[m] = (bs_ical_event){.uid = uids[m],
+                                .summary = sums[m],
+                                .description = descs[m],
+                                .start = s,
+                                .finish = f,
+                                .sequence = atoi(PQgetvalue(res, r, 7)),
+                                .last_modified = atoll(PQgetvalue(res, r, 8)),
+                                .url = urls[m]};
+        m++;
+    }
+    for (int i = 0; i < m; i++) h = (h ^ (uint64_t)ev[i].sequence) * 1099511628211ULL;
+    char etag[BS_ICAL_ETAG_MAX];
+    if (bs_ical_etag(c->token_id, h, etag) < 0) snprintf(etag, sizeof etag, "W/\"0\"");
+    const char *inm = bs_req_header(c->req, "if-none-match");
+    const char *hdr[] = {"etag", etag, "cache-control", "private, max-age=300", NULL};
+    if (inm && (strcmp(inm, etag) == 0 || strcmp(inm, "*") == 0)) {
+        bs_req_respond(c->req, 304, NULL, "", 0, hdr);
+    } else {
+        char name[300];
+        snprintf(name, sizeof name, "Bouwstroom — %s", n ? PQgetvalue(res, 0, 9) : "geen projecten");
+        bs_ical_calendar cal = {.name = name,
+                                .description = "Mijlpalen en stappen uit Bouwstroom (geplande data; alerts gaan per e-mail)",
+                                .refresh_minutes = 60,
+                                .events = ev,
+                                .n_events = (size_t)m};
+        char *text = NULL;
+        size_t len = 0;
+        int rc = bs_ical_render(&cal, bs_clock_now(c->api->clock), &text, &len);
+        if (rc != 0)
+            bs__problem(c->req, 500, "internal", "Internal error", NULL, bs_ical_strerror(rc));
+        else
+            bs_req_respond(c->req, 200, "text/calendar; charset=utf-8", text, len, hdr);
+        free(text);
+    }
+    for (int i = 0; i < m; i++) {
+        free(uids[i]);
+        free(sums[i]);
+        free(descs[i]);
+        free(urls[i]);
+    }
+    free(uids);
+    free(sums);
+    free(descs);
+    free(urls);
+    free(ev);
+    ctx_free(c);
+}
+
+static void feed_token_found(const PGresult *res, const char *err, void *arg) {
+    req_ctx *c = arg;
+    if (err) {
+        bs__problem_db(c->req, err);
+        ctx_free(c);
+        return;
+    }
+    if (PQntuples(res) == 0) {
+        bs__problem(c->req, 404, "not_found", "Feed not found", "token", "No such feed (or it was revoked)");
+        ctx_free(c);
+        return;
+    }
+    snprintf(c->token_id, sizeof c->token_id, "%s", PQgetvalue(res, 0, 0));
+    snprintf(c->scope, sizeof c->scope, "%s", PQgetvalue(res, 0, 1));
+    snprintf(c->stream, sizeof c->stream, "%s", PQgetvalue(res, 0, 4));
+    const char *p[2] = {PQgetisnull(res, 0, 2) ? NULL : PQgetvalue(res, 0, 2),
+                        PQgetisnull(res, 0, 3) ? NULL : PQgetvalue(res, 0, 3)};
+    bs_store_query(c->api->store,
+                   "SELECT p.id::text, p.name, p.process_schema_key, m.step_key, m.planned_start, m.planned_finish, "
+                   "m.status, m.revision, extract(epoch FROM date_trunc('second', m.changed_at))::bigint, "
+                   "CASE WHEN $1::uuid IS NOT NULL THEN (SELECT COALESCE(NULLIF(name, ''), email) FROM users "
+                   "WHERE id = $1::uuid) ELSE p.name END "
+                   "FROM milestone_dates m JOIN projects p ON p.id = m.project_id "
+                   "WHERE ($1::uuid IS NOT NULL AND m.project_id IN (SELECT project_id FROM follows WHERE user_id = $1::uuid)) "
+                   "OR ($2::uuid IS NOT NULL AND m.project_id = $2::uuid) "
+                   "ORDER BY p.name, p.id, m.planned_start, m.step_key",
+                   2, p, feed_rows, c);
+}
+
+static void get_feed(bs_api *api, bs_req *req, const char *file) {
+    size_t len = strlen(file);
+    char token[80];
+    bool ok = len == 64 + 4 && strcmp(file + 64, ".ics") == 0;
+    for (size_t i = 0; ok && i < 64; i++) ok = isxdigit((unsigned char)file[i]) && !isupper((unsigned char)file[i]);
+    if (!ok) {
+        bs__problem(req, 404, "not_found", "Feed not found", "token", "No such feed");
+        return;
+    }
+    memcpy(token, file, 64);
+    token[64] = 0;
+    char hash[65];
+    sha256_hex(token, hash);
+    req_ctx *c = ctx_new(api, req);
+    const char *p[1] = {hash};
+    bs_store_query(api->store,
+                   "SELECT id::text, scope, user_id::text, project_id::text, COALESCE(stream, '') FROM feed_tokens "
+                   "WHERE token_hash = $1 AND revoked_at IS NULL",
+                   1, p, feed_token_found, c);
+}
+
+/* ---- router ---- */
 
 bool bs__route_notify(bs_api *api, bs_req *req, char **seg, int n) {
-    (void)api;
-    (void)req;
-    (void)seg;
-    (void)n;
+    bool get = bs__method_is(req, "GET") || bs__method_is(req, "HEAD");
+    bool post = bs__method_is(req, "POST");
+    if (n == 2 && strcmp(seg[0], "calendar") == 0) {
+        if (!get) bs__method_not_allowed(req, "GET");
+        else get_feed(api, req, seg[1]);
+        return true;
+    }
+    if (n < 3 || strcmp(seg[0], "api") != 0 || strcmp(seg[1], "v1") != 0) return false;
+    const char *r = seg[2];
+    if (strcmp(r, "organisations") == 0 && n == 3) {
+        if (post) create_org(api, req);
+        else bs__method_not_allowed(req, "POST");
+        return true;
+    }
+    if (strcmp(r, "users") == 0 && n == 3) {
+        if (post) create_user(api, req);
+        else bs__method_not_allowed(req, "POST");
+        return true;
+    }
+    if (strcmp(r, "users") == 0 && n == 4) {
+        if (!get) {
+            bs__method_not_allowed(req, "GET");
+        } else if (!bs__is_uuid(seg[3])) {
+            bs__problem(req, 404, "not_found", "Not found", "id", "A user id is a UUID");
+        } else {
+            req_ctx *c = ctx_new(api, req);
+            const char *p[1] = {seg[3]};
+            bs_store_query(api->store,
+                           "SELECT row_to_json(u) FROM (SELECT id, organisation_id, email, name, locale, time_zone, "
+                           "digest, created_at FROM users WHERE id = $1::uuid) u",
+                           1, p, send_row_json, c);
+        }
+        return true;
+    }
+    if (strcmp(r, "alert-rules") == 0 && n == 3) {
+        if (get) list_rules(api, req);
+        else if (bs__method_is(req, "PUT")) put_rule(api, req);
+        else bs__method_not_allowed(req, "GET, PUT");
+        return true;
+    }
+    if (strcmp(r, "feed-tokens") == 0 && n == 3) {
+        if (get) list_tokens(api, req);
+        else if (post) create_token(api, req);
+        else bs__method_not_allowed(req, "GET, POST");
+        return true;
+    }
+    if (strcmp(r, "feed-tokens") == 0 && n == 4) {
+        if (!bs__method_is(req, "DELETE")) bs__method_not_allowed(req, "DELETE");
+        else if (!bs__is_uuid(seg[3])) bs__problem(req, 404, "not_found", "Not found", "id", "A feed token id is a UUID");
+        else revoke_token(api, req, seg[3]);
+        return true;
+    }
+    if (strcmp(r, "alerts") == 0 && n == 3) {
+        if (get) list_alerts(api, req);
+        else bs__method_not_allowed(req, "GET");
+        return true;
+    }
+    if (strcmp(r, "projects") == 0 && n >= 5 && bs__is_uuid(seg[3])) {
+        if (strcmp(seg[4], "follows") == 0 && n == 5) {
+            if (post) follow(api, req, seg[3]);
+            else bs__method_not_allowed(req, "POST");
+            return true;
+        }
+        if (strcmp(seg[4], "follows") == 0 && n == 6) {
+            if (!bs__method_is(req, "DELETE")) bs__method_not_allowed(req, "DELETE");
+            else if (!bs__is_uuid(seg[5])) bs__problem(req, 404, "not_found", "Not found", "user_id", "A user id is a UUID");
+            else unfollow(api, req, seg[3], seg[5]);
+            return true;
+        }
+        if (strcmp(seg[4], "roles") == 0 && n == 5) {
+            if (post) add_role(api, req, seg[3]);
+            else bs__method_not_allowed(req, "POST");
+            return true;
+        }
+    }
     return false;
 }

@@ -1,12 +1,1341 @@
 /*
- * Routes of scheduling (issue 3): start, PATCH, history, what-if, scenarios, checks.
+ * Routes of scheduling (issue 3). docs/api.md "Scheduling", docs/scheduling.md.
+ *
+ *   GET   /api/v1/projects/{id}/schedule[?known_on=YYYY-MM-DD&near_critical_days=N]
+ *   POST  /api/v1/projects/{id}/steps/{key}/start      {"date", "reason"?}
+ *   POST  /api/v1/projects/{id}/steps/{key}/complete   {"date", "reason"?}
+ *   PATCH /api/v1/projects/{id}/steps/{key}            {"reason", fields…}
+ *   GET   /api/v1/projects/{id}/history[?step=KEY]
+ *   POST  /api/v1/projects/{id}/what-if                {"changes": […]}
+ *   GET   /api/v1/projects/{id}/scenarios
+ *   POST  /api/v1/projects/{id}/scenarios              {"name", "changes"}
+ *   GET   /api/v1/projects/{id}/scenarios/{sid}/compare
+ *   POST  /api/v1/projects/{id}/scenarios/{sid}/apply  {"reason"?}
+ *   GET   /api/v1/projects/{id}/checks[?thresholds]
+ *
+ * Every state change is one SQL statement (one transaction) that writes the step rows, the
+ * project's link set, the history rows (who, when, old, new, reason) and the cached
+ * planned completion together, conditional on the project's schedule_version (a concurrent
+ * change loses with 409); the response is sent after it committed.
  */
-#include "api_internal.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 
-bool bs__route_schedule(bs_api *api, bs_req *req, char **seg, int n) {
-    (void)api;
-    (void)req;
-    (void)seg;
-    (void)n;
-    return false;
+#include "api_internal.h"
+#include "checks.h"
+#include "whatif.h"
+
+enum kind {
+    K_SCHEDULE, K_START, K_COMPLETE, K_PATCH, K_HISTORY, K_WHATIF, K_SCEN_LIST, K_SCEN_SAVE,
+    K_SCEN_COMPARE, K_SCEN_APPLY, K_CHECKS
+};
+
+typedef struct sctx {
+    bs_api *api;
+    bs_req *req;
+    enum kind kind;
+    char id[37], key[128], sid[37], who[128], step_filter[128];
+    bool has_known_on, has_step_filter;
+    bs_day known_on, date;
+    long near_critical;
+    json_t *body;            /* owned; request body */
+    bs_check_thresholds th;
+    /* loaded state */
+    const bs_schema *schema;
+    bs_progress *progress;   /* owned */
+    bs_day *planned;         /* owned; 2 * n_steps: planned_start, planned_finish */
+    bs_sched_edit edit;      /* owned */
+    bs_day data_date;
+    long long version;
+    json_t *scenario;        /* owned; the scenario row (compare/apply) */
+    json_t *pending;         /* owned; response to send after commit */
+    int pending_status;
+} sctx;
+
+static void sctx_free(sctx *c)
+{
+    json_decref(c->body);
+    json_decref(c->scenario);
+    json_decref(c->pending);
+    free(c->progress);
+    free(c->planned);
+    bs_sched_edit_free(&c->edit);
+    free(c);
+}
+
+static json_t *date_json(bs_day d)
+{
+    char b[11];
+    return d == BS_DAY_NONE ? json_null() : json_string(bs_date_format(d, b));
+}
+
+static bs_day json_date(const json_t *v)
+{
+    bs_day d;
+    if (!json_is_string(v) || bs_date_parse(json_string_value(v), &d) != 0)
+        return BS_DAY_NONE;
+    return d;
+}
+
+/* ---- computing and rendering ---- */
+
+typedef struct state {
+    bs_progress *progress;
+    bs_sched_edit edit;
+    bs_day *planned;
+} state;
+
+static bs_schedule_err compute(const sctx *c, const bs_progress *progress, const bs_sched_edit *e,
+                               bs_schedule *out)
+{
+    bs_schedule_input in = {.schema = c->schema, .progress = progress, .overrides = e->ov,
+                            .links = e->links, .n_links = e->n_links, .data_date = c->data_date,
+                            .cal = &c->api->engine->calendar,
+                            .near_critical_wd = (int32_t)c->near_critical};
+    return bs_schedule_compute_ex(&in, out);
+}
+
+static json_t *render(const sctx *c, const bs_progress *progress, const bs_sched_edit *e,
+                      const bs_day *planned, const bs_schedule *s)
+{
+    json_t *o = bs_schedule_to_json(c->schema, progress, s);
+    bs_sched_edit_annotate(o, c->schema, e);
+    json_t *steps = json_object_get(o, "steps");
+    for (int32_t i = 0; i < c->schema->n_steps; i++) {
+        json_t *st = json_array_get(steps, (size_t)i);
+        json_object_set_new(st, "planned_start", date_json(planned[2 * i]));
+        json_object_set_new(st, "planned_finish", date_json(planned[2 * i + 1]));
+    }
+    json_object_set_new(o, "project_id", json_string(c->id));
+    json_object_set_new(o, "process_schema", json_string(c->schema->key));
+    return o;
+}
+
+/* 409 problem naming the cycle a -> b -> … -> a. */
+static void cycle_problem(sctx *c, const bs_schedule *s, const char *field)
+{
+    char d[1024];
+    size_t off = (size_t)snprintf(d, sizeof d, "The links would form a cycle: ");
+    json_t *path = json_array();
+    for (int32_t k = 0; k <= s->n_cycle && off < sizeof d; k++) {
+        const char *key = c->schema->steps[s->cycle[k % s->n_cycle]].key;
+        off += (size_t)snprintf(d + off, sizeof d - off, "%s%s", k ? " -> " : "", key);
+        json_array_append_new(path, json_string(key));
+    }
+    (void)path;
+    json_decref(path);
+    bs__problem(c->req, 409, "cycle", "Cycle in the links", field, d);
+}
+
+/* Milestone shifts between two schedules, in working days (after - before, early finish). */
+static json_t *milestone_shifts(const sctx *c, const bs_progress *p0, const bs_schedule *s0,
+                                const bs_progress *p1, const bs_schedule *s1)
+{
+    json_t *a = json_array();
+    for (int32_t i = 0; i < c->schema->n_steps; i++) {
+        if (!c->schema->steps[i].milestone)
+            continue;
+        const bs_step_result *r0 = &s0->steps[i], *r1 = &s1->steps[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "step", json_string(c->schema->steps[i].key));
+        json_object_set_new(o, "before", date_json(r0->early_finish));
+        json_object_set_new(o, "after", date_json(r1->early_finish));
+        bool both = p0[i].status != BS_STATUS_SKIPPED && p1[i].status != BS_STATUS_SKIPPED &&
+                    r0->early_finish != BS_DAY_NONE && r1->early_finish != BS_DAY_NONE;
+        json_object_set_new(o, "shift_working_days", both ? json_integer(r1->ef_b - r0->ef_b) : json_null());
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
+/* ---- loading ---- */
+
+static const char LOAD_SQL[] =
+    "SELECT json_build_object('data_date', p.data_date, 'schema', p.process_schema_key, "
+    "'planstatus', p.planstatus, 'version', p.schedule_version, 'custom_links', p.custom_links, "
+    "'steps', COALESCE((SELECT json_agg(s) FROM project_steps s WHERE s.project_id = p.id), '[]'), "
+    "'links', COALESCE((SELECT json_agg(l ORDER BY l.id) FROM project_links l WHERE l.project_id = p.id), '[]'), "
+    "'later', CASE WHEN $2::date IS NULL THEN '[]'::json ELSE COALESCE((SELECT json_agg(h ORDER BY h.id DESC) "
+    "  FROM schedule_history h WHERE h.project_id = p.id AND h.known_from > $2::date "
+    "  AND h.field <> 'forecast_finish'), '[]') END, "
+    "'scenario', (SELECT row_to_json(x) FROM scenarios x WHERE x.id = $3::uuid AND x.project_id = p.id)) "
+    "FROM projects p WHERE p.id = $1::uuid";
+
+static void dispatch(sctx *c);
+
+static int link_from_json(const sctx *c, const json_t *o, int32_t succ, bs_link *l)
+{
+    const char *pk = json_string_value(json_object_get(o, "pred"));
+    int32_t p = pk ? bs_schema_find(c->schema, pk) : -1;
+    if (succ < 0) {
+        const char *sk = json_string_value(json_object_get(o, "succ"));
+        succ = sk ? bs_schema_find(c->schema, sk) : -1;
+    }
+    if (p < 0 || succ < 0)
+        return -1;
+    *l = (bs_link){p, succ, BS_LINK_FS, 0, BS_UNIT_WORKING_DAYS};
+    bs_link_type_parse(json_string_value(json_object_get(o, "type")), &l->type);
+    l->lag = (int32_t)json_integer_value(json_object_get(o, "lag"));
+    bs_unit_parse(json_string_value(json_object_get(o, "lag_unit")), &l->lag_unit);
+    return 0;
+}
+
+static json_t *link_json(const sctx *c, const bs_link *l)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "pred", json_string(c->schema->steps[l->pred].key));
+    json_object_set_new(o, "type", json_string(bs_link_type_name(l->type)));
+    json_object_set_new(o, "lag", json_integer(l->lag));
+    json_object_set_new(o, "lag_unit", json_string(bs_unit_name(l->lag_unit)));
+    return o;
+}
+
+/* Reverts one history row (known_on reconstruction). */
+static void revert(sctx *c, const json_t *h)
+{
+    const char *key = json_string_value(json_object_get(h, "step_key"));
+    const char *field = json_string_value(json_object_get(h, "field"));
+    const char *old = json_string_value(json_object_get(h, "old_value")); /* NULL = none */
+    int32_t i = key ? bs_schema_find(c->schema, key) : -1;
+    if (i < 0 || !field)
+        return;
+    bs_progress *p = &c->progress[i];
+    bs_step_override *ov = &c->edit.ov[i];
+    bs_day d = BS_DAY_NONE;
+    if (old)
+        bs_date_parse(old, &d);
+    int32_t n = old ? atoi(old) : -1;
+    if (strcmp(field, "status") == 0) {
+        if (!old || bs_status_parse(old, &p->status) != 0)
+            p->status = BS_STATUS_OPEN;
+    } else if (strcmp(field, "actual_start") == 0) {
+        p->actual_start = d;
+    } else if (strcmp(field, "actual_finish") == 0) {
+        p->actual_finish = d;
+    } else if (strcmp(field, "actual_estimated") == 0) {
+        p->actual_estimated = old && strcmp(old, "true") == 0;
+    } else if (strcmp(field, "remaining_duration") == 0) {
+        ov->remaining = n;
+    } else if (strcmp(field, "duration") == 0) {
+        ov->duration = n;
+    } else if (strcmp(field, "start_no_earlier_than") == 0) {
+        ov->snet = d;
+    } else if (strcmp(field, "finish_no_later_than") == 0) {
+        ov->fnlt = d;
+    } else if (strcmp(field, "planned_start") == 0) {
+        c->planned[2 * i] = d;
+    } else if (strcmp(field, "planned_finish") == 0) {
+        c->planned[2 * i + 1] = d;
+    } else if (strcmp(field, "link") == 0) {
+        /* undo: remove the new link (if any), put the old one (if any) back */
+        const char *nv = json_string_value(json_object_get(h, "new_value"));
+        json_t *nref = nv ? json_loads(nv, 0, NULL) : NULL;
+        json_t *oref = old ? json_loads(old, 0, NULL) : NULL;
+        bs_link l;
+        if (nref && link_from_json(c, nref, i, &l) == 0) {
+            int32_t at = bs_sched_edit_find_link_typed(&c->edit, l.pred, i, l.type);
+            if (at >= 0)
+                c->edit.links[at] = c->edit.links[--c->edit.n_links];
+        }
+        if (oref && link_from_json(c, oref, i, &l) == 0) {
+            if (c->edit.n_links < c->edit.cap_links) {
+                c->edit.links[c->edit.n_links++] = l;
+            } else {
+                bs_link *nl = realloc(c->edit.links, sizeof *nl * ((size_t)c->edit.cap_links * 2 + 8));
+                if (nl) {
+                    c->edit.links = nl;
+                    c->edit.cap_links = c->edit.cap_links * 2 + 8;
+                    c->edit.links[c->edit.n_links++] = l;
+                }
+            }
+        }
+        json_decref(nref);
+        json_decref(oref);
+    }
+}
+
+static void loaded(const PGresult *res, const char *err, void *arg)
+{
+    sctx *c = arg;
+    if (err) {
+        bs__problem_db(c->req, err);
+        sctx_free(c);
+        return;
+    }
+    if (PQntuples(res) == 0) {
+        bs__problem(c->req, 404, "not_found", "Project not found", "id", "No project with this id");
+        sctx_free(c);
+        return;
+    }
+    json_t *doc = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+    const char *sk = json_string_value(json_object_get(doc, "schema"));
+    const bs_engine_schema *es = sk ? bs_engine_schema_get(c->api->engine, sk) : NULL;
+    c->data_date = json_date(json_object_get(doc, "data_date"));
+    if (!es || c->data_date == BS_DAY_NONE || bs_sched_edit_init(&c->edit, es->schema) != 0) {
+        json_decref(doc);
+        bs__problem(c->req, 500, "internal", "Internal error", NULL, "The project refers to an unknown process schema");
+        sctx_free(c);
+        return;
+    }
+    c->schema = es->schema;
+    const int32_t n = c->schema->n_steps;
+    c->version = json_integer_value(json_object_get(doc, "version"));
+    c->progress = calloc((size_t)n + 1, sizeof *c->progress);
+    c->planned = malloc(sizeof *c->planned * (2 * (size_t)n + 1));
+    if (!c->progress || !c->planned)
+        abort();
+    const char *planstatus = json_string_value(json_object_get(doc, "planstatus"));
+    for (int32_t i = 0; i < n; i++) {
+        c->progress[i] = (bs_progress){bs_schema_step_applies(c->schema, i, planstatus ? planstatus : "")
+                                           ? BS_STATUS_OPEN : BS_STATUS_SKIPPED,
+                                       BS_DAY_NONE, BS_DAY_NONE, false};
+        c->planned[2 * i] = c->planned[2 * i + 1] = BS_DAY_NONE;
+    }
+    size_t k;
+    json_t *row;
+    json_array_foreach(json_object_get(doc, "steps"), k, row) {
+        const char *key = json_string_value(json_object_get(row, "step_key"));
+        int32_t i = key ? bs_schema_find(c->schema, key) : -1;
+        if (i < 0)
+            continue;
+        bs_progress *p = &c->progress[i];
+        const char *st = json_string_value(json_object_get(row, "status"));
+        if (!st || bs_status_parse(st, &p->status) != 0)
+            p->status = BS_STATUS_OPEN;
+        p->actual_start = json_date(json_object_get(row, "actual_start"));
+        p->actual_finish = json_date(json_object_get(row, "actual_finish"));
+        p->actual_estimated = json_is_true(json_object_get(row, "actual_estimated"));
+        json_t *v;
+        if (json_is_integer(v = json_object_get(row, "remaining_duration")))
+            c->edit.ov[i].remaining = (int32_t)json_integer_value(v);
+        if (json_is_integer(v = json_object_get(row, "duration_override")))
+            c->edit.ov[i].duration = (int32_t)json_integer_value(v);
+        c->edit.ov[i].snet = json_date(json_object_get(row, "start_no_earlier_than"));
+        c->edit.ov[i].fnlt = json_date(json_object_get(row, "finish_no_later_than"));
+        c->planned[2 * i] = json_date(json_object_get(row, "planned_start"));
+        c->planned[2 * i + 1] = json_date(json_object_get(row, "planned_finish"));
+    }
+    if (json_is_true(json_object_get(doc, "custom_links"))) {
+        c->edit.n_links = 0;
+        json_array_foreach(json_object_get(doc, "links"), k, row) {
+            bs_link l;
+            if (link_from_json(c, row, -1, &l) != 0)
+                continue;
+            if (c->edit.n_links == c->edit.cap_links) {
+                bs_link *nl = realloc(c->edit.links, sizeof *nl * ((size_t)c->edit.cap_links * 2 + 8));
+                if (!nl)
+                    abort();
+                c->edit.links = nl;
+                c->edit.cap_links = c->edit.cap_links * 2 + 8;
+            }
+            c->edit.links[c->edit.n_links++] = l;
+        }
+    }
+    json_array_foreach(json_object_get(doc, "later"), k, row)
+        revert(c, row);
+    json_t *scen = json_object_get(doc, "scenario");
+    if (json_is_object(scen))
+        c->scenario = json_incref(scen);
+    json_decref(doc);
+    dispatch(c);
+}
+
+static void load(sctx *c)
+{
+    char kd[11];
+    const char *params[3] = {c->id, c->has_known_on ? bs_date_format(c->known_on, kd) : NULL,
+                             c->sid[0] ? c->sid : NULL};
+    bs_store_query(c->api->store, LOAD_SQL, 3, params, loaded, c);
+}
+
+/* ---- writing: one statement, conditional on the schedule version ---- */
+
+static const char WRITE_SQL[] =
+    "WITH chk AS (UPDATE projects SET schedule_version = schedule_version + 1, "
+    "  custom_links = custom_links OR $3::boolean, planned_completion = $4::date, updated_at = now() "
+    "  WHERE id = $1::uuid AND schedule_version = $2::bigint RETURNING id), "
+    "st AS (INSERT INTO project_steps (project_id, step_key, status, actual_start, actual_finish, "
+    "  actual_estimated, remaining_duration, duration_override, planned_start, planned_finish, "
+    "  start_no_earlier_than, finish_no_later_than) "
+    "  SELECT $1::uuid, x.step_key, x.status, x.actual_start, x.actual_finish, x.actual_estimated, "
+    "  x.remaining_duration, x.duration_override, x.planned_start, x.planned_finish, "
+    "  x.start_no_earlier_than, x.finish_no_later_than "
+    "  FROM json_to_recordset($5::json) AS x(step_key text, status text, actual_start date, "
+    "  actual_finish date, actual_estimated boolean, remaining_duration int, duration_override int, "
+    "  planned_start date, planned_finish date, start_no_earlier_than date, finish_no_later_than date) "
+    "  WHERE EXISTS (SELECT 1 FROM chk) "
+    "  ON CONFLICT (project_id, step_key) DO UPDATE SET status = EXCLUDED.status, "
+    "  actual_start = EXCLUDED.actual_start, actual_finish = EXCLUDED.actual_finish, "
+    "  actual_estimated = EXCLUDED.actual_estimated, remaining_duration = EXCLUDED.remaining_duration, "
+    "  duration_override = EXCLUDED.duration_override, planned_start = EXCLUDED.planned_start, "
+    "  planned_finish = EXCLUDED.planned_finish, start_no_earlier_than = EXCLUDED.start_no_earlier_than, "
+    "  finish_no_later_than = EXCLUDED.finish_no_later_than, updated_at = now() RETURNING 1), "
+    "dl AS (DELETE FROM project_links WHERE project_id = $1::uuid AND $3::boolean "
+    "  AND EXISTS (SELECT 1 FROM chk) RETURNING 1), "
+    "il AS (INSERT INTO project_links (project_id, pred, succ, type, lag, lag_unit) "
+    "  SELECT $1::uuid, x.pred, x.succ, x.type, x.lag, x.lag_unit FROM json_to_recordset($6::json) "
+    "  AS x(ord int, pred text, succ text, type text, lag int, lag_unit text) "
+    "  WHERE $3::boolean AND EXISTS (SELECT 1 FROM chk) ORDER BY x.ord RETURNING 1), "
+    "h AS (INSERT INTO schedule_history (project_id, step_key, field, old_value, new_value, reason, "
+    "  changed_by, known_from) "
+    "  SELECT $1::uuid, x.step_key, x.field, x.old, x.new, $7, $8, $9::date "
+    "  FROM json_to_recordset($10::json) AS x(ord int, step_key text, field text, old text, new text) "
+    "  WHERE EXISTS (SELECT 1 FROM chk) ORDER BY x.ord RETURNING 1), "
+    "sc AS (UPDATE scenarios SET applied_at = now() WHERE id = $11::uuid "
+    "  AND EXISTS (SELECT 1 FROM chk) RETURNING 1) "
+    "SELECT id, (SELECT count(*) FROM h) FROM chk";
+
+static void written(const PGresult *res, const char *err, void *arg)
+{
+    sctx *c = arg;
+    if (err) {
+        bs__problem_db(c->req, err);
+    } else if (PQntuples(res) == 0) {
+        bs__problem(c->req, 409, "conflict", "Concurrent update", "id",
+                    "The project's schedule was changed by another request at the same time; reload and retry");
+    } else {
+        json_t *p = c->pending;
+        c->pending = NULL;
+        bs__respond_json(c->req, c->pending_status, p);
+    }
+    sctx_free(c);
+}
+
+static void hist_add(json_t *hist, const char *step, const char *field, json_t *old, json_t *nw)
+{
+    char *o = NULL, *n = NULL;
+    json_t *row = json_object();
+    json_object_set_new(row, "ord", json_integer((json_int_t)json_array_size(hist)));
+    json_object_set_new(row, "step_key", json_string(step));
+    json_object_set_new(row, "field", json_string(field));
+    if (json_is_string(old))
+        json_object_set(row, "old", old);
+    else if (json_is_null(old))
+        json_object_set_new(row, "old", json_null());
+    else
+        json_object_set_new(row, "old", json_string(o = json_dumps(old, JSON_COMPACT | JSON_ENCODE_ANY)));
+    if (json_is_string(nw))
+        json_object_set(row, "new", nw);
+    else if (json_is_null(nw))
+        json_object_set_new(row, "new", json_null());
+    else
+        json_object_set_new(row, "new", json_string(n = json_dumps(nw, JSON_COMPACT | JSON_ENCODE_ANY)));
+    free(o);
+    free(n);
+    json_decref(old);
+    json_decref(nw);
+    json_array_append_new(hist, row);
+}
+
+static json_t *int_or_null(int32_t v)
+{
+    return v >= 0 ? json_integer(v) : json_null();
+}
+
+static json_t *text_int(int32_t v)
+{
+    char b[16];
+    snprintf(b, sizeof b, "%d", v);
+    return v >= 0 ? json_string(b) : json_null();
+}
+
+/* Diffs the loaded state (c) against the new one (ns) and writes: step rows, links,
+ * history (incl. forecast_finish of milestones), planned completion. Responds status with
+ * response (stolen) after commit. The caller frees nothing of ns but its arrays. */
+static void write_changes(sctx *c, const state *ns, const char *reason, json_t *response, int status)
+{
+    const bs_schema *sch = c->schema;
+    json_t *rows = json_array(), *hist = json_array(), *links = json_array();
+    for (int32_t i = 0; i < sch->n_steps; i++) {
+        const bs_progress *a = &c->progress[i], *b = &ns->progress[i];
+        const bs_step_override *oa = &c->edit.ov[i], *ob = &ns->edit.ov[i];
+        const char *k = sch->steps[i].key;
+        bool changed = false;
+#define DIFF_DATE(fa, fb, name)                                                                \
+    if ((fa) != (fb)) {                                                                        \
+        hist_add(hist, k, name, date_json(fa), date_json(fb));                                 \
+        changed = true;                                                                        \
+    }
+        if (a->status != b->status) {
+            hist_add(hist, k, "status", json_string(bs_status_name(a->status)), json_string(bs_status_name(b->status)));
+            changed = true;
+        }
+        DIFF_DATE(a->actual_start, b->actual_start, "actual_start")
+        DIFF_DATE(a->actual_finish, b->actual_finish, "actual_finish")
+        if (a->actual_estimated != b->actual_estimated) {
+            hist_add(hist, k, "actual_estimated", json_string(a->actual_estimated ? "true" : "false"),
+                     json_string(b->actual_estimated ? "true" : "false"));
+            changed = true;
+        }
+        if (oa->remaining != ob->remaining) {
+            hist_add(hist, k, "remaining_duration", text_int(oa->remaining), text_int(ob->remaining));
+            changed = true;
+        }
+        if (oa->duration != ob->duration) {
+            hist_add(hist, k, "duration", text_int(oa->duration), text_int(ob->duration));
+            changed = true;
+        }
+        DIFF_DATE(c->planned[2 * i], ns->planned[2 * i], "planned_start")
+        DIFF_DATE(c->planned[2 * i + 1], ns->planned[2 * i + 1], "planned_finish")
+        DIFF_DATE(oa->snet, ob->snet, "start_no_earlier_than")
+        DIFF_DATE(oa->fnlt, ob->fnlt, "finish_no_later_than")
+#undef DIFF_DATE
+        if (!changed)
+            continue;
+        json_t *r = json_object();
+        json_object_set_new(r, "step_key", json_string(k));
+        json_object_set_new(r, "status", json_string(bs_status_name(b->status)));
+        json_object_set_new(r, "actual_start", date_json(b->actual_start));
+        json_object_set_new(r, "actual_finish", date_json(b->actual_finish));
+        json_object_set_new(r, "actual_estimated", json_boolean(b->actual_estimated));
+        json_object_set_new(r, "remaining_duration", int_or_null(ob->remaining));
+        json_object_set_new(r, "duration_override", int_or_null(ob->duration));
+        json_object_set_new(r, "planned_start", date_json(ns->planned[2 * i]));
+        json_object_set_new(r, "planned_finish", date_json(ns->planned[2 * i + 1]));
+        json_object_set_new(r, "start_no_earlier_than", date_json(ob->snet));
+        json_object_set_new(r, "finish_no_later_than", date_json(ob->fnlt));
+        json_array_append_new(rows, r);
+    }
+    /* links: changed (same pair and type; or the pair's one link changed type), removed,
+     * added */
+    bool links_changed = false;
+    int32_t no = c->edit.n_links, nn = ns->edit.n_links;
+    char *used_old = calloc((size_t)no + 1, 1), *used_new = calloc((size_t)nn + 1, 1);
+    if (!used_old || !used_new)
+        abort();
+    for (int pass = 0; pass < 2; pass++)
+        for (int32_t l = 0; l < no; l++) {
+            const bs_link *a = &c->edit.links[l];
+            if (used_old[l])
+                continue;
+            for (int32_t j = 0; j < nn; j++) {
+                const bs_link *b = &ns->edit.links[j];
+                if (used_new[j] || b->pred != a->pred || b->succ != a->succ || (pass == 0 && b->type != a->type))
+                    continue;
+                used_old[l] = used_new[j] = 1;
+                if (b->type != a->type || b->lag != a->lag || b->lag_unit != a->lag_unit) {
+                    hist_add(hist, sch->steps[a->succ].key, "link", link_json(c, a), link_json(c, b));
+                    links_changed = true;
+                }
+                break;
+            }
+        }
+    for (int32_t l = 0; l < no; l++)
+        if (!used_old[l]) {
+            hist_add(hist, sch->steps[c->edit.links[l].succ].key, "link", link_json(c, &c->edit.links[l]), json_null());
+            links_changed = true;
+        }
+    for (int32_t j = 0; j < nn; j++)
+        if (!used_new[j]) {
+            hist_add(hist, sch->steps[ns->edit.links[j].succ].key, "link", json_null(), link_json(c, &ns->edit.links[j]));
+            links_changed = true;
+        }
+    free(used_old);
+    free(used_new);
+    if (links_changed)
+        for (int32_t l = 0; l < ns->edit.n_links; l++) {
+            json_t *o = link_json(c, &ns->edit.links[l]);
+            json_object_set_new(o, "succ", json_string(sch->steps[ns->edit.links[l].succ].key));
+            json_object_set_new(o, "ord", json_integer(l));
+            json_array_append_new(links, o);
+        }
+    /* forecast dates of milestones */
+    bs_schedule s0, s1;
+    bs_day completion = BS_DAY_NONE;
+    if (compute(c, c->progress, &c->edit, &s0) == BS_SCHEDULE_OK) {
+        if (compute(c, ns->progress, &ns->edit, &s1) == BS_SCHEDULE_OK) {
+            for (int32_t i = 0; i < sch->n_steps; i++)
+                if (sch->steps[i].milestone && s0.steps[i].early_finish != s1.steps[i].early_finish &&
+                    ns->progress[i].status != BS_STATUS_DONE)
+                    hist_add(hist, sch->steps[i].key, "forecast_finish", date_json(s0.steps[i].early_finish),
+                             date_json(s1.steps[i].early_finish));
+            completion = bs_schedule_completion(sch, ns->progress, &s1);
+            bs_schedule_free(&s1);
+        }
+        bs_schedule_free(&s0);
+    }
+    c->pending = response;
+    c->pending_status = status;
+    char *rows_t = json_dumps(rows, JSON_COMPACT), *links_t = json_dumps(links, JSON_COMPACT),
+         *hist_t = json_dumps(hist, JSON_COMPACT);
+    char ver[32], today[11], pc[11];
+    snprintf(ver, sizeof ver, "%lld", c->version);
+    bs_date_format(c->api->today(c->api->today_arg), today);
+    const char *params[11] = {c->id, ver, links_changed ? "true" : "false",
+                              completion != BS_DAY_NONE ? bs_date_format(completion, pc) : NULL,
+                              rows_t, links_t, reason, c->who, today, hist_t, c->sid[0] ? c->sid : NULL};
+    bs_store_query(c->api->store, WRITE_SQL, 11, params, written, c);
+    free(rows_t);
+    free(links_t);
+    free(hist_t);
+    json_decref(rows);
+    json_decref(links);
+    json_decref(hist);
+}
+
+static int state_copy(const sctx *c, state *ns)
+{
+    const int32_t n = c->schema->n_steps;
+    memset(ns, 0, sizeof *ns);
+    ns->progress = malloc(sizeof *ns->progress * ((size_t)n + 1));
+    ns->planned = malloc(sizeof *ns->planned * (2 * (size_t)n + 1));
+    if (!ns->progress || !ns->planned || bs_sched_edit_init(&ns->edit, c->schema) != 0)
+        return -1;
+    memcpy(ns->progress, c->progress, sizeof *ns->progress * (size_t)n);
+    memcpy(ns->planned, c->planned, sizeof *ns->planned * 2 * (size_t)n);
+    memcpy(ns->edit.ov, c->edit.ov, sizeof *ns->edit.ov * (size_t)n);
+    free(ns->edit.links);
+    ns->edit.links = malloc(sizeof *ns->edit.links * ((size_t)c->edit.cap_links + 1));
+    if (!ns->edit.links)
+        return -1;
+    memcpy(ns->edit.links, c->edit.links, sizeof *ns->edit.links * (size_t)c->edit.n_links);
+    ns->edit.n_links = c->edit.n_links;
+    ns->edit.cap_links = c->edit.cap_links + 1;
+    ns->edit.near_critical_wd = c->edit.near_critical_wd;
+    return 0;
+}
+
+static void state_free(state *ns)
+{
+    free(ns->progress);
+    free(ns->planned);
+    bs_sched_edit_free(&ns->edit);
+}
+
+/* Computes ns, renders it, and writes the change (response after commit). */
+static void commit_state(sctx *c, state *ns, const char *reason, const char *field)
+{
+    bs_schedule s;
+    bs_schedule_err e = compute(c, ns->progress, &ns->edit, &s);
+    if (e == BS_SCHEDULE_ECYCLE) {
+        cycle_problem(c, &s, field);
+        bs_schedule_free(&s);
+        state_free(ns);
+        sctx_free(c);
+        return;
+    }
+    if (e != BS_SCHEDULE_OK) {
+        bs__problem(c->req, 422, "schedule_failed", "Schedule could not be computed", field, bs_schedule_strerror(e));
+        state_free(ns);
+        sctx_free(c);
+        return;
+    }
+    json_t *o = render(c, ns->progress, &ns->edit, ns->planned, &s);
+    bs_schedule_free(&s);
+    write_changes(c, ns, reason, o, 200);
+    state_free(ns);
+}
+
+/* ---- handlers after loading ---- */
+
+static int32_t step_or_404(sctx *c)
+{
+    int32_t i = bs_schema_find(c->schema, c->key);
+    if (i < 0) {
+        char d[300];
+        snprintf(d, sizeof d, "Process schema %s has no step '%.100s'", c->schema->key, c->key);
+        bs__problem(c->req, 404, "not_found", "Step not found", "key", d);
+    }
+    return i;
+}
+
+static const char *body_reason(sctx *c, const char *dflt)
+{
+    json_t *r = json_object_get(c->body, "reason");
+    return json_is_string(r) && *json_string_value(r) ? json_string_value(r) : dflt;
+}
+
+static void send_schedule(sctx *c)
+{
+    bs_schedule s;
+    bs_schedule_err e = compute(c, c->progress, &c->edit, &s);
+    if (e != BS_SCHEDULE_OK) {
+        bs__problem(c->req, 500, "schedule_failed", "Schedule could not be computed", NULL, bs_schedule_strerror(e));
+        if (e == BS_SCHEDULE_ECYCLE)
+            bs_schedule_free(&s);
+        return;
+    }
+    json_t *o = render(c, c->progress, &c->edit, c->planned, &s);
+    if (c->has_known_on)
+        json_object_set_new(o, "known_on", date_json(c->known_on));
+    bs_schedule_free(&s);
+    bs__respond_json(c->req, 200, o);
+}
+
+static void do_start_complete(sctx *c)
+{
+    int32_t i = step_or_404(c);
+    if (i < 0)
+        return sctx_free(c);
+    const bs_progress *p = &c->progress[i];
+    char d[300], a[11], b[11];
+    bool complete = c->kind == K_COMPLETE;
+    if (p->status == BS_STATUS_SKIPPED) {
+        snprintf(d, sizeof d, "Step '%s' does not apply to this project", c->key);
+        bs__problem(c->req, 409, "not_applicable", "Step does not apply", "key", d);
+        return sctx_free(c);
+    }
+    if (complete && p->status == BS_STATUS_DONE && p->actual_finish != BS_DAY_NONE) {
+        if (p->actual_finish == c->date) {
+            send_schedule(c);
+        } else {
+            snprintf(d, sizeof d, "Step '%s' was already completed on %s; a different date (%s) is a correction (PATCH)",
+                     c->key, bs_date_format(p->actual_finish, a), bs_date_format(c->date, b));
+            bs__problem(c->req, 409, "already_completed", "Step already completed", "date", d);
+        }
+        return sctx_free(c);
+    }
+    if (!complete && p->status == BS_STATUS_DONE) {
+        snprintf(d, sizeof d, "Step '%s' is already realised", c->key);
+        bs__problem(c->req, 409, "already_completed", "Step already completed", "key", d);
+        return sctx_free(c);
+    }
+    if (!complete && p->status == BS_STATUS_STARTED && p->actual_start != BS_DAY_NONE) {
+        if (p->actual_start == c->date) {
+            send_schedule(c);
+        } else {
+            snprintf(d, sizeof d, "Step '%s' was already started on %s; a different date (%s) is a correction (PATCH)",
+                     c->key, bs_date_format(p->actual_start, a), bs_date_format(c->date, b));
+            bs__problem(c->req, 409, "already_started", "Step already started", "date", d);
+        }
+        return sctx_free(c);
+    }
+    if (complete && p->actual_start != BS_DAY_NONE && c->date < p->actual_start) {
+        snprintf(d, sizeof d, "date %s is before the step's actual start %s", bs_date_format(c->date, a),
+                 bs_date_format(p->actual_start, b));
+        bs__problem(c->req, 422, "invalid", "Invalid date", "date", d);
+        return sctx_free(c);
+    }
+    state ns;
+    if (state_copy(c, &ns) != 0)
+        abort();
+    bs_progress *q = &ns.progress[i];
+    if (complete) {
+        q->status = BS_STATUS_DONE;
+        q->actual_finish = c->date;
+        q->actual_estimated = false;
+    } else {
+        q->status = BS_STATUS_STARTED;
+        q->actual_start = c->date;
+        q->actual_estimated = false;
+    }
+    commit_state(c, &ns, body_reason(c, complete ? "completed" : "started"), "date");
+}
+
+/* PATCH fields: name, kind (0 date, 1 duration). */
+static const struct {
+    const char *name;
+    int kind;
+} patch_fields[] = {
+    {"actual_start", 0}, {"actual_finish", 0}, {"planned_start", 0}, {"planned_finish", 0},
+    {"start_no_earlier_than", 0}, {"finish_no_later_than", 0}, {"remaining_duration", 1}, {"duration", 1},
+};
+
+static void do_patch(sctx *c)
+{
+    int32_t i = step_or_404(c);
+    if (i < 0)
+        return sctx_free(c);
+    const bs_step *st = &c->schema->steps[i];
+    char d[300], a[11], b[11];
+    if (c->progress[i].status == BS_STATUS_SKIPPED) {
+        snprintf(d, sizeof d, "Step '%s' does not apply to this project", c->key);
+        bs__problem(c->req, 409, "not_applicable", "Step does not apply", "key", d);
+        return sctx_free(c);
+    }
+    state ns;
+    if (state_copy(c, &ns) != 0)
+        abort();
+    bs_progress *q = &ns.progress[i];
+    bs_step_override *ov = &ns.edit.ov[i];
+    bs_day today = c->api->today(c->api->today_arg);
+    for (size_t f = 0; f < sizeof patch_fields / sizeof patch_fields[0]; f++) {
+        const char *name = patch_fields[f].name;
+        json_t *v = json_object_get(c->body, name);
+        if (!v)
+            continue;
+        if (patch_fields[f].kind == 1) {
+            if (!json_is_null(v) && (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 36500)) {
+                snprintf(d, sizeof d, "%s must be an integer number of days from 0 to 36500 (in the step's unit, %s), or null",
+                         name, st->unit == BS_UNIT_CALENDAR_DAYS ? "calendar days" : "working days");
+                bs__problem(c->req, 422, "invalid", "Invalid field", name, d);
+                goto bad;
+            }
+            int32_t n = json_is_null(v) ? -1 : (int32_t)json_integer_value(v);
+            if (strcmp(name, "duration") == 0) {
+                if (st->milestone && n > 0) {
+                    snprintf(d, sizeof d, "Step '%s' is a milestone: its duration is 0", c->key);
+                    bs__problem(c->req, 422, "invalid", "Invalid field", name, d);
+                    goto bad;
+                }
+                ov->duration = n;
+            } else {
+                if (n >= 0 && q->status != BS_STATUS_STARTED) {
+                    snprintf(d, sizeof d, "remaining_duration applies to a started step; '%s' is %s", c->key,
+                             bs_status_name(q->status));
+                    bs__problem(c->req, 409, "not_started", "Step not started", name, d);
+                    goto bad;
+                }
+                ov->remaining = n;
+            }
+            continue;
+        }
+        bs_day dv = BS_DAY_NONE;
+        if (!json_is_null(v) && (dv = json_date(v)) == BS_DAY_NONE) {
+            snprintf(d, sizeof d, "%s must be an existing date YYYY-MM-DD or null", name);
+            bs__problem(c->req, 422, "invalid", "Invalid date", name, d);
+            goto bad;
+        }
+        if (strncmp(name, "actual_", 7) == 0 && dv != BS_DAY_NONE && dv > today) {
+            snprintf(d, sizeof d, "%s %s is after today (%s); an actual date cannot lie in the future", name,
+                     bs_date_format(dv, a), bs_date_format(today, b));
+            bs__problem(c->req, 422, "date_in_future", "Invalid date", name, d);
+            goto bad;
+        }
+        if (strcmp(name, "actual_start") == 0) {
+            q->actual_start = dv;
+            if (dv != BS_DAY_NONE && q->status == BS_STATUS_OPEN)
+                q->status = BS_STATUS_STARTED;
+            if (dv == BS_DAY_NONE && q->status == BS_STATUS_STARTED)
+                q->status = BS_STATUS_OPEN;
+        } else if (strcmp(name, "actual_finish") == 0) {
+            q->actual_finish = dv;
+            if (dv != BS_DAY_NONE) {
+                q->status = BS_STATUS_DONE;
+                q->actual_estimated = false;
+            } else if (q->status == BS_STATUS_DONE) {
+                q->status = q->actual_start != BS_DAY_NONE ? BS_STATUS_STARTED : BS_STATUS_OPEN;
+                q->actual_estimated = false;
+            }
+        } else if (strcmp(name, "planned_start") == 0) {
+            ns.planned[2 * i] = dv;
+        } else if (strcmp(name, "planned_finish") == 0) {
+            ns.planned[2 * i + 1] = dv;
+        } else if (strcmp(name, "start_no_earlier_than") == 0) {
+            ov->snet = dv;
+        } else {
+            ov->fnlt = dv;
+        }
+    }
+    if (q->actual_start != BS_DAY_NONE && q->actual_finish != BS_DAY_NONE && q->actual_finish < q->actual_start) {
+        snprintf(d, sizeof d, "actual_finish %s is before actual_start %s", bs_date_format(q->actual_finish, a),
+                 bs_date_format(q->actual_start, b));
+        bs__problem(c->req, 422, "invalid", "Invalid date", "actual_finish", d);
+        goto bad;
+    }
+    if (ns.planned[2 * i] != BS_DAY_NONE && ns.planned[2 * i + 1] != BS_DAY_NONE && ns.planned[2 * i + 1] < ns.planned[2 * i]) {
+        bs__problem(c->req, 422, "invalid", "Invalid date", "planned_finish", "planned_finish is before planned_start");
+        goto bad;
+    }
+    if (q->status != BS_STATUS_STARTED)
+        ov->remaining = -1;
+    commit_state(c, &ns, body_reason(c, ""), "key");
+    return;
+bad:
+    state_free(&ns);
+    sctx_free(c);
+}
+
+/* Applies a changes array to a copy of the state; sends the problem and returns -1 on error. */
+static int apply_changes(sctx *c, const json_t *changes, state *ns, bs_schedule *s)
+{
+    char field[128], msg[512];
+    if (state_copy(c, ns) != 0)
+        abort();
+    if (bs_whatif_apply(&ns->edit, c->schema, changes, field, sizeof field, msg, sizeof msg) != 0) {
+        bs__problem(c->req, 422, "invalid", "Invalid change", field, msg);
+        state_free(ns);
+        return -1;
+    }
+    bs_schedule_err e = compute(c, ns->progress, &ns->edit, s);
+    if (e == BS_SCHEDULE_ECYCLE) {
+        cycle_problem(c, s, "changes");
+        bs_schedule_free(s);
+        state_free(ns);
+        return -1;
+    }
+    if (e != BS_SCHEDULE_OK) {
+        bs__problem(c->req, 422, "schedule_failed", "Schedule could not be computed", "changes", bs_schedule_strerror(e));
+        state_free(ns);
+        return -1;
+    }
+    return 0;
+}
+
+/* what-if / compare: {schedule, milestone_shifts} without saving. */
+static json_t *whatif_result(sctx *c, const json_t *changes, bool *ok)
+{
+    state ns;
+    bs_schedule s1, s0;
+    *ok = false;
+    if (apply_changes(c, changes, &ns, &s1) != 0)
+        return NULL;
+    if (compute(c, c->progress, &c->edit, &s0) != BS_SCHEDULE_OK) {
+        bs__problem(c->req, 500, "schedule_failed", "Schedule could not be computed", NULL, "current schedule");
+        bs_schedule_free(&s1);
+        state_free(&ns);
+        return NULL;
+    }
+    json_t *o = json_object();
+    json_object_set_new(o, "schedule", render(c, ns.progress, &ns.edit, ns.planned, &s1));
+    json_object_set_new(o, "milestone_shifts", milestone_shifts(c, c->progress, &s0, ns.progress, &s1));
+    json_object_set_new(o, "project_finish_before", date_json(s0.project_finish));
+    json_object_set_new(o, "project_finish_after", date_json(s1.project_finish));
+    bs_schedule_free(&s0);
+    bs_schedule_free(&s1);
+    state_free(&ns);
+    *ok = true;
+    return o;
+}
+
+static void do_whatif(sctx *c)
+{
+    bool ok;
+    json_t *o = whatif_result(c, json_object_get(c->body, "changes"), &ok);
+    if (ok)
+        bs__respond_json(c->req, 200, o);
+    sctx_free(c);
+}
+
+static void scen_saved(const PGresult *res, const char *err, void *arg)
+{
+    sctx *c = arg;
+    if (err && strstr(err, "scenarios_project_id_name_key")) {
+        bs__problem(c->req, 409, "duplicate", "Scenario exists", "name", "This project already has a scenario with this name");
+    } else if (err) {
+        bs__problem_db(c->req, err);
+    } else {
+        json_t *o = c->pending;
+        c->pending = NULL;
+        json_object_set_new(o, "id", json_string(PQgetvalue(res, 0, 0)));
+        json_object_set_new(o, "created_at", json_string(PQgetvalue(res, 0, 1)));
+        bs__respond_json(c->req, 201, o);
+    }
+    sctx_free(c);
+}
+
+static void do_scen_save(sctx *c)
+{
+    json_t *name = json_object_get(c->body, "name");
+    if (!json_is_string(name) || !*json_string_value(name) || strlen(json_string_value(name)) > 200) {
+        bs__problem(c->req, 422, "required", "Missing field", "name", "name is required: 1 to 200 characters");
+        return sctx_free(c);
+    }
+    json_t *changes = json_object_get(c->body, "changes");
+    bool ok;
+    json_t *o = whatif_result(c, changes, &ok);
+    if (!ok)
+        return sctx_free(c);
+    json_object_set_new(o, "name", json_incref(name));
+    json_object_set_new(o, "changes", json_incref(changes));
+    json_object_set_new(o, "created_by", json_string(c->who));
+    c->pending = o;
+    char *ct = json_dumps(changes, JSON_COMPACT);
+    const char *params[4] = {c->id, json_string_value(name), ct, c->who};
+    bs_store_query(c->api->store,
+                   "INSERT INTO scenarios (project_id, name, changes, created_by) "
+                   "VALUES ($1::uuid, $2, $3::jsonb, $4) RETURNING id, created_at",
+                   4, params, scen_saved, c);
+    free(ct);
+}
+
+static bool scenario_or_404(sctx *c)
+{
+    if (!c->scenario) {
+        bs__problem(c->req, 404, "not_found", "Scenario not found", "scenario_id", "This project has no scenario with this id");
+        return false;
+    }
+    return true;
+}
+
+static void do_scen_compare(sctx *c)
+{
+    if (!scenario_or_404(c))
+        return sctx_free(c);
+    bool ok;
+    json_t *o = whatif_result(c, json_object_get(c->scenario, "changes"), &ok);
+    if (ok) {
+        json_object_set_new(o, "scenario", json_incref(c->scenario));
+        bs__respond_json(c->req, 200, o);
+    }
+    sctx_free(c);
+}
+
+static void do_scen_apply(sctx *c)
+{
+    if (!scenario_or_404(c))
+        return sctx_free(c);
+    state ns;
+    bs_schedule s;
+    if (apply_changes(c, json_object_get(c->scenario, "changes"), &ns, &s) != 0)
+        return sctx_free(c);
+    bs_schedule_free(&s);
+    char reason[300];
+    snprintf(reason, sizeof reason, "%s", body_reason(c, ""));
+    if (!reason[0])
+        snprintf(reason, sizeof reason, "scenario '%.200s' applied", json_string_value(json_object_get(c->scenario, "name")));
+    commit_state(c, &ns, reason, "scenario_id");
+}
+
+static void do_checks(sctx *c)
+{
+    bs_schedule s;
+    bs_schedule_err e = compute(c, c->progress, &c->edit, &s);
+    if (e != BS_SCHEDULE_OK) {
+        bs__problem(c->req, 500, "schedule_failed", "Schedule could not be computed", NULL, bs_schedule_strerror(e));
+        if (e == BS_SCHEDULE_ECYCLE)
+            bs_schedule_free(&s);
+        return sctx_free(c);
+    }
+    bs_check_result r[BS_CHECK_COUNT];
+    if (bs_checks_compute(c->schema, c->progress, &c->edit, &s, &c->th, r) != 0)
+        abort();
+    json_t *arr = json_array();
+    bool all = true;
+    for (int k = 0; k < BS_CHECK_COUNT; k++) {
+        json_t *o = json_object();
+        bool link_check = k == BS_CHECK_LEADS || k == BS_CHECK_LAGS || k == BS_CHECK_FS_SHARE;
+        json_object_set_new(o, "name", json_string(bs_check_name(r[k].id)));
+        json_object_set_new(o, "models", json_string(bs_check_dcma(r[k].id)));
+        json_object_set_new(o, "count", json_integer(r[k].count));
+        json_object_set_new(o, "total", json_integer(r[k].total));
+        json_object_set_new(o, "percent", json_real((double)(long)(r[k].pct * 10 + 0.5) / 10));
+        json_object_set_new(o, k == BS_CHECK_FS_SHARE ? "min_percent" : "max_percent", json_real(c->th.max_pct[k]));
+        if (k == BS_CHECK_HIGH_FLOAT)
+            json_object_set_new(o, "threshold_working_days", json_integer(c->th.high_float_wd));
+        if (k == BS_CHECK_HIGH_DURATION)
+            json_object_set_new(o, "threshold_working_days", json_integer(c->th.high_duration_wd));
+        json_object_set_new(o, "pass", json_boolean(r[k].pass));
+        all &= r[k].pass;
+        json_t *items = json_array();
+        for (int32_t j = 0; j < r[k].count && k != BS_CHECK_FS_SHARE; j++) {
+            if (link_check) {
+                const bs_link *l = &c->edit.links[r[k].items[j]];
+                json_t *lo = link_json(c, l);
+                json_object_set_new(lo, "succ", json_string(c->schema->steps[l->succ].key));
+                json_array_append_new(items, lo);
+            } else {
+                json_array_append_new(items, json_string(c->schema->steps[r[k].items[j]].key));
+            }
+        }
+        json_object_set_new(o, link_check ? "links" : "steps", items);
+        json_array_append_new(arr, o);
+    }
+    bs_checks_free(r);
+    bs_schedule_free(&s);
+    json_t *o = json_object();
+    json_object_set_new(o, "project_id", json_string(c->id));
+    json_object_set_new(o, "pass", json_boolean(all));
+    json_object_set_new(o, "checks", arr);
+    bs__respond_json(c->req, 200, o);
+    sctx_free(c);
+}
+
+static void dispatch(sctx *c)
+{
+    switch (c->kind) {
+    case K_SCHEDULE:
+        if (c->has_known_on && c->known_on < c->data_date) {
+            char d[200], a[11], b[11];
+            snprintf(d, sizeof d, "Nothing was known of this project on %s: its facts count as known from its data date %s",
+                     bs_date_format(c->known_on, a), bs_date_format(c->data_date, b));
+            bs__problem(c->req, 422, "before_data_date", "Not known yet", "known_on", d);
+        } else {
+            send_schedule(c);
+        }
+        return sctx_free(c);
+    case K_START:
+    case K_COMPLETE:
+        return do_start_complete(c);
+    case K_PATCH:
+        return do_patch(c);
+    case K_WHATIF:
+        return do_whatif(c);
+    case K_SCEN_SAVE:
+        return do_scen_save(c);
+    case K_SCEN_COMPARE:
+        return do_scen_compare(c);
+    case K_SCEN_APPLY:
+        return do_scen_apply(c);
+    case K_CHECKS:
+        return do_checks(c);
+    default:
+        return sctx_free(c);
+    }
+}
+
+/* ---- lists that need no engine state ---- */
+
+static void list_done(const PGresult *res, const char *err, void *arg)
+{
+    sctx *c = arg;
+    if (err) {
+        bs__problem_db(c->req, err);
+    } else if (PQntuples(res) == 0 || PQgetisnull(res, 0, 0)) {
+        bs__problem(c->req, 404, "not_found", "Project not found", "id", "No project with this id");
+    } else {
+        const char *t = PQgetvalue(res, 0, 0);
+        bs_req_respond(c->req, 200, JSON_CT, t, strlen(t), NULL);
+    }
+    sctx_free(c);
+}
+
+static void list_history(sctx *c)
+{
+    const char *params[2] = {c->id, c->has_step_filter ? c->step_filter : NULL};
+    bs_store_query(c->api->store,
+                   "SELECT CASE WHEN EXISTS (SELECT 1 FROM projects WHERE id = $1::uuid) THEN "
+                   "json_build_object('count', (SELECT count(*) FROM schedule_history WHERE project_id = $1::uuid "
+                   "  AND ($2::text IS NULL OR step_key = $2)), "
+                   "'results', COALESCE((SELECT json_agg(json_build_object('id', id, 'step', step_key, 'field', field, "
+                   "  'old_value', old_value, 'new_value', new_value, 'reason', reason, 'changed_by', changed_by, "
+                   "  'changed_at', changed_at, 'known_from', known_from) ORDER BY id) FROM schedule_history "
+                   "  WHERE project_id = $1::uuid AND ($2::text IS NULL OR step_key = $2)), '[]')) END",
+                   2, params, list_done, c);
+}
+
+static void list_scenarios(sctx *c)
+{
+    const char *params[1] = {c->id};
+    bs_store_query(c->api->store,
+                   "SELECT CASE WHEN EXISTS (SELECT 1 FROM projects WHERE id = $1::uuid) THEN "
+                   "json_build_object('count', (SELECT count(*) FROM scenarios WHERE project_id = $1::uuid), "
+                   "'results', COALESCE((SELECT json_agg(json_build_object('id', id, 'name', name, 'changes', changes, "
+                   "  'created_by', created_by, 'created_at', created_at, 'applied_at', applied_at) ORDER BY created_at, id) "
+                   "  FROM scenarios WHERE project_id = $1::uuid), '[]')) END",
+                   1, params, list_done, c);
+}
+
+/* ---- request parsing ---- */
+
+/* Parses a JSON object body into c->body; false = problem sent. */
+static bool parse_body(sctx *c, bool required)
+{
+    const char *ct = bs_req_header(c->req, "content-type");
+    if (ct && strncasecmp(ct, "application/json", 16) != 0) {
+        bs__problem(c->req, 415, "unsupported_media_type", "Unsupported media type", "Content-Type",
+                    "The body must be application/json");
+        return false;
+    }
+    size_t len = 0;
+    const char *body = bs_req_body(c->req, &len);
+    if (!body || !len) {
+        if (!required) {
+            c->body = json_object();
+            return true;
+        }
+        bs__problem(c->req, 400, "malformed_json", "Malformed request body", "body", "The request body is empty; expected a JSON object");
+        return false;
+    }
+    json_error_t jerr;
+    c->body = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!c->body || !json_is_object(c->body)) {
+        char d[300];
+        if (!c->body)
+            snprintf(d, sizeof d, "Malformed JSON at line %d, column %d: %s", jerr.line, jerr.column, jerr.text);
+        else
+            snprintf(d, sizeof d, "The body must be a JSON object");
+        bs__problem(c->req, 400, "malformed_json", "Malformed request body", "body", d);
+        return false;
+    }
+    return true;
+}
+
+static bool check_members(sctx *c, const char *const *allowed)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach(c->body, k, v) {
+        bool ok = false;
+        for (int i = 0; allowed[i]; i++)
+            ok |= strcmp(allowed[i], k) == 0;
+        if (!ok) {
+            char d[200];
+            snprintf(d, sizeof d, "unknown field '%.100s'", k);
+            bs__problem(c->req, 422, "unknown_field", "Unknown field", k, d);
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool parse_date_field(sctx *c)
+{
+    json_t *jd = json_object_get(c->body, "date");
+    if (!jd) {
+        bs__problem(c->req, 422, "required", "Missing field", "date", "date is required (YYYY-MM-DD)");
+        return false;
+    }
+    if ((c->date = json_date(jd)) == BS_DAY_NONE) {
+        bs__problem(c->req, 422, "invalid", "Invalid date", "date", "date must be an existing calendar date YYYY-MM-DD");
+        return false;
+    }
+    bs_day today = c->api->today(c->api->today_arg);
+    if (c->date > today) {
+        char d[200], a[11], b[11];
+        snprintf(d, sizeof d, "date %s is after today (%s); an actual date cannot lie in the future",
+                 bs_date_format(c->date, a), bs_date_format(today, b));
+        bs__problem(c->req, 422, "date_in_future", "Invalid date", "date", d);
+        return false;
+    }
+    json_t *r = json_object_get(c->body, "reason");
+    if (r && !json_is_string(r)) {
+        bs__problem(c->req, 422, "invalid", "Invalid field", "reason", "reason must be a string");
+        return false;
+    }
+    return true;
+}
+
+static bool parse_thresholds(sctx *c)
+{
+    c->th = bs_check_default_thresholds();
+    long v;
+    if (!bs__int_param(c->req, "high_float_days", c->th.high_float_wd, 0, 36500, &v))
+        return false;
+    c->th.high_float_wd = (int32_t)v;
+    if (!bs__int_param(c->req, "high_duration_days", c->th.high_duration_wd, 0, 36500, &v))
+        return false;
+    c->th.high_duration_wd = (int32_t)v;
+    for (int k = 0; k < BS_CHECK_COUNT; k++) {
+        char name[64];
+        snprintf(name, sizeof name, "%s_%s", bs_check_name((bs_check_id)k), k == BS_CHECK_FS_SHARE ? "min_percent" : "max_percent");
+        if (!bs__int_param(c->req, name, (long)c->th.max_pct[k], 0, 100, &v))
+            return false;
+        c->th.max_pct[k] = (double)v;
+    }
+    return true;
+}
+
+bool bs__route_schedule(bs_api *api, bs_req *req, char **seg, int n)
+{
+    if (n < 5 || strcmp(seg[0], "api") || strcmp(seg[1], "v1") || strcmp(seg[2], "projects") || !bs__is_uuid(seg[3]))
+        return false;
+    const char *r = seg[4];
+    enum kind kind;
+    const char *allow;
+    if (n == 5 && strcmp(r, "schedule") == 0) {
+        kind = K_SCHEDULE, allow = "GET";
+    } else if (n == 5 && strcmp(r, "history") == 0) {
+        kind = K_HISTORY, allow = "GET";
+    } else if (n == 5 && strcmp(r, "what-if") == 0) {
+        kind = K_WHATIF, allow = "POST";
+    } else if (n == 5 && strcmp(r, "checks") == 0) {
+        kind = K_CHECKS, allow = "GET";
+    } else if (n == 5 && strcmp(r, "scenarios") == 0) {
+        kind = bs__method_is(req, "POST") ? K_SCEN_SAVE : K_SCEN_LIST, allow = "GET, POST";
+    } else if (n == 7 && strcmp(r, "scenarios") == 0 && strcmp(seg[6], "compare") == 0) {
+        kind = K_SCEN_COMPARE, allow = "GET";
+    } else if (n == 7 && strcmp(r, "scenarios") == 0 && strcmp(seg[6], "apply") == 0) {
+        kind = K_SCEN_APPLY, allow = "POST";
+    } else if (n == 6 && strcmp(r, "steps") == 0) {
+        kind = K_PATCH, allow = "PATCH";
+    } else if (n == 7 && strcmp(r, "steps") == 0 && strcmp(seg[6], "start") == 0) {
+        kind = K_START, allow = "POST";
+    } else if (n == 7 && strcmp(r, "steps") == 0 && strcmp(seg[6], "complete") == 0) {
+        kind = K_COMPLETE, allow = "POST";
+    } else {
+        return false;
+    }
+    bool get = bs__method_is(req, "GET") || bs__method_is(req, "HEAD");
+    bool ok_method = strstr(allow, "GET") && get ? true : strstr(allow, bs_req_method(req)) != NULL && !get;
+    if (!ok_method) {
+        bs__method_not_allowed(req, allow);
+        return true;
+    }
+    sctx *c = calloc(1, sizeof *c);
+    if (!c)
+        abort();
+    c->api = api;
+    c->req = req;
+    c->kind = kind;
+    c->near_critical = -1;
+    snprintf(c->id, sizeof c->id, "%s", seg[3]);
+    if (kind == K_PATCH || kind == K_START || kind == K_COMPLETE)
+        snprintf(c->key, sizeof c->key, "%s", seg[5]);
+    if (kind == K_SCEN_COMPARE || kind == K_SCEN_APPLY) {
+        if (!bs__is_uuid(seg[5])) {
+            bs__problem(req, 404, "not_found", "Scenario not found", "scenario_id", "A scenario id is a UUID");
+            sctx_free(c);
+            return true;
+        }
+        snprintf(c->sid, sizeof c->sid, "%s", seg[5]);
+    }
+    const char *who = bs_req_header(req, "x-user");
+    snprintf(c->who, sizeof c->who, "%s", who && *who ? who : "anonymous");
+    static const char *const a_date[] = {"date", "reason", NULL};
+    static const char *const a_patch[] = {"reason", "actual_start", "actual_finish", "planned_start",
+                                          "planned_finish", "start_no_earlier_than", "finish_no_later_than",
+                                          "remaining_duration", "duration", NULL};
+    static const char *const a_whatif[] = {"changes", NULL};
+    static const char *const a_scen[] = {"name", "changes", NULL};
+    static const char *const a_apply[] = {"reason", NULL};
+    bool ok = true;
+    char kbuf[16];
+    bool has;
+    switch (kind) {
+    case K_SCHEDULE:
+        ok = bs__int_param(req, "near_critical_days", BS_NEAR_CRITICAL_DEFAULT_WD, 0, 3650, &c->near_critical) &&
+             bs__text_param(req, "known_on", kbuf, sizeof kbuf, &has);
+        if (ok && has) {
+            if (bs_date_parse(kbuf, &c->known_on) != 0) {
+                bs__problem(req, 400, "invalid", "Invalid query parameter", "known_on", "known_on must be a date YYYY-MM-DD");
+                ok = false;
+            }
+            c->has_known_on = true;
+        }
+        break;
+    case K_HISTORY:
+        ok = bs__text_param(req, "step", c->step_filter, sizeof c->step_filter, &c->has_step_filter);
+        if (ok)
+            list_history(c);
+        return true;
+    case K_SCEN_LIST:
+        list_scenarios(c);
+        return true;
+    case K_START:
+    case K_COMPLETE:
+        ok = parse_body(c, true) && check_members(c, a_date) && parse_date_field(c);
+        break;
+    case K_PATCH:
+        ok = parse_body(c, true) && check_members(c, a_patch);
+        if (ok) {
+            json_t *rs = json_object_get(c->body, "reason");
+            if (!json_is_string(rs) || !*json_string_value(rs)) {
+                bs__problem(req, 422, "required", "Missing field", "reason",
+                            "reason is required: say why the step's dates or durations change");
+                ok = false;
+            } else if (json_object_size(c->body) < 2) {
+                bs__problem(req, 422, "required", "Nothing to change", "body",
+                            "give at least one of actual_start, actual_finish, planned_start, planned_finish, "
+                            "start_no_earlier_than, finish_no_later_than, remaining_duration, duration");
+                ok = false;
+            }
+        }
+        break;
+    case K_WHATIF:
+    case K_SCEN_SAVE:
+        ok = parse_body(c, true) && check_members(c, kind == K_WHATIF ? a_whatif : a_scen);
+        if (ok && !json_is_array(json_object_get(c->body, "changes"))) {
+            bs__problem(req, 422, "required", "Missing field", "changes",
+                        "changes is required: an array of {\"op\": …} objects (may be empty)");
+            ok = false;
+        }
+        break;
+    case K_SCEN_APPLY:
+        ok = parse_body(c, false) && check_members(c, a_apply);
+        break;
+    case K_CHECKS:
+        ok = parse_thresholds(c);
+        break;
+    default:
+        break;
+    }
+    if (!ok) {
+        sctx_free(c);
+        return true;
+    }
+    load(c);
+    return true;
 }

@@ -14,7 +14,10 @@
 #include "eib_import.h"
 #include "engine.h"
 #include "http.h"
+#include "schedule_cmd.h"
 #include "store.h"
+#include "summary_forecast.h"
+#include "worker.h"
 
 static const char usage[] =
     "usage: bouwstroom [--database URL] COMMAND [options]\n"
@@ -23,8 +26,11 @@ static const char usage[] =
     "  migrate                     apply pending database migrations\n"
     "  import FILE [--source TAG]  import plans from an EIB-format GeoJSON file (default tag eib-2020)\n"
     "  summary                     print the per-province summary of the imported plans\n"
-    "  serve [--host H] [--port P] [--today YYYY-MM-DD]\n"
+    "  serve [--host H] [--port P] [--smtp-url URL] [--mail-from ADDR] [--public-url URL]\n"
+    "        [--today YYYY-MM-DD] [--clock YYYY-MM-DDTHH:MM:SSZ]\n"
     "                              serve the HTTP API (default 127.0.0.1:8080; port 0 = ephemeral)\n"
+    "                              and run the notifier (alerts by SMTP when an SMTP URL is set)\n"
+    "  schedule FILE.json          offline: schedule a schema + project state, print JSON (no database)\n"
     "\n"
     "The database is BOUWSTROOM_DATABASE_URL unless --database is given.\n";
 
@@ -43,6 +49,8 @@ typedef struct app {
     uv_signal_t sigint, sigterm;
     bs_day fixed_today;
     bool stopping;
+    bs_clock clock;
+    bs_notifier *notifier;
 } app;
 
 static void stop_loop_after_store(void *arg) {
@@ -77,26 +85,45 @@ static void import_done(const bs_import_result *r, void *arg) {
 
 /* ---- summary ---- */
 
+/* issue 4: per province, plans whose expected period ends before their P50 forecast (set before
+ * the summary query runs; freed in summary_done) */
+static bs_summary_forecast *summary_fc;
+
 static void summary_done(const PGresult *res, const char *err, void *arg) {
     app *a = arg;
     if (err) {
         fprintf(stderr, "summary failed: %s\n", err);
+        bs_summary_forecast_free(summary_fc);
+        summary_fc = NULL;
         finish(a, 1);
         return;
     }
     int n = PQntuples(res);
-    printf("\n%-16s %9s %14s %26s\n", "provincie", "projects", "homes to build", "expected before CP allows");
-    long tp = 0, th = 0, tl = 0, te = 0;
+    printf("\n%-16s %9s %14s %26s %24s\n", "provincie", "projects", "homes to build", "expected before CP allows",
+           "expected before P50");
+    long tp = 0, th = 0, tl = 0, te = 0, tf = 0, tw = 0;
     for (int i = 0; i < n; i++) {
         long p = atol(PQgetvalue(res, i, 1)), h = atol(PQgetvalue(res, i, 2)), l = atol(PQgetvalue(res, i, 3)),
-             e = atol(PQgetvalue(res, i, 4));
-        printf("%-16s %9ld %14ld %15ld of %7ld\n", PQgetvalue(res, i, 0), p, h, l, e);
+             e = atol(PQgetvalue(res, i, 4)), w = 0, f = bs_summary_forecast_later(summary_fc, PQgetvalue(res, i, 0), &w);
+        printf("%-16s %9ld %14ld %15ld of %7ld %13ld of %7ld\n", PQgetvalue(res, i, 0), p, h, l, e, f, w);
         tp += p;
         th += h;
         tl += l;
         te += e;
+        tf += f;
+        tw += w;
     }
-    printf("%-16s %9ld %14ld %15ld of %7ld\n", "total", tp, th, tl, te);
+    printf("%-16s %9ld %14ld %15ld of %7ld %13ld of %7ld\n", "total", tp, th, tl, te, tf, tw);
+    long fc_plans, fc_distinct;
+    double fc_s;
+    bs_summary_forecast_stats(summary_fc, &fc_plans, &fc_distinct, &fc_s);
+    bs_summary_forecast_free(summary_fc);
+    summary_fc = NULL;
+    printf("\n'expected before P50': plans whose expected completion period ends before the median (P50) of\n"
+           "their Monte Carlo forecast of laatste oplevering (lead times: reference history + own observations;\n"
+           "%d samples per plan, seed 1; %ld plans, %ld distinct forecasts, %.1f s on the thread pool;\n"
+           "docs/forecasting.md), of the plans with such a period and a forecast.\n",
+           BS_SUMMARY_SAMPLES, fc_plans, fc_distinct, fc_s);
     printf("\n'expected before CP allows': plans whose latest completion period with a positive count\n"
            "(OP2019, OP202024, Op202529, Op20302050; OPLONB ignored) ends before the earliest laatste oplevering\n"
            "the critical path of their ppm-woningbouw schedule allows, of the plans with such a period.\n");
@@ -104,13 +131,34 @@ static void summary_done(const PGresult *res, const char *err, void *arg) {
     finish(a, 0);
 }
 
+static void summary_forecast_done(bs_summary_forecast *r, const char *err, void *arg) {
+    app *a = arg;
+    if (err) {
+        fprintf(stderr, "summary failed: forecasts: %s\n", err);
+        finish(a, 1);
+        return;
+    }
+    summary_fc = r;
+    bs_store_query(a->store,
+                   "SELECT provincie, count(*), COALESCE(sum(homes_remaining), 0), "
+                   "count(*) FILTER (WHERE expected_by IS NOT NULL AND planned_completion > expected_by), "
+                   "count(*) FILTER (WHERE expected_by IS NOT NULL) "
+                   "FROM projects GROUP BY provincie ORDER BY provincie",
+                   0, NULL, summary_done, a);
+}
+
 /* ---- serve ---- */
+
+static void notifier_stopped(void *arg) {
+    app *a = arg;
+    finish(a, 0);
+}
 
 static void http_stopped(void *arg) {
     app *a = arg;
     uv_close((uv_handle_t *)&a->sigint, NULL);
     uv_close((uv_handle_t *)&a->sigterm, NULL);
-    finish(a, 0);
+    bs_notifier_stop(a->notifier, notifier_stopped, a);
 }
 
 static void on_signal(uv_signal_t *s, int signum) {
@@ -129,13 +177,27 @@ static void serve(app *a) {
     const char *host = opt_value(a, "--host");
     const char *port_s = opt_value(a, "--port");
     const char *today = opt_value(a, "--today");
+    const char *clock = opt_value(a, "--clock");
     if (!host) host = getenv("BOUWSTROOM_HOST");
     if (!port_s) port_s = getenv("BOUWSTROOM_PORT");
     if (!host) host = "127.0.0.1";
     int port = port_s ? atoi(port_s) : 8080;
     a->api.store = a->store;
     a->api.engine = &a->engine;
+    if (clock) { /* tests: move the wall clock (alerts, feeds) to this instant; it runs on from there */
+        int y, mo, d, h, mi, se, nn = 0;
+        if (sscanf(clock, "%d-%d-%dT%d:%d:%dZ%n", &y, &mo, &d, &h, &mi, &se, &nn) != 6 || clock[nn] != 0 ||
+            !bs_date_valid(y, mo, d)) {
+            fprintf(stderr, "serve: --clock must be YYYY-MM-DDTHH:MM:SSZ\n");
+            finish(a, 2);
+            return;
+        }
+        int64_t want = (int64_t)bs_date_from_ymd(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
+        a->clock.offset_s = want - (int64_t)time(NULL);
+    }
+    a->api.clock = &a->clock;
     a->api.today = bs_today_amsterdam;
+    a->api.today_arg = &a->clock;
     if (today) {
         if (bs_date_parse(today, &a->fixed_today) != 0) {
             fprintf(stderr, "serve: --today must be YYYY-MM-DD\n");
@@ -162,7 +224,28 @@ static void serve(app *a) {
     a->sigint.data = a->sigterm.data = a;
     uv_signal_start(&a->sigint, on_signal, SIGINT);
     uv_signal_start(&a->sigterm, on_signal, SIGTERM);
+    char base[300];
+    const char *public_url = opt_value(a, "--public-url");
+    if (!public_url) public_url = getenv("BOUWSTROOM_PUBLIC_URL");
+    snprintf(base, sizeof base, "http://%s:%d", host, bound);
+    const char *smtp = opt_value(a, "--smtp-url");
+    if (!smtp) smtp = getenv("BOUWSTROOM_SMTP_URL");
+    const char *starttls = getenv("BOUWSTROOM_SMTP_STARTTLS");
+    const char *mail_from = opt_value(a, "--mail-from");
+    if (!mail_from) mail_from = getenv("BOUWSTROOM_MAIL_FROM");
+    bs_notifier_config nc = {.smtp_url = smtp,
+                             .smtp_username = getenv("BOUWSTROOM_SMTP_USER"),
+                             .smtp_password = getenv("BOUWSTROOM_SMTP_PASSWORD"),
+                             .require_starttls = starttls && strcmp(starttls, "1") == 0,
+                             .mail_from = mail_from ? mail_from : "bouwstroom@localhost",
+                             .base_url = public_url ? public_url : base};
+    const char *retry = getenv("BOUWSTROOM_SMTP_RETRY_BASE_S");
+    if (retry) nc.retry_base_s = atoi(retry);
+    const char *parallel = getenv("BOUWSTROOM_SMTP_PARALLEL");
+    if (parallel) nc.max_parallel = atoi(parallel);
+    a->notifier = bs_notifier_start(a->loop, a->store, &a->engine, &a->clock, &nc);
     printf("listening on http://%s:%d\n", host, bound);
+    if (!smtp) printf("alerts: planned and kept; no SMTP server configured (--smtp-url or BOUWSTROOM_SMTP_URL)\n");
     fflush(stdout);
 }
 
@@ -182,12 +265,8 @@ static void migrated(const char *err, int n_applied, void *arg) {
         const char *src = opt_value(a, "--source");
         bs_eib_import(a->loop, a->store, &a->engine, a->args[0], src ? src : "eib-2020", stdout, import_done, a);
     } else if (strcmp(a->command, "summary") == 0) {
-        bs_store_query(a->store,
-                       "SELECT provincie, count(*), COALESCE(sum(homes_remaining), 0), "
-                       "count(*) FILTER (WHERE expected_by IS NOT NULL AND planned_completion > expected_by), "
-                       "count(*) FILTER (WHERE expected_by IS NOT NULL) "
-                       "FROM projects GROUP BY provincie ORDER BY provincie",
-                       0, NULL, summary_done, a);
+        /* the forecasts first (thread pool), then the per-province query (summary_forecast_done) */
+        bs_summary_forecast_run(a->loop, a->store, &a->engine, summary_forecast_done, a);
     } else {
         serve(a);
     }
@@ -218,6 +297,7 @@ int main(int argc, char **argv) {
         fputs(usage, i >= argc ? stderr : stdout);
         return i >= argc ? 2 : 0;
     }
+    if (strcmp(argv[i], "schedule") == 0) return bs_cli_schedule(argc - i - 1, argv + i + 1); /* no database */
     app a = {0};
     a.command = argv[i];
     a.args = argv + i + 1;
@@ -244,7 +324,7 @@ int main(int argc, char **argv) {
         return 1;
     }
     a.loop = uv_default_loop();
-    a.store = bs_store_open(a.loop, db, strcmp(a.command, "serve") == 0 ? 4 : 1, store_ready, &a);
+    a.store = bs_store_open(a.loop, db, strcmp(a.command, "serve") == 0 ? 6 : 1, store_ready, &a);
     bs_run_until(a.loop, &a.done);
     uv_run(a.loop, UV_RUN_NOWAIT);
     bs_engine_free(&a.engine);

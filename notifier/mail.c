@@ -68,7 +68,20 @@ static size_t utf8_len(unsigned char c) {
 char *bs_mail_encode_header(const char *s, size_t name_len) {
     buf b = {0};
     if (!needs_encoding(s)) {
-        puts_(&b, s);
+        /* RFC 5322 §2.2.3: fold at white space so that lines stay within 78 characters */
+        size_t col = name_len;
+        const char *p = s;
+        while (*p) {
+            const char *sp = strchr(p + 1, ' ');
+            size_t word = sp ? (size_t)(sp - p) : strlen(p);
+            if (col + word > 78 && p != s && *p == ' ') {
+                puts_(&b, "\r\n");
+                col = 0;
+            }
+            put(&b, p, word);
+            col += word;
+            p += word;
+        }
         return b.p ? b.p : strdup("");
     }
     /* "=?UTF-8?B?" + base64 + "?=" ≤ 75 chars: 12 chars overhead leaves 63 → 45 bytes (15 groups of 3).

@@ -33,8 +33,9 @@ typedef struct bs_mail {
 char *bs_mail_render(const bs_mail *m, size_t *len);
 
 /* RFC 2047 "B" encoding of a UTF-8 phrase for a header field whose name takes name_len
- * characters (e.g. 9 for "Subject: "): ASCII-only printable text is returned as is; otherwise
- * one or more encoded-words separated by CRLF SP. Returns a malloc'd string. */
+ * characters (e.g. 9 for "Subject: "): ASCII-only printable text is returned folded at spaces
+ * (CRLF before a space, RFC 5322 §2.2.3) so lines stay within 78 characters; otherwise one or
+ * more encoded-words separated by CRLF SP. Returns a malloc'd string. */
 char *bs_mail_encode_header(const char *utf8, size_t name_len);
 
 #endif

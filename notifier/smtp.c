@@ -21,6 +21,7 @@ struct bs_smtp {
     void (*done)(void *);
     void *done_arg;
     struct send_job *jobs; /* in flight, for close */
+    struct sock_ctx *socks; /* open polls, for close */
 };
 
 typedef struct send_job {
@@ -39,11 +40,11 @@ typedef struct sock_ctx {
     uv_poll_t poll;
     curl_socket_t fd;
     bs_smtp *smtp;
+    struct sock_ctx *next, *prev; /* the sender's open polls */
 } sock_ctx;
 
 static void maybe_free(bs_smtp *s) {
     if (!s->closing || s->open_handles > 0) return;
-    curl_multi_cleanup(s->multi);
     void (*done)(void *) = s->done;
     void *arg = s->done_arg;
     free(s->url);
@@ -114,16 +115,27 @@ static void on_poll(uv_poll_t *h, int status, int events) {
     check_done(s);
 }
 
+/* Stops and closes a socket's poll and unlinks it. */
+static void sock_close(sock_ctx *c) {
+    bs_smtp *s = c->smtp;
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        s->socks = c->next;
+    if (c->next) c->next->prev = c->prev;
+    uv_poll_stop(&c->poll);
+    c->poll.data = s;
+    uv_close((uv_handle_t *)&c->poll, handle_closed);
+}
+
 static int socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp) {
     (void)easy;
     bs_smtp *s = userp;
     sock_ctx *c = socketp;
     if (what == CURL_POLL_REMOVE) {
         if (c) {
-            uv_poll_stop(&c->poll);
-            curl_multi_assign(s->multi, fd, NULL);
-            c->poll.data = s;
-            uv_close((uv_handle_t *)&c->poll, handle_closed);
+            if (!s->closing) curl_multi_assign(s->multi, fd, NULL);
+            sock_close(c);
         }
         return 0;
     }
@@ -137,6 +149,9 @@ static int socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *
             return -1;
         }
         s->open_handles++;
+        c->next = s->socks;
+        if (s->socks) s->socks->prev = c;
+        s->socks = c;
         curl_multi_assign(s->multi, fd, c);
     }
     int ev = 0;
@@ -230,7 +245,6 @@ void bs_smtp_send(bs_smtp *s, const char *from, const char *const *rcpts, int n,
     curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
     curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L); /* no cached sockets outliving the send */
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, s->timeout_ms);
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, s->timeout_ms < 10000 ? s->timeout_ms : 10000L);
     curl_easy_setopt(e, CURLOPT_PRIVATE, j);
@@ -260,6 +274,12 @@ void bs_smtp_close(bs_smtp *s, void (*done)(void *), void *arg) {
     s->done_arg = arg;
     while (s->jobs) job_finish(s->jobs, BS_SMTP_RETRY, 0, "sender closed");
     s->closing = true;
+    /* stop watching first, then let curl close its cached connections, then close what is
+     * left: the struct is freed when the last handle has closed */
+    for (sock_ctx *c = s->socks; c; c = c->next) uv_poll_stop(&c->poll);
+    curl_multi_cleanup(s->multi);
+    s->multi = NULL;
+    while (s->socks) sock_close(s->socks);
     uv_timer_stop(&s->timer);
     uv_close((uv_handle_t *)&s->timer, handle_closed);
 }

@@ -59,3 +59,11 @@ wrk -t2 -c4 -d10s --latency "$base/api/v1/projects/$id/schedule"
 echo "== GET /api/v1/projects?provincie=Zuid-Holland&page_size=50 under wrk (2 threads x 4 connections)"
 wrk -t2 -c4 -d10s --latency "$base/api/v1/projects?provincie=Zuid-Holland&page_size=50"
 rm -f "$log"
+
+echo "== forecasting (issue 4): fit every group on 1,000,000 observations; 2,000-sample forecast of one 42-step project"
+"$top/$build/bench_forecast" 1000000 3
+echo "== GET /api/v1/projects/{id}/forecast under wrk (2,000 samples; 1 connection, 10 s)"
+wrk -t1 -c1 -d10s --latency "$base/api/v1/projects/$id/forecast"
+
+echo "== scheduling (issue 3): 25,000 projects x 40 steps, full and one-change recompute, vs networkx"
+"$top/$build/bench_schedule" 25000 25000

@@ -2,44 +2,62 @@
  * Bouwstroom engine core: critical path scheduling (forward and backward pass).
  * Conventions: schedule.h and docs/scheduling.md. Pure: no I/O, no globals.
  *
- * Time model. A boundary b is a working-day index instant (calendar.h). Besides the
- * boundary each step carries its finish *instant* as a day number X meaning "the start
- * of day X" (= the end of day X-1). Working-day arithmetic only needs boundaries; the
- * instant is kept so that calendar-day lags count from the exact finish date (a
- * calendar-day step may finish on a Saturday) and so that a milestone carries the date
- * of what it follows. boundary(X) = bs_calendar_boundary_before(X).
+ * Time model. A boundary b is a working-day index instant (calendar.h). Besides its
+ * boundaries each step carries its start and finish *instants* as day numbers X meaning
+ * "the start of day X" (= the end of day X-1). Working-day arithmetic only needs
+ * boundaries; instants are kept so that calendar-day lags count from the exact date (a
+ * calendar-day step may finish on a Saturday) and so that a milestone carries the date of
+ * what it follows. boundary(X) = bs_calendar_boundary_before(X).
  *
- * Complexity: one pass over steps and links forward, one backward, O(steps + links).
- * The only stepping is for statutory steps in the backward pass (the Algemene
- * termijnenwet moves an end by at most four days).
+ * Links (PMI Practice Standard for Scheduling, precedence diagramming method): the anchor
+ * of the predecessor (its finish for FS/FF, its start for SS/SF) shifted by the lag gives a
+ * bound (boundary + instant); FS/SS bound the successor's start, FF/SF its finish. All
+ * comparisons are on boundaries, so "finish no earlier than the end of Friday" and "finish
+ * at the end of Friday" are the same. The backward pass mirrors each rule.
+ *
+ * Complexity: one pass over steps and links forward, one backward, O(steps + links). The
+ * only stepping is for statutory steps (the Algemene termijnenwet moves an end by at most
+ * four days).
  */
 #include "schedule.h"
 
 #include <stdlib.h>
+#include <string.h>
 
-typedef struct scratch {
-    bs_day xf;       /* finish instant (start-of-day day number); BS_DAY_NONE = no constraint */
-    bs_day ys;       /* backward: latest start instant that keeps successors in place */
-    bool end_of_day; /* milestone display: true = end of day xf-1, false = start of day xf */
-    bool not_done;   /* skipped steps: some predecessor reached through it is not DONE */
-} scratch;
-
-typedef struct ctx {
-    const bs_schema *schema;
-    const bs_progress *progress;
-    const bs_calendar *cal;
-    bs_day data_date;
-    int32_t dd_b;     /* boundary at the start of the data date */
-    bs_schedule_err err;
-} ctx;
-
-/* A forward constraint on a step's start: boundary, instant and milestone display flag. */
+/* A bound: boundary, instant and milestone display flag (end of day x-1 vs start of x). */
 typedef struct cand {
     bool set;
     int32_t b;
     bs_day x;
     bool end_of_day;
 } cand;
+
+typedef struct scratch {
+    cand s_anchor;   /* start anchor (for SS/SF successors) */
+    cand f_anchor;   /* finish anchor (for FS/FF successors) */
+    int64_t ys;      /* backward: latest start instant (BS_DAY_NONE = unbounded skipped) */
+    int64_t yf;      /* backward: latest finish instant */
+    int32_t rs_b;    /* STARTED: boundary at which the remaining work starts */
+    int32_t rem;     /* STARTED: remaining duration used (step's unit) */
+    bool not_done;   /* skipped steps: some predecessor reached through it is not DONE */
+    bool not_started;/* skipped steps: some predecessor reached through it is OPEN */
+} scratch;
+
+typedef struct ctx {
+    const bs_schema *schema;
+    const bs_progress *progress;
+    const bs_step_override *ov;
+    const bs_calendar *cal;
+    const bs_link *links;
+    int32_t n_links;
+    int32_t *pred_off, *pred_idx; /* CSR: links into each step */
+    int32_t *succ_off, *succ_idx; /* CSR: links out of each step */
+    int32_t *topo;
+    int32_t *dur;                 /* effective durations */
+    bs_day data_date;
+    int32_t dd_b;                 /* boundary at the start of the data date */
+    bs_schedule_err err;
+} ctx;
 
 /* ---- range-checked calendar helpers: on a range error they set c->err ---- */
 
@@ -59,6 +77,15 @@ static bs_day wd(ctx *c, int64_t i)
     return c->cal->wd_date[i];
 }
 
+/* The latest instant whose boundary is b: the start of working day b (or just after the
+ * range when b = n_working). */
+static int64_t instant_of_boundary(ctx *c, int64_t b)
+{
+    if (b >= c->cal->n_working)
+        return (int64_t)c->cal->last_day + 1;
+    return wd(c, b);
+}
+
 /* A day number that must be a date inside the calendar (hi_extra = 1 also allows the
  * instant just after the range, last_day + 1). */
 static bs_day in_range(ctx *c, int64_t day, int hi_extra)
@@ -75,9 +102,9 @@ static int32_t boundary_of_instant(ctx *c, int64_t x)
     return bs_calendar_boundary_before(c->cal, in_range(c, x, 1));
 }
 
-static bool is_milestone(const bs_step *s)
+static bool is_ms(const ctx *c, int32_t i)
 {
-    return s->milestone || s->duration == 0;
+    return c->schema->steps[i].milestone || c->dur[i] == 0;
 }
 
 static bool needs_dates(const bs_step *s) /* finish is not simply wd(start + d - 1) */
@@ -85,26 +112,28 @@ static bool needs_dates(const bs_step *s) /* finish is not simply wd(start + d -
     return s->unit == BS_UNIT_CALENDAR_DAYS || s->statutory;
 }
 
-/* Inclusive finish date of a non-milestone step that starts on working day k, or (for
- * calendar-day steps) on start_date when that is given (a started step's actual start). */
-static bs_day finish_date(ctx *c, const bs_step *s, int64_t k, bs_day start_date)
+/* Inclusive finish date of a non-milestone step of d days that starts on working day k, or
+ * (for calendar-day steps) on start_date when that is given. */
+static bs_day finish_date(ctx *c, const bs_step *s, int32_t d, int64_t k, bs_day start_date)
 {
     bs_day f;
     if (s->unit == BS_UNIT_CALENDAR_DAYS) {
         if (start_date == BS_DAY_NONE)
             start_date = wd(c, k);
-        f = in_range(c, (int64_t)start_date + s->duration - 1, 0);
+        f = in_range(c, (int64_t)start_date + d - 1, 0);
     } else {
-        f = wd(c, k + s->duration - 1);
+        f = wd(c, k + d - 1);
     }
     if (s->statutory)
         f = in_range(c, bs_atw_term_end(f), 0); /* Algemene termijnenwet art. 1 */
     return f;
 }
 
-static bool realised(bs_step_status st)
+static int32_t ef_b_of_start(ctx *c, const bs_step *s, int32_t d, int64_t k)
 {
-    return st == BS_STATUS_DONE;
+    if (!needs_dates(s))
+        return (int32_t)(k + d);
+    return bs_calendar_boundary_after(c->cal, finish_date(c, s, d, k, BS_DAY_NONE));
 }
 
 static bool known_dates(const bs_progress *p)
@@ -112,23 +141,40 @@ static bool known_dates(const bs_progress *p)
     return p->status == BS_STATUS_DONE && !p->actual_estimated && p->actual_finish != BS_DAY_NONE;
 }
 
+static bs_day ov_snet(const ctx *c, int32_t i)
+{
+    return c->ov ? c->ov[i].snet : BS_DAY_NONE;
+}
+
+static bs_day ov_fnlt(const ctx *c, int32_t i)
+{
+    return c->ov ? c->ov[i].fnlt : BS_DAY_NONE;
+}
+
+static bool targets_finish(bs_link_type t)
+{
+    return t == BS_LINK_FF || t == BS_LINK_SF;
+}
+
+static bool from_start(bs_link_type t)
+{
+    return t == BS_LINK_SS || t == BS_LINK_SF;
+}
+
 /* ---- forward pass ---- */
 
-/* The constraint link l (FS) puts on its successor, from the predecessor's finish. */
-static cand link_constraint(ctx *c, const bs_link *l, const bs_step_result *rp,
-                            const scratch *sp)
+/* The bound link l puts on its successor, from the predecessor's anchor a. */
+static cand link_constraint(ctx *c, const bs_link *l, cand a)
 {
     cand k = {.set = false};
-    if (sp->xf == BS_DAY_NONE) /* a skipped step without constraining predecessors */
+    if (!a.set) /* a skipped step without constraining predecessors */
         return k;
     k.set = true;
     if (l->lag_unit == BS_UNIT_WORKING_DAYS) {
         if (l->lag == 0) { /* the instant passes unchanged (a milestone keeps its flag) */
-            k.b = rp->ef_b;
-            k.x = sp->xf;
-            k.end_of_day = sp->end_of_day;
+            k = a;
         } else {           /* L working days after: the end of working day b-1 */
-            int64_t b = (int64_t)rp->ef_b + l->lag;
+            int64_t b = (int64_t)a.b + l->lag;
             if (b < 1 || b > c->cal->n_working) {
                 range_error(c);
                 b = 1;
@@ -137,11 +183,11 @@ static cand link_constraint(ctx *c, const bs_link *l, const bs_step_result *rp,
             k.x = wd(c, b - 1) + 1;
             k.end_of_day = true;
         }
-    } else {               /* L calendar days after the finish instant */
-        int64_t x = (int64_t)sp->xf + l->lag;
+    } else {               /* L calendar days after the instant */
+        int64_t x = (int64_t)a.x + l->lag;
         k.b = boundary_of_instant(c, x);
         k.x = (bs_day)(c->err ? c->cal->first_day : x);
-        k.end_of_day = sp->end_of_day;
+        k.end_of_day = a.end_of_day;
     }
     return k;
 }
@@ -157,6 +203,27 @@ static bool better(const cand *a, const cand *best)
     return a->end_of_day && !best->end_of_day;
 }
 
+/* Smallest working-day start k whose finish boundary is >= tb (finish-target bound). */
+static int64_t min_start_for_finish(ctx *c, const bs_step *s, int32_t d, int32_t tb)
+{
+    int64_t k;
+    if (tb < 1)
+        return INT32_MIN;
+    if (s->unit == BS_UNIT_WORKING_DAYS) {
+        k = (int64_t)tb - d;
+    } else {
+        int64_t first = (int64_t)wd(c, (int64_t)tb - 1) - d + 1; /* start date >= first */
+        k = first < c->cal->first_day ? 0 : bs_calendar_boundary_before(c->cal, in_range(c, first, 1));
+    }
+    if (s->statutory) /* the Atw roll may let an earlier start reach the bound too */
+        for (int g = 0; g < 8 && k - 1 >= 0 && c->err == BS_SCHEDULE_OK; g++) {
+            if (ef_b_of_start(c, s, d, k - 1) < tb)
+                break;
+            k--;
+        }
+    return k;
+}
+
 static void forward_step(ctx *c, int32_t i, bs_step_result *res, scratch *sc)
 {
     const bs_schema *sch = c->schema;
@@ -164,58 +231,82 @@ static void forward_step(ctx *c, int32_t i, bs_step_result *res, scratch *sc)
     const bs_progress *pg = &c->progress[i];
     bs_step_result *r = &res[i];
     scratch *x = &sc[i];
+    const int32_t d = c->dur[i];
 
-    /* Predecessor constraints and out-of-sequence detection (through skipped steps). */
-    cand best = {.set = false};
-    bool pred_not_done = false;
-    for (int32_t j = 0; j < s->n_preds; j++) {
-        const bs_link *l = &sch->links[s->preds[j]];
+    /* Predecessor bounds and out-of-sequence detection (through skipped steps). */
+    cand best_s = {.set = false}, best_f = {.set = false}, best_all = {.set = false};
+    cand best_fs = {.set = false}; /* STARTED: retained logic (FS only) */
+    bool oos = false;
+    const bool started = pg->status == BS_STATUS_STARTED, done = pg->status == BS_STATUS_DONE;
+    for (int32_t j = c->pred_off[i]; j < c->pred_off[i + 1]; j++) {
+        const bs_link *l = &c->links[c->pred_idx[j]];
         int32_t p = l->pred;
-        if (c->progress[p].status == BS_STATUS_SKIPPED)
-            pred_not_done |= sc[p].not_done;
-        else
-            pred_not_done |= !realised(c->progress[p].status);
-        cand k = link_constraint(c, l, &res[p], &sc[p]);
-        if (k.set && better(&k, &best))
-            best = k;
+        bool p_not_done, p_open;
+        if (c->progress[p].status == BS_STATUS_SKIPPED) {
+            p_not_done = sc[p].not_done;
+            p_open = sc[p].not_started;
+        } else {
+            p_not_done = c->progress[p].status != BS_STATUS_DONE;
+            p_open = c->progress[p].status == BS_STATUS_OPEN;
+        }
+        switch (l->type) {
+        case BS_LINK_FS: oos |= (started || done) && p_not_done; break;
+        case BS_LINK_SS: oos |= (started || done) && p_open; break;
+        case BS_LINK_FF: oos |= done && p_not_done; break;
+        case BS_LINK_SF: oos |= done && p_open; break;
+        }
+        if (pg->status == BS_STATUS_SKIPPED) {
+            x->not_done |= p_not_done;
+            x->not_started |= p_open;
+        }
+        cand k = link_constraint(c, l, from_start(l->type) ? sc[p].s_anchor : sc[p].f_anchor);
+        if (!k.set)
+            continue;
+        if (better(&k, &best_all))
+            best_all = k;
+        if (targets_finish(l->type)) {
+            if (better(&k, &best_f))
+                best_f = k;
+        } else {
+            if (better(&k, &best_s))
+                best_s = k;
+            if (l->type == BS_LINK_FS && better(&k, &best_fs))
+                best_fs = k;
+        }
     }
 
     r->early_start = r->early_finish = r->late_start = r->late_finish = BS_DAY_NONE;
-    r->total_float = 0;
-    r->critical = false;
+    r->total_float = r->free_float = 0;
+    r->critical = r->near_critical = r->deadline_missed = false;
     r->out_of_sequence = false;
-    x->end_of_day = true;
-    x->not_done = false;
-    x->ys = BS_DAY_NONE;
+    x->ys = x->yf = BS_DAY_NONE;
+    x->rs_b = -1;
+    x->rem = 0;
 
-    const int32_t d = s->duration;
     switch (pg->status) {
     case BS_STATUS_SKIPPED:
         /* Zero-duration pass-through: its predecessors constrain its successors. */
-        x->not_done = pred_not_done;
-        x->xf = best.set ? best.x : BS_DAY_NONE;
-        x->end_of_day = best.end_of_day;
-        r->es_b = r->ef_b = best.set ? best.b : 0;
+        x->s_anchor = x->f_anchor = best_all;
+        r->es_b = r->ef_b = best_all.set ? best_all.b : 0;
         return;
 
     case BS_STATUS_DONE:
-        r->out_of_sequence = pred_not_done;
+        r->out_of_sequence = oos;
         if (!known_dates(pg)) {
             /* Realised, dates unknown: constrains successors through the data date only. */
-            x->xf = c->data_date;
-            x->end_of_day = false;
+            cand a = {.set = true, .b = c->dd_b, .x = c->data_date, .end_of_day = false};
+            x->s_anchor = x->f_anchor = a;
             r->es_b = r->ef_b = c->dd_b;
             return;
         }
         {
             bs_day af = in_range(c, pg->actual_finish, 0);
-            x->xf = af + 1;
             r->ef_b = bs_calendar_boundary_after(c->cal, af);
             r->early_finish = af;
             if (pg->actual_start != BS_DAY_NONE) {
                 r->early_start = in_range(c, pg->actual_start, 0);
                 r->es_b = bs_calendar_boundary_before(c->cal, r->early_start);
-            } else if (is_milestone(s)) {
+            } else if (is_ms(c, i)) {
                 r->early_start = af;
                 r->es_b = r->ef_b;
             } else if (s->unit == BS_UNIT_CALENDAR_DAYS) {
@@ -225,26 +316,65 @@ static void forward_step(ctx *c, int32_t i, bs_step_result *res, scratch *sc)
                 r->es_b = r->ef_b - d;
                 r->early_start = wd(c, r->es_b);
             }
+            x->f_anchor = (cand){.set = true, .b = r->ef_b, .x = af + 1, .end_of_day = true};
+            x->s_anchor = is_ms(c, i) ? x->f_anchor
+                                      : (cand){.set = true, .b = r->es_b, .x = r->early_start,
+                                               .end_of_day = false};
         }
         return;
 
     case BS_STATUS_STARTED: {
-        r->out_of_sequence = pred_not_done;
+        r->out_of_sequence = oos;
         bs_day as = in_range(c, pg->actual_start != BS_DAY_NONE ? pg->actual_start : c->data_date, 0);
         r->es_b = bs_calendar_boundary_before(c->cal, as);
         r->early_start = as;
-        /* Not finished: the finish instant is not before the data date. */
-        int64_t natural = is_milestone(s) ? as : (int64_t)finish_date(c, s, r->es_b, as) + 1;
-        x->xf = (bs_day)(natural > c->data_date ? natural : c->data_date);
-        r->ef_b = boundary_of_instant(c, x->xf);
-        if (is_milestone(s)) {
-            x->end_of_day = false;
-            r->early_finish = x->xf;
-        } else if (s->unit == BS_UNIT_CALENDAR_DAYS) {
-            r->early_finish = x->xf - 1;
-        } else {
-            r->early_finish = wd(c, (int64_t)r->ef_b - 1);
+        x->s_anchor = (cand){.set = true, .b = r->es_b, .x = as, .end_of_day = false};
+        if (is_ms(c, i)) {
+            /* A milestone cannot really be started: a zero-duration step at the data date. */
+            bs_day xf = as > c->data_date ? as : c->data_date;
+            r->ef_b = boundary_of_instant(c, xf);
+            r->early_finish = xf;
+            x->f_anchor = (cand){.set = true, .b = r->ef_b, .x = xf, .end_of_day = false};
+            x->rs_b = r->ef_b;
+            return;
         }
+        /* Remaining work (retained logic): it starts at the data date, but not before the
+         * bounds of FS predecessors; it finishes no earlier than FF/SF bounds. */
+        int32_t ovr = c->ov ? c->ov[i].remaining : -1;
+        int32_t rs_b = c->dd_b;
+        if (best_fs.set && best_fs.b > rs_b)
+            rs_b = best_fs.b;
+        x->rs_b = rs_b;
+        if (s->unit == BS_UNIT_WORKING_DAYS) {
+            int32_t nat = ef_b_of_start(c, s, s->milestone ? 0 : d, r->es_b);
+            int32_t rem = ovr >= 0 ? ovr : nat - c->dd_b;
+            if (rem < 1)
+                rem = 1;
+            x->rem = rem;
+            int32_t ef_b = rs_b + rem;
+            if (s->statutory) /* remaining part of a statutory term: Atw roll at its end */
+                ef_b = bs_calendar_boundary_after(
+                    c->cal, in_range(c, bs_atw_term_end(wd(c, (int64_t)ef_b - 1)), 0));
+            if (best_f.set && best_f.b > ef_b)
+                ef_b = best_f.b;
+            r->ef_b = ef_b;
+            r->early_finish = wd(c, (int64_t)ef_b - 1);
+        } else {
+            bs_day nat = finish_date(c, s, d, r->es_b, as);
+            int32_t rem = ovr >= 0 ? ovr : (int32_t)((int64_t)nat - c->data_date + 1);
+            if (rem < 1)
+                rem = 1;
+            x->rem = rem;
+            bs_day rs = rs_b > c->dd_b ? wd(c, rs_b) : c->data_date;
+            bs_day f = in_range(c, (int64_t)rs + rem - 1, 0);
+            if (s->statutory)
+                f = in_range(c, bs_atw_term_end(f), 0);
+            if (best_f.set && best_f.b > bs_calendar_boundary_after(c->cal, f))
+                f = wd(c, (int64_t)best_f.b - 1);
+            r->early_finish = f;
+            r->ef_b = bs_calendar_boundary_after(c->cal, f);
+        }
+        x->f_anchor = (cand){.set = true, .b = r->ef_b, .x = r->early_finish + 1, .end_of_day = true};
         return;
     }
 
@@ -252,66 +382,120 @@ static void forward_step(ctx *c, int32_t i, bs_step_result *res, scratch *sc)
         break;
     }
 
+    bs_day snet = ov_snet(c, i);
     /* OPEN: not before the first working day on or after the data date. */
-    if (is_milestone(s)) {
+    if (is_ms(c, i)) {
+        cand best = best_all;
+        if (snet != BS_DAY_NONE) {
+            cand k = {.set = true, .b = bs_calendar_boundary_before(c->cal, in_range(c, snet, 0)),
+                      .x = snet, .end_of_day = false};
+            if (better(&k, &best))
+                best = k;
+        }
         if (!best.set || best.b <= c->dd_b) { /* project start, or pinned at the data date */
+            best.set = true;
             best.b = c->dd_b;
             best.x = wd(c, c->dd_b);
             best.end_of_day = false;
         }
         r->es_b = r->ef_b = best.b;
-        x->xf = best.x;
-        x->end_of_day = best.end_of_day;
+        x->s_anchor = x->f_anchor = best;
         r->early_start = r->early_finish = best.end_of_day ? best.x - 1 : best.x;
         return;
     }
-    r->es_b = best.set && best.b > c->dd_b ? best.b : c->dd_b;
+    int64_t es = c->dd_b;
+    if (best_s.set && best_s.b > es)
+        es = best_s.b;
+    if (best_f.set) {
+        int64_t k = min_start_for_finish(c, s, d, best_f.b);
+        if (k > es)
+            es = k;
+    }
+    if (snet != BS_DAY_NONE) {
+        int64_t k = bs_calendar_boundary_before(c->cal, in_range(c, snet, 0));
+        if (k > es)
+            es = k;
+    }
+    if (es >= c->cal->n_working) {
+        range_error(c);
+        es = 0;
+    }
+    r->es_b = (int32_t)es;
     r->early_start = wd(c, r->es_b);
-    r->early_finish = finish_date(c, s, r->es_b, BS_DAY_NONE);
+    r->early_finish = finish_date(c, s, d, r->es_b, BS_DAY_NONE);
     r->ef_b = bs_calendar_boundary_after(c->cal, r->early_finish);
-    x->xf = r->early_finish + 1;
+    x->s_anchor = (cand){.set = true, .b = r->es_b, .x = r->early_start, .end_of_day = false};
+    x->f_anchor = (cand){.set = true, .b = r->ef_b, .x = r->early_finish + 1, .end_of_day = true};
 }
 
 /* ---- backward pass ---- */
 
-/* Latest instant at which step i may finish: the minimum over its unfinished successors'
- * bounds and the project finish instant y_end (no step may finish after the project; with
- * leads a successor's bound can lie beyond it). A skipped step is no step: only its
- * successors bound it, and without any it bounds nothing (INT64_MAX). */
-static int64_t latest_finish_instant(ctx *c, int32_t i, const scratch *sc, int64_t y_end)
+/* Mirror of link_constraint: the latest anchor instant of the predecessor that keeps the
+ * successor's bound at or before the successor's latest instant y. */
+static int64_t mirror(ctx *c, const bs_link *l, int64_t y)
 {
-    if (c->progress[i].status == BS_STATUS_SKIPPED)
-        y_end = INT64_MAX;
-    const bs_schema *sch = c->schema;
-    const bs_step *s = &sch->steps[i];
-    int64_t y = INT64_MAX;
-    for (int32_t j = 0; j < s->n_succs; j++) {
-        const bs_link *l = &sch->links[s->succs[j]];
+    int64_t k;
+    if (l->lag_unit == BS_UNIT_CALENDAR_DAYS) {
+        k = y - l->lag;
+    } else if (l->lag == 0) {
+        k = y;
+    } else {
+        int64_t b = (int64_t)boundary_of_instant(c, y) - l->lag;
+        if (b < 0) {
+            range_error(c);
+            b = 0;
+        }
+        k = instant_of_boundary(c, b);
+    }
+    if (k > (int64_t)c->cal->last_day + 1)
+        k = (int64_t)c->cal->last_day + 1;
+    return k;
+}
+
+/* Latest start (*ysb) and finish (*yf) instants of step i from its successors, the project
+ * finish instant y_end and its deadline. A skipped step is no step: only its successors
+ * bound it, and without any it bounds nothing (INT64_MAX). */
+static void latest_instants(ctx *c, int32_t i, const scratch *sc, int64_t y_end, int64_t *ysb,
+                            int64_t *yf)
+{
+    const bool skipped = c->progress[i].status == BS_STATUS_SKIPPED;
+    int64_t f = skipped ? INT64_MAX : y_end, s = INT64_MAX;
+    bs_day fnlt = ov_fnlt(c, i);
+    if (!skipped && fnlt != BS_DAY_NONE && (int64_t)fnlt + 1 < f)
+        f = (int64_t)fnlt + 1;
+    for (int32_t j = c->succ_off[i]; j < c->succ_off[i + 1]; j++) {
+        const bs_link *l = &c->links[c->succ_idx[j]];
         int32_t q = l->succ;
         bs_step_status st = c->progress[q].status;
-        if (st != BS_STATUS_OPEN && st != BS_STATUS_SKIPPED)
-            continue; /* started/realised successors are not held back by i (forward pass) */
-        int64_t ys = sc[q].ys, k;
-        if (ys == BS_DAY_NONE)
-            continue; /* a skipped successor that bounds nothing */
-        if (l->lag_unit == BS_UNIT_CALENDAR_DAYS) {
-            k = ys - l->lag;
-        } else if (l->lag == 0) {
-            k = ys;
+        int64_t y;
+        if (st == BS_STATUS_DONE)
+            continue; /* realised successors are not held back by i */
+        if (st == BS_STATUS_STARTED) {
+            /* retained logic: FS bounds the remaining work, FF the finish; the start is a fact
+             * (a started milestone has no remaining work: like a realised step) */
+            if (is_ms(c, q))
+                continue;
+            if (l->type == BS_LINK_FS)
+                y = sc[q].ys;
+            else if (l->type == BS_LINK_FF)
+                y = sc[q].yf;
+            else
+                continue;
         } else {
-            int64_t b = (int64_t)boundary_of_instant(c, ys) - l->lag;
-            if (b < 0) {
-                range_error(c);
-                b = 0;
-            }
-            k = b >= c->cal->n_working ? (int64_t)c->cal->last_day + 1 : c->cal->wd_date[b];
+            y = targets_finish(l->type) ? sc[q].yf : sc[q].ys;
         }
-        if (k > (int64_t)c->cal->last_day + 1)
-            k = (int64_t)c->cal->last_day + 1;
-        if (k < y)
-            y = k;
+        if (y == BS_DAY_NONE)
+            continue; /* a skipped successor that bounds nothing */
+        int64_t k = mirror(c, l, y);
+        if (from_start(l->type)) {
+            if (k < s)
+                s = k;
+        } else if (k < f) {
+            f = k;
+        }
     }
-    return y < y_end ? y : y_end;
+    *ysb = s;
+    *yf = f;
 }
 
 static void backward_step(ctx *c, int32_t i, bs_step_result *res, scratch *sc, int64_t y_end)
@@ -320,16 +504,17 @@ static void backward_step(ctx *c, int32_t i, bs_step_result *res, scratch *sc, i
     bs_step_result *r = &res[i];
     scratch *x = &sc[i];
     const bs_step_status st = c->progress[i].status;
-    const int32_t d = s->duration;
+    const int32_t d = c->dur[i];
 
-    int64_t y = latest_finish_instant(c, i, sc, y_end);
-    if (y < c->cal->first_day) {
-        range_error(c);
+    int64_t ysb, y;
+    latest_instants(c, i, sc, y_end, &ysb, &y);
+    if (st == BS_STATUS_SKIPPED) {
+        int64_t m = ysb < y ? ysb : y;
+        x->ys = x->yf = m == INT64_MAX ? BS_DAY_NONE : m;
         return;
     }
-
-    if (st == BS_STATUS_SKIPPED) {
-        x->ys = y == INT64_MAX ? BS_DAY_NONE : (bs_day)y;
+    if (y < c->cal->first_day) {
+        range_error(c);
         return;
     }
 
@@ -342,44 +527,59 @@ static void backward_step(ctx *c, int32_t i, bs_step_result *res, scratch *sc, i
             r->late_start = r->early_start;
             r->late_finish = r->early_finish;
         } else {
-            r->late_start = wd(c, r->ls_b);
-            r->late_finish = is_milestone(s) ? (bs_day)y
+            r->late_start = r->ls_b >= 0 ? wd(c, r->ls_b) : r->early_start;
+            r->late_finish = is_ms(c, i) ? (bs_day)y
                            : s->unit == BS_UNIT_CALENDAR_DAYS ? (bs_day)(y - 1)
                            : wd(c, (int64_t)r->lf_b - 1);
         }
-    } else if (is_milestone(s)) {
+        x->yf = instant_of_boundary(c, r->lf_b);
+        /* latest start of the remaining work, for FS predecessors */
+        int64_t lrs;
+        if (is_ms(c, i))
+            lrs = r->lf_b;
+        else if (s->unit == BS_UNIT_WORKING_DAYS)
+            lrs = (int64_t)x->rs_b + r->total_float;
+        else
+            lrs = (int64_t)bs_calendar_boundary_after(c->cal, in_range(c, y - x->rem, 0)) - 1;
+        x->ys = lrs < 0 ? c->cal->first_day : instant_of_boundary(c, lrs);
+    } else if (is_ms(c, i)) {
+        if (ysb < y)
+            y = ysb;
         r->ls_b = r->lf_b = boundary_of_instant(c, y);
-        x->ys = (bs_day)y;
+        x->ys = x->yf = y;
         if (r->ls_b == r->es_b)
             r->late_start = r->early_start;
         else
-            r->late_start = x->end_of_day ? wd(c, (int64_t)r->lf_b - 1) : wd(c, r->lf_b);
+            r->late_start = sc[i].f_anchor.end_of_day ? wd(c, (int64_t)r->lf_b - 1) : wd(c, r->lf_b);
         r->late_finish = r->late_start;
-        r->total_float = r->ls_b - r->es_b;
-    } else if (!needs_dates(s)) {
-        r->lf_b = boundary_of_instant(c, y);
-        r->ls_b = r->lf_b - d;
-        r->late_start = wd(c, r->ls_b);
-        r->late_finish = wd(c, (int64_t)r->lf_b - 1);
-        x->ys = r->late_start;
         r->total_float = r->ls_b - r->es_b;
     } else {
         /* Latest working-day start k whose finish instant (finish date + 1) is <= y. */
         int64_t k;
-        if (s->unit == BS_UNIT_CALENDAR_DAYS) {
-            int64_t last_start = y - d; /* start date + d - 1 <= y - 1 */
-            if (last_start < c->cal->first_day)
-                k = -1;
-            else
-                k = (int64_t)bs_calendar_boundary_after(c->cal, in_range(c, last_start, 1)) - 1;
-        } else {
+        if (!needs_dates(s)) {
             k = (int64_t)boundary_of_instant(c, y) - d;
+        } else {
+            if (s->unit == BS_UNIT_CALENDAR_DAYS) {
+                int64_t last_start = y - d; /* start date + d - 1 <= y - 1 */
+                if (last_start < c->cal->first_day)
+                    k = -1;
+                else
+                    k = (int64_t)bs_calendar_boundary_after(c->cal, in_range(c, last_start, 1)) - 1;
+            } else {
+                k = (int64_t)boundary_of_instant(c, y) - d;
+            }
+            for (; k >= 0 && c->err == BS_SCHEDULE_OK; k--)
+                if ((int64_t)finish_date(c, s, d, k, BS_DAY_NONE) + 1 <= y)
+                    break;
         }
-        bs_day f = BS_DAY_NONE;
-        for (; k >= 0 && c->err == BS_SCHEDULE_OK; k--) {
-            f = finish_date(c, s, k, BS_DAY_NONE);
-            if ((int64_t)f + 1 <= y)
-                break;
+        /* Start bounds (SS/SF successors): the start date wd(k) <= ysb. */
+        if (ysb != INT64_MAX) {
+            int64_t ks = ysb < c->cal->first_day ? -1
+                       : (int64_t)bs_calendar_boundary_after(c->cal, in_range(c, ysb, 1)) - 1;
+            if (ysb > c->cal->last_day)
+                ks = c->cal->n_working;
+            if (ks < k)
+                k = ks;
         }
         if (k < 0) {
             range_error(c);
@@ -387,12 +587,234 @@ static void backward_step(ctx *c, int32_t i, bs_step_result *res, scratch *sc, i
         }
         r->ls_b = (int32_t)k;
         r->late_start = wd(c, k);
-        r->late_finish = f;
-        r->lf_b = bs_calendar_boundary_after(c->cal, f);
+        r->late_finish = finish_date(c, s, d, k, BS_DAY_NONE);
+        r->lf_b = bs_calendar_boundary_after(c->cal, r->late_finish);
         x->ys = r->late_start;
-        r->total_float = r->ls_b - r->es_b;
+        x->yf = instant_of_boundary(c, r->lf_b);
+        /* Total float: the smaller of start float and finish float (Primavera P6 "smallest
+         * of start and finish float"). They differ only for calendar-day/statutory steps
+         * whose start can slip into a weekend or an Atw roll without moving the finish. */
+        int32_t sf = r->ls_b - r->es_b, ff = r->lf_b - r->ef_b;
+        r->total_float = sf < ff ? sf : ff;
     }
     r->critical = r->total_float <= 0;
+}
+
+/* ---- graph: CSR adjacency, topological order, cycles ---- */
+
+/* Builds the adjacency of the link set and a topological order (Kahn, lowest index first).
+ * Returns false on a cycle and fills cycle and n_cycle (malloc'd) when that is not NULL. */
+static bool build_graph(ctx *c, int32_t n, int32_t *indeg, int32_t **cycle, int32_t *n_cycle)
+{
+    const int32_t m = c->n_links;
+    memset(c->pred_off, 0, sizeof(int32_t) * ((size_t)n + 1));
+    memset(c->succ_off, 0, sizeof(int32_t) * ((size_t)n + 1));
+    for (int32_t l = 0; l < m; l++) {
+        c->pred_off[c->links[l].succ + 1]++;
+        c->succ_off[c->links[l].pred + 1]++;
+    }
+    for (int32_t i = 0; i < n; i++) {
+        c->pred_off[i + 1] += c->pred_off[i];
+        c->succ_off[i + 1] += c->succ_off[i];
+    }
+    /* fill in link order (indeg and topo serve as cursors; indeg ends as the in-degree) */
+    for (int32_t i = 0; i < n; i++)
+        indeg[i] = c->topo[i] = 0;
+    for (int32_t l = 0; l < m; l++) {
+        int32_t s = c->links[l].succ, p = c->links[l].pred;
+        c->pred_idx[c->pred_off[s] + indeg[s]++] = l;
+        c->succ_idx[c->succ_off[p] + c->topo[p]++] = l;
+    }
+    int32_t head = 0, tail = 0;
+    for (int32_t i = 0; i < n; i++)
+        if (indeg[i] == 0)
+            c->topo[tail++] = i;
+    /* topo doubles as the queue; indeg already holds in-degrees */
+    while (head < tail) {
+        int32_t i = c->topo[head++];
+        for (int32_t j = c->succ_off[i]; j < c->succ_off[i + 1]; j++) {
+            int32_t q = c->links[c->succ_idx[j]].succ;
+            if (--indeg[q] == 0)
+                c->topo[tail++] = q;
+        }
+    }
+    if (tail == n)
+        return true;
+    if (cycle) {
+        /* Every remaining step has a remaining predecessor: walk back until a repeat. */
+        int32_t *mark = calloc((size_t)n, sizeof *mark);
+        int32_t *walk = malloc(sizeof(int32_t) * ((size_t)n + 1));
+        if (mark && walk) {
+            int32_t v = -1;
+            for (int32_t i = 0; i < n && v < 0; i++)
+                if (indeg[i] > 0)
+                    v = i;
+            int32_t len = 0;
+            while (!mark[v]) {
+                mark[v] = len + 1;
+                walk[len++] = v;
+                int32_t nx = -1;
+                for (int32_t j = c->pred_off[v]; j < c->pred_off[v + 1] && nx < 0; j++) {
+                    int32_t p = c->links[c->pred_idx[j]].pred;
+                    if (indeg[p] > 0)
+                        nx = p;
+                }
+                v = nx;
+            }
+            int32_t from = mark[v] - 1, k = len - from;
+            *cycle = malloc(sizeof(int32_t) * (size_t)k);
+            if (*cycle) {
+                /* walk[from..len) goes against the links: reverse it */
+                for (int32_t t = 0; t < k; t++)
+                    (*cycle)[t] = walk[len - 1 - t];
+                /* rotate so that the lowest index comes first */
+                int32_t lo = 0;
+                for (int32_t t = 1; t < k; t++)
+                    if ((*cycle)[t] < (*cycle)[lo])
+                        lo = t;
+                for (int32_t t = 0; t < k; t++)
+                    walk[t] = (*cycle)[(lo + t) % k];
+                memcpy(*cycle, walk, sizeof(int32_t) * (size_t)k);
+                *n_cycle = k;
+            }
+        }
+        free(mark);
+        free(walk);
+    }
+    return false;
+}
+
+/* ---- critical paths, free float, knelpunten ---- */
+
+static bool unfinished(bs_step_status st)
+{
+    return st == BS_STATUS_OPEN || st == BS_STATUS_STARTED;
+}
+
+#define MAX_PATHS 32
+
+/* Enumerates chains of critical steps linked directly (depth-first from each critical step
+ * without a critical predecessor), at most MAX_PATHS paths. */
+static bs_schedule_err critical_paths(ctx *c, const bs_step_result *res, int32_t n, bs_schedule *out)
+{
+    int32_t cap = 64, used = 0, np = 0;
+    int32_t *steps = malloc(sizeof(int32_t) * (size_t)cap);
+    int32_t *offs = malloc(sizeof(int32_t) * (MAX_PATHS + 1));
+    int32_t *stack = malloc(sizeof(int32_t) * ((size_t)n + 1));
+    int32_t *iter = malloc(sizeof(int32_t) * ((size_t)n + 1));
+    if (!steps || !offs || !stack || !iter) {
+        free(steps);
+        free(offs);
+        free(stack);
+        free(iter);
+        return BS_SCHEDULE_ENOMEM;
+    }
+    offs[0] = 0;
+    for (int32_t t = 0; t < n && np < MAX_PATHS; t++) {
+        int32_t i = c->topo[t];
+        if (!res[i].critical || !unfinished(c->progress[i].status))
+            continue;
+        bool has_crit_pred = false;
+        for (int32_t j = c->pred_off[i]; j < c->pred_off[i + 1]; j++) {
+            int32_t p = c->links[c->pred_idx[j]].pred;
+            has_crit_pred |= res[p].critical && unfinished(c->progress[p].status);
+        }
+        if (has_crit_pred)
+            continue;
+        int32_t depth = 0;
+        stack[depth] = i;
+        iter[depth] = c->succ_off[i];
+        depth++;
+        while (depth > 0 && np < MAX_PATHS) {
+            int32_t v = stack[depth - 1];
+            int32_t next = -1;
+            while (iter[depth - 1] < c->succ_off[v + 1]) {
+                int32_t q = c->links[c->succ_idx[iter[depth - 1]++]].succ;
+                if (res[q].critical && unfinished(c->progress[q].status)) {
+                    next = q;
+                    break;
+                }
+            }
+            if (next >= 0 && depth <= n) {
+                /* leaf test happens when the node has no critical successor at all */
+                stack[depth] = next;
+                iter[depth] = c->succ_off[next];
+                depth++;
+                continue;
+            }
+            /* v exhausted: emit a path when v has no critical successor (a leaf) */
+            bool leaf = true;
+            for (int32_t j = c->succ_off[v]; j < c->succ_off[v + 1]; j++) {
+                int32_t q = c->links[c->succ_idx[j]].succ;
+                leaf &= !(res[q].critical && unfinished(c->progress[q].status));
+            }
+            if (leaf) {
+                if (used + depth > cap) {
+                    while (used + depth > cap)
+                        cap *= 2;
+                    int32_t *ns = realloc(steps, sizeof(int32_t) * (size_t)cap);
+                    if (!ns) {
+                        free(steps);
+                        free(offs);
+                        free(stack);
+                        free(iter);
+                        return BS_SCHEDULE_ENOMEM;
+                    }
+                    steps = ns;
+                }
+                memcpy(steps + used, stack, sizeof(int32_t) * (size_t)depth);
+                used += depth;
+                offs[++np] = used;
+            }
+            depth--;
+        }
+    }
+    free(stack);
+    free(iter);
+    out->n_paths = np;
+    out->path_offsets = offs;
+    out->path_steps = steps;
+    return BS_SCHEDULE_OK;
+}
+
+/* Free float of unfinished step i: the least slack of its links to unfinished successors
+ * (their early bound minus the bound i imposes), or the project finish minus its early
+ * finish when it has none; never more than the total float, never below 0. */
+static int32_t free_float(ctx *c, int32_t i, const bs_step_result *res, const scratch *sc, int32_t pf_b)
+{
+    int64_t ff = INT64_MAX;
+    bool any = false;
+    for (int32_t j = c->succ_off[i]; j < c->succ_off[i + 1]; j++) {
+        const bs_link *l = &c->links[c->succ_idx[j]];
+        int32_t q = l->succ;
+        bs_step_status st = c->progress[q].status;
+        if (!unfinished(st))
+            continue;
+        cand k = link_constraint(c, l, from_start(l->type) ? sc[i].s_anchor : sc[i].f_anchor);
+        if (!k.set)
+            continue;
+        int64_t slack;
+        if (st == BS_STATUS_STARTED) {
+            if (l->type == BS_LINK_FS)
+                slack = (int64_t)sc[q].rs_b - k.b;
+            else if (l->type == BS_LINK_FF)
+                slack = (int64_t)res[q].ef_b - k.b;
+            else
+                continue;
+        } else if (targets_finish(l->type)) {
+            slack = (int64_t)res[q].ef_b - k.b;
+        } else {
+            slack = (int64_t)res[q].es_b - k.b;
+        }
+        any = true;
+        if (slack < ff)
+            ff = slack;
+    }
+    if (!any)
+        ff = (int64_t)pf_b - res[i].ef_b;
+    if (ff > res[i].total_float)
+        ff = res[i].total_float;
+    return ff < 0 ? 0 : (int32_t)ff;
 }
 
 /* ---- public ---- */
@@ -402,46 +824,79 @@ static bool date_ok(const bs_calendar *cal, bs_day d)
     return d == BS_DAY_NONE || bs_calendar_covers(cal, d);
 }
 
-bs_schedule_err bs_schedule_compute(const bs_schema *schema, const bs_progress *progress,
-                                    bs_day data_date, const bs_calendar *cal, bs_schedule *out)
+static void out_init(bs_schedule *out, bs_day data_date, int32_t nc)
 {
-    out->n_steps = 0;
-    out->steps = NULL;
+    memset(out, 0, sizeof *out);
     out->data_date = data_date;
     out->project_finish = BS_DAY_NONE;
-    out->n_out_of_sequence = 0;
+    out->near_critical_wd = nc;
+}
 
-    for (int32_t l = 0; l < schema->n_links; l++)
-        if (schema->links[l].type != BS_LINK_FS)
-            return BS_SCHEDULE_EUNSUPPORTED;
-    if (!cal->count_before || cal->n_working <= 0 || !bs_calendar_covers(cal, data_date))
+bs_schedule_err bs_schedule_compute_ex(const bs_schedule_input *in, bs_schedule *out)
+{
+    const bs_schema *schema = in->schema;
+    const bs_calendar *cal = in->cal;
+    const int32_t nc = in->near_critical_wd < 0 ? BS_NEAR_CRITICAL_DEFAULT_WD : in->near_critical_wd;
+    out_init(out, in->data_date, nc);
+
+    const int32_t n = schema->n_steps;
+    const bs_link *links = in->links ? in->links : schema->links;
+    const int32_t m = in->links ? in->n_links : schema->n_links;
+    if (m < 0 || (m > 0 && !links))
+        return BS_SCHEDULE_EINVAL;
+    for (int32_t l = 0; l < m; l++)
+        if (links[l].pred < 0 || links[l].pred >= n || links[l].succ < 0 || links[l].succ >= n ||
+            (unsigned)links[l].type > BS_LINK_SF)
+            return BS_SCHEDULE_EINVAL;
+    if (!cal->count_before || cal->n_working <= 0 || !bs_calendar_covers(cal, in->data_date))
         return BS_SCHEDULE_ERANGE;
-    for (int32_t i = 0; i < schema->n_steps; i++)
+    for (int32_t i = 0; i < n; i++)
         if (schema->steps[i].duration < 0)
             return BS_SCHEDULE_ERANGE;
 
-    const int32_t n = schema->n_steps;
-    bs_step_result *res = calloc(n > 0 ? (size_t)n : 1, sizeof *res);
-    scratch *sc = malloc((n > 0 ? (size_t)n : 1) * sizeof *sc);
-    if (!res || !sc) {
+    const size_t nn = (size_t)n + 1, mm = (size_t)m + 1;
+    bs_step_result *res = calloc(nn, sizeof *res);
+    scratch *sc = calloc(nn, sizeof *sc);
+    int32_t *ints = malloc(sizeof(int32_t) * (5 * nn + 2 * mm + 1));
+    if (!res || !sc || !ints) {
         free(res);
         free(sc);
+        free(ints);
         return BS_SCHEDULE_ENOMEM;
     }
-
-    ctx c = {.schema = schema, .progress = progress, .cal = cal, .data_date = data_date,
-             .dd_b = bs_calendar_boundary_before(cal, data_date), .err = BS_SCHEDULE_OK};
+    ctx c = {.schema = schema, .progress = in->progress, .ov = in->overrides, .cal = cal,
+             .links = links, .n_links = m, .data_date = in->data_date,
+             .dd_b = bs_calendar_boundary_before(cal, in->data_date), .err = BS_SCHEDULE_OK};
+    c.pred_off = ints;
+    c.succ_off = c.pred_off + nn;
+    c.topo = c.succ_off + nn;
+    c.dur = c.topo + nn;
+    int32_t *indeg = c.dur + nn;
+    c.pred_idx = indeg + nn;
+    c.succ_idx = c.pred_idx + mm;
+    for (int32_t i = 0; i < n; i++) {
+        int32_t d = schema->steps[i].duration;
+        if (in->overrides && in->overrides[i].duration >= 0 && !schema->steps[i].milestone)
+            d = in->overrides[i].duration;
+        c.dur[i] = schema->steps[i].milestone ? 0 : d;
+    }
+    if (!build_graph(&c, n, indeg, &out->cycle, &out->n_cycle)) {
+        free(res);
+        free(sc);
+        free(ints);
+        return BS_SCHEDULE_ECYCLE;
+    }
+    const bs_progress *progress = in->progress;
 
     /* Forward pass in topological order. */
     for (int32_t t = 0; t < n && c.err == BS_SCHEDULE_OK; t++)
-        forward_step(&c, schema->topo[t], res, sc);
+        forward_step(&c, c.topo[t], res, sc);
 
     /* Project finish: the latest early finish of the unfinished steps. */
     int32_t pf_b = -1;
     bs_day pf = BS_DAY_NONE;
     for (int32_t i = 0; i < n && c.err == BS_SCHEDULE_OK; i++) {
-        bs_step_status st = progress[i].status;
-        if (st != BS_STATUS_OPEN && st != BS_STATUS_STARTED)
+        if (!unfinished(progress[i].status))
             continue;
         if (res[i].ef_b > pf_b)
             pf_b = res[i].ef_b;
@@ -450,16 +905,15 @@ bs_schedule_err bs_schedule_compute(const bs_schema *schema, const bs_progress *
     }
 
     /* Backward pass in reverse topological order (only when something is unfinished). */
-    int64_t y_end = pf_b < 0 ? 0 : pf_b < cal->n_working ? cal->wd_date[pf_b]
-                                                         : (int64_t)cal->last_day + 1;
+    int64_t y_end = pf_b < 0 ? 0 : instant_of_boundary(&c, pf_b);
     for (int32_t t = n - 1; t >= 0 && pf_b >= 0 && c.err == BS_SCHEDULE_OK; t--) {
-        int32_t i = schema->topo[t];
-        bs_step_status st = progress[i].status;
-        if (st == BS_STATUS_OPEN || st == BS_STATUS_STARTED || st == BS_STATUS_SKIPPED)
+        int32_t i = c.topo[t];
+        if (progress[i].status != BS_STATUS_DONE)
             backward_step(&c, i, res, sc, y_end);
     }
 
     /* Realised and skipped steps: fixed; count out-of-sequence steps; check ranges. */
+    int32_t n_kp = 0;
     for (int32_t i = 0; i < n && c.err == BS_SCHEDULE_OK; i++) {
         bs_step_result *r = &res[i];
         switch (progress[i].status) {
@@ -479,7 +933,15 @@ bs_schedule_err bs_schedule_compute(const bs_schema *schema, const bs_progress *
             r->critical = false;
             break;
         default:
+            r->near_critical = r->total_float > 0 && r->total_float <= nc;
+            r->free_float = free_float(&c, i, res, sc, pf_b);
             break;
+        }
+        bs_day fnlt = ov_fnlt(&c, i);
+        if (fnlt != BS_DAY_NONE && r->early_finish != BS_DAY_NONE && r->early_finish > fnlt &&
+            progress[i].status != BS_STATUS_SKIPPED) {
+            r->deadline_missed = true;
+            n_kp++;
         }
         out->n_out_of_sequence += r->out_of_sequence;
         if (!date_ok(cal, r->early_start) || !date_ok(cal, r->early_finish) ||
@@ -487,10 +949,26 @@ bs_schedule_err bs_schedule_compute(const bs_schema *schema, const bs_progress *
             range_error(&c);
     }
     free(sc);
+    if (c.err == BS_SCHEDULE_OK && n_kp > 0) {
+        out->knelpunten = calloc((size_t)n_kp, sizeof *out->knelpunten);
+        if (!out->knelpunten)
+            c.err = BS_SCHEDULE_ENOMEM;
+        for (int32_t i = 0; i < n && out->knelpunten; i++)
+            if (res[i].deadline_missed) {
+                bs_day fnlt = in->overrides[i].fnlt;
+                out->knelpunten[out->n_knelpunten++] = (bs_knelpunt){
+                    .step = i, .deadline = fnlt, .early_finish = res[i].early_finish,
+                    .overshoot_wd = res[i].ef_b - bs_calendar_boundary_after(cal, fnlt)};
+            }
+    }
+    if (c.err == BS_SCHEDULE_OK)
+        c.err = critical_paths(&c, res, n, out);
+    free(ints);
 
     if (c.err != BS_SCHEDULE_OK) {
         free(res);
-        out->n_out_of_sequence = 0;
+        bs_schedule_free(out);
+        out_init(out, in->data_date, nc);
         return c.err;
     }
     out->n_steps = n;
@@ -499,13 +977,32 @@ bs_schedule_err bs_schedule_compute(const bs_schema *schema, const bs_progress *
     return BS_SCHEDULE_OK;
 }
 
+bs_schedule_err bs_schedule_compute(const bs_schema *schema, const bs_progress *progress,
+                                    bs_day data_date, const bs_calendar *cal, bs_schedule *out)
+{
+    bs_schedule_input in = {.schema = schema, .progress = progress, .data_date = data_date,
+                            .cal = cal, .near_critical_wd = -1};
+    bs_schedule_err e = bs_schedule_compute_ex(&in, out);
+    if (e == BS_SCHEDULE_ECYCLE) { /* a validated schema is acyclic */
+        bs_schedule_free(out);
+        out_init(out, data_date, BS_NEAR_CRITICAL_DEFAULT_WD);
+    }
+    return e;
+}
+
 void bs_schedule_free(bs_schedule *s)
 {
     if (!s)
         return;
     free(s->steps);
+    free(s->path_offsets);
+    free(s->path_steps);
+    free(s->knelpunten);
+    free(s->cycle);
     s->steps = NULL;
-    s->n_steps = 0;
+    s->path_offsets = s->path_steps = s->cycle = NULL;
+    s->knelpunten = NULL;
+    s->n_steps = s->n_paths = s->n_knelpunten = s->n_cycle = 0;
 }
 
 const char *bs_schedule_strerror(bs_schedule_err e)
@@ -514,7 +1011,9 @@ const char *bs_schedule_strerror(bs_schedule_err e)
     case BS_SCHEDULE_OK: return "ok";
     case BS_SCHEDULE_ENOMEM: return "out of memory";
     case BS_SCHEDULE_ERANGE: return "a date falls outside the calendar's range";
-    case BS_SCHEDULE_EUNSUPPORTED: return "unsupported link type (only FS is supported)";
+    case BS_SCHEDULE_EUNSUPPORTED: return "unsupported link type";
+    case BS_SCHEDULE_ECYCLE: return "the links form a cycle";
+    case BS_SCHEDULE_EINVAL: return "invalid argument";
     }
     return "unknown error";
 }

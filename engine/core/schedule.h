@@ -4,8 +4,10 @@
  * Pure: takes the schema, the project's progress, the data date and a calendar.
  * Internal time is the working-day index model (see calendar.h): a step of d working
  * days starting at boundary k occupies working days k … k+d-1 and finishes at
- * boundary k+d. FS: ES(s) >= EF(p) + lag. Output dates are inclusive civil dates
- * (issue #2 conventions, docs/scheduling.md).
+ * boundary k+d. FS: ES(s) >= EF(p) + lag, SS: ES(s) >= ES(p) + lag, FF: EF(s) >= EF(p) + lag,
+ * SF: EF(s) >= ES(p) + lag (PMI precedence diagramming; calendar-day lags count from the
+ * exact date). Output dates are inclusive civil dates (issue #2 conventions); total and free
+ * float are in working days (docs/scheduling.md §3, §5, §6).
  */
 #ifndef BS_SCHEDULE_H
 #define BS_SCHEDULE_H
@@ -38,7 +40,20 @@ typedef struct bs_step_result {
     bool out_of_sequence;   /* realised or started while a predecessor is not realised */
     /* internal boundaries (working-day indexes), for tests and the forecast */
     int32_t es_b, ef_b, ls_b, lf_b;
+    /* issue 3 */
+    int32_t free_float;     /* working days the step can slip without moving any successor's
+                             * early dates (or the project finish); 0 for realised/skipped */
+    bool near_critical;     /* 0 < total_float <= the near-critical threshold */
+    bool deadline_missed;   /* finish-no-later-than constraint that the early finish exceeds */
 } bs_step_result;
+
+/* A knelpunt (bottleneck): a finish-no-later-than deadline that cannot be met. */
+typedef struct bs_knelpunt {
+    int32_t step;           /* index into schema->steps */
+    bs_day deadline;        /* inclusive: the step must finish on or before this date */
+    bs_day early_finish;    /* the earliest possible finish (inclusive date) */
+    int32_t overshoot_wd;   /* working days by which the early finish exceeds the deadline */
+} bs_knelpunt;
 
 typedef struct bs_schedule {
     int32_t n_steps;
@@ -46,25 +61,79 @@ typedef struct bs_schedule {
     bs_day data_date;
     bs_day project_finish;  /* inclusive date of the latest early finish, BS_DAY_NONE if all done */
     int32_t n_out_of_sequence;
+    /* issue 3 (filled by both entry points; freed by bs_schedule_free) */
+    int32_t near_critical_wd;   /* the near-critical threshold used (working days) */
+    int32_t n_paths;            /* critical paths: chains of critical steps, in link order */
+    int32_t *path_offsets;      /* owned; n_paths + 1 offsets into path_steps */
+    int32_t *path_steps;        /* owned; step indexes, path p = [offsets[p], offsets[p+1]) */
+    int32_t n_knelpunten;
+    bs_knelpunt *knelpunten;    /* owned; n_knelpunten, in step order */
+    int32_t n_cycle;            /* BS_SCHEDULE_ECYCLE only: the cycle found in the link set */
+    int32_t *cycle;             /* owned; step indexes a -> b -> … (first not repeated) */
 } bs_schedule;
 
 typedef enum bs_schedule_err {
     BS_SCHEDULE_OK = 0,
     BS_SCHEDULE_ENOMEM,
     BS_SCHEDULE_ERANGE,       /* a date falls outside the calendar's range */
-    BS_SCHEDULE_EUNSUPPORTED, /* a link type the scheduler does not support yet */
+    BS_SCHEDULE_EUNSUPPORTED, /* (no longer returned: every link type is supported) */
+    BS_SCHEDULE_ECYCLE,       /* the (edited) link set has a cycle: out->cycle names it */
+    BS_SCHEDULE_EINVAL,       /* an argument is invalid (link index, negative duration, …) */
 } bs_schedule_err;
 
-/* Computes the schedule.
+/* Default near-critical threshold in working days (docs/scheduling.md §6). */
+#define BS_NEAR_CRITICAL_DEFAULT_WD 10
+
+/* Per-step overrides of one project (issue 3): -1 / BS_DAY_NONE = not overridden. */
+typedef struct bs_step_override {
+    int32_t duration;       /* planned duration in the step's unit (working or calendar days);
+                             * ignored for milestones */
+    int32_t remaining;      /* STARTED steps: remaining duration from the data date, in the
+                             * step's unit (0 is treated as 1: a started step that is not done
+                             * finishes no earlier than the data date) */
+    bs_day snet;            /* start no earlier than (inclusive date) */
+    bs_day fnlt;            /* finish no later than: a deadline (inclusive date) */
+} bs_step_override;
+
+/* Everything the extended entry point needs; the schema stays untouched (per-project edits
+ * come as overrides and as a replacement link set). */
+typedef struct bs_schedule_input {
+    const bs_schema *schema;        /* validated; its links are used unless links != NULL */
+    const bs_progress *progress;    /* n_steps entries */
+    const bs_step_override *overrides; /* NULL or n_steps entries */
+    const bs_link *links;           /* NULL = schema->links; else the project's link set
+                                     * (pred/succ index schema->steps; may contain cycles:
+                                     * BS_SCHEDULE_ECYCLE) */
+    int32_t n_links;
+    bs_day data_date;
+    const bs_calendar *cal;
+    int32_t near_critical_wd;       /* < 0: BS_NEAR_CRITICAL_DEFAULT_WD */
+} bs_schedule_input;
+
+/* Computes the schedule (= bs_schedule_compute_ex without overrides, with the schema's
+ * links and the default near-critical threshold).
  * schema: validated (acyclic, topo set). progress: n_steps entries. data_date: the date up
  * to which facts are known; unfinished work starts no earlier than the first working day on
  * or after it. Realised steps with a known actual_finish keep their dates; realised steps
- * with actual_estimated constrain successors only through the data date.
+ * with actual_estimated constrain successors only through the data date. Started steps
+ * finish no earlier than the data date; out-of-sequence started steps keep retained logic.
+ * Every link type is supported (BS_SCHEDULE_EUNSUPPORTED is no longer returned).
  * out: filled on success (free with bs_schedule_free). Returns a bs_schedule_err. */
 bs_schedule_err bs_schedule_compute(const bs_schema *schema, const bs_progress *progress,
                                     bs_day data_date, const bs_calendar *cal, bs_schedule *out);
 
-/* Frees the step array. */
+/* Extended entry point (issue 3): all four link types (FS, SS, FF, SF) with lags in working
+ * or calendar days (negative = lead), per-step overrides (duration, remaining duration,
+ * start-no-earlier-than, finish-no-later-than), a per-project link set, retained logic for
+ * out-of-sequence progress, total and free float (working days; a deadline that cannot be
+ * met gives negative float and a knelpunt record), critical paths as ordered step lists,
+ * near-critical flags. Semantics and sources: docs/scheduling.md. Pure and thread-safe (no
+ * globals; reads only its inputs). Returns BS_SCHEDULE_OK (out filled),
+ * BS_SCHEDULE_ECYCLE (out->cycle/n_cycle name a cycle; call bs_schedule_free),
+ * BS_SCHEDULE_EINVAL, BS_SCHEDULE_ERANGE or BS_SCHEDULE_ENOMEM (out empty). */
+bs_schedule_err bs_schedule_compute_ex(const bs_schedule_input *in, bs_schedule *out);
+
+/* Frees the step array, the critical paths, the knelpunten and the cycle (safe twice). */
 void bs_schedule_free(bs_schedule *s);
 
 /* Human-readable text of an error code. */

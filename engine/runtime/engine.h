@@ -9,6 +9,7 @@
 #define BS_ENGINE_H
 
 #include <jansson.h>
+#include <libpq-fe.h>
 #include <stddef.h>
 
 #include "calendar.h"
@@ -18,6 +19,8 @@
 typedef struct bs_engine_schema {
     bs_schema *schema; /* owned */
     json_t *json;      /* owned; the schema document as loaded (for the API) */
+    struct bs_reference *reference; /* owned; issue 4: the fitted lead-time reference history from
+                                     * processes/reference/<key>.reference.json, NULL when absent */
 } bs_engine_schema;
 
 typedef struct bs_engine {
@@ -55,6 +58,22 @@ int bs_status_parse(const char *s, bs_step_status *out);
 /* Status text of the API: "open", "started", "done", "skipped". */
 const char *bs_status_name(bs_step_status s);
 
+/* The query that loads a project's state: $1 = project id (uuid text). One row per step row
+ * (at least one row when the project exists). Columns: data_date, process_schema_key,
+ * planstatus, step_key, status, actual_start, actual_finish, actual_estimated, name, gemeente. */
+#define BS_PROJECT_STATE_SQL                                                                                  \
+    "SELECT p.data_date, p.process_schema_key, p.planstatus, s.step_key, s.status, s.actual_start, "        \
+    "s.actual_finish, s.actual_estimated, p.name, p.gemeente "                                              \
+    "FROM projects p LEFT JOIN project_steps s ON s.project_id = p.id WHERE p.id = $1::uuid"
+
+/* Builds a project's progress from the result of BS_PROJECT_STATE_SQL: steps that do not
+ * apply to its planstatus are SKIPPED, steps without a row OPEN. On success sets *schema,
+ * *progress (malloc'd, schema->n_steps entries; caller frees) and *data_date and returns 0;
+ * returns -1 when the result has no rows (no such project), -2 when the project refers to
+ * an unknown schema or has an unreadable data date. */
+int bs_project_state_from_result(const bs_engine *e, const PGresult *res, const bs_schema **schema,
+                                 bs_progress **progress, bs_day *data_date);
+
 /* The planned completion of a project: the early finish of its "laatste_oplevering"
  * milestone (last homes handed over), its actual finish when realised, or the schedule's
  * project finish when the schema has no such step. Inclusive civil date or BS_DAY_NONE. */
@@ -63,8 +82,11 @@ bs_day bs_schedule_completion(const bs_schema *schema, const bs_progress *progre
 /* Renders a computed schedule as the API's JSON object:
  * {"data_date", "project_finish", "out_of_sequence": [keys], "steps": [{key, name, stream,
  *  milestone, status, early_start, early_finish, late_start, late_finish, total_float,
- *  critical, out_of_sequence, actual_start, actual_finish, actual_estimated}]}.
- * Dates as "YYYY-MM-DD" or null; total_float in working days (null for skipped/realised).
+ *  critical, out_of_sequence, actual_start, actual_finish, actual_estimated, free_float,
+ *  near_critical, deadline_missed}], "near_critical_days", "critical_paths": [[keys in link
+ *  order]], "knelpunten": [{step, kind, deadline, early_finish, overshoot_working_days}]}.
+ * Dates as "YYYY-MM-DD" or null; total_float and free_float in working days (null for
+ * skipped/realised).
  * Returns a new reference. */
 json_t *bs_schedule_to_json(const bs_schema *schema, const bs_progress *progress, const bs_schedule *sched);
 

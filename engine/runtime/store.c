@@ -54,6 +54,8 @@ struct bs_store {
     void (*done)(void *);
     void *done_arg;
     uv_timer_t kick;     /* starts connecting on the first loop turn; closed by bs_store_close */
+    bs_notify_cb notify;
+    void *notify_arg;
 };
 
 static void conn_poll_cb(uv_poll_t *h, int status, int events);
@@ -219,6 +221,15 @@ static void conn_start_connect(bs_conn *c) {
     conn_watch(c, UV_WRITABLE);
 }
 
+static void deliver_notifies(bs_conn *c) {
+    PGnotify *n;
+    while (c->pg && (n = PQnotifies(c->pg)) != NULL) {
+        bs_store *s = c->store;
+        if (s->notify && !s->closing) s->notify(n->relname, n->extra ? n->extra : "", s->notify_arg);
+        PQfreemem(n);
+    }
+}
+
 static void conn_read_results(bs_conn *c) {
     if (!PQconsumeInput(c->pg)) {
         conn_lost(c, PQerrorMessage(c->pg));
@@ -240,9 +251,7 @@ static void conn_read_results(bs_conn *c) {
         if (c->last) PQclear(c->last);
         c->last = r;
     }
-    /* drain notifications (LISTEN/NOTIFY is used by later modules) */
-    PGnotify *n;
-    while ((n = PQnotifies(c->pg)) != NULL) PQfreemem(n);
+    deliver_notifies(c);
 }
 
 static void conn_poll_cb(uv_poll_t *h, int status, int events) {
@@ -273,8 +282,7 @@ static void conn_poll_cb(uv_poll_t *h, int status, int events) {
             conn_lost(c, PQerrorMessage(c->pg));
             return;
         }
-        PGnotify *n;
-        while ((n = PQnotifies(c->pg)) != NULL) PQfreemem(n);
+        deliver_notifies(c);
     }
 }
 
@@ -437,6 +445,11 @@ void bs_store_release(bs_conn *c) {
     c->held = false;
     if (c->state == CONN_HELD) c->state = CONN_IDLE;
     if (!s->closing) dispatch(s);
+}
+
+void bs_store_on_notify(bs_store *s, bs_notify_cb cb, void *arg) {
+    s->notify = cb;
+    s->notify_arg = arg;
 }
 
 int bs_store_pending(const bs_store *s) {

@@ -68,6 +68,12 @@ void bs_store_close(bs_store *store, void (*done)(void *arg), void *arg);
 typedef void (*bs_migrate_cb)(const char *err, int n_applied, void *arg);
 void bs_store_migrate(bs_store *store, const char *dir, bs_migrate_cb cb, void *arg);
 
+/* LISTEN/NOTIFY: cb receives every notification arriving on any connection of the pool
+ * (issue LISTEN on a connection you hold with bs_store_acquire; it keeps listening while
+ * held). payload may be "". */
+typedef void (*bs_notify_cb)(const char *channel, const char *payload, void *arg);
+void bs_store_on_notify(bs_store *store, bs_notify_cb cb, void *arg);
+
 /* Runs the loop until *flag becomes true (helper for CLI commands). */
 void bs_run_until(uv_loop_t *loop, const volatile bool *flag);
 

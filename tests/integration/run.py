@@ -62,7 +62,9 @@ def scenario(args, env, url, plans):
     r = bs(args, env, "migrate")
     eq(r.returncode, 0, "second migrate exit code")
     check("applied" not in r.stderr, "second migrate applies nothing", r.stderr)
-    eq(psql(url, "SELECT count(*) FROM schema_migrations"), "1", "migrations recorded once")
+    n_files = len([f for f in os.listdir(os.path.join(args.source, "engine", "runtime", "migrations"))
+                   if f.endswith(".sql")])
+    eq(psql(url, "SELECT count(*) FROM schema_migrations"), str(n_files), "each migration recorded once")
 
     print("== import of the full real file")
     t0 = time.monotonic()

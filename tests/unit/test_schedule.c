@@ -433,13 +433,21 @@ static void test_milestone_after_predecessor(void **state)
  *      April (its boundary is the start of Tue 7 April). MN -> F.
  *   F end milestone after T1, N, MN, T2: the end of Tue 28 April. Project finish 28 April.
  * Backward (F's late instant: start of Wed 29 April, so every finish must be <= 28 April):
+ *   Total float is the smaller of start float and finish float (issue 3; docs/scheduling.md
+ *   §6): they differ for calendar-day steps whose start can slip into a weekend or an Atw
+ *   roll without moving the finish.
  *   T1: the latest working-day start whose term ends by 28 April: Fri 27 March (+32 = Tue 28
- *       April, no roll). Float 19 (2 – 26 March). N likewise.
+ *       April, no roll): start float 19 (2 – 26 March); finish float: working days after
+ *       Tue 7 April up to Tue 28 April without Koningsdag = 14. Float 14.
+ *   N:  same late dates; finish float from Fri 3 April: 7 – 28 April without 27 = 15.
  *   MN: late boundary = start of Wed 29 April, shown as Tue 28 April (end of day); float =
  *       working days 7 – 28 April without Koningsdag = 15.
- *   N2: start Thu 26 March (+33 = Tue 28 April). Float 18.
- *   T2: starting Wed 18 March still ends Tue 28 April (+41, no roll), so T2 has float 2 even
- *       though it drives the project finish; P (LS Wed 4 March) too. Only F is critical. */
+ *   N2: start Thu 26 March (+33 = Tue 28 April): start float 18, finish float 15 (its EF
+ *       boundary is the start of Tue 7 April). Float 15.
+ *   T2: starting Wed 18 March still ends Tue 28 April (+41, no roll): start float 2 but finish
+ *       float 0, so T2, which drives the project finish, is critical (the anomaly of issue 2,
+ *       where it showed float 2, is fixed). P (LS Wed 4 March) keeps a real float of 2: it may
+ *       finish on Tue 17 March and T2, starting Wed 18, still ends on 28 April. */
 static void test_calendar_days_and_atw(void **state)
 {
     const tstep steps[] = {CSTEP("t1", 33, true), CSTEP("n", 33, false), CSTEP("n2", 34, false),
@@ -449,12 +457,12 @@ static void test_calendar_days_and_atw(void **state)
     tcase t;
     tc_init(&t, state, steps, N(steps), links, N(links));
     tc_run(&t, "2026-03-02");
-    check(&t, "t1", "2026-03-02", "2026-04-07", "2026-03-27", "2026-04-28", 19, false);
-    check(&t, "n", "2026-03-02", "2026-04-03", "2026-03-27", "2026-04-28", 19, false);
-    check(&t, "n2", "2026-03-02", "2026-04-04", "2026-03-26", "2026-04-28", 18, false);
+    check(&t, "t1", "2026-03-02", "2026-04-07", "2026-03-27", "2026-04-28", 14, false);
+    check(&t, "n", "2026-03-02", "2026-04-03", "2026-03-27", "2026-04-28", 15, false);
+    check(&t, "n2", "2026-03-02", "2026-04-04", "2026-03-26", "2026-04-28", 15, false);
     check(&t, "mn", "2026-04-04", "2026-04-04", "2026-04-28", "2026-04-28", 15, false);
     check(&t, "p", "2026-03-02", "2026-03-13", "2026-03-04", "2026-03-17", 2, false);
-    check(&t, "t2", "2026-03-16", "2026-04-28", "2026-03-18", "2026-04-28", 2, false);
+    check(&t, "t2", "2026-03-16", "2026-04-28", "2026-03-18", "2026-04-28", 0, true);
     check(&t, "f", "2026-04-28", "2026-04-28", "2026-04-28", "2026-04-28", 0, true);
     assert_int_equal(R(&t, "t1")->ef_b, bs_calendar_boundary_after(t.cal, D("2026-04-07")));
     assert_int_equal(R(&t, "n2")->ef_b, bs_calendar_boundary_before(t.cal, D("2026-04-07")));
@@ -559,12 +567,11 @@ static void test_realised(void **state)
  *     as Wed 1 April.
  *   S STARTED Wed 25 March, 5 wd: 25, 26, 27, 30, 31 March: finish Tue 31 (after the data
  *     date, kept).
- *   S2 STARTED Mon 23 March, 2 wd: would have finished Tue 24 — not done, so its finish is
- *     held at the data date: EF boundary = data-date boundary, shown as the last working day
- *     before it, Fri 27 March. S2 -> Z 1 wd: Mon 30 March.
+ *   S2 STARTED Mon 23 March, 2 wd: would have finished Tue 24 — not done, so it finishes no
+ *     earlier than the data date (issue 3): at least one working day of remaining work from
+ *     the data-date boundary, finish Mon 30 March. S2 -> Z 1 wd: Tue 31 March.
  *   K DONE milestone Fri 27 March -> Y 1 wd: Mon 30 March.
- * Project finish Tue 31 March. Z and Y (LS Tue 31) have float 1; S2 float 1 as well
- * (its finish may slip to Mon 30). */
+ * Project finish Tue 31 March. S2 and Z are critical; Y (LS Tue 31) has float 1. */
 static void test_data_date_weekend(void **state)
 {
     const tstep steps[] = {STEP("a", 2), MS("m"), STEP("s", 5), STEP("s2", 2), STEP("z", 1),
@@ -581,12 +588,12 @@ static void test_data_date_weekend(void **state)
     check(&t, "a", "2026-03-30", "2026-03-31", "2026-03-30", "2026-03-31", 0, true);
     check(&t, "m", "2026-03-30", "2026-03-30", "2026-04-01", "2026-04-01", 2, false);
     check(&t, "s", "2026-03-25", "2026-03-31", "2026-03-25", "2026-03-31", 0, true);
-    check(&t, "s2", "2026-03-23", "2026-03-27", "2026-03-24", "2026-03-30", 1, false);
-    check(&t, "z", "2026-03-30", "2026-03-30", "2026-03-31", "2026-03-31", 1, false);
+    check(&t, "s2", "2026-03-23", "2026-03-30", "2026-03-23", "2026-03-30", 0, true);
+    check(&t, "z", "2026-03-31", "2026-03-31", "2026-03-31", "2026-03-31", 0, true);
     check(&t, "k", "2026-03-27", "2026-03-27", "2026-03-27", "2026-03-27", 0, false);
     check(&t, "y", "2026-03-30", "2026-03-30", "2026-03-31", "2026-03-31", 1, false);
     assert_int_equal(R(&t, "a")->es_b, dd_b);
-    assert_int_equal(R(&t, "s2")->ef_b, dd_b);
+    assert_int_equal(R(&t, "s2")->ef_b, dd_b + 1);
     assert_int_equal(R(&t, "s")->ef_b, R(&t, "s")->es_b + 5);
     assert_date(t.out.project_finish, "2026-03-31");
     tc_free(&t);
@@ -598,8 +605,11 @@ static void test_data_date_weekend(void **state)
  *   A -> D STARTED: out of sequence.
  *   A -> K SKIPPED -> E DONE: E is out of sequence through the skipped step.
  *   F DONE -> K2 SKIPPED -> G DONE: in sequence.
- * A realised or started successor does not hold A back: A (2 wd) has no unfinished
- * successors, so its LF is the project finish (C and D finish Fri 5 June): float 3. */
+ * Retained logic (issue 3): D started out of sequence, so its remaining work (5 wd: started
+ * Mon 1 June, it would run to Fri 5 June) waits for A (Mon 1 – Tue 2 June): Wed 3 – Tue 9
+ * June. A realised successor (B) does not hold A back, but D's remaining work does: A is
+ * critical (LF Tue 2 June), and so is D. C (started in sequence, finish Fri 5 June) now has
+ * float 2 against the project finish Tue 9 June. */
 static void test_out_of_sequence(void **state)
 {
     const tstep steps[] = {STEP("a", 2), STEP("b", 2), STEP("c", 5), STEP("d", 5),
@@ -627,10 +637,11 @@ static void test_out_of_sequence(void **state)
     assert_false(R(&t, "f")->out_of_sequence);
     assert_false(R(&t, "g")->out_of_sequence);
     assert_int_equal(t.out.n_out_of_sequence, 3);
-    check(&t, "a", "2026-06-01", "2026-06-02", "2026-06-04", "2026-06-05", 3, false);
-    check(&t, "c", "2026-06-01", "2026-06-05", "2026-06-01", "2026-06-05", 0, true);
+    check(&t, "a", "2026-06-01", "2026-06-02", "2026-06-01", "2026-06-02", 0, true);
+    check(&t, "c", "2026-06-01", "2026-06-05", "2026-06-03", "2026-06-09", 2, false);
+    check(&t, "d", "2026-06-01", "2026-06-09", "2026-06-01", "2026-06-09", 0, true);
     check(&t, "k", "none", "none", "none", "none", 0, false);
-    assert_date(t.out.project_finish, "2026-06-05");
+    assert_date(t.out.project_finish, "2026-06-09");
     tc_free(&t);
 }
 
@@ -672,16 +683,15 @@ static void test_errors(void **state)
 {
     const tstep steps[] = {STEP("a", 3), STEP("b", 2)};
     tcase t;
+    /* Issue 3: SS, FF and SF are supported now. */
     for (bs_link_type ty = BS_LINK_SS; ty <= BS_LINK_SF; ty++) {
         const tlink links[] = {{"a", "b", 0, WD, ty}};
         tc_init(&t, state, steps, N(steps), links, N(links));
         assert_int_equal(bs_schedule_compute(t.schema, t.progress, D("2026-06-01"), t.cal, &t.out),
-                         BS_SCHEDULE_EUNSUPPORTED);
-        assert_null(t.out.steps);
+                         BS_SCHEDULE_OK);
+        assert_non_null(t.out.steps);
         tc_free(&t);
     }
-    assert_string_equal(bs_schedule_strerror(BS_SCHEDULE_EUNSUPPORTED),
-                        "unsupported link type (only FS is supported)");
 
     const tlink fs[] = {FS("a", "b", 0)};
     /* Data date outside the calendar (2024–2030). */
@@ -790,7 +800,21 @@ static void test_random_invariants(void **state)
                 assert_int_equal(r->late_start, r->early_start);
                 continue;
             }
-            assert_true(r->total_float >= 0);
+            if (r->total_float < 0) {
+                for (int32_t z = 0; z < n; z++) {
+                    const bs_step_result *q = &t.out.steps[z];
+                    char e1[11], e2[11], e3[11], e4[11];
+                    fprintf(stderr, "%s st%d d%d u%d stat%d: %s %s %s %s es%d ef%d ls%d lf%d tf%d\n",
+                            t.schema->steps[z].key, t.progress[z].status, t.schema->steps[z].duration,
+                            t.schema->steps[z].unit, t.schema->steps[z].statutory, fmt(q->early_start, e1),
+                            fmt(q->early_finish, e2), fmt(q->late_start, e3), fmt(q->late_finish, e4),
+                            q->es_b, q->ef_b, q->ls_b, q->lf_b, q->total_float);
+                }
+                for (int32_t z = 0; z < m; z++)
+                    fprintf(stderr, "%s -> %s %d%s\n", links[z].pred, links[z].succ, links[z].lag,
+                            links[z].lag_unit == CD ? "cd" : "wd");
+                fail_msg("negative float at %s (dd %s)", s->key, dd);
+            }
             assert_true(r->lf_b <= pf_b);
             assert_int_equal(r->critical, r->total_float == 0);
             assert_true(r->ef_b >= dd_b);
@@ -798,7 +822,10 @@ static void test_random_invariants(void **state)
                 continue;
             assert_true(r->es_b >= dd_b);
             assert_true(r->total_float >= 0);
-            assert_int_equal(r->total_float, r->ls_b - r->es_b);
+            /* the smaller of start and finish float (issue 3) */
+            assert_int_equal(r->total_float, r->ls_b - r->es_b < r->lf_b - r->ef_b
+                                                 ? r->ls_b - r->es_b : r->lf_b - r->ef_b);
+            assert_true(r->free_float >= 0 && r->free_float <= r->total_float);
             assert_int_equal(r->critical, r->total_float == 0);
             assert_true(r->lf_b <= pf_b);
             assert_true(r->early_start <= r->early_finish || s->duration == 0);

@@ -1,0 +1,192 @@
+/*
+ * Benchmarks of issue 4 (docs/performance.md, "Forecasting (issue 4)"):
+ *  1. fitting every group on 1,000,000 observations: per step (25 steps) and per step × size
+ *     class (125 groups) the Kaplan–Meier curve with Greenwood SEs, the lognormal and Weibull
+ *     maximum-likelihood fits with censoring and the AIC choice (sorting/collapsing included);
+ *  2. a 2,000-sample Monte Carlo forecast of one project of the 42-step ppm-woningbouw schema
+ *     (25 steps with durations), with reference lead-time distributions.
+ * Usage: bench_forecast [n_observations] [repeats]. Prints one line per measurement.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "estimate.h"
+#include "forecast.h"
+#include "leadtime.h"
+#include "plan.h"
+#include "rng.h"
+
+#ifndef BS_SOURCE_DIR
+#define BS_SOURCE_DIR "."
+#endif
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static char *read_all(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = malloc((size_t)n + 1);
+    *len = fread(b, 1, (size_t)n, f);
+    b[*len] = 0;
+    fclose(f);
+    return b;
+}
+
+static int cmp_d(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+int main(int argc, char **argv) {
+    long n_obs = argc > 1 ? atol(argv[1]) : 1000000;
+    int reps = argc > 2 ? atoi(argv[2]) : 5;
+    char path[1024];
+    size_t len;
+    snprintf(path, sizeof path, "%s/processes/ppm-woningbouw.json", BS_SOURCE_DIR);
+    char *text = read_all(path, &len);
+    bs_schema_problems pr = {0};
+    bs_schema *s = text ? bs_schema_load(text, len, false, &pr) : NULL;
+    free(text);
+    snprintf(path, sizeof path, "%s/processes/reference/ppm-woningbouw.reference.json", BS_SOURCE_DIR);
+    text = read_all(path, &len);
+    bs_reference ref;
+    char err[256];
+    if (!s || !text || bs_reference_load(text, len, s, &ref, err, sizeof err) != 0 || bs_reference_fit(&ref, s) != 0) {
+        fprintf(stderr, "bench_forecast: cannot load schema/reference\n");
+        return 1;
+    }
+    free(text);
+
+    /* 1. 1,000,000 observations spread over the reference steps and size classes */
+    bs_rng r;
+    bs_rng_seed(&r, 99);
+    int32_t ng = ref.n * BS_SIZE_N;
+    double **gt = calloc((size_t)ng, sizeof *gt);
+    unsigned char **ge = calloc((size_t)ng, sizeof *ge);
+    size_t *gn = calloc((size_t)ng, sizeof *gn), *gcap = calloc((size_t)ng, sizeof *gcap);
+    for (long i = 0; i < n_obs; i++) {
+        int32_t k = (int32_t)(bs_rng_next(&r) % (uint64_t)ref.n);
+        int c = (int)(bs_rng_next(&r) % BS_SIZE_N);
+        int32_t g = k * BS_SIZE_N + c;
+        if (gn[g] == gcap[g]) {
+            gcap[g] = gcap[g] ? 2 * gcap[g] : 1024;
+            gt[g] = realloc(gt[g], gcap[g] * sizeof **gt);
+            ge[g] = realloc(ge[g], gcap[g]);
+        }
+        double t = ceil(ref.steps[k].median[c] * exp(ref.steps[k].sigma * bs_rng_normal(&r)));
+        int ev = bs_rng_uniform(&r) >= 0.3;
+        if (!ev) t = ceil(t * bs_rng_uniform(&r));
+        gt[g][gn[g]] = t < 1 ? 1 : t;
+        ge[g][gn[g]] = (unsigned char)ev;
+        gn[g]++;
+    }
+    double *times = malloc((size_t)reps * sizeof *times);
+    int fits = 0;
+    for (int rep = 0; rep < reps; rep++) {
+        double t0 = now_s();
+        fits = 0;
+        for (int32_t k = 0; k < ref.n; k++) {
+            /* step level: all size classes pooled */
+            size_t tot = 0;
+            for (int c = 0; c < BS_SIZE_N; c++) tot += gn[k * BS_SIZE_N + c];
+            double *at = malloc(tot * sizeof *at);
+            unsigned char *ae = malloc(tot);
+            size_t m = 0;
+            for (int c = 0; c < BS_SIZE_N; c++) {
+                int32_t g = k * BS_SIZE_N + c;
+                memcpy(at + m, gt[g], gn[g] * sizeof *at);
+                memcpy(ae + m, ge[g], gn[g]);
+                m += gn[g];
+            }
+            for (int c = -1; c < BS_SIZE_N; c++) {
+                const double *tt = c < 0 ? at : gt[k * BS_SIZE_N + c];
+                const unsigned char *ee = c < 0 ? ae : ge[k * BS_SIZE_N + c];
+                size_t nn = c < 0 ? tot : gn[k * BS_SIZE_N + c];
+                bs_obs_set os;
+                bs_km km;
+                bs_psfit best;
+                if (bs_obs_collapse(tt, ee, nn, &os) != 0 || bs_km_fit(&os, 0.95, &km) != 0 ||
+                    bs_fit_best(&os, NULL, NULL, &best) != 0) {
+                    fprintf(stderr, "bench_forecast: fit failed\n");
+                    return 1;
+                }
+                double q;
+                bs_km_quantile(&km, 0.8, &q);
+                bs_km_free(&km);
+                bs_obs_free(&os);
+                fits++;
+            }
+            free(at);
+            free(ae);
+        }
+        times[rep] = now_s() - t0;
+    }
+    qsort(times, (size_t)reps, sizeof *times, cmp_d);
+    printf("fit: %ld observations, %d groups (KM + Greenwood + lognormal + Weibull + AIC): median %.3f s, min %.3f s "
+           "(%d runs)\n",
+           n_obs, fits, times[reps / 2], times[0], reps);
+
+    /* 2. one project, 2,000 samples */
+    bs_progress *p = calloc((size_t)s->n_steps, sizeof *p);
+    bs_plan_initial_progress(s, "3", p);
+    bs_ltdist *d = calloc((size_t)s->n_steps, sizeof *d);
+    unsigned char *has = calloc((size_t)s->n_steps, 1);
+    for (int32_t i = 0; i < s->n_steps; i++) {
+        bs_lt_model m;
+        if (!s->steps[i].milestone && bs_lt_model_build(&ref, i, BS_SIZE_51_200, "Utrecht", NULL, 0, &m) == 0) {
+            d[i] = m.sample; /* no own observations: parametric, nothing allocated */
+            has[i] = 1;
+        }
+    }
+    bs_calendar cal;
+    bs_calendar_options o = bs_calendar_default_options();
+    bs_calendar_init(&cal, &o, 1990, 2150);
+    bs_forecast_input in = {.schema = s, .progress = p, .data_date = bs_date_from_ymd(2020, 1, 1), .cal = &cal,
+                            .dist = d, .has_dist = has, .n_samples = BS_FORECAST_DEFAULT_SAMPLES};
+    int freps = reps * 4;
+    double *ft = malloc((size_t)freps * sizeof *ft);
+    bs_forecast f = {0};
+    for (int rep = 0; rep < freps; rep++) {
+        bs_rng_seed(&r, 1);
+        double t0 = now_s();
+        if (bs_forecast_compute(&in, &r, &f) != 0) {
+            fprintf(stderr, "bench_forecast: forecast failed\n");
+            return 1;
+        }
+        ft[rep] = now_s() - t0;
+        if (rep + 1 < freps) bs_forecast_free(&f);
+    }
+    qsort(ft, (size_t)freps, sizeof *ft, cmp_d);
+    char a[11], b[11];
+    printf("forecast: %d steps, %d samples: median %.2f ms, min %.2f ms (%d runs); completion P50 %s P80 %s\n",
+           s->n_steps, BS_FORECAST_DEFAULT_SAMPLES, ft[freps / 2] * 1e3, ft[0] * 1e3, freps,
+           bs_date_format(f.completion_p50, a), bs_date_format(f.completion_p80, b));
+    bs_forecast_free(&f);
+    for (int32_t g = 0; g < ng; g++) {
+        free(gt[g]);
+        free(ge[g]);
+    }
+    free(gt);
+    free(ge);
+    free(gn);
+    free(gcap);
+    free(times);
+    free(ft);
+    free(p);
+    free(d);
+    free(has);
+    bs_calendar_free(&cal);
+    bs_reference_free(&ref);
+    bs_schema_free(s);
+    return 0;
+}

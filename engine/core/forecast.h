@@ -1,0 +1,77 @@
+/*
+ * Bouwstroom engine core: Monte Carlo forecast of a project (issue 4 §4).
+ *
+ * Pure: no I/O, no clock, no globals; the PRNG state is an argument. Each sample draws a
+ * duration for every unfinished step from its lead-time distribution (open steps: T; started
+ * steps: T conditional on T > elapsed, the conditional remaining time), rounds it up to whole
+ * days in the step's unit, and computes the critical-path schedule with bs_schedule_compute on a
+ * shallow copy of the schema (so every link type, calendar rule, actual and the data date are
+ * handled exactly as in the live schedule). Quantiles over samples are order statistics (the
+ * inverse empirical distribution function, R's quantile type 1: the ceil(p·n)-th smallest).
+ */
+#ifndef BS_FORECAST_H
+#define BS_FORECAST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "calendar.h"
+#include "estimate.h"
+#include "rng.h"
+#include "schedule.h"
+#include "schema.h"
+
+#define BS_FORECAST_DEFAULT_SAMPLES 2000
+#define BS_FORECAST_MAX_SAMPLES 100000
+
+/* Optional scheduling hook: computes the schedule of one sample. `sampled` is a shallow copy of
+ * the input schema whose steps carry the sampled durations (in their units); the hook must not
+ * keep it. NULL = bs_schedule_compute(sampled, progress, data_date, cal, out). A what-if caller
+ * passes a hook that runs bs_schedule_compute_ex with its link set and overrides (issue 3), so
+ * the forecast follows the edited network; see docs/forecasting.md §5. */
+typedef bs_schedule_err (*bs_forecast_schedule_fn)(void *ctx, const bs_schema *sampled, const bs_progress *progress,
+                                                   bs_day data_date, const bs_calendar *cal, bs_schedule *out);
+
+typedef struct bs_forecast_input {
+    const bs_schema *schema;
+    const bs_progress *progress;     /* n_steps */
+    bs_day data_date;
+    const bs_calendar *cal;
+    const bs_ltdist *dist;           /* n_steps; used where has_dist[i] (bs_lt_model.sample) */
+    const unsigned char *has_dist;   /* n_steps; 0 = keep the schema's duration (no spread) */
+    int32_t n_samples;               /* 1..BS_FORECAST_MAX_SAMPLES */
+    bs_forecast_schedule_fn schedule; /* NULL: bs_schedule_compute; also used for the plan */
+    void *schedule_ctx;
+} bs_forecast_input;
+
+typedef struct bs_forecast_step {
+    bs_day planned;     /* finish of the deterministic schedule with the schema durations (BS_DAY_NONE: n/a) */
+    bs_day p50, p80;    /* finish date quantiles over the samples (BS_DAY_NONE when no sample has one) */
+    double criticality; /* share of samples in which the step is critical (0..1) */
+} bs_forecast_step;
+
+typedef struct bs_forecast {
+    int32_t n_steps, n_samples;
+    bs_forecast_step *steps;        /* owned; n_steps */
+    bs_day completion_planned, completion_p50, completion_p80; /* project finish */
+} bs_forecast;
+
+/* Runs the forecast. rng: advanced by the draws (seed it with bs_rng_seed for reproducible
+ * results: the same seed and inputs give the same forecast). Returns a bs_schedule_err
+ * (BS_SCHEDULE_ENOMEM, ERANGE, EUNSUPPORTED from the scheduler; EUNSUPPORTED also for a bad
+ * n_samples). out: free with bs_forecast_free. */
+int bs_forecast_compute(const bs_forecast_input *in, bs_rng *rng, bs_forecast *out);
+
+/* Frees the step array (the struct is the caller's; NULL is fine). */
+void bs_forecast_free(bs_forecast *f);
+
+/* Shift of a what-if forecast against the base forecast of the same project (computed with
+ * the same seed, i.e. common random numbers): per step and for completion, p50/p80 of
+ * `whatif` minus those of `base`, in calendar days (INT32_MIN where either has no date). */
+typedef struct bs_forecast_shift {
+    int32_t p50_days, p80_days;
+} bs_forecast_shift;
+/* shifts: n_steps + 1 entries (the last is the completion). Returns 0, -1 on mismatched sizes. */
+int bs_forecast_diff(const bs_forecast *base, const bs_forecast *whatif, bs_forecast_shift *shifts);
+
+#endif

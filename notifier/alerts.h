@@ -1,0 +1,53 @@
+/*
+ * Bouwstroom notifier: which alerts a project's schedule calls for. Pure: the schedule,
+ * today's date and the recipients' rules are arguments.
+ */
+#ifndef BS_ALERTS_H
+#define BS_ALERTS_H
+
+#include <stdbool.h>
+
+#include "calendar.h"
+#include "schedule.h"
+#include "schema.h"
+
+typedef enum bs_alert_kind {
+    BS_ALERT_MILESTONE_UPCOMING = 0, /* N working days before the milestone's planned date */
+    BS_ALERT_MILESTONE_OVERDUE,      /* the working day after its planned date, not realised */
+    BS_ALERT_BLOCKED,                /* a step waits on an overdue step of the other stream */
+    BS_ALERT_N_KINDS,
+} bs_alert_kind;
+
+/* API/store name of a kind: "milestone_upcoming", "milestone_overdue", "blocked_by_other_stream". */
+const char *bs_alert_kind_name(bs_alert_kind k);
+
+/* One recipient's effective rules for a project. */
+typedef struct bs_alert_recipient {
+    const char *user_id;             /* borrowed */
+    bool enabled[BS_ALERT_N_KINDS];
+    int days[BS_ALERT_N_KINDS];      /* upcoming: working days before; others unused */
+    bool stream_public, stream_private; /* which streams' steps concern this recipient */
+} bs_alert_recipient;
+
+/* One wanted alert. */
+typedef struct bs_alert_want {
+    int32_t step;          /* the step the alert is about */
+    int32_t rev_step;      /* the step whose date revision keys the alert (blocked: the overdue predecessor) */
+    bs_alert_kind kind;
+    int recipient;         /* index into recipients */
+    bs_day due_date;       /* civil date; the alert is due at 07:00 local on it */
+    bs_day date;           /* the milestone's planned date (blocked: the overdue step's planned finish) */
+} bs_alert_want;
+
+/* Plans the alerts of one project.
+ * Milestones: open or started steps with milestone = true and a planned date (early
+ * finish). Upcoming: due N working days before the date (per the calendar), only while the
+ * date is today or later. Overdue: due on the first working day after the date, when the
+ * date lies before today. Blocked: an open step whose predecessor in the other stream is not
+ * realised and has a planned finish before today; due today.
+ * out: caller's array of max entries. Returns the number written (stops at max). */
+int bs_alert_plan(const bs_schema *schema, const bs_progress *progress, const bs_schedule *sched,
+                  const bs_calendar *cal, bs_day today, const bs_alert_recipient *recipients, int n_recipients,
+                  bs_alert_want *out, int max);
+
+#endif

@@ -1,0 +1,174 @@
+/*
+ * Alert mail wording. See templates.h.
+ */
+#include "templates.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct sbuf {
+    char *p;
+    size_t len, cap;
+} sbuf;
+
+__attribute__((format(printf, 2, 3))) static void sb_printf(sbuf *b, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0) return;
+    if (b->len + (size_t)n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 512;
+        while (cap < b->len + (size_t)n + 1) cap *= 2;
+        char *np = realloc(b->p, cap);
+        if (!np) abort();
+        b->p = np;
+        b->cap = cap;
+    }
+    va_start(ap, fmt);
+    vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+/* Appends s with HTML special characters escaped. */
+static void sb_html(sbuf *b, const char *s) {
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '<': sb_printf(b, "&lt;"); break;
+        case '>': sb_printf(b, "&gt;"); break;
+        case '&': sb_printf(b, "&amp;"); break;
+        case '"': sb_printf(b, "&quot;"); break;
+        default: sb_printf(b, "%c", *s);
+        }
+    }
+}
+
+static const char *str(const json_t *o, const char *k) {
+    const char *v = json_string_value(json_object_get(o, k));
+    return v ? v : "";
+}
+
+static const char *stream_word(const char *stream, bool en) {
+    if (strcmp(stream, "public") == 0) return en ? "municipality" : "gemeente";
+    return en ? "developer" : "ontwikkelaar";
+}
+
+/* One line describing an alert (used as subject and as digest item). */
+static void describe(sbuf *b, const char *kind, const json_t *p, bool en) {
+    const char *step = str(p, "step_name"), *project = str(p, "project_name"), *date = str(p, "date");
+    if (strcmp(kind, "milestone_upcoming") == 0)
+        sb_printf(b, en ? "Milestone approaching: %s (%s) on %s" : "Mijlpaal nadert: %s (%s) op %s", step, project, date);
+    else if (strcmp(kind, "milestone_overdue") == 0)
+        sb_printf(b, en ? "Milestone overdue: %s (%s), planned %s" : "Mijlpaal verlopen: %s (%s), gepland %s", step,
+                  project, date);
+    else
+        sb_printf(b, en ? "Blocked: %s (%s) waits for %s of the %s, planned %s"
+                        : "Geblokkeerd: %s (%s) wacht op %s van de %s, gepland %s",
+                  step, project, str(p, "blocking_step_name"), stream_word(str(p, "blocking_stream"), en), date);
+}
+
+static void links(sbuf *t, sbuf *h, const json_t *p, const char *base, bool en) {
+    const char *id = str(p, "project_id"), *key = str(p, "step_key");
+    sb_printf(t, "%s: %s/api/v1/projects/%s/schedule#%s\n", en ? "Step" : "Stap", base, id, key);
+    sb_printf(t, "%s: %s/api/v1/feed-tokens\n", en ? "Calendar feeds" : "Agenda-abonnementen", base);
+    sb_printf(h, "<p><a href=\"%s/api/v1/projects/%s/schedule#%s\">%s</a> &middot; <a href=\"%s/api/v1/feed-tokens\">%s</a></p>\n",
+              base, id, key, en ? "Open the step" : "Open de stap", base, en ? "Calendar feeds" : "Agenda-abonnementen");
+}
+
+static void details(sbuf *t, sbuf *h, const char *kind, const json_t *p, bool en) {
+    const char *rows[][2] = {
+        {en ? "Project" : "Project", str(p, "project_name")},
+        {en ? "Municipality" : "Gemeente", str(p, "gemeente")},
+        {en ? "Step" : "Stap", str(p, "step_name")},
+        {en ? "Stream" : "Stroom", stream_word(str(p, "stream"), en)},
+        {en ? "Planned" : "Gepland", str(p, "date")},
+        {"P50", *str(p, "p50") ? str(p, "p50") : (en ? "not yet forecast" : "nog geen prognose")},
+        {"P80", *str(p, "p80") ? str(p, "p80") : (en ? "not yet forecast" : "nog geen prognose")},
+        {en ? "Facts known up to" : "Peildatum", str(p, "data_date")},
+    };
+    sb_printf(h, "<table>\n");
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        sb_printf(t, "%-18s %s\n", rows[i][0], rows[i][1]);
+        sb_printf(h, "<tr><th align=\"left\">");
+        sb_html(h, rows[i][0]);
+        sb_printf(h, "</th><td>");
+        sb_html(h, rows[i][1]);
+        sb_printf(h, "</td></tr>\n");
+    }
+    sb_printf(h, "</table>\n");
+    const char *what;
+    if (strcmp(kind, "milestone_upcoming") == 0)
+        what = en ? "What changed: the milestone's planned date is near; act now if it may slip."
+                  : "Wat er speelt: de geplande datum van de mijlpaal komt dichtbij; grijp nu in als die kan schuiven.";
+    else if (strcmp(kind, "milestone_overdue") == 0)
+        what = en ? "What changed: the planned date has passed and the milestone is not realised."
+                  : "Wat er speelt: de geplande datum is verstreken en de mijlpaal is niet gerealiseerd.";
+    else
+        what = en ? "What changed: a step of the other stream that this step waits for is overdue."
+                  : "Wat er speelt: een stap van de andere stroom waar deze stap op wacht, is over tijd.";
+    sb_printf(t, "\n%s\n", what);
+    sb_printf(h, "<p>");
+    sb_html(h, what);
+    sb_printf(h, "</p>\n");
+}
+
+int bs_mail_text_build(const char *kind, const char *locale, const json_t *payload, const char *base_url,
+                       bs_mail_text *out) {
+    bool en = locale && strcmp(locale, "en") == 0;
+    sbuf s = {0}, t = {0}, h = {0};
+    sb_printf(&h, "<!DOCTYPE html>\n<html lang=\"%s\"><body>\n", en ? "en" : "nl");
+    if (strcmp(kind, "digest") == 0) {
+        json_t *items = json_object_get(payload, "items");
+        size_t n = json_array_size(items);
+        sb_printf(&s, en ? "Bouwstroom: %zu alert%s for today" : "Bouwstroom: %zu melding%s voor vandaag", n,
+                  n == 1 ? "" : (en ? "s" : "en"));
+        sb_printf(&t, en ? "Good morning,\n\nToday's alerts:\n\n" : "Goedemorgen,\n\nDe meldingen van vandaag:\n\n");
+        sb_printf(&h, "<p>%s</p>\n<ul>\n", en ? "Good morning, today's alerts:" : "Goedemorgen, de meldingen van vandaag:");
+        for (size_t i = 0; i < n; i++) {
+            json_t *it = json_array_get(items, i);
+            sbuf line = {0};
+            describe(&line, str(it, "kind"), it, en);
+            sb_printf(&t, "- %s\n  %s/api/v1/projects/%s/schedule#%s\n", line.p ? line.p : "", base_url,
+                      str(it, "project_id"), str(it, "step_key"));
+            sb_printf(&h, "<li><a href=\"%s/api/v1/projects/%s/schedule#%s\">", base_url, str(it, "project_id"),
+                      str(it, "step_key"));
+            sb_html(&h, line.p ? line.p : "");
+            sb_printf(&h, "</a></li>\n");
+            free(line.p);
+        }
+        sb_printf(&h, "</ul>\n");
+        sb_printf(&t, "\n%s: %s/api/v1/feed-tokens\n", en ? "Calendar feeds" : "Agenda-abonnementen", base_url);
+    } else if (strcmp(kind, "milestone_upcoming") == 0 || strcmp(kind, "milestone_overdue") == 0 ||
+               strcmp(kind, "blocked_by_other_stream") == 0) {
+        describe(&s, kind, payload, en);
+        sb_printf(&t, "%s\n\n", s.p);
+        sb_printf(&h, "<h2>");
+        sb_html(&h, s.p);
+        sb_printf(&h, "</h2>\n");
+        details(&t, &h, kind, payload, en);
+        sb_printf(&t, "\n");
+        links(&t, &h, payload, base_url, en);
+    } else {
+        free(s.p);
+        free(t.p);
+        free(h.p);
+        return -1;
+    }
+    sb_printf(&t, "\n-- \nBouwstroom\n");
+    sb_printf(&h, "<p>-- <br>Bouwstroom</p>\n</body></html>\n");
+    out->subject = s.p;
+    out->text = t.p;
+    out->html = h.p;
+    return 0;
+}
+
+void bs_mail_text_free(bs_mail_text *t) {
+    free(t->subject);
+    free(t->text);
+    free(t->html);
+    t->subject = t->text = t->html = NULL;
+}

@@ -1,0 +1,29 @@
+/*
+ * Bouwstroom notifier: the words of alert mails, Dutch (default) and English. Pure.
+ */
+#ifndef BS_TEMPLATES_H
+#define BS_TEMPLATES_H
+
+#include <jansson.h>
+
+typedef struct bs_mail_text {
+    char *subject; /* owned */
+    char *text;    /* owned: text/plain */
+    char *html;    /* owned: text/html */
+} bs_mail_text;
+
+/* Builds the subject and bodies of an alert.
+ * kind: "milestone_upcoming", "milestone_overdue", "blocked_by_other_stream" or "digest".
+ * locale: "nl" (default for anything else) or "en".
+ * payload: the alert's payload object: project_id, project_name, gemeente, step_key,
+ *   step_name, stream, date (planned, YYYY-MM-DD), data_date, and for blocked alerts
+ *   blocking_step_name, blocking_stream; for digests "items": [payloads with "kind"].
+ * base_url: the public URL of the API ("http://127.0.0.1:8080"), for the links to the step
+ *   and to the calendar feeds.
+ * Returns 0, or -1 for an unknown kind. Free the result with bs_mail_text_free. */
+int bs_mail_text_build(const char *kind, const char *locale, const json_t *payload, const char *base_url,
+                       bs_mail_text *out);
+
+void bs_mail_text_free(bs_mail_text *t);
+
+#endif

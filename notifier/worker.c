@@ -1,0 +1,742 @@
+/*
+ * Notifier worker. See worker.h and docs/notifier.md.
+ */
+#include "worker.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alerts.h"
+#include "mail.h"
+#include "smtp.h"
+#include "templates.h"
+
+#define CLAIM_BATCH 200
+#define SENT_BATCH 100       /* 250s recorded per UPDATE */
+#define FLUSH_MS 20          /* at most this long before a 250 is recorded */
+#define LEASE_S 120          /* a claimed alert is re-sent after this if its result was never recorded */
+#define SAFETY_POLL_MS 30000 /* re-check even without a notification */
+#define MAX_WANTS 4096
+
+struct bs_notifier {
+    uv_loop_t *loop;
+    bs_store *store;
+    const bs_engine *engine;
+    const bs_clock *clock;
+    char *smtp_url, *smtp_user, *smtp_pass, *mail_from, *mail_domain, *base_url;
+    bool require_starttls;
+    int max_parallel, retry_base_s;
+    bs_smtp *smtp;
+    uv_timer_t due_timer, safety_timer;
+    int open_handles;
+    bs_conn *listen_conn;
+    bool planning, plan_again;
+    bool claiming, claim_again;
+    int in_flight;
+    int db_ops;          /* store queries in flight that point at this struct */
+    struct send_item *queue, *queue_tail; /* claimed, rendered, not yet handed to SMTP */
+    int queue_len;
+    bool more;           /* the last claim was full: claim again when the queue runs low */
+    bool retried;
+    uv_timer_t flush_timer;
+    char sent_ids[100 * 40 + 64]; /* '{id,id,…' of 250s not yet recorded */
+    size_t sent_len;
+    int n_sent;
+    bool stopping;
+    void (*done)(void *);
+    void *done_arg;
+};
+
+static void plan_start(bs_notifier *n);
+static void maybe_done(bs_notifier *n);
+static void claim_start(bs_notifier *n);
+static void arm_timer(bs_notifier *n);
+
+static void log_err(const char *what, const char *err) {
+    fprintf(stderr, "notifier: %s: %s\n", what, err);
+}
+
+/* ---------------------------------------------------------------- planning */
+
+typedef struct plan_ctx {
+    bs_notifier *n;
+    bs_conn *conn;
+    char project_id[40];
+    const bs_schema *schema;
+    bs_progress *progress;
+    bs_day data_date;
+    char *project_name, *gemeente;
+    char *steps_json, *wants_json;
+} plan_ctx;
+
+static void plan_ctx_free(plan_ctx *c) {
+    free(c->progress);
+    free(c->project_name);
+    free(c->gemeente);
+    free(c->steps_json);
+    free(c->wants_json);
+    free(c);
+}
+
+/* Ends a planning run (error, stop, or empty queue). The safety poll retries after errors. */
+static void plan_finish(plan_ctx *c, const char *err) {
+    bs_notifier *n = c->n;
+    if (err) log_err("planning alerts", err);
+    if (c->conn) bs_store_release(c->conn);
+    plan_ctx_free(c);
+    n->planning = false;
+    if (n->stopping) {
+        maybe_done(n);
+        return;
+    }
+    if (n->plan_again && !err) {
+        n->plan_again = false;
+        plan_start(n);
+    }
+    arm_timer(n);
+    claim_start(n);
+}
+
+static void plan_next_project(plan_ctx *c);
+
+static void plan_committed(const PGresult *res, const char *err, void *arg) {
+    (void)res;
+    plan_ctx *c = arg;
+    if (err) {
+        plan_finish(c, err);
+        return;
+    }
+    /* next dirty project on the same connection */
+    c->project_id[0] = 0;
+    free(c->progress);
+    c->progress = NULL;
+    free(c->project_name);
+    free(c->gemeente);
+    free(c->steps_json);
+    free(c->wants_json);
+    c->project_name = c->gemeente = c->steps_json = c->wants_json = NULL;
+    plan_next_project(c);
+}
+
+static void plan_written(const PGresult *res, const char *err, void *arg) {
+    (void)res;
+    plan_ctx *c = arg;
+    if (err) {
+        plan_finish(c, err);
+        return;
+    }
+    bs_conn_script(c->conn, "COMMIT", plan_committed, c);
+}
+
+static const char WRITE_SQL[] =
+    "WITH input AS (SELECT * FROM jsonb_to_recordset($2::jsonb) "
+    "  AS x(step_key text, planned_start date, planned_finish date, status text)), "
+    "up AS (INSERT INTO milestone_dates AS m (project_id, step_key, planned_start, planned_finish, status) "
+    "  SELECT $1::uuid, step_key, planned_start, planned_finish, status FROM input "
+    "  ON CONFLICT (project_id, step_key) DO UPDATE SET planned_start = EXCLUDED.planned_start, "
+    "  planned_finish = EXCLUDED.planned_finish, status = EXCLUDED.status, "
+    "  revision = m.revision + CASE WHEN (m.planned_start, m.planned_finish, m.status) IS DISTINCT FROM "
+    "    (EXCLUDED.planned_start, EXCLUDED.planned_finish, EXCLUDED.status) THEN 1 ELSE 0 END, "
+    "  changed_at = CASE WHEN (m.planned_start, m.planned_finish, m.status) IS DISTINCT FROM "
+    "    (EXCLUDED.planned_start, EXCLUDED.planned_finish, EXCLUDED.status) THEN now() ELSE m.changed_at END "
+    "  RETURNING step_key, revision), "
+    "want AS (SELECT w.*, up.revision FROM jsonb_to_recordset($3::jsonb) "
+    "  AS w(step_key text, rev_step text, kind text, user_id uuid, due_date date, payload jsonb) "
+    "  JOIN up ON up.step_key = w.rev_step), "
+    "ins AS (INSERT INTO alerts (id, project_id, step_key, kind, revision, user_id, due_at, digest, payload, message_id) "
+    "  SELECT g.id, $1::uuid, g.step_key, g.kind, g.revision, g.user_id, "
+    "  (g.due_date + time '07:00') AT TIME ZONE u.time_zone, u.digest, g.payload, "
+    "  'alert.' || g.id || '@' || $4 "
+    "  FROM (SELECT gen_random_uuid() AS id, want.* FROM want) g JOIN users u ON u.id = g.user_id "
+    "  ON CONFLICT (project_id, step_key, kind, revision, user_id) DO NOTHING RETURNING 1), "
+    "sup AS (UPDATE alerts a SET status = 'superseded', updated_at = now() "
+    "  WHERE a.project_id = $1::uuid AND a.status = 'scheduled' AND NOT EXISTS (SELECT 1 FROM want w "
+    "  WHERE w.step_key = a.step_key AND w.kind = a.kind AND w.user_id = a.user_id AND w.revision = a.revision) "
+    "  RETURNING 1) "
+    "SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM sup), pg_notify('bs_alerts', '')";
+
+static json_t *date_json(bs_day d) {
+    char buf[11];
+    return d == BS_DAY_NONE ? json_null() : json_string(bs_date_format(d, buf));
+}
+
+static void plan_got_recipients(const PGresult *res, const char *err, void *arg) {
+    plan_ctx *c = arg;
+    bs_notifier *n = c->n;
+    if (err) {
+        plan_finish(c, err);
+        return;
+    }
+    /* rows: user_id, pub, priv, kind, enabled, days (ordered by user) */
+    int rows = PQntuples(res);
+    bs_alert_recipient *rs = calloc((size_t)rows + 1, sizeof *rs);
+    int n_rs = 0;
+    for (int r = 0; r < rows; r++) {
+        const char *uid = PQgetvalue(res, r, 0);
+        if (n_rs == 0 || strcmp(rs[n_rs - 1].user_id, uid) != 0) {
+            rs[n_rs].user_id = uid;
+            rs[n_rs].stream_public = strcmp(PQgetvalue(res, r, 1), "t") == 0;
+            rs[n_rs].stream_private = strcmp(PQgetvalue(res, r, 2), "t") == 0;
+            n_rs++;
+        }
+        const char *kind = PQgetvalue(res, r, 3);
+        for (int k = 0; k < BS_ALERT_N_KINDS; k++)
+            if (strcmp(kind, bs_alert_kind_name((bs_alert_kind)k)) == 0) {
+                rs[n_rs - 1].enabled[k] = strcmp(PQgetvalue(res, r, 4), "t") == 0;
+                rs[n_rs - 1].days[k] = atoi(PQgetvalue(res, r, 5));
+            }
+    }
+    bs_schedule sched;
+    bs_schedule_err se = bs_schedule_compute(c->schema, c->progress, c->data_date, &n->engine->calendar, &sched);
+    if (se != BS_SCHEDULE_OK) {
+        free(rs);
+        plan_finish(c, bs_schedule_strerror(se));
+        return;
+    }
+    /* today in Europe/Amsterdam from the injected clock (alerts are due at 07:00 local) */
+    bs_day today = bs_clock_today_amsterdam(n->clock);
+    bs_alert_want *wants = calloc(MAX_WANTS, sizeof *wants);
+    int n_w = bs_alert_plan(c->schema, c->progress, &sched, &n->engine->calendar, today, rs, n_rs, wants, MAX_WANTS);
+
+    json_t *steps = json_array();
+    for (int32_t i = 0; i < c->schema->n_steps; i++) {
+        json_t *o = json_object();
+        json_object_set_new(o, "step_key", json_string(c->schema->steps[i].key));
+        json_object_set_new(o, "planned_start", date_json(sched.steps[i].early_start));
+        json_object_set_new(o, "planned_finish", date_json(sched.steps[i].early_finish));
+        json_object_set_new(o, "status", json_string(bs_status_name(c->progress[i].status)));
+        json_array_append_new(steps, o);
+    }
+    json_t *wa = json_array();
+    for (int w = 0; w < n_w; w++) {
+        const bs_step *st = &c->schema->steps[wants[w].step];
+        const bs_step *rst = &c->schema->steps[wants[w].rev_step];
+        json_t *o = json_object();
+        json_object_set_new(o, "step_key", json_string(st->key));
+        json_object_set_new(o, "rev_step", json_string(rst->key));
+        json_object_set_new(o, "kind", json_string(bs_alert_kind_name(wants[w].kind)));
+        json_object_set_new(o, "user_id", json_string(rs[wants[w].recipient].user_id));
+        json_object_set_new(o, "due_date", date_json(wants[w].due_date));
+        json_t *p = json_object();
+        json_object_set_new(p, "project_id", json_string(c->project_id));
+        json_object_set_new(p, "project_name", json_string(c->project_name));
+        json_object_set_new(p, "gemeente", json_string(c->gemeente));
+        json_object_set_new(p, "step_key", json_string(st->key));
+        json_object_set_new(p, "step_name", json_string(st->name));
+        json_object_set_new(p, "stream", json_string(st->stream == BS_STREAM_PUBLIC ? "public" : "private"));
+        json_object_set_new(p, "date", date_json(wants[w].date));
+        json_object_set_new(p, "data_date", date_json(c->data_date));
+        if (wants[w].kind == BS_ALERT_BLOCKED) {
+            json_object_set_new(p, "blocking_step_key", json_string(rst->key));
+            json_object_set_new(p, "blocking_step_name", json_string(rst->name));
+            json_object_set_new(p, "blocking_stream", json_string(rst->stream == BS_STREAM_PUBLIC ? "public" : "private"));
+        }
+        json_object_set_new(o, "payload", p);
+        json_array_append_new(wa, o);
+    }
+    c->steps_json = json_dumps(steps, JSON_COMPACT);
+    c->wants_json = json_dumps(wa, JSON_COMPACT);
+    json_decref(steps);
+    json_decref(wa);
+    free(wants);
+    bs_schedule_free(&sched);
+    const char *params[4] = {c->project_id, c->steps_json, c->wants_json, n->mail_domain};
+    bs_conn_query(c->conn, WRITE_SQL, 4, params, plan_written, c);
+    free(rs); /* after the query copied the params: user ids point into res */
+}
+
+static const char RECIPIENTS_SQL[] =
+    "WITH r AS (SELECT user_id, NULL::text AS stream FROM project_roles WHERE project_id = $1::uuid "
+    "  AND role = 'projectleider' "
+    "  UNION ALL SELECT user_id, stream FROM project_roles WHERE project_id = $1::uuid AND role = 'stream_owner' "
+    "  UNION ALL SELECT user_id, NULL FROM follows WHERE project_id = $1::uuid), "
+    "ru AS (SELECT user_id, bool_or(stream IS NULL OR stream = 'public') AS pub, "
+    "  bool_or(stream IS NULL OR stream = 'private') AS priv FROM r GROUP BY user_id) "
+    "SELECT u.id::text, ru.pub, ru.priv, k.kind, COALESCE(ur.enabled, orr.enabled, k.def_enabled), "
+    "  COALESCE(ur.days, orr.days, k.def_days) "
+    "FROM ru JOIN users u ON u.id = ru.user_id "
+    "CROSS JOIN (VALUES ('milestone_upcoming', true, 10), ('milestone_overdue', true, 0), "
+    "  ('blocked_by_other_stream', true, 0)) AS k(kind, def_enabled, def_days) "
+    "LEFT JOIN alert_rules ur ON ur.user_id = u.id AND ur.kind = k.kind "
+    "LEFT JOIN alert_rules orr ON orr.organisation_id = u.organisation_id AND orr.user_id IS NULL AND orr.kind = k.kind "
+    "ORDER BY u.id, k.kind";
+
+static void plan_got_state(const PGresult *res, const char *err, void *arg) {
+    plan_ctx *c = arg;
+    if (err) {
+        plan_finish(c, err);
+        return;
+    }
+    int rc = bs_project_state_from_result(c->n->engine, res, &c->schema, &c->progress, &c->data_date);
+    if (rc != 0) { /* project deleted meanwhile, or unknown schema: nothing to plan */
+        bs_conn_script(c->conn, "COMMIT", plan_committed, c);
+        return;
+    }
+    c->project_name = strdup(PQgetvalue(res, 0, 8));
+    c->gemeente = strdup(PQgetvalue(res, 0, 9));
+    const char *params[1] = {c->project_id};
+    bs_conn_query(c->conn, RECIPIENTS_SQL, 1, params, plan_got_recipients, c);
+}
+
+static void plan_got_dirty(const PGresult *res, const char *err, void *arg) {
+    plan_ctx *c = arg;
+    if (err) {
+        plan_finish(c, err);
+        return;
+    }
+    if (PQntuples(res) == 0) { /* queue empty */
+        bs_conn_script(c->conn, "COMMIT", NULL, NULL);
+        plan_finish(c, NULL);
+        return;
+    }
+    snprintf(c->project_id, sizeof c->project_id, "%s", PQgetvalue(res, 0, 0));
+    const char *params[1] = {c->project_id};
+    bs_conn_query(c->conn, BS_PROJECT_STATE_SQL, 1, params, plan_got_state, c);
+}
+
+static void plan_begun(const PGresult *res, const char *err, void *arg) {
+    (void)res;
+    plan_ctx *c = arg;
+    if (err) {
+        plan_finish(c, err);
+        return;
+    }
+    bs_conn_query(c->conn,
+                  "DELETE FROM notifier_dirty WHERE project_id = (SELECT project_id FROM notifier_dirty "
+                  "ORDER BY marked_at LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING project_id::text",
+                  0, NULL, plan_got_dirty, c);
+}
+
+static void plan_next_project(plan_ctx *c) {
+    if (c->n->stopping) {
+        plan_finish(c, NULL);
+        return;
+    }
+    bs_conn_script(c->conn, "BEGIN", plan_begun, c);
+}
+
+static void plan_acquired(bs_conn *conn, const char *err, void *arg) {
+    plan_ctx *c = arg;
+    if (err) {
+        plan_finish(c, err);
+        return;
+    }
+    c->conn = conn;
+    plan_next_project(c);
+}
+
+static void plan_start(bs_notifier *n) {
+    if (n->stopping) return;
+    if (n->planning) {
+        n->plan_again = true;
+        return;
+    }
+    n->planning = true;
+    plan_ctx *c = calloc(1, sizeof *c);
+    c->n = n;
+    bs_store_acquire(n->store, plan_acquired, c);
+}
+
+/* ---------------------------------------------------------------- timer */
+
+static void due_fired(uv_timer_t *t) {
+    bs_notifier *n = t->data;
+    claim_start(n);
+}
+
+static void got_next_due(const PGresult *res, const char *err, void *arg) {
+    bs_notifier *n = arg;
+    n->db_ops--;
+    if (n->stopping) {
+        maybe_done(n);
+        return;
+    }
+    if (err) {
+        log_err("reading the next due time", err);
+        return;
+    }
+    if (PQgetisnull(res, 0, 0)) {
+        uv_timer_stop(&n->due_timer);
+        return;
+    }
+    int64_t due_ms = atoll(PQgetvalue(res, 0, 0));
+    int64_t delay = due_ms - bs_clock_now_ms(n->clock);
+    if (delay < 0) delay = 0;
+    if (delay > SAFETY_POLL_MS) delay = SAFETY_POLL_MS; /* the safety poll re-arms anyway */
+    uv_timer_start(&n->due_timer, due_fired, (uint64_t)delay, 0);
+}
+
+static void arm_timer(bs_notifier *n) {
+    if (n->stopping || !n->smtp) return;
+    n->db_ops++;
+    bs_store_query(n->store,
+                   "SELECT floor(extract(epoch FROM min(COALESCE(next_attempt_at, due_at))) * 1000)::bigint "
+                   "FROM alerts WHERE status IN ('scheduled','pending') AND NOT digest",
+                   0, NULL, got_next_due, n);
+}
+
+static void safety_tick(uv_timer_t *t) {
+    bs_notifier *n = t->data;
+    plan_start(n);
+    claim_start(n);
+}
+
+/* ---------------------------------------------------------------- delivery */
+
+/* A claimed alert, rendered, waiting for or in an SMTP send. */
+typedef struct send_item {
+    struct send_item *next;
+    bs_notifier *n;
+    char id[40];
+    int attempts;
+    char *rcpt;    /* owned */
+    char *message; /* owned: the rendered RFC 5322 message */
+    size_t len;
+} send_item;
+
+static void item_free(send_item *it) {
+    free(it->rcpt);
+    free(it->message);
+    free(it);
+}
+
+static void flush_sent(bs_notifier *n);
+
+static void db_done(const PGresult *res, const char *err, void *arg) {
+    (void)res;
+    bs_notifier *n = arg;
+    n->db_ops--;
+    if (err) log_err("recording deliveries", err);
+    if (n->stopping) maybe_done(n);
+}
+
+/* Records the buffered 250s in one statement. */
+static void flush_sent(bs_notifier *n) {
+    uv_timer_stop(&n->flush_timer);
+    if (n->n_sent == 0) return;
+    char now_s[32];
+    snprintf(now_s, sizeof now_s, "%lld", (long long)bs_clock_now(n->clock));
+    n->sent_ids[n->sent_len - 1] = '}'; /* replaces the trailing comma */
+    const char *p[2] = {n->sent_ids, now_s};
+    n->db_ops++;
+    bs_store_query(n->store,
+                   "UPDATE alerts SET status = 'sent', sent_at = to_timestamp($2::bigint), reply_code = 250, "
+                   "last_error = NULL, next_attempt_at = NULL, updated_at = now() WHERE id = ANY($1::uuid[])",
+                   2, p, db_done, n);
+    n->sent_len = 0;
+    n->n_sent = 0;
+    n->sent_ids[0] = 0;
+}
+
+static void flush_tick(uv_timer_t *t) {
+    flush_sent(t->data);
+}
+
+static void pump(bs_notifier *n);
+
+static void on_sent(bs_smtp_outcome o, long code, const char *error, void *arg) {
+    send_item *it = arg;
+    bs_notifier *n = it->n;
+    n->in_flight--;
+    if (n->stopping) { /* aborted by stop: the lease runs out and it is sent again, same Message-ID */
+        item_free(it);
+        maybe_done(n);
+        return;
+    }
+    char code_s[16];
+    snprintf(code_s, sizeof code_s, "%ld", code);
+    if (o == BS_SMTP_SENT) {
+        /* buffered: one UPDATE per SENT_BATCH deliveries or per FLUSH_MS */
+        if (n->sent_len + 40 >= sizeof n->sent_ids) flush_sent(n);
+        if (n->sent_len == 0) n->sent_ids[n->sent_len++] = '{';
+        n->sent_len += (size_t)snprintf(n->sent_ids + n->sent_len, sizeof n->sent_ids - n->sent_len, "%s,", it->id);
+        n->n_sent++;
+        if (n->n_sent >= SENT_BATCH)
+            flush_sent(n);
+        else if (!uv_is_active((uv_handle_t *)&n->flush_timer))
+            uv_timer_start(&n->flush_timer, flush_tick, FLUSH_MS, 0);
+    } else if (o == BS_SMTP_FAILED) {
+        const char *p[3] = {it->id, error ? error : "", code_s};
+        n->db_ops++;
+        bs_store_query(n->store,
+                       "UPDATE alerts SET status = 'failed', last_error = $2, reply_code = NULLIF($3::int, 0), "
+                       "next_attempt_at = NULL, updated_at = now() WHERE id = $1::uuid",
+                       3, p, db_done, n);
+    } else {
+        /* exponential backoff: base · 2^(attempts-1), at most an hour (RFC 5321 §4.5.4.1) */
+        int64_t backoff = n->retry_base_s;
+        for (int i = 1; i < it->attempts && backoff < 3600; i++) backoff *= 2;
+        if (backoff > 3600) backoff = 3600;
+        char when[32];
+        snprintf(when, sizeof when, "%lld", (long long)(bs_clock_now(n->clock) + backoff));
+        const char *p[4] = {it->id, when, error ? error : "", code_s};
+        n->db_ops++;
+        bs_store_query(n->store,
+                       "UPDATE alerts SET next_attempt_at = to_timestamp($2::bigint), last_error = $3, "
+                       "reply_code = NULLIF($4::int, 0), updated_at = now() WHERE id = $1::uuid AND status = 'pending'",
+                       4, p, db_done, n);
+        n->retried = true;
+    }
+    item_free(it);
+    pump(n);
+}
+
+/* Keeps max_parallel sends in flight from the queue; claims more when it runs low. */
+static void pump(bs_notifier *n) {
+    while (!n->stopping && n->queue && n->in_flight < n->max_parallel) {
+        send_item *it = n->queue;
+        n->queue = it->next;
+        if (!n->queue) n->queue_tail = NULL;
+        n->queue_len--;
+        n->in_flight++;
+        const char *rcpt[1] = {it->rcpt};
+        bs_smtp_send(n->smtp, n->mail_from, rcpt, 1, it->message, it->len, on_sent, it);
+    }
+    if (n->stopping) return;
+    if (n->queue_len < n->max_parallel && !n->claiming && (n->more || n->claim_again)) {
+        n->claim_again = false;
+        claim_start(n);
+    } else if (!n->queue && n->in_flight == 0 && !n->claiming) {
+        flush_sent(n);
+        if (n->retried) { /* retries were scheduled: the timer must see them */
+            n->retried = false;
+        }
+        arm_timer(n);
+    }
+}
+
+static void enqueue(bs_notifier *n, send_item *it) {
+    if (n->queue_tail)
+        n->queue_tail->next = it;
+    else
+        n->queue = it;
+    n->queue_tail = it;
+    n->queue_len++;
+}
+
+static void claimed(const PGresult *res, const char *err, void *arg) {
+    bs_notifier *n = arg;
+    n->claiming = false;
+    if (n->stopping) {
+        maybe_done(n);
+        return;
+    }
+    if (err) {
+        log_err("claiming due alerts", err);
+        n->more = false;
+        arm_timer(n);
+        return;
+    }
+    int rows = PQntuples(res);
+    n->more = rows == CLAIM_BATCH;
+    /* columns: id, kind, message_id, payload, email, name, locale, attempts */
+    for (int r = 0; r < rows; r++) {
+        send_item *it = calloc(1, sizeof *it);
+        if (!it) abort();
+        it->n = n;
+        snprintf(it->id, sizeof it->id, "%s", PQgetvalue(res, r, 0));
+        it->attempts = atoi(PQgetvalue(res, r, 7));
+        json_t *payload = json_loads(PQgetvalue(res, r, 3), 0, NULL);
+        bs_mail_text t = {0};
+        if (!payload || bs_mail_text_build(PQgetvalue(res, r, 1), PQgetvalue(res, r, 6), payload, n->base_url, &t) != 0) {
+            json_decref(payload);
+            n->in_flight++;
+            on_sent(BS_SMTP_FAILED, 0, "cannot build the message (unknown kind or bad payload)", it);
+            continue;
+        }
+        json_decref(payload);
+        bs_mail m = {.from_addr = n->mail_from,
+                     .from_name = "Bouwstroom",
+                     .to_addr = PQgetvalue(res, r, 4),
+                     .to_name = PQgetvalue(res, r, 5),
+                     .subject = t.subject,
+                     .message_id = PQgetvalue(res, r, 2),
+                     .date_utc = bs_clock_now(n->clock),
+                     .text = t.text,
+                     .html = t.html,
+                     .lang = strcmp(PQgetvalue(res, r, 6), "en") == 0 ? "en" : "nl"};
+        it->message = bs_mail_render(&m, &it->len);
+        bs_mail_text_free(&t);
+        if (!it->message) {
+            n->in_flight++;
+            on_sent(BS_SMTP_FAILED, 0, "invalid address or header (refused to render)", it);
+            continue;
+        }
+        it->rcpt = strdup(PQgetvalue(res, r, 4));
+        enqueue(n, it);
+    }
+    pump(n);
+}
+
+static const char DIGEST_SQL[] =
+    "WITH due AS (SELECT a.id, a.user_id, a.kind, a.payload FROM alerts a JOIN users u ON u.id = a.user_id "
+    "  WHERE a.digest AND a.status = 'scheduled' AND a.due_at <= to_timestamp($1::bigint) "
+    "  AND (to_timestamp($1::bigint) AT TIME ZONE u.time_zone)::time >= time '07:00' FOR UPDATE OF a SKIP LOCKED), "
+    "d AS (INSERT INTO alerts (id, project_id, step_key, kind, revision, user_id, due_at, status, digest, payload, "
+    "  message_id) SELECT g.id, NULL, 'digest:' || g.local_day, 'digest', 0, g.user_id, to_timestamp($1::bigint), "
+    "  'scheduled', false, g.payload, 'digest.' || g.id || '@' || $2 "
+    "  FROM (SELECT gen_random_uuid() AS id, due.user_id, (to_timestamp($1::bigint) AT TIME ZONE u.time_zone)::date "
+    "  AS local_day, jsonb_build_object('items', jsonb_agg(due.payload || jsonb_build_object('kind', due.kind) "
+    "  ORDER BY due.payload->>'date')) AS payload FROM due JOIN users u ON u.id = due.user_id "
+    "  GROUP BY due.user_id, u.time_zone) g ON CONFLICT DO NOTHING RETURNING id, user_id) "
+    "UPDATE alerts a SET status = 'digested', digest_id = d.id, updated_at = now() FROM due, d "
+    "WHERE a.id = due.id AND due.user_id = d.user_id";
+
+static const char CLAIM_SQL[] =
+    "WITH c AS (SELECT a.id FROM alerts a WHERE a.status IN ('scheduled','pending') AND NOT a.digest "
+    "  AND COALESCE(a.next_attempt_at, a.due_at) <= to_timestamp($1::bigint) ORDER BY a.due_at "
+    "  LIMIT $2::int FOR UPDATE SKIP LOCKED) "
+    "UPDATE alerts a SET status = 'pending', attempts = a.attempts + 1, "
+    "  next_attempt_at = to_timestamp($1::bigint) + make_interval(secs => $3::int), updated_at = now() "
+    "FROM c, users u WHERE a.id = c.id AND u.id = a.user_id "
+    "RETURNING a.id::text, a.kind, a.message_id, a.payload::text, u.email, u.name, u.locale, a.attempts";
+
+static void digests_made(const PGresult *res, const char *err, void *arg) {
+    (void)res;
+    bs_notifier *n = arg;
+    if (n->stopping) {
+        n->claiming = false;
+        maybe_done(n);
+        return;
+    }
+    if (err) log_err("building digests", err);
+    char now_s[32], batch[16], lease[16];
+    snprintf(now_s, sizeof now_s, "%lld", (long long)bs_clock_now(n->clock));
+    snprintf(batch, sizeof batch, "%d", CLAIM_BATCH);
+    snprintf(lease, sizeof lease, "%d", LEASE_S);
+    const char *p[3] = {now_s, batch, lease};
+    bs_store_query(n->store, CLAIM_SQL, 3, p, claimed, n);
+}
+
+static void claim_start(bs_notifier *n) {
+    if (n->stopping || !n->smtp) return;
+    if (n->claiming || n->queue_len >= n->max_parallel) {
+        n->claim_again = true;
+        return;
+    }
+    n->claiming = true;
+    char now_s[32];
+    snprintf(now_s, sizeof now_s, "%lld", (long long)bs_clock_now(n->clock));
+    const char *p[2] = {now_s, n->mail_domain};
+    bs_store_query(n->store, DIGEST_SQL, 2, p, digests_made, n);
+}
+
+/* ---------------------------------------------------------------- start / stop */
+
+static void on_notify(const char *channel, const char *payload, void *arg) {
+    (void)payload;
+    bs_notifier *n = arg;
+    if (strcmp(channel, "bs_notifier") == 0)
+        plan_start(n);
+    else if (strcmp(channel, "bs_alerts") == 0)
+        arm_timer(n);
+}
+
+static void listening(const PGresult *res, const char *err, void *arg) {
+    (void)res;
+    bs_notifier *n = arg;
+    if (err) log_err("LISTEN", err);
+    /* work that was queued while we were down */
+    plan_start(n);
+}
+
+static void listen_acquired(bs_conn *conn, const char *err, void *arg) {
+    bs_notifier *n = arg;
+    if (err) {
+        log_err("acquiring the LISTEN connection", err);
+        return;
+    }
+    if (n->stopping) {
+        bs_store_release(conn);
+        return;
+    }
+    n->listen_conn = conn;
+    bs_conn_script(conn, "LISTEN bs_notifier; LISTEN bs_alerts", listening, n);
+}
+
+bs_notifier *bs_notifier_start(uv_loop_t *loop, bs_store *store, const bs_engine *engine, const bs_clock *clock,
+                               const bs_notifier_config *cfg) {
+    bs_notifier *n = calloc(1, sizeof *n);
+    if (!n) return NULL;
+    n->loop = loop;
+    n->store = store;
+    n->engine = engine;
+    n->clock = clock;
+    n->mail_from = strdup(cfg->mail_from ? cfg->mail_from : "bouwstroom@localhost");
+    const char *at = strrchr(n->mail_from, '@');
+    n->mail_domain = strdup(at ? at + 1 : "localhost");
+    n->base_url = strdup(cfg->base_url ? cfg->base_url : "http://127.0.0.1:8080");
+    n->max_parallel = cfg->max_parallel > 0 ? cfg->max_parallel : 16;
+    n->retry_base_s = cfg->retry_base_s > 0 ? cfg->retry_base_s : 30;
+    if (cfg->smtp_url && *cfg->smtp_url) {
+        bs_smtp_config sc = {.url = cfg->smtp_url,
+                             .username = cfg->smtp_username,
+                             .password = cfg->smtp_password,
+                             .require_starttls = cfg->require_starttls,
+                             .timeout_ms = 30000};
+        n->smtp = bs_smtp_new(loop, &sc);
+    }
+    uv_timer_init(loop, &n->due_timer);
+    uv_timer_init(loop, &n->safety_timer);
+    uv_timer_init(loop, &n->flush_timer);
+    n->due_timer.data = n->safety_timer.data = n->flush_timer.data = n;
+    n->open_handles = 3;
+    uv_timer_start(&n->safety_timer, safety_tick, SAFETY_POLL_MS, SAFETY_POLL_MS);
+    bs_store_on_notify(store, on_notify, n);
+    bs_store_acquire(store, listen_acquired, n);
+    return n;
+}
+
+static void maybe_done(bs_notifier *n) {
+    if (!n->stopping || n->open_handles > 0 || n->planning || n->claiming || n->db_ops > 0 || n->in_flight > 0) return;
+    void (*done)(void *) = n->done;
+    void *arg = n->done_arg;
+    free(n->mail_from);
+    free(n->mail_domain);
+    free(n->base_url);
+    free(n);
+    if (done) done(arg);
+}
+
+static void timer_closed(uv_handle_t *h) {
+    bs_notifier *n = h->data;
+    n->open_handles--;
+    maybe_done(n);
+}
+
+static void smtp_closed(void *arg) {
+    bs_notifier *n = arg;
+    n->open_handles--;
+    maybe_done(n);
+}
+
+void bs_notifier_stop(bs_notifier *n, void (*done)(void *), void *arg) {
+    n->stopping = true;
+    n->done = done;
+    n->done_arg = arg;
+    bs_store_on_notify(n->store, NULL, NULL);
+    if (n->listen_conn) {
+        bs_store_release(n->listen_conn);
+        n->listen_conn = NULL;
+    }
+    flush_sent(n); /* record the 250s we have: fewer second copies after a restart */
+    while (n->queue) {
+        send_item *it = n->queue;
+        n->queue = it->next;
+        item_free(it);
+    }
+    n->queue_tail = NULL;
+    n->queue_len = 0;
+    uv_timer_stop(&n->due_timer);
+    uv_timer_stop(&n->safety_timer);
+    uv_close((uv_handle_t *)&n->due_timer, timer_closed);
+    uv_close((uv_handle_t *)&n->safety_timer, timer_closed);
+    uv_close((uv_handle_t *)&n->flush_timer, timer_closed);
+    if (n->smtp) {
+        n->open_handles++;
+        bs_smtp_close(n->smtp, smtp_closed, n);
+        n->smtp = NULL;
+    }
+}

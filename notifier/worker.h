@@ -1,0 +1,44 @@
+/*
+ * Bouwstroom notifier worker: plans alerts for changed projects, keeps the durable timers
+ * and delivers due alerts by SMTP. Runs on the server's libuv loop.
+ *
+ * Durability (docs/notifier.md): a change to a followed project marks it in
+ * notifier_dirty in the change's own transaction (trigger); the worker re-plans it and
+ * writes milestone revisions and alert rows in one transaction that also removes the mark.
+ * Due times live in alerts.due_at; the loop sleeps until the next one and is woken by
+ * LISTEN/NOTIFY. Delivery claims rows with FOR UPDATE SKIP LOCKED and a lease, so a crash
+ * re-sends at most the message whose 250 was not recorded, with the same Message-ID.
+ */
+#ifndef BS_WORKER_H
+#define BS_WORKER_H
+
+#include <stdbool.h>
+#include <uv.h>
+
+#include "clock.h"
+#include "engine.h"
+#include "store.h"
+
+typedef struct bs_notifier_config {
+    const char *smtp_url;      /* NULL: plan and keep alerts, send nothing */
+    const char *smtp_username; /* may be NULL */
+    const char *smtp_password;
+    bool require_starttls;
+    const char *mail_from;     /* envelope and From address; its domain names the Message-IDs */
+    const char *base_url;      /* public URL of the API, for links in mails */
+    int max_parallel;          /* SMTP sends in flight (default 4) */
+    int retry_base_s;          /* first retry after this many seconds (default 30), doubling, max 1 h */
+} bs_notifier_config;
+
+typedef struct bs_notifier bs_notifier;
+
+/* Starts the worker. The strings in cfg are copied. */
+bs_notifier *bs_notifier_start(uv_loop_t *loop, bs_store *store, const bs_engine *engine, const bs_clock *clock,
+                               const bs_notifier_config *cfg);
+
+/* Stops: no new work is claimed; sends in flight are aborted (their rows stay claimed until
+ * the lease runs out and are sent again later, with the same Message-ID). done is called when
+ * all handles are closed. */
+void bs_notifier_stop(bs_notifier *n, void (*done)(void *arg), void *arg);
+
+#endif

@@ -1,0 +1,51 @@
+#!/bin/sh
+# Alert delivery benchmark (issue 5): 10,000 due alerts drained to a local SMTP server that
+# only counts (bench/smtp_count_server.py, aiosmtpd), reported as mails/s and as a ratio to
+# that server's own limit, measured in the same run with bench/smtp_sink's blaster over
+# persistent connections. Needs BOUWSTROOM_DATABASE_URL (scripts/bench.sh provides one).
+set -eu
+build=${1:-build}
+top=$(cd "$(dirname "$0")/.." && pwd)
+bin="$top/$build/bouwstroom"
+sink="$top/$build/smtp_sink"
+n=${BENCH_ALERTS:-10000}
+tmp=$(mktemp -d)
+server=""
+cleanup() {
+    set +e
+    [ -n "$server" ] && kill -TERM "$server" 2>/dev/null && wait "$server" 2>/dev/null
+    pkill -TERM -f "smtp_count_server.py $tmp" 2>/dev/null
+    rm -rf "$tmp"
+    return 0
+}
+trap cleanup EXIT INT TERM
+/usr/bin/python3 "$top/bench/smtp_count_server.py" "$tmp/port" >"$tmp/count.out" &
+until [ -s "$tmp/port" ]; do sleep 0.1; done
+port=$(cat "$tmp/port")
+limit=$("$sink" blast "$port" 5000 4 | tee /dev/stderr | sed 's/.*: \([0-9]*\) messages\/s/\1/')
+
+db="$BOUWSTROOM_DATABASE_URL"
+psql "$db" -XAtq -c "SET client_min_messages = warning; DROP SCHEMA public CASCADE; CREATE SCHEMA public" >/dev/null
+"$bin" import "$top/adapters/sample/voorbeeldstad.geojson" --source sample >/dev/null 2>&1
+psql "$db" -XAtq -v ON_ERROR_STOP=1 >/dev/null <<SQL
+INSERT INTO organisations (name) VALUES ('Bench');
+INSERT INTO users (organisation_id, email, name) SELECT id, 'pl@bench.example', 'Bench' FROM organisations;
+INSERT INTO alerts (project_id, step_key, kind, revision, user_id, due_at, payload, message_id)
+SELECT p.id, 'start_bouw', 'milestone_upcoming', g, u.id, now() - interval '1 minute',
+       jsonb_build_object('project_id', p.id, 'project_name', p.name, 'gemeente', p.gemeente, 'step_key', 'start_bouw',
+                          'step_name', 'Start bouw', 'stream', 'private', 'date', '2027-03-01', 'data_date', '2020-07-01'),
+       'bench.' || g || '@bouwstroom.test'
+FROM generate_series(1, $n) g, (SELECT id, name, gemeente FROM projects LIMIT 1) p, users u;
+SQL
+"$bin" serve --port 0 --smtp-url "smtp://127.0.0.1:$port" --mail-from alerts@bouwstroom.test >"$tmp/serve.log" 2>&1 &
+server=$!
+until grep -q "^listening on" "$tmp/serve.log"; do sleep 0.01; done
+start=$(date +%s.%N)
+while [ "$(psql "$db" -XAtq -c "SELECT count(*) FROM alerts WHERE status = 'sent'")" -lt "$n" ]; do
+    sleep 0.05
+    kill -0 "$server" 2>/dev/null || { cat "$tmp/serve.log"; exit 1; }
+done
+end=$(date +%s.%N)
+rate=$(awk "BEGIN{printf \"%.0f\", $n / ($end - $start)}")
+echo "alerts: $n delivered in $(awk "BEGIN{printf \"%.2f\", $end - $start}") s: $rate mails/s;" \
+     "counting server's own limit $limit messages/s; ratio $(awk "BEGIN{printf \"%.0f%%\", 100 * $rate / $limit}")"

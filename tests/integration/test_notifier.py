@@ -1,0 +1,401 @@
+#!/usr/bin/python3
+"""Alerts by e-mail and calendar feeds (issue 5) against the real binary, a real
+PostgreSQL, a real SMTP server on loopback (tests/smtp/server.py on Debian
+python3-aiosmtpd) and real HTTP.
+
+Uses the shipped sample municipality (adapters/sample), so it needs no shared data.
+"""
+import argparse
+import datetime
+import email
+import email.policy
+import glob
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+import uuid
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bsit  # noqa: E402
+from bsit import Api, check, eq, expect_problem, fresh_database, psql  # noqa: E402
+
+MAIL_FROM = "alerts@bouwstroom.test"
+
+
+class Smtp:
+    """The loopback SMTP server; messages land in DIR as NNNNNN.eml / .json."""
+
+    def __init__(self, source, outdir):
+        self.outdir = outdir
+        self.proc = subprocess.Popen(["/usr/bin/python3", os.path.join(source, "tests", "smtp", "server.py"), outdir],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        if not line.startswith("PORT "):
+            raise RuntimeError("SMTP test server did not start (python3-aiosmtpd missing?)")
+        self.url = "smtp://127.0.0.1:" + line.split()[1]
+
+    def messages(self):
+        out = []
+        for f in sorted(glob.glob(os.path.join(self.outdir, "*.json"))):
+            with open(f) as fh:
+                out.append(json.load(fh))
+        return out
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.stdin.close()
+            self.proc.wait(timeout=10)
+
+
+class Server:
+    def __init__(self, binary, env, smtp_url, clock=None):
+        args = [binary, "serve", "--port", "0", "--mail-from", MAIL_FROM]
+        if smtp_url:
+            args += ["--smtp-url", smtp_url]
+        if clock:
+            args += ["--clock", clock]
+        self.proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        if not line.startswith("listening on "):
+            self.proc.kill()
+            raise RuntimeError("server did not start: " + line + self.proc.stderr.read())
+        self.base = line.split()[-1].strip()
+        self.api = Api(self.base)
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                return self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                return "timeout"
+        return self.proc.returncode
+
+
+def iso(ts):
+    return datetime.datetime.fromtimestamp(ts, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def wait_for(pred, timeout=20.0, step=0.1):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        v = pred()
+        if v:
+            return v
+        time.sleep(step)
+    return pred()
+
+
+def create(api, path, body, what):
+    st, _, doc = api.json("POST", path, body)
+    eq(st, 201, what)
+    return doc or {}
+
+
+def scenario(args, env, url, smtp, tmp):
+    r = subprocess.run([args.binary, "import", os.path.join(args.source, "adapters", "sample", "voorbeeldstad.geojson"),
+                        "--source", "sample"], env=env, capture_output=True, text=True)
+    eq(r.returncode, 0, "import sample " + r.stderr)
+    pid = {row.split("|")[0]: row.split("|")[1] for row in
+           psql(url, "SELECT name, id FROM projects WHERE source = 'sample'").splitlines()}
+
+    srv = Server(args.binary, env, smtp.url)
+    api = srv.api
+    try:
+        print("== validation")
+        expect_problem(api, "POST", "/api/v1/organisations", 422, "name", "organisation without name", body={})
+        expect_problem(api, "POST", "/api/v1/organisations", 422, "kind", "bad organisation kind",
+                       body={"name": "x", "kind": "bank"})
+        expect_problem(api, "POST", "/api/v1/organisations", 400, "body", "malformed JSON", raw=b"{")
+        org = create(api, "/api/v1/organisations", {"name": "Gemeente Voorbeeldstad"}, "create organisation")
+        dev_org = create(api, "/api/v1/organisations", {"name": "Bouwbedrijf Zuid", "kind": "ontwikkelaar"},
+                         "create developer organisation")
+        expect_problem(api, "POST", "/api/v1/users", 422, "organisation_id", "user of unknown organisation",
+                       body={"organisation_id": str(uuid.uuid4()), "email": "a@b.nl"})
+        expect_problem(api, "POST", "/api/v1/users", 422, "email", "bad e-mail",
+                       body={"organisation_id": org["id"], "email": "no-at-sign"})
+        expect_problem(api, "POST", "/api/v1/users", 422, "locale", "bad locale",
+                       body={"organisation_id": org["id"], "email": "a@b.nl", "locale": "de"})
+
+        def user(email_addr, **kw):
+            body = {"organisation_id": kw.pop("org", org["id"]), "email": email_addr}
+            body.update(kw)
+            return create(api, "/api/v1/users", body, f"create user {email_addr}")["id"]
+
+        pl = user("pl@voorbeeldstad.example", name="Petra Lünenborg")
+        expect_problem(api, "POST", "/api/v1/users", 409, "email", "duplicate e-mail",
+                       body={"organisation_id": org["id"], "email": "PL@voorbeeldstad.example"})
+        en = user("dev@zuid.example", org=dev_org["id"], name="Dana Evans", locale="en")
+        nobody = user("fail550@voorbeeldstad.example")
+        flaky = user("temp451@voorbeeldstad.example")
+        morning = user("digest@voorbeeldstad.example", digest=True)
+        expect_problem(api, "POST", f"/api/v1/projects/{pid['Stationskwartier']}/follows", 422, "user_id",
+                       "follow by unknown user", body={"user_id": str(uuid.uuid4())})
+        expect_problem(api, "POST", f"/api/v1/projects/{pid['Stationskwartier']}/roles", 422, "stream",
+                       "stream owner without stream", body={"user_id": pl, "role": "stream_owner"})
+        expect_problem(api, "PUT", "/api/v1/alert-rules", 422, "days", "rule with bad days",
+                       body={"organisation_id": org["id"], "kind": "milestone_upcoming", "days": -1})
+        st, _, rule = api.json("PUT", "/api/v1/alert-rules", {"organisation_id": org["id"],
+                                                              "kind": "milestone_upcoming", "days": 5})
+        check(st in (200, 201) and rule and rule.get("days") == 5, "organisation rule saved", rule)
+        st, _, rules = api.json("GET", f"/api/v1/alert-rules?organisation_id={org['id']}")
+        eq([x["kind"] for x in rules["results"]], ["milestone_upcoming"], "rules listed")
+        eq(psql(url, "SELECT count(*) FROM alerts"), "0", "imported projects have no recipients: no alerts")
+
+        print("== alerts mailed to a follower (Dutch)")
+        p_old = pid["Stationskwartier"]  # planstatus 1A, data date 2020: milestones overdue by now
+        create(api, f"/api/v1/projects/{p_old}/follows", {"user_id": pl}, "follow")
+        st, _, _ = api.json("POST", f"/api/v1/projects/{p_old}/follows", {"user_id": pl})
+        eq(st, 409, "second follow is a conflict")
+
+        def count(sql):
+            return int(psql(url, sql))
+
+        due = "due_at <= now()"  # this server runs on the real clock
+        wait_for(lambda: count(f"SELECT count(*) FROM alerts WHERE user_id = '{pl}'") > 0)
+        n_pl = count(f"SELECT count(*) FROM alerts WHERE user_id = '{pl}' AND {due}")
+        check(n_pl > 0, "alerts planned for the follower", n_pl)
+        wait_for(lambda: count(f"SELECT count(*) FROM alerts WHERE user_id = '{pl}' AND status = 'sent'") == n_pl)
+        eq(count(f"SELECT count(*) FROM alerts WHERE user_id = '{pl}' AND status = 'sent'"), n_pl, "all due sent")
+        eq(count(f"SELECT count(*) FROM alerts WHERE user_id = '{pl}' AND NOT ({due}) AND status <> 'scheduled'"), 0,
+           "alerts not yet due wait")
+        mails = [m for m in smtp.messages() if "pl@voorbeeldstad.example" in m["rcpt_tos"]]
+        eq(len(mails), n_pl, "one mail per alert")
+        ids = set(psql(url, f"SELECT '<' || message_id || '>' FROM alerts WHERE user_id = '{pl}' AND {due}").splitlines())
+        eq({m["message_id"] for m in mails}, ids, "Message-IDs are the alerts' stable ids")
+        m0 = mails[0]
+        eq(m0["content_type"], "multipart/alternative", "MIME multipart/alternative")
+        eq([p["type"] for p in m0["parts"]], ["text/plain", "text/html"], "text and HTML parts")
+        eq(m0["defects"], [], "no MIME defects")
+        check(m0["max_line_octets"] <= 78 and m0["crlf_only"], "lines <= 78 octets, CRLF", m0["max_line_octets"])
+        check(m0["subject"].startswith("Mijlpaal verlopen:"), "Dutch subject", m0["subject"])
+        eq(m0["to"], "Petra Lünenborg <pl@voorbeeldstad.example>", "UTF-8 display name (RFC 2047)")
+        check("Stationskwartier" in m0["parts"][0]["text"] and "/schedule#" in m0["parts"][0]["text"],
+              "text names the project and links to the step", m0["parts"][0]["text"][:300])
+        check("P50" in m0["parts"][0]["text"] and "Gepland" in m0["parts"][0]["text"], "planned / P50 lines")
+        eq(psql(url, "SELECT count(*) FROM alerts WHERE project_id IS NOT NULL AND "
+                     "extract(hour FROM due_at AT TIME ZONE 'Europe/Amsterdam') <> 7"), "0",
+           "every alert is due at 07:00 Amsterdam time, summer and winter (DST)")
+        check(count("SELECT count(DISTINCT extract(hour FROM due_at AT TIME ZONE 'UTC')) FROM alerts") == 2,
+              "due times span both UTC offsets (CET and CEST)")
+
+        print("== English, 550, 451")
+        create(api, f"/api/v1/projects/{p_old}/follows", {"user_id": en}, "follow (en)")
+        create(api, f"/api/v1/projects/{p_old}/follows", {"user_id": nobody}, "follow (550)")
+        wait_for(lambda: count(f"SELECT count(*) FROM alerts WHERE user_id IN ('{en}', '{nobody}') "
+                               f"AND status IN ('scheduled','pending') AND {due}") == 0 and
+                 count(f"SELECT count(*) FROM alerts WHERE user_id = '{en}'") > 0)
+        en_mail = [m for m in smtp.messages() if "dev@zuid.example" in m["rcpt_tos"]]
+        check(en_mail and en_mail[0]["subject"].startswith("Milestone overdue:"), "English subject",
+              en_mail and en_mail[0]["subject"])
+        failed = psql(url, f"SELECT status || '|' || reply_code || '|' || last_error FROM alerts "
+                           f"WHERE user_id = '{nobody}' AND {due} LIMIT 1")
+        check(failed.startswith("failed|550|") and "550" in failed, "550: failed, reply kept", failed)
+        eq(count(f"SELECT count(*) FROM alerts WHERE user_id = '{nobody}' AND status <> 'failed' AND {due}"), 0,
+           "550: every alert to that mailbox failed (not retried)")
+        check(not [m for m in smtp.messages() if "fail550@voorbeeldstad.example" in m["rcpt_tos"]],
+              "550: nothing delivered")
+
+        create(api, f"/api/v1/projects/{p_old}/follows", {"user_id": flaky}, "follow (451)")
+        wait_for(lambda: count(f"SELECT count(*) FROM alerts WHERE user_id = '{flaky}' AND attempts >= 2") > 0, 10)
+        retried = psql(url, f"SELECT status || '|' || coalesce(last_error, '') FROM alerts WHERE user_id = '{flaky}' "
+                            "AND attempts >= 2 LIMIT 1")
+        check(retried != "", "451: an alert was retried", retried)
+        # the retry waits for its backoff (1 s in this test)
+        wait_for(lambda: count(f"SELECT count(*) FROM alerts WHERE user_id = '{flaky}' AND status <> 'sent' "
+                               f"AND {due}") == 0, 20)
+        eq(count(f"SELECT count(*) FROM alerts WHERE user_id = '{flaky}' AND status <> 'sent' AND {due}"), 0,
+           "451 then 250: delivered after backoff")
+
+        print("== calendar feed")
+        expect_problem(api, "POST", "/api/v1/feed-tokens", 422, "project_id", "project feed without project",
+                       body={"scope": "project"})
+        tok = create(api, "/api/v1/feed-tokens", {"scope": "project", "project_id": p_old, "label": "test"},
+                     "create project feed token")
+        check(len(tok.get("token", "")) == 64 and tok["url"].endswith(".ics"), "token shown once, with its URL", tok)
+        eq(psql(url, f"SELECT count(*) FROM feed_tokens WHERE token_hash = '{tok['token']}'"), "0",
+           "token stored only as a hash")
+        feed_path = f"/calendar/{tok['token']}.ics"
+        st, h1, body1 = api.call("GET", feed_path)
+        eq((st, h1), (200, "text/calendar; charset=utf-8"), "feed served")
+        text1 = body1.decode()
+        n_events = text1.count("BEGIN:VEVENT")
+        check(n_events > 5, "feed has events", n_events)
+        check(all(len(line.encode()) <= 75 for line in text1.split("\r\n")), "feed lines <= 75 octets")
+        try:
+            import icalendar  # Debian python3-icalendar
+            cal = icalendar.Calendar.from_ical(body1)
+            eq(len(cal.walk("VEVENT")), n_events, "python3-icalendar parses the feed")
+        except ImportError:
+            check(False, "python3-icalendar installed", "missing")
+        time.sleep(1.1)
+        import urllib.request
+        req = urllib.request.Request(srv.base + feed_path)
+        with urllib.request.urlopen(req) as resp:
+            etag = resp.headers["ETag"]
+            text2 = resp.read().decode()
+        strip = lambda t: [l for l in t.split("\r\n") if not l.startswith("DTSTAMP:")]  # noqa: E731
+        eq(strip(text2), strip(text1), "re-render identical apart from DTSTAMP")
+        st, _, _ = api.call("GET", feed_path, headers={"If-None-Match": etag})
+        eq(st, 304, "If-None-Match with the current ETag: 304")
+        # a date change raises SEQUENCE and changes the ETag
+        seq_before = psql(url, f"SELECT sum(revision) FROM milestone_dates WHERE project_id = '{p_old}'")
+        st, _, sched = api.json("GET", f"/api/v1/projects/{p_old}/schedule")
+        first_open = next(s for s in sched["steps"] if s["status"] == "open" and not s["milestone"])
+        st, _, _ = api.json("POST", f"/api/v1/projects/{p_old}/steps/{first_open['key']}/complete",
+                            {"date": "2026-11-02"})
+        eq(st, 200, "complete a step")
+        wait_for(lambda: psql(url, f"SELECT sum(revision) FROM milestone_dates WHERE project_id = '{p_old}'")
+                 != seq_before)
+        st, _, body3 = api.call("GET", feed_path, headers={"If-None-Match": etag})
+        eq(st, 200, "after a change the old ETag no longer matches")
+        check("SEQUENCE:1" in body3.decode(), "changed events carry SEQUENCE:1")
+        st, _, _ = api.call("DELETE", f"/api/v1/feed-tokens/{tok['id']}")
+        eq(st, 204, "revoke token")
+        expect_problem(api, "GET", feed_path, 404, "token", "revoked feed")
+        expect_problem(api, "GET", "/calendar/" + "0" * 64 + ".ics", 404, "token", "unknown feed")
+
+        print("== durable timer: fires within 1 s of its due time, once, across restarts")
+        p_new = pid["Polder Noord"]  # 4A: future milestones → upcoming alerts
+        create(api, f"/api/v1/projects/{p_new}/follows", {"user_id": pl}, "follow a project with future milestones")
+        wait_for(lambda: count(f"SELECT count(*) FROM alerts WHERE project_id = '{p_new}' AND status = 'scheduled' "
+                               "AND kind = 'milestone_upcoming'") > 0)
+        due_id, due_epoch = psql(url, f"SELECT id, extract(epoch FROM due_at)::bigint FROM alerts "
+                                      f"WHERE project_id = '{p_new}' AND status = 'scheduled' "
+                                      "ORDER BY due_at LIMIT 1").split("|")
+        due_epoch = int(due_epoch)
+        eq(srv.stop(), 0, "SIGTERM: clean exit")
+        srv = Server(args.binary, env, smtp.url, clock=iso(due_epoch - 5))
+        api = srv.api
+        t0 = time.monotonic()
+        sent = wait_for(lambda: psql(url, f"SELECT extract(epoch FROM sent_at)::bigint FROM alerts "
+                                          f"WHERE id = '{due_id}' AND status = 'sent'"), 15, 0.05)
+        elapsed = time.monotonic() - t0
+        check(sent and 0 <= int(sent) - due_epoch <= 1, "sent within 1 s of its due time (injected clock)",
+              f"sent {sent} due {due_epoch}")
+        check(3.0 <= elapsed <= 8.0, "the loop slept until the due time", elapsed)
+        mid = psql(url, f"SELECT '<' || message_id || '>' FROM alerts WHERE id = '{due_id}'")
+        eq(srv.stop(signal.SIGKILL), -9, "kill -9")
+        srv = Server(args.binary, env, smtp.url, clock=iso(due_epoch + 600))
+        api = srv.api
+        time.sleep(2)
+        eq(sum(1 for m in smtp.messages() if m["message_id"] == mid), 1, "fired once, never twice across restarts")
+        missed = count(f"SELECT count(*) FROM alerts WHERE project_id = '{p_new}' AND status = 'sent' "
+                       f"AND due_at <= to_timestamp({due_epoch + 600})")
+        check(missed >= 1, "alerts that fell due while down fired at start", missed)
+
+        print("== digest")
+        create(api, f"/api/v1/projects/{p_old}/follows", {"user_id": morning}, "follow (digest user)")
+        wait_for(lambda: count(f"SELECT count(*) FROM alerts WHERE user_id = '{morning}'") > 0)
+        time.sleep(1)
+        n_dig = count(f"SELECT count(*) FROM alerts WHERE user_id = '{morning}' AND digest")
+        check(n_dig > 0, "digest user's alerts are held for the digest", n_dig)
+        srv.stop()
+        # the next morning 07:30 Amsterdam time
+        local_now = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=2)
+        morning_utc = local_now.replace(hour=6, minute=30, second=0, microsecond=0)
+        srv = Server(args.binary, env, smtp.url, clock=iso(morning_utc.timestamp()))
+        api = srv.api
+        wait_for(lambda: [m for m in smtp.messages() if "digest@voorbeeldstad.example" in m["rcpt_tos"]], 15)
+        dmails = [m for m in smtp.messages() if "digest@voorbeeldstad.example" in m["rcpt_tos"]]
+        eq(len(dmails), 1, "one digest mail")
+        check(dmails and "melding" in dmails[0]["subject"], "digest subject", dmails and dmails[0]["subject"])
+        closed = count(f"SELECT count(*) FROM alerts WHERE user_id = '{morning}' AND digest AND status = 'digested' "
+                       "AND digest_id IS NOT NULL")
+        n_dig = count(f"SELECT count(*) FROM alerts WHERE user_id = '{morning}' AND digest "
+                      f"AND due_at <= to_timestamp({int(morning_utc.timestamp())})")
+        eq(closed, n_dig, "the digest closed every alert due by then")
+        check(dmails and dmails[0]["parts"][0]["text"].count("\n- ") == n_dig, "digest lists every alert")
+
+        print("== SMTP down: nothing lost")
+        srv.stop()
+        smtp.stop()
+        dead_port = smtp.url  # nothing listens there any more
+        srv = Server(args.binary, env, dead_port, clock=iso(morning_utc.timestamp()))
+        api = srv.api
+        p3 = pid["Kerkplein"]
+        create(api, f"/api/v1/projects/{p3}/follows", {"user_id": pl}, "follow while SMTP is down")
+        wait_for(lambda: count(f"SELECT count(*) FROM alerts WHERE project_id = '{p3}' AND attempts > 0") > 0, 15)
+        waiting = psql(url, f"SELECT count(*) || '|' || count(*) FILTER (WHERE last_error IS NOT NULL) FROM alerts "
+                            f"WHERE project_id = '{p3}' AND status IN ('scheduled','pending')")
+        n3, with_err = (int(x) for x in waiting.split("|"))
+        check(n3 > 0 and with_err > 0, "alerts kept with the connection error", waiting)
+        srv.stop()
+        smtp2 = Smtp(args.source, os.path.join(tmp, "mbox2"))
+        try:
+            srv = Server(args.binary, env, smtp2.url, clock=iso(morning_utc.timestamp() + 7200))
+            api = srv.api
+            wait_for(lambda: count(f"SELECT count(*) FROM alerts WHERE project_id = '{p3}' "
+                                   "AND status IN ('scheduled','pending') AND due_at <= to_timestamp("
+                                   f"{int(morning_utc.timestamp())})") == 0, 20)
+            eq(count(f"SELECT count(*) FROM alerts WHERE project_id = '{p3}' AND status IN ('scheduled','pending') "
+                     f"AND due_at <= to_timestamp({int(morning_utc.timestamp())})"), 0,
+               "server back: everything due delivered")
+
+            print("== kill -9 in the middle of a batch")
+            killer = user("batch@voorbeeldstad.example")
+            for name in ("Molenweide", "Oude Haven fase 1", "Oude Haven fase 2", "Dijkwoningen", "Marktveld",
+                         "Schoolstraat (voormalige basisschool)"):
+                create(api, f"/api/v1/projects/{pid[name]}/follows", {"user_id": killer}, f"follow {name}")
+            wait_for(lambda: [m for m in smtp2.messages() if "batch@voorbeeldstad.example" in m["rcpt_tos"]], 20,
+                     0.01)
+            srv.stop(signal.SIGKILL)
+            unrecorded = set(psql(url, f"SELECT '<' || message_id || '>' FROM alerts WHERE user_id = '{killer}' "
+                                       "AND status = 'pending'").splitlines())
+            srv = Server(args.binary, env, smtp2.url, clock=iso(morning_utc.timestamp() + 7200 + 600))
+            api = srv.api
+            due_cut = int(morning_utc.timestamp() + 7200)
+            wait_for(lambda: count(f"SELECT count(*) FROM alerts WHERE user_id = '{killer}' "
+                                   f"AND status <> 'sent' AND due_at <= to_timestamp({due_cut})") == 0, 30)
+            total = count(f"SELECT count(*) FROM alerts WHERE user_id = '{killer}' AND due_at <= to_timestamp({due_cut})")
+            eq(count(f"SELECT count(*) FROM alerts WHERE user_id = '{killer}' AND status <> 'sent' "
+                     f"AND due_at <= to_timestamp({due_cut})"), 0, "after restart every alert delivered")
+            got = [m["message_id"] for m in smtp2.messages() if "batch@voorbeeldstad.example" in m["rcpt_tos"]]
+            dups = {mid for mid in got if got.count(mid) > 1}
+            check(dups <= unrecorded, "second copies only of messages whose 250 was not recorded",
+                  f"dups {len(dups)}, unrecorded {len(unrecorded)}")
+            alert_ids = psql(url, f"SELECT '<' || message_id || '>' FROM alerts WHERE user_id = '{killer}'").splitlines()
+            check(set(got) <= set(alert_ids) and len(alert_ids) == len(set(alert_ids)),
+                  "no alert under two Message-IDs")
+            print(f"   kill -9 report: {total} alerts, {len(set(got))} delivered, {len(dups)} delivered twice "
+                  f"(same Message-ID), {len(unrecorded)} in flight at the kill")
+            eq(srv.stop(), 0, "SIGTERM: clean exit")
+        finally:
+            smtp2.stop()
+    finally:
+        srv.stop(signal.SIGKILL)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--binary", required=True)
+    ap.add_argument("--source", required=True)
+    args = ap.parse_args()
+    tmp = tempfile.mkdtemp(prefix="bs-notifier-")
+    rc = 0
+    try:
+        with fresh_database() as url:
+            env = dict(os.environ, BOUWSTROOM_DATABASE_URL=url, BOUWSTROOM_HOME=args.source,
+                       BOUWSTROOM_SMTP_RETRY_BASE_S="1")
+            smtp = Smtp(args.source, os.path.join(tmp, "mbox"))
+            try:
+                scenario(args, env, url, smtp, tmp)
+            finally:
+                smtp.stop()
+    except Exception:
+        traceback.print_exc()
+        rc = 1
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return bsit.finish() or rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())
