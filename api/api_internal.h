@@ -35,26 +35,6 @@ bool bs__int_param(bs_req *req, const char *name, long dflt, long min, long max,
 /* Optional text query parameter (percent-decoded). false = problem sent. */
 bool bs__text_param(bs_req *req, const char *name, char *out, size_t len, bool *has);
 
-/* A project's state loaded for one request. */
-typedef struct bs__project_ctx {
-    bs_api *api;
-    bs_req *req;
-    char id[37];
-    char step_key[128];
-    bs_day date;           /* complete: the reported actual finish */
-    const bs_schema *schema;
-    bs_progress *progress; /* owned; schema->n_steps entries */
-    bs_day data_date;
-    void (*next)(struct bs__project_ctx *c); /* called after loading; must respond and free */
-    void *user;            /* for route modules */
-} bs__project_ctx;
-
-void bs__project_ctx_free(bs__project_ctx *c);
-/* Loads project c->id (404 problem when absent) and calls c->next. */
-void bs__load_project(bs__project_ctx *c);
-/* Computes the schedule of c and sends it with status. */
-void bs__send_schedule(bs__project_ctx *c, int status);
-
 /* Route modules: each handles its own resources and returns true when it answered the
  * request (seg: the n path segments). Called before the built-in routes. */
 bool bs__route_schedule(bs_api *api, bs_req *req, char **seg, int n); /* routes_schedule.c */

@@ -122,6 +122,7 @@ typedef struct fc_job {
     long samples, seed;
     const bs_engine_schema *es;
     bs_progress *progress; /* owned */
+    bs_sched_edit edit;    /* owned (when edit.ov): the project's stored overrides and links */
     bs_day data_date;
     bs_size_class size;
     char gemeente[256];
@@ -135,6 +136,7 @@ typedef struct fc_job {
 
 static void fc_job_free(fc_job *j) {
     free(j->progress);
+    if (j->edit.ov) bs_sched_edit_free(&j->edit);
     own_obs_free(&j->own);
     for (int32_t i = 0; j->models && i < j->es->schema->n_steps; i++) bs_lt_model_free(&j->models[i]);
     free(j->models);
@@ -165,7 +167,8 @@ static void fc_work(uv_work_t *w) {
     }
     bs_forecast_input in = {.schema = s, .progress = j->progress, .data_date = j->data_date,
                             .cal = &j->api->engine->calendar, .dist = dist, .has_dist = j->has,
-                            .n_samples = (int32_t)j->samples};
+                            .n_samples = (int32_t)j->samples, .schedule = bs_schedule_with_edit,
+                            .schedule_ctx = &j->edit};
     bs_rng rng;
     bs_rng_seed(&rng, (uint64_t)j->seed);
     j->rc = bs_forecast_compute(&in, &rng, &j->fc);
@@ -260,38 +263,30 @@ static void fc_project_loaded(const PGresult *res, const char *err, void *arg) {
         fc_job_free(j);
         return;
     }
-    int n = PQntuples(res);
-    if (n == 0) {
+    if (PQntuples(res) == 0) {
         bs__problem(j->req, 404, "not_found", "Project not found", "id", "No project with this id");
         fc_job_free(j);
         return;
     }
-    j->es = bs_engine_schema_get(j->api->engine, PQgetvalue(res, 0, 1));
-    if (!j->es || bs_date_parse(PQgetvalue(res, 0, 0), &j->data_date) != 0) {
+    json_t *doc = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+    bs_project_state st;
+    int rc = doc ? bs_project_state_parse(j->api->engine, doc, &st) : -2;
+    json_decref(doc);
+    if (rc != 0) {
+        bs_project_state_free(&st);
         bs__problem(j->req, 500, "internal", "Internal error", NULL, "The project refers to an unknown process schema");
         fc_job_free(j);
         return;
     }
-    const bs_schema *s = j->es->schema;
-    const char *planstatus = PQgetvalue(res, 0, 2);
-    j->progress = calloc((size_t)s->n_steps, sizeof *j->progress);
-    for (int32_t i = 0; i < s->n_steps; i++) {
-        j->progress[i].status = bs_schema_step_applies(s, i, planstatus) ? BS_STATUS_OPEN : BS_STATUS_SKIPPED;
-        j->progress[i].actual_start = j->progress[i].actual_finish = BS_DAY_NONE;
-    }
-    for (int r = 0; r < n; r++) {
-        if (PQgetisnull(res, r, 3)) continue;
-        int32_t i = bs_schema_find(s, PQgetvalue(res, r, 3));
-        if (i < 0) continue;
-        bs_progress *p = &j->progress[i];
-        if (bs_status_parse(PQgetvalue(res, r, 4), &p->status) != 0) p->status = BS_STATUS_OPEN;
-        if (!PQgetisnull(res, r, 5)) bs_date_parse(PQgetvalue(res, r, 5), &p->actual_start);
-        if (!PQgetisnull(res, r, 6)) bs_date_parse(PQgetvalue(res, r, 6), &p->actual_finish);
-        p->actual_estimated = strcmp(PQgetvalue(res, r, 7), "t") == 0;
-    }
-    j->size = bs_size_class_of(PQgetisnull(res, 0, 8) ? 0 : atol(PQgetvalue(res, 0, 8)));
-    snprintf(j->gemeente, sizeof j->gemeente, "%s", PQgetvalue(res, 0, 9));
-    const char *params[1] = {s->key};
+    /* the forecast schedules every sample with the project's stored edits (issue 3) */
+    j->es = bs_engine_schema_get(j->api->engine, st.schema->key);
+    j->progress = st.progress;
+    j->edit = st.edit;
+    j->data_date = st.data_date;
+    j->size = bs_size_class_of(st.homes_remaining);
+    snprintf(j->gemeente, sizeof j->gemeente, "%s", st.gemeente);
+    free(st.planned);
+    const char *params[1] = {j->es->schema->key};
     bs_store_query(j->api->store, OBS_SQL, 1, params, fc_obs_loaded, j);
 }
 
@@ -306,11 +301,7 @@ static void get_forecast(bs_api *api, bs_req *req, const char *id) {
         return;
     }
     const char *params[1] = {j->id};
-    bs_store_query(api->store,
-                   "SELECT p.data_date, p.process_schema_key, p.planstatus, s.step_key, s.status, "
-                   "s.actual_start, s.actual_finish, s.actual_estimated, p.homes_remaining, p.gemeente "
-                   "FROM projects p LEFT JOIN project_steps s ON s.project_id = p.id WHERE p.id = $1::uuid",
-                   1, params, fc_project_loaded, j);
+    bs_store_query(api->store, BS_PROJECT_STATE_SQL, 1, params, fc_project_loaded, j);
 }
 
 /* ---- GET /api/v1/lead-times ---- */

@@ -25,6 +25,7 @@
 
 #include "api_internal.h"
 #include "checks.h"
+#include "routes_forecast.h"
 #include "whatif.h"
 
 enum kind {
@@ -153,10 +154,7 @@ static json_t *milestone_shifts(const sctx *c, const bs_progress *p0, const bs_s
 /* ---- loading ---- */
 
 static const char LOAD_SQL[] =
-    "SELECT json_build_object('data_date', p.data_date, 'schema', p.process_schema_key, "
-    "'planstatus', p.planstatus, 'version', p.schedule_version, 'custom_links', p.custom_links, "
-    "'steps', COALESCE((SELECT json_agg(s) FROM project_steps s WHERE s.project_id = p.id), '[]'), "
-    "'links', COALESCE((SELECT json_agg(l ORDER BY l.id) FROM project_links l WHERE l.project_id = p.id), '[]'), "
+    "SELECT json_build_object(" BS_PROJECT_STATE_MEMBERS ", "
     "'later', CASE WHEN $2::date IS NULL THEN '[]'::json ELSE COALESCE((SELECT json_agg(h ORDER BY h.id DESC) "
     "  FROM schedule_history h WHERE h.project_id = p.id AND h.known_from > $2::date "
     "  AND h.field <> 'forecast_finish'), '[]') END, "
@@ -167,19 +165,7 @@ static void dispatch(sctx *c);
 
 static int link_from_json(const sctx *c, const json_t *o, int32_t succ, bs_link *l)
 {
-    const char *pk = json_string_value(json_object_get(o, "pred"));
-    int32_t p = pk ? bs_schema_find(c->schema, pk) : -1;
-    if (succ < 0) {
-        const char *sk = json_string_value(json_object_get(o, "succ"));
-        succ = sk ? bs_schema_find(c->schema, sk) : -1;
-    }
-    if (p < 0 || succ < 0)
-        return -1;
-    *l = (bs_link){p, succ, BS_LINK_FS, 0, BS_UNIT_WORKING_DAYS};
-    bs_link_type_parse(json_string_value(json_object_get(o, "type")), &l->type);
-    l->lag = (int32_t)json_integer_value(json_object_get(o, "lag"));
-    bs_unit_parse(json_string_value(json_object_get(o, "lag_unit")), &l->lag_unit);
-    return 0;
+    return bs_link_from_json(c->schema, o, succ, l);
 }
 
 static json_t *link_json(const sctx *c, const bs_link *l)
@@ -270,69 +256,23 @@ static void loaded(const PGresult *res, const char *err, void *arg)
         return;
     }
     json_t *doc = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
-    const char *sk = json_string_value(json_object_get(doc, "schema"));
-    const bs_engine_schema *es = sk ? bs_engine_schema_get(c->api->engine, sk) : NULL;
-    c->data_date = json_date(json_object_get(doc, "data_date"));
-    if (!es || c->data_date == BS_DAY_NONE || bs_sched_edit_init(&c->edit, es->schema) != 0) {
+    bs_project_state st;
+    if (!doc || bs_project_state_parse(c->api->engine, doc, &st) != 0) {
         json_decref(doc);
+        bs_project_state_free(&st);
         bs__problem(c->req, 500, "internal", "Internal error", NULL, "The project refers to an unknown process schema");
         sctx_free(c);
         return;
     }
-    c->schema = es->schema;
-    const int32_t n = c->schema->n_steps;
-    c->version = json_integer_value(json_object_get(doc, "version"));
-    c->progress = calloc((size_t)n + 1, sizeof *c->progress);
-    c->planned = malloc(sizeof *c->planned * (2 * (size_t)n + 1));
-    if (!c->progress || !c->planned)
-        abort();
-    const char *planstatus = json_string_value(json_object_get(doc, "planstatus"));
-    for (int32_t i = 0; i < n; i++) {
-        c->progress[i] = (bs_progress){bs_schema_step_applies(c->schema, i, planstatus ? planstatus : "")
-                                           ? BS_STATUS_OPEN : BS_STATUS_SKIPPED,
-                                       BS_DAY_NONE, BS_DAY_NONE, false};
-        c->planned[2 * i] = c->planned[2 * i + 1] = BS_DAY_NONE;
-    }
+    /* the request takes over the parsed state */
+    c->schema = st.schema;
+    c->progress = st.progress;
+    c->planned = st.planned;
+    c->edit = st.edit;
+    c->data_date = st.data_date;
+    c->version = st.version;
     size_t k;
     json_t *row;
-    json_array_foreach(json_object_get(doc, "steps"), k, row) {
-        const char *key = json_string_value(json_object_get(row, "step_key"));
-        int32_t i = key ? bs_schema_find(c->schema, key) : -1;
-        if (i < 0)
-            continue;
-        bs_progress *p = &c->progress[i];
-        const char *st = json_string_value(json_object_get(row, "status"));
-        if (!st || bs_status_parse(st, &p->status) != 0)
-            p->status = BS_STATUS_OPEN;
-        p->actual_start = json_date(json_object_get(row, "actual_start"));
-        p->actual_finish = json_date(json_object_get(row, "actual_finish"));
-        p->actual_estimated = json_is_true(json_object_get(row, "actual_estimated"));
-        json_t *v;
-        if (json_is_integer(v = json_object_get(row, "remaining_duration")))
-            c->edit.ov[i].remaining = (int32_t)json_integer_value(v);
-        if (json_is_integer(v = json_object_get(row, "duration_override")))
-            c->edit.ov[i].duration = (int32_t)json_integer_value(v);
-        c->edit.ov[i].snet = json_date(json_object_get(row, "start_no_earlier_than"));
-        c->edit.ov[i].fnlt = json_date(json_object_get(row, "finish_no_later_than"));
-        c->planned[2 * i] = json_date(json_object_get(row, "planned_start"));
-        c->planned[2 * i + 1] = json_date(json_object_get(row, "planned_finish"));
-    }
-    if (json_is_true(json_object_get(doc, "custom_links"))) {
-        c->edit.n_links = 0;
-        json_array_foreach(json_object_get(doc, "links"), k, row) {
-            bs_link l;
-            if (link_from_json(c, row, -1, &l) != 0)
-                continue;
-            if (c->edit.n_links == c->edit.cap_links) {
-                bs_link *nl = realloc(c->edit.links, sizeof *nl * ((size_t)c->edit.cap_links * 2 + 8));
-                if (!nl)
-                    abort();
-                c->edit.links = nl;
-                c->edit.cap_links = c->edit.cap_links * 2 + 8;
-            }
-            c->edit.links[c->edit.n_links++] = l;
-        }
-    }
     json_array_foreach(json_object_get(doc, "later"), k, row)
         revert(c, row);
     json_t *scen = json_object_get(doc, "scenario");
@@ -865,7 +805,7 @@ static int apply_changes(sctx *c, const json_t *changes, state *ns, bs_schedule 
 }
 
 /* what-if / compare: {schedule, milestone_shifts} without saving. */
-static json_t *whatif_result(sctx *c, const json_t *changes, bool *ok)
+static json_t *whatif_result(sctx *c, const json_t *changes, bool *ok, state *keep)
 {
     state ns;
     bs_schedule s1, s0;
@@ -885,18 +825,52 @@ static json_t *whatif_result(sctx *c, const json_t *changes, bool *ok)
     json_object_set_new(o, "project_finish_after", date_json(s1.project_finish));
     bs_schedule_free(&s0);
     bs_schedule_free(&s1);
-    state_free(&ns);
+    if (keep)
+        *keep = ns; /* the caller needs the what-if network (forecast shifts) */
+    else
+        state_free(&ns);
     *ok = true;
     return o;
+}
+
+/* A what-if waiting for its forecast shifts (issue 4 §5) from the thread pool. */
+typedef struct whatif_job {
+    sctx *c;
+    json_t *o;  /* the response so far */
+    state ns;   /* the what-if network; alive until the callback */
+} whatif_job;
+
+static void whatif_shifts_done(json_t *shifts, const char *err, void *arg)
+{
+    whatif_job *w = arg;
+    if (shifts) {
+        json_object_set_new(w->o, "forecast_shifts", shifts);
+    } else {
+        json_object_set_new(w->o, "forecast_shifts", json_null());
+        json_object_set_new(w->o, "forecast_error", json_string(err ? err : "forecast failed"));
+    }
+    bs__respond_json(w->c->req, 200, w->o);
+    state_free(&w->ns);
+    sctx_free(w->c);
+    free(w);
 }
 
 static void do_whatif(sctx *c)
 {
     bool ok;
-    json_t *o = whatif_result(c, json_object_get(c->body, "changes"), &ok);
-    if (ok)
-        bs__respond_json(c->req, 200, o);
-    sctx_free(c);
+    whatif_job *w = calloc(1, sizeof *w);
+    if (!w)
+        abort();
+    w->c = c;
+    w->o = whatif_result(c, json_object_get(c->body, "changes"), &ok, &w->ns);
+    if (!ok) {
+        free(w);
+        sctx_free(c);
+        return;
+    }
+    /* P50/P80 with and without the changes, same seed (common random numbers) */
+    bs__forecast_shifts(c->api, c->id, c->schema, c->progress, c->data_date, bs_schedule_with_edit, &c->edit,
+                        bs_schedule_with_edit, &w->ns.edit, BS_FORECAST_DEFAULT_SAMPLES, 1, whatif_shifts_done, w);
 }
 
 static void scen_saved(const PGresult *res, const char *err, void *arg)
@@ -925,7 +899,7 @@ static void do_scen_save(sctx *c)
     }
     json_t *changes = json_object_get(c->body, "changes");
     bool ok;
-    json_t *o = whatif_result(c, changes, &ok);
+    json_t *o = whatif_result(c, changes, &ok, NULL);
     if (!ok)
         return sctx_free(c);
     json_object_set_new(o, "name", json_incref(name));
@@ -955,7 +929,7 @@ static void do_scen_compare(sctx *c)
     if (!scenario_or_404(c))
         return sctx_free(c);
     bool ok;
-    json_t *o = whatif_result(c, json_object_get(c->scenario, "changes"), &ok);
+    json_t *o = whatif_result(c, json_object_get(c->scenario, "changes"), &ok, NULL);
     if (ok) {
         json_object_set_new(o, "scenario", json_incref(c->scenario));
         bs__respond_json(c->req, 200, o);

@@ -64,19 +64,20 @@ typedef struct plan_ctx {
     bs_notifier *n;
     bs_conn *conn;
     char project_id[40];
-    const bs_schema *schema;
-    bs_progress *progress;
-    bs_day data_date;
-    char *project_name, *gemeente;
+    bs_project_state st; /* the project as stored (with its issue-3 edits) */
     char *steps_json, *wants_json;
 } plan_ctx;
 
-static void plan_ctx_free(plan_ctx *c) {
-    free(c->progress);
-    free(c->project_name);
-    free(c->gemeente);
+static void plan_ctx_reset(plan_ctx *c) {
+    bs_project_state_free(&c->st);
     free(c->steps_json);
     free(c->wants_json);
+    c->steps_json = c->wants_json = NULL;
+    c->project_id[0] = 0;
+}
+
+static void plan_ctx_free(plan_ctx *c) {
+    plan_ctx_reset(c);
     free(c);
 }
 
@@ -109,14 +110,7 @@ static void plan_committed(const PGresult *res, const char *err, void *arg) {
         return;
     }
     /* next dirty project on the same connection */
-    c->project_id[0] = 0;
-    free(c->progress);
-    c->progress = NULL;
-    free(c->project_name);
-    free(c->gemeente);
-    free(c->steps_json);
-    free(c->wants_json);
-    c->project_name = c->gemeente = c->steps_json = c->wants_json = NULL;
+    plan_ctx_reset(c);
     plan_next_project(c);
 }
 
@@ -189,7 +183,7 @@ static void plan_got_recipients(const PGresult *res, const char *err, void *arg)
             }
     }
     bs_schedule sched;
-    bs_schedule_err se = bs_schedule_compute(c->schema, c->progress, c->data_date, &n->engine->calendar, &sched);
+    bs_schedule_err se = bs_project_state_schedule(&c->st, &n->engine->calendar, &sched);
     if (se != BS_SCHEDULE_OK) {
         free(rs);
         plan_finish(c, bs_schedule_strerror(se));
@@ -198,21 +192,22 @@ static void plan_got_recipients(const PGresult *res, const char *err, void *arg)
     /* today in Europe/Amsterdam from the injected clock (alerts are due at 07:00 local) */
     bs_day today = bs_clock_today_amsterdam(n->clock);
     bs_alert_want *wants = calloc(MAX_WANTS, sizeof *wants);
-    int n_w = bs_alert_plan(c->schema, c->progress, &sched, &n->engine->calendar, today, rs, n_rs, wants, MAX_WANTS);
+    const bs_schema *schema = c->st.schema;
+    int n_w = bs_alert_plan(schema, c->st.progress, &sched, &n->engine->calendar, today, rs, n_rs, wants, MAX_WANTS);
 
     json_t *steps = json_array();
-    for (int32_t i = 0; i < c->schema->n_steps; i++) {
+    for (int32_t i = 0; i < schema->n_steps; i++) {
         json_t *o = json_object();
-        json_object_set_new(o, "step_key", json_string(c->schema->steps[i].key));
+        json_object_set_new(o, "step_key", json_string(schema->steps[i].key));
         json_object_set_new(o, "planned_start", date_json(sched.steps[i].early_start));
         json_object_set_new(o, "planned_finish", date_json(sched.steps[i].early_finish));
-        json_object_set_new(o, "status", json_string(bs_status_name(c->progress[i].status)));
+        json_object_set_new(o, "status", json_string(bs_status_name(c->st.progress[i].status)));
         json_array_append_new(steps, o);
     }
     json_t *wa = json_array();
     for (int w = 0; w < n_w; w++) {
-        const bs_step *st = &c->schema->steps[wants[w].step];
-        const bs_step *rst = &c->schema->steps[wants[w].rev_step];
+        const bs_step *st = &schema->steps[wants[w].step];
+        const bs_step *rst = &schema->steps[wants[w].rev_step];
         json_t *o = json_object();
         json_object_set_new(o, "step_key", json_string(st->key));
         json_object_set_new(o, "rev_step", json_string(rst->key));
@@ -221,13 +216,13 @@ static void plan_got_recipients(const PGresult *res, const char *err, void *arg)
         json_object_set_new(o, "due_date", date_json(wants[w].due_date));
         json_t *p = json_object();
         json_object_set_new(p, "project_id", json_string(c->project_id));
-        json_object_set_new(p, "project_name", json_string(c->project_name));
-        json_object_set_new(p, "gemeente", json_string(c->gemeente));
+        json_object_set_new(p, "project_name", json_string(c->st.name));
+        json_object_set_new(p, "gemeente", json_string(c->st.gemeente));
         json_object_set_new(p, "step_key", json_string(st->key));
         json_object_set_new(p, "step_name", json_string(st->name));
         json_object_set_new(p, "stream", json_string(st->stream == BS_STREAM_PUBLIC ? "public" : "private"));
         json_object_set_new(p, "date", date_json(wants[w].date));
-        json_object_set_new(p, "data_date", date_json(c->data_date));
+        json_object_set_new(p, "data_date", date_json(c->st.data_date));
         if (wants[w].kind == BS_ALERT_BLOCKED) {
             json_object_set_new(p, "blocking_step_key", json_string(rst->key));
             json_object_set_new(p, "blocking_step_name", json_string(rst->name));
@@ -269,13 +264,13 @@ static void plan_got_state(const PGresult *res, const char *err, void *arg) {
         plan_finish(c, err);
         return;
     }
-    int rc = bs_project_state_from_result(c->n->engine, res, &c->schema, &c->progress, &c->data_date);
+    json_t *doc = PQntuples(res) ? json_loads(PQgetvalue(res, 0, 0), 0, NULL) : NULL;
+    int rc = doc ? bs_project_state_parse(c->n->engine, doc, &c->st) : -1;
+    json_decref(doc);
     if (rc != 0) { /* project deleted meanwhile, or unknown schema: nothing to plan */
         bs_conn_script(c->conn, "COMMIT", plan_committed, c);
         return;
     }
-    c->project_name = strdup(PQgetvalue(res, 0, 8));
-    c->gemeente = strdup(PQgetvalue(res, 0, 9));
     const char *params[1] = {c->project_id};
     bs_conn_query(c->conn, RECIPIENTS_SQL, 1, params, plan_got_recipients, c);
 }

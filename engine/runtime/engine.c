@@ -172,33 +172,111 @@ const char *bs_status_name(bs_step_status s) {
     return (unsigned)s < 4 ? status_names[s] : "open";
 }
 
-int bs_project_state_from_result(const bs_engine *e, const PGresult *res, const bs_schema **schema_out,
-                                 bs_progress **progress_out, bs_day *data_date) {
-    int n = PQntuples(res);
-    if (n == 0) return -1;
-    const bs_engine_schema *es = bs_engine_schema_get(e, PQgetvalue(res, 0, 1));
-    if (!es || bs_date_parse(PQgetvalue(res, 0, 0), data_date) != 0) return -2;
-    const bs_schema *schema = es->schema;
-    const char *planstatus = PQgetvalue(res, 0, 2);
-    bs_progress *progress = calloc((size_t)schema->n_steps, sizeof *progress);
-    if (!progress) abort();
-    for (int32_t i = 0; i < schema->n_steps; i++) {
-        progress[i].status = bs_schema_step_applies(schema, i, planstatus) ? BS_STATUS_OPEN : BS_STATUS_SKIPPED;
-        progress[i].actual_start = progress[i].actual_finish = BS_DAY_NONE;
+static bs_day json_day(const json_t *v) {
+    bs_day d;
+    const char *t = json_string_value(v);
+    return t && bs_date_parse(t, &d) == 0 ? d : BS_DAY_NONE;
+}
+
+int bs_link_from_json(const bs_schema *schema, const json_t *o, int32_t succ, bs_link *l) {
+    const char *pk = json_string_value(json_object_get(o, "pred"));
+    int32_t p = pk ? bs_schema_find(schema, pk) : -1;
+    if (succ < 0) {
+        const char *sk = json_string_value(json_object_get(o, "succ"));
+        succ = sk ? bs_schema_find(schema, sk) : -1;
     }
-    for (int r = 0; r < n; r++) {
-        if (PQgetisnull(res, r, 3)) continue;
-        int32_t i = bs_schema_find(schema, PQgetvalue(res, r, 3));
-        if (i < 0) continue;
-        bs_progress *p = &progress[i];
-        if (bs_status_parse(PQgetvalue(res, r, 4), &p->status) != 0) p->status = BS_STATUS_OPEN;
-        if (!PQgetisnull(res, r, 5)) bs_date_parse(PQgetvalue(res, r, 5), &p->actual_start);
-        if (!PQgetisnull(res, r, 6)) bs_date_parse(PQgetvalue(res, r, 6), &p->actual_finish);
-        p->actual_estimated = strcmp(PQgetvalue(res, r, 7), "t") == 0;
-    }
-    *schema_out = schema;
-    *progress_out = progress;
+    if (p < 0 || succ < 0) return -1;
+    *l = (bs_link){p, succ, BS_LINK_FS, 0, BS_UNIT_WORKING_DAYS};
+    bs_link_type_parse(json_string_value(json_object_get(o, "type")), &l->type);
+    l->lag = (int32_t)json_integer_value(json_object_get(o, "lag"));
+    bs_unit_parse(json_string_value(json_object_get(o, "lag_unit")), &l->lag_unit);
     return 0;
+}
+
+int bs_project_state_parse(const bs_engine *e, const json_t *doc, bs_project_state *out) {
+    memset(out, 0, sizeof *out);
+    const char *sk = json_string_value(json_object_get(doc, "schema"));
+    const bs_engine_schema *es = sk ? bs_engine_schema_get(e, sk) : NULL;
+    out->data_date = json_day(json_object_get(doc, "data_date"));
+    if (!es || out->data_date == BS_DAY_NONE || bs_sched_edit_init(&out->edit, es->schema) != 0) return -2;
+    const bs_schema *schema = out->schema = es->schema;
+    const int32_t n = schema->n_steps;
+    out->version = json_integer_value(json_object_get(doc, "version"));
+    snprintf(out->planstatus, sizeof out->planstatus, "%s", json_string_value(json_object_get(doc, "planstatus")) ?: "");
+    snprintf(out->name, sizeof out->name, "%s", json_string_value(json_object_get(doc, "name")) ?: "");
+    snprintf(out->gemeente, sizeof out->gemeente, "%s", json_string_value(json_object_get(doc, "gemeente")) ?: "");
+    out->homes_remaining = (long)json_integer_value(json_object_get(doc, "homes_remaining"));
+    out->progress = calloc((size_t)n + 1, sizeof *out->progress);
+    out->planned = malloc(sizeof *out->planned * (2 * (size_t)n + 1));
+    if (!out->progress || !out->planned) abort();
+    for (int32_t i = 0; i < n; i++) {
+        out->progress[i] = (bs_progress){bs_schema_step_applies(schema, i, out->planstatus) ? BS_STATUS_OPEN
+                                                                                             : BS_STATUS_SKIPPED,
+                                         BS_DAY_NONE, BS_DAY_NONE, false};
+        out->planned[2 * i] = out->planned[2 * i + 1] = BS_DAY_NONE;
+    }
+    size_t k;
+    json_t *row;
+    json_array_foreach(json_object_get(doc, "steps"), k, row) {
+        const char *key = json_string_value(json_object_get(row, "step_key"));
+        int32_t i = key ? bs_schema_find(schema, key) : -1;
+        if (i < 0) continue;
+        bs_progress *p = &out->progress[i];
+        const char *st = json_string_value(json_object_get(row, "status"));
+        if (!st || bs_status_parse(st, &p->status) != 0) p->status = BS_STATUS_OPEN;
+        p->actual_start = json_day(json_object_get(row, "actual_start"));
+        p->actual_finish = json_day(json_object_get(row, "actual_finish"));
+        p->actual_estimated = json_is_true(json_object_get(row, "actual_estimated"));
+        json_t *v;
+        if (json_is_integer(v = json_object_get(row, "remaining_duration")))
+            out->edit.ov[i].remaining = (int32_t)json_integer_value(v);
+        if (json_is_integer(v = json_object_get(row, "duration_override")))
+            out->edit.ov[i].duration = (int32_t)json_integer_value(v);
+        out->edit.ov[i].snet = json_day(json_object_get(row, "start_no_earlier_than"));
+        out->edit.ov[i].fnlt = json_day(json_object_get(row, "finish_no_later_than"));
+        out->planned[2 * i] = json_day(json_object_get(row, "planned_start"));
+        out->planned[2 * i + 1] = json_day(json_object_get(row, "planned_finish"));
+    }
+    if (json_is_true(json_object_get(doc, "custom_links"))) {
+        out->edit.n_links = 0;
+        json_array_foreach(json_object_get(doc, "links"), k, row) {
+            bs_link l;
+            if (bs_link_from_json(schema, row, -1, &l) != 0) continue;
+            if (out->edit.n_links == out->edit.cap_links) {
+                bs_link *nl = realloc(out->edit.links, sizeof *nl * ((size_t)out->edit.cap_links * 2 + 8));
+                if (!nl) abort();
+                out->edit.links = nl;
+                out->edit.cap_links = out->edit.cap_links * 2 + 8;
+            }
+            out->edit.links[out->edit.n_links++] = l;
+        }
+    }
+    return 0;
+}
+
+void bs_project_state_free(bs_project_state *s) {
+    free(s->progress);
+    free(s->planned);
+    if (s->schema) bs_sched_edit_free(&s->edit);
+    memset(s, 0, sizeof *s);
+}
+
+bs_schedule_err bs_schedule_with_edit(void *ctx, const bs_schema *sampled, const bs_progress *progress,
+                                      bs_day data_date, const bs_calendar *cal, bs_schedule *out) {
+    const bs_sched_edit *e = ctx;
+    bs_schedule_input in = {.schema = sampled,
+                            .progress = progress,
+                            .overrides = e ? e->ov : NULL,
+                            .links = e ? e->links : NULL,
+                            .n_links = e ? e->n_links : 0,
+                            .data_date = data_date,
+                            .cal = cal,
+                            .near_critical_wd = -1};
+    return bs_schedule_compute_ex(&in, out);
+}
+
+bs_schedule_err bs_project_state_schedule(const bs_project_state *s, const bs_calendar *cal, bs_schedule *out) {
+    return bs_schedule_with_edit((void *)&s->edit, s->schema, s->progress, s->data_date, cal, out);
 }
 
 bs_day bs_schedule_completion(const bs_schema *schema, const bs_progress *progress, const bs_schedule *sched) {

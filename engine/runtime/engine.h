@@ -15,6 +15,7 @@
 #include "calendar.h"
 #include "schedule.h"
 #include "schema.h"
+#include "whatif.h"
 
 typedef struct bs_engine_schema {
     bs_schema *schema; /* owned */
@@ -58,21 +59,53 @@ int bs_status_parse(const char *s, bs_step_status *out);
 /* Status text of the API: "open", "started", "done", "skipped". */
 const char *bs_status_name(bs_step_status s);
 
-/* The query that loads a project's state: $1 = project id (uuid text). One row per step row
- * (at least one row when the project exists). Columns: data_date, process_schema_key,
- * planstatus, step_key, status, actual_start, actual_finish, actual_estimated, name, gemeente. */
-#define BS_PROJECT_STATE_SQL                                                                                  \
-    "SELECT p.data_date, p.process_schema_key, p.planstatus, s.step_key, s.status, s.actual_start, "        \
-    "s.actual_finish, s.actual_estimated, p.name, p.gemeente "                                              \
-    "FROM projects p LEFT JOIN project_steps s ON s.project_id = p.id WHERE p.id = $1::uuid"
+/* The query that loads a project's stored scheduling state: $1 = project id (uuid text).
+ * One row (none when the project does not exist), one column: a JSON object
+ * {data_date, schema, planstatus, version, custom_links, name, gemeente, homes_remaining,
+ *  steps: [project_steps rows], links: [project_links rows in order]}.
+ * Extra JSON members may be appended by callers that need more (see routes_schedule.c). */
+#define BS_PROJECT_STATE_MEMBERS                                                                                  \
+    "'data_date', p.data_date, 'schema', p.process_schema_key, 'planstatus', p.planstatus, "                       \
+    "'version', p.schedule_version, 'custom_links', p.custom_links, 'name', p.name, 'gemeente', p.gemeente, "    \
+    "'homes_remaining', p.homes_remaining, "                                                                      \
+    "'steps', COALESCE((SELECT json_agg(s) FROM project_steps s WHERE s.project_id = p.id), '[]'), "              \
+    "'links', COALESCE((SELECT json_agg(l ORDER BY l.id) FROM project_links l WHERE l.project_id = p.id), '[]')"
+#define BS_PROJECT_STATE_SQL \
+    "SELECT json_build_object(" BS_PROJECT_STATE_MEMBERS ") FROM projects p WHERE p.id = $1::uuid"
 
-/* Builds a project's progress from the result of BS_PROJECT_STATE_SQL: steps that do not
- * apply to its planstatus are SKIPPED, steps without a row OPEN. On success sets *schema,
- * *progress (malloc'd, schema->n_steps entries; caller frees) and *data_date and returns 0;
- * returns -1 when the result has no rows (no such project), -2 when the project refers to
- * an unknown schema or has an unreadable data date. */
-int bs_project_state_from_result(const bs_engine *e, const PGresult *res, const bs_schema **schema,
-                                 bs_progress **progress, bs_day *data_date);
+/* A project's scheduling state: what bs_schedule_compute_ex needs, as stored. */
+typedef struct bs_project_state {
+    const bs_schema *schema; /* not owned */
+    bs_progress *progress;   /* owned; schema->n_steps */
+    bs_sched_edit edit;      /* owned; overrides and (when custom_links) the project's link set */
+    bs_day *planned;         /* owned; 2 * n_steps: the stored planned_start, planned_finish */
+    bs_day data_date;
+    long long version;       /* projects.schedule_version */
+    char planstatus[16];
+    char name[256], gemeente[128];
+    long homes_remaining;
+} bs_project_state;
+
+/* Parses the JSON of BS_PROJECT_STATE_SQL: steps that do not apply to the planstatus are
+ * SKIPPED, steps without a row OPEN; overrides (remaining_duration, duration_override,
+ * start_no_earlier_than, finish_no_later_than) and, when custom_links, the stored link set.
+ * Returns 0, or -2 when the project refers to an unknown schema or has no data date
+ * (out is then freeable). Free with bs_project_state_free. */
+int bs_project_state_parse(const bs_engine *e, const json_t *doc, bs_project_state *out);
+
+/* Parses one stored link {pred, succ, type, lag, lag_unit} (step keys) into l. Returns 0, or
+ * -1 when a step is unknown. succ >= 0 overrides the row's successor. */
+int bs_link_from_json(const bs_schema *schema, const json_t *o, int32_t succ, bs_link *l);
+
+void bs_project_state_free(bs_project_state *s);
+
+/* The project's schedule with its stored edits (bs_schedule_compute_ex). */
+bs_schedule_err bs_project_state_schedule(const bs_project_state *s, const bs_calendar *cal, bs_schedule *out);
+
+/* A bs_forecast_schedule_fn-compatible callback: schedules one sample with the edits of
+ * ctx (a const bs_sched_edit *). */
+bs_schedule_err bs_schedule_with_edit(void *ctx, const bs_schema *sampled, const bs_progress *progress,
+                                      bs_day data_date, const bs_calendar *cal, bs_schedule *out);
 
 /* The planned completion of a project: the early finish of its "laatste_oplevering"
  * milestone (last homes handed over), its actual finish when realised, or the schedule's

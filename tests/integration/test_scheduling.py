@@ -121,11 +121,21 @@ def scenario(api, pid, url):
     sh = shifts(w)
     check(len(sh) >= 10 and all(v == 0 for v in sh.values() if v is not None), "empty what-if: zero shifts", sh)
     eq(w["schedule"]["project_finish"], doc0["project_finish"], "empty what-if: same schedule")
+    fs = w.get("forecast_shifts") or {}
+    check(fs.get("completion", {}).get("p50") and fs["completion"].get("p50_days") == 0
+          and fs["completion"].get("p80_days") == 0, "empty what-if: forecast shifts zero (P50/P80)", fs)
+    check(fs.get("milestones") and all(m["p50_days"] in (0, None) for m in fs["milestones"]),
+          "empty what-if: every milestone's forecast shift zero", fs.get("milestones"))
     st, _, w = api.json("POST", P + "/what-if",
                         {"changes": [{"op": "set_duration", "step": "principeverzoek_beoordeeld", "duration": 75}]})
     eq(st, 200, "what-if set_duration")
     eq(shifts(w).get("laatste_oplevering"), 10, "critical step +10 wd shifts the last delivery 10 wd")
     eq(shifts(w).get("initiatief_ontvangen"), 0, "earlier milestone does not move")
+    fs = w.get("forecast_shifts") or {}
+    # set_duration pins the step in every sample (its spread is gone), so the sign is not given
+    check(isinstance((fs.get("completion") or {}).get("p50_days"), int)
+          and isinstance(fs["completion"].get("p80_days"), int),
+          "what-if set_duration: forecast shifts of completion reported (P50, P80)", fs.get("completion"))
     st, _, w = api.json("POST", P + "/what-if",
                         {"changes": [{"op": "set_link", "pred": "principeverzoek_beoordeeld", "succ": "principeakkoord",
                                       "type": "FF", "lag": -5, "lag_unit": "working_days"}]})
