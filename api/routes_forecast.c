@@ -19,6 +19,7 @@
 #include "forecast.h"
 #include "leadtime.h"
 #include "plan.h"
+#include "project_forecast.h"
 #include "routes_forecast.h"
 
 #define FC_SAMPLES_MIN 100
@@ -27,76 +28,6 @@
     "CASE WHEN p.homes_remaining IS NULL OR p.homes_remaining <= 0 THEN 'onbekend' "                          \
     "WHEN p.homes_remaining <= 10 THEN '1-10' WHEN p.homes_remaining <= 50 THEN '11-50' "                     \
     "WHEN p.homes_remaining <= 200 THEN '51-200' ELSE '>200' END"
-
-/* Own observations of a schema: realised steps with known dates and running steps, with the
- * covariates of their project (the engine filters and converts them: bs_lt_observe_project). */
-#define OBS_SQL                                                                                                   \
-    "SELECT s.project_id, s.step_key, s.status, s.actual_start, s.actual_finish, p.data_date, p.gemeente, "       \
-    "p.provincie, p.plantype, COALESCE(p.homes_remaining, 0) "                                                    \
-    "FROM project_steps s JOIN projects p ON p.id = s.project_id "                                                \
-    "WHERE p.process_schema_key = $1 AND NOT s.actual_estimated AND s.actual_start IS NOT NULL "                  \
-    "AND s.status IN ('done', 'started') ORDER BY s.project_id"
-
-/* ---- own observations (copied out of the PGresult) ---- */
-
-typedef struct own_obs {
-    bs_lt_obs *obs; /* owned; n */
-    size_t n;
-    char *strings;  /* owned; the covariate strings the observations point into */
-    bs_lt_counts counts;
-} own_obs;
-
-static void own_obs_free(own_obs *o) {
-    free(o->obs);
-    free(o->strings);
-    memset(o, 0, sizeof *o);
-}
-
-/* Converts OBS_SQL rows into observations (rows of one project are adjacent). */
-static int own_obs_from_result(const PGresult *res, const bs_schema *schema, const bs_calendar *cal, own_obs *out) {
-    memset(out, 0, sizeof *out);
-    int n = PQntuples(res);
-    size_t strbytes = 1;
-    for (int r = 0; r < n; r++)
-        strbytes += strlen(PQgetvalue(res, r, 6)) + strlen(PQgetvalue(res, r, 7)) + strlen(PQgetvalue(res, r, 8)) + 3;
-    out->obs = calloc((size_t)n + (size_t)schema->n_steps + 1, sizeof *out->obs);
-    out->strings = malloc(strbytes);
-    bs_progress *prog = calloc((size_t)schema->n_steps, sizeof *prog);
-    if (!out->obs || !out->strings || !prog) {
-        free(prog);
-        own_obs_free(out);
-        return -1;
-    }
-    size_t off = 0;
-    int r = 0;
-    while (r < n) {
-        int r0 = r;
-        const char *pid = PQgetvalue(res, r, 0);
-        for (int32_t i = 0; i < schema->n_steps; i++)
-            prog[i] = (bs_progress){BS_STATUS_OPEN, BS_DAY_NONE, BS_DAY_NONE, false};
-        while (r < n && strcmp(PQgetvalue(res, r, 0), pid) == 0) {
-            int32_t i = bs_schema_find(schema, PQgetvalue(res, r, 1));
-            if (i >= 0) {
-                bs_status_parse(PQgetvalue(res, r, 2), &prog[i].status);
-                bs_date_parse(PQgetvalue(res, r, 3), &prog[i].actual_start);
-                if (!PQgetisnull(res, r, 4)) bs_date_parse(PQgetvalue(res, r, 4), &prog[i].actual_finish);
-            }
-            r++;
-        }
-        bs_day dd;
-        if (bs_date_parse(PQgetvalue(res, r0, 5), &dd) != 0) continue;
-        char *gem = out->strings + off;
-        off += (size_t)sprintf(gem, "%s", PQgetvalue(res, r0, 6)) + 1;
-        char *prov = out->strings + off;
-        off += (size_t)sprintf(prov, "%s", PQgetvalue(res, r0, 7)) + 1;
-        char *pt = out->strings + off;
-        off += (size_t)sprintf(pt, "%s", PQgetvalue(res, r0, 8)) + 1;
-        bs_size_class sc = bs_size_class_of(atol(PQgetvalue(res, r0, 9)));
-        bs_lt_observe_project(schema, prog, dd, cal, sc, gem, prov, pt, out->obs, &out->n, &out->counts);
-    }
-    free(prog);
-    return 0;
-}
 
 static json_t *date_json(bs_day d) {
     if (d == BS_DAY_NONE) return json_null();
@@ -126,7 +57,7 @@ typedef struct fc_job {
     bs_day data_date;
     bs_size_class size;
     char gemeente[256];
-    own_obs own;
+    bs_own_obs own;
     /* results */
     bs_lt_model *models;   /* owned; n_steps */
     unsigned char *has;    /* owned */
@@ -137,7 +68,7 @@ typedef struct fc_job {
 static void fc_job_free(fc_job *j) {
     free(j->progress);
     if (j->edit.ov) bs_sched_edit_free(&j->edit);
-    own_obs_free(&j->own);
+    bs_own_obs_free(&j->own);
     for (int32_t i = 0; j->models && i < j->es->schema->n_steps; i++) bs_lt_model_free(&j->models[i]);
     free(j->models);
     free(j->has);
@@ -243,7 +174,7 @@ static void fc_obs_loaded(const PGresult *res, const char *err, void *arg) {
         fc_job_free(j);
         return;
     }
-    if (own_obs_from_result(res, j->es->schema, &j->api->engine->calendar, &j->own) != 0) {
+    if (bs_own_obs_from_result(res, j->es->schema, &j->api->engine->calendar, &j->own) != 0) {
         bs__problem(j->req, 500, "internal", "Internal error", NULL, "out of memory");
         fc_job_free(j);
         return;
@@ -287,7 +218,7 @@ static void fc_project_loaded(const PGresult *res, const char *err, void *arg) {
     snprintf(j->gemeente, sizeof j->gemeente, "%s", st.gemeente);
     free(st.planned);
     const char *params[1] = {j->es->schema->key};
-    bs_store_query(j->api->store, OBS_SQL, 1, params, fc_obs_loaded, j);
+    bs_store_query(j->api->store, BS_OBS_SQL, 1, params, fc_obs_loaded, j);
 }
 
 static void get_forecast(bs_api *api, bs_req *req, const char *id) {
@@ -315,13 +246,13 @@ typedef struct lt_job {
     int size;              /* -1: all */
     bool has_gemeente;
     char gemeente[256];
-    own_obs own;
+    bs_own_obs own;
     int64_t (*counts)[3];  /* owned; per step: skipped, estimated, cancelled (reported) */
     json_t *out;           /* built in the pool (jansson objects are not shared with the loop meanwhile) */
 } lt_job;
 
 static void lt_job_free(lt_job *j) {
-    own_obs_free(&j->own);
+    bs_own_obs_free(&j->own);
     free(j->counts);
     if (j->out) json_decref(j->out);
     free(j);
@@ -475,7 +406,7 @@ static void lt_obs_loaded(const PGresult *res, const char *err, void *arg) {
         lt_job_free(j);
         return;
     }
-    if (own_obs_from_result(res, j->es->schema, &j->api->engine->calendar, &j->own) != 0) {
+    if (bs_own_obs_from_result(res, j->es->schema, &j->api->engine->calendar, &j->own) != 0) {
         bs__problem(j->req, 500, "internal", "Internal error", NULL, "out of memory");
         lt_job_free(j);
         return;
@@ -501,7 +432,7 @@ static void lt_counts_loaded(const PGresult *res, const char *err, void *arg) {
         j->counts[i][1] += atol(PQgetvalue(res, r, 2));
     }
     const char *params[1] = {j->es->schema->key};
-    bs_store_query(j->api->store, OBS_SQL, 1, params, lt_obs_loaded, j);
+    bs_store_query(j->api->store, BS_OBS_SQL, 1, params, lt_obs_loaded, j);
 }
 
 static void get_lead_times(bs_api *api, bs_req *req) {
@@ -616,14 +547,14 @@ typedef struct sh_job {
     void *arg;
     bs_size_class size;
     char gemeente[256];
-    own_obs own;
+    bs_own_obs own;
     bs_forecast base, wi;
     int rc;
 } sh_job;
 
 static void sh_job_free(sh_job *j) {
     free(j->progress);
-    own_obs_free(&j->own);
+    bs_own_obs_free(&j->own);
     bs_forecast_free(&j->base);
     bs_forecast_free(&j->wi);
     free(j);
@@ -711,7 +642,7 @@ static void sh_after(uv_work_t *w, int status) {
 static void sh_obs_loaded(const PGresult *res, const char *err, void *arg) {
     sh_job *j = arg;
     if (err) return sh_fail(j, err);
-    if (own_obs_from_result(res, j->es->schema, &j->api->engine->calendar, &j->own) != 0)
+    if (bs_own_obs_from_result(res, j->es->schema, &j->api->engine->calendar, &j->own) != 0)
         return sh_fail(j, "out of memory");
     j->work.data = j;
     if (uv_queue_work(uv_default_loop(), &j->work, sh_work, sh_after) != 0) sh_fail(j, "could not queue the forecast");
@@ -724,7 +655,7 @@ static void sh_project_loaded(const PGresult *res, const char *err, void *arg) {
     j->size = bs_size_class_of(PQgetisnull(res, 0, 0) ? 0 : atol(PQgetvalue(res, 0, 0)));
     snprintf(j->gemeente, sizeof j->gemeente, "%s", PQgetvalue(res, 0, 1));
     const char *params[1] = {j->es->schema->key};
-    bs_store_query(j->api->store, OBS_SQL, 1, params, sh_obs_loaded, j);
+    bs_store_query(j->api->store, BS_OBS_SQL, 1, params, sh_obs_loaded, j);
 }
 
 void bs__forecast_shifts(bs_api *api, const char *project_id, const bs_schema *schema, const bs_progress *progress,

@@ -291,9 +291,11 @@ static const char *const alert_kinds[] = {"milestone_upcoming", "milestone_overd
 static void put_rule(bs_api *api, bs_req *req) {
     json_t *doc = body_object(req);
     if (!doc) return;
-    const char *org, *user, *kind;
+    const char *org, *user, *kind, *basis;
+    static const char *const bases[] = {"planned", "p50", NULL};
     if (!uuid_field(req, doc, "organisation_id", false, &org) || !uuid_field(req, doc, "user_id", false, &user) ||
-        !str_field(req, doc, "kind", true, 40, &kind) || !one_of(req, "kind", kind, alert_kinds)) {
+        !str_field(req, doc, "kind", true, 40, &kind) || !one_of(req, "kind", kind, alert_kinds) ||
+        !str_field(req, doc, "basis", false, 16, &basis) || !one_of(req, "basis", basis, bases)) {
         json_decref(doc);
         return;
     }
@@ -319,25 +321,28 @@ static void put_rule(bs_api *api, bs_req *req) {
     req_ctx *c = ctx_new(api, req);
     snprintf(c->a, sizeof c->a, "%s", org ? "organisation_id" : "user_id");
     snprintf(c->b, sizeof c->b, "kind");
-    const char *p[5] = {org, user, kind, en ? (json_is_true(en) ? "true" : "false") : "true", days_s};
+    const char *p[6] = {org, user, kind, en ? (json_is_true(en) ? "true" : "false") : "true", days_s, basis};
     /* upsert; a user rule belongs to the user's organisation. Every follower's alerts are re-planned. */
     bs_store_query(api->store,
                    "WITH owner AS (SELECT COALESCE($1::uuid, (SELECT organisation_id FROM users WHERE id = $2::uuid)) AS org "
                    "  WHERE ($1::uuid IS NULL OR EXISTS (SELECT 1 FROM organisations WHERE id = $1::uuid)) "
                    "  AND ($2::uuid IS NULL OR EXISTS (SELECT 1 FROM users WHERE id = $2::uuid))), "
-                   "upd AS (UPDATE alert_rules r SET enabled = $4::boolean, days = $5::int, updated_at = now() "
+                   "upd AS (UPDATE alert_rules r SET enabled = $4::boolean, days = $5::int, "
+                   "  basis = COALESCE($6, r.basis), updated_at = now() "
                    "  WHERE r.kind = $3 AND ((($1::uuid) IS NOT NULL AND r.organisation_id = $1::uuid AND r.user_id IS NULL) "
                    "  OR (($2::uuid) IS NOT NULL AND r.user_id = $2::uuid)) RETURNING r.*), "
-                   "ins AS (INSERT INTO alert_rules (organisation_id, user_id, kind, enabled, days) "
-                   "  SELECT org, $2::uuid, $3, $4::boolean, $5::int FROM owner WHERE NOT EXISTS (SELECT 1 FROM upd) "
+                   "ins AS (INSERT INTO alert_rules (organisation_id, user_id, kind, enabled, days, basis) "
+                   "  SELECT org, $2::uuid, $3, $4::boolean, $5::int, COALESCE($6, 'planned') FROM owner "
+                   "  WHERE NOT EXISTS (SELECT 1 FROM upd) "
                    "  RETURNING *), "
                    "dirty AS (INSERT INTO notifier_dirty (project_id) SELECT DISTINCT f.project_id FROM follows f "
                    "  JOIN users u ON u.id = f.user_id, owner WHERE u.organisation_id = owner.org "
                    "  AND ($2::uuid IS NULL OR u.id = $2::uuid) ON CONFLICT DO NOTHING RETURNING pg_notify('bs_notifier', '')) "
                    "SELECT EXISTS (SELECT 1 FROM owner), (SELECT row_to_json(x) FROM (SELECT id, organisation_id, user_id, "
-                   "  kind, enabled, days FROM upd UNION ALL SELECT id, organisation_id, user_id, kind, enabled, days FROM ins) x "
+                   "  kind, enabled, days, basis FROM upd UNION ALL SELECT id, organisation_id, user_id, kind, enabled, days, "
+                   "  basis FROM ins) x "
                    "  WHERE (SELECT count(*) FROM dirty) >= 0)",
-                   5, p, created_or_conflict, c);
+                   6, p, created_or_conflict, c);
     json_decref(doc);
 }
 
@@ -357,7 +362,7 @@ static void list_rules(bs_api *api, bs_req *req) {
     bs_store_query(api->store,
                    "SELECT json_build_object('count', count(*), 'next', NULL, 'previous', NULL, 'results', "
                    "COALESCE(json_agg(json_build_object('id', id, 'organisation_id', organisation_id, 'user_id', user_id, "
-                   "'kind', kind, 'enabled', enabled, 'days', days) ORDER BY kind), '[]')) FROM alert_rules "
+                   "'kind', kind, 'enabled', enabled, 'days', days, 'basis', basis) ORDER BY kind), '[]')) FROM alert_rules "
                    "WHERE ($1::uuid IS NOT NULL AND organisation_id = $1::uuid AND user_id IS NULL) "
                    "OR ($2::uuid IS NOT NULL AND user_id = $2::uuid)",
                    2, p, send_row_json, c);
@@ -512,7 +517,7 @@ static void feed_rows(const PGresult *res, const char *err, void *arg) {
         return;
     }
     /* rows: project_id, project name, schema key, step_key, planned_start, planned_finish, status, revision,
-     * changed_at (epoch s), calendar name */
+     * changed_at (epoch s), calendar name, p50, p80 */
     int n = PQntuples(res);
     bs_ical_event *ev = calloc((size_t)n + 1, sizeof *ev);
     char **uids = calloc((size_t)n + 1, sizeof(char *)), **sums = calloc((size_t)n + 1, sizeof(char *)),
@@ -529,7 +534,7 @@ static void feed_rows(const PGresult *res, const char *err, void *arg) {
         if (bs_date_parse(PQgetvalue(res, r, 4), &s) || bs_date_parse(PQgetvalue(res, r, 5), &f)) continue;
         if (f < s) f = s;
         if (st->milestone) s = f;
-        for (int col = 0; col < 9; col++)
+        for (int col = 0; col < 12; col++)
             for (const char *q = PQgetvalue(res, r, col); *q; q++) h = (h ^ (unsigned char)*q) * 1099511628211ULL;
         uids[m] = malloc(BS_ICAL_UID_MAX);
         if (bs_ical_uid(PQgetvalue(res, r, 0), st->key, st->milestone ? "milestone" : "window", uids[m],
@@ -547,10 +552,11 @@ static void feed_rows(const PGresult *res, const char *err, void *arg) {
         size_t dl = 512 + strlen(st->name);
         descs[m] = malloc(dl);
         snprintf(descs[m], dl,
-                 "%s\nStroom: %s\nGepland: %s t/m %s\nPrognose P50/P80: nog niet beschikbaar\nStatus: %s\n"
+                 "%s\nStroom: %s\nGepland: %s t/m %s\nPrognose einde: P50 %s, P80 %s\nStatus: %s\n"
                  "Project: %s",
                  st->name, st->stream == BS_STREAM_PUBLIC ? "gemeente" : "ontwikkelaar", bs_date_format(s, sb),
-                 bs_date_format(f, fb), status, PQgetvalue(res, r, 1));
+                 bs_date_format(f, fb), PQgetisnull(res, r, 10) ? "nog niet berekend" : PQgetvalue(res, r, 10),
+                 PQgetisnull(res, r, 11) ? "nog niet berekend" : PQgetvalue(res, r, 11), status, PQgetvalue(res, r, 1));
         size_t ul = strlen(bs_req_base_url(c->req)) + 160;
         urls[m] = malloc(ul);
         snprintf(urls[m], ul, "%s/api/v1/projects/%s/schedule#%s", bs_req_base_url(c->req), PQgetvalue(res, r, 0),
@@ -624,7 +630,7 @@ static void feed_token_found(const PGresult *res, const char *err, void *arg) {
                    "SELECT p.id::text, p.name, p.process_schema_key, m.step_key, m.planned_start, m.planned_finish, "
                    "m.status, m.revision, extract(epoch FROM date_trunc('second', m.changed_at))::bigint, "
                    "CASE WHEN $1::uuid IS NOT NULL THEN (SELECT COALESCE(NULLIF(name, ''), email) FROM users "
-                   "WHERE id = $1::uuid) ELSE p.name END "
+                   "WHERE id = $1::uuid) ELSE p.name END, m.p50, m.p80 "
                    "FROM milestone_dates m JOIN projects p ON p.id = m.project_id "
                    "WHERE ($1::uuid IS NOT NULL AND m.project_id IN (SELECT project_id FROM follows WHERE user_id = $1::uuid)) "
                    "OR ($2::uuid IS NOT NULL AND m.project_id = $2::uuid) "

@@ -13,11 +13,13 @@ typedef struct bs_mail_text {
 } bs_mail_text;
 
 /* Builds the subject and bodies of an alert.
- * kind: "milestone_upcoming", "milestone_overdue", "blocked_by_other_stream" or "digest".
+ * kind: "milestone_upcoming", "milestone_overdue", "blocked_by_other_stream", "forecast_slipped"
+ * or "digest".
  * locale: "nl" (default for anything else) or "en".
  * payload: the alert's payload object: project_id, project_name, gemeente, step_key,
  *   step_name, stream, date (planned, YYYY-MM-DD), data_date, and for blocked alerts
- *   blocking_step_name, blocking_stream; for digests "items": [payloads with "kind"].
+ *   blocking_step_name, blocking_stream; p50, p80 when forecast; baseline_p50 for slips; for
+ *   digests "items": [payloads with "kind"].
  * base_url: the public URL of the API ("http://127.0.0.1:8080"), for the links to the step
  *   and to the calendar feeds.
  * Returns 0, or -1 for an unknown kind. Free the result with bs_mail_text_free. */

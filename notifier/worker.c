@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "alerts.h"
+#include "project_forecast.h"
 #include "mail.h"
 #include "smtp.h"
 #include "templates.h"
@@ -19,6 +20,7 @@
 #define LEASE_S 120          /* a claimed alert is re-sent after this if its result was never recorded */
 #define SAFETY_POLL_MS 30000 /* re-check even without a notification */
 #define MAX_WANTS 4096
+#define NOTIFIER_SAMPLES 500 /* forecast samples per re-planned project (P50/P80 in alerts and feeds) */
 
 struct bs_notifier {
     uv_loop_t *loop;
@@ -65,11 +67,21 @@ typedef struct plan_ctx {
     bs_conn *conn;
     char project_id[40];
     bs_project_state st; /* the project as stored (with its issue-3 edits) */
+    bs_own_obs own;      /* own lead-time observations of the schema */
+    bs_forecast fc;      /* P50/P80 per step (thread pool) */
+    int fc_rc;
+    bs_day *baseline;    /* owned; n_steps: first recorded P50 per step */
+    uv_work_t work;
     char *steps_json, *wants_json;
 } plan_ctx;
 
 static void plan_ctx_reset(plan_ctx *c) {
     bs_project_state_free(&c->st);
+    bs_own_obs_free(&c->own);
+    bs_forecast_free(&c->fc);
+    memset(&c->fc, 0, sizeof c->fc);
+    free(c->baseline);
+    c->baseline = NULL;
     free(c->steps_json);
     free(c->wants_json);
     c->steps_json = c->wants_json = NULL;
@@ -126,17 +138,22 @@ static void plan_written(const PGresult *res, const char *err, void *arg) {
 
 static const char WRITE_SQL[] =
     "WITH input AS (SELECT * FROM jsonb_to_recordset($2::jsonb) "
-    "  AS x(step_key text, planned_start date, planned_finish date, status text)), "
-    "up AS (INSERT INTO milestone_dates AS m (project_id, step_key, planned_start, planned_finish, status) "
-    "  SELECT $1::uuid, step_key, planned_start, planned_finish, status FROM input "
+    "  AS x(step_key text, planned_start date, planned_finish date, status text, p50 date, p80 date)), "
+    "up AS (INSERT INTO milestone_dates AS m (project_id, step_key, planned_start, planned_finish, status, "
+    "  p50, p80, p50_baseline) "
+    "  SELECT $1::uuid, step_key, planned_start, planned_finish, status, p50, p80, p50 FROM input "
     "  ON CONFLICT (project_id, step_key) DO UPDATE SET planned_start = EXCLUDED.planned_start, "
     "  planned_finish = EXCLUDED.planned_finish, status = EXCLUDED.status, "
+    "  p50 = EXCLUDED.p50, p80 = EXCLUDED.p80, p50_baseline = COALESCE(m.p50_baseline, EXCLUDED.p50), "
+    "  forecast_revision = m.forecast_revision + CASE WHEN (m.p50, m.p80) IS DISTINCT FROM "
+    "    (EXCLUDED.p50, EXCLUDED.p80) THEN 1 ELSE 0 END, "
     "  revision = m.revision + CASE WHEN (m.planned_start, m.planned_finish, m.status) IS DISTINCT FROM "
     "    (EXCLUDED.planned_start, EXCLUDED.planned_finish, EXCLUDED.status) THEN 1 ELSE 0 END, "
     "  changed_at = CASE WHEN (m.planned_start, m.planned_finish, m.status) IS DISTINCT FROM "
     "    (EXCLUDED.planned_start, EXCLUDED.planned_finish, EXCLUDED.status) THEN now() ELSE m.changed_at END "
-    "  RETURNING step_key, revision), "
-    "want AS (SELECT w.*, up.revision FROM jsonb_to_recordset($3::jsonb) "
+    "  RETURNING step_key, revision, forecast_revision), "
+    "want AS (SELECT w.*, CASE WHEN w.kind = 'forecast_slipped' THEN up.forecast_revision ELSE up.revision END "
+    "  AS revision FROM jsonb_to_recordset($3::jsonb) "
     "  AS w(step_key text, rev_step text, kind text, user_id uuid, due_date date, payload jsonb) "
     "  JOIN up ON up.step_key = w.rev_step), "
     "ins AS (INSERT INTO alerts (id, project_id, step_key, kind, revision, user_id, due_at, digest, payload, message_id) "
@@ -180,6 +197,8 @@ static void plan_got_recipients(const PGresult *res, const char *err, void *arg)
             if (strcmp(kind, bs_alert_kind_name((bs_alert_kind)k)) == 0) {
                 rs[n_rs - 1].enabled[k] = strcmp(PQgetvalue(res, r, 4), "t") == 0;
                 rs[n_rs - 1].days[k] = atoi(PQgetvalue(res, r, 5));
+                if (k == BS_ALERT_MILESTONE_UPCOMING)
+                    rs[n_rs - 1].upcoming_from_p50 = strcmp(PQgetvalue(res, r, 6), "p50") == 0;
             }
     }
     bs_schedule sched;
@@ -193,7 +212,12 @@ static void plan_got_recipients(const PGresult *res, const char *err, void *arg)
     bs_day today = bs_clock_today_amsterdam(n->clock);
     bs_alert_want *wants = calloc(MAX_WANTS, sizeof *wants);
     const bs_schema *schema = c->st.schema;
-    int n_w = bs_alert_plan(schema, c->st.progress, &sched, &n->engine->calendar, today, rs, n_rs, wants, MAX_WANTS);
+    bs_day *p50 = calloc((size_t)schema->n_steps + 1, sizeof *p50);
+    for (int32_t i = 0; i < schema->n_steps; i++)
+        p50[i] = c->fc_rc == BS_SCHEDULE_OK && c->fc.steps ? c->fc.steps[i].p50 : BS_DAY_NONE;
+    bs_alert_forecast afc = {.p50 = p50, .baseline = c->baseline};
+    int n_w = bs_alert_plan(schema, c->st.progress, &sched, &afc, &n->engine->calendar, today, rs, n_rs, wants,
+                            MAX_WANTS);
 
     json_t *steps = json_array();
     for (int32_t i = 0; i < schema->n_steps; i++) {
@@ -202,6 +226,9 @@ static void plan_got_recipients(const PGresult *res, const char *err, void *arg)
         json_object_set_new(o, "planned_start", date_json(sched.steps[i].early_start));
         json_object_set_new(o, "planned_finish", date_json(sched.steps[i].early_finish));
         json_object_set_new(o, "status", json_string(bs_status_name(c->st.progress[i].status)));
+        json_object_set_new(o, "p50", date_json(p50[i]));
+        json_object_set_new(o, "p80", date_json(c->fc_rc == BS_SCHEDULE_OK && c->fc.steps ? c->fc.steps[i].p80
+                                                                                             : BS_DAY_NONE));
         json_array_append_new(steps, o);
     }
     json_t *wa = json_array();
@@ -223,6 +250,12 @@ static void plan_got_recipients(const PGresult *res, const char *err, void *arg)
         json_object_set_new(p, "stream", json_string(st->stream == BS_STREAM_PUBLIC ? "public" : "private"));
         json_object_set_new(p, "date", date_json(wants[w].date));
         json_object_set_new(p, "data_date", date_json(c->st.data_date));
+        if (c->fc_rc == BS_SCHEDULE_OK && c->fc.steps) {
+            json_object_set_new(p, "p50", date_json(c->fc.steps[wants[w].step].p50));
+            json_object_set_new(p, "p80", date_json(c->fc.steps[wants[w].step].p80));
+        }
+        if (wants[w].kind == BS_ALERT_FORECAST_SLIPPED && c->baseline)
+            json_object_set_new(p, "baseline_p50", date_json(c->baseline[wants[w].step]));
         if (wants[w].kind == BS_ALERT_BLOCKED) {
             json_object_set_new(p, "blocking_step_key", json_string(rst->key));
             json_object_set_new(p, "blocking_step_name", json_string(rst->name));
@@ -236,6 +269,7 @@ static void plan_got_recipients(const PGresult *res, const char *err, void *arg)
     json_decref(steps);
     json_decref(wa);
     free(wants);
+    free(p50);
     bs_schedule_free(&sched);
     const char *params[4] = {c->project_id, c->steps_json, c->wants_json, n->mail_domain};
     bs_conn_query(c->conn, WRITE_SQL, 4, params, plan_written, c);
@@ -250,13 +284,61 @@ static const char RECIPIENTS_SQL[] =
     "ru AS (SELECT user_id, bool_or(stream IS NULL OR stream = 'public') AS pub, "
     "  bool_or(stream IS NULL OR stream = 'private') AS priv FROM r GROUP BY user_id) "
     "SELECT u.id::text, ru.pub, ru.priv, k.kind, COALESCE(ur.enabled, orr.enabled, k.def_enabled), "
-    "  COALESCE(ur.days, orr.days, k.def_days) "
+    "  COALESCE(ur.days, orr.days, k.def_days), COALESCE(ur.basis, orr.basis, 'planned') "
     "FROM ru JOIN users u ON u.id = ru.user_id "
     "CROSS JOIN (VALUES ('milestone_upcoming', true, 10), ('milestone_overdue', true, 0), "
-    "  ('blocked_by_other_stream', true, 0)) AS k(kind, def_enabled, def_days) "
+    "  ('blocked_by_other_stream', true, 0), ('forecast_slipped', true, 10)) AS k(kind, def_enabled, def_days) "
     "LEFT JOIN alert_rules ur ON ur.user_id = u.id AND ur.kind = k.kind "
     "LEFT JOIN alert_rules orr ON orr.organisation_id = u.organisation_id AND orr.user_id IS NULL AND orr.kind = k.kind "
     "ORDER BY u.id, k.kind";
+
+static void plan_got_baselines(const PGresult *res, const char *err, void *arg) {
+    plan_ctx *c = arg;
+    if (err) {
+        plan_finish(c, err);
+        return;
+    }
+    const bs_schema *schema = c->st.schema;
+    c->baseline = malloc(sizeof *c->baseline * ((size_t)schema->n_steps + 1));
+    for (int32_t i = 0; i < schema->n_steps; i++) c->baseline[i] = BS_DAY_NONE;
+    for (int r = 0; r < PQntuples(res); r++) {
+        int32_t i = bs_schema_find(schema, PQgetvalue(res, r, 0));
+        if (i >= 0 && !PQgetisnull(res, r, 1)) bs_date_parse(PQgetvalue(res, r, 1), &c->baseline[i]);
+    }
+    const char *params[1] = {c->project_id};
+    bs_conn_query(c->conn, RECIPIENTS_SQL, 1, params, plan_got_recipients, c);
+}
+
+/* thread pool: the Monte Carlo forecast of the project (pure) */
+static void plan_forecast_work(uv_work_t *w) {
+    plan_ctx *c = w->data;
+    c->fc_rc = bs_project_forecast(c->n->engine, &c->st, &c->own, NOTIFIER_SAMPLES, 1, &c->fc);
+}
+
+static void plan_forecast_done(uv_work_t *w, int status) {
+    plan_ctx *c = w->data;
+    if (status != 0) c->fc_rc = BS_SCHEDULE_ENOMEM;
+    const char *params[1] = {c->project_id};
+    bs_conn_query(c->conn, "SELECT step_key, p50_baseline FROM milestone_dates WHERE project_id = $1::uuid", 1,
+                  params, plan_got_baselines, c);
+}
+
+static void plan_got_obs(const PGresult *res, const char *err, void *arg) {
+    plan_ctx *c = arg;
+    if (err) {
+        plan_finish(c, err);
+        return;
+    }
+    if (bs_own_obs_from_result(res, c->st.schema, &c->n->engine->calendar, &c->own) != 0) {
+        plan_finish(c, "out of memory");
+        return;
+    }
+    c->work.data = c;
+    if (uv_queue_work(c->n->loop, &c->work, plan_forecast_work, plan_forecast_done) != 0) {
+        c->fc_rc = BS_SCHEDULE_ENOMEM;
+        plan_forecast_done(&c->work, 0);
+    }
+}
 
 static void plan_got_state(const PGresult *res, const char *err, void *arg) {
     plan_ctx *c = arg;
@@ -271,8 +353,8 @@ static void plan_got_state(const PGresult *res, const char *err, void *arg) {
         bs_conn_script(c->conn, "COMMIT", plan_committed, c);
         return;
     }
-    const char *params[1] = {c->project_id};
-    bs_conn_query(c->conn, RECIPIENTS_SQL, 1, params, plan_got_recipients, c);
+    const char *params[1] = {c->st.schema->key};
+    bs_conn_query(c->conn, BS_OBS_SQL, 1, params, plan_got_obs, c);
 }
 
 static void plan_got_dirty(const PGresult *res, const char *err, void *arg) {

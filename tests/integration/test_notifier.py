@@ -180,6 +180,9 @@ def scenario(args, env, url, smtp, tmp):
         check("Stationskwartier" in m0["parts"][0]["text"] and "/schedule#" in m0["parts"][0]["text"],
               "text names the project and links to the step", m0["parts"][0]["text"][:300])
         check("P50" in m0["parts"][0]["text"] and "Gepland" in m0["parts"][0]["text"], "planned / P50 lines")
+        p50_line = [l for l in m0["parts"][0]["text"].splitlines() if l.startswith("P50")]
+        check(p50_line and "20" in p50_line[0] and "prognose" not in p50_line[0],
+              "the mail carries the P50 forecast date", p50_line)
         eq(psql(url, "SELECT count(*) FROM alerts WHERE project_id IS NOT NULL AND "
                      "extract(hour FROM due_at AT TIME ZONE 'Europe/Amsterdam') <> 7"), "0",
            "every alert is due at 07:00 Amsterdam time, summer and winter (DST)")
@@ -229,6 +232,9 @@ def scenario(args, env, url, smtp, tmp):
         n_events = text1.count("BEGIN:VEVENT")
         check(n_events > 5, "feed has events", n_events)
         check(all(len(line.encode()) <= 75 for line in text1.split("\r\n")), "feed lines <= 75 octets")
+        unfolded = text1.replace("\r\n ", "")
+        check("Gepland: 20" in unfolded and "Prognose einde: P50 20" in unfolded,
+              "feed descriptions show planned and forecast (P50/P80) dates", unfolded[:600])
         try:
             import icalendar  # Debian python3-icalendar
             cal = icalendar.Calendar.from_ical(body1)
@@ -290,6 +296,24 @@ def scenario(args, env, url, smtp, tmp):
         missed = count(f"SELECT count(*) FROM alerts WHERE project_id = '{p_new}' AND status = 'sent' "
                        f"AND due_at <= to_timestamp({due_epoch + 600})")
         check(missed >= 1, "alerts that fell due while down fired at start", missed)
+
+        print("== forecast slipped")
+        st, _, sch = api.json("GET", f"/api/v1/projects/{p_new}/schedule")
+        crit = next(s for s in sch["steps"] if s["status"] == "open" and s["critical"] and not s["milestone"]
+                    and s["key"] != "nazorg")
+        n_slip0 = count(f"SELECT count(*) FROM alerts WHERE project_id = '{p_new}' AND kind = 'forecast_slipped'")
+        eq(n_slip0, 0, "no slip alerts before a change")
+        dur = next(x for x in api.json("GET", "/api/v1/process-schemas/ppm-woningbouw")[2]["steps"]
+                   if x["key"] == crit["key"])["duration"]["value"]
+        st, _, _ = api.json("PATCH", f"/api/v1/projects/{p_new}/steps/{crit['key']}",
+                            {"duration": dur + 200, "reason": "grondwateronderzoek uitgebreid"})
+        eq(st, 200, "PATCH a critical step's duration (+200)")
+        wait_for(lambda: count(f"SELECT count(*) FROM alerts WHERE project_id = '{p_new}' "
+                               "AND kind = 'forecast_slipped'") > 0, 20)
+        slip = psql(url, f"SELECT payload->>'date', payload->>'baseline_p50' FROM alerts WHERE project_id = '{p_new}' "
+                         "AND kind = 'forecast_slipped' ORDER BY payload->>'date' LIMIT 1")
+        check(slip and "|" in slip and slip.split("|")[0] > slip.split("|")[1],
+              "forecast_slipped: P50 later than its baseline", slip)
 
         print("== digest")
         create(api, f"/api/v1/projects/{p_old}/follows", {"user_id": morning}, "follow (digest user)")

@@ -1,0 +1,98 @@
+/*
+ * Forecasting one stored project. See project_forecast.h.
+ */
+#include "project_forecast.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- own observations (copied out of the PGresult) ---- */
+
+void bs_own_obs_free(bs_own_obs *o) {
+    free(o->obs);
+    free(o->strings);
+    memset(o, 0, sizeof *o);
+}
+
+/* Converts OBS_SQL rows into observations (rows of one project are adjacent). */
+int bs_own_obs_from_result(const PGresult *res, const bs_schema *schema, const bs_calendar *cal, bs_own_obs *out) {
+    memset(out, 0, sizeof *out);
+    int n = PQntuples(res);
+    size_t strbytes = 1;
+    for (int r = 0; r < n; r++)
+        strbytes += strlen(PQgetvalue(res, r, 6)) + strlen(PQgetvalue(res, r, 7)) + strlen(PQgetvalue(res, r, 8)) + 3;
+    out->obs = calloc((size_t)n + (size_t)schema->n_steps + 1, sizeof *out->obs);
+    out->strings = malloc(strbytes);
+    bs_progress *prog = calloc((size_t)schema->n_steps, sizeof *prog);
+    if (!out->obs || !out->strings || !prog) {
+        free(prog);
+        bs_own_obs_free(out);
+        return -1;
+    }
+    size_t off = 0;
+    int r = 0;
+    while (r < n) {
+        int r0 = r;
+        const char *pid = PQgetvalue(res, r, 0);
+        for (int32_t i = 0; i < schema->n_steps; i++)
+            prog[i] = (bs_progress){BS_STATUS_OPEN, BS_DAY_NONE, BS_DAY_NONE, false};
+        while (r < n && strcmp(PQgetvalue(res, r, 0), pid) == 0) {
+            int32_t i = bs_schema_find(schema, PQgetvalue(res, r, 1));
+            if (i >= 0) {
+                bs_status_parse(PQgetvalue(res, r, 2), &prog[i].status);
+                bs_date_parse(PQgetvalue(res, r, 3), &prog[i].actual_start);
+                if (!PQgetisnull(res, r, 4)) bs_date_parse(PQgetvalue(res, r, 4), &prog[i].actual_finish);
+            }
+            r++;
+        }
+        bs_day dd;
+        if (bs_date_parse(PQgetvalue(res, r0, 5), &dd) != 0) continue;
+        char *gem = out->strings + off;
+        off += (size_t)sprintf(gem, "%s", PQgetvalue(res, r0, 6)) + 1;
+        char *prov = out->strings + off;
+        off += (size_t)sprintf(prov, "%s", PQgetvalue(res, r0, 7)) + 1;
+        char *pt = out->strings + off;
+        off += (size_t)sprintf(pt, "%s", PQgetvalue(res, r0, 8)) + 1;
+        bs_size_class sc = bs_size_class_of(atol(PQgetvalue(res, r0, 9)));
+        bs_lt_observe_project(schema, prog, dd, cal, sc, gem, prov, pt, out->obs, &out->n, &out->counts);
+    }
+    free(prog);
+    return 0;
+}
+
+
+int bs_project_forecast(const bs_engine *e, const bs_project_state *st, const bs_own_obs *own, int32_t n_samples,
+                        uint64_t seed, bs_forecast *out) {
+    const bs_schema *s = st->schema;
+    const bs_engine_schema *es = bs_engine_schema_get(e, s->key);
+    bs_lt_model *models = calloc((size_t)s->n_steps + 1, sizeof *models);
+    bs_ltdist *dist = calloc((size_t)s->n_steps + 1, sizeof *dist);
+    unsigned char *has = calloc((size_t)s->n_steps + 1, 1);
+    if (!models || !dist || !has || !es) {
+        free(models);
+        free(dist);
+        free(has);
+        return BS_SCHEDULE_ENOMEM;
+    }
+    bs_size_class size = bs_size_class_of(st->homes_remaining);
+    for (int32_t i = 0; i < s->n_steps; i++) {
+        if (s->steps[i].milestone || !es->reference) continue;
+        if (bs_lt_model_build(es->reference, i, (int)size, st->gemeente, own ? own->obs : NULL, own ? own->n : 0,
+                              &models[i]) == BS_EST_OK) {
+            dist[i] = models[i].sample; /* shallow: the models own the curves */
+            has[i] = 1;
+        }
+    }
+    bs_forecast_input in = {.schema = s, .progress = st->progress, .data_date = st->data_date, .cal = &e->calendar,
+                            .dist = dist, .has_dist = has, .n_samples = n_samples,
+                            .schedule = bs_schedule_with_edit, .schedule_ctx = (void *)&st->edit};
+    bs_rng rng;
+    bs_rng_seed(&rng, seed);
+    int rc = bs_forecast_compute(&in, &rng, out);
+    for (int32_t i = 0; i < s->n_steps; i++) bs_lt_model_free(&models[i]);
+    free(models);
+    free(dist);
+    free(has);
+    return rc;
+}
