@@ -65,6 +65,9 @@ static void describe(sbuf *b, const char *kind, const json_t *p, bool en) {
     else if (strcmp(kind, "milestone_overdue") == 0)
         sb_printf(b, en ? "Milestone overdue: %s (%s), planned %s" : "Mijlpaal verlopen: %s (%s), gepland %s", step,
                   project, date);
+    else if (strcmp(kind, "external_update") == 0)
+        sb_printf(b, en ? "Update from %s (%s): %s (%s)" : "Wijziging door %s (%s): %s (%s)", str(p, "author"),
+                  str(p, "author_organisation"), step, project);
     else if (strcmp(kind, "forecast_slipped") == 0)
         sb_printf(b, en ? "Forecast slipped: %s (%s) now P50 %s, was %s" : "Prognose verschoven: %s (%s) nu P50 %s, was %s",
                   step, project, date, str(p, "baseline_p50"));
@@ -110,6 +113,8 @@ static void details(sbuf *t, sbuf *h, const char *kind, const json_t *p, bool en
     else if (strcmp(kind, "milestone_overdue") == 0)
         what = en ? "What changed: the planned date has passed and the milestone is not realised."
                   : "Wat er speelt: de geplande datum is verstreken en de mijlpaal is niet gerealiseerd.";
+    else if (strcmp(kind, "external_update") == 0)
+        what = en ? "What changed: an external party updated this project." : "Wat er speelt: een externe partij heeft dit project bijgewerkt.";
     else if (strcmp(kind, "forecast_slipped") == 0)
         what = en ? "What changed: the P50 forecast of this milestone moved later than your threshold allows."
                   : "Wat er speelt: de P50-prognose van deze mijlpaal is verder opgeschoven dan uw drempel toelaat.";
@@ -117,6 +122,15 @@ static void details(sbuf *t, sbuf *h, const char *kind, const json_t *p, bool en
         what = en ? "What changed: a step of the other stream that this step waits for is overdue."
                   : "Wat er speelt: een stap van de andere stroom waar deze stap op wacht, is over tijd.";
     sb_printf(t, "\n%s\n", what);
+    if (*str(p, "changes")) {
+        sb_printf(t, "%s: %s\n%s: %s\n", en ? "Changes" : "Wijzigingen", str(p, "changes"), en ? "Reason" : "Reden",
+                  str(p, "reason"));
+        sb_printf(h, "<p>%s: ", en ? "Changes" : "Wijzigingen");
+        sb_html(h, str(p, "changes"));
+        sb_printf(h, "<br>%s: ", en ? "Reason" : "Reden");
+        sb_html(h, str(p, "reason"));
+        sb_printf(h, "</p>\n");
+    }
     sb_printf(h, "<p>");
     sb_html(h, what);
     sb_printf(h, "</p>\n");
@@ -149,7 +163,8 @@ int bs_mail_text_build(const char *kind, const char *locale, const json_t *paylo
         sb_printf(&h, "</ul>\n");
         sb_printf(&t, "\n%s: %s/api/v1/feed-tokens\n", en ? "Calendar feeds" : "Agenda-abonnementen", base_url);
     } else if (strcmp(kind, "milestone_upcoming") == 0 || strcmp(kind, "milestone_overdue") == 0 ||
-               strcmp(kind, "blocked_by_other_stream") == 0 || strcmp(kind, "forecast_slipped") == 0) {
+               strcmp(kind, "blocked_by_other_stream") == 0 || strcmp(kind, "forecast_slipped") == 0 ||
+               strcmp(kind, "external_update") == 0) {
         describe(&s, kind, payload, en);
         sb_printf(&t, "%s\n\n", s.p);
         sb_printf(&h, "<h2>");

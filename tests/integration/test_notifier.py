@@ -315,6 +315,30 @@ def scenario(args, env, url, smtp, tmp):
         check(slip and "|" in slip and slip.split("|")[0] > slip.split("|")[1],
               "forecast_slipped: P50 later than its baseline", slip)
 
+        print("== update received from an external party")
+        st, _, _ = api.json("POST", f"/api/v1/projects/{p_new}/roles", {"user_id": pl, "role": "projectleider"})
+        eq(st, 201, "projectleider role")
+        st, _, sch = api.json("GET", f"/api/v1/projects/{p_new}/schedule")
+        first_private = next(s for s in sch["steps"] if s["status"] == "open" and s["stream"] == "private"
+                             and not s["milestone"])
+        st, _, _ = api.json("PATCH", f"/api/v1/projects/{p_new}/steps/{first_private['key']}",
+                            {"start_no_earlier_than": first_private["early_start"], "reason": "planning aannemer"},
+                            headers={"X-User": "dev@zuid.example"})
+        eq(st, 200, "an external developer updates their step")
+        wait_for(lambda: count(f"SELECT count(*) FROM alerts WHERE project_id = '{p_new}' "
+                               "AND kind = 'external_update'") > 0, 20)
+        ext = psql(url, f"SELECT user_id || '|' || (payload->>'author_organisation') || '|' || (payload->>'changes') "
+                        f"FROM alerts WHERE project_id = '{p_new}' AND kind = 'external_update'").splitlines()
+        check(len(ext) == 1 and ext[0].startswith(pl) and "Bouwbedrijf Zuid" in ext[0]
+              and "start_no_earlier_than" in ext[0], "external update alert to the projectleider, not the author", ext)
+        st, _, _ = api.json("PATCH", f"/api/v1/projects/{p_new}/steps/{first_private['key']}",
+                            {"start_no_earlier_than": None, "reason": "intern"},
+                            headers={"X-User": "pl@voorbeeldstad.example"})
+        eq(st, 200, "a municipal user updates the step")
+        time.sleep(2)
+        eq(count(f"SELECT count(*) FROM alerts WHERE project_id = '{p_new}' AND kind = 'external_update'"), 1,
+           "a municipal change raises no external-update alert")
+
         print("== digest")
         create(api, f"/api/v1/projects/{p_old}/follows", {"user_id": morning}, "follow (digest user)")
         wait_for(lambda: count(f"SELECT count(*) FROM alerts WHERE user_id = '{morning}'") > 0)
