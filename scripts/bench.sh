@@ -67,3 +67,10 @@ wrk -t1 -c1 -d10s --latency "$base/api/v1/projects/$id/forecast"
 
 echo "== scheduling (issue 3): 25,000 projects x 40 steps, full and one-change recompute, vs networkx"
 "$top/$build/bench_schedule" 25000 25000
+
+kill -TERM "$server" 2>/dev/null && wait "$server" 2>/dev/null
+server=""
+echo "== calendar feeds (issue 5): a 1,000-event feed, ours vs ical-generator (npm)"
+"$top/scripts/bench_ical.sh" "$build"
+echo "== alert delivery (issue 5): 10,000 due alerts to a counting SMTP server"
+"$top/scripts/bench_alerts.sh" "$build"

@@ -22,7 +22,9 @@ trap cleanup EXIT INT TERM
 /usr/bin/python3 "$top/bench/smtp_count_server.py" "$tmp/port" >"$tmp/count.out" &
 until [ -s "$tmp/port" ]; do sleep 0.1; done
 port=$(cat "$tmp/port")
-limit=$("$sink" blast "$port" 5000 4 | tee /dev/stderr | sed 's/.*: \([0-9]*\) messages\/s/\1/')
+blast=$("$sink" blast "$port" 5000 4)
+echo "$blast"
+limit=$(echo "$blast" | sed 's/.*: \([0-9]*\) messages\/s/\1/')
 
 db="$BOUWSTROOM_DATABASE_URL"
 psql "$db" -XAtq -c "SET client_min_messages = warning; DROP SCHEMA public CASCADE; CREATE SCHEMA public" >/dev/null
@@ -39,7 +41,7 @@ FROM generate_series(1, $n) g, (SELECT id, name, gemeente FROM projects LIMIT 1)
 SQL
 "$bin" serve --port 0 --smtp-url "smtp://127.0.0.1:$port" --mail-from alerts@bouwstroom.test >"$tmp/serve.log" 2>&1 &
 server=$!
-until grep -q "^listening on" "$tmp/serve.log"; do sleep 0.01; done
+until grep -q "^listening on" "$tmp/serve.log" 2>/dev/null; do sleep 0.01; done
 start=$(date +%s.%N)
 while [ "$(psql "$db" -XAtq -c "SELECT count(*) FROM alerts WHERE status = 'sent'")" -lt "$n" ]; do
     sleep 0.05
