@@ -29,12 +29,6 @@
     "WHEN p.homes_remaining <= 10 THEN '1-10' WHEN p.homes_remaining <= 50 THEN '11-50' "                     \
     "WHEN p.homes_remaining <= 200 THEN '51-200' ELSE '>200' END"
 
-static json_t *date_json(bs_day d) {
-    if (d == BS_DAY_NONE) return json_null();
-    char b[11];
-    return json_string(bs_date_format(d, b));
-}
-
 static json_t *num_or_null(double v) {
     return isfinite(v) ? json_real(v) : json_null();
 }
@@ -118,15 +112,15 @@ static void fc_after(uv_work_t *w, int status) {
     json_t *o = json_object();
     json_object_set_new(o, "project_id", json_string(j->id));
     json_object_set_new(o, "process_schema", json_string(s->key));
-    json_object_set_new(o, "data_date", date_json(j->data_date));
+    json_object_set_new(o, "data_date", bs_date_json(j->data_date));
     json_object_set_new(o, "samples", json_integer(j->samples));
     json_object_set_new(o, "seed", json_integer(j->seed));
     json_object_set_new(o, "size_class", json_string(bs_size_class_name(j->size)));
     json_object_set_new(o, "gemeente", json_string(j->gemeente));
     json_t *comp = json_object();
-    json_object_set_new(comp, "planned", date_json(j->fc.completion_planned));
-    json_object_set_new(comp, "p50", date_json(j->fc.completion_p50));
-    json_object_set_new(comp, "p80", date_json(j->fc.completion_p80));
+    json_object_set_new(comp, "planned", bs_date_json(j->fc.completion_planned));
+    json_object_set_new(comp, "p50", bs_date_json(j->fc.completion_p50));
+    json_object_set_new(comp, "p80", bs_date_json(j->fc.completion_p80));
     json_object_set_new(o, "completion", comp);
     json_t *ms = json_array(), *steps = json_array();
     for (int32_t i = 0; i < s->n_steps; i++) {
@@ -136,9 +130,9 @@ static void fc_after(uv_work_t *w, int status) {
         json_object_set_new(x, "key", json_string(st->key));
         json_object_set_new(x, "name", json_string(st->name));
         json_object_set_new(x, "status", json_string(bs_status_name(j->progress[i].status)));
-        json_object_set_new(x, "planned", date_json(fs->planned));
-        json_object_set_new(x, "p50", date_json(fs->p50));
-        json_object_set_new(x, "p80", date_json(fs->p80));
+        json_object_set_new(x, "planned", bs_date_json(fs->planned));
+        json_object_set_new(x, "p50", bs_date_json(fs->p50));
+        json_object_set_new(x, "p80", bs_date_json(fs->p80));
         if (st->milestone) {
             json_array_append_new(ms, x);
             continue;
@@ -605,10 +599,10 @@ static void sh_work(uv_work_t *w) {
 }
 
 static void shift_fields(json_t *o, bs_day b50, bs_day b80, bs_day w50, bs_day w80) {
-    json_object_set_new(o, "p50", date_json(b50));
-    json_object_set_new(o, "p80", date_json(b80));
-    json_object_set_new(o, "what_if_p50", date_json(w50));
-    json_object_set_new(o, "what_if_p80", date_json(w80));
+    json_object_set_new(o, "p50", bs_date_json(b50));
+    json_object_set_new(o, "p80", bs_date_json(b80));
+    json_object_set_new(o, "what_if_p50", bs_date_json(w50));
+    json_object_set_new(o, "what_if_p80", bs_date_json(w80));
     json_object_set_new(o, "p50_days", b50 == BS_DAY_NONE || w50 == BS_DAY_NONE ? json_null() : json_integer(w50 - b50));
     json_object_set_new(o, "p80_days", b80 == BS_DAY_NONE || w80 == BS_DAY_NONE ? json_null() : json_integer(w80 - b80));
 }

@@ -66,20 +66,6 @@ static void sctx_free(sctx *c)
     free(c);
 }
 
-static json_t *date_json(bs_day d)
-{
-    char b[11];
-    return d == BS_DAY_NONE ? json_null() : json_string(bs_date_format(d, b));
-}
-
-static bs_day json_date(const json_t *v)
-{
-    bs_day d;
-    if (!json_is_string(v) || bs_date_parse(json_string_value(v), &d) != 0)
-        return BS_DAY_NONE;
-    return d;
-}
-
 /* ---- computing and rendering ---- */
 
 typedef struct state {
@@ -106,8 +92,8 @@ static json_t *render(const sctx *c, const bs_progress *progress, const bs_sched
     json_t *steps = json_object_get(o, "steps");
     for (int32_t i = 0; i < c->schema->n_steps; i++) {
         json_t *st = json_array_get(steps, (size_t)i);
-        json_object_set_new(st, "planned_start", date_json(planned[2 * i]));
-        json_object_set_new(st, "planned_finish", date_json(planned[2 * i + 1]));
+        json_object_set_new(st, "planned_start", bs_date_json(planned[2 * i]));
+        json_object_set_new(st, "planned_finish", bs_date_json(planned[2 * i + 1]));
     }
     json_object_set_new(o, "project_id", json_string(c->id));
     json_object_set_new(o, "process_schema", json_string(c->schema->key));
@@ -141,8 +127,8 @@ static json_t *milestone_shifts(const sctx *c, const bs_progress *p0, const bs_s
         const bs_step_result *r0 = &s0->steps[i], *r1 = &s1->steps[i];
         json_t *o = json_object();
         json_object_set_new(o, "step", json_string(c->schema->steps[i].key));
-        json_object_set_new(o, "before", date_json(r0->early_finish));
-        json_object_set_new(o, "after", date_json(r1->early_finish));
+        json_object_set_new(o, "before", bs_date_json(r0->early_finish));
+        json_object_set_new(o, "after", bs_date_json(r1->early_finish));
         bool both = p0[i].status != BS_STATUS_SKIPPED && p1[i].status != BS_STATUS_SKIPPED &&
                     r0->early_finish != BS_DAY_NONE && r1->early_finish != BS_DAY_NONE;
         json_object_set_new(o, "shift_working_days", both ? json_integer(r1->ef_b - r0->ef_b) : json_null());
@@ -395,7 +381,7 @@ static void write_changes(sctx *c, const state *ns, const char *reason, json_t *
         bool changed = false;
 #define DIFF_DATE(fa, fb, name)                                                                \
     if ((fa) != (fb)) {                                                                        \
-        hist_add(hist, k, name, date_json(fa), date_json(fb));                                 \
+        hist_add(hist, k, name, bs_date_json(fa), bs_date_json(fb));                                 \
         changed = true;                                                                        \
     }
         if (a->status != b->status) {
@@ -427,15 +413,15 @@ static void write_changes(sctx *c, const state *ns, const char *reason, json_t *
         json_t *r = json_object();
         json_object_set_new(r, "step_key", json_string(k));
         json_object_set_new(r, "status", json_string(bs_status_name(b->status)));
-        json_object_set_new(r, "actual_start", date_json(b->actual_start));
-        json_object_set_new(r, "actual_finish", date_json(b->actual_finish));
+        json_object_set_new(r, "actual_start", bs_date_json(b->actual_start));
+        json_object_set_new(r, "actual_finish", bs_date_json(b->actual_finish));
         json_object_set_new(r, "actual_estimated", json_boolean(b->actual_estimated));
         json_object_set_new(r, "remaining_duration", int_or_null(ob->remaining));
         json_object_set_new(r, "duration_override", int_or_null(ob->duration));
-        json_object_set_new(r, "planned_start", date_json(ns->planned[2 * i]));
-        json_object_set_new(r, "planned_finish", date_json(ns->planned[2 * i + 1]));
-        json_object_set_new(r, "start_no_earlier_than", date_json(ob->snet));
-        json_object_set_new(r, "finish_no_later_than", date_json(ob->fnlt));
+        json_object_set_new(r, "planned_start", bs_date_json(ns->planned[2 * i]));
+        json_object_set_new(r, "planned_finish", bs_date_json(ns->planned[2 * i + 1]));
+        json_object_set_new(r, "start_no_earlier_than", bs_date_json(ob->snet));
+        json_object_set_new(r, "finish_no_later_than", bs_date_json(ob->fnlt));
         json_array_append_new(rows, r);
     }
     /* links: changed (same pair and type; or the pair's one link changed type), removed,
@@ -489,8 +475,8 @@ static void write_changes(sctx *c, const state *ns, const char *reason, json_t *
             for (int32_t i = 0; i < sch->n_steps; i++)
                 if (sch->steps[i].milestone && s0.steps[i].early_finish != s1.steps[i].early_finish &&
                     ns->progress[i].status != BS_STATUS_DONE)
-                    hist_add(hist, sch->steps[i].key, "forecast_finish", date_json(s0.steps[i].early_finish),
-                             date_json(s1.steps[i].early_finish));
+                    hist_add(hist, sch->steps[i].key, "forecast_finish", bs_date_json(s0.steps[i].early_finish),
+                             bs_date_json(s1.steps[i].early_finish));
             completion = bs_schedule_completion(sch, ns->progress, &s1);
             bs_schedule_free(&s1);
         }
@@ -599,7 +585,7 @@ static void send_schedule(sctx *c)
     }
     json_t *o = render(c, c->progress, &c->edit, c->planned, &s);
     if (c->has_known_on)
-        json_object_set_new(o, "known_on", date_json(c->known_on));
+        json_object_set_new(o, "known_on", bs_date_json(c->known_on));
     bs_schedule_free(&s);
     bs__respond_json(c->req, 200, o);
 }
@@ -723,7 +709,7 @@ static void do_patch(sctx *c)
             continue;
         }
         bs_day dv = BS_DAY_NONE;
-        if (!json_is_null(v) && (dv = json_date(v)) == BS_DAY_NONE) {
+        if (!json_is_null(v) && (dv = bs_json_date(v)) == BS_DAY_NONE) {
             snprintf(d, sizeof d, "%s must be an existing date YYYY-MM-DD or null", name);
             bs__problem(c->req, 422, "invalid", "Invalid date", name, d);
             goto bad;
@@ -821,8 +807,8 @@ static json_t *whatif_result(sctx *c, const json_t *changes, bool *ok, state *ke
     json_t *o = json_object();
     json_object_set_new(o, "schedule", render(c, ns.progress, &ns.edit, ns.planned, &s1));
     json_object_set_new(o, "milestone_shifts", milestone_shifts(c, c->progress, &s0, ns.progress, &s1));
-    json_object_set_new(o, "project_finish_before", date_json(s0.project_finish));
-    json_object_set_new(o, "project_finish_after", date_json(s1.project_finish));
+    json_object_set_new(o, "project_finish_before", bs_date_json(s0.project_finish));
+    json_object_set_new(o, "project_finish_after", bs_date_json(s1.project_finish));
     bs_schedule_free(&s0);
     bs_schedule_free(&s1);
     if (keep)
@@ -1142,7 +1128,7 @@ static bool parse_date_field(sctx *c)
         bs__problem(c->req, 422, "required", "Missing field", "date", "date is required (YYYY-MM-DD)");
         return false;
     }
-    if ((c->date = json_date(jd)) == BS_DAY_NONE) {
+    if ((c->date = bs_json_date(jd)) == BS_DAY_NONE) {
         bs__problem(c->req, 422, "invalid", "Invalid date", "date", "date must be an existing calendar date YYYY-MM-DD");
         return false;
     }

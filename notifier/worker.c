@@ -177,11 +177,6 @@ static const char WRITE_SQL[] =
     "SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM sup), (SELECT count(*) FROM hist), "
     "  pg_notify('bs_alerts', '')";
 
-static json_t *date_json(bs_day d) {
-    char buf[11];
-    return d == BS_DAY_NONE ? json_null() : json_string(bs_date_format(d, buf));
-}
-
 static void plan_got_external(const PGresult *ext, const char *err, void *arg);
 
 static const char EXTERNAL_SQL[] =
@@ -264,11 +259,11 @@ static void plan_got_external(const PGresult *ext, const char *err, void *arg) {
     for (int32_t i = 0; i < schema->n_steps; i++) {
         json_t *o = json_object();
         json_object_set_new(o, "step_key", json_string(schema->steps[i].key));
-        json_object_set_new(o, "planned_start", date_json(sched.steps[i].early_start));
-        json_object_set_new(o, "planned_finish", date_json(sched.steps[i].early_finish));
+        json_object_set_new(o, "planned_start", bs_date_json(sched.steps[i].early_start));
+        json_object_set_new(o, "planned_finish", bs_date_json(sched.steps[i].early_finish));
         json_object_set_new(o, "status", json_string(bs_status_name(c->st.progress[i].status)));
-        json_object_set_new(o, "p50", date_json(p50[i]));
-        json_object_set_new(o, "p80", date_json(c->fc_rc == BS_SCHEDULE_OK && c->fc.steps ? c->fc.steps[i].p80
+        json_object_set_new(o, "p50", bs_date_json(p50[i]));
+        json_object_set_new(o, "p80", bs_date_json(c->fc_rc == BS_SCHEDULE_OK && c->fc.steps ? c->fc.steps[i].p80
                                                                                              : BS_DAY_NONE));
         json_array_append_new(steps, o);
     }
@@ -281,7 +276,7 @@ static void plan_got_external(const PGresult *ext, const char *err, void *arg) {
         json_object_set_new(o, "rev_step", json_string(rst->key));
         json_object_set_new(o, "kind", json_string(bs_alert_kind_name(wants[w].kind)));
         json_object_set_new(o, "user_id", json_string(rs[wants[w].recipient].user_id));
-        json_object_set_new(o, "due_date", date_json(wants[w].due_date));
+        json_object_set_new(o, "due_date", bs_date_json(wants[w].due_date));
         json_t *p = json_object();
         json_object_set_new(p, "project_id", json_string(c->project_id));
         json_object_set_new(p, "project_name", json_string(c->st.name));
@@ -289,14 +284,14 @@ static void plan_got_external(const PGresult *ext, const char *err, void *arg) {
         json_object_set_new(p, "step_key", json_string(st->key));
         json_object_set_new(p, "step_name", json_string(st->name));
         json_object_set_new(p, "stream", json_string(st->stream == BS_STREAM_PUBLIC ? "public" : "private"));
-        json_object_set_new(p, "date", date_json(wants[w].date));
-        json_object_set_new(p, "data_date", date_json(c->st.data_date));
+        json_object_set_new(p, "date", bs_date_json(wants[w].date));
+        json_object_set_new(p, "data_date", bs_date_json(c->st.data_date));
         if (c->fc_rc == BS_SCHEDULE_OK && c->fc.steps) {
-            json_object_set_new(p, "p50", date_json(c->fc.steps[wants[w].step].p50));
-            json_object_set_new(p, "p80", date_json(c->fc.steps[wants[w].step].p80));
+            json_object_set_new(p, "p50", bs_date_json(c->fc.steps[wants[w].step].p50));
+            json_object_set_new(p, "p80", bs_date_json(c->fc.steps[wants[w].step].p80));
         }
         if (wants[w].kind == BS_ALERT_FORECAST_SLIPPED && c->baseline)
-            json_object_set_new(p, "baseline_p50", date_json(c->baseline[wants[w].step]));
+            json_object_set_new(p, "baseline_p50", bs_date_json(c->baseline[wants[w].step]));
         if (wants[w].kind == BS_ALERT_BLOCKED) {
             json_object_set_new(p, "blocking_step_key", json_string(rst->key));
             json_object_set_new(p, "blocking_step_name", json_string(rst->name));
@@ -322,7 +317,7 @@ static void plan_got_external(const PGresult *ext, const char *err, void *arg) {
             json_object_set_new(o, "revision", json_integer(atoll(PQgetvalue(ext, e, 0))));
             json_object_set_new(o, "kind", json_string("external_update"));
             json_object_set_new(o, "user_id", json_string(rs[r].user_id));
-            json_object_set_new(o, "due_date", date_json(today));
+            json_object_set_new(o, "due_date", bs_date_json(today));
             json_t *p = json_object();
             json_object_set_new(p, "project_id", json_string(c->project_id));
             json_object_set_new(p, "project_name", json_string(c->st.name));
@@ -331,8 +326,8 @@ static void plan_got_external(const PGresult *ext, const char *err, void *arg) {
             json_object_set_new(p, "step_name", json_string(si >= 0 ? schema->steps[si].name : step_key));
             json_object_set_new(p, "stream", json_string(si >= 0 && schema->steps[si].stream == BS_STREAM_PUBLIC
                                                              ? "public" : "private"));
-            json_object_set_new(p, "date", date_json(si >= 0 ? sched.steps[si].early_finish : BS_DAY_NONE));
-            json_object_set_new(p, "data_date", date_json(c->st.data_date));
+            json_object_set_new(p, "date", bs_date_json(si >= 0 ? sched.steps[si].early_finish : BS_DAY_NONE));
+            json_object_set_new(p, "data_date", bs_date_json(c->st.data_date));
             json_object_set_new(p, "author", json_string(PQgetvalue(ext, e, 4)));
             json_object_set_new(p, "author_organisation", json_string(PQgetvalue(ext, e, 5)));
             json_object_set_new(p, "reason", json_string(PQgetvalue(ext, e, 6)));

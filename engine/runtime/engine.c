@@ -172,10 +172,15 @@ const char *bs_status_name(bs_step_status s) {
     return (unsigned)s < 4 ? status_names[s] : "open";
 }
 
-static bs_day json_day(const json_t *v) {
+bs_day bs_json_date(const json_t *v) {
     bs_day d;
     const char *t = json_string_value(v);
     return t && bs_date_parse(t, &d) == 0 ? d : BS_DAY_NONE;
+}
+
+json_t *bs_date_json(bs_day d) {
+    char buf[11];
+    return d == BS_DAY_NONE ? json_null() : json_string(bs_date_format(d, buf));
 }
 
 int bs_link_from_json(const bs_schema *schema, const json_t *o, int32_t succ, bs_link *l) {
@@ -197,7 +202,7 @@ int bs_project_state_parse(const bs_engine *e, const json_t *doc, bs_project_sta
     memset(out, 0, sizeof *out);
     const char *sk = json_string_value(json_object_get(doc, "schema"));
     const bs_engine_schema *es = sk ? bs_engine_schema_get(e, sk) : NULL;
-    out->data_date = json_day(json_object_get(doc, "data_date"));
+    out->data_date = bs_json_date(json_object_get(doc, "data_date"));
     if (!es || out->data_date == BS_DAY_NONE || bs_sched_edit_init(&out->edit, es->schema) != 0) return -2;
     const bs_schema *schema = out->schema = es->schema;
     const int32_t n = schema->n_steps;
@@ -224,18 +229,18 @@ int bs_project_state_parse(const bs_engine *e, const json_t *doc, bs_project_sta
         bs_progress *p = &out->progress[i];
         const char *st = json_string_value(json_object_get(row, "status"));
         if (!st || bs_status_parse(st, &p->status) != 0) p->status = BS_STATUS_OPEN;
-        p->actual_start = json_day(json_object_get(row, "actual_start"));
-        p->actual_finish = json_day(json_object_get(row, "actual_finish"));
+        p->actual_start = bs_json_date(json_object_get(row, "actual_start"));
+        p->actual_finish = bs_json_date(json_object_get(row, "actual_finish"));
         p->actual_estimated = json_is_true(json_object_get(row, "actual_estimated"));
         json_t *v;
         if (json_is_integer(v = json_object_get(row, "remaining_duration")))
             out->edit.ov[i].remaining = (int32_t)json_integer_value(v);
         if (json_is_integer(v = json_object_get(row, "duration_override")))
             out->edit.ov[i].duration = (int32_t)json_integer_value(v);
-        out->edit.ov[i].snet = json_day(json_object_get(row, "start_no_earlier_than"));
-        out->edit.ov[i].fnlt = json_day(json_object_get(row, "finish_no_later_than"));
-        out->planned[2 * i] = json_day(json_object_get(row, "planned_start"));
-        out->planned[2 * i + 1] = json_day(json_object_get(row, "planned_finish"));
+        out->edit.ov[i].snet = bs_json_date(json_object_get(row, "start_no_earlier_than"));
+        out->edit.ov[i].fnlt = bs_json_date(json_object_get(row, "finish_no_later_than"));
+        out->planned[2 * i] = bs_json_date(json_object_get(row, "planned_start"));
+        out->planned[2 * i + 1] = bs_json_date(json_object_get(row, "planned_finish"));
     }
     if (json_is_true(json_object_get(doc, "custom_links"))) {
         out->edit.n_links = 0;
@@ -287,16 +292,10 @@ bs_day bs_schedule_completion(const bs_schema *schema, const bs_progress *progre
     return sched->project_finish;
 }
 
-static json_t *date_or_null(bs_day d) {
-    if (d == BS_DAY_NONE) return json_null();
-    char buf[11];
-    return json_string(bs_date_format(d, buf));
-}
-
 json_t *bs_schedule_to_json(const bs_schema *schema, const bs_progress *progress, const bs_schedule *sched) {
     json_t *root = json_object();
-    json_object_set_new(root, "data_date", date_or_null(sched->data_date));
-    json_object_set_new(root, "project_finish", date_or_null(sched->project_finish));
+    json_object_set_new(root, "data_date", bs_date_json(sched->data_date));
+    json_object_set_new(root, "project_finish", bs_date_json(sched->project_finish));
     json_t *oos = json_array();
     json_t *steps = json_array();
     for (int32_t i = 0; i < schema->n_steps; i++) {
@@ -309,10 +308,10 @@ json_t *bs_schedule_to_json(const bs_schema *schema, const bs_progress *progress
         json_object_set_new(o, "stream", json_string(st->stream == BS_STREAM_PUBLIC ? "public" : "private"));
         json_object_set_new(o, "milestone", json_boolean(st->milestone));
         json_object_set_new(o, "status", json_string(bs_status_name(p->status)));
-        json_object_set_new(o, "early_start", date_or_null(r->early_start));
-        json_object_set_new(o, "early_finish", date_or_null(r->early_finish));
-        json_object_set_new(o, "late_start", date_or_null(r->late_start));
-        json_object_set_new(o, "late_finish", date_or_null(r->late_finish));
+        json_object_set_new(o, "early_start", bs_date_json(r->early_start));
+        json_object_set_new(o, "early_finish", bs_date_json(r->early_finish));
+        json_object_set_new(o, "late_start", bs_date_json(r->late_start));
+        json_object_set_new(o, "late_finish", bs_date_json(r->late_finish));
         bool open = p->status == BS_STATUS_OPEN || p->status == BS_STATUS_STARTED;
         json_object_set_new(o, "total_float", open ? json_integer(r->total_float) : json_null());
         json_object_set_new(o, "free_float", open ? json_integer(r->free_float) : json_null());
@@ -320,8 +319,8 @@ json_t *bs_schedule_to_json(const bs_schema *schema, const bs_progress *progress
         json_object_set_new(o, "near_critical", json_boolean(r->near_critical));
         json_object_set_new(o, "deadline_missed", json_boolean(r->deadline_missed));
         json_object_set_new(o, "out_of_sequence", json_boolean(r->out_of_sequence));
-        json_object_set_new(o, "actual_start", date_or_null(p->actual_start));
-        json_object_set_new(o, "actual_finish", date_or_null(p->actual_finish));
+        json_object_set_new(o, "actual_start", bs_date_json(p->actual_start));
+        json_object_set_new(o, "actual_finish", bs_date_json(p->actual_finish));
         json_object_set_new(o, "actual_estimated", json_boolean(p->actual_estimated));
         json_array_append_new(steps, o);
         if (r->out_of_sequence) json_array_append_new(oos, json_string(st->key));
@@ -344,8 +343,8 @@ json_t *bs_schedule_to_json(const bs_schema *schema, const bs_progress *progress
         json_t *o = json_object();
         json_object_set_new(o, "step", json_string(schema->steps[b->step].key));
         json_object_set_new(o, "kind", json_string("deadline_missed"));
-        json_object_set_new(o, "deadline", date_or_null(b->deadline));
-        json_object_set_new(o, "early_finish", date_or_null(b->early_finish));
+        json_object_set_new(o, "deadline", bs_date_json(b->deadline));
+        json_object_set_new(o, "early_finish", bs_date_json(b->early_finish));
         json_object_set_new(o, "overshoot_working_days", json_integer(b->overshoot_wd));
         json_array_append_new(kp, o);
     }

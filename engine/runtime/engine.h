@@ -112,6 +112,12 @@ bs_schedule_err bs_schedule_with_edit(void *ctx, const bs_schema *sampled, const
  * project finish when the schema has no such step. Inclusive civil date or BS_DAY_NONE. */
 bs_day bs_schedule_completion(const bs_schema *schema, const bs_progress *progress, const bs_schedule *sched);
 
+/* A date as JSON: "YYYY-MM-DD", or null for BS_DAY_NONE. Returns a new reference. */
+json_t *bs_date_json(bs_day d);
+
+/* A JSON "YYYY-MM-DD" string as a date; BS_DAY_NONE for null, other types or bad dates. */
+bs_day bs_json_date(const json_t *v);
+
 /* Renders a computed schedule as the API's JSON object:
  * {"data_date", "project_finish", "out_of_sequence": [keys], "steps": [{key, name, stream,
  *  milestone, status, early_start, early_finish, late_start, late_finish, total_float,
