@@ -32,7 +32,13 @@ bool bs__is_uuid(const char *s);
 bool bs__method_is(const bs_req *req, const char *m);
 /* Optional integer query parameter in [min, max] (default dflt). false = problem sent. */
 bool bs__int_param(bs_req *req, const char *name, long dflt, long min, long max, long *out);
-/* Optional text query parameter (percent-decoded). false = problem sent. */
+/* Checks the body's Content-Type is application/json (parameters allowed); a body without a
+ * Content-Type is refused too. false = 415 problem sent. */
+bool bs__json_content_type(bs_req *req);
+/* Copies an optional header (UTF-8, at most max bytes) into out; "" when absent.
+ * false = 400 problem naming the header sent. */
+bool bs__text_header(bs_req *req, const char *name, size_t max, char *out, size_t outlen);
+/* Optional text query parameter (percent-decoded, UTF-8). false = problem sent. */
 bool bs__text_param(bs_req *req, const char *name, char *out, size_t len, bool *has);
 
 /* Route modules: each handles its own resources and returns true when it answered the

@@ -13,7 +13,9 @@
 #error "Bouwstroom needs the libuv flavour of h2o (libh2o, not libh2o-evloop)"
 #endif
 
-#define MAX_BODY_BYTES (1024 * 1024)
+/* h2o refuses larger bodies itself (plain text); up to this size the API answers 413
+ * problem+json for bodies over BS_HTTP_MAX_BODY_BYTES */
+#define H2O_MAX_BODY_BYTES (8 * 1024 * 1024)
 
 struct bs_http {
     uv_loop_t *loop;
@@ -71,7 +73,11 @@ static int on_req(h2o_handler_t *self, h2o_req_t *h) {
     r->guard = h2o_mem_alloc_shared(&h->pool, sizeof *r->guard, guard_dispose);
     r->guard->req = r;
     r->method = dup_iov(h->method.base, h->method.len);
-    r->path = dup_iov(h->path_normalized.base, h->path_normalized.len);
+    /* a decoded NUL (%00) would cut the path short: such a path matches no route */
+    if (memchr(h->path_normalized.base, 0, h->path_normalized.len))
+        r->path = dup_iov("/\x01", 2);
+    else
+        r->path = dup_iov(h->path_normalized.base, h->path_normalized.len);
     if (h->query_at != SIZE_MAX && h->query_at < h->path.len)
         r->query = dup_iov(h->path.base + h->query_at + 1, h->path.len - h->query_at - 1);
     else
@@ -106,7 +112,7 @@ bs_http *bs_http_start(uv_loop_t *loop, const char *host, int port, bs_http_hand
     http->handler = handler;
     http->hctx = ctx;
     h2o_config_init(&http->config);
-    http->config.max_request_entity_size = MAX_BODY_BYTES;
+    http->config.max_request_entity_size = H2O_MAX_BODY_BYTES;
     http->config.http1.req_timeout = 10000;
     h2o_hostconf_t *hostconf =
         h2o_config_register_host(&http->config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
@@ -264,6 +270,41 @@ void bs_req_respond(bs_req *r, int status, const char *content_type, const char 
     free(r);
 }
 
+bool bs_utf8_valid(const char *str, size_t n) {
+    const unsigned char *s = (const unsigned char *)str;
+    size_t i = 0;
+    while (i < n) {
+        unsigned c = s[i];
+        size_t len;
+        unsigned cp;
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if ((c & 0xe0) == 0xc0) {
+            len = 2;
+            cp = c & 0x1f;
+        } else if ((c & 0xf0) == 0xe0) {
+            len = 3;
+            cp = c & 0x0f;
+        } else if ((c & 0xf8) == 0xf0) {
+            len = 4;
+            cp = c & 0x07;
+        } else {
+            return false;
+        }
+        if (i + len > n) return false;
+        for (size_t k = 1; k < len; k++) {
+            if ((s[i + k] & 0xc0) != 0x80) return false;
+            cp = (cp << 6) | (s[i + k] & 0x3f);
+        }
+        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
+            (cp >= 0xd800 && cp <= 0xdfff))
+            return false;
+        i += len;
+    }
+    return true;
+}
+
 static int hexval(int c) {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -302,7 +343,7 @@ int bs_query_param(const char *q, const char *name, char *out, size_t outlen) {
                 out[o++] = (char)c;
             }
             out[o] = 0;
-            return 1;
+            return bs_utf8_valid(out, o) ? 1 : -1;
         }
         p = amp ? amp + 1 : NULL;
     }

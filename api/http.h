@@ -47,9 +47,16 @@ void bs_req_respond(bs_req *req, int status, const char *content_type, const cha
 void bs_req_set_data(bs_req *req, void *data);
 void *bs_req_get_data(const bs_req *req);
 
+/* True when s[0..n) is well-formed UTF-8 (RFC 3629 §4: no overlong forms, no surrogates,
+ * nothing above U+10FFFF). */
+bool bs_utf8_valid(const char *s, size_t n);
+
+/* Largest request body the API accepts (bytes); larger bodies get a 413 problem. */
+#define BS_HTTP_MAX_BODY_BYTES (1024 * 1024)
+
 /* Percent-decodes a query parameter: finds name in query (a=b&c=d) and writes its decoded
  * value (NUL-terminated, '+' = space) into out (outlen bytes). Returns 1 when present,
- * 0 when absent, -1 when malformed or too long. */
+ * 0 when absent, -1 when malformed (bad escape, NUL, not UTF-8) or too long. */
 int bs_query_param(const char *query, const char *name, char *out, size_t outlen);
 
 #endif

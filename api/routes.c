@@ -71,7 +71,7 @@ void bs__method_not_allowed(bs_req *req, const char *allow) {
     const char *hdr[] = {"allow", allow, NULL};
     char detail[128];
     snprintf(detail, sizeof detail, "Method %s is not allowed here; allowed: %s", bs_req_method(req), allow);
-    bs__problem_ex(req, 405, "method_not_allowed", "Method not allowed", NULL, detail, hdr);
+    bs__problem_ex(req, 405, "method_not_allowed", "Method not allowed", "method", detail, hdr);
 }
 
 /* ---- helpers ---- */
@@ -213,8 +213,9 @@ bool bs__int_param(bs_req *req, const char *name, long dflt, long min, long max,
     *out = dflt;
     if (r == 0) return true;
     char *end = NULL;
-    long v = r > 0 ? strtol(buf, &end, 10) : 0;
-    if (r < 0 || !*buf || *end || v < min || v > max) {
+    bool digits = r > 0 && *buf && strspn(buf + (buf[0] == '-'), "0123456789") == strlen(buf + (buf[0] == '-'));
+    long v = digits ? strtol(buf, &end, 10) : 0;
+    if (r < 0 || !digits || *end || v < min || v > max) {
         char d[160];
         snprintf(d, sizeof d, "%s must be an integer from %ld to %ld", name, min, max);
         bs__problem(req, 400, "invalid", "Invalid query parameter", name, d);
@@ -224,11 +225,40 @@ bool bs__int_param(bs_req *req, const char *name, long dflt, long min, long max,
     return true;
 }
 
+bool bs__json_content_type(bs_req *req) {
+    size_t len = 0;
+    bs_req_body(req, &len);
+    const char *ct = bs_req_header(req, "content-type");
+    if (!ct && len == 0) return true; /* no body, no type */
+    /* media type exactly application/json, parameters (charset) allowed: RFC 9110 §8.3.1 */
+    size_t tl = ct ? strcspn(ct, "; \t") : 0;
+    if (ct && tl == 16 && strncasecmp(ct, "application/json", 16) == 0) return true;
+    bs__problem(req, 415, "unsupported_media_type", "Unsupported media type", "Content-Type",
+                ct ? "The body must be application/json" : "Content-Type is missing; the body must be application/json");
+    return false;
+}
+
+bool bs__text_header(bs_req *req, const char *name, size_t max, char *out, size_t outlen) {
+    const char *v = bs_req_header(req, name);
+    out[0] = 0;
+    if (!v) return true;
+    size_t n = strlen(v);
+    if (n > max || n >= outlen || !bs_utf8_valid(v, n)) {
+        char d[160];
+        snprintf(d, sizeof d, "%s must be UTF-8 text of at most %zu bytes", name, max);
+        bs__problem(req, 400, "invalid", "Invalid header", name, d);
+        return false;
+    }
+    memcpy(out, v, n + 1);
+    return true;
+}
+
 bool bs__text_param(bs_req *req, const char *name, char *out, size_t len, bool *has) {
     int r = bs_query_param(bs_req_query(req), name, out, len);
     if (r < 0) {
         char d[160];
-        snprintf(d, sizeof d, "%s is malformed (bad percent-encoding) or longer than %zu bytes", name, len - 1);
+        snprintf(d, sizeof d, "%s is malformed (bad percent-encoding, NUL or not UTF-8) or longer than %zu bytes", name,
+                 len - 1);
         bs__problem(req, 400, "invalid", "Invalid query parameter", name, d);
         return false;
     }
@@ -311,6 +341,13 @@ void bs_api_handle(bs_req *req, void *ctx) {
     int n = split_path(bs_req_path(req), buf, sizeof buf, seg, 8);
     bool get = bs__method_is(req, "GET") || bs__method_is(req, "HEAD");
     if (n < 0) return bs__problem(req, 404, "not_found", "Not found", NULL, "Path has too many segments");
+    size_t body_len = 0;
+    bs_req_body(req, &body_len);
+    if (body_len > BS_HTTP_MAX_BODY_BYTES) {
+        char d[120];
+        snprintf(d, sizeof d, "The request body is larger than %d bytes", BS_HTTP_MAX_BODY_BYTES);
+        return bs__problem(req, 413, "payload_too_large", "Payload too large", "body", d);
+    }
 
     /* feature modules route their own resources first */
     if (bs__route_schedule(api, req, seg, n)) return;

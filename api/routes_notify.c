@@ -23,6 +23,7 @@ typedef struct req_ctx {
     char token_id[40];
     char scope[16], stream[16];
     char *token;           /* owned: a new feed token, shown once */
+    const char *fields[4]; /* created_or_conflict: the field of each leading check column */
 } req_ctx;
 
 static req_ctx *ctx_new(bs_api *api, bs_req *req) {
@@ -38,14 +39,10 @@ static void ctx_free(req_ctx *c) {
     free(c);
 }
 
-/* Parses the JSON object body; NULL after sending a 400/415 problem. */
-static json_t *body_object(bs_req *req) {
-    const char *ct = bs_req_header(req, "content-type");
-    if (ct && strncasecmp(ct, "application/json", 16) != 0) {
-        bs__problem(req, 415, "unsupported_media_type", "Unsupported media type", "Content-Type",
-                    "The body must be application/json");
-        return NULL;
-    }
+/* Parses the JSON object body and refuses members not in allowed (NULL-terminated);
+ * NULL after sending a 400/415/422 problem. */
+static json_t *body_object(bs_req *req, const char *const *allowed) {
+    if (!bs__json_content_type(req)) return NULL;
     size_t len = 0;
     const char *body = bs_req_body(req, &len);
     json_error_t e;
@@ -61,6 +58,19 @@ static json_t *body_object(bs_req *req) {
         json_decref(doc);
         bs__problem(req, 400, "malformed_json", "Malformed request body", "body", d);
         return NULL;
+    }
+    const char *k;
+    json_t *v;
+    json_object_foreach(doc, k, v) {
+        bool ok = false;
+        for (size_t i = 0; allowed[i] && !ok; i++) ok = strcmp(allowed[i], k) == 0;
+        if (!ok) {
+            char d[200];
+            snprintf(d, sizeof d, "unknown field '%.100s'", k);
+            bs__problem(req, 422, "unknown_field", "Unknown field", k, d);
+            json_decref(doc);
+            return NULL;
+        }
     }
     return doc;
 }
@@ -134,24 +144,38 @@ static void sha256_hex(const char *s, char out[65]) {
 static const char *const org_kinds[] = {"gemeente", "ontwikkelaar", "woningcorporatie", "belegger",
                                         "provincie", "rijk", "overig", NULL};
 
+/* Answers an insert whose statement returns (check…, json): every leading boolean column that
+ * is false fails with its field from c->fields (404 when the field is "id", else 422); a NULL
+ * json is a conflict (409 naming c->b); else 201 with the json. */
 static void created_or_conflict(const PGresult *res, const char *err, void *arg) {
-    /* rows: (parent_found bool, json or NULL) */
     req_ctx *c = arg;
+    int last = err ? 0 : PQnfields(res) - 1;
+    int failed = -1;
+    for (int i = 0; !err && i < last && failed < 0; i++)
+        if (strcmp(PQgetvalue(res, 0, i), "t") != 0) failed = i;
     if (err) {
         bs__problem_db(c->req, err);
-    } else if (strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
-        bs__problem(c->req, 422, "unknown_reference", "Unknown reference", c->a, "No such organisation, user or project");
-    } else if (PQgetisnull(res, 0, 1)) {
+    } else if (failed >= 0) {
+        const char *field = c->fields[failed] ? c->fields[failed] : c->a;
+        if (strcmp(field, "id") == 0)
+            bs__problem(c->req, 404, "not_found", "Not found", "id", "No project with this id");
+        else if (strcmp(field, "time_zone") == 0)
+            bs__problem(c->req, 422, "invalid", "Invalid field", "time_zone",
+                        "time_zone must be an IANA time zone name, e.g. Europe/Amsterdam");
+        else
+            bs__problem(c->req, 422, "unknown_reference", "Unknown reference", field, "No such organisation, user or project");
+    } else if (PQgetisnull(res, 0, last)) {
         bs__problem(c->req, 409, "conflict", "Already exists", c->b, "A resource with this value already exists");
     } else {
-        const char *t = PQgetvalue(res, 0, 1);
+        const char *t = PQgetvalue(res, 0, last);
         bs_req_respond(c->req, 201, JSON_CT, t, strlen(t), NULL);
     }
     ctx_free(c);
 }
 
 static void create_org(bs_api *api, bs_req *req) {
-    json_t *doc = body_object(req);
+    static const char *const allowed[] = {"name", "kind", NULL};
+    json_t *doc = body_object(req, allowed);
     if (!doc) return;
     const char *name, *kind;
     if (!str_field(req, doc, "name", true, 200, &name) || !str_field(req, doc, "kind", false, 32, &kind) ||
@@ -169,7 +193,8 @@ static void create_org(bs_api *api, bs_req *req) {
 }
 
 static void create_user(bs_api *api, bs_req *req) {
-    json_t *doc = body_object(req);
+    static const char *const allowed[] = {"organisation_id", "email", "name", "locale", "time_zone", "digest", NULL};
+    json_t *doc = body_object(req, allowed);
     if (!doc) return;
     const char *org, *email, *name, *locale, *tz;
     static const char *const locales[] = {"nl", "en", NULL};
@@ -198,21 +223,24 @@ static void create_user(bs_api *api, bs_req *req) {
                         json_is_true(digest) ? "true" : "false"};
     /* the time zone is checked by PostgreSQL's own zone database */
     bs_store_query(api->store,
-                   "WITH org AS (SELECT id FROM organisations WHERE id = $1::uuid "
-                   "  AND EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = $5)), "
+                   "WITH org AS (SELECT id FROM organisations WHERE id = $1::uuid), "
+                   "tz AS (SELECT 1 FROM pg_timezone_names WHERE name = $5), "
                    "ins AS (INSERT INTO users (organisation_id, email, name, locale, time_zone, digest) "
-                   "  SELECT id, $2, $3, $4, $5, $6::boolean FROM org ON CONFLICT DO NOTHING "
+                   "  SELECT id, $2, $3, $4, $5, $6::boolean FROM org WHERE EXISTS (SELECT 1 FROM tz) "
+                   "  ON CONFLICT DO NOTHING "
                    "  RETURNING id, organisation_id, email, name, locale, time_zone, digest, created_at) "
-                   "SELECT EXISTS (SELECT 1 FROM org), (SELECT row_to_json(ins) FROM ins)",
+                   "SELECT EXISTS (SELECT 1 FROM org), EXISTS (SELECT 1 FROM tz), (SELECT row_to_json(ins) FROM ins)",
                    6, p, created_or_conflict, c);
-    snprintf(c->a, sizeof c->a, "%s", "organisation_id");
+    c->fields[0] = "organisation_id";
+    c->fields[1] = "time_zone";
     json_decref(doc);
 }
 
 /* ---- follows and roles ---- */
 
 static void follow(bs_api *api, bs_req *req, const char *project) {
-    json_t *doc = body_object(req);
+    static const char *const allowed[] = {"user_id", NULL};
+    json_t *doc = body_object(req, allowed);
     if (!doc) return;
     const char *user;
     if (!uuid_field(req, doc, "user_id", true, &user)) {
@@ -224,11 +252,14 @@ static void follow(bs_api *api, bs_req *req, const char *project) {
     snprintf(c->b, sizeof c->b, "user_id");
     const char *p[2] = {project, user};
     bs_store_query(api->store,
-                   "WITH ok AS (SELECT 1 FROM projects WHERE id = $1::uuid AND EXISTS (SELECT 1 FROM users WHERE id = $2::uuid)), "
-                   "ins AS (INSERT INTO follows (project_id, user_id) SELECT $1::uuid, $2::uuid FROM ok "
+                   "WITH pr AS (SELECT 1 FROM projects WHERE id = $1::uuid), us AS (SELECT 1 FROM users WHERE id = $2::uuid), "
+                   "ins AS (INSERT INTO follows (project_id, user_id) SELECT $1::uuid, $2::uuid "
+                   "  WHERE EXISTS (SELECT 1 FROM pr) AND EXISTS (SELECT 1 FROM us) "
                    "  ON CONFLICT DO NOTHING RETURNING id, project_id, user_id, created_at) "
-                   "SELECT EXISTS (SELECT 1 FROM ok), (SELECT row_to_json(ins) FROM ins)",
+                   "SELECT EXISTS (SELECT 1 FROM pr), EXISTS (SELECT 1 FROM us), (SELECT row_to_json(ins) FROM ins)",
                    2, p, created_or_conflict, c);
+    c->fields[0] = "id";
+    c->fields[1] = "user_id";
     json_decref(doc);
 }
 
@@ -252,7 +283,8 @@ static void unfollow(bs_api *api, bs_req *req, const char *project, const char *
 }
 
 static void add_role(bs_api *api, bs_req *req, const char *project) {
-    json_t *doc = body_object(req);
+    static const char *const allowed[] = {"user_id", "role", "stream", NULL};
+    json_t *doc = body_object(req, allowed);
     if (!doc) return;
     const char *user, *role, *stream;
     static const char *const roles[] = {"projectleider", "stream_owner", NULL};
@@ -274,12 +306,14 @@ static void add_role(bs_api *api, bs_req *req, const char *project) {
     snprintf(c->b, sizeof c->b, "role");
     const char *p[4] = {project, user, role, stream};
     bs_store_query(api->store,
-                   "WITH ok AS (SELECT 1 FROM projects WHERE id = $1::uuid AND EXISTS (SELECT 1 FROM users WHERE id = $2::uuid)), "
+                   "WITH pr AS (SELECT 1 FROM projects WHERE id = $1::uuid), us AS (SELECT 1 FROM users WHERE id = $2::uuid), "
                    "ins AS (INSERT INTO project_roles (project_id, user_id, role, stream) "
-                   "  SELECT $1::uuid, $2::uuid, $3, $4 FROM ok ON CONFLICT DO NOTHING "
-                   "  RETURNING id, project_id, user_id, role, stream, created_at) "
-                   "SELECT EXISTS (SELECT 1 FROM ok), (SELECT row_to_json(ins) FROM ins)",
+                   "  SELECT $1::uuid, $2::uuid, $3, $4 WHERE EXISTS (SELECT 1 FROM pr) AND EXISTS (SELECT 1 FROM us) "
+                   "  ON CONFLICT DO NOTHING RETURNING id, project_id, user_id, role, stream, created_at) "
+                   "SELECT EXISTS (SELECT 1 FROM pr), EXISTS (SELECT 1 FROM us), (SELECT row_to_json(ins) FROM ins)",
                    4, p, created_or_conflict, c);
+    c->fields[0] = "id";
+    c->fields[1] = "user_id";
     json_decref(doc);
 }
 
@@ -289,7 +323,8 @@ static const char *const alert_kinds[] = {"milestone_upcoming", "milestone_overd
                                           "forecast_slipped", "external_update", NULL};
 
 static void put_rule(bs_api *api, bs_req *req) {
-    json_t *doc = body_object(req);
+    static const char *const allowed[] = {"organisation_id", "user_id", "kind", "enabled", "days", "basis", NULL};
+    json_t *doc = body_object(req, allowed);
     if (!doc) return;
     const char *org, *user, *kind, *basis;
     static const char *const bases[] = {"planned", "p50", NULL};
@@ -388,7 +423,8 @@ static void token_created(const PGresult *res, const char *err, void *arg) {
 }
 
 static void create_token(bs_api *api, bs_req *req) {
-    json_t *doc = body_object(req);
+    static const char *const allowed[] = {"scope", "user_id", "project_id", "stream", "label", NULL};
+    json_t *doc = body_object(req, allowed);
     if (!doc) return;
     const char *scope, *user, *project, *stream, *label;
     static const char *const scopes[] = {"user", "project", "stream", NULL};
@@ -402,9 +438,11 @@ static void create_token(bs_api *api, bs_req *req) {
     }
     const char *bad = NULL, *why = NULL;
     if (strcmp(scope, "user") == 0 && (!user || project || stream))
-        bad = "user_id", why = "a user feed needs user_id and no project_id or stream";
-    else if (strcmp(scope, "project") == 0 && (!project || stream))
-        bad = "project_id", why = "a project feed needs project_id and no stream";
+        bad = !user ? "user_id" : project ? "project_id" : "stream",
+        why = "a user feed needs user_id and no project_id or stream";
+    else if (strcmp(scope, "project") == 0 && (!project || stream || user))
+        bad = !project ? "project_id" : stream ? "stream" : "user_id",
+        why = "a project feed needs project_id and no stream or user_id";
     else if (strcmp(scope, "stream") == 0 && (!project || !stream))
         bad = project ? "stream" : "project_id", why = "a stream feed needs project_id and stream";
     if (bad) {

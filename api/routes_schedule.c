@@ -1073,12 +1073,8 @@ static void list_scenarios(sctx *c)
 /* Parses a JSON object body into c->body; false = problem sent. */
 static bool parse_body(sctx *c, bool required)
 {
-    const char *ct = bs_req_header(c->req, "content-type");
-    if (ct && strncasecmp(ct, "application/json", 16) != 0) {
-        bs__problem(c->req, 415, "unsupported_media_type", "Unsupported media type", "Content-Type",
-                    "The body must be application/json");
+    if (!bs__json_content_type(c->req))
         return false;
-    }
     size_t len = 0;
     const char *body = bs_req_body(c->req, &len);
     if (!body || !len) {
@@ -1117,6 +1113,11 @@ static bool check_members(sctx *c, const char *const *allowed)
             bs__problem(c->req, 422, "unknown_field", "Unknown field", k, d);
             return false;
         }
+    }
+    json_t *r = json_object_get(c->body, "reason");
+    if (r && (!json_is_string(r) || json_string_length(r) == 0 || json_string_length(r) > 2000)) {
+        bs__problem(c->req, 422, "invalid", "Invalid field", "reason", "reason must be text of 1 to 2000 bytes");
+        return false;
     }
     return true;
 }
@@ -1222,8 +1223,12 @@ bool bs__route_schedule(bs_api *api, bs_req *req, char **seg, int n)
         }
         snprintf(c->sid, sizeof c->sid, "%s", seg[5]);
     }
-    const char *who = bs_req_header(req, "x-user");
-    snprintf(c->who, sizeof c->who, "%s", who && *who ? who : "anonymous");
+    if (!bs__text_header(req, "x-user", sizeof c->who - 1, c->who, sizeof c->who)) {
+        sctx_free(c);
+        return true;
+    }
+    if (!c->who[0])
+        snprintf(c->who, sizeof c->who, "anonymous");
     static const char *const a_date[] = {"date", "reason", NULL};
     static const char *const a_patch[] = {"reason", "actual_start", "actual_finish", "planned_start",
                                           "planned_finish", "start_no_earlier_than", "finish_no_later_than",

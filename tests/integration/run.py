@@ -206,6 +206,9 @@ def api_checks(api, url):
     expect_problem(api, "GET", "/api/v1/projects?page=0", 400, "page", "page=0")
     expect_problem(api, "GET", "/api/v1/projects?page_size=abc", 400, "page_size", "page_size=abc")
     expect_problem(api, "GET", "/api/v1/projects?gemeente=%ZZ", 400, "gemeente", "bad percent-encoding")
+    expect_problem(api, "GET", "/api/v1/projects?gemeente=%FF%FE", 400, "gemeente", "not UTF-8 (%FF)")
+    expect_problem(api, "GET", "/api/v1/projects?provincie=%C0%80", 400, "provincie", "overlong UTF-8")
+    expect_problem(api, "GET", "/api/v1/projects?page=+2", 400, "page", "page with a sign")
 
     pid = psql(url, "SELECT id FROM projects WHERE source_key = '1'")
     st, _, doc = api.json("GET", f"/api/v1/projects/{pid}")
@@ -248,6 +251,13 @@ def api_checks(api, url):
     expect_problem(api, "POST", path, 415, "Content-Type", "wrong content type", raw=b"date=2021-01-04",
                    headers={"Content-Type": "application/x-www-form-urlencoded"})
     expect_problem(api, "GET", path, 405, None, "GET on complete")
+    expect_problem(api, "POST", path, 415, "Content-Type", "body without Content-Type", raw=b'{"date": "2021-01-04"}',
+                   headers={"Content-Type": ""})
+    expect_problem(api, "POST", path, 415, "Content-Type", "application/jsonx", raw=b'{"date": "2021-01-04"}',
+                   headers={"Content-Type": "application/jsonx"})
+    expect_problem(api, "POST", path, 413, "body", "body over 1 MiB",
+                   raw=b'{"date": "2021-01-04", "reason": "' + b"x" * (1024 * 1024 + 10) + b'"}')
+    expect_problem(api, "GET", f"/api/v1/projects/{pid}%00garbage", 404, None, "NUL in the path")
     st, _, after = api.json("GET", f"/api/v1/projects/{pid}/schedule")
     eq(after, sched, "bad input left the schedule unchanged")
 

@@ -123,6 +123,12 @@ def scenario(args, env, url, smtp, tmp):
                        body={"organisation_id": org["id"], "email": "no-at-sign"})
         expect_problem(api, "POST", "/api/v1/users", 422, "locale", "bad locale",
                        body={"organisation_id": org["id"], "email": "a@b.nl", "locale": "de"})
+        expect_problem(api, "POST", "/api/v1/users", 422, "time_zone", "unknown time zone",
+                       body={"organisation_id": org["id"], "email": "tz@b.nl", "time_zone": "Mars/Base"})
+        expect_problem(api, "POST", "/api/v1/organisations", 422, "bogus", "unknown field",
+                       body={"name": "x", "bogus": 1})
+        expect_problem(api, "POST", f"/api/v1/projects/{uuid.uuid4()}/follows", 404, "id", "follow unknown project",
+                       body={"user_id": str(uuid.uuid4())})
 
         def user(email_addr, **kw):
             body = {"organisation_id": kw.pop("org", org["id"]), "email": email_addr}
@@ -318,6 +324,8 @@ def scenario(args, env, url, smtp, tmp):
         print("== update received from an external party")
         st, _, _ = api.json("POST", f"/api/v1/projects/{p_new}/roles", {"user_id": pl, "role": "projectleider"})
         eq(st, 201, "projectleider role")
+        st, _, _ = api.json("POST", f"/api/v1/projects/{p_new}/roles", {"user_id": pl, "role": "projectleider"})
+        eq(st, 409, "the same role twice is a conflict")
         st, _, sch = api.json("GET", f"/api/v1/projects/{p_new}/schedule")
         first_private = next(s for s in sch["steps"] if s["status"] == "open" and s["stream"] == "private"
                              and not s["milestone"])
