@@ -714,6 +714,12 @@ static void do_patch(sctx *c)
             bs__problem(c->req, 422, "invalid", "Invalid date", name, d);
             goto bad;
         }
+        if (dv != BS_DAY_NONE && !bs_calendar_covers(&c->api->engine->calendar, dv)) {
+            snprintf(d, sizeof d, "%s must lie in %d..%d (the working-day calendar's range)", name,
+                     BS_CALENDAR_FIRST_YEAR, BS_CALENDAR_LAST_YEAR);
+            bs__problem(c->req, 422, "invalid", "Invalid date", name, d);
+            goto bad;
+        }
         if (strncmp(name, "actual_", 7) == 0 && dv != BS_DAY_NONE && dv > today) {
             snprintf(d, sizeof d, "%s %s is after today (%s); an actual date cannot lie in the future", name,
                      bs_date_format(dv, a), bs_date_format(today, b));

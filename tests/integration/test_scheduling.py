@@ -170,6 +170,11 @@ def scenario(api, pid, url):
     expect_problem(api, "POST", P + "/steps/woonrijp/start", 422, "date", "start in the future",
                    body={"date": "2027-01-01"})
     expect_problem(api, "POST", P + "/steps/nope/start", 404, "key", "start unknown step", body={"date": "2020-09-01"})
+    expect_problem(api, "PATCH", P + "/steps/grond_verworven", 422, "finish_no_later_than",
+                   "PATCH a deadline outside the calendar's range",
+                   body={"reason": "x", "finish_no_later_than": "0001-01-01"})
+    expect_problem(api, "POST", P + "/scenarios/00000000-0000-0000-0000-000000000000/apply", 422, "reason",
+                   "apply with a non-text reason", body={"reason": 5})
     expect_problem(api, "PATCH", P + "/steps/grond_verworven", 422, "reason", "PATCH without reason",
                    body={"remaining_duration": 20})
     expect_problem(api, "PATCH", P + "/steps/grond_verworven", 422, "remaining_duration", "PATCH bad remaining",
