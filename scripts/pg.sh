@@ -32,7 +32,7 @@ env_file="$top/var/pg-$name.env"
 if [ "$(id -u)" -eq 0 ]; then
     owner=postgres
     id postgres >/dev/null 2>&1 || useradd --system --home-dir /var/lib/postgresql --shell /bin/sh postgres
-    as_owner() { runuser -u postgres -- "$@"; }
+    as_owner() { (cd / && runuser -u postgres -- "$@"); }
 else
     owner=$(id -un)
     as_owner() { "$@"; }
