@@ -287,6 +287,8 @@ static void store_ready(bs_store *s, const char *err, void *arg) {
 
 int main(int argc, char **argv) {
     signal(SIGPIPE, SIG_IGN);
+    /* the thread pool runs forecasts and SMTP sends; set before libuv creates it */
+    setenv("UV_THREADPOOL_SIZE", "8", 0);
     const char *db = getenv("BOUWSTROOM_DATABASE_URL");
     int i = 1;
     if (i + 1 < argc && strcmp(argv[i], "--database") == 0) {

@@ -1,8 +1,9 @@
 /*
- * Bouwstroom notifier: SMTP submission with libcurl multi on the libuv loop.
+ * Bouwstroom notifier: SMTP submission with libcurl, off the loop thread.
  *
- * One curl multi handle; sockets are uv_poll handles, curl's timer a uv_timer
- * (stack-notes "libcurl multi on the loop"). Nothing blocks the loop.
+ * libcurl's SMTP client blocks in its DONE phase (it waits for the reply to the end of the
+ * data with a blocking poll, even under the multi interface), so each send runs on the
+ * libuv thread pool and reports back on the loop (smtp.c). Nothing blocks the loop.
  */
 #ifndef BS_SMTP_H
 #define BS_SMTP_H
@@ -43,8 +44,9 @@ void bs_smtp_send(bs_smtp *s, const char *from, const char *const *rcpts, int n,
 /* Number of sends in flight. */
 int bs_smtp_in_flight(const bs_smtp *s);
 
-/* Aborts sends in flight (their callbacks get BS_SMTP_RETRY, "sender closed"), closes the
- * handles, frees the sender and then calls done (may be NULL). */
+/* Refuses new sends (BS_SMTP_RETRY, "sender closed"), lets the sends already running finish
+ * (bounded by timeout_ms; their callbacks still run), closes the pooled connections, frees the
+ * sender and then calls done (may be NULL). */
 void bs_smtp_close(bs_smtp *s, void (*done)(void *arg), void *arg);
 
 #endif
