@@ -247,6 +247,27 @@ def scenario(args, env, url, smtp, tmp):
             eq(len(cal.walk("VEVENT")), n_events, "python3-icalendar parses the feed")
         except ImportError:
             check(False, "python3-icalendar installed", "missing")
+        # the served feed through libical and ical.js (npm) as well
+        feed_file = os.path.join(tmp, "served.ics")
+        with open(feed_file, "wb") as fh:
+            fh.write(body1)
+        parse_tool = os.path.join(os.path.dirname(args.binary), "ical_parse")
+        r = subprocess.run([parse_tool, feed_file], capture_output=True, text=True)
+        eq((r.returncode, f"events={n_events} errors=0" in r.stdout), (0, True), "libical parses the served feed")
+        npm_dir = os.path.join(os.path.dirname(args.binary), "ical-external", "npm")
+        r = subprocess.run(["sh", os.path.join(args.source, "tests", "ical", "npm_install.sh"), npm_dir],
+                           capture_output=True, text=True)
+        eq(r.returncode, 0, "ical.js installed (npm) " + r.stderr[-300:])
+        js = ("const {createRequire}=require('module');const path=require('path');"
+              "const req=createRequire(path.join(path.resolve(process.argv[1]),'package.json'));"
+              "const ICAL=req('ical.js');const fs=require('fs');"
+              "const c=new ICAL.Component(ICAL.parse(fs.readFileSync(process.argv[2],'utf8')));"
+              "const ev=c.getAllSubcomponents('vevent');"
+              "console.log(ev.length+' '+ev.map(e=>e.getFirstPropertyValue('uid')).join(','));")
+        r = subprocess.run(["node", "-e", js, npm_dir, feed_file], capture_output=True, text=True)
+        uids = [l.split(":", 1)[1] for l in text1.replace("\r\n ", "").split("\r\n") if l.startswith("UID:")]
+        check(r.returncode == 0 and r.stdout.split()[0] == str(n_events) and r.stdout.split()[1] == ",".join(uids),
+              "ical.js parses the served feed (events and UIDs)", (r.stdout[:200], r.stderr[-300:]))
         time.sleep(1.1)
         import urllib.request
         req = urllib.request.Request(srv.base + feed_path)
