@@ -47,6 +47,7 @@ static void alloc_cb(uv_handle_t *h, size_t sz, uv_buf_t *buf) {
 }
 
 static void server_line(conn *c, const char *l) {
+    if (getenv("SINK_DEBUG") && !c->in_data) fprintf(stderr, "C: %s\n", l);
     if (c->in_data) {
         if (strcmp(l, ".") == 0) {
             c->in_data = 0;
