@@ -19,14 +19,26 @@ cleanup() {
     return 0
 }
 trap cleanup EXIT INT TERM
-/usr/bin/python3 "$top/bench/smtp_count_server.py" "$tmp/port" >"$tmp/count.out" &
+# the counting server gets a core of its own (when there are two), the clients the other:
+# its limit and our rate are then measured under the same conditions
+pin_server="" pin_client=""
+if [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null 2>&1; then
+    pin_server="taskset -c 1" pin_client="taskset -c 0"
+fi
+$pin_server /usr/bin/python3 "$top/bench/smtp_count_server.py" "$tmp/port" >"$tmp/count.out" &
 until [ -s "$tmp/port" ]; do sleep 0.1; done
 port=$(cat "$tmp/port")
-blast=$("$sink" blast "$port" 5000 4)
+blast=$($pin_client "$sink" blast "$port" 5000 4)
 echo "$blast"
 limit=$(echo "$blast" | sed 's/.*: \([0-9]*\) messages\/s/\1/')
 
 db="$BOUWSTROOM_DATABASE_URL"
+if [ -n "$pin_client" ]; then
+    # PostgreSQL's backends (forked by the postmaster after this) share the clients' core
+    backend=$(psql "$db" -XAtq -c "SELECT pg_backend_pid()")
+    postmaster=$(ps -o ppid= -p "$backend" 2>/dev/null | tr -d ' ' || true)
+    [ -n "$postmaster" ] && taskset -a -p -c 0 "$postmaster" >/dev/null 2>&1 || true
+fi
 psql "$db" -XAtq -c "SET client_min_messages = warning; DROP SCHEMA public CASCADE; CREATE SCHEMA public" >/dev/null
 "$bin" import "$top/adapters/sample/voorbeeldstad.geojson" --source sample >/dev/null 2>&1
 psql "$db" -XAtq -v ON_ERROR_STOP=1 >/dev/null <<SQL
@@ -39,7 +51,7 @@ SELECT p.id, 'start_bouw', 'milestone_upcoming', g, u.id, now() - interval '1 mi
        'bench.' || g || '@bouwstroom.test'
 FROM generate_series(1, $n) g, (SELECT id, name, gemeente FROM projects LIMIT 1) p, users u;
 SQL
-"$bin" serve --port 0 --smtp-url "smtp://127.0.0.1:$port" --mail-from alerts@bouwstroom.test >"$tmp/serve.log" 2>&1 &
+$pin_client "$bin" serve --port 0 --smtp-url "smtp://127.0.0.1:$port" --mail-from alerts@bouwstroom.test >"$tmp/serve.log" 2>&1 &
 server=$!
 until grep -q "^listening on" "$tmp/serve.log" 2>/dev/null; do sleep 0.01; done
 start=$(date +%s.%N)
