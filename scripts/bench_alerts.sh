@@ -35,9 +35,11 @@ limit=$(echo "$blast" | sed 's/.*: \([0-9]*\) messages\/s/\1/')
 db="$BOUWSTROOM_DATABASE_URL"
 if [ -n "$pin_client" ]; then
     # PostgreSQL's backends (forked by the postmaster after this) share the clients' core
-    backend=$(psql "$db" -XAtq -c "SELECT pg_backend_pid()")
-    postmaster=$(ps -o ppid= -p "$backend" 2>/dev/null | tr -d ' ' || true)
-    [ -n "$postmaster" ] && taskset -a -p -c 0 "$postmaster" >/dev/null 2>&1 || true
+    datadir=$(psql "$db" -XAtq -c "SELECT setting FROM pg_settings WHERE name = 'data_directory'")
+    postmaster=$(head -n 1 "$datadir/postmaster.pid" 2>/dev/null || true)
+    if [ -n "$postmaster" ]; then
+        for pid in $postmaster $(pgrep -P "$postmaster"); do taskset -p -c 0 "$pid" >/dev/null 2>&1 || true; done
+    fi
 fi
 psql "$db" -XAtq -c "SET client_min_messages = warning; DROP SCHEMA public CASCADE; CREATE SCHEMA public" >/dev/null
 "$bin" import "$top/adapters/sample/voorbeeldstad.geojson" --source sample >/dev/null 2>&1
