@@ -54,11 +54,13 @@ struct bs_store {
     void (*done)(void *);
     void *done_arg;
     uv_timer_t kick;     /* starts connecting on the first loop turn; closed by bs_store_close */
+    uv_timer_t retry;    /* reconnects dead connections after a failure at run time */
     bs_notify_cb notify;
     void *notify_arg;
 };
 
 static void conn_poll_cb(uv_poll_t *h, int status, int events);
+static void retry_cb(uv_timer_t *t);
 static void dispatch(bs_store *s);
 static void conn_start_connect(bs_conn *c);
 
@@ -107,6 +109,35 @@ static void poll_closed(uv_handle_t *h) {
 
 static void kick_closed(uv_handle_t *h) {
     handle_closed(h->data);
+}
+
+#define RECONNECT_MS 1000
+
+static bool any_usable(const bs_store *s) {
+    for (int i = 0; i < s->n; i++)
+        if (s->conns[i].state != CONN_DEAD) return true;
+    return false;
+}
+
+/* With no usable connection, queued jobs fail now (the API answers 503) instead of
+ * waiting for a database that is down; reconnection is retried every RECONNECT_MS. */
+static void fail_queue_if_down(bs_store *s, const char *why) {
+    if (any_usable(s)) return;
+    while (s->head) {
+        job *j = s->head;
+        s->head = j->next;
+        if (!s->head) s->tail = NULL;
+        s->n_queued--;
+        if (j->kind == JOB_ACQUIRE)
+            j->ccb(NULL, why, j->arg);
+        else if (j->cb)
+            j->cb(NULL, why, j->arg);
+        job_free(j);
+    }
+}
+
+static void schedule_reconnect(bs_store *s) {
+    if (!s->closing && !uv_is_active((uv_handle_t *)&s->retry)) uv_timer_start(&s->retry, retry_cb, RECONNECT_MS, 0);
 }
 
 static void conn_close_poll(bs_conn *c) {
@@ -181,6 +212,7 @@ static void conn_lost(bs_conn *c, const char *why) {
     conn_close_poll(c);
     if (c->cur) conn_finish_job(c, msg);
     if (!was_held && !c->store->closing) conn_start_connect(c);
+    else if (was_held && !c->store->closing) schedule_reconnect(c->store);
 }
 
 static void conn_connect_step(bs_conn *c) {
@@ -203,6 +235,10 @@ static void conn_connect_step(bs_conn *c) {
         if (nl) *nl = 0;
         c->state = CONN_DEAD;
         conn_close_poll(c);
+        if (c->store->ready_called) { /* at run time: keep trying */
+            fail_queue_if_down(c->store, msg);
+            schedule_reconnect(c->store);
+        }
         store_ready(c->store, msg);
         break;
     }
@@ -215,10 +251,22 @@ static void conn_start_connect(bs_conn *c) {
     c->state = CONN_CONNECTING;
     if (!c->pg || PQstatus(c->pg) == CONNECTION_BAD) {
         c->state = CONN_DEAD;
+        if (c->store->ready_called) {
+            fail_queue_if_down(c->store, "cannot connect to PostgreSQL");
+            schedule_reconnect(c->store);
+        }
         store_ready(c->store, c->pg ? PQerrorMessage(c->pg) : "out of memory");
         return;
     }
     conn_watch(c, UV_WRITABLE);
+}
+
+static void retry_cb(uv_timer_t *t) {
+    bs_store *s = t->data;
+    for (int i = 0; i < s->n && !s->closing; i++) {
+        bs_conn *c = &s->conns[i];
+        if (c->state == CONN_DEAD && !c->held) conn_start_connect(c);
+    }
 }
 
 static void deliver_notifies(bs_conn *c) {
@@ -385,6 +433,9 @@ bs_store *bs_store_open(uv_loop_t *loop, const char *conninfo, int pool_size, bs
     uv_timer_init(loop, &s->kick);
     s->kick.data = s;
     s->open_handles++;
+    uv_timer_init(loop, &s->retry);
+    s->retry.data = s;
+    s->open_handles++;
     uv_timer_start(&s->kick, kick_cb, 0, 0);
     return s;
 }
@@ -493,6 +544,8 @@ void bs_store_close(bs_store *s, void (*done)(void *), void *arg) {
     /* the store is freed when its last handle has closed: never inside this call */
     uv_timer_stop(&s->kick);
     uv_close((uv_handle_t *)&s->kick, kick_closed);
+    uv_timer_stop(&s->retry);
+    uv_close((uv_handle_t *)&s->retry, kick_closed);
 }
 
 /* ---- migrations ---- */

@@ -1,0 +1,115 @@
+#!/usr/bin/python3
+"""The database goes away and comes back: the server answers 503 problem+json while it is
+down (nothing accepted, nothing lost), and recovers by itself when it is back.
+
+Needs control over the PostgreSQL cluster: it looks for the private cluster whose socket
+directory BOUWSTROOM_DATABASE_URL points at (var/pg-NAME.env, written by scripts/pg.sh).
+With an external database it skips (77), loudly.
+"""
+import argparse
+import glob
+import os
+import subprocess
+import sys
+import time
+import traceback
+import urllib.parse
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bsit  # noqa: E402
+from bsit import Api, check, eq, expect_problem, fresh_database, psql  # noqa: E402
+
+
+def cluster_of(source, url):
+    host = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query).get("host", [""])[0]
+    for env in glob.glob(os.path.join(source, "var", "pg-*.env")):
+        vals = dict(line.strip().split("=", 1) for line in open(env) if "=" in line)
+        if vals.get("PGSOCKET") == host:
+            return os.path.basename(env)[3:-4], vals["PGDATA"]
+    return None, None
+
+
+def pg_sh(source, *args):
+    """scripts/pg.sh on the private cluster itself (without the URL that would short-circuit it)."""
+    env = {k: v for k, v in os.environ.items() if k != "BOUWSTROOM_DATABASE_URL"}
+    return subprocess.run([os.path.join(source, "scripts", "pg.sh"), *args], capture_output=True, text=True, env=env)
+
+
+def pg_ctl(data, *args):
+    pg_bin = sorted(glob.glob("/usr/lib/postgresql/*/bin"))[-1]
+    cmd = [os.path.join(pg_bin, "pg_ctl"), "-D", data, *args]
+    if os.getuid() == 0:
+        cmd = ["runuser", "-u", "postgres", "--", *cmd]
+    return subprocess.run(cmd, capture_output=True, text=True, cwd="/")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--binary", required=True)
+    ap.add_argument("--source", required=True)
+    args = ap.parse_args()
+    base_url = os.environ.get("BOUWSTROOM_DATABASE_URL", "")
+    name, data = cluster_of(args.source, base_url)
+    if not name:
+        print("*" * 70 + "\nSKIPPED: BOUWSTROOM_DATABASE_URL is not a private cluster of scripts/pg.sh;"
+              " this test stops and starts the database\n" + "*" * 70, flush=True)
+        return bsit.SKIP
+    rc = 0
+    try:
+        with fresh_database() as url:
+            env = dict(os.environ, BOUWSTROOM_DATABASE_URL=url, BOUWSTROOM_HOME=args.source)
+            r = subprocess.run([args.binary, "import", os.path.join(args.source, "adapters", "sample",
+                                                                      "voorbeeldstad.geojson"), "--source", "sample"],
+                               env=env, capture_output=True, text=True)
+            eq(r.returncode, 0, "import sample")
+            pid = psql(url, "SELECT id FROM projects WHERE name = 'Polder Noord'")
+            proc, base = bsit.start_server(args.binary, env)
+            api = Api(base)
+            try:
+                eq(api.json("GET", "/healthz")[0], 200, "healthy")
+                print("== PostgreSQL stops")
+                r = pg_ctl(data, "-m", "fast", "-w", "stop")
+                eq(r.returncode, 0, "pg_ctl stop " + r.stderr)
+                time.sleep(0.5)
+                expect_problem(api, "GET", "/healthz", 503, None, "healthz while the database is down")
+                expect_problem(api, "POST", f"/api/v1/projects/{pid}/steps/initiatief_ingediend/complete", 503, None,
+                               "a change while the database is down is refused", body={"date": "2020-08-03"})
+                expect_problem(api, "GET", "/api/v1/projects", 503, None, "a list while the database is down")
+                check(proc.poll() is None, "the server stays up")
+                print("== PostgreSQL starts again")
+                r = pg_sh(args.source, "start", name)
+                eq(r.returncode, 0, "pg.sh start " + r.stderr)
+                ok = bsit_wait(lambda: api.json("GET", "/healthz")[0] == 200, 10)
+                check(ok, "the server reconnects by itself")
+                eq(psql(url, f"SELECT status FROM project_steps WHERE project_id = '{pid}' "
+                             "AND step_key = 'initiatief_ingediend'"), "open", "the refused change was not stored")
+                st, _, doc = api.json("POST", f"/api/v1/projects/{pid}/steps/initiatief_ingediend/complete",
+                                      {"date": "2020-08-03"})
+                eq(st, 200, "the same change after recovery")
+                eq(psql(url, f"SELECT status || ' ' || actual_finish FROM project_steps WHERE project_id = '{pid}' "
+                             "AND step_key = 'initiatief_ingediend'"), "done 2020-08-03", "stored after recovery")
+            finally:
+                proc.terminate()
+                proc.wait(timeout=15)
+    except Exception:
+        traceback.print_exc()
+        rc = 1
+    finally:
+        pg_sh(args.source, "start", name)
+    return bsit.finish() or rc
+
+
+def bsit_wait(pred, timeout):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            if pred():
+                return True
+        except Exception:
+            pass
+        time.sleep(0.2)
+    return False
+
+
+if __name__ == "__main__":
+    sys.exit(main())
