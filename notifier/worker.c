@@ -47,6 +47,7 @@ struct bs_notifier {
     size_t sent_len;
     int n_sent;
     bool stopping;
+    bool listen_pending; /* a LISTEN connection is being acquired */
     void (*done)(void *);
     void *done_arg;
 };
@@ -530,8 +531,18 @@ static void arm_timer(bs_notifier *n) {
                    0, NULL, got_next_due, n);
 }
 
+static void listen_acquired(bs_conn *conn, const char *err, void *arg);
+
 static void safety_tick(uv_timer_t *t) {
     bs_notifier *n = t->data;
+    if (n->listen_conn && !bs_conn_alive(n->listen_conn)) { /* the database went away: listen again */
+        bs_store_release(n->listen_conn);
+        n->listen_conn = NULL;
+    }
+    if (!n->listen_conn && !n->listen_pending) {
+        n->listen_pending = true;
+        bs_store_acquire(n->store, listen_acquired, n);
+    }
     plan_start(n);
     claim_start(n);
 }
@@ -797,12 +808,15 @@ static void listening(const PGresult *res, const char *err, void *arg) {
 
 static void listen_acquired(bs_conn *conn, const char *err, void *arg) {
     bs_notifier *n = arg;
+    n->listen_pending = false;
     if (err) {
         log_err("acquiring the LISTEN connection", err);
+        if (n->stopping) maybe_done(n);
         return;
     }
     if (n->stopping) {
         bs_store_release(conn);
+        maybe_done(n);
         return;
     }
     n->listen_conn = conn;
@@ -838,12 +852,15 @@ bs_notifier *bs_notifier_start(uv_loop_t *loop, bs_store *store, const bs_engine
     n->open_handles = 3;
     uv_timer_start(&n->safety_timer, safety_tick, SAFETY_POLL_MS, SAFETY_POLL_MS);
     bs_store_on_notify(store, on_notify, n);
+    n->listen_pending = true;
     bs_store_acquire(store, listen_acquired, n);
     return n;
 }
 
 static void maybe_done(bs_notifier *n) {
-    if (!n->stopping || n->open_handles > 0 || n->planning || n->claiming || n->db_ops > 0 || n->in_flight > 0) return;
+    if (!n->stopping || n->open_handles > 0 || n->planning || n->claiming || n->db_ops > 0 || n->in_flight > 0 ||
+        n->listen_pending)
+        return;
     void (*done)(void *) = n->done;
     void *arg = n->done_arg;
     free(n->mail_from);

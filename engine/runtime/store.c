@@ -479,6 +479,10 @@ void bs_conn_script(bs_conn *c, const char *sql, bs_store_cb cb, void *arg) {
     conn_run(c, j);
 }
 
+bool bs_conn_alive(const bs_conn *c) {
+    return c->state != CONN_DEAD;
+}
+
 void bs_store_release(bs_conn *c) {
     bs_store *s = c->store;
     if (c->state == CONN_DEAD) {

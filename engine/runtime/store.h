@@ -50,6 +50,10 @@ void bs_conn_query(bs_conn *conn, const char *sql, int n_params, const char *con
  * acquired connection; cb gets the last result. */
 void bs_conn_script(bs_conn *conn, const char *sql, bs_store_cb cb, void *arg);
 
+/* False once the connection was lost (an acquired connection is not replaced while held:
+ * release it and acquire another). */
+bool bs_conn_alive(const bs_conn *conn);
+
 /* Returns an acquired connection to the pool. If the connection is inside a failed or
  * open transaction, it is rolled back first. */
 void bs_store_release(bs_conn *conn);
