@@ -3,8 +3,10 @@
  *
  *   smtp_sink serve PORT_FILE      listen on 127.0.0.1 (ephemeral port written to PORT_FILE),
  *                                  accept mail, count it, print "received N" on SIGTERM/SIGINT
- *   smtp_sink blast PORT N CONNS   send N small messages over CONNS persistent connections as fast
- *                                  as the sink answers; prints messages/s — the sink's own limit
+ *   smtp_sink blast PORT N CONNS [FILE]
+ *                                  send N messages (FILE: an RFC 5322 message, e.g. a rendered alert;
+ *                                  default a tiny one) over CONNS persistent connections as fast as
+ *                                  the server answers; prints messages/s — the server's own limit
  *
  * Minimal RFC 5321 server side: 220 greeting, EHLO/HELO, MAIL, RCPT, DATA (354 … CRLF.CRLF → 250),
  * RSET, NOOP, QUIT. Not a real MTA: it stores nothing.
@@ -117,14 +119,53 @@ static void on_signal(uv_signal_t *s, int sig) {
 /* ---- blaster: MAIL, RCPT, DATA, message, '.', repeated; one command at a time ---- */
 
 static long blast_done;
-static const char *msg_body =
+static char *msg_body; /* owned: the message, dot-stuffed, CRLF, ending in ".\r\n" */
+static const char tiny_msg[] =
     "From: bench@bouwstroom.test\r\nTo: pl@example.nl\r\nSubject: bench\r\nMessage-ID: <x@bench>\r\n\r\n"
     "Mijlpaal nadert: omgevingsvergunning verleend.\r\n";
+
+/* Loads the message to send: CRLF line ends, dot-stuffed (RFC 5321 §4.5.2), final ".". */
+static void load_message(const char *path) {
+    char *raw = NULL;
+    size_t n = 0;
+    if (path) {
+        FILE *f = fopen(path, "rb");
+        if (!f) {
+            perror(path);
+            exit(1);
+        }
+        fseek(f, 0, SEEK_END);
+        n = (size_t)ftell(f);
+        fseek(f, 0, SEEK_SET);
+        raw = malloc(n + 1);
+        n = fread(raw, 1, n, f);
+        fclose(f);
+    } else {
+        n = strlen(tiny_msg);
+        raw = malloc(n + 1);
+        memcpy(raw, tiny_msg, n);
+    }
+    raw[n] = 0;
+    msg_body = malloc(2 * n + 8);
+    size_t o = 0;
+    int bol = 1;
+    for (size_t i = 0; i < n; i++) {
+        if (bol && raw[i] == '.') msg_body[o++] = '.';
+        if (raw[i] == '\n' && (i == 0 || raw[i - 1] != '\r')) msg_body[o++] = '\r';
+        msg_body[o++] = raw[i];
+        bol = raw[i] == '\n';
+    }
+    if (!bol) {
+        msg_body[o++] = '\r';
+        msg_body[o++] = '\n';
+    }
+    memcpy(msg_body + o, ".\r\n", 4); /* with its NUL */
+    free(raw);
+}
 
 /* step: the reply we wait for — 0 greeting, 1 EHLO, 2 MAIL, 3 RCPT, 4 DATA, 5 message, 6 QUIT */
 static void blast_line(conn *c, const char *l) {
     if (strlen(l) > 3 && l[3] == '-') return; /* multi-line reply continues */
-    char buf[1024];
     switch (c->step) {
     case 0: write_str(c, "EHLO blaster\r\n"); break;
     case 1:
@@ -144,8 +185,7 @@ static void blast_line(conn *c, const char *l) {
     case 2: write_str(c, "RCPT TO:<pl@example.nl>\r\n"); break;
     case 3: write_str(c, "DATA\r\n"); break;
     case 4:
-        snprintf(buf, sizeof buf, "%s.\r\n", msg_body);
-        write_str(c, buf);
+        write_str(c, msg_body);
         break;
     default: uv_close((uv_handle_t *)&c->tcp, on_close); return;
     }
@@ -196,7 +236,8 @@ int main(int argc, char **argv) {
         uv_run(loop, UV_RUN_DEFAULT);
         return 0;
     }
-    if (argc == 5 && strcmp(argv[1], "blast") == 0) {
+    if ((argc == 5 || argc == 6) && strcmp(argv[1], "blast") == 0) {
+        load_message(argc == 6 ? argv[5] : NULL);
         int port = atoi(argv[2]), conns = atoi(argv[4]);
         long n = atol(argv[3]);
         struct timespec t0, t1;

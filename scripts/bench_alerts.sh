@@ -28,7 +28,8 @@ fi
 $pin_server /usr/bin/python3 "$top/bench/smtp_count_server.py" "$tmp/port" >"$tmp/count.out" &
 until [ -s "$tmp/port" ]; do sleep 0.1; done
 port=$(cat "$tmp/port")
-blast=$($pin_client "$sink" blast "$port" 5000 4)
+# the same kind of message as ours: a rendered alert (bench/alert_sample.eml, 2.4 kB, 66 lines)
+blast=$($pin_client "$sink" blast "$port" 5000 4 "$top/bench/alert_sample.eml")
 echo "$blast"
 limit=$(echo "$blast" | sed 's/.*: \([0-9]*\) messages\/s/\1/')
 
