@@ -17,7 +17,8 @@ typedef struct bs_api {
     /* Today's civil date (Europe/Amsterdam). Injected so tests can set the clock. */
     bs_day (*today)(void *arg);
     void *today_arg;
-    const bs_clock *clock;    /* not owned; the wall clock of feeds (DTSTAMP) */
+    const bs_clock *clock;    /* not owned; the wall clock of feeds (DTSTAMP) and alerts */
+    const char *mail_domain;  /* not owned; names the Message-IDs of alerts written by the API */
     char *openapi_json;       /* owned; served at /api/v1/openapi.json */
     size_t openapi_len;
 } bs_api;

@@ -308,10 +308,34 @@ static const char WRITE_SQL[] =
     "  changed_by, known_from) "
     "  SELECT $1::uuid, x.step_key, x.field, x.old, x.new, $7, $8, $9::date "
     "  FROM json_to_recordset($10::json) AS x(ord int, step_key text, field text, old text, new text) "
-    "  WHERE EXISTS (SELECT 1 FROM chk) ORDER BY x.ord RETURNING 1), "
+    "  WHERE EXISTS (SELECT 1 FROM chk) ORDER BY x.ord RETURNING id, step_key, field, old_value, new_value), "
     "sc AS (UPDATE scenarios SET applied_at = now() WHERE id = $11::uuid "
-    "  AND EXISTS (SELECT 1 FROM chk) RETURNING 1) "
-    "SELECT id, (SELECT count(*) FROM h) FROM chk";
+    "  AND EXISTS (SELECT 1 FROM chk) RETURNING 1), "
+    /* issue 5: an update by an external party (a user of an organisation that is not a
+     * gemeente) raises its external_update alerts in this same transaction, one per
+     * recipient (projectleider, owners of the step's stream, followers; not the author),
+     * keyed by the change's first history id */
+    "au AS (SELECT a.id, COALESCE(NULLIF(a.name, ''), a.email) AS name, o.name AS org FROM users a "
+    "  JOIN organisations o ON o.id = a.organisation_id WHERE lower(a.email) = lower($8) AND o.kind <> 'gemeente'), "
+    "ext AS (INSERT INTO alerts (id, project_id, step_key, kind, revision, user_id, due_at, digest, payload, message_id) "
+    "  SELECT g.id, $1::uuid, $14::text, 'external_update', (SELECT min(id) FROM h), g.user_id, "
+    "  to_timestamp($13::bigint), g.digest, g.payload, 'alert.' || g.id || '@' || $12::text "
+    "  FROM (SELECT gen_random_uuid() AS id, u.id AS user_id, u.digest, jsonb_build_object("
+    "    'project_id', p.id, 'project_name', p.name, 'gemeente', p.gemeente, 'step_key', $14::text, "
+    "    'step_name', $15::text, 'stream', $16::text, 'data_date', p.data_date, 'author', au.name, "
+    "    'author_organisation', au.org, 'reason', $7, 'changes', (SELECT string_agg(h.field || ': ' || "
+    "    COALESCE(h.old_value, '-') || ' -> ' || COALESCE(h.new_value, '-'), '; ' ORDER BY h.id) FROM h)) AS payload "
+    "    FROM (SELECT user_id FROM project_roles WHERE project_id = $1::uuid "
+    "      AND (role = 'projectleider' OR stream = $16::text OR $16::text IS NULL) "
+    "      UNION SELECT user_id FROM follows WHERE project_id = $1::uuid) r "
+    "    JOIN users u ON u.id = r.user_id CROSS JOIN au JOIN projects p ON p.id = $1::uuid "
+    "    LEFT JOIN alert_rules ur ON ur.user_id = u.id AND ur.kind = 'external_update' "
+    "    LEFT JOIN alert_rules orr ON orr.organisation_id = u.organisation_id AND orr.user_id IS NULL "
+    "      AND orr.kind = 'external_update' "
+    "    WHERE u.id <> au.id AND COALESCE(ur.enabled, orr.enabled, true)) g "
+    "  WHERE EXISTS (SELECT 1 FROM h) ON CONFLICT DO NOTHING RETURNING 1) "
+    "SELECT id, (SELECT count(*) FROM h), (SELECT count(*) FROM ext), "
+    "  CASE WHEN EXISTS (SELECT 1 FROM ext) THEN pg_notify('bs_alerts', '') END FROM chk";
 
 static void written(const PGresult *res, const char *err, void *arg)
 {
@@ -489,10 +513,17 @@ static void write_changes(sctx *c, const state *ns, const char *reason, json_t *
     char ver[32], today[11], pc[11];
     snprintf(ver, sizeof ver, "%lld", c->version);
     bs_date_format(c->api->today(c->api->today_arg), today);
-    const char *params[11] = {c->id, ver, links_changed ? "true" : "false",
+    /* the step this change is about, for external-update alerts ("_project": a scenario) */
+    int32_t si = c->key[0] ? bs_schema_find(sch, c->key) : -1;
+    char now_s[24];
+    snprintf(now_s, sizeof now_s, "%lld", (long long)bs_clock_now(c->api->clock));
+    const char *params[16] = {c->id, ver, links_changed ? "true" : "false",
                               completion != BS_DAY_NONE ? bs_date_format(completion, pc) : NULL,
-                              rows_t, links_t, reason, c->who, today, hist_t, c->sid[0] ? c->sid : NULL};
-    bs_store_query(c->api->store, WRITE_SQL, 11, params, written, c);
+                              rows_t, links_t, reason, c->who, today, hist_t, c->sid[0] ? c->sid : NULL,
+                              c->api->mail_domain ? c->api->mail_domain : "localhost", now_s,
+                              si >= 0 ? sch->steps[si].key : "_project", si >= 0 ? sch->steps[si].name : "project",
+                              si >= 0 ? (sch->steps[si].stream == BS_STREAM_PUBLIC ? "public" : "private") : NULL};
+    bs_store_query(c->api->store, WRITE_SQL, 16, params, written, c);
     free(rows_t);
     free(links_t);
     free(hist_t);

@@ -244,6 +244,8 @@ static void serve(app *a) {
     const char *parallel = getenv("BOUWSTROOM_SMTP_PARALLEL");
     if (parallel) nc.max_parallel = atoi(parallel);
     a->notifier = bs_notifier_start(a->loop, a->store, &a->engine, &a->clock, &nc);
+    const char *at = strrchr(nc.mail_from, '@');
+    a->api.mail_domain = at ? at + 1 : "localhost";
     printf("listening on http://%s:%d\n", host, bound);
     if (!smtp) printf("alerts: planned and kept; no SMTP server configured (--smtp-url or BOUWSTROOM_SMTP_URL)\n");
     fflush(stdout);

@@ -72,14 +72,11 @@ typedef struct plan_ctx {
     bs_forecast fc;      /* P50/P80 per step (thread pool) */
     int fc_rc;
     bs_day *baseline;    /* owned; n_steps: first recorded P50 per step */
-    PGresult *recipients; /* owned: RECIPIENTS_SQL rows, kept until the external updates are read */
     uv_work_t work;
     char *steps_json, *wants_json;
 } plan_ctx;
 
 static void plan_ctx_reset(plan_ctx *c) {
-    if (c->recipients) PQclear(c->recipients);
-    c->recipients = NULL;
     bs_project_state_free(&c->st);
     bs_own_obs_free(&c->own);
     bs_forecast_free(&c->fc);
@@ -161,9 +158,7 @@ static const char WRITE_SQL[] =
     "  AS revision FROM jsonb_to_recordset($3::jsonb) "
     "  AS w(step_key text, rev_step text, kind text, user_id uuid, due_date date, payload jsonb, revision int) "
     "  LEFT JOIN up ON up.step_key = w.rev_step), "
-    "hist AS (INSERT INTO notifier_projects (project_id, last_history_id) SELECT $1::uuid, $5::bigint "
-    "  WHERE $5::bigint > 0 ON CONFLICT (project_id) DO UPDATE SET last_history_id = "
-    "  GREATEST(notifier_projects.last_history_id, EXCLUDED.last_history_id) RETURNING 1), "
+
     "ins AS (INSERT INTO alerts (id, project_id, step_key, kind, revision, user_id, due_at, digest, payload, message_id) "
     "  SELECT g.id, $1::uuid, g.step_key, g.kind, g.revision, g.user_id, "
     "  (g.due_date + time '07:00') AT TIME ZONE u.time_zone, u.digest, g.payload, "
@@ -175,21 +170,7 @@ static const char WRITE_SQL[] =
     "  AND NOT EXISTS (SELECT 1 FROM want w "
     "  WHERE w.step_key = a.step_key AND w.kind = a.kind AND w.user_id = a.user_id AND w.revision = a.revision) "
     "  RETURNING 1) "
-    "SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM sup), (SELECT count(*) FROM hist), "
-    "  pg_notify('bs_alerts', '')";
-
-static void plan_got_external(const PGresult *ext, const char *err, void *arg);
-
-static const char EXTERNAL_SQL[] =
-    "SELECT min(h.id), max(h.id), COALESCE(min(h.step_key), '_project'), u.id::text, "
-    "  COALESCE(NULLIF(u.name, ''), u.email), o.name, min(h.reason), "
-    "  string_agg(h.field || ': ' || COALESCE(h.old_value, '-') || ' -> ' || COALESCE(h.new_value, '-'), '; ' "
-    "  ORDER BY h.id) "
-    "FROM schedule_history h JOIN users u ON lower(u.email) = lower(h.changed_by) "
-    "JOIN organisations o ON o.id = u.organisation_id "
-    "WHERE h.project_id = $1::uuid AND o.kind <> 'gemeente' AND h.field <> 'forecast_finish' "
-    "AND h.id > COALESCE((SELECT last_history_id FROM notifier_projects WHERE project_id = $1::uuid), 0) "
-    "GROUP BY h.changed_at, u.id, u.name, u.email, o.name ORDER BY 1";
+    "SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM sup), pg_notify('bs_alerts', '')";
 
 static void plan_got_recipients(const PGresult *res, const char *err, void *arg) {
     plan_ctx *c = arg;
@@ -197,24 +178,10 @@ static void plan_got_recipients(const PGresult *res, const char *err, void *arg)
         plan_finish(c, err);
         return;
     }
-    /* keep the recipients; read the external parties' changes next */
-    c->recipients = PQcopyResult(res, PG_COPYRES_ATTRS | PG_COPYRES_TUPLES);
-    const char *params[1] = {c->project_id};
-    bs_conn_query(c->conn, EXTERNAL_SQL, 1, params, plan_got_external, c);
-}
-
-static void plan_got_external(const PGresult *ext, const char *err, void *arg) {
-    plan_ctx *c = arg;
     bs_notifier *n = c->n;
-    if (err) {
-        plan_finish(c, err);
-        return;
-    }
-    const PGresult *res = c->recipients;
     /* rows: user_id, pub, priv, kind, enabled, days (ordered by user) */
     int rows = PQntuples(res);
     bs_alert_recipient *rs = calloc((size_t)rows + 1, sizeof *rs);
-    bool *ext_enabled = calloc((size_t)rows + 1, sizeof *ext_enabled);
     int n_rs = 0;
     for (int r = 0; r < rows; r++) {
         const char *uid = PQgetvalue(res, r, 0);
@@ -225,10 +192,6 @@ static void plan_got_external(const PGresult *ext, const char *err, void *arg) {
             n_rs++;
         }
         const char *kind = PQgetvalue(res, r, 3);
-        if (strcmp(kind, "external_update") == 0) {
-            ext_enabled[n_rs - 1] = strcmp(PQgetvalue(res, r, 4), "t") == 0;
-            continue;
-        }
         for (int k = 0; k < BS_ALERT_N_KINDS; k++)
             if (strcmp(kind, bs_alert_kind_name((bs_alert_kind)k)) == 0) {
                 rs[n_rs - 1].enabled[k] = strcmp(PQgetvalue(res, r, 4), "t") == 0;
@@ -241,7 +204,6 @@ static void plan_got_external(const PGresult *ext, const char *err, void *arg) {
     bs_schedule_err se = bs_project_state_schedule(&c->st, &n->engine->calendar, &sched);
     if (se != BS_SCHEDULE_OK) {
         free(rs);
-        free(ext_enabled);
         plan_finish(c, bs_schedule_strerror(se));
         return;
     }
@@ -301,45 +263,6 @@ static void plan_got_external(const PGresult *ext, const char *err, void *arg) {
         json_object_set_new(o, "payload", p);
         json_array_append_new(wa, o);
     }
-    /* update received from an external party: one alert per change (one request) to every
-     * recipient but its author, keyed by the change's first history id */
-    long long last_hist = 0;
-    for (int e = 0; e < PQntuples(ext); e++) {
-        last_hist = atoll(PQgetvalue(ext, e, 1));
-        const char *step_key = PQgetvalue(ext, e, 2), *author = PQgetvalue(ext, e, 3);
-        int32_t si = bs_schema_find(schema, step_key);
-        for (int r = 0; r < n_rs; r++) {
-            if (!ext_enabled[r] || strcmp(rs[r].user_id, author) == 0) continue;
-            if (si >= 0 && !(schema->steps[si].stream == BS_STREAM_PUBLIC ? rs[r].stream_public : rs[r].stream_private))
-                continue;
-            json_t *o = json_object();
-            json_object_set_new(o, "step_key", json_string(step_key));
-            json_object_set_new(o, "rev_step", json_string(step_key));
-            json_object_set_new(o, "revision", json_integer(atoll(PQgetvalue(ext, e, 0))));
-            json_object_set_new(o, "kind", json_string("external_update"));
-            json_object_set_new(o, "user_id", json_string(rs[r].user_id));
-            json_object_set_new(o, "due_date", bs_date_json(today));
-            json_t *p = json_object();
-            json_object_set_new(p, "project_id", json_string(c->project_id));
-            json_object_set_new(p, "project_name", json_string(c->st.name));
-            json_object_set_new(p, "gemeente", json_string(c->st.gemeente));
-            json_object_set_new(p, "step_key", json_string(step_key));
-            json_object_set_new(p, "step_name", json_string(si >= 0 ? schema->steps[si].name : step_key));
-            json_object_set_new(p, "stream", json_string(si >= 0 && schema->steps[si].stream == BS_STREAM_PUBLIC
-                                                             ? "public" : "private"));
-            json_object_set_new(p, "date", bs_date_json(si >= 0 ? sched.steps[si].early_finish : BS_DAY_NONE));
-            json_object_set_new(p, "data_date", bs_date_json(c->st.data_date));
-            json_object_set_new(p, "author", json_string(PQgetvalue(ext, e, 4)));
-            json_object_set_new(p, "author_organisation", json_string(PQgetvalue(ext, e, 5)));
-            json_object_set_new(p, "reason", json_string(PQgetvalue(ext, e, 6)));
-            json_object_set_new(p, "changes", json_string(PQgetvalue(ext, e, 7)));
-            json_object_set_new(o, "payload", p);
-            json_array_append_new(wa, o);
-        }
-    }
-    char last_s[32];
-    snprintf(last_s, sizeof last_s, "%lld", last_hist);
-    free(ext_enabled);
     c->steps_json = json_dumps(steps, JSON_COMPACT);
     c->wants_json = json_dumps(wa, JSON_COMPACT);
     json_decref(steps);
@@ -347,8 +270,8 @@ static void plan_got_external(const PGresult *ext, const char *err, void *arg) {
     free(wants);
     free(p50);
     bs_schedule_free(&sched);
-    const char *params[5] = {c->project_id, c->steps_json, c->wants_json, n->mail_domain, last_s};
-    bs_conn_query(c->conn, WRITE_SQL, 5, params, plan_written, c);
+    const char *params[4] = {c->project_id, c->steps_json, c->wants_json, n->mail_domain};
+    bs_conn_query(c->conn, WRITE_SQL, 4, params, plan_written, c);
     free(rs); /* after the query copied the params: user ids point into res */
 }
 
@@ -363,7 +286,7 @@ static const char RECIPIENTS_SQL[] =
     "  COALESCE(ur.days, orr.days, k.def_days), COALESCE(ur.basis, orr.basis, 'planned') "
     "FROM ru JOIN users u ON u.id = ru.user_id "
     "CROSS JOIN (VALUES ('milestone_upcoming', true, 10), ('milestone_overdue', true, 0), "
-    "  ('blocked_by_other_stream', true, 0), ('forecast_slipped', true, 10), ('external_update', true, 0)) "
+    "  ('blocked_by_other_stream', true, 0), ('forecast_slipped', true, 10)) "
     "  AS k(kind, def_enabled, def_days) "
     "LEFT JOIN alert_rules ur ON ur.user_id = u.id AND ur.kind = k.kind "
     "LEFT JOIN alert_rules orr ON orr.organisation_id = u.organisation_id AND orr.user_id IS NULL AND orr.kind = k.kind "

@@ -354,8 +354,9 @@ def scenario(args, env, url, smtp, tmp):
                             {"start_no_earlier_than": first_private["early_start"], "reason": "planning aannemer"},
                             headers={"X-User": "dev@zuid.example"})
         eq(st, 200, "an external developer updates their step")
-        wait_for(lambda: count(f"SELECT count(*) FROM alerts WHERE project_id = '{p_new}' "
-                               "AND kind = 'external_update'") > 0, 20)
+        # committed with the change itself: present the moment the 200 arrives
+        eq(count(f"SELECT count(*) FROM alerts WHERE project_id = '{p_new}' AND kind = 'external_update'"), 1,
+           "the external-update alert is committed in the change's own transaction")
         ext = psql(url, f"SELECT user_id || '|' || (payload->>'author_organisation') || '|' || (payload->>'changes') "
                         f"FROM alerts WHERE project_id = '{p_new}' AND kind = 'external_update'").splitlines()
         check(len(ext) == 1 and ext[0].startswith(pl) and "Bouwbedrijf Zuid" in ext[0]
