@@ -23,6 +23,6 @@ export BOUWSTROOM_DATABASE_URL
 export BOUWSTROOM_SHARED="${BOUWSTROOM_SHARED:-$top/../shared}"
 echo "== tests (build: $build)"
 (cd "$build" && ctest --output-on-failure)
-echo "== unit tests under AddressSanitizer + UndefinedBehaviorSanitizer (build: $asan)"
+echo "== all tests again under AddressSanitizer + UndefinedBehaviorSanitizer (build: $asan)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     sh -c "cd '$asan' && ctest --output-on-failure"
