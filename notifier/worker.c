@@ -660,7 +660,8 @@ static void claimed(const PGresult *res, const char *err, void *arg) {
 static const char DIGEST_SQL[] =
     "WITH due AS (SELECT a.id, a.user_id, a.kind, a.payload FROM alerts a JOIN users u ON u.id = a.user_id "
     "  WHERE a.digest AND a.status = 'scheduled' AND a.due_at <= to_timestamp($1::bigint) "
-    "  AND (to_timestamp($1::bigint) AT TIME ZONE u.time_zone)::time >= time '07:00' FOR UPDATE OF a SKIP LOCKED), "
+    "  AND (to_timestamp($1::bigint) AT TIME ZONE u.time_zone)::time >= time '07:00' "
+    "  AND (to_timestamp($1::bigint) AT TIME ZONE u.time_zone)::time < time '12:00' FOR UPDATE OF a SKIP LOCKED), "
     "d AS (INSERT INTO alerts (id, project_id, step_key, kind, revision, user_id, due_at, status, digest, payload, "
     "  message_id) SELECT g.id, NULL, 'digest:' || g.local_day, 'digest', 0, g.user_id, to_timestamp($1::bigint), "
     "  'scheduled', false, g.payload, 'digest.' || g.id || '@' || $2 "

@@ -106,7 +106,11 @@ def scenario(args, env, url, smtp, tmp):
     pid = {row.split("|")[0]: row.split("|")[1] for row in
            psql(url, "SELECT name, id FROM projects WHERE source = 'sample'").splitlines()}
 
-    srv = Server(args.binary, env, smtp.url)
+    # the wall clock is pinned, so that which milestones are overdue or upcoming does not
+    # depend on the day the test runs: the server starts at BASE and runs on from there
+    base_epoch = int(datetime.datetime(2026, 11, 30, 9, 0, tzinfo=datetime.timezone.utc).timestamp())
+    real0 = time.time()
+    srv = Server(args.binary, env, smtp.url, clock=iso(base_epoch))
     api = srv.api
     try:
         print("== validation")
@@ -164,7 +168,8 @@ def scenario(args, env, url, smtp, tmp):
         def count(sql):
             return int(psql(url, sql))
 
-        due = "due_at <= now()"  # this server runs on the real clock
+        # due by this server's clock: BASE plus the real time elapsed since it started
+        due = f"due_at <= to_timestamp({base_epoch}) + (now() - to_timestamp({real0}))"
         wait_for(lambda: count(f"SELECT count(*) FROM alerts WHERE user_id = '{pl}'") > 0)
         n_pl = count(f"SELECT count(*) FROM alerts WHERE user_id = '{pl}' AND {due}")
         check(n_pl > 0, "alerts planned for the follower", n_pl)
@@ -370,14 +375,21 @@ def scenario(args, env, url, smtp, tmp):
            "a municipal change raises no external-update alert")
 
         print("== digest")
+        # plan the digest user's alerts the evening before (22:00 Amsterdam time)
+        srv.stop()
+        evening = int(base_epoch + 86400 + 12 * 3600)
+        srv = Server(args.binary, env, smtp.url, clock=iso(evening))
+        api = srv.api
         create(api, f"/api/v1/projects/{p_old}/follows", {"user_id": morning}, "follow (digest user)")
         wait_for(lambda: count(f"SELECT count(*) FROM alerts WHERE user_id = '{morning}'") > 0)
         time.sleep(1)
         n_dig = count(f"SELECT count(*) FROM alerts WHERE user_id = '{morning}' AND digest")
         check(n_dig > 0, "digest user's alerts are held for the digest", n_dig)
+        eq(count(f"SELECT count(*) FROM alerts WHERE user_id = '{morning}' AND status <> 'scheduled'"), 0,
+           "no digest before 07:00")
         srv.stop()
         # the next morning 07:30 Amsterdam time
-        local_now = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=2)
+        local_now = datetime.datetime.fromtimestamp(base_epoch, datetime.timezone.utc) + datetime.timedelta(days=2)
         morning_utc = local_now.replace(hour=6, minute=30, second=0, microsecond=0)
         srv = Server(args.binary, env, smtp.url, clock=iso(morning_utc.timestamp()))
         api = srv.api
