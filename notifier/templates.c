@@ -80,9 +80,11 @@ static void describe(sbuf *b, const char *kind, const json_t *p, bool en) {
 static void links(sbuf *t, sbuf *h, const json_t *p, const char *base, bool en) {
     const char *id = str(p, "project_id"), *key = str(p, "step_key");
     sb_printf(t, "%s: %s/api/v1/projects/%s/schedule#%s\n", en ? "Step" : "Stap", base, id, key);
-    sb_printf(t, "%s: %s/api/v1/feed-tokens\n", en ? "Calendar feeds" : "Agenda-abonnementen", base);
-    sb_printf(h, "<p><a href=\"%s/api/v1/projects/%s/schedule#%s\">%s</a> &middot; <a href=\"%s/api/v1/feed-tokens\">%s</a></p>\n",
-              base, id, key, en ? "Open the step" : "Open de stap", base, en ? "Calendar feeds" : "Agenda-abonnementen");
+    /* the feed itself is a secret URL (only its hash is stored), so the mail links to where
+     * the recipient's feeds are listed and created */
+    sb_printf(t, "%s: %s/api/v1/feed-tokens?project_id=%s\n", en ? "Calendar feed" : "Agenda-abonnement", base, id);
+    sb_printf(h, "<p><a href=\"%s/api/v1/projects/%s/schedule#%s\">%s</a> &middot; <a href=\"%s/api/v1/feed-tokens?project_id=%s\">%s</a></p>\n",
+              base, id, key, en ? "Open the step" : "Open de stap", base, id, en ? "Calendar feed" : "Agenda-abonnement");
 }
 
 static void details(sbuf *t, sbuf *h, const char *kind, const json_t *p, bool en) {

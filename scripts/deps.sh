@@ -12,6 +12,12 @@ for p in $PKGS "$@"; do
         missing="$missing $p"
     fi
 done
+# Node.js and npm (ical.js in the feed tests): the machine's own when present, else Debian's
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    for p in nodejs npm; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+    done
+fi
 [ -z "$missing" ] && exit 0
 echo "deps: installing$missing"
 SUDO=""

@@ -74,7 +74,9 @@ def scenario(args, env, url, plans):
     check("4348 read, 4348 imported (4348 new, 0 updated, 0 unchanged), 0 rejected" in r.stdout,
           "import summary line", r.stdout[-800:])
     check("plans stored" in r.stdout, "import shows progress", r.stdout[:300])
-    check("planstatus" in r.stdout or "warnings by kind" in r.stdout, "import prints warnings by kind", r.stdout)
+    check("warnings by kind:" in r.stdout and "     21  plantype empty" in r.stdout
+          and "   1670  datum is a year only" in r.stdout and "      1  provincie spelling normalised" in r.stdout,
+          "import prints warnings by kind with their counts", r.stdout)
     check("datum is a year only" in r.stdout and "plantype empty" in r.stdout,
           "warnings for year-only datum and empty plantype", r.stdout)
     eq(psql(url, "SELECT count(*) FROM projects"), "4348", "all 4,348 plans present")
@@ -198,7 +200,9 @@ def api_checks(api, url):
     st, _, doc = api.json("GET", "/api/v1/projects?gemeente=Aalsmeer&planstatus=1A")
     want = int(psql(url, "SELECT count(*) FROM projects WHERE gemeente='Aalsmeer' AND planstatus='1A'"))
     eq(doc["count"], want, "filter gemeente + planstatus")
-    check("gemeente=Aalsmeer" in (doc["next"] or "gemeente=Aalsmeer"), "next keeps filters")
+    st, _, doc = api.json("GET", "/api/v1/projects?gemeente=Aalsmeer&planstatus=1A&page_size=1")
+    check(doc["next"] and "gemeente=Aalsmeer" in doc["next"] and "planstatus=1A" in doc["next"]
+          and "page_size=1" in doc["next"], "next keeps filters and page size", doc["next"])
     st, _, doc = api.json("GET", "/api/v1/projects?provincie=Frysl%C3%A2n")
     eq(doc["count"], 1, "percent-encoded UTF-8 filter")
 

@@ -295,6 +295,19 @@ def scenario(args, env, url, smtp, tmp):
         st, _, body3 = api.call("GET", feed_path, headers={"If-None-Match": etag})
         eq(st, 200, "after a change the old ETag no longer matches")
         check("SEQUENCE:1" in body3.decode(), "changed events carry SEQUENCE:1")
+        # a user's feed (every followed project) and one stream of a project
+        utok = create(api, "/api/v1/feed-tokens", {"scope": "user", "user_id": pl}, "user feed token")
+        st, _, ub = api.call("GET", f"/calendar/{utok['token']}.ics")
+        eq(st, 200, "user feed served")
+        check(ub.decode().count("BEGIN:VEVENT") >= n_events, "user feed holds the followed project's events",
+              ub.decode().count("BEGIN:VEVENT"))
+        stok = create(api, "/api/v1/feed-tokens", {"scope": "stream", "project_id": p_old, "stream": "private"},
+                      "stream feed token")
+        st, _, sb = api.call("GET", f"/calendar/{stok['token']}.ics")
+        sev = sb.decode().count("BEGIN:VEVENT")
+        check(st == 200 and 0 < sev < n_events and "Stroom: gemeente" not in sb.decode().replace("\r\n ", "")
+              and "Stroom: ontwikkelaar" in sb.decode().replace("\r\n ", ""),
+              "stream feed holds only the developer's steps", (st, sev, n_events))
         st, _, _ = api.call("DELETE", f"/api/v1/feed-tokens/{tok['id']}")
         eq(st, 204, "revoke token")
         expect_problem(api, "GET", feed_path, 404, "token", "revoked feed")
@@ -328,6 +341,28 @@ def scenario(args, env, url, smtp, tmp):
         missed = count(f"SELECT count(*) FROM alerts WHERE project_id = '{p_new}' AND status = 'sent' "
                        f"AND due_at <= to_timestamp({due_epoch + 600})")
         check(missed >= 1, "alerts that fell due while down fired at start", missed)
+
+        print("== a due time on the day summer time starts (2027-03-28)")
+        srv.stop()
+        dst_due = int(datetime.datetime(2027, 3, 28, 5, 0, tzinfo=datetime.timezone.utc).timestamp())
+        psql(url, f"INSERT INTO alerts (project_id, step_key, kind, revision, user_id, due_at, payload, message_id) "
+                  f"SELECT '{p_new}', 'start_bouw', 'milestone_upcoming', 9999, '{pl}', "
+                  f"(date '2027-03-28' + time '07:00') AT TIME ZONE 'Europe/Amsterdam', "
+                  f"jsonb_build_object('project_id', '{p_new}', 'project_name', 'Polder Noord', 'step_key', 'start_bouw', "
+                  f"'step_name', 'Start bouw', 'stream', 'private', 'date', '2027-04-12'), 'alert.dst@bouwstroom.test'")
+        eq(psql(url, "SELECT extract(epoch FROM due_at)::bigint FROM alerts WHERE message_id = 'alert.dst@bouwstroom.test'"),
+           str(dst_due), "07:00 Amsterdam on 2027-03-28 is 05:00 UTC (CEST from 01:00 UTC)")
+        srv = Server(args.binary, env, smtp.url, clock=iso(dst_due - 3 * 3600 - 5))  # 00:59:55 UTC, before the switch
+        api = srv.api
+        time.sleep(6)
+        eq(psql(url, "SELECT status FROM alerts WHERE message_id = 'alert.dst@bouwstroom.test'"), "scheduled",
+           "not sent across the switch at 01:00 UTC")
+        srv.stop()
+        srv = Server(args.binary, env, smtp.url, clock=iso(dst_due - 3))
+        api = srv.api
+        sent = wait_for(lambda: psql(url, "SELECT extract(epoch FROM sent_at)::bigint FROM alerts "
+                                          "WHERE message_id = 'alert.dst@bouwstroom.test' AND status = 'sent'"), 10, 0.05)
+        check(sent and 0 <= int(sent) - dst_due <= 1, "fires at 05:00 UTC (07:00 CEST), within 1 s", sent)
 
         print("== forecast slipped")
         st, _, sch = api.json("GET", f"/api/v1/projects/{p_new}/schedule")
@@ -437,6 +472,8 @@ def scenario(args, env, url, smtp, tmp):
             wait_for(lambda: [m for m in smtp2.messages() if "batch@voorbeeldstad.example" in m["rcpt_tos"]], 20,
                      0.01)
             srv.stop(signal.SIGKILL)
+            unsent_at_kill = count(f"SELECT count(*) FROM alerts WHERE user_id = '{killer}' AND status <> 'sent'")
+            check(unsent_at_kill > 0, "the kill came in the middle of the batch (alerts still unsent)", unsent_at_kill)
             unrecorded = set(psql(url, f"SELECT '<' || message_id || '>' FROM alerts WHERE user_id = '{killer}' "
                                        "AND status = 'pending'").splitlines())
             srv = Server(args.binary, env, smtp2.url, clock=iso(morning_utc.timestamp() + 7200 + 600))

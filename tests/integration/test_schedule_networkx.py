@@ -36,6 +36,9 @@ try:
     import networkx as nx
     import holidays
 except ImportError as e:  # pragma: no cover
+    if os.environ.get("CI") == "true":
+        print(f"FAIL: {e} -- with CI=true a missing oracle is a failure (scripts/deps.sh installs it)")
+        sys.exit(1)
     print(f"SKIPPED: {e} (install python3-networkx python3-holidays: scripts/deps.sh)")
     sys.exit(SKIP)
 
