@@ -17,6 +17,7 @@
 #include "schedule_cmd.h"
 #include "store.h"
 #include "summary_forecast.h"
+#include "user_cmd.h"
 #include "worker.h"
 
 static const char usage[] =
@@ -31,6 +32,9 @@ static const char usage[] =
     "                              serve the HTTP API (default 127.0.0.1:8080; port 0 = ephemeral)\n"
     "                              and run the notifier (alerts by SMTP when an SMTP URL is set)\n"
     "  schedule FILE.json          offline: schedule a schema + project state, print JSON (no database)\n"
+    "  user add --admin EMAIL [--name NAME] [--organisation NAME] [--generate-password]\n"
+    "                              add an administrator: password from one line on stdin (or generated),\n"
+    "                              stored as an Argon2id hash; prints the TOTP otpauth:// URI once\n"
     "\n"
     "The database is BOUWSTROOM_DATABASE_URL unless --database is given.\n";
 
@@ -51,6 +55,7 @@ typedef struct app {
     bool stopping;
     bs_clock clock;
     bs_notifier *notifier;
+    bs_user_add user; /* `user add` (prepared before the loop runs) */
 } app;
 
 static void stop_loop_after_store(void *arg) {
@@ -251,6 +256,12 @@ static void serve(app *a) {
     fflush(stdout);
 }
 
+/* ---- user add ---- */
+
+static void user_added(int rc, void *arg) {
+    finish(arg, rc);
+}
+
 /* ---- start-up ---- */
 
 static void migrated(const char *err, int n_applied, void *arg) {
@@ -269,6 +280,8 @@ static void migrated(const char *err, int n_applied, void *arg) {
     } else if (strcmp(a->command, "summary") == 0) {
         /* the forecasts first (thread pool), then the per-province query (summary_forecast_done) */
         bs_summary_forecast_run(a->loop, a->store, &a->engine, summary_forecast_done, a);
+    } else if (strcmp(a->command, "user") == 0) {
+        bs_cli_user_add_run(a->store, &a->user, user_added, a);
     } else {
         serve(a);
     }
@@ -307,7 +320,7 @@ int main(int argc, char **argv) {
     a.args = argv + i + 1;
     a.n_args = argc - i - 1;
     if (strcmp(a.command, "migrate") != 0 && strcmp(a.command, "import") != 0 && strcmp(a.command, "summary") != 0 &&
-        strcmp(a.command, "serve") != 0) {
+        strcmp(a.command, "serve") != 0 && strcmp(a.command, "user") != 0) {
         fprintf(stderr, "bouwstroom: unknown command '%s'\n\n%s", a.command, usage);
         return 2;
     }
@@ -318,6 +331,13 @@ int main(int argc, char **argv) {
     if (!db || !*db) {
         fprintf(stderr, "bouwstroom: set BOUWSTROOM_DATABASE_URL or pass --database URL\n");
         return 2;
+    }
+    if (strcmp(a.command, "user") == 0) { /* arguments, password and hashing before the loop runs */
+        int rc = bs_cli_user_prepare(a.n_args, a.args, &a.user);
+        if (rc != 0) {
+            bs_auth_done();
+            return rc;
+        }
     }
     char err[8192];
     char dir[4096];
@@ -333,5 +353,6 @@ int main(int argc, char **argv) {
     uv_run(a.loop, UV_RUN_NOWAIT);
     bs_engine_free(&a.engine);
     free(a.api.openapi_json);
+    if (strcmp(a.command, "user") == 0) bs_auth_done();
     return a.rc;
 }

@@ -1,0 +1,221 @@
+/*
+ * `bouwstroom user add --admin EMAIL …`: the first administrator (issue 6 groundwork).
+ *
+ * The password comes from standard input (one line) or is generated; only its Argon2id hash
+ * is stored. A TOTP secret is generated and its otpauth:// URI printed once. Hashing runs
+ * before the loop does any work (it blocks for about 0.1 s); the insert is one statement
+ * through the async store.
+ */
+#include "user_cmd.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+static const char user_usage[] =
+    "usage: bouwstroom user add --admin EMAIL [--name NAME] [--organisation NAME] [--generate-password]\n"
+    "  reads the password as one line from standard input unless --generate-password is given\n";
+
+#define DEFAULT_ORGANISATION "Beheer"
+
+static bool copy_opt(char *dst, size_t size, const char *src, const char *what) {
+    size_t n = strlen(src);
+    if (n >= size) {
+        fprintf(stderr, "bouwstroom user add: %s is too long (at most %zu bytes)\n", what, size - 1);
+        return false;
+    }
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)src[i] < 0x20 || src[i] == 0x7f) {
+            fprintf(stderr, "bouwstroom user add: %s contains a control character\n", what);
+            return false;
+        }
+    memcpy(dst, src, n + 1);
+    return true;
+}
+
+/* A plausible address: local@domain, one '@', no spaces or control characters, a dot in the
+ * domain. Not RFC 5321 in full; delivery is what proves an address. */
+static bool email_plausible(const char *e) {
+    const char *at = strchr(e, '@');
+    if (!at || at == e || strchr(at + 1, '@') || !at[1] || !strchr(at + 1, '.')) return false;
+    if (at[1] == '.' || e[strlen(e) - 1] == '.') return false;
+    for (const char *p = e; *p; p++)
+        if ((unsigned char)*p <= 0x20 || *p == 0x7f) return false;
+    return true;
+}
+
+/* Reads one line (the password) from standard input: the line ending (\n or \r\n) is not
+ * part of it. Returns its length, 0 when empty or at end of input, -1 when too long. */
+static long read_password_line(char *buf, size_t size) {
+    if (isatty(STDIN_FILENO)) fprintf(stderr, "password (one line; input is echoed): ");
+    if (!fgets(buf, (int)size, stdin)) return 0;
+    size_t n = strlen(buf);
+    bool had_newline = n > 0 && buf[n - 1] == '\n';
+    if (had_newline) buf[--n] = 0;
+    if (n > 0 && buf[n - 1] == '\r') buf[--n] = 0;
+    if (!had_newline && !feof(stdin)) return -1; /* the line did not fit */
+    if (strlen(buf) != n) return -1;             /* a NUL byte inside */
+    return (long)n;
+}
+
+int bs_cli_user_prepare(int argc, char **argv, bs_user_add *u) {
+    memset(u, 0, sizeof *u);
+    if (argc < 1 || strcmp(argv[0], "add") != 0) {
+        fprintf(stderr, "bouwstroom user: unknown or missing subcommand (only 'add' exists yet)\n%s", user_usage);
+        return 2;
+    }
+    const char *email = NULL;
+    strcpy(u->organisation, DEFAULT_ORGANISATION);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--admin") == 0) {
+            u->admin = true;
+        } else if (strcmp(a, "--generate-password") == 0) {
+            u->generated = true;
+        } else if (strcmp(a, "--name") == 0 || strcmp(a, "--organisation") == 0) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "bouwstroom user add: %s needs a value\n%s", a, user_usage);
+                return 2;
+            }
+            bool org = strcmp(a, "--organisation") == 0;
+            const char *v = argv[++i];
+            if (org && !*v) {
+                fprintf(stderr, "bouwstroom user add: --organisation must not be empty\n");
+                return 2;
+            }
+            if (!copy_opt(org ? u->organisation : u->name, org ? sizeof u->organisation : sizeof u->name, v,
+                          org ? "--organisation" : "--name"))
+                return 2;
+        } else if (a[0] == '-') {
+            fprintf(stderr, "bouwstroom user add: unknown option '%s'\n%s", a, user_usage);
+            return 2;
+        } else if (email) {
+            fprintf(stderr, "bouwstroom user add: only one EMAIL may be given\n%s", user_usage);
+            return 2;
+        } else {
+            email = a;
+        }
+    }
+    if (!email) {
+        fprintf(stderr, "bouwstroom user add: EMAIL is required\n%s", user_usage);
+        return 2;
+    }
+    if (!u->admin) {
+        fprintf(stderr, "bouwstroom user add: only administrators can be added yet: pass --admin (issue 6)\n");
+        return 2;
+    }
+    if (!copy_opt(u->email, sizeof u->email, email, "EMAIL")) return 2;
+    if (!email_plausible(u->email)) {
+        fprintf(stderr, "bouwstroom user add: '%s' is not an e-mail address\n", u->email);
+        return 2;
+    }
+    int r = bs_auth_init();
+    if (r != BS_AUTH_OK) {
+        fprintf(stderr, "bouwstroom user add: %s\n", bs_auth_strerror(r));
+        return 1;
+    }
+    char line[BS_PASSWORD_MAX_BYTES + 2];
+    const char *pw;
+    size_t pw_len;
+    if (u->generated) {
+        r = bs_secret_token_new(BS_TOKEN_B64URL, u->password, sizeof u->password);
+        pw = u->password;
+        pw_len = strlen(u->password);
+    } else {
+        long n = read_password_line(line, sizeof line);
+        if (n < 0) {
+            sodium_memzero(line, sizeof line);
+            fprintf(stderr, "bouwstroom user add: password too long (at most %d bytes) or not one line\n",
+                    BS_PASSWORD_MAX_BYTES);
+            return 1;
+        }
+        if (n == 0) {
+            fprintf(stderr, "bouwstroom user add: empty password refused (give one line on standard input, or "
+                            "--generate-password)\n");
+            return 1;
+        }
+        pw = line;
+        pw_len = (size_t)n;
+    }
+    if (r == BS_AUTH_OK)
+        r = bs_password_hash(pw, pw_len, bs_pwhash_cost_interactive(), u->password_hash, sizeof u->password_hash);
+    sodium_memzero(line, sizeof line);
+    if (r == BS_AUTH_OK) r = bs_totp_secret_new(u->totp_secret, sizeof u->totp_secret);
+    if (r != BS_AUTH_OK) {
+        fprintf(stderr, "bouwstroom user add: %s\n", bs_auth_strerror(r));
+        sodium_memzero(u, sizeof *u);
+        return 1;
+    }
+    return 0;
+}
+
+typedef struct add_job {
+    bs_user_add *u;
+    void (*done)(int rc, void *arg);
+    void *arg;
+} add_job;
+
+/* One statement, so the organisation is created only together with the user. An address
+ * taken already yields no row; a concurrent insert of the same address fails on the unique
+ * index users_email (lower(email)). */
+static const char add_sql[] =
+    "WITH taken AS (SELECT 1 FROM users WHERE lower(email) = lower($1)), "
+    "existing AS (SELECT id FROM organisations WHERE name = $3 AND kind = 'gemeente' ORDER BY created_at, id LIMIT 1), "
+    "created AS (INSERT INTO organisations (name, kind) SELECT $3, 'gemeente' "
+    "  WHERE NOT EXISTS (SELECT 1 FROM existing) AND NOT EXISTS (SELECT 1 FROM taken) RETURNING id), "
+    "org AS (SELECT id FROM existing UNION ALL SELECT id FROM created) "
+    "INSERT INTO users (organisation_id, email, name, password_hash, totp_secret, is_admin) "
+    "SELECT org.id, $1, $2, $4, $5, $6::boolean FROM org WHERE NOT EXISTS (SELECT 1 FROM taken) "
+    "RETURNING id, organisation_id IN (SELECT id FROM created)";
+
+static void added(const PGresult *res, const char *err, void *arg) {
+    add_job *j = arg;
+    bs_user_add *u = j->u;
+    int rc = 0;
+    if (err && strstr(err, "users_email")) {
+        fprintf(stderr, "bouwstroom user add: a user with e-mail address %s exists already\n", u->email);
+        rc = 1;
+    } else if (err) {
+        fprintf(stderr, "bouwstroom user add: %s\n", err);
+        rc = 1;
+    } else if (PQntuples(res) != 1) {
+        fprintf(stderr, "bouwstroom user add: a user with e-mail address %s exists already\n", u->email);
+        rc = 1;
+    } else {
+        char uri[1024];
+        int r = bs_totp_uri(u->email, u->totp_secret, uri, sizeof uri);
+        bool new_org = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
+        printf("user added: %s (id %s), administrator of %s organisation '%s'\n", u->email, PQgetvalue(res, 0, 0),
+               new_org ? "new" : "existing", u->organisation);
+        if (u->generated) printf("password (shown once, store it now): %s\n", u->password);
+        if (r == BS_AUTH_OK)
+            printf("second factor: add this to an authenticator app (shown once):\n%s\n", uri);
+        else
+            fprintf(stderr, "bouwstroom user add: TOTP URI: %s\n", bs_auth_strerror(r));
+        printf("note: logins and authorisation are not enforced yet (issue 6; docs/security.md)\n");
+        fflush(stdout);
+        sodium_memzero(uri, sizeof uri);
+        if (r != BS_AUTH_OK) rc = 1;
+    }
+    sodium_memzero(u->password, sizeof u->password);
+    void (*done)(int, void *) = j->done;
+    void *darg = j->arg;
+    free(j);
+    done(rc, darg);
+}
+
+void bs_cli_user_add_run(bs_store *store, bs_user_add *u, void (*done)(int rc, void *arg), void *arg) {
+    add_job *j = malloc(sizeof *j);
+    if (!j) {
+        fprintf(stderr, "bouwstroom user add: out of memory\n");
+        done(1, arg);
+        return;
+    }
+    *j = (add_job){u, done, arg};
+    const char *params[6] = {u->email, u->name, u->organisation, u->password_hash, u->totp_secret,
+                             u->admin ? "true" : "false"};
+    bs_store_query(store, add_sql, 6, params, added, j);
+}

@@ -1,0 +1,267 @@
+/*
+ * Authentication primitives (issue 6 groundwork): see auth.h. No I/O, no clock reads.
+ */
+#include "auth.h"
+
+#include <liboath/oath.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool oath_ready;
+
+const char *bs_auth_strerror(int status) {
+    switch (status) {
+    case BS_AUTH_OK: return "ok";
+    case BS_AUTH_EINVAL: return "invalid argument";
+    case BS_AUTH_MISMATCH: return "does not match";
+    case BS_AUTH_ENOMEM: return "out of memory";
+    case BS_AUTH_ECRYPTO: return "crypto library failure";
+    case BS_AUTH_ESPACE: return "output buffer too small";
+    default: return "unknown authentication error";
+    }
+}
+
+int bs_auth_init(void) {
+    if (sodium_init() < 0) return BS_AUTH_ECRYPTO; /* 1 = already initialised: fine */
+    if (!oath_ready) {
+        if (oath_init() != OATH_OK) return BS_AUTH_ECRYPTO;
+        oath_ready = true;
+    }
+    return BS_AUTH_OK;
+}
+
+void bs_auth_done(void) {
+    if (oath_ready) oath_done();
+    oath_ready = false;
+}
+
+/* ---- passwords ---- */
+
+bs_pwhash_cost bs_pwhash_cost_interactive(void) {
+    return (bs_pwhash_cost){crypto_pwhash_argon2id_OPSLIMIT_INTERACTIVE, crypto_pwhash_argon2id_MEMLIMIT_INTERACTIVE};
+}
+
+bs_pwhash_cost bs_pwhash_cost_test(void) {
+    return (bs_pwhash_cost){crypto_pwhash_argon2id_OPSLIMIT_MIN, crypto_pwhash_argon2id_MEMLIMIT_MIN};
+}
+
+static bool cost_valid(bs_pwhash_cost c) {
+    return c.opslimit >= crypto_pwhash_argon2id_OPSLIMIT_MIN && c.opslimit <= crypto_pwhash_argon2id_OPSLIMIT_MAX &&
+           c.memlimit_bytes >= crypto_pwhash_argon2id_MEMLIMIT_MIN &&
+           c.memlimit_bytes <= crypto_pwhash_argon2id_MEMLIMIT_MAX;
+}
+
+static bool is_argon2id(const char *hash) {
+    static const char prefix[] = crypto_pwhash_argon2id_STRPREFIX; /* "$argon2id$" */
+    return strncmp(hash, prefix, sizeof prefix - 1) == 0 && strnlen(hash, crypto_pwhash_STRBYTES) < crypto_pwhash_STRBYTES;
+}
+
+int bs_password_hash(const char *password, size_t password_len, bs_pwhash_cost cost, char *out, size_t out_size) {
+    _Static_assert(BS_PASSWORD_HASH_BYTES >= crypto_pwhash_STRBYTES, "hash buffer");
+    if (!password || password_len == 0 || password_len > BS_PASSWORD_MAX_BYTES || !out || !cost_valid(cost))
+        return BS_AUTH_EINVAL;
+    if (out_size < crypto_pwhash_STRBYTES) return BS_AUTH_ESPACE;
+    char buf[crypto_pwhash_STRBYTES];
+    if (crypto_pwhash_str_alg(buf, password, password_len, cost.opslimit, cost.memlimit_bytes,
+                              crypto_pwhash_ALG_ARGON2ID13) != 0)
+        return BS_AUTH_ENOMEM; /* libsodium's only failure here: the memory could not be had */
+    memcpy(out, buf, sizeof buf);
+    sodium_memzero(buf, sizeof buf);
+    return BS_AUTH_OK;
+}
+
+int bs_password_verify(const char *hash, const char *password, size_t password_len) {
+    if (!hash || !password || password_len > BS_PASSWORD_MAX_BYTES || !is_argon2id(hash)) return BS_AUTH_EINVAL;
+    return crypto_pwhash_str_verify(hash, password, password_len) == 0 ? BS_AUTH_OK : BS_AUTH_MISMATCH;
+}
+
+int bs_password_needs_rehash(const char *hash, bs_pwhash_cost cost) {
+    if (!hash || !is_argon2id(hash) || !cost_valid(cost)) return BS_AUTH_EINVAL;
+    int r = crypto_pwhash_str_needs_rehash(hash, cost.opslimit, cost.memlimit_bytes);
+    return r < 0 ? BS_AUTH_EINVAL : r;
+}
+
+/* ---- TOTP ---- */
+
+static bool base32_char(char ch) {
+    return (ch >= 'A' && ch <= 'Z') || (ch >= '2' && ch <= '7');
+}
+
+/* Decodes a base32 secret of A–Z2–7 (no padding, no spaces) into a malloc'ed key. */
+static int secret_decode(const char *b32, char **key, size_t *key_len) {
+    size_t n = strlen(b32);
+    if (n == 0 || n > 1024) return BS_AUTH_EINVAL;
+    for (size_t i = 0; i < n; i++)
+        if (!base32_char(b32[i])) return BS_AUTH_EINVAL;
+    *key = NULL;
+    int r = oath_base32_decode(b32, n, key, key_len);
+    if (r == OATH_MALLOC_ERROR) return BS_AUTH_ENOMEM;
+    if (r != OATH_OK || !*key || *key_len == 0) {
+        free(*key);
+        *key = NULL;
+        return BS_AUTH_EINVAL;
+    }
+    return BS_AUTH_OK;
+}
+
+int bs_totp_secret_new(char *out, size_t out_size) {
+    if (!out) return BS_AUTH_EINVAL;
+    if (out_size < BS_TOTP_SECRET_B32_BYTES) return BS_AUTH_ESPACE;
+    unsigned char key[BS_TOTP_SECRET_BYTES];
+    randombytes_buf(key, sizeof key);
+    char *b32 = NULL;
+    size_t b32_len = 0;
+    int r = oath_base32_encode((const char *)key, sizeof key, &b32, &b32_len);
+    sodium_memzero(key, sizeof key);
+    if (r != OATH_OK || !b32) {
+        free(b32);
+        return r == OATH_MALLOC_ERROR ? BS_AUTH_ENOMEM : BS_AUTH_ECRYPTO;
+    }
+    /* 20 bytes = 160 bits = exactly 32 base32 characters: no padding */
+    int rc = b32_len == BS_TOTP_SECRET_B32_BYTES - 1 ? BS_AUTH_OK : BS_AUTH_ECRYPTO;
+    if (rc == BS_AUTH_OK) {
+        memcpy(out, b32, b32_len);
+        out[b32_len] = 0;
+    }
+    sodium_memzero(b32, b32_len);
+    free(b32);
+    return rc;
+}
+
+int bs_totp_uri(const char *email, const char *secret_b32, char *out, size_t out_size) {
+    if (!email || !*email || !secret_b32 || !*secret_b32 || !out) return BS_AUTH_EINVAL;
+    for (const char *p = secret_b32; *p; p++)
+        if (!base32_char(*p)) return BS_AUTH_EINVAL;
+    static const char hex[] = "0123456789ABCDEF";
+    size_t need = strlen("otpauth://totp/Bouwstroom:") + 3 * strlen(email) + strlen("?secret=") +
+                  strlen(secret_b32) + strlen("&issuer=Bouwstroom") + 1;
+    if (out_size < need) return BS_AUTH_ESPACE;
+    size_t o = (size_t)snprintf(out, out_size, "otpauth://totp/Bouwstroom:");
+    for (const unsigned char *p = (const unsigned char *)email; *p; p++) {
+        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' ||
+            *p == '.' || *p == '_' || *p == '~') {
+            out[o++] = (char)*p;
+        } else {
+            out[o++] = '%';
+            out[o++] = hex[*p >> 4];
+            out[o++] = hex[*p & 15];
+        }
+    }
+    snprintf(out + o, out_size - o, "?secret=%s&issuer=Bouwstroom", secret_b32);
+    return BS_AUTH_OK;
+}
+
+int bs_totp_generate(const unsigned char *key, size_t key_len, int64_t now_unix, int digits, char *out,
+                     size_t out_size) {
+    if (!key || key_len == 0 || now_unix < 0 || digits < 6 || digits > 8 || !out) return BS_AUTH_EINVAL;
+    if (out_size < (size_t)digits + 1) return BS_AUTH_ESPACE;
+    char buf[16];
+    int r = oath_totp_generate((const char *)key, key_len, (time_t)now_unix, BS_TOTP_STEP_S,
+                               OATH_TOTP_DEFAULT_START_TIME, (unsigned)digits, buf);
+    if (r != OATH_OK) return BS_AUTH_ECRYPTO;
+    memcpy(out, buf, (size_t)digits);
+    out[digits] = 0;
+    return BS_AUTH_OK;
+}
+
+/* liboath's comparison callback: 0 when the candidate equals the entered code, compared
+ * in constant time (sodium_memcmp) instead of liboath's strcmp. */
+static int totp_code_cmp(void *handle, const char *candidate) {
+    const char *code = handle;
+    if (strlen(candidate) != BS_TOTP_DIGITS) return 1;
+    return sodium_memcmp(candidate, code, BS_TOTP_DIGITS) == 0 ? 0 : 1;
+}
+
+int bs_totp_verify(const char *secret_b32, const char *code, int64_t now_unix, int64_t *step_used) {
+    if (!secret_b32 || !code || now_unix < 0) return BS_AUTH_EINVAL;
+    for (int i = 0; i < BS_TOTP_DIGITS; i++)
+        if (code[i] < '0' || code[i] > '9') return BS_AUTH_EINVAL;
+    if (code[BS_TOTP_DIGITS] != 0) return BS_AUTH_EINVAL;
+    char *key;
+    size_t key_len;
+    int rc = secret_decode(secret_b32, &key, &key_len);
+    if (rc != BS_AUTH_OK) return rc;
+    int pos = 0;
+    int r = oath_totp_validate2_callback(key, key_len, (time_t)now_unix, BS_TOTP_STEP_S, OATH_TOTP_DEFAULT_START_TIME,
+                                         BS_TOTP_DIGITS, BS_TOTP_WINDOW, &pos, totp_code_cmp, (void *)code);
+    sodium_memzero(key, key_len);
+    free(key);
+    if (r == OATH_INVALID_OTP) return BS_AUTH_MISMATCH;
+    if (r < 0) return BS_AUTH_ECRYPTO;
+    if (step_used) *step_used = now_unix / BS_TOTP_STEP_S + pos;
+    return BS_AUTH_OK;
+}
+
+bool bs_totp_step_fresh(int64_t step_used, int64_t last_step) {
+    return step_used > last_step;
+}
+
+/* ---- secret tokens ---- */
+
+int bs_secret_token_new(bs_token_format format, char *out, size_t out_size) {
+    if (!out || (format != BS_TOKEN_HEX && format != BS_TOKEN_B64URL)) return BS_AUTH_EINVAL;
+    size_t need = format == BS_TOKEN_HEX ? BS_TOKEN_HEX_BYTES : BS_TOKEN_B64URL_BYTES;
+    if (out_size < need) return BS_AUTH_ESPACE;
+    unsigned char raw[BS_TOKEN_BYTES];
+    randombytes_buf(raw, sizeof raw);
+    if (format == BS_TOKEN_HEX)
+        sodium_bin2hex(out, out_size, raw, sizeof raw);
+    else
+        sodium_bin2base64(out, out_size, raw, sizeof raw, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    sodium_memzero(raw, sizeof raw);
+    return BS_AUTH_OK;
+}
+
+int bs_secret_hash(const char *secret, size_t secret_len, char *out, size_t out_size) {
+    if (!secret || !out) return BS_AUTH_EINVAL;
+    if (out_size < BS_SECRET_HASH_BYTES) return BS_AUTH_ESPACE;
+    unsigned char h[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(h, (const unsigned char *)secret, secret_len);
+    sodium_bin2hex(out, out_size, h, sizeof h);
+    return BS_AUTH_OK;
+}
+
+bool bs_secret_equal(const void *a, const void *b, size_t len) {
+    if (!a || !b) return false;
+    return sodium_memcmp(a, b, len) == 0;
+}
+
+/* ---- login rate limiting ---- */
+
+bs_login_policy bs_login_policy_default(void) {
+    return (bs_login_policy){.max_failures = 5, .window_s = 15 * 60, .lockout_s = 15 * 60};
+}
+
+bool bs_login_allowed(const bs_login_counters *c, int64_t now_unix, int64_t *retry_at) {
+    bool locked = c && c->locked_until > now_unix;
+    if (retry_at) *retry_at = locked ? c->locked_until : 0;
+    return !locked;
+}
+
+bool bs_login_record_failure(const bs_login_policy *policy, bs_login_counters *c, int64_t now_unix) {
+    if (!policy || !c || policy->max_failures < 1 || policy->window_s < 1 || policy->lockout_s < 1) return false;
+    if (!bs_login_allowed(c, now_unix, NULL)) return false; /* locked: refused, lock not extended */
+    if (c->failed_logins <= 0 || c->first_failed_at == 0 || now_unix - c->first_failed_at >= policy->window_s ||
+        now_unix < c->first_failed_at) {
+        c->failed_logins = 1; /* a new window starts with this failure */
+        c->first_failed_at = now_unix;
+    } else {
+        c->failed_logins++;
+    }
+    if (c->failed_logins >= policy->max_failures) {
+        c->locked_until = now_unix + policy->lockout_s;
+        c->failed_logins = 0;
+        c->first_failed_at = 0;
+        return true;
+    }
+    return false;
+}
+
+void bs_login_record_success(bs_login_counters *c) {
+    if (!c) return;
+    c->failed_logins = 0;
+    c->first_failed_at = 0;
+    c->locked_until = 0;
+}
