@@ -82,14 +82,7 @@ static void fc_work(uv_work_t *w) {
         j->rc = BS_SCHEDULE_ENOMEM;
         return;
     }
-    for (int32_t i = 0; i < s->n_steps; i++) {
-        if (s->steps[i].milestone || !j->es->reference) continue;
-        if (bs_lt_model_build(j->es->reference, i, (int)j->size, j->gemeente, j->own.obs, j->own.n, &j->models[i]) ==
-            BS_EST_OK) {
-            dist[i] = j->models[i].sample; /* shallow: the models own the curves */
-            j->has[i] = 1;
-        }
-    }
+    bs_project_lt_models(j->es, j->size, j->gemeente, &j->own, j->models, dist, j->has);
     bs_forecast_input in = {.schema = s, .progress = j->progress, .data_date = j->data_date,
                             .cal = &j->api->engine->calendar, .dist = dist, .has_dist = j->has,
                             .n_samples = (int32_t)j->samples, .schedule = bs_schedule_with_edit,
@@ -572,14 +565,7 @@ static void sh_work(uv_work_t *w) {
         j->rc = BS_SCHEDULE_ENOMEM;
         return;
     }
-    for (int32_t i = 0; i < s->n_steps; i++) {
-        if (!s->steps[i].milestone && j->es->reference &&
-            bs_lt_model_build(j->es->reference, i, (int)j->size, j->gemeente, j->own.obs, j->own.n, &models[i]) ==
-                BS_EST_OK) {
-            dist[i] = models[i].sample;
-            has[i] = 1;
-        }
-    }
+    bs_project_lt_models(j->es, j->size, j->gemeente, &j->own, models, dist, has);
     bs_forecast_input in = {.schema = s, .progress = j->progress, .data_date = j->data_date,
                             .cal = &j->api->engine->calendar, .dist = dist, .has_dist = has,
                             .n_samples = (int32_t)j->samples, .schedule = j->base_fn, .schedule_ctx = j->base_ctx};

@@ -62,6 +62,20 @@ int bs_own_obs_from_result(const PGresult *res, const bs_schema *schema, const b
 }
 
 
+void bs_project_lt_models(const bs_engine_schema *es, bs_size_class size, const char *gemeente, const bs_own_obs *own,
+                          bs_lt_model *models, bs_ltdist *dist, unsigned char *has) {
+    const bs_schema *s = es->schema;
+    for (int32_t i = 0; i < s->n_steps; i++) {
+        has[i] = 0;
+        if (s->steps[i].milestone || !es->reference) continue;
+        if (bs_lt_model_build(es->reference, i, (int)size, gemeente, own ? own->obs : NULL, own ? own->n : 0,
+                              &models[i]) == BS_EST_OK) {
+            dist[i] = models[i].sample; /* shallow: the models own the curves */
+            has[i] = 1;
+        }
+    }
+}
+
 int bs_project_forecast(const bs_engine *e, const bs_project_state *st, const bs_own_obs *own, int32_t n_samples,
                         uint64_t seed, bs_forecast *out) {
     const bs_schema *s = st->schema;
@@ -75,15 +89,7 @@ int bs_project_forecast(const bs_engine *e, const bs_project_state *st, const bs
         free(has);
         return BS_SCHEDULE_ENOMEM;
     }
-    bs_size_class size = bs_size_class_of(st->homes_remaining);
-    for (int32_t i = 0; i < s->n_steps; i++) {
-        if (s->steps[i].milestone || !es->reference) continue;
-        if (bs_lt_model_build(es->reference, i, (int)size, st->gemeente, own ? own->obs : NULL, own ? own->n : 0,
-                              &models[i]) == BS_EST_OK) {
-            dist[i] = models[i].sample; /* shallow: the models own the curves */
-            has[i] = 1;
-        }
-    }
+    bs_project_lt_models(es, bs_size_class_of(st->homes_remaining), st->gemeente, own, models, dist, has);
     bs_forecast_input in = {.schema = s, .progress = st->progress, .data_date = st->data_date, .cal = &e->calendar,
                             .dist = dist, .has_dist = has, .n_samples = n_samples,
                             .schedule = bs_schedule_with_edit, .schedule_ctx = (void *)&st->edit};

@@ -35,6 +35,14 @@ typedef struct bs_own_obs {
 int bs_own_obs_from_result(const PGresult *res, const bs_schema *schema, const bs_calendar *cal, bs_own_obs *out);
 void bs_own_obs_free(bs_own_obs *o);
 
+/* Lead-time models of every step with a duration (milestones and schemas without a reference
+ * history get none): the schema's reference history for size class `size`, shrunk toward the
+ * own observations of that size class and `gemeente` (bs_lt_model_build). models, dist, has:
+ * n_steps entries each, written; has[i] = 1 where a model was built, and dist[i] then points
+ * into models[i] (free the models with bs_lt_model_free; dist owns nothing). Pure. */
+void bs_project_lt_models(const bs_engine_schema *es, bs_size_class size, const char *gemeente, const bs_own_obs *own,
+                          bs_lt_model *models, bs_ltdist *dist, unsigned char *has);
+
 /* Forecasts a project: lead-time models per step from the schema's reference history
  * shrunk toward the own observations of its size class and gemeente (bs_lt_model_build),
  * then n_samples Monte Carlo schedules with the project's stored edits, seeded (same seed,
