@@ -365,7 +365,7 @@ static void run_batch(import_job *job) {
         finish(job);
         return;
     }
-    bs_conn_script(job->conn, "BEGIN", begun, job);
+    bs_conn_script(job->conn, "BEGIN; SELECT set_config('bouwstroom.audit', 'bulk', true)", begun, job);
 }
 
 static void acquired(bs_conn *conn, const char *err, void *arg) {
@@ -398,20 +398,40 @@ static void build_sql(import_job *job) {
     size_t need = 8 * cap;
     job->upsert_sql = malloc(need);
     snprintf(job->upsert_sql, need,
-             "INSERT INTO projects (source, source_key, planned_completion, %s) "
-             "SELECT $2, x.source_key, x.planned_completion, %s "
-             "FROM jsonb_to_recordset($1::jsonb) AS x(source_key text, planned_completion date, %s) "
-             "ON CONFLICT (source, source_key) DO UPDATE SET %s, updated_at = now() "
+             /* one gemeente organisation per Gem_naam owns its plans; hard plans (1A, 1B, 2A,
+              * 2B) are at least extern mede-overheden, the rest intern ambtelijk (issue 6) */
+             "WITH x AS (SELECT * FROM jsonb_to_recordset($1::jsonb) "
+             "  AS x(source_key text, planned_completion date, %s)), "
+             "orgs AS (INSERT INTO organisations (name, kind, provincie, import_key) "
+             "  SELECT DISTINCT ON (x.gemeente) x.gemeente, 'gemeente', x.provincie, 'gemeente:' || x.gemeente "
+             "  FROM x WHERE x.gemeente IS NOT NULL ORDER BY x.gemeente, x.provincie "
+             "  ON CONFLICT (import_key) DO NOTHING RETURNING id, import_key) "
+             "INSERT INTO projects (source, source_key, planned_completion, owner_organisation_id, confidentiality, %s) "
+             "SELECT $2, x.source_key, x.planned_completion, "
+             "  COALESCE((SELECT id FROM orgs WHERE orgs.import_key = 'gemeente:' || x.gemeente), "
+             "           (SELECT id FROM organisations o WHERE o.import_key = 'gemeente:' || x.gemeente)), "
+             "  CASE WHEN x.planstatus IN ('1A','1B','2A','2B') THEN 'extern_mede_overheden' ELSE 'intern_ambtelijk' END, "
+             "  %s FROM x "
+             "ON CONFLICT (source, source_key) DO UPDATE SET %s, "
+             "  owner_organisation_id = COALESCE(projects.owner_organisation_id, EXCLUDED.owner_organisation_id), "
+             "  confidentiality = CASE WHEN EXCLUDED.planstatus IN ('1A','1B','2A','2B') "
+             "    AND bs_confidentiality_rank(projects.confidentiality) < 5 THEN 'extern_mede_overheden' "
+             "    ELSE projects.confidentiality END, updated_at = now() "
              "WHERE (%s) IS DISTINCT FROM (%s) "
              "RETURNING (xmax = 0) AS inserted",
-             cols, cols, defs, sets, cmp_old, cmp_new);
+             defs, cols, cols, sets, cmp_old, cmp_new);
+    /* the audit log gets one summary row per batch instead of one per row (bouwstroom.audit
+     * = 'bulk' in the batch's transaction; migration 0010) */
     job->steps_sql = strdup(
-        "INSERT INTO project_steps (project_id, step_key, status, actual_estimated) "
+        "WITH s AS (INSERT INTO project_steps (project_id, step_key, status, actual_estimated) "
         "SELECT p.id, u.step_key, u.status, u.status = 'done' "
         "FROM jsonb_to_recordset($1::jsonb) AS x(source_key text, steps text[]) "
         "JOIN projects p ON p.source = $3 AND p.source_key = x.source_key "
         "CROSS JOIN LATERAL unnest($2::text[], x.steps) AS u(step_key, status) "
-        "ON CONFLICT (project_id, step_key) DO NOTHING");
+        "ON CONFLICT (project_id, step_key) DO NOTHING RETURNING 1) "
+        "INSERT INTO audit_log (actor_label, action, entity, new) "
+        "SELECT 'import', 'import', 'projects', jsonb_build_object('source', $3::text, "
+        "  'plans', jsonb_array_length($1::jsonb), 'steps_inserted', (SELECT count(*) FROM s))");
     free(cols);
     free(defs);
     free(sets);

@@ -12,6 +12,7 @@
 #include "store.h"
 
 typedef struct bs_api {
+    uv_loop_t *loop;          /* not owned; the loop (thread-pool work: password hashing) */
     bs_store *store;          /* not owned */
     const bs_engine *engine;  /* not owned */
     /* Today's civil date (Europe/Amsterdam). Injected so tests can set the clock. */

@@ -41,10 +41,22 @@ bool bs__text_header(bs_req *req, const char *name, size_t max, char *out, size_
 /* Optional text query parameter (percent-decoded, UTF-8). false = problem sent. */
 bool bs__text_param(bs_req *req, const char *name, char *out, size_t len, bool *has);
 
+/* Parses the JSON object body and refuses members not in allowed (NULL-terminated);
+ * NULL after sending a 400/415/422 problem. The caller owns the result. */
+json_t *bs__body_object(bs_req *req, const char *const *allowed);
+/* String member name of doc (1..max bytes); *out NULL when absent and not required.
+ * false after a 422 problem naming the field. */
+bool bs__str_field(bs_req *req, json_t *doc, const char *name, bool required, size_t max, const char **out);
+/* Same for a UUID member. */
+bool bs__uuid_field(bs_req *req, json_t *doc, const char *name, bool required, const char **out);
+/* v (may be NULL = absent) must be one of allowed (NULL-terminated); false after a 422 problem. */
+bool bs__one_of(bs_req *req, const char *name, const char *v, const char *const *allowed);
+
 /* Route modules: each handles its own resources and returns true when it answered the
  * request (seg: the n path segments). Called before the built-in routes. */
 bool bs__route_schedule(bs_api *api, bs_req *req, char **seg, int n); /* routes_schedule.c */
 bool bs__route_forecast(bs_api *api, bs_req *req, char **seg, int n); /* routes_forecast.c */
 bool bs__route_notify(bs_api *api, bs_req *req, char **seg, int n);   /* routes_notify.c */
+bool bs__route_auth(bs_api *api, bs_req *req, char **seg, int n);     /* routes_auth.c */
 
 #endif

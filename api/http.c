@@ -47,7 +47,10 @@ struct bs_req {
     struct req_guard *guard; /* lives in h->pool */
     bs_http *http;
     char *method, *path, *query, *base; /* owned */
+    char peer[64];                      /* client address, "" when unknown */
     void *data;
+    void *auth;                         /* owned through auth_free */
+    void (*auth_free)(void *);
 };
 
 static void guard_dispose(void *p) {
@@ -85,6 +88,12 @@ static int on_req(h2o_handler_t *self, h2o_req_t *h) {
     size_t blen = h->authority.len + 16;
     r->base = malloc(blen);
     snprintf(r->base, blen, "http://%.*s", (int)h->authority.len, h->authority.base);
+    struct sockaddr_storage ss;
+    socklen_t sl = h->conn->callbacks->get_peername ? h->conn->callbacks->get_peername(h->conn, (void *)&ss) : 0;
+    if (sl > 0 && ss.ss_family == AF_INET)
+        uv_ip4_name((const struct sockaddr_in *)&ss, r->peer, sizeof r->peer);
+    else if (sl > 0 && ss.ss_family == AF_INET6)
+        uv_ip6_name((const struct sockaddr_in6 *)&ss, r->peer, sizeof r->peer);
     http->inflight++;
     http->handler(r, http->hctx);
     return 0;
@@ -194,6 +203,13 @@ const char *bs_req_query(const bs_req *r) { return r->query; }
 const char *bs_req_base_url(const bs_req *r) { return r->base; }
 void bs_req_set_data(bs_req *r, void *data) { r->data = data; }
 void *bs_req_get_data(const bs_req *r) { return r->data; }
+void bs_req_set_auth(bs_req *r, void *auth, void (*free_fn)(void *)) {
+    if (r->auth_free) r->auth_free(r->auth);
+    r->auth = auth;
+    r->auth_free = free_fn;
+}
+void *bs_req_get_auth(const bs_req *r) { return r->auth; }
+const char *bs_req_peer(const bs_req *r) { return r->peer; }
 
 const char *bs_req_body(const bs_req *r, size_t *len) {
     if (!r->h || !r->h->entity.base) {
@@ -263,6 +279,7 @@ void bs_req_respond(bs_req *r, int status, const char *content_type, const char 
         h2o_send_inline(h, body, len);
     }
     r->http->inflight--;
+    if (r->auth_free) r->auth_free(r->auth);
     free(r->method);
     free(r->path);
     free(r->query);

@@ -43,6 +43,13 @@ const char *bs_req_base_url(const bs_req *req);
 void bs_req_respond(bs_req *req, int status, const char *content_type, const char *body, size_t len,
                     const char *const *extra_headers);
 
+/* The authenticated principal of the request (api/authz.c): set once by the gate, freed
+ * with free_fn when the request is released. */
+void bs_req_set_auth(bs_req *req, void *auth, void (*free_fn)(void *));
+void *bs_req_get_auth(const bs_req *req);
+/* The client's IP address as text ("127.0.0.1", "::1"), or "" when unknown. */
+const char *bs_req_peer(const bs_req *req);
+
 /* Per-request scratch pointer for handlers. */
 void bs_req_set_data(bs_req *req, void *data);
 void *bs_req_get_data(const bs_req *req);

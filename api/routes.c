@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "api_internal.h"
+#include "authz.h"
 #include "plan.h"
 
 #define PAGE_SIZE_DEFAULT 50
@@ -290,17 +291,22 @@ static void list_projects(bs_api *api, bs_req *req) {
     char limit[24], offset[24];
     snprintf(limit, sizeof limit, "%ld", c->page_size);
     snprintf(offset, sizeof offset, "%ld", (c->page - 1) * c->page_size);
-    const char *params[5] = {c->has_gemeente ? c->gemeente : NULL, c->has_provincie ? c->provincie : NULL,
-                             c->has_planstatus ? c->planstatus : NULL, limit, offset};
+    const bs_principal *pr = bs__principal(req);
+    const char *params[6] = {c->has_gemeente ? c->gemeente : NULL, c->has_provincie ? c->provincie : NULL,
+                             c->has_planstatus ? c->planstatus : NULL, limit, offset,
+                             pr->authenticated ? pr->user_id : NULL};
+    /* only projects the caller may see in detail (bs_project_access, migration 0010) */
     bs_store_query(api->store,
-                   "WITH f AS (SELECT id, name, gemeente, provincie, planstatus, plantype, homes_remaining, "
-                   "  data_date, expected_by, planned_completion FROM projects "
-                   "  WHERE ($1::text IS NULL OR gemeente = $1) AND ($2::text IS NULL OR provincie = $2) "
+                   "WITH f AS (SELECT p.id, name, gemeente, provincie, planstatus, plantype, homes_remaining, "
+                   "  data_date, expected_by, planned_completion, confidentiality, a.access FROM projects p "
+                   "  JOIN bs_project_access($6::uuid) a ON a.project_id = p.id "
+                   "  WHERE a.access IN ('stream','read','write','lead') "
+                   "  AND ($1::text IS NULL OR gemeente = $1) AND ($2::text IS NULL OR provincie = $2) "
                    "  AND ($3::text IS NULL OR planstatus = $3)) "
                    "SELECT (SELECT count(*) FROM f), "
                    "  COALESCE((SELECT json_agg(r) FROM (SELECT * FROM f ORDER BY name, id "
                    "  LIMIT $4::bigint OFFSET $5::bigint) r), '[]')",
-                   5, params, list_done, c);
+                   6, params, list_done, c);
 }
 
 /* ---- GET /api/v1/projects/{id} ---- */
@@ -320,7 +326,8 @@ static void project_done(const PGresult *res, const char *err, void *arg) {
 }
 
 static void get_project(bs_api *api, bs_req *req, const char *id) {
-    const char *params[1] = {id};
+    static const char *const names[] = {"none", "aggregate", "stream", "read", "write", "lead"};
+    const char *params[2] = {id, names[bs__principal(req)->access]};
     bs_store_query(api->store,
                    "SELECT row_to_json(p) FROM (SELECT id, source, source_key, name, gemeente, provincie, "
                    "planstatus, planstatus_raw, plantype, plantype_raw, homes_remaining, demolition, "
@@ -328,28 +335,23 @@ static void get_project(bs_api *api, bs_req *req, const char *id) {
                    "completions_unknown, type_grondgebonden, type_appartement, type_onbekend, tenure_huur, "
                    "tenure_koop, tenure_onbekend, expected_period, expected_by, data_date, data_date_estimated, "
                    "datum_raw, schatting, process_schema_key, process_schema_version, planned_completion, "
-                   "geometry_crs, geometry, created_at, updated_at FROM projects WHERE id = $1::uuid) p",
-                   1, params, project_done, req);
+                   "geometry_crs, geometry, owner_organisation_id, developer_organisation_id, confidentiality, "
+                   "$2::text AS access, created_at, updated_at FROM projects WHERE id = $1::uuid) p",
+                   2, params, project_done, req);
 }
 
 /* ---- router ---- */
 
-void bs_api_handle(bs_req *req, void *ctx) {
-    bs_api *api = ctx;
+/* Runs after the gate (api/authz.c) allowed the request. */
+static void dispatch(bs_api *api, bs_req *req) {
     char buf[1024];
     char *seg[8];
     int n = split_path(bs_req_path(req), buf, sizeof buf, seg, 8);
     bool get = bs__method_is(req, "GET") || bs__method_is(req, "HEAD");
     if (n < 0) return bs__problem(req, 404, "not_found", "Not found", NULL, "Path has too many segments");
-    size_t body_len = 0;
-    bs_req_body(req, &body_len);
-    if (body_len > BS_HTTP_MAX_BODY_BYTES) {
-        char d[120];
-        snprintf(d, sizeof d, "The request body is larger than %d bytes", BS_HTTP_MAX_BODY_BYTES);
-        return bs__problem(req, 413, "payload_too_large", "Payload too large", "body", d);
-    }
 
     /* feature modules route their own resources first */
+    if (bs__route_auth(api, req, seg, n)) return;
     if (bs__route_schedule(api, req, seg, n)) return;
     if (bs__route_forecast(api, req, seg, n)) return;
     if (bs__route_notify(api, req, seg, n)) return;
@@ -394,4 +396,17 @@ void bs_api_handle(bs_req *req, void *ctx) {
     char d[200];
     snprintf(d, sizeof d, "No resource at %.150s", bs_req_path(req));
     bs__problem(req, 404, "not_found", "Not found", NULL, d);
+}
+
+void bs_api_handle(bs_req *req, void *ctx) {
+    bs_api *api = ctx;
+    size_t body_len = 0;
+    bs_req_body(req, &body_len);
+    if (body_len > BS_HTTP_MAX_BODY_BYTES) {
+        char d[120];
+        snprintf(d, sizeof d, "The request body is larger than %d bytes", BS_HTTP_MAX_BODY_BYTES);
+        return bs__problem(req, 413, "payload_too_large", "Payload too large", "body", d);
+    }
+    /* every request passes the gate: the endpoint table, authentication, authorisation */
+    bs_authz_gate(api, req, dispatch);
 }

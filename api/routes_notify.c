@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "api_internal.h"
+#include "authz.h"
 #include "ical.h"
 
 /* ---- small helpers ---- */
@@ -41,7 +42,7 @@ static void ctx_free(req_ctx *c) {
 
 /* Parses the JSON object body and refuses members not in allowed (NULL-terminated);
  * NULL after sending a 400/415/422 problem. */
-static json_t *body_object(bs_req *req, const char *const *allowed) {
+json_t *bs__body_object(bs_req *req, const char *const *allowed) {
     if (!bs__json_content_type(req)) return NULL;
     size_t len = 0;
     const char *body = bs_req_body(req, &len);
@@ -76,7 +77,7 @@ static json_t *body_object(bs_req *req, const char *const *allowed) {
 }
 
 /* Optional string field (max len); *out NULL when absent. false after a 422 problem. */
-static bool str_field(bs_req *req, json_t *doc, const char *name, bool required, size_t max, const char **out) {
+bool bs__str_field(bs_req *req, json_t *doc, const char *name, bool required, size_t max, const char **out) {
     json_t *v = json_object_get(doc, name);
     *out = NULL;
     char d[200];
@@ -95,8 +96,8 @@ static bool str_field(bs_req *req, json_t *doc, const char *name, bool required,
     return true;
 }
 
-static bool uuid_field(bs_req *req, json_t *doc, const char *name, bool required, const char **out) {
-    if (!str_field(req, doc, name, required, 36, out)) return false;
+bool bs__uuid_field(bs_req *req, json_t *doc, const char *name, bool required, const char **out) {
+    if (!bs__str_field(req, doc, name, required, 36, out)) return false;
     if (*out && !bs__is_uuid(*out)) {
         char d[120];
         snprintf(d, sizeof d, "%s must be a UUID", name);
@@ -106,7 +107,7 @@ static bool uuid_field(bs_req *req, json_t *doc, const char *name, bool required
     return true;
 }
 
-static bool one_of(bs_req *req, const char *name, const char *v, const char *const *allowed) {
+bool bs__one_of(bs_req *req, const char *name, const char *v, const char *const *allowed) {
     if (!v) return true;
     for (size_t i = 0; allowed[i]; i++)
         if (strcmp(v, allowed[i]) == 0) return true;
@@ -157,7 +158,10 @@ static void created_or_conflict(const PGresult *res, const char *err, void *arg)
         bs__problem_db(c->req, err);
     } else if (failed >= 0) {
         const char *field = c->fields[failed] ? c->fields[failed] : c->a;
-        if (strcmp(field, "id") == 0)
+        if (field[0] == '!') /* a permission check column */
+            bs__problem(c->req, 403, "forbidden", "Forbidden", field + 1,
+                        "Your role does not allow this for the resource named here");
+        else if (strcmp(field, "id") == 0)
             bs__problem(c->req, 404, "not_found", "Not found", "id", "No project with this id");
         else if (strcmp(field, "time_zone") == 0)
             bs__problem(c->req, 422, "invalid", "Invalid field", "time_zone",
@@ -174,37 +178,46 @@ static void created_or_conflict(const PGresult *res, const char *err, void *arg)
 }
 
 static void create_org(bs_api *api, bs_req *req) {
-    static const char *const allowed[] = {"name", "kind", NULL};
-    json_t *doc = body_object(req, allowed);
+    static const char *const allowed[] = {"name", "kind", "region", "provincie", NULL};
+    json_t *doc = bs__body_object(req, allowed);
     if (!doc) return;
-    const char *name, *kind;
-    if (!str_field(req, doc, "name", true, 200, &name) || !str_field(req, doc, "kind", false, 32, &kind) ||
-        !one_of(req, "kind", kind, org_kinds)) {
+    const char *name, *kind, *region, *prov;
+    if (!bs__str_field(req, doc, "name", true, 200, &name) || !bs__str_field(req, doc, "kind", false, 32, &kind) ||
+        !bs__one_of(req, "kind", kind, org_kinds) || !bs__str_field(req, doc, "region", false, 200, &region) ||
+        !bs__str_field(req, doc, "provincie", false, 100, &prov)) {
         json_decref(doc);
         return;
     }
     req_ctx *c = ctx_new(api, req);
-    const char *p[2] = {name, kind ? kind : "gemeente"};
-    bs_store_query(api->store,
-                   "WITH o AS (INSERT INTO organisations (name, kind) VALUES ($1, $2) "
-                   "RETURNING id, name, kind, created_at) SELECT true, row_to_json(o) FROM o",
-                   2, p, created_or_conflict, c);
+    const char *p[4] = {name, kind ? kind : "gemeente", region, prov};
+    bs__store_write(api, req,
+                    "WITH o AS (INSERT INTO organisations (name, kind, region, provincie) VALUES ($1, $2, $3, $4) "
+                    "RETURNING id, name, kind, region, provincie, created_at) SELECT true, row_to_json(o) FROM o",
+                    4, p, created_or_conflict, c);
     json_decref(doc);
 }
 
 static void create_user(bs_api *api, bs_req *req) {
-    static const char *const allowed[] = {"organisation_id", "email", "name", "locale", "time_zone", "digest", NULL};
-    json_t *doc = body_object(req, allowed);
+    static const char *const allowed[] = {"organisation_id", "email", "name", "locale", "time_zone", "digest", "role",
+                                          NULL};
+    static const char *const roles[] = {"beheerder", "projectleider", "medewerker", "management", "raad", "extern", NULL};
+    json_t *doc = bs__body_object(req, allowed);
     if (!doc) return;
     const char *org, *email, *name, *locale, *tz;
     static const char *const locales[] = {"nl", "en", NULL};
     json_t *digest = json_object_get(doc, "digest");
-    if (!uuid_field(req, doc, "organisation_id", true, &org) || !str_field(req, doc, "email", true, 254, &email) ||
-        !str_field(req, doc, "name", false, 200, &name) || !str_field(req, doc, "locale", false, 2, &locale) ||
-        !one_of(req, "locale", locale, locales) || !str_field(req, doc, "time_zone", false, 64, &tz)) {
+    if (!bs__uuid_field(req, doc, "organisation_id", true, &org) || !bs__str_field(req, doc, "email", true, 254, &email) ||
+        !bs__str_field(req, doc, "name", false, 200, &name) || !bs__str_field(req, doc, "locale", false, 2, &locale) ||
+        !bs__one_of(req, "locale", locale, locales) || !bs__str_field(req, doc, "time_zone", false, 64, &tz)) {
         json_decref(doc);
         return;
     }
+    const char *role;
+    if (!bs__str_field(req, doc, "role", false, 32, &role) || !bs__one_of(req, "role", role, roles)) {
+        json_decref(doc);
+        return;
+    }
+    const bs_principal *pr = bs__principal(req);
     const char *at = strchr(email, '@');
     if (!at || at == email || !strchr(at, '.') || strpbrk(email, " <>\r\n,;\"")) {
         bs__problem(req, 422, "invalid", "Invalid field", "email", "email must be an address like name@example.nl");
@@ -219,20 +232,28 @@ static void create_user(bs_api *api, bs_req *req) {
     req_ctx *c = ctx_new(api, req);
     snprintf(c->a, sizeof c->a, "organisation_id");
     snprintf(c->b, sizeof c->b, "email");
-    const char *p[6] = {org, email, name ? name : "", locale ? locale : "nl", tz ? tz : "Europe/Amsterdam",
-                        json_is_true(digest) ? "true" : "false"};
-    /* the time zone is checked by PostgreSQL's own zone database */
-    bs_store_query(api->store,
-                   "WITH org AS (SELECT id FROM organisations WHERE id = $1::uuid), "
-                   "tz AS (SELECT 1 FROM pg_timezone_names WHERE name = $5), "
-                   "ins AS (INSERT INTO users (organisation_id, email, name, locale, time_zone, digest) "
-                   "  SELECT id, $2, $3, $4, $5, $6::boolean FROM org WHERE EXISTS (SELECT 1 FROM tz) "
-                   "  ON CONFLICT DO NOTHING "
-                   "  RETURNING id, organisation_id, email, name, locale, time_zone, digest, created_at) "
-                   "SELECT EXISTS (SELECT 1 FROM org), EXISTS (SELECT 1 FROM tz), (SELECT row_to_json(ins) FROM ins)",
-                   6, p, created_or_conflict, c);
+    const char *p[9] = {org, email, name ? name : "", locale ? locale : "nl", tz ? tz : "Europe/Amsterdam",
+                        json_is_true(digest) ? "true" : "false", role, pr->is_admin ? "t" : "f", pr->beheerder_orgs};
+    /* the time zone is checked by PostgreSQL's own zone database; a beheerder adds users to
+     * their own organisations only (an administrator of the installation to any); the role
+     * defaults to medewerker in a gemeente, provincie or rijk, extern elsewhere */
+    bs__store_write(api, req,
+                    "WITH org AS (SELECT id, kind FROM organisations WHERE id = $1::uuid), "
+                    "mine AS (SELECT 1 FROM org WHERE $8::boolean OR id = ANY ($9::uuid[])), "
+                    "tz AS (SELECT 1 FROM pg_timezone_names WHERE name = $5), "
+                    "ins AS (INSERT INTO users (organisation_id, email, name, locale, time_zone, digest) "
+                    "  SELECT id, $2, $3, $4, $5, $6::boolean FROM org WHERE EXISTS (SELECT 1 FROM tz) "
+                    "  AND EXISTS (SELECT 1 FROM mine) ON CONFLICT DO NOTHING "
+                    "  RETURNING id, organisation_id, email, name, locale, time_zone, digest, created_at), "
+                    "om AS (INSERT INTO organisation_members (organisation_id, user_id, role) "
+                    "  SELECT ins.organisation_id, ins.id, COALESCE($7, CASE WHEN org.kind IN ('gemeente','provincie','rijk') "
+                    "  THEN 'medewerker' ELSE 'extern' END) FROM ins, org RETURNING role) "
+                    "SELECT EXISTS (SELECT 1 FROM org), EXISTS (SELECT 1 FROM mine), EXISTS (SELECT 1 FROM tz), "
+                    "  (SELECT row_to_json(x) FROM (SELECT ins.*, (SELECT role FROM om) AS role FROM ins) x)",
+                    9, p, created_or_conflict, c);
     c->fields[0] = "organisation_id";
-    c->fields[1] = "time_zone";
+    c->fields[1] = "!organisation_id";
+    c->fields[2] = "time_zone";
     json_decref(doc);
 }
 
@@ -240,10 +261,17 @@ static void create_user(bs_api *api, bs_req *req) {
 
 static void follow(bs_api *api, bs_req *req, const char *project) {
     static const char *const allowed[] = {"user_id", NULL};
-    json_t *doc = body_object(req, allowed);
+    json_t *doc = bs__body_object(req, allowed);
     if (!doc) return;
     const char *user;
-    if (!uuid_field(req, doc, "user_id", true, &user)) {
+    const bs_principal *pr = bs__principal(req);
+    if (!bs__uuid_field(req, doc, "user_id", false, &user)) {
+        json_decref(doc);
+        return;
+    }
+    if (!user) user = pr->user_id;
+    if (strcmp(user, pr->user_id) != 0 && pr->access < BS_ACCESS_LEAD) {
+        bs__problem(req, 403, "forbidden", "Forbidden", "user_id", "Only a project leader makes other users follow a project");
         json_decref(doc);
         return;
     }
@@ -251,15 +279,20 @@ static void follow(bs_api *api, bs_req *req, const char *project) {
     snprintf(c->a, sizeof c->a, "user_id");
     snprintf(c->b, sizeof c->b, "user_id");
     const char *p[2] = {project, user};
-    bs_store_query(api->store,
-                   "WITH pr AS (SELECT 1 FROM projects WHERE id = $1::uuid), us AS (SELECT 1 FROM users WHERE id = $2::uuid), "
-                   "ins AS (INSERT INTO follows (project_id, user_id) SELECT $1::uuid, $2::uuid "
-                   "  WHERE EXISTS (SELECT 1 FROM pr) AND EXISTS (SELECT 1 FROM us) "
-                   "  ON CONFLICT DO NOTHING RETURNING id, project_id, user_id, created_at) "
-                   "SELECT EXISTS (SELECT 1 FROM pr), EXISTS (SELECT 1 FROM us), (SELECT row_to_json(ins) FROM ins)",
-                   2, p, created_or_conflict, c);
+    /* alerts and feeds of a follower show the project: the follower must be able to read it */
+    bs__store_write(api, req,
+                    "WITH pr AS (SELECT 1 FROM projects WHERE id = $1::uuid), us AS (SELECT 1 FROM users WHERE id = $2::uuid), "
+                    "can AS (SELECT 1 FROM bs_project_access($2::uuid) a WHERE a.project_id = $1::uuid "
+                    "  AND a.access IN ('read','write','lead')), "
+                    "ins AS (INSERT INTO follows (project_id, user_id) SELECT $1::uuid, $2::uuid "
+                    "  WHERE EXISTS (SELECT 1 FROM pr) AND EXISTS (SELECT 1 FROM us) AND EXISTS (SELECT 1 FROM can) "
+                    "  ON CONFLICT DO NOTHING RETURNING id, project_id, user_id, created_at) "
+                    "SELECT EXISTS (SELECT 1 FROM pr), EXISTS (SELECT 1 FROM us), EXISTS (SELECT 1 FROM can), "
+                    "  (SELECT row_to_json(ins) FROM ins)",
+                    2, p, created_or_conflict, c);
     c->fields[0] = "id";
     c->fields[1] = "user_id";
+    c->fields[2] = "!user_id";
     json_decref(doc);
 }
 
@@ -275,23 +308,27 @@ static void deleted(const PGresult *res, const char *err, void *arg) {
 }
 
 static void unfollow(bs_api *api, bs_req *req, const char *project, const char *user) {
+    const bs_principal *pr = bs__principal(req);
+    if (strcmp(user, pr->user_id) != 0 && pr->access < BS_ACCESS_LEAD)
+        return bs__problem(req, 403, "forbidden", "Forbidden", "user_id",
+                           "Only a project leader ends another user's following");
     req_ctx *c = ctx_new(api, req);
     snprintf(c->a, sizeof c->a, "user_id");
     const char *p[2] = {project, user};
-    bs_store_query(api->store, "DELETE FROM follows WHERE project_id = $1::uuid AND user_id = $2::uuid RETURNING 1", 2,
-                   p, deleted, c);
+    bs__store_write(api, req, "DELETE FROM follows WHERE project_id = $1::uuid AND user_id = $2::uuid RETURNING 1", 2,
+                    p, deleted, c);
 }
 
 static void add_role(bs_api *api, bs_req *req, const char *project) {
     static const char *const allowed[] = {"user_id", "role", "stream", NULL};
-    json_t *doc = body_object(req, allowed);
+    json_t *doc = bs__body_object(req, allowed);
     if (!doc) return;
     const char *user, *role, *stream;
     static const char *const roles[] = {"projectleider", "stream_owner", NULL};
     static const char *const streams[] = {"public", "private", NULL};
-    if (!uuid_field(req, doc, "user_id", true, &user) || !str_field(req, doc, "role", true, 32, &role) ||
-        !one_of(req, "role", role, roles) || !str_field(req, doc, "stream", false, 16, &stream) ||
-        !one_of(req, "stream", stream, streams)) {
+    if (!bs__uuid_field(req, doc, "user_id", true, &user) || !bs__str_field(req, doc, "role", true, 32, &role) ||
+        !bs__one_of(req, "role", role, roles) || !bs__str_field(req, doc, "stream", false, 16, &stream) ||
+        !bs__one_of(req, "stream", stream, streams)) {
         json_decref(doc);
         return;
     }
@@ -305,16 +342,35 @@ static void add_role(bs_api *api, bs_req *req, const char *project) {
     snprintf(c->a, sizeof c->a, "user_id");
     snprintf(c->b, sizeof c->b, "role");
     const char *p[4] = {project, user, role, stream};
-    bs_store_query(api->store,
-                   "WITH pr AS (SELECT 1 FROM projects WHERE id = $1::uuid), us AS (SELECT 1 FROM users WHERE id = $2::uuid), "
-                   "ins AS (INSERT INTO project_roles (project_id, user_id, role, stream) "
-                   "  SELECT $1::uuid, $2::uuid, $3, $4 WHERE EXISTS (SELECT 1 FROM pr) AND EXISTS (SELECT 1 FROM us) "
-                   "  ON CONFLICT DO NOTHING RETURNING id, project_id, user_id, role, stream, created_at) "
-                   "SELECT EXISTS (SELECT 1 FROM pr), EXISTS (SELECT 1 FROM us), (SELECT row_to_json(ins) FROM ins)",
-                   4, p, created_or_conflict, c);
+    /* a role brings alerts about the project: the user must be able to see it (an external
+     * member only as owner of the private stream) */
+    bs__store_write(api, req,
+                    "WITH pr AS (SELECT 1 FROM projects WHERE id = $1::uuid), us AS (SELECT 1 FROM users WHERE id = $2::uuid), "
+                    "can AS (SELECT 1 FROM bs_project_access($2::uuid) a WHERE a.project_id = $1::uuid "
+                    "  AND (a.access IN ('read','write','lead') OR (a.access = 'stream' AND $4 = 'private'))), "
+                    "ins AS (INSERT INTO project_roles (project_id, user_id, role, stream) "
+                    "  SELECT $1::uuid, $2::uuid, $3, $4 WHERE EXISTS (SELECT 1 FROM pr) AND EXISTS (SELECT 1 FROM us) "
+                    "  AND EXISTS (SELECT 1 FROM can) "
+                    "  ON CONFLICT DO NOTHING RETURNING id, project_id, user_id, role, stream, created_at) "
+                    "SELECT EXISTS (SELECT 1 FROM pr), EXISTS (SELECT 1 FROM us), EXISTS (SELECT 1 FROM can), "
+                    "  (SELECT row_to_json(ins) FROM ins)",
+                    4, p, created_or_conflict, c);
     c->fields[0] = "id";
     c->fields[1] = "user_id";
+    c->fields[2] = "!user_id";
     json_decref(doc);
+}
+
+/* ---- who may touch whose settings ---- */
+
+/* The principal may manage user's settings: the user themself or an administrator. */
+static bool may_manage_user(const bs_principal *pr, const char *user) {
+    return pr->is_admin || (user && strcmp(user, pr->user_id) == 0);
+}
+
+/* The principal may manage the organisation's settings: its beheerder or an administrator. */
+static bool may_manage_org(const bs_principal *pr, const char *org) {
+    return pr->is_admin || (org && pr->beheerder_orgs && strstr(pr->beheerder_orgs, org));
 }
 
 /* ---- alert rules ---- */
@@ -324,19 +380,26 @@ static const char *const alert_kinds[] = {"milestone_upcoming", "milestone_overd
 
 static void put_rule(bs_api *api, bs_req *req) {
     static const char *const allowed[] = {"organisation_id", "user_id", "kind", "enabled", "days", "basis", NULL};
-    json_t *doc = body_object(req, allowed);
+    json_t *doc = bs__body_object(req, allowed);
     if (!doc) return;
     const char *org, *user, *kind, *basis;
     static const char *const bases[] = {"planned", "p50", NULL};
-    if (!uuid_field(req, doc, "organisation_id", false, &org) || !uuid_field(req, doc, "user_id", false, &user) ||
-        !str_field(req, doc, "kind", true, 40, &kind) || !one_of(req, "kind", kind, alert_kinds) ||
-        !str_field(req, doc, "basis", false, 16, &basis) || !one_of(req, "basis", basis, bases)) {
+    if (!bs__uuid_field(req, doc, "organisation_id", false, &org) || !bs__uuid_field(req, doc, "user_id", false, &user) ||
+        !bs__str_field(req, doc, "kind", true, 40, &kind) || !bs__one_of(req, "kind", kind, alert_kinds) ||
+        !bs__str_field(req, doc, "basis", false, 16, &basis) || !bs__one_of(req, "basis", basis, bases)) {
         json_decref(doc);
         return;
     }
     if ((org == NULL) == (user == NULL)) {
         bs__problem(req, 422, "invalid", "Invalid field", "organisation_id",
                     "give either organisation_id (the organisation's rule) or user_id (a user's override)");
+        json_decref(doc);
+        return;
+    }
+    const bs_principal *pr = bs__principal(req);
+    if (org ? !may_manage_org(pr, org) : !may_manage_user(pr, user)) {
+        bs__problem(req, 403, "forbidden", "Forbidden", org ? "organisation_id" : "user_id",
+                    org ? "Only a beheerder of the organisation sets its rules" : "You can set only your own rules");
         json_decref(doc);
         return;
     }
@@ -392,6 +455,11 @@ static void list_rules(bs_api *api, bs_req *req) {
                     "give organisation_id or user_id (a UUID)");
         return;
     }
+    const bs_principal *pr = bs__principal(req);
+    bool member_of_org = has_org && strcmp(org, pr->organisation_id) == 0;
+    if (has_org ? !(member_of_org || may_manage_org(pr, org)) : !may_manage_user(pr, user))
+        return bs__problem(req, 403, "forbidden", "Forbidden", has_org ? "organisation_id" : "user_id",
+                           "You can read your own rules and those of your organisation");
     req_ctx *c = ctx_new(api, req);
     const char *p[2] = {has_org ? org : NULL, has_user ? user : NULL};
     bs_store_query(api->store,
@@ -424,15 +492,22 @@ static void token_created(const PGresult *res, const char *err, void *arg) {
 
 static void create_token(bs_api *api, bs_req *req) {
     static const char *const allowed[] = {"scope", "user_id", "project_id", "stream", "label", NULL};
-    json_t *doc = body_object(req, allowed);
+    json_t *doc = bs__body_object(req, allowed);
     if (!doc) return;
     const char *scope, *user, *project, *stream, *label;
     static const char *const scopes[] = {"user", "project", "stream", NULL};
     static const char *const streams[] = {"public", "private", NULL};
-    if (!str_field(req, doc, "scope", true, 16, &scope) || !one_of(req, "scope", scope, scopes) ||
-        !uuid_field(req, doc, "user_id", false, &user) || !uuid_field(req, doc, "project_id", false, &project) ||
-        !str_field(req, doc, "stream", false, 16, &stream) || !one_of(req, "stream", stream, streams) ||
-        !str_field(req, doc, "label", false, 200, &label)) {
+    if (!bs__str_field(req, doc, "scope", true, 16, &scope) || !bs__one_of(req, "scope", scope, scopes) ||
+        !bs__uuid_field(req, doc, "user_id", false, &user) || !bs__uuid_field(req, doc, "project_id", false, &project) ||
+        !bs__str_field(req, doc, "stream", false, 16, &stream) || !bs__one_of(req, "stream", stream, streams) ||
+        !bs__str_field(req, doc, "label", false, 200, &label)) {
+        json_decref(doc);
+        return;
+    }
+    const bs_principal *pr = bs__principal(req);
+    if (strcmp(scope, "user") == 0 && !user) user = pr->user_id;
+    if (user && !may_manage_user(pr, user)) {
+        bs__problem(req, 403, "forbidden", "Forbidden", "user_id", "A user feed is made by its user");
         json_decref(doc);
         return;
     }
@@ -462,25 +537,31 @@ static void create_token(bs_api *api, bs_req *req) {
     char hash[65];
     sha256_hex(c->token, hash);
     snprintf(c->a, sizeof c->a, "%s", user ? "user_id" : "project_id");
-    const char *p[6] = {hash, scope, user, project, stream, label};
-    bs_store_query(api->store,
-                   "WITH ok AS (SELECT 1 WHERE ($3::uuid IS NULL OR EXISTS (SELECT 1 FROM users WHERE id = $3::uuid)) "
-                   "  AND ($4::uuid IS NULL OR EXISTS (SELECT 1 FROM projects WHERE id = $4::uuid))), "
-                   "ins AS (INSERT INTO feed_tokens (token_hash, scope, user_id, project_id, stream, label) "
-                   "  SELECT $1, $2, $3::uuid, $4::uuid, $5, $6 FROM ok "
-                   "  RETURNING id, scope, user_id, project_id, stream, label, created_at) "
-                   "SELECT EXISTS (SELECT 1 FROM ok), (SELECT row_to_json(ins) FROM ins)",
-                   6, p, token_created, c);
+    const char *p[7] = {hash, scope, user, project, stream, label, pr->user_id};
+    /* a project feed needs read access; a stream feed of the private stream also the
+     * access of its external developer (bs_project_access, migration 0010) */
+    bs__store_write(api, req,
+                    "WITH ok AS (SELECT 1 WHERE ($3::uuid IS NULL OR EXISTS (SELECT 1 FROM users WHERE id = $3::uuid)) "
+                    "  AND ($4::uuid IS NULL OR EXISTS (SELECT 1 FROM bs_project_access($7::uuid) a "
+                    "    WHERE a.project_id = $4::uuid AND (a.access IN ('read','write','lead') "
+                    "    OR (a.access = 'stream' AND $5 = 'private'))))), "
+                    "ins AS (INSERT INTO feed_tokens (token_hash, scope, user_id, project_id, stream, label, created_by) "
+                    "  SELECT $1, $2, $3::uuid, $4::uuid, $5, $6, $7::uuid FROM ok "
+                    "  RETURNING id, scope, user_id, project_id, stream, label, created_at) "
+                    "SELECT EXISTS (SELECT 1 FROM ok), (SELECT row_to_json(ins) FROM ins)",
+                    7, p, token_created, c);
     json_decref(doc);
 }
 
 static void revoke_token(bs_api *api, bs_req *req, const char *id) {
     req_ctx *c = ctx_new(api, req);
     snprintf(c->a, sizeof c->a, "id");
-    const char *p[1] = {id};
-    bs_store_query(api->store,
-                   "UPDATE feed_tokens SET revoked_at = now() WHERE id = $1::uuid AND revoked_at IS NULL RETURNING 1", 1,
-                   p, deleted, c);
+    const bs_principal *pr = bs__principal(req);
+    const char *p[3] = {id, pr->user_id, pr->is_admin ? "t" : "f"};
+    bs__store_write(api, req,
+                    "UPDATE feed_tokens SET revoked_at = now() WHERE id = $1::uuid AND revoked_at IS NULL "
+                    "AND ($3::boolean OR created_by = $2::uuid OR user_id = $2::uuid) RETURNING 1",
+                    3, p, deleted, c);
 }
 
 static void list_tokens(bs_api *api, bs_req *req) {
@@ -495,14 +576,16 @@ static void list_tokens(bs_api *api, bs_req *req) {
         return;
     }
     req_ctx *c = ctx_new(api, req);
-    const char *p[2] = {has_user ? user : NULL, has_project ? project : NULL};
+    const bs_principal *pr = bs__principal(req);
+    const char *p[4] = {has_user ? user : NULL, has_project ? project : NULL, pr->user_id, pr->is_admin ? "t" : "f"};
     bs_store_query(api->store,
                    "SELECT json_build_object('count', count(*), 'next', NULL, 'previous', NULL, 'results', "
                    "COALESCE(json_agg(json_build_object('id', id, 'scope', scope, 'user_id', user_id, 'project_id', "
                    "project_id, 'stream', stream, 'label', label, 'created_at', created_at, 'revoked_at', revoked_at) "
                    "ORDER BY created_at), '[]')) FROM feed_tokens "
-                   "WHERE ($1::uuid IS NULL OR user_id = $1::uuid) AND ($2::uuid IS NULL OR project_id = $2::uuid)",
-                   2, p, send_row_json, c);
+                   "WHERE ($1::uuid IS NULL OR user_id = $1::uuid) AND ($2::uuid IS NULL OR project_id = $2::uuid) "
+                   "AND ($4::boolean OR created_by = $3::uuid OR user_id = $3::uuid)",
+                   4, p, send_row_json, c);
 }
 
 /* ---- alerts ---- */
@@ -529,11 +612,16 @@ static void list_alerts(bs_api *api, bs_req *req) {
                     "must be a UUID");
         return;
     }
+    const bs_principal *pr = bs__principal(req);
+    if (has_user && !may_manage_user(pr, user))
+        return bs__problem(req, 403, "forbidden", "Forbidden", "user_id", "You can list only your own alerts");
     char limit[24], offset[24];
     snprintf(limit, sizeof limit, "%ld", page_size);
     snprintf(offset, sizeof offset, "%ld", (page - 1) * page_size);
     req_ctx *c = ctx_new(api, req);
-    const char *p[5] = {has_status ? status : NULL, has_user ? user : NULL, has_project ? project : NULL, limit, offset};
+    /* everybody sees their own alerts; an administrator everybody's */
+    const char *p[5] = {has_status ? status : NULL, has_user ? user : (pr->is_admin ? NULL : pr->user_id),
+                        has_project ? project : NULL, limit, offset};
     bs_store_query(api->store,
                    "WITH f AS (SELECT id, project_id, step_key, kind, revision, user_id, due_at, status, digest, "
                    "  message_id, attempts, next_attempt_at, last_error, reply_code, sent_at, digest_id, payload, "
@@ -662,18 +750,24 @@ static void feed_token_found(const PGresult *res, const char *err, void *arg) {
     snprintf(c->token_id, sizeof c->token_id, "%s", PQgetvalue(res, 0, 0));
     snprintf(c->scope, sizeof c->scope, "%s", PQgetvalue(res, 0, 1));
     snprintf(c->stream, sizeof c->stream, "%s", PQgetvalue(res, 0, 4));
-    const char *p[2] = {PQgetisnull(res, 0, 2) ? NULL : PQgetvalue(res, 0, 2),
-                        PQgetisnull(res, 0, 3) ? NULL : PQgetvalue(res, 0, 3)};
+    const char *p[4] = {PQgetisnull(res, 0, 2) ? NULL : PQgetvalue(res, 0, 2),
+                        PQgetisnull(res, 0, 3) ? NULL : PQgetvalue(res, 0, 3),
+                        PQgetisnull(res, 0, 5) ? NULL : PQgetvalue(res, 0, 5), c->stream};
+    /* a feed shows only projects its maker may still read (a stream feed of the private
+     * stream: also with an external developer's stream access); confidentiality changes and
+     * revoked memberships take effect at the next fetch */
     bs_store_query(c->api->store,
                    "SELECT p.id::text, p.name, p.process_schema_key, m.step_key, m.planned_start, m.planned_finish, "
                    "m.status, m.revision, extract(epoch FROM date_trunc('second', m.changed_at))::bigint, "
                    "CASE WHEN $1::uuid IS NOT NULL THEN (SELECT COALESCE(NULLIF(name, ''), email) FROM users "
                    "WHERE id = $1::uuid) ELSE p.name END, m.p50, m.p80 "
                    "FROM milestone_dates m JOIN projects p ON p.id = m.project_id "
+                   "JOIN bs_project_access($3::uuid) a ON a.project_id = p.id "
+                   "  AND (a.access IN ('read','write','lead') OR (a.access = 'stream' AND $4 = 'private')) "
                    "WHERE ($1::uuid IS NOT NULL AND m.project_id IN (SELECT project_id FROM follows WHERE user_id = $1::uuid)) "
                    "OR ($2::uuid IS NOT NULL AND m.project_id = $2::uuid) "
                    "ORDER BY p.name, p.id, m.planned_start, m.step_key",
-                   2, p, feed_rows, c);
+                   4, p, feed_rows, c);
 }
 
 static void get_feed(bs_api *api, bs_req *req, const char *file) {
@@ -692,7 +786,8 @@ static void get_feed(bs_api *api, bs_req *req, const char *file) {
     req_ctx *c = ctx_new(api, req);
     const char *p[1] = {hash};
     bs_store_query(api->store,
-                   "SELECT id::text, scope, user_id::text, project_id::text, COALESCE(stream, '') FROM feed_tokens "
+                   "SELECT id::text, scope, user_id::text, project_id::text, COALESCE(stream, ''), "
+                   "COALESCE(created_by, user_id)::text FROM feed_tokens "
                    "WHERE token_hash = $1 AND revoked_at IS NULL",
                    1, p, feed_token_found, c);
 }
@@ -726,11 +821,14 @@ bool bs__route_notify(bs_api *api, bs_req *req, char **seg, int n) {
             bs__problem(req, 404, "not_found", "Not found", "id", "A user id is a UUID");
         } else {
             req_ctx *c = ctx_new(api, req);
-            const char *p[1] = {seg[3]};
+            const bs_principal *pr = bs__principal(req);
+            /* yourself, an administrator, or a beheerder of the user's organisation; others: 404 */
+            const char *p[4] = {seg[3], pr->user_id, pr->is_admin ? "t" : "f", pr->beheerder_orgs};
             bs_store_query(api->store,
                            "SELECT row_to_json(u) FROM (SELECT id, organisation_id, email, name, locale, time_zone, "
-                           "digest, created_at FROM users WHERE id = $1::uuid) u",
-                           1, p, send_row_json, c);
+                           "digest, disabled_at, totp_confirmed, created_at FROM users WHERE id = $1::uuid "
+                           "AND (id = $2::uuid OR $3::boolean OR organisation_id = ANY ($4::uuid[]))) u",
+                           4, p, send_row_json, c);
         }
         return true;
     }

@@ -24,6 +24,7 @@
 #include <strings.h>
 
 #include "api_internal.h"
+#include "authz.h"
 #include "checks.h"
 #include "routes_forecast.h"
 #include "whatif.h"
@@ -37,7 +38,7 @@ typedef struct sctx {
     bs_api *api;
     bs_req *req;
     enum kind kind;
-    char id[37], key[128], sid[37], who[128], step_filter[128];
+    char id[37], key[128], sid[37], who[256], step_filter[128];
     bool has_known_on, has_step_filter;
     bs_day known_on, date;
     long near_critical;
@@ -83,6 +84,8 @@ static bs_schedule_err compute(const sctx *c, const bs_progress *progress, const
                             .near_critical_wd = (int32_t)c->near_critical};
     return bs_schedule_compute_ex(&in, out);
 }
+
+static void stream_filter(const sctx *c, json_t *o);
 
 static json_t *render(const sctx *c, const bs_progress *progress, const bs_sched_edit *e,
                       const bs_day *planned, const bs_schedule *s)
@@ -523,7 +526,7 @@ static void write_changes(sctx *c, const state *ns, const char *reason, json_t *
                               c->api->mail_domain ? c->api->mail_domain : "localhost", now_s,
                               si >= 0 ? sch->steps[si].key : "_project", si >= 0 ? sch->steps[si].name : "project",
                               si >= 0 ? (sch->steps[si].stream == BS_STREAM_PUBLIC ? "public" : "private") : NULL};
-    bs_store_query(c->api->store, WRITE_SQL, 16, params, written, c);
+    bs__store_write(c->api, c->req, WRITE_SQL, 16, params, written, c);
     free(rows_t);
     free(links_t);
     free(hist_t);
@@ -581,6 +584,7 @@ static void commit_state(sctx *c, state *ns, const char *reason, const char *fie
     }
     json_t *o = render(c, ns->progress, &ns->edit, ns->planned, &s);
     bs_schedule_free(&s);
+    stream_filter(c, o);
     write_changes(c, ns, reason, o, 200);
     state_free(ns);
 }
@@ -604,6 +608,35 @@ static const char *body_reason(sctx *c, const char *dflt)
     return json_is_string(r) && *json_string_value(r) ? json_string_value(r) : dflt;
 }
 
+/* For an external developer (access stream): only the private stream's steps and the
+ * milestones they depend on (bs_schema_stream_view); nothing about the rest of the project. */
+static void stream_filter(const sctx *c, json_t *o)
+{
+    if (bs__principal(c->req)->access != BS_ACCESS_STREAM)
+        return;
+    bool *vis = calloc((size_t)c->schema->n_steps + 1, sizeof *vis);
+    if (!vis)
+        abort();
+    bs_schema_stream_view(c->schema, vis);
+    json_t *steps = json_object_get(o, "steps"), *kept = json_array();
+    for (int32_t i = 0; i < c->schema->n_steps; i++)
+        if (vis[i])
+            json_array_append(kept, json_array_get(steps, (size_t)i));
+    free(vis);
+    static const char *const keep[] = {"project_id", "process_schema", "data_date", "schedule_version", "known_on", NULL};
+    const char *k;
+    void *tmp;
+    json_object_foreach_safe(o, tmp, k, steps) {
+        bool ok = false;
+        for (size_t j = 0; keep[j] && !ok; j++)
+            ok = strcmp(keep[j], k) == 0;
+        if (!ok)
+            json_object_del(o, k);
+    }
+    json_object_set_new(o, "steps", kept);
+    json_object_set_new(o, "view", json_string("stream"));
+}
+
 static void send_schedule(sctx *c)
 {
     bs_schedule s;
@@ -618,6 +651,7 @@ static void send_schedule(sctx *c)
     if (c->has_known_on)
         json_object_set_new(o, "known_on", bs_date_json(c->known_on));
     bs_schedule_free(&s);
+    stream_filter(c, o);
     bs__respond_json(c->req, 200, o);
 }
 
@@ -931,10 +965,10 @@ static void do_scen_save(sctx *c)
     c->pending = o;
     char *ct = json_dumps(changes, JSON_COMPACT);
     const char *params[4] = {c->id, json_string_value(name), ct, c->who};
-    bs_store_query(c->api->store,
-                   "INSERT INTO scenarios (project_id, name, changes, created_by) "
-                   "VALUES ($1::uuid, $2, $3::jsonb, $4) RETURNING id, created_at",
-                   4, params, scen_saved, c);
+    bs__store_write(c->api, c->req,
+                    "INSERT INTO scenarios (project_id, name, changes, created_by) "
+                    "VALUES ($1::uuid, $2, $3::jsonb, $4) RETURNING id, created_at",
+                    4, params, scen_saved, c);
     free(ct);
 }
 
@@ -1260,12 +1294,8 @@ bool bs__route_schedule(bs_api *api, bs_req *req, char **seg, int n)
         }
         snprintf(c->sid, sizeof c->sid, "%s", seg[5]);
     }
-    if (!bs__text_header(req, "x-user", sizeof c->who - 1, c->who, sizeof c->who)) {
-        sctx_free(c);
-        return true;
-    }
-    if (!c->who[0])
-        snprintf(c->who, sizeof c->who, "anonymous");
+    /* the author of a change is the authenticated user (the gate, api/authz.c) */
+    snprintf(c->who, sizeof c->who, "%s", bs__principal(req)->authenticated ? bs__principal(req)->email : "anonymous");
     static const char *const a_date[] = {"date", "reason", NULL};
     static const char *const a_patch[] = {"reason", "actual_start", "actual_finish", "planned_start",
                                           "planned_finish", "start_no_earlier_than", "finish_no_later_than",

@@ -17,6 +17,7 @@
 #include "schedule_cmd.h"
 #include "store.h"
 #include "summary_forecast.h"
+#include "access_cmd.h"
 #include "user_cmd.h"
 #include "worker.h"
 
@@ -32,9 +33,16 @@ static const char usage[] =
     "                              serve the HTTP API (default 127.0.0.1:8080; port 0 = ephemeral)\n"
     "                              and run the notifier (alerts by SMTP when an SMTP URL is set)\n"
     "  schedule FILE.json          offline: schedule a schema + project state, print JSON (no database)\n"
-    "  user add --admin EMAIL [--name NAME] [--organisation NAME] [--generate-password]\n"
-    "                              add an administrator: password from one line on stdin (or generated),\n"
-    "                              stored as an Argon2id hash; prints the TOTP otpauth:// URI once\n"
+    "  user add EMAIL (--admin | --role ROLE) [--name NAME] [--organisation NAME]\n"
+    "           [--organisation-kind KIND] [--all-municipalities] [--generate-password]\n"
+    "                              add a user: password from one line on stdin (or generated), stored as\n"
+    "                              an Argon2id hash; prints the TOTP otpauth:// URI once\n"
+    "  user invite EMAIL --project ID [--organisation NAME] [--organisation-kind KIND] [--name NAME]\n"
+    "                              admit an external developer to a project's private stream\n"
+    "  user disable EMAIL | user reset-2fa EMAIL\n"
+    "  token create EMAIL [--scope read,write,admin] [--label TEXT] [--expires-days N]\n"
+    "                              print a new bearer API token (only its SHA-256 is stored)\n"
+    "  token revoke ID|TOKEN\n"
     "\n"
     "The database is BOUWSTROOM_DATABASE_URL unless --database is given.\n";
 
@@ -187,6 +195,7 @@ static void serve(app *a) {
     if (!port_s) port_s = getenv("BOUWSTROOM_PORT");
     if (!host) host = "127.0.0.1";
     int port = port_s ? atoi(port_s) : 8080;
+    a->api.loop = a->loop;
     a->api.store = a->store;
     a->api.engine = &a->engine;
     if (clock) { /* tests: move the wall clock (alerts, feeds) to this instant; it runs on from there */
@@ -272,8 +281,8 @@ static void migrated(const char *err, int n_applied, void *arg) {
         return;
     }
     if (n_applied) fprintf(stderr, "migrate: %d migration(s) applied\n", n_applied);
-    if (strcmp(a->command, "migrate") == 0) {
-        finish(a, 0);
+    if (strcmp(a->command, "migrate") == 0 || bs_cli_access_handles(a->command, a->n_args, a->args)) {
+        finish(a, 0); /* access commands run after the loop, on a connection of their own */
     } else if (strcmp(a->command, "import") == 0) {
         const char *src = opt_value(a, "--source");
         bs_eib_import(a->loop, a->store, &a->engine, a->args[0], src ? src : "eib-2020", stdout, import_done, a);
@@ -320,7 +329,7 @@ int main(int argc, char **argv) {
     a.args = argv + i + 1;
     a.n_args = argc - i - 1;
     if (strcmp(a.command, "migrate") != 0 && strcmp(a.command, "import") != 0 && strcmp(a.command, "summary") != 0 &&
-        strcmp(a.command, "serve") != 0 && strcmp(a.command, "user") != 0) {
+        strcmp(a.command, "serve") != 0 && strcmp(a.command, "user") != 0 && strcmp(a.command, "token") != 0) {
         fprintf(stderr, "bouwstroom: unknown command '%s'\n\n%s", a.command, usage);
         return 2;
     }
@@ -332,7 +341,11 @@ int main(int argc, char **argv) {
         fprintf(stderr, "bouwstroom: set BOUWSTROOM_DATABASE_URL or pass --database URL\n");
         return 2;
     }
-    if (strcmp(a.command, "user") == 0) { /* arguments, password and hashing before the loop runs */
+    bool access = bs_cli_access_handles(a.command, a.n_args, a.args);
+    if (access) {
+        int rc = bs_cli_access_check(a.command, a.n_args, a.args);
+        if (rc) return rc;
+    } else if (strcmp(a.command, "user") == 0) { /* arguments, password and hashing before the loop runs */
         int rc = bs_cli_user_prepare(a.n_args, a.args, &a.user);
         if (rc != 0) {
             bs_auth_done();
@@ -353,6 +366,7 @@ int main(int argc, char **argv) {
     uv_run(a.loop, UV_RUN_NOWAIT);
     bs_engine_free(&a.engine);
     free(a.api.openapi_json);
-    if (strcmp(a.command, "user") == 0) bs_auth_done();
+    if (access && a.rc == 0) a.rc = bs_cli_access_run(db, a.command, a.n_args, a.args);
+    if (strcmp(a.command, "user") == 0 || strcmp(a.command, "token") == 0) bs_auth_done();
     return a.rc;
 }

@@ -16,8 +16,13 @@
 #include <sodium.h>
 
 static const char user_usage[] =
-    "usage: bouwstroom user add --admin EMAIL [--name NAME] [--organisation NAME] [--generate-password]\n"
-    "  reads the password as one line from standard input unless --generate-password is given\n";
+    "usage: bouwstroom user add EMAIL (--admin | --role ROLE) [--name NAME] [--organisation NAME]\n"
+    "                           [--organisation-kind KIND] [--all-municipalities] [--generate-password]\n"
+    "  ROLE: beheerder, projectleider, medewerker, management, raad, extern (--admin: beheerder and\n"
+    "  administrator of the installation). --all-municipalities: the role in every municipality the\n"
+    "  import created as well. Reads the password as one line from standard input unless\n"
+    "  --generate-password is given.\n"
+    "       bouwstroom user invite|disable|reset-2fa …, bouwstroom token create|revoke … (see --help)\n";
 
 #define DEFAULT_ORGANISATION "Beheer"
 
@@ -64,7 +69,7 @@ static long read_password_line(char *buf, size_t size) {
 int bs_cli_user_prepare(int argc, char **argv, bs_user_add *u) {
     memset(u, 0, sizeof *u);
     if (argc < 1 || strcmp(argv[0], "add") != 0) {
-        fprintf(stderr, "bouwstroom user: unknown or missing subcommand (only 'add' exists yet)\n%s", user_usage);
+        fprintf(stderr, "bouwstroom user: unknown or missing subcommand\n%s", user_usage);
         return 2;
     }
     const char *email = NULL;
@@ -75,6 +80,28 @@ int bs_cli_user_prepare(int argc, char **argv, bs_user_add *u) {
             u->admin = true;
         } else if (strcmp(a, "--generate-password") == 0) {
             u->generated = true;
+        } else if (strcmp(a, "--all-municipalities") == 0) {
+            u->all_municipalities = true;
+        } else if (strcmp(a, "--role") == 0 || strcmp(a, "--organisation-kind") == 0) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "bouwstroom user add: %s needs a value\n%s", a, user_usage);
+                return 2;
+            }
+            bool role = strcmp(a, "--role") == 0;
+            const char *v = argv[++i];
+            static const char *const roles[] = {"beheerder", "projectleider", "medewerker", "management", "raad", "extern", NULL};
+            static const char *const kinds[] = {"gemeente", "ontwikkelaar", "woningcorporatie", "belegger", "provincie",
+                                                "rijk", "overig", NULL};
+            const char *const *list = role ? roles : kinds;
+            bool ok = false;
+            for (size_t k = 0; list[k] && !ok; k++) ok = strcmp(list[k], v) == 0;
+            if (!ok) {
+                fprintf(stderr, "bouwstroom user add: %s '%s' is not one of %s\n", a, v,
+                        role ? "beheerder, projectleider, medewerker, management, raad, extern"
+                             : "gemeente, ontwikkelaar, woningcorporatie, belegger, provincie, rijk, overig");
+                return 2;
+            }
+            snprintf(role ? u->role : u->org_kind, sizeof u->role, "%s", v);
         } else if (strcmp(a, "--name") == 0 || strcmp(a, "--organisation") == 0) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "bouwstroom user add: %s needs a value\n%s", a, user_usage);
@@ -103,10 +130,12 @@ int bs_cli_user_prepare(int argc, char **argv, bs_user_add *u) {
         fprintf(stderr, "bouwstroom user add: EMAIL is required\n%s", user_usage);
         return 2;
     }
-    if (!u->admin) {
-        fprintf(stderr, "bouwstroom user add: only administrators can be added yet: pass --admin (issue 6)\n");
+    if (!u->admin && !u->role[0]) {
+        fprintf(stderr, "bouwstroom user add: give --admin or --role ROLE\n%s", user_usage);
         return 2;
     }
+    if (u->admin) snprintf(u->role, sizeof u->role, "beheerder");
+    if (!u->org_kind[0]) snprintf(u->org_kind, sizeof u->org_kind, "%s", strcmp(u->role, "extern") == 0 ? "ontwikkelaar" : "gemeente");
     if (!copy_opt(u->email, sizeof u->email, email, "EMAIL")) return 2;
     if (!email_plausible(u->email)) {
         fprintf(stderr, "bouwstroom user add: '%s' is not an e-mail address\n", u->email);
@@ -162,14 +191,22 @@ typedef struct add_job {
  * taken already yields no row; a concurrent insert of the same address fails on the unique
  * index users_email (lower(email)). */
 static const char add_sql[] =
-    "WITH taken AS (SELECT 1 FROM users WHERE lower(email) = lower($1)), "
-    "existing AS (SELECT id FROM organisations WHERE name = $3 AND kind = 'gemeente' ORDER BY created_at, id LIMIT 1), "
-    "created AS (INSERT INTO organisations (name, kind) SELECT $3, 'gemeente' "
+    "WITH actor AS (SELECT set_config('bouwstroom.actor', '{\"label\":\"cli:user add\"}', true) AS a), "
+    "taken AS (SELECT 1 FROM users WHERE lower(email) = lower($1)), "
+    "existing AS (SELECT id FROM organisations WHERE name = $3 AND kind = $7 ORDER BY created_at, id LIMIT 1), "
+    "created AS (INSERT INTO organisations (name, kind) SELECT $3, $7 "
     "  WHERE NOT EXISTS (SELECT 1 FROM existing) AND NOT EXISTS (SELECT 1 FROM taken) RETURNING id), "
-    "org AS (SELECT id FROM existing UNION ALL SELECT id FROM created) "
-    "INSERT INTO users (organisation_id, email, name, password_hash, totp_secret, is_admin) "
-    "SELECT org.id, $1, $2, $4, $5, $6::boolean FROM org WHERE NOT EXISTS (SELECT 1 FROM taken) "
-    "RETURNING id, organisation_id IN (SELECT id FROM created)";
+    "org AS (SELECT id FROM existing UNION ALL SELECT id FROM created), "
+    "ins AS (INSERT INTO users (organisation_id, email, name, password_hash, totp_secret, is_admin, activated_at) "
+    "  SELECT org.id, $1, $2, $4, $5, $6::boolean, now() FROM org WHERE NOT EXISTS (SELECT 1 FROM taken) "
+    "  RETURNING id, organisation_id), "
+    "home AS (INSERT INTO organisation_members (organisation_id, user_id, role) "
+    "  SELECT organisation_id, id, $8 FROM ins RETURNING 1), "
+    "allm AS (INSERT INTO organisation_members (organisation_id, user_id, role) "
+    "  SELECT o.id, ins.id, $8 FROM ins, organisations o "
+    "  WHERE $9::boolean AND o.import_key LIKE 'gemeente:%' AND o.id <> ins.organisation_id RETURNING 1) "
+    "SELECT ins.id, ins.organisation_id IN (SELECT id FROM created), (SELECT count(*) FROM allm), "
+    "  (SELECT a FROM actor) IS NOT NULL, (SELECT count(*) FROM home) FROM ins";
 
 static void added(const PGresult *res, const char *err, void *arg) {
     add_job *j = arg;
@@ -188,14 +225,15 @@ static void added(const PGresult *res, const char *err, void *arg) {
         char uri[1024];
         int r = bs_totp_uri(u->email, u->totp_secret, uri, sizeof uri);
         bool new_org = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
-        printf("user added: %s (id %s), administrator of %s organisation '%s'\n", u->email, PQgetvalue(res, 0, 0),
-               new_org ? "new" : "existing", u->organisation);
+        printf("user added: %s (id %s), %s of %s organisation '%s'\n", u->email, PQgetvalue(res, 0, 0),
+               u->admin ? "administrator and beheerder" : u->role, new_org ? "new" : "existing", u->organisation);
+        if (u->all_municipalities)
+            printf("role %s in %s imported municipalities as well\n", u->role, PQgetvalue(res, 0, 2));
         if (u->generated) printf("password (shown once, store it now): %s\n", u->password);
         if (r == BS_AUTH_OK)
             printf("second factor: add this to an authenticator app (shown once):\n%s\n", uri);
         else
             fprintf(stderr, "bouwstroom user add: TOTP URI: %s\n", bs_auth_strerror(r));
-        printf("note: logins and authorisation are not enforced yet (issue 6; docs/security.md)\n");
         fflush(stdout);
         sodium_memzero(uri, sizeof uri);
         if (r != BS_AUTH_OK) rc = 1;
@@ -215,7 +253,8 @@ void bs_cli_user_add_run(bs_store *store, bs_user_add *u, void (*done)(int rc, v
         return;
     }
     *j = (add_job){u, done, arg};
-    const char *params[6] = {u->email, u->name, u->organisation, u->password_hash, u->totp_secret,
-                             u->admin ? "true" : "false"};
-    bs_store_query(store, add_sql, 6, params, added, j);
+    const char *params[9] = {u->email, u->name, u->organisation, u->password_hash, u->totp_secret,
+                             u->admin ? "true" : "false", u->org_kind, u->role,
+                             u->all_municipalities ? "true" : "false"};
+    bs_store_query(store, add_sql, 9, params, added, j);
 }

@@ -16,6 +16,9 @@ typedef struct bs_user_add {
     char name[256];
     char organisation[256];
     bool admin;
+    char role[32];                          /* organisation role (beheerder for --admin) */
+    char org_kind[32];                      /* kind of a new organisation */
+    bool all_municipalities;                /* the role in every imported municipality too */
     bool generated;                         /* the password was generated (print it once) */
     char password[BS_TOKEN_B64URL_BYTES];   /* only when generated; wiped after printing */
     char password_hash[BS_PASSWORD_HASH_BYTES];

@@ -1099,3 +1099,26 @@ bool bs_schema_step_applies(const bs_schema *s, int32_t i, const char *planstatu
         if (strcmp(*p, planstatus) == 0) return true;
     return false;
 }
+
+int32_t bs_schema_stream_view(const bs_schema *schema, bool *visible) {
+    if (!schema || !visible) return -1;
+    int32_t n = schema->n_steps;
+    /* reach[i]: some private step depends on step i (i is an ancestor of a private step) */
+    bool *reach = calloc((size_t)(n > 0 ? n : 1), sizeof *reach);
+    if (!reach) return -1;
+    /* reverse topological order: a step's successors are settled before the step */
+    for (int32_t t = n - 1; t >= 0; t--) {
+        int32_t i = schema->topo[t];
+        for (int32_t k = 0; k < schema->steps[i].n_succs && !reach[i]; k++) {
+            int32_t j = schema->links[schema->steps[i].succs[k]].succ;
+            reach[i] = schema->steps[j].stream == BS_STREAM_PRIVATE || reach[j];
+        }
+    }
+    int32_t count = 0;
+    for (int32_t i = 0; i < n; i++) {
+        visible[i] = schema->steps[i].stream == BS_STREAM_PRIVATE || (schema->steps[i].milestone && reach[i]);
+        count += visible[i];
+    }
+    free(reach);
+    return count;
+}

@@ -47,13 +47,53 @@ def psql(url, sql):
     return out.stdout.strip()
 
 
+# The bearer token of the test operator made by start_server / provision: an administrator
+# who is beheerder of every imported municipality (so the tests of issues 2-5 see every
+# plan). Api uses it unless given another token or an Authorization header.
+DEFAULT_TOKEN = None
+OPERATOR = "it-operator@bouwstroom.test"
+
+
+def provision(binary, env, email=OPERATOR):
+    """Makes (once per database) the test operator and returns a new bearer token of it. The
+    operator is an administrator and beheerder of every municipality the import created
+    (also of ones imported after the first call)."""
+    url = env["BOUWSTROOM_DATABASE_URL"]
+    global DEFAULT_TOKEN
+    if psql(url, f"SELECT count(*) FROM users WHERE email = '{email}'") == "0":
+        r = subprocess.run([binary, "user", "add", email, "--admin", "--all-municipalities", "--generate-password"],
+                           env=env, capture_output=True, text=True, timeout=120)
+        if r.returncode != 0:
+            raise RuntimeError("user add failed: " + r.stderr)
+    psql(url, "INSERT INTO organisation_members (organisation_id, user_id, role) "
+              "SELECT o.id, u.id, 'beheerder' FROM organisations o, users u "
+              f"WHERE u.email = '{email}' AND o.import_key LIKE 'gemeente:%' ON CONFLICT DO NOTHING")
+    token = token_for(binary, env, email, "read,write,admin")
+    if email == OPERATOR:
+        DEFAULT_TOKEN = token
+    return token
+
+
+def token_for(binary, env, email, scope="read,write"):
+    """A new bearer API token of an existing user (bouwstroom token create)."""
+    r = subprocess.run([binary, "token", "create", email, "--scope", scope, "--label", "test"], env=env,
+                       capture_output=True, text=True, timeout=120)
+    if r.returncode != 0:
+        raise RuntimeError("token create failed: " + r.stderr)
+    return r.stdout.strip()
+
+
 class Api:
-    def __init__(self, base):
+    def __init__(self, base, token="default"):
         self.base = base
+        self.token = token
 
     def call(self, method, path, body=None, raw=None, headers=None):
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
         h = {"Content-Type": "application/json"} if data is not None else {}
+        token = DEFAULT_TOKEN if self.token == "default" else self.token
+        if token and not any(k.lower() == "authorization" for k in (headers or {})):
+            h["Authorization"] = "Bearer " + token
         h.update(headers or {})
         req = urllib.request.Request(self.base + path, data=data, method=method, headers=h)
         try:
@@ -86,7 +126,11 @@ def expect_problem(api, method, path, status, field, what, body=None, raw=None, 
     return doc
 
 
-def start_server(binary, env):
+def start_server(binary, env, operator=True):
+    """Starts `bouwstroom serve` on an ephemeral port; with operator, first provisions the
+    test operator (DEFAULT_TOKEN). Returns (process, base URL)."""
+    if operator:
+        provision(binary, env)
     proc = subprocess.Popen([binary, "serve", "--port", "0", "--today", TODAY], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     line = proc.stdout.readline()

@@ -95,6 +95,11 @@ def seed_observations(url):
                       f"DATE '{DATA_DATE}', 'ppm-woningbouw', 1)")
     psql(url, "INSERT INTO projects (source, source_key, name, gemeente, provincie, plantype, planstatus, "
               "homes_remaining, data_date, process_schema_key, process_schema_version) VALUES " + ", ".join(values))
+    # owned by a municipality organisation, as the import would make it (issue 6)
+    psql(url, "INSERT INTO organisations (name, kind, provincie, import_key) "
+              "VALUES ('Testdorp', 'gemeente', 'Utrecht', 'gemeente:Testdorp') ON CONFLICT DO NOTHING")
+    psql(url, "UPDATE projects SET owner_organisation_id = (SELECT id FROM organisations "
+              "WHERE import_key = 'gemeente:Testdorp') WHERE gemeente = 'Testdorp'")
     steps = []
     for k, start, fin, st in rows:
         f = f"DATE '{fin}'" if fin else "NULL"

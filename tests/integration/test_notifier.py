@@ -110,6 +110,7 @@ def scenario(args, env, url, smtp, tmp):
     # depend on the day the test runs: the server starts at BASE and runs on from there
     base_epoch = int(datetime.datetime(2026, 11, 30, 9, 0, tzinfo=datetime.timezone.utc).timestamp())
     real0 = time.time()
+    bsit.provision(args.binary, env)  # the test operator's token (issue 6): Api uses it
     srv = Server(args.binary, env, smtp.url, clock=iso(base_epoch))
     api = srv.api
     try:
@@ -118,7 +119,9 @@ def scenario(args, env, url, smtp, tmp):
         expect_problem(api, "POST", "/api/v1/organisations", 422, "kind", "bad organisation kind",
                        body={"name": "x", "kind": "bank"})
         expect_problem(api, "POST", "/api/v1/organisations", 400, "body", "malformed JSON", raw=b"{")
-        org = create(api, "/api/v1/organisations", {"name": "Gemeente Voorbeeldstad"}, "create organisation")
+        create(api, "/api/v1/organisations", {"name": "Gemeente Voorbeeldstad (API)"}, "create organisation")
+        # the municipality the import made owns the sample plans: its users may follow them (issue 6)
+        org = {"id": psql(url, "SELECT id FROM organisations WHERE import_key = 'gemeente:Voorbeeldstad'")}
         dev_org = create(api, "/api/v1/organisations", {"name": "Bouwbedrijf Zuid", "kind": "ontwikkelaar"},
                          "create developer organisation")
         expect_problem(api, "POST", "/api/v1/users", 422, "organisation_id", "user of unknown organisation",
@@ -142,7 +145,8 @@ def scenario(args, env, url, smtp, tmp):
         pl = user("pl@voorbeeldstad.example", name="Petra Lünenborg")
         expect_problem(api, "POST", "/api/v1/users", 409, "email", "duplicate e-mail",
                        body={"organisation_id": org["id"], "email": "PL@voorbeeldstad.example"})
-        en = user("dev@zuid.example", org=dev_org["id"], name="Dana Evans", locale="en")
+        en = user("en@voorbeeldstad.example", name="Dana Evans", locale="en")
+        dev = user("dev@zuid.example", org=dev_org["id"], name="Dirk Ontwikkelaar")
         nobody = user("fail550@voorbeeldstad.example")
         flaky = user("temp451@voorbeeldstad.example")
         morning = user("digest@voorbeeldstad.example", digest=True)
@@ -206,7 +210,7 @@ def scenario(args, env, url, smtp, tmp):
         wait_for(lambda: count(f"SELECT count(*) FROM alerts WHERE user_id IN ('{en}', '{nobody}') "
                                f"AND status IN ('scheduled','pending') AND {due}") == 0 and
                  count(f"SELECT count(*) FROM alerts WHERE user_id = '{en}'") > 0)
-        en_mail = [m for m in smtp.messages() if "dev@zuid.example" in m["rcpt_tos"]]
+        en_mail = [m for m in smtp.messages() if "en@voorbeeldstad.example" in m["rcpt_tos"]]
         check(en_mail and en_mail[0]["subject"].startswith("Milestone overdue:"), "English subject",
               en_mail and en_mail[0]["subject"])
         failed = psql(url, f"SELECT status || '|' || reply_code || '|' || last_error FROM alerts "
@@ -390,9 +394,13 @@ def scenario(args, env, url, smtp, tmp):
         st, _, sch = api.json("GET", f"/api/v1/projects/{p_new}/schedule")
         first_private = next(s for s in sch["steps"] if s["status"] == "open" and s["stream"] == "private"
                              and not s["milestone"])
+        # the developer is invited to the project (their organisation gets the private stream)
+        st, _, inv = api.json("POST", f"/api/v1/projects/{p_new}/invitations", {"email": "dev@zuid.example"})
+        eq((st, inv and inv.get("user_id")), (201, dev), "the external developer is invited to the project")
+        dev_auth = {"Authorization": "Bearer " + bsit.token_for(args.binary, env, "dev@zuid.example")}
         st, _, _ = api.json("PATCH", f"/api/v1/projects/{p_new}/steps/{first_private['key']}",
                             {"start_no_earlier_than": first_private["early_start"], "reason": "planning aannemer"},
-                            headers={"X-User": "dev@zuid.example"})
+                            headers=dev_auth)
         eq(st, 200, "an external developer updates their step")
         # committed with the change itself: present the moment the 200 arrives
         eq(count(f"SELECT count(*) FROM alerts WHERE project_id = '{p_new}' AND kind = 'external_update'"), 1,
@@ -403,7 +411,8 @@ def scenario(args, env, url, smtp, tmp):
               and "start_no_earlier_than" in ext[0], "external update alert to the projectleider, not the author", ext)
         st, _, _ = api.json("PATCH", f"/api/v1/projects/{p_new}/steps/{first_private['key']}",
                             {"start_no_earlier_than": None, "reason": "intern"},
-                            headers={"X-User": "pl@voorbeeldstad.example"})
+                            headers={"Authorization": "Bearer " + bsit.token_for(args.binary, env,
+                                                                                  "pl@voorbeeldstad.example")})
         eq(st, 200, "a municipal user updates the step")
         time.sleep(2)
         eq(count(f"SELECT count(*) FROM alerts WHERE project_id = '{p_new}' AND kind = 'external_update'"), 1,

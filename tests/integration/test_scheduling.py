@@ -20,6 +20,7 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bsit import (TODAY, Api, check, eq, expect_problem, finish, fresh_database, psql,  # noqa: E402
                   start_server)
+import bsit  # noqa: E402
 
 
 def step(doc, key):
@@ -97,7 +98,7 @@ def main():
 
 def scenario(api, pid, url):
     P = f"/api/v1/projects/{pid}"
-    who = {"X-User": "pl.jansen"}
+    who = {}  # the author is the authenticated user (the test operator's token)
 
     print("== GET schedule: critical path, floats, the statutory term on the critical chain")
     st, ct, doc0 = api.json("GET", P + "/schedule")
@@ -214,7 +215,7 @@ def scenario(api, pid, url):
     check(any(f == "forecast_finish" for _, f in fields), "forecast changes are history too", fields)
     r = next(r for r in h["results"] if r["field"] == "remaining_duration")
     eq((r["old_value"], r["new_value"], r["reason"], r["changed_by"], r["known_from"]),
-       (None, "20", "notaris vertraagd", "pl.jansen", TODAY), "history row: old, new, reason, who, known from")
+       (None, "20", "notaris vertraagd", bsit.OPERATOR, TODAY), "history row: old, new, reason, who, known from")
     eq(h["count"], len(h["results"]), "history count")
     st, _, hs = api.json("GET", P + "/history?step=laatste_oplevering")
     check(st == 200 and all(r["step"] == "laatste_oplevering" for r in hs["results"]) and hs["count"] >= 1,

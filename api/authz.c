@@ -1,0 +1,512 @@
+/*
+ * Bouwstroom API: the gate — one table of endpoints and what each needs, authentication
+ * (bearer API tokens, session cookies) and the authorisation decision (see authz.h and
+ * docs/security.md).
+ */
+#include "authz.h"
+
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "api_internal.h"
+#include "auth.h"
+
+/* ---- the table: every endpoint and what it needs (default deny: not here = 404/405) ----
+ * Patterns are path segments; "{p}" is the project id (a UUID), "{s}" a step key, "{}" any
+ * one segment, "{ics}" a calendar feed file name. HEAD is allowed wherever GET is. */
+typedef struct bs_route_rule {
+    const char *method;
+    const char *pattern;
+    bs_need need;
+} bs_route_rule;
+
+static const bs_route_rule routes[] = {
+    {"GET", "healthz", BS_NEED_PUBLIC},
+    {"GET", "api/v1/openapi.json", BS_NEED_PUBLIC},
+    {"GET", "calendar/{ics}", BS_NEED_PUBLIC}, /* the feed token is the credential */
+    {"POST", "api/v1/login", BS_NEED_PUBLIC},
+    {"POST", "api/v1/invitations/accept", BS_NEED_PUBLIC},
+    {"GET", "api/v1/projects", BS_NEED_PUBLIC}, /* filtered: anonymous callers see openbaar only */
+    {"POST", "api/v1/logout", BS_NEED_USER},
+    {"GET", "api/v1/me", BS_NEED_USER},
+    {"GET", "api/v1/process-schemas", BS_NEED_USER},
+    {"GET", "api/v1/process-schemas/{}", BS_NEED_USER},
+    {"GET", "api/v1/lead-times", BS_NEED_USER},
+    {"GET", "api/v1/reports/aggregate", BS_NEED_USER},
+    {"GET", "api/v1/api-tokens", BS_NEED_USER},
+    {"POST", "api/v1/api-tokens", BS_NEED_USER},
+    {"DELETE", "api/v1/api-tokens/{}", BS_NEED_USER},
+    {"GET", "api/v1/alert-rules", BS_NEED_USER},     /* own rules; organisation rules: beheerder */
+    {"PUT", "api/v1/alert-rules", BS_NEED_USER},
+    {"GET", "api/v1/feed-tokens", BS_NEED_USER},     /* own tokens */
+    {"POST", "api/v1/feed-tokens", BS_NEED_USER},    /* project feeds: read access checked in SQL */
+    {"DELETE", "api/v1/feed-tokens/{}", BS_NEED_USER},
+    {"GET", "api/v1/alerts", BS_NEED_USER},          /* own alerts (all for an administrator) */
+    {"GET", "api/v1/users/{}", BS_NEED_USER},        /* self, administrator, beheerder of the user's organisation */
+    {"POST", "api/v1/users", BS_NEED_ORG_ADMIN},
+    {"POST", "api/v1/organisations", BS_NEED_INSTALL_ADMIN},
+    {"PATCH", "api/v1/organisations/{}", BS_NEED_INSTALL_ADMIN},
+    {"GET", "api/v1/projects/{p}", BS_NEED_PROJECT_VIEW},
+    {"PATCH", "api/v1/projects/{p}", BS_NEED_PROJECT_LEAD},
+    {"GET", "api/v1/projects/{p}/schedule", BS_NEED_PROJECT_VIEW}, /* stream: filtered */
+    {"GET", "api/v1/projects/{p}/forecast", BS_NEED_PROJECT_READ},
+    {"GET", "api/v1/projects/{p}/history", BS_NEED_PROJECT_READ},
+    {"GET", "api/v1/projects/{p}/checks", BS_NEED_PROJECT_READ},
+    {"POST", "api/v1/projects/{p}/what-if", BS_NEED_PROJECT_READ}, /* computes, stores nothing */
+    {"GET", "api/v1/projects/{p}/scenarios", BS_NEED_PROJECT_READ},
+    {"POST", "api/v1/projects/{p}/scenarios", BS_NEED_PROJECT_WRITE},
+    {"GET", "api/v1/projects/{p}/scenarios/{}/compare", BS_NEED_PROJECT_READ},
+    {"POST", "api/v1/projects/{p}/scenarios/{}/apply", BS_NEED_PROJECT_LEAD},
+    {"POST", "api/v1/projects/{p}/steps/{s}/start", BS_NEED_STEP_WRITE},
+    {"POST", "api/v1/projects/{p}/steps/{s}/complete", BS_NEED_STEP_WRITE},
+    {"PATCH", "api/v1/projects/{p}/steps/{s}", BS_NEED_STEP_WRITE},
+    {"POST", "api/v1/projects/{p}/follows", BS_NEED_PROJECT_READ},       /* another user: lead */
+    {"DELETE", "api/v1/projects/{p}/follows/{}", BS_NEED_PROJECT_READ},  /* another user: lead */
+    {"POST", "api/v1/projects/{p}/roles", BS_NEED_PROJECT_LEAD},
+    {"GET", "api/v1/projects/{p}/members", BS_NEED_PROJECT_READ},
+    {"POST", "api/v1/projects/{p}/members", BS_NEED_PROJECT_LEAD},
+    {"POST", "api/v1/projects/{p}/invitations", BS_NEED_PROJECT_LEAD},
+    {"GET", "api/v1/projects/{p}/audit", BS_NEED_PROJECT_LEAD},
+};
+#define N_ROUTES (sizeof routes / sizeof routes[0])
+
+bs_access bs_access_parse(const char *s) {
+    if (!s) return BS_ACCESS_NONE;
+    if (strcmp(s, "lead") == 0) return BS_ACCESS_LEAD;
+    if (strcmp(s, "write") == 0) return BS_ACCESS_WRITE;
+    if (strcmp(s, "read") == 0) return BS_ACCESS_READ;
+    if (strcmp(s, "stream") == 0) return BS_ACCESS_STREAM;
+    if (strcmp(s, "aggregate") == 0) return BS_ACCESS_AGGREGATE;
+    return BS_ACCESS_NONE;
+}
+
+static bool is_project_need(bs_need n) {
+    return n == BS_NEED_PROJECT_VIEW || n == BS_NEED_PROJECT_READ || n == BS_NEED_STEP_WRITE ||
+           n == BS_NEED_PROJECT_WRITE || n == BS_NEED_PROJECT_LEAD;
+}
+
+bs_authz_result bs_authz_decide(const bs_authz_input *in) {
+    if (!in) return BS_AUTHZ_FORBIDDEN;
+    if (in->need == BS_NEED_PUBLIC) return BS_AUTHZ_ALLOW;
+    /* token scopes bound everything a token can do: reads need read, writes need write */
+    if (in->authenticated && ((!in->write_method && !in->scope_read) || (in->write_method && !in->scope_write)))
+        return BS_AUTHZ_FORBIDDEN;
+    switch (in->need) {
+    case BS_NEED_USER:
+        return in->authenticated ? BS_AUTHZ_ALLOW : BS_AUTHZ_UNAUTHENTICATED;
+    case BS_NEED_INSTALL_ADMIN:
+        if (!in->authenticated) return BS_AUTHZ_UNAUTHENTICATED;
+        return in->is_admin && in->scope_admin ? BS_AUTHZ_ALLOW : BS_AUTHZ_FORBIDDEN;
+    case BS_NEED_ORG_ADMIN:
+        if (!in->authenticated) return BS_AUTHZ_UNAUTHENTICATED;
+        return (in->is_admin || in->is_org_admin) && in->scope_admin ? BS_AUTHZ_ALLOW : BS_AUTHZ_FORBIDDEN;
+    default:
+        break;
+    }
+    if (!is_project_need(in->need)) return BS_AUTHZ_FORBIDDEN; /* unknown need: deny */
+    bs_access a = in->project_exists ? in->access : BS_ACCESS_NONE;
+    if (a <= BS_ACCESS_AGGREGATE) return in->authenticated ? BS_AUTHZ_NOT_FOUND : BS_AUTHZ_UNAUTHENTICATED;
+    bool ok;
+    switch (in->need) {
+    case BS_NEED_PROJECT_VIEW: ok = a >= BS_ACCESS_STREAM; break;
+    case BS_NEED_PROJECT_READ: ok = a >= BS_ACCESS_READ; break;
+    case BS_NEED_STEP_WRITE:
+        ok = a >= BS_ACCESS_WRITE || (a == BS_ACCESS_STREAM && in->developer_org && in->step_private);
+        break;
+    case BS_NEED_PROJECT_WRITE: ok = a >= BS_ACCESS_WRITE; break;
+    case BS_NEED_PROJECT_LEAD: ok = a >= BS_ACCESS_LEAD; break;
+    default: ok = false; break;
+    }
+    if (ok && in->write_method && !in->authenticated) ok = false; /* anonymous callers never write */
+    if (!ok) return in->authenticated ? BS_AUTHZ_FORBIDDEN : BS_AUTHZ_UNAUTHENTICATED;
+    return BS_AUTHZ_ALLOW;
+}
+
+/* ---- matching ---- */
+
+typedef struct match {
+    const bs_route_rule *rule;
+    char project[40];
+    char step[128];
+} match;
+
+/* 1 = matched (m filled), 0 = no such path, -1 = path exists for another method (allow
+ * lists the methods). */
+static int match_route(const char *method, const char *path, match *m, char *allow, size_t allow_len) {
+    char buf[1024];
+    char *seg[12];
+    int n = 0;
+    if (strlen(path) >= sizeof buf) return 0;
+    strcpy(buf, path);
+    for (char *t = strtok(buf, "/"); t; t = strtok(NULL, "/")) {
+        if (n == 12) return 0;
+        seg[n++] = t;
+    }
+    bool head = strcmp(method, "HEAD") == 0;
+    bool path_found = false;
+    allow[0] = 0;
+    for (size_t r = 0; r < N_ROUTES; r++) {
+        char pb[160];
+        snprintf(pb, sizeof pb, "%s", routes[r].pattern);
+        char *ps[12];
+        int pn = 0;
+        for (char *t = strtok(pb, "/"); t && pn < 12; t = strtok(NULL, "/")) ps[pn++] = t;
+        if (pn != n) continue;
+        bool ok = true;
+        match cand = {.rule = &routes[r]};
+        for (int i = 0; i < n && ok; i++) {
+            if (strcmp(ps[i], "{p}") == 0) {
+                snprintf(cand.project, sizeof cand.project, "%.39s", seg[i]);
+            } else if (strcmp(ps[i], "{s}") == 0) {
+                snprintf(cand.step, sizeof cand.step, "%s", seg[i]);
+            } else if (strcmp(ps[i], "{ics}") == 0) {
+                size_t l = strlen(seg[i]);
+                ok = l > 4 && strcmp(seg[i] + l - 4, ".ics") == 0;
+            } else if (strcmp(ps[i], "{}") != 0) {
+                ok = strcmp(ps[i], seg[i]) == 0;
+            }
+        }
+        if (!ok) continue;
+        path_found = true;
+        if (strcmp(routes[r].method, method) == 0 || (head && strcmp(routes[r].method, "GET") == 0)) {
+            *m = cand;
+            return 1;
+        }
+        if (!strstr(allow, routes[r].method)) {
+            size_t l = strlen(allow);
+            snprintf(allow + l, allow_len - l, "%s%s", l ? ", " : "", routes[r].method);
+        }
+    }
+    return path_found ? -1 : 0;
+}
+
+/* ---- the gate ---- */
+
+typedef struct gate {
+    bs_api *api;
+    bs_req *req;
+    void (*dispatch)(bs_api *, bs_req *);
+    match m;
+    bs_principal *pr;
+    bool has_credential;
+} gate;
+
+static void principal_free(void *p) {
+    bs_principal *pr = p;
+    if (!pr) return;
+    free(pr->beheerder_orgs);
+    free(pr);
+}
+
+const bs_principal *bs__principal(const bs_req *req) { return bs_req_get_auth(req); }
+
+/* Reads the credential: a bearer token or the bs_session cookie. kind = "token" or
+ * "session"; hash = SHA-256 hex of the secret. false = none sent. */
+static bool read_credential(bs_req *req, char *kind, size_t kind_len, char hash[BS_SECRET_HASH_BYTES]) {
+    const char *auth = bs_req_header(req, "authorization");
+    if (auth && strncasecmp(auth, "Bearer ", 7) == 0) {
+        const char *t = auth + 7;
+        while (*t == ' ') t++;
+        snprintf(kind, kind_len, "token");
+        bs_secret_hash(t, strlen(t), hash, BS_SECRET_HASH_BYTES);
+        return true;
+    }
+    if (auth) { /* another scheme: treated as an invalid credential */
+        snprintf(kind, kind_len, "invalid");
+        hash[0] = 0;
+        return true;
+    }
+    const char *cookie = bs_req_header(req, "cookie");
+    for (const char *c = cookie; c && *c;) {
+        while (*c == ' ' || *c == ';') c++;
+        if (strncmp(c, "bs_session=", 11) == 0) {
+            c += 11;
+            size_t l = strcspn(c, ";");
+            snprintf(kind, kind_len, "session");
+            bs_secret_hash(c, l, hash, BS_SECRET_HASH_BYTES);
+            return true;
+        }
+        c = strchr(c, ';');
+    }
+    return false;
+}
+
+static const char gate_sql[] =
+    "WITH cred AS ("
+    "  SELECT s.user_id, NULL::uuid AS token_id, '{read,write,admin}'::text[] AS scopes FROM sessions s "
+    "   WHERE $2 = 'session' AND s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > now() "
+    "  UNION ALL "
+    "  SELECT t.user_id, t.id, t.scopes FROM api_tokens t "
+    "   WHERE $2 = 'token' AND t.token_hash = $1 AND t.revoked_at IS NULL "
+    "     AND (t.expires_at IS NULL OR t.expires_at > now())), "
+    "u AS (SELECT u.id, u.email, u.organisation_id, u.is_admin, c.token_id, c.scopes "
+    "  FROM cred c JOIN users u ON u.id = c.user_id AND u.disabled_at IS NULL), "
+    "p AS (SELECT id, developer_organisation_id FROM projects WHERE id = $3::uuid) "
+    "SELECT u.id IS NOT NULL, u.id, u.email, u.organisation_id, u.is_admin, u.token_id, "
+    "  array_to_string(u.scopes, ','), "
+    "  (SELECT COALESCE(array_agg(organisation_id), '{}') FROM organisation_members om "
+    "    WHERE om.user_id = u.id AND om.role = 'beheerder'), "
+    "  (SELECT a.access FROM bs_project_access(u.id) a WHERE a.project_id = $3::uuid), "
+    "  EXISTS (SELECT 1 FROM p), "
+    "  COALESCE((SELECT developer_organisation_id = u.organisation_id FROM p), false) "
+    "FROM (SELECT 1) one LEFT JOIN u ON true";
+
+static bool step_is_private(const bs_api *api, const char *project_schema_key, const char *step) {
+    (void)project_schema_key;
+    /* every shipped schema keeps its step keys unique across streams; look the key up in
+     * the project's schema (all loaded schemas share the stream of a key) */
+    for (int i = 0; i < api->engine->n_schemas; i++) {
+        const bs_schema *s = api->engine->schemas[i].schema;
+        for (int32_t k = 0; k < s->n_steps; k++)
+            if (strcmp(s->steps[k].key, step) == 0) return s->steps[k].stream == BS_STREAM_PRIVATE;
+    }
+    return false;
+}
+
+static void refuse(bs_req *req, bs_authz_result r, const match *m) {
+    static const char *const www[] = {"WWW-Authenticate", "Bearer realm=\"bouwstroom\"", NULL};
+    switch (r) {
+    case BS_AUTHZ_UNAUTHENTICATED:
+        bs__problem_ex(req, 401, "unauthenticated", "Authentication required", "Authorization",
+                       "Send a bearer API token (Authorization: Bearer …) or log in (POST /api/v1/login)", www);
+        break;
+    case BS_AUTHZ_NOT_FOUND:
+        bs__problem(req, 404, "not_found", "Project not found", "id", "No project with this id");
+        break;
+    default:
+        bs__problem(req, 403, "forbidden", "Forbidden", m->step[0] ? "key" : NULL,
+                    m->step[0] ? "Your role does not allow changing this step"
+                               : "Your role or token scope does not allow this request");
+        break;
+    }
+}
+
+static void gate_loaded(const PGresult *res, const char *err, void *arg) {
+    gate *g = arg;
+    bs_req *req = g->req;
+    if (err) {
+        bs__problem_db(req, err);
+        principal_free(g->pr);
+        free(g);
+        return;
+    }
+    bs_principal *pr = g->pr;
+    bool known = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+    if (g->has_credential && !known) {
+        static const char *const www[] = {"WWW-Authenticate", "Bearer realm=\"bouwstroom\", error=\"invalid_token\"",
+                                          NULL};
+        bs__problem_ex(req, 401, "unauthenticated", "Invalid credential", "Authorization",
+                       "The token or session is unknown, expired or revoked, or the user is disabled", www);
+        principal_free(pr);
+        free(g);
+        return;
+    }
+    if (known) {
+        pr->authenticated = true;
+        snprintf(pr->user_id, sizeof pr->user_id, "%s", PQgetvalue(res, 0, 1));
+        snprintf(pr->email, sizeof pr->email, "%s", PQgetvalue(res, 0, 2));
+        snprintf(pr->organisation_id, sizeof pr->organisation_id, "%s", PQgetvalue(res, 0, 3));
+        pr->is_admin = strcmp(PQgetvalue(res, 0, 4), "t") == 0;
+        pr->via_token = !PQgetisnull(res, 0, 5);
+        snprintf(pr->token_id, sizeof pr->token_id, "%s", PQgetvalue(res, 0, 5));
+        const char *sc = PQgetvalue(res, 0, 6);
+        char scopes[64];
+        snprintf(scopes, sizeof scopes, ",%s,", sc);
+        pr->scope_read = strstr(scopes, ",read,") != NULL;
+        pr->scope_write = strstr(scopes, ",write,") != NULL;
+        pr->scope_admin = strstr(scopes, ",admin,") != NULL;
+        pr->beheerder_orgs = strdup(PQgetvalue(res, 0, 7));
+    } else {
+        pr->beheerder_orgs = strdup("{}");
+    }
+    pr->access = bs_access_parse(PQgetisnull(res, 0, 8) ? NULL : PQgetvalue(res, 0, 8));
+    pr->developer_org = strcmp(PQgetvalue(res, 0, 10), "t") == 0;
+    bool exists = strcmp(PQgetvalue(res, 0, 9), "t") == 0;
+
+    bs_authz_input in = {
+        .need = g->m.rule->need,
+        .write_method = !(bs__method_is(req, "GET") || bs__method_is(req, "HEAD")),
+        .authenticated = pr->authenticated,
+        .is_admin = pr->is_admin,
+        .is_org_admin = pr->beheerder_orgs && strcmp(pr->beheerder_orgs, "{}") != 0,
+        .scope_read = pr->scope_read,
+        .scope_write = pr->scope_write,
+        .scope_admin = pr->scope_admin,
+        .project_exists = exists,
+        .access = pr->access,
+        .developer_org = pr->developer_org,
+        .step_private = g->m.step[0] && step_is_private(g->api, NULL, g->m.step),
+    };
+    bs_authz_result r = bs_authz_decide(&in);
+    if (r != BS_AUTHZ_ALLOW) {
+        refuse(req, r, &g->m);
+        principal_free(pr);
+        free(g);
+        return;
+    }
+    bs_req_set_auth(req, pr, principal_free);
+    void (*dispatch)(bs_api *, bs_req *) = g->dispatch;
+    bs_api *api = g->api;
+    free(g);
+    dispatch(api, req);
+}
+
+void bs_authz_gate(bs_api *api, bs_req *req, void (*dispatch)(bs_api *api, bs_req *req)) {
+    match m;
+    char allow[64];
+    int r = match_route(bs_req_method(req), bs_req_path(req), &m, allow, sizeof allow);
+    if (r == 0) {
+        char d[200];
+        snprintf(d, sizeof d, "No resource at %.150s", bs_req_path(req));
+        bs__problem(req, 404, "not_found", "Not found", NULL, d);
+        return;
+    }
+    if (r < 0) {
+        bs__method_not_allowed(req, allow);
+        return;
+    }
+    if (m.project[0] && !bs__is_uuid(m.project)) {
+        bs__problem(req, 404, "not_found", "Project not found", "id",
+                    "A project id is a UUID (8-4-4-4-12 hexadecimal digits)");
+        return;
+    }
+    bs_principal *pr = calloc(1, sizeof *pr);
+    if (!pr) abort();
+    snprintf(pr->address, sizeof pr->address, "%s", bs_req_peer(req));
+    snprintf(pr->project_id, sizeof pr->project_id, "%s", m.project);
+    char kind[16] = "", hash[BS_SECRET_HASH_BYTES] = "";
+    bool cred = read_credential(req, kind, sizeof kind, hash);
+    if (cred && strcmp(kind, "session") == 0) snprintf(pr->session_hash, sizeof pr->session_hash, "%s", hash);
+    if (!cred && !m.project[0] && m.rule->need == BS_NEED_PUBLIC) {
+        /* anonymous request for a public route: no store round trip */
+        pr->beheerder_orgs = strdup("{}");
+        bs_req_set_auth(req, pr, principal_free);
+        dispatch(api, req);
+        return;
+    }
+    gate *g = calloc(1, sizeof *g);
+    if (!g) abort();
+    g->api = api;
+    g->req = req;
+    g->dispatch = dispatch;
+    g->m = m;
+    g->pr = pr;
+    g->has_credential = cred;
+    const char *params[3] = {cred ? hash : "", cred ? kind : "none", m.project[0] ? m.project : NULL};
+    bs_store_query(api->store, gate_sql, 3, params, gate_loaded, g);
+}
+
+/* ---- writes with the actor set ---- */
+
+typedef struct write_job {
+    bs_conn *conn;
+    char *sql;
+    int n;
+    char **params;
+    char *actor;
+    bs_store_cb cb;
+    void *arg;
+    PGresult *copy;
+} write_job;
+
+static void write_job_free(write_job *j) {
+    free(j->sql);
+    for (int i = 0; i < j->n; i++) free(j->params[i]);
+    free(j->params);
+    free(j->actor);
+    if (j->copy) PQclear(j->copy);
+    free(j);
+}
+
+static void write_fail(write_job *j, const char *err) {
+    if (j->conn) bs_store_release(j->conn);
+    j->conn = NULL;
+    j->cb(NULL, err, j->arg);
+    write_job_free(j);
+}
+
+static void write_committed(const PGresult *res, const char *err, void *arg) {
+    (void)res;
+    write_job *j = arg;
+    if (err) return write_fail(j, err);
+    bs_store_release(j->conn);
+    j->conn = NULL;
+    j->cb(j->copy, NULL, j->arg);
+    write_job_free(j);
+}
+
+static void write_done(const PGresult *res, const char *err, void *arg) {
+    write_job *j = arg;
+    if (err) return write_fail(j, err);
+    j->copy = PQcopyResult(res, PG_COPYRES_ATTRS | PG_COPYRES_TUPLES);
+    if (!j->copy) return write_fail(j, "out of memory copying a result");
+    bs_conn_script(j->conn, "COMMIT", write_committed, j);
+}
+
+static void write_actor_set(const PGresult *res, const char *err, void *arg) {
+    (void)res;
+    write_job *j = arg;
+    if (err) return write_fail(j, err);
+    bs_conn_query(j->conn, j->sql, j->n, (const char *const *)j->params, write_done, j);
+}
+
+static void write_begun(const PGresult *res, const char *err, void *arg) {
+    (void)res;
+    write_job *j = arg;
+    if (err) return write_fail(j, err);
+    const char *p[1] = {j->actor};
+    bs_conn_query(j->conn, "SELECT set_config('bouwstroom.actor', $1, true)", 1, p, write_actor_set, j);
+}
+
+static void write_acquired(bs_conn *conn, const char *err, void *arg) {
+    write_job *j = arg;
+    if (err) return write_fail(j, err);
+    j->conn = conn;
+    bs_conn_script(conn, "BEGIN", write_begun, j);
+}
+
+void bs__store_write_actor(bs_api *api, const char *actor_json, const char *sql, int n_params,
+                           const char *const *params, bs_store_cb cb, void *arg) {
+    write_job *j = calloc(1, sizeof *j);
+    if (!j) abort();
+    j->sql = strdup(sql);
+    j->n = n_params;
+    j->params = calloc((size_t)(n_params > 0 ? n_params : 1), sizeof *j->params);
+    for (int i = 0; i < n_params; i++) j->params[i] = params[i] ? strdup(params[i]) : NULL;
+    j->cb = cb;
+    j->arg = arg;
+    j->actor = strdup(actor_json);
+    bs_store_acquire(api->store, write_acquired, j);
+}
+
+char *bs__actor_json(const bs_req *req, const char *user_id, const char *email) {
+    const bs_principal *pr = req ? bs__principal(req) : NULL;
+    json_t *a = json_object();
+    if (user_id) {
+        json_object_set_new(a, "user_id", json_string(user_id));
+        json_object_set_new(a, "email", json_string(email ? email : ""));
+        json_object_set_new(a, "label", json_string(email ? email : user_id));
+    } else if (pr && pr->authenticated) {
+        json_object_set_new(a, "user_id", json_string(pr->user_id));
+        json_object_set_new(a, "email", json_string(pr->email));
+        json_object_set_new(a, "organisation_id", json_string(pr->organisation_id));
+        json_object_set_new(a, "label", json_string(pr->email));
+    } else {
+        json_object_set_new(a, "label", json_string("anonymous"));
+    }
+    if (req && bs_req_peer(req)[0]) json_object_set_new(a, "address", json_string(bs_req_peer(req)));
+    char *s = json_dumps(a, JSON_COMPACT);
+    json_decref(a);
+    return s;
+}
+
+void bs__store_write(bs_api *api, bs_req *req, const char *sql, int n_params, const char *const *params,
+                     bs_store_cb cb, void *arg) {
+    char *actor = bs__actor_json(req, NULL, NULL);
+    bs__store_write_actor(api, actor, sql, n_params, params, cb, arg);
+    free(actor);
+}

@@ -1,0 +1,118 @@
+/*
+ * Bouwstroom API: authentication and authorisation in one place (issue 6).
+ *
+ * Every endpoint is a row of one table (api/authz.c, `routes`): method, path pattern and
+ * what it needs. A request that matches no row is answered 404/405 and never reaches a
+ * handler (default deny). Before a handler runs, the gate
+ *   1. reads the credential: `Authorization: Bearer <API token>` or the `bs_session` cookie;
+ *   2. loads the principal and, for project routes, the principal's access to the project
+ *      from the store in one query (SQL function bs_project_access, migration 0010 — the
+ *      confidentiality policy of docs/security.md §3, used by every list, feed and export too);
+ *   3. decides with bs_authz_decide (pure) and answers 401 / 403 / 404 problems, or hands
+ *      the request to the handler with the principal attached (bs__principal).
+ * Writes go through bs__store_write, which runs the statement in a transaction that first
+ * sets the actor (bouwstroom.actor) read by the audit triggers.
+ */
+#ifndef BS_AUTHZ_H
+#define BS_AUTHZ_H
+
+#include <stdbool.h>
+
+#include "api.h"
+
+/* What an endpoint needs. */
+typedef enum bs_need {
+    BS_NEED_PUBLIC,        /* anyone, also anonymous (a credential, when sent, must be valid) */
+    BS_NEED_USER,          /* an authenticated user */
+    BS_NEED_INSTALL_ADMIN, /* an administrator of the installation (users.is_admin), scope admin */
+    BS_NEED_ORG_ADMIN,     /* is_admin, or beheerder of some organisation (the handler narrows), scope admin */
+    BS_NEED_PROJECT_VIEW,  /* project access stream, read, write or lead */
+    BS_NEED_PROJECT_READ,  /* project access read, write or lead */
+    BS_NEED_STEP_WRITE,    /* write or lead; or stream for a step of the private stream of the
+                            * principal's own (developer) organisation */
+    BS_NEED_PROJECT_WRITE, /* write or lead */
+    BS_NEED_PROJECT_LEAD,  /* lead */
+} bs_need;
+
+/* A principal's access to one project, low to high (bs_project_access in SQL). */
+typedef enum bs_access {
+    BS_ACCESS_NONE = 0,
+    BS_ACCESS_AGGREGATE, /* counted in aggregates only (management, raad below their level) */
+    BS_ACCESS_STREAM,    /* external member: own private stream + the milestones it depends on */
+    BS_ACCESS_READ,
+    BS_ACCESS_WRITE,
+    BS_ACCESS_LEAD,
+} bs_access;
+
+/* Parses the SQL access text ('lead', 'write', …; NULL or unknown = BS_ACCESS_NONE). */
+bs_access bs_access_parse(const char *s);
+
+/* The authenticated principal of a request. Strings are NUL-terminated; "" when absent. */
+typedef struct bs_principal {
+    bool authenticated;
+    bool via_token;          /* bearer API token (else a session cookie) */
+    bool is_admin;           /* administrator of the installation */
+    bool scope_read, scope_write, scope_admin;
+    char user_id[40];
+    char email[256];
+    char organisation_id[40]; /* home organisation */
+    char token_id[40];        /* the API token, when via_token */
+    char session_hash[72];    /* SHA-256 hex of the session secret, when a session */
+    char *beheerder_orgs;     /* owned; SQL array literal of organisations where the user is beheerder */
+    /* project routes */
+    char project_id[40];
+    bs_access access;
+    bool developer_org;       /* the principal's organisation owns the project's private stream */
+    char address[64];         /* client IP address */
+} bs_principal;
+
+/* Inputs of one decision (pure). */
+typedef struct bs_authz_input {
+    bs_need need;
+    bool write_method;       /* not GET/HEAD */
+    bool authenticated;
+    bool is_admin, is_org_admin;
+    bool scope_read, scope_write, scope_admin;
+    bool project_exists;
+    bs_access access;
+    bool developer_org;
+    bool step_private;       /* the step addressed is in the private stream */
+} bs_authz_input;
+
+/* The outcome: allow, or the HTTP status of the refusal. */
+typedef enum bs_authz_result {
+    BS_AUTHZ_ALLOW = 0,
+    BS_AUTHZ_UNAUTHENTICATED = 401, /* no or invalid credential where one is needed */
+    BS_AUTHZ_FORBIDDEN = 403,       /* known and visible, but not allowed */
+    BS_AUTHZ_NOT_FOUND = 404,       /* the project does not exist or is not visible */
+} bs_authz_result;
+
+/* Decides one request (docs/security.md §4). Pure; default deny for unknown needs.
+ * Invisible projects (access none or aggregate) answer 404, so that their existence does
+ * not leak; anonymous requests for a non-public project answer 401. */
+bs_authz_result bs_authz_decide(const bs_authz_input *in);
+
+/* The gate: routes the request through the table, authenticates, authorises, then calls
+ * dispatch(api, req) for allowed requests. Answers every refusal itself. */
+void bs_authz_gate(bs_api *api, bs_req *req, void (*dispatch)(bs_api *api, bs_req *req));
+
+/* The principal of an allowed request (never NULL after the gate; anonymous: not authenticated). */
+const bs_principal *bs__principal(const bs_req *req);
+
+/* Runs one write statement in its own transaction after setting the transaction-local
+ * actor (bouwstroom.actor: user, organisation, client address) that the audit triggers
+ * record. Same contract as bs_store_query: cb exactly once, res valid during the call,
+ * and it is called only after COMMIT succeeded (or with err). */
+void bs__store_write(bs_api *api, bs_req *req, const char *sql, int n_params, const char *const *params,
+                     bs_store_cb cb, void *arg);
+
+/* Same with an explicit actor (a JSON object, see migration 0010), e.g. the user who is
+ * logging in. */
+void bs__store_write_actor(bs_api *api, const char *actor_json, const char *sql, int n_params,
+                           const char *const *params, bs_store_cb cb, void *arg);
+
+/* The actor JSON of req's principal (user_id/email given: that user instead), with the
+ * client address. Caller frees. */
+char *bs__actor_json(const bs_req *req, const char *user_id, const char *email);
+
+#endif

@@ -1,0 +1,854 @@
+/*
+ * Routes of authentication and access (issue 6): login / logout / me, API tokens,
+ * invitations of external developers, project members, project settings (confidentiality,
+ * developer organisation), organisation settings, the audit log and aggregates.
+ * The gate (api/authz.c) has already decided who may call each of these.
+ */
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "api_internal.h"
+#include "auth.h"
+#include "authz.h"
+
+#define SESSION_HOURS 8
+#define INVITATION_DAYS 14
+
+static const char *const conf_levels[] = {"prive", "intern_ambtelijk", "intern_bestuurlijk", "intern_raad",
+                                          "extern_woonregio", "extern_mede_overheden", "openbaar", NULL};
+
+/* Sends column 0 of row 0 (JSON text) with status; 404 naming field when there is no row. */
+typedef struct simple_ctx {
+    bs_req *req;
+    int status;
+    const char *field;
+} simple_ctx;
+
+static void send_col0(const PGresult *res, const char *err, void *arg) {
+    simple_ctx *c = arg;
+    if (err)
+        bs__problem_db(c->req, err);
+    else if (PQntuples(res) == 0 || PQgetisnull(res, 0, 0))
+        bs__problem(c->req, 404, "not_found", "Not found", c->field, "No such resource");
+    else if (c->status == 204)
+        bs_req_respond(c->req, 204, NULL, "", 0, NULL);
+    else {
+        const char *t = PQgetvalue(res, 0, 0);
+        bs_req_respond(c->req, c->status, JSON_CT, t, strlen(t), NULL);
+    }
+    free(c);
+}
+
+static simple_ctx *simple(bs_req *req, int status, const char *field) {
+    simple_ctx *c = calloc(1, sizeof *c);
+    if (!c) abort();
+    c->req = req;
+    c->status = status;
+    c->field = field;
+    return c;
+}
+
+/* ---- POST /api/v1/login ---- */
+
+typedef struct login_job {
+    bs_api *api;
+    bs_req *req;
+    uv_work_t work;
+    char email[256];
+    char *password;
+    size_t password_len;
+    char code[16];
+    bool has_code;
+    /* from the store */
+    bool found;
+    char user_id[40];
+    char hash[BS_PASSWORD_HASH_BYTES];
+    char secret[BS_TOTP_SECRET_B32_BYTES];
+    bool has_secret, confirmed, municipal;
+    int64_t last_step;
+    bs_login_counters cnt;
+    int verify_rc;
+    int64_t now;
+    char *actor;
+    char token[BS_TOKEN_B64URL_BYTES];
+} login_job;
+
+static void login_free(login_job *j) {
+    if (j->password) {
+        sodium_memzero(j->password, j->password_len);
+        free(j->password);
+    }
+    free(j->actor);
+    sodium_memzero(j->token, sizeof j->token);
+    free(j);
+}
+
+/* A fixed Argon2id hash of a random password, verified when the e-mail address is
+ * unknown so that the answer takes as long as for a known one. */
+static char dummy_hash[BS_PASSWORD_HASH_BYTES];
+
+static void verify_work(uv_work_t *w) {
+    login_job *j = w->data;
+    if (j->found && j->hash[0])
+        j->verify_rc = bs_password_verify(j->hash, j->password, j->password_len);
+    else {
+        if (!dummy_hash[0]) {
+            char pw[BS_TOKEN_HEX_BYTES];
+            bs_secret_token_new(BS_TOKEN_HEX, pw, sizeof pw);
+            bs_password_hash(pw, strlen(pw), bs_pwhash_cost_interactive(), dummy_hash, sizeof dummy_hash);
+        }
+        bs_password_verify(dummy_hash, j->password, j->password_len);
+        j->verify_rc = BS_AUTH_MISMATCH;
+    }
+}
+
+static void login_problem(login_job *j, int status, const char *code, const char *title, const char *field,
+                          const char *detail) {
+    bs__problem(j->req, status, code, title, field, detail);
+    login_free(j);
+}
+
+static void counters_saved(const PGresult *res, const char *err, void *arg) {
+    (void)res;
+    login_job *j = arg;
+    if (err) {
+        bs__problem_db(j->req, err);
+        login_free(j);
+        return;
+    }
+    if (j->cnt.locked_until > j->now) {
+        char retry[24], d[160];
+        snprintf(retry, sizeof retry, "%lld", (long long)(j->cnt.locked_until - j->now));
+        snprintf(d, sizeof d, "Too many failed logins; try again in %s seconds", retry);
+        const char *h[] = {"Retry-After", retry, NULL};
+        bs__problem_ex(j->req, 429, "locked", "Account locked for a while", "email", d, h);
+        login_free(j);
+        return;
+    }
+    login_problem(j, 401, "invalid_credentials", "Login failed", "password",
+                  "The e-mail address, password or second-factor code is wrong");
+}
+
+static void record_failure(login_job *j) {
+    bs_login_policy pol = bs_login_policy_default();
+    bs_login_record_failure(&pol, &j->cnt, j->now);
+    char f[16], first[24], locked[24];
+    snprintf(f, sizeof f, "%d", j->cnt.failed_logins);
+    snprintf(first, sizeof first, "%lld", (long long)j->cnt.first_failed_at);
+    snprintf(locked, sizeof locked, "%lld", (long long)j->cnt.locked_until);
+    const char *p[4] = {j->user_id, f, j->cnt.first_failed_at ? first : NULL, j->cnt.locked_until ? locked : NULL};
+    bs__store_write_actor(j->api, j->actor,
+                          "UPDATE users SET failed_logins = $2::int, first_failed_at = to_timestamp($3::bigint), "
+                          "locked_until = to_timestamp($4::bigint) WHERE id = $1::uuid",
+                          4, p, counters_saved, j);
+}
+
+static void session_created(const PGresult *res, const char *err, void *arg) {
+    login_job *j = arg;
+    if (err) {
+        bs__problem_db(j->req, err);
+        login_free(j);
+        return;
+    }
+    char cookie[200];
+    snprintf(cookie, sizeof cookie, "bs_session=%s; Path=/; Max-Age=%d; HttpOnly; Secure; SameSite=Strict", j->token,
+             SESSION_HOURS * 3600);
+    const char *h[] = {"Set-Cookie", cookie, "Cache-Control", "no-store", NULL};
+    const char *t = PQgetvalue(res, 0, 0);
+    bs_req_respond(j->req, 200, JSON_CT, t, strlen(t), h);
+    sodium_memzero(cookie, sizeof cookie);
+    login_free(j);
+}
+
+static void create_session(login_job *j, int64_t step) {
+    bs_secret_token_new(BS_TOKEN_B64URL, j->token, sizeof j->token);
+    char hash[BS_SECRET_HASH_BYTES], st[24], hours[8];
+    bs_secret_hash(j->token, strlen(j->token), hash, sizeof hash);
+    snprintf(st, sizeof st, "%lld", (long long)step);
+    snprintf(hours, sizeof hours, "%d", SESSION_HOURS);
+    const char *p[5] = {j->user_id, hash, step >= 0 ? st : NULL, bs_req_peer(j->req), hours};
+    bs__store_write_actor(j->api, j->actor,
+                          "WITH u AS (UPDATE users SET failed_logins = 0, first_failed_at = NULL, locked_until = NULL, "
+                          "  totp_last_step = COALESCE($3::bigint, totp_last_step), "
+                          "  totp_confirmed = totp_confirmed OR $3::bigint IS NOT NULL "
+                          "  WHERE id = $1::uuid RETURNING id, email), "
+                          "s AS (INSERT INTO sessions (token_hash, user_id, expires_at, client_address) "
+                          "  SELECT $2, id, now() + make_interval(hours => $5::int), NULLIF($4, '') FROM u "
+                          "  RETURNING expires_at) "
+                          "SELECT json_build_object('user_id', u.id, 'email', u.email, 'expires_at', s.expires_at) "
+                          "FROM u, s",
+                          5, p, session_created, j);
+}
+
+static void enrolment_saved(const PGresult *res, const char *err, void *arg) {
+    (void)res;
+    login_job *j = arg;
+    if (err) {
+        bs__problem_db(j->req, err);
+        login_free(j);
+        return;
+    }
+    char uri[1024];
+    if (bs_totp_uri(j->email, j->secret, uri, sizeof uri) != BS_AUTH_OK) {
+        login_problem(j, 500, "internal", "Internal error", NULL, "could not build the TOTP URI");
+        return;
+    }
+    json_t *pb = json_object();
+    json_object_set_new(pb, "type", json_string("https://bouwstroom.example/problems/totp_enrolment_required"));
+    json_object_set_new(pb, "title", json_string("Second factor required: enrol an authenticator"));
+    json_object_set_new(pb, "status", json_integer(401));
+    json_object_set_new(pb, "code", json_string("totp_enrolment_required"));
+    json_object_set_new(pb, "detail", json_string("Municipal roles need a TOTP second factor (RFC 6238). Add otpauth_uri "
+                                                  "to an authenticator app and log in again with totp_code."));
+    json_t *ip = json_array();
+    json_t *f = json_object();
+    json_object_set_new(f, "name", json_string("totp_code"));
+    json_object_set_new(f, "reason", json_string("enrol, then send the current code"));
+    json_array_append_new(ip, f);
+    json_object_set_new(pb, "invalid_params", ip);
+    json_object_set_new(pb, "otpauth_uri", json_string(uri));
+    json_object_set_new(pb, "secret", json_string(j->secret));
+    char *text = json_dumps(pb, JSON_COMPACT);
+    json_decref(pb);
+    const char *h[] = {"Cache-Control", "no-store", NULL};
+    bs_req_respond(j->req, 401, PROBLEM_CT, text, strlen(text), h);
+    free(text);
+    sodium_memzero(uri, sizeof uri);
+    login_free(j);
+}
+
+static void verified(uv_work_t *w, int status) {
+    (void)status;
+    login_job *j = w->data;
+    if (j->verify_rc != BS_AUTH_OK) {
+        if (!j->found) {
+            login_problem(j, 401, "invalid_credentials", "Login failed", "password",
+                          "The e-mail address, password or second-factor code is wrong");
+            return;
+        }
+        record_failure(j);
+        return;
+    }
+    bool need_totp = j->municipal || j->confirmed;
+    if (!need_totp) {
+        create_session(j, -1);
+        return;
+    }
+    if (!j->has_secret || !j->confirmed) {
+        /* enrolment: a secret is made at the first login (or was made by user add / reset-2fa);
+         * it is shown only to a caller who knows the password, until a code confirms it */
+        if (j->has_secret && j->has_code) {
+            int64_t step = -1;
+            if (bs_totp_verify(j->secret, j->code, j->now, &step) == BS_AUTH_OK &&
+                bs_totp_step_fresh(step, j->last_step)) {
+                create_session(j, step);
+                return;
+            }
+            record_failure(j);
+            return;
+        }
+        if (!j->has_secret) {
+            bs_totp_secret_new(j->secret, sizeof j->secret);
+            j->has_secret = true;
+        }
+        const char *p[2] = {j->user_id, j->secret};
+        bs__store_write_actor(j->api, j->actor,
+                              "UPDATE users SET totp_secret = $2, totp_confirmed = false WHERE id = $1::uuid", 2, p,
+                              enrolment_saved, j);
+        return;
+    }
+    if (!j->has_code) {
+        login_problem(j, 401, "totp_required", "Second factor required", "totp_code",
+                      "Send the 6-digit code of your authenticator app as totp_code");
+        return;
+    }
+    int64_t step = -1;
+    if (bs_totp_verify(j->secret, j->code, j->now, &step) != BS_AUTH_OK || !bs_totp_step_fresh(step, j->last_step)) {
+        record_failure(j);
+        return;
+    }
+    create_session(j, step);
+}
+
+static void login_user_loaded(const PGresult *res, const char *err, void *arg) {
+    login_job *j = arg;
+    if (err) {
+        bs__problem_db(j->req, err);
+        login_free(j);
+        return;
+    }
+    j->now = bs_clock_now(j->api->clock);
+    if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 1)) {
+        j->found = true;
+        snprintf(j->user_id, sizeof j->user_id, "%s", PQgetvalue(res, 0, 0));
+        snprintf(j->hash, sizeof j->hash, "%s", PQgetvalue(res, 0, 1));
+        j->has_secret = !PQgetisnull(res, 0, 2);
+        snprintf(j->secret, sizeof j->secret, "%s", PQgetvalue(res, 0, 2));
+        j->confirmed = strcmp(PQgetvalue(res, 0, 3), "t") == 0;
+        j->last_step = atoll(PQgetvalue(res, 0, 4));
+        j->cnt.failed_logins = atoi(PQgetvalue(res, 0, 5));
+        j->cnt.first_failed_at = atoll(PQgetvalue(res, 0, 6));
+        j->cnt.locked_until = atoll(PQgetvalue(res, 0, 7));
+        j->municipal = strcmp(PQgetvalue(res, 0, 8), "t") == 0;
+        j->actor = bs__actor_json(j->req, j->user_id, j->email);
+        int64_t retry = 0;
+        if (!bs_login_allowed(&j->cnt, j->now, &retry)) {
+            char rs[24], d[160];
+            snprintf(rs, sizeof rs, "%lld", (long long)(retry - j->now));
+            snprintf(d, sizeof d, "Too many failed logins; try again in %s seconds", rs);
+            const char *h[] = {"Retry-After", rs, NULL};
+            bs__problem_ex(j->req, 429, "locked", "Account locked for a while", "email", d, h);
+            login_free(j);
+            return;
+        }
+    }
+    j->work.data = j;
+    uv_queue_work(j->api->loop, &j->work, verify_work, verified);
+}
+
+static void login(bs_api *api, bs_req *req) {
+    static const char *const allowed[] = {"email", "password", "totp_code", NULL};
+    json_t *doc = bs__body_object(req, allowed);
+    if (!doc) return;
+    const char *email, *code;
+    json_t *pw = json_object_get(doc, "password");
+    if (!bs__str_field(req, doc, "email", true, 254, &email) || !bs__str_field(req, doc, "totp_code", false, 8, &code)) {
+        json_decref(doc);
+        return;
+    }
+    if (!json_is_string(pw) || json_string_length(pw) == 0 || json_string_length(pw) > BS_PASSWORD_MAX_BYTES) {
+        bs__problem(req, 422, "invalid", "Invalid field", "password", "password must be a string of 1 to 1024 bytes");
+        json_decref(doc);
+        return;
+    }
+    login_job *j = calloc(1, sizeof *j);
+    if (!j) abort();
+    j->api = api;
+    j->req = req;
+    snprintf(j->email, sizeof j->email, "%s", email);
+    j->password_len = json_string_length(pw);
+    j->password = malloc(j->password_len + 1);
+    if (!j->password) abort();
+    memcpy(j->password, json_string_value(pw), j->password_len + 1);
+    j->has_code = code != NULL;
+    if (code) snprintf(j->code, sizeof j->code, "%s", code);
+    json_decref(doc);
+    const char *p[1] = {j->email};
+    bs_store_query(api->store,
+                   "SELECT u.id, u.password_hash, u.totp_secret, u.totp_confirmed, COALESCE(u.totp_last_step, -1), "
+                   "  u.failed_logins, COALESCE(extract(epoch FROM u.first_failed_at)::bigint, 0), "
+                   "  COALESCE(extract(epoch FROM u.locked_until)::bigint, 0), "
+                   "  u.is_admin OR EXISTS (SELECT 1 FROM organisation_members om JOIN organisations o "
+                   "    ON o.id = om.organisation_id WHERE om.user_id = u.id AND om.role <> 'extern' "
+                   "    AND o.kind IN ('gemeente','provincie','rijk')) "
+                   "FROM users u WHERE lower(u.email) = lower($1) AND u.disabled_at IS NULL",
+                   1, p, login_user_loaded, j);
+}
+
+/* ---- POST /api/v1/logout, GET /api/v1/me ---- */
+
+static void logged_out(const PGresult *res, const char *err, void *arg) {
+    (void)res;
+    bs_req *req = arg;
+    if (err) return bs__problem_db(req, err);
+    const char *h[] = {"Set-Cookie", "bs_session=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Strict", NULL};
+    bs_req_respond(req, 204, NULL, "", 0, h);
+}
+
+static void logout(bs_api *api, bs_req *req) {
+    const bs_principal *pr = bs__principal(req);
+    const char *p[1] = {pr->session_hash};
+    bs__store_write(api, req, "UPDATE sessions SET revoked_at = now() WHERE token_hash = $1 AND revoked_at IS NULL", 1,
+                    p, logged_out, req);
+}
+
+static void me(bs_api *api, bs_req *req) {
+    const bs_principal *pr = bs__principal(req);
+    const char *p[3] = {pr->user_id, pr->via_token ? pr->token_id : NULL, pr->via_token ? "token" : "session"};
+    bs_store_query(api->store,
+                   "SELECT json_build_object('id', u.id, 'email', u.email, 'name', u.name, "
+                   "'organisation_id', u.organisation_id, 'is_admin', u.is_admin, 'locale', u.locale, "
+                   "'totp_confirmed', u.totp_confirmed, 'authenticated_by', $3::text, "
+                   "'scopes', COALESCE((SELECT scopes FROM api_tokens WHERE id = $2::uuid), '{read,write,admin}'), "
+                   "'organisations', COALESCE((SELECT json_agg(json_build_object('organisation_id', o.id, 'name', o.name, "
+                   "  'kind', o.kind, 'role', om.role) ORDER BY o.name) FROM organisation_members om "
+                   "  JOIN organisations o ON o.id = om.organisation_id WHERE om.user_id = u.id), '[]'), "
+                   "'projects', COALESCE((SELECT json_agg(json_build_object('project_id', pm.project_id, 'role', pm.role)) "
+                   "  FROM project_members pm WHERE pm.user_id = u.id), '[]')) "
+                   "FROM users u WHERE u.id = $1::uuid",
+                   3, p, send_col0, simple(req, 200, "id"));
+}
+
+/* ---- API tokens ---- */
+
+typedef struct token_ctx {
+    bs_req *req;
+    char token[BS_TOKEN_B64URL_BYTES + 4];
+} token_ctx;
+
+static void api_token_created(const PGresult *res, const char *err, void *arg) {
+    token_ctx *c = arg;
+    if (err) {
+        bs__problem_db(c->req, err);
+    } else {
+        json_t *o = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+        json_object_set_new(o, "token", json_string(c->token));
+        const char *h[] = {"Cache-Control", "no-store", NULL};
+        char *t = json_dumps(o, JSON_COMPACT);
+        bs_req_respond(c->req, 201, JSON_CT, t, strlen(t), h);
+        free(t);
+        json_decref(o);
+    }
+    sodium_memzero(c->token, sizeof c->token);
+    free(c);
+}
+
+static void create_api_token(bs_api *api, bs_req *req) {
+    static const char *const allowed[] = {"label", "scopes", "expires_in_days", NULL};
+    json_t *doc = bs__body_object(req, allowed);
+    if (!doc) return;
+    const bs_principal *pr = bs__principal(req);
+    const char *label;
+    if (!bs__str_field(req, doc, "label", false, 200, &label)) {
+        json_decref(doc);
+        return;
+    }
+    json_t *sc = json_object_get(doc, "scopes"), *exp = json_object_get(doc, "expires_in_days");
+    char scopes[64] = "{";
+    if (sc) {
+        size_t i;
+        json_t *v;
+        if (!json_is_array(sc) || json_array_size(sc) == 0) {
+            bs__problem(req, 422, "invalid", "Invalid field", "scopes", "scopes must be a non-empty array of read, write, admin");
+            json_decref(doc);
+            return;
+        }
+        json_array_foreach(sc, i, v) {
+            const char *s = json_string_value(v);
+            bool own = s && ((strcmp(s, "read") == 0 && pr->scope_read) || (strcmp(s, "write") == 0 && pr->scope_write) ||
+                             (strcmp(s, "admin") == 0 && pr->scope_admin));
+            if (!own) {
+                bs__problem(req, 422, "invalid", "Invalid field", "scopes",
+                            "each scope must be read, write or admin, and one the caller holds itself");
+                json_decref(doc);
+                return;
+            }
+            size_t l = strlen(scopes);
+            snprintf(scopes + l, sizeof scopes - l, "%s%s", i ? "," : "", s);
+        }
+    } else {
+        snprintf(scopes + 1, sizeof scopes - 1, "%s%s%s", pr->scope_read ? "read" : "",
+                 pr->scope_write ? (pr->scope_read ? ",write" : "write") : "", pr->scope_admin ? ",admin" : "");
+    }
+    strncat(scopes, "}", sizeof scopes - strlen(scopes) - 1);
+    if (exp && (!json_is_integer(exp) || json_integer_value(exp) < 1 || json_integer_value(exp) > 3650)) {
+        bs__problem(req, 422, "invalid", "Invalid field", "expires_in_days", "expires_in_days must be 1 to 3650");
+        json_decref(doc);
+        return;
+    }
+    char days[16];
+    snprintf(days, sizeof days, "%lld", exp ? (long long)json_integer_value(exp) : 0LL);
+    token_ctx *c = calloc(1, sizeof *c);
+    if (!c) abort();
+    c->req = req;
+    char raw[BS_TOKEN_B64URL_BYTES];
+    bs_secret_token_new(BS_TOKEN_B64URL, raw, sizeof raw);
+    snprintf(c->token, sizeof c->token, "bs_%s", raw);
+    char hash[BS_SECRET_HASH_BYTES];
+    bs_secret_hash(c->token, strlen(c->token), hash, sizeof hash);
+    const char *p[5] = {hash, pr->user_id, label ? label : "", scopes, exp ? days : NULL};
+    bs__store_write(api, req,
+                    "WITH t AS (INSERT INTO api_tokens (token_hash, user_id, label, scopes, expires_at) "
+                    "VALUES ($1, $2::uuid, $3, $4::text[], now() + make_interval(days => $5::int)) "
+                    "RETURNING id, user_id, label, scopes, created_at, expires_at) SELECT row_to_json(t) FROM t",
+                    5, p, api_token_created, c);
+    json_decref(doc);
+}
+
+static void list_api_tokens(bs_api *api, bs_req *req) {
+    const char *p[1] = {bs__principal(req)->user_id};
+    bs_store_query(api->store,
+                   "SELECT json_build_object('count', count(*), 'next', NULL, 'previous', NULL, 'results', "
+                   "COALESCE(json_agg(json_build_object('id', id, 'label', label, 'scopes', scopes, 'created_at', "
+                   "created_at, 'expires_at', expires_at, 'revoked_at', revoked_at) ORDER BY created_at), '[]')) "
+                   "FROM api_tokens WHERE user_id = $1::uuid",
+                   1, p, send_col0, simple(req, 200, NULL));
+}
+
+static void revoke_api_token(bs_api *api, bs_req *req, const char *id) {
+    if (!bs__is_uuid(id)) return bs__problem(req, 404, "not_found", "Not found", "id", "A token id is a UUID");
+    const bs_principal *pr = bs__principal(req);
+    const char *p[3] = {id, pr->user_id, pr->is_admin ? "t" : "f"};
+    bs__store_write(api, req,
+                    "UPDATE api_tokens SET revoked_at = now() WHERE id = $1::uuid AND revoked_at IS NULL "
+                    "AND (user_id = $2::uuid OR $3::boolean) RETURNING 'null'",
+                    3, p, send_col0, simple(req, 204, "id"));
+}
+
+/* ---- invitations ---- */
+
+typedef struct invite_ctx {
+    bs_api *api;
+    bs_req *req;
+    uv_work_t work;
+    char token[BS_TOKEN_B64URL_BYTES];
+    char *password;
+    size_t password_len;
+    char hash[BS_PASSWORD_HASH_BYTES];
+    int rc;
+} invite_ctx;
+
+static void invite_free(invite_ctx *c) {
+    if (c->password) {
+        sodium_memzero(c->password, c->password_len);
+        free(c->password);
+    }
+    sodium_memzero(c->token, sizeof c->token);
+    free(c);
+}
+
+static void invited(const PGresult *res, const char *err, void *arg) {
+    invite_ctx *c = arg;
+    if (err) {
+        bs__problem_db(c->req, err);
+    } else if (PQgetisnull(res, 0, 0)) {
+        const char *why = PQgetvalue(res, 0, 1);
+        if (strcmp(why, "organisation") == 0)
+            bs__problem(c->req, 422, "invalid", "Invalid field", "organisation_id",
+                        "give organisation_id of a partner organisation (ontwikkelaar, woningcorporatie, belegger, overig) "
+                        "or organisation_name to create one");
+        else if (strcmp(why, "municipal") == 0)
+            bs__problem(c->req, 422, "invalid", "Invalid field", "email",
+                        "this address belongs to a user of a municipality, province or the state; add them as a member");
+        else if (strcmp(why, "other_developer") == 0)
+            bs__problem(c->req, 409, "conflict", "Another developer", "organisation_id",
+                        "the project's private stream belongs to another organisation");
+        else
+            bs__problem(c->req, 409, "conflict", "Already a member", "email", "this user is a member of the project already");
+    } else {
+        json_t *o = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+        char url[512];
+        snprintf(url, sizeof url, "%s/api/v1/invitations/accept#%s", bs_req_base_url(c->req), c->token);
+        json_object_set_new(o, "token", json_string(c->token));
+        json_object_set_new(o, "accept_url", json_string(url));
+        char *t = json_dumps(o, JSON_COMPACT);
+        const char *h[] = {"Cache-Control", "no-store", NULL};
+        bs_req_respond(c->req, 201, JSON_CT, t, strlen(t), h);
+        free(t);
+        json_decref(o);
+    }
+    invite_free(c);
+}
+
+static const char invite_sql[] =
+    "WITH proj AS (SELECT id, developer_organisation_id FROM projects WHERE id = $1::uuid), "
+    "existing AS (SELECT u.id, u.organisation_id, o.kind FROM users u JOIN organisations o ON o.id = u.organisation_id "
+    "  WHERE lower(u.email) = lower($2)), "
+    "given AS (SELECT id FROM organisations WHERE id = $3::uuid AND kind NOT IN ('gemeente','provincie','rijk')), "
+    "neworg AS (INSERT INTO organisations (name, kind) SELECT $4, COALESCE($5, 'ontwikkelaar') "
+    "  WHERE $4::text IS NOT NULL AND $3::uuid IS NULL AND NOT EXISTS (SELECT 1 FROM existing) RETURNING id), "
+    "org AS (SELECT COALESCE((SELECT organisation_id FROM existing), (SELECT id FROM given), (SELECT id FROM neworg), "
+    "  CASE WHEN $3::uuid IS NULL AND $4::text IS NULL THEN (SELECT developer_organisation_id FROM proj) END) AS id), "
+    "why AS (SELECT CASE "
+    "  WHEN EXISTS (SELECT 1 FROM existing WHERE kind IN ('gemeente','provincie','rijk')) THEN 'municipal' "
+    "  WHEN (SELECT id FROM org) IS NULL THEN 'organisation' "
+    "  WHEN (SELECT developer_organisation_id FROM proj) IS NOT NULL "
+    "   AND (SELECT developer_organisation_id FROM proj) <> (SELECT id FROM org) THEN 'other_developer' "
+    "  WHEN EXISTS (SELECT 1 FROM project_members pm JOIN existing e ON e.id = pm.user_id WHERE pm.project_id = $1::uuid) "
+    "   THEN 'member' END AS v), "
+    "newuser AS (INSERT INTO users (organisation_id, email, name) SELECT org.id, $2, COALESCE($6, '') FROM org, why "
+    "  WHERE why.v IS NULL AND NOT EXISTS (SELECT 1 FROM existing) RETURNING id, organisation_id), "
+    "u AS (SELECT id, organisation_id FROM existing, why WHERE why.v IS NULL "
+    "  UNION ALL SELECT id, organisation_id FROM newuser), "
+    "om AS (INSERT INTO organisation_members (organisation_id, user_id, role) SELECT organisation_id, id, 'extern' FROM u "
+    "  ON CONFLICT DO NOTHING RETURNING 1), "
+    "pm AS (INSERT INTO project_members (project_id, user_id, role, invited_by) SELECT $1::uuid, id, 'extern', $7::uuid "
+    "  FROM u RETURNING 1), "
+    "dev AS (UPDATE projects SET developer_organisation_id = (SELECT organisation_id FROM u) "
+    "  WHERE id = $1::uuid AND developer_organisation_id IS NULL AND EXISTS (SELECT 1 FROM u) RETURNING 1), "
+    "inv AS (INSERT INTO invitations (token_hash, user_id, project_id, invited_by, expires_at) "
+    "  SELECT $8, id, $1::uuid, $7::uuid, now() + make_interval(days => $9::int) FROM u "
+    "  RETURNING id, user_id, project_id, expires_at) "
+    "SELECT (SELECT json_build_object('id', inv.id, 'user_id', inv.user_id, 'project_id', inv.project_id, "
+    "  'organisation_id', (SELECT organisation_id FROM u), 'email', $2::text, 'expires_at', inv.expires_at, "
+    "  'members', (SELECT count(*) FROM pm), 'developer_set', (SELECT count(*) FROM dev), "
+    "  'organisation_memberships', (SELECT count(*) FROM om)) FROM inv), "
+    "  (SELECT v FROM why)";
+
+static void invite(bs_api *api, bs_req *req, const char *project) {
+    static const char *const allowed[] = {"email", "name", "organisation_id", "organisation_name", "organisation_kind",
+                                          NULL};
+    static const char *const kinds[] = {"ontwikkelaar", "woningcorporatie", "belegger", "overig", NULL};
+    json_t *doc = bs__body_object(req, allowed);
+    if (!doc) return;
+    const char *email, *name, *org, *org_name, *org_kind;
+    if (!bs__str_field(req, doc, "email", true, 254, &email) || !bs__str_field(req, doc, "name", false, 200, &name) ||
+        !bs__uuid_field(req, doc, "organisation_id", false, &org) ||
+        !bs__str_field(req, doc, "organisation_name", false, 200, &org_name) ||
+        !bs__str_field(req, doc, "organisation_kind", false, 32, &org_kind) ||
+        !bs__one_of(req, "organisation_kind", org_kind, kinds)) {
+        json_decref(doc);
+        return;
+    }
+    const char *at = strchr(email, '@');
+    if (!at || at == email || !strchr(at, '.') || strpbrk(email, " <>\r\n,;\"")) {
+        bs__problem(req, 422, "invalid", "Invalid field", "email", "email must be an address like name@example.nl");
+        json_decref(doc);
+        return;
+    }
+    invite_ctx *c = calloc(1, sizeof *c);
+    if (!c) abort();
+    c->api = api;
+    c->req = req;
+    bs_secret_token_new(BS_TOKEN_B64URL, c->token, sizeof c->token);
+    char hash[BS_SECRET_HASH_BYTES], days[8];
+    bs_secret_hash(c->token, strlen(c->token), hash, sizeof hash);
+    snprintf(days, sizeof days, "%d", INVITATION_DAYS);
+    const char *p[9] = {project, email, org, org_name, org_kind, name, bs__principal(req)->user_id, hash, days};
+    bs__store_write(api, req, invite_sql, 9, p, invited, c);
+    json_decref(doc);
+}
+
+static void accepted(const PGresult *res, const char *err, void *arg) {
+    invite_ctx *c = arg;
+    if (err)
+        bs__problem_db(c->req, err);
+    else if (PQntuples(res) == 0)
+        bs__problem(c->req, 404, "not_found", "Invitation not found", "token",
+                    "The invitation is unknown, expired or accepted already");
+    else {
+        const char *t = PQgetvalue(res, 0, 0);
+        bs_req_respond(c->req, 200, JSON_CT, t, strlen(t), NULL);
+    }
+    invite_free(c);
+}
+
+static void accept_hashed(uv_work_t *w, int status) {
+    (void)status;
+    invite_ctx *c = w->data;
+    if (c->rc != BS_AUTH_OK) {
+        bs__problem(c->req, 500, "internal", "Internal error", NULL, bs_auth_strerror(c->rc));
+        invite_free(c);
+        return;
+    }
+    char th[BS_SECRET_HASH_BYTES];
+    bs_secret_hash(c->token, strlen(c->token), th, sizeof th);
+    const char *p[2] = {th, c->hash};
+    bs__store_write(c->api, c->req,
+                    "WITH i AS (UPDATE invitations SET accepted_at = now() WHERE token_hash = $1 AND accepted_at IS NULL "
+                    "  AND expires_at > now() RETURNING user_id), "
+                    "u AS (UPDATE users SET password_hash = $2, activated_at = now() WHERE id = (SELECT user_id FROM i) "
+                    "  RETURNING id, email) "
+                    "SELECT json_build_object('user_id', id, 'email', email) FROM u",
+                    2, p, accepted, c);
+}
+
+static void accept_work(uv_work_t *w) {
+    invite_ctx *c = w->data;
+    c->rc = bs_password_hash(c->password, c->password_len, bs_pwhash_cost_interactive(), c->hash, sizeof c->hash);
+}
+
+static void accept_invitation(bs_api *api, bs_req *req) {
+    static const char *const allowed[] = {"token", "password", NULL};
+    json_t *doc = bs__body_object(req, allowed);
+    if (!doc) return;
+    const char *token;
+    json_t *pw = json_object_get(doc, "password");
+    if (!bs__str_field(req, doc, "token", true, 64, &token)) {
+        json_decref(doc);
+        return;
+    }
+    if (!json_is_string(pw) || json_string_length(pw) < 12 || json_string_length(pw) > BS_PASSWORD_MAX_BYTES) {
+        bs__problem(req, 422, "invalid", "Invalid field", "password", "password must be a string of 12 to 1024 bytes");
+        json_decref(doc);
+        return;
+    }
+    invite_ctx *c = calloc(1, sizeof *c);
+    if (!c) abort();
+    c->api = api;
+    c->req = req;
+    snprintf(c->token, sizeof c->token, "%s", token);
+    c->password_len = json_string_length(pw);
+    c->password = malloc(c->password_len + 1);
+    if (!c->password) abort();
+    memcpy(c->password, json_string_value(pw), c->password_len + 1);
+    json_decref(doc);
+    c->work.data = c;
+    uv_queue_work(api->loop, &c->work, accept_work, accept_hashed);
+}
+
+/* ---- members ---- */
+
+static void list_members(bs_api *api, bs_req *req, const char *project) {
+    const char *p[1] = {project};
+    bs_store_query(api->store,
+                   "SELECT json_build_object('count', count(*), 'next', NULL, 'previous', NULL, 'results', "
+                   "COALESCE(json_agg(json_build_object('user_id', u.id, 'email', u.email, 'name', u.name, "
+                   "'organisation_id', u.organisation_id, 'role', pm.role, 'created_at', pm.created_at) "
+                   "ORDER BY pm.created_at), '[]')) FROM project_members pm JOIN users u ON u.id = pm.user_id "
+                   "WHERE pm.project_id = $1::uuid",
+                   1, p, send_col0, simple(req, 200, NULL));
+}
+
+static void member_added(const PGresult *res, const char *err, void *arg) {
+    simple_ctx *c = arg;
+    if (!err && PQntuples(res) == 1 && PQgetisnull(res, 0, 0)) {
+        bool user = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
+        if (!user)
+            bs__problem(c->req, 422, "unknown_reference", "Unknown reference", "user_id", "No such user");
+        else
+            bs__problem(c->req, 409, "conflict", "Already a member", "user_id", "This user is a member already");
+        free(c);
+        return;
+    }
+    send_col0(res, err, arg);
+}
+
+static void add_member(bs_api *api, bs_req *req, const char *project) {
+    static const char *const allowed[] = {"user_id", "role", NULL};
+    static const char *const roles[] = {"projectleider", "medewerker", NULL};
+    json_t *doc = bs__body_object(req, allowed);
+    if (!doc) return;
+    const char *user, *role;
+    if (!bs__uuid_field(req, doc, "user_id", true, &user) || !bs__str_field(req, doc, "role", true, 32, &role) ||
+        !bs__one_of(req, "role", role, roles)) {
+        json_decref(doc);
+        return;
+    }
+    const char *p[4] = {project, user, role, bs__principal(req)->user_id};
+    bs__store_write(api, req,
+                    "WITH us AS (SELECT id FROM users WHERE id = $2::uuid), "
+                    "ins AS (INSERT INTO project_members (project_id, user_id, role, invited_by) "
+                    "  SELECT $1::uuid, id, $3, $4::uuid FROM us ON CONFLICT DO NOTHING "
+                    "  RETURNING project_id, user_id, role, created_at) "
+                    "SELECT (SELECT row_to_json(ins) FROM ins), EXISTS (SELECT 1 FROM us)",
+                    4, p, member_added, simple(req, 201, "user_id"));
+    json_decref(doc);
+}
+
+/* ---- PATCH /api/v1/projects/{id}: confidentiality, developer organisation ---- */
+
+static void patch_project(bs_api *api, bs_req *req, const char *project) {
+    static const char *const allowed[] = {"confidentiality", "developer_organisation_id", NULL};
+    json_t *doc = bs__body_object(req, allowed);
+    if (!doc) return;
+    const char *conf, *dev;
+    if (!bs__str_field(req, doc, "confidentiality", false, 32, &conf) ||
+        !bs__one_of(req, "confidentiality", conf, conf_levels) ||
+        !bs__uuid_field(req, doc, "developer_organisation_id", false, &dev)) {
+        json_decref(doc);
+        return;
+    }
+    const char *p[3] = {project, conf, dev};
+    bs__store_write(api, req,
+                    "WITH d AS (SELECT id FROM organisations WHERE id = $3::uuid "
+                    "  AND kind NOT IN ('gemeente','provincie','rijk')), "
+                    "u AS (UPDATE projects SET confidentiality = COALESCE($2, confidentiality), "
+                    "  developer_organisation_id = COALESCE((SELECT id FROM d), developer_organisation_id), "
+                    "  updated_at = now() WHERE id = $1::uuid AND ($3::uuid IS NULL OR EXISTS (SELECT 1 FROM d)) "
+                    "  RETURNING id, confidentiality, developer_organisation_id, owner_organisation_id) "
+                    "SELECT row_to_json(u) FROM u",
+                    3, p, send_col0, simple(req, 200, "developer_organisation_id"));
+    json_decref(doc);
+}
+
+/* ---- PATCH /api/v1/organisations/{id}: region, provincie, name ---- */
+
+static void patch_org(bs_api *api, bs_req *req, const char *id) {
+    if (!bs__is_uuid(id)) return bs__problem(req, 404, "not_found", "Not found", "id", "An organisation id is a UUID");
+    static const char *const allowed[] = {"name", "region", "provincie", NULL};
+    json_t *doc = bs__body_object(req, allowed);
+    if (!doc) return;
+    const char *name, *region, *prov;
+    if (!bs__str_field(req, doc, "name", false, 200, &name) || !bs__str_field(req, doc, "region", false, 200, &region) ||
+        !bs__str_field(req, doc, "provincie", false, 100, &prov)) {
+        json_decref(doc);
+        return;
+    }
+    const char *p[4] = {id, name, region, prov};
+    bs__store_write(api, req,
+                    "WITH o AS (UPDATE organisations SET name = COALESCE($2, name), region = COALESCE($3, region), "
+                    "provincie = COALESCE($4, provincie) WHERE id = $1::uuid "
+                    "RETURNING id, name, kind, region, provincie) SELECT row_to_json(o) FROM o",
+                    4, p, send_col0, simple(req, 200, "id"));
+    json_decref(doc);
+}
+
+/* ---- GET /api/v1/projects/{id}/audit ---- */
+
+static void project_audit(bs_api *api, bs_req *req, const char *project) {
+    long page, size;
+    if (!bs__int_param(req, "page", 1, 1, 1000000, &page) || !bs__int_param(req, "page_size", 100, 1, 1000, &size))
+        return;
+    char limit[24], offset[24];
+    snprintf(limit, sizeof limit, "%ld", size);
+    snprintf(offset, sizeof offset, "%ld", (page - 1) * size);
+    const char *p[3] = {project, limit, offset};
+    bs_store_query(api->store,
+                   "SELECT json_build_object('count', (SELECT count(*) FROM audit_log WHERE project_id = $1::uuid), "
+                   "'next', NULL, 'previous', NULL, 'results', COALESCE((SELECT json_agg(r) FROM (SELECT id, at, "
+                   "actor_user_id, actor_email, actor_org_id, actor_label, client_address, action, entity, entity_id, "
+                   "old, new FROM audit_log WHERE project_id = $1::uuid ORDER BY id DESC "
+                   "LIMIT $2::bigint OFFSET $3::bigint) r), '[]'))",
+                   3, p, send_col0, simple(req, 200, NULL));
+}
+
+/* ---- GET /api/v1/reports/aggregate ---- */
+
+static void aggregate(bs_api *api, bs_req *req) {
+    char by[32];
+    bool has;
+    if (!bs__text_param(req, "group_by", by, sizeof by, &has)) return;
+    if (!has) snprintf(by, sizeof by, "planstatus");
+    static const char *const groups[] = {"planstatus", "gemeente", "provincie", "confidentiality", NULL};
+    bool ok = false;
+    for (size_t i = 0; groups[i] && !ok; i++) ok = strcmp(by, groups[i]) == 0;
+    if (!ok)
+        return bs__problem(req, 400, "invalid", "Invalid query parameter", "group_by",
+                           "group_by must be one of planstatus, gemeente, provincie, confidentiality");
+    char sql[1200];
+    /* the group column comes from the fixed list above, never from the request text */
+    snprintf(sql, sizeof sql,
+             "WITH v AS (SELECT p.%s AS k, p.homes_remaining, a.access FROM projects p "
+             "  JOIN bs_project_access($1::uuid) a ON a.project_id = p.id WHERE a.access IS NOT NULL) "
+             "SELECT json_build_object('group_by', $2::text, 'results', COALESCE(json_agg(json_build_object("
+             "'key', k, 'projects', n, 'homes_remaining', h, 'aggregate_only', ag) ORDER BY k), '[]')) "
+             "FROM (SELECT k, count(*) AS n, COALESCE(sum(homes_remaining), 0) AS h, "
+             "  count(*) FILTER (WHERE access = 'aggregate') AS ag FROM v GROUP BY k) g",
+             by);
+    const char *p[2] = {bs__principal(req)->user_id, by};
+    bs_store_query(api->store, sql, 2, p, send_col0, simple(req, 200, NULL));
+}
+
+/* ---- router ---- */
+
+bool bs__route_auth(bs_api *api, bs_req *req, char **seg, int n) {
+    if (n < 3 || strcmp(seg[0], "api") != 0 || strcmp(seg[1], "v1") != 0) return false;
+    const char *r = seg[2];
+    bool post = bs__method_is(req, "POST");
+    if (n == 3 && strcmp(r, "login") == 0 && post) return login(api, req), true;
+    if (n == 3 && strcmp(r, "logout") == 0 && post) return logout(api, req), true;
+    if (n == 3 && strcmp(r, "me") == 0) return me(api, req), true;
+    if (n == 4 && strcmp(r, "invitations") == 0 && strcmp(seg[3], "accept") == 0 && post)
+        return accept_invitation(api, req), true;
+    if (strcmp(r, "api-tokens") == 0) {
+        if (n == 3 && post) return create_api_token(api, req), true;
+        if (n == 3) return list_api_tokens(api, req), true;
+        if (n == 4 && bs__method_is(req, "DELETE")) return revoke_api_token(api, req, seg[3]), true;
+    }
+    if (n == 4 && strcmp(r, "reports") == 0 && strcmp(seg[3], "aggregate") == 0) return aggregate(api, req), true;
+    if (n == 4 && strcmp(r, "organisations") == 0 && bs__method_is(req, "PATCH")) return patch_org(api, req, seg[3]), true;
+    if (strcmp(r, "projects") == 0 && n >= 4) {
+        if (n == 4 && bs__method_is(req, "PATCH")) return patch_project(api, req, seg[3]), true;
+        if (n == 5 && strcmp(seg[4], "members") == 0)
+            return post ? add_member(api, req, seg[3]) : list_members(api, req, seg[3]), true;
+        if (n == 5 && strcmp(seg[4], "invitations") == 0 && post) return invite(api, req, seg[3]), true;
+        if (n == 5 && strcmp(seg[4], "audit") == 0) return project_audit(api, req, seg[3]), true;
+    }
+    return false;
+}
