@@ -955,6 +955,8 @@ static void finish_cell(sheet_ctx *c) {
     char ref[16], cn[4];
     snprintf(ref, sizeof ref, "%s%u", bs_xlsx_col_name(p->col, cn), c->row);
     p->type = BS_XLSX_EMPTY;
+    if (p->has_v && p->len == 0 && p->t != T_STR && p->t != T_INLINE)
+        p->has_v = false; /* <v/>: e.g. a formula without a cached value (openpyxl writes those) */
     if (p->has_v) {
         /* the text in the arena is not NUL-terminated per cell: copy for conversions */
         char num[64];
