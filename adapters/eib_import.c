@@ -131,6 +131,32 @@ static const char *province_name(const char *raw, bool *changed) {
     return raw;
 }
 
+int bs_eib_plan_record(json_t *rec, const bs_schema *sc, const bs_calendar *cal, const char *planstatus,
+                       bs_day data_date) {
+    char datebuf[11];
+    int rc = 0;
+    json_object_set_new(rec, "process_schema_key", json_string(sc->key));
+    json_object_set_new(rec, "process_schema_version", json_integer(sc->version));
+    bs_progress *prog = calloc((size_t)sc->n_steps, sizeof *prog);
+    if (!prog) abort();
+    bs_plan_initial_progress(sc, planstatus, prog);
+    json_t *steps = json_array();
+    for (int32_t i = 0; i < sc->n_steps; i++) json_array_append_new(steps, json_string(bs_status_name(prog[i].status)));
+    json_object_set_new(rec, "steps", steps);
+    bs_schedule sched;
+    if (bs_schedule_compute(sc, prog, data_date, cal, &sched) == BS_SCHEDULE_OK) {
+        bs_day completion = bs_schedule_completion(sc, prog, &sched);
+        json_object_set_new(rec, "planned_completion",
+                            completion != BS_DAY_NONE ? json_string(bs_date_format(completion, datebuf)) : json_null());
+        bs_schedule_free(&sched);
+    } else {
+        json_object_set_new(rec, "planned_completion", json_null());
+        rc = -1;
+    }
+    free(prog);
+    return rc;
+}
+
 /* Builds one record (columns of the projects table) and the step statuses for a feature.
  * Returns NULL (and counts a rejection) when the feature cannot become a project. */
 static json_t *build_record(import_job *job, json_t *feature, const char *crs, json_t *seen) {
@@ -260,28 +286,8 @@ static json_t *build_record(import_job *job, json_t *feature, const char *crs, j
         json_object_set_new(rec, "geometry_crs", json_null());
         warn(r, "geometry missing", objectid, "");
     }
-    json_object_set_new(rec, "process_schema_key", json_string(job->schema->key));
-    json_object_set_new(rec, "process_schema_version", json_integer(job->schema->version));
-
-    /* initial process state and schedule */
-    const bs_schema *sc = job->schema;
-    bs_progress *prog = calloc((size_t)sc->n_steps, sizeof *prog);
-    if (!prog) abort();
-    bs_plan_initial_progress(sc, ps, prog);
-    json_t *steps = json_array();
-    for (int32_t i = 0; i < sc->n_steps; i++) json_array_append_new(steps, json_string(bs_status_name(prog[i].status)));
-    json_object_set_new(rec, "steps", steps);
-    bs_schedule sched;
-    if (bs_schedule_compute(sc, prog, data_date, &job->engine->calendar, &sched) == BS_SCHEDULE_OK) {
-        bs_day completion = bs_schedule_completion(sc, prog, &sched);
-        json_object_set_new(rec, "planned_completion",
-                            completion != BS_DAY_NONE ? json_string(bs_date_format(completion, datebuf)) : json_null());
-        bs_schedule_free(&sched);
-    } else {
-        json_object_set_new(rec, "planned_completion", json_null());
+    if (bs_eib_plan_record(rec, job->schema, &job->engine->calendar, ps, data_date) != 0)
         warn(r, "schedule could not be computed", objectid, "");
-    }
-    free(prog);
     return rec;
 }
 
@@ -378,74 +384,102 @@ static void acquired(bs_conn *conn, const char *err, void *arg) {
     run_batch(job);
 }
 
-/* Builds the upsert and steps statements from the column tables. */
-static void build_sql(import_job *job) {
-    size_t cap = 8192;
+char *bs_projects_upsert_sql(const bs_project_column *extra, size_t n_extra) {
+    size_t cap = 8192 + n_extra * 256;
     char *cols = calloc(1, cap), *defs = calloc(1, cap), *sets = calloc(1, cap), *cmp_old = calloc(1, cap),
          *cmp_new = calloc(1, cap);
     if (!cols || !defs || !sets || !cmp_old || !cmp_new) abort();
     size_t oc = 0, od = 0, os = 0, oo = 0, on = 0;
-    for (size_t i = 0; i < N_TEXT_COLS + N_COUNT_COLS; i++) {
-        const char *c = i < N_TEXT_COLS ? text_cols[i].column : count_cols[i - N_TEXT_COLS].column;
-        const char *t = i < N_TEXT_COLS ? text_cols[i].type : "integer";
+    for (size_t i = 0; i < N_TEXT_COLS + N_COUNT_COLS + n_extra; i++) {
+        const char *c = i < N_TEXT_COLS                  ? text_cols[i].column
+                        : i < N_TEXT_COLS + N_COUNT_COLS ? count_cols[i - N_TEXT_COLS].column
+                                                         : extra[i - N_TEXT_COLS - N_COUNT_COLS].column;
+        const char *t = i < N_TEXT_COLS                  ? text_cols[i].type
+                        : i < N_TEXT_COLS + N_COUNT_COLS ? "integer"
+                                                         : extra[i - N_TEXT_COLS - N_COUNT_COLS].type;
         const char *sep = i ? ", " : "";
         oc += (size_t)snprintf(cols + oc, cap - oc, "%s%s", sep, c);
         od += (size_t)snprintf(defs + od, cap - od, "%s%s %s", sep, c, t);
-        os += (size_t)snprintf(sets + os, cap - os, "%s%s = EXCLUDED.%s", sep, c, c);
+        if (strcmp(c, "confidentiality") != 0) /* set by its own rule below */
+            os += (size_t)snprintf(sets + os, cap - os, "%s%s = EXCLUDED.%s", sep, c, c);
         oo += (size_t)snprintf(cmp_old + oo, cap - oo, "%sprojects.%s", sep, c);
         on += (size_t)snprintf(cmp_new + on, cap - on, "%sEXCLUDED.%s", sep, c);
     }
     size_t need = 8 * cap;
-    job->upsert_sql = malloc(need);
-    snprintf(job->upsert_sql, need,
-             /* one gemeente organisation per Gem_naam owns its plans; hard plans (1A, 1B, 2A,
-              * 2B) are at least extern mede-overheden, the rest intern ambtelijk (issue 6) */
+    /* one gemeente organisation per Gem_naam owns its plans; hard plans (1A, 1B, 2A, 2B) are
+     * at least extern mede-overheden, the rest intern ambtelijk unless the record sets a
+     * level itself (an extra column "confidentiality"); a re-import raises a hard plan to
+     * extern mede-overheden and never lowers a level (issue 6, migration 0010) */
+    bool has_conf = false;
+    for (size_t i = 0; i < n_extra; i++) has_conf |= strcmp(extra[i].column, "confidentiality") == 0;
+    char *sql = malloc(need);
+    if (!sql) abort();
+    snprintf(sql, need,
              "WITH x AS (SELECT * FROM jsonb_to_recordset($1::jsonb) "
              "  AS x(source_key text, planned_completion date, %s)), "
              "orgs AS (INSERT INTO organisations (name, kind, provincie, import_key) "
              "  SELECT DISTINCT ON (x.gemeente) x.gemeente, 'gemeente', x.provincie, 'gemeente:' || x.gemeente "
              "  FROM x WHERE x.gemeente IS NOT NULL ORDER BY x.gemeente, x.provincie "
              "  ON CONFLICT (import_key) DO NOTHING RETURNING id, import_key) "
-             "INSERT INTO projects (source, source_key, planned_completion, owner_organisation_id, confidentiality, %s) "
+             "INSERT INTO projects (source, source_key, planned_completion, owner_organisation_id%s, %s) "
              "SELECT $2, x.source_key, x.planned_completion, "
              "  COALESCE((SELECT id FROM orgs WHERE orgs.import_key = 'gemeente:' || x.gemeente), "
-             "           (SELECT id FROM organisations o WHERE o.import_key = 'gemeente:' || x.gemeente)), "
-             "  CASE WHEN x.planstatus IN ('1A','1B','2A','2B') THEN 'extern_mede_overheden' ELSE 'intern_ambtelijk' END, "
+             "           (SELECT id FROM organisations o WHERE o.import_key = 'gemeente:' || x.gemeente))%s, "
              "  %s FROM x "
              "ON CONFLICT (source, source_key) DO UPDATE SET %s, "
              "  owner_organisation_id = COALESCE(projects.owner_organisation_id, EXCLUDED.owner_organisation_id), "
              "  confidentiality = CASE WHEN EXCLUDED.planstatus IN ('1A','1B','2A','2B') "
-             "    AND bs_confidentiality_rank(projects.confidentiality) < 5 THEN 'extern_mede_overheden' "
-             "    ELSE projects.confidentiality END, updated_at = now() "
+             "    AND bs_confidentiality_rank(%s) < 5 THEN 'extern_mede_overheden' "
+             "    ELSE %s END, updated_at = now() "
              "WHERE (%s) IS DISTINCT FROM (%s) "
              "RETURNING (xmax = 0) AS inserted",
-             defs, cols, cols, sets, cmp_old, cmp_new);
-    /* the audit log gets one summary row per batch instead of one per row (bouwstroom.audit
-     * = 'bulk' in the batch's transaction; migration 0010) */
-    job->steps_sql = strdup(
-        "WITH s AS (INSERT INTO project_steps (project_id, step_key, status, actual_estimated) "
-        "SELECT p.id, u.step_key, u.status, u.status = 'done' "
-        "FROM jsonb_to_recordset($1::jsonb) AS x(source_key text, steps text[]) "
-        "JOIN projects p ON p.source = $3 AND p.source_key = x.source_key "
-        "CROSS JOIN LATERAL unnest($2::text[], x.steps) AS u(step_key, status) "
-        "ON CONFLICT (project_id, step_key) DO NOTHING RETURNING 1) "
-        "INSERT INTO audit_log (actor_label, action, entity, new) "
-        "SELECT 'import', 'import', 'projects', jsonb_build_object('source', $3::text, "
-        "  'plans', jsonb_array_length($1::jsonb), 'steps_inserted', (SELECT count(*) FROM s))");
+             defs, has_conf ? "" : ", confidentiality", cols,
+             has_conf ? ""
+                      : ", CASE WHEN x.planstatus IN ('1A','1B','2A','2B') THEN 'extern_mede_overheden' "
+                        "ELSE 'intern_ambtelijk' END",
+             cols, sets, has_conf ? "EXCLUDED.confidentiality" : "projects.confidentiality",
+             has_conf ? "EXCLUDED.confidentiality" : "projects.confidentiality", cmp_old, cmp_new);
     free(cols);
     free(defs);
     free(sets);
     free(cmp_old);
     free(cmp_new);
+    return sql;
+}
+
+const char *bs_projects_steps_sql(void) {
+    /* the audit log gets one summary row per batch (with bouwstroom.audit = 'bulk' in the
+     * batch's transaction, the row triggers stay silent; migration 0010) */
+    return "WITH s AS (INSERT INTO project_steps (project_id, step_key, status, actual_estimated) "
+           "SELECT p.id, u.step_key, u.status, u.status = 'done' "
+           "FROM jsonb_to_recordset($1::jsonb) AS x(source_key text, steps text[]) "
+           "JOIN projects p ON p.source = $3 AND p.source_key = x.source_key "
+           "CROSS JOIN LATERAL unnest($2::text[], x.steps) AS u(step_key, status) "
+           "ON CONFLICT (project_id, step_key) DO NOTHING RETURNING 1) "
+           "INSERT INTO audit_log (actor_label, action, entity, new) "
+           "SELECT 'import', 'import', 'projects', jsonb_build_object('source', $3::text, "
+           "  'plans', jsonb_array_length($1::jsonb), 'steps_inserted', (SELECT count(*) FROM s))";
+}
+
+char *bs_projects_step_keys_param(const bs_schema *schema) {
     /* text[] literal of the step keys ([a-z0-9_] only, so no quoting needed) */
     size_t kcap = 16;
-    for (int32_t i = 0; i < job->schema->n_steps; i++) kcap += strlen(job->schema->steps[i].key) + 1;
-    job->keys_param = malloc(kcap);
+    for (int32_t i = 0; i < schema->n_steps; i++) kcap += strlen(schema->steps[i].key) + 1;
+    char *p = malloc(kcap);
+    if (!p) abort();
     size_t ko = 0;
-    ko += (size_t)snprintf(job->keys_param + ko, kcap - ko, "{");
-    for (int32_t i = 0; i < job->schema->n_steps; i++)
-        ko += (size_t)snprintf(job->keys_param + ko, kcap - ko, "%s%s", i ? "," : "", job->schema->steps[i].key);
-    snprintf(job->keys_param + ko, kcap - ko, "}");
+    ko += (size_t)snprintf(p + ko, kcap - ko, "{");
+    for (int32_t i = 0; i < schema->n_steps; i++)
+        ko += (size_t)snprintf(p + ko, kcap - ko, "%s%s", i ? "," : "", schema->steps[i].key);
+    snprintf(p + ko, kcap - ko, "}");
+    return p;
+}
+
+/* Builds the upsert and steps statements from the column tables. */
+static void build_sql(import_job *job) {
+    job->upsert_sql = bs_projects_upsert_sql(NULL, 0);
+    job->steps_sql = strdup(bs_projects_steps_sql());
+    job->keys_param = bs_projects_step_keys_param(job->schema);
 }
 
 void bs_eib_import(uv_loop_t *loop, bs_store *store, const bs_engine *engine, const char *path,

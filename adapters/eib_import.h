@@ -5,6 +5,7 @@
 #ifndef BS_EIB_IMPORT_H
 #define BS_EIB_IMPORT_H
 
+#include <jansson.h>
 #include <stdio.h>
 #include <uv.h>
 
@@ -45,5 +46,36 @@ void bs_eib_import(uv_loop_t *loop, bs_store *store, const bs_engine *engine, co
  * OPLONB ignored. Returns BS_DAY_NONE (label NULL) when no period has a positive count. */
 bs_day bs_eib_expected_by(long op2019, long op2020_2024, long op2025_2029, long op2030_2050,
                           const char **label);
+
+/* ---- shared with the other project importers (xlsx_projects.c) ---- */
+
+/* Adds a plan's process state to rec, a project record (JSON object with the projects
+ * columns): "process_schema_key", "process_schema_version", "steps" (status names in the
+ * schema's step order: the initial progress for planstatus, bs_plan_initial_progress) and
+ * "planned_completion" (YYYY-MM-DD, the schedule's laatste oplevering from data_date on
+ * calendar cal; null when none). Returns 0, or -1 when the schedule could not be computed
+ * (planned_completion null). */
+int bs_eib_plan_record(json_t *rec, const bs_schema *schema, const bs_calendar *cal, const char *planstatus,
+                       bs_day data_date);
+
+/* A projects column outside the EIB set (e.g. confidentiality), with its SQL type. */
+typedef struct bs_project_column {
+    const char *column;
+    const char *type;
+} bs_project_column;
+
+/* The upsert of project records: $1 = JSON array of records (source_key, planned_completion,
+ * the EIB columns and the n_extra extra ones; a missing member is NULL), $2 = source tag.
+ * Inserts new (source, source_key) pairs, updates changed rows, leaves equal rows alone;
+ * returns one row per inserted or updated project with a boolean "inserted". Caller frees. */
+char *bs_projects_upsert_sql(const bs_project_column *extra, size_t n_extra);
+
+/* The insert of the initial project_steps of the records: $1 = the same JSON array (members
+ * source_key and steps), $2 = bs_projects_step_keys_param, $3 = source tag. Existing step
+ * rows are kept. Static string. */
+const char *bs_projects_steps_sql(void);
+
+/* The schema's step keys as a PostgreSQL text[] literal ("{a,b,c}"). Caller frees. */
+char *bs_projects_step_keys_param(const bs_schema *schema);
 
 #endif

@@ -20,6 +20,7 @@
 #include "access_cmd.h"
 #include "user_cmd.h"
 #include "worker.h"
+#include "xlsx_cmd.h"
 
 static const char usage[] =
     "usage: bouwstroom [--database URL] COMMAND [options]\n"
@@ -27,6 +28,10 @@ static const char usage[] =
     "commands:\n"
     "  migrate                     apply pending database migrations\n"
     "  import FILE [--source TAG]  import plans from an EIB-format GeoJSON file (default tag eib-2020)\n"
+    "  import-xlsx FILE [--source TAG] [--sheet NAME]\n"
+    "                              import a project list from an Excel workbook (default tag xlsx;\n"
+    "                              docs/exchange.md); every row error is printed, nothing imported then\n"
+    "  xlsx-dump FILE [--sheet NAME]  offline: print every cell of a workbook as JSON (no database)\n"
     "  summary                     print the per-province summary of the imported plans\n"
     "  serve [--host H] [--port P] [--smtp-url URL] [--mail-from ADDR] [--public-url URL]\n"
     "        [--today YYYY-MM-DD] [--clock YYYY-MM-DDTHH:MM:SSZ]\n"
@@ -64,6 +69,7 @@ typedef struct app {
     bs_clock clock;
     bs_notifier *notifier;
     bs_user_add user; /* `user add` (prepared before the loop runs) */
+    bs_import_xlsx xlsx; /* `import-xlsx` (file read before the loop runs) */
 } app;
 
 static void stop_loop_after_store(void *arg) {
@@ -271,6 +277,12 @@ static void user_added(int rc, void *arg) {
     finish(arg, rc);
 }
 
+/* ---- import-xlsx ---- */
+
+static void xlsx_imported(int rc, void *arg) {
+    finish(arg, rc);
+}
+
 /* ---- start-up ---- */
 
 static void migrated(const char *err, int n_applied, void *arg) {
@@ -286,6 +298,8 @@ static void migrated(const char *err, int n_applied, void *arg) {
     } else if (strcmp(a->command, "import") == 0) {
         const char *src = opt_value(a, "--source");
         bs_eib_import(a->loop, a->store, &a->engine, a->args[0], src ? src : "eib-2020", stdout, import_done, a);
+    } else if (strcmp(a->command, "import-xlsx") == 0) {
+        bs_cli_import_xlsx_run(a->loop, a->store, &a->engine, &a->xlsx, xlsx_imported, a);
     } else if (strcmp(a->command, "summary") == 0) {
         /* the forecasts first (thread pool), then the per-province query (summary_forecast_done) */
         bs_summary_forecast_run(a->loop, a->store, &a->engine, summary_forecast_done, a);
@@ -324,12 +338,14 @@ int main(int argc, char **argv) {
         return i >= argc ? 2 : 0;
     }
     if (strcmp(argv[i], "schedule") == 0) return bs_cli_schedule(argc - i - 1, argv + i + 1); /* no database */
+    if (strcmp(argv[i], "xlsx-dump") == 0) return bs_cli_xlsx_dump(argc - i - 1, argv + i + 1); /* no database */
     app a = {0};
     a.command = argv[i];
     a.args = argv + i + 1;
     a.n_args = argc - i - 1;
     if (strcmp(a.command, "migrate") != 0 && strcmp(a.command, "import") != 0 && strcmp(a.command, "summary") != 0 &&
-        strcmp(a.command, "serve") != 0 && strcmp(a.command, "user") != 0 && strcmp(a.command, "token") != 0) {
+        strcmp(a.command, "serve") != 0 && strcmp(a.command, "user") != 0 && strcmp(a.command, "token") != 0 &&
+        strcmp(a.command, "import-xlsx") != 0) {
         fprintf(stderr, "bouwstroom: unknown command '%s'\n\n%s", a.command, usage);
         return 2;
     }
@@ -352,12 +368,17 @@ int main(int argc, char **argv) {
             return rc;
         }
     }
+    if (strcmp(a.command, "import-xlsx") == 0) { /* arguments and the file before the loop runs */
+        int rc = bs_cli_import_xlsx_prepare(a.n_args, a.args, &a.xlsx);
+        if (rc != 0) return rc;
+    }
     char err[8192];
     char dir[4096];
     snprintf(dir, sizeof dir, "%s/processes", bs_home());
     if (bs_engine_init(&a.engine, dir, err, sizeof err) != 0) {
         fprintf(stderr, "bouwstroom: %s\n", err);
         bs_engine_free(&a.engine);
+        free(a.xlsx.data);
         return 1;
     }
     a.loop = uv_default_loop();
@@ -366,6 +387,7 @@ int main(int argc, char **argv) {
     uv_run(a.loop, UV_RUN_NOWAIT);
     bs_engine_free(&a.engine);
     free(a.api.openapi_json);
+    free(a.xlsx.data); /* set when the store failed before the import ran */
     if (access && a.rc == 0) a.rc = bs_cli_access_run(db, a.command, a.n_args, a.args);
     if (strcmp(a.command, "user") == 0 || strcmp(a.command, "token") == 0) bs_auth_done();
     return a.rc;

@@ -1,0 +1,888 @@
+/*
+ * Excel import of a project list. See xlsx_projects.h and docs/exchange.md.
+ */
+#include "xlsx_projects.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "eib_import.h"
+#include "plan.h"
+#include "xlsx_read.h"
+
+#define SCHEMA_KEY "ppm-woningbouw"
+#define DEFAULT_SOURCE "xlsx"
+#define MAX_TEXT_BYTES 200
+#define MAX_COUNT 100000
+/* EPSG:28992 (Amersfoort / RD New) area of use, metres (EPSG registry) */
+#define RD_X_MIN (-7000.0)
+#define RD_X_MAX 300000.0
+#define RD_Y_MIN 289000.0
+#define RD_Y_MAX 629000.0
+
+typedef enum {
+    F_SOURCE_KEY,
+    F_NAME,
+    F_GEMEENTE,
+    F_PROVINCIE,
+    F_PLANSTATUS,
+    F_PLANTYPE,
+    F_HOMES,
+    F_EXPECTED,
+    F_DATA_DATE,
+    F_X,
+    F_Y,
+    F_CONFIDENTIALITY,
+    F_GRONDGEBONDEN,
+    F_APPARTEMENT,
+    F_HUUR,
+    F_KOOP,
+    F_NOTE,
+    N_FIELDS
+} field_id;
+
+/* The template: field name (as in error reports), required, accepted headers (compared after
+ * folding: lower case, accents dropped, runs of spaces, '_', '-', '.' as one space, a trailing
+ * '*' dropped). Keep docs/exchange.md in step. */
+static const struct {
+    const char *field;
+    bool required;
+    const char *headers[9];
+} fields[N_FIELDS] = {
+    [F_SOURCE_KEY] = {"source_key", true, {"source_key", "sleutel", "kenmerk", "projectnummer", "projectnr", "id"}},
+    [F_NAME] = {"name", true, {"name", "naam", "projectnaam", "plannaam", "project"}},
+    [F_GEMEENTE] = {"gemeente", true, {"gemeente", "municipality", "gem naam"}},
+    [F_PROVINCIE] = {"provincie", true, {"provincie", "province"}},
+    [F_PLANSTATUS] = {"planstatus", true, {"planstatus", "planologische status", "status planologisch", "status"}},
+    [F_PLANTYPE] = {"plantype", false, {"plantype", "type plan", "soort plan"}},
+    [F_HOMES] = {"homes", true, {"homes", "woningen", "aantal woningen", "homes remaining", "aantalrest", "aantal"}},
+    [F_EXPECTED] = {"expected", false,
+                    {"expected", "expected completion", "oplevering", "verwachte oplevering", "jaar oplevering",
+                     "gereed"}},
+    [F_DATA_DATE] = {"data_date", false, {"data date", "peildatum", "datum"}},
+    [F_X] = {"x", false, {"x", "rd x", "x rd", "x coordinaat"}},
+    [F_Y] = {"y", false, {"y", "rd y", "y rd", "y coordinaat"}},
+    [F_CONFIDENTIALITY] = {"confidentiality", false, {"confidentiality", "vertrouwelijkheid"}},
+    [F_GRONDGEBONDEN] = {"type_grondgebonden", false, {"grondgebonden", "type grondgebonden", "eengezins"}},
+    [F_APPARTEMENT] = {"type_appartement", false,
+                       {"appartementen", "appartement", "type appartement", "meergezins"}},
+    [F_HUUR] = {"tenure_huur", false, {"huur", "huurwoningen", "tenure huur"}},
+    [F_KOOP] = {"tenure_koop", false, {"koop", "koopwoningen", "tenure koop"}},
+    [F_NOTE] = {"note", false, {"note", "toelichting", "opmerking", "opmerkingen", "schatting"}},
+};
+
+/* Confidentiality levels, low → high audience (domain brief §2). */
+static const char *const conf_codes[] = {"prive",           "intern_ambtelijk",      "intern_bestuurlijk", "intern_raad",
+                                         "extern_woonregio", "extern_mede_overheden", "openbaar"};
+#define N_CONF (sizeof conf_codes / sizeof conf_codes[0])
+#define CONF_MEDE_OVERHEDEN 5
+
+static const char *const provinces[] = {"Groningen", "Fryslân",    "Drenthe",       "Overijssel",
+                                        "Flevoland", "Gelderland", "Utrecht",       "Noord-Holland",
+                                        "Zuid-Holland", "Zeeland", "Noord-Brabant", "Limburg"};
+#define N_PROVINCES (sizeof provinces / sizeof provinces[0])
+
+/* Folds s into out: ASCII lower case, Latin-1 accented letters to their base letter, runs of
+ * white space, '_', '-' and '.' to one space, trimmed, one trailing '*' dropped. */
+static void fold(const char *s, size_t len, char *out, size_t cap) {
+    size_t o = 0;
+    bool space = false;
+    for (size_t i = 0; i < len && o + 2 < cap; i++) {
+        unsigned char c = (unsigned char)s[i];
+        char r = 0;
+        if (c == 0xC3 && i + 1 < len) {
+            unsigned char d = (unsigned char)s[i + 1] | 0x20; /* 0x80–0x9F upper → 0xA0–0xBF lower */
+            static const char map[] = "aaaaaaaceeeeiiii" "dnooooo/ouuuuyty";
+            if (d >= 0xA0) {
+                r = map[d - 0xA0];
+                i++;
+            }
+        } else if (c == ' ' || c == '_' || c == '-' || c == '.' || c == '\t' || c == '\n' || c == '\r') {
+            space = true;
+            continue;
+        } else if (c < 0x80) {
+            r = (char)tolower(c);
+        } else {
+            r = (char)c;
+        }
+        if (!r) continue;
+        if (space && o > 0) out[o++] = ' ';
+        space = false;
+        out[o++] = r;
+    }
+    if (o > 0 && out[o - 1] == '*') o--;
+    while (o > 0 && out[o - 1] == ' ') o--;
+    out[o] = 0;
+}
+
+/* ---- the parse state ---- */
+
+typedef struct parse_ctx {
+    const bs_schema *schema;
+    const bs_calendar *cal;
+    const bs_xlsx_projects_options *opt;
+    bool have_header;
+    uint32_t header_row;
+    int64_t field_col[N_FIELDS];      /* column of each field, -1 when absent */
+    char *field_header[N_FIELDS];     /* owned: the header text as written */
+    json_t *errors;                   /* array */
+    long error_count;
+    long rows;                        /* data rows (non-empty rows after the header) */
+    json_t *records;                  /* array */
+    json_t *seen_keys;                /* object: source_key → row number */
+    bool too_many_rows;
+} parse_ctx;
+
+static void add_error(parse_ctx *p, long row, int64_t col, field_id f, const char *header, const char *value,
+                      const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+
+static void add_error(parse_ctx *p, long row, int64_t col, field_id f, const char *header, const char *value,
+                      const char *fmt, ...) {
+    p->error_count++;
+    if (json_array_size(p->errors) >= BS_XLSX_PROJECTS_MAX_ERRORS) return;
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    json_t *e = json_object();
+    json_object_set_new(e, "row", row > 0 ? json_integer(row) : json_null());
+    char cn[4];
+    json_object_set_new(e, "column", col >= 0 ? json_string(bs_xlsx_col_name((uint32_t)col, cn)) : json_null());
+    json_object_set_new(e, "header", header ? json_string(header) : json_null());
+    json_object_set_new(e, "field", (int)f < N_FIELDS ? json_string(fields[f].field) : json_null());
+    json_object_set_new(e, "value", value ? json_string(value) : json_null());
+    json_object_set_new(e, "message", json_string(msg));
+    json_array_append_new(p->errors, e);
+}
+
+/* A cell as the user sees it, for error messages (buf ≥ 64 bytes; long strings truncated
+ * at a character boundary). */
+static const char *cell_display(const bs_xlsx_cell *c, char *buf, size_t cap) {
+    switch (c->type) {
+    case BS_XLSX_EMPTY: return "";
+    case BS_XLSX_BOOL: return c->number != 0 ? "TRUE" : "FALSE";
+    case BS_XLSX_DATE: {
+        char d[11];
+        bs_date_format(c->date_day, d);
+        if (c->date_ms)
+            snprintf(buf, cap, "%s %02d:%02d:%02d", d, c->date_ms / 3600000, c->date_ms / 60000 % 60,
+                     c->date_ms / 1000 % 60);
+        else
+            snprintf(buf, cap, "%s", d);
+        return buf;
+    }
+    default: {
+        size_t n = c->text_len < cap - 1 ? c->text_len : cap - 1;
+        while (n > 0 && n < c->text_len && ((unsigned char)c->text[n] & 0xC0) == 0x80) n--;
+        memcpy(buf, c->text, n);
+        buf[n] = 0;
+        return buf;
+    }
+    }
+}
+
+static bool cell_blank(const bs_xlsx_cell *c) {
+    if (!c || c->type == BS_XLSX_EMPTY) return true;
+    if (c->type != BS_XLSX_STRING) return false;
+    for (size_t i = 0; i < c->text_len; i++)
+        if (!isspace((unsigned char)c->text[i])) return false;
+    return true;
+}
+
+/* Per-row context for the field readers. */
+typedef struct row_ctx {
+    parse_ctx *p;
+    uint32_t row;
+    const bs_xlsx_cell *cell[N_FIELDS]; /* NULL when the row has no cell in that column */
+    bool bad;
+} row_ctx;
+
+__attribute__((format(printf, 3, 4))) static void row_error(row_ctx *r, field_id f, const char *fmt, ...) {
+    char msg[480], val[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    const char *v = r->cell[f] ? cell_display(r->cell[f], val, sizeof val) : "";
+    add_error(r->p, (long)r->row, r->p->field_col[f], f, r->p->field_header[f], v, "%s", msg);
+    r->bad = true;
+}
+
+/* Text of a field: trimmed copy into out (cap bytes). Numbers give their written form
+ * (integers without ".0"). Returns 1 with text, 0 when blank, -1 after an error. */
+static int get_text(row_ctx *r, field_id f, char *out, size_t cap) {
+    const bs_xlsx_cell *c = r->cell[f];
+    out[0] = 0;
+    if (cell_blank(c)) return 0;
+    switch (c->type) {
+    case BS_XLSX_STRING: {
+        const char *s = c->text, *e = c->text + c->text_len;
+        while (s < e && isspace((unsigned char)*s)) s++;
+        while (e > s && isspace((unsigned char)e[-1])) e--;
+        size_t n = (size_t)(e - s);
+        if (n >= cap) {
+            row_error(r, f, "text longer than %zu bytes", cap - 1);
+            return -1;
+        }
+        for (size_t i = 0; i < n; i++)
+            if ((unsigned char)s[i] < 0x20 && s[i] != '\t') {
+                row_error(r, f, "text contains a control character (line break?)");
+                return -1;
+            }
+        memcpy(out, s, n);
+        out[n] = 0;
+        return 1;
+    }
+    case BS_XLSX_NUMBER:
+        if (c->number == floor(c->number) && fabs(c->number) < 1e15)
+            snprintf(out, cap, "%.0f", c->number);
+        else
+            snprintf(out, cap, "%.15g", c->number);
+        return 1;
+    case BS_XLSX_ERROR: row_error(r, f, "the cell holds the Excel error %s", c->text); return -1;
+    case BS_XLSX_DATE: row_error(r, f, "text expected, not a date"); return -1;
+    case BS_XLSX_BOOL: row_error(r, f, "text expected, not TRUE/FALSE"); return -1;
+    default: return 0;
+    }
+}
+
+/* Whole number of a field in [lo, hi]. Returns 1 with *out, 0 when blank, -1 after an error. */
+static int get_int(row_ctx *r, field_id f, long lo, long hi, long *out) {
+    const bs_xlsx_cell *c = r->cell[f];
+    if (cell_blank(c)) return 0;
+    double v;
+    if (c->type == BS_XLSX_NUMBER) {
+        v = c->number;
+    } else if (c->type == BS_XLSX_STRING) {
+        char buf[64];
+        if (get_text(r, f, buf, sizeof buf) < 0) return -1;
+        char *end;
+        long l = strtol(buf, &end, 10);
+        if (*end || end == buf) {
+            row_error(r, f, "whole number expected");
+            return -1;
+        }
+        v = (double)l;
+    } else {
+        row_error(r, f, "whole number expected");
+        return -1;
+    }
+    if (v != floor(v)) {
+        row_error(r, f, "whole number expected, not a fraction");
+        return -1;
+    }
+    if (v < (double)lo || v > (double)hi) {
+        row_error(r, f, "must lie between %ld and %ld", lo, hi);
+        return -1;
+    }
+    *out = (long)v;
+    return 1;
+}
+
+/* A date: a date cell, or text YYYY-MM-DD or D-M-YYYY (also with '/'); with allow_year a
+ * year alone (number or text) counts too (*year_only set). Returns 1, 0 blank, -1 error. */
+static int get_date(row_ctx *r, field_id f, bool allow_year, bs_day *out, bool *year_only) {
+    const bs_xlsx_cell *c = r->cell[f];
+    if (year_only) *year_only = false;
+    if (cell_blank(c)) return 0;
+    const char *expect = allow_year ? "a year (2028) or a date (a date cell, 2028-06-30 or 30-6-2028)"
+                                    : "a date (a date cell, 2024-06-30 or 30-6-2024)";
+    int y = 0, m = 0, d = 0;
+    if (c->type == BS_XLSX_DATE) {
+        bs_date_to_ymd(c->date_day, &y, &m, &d);
+    } else if (c->type == BS_XLSX_NUMBER) {
+        if (!allow_year || c->number != floor(c->number)) {
+            row_error(r, f, "%s expected, found a number", expect);
+            return -1;
+        }
+        y = (int)fmax(-1, fmin(c->number, 100000));
+        m = 12;
+        d = 31;
+        if (year_only) *year_only = true;
+    } else if (c->type == BS_XLSX_STRING) {
+        char buf[64];
+        if (get_text(r, f, buf, sizeof buf) < 0) return -1;
+        int n = 0;
+        char s1, s2;
+        if (sscanf(buf, "%4d-%2d-%2d%n", &y, &m, &d, &n) == 3 && buf[n] == 0 && n == 10) {
+        } else if (sscanf(buf, "%2d%c%2d%c%4d%n", &d, &s1, &m, &s2, &y, &n) == 5 && buf[n] == 0 && s1 == s2 &&
+                   (s1 == '-' || s1 == '/') && n >= 8) {
+        } else if (allow_year && sscanf(buf, "%4d%n", &y, &n) == 1 && buf[n] == 0 && n == 4) {
+            m = 12;
+            d = 31;
+            if (year_only) *year_only = true;
+        } else {
+            row_error(r, f, "%s expected", expect);
+            return -1;
+        }
+        if (!bs_date_valid(y, m, d)) {
+            row_error(r, f, "not an existing date");
+            return -1;
+        }
+    } else {
+        row_error(r, f, "%s expected", expect);
+        return -1;
+    }
+    if (y < BS_CALENDAR_FIRST_YEAR || y > BS_CALENDAR_LAST_YEAR) {
+        row_error(r, f, "year %d outside %d–%d", y, BS_CALENDAR_FIRST_YEAR, BS_CALENDAR_LAST_YEAR);
+        return -1;
+    }
+    *out = bs_date_from_ymd(y, m, d);
+    return 1;
+}
+
+/* An RD coordinate in metres. Returns 1, 0 blank, -1 error. */
+static int get_coord(row_ctx *r, field_id f, double lo, double hi, double *out) {
+    const bs_xlsx_cell *c = r->cell[f];
+    if (cell_blank(c)) return 0;
+    double v;
+    if (c->type == BS_XLSX_NUMBER) {
+        v = c->number;
+    } else if (c->type == BS_XLSX_STRING) {
+        char buf[64], *end;
+        if (get_text(r, f, buf, sizeof buf) < 0) return -1;
+        for (char *q = buf; *q; q++)
+            if (*q == ',') *q = '.'; /* Dutch decimal comma */
+        v = strtod(buf, &end);
+        if (*end || end == buf || !isfinite(v)) {
+            row_error(r, f, "RD coordinate in metres expected (EPSG:28992)");
+            return -1;
+        }
+    } else {
+        row_error(r, f, "RD coordinate in metres expected (EPSG:28992)");
+        return -1;
+    }
+    if (v < lo || v > hi) {
+        row_error(r, f, "outside the RD New area (EPSG:28992: %s from %.0f to %.0f m)", f == F_X ? "x" : "y", lo, hi);
+        return -1;
+    }
+    *out = v;
+    return 1;
+}
+
+static void set_str(json_t *rec, const char *k, const char *v) {
+    json_object_set_new(rec, k, v && *v ? json_string(v) : json_null());
+}
+
+/* Validates one data row; appends its record when valid. */
+static void data_row(parse_ctx *p, uint32_t row, const bs_xlsx_cell *cells, size_t n) {
+    row_ctx r = {.p = p, .row = row};
+    bool any = false;
+    for (size_t i = 0; i < n; i++) {
+        if (!cell_blank(&cells[i])) any = true;
+        for (int f = 0; f < N_FIELDS; f++)
+            if (p->field_col[f] == (int64_t)cells[i].col) r.cell[f] = &cells[i];
+    }
+    if (!any) return; /* blank rows are skipped */
+    p->rows++;
+    if (p->rows > BS_XLSX_PROJECTS_MAX_ROWS) {
+        p->too_many_rows = true;
+        return;
+    }
+    json_t *rec = json_object();
+    char key[MAX_TEXT_BYTES + 1], name[MAX_TEXT_BYTES + 1], gem[MAX_TEXT_BYTES + 1], prov[MAX_TEXT_BYTES + 1],
+        ps[MAX_TEXT_BYTES + 1], pt[MAX_TEXT_BYTES + 1], conf[MAX_TEXT_BYTES + 1], note[1001], folded[256];
+    for (int f = 0; f < N_FIELDS; f++)
+        if (fields[f].required && p->field_col[f] >= 0 && cell_blank(r.cell[f])) row_error(&r, f, "required, but empty");
+
+    /* source_key: text, or a whole number; unique in the file */
+    if (get_text(&r, F_SOURCE_KEY, key, sizeof key) > 0) {
+        const bs_xlsx_cell *c = r.cell[F_SOURCE_KEY];
+        if (c->type == BS_XLSX_NUMBER && c->number != floor(c->number)) {
+            row_error(&r, F_SOURCE_KEY, "a key must be text or a whole number");
+        } else {
+            json_t *first = json_object_get(p->seen_keys, key);
+            if (first)
+                row_error(&r, F_SOURCE_KEY, "the key occurs twice: also in row %lld", (long long)json_integer_value(first));
+            else
+                json_object_set_new(p->seen_keys, key, json_integer(row));
+            json_object_set_new(rec, "source_key", json_string(key));
+        }
+    }
+    if (get_text(&r, F_NAME, name, sizeof name) > 0) set_str(rec, "name", name);
+    if (get_text(&r, F_GEMEENTE, gem, sizeof gem) > 0) set_str(rec, "gemeente", gem);
+    if (get_text(&r, F_PROVINCIE, prov, sizeof prov) > 0) {
+        fold(prov, strlen(prov), folded, sizeof folded);
+        const char *found = NULL;
+        for (size_t i = 0; i < N_PROVINCES && !found; i++) {
+            char fp[64];
+            fold(provinces[i], strlen(provinces[i]), fp, sizeof fp);
+            if (strcmp(fp, folded) == 0) found = provinces[i];
+        }
+        if (!found && strcmp(folded, "friesland") == 0) found = "Fryslân";
+        if (found)
+            set_str(rec, "provincie", found);
+        else
+            row_error(&r, F_PROVINCIE, "not one of the twelve provinces (Groningen, Fryslân, Drenthe, Overijssel, "
+                                       "Flevoland, Gelderland, Utrecht, Noord-Holland, Zuid-Holland, Zeeland, "
+                                       "Noord-Brabant, Limburg)");
+    }
+    const char *ps_code = NULL;
+    if (get_text(&r, F_PLANSTATUS, ps, sizeof ps) > 0) {
+        bool rec_ok;
+        ps_code = bs_planstatus_normalise(ps, &rec_ok);
+        if (!rec_ok) {
+            ps_code = NULL;
+            row_error(&r, F_PLANSTATUS,
+                      "not a planstatus code: use 1A, 1B, 1C, 2A, 2B, 2C, 3, 4A, 4B (national code list) or onbekend");
+        } else {
+            set_str(rec, "planstatus", ps_code);
+            set_str(rec, "planstatus_raw", ps);
+        }
+    }
+    int got = get_text(&r, F_PLANTYPE, pt, sizeof pt);
+    if (got >= 0) {
+        bool rec_ok;
+        const char *code = bs_plantype_normalise(got > 0 ? pt : NULL, &rec_ok);
+        if (!rec_ok)
+            row_error(&r, F_PLANTYPE, "not a plan type: use uitleg, verdichting, transformatie, herstructurering or "
+                                      "onbekend (or leave empty)");
+        set_str(rec, "plantype", code);
+        set_str(rec, "plantype_raw", got > 0 ? pt : NULL);
+    }
+    long homes = 0;
+    if (get_int(&r, F_HOMES, 0, MAX_COUNT, &homes) > 0) json_object_set_new(rec, "homes_remaining", json_integer(homes));
+    static const struct {
+        field_id f;
+        const char *col;
+    } counts[] = {{F_GRONDGEBONDEN, "type_grondgebonden"},
+                  {F_APPARTEMENT, "type_appartement"},
+                  {F_HUUR, "tenure_huur"},
+                  {F_KOOP, "tenure_koop"}};
+    long cv[4] = {0};
+    int cg[4];
+    for (int i = 0; i < 4; i++) {
+        cg[i] = get_int(&r, counts[i].f, 0, MAX_COUNT, &cv[i]);
+        if (cg[i] > 0) json_object_set_new(rec, counts[i].col, json_integer(cv[i]));
+    }
+    if (cg[0] > 0 && cg[1] > 0 && cv[0] + cv[1] > homes && r.cell[F_HOMES] && !r.bad)
+        row_error(&r, F_APPARTEMENT, "grondgebonden + appartementen (%ld) is more than the homes (%ld)", cv[0] + cv[1],
+                  homes);
+    if (cg[2] > 0 && cg[3] > 0 && cv[2] + cv[3] > homes && r.cell[F_HOMES] && !r.bad)
+        row_error(&r, F_KOOP, "huur + koop (%ld) is more than the homes (%ld)", cv[2] + cv[3], homes);
+
+    bs_day expected;
+    bool year_only;
+    char datebuf[11];
+    if (get_date(&r, F_EXPECTED, true, &expected, &year_only) > 0) {
+        int y, m, d;
+        bs_date_to_ymd(expected, &y, &m, &d);
+        char period[8];
+        snprintf(period, sizeof period, "%d", y);
+        set_str(rec, "expected_period", period);
+        set_str(rec, "expected_by", bs_date_format(expected, datebuf));
+    }
+    bs_day data_date = p->opt->today;
+    int dg = get_date(&r, F_DATA_DATE, false, &data_date, NULL);
+    if (dg > 0 && data_date > p->opt->today) {
+        char t[11];
+        row_error(&r, F_DATA_DATE, "the peildatum lies after today (%s): it is the date of the figures",
+                  bs_date_format(p->opt->today, t));
+    }
+    if (dg > 0) {
+        char raw[64];
+        set_str(rec, "datum_raw", cell_display(r.cell[F_DATA_DATE], raw, sizeof raw));
+    }
+    set_str(rec, "data_date", bs_date_format(data_date, datebuf));
+    json_object_set_new(rec, "data_date_estimated", json_false());
+
+    double x = 0, y = 0;
+    int gx = get_coord(&r, F_X, RD_X_MIN, RD_X_MAX, &x), gy = get_coord(&r, F_Y, RD_Y_MIN, RD_Y_MAX, &y);
+    if (gx > 0 && gy > 0) {
+        json_t *g = json_object();
+        json_object_set_new(g, "type", json_string("Point"));
+        json_t *co = json_array();
+        json_array_append_new(co, json_real(x));
+        json_array_append_new(co, json_real(y));
+        json_object_set_new(g, "coordinates", co);
+        json_object_set_new(rec, "geometry", g);
+        set_str(rec, "geometry_crs", "EPSG:28992");
+    } else if (gx == 0 && gy > 0) {
+        row_error(&r, F_X, "x is empty but y is given: give both RD coordinates or neither");
+    } else if (gx > 0 && gy == 0) {
+        row_error(&r, F_Y, "y is empty but x is given: give both RD coordinates or neither");
+    }
+
+    int gc = get_text(&r, F_CONFIDENTIALITY, conf, sizeof conf);
+    bool hard = ps_code && (!strcmp(ps_code, "1A") || !strcmp(ps_code, "1B") || !strcmp(ps_code, "2A") ||
+                            !strcmp(ps_code, "2B"));
+    int level = hard ? CONF_MEDE_OVERHEDEN : 1;
+    if (gc > 0) {
+        fold(conf, strlen(conf), folded, sizeof folded);
+        for (char *q = folded; *q; q++)
+            if (*q == ' ') *q = '_';
+        level = -1;
+        for (size_t i = 0; i < N_CONF; i++)
+            if (strcmp(folded, conf_codes[i]) == 0) level = (int)i;
+        if (level < 0)
+            row_error(&r, F_CONFIDENTIALITY,
+                      "not a confidentiality level: use prive, intern_ambtelijk, intern_bestuurlijk, intern_raad, "
+                      "extern_woonregio, extern_mede_overheden or openbaar");
+        else if (hard && level < CONF_MEDE_OVERHEDEN)
+            row_error(&r, F_CONFIDENTIALITY,
+                      "a plan with hard capacity (planstatus %s) must be at least extern_mede_overheden", ps_code);
+    }
+    if (level >= 0) set_str(rec, "confidentiality", conf_codes[level]);
+    if (get_text(&r, F_NOTE, note, sizeof note) > 0) set_str(rec, "schatting", note);
+
+    if (r.bad || p->error_count) { /* nothing will be imported: skip the schedule work */
+        json_decref(rec);
+        return;
+    }
+    if (bs_eib_plan_record(rec, p->schema, p->cal, ps_code, data_date) != 0) {
+        add_error(p, (long)row, -1, N_FIELDS, NULL, NULL, "the project's schedule could not be computed");
+        json_decref(rec);
+        return;
+    }
+    json_array_append_new(p->records, rec);
+}
+
+static void header_row(parse_ctx *p, uint32_t row, const bs_xlsx_cell *cells, size_t n) {
+    p->have_header = true;
+    p->header_row = row;
+    char text[512], folded[512];
+    for (size_t i = 0; i < n; i++) {
+        const bs_xlsx_cell *c = &cells[i];
+        if (cell_blank(c)) continue;
+        char disp[256];
+        const char *shown = cell_display(c, disp, sizeof disp);
+        if (c->type != BS_XLSX_STRING) {
+            add_error(p, (long)row, c->col, N_FIELDS, NULL, shown, "header row: a column name (text) expected");
+            continue;
+        }
+        size_t len = c->text_len < sizeof text - 1 ? c->text_len : sizeof text - 1;
+        memcpy(text, c->text, len);
+        text[len] = 0;
+        fold(text, len, folded, sizeof folded);
+        int found = -1;
+        for (int f = 0; f < N_FIELDS && found < 0; f++)
+            for (int h = 0; fields[f].headers[h] && found < 0; h++) {
+                char fh[64];
+                fold(fields[f].headers[h], strlen(fields[f].headers[h]), fh, sizeof fh);
+                if (strcmp(fh, folded) == 0) found = f;
+            }
+        if (found < 0) {
+            add_error(p, (long)row, c->col, N_FIELDS, shown, shown,
+                      "unknown column: see docs/exchange.md for the template's columns");
+            continue;
+        }
+        if (p->field_col[found] >= 0) {
+            char cn[4];
+            add_error(p, (long)row, c->col, (field_id)found, shown, shown, "a second column for %s (the first is %s)",
+                      fields[found].field, bs_xlsx_col_name((uint32_t)p->field_col[found], cn));
+            continue;
+        }
+        p->field_col[found] = c->col;
+        p->field_header[found] = strdup(shown);
+    }
+    for (int f = 0; f < N_FIELDS; f++)
+        if (fields[f].required && p->field_col[f] < 0) {
+            char list[256];
+            size_t o = 0;
+            list[0] = 0;
+            for (int h = 0; fields[f].headers[h]; h++)
+                o += (size_t)snprintf(list + o, o < sizeof list ? sizeof list - o : 0, "%s'%s'", h ? ", " : "",
+                                      fields[f].headers[h]);
+            add_error(p, (long)row, -1, (field_id)f, NULL, NULL, "required column missing (header one of %s)", list);
+        }
+    if ((p->field_col[F_X] >= 0) != (p->field_col[F_Y] >= 0))
+        add_error(p, (long)row, p->field_col[F_X] >= 0 ? p->field_col[F_X] : p->field_col[F_Y],
+                  p->field_col[F_X] >= 0 ? F_Y : F_X, NULL, NULL, "RD coordinates need both an x and a y column");
+}
+
+static int on_row(uint32_t row, const bs_xlsx_cell *cells, size_t n, void *arg) {
+    parse_ctx *p = arg;
+    if (!p->have_header) {
+        bool any = false;
+        for (size_t i = 0; i < n; i++)
+            if (!cell_blank(&cells[i])) any = true;
+        if (any) header_row(p, row, cells, n);
+        return 0;
+    }
+    data_row(p, row, cells, n);
+    return p->too_many_rows ? 1 : 0;
+}
+
+static json_t *file_report(const char *sheet, const char *msg) {
+    json_t *rep = json_object();
+    json_object_set_new(rep, "ok", json_false());
+    json_object_set_new(rep, "stage", json_string("file"));
+    json_object_set_new(rep, "sheet", sheet ? json_string(sheet) : json_null());
+    json_object_set_new(rep, "rows", json_integer(0));
+    json_object_set_new(rep, "error_count", json_integer(1));
+    json_t *e = json_object();
+    json_object_set_new(e, "row", json_null());
+    json_object_set_new(e, "column", json_null());
+    json_object_set_new(e, "header", json_null());
+    json_object_set_new(e, "field", json_null());
+    json_object_set_new(e, "value", json_null());
+    json_object_set_new(e, "message", json_string(msg));
+    json_t *errs = json_array();
+    json_array_append_new(errs, e);
+    json_object_set_new(rep, "errors", errs);
+    return rep;
+}
+
+int bs_xlsx_projects_parse(const void *data, size_t len, const bs_schema *schema, const bs_calendar *cal,
+                           const bs_xlsx_projects_options *opt, json_t **records, json_t **report) {
+    *records = NULL;
+    char err[600];
+    bs_xlsx *x = NULL;
+    if (bs_xlsx_open_buffer(data, len, NULL, &x, err, sizeof err) != BS_XLSX_OK) {
+        *report = file_report(NULL, err);
+        return -1;
+    }
+    int sheet = 0;
+    if (opt->sheet) {
+        sheet = bs_xlsx_sheet_index(x, opt->sheet);
+        if (sheet < 0) {
+            char msg[600];
+            size_t o = (size_t)snprintf(msg, sizeof msg, "no sheet '%s' in the workbook (sheets:", opt->sheet);
+            for (int i = 0; i < bs_xlsx_sheet_count(x) && o < sizeof msg; i++)
+                o += (size_t)snprintf(msg + o, sizeof msg - o, "%s '%s'", i ? "," : "", bs_xlsx_sheet_name(x, i));
+            if (o < sizeof msg) snprintf(msg + o, sizeof msg - o, ")");
+            *report = file_report(opt->sheet, msg);
+            bs_xlsx_close(x);
+            return -1;
+        }
+    } else if (bs_xlsx_sheet_count(x) == 0) {
+        *report = file_report(NULL, "the workbook has no sheets");
+        bs_xlsx_close(x);
+        return -1;
+    }
+    const char *sheet_name = bs_xlsx_sheet_name(x, sheet);
+    parse_ctx p = {.schema = schema, .cal = cal, .opt = opt};
+    for (int f = 0; f < N_FIELDS; f++) p.field_col[f] = -1;
+    p.errors = json_array();
+    p.records = json_array();
+    p.seen_keys = json_object();
+    int rc = bs_xlsx_read_rows(x, sheet, on_row, &p, err, sizeof err);
+    json_t *rep = NULL;
+    if (rc < 0) {
+        rep = file_report(sheet_name, err);
+    } else if (p.too_many_rows) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "more than %d project rows: split the file", BS_XLSX_PROJECTS_MAX_ROWS);
+        rep = file_report(sheet_name, msg);
+    } else {
+        if (!p.have_header) add_error(&p, -1, -1, N_FIELDS, NULL, NULL, "the sheet is empty: no header row");
+        rep = json_object();
+        json_object_set_new(rep, "ok", json_boolean(p.error_count == 0));
+        if (p.error_count) json_object_set_new(rep, "stage", json_string("validation"));
+        json_object_set_new(rep, "sheet", json_string(sheet_name));
+        json_object_set_new(rep, "rows", json_integer(p.rows));
+        json_object_set_new(rep, "error_count", json_integer(p.error_count));
+        json_object_set_new(rep, "errors", json_incref(p.errors));
+    }
+    int result = -1;
+    if (json_is_true(json_object_get(rep, "ok"))) {
+        *records = json_incref(p.records);
+        result = 0;
+    }
+    *report = rep;
+    json_decref(p.errors);
+    json_decref(p.records);
+    json_decref(p.seen_keys);
+    for (int f = 0; f < N_FIELDS; f++) free(p.field_header[f]);
+    bs_xlsx_close(x);
+    return result;
+}
+
+/* ---- the import job: thread pool, then one transaction ---- */
+
+typedef struct import_job {
+    uv_work_t work;
+    bs_store *store;
+    const bs_engine *engine;
+    const bs_schema *schema;
+    void *data; /* owned copy of the workbook */
+    size_t len;
+    bs_xlsx_projects_options opt;
+    char *source, *sheet; /* owned copies */
+    bs_xlsx_projects_cb cb;
+    void *arg;
+    json_t *records, *report; /* owned */
+    char *records_text;       /* owned */
+    char *keys_param;         /* owned */
+    char *upsert_sql;         /* owned */
+    bool with_conf;
+    bs_conn *conn;
+    long inserted, updated;
+} import_job;
+
+static void job_finish(import_job *job, json_t *result) {
+    if (job->conn) bs_store_release(job->conn);
+    job->cb(result, job->arg);
+    json_decref(job->records);
+    json_decref(job->report);
+    free(job->records_text);
+    free(job->keys_param);
+    free(job->upsert_sql);
+    free(job->data);
+    free(job->source);
+    free(job->sheet);
+    free(job);
+}
+
+static void db_fail(import_job *job, const char *what, const char *err) {
+    json_t *res = json_object();
+    json_object_set_new(res, "ok", json_false());
+    json_object_set_new(res, "stage", json_string("database"));
+    char msg[1024];
+    snprintf(msg, sizeof msg, "%s: %s (nothing imported)", what, err ? err : "unknown error");
+    json_t *e = json_object();
+    json_object_set_new(e, "message", json_string(msg));
+    json_t *errs = json_array();
+    json_array_append_new(errs, e);
+    json_object_set_new(res, "errors", errs);
+    json_object_set_new(res, "error_count", json_integer(1));
+    job_finish(job, res); /* bs_store_release rolls the open transaction back */
+}
+
+static void committed(const PGresult *res, const char *err, void *arg) {
+    (void)res;
+    import_job *job = arg;
+    if (err) {
+        db_fail(job, "commit failed", err);
+        return;
+    }
+    json_t *out = json_object();
+    long n = (long)json_array_size(job->records);
+    json_object_set_new(out, "ok", json_true());
+    json_object_set_new(out, "sheet", json_incref(json_object_get(job->report, "sheet")));
+    json_object_set_new(out, "source", json_string(job->source));
+    json_object_set_new(out, "rows", json_integer(n));
+    json_object_set_new(out, "inserted", json_integer(job->inserted));
+    json_object_set_new(out, "updated", json_integer(job->updated));
+    json_object_set_new(out, "unchanged", json_integer(n - job->inserted - job->updated));
+    json_t *w = json_array();
+    if (!job->with_conf)
+        json_array_append_new(w, json_string("confidentiality validated but not stored: the projects table has no "
+                                             "confidentiality column yet (migration 0010)"));
+    json_object_set_new(out, "warnings", w);
+    job_finish(job, out);
+}
+
+static void steps_done(const PGresult *res, const char *err, void *arg) {
+    (void)res;
+    import_job *job = arg;
+    if (err) {
+        db_fail(job, "storing process steps failed", err);
+        return;
+    }
+    bs_conn_script(job->conn, "COMMIT", committed, job);
+}
+
+static void upserted(const PGresult *res, const char *err, void *arg) {
+    import_job *job = arg;
+    if (err) {
+        db_fail(job, "storing projects failed", err);
+        return;
+    }
+    int n = PQntuples(res);
+    for (int i = 0; i < n; i++) {
+        if (strcmp(PQgetvalue(res, i, 0), "t") == 0)
+            job->inserted++;
+        else
+            job->updated++;
+    }
+    const char *params[3] = {job->records_text, job->keys_param, job->source};
+    bs_conn_query(job->conn, bs_projects_steps_sql(), 3, params, steps_done, job);
+}
+
+static void columns_checked(const PGresult *res, const char *err, void *arg) {
+    import_job *job = arg;
+    if (err) {
+        db_fail(job, "reading the projects table failed", err);
+        return;
+    }
+    job->with_conf = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+    static const bs_project_column conf_col[] = {{"confidentiality", "text"}};
+    job->upsert_sql = bs_projects_upsert_sql(conf_col, job->with_conf ? 1 : 0);
+    const char *params[2] = {job->records_text, job->source};
+    bs_conn_query(job->conn, job->upsert_sql, 2, params, upserted, job);
+}
+
+static void begun(const PGresult *res, const char *err, void *arg) {
+    (void)res;
+    import_job *job = arg;
+    if (err) {
+        db_fail(job, "BEGIN failed", err);
+        return;
+    }
+    bs_conn_query(job->conn,
+                  "SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
+                  "AND table_name = 'projects' AND column_name = 'confidentiality')",
+                  0, NULL, columns_checked, job);
+}
+
+static void acquired(bs_conn *conn, const char *err, void *arg) {
+    import_job *job = arg;
+    if (err) {
+        db_fail(job, "database unavailable", err);
+        return;
+    }
+    job->conn = conn;
+    bs_conn_script(conn, "BEGIN", begun, job);
+}
+
+static void parse_work(uv_work_t *w) {
+    import_job *job = w->data;
+    bs_xlsx_projects_parse(job->data, job->len, job->schema, &job->engine->calendar, &job->opt, &job->records,
+                           &job->report);
+    free(job->data); /* the workbook is not needed any more */
+    job->data = NULL;
+}
+
+static void parse_done(uv_work_t *w, int status) {
+    import_job *job = w->data;
+    if (status != 0 || !job->report) {
+        db_fail(job, "import", "cancelled");
+        return;
+    }
+    if (!job->records) { /* validation or file errors: the report is the result */
+        json_t *rep = json_incref(job->report);
+        job_finish(job, rep);
+        return;
+    }
+    if (json_array_size(job->records) == 0) {
+        committed(NULL, NULL, job);
+        return;
+    }
+    job->records_text = json_dumps(job->records, JSON_COMPACT);
+    job->keys_param = bs_projects_step_keys_param(job->schema);
+    if (!job->records_text) abort();
+    bs_store_acquire(job->store, acquired, job);
+}
+
+void bs_xlsx_projects_import(uv_loop_t *loop, bs_store *store, const bs_engine *engine, const void *data, size_t len,
+                             const bs_xlsx_projects_options *opt, bs_xlsx_projects_cb cb, void *arg) {
+    import_job *job = calloc(1, sizeof *job);
+    if (!job) abort();
+    job->store = store;
+    job->engine = engine;
+    job->cb = cb;
+    job->arg = arg;
+    job->opt = *opt;
+    job->source = strdup(opt->source ? opt->source : DEFAULT_SOURCE);
+    job->sheet = opt->sheet ? strdup(opt->sheet) : NULL;
+    job->opt.source = job->source;
+    job->opt.sheet = job->sheet;
+    job->data = malloc(len ? len : 1);
+    if (!job->data || !job->source) abort();
+    if (len) memcpy(job->data, data, len);
+    job->len = len;
+    const bs_engine_schema *es = bs_engine_schema_get(engine, SCHEMA_KEY);
+    if (!es) {
+        db_fail(job, "import", "process schema " SCHEMA_KEY " is not loaded");
+        return;
+    }
+    job->schema = es->schema;
+    job->work.data = job;
+    uv_queue_work(loop, &job->work, parse_work, parse_done);
+}
