@@ -13,6 +13,7 @@
 #include "api.h"
 #include "eib_import.h"
 #include "engine.h"
+#include "export_cmd.h"
 #include "http.h"
 #include "schedule_cmd.h"
 #include "store.h"
@@ -32,6 +33,9 @@ static const char usage[] =
     "                              serve the HTTP API (default 127.0.0.1:8080; port 0 = ephemeral)\n"
     "                              and run the notifier (alerts by SMTP when an SMTP URL is set)\n"
     "  schedule FILE.json          offline: schedule a schema + project state, print JSON (no database)\n"
+    "  export --province zuid-holland|gelderland|excel [--out DIR] [--date YYYY-MM-DD]\n"
+    "                              province export of the plans (files in DIR) and its quality-check\n"
+    "                              summary (docs/exports.md)\n"
     "  user add --admin EMAIL [--name NAME] [--organisation NAME] [--generate-password]\n"
     "                              add an administrator: password from one line on stdin (or generated),\n"
     "                              stored as an Argon2id hash; prints the TOTP otpauth:// URI once\n"
@@ -56,6 +60,7 @@ typedef struct app {
     bs_clock clock;
     bs_notifier *notifier;
     bs_user_add user; /* `user add` (prepared before the loop runs) */
+    bs_export_opts export_opts; /* `export` (prepared before the loop runs) */
 } app;
 
 static void stop_loop_after_store(void *arg) {
@@ -262,6 +267,12 @@ static void user_added(int rc, void *arg) {
     finish(arg, rc);
 }
 
+/* ---- export (issue 7) ---- */
+
+static void export_done(int rc, void *arg) {
+    finish(arg, rc);
+}
+
 /* ---- start-up ---- */
 
 static void migrated(const char *err, int n_applied, void *arg) {
@@ -280,6 +291,8 @@ static void migrated(const char *err, int n_applied, void *arg) {
     } else if (strcmp(a->command, "summary") == 0) {
         /* the forecasts first (thread pool), then the per-province query (summary_forecast_done) */
         bs_summary_forecast_run(a->loop, a->store, &a->engine, summary_forecast_done, a);
+    } else if (strcmp(a->command, "export") == 0) {
+        bs_cli_export_run(a->store, &a->export_opts, export_done, a);
     } else if (strcmp(a->command, "user") == 0) {
         bs_cli_user_add_run(a->store, &a->user, user_added, a);
     } else {
@@ -320,7 +333,7 @@ int main(int argc, char **argv) {
     a.args = argv + i + 1;
     a.n_args = argc - i - 1;
     if (strcmp(a.command, "migrate") != 0 && strcmp(a.command, "import") != 0 && strcmp(a.command, "summary") != 0 &&
-        strcmp(a.command, "serve") != 0 && strcmp(a.command, "user") != 0) {
+        strcmp(a.command, "serve") != 0 && strcmp(a.command, "user") != 0 && strcmp(a.command, "export") != 0) {
         fprintf(stderr, "bouwstroom: unknown command '%s'\n\n%s", a.command, usage);
         return 2;
     }
@@ -339,6 +352,15 @@ int main(int argc, char **argv) {
             return rc;
         }
     }
+    if (strcmp(a.command, "export") == 0) { /* options and the dated configuration before the loop runs */
+        char cfg[4096];
+        snprintf(cfg, sizeof cfg, "%s/processes/provinces/province-exports.json", bs_home());
+        int rc = bs_cli_export_prepare(a.n_args, a.args, cfg, &a.export_opts);
+        if (rc != 0) {
+            bs_cli_export_free(&a.export_opts);
+            return rc;
+        }
+    }
     char err[8192];
     char dir[4096];
     snprintf(dir, sizeof dir, "%s/processes", bs_home());
@@ -354,5 +376,6 @@ int main(int argc, char **argv) {
     bs_engine_free(&a.engine);
     free(a.api.openapi_json);
     if (strcmp(a.command, "user") == 0) bs_auth_done();
+    bs_cli_export_free(&a.export_opts);
     return a.rc;
 }
