@@ -548,7 +548,7 @@ static const char *const note_texts[] = {
 void bs_export_table_row(const bs_export *ex, bs_export_table_kind kind, int r, bs_cell *cells,
                          char buf[BS_EXPORT_ROW_BUF]) {
     if (kind == BS_TABLE_PLANS) {
-        /* items are scanned from the start: callers go through rows in order, so remember */
+        /* the r-th included item, found by a scan (O(items) per row; fine for a few thousand plans) */
         const bs_export_item *it = included_item(ex, r);
         const bs_export_plan *p = &ex->plans[it->plan];
         cells[0] = text(p->id);

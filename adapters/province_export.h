@@ -150,6 +150,8 @@ typedef struct bs_export {
 int bs_export_build(const bs_province_config *config, const bs_export_profile *profile, const bs_export_plan *plans,
                     int n, bs_day date, bs_export *out);
 
+/* Frees what the export owns (items, rows, indexes; not the plans or the configuration).
+ * Safe on a zeroed export. */
 void bs_export_free(bs_export *ex);
 
 /* The quality checks and count derivation of one plan (what bs_export_build does per plan);

@@ -24,6 +24,7 @@ typedef struct bs_export_opts {
  * after a message on stderr. Free o with bs_cli_export_free in both cases. */
 int bs_cli_export_prepare(int argc, char **argv, const char *config_path, bs_export_opts *o);
 
+/* Frees the configuration held by o (safe on a zeroed or failed one). */
 void bs_cli_export_free(bs_export_opts *o);
 
 /* Loads the plans (async, on the loop), builds the export, writes the files, prints the
