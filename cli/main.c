@@ -13,6 +13,7 @@
 #include "api.h"
 #include "eib_import.h"
 #include "engine.h"
+#include "export_cmd.h"
 #include "http.h"
 #include "schedule_cmd.h"
 #include "store.h"
@@ -38,6 +39,9 @@ static const char usage[] =
     "                              serve the HTTP API (default 127.0.0.1:8080; port 0 = ephemeral)\n"
     "                              and run the notifier (alerts by SMTP when an SMTP URL is set)\n"
     "  schedule FILE.json          offline: schedule a schema + project state, print JSON (no database)\n"
+    "  export --province zuid-holland|gelderland|excel [--out DIR] [--date YYYY-MM-DD]\n"
+    "                              province export of the plans (files in DIR) and its quality-check\n"
+    "                              summary (docs/exports.md)\n"
     "  user add EMAIL (--admin | --role ROLE) [--name NAME] [--organisation NAME]\n"
     "           [--organisation-kind KIND] [--all-municipalities] [--generate-password]\n"
     "                              add a user: password from one line on stdin (or generated), stored as\n"
@@ -70,6 +74,7 @@ typedef struct app {
     bs_notifier *notifier;
     bs_user_add user; /* `user add` (prepared before the loop runs) */
     bs_import_xlsx xlsx; /* `import-xlsx` (file read before the loop runs) */
+    bs_export_opts export_opts; /* `export` (prepared before the loop runs) */
 } app;
 
 static void stop_loop_after_store(void *arg) {
@@ -283,6 +288,12 @@ static void xlsx_imported(int rc, void *arg) {
     finish(arg, rc);
 }
 
+/* ---- export (issue 7) ---- */
+
+static void export_done(int rc, void *arg) {
+    finish(arg, rc);
+}
+
 /* ---- start-up ---- */
 
 static void migrated(const char *err, int n_applied, void *arg) {
@@ -303,6 +314,8 @@ static void migrated(const char *err, int n_applied, void *arg) {
     } else if (strcmp(a->command, "summary") == 0) {
         /* the forecasts first (thread pool), then the per-province query (summary_forecast_done) */
         bs_summary_forecast_run(a->loop, a->store, &a->engine, summary_forecast_done, a);
+    } else if (strcmp(a->command, "export") == 0) {
+        bs_cli_export_run(a->store, &a->export_opts, export_done, a);
     } else if (strcmp(a->command, "user") == 0) {
         bs_cli_user_add_run(a->store, &a->user, user_added, a);
     } else {
@@ -345,7 +358,7 @@ int main(int argc, char **argv) {
     a.n_args = argc - i - 1;
     if (strcmp(a.command, "migrate") != 0 && strcmp(a.command, "import") != 0 && strcmp(a.command, "summary") != 0 &&
         strcmp(a.command, "serve") != 0 && strcmp(a.command, "user") != 0 && strcmp(a.command, "token") != 0 &&
-        strcmp(a.command, "import-xlsx") != 0) {
+        strcmp(a.command, "import-xlsx") != 0 && strcmp(a.command, "export") != 0) {
         fprintf(stderr, "bouwstroom: unknown command '%s'\n\n%s", a.command, usage);
         return 2;
     }
@@ -372,6 +385,15 @@ int main(int argc, char **argv) {
         int rc = bs_cli_import_xlsx_prepare(a.n_args, a.args, &a.xlsx);
         if (rc != 0) return rc;
     }
+    if (strcmp(a.command, "export") == 0) { /* options and the dated configuration before the loop runs */
+        char cfg[4096];
+        snprintf(cfg, sizeof cfg, "%s/processes/provinces/province-exports.json", bs_home());
+        int rc = bs_cli_export_prepare(a.n_args, a.args, cfg, &a.export_opts);
+        if (rc != 0) {
+            bs_cli_export_free(&a.export_opts);
+            return rc;
+        }
+    }
     char err[8192];
     char dir[4096];
     snprintf(dir, sizeof dir, "%s/processes", bs_home());
@@ -390,5 +412,6 @@ int main(int argc, char **argv) {
     free(a.xlsx.data); /* set when the store failed before the import ran */
     if (access && a.rc == 0) a.rc = bs_cli_access_run(db, a.command, a.n_args, a.args);
     if (strcmp(a.command, "user") == 0 || strcmp(a.command, "token") == 0) bs_auth_done();
+    bs_cli_export_free(&a.export_opts);
     return a.rc;
 }

@@ -1,0 +1,171 @@
+/*
+ * Planmonitor-style Excel workbook of a province export. See province_xlsx.h.
+ */
+#include "province_xlsx.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <xlsxwriter.h>
+
+static lxw_error write_table(lxw_workbook *wb, const bs_export *ex, bs_export_table_kind kind, const char *name,
+                             lxw_format *bold) {
+    lxw_worksheet *ws = workbook_add_worksheet(wb, name);
+    if (!ws) return LXW_ERROR_MEMORY_MALLOC_FAILED;
+    const char *const *cols;
+    int nc = bs_export_table_columns(kind, &cols);
+    lxw_error e = LXW_NO_ERROR;
+    for (int c = 0; c < nc && !e; c++) e = worksheet_write_string(ws, 0, (lxw_col_t)c, cols[c], bold);
+    worksheet_freeze_panes(ws, 1, 0);
+    int rows = bs_export_table_rows(ex, kind);
+    bs_cell *cells = calloc((size_t)nc, sizeof *cells);
+    if (!cells) return LXW_ERROR_MEMORY_MALLOC_FAILED;
+    char buf[BS_EXPORT_ROW_BUF];
+    for (int r = 0; r < rows && !e; r++) {
+        bs_export_table_row(ex, kind, r, cells, buf);
+        for (int c = 0; c < nc && !e; c++) {
+            lxw_row_t row = (lxw_row_t)(r + 1);
+            lxw_col_t col = (lxw_col_t)c;
+            switch (cells[c].kind) {
+            case BS_CELL_TEXT: e = worksheet_write_string(ws, row, col, cells[c].s, NULL); break;
+            case BS_CELL_INT: e = worksheet_write_number(ws, row, col, (double)cells[c].n, NULL); break;
+            case BS_CELL_BOOL: e = worksheet_write_boolean(ws, row, col, (int)cells[c].n, NULL); break;
+            default: break;
+            }
+        }
+    }
+    free(cells);
+    return e;
+}
+
+static lxw_error write_notes(lxw_workbook *wb, const bs_export *ex, lxw_format *bold) {
+    lxw_worksheet *ws = workbook_add_worksheet(wb, "Toelichting");
+    if (!ws) return LXW_ERROR_MEMORY_MALLOC_FAILED;
+    char day[11], line[256];
+    lxw_row_t r = 0;
+    lxw_error e = LXW_NO_ERROR;
+#define KV_S(k, v)                                                                                                     \
+    do {                                                                                                               \
+        if (!e) e = worksheet_write_string(ws, r, 0, (k), bold);                                                       \
+        if (!e) e = worksheet_write_string(ws, r, 1, (v), NULL);                                                       \
+        r++;                                                                                                           \
+    } while (0)
+#define KV_N(k, v)                                                                                                     \
+    do {                                                                                                               \
+        if (!e) e = worksheet_write_string(ws, r, 0, (k), bold);                                                       \
+        if (!e) e = worksheet_write_number(ws, r, 1, (double)(v), NULL);                                               \
+        r++;                                                                                                           \
+    } while (0)
+    KV_S("export", ex->profile->key);
+    KV_S("omschrijving", ex->profile->name);
+    KV_S("peildatum_export", bs_date_format(ex->date, day));
+    KV_S("crs", ex->profile->crs);
+    KV_N("plannen_geexporteerd", ex->n_included);
+    KV_N("plannen_uitgesloten", ex->n_left_out);
+    KV_N("plannen_buiten_bereik", ex->n_out_of_scope);
+    for (int k = 0; k < BS_QC_COUNT; k++) {
+        snprintf(line, sizeof line, "uitgesloten_%s", bs_qc_name(k));
+        KV_N(line, ex->left_out_by[k]);
+    }
+    /* price tables in force on the reference date, with their sources */
+    for (int i = 0; i < ex->config->n_prices; i++) {
+        const bs_price_table *t = &ex->config->prices[i];
+        if (bs_price_table_at(ex->config, t->provincie, ex->date) != t) continue;
+        snprintf(line, sizeof line, "prijsklassen %s vanaf %s: koop ondergrenzen (cent)", t->provincie,
+                 bs_date_format(t->valid_from, day));
+        if (!e) e = worksheet_write_string(ws, r, 0, line, bold);
+        for (int k = 0; k < BS_PRICE_CLASSES && !e; k++)
+            e = worksheet_write_number(ws, r, (lxw_col_t)(1 + k), (double)t->koop_lower_cents[k], NULL);
+        r++;
+        snprintf(line, sizeof line, "prijsklassen %s vanaf %s: huur ondergrenzen (cent per maand)", t->provincie,
+                 bs_date_format(t->valid_from, day));
+        if (!e) e = worksheet_write_string(ws, r, 0, line, bold);
+        for (int k = 0; k < BS_PRICE_CLASSES && !e; k++)
+            e = worksheet_write_number(ws, r, (lxw_col_t)(1 + k), (double)t->huur_lower_cents[k], NULL);
+        r++;
+        KV_S("bron", t->sources);
+    }
+    KV_S("regels", "docs/exports.md: spreading of period totals, joint split, price classes, quality checks");
+#undef KV_S
+#undef KV_N
+    return e;
+}
+
+int bs_export_xlsx_write(const bs_export *ex, const char *path, char *err, size_t errlen) {
+    lxw_workbook_options opt = {0};
+    lxw_workbook *wb = workbook_new_opt(path, &opt);
+    if (!wb) {
+        snprintf(err, errlen, "%s: cannot create workbook", path);
+        return -1;
+    }
+    lxw_doc_properties props = {0};
+    props.title = (char *)ex->profile->name;
+    props.author = "Bouwstroom";
+    props.created = (time_t)ex->date * 86400; /* bs_day counts days since 1970-01-01 */
+    workbook_set_properties(wb, &props);
+    lxw_format *bold = workbook_add_format(wb);
+    format_set_bold(bold);
+    lxw_error e = write_table(wb, ex, BS_TABLE_PLANS, "Plannen", bold);
+    if (!e) e = write_table(wb, ex, BS_TABLE_DETAIL, "DetailPlanning", bold);
+    if (!e) e = write_table(wb, ex, BS_TABLE_LEFT_OUT, "Uitgesloten", bold);
+    if (!e) e = write_notes(wb, ex, bold);
+    lxw_error ce = workbook_close(wb); /* frees wb, writes the file */
+    if (e || ce) {
+        snprintf(err, errlen, "%s: %s", path, lxw_strerror(e ? e : ce));
+        return -1;
+    }
+    return 0;
+}
+
+int bs_export_xlsx_bytes(const bs_export *ex, const char *tmpdir, char **bytes, size_t *len, char *err,
+                         size_t errlen) {
+    *bytes = NULL;
+    *len = 0;
+    if (!tmpdir) tmpdir = getenv("TMPDIR");
+    if (!tmpdir || !*tmpdir) tmpdir = "/tmp";
+    char path[4096];
+    snprintf(path, sizeof path, "%s/bouwstroom-export-XXXXXX", tmpdir);
+    int fd = mkstemp(path);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    close(fd);
+    int rc = bs_export_xlsx_write(ex, path, err, errlen);
+    FILE *f = rc == 0 ? fopen(path, "rb") : NULL;
+    if (rc == 0 && !f) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        rc = -1;
+    }
+    if (f) {
+        size_t cap = 65536, n = 0;
+        char *b = malloc(cap);
+        size_t got;
+        while (b && (got = fread(b + n, 1, cap - n, f)) > 0) {
+            n += got;
+            if (n == cap) {
+                char *nb = realloc(b, cap * 2);
+                if (!nb) {
+                    free(b);
+                    b = NULL;
+                    break;
+                }
+                b = nb;
+                cap *= 2;
+            }
+        }
+        if (!b || ferror(f)) {
+            snprintf(err, errlen, "%s: read failed", path);
+            free(b);
+            rc = -1;
+        } else {
+            *bytes = b;
+            *len = n;
+        }
+        fclose(f);
+    }
+    unlink(path);
+    return rc;
+}

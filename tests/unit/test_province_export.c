@@ -1,0 +1,557 @@
+/*
+ * Unit tests of the province exports (issue 7): the dated configuration, the spreading rule,
+ * the joint split and per-year allocation, each quality check, and golden files of every
+ * export of the synthetic plans in tests/fixtures/export/plans.json.
+ * BS_UPDATE_GOLDEN=1 rewrites the golden files (review the diff before committing).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "province_config.h"
+#include "province_export.h"
+#include "province_xlsx.h"
+
+#define CONFIG_PATH BS_SOURCE_DIR "/processes/provinces/province-exports.json"
+#define FIXTURE BS_SOURCE_DIR "/tests/fixtures/export/plans.json"
+#define GOLDEN BS_SOURCE_DIR "/tests/golden/export/"
+
+static char *slurp(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = malloc((size_t)n + 1);
+    assert_non_null(b);
+    assert_int_equal(fread(b, 1, (size_t)n, f), (size_t)n);
+    b[n] = 0;
+    fclose(f);
+    if (len) *len = (size_t)n;
+    return b;
+}
+
+static void load_config(bs_province_config *c) {
+    size_t len;
+    char *t = slurp(CONFIG_PATH, &len);
+    assert_non_null(t);
+    char err[2048];
+    int rc = bs_province_config_parse(t, len, c, err, sizeof err);
+    if (rc != 0) fprintf(stderr, "%s", err);
+    assert_int_equal(rc, 0);
+    free(t);
+}
+
+static int config_errors(const char *json, char *err, size_t errlen) {
+    bs_province_config c;
+    int rc = bs_province_config_parse(json, strlen(json), &c, err, errlen);
+    bs_province_config_free(&c);
+    return rc;
+}
+
+static bs_day day(const char *s) {
+    bs_day d;
+    assert_int_equal(bs_date_parse(s, &d), 0);
+    return d;
+}
+
+/* ---- configuration ---- */
+
+static void test_config_shipped(void **state) {
+    (void)state;
+    bs_province_config c;
+    load_config(&c);
+    assert_non_null(bs_province_config_export(&c, "zuid-holland"));
+    assert_non_null(bs_province_config_export(&c, "gelderland"));
+    const bs_export_profile *x = bs_province_config_export(&c, "excel");
+    assert_non_null(x);
+    assert_true(bs_export_profile_covers(x, "Noord-Holland"));
+    assert_true(bs_export_profile_covers(x, "Flevoland"));
+    assert_false(bs_export_profile_covers(bs_province_config_export(&c, "gelderland"), "Zuid-Holland"));
+    assert_int_equal(x->min_confidentiality, bs_confidentiality_rank("extern_mede_overheden"));
+    const bs_code_list *ps = bs_province_config_code_list(&c, "status_planologisch");
+    assert_int_equal(ps->n_values, 9);
+    assert_true(bs_code_list_has(ps, "4B"));
+    assert_false(bs_code_list_has(ps, "onbekend"));
+    /* Zuid-Holland price classes (domain brief §7), amounts in cents */
+    const bs_price_table *t = bs_price_table_at(&c, "Zuid-Holland", day("2026-06-30"));
+    assert_non_null(t);
+    assert_int_equal(t->koop_lower_cents[1], 28000000);
+    assert_int_equal(t->koop_lower_cents[2], 39000000);
+    assert_int_equal(t->koop_lower_cents[3], 60000000);
+    assert_int_equal(t->huur_lower_cents[1], 69400);
+    assert_int_equal(t->huur_lower_cents[2], 88000);
+    assert_int_equal(t->huur_lower_cents[3], 112300);
+    assert_non_null(strstr(t->sources, "domain brief"));
+    assert_null(bs_price_table_at(&c, "Zuid-Holland", day("2023-12-31"))); /* before valid_from */
+    assert_null(bs_price_table_at(&c, "Gelderland", day("2026-06-30")));   /* none configured */
+    bs_province_config_free(&c);
+}
+
+static void test_price_class_bounds(void **state) {
+    (void)state;
+    const int64_t lo[4] = {0, 28000000, 39000000, 60000000};
+    assert_int_equal(bs_price_class_of(lo, 0), 1);
+    assert_int_equal(bs_price_class_of(lo, 27999999), 1);
+    assert_int_equal(bs_price_class_of(lo, 28000000), 2); /* lower bounds are inclusive */
+    assert_int_equal(bs_price_class_of(lo, 38999999), 2);
+    assert_int_equal(bs_price_class_of(lo, 39000000), 3);
+    assert_int_equal(bs_price_class_of(lo, 60000000), 4);
+    assert_int_equal(bs_price_class_of(lo, 900000000), 4);
+    assert_int_equal(bs_price_class_of(lo, -1), 0);
+}
+
+#define CFG_HEAD                                                                                                       \
+    "{\"format\":\"bouwstroom-province-exports/1\",\"sources\":{\"s\":\"a source\"},"                                \
+    "\"code_lists\":{\"status_planologisch\":[\"1A\"],\"plantype\":[\"uitleg\"],"                                     \
+    "\"vertrouwelijkheid\":[\"openbaar\"]},"
+#define CFG_EXPORTS                                                                                                    \
+    "\"exports\":{\"x\":{\"name\":\"X\",\"provinces\":[\"P\"],\"crs\":\"EPSG:28992\","                                \
+    "\"min_confidentiality\":\"openbaar\",\"mandatory\":[\"plannaam\"],\"sources\":[\"s\"]}}}"
+#define TABLE(from, to, k)                                                                                             \
+    "{\"provincie\":\"P\",\"valid_from\":" from ",\"valid_to\":" to ",\"koop_lower_cents\":" k                         \
+    ",\"huur_lower_cents\":[0,1,2,3],\"sources\":[\"s\"]}"
+
+static void test_config_dated_tables(void **state) {
+    (void)state;
+    const char *two = CFG_HEAD "\"price_classes\":[" TABLE("\"2024-01-01\"", "null", "[0,10,20,30]") ","
+                               TABLE("\"2025-01-01\"", "null", "[0,11,21,31]") "]," CFG_EXPORTS;
+    bs_province_config c;
+    char err[1024];
+    assert_int_equal(bs_province_config_parse(two, strlen(two), &c, err, sizeof err), 0);
+    /* an open-ended table holds until the next one starts */
+    assert_int_equal(bs_price_table_at(&c, "P", day("2024-12-31"))->koop_lower_cents[1], 10);
+    assert_int_equal(bs_price_table_at(&c, "P", day("2025-01-01"))->koop_lower_cents[1], 11);
+    assert_int_equal(bs_price_table_at(&c, "P", day("2031-07-01"))->koop_lower_cents[1], 11);
+    bs_province_config_free(&c);
+    const char *closed = CFG_HEAD "\"price_classes\":[" TABLE("\"2024-01-01\"", "\"2024-12-31\"", "[0,10,20,30]")
+                                  "]," CFG_EXPORTS;
+    assert_int_equal(bs_province_config_parse(closed, strlen(closed), &c, err, sizeof err), 0);
+    assert_non_null(bs_price_table_at(&c, "P", day("2024-12-31")));
+    assert_null(bs_price_table_at(&c, "P", day("2025-01-01")));
+    bs_province_config_free(&c);
+}
+
+static void test_config_invalid(void **state) {
+    (void)state;
+    char err[2048];
+    struct {
+        const char *json, *expect;
+    } cases[] = {
+        {"{\"format\":\"other\"}", "format"},
+        {"not json", "not JSON"},
+        {CFG_HEAD "\"price_classes\":[" TABLE("\"2024-01-01\"", "null", "[0,20,10,30]") "]," CFG_EXPORTS,
+         "strictly ascending"},
+        {CFG_HEAD "\"price_classes\":[" TABLE("\"2024-01-01\"", "null", "[5,10,20,30]") "]," CFG_EXPORTS,
+         "class 1 starts at 0"},
+        {CFG_HEAD "\"price_classes\":[" TABLE("\"2024-01-01\"", "null", "[0,10,20]") "]," CFG_EXPORTS,
+         "koop_lower_cents"},
+        {CFG_HEAD "\"price_classes\":[" TABLE("\"2024-01-01\"", "\"2025-06-30\"", "[0,10,20,30]") ","
+                  TABLE("\"2025-01-01\"", "null", "[0,10,20,30]") "]," CFG_EXPORTS,
+         "overlaps"},
+        {CFG_HEAD "\"price_classes\":[" TABLE("\"2024-02-30\"", "null", "[0,10,20,30]") "]," CFG_EXPORTS,
+         "valid_from"},
+        {CFG_HEAD "\"price_classes\":[" TABLE("\"2024-05-01\"", "\"2024-01-01\"", "[0,10,20,30]") "]," CFG_EXPORTS,
+         "before valid_from"},
+        {CFG_HEAD "\"price_classes\":[],\"exports\":{\"x\":{\"provinces\":[\"P\"],\"crs\":\"EPSG:28992\","
+                  "\"min_confidentiality\":\"geheim\",\"mandatory\":[\"kleur\"],\"sources\":[\"nope\"]}}}",
+         "unknown field"},
+        {CFG_HEAD "\"price_classes\":[],\"exports\":{\"x\":{\"provinces\":[\"P\"],\"crs\":\"EPSG:4326\","
+                  "\"min_confidentiality\":\"openbaar\",\"mandatory\":[],\"sources\":[\"s\"]}}}",
+         "EPSG:28992"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        err[0] = 0;
+        assert_int_equal(config_errors(cases[i].json, err, sizeof err), -1);
+        if (!strstr(err, cases[i].expect)) fprintf(stderr, "case %zu: %s", i, err);
+        assert_non_null(strstr(err, cases[i].expect));
+    }
+    /* all problems of a file are reported, not only the first */
+    config_errors(cases[8].json, err, sizeof err);
+    assert_non_null(strstr(err, "min_confidentiality"));
+    assert_non_null(strstr(err, "sources[0]"));
+}
+
+/* ---- spreading ---- */
+
+static void test_spread_remainder_last(void **state) {
+    (void)state;
+    int64_t y[21];
+    bs_export_spread(24, 5, y);
+    int64_t want1[5] = {4, 4, 4, 4, 8};
+    assert_memory_equal(y, want1, sizeof want1);
+    bs_export_spread(7, 5, y);
+    int64_t want2[5] = {1, 1, 1, 1, 3};
+    assert_memory_equal(y, want2, sizeof want2);
+    bs_export_spread(3, 5, y); /* fewer homes than years: all in the last year */
+    int64_t want3[5] = {0, 0, 0, 0, 3};
+    assert_memory_equal(y, want3, sizeof want3);
+    bs_export_spread(30, 21, y);
+    for (int i = 0; i < 20; i++) assert_int_equal(y[i], 1);
+    assert_int_equal(y[20], 10);
+    bs_export_spread(10, 1, y);
+    assert_int_equal(y[0], 10);
+    bs_export_spread(0, 5, y);
+    for (int i = 0; i < 5; i++) assert_int_equal(y[i], 0);
+}
+
+/* ---- quality checks on one plan ---- */
+
+typedef struct fx {
+    bs_province_config c;
+    const bs_export_profile *zh;
+    bs_export_plan p;
+} fx;
+
+static int fx_setup(void **state) {
+    fx *f = calloc(1, sizeof *f);
+    load_config(&f->c);
+    f->zh = bs_province_config_export(&f->c, "zuid-holland");
+    bs_export_plan *p = &f->p;
+    p->id = strdup("00000000-0000-4000-8000-0000000000aa");
+    p->source_key = strdup("1");
+    p->name = strdup("Proefplan");
+    p->gemeente = strdup("Proefstad");
+    p->provincie = strdup("Zuid-Holland");
+    p->plantype = strdup("uitleg");
+    p->planstatus = strdup("1A");
+    p->confidentiality = strdup("extern_mede_overheden");
+    p->data_date = strdup("2025-01-01");
+    p->geometry_crs = strdup("EPSG:28992");
+    p->geometry = json_loads("{\"type\":\"Polygon\",\"coordinates\":[[[0,0],[1,0],[1,1],[0,0]]]}", 0, NULL);
+    for (int i = 0; i < BS_PC_COUNT; i++) p->count[i] = BS_EXPORT_MISSING;
+    int64_t v[] = {20, -4, 0, 10, 10, 0, 0, 12, 8, 0, 20, 0, 0};
+    memcpy(p->count, v, sizeof v);
+    *state = f;
+    return 0;
+}
+
+static int fx_teardown(void **state) {
+    fx *f = *state;
+    bs_province_config_free(&f->c);
+    bs_export_plan *p = malloc(sizeof *p);
+    *p = f->p;
+    bs_export_plans_free(p, 1);
+    free(f);
+    return 0;
+}
+
+static bs_export_item check(fx *f) {
+    bs_export_item it = {0};
+    bs_export_check_plan(&f->c, f->zh, &f->p, day("2026-06-30"), &it);
+    return it;
+}
+
+/* Exactly one issue, of kind k, whose text contains want. */
+static void expect_only(fx *f, bs_qc_kind k, const char *want) {
+    bs_export_item it = check(f);
+    if (it.n_issues != 1 || it.issues[0].kind != k || !strstr(it.issues[0].text, want))
+        for (int i = 0; i < it.n_issues; i++)
+            fprintf(stderr, "  issue: %s: %s\n", bs_qc_name(it.issues[i].kind), it.issues[i].text);
+    assert_false(it.included);
+    assert_int_equal(it.n_issues, 1);
+    assert_int_equal(it.issues[0].kind, k);
+    assert_non_null(strstr(it.issues[0].text, want));
+    assert_null(it.rows);
+}
+
+static void replace(char **field, const char *v) {
+    free(*field);
+    *field = v ? strdup(v) : NULL;
+}
+
+static void test_check_valid_plan(void **state) {
+    fx *f = *state;
+    bs_export_item it = check(f);
+    assert_true(it.included);
+    assert_int_equal(it.n_issues, 0);
+    /* 10 in 2020-2024 (2,2,2,2,2), 10 in 2025-2029, unknown row only for the demolition */
+    assert_int_equal(it.n_rows, 11);
+    assert_int_equal(it.rows[0].year, 2020);
+    assert_true(it.rows[0].estimated);
+    assert_int_equal(it.rows[10].year, 0);
+    assert_false(it.rows[10].estimated);
+    /* sloop_: the negative Sloop made positive, type and tenure unknown */
+    assert_int_equal(it.rows[10].sloop[2 * BS_EXPORT_N_TENURE_COLS + 10], 4);
+    free(it.rows);
+}
+
+static void test_check_mandatory(void **state) {
+    fx *f = *state;
+    replace(&f->p.name, "");
+    expect_only(f, BS_QC_MANDATORY, "plannaam");
+    replace(&f->p.name, "Proefplan");
+    replace(&f->p.gemeente, NULL);
+    expect_only(f, BS_QC_MANDATORY, "gemeente");
+}
+
+static void test_check_mandatory_count(void **state) {
+    fx *f = *state;
+    for (int i = 0; i <= BS_PC_TENURE_ONBEKEND; i++) f->p.count[i] = BS_EXPORT_MISSING;
+    expect_only(f, BS_QC_MANDATORY, "aantal_rest");
+}
+
+static void test_check_code_list(void **state) {
+    fx *f = *state;
+    replace(&f->p.planstatus, "onbekend");
+    expect_only(f, BS_QC_CODE_LIST, "status_planologisch: 'onbekend'");
+    replace(&f->p.planstatus, "1A");
+    replace(&f->p.plantype, "Uitleggebied voor woningbouw");
+    expect_only(f, BS_QC_CODE_LIST, "plantype");
+}
+
+static void test_check_counts(void **state) {
+    fx *f = *state;
+    f->p.count[BS_PC_C2025_2029] = 9; /* periods 19, aantal_rest 20 */
+    expect_only(f, BS_QC_COUNTS, "completions per period add up to 19, aantal_rest is 20");
+    f->p.count[BS_PC_C2025_2029] = 10;
+    f->p.count[BS_PC_TYPE_APPARTEMENT] = 9;
+    expect_only(f, BS_QC_COUNTS, "house types add up to 21");
+    f->p.count[BS_PC_TYPE_APPARTEMENT] = 8;
+    f->p.count[BS_PC_TENURE_HUUR] = 1;
+    expect_only(f, BS_QC_COUNTS, "tenures add up to 21");
+    f->p.count[BS_PC_TENURE_HUUR] = 0;
+    f->p.count[BS_PC_DEMOLITION] = 3;
+    expect_only(f, BS_QC_COUNTS, "negative number");
+}
+
+static void test_check_price_span(void **state) {
+    fx *f = *state;
+    f->p.count[BS_PC_KOOP_PRICE_MIN] = 35000000;
+    f->p.count[BS_PC_KOOP_PRICE_MAX] = 45000000;
+    expect_only(f, BS_QC_PRICE_CLASS, "spans koop2 to koop3");
+    f->p.count[BS_PC_KOOP_PRICE_MAX] = 38999999; /* within koop2: fine, homes in koop2 */
+    bs_export_item it = check(f);
+    assert_true(it.included);
+    assert_int_equal(it.koop_class, 2);
+    int64_t koop2 = 0;
+    for (int r = 0; r < it.n_rows; r++) koop2 += it.rows[r].build[1]; /* eengezins_koop2 */
+    assert_int_equal(koop2, 12);
+    free(it.rows);
+    f->p.count[BS_PC_KOOP_PRICE_MAX] = BS_EXPORT_MISSING;
+    expect_only(f, BS_QC_PRICE_CLASS, "both");
+    f->p.count[BS_PC_KOOP_PRICE_MIN] = BS_EXPORT_MISSING;
+    f->p.count[BS_PC_HUUR_RENT_MIN] = 90000;
+    f->p.count[BS_PC_HUUR_RENT_MAX] = 120000;
+    expect_only(f, BS_QC_PRICE_CLASS, "spans huur3 to huur4");
+}
+
+static void test_check_confidentiality(void **state) {
+    fx *f = *state;
+    replace(&f->p.confidentiality, "extern_woonregio");
+    expect_only(f, BS_QC_CONFIDENTIALITY, "'extern_woonregio' is below 'extern_mede_overheden'");
+    replace(&f->p.confidentiality, "openbaar");
+    bs_export_item it = check(f);
+    assert_true(it.included);
+    free(it.rows);
+}
+
+static void test_check_geometry(void **state) {
+    fx *f = *state;
+    json_decref(f->p.geometry);
+    f->p.geometry = NULL;
+    expect_only(f, BS_QC_GEOMETRY, "geometry missing");
+    f->p.geometry = json_loads("{\"type\":\"Point\",\"coordinates\":[5.1,52.1]}", 0, NULL);
+    replace(&f->p.geometry_crs, "EPSG:4326");
+    expect_only(f, BS_QC_GEOMETRY, "EPSG:4326");
+}
+
+/* Sums of a plan's rows: every year's cells add up to the year total, every cell over the
+ * years to the joint split, every marginal to the plan's totals. */
+static void test_joint_and_allocation(void **state) {
+    fx *f = *state;
+    /* both mixed: 12 eengezins, 8 meergezins; 15 koop, 5 huur → tenure reported onbekend */
+    f->p.count[BS_PC_TENURE_KOOP] = 15;
+    f->p.count[BS_PC_TENURE_HUUR] = 5;
+    bs_export_item it = check(f);
+    assert_true(it.included);
+    assert_true(it.notes & BS_NOTE_JOINT_UNKNOWN);
+    int64_t cell[BS_EXPORT_N_CELLS] = {0}, total = 0;
+    for (int r = 0; r < it.n_rows; r++) {
+        int64_t rs = 0;
+        for (int c = 0; c < BS_EXPORT_N_CELLS; c++) {
+            cell[c] += it.rows[r].build[c];
+            rs += it.rows[r].build[c];
+        }
+        if (it.rows[r].year >= 2020 && it.rows[r].year <= 2029) assert_int_equal(rs, 2);
+        total += rs;
+    }
+    assert_int_equal(total, 20);
+    assert_int_equal(cell[10], 12); /* eengezins_onbekend */
+    assert_int_equal(cell[21], 8);  /* meergezins_onbekend */
+    free(it.rows);
+    /* tenure concentrated (all huur), type mixed → exact: eengezins_huur_onb 12, meergezins_huur_onb 8 */
+    f->p.count[BS_PC_TENURE_KOOP] = 0;
+    f->p.count[BS_PC_TENURE_HUUR] = 20;
+    it = check(f);
+    assert_false(it.notes & BS_NOTE_JOINT_UNKNOWN);
+    memset(cell, 0, sizeof cell);
+    for (int r = 0; r < it.n_rows; r++)
+        for (int c = 0; c < BS_EXPORT_N_CELLS; c++) cell[c] += it.rows[r].build[c];
+    assert_int_equal(cell[9], 12);
+    assert_int_equal(cell[20], 8);
+    free(it.rows);
+    /* a negative type correction discards the type split: all type onbekend */
+    f->p.count[BS_PC_TYPE_GRONDGEBONDEN] = 25;
+    f->p.count[BS_PC_TYPE_APPARTEMENT] = 0;
+    f->p.count[BS_PC_TYPE_ONBEKEND] = -5;
+    it = check(f);
+    assert_true(it.included);
+    assert_true(it.notes & BS_NOTE_TYPE_DISCARDED);
+    memset(cell, 0, sizeof cell);
+    for (int r = 0; r < it.n_rows; r++)
+        for (int c = 0; c < BS_EXPORT_N_CELLS; c++) cell[c] += it.rows[r].build[c];
+    assert_int_equal(cell[2 * BS_EXPORT_N_TENURE_COLS + 9], 20); /* onbekend_huur_onb */
+    free(it.rows);
+}
+
+/* ---- golden files ---- */
+
+static void golden(const char *name, const char *got, size_t got_len) {
+    char path[1024];
+    snprintf(path, sizeof path, GOLDEN "%s", name);
+    if (getenv("BS_UPDATE_GOLDEN")) {
+        FILE *f = fopen(path, "wb");
+        assert_non_null(f);
+        fwrite(got, 1, got_len, f);
+        fclose(f);
+        return;
+    }
+    size_t len = 0;
+    char *want = slurp(path, &len);
+    if (!want) fprintf(stderr, "golden file %s missing (BS_UPDATE_GOLDEN=1 writes it)\n", path);
+    assert_non_null(want);
+    if (len != got_len || memcmp(want, got, len) != 0) {
+        fprintf(stderr, "%s differs from the golden file (%zu vs %zu bytes):\n%.*s\n", name, got_len, len,
+                (int)(got_len < 4000 ? got_len : 4000), got);
+        fail();
+    }
+    free(want);
+}
+
+static void golden_text(const char *name, char *text) {
+    assert_non_null(text);
+    golden(name, text, strlen(text));
+    free(text);
+}
+
+typedef struct gx {
+    bs_province_config c;
+    bs_export_plan *plans;
+    int n;
+} gx;
+
+static void load_fixture(gx *g) {
+    load_config(&g->c);
+    size_t len;
+    char *t = slurp(FIXTURE, &len);
+    assert_non_null(t);
+    json_t *arr = json_loadb(t, len, 0, NULL);
+    assert_non_null(arr);
+    free(t);
+    char err[256];
+    assert_int_equal(bs_export_plans_from_json(arr, &g->plans, &g->n, err, sizeof err), 0);
+    json_decref(arr);
+    assert_int_equal(g->n, 10);
+}
+
+static void unload_fixture(gx *g) {
+    bs_export_plans_free(g->plans, g->n);
+    bs_province_config_free(&g->c);
+}
+
+static void build(gx *g, const char *key, bs_export *ex) {
+    assert_int_equal(bs_export_build(&g->c, bs_province_config_export(&g->c, key), g->plans, g->n, day("2026-06-30"), ex),
+                     0);
+}
+
+static void test_golden_zuid_holland(void **state) {
+    (void)state;
+    gx g;
+    load_fixture(&g);
+    bs_export ex;
+    build(&g, "zuid-holland", &ex);
+    assert_int_equal(ex.n_items, 6);
+    assert_int_equal(ex.n_out_of_scope, 4);
+    assert_int_equal(ex.n_included, 3); /* 9001, 9002, 9006 */
+    assert_int_equal(ex.n_left_out, 3); /* 9003 price span, 9004 confidentiality + code list, 9005 */
+    assert_int_equal(ex.left_out_by[BS_QC_PRICE_CLASS], 1);
+    assert_int_equal(ex.left_out_by[BS_QC_CONFIDENTIALITY], 1);
+    assert_int_equal(ex.left_out_by[BS_QC_CODE_LIST], 1);
+    assert_int_equal(ex.left_out_by[BS_QC_GEOMETRY], 1);
+    assert_int_equal(ex.left_out_by[BS_QC_COUNTS], 1);
+    golden_text("zuid-holland.geojson", bs_export_geojson_plans(&ex, true));
+    golden_text("zuid-holland-uitgesloten.csv", bs_export_csv(&ex, BS_TABLE_LEFT_OUT));
+    bs_export_free(&ex);
+    unload_fixture(&g);
+}
+
+static void test_golden_gelderland(void **state) {
+    (void)state;
+    gx g;
+    load_fixture(&g);
+    bs_export ex;
+    build(&g, "gelderland", &ex);
+    assert_int_equal(ex.n_included, 1);
+    assert_int_equal(ex.n_left_out, 1);
+    golden_text("gelderland-plannen.geojson", bs_export_geojson_plans(&ex, false));
+    golden_text("gelderland-detailplanning.geojson", bs_export_geojson_detail(&ex));
+    golden_text("gelderland-detailplanning.csv", bs_export_csv(&ex, BS_TABLE_DETAIL));
+    golden_text("gelderland-uitgesloten.csv", bs_export_csv(&ex, BS_TABLE_LEFT_OUT));
+    bs_export_free(&ex);
+    unload_fixture(&g);
+}
+
+static void test_golden_excel(void **state) {
+    (void)state;
+    gx g;
+    load_fixture(&g);
+    bs_export ex;
+    build(&g, "excel", &ex);
+    assert_int_equal(ex.n_out_of_scope, 0);
+    assert_int_equal(ex.n_included, 6); /* + 9007, 9009, 9010 */
+    /* the sheets' contents as CSV, and the workbook itself (byte-stable: fixed creation time) */
+    golden_text("excel-plannen.csv", bs_export_csv(&ex, BS_TABLE_PLANS));
+    golden_text("excel-detailplanning.csv", bs_export_csv(&ex, BS_TABLE_DETAIL));
+    golden_text("excel-uitgesloten.csv", bs_export_csv(&ex, BS_TABLE_LEFT_OUT));
+    char *bytes;
+    size_t len;
+    char err[256];
+    assert_int_equal(bs_export_xlsx_bytes(&ex, NULL, &bytes, &len, err, sizeof err), 0);
+    assert_true(len > 1000);
+    assert_memory_equal(bytes, "PK\x03\x04", 4);
+    golden("planmonitor.xlsx", bytes, len);
+    free(bytes);
+    bs_export_free(&ex);
+    unload_fixture(&g);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_config_shipped),
+        cmocka_unit_test(test_price_class_bounds),
+        cmocka_unit_test(test_config_dated_tables),
+        cmocka_unit_test(test_config_invalid),
+        cmocka_unit_test(test_spread_remainder_last),
+        cmocka_unit_test_setup_teardown(test_check_valid_plan, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_check_mandatory, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_check_mandatory_count, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_check_code_list, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_check_counts, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_check_price_span, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_check_confidentiality, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_check_geometry, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_joint_and_allocation, fx_setup, fx_teardown),
+        cmocka_unit_test(test_golden_zuid_holland),
+        cmocka_unit_test(test_golden_gelderland),
+        cmocka_unit_test(test_golden_excel),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
