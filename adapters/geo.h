@@ -81,7 +81,8 @@ int bs_geo_points(bs_geo *geo, bs_crs from, bs_crs to, double *xs, double *ys, s
  * clockwise; RFC 7946 §3.1.6) — orientation is measured in the output plane (lon/lat or
  * x/y). Checks the structure: positions of ≥ 2 finite numbers, LineStrings of ≥ 2 and
  * closed rings of ≥ 4 positions. Returns BS_GEO_OK, BS_GEO_EINPUT (malformed; the geometry
- * may be partly converted), BS_GEO_EPROJ or BS_GEO_ERANGE; message in err. */
+ * may be partly converted), BS_GEO_EPROJ or BS_GEO_ERANGE; message in err. geo may be NULL
+ * when from == to (checking and rounding only; no PROJ involved). */
 int bs_geo_transform_geometry(bs_geo *geo, json_t *geometry, bs_crs from, bs_crs to, int rfc7946_rings,
                               char *err, size_t err_size);
 

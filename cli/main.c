@@ -13,6 +13,7 @@
 #include "api.h"
 #include "eib_import.h"
 #include "engine.h"
+#include "geojson_cmd.h"
 #include "http.h"
 #include "schedule_cmd.h"
 #include "store.h"
@@ -27,6 +28,10 @@ static const char usage[] =
     "  migrate                     apply pending database migrations\n"
     "  import FILE [--source TAG]  import plans from an EIB-format GeoJSON file (default tag eib-2020)\n"
     "  summary                     print the per-province summary of the imported plans\n"
+    "  export --geojson rd|wgs84 [--out FILE]\n"
+    "                              write all projects as GeoJSON: RD New with a crs member, or RFC 7946\n"
+    "                              WGS84 (default: standard output)\n"
+    "  import-geojson FILE         import projects from such an export (either CRS; all or nothing)\n"
     "  serve [--host H] [--port P] [--smtp-url URL] [--mail-from ADDR] [--public-url URL]\n"
     "        [--today YYYY-MM-DD] [--clock YYYY-MM-DDTHH:MM:SSZ]\n"
     "                              serve the HTTP API (default 127.0.0.1:8080; port 0 = ephemeral)\n"
@@ -56,6 +61,7 @@ typedef struct app {
     bs_clock clock;
     bs_notifier *notifier;
     bs_user_add user; /* `user add` (prepared before the loop runs) */
+    bs_cli_geojson geojson; /* `export --geojson`, `import-geojson` (issue 7) */
 } app;
 
 static void stop_loop_after_store(void *arg) {
@@ -282,6 +288,8 @@ static void migrated(const char *err, int n_applied, void *arg) {
         bs_summary_forecast_run(a->loop, a->store, &a->engine, summary_forecast_done, a);
     } else if (strcmp(a->command, "user") == 0) {
         bs_cli_user_add_run(a->store, &a->user, user_added, a);
+    } else if (strcmp(a->command, "export") == 0 || strcmp(a->command, "import-geojson") == 0) {
+        bs_cli_geojson_run(a->loop, a->store, &a->engine, &a->geojson, user_added, a); /* done → finish(rc) */
     } else {
         serve(a);
     }
@@ -320,7 +328,8 @@ int main(int argc, char **argv) {
     a.args = argv + i + 1;
     a.n_args = argc - i - 1;
     if (strcmp(a.command, "migrate") != 0 && strcmp(a.command, "import") != 0 && strcmp(a.command, "summary") != 0 &&
-        strcmp(a.command, "serve") != 0 && strcmp(a.command, "user") != 0) {
+        strcmp(a.command, "serve") != 0 && strcmp(a.command, "user") != 0 && strcmp(a.command, "export") != 0 &&
+        strcmp(a.command, "import-geojson") != 0) {
         fprintf(stderr, "bouwstroom: unknown command '%s'\n\n%s", a.command, usage);
         return 2;
     }
@@ -339,6 +348,10 @@ int main(int argc, char **argv) {
             return rc;
         }
     }
+    if (strcmp(a.command, "export") == 0 || strcmp(a.command, "import-geojson") == 0) {
+        int rc = bs_cli_geojson_prepare(a.command, a.n_args, a.args, &a.geojson);
+        if (rc != 0) return rc;
+    }
     char err[8192];
     char dir[4096];
     snprintf(dir, sizeof dir, "%s/processes", bs_home());
@@ -354,5 +367,6 @@ int main(int argc, char **argv) {
     bs_engine_free(&a.engine);
     free(a.api.openapi_json);
     if (strcmp(a.command, "user") == 0) bs_auth_done();
+    bs_geo_close(a.geojson.geo); /* when the command never ran (no database); NULL otherwise */
     return a.rc;
 }
