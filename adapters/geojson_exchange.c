@@ -580,7 +580,7 @@ void bs_geojson_import(uv_loop_t *loop, bs_store *store, const bs_engine *engine
     json_t *features = json_object_get(root, "features");
     const char *type = json_string_value(json_object_get(root, "type"));
     if (!json_is_object(root) || !type || strcmp(type, "FeatureCollection") != 0 || !json_is_array(features)) {
-        fail(job, "import-geojson", "not a GeoJSON FeatureCollection (\"type\" and a \"features\" array)");
+        fail(job, "not imported", "not a GeoJSON FeatureCollection (\"type\" and a \"features\" array)");
         return;
     }
     bs_crs crs = BS_CRS_WGS84; /* RFC 7946 §4: no crs member = WGS84 lon/lat */
@@ -588,7 +588,7 @@ void bs_geojson_import(uv_loop_t *loop, bs_store *store, const bs_engine *engine
     if (crs_member && !json_is_null(crs_member)) {
         const char *name = json_string_value(json_object_get(json_object_get(crs_member, "properties"), "name"));
         if (bs_geo_crs_parse(name, &crs) != BS_GEO_OK) {
-            fail(job, "import-geojson", "the \"crs\" member names no supported CRS (EPSG:28992, EPSG:4326, EPSG:4258)");
+            fail(job, "not imported", "the \"crs\" member names no supported CRS (EPSG:28992, EPSG:4326, EPSG:4258)");
             return;
         }
     }
@@ -618,7 +618,7 @@ void bs_geojson_import(uv_loop_t *loop, bs_store *store, const bs_engine *engine
     if (r->invalid) {
         char msg[96];
         snprintf(msg, sizeof msg, "%d of %d features invalid; nothing imported", r->invalid, r->read);
-        fail(job, "import-geojson", msg);
+        fail(job, "not imported", msg);
         return;
     }
     if (progress) {
