@@ -14,6 +14,7 @@
 #include "eib_import.h"
 #include "engine.h"
 #include "export_cmd.h"
+#include "geojson_cmd.h"
 #include "http.h"
 #include "schedule_cmd.h"
 #include "store.h"
@@ -34,6 +35,10 @@ static const char usage[] =
     "                              docs/exchange.md); every row error is printed, nothing imported then\n"
     "  xlsx-dump FILE [--sheet NAME]  offline: print every cell of a workbook as JSON (no database)\n"
     "  summary                     print the per-province summary of the imported plans\n"
+    "  export --geojson rd|wgs84 [--out FILE]\n"
+    "                              write all projects as GeoJSON: RD New with a crs member, or RFC 7946\n"
+    "                              WGS84 (default: standard output)\n"
+    "  import-geojson FILE         import projects from such an export (either CRS; all or nothing)\n"
     "  serve [--host H] [--port P] [--smtp-url URL] [--mail-from ADDR] [--public-url URL]\n"
     "        [--today YYYY-MM-DD] [--clock YYYY-MM-DDTHH:MM:SSZ]\n"
     "                              serve the HTTP API (default 127.0.0.1:8080; port 0 = ephemeral)\n"
@@ -75,6 +80,8 @@ typedef struct app {
     bs_user_add user; /* `user add` (prepared before the loop runs) */
     bs_import_xlsx xlsx; /* `import-xlsx` (file read before the loop runs) */
     bs_export_opts export_opts; /* `export` (prepared before the loop runs) */
+    bs_cli_geojson geojson; /* `export --geojson`, `import-geojson` (issue 7) */
+    bool geojson_export;    /* `export --geojson` (else `export --province`) */
 } app;
 
 static void stop_loop_after_store(void *arg) {
@@ -314,10 +321,12 @@ static void migrated(const char *err, int n_applied, void *arg) {
     } else if (strcmp(a->command, "summary") == 0) {
         /* the forecasts first (thread pool), then the per-province query (summary_forecast_done) */
         bs_summary_forecast_run(a->loop, a->store, &a->engine, summary_forecast_done, a);
-    } else if (strcmp(a->command, "export") == 0) {
+    } else if (strcmp(a->command, "export") == 0 && !a->geojson_export) {
         bs_cli_export_run(a->store, &a->export_opts, export_done, a);
     } else if (strcmp(a->command, "user") == 0) {
         bs_cli_user_add_run(a->store, &a->user, user_added, a);
+    } else if (a->geojson_export || strcmp(a->command, "import-geojson") == 0) {
+        bs_cli_geojson_run(a->loop, a->store, &a->engine, &a->geojson, export_done, a); /* done → finish(rc) */
     } else {
         serve(a);
     }
@@ -358,7 +367,8 @@ int main(int argc, char **argv) {
     a.n_args = argc - i - 1;
     if (strcmp(a.command, "migrate") != 0 && strcmp(a.command, "import") != 0 && strcmp(a.command, "summary") != 0 &&
         strcmp(a.command, "serve") != 0 && strcmp(a.command, "user") != 0 && strcmp(a.command, "token") != 0 &&
-        strcmp(a.command, "import-xlsx") != 0 && strcmp(a.command, "export") != 0) {
+        strcmp(a.command, "import-xlsx") != 0 && strcmp(a.command, "export") != 0 &&
+        strcmp(a.command, "import-geojson") != 0) {
         fprintf(stderr, "bouwstroom: unknown command '%s'\n\n%s", a.command, usage);
         return 2;
     }
@@ -381,11 +391,14 @@ int main(int argc, char **argv) {
             return rc;
         }
     }
+    /* `export --geojson …` is the GeoJSON exchange; `export --province …` the province exports */
+    for (int k = 0; strcmp(a.command, "export") == 0 && k < a.n_args; k++)
+        if (strcmp(a.args[k], "--geojson") == 0) a.geojson_export = true;
     if (strcmp(a.command, "import-xlsx") == 0) { /* arguments and the file before the loop runs */
         int rc = bs_cli_import_xlsx_prepare(a.n_args, a.args, &a.xlsx);
         if (rc != 0) return rc;
     }
-    if (strcmp(a.command, "export") == 0) { /* options and the dated configuration before the loop runs */
+    if (strcmp(a.command, "export") == 0 && !a.geojson_export) { /* options and the dated configuration */
         char cfg[4096];
         snprintf(cfg, sizeof cfg, "%s/processes/provinces/province-exports.json", bs_home());
         int rc = bs_cli_export_prepare(a.n_args, a.args, cfg, &a.export_opts);
@@ -393,6 +406,10 @@ int main(int argc, char **argv) {
             bs_cli_export_free(&a.export_opts);
             return rc;
         }
+    }
+    if (a.geojson_export || strcmp(a.command, "import-geojson") == 0) {
+        int rc = bs_cli_geojson_prepare(a.command, a.n_args, a.args, &a.geojson);
+        if (rc != 0) return rc;
     }
     char err[8192];
     char dir[4096];
@@ -413,5 +430,6 @@ int main(int argc, char **argv) {
     if (access && a.rc == 0) a.rc = bs_cli_access_run(db, a.command, a.n_args, a.args);
     if (strcmp(a.command, "user") == 0 || strcmp(a.command, "token") == 0) bs_auth_done();
     bs_cli_export_free(&a.export_opts);
+    bs_geo_close(a.geojson.geo); /* when the command never ran (no database); NULL otherwise */
     return a.rc;
 }

@@ -1,0 +1,680 @@
+/*
+ * GeoJSON exchange of projects. See geojson_exchange.h and docs/geo.md.
+ */
+#include "geojson_exchange.h"
+
+#include <ctype.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "eib_import.h"
+#include "plan.h"
+
+#define BATCH_SIZE 500
+#define DEFAULT_SCHEMA_KEY "ppm-woningbouw"
+/* jansson prints reals with "%.15g" here: the rounded coordinates (≤ 10 significant digits)
+ * come out as their shortest decimal, the same on every export */
+#define DUMP_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
+
+/* Kinds of exchange columns. */
+enum { K_TEXT, K_INT, K_DATE, K_BOOL };
+/* Roles: stored as given; required (import refuses a feature without it); derived (exported
+ * for the reader, recomputed on import); key (source, source_key: the idempotency key). */
+enum { R_PLAIN, R_REQUIRED, R_DERIVED, R_KEY };
+
+/* The exchange columns, in export order (names = projects columns = property names). New
+ * project attributes that belong to the exchange are added here (one line each). */
+static const struct {
+    const char *name;
+    int kind;
+    int role;
+} cols[] = {
+    {"source", K_TEXT, R_KEY},
+    {"source_key", K_TEXT, R_KEY},
+    {"name", K_TEXT, R_REQUIRED},
+    {"gemeente", K_TEXT, R_REQUIRED},
+    {"provincie", K_TEXT, R_REQUIRED},
+    {"plantype", K_TEXT, R_REQUIRED},
+    {"plantype_raw", K_TEXT, R_PLAIN},
+    {"planstatus", K_TEXT, R_REQUIRED},
+    {"planstatus_raw", K_TEXT, R_PLAIN},
+    {"homes_remaining", K_INT, R_PLAIN},
+    {"demolition", K_INT, R_PLAIN},
+    {"completions_2019", K_INT, R_PLAIN},
+    {"completions_2020_2024", K_INT, R_PLAIN},
+    {"completions_2025_2029", K_INT, R_PLAIN},
+    {"completions_2030_2050", K_INT, R_PLAIN},
+    {"completions_unknown", K_INT, R_PLAIN},
+    {"type_grondgebonden", K_INT, R_PLAIN},
+    {"type_appartement", K_INT, R_PLAIN},
+    {"type_onbekend", K_INT, R_PLAIN},
+    {"tenure_huur", K_INT, R_PLAIN},
+    {"tenure_koop", K_INT, R_PLAIN},
+    {"tenure_onbekend", K_INT, R_PLAIN},
+    {"expected_period", K_TEXT, R_DERIVED},
+    {"expected_by", K_DATE, R_DERIVED},
+    {"data_date", K_DATE, R_REQUIRED},
+    {"data_date_estimated", K_BOOL, R_PLAIN},
+    {"datum_raw", K_TEXT, R_PLAIN},
+    {"schatting", K_TEXT, R_PLAIN},
+    {"process_schema_key", K_TEXT, R_PLAIN},
+    {"process_schema_version", K_INT, R_PLAIN},
+    {"planned_completion", K_DATE, R_DERIVED},
+    {"confidentiality", K_TEXT, R_PLAIN},
+};
+#define N_COLS (sizeof cols / sizeof cols[0])
+
+static void set_err(char *err, size_t err_size, const char *fmt, ...) {
+    if (!err || err_size == 0) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, err_size, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- export ---- */
+
+const char *bs_geojson_export_select(void) {
+    static char sql[2048];
+    if (!sql[0]) {
+        size_t o = (size_t)snprintf(sql, sizeof sql, "SELECT p.id::text AS id");
+        for (size_t i = 0; i < N_COLS; i++) o += (size_t)snprintf(sql + o, sizeof sql - o, ", p.%s", cols[i].name);
+        snprintf(sql + o, sizeof sql - o, ", p.geometry::text AS geometry, p.geometry_crs FROM projects p");
+    }
+    return sql;
+}
+
+static int column(const PGresult *res, const char *name, char *err, size_t err_size) {
+    int c = PQfnumber(res, name);
+    if (c < 0) set_err(err, err_size, "export: the result has no column %s", name);
+    return c;
+}
+
+int bs_geojson_feature_from_row(bs_geo *geo, const PGresult *res, int row, bs_crs crs, json_t **feature, char *err,
+                                size_t err_size) {
+    *feature = NULL;
+    int c_id = column(res, "id", err, err_size), c_geom = column(res, "geometry", err, err_size),
+        c_crs = column(res, "geometry_crs", err, err_size);
+    if (c_id < 0 || c_geom < 0 || c_crs < 0) return BS_GEOJSON_EINPUT;
+    json_t *f = json_object();
+    json_object_set_new(f, "type", json_string("Feature"));
+    json_object_set_new(f, "id", json_string(PQgetvalue(res, row, c_id)));
+    json_t *props = json_object();
+    json_object_set_new(f, "properties", props);
+    for (size_t i = 0; i < N_COLS; i++) {
+        int c = column(res, cols[i].name, err, err_size);
+        if (c < 0) {
+            json_decref(f);
+            return BS_GEOJSON_EINPUT;
+        }
+        const char *v = PQgetvalue(res, row, c);
+        json_t *j;
+        if (PQgetisnull(res, row, c)) j = json_null();
+        else if (cols[i].kind == K_INT) j = json_integer(strtoll(v, NULL, 10));
+        else if (cols[i].kind == K_BOOL) j = json_boolean(v[0] == 't');
+        else j = json_string(v);
+        json_object_set_new(props, cols[i].name, j);
+    }
+    const char *source_key = PQgetvalue(res, row, PQfnumber(res, "source_key"));
+    if (PQgetisnull(res, row, c_geom)) {
+        json_object_set_new(f, "geometry", json_null());
+    } else {
+        json_error_t jerr;
+        const char *gtext = PQgetvalue(res, row, c_geom);
+        json_t *g = json_loadb(gtext, (size_t)PQgetlength(res, row, c_geom), 0, &jerr);
+        bs_crs from;
+        const char *crs_name = PQgetisnull(res, row, c_crs) ? NULL : PQgetvalue(res, row, c_crs);
+        if (!g) {
+            set_err(err, err_size, "project %s: stored geometry is not JSON: %s", source_key, jerr.text);
+            json_decref(f);
+            return BS_GEOJSON_EINPUT;
+        }
+        if (bs_geo_crs_parse(crs_name, &from) != BS_GEO_OK) {
+            set_err(err, err_size, "project %s: geometry_crs '%s' is not supported", source_key,
+                    crs_name ? crs_name : "(null)");
+            json_decref(g);
+            json_decref(f);
+            return BS_GEOJSON_EINPUT;
+        }
+        char gerr[300];
+        int rc = bs_geo_transform_geometry(geo, g, from, crs, crs == BS_CRS_WGS84, gerr, sizeof gerr);
+        if (rc != BS_GEO_OK) {
+            set_err(err, err_size, "project %s: geometry: %s", source_key, gerr);
+            json_decref(g);
+            json_decref(f);
+            return rc == BS_GEO_EINPUT ? BS_GEOJSON_EINPUT : BS_GEOJSON_ECONVERT;
+        }
+        json_object_set_new(f, "geometry", g);
+    }
+    *feature = f;
+    return BS_GEOJSON_OK;
+}
+
+static int emit(bs_geojson_sink sink, void *arg, const char *s, size_t n, char *err, size_t err_size) {
+    if (sink(s, n, arg) != 0) {
+        set_err(err, err_size, "export: writing the output failed");
+        return BS_GEOJSON_ESINK;
+    }
+    return BS_GEOJSON_OK;
+}
+
+int bs_geojson_write_head(bs_crs crs, bs_geojson_sink sink, void *arg, char *err, size_t err_size) {
+    char head[200];
+    if (crs == BS_CRS_WGS84)
+        snprintf(head, sizeof head, "{\"type\":\"FeatureCollection\",\"features\":[\n");
+    else
+        snprintf(head, sizeof head,
+                 "{\"type\":\"FeatureCollection\",\"crs\":{\"type\":\"name\",\"properties\":"
+                 "{\"name\":\"urn:ogc:def:crs:EPSG::%d\"}},\"features\":[\n",
+                 (int)crs);
+    return emit(sink, arg, head, strlen(head), err, err_size);
+}
+
+int bs_geojson_write_rows(bs_geo *geo, const PGresult *res, bs_crs crs, long *n_written, bs_geojson_sink sink,
+                          void *arg, char *err, size_t err_size) {
+    int n = PQntuples(res);
+    for (int i = 0; i < n; i++) {
+        json_t *f;
+        int rc = bs_geojson_feature_from_row(geo, res, i, crs, &f, err, err_size);
+        if (rc != BS_GEOJSON_OK) return rc;
+        char *text = json_dumps(f, DUMP_FLAGS);
+        json_decref(f);
+        if (!text) abort();
+        rc = *n_written ? emit(sink, arg, ",\n", 2, err, err_size) : BS_GEOJSON_OK;
+        if (rc == BS_GEOJSON_OK) rc = emit(sink, arg, text, strlen(text), err, err_size);
+        free(text);
+        if (rc != BS_GEOJSON_OK) return rc;
+        (*n_written)++;
+    }
+    return BS_GEOJSON_OK;
+}
+
+int bs_geojson_write_tail(bs_geojson_sink sink, void *arg, char *err, size_t err_size) {
+    return emit(sink, arg, "\n]}\n", 4, err, err_size);
+}
+
+/* ---- import: checking ---- */
+
+typedef struct import_job {
+    bs_store *store;
+    const bs_engine *engine;
+    FILE *progress;
+    bs_geojson_import_cb cb;
+    void *arg;
+    bs_geojson_import_result result;
+    char **batches; /* owned: JSON text of each batch's records */
+    int *batch_sizes;
+    int n_batches;
+    int next_batch;
+    int stored;
+    char *upsert_sql;
+    char *steps_sql;
+    bs_conn *conn;
+} import_job;
+
+static void feature_error(bs_geojson_import_result *r, int feature, const char *fmt, ...) {
+    if (r->n_errors < BS_GEOJSON_MAX_ERRORS) {
+        r->errors[r->n_errors].feature = feature;
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(r->errors[r->n_errors].message, sizeof r->errors[r->n_errors].message, fmt, ap);
+        va_end(ap);
+        r->n_errors++;
+    }
+}
+
+static bool is_uuid(const char *s) {
+    static const char pattern[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+    if (strlen(s) != sizeof pattern - 1) return false;
+    for (size_t i = 0; pattern[i]; i++)
+        if (pattern[i] == '-' ? s[i] != '-' : !isxdigit((unsigned char)s[i])) return false;
+    return true;
+}
+
+static bool is_code(const char *(*normalise)(const char *, bool *), const char *v) {
+    bool recognised;
+    return strcmp(normalise(v, &recognised), v) == 0;
+}
+
+/* Checks one property value and puts it into the record (absent → null). Returns false
+ * after recording an error. */
+static bool take_property(bs_geojson_import_result *r, int fi, json_t *props, size_t c, json_t *rec) {
+    json_t *v = json_object_get(props, cols[c].name);
+    const char *name = cols[c].name;
+    bool required = cols[c].role == R_REQUIRED || cols[c].role == R_KEY;
+    if (!v || json_is_null(v)) {
+        if (required) {
+            feature_error(r, fi, "properties.%s: required", name);
+            return false;
+        }
+        json_object_set_new(rec, name, json_null());
+        return true;
+    }
+    switch (cols[c].kind) {
+    case K_TEXT:
+        if (!json_is_string(v) || (required && json_string_length(v) == 0)) {
+            feature_error(r, fi, "properties.%s: must be a%s string", name, required ? " non-empty" : "");
+            return false;
+        }
+        if (strcmp(name, "planstatus") == 0 && !is_code(bs_planstatus_normalise, json_string_value(v))) {
+            feature_error(r, fi, "properties.planstatus: '%.40s' is not a code (1A … 4B, onbekend)",
+                          json_string_value(v));
+            return false;
+        }
+        if (strcmp(name, "confidentiality") == 0) {
+            static const char *const levels[] = {"prive", "intern_ambtelijk", "intern_bestuurlijk", "intern_raad",
+                                                 "extern_woonregio", "extern_mede_overheden", "openbaar", NULL};
+            bool ok = false;
+            for (size_t k = 0; levels[k] && !ok; k++) ok = strcmp(levels[k], json_string_value(v)) == 0;
+            if (!ok) {
+                feature_error(r, fi, "properties.confidentiality: '%.40s' is not a level (prive, intern_ambtelijk, "
+                                     "intern_bestuurlijk, intern_raad, extern_woonregio, extern_mede_overheden, "
+                                     "openbaar)", json_string_value(v));
+                return false;
+            }
+        }
+        if (strcmp(name, "plantype") == 0 && !is_code(bs_plantype_normalise, json_string_value(v))) {
+            feature_error(r, fi, "properties.plantype: '%.40s' is not a code (uitleg, verdichting, "
+                                 "transformatie, herstructurering, onbekend)", json_string_value(v));
+            return false;
+        }
+        break;
+    case K_INT: {
+        double d = json_number_value(v);
+        if (!json_is_number(v) || d != floor(d) || d < INT_MIN || d > INT_MAX) {
+            feature_error(r, fi, "properties.%s: must be an integer or null", name);
+            return false;
+        }
+        json_object_set_new(rec, name, json_integer((json_int_t)d));
+        return true;
+    }
+    case K_DATE: {
+        bs_day day;
+        if (!json_is_string(v) || bs_date_parse(json_string_value(v), &day) != 0) {
+            feature_error(r, fi, "properties.%s: must be a date YYYY-MM-DD", name);
+            return false;
+        }
+        break;
+    }
+    case K_BOOL:
+        if (!json_is_boolean(v)) {
+            feature_error(r, fi, "properties.%s: must be true or false", name);
+            return false;
+        }
+        break;
+    }
+    json_object_set(rec, name, v);
+    return true;
+}
+
+/* Builds the record of one feature (NULL after recording errors). seen_keys/seen_ids detect
+ * duplicates within the file. */
+static json_t *build_record(import_job *job, int fi, json_t *feature, bs_crs crs, json_t *seen_keys, json_t *seen_ids) {
+    bs_geojson_import_result *r = &job->result;
+    json_t *props = json_object_get(feature, "properties");
+    if (!json_is_object(feature) || !json_is_string(json_object_get(feature, "type")) ||
+        strcmp(json_string_value(json_object_get(feature, "type")), "Feature") != 0 || !json_is_object(props)) {
+        feature_error(r, fi, "not a Feature with a \"properties\" object");
+        return NULL;
+    }
+    json_t *rec = json_object();
+    bool ok = true;
+    for (size_t c = 0; c < N_COLS; c++)
+        if (cols[c].role != R_DERIVED) ok = take_property(r, fi, props, c, rec) && ok;
+    json_t *id = json_object_get(feature, "id");
+    if (id && !json_is_null(id)) {
+        if (!json_is_string(id) || !is_uuid(json_string_value(id))) {
+            feature_error(r, fi, "id: must be a UUID string (or absent)");
+            ok = false;
+        } else if (json_object_get(seen_ids, json_string_value(id))) {
+            feature_error(r, fi, "id: %s occurs twice in the file", json_string_value(id));
+            ok = false;
+        } else {
+            json_object_set_new(seen_ids, json_string_value(id), json_true());
+            json_object_set(rec, "id", id);
+        }
+    }
+    json_t *geom = json_object_get(feature, "geometry");
+    if (geom && !json_is_null(geom)) {
+        json_t *copy = json_deep_copy(geom);
+        char gerr[300];
+        if (bs_geo_transform_geometry(NULL, copy, crs, crs, 0, gerr, sizeof gerr) != BS_GEO_OK) {
+            feature_error(r, fi, "geometry: %s", gerr);
+            json_decref(copy);
+            ok = false;
+        } else {
+            json_object_set_new(rec, "geometry", copy);
+            json_object_set_new(rec, "geometry_crs", json_string(bs_geo_crs_name(crs)));
+        }
+    } else {
+        json_object_set_new(rec, "geometry", json_null());
+        json_object_set_new(rec, "geometry_crs", json_null());
+    }
+    if (!ok) {
+        json_decref(rec);
+        return NULL;
+    }
+    /* the idempotency key occurs once in the file */
+    const char *source = json_string_value(json_object_get(rec, "source"));
+    const char *source_key = json_string_value(json_object_get(rec, "source_key"));
+    size_t kl = strlen(source) + strlen(source_key) + 2;
+    char *key = malloc(kl);
+    if (!key) abort();
+    snprintf(key, kl, "%s%c%s", source, '\x1f', source_key);
+    bool dup = json_object_get(seen_keys, key) != NULL;
+    json_object_set_new(seen_keys, key, json_true());
+    free(key);
+    if (dup) {
+        feature_error(r, fi, "source %s, source_key %s occurs twice in the file", source, source_key);
+        json_decref(rec);
+        return NULL;
+    }
+    /* defaults */
+    if (json_is_null(json_object_get(rec, "data_date_estimated")))
+        json_object_set_new(rec, "data_date_estimated", json_false());
+    if (json_is_null(json_object_get(rec, "process_schema_key")))
+        json_object_set_new(rec, "process_schema_key", json_string(DEFAULT_SCHEMA_KEY));
+    const char *skey = json_string_value(json_object_get(rec, "process_schema_key"));
+    const bs_engine_schema *es = bs_engine_schema_get(job->engine, skey);
+    if (!es) {
+        feature_error(r, fi, "properties.process_schema_key: schema '%.60s' is not loaded", skey);
+        json_decref(rec);
+        return NULL;
+    }
+    const bs_schema *sc = es->schema;
+    json_t *ver = json_object_get(rec, "process_schema_version");
+    if (json_is_null(ver)) json_object_set_new(rec, "process_schema_version", json_integer(sc->version));
+    else if (json_integer_value(ver) != sc->version) {
+        feature_error(r, fi, "properties.process_schema_version: %s version %lld is not loaded (loaded: %d)", skey,
+                      (long long)json_integer_value(ver), (int)sc->version);
+        json_decref(rec);
+        return NULL;
+    }
+    /* derived: the expected period from the counts, as the EIB import computes it */
+    long op[4];
+    static const char *const op_cols[4] = {"completions_2019", "completions_2020_2024", "completions_2025_2029",
+                                           "completions_2030_2050"};
+    for (int i = 0; i < 4; i++) op[i] = (long)json_integer_value(json_object_get(rec, op_cols[i]));
+    const char *label = NULL;
+    bs_day by = bs_eib_expected_by(op[0], op[1], op[2], op[3], &label);
+    char datebuf[11];
+    json_object_set_new(rec, "expected_period", label ? json_string(label) : json_null());
+    json_object_set_new(rec, "expected_by", by != BS_DAY_NONE ? json_string(bs_date_format(by, datebuf)) : json_null());
+    /* initial process state and planned completion (used for a new project only) */
+    bs_day data_date;
+    bs_date_parse(json_string_value(json_object_get(rec, "data_date")), &data_date);
+    bs_progress *prog = calloc((size_t)sc->n_steps, sizeof *prog);
+    if (!prog) abort();
+    bs_plan_initial_progress(sc, json_string_value(json_object_get(rec, "planstatus")), prog);
+    json_t *keys = json_array(), *steps = json_array();
+    for (int32_t i = 0; i < sc->n_steps; i++) {
+        json_array_append_new(keys, json_string(sc->steps[i].key));
+        json_array_append_new(steps, json_string(bs_status_name(prog[i].status)));
+    }
+    json_object_set_new(rec, "step_keys", keys);
+    json_object_set_new(rec, "steps", steps);
+    bs_schedule sched;
+    json_t *pc = json_null();
+    if (bs_schedule_compute(sc, prog, data_date, &job->engine->calendar, &sched) == BS_SCHEDULE_OK) {
+        bs_day completion = bs_schedule_completion(sc, prog, &sched);
+        if (completion != BS_DAY_NONE) {
+            json_decref(pc);
+            pc = json_string(bs_date_format(completion, datebuf));
+        }
+        bs_schedule_free(&sched);
+    }
+    json_object_set_new(rec, "planned_completion", pc);
+    free(prog);
+    return rec;
+}
+
+/* ---- import: storing ---- */
+
+static void finish(import_job *job) {
+    if (job->conn) bs_store_release(job->conn);
+    job->conn = NULL;
+    job->cb(&job->result, job->arg);
+    for (int i = 0; i < job->n_batches; i++) free(job->batches[i]);
+    free(job->batches);
+    free(job->batch_sizes);
+    free(job->upsert_sql);
+    free(job->steps_sql);
+    free(job);
+}
+
+static void fail(import_job *job, const char *what, const char *err) {
+    snprintf(job->result.error, sizeof job->result.error, "%s: %s", what, err ? err : "unknown error");
+    finish(job); /* releasing the connection rolls the open transaction back */
+}
+
+static void run_batch(import_job *job);
+
+static void committed(const PGresult *res, const char *err, void *arg) {
+    (void)res;
+    import_job *job = arg;
+    if (err) {
+        fail(job, "commit failed", err);
+        return;
+    }
+    if (job->progress) {
+        fprintf(job->progress, "import-geojson: committed %d projects\n", job->stored);
+        fflush(job->progress);
+    }
+    finish(job);
+}
+
+static void steps_done(const PGresult *res, const char *err, void *arg) {
+    (void)res;
+    import_job *job = arg;
+    if (err) {
+        fail(job, "storing process steps failed", err);
+        return;
+    }
+    job->stored += job->batch_sizes[job->next_batch];
+    job->next_batch++;
+    if (job->progress) {
+        fprintf(job->progress, "import-geojson: %d/%d projects written\n", job->stored, job->result.read);
+        fflush(job->progress);
+    }
+    run_batch(job);
+}
+
+static void upsert_done(const PGresult *res, const char *err, void *arg) {
+    import_job *job = arg;
+    if (err) {
+        fail(job, "storing projects failed", err);
+        return;
+    }
+    int n = PQntuples(res), ins = 0;
+    for (int i = 0; i < n; i++)
+        if (strcmp(PQgetvalue(res, i, 0), "t") == 0) ins++;
+    job->result.inserted += ins;
+    job->result.updated += n - ins;
+    job->result.unchanged += job->batch_sizes[job->next_batch] - n;
+    const char *params[1] = {job->batches[job->next_batch]};
+    bs_conn_query(job->conn, job->steps_sql, 1, params, steps_done, job);
+}
+
+static void run_batch(import_job *job) {
+    if (job->next_batch >= job->n_batches) {
+        bs_conn_script(job->conn, "COMMIT", committed, job);
+        return;
+    }
+    const char *params[1] = {job->batches[job->next_batch]};
+    bs_conn_query(job->conn, job->upsert_sql, 1, params, upsert_done, job);
+}
+
+static void begun(const PGresult *res, const char *err, void *arg) {
+    (void)res;
+    import_job *job = arg;
+    if (err) {
+        fail(job, "BEGIN failed", err);
+        return;
+    }
+    run_batch(job);
+}
+
+static void acquired(bs_conn *conn, const char *err, void *arg) {
+    import_job *job = arg;
+    if (err) {
+        fail(job, "database unavailable", err);
+        return;
+    }
+    job->conn = conn;
+    bs_conn_script(conn, "BEGIN", begun, job);
+}
+
+static const char *sql_type(int kind) {
+    return kind == K_INT ? "integer" : kind == K_DATE ? "date" : kind == K_BOOL ? "boolean" : "text";
+}
+
+/* The upsert (all exchange columns but planned_completion, which only a new row gets) and
+ * the initial steps of new projects. */
+static void build_sql(import_job *job) {
+    size_t cap = 8192;
+    char *names = calloc(1, cap), *defs = calloc(1, cap), *sets = calloc(1, cap), *cmp_old = calloc(1, cap),
+         *cmp_new = calloc(1, cap);
+    if (!names || !defs || !sets || !cmp_old || !cmp_new) abort();
+    size_t on = 0, od = 0, os = 0, oo = 0, ow = 0;
+    for (size_t i = 0; i <= N_COLS + 1; i++) { /* + geometry, geometry_crs */
+        const char *c = i < N_COLS ? cols[i].name : i == N_COLS ? "geometry" : "geometry_crs";
+        const char *t = i < N_COLS ? sql_type(cols[i].kind) : i == N_COLS ? "jsonb" : "text";
+        if (i < N_COLS && (cols[i].role == R_KEY || strcmp(c, "planned_completion") == 0)) continue;
+        if (i < N_COLS && strcmp(c, "confidentiality") == 0) { /* read, but written by its own rule */
+            od += (size_t)snprintf(defs + od, cap - od, "%s%s %s", od ? ", " : "", c, t);
+            continue;
+        }
+        const char *sep = on ? ", " : "";
+        on += (size_t)snprintf(names + on, cap - on, "%s%s", sep, c);
+        od += (size_t)snprintf(defs + od, cap - od, "%s%s %s", sep, c, t);
+        os += (size_t)snprintf(sets + os, cap - os, "%s%s = EXCLUDED.%s", sep, c, c);
+        oo += (size_t)snprintf(cmp_old + oo, cap - oo, "%sprojects.%s", sep, c);
+        ow += (size_t)snprintf(cmp_new + ow, cap - ow, "%sEXCLUDED.%s", sep, c);
+    }
+    size_t need = 8 * cap;
+    job->upsert_sql = malloc(need);
+    if (!job->upsert_sql) abort();
+    snprintf(job->upsert_sql, need,
+             /* the municipality (one gemeente organisation per name, as the EIB import makes
+              * them) owns the project; the file's confidentiality level is kept, a missing one
+              * follows the import rule (hard plans extern mede-overheden, else intern ambtelijk);
+              * hard plans are raised to at least extern mede-overheden (issue 6) */
+             "WITH x AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, source text, source_key text, "
+             "planned_completion date, %s)), "
+             "orgs AS (INSERT INTO organisations (name, kind, provincie, import_key) "
+             "  SELECT DISTINCT ON (x.gemeente) x.gemeente, 'gemeente', x.provincie, 'gemeente:' || x.gemeente "
+             "  FROM x WHERE x.gemeente IS NOT NULL ORDER BY x.gemeente, x.provincie "
+             "  ON CONFLICT (import_key) DO NOTHING RETURNING id, import_key) "
+             "INSERT INTO projects (id, source, source_key, planned_completion, owner_organisation_id, "
+             "confidentiality, %s) "
+             "SELECT CASE WHEN x.id IS NULL OR EXISTS (SELECT 1 FROM projects q WHERE q.id = x.id) "
+             "THEN gen_random_uuid() ELSE x.id END, x.source, x.source_key, x.planned_completion, "
+             "COALESCE((SELECT id FROM orgs WHERE orgs.import_key = 'gemeente:' || x.gemeente), "
+             "  (SELECT id FROM organisations o WHERE o.import_key = 'gemeente:' || x.gemeente)), "
+             "CASE WHEN x.planstatus IN ('1A','1B','2A','2B') AND bs_confidentiality_rank(COALESCE(x.confidentiality, "
+             "  'prive')) < 5 THEN 'extern_mede_overheden' ELSE COALESCE(x.confidentiality, 'intern_ambtelijk') END, "
+             "%s FROM x "
+             "ON CONFLICT (source, source_key) DO UPDATE SET %s, "
+             "owner_organisation_id = COALESCE(projects.owner_organisation_id, EXCLUDED.owner_organisation_id), "
+             "confidentiality = EXCLUDED.confidentiality, updated_at = now() "
+             "WHERE (%s, projects.confidentiality) IS DISTINCT FROM (%s, EXCLUDED.confidentiality) "
+             "RETURNING (xmax = 0) AS inserted",
+             defs, names, names, sets, cmp_old, cmp_new);
+    job->steps_sql = strdup(
+        "INSERT INTO project_steps (project_id, step_key, status, actual_estimated) "
+        "SELECT p.id, u.step_key, u.status, u.status = 'done' "
+        "FROM jsonb_to_recordset($1::jsonb) AS x(source text, source_key text, step_keys text[], steps text[]) "
+        "JOIN projects p ON p.source = x.source AND p.source_key = x.source_key "
+        "CROSS JOIN LATERAL unnest(x.step_keys, x.steps) AS u(step_key, status) "
+        "ON CONFLICT (project_id, step_key) DO NOTHING");
+    if (!job->steps_sql) abort();
+    free(names);
+    free(defs);
+    free(sets);
+    free(cmp_old);
+    free(cmp_new);
+}
+
+void bs_geojson_import(uv_loop_t *loop, bs_store *store, const bs_engine *engine, json_t *root, FILE *progress,
+                       bs_geojson_import_cb cb, void *arg) {
+    (void)loop;
+    import_job *job = calloc(1, sizeof *job);
+    if (!job) abort();
+    job->store = store;
+    job->engine = engine;
+    job->progress = progress;
+    job->cb = cb;
+    job->arg = arg;
+    bs_geojson_import_result *r = &job->result;
+    json_t *features = json_object_get(root, "features");
+    const char *type = json_string_value(json_object_get(root, "type"));
+    if (!json_is_object(root) || !type || strcmp(type, "FeatureCollection") != 0 || !json_is_array(features)) {
+        fail(job, "not imported", "not a GeoJSON FeatureCollection (\"type\" and a \"features\" array)");
+        return;
+    }
+    bs_crs crs = BS_CRS_WGS84; /* RFC 7946 §4: no crs member = WGS84 lon/lat */
+    json_t *crs_member = json_object_get(root, "crs");
+    if (crs_member && !json_is_null(crs_member)) {
+        const char *name = json_string_value(json_object_get(json_object_get(crs_member, "properties"), "name"));
+        if (bs_geo_crs_parse(name, &crs) != BS_GEO_OK) {
+            fail(job, "not imported", "the \"crs\" member names no supported CRS (EPSG:28992, EPSG:4326, EPSG:4258)");
+            return;
+        }
+    }
+    snprintf(r->crs, sizeof r->crs, "%s", bs_geo_crs_name(crs));
+    size_t n = json_array_size(features);
+    r->read = (int)n;
+    int max_batches = (int)(n / BATCH_SIZE) + 1;
+    job->batches = calloc((size_t)max_batches, sizeof(char *));
+    job->batch_sizes = calloc((size_t)max_batches, sizeof(int));
+    if (!job->batches || !job->batch_sizes) abort();
+    json_t *seen_keys = json_object(), *seen_ids = json_object(), *batch = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *rec = build_record(job, (int)i, json_array_get(features, i), crs, seen_keys, seen_ids);
+        if (!rec) r->invalid++;
+        else if (r->invalid == 0) json_array_append_new(batch, rec);
+        else json_decref(rec);
+        if (r->invalid == 0 &&
+            (json_array_size(batch) == BATCH_SIZE || (i + 1 == n && json_array_size(batch) > 0))) {
+            job->batch_sizes[job->n_batches] = (int)json_array_size(batch);
+            job->batches[job->n_batches++] = json_dumps(batch, DUMP_FLAGS);
+            json_array_clear(batch);
+        }
+    }
+    json_decref(batch);
+    json_decref(seen_keys);
+    json_decref(seen_ids);
+    if (r->invalid) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "%d of %d features invalid; nothing imported", r->invalid, r->read);
+        fail(job, "not imported", msg);
+        return;
+    }
+    if (progress) {
+        fprintf(progress, "import-geojson: %d features checked (%s), storing in one transaction\n", r->read, r->crs);
+        fflush(progress);
+    }
+    build_sql(job);
+    bs_store_acquire(store, acquired, job);
+}
+
+void bs_geojson_import_file(uv_loop_t *loop, bs_store *store, const bs_engine *engine, const char *path,
+                            FILE *progress, bs_geojson_import_cb cb, void *arg) {
+    json_error_t jerr;
+    json_t *root = json_load_file(path, 0, &jerr);
+    if (!root) {
+        bs_geojson_import_result r = {0};
+        if (jerr.line > 0)
+            snprintf(r.error, sizeof r.error, "cannot read %s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
+        else
+            snprintf(r.error, sizeof r.error, "cannot read %s: %s", path, jerr.text);
+        cb(&r, arg);
+        return;
+    }
+    bs_geojson_import(loop, store, engine, root, progress, cb, arg);
+    json_decref(root);
+}

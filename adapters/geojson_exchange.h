@@ -1,0 +1,109 @@
+/*
+ * Bouwstroom adapter: GeoJSON exchange of projects (issue 7 §4) — export of the projects
+ * table as a FeatureCollection in RD New (EPSG:28992, with a "crs" member as in the EIB
+ * file: GeoJSON 2008 style) or in WGS84 per RFC 7946 (no "crs" member, lon/lat, rings by
+ * the right-hand rule), and the import of such a file back. docs/geo.md has the format.
+ *
+ * One feature per project: "id" = the project's UUID (RFC 7946 §3.2), "properties" = the
+ * exchange columns below with the projects table's own names, "geometry" = the stored
+ * geometry converted to the file's CRS and rounded (RD 0.01 m, degrees 1e-7), or null.
+ * Export → import → export of the RD form is byte-identical; through WGS84 the geometry
+ * comes back within 1 cm.
+ *
+ * Process state (project_steps, links, history, scenarios) is not part of the exchange: an
+ * imported new project starts in the initial state of its planstatus, as the EIB import
+ * does; an existing one (same source + source_key) keeps its process state.
+ */
+#ifndef BS_GEOJSON_EXCHANGE_H
+#define BS_GEOJSON_EXCHANGE_H
+
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <uv.h>
+
+#include "engine.h"
+#include "geo.h"
+#include "store.h"
+
+/* Status codes (0 = success). */
+#define BS_GEOJSON_OK 0
+#define BS_GEOJSON_EINPUT (-2)   /* a row or a feature is malformed (message says which) */
+#define BS_GEOJSON_ECONVERT (-3) /* a geometry could not be converted between CRSs */
+#define BS_GEOJSON_ESINK (-4)    /* the output sink refused the data */
+
+/* ---- export ---- */
+
+/* "SELECT <exchange columns> FROM projects p": the statement the export rows must come
+ * from (the caller appends WHERE / ORDER BY / LIMIT, e.g. an authorisation filter or keyset
+ * paging; see BS_GEOJSON_EXPORT_ORDER). Static string. Column names are the projects
+ * table's; geometry comes as text. */
+const char *bs_geojson_export_select(void);
+
+/* ORDER BY clause that gives the same order in every database (byte "C" collation; numeric
+ * source keys by length first, so "9" < "10"). */
+#define BS_GEOJSON_EXPORT_ORDER \
+    " ORDER BY p.source COLLATE \"C\", length(p.source_key), p.source_key COLLATE \"C\""
+
+/* Receives output bytes; returns 0, or non-zero to stop the export (→ BS_GEOJSON_ESINK). */
+typedef int (*bs_geojson_sink)(const char *data, size_t len, void *arg);
+
+/* Builds the Feature of row `row` of res (a result of bs_geojson_export_select(); columns
+ * found by name, extra columns ignored) with its geometry converted from the row's
+ * geometry_crs to `crs` and rounded; rfc7946 ring order when crs is BS_CRS_WGS84.
+ * *feature receives a new reference. Returns BS_GEOJSON_OK, BS_GEOJSON_EINPUT (unknown
+ * geometry_crs, malformed stored geometry) or BS_GEOJSON_ECONVERT; message in err. */
+int bs_geojson_feature_from_row(bs_geo *geo, const PGresult *res, int row, bs_crs crs, json_t **feature, char *err,
+                                size_t err_size);
+
+/* Streaming writer: head, then rows (any number of results, e.g. pages), then tail.
+ * Output: {"type":"FeatureCollection"[,"crs":…],"features":[ one feature per line ]} with a
+ * final newline; the "crs" member ("urn:ogc:def:crs:EPSG::<code>") is written for every
+ * CRS except WGS84 (RFC 7946 §4 has no crs member). *n_written counts the features written
+ * so far (start at 0; it decides the separators). Same returns as above. */
+int bs_geojson_write_head(bs_crs crs, bs_geojson_sink sink, void *arg, char *err, size_t err_size);
+int bs_geojson_write_rows(bs_geo *geo, const PGresult *res, bs_crs crs, long *n_written, bs_geojson_sink sink,
+                          void *arg, char *err, size_t err_size);
+int bs_geojson_write_tail(bs_geojson_sink sink, void *arg, char *err, size_t err_size);
+
+/* ---- import ---- */
+
+#define BS_GEOJSON_MAX_ERRORS 50
+
+typedef struct bs_geojson_import_result {
+    int read;       /* features in the file */
+    int inserted;   /* new projects */
+    int updated;    /* existing projects (same source + source_key) whose attributes changed */
+    int unchanged;  /* existing projects, nothing changed */
+    int invalid;    /* features with errors (when > 0 nothing was imported) */
+    char crs[16];   /* the file's CRS, e.g. "EPSG:28992" */
+    int n_errors;   /* entries in errors[] (the first BS_GEOJSON_MAX_ERRORS) */
+    struct {
+        int feature;       /* 0-based index in "features" */
+        char message[200]; /* e.g. "properties.planstatus: '5' is not a planstatus code" */
+    } errors[BS_GEOJSON_MAX_ERRORS];
+    char error[512]; /* set when the import failed (unreadable, invalid features, database) */
+} bs_geojson_import_result;
+
+typedef void (*bs_geojson_import_cb)(const bs_geojson_import_result *result, void *arg);
+
+/* Imports a FeatureCollection in the export format into the store, all or nothing: every
+ * feature is checked first (required properties source, source_key, name, gemeente,
+ * provincie, plantype and planstatus codes, data_date; types of the others; geometry
+ * structure; unique id and source + source_key in the file) and any error rejects the whole
+ * file (result->invalid, errors listed); otherwise one transaction upserts by (source,
+ * source_key). The CRS comes from the "crs" member (EPSG:28992, 4326, 4258 in the forms
+ * bs_geo_crs_parse knows), none = WGS84 (RFC 7946 §4); geometries are stored in that CRS
+ * (projects.geometry_crs), rounded as on export. A new project gets the feature's id (a
+ * fresh one when absent or taken), its initial process state and planned_completion;
+ * expected_period/expected_by are recomputed from the counts (bs_eib_expected_by).
+ * collection is borrowed (only read during the call). progress (may be NULL) gets progress
+ * lines. cb is called once, on the loop, with result->error empty on success. */
+void bs_geojson_import(uv_loop_t *loop, bs_store *store, const bs_engine *engine, json_t *collection,
+                       FILE *progress, bs_geojson_import_cb cb, void *arg);
+
+/* The same for a file (read and parsed before the first query). */
+void bs_geojson_import_file(uv_loop_t *loop, bs_store *store, const bs_engine *engine, const char *path,
+                            FILE *progress, bs_geojson_import_cb cb, void *arg);
+
+#endif
