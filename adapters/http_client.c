@@ -238,6 +238,14 @@ int bs_hc_request(bs_hc *c, const char *method, const char *url, const char *con
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
+        /* libcurl silently re-sends a request once when a reused connection turns out dead
+         * before any answer; for a POST that may have landed that is a second POST. A fresh
+         * connection per non-idempotent request rules that out: a lost answer reaches the
+         * caller, which looks up before it retries. */
+        curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
+        curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
+    }
     if (body) {
         r->body = malloc(len + 1);
         if (!r->body) {

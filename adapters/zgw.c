@@ -337,6 +337,23 @@ static void on_response(const bs_hc_response *r, void *arg) {
         j->on_ok(j, NULL, 404);
         return;
     }
+    if (r->status == 400 && strcmp(j->what, "POST /zaken") == 0 && !json_is_true(json_object_get(j->looked, "zaak"))) {
+        /* "identificatie not unique": an earlier POST landed (its answer was lost): look it up */
+        json_t *doc = json_loadb(r->body, r->len, 0, NULL);
+        size_t i;
+        json_t *p;
+        bool dup = false;
+        json_array_foreach(json_object_get(doc, "invalidParams"), i, p) {
+            const char *name = json_string_value(json_object_get(p, "name"));
+            if (name && strcmp(name, "identificatie") == 0) dup = true;
+        }
+        json_decref(doc);
+        if (dup) {
+            j->lookup = true;
+            zj_next(j);
+            return;
+        }
+    }
     if (r->status >= 300) {
         problem_summary(r, err, sizeof err, j->what);
         zj_end(j, BS_OUTBOX_GIVE_UP, err);

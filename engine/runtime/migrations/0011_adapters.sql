@@ -52,11 +52,16 @@ CREATE INDEX adapter_events_due ON adapter_events (adapter, next_attempt_at) WHE
 CREATE INDEX adapter_events_project ON adapter_events (project_id, adapter) WHERE status <> 'done';
 
 -- Milestone steps of a project's process schema (process_schemas.definition: steps[].milestone).
+-- Schemas are loaded from processes/ into memory and not necessarily stored in
+-- process_schemas: when the project's schema is not stored, every step counts (the adapters
+-- decide by their own step mapping which ones they show).
 CREATE FUNCTION bs_is_milestone(p_project uuid, p_step text) RETURNS boolean LANGUAGE sql STABLE AS $$
-    SELECT EXISTS (SELECT 1 FROM projects p JOIN process_schemas ps
-                     ON ps.key = p.process_schema_key AND ps.version = p.process_schema_version,
-                   jsonb_array_elements(ps.definition->'steps') s
-                   WHERE p.id = p_project AND s->>'key' = p_step AND (s->>'milestone')::boolean)
+    SELECT CASE WHEN ps.id IS NULL THEN true
+                ELSE EXISTS (SELECT 1 FROM jsonb_array_elements(ps.definition->'steps') s
+                             WHERE s->>'key' = p_step AND (s->>'milestone')::boolean) END
+    FROM projects p LEFT JOIN process_schemas ps
+      ON ps.key = p.process_schema_key AND ps.version = p.process_schema_version
+    WHERE p.id = p_project
 $$;
 
 -- Statement-level, with transition tables (like 0004's notifier_dirty): one query per
