@@ -10,6 +10,7 @@
 #include <string.h>
 #include <uv.h>
 
+#include "adapters_cmd.h"
 #include "api.h"
 #include "eib_import.h"
 #include "engine.h"
@@ -44,6 +45,9 @@ static const char usage[] =
     "                              serve the HTTP API (default 127.0.0.1:8080; port 0 = ephemeral)\n"
     "                              and run the notifier (alerts by SMTP when an SMTP URL is set)\n"
     "  schedule FILE.json          offline: schedule a schema + project state, print JSON (no database)\n"
+    "  adapters run --once | status [--project ID] | retry [--event ID] | notify [--authorization V]\n"
+    "                              the adapter outbox (ZGW: --config FILE or BOUWSTROOM_ZGW_CONFIG;\n"
+    "                              serve runs the worker when that is set; docs/adapters.md)\n"
     "  export --province zuid-holland|gelderland|excel [--out DIR] [--date YYYY-MM-DD]\n"
     "                              province export of the plans (files in DIR) and its quality-check\n"
     "                              summary (docs/exports.md)\n"
@@ -82,6 +86,8 @@ typedef struct app {
     bs_export_opts export_opts; /* `export` (prepared before the loop runs) */
     bs_cli_geojson geojson; /* `export --geojson`, `import-geojson` (issue 7) */
     bool geojson_export;    /* `export --geojson` (else `export --province`) */
+    const char *db;            /* conninfo (the adapter worker opens a pool of its own) */
+    bs_cli_adapters *adapters; /* issue 7: the ZGW worker in serve, when configured */
 } app;
 
 static void stop_loop_after_store(void *arg) {
@@ -185,11 +191,19 @@ static void notifier_stopped(void *arg) {
     finish(a, 0);
 }
 
+static void adapters_stopped(void *arg) {
+    app *a = arg;
+    bs_notifier_stop(a->notifier, notifier_stopped, a);
+}
+
 static void http_stopped(void *arg) {
     app *a = arg;
     uv_close((uv_handle_t *)&a->sigint, NULL);
     uv_close((uv_handle_t *)&a->sigterm, NULL);
-    bs_notifier_stop(a->notifier, notifier_stopped, a);
+    if (a->adapters)
+        bs_cli_adapters_stop(a->adapters, adapters_stopped, a);
+    else
+        adapters_stopped(a);
 }
 
 static void on_signal(uv_signal_t *s, int signum) {
@@ -278,6 +292,11 @@ static void serve(app *a) {
     a->notifier = bs_notifier_start(a->loop, a->store, &a->engine, &a->clock, &nc);
     const char *at = strrchr(nc.mail_from, '@');
     a->api.mail_domain = at ? at + 1 : "localhost";
+    const char *zgw = bs_cli_adapters_config_path(opt_value(a, "--zgw-config"));
+    if (zgw) {
+        a->adapters = bs_cli_adapters_start(a->loop, a->db, zgw, false, NULL, NULL, err, sizeof err);
+        if (!a->adapters) fprintf(stderr, "serve: ZGW adapter not started: %s\n", err);
+    }
     printf("listening on http://%s:%d\n", host, bound);
     if (!smtp) printf("alerts: planned and kept; no SMTP server configured (--smtp-url or BOUWSTROOM_SMTP_URL)\n");
     fflush(stdout);
@@ -298,6 +317,10 @@ static void xlsx_imported(int rc, void *arg) {
 /* ---- export (issue 7) ---- */
 
 static void export_done(int rc, void *arg) {
+    finish(arg, rc);
+}
+
+static void adapters_done(int rc, void *arg) {
     finish(arg, rc);
 }
 
@@ -323,6 +346,8 @@ static void migrated(const char *err, int n_applied, void *arg) {
         bs_summary_forecast_run(a->loop, a->store, &a->engine, summary_forecast_done, a);
     } else if (strcmp(a->command, "export") == 0 && !a->geojson_export) {
         bs_cli_export_run(a->store, &a->export_opts, export_done, a);
+    } else if (strcmp(a->command, "adapters") == 0) {
+        bs_cli_adapters_command(a->loop, a->store, a->db, a->n_args, a->args, adapters_done, a);
     } else if (strcmp(a->command, "user") == 0) {
         bs_cli_user_add_run(a->store, &a->user, user_added, a);
     } else if (a->geojson_export || strcmp(a->command, "import-geojson") == 0) {
@@ -368,7 +393,7 @@ int main(int argc, char **argv) {
     if (strcmp(a.command, "migrate") != 0 && strcmp(a.command, "import") != 0 && strcmp(a.command, "summary") != 0 &&
         strcmp(a.command, "serve") != 0 && strcmp(a.command, "user") != 0 && strcmp(a.command, "token") != 0 &&
         strcmp(a.command, "import-xlsx") != 0 && strcmp(a.command, "export") != 0 &&
-        strcmp(a.command, "import-geojson") != 0) {
+        strcmp(a.command, "import-geojson") != 0 && strcmp(a.command, "adapters") != 0) {
         fprintf(stderr, "bouwstroom: unknown command '%s'\n\n%s", a.command, usage);
         return 2;
     }
@@ -420,6 +445,7 @@ int main(int argc, char **argv) {
         free(a.xlsx.data);
         return 1;
     }
+    a.db = db;
     a.loop = uv_default_loop();
     a.store = bs_store_open(a.loop, db, strcmp(a.command, "serve") == 0 ? 6 : 1, store_ready, &a);
     bs_run_until(a.loop, &a.done);

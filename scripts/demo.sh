@@ -46,6 +46,42 @@ else
 fi
 "$bin" summary
 
+# Demo users (issue 6): a beheerder (administrator of the installation), a projectleider who
+# works for every imported municipality (a regional programme manager) and, once the server
+# runs, an external developer admitted to one project. Generated credentials are kept in
+# var/demo-credentials.txt (mode 600) and printed at every run; var/demo-token holds a bearer
+# token of the projectleider for scripts and the README's curl examples.
+mkdir -p var
+umask 077
+creds="$top/var/demo-credentials.txt"
+admin=beheerder@demo.bouwstroom.nl
+pl=projectleider@demo.bouwstroom.nl
+dev=ontwikkelaar@demo.bouwstroom.nl
+add_user() { # EMAIL ARGS…: adds the user unless known; records the printed password and TOTP URI
+    email=$1
+    shift
+    if grep -q "^$email " "$creds" 2>/dev/null; then
+        return 0
+    fi
+    out=$("$bin" user add "$email" "$@" --generate-password 2>&1) || {
+        case "$out" in
+        *"exists already"*) echo "demo: $email exists already (its credentials are not in $creds)"; return 0 ;;
+        *) echo "$out" >&2; return 1 ;;
+        esac
+    }
+    pw=$(printf '%s\n' "$out" | sed -n 's/^password (shown once[^)]*): //p')
+    uri=$(printf '%s\n' "$out" | grep '^otpauth://' || true)
+    printf '%s password=%s totp=%s\n' "$email" "$pw" "$uri" >>"$creds"
+}
+add_user "$admin" --admin --name "Demo Beheerder"
+add_user "$pl" --role projectleider --organisation "Regionaal programma woningbouw" --organisation-kind overig \
+    --all-municipalities --name "Demo Projectleider"
+old_token=$(cat var/demo-token 2>/dev/null || true)
+[ -n "$old_token" ] && "$bin" token revoke "$old_token" >/dev/null 2>&1 || true
+"$bin" token create "$pl" --scope read,write --label demo >var/demo-token
+umask 022
+token=$(cat var/demo-token)
+
 host=${BOUWSTROOM_HOST:-127.0.0.1}
 port=${BOUWSTROOM_PORT:-8080}
 log="$top/var/demo-server.log"
@@ -63,19 +99,39 @@ until grep -q "^listening on" "$log" 2>/dev/null; do
     sleep 0.1
 done
 base="http://$host:$port"
-id=$(curl -s "$base/api/v1/projects?planstatus=3&page_size=1" | sed -n 's/.*"results":\[{"id":"\([0-9a-f-]*\)".*/\1/p')
+auth="Authorization: Bearer $token"
+id=$(curl -s -H "$auth" "$base/api/v1/projects?planstatus=3&page_size=1" |
+    sed -n 's/.*"results":\[{"id":"\([0-9a-f-]*\)".*/\1/p')
+total=$(curl -s -H "$auth" "$base/api/v1/projects?page_size=1" | sed -n 's/^{"count":\([0-9]*\).*/\1/p')
+# the external developer: invited to one project, password set through the invitation
+if ! grep -q "^$dev " "$creds" 2>/dev/null && [ -n "$id" ]; then
+    inv=$("$bin" user invite "$dev" --project "$id" --organisation "Demo Ontwikkeling BV" --name "Demo Ontwikkelaar" 2>&1) || true
+    itoken=$(printf '%s\n' "$inv" | sed -n 's/^invitation token (shown once[^)]*): //p')
+    if [ -n "$itoken" ]; then
+        dpw=$(head -c 18 /dev/urandom | base64 | tr '+/' '-_')
+        curl -s -o /dev/null -H 'Content-Type: application/json' \
+            -d "{\"token\":\"$itoken\",\"password\":\"$dpw\"}" "$base/api/v1/invitations/accept"
+        (umask 077; printf '%s password=%s totp= project=%s\n' "$dev" "$dpw" "$id" >>"$creds")
+    else
+        echo "demo: could not invite $dev: $inv"
+    fi
+fi
 cat <<TXT
 
 Bouwstroom API serving at $base  (log: $log)
+Demo users (also in $creds; municipal roles need the TOTP code of the otpauth URI at login):
+$(sed 's/^/  /' "$creds")
+Bearer token of $pl (sees all $total plans) in var/demo-token.
 Try:
   curl -s $base/healthz
-  curl -s '$base/api/v1/projects?provincie=Utrecht&planstatus=1A&page_size=5'
-  curl -s $base/api/v1/projects/$id
-  curl -s $base/api/v1/projects/$id/schedule
-  curl -s -X POST -H 'Content-Type: application/json' -d '{"date":"2021-03-01"}' \\
-       $base/api/v1/projects/$id/steps/intentieovereenkomst_voorbereid/complete
-  curl -s $base/api/v1/process-schemas/ppm-woningbouw
+  curl -s -H "Authorization: Bearer \$(cat var/demo-token)" '$base/api/v1/projects?provincie=Utrecht&planstatus=1A&page_size=5'
+  curl -s -H "Authorization: Bearer \$(cat var/demo-token)" $base/api/v1/projects/$id
+  curl -s -H "Authorization: Bearer \$(cat var/demo-token)" $base/api/v1/projects/$id/schedule
+  curl -s -H "Authorization: Bearer \$(cat var/demo-token)" -X POST -H 'Content-Type: application/json' \\
+       -d '{"date":"2021-03-01"}' $base/api/v1/projects/$id/steps/intentieovereenkomst_voorbereid/complete
+  curl -s -H "Authorization: Bearer \$(cat var/demo-token)" $base/api/v1/me
   curl -s $base/api/v1/openapi.json
+Without a token only openbaar plans are listed (none are openbaar after the import).
 Press Ctrl-C to stop (the server and the private PostgreSQL stop; the data stays).
 TXT
 tail -n +2 -f "$log" --pid="$server" &

@@ -1,0 +1,496 @@
+/*
+ * Adapter outbox worker. See outbox.h and docs/adapters.md.
+ */
+#include "outbox.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct bs_outbox {
+    uv_loop_t *loop;
+    bs_store *store;
+    const bs_adapter_ops *ops;
+    void *self;
+    char *adapter;
+    int lease_s, max_parallel, retry_base_ms, retry_max_ms, poll_ms, reconcile_interval_s;
+    char *gemeenten; /* PostgreSQL text[] literal, NULL = every project */
+    uv_timer_t poll_timer;
+    bool timer_open;
+    bs_conn *listen_conn;
+    bool listen_pending;
+    bool subscribed;   /* subscription written: claiming may start */
+    bool claiming, claim_again;
+    int in_flight;     /* jobs handed to the adapter, not yet recorded */
+    int db_ops;        /* queries in flight that point at this struct */
+    bool once, idle_called, stopping;
+    void (*idle)(void *);
+    void *idle_arg;
+    void (*done)(void *);
+    void *done_arg;
+    unsigned rng;      /* jitter */
+};
+
+typedef struct job_priv {
+    bs_outbox *w;
+    char *ids; /* '{1,2,…}' */
+} job_priv;
+
+static void claim(bs_outbox *w);
+static void maybe_freed(bs_outbox *w);
+
+static void log_err(bs_outbox *w, const char *what, const char *err) {
+    fprintf(stderr, "adapters[%s]: %s: %s\n", w->adapter, what, err);
+}
+
+long long bs_outbox_backoff_ms(int attempt, int base_ms, int cap_ms, double rnd) {
+    if (attempt < 1) attempt = 1;
+    double d = base_ms;
+    for (int i = 1; i < attempt && d < cap_ms; i++) d *= 2;
+    if (d > cap_ms) d = cap_ms;
+    if (rnd < 0) rnd = 0;
+    if (rnd >= 1) rnd = 0.999999;
+    return (long long)(d / 2 + rnd * (d / 2));
+}
+
+/* ---------------------------------------------------------------- job outcome */
+
+static const char DONE_SQL[] =
+    "WITH ap AS (UPDATE adapter_projects SET remote_url = COALESCE($7, remote_url), remote_state = $8::jsonb, "
+    "  lease_until = NULL, synced_at = CASE WHEN $4 = 'done' THEN now() ELSE synced_at END, "
+    "  reconciled_at = CASE WHEN $4 = 'done' AND $9::boolean THEN now() ELSE reconciled_at END "
+    "  WHERE adapter = $1 AND project_id = $2::uuid RETURNING 1) "
+    "UPDATE adapter_events SET status = $4, last_error = $5, "
+    "  next_attempt_at = CASE WHEN $4 = 'done' OR $6::bigint IS NULL THEN NULL "
+    "    ELSE now() + make_interval(secs => $6::bigint / 1000.0) END, "
+    "  done_at = CASE WHEN $4 = 'done' THEN now() END, updated_at = now() "
+    "WHERE id = ANY($3::bigint[]) AND status <> 'done'";
+
+static void job_free(bs_outbox_job *job) {
+    job_priv *p = job->worker_private;
+    free(p->ids);
+    free(p);
+    free(job->remote_url);
+    json_decref(job->remote_state);
+    json_decref(job->events);
+    free(job);
+}
+
+static void done_recorded(const PGresult *res, const char *err, void *arg) {
+    (void)res;
+    bs_outbox *w = arg;
+    w->db_ops--;
+    w->in_flight--;
+    if (err) log_err(w, "recording an outcome", err);
+    if (w->stopping) {
+        maybe_freed(w);
+        return;
+    }
+    claim(w);
+}
+
+void bs_outbox_job_done(bs_outbox_job *job, bs_outbox_rc rc, const char *error, const char *remote_url) {
+    job_priv *p = job->worker_private;
+    bs_outbox *w = p->w;
+    char next[32] = "";
+    const char *status = rc == BS_OUTBOX_OK ? "done" : "failed";
+    if (rc == BS_OUTBOX_RETRY) {
+        w->rng = w->rng * 1103515245u + 12345u;
+        double rnd = (double)((w->rng >> 8) & 0xffffff) / 16777216.0;
+        snprintf(next, sizeof next, "%lld", bs_outbox_backoff_ms(job->attempt, w->retry_base_ms, w->retry_max_ms, rnd));
+    }
+    char *state = json_dumps(job->remote_state, JSON_COMPACT);
+    char err_line[1024];
+    snprintf(err_line, sizeof err_line, "%s", error ? error : "");
+    const char *params[9] = {w->adapter, job->project_id, p->ids, status,
+                             rc == BS_OUTBOX_OK ? NULL : err_line,
+                             rc == BS_OUTBOX_RETRY ? next : NULL,
+                             remote_url, state, job->reconcile ? "true" : "false"};
+    if (rc != BS_OUTBOX_OK)
+        fprintf(stderr, "adapters[%s]: project %s: %s%s\n", w->adapter, job->project_id, err_line,
+                rc == BS_OUTBOX_RETRY ? " (will retry)" : " (given up)");
+    w->db_ops++;
+    bs_store_query(w->store, DONE_SQL, 9, params, done_recorded, w);
+    free(state);
+    job_free(job);
+}
+
+/* ---------------------------------------------------------------- claiming */
+
+static const char CLAIM_SQL[] =
+    "WITH c AS (SELECT ap.project_id FROM adapter_projects ap "
+    "  WHERE ap.adapter = $1 AND (ap.lease_until IS NULL OR ap.lease_until < now()) "
+    "  AND EXISTS (SELECT 1 FROM adapter_events e WHERE e.adapter = $1 AND e.project_id = ap.project_id "
+    "    AND e.status <> 'done' AND e.next_attempt_at <= now()) "
+    "  LIMIT $2::int FOR UPDATE SKIP LOCKED), "
+    "u AS (UPDATE adapter_projects ap SET lease_until = now() + make_interval(secs => $3::int) FROM c "
+    "  WHERE ap.adapter = $1 AND ap.project_id = c.project_id "
+    "  RETURNING ap.project_id, ap.remote_url, ap.remote_state), "
+    "ev AS (UPDATE adapter_events e SET attempts = e.attempts + 1, updated_at = now() FROM u "
+    "  WHERE e.adapter = $1 AND e.project_id = u.project_id AND e.status <> 'done' AND e.next_attempt_at <= now() "
+    "  RETURNING e.id, e.project_id, e.kind, e.step_key, e.payload, e.attempts) "
+    "SELECT u.project_id::text, u.remote_url, u.remote_state::text, "
+    "  (SELECT json_agg(json_build_object('id', ev.id, 'kind', ev.kind, 'step_key', ev.step_key, "
+    "    'payload', ev.payload, 'attempts', ev.attempts) ORDER BY ev.id) FROM ev WHERE ev.project_id = u.project_id)::text "
+    "FROM u";
+
+static void claimed(const PGresult *res, const char *err, void *arg) {
+    bs_outbox *w = arg;
+    w->claiming = false;
+    w->db_ops--;
+    if (w->stopping) {
+        maybe_freed(w);
+        return;
+    }
+    if (err) {
+        log_err(w, "claiming", err);
+        return; /* the poll retries */
+    }
+    int rows = PQntuples(res);
+    for (int r = 0; r < rows; r++) {
+        bs_outbox_job *job = calloc(1, sizeof *job);
+        job_priv *p = calloc(1, sizeof *p);
+        if (!job || !p) abort();
+        p->w = w;
+        job->worker_private = p;
+        snprintf(job->project_id, sizeof job->project_id, "%s", PQgetvalue(res, r, 0));
+        if (!PQgetisnull(res, r, 1)) job->remote_url = strdup(PQgetvalue(res, r, 1));
+        job->remote_state = json_loads(PQgetvalue(res, r, 2), 0, NULL);
+        if (!json_is_object(job->remote_state)) {
+            json_decref(job->remote_state);
+            job->remote_state = json_object();
+        }
+        job->events = json_loads(PQgetvalue(res, r, 3), 0, NULL);
+        if (!json_is_array(job->events)) {
+            json_decref(job->events);
+            job->events = json_array();
+        }
+        size_t cap = 2 + json_array_size(job->events) * 21, len = 0;
+        p->ids = malloc(cap + 1);
+        p->ids[len++] = '{';
+        size_t i;
+        json_t *e;
+        json_array_foreach(job->events, i, e) {
+            len += (size_t)snprintf(p->ids + len, cap + 1 - len, "%s%lld", i ? "," : "",
+                                    (long long)json_integer_value(json_object_get(e, "id")));
+            int a = (int)json_integer_value(json_object_get(e, "attempts"));
+            if (a > job->attempt) job->attempt = a;
+            if (strcmp(json_string_value(json_object_get(e, "kind")), "reconcile") == 0) job->reconcile = true;
+        }
+        p->ids[len++] = '}';
+        p->ids[len] = 0;
+        w->in_flight++;
+        w->ops->sync(w->self, job);
+    }
+    if (w->claim_again) {
+        w->claim_again = false;
+        claim(w);
+    } else if (rows == 0 && w->in_flight == 0 && w->once && !w->idle_called) {
+        w->idle_called = true;
+        if (w->idle) w->idle(w->idle_arg);
+    }
+}
+
+static void claim(bs_outbox *w) {
+    if (w->stopping || !w->subscribed) return;
+    int slots = w->max_parallel - w->in_flight;
+    if (w->claiming || slots <= 0) {
+        w->claim_again = true;
+        return;
+    }
+    w->claiming = true;
+    char lim[16], lease[16];
+    snprintf(lim, sizeof lim, "%d", slots);
+    snprintf(lease, sizeof lease, "%d", w->lease_s);
+    const char *p[3] = {w->adapter, lim, lease};
+    w->db_ops++;
+    bs_store_query(w->store, CLAIM_SQL, 3, p, claimed, w);
+}
+
+/* ---------------------------------------------------------------- reconcile poll */
+
+static const char RECONCILE_POLL_SQL[] =
+    "WITH i AS (INSERT INTO adapter_events (adapter, project_id, kind) "
+    "  SELECT ap.adapter, ap.project_id, 'reconcile' FROM adapter_projects ap "
+    "  WHERE ap.adapter = $1 AND ap.remote_url IS NOT NULL "
+    "  AND COALESCE(ap.reconciled_at, ap.synced_at, '-infinity') < now() - make_interval(secs => $2::int) "
+    "  AND NOT EXISTS (SELECT 1 FROM adapter_events e WHERE e.adapter = $1 AND e.project_id = ap.project_id "
+    "    AND e.status <> 'done') "
+    "  ORDER BY ap.reconciled_at NULLS FIRST LIMIT 100 RETURNING 1) "
+    "SELECT count(*) FROM i";
+
+static void reconcile_polled(const PGresult *res, const char *err, void *arg) {
+    bs_outbox *w = arg;
+    w->db_ops--;
+    if (w->stopping) {
+        maybe_freed(w);
+        return;
+    }
+    if (err) log_err(w, "reconcile poll", err);
+    else if (atoi(PQgetvalue(res, 0, 0)) > 0) claim(w);
+}
+
+static void poll_tick(uv_timer_t *t) {
+    bs_outbox *w = t->data;
+    if (w->stopping) return;
+    if (w->listen_conn && !bs_conn_alive(w->listen_conn)) {
+        bs_store_release(w->listen_conn);
+        w->listen_conn = NULL;
+    }
+    if (w->reconcile_interval_s > 0 && w->subscribed && !w->once) {
+        char iv[16];
+        snprintf(iv, sizeof iv, "%d", w->reconcile_interval_s);
+        const char *p[2] = {w->adapter, iv};
+        w->db_ops++;
+        bs_store_query(w->store, RECONCILE_POLL_SQL, 2, p, reconcile_polled, w);
+    }
+    claim(w);
+}
+
+/* ---------------------------------------------------------------- start / stop */
+
+static void on_notify(const char *channel, const char *payload, void *arg) {
+    (void)payload;
+    bs_outbox *w = arg;
+    if (strcmp(channel, "bs_adapters") == 0) claim(w);
+}
+
+static void listening(const PGresult *res, const char *err, void *arg) {
+    (void)res;
+    bs_outbox *w = arg;
+    w->db_ops--;
+    if (err) log_err(w, "LISTEN", err);
+    if (w->stopping) maybe_freed(w);
+}
+
+static void listen_acquired(bs_conn *conn, const char *err, void *arg) {
+    bs_outbox *w = arg;
+    w->listen_pending = false;
+    if (err || w->stopping) {
+        if (err) log_err(w, "acquiring the LISTEN connection", err);
+        if (conn) bs_store_release(conn);
+        maybe_freed(w);
+        return;
+    }
+    w->listen_conn = conn;
+    w->db_ops++;
+    bs_conn_script(conn, "LISTEN bs_adapters", listening, w);
+}
+
+static const char SUBSCRIBE_SQL[] =
+    "WITH want AS (SELECT unnest(COALESCE($2::text[], ARRAY['*'])) AS g), "
+    "del AS (DELETE FROM adapter_subscriptions s WHERE s.adapter = $1 AND s.gemeente NOT IN (SELECT g FROM want) "
+    "  RETURNING 1), "
+    "ins AS (INSERT INTO adapter_subscriptions (adapter, gemeente) SELECT $1, g FROM want ON CONFLICT DO NOTHING "
+    "  RETURNING gemeente), "
+    "ap AS (INSERT INTO adapter_projects (adapter, project_id) SELECT $1, p.id FROM projects p "
+    "  WHERE EXISTS (SELECT 1 FROM ins WHERE ins.gemeente IN ('*', p.gemeente)) ON CONFLICT DO NOTHING "
+    "  RETURNING project_id), "
+    "ev AS (INSERT INTO adapter_events (adapter, project_id, kind) SELECT $1, project_id, 'project_created' FROM ap "
+    "  RETURNING 1) "
+    "SELECT (SELECT count(*) FROM ev), (SELECT count(*) FROM del)";
+
+static void subscribed(const PGresult *res, const char *err, void *arg) {
+    bs_outbox *w = arg;
+    w->db_ops--;
+    if (w->stopping) {
+        maybe_freed(w);
+        return;
+    }
+    if (err) {
+        log_err(w, "writing the subscription", err);
+        if (w->once && !w->idle_called) {
+            w->idle_called = true;
+            if (w->idle) w->idle(w->idle_arg);
+        }
+        return;
+    }
+    long n = atol(PQgetvalue(res, 0, 0));
+    if (n > 0) fprintf(stderr, "adapters[%s]: subscribed: %ld existing project(s) queued\n", w->adapter, n);
+    w->subscribed = true;
+    claim(w);
+}
+
+bs_outbox *bs_outbox_start(uv_loop_t *loop, bs_store *store, const bs_adapter_ops *ops, void *self,
+                           const bs_outbox_config *cfg, bool once, void (*idle)(void *), void *idle_arg) {
+    bs_outbox *w = calloc(1, sizeof *w);
+    if (!w) return NULL;
+    w->loop = loop;
+    w->store = store;
+    w->ops = ops;
+    w->self = self;
+    w->adapter = strdup(ops->name);
+    w->lease_s = cfg->lease_s > 0 ? cfg->lease_s : 300;
+    w->max_parallel = cfg->max_parallel > 0 ? cfg->max_parallel : 4;
+    w->retry_base_ms = cfg->retry_base_ms > 0 ? cfg->retry_base_ms : 30000;
+    w->retry_max_ms = cfg->retry_max_ms > 0 ? cfg->retry_max_ms : 3600000;
+    w->poll_ms = cfg->poll_ms > 0 ? cfg->poll_ms : 5000;
+    w->reconcile_interval_s = cfg->reconcile_interval_s;
+    w->once = once;
+    w->idle = idle;
+    w->idle_arg = idle_arg;
+    w->rng = (unsigned)(uintptr_t)w ^ (unsigned)uv_hrtime();
+    if (cfg->gemeenten && cfg->n_gemeenten > 0) {
+        /* text[] literal with every element quoted ("…", \ and " escaped) */
+        size_t cap = 3;
+        for (int i = 0; i < cfg->n_gemeenten; i++) cap += 2 * strlen(cfg->gemeenten[i]) + 3;
+        w->gemeenten = malloc(cap);
+        size_t len = 0;
+        w->gemeenten[len++] = '{';
+        for (int i = 0; i < cfg->n_gemeenten; i++) {
+            if (i) w->gemeenten[len++] = ',';
+            w->gemeenten[len++] = '"';
+            for (const char *s = cfg->gemeenten[i]; *s; s++) {
+                if (*s == '"' || *s == '\\') w->gemeenten[len++] = '\\';
+                w->gemeenten[len++] = *s;
+            }
+            w->gemeenten[len++] = '"';
+        }
+        w->gemeenten[len++] = '}';
+        w->gemeenten[len] = 0;
+    }
+    uv_timer_init(loop, &w->poll_timer);
+    w->poll_timer.data = w;
+    w->timer_open = true;
+    uv_timer_start(&w->poll_timer, poll_tick, (uint64_t)w->poll_ms, (uint64_t)w->poll_ms);
+    if (!once) {
+        bs_store_on_notify(store, on_notify, w);
+        w->listen_pending = true;
+        bs_store_acquire(store, listen_acquired, w);
+    }
+    const char *p[2] = {w->adapter, w->gemeenten};
+    w->db_ops++;
+    bs_store_query(store, SUBSCRIBE_SQL, 2, p, subscribed, w);
+    return w;
+}
+
+void bs_outbox_kick(bs_outbox *w) {
+    claim(w);
+}
+
+bs_store *bs_outbox_store(bs_outbox *w) {
+    return w->store;
+}
+
+static void maybe_freed(bs_outbox *w) {
+    if (!w->stopping || w->timer_open || w->in_flight > 0 || w->db_ops > 0 || w->claiming || w->listen_pending)
+        return;
+    void (*done)(void *) = w->done;
+    void *arg = w->done_arg;
+    free(w->adapter);
+    free(w->gemeenten);
+    free(w);
+    if (done) done(arg);
+}
+
+static void timer_closed(uv_handle_t *h) {
+    bs_outbox *w = h->data;
+    w->timer_open = false;
+    maybe_freed(w);
+}
+
+void bs_outbox_stop(bs_outbox *w, void (*done)(void *), void *arg) {
+    w->stopping = true;
+    w->done = done;
+    w->done_arg = arg;
+    if (!w->once) bs_store_on_notify(w->store, NULL, NULL);
+    if (w->listen_conn) {
+        bs_store_release(w->listen_conn);
+        w->listen_conn = NULL;
+    }
+    uv_timer_stop(&w->poll_timer);
+    uv_close((uv_handle_t *)&w->poll_timer, timer_closed);
+}
+
+/* ---------------------------------------------------------------- state for the API */
+
+typedef struct q_ctx {
+    bs_outbox_count_cb count_cb;
+    bs_outbox_json_cb json_cb;
+    void *arg;
+    char adapter[64];
+    bool with_project;
+} q_ctx;
+
+static void count_done(const PGresult *res, const char *err, void *arg) {
+    q_ctx *q = arg;
+    q->count_cb(err ? 0 : atoi(PQgetvalue(res, 0, 0)), err, q->arg);
+    free(q);
+}
+
+void bs_outbox_schedule_reconcile(bs_store *store, const char *adapter, const char *remote_url,
+                                  bs_outbox_count_cb cb, void *arg) {
+    q_ctx *q = calloc(1, sizeof *q);
+    if (!q) abort();
+    q->count_cb = cb;
+    q->arg = arg;
+    const char *p[2] = {adapter, remote_url};
+    bs_store_query(store,
+                   "WITH i AS (INSERT INTO adapter_events (adapter, project_id, kind) "
+                   "  SELECT adapter, project_id, 'reconcile' FROM adapter_projects "
+                   "  WHERE adapter = $1 AND remote_url = $2 RETURNING 1) "
+                   "SELECT count(*), (SELECT pg_notify('bs_adapters', '') WHERE EXISTS (SELECT 1 FROM i))::text FROM i",
+                   2, p, count_done, q);
+}
+
+void bs_outbox_retry(bs_store *store, const char *adapter, long long event_id, bs_outbox_count_cb cb, void *arg) {
+    q_ctx *q = calloc(1, sizeof *q);
+    if (!q) abort();
+    q->count_cb = cb;
+    q->arg = arg;
+    char id[32];
+    snprintf(id, sizeof id, "%lld", event_id);
+    const char *p[2] = {adapter, id};
+    bs_store_query(store,
+                   "WITH u AS (UPDATE adapter_events SET next_attempt_at = now(), updated_at = now() "
+                   "  WHERE adapter = $1 AND status = 'failed' AND next_attempt_at IS NULL "
+                   "  AND ($2::bigint <= 0 OR id = $2::bigint) RETURNING 1) "
+                   "SELECT count(*), (SELECT pg_notify('bs_adapters', '') WHERE EXISTS (SELECT 1 FROM u))::text FROM u",
+                   2, p, count_done, q);
+}
+
+static void state_done(const PGresult *res, const char *err, void *arg) {
+    q_ctx *q = arg;
+    if (err) {
+        q->json_cb(NULL, err, q->arg);
+        free(q);
+        return;
+    }
+    json_error_t je;
+    json_t *doc = json_loads(PQgetvalue(res, 0, 0), 0, &je);
+    if (!doc)
+        q->json_cb(NULL, je.text, q->arg);
+    else
+        q->json_cb(doc, NULL, q->arg);
+    free(q);
+}
+
+void bs_outbox_state_json(bs_store *store, const char *adapter, const char *project_id, int limit,
+                          bs_outbox_json_cb cb, void *arg) {
+    q_ctx *q = calloc(1, sizeof *q);
+    if (!q) abort();
+    q->json_cb = cb;
+    q->arg = arg;
+    char lim[16];
+    snprintf(lim, sizeof lim, "%d", limit > 0 ? limit : 100);
+    const char *p[3] = {adapter, project_id, lim};
+    bs_store_query(
+        store,
+        "WITH ev AS (SELECT * FROM adapter_events WHERE adapter = $1 AND ($2::uuid IS NULL OR project_id = $2::uuid)) "
+        "SELECT json_build_object('adapter', $1::text, "
+        " 'counts', json_build_object("
+        "   'pending', (SELECT count(*) FROM ev WHERE status = 'pending'), "
+        "   'failed', (SELECT count(*) FROM ev WHERE status = 'failed' AND next_attempt_at IS NOT NULL), "
+        "   'given_up', (SELECT count(*) FROM ev WHERE status = 'failed' AND next_attempt_at IS NULL), "
+        "   'done', (SELECT count(*) FROM ev WHERE status = 'done')), "
+        " 'projects_linked', (SELECT count(*) FROM adapter_projects WHERE adapter = $1 AND remote_url IS NOT NULL "
+        "   AND ($2::uuid IS NULL OR project_id = $2::uuid)), "
+        " 'events', COALESCE((SELECT json_agg(json_build_object('id', id, 'project_id', project_id, 'kind', kind, "
+        "   'step_key', step_key, 'status', status, 'attempts', attempts, 'next_attempt_at', next_attempt_at, "
+        "   'last_error', last_error, 'created_at', created_at, 'updated_at', updated_at) ORDER BY id) "
+        "   FROM (SELECT * FROM ev WHERE status <> 'done' ORDER BY id LIMIT $3::int) x), '[]'::json), "
+        " 'project', CASE WHEN $2::uuid IS NULL THEN NULL ELSE (SELECT json_build_object('remote_url', remote_url, "
+        "   'remote_state', remote_state, 'synced_at', synced_at, 'reconciled_at', reconciled_at) "
+        "   FROM adapter_projects WHERE adapter = $1 AND project_id = $2::uuid) END)::text",
+        3, p, state_done, q);
+}

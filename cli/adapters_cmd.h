@@ -1,0 +1,33 @@
+/*
+ * bouwstroom adapters …: the adapter worker in `serve`, and the commands
+ * `adapters run --once`, `adapters status`, `adapters retry`, `adapters notify`
+ * (docs/adapters.md).
+ */
+#ifndef BS_ADAPTERS_CMD_H
+#define BS_ADAPTERS_CMD_H
+
+#include <stdbool.h>
+#include <uv.h>
+
+#include "store.h"
+
+typedef struct bs_cli_adapters bs_cli_adapters;
+
+/* The ZGW configuration file: config_path, else BOUWSTROOM_ZGW_CONFIG; NULL when neither. */
+const char *bs_cli_adapters_config_path(const char *config_path);
+
+/* Starts the ZGW adapter worker on loop with a store pool of its own (conninfo) from the
+ * configuration file at path. once: process what is due, then call idle. Returns NULL with
+ * err on a configuration or start-up error. */
+bs_cli_adapters *bs_cli_adapters_start(uv_loop_t *loop, const char *conninfo, const char *path, bool once,
+                                       void (*idle)(void *arg), void *idle_arg, char *err, size_t errlen);
+
+/* Stops the worker and closes its store; done runs when everything is freed. */
+void bs_cli_adapters_stop(bs_cli_adapters *a, void (*done)(void *arg), void *arg);
+
+/* Runs `adapters SUB …` (args after "adapters") with the command's store (migrated) and
+ * conninfo; done(rc) is called once with the exit status. */
+void bs_cli_adapters_command(uv_loop_t *loop, bs_store *store, const char *conninfo, int argc, char **argv,
+                             void (*done)(int rc, void *arg), void *arg);
+
+#endif
