@@ -213,6 +213,7 @@ typedef struct import_job {
     int stored;
     char *upsert_sql;
     char *steps_sql;
+    char *begin_sql; /* owned: BEGIN, with the audit actor when given */
     bs_conn *conn;
 } import_job;
 
@@ -442,6 +443,7 @@ static void finish(import_job *job) {
     free(job->batches);
     free(job->batch_sizes);
     free(job->upsert_sql);
+    free(job->begin_sql);
     free(job->steps_sql);
     free(job);
 }
@@ -525,7 +527,7 @@ static void acquired(bs_conn *conn, const char *err, void *arg) {
         return;
     }
     job->conn = conn;
-    bs_conn_script(conn, "BEGIN", begun, job);
+    bs_conn_script(conn, job->begin_sql, begun, job);
 }
 
 static const char *sql_type(int kind) {
@@ -600,10 +602,11 @@ static void build_sql(import_job *job) {
 }
 
 void bs_geojson_import(uv_loop_t *loop, bs_store *store, const bs_engine *engine, json_t *root, FILE *progress,
-                       bs_geojson_import_cb cb, void *arg) {
+                       const char *actor_json, bs_geojson_import_cb cb, void *arg) {
     (void)loop;
     import_job *job = calloc(1, sizeof *job);
     if (!job) abort();
+    job->begin_sql = bs_store_begin_as(actor_json);
     job->store = store;
     job->engine = engine;
     job->progress = progress;
@@ -663,7 +666,7 @@ void bs_geojson_import(uv_loop_t *loop, bs_store *store, const bs_engine *engine
 }
 
 void bs_geojson_import_file(uv_loop_t *loop, bs_store *store, const bs_engine *engine, const char *path,
-                            FILE *progress, bs_geojson_import_cb cb, void *arg) {
+                            FILE *progress, const char *actor_json, bs_geojson_import_cb cb, void *arg) {
     json_error_t jerr;
     json_t *root = json_load_file(path, 0, &jerr);
     if (!root) {
@@ -675,6 +678,6 @@ void bs_geojson_import_file(uv_loop_t *loop, bs_store *store, const bs_engine *e
         cb(&r, arg);
         return;
     }
-    bs_geojson_import(loop, store, engine, root, progress, cb, arg);
+    bs_geojson_import(loop, store, engine, root, progress, actor_json, cb, arg);
     json_decref(root);
 }

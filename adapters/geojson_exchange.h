@@ -87,6 +87,7 @@ typedef struct bs_geojson_import_result {
 
 typedef void (*bs_geojson_import_cb)(const bs_geojson_import_result *result, void *arg);
 
+/* actor_json (may be NULL): who imports, for the audit log (bs_store_begin_as). */
 /* Imports a FeatureCollection in the export format into the store, all or nothing: every
  * feature is checked first (required properties source, source_key, name, gemeente,
  * provincie, plantype and planstatus codes, data_date; types of the others; geometry
@@ -100,10 +101,10 @@ typedef void (*bs_geojson_import_cb)(const bs_geojson_import_result *result, voi
  * collection is borrowed (only read during the call). progress (may be NULL) gets progress
  * lines. cb is called once, on the loop, with result->error empty on success. */
 void bs_geojson_import(uv_loop_t *loop, bs_store *store, const bs_engine *engine, json_t *collection,
-                       FILE *progress, bs_geojson_import_cb cb, void *arg);
+                       FILE *progress, const char *actor_json, bs_geojson_import_cb cb, void *arg);
 
 /* The same for a file (read and parsed before the first query). */
 void bs_geojson_import_file(uv_loop_t *loop, bs_store *store, const bs_engine *engine, const char *path,
-                            FILE *progress, bs_geojson_import_cb cb, void *arg);
+                            FILE *progress, const char *actor_json, bs_geojson_import_cb cb, void *arg);
 
 #endif

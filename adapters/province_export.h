@@ -55,6 +55,16 @@ typedef struct bs_export_plan {
     int64_t count[BS_PC_COUNT];
 } bs_export_plan;
 
+/* The projects columns a plan record is selected with ("SELECT " BS_EXPORT_PLAN_COLUMNS
+ * " FROM projects p …", then json_agg of the rows): the CLI and the API use this list. */
+#define BS_EXPORT_PLAN_COLUMNS                                                                              \
+    "p.id, p.source_key, p.name, p.gemeente, p.provincie, p.plantype, p.planstatus, p.confidentiality, "  \
+    "p.data_date, p.geometry, p.geometry_crs, p.homes_remaining, p.demolition, p.completions_2019, "      \
+    "p.completions_2020_2024, p.completions_2025_2029, p.completions_2030_2050, p.completions_unknown, "  \
+    "p.type_grondgebonden, p.type_appartement, p.type_onbekend, p.tenure_koop, p.tenure_huur, "           \
+    "p.tenure_onbekend, p.koop_price_min_cents, p.koop_price_max_cents, p.huur_rent_min_cents, "          \
+    "p.huur_rent_max_cents"
+
 /* Parses plan records from a JSON array of objects whose members are the projects column
  * names (id, source_key, name, gemeente, provincie, plantype, planstatus, confidentiality,
  * data_date, geometry, geometry_crs and the count names of bs_plan_count_name); absent or

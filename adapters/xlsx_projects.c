@@ -704,6 +704,7 @@ typedef struct import_job {
     size_t len;
     bs_xlsx_projects_options opt;
     char *source, *sheet; /* owned copies */
+    char *begin_sql;      /* owned: BEGIN with the audit actor */
     bs_xlsx_projects_cb cb;
     void *arg;
     json_t *records, *report; /* owned */
@@ -726,6 +727,7 @@ static void job_finish(import_job *job, json_t *result) {
     free(job->data);
     free(job->source);
     free(job->sheet);
+    free(job->begin_sql);
     free(job);
 }
 
@@ -828,7 +830,7 @@ static void acquired(bs_conn *conn, const char *err, void *arg) {
         return;
     }
     job->conn = conn;
-    bs_conn_script(conn, "BEGIN", begun, job);
+    bs_conn_script(conn, job->begin_sql, begun, job);
 }
 
 static void parse_work(uv_work_t *w) {
@@ -871,6 +873,7 @@ void bs_xlsx_projects_import(uv_loop_t *loop, bs_store *store, const bs_engine *
     job->opt = *opt;
     job->source = strdup(opt->source ? opt->source : DEFAULT_SOURCE);
     job->sheet = opt->sheet ? strdup(opt->sheet) : NULL;
+    job->begin_sql = bs_store_begin_as(opt->actor);
     job->opt.source = job->source;
     job->opt.sheet = job->sheet;
     job->data = malloc(len ? len : 1);

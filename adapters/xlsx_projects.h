@@ -30,6 +30,7 @@ typedef struct bs_xlsx_projects_options {
     const char *sheet;  /* sheet name; NULL → the first sheet */
     bs_day today;       /* civil date (Europe/Amsterdam) of the import: the peildatum of rows
                          * without one, and the latest peildatum allowed */
+    const char *actor;  /* who imports, for the audit log (JSON, bs_store_begin_as); NULL = system */
 } bs_xlsx_projects_options;
 
 /* Reads and validates the workbook in data (len bytes) against the template. Pure apart

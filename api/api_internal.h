@@ -58,5 +58,6 @@ bool bs__route_schedule(bs_api *api, bs_req *req, char **seg, int n); /* routes_
 bool bs__route_forecast(bs_api *api, bs_req *req, char **seg, int n); /* routes_forecast.c */
 bool bs__route_notify(bs_api *api, bs_req *req, char **seg, int n);   /* routes_notify.c */
 bool bs__route_auth(bs_api *api, bs_req *req, char **seg, int n);     /* routes_auth.c */
+bool bs__route_exchange(bs_api *api, bs_req *req, char **seg, int n); /* routes_exchange.c */
 
 #endif

@@ -352,6 +352,7 @@ static void dispatch(bs_api *api, bs_req *req) {
 
     /* feature modules route their own resources first */
     if (bs__route_auth(api, req, seg, n)) return;
+    if (bs__route_exchange(api, req, seg, n)) return;
     if (bs__route_schedule(api, req, seg, n)) return;
     if (bs__route_forecast(api, req, seg, n)) return;
     if (bs__route_notify(api, req, seg, n)) return;

@@ -84,7 +84,6 @@ typedef struct export_job {
     bs_export_opts *o;
     void (*done)(int rc, void *arg);
     void *arg;
-    bool has_conf, has_prices;
 } export_job;
 
 static void finish(export_job *j, int rc) {
@@ -205,9 +204,6 @@ static void plans_loaded(const PGresult *res, const char *err, void *arg) {
         return;
     }
     json_decref(arr);
-    if (!j->has_conf)
-        printf("export: projects.confidentiality does not exist yet (migration 0010): every plan counts as "
-               "intern_ambtelijk\n");
     bs_export ex;
     int rc = 1;
     const bs_export_profile *prof = bs_province_config_export(&j->o->config, j->o->key);
@@ -223,36 +219,6 @@ static void plans_loaded(const PGresult *res, const char *err, void *arg) {
     finish(j, rc);
 }
 
-static void columns_loaded(const PGresult *res, const char *err, void *arg) {
-    export_job *j = arg;
-    if (err) {
-        fprintf(stderr, "bouwstroom export: %s\n", err);
-        finish(j, 1);
-        return;
-    }
-    int have = 0;
-    for (int i = 0; i < PQntuples(res); i++) {
-        const char *c = PQgetvalue(res, i, 0);
-        if (strcmp(c, "confidentiality") == 0) j->has_conf = true;
-        if (strcmp(c, "koop_price_min_cents") == 0) have++;
-    }
-    j->has_prices = have > 0;
-    char sql[2048];
-    snprintf(sql, sizeof sql,
-             "SELECT COALESCE(json_agg(r ORDER BY r.provincie, r.gemeente, r.name, r.id), '[]') FROM ("
-             "SELECT id, source_key, name, gemeente, provincie, plantype, planstatus, %s AS confidentiality, "
-             "data_date, geometry, geometry_crs, homes_remaining, demolition, completions_2019, "
-             "completions_2020_2024, completions_2025_2029, completions_2030_2050, completions_unknown, "
-             "type_grondgebonden, type_appartement, type_onbekend, tenure_koop, tenure_huur, tenure_onbekend, %s "
-             "FROM projects) r",
-             /* until migration 0010 adds the column every plan counts as intern_ambtelijk */
-             j->has_conf ? "confidentiality" : "'intern_ambtelijk'::text",
-             j->has_prices ? "koop_price_min_cents, koop_price_max_cents, huur_rent_min_cents, huur_rent_max_cents"
-                           : "NULL::bigint AS koop_price_min_cents, NULL::bigint AS koop_price_max_cents, "
-                             "NULL::bigint AS huur_rent_min_cents, NULL::bigint AS huur_rent_max_cents");
-    bs_store_query(j->store, sql, 0, NULL, plans_loaded, j);
-}
-
 void bs_cli_export_run(bs_store *store, bs_export_opts *o, void (*done)(int rc, void *arg), void *arg) {
     export_job *j = calloc(1, sizeof *j);
     if (!j) abort();
@@ -260,8 +226,9 @@ void bs_cli_export_run(bs_store *store, bs_export_opts *o, void (*done)(int rc, 
     j->o = o;
     j->done = done;
     j->arg = arg;
+    /* the CLI is the operator's: every plan (the API's exports hold what the caller may read) */
     bs_store_query(store,
-                   "SELECT column_name FROM information_schema.columns "
-                   "WHERE table_schema = current_schema() AND table_name = 'projects'",
-                   0, NULL, columns_loaded, j);
+                   "SELECT COALESCE(json_agg(r ORDER BY r.provincie, r.gemeente, r.name, r.id), '[]') FROM ("
+                   "SELECT " BS_EXPORT_PLAN_COLUMNS " FROM projects p) r",
+                   0, NULL, plans_loaded, j);
 }

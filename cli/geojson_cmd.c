@@ -131,6 +131,7 @@ void bs_cli_geojson_run(uv_loop_t *loop, bs_store *store, const bs_engine *engin
         snprintf(sql, sizeof sql, "%s%s", bs_geojson_export_select(), BS_GEOJSON_EXPORT_ORDER);
         bs_store_query(store, sql, 0, NULL, export_rows, c);
     } else {
-        bs_geojson_import_file(loop, store, engine, c->in_path, stdout, import_done, c);
+        bs_geojson_import_file(loop, store, engine, c->in_path, stdout, "{\"label\":\"cli:import-geojson\"}",
+                               import_done, c);
     }
 }

@@ -15,6 +15,8 @@
 #include "eib_import.h"
 #include "engine.h"
 #include "export_cmd.h"
+#include "geo.h"
+#include "province_config.h"
 #include "geojson_cmd.h"
 #include "http.h"
 #include "schedule_cmd.h"
@@ -24,6 +26,7 @@
 #include "user_cmd.h"
 #include "worker.h"
 #include "xlsx_cmd.h"
+#include "zgw.h"
 
 static const char usage[] =
     "usage: bouwstroom [--database URL] COMMAND [options]\n"
@@ -86,6 +89,9 @@ typedef struct app {
     bs_export_opts export_opts; /* `export` (prepared before the loop runs) */
     bs_cli_geojson geojson; /* `export --geojson`, `import-geojson` (issue 7) */
     bool geojson_export;    /* `export --geojson` (else `export --province`) */
+    bs_province_config province_config; /* serve: the province exports of the API */
+    bs_geo *geo;                        /* serve: PROJ context of the API */
+    json_t *zgw_config;                 /* serve: the ZGW configuration (webhook) */
     const char *db;            /* conninfo (the adapter worker opens a pool of its own) */
     bs_cli_adapters *adapters; /* issue 7: the ZGW worker in serve, when configured */
 } app;
@@ -258,6 +264,22 @@ static void serve(app *a) {
     a->api.openapi_json = bs_read_file(path, &a->api.openapi_len);
     if (!a->api.openapi_json) fprintf(stderr, "serve: warning: %s not found; /api/v1/openapi.json will be 404\n", path);
     char err[256];
+    /* issue 7 on the API: province export configuration, PROJ, the ZGW webhook's configuration */
+    snprintf(path, sizeof path, "%s/processes/provinces/province-exports.json", bs_home());
+    size_t cfg_len = 0;
+    char *cfg = bs_read_file(path, &cfg_len), perr[512];
+    if (cfg && bs_province_config_parse(cfg, cfg_len, &a->province_config, perr, sizeof perr) == 0)
+        a->api.province_config = &a->province_config;
+    else
+        fprintf(stderr, "serve: warning: province exports unavailable: %s\n", cfg ? perr : path);
+    free(cfg);
+    if (bs_geo_open(&a->geo, perr, sizeof perr) == BS_GEO_OK)
+        a->api.geo = a->geo;
+    else
+        fprintf(stderr, "serve: warning: GeoJSON exchange unavailable: %s\n", perr);
+    const char *zgw_path = bs_cli_adapters_config_path(opt_value(a, "--zgw-config"));
+    if (zgw_path && bs_zgw_config_load(zgw_path, &a->zgw_config, perr, sizeof perr) == 0)
+        a->api.zgw_config = a->zgw_config;
     int bound = 0;
     a->http = bs_http_start(a->loop, host, port, bs_api_handle, &a->api, &bound, err, sizeof err);
     if (!a->http) {
@@ -452,6 +474,9 @@ int main(int argc, char **argv) {
     uv_run(a.loop, UV_RUN_NOWAIT);
     bs_engine_free(&a.engine);
     free(a.api.openapi_json);
+    if (a.api.province_config) bs_province_config_free(&a.province_config);
+    bs_geo_close(a.geo);
+    json_decref(a.zgw_config);
     free(a.xlsx.data); /* set when the store failed before the import ran */
     if (access && a.rc == 0) a.rc = bs_cli_access_run(db, a.command, a.n_args, a.args);
     if (strcmp(a.command, "user") == 0 || strcmp(a.command, "token") == 0) bs_auth_done();

@@ -266,7 +266,8 @@ void bs_cli_import_xlsx_run(uv_loop_t *loop, bs_store *store, const bs_engine *e
     r->c = c;
     r->done = done;
     r->arg = arg;
-    bs_xlsx_projects_options opt = {.source = c->source, .sheet = c->sheet, .today = c->today};
+    bs_xlsx_projects_options opt = {.source = c->source, .sheet = c->sheet, .today = c->today,
+                                    .actor = "{\"label\":\"cli:import-xlsx\"}"};
     bs_xlsx_projects_import(loop, store, engine, c->data, c->len, &opt, imported, r);
     free(c->data); /* copied by the import */
     c->data = NULL;

@@ -734,3 +734,21 @@ void bs_run_until(uv_loop_t *loop, const volatile bool *flag) {
         if (uv_run(loop, UV_RUN_ONCE) == 0 && !*flag) break;
     }
 }
+
+char *bs_store_begin_as(const char *actor_json) {
+    if (!actor_json) return strdup("BEGIN");
+    size_t n = strlen(actor_json), q = 0;
+    for (size_t i = 0; i < n; i++) q += actor_json[i] == '\'';
+    static const char head[] = "BEGIN; SELECT set_config('bouwstroom.actor', '", tail[] = "', true)";
+    char *out = malloc(sizeof head + n + q + sizeof tail);
+    if (!out) abort();
+    char *o = out;
+    memcpy(o, head, sizeof head - 1);
+    o += sizeof head - 1;
+    for (size_t i = 0; i < n; i++) {
+        if (actor_json[i] == '\'') *o++ = '\'';
+        *o++ = actor_json[i];
+    }
+    memcpy(o, tail, sizeof tail);
+    return out;
+}

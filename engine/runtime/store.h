@@ -78,6 +78,13 @@ void bs_store_migrate(bs_store *store, const char *dir, bs_migrate_cb cb, void *
 typedef void (*bs_notify_cb)(const char *channel, const char *payload, void *arg);
 void bs_store_on_notify(bs_store *store, bs_notify_cb cb, void *arg);
 
+/* The script that opens a transaction whose writes the audit log attributes to actor_json
+ * (a JSON object, migration 0010: {"user_id", "email", "organisation_id", "label",
+ * "address"}): "BEGIN; SELECT set_config('bouwstroom.actor', '<actor>', true)", the actor
+ * as an SQL string literal (quotes doubled; standard_conforming_strings, the default since
+ * PostgreSQL 9.1). actor_json NULL: plain "BEGIN". Returns a malloc'd string (caller frees). */
+char *bs_store_begin_as(const char *actor_json);
+
 /* Runs the loop until *flag becomes true (helper for CLI commands). */
 void bs_run_until(uv_loop_t *loop, const volatile bool *flag);
 

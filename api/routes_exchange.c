@@ -1,0 +1,432 @@
+/*
+ * Routes of issue 7 on the API: province exports, GeoJSON export/import of projects, the
+ * Excel project-list import, the adapter outbox state and the ZGW Notificaties webhook.
+ * The gate (api/authz.c) has decided who may call each; every export holds only projects
+ * the caller may read (bs_project_access, migration 0010).
+ */
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api_internal.h"
+#include "authz.h"
+#include "geojson_exchange.h"
+#include "outbox.h"
+#include "province_export.h"
+#include "province_xlsx.h"
+#include "xlsx_projects.h"
+#include "zgw.h"
+
+#define XLSX_CT "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+/* ---- GET /api/v1/exports/{key}?date=&part=&format= ---- */
+
+typedef struct export_job {
+    bs_api *api;
+    bs_req *req;
+    char key[32], part[16], format[16];
+    bs_day date;
+} export_job;
+
+static void send_text(bs_req *req, const char *ct, char *text, const char *filename) {
+    if (!text) return bs__problem(req, 500, "internal", "Internal error", NULL, "out of memory building the export");
+    char disp[160];
+    snprintf(disp, sizeof disp, "attachment; filename=\"%s\"", filename);
+    const char *h[] = {"Content-Disposition", disp, NULL};
+    bs_req_respond(req, 200, ct, text, strlen(text), h);
+    free(text);
+}
+
+static json_t *export_report(const bs_export *ex, const char *key, bs_day date) {
+    json_t *o = json_object(), *by = json_object(), *left = json_array();
+    char d[11];
+    json_object_set_new(o, "export", json_string(key));
+    json_object_set_new(o, "date", json_string(bs_date_format(date, d)));
+    json_object_set_new(o, "included", json_integer(ex->n_included));
+    json_object_set_new(o, "left_out", json_integer(ex->n_left_out));
+    json_object_set_new(o, "out_of_scope", json_integer(ex->n_out_of_scope));
+    for (int k = 0; k < BS_QC_COUNT; k++) json_object_set_new(by, bs_qc_name((bs_qc_kind)k), json_integer(ex->left_out_by[k]));
+    json_object_set_new(o, "left_out_by", by);
+    for (int i = 0; i < ex->n_items; i++) {
+        const bs_export_item *it = &ex->items[i];
+        if (it->included) continue;
+        const bs_export_plan *p = &ex->plans[it->plan];
+        json_t *e = json_object(), *issues = json_array();
+        json_object_set_new(e, "id", json_string(p->id ? p->id : ""));
+        json_object_set_new(e, "name", p->name ? json_string(p->name) : json_null());
+        json_object_set_new(e, "gemeente", p->gemeente ? json_string(p->gemeente) : json_null());
+        for (int k = 0; k < it->n_issues; k++) {
+            json_t *is = json_object();
+            json_object_set_new(is, "check", json_string(bs_qc_name(it->issues[k].kind)));
+            json_object_set_new(is, "text", json_string(it->issues[k].text));
+            json_array_append_new(issues, is);
+        }
+        json_object_set_new(e, "issues", issues);
+        json_array_append_new(left, e);
+    }
+    json_object_set_new(o, "left_out_plans", left);
+    return o;
+}
+
+static void export_plans_loaded(const PGresult *res, const char *err, void *arg) {
+    export_job *j = arg;
+    bs_req *req = j->req;
+    if (err) {
+        bs__problem_db(req, err);
+        free(j);
+        return;
+    }
+    json_t *arr = json_loadb(PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0), 0, NULL);
+    bs_export_plan *plans = NULL;
+    int n = 0;
+    char msg[512];
+    if (!arr || bs_export_plans_from_json(arr, &plans, &n, msg, sizeof msg) != 0) {
+        json_decref(arr);
+        bs__problem(req, 500, "internal", "Internal error", NULL, "plan records unreadable");
+        free(j);
+        return;
+    }
+    json_decref(arr);
+    const bs_export_profile *prof = bs_province_config_export(j->api->province_config, j->key);
+    bs_export ex;
+    if (bs_export_build(j->api->province_config, prof, plans, n, j->date, &ex) != 0) {
+        bs__problem(req, 500, "internal", "Internal error", NULL, "out of memory building the export");
+    } else {
+        char fn[96], d[11];
+        bs_date_format(j->date, d);
+        bool report = strcmp(j->part, "report") == 0;
+        if (report) {
+            bs__respond_json(req, 200, export_report(&ex, j->key, j->date));
+        } else if (strcmp(j->format, "xlsx") == 0) {
+            char *bytes = NULL;
+            size_t len = 0;
+            if (bs_export_xlsx_bytes(&ex, NULL, &bytes, &len, msg, sizeof msg) != 0) {
+                bs__problem(req, 500, "internal", "Internal error", NULL, msg);
+            } else {
+                char disp[160];
+                snprintf(disp, sizeof disp, "attachment; filename=\"%s-%s.xlsx\"", j->key, d);
+                const char *h[] = {"Content-Disposition", disp, NULL};
+                bs_req_respond(req, 200, XLSX_CT, bytes, len, h);
+                free(bytes);
+            }
+        } else if (strcmp(j->format, "csv") == 0) {
+            bs_export_table_kind kind = strcmp(j->part, "detail") == 0      ? BS_TABLE_DETAIL
+                                        : strcmp(j->part, "left_out") == 0 ? BS_TABLE_LEFT_OUT
+                                                                           : BS_TABLE_PLANS;
+            snprintf(fn, sizeof fn, "%s-%s-%s.csv", j->key, j->part, d);
+            send_text(req, "text/csv; charset=utf-8", bs_export_csv(&ex, kind), fn);
+        } else if (strcmp(j->part, "detail") == 0) {
+            snprintf(fn, sizeof fn, "%s-detail-%s.geojson", j->key, d);
+            send_text(req, "application/geo+json", bs_export_geojson_detail(&ex), fn);
+        } else {
+            snprintf(fn, sizeof fn, "%s-%s.geojson", j->key, d);
+            /* Zuid-Holland: plans with their per-year counts; Gelderland's plan layer: without */
+            send_text(req, "application/geo+json", bs_export_geojson_plans(&ex, strcmp(j->key, "zuid-holland") == 0), fn);
+        }
+        bs_export_free(&ex);
+    }
+    bs_export_plans_free(plans, n);
+    free(j);
+}
+
+static bool one_of_param(bs_req *req, const char *name, char *out, size_t len, const char *dflt,
+                         const char *const *allowed, const char *msg) {
+    bool has;
+    if (!bs__text_param(req, name, out, len, &has)) return false;
+    if (!has) snprintf(out, len, "%s", dflt);
+    for (size_t i = 0; allowed[i]; i++)
+        if (strcmp(out, allowed[i]) == 0) return true;
+    bs__problem(req, 400, "invalid", "Invalid query parameter", name, msg);
+    return false;
+}
+
+static void get_export(bs_api *api, bs_req *req, const char *key) {
+    if (!api->province_config || !bs_province_config_export(api->province_config, key))
+        return bs__problem(req, 404, "not_found", "No such export", "key",
+                           "The exports are zuid-holland, gelderland and excel (processes/provinces/province-exports.json)");
+    export_job *j = calloc(1, sizeof *j);
+    if (!j) abort();
+    j->api = api;
+    j->req = req;
+    snprintf(j->key, sizeof j->key, "%s", key);
+    static const char *const parts[] = {"plans", "detail", "left_out", "report", NULL};
+    static const char *const formats[] = {"geojson", "csv", "xlsx", NULL};
+    char date[16];
+    bool has_date;
+    bool excel = strcmp(key, "excel") == 0;
+    if (!one_of_param(req, "part", j->part, sizeof j->part, "plans", parts,
+                      "part must be plans, detail, left_out or report") ||
+        !one_of_param(req, "format", j->format, sizeof j->format, excel ? "xlsx" : "geojson", formats,
+                      "format must be geojson, csv or xlsx") ||
+        !bs__text_param(req, "date", date, sizeof date, &has_date)) {
+        free(j);
+        return;
+    }
+    j->date = api->today(api->today_arg);
+    if (has_date && bs_date_parse(date, &j->date) != 0) {
+        free(j);
+        return bs__problem(req, 400, "invalid", "Invalid query parameter", "date", "date must be YYYY-MM-DD");
+    }
+    if ((strcmp(j->format, "xlsx") == 0) != excel && strcmp(j->part, "report") != 0) {
+        free(j);
+        return bs__problem(req, 400, "invalid", "Invalid query parameter", "format",
+                           excel ? "the excel export is a workbook: format=xlsx" : "xlsx is the format of the excel export");
+    }
+    if (strcmp(j->format, "geojson") == 0 && strcmp(j->part, "left_out") == 0) {
+        free(j);
+        return bs__problem(req, 400, "invalid", "Invalid query parameter", "part",
+                           "the list of left-out plans is part=report (JSON) or format=csv");
+    }
+    const char *p[1] = {bs__principal(req)->authenticated ? bs__principal(req)->user_id : NULL};
+    /* only plans the caller may read; the province's own rule (its confidentiality level
+     * and the quality checks) then decides what is exported */
+    bs_store_query(api->store,
+                   "SELECT COALESCE(json_agg(r ORDER BY r.provincie, r.gemeente, r.name, r.id), '[]') FROM ("
+                   "SELECT " BS_EXPORT_PLAN_COLUMNS " FROM projects p "
+                   "JOIN bs_project_access($1::uuid) a ON a.project_id = p.id "
+                   "AND a.access IN ('read','write','lead')) r",
+                   1, p, export_plans_loaded, j);
+}
+
+/* ---- GET /api/v1/exchange/geojson?crs=rd|wgs84 ---- */
+
+typedef struct buf {
+    char *data;
+    size_t len, cap;
+} buf;
+
+static int buf_sink(const char *data, size_t len, void *arg) {
+    buf *b = arg;
+    if (b->len + len + 1 > b->cap) {
+        size_t cap = (b->cap ? b->cap * 2 : 65536);
+        while (cap < b->len + len + 1) cap *= 2;
+        char *n = realloc(b->data, cap);
+        if (!n) return -1;
+        b->data = n;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, data, len);
+    b->len += len;
+    b->data[b->len] = 0;
+    return 0;
+}
+
+typedef struct gj_job {
+    bs_api *api;
+    bs_req *req;
+    bs_crs crs;
+} gj_job;
+
+static void geojson_rows(const PGresult *res, const char *err, void *arg) {
+    gj_job *j = arg;
+    if (err) {
+        bs__problem_db(j->req, err);
+        free(j);
+        return;
+    }
+    buf b = {0};
+    long n = 0;
+    char msg[300];
+    if (bs_geojson_write_head(j->crs, buf_sink, &b, msg, sizeof msg) != BS_GEOJSON_OK ||
+        bs_geojson_write_rows(j->api->geo, res, j->crs, &n, buf_sink, &b, msg, sizeof msg) != BS_GEOJSON_OK ||
+        bs_geojson_write_tail(buf_sink, &b, msg, sizeof msg) != BS_GEOJSON_OK) {
+        bs__problem(j->req, 500, "internal", "Internal error", NULL, msg);
+    } else {
+        const char *h[] = {"Content-Disposition",
+                           j->crs == BS_CRS_RD ? "attachment; filename=\"projects-rd.geojson\""
+                                               : "attachment; filename=\"projects-wgs84.geojson\"",
+                           NULL};
+        bs_req_respond(j->req, 200, "application/geo+json", b.data, b.len, h);
+    }
+    free(b.data);
+    free(j);
+}
+
+static void get_geojson(bs_api *api, bs_req *req) {
+    char crs[16];
+    static const char *const crss[] = {"rd", "wgs84", NULL};
+    if (!one_of_param(req, "crs", crs, sizeof crs, "rd", crss, "crs must be rd (EPSG:28992) or wgs84 (RFC 7946)")) return;
+    if (!api->geo) return bs__problem(req, 503, "unavailable", "Unavailable", NULL, "PROJ is not initialised");
+    gj_job *j = calloc(1, sizeof *j);
+    if (!j) abort();
+    j->api = api;
+    j->req = req;
+    j->crs = strcmp(crs, "rd") == 0 ? BS_CRS_RD : BS_CRS_WGS84;
+    char sql[4096];
+    snprintf(sql, sizeof sql,
+             "%s JOIN bs_project_access($1::uuid) a ON a.project_id = p.id AND a.access IN ('read','write','lead') %s",
+             bs_geojson_export_select(), BS_GEOJSON_EXPORT_ORDER);
+    const char *p[1] = {bs__principal(req)->authenticated ? bs__principal(req)->user_id : NULL};
+    bs_store_query(api->store, sql, 1, p, geojson_rows, j);
+}
+
+/* ---- POST /api/v1/exchange/geojson, POST /api/v1/exchange/xlsx ---- */
+
+static void geojson_imported(const bs_geojson_import_result *r, void *arg) {
+    bs_req *req = arg;
+    json_t *o = json_object(), *errs = json_array();
+    for (int i = 0; i < r->n_errors; i++) {
+        json_t *e = json_object();
+        json_object_set_new(e, "feature", json_integer(r->errors[i].feature));
+        json_object_set_new(e, "message", json_string(r->errors[i].message));
+        json_array_append_new(errs, e);
+    }
+    json_object_set_new(o, "read", json_integer(r->read));
+    json_object_set_new(o, "inserted", json_integer(r->inserted));
+    json_object_set_new(o, "updated", json_integer(r->updated));
+    json_object_set_new(o, "unchanged", json_integer(r->unchanged));
+    json_object_set_new(o, "invalid", json_integer(r->invalid));
+    json_object_set_new(o, "crs", json_string(r->crs));
+    if (!r->error[0]) {
+        json_decref(errs);
+        bs__respond_json(req, 200, o);
+        return;
+    }
+    /* nothing was imported: a problem document with every bad feature */
+    json_object_set_new(o, "type", json_string("https://bouwstroom.nl/problems/invalid_features"));
+    json_object_set_new(o, "title", json_string("The file was not imported"));
+    json_object_set_new(o, "status", json_integer(422));
+    json_object_set_new(o, "detail", json_string(r->error));
+    json_object_set_new(o, "code", json_string("invalid_features"));
+    json_object_set_new(o, "errors", errs);
+    json_t *ip = json_array(), *f = json_object();
+    json_object_set_new(f, "name", json_string("body"));
+    json_object_set_new(f, "reason", json_string(r->error));
+    json_array_append_new(ip, f);
+    json_object_set_new(o, "invalid_params", ip);
+    char *t = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    bs_req_respond(req, 422, PROBLEM_CT, t, strlen(t), NULL);
+    free(t);
+}
+
+static void post_geojson(bs_api *api, bs_req *req) {
+    if (!bs__json_content_type(req)) return;
+    size_t len = 0;
+    const char *body = bs_req_body(req, &len);
+    json_error_t e;
+    json_t *doc = body && len ? json_loadb(body, len, 0, &e) : NULL;
+    if (!doc) {
+        char d[256];
+        snprintf(d, sizeof d, "Malformed JSON at line %d, column %d: %s", e.line, e.column, body && len ? e.text : "empty");
+        return bs__problem(req, 400, "malformed_json", "Malformed request body", "body", d);
+    }
+    char *actor = bs__actor_json(req, NULL, NULL);
+    bs_geojson_import(api->loop, api->store, api->engine, doc, NULL, actor, geojson_imported, req);
+    free(actor);
+    json_decref(doc);
+}
+
+static void xlsx_imported(json_t *result, void *arg) {
+    bs_req *req = arg;
+    if (json_is_true(json_object_get(result, "ok"))) {
+        bs__respond_json(req, 200, result);
+        return;
+    }
+    json_object_set_new(result, "type", json_string("https://bouwstroom.nl/problems/invalid_rows"));
+    json_object_set_new(result, "title", json_string("The workbook was not imported"));
+    json_object_set_new(result, "status", json_integer(422));
+    json_object_set_new(result, "code", json_string("invalid_rows"));
+    json_t *ip = json_array(), *f = json_object();
+    json_object_set_new(f, "name", json_string("body"));
+    json_object_set_new(f, "reason", json_string("see errors: every bad row with its column"));
+    json_array_append_new(ip, f);
+    json_object_set_new(result, "invalid_params", ip);
+    char *t = json_dumps(result, JSON_COMPACT);
+    json_decref(result);
+    bs_req_respond(req, 422, PROBLEM_CT, t, strlen(t), NULL);
+    free(t);
+}
+
+static void post_xlsx(bs_api *api, bs_req *req) {
+    const char *ct = bs_req_header(req, "content-type");
+    if (!ct || (strncmp(ct, XLSX_CT, strlen(XLSX_CT)) != 0 && strncmp(ct, "application/octet-stream", 24) != 0))
+        return bs__problem(req, 415, "unsupported_media_type", "Unsupported media type", "Content-Type",
+                           "Send the workbook as " XLSX_CT " (or application/octet-stream)");
+    char source[64], sheet[128];
+    bool has_source, has_sheet;
+    if (!bs__text_param(req, "source", source, sizeof source, &has_source) ||
+        !bs__text_param(req, "sheet", sheet, sizeof sheet, &has_sheet))
+        return;
+    size_t len = 0;
+    const char *body = bs_req_body(req, &len);
+    if (!body || !len) return bs__problem(req, 400, "empty_body", "Empty body", "body", "The workbook is missing");
+    char *actor = bs__actor_json(req, NULL, NULL);
+    bs_xlsx_projects_options opt = {.source = has_source ? source : NULL, .sheet = has_sheet ? sheet : NULL,
+                                    .today = api->today(api->today_arg), .actor = actor};
+    bs_xlsx_projects_import(api->loop, api->store, api->engine, body, len, &opt, xlsx_imported, req);
+    free(actor);
+}
+
+/* ---- adapters: GET /api/v1/adapters/events, POST …/events/{id}/retry ---- */
+
+static void state_done(json_t *doc, const char *err, void *arg) {
+    bs_req *req = arg;
+    if (err) return bs__problem_db(req, err);
+    bs__respond_json(req, 200, doc);
+}
+
+static void get_adapter_events(bs_api *api, bs_req *req) {
+    char project[64];
+    bool has;
+    long limit;
+    if (!bs__text_param(req, "project_id", project, sizeof project, &has) ||
+        !bs__int_param(req, "limit", 100, 1, 1000, &limit))
+        return;
+    if (has && !bs__is_uuid(project))
+        return bs__problem(req, 400, "invalid", "Invalid query parameter", "project_id", "project_id must be a UUID");
+    bs_outbox_state_json(api->store, "zgw", has ? project : NULL, (int)limit, state_done, req);
+}
+
+static void retried(int n, const char *err, void *arg) {
+    bs_req *req = arg;
+    if (err) return bs__problem_db(req, err);
+    if (n == 0) return bs__problem(req, 404, "not_found", "Not found", "id", "No given-up event with this id");
+    json_t *o = json_object();
+    json_object_set_new(o, "rescheduled", json_integer(n));
+    bs__respond_json(req, 200, o);
+}
+
+static void retry_adapter_event(bs_api *api, bs_req *req, const char *id) {
+    char *end = NULL;
+    long long ev = strtoll(id, &end, 10);
+    if (!*id || *end || ev <= 0) return bs__problem(req, 404, "not_found", "Not found", "id", "An event id is a positive integer");
+    bs_outbox_retry(api->store, "zgw", ev, retried, req);
+}
+
+/* ---- POST /api/v1/zgw/notificaties (notificaties-consumer.yaml) ---- */
+
+static void post_notification(bs_api *api, bs_req *req) {
+    if (!api->zgw_config)
+        return bs__problem(req, 404, "not_found", "Not found", NULL, "No ZGW adapter is configured (docs/adapters.md)");
+    size_t len = 0;
+    const char *body = bs_req_body(req, &len);
+    int st = bs_zgw_webhook_cfg(api->zgw_config, api->store, bs_req_header(req, "authorization"), body ? body : "", len,
+                                NULL, NULL);
+    if (st == 204) return bs_req_respond(req, 204, NULL, "", 0, NULL);
+    if (st == 401) return bs__problem(req, 401, "unauthenticated", "Authorization required", "Authorization",
+                                      "Send the Authorization value registered with the Notificaties API");
+    if (st == 403) return bs__problem(req, 403, "forbidden", "Forbidden", "Authorization",
+                                      "The Authorization value is not the one registered");
+    bs__problem(req, 400, "invalid", "Not a notification", "body",
+                "A notification has kanaal, hoofdObject, resource, resourceUrl, actie and aanmaakdatum");
+}
+
+/* ---- router ---- */
+
+bool bs__route_exchange(bs_api *api, bs_req *req, char **seg, int n) {
+    if (n < 3 || strcmp(seg[0], "api") != 0 || strcmp(seg[1], "v1") != 0) return false;
+    const char *r = seg[2];
+    bool post = bs__method_is(req, "POST");
+    if (n == 4 && strcmp(r, "exports") == 0) return get_export(api, req, seg[3]), true;
+    if (n == 4 && strcmp(r, "exchange") == 0 && strcmp(seg[3], "geojson") == 0)
+        return post ? post_geojson(api, req) : get_geojson(api, req), true;
+    if (n == 4 && strcmp(r, "exchange") == 0 && strcmp(seg[3], "xlsx") == 0) return post_xlsx(api, req), true;
+    if (n == 4 && strcmp(r, "adapters") == 0 && strcmp(seg[3], "events") == 0) return get_adapter_events(api, req), true;
+    if (n == 6 && strcmp(r, "adapters") == 0 && strcmp(seg[3], "events") == 0 && strcmp(seg[5], "retry") == 0)
+        return retry_adapter_event(api, req, seg[4]), true;
+    if (n == 4 && strcmp(r, "zgw") == 0 && strcmp(seg[3], "notificaties") == 0) return post_notification(api, req), true;
+    return false;
+}
