@@ -927,9 +927,12 @@ static const char PROJECT_SQL[] =
     "   WHERE s.project_id = p.id AND COALESCE(s.actual_start, s.actual_finish) IS NOT NULL), p.data_date), "
     " 'realised', COALESCE((SELECT json_object_agg(s.step_key, s.actual_finish) FROM project_steps s "
     "   WHERE s.project_id = p.id AND s.actual_finish IS NOT NULL), '{}'::json), "
-    " 'developer', (SELECT o.name FROM project_roles r JOIN users u ON u.id = r.user_id "
+    /* the developer: the organisation that holds the private stream (issue 6); else the
+     * organisation of a partner user with a role in the project */
+    " 'developer', COALESCE((SELECT o.name FROM organisations o WHERE o.id = p.developer_organisation_id), "
+    "   (SELECT o.name FROM project_roles r JOIN users u ON u.id = r.user_id "
     "   JOIN organisations o ON o.id = u.organisation_id WHERE r.project_id = p.id "
-    "   AND o.kind IN ('ontwikkelaar','woningcorporatie','belegger') ORDER BY r.created_at, o.name LIMIT 1))::text "
+    "   AND o.kind IN ('ontwikkelaar','woningcorporatie','belegger') ORDER BY r.created_at, o.name LIMIT 1)))::text "
     "FROM projects p WHERE p.id = $1::uuid";
 
 static void project_loaded(const PGresult *res, const char *err, void *arg) {
