@@ -537,7 +537,7 @@ def run_case(ctx, tokens, case):
     ok = (200 <= st < 300) if allowed else (st in refusal)
     want = "allow (2xx)" if allowed else "deny " + "/".join(str(s) for s in sorted(refusal))
     level = proj["level"] if proj else "-"
-    detail = f"{ep['method']} {path} as {pname} [{why}] level {level}: got {st}, want {want}"
+    detail = f"[{ep['name']}] {ep['method']} {path} as {pname} [{why}] level {level}: got {st}, want {want}"
     if not ok and doc is not None:
         detail += f" ({(doc.get('code') or doc.get('title') or '') if isinstance(doc, dict) else ''})"
     return ok, detail, allowed
