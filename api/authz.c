@@ -130,7 +130,9 @@ bs_authz_result bs_authz_decide(const bs_authz_input *in) {
     case BS_NEED_PROJECT_LEAD: ok = a >= BS_ACCESS_LEAD; break;
     default: ok = false; break;
     }
-    if (ok && in->write_method && !in->authenticated) ok = false; /* anonymous callers never write */
+    /* anonymous callers never write; POST on a read need (what-if) stores nothing, and the
+     * follows handlers refuse callers without an identity themselves */
+    if (ok && in->write_method && !in->authenticated && in->need != BS_NEED_PROJECT_READ) ok = false;
     if (!ok) return in->authenticated ? BS_AUTHZ_FORBIDDEN : BS_AUTHZ_UNAUTHENTICATED;
     return BS_AUTHZ_ALLOW;
 }

@@ -265,6 +265,11 @@ static void follow(bs_api *api, bs_req *req, const char *project) {
     if (!doc) return;
     const char *user;
     const bs_principal *pr = bs__principal(req);
+    if (!pr->authenticated) {
+        json_decref(doc);
+        return bs__problem(req, 401, "unauthenticated", "Authentication required", "Authorization",
+                           "Following a project needs a user");
+    }
     if (!bs__uuid_field(req, doc, "user_id", false, &user)) {
         json_decref(doc);
         return;
@@ -309,6 +314,9 @@ static void deleted(const PGresult *res, const char *err, void *arg) {
 
 static void unfollow(bs_api *api, bs_req *req, const char *project, const char *user) {
     const bs_principal *pr = bs__principal(req);
+    if (!pr->authenticated)
+        return bs__problem(req, 401, "unauthenticated", "Authentication required", "Authorization",
+                           "Following a project needs a user");
     if (strcmp(user, pr->user_id) != 0 && pr->access < BS_ACCESS_LEAD)
         return bs__problem(req, 403, "forbidden", "Forbidden", "user_id",
                            "Only a project leader ends another user's following");
@@ -477,6 +485,13 @@ static void token_created(const PGresult *res, const char *err, void *arg) {
     req_ctx *c = arg;
     if (err) {
         bs__problem_db(c->req, err);
+    } else if (strcmp(PQgetvalue(res, 0, 0), "t") != 0 && strcmp(c->a, "project_id") == 0 &&
+               (strcmp(PQgetvalue(res, 0, 2), "none") == 0 || strcmp(PQgetvalue(res, 0, 2), "aggregate") == 0)) {
+        /* an invisible project is not found (its existence does not leak) */
+        bs__problem(c->req, 404, "not_found", "Project not found", "project_id", "No project with this id");
+    } else if (strcmp(PQgetvalue(res, 0, 0), "t") != 0 && strcmp(c->a, "project_id") == 0) {
+        bs__problem(c->req, 403, "forbidden", "Forbidden", "project_id",
+                    "A project feed needs read access; an external developer can subscribe to the private stream");
     } else if (strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
         bs__problem(c->req, 422, "unknown_reference", "Unknown reference", c->a, "No such user or project");
     } else {
@@ -541,14 +556,15 @@ static void create_token(bs_api *api, bs_req *req) {
     /* a project feed needs read access; a stream feed of the private stream also the
      * access of its external developer (bs_project_access, migration 0010) */
     bs__store_write(api, req,
-                    "WITH ok AS (SELECT 1 WHERE ($3::uuid IS NULL OR EXISTS (SELECT 1 FROM users WHERE id = $3::uuid)) "
-                    "  AND ($4::uuid IS NULL OR EXISTS (SELECT 1 FROM bs_project_access($7::uuid) a "
-                    "    WHERE a.project_id = $4::uuid AND (a.access IN ('read','write','lead') "
-                    "    OR (a.access = 'stream' AND $5 = 'private'))))), "
+                    "WITH acc AS (SELECT a.access FROM bs_project_access($7::uuid) a WHERE a.project_id = $4::uuid), "
+                    "ok AS (SELECT 1 WHERE ($3::uuid IS NULL OR EXISTS (SELECT 1 FROM users WHERE id = $3::uuid)) "
+                    "  AND ($4::uuid IS NULL OR EXISTS (SELECT 1 FROM acc WHERE access IN ('read','write','lead') "
+                    "    OR (access = 'stream' AND $5 = 'private')))), "
                     "ins AS (INSERT INTO feed_tokens (token_hash, scope, user_id, project_id, stream, label, created_by) "
                     "  SELECT $1, $2, $3::uuid, $4::uuid, $5, $6, $7::uuid FROM ok "
                     "  RETURNING id, scope, user_id, project_id, stream, label, created_at) "
-                    "SELECT EXISTS (SELECT 1 FROM ok), (SELECT row_to_json(ins) FROM ins)",
+                    "SELECT EXISTS (SELECT 1 FROM ok), (SELECT row_to_json(ins) FROM ins), "
+                    "  COALESCE((SELECT access FROM acc), 'none')",
                     7, p, token_created, c);
     json_decref(doc);
 }

@@ -319,8 +319,8 @@ def global_need(need, pname, ctx):
         return False, {401}
     if need == "user":
         return True, set()
-    if need == "own_only":                  # "own tokens", "own rules", "own feeds": someone else's is refused
-        return False, {403, 404}
+    if need == "own_only":                  # "own tokens", "own rules", "own feeds": someone else's is refused,
+        return role == "ADMIN", {403, 404}  # except to an administrator of the installation (§4)
     if need == "user_read":                 # self, administrator, beheerder of the user's organisation
         ok = email == P["medewerker"][0] or role == "ADMIN" or (role == "beheerder" and org == VBS)
         return ok, {404}
@@ -330,10 +330,10 @@ def global_need(need, pname, ctx):
     if need == "org_admin":                 # into Voorbeeldstad: its beheerder or an administrator, scope admin
         ok = (role == "ADMIN" or (role == "beheerder" and org == VBS)) and "admin" in scope
         return ok, {403}
-    if need == "org_rules_read":            # organisation rules: read by its members
-        return org == VBS, {403, 404}
-    if need == "org_rules_write":           # organisation rules: its beheerder
-        return role == "beheerder" and org == VBS, {403, 404}
+    if need == "org_rules_read":            # organisation rules: read by its members (and the administrator)
+        return org == VBS or role == "ADMIN", {403, 404}
+    if need == "org_rules_write":           # organisation rules: its beheerder (and the administrator)
+        return (role == "beheerder" and org == VBS) or role == "ADMIN", {403, 404}
     raise ValueError(need)
 
 
