@@ -74,6 +74,16 @@ def main():
             check(hash_.startswith("$argon2id$v=19$"), "hash is Argon2id", hash_[:20])
             check(verifies(lib, hash_, PASSWORD), "libsodium verifies the stored hash with the password", hash_[:40])
             check(not verifies(lib, hash_, PASSWORD + "x"), "libsodium refuses another password", "")
+            # the reference implementation (libargon2, phc-winner-argon2, through Debian's
+            # python3-argon2) verifies the same PHC string independently of libsodium
+            import argon2.low_level
+            check(argon2.low_level.verify_secret(hash_.encode(), PASSWORD.encode(), argon2.low_level.Type.ID),
+                  "the reference libargon2 verifies the stored hash", hash_[:40])
+            try:
+                argon2.low_level.verify_secret(hash_.encode(), (PASSWORD + "x").encode(), argon2.low_level.Type.ID)
+                check(False, "the reference libargon2 refuses another password", "verified")
+            except argon2.exceptions.VerifyMismatchError:
+                check(True, "the reference libargon2 refuses another password", "")
             check(re.fullmatch(r"[A-Z2-7]{32}", secret) is not None, "TOTP secret: 32 base32 characters", secret)
             eq(len(base64.b32decode(secret)) if secret else 0, 20, "TOTP secret: 20 bytes")
             eq((name, kind, org), ("Bea Heerder", "gemeente", "Gemeente Voorbeeldstad"), "name and organisation")
