@@ -46,6 +46,13 @@ else
 fi
 "$bin" summary
 
+# Province exports of the imported plans (issue 7): files in var/exports/, quality checks printed
+mkdir -p var/exports
+for province in zuid-holland gelderland excel; do
+    echo "demo: province export $province"
+    "$bin" export --province "$province" --out var/exports
+done
+
 # Demo users (issue 6): a beheerder (administrator of the installation), a projectleider who
 # works for every imported municipality (a regional programme manager) and, once the server
 # runs, an external developer admitted to one project. Generated credentials are kept in
