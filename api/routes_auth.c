@@ -55,6 +55,52 @@ static simple_ctx *simple(bs_req *req, int status, const char *field) {
 
 /* ---- POST /api/v1/login ---- */
 
+/* Failed logins per client address, in memory (one process): 20 failures within 15 minutes
+ * lock the address for 15 minutes, whatever e-mail addresses it tries (the per-account
+ * lockout does not see guesses spread over many or unknown addresses). Bounded: ADDR_SLOTS
+ * entries; a full table reuses the slot whose lock and window have expired, else the oldest. */
+#define ADDR_SLOTS 4096
+static struct addr_slot {
+    char addr[64];
+    bs_login_counters c;
+} addr_slots[ADDR_SLOTS];
+
+static const bs_login_policy addr_policy = {.max_failures = 20, .window_s = 900, .lockout_s = 900};
+
+static struct addr_slot *addr_slot(const char *addr, int64_t now, bool create) {
+    struct addr_slot *oldest = NULL, *free_slot = NULL;
+    for (size_t i = 0; i < ADDR_SLOTS; i++) {
+        struct addr_slot *s = &addr_slots[i];
+        if (s->addr[0] && strcmp(s->addr, addr) == 0) return s;
+        bool expired = !s->addr[0] || (s->c.locked_until <= now && s->c.first_failed_at + addr_policy.window_s <= now);
+        if (expired && !free_slot) free_slot = s;
+        if (!oldest || s->c.first_failed_at < oldest->c.first_failed_at) oldest = s;
+    }
+    if (!create) return NULL;
+    struct addr_slot *s = free_slot ? free_slot : oldest;
+    memset(s, 0, sizeof *s);
+    snprintf(s->addr, sizeof s->addr, "%s", addr);
+    return s;
+}
+
+/* false (and a 429 problem sent) when the address is locked */
+static bool addr_allowed(bs_req *req, int64_t now) {
+    struct addr_slot *s = addr_slot(bs_req_peer(req), now, false);
+    int64_t retry = 0;
+    if (!s || bs_login_allowed(&s->c, now, &retry)) return true;
+    char rs[24], d[160];
+    snprintf(rs, sizeof rs, "%lld", (long long)(retry - now));
+    snprintf(d, sizeof d, "Too many failed logins from this address; try again in %s seconds", rs);
+    const char *h[] = {"Retry-After", rs, NULL};
+    bs__problem_ex(req, 429, "rate_limited", "Too many failed logins", "email", d, h);
+    return false;
+}
+
+static void addr_failed(bs_req *req, int64_t now) {
+    struct addr_slot *s = addr_slot(bs_req_peer(req), now, true);
+    bs_login_record_failure(&addr_policy, &s->c, now);
+}
+
 typedef struct login_job {
     bs_api *api;
     bs_req *req;
@@ -109,6 +155,7 @@ static void verify_work(uv_work_t *w) {
 
 static void login_problem(login_job *j, int status, const char *code, const char *title, const char *field,
                           const char *detail) {
+    if (status == 401 && strcmp(code, "invalid_credentials") == 0) addr_failed(j->req, j->now);
     bs__problem(j->req, status, code, title, field, detail);
     login_free(j);
 }
@@ -323,6 +370,10 @@ static void login(bs_api *api, bs_req *req) {
     }
     if (!json_is_string(pw) || json_string_length(pw) == 0 || json_string_length(pw) > BS_PASSWORD_MAX_BYTES) {
         bs__problem(req, 422, "invalid", "Invalid field", "password", "password must be a string of 1 to 1024 bytes");
+        json_decref(doc);
+        return;
+    }
+    if (!addr_allowed(req, bs_clock_now(api->clock))) {
         json_decref(doc);
         return;
     }

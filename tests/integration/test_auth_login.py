@@ -269,6 +269,17 @@ def body(binary, env, url, base):
     ext_api = Api(base, bsit.token_for(binary, env, ext, "read,write"))
     eq(ext_api.json("GET", f"/api/v1/projects/{pid}/audit")[0], 403, "audit: an external member is refused (403)")
 
+    # ---- failures spread over many (unknown) addresses: the client address is limited ----
+    statuses = []
+    for k in range(24):
+        st, _, doc = Api(base, None).json("POST", "/api/v1/login",
+                                          {"email": f"nobody{k}@nowhere.test", "password": "guess"})
+        statuses.append((st, (doc or {}).get("code")))
+    locked = [i for i, (st, code) in enumerate(statuses) if st == 429 and code == "rate_limited"]
+    check(locked and all(st == 429 for st, _ in statuses[locked[0]:]),
+          "guessing over many addresses: the client address is limited (429 rate_limited)", statuses)
+    check(locked and locked[0] <= 20, "the address limit holds at 20 failures in 15 minutes", locked[:1])
+
 
 if __name__ == "__main__":
     sys.exit(main())
