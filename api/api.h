@@ -25,6 +25,7 @@ typedef struct bs_api {
     const struct bs_province_config *province_config; /* processes/provinces/province-exports.json */
     struct bs_geo *geo;                                /* PROJ context (RD <-> WGS84) */
     const struct json_t *zgw_config;                   /* ZGW adapter configuration (webhook) */
+    const unsigned char *server_key;                   /* 32 bytes: invitation secrets (NULL: not mailed) */
     size_t openapi_len;
 } bs_api;
 

@@ -622,14 +622,26 @@ static const char invite_sql[] =
     "  FROM u RETURNING 1), "
     "dev AS (UPDATE projects SET developer_organisation_id = (SELECT organisation_id FROM u) "
     "  WHERE id = $1::uuid AND developer_organisation_id IS NULL AND EXISTS (SELECT 1 FROM u) RETURNING 1), "
-    "inv AS (INSERT INTO invitations (token_hash, user_id, project_id, invited_by, expires_at) "
-    "  SELECT $8, id, $1::uuid, $7::uuid, now() + make_interval(days => $9::int) FROM u "
-    "  RETURNING id, user_id, project_id, expires_at) "
+    "inv AS (INSERT INTO invitations (id, token_hash, user_id, project_id, invited_by, expires_at) "
+    "  SELECT $10::uuid, $8, id, $1::uuid, $7::uuid, now() + make_interval(days => $9::int) FROM u "
+    "  RETURNING id, user_id, project_id, expires_at), "
+    /* the invitation mail goes out through the notifier's outbox (durable, retried); its
+     * payload holds the invitation id, not the secret: the notifier derives the secret
+     * from the server key at send time (bs_invitation_token) */
+    "mail AS (INSERT INTO alerts (project_id, step_key, kind, revision, user_id, due_at, digest, payload, message_id) "
+    "  SELECT $1::uuid, 'invitation:' || $10, 'invitation', 0, inv.user_id, to_timestamp($12::bigint), false, "
+    "  jsonb_build_object('project_id', p.id, 'project_name', p.name, 'gemeente', p.gemeente, "
+    "    'step_key', 'invitation', 'invitation_id', inv.id, 'expires_at', inv.expires_at, "
+    "    'invited_by', (SELECT COALESCE(NULLIF(name, ''), email) FROM users WHERE id = $7::uuid), "
+    "    'organisation', (SELECT name FROM organisations WHERE id = (SELECT organisation_id FROM u))), "
+    "  'invitation.' || $10 || '@' || $11 FROM inv JOIN projects p ON p.id = inv.project_id "
+    "  WHERE $13::boolean RETURNING 1) "
     "SELECT (SELECT json_build_object('id', inv.id, 'user_id', inv.user_id, 'project_id', inv.project_id, "
     "  'organisation_id', (SELECT organisation_id FROM u), 'email', $2::text, 'expires_at', inv.expires_at, "
     "  'members', (SELECT count(*) FROM pm), 'developer_set', (SELECT count(*) FROM dev), "
-    "  'organisation_memberships', (SELECT count(*) FROM om)) FROM inv), "
-    "  (SELECT v FROM why)";
+    "  'organisation_memberships', (SELECT count(*) FROM om), "
+    "  'mailed', (SELECT count(*) FROM mail) > 0) FROM inv), "
+    "  (SELECT v FROM why), CASE WHEN EXISTS (SELECT 1 FROM mail) THEN pg_notify('bs_alerts', '') END";
 
 static void invite(bs_api *api, bs_req *req, const char *project) {
     static const char *const allowed[] = {"email", "name", "organisation_id", "organisation_name", "organisation_kind",
@@ -656,12 +668,21 @@ static void invite(bs_api *api, bs_req *req, const char *project) {
     if (!c) abort();
     c->api = api;
     c->req = req;
-    bs_secret_token_new(BS_TOKEN_B64URL, c->token, sizeof c->token);
-    char hash[BS_SECRET_HASH_BYTES], days[8];
+    /* the secret is derived from the server key and the invitation id (the notifier can mail
+     * it later); without a server key it is random and only this response carries it */
+    char inv_id[40], hash[BS_SECRET_HASH_BYTES], days[8], now[24];
+    bs_uuid_v4_new(inv_id, sizeof inv_id);
+    if (api->server_key)
+        bs_invitation_token(api->server_key, inv_id, c->token, sizeof c->token);
+    else
+        bs_secret_token_new(BS_TOKEN_B64URL, c->token, sizeof c->token);
     bs_secret_hash(c->token, strlen(c->token), hash, sizeof hash);
     snprintf(days, sizeof days, "%d", INVITATION_DAYS);
-    const char *p[9] = {project, email, org, org_name, org_kind, name, bs__principal(req)->user_id, hash, days};
-    bs__store_write(api, req, invite_sql, 9, p, invited, c);
+    snprintf(now, sizeof now, "%lld", (long long)bs_clock_now(api->clock));
+    const char *p[13] = {project, email, org, org_name, org_kind, name, bs__principal(req)->user_id, hash, days,
+                         inv_id, api->mail_domain ? api->mail_domain : "localhost", now,
+                         api->server_key ? "true" : "false"};
+    bs__store_write(api, req, invite_sql, 13, p, invited, c);
     json_decref(doc);
 }
 

@@ -15,6 +15,8 @@
 #include <string.h>
 
 #include "auth.h"
+#include "engine.h"
+#include "server_key.h"
 
 static const char access_usage[] =
     "usage: bouwstroom user invite EMAIL --project ID [--organisation NAME] [--organisation-kind KIND] [--name NAME]\n"
@@ -132,10 +134,22 @@ static int user_invite(PGconn *c, int argc, char **argv, const char *email) {
                         "or overig\n");
         return 2;
     }
-    char token[BS_TOKEN_B64URL_BYTES], hash[BS_SECRET_HASH_BYTES];
-    bs_secret_token_new(BS_TOKEN_B64URL, token, sizeof token);
+    /* the secret derives from the server key (the running server's notifier mails it); only
+     * its hash is stored */
+    char token[BS_TOKEN_B64URL_BYTES], hash[BS_SECRET_HASH_BYTES], inv_id[40], key_path[4096], kerr[300];
+    unsigned char key[BS_SERVER_KEY_BYTES];
+    snprintf(key_path, sizeof key_path, "%s/var/server.key", bs_home());
+    if (bs_server_key_load(key_path, key, kerr, sizeof kerr) != 0) {
+        fprintf(stderr, "bouwstroom user invite: server key: %s\n", kerr);
+        return 1;
+    }
+    bs_uuid_v4_new(inv_id, sizeof inv_id);
+    bs_invitation_token(key, inv_id, token, sizeof token);
+    sodium_memzero(key, sizeof key);
     bs_secret_hash(token, strlen(token), hash, sizeof hash);
-    const char *p[6] = {project, email, org, kind ? kind : "ontwikkelaar", name ? name : "", hash};
+    const char *mail_from = getenv("BOUWSTROOM_MAIL_FROM");
+    const char *domain = mail_from && strchr(mail_from, '@') ? strchr(mail_from, '@') + 1 : "localhost";
+    const char *p[8] = {project, email, org, kind ? kind : "ontwikkelaar", name ? name : "", hash, inv_id, domain};
     PGresult *r = exec_tx(
         c, "user invite",
         "WITH proj AS (SELECT id, developer_organisation_id FROM projects WHERE id::text = $1), "
@@ -166,11 +180,20 @@ static int user_invite(PGconn *c, int argc, char **argv, const char *email) {
         "  RETURNING 1), "
         "dev AS (UPDATE projects SET developer_organisation_id = (SELECT organisation_id FROM u) "
         "  WHERE id = (SELECT id FROM proj) AND developer_organisation_id IS NULL AND EXISTS (SELECT 1 FROM u) RETURNING 1), "
-        "inv AS (INSERT INTO invitations (token_hash, user_id, project_id, expires_at) "
-        "  SELECT $6, id, (SELECT id FROM proj), now() + interval '14 days' FROM u RETURNING user_id, expires_at) "
+        "inv AS (INSERT INTO invitations (id, token_hash, user_id, project_id, expires_at) "
+        "  SELECT $7::uuid, $6, id, (SELECT id FROM proj), now() + interval '14 days' FROM u "
+        "  RETURNING id, user_id, project_id, expires_at), "
+        "mail AS (INSERT INTO alerts (project_id, step_key, kind, revision, user_id, due_at, digest, payload, message_id) "
+        "  SELECT inv.project_id, 'invitation:' || $7, 'invitation', 0, inv.user_id, now(), false, "
+        "  jsonb_build_object('project_id', p.id, 'project_name', p.name, 'gemeente', p.gemeente, "
+        "    'step_key', 'invitation', 'invitation_id', inv.id, 'expires_at', inv.expires_at, "
+        "    'invited_by', p.gemeente, 'organisation', (SELECT name FROM organisations WHERE id = "
+        "    (SELECT organisation_id FROM u))), 'invitation.' || $7 || '@' || $8 "
+        "  FROM inv JOIN projects p ON p.id = inv.project_id RETURNING 1) "
         "SELECT (SELECT v FROM why), (SELECT user_id FROM inv), (SELECT expires_at FROM inv), "
-        "  (SELECT count(*) FROM pm) + (SELECT count(*) FROM dev) + (SELECT count(*) FROM om) >= 0",
-        6, p);
+        "  (SELECT count(*) FROM pm) + (SELECT count(*) FROM dev) + (SELECT count(*) FROM om) >= 0, "
+        "  CASE WHEN EXISTS (SELECT 1 FROM mail) THEN pg_notify('bs_alerts', '') END",
+        8, p);
     int rc = 0;
     if (!r) {
         rc = 1;
@@ -180,7 +203,8 @@ static int user_invite(PGconn *c, int argc, char **argv, const char *email) {
     } else {
         printf("invited: %s (user %s) to project %s as external developer of its private stream\n", email,
                PQgetvalue(r, 0, 1), project);
-        printf("invitation token (shown once, valid until %s): %s\n", PQgetvalue(r, 0, 2), token);
+        printf("invitation token (shown once, valid until %s; also mailed to %s by the server's notifier): %s\n",
+               PQgetvalue(r, 0, 2), email, token);
         printf("accept: POST /api/v1/invitations/accept {\"token\": \"%s\", \"password\": \"…\"}\n", token);
     }
     if (r) PQclear(r);

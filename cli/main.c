@@ -17,6 +17,7 @@
 #include "export_cmd.h"
 #include "geo.h"
 #include "province_config.h"
+#include "server_key.h"
 #include "geojson_cmd.h"
 #include "http.h"
 #include "schedule_cmd.h"
@@ -92,6 +93,7 @@ typedef struct app {
     bs_province_config province_config; /* serve: the province exports of the API */
     bs_geo *geo;                        /* serve: PROJ context of the API */
     json_t *zgw_config;                 /* serve: the ZGW configuration (webhook) */
+    unsigned char server_key[BS_SERVER_KEY_BYTES]; /* serve: invitation secrets */
     const char *db;            /* conninfo (the adapter worker opens a pool of its own) */
     bs_cli_adapters *adapters; /* issue 7: the ZGW worker in serve, when configured */
 } app;
@@ -277,6 +279,13 @@ static void serve(app *a) {
         a->api.geo = a->geo;
     else
         fprintf(stderr, "serve: warning: GeoJSON exchange unavailable: %s\n", perr);
+    /* the server key derives invitation secrets (mailed by the notifier, stored as hashes) */
+    char key_path[4096];
+    snprintf(key_path, sizeof key_path, "%s/var/server.key", bs_home());
+    if (bs_server_key_load(key_path, a->server_key, perr, sizeof perr) == 0)
+        a->api.server_key = a->server_key;
+    else
+        fprintf(stderr, "serve: warning: no server key, invitations are not mailed: %s\n", perr);
     const char *zgw_path = bs_cli_adapters_config_path(opt_value(a, "--zgw-config"));
     if (zgw_path && bs_zgw_config_load(zgw_path, &a->zgw_config, perr, sizeof perr) == 0)
         a->api.zgw_config = a->zgw_config;
@@ -306,7 +315,8 @@ static void serve(app *a) {
                              .smtp_password = getenv("BOUWSTROOM_SMTP_PASSWORD"),
                              .require_starttls = starttls && strcmp(starttls, "1") == 0,
                              .mail_from = mail_from ? mail_from : "bouwstroom@localhost",
-                             .base_url = public_url ? public_url : base};
+                             .base_url = public_url ? public_url : base,
+                             .server_key = a->api.server_key};
     const char *retry = getenv("BOUWSTROOM_SMTP_RETRY_BASE_S");
     if (retry) nc.retry_base_s = atoi(retry);
     const char *parallel = getenv("BOUWSTROOM_SMTP_PARALLEL");

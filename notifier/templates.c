@@ -164,6 +164,31 @@ int bs_mail_text_build(const char *kind, const char *locale, const json_t *paylo
         }
         sb_printf(&h, "</ul>\n");
         sb_printf(&t, "\n%s: %s/api/v1/feed-tokens\n", en ? "Calendar feeds" : "Agenda-abonnementen", base_url);
+    } else if (strcmp(kind, "invitation") == 0) {
+        /* an external developer admitted to a project's private stream (issue 6) */
+        sb_printf(&s, en ? "Invitation: project %s (%s) in Bouwstroom" : "Uitnodiging: project %s (%s) in Bouwstroom",
+                  str(payload, "project_name"), str(payload, "gemeente"));
+        sb_printf(&t, en ? "%s invites you, for %s, to keep the developer's stream of project %s (%s) up to date "
+                           "in Bouwstroom.\n\n"
+                         : "%s nodigt u, namens %s, uit om de ontwikkelaarsstroom van project %s (%s) in Bouwstroom "
+                           "bij te houden.\n\n",
+                  str(payload, "invited_by"), str(payload, "organisation"), str(payload, "project_name"),
+                  str(payload, "gemeente"));
+        sb_printf(&t, en ? "Set your password (at least 12 characters) before %s:\n\n"
+                         : "Stel vóór %s uw wachtwoord in (minstens 12 tekens):\n\n",
+                  str(payload, "expires_at"));
+        sb_printf(&t, "  POST %s/api/v1/invitations/accept\n  {\"token\": \"%s\", \"password\": \"…\"}\n\n", base_url,
+                  str(payload, "token"));
+        sb_printf(&t, en ? "Then log in: POST %s/api/v1/login {\"email\", \"password\"}.\n"
+                         : "Log daarna in: POST %s/api/v1/login {\"email\", \"password\"}.\n",
+                  base_url);
+        sb_printf(&t, en ? "Did you not expect this invitation? Ignore this message.\n"
+                         : "Verwachtte u deze uitnodiging niet? Dan kunt u dit bericht negeren.\n");
+        sb_printf(&h, "<h2>");
+        sb_html(&h, s.p);
+        sb_printf(&h, "</h2>\n<pre>");
+        sb_html(&h, t.p);
+        sb_printf(&h, "</pre>\n");
     } else if (strcmp(kind, "milestone_upcoming") == 0 || strcmp(kind, "milestone_overdue") == 0 ||
                strcmp(kind, "blocked_by_other_stream") == 0 || strcmp(kind, "forecast_slipped") == 0 ||
                strcmp(kind, "external_update") == 0) {

@@ -4,11 +4,13 @@
 #include "worker.h"
 
 #include <jansson.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "alerts.h"
+#include "auth.h"
 #include "project_forecast.h"
 #include "mail.h"
 #include "smtp.h"
@@ -30,6 +32,8 @@ struct bs_notifier {
     char *smtp_url, *smtp_user, *smtp_pass, *mail_from, *mail_domain, *base_url;
     bool require_starttls;
     int max_parallel, retry_base_s;
+    bool has_key;
+    unsigned char server_key[BS_SERVER_KEY_BYTES]; /* invitation secrets (bs_invitation_token) */
     bs_smtp *smtp;
     uv_timer_t due_timer, safety_timer;
     int open_handles;
@@ -166,7 +170,7 @@ static const char WRITE_SQL[] =
     "  FROM (SELECT gen_random_uuid() AS id, want.* FROM want) g JOIN users u ON u.id = g.user_id "
     "  ON CONFLICT (project_id, step_key, kind, revision, user_id) DO NOTHING RETURNING 1), "
     "sup AS (UPDATE alerts a SET status = 'superseded', updated_at = now() "
-    "  WHERE a.project_id = $1::uuid AND a.status = 'scheduled' AND a.kind <> 'external_update' "
+    "  WHERE a.project_id = $1::uuid AND a.status = 'scheduled' AND a.kind NOT IN ('external_update', 'invitation') "
     "  AND NOT EXISTS (SELECT 1 FROM want w "
     "  WHERE w.step_key = a.step_key AND w.kind = a.kind AND w.user_id = a.user_id AND w.revision = a.revision) "
     "  RETURNING 1) "
@@ -630,6 +634,18 @@ static void claimed(const PGresult *res, const char *err, void *arg) {
         snprintf(it->id, sizeof it->id, "%s", PQgetvalue(res, r, 0));
         it->attempts = atoi(PQgetvalue(res, r, 7));
         json_t *payload = json_loads(PQgetvalue(res, r, 3), 0, NULL);
+        if (payload && strcmp(PQgetvalue(res, r, 1), "invitation") == 0) {
+            /* the secret is not stored: derived from the server key at send time */
+            char token[BS_TOKEN_B64URL_BYTES];
+            const char *inv = json_string_value(json_object_get(payload, "invitation_id"));
+            if (n->has_key && inv && bs_invitation_token(n->server_key, inv, token, sizeof token) == BS_AUTH_OK) {
+                json_object_set_new(payload, "token", json_string(token));
+                sodium_memzero(token, sizeof token);
+            } else {
+                json_decref(payload);
+                payload = NULL; /* cannot build: no server key */
+            }
+        }
         bs_mail_text t = {0};
         if (!payload || bs_mail_text_build(PQgetvalue(res, r, 1), PQgetvalue(res, r, 6), payload, n->base_url, &t) != 0) {
             json_decref(payload);
@@ -763,6 +779,10 @@ bs_notifier *bs_notifier_start(uv_loop_t *loop, bs_store *store, const bs_engine
     const char *at = strrchr(n->mail_from, '@');
     n->mail_domain = strdup(at ? at + 1 : "localhost");
     n->base_url = strdup(cfg->base_url ? cfg->base_url : "http://127.0.0.1:8080");
+    if (cfg->server_key) {
+        memcpy(n->server_key, cfg->server_key, BS_SERVER_KEY_BYTES);
+        n->has_key = true;
+    }
     n->max_parallel = cfg->max_parallel > 0 ? cfg->max_parallel : 16;
     n->retry_base_s = cfg->retry_base_s > 0 ? cfg->retry_base_s : 30;
     if (cfg->smtp_url && *cfg->smtp_url) {

@@ -28,6 +28,7 @@ typedef struct bs_notifier_config {
     const char *base_url;      /* public URL of the API, for links in mails */
     int max_parallel;          /* SMTP sends in flight (default 4) */
     int retry_base_s;          /* first retry after this many seconds (default 30), doubling, max 1 h */
+    const unsigned char *server_key; /* 32 bytes (copied): derives invitation secrets; NULL: invitations fail */
 } bs_notifier_config;
 
 typedef struct bs_notifier bs_notifier;

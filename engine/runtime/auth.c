@@ -265,3 +265,29 @@ void bs_login_record_success(bs_login_counters *c) {
     c->first_failed_at = 0;
     c->locked_until = 0;
 }
+
+int bs_uuid_v4_new(char *out, size_t out_size) {
+    if (!out) return BS_AUTH_EINVAL;
+    if (out_size < 37) return BS_AUTH_ESPACE;
+    unsigned char b[16];
+    randombytes_buf(b, sizeof b);
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40); /* version 4 */
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80); /* variant 10 */
+    snprintf(out, out_size, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2],
+             b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+    return BS_AUTH_OK;
+}
+
+int bs_invitation_token(const unsigned char key[BS_SERVER_KEY_BYTES], const char *invitation_id, char *out,
+                        size_t out_size) {
+    if (!key || !invitation_id || !*invitation_id || !out) return BS_AUTH_EINVAL;
+    if (out_size < BS_TOKEN_B64URL_BYTES) return BS_AUTH_ESPACE;
+    unsigned char mac[crypto_auth_hmacsha256_BYTES];
+    crypto_auth_hmacsha256_state st;
+    crypto_auth_hmacsha256_init(&st, key, BS_SERVER_KEY_BYTES);
+    crypto_auth_hmacsha256_update(&st, (const unsigned char *)invitation_id, strlen(invitation_id));
+    crypto_auth_hmacsha256_final(&st, mac);
+    sodium_bin2base64(out, out_size, mac, sizeof mac, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    sodium_memzero(&st, sizeof st);
+    return BS_AUTH_OK;
+}

@@ -160,6 +160,23 @@ int bs_secret_hash(const char *secret, size_t secret_len, char *out, size_t out_
  * only, not on where they differ). True when equal; false for NULL arguments. */
 bool bs_secret_equal(const void *a, const void *b, size_t len);
 
+/* ---- invitation secrets derived from a server key: the database keeps only their hash,
+ * and the notifier can still mail them later (it recomputes them from the key) ---- */
+
+#define BS_SERVER_KEY_BYTES 32
+
+/* Writes a new random UUID (version 4, RFC 9562 §5.4) as 36 lowercase characters + NUL into
+ * out (out_size >= 37). Errors: BS_AUTH_EINVAL, BS_AUTH_ESPACE. */
+int bs_uuid_v4_new(char *out, size_t out_size);
+
+/* The secret of invitation invitation_id: HMAC-SHA-256 (RFC 2104; libsodium
+ * crypto_auth_hmacsha256) of the id's text under the 32-byte server key, as 43 base64url
+ * characters (RFC 4648 §5, no padding) + NUL in out (out_size >= BS_TOKEN_B64URL_BYTES).
+ * The same key and id always give the same secret; without the key it cannot be computed.
+ * Errors: BS_AUTH_EINVAL (NULL, empty id), BS_AUTH_ESPACE. */
+int bs_invitation_token(const unsigned char key[BS_SERVER_KEY_BYTES], const char *invitation_id, char *out,
+                        size_t out_size);
+
 /* ---- login rate limiting: a pure function over the counters stored per user
  * (users.failed_logins, first_failed_at, locked_until) ----
  *

@@ -397,6 +397,21 @@ def scenario(args, env, url, smtp, tmp):
         # the developer is invited to the project (their organisation gets the private stream)
         st, _, inv = api.json("POST", f"/api/v1/projects/{p_new}/invitations", {"email": "dev@zuid.example"})
         eq((st, inv and inv.get("user_id")), (201, dev), "the external developer is invited to the project")
+        # the invitation is mailed through the outbox; the mail carries the secret (derived from the
+        # server key, never stored), which sets the password
+        inv_mail = wait_for(lambda: [m for m in smtp.messages() if "dev@zuid.example" in m["rcpt_tos"]
+                                     and "Uitnodiging" in m["subject"]], 20)
+        check(inv_mail and "Stationskwartier" not in inv_mail[0]["subject"], "the invitation is mailed (Dutch)",
+              [m["subject"] for m in smtp.messages()][-3:])
+        if inv_mail and inv:
+            text = inv_mail[0]["parts"][0]["text"]
+            check(inv["token"] in text, "the mailed secret is the one the API returned", text[:400])
+            check(inv["token"] not in psql(url, "SELECT string_agg(a::text, ' ') FROM alerts a")
+                  and inv["token"] not in psql(url, "SELECT string_agg(i::text, ' ') FROM invitations i"),
+                  "the invitation secret is stored nowhere (only its hash)", "")
+            st, _, acc = api.json("POST", "/api/v1/invitations/accept",
+                                  {"token": inv["token"], "password": "ontwikkelaar-wachtwoord"})
+            eq((st, acc and acc.get("email")), (200, "dev@zuid.example"), "the mailed secret sets the password")
         dev_auth = {"Authorization": "Bearer " + bsit.token_for(args.binary, env, "dev@zuid.example")}
         st, _, _ = api.json("PATCH", f"/api/v1/projects/{p_new}/steps/{first_private['key']}",
                             {"start_no_earlier_than": first_private["early_start"], "reason": "planning aannemer"},

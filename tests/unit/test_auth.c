@@ -317,12 +317,38 @@ static void test_strerror(void **state) {
     assert_int_equal(bs_auth_init(), BS_AUTH_OK); /* idempotent */
 }
 
+/* invitation secrets: HMAC-SHA-256 of the id under the server key, base64url (the expected
+ * value computed independently with Python's hmac/hashlib/base64); UUIDs are version 4 */
+static void test_invitation_token(void **state) {
+    (void)state;
+    unsigned char key[BS_SERVER_KEY_BYTES];
+    for (int i = 0; i < BS_SERVER_KEY_BYTES; i++) key[i] = (unsigned char)i;
+    char tok[BS_TOKEN_B64URL_BYTES];
+    assert_int_equal(bs_invitation_token(key, "3f2504e0-4f89-41d3-9a0c-0305e82c3301", tok, sizeof tok), BS_AUTH_OK);
+    assert_string_equal(tok, "Sv3qfoxVpnhGN58_YQj3WC3r0zOjdzONefVGWPZpiLk");
+    char tok2[BS_TOKEN_B64URL_BYTES];
+    key[0] ^= 1; /* another key, another secret */
+    assert_int_equal(bs_invitation_token(key, "3f2504e0-4f89-41d3-9a0c-0305e82c3301", tok2, sizeof tok2), BS_AUTH_OK);
+    assert_string_not_equal(tok, tok2);
+    assert_int_equal(bs_invitation_token(key, "", tok, sizeof tok), BS_AUTH_EINVAL);
+    assert_int_equal(bs_invitation_token(key, "x", tok, 10), BS_AUTH_ESPACE);
+    char u1[37], u2[37];
+    assert_int_equal(bs_uuid_v4_new(u1, sizeof u1), BS_AUTH_OK);
+    assert_int_equal(bs_uuid_v4_new(u2, sizeof u2), BS_AUTH_OK);
+    assert_int_equal(strlen(u1), 36);
+    assert_int_equal(u1[14], '4');                 /* version */
+    assert_non_null(strchr("89ab", u1[19]));       /* variant */
+    assert_string_not_equal(u1, u2);
+    assert_int_equal(bs_uuid_v4_new(u1, 36), BS_AUTH_ESPACE);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rfc6238_vectors), cmocka_unit_test(test_totp_window),
         cmocka_unit_test(test_totp_replay),     cmocka_unit_test(test_totp_secret_and_uri),
         cmocka_unit_test(test_password),        cmocka_unit_test(test_tokens),
         cmocka_unit_test(test_rate_limit),      cmocka_unit_test(test_strerror),
+        cmocka_unit_test(test_invitation_token),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
