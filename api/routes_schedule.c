@@ -335,7 +335,10 @@ static const char WRITE_SQL[] =
     "    LEFT JOIN alert_rules ur ON ur.user_id = u.id AND ur.kind = 'external_update' "
     "    LEFT JOIN alert_rules orr ON orr.organisation_id = u.organisation_id AND orr.user_id IS NULL "
     "      AND orr.kind = 'external_update' "
-    "    WHERE u.id <> au.id AND COALESCE(ur.enabled, orr.enabled, true)) g "
+    "    WHERE u.id <> au.id AND COALESCE(ur.enabled, orr.enabled, true) AND u.disabled_at IS NULL "
+    /* only recipients who may still read the project (issue 6) */
+    "      AND EXISTS (SELECT 1 FROM bs_project_access(u.id) x WHERE x.project_id = $1::uuid "
+    "        AND x.access IN ('read','write','lead'))) g "
     "  WHERE EXISTS (SELECT 1 FROM h) ON CONFLICT DO NOTHING RETURNING 1) "
     "SELECT id, (SELECT count(*) FROM h), (SELECT count(*) FROM ext), "
     "  CASE WHEN EXISTS (SELECT 1 FROM ext) THEN pg_notify('bs_alerts', '') END FROM chk";
