@@ -408,8 +408,9 @@ char *bs_projects_upsert_sql(const bs_project_column *extra, size_t n_extra) {
     size_t need = 8 * cap;
     /* one gemeente organisation per Gem_naam owns its plans; hard plans (1A, 1B, 2A, 2B) are
      * at least extern mede-overheden, the rest intern ambtelijk unless the record sets a
-     * level itself (an extra column "confidentiality"); a re-import raises a hard plan to
-     * extern mede-overheden and never lowers a level (issue 6, migration 0010) */
+     * level itself (an extra column "confidentiality", new projects only); a re-import never
+     * changes an existing project's level except to raise a hard plan to extern
+     * mede-overheden: levels are the project leader's (PATCH, audited; issue 6) */
     bool has_conf = false;
     for (size_t i = 0; i < n_extra; i++) has_conf |= strcmp(extra[i].column, "confidentiality") == 0;
     char *sql = malloc(need);
@@ -437,8 +438,7 @@ char *bs_projects_upsert_sql(const bs_project_column *extra, size_t n_extra) {
              has_conf ? ""
                       : ", CASE WHEN x.planstatus IN ('1A','1B','2A','2B') THEN 'extern_mede_overheden' "
                         "ELSE 'intern_ambtelijk' END",
-             cols, sets, has_conf ? "EXCLUDED.confidentiality" : "projects.confidentiality",
-             has_conf ? "EXCLUDED.confidentiality" : "projects.confidentiality", cmp_old, cmp_new);
+             cols, sets, "projects.confidentiality", "projects.confidentiality", cmp_old, cmp_new);
     free(cols);
     free(defs);
     free(sets);

@@ -582,8 +582,12 @@ static void build_sql(import_job *job) {
              "%s FROM x "
              "ON CONFLICT (source, source_key) DO UPDATE SET %s, "
              "owner_organisation_id = COALESCE(projects.owner_organisation_id, EXCLUDED.owner_organisation_id), "
-             "confidentiality = EXCLUDED.confidentiality, updated_at = now() "
-             "WHERE (%s, projects.confidentiality) IS DISTINCT FROM (%s, EXCLUDED.confidentiality) "
+             /* an existing project keeps its level (the project leader's, PATCH): an import
+              * only raises a hard plan to extern mede-overheden (issue 6) */
+             "confidentiality = CASE WHEN EXCLUDED.planstatus IN ('1A','1B','2A','2B') "
+             "  AND bs_confidentiality_rank(projects.confidentiality) < 5 THEN 'extern_mede_overheden' "
+             "  ELSE projects.confidentiality END, updated_at = now() "
+             "WHERE (%s) IS DISTINCT FROM (%s) "
              "RETURNING (xmax = 0) AS inserted",
              defs, names, names, sets, cmp_old, cmp_new);
     job->steps_sql = strdup(

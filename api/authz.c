@@ -266,19 +266,19 @@ static const char gate_sql[] =
     "  COALESCE((SELECT developer_organisation_id = u.organisation_id FROM p), false) "
     "FROM (SELECT 1) one LEFT JOIN u ON true";
 
-static bool step_is_private(const bs_api *api, const char *project_schema_key, const char *step) {
-    (void)project_schema_key;
-    /* every shipped schema keeps its step keys unique across streams; look the key up in
-     * the project's schema (all loaded schemas share the stream of a key) */
+/* Whether step is a step of the private stream. A key no loaded schema knows counts as
+ * private here, so that the handler answers it with 404 (`key`) instead of the gate with 403.
+ * Every shipped schema keeps a key in one stream (all loaded schemas agree on it). */
+static bool step_is_private(const bs_api *api, const char *step) {
     for (int i = 0; i < api->engine->n_schemas; i++) {
         const bs_schema *s = api->engine->schemas[i].schema;
         for (int32_t k = 0; k < s->n_steps; k++)
             if (strcmp(s->steps[k].key, step) == 0) return s->steps[k].stream == BS_STREAM_PRIVATE;
     }
-    return false;
+    return true;
 }
 
-static void refuse(bs_req *req, bs_authz_result r, const match *m) {
+static void refuse(bs_req *req, bs_authz_result r, const match *m, const bs_authz_input *in) {
     static const char *const www[] = {"WWW-Authenticate", "Bearer realm=\"bouwstroom\"", NULL};
     switch (r) {
     case BS_AUTHZ_UNAUTHENTICATED:
@@ -289,9 +289,19 @@ static void refuse(bs_req *req, bs_authz_result r, const match *m) {
         bs__problem(req, 404, "not_found", "Project not found", "id", "No project with this id");
         break;
     default:
-        bs__problem(req, 403, "forbidden", "Forbidden", m->step[0] ? "key" : NULL,
-                    m->step[0] ? "Your role does not allow changing this step"
-                               : "Your role or token scope does not allow this request");
+        if ((in->write_method && !in->scope_write) || (!in->write_method && !in->scope_read))
+            bs__problem(req, 403, "forbidden", "Forbidden", "Authorization",
+                        in->write_method ? "The token's scopes do not include write"
+                                         : "The token's scopes do not include read");
+        else if ((in->need == BS_NEED_INSTALL_ADMIN || in->need == BS_NEED_ORG_ADMIN) && !in->scope_admin &&
+                 (in->is_admin || in->is_org_admin))
+            bs__problem(req, 403, "forbidden", "Forbidden", "Authorization", "The token's scopes do not include admin");
+        else if (m->step[0])
+            bs__problem(req, 403, "forbidden", "Forbidden", "key", "Your role does not allow changing this step");
+        else if (m->project[0])
+            bs__problem(req, 403, "forbidden", "Forbidden", "id", "Your access to this project does not allow this");
+        else
+            bs__problem(req, 403, "forbidden", "Forbidden", "Authorization", "Your role does not allow this request");
         break;
     }
 }
@@ -310,7 +320,7 @@ static void gate_loaded(const PGresult *res, const char *err, void *arg) {
     if (g->has_credential && !known) {
         static const char *const www[] = {"WWW-Authenticate", "Bearer realm=\"bouwstroom\", error=\"invalid_token\"",
                                           NULL};
-        bs__problem_ex(req, 401, "unauthenticated", "Invalid credential", "Authorization",
+        bs__problem_ex(req, 401, "unauthenticated", "Invalid credential", pr->session_hash[0] ? "Cookie" : "Authorization",
                        "The token or session is unknown, expired or revoked, or the user is disabled", www);
         principal_free(pr);
         free(g);
@@ -350,11 +360,11 @@ static void gate_loaded(const PGresult *res, const char *err, void *arg) {
         .project_exists = exists,
         .access = pr->access,
         .developer_org = pr->developer_org,
-        .step_private = g->m.step[0] && step_is_private(g->api, NULL, g->m.step),
+        .step_private = g->m.step[0] && step_is_private(g->api, g->m.step),
     };
     bs_authz_result r = bs_authz_decide(&in);
     if (r != BS_AUTHZ_ALLOW) {
-        refuse(req, r, &g->m);
+        refuse(req, r, &g->m, &in);
         principal_free(pr);
         free(g);
         return;

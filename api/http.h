@@ -60,6 +60,9 @@ bool bs_utf8_valid(const char *s, size_t n);
 
 /* Largest request body the API accepts (bytes); larger bodies get a 413 problem. */
 #define BS_HTTP_MAX_BODY_BYTES (1024 * 1024)
+/* Largest upload to the exchange imports (/api/v1/exchange/…: GeoJSON, Excel), bytes: the
+ * whole GeoJSON export of the 4,348 real plans (about 5.5 MB) fits. */
+#define BS_HTTP_MAX_UPLOAD_BYTES (8 * 1024 * 1024 - 1024)
 
 /* Percent-decodes a query parameter: finds name in query (a=b&c=d) and writes its decoded
  * value (NUL-terminated, '+' = space) into out (outlen bytes). Returns 1 when present,

@@ -403,9 +403,12 @@ void bs_api_handle(bs_req *req, void *ctx) {
     bs_api *api = ctx;
     size_t body_len = 0;
     bs_req_body(req, &body_len);
-    if (body_len > BS_HTTP_MAX_BODY_BYTES) {
+    /* uploads to the exchange imports may be larger than other bodies */
+    size_t max = strncmp(bs_req_path(req), "/api/v1/exchange/", 17) == 0 ? BS_HTTP_MAX_UPLOAD_BYTES
+                                                                         : BS_HTTP_MAX_BODY_BYTES;
+    if (body_len > max) {
         char d[120];
-        snprintf(d, sizeof d, "The request body is larger than %d bytes", BS_HTTP_MAX_BODY_BYTES);
+        snprintf(d, sizeof d, "The request body is larger than %zu bytes", max);
         return bs__problem(req, 413, "payload_too_large", "Payload too large", "body", d);
     }
     /* every request passes the gate: the endpoint table, authentication, authorisation */

@@ -4,6 +4,7 @@
  * developer organisation), organisation settings, the audit log and aggregates.
  * The gate (api/authz.c) has already decided who may call each of these.
  */
+#include <ctype.h>
 #include <jansson.h>
 #include <libpq-fe.h>
 #include <sodium.h>
@@ -60,19 +61,24 @@ static simple_ctx *simple(bs_req *req, int status, const char *field) {
  * lockout does not see guesses spread over many or unknown addresses). Bounded: ADDR_SLOTS
  * entries; a full table reuses the slot whose lock and window have expired, else the oldest. */
 #define ADDR_SLOTS 4096
-static struct addr_slot {
-    char addr[64];
+struct addr_slot {
+    char addr[256]; /* a client address, or a lower-cased unknown e-mail address */
     bs_login_counters c;
-} addr_slots[ADDR_SLOTS];
+};
+static struct addr_slot addr_slots[ADDR_SLOTS];
+/* Unknown e-mail addresses lock like known accounts (5 failures → 429 for 15 minutes), so
+ * that the answers do not tell which addresses have an account. */
+static struct addr_slot unknown_slots[ADDR_SLOTS];
 
 static const bs_login_policy addr_policy = {.max_failures = 20, .window_s = 900, .lockout_s = 900};
 
-static struct addr_slot *addr_slot(const char *addr, int64_t now, bool create) {
+static struct addr_slot *slot_in(struct addr_slot *table, const bs_login_policy *pol, const char *addr, int64_t now,
+                                 bool create) {
     struct addr_slot *oldest = NULL, *free_slot = NULL;
     for (size_t i = 0; i < ADDR_SLOTS; i++) {
-        struct addr_slot *s = &addr_slots[i];
+        struct addr_slot *s = &table[i];
         if (s->addr[0] && strcmp(s->addr, addr) == 0) return s;
-        bool expired = !s->addr[0] || (s->c.locked_until <= now && s->c.first_failed_at + addr_policy.window_s <= now);
+        bool expired = !s->addr[0] || (s->c.locked_until <= now && s->c.first_failed_at + pol->window_s <= now);
         if (expired && !free_slot) free_slot = s;
         if (!oldest || s->c.first_failed_at < oldest->c.first_failed_at) oldest = s;
     }
@@ -81,6 +87,10 @@ static struct addr_slot *addr_slot(const char *addr, int64_t now, bool create) {
     memset(s, 0, sizeof *s);
     snprintf(s->addr, sizeof s->addr, "%s", addr);
     return s;
+}
+
+static struct addr_slot *addr_slot(const char *addr, int64_t now, bool create) {
+    return slot_in(addr_slots, &addr_policy, addr, now, create);
 }
 
 /* false (and a 429 problem sent) when the address is locked */
@@ -246,7 +256,8 @@ static void enrolment_saved(const PGresult *res, const char *err, void *arg) {
         return;
     }
     json_t *pb = json_object();
-    json_object_set_new(pb, "type", json_string("https://bouwstroom.example/problems/totp_enrolment_required"));
+    json_object_set_new(pb, "type", json_string("https://bouwstroom.nl/problems/totp_enrolment_required"));
+    json_object_set_new(pb, "instance", json_string(bs_req_path(j->req)));
     json_object_set_new(pb, "title", json_string("Second factor required: enrol an authenticator"));
     json_object_set_new(pb, "status", json_integer(401));
     json_object_set_new(pb, "code", json_string("totp_enrolment_required"));
@@ -255,6 +266,7 @@ static void enrolment_saved(const PGresult *res, const char *err, void *arg) {
     json_t *ip = json_array();
     json_t *f = json_object();
     json_object_set_new(f, "name", json_string("totp_code"));
+    json_object_set_new(f, "code", json_string("totp_enrolment_required"));
     json_object_set_new(f, "reason", json_string("enrol, then send the current code"));
     json_array_append_new(ip, f);
     json_object_set_new(pb, "invalid_params", ip);
@@ -274,8 +286,14 @@ static void verified(uv_work_t *w, int status) {
     login_job *j = w->data;
     if (j->verify_rc != BS_AUTH_OK) {
         if (!j->found) {
-            login_problem(j, 401, "invalid_credentials", "Login failed", "password",
-                          "The e-mail address, password or second-factor code is wrong");
+            bs_login_policy pol = bs_login_policy_default();
+            char key[256];
+            snprintf(key, sizeof key, "%s", j->email);
+            for (char *k = key; *k; k++) *k = (char)tolower((unsigned char)*k);
+            struct addr_slot *s = slot_in(unknown_slots, &pol, key, j->now, true);
+            bs_login_record_failure(&pol, &s->c, j->now);
+            j->cnt = s->c; /* answered like a known account: 429 once locked */
+            counters_saved(NULL, NULL, j);
             return;
         }
         record_failure(j);
@@ -330,6 +348,24 @@ static void login_user_loaded(const PGresult *res, const char *err, void *arg) {
         return;
     }
     j->now = bs_clock_now(j->api->clock);
+    if (PQntuples(res) != 1 || PQgetisnull(res, 0, 1)) {
+        /* unknown (or not yet activated) address: locked like an account after 5 failures */
+        bs_login_policy pol = bs_login_policy_default();
+        char key[256];
+        snprintf(key, sizeof key, "%s", j->email);
+        for (char *k = key; *k; k++) *k = (char)tolower((unsigned char)*k);
+        struct addr_slot *s = slot_in(unknown_slots, &pol, key, j->now, false);
+        int64_t retry = 0;
+        if (s && !bs_login_allowed(&s->c, j->now, &retry)) {
+            char rs[24], d[160];
+            snprintf(rs, sizeof rs, "%lld", (long long)(retry - j->now));
+            snprintf(d, sizeof d, "Too many failed logins; try again in %s seconds", rs);
+            const char *h[] = {"Retry-After", rs, NULL};
+            bs__problem_ex(j->req, 429, "locked", "Account locked for a while", "email", d, h);
+            login_free(j);
+            return;
+        }
+    }
     if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 1)) {
         j->found = true;
         snprintf(j->user_id, sizeof j->user_id, "%s", PQgetvalue(res, 0, 0));
@@ -489,8 +525,11 @@ static void create_api_token(bs_api *api, bs_req *req) {
                 json_decref(doc);
                 return;
             }
+            char probe[16];
+            snprintf(probe, sizeof probe, "%s", s);
+            if (strstr(scopes, probe)) continue; /* each scope once */
             size_t l = strlen(scopes);
-            snprintf(scopes + l, sizeof scopes - l, "%s%s", i ? "," : "", s);
+            snprintf(scopes + l, sizeof scopes - l, "%s%s", l > 1 ? "," : "", s);
         }
     } else {
         snprintf(scopes + 1, sizeof scopes - 1, "%s%s%s", pr->scope_read ? "read" : "",
@@ -575,7 +614,14 @@ static void invited(const PGresult *res, const char *err, void *arg) {
                         "or organisation_name to create one");
         else if (strcmp(why, "municipal") == 0)
             bs__problem(c->req, 422, "invalid", "Invalid field", "email",
-                        "this address belongs to a user of a municipality, province or the state; add them as a member");
+                        "this address belongs to a user of a municipality, province or the state, or to an "
+                        "administrator; add them as a member instead");
+        else if (strcmp(why, "both") == 0)
+            bs__problem(c->req, 422, "invalid", "Invalid field", "organisation_name",
+                        "give organisation_id or organisation_name, not both");
+        else if (strcmp(why, "municipal_name") == 0)
+            bs__problem(c->req, 422, "invalid", "Invalid field", "organisation_name",
+                        "this is the name of a municipality, province or the state, not of a partner organisation");
         else if (strcmp(why, "other_developer") == 0)
             bs__problem(c->req, 409, "conflict", "Another developer", "organisation_id",
                         "the project's private stream belongs to another organisation");
@@ -583,10 +629,13 @@ static void invited(const PGresult *res, const char *err, void *arg) {
             bs__problem(c->req, 409, "conflict", "Already a member", "email", "this user is a member of the project already");
     } else {
         json_t *o = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
-        char url[512];
-        snprintf(url, sizeof url, "%s/api/v1/invitations/accept#%s", bs_req_base_url(c->req), c->token);
-        json_object_set_new(o, "token", json_string(c->token));
-        json_object_set_new(o, "accept_url", json_string(url));
+        if (json_is_true(json_object_get(o, "invitation"))) {
+            /* a new user: the secret that sets the password (also mailed) */
+            char url[512];
+            snprintf(url, sizeof url, "%s/api/v1/invitations/accept#%s", bs_req_base_url(c->req), c->token);
+            json_object_set_new(o, "token", json_string(c->token));
+            json_object_set_new(o, "accept_url", json_string(url));
+        }
         char *t = json_dumps(o, JSON_COMPACT);
         const char *h[] = {"Cache-Control", "no-store", NULL};
         bs_req_respond(c->req, 201, JSON_CT, t, strlen(t), h);
@@ -598,15 +647,26 @@ static void invited(const PGresult *res, const char *err, void *arg) {
 
 static const char invite_sql[] =
     "WITH proj AS (SELECT id, developer_organisation_id FROM projects WHERE id = $1::uuid), "
-    "existing AS (SELECT u.id, u.organisation_id, o.kind FROM users u JOIN organisations o ON o.id = u.organisation_id "
-    "  WHERE lower(u.email) = lower($2)), "
+    "existing AS (SELECT u.id, u.organisation_id, o.kind, u.password_hash IS NOT NULL AS activated, "
+    "  u.is_admin OR EXISTS (SELECT 1 FROM organisation_members om JOIN organisations mo ON mo.id = om.organisation_id "
+    "    WHERE om.user_id = u.id AND (om.role <> 'extern' OR mo.kind IN ('gemeente','provincie','rijk'))) AS municipal "
+    "  FROM users u JOIN organisations o ON o.id = u.organisation_id WHERE lower(u.email) = lower($2)), "
     "given AS (SELECT id FROM organisations WHERE id = $3::uuid AND kind NOT IN ('gemeente','provincie','rijk')), "
+    "named AS (SELECT id FROM organisations WHERE name = $4 AND kind NOT IN ('gemeente','provincie','rijk') "
+    "  ORDER BY created_at, id LIMIT 1), "
     "neworg AS (INSERT INTO organisations (name, kind) SELECT $4, COALESCE($5, 'ontwikkelaar') "
-    "  WHERE $4::text IS NOT NULL AND $3::uuid IS NULL AND NOT EXISTS (SELECT 1 FROM existing) RETURNING id), "
-    "org AS (SELECT COALESCE((SELECT organisation_id FROM existing), (SELECT id FROM given), (SELECT id FROM neworg), "
+    "  WHERE $4::text IS NOT NULL AND $3::uuid IS NULL AND NOT EXISTS (SELECT 1 FROM existing) "
+    "  AND NOT EXISTS (SELECT 1 FROM named) "
+    "  AND NOT EXISTS (SELECT 1 FROM organisations WHERE name = $4 AND kind IN ('gemeente','provincie','rijk')) "
+    "  RETURNING id), "
+    "org AS (SELECT COALESCE((SELECT organisation_id FROM existing), (SELECT id FROM given), (SELECT id FROM named), "
+    "  (SELECT id FROM neworg), "
     "  CASE WHEN $3::uuid IS NULL AND $4::text IS NULL THEN (SELECT developer_organisation_id FROM proj) END) AS id), "
     "why AS (SELECT CASE "
-    "  WHEN EXISTS (SELECT 1 FROM existing WHERE kind IN ('gemeente','provincie','rijk')) THEN 'municipal' "
+    "  WHEN EXISTS (SELECT 1 FROM existing WHERE kind IN ('gemeente','provincie','rijk') OR municipal) THEN 'municipal' "
+    "  WHEN $3::uuid IS NOT NULL AND $4::text IS NOT NULL THEN 'both' "
+    "  WHEN $4::text IS NOT NULL AND EXISTS (SELECT 1 FROM organisations WHERE name = $4 "
+    "    AND kind IN ('gemeente','provincie','rijk')) THEN 'municipal_name' "
     "  WHEN (SELECT id FROM org) IS NULL THEN 'organisation' "
     "  WHEN (SELECT developer_organisation_id FROM proj) IS NOT NULL "
     "   AND (SELECT developer_organisation_id FROM proj) <> (SELECT id FROM org) THEN 'other_developer' "
@@ -623,7 +683,8 @@ static const char invite_sql[] =
     "dev AS (UPDATE projects SET developer_organisation_id = (SELECT organisation_id FROM u) "
     "  WHERE id = $1::uuid AND developer_organisation_id IS NULL AND EXISTS (SELECT 1 FROM u) RETURNING 1), "
     "inv AS (INSERT INTO invitations (id, token_hash, user_id, project_id, invited_by, expires_at) "
-    "  SELECT $10::uuid, $8, id, $1::uuid, $7::uuid, now() + make_interval(days => $9::int) FROM u "
+    "  SELECT $10::uuid, $8, u.id, $1::uuid, $7::uuid, now() + make_interval(days => $9::int) FROM u "
+    "  WHERE NOT EXISTS (SELECT 1 FROM existing WHERE activated) "
     "  RETURNING id, user_id, project_id, expires_at), "
     /* the invitation mail goes out through the notifier's outbox (durable, retried); its
      * payload holds the invitation id, not the secret: the notifier derives the secret
@@ -636,11 +697,12 @@ static const char invite_sql[] =
     "    'organisation', (SELECT name FROM organisations WHERE id = (SELECT organisation_id FROM u))), "
     "  'invitation.' || $10 || '@' || $11 FROM inv JOIN projects p ON p.id = inv.project_id "
     "  WHERE $13::boolean RETURNING 1) "
-    "SELECT (SELECT json_build_object('id', inv.id, 'user_id', inv.user_id, 'project_id', inv.project_id, "
-    "  'organisation_id', (SELECT organisation_id FROM u), 'email', $2::text, 'expires_at', inv.expires_at, "
+    "SELECT (SELECT json_build_object('id', inv.id, 'user_id', u.id, 'project_id', $1::uuid, "
+    "  'organisation_id', u.organisation_id, 'email', $2::text, 'expires_at', inv.expires_at, "
+    "  'invitation', inv.id IS NOT NULL, "
     "  'members', (SELECT count(*) FROM pm), 'developer_set', (SELECT count(*) FROM dev), "
     "  'organisation_memberships', (SELECT count(*) FROM om), "
-    "  'mailed', (SELECT count(*) FROM mail) > 0) FROM inv), "
+    "  'mailed', (SELECT count(*) FROM mail) > 0) FROM u LEFT JOIN inv ON true), "
     "  (SELECT v FROM why), CASE WHEN EXISTS (SELECT 1 FROM mail) THEN pg_notify('bs_alerts', '') END";
 
 static void invite(bs_api *api, bs_req *req, const char *project) {
@@ -715,7 +777,9 @@ static void accept_hashed(uv_work_t *w, int status) {
                     "WITH i AS (UPDATE invitations SET accepted_at = now() WHERE token_hash = $1 AND accepted_at IS NULL "
                     "  AND expires_at > now() RETURNING user_id), "
                     "u AS (UPDATE users SET password_hash = $2, activated_at = now() WHERE id = (SELECT user_id FROM i) "
-                    "  RETURNING id, email) "
+                    "  AND password_hash IS NULL RETURNING id, email), "
+                    "s AS (UPDATE sessions SET revoked_at = now() WHERE user_id IN (SELECT id FROM u) "
+                    "  AND revoked_at IS NULL RETURNING 1) "
                     "SELECT json_build_object('user_id', id, 'email', email) FROM u",
                     2, p, accepted, c);
 }
@@ -805,27 +869,70 @@ static void add_member(bs_api *api, bs_req *req, const char *project) {
 
 /* ---- PATCH /api/v1/projects/{id}: confidentiality, developer organisation ---- */
 
+static void project_patched(const PGresult *res, const char *err, void *arg) {
+    simple_ctx *c = arg;
+    if (!err && PQntuples(res) == 1 && PQgetisnull(res, 0, 0)) {
+        const char *why = PQgetvalue(res, 0, 1);
+        if (strcmp(why, "hard") == 0)
+            bs__problem(c->req, 422, "invalid", "Invalid field", "confidentiality",
+                        "a plan with a hard planning status (1A, 1B, 2A, 2B) is at least extern_mede_overheden");
+        else
+            bs__problem(c->req, 422, "invalid", "Invalid field", "developer_organisation_id",
+                        "the developer organisation must be a partner organisation (ontwikkelaar, woningcorporatie, "
+                        "belegger, overig)");
+        free(c);
+        return;
+    }
+    send_col0(res, err, arg);
+}
+
 static void patch_project(bs_api *api, bs_req *req, const char *project) {
     static const char *const allowed[] = {"confidentiality", "developer_organisation_id", NULL};
     json_t *doc = bs__body_object(req, allowed);
     if (!doc) return;
     const char *conf, *dev;
+    for (size_t i = 0; allowed[i]; i++)
+        if (json_is_null(json_object_get(doc, allowed[i]))) {
+            char d[160];
+            snprintf(d, sizeof d, "%s cannot be null: leave it out to keep the current value", allowed[i]);
+            bs__problem(req, 422, "invalid", "Invalid field", allowed[i], d);
+            json_decref(doc);
+            return;
+        }
     if (!bs__str_field(req, doc, "confidentiality", false, 32, &conf) ||
         !bs__one_of(req, "confidentiality", conf, conf_levels) ||
         !bs__uuid_field(req, doc, "developer_organisation_id", false, &dev)) {
         json_decref(doc);
         return;
     }
-    const char *p[3] = {project, conf, dev};
+    if (!conf && !dev) {
+        bs__problem(req, 422, "required", "Nothing to change", "body",
+                    "give confidentiality and/or developer_organisation_id");
+        json_decref(doc);
+        return;
+    }
+    const char *p[4] = {project, conf, dev, bs__principal(req)->user_id};
+    /* prive: only members see the project, so a leader who sets it becomes a member
+     * (projectleider) and keeps access; hard plans stay at least extern mede-overheden */
     bs__store_write(api, req,
-                    "WITH d AS (SELECT id FROM organisations WHERE id = $3::uuid "
+                    "WITH pr AS (SELECT id, planstatus FROM projects WHERE id = $1::uuid), "
+                    "d AS (SELECT id FROM organisations WHERE id = $3::uuid "
                     "  AND kind NOT IN ('gemeente','provincie','rijk')), "
+                    "why AS (SELECT CASE "
+                    "  WHEN $2::text IS NOT NULL AND (SELECT planstatus FROM pr) IN ('1A','1B','2A','2B') "
+                    "   AND bs_confidentiality_rank($2) < 5 THEN 'hard' "
+                    "  WHEN $3::uuid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM d) THEN 'developer' END AS v), "
                     "u AS (UPDATE projects SET confidentiality = COALESCE($2, confidentiality), "
                     "  developer_organisation_id = COALESCE((SELECT id FROM d), developer_organisation_id), "
-                    "  updated_at = now() WHERE id = $1::uuid AND ($3::uuid IS NULL OR EXISTS (SELECT 1 FROM d)) "
-                    "  RETURNING id, confidentiality, developer_organisation_id, owner_organisation_id) "
-                    "SELECT row_to_json(u) FROM u",
-                    3, p, send_col0, simple(req, 200, "developer_organisation_id"));
+                    "  updated_at = now() WHERE id = $1::uuid AND (SELECT v FROM why) IS NULL "
+                    "  RETURNING id, confidentiality, developer_organisation_id, owner_organisation_id), "
+                    "m AS (INSERT INTO project_members (project_id, user_id, role, invited_by) "
+                    "  SELECT u.id, $4::uuid, 'projectleider', $4::uuid FROM u WHERE $2 = 'prive' "
+                    "  ON CONFLICT (project_id, user_id) DO UPDATE SET role = 'projectleider' "
+                    "  WHERE project_members.role <> 'projectleider' RETURNING 1) "
+                    "SELECT (SELECT row_to_json(x) FROM (SELECT u.*, (SELECT count(*) FROM m) AS became_member FROM u) x), "
+                    "  (SELECT v FROM why)",
+                    4, p, project_patched, simple(req, 200, "id"));
     json_decref(doc);
 }
 

@@ -290,9 +290,11 @@ static void geojson_imported(const bs_geojson_import_result *r, void *arg) {
     json_object_set_new(o, "status", json_integer(422));
     json_object_set_new(o, "detail", json_string(r->error));
     json_object_set_new(o, "code", json_string("invalid_features"));
+    json_object_set_new(o, "instance", json_string(bs_req_path(req)));
     json_object_set_new(o, "errors", errs);
     json_t *ip = json_array(), *f = json_object();
     json_object_set_new(f, "name", json_string("body"));
+    json_object_set_new(f, "code", json_string("invalid_features"));
     json_object_set_new(f, "reason", json_string(r->error));
     json_array_append_new(ip, f);
     json_object_set_new(o, "invalid_params", ip);
@@ -303,7 +305,10 @@ static void geojson_imported(const bs_geojson_import_result *r, void *arg) {
 }
 
 static void post_geojson(bs_api *api, bs_req *req) {
-    if (!bs__json_content_type(req)) return;
+    const char *ct = bs_req_header(req, "content-type");
+    if (!(ct && strncmp(ct, "application/geo+json", 20) == 0 && (!ct[20] || ct[20] == ';')) &&
+        !bs__json_content_type(req))
+        return;
     size_t len = 0;
     const char *body = bs_req_body(req, &len);
     json_error_t e;
@@ -329,8 +334,10 @@ static void xlsx_imported(json_t *result, void *arg) {
     json_object_set_new(result, "title", json_string("The workbook was not imported"));
     json_object_set_new(result, "status", json_integer(422));
     json_object_set_new(result, "code", json_string("invalid_rows"));
+    json_object_set_new(result, "instance", json_string(bs_req_path(req)));
     json_t *ip = json_array(), *f = json_object();
     json_object_set_new(f, "name", json_string("body"));
+    json_object_set_new(f, "code", json_string("invalid_rows"));
     json_object_set_new(f, "reason", json_string("see errors: every bad row with its column"));
     json_array_append_new(ip, f);
     json_object_set_new(result, "invalid_params", ip);
@@ -350,6 +357,10 @@ static void post_xlsx(bs_api *api, bs_req *req) {
     if (!bs__text_param(req, "source", source, sizeof source, &has_source) ||
         !bs__text_param(req, "sheet", sheet, sizeof sheet, &has_sheet))
         return;
+    if ((has_source && (!*source || strlen(source) > 100)) || (has_sheet && !*sheet))
+        return bs__problem(req, 400, "invalid", "Invalid query parameter", has_source && (!*source || strlen(source) > 100)
+                                                                               ? "source" : "sheet",
+                           "source must be 1 to 100 characters; sheet must not be empty");
     size_t len = 0;
     const char *body = bs_req_body(req, &len);
     if (!body || !len) return bs__problem(req, 400, "empty_body", "Empty body", "body", "The workbook is missing");

@@ -47,7 +47,7 @@ json_t *bs__body_object(bs_req *req, const char *const *allowed) {
     size_t len = 0;
     const char *body = bs_req_body(req, &len);
     json_error_t e;
-    json_t *doc = body && len ? json_loadb(body, len, 0, &e) : NULL;
+    json_t *doc = body && len ? json_loadb(body, len, JSON_REJECT_DUPLICATES, &e) : NULL;
     if (!doc || !json_is_object(doc)) {
         char d[256];
         if (!body || !len)

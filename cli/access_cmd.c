@@ -153,8 +153,10 @@ static int user_invite(PGconn *c, int argc, char **argv, const char *email) {
     PGresult *r = exec_tx(
         c, "user invite",
         "WITH proj AS (SELECT id, developer_organisation_id FROM projects WHERE id::text = $1), "
-        "existing AS (SELECT u.id, u.organisation_id, o.kind FROM users u JOIN organisations o ON o.id = u.organisation_id "
-        "  WHERE lower(u.email) = lower($2)), "
+        "existing AS (SELECT u.id, u.organisation_id, o.kind, u.password_hash IS NOT NULL AS activated, "
+        "  u.is_admin OR EXISTS (SELECT 1 FROM organisation_members om JOIN organisations mo ON mo.id = om.organisation_id "
+        "    WHERE om.user_id = u.id AND (om.role <> 'extern' OR mo.kind IN ('gemeente','provincie','rijk'))) AS municipal "
+        "  FROM users u JOIN organisations o ON o.id = u.organisation_id WHERE lower(u.email) = lower($2)), "
         "named AS (SELECT id FROM organisations WHERE name = $3 AND kind NOT IN ('gemeente','provincie','rijk') "
         "  ORDER BY created_at LIMIT 1), "
         "neworg AS (INSERT INTO organisations (name, kind) SELECT $3, $4 WHERE $3::text IS NOT NULL "
@@ -163,8 +165,8 @@ static int user_invite(PGconn *c, int argc, char **argv, const char *email) {
         "org AS (SELECT COALESCE((SELECT organisation_id FROM existing), (SELECT id FROM named), (SELECT id FROM neworg), "
         "  (SELECT developer_organisation_id FROM proj)) AS id), "
         "why AS (SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM proj) THEN 'no such project' "
-        "  WHEN EXISTS (SELECT 1 FROM existing WHERE kind IN ('gemeente','provincie','rijk')) "
-        "    THEN 'the address belongs to a municipal user' "
+        "  WHEN EXISTS (SELECT 1 FROM existing WHERE kind IN ('gemeente','provincie','rijk') OR municipal) "
+        "    THEN 'the address belongs to a municipal user or an administrator (add them as a member instead)' "
         "  WHEN (SELECT id FROM org) IS NULL THEN 'give --organisation NAME (the partner organisation)' "
         "  WHEN (SELECT developer_organisation_id FROM proj) <> (SELECT id FROM org) "
         "    THEN 'the private stream belongs to another organisation' "
@@ -182,6 +184,7 @@ static int user_invite(PGconn *c, int argc, char **argv, const char *email) {
         "  WHERE id = (SELECT id FROM proj) AND developer_organisation_id IS NULL AND EXISTS (SELECT 1 FROM u) RETURNING 1), "
         "inv AS (INSERT INTO invitations (id, token_hash, user_id, project_id, expires_at) "
         "  SELECT $7::uuid, $6, id, (SELECT id FROM proj), now() + interval '14 days' FROM u "
+        "  WHERE NOT EXISTS (SELECT 1 FROM existing WHERE activated) "
         "  RETURNING id, user_id, project_id, expires_at), "
         "mail AS (INSERT INTO alerts (project_id, step_key, kind, revision, user_id, due_at, digest, payload, message_id) "
         "  SELECT inv.project_id, 'invitation:' || $7, 'invitation', 0, inv.user_id, now(), false, "
@@ -190,7 +193,7 @@ static int user_invite(PGconn *c, int argc, char **argv, const char *email) {
         "    'invited_by', p.gemeente, 'organisation', (SELECT name FROM organisations WHERE id = "
         "    (SELECT organisation_id FROM u))), 'invitation.' || $7 || '@' || $8 "
         "  FROM inv JOIN projects p ON p.id = inv.project_id RETURNING 1) "
-        "SELECT (SELECT v FROM why), (SELECT user_id FROM inv), (SELECT expires_at FROM inv), "
+        "SELECT (SELECT v FROM why), (SELECT id FROM u), (SELECT expires_at FROM inv), "
         "  (SELECT count(*) FROM pm) + (SELECT count(*) FROM dev) + (SELECT count(*) FROM om) >= 0, "
         "  CASE WHEN EXISTS (SELECT 1 FROM mail) THEN pg_notify('bs_alerts', '') END",
         8, p);
@@ -203,9 +206,13 @@ static int user_invite(PGconn *c, int argc, char **argv, const char *email) {
     } else {
         printf("invited: %s (user %s) to project %s as external developer of its private stream\n", email,
                PQgetvalue(r, 0, 1), project);
-        printf("invitation token (shown once, valid until %s; also mailed to %s by the server's notifier): %s\n",
-               PQgetvalue(r, 0, 2), email, token);
-        printf("accept: POST /api/v1/invitations/accept {\"token\": \"%s\", \"password\": \"…\"}\n", token);
+        if (PQgetisnull(r, 0, 2))
+            printf("%s has an account already: added as a member, no invitation needed\n", email);
+        else {
+            printf("invitation token (shown once, valid until %s; also mailed to %s by the server's notifier): %s\n",
+                   PQgetvalue(r, 0, 2), email, token);
+            printf("accept: POST /api/v1/invitations/accept {\"token\": \"%s\", \"password\": \"…\"}\n", token);
+        }
     }
     if (r) PQclear(r);
     sodium_memzero(token, sizeof token);

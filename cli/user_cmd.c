@@ -130,6 +130,11 @@ int bs_cli_user_prepare(int argc, char **argv, bs_user_add *u) {
         fprintf(stderr, "bouwstroom user add: EMAIL is required\n%s", user_usage);
         return 2;
     }
+    if (u->admin && u->role[0]) {
+        fprintf(stderr, "bouwstroom user add: give --admin or --role ROLE, not both (--admin is beheerder)\n%s",
+                user_usage);
+        return 2;
+    }
     if (!u->admin && !u->role[0]) {
         fprintf(stderr, "bouwstroom user add: give --admin or --role ROLE\n%s", user_usage);
         return 2;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdbool.h>
 #include <sys/stat.h>
 
 #include "clock.h"
@@ -183,13 +184,32 @@ int bs_cli_import_xlsx_prepare(int argc, char **argv, bs_import_xlsx *c) {
         fprintf(stderr, "import-xlsx: %s: %s\n", c->path, strerror(errno));
         return 1;
     }
-    if ((size_t)st.st_size > MAX_FILE_BYTES) {
-        fprintf(stderr, "import-xlsx: %s: larger than %zu MiB\n", c->path, MAX_FILE_BYTES >> 20);
+    if (!S_ISREG(st.st_mode)) {
+        fprintf(stderr, "import-xlsx: %s: not a regular file\n", c->path);
         return 1;
     }
-    c->data = bs_read_file(c->path, &c->len);
-    if (!c->data) {
+    /* read at most MAX_FILE_BYTES + 1: a file that grows meanwhile cannot exhaust memory */
+    FILE *f = fopen(c->path, "rb");
+    if (!f) {
         fprintf(stderr, "import-xlsx: %s: %s\n", c->path, strerror(errno));
+        return 1;
+    }
+    size_t cap = (size_t)st.st_size < MAX_FILE_BYTES ? (size_t)st.st_size + 1 : MAX_FILE_BYTES + 1;
+    c->data = malloc(cap);
+    if (!c->data) abort();
+    c->len = fread(c->data, 1, cap, f);
+    bool more = c->len == cap && fgetc(f) != EOF;
+    fclose(f);
+    if (c->len > MAX_FILE_BYTES || (more && c->len >= MAX_FILE_BYTES)) {
+        fprintf(stderr, "import-xlsx: %s: larger than %zu MiB\n", c->path, MAX_FILE_BYTES >> 20);
+        free(c->data);
+        c->data = NULL;
+        return 1;
+    }
+    if (more) { /* grew past its stat size while read: read what was there when stat ran */
+        fprintf(stderr, "import-xlsx: %s: the file changed while being read\n", c->path);
+        free(c->data);
+        c->data = NULL;
         return 1;
     }
     return 0;

@@ -85,7 +85,7 @@ add_user "$pl" --role projectleider --organisation "Regionaal programma woningbo
     --all-municipalities --name "Demo Projectleider"
 old_token=$(cat var/demo-token 2>/dev/null || true)
 [ -n "$old_token" ] && "$bin" token revoke "$old_token" >/dev/null 2>&1 || true
-"$bin" token create "$pl" --scope read,write --label demo >var/demo-token
+"$bin" token create "$pl" --scope read,write --label demo >var/demo-token 2>/dev/null
 umask 022
 token=$(cat var/demo-token)
 

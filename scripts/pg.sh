@@ -58,7 +58,8 @@ start)
     if ! as_owner "$PGBIN/psql" -h "$sock" -U "$owner" -d postgres -tAc "select 1 from pg_database where datname='bouwstroom'" | grep -q 1; then
         as_owner "$PGBIN/createdb" -h "$sock" -U "$owner" bouwstroom
     fi
-    printf 'PGDIR=%s\nPGDATA=%s\nPGSOCKET=%s\nBOUWSTROOM_DATABASE_URL=%s\n' "$dir" "$data" "$sock" "$url" >"$env_file"
+    # single-quoted values: the file can be sourced (the URL holds '&')
+    printf "PGDIR='%s'\nPGDATA='%s'\nPGSOCKET='%s'\nBOUWSTROOM_DATABASE_URL='%s'\n" "$dir" "$data" "$sock" "$url" >"$env_file"
     echo "$url"
     ;;
 stop)

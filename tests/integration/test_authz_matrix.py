@@ -665,6 +665,9 @@ def check_feeds(url, tokens, uids, projects):
     check(pid not in {r["id"] for r in doc["results"]}, "feeds: prive project not in the medewerker's list", "")
     # (2) raad: a project feed of an intern_raad project, then lowered to intern_bestuurlijk
     # (raad: aggregate only); management: intern_bestuurlijk, then lowered to intern_ambtelijk
+    # both are hard plans in the sample, and a hard plan cannot go below extern mede-overheden
+    # (§2): make them soft (planstatus 3) first, as a changed zoning status would
+    psql(url, "UPDATE projects SET planstatus = '3' WHERE name IN ('Molenweide', 'Oude Haven fase 2')")
     for role, start, lower, pname in (("raad", "intern_raad", "intern_bestuurlijk", "Molenweide"),
                                       ("management", "intern_bestuurlijk", "intern_ambtelijk", "Oude Haven fase 2")):
         pid = names[pname]

@@ -144,6 +144,62 @@ def main():
             eq(psql(url, "SELECT count(*) FROM audit_log WHERE entity = 'projects' AND actor_email = "
                          f"'{bsit.OPERATOR}'") != "0", True, "the import's writes are in the audit log")
 
+            print("== an import never changes an existing project's confidentiality")
+            feat = next(f for f in exported["features"] if f["properties"]["confidentiality"] == "intern_ambtelijk")
+            opened = {"type": "FeatureCollection", "crs": exported["crs"], "features": [feat]}
+            feat["properties"]["confidentiality"] = "openbaar"
+            st, _, _ = op.json("POST", "/api/v1/exchange/geojson", raw=json.dumps(opened).encode())
+            eq(st, 200, "import of a feature that claims openbaar")
+            eq(psql(url, f"SELECT confidentiality FROM projects WHERE id = '{feat['id']}'"), "intern_ambtelijk",
+               "the existing project keeps its level")
+            st, _, _ = Api(base, None).json("GET", f"/api/v1/projects/{feat['id']}")
+            eq(st, 401, "and stays invisible without a credential")
+
+            print("== PATCH confidentiality: hard plans, prive keeps a member")
+            hard_id = psql(url, "SELECT id FROM projects WHERE planstatus = '1A' AND source = 'sample' LIMIT 1")
+            st, _, prob = op.json("PATCH", f"/api/v1/projects/{hard_id}", {"confidentiality": "intern_ambtelijk"})
+            eq((st, prob and prob["invalid_params"][0]["name"]), (422, "confidentiality"),
+               "a hard plan cannot go below extern_mede_overheden")
+            st, _, prob = op.json("PATCH", f"/api/v1/projects/{hard_id}", {"developer_organisation_id": None})
+            eq(st, 422, "null is refused, not ignored")
+            st, _, _ = op.json("PATCH", f"/api/v1/projects/{hard_id}",
+                               raw=b'{"confidentiality":"openbaar","confidentiality":"prive"}')
+            eq(st, 400, "duplicate members are refused")
+            soft_id = psql(url, "SELECT id FROM projects WHERE planstatus = '3' AND source = 'sample' LIMIT 1")
+            st, _, doc = op.json("PATCH", f"/api/v1/projects/{soft_id}", {"confidentiality": "prive"})
+            eq(st, 200, "a soft plan set to prive")
+            st, _, _ = op.json("GET", f"/api/v1/projects/{soft_id}")
+            eq(st, 200, "the leader who set prive is a member and still sees it")
+            st, _, _ = op.json("PATCH", f"/api/v1/projects/{soft_id}", {"confidentiality": "intern_ambtelijk"})
+            eq(st, 200, "and can set it back")
+
+            print("== invitations cannot take over accounts")
+            pids = psql(url, "SELECT id FROM projects WHERE source = 'sample' ORDER BY name LIMIT 2").splitlines()
+            st, _, inv = op.json("POST", f"/api/v1/projects/{pids[0]}/invitations",
+                                 {"email": "dev@bouw.test", "organisation_name": "Bouw BV"})
+            eq((st, bool(inv and inv.get("token"))), (201, True), "a new external user gets an invitation secret")
+            st, _, _ = Api(base, None).json("POST", "/api/v1/invitations/accept",
+                                            {"token": inv["token"], "password": "eigen-wachtwoord-123"})
+            eq(st, 200, "the developer sets a password")
+            st, _, inv2 = op.json("POST", f"/api/v1/projects/{pids[1]}/invitations",
+                                  {"email": "DEV@bouw.test", "organisation_name": "Bouw BV"})
+            eq((st, "token" in (inv2 or {})), (201, False), "inviting an existing account: member, no secret")
+            st, _, _ = Api(base, None).json("POST", "/api/v1/login",
+                                            {"email": "dev@bouw.test", "password": "eigen-wachtwoord-123"})
+            eq(st, 200, "the developer's own password still works")
+            st, _, prob = op.json("POST", f"/api/v1/projects/{pids[0]}/invitations",
+                                  {"email": "raad@voorbeeldstad.example", "organisation_name": "Eigen BV"})
+            eq((st, prob and prob["invalid_params"][0]["name"]), (422, "email"), "a municipal user is not invited")
+            st, _, prob = op.json("POST", f"/api/v1/projects/{pids[0]}/invitations",
+                                  {"email": "x@y.test", "organisation_name": "Voorbeeldstad"})
+            eq((st, prob and prob["invalid_params"][0]["name"]), (422, "organisation_name"),
+               "a municipality's name is not a partner organisation")
+
+            print("== unknown addresses lock like accounts")
+            sts = [Api(base, None).json("POST", "/api/v1/login", {"email": "geen@account.test", "password": "x"})[0]
+                   for _ in range(6)]
+            eq(sts, [401] * 4 + [429, 429], "5 failures lock an unknown address as they lock an account")
+
             print("== adapter outbox and webhook")
             st, _, doc = op.json("GET", "/api/v1/adapters/events")
             eq(st, 200, "adapter state for the administrator")
