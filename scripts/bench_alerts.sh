@@ -46,7 +46,7 @@ psql "$db" -XAtq -c "SET client_min_messages = warning; DROP SCHEMA public CASCA
 "$bin" import "$top/adapters/sample/voorbeeldstad.geojson" --source sample >/dev/null 2>&1
 psql "$db" -XAtq -v ON_ERROR_STOP=1 >/dev/null <<SQL
 INSERT INTO organisations (name) VALUES ('Bench');
-INSERT INTO users (organisation_id, email, name) SELECT id, 'pl@bench.example', 'Bench' FROM organisations;
+INSERT INTO users (organisation_id, email, name) SELECT id, 'pl@bench.example', 'Bench' FROM organisations WHERE name = 'Bench';
 INSERT INTO alerts (project_id, step_key, kind, revision, user_id, due_at, payload, message_id)
 SELECT p.id, 'start_bouw', 'milestone_upcoming', g, u.id, now() - interval '1 minute',
        jsonb_build_object('project_id', p.id, 'project_name', p.name, 'gemeente', p.gemeente, 'step_key', 'start_bouw',
