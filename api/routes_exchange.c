@@ -106,7 +106,7 @@ static void export_plans_loaded(const PGresult *res, const char *err, void *arg)
                 bs__problem(req, 500, "internal", "Internal error", NULL, msg);
             } else {
                 char disp[160];
-                snprintf(disp, sizeof disp, "attachment; filename=\"%s-%s.xlsx\"", j->key, d);
+                snprintf(disp, sizeof disp, "attachment; filename=\"planmonitor-%s.xlsx\"", d); /* as the CLI names it */
                 const char *h[] = {"Content-Disposition", disp, NULL};
                 bs_req_respond(req, 200, XLSX_CT, bytes, len, h);
                 free(bytes);
@@ -173,6 +173,12 @@ static void get_export(bs_api *api, bs_req *req, const char *key) {
         free(j);
         return bs__problem(req, 400, "invalid", "Invalid query parameter", "format",
                            excel ? "the excel export is a workbook: format=xlsx" : "xlsx is the format of the excel export");
+    }
+    if (excel && strcmp(j->format, "xlsx") == 0 && strcmp(j->part, "plans") != 0 && strcmp(j->part, "report") != 0) {
+        free(j);
+        return bs__problem(req, 400, "invalid", "Invalid query parameter", "part",
+                           "the workbook holds every part (Plannen, DetailPlanning, Uitgesloten); "
+                           "use part=report for the quality report as JSON");
     }
     if (strcmp(j->format, "geojson") == 0 && strcmp(j->part, "left_out") == 0) {
         free(j);
