@@ -321,10 +321,14 @@ static void verified(uv_work_t *w, int status) {
             bs_totp_secret_new(j->secret, sizeof j->secret);
             j->has_secret = true;
         }
-        const char *p[2] = {j->user_id, j->secret};
+        char sealed[BS_TOTP_SEALED_BYTES];
+        if (!j->api->server_key || bs_totp_secret_seal(j->api->server_key, j->secret, sealed, sizeof sealed) != BS_AUTH_OK)
+            snprintf(sealed, sizeof sealed, "%s", j->secret); /* no server key: stored as it is */
+        const char *p[2] = {j->user_id, sealed};
         bs__store_write_actor(j->api, j->actor,
                               "UPDATE users SET totp_secret = $2, totp_confirmed = false WHERE id = $1::uuid", 2, p,
                               enrolment_saved, j);
+        sodium_memzero(sealed, sizeof sealed);
         return;
     }
     if (!j->has_code) {
@@ -371,7 +375,20 @@ static void login_user_loaded(const PGresult *res, const char *err, void *arg) {
         snprintf(j->user_id, sizeof j->user_id, "%s", PQgetvalue(res, 0, 0));
         snprintf(j->hash, sizeof j->hash, "%s", PQgetvalue(res, 0, 1));
         j->has_secret = !PQgetisnull(res, 0, 2);
-        snprintf(j->secret, sizeof j->secret, "%s", PQgetvalue(res, 0, 2));
+        if (j->has_secret) {
+            /* the key is sealed with the server key (bs_totp_secret_seal) */
+            const char *stored = PQgetvalue(res, 0, 2);
+            int orc = j->api->server_key ? bs_totp_secret_open(j->api->server_key, stored, j->secret, sizeof j->secret)
+                      : strncmp(stored, "v1:", 3) == 0 ? BS_AUTH_MISMATCH
+                                                      : (snprintf(j->secret, sizeof j->secret, "%s", stored), BS_AUTH_OK);
+            if (orc != BS_AUTH_OK) {
+                fprintf(stderr, "login: the TOTP key of %s cannot be opened (server key missing or changed)\n", j->email);
+                bs__problem(j->req, 503, "unavailable", "Second factor unavailable", NULL,
+                            "The server cannot read second-factor keys; ask an administrator");
+                login_free(j);
+                return;
+            }
+        }
         j->confirmed = strcmp(PQgetvalue(res, 0, 3), "t") == 0;
         j->last_step = atoll(PQgetvalue(res, 0, 4));
         j->cnt.failed_logins = atoi(PQgetvalue(res, 0, 5));

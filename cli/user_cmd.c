@@ -15,6 +15,9 @@
 
 #include <sodium.h>
 
+#include "engine.h"
+#include "server_key.h"
+
 static const char user_usage[] =
     "usage: bouwstroom user add EMAIL (--admin | --role ROLE) [--name NAME] [--organisation NAME]\n"
     "                           [--organisation-kind KIND] [--all-municipalities] [--generate-password]\n"
@@ -178,6 +181,18 @@ int bs_cli_user_prepare(int argc, char **argv, bs_user_add *u) {
         r = bs_password_hash(pw, pw_len, bs_pwhash_cost_interactive(), u->password_hash, sizeof u->password_hash);
     sodium_memzero(line, sizeof line);
     if (r == BS_AUTH_OK) r = bs_totp_secret_new(u->totp_secret, sizeof u->totp_secret);
+    if (r == BS_AUTH_OK) { /* the TOTP key is stored sealed with the server key (var/server.key) */
+        unsigned char key[BS_SERVER_KEY_BYTES];
+        char kpath[4096], kerr[300];
+        snprintf(kpath, sizeof kpath, "%s/var/server.key", bs_home());
+        if (bs_server_key_load(kpath, key, kerr, sizeof kerr) != 0) {
+            fprintf(stderr, "bouwstroom user add: server key: %s\n", kerr);
+            sodium_memzero(u, sizeof *u);
+            return 1;
+        }
+        r = bs_totp_secret_seal(key, u->totp_secret, u->totp_sealed, sizeof u->totp_sealed);
+        sodium_memzero(key, sizeof key);
+    }
     if (r != BS_AUTH_OK) {
         fprintf(stderr, "bouwstroom user add: %s\n", bs_auth_strerror(r));
         sodium_memzero(u, sizeof *u);
@@ -258,7 +273,7 @@ void bs_cli_user_add_run(bs_store *store, bs_user_add *u, void (*done)(int rc, v
         return;
     }
     *j = (add_job){u, done, arg};
-    const char *params[9] = {u->email, u->name, u->organisation, u->password_hash, u->totp_secret,
+    const char *params[9] = {u->email, u->name, u->organisation, u->password_hash, u->totp_sealed,
                              u->admin ? "true" : "false", u->org_kind, u->role,
                              u->all_municipalities ? "true" : "false"};
     bs_store_query(store, add_sql, 9, params, added, j);

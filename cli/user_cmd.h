@@ -23,6 +23,7 @@ typedef struct bs_user_add {
     char password[BS_TOKEN_B64URL_BYTES];   /* only when generated; wiped after printing */
     char password_hash[BS_PASSWORD_HASH_BYTES];
     char totp_secret[BS_TOTP_SECRET_B32_BYTES];
+    char totp_sealed[BS_TOTP_SEALED_BYTES];   /* what is stored: sealed with the server key */
 } bs_user_add;
 
 /* Parses argv (argv[0] = "add", then the options), reads the password (one line on

@@ -291,3 +291,41 @@ int bs_invitation_token(const unsigned char key[BS_SERVER_KEY_BYTES], const char
     sodium_memzero(&st, sizeof st);
     return BS_AUTH_OK;
 }
+
+int bs_totp_secret_seal(const unsigned char key[BS_SERVER_KEY_BYTES], const char *secret_b32, char *out,
+                        size_t out_size) {
+    if (!key || !secret_b32 || !out) return BS_AUTH_EINVAL;
+    size_t n = strlen(secret_b32);
+    if (n > 64) return BS_AUTH_EINVAL;
+    if (out_size < BS_TOTP_SEALED_BYTES) return BS_AUTH_ESPACE;
+    unsigned char buf[crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + 64];
+    randombytes_buf(buf, crypto_secretbox_NONCEBYTES);
+    crypto_secretbox_easy(buf + crypto_secretbox_NONCEBYTES, (const unsigned char *)secret_b32, n, buf, key);
+    size_t len = crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + n;
+    memcpy(out, "v1:", 3);
+    sodium_bin2base64(out + 3, out_size - 3, buf, len, sodium_base64_VARIANT_ORIGINAL);
+    return BS_AUTH_OK;
+}
+
+int bs_totp_secret_open(const unsigned char key[BS_SERVER_KEY_BYTES], const char *stored, char *out,
+                        size_t out_size) {
+    if (!key || !stored || !out) return BS_AUTH_EINVAL;
+    if (strncmp(stored, "v1:", 3) != 0) { /* a plaintext key from before sealing */
+        if (strlen(stored) >= out_size) return BS_AUTH_ESPACE;
+        strcpy(out, stored);
+        return BS_AUTH_OK;
+    }
+    unsigned char buf[crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + 64];
+    size_t len = 0;
+    if (sodium_base642bin(buf, sizeof buf, stored + 3, strlen(stored + 3), NULL, &len, NULL,
+                          sodium_base64_VARIANT_ORIGINAL) != 0 ||
+        len < crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES)
+        return BS_AUTH_MISMATCH;
+    size_t n = len - crypto_secretbox_NONCEBYTES - crypto_secretbox_MACBYTES;
+    if (n + 1 > out_size) return BS_AUTH_ESPACE;
+    if (crypto_secretbox_open_easy((unsigned char *)out, buf + crypto_secretbox_NONCEBYTES,
+                                   len - crypto_secretbox_NONCEBYTES, buf, key) != 0)
+        return BS_AUTH_MISMATCH;
+    out[n] = 0;
+    return BS_AUTH_OK;
+}

@@ -177,6 +177,23 @@ int bs_uuid_v4_new(char *out, size_t out_size);
 int bs_invitation_token(const unsigned char key[BS_SERVER_KEY_BYTES], const char *invitation_id, char *out,
                         size_t out_size);
 
+/* TOTP keys at rest: sealed with the server key (libsodium crypto_secretbox_easy,
+ * XSalsa20-Poly1305, a fresh random 24-byte nonce) as "v1:" + base64(nonce ‖ box), so a copy
+ * of the database alone does not give the second factor away. */
+#define BS_TOTP_SEALED_BYTES 128 /* buffer for a sealed key, NUL included */
+
+/* Seals the base32 key secret_b32 under key into out (out_size >= BS_TOTP_SEALED_BYTES).
+ * Errors: BS_AUTH_EINVAL (NULL, a key longer than 64 characters), BS_AUTH_ESPACE. */
+int bs_totp_secret_seal(const unsigned char key[BS_SERVER_KEY_BYTES], const char *secret_b32, char *out,
+                        size_t out_size);
+
+/* Opens a stored key: "v1:…" is decrypted with key; anything else is taken as a plaintext
+ * base32 key (stored before sealing existed). Writes the base32 key into out (out_size >=
+ * BS_TOTP_SECRET_B32_BYTES + 32). Errors: BS_AUTH_EINVAL (NULL), BS_AUTH_MISMATCH (sealed
+ * under another key, or altered), BS_AUTH_ESPACE. */
+int bs_totp_secret_open(const unsigned char key[BS_SERVER_KEY_BYTES], const char *stored, char *out,
+                        size_t out_size);
+
 /* ---- login rate limiting: a pure function over the counters stored per user
  * (users.failed_logins, first_failed_at, locked_until) ----
  *

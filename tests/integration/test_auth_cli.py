@@ -29,6 +29,16 @@ from bsit import check, eq, finish, fresh_database, psql  # noqa: E402
 PASSWORD = "Vier-kleine-Huizen 2026!"
 
 
+def open_sealed(lib, source, sealed):
+    """crypto_secretbox_open_easy of a "v1:" sealed TOTP key with the key in var/server.key."""
+    key = bytes.fromhex(open(os.path.join(source, "var", "server.key")).read().strip())
+    raw = base64.b64decode(sealed[3:])
+    nonce, box = raw[:24], raw[24:]
+    out = ctypes.create_string_buffer(len(box) - 16)
+    rc = lib.crypto_secretbox_open_easy(out, box, ctypes.c_ulonglong(len(box)), nonce, key)
+    return out.raw.decode() if rc == 0 else ""
+
+
 def sodium():
     name = ctypes.util.find_library("sodium") or "libsodium.so.23"
     lib = ctypes.CDLL(name)
@@ -84,8 +94,15 @@ def main():
                 check(False, "the reference libargon2 refuses another password", "verified")
             except argon2.exceptions.VerifyMismatchError:
                 check(True, "the reference libargon2 refuses another password", "")
+            # the stored TOTP key is sealed with the server key (var/server.key under BOUWSTROOM_HOME):
+            # "v1:" + base64(nonce 24 ‖ secretbox); opened here with libsodium directly
+            check(secret.startswith("v1:") and not re.search(r"[A-Z2-7]{32}", secret),
+                  "TOTP key stored sealed, not in base32", secret[:12])
+            sealed = secret
+            secret = open_sealed(lib, args.source, sealed)
             check(re.fullmatch(r"[A-Z2-7]{32}", secret) is not None, "TOTP secret: 32 base32 characters", secret)
             eq(len(base64.b32decode(secret)) if secret else 0, 20, "TOTP secret: 20 bytes")
+            check(secret not in psql(url, "SELECT u::text FROM users u"), "the base32 key is nowhere in the row", "")
             eq((name, kind, org), ("Bea Heerder", "gemeente", "Gemeente Voorbeeldstad"), "name and organisation")
             eq((failed, no_step, no_lock, enabled), ("0", "t", "t", "t"), "fresh login counters")
             whole = psql(url, "SELECT u::text FROM users u")

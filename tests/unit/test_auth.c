@@ -342,13 +342,37 @@ static void test_invitation_token(void **state) {
     assert_int_equal(bs_uuid_v4_new(u1, 36), BS_AUTH_ESPACE);
 }
 
+/* TOTP keys at rest: sealed with the server key, opened only with the same key; an old
+ * plaintext key is read as it is */
+static void test_totp_seal(void **state) {
+    (void)state;
+    unsigned char key[BS_SERVER_KEY_BYTES], other[BS_SERVER_KEY_BYTES];
+    for (int i = 0; i < BS_SERVER_KEY_BYTES; i++) key[i] = (unsigned char)(i * 7), other[i] = (unsigned char)(i * 7 + 1);
+    char secret[BS_TOTP_SECRET_B32_BYTES], sealed[BS_TOTP_SEALED_BYTES], sealed2[BS_TOTP_SEALED_BYTES];
+    char out[BS_TOTP_SECRET_B32_BYTES + 32];
+    assert_int_equal(bs_totp_secret_new(secret, sizeof secret), BS_AUTH_OK);
+    assert_int_equal(bs_totp_secret_seal(key, secret, sealed, sizeof sealed), BS_AUTH_OK);
+    assert_int_equal(bs_totp_secret_seal(key, secret, sealed2, sizeof sealed2), BS_AUTH_OK);
+    assert_true(strncmp(sealed, "v1:", 3) == 0);
+    assert_null(strstr(sealed, secret));
+    assert_string_not_equal(sealed, sealed2); /* a fresh nonce each time */
+    assert_int_equal(bs_totp_secret_open(key, sealed, out, sizeof out), BS_AUTH_OK);
+    assert_string_equal(out, secret);
+    assert_int_equal(bs_totp_secret_open(other, sealed, out, sizeof out), BS_AUTH_MISMATCH);
+    sealed[10] = sealed[10] == 'A' ? 'B' : 'A'; /* altered */
+    assert_int_equal(bs_totp_secret_open(key, sealed, out, sizeof out), BS_AUTH_MISMATCH);
+    assert_int_equal(bs_totp_secret_open(key, "JBSWY3DPEHPK3PXP", out, sizeof out), BS_AUTH_OK); /* legacy */
+    assert_string_equal(out, "JBSWY3DPEHPK3PXP");
+    assert_int_equal(bs_totp_secret_seal(key, secret, sealed, 20), BS_AUTH_ESPACE);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rfc6238_vectors), cmocka_unit_test(test_totp_window),
         cmocka_unit_test(test_totp_replay),     cmocka_unit_test(test_totp_secret_and_uri),
         cmocka_unit_test(test_password),        cmocka_unit_test(test_tokens),
         cmocka_unit_test(test_rate_limit),      cmocka_unit_test(test_strerror),
-        cmocka_unit_test(test_invitation_token),
+        cmocka_unit_test(test_invitation_token), cmocka_unit_test(test_totp_seal),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
