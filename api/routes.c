@@ -311,18 +311,17 @@ static void list_projects(bs_api *api, bs_req *req) {
 
 /* ---- GET /api/v1/projects/{id} ---- */
 
-static void project_done(const PGresult *res, const char *err, void *arg) {
-    bs_req *req = arg;
-    if (err) {
-        bs__problem_db(req, err);
-        return;
-    }
-    if (PQntuples(res) == 0) {
-        bs__problem(req, 404, "not_found", "Project not found", "id", "No project with this id");
-        return;
-    }
+void bs__send_row0(bs_req *req, const PGresult *res, const char *err, int status, const char *title,
+                   const char *field, const char *detail) {
+    if (err) return bs__problem_db(req, err);
+    if (PQntuples(res) == 0 || PQgetisnull(res, 0, 0)) return bs__problem(req, 404, "not_found", title, field, detail);
+    if (status == 204) return bs_req_respond(req, 204, NULL, "", 0, NULL);
     const char *text = PQgetvalue(res, 0, 0);
-    bs_req_respond(req, 200, JSON_CT, text, strlen(text), NULL);
+    bs_req_respond(req, status, JSON_CT, text, strlen(text), NULL);
+}
+
+static void project_done(const PGresult *res, const char *err, void *arg) {
+    bs__send_row0(arg, res, err, 200, "Project not found", "id", "No project with this id");
 }
 
 static void get_project(bs_api *api, bs_req *req, const char *id) {

@@ -122,14 +122,7 @@ bool bs__one_of(bs_req *req, const char *name, const char *v, const char *const 
 /* Sends the JSON text in column 0 of the first row with status, or 404 for no row. */
 static void send_row_json(const PGresult *res, const char *err, void *arg) {
     req_ctx *c = arg;
-    if (err)
-        bs__problem_db(c->req, err);
-    else if (PQntuples(res) == 0 || PQgetisnull(res, 0, 0))
-        bs__problem(c->req, 404, "not_found", "Not found", "id", "No such resource");
-    else {
-        const char *t = PQgetvalue(res, 0, 0);
-        bs_req_respond(c->req, 200, JSON_CT, t, strlen(t), NULL);
-    }
+    bs__send_row0(c->req, res, err, 200, "Not found", "id", "No such resource");
     ctx_free(c);
 }
 

@@ -1105,14 +1105,7 @@ static void dispatch(sctx *c)
 static void list_done(const PGresult *res, const char *err, void *arg)
 {
     sctx *c = arg;
-    if (err) {
-        bs__problem_db(c->req, err);
-    } else if (PQntuples(res) == 0 || PQgetisnull(res, 0, 0)) {
-        bs__problem(c->req, 404, "not_found", "Project not found", "id", "No project with this id");
-    } else {
-        const char *t = PQgetvalue(res, 0, 0);
-        bs_req_respond(c->req, 200, JSON_CT, t, strlen(t), NULL);
-    }
+    bs__send_row0(c->req, res, err, 200, "Project not found", "id", "No project with this id");
     sctx_free(c);
 }
 
