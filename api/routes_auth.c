@@ -32,16 +32,7 @@ typedef struct simple_ctx {
 
 static void send_col0(const PGresult *res, const char *err, void *arg) {
     simple_ctx *c = arg;
-    if (err)
-        bs__problem_db(c->req, err);
-    else if (PQntuples(res) == 0 || PQgetisnull(res, 0, 0))
-        bs__problem(c->req, 404, "not_found", "Not found", c->field, "No such resource");
-    else if (c->status == 204)
-        bs_req_respond(c->req, 204, NULL, "", 0, NULL);
-    else {
-        const char *t = PQgetvalue(res, 0, 0);
-        bs_req_respond(c->req, c->status, JSON_CT, t, strlen(t), NULL);
-    }
+    bs__send_row0(c->req, res, err, c->status, "Not found", c->field, "No such resource");
     free(c);
 }
 
@@ -52,6 +43,26 @@ static simple_ctx *simple(bs_req *req, int status, const char *field) {
     c->status = status;
     c->field = field;
     return c;
+}
+
+/* ---- passwords in request bodies ---- */
+
+/* The "password" member of doc, a string of min..BS_PASSWORD_MAX_BYTES bytes, as a malloc'd
+ * copy in *out (its length in *len; the caller wipes and frees it). false after a 422
+ * problem naming password. */
+static bool take_password(bs_req *req, json_t *doc, size_t min, char **out, size_t *len) {
+    json_t *pw = json_object_get(doc, "password");
+    if (!json_is_string(pw) || json_string_length(pw) < min || json_string_length(pw) > BS_PASSWORD_MAX_BYTES) {
+        char d[80];
+        snprintf(d, sizeof d, "password must be a string of %zu to %d bytes", min, BS_PASSWORD_MAX_BYTES);
+        bs__problem(req, 422, "invalid", "Invalid field", "password", d);
+        return false;
+    }
+    *len = json_string_length(pw);
+    *out = malloc(*len + 1);
+    if (!*out) abort();
+    memcpy(*out, json_string_value(pw), *len + 1);
+    return true;
 }
 
 /* ---- POST /api/v1/login ---- */
@@ -93,16 +104,32 @@ static struct addr_slot *addr_slot(const char *addr, int64_t now, bool create) {
     return slot_in(addr_slots, &addr_policy, addr, now, create);
 }
 
+/* The counters of an unknown e-mail address (compared case-insensitively, as accounts are). */
+static struct addr_slot *unknown_slot(const char *email, int64_t now, bool create) {
+    bs_login_policy pol = bs_login_policy_default();
+    char key[256];
+    snprintf(key, sizeof key, "%s", email);
+    for (char *k = key; *k; k++) *k = (char)tolower((unsigned char)*k);
+    return slot_in(unknown_slots, &pol, key, now, create);
+}
+
+/* The 429 answer to a locked login: of the account (code "locked") or of the client
+ * address (code "rate_limited"), with Retry-After in seconds. */
+static void send_too_many(bs_req *req, int64_t retry_s, bool address) {
+    char rs[24], d[160];
+    snprintf(rs, sizeof rs, "%lld", (long long)retry_s);
+    snprintf(d, sizeof d, "Too many failed logins%s; try again in %s seconds", address ? " from this address" : "", rs);
+    const char *h[] = {"Retry-After", rs, NULL};
+    bs__problem_ex(req, 429, address ? "rate_limited" : "locked",
+                   address ? "Too many failed logins" : "Account locked for a while", "email", d, h);
+}
+
 /* false (and a 429 problem sent) when the address is locked */
 static bool addr_allowed(bs_req *req, int64_t now) {
     struct addr_slot *s = addr_slot(bs_req_peer(req), now, false);
     int64_t retry = 0;
     if (!s || bs_login_allowed(&s->c, now, &retry)) return true;
-    char rs[24], d[160];
-    snprintf(rs, sizeof rs, "%lld", (long long)(retry - now));
-    snprintf(d, sizeof d, "Too many failed logins from this address; try again in %s seconds", rs);
-    const char *h[] = {"Retry-After", rs, NULL};
-    bs__problem_ex(req, 429, "rate_limited", "Too many failed logins", "email", d, h);
+    send_too_many(req, retry - now, true);
     return false;
 }
 
@@ -179,11 +206,7 @@ static void counters_saved(const PGresult *res, const char *err, void *arg) {
         return;
     }
     if (j->cnt.locked_until > j->now) {
-        char retry[24], d[160];
-        snprintf(retry, sizeof retry, "%lld", (long long)(j->cnt.locked_until - j->now));
-        snprintf(d, sizeof d, "Too many failed logins; try again in %s seconds", retry);
-        const char *h[] = {"Retry-After", retry, NULL};
-        bs__problem_ex(j->req, 429, "locked", "Account locked for a while", "email", d, h);
+        send_too_many(j->req, j->cnt.locked_until - j->now, false);
         login_free(j);
         return;
     }
@@ -287,10 +310,7 @@ static void verified(uv_work_t *w, int status) {
     if (j->verify_rc != BS_AUTH_OK) {
         if (!j->found) {
             bs_login_policy pol = bs_login_policy_default();
-            char key[256];
-            snprintf(key, sizeof key, "%s", j->email);
-            for (char *k = key; *k; k++) *k = (char)tolower((unsigned char)*k);
-            struct addr_slot *s = slot_in(unknown_slots, &pol, key, j->now, true);
+            struct addr_slot *s = unknown_slot(j->email, j->now, true);
             bs_login_record_failure(&pol, &s->c, j->now);
             j->cnt = s->c; /* answered like a known account: 429 once locked */
             counters_saved(NULL, NULL, j);
@@ -353,24 +373,10 @@ static void login_user_loaded(const PGresult *res, const char *err, void *arg) {
     }
     j->now = bs_clock_now(j->api->clock);
     if (PQntuples(res) != 1 || PQgetisnull(res, 0, 1)) {
-        /* unknown (or not yet activated) address: locked like an account after 5 failures */
-        bs_login_policy pol = bs_login_policy_default();
-        char key[256];
-        snprintf(key, sizeof key, "%s", j->email);
-        for (char *k = key; *k; k++) *k = (char)tolower((unsigned char)*k);
-        struct addr_slot *s = slot_in(unknown_slots, &pol, key, j->now, false);
-        int64_t retry = 0;
-        if (s && !bs_login_allowed(&s->c, j->now, &retry)) {
-            char rs[24], d[160];
-            snprintf(rs, sizeof rs, "%lld", (long long)(retry - j->now));
-            snprintf(d, sizeof d, "Too many failed logins; try again in %s seconds", rs);
-            const char *h[] = {"Retry-After", rs, NULL};
-            bs__problem_ex(j->req, 429, "locked", "Account locked for a while", "email", d, h);
-            login_free(j);
-            return;
-        }
-    }
-    if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 1)) {
+        /* unknown (or not yet activated) address: its counters lock it like an account */
+        struct addr_slot *s = unknown_slot(j->email, j->now, false);
+        if (s) j->cnt = s->c;
+    } else {
         j->found = true;
         snprintf(j->user_id, sizeof j->user_id, "%s", PQgetvalue(res, 0, 0));
         snprintf(j->hash, sizeof j->hash, "%s", PQgetvalue(res, 0, 1));
@@ -396,16 +402,12 @@ static void login_user_loaded(const PGresult *res, const char *err, void *arg) {
         j->cnt.locked_until = atoll(PQgetvalue(res, 0, 7));
         j->municipal = strcmp(PQgetvalue(res, 0, 8), "t") == 0;
         j->actor = bs__actor_json(j->req, j->user_id, j->email);
-        int64_t retry = 0;
-        if (!bs_login_allowed(&j->cnt, j->now, &retry)) {
-            char rs[24], d[160];
-            snprintf(rs, sizeof rs, "%lld", (long long)(retry - j->now));
-            snprintf(d, sizeof d, "Too many failed logins; try again in %s seconds", rs);
-            const char *h[] = {"Retry-After", rs, NULL};
-            bs__problem_ex(j->req, 429, "locked", "Account locked for a while", "email", d, h);
-            login_free(j);
-            return;
-        }
+    }
+    int64_t retry = 0;
+    if (!bs_login_allowed(&j->cnt, j->now, &retry)) {
+        send_too_many(j->req, retry - j->now, false);
+        login_free(j);
+        return;
     }
     j->work.data = j;
     uv_queue_work(j->api->loop, &j->work, verify_work, verified);
@@ -416,17 +418,16 @@ static void login(bs_api *api, bs_req *req) {
     json_t *doc = bs__body_object(req, allowed);
     if (!doc) return;
     const char *email, *code;
-    json_t *pw = json_object_get(doc, "password");
-    if (!bs__str_field(req, doc, "email", true, 254, &email) || !bs__str_field(req, doc, "totp_code", false, 8, &code)) {
-        json_decref(doc);
-        return;
-    }
-    if (!json_is_string(pw) || json_string_length(pw) == 0 || json_string_length(pw) > BS_PASSWORD_MAX_BYTES) {
-        bs__problem(req, 422, "invalid", "Invalid field", "password", "password must be a string of 1 to 1024 bytes");
+    char *password = NULL;
+    size_t password_len = 0;
+    if (!bs__str_field(req, doc, "email", true, 254, &email) || !bs__str_field(req, doc, "totp_code", false, 8, &code) ||
+        !take_password(req, doc, 1, &password, &password_len)) {
         json_decref(doc);
         return;
     }
     if (!addr_allowed(req, bs_clock_now(api->clock))) {
+        sodium_memzero(password, password_len);
+        free(password);
         json_decref(doc);
         return;
     }
@@ -435,10 +436,8 @@ static void login(bs_api *api, bs_req *req) {
     j->api = api;
     j->req = req;
     snprintf(j->email, sizeof j->email, "%s", email);
-    j->password_len = json_string_length(pw);
-    j->password = malloc(j->password_len + 1);
-    if (!j->password) abort();
-    memcpy(j->password, json_string_value(pw), j->password_len + 1);
+    j->password = password;
+    j->password_len = password_len;
     j->has_code = code != NULL;
     if (code) snprintf(j->code, sizeof j->code, "%s", code);
     json_decref(doc);
@@ -811,13 +810,9 @@ static void accept_invitation(bs_api *api, bs_req *req) {
     json_t *doc = bs__body_object(req, allowed);
     if (!doc) return;
     const char *token;
-    json_t *pw = json_object_get(doc, "password");
-    if (!bs__str_field(req, doc, "token", true, 64, &token)) {
-        json_decref(doc);
-        return;
-    }
-    if (!json_is_string(pw) || json_string_length(pw) < 12 || json_string_length(pw) > BS_PASSWORD_MAX_BYTES) {
-        bs__problem(req, 422, "invalid", "Invalid field", "password", "password must be a string of 12 to 1024 bytes");
+    char *password = NULL;
+    size_t password_len = 0;
+    if (!bs__str_field(req, doc, "token", true, 64, &token) || !take_password(req, doc, 12, &password, &password_len)) {
         json_decref(doc);
         return;
     }
@@ -826,10 +821,8 @@ static void accept_invitation(bs_api *api, bs_req *req) {
     c->api = api;
     c->req = req;
     snprintf(c->token, sizeof c->token, "%s", token);
-    c->password_len = json_string_length(pw);
-    c->password = malloc(c->password_len + 1);
-    if (!c->password) abort();
-    memcpy(c->password, json_string_value(pw), c->password_len + 1);
+    c->password = password;
+    c->password_len = password_len;
     json_decref(doc);
     c->work.data = c;
     uv_queue_work(api->loop, &c->work, accept_work, accept_hashed);
