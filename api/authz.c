@@ -418,7 +418,7 @@ typedef struct write_job {
     char *sql;
     int n;
     char **params;
-    char *actor;
+    char *begin_sql; /* BEGIN; set_config of the actor (bs_store_begin_as) */
     bs_store_cb cb;
     void *arg;
     PGresult *copy;
@@ -428,7 +428,7 @@ static void write_job_free(write_job *j) {
     free(j->sql);
     for (int i = 0; i < j->n; i++) free(j->params[i]);
     free(j->params);
-    free(j->actor);
+    free(j->begin_sql);
     if (j->copy) PQclear(j->copy);
     free(j);
 }
@@ -458,26 +458,18 @@ static void write_done(const PGresult *res, const char *err, void *arg) {
     bs_conn_script(j->conn, "COMMIT", write_committed, j);
 }
 
-static void write_actor_set(const PGresult *res, const char *err, void *arg) {
+static void write_begun(const PGresult *res, const char *err, void *arg) {
     (void)res;
     write_job *j = arg;
     if (err) return write_fail(j, err);
     bs_conn_query(j->conn, j->sql, j->n, (const char *const *)j->params, write_done, j);
 }
 
-static void write_begun(const PGresult *res, const char *err, void *arg) {
-    (void)res;
-    write_job *j = arg;
-    if (err) return write_fail(j, err);
-    const char *p[1] = {j->actor};
-    bs_conn_query(j->conn, "SELECT set_config('bouwstroom.actor', $1, true)", 1, p, write_actor_set, j);
-}
-
 static void write_acquired(bs_conn *conn, const char *err, void *arg) {
     write_job *j = arg;
     if (err) return write_fail(j, err);
     j->conn = conn;
-    bs_conn_script(conn, "BEGIN", write_begun, j);
+    bs_conn_script(conn, j->begin_sql, write_begun, j); /* BEGIN and the actor in one round trip */
 }
 
 void bs__store_write_actor(bs_api *api, const char *actor_json, const char *sql, int n_params,
@@ -490,7 +482,7 @@ void bs__store_write_actor(bs_api *api, const char *actor_json, const char *sql,
     for (int i = 0; i < n_params; i++) j->params[i] = params[i] ? strdup(params[i]) : NULL;
     j->cb = cb;
     j->arg = arg;
-    j->actor = strdup(actor_json);
+    j->begin_sql = bs_store_begin_as(actor_json);
     bs_store_acquire(api->store, write_acquired, j);
 }
 

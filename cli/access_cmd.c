@@ -17,6 +17,7 @@
 #include "auth.h"
 #include "engine.h"
 #include "server_key.h"
+#include "store.h"
 
 static const char access_usage[] =
     "usage: bouwstroom user invite EMAIL --project ID [--organisation NAME] [--organisation-kind KIND] [--name NAME]\n"
@@ -49,11 +50,15 @@ static const char *positional(int argc, char **argv) {
 static PGresult *exec_tx(PGconn *c, const char *label, const char *sql, int n, const char *const *params) {
     char actor[128];
     snprintf(actor, sizeof actor, "{\"label\":\"cli:%s\"}", label);
-    PGresult *r = PQexec(c, "BEGIN");
+    char *begin = bs_store_begin_as(actor); /* BEGIN and the audit actor, as the API's writes */
+    PGresult *r = PQexec(c, begin);
+    free(begin);
+    bool begun = PQresultStatus(r) == PGRES_TUPLES_OK;
     PQclear(r);
-    const char *ap[1] = {actor};
-    r = PQexecParams(c, "SELECT set_config('bouwstroom.actor', $1, true)", 1, NULL, ap, NULL, NULL, 0);
-    PQclear(r);
+    if (!begun) {
+        fprintf(stderr, "bouwstroom %s: %s", label, PQerrorMessage(c));
+        return NULL;
+    }
     r = PQexecParams(c, sql, n, NULL, params, NULL, NULL, 0);
     if (PQresultStatus(r) != PGRES_TUPLES_OK && PQresultStatus(r) != PGRES_COMMAND_OK) {
         fprintf(stderr, "bouwstroom %s: %s", label, PQerrorMessage(c));
