@@ -159,6 +159,13 @@ def main():
             h = psql(url, "SELECT password_hash FROM users WHERE email = 'tweede@voorbeeldstad.nl'")
             check(verifies(lib, h, m.group(1)), "generated password verifies", h[:40])
             check(m.group(1) not in psql(url, "SELECT u::text FROM users u"), "generated password not stored", "")
+
+        # a change of a secret alone is audited, with the secret redacted
+        r = run(args.binary, env, ["user", "reset-2fa", "tweede@voorbeeldstad.nl"], "")
+        eq(r.returncode, 0, "reset-2fa: exit code (stderr: " + r.stderr[-300:] + ")")
+        row = psql(url, "SELECT actor_label, action, new ->> 'totp_secret', old ->> 'totp_secret' FROM audit_log "
+                        "WHERE entity = 'users' AND action = 'UPDATE' ORDER BY id DESC LIMIT 1")
+        eq(row, "cli:user reset-2fa|UPDATE|[redacted]|[redacted]", "reset-2fa is in the audit log, secret redacted")
     return finish()
 
 
