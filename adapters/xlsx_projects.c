@@ -711,7 +711,6 @@ typedef struct import_job {
     char *records_text;       /* owned */
     char *keys_param;         /* owned */
     char *upsert_sql;         /* owned */
-    bool with_conf;
     bs_conn *conn;
     long inserted, updated;
 } import_job;
@@ -762,11 +761,7 @@ static void committed(const PGresult *res, const char *err, void *arg) {
     json_object_set_new(out, "inserted", json_integer(job->inserted));
     json_object_set_new(out, "updated", json_integer(job->updated));
     json_object_set_new(out, "unchanged", json_integer(n - job->inserted - job->updated));
-    json_t *w = json_array();
-    if (!job->with_conf)
-        json_array_append_new(w, json_string("confidentiality validated but not stored: the projects table has no "
-                                             "confidentiality column yet (migration 0010)"));
-    json_object_set_new(out, "warnings", w);
+    json_object_set_new(out, "warnings", json_array());
     job_finish(job, out);
 }
 
@@ -797,19 +792,6 @@ static void upserted(const PGresult *res, const char *err, void *arg) {
     bs_conn_query(job->conn, bs_projects_steps_sql(), 3, params, steps_done, job);
 }
 
-static void columns_checked(const PGresult *res, const char *err, void *arg) {
-    import_job *job = arg;
-    if (err) {
-        db_fail(job, "reading the projects table failed", err);
-        return;
-    }
-    job->with_conf = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-    static const bs_project_column conf_col[] = {{"confidentiality", "text"}};
-    job->upsert_sql = bs_projects_upsert_sql(conf_col, job->with_conf ? 1 : 0);
-    const char *params[2] = {job->records_text, job->source};
-    bs_conn_query(job->conn, job->upsert_sql, 2, params, upserted, job);
-}
-
 static void begun(const PGresult *res, const char *err, void *arg) {
     (void)res;
     import_job *job = arg;
@@ -817,10 +799,11 @@ static void begun(const PGresult *res, const char *err, void *arg) {
         db_fail(job, "BEGIN failed", err);
         return;
     }
-    bs_conn_query(job->conn,
-                  "SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
-                  "AND table_name = 'projects' AND column_name = 'confidentiality')",
-                  0, NULL, columns_checked, job);
+    /* the rows' confidentiality is an extra column (migration 0010 made projects.confidentiality) */
+    static const bs_project_column conf_col[] = {{"confidentiality", "text"}};
+    job->upsert_sql = bs_projects_upsert_sql(conf_col, 1);
+    const char *params[2] = {job->records_text, job->source};
+    bs_conn_query(job->conn, job->upsert_sql, 2, params, upserted, job);
 }
 
 static void acquired(bs_conn *conn, const char *err, void *arg) {

@@ -61,8 +61,7 @@ typedef void (*bs_xlsx_projects_cb)(json_t *result, void *arg);
 /* Imports the workbook in data (len bytes, copied: may be freed after the call) as projects
  * of the schema "ppm-woningbouw": parse and validation on the libuv thread pool, then one
  * transaction on the store (upsert, initial steps). The column projects.confidentiality is
- * written when the table has it (migration 0010), otherwise the codes are validated only and
- * a warning says so. opt->source and opt->sheet are copied. cb runs on the loop. */
+ * written for new projects. opt->source and opt->sheet are copied. cb runs on the loop. */
 void bs_xlsx_projects_import(uv_loop_t *loop, bs_store *store, const bs_engine *engine, const void *data, size_t len,
                              const bs_xlsx_projects_options *opt, bs_xlsx_projects_cb cb, void *arg);
 
