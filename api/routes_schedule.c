@@ -79,7 +79,7 @@ static bs_schedule_err compute(const sctx *c, const bs_progress *progress, const
                                bs_schedule *out)
 {
     bs_schedule_input in = {.schema = c->schema, .progress = progress, .overrides = e->ov,
-                            .links = e->links, .n_links = e->n_links, .data_date = c->data_date,
+                            .links = e->links, .n_links = e->n_links, .progress_date = BS_DAY_NONE, .data_date = c->data_date,
                             .cal = &c->api->engine->calendar,
                             .near_critical_wd = (int32_t)c->near_critical};
     return bs_schedule_compute_ex(&in, out);

@@ -103,7 +103,7 @@ int main(int argc, char **argv)
     }
     bs_day dd = bs_date_from_ymd(2026, 1, 5);
     int32_t dd_b = bs_calendar_boundary_before(&cal, dd);
-    bs_schedule_input in = {.schema = &sch, .progress = prog, .data_date = dd, .cal = &cal,
+    bs_schedule_input in = {.schema = &sch, .progress = prog, .progress_date = BS_DAY_NONE, .data_date = dd, .cal = &cal,
                             .near_critical_wd = -1};
 
     /* full recompute, best of 3 */

@@ -137,7 +137,7 @@ int bs_cli_schedule(int argc, char **argv)
         goto out;
     }
     bs_schedule_input in = {.schema = schema, .progress = progress, .overrides = e.ov,
-                            .links = e.links, .n_links = e.n_links, .data_date = dd, .cal = &cal,
+                            .links = e.links, .n_links = e.n_links, .progress_date = BS_DAY_NONE, .data_date = dd, .cal = &cal,
                             .near_critical_wd = e.near_critical_wd};
     bs_schedule sched;
     bs_schedule_err err = bs_schedule_compute_ex(&in, &sched);

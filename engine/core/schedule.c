@@ -56,6 +56,8 @@ typedef struct ctx {
     int32_t *dur;                 /* effective durations */
     bs_day data_date;
     int32_t dd_b;                 /* boundary at the start of the data date */
+    bs_day progress_date;         /* remaining durations are measured from it (≤ data_date) */
+    int32_t pd_b;                 /* boundary at the start of the progress date */
     bs_schedule_err err;
 } ctx;
 
@@ -347,7 +349,7 @@ static void forward_step(ctx *c, int32_t i, bs_step_result *res, scratch *sc)
         x->rs_b = rs_b;
         if (s->unit == BS_UNIT_WORKING_DAYS) {
             int32_t nat = ef_b_of_start(c, s, s->milestone ? 0 : d, r->es_b);
-            int32_t rem = ovr >= 0 ? ovr : nat - c->dd_b;
+            int32_t rem = ovr >= 0 ? ovr : nat - c->pd_b;
             if (rem < 1)
                 rem = 1;
             x->rem = rem;
@@ -361,7 +363,7 @@ static void forward_step(ctx *c, int32_t i, bs_step_result *res, scratch *sc)
             r->early_finish = wd(c, (int64_t)ef_b - 1);
         } else {
             bs_day nat = finish_date(c, s, d, r->es_b, as);
-            int32_t rem = ovr >= 0 ? ovr : (int32_t)((int64_t)nat - c->data_date + 1);
+            int32_t rem = ovr >= 0 ? ovr : (int32_t)((int64_t)nat - c->progress_date + 1);
             if (rem < 1)
                 rem = 1;
             x->rem = rem;
@@ -828,6 +830,7 @@ static void out_init(bs_schedule *out, bs_day data_date, int32_t nc)
 {
     memset(out, 0, sizeof *out);
     out->data_date = data_date;
+    out->progress_date = data_date;
     out->project_finish = BS_DAY_NONE;
     out->near_critical_wd = nc;
 }
@@ -850,6 +853,12 @@ bs_schedule_err bs_schedule_compute_ex(const bs_schedule_input *in, bs_schedule 
             return BS_SCHEDULE_EINVAL;
     if (!cal->count_before || cal->n_working <= 0 || !bs_calendar_covers(cal, in->data_date))
         return BS_SCHEDULE_ERANGE;
+    const bs_day pd = in->progress_date == BS_DAY_NONE ? in->data_date : in->progress_date;
+    out->progress_date = pd;
+    if (!bs_calendar_covers(cal, pd))
+        return BS_SCHEDULE_ERANGE;
+    if (pd > in->data_date)
+        return BS_SCHEDULE_EINVAL;
     for (int32_t i = 0; i < n; i++)
         if (schema->steps[i].duration < 0)
             return BS_SCHEDULE_ERANGE;
@@ -866,7 +875,8 @@ bs_schedule_err bs_schedule_compute_ex(const bs_schedule_input *in, bs_schedule 
     }
     ctx c = {.schema = schema, .progress = in->progress, .ov = in->overrides, .cal = cal,
              .links = links, .n_links = m, .data_date = in->data_date,
-             .dd_b = bs_calendar_boundary_before(cal, in->data_date), .err = BS_SCHEDULE_OK};
+             .dd_b = bs_calendar_boundary_before(cal, in->data_date), .progress_date = pd,
+             .pd_b = bs_calendar_boundary_before(cal, pd), .err = BS_SCHEDULE_OK};
     c.pred_off = ints;
     c.succ_off = c.pred_off + nn;
     c.topo = c.succ_off + nn;
@@ -980,8 +990,8 @@ bs_schedule_err bs_schedule_compute_ex(const bs_schedule_input *in, bs_schedule 
 bs_schedule_err bs_schedule_compute(const bs_schema *schema, const bs_progress *progress,
                                     bs_day data_date, const bs_calendar *cal, bs_schedule *out)
 {
-    bs_schedule_input in = {.schema = schema, .progress = progress, .data_date = data_date,
-                            .cal = cal, .near_critical_wd = -1};
+    bs_schedule_input in = {.schema = schema, .progress = progress, .progress_date = BS_DAY_NONE,
+                            .data_date = data_date, .cal = cal, .near_critical_wd = -1};
     bs_schedule_err e = bs_schedule_compute_ex(&in, out);
     if (e == BS_SCHEDULE_ECYCLE) { /* a validated schema is acyclic */
         bs_schedule_free(out);

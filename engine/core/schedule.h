@@ -58,6 +58,7 @@ typedef struct bs_knelpunt {
 typedef struct bs_schedule {
     int32_t n_steps;
     bs_step_result *steps;  /* owned; n_steps */
+    bs_day progress_date;   /* as given (= data_date when the input left it BS_DAY_NONE) */
     bs_day data_date;
     bs_day project_finish;  /* inclusive date of the latest early finish, BS_DAY_NONE if all done */
     int32_t n_out_of_sequence;
@@ -105,7 +106,12 @@ typedef struct bs_schedule_input {
                                      * (pred/succ index schema->steps; may contain cycles:
                                      * BS_SCHEDULE_ECYCLE) */
     int32_t n_links;
-    bs_day data_date;
+    bs_day progress_date;           /* the date up to which the project's facts are known:
+                                     * remaining durations of started steps are measured from
+                                     * it (docs/scheduling.md §5). ≤ data_date; BS_DAY_NONE =
+                                     * data_date. Every caller sets it (0 is a date: ERANGE) */
+    bs_day data_date;               /* unfinished work starts no earlier than the first working
+                                     * day on or after it */
     const bs_calendar *cal;
     int32_t near_critical_wd;       /* < 0: BS_NEAR_CRITICAL_DEFAULT_WD */
 } bs_schedule_input;

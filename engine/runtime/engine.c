@@ -274,6 +274,7 @@ bs_schedule_err bs_schedule_with_edit(void *ctx, const bs_schema *sampled, const
                             .overrides = e ? e->ov : NULL,
                             .links = e ? e->links : NULL,
                             .n_links = e ? e->n_links : 0,
+                            .progress_date = BS_DAY_NONE,
                             .data_date = data_date,
                             .cal = cal,
                             .near_critical_wd = -1};

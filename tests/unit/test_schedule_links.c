@@ -68,7 +68,7 @@ static bs_schedule_err tc_try(tc *t, const char *data_date)
 {
     bs_schedule_input in = {.schema = t->schema, .progress = t->progress, .overrides = t->edit.ov,
                             .links = t->edit.links, .n_links = t->edit.n_links,
-                            .data_date = D(data_date), .cal = t->cal, .near_critical_wd = 3};
+                            .progress_date = BS_DAY_NONE, .data_date = D(data_date), .cal = t->cal, .near_critical_wd = 3};
     bs_schedule_free(&t->out);
     return bs_schedule_compute_ex(&in, &t->out);
 }
