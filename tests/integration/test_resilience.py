@@ -83,7 +83,7 @@ def main():
                 print("== PostgreSQL starts again")
                 r = pg_sh(args.source, "start", name)
                 eq(r.returncode, 0, "pg.sh start " + r.stderr)
-                ok = bsit_wait(lambda: api.json("GET", "/healthz")[0] == 200, 10)
+                ok = bsit_wait(lambda: api.json("GET", "/healthz")[0] == 200, 60)  # a deadline, not a speed bound
                 check(ok, "the server reconnects by itself")
                 eq(psql(url, f"SELECT status FROM project_steps WHERE project_id = '{pid}' "
                              "AND step_key = 'initiatief_ingediend'"), "open", "the refused change was not stored")

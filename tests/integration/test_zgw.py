@@ -11,6 +11,7 @@ Usage: test_zgw.py --binary build/bouwstroom --source .   (BOUWSTROOM_DATABASE_U
 """
 import argparse
 import json
+import re
 import os
 import socket
 import subprocess
@@ -59,6 +60,12 @@ class Double:
 
     def log(self):
         return http_json(self.url + "/_log")
+
+    def held(self):
+        return http_json(self.url + "/_held")
+
+    def release(self):
+        http_json(self.url + "/_release", {})
 
     def state(self):
         return http_json(self.url + "/_state")
@@ -202,15 +209,28 @@ def part_double(binary, source, db, tmp):
         check(any(e["method"] == "GET" and e["path"] == "/statussen" for e in d.log()),
               "the retry looked the status up before re-POSTing", "")
 
-        # a timeout (the double sleeps past timeout_ms) → failed, retried
-        d.faults([{"method": "POST", "path": "/statussen", "action": "delay", "seconds": 3, "times": 1}])
+        # a timeout (the double holds the request past timeout_ms) → failed, retried. What shows
+        # that the worker did not wait for the answer is what it recorded, not the wall clock:
+        # the attempt ended as a timeout after the configured 1500 ms while the double still
+        # held the request unanswered (uncommitted).
+        d.faults([{"method": "POST", "path": "/statussen", "action": "hold", "times": 1}])
         set_finish(db, p0, "start_bouw", "2023-01-09")
-        t0 = time.time()
         run_once(binary, env)
         ev = events(db, f"project_id = '{p0}' AND status <> 'done'")
         check(ev and "imeout" in (ev[0]["last_error"] or ""), "a timeout is a failed attempt", ev)
-        check(time.time() - t0 < 3, "the worker did not wait for the slow answer", time.time() - t0)
-        time.sleep(3.2)  # the double commits the delayed status: the retry must find it, not duplicate it
+        waited = re.search(r"after (\d+) milliseconds", (ev[0]["last_error"] or "") if ev else "")
+        check(waited and 1500 <= int(waited.group(1)) < 15000,
+              "the attempt gave up after the configured timeout (1500 ms), as recorded", ev)
+        eq(d.held()["held"], 1, "the worker did not wait for the answer: the request is still held")
+        # the double now commits the held status: the retry must find it, not duplicate it
+        n_log = len([e for e in d.log() if e["method"] == "POST" and e["path"] == "/statussen"])
+        d.release()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and \
+                len([e for e in d.log() if e["method"] == "POST" and e["path"] == "/statussen"]) == n_log:
+            time.sleep(0.1)
+        eq(d.held(), {"held": 0, "released": 1}, "the held status was committed")
+        time.sleep(0.6)  # past retry_base_ms (200 ms): the retry is due
         run_once(binary, env)
         eq(events(db, f"project_id = '{p0}' AND status <> 'done'"), [], "the timeout's event done after the retry")
         s = d.state()
@@ -310,15 +330,20 @@ def part_double(binary, source, db, tmp):
         # the worker inside `serve`: LISTEN/NOTIFY wakes it; a slow remote does not block the loop
         proc, base = bsit.start_server(binary, env)
         try:
-            d.faults([{"method": "POST", "path": "/statussen", "action": "delay", "seconds": 1, "times": 1}])
+            # the double holds the status until released: the API answering meanwhile shows
+            # that the loop is not blocked by the remote call (no wall-clock bound needed)
+            d.faults([{"method": "POST", "path": "/statussen", "action": "hold", "times": 1}])
             set_finish(db, pids[1], "principeakkoord", "2021-04-01")
-            time.sleep(0.3)
-            t0 = time.time()
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and d.held()["held"] == 0:
+                time.sleep(0.1)
+            eq(d.held()["held"], 1, "serve's worker has a remote call in flight (LISTEN/NOTIFY woke it)")
             api = bsit.Api(base)
             stt, _, _ = api.call("GET", "/api/v1/projects?page_size=1")
             eq(stt, 200, "the API answers while a remote call is in flight")
-            check(time.time() - t0 < 0.8, "…without waiting for it", time.time() - t0)
-            deadline = time.time() + 15
+            eq(d.held()["held"], 1, "…without waiting for it (the remote call is still held)")
+            d.release()
+            deadline = time.time() + 60
             z1 = zaak_of(d.state(), pids[1])[0]
             while time.time() < deadline:
                 if any(x["zaak"] == z1["url"] and x["statustype"].endswith("2") for x in d.state()["statussen"]):

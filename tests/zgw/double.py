@@ -9,8 +9,11 @@ iss/iat/client_id/user_id/user_representation) and the Accept-Crs/Content-Crs he
 identificatie unique per bronorganisatie, an eindstatus needs a resultaat and closes the zaak.
 
 Control (for tests):
-  POST /_faults  [{"method": "POST", "path": "/zaken", "action": "500"|"400"|"drop_after_commit"|"delay",
-                   "times": N, "seconds": S}]  — the next N matching requests misbehave
+  POST /_faults  [{"method": "POST", "path": "/zaken", "action": "500"|"400"|"drop_after_commit"|"delay"|"hold",
+                   "times": N, "seconds": S}]  — the next N matching requests misbehave; "hold" keeps the
+                   request unanswered (and uncommitted) until POST /_release, whatever the client does
+  POST /_release lets every held request go on (it is then committed and answered)
+  GET  /_held    {"held": number of requests held now, "released": number let go so far}
   GET  /_log     every request: {method, path, query, status, body, headers}
   GET  /_state   {zaken: [...], statussen: [...], rollen: [...], resultaten: [...]}
 """
@@ -27,6 +30,8 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOCK = threading.Lock()
+RELEASE = threading.Event()
+HELD = {"held": 0, "released": 0}
 STATE = {"zaken": [], "statussen": [], "rollen": [], "resultaten": []}
 LOG = []
 FAULTS = []
@@ -143,6 +148,13 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(*problem(400, "Invalid input.", [("datumStatusGezet", "invalid")]))
         if fault and fault["action"] == "delay":
             time.sleep(fault.get("seconds", 5))
+        if fault and fault["action"] == "hold":
+            with LOCK:
+                HELD["held"] += 1
+            RELEASE.wait()
+            with LOCK:
+                HELD["held"] -= 1
+                HELD["released"] += 1
         with LOCK:
             status, doc = self.route(u.path, q, entry["body"])
             entry["status"] = status
@@ -173,10 +185,18 @@ class Handler(BaseHTTPRequestHandler):
                 for f in body:
                     f.setdefault("times", 1)
                     FAULTS.append(f)
+                    if f.get("action") == "hold":
+                        RELEASE.clear()
             return self.reply(200, {"ok": True})
         if path == "/_log":
             with LOCK:
                 return self.reply(200, LOG)
+        if path == "/_release" and self.command == "POST":
+            RELEASE.set()
+            return self.reply(200, {"ok": True})
+        if path == "/_held":
+            with LOCK:
+                return self.reply(200, dict(HELD))
         if path == "/_state":
             with LOCK:
                 return self.reply(200, STATE)
