@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "api_internal.h"
+#include "auth.h"
 #include "authz.h"
 #include "ical.h"
 
@@ -211,9 +212,9 @@ static void create_user(bs_api *api, bs_req *req) {
         return;
     }
     const bs_principal *pr = bs__principal(req);
-    const char *at = strchr(email, '@');
-    if (!at || at == email || !strchr(at, '.') || strpbrk(email, " <>\r\n,;\"")) {
-        bs__problem(req, 422, "invalid", "Invalid field", "email", "email must be an address like name@example.nl");
+    if (!bs_email_valid(email)) { /* RFC 5321 §4.1.2 Mailbox, plain ASCII */
+        bs__problem(req, 422, "invalid", "Invalid field", "email",
+                    "email must be a plain ASCII mailbox (RFC 5321 §4.1.2) like name@example.nl");
         json_decref(doc);
         return;
     }
@@ -348,7 +349,7 @@ static void add_role(bs_api *api, bs_req *req, const char *project) {
     bs__store_write(api, req,
                     "WITH pr AS (SELECT 1 FROM projects WHERE id = $1::uuid), us AS (SELECT 1 FROM users WHERE id = $2::uuid), "
                     "can AS (SELECT 1 FROM bs_project_access($2::uuid) a WHERE a.project_id = $1::uuid "
-                    "  AND (a.access IN ('read','write','lead') OR (a.access = 'stream' AND $4 = 'private'))), "
+                    "  AND (a.access IN ('read','write','lead') OR (a.stream AND $4 = 'private'))), "
                     "ins AS (INSERT INTO project_roles (project_id, user_id, role, stream) "
                     "  SELECT $1::uuid, $2::uuid, $3, $4 WHERE EXISTS (SELECT 1 FROM pr) AND EXISTS (SELECT 1 FROM us) "
                     "  AND EXISTS (SELECT 1 FROM can) "
@@ -546,13 +547,14 @@ static void create_token(bs_api *api, bs_req *req) {
     sha256_hex(c->token, hash);
     snprintf(c->a, sizeof c->a, "%s", user ? "user_id" : "project_id");
     const char *p[7] = {hash, scope, user, project, stream, label, pr->user_id};
-    /* a project feed needs read access; a stream feed of the private stream also the
-     * access of its external developer (bs_project_access, migration 0010) */
+    /* a project feed needs the public facts (level public or more: the calendar holds only
+     * milestone dates and forecasts); a stream feed of the private stream also the access
+     * of its external developer (bs_project_access, migration 0015) */
     bs__store_write(api, req,
-                    "WITH acc AS (SELECT a.access FROM bs_project_access($7::uuid) a WHERE a.project_id = $4::uuid), "
+                    "WITH acc AS (SELECT a.access, a.stream FROM bs_project_access($7::uuid) a WHERE a.project_id = $4::uuid), "
                     "ok AS (SELECT 1 WHERE ($3::uuid IS NULL OR EXISTS (SELECT 1 FROM users WHERE id = $3::uuid)) "
-                    "  AND ($4::uuid IS NULL OR EXISTS (SELECT 1 FROM acc WHERE access IN ('read','write','lead') "
-                    "    OR (access = 'stream' AND $5 = 'private')))), "
+                    "  AND ($4::uuid IS NULL OR EXISTS (SELECT 1 FROM acc WHERE access IN ('public','read','write','lead') "
+                    "    OR (stream AND $5 = 'private')))), "
                     "ins AS (INSERT INTO feed_tokens (token_hash, scope, user_id, project_id, stream, label, created_by) "
                     "  SELECT $1, $2, $3::uuid, $4::uuid, $5, $6, $7::uuid FROM ok "
                     "  RETURNING id, scope, user_id, project_id, stream, label, created_at) "
@@ -584,8 +586,12 @@ static void list_tokens(bs_api *api, bs_req *req) {
                     "must be a UUID");
         return;
     }
-    req_ctx *c = ctx_new(api, req);
     const bs_principal *pr = bs__principal(req);
+    /* the same rule and answer as GET /api/v1/alerts?user_id= (docs/security.md §4: own
+     * feeds; an administrator of the installation: anyone's) */
+    if (has_user && !may_manage_user(pr, user))
+        return bs__problem(req, 403, "forbidden", "Forbidden", "user_id", "You can list only your own feed tokens");
+    req_ctx *c = ctx_new(api, req);
     const char *p[4] = {has_user ? user : NULL, has_project ? project : NULL, pr->user_id, pr->is_admin ? "t" : "f"};
     bs_store_query(api->store,
                    "SELECT json_build_object('count', count(*), 'next', NULL, 'previous', NULL, 'results', "
@@ -772,7 +778,7 @@ static void feed_token_found(const PGresult *res, const char *err, void *arg) {
                    "WHERE id = $1::uuid) ELSE p.name END, m.p50, m.p80 "
                    "FROM milestone_dates m JOIN projects p ON p.id = m.project_id "
                    "JOIN bs_project_access($3::uuid) a ON a.project_id = p.id "
-                   "  AND (a.access IN ('read','write','lead') OR (a.access = 'stream' AND $4 = 'private')) "
+                   "  AND (a.access IN ('public','read','write','lead') OR (a.stream AND $4 = 'private')) "
                    "WHERE ($1::uuid IS NOT NULL AND m.project_id IN (SELECT project_id FROM follows WHERE user_id = $1::uuid)) "
                    "OR ($2::uuid IS NOT NULL AND m.project_id = $2::uuid) "
                    "ORDER BY p.name, p.id, m.planned_start, m.step_key",

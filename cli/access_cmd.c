@@ -133,6 +133,10 @@ static int user_invite(PGconn *c, int argc, char **argv, const char *email) {
         fprintf(stderr, "bouwstroom user invite: --project ID is required\n%s", access_usage);
         return 2;
     }
+    if (!bs_email_valid(email)) {
+        fprintf(stderr, "bouwstroom user invite: email: '%s' is not a plain ASCII mailbox (RFC 5321 §4.1.2)\n", email);
+        return 2;
+    }
     if (kind && strcmp(kind, "ontwikkelaar") != 0 && strcmp(kind, "woningcorporatie") != 0 &&
         strcmp(kind, "belegger") != 0 && strcmp(kind, "overig") != 0) {
         fprintf(stderr, "bouwstroom user invite: --organisation-kind must be ontwikkelaar, woningcorporatie, belegger "
