@@ -47,6 +47,7 @@ static const bs_route_rule routes[] = {
     {"DELETE", "api/v1/feed-tokens/{}", BS_NEED_USER},
     {"GET", "api/v1/alerts", BS_NEED_USER},          /* own alerts (all for an administrator) */
     {"GET", "api/v1/users/{}", BS_NEED_USER},        /* self, administrator, beheerder of the user's organisation */
+    {"POST", "api/v1/users/{}/erase", BS_NEED_INSTALL_ADMIN}, /* erasure of a person (AVG art. 17) */
     {"POST", "api/v1/users", BS_NEED_ORG_ADMIN},
     {"POST", "api/v1/organisations", BS_NEED_INSTALL_ADMIN},
     {"PATCH", "api/v1/organisations/{}", BS_NEED_INSTALL_ADMIN},

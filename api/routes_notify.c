@@ -136,6 +136,20 @@ static void sha256_hex(const char *s, char out[65]) {
 
 /* ---- organisations and users ---- */
 
+/* POST /api/v1/users/{id}/erase (administrator of the installation): erasure of a person
+ * (AVG/GDPR art. 17) by the SQL function bs_erase_user (migration 0016, docs/security.md
+ * §8a): name and address removed everywhere, a pseudonym where history and audit need an
+ * author, credentials and subscriptions ended, one audit row 'ERASE'. 200 {id, pseudonym,
+ * erased_at}; 404 for an unknown user; erasing again answers the same pseudonym. */
+static void erase_user(bs_api *api, bs_req *req, const char *id) {
+    req_ctx *c = ctx_new(api, req);
+    const char *p[1] = {id};
+    bs__store_write(api, req,
+                    "SELECT json_build_object('id', u.id, 'pseudonym', x.p, 'erased_at', u.erased_at) "
+                    "FROM bs_erase_user($1::uuid) x(p) JOIN users u ON u.id = $1::uuid WHERE x.p IS NOT NULL",
+                    1, p, send_row_json, c);
+}
+
 static const char *const org_kinds[] = {"gemeente", "ontwikkelaar", "woningcorporatie", "belegger",
                                         "provincie", "rijk", "overig", NULL};
 
@@ -485,7 +499,7 @@ static void token_created(const PGresult *res, const char *err, void *arg) {
         bs__problem(c->req, 404, "not_found", "Project not found", "project_id", "No project with this id");
     } else if (strcmp(PQgetvalue(res, 0, 0), "t") != 0 && strcmp(c->a, "project_id") == 0) {
         bs__problem(c->req, 403, "forbidden", "Forbidden", "project_id",
-                    "A project feed needs read access; an external developer can subscribe to the private stream");
+                    "A project feed needs access public or more; an external developer can subscribe to the private stream");
     } else if (strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
         bs__problem(c->req, 422, "unknown_reference", "Unknown reference", c->a, "No such user or project");
     } else {
@@ -559,7 +573,8 @@ static void create_token(bs_api *api, bs_req *req) {
                     "  SELECT $1, $2, $3::uuid, $4::uuid, $5, $6, $7::uuid FROM ok "
                     "  RETURNING id, scope, user_id, project_id, stream, label, created_at) "
                     "SELECT EXISTS (SELECT 1 FROM ok), (SELECT row_to_json(ins) FROM ins), "
-                    "  COALESCE((SELECT access FROM acc), 'none')",
+                    "  COALESCE((SELECT CASE WHEN stream AND COALESCE(access, 'aggregate') = 'aggregate' THEN 'stream' "
+                    "  ELSE access END FROM acc), 'none')",
                     7, p, token_created, c);
     json_decref(doc);
 }
@@ -829,6 +844,12 @@ bool bs__route_notify(bs_api *api, bs_req *req, char **seg, int n) {
         else bs__method_not_allowed(req, "POST");
         return true;
     }
+    if (strcmp(r, "users") == 0 && n == 5 && strcmp(seg[4], "erase") == 0) {
+        if (!post) bs__method_not_allowed(req, "POST");
+        else if (!bs__is_uuid(seg[3])) bs__problem(req, 404, "not_found", "Not found", "id", "A user id is a UUID");
+        else erase_user(api, req, seg[3]);
+        return true;
+    }
     if (strcmp(r, "users") == 0 && n == 4) {
         if (!get) {
             bs__method_not_allowed(req, "GET");
@@ -841,7 +862,7 @@ bool bs__route_notify(bs_api *api, bs_req *req, char **seg, int n) {
             const char *p[4] = {seg[3], pr->user_id, pr->is_admin ? "t" : "f", pr->beheerder_orgs};
             bs_store_query(api->store,
                            "SELECT row_to_json(u) FROM (SELECT id, organisation_id, email, name, locale, time_zone, "
-                           "digest, disabled_at, totp_confirmed, created_at FROM users WHERE id = $1::uuid "
+                           "digest, disabled_at, erased_at, totp_confirmed, created_at FROM users WHERE id = $1::uuid "
                            "AND (id = $2::uuid OR $3::boolean OR organisation_id = ANY ($4::uuid[]))) u",
                            4, p, send_row_json, c);
         }

@@ -26,7 +26,7 @@ static const char user_usage[] =
     "  administrator of the installation). --all-municipalities: the role in every municipality the\n"
     "  import created as well. Reads the password as one line from standard input unless\n"
     "  --generate-password is given.\n"
-    "       bouwstroom user invite|disable|reset-2fa …, bouwstroom token create|revoke … (see --help)\n";
+    "       bouwstroom user invite|disable|reset-2fa|erase …, bouwstroom token create|revoke … (see --help)\n";
 
 #define DEFAULT_ORGANISATION "Beheer"
 
