@@ -154,7 +154,8 @@ static int user_invite(PGconn *c, int argc, char **argv, const char *email) {
         return 2;
     }
     if (!bs_email_valid(email)) {
-        fprintf(stderr, "bouwstroom user invite: email: '%s' is not a plain ASCII mailbox (RFC 5321 §4.1.2)\n", email);
+        fprintf(stderr, "bouwstroom user invite: email: '%s' is not an e-mail address (a plain ASCII mailbox, "
+                        "RFC 5321 §4.1.2)\n", email);
         return 2;
     }
     if (kind && strcmp(kind, "ontwikkelaar") != 0 && strcmp(kind, "woningcorporatie") != 0 &&

@@ -136,7 +136,8 @@ int bs_cli_user_prepare(int argc, char **argv, bs_user_add *u) {
     if (!u->org_kind[0]) snprintf(u->org_kind, sizeof u->org_kind, "%s", strcmp(u->role, "extern") == 0 ? "ontwikkelaar" : "gemeente");
     if (!copy_opt(u->email, sizeof u->email, email, "EMAIL")) return 2;
     if (!bs_email_valid(u->email)) {
-        fprintf(stderr, "bouwstroom user add: email: '%s' is not a plain ASCII mailbox (RFC 5321 §4.1.2)\n", u->email);
+        fprintf(stderr, "bouwstroom user add: email: '%s' is not an e-mail address (a plain ASCII mailbox, "
+                        "RFC 5321 §4.1.2)\n", u->email);
         return 2;
     }
     int r = bs_auth_init();
