@@ -47,6 +47,7 @@ static const bs_route_rule routes[] = {
     {"DELETE", "api/v1/feed-tokens/{}", BS_NEED_USER},
     {"GET", "api/v1/alerts", BS_NEED_USER},          /* own alerts (all for an administrator) */
     {"GET", "api/v1/users/{}", BS_NEED_USER},        /* self, administrator, beheerder of the user's organisation */
+    {"POST", "api/v1/users/{}/erase", BS_NEED_INSTALL_ADMIN}, /* erasure of a person (AVG art. 17) */
     {"POST", "api/v1/users", BS_NEED_ORG_ADMIN},
     {"POST", "api/v1/organisations", BS_NEED_INSTALL_ADMIN},
     {"PATCH", "api/v1/organisations/{}", BS_NEED_INSTALL_ADMIN},
@@ -62,10 +63,10 @@ static const bs_route_rule routes[] = {
     {"GET", "api/v1/projects/{p}", BS_NEED_PROJECT_VIEW},
     {"PATCH", "api/v1/projects/{p}", BS_NEED_PROJECT_LEAD},
     {"GET", "api/v1/projects/{p}/schedule", BS_NEED_PROJECT_VIEW}, /* stream: filtered */
-    {"GET", "api/v1/projects/{p}/forecast", BS_NEED_PROJECT_READ},
-    {"GET", "api/v1/projects/{p}/history", BS_NEED_PROJECT_READ},
-    {"GET", "api/v1/projects/{p}/checks", BS_NEED_PROJECT_READ},
-    {"POST", "api/v1/projects/{p}/what-if", BS_NEED_PROJECT_READ}, /* computes, stores nothing */
+    {"GET", "api/v1/projects/{p}/forecast", BS_NEED_PROJECT_PUBLIC},
+    {"GET", "api/v1/projects/{p}/history", BS_NEED_PROJECT_PUBLIC}, /* public: without changed_by, reason */
+    {"GET", "api/v1/projects/{p}/checks", BS_NEED_PROJECT_PUBLIC},
+    {"POST", "api/v1/projects/{p}/what-if", BS_NEED_PROJECT_PUBLIC}, /* computes from public facts, stores nothing */
     {"GET", "api/v1/projects/{p}/scenarios", BS_NEED_PROJECT_READ},
     {"POST", "api/v1/projects/{p}/scenarios", BS_NEED_PROJECT_WRITE},
     {"GET", "api/v1/projects/{p}/scenarios/{}/compare", BS_NEED_PROJECT_READ},
@@ -88,13 +89,13 @@ bs_access bs_access_parse(const char *s) {
     if (strcmp(s, "lead") == 0) return BS_ACCESS_LEAD;
     if (strcmp(s, "write") == 0) return BS_ACCESS_WRITE;
     if (strcmp(s, "read") == 0) return BS_ACCESS_READ;
-    if (strcmp(s, "stream") == 0) return BS_ACCESS_STREAM;
+    if (strcmp(s, "public") == 0) return BS_ACCESS_PUBLIC;
     if (strcmp(s, "aggregate") == 0) return BS_ACCESS_AGGREGATE;
     return BS_ACCESS_NONE;
 }
 
 static bool is_project_need(bs_need n) {
-    return n == BS_NEED_PROJECT_VIEW || n == BS_NEED_PROJECT_READ || n == BS_NEED_STEP_WRITE ||
+    return n == BS_NEED_PROJECT_VIEW || n == BS_NEED_PROJECT_PUBLIC || n == BS_NEED_PROJECT_READ || n == BS_NEED_STEP_WRITE ||
            n == BS_NEED_PROJECT_WRITE || n == BS_NEED_PROJECT_LEAD;
 }
 
@@ -118,21 +119,24 @@ bs_authz_result bs_authz_decide(const bs_authz_input *in) {
     }
     if (!is_project_need(in->need)) return BS_AUTHZ_FORBIDDEN; /* unknown need: deny */
     bs_access a = in->project_exists ? in->access : BS_ACCESS_NONE;
-    if (a <= BS_ACCESS_AGGREGATE) return in->authenticated ? BS_AUTHZ_NOT_FOUND : BS_AUTHZ_UNAUTHENTICATED;
+    bool stream = in->project_exists && in->stream;
+    if (a <= BS_ACCESS_AGGREGATE && !stream)
+        return in->authenticated ? BS_AUTHZ_NOT_FOUND : BS_AUTHZ_UNAUTHENTICATED;
+    /* the set: a need is met by the level or by the stream flag, whichever grants it */
     bool ok;
     switch (in->need) {
-    case BS_NEED_PROJECT_VIEW: ok = a >= BS_ACCESS_STREAM; break;
+    case BS_NEED_PROJECT_VIEW: ok = a >= BS_ACCESS_PUBLIC || stream; break;
+    case BS_NEED_PROJECT_PUBLIC: ok = a >= BS_ACCESS_PUBLIC; break;
     case BS_NEED_PROJECT_READ: ok = a >= BS_ACCESS_READ; break;
     case BS_NEED_STEP_WRITE:
-        ok = a >= BS_ACCESS_WRITE || (a == BS_ACCESS_STREAM && in->developer_org && in->step_private);
+        ok = a >= BS_ACCESS_WRITE || (stream && in->developer_org && in->step_private);
         break;
     case BS_NEED_PROJECT_WRITE: ok = a >= BS_ACCESS_WRITE; break;
     case BS_NEED_PROJECT_LEAD: ok = a >= BS_ACCESS_LEAD; break;
     default: ok = false; break;
     }
-    /* anonymous callers never write; POST on a read need (what-if) stores nothing, and the
-     * follows handlers refuse callers without an identity themselves */
-    if (ok && in->write_method && !in->authenticated && in->need != BS_NEED_PROJECT_READ) ok = false;
+    /* anonymous callers never write; POST on the public need (what-if) stores nothing */
+    if (ok && in->write_method && !in->authenticated && in->need != BS_NEED_PROJECT_PUBLIC) ok = false;
     if (!ok) return in->authenticated ? BS_AUTHZ_FORBIDDEN : BS_AUTHZ_UNAUTHENTICATED;
     return BS_AUTHZ_ALLOW;
 }
@@ -330,6 +334,7 @@ static void gate_loaded(const PGresult *res, const char *err, void *arg) {
     }
     pr->access = bs_access_parse(PQgetisnull(res, 0, 8) ? NULL : PQgetvalue(res, 0, 8));
     pr->developer_org = strcmp(PQgetvalue(res, 0, 10), "t") == 0;
+    pr->stream = strcmp(PQgetvalue(res, 0, 11), "t") == 0;
     bool exists = strcmp(PQgetvalue(res, 0, 9), "t") == 0;
 
     bs_authz_input in = {
@@ -343,6 +348,7 @@ static void gate_loaded(const PGresult *res, const char *err, void *arg) {
         .scope_admin = pr->scope_admin,
         .project_exists = exists,
         .access = pr->access,
+        .stream = pr->stream,
         .developer_org = pr->developer_org,
         .step_private = g->m.step[0] && step_is_private(g->api, g->m.step),
     };

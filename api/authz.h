@@ -28,25 +28,31 @@ typedef enum bs_need {
     BS_NEED_USER,          /* an authenticated user */
     BS_NEED_INSTALL_ADMIN, /* an administrator of the installation (users.is_admin), scope admin */
     BS_NEED_ORG_ADMIN,     /* is_admin, or beheerder of some organisation (the handler narrows), scope admin */
-    BS_NEED_PROJECT_VIEW,  /* project access stream, read, write or lead */
-    BS_NEED_PROJECT_READ,  /* project access read, write or lead */
+    BS_NEED_PROJECT_VIEW,  /* project access stream, public, read, write or lead */
+    BS_NEED_PROJECT_PUBLIC,/* the project's public facts: public, read, write or lead (also
+                            * anonymous on an openbaar project, also for POST: what-if stores nothing) */
+    BS_NEED_PROJECT_READ,  /* project access read, write or lead (the people: members, scenarios) */
     BS_NEED_STEP_WRITE,    /* write or lead; or stream for a step of the private stream of the
                             * principal's own (developer) organisation */
     BS_NEED_PROJECT_WRITE, /* write or lead */
     BS_NEED_PROJECT_LEAD,  /* lead */
 } bs_need;
 
-/* A principal's access to one project, low to high (bs_project_access in SQL). */
+/* The best nested access level a principal has to one project, low to high (column
+ * `access` of bs_project_access in SQL, migration 0015). A caller's access is a set: this
+ * level plus, separately, the stream flag (an external member's private stream; `stream` in
+ * bs_principal and bs_authz_input), docs/security.md §3. */
 typedef enum bs_access {
     BS_ACCESS_NONE = 0,
     BS_ACCESS_AGGREGATE, /* counted in aggregates only (management, raad below their level) */
-    BS_ACCESS_STREAM,    /* external member: own private stream + the milestones it depends on */
+    BS_ACCESS_PUBLIC,    /* openbaar: the public facts of docs/security.md §3a only */
     BS_ACCESS_READ,
     BS_ACCESS_WRITE,
     BS_ACCESS_LEAD,
 } bs_access;
 
-/* Parses the SQL access text ('lead', 'write', …; NULL or unknown = BS_ACCESS_NONE). */
+/* Parses the SQL access text ('lead', 'write', 'read', 'public', 'aggregate'; NULL or
+ * unknown = BS_ACCESS_NONE). */
 bs_access bs_access_parse(const char *s);
 
 /* The authenticated principal of a request. Strings are NUL-terminated; "" when absent. */
@@ -63,7 +69,8 @@ typedef struct bs_principal {
     char *beheerder_orgs;     /* owned; SQL array literal of organisations where the user is beheerder */
     /* project routes */
     char project_id[40];
-    bs_access access;
+    bs_access access;         /* best level */
+    bool stream;              /* and stream access (external member) */
     bool developer_org;       /* the principal's organisation owns the project's private stream */
     char address[64];         /* client IP address */
 } bs_principal;
@@ -76,7 +83,8 @@ typedef struct bs_authz_input {
     bool is_admin, is_org_admin;
     bool scope_read, scope_write, scope_admin;
     bool project_exists;
-    bs_access access;
+    bs_access access;        /* best level granted by any rule */
+    bool stream;             /* an external member: the private stream (in addition to access) */
     bool developer_org;
     bool step_private;       /* the step addressed is in the private stream */
 } bs_authz_input;
@@ -89,9 +97,10 @@ typedef enum bs_authz_result {
     BS_AUTHZ_NOT_FOUND = 404,       /* the project does not exist or is not visible */
 } bs_authz_result;
 
-/* Decides one request (docs/security.md §4). Pure; default deny for unknown needs.
- * Invisible projects (access none or aggregate) answer 404, so that their existence does
- * not leak; anonymous requests for a non-public project answer 401. */
+/* Decides one request (docs/security.md §4) over the caller's access set (level + stream).
+ * Pure; default deny for unknown needs. Invisible projects (level none or aggregate and no
+ * stream) answer 404, so that their existence does not leak; anonymous requests for a
+ * non-public project answer 401. A need is met when any part of the set meets it. */
 bs_authz_result bs_authz_decide(const bs_authz_input *in);
 
 /* The gate: routes the request through the table, authenticates, authorises, then calls

@@ -298,9 +298,10 @@ static void list_projects(bs_api *api, bs_req *req) {
     /* only projects the caller may see in detail (bs_project_access, migration 0010) */
     bs_store_query(api->store,
                    "WITH f AS (SELECT p.id, name, gemeente, provincie, planstatus, plantype, homes_remaining, "
-                   "  data_date, expected_by, planned_completion, confidentiality, a.access FROM projects p "
+                   "  data_date, expected_by, planned_completion, confidentiality, CASE WHEN a.access IN ('public','read','write','lead') "
+                   "  THEN a.access ELSE 'stream' END AS access, a.stream AS stream_access FROM projects p "
                    "  JOIN bs_project_access($6::uuid) a ON a.project_id = p.id "
-                   "  WHERE a.access IN ('stream','read','write','lead') "
+                   "  WHERE (a.access IN ('public','read','write','lead') OR a.stream) "
                    "  AND ($1::text IS NULL OR gemeente = $1) AND ($2::text IS NULL OR provincie = $2) "
                    "  AND ($3::text IS NULL OR planstatus = $3)) "
                    "SELECT (SELECT count(*) FROM f), "
@@ -325,8 +326,11 @@ static void project_done(const PGresult *res, const char *err, void *arg) {
 }
 
 static void get_project(bs_api *api, bs_req *req, const char *id) {
-    static const char *const names[] = {"none", "aggregate", "stream", "read", "write", "lead"};
-    const char *params[2] = {id, names[bs__principal(req)->access]};
+    /* access: the best level, or "stream" when the stream flag is all the caller has */
+    static const char *const names[] = {"none", "aggregate", "public", "read", "write", "lead"};
+    const bs_principal *pr = bs__principal(req);
+    const char *params[3] = {id, pr->access >= BS_ACCESS_PUBLIC ? names[pr->access] : "stream",
+                             pr->stream ? "true" : "false"};
     bs_store_query(api->store,
                    "SELECT row_to_json(p) FROM (SELECT id, source, source_key, name, gemeente, provincie, "
                    "planstatus, planstatus_raw, plantype, plantype_raw, homes_remaining, demolition, "
@@ -335,8 +339,9 @@ static void get_project(bs_api *api, bs_req *req, const char *id) {
                    "tenure_koop, tenure_onbekend, expected_period, expected_by, data_date, data_date_estimated, "
                    "datum_raw, schatting, process_schema_key, process_schema_version, planned_completion, "
                    "geometry_crs, geometry, owner_organisation_id, developer_organisation_id, confidentiality, "
-                   "$2::text AS access, created_at, updated_at FROM projects WHERE id = $1::uuid) p",
-                   2, params, project_done, req);
+                   "$2::text AS access, $3::boolean AS stream_access, created_at, updated_at FROM projects "
+                   "WHERE id = $1::uuid) p",
+                   3, params, project_done, req);
 }
 
 /* ---- router ---- */

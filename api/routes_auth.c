@@ -736,9 +736,9 @@ static void invite(bs_api *api, bs_req *req, const char *project) {
         json_decref(doc);
         return;
     }
-    const char *at = strchr(email, '@');
-    if (!at || at == email || !strchr(at, '.') || strpbrk(email, " <>\r\n,;\"")) {
-        bs__problem(req, 422, "invalid", "Invalid field", "email", "email must be an address like name@example.nl");
+    if (!bs_email_valid(email)) { /* RFC 5321 §4.1.2 Mailbox, plain ASCII */
+        bs__problem(req, 422, "invalid", "Invalid field", "email",
+                    "email must be a plain ASCII mailbox (RFC 5321 §4.1.2) like name@example.nl");
         json_decref(doc);
         return;
     }
@@ -788,16 +788,22 @@ static void accept_hashed(uv_work_t *w, int status) {
     }
     char th[BS_SECRET_HASH_BYTES];
     bs_secret_hash(c->token, strlen(c->token), th, sizeof th);
-    const char *p[2] = {th, c->hash};
+    const char *p[3] = {th, c->hash, bs_req_peer(c->req)};
+    /* The actor of the audit rows is the invited user (known only from the invitation): the
+     * statement sets bouwstroom.actor itself; the audit triggers are AFTER ROW triggers,
+     * which run at the end of the statement, after this set_config. */
     bs__store_write(c->api, c->req,
                     "WITH i AS (UPDATE invitations SET accepted_at = now() WHERE token_hash = $1 AND accepted_at IS NULL "
                     "  AND expires_at > now() RETURNING user_id), "
+                    "who AS (SELECT set_config('bouwstroom.actor', json_build_object('user_id', w.id, 'email', w.email, "
+                    "  'organisation_id', w.organisation_id, 'label', w.email, 'address', NULLIF($3, ''))::text, true) "
+                    "  FROM users w WHERE w.id = (SELECT user_id FROM i)), "
                     "u AS (UPDATE users SET password_hash = $2, activated_at = now() WHERE id = (SELECT user_id FROM i) "
                     "  AND password_hash IS NULL RETURNING id, email), "
                     "s AS (UPDATE sessions SET revoked_at = now() WHERE user_id IN (SELECT id FROM u) "
                     "  AND revoked_at IS NULL RETURNING 1) "
-                    "SELECT json_build_object('user_id', id, 'email', email) FROM u",
-                    2, p, accepted, c);
+                    "SELECT json_build_object('user_id', id, 'email', email) FROM u, who",
+                    3, p, accepted, c);
 }
 
 static void accept_work(uv_work_t *w) {
@@ -1003,12 +1009,12 @@ static void aggregate(bs_api *api, bs_req *req) {
     char sql[1200];
     /* the group column comes from the fixed list above, never from the request text */
     snprintf(sql, sizeof sql,
-             "WITH v AS (SELECT p.%s AS k, p.homes_remaining, a.access FROM projects p "
-             "  JOIN bs_project_access($1::uuid) a ON a.project_id = p.id WHERE a.access IS NOT NULL) "
+             "WITH v AS (SELECT p.%s AS k, p.homes_remaining, a.access, a.stream FROM projects p "
+             "  JOIN bs_project_access($1::uuid) a ON a.project_id = p.id WHERE a.access IS NOT NULL OR a.stream) "
              "SELECT json_build_object('group_by', $2::text, 'results', COALESCE(json_agg(json_build_object("
              "'key', k, 'projects', n, 'homes_remaining', h, 'aggregate_only', ag) ORDER BY k), '[]')) "
              "FROM (SELECT k, count(*) AS n, COALESCE(sum(homes_remaining), 0) AS h, "
-             "  count(*) FILTER (WHERE access = 'aggregate') AS ag FROM v GROUP BY k) g",
+             "  count(*) FILTER (WHERE access = 'aggregate' AND NOT stream) AS ag FROM v GROUP BY k) g",
              by);
     const char *p[2] = {bs__principal(req)->user_id, by};
     bs_store_query(api->store, sql, 2, p, send_col0, simple(req, 200, NULL));

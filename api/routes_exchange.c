@@ -186,13 +186,13 @@ static void get_export(bs_api *api, bs_req *req, const char *key) {
                            "the list of left-out plans is part=report (JSON) or format=csv");
     }
     const char *p[1] = {bs__principal(req)->authenticated ? bs__principal(req)->user_id : NULL};
-    /* only plans the caller may read; the province's own rule (its confidentiality level
+    /* only plans the caller may read (the public facts of an openbaar plan included); the province's own rule (its confidentiality level
      * and the quality checks) then decides what is exported */
     bs_store_query(api->store,
                    "SELECT COALESCE(json_agg(r ORDER BY r.provincie, r.gemeente, r.name, r.id), '[]') FROM ("
                    "SELECT " BS_EXPORT_PLAN_COLUMNS " FROM projects p "
                    "JOIN bs_project_access($1::uuid) a ON a.project_id = p.id "
-                   "AND a.access IN ('read','write','lead')) r",
+                   "AND a.access IN ('public','read','write','lead')) r",
                    1, p, export_plans_loaded, j);
 }
 
@@ -262,7 +262,7 @@ static void get_geojson(bs_api *api, bs_req *req) {
     j->crs = strcmp(crs, "rd") == 0 ? BS_CRS_RD : BS_CRS_WGS84;
     char sql[4096];
     snprintf(sql, sizeof sql,
-             "%s JOIN bs_project_access($1::uuid) a ON a.project_id = p.id AND a.access IN ('read','write','lead') %s",
+             "%s JOIN bs_project_access($1::uuid) a ON a.project_id = p.id AND a.access IN ('public','read','write','lead') %s",
              bs_geojson_export_select(), BS_GEOJSON_EXPORT_ORDER);
     const char *p[1] = {bs__principal(req)->authenticated ? bs__principal(req)->user_id : NULL};
     bs_store_query(api->store, sql, 1, p, geojson_rows, j);

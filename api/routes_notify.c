@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "api_internal.h"
+#include "auth.h"
 #include "authz.h"
 #include "ical.h"
 
@@ -135,6 +136,20 @@ static void sha256_hex(const char *s, char out[65]) {
 
 /* ---- organisations and users ---- */
 
+/* POST /api/v1/users/{id}/erase (administrator of the installation): erasure of a person
+ * (AVG/GDPR art. 17) by the SQL function bs_erase_user (migration 0016, docs/security.md
+ * §8a): name and address removed everywhere, a pseudonym where history and audit need an
+ * author, credentials and subscriptions ended, one audit row 'ERASE'. 200 {id, pseudonym,
+ * erased_at}; 404 for an unknown user; erasing again answers the same pseudonym. */
+static void erase_user(bs_api *api, bs_req *req, const char *id) {
+    req_ctx *c = ctx_new(api, req);
+    const char *p[1] = {id};
+    bs__store_write(api, req,
+                    "SELECT json_build_object('id', u.id, 'pseudonym', x.p, 'erased_at', u.erased_at) "
+                    "FROM bs_erase_user($1::uuid) x(p) JOIN users u ON u.id = $1::uuid WHERE x.p IS NOT NULL",
+                    1, p, send_row_json, c);
+}
+
 static const char *const org_kinds[] = {"gemeente", "ontwikkelaar", "woningcorporatie", "belegger",
                                         "provincie", "rijk", "overig", NULL};
 
@@ -211,9 +226,9 @@ static void create_user(bs_api *api, bs_req *req) {
         return;
     }
     const bs_principal *pr = bs__principal(req);
-    const char *at = strchr(email, '@');
-    if (!at || at == email || !strchr(at, '.') || strpbrk(email, " <>\r\n,;\"")) {
-        bs__problem(req, 422, "invalid", "Invalid field", "email", "email must be an address like name@example.nl");
+    if (!bs_email_valid(email)) { /* RFC 5321 §4.1.2 Mailbox, plain ASCII */
+        bs__problem(req, 422, "invalid", "Invalid field", "email",
+                    "email must be a plain ASCII mailbox (RFC 5321 §4.1.2) like name@example.nl");
         json_decref(doc);
         return;
     }
@@ -348,7 +363,7 @@ static void add_role(bs_api *api, bs_req *req, const char *project) {
     bs__store_write(api, req,
                     "WITH pr AS (SELECT 1 FROM projects WHERE id = $1::uuid), us AS (SELECT 1 FROM users WHERE id = $2::uuid), "
                     "can AS (SELECT 1 FROM bs_project_access($2::uuid) a WHERE a.project_id = $1::uuid "
-                    "  AND (a.access IN ('read','write','lead') OR (a.access = 'stream' AND $4 = 'private'))), "
+                    "  AND (a.access IN ('read','write','lead') OR (a.stream AND $4 = 'private'))), "
                     "ins AS (INSERT INTO project_roles (project_id, user_id, role, stream) "
                     "  SELECT $1::uuid, $2::uuid, $3, $4 WHERE EXISTS (SELECT 1 FROM pr) AND EXISTS (SELECT 1 FROM us) "
                     "  AND EXISTS (SELECT 1 FROM can) "
@@ -484,7 +499,7 @@ static void token_created(const PGresult *res, const char *err, void *arg) {
         bs__problem(c->req, 404, "not_found", "Project not found", "project_id", "No project with this id");
     } else if (strcmp(PQgetvalue(res, 0, 0), "t") != 0 && strcmp(c->a, "project_id") == 0) {
         bs__problem(c->req, 403, "forbidden", "Forbidden", "project_id",
-                    "A project feed needs read access; an external developer can subscribe to the private stream");
+                    "A project feed needs access public or more; an external developer can subscribe to the private stream");
     } else if (strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
         bs__problem(c->req, 422, "unknown_reference", "Unknown reference", c->a, "No such user or project");
     } else {
@@ -546,18 +561,20 @@ static void create_token(bs_api *api, bs_req *req) {
     sha256_hex(c->token, hash);
     snprintf(c->a, sizeof c->a, "%s", user ? "user_id" : "project_id");
     const char *p[7] = {hash, scope, user, project, stream, label, pr->user_id};
-    /* a project feed needs read access; a stream feed of the private stream also the
-     * access of its external developer (bs_project_access, migration 0010) */
+    /* a project feed needs the public facts (level public or more: the calendar holds only
+     * milestone dates and forecasts); a stream feed of the private stream also the access
+     * of its external developer (bs_project_access, migration 0015) */
     bs__store_write(api, req,
-                    "WITH acc AS (SELECT a.access FROM bs_project_access($7::uuid) a WHERE a.project_id = $4::uuid), "
+                    "WITH acc AS (SELECT a.access, a.stream FROM bs_project_access($7::uuid) a WHERE a.project_id = $4::uuid), "
                     "ok AS (SELECT 1 WHERE ($3::uuid IS NULL OR EXISTS (SELECT 1 FROM users WHERE id = $3::uuid)) "
-                    "  AND ($4::uuid IS NULL OR EXISTS (SELECT 1 FROM acc WHERE access IN ('read','write','lead') "
-                    "    OR (access = 'stream' AND $5 = 'private')))), "
+                    "  AND ($4::uuid IS NULL OR EXISTS (SELECT 1 FROM acc WHERE access IN ('public','read','write','lead') "
+                    "    OR (stream AND $5 = 'private')))), "
                     "ins AS (INSERT INTO feed_tokens (token_hash, scope, user_id, project_id, stream, label, created_by) "
                     "  SELECT $1, $2, $3::uuid, $4::uuid, $5, $6, $7::uuid FROM ok "
                     "  RETURNING id, scope, user_id, project_id, stream, label, created_at) "
                     "SELECT EXISTS (SELECT 1 FROM ok), (SELECT row_to_json(ins) FROM ins), "
-                    "  COALESCE((SELECT access FROM acc), 'none')",
+                    "  COALESCE((SELECT CASE WHEN stream AND COALESCE(access, 'aggregate') = 'aggregate' THEN 'stream' "
+                    "  ELSE access END FROM acc), 'none')",
                     7, p, token_created, c);
     json_decref(doc);
 }
@@ -584,8 +601,12 @@ static void list_tokens(bs_api *api, bs_req *req) {
                     "must be a UUID");
         return;
     }
-    req_ctx *c = ctx_new(api, req);
     const bs_principal *pr = bs__principal(req);
+    /* the same rule and answer as GET /api/v1/alerts?user_id= (docs/security.md §4: own
+     * feeds; an administrator of the installation: anyone's) */
+    if (has_user && !may_manage_user(pr, user))
+        return bs__problem(req, 403, "forbidden", "Forbidden", "user_id", "You can list only your own feed tokens");
+    req_ctx *c = ctx_new(api, req);
     const char *p[4] = {has_user ? user : NULL, has_project ? project : NULL, pr->user_id, pr->is_admin ? "t" : "f"};
     bs_store_query(api->store,
                    "SELECT json_build_object('count', count(*), 'next', NULL, 'previous', NULL, 'results', "
@@ -772,7 +793,7 @@ static void feed_token_found(const PGresult *res, const char *err, void *arg) {
                    "WHERE id = $1::uuid) ELSE p.name END, m.p50, m.p80 "
                    "FROM milestone_dates m JOIN projects p ON p.id = m.project_id "
                    "JOIN bs_project_access($3::uuid) a ON a.project_id = p.id "
-                   "  AND (a.access IN ('read','write','lead') OR (a.access = 'stream' AND $4 = 'private')) "
+                   "  AND (a.access IN ('public','read','write','lead') OR (a.stream AND $4 = 'private')) "
                    "WHERE ($1::uuid IS NOT NULL AND m.project_id IN (SELECT project_id FROM follows WHERE user_id = $1::uuid)) "
                    "OR ($2::uuid IS NOT NULL AND m.project_id = $2::uuid) "
                    "ORDER BY p.name, p.id, m.planned_start, m.step_key",
@@ -823,6 +844,12 @@ bool bs__route_notify(bs_api *api, bs_req *req, char **seg, int n) {
         else bs__method_not_allowed(req, "POST");
         return true;
     }
+    if (strcmp(r, "users") == 0 && n == 5 && strcmp(seg[4], "erase") == 0) {
+        if (!post) bs__method_not_allowed(req, "POST");
+        else if (!bs__is_uuid(seg[3])) bs__problem(req, 404, "not_found", "Not found", "id", "A user id is a UUID");
+        else erase_user(api, req, seg[3]);
+        return true;
+    }
     if (strcmp(r, "users") == 0 && n == 4) {
         if (!get) {
             bs__method_not_allowed(req, "GET");
@@ -835,7 +862,7 @@ bool bs__route_notify(bs_api *api, bs_req *req, char **seg, int n) {
             const char *p[4] = {seg[3], pr->user_id, pr->is_admin ? "t" : "f", pr->beheerder_orgs};
             bs_store_query(api->store,
                            "SELECT row_to_json(u) FROM (SELECT id, organisation_id, email, name, locale, time_zone, "
-                           "digest, disabled_at, totp_confirmed, created_at FROM users WHERE id = $1::uuid "
+                           "digest, disabled_at, erased_at, totp_confirmed, created_at FROM users WHERE id = $1::uuid "
                            "AND (id = $2::uuid OR $3::boolean OR organisation_id = ANY ($4::uuid[]))) u",
                            4, p, send_row_json, c);
         }

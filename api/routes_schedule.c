@@ -611,11 +611,12 @@ static const char *body_reason(sctx *c, const char *dflt)
     return json_is_string(r) && *json_string_value(r) ? json_string_value(r) : dflt;
 }
 
-/* For an external developer (access stream): only the private stream's steps and the
- * milestones they depend on (bs_schema_stream_view); nothing about the rest of the project. */
+/* For an external developer with stream access only: only the private stream's steps and
+ * the milestones they depend on (bs_schema_stream_view); nothing about the rest of the
+ * project. A caller whose access set also holds public or more sees the full schedule. */
 static void stream_filter(const sctx *c, json_t *o)
 {
-    if (bs__principal(c->req)->access != BS_ACCESS_STREAM)
+    if (bs__principal(c->req)->access >= BS_ACCESS_PUBLIC)
         return;
     bool *vis = calloc((size_t)c->schema->n_steps + 1, sizeof *vis);
     if (!vis)
@@ -1109,18 +1110,22 @@ static void list_done(const PGresult *res, const char *err, void *arg)
     sctx_free(c);
 }
 
+/* The history; at access public (an openbaar project seen by someone without read) the
+ * entries carry no changed_by and no reason: those identify people (docs/security.md §3a). */
 static void list_history(sctx *c)
 {
-    const char *params[2] = {c->id, c->has_step_filter ? c->step_filter : NULL};
+    const char *params[3] = {c->id, c->has_step_filter ? c->step_filter : NULL,
+                             bs__principal(c->req)->access >= BS_ACCESS_READ ? "true" : "false"};
     bs_store_query(c->api->store,
                    "SELECT CASE WHEN EXISTS (SELECT 1 FROM projects WHERE id = $1::uuid) THEN "
                    "json_build_object('count', (SELECT count(*) FROM schedule_history WHERE project_id = $1::uuid "
                    "  AND ($2::text IS NULL OR step_key = $2)), "
-                   "'results', COALESCE((SELECT json_agg(json_build_object('id', id, 'step', step_key, 'field', field, "
+                   "'results', COALESCE((SELECT json_agg(CASE WHEN $3::boolean THEN e ELSE e - 'reason' - 'changed_by' END "
+                   "  ORDER BY id) FROM (SELECT id, jsonb_build_object('id', id, 'step', step_key, 'field', field, "
                    "  'old_value', old_value, 'new_value', new_value, 'reason', reason, 'changed_by', changed_by, "
-                   "  'changed_at', changed_at, 'known_from', known_from) ORDER BY id) FROM schedule_history "
-                   "  WHERE project_id = $1::uuid AND ($2::text IS NULL OR step_key = $2)), '[]')) END",
-                   2, params, list_done, c);
+                   "  'changed_at', changed_at, 'known_from', known_from) AS e FROM schedule_history "
+                   "  WHERE project_id = $1::uuid AND ($2::text IS NULL OR step_key = $2)) h), '[]')) END",
+                   3, params, list_done, c);
 }
 
 static void list_scenarios(sctx *c)

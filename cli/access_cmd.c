@@ -22,6 +22,7 @@
 static const char access_usage[] =
     "usage: bouwstroom user invite EMAIL --project ID [--organisation NAME] [--organisation-kind KIND] [--name NAME]\n"
     "       bouwstroom user disable EMAIL\n"
+    "       bouwstroom user erase EMAIL        (AVG/GDPR art. 17: name and address removed everywhere)\n"
     "       bouwstroom user reset-2fa EMAIL\n"
     "       bouwstroom token create EMAIL [--scope read,write,admin] [--label TEXT] [--expires-days N]\n"
     "       bouwstroom token revoke ID\n"
@@ -104,6 +105,25 @@ static int user_disable(PGconn *c, const char *email) {
     return rc;
 }
 
+/* `bouwstroom user erase EMAIL`: erasure of a person (AVG/GDPR art. 17) through the SQL
+ * function bs_erase_user (migration 0016, docs/security.md §8a). Prints the pseudonym. */
+static int user_erase(PGconn *c, const char *email) {
+    const char *p[1] = {email};
+    PGresult *r = exec_tx(c, "user erase",
+                          "SELECT bs_erase_user(id) FROM users WHERE lower(email) = lower($1) AND erased_at IS NULL", 1, p);
+    if (!r) return 1;
+    int rc = 0;
+    if (PQntuples(r) == 0) {
+        fprintf(stderr, "bouwstroom user erase: no user with e-mail address %s\n", email);
+        rc = 1;
+    } else {
+        printf("user erased: now %s (name and address removed; sessions, tokens, follows and feeds ended)\n",
+               PQgetvalue(r, 0, 0));
+    }
+    PQclear(r);
+    return rc;
+}
+
 static int user_reset_2fa(PGconn *c, const char *email) {
     const char *p[1] = {email};
     PGresult *r = exec_tx(c, "user reset-2fa",
@@ -131,6 +151,11 @@ static int user_invite(PGconn *c, int argc, char **argv, const char *email) {
                *kind = opt(argc, argv, "--organisation-kind"), *name = opt(argc, argv, "--name");
     if (!project) {
         fprintf(stderr, "bouwstroom user invite: --project ID is required\n%s", access_usage);
+        return 2;
+    }
+    if (!bs_email_valid(email)) {
+        fprintf(stderr, "bouwstroom user invite: email: '%s' is not an e-mail address (a plain ASCII mailbox, "
+                        "RFC 5321 §4.1.2)\n", email);
         return 2;
     }
     if (kind && strcmp(kind, "ontwikkelaar") != 0 && strcmp(kind, "woningcorporatie") != 0 &&
@@ -298,7 +323,8 @@ bool bs_cli_access_handles(const char *command, int argc, char **argv) {
 int bs_cli_access_check(const char *command, int argc, char **argv) {
     bool user = strcmp(command, "user") == 0;
     const char *sub = argc >= 1 ? argv[0] : "";
-    bool known = user ? (strcmp(sub, "invite") == 0 || strcmp(sub, "disable") == 0 || strcmp(sub, "reset-2fa") == 0)
+    bool known = user ? (strcmp(sub, "invite") == 0 || strcmp(sub, "disable") == 0 || strcmp(sub, "reset-2fa") == 0 ||
+                              strcmp(sub, "erase") == 0)
                       : (strcmp(sub, "create") == 0 || strcmp(sub, "revoke") == 0);
     if (!known) {
         fprintf(stderr, "bouwstroom %s: unknown or missing subcommand '%s'\n%s", command, sub, access_usage);
@@ -329,6 +355,7 @@ int bs_cli_access_run(const char *conninfo, const char *command, int argc, char 
     if (strcmp(command, "user") == 0) {
         if (strcmp(sub, "disable") == 0) rc = user_disable(c, arg);
         else if (strcmp(sub, "reset-2fa") == 0) rc = user_reset_2fa(c, arg);
+        else if (strcmp(sub, "erase") == 0) rc = user_erase(c, arg);
         else rc = user_invite(c, argc, argv, arg);
     } else {
         rc = strcmp(sub, "create") == 0 ? token_create(c, argc, argv, arg) : token_revoke(c, arg);

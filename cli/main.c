@@ -61,7 +61,7 @@ static const char usage[] =
     "                              an Argon2id hash; prints the TOTP otpauth:// URI once\n"
     "  user invite EMAIL --project ID [--organisation NAME] [--organisation-kind KIND] [--name NAME]\n"
     "                              admit an external developer to a project's private stream\n"
-    "  user disable EMAIL | user reset-2fa EMAIL\n"
+    "  user disable EMAIL | user reset-2fa EMAIL | user erase EMAIL\n"
     "  token create EMAIL [--scope read,write,admin] [--label TEXT] [--expires-days N]\n"
     "                              print a new bearer API token (only its SHA-256 is stored)\n"
     "  token revoke ID|TOKEN\n"

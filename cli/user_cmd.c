@@ -15,6 +15,7 @@
 
 #include <sodium.h>
 
+#include "auth.h"
 #include "engine.h"
 #include "server_key.h"
 
@@ -25,7 +26,7 @@ static const char user_usage[] =
     "  administrator of the installation). --all-municipalities: the role in every municipality the\n"
     "  import created as well. Reads the password as one line from standard input unless\n"
     "  --generate-password is given.\n"
-    "       bouwstroom user invite|disable|reset-2fa …, bouwstroom token create|revoke … (see --help)\n";
+    "       bouwstroom user invite|disable|reset-2fa|erase …, bouwstroom token create|revoke … (see --help)\n";
 
 #define DEFAULT_ORGANISATION "Beheer"
 
@@ -41,17 +42,6 @@ static bool copy_opt(char *dst, size_t size, const char *src, const char *what) 
             return false;
         }
     memcpy(dst, src, n + 1);
-    return true;
-}
-
-/* A plausible address: local@domain, one '@', no spaces or control characters, a dot in the
- * domain. Not RFC 5321 in full; delivery is what proves an address. */
-static bool email_plausible(const char *e) {
-    const char *at = strchr(e, '@');
-    if (!at || at == e || strchr(at + 1, '@') || !at[1] || !strchr(at + 1, '.')) return false;
-    if (at[1] == '.' || e[strlen(e) - 1] == '.') return false;
-    for (const char *p = e; *p; p++)
-        if ((unsigned char)*p <= 0x20 || *p == 0x7f) return false;
     return true;
 }
 
@@ -145,8 +135,9 @@ int bs_cli_user_prepare(int argc, char **argv, bs_user_add *u) {
     if (u->admin) snprintf(u->role, sizeof u->role, "beheerder");
     if (!u->org_kind[0]) snprintf(u->org_kind, sizeof u->org_kind, "%s", strcmp(u->role, "extern") == 0 ? "ontwikkelaar" : "gemeente");
     if (!copy_opt(u->email, sizeof u->email, email, "EMAIL")) return 2;
-    if (!email_plausible(u->email)) {
-        fprintf(stderr, "bouwstroom user add: '%s' is not an e-mail address\n", u->email);
+    if (!bs_email_valid(u->email)) {
+        fprintf(stderr, "bouwstroom user add: email: '%s' is not an e-mail address (a plain ASCII mailbox, "
+                        "RFC 5321 §4.1.2)\n", u->email);
         return 2;
     }
     int r = bs_auth_init();

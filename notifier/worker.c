@@ -291,8 +291,8 @@ static const char RECIPIENTS_SQL[] =
     "FROM ru JOIN users u ON u.id = ru.user_id AND u.disabled_at IS NULL "
     /* only recipients who may still read the project (issue 6: bs_project_access, migration
      * 0010); an external developer only as owner of the private stream alone */
-    "JOIN LATERAL (SELECT a.access FROM bs_project_access(u.id) a WHERE a.project_id = $1::uuid) acc "
-    "  ON acc.access IN ('read','write','lead') OR (acc.access = 'stream' AND ru.priv AND NOT ru.pub) "
+    "JOIN LATERAL (SELECT a.access, a.stream FROM bs_project_access(u.id) a WHERE a.project_id = $1::uuid) acc "
+    "  ON acc.access IN ('read','write','lead') OR (acc.stream AND ru.priv AND NOT ru.pub) "
     "CROSS JOIN (VALUES ('milestone_upcoming', true, 10), ('milestone_overdue', true, 0), "
     "  ('blocked_by_other_stream', true, 0), ('forecast_slipped', true, 10)) "
     "  AS k(kind, def_enabled, def_days) "

@@ -329,3 +329,63 @@ int bs_totp_secret_open(const unsigned char key[BS_SERVER_KEY_BYTES], const char
     out[n] = 0;
     return BS_AUTH_OK;
 }
+
+/* ---- e-mail addresses (RFC 5321 §4.1.2 Mailbox, plain ASCII) ---- */
+
+static bool email_atext(unsigned char c) {
+    /* RFC 5322 §3.2.3 atext: ALPHA / DIGIT / "!#$%&'*+-/=?^_`{|}~" */
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           (c && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL);
+}
+
+static bool email_letdig(unsigned char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+bool bs_email_valid(const char *s) {
+    if (!s) return false;
+    size_t len = strlen(s);
+    if (len == 0 || len > 254) return false;
+    const char *p = s;
+    /* Local-part */
+    if (*p == '"') { /* Quoted-string */
+        p++;
+        for (;;) {
+            unsigned char c = (unsigned char)*p;
+            if (c == '"') break;
+            if (c == '\\') {
+                unsigned char n = (unsigned char)p[1];
+                if (n < 32 || n > 126) return false;
+                p += 2;
+            } else if (c >= 32 && c <= 126) {
+                p++;
+            } else {
+                return false; /* end of text, control or non-ASCII */
+            }
+        }
+        p++; /* the closing quote */
+    } else { /* Dot-string: Atom *("." Atom) */
+        for (;;) {
+            const char *a = p;
+            while (email_atext((unsigned char)*p)) p++;
+            if (p == a) return false; /* empty atom: leading, trailing or double dot */
+            if (*p != '.') break;
+            p++;
+        }
+    }
+    if (p - s > 64 || *p != '@') return false;
+    p++;
+    /* Domain: sub-domain *("." sub-domain), at least two labels */
+    int labels = 0;
+    for (;;) {
+        const char *a = p;
+        if (!email_letdig((unsigned char)*p)) return false;
+        while (email_letdig((unsigned char)*p) || *p == '-') p++;
+        if (p[-1] == '-' || p - a > 63) return false; /* Ldh-str ends in Let-dig */
+        labels++;
+        if (*p == 0) break;
+        if (*p != '.') return false;
+        p++;
+    }
+    return labels >= 2;
+}

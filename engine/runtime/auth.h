@@ -237,4 +237,18 @@ bool bs_login_record_failure(const bs_login_policy *policy, bs_login_counters *c
 /* Records a successful login: clears every counter (an expired lock included). */
 void bs_login_record_success(bs_login_counters *c);
 
+/* ---- e-mail addresses ---- */
+
+/* Whether s is a plain ASCII mailbox as RFC 5321 §4.1.2 defines `Mailbox`:
+ *   Mailbox    = Local-part "@" Domain
+ *   Local-part = Dot-string / Quoted-string
+ *   Dot-string = Atom *("." Atom), Atom = 1*atext (RFC 5322 §3.2.3 atext)
+ *   Quoted-string = DQUOTE *(qtextSMTP / "\" %d32-126) DQUOTE, qtextSMTP = %d32-33 / %d35-91 / %d93-126
+ *   Domain     = sub-domain *("." sub-domain), sub-domain = Let-dig [Ldh-str] (letters, digits,
+ *                hyphens inside), at least two labels (a dot), each label at most 63 octets
+ * Address literals ("[192.0.2.1]") and non-ASCII (RFC 6531) are refused, as are a local part
+ * over 64 octets and a path over 254 octets (RFC 5321 §4.5.3.1). Pure; NULL = false. The one
+ * validator for every address that enters Bouwstroom (API, CLI). */
+bool bs_email_valid(const char *s);
+
 #endif

@@ -11,6 +11,16 @@ at every confidentiality level. "allow" = a 2xx answer (requests are valid, writ
 ordered so that they stay valid); "deny" = the refusal status §4 names (401 anonymous or
 invalid credential, 404 invisible project, 403 visible but not enough).
 
+Access is a set (docs/security.md §3): the best nested level (lead ⊃ write ⊃ read ⊃ public,
+or aggregate) of any applicable rule plus, separately, `stream` for an external member. The
+principals are the hand-written ones of P plus GENERATED ones: every project membership kind
+(projectleider, medewerker, extern) crossed with organisation roles (raad of the owning
+municipality, staff of a municipality in the same woonregio, of the province, of the state,
+a partner organisation). After the matrix, a property over its answers: a logged-in user never
+sees less of a project than an anonymous caller (every endpoint: a 2xx for anonymous is a 2xx
+for every user; the schedule has at least as many steps), and the history at access `public`
+carries no changed_by and no reason.
+
 Part 2 (confidentiality): for every principal the project list equals the documented set of
 visible projects (over every project of the installation), the aggregate report counts
 exactly the projects with any access and marks the aggregate-only ones, and calendar feeds
@@ -102,24 +112,53 @@ P = {
 MEMBERS = {"lid_pl": "projectleider", "lid_mw": "medewerker", "mgmt_lid": "medewerker", "ext_own": "extern",
            "ext_foreign": "extern"}
 
+# GENERATED principals: every membership kind × an organisation role; their memberships are
+# written by SQL in the fixture (SQL_MEMBERS), so that no invitation side effect interferes
+GEN_ROLES = {"raadvbs": ("raad", VBS), "buur": ("medewerker", "Buurdorp"), "prov": ("medewerker", "Provincie Utrecht"),
+             "rijk": ("medewerker", "Ministerie van BZK"), "partner": ("extern", "Woonstichting C")}
+SQL_MEMBERS = {}
+for _m, _mk in (("projectleider", "pl"), ("medewerker", "mw"), ("extern", "ext")):
+    for _g, (_role, _org) in GEN_ROLES.items():
+        _name = f"gen_{_mk}_{_g}"
+        P[_name] = (f"{_name.replace('_', '-')}@gen.test", _role, _org, "read,write,admin",
+                    f"generated: member {_m} + {_role} of {_org}")
+        MEMBERS[_name] = _m
+        SQL_MEMBERS[_name] = _m
+
 START, FINISH = "2026-11-02", "2026-11-03"
 
 
 # ---------------------------------------------------------------------------------------
 # docs/security.md §3, row by row (the expectation; not derived from the implementation)
 # ---------------------------------------------------------------------------------------
+class Access(tuple):
+    """A caller's access per §3: (best level, stream flag). level: None, "aggregate", "public",
+    "read", "write" or "lead"; stream: an external member's private stream."""
+    level = property(lambda self: self[0])
+    stream = property(lambda self: self[1])
+
+    def __str__(self):
+        parts = [x for x in (self.level, "stream" if self.stream else None) if x]
+        return "+".join(parts) or "none"
+
+
 def documented_access(pname, proj, orgs):
-    """Access of principal pname to proj {owner, provincie, level, members} per §3."""
+    """Access of principal pname to proj {owner, provincie, level, members} per §3: the set of
+    what every applicable rule grants."""
+    stream = pname not in ("anon", "badtoken") and proj["members"].get(P[pname][0]) == "extern"   # 3
+    return Access((documented_level(pname, proj, orgs), stream))
+
+
+def documented_level(pname, proj, orgs):
+    """The best nested level any rule of §3 grants (rows 1, 2, 4–13; row 3 is the stream flag)."""
     if pname in ("anon", "badtoken"):
-        return "read" if proj["level"] == "openbaar" else None
+        return "public" if proj["level"] == "openbaar" else None
     email, role, org, _, _ = P[pname]
     m = proj["members"].get(email)
     if m == "projectleider":
         return "lead"                                                   # 1
     if m == "medewerker":
         return "write"                                                  # 2
-    if m == "extern":
-        return "stream"                                                 # 3
     lv = RANK[proj["level"]]
     if proj["level"] == "prive":
         return None                                                     # 4
@@ -143,39 +182,41 @@ def documented_access(pname, proj, orgs):
             for o, r in roles):
         return "read"                                                   # 10
     if proj["level"] == "openbaar":
-        return "read"                                                   # 11
+        return "public"                                                 # 11
     if "management" in own or "raad" in own:
         return "aggregate"                                              # 12
     return None                                                         # 13
 
 
-ORDER = {None: 0, "aggregate": 0, "stream": 1, "read": 2, "write": 3, "lead": 4}
+LEVEL_ORDER = {None: 0, "aggregate": 0, "public": 1, "read": 2, "write": 3, "lead": 4}
 
 
 def project_need(need, acc, pname, step_stream, proj, orgs):
-    """§4 project needs → (allowed, set of acceptable refusal statuses)."""
+    """§4 project needs over the access set → (allowed, set of acceptable refusal statuses)."""
     anon = pname in ("anon", "badtoken")
     if pname == "badtoken":
         return False, {401}
-    if acc in (None, "aggregate"):
+    lv = LEVEL_ORDER[acc.level]
+    if lv == 0 and not acc.stream:
         return False, {401} if anon else {404}
     if need == "view":
-        ok = acc in ("stream", "read", "write", "lead")
+        ok = lv >= 1 or acc.stream
+    elif need == "public":          # the public facts (also anonymous; what-if stores nothing)
+        ok = lv >= 1
     elif need in ("read", "follow"):
-        ok = acc in ("read", "write", "lead")
+        ok = lv >= 2
         if need == "follow" and anon:
             ok = False          # following needs an identity ("yourself")
     elif need == "feed_stream":
-        ok = acc in ("stream", "read", "write", "lead") and not anon
+        ok = (lv >= 1 or acc.stream) and not anon
     elif need == "feed_project":
-        ok = acc in ("read", "write", "lead") and not anon
+        ok = lv >= 1 and not anon
     elif need == "step":
-        ok = acc in ("write", "lead") or (
-            acc == "stream" and step_stream == "private" and P[pname][2] == proj["developer"])
+        ok = lv >= 3 or (acc.stream and step_stream == "private" and P[pname][2] == proj["developer"])
     elif need == "write":
-        ok = acc in ("write", "lead")
+        ok = lv >= 3
     elif need == "lead":
-        ok = acc == "lead"
+        ok = lv >= 4
     else:
         raise ValueError(need)
     return ok, ({401, 403} if anon else {403})
@@ -250,13 +291,13 @@ ENDPOINTS = [
     # project endpoints
     E("GET /projects/{id}", "project", "view", "GET", "/api/v1/projects/{id}"),
     E("GET /projects/{id}/schedule", "project", "view", "GET", "/api/v1/projects/{id}/schedule"),
-    E("GET /projects/{id}/forecast", "project", "read", "GET", "/api/v1/projects/{id}/forecast?samples=100"),
-    E("GET /projects/{id}/history", "project", "read", "GET", "/api/v1/projects/{id}/history"),
-    E("GET /projects/{id}/checks", "project", "read", "GET", "/api/v1/projects/{id}/checks"),
+    E("GET /projects/{id}/forecast", "project", "public", "GET", "/api/v1/projects/{id}/forecast?samples=100"),
+    E("GET /projects/{id}/history", "project", "public", "GET", "/api/v1/projects/{id}/history"),
+    E("GET /projects/{id}/checks", "project", "public", "GET", "/api/v1/projects/{id}/checks"),
     E("GET /projects/{id}/scenarios", "project", "read", "GET", "/api/v1/projects/{id}/scenarios"),
     E("GET /projects/{id}/scenarios/{sid}/compare", "project", "read", "GET",
       lambda c, p, pr: f"/api/v1/projects/{pr['id']}/scenarios/{pr['scenario']}/compare"),
-    E("POST /projects/{id}/what-if", "project", "read", "POST", "/api/v1/projects/{id}/what-if",
+    E("POST /projects/{id}/what-if", "project", "public", "POST", "/api/v1/projects/{id}/what-if",
       lambda c, p, pr: {"changes": []}),
     E("GET /projects/{id}/members", "project", "read", "GET", "/api/v1/projects/{id}/members"),
     E("POST /projects/{id}/follows", "project", "follow", "POST", "/api/v1/projects/{id}/follows",
@@ -381,13 +422,21 @@ def setup(binary, env, source, tmp):
     passwords = {}
     done = set()
     for pname, (email, role, org, _, _) in P.items():
-        if not email or email in done or role == "extern" and org.startswith("Ontwikkelaar"):
+        if not email or email in done or role == "extern" and org.startswith("Ontwikkelaar") or pname in SQL_MEMBERS:
             continue
         done.add(email)
         args = ["user", "add", email, "--organisation", org, "--organisation-kind", ORGS[org][0], "--generate-password"]
         args += ["--admin"] if role == "ADMIN" else ["--role", role]
         out = run(binary, env, args)
         passwords[email] = re.search(r"password \(shown once[^)]*\): (\S+)", out).group(1)
+    # the generated principals need no password (they use tokens): made by SQL, which is
+    # much faster than `user add` (Argon2id) per user
+    for pname in SQL_MEMBERS:
+        email, role, org = P[pname][:3]
+        psql(url, f"WITH u AS (INSERT INTO users (organisation_id, email, name) SELECT id, '{email}', '' "
+                  f"FROM organisations WHERE name = '{org}' RETURNING id, organisation_id) "
+                  f"INSERT INTO organisation_members (organisation_id, user_id, role) "
+                  f"SELECT organisation_id, id, '{role}' FROM u")
     for name, (kind, region, prov) in ORGS.items():
         if region or prov:
             psql(url, f"UPDATE organisations SET region = {sql_lit(region)}, provincie = {sql_lit(prov)} "
@@ -431,6 +480,10 @@ def setup(binary, env, source, tmp):
             ctx["uid"][pname] = uids[email]
     for proj in projects.values():
         for pname, mrole in MEMBERS.items():
+            if pname in SQL_MEMBERS:
+                psql(url, f"INSERT INTO project_members (project_id, user_id, role) VALUES "
+                          f"('{proj['id']}', '{ctx['uid'][pname]}', '{mrole}')")
+                continue
             if mrole == "extern":
                 if pname == "ext_foreign":
                     psql(url, f"INSERT INTO project_members (project_id, user_id, role) VALUES "
@@ -489,6 +542,7 @@ def sql_lit(v):
 
 
 BASE = [None]
+ANSWERS = {}    # (endpoint name, principal, level) -> (status, schedule steps, history document)
 
 
 # ---------------------------------------------------------------------------------------
@@ -518,7 +572,7 @@ def build_cases(ctx, projects):
                 acc = documented_access(pname, proj, ORGS)
                 allowed, refusal = project_need(ep["need"], acc, pname, ep["step"], proj, ORGS)
                 allowed, refusal = scope_bound(ep["method"], pname, allowed, refusal)
-                g.append((ep, pname, proj, allowed, refusal, f"{P[pname][4]}; access {acc or 'none'}"))
+                g.append((ep, pname, proj, allowed, refusal, f"{P[pname][4]}; access {acc}"))
     return groups
 
 
@@ -529,6 +583,9 @@ def run_case(ctx, tokens, case):
     body = ep["body"](ctx, pname, proj) if ep["body"] else None
     api = Api(BASE[0], tokens[pname])
     st, _, doc = api.json(ep["method"], path, body)
+    if proj:
+        steps = len(doc.get("steps", [])) if isinstance(doc, dict) and ep["name"].endswith("/schedule") else None
+        ANSWERS[(ep["name"], pname, proj["level"])] = (st, steps, doc if ep["name"].endswith("/history") else None)
     if 200 <= st < 300 and isinstance(doc, dict):
         if ep["name"] == "POST /api/v1/api-tokens":
             ctx["state"][pname]["api_token"] = doc.get("id")
@@ -577,6 +634,59 @@ def run_matrix(ctx, tokens, projects):
     return total, len(mismatches)
 
 
+def check_never_less_than_anonymous(projects):
+    """Property over the matrix's answers: for every level and project endpoint, a logged-in
+    user gets a 2xx wherever an anonymous caller does, and a schedule with at least as many
+    steps. Not applied to what a token's scopes take away (a read-only token cannot POST the
+    what-if: that is the token, not the user's access)."""
+    n = bad = 0
+    for (name, pname, level), (st, steps, _) in sorted(ANSWERS.items()):
+        if pname in ("anon", "badtoken"):
+            continue
+        ep = next(e for e in ENDPOINTS if e["name"] == name)
+        if "write" not in P[pname][3].split(",") and ep["method"] not in ("GET", "HEAD"):
+            continue
+        ast, asteps, _ = ANSWERS[(name, "anon", level)]
+        n += 1
+        ok = not (200 <= ast < 300) or (200 <= st < 300)
+        if ok and asteps is not None:
+            ok = steps is not None and steps >= asteps
+        if not ok:
+            bad += 1
+            check(False, "property: a logged-in user never sees less than anonymous",
+                  f"[{name}] level {level}: anonymous {ast} ({asteps} steps), {pname} {st} ({steps} steps)")
+    check(n > 1000 and bad == 0, "property: a logged-in user never sees less than anonymous",
+          f"{n} comparisons, {bad} violations")
+    # issue report: the external developer of an openbaar project sees all steps and the forecast
+    st, steps, _ = ANSWERS[("GET /projects/{id}/schedule", "ext_own", "openbaar")]
+    ast, asteps, _ = ANSWERS[("GET /projects/{id}/schedule", "anon", "openbaar")]
+    check(st == 200 and steps == asteps and steps > 30, "property: external developer of an openbaar project sees "
+          "the full schedule", f"{steps} steps, anonymous {asteps}")
+    eq(ANSWERS[("GET /projects/{id}/forecast", "ext_own", "openbaar")][0], 200,
+       "property: external developer of an openbaar project gets the forecast")
+
+
+def check_public_history(tokens, projects):
+    """The history of an openbaar project at access public has no changed_by and no reason
+    members (dropped, not blanked); with read access they are there."""
+    pid = projects["openbaar"]["id"]
+    for pname, full in (("anon", False), ("ext_none", False), ("ext_own", False), ("ver_bh", False),
+                        ("lid_pl", True), ("beheerder", True), ("buur_mw", True)):
+        st, _, doc = Api(BASE[0], tokens[pname]).json("GET", f"/api/v1/projects/{pid}/history")
+        eq(st, 200, f"history of the openbaar project as {pname}")
+        rows = (doc or {}).get("results", [])
+        check(len(rows) > 0, f"history of the openbaar project as {pname} has entries", len(rows))
+        keys = set().union(*(r.keys() for r in rows)) if rows else set()
+        if full:
+            check({"changed_by", "reason"} <= keys, f"history as {pname} (read): changed_by and reason present",
+                  sorted(keys))
+        else:
+            check(not ({"changed_by", "reason"} & keys) and {"step", "field", "new_value"} <= keys,
+                  f"history as {pname} (public): no changed_by, no reason", sorted(keys))
+            check("matrix" not in json.dumps(doc) and "@" not in json.dumps(doc),
+                  f"history as {pname} (public): no reason text, no e-mail address", "")
+
+
 # ---------------------------------------------------------------------------------------
 # part 2: confidentiality per role (lists, aggregate report, calendar feeds)
 # ---------------------------------------------------------------------------------------
@@ -603,7 +713,7 @@ def check_lists_and_aggregates(url, tokens, projects):
             continue
         api = Api(BASE[0], tokens[pname])
         acc = {p["id"]: documented_access(pname, p, ORGS) for p in allp}
-        want = {pid for pid, a in acc.items() if a in ("stream", "read", "write", "lead")}
+        want = {pid for pid, a in acc.items() if LEVEL_ORDER[a.level] >= 1 or a.stream}
         st, _, doc = api.json("GET", "/api/v1/projects?page_size=500")
         eq(st, 200, f"list as {pname}")
         got = {r["id"] for r in doc["results"]} if doc else set()
@@ -618,9 +728,9 @@ def check_lists_and_aggregates(url, tokens, projects):
         want_agg = collections.defaultdict(lambda: [0, 0])
         for p in allp:
             a = acc[p["id"]]
-            if a is not None:
+            if a.level is not None or a.stream:
                 want_agg[p["level"]][0] += 1
-                want_agg[p["level"]][1] += a == "aggregate"
+                want_agg[p["level"]][1] += a.level == "aggregate" and not a.stream
         want_agg = {k: tuple(v) for k, v in want_agg.items()}
         eq(got_agg, want_agg, f"confidentiality: aggregate report as {pname} (projects, aggregate_only) per level")
 
@@ -709,6 +819,8 @@ def main():
             ctx, tokens, projects, uids, _ = setup(args.binary, env, args.source, tmp)
             print(f"fixture ready in {time.time() - t0:.1f} s")
             total, wrong = run_matrix(ctx, tokens, projects)
+            check_never_less_than_anonymous(projects)
+            check_public_history(tokens, projects)
             t1 = time.time()
             n0 = bsit.checks
             check_lists_and_aggregates(url, tokens, projects)

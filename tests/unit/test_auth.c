@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -366,6 +367,42 @@ static void test_totp_seal(void **state) {
     assert_int_equal(bs_totp_secret_seal(key, secret, sealed, 20), BS_AUTH_ESPACE);
 }
 
+/* RFC 5321 §4.1.2 Mailbox, plain ASCII only */
+static void test_email(void **state) {
+    (void)state;
+    static const char *const good[] = {
+        "a@b.nl", "jan.de.vries@gemeente.nl", "x+tag@sub.example.com", "o'brien@example.ie",
+        "!#$%&'*+-/=?^_`{|}~@example.org", "\"jan de vries\"@example.nl", "\"a\\\"b\"@example.nl",
+        "a@x-y.nl", "a@1.2", "dev@ontwikkelaar-a.test",
+    };
+    static const char *const bad[] = {
+        "", "a", "@b.nl", "a@", "a@b", "a@@b.nl", "a@b..nl", ".a@b.nl", "a.@b.nl", "a..b@c.nl",
+        "a b@c.nl", "a@-b.nl", "a@b-.nl", "a@b.nl.", "a@.b.nl", "a@b_c.nl", "a@[192.0.2.1]",
+        "\xf0\x9f\x8f\x97\xef\xb8\x8f@x.nl",          /* 🏗️@x.nl (issue report) */
+        "jos\xc3\xa9@example.nl", "a@exampl\xc3\xa9.nl", "\"a\"b@c.nl", "\"abc@c.nl",
+        "a\r\n@b.nl", "a<b>@c.nl", "a,b@c.nl", "a;b@c.nl", "a@b.nl\n", "Jan <jan@b.nl>",
+    };
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+        if (!bs_email_valid(good[i])) fail_msg("refused a valid mailbox: %s", good[i]);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        if (bs_email_valid(bad[i])) fail_msg("accepted an invalid mailbox: %s", bad[i]);
+    assert_false(bs_email_valid(NULL));
+    char lp[80], dom[300];
+    memset(lp, 'a', 64), lp[64] = 0; /* a local part of 64 octets is the most */
+    char buf[1400];
+    snprintf(buf, sizeof buf, "%s@b.nl", lp);
+    assert_true(bs_email_valid(buf));
+    snprintf(buf, sizeof buf, "a%s@b.nl", lp);
+    assert_false(bs_email_valid(buf));
+    memset(dom, 'd', 63), dom[63] = 0; /* a label of 63 octets is the most */
+    snprintf(buf, sizeof buf, "a@%s.nl", dom);
+    assert_true(bs_email_valid(buf));
+    snprintf(buf, sizeof buf, "a@d%s.nl", dom);
+    assert_false(bs_email_valid(buf));
+    snprintf(buf, sizeof buf, "a@%s.%s.%s.%s.nl", dom, dom, dom, dom); /* over 254 octets */
+    assert_false(bs_email_valid(buf));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rfc6238_vectors), cmocka_unit_test(test_totp_window),
@@ -373,6 +410,7 @@ int main(void) {
         cmocka_unit_test(test_password),        cmocka_unit_test(test_tokens),
         cmocka_unit_test(test_rate_limit),      cmocka_unit_test(test_strerror),
         cmocka_unit_test(test_invitation_token), cmocka_unit_test(test_totp_seal),
+        cmocka_unit_test(test_email),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

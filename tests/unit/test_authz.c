@@ -56,35 +56,71 @@ static void test_scopes(void **state) {
     assert_int_equal(bs_authz_decide(&in), BS_AUTHZ_ALLOW);
 }
 
-/* every project need against every access level: the table of §4 */
+/* every project need against every access set (level × stream flag): the table of §4 */
 static void test_project_needs(void **state) {
     (void)state;
     static const struct {
         bs_need need;
         bool write;
-        bs_authz_result want[6]; /* NONE, AGGREGATE, STREAM, READ, WRITE, LEAD */
+        bs_authz_result want[6];        /* level only: NONE, AGGREGATE, PUBLIC, READ, WRITE, LEAD */
+        bs_authz_result want_stream[6]; /* the same levels plus the stream flag (external member) */
     } rows[] = {
-        {BS_NEED_PROJECT_VIEW, false, {404, 404, 0, 0, 0, 0}},
-        {BS_NEED_PROJECT_READ, false, {404, 404, 403, 0, 0, 0}},
-        {BS_NEED_PROJECT_READ, true, {404, 404, 403, 0, 0, 0}},
-        {BS_NEED_STEP_WRITE, true, {404, 404, 403, 403, 0, 0}},
-        {BS_NEED_PROJECT_WRITE, true, {404, 404, 403, 403, 0, 0}},
-        {BS_NEED_PROJECT_LEAD, true, {404, 404, 403, 403, 403, 0}},
+        {BS_NEED_PROJECT_VIEW, false, {404, 404, 0, 0, 0, 0}, {0, 0, 0, 0, 0, 0}},
+        {BS_NEED_PROJECT_PUBLIC, false, {404, 404, 0, 0, 0, 0}, {403, 403, 0, 0, 0, 0}},
+        {BS_NEED_PROJECT_PUBLIC, true, {404, 404, 0, 0, 0, 0}, {403, 403, 0, 0, 0, 0}},
+        {BS_NEED_PROJECT_READ, false, {404, 404, 403, 0, 0, 0}, {403, 403, 403, 0, 0, 0}},
+        {BS_NEED_PROJECT_READ, true, {404, 404, 403, 0, 0, 0}, {403, 403, 403, 0, 0, 0}},
+        {BS_NEED_STEP_WRITE, true, {404, 404, 403, 403, 0, 0}, {403, 403, 403, 403, 0, 0}},
+        {BS_NEED_PROJECT_WRITE, true, {404, 404, 403, 403, 0, 0}, {403, 403, 403, 403, 0, 0}},
+        {BS_NEED_PROJECT_LEAD, true, {404, 404, 403, 403, 403, 0}, {403, 403, 403, 403, 403, 0}},
     };
     for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++)
-        for (int a = 0; a < 6; a++) {
-            bs_authz_input in = user_with(rows[r].need, (bs_access)a, rows[r].write);
-            bs_authz_result got = bs_authz_decide(&in);
-            if (got != rows[r].want[a]) fail_msg("need %d write %d access %d: got %d, want %d", rows[r].need,
-                                                 rows[r].write, a, got, rows[r].want[a]);
-            in.project_exists = false; /* an unknown project is not found, whatever the access */
-            assert_int_equal(bs_authz_decide(&in), BS_AUTHZ_NOT_FOUND);
-        }
+        for (int a = 0; a < 6; a++)
+            for (int st = 0; st < 2; st++) {
+                bs_authz_input in = user_with(rows[r].need, (bs_access)a, rows[r].write);
+                in.stream = st;
+                bs_authz_result want = st ? rows[r].want_stream[a] : rows[r].want[a];
+                bs_authz_result got = bs_authz_decide(&in);
+                if (got != want)
+                    fail_msg("need %d write %d access %d stream %d: got %d, want %d", rows[r].need, rows[r].write, a,
+                             st, got, want);
+                in.project_exists = false; /* an unknown project is not found, whatever the access */
+                assert_int_equal(bs_authz_decide(&in), BS_AUTHZ_NOT_FOUND);
+            }
+}
+
+/* The access is a set: adding a part (the stream flag, a higher level) never takes an
+ * allowed request away. Over every need, method, level, stream flag and step stream. */
+static void test_set_monotone(void **state) {
+    (void)state;
+    static const bs_need needs[] = {BS_NEED_PROJECT_VIEW, BS_NEED_PROJECT_PUBLIC, BS_NEED_PROJECT_READ,
+                                    BS_NEED_STEP_WRITE, BS_NEED_PROJECT_WRITE, BS_NEED_PROJECT_LEAD};
+    for (size_t n = 0; n < sizeof needs / sizeof needs[0]; n++)
+        for (int w = 0; w < 2; w++)
+            for (int dev = 0; dev < 2; dev++)
+                for (int priv = 0; priv < 2; priv++)
+                    for (int a = 0; a < 6; a++) {
+                        bs_authz_input in = user_with(needs[n], (bs_access)a, w);
+                        in.developer_org = dev;
+                        in.step_private = priv;
+                        bool allowed = bs_authz_decide(&in) == BS_AUTHZ_ALLOW;
+                        in.stream = true;
+                        if (allowed && bs_authz_decide(&in) != BS_AUTHZ_ALLOW)
+                            fail_msg("need %d access %d: adding stream took an allowed request away", needs[n], a);
+                        for (int b = a + 1; b < 6; b++) {
+                            bs_authz_input hi = user_with(needs[n], (bs_access)b, w);
+                            hi.developer_org = dev;
+                            hi.step_private = priv;
+                            if (allowed && bs_authz_decide(&hi) != BS_AUTHZ_ALLOW)
+                                fail_msg("need %d: level %d allowed, higher level %d not", needs[n], a, b);
+                        }
+                    }
 }
 
 static void test_external_stream(void **state) {
     (void)state;
-    bs_authz_input in = user_with(BS_NEED_STEP_WRITE, BS_ACCESS_STREAM, true);
+    bs_authz_input in = user_with(BS_NEED_STEP_WRITE, BS_ACCESS_NONE, true);
+    in.stream = true;
     in.developer_org = true;
     in.step_private = true;
     assert_int_equal(bs_authz_decide(&in), BS_AUTHZ_ALLOW); /* own organisation, private step */
@@ -93,18 +129,34 @@ static void test_external_stream(void **state) {
     in.step_private = true;
     in.developer_org = false;
     assert_int_equal(bs_authz_decide(&in), BS_AUTHZ_FORBIDDEN); /* another organisation's stream */
+    /* an external member of an openbaar project: its stream AND public */
+    in = user_with(BS_NEED_STEP_WRITE, BS_ACCESS_PUBLIC, true);
+    in.stream = in.developer_org = in.step_private = true;
+    assert_int_equal(bs_authz_decide(&in), BS_AUTHZ_ALLOW); /* still writes its own stream */
+    in.step_private = false;
+    assert_int_equal(bs_authz_decide(&in), BS_AUTHZ_FORBIDDEN); /* not the public stream */
+    in = user_with(BS_NEED_PROJECT_PUBLIC, BS_ACCESS_PUBLIC, false);
+    in.stream = true;
+    assert_int_equal(bs_authz_decide(&in), BS_AUTHZ_ALLOW); /* the forecast, like anonymous */
+    in.need = BS_NEED_PROJECT_READ;
+    assert_int_equal(bs_authz_decide(&in), BS_AUTHZ_FORBIDDEN); /* members: not public */
 }
 
 static void test_anonymous(void **state) {
     (void)state;
     bs_authz_input in = {.need = BS_NEED_PROJECT_VIEW, .project_exists = true, .access = BS_ACCESS_NONE};
     assert_int_equal(bs_authz_decide(&in), BS_AUTHZ_UNAUTHENTICATED);
-    in.access = BS_ACCESS_READ; /* openbaar */
+    in.access = BS_ACCESS_PUBLIC; /* openbaar */
     assert_int_equal(bs_authz_decide(&in), BS_AUTHZ_ALLOW);
-    in.need = BS_NEED_PROJECT_READ;
+    in.need = BS_NEED_PROJECT_PUBLIC;
+    assert_int_equal(bs_authz_decide(&in), BS_AUTHZ_ALLOW); /* forecast, checks, history */
     in.write_method = true; /* what-if: stores nothing */
     assert_int_equal(bs_authz_decide(&in), BS_AUTHZ_ALLOW);
+    in.need = BS_NEED_PROJECT_READ; /* members, scenarios: not public facts */
+    in.write_method = false;
+    assert_int_equal(bs_authz_decide(&in), BS_AUTHZ_UNAUTHENTICATED);
     in.need = BS_NEED_STEP_WRITE; /* anonymous callers never write */
+    in.write_method = true;
     in.access = BS_ACCESS_LEAD;
     assert_int_equal(bs_authz_decide(&in), BS_AUTHZ_UNAUTHENTICATED);
 }
@@ -145,7 +197,8 @@ static void test_stream_view(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_public_and_user), cmocka_unit_test(test_scopes),
-        cmocka_unit_test(test_project_needs),   cmocka_unit_test(test_external_stream),
+        cmocka_unit_test(test_project_needs),
+        cmocka_unit_test(test_set_monotone),   cmocka_unit_test(test_external_stream),
         cmocka_unit_test(test_anonymous),       cmocka_unit_test(test_stream_view),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
