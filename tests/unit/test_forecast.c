@@ -266,7 +266,7 @@ static void run_mini(const bs_schema *s, const bs_progress *p, const bs_dist *d,
                      uint64_t seed, bs_forecast *f) {
     bs_ltdist ld[4];
     for (int i = 0; i < 4; i++) ld[i] = bs_ltdist_parametric(&d[i]);
-    bs_forecast_input in = {.schema = s, .progress = p, .data_date = bs_date_from_ymd(2025, 1, 6), .cal = &cal,
+    bs_forecast_input in = {.schema = s, .progress = p, .progress_date = BS_DAY_NONE, .data_date = bs_date_from_ymd(2025, 1, 6), .cal = &cal,
                             .dist = ld, .has_dist = has, .n_samples = ns};
     bs_rng r;
     bs_rng_seed(&r, seed);
@@ -348,10 +348,11 @@ static void test_forecast_running_step_conditional(void **state) {
 }
 
 /* a what-if hook: the whole project may only start 100 calendar days later */
-static bs_schedule_err later_start(void *ctx, const bs_schema *sampled, const bs_progress *progress, bs_day data_date,
-                                   const bs_calendar *c, bs_schedule *out) {
+static bs_schedule_err later_start(void *ctx, const bs_schema *sampled, const bs_progress *progress,
+                                   bs_day progress_date, bs_day data_date, const bs_calendar *c, bs_schedule *out) {
     int *calls = ctx;
     (*calls)++;
+    assert_true(progress_date == BS_DAY_NONE);
     return bs_schedule_compute(sampled, progress, data_date + 100, c, out);
 }
 
@@ -368,7 +369,7 @@ static void test_forecast_hook_and_shifts(void **state) {
     int calls = 0;
     bs_ltdist ld[4];
     for (int i = 0; i < 4; i++) ld[i] = bs_ltdist_parametric(&d[i]);
-    bs_forecast_input in = {.schema = s, .progress = p, .data_date = bs_date_from_ymd(2025, 1, 6), .cal = &cal,
+    bs_forecast_input in = {.schema = s, .progress = p, .progress_date = BS_DAY_NONE, .data_date = bs_date_from_ymd(2025, 1, 6), .cal = &cal,
                             .dist = ld, .has_dist = all, .n_samples = 1000, .schedule = later_start,
                             .schedule_ctx = &calls};
     bs_rng r;
