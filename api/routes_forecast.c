@@ -83,7 +83,7 @@ static void fc_work(uv_work_t *w) {
         return;
     }
     bs_project_lt_models(j->es, j->size, j->gemeente, &j->own, j->models, dist, j->has);
-    bs_forecast_input in = {.schema = s, .progress = j->progress, .data_date = j->data_date,
+    bs_forecast_input in = {.schema = s, .progress = j->progress, .progress_date = BS_DAY_NONE, .data_date = j->data_date,
                             .cal = &j->api->engine->calendar, .dist = dist, .has_dist = j->has,
                             .n_samples = (int32_t)j->samples, .schedule = bs_schedule_with_edit,
                             .schedule_ctx = &j->edit};
@@ -566,7 +566,7 @@ static void sh_work(uv_work_t *w) {
         return;
     }
     bs_project_lt_models(j->es, j->size, j->gemeente, &j->own, models, dist, has);
-    bs_forecast_input in = {.schema = s, .progress = j->progress, .data_date = j->data_date,
+    bs_forecast_input in = {.schema = s, .progress = j->progress, .progress_date = BS_DAY_NONE, .data_date = j->data_date,
                             .cal = &j->api->engine->calendar, .dist = dist, .has_dist = has,
                             .n_samples = (int32_t)j->samples, .schedule = j->base_fn, .schedule_ctx = j->base_ctx};
     bs_rng rng;

@@ -131,13 +131,13 @@ int bs_cli_schedule(int argc, char **argv)
         goto out;
     }
     char field[256], msg[512];
-    bs_day dd;
-    if (bs_offline_state_parse(doc, schema, progress, &dd, &e, field, sizeof field, msg, sizeof msg)) {
+    bs_day pd, dd;
+    if (bs_offline_state_parse(doc, schema, progress, &pd, &dd, &e, field, sizeof field, msg, sizeof msg)) {
         fail(field, msg);
         goto out;
     }
     bs_schedule_input in = {.schema = schema, .progress = progress, .overrides = e.ov,
-                            .links = e.links, .n_links = e.n_links, .progress_date = BS_DAY_NONE, .data_date = dd, .cal = &cal,
+                            .links = e.links, .n_links = e.n_links, .progress_date = pd, .data_date = dd, .cal = &cal,
                             .near_critical_wd = e.near_critical_wd};
     bs_schedule sched;
     bs_schedule_err err = bs_schedule_compute_ex(&in, &sched);

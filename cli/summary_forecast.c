@@ -197,7 +197,7 @@ static void sf_work(uv_work_t *w) {
             pl->p50_last = me->value;
             free(key);
         } else {
-            bs_forecast_input in = {.schema = s, .progress = pl->progress, .data_date = pl->data_date,
+            bs_forecast_input in = {.schema = s, .progress = pl->progress, .progress_date = BS_DAY_NONE, .data_date = pl->data_date,
                                     .cal = &r->engine->calendar, .dist = dist, .has_dist = has,
                                     .n_samples = BS_SUMMARY_SAMPLES};
             bs_rng rng;

@@ -41,6 +41,14 @@ static void day_quantiles(bs_day *v, int32_t n, bs_day *p50, bs_day *p80) {
     *p80 = pick(v, m, 0.8);
 }
 
+/* The schedule of one sample without a hook: the schema's links, no overrides. */
+static bs_schedule_err default_schedule(const bs_schema *s, const bs_progress *progress, bs_day progress_date,
+                                        bs_day data_date, const bs_calendar *cal, bs_schedule *out) {
+    bs_schedule_input si = {.schema = s, .progress = progress, .progress_date = progress_date,
+                            .data_date = data_date, .cal = cal, .near_critical_wd = -1};
+    return bs_schedule_compute_ex(&si, out);
+}
+
 static bs_day step_finish(const bs_schedule *s, int32_t i, const bs_progress *p) {
     if (p[i].status == BS_STATUS_SKIPPED) return BS_DAY_NONE;
     return s->steps[i].early_finish;
@@ -68,17 +76,19 @@ int bs_forecast_compute(const bs_forecast_input *in, bs_rng *rng, bs_forecast *o
     out->n_samples = ns;
     /* the deterministic plan */
     bs_schedule plan;
-    rc = in->schedule ? in->schedule(in->schedule_ctx, sc, in->progress, in->data_date, in->cal, &plan)
-                      : bs_schedule_compute(sc, in->progress, in->data_date, in->cal, &plan);
+    rc = in->schedule ? in->schedule(in->schedule_ctx, sc, in->progress, in->progress_date, in->data_date, in->cal, &plan)
+                      : default_schedule(sc, in->progress, in->progress_date, in->data_date, in->cal, &plan);
     if (rc != BS_SCHEDULE_OK) goto done;
     for (int32_t i = 0; i < n; i++) out->steps[i].planned = step_finish(&plan, i, in->progress);
     out->completion_planned = plan.project_finish;
     bs_schedule_free(&plan);
+    /* elapsed: the work done by the progress date, as in the schedule's remaining duration */
+    const bs_day pd = in->progress_date == BS_DAY_NONE ? in->data_date : in->progress_date;
     for (int32_t i = 0; i < n; i++) {
         const bs_progress *p = &in->progress[i];
         elapsed[i] = 0;
-        if (p->status == BS_STATUS_STARTED && p->actual_start != BS_DAY_NONE && p->actual_start < in->data_date)
-            elapsed[i] = bs_lt_elapsed(in->cal, sc->steps[i].unit, p->actual_start, in->data_date);
+        if (p->status == BS_STATUS_STARTED && p->actual_start != BS_DAY_NONE && p->actual_start < pd)
+            elapsed[i] = bs_lt_elapsed(in->cal, sc->steps[i].unit, p->actual_start, pd);
     }
     for (int32_t s = 0; s < ns; s++) {
         for (int32_t i = 0; i < n; i++) {
@@ -92,8 +102,8 @@ int bs_forecast_compute(const bs_forecast_input *in, bs_rng *rng, bs_forecast *o
             copy.steps[i].duration = (int32_t)d;
         }
         bs_schedule sch;
-        rc = in->schedule ? in->schedule(in->schedule_ctx, &copy, in->progress, in->data_date, in->cal, &sch)
-                          : bs_schedule_compute(&copy, in->progress, in->data_date, in->cal, &sch);
+        rc = in->schedule ? in->schedule(in->schedule_ctx, &copy, in->progress, in->progress_date, in->data_date, in->cal, &sch)
+                          : default_schedule(&copy, in->progress, in->progress_date, in->data_date, in->cal, &sch);
         if (rc != BS_SCHEDULE_OK) goto done;
         for (int32_t i = 0; i < n; i++) {
             fin[(size_t)i * (size_t)ns + (size_t)s] = step_finish(&sch, i, in->progress);

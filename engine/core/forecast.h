@@ -26,16 +26,22 @@
 
 /* Optional scheduling hook: computes the schedule of one sample. `sampled` is a shallow copy of
  * the input schema whose steps carry the sampled durations (in their units); the hook must not
- * keep it. NULL = bs_schedule_compute(sampled, progress, data_date, cal, out). A what-if caller
+ * keep it. progress_date (the date up to which the facts are known; BS_DAY_NONE = data_date)
+ * and data_date are passed as bs_schedule_input takes them (docs/scheduling.md §5).
+ * NULL = bs_schedule_compute_ex with the schema's links, no overrides. A what-if caller
  * passes a hook that runs bs_schedule_compute_ex with its link set and overrides (issue 3), so
  * the forecast follows the edited network; see docs/forecasting.md §5. */
 typedef bs_schedule_err (*bs_forecast_schedule_fn)(void *ctx, const bs_schema *sampled, const bs_progress *progress,
-                                                   bs_day data_date, const bs_calendar *cal, bs_schedule *out);
+                                                   bs_day progress_date, bs_day data_date, const bs_calendar *cal, bs_schedule *out);
 
 typedef struct bs_forecast_input {
     const bs_schema *schema;
     const bs_progress *progress;     /* n_steps */
-    bs_day data_date;
+    bs_day progress_date;            /* facts known up to this date; remaining durations and the
+                                      * elapsed time of started steps are measured up to it.
+                                      * <= data_date; BS_DAY_NONE = data_date. Every caller sets
+                                      * it (0 is a date) */
+    bs_day data_date;                /* unfinished work is scheduled no earlier than this date */
     const bs_calendar *cal;
     const bs_ltdist *dist;           /* n_steps; used where has_dist[i] (bs_lt_model.sample) */
     const unsigned char *has_dist;   /* n_steps; 0 = keep the schema's duration (no spread) */

@@ -341,15 +341,23 @@ static void forward_step(ctx *c, int32_t i, bs_step_result *res, scratch *sc)
             return;
         }
         /* Remaining work (retained logic): it starts at the data date, but not before the
-         * bounds of FS predecessors; it finishes no earlier than FF/SF bounds. */
+         * actual start nor the bounds of FS predecessors; it finishes no earlier than FF/SF
+         * bounds. Its duration is the planned duration minus the work done by the progress
+         * date (working or calendar days, per the step's unit, from the actual start up to
+         * the progress date; 0 when the step started on or after it), at least 1. Counting
+         * only work done keeps a wait before the remaining work (a later FS predecessor, a
+         * start after the progress date) out of the remaining duration: the logic already
+         * places that wait (docs/scheduling.md §5.3). */
         int32_t ovr = c->ov ? c->ov[i].remaining : -1;
         int32_t rs_b = c->dd_b;
+        if (r->es_b > rs_b)
+            rs_b = r->es_b;
         if (best_fs.set && best_fs.b > rs_b)
             rs_b = best_fs.b;
         x->rs_b = rs_b;
         if (s->unit == BS_UNIT_WORKING_DAYS) {
-            int32_t nat = ef_b_of_start(c, s, s->milestone ? 0 : d, r->es_b);
-            int32_t rem = ovr >= 0 ? ovr : nat - c->pd_b;
+            int32_t done_wd = c->pd_b > r->es_b ? c->pd_b - r->es_b : 0;
+            int32_t rem = ovr >= 0 ? ovr : d - done_wd;
             if (rem < 1)
                 rem = 1;
             x->rem = rem;
@@ -362,12 +370,16 @@ static void forward_step(ctx *c, int32_t i, bs_step_result *res, scratch *sc)
             r->ef_b = ef_b;
             r->early_finish = wd(c, (int64_t)ef_b - 1);
         } else {
-            bs_day nat = finish_date(c, s, d, r->es_b, as);
-            int32_t rem = ovr >= 0 ? ovr : (int32_t)((int64_t)nat - c->progress_date + 1);
+            int32_t done_cd = c->progress_date > as ? (int32_t)(c->progress_date - as) : 0;
+            int32_t rem = ovr >= 0 ? ovr : d - done_cd;
             if (rem < 1)
                 rem = 1;
             x->rem = rem;
-            bs_day rs = rs_b > c->dd_b ? wd(c, rs_b) : c->data_date;
+            bs_day rs = c->data_date;
+            if (as > rs)
+                rs = as;
+            if (rs_b > bs_calendar_boundary_before(c->cal, rs))
+                rs = wd(c, rs_b);
             bs_day f = in_range(c, (int64_t)rs + rem - 1, 0);
             if (s->statutory)
                 f = in_range(c, bs_atw_term_end(f), 0);

@@ -348,7 +348,7 @@ int bs_whatif_apply(bs_sched_edit *e, const bs_schema *schema, const json_t *cha
 }
 
 int bs_offline_state_parse(const json_t *doc, const bs_schema *schema, bs_progress *progress,
-                           bs_day *data_date, bs_sched_edit *e, char *field, size_t field_len,
+                           bs_day *progress_date, bs_day *data_date, bs_sched_edit *e, char *field, size_t field_len,
                            char *msg, size_t msg_len)
 {
     perr p = {field, msg, field_len, msg_len};
@@ -359,6 +359,12 @@ int bs_offline_state_parse(const json_t *doc, const bs_schema *schema, bs_progre
     json_t *dd = json_object_get(doc, "data_date");
     if (!dd || !json_is_string(dd) || bs_date_parse(json_string_value(dd), data_date) != 0)
         return fail(&p, "data_date", "data_date is required: a date YYYY-MM-DD");
+    *progress_date = BS_DAY_NONE;
+    json_t *pd = json_object_get(doc, "progress_date");
+    if (pd && (!json_is_string(pd) || bs_date_parse(json_string_value(pd), progress_date) != 0))
+        return fail(&p, "progress_date", "progress_date must be a date YYYY-MM-DD");
+    if (pd && *progress_date > *data_date)
+        return fail(&p, "progress_date", "progress_date must not be after data_date");
     int32_t nc;
     int r = get_int(&p, doc, "near_critical_days", "$", 0, 3650, false, &nc);
     if (r < 0)

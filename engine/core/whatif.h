@@ -57,13 +57,14 @@ int bs_whatif_apply(bs_sched_edit *e, const bs_schema *schema, const json_t *cha
                     size_t field_len, char *msg, size_t msg_len);
 
 /* The offline input of `bouwstroom schedule` (docs/scheduling.md §9), without the schema:
- * "data_date" (required), "near_critical_days", "steps": {key: {"status", "actual_start",
+ * "data_date" (required), "progress_date" (optional, <= data_date; *progress_date =
+ * BS_DAY_NONE when absent, which the scheduler reads as data_date), "near_critical_days", "steps": {key: {"status", "actual_start",
  * "actual_finish", "actual_estimated", "remaining", "duration", "start_no_earlier_than",
  * "finish_no_later_than"}}, "changes": [what-if ops]. progress (n_steps entries) is filled
  * (OPEN by default), e is initialised from schema and edited. Returns 0, or -1 with
  * field/msg as above. */
 int bs_offline_state_parse(const json_t *doc, const bs_schema *schema, bs_progress *progress,
-                           bs_day *data_date, bs_sched_edit *e, char *field, size_t field_len,
+                           bs_day *progress_date, bs_day *data_date, bs_sched_edit *e, char *field, size_t field_len,
                            char *msg, size_t msg_len);
 
 /* Adds the project's edits to a schedule JSON object (bs_schedule_to_json): per step

@@ -267,14 +267,14 @@ void bs_project_state_free(bs_project_state *s) {
 }
 
 bs_schedule_err bs_schedule_with_edit(void *ctx, const bs_schema *sampled, const bs_progress *progress,
-                                      bs_day data_date, const bs_calendar *cal, bs_schedule *out) {
+                                      bs_day progress_date, bs_day data_date, const bs_calendar *cal, bs_schedule *out) {
     const bs_sched_edit *e = ctx;
     bs_schedule_input in = {.schema = sampled,
                             .progress = progress,
                             .overrides = e ? e->ov : NULL,
                             .links = e ? e->links : NULL,
                             .n_links = e ? e->n_links : 0,
-                            .progress_date = BS_DAY_NONE,
+                            .progress_date = progress_date,
                             .data_date = data_date,
                             .cal = cal,
                             .near_critical_wd = -1};
@@ -282,7 +282,7 @@ bs_schedule_err bs_schedule_with_edit(void *ctx, const bs_schema *sampled, const
 }
 
 bs_schedule_err bs_project_state_schedule(const bs_project_state *s, const bs_calendar *cal, bs_schedule *out) {
-    return bs_schedule_with_edit((void *)&s->edit, s->schema, s->progress, s->data_date, cal, out);
+    return bs_schedule_with_edit((void *)&s->edit, s->schema, s->progress, BS_DAY_NONE, s->data_date, cal, out);
 }
 
 bs_day bs_schedule_completion(const bs_schema *schema, const bs_progress *progress, const bs_schedule *sched) {

@@ -103,9 +103,10 @@ void bs_project_state_free(bs_project_state *s);
 bs_schedule_err bs_project_state_schedule(const bs_project_state *s, const bs_calendar *cal, bs_schedule *out);
 
 /* A bs_forecast_schedule_fn-compatible callback: schedules one sample with the edits of
- * ctx (a const bs_sched_edit *). */
+ * ctx (a const bs_sched_edit *), progress_date (BS_DAY_NONE = data_date) and data_date as in
+ * bs_schedule_input. */
 bs_schedule_err bs_schedule_with_edit(void *ctx, const bs_schema *sampled, const bs_progress *progress,
-                                      bs_day data_date, const bs_calendar *cal, bs_schedule *out);
+                                      bs_day progress_date, bs_day data_date, const bs_calendar *cal, bs_schedule *out);
 
 /* The planned completion of a project: the early finish of its "laatste_oplevering"
  * milestone (last homes handed over), its actual finish when realised, or the schedule's

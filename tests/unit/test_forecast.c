@@ -266,7 +266,7 @@ static void run_mini(const bs_schema *s, const bs_progress *p, const bs_dist *d,
                      uint64_t seed, bs_forecast *f) {
     bs_ltdist ld[4];
     for (int i = 0; i < 4; i++) ld[i] = bs_ltdist_parametric(&d[i]);
-    bs_forecast_input in = {.schema = s, .progress = p, .data_date = bs_date_from_ymd(2025, 1, 6), .cal = &cal,
+    bs_forecast_input in = {.schema = s, .progress = p, .progress_date = BS_DAY_NONE, .data_date = bs_date_from_ymd(2025, 1, 6), .cal = &cal,
                             .dist = ld, .has_dist = has, .n_samples = ns};
     bs_rng r;
     bs_rng_seed(&r, seed);
@@ -347,11 +347,73 @@ static void test_forecast_running_step_conditional(void **state) {
     bs_schema_free(s);
 }
 
+/* records the progress date a hook is given, then schedules as the default does */
+static bs_schedule_err record_pd(void *ctx, const bs_schema *sampled, const bs_progress *progress,
+                                 bs_day progress_date, bs_day data_date, const bs_calendar *c, bs_schedule *out) {
+    bs_day *seen = ctx;
+    *seen = progress_date;
+    bs_schedule_input si = {.schema = sampled, .progress = progress, .progress_date = progress_date,
+                            .data_date = data_date, .cal = c, .near_critical_wd = -1};
+    return bs_schedule_compute_ex(&si, out);
+}
+
+/* The progress date reaches every schedule of the forecast (docs/scheduling.md §5): b (100 wd)
+ * STARTED Tue 16 Jan 2024, facts known up to PD Fri 1 March 2024 (work done: the working days
+ * 16 Jan – 29 Feb = 33), data date Mon 6 Jan 2025. The plan finishes b 67 working days from the
+ * data date (not at the data date, as with PD = DD where b is overdue), and the samples draw b
+ * conditional on T > 33 (the elapsed time at PD), so P50 lies near the data date + the
+ * conditional median − 33. */
+static void test_forecast_progress_date(void **state) {
+    (void)state;
+    bs_schema *s = load_schema(mini);
+    bs_progress p[4];
+    p[0] = (bs_progress){BS_STATUS_DONE, bs_date_from_ymd(2024, 1, 2), bs_date_from_ymd(2024, 1, 15), false};
+    p[1] = (bs_progress){BS_STATUS_STARTED, bs_date_from_ymd(2024, 1, 16), BS_DAY_NONE, false};
+    p[2] = (bs_progress){BS_STATUS_DONE, bs_date_from_ymd(2024, 1, 16), bs_date_from_ymd(2024, 2, 1), false};
+    p[3] = (bs_progress){BS_STATUS_OPEN, BS_DAY_NONE, BS_DAY_NONE, false};
+    bs_dist d[4] = {{BS_DIST_LOGNORMAL, log(10), 0.3}, {BS_DIST_LOGNORMAL, log(100), 0.6},
+                    {BS_DIST_WEIBULL, log(20), 0.5}, {BS_DIST_LOGNORMAL, 0, 1}};
+    bs_ltdist ld[4];
+    for (int i = 0; i < 4; i++) ld[i] = bs_ltdist_parametric(&d[i]);
+    unsigned char none[4] = {0, 0, 0, 0}, all[4] = {1, 1, 1, 0};
+    const bs_day pd = bs_date_from_ymd(2024, 3, 1), dd = bs_date_from_ymd(2025, 1, 6);
+    int32_t dd_b = bs_calendar_boundary_before(&cal, dd);
+    int32_t done = bs_calendar_boundary_before(&cal, pd) - bs_calendar_boundary_before(&cal, p[1].actual_start);
+    assert_int_equal(done, 33);
+    bs_day seen = 0;
+    bs_forecast_input in = {.schema = s, .progress = p, .progress_date = pd, .data_date = dd, .cal = &cal,
+                            .dist = ld, .has_dist = none, .n_samples = 20};
+    bs_rng r;
+    bs_rng_seed(&r, 5);
+    bs_forecast f;
+    assert_int_equal(bs_forecast_compute(&in, &r, &f), BS_SCHEDULE_OK);
+    assert_int_equal(f.steps[1].planned, bs_calendar_wd_date(&cal, dd_b + 67 - 1));
+    assert_int_equal(f.steps[1].p50, f.steps[1].planned);
+    bs_forecast_free(&f);
+    in.schedule = record_pd;
+    in.schedule_ctx = &seen;
+    assert_int_equal(bs_forecast_compute(&in, &r, &f), BS_SCHEDULE_OK);
+    assert_int_equal(seen, pd);
+    assert_int_equal(f.steps[1].planned, bs_calendar_wd_date(&cal, dd_b + 67 - 1));
+    bs_forecast_free(&f);
+    in.schedule = NULL;
+    in.has_dist = all;
+    in.n_samples = 2000;
+    assert_int_equal(bs_forecast_compute(&in, &r, &f), BS_SCHEDULE_OK);
+    double cq50 = bs_dist_cond_quantile(&d[1], done, 0.5);
+    int32_t want_b = dd_b + (int32_t)ceil(cq50) - done - 1;
+    int32_t diff = bs_calendar_boundary_before(&cal, f.steps[1].p50) - want_b;
+    if (abs(diff) > 5) fail_msg("p50 of the running step off by %d working days", diff);
+    bs_forecast_free(&f);
+    bs_schema_free(s);
+}
+
 /* a what-if hook: the whole project may only start 100 calendar days later */
-static bs_schedule_err later_start(void *ctx, const bs_schema *sampled, const bs_progress *progress, bs_day data_date,
-                                   const bs_calendar *c, bs_schedule *out) {
+static bs_schedule_err later_start(void *ctx, const bs_schema *sampled, const bs_progress *progress,
+                                   bs_day progress_date, bs_day data_date, const bs_calendar *c, bs_schedule *out) {
     int *calls = ctx;
     (*calls)++;
+    assert_true(progress_date == BS_DAY_NONE);
     return bs_schedule_compute(sampled, progress, data_date + 100, c, out);
 }
 
@@ -368,7 +430,7 @@ static void test_forecast_hook_and_shifts(void **state) {
     int calls = 0;
     bs_ltdist ld[4];
     for (int i = 0; i < 4; i++) ld[i] = bs_ltdist_parametric(&d[i]);
-    bs_forecast_input in = {.schema = s, .progress = p, .data_date = bs_date_from_ymd(2025, 1, 6), .cal = &cal,
+    bs_forecast_input in = {.schema = s, .progress = p, .progress_date = BS_DAY_NONE, .data_date = bs_date_from_ymd(2025, 1, 6), .cal = &cal,
                             .dist = ld, .has_dist = all, .n_samples = 1000, .schedule = later_start,
                             .schedule_ctx = &calls};
     bs_rng r;
@@ -451,6 +513,7 @@ int main(void) {
         cmocka_unit_test(test_forecast_deterministic_and_reproducible),
         cmocka_unit_test(test_forecast_running_step_conditional),
         cmocka_unit_test(test_forecast_hook_and_shifts),
+        cmocka_unit_test(test_forecast_progress_date),
         cmocka_unit_test(test_ltdist_mixture),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -64,14 +64,29 @@ static void tc_load(tc *t, void **state, const char *json)
     assert_int_equal(bs_sched_edit_init(&t->edit, t->schema), 0);
 }
 
-static bs_schedule_err tc_try(tc *t, const char *data_date)
+/* Schedules with progress date progress_date (NULL = the data date) and data_date. */
+static bs_schedule_err tc_try_pd(tc *t, const char *progress_date, const char *data_date)
 {
     bs_schedule_input in = {.schema = t->schema, .progress = t->progress, .overrides = t->edit.ov,
                             .links = t->edit.links, .n_links = t->edit.n_links,
-                            .progress_date = BS_DAY_NONE, .data_date = D(data_date), .cal = t->cal, .near_critical_wd = 3};
+                            .progress_date = progress_date ? D(progress_date) : BS_DAY_NONE,
+                            .data_date = D(data_date), .cal = t->cal, .near_critical_wd = 3};
     bs_schedule_free(&t->out);
     return bs_schedule_compute_ex(&in, &t->out);
 }
+
+static bs_schedule_err tc_try(tc *t, const char *data_date)
+{
+    return tc_try_pd(t, NULL, data_date);
+}
+
+static void tc_run_pd(tc *t, const char *progress_date, const char *data_date)
+{
+    bs_schedule_err e = tc_try_pd(t, progress_date, data_date);
+    if (e != BS_SCHEDULE_OK)
+        fail_msg("bs_schedule_compute_ex: %s", bs_schedule_strerror(e));
+}
+
 
 static void tc_run(tc *t, const char *data_date)
 {
@@ -138,7 +153,8 @@ static void check_path(const tc *t, int32_t p, const char *const *keys)
                       "\"duration\":{\"value\":" #d ",\"unit\":\"calendar_days\"}"
 #define DEP(p, t, lag, u) "{\"step\":\"" p "\",\"type\":\"" t "\",\"lag\":{\"value\":" #lag \
                           ",\"unit\":\"" u "\"}}"
-#define SCHEMA(steps) "{\"key\":\"t\",\"name\":\"t\",\"version\":1,\"steps\":[" steps "]}"
+#define SCHEMA_OPEN "{\"key\":\"t\",\"name\":\"t\",\"version\":1,\"steps\":["
+#define SCHEMA(steps) SCHEMA_OPEN steps "]}"
 
 /* SS links across the DST weekend. Data date Mon 23 March 2026.
  *   A 5 wd: Mon 23 – Fri 27 March.
@@ -291,6 +307,299 @@ static void test_progress(void **state)
     assert_true(R(&t, "p")->critical);
     assert_int_equal(R(&t, "q")->total_float, 1);
     tc_free(&t);
+}
+
+/* ---- the progress date (docs/scheduling.md §5; the examples of §5.9) ----
+ * 2026: Goede Vrijdag 3 April worked, Easter Monday 6 April and Koningsdag Mon 27 April off,
+ * 5 May worked, Hemelvaart Thu 14 May and Pinkstermaandag 25 May off. */
+
+/* Asserts the early start and finish of a step (inclusive dates). */
+static void check_ef(const tc *t, const char *key, const char *es, const char *ef)
+{
+    char a[11], b[11];
+    fmt(R(t, key)->early_start, a);
+    fmt(R(t, key)->early_finish, b);
+    if (strcmp(a, es) || strcmp(b, ef))
+        fail_msg("%s: got ES %s EF %s, expected ES %s EF %s", key, a, b, es, ef);
+}
+
+static void set_started(tc *t, const char *key, const char *as)
+{
+    t->progress[idx(t, key)] = (bs_progress){BS_STATUS_STARTED, D(as), BS_DAY_NONE, false};
+}
+
+static void set_done(tc *t, const char *key, const char *as, const char *af)
+{
+    t->progress[idx(t, key)] = (bs_progress){BS_STATUS_DONE, D(as), D(af), false};
+}
+
+#define FS0(p) DEP(p, "FS", 0, "working_days")
+#define PM_SCHEMA SCHEMA(STEP_WD("p", 10) "}," STEP_WD("s", 130) ",\"depends_on\":[" FS0("p") "]}," \
+                         "{\"key\":\"m\",\"name\":\"m\",\"stream\":\"public\",\"source\":\"t\",\"milestone\":true," \
+                         "\"duration\":{\"value\":0,\"unit\":\"working_days\"},\"depends_on\":[" FS0("s") "]}")
+
+/* The doubled gap (§5.9 example 2). P (10 wd) DONE 23 Feb – Fri 6 March; S (130 wd) STARTED
+ * Mon 9 March, the day after P finished; milestone M after S.
+ *   PD = DD = Mon 2 March: work done 0 (S started after PD), R = 130, the remaining work
+ *     starts Mon 9 March (S's start, P's bound): 130 wd from 9 March end Thu 10 Sept 2026
+ *     (9 March – 10 Sept: 134 weekdays minus Easter Monday, Koningsdag, Hemelvaart and
+ *     Pinkstermaandag). The old rule (R = natural finish − PD = 135) gave Thu 17 Sept: the
+ *     5-day gap twice.
+ *   PD 2 March, DD Mon 16 March: R = 130 from 16 March: Thu 17 Sept.
+ *   PD = DD = 16 March: done = 5 (9–13 March), R = 125 from 16 March: Thu 10 Sept. */
+static void test_progress_doubled_gap(void **state)
+{
+    tc t;
+    tc_load(&t, state, PM_SCHEMA);
+    set_done(&t, "p", "2026-02-23", "2026-03-06");
+    set_started(&t, "s", "2026-03-09");
+    tc_run_pd(&t, "2026-03-02", "2026-03-02");
+    check_ef(&t, "s", "2026-03-09", "2026-09-10");
+    check(&t, "m", "2026-09-10", "2026-09-10", "2026-09-10", "2026-09-10", 0, true);
+    assert_false(R(&t, "s")->out_of_sequence);
+    tc_run_pd(&t, "2026-03-02", "2026-03-16");
+    check_ef(&t, "s", "2026-03-09", "2026-09-17");
+    tc_run_pd(&t, "2026-03-16", "2026-03-16");
+    check_ef(&t, "s", "2026-03-09", "2026-09-10");
+    /* the same with bs_schedule_compute (PD = DD) */
+    bs_schedule o;
+    assert_int_equal(bs_schedule_compute(t.schema, t.progress, D("2026-03-02"), t.cal, &o), BS_SCHEDULE_OK);
+    char b[11];
+    assert_string_equal(fmt(o.steps[idx(&t, "s")].early_finish, b), "2026-09-10");
+    assert_int_equal(o.progress_date, D("2026-03-02"));
+    bs_schedule_free(&o);
+    tc_free(&t);
+}
+
+/* The issue's shape: the file's date (PD) lies before the predecessor's finish and today
+ * (DD) a year and a half later. P DONE 17 Feb – Mon 3 March 2025, S (130 wd) STARTED Tue
+ * 4 March 2025, PD Mon 6 Jan 2025.
+ *   DD = PD: S runs 130 wd from Tue 4 March 2025 and ends Fri 5 Sept 2025 (as if R were
+ *     given: 130 wd, no work done by PD).
+ *   DD = Fri 4 Dec 2026: no work is known to be done, R = 130 from DD: Fri 11 June 2027.
+ *   With R given as 130 the dates are the same: the derived R no longer contains the gap. */
+static void test_progress_issue_case(void **state)
+{
+    tc t;
+    tc_load(&t, state, PM_SCHEMA);
+    set_done(&t, "p", "2025-02-17", "2025-03-03");
+    set_started(&t, "s", "2025-03-04");
+    tc_run_pd(&t, "2025-01-06", "2025-01-06");
+    check_ef(&t, "s", "2025-03-04", "2025-09-05");
+    tc_run_pd(&t, "2025-01-06", "2026-12-04");
+    check_ef(&t, "s", "2025-03-04", "2027-06-11");
+    t.edit.ov[idx(&t, "s")].remaining = 130;
+    tc_run_pd(&t, "2025-01-06", "2025-01-06");
+    check_ef(&t, "s", "2025-03-04", "2025-09-05");
+    tc_free(&t);
+}
+
+/* Work done up to PD, remaining work from DD (§5.9 examples 1, 4, 7).
+ *   P (10 wd) DONE 2–13 Feb; S (20 wd) STARTED Mon 16 Feb; PD Fri 27 Feb, DD Mon 16 March:
+ *     done 9 (16–20, 23–26 Feb), R 11: Mon 16 – Mon 30 March (not "finished today").
+ *   A (10 wd) STARTED Mon 2 March, D (10 wd, FS after A) STARTED Wed 4 March, PD Fri 6 March,
+ *     DD Mon 9 March: A done 4, R 6: 9–16 March; D done 2, R 8, after A: Tue 17 – Thu 26
+ *     March (out of sequence, retained logic).
+ *   G (20 wd) STARTED Mon 2 March with remaining 3, PD Fri 6 March, DD Mon 16 March: 16–18
+ *     March. */
+static void test_progress_work_done(void **state)
+{
+    tc t;
+    tc_load(&t, state, SCHEMA(STEP_WD("p", 10) "}," STEP_WD("s", 20) ",\"depends_on\":[" FS0("p") "]},"
+                              STEP_WD("a", 10) "}," STEP_WD("d", 10) ",\"depends_on\":[" FS0("a") "]},"
+                              STEP_WD("g", 20) "}"));
+    set_done(&t, "p", "2026-02-02", "2026-02-13");
+    set_started(&t, "s", "2026-02-16");
+    tc_run_pd(&t, "2026-02-27", "2026-03-16");
+    check_ef(&t, "s", "2026-02-16", "2026-03-30");
+    set_started(&t, "a", "2026-03-02");
+    set_started(&t, "d", "2026-03-04");
+    set_started(&t, "g", "2026-03-02");
+    t.edit.ov[idx(&t, "g")].remaining = 3;
+    tc_run_pd(&t, "2026-03-06", "2026-03-09");
+    check_ef(&t, "a", "2026-03-02", "2026-03-16");
+    check_ef(&t, "d", "2026-03-04", "2026-03-26");
+    assert_true(R(&t, "d")->out_of_sequence);
+    assert_false(R(&t, "a")->out_of_sequence);
+    tc_run_pd(&t, "2026-03-06", "2026-03-16");
+    check_ef(&t, "g", "2026-03-02", "2026-03-18");
+    /* A: done 4, R 6 from Mon 16 March: Mon 23 March; D: R 8 after A: Tue 24 March – Thu 2 April */
+    check_ef(&t, "a", "2026-03-02", "2026-03-23");
+    check_ef(&t, "d", "2026-03-04", "2026-04-02");
+    tc_free(&t);
+}
+
+/* Out of sequence with PD before DD (§5.9 example 3) and predecessors finishing before, at
+ * and after the dates.
+ *   A (10 wd) OPEN; D (10 wd, FS after A) STARTED Mon 2 March; PD Fri 6 March, DD Mon 9
+ *     March: A 9–20 March; D done 4, R 6, waits for A: 23–30 March; both critical.
+ *   P DONE Fri 13 March, S STARTED Mon 16 March (10 wd), PD = DD = Mon 16 March (the
+ *     predecessor finished just before PD): done 0, R 10: 16–27 March.
+ *   P DONE Wed 18 March (after PD and DD), S STARTED Thu 19 March: done 0, R 10 from S's
+ *     start: Thu 19 March – Wed 1 April. */
+static void test_progress_out_of_sequence(void **state)
+{
+    tc t;
+    tc_load(&t, state, SCHEMA(STEP_WD("a", 10) "}," STEP_WD("d", 10) ",\"depends_on\":[" FS0("a") "]},"
+                              STEP_WD("p", 5) "}," STEP_WD("s", 10) ",\"depends_on\":[" FS0("p") "]}"));
+    set_started(&t, "d", "2026-03-02");
+    set_done(&t, "p", "2026-03-09", "2026-03-13");
+    set_started(&t, "s", "2026-03-16");
+    tc_run_pd(&t, "2026-03-06", "2026-03-09");
+    check(&t, "a", "2026-03-09", "2026-03-20", "2026-03-09", "2026-03-20", 0, true);
+    check_ef(&t, "d", "2026-03-02", "2026-03-30");
+    assert_true(R(&t, "d")->critical);
+    assert_true(R(&t, "d")->out_of_sequence);
+    tc_run_pd(&t, "2026-03-16", "2026-03-16");
+    check_ef(&t, "s", "2026-03-16", "2026-03-27");
+    set_done(&t, "p", "2026-03-12", "2026-03-18");
+    set_started(&t, "s", "2026-03-19");
+    tc_run_pd(&t, "2026-03-16", "2026-03-16");
+    check_ef(&t, "s", "2026-03-19", "2026-04-01");
+    assert_false(R(&t, "s")->out_of_sequence);
+    tc_free(&t);
+}
+
+/* Calendar days and statutory terms (§5.9 examples 5, 6).
+ *   T (42 cd) STARTED Mon 2 March, PD Wed 11 March, DD Mon 16 March: done 9, R 33: 16 March
+ *     + 32 = Fri 17 April.
+ *   W (56 cd, statutory) STARTED Mon 2 March, PD = DD = Mon 16 March: done 14, R 42: nominal
+ *     Sun 26 April, Koningsdag Mon 27: Tue 28 April (Atw art. 1, 3).
+ *   U (10 cd) STARTED Wed 11 March, PD Mon 2 March, DD Mon 16 March: started after PD, done 0,
+ *     R 10 from DD: Wed 25 March (the old rule took R = 20 March − 2 March + 1 = 19: Fri 3
+ *     April).
+ *   V (10 cd) after P (5 wd, DONE Mon 9 – Fri 13 March), STARTED Sat 14 March (calendar-day
+ *     work may start on a Saturday), PD = DD = Wed 11 March: done 0, R 10; the remaining work
+ *     starts on V's start Sat 14 March: Mon 23 March. */
+static void test_progress_calendar_days(void **state)
+{
+    tc t;
+    tc_load(&t, state, SCHEMA(STEP_CD("t", 42) "}," STEP_CD("w", 56) ",\"statutory\":true},"
+                              STEP_CD("u", 10) "}," STEP_WD("p", 5) "}," STEP_CD("v", 10)
+                              ",\"depends_on\":[" FS0("p") "]}"));
+    set_started(&t, "t", "2026-03-02");
+    set_started(&t, "w", "2026-03-02");
+    set_started(&t, "u", "2026-03-11");
+    tc_run_pd(&t, "2026-03-11", "2026-03-16");
+    check_ef(&t, "t", "2026-03-02", "2026-04-17");
+    tc_run_pd(&t, "2026-03-16", "2026-03-16");
+    check_ef(&t, "w", "2026-03-02", "2026-04-28");
+    tc_run_pd(&t, "2026-03-02", "2026-03-16");
+    check_ef(&t, "u", "2026-03-11", "2026-03-25");
+    set_done(&t, "p", "2026-03-09", "2026-03-13");
+    set_started(&t, "v", "2026-03-14");
+    tc_run_pd(&t, "2026-03-11", "2026-03-11");
+    check_ef(&t, "v", "2026-03-14", "2026-03-23");
+    tc_free(&t);
+}
+
+/* A started milestone, an open step, PD > DD refused (§5.9 example 8).
+ *   A (5 wd) OPEN -> M (milestone) STARTED Wed 4 March -> B (3 wd); PD Mon 2 March, DD Sat
+ *   14 March: M at the start of Sat 14 March; A Mon 16 – Fri 20 March; B Mon 16 – Wed 18
+ *   March, float 2; M out of sequence. */
+static void test_progress_milestone(void **state)
+{
+    tc t;
+    tc_load(&t, state, SCHEMA(STEP_WD("a", 5) "},"
+                              "{\"key\":\"m\",\"name\":\"m\",\"stream\":\"public\",\"source\":\"t\",\"milestone\":true,"
+                              "\"duration\":{\"value\":0,\"unit\":\"working_days\"},\"depends_on\":[" FS0("a") "]},"
+                              STEP_WD("b", 3) ",\"depends_on\":[" FS0("m") "]}"));
+    set_started(&t, "m", "2026-03-04");
+    tc_run_pd(&t, "2026-03-02", "2026-03-14");
+    check_ef(&t, "m", "2026-03-04", "2026-03-14");
+    check_ef(&t, "a", "2026-03-16", "2026-03-20");
+    check_ef(&t, "b", "2026-03-16", "2026-03-18");
+    assert_int_equal(R(&t, "a")->total_float, 0);
+    assert_int_equal(R(&t, "b")->total_float, 2);
+    assert_true(R(&t, "m")->out_of_sequence);
+    assert_int_equal(tc_try_pd(&t, "2026-03-16", "2026-03-14"), BS_SCHEDULE_EINVAL);
+    tc_free(&t);
+}
+
+/* Properties over random progress (no given remaining durations, working-day steps, FS
+ * links): (1) a step that started on or after PD is scheduled the same for every PD up to
+ * its start (no work done, nothing else depends on PD); (2) moving PD later (up to DD) never
+ * moves an early finish later (more work known done); (3) every started step finishes no
+ * earlier than its remaining start + its remaining duration. */
+static void test_progress_random(void **state)
+{
+    uint32_t seed = 12345;
+    for (int round = 0; round < 200; round++) {
+        char json[8192] = SCHEMA_OPEN;
+        int n = 2 + (int)(seed % 9);
+        size_t len = strlen(json);
+        for (int i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            int d = 1 + (int)((seed >> 8) % 30);
+            len += (size_t)snprintf(json + len, sizeof json - len,
+                                    "%s{\"key\":\"s%d\",\"name\":\"s\",\"stream\":\"public\",\"source\":\"t\","
+                                    "\"duration\":{\"value\":%d,\"unit\":\"working_days\"}",
+                                    i ? "," : "", i, d);
+            if (i > 0) {
+                seed = seed * 1103515245u + 12345u;
+                int p = (int)((seed >> 8) % (uint32_t)i);
+                len += (size_t)snprintf(json + len, sizeof json - len,
+                                        ",\"depends_on\":[{\"step\":\"s%d\",\"type\":\"FS\",\"lag\":{\"value\":0,"
+                                        "\"unit\":\"working_days\"}}]", p);
+            }
+            len += (size_t)snprintf(json + len, sizeof json - len, "}");
+        }
+        snprintf(json + len, sizeof json - len, "]}");
+        tc t;
+        tc_load(&t, state, json);
+        /* statuses: started on a random day in Feb–March 2026; PD, DD in March–April */
+        bs_day base = D("2026-02-02");
+        for (int i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            if ((seed >> 8) % 3 == 0)
+                t.progress[i] = (bs_progress){BS_STATUS_STARTED, base + (bs_day)((seed >> 12) % 60),
+                                              BS_DAY_NONE, false};
+        }
+        seed = seed * 1103515245u + 12345u;
+        bs_day dd = D("2026-03-02") + (bs_day)((seed >> 8) % 50);
+        bs_day pd1 = base - 7, pd2 = dd - (bs_day)((seed >> 16) % 20);
+        char s_dd[11], s_pd1[11], s_pd2[11];
+        bs_date_format(dd, s_dd);
+        bs_date_format(pd1, s_pd1);
+        bs_date_format(pd2, s_pd2);
+        tc_run_pd(&t, s_pd1, s_dd);
+        bs_day *ef1 = calloc((size_t)n, sizeof *ef1);
+        assert_non_null(ef1);
+        for (int i = 0; i < n; i++)
+            ef1[i] = t.out.steps[i].early_finish;
+        /* (1) PD just before the earliest start: same schedule as PD long before */
+        bs_day first = BS_DAY_NONE;
+        for (int i = 0; i < n; i++)
+            if (t.progress[i].status == BS_STATUS_STARTED && (first == BS_DAY_NONE || t.progress[i].actual_start < first))
+                first = t.progress[i].actual_start;
+        if (first != BS_DAY_NONE && first <= dd) {
+            char s_first[11];
+            tc_run_pd(&t, bs_date_format(first, s_first), s_dd);
+            for (int i = 0; i < n; i++)
+                if (t.out.steps[i].early_finish != ef1[i])
+                    fail_msg("round %d: s%d moved when PD moved up to the first start", round, i);
+        }
+        /* (2), (3) */
+        tc_run_pd(&t, s_pd2, s_dd);
+        for (int i = 0; i < n; i++) {
+            if (ef1[i] != BS_DAY_NONE && t.out.steps[i].early_finish > ef1[i])
+                fail_msg("round %d: s%d finishes later with a later progress date", round, i);
+            if (t.progress[i].status == BS_STATUS_STARTED) {
+                int32_t es_b = bs_calendar_boundary_before(t.cal, t.progress[i].actual_start);
+                int32_t pd_b = bs_calendar_boundary_before(t.cal, pd2);
+                int32_t done = pd_b > es_b ? pd_b - es_b : 0;
+                int32_t rem = t.schema->steps[i].duration - done;
+                if (rem < 1)
+                    rem = 1;
+                int32_t rs_b = bs_calendar_boundary_before(t.cal, dd);
+                if (es_b > rs_b)
+                    rs_b = es_b;
+                assert_true(t.out.steps[i].ef_b >= rs_b + rem);
+            }
+        }
+        free(ef1);
+        tc_free(&t);
+    }
 }
 
 /* Link edits: a cycle is refused with its path; what-if ops validate their fields. */
@@ -554,6 +863,13 @@ int main(void)
         cmocka_unit_test(test_ff_sf),
         cmocka_unit_test(test_constraints),
         cmocka_unit_test(test_progress),
+        cmocka_unit_test(test_progress_doubled_gap),
+        cmocka_unit_test(test_progress_issue_case),
+        cmocka_unit_test(test_progress_work_done),
+        cmocka_unit_test(test_progress_out_of_sequence),
+        cmocka_unit_test(test_progress_calendar_days),
+        cmocka_unit_test(test_progress_milestone),
+        cmocka_unit_test(test_progress_random),
         cmocka_unit_test(test_cycles_and_ops),
         cmocka_unit_test(test_ppm_statutory_critical),
         cmocka_unit_test(test_random_all_types),
