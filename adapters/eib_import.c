@@ -37,7 +37,7 @@ static const struct {
     {"name", "text"},           {"gemeente", "text"},          {"provincie", "text"},
     {"plantype", "text"},       {"plantype_raw", "text"},      {"planstatus", "text"},
     {"planstatus_raw", "text"}, {"expected_period", "text"},   {"expected_by", "date"},
-    {"data_date", "date"},      {"data_date_estimated", "boolean"}, {"datum_raw", "text"},
+    {"progress_date", "date"},      {"progress_date_estimated", "boolean"}, {"datum_raw", "text"},
     {"schatting", "text"},      {"geometry", "jsonb"},         {"geometry_crs", "text"},
     {"process_schema_key", "text"}, {"process_schema_version", "integer"},
 };
@@ -132,7 +132,7 @@ static const char *province_name(const char *raw, bool *changed) {
 }
 
 int bs_eib_plan_record(json_t *rec, const bs_schema *sc, const bs_calendar *cal, const char *planstatus,
-                       bs_day data_date) {
+                       bs_day progress_date) {
     char datebuf[11];
     int rc = 0;
     json_object_set_new(rec, "process_schema_key", json_string(sc->key));
@@ -144,7 +144,7 @@ int bs_eib_plan_record(json_t *rec, const bs_schema *sc, const bs_calendar *cal,
     for (int32_t i = 0; i < sc->n_steps; i++) json_array_append_new(steps, json_string(bs_status_name(prog[i].status)));
     json_object_set_new(rec, "steps", steps);
     bs_schedule sched;
-    if (bs_schedule_compute(sc, prog, data_date, cal, &sched) == BS_SCHEDULE_OK) {
+    if (bs_schedule_compute(sc, prog, progress_date, cal, &sched) == BS_SCHEDULE_OK) {
         bs_day completion = bs_schedule_completion(sc, prog, &sched);
         json_object_set_new(rec, "planned_completion",
                             completion != BS_DAY_NONE ? json_string(bs_date_format(completion, datebuf)) : json_null());
@@ -260,10 +260,10 @@ static json_t *build_record(import_job *job, json_t *feature, const char *crs, j
     json_object_set_new(rec, "expected_by", by != BS_DAY_NONE ? json_string(bs_date_format(by, datebuf)) : json_null());
 
     const char *datum = prop_str(props, "datum");
-    bs_day data_date;
+    bs_day progress_date;
     bool estimated;
-    if (!datum || parse_datum(datum, &data_date, &estimated) != 0) {
-        data_date = bs_date_from_ymd(2020, 1, 1);
+    if (!datum || parse_datum(datum, &progress_date, &estimated) != 0) {
+        progress_date = bs_date_from_ymd(2020, 1, 1);
         estimated = true;
         char buf[96];
         snprintf(buf, sizeof buf, "'%s' → 2020-01-01", datum ? datum : "");
@@ -271,8 +271,8 @@ static json_t *build_record(import_job *job, json_t *feature, const char *crs, j
     } else if (estimated) {
         warn(r, "datum is a year only (1 January, estimated)", objectid, datum);
     }
-    json_object_set_new(rec, "data_date", json_string(bs_date_format(data_date, datebuf)));
-    json_object_set_new(rec, "data_date_estimated", json_boolean(estimated));
+    json_object_set_new(rec, "progress_date", json_string(bs_date_format(progress_date, datebuf)));
+    json_object_set_new(rec, "progress_date_estimated", json_boolean(estimated));
     json_object_set_new(rec, "datum_raw", datum ? json_string(datum) : json_null());
     const char *schatting = prop_str(props, "schatting");
     json_object_set_new(rec, "schatting", schatting && *schatting ? json_string(schatting) : json_null());
@@ -286,7 +286,7 @@ static json_t *build_record(import_job *job, json_t *feature, const char *crs, j
         json_object_set_new(rec, "geometry_crs", json_null());
         warn(r, "geometry missing", objectid, "");
     }
-    if (bs_eib_plan_record(rec, job->schema, &job->engine->calendar, ps, data_date) != 0)
+    if (bs_eib_plan_record(rec, job->schema, &job->engine->calendar, ps, progress_date) != 0)
         warn(r, "schedule could not be computed", objectid, "");
     return rec;
 }

@@ -252,6 +252,7 @@ static void plan_got_recipients(const PGresult *res, const char *err, void *arg)
         json_object_set_new(p, "step_name", json_string(st->name));
         json_object_set_new(p, "stream", json_string(st->stream == BS_STREAM_PUBLIC ? "public" : "private"));
         json_object_set_new(p, "date", bs_date_json(wants[w].date));
+        json_object_set_new(p, "progress_date", bs_date_json(c->st.progress_date));
         json_object_set_new(p, "data_date", bs_date_json(c->st.data_date));
         if (c->fc_rc == BS_SCHEDULE_OK && c->fc.steps) {
             json_object_set_new(p, "p50", bs_date_json(c->fc.steps[wants[w].step].p50));
@@ -355,7 +356,7 @@ static void plan_got_state(const PGresult *res, const char *err, void *arg) {
         return;
     }
     json_t *doc = PQntuples(res) ? json_loads(PQgetvalue(res, 0, 0), 0, NULL) : NULL;
-    int rc = doc ? bs_project_state_parse(c->n->engine, doc, &c->st) : -1;
+    int rc = doc ? bs_project_state_parse(c->n->engine, doc, bs_clock_today_amsterdam(c->n->clock), &c->st) : -1;
     json_decref(doc);
     if (rc != 0) { /* project deleted meanwhile, or unknown schema: nothing to plan */
         bs_conn_script(c->conn, "COMMIT", plan_committed, c);
