@@ -218,7 +218,14 @@ static void plan_got_recipients(const PGresult *res, const char *err, void *arg)
     bs_day *p50 = calloc((size_t)schema->n_steps + 1, sizeof *p50);
     for (int32_t i = 0; i < schema->n_steps; i++)
         p50[i] = c->fc_rc == BS_SCHEDULE_OK && c->fc.steps ? c->fc.steps[i].p50 : BS_DAY_NONE;
-    bs_alert_forecast afc = {.p50 = p50, .baseline = c->baseline};
+    /* overdue and blocked: against what the facts as last reported promised (the schedule
+     * planned from the progress date); the stored dates and upcoming: from the data date */
+    bs_project_state as_reported = c->st;
+    as_reported.data_date = c->st.progress_date;
+    bs_schedule reported;
+    bool has_reported = c->st.data_date != c->st.progress_date &&
+                        bs_project_state_schedule(&as_reported, &n->engine->calendar, &reported) == BS_SCHEDULE_OK;
+    bs_alert_forecast afc = {.p50 = p50, .baseline = c->baseline, .reported = has_reported ? &reported : NULL};
     int n_w = bs_alert_plan(schema, c->st.progress, &sched, &afc, &n->engine->calendar, today, rs, n_rs, wants,
                             MAX_WANTS);
 
@@ -275,6 +282,7 @@ static void plan_got_recipients(const PGresult *res, const char *err, void *arg)
     free(wants);
     free(p50);
     bs_schedule_free(&sched);
+    if (has_reported) bs_schedule_free(&reported);
     const char *params[4] = {c->project_id, c->steps_json, c->wants_json, n->mail_domain};
     bs_conn_query(c->conn, WRITE_SQL, 4, params, plan_written, c);
     free(rs); /* after the query copied the params: user ids point into res */
