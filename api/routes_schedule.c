@@ -51,6 +51,7 @@ typedef struct sctx {
     bs_sched_edit edit;      /* owned */
     bs_day progress_date;    /* as stored (as it was on known_on) */
     bs_day data_date;        /* bs_data_date(progress_date, today or known_on) */
+    bs_day new_progress_date; /* set by a progress report (commit_state); 0 = unchanged */
     long long version;
     json_t *scenario;        /* owned; the scenario row (compare/apply) */
     json_t *pending;         /* owned; response to send after commit */
@@ -510,10 +511,9 @@ static void write_changes(sctx *c, const state *ns, const char *reason, json_t *
             json_object_set_new(o, "ord", json_integer(l));
             json_array_append_new(links, o);
         }
-    /* a progress report (start, complete, PATCH of a step) is made today by someone who knows
-     * the project's facts: the progress date moves to today, never back (docs/scheduling.md §6) */
-    bs_day today_d = c->api->today(c->api->today_arg), old_pd = c->progress_date, old_dd = c->data_date;
-    bool new_pd = (c->kind == K_START || c->kind == K_COMPLETE || c->kind == K_PATCH) && today_d > c->progress_date;
+    /* a progress report moves the progress date (commit_state): history row, s1 from it */
+    bs_day today_d = c->new_progress_date, old_pd = c->progress_date, old_dd = c->data_date;
+    bool new_pd = c->new_progress_date != 0;
     if (new_pd)
         hist_add(hist, NULL, "progress_date", bs_date_json(old_pd), bs_date_json(today_d));
     /* forecast dates of milestones */
@@ -597,8 +597,18 @@ static void state_free(state *ns)
 /* Computes ns, renders it, and writes the change (response after commit). */
 static void commit_state(sctx *c, state *ns, const char *reason, const char *field)
 {
+    /* a progress report (start, complete, PATCH of a step) is made today by someone who knows
+     * the project's facts: the progress date moves to today, never back (docs/scheduling.md §6) */
+    bs_day today = c->api->today(c->api->today_arg), keep_pd = c->progress_date, keep_dd = c->data_date;
+    if ((c->kind == K_START || c->kind == K_COMPLETE || c->kind == K_PATCH) && today > c->progress_date) {
+        c->new_progress_date = today;
+        c->progress_date = today;
+        c->data_date = bs_data_date(today, today);
+    }
     bs_schedule s;
     bs_schedule_err e = compute(c, ns->progress, &ns->edit, &s);
+    c->progress_date = keep_pd;
+    c->data_date = keep_dd;
     if (e == BS_SCHEDULE_ECYCLE) {
         cycle_problem(c, &s, field);
         bs_schedule_free(&s);
