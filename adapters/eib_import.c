@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "plan.h"
 
 #define BATCH_SIZE 500
@@ -132,7 +133,7 @@ static const char *province_name(const char *raw, bool *changed) {
 }
 
 int bs_eib_plan_record(json_t *rec, const bs_schema *sc, const bs_calendar *cal, const char *planstatus,
-                       bs_day progress_date) {
+                       bs_day data_date) {
     char datebuf[11];
     int rc = 0;
     json_object_set_new(rec, "process_schema_key", json_string(sc->key));
@@ -144,7 +145,7 @@ int bs_eib_plan_record(json_t *rec, const bs_schema *sc, const bs_calendar *cal,
     for (int32_t i = 0; i < sc->n_steps; i++) json_array_append_new(steps, json_string(bs_status_name(prog[i].status)));
     json_object_set_new(rec, "steps", steps);
     bs_schedule sched;
-    if (bs_schedule_compute(sc, prog, progress_date, cal, &sched) == BS_SCHEDULE_OK) {
+    if (bs_schedule_compute(sc, prog, data_date, cal, &sched) == BS_SCHEDULE_OK) {
         bs_day completion = bs_schedule_completion(sc, prog, &sched);
         json_object_set_new(rec, "planned_completion",
                             completion != BS_DAY_NONE ? json_string(bs_date_format(completion, datebuf)) : json_null());
@@ -286,7 +287,9 @@ static json_t *build_record(import_job *job, json_t *feature, const char *crs, j
         json_object_set_new(rec, "geometry_crs", json_null());
         warn(r, "geometry missing", objectid, "");
     }
-    if (bs_eib_plan_record(rec, job->schema, &job->engine->calendar, ps, progress_date) != 0)
+    /* planned completion from the data date: the later of the file's date and today */
+    if (bs_eib_plan_record(rec, job->schema, &job->engine->calendar, ps,
+                           bs_data_date(progress_date, bs_clock_today_amsterdam(NULL))) != 0)
         warn(r, "schedule could not be computed", objectid, "");
     return rec;
 }

@@ -52,11 +52,11 @@ bs_day bs_eib_expected_by(long op2019, long op2020_2024, long op2025_2029, long 
 /* Adds a plan's process state to rec, a project record (JSON object with the projects
  * columns): "process_schema_key", "process_schema_version", "steps" (status names in the
  * schema's step order: the initial progress for planstatus, bs_plan_initial_progress) and
- * "planned_completion" (YYYY-MM-DD, the schedule's laatste oplevering from progress_date on
+ * "planned_completion" (YYYY-MM-DD, the schedule's laatste oplevering from data_date on
  * calendar cal; null when none). Returns 0, or -1 when the schedule could not be computed
  * (planned_completion null). */
 int bs_eib_plan_record(json_t *rec, const bs_schema *schema, const bs_calendar *cal, const char *planstatus,
-                       bs_day progress_date);
+                       bs_day data_date);
 
 /* A projects column outside the EIB set (e.g. confidentiality), with its SQL type. */
 typedef struct bs_project_column {

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "eib_import.h"
+#include "clock.h"
 #include "plan.h"
 
 #define BATCH_SIZE 500
@@ -420,7 +421,9 @@ static json_t *build_record(import_job *job, int fi, json_t *feature, bs_crs crs
     json_object_set_new(rec, "steps", steps);
     bs_schedule sched;
     json_t *pc = json_null();
-    if (bs_schedule_compute(sc, prog, progress_date, &job->engine->calendar, &sched) == BS_SCHEDULE_OK) {
+    /* planned from the data date: the later of the file's date and the import's today */
+    if (bs_schedule_compute(sc, prog, bs_data_date(progress_date, bs_clock_today_amsterdam(NULL)), &job->engine->calendar,
+                            &sched) == BS_SCHEDULE_OK) {
         bs_day completion = bs_schedule_completion(sc, prog, &sched);
         if (completion != BS_DAY_NONE) {
             json_decref(pc);

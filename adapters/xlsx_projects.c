@@ -534,7 +534,7 @@ static void data_row(parse_ctx *p, uint32_t row, const bs_xlsx_cell *cells, size
         json_decref(rec);
         return;
     }
-    if (bs_eib_plan_record(rec, p->schema, p->cal, ps_code, progress_date) != 0) {
+    if (bs_eib_plan_record(rec, p->schema, p->cal, ps_code, bs_data_date(progress_date, p->opt->today)) != 0) {
         add_error(p, (long)row, -1, N_FIELDS, NULL, NULL, "the project's schedule could not be computed");
         json_decref(rec);
         return;

@@ -52,6 +52,7 @@ typedef struct sctx {
     bs_day progress_date;    /* as stored (as it was on known_on) */
     bs_day data_date;        /* bs_data_date(progress_date, today or known_on) */
     bs_day new_progress_date; /* set by a progress report (commit_state); 0 = unchanged */
+    int stale_months;        /* the owner organisation's stale_after_months */
     long long version;
     json_t *scenario;        /* owned; the scenario row (compare/apply) */
     json_t *pending;         /* owned; response to send after commit */
@@ -149,10 +150,14 @@ static const char LOAD_SQL[] =
     "'later', CASE WHEN $2::date IS NULL THEN '[]'::json ELSE COALESCE((SELECT json_agg(h ORDER BY h.id DESC) "
     "  FROM schedule_history h WHERE h.project_id = p.id AND h.known_from > $2::date "
     "  AND h.field <> 'forecast_finish'), '[]') END, "
-    "'scenario', (SELECT row_to_json(x) FROM scenarios x WHERE x.id = $3::uuid AND x.project_id = p.id)) "
+    "'scenario', (SELECT row_to_json(x) FROM scenarios x WHERE x.id = $3::uuid AND x.project_id = p.id), "
+    "'stale_after_months', (SELECT o.stale_after_months FROM organisations o WHERE o.id = p.owner_organisation_id)) "
     "FROM projects p WHERE p.id = $1::uuid";
 
 static void dispatch(sctx *c);
+
+/* stale_progress: months without a progress report (organisations.stale_after_months) */
+#define BS_STALE_AFTER_MONTHS_DEFAULT 6
 
 static int link_from_json(const sctx *c, const json_t *o, int32_t succ, bs_link *l)
 {
@@ -270,6 +275,8 @@ static void loaded(const PGresult *res, const char *err, void *arg)
     c->progress_date = st.progress_date;
     c->data_date = st.data_date;
     c->version = st.version;
+    json_t *sm = json_object_get(doc, "stale_after_months");
+    c->stale_months = json_is_integer(sm) ? (int)json_integer_value(sm) : BS_STALE_AFTER_MONTHS_DEFAULT;
     size_t k;
     json_t *row;
     json_array_foreach(json_object_get(doc, "later"), k, row)
@@ -1050,6 +1057,38 @@ static void do_scen_apply(sctx *c)
     commit_state(c, &ns, reason, "scenario_id");
 }
 
+/* The stale_progress check: does the project's progress date lie more than `months`
+ * calendar months before today (the organisation's local date)? A month back is the same
+ * day of the month, or the month's last day when it has fewer days (31 March - 1 month =
+ * 28/29 February). Returns the limit date: older progress dates are stale. */
+static bs_day stale_limit(bs_day today, int months)
+{
+    int y, m, d;
+    bs_date_to_ymd(today, &y, &m, &d);
+    int total = y * 12 + (m - 1) - months;
+    y = total / 12;
+    m = total % 12 + 1;
+    static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int last = mdays[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
+    return bs_date_from_ymd(y, m, d > last ? last : d);
+}
+
+static json_t *stale_check(const sctx *c)
+{
+    bs_day today = c->api->today(c->api->today_arg), limit = stale_limit(today, c->stale_months);
+    bool pass = c->progress_date >= limit;
+    json_t *o = json_object();
+    json_object_set_new(o, "name", json_string("stale_progress"));
+    json_object_set_new(o, "models", json_string("no progress report for more than N months"));
+    json_object_set_new(o, "progress_date", bs_date_json(c->progress_date));
+    json_object_set_new(o, "max_months", json_integer(c->stale_months));
+    json_object_set_new(o, "stale_before", bs_date_json(limit));
+    json_object_set_new(o, "count", json_integer(pass ? 0 : 1));
+    json_object_set_new(o, "total", json_integer(1));
+    json_object_set_new(o, "pass", json_boolean(pass));
+    return o;
+}
+
 static void do_checks(sctx *c)
 {
     bs_schedule s;
@@ -1096,6 +1135,9 @@ static void do_checks(sctx *c)
     }
     bs_checks_free(r);
     bs_schedule_free(&s);
+    json_t *stale = stale_check(c);
+    all &= json_is_true(json_object_get(stale, "pass"));
+    json_array_append_new(arr, stale);
     json_t *o = json_object();
     json_object_set_new(o, "project_id", json_string(c->id));
     json_object_set_new(o, "pass", json_boolean(all));

@@ -140,6 +140,21 @@ def scenario(args, env, url, pid, api, a, b):
         c.terminate()
         c.wait(timeout=15)
 
+    print("== the stale_progress check: no progress report for more than N months (per organisation)")
+    st, _, ch = api.json("GET", P + "/checks")
+    stale = next(x for x in ch["checks"] if x["name"] == "stale_progress")
+    eq((stale["pass"], stale["max_months"], stale["progress_date"], stale["stale_before"]),
+       (False, 6, "2020-07-01", "2026-06-02"), "a plan last reported in 2020 is stale (default 6 months)")
+    eq(ch["pass"], False, "a stale project does not pass the checks")
+    st, _, _ = api.json("PATCH", f"/api/v1/organisations/{org}", {"stale_after_months": 0})
+    eq(st, 422, "stale_after_months 0 refused")
+    st, _, o = api.json("PATCH", f"/api/v1/organisations/{org}", {"stale_after_months": 120})
+    eq((st, o and o.get("stale_after_months")), (200, 120), "stale_after_months stored on the organisation")
+    st, _, ch = api.json("GET", P + "/checks")
+    stale = next(x for x in ch["checks"] if x["name"] == "stale_progress")
+    eq((stale["pass"], stale["stale_before"]), (True, "2016-12-02"), "120 months: not stale")
+    api.json("PATCH", f"/api/v1/organisations/{org}", {"stale_after_months": 6})
+
     print("== a progress report moves progress_date to today (history; known_on reverts it)")
     st, _, d3 = api.json("POST", P + "/steps/grond_verworven/start", {"date": "2021-03-01", "reason": "grond gekocht"})
     eq(st, 200, "start status")
@@ -154,6 +169,9 @@ def scenario(args, env, url, pid, api, a, b):
     eq(st, 200, "PATCH status")
     eq(psql(url, f"SELECT count(*) FROM schedule_history WHERE project_id = '{pid}' AND field = 'progress_date'"), "1",
        "a second report the same day does not move it again")
+    st, _, ch = api.json("GET", P + "/checks")
+    stale = next(x for x in ch["checks"] if x["name"] == "stale_progress")
+    eq((stale["pass"], stale["progress_date"]), (True, AFTER), "after a progress report the project is not stale")
 
 
 if __name__ == "__main__":

@@ -312,7 +312,7 @@ def scenario(api, pid, url):
     eq(st, 200, "checks status")
     names = [x["name"] for x in c["checks"]]
     eq(names, ["missing_logic", "leads", "lags", "fs_share", "hard_constraints", "high_float", "negative_float",
-               "high_duration", "out_of_sequence"], "check names")
+               "high_duration", "out_of_sequence", "stale_progress"], "check names")
     byname = {x["name"]: x for x in c["checks"]}
     eq((byname["negative_float"]["pass"], byname["hard_constraints"]["count"]), (False, 1),
        "deadline: negative float fails, one hard constraint")
