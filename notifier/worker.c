@@ -40,7 +40,7 @@ struct bs_notifier {
     int open_handles;
     int32_t replan_day;  /* the last local day this node saw re-planned (claimed here or elsewhere) */
     int32_t replan_pending_day;
-    bool replanning;
+    bool replanning, no_daily_replan;
     bs_conn *listen_conn;
     bool planning, plan_again;
     bool claiming, claim_again;
@@ -489,7 +489,7 @@ static void replan_claimed(const PGresult *res, const char *err, void *arg) {
 
 /* Claims today's re-plan unless this node already saw it done. */
 static void replan_check(bs_notifier *n) {
-    if (n->stopping || n->replanning) return;
+    if (n->stopping || n->replanning || n->no_daily_replan) return;
     bs_day today = bs_clock_today_amsterdam(n->clock);
     if (today == n->replan_day) return;
     char day[11], node[300], host[256] = "";
@@ -900,6 +900,7 @@ bs_notifier *bs_notifier_start(uv_loop_t *loop, bs_store *store, const bs_engine
     n->due_timer.data = n->safety_timer.data = n->flush_timer.data = n->replan_timer.data = n;
     n->open_handles = 4;
     n->replan_day = BS_DAY_NONE;
+    n->no_daily_replan = cfg->no_daily_replan;
     replan_check(n); /* a day whose midnight passed while no node ran is re-planned now */
     replan_arm(n);
     uv_timer_start(&n->safety_timer, safety_tick, SAFETY_POLL_MS, SAFETY_POLL_MS);

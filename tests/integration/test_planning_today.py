@@ -173,6 +173,21 @@ def scenario(args, env, url, pid, api, a, b):
     stale = next(x for x in ch["checks"] if x["name"] == "stale_progress")
     eq((stale["pass"], stale["progress_date"]), (True, AFTER), "after a progress report the project is not stale")
 
+    print("== GET /alerts hides superseded alerts unless ?include=superseded")
+    psql(url, "INSERT INTO alerts (project_id, step_key, kind, revision, user_id, due_at, status, payload, message_id) "
+              f"VALUES ('{pid}', 'start_bouw', 'milestone_upcoming', 9999, '{u['id']}', now(), 'superseded', "
+              "'{}'::jsonb, 'alert.superseded@bouwstroom.test')")
+    st, _, al = api.json("GET", f"/api/v1/alerts?user_id={u['id']}")
+    eq(st, 200, "alerts status")
+    eq([x for x in al["results"] if x["status"] == "superseded"], [], "superseded hidden by default")
+    st, _, al = api.json("GET", f"/api/v1/alerts?user_id={u['id']}&include=superseded&page_size=500")
+    n_sup = psql(url, f"SELECT count(*) FROM alerts WHERE user_id = '{u['id']}' AND status = 'superseded'")
+    eq(str(sum(1 for x in al["results"] if x["status"] == "superseded")), n_sup, "include=superseded lists them")
+    check("alert.superseded@bouwstroom.test" in [x["message_id"] for x in al["results"]], "including the one made here")
+    st, _, al = api.json("GET", f"/api/v1/alerts?user_id={u['id']}&status=superseded&page_size=500")
+    eq(str(al["count"]), n_sup, "status=superseded asks for them too")
+    bsit.expect_problem(api, "GET", "/api/v1/alerts?include=everything", 400, "include", "unknown include value")
+
 
 if __name__ == "__main__":
     sys.exit(main())
