@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "plan.h"
 
 #define BATCH_SIZE 500
@@ -37,7 +38,7 @@ static const struct {
     {"name", "text"},           {"gemeente", "text"},          {"provincie", "text"},
     {"plantype", "text"},       {"plantype_raw", "text"},      {"planstatus", "text"},
     {"planstatus_raw", "text"}, {"expected_period", "text"},   {"expected_by", "date"},
-    {"data_date", "date"},      {"data_date_estimated", "boolean"}, {"datum_raw", "text"},
+    {"progress_date", "date"},      {"progress_date_estimated", "boolean"}, {"datum_raw", "text"},
     {"schatting", "text"},      {"geometry", "jsonb"},         {"geometry_crs", "text"},
     {"process_schema_key", "text"}, {"process_schema_version", "integer"},
 };
@@ -260,10 +261,10 @@ static json_t *build_record(import_job *job, json_t *feature, const char *crs, j
     json_object_set_new(rec, "expected_by", by != BS_DAY_NONE ? json_string(bs_date_format(by, datebuf)) : json_null());
 
     const char *datum = prop_str(props, "datum");
-    bs_day data_date;
+    bs_day progress_date;
     bool estimated;
-    if (!datum || parse_datum(datum, &data_date, &estimated) != 0) {
-        data_date = bs_date_from_ymd(2020, 1, 1);
+    if (!datum || parse_datum(datum, &progress_date, &estimated) != 0) {
+        progress_date = bs_date_from_ymd(2020, 1, 1);
         estimated = true;
         char buf[96];
         snprintf(buf, sizeof buf, "'%s' → 2020-01-01", datum ? datum : "");
@@ -271,8 +272,8 @@ static json_t *build_record(import_job *job, json_t *feature, const char *crs, j
     } else if (estimated) {
         warn(r, "datum is a year only (1 January, estimated)", objectid, datum);
     }
-    json_object_set_new(rec, "data_date", json_string(bs_date_format(data_date, datebuf)));
-    json_object_set_new(rec, "data_date_estimated", json_boolean(estimated));
+    json_object_set_new(rec, "progress_date", json_string(bs_date_format(progress_date, datebuf)));
+    json_object_set_new(rec, "progress_date_estimated", json_boolean(estimated));
     json_object_set_new(rec, "datum_raw", datum ? json_string(datum) : json_null());
     const char *schatting = prop_str(props, "schatting");
     json_object_set_new(rec, "schatting", schatting && *schatting ? json_string(schatting) : json_null());
@@ -286,7 +287,9 @@ static json_t *build_record(import_job *job, json_t *feature, const char *crs, j
         json_object_set_new(rec, "geometry_crs", json_null());
         warn(r, "geometry missing", objectid, "");
     }
-    if (bs_eib_plan_record(rec, job->schema, &job->engine->calendar, ps, data_date) != 0)
+    /* planned completion from the data date: the later of the file's date and today */
+    if (bs_eib_plan_record(rec, job->schema, &job->engine->calendar, ps,
+                           bs_data_date(progress_date, bs_clock_today_amsterdam(NULL))) != 0)
         warn(r, "schedule could not be computed", objectid, "");
     return rec;
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "eib_import.h"
+#include "clock.h"
 #include "plan.h"
 
 #define BATCH_SIZE 500
@@ -57,8 +58,8 @@ static const struct {
     {"tenure_onbekend", K_INT, R_PLAIN},
     {"expected_period", K_TEXT, R_DERIVED},
     {"expected_by", K_DATE, R_DERIVED},
-    {"data_date", K_DATE, R_REQUIRED},
-    {"data_date_estimated", K_BOOL, R_PLAIN},
+    {"progress_date", K_DATE, R_REQUIRED},
+    {"progress_date_estimated", K_BOOL, R_PLAIN},
     {"datum_raw", K_TEXT, R_PLAIN},
     {"schatting", K_TEXT, R_PLAIN},
     {"process_schema_key", K_TEXT, R_PLAIN},
@@ -375,8 +376,8 @@ static json_t *build_record(import_job *job, int fi, json_t *feature, bs_crs crs
         return NULL;
     }
     /* defaults */
-    if (json_is_null(json_object_get(rec, "data_date_estimated")))
-        json_object_set_new(rec, "data_date_estimated", json_false());
+    if (json_is_null(json_object_get(rec, "progress_date_estimated")))
+        json_object_set_new(rec, "progress_date_estimated", json_false());
     if (json_is_null(json_object_get(rec, "process_schema_key")))
         json_object_set_new(rec, "process_schema_key", json_string(DEFAULT_SCHEMA_KEY));
     const char *skey = json_string_value(json_object_get(rec, "process_schema_key"));
@@ -406,8 +407,8 @@ static json_t *build_record(import_job *job, int fi, json_t *feature, bs_crs crs
     json_object_set_new(rec, "expected_period", label ? json_string(label) : json_null());
     json_object_set_new(rec, "expected_by", by != BS_DAY_NONE ? json_string(bs_date_format(by, datebuf)) : json_null());
     /* initial process state and planned completion (used for a new project only) */
-    bs_day data_date;
-    bs_date_parse(json_string_value(json_object_get(rec, "data_date")), &data_date);
+    bs_day progress_date;
+    bs_date_parse(json_string_value(json_object_get(rec, "progress_date")), &progress_date);
     bs_progress *prog = calloc((size_t)sc->n_steps, sizeof *prog);
     if (!prog) abort();
     bs_plan_initial_progress(sc, json_string_value(json_object_get(rec, "planstatus")), prog);
@@ -420,7 +421,9 @@ static json_t *build_record(import_job *job, int fi, json_t *feature, bs_crs crs
     json_object_set_new(rec, "steps", steps);
     bs_schedule sched;
     json_t *pc = json_null();
-    if (bs_schedule_compute(sc, prog, data_date, &job->engine->calendar, &sched) == BS_SCHEDULE_OK) {
+    /* planned from the data date: the later of the file's date and the import's today */
+    if (bs_schedule_compute(sc, prog, bs_data_date(progress_date, bs_clock_today_amsterdam(NULL)), &job->engine->calendar,
+                            &sched) == BS_SCHEDULE_OK) {
         bs_day completion = bs_schedule_completion(sc, prog, &sched);
         if (completion != BS_DAY_NONE) {
             json_decref(pc);

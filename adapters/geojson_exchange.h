@@ -90,7 +90,7 @@ typedef void (*bs_geojson_import_cb)(const bs_geojson_import_result *result, voi
 /* actor_json (may be NULL): who imports, for the audit log (bs_store_begin_as). */
 /* Imports a FeatureCollection in the export format into the store, all or nothing: every
  * feature is checked first (required properties source, source_key, name, gemeente,
- * provincie, plantype and planstatus codes, data_date; types of the others; geometry
+ * provincie, plantype and planstatus codes, progress_date; types of the others; geometry
  * structure; unique id and source + source_key in the file) and any error rejects the whole
  * file (result->invalid, errors listed); otherwise one transaction upserts by (source,
  * source_key). The CRS comes from the "crs" member (EPSG:28992, 4326, 4258 in the forms

@@ -28,7 +28,7 @@ typedef enum bs_export_field {
     BS_EF_PLANTYPE,            /* code list "plantype" */
     BS_EF_STATUS_PLANOLOGISCH, /* code list "status_planologisch" */
     BS_EF_VERTROUWELIJKHEID,   /* code list "vertrouwelijkheid" */
-    BS_EF_PEILDATUM,           /* data_date: the date of the figures */
+    BS_EF_PEILDATUM,           /* progress_date: the date of the figures */
     BS_EF_AANTAL_REST,         /* homes_remaining */
     BS_EF_GEOMETRY,
     BS_EF_COUNT

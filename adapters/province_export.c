@@ -65,7 +65,7 @@ void bs_export_plans_free(bs_export_plan *plans, int n) {
         free(p->plantype);
         free(p->planstatus);
         free(p->confidentiality);
-        free(p->data_date);
+        free(p->progress_date);
         free(p->geometry_crs);
         json_decref(p->geometry);
     }
@@ -94,7 +94,7 @@ int bs_export_plans_from_json(const json_t *array, bs_export_plan **plans, int *
         {"plantype", offsetof(bs_export_plan, plantype)},
         {"planstatus", offsetof(bs_export_plan, planstatus)},
         {"confidentiality", offsetof(bs_export_plan, confidentiality)},
-        {"data_date", offsetof(bs_export_plan, data_date)},
+        {"progress_date", offsetof(bs_export_plan, progress_date)},
         {"geometry_crs", offsetof(bs_export_plan, geometry_crs)},
     };
     for (size_t i = 0; i < cnt; i++) {
@@ -168,7 +168,7 @@ static const char *field_value(const bs_export_plan *p, bs_export_field f) {
     case BS_EF_PLANTYPE: return p->plantype;
     case BS_EF_STATUS_PLANOLOGISCH: return p->planstatus;
     case BS_EF_VERTROUWELIJKHEID: return p->confidentiality;
-    case BS_EF_PEILDATUM: return p->data_date;
+    case BS_EF_PEILDATUM: return p->progress_date;
     default: return NULL;
     }
 }
@@ -362,8 +362,8 @@ void bs_export_check_plan(const bs_province_config *config, const bs_export_prof
             issue(it, BS_QC_CODE_LIST, "%s: '%s' is not in the code list", bs_export_field_name(coded[i].f), v);
     }
     bs_day d;
-    if (p->data_date && *p->data_date && bs_date_parse(p->data_date, &d) != 0)
-        issue(it, BS_QC_MANDATORY, "peildatum: '%s' is not a date YYYY-MM-DD", p->data_date);
+    if (p->progress_date && *p->progress_date && bs_date_parse(p->progress_date, &d) != 0)
+        issue(it, BS_QC_MANDATORY, "peildatum: '%s' is not a date YYYY-MM-DD", p->progress_date);
     /* confidentiality */
     int rank = bs_confidentiality_rank(p->confidentiality);
     if (rank >= 0 && rank < profile->min_confidentiality) {
@@ -559,7 +559,7 @@ void bs_export_table_row(const bs_export *ex, bs_export_table_kind kind, int r, 
         cells[5] = text(p->plantype);
         cells[6] = text(p->planstatus);
         cells[7] = text(p->confidentiality);
-        cells[8] = text(p->data_date);
+        cells[8] = text(p->progress_date);
         cells[9] = num(p->count[BS_PC_HOMES_REMAINING]);
         cells[10] = num(p->count[BS_PC_DEMOLITION] == BS_EXPORT_MISSING ? 0 : -p->count[BS_PC_DEMOLITION]);
         cells[11] = text(class_name("koop", it->koop_class, buf));

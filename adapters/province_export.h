@@ -49,7 +49,7 @@ const char *bs_plan_count_name(bs_plan_count c);
 typedef struct bs_export_plan {
     char *id, *source_key, *name, *gemeente, *provincie, *plantype, *planstatus; /* owned */
     char *confidentiality; /* owned; a code of projects.confidentiality */
-    char *data_date;       /* owned; YYYY-MM-DD */
+    char *progress_date;       /* owned; YYYY-MM-DD */
     char *geometry_crs;    /* owned; e.g. "EPSG:28992" */
     json_t *geometry;      /* owned reference; NULL = none */
     int64_t count[BS_PC_COUNT];
@@ -59,7 +59,7 @@ typedef struct bs_export_plan {
  * " FROM projects p …", then json_agg of the rows): the CLI and the API use this list. */
 #define BS_EXPORT_PLAN_COLUMNS                                                                              \
     "p.id, p.source_key, p.name, p.gemeente, p.provincie, p.plantype, p.planstatus, p.confidentiality, "  \
-    "p.data_date, p.geometry, p.geometry_crs, p.homes_remaining, p.demolition, p.completions_2019, "      \
+    "p.progress_date, p.geometry, p.geometry_crs, p.homes_remaining, p.demolition, p.completions_2019, "      \
     "p.completions_2020_2024, p.completions_2025_2029, p.completions_2030_2050, p.completions_unknown, "  \
     "p.type_grondgebonden, p.type_appartement, p.type_onbekend, p.tenure_koop, p.tenure_huur, "           \
     "p.tenure_onbekend, p.koop_price_min_cents, p.koop_price_max_cents, p.huur_rent_min_cents, "          \
@@ -67,7 +67,7 @@ typedef struct bs_export_plan {
 
 /* Parses plan records from a JSON array of objects whose members are the projects column
  * names (id, source_key, name, gemeente, provincie, plantype, planstatus, confidentiality,
- * data_date, geometry, geometry_crs and the count names of bs_plan_count_name); absent or
+ * progress_date, geometry, geometry_crs and the count names of bs_plan_count_name); absent or
  * null members are missing values. Used for the database rows (the CLI selects them as JSON)
  * and the test fixtures. Returns 0 with *plans (free with bs_export_plans_free) and *n, or
  * -1 with a message in err (a member of the wrong type, not an array). */

@@ -63,7 +63,7 @@ static const struct {
     [F_EXPECTED] = {"expected", false,
                     {"expected", "expected completion", "oplevering", "verwachte oplevering", "jaar oplevering",
                      "gereed"}},
-    [F_DATA_DATE] = {"data_date", false, {"data date", "peildatum", "datum"}},
+    [F_DATA_DATE] = {"progress_date", false, {"data date", "peildatum", "datum"}},
     [F_X] = {"x", false, {"x", "rd x", "x rd", "x coordinaat"}},
     [F_Y] = {"y", false, {"y", "rd y", "y rd", "y coordinaat"}},
     [F_CONFIDENTIALITY] = {"confidentiality", false, {"confidentiality", "vertrouwelijkheid"}},
@@ -477,9 +477,9 @@ static void data_row(parse_ctx *p, uint32_t row, const bs_xlsx_cell *cells, size
         set_str(rec, "expected_period", period);
         set_str(rec, "expected_by", bs_date_format(expected, datebuf));
     }
-    bs_day data_date = p->opt->today;
-    int dg = get_date(&r, F_DATA_DATE, false, &data_date, NULL);
-    if (dg > 0 && data_date > p->opt->today) {
+    bs_day progress_date = p->opt->today;
+    int dg = get_date(&r, F_DATA_DATE, false, &progress_date, NULL);
+    if (dg > 0 && progress_date > p->opt->today) {
         char t[11];
         row_error(&r, F_DATA_DATE, "the peildatum lies after today (%s): it is the date of the figures",
                   bs_date_format(p->opt->today, t));
@@ -488,8 +488,8 @@ static void data_row(parse_ctx *p, uint32_t row, const bs_xlsx_cell *cells, size
         char raw[64];
         set_str(rec, "datum_raw", cell_display(r.cell[F_DATA_DATE], raw, sizeof raw));
     }
-    set_str(rec, "data_date", bs_date_format(data_date, datebuf));
-    json_object_set_new(rec, "data_date_estimated", json_false());
+    set_str(rec, "progress_date", bs_date_format(progress_date, datebuf));
+    json_object_set_new(rec, "progress_date_estimated", json_false());
 
     double x = 0, y = 0;
     int gx = get_coord(&r, F_X, RD_X_MIN, RD_X_MAX, &x), gy = get_coord(&r, F_Y, RD_Y_MIN, RD_Y_MAX, &y);
@@ -534,7 +534,7 @@ static void data_row(parse_ctx *p, uint32_t row, const bs_xlsx_cell *cells, size
         json_decref(rec);
         return;
     }
-    if (bs_eib_plan_record(rec, p->schema, p->cal, ps_code, data_date) != 0) {
+    if (bs_eib_plan_record(rec, p->schema, p->cal, ps_code, bs_data_date(progress_date, p->opt->today)) != 0) {
         add_error(p, (long)row, -1, N_FIELDS, NULL, NULL, "the project's schedule could not be computed");
         json_decref(rec);
         return;

@@ -924,7 +924,7 @@ static const char PROJECT_SQL[] =
     "SELECT json_build_object('id', p.id, 'name', p.name, 'gemeente', p.gemeente, "
     " 'planned_completion', p.planned_completion, 'geometry', p.geometry, 'geometry_crs', p.geometry_crs, "
     " 'startdatum', COALESCE((SELECT min(COALESCE(s.actual_start, s.actual_finish)) FROM project_steps s "
-    "   WHERE s.project_id = p.id AND COALESCE(s.actual_start, s.actual_finish) IS NOT NULL), p.data_date), "
+    "   WHERE s.project_id = p.id AND COALESCE(s.actual_start, s.actual_finish) IS NOT NULL), p.progress_date), "
     " 'realised', COALESCE((SELECT json_object_agg(s.step_key, s.actual_finish) FROM project_steps s "
     "   WHERE s.project_id = p.id AND s.actual_finish IS NOT NULL), '{}'::json), "
     /* the developer: the organisation that holds the private stream (issue 6); else the

@@ -298,7 +298,7 @@ static void list_projects(bs_api *api, bs_req *req) {
     /* only projects the caller may see in detail (bs_project_access, migration 0010) */
     bs_store_query(api->store,
                    "WITH f AS (SELECT p.id, name, gemeente, provincie, planstatus, plantype, homes_remaining, "
-                   "  data_date, expected_by, planned_completion, confidentiality, CASE WHEN a.access IN ('public','read','write','lead') "
+                   "  progress_date, expected_by, planned_completion, confidentiality, CASE WHEN a.access IN ('public','read','write','lead') "
                    "  THEN a.access ELSE 'stream' END AS access, a.stream AS stream_access FROM projects p "
                    "  JOIN bs_project_access($6::uuid) a ON a.project_id = p.id "
                    "  WHERE (a.access IN ('public','read','write','lead') OR a.stream) "
@@ -336,7 +336,7 @@ static void get_project(bs_api *api, bs_req *req, const char *id) {
                    "planstatus, planstatus_raw, plantype, plantype_raw, homes_remaining, demolition, "
                    "completions_2019, completions_2020_2024, completions_2025_2029, completions_2030_2050, "
                    "completions_unknown, type_grondgebonden, type_appartement, type_onbekend, tenure_huur, "
-                   "tenure_koop, tenure_onbekend, expected_period, expected_by, data_date, data_date_estimated, "
+                   "tenure_koop, tenure_onbekend, expected_period, expected_by, progress_date, progress_date_estimated, "
                    "datum_raw, schatting, process_schema_key, process_schema_version, planned_completion, "
                    "geometry_crs, geometry, owner_organisation_id, developer_organisation_id, confidentiality, "
                    "$2::text AS access, $3::boolean AS stream_access, created_at, updated_at FROM projects "

@@ -952,11 +952,11 @@ static void patch_project(bs_api *api, bs_req *req, const char *project) {
     json_decref(doc);
 }
 
-/* ---- PATCH /api/v1/organisations/{id}: region, provincie, name ---- */
+/* ---- PATCH /api/v1/organisations/{id}: region, provincie, name, stale_after_months ---- */
 
 static void patch_org(bs_api *api, bs_req *req, const char *id) {
     if (!bs__is_uuid(id)) return bs__problem(req, 404, "not_found", "Not found", "id", "An organisation id is a UUID");
-    static const char *const allowed[] = {"name", "region", "provincie", NULL};
+    static const char *const allowed[] = {"name", "region", "provincie", "stale_after_months", NULL};
     json_t *doc = bs__body_object(req, allowed);
     if (!doc) return;
     const char *name, *region, *prov;
@@ -965,12 +965,22 @@ static void patch_org(bs_api *api, bs_req *req, const char *id) {
         json_decref(doc);
         return;
     }
-    const char *p[4] = {id, name, region, prov};
+    /* months without a progress report before the stale_progress check flags a project */
+    json_t *sm = json_object_get(doc, "stale_after_months");
+    char months[16];
+    if (sm && (!json_is_integer(sm) || json_integer_value(sm) < 1 || json_integer_value(sm) > 120)) {
+        json_decref(doc);
+        return bs__problem(req, 422, "invalid", "Invalid field", "stale_after_months",
+                           "stale_after_months must be a whole number of months from 1 to 120");
+    }
+    if (sm) snprintf(months, sizeof months, "%d", (int)json_integer_value(sm));
+    const char *p[5] = {id, name, region, prov, sm ? months : NULL};
     bs__store_write(api, req,
                     "WITH o AS (UPDATE organisations SET name = COALESCE($2, name), region = COALESCE($3, region), "
-                    "provincie = COALESCE($4, provincie) WHERE id = $1::uuid "
-                    "RETURNING id, name, kind, region, provincie) SELECT row_to_json(o) FROM o",
-                    4, p, send_col0, simple(req, 200, "id"));
+                    "provincie = COALESCE($4, provincie), stale_after_months = COALESCE($5::int, stale_after_months) "
+                    "WHERE id = $1::uuid "
+                    "RETURNING id, name, kind, region, provincie, stale_after_months) SELECT row_to_json(o) FROM o",
+                    5, p, send_col0, simple(req, 200, "id"));
     json_decref(doc);
 }
 

@@ -48,7 +48,8 @@ typedef struct fc_job {
     const bs_engine_schema *es;
     bs_progress *progress; /* owned */
     bs_sched_edit edit;    /* owned (when edit.ov): the project's stored overrides and links */
-    bs_day data_date;
+    bs_day progress_date;  /* as stored; the core forecast input takes no progress date yet */
+    bs_day data_date;      /* bs_data_date(progress_date, today) */
     bs_size_class size;
     char gemeente[256];
     bs_own_obs own;
@@ -105,6 +106,7 @@ static void fc_after(uv_work_t *w, int status) {
     json_t *o = json_object();
     json_object_set_new(o, "project_id", json_string(j->id));
     json_object_set_new(o, "process_schema", json_string(s->key));
+    json_object_set_new(o, "progress_date", bs_date_json(j->progress_date));
     json_object_set_new(o, "data_date", bs_date_json(j->data_date));
     json_object_set_new(o, "samples", json_integer(j->samples));
     json_object_set_new(o, "seed", json_integer(j->seed));
@@ -188,7 +190,7 @@ static void fc_project_loaded(const PGresult *res, const char *err, void *arg) {
     }
     json_t *doc = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
     bs_project_state st;
-    int rc = doc ? bs_project_state_parse(j->api->engine, doc, &st) : -2;
+    int rc = doc ? bs_project_state_parse(j->api->engine, doc, j->api->today(j->api->today_arg), &st) : -2;
     json_decref(doc);
     if (rc != 0) {
         bs_project_state_free(&st);
@@ -200,6 +202,7 @@ static void fc_project_loaded(const PGresult *res, const char *err, void *arg) {
     j->es = bs_engine_schema_get(j->api->engine, st.schema->key);
     j->progress = st.progress;
     j->edit = st.edit;
+    j->progress_date = st.progress_date;
     j->data_date = st.data_date;
     j->size = bs_size_class_of(st.homes_remaining);
     snprintf(j->gemeente, sizeof j->gemeente, "%s", st.gemeente);

@@ -621,10 +621,11 @@ static void list_tokens(bs_api *api, bs_req *req) {
 /* ---- alerts ---- */
 
 static void list_alerts(bs_api *api, bs_req *req) {
-    char status[16], user[64], project[64];
-    bool has_status, has_user, has_project;
+    char status[16], user[64], project[64], include[32];
+    bool has_status, has_user, has_project, has_include;
     long page, page_size;
     if (!bs__text_param(req, "status", status, sizeof status, &has_status) ||
+        !bs__text_param(req, "include", include, sizeof include, &has_include) ||
         !bs__text_param(req, "user_id", user, sizeof user, &has_user) ||
         !bs__text_param(req, "project_id", project, sizeof project, &has_project) ||
         !bs__int_param(req, "page", 1, 1, 1000000, &page) || !bs__int_param(req, "page_size", 50, 1, 500, &page_size))
@@ -637,6 +638,11 @@ static void list_alerts(bs_api *api, bs_req *req) {
                     "status must be one of scheduled, pending, sent, failed, superseded, digested");
         return;
     }
+    /* superseded alerts (replaced by a re-plan, never sent) are hidden unless asked for */
+    if (has_include && strcmp(include, "superseded") != 0)
+        return bs__problem(req, 400, "invalid", "Invalid query parameter", "include",
+                           "include must be superseded");
+    bool with_superseded = has_include || (has_status && strcmp(status, "superseded") == 0);
     if ((has_user && !bs__is_uuid(user)) || (has_project && !bs__is_uuid(project))) {
         bs__problem(req, 400, "invalid", "Invalid query parameter", has_user ? "user_id" : "project_id",
                     "must be a UUID");
@@ -650,17 +656,18 @@ static void list_alerts(bs_api *api, bs_req *req) {
     snprintf(offset, sizeof offset, "%ld", (page - 1) * page_size);
     req_ctx *c = ctx_new(api, req);
     /* everybody sees their own alerts; an administrator everybody's */
-    const char *p[5] = {has_status ? status : NULL, has_user ? user : (pr->is_admin ? NULL : pr->user_id),
-                        has_project ? project : NULL, limit, offset};
+    const char *p[6] = {has_status ? status : NULL, has_user ? user : (pr->is_admin ? NULL : pr->user_id),
+                        has_project ? project : NULL, limit, offset, with_superseded ? "true" : "false"};
     bs_store_query(api->store,
                    "WITH f AS (SELECT id, project_id, step_key, kind, revision, user_id, due_at, status, digest, "
                    "  message_id, attempts, next_attempt_at, last_error, reply_code, sent_at, digest_id, payload, "
                    "  created_at FROM alerts WHERE ($1::text IS NULL OR status = $1) "
-                   "  AND ($2::uuid IS NULL OR user_id = $2::uuid) AND ($3::uuid IS NULL OR project_id = $3::uuid)) "
+                   "  AND ($2::uuid IS NULL OR user_id = $2::uuid) AND ($3::uuid IS NULL OR project_id = $3::uuid) "
+                   "  AND ($6::boolean OR status <> 'superseded')) "
                    "SELECT json_build_object('count', (SELECT count(*) FROM f), 'next', NULL, 'previous', NULL, "
                    "'results', COALESCE((SELECT json_agg(r) FROM (SELECT * FROM f ORDER BY due_at, id "
                    "LIMIT $4::bigint OFFSET $5::bigint) r), '[]'))",
-                   5, p, send_row_json, c);
+                   6, p, send_row_json, c);
 }
 
 /* ---- GET /calendar/{token}.ics ---- */

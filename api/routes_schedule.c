@@ -49,7 +49,10 @@ typedef struct sctx {
     bs_progress *progress;   /* owned */
     bs_day *planned;         /* owned; 2 * n_steps: planned_start, planned_finish */
     bs_sched_edit edit;      /* owned */
-    bs_day data_date;
+    bs_day progress_date;    /* as stored (as it was on known_on) */
+    bs_day data_date;        /* bs_data_date(progress_date, today or known_on) */
+    bs_day new_progress_date; /* set by a progress report (commit_state); 0 = unchanged */
+    int stale_months;        /* the owner organisation's stale_after_months */
     long long version;
     json_t *scenario;        /* owned; the scenario row (compare/apply) */
     json_t *pending;         /* owned; response to send after commit */
@@ -79,7 +82,7 @@ static bs_schedule_err compute(const sctx *c, const bs_progress *progress, const
                                bs_schedule *out)
 {
     bs_schedule_input in = {.schema = c->schema, .progress = progress, .overrides = e->ov,
-                            .links = e->links, .n_links = e->n_links, .progress_date = BS_DAY_NONE, .data_date = c->data_date,
+                            .links = e->links, .n_links = e->n_links, .progress_date = c->progress_date, .data_date = c->data_date,
                             .cal = &c->api->engine->calendar,
                             .near_critical_wd = (int32_t)c->near_critical};
     return bs_schedule_compute_ex(&in, out);
@@ -147,10 +150,14 @@ static const char LOAD_SQL[] =
     "'later', CASE WHEN $2::date IS NULL THEN '[]'::json ELSE COALESCE((SELECT json_agg(h ORDER BY h.id DESC) "
     "  FROM schedule_history h WHERE h.project_id = p.id AND h.known_from > $2::date "
     "  AND h.field <> 'forecast_finish'), '[]') END, "
-    "'scenario', (SELECT row_to_json(x) FROM scenarios x WHERE x.id = $3::uuid AND x.project_id = p.id)) "
+    "'scenario', (SELECT row_to_json(x) FROM scenarios x WHERE x.id = $3::uuid AND x.project_id = p.id), "
+    "'stale_after_months', (SELECT o.stale_after_months FROM organisations o WHERE o.id = p.owner_organisation_id)) "
     "FROM projects p WHERE p.id = $1::uuid";
 
 static void dispatch(sctx *c);
+
+/* stale_progress: months without a progress report (organisations.stale_after_months) */
+#define BS_STALE_AFTER_MONTHS_DEFAULT 6
 
 static int link_from_json(const sctx *c, const json_t *o, int32_t succ, bs_link *l)
 {
@@ -173,6 +180,12 @@ static void revert(sctx *c, const json_t *h)
     const char *key = json_string_value(json_object_get(h, "step_key"));
     const char *field = json_string_value(json_object_get(h, "field"));
     const char *old = json_string_value(json_object_get(h, "old_value")); /* NULL = none */
+    if (field && strcmp(field, "progress_date") == 0) {
+        bs_day d = BS_DAY_NONE;
+        if (old && bs_date_parse(old, &d) == 0)
+            c->progress_date = d;
+        return;
+    }
     int32_t i = key ? bs_schema_find(c->schema, key) : -1;
     if (i < 0 || !field)
         return;
@@ -246,7 +259,8 @@ static void loaded(const PGresult *res, const char *err, void *arg)
     }
     json_t *doc = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
     bs_project_state st;
-    if (!doc || bs_project_state_parse(c->api->engine, doc, &st) != 0) {
+    bs_day today = c->has_known_on ? BS_DAY_NONE : c->api->today(c->api->today_arg);
+    if (!doc || bs_project_state_parse(c->api->engine, doc, today, &st) != 0) {
         json_decref(doc);
         bs_project_state_free(&st);
         bs__problem(c->req, 500, "internal", "Internal error", NULL, "The project refers to an unknown process schema");
@@ -258,12 +272,18 @@ static void loaded(const PGresult *res, const char *err, void *arg)
     c->progress = st.progress;
     c->planned = st.planned;
     c->edit = st.edit;
+    c->progress_date = st.progress_date;
     c->data_date = st.data_date;
     c->version = st.version;
+    json_t *sm = json_object_get(doc, "stale_after_months");
+    c->stale_months = json_is_integer(sm) ? (int)json_integer_value(sm) : BS_STALE_AFTER_MONTHS_DEFAULT;
     size_t k;
     json_t *row;
     json_array_foreach(json_object_get(doc, "later"), k, row)
         revert(c, row);
+    /* the plan as it was on known_on: the facts as then known, planned from that day */
+    if (c->has_known_on)
+        c->data_date = bs_data_date(c->progress_date, c->known_on);
     json_t *scen = json_object_get(doc, "scenario");
     if (json_is_object(scen))
         c->scenario = json_incref(scen);
@@ -283,7 +303,8 @@ static void load(sctx *c)
 
 static const char WRITE_SQL[] =
     "WITH chk AS (UPDATE projects SET schedule_version = schedule_version + 1, "
-    "  custom_links = custom_links OR $3::boolean, planned_completion = $4::date, updated_at = now() "
+    "  custom_links = custom_links OR $3::boolean, planned_completion = $4::date, updated_at = now(), "
+    "  progress_date = COALESCE($17::date, progress_date) "
     "  WHERE id = $1::uuid AND schedule_version = $2::bigint RETURNING id), "
     "st AS (INSERT INTO project_steps (project_id, step_key, status, actual_start, actual_finish, "
     "  actual_estimated, remaining_duration, duration_override, planned_start, planned_finish, "
@@ -325,7 +346,7 @@ static const char WRITE_SQL[] =
     "  to_timestamp($13::bigint), g.digest, g.payload, 'alert.' || g.id || '@' || $12::text "
     "  FROM (SELECT gen_random_uuid() AS id, u.id AS user_id, u.digest, jsonb_build_object("
     "    'project_id', p.id, 'project_name', p.name, 'gemeente', p.gemeente, 'step_key', $14::text, "
-    "    'step_name', $15::text, 'stream', $16::text, 'data_date', p.data_date, 'author', au.name, "
+    "    'step_name', $15::text, 'stream', $16::text, 'progress_date', p.progress_date, 'author', au.name, "
     "    'author_organisation', au.org, 'reason', $7, 'changes', (SELECT string_agg(h.field || ': ' || "
     "    COALESCE(h.old_value, '-') || ' -> ' || COALESCE(h.new_value, '-'), '; ' ORDER BY h.id) FROM h)) AS payload "
     "    FROM (SELECT user_id FROM project_roles WHERE project_id = $1::uuid "
@@ -364,7 +385,7 @@ static void hist_add(json_t *hist, const char *step, const char *field, json_t *
     char *o = NULL, *n = NULL;
     json_t *row = json_object();
     json_object_set_new(row, "ord", json_integer((json_int_t)json_array_size(hist)));
-    json_object_set_new(row, "step_key", json_string(step));
+    json_object_set_new(row, "step_key", step ? json_string(step) : json_null());
     json_object_set_new(row, "field", json_string(field));
     if (json_is_string(old))
         json_object_set(row, "old", old);
@@ -497,11 +518,23 @@ static void write_changes(sctx *c, const state *ns, const char *reason, json_t *
             json_object_set_new(o, "ord", json_integer(l));
             json_array_append_new(links, o);
         }
+    /* a progress report moves the progress date (commit_state): history row, s1 from it */
+    bs_day today_d = c->new_progress_date, old_pd = c->progress_date, old_dd = c->data_date;
+    bool new_pd = c->new_progress_date != 0;
+    if (new_pd)
+        hist_add(hist, NULL, "progress_date", bs_date_json(old_pd), bs_date_json(today_d));
     /* forecast dates of milestones */
     bs_schedule s0, s1;
     bs_day completion = BS_DAY_NONE;
     if (compute(c, c->progress, &c->edit, &s0) == BS_SCHEDULE_OK) {
-        if (compute(c, ns->progress, &ns->edit, &s1) == BS_SCHEDULE_OK) {
+        if (new_pd) {
+            c->progress_date = today_d;
+            c->data_date = bs_data_date(today_d, today_d);
+        }
+        bs_schedule_err e1 = compute(c, ns->progress, &ns->edit, &s1);
+        c->progress_date = old_pd;
+        c->data_date = old_dd;
+        if (e1 == BS_SCHEDULE_OK) {
             for (int32_t i = 0; i < sch->n_steps; i++)
                 if (sch->steps[i].milestone && s0.steps[i].early_finish != s1.steps[i].early_finish &&
                     ns->progress[i].status != BS_STATUS_DONE)
@@ -516,20 +549,21 @@ static void write_changes(sctx *c, const state *ns, const char *reason, json_t *
     c->pending_status = status;
     char *rows_t = json_dumps(rows, JSON_COMPACT), *links_t = json_dumps(links, JSON_COMPACT),
          *hist_t = json_dumps(hist, JSON_COMPACT);
-    char ver[32], today[11], pc[11];
+    char ver[32], today[11], pc[11], pd[11];
     snprintf(ver, sizeof ver, "%lld", c->version);
     bs_date_format(c->api->today(c->api->today_arg), today);
     /* the step this change is about, for external-update alerts ("_project": a scenario) */
     int32_t si = c->key[0] ? bs_schema_find(sch, c->key) : -1;
     char now_s[24];
     snprintf(now_s, sizeof now_s, "%lld", (long long)bs_clock_now(c->api->clock));
-    const char *params[16] = {c->id, ver, links_changed ? "true" : "false",
+    const char *params[17] = {c->id, ver, links_changed ? "true" : "false",
                               completion != BS_DAY_NONE ? bs_date_format(completion, pc) : NULL,
                               rows_t, links_t, reason, c->who, today, hist_t, c->sid[0] ? c->sid : NULL,
                               c->api->mail_domain ? c->api->mail_domain : "localhost", now_s,
                               si >= 0 ? sch->steps[si].key : "_project", si >= 0 ? sch->steps[si].name : "project",
-                              si >= 0 ? (sch->steps[si].stream == BS_STREAM_PUBLIC ? "public" : "private") : NULL};
-    bs__store_write(c->api, c->req, WRITE_SQL, 16, params, written, c);
+                              si >= 0 ? (sch->steps[si].stream == BS_STREAM_PUBLIC ? "public" : "private") : NULL,
+                              new_pd ? bs_date_format(today_d, pd) : NULL};
+    bs__store_write(c->api, c->req, WRITE_SQL, 17, params, written, c);
     free(rows_t);
     free(links_t);
     free(hist_t);
@@ -570,8 +604,18 @@ static void state_free(state *ns)
 /* Computes ns, renders it, and writes the change (response after commit). */
 static void commit_state(sctx *c, state *ns, const char *reason, const char *field)
 {
+    /* a progress report (start, complete, PATCH of a step) is made today by someone who knows
+     * the project's facts: the progress date moves to today, never back (docs/scheduling.md §6) */
+    bs_day today = c->api->today(c->api->today_arg), keep_pd = c->progress_date, keep_dd = c->data_date;
+    if ((c->kind == K_START || c->kind == K_COMPLETE || c->kind == K_PATCH) && today > c->progress_date) {
+        c->new_progress_date = today;
+        c->progress_date = today;
+        c->data_date = bs_data_date(today, today);
+    }
     bs_schedule s;
     bs_schedule_err e = compute(c, ns->progress, &ns->edit, &s);
+    c->progress_date = keep_pd;
+    c->data_date = keep_dd;
     if (e == BS_SCHEDULE_ECYCLE) {
         cycle_problem(c, &s, field);
         bs_schedule_free(&s);
@@ -627,7 +671,7 @@ static void stream_filter(const sctx *c, json_t *o)
         if (vis[i])
             json_array_append(kept, json_array_get(steps, (size_t)i));
     free(vis);
-    static const char *const keep[] = {"project_id", "process_schema", "data_date", "schedule_version", "known_on", NULL};
+    static const char *const keep[] = {"project_id", "process_schema", "progress_date", "data_date", "schedule_version", "known_on", NULL};
     const char *k;
     void *tmp;
     json_object_foreach_safe(o, tmp, k, steps) {
@@ -1050,6 +1094,38 @@ static void do_scen_apply(sctx *c)
     commit_state(c, &ns, reason, "scenario_id");
 }
 
+/* The stale_progress check: does the project's progress date lie more than `months`
+ * calendar months before today (the organisation's local date)? A month back is the same
+ * day of the month, or the month's last day when it has fewer days (31 March - 1 month =
+ * 28/29 February). Returns the limit date: older progress dates are stale. */
+static bs_day stale_limit(bs_day today, int months)
+{
+    int y, m, d;
+    bs_date_to_ymd(today, &y, &m, &d);
+    int total = y * 12 + (m - 1) - months;
+    y = total / 12;
+    m = total % 12 + 1;
+    static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int last = mdays[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
+    return bs_date_from_ymd(y, m, d > last ? last : d);
+}
+
+static json_t *stale_check(const sctx *c)
+{
+    bs_day today = c->api->today(c->api->today_arg), limit = stale_limit(today, c->stale_months);
+    bool pass = c->progress_date >= limit;
+    json_t *o = json_object();
+    json_object_set_new(o, "name", json_string("stale_progress"));
+    json_object_set_new(o, "models", json_string("no progress report for more than N months"));
+    json_object_set_new(o, "progress_date", bs_date_json(c->progress_date));
+    json_object_set_new(o, "max_months", json_integer(c->stale_months));
+    json_object_set_new(o, "stale_before", bs_date_json(limit));
+    json_object_set_new(o, "count", json_integer(pass ? 0 : 1));
+    json_object_set_new(o, "total", json_integer(1));
+    json_object_set_new(o, "pass", json_boolean(pass));
+    return o;
+}
+
 static void do_checks(sctx *c)
 {
     bs_schedule s;
@@ -1096,6 +1172,9 @@ static void do_checks(sctx *c)
     }
     bs_checks_free(r);
     bs_schedule_free(&s);
+    json_t *stale = stale_check(c);
+    all &= json_is_true(json_object_get(stale, "pass"));
+    json_array_append_new(arr, stale);
     json_t *o = json_object();
     json_object_set_new(o, "project_id", json_string(c->id));
     json_object_set_new(o, "pass", json_boolean(all));
@@ -1108,10 +1187,10 @@ static void dispatch(sctx *c)
 {
     switch (c->kind) {
     case K_SCHEDULE:
-        if (c->has_known_on && c->known_on < c->data_date) {
+        if (c->has_known_on && c->known_on < c->progress_date) {
             char d[200], a[11], b[11];
-            snprintf(d, sizeof d, "Nothing was known of this project on %s: its facts count as known from its data date %s",
-                     bs_date_format(c->known_on, a), bs_date_format(c->data_date, b));
+            snprintf(d, sizeof d, "Nothing was known of this project on %s: its facts count as known from its progress date %s",
+                     bs_date_format(c->known_on, a), bs_date_format(c->progress_date, b));
             bs__problem(c->req, 422, "before_data_date", "Not known yet", "known_on", d);
         } else {
             send_schedule(c);

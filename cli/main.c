@@ -321,6 +321,8 @@ static void serve(app *a) {
     if (retry) nc.retry_base_s = atoi(retry);
     const char *parallel = getenv("BOUWSTROOM_SMTP_PARALLEL");
     if (parallel) nc.max_parallel = atoi(parallel);
+    const char *replan = getenv("BOUWSTROOM_DAILY_REPLAN");
+    nc.no_daily_replan = replan && strcmp(replan, "0") == 0;
     a->notifier = bs_notifier_start(a->loop, a->store, &a->engine, &a->clock, &nc);
     const char *at = strrchr(nc.mail_from, '@');
     a->api.mail_domain = at ? at + 1 : "localhost";

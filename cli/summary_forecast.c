@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
+#include "engine.h"
 #include "forecast.h"
 #include "leadtime.h"
 
@@ -258,6 +260,8 @@ static void sf_plans_loaded(const PGresult *res, const char *err, void *arg) {
         int r0 = row;
         if (si >= 0 && bs_date_parse(PQgetvalue(res, row, 2), &pl->expected_by) == 0 &&
             bs_date_parse(PQgetvalue(res, row, 3), &pl->data_date) == 0) {
+            /* plans are forecast from the data date: the later of the progress date and today */
+            pl->data_date = bs_data_date(pl->data_date, bs_clock_today_amsterdam(NULL));
             const bs_schema *s = r->engine->schemas[si].schema;
             pl->schema = si;
             pl->size = bs_size_class_of(atol(PQgetvalue(res, row, 5)));
@@ -346,7 +350,7 @@ static void sf_obs_loaded(const PGresult *res, const char *err, void *arg) {
     }
     free(prog);
     bs_store_query(r->store,
-                   "SELECT p.id, p.provincie, p.expected_by, p.data_date, p.planstatus, COALESCE(p.homes_remaining, 0), "
+                   "SELECT p.id, p.provincie, p.expected_by, p.progress_date, p.planstatus, COALESCE(p.homes_remaining, 0), "
                    "p.gemeente, p.process_schema_key, s.step_key, s.status, s.actual_start, s.actual_finish, "
                    "s.actual_estimated FROM projects p LEFT JOIN project_steps s ON s.project_id = p.id "
                    "WHERE p.expected_by IS NOT NULL ORDER BY p.id",
@@ -362,7 +366,7 @@ void bs_summary_forecast_run(uv_loop_t *loop, bs_store *store, const bs_engine *
     r->done = done;
     r->arg = arg;
     bs_store_query(store,
-                   "SELECT s.project_id, s.step_key, s.status, s.actual_start, s.actual_finish, p.data_date, "
+                   "SELECT s.project_id, s.step_key, s.status, s.actual_start, s.actual_finish, p.progress_date, "
                    "p.gemeente, p.provincie, COALESCE(p.homes_remaining, 0), p.process_schema_key "
                    "FROM project_steps s JOIN projects p ON p.id = s.project_id "
                    "WHERE NOT s.actual_estimated AND s.actual_start IS NOT NULL AND s.status IN ('done', 'started') "

@@ -40,9 +40,11 @@ int bs_alert_plan(const bs_schema *schema, const bs_progress *progress, const bs
                 if (rs[r].enabled[BS_ALERT_FORECAST_SLIPPED] && p50 != BS_DAY_NONE && base != BS_DAY_NONE &&
                     p50 - base > rs[r].days[BS_ALERT_FORECAST_SLIPPED] && n < max)
                     out[n++] = (bs_alert_want){i, i, BS_ALERT_FORECAST_SLIPPED, r, today, p50};
-                if (rs[r].enabled[BS_ALERT_MILESTONE_OVERDUE] && date < today && n < max) {
-                    bs_day due = bs_calendar_add_working_days(cal, date + 1, 0);
-                    out[n++] = (bs_alert_want){i, i, BS_ALERT_MILESTONE_OVERDUE, r, due, date};
+                bs_day promised = fc && fc->reported ? fc->reported->steps[i].early_finish : date;
+                if (rs[r].enabled[BS_ALERT_MILESTONE_OVERDUE] && promised != BS_DAY_NONE && promised < today &&
+                    n < max) {
+                    bs_day due = bs_calendar_add_working_days(cal, promised + 1, 0);
+                    out[n++] = (bs_alert_want){i, i, BS_ALERT_MILESTONE_OVERDUE, r, due, promised};
                 }
             }
         }
@@ -52,7 +54,7 @@ int bs_alert_plan(const bs_schema *schema, const bs_progress *progress, const bs
             int32_t p = schema->links[st->preds[k]].pred;
             const bs_step *ps = &schema->steps[p];
             if (ps->stream == st->stream || !is_open(&progress[p])) continue;
-            bs_day pf = sched->steps[p].early_finish;
+            bs_day pf = fc && fc->reported ? fc->reported->steps[p].early_finish : sched->steps[p].early_finish;
             if (pf == BS_DAY_NONE || pf >= today) continue;
             for (int r = 0; r < n_rs && n < max; r++) {
                 if (!concerns(&rs[r], st->stream) || !rs[r].enabled[BS_ALERT_BLOCKED]) continue;

@@ -46,6 +46,9 @@ typedef struct bs_alert_want {
 typedef struct bs_alert_forecast {
     const bs_day *p50;      /* P50 finish per step */
     const bs_day *baseline; /* the first P50 recorded per step */
+    const bs_schedule *reported; /* NULL, or the schedule as last reported: planned from the
+                                  * progress date instead of the data date (overdue and blocked
+                                  * compare its dates with today; docs/alerts.md) */
 } bs_alert_forecast;
 
 /* Plans the alerts of one project.
@@ -56,6 +59,8 @@ typedef struct bs_alert_forecast {
  * realised and has a planned finish before today; due today. Forecast slipped (fc non-NULL):
  * an open milestone whose P50 lies more than N calendar days after its baseline P50; due today.
  * Upcoming with upcoming_from_p50 counts back from the P50 (when known) instead of the plan.
+ * With fc->reported, overdue and blocked take their dates from that schedule (what the facts
+ * as last reported promised), upcoming from sched (planned from the data date).
  * out: caller's array of max entries. Returns the number written (stops at max). */
 int bs_alert_plan(const bs_schema *schema, const bs_progress *progress, const bs_schedule *sched,
                   const bs_alert_forecast *fc, const bs_calendar *cal, bs_day today,

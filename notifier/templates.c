@@ -96,7 +96,8 @@ static void details(sbuf *t, sbuf *h, const char *kind, const json_t *p, bool en
         {en ? "Planned" : "Gepland", str(p, "date")},
         {"P50", *str(p, "p50") ? str(p, "p50") : (en ? "not yet forecast" : "nog geen prognose")},
         {"P80", *str(p, "p80") ? str(p, "p80") : (en ? "not yet forecast" : "nog geen prognose")},
-        {en ? "Facts known up to" : "Peildatum", str(p, "data_date")},
+        /* progress_date; alerts planned before it was renamed carry data_date */
+        {en ? "Facts known up to" : "Peildatum", *str(p, "progress_date") ? str(p, "progress_date") : str(p, "data_date")},
     };
     sb_printf(h, "<table>\n");
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {

@@ -17,7 +17,8 @@ typedef struct bs_mail_text {
  * or "digest".
  * locale: "nl" (default for anything else) or "en".
  * payload: the alert's payload object: project_id, project_name, gemeente, step_key,
- *   step_name, stream, date (planned, YYYY-MM-DD), data_date, and for blocked alerts
+ *   step_name, stream, date (planned, YYYY-MM-DD), progress_date (older alerts: data_date),
+ *   data_date, and for blocked alerts
  *   blocking_step_name, blocking_stream; p50, p80 when forecast; baseline_p50 for slips; for
  *   digests "items": [payloads with "kind"].
  * base_url: the public URL of the API ("http://127.0.0.1:8080"), for the links to the step

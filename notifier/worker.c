@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "alerts.h"
 #include "auth.h"
@@ -35,8 +36,11 @@ struct bs_notifier {
     bool has_key;
     unsigned char server_key[BS_SERVER_KEY_BYTES]; /* invitation secrets (bs_invitation_token) */
     bs_smtp *smtp;
-    uv_timer_t due_timer, safety_timer;
+    uv_timer_t due_timer, safety_timer, replan_timer;
     int open_handles;
+    int32_t replan_day;  /* the last local day this node saw re-planned (claimed here or elsewhere) */
+    int32_t replan_pending_day;
+    bool replanning, no_daily_replan;
     bs_conn *listen_conn;
     bool planning, plan_again;
     bool claiming, claim_again;
@@ -76,6 +80,10 @@ typedef struct plan_ctx {
     bs_forecast fc;      /* P50/P80 per step (thread pool) */
     int fc_rc;
     bs_day *baseline;    /* owned; n_steps: first recorded P50 per step */
+    bs_schedule sched;   /* planned from the data date (thread pool); valid when sched_rc is OK */
+    bs_schedule reported; /* planned from the progress date: the facts as last reported */
+    int sched_rc;
+    bool has_sched, has_reported;
     uv_work_t work;
     char *steps_json, *wants_json;
 } plan_ctx;
@@ -87,6 +95,9 @@ static void plan_ctx_reset(plan_ctx *c) {
     memset(&c->fc, 0, sizeof c->fc);
     free(c->baseline);
     c->baseline = NULL;
+    if (c->has_sched) bs_schedule_free(&c->sched);
+    if (c->has_reported) bs_schedule_free(&c->reported);
+    c->has_sched = c->has_reported = false;
     free(c->steps_json);
     free(c->wants_json);
     c->steps_json = c->wants_json = NULL;
@@ -204,13 +215,12 @@ static void plan_got_recipients(const PGresult *res, const char *err, void *arg)
                     rs[n_rs - 1].upcoming_from_p50 = strcmp(PQgetvalue(res, r, 6), "p50") == 0;
             }
     }
-    bs_schedule sched;
-    bs_schedule_err se = bs_project_state_schedule(&c->st, &n->engine->calendar, &sched);
-    if (se != BS_SCHEDULE_OK) {
+    if (!c->has_sched) {
         free(rs);
-        plan_finish(c, bs_schedule_strerror(se));
+        plan_finish(c, bs_schedule_strerror((bs_schedule_err)c->sched_rc));
         return;
     }
+    const bs_schedule sched = c->sched;
     /* today in Europe/Amsterdam from the injected clock (alerts are due at 07:00 local) */
     bs_day today = bs_clock_today_amsterdam(n->clock);
     bs_alert_want *wants = calloc(MAX_WANTS, sizeof *wants);
@@ -218,7 +228,9 @@ static void plan_got_recipients(const PGresult *res, const char *err, void *arg)
     bs_day *p50 = calloc((size_t)schema->n_steps + 1, sizeof *p50);
     for (int32_t i = 0; i < schema->n_steps; i++)
         p50[i] = c->fc_rc == BS_SCHEDULE_OK && c->fc.steps ? c->fc.steps[i].p50 : BS_DAY_NONE;
-    bs_alert_forecast afc = {.p50 = p50, .baseline = c->baseline};
+    /* overdue and blocked: against what the facts as last reported promised (the schedule
+     * planned from the progress date); the stored dates and upcoming: from the data date */
+    bs_alert_forecast afc = {.p50 = p50, .baseline = c->baseline, .reported = c->has_reported ? &c->reported : NULL};
     int n_w = bs_alert_plan(schema, c->st.progress, &sched, &afc, &n->engine->calendar, today, rs, n_rs, wants,
                             MAX_WANTS);
 
@@ -252,6 +264,7 @@ static void plan_got_recipients(const PGresult *res, const char *err, void *arg)
         json_object_set_new(p, "step_name", json_string(st->name));
         json_object_set_new(p, "stream", json_string(st->stream == BS_STREAM_PUBLIC ? "public" : "private"));
         json_object_set_new(p, "date", bs_date_json(wants[w].date));
+        json_object_set_new(p, "progress_date", bs_date_json(c->st.progress_date));
         json_object_set_new(p, "data_date", bs_date_json(c->st.data_date));
         if (c->fc_rc == BS_SCHEDULE_OK && c->fc.steps) {
             json_object_set_new(p, "p50", bs_date_json(c->fc.steps[wants[w].step].p50));
@@ -273,7 +286,6 @@ static void plan_got_recipients(const PGresult *res, const char *err, void *arg)
     json_decref(wa);
     free(wants);
     free(p50);
-    bs_schedule_free(&sched);
     const char *params[4] = {c->project_id, c->steps_json, c->wants_json, n->mail_domain};
     bs_conn_query(c->conn, WRITE_SQL, 4, params, plan_written, c);
     free(rs); /* after the query copied the params: user ids point into res */
@@ -318,8 +330,18 @@ static void plan_got_baselines(const PGresult *res, const char *err, void *arg) 
 }
 
 /* thread pool: the Monte Carlo forecast of the project (pure) */
+/* Thread pool: the project's schedules (from the data date; from the progress date when
+ * earlier) and its forecast. Pure. */
 static void plan_forecast_work(uv_work_t *w) {
     plan_ctx *c = w->data;
+    const bs_calendar *cal = &c->n->engine->calendar;
+    c->sched_rc = bs_project_state_schedule(&c->st, cal, &c->sched);
+    c->has_sched = c->sched_rc == BS_SCHEDULE_OK;
+    if (c->has_sched && c->st.progress_date != c->st.data_date) {
+        bs_project_state as_reported = c->st;
+        as_reported.data_date = c->st.progress_date;
+        c->has_reported = bs_project_state_schedule(&as_reported, cal, &c->reported) == BS_SCHEDULE_OK;
+    }
     c->fc_rc = bs_project_forecast(c->n->engine, &c->st, &c->own, NOTIFIER_SAMPLES, 1, &c->fc);
 }
 
@@ -343,7 +365,7 @@ static void plan_got_obs(const PGresult *res, const char *err, void *arg) {
     }
     c->work.data = c;
     if (uv_queue_work(c->n->loop, &c->work, plan_forecast_work, plan_forecast_done) != 0) {
-        c->fc_rc = BS_SCHEDULE_ENOMEM;
+        c->fc_rc = c->sched_rc = BS_SCHEDULE_ENOMEM;
         plan_forecast_done(&c->work, 0);
     }
 }
@@ -355,7 +377,7 @@ static void plan_got_state(const PGresult *res, const char *err, void *arg) {
         return;
     }
     json_t *doc = PQntuples(res) ? json_loads(PQgetvalue(res, 0, 0), 0, NULL) : NULL;
-    int rc = doc ? bs_project_state_parse(c->n->engine, doc, &c->st) : -1;
+    int rc = doc ? bs_project_state_parse(c->n->engine, doc, bs_clock_today_amsterdam(c->n->clock), &c->st) : -1;
     json_decref(doc);
     if (rc != 0) { /* project deleted meanwhile, or unknown schema: nothing to plan */
         bs_conn_script(c->conn, "COMMIT", plan_committed, c);
@@ -424,6 +446,83 @@ static void plan_start(bs_notifier *n) {
     bs_store_acquire(n->store, plan_acquired, c);
 }
 
+/* ---------------------------------------------------------------- daily re-plan */
+
+/* The schedule's data date is the later of the progress date and today, so every live
+ * project's stored dates, due times and alert plans move at local midnight. One node claims
+ * the local day (the primary key of replan_runs decides) and, in the same statement, queues
+ * every live project (one somebody follows, has a role in or holds a feed token of: the
+ * projects bs_mark_projects_dirty queues) in notifier_dirty; the notifier of any node then
+ * re-plans them one by one, CPU work on the thread pool. A node that dies after the claim
+ * has committed the queue with it, so nothing waits on it. docs/scheduling.md §6. */
+static const char REPLAN_SQL[] =
+    "WITH live AS (SELECT p.id FROM projects p "
+    "  WHERE EXISTS (SELECT 1 FROM follows f WHERE f.project_id = p.id) "
+    "  OR EXISTS (SELECT 1 FROM project_roles r WHERE r.project_id = p.id) "
+    "  OR EXISTS (SELECT 1 FROM feed_tokens t WHERE t.project_id = p.id AND t.revoked_at IS NULL)), "
+    "claim AS (INSERT INTO replan_runs (day, node, projects) SELECT $1::date, $2, (SELECT count(*) FROM live) "
+    "  ON CONFLICT (day) DO NOTHING RETURNING day), "
+    "mark AS (INSERT INTO notifier_dirty (project_id) SELECT id FROM live WHERE EXISTS (SELECT 1 FROM claim) "
+    "  ON CONFLICT (project_id) DO NOTHING RETURNING 1) "
+    "SELECT (SELECT count(*) FROM claim), (SELECT count(*) FROM mark), "
+    "  CASE WHEN EXISTS (SELECT 1 FROM claim) THEN pg_notify('bs_notifier', '') END";
+
+static void replan_arm(bs_notifier *n);
+
+static void replan_claimed(const PGresult *res, const char *err, void *arg) {
+    bs_notifier *n = arg;
+    n->db_ops--;
+    n->replanning = false;
+    if (n->stopping) {
+        maybe_done(n);
+        return;
+    }
+    if (err) {
+        log_err("claiming the daily re-plan", err); /* the safety poll tries again */
+        return;
+    }
+    /* claimed here (1) or already by a node (0): either way the day is done */
+    n->replan_day = n->replan_pending_day;
+    if (PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "1") == 0)
+        fprintf(stderr, "notifier: daily re-plan: %s projects queued\n", PQgetvalue(res, 0, 1));
+}
+
+/* Claims today's re-plan unless this node already saw it done. */
+static void replan_check(bs_notifier *n) {
+    if (n->stopping || n->replanning || n->no_daily_replan) return;
+    bs_day today = bs_clock_today_amsterdam(n->clock);
+    if (today == n->replan_day) return;
+    char day[11], node[300], host[256] = "";
+    gethostname(host, sizeof host - 1);
+    snprintf(node, sizeof node, "%s:%ld", host, (long)getpid());
+    bs_date_format(today, day);
+    const char *params[2] = {day, node};
+    n->replanning = true;
+    n->replan_pending_day = today;
+    n->db_ops++;
+    bs_store_query(n->store, REPLAN_SQL, 2, params, replan_claimed, n);
+}
+
+static void replan_fired(uv_timer_t *t) {
+    bs_notifier *n = t->data;
+    replan_check(n);
+    replan_arm(n);
+}
+
+/* Arms the re-plan timer for one second after the next local midnight (Europe/Amsterdam;
+ * midnight never falls in a DST change, which happens at 01:00 UTC). */
+static void replan_arm(bs_notifier *n) {
+    if (n->stopping) return;
+    int64_t now_ms = bs_clock_now_ms(n->clock);
+    bs_day today = bs_clock_today_amsterdam(n->clock);
+    int64_t now_s = now_ms / 1000, offset_s = 3600; /* CET or CEST: the one that maps now onto today */
+    if ((now_s + 7200) / 86400 == today && (now_s + 3600) / 86400 != today) offset_s = 7200;
+    int64_t midnight_ms = ((int64_t)(today + 1) * 86400 - offset_s) * 1000;
+    int64_t delay = midnight_ms - now_ms + 1000;
+    if (delay < 1000) delay = 1000;
+    uv_timer_start(&n->replan_timer, replan_fired, (uint64_t)delay, 0);
+}
+
 /* ---------------------------------------------------------------- timer */
 
 static void due_fired(uv_timer_t *t) {
@@ -474,6 +573,7 @@ static void safety_tick(uv_timer_t *t) {
         n->listen_pending = true;
         bs_store_acquire(n->store, listen_acquired, n);
     }
+    replan_check(n);
     plan_start(n);
     claim_start(n);
 }
@@ -796,8 +896,13 @@ bs_notifier *bs_notifier_start(uv_loop_t *loop, bs_store *store, const bs_engine
     uv_timer_init(loop, &n->due_timer);
     uv_timer_init(loop, &n->safety_timer);
     uv_timer_init(loop, &n->flush_timer);
-    n->due_timer.data = n->safety_timer.data = n->flush_timer.data = n;
-    n->open_handles = 3;
+    uv_timer_init(loop, &n->replan_timer);
+    n->due_timer.data = n->safety_timer.data = n->flush_timer.data = n->replan_timer.data = n;
+    n->open_handles = 4;
+    n->replan_day = BS_DAY_NONE;
+    n->no_daily_replan = cfg->no_daily_replan;
+    replan_check(n); /* a day whose midnight passed while no node ran is re-planned now */
+    replan_arm(n);
     uv_timer_start(&n->safety_timer, safety_tick, SAFETY_POLL_MS, SAFETY_POLL_MS);
     bs_store_on_notify(store, on_notify, n);
     n->listen_pending = true;
@@ -806,7 +911,7 @@ bs_notifier *bs_notifier_start(uv_loop_t *loop, bs_store *store, const bs_engine
 }
 
 static void maybe_done(bs_notifier *n) {
-    if (!n->stopping || n->open_handles > 0 || n->planning || n->claiming || n->db_ops > 0 || n->in_flight > 0 ||
+    if (!n->stopping || n->open_handles > 0 || n->planning || n->claiming || n->replanning || n->db_ops > 0 || n->in_flight > 0 ||
         n->listen_pending)
         return;
     void (*done)(void *) = n->done;
@@ -852,6 +957,8 @@ void bs_notifier_stop(bs_notifier *n, void (*done)(void *), void *arg) {
     uv_close((uv_handle_t *)&n->due_timer, timer_closed);
     uv_close((uv_handle_t *)&n->safety_timer, timer_closed);
     uv_close((uv_handle_t *)&n->flush_timer, timer_closed);
+    uv_timer_stop(&n->replan_timer);
+    uv_close((uv_handle_t *)&n->replan_timer, timer_closed);
     if (n->smtp) {
         n->open_handles++;
         bs_smtp_close(n->smtp, smtp_closed, n);

@@ -29,6 +29,8 @@ typedef struct bs_notifier_config {
     int max_parallel;          /* SMTP sends in flight (default 4) */
     int retry_base_s;          /* first retry after this many seconds (default 30), doubling, max 1 h */
     const unsigned char *server_key; /* 32 bytes (copied): derives invitation secrets; NULL: invitations fail */
+    bool no_daily_replan;      /* true: this node never claims the daily re-plan (another node does;
+                                * BOUWSTROOM_DAILY_REPLAN=0; docs/scheduling.md §5a) */
 } bs_notifier_config;
 
 typedef struct bs_notifier bs_notifier;

@@ -198,12 +198,19 @@ int bs_link_from_json(const bs_schema *schema, const json_t *o, int32_t succ, bs
     return 0;
 }
 
-int bs_project_state_parse(const bs_engine *e, const json_t *doc, bs_project_state *out) {
+bs_day bs_data_date(bs_day progress_date, bs_day today) {
+    if (progress_date == BS_DAY_NONE) return today;
+    if (today == BS_DAY_NONE) return progress_date;
+    return today > progress_date ? today : progress_date;
+}
+
+int bs_project_state_parse(const bs_engine *e, const json_t *doc, bs_day today, bs_project_state *out) {
     memset(out, 0, sizeof *out);
     const char *sk = json_string_value(json_object_get(doc, "schema"));
     const bs_engine_schema *es = sk ? bs_engine_schema_get(e, sk) : NULL;
-    out->data_date = bs_json_date(json_object_get(doc, "data_date"));
-    if (!es || out->data_date == BS_DAY_NONE || bs_sched_edit_init(&out->edit, es->schema) != 0) return -2;
+    out->progress_date = bs_json_date(json_object_get(doc, "progress_date"));
+    out->data_date = bs_data_date(out->progress_date, today);
+    if (!es || out->progress_date == BS_DAY_NONE || bs_sched_edit_init(&out->edit, es->schema) != 0) return -2;
     const bs_schema *schema = out->schema = es->schema;
     const int32_t n = schema->n_steps;
     out->version = json_integer_value(json_object_get(doc, "version"));
@@ -282,7 +289,7 @@ bs_schedule_err bs_schedule_with_edit(void *ctx, const bs_schema *sampled, const
 }
 
 bs_schedule_err bs_project_state_schedule(const bs_project_state *s, const bs_calendar *cal, bs_schedule *out) {
-    return bs_schedule_with_edit((void *)&s->edit, s->schema, s->progress, BS_DAY_NONE, s->data_date, cal, out);
+    return bs_schedule_with_edit((void *)&s->edit, s->schema, s->progress, s->progress_date, s->data_date, cal, out);
 }
 
 bs_day bs_schedule_completion(const bs_schema *schema, const bs_progress *progress, const bs_schedule *sched) {
@@ -295,6 +302,7 @@ bs_day bs_schedule_completion(const bs_schema *schema, const bs_progress *progre
 
 json_t *bs_schedule_to_json(const bs_schema *schema, const bs_progress *progress, const bs_schedule *sched) {
     json_t *root = json_object();
+    json_object_set_new(root, "progress_date", bs_date_json(sched->progress_date));
     json_object_set_new(root, "data_date", bs_date_json(sched->data_date));
     json_object_set_new(root, "project_finish", bs_date_json(sched->project_finish));
     json_t *oos = json_array();

@@ -61,11 +61,11 @@ const char *bs_status_name(bs_step_status s);
 
 /* The query that loads a project's stored scheduling state: $1 = project id (uuid text).
  * One row (none when the project does not exist), one column: a JSON object
- * {data_date, schema, planstatus, version, custom_links, name, gemeente, homes_remaining,
+ * {progress_date, schema, planstatus, version, custom_links, name, gemeente, homes_remaining,
  *  steps: [project_steps rows], links: [project_links rows in order]}.
  * Extra JSON members may be appended by callers that need more (see routes_schedule.c). */
 #define BS_PROJECT_STATE_MEMBERS                                                                                  \
-    "'data_date', p.data_date, 'schema', p.process_schema_key, 'planstatus', p.planstatus, "                       \
+    "'progress_date', p.progress_date, 'schema', p.process_schema_key, 'planstatus', p.planstatus, "                       \
     "'version', p.schedule_version, 'custom_links', p.custom_links, 'name', p.name, 'gemeente', p.gemeente, "    \
     "'homes_remaining', p.homes_remaining, "                                                                      \
     "'steps', COALESCE((SELECT json_agg(s) FROM project_steps s WHERE s.project_id = p.id), '[]'), "              \
@@ -79,19 +79,29 @@ typedef struct bs_project_state {
     bs_progress *progress;   /* owned; schema->n_steps */
     bs_sched_edit edit;      /* owned; overrides and (when custom_links) the project's link set */
     bs_day *planned;         /* owned; 2 * n_steps: the stored planned_start, planned_finish */
-    bs_day data_date;
+    bs_day progress_date;    /* projects.progress_date: the facts are known up to this date */
+    bs_day data_date;        /* bs_data_date(progress_date, today): open work starts no earlier */
     long long version;       /* projects.schedule_version */
     char planstatus[16];
     char name[256], gemeente[128];
     long homes_remaining;
 } bs_project_state;
 
-/* Parses the JSON of BS_PROJECT_STATE_SQL: steps that do not apply to the planstatus are
+/* The schedule's data date (docs/scheduling.md §6): the later of progress_date (the date up
+ * to which the project's facts are known) and today (the organisation's local date,
+ * Europe/Amsterdam, from the runtime clock: bs_clock_today_amsterdam). Calendar days; either
+ * may be BS_DAY_NONE (the other is returned). Every runtime caller that schedules, forecasts,
+ * feeds or alerts takes its data date from here. */
+bs_day bs_data_date(bs_day progress_date, bs_day today);
+
+/* Parses the JSON of BS_PROJECT_STATE_SQL (today: the organisation's local date, for
+ * data_date = bs_data_date(progress_date, today); BS_DAY_NONE plans from progress_date as
+ * stored, for the plan as it was known on a date): steps that do not apply to the planstatus are
  * SKIPPED, steps without a row OPEN; overrides (remaining_duration, duration_override,
  * start_no_earlier_than, finish_no_later_than) and, when custom_links, the stored link set.
- * Returns 0, or -2 when the project refers to an unknown schema or has no data date
+ * Returns 0, or -2 when the project refers to an unknown schema or has no progress date
  * (out is then freeable). Free with bs_project_state_free. */
-int bs_project_state_parse(const bs_engine *e, const json_t *doc, bs_project_state *out);
+int bs_project_state_parse(const bs_engine *e, const json_t *doc, bs_day today, bs_project_state *out);
 
 /* Parses one stored link {pred, succ, type, lag, lag_unit} (step keys) into l. Returns 0, or
  * -1 when a step is unknown. succ >= 0 overrides the row's successor. */
@@ -99,7 +109,8 @@ int bs_link_from_json(const bs_schema *schema, const json_t *o, int32_t succ, bs
 
 void bs_project_state_free(bs_project_state *s);
 
-/* The project's schedule with its stored edits (bs_schedule_compute_ex). */
+/* The project's schedule with its stored edits (bs_schedule_compute_ex), remaining durations
+ * as of s->progress_date, open work from s->data_date. */
 bs_schedule_err bs_project_state_schedule(const bs_project_state *s, const bs_calendar *cal, bs_schedule *out);
 
 /* A bs_forecast_schedule_fn-compatible callback: schedules one sample with the edits of
@@ -120,7 +131,7 @@ json_t *bs_date_json(bs_day d);
 bs_day bs_json_date(const json_t *v);
 
 /* Renders a computed schedule as the API's JSON object:
- * {"data_date", "project_finish", "out_of_sequence": [keys], "steps": [{key, name, stream,
+ * {"progress_date", "data_date", "project_finish", "out_of_sequence": [keys], "steps": [{key, name, stream,
  *  milestone, status, early_start, early_finish, late_start, late_finish, total_float,
  *  critical, out_of_sequence, actual_start, actual_finish, actual_estimated, free_float,
  *  near_critical, deadline_missed}], "near_critical_days", "critical_paths": [[keys in link

@@ -16,7 +16,7 @@
  * covariates of their project ($1 = schema key; the engine filters and converts them:
  * bs_lt_observe_project). */
 #define BS_OBS_SQL                                                                                                \
-    "SELECT s.project_id, s.step_key, s.status, s.actual_start, s.actual_finish, p.data_date, p.gemeente, "       \
+    "SELECT s.project_id, s.step_key, s.status, s.actual_start, s.actual_finish, p.progress_date, p.gemeente, "       \
     "p.provincie, p.plantype, COALESCE(p.homes_remaining, 0) "                                                    \
     "FROM project_steps s JOIN projects p ON p.id = s.project_id "                                                \
     "WHERE p.process_schema_key = $1 AND NOT s.actual_estimated AND s.actual_start IS NOT NULL "                  \

@@ -86,8 +86,8 @@ def scenario(args, env, url, plans):
     eq({k: int(v) for k, v in got.items()}, EXPECTED_PLANSTATUS, "planstatus counts per normalised code")
     eq(psql(url, "SELECT count(*) FROM projects WHERE planstatus_raw IS NULL"), "0", "planstatus spelling kept")
     eq(psql(url, "SELECT count(*) FROM projects WHERE plantype_raw IS NULL"), "21", "21 plans without plan type")
-    eq(psql(url, "SELECT count(*) FROM projects WHERE data_date_estimated"), "1670", "year-only datum flagged")
-    eq(psql(url, "SELECT data_date FROM projects WHERE source_key = '1'"), "2020-04-02", "d-m-yyyy datum parsed")
+    eq(psql(url, "SELECT count(*) FROM projects WHERE progress_date_estimated"), "1670", "year-only datum flagged")
+    eq(psql(url, "SELECT progress_date FROM projects WHERE source_key = '1'"), "2020-04-02", "d-m-yyyy datum parsed")
     eq(psql(url, "SELECT count(*) FROM projects WHERE demolition > 0"), "0", "Sloop kept negative")
     eq(psql(url, "SELECT count(*) FROM projects WHERE demolition < 0"), "306", "306 plans with Sloop")
     eq(psql(url, "SELECT count(*) FROM projects WHERE provincie = 'Fryslân'"), "1", "Fryslan normalised")
@@ -225,7 +225,8 @@ def api_checks(api, url):
 
     st, _, sched = api.json("GET", f"/api/v1/projects/{pid}/schedule")
     eq(st, 200, "schedule status")
-    eq(sched["data_date"], "2020-04-02", "schedule data date")
+    eq((sched["progress_date"], sched["data_date"]), ("2020-04-02", bsit.TODAY),
+       "schedule: facts known up to the file's date, planned from today")
     fields = ("key", "name", "stream", "status", "early_start", "early_finish", "late_start", "late_finish",
               "total_float", "critical", "actual_start", "actual_finish", "actual_estimated")
     for f in fields:
@@ -233,8 +234,13 @@ def api_checks(api, url):
     by = {s["key"]: s for s in sched["steps"]}
     eq((by["omgevingsplan_onherroepelijk"]["status"], by["omgevingsplan_onherroepelijk"]["actual_estimated"]),
        ("done", True), "1A plan: onherroepelijk realised (estimated)")
-    eq(psql(url, f"SELECT planned_completion FROM projects WHERE id = '{pid}'"), by["laatste_oplevering"]["early_finish"],
-       "cached planned completion = early finish of laatste_oplevering")
+    # the import caches the completion planned from its own day (the later of the file's date
+    # and the day of the import): the schedule as known on that day
+    import_day = psql(url, "SELECT (now() AT TIME ZONE 'Europe/Amsterdam')::date")
+    _, _, then = api.json("GET", f"/api/v1/projects/{pid}/schedule?known_on={import_day}")
+    eq(psql(url, f"SELECT planned_completion FROM projects WHERE id = '{pid}'"),
+       {s["key"]: s for s in then["steps"]}["laatste_oplevering"]["early_finish"],
+       "cached planned completion = early finish of laatste_oplevering planned on the import's day")
     open_steps = [s for s in sched["steps"] if s["status"] == "open"]
     check(open_steps and all(s["early_start"] >= "2020-04-02" for s in open_steps), "open work starts on/after data date")
     check(any(s["critical"] for s in open_steps), "some open step is critical")

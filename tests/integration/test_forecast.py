@@ -94,7 +94,7 @@ def seed_observations(url):
         values.append(f"('test', 'td{k}', 'Testdorp plan {k}', 'Testdorp', 'Utrecht', 'uitleg', '3', 30, "
                       f"DATE '{DATA_DATE}', 'ppm-woningbouw', 1)")
     psql(url, "INSERT INTO projects (source, source_key, name, gemeente, provincie, plantype, planstatus, "
-              "homes_remaining, data_date, process_schema_key, process_schema_version) VALUES " + ", ".join(values))
+              "homes_remaining, progress_date, process_schema_key, process_schema_version) VALUES " + ", ".join(values))
     # owned by a municipality organisation, as the import would make it (issue 6)
     psql(url, "INSERT INTO organisations (name, kind, provincie, import_key) "
               "VALUES ('Testdorp', 'gemeente', 'Utrecht', 'gemeente:Testdorp') ON CONFLICT DO NOTHING")

@@ -41,7 +41,7 @@ PROPERTIES = ["source", "source_key", "name", "gemeente", "provincie", "plantype
               "planstatus_raw", "homes_remaining", "demolition", "completions_2019", "completions_2020_2024",
               "completions_2025_2029", "completions_2030_2050", "completions_unknown", "type_grondgebonden",
               "type_appartement", "type_onbekend", "tenure_huur", "tenure_koop", "tenure_onbekend",
-              "expected_period", "expected_by", "data_date", "data_date_estimated", "datum_raw", "schatting",
+              "expected_period", "expected_by", "progress_date", "progress_date_estimated", "datum_raw", "schatting",
               "process_schema_key", "process_schema_version", "planned_completion", "confidentiality"]
 # EIB property → exchange property, copied as given
 EIB_COPIED = {"Plannaam": "name", "Gem_naam": "gemeente", "Planstatus": "planstatus_raw",

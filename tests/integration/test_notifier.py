@@ -60,6 +60,9 @@ class Server:
             args += ["--smtp-url", smtp_url]
         if clock:
             args += ["--clock", clock]
+        # delivery is tested against a pinned plan: restarting at a later clock must not re-plan
+        # (the daily re-plan is tested in test_planning_today.py)
+        env = dict(env, BOUWSTROOM_DAILY_REPLAN="0")
         self.proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline()
         if not line.startswith("listening on "):

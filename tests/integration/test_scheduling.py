@@ -225,6 +225,14 @@ def scenario(api, pid, url):
     st, _, d = api.json("POST", P + "/steps/initiatief_ingediend/complete", {"date": "2020-07-15"}, headers=who)
     eq(st, 200, "complete status")
     eq(step(d, "initiatief_ingediend")["actual_finish"], "2020-07-15", "completed")
+    # open work is planned from the data date (today), so reports about 2020 move no milestone:
+    # a constraint on the last milestone does (and is taken back)
+    st, _, d = api.json("PATCH", P + "/steps/laatste_oplevering",
+                        {"start_no_earlier_than": "2040-01-02", "reason": "wacht op de gemeenteraad"}, headers=who)
+    eq(st, 200, "constraint PATCH")
+    st, _, d = api.json("PATCH", P + "/steps/laatste_oplevering",
+                        {"start_no_earlier_than": None, "reason": "raad akkoord"}, headers=who)
+    eq(st, 200, "constraint removed")
 
     print("== history and known_on")
     st, _, h = api.json("GET", P + "/history")
@@ -326,7 +334,7 @@ def scenario(api, pid, url):
     eq(st, 200, "checks status")
     names = [x["name"] for x in c["checks"]]
     eq(names, ["missing_logic", "leads", "lags", "fs_share", "hard_constraints", "high_float", "negative_float",
-               "high_duration", "out_of_sequence"], "check names")
+               "high_duration", "out_of_sequence", "stale_progress"], "check names")
     byname = {x["name"]: x for x in c["checks"]}
     eq((byname["negative_float"]["pass"], byname["hard_constraints"]["count"]), (False, 1),
        "deadline: negative float fails, one hard constraint")

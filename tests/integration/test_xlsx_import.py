@@ -298,7 +298,7 @@ def import_tests(binary, source, tmp):
         check("5 rows imported (5 new, 0 updated, 0 unchanged)" in r.stdout, "good file: counts", r.stdout)
         check("warning" not in r.stdout, "good file: no warnings (confidentiality is stored)", r.stdout)
         rows = psql(url, "SELECT source_key, name, gemeente, provincie, planstatus, plantype, homes_remaining, "
-                         "coalesce(expected_by::text, ''), data_date, coalesce(geometry::text, ''), "
+                         "coalesce(expected_by::text, ''), progress_date, coalesce(geometry::text, ''), "
                          "coalesce(geometry_crs, ''), planned_completion IS NOT NULL "
                          "FROM projects WHERE source = 'gemeente-test' ORDER BY source_key").split("\n")
         got = [r.split("|") for r in rows]

@@ -240,9 +240,9 @@ def part_double(binary, source, db, tmp):
         # a POST /zaken that landed but whose answer was lost → the lookup finds it, no duplicate
         d.faults([{"method": "POST", "path": "/zaken", "action": "drop_after_commit", "times": 1}])
         newp = psql(db, "INSERT INTO projects (source, source_key, name, gemeente, provincie, plantype, planstatus, "
-                        "data_date, process_schema_key, process_schema_version, geometry, geometry_crs) "
+                        "progress_date, process_schema_key, process_schema_version, geometry, geometry_crs) "
                         "SELECT 'test', 'zgw-1', 'Nieuw plan ZGW', 'Voorbeeldstad', provincie, plantype, planstatus, "
-                        "data_date, process_schema_key, process_schema_version, geometry, geometry_crs "
+                        "progress_date, process_schema_key, process_schema_version, geometry, geometry_crs "
                         f"FROM projects WHERE id = '{p0}' RETURNING id").split("\n")[0]
         eq([e["kind"] for e in events(db, f"project_id = '{newp}'")], ["project_created"], "project_created event")
         run_once(binary, env)
@@ -285,8 +285,8 @@ def part_double(binary, source, db, tmp):
         # a plan without geometry
         d.faults([{"method": "POST", "path": "/zaken", "action": "drop_after_commit", "times": 0}])
         psql(db, "INSERT INTO projects (source, source_key, name, gemeente, provincie, plantype, planstatus, "
-                 "data_date, process_schema_key, process_schema_version) SELECT 'test', 'zgw-2', 'Plan twee', "
-                 "'Voorbeeldstad', provincie, plantype, planstatus, data_date, process_schema_key, "
+                 "progress_date, process_schema_key, process_schema_version) SELECT 'test', 'zgw-2', 'Plan twee', "
+                 "'Voorbeeldstad', provincie, plantype, planstatus, progress_date, process_schema_key, "
                  f"process_schema_version FROM projects WHERE id = '{p0}'")
         p3 = psql(db, "SELECT id FROM projects WHERE source_key = 'zgw-2'")
         d_state_before = len(d.state()["zaken"])

@@ -223,7 +223,7 @@ static int fx_setup(void **state) {
     p->plantype = strdup("uitleg");
     p->planstatus = strdup("1A");
     p->confidentiality = strdup("extern_mede_overheden");
-    p->data_date = strdup("2025-01-01");
+    p->progress_date = strdup("2025-01-01");
     p->geometry_crs = strdup("EPSG:28992");
     p->geometry = json_loads("{\"type\":\"Polygon\",\"coordinates\":[[[0,0],[1,0],[1,1],[0,0]]]}", 0, NULL);
     for (int i = 0; i < BS_PC_COUNT; i++) p->count[i] = BS_EXPORT_MISSING;
