@@ -48,7 +48,7 @@ typedef struct fc_job {
     const bs_engine_schema *es;
     bs_progress *progress; /* owned */
     bs_sched_edit edit;    /* owned (when edit.ov): the project's stored overrides and links */
-    bs_day progress_date;  /* as stored; the core forecast input takes no progress date yet */
+    bs_day progress_date;  /* as stored: remaining durations and elapsed times are measured to it */
     bs_day data_date;      /* bs_data_date(progress_date, today) */
     bs_size_class size;
     char gemeente[256];
@@ -84,7 +84,7 @@ static void fc_work(uv_work_t *w) {
         return;
     }
     bs_project_lt_models(j->es, j->size, j->gemeente, &j->own, j->models, dist, j->has);
-    bs_forecast_input in = {.schema = s, .progress = j->progress, .progress_date = BS_DAY_NONE, .data_date = j->data_date,
+    bs_forecast_input in = {.schema = s, .progress = j->progress, .progress_date = j->progress_date, .data_date = j->data_date,
                             .cal = &j->api->engine->calendar, .dist = dist, .has_dist = j->has,
                             .n_samples = (int32_t)j->samples, .schedule = bs_schedule_with_edit,
                             .schedule_ctx = &j->edit};
@@ -529,6 +529,7 @@ typedef struct sh_job {
     char id[37];
     const bs_engine_schema *es;
     bs_progress *progress; /* owned */
+    bs_day progress_date;
     bs_day data_date;
     bs_forecast_schedule_fn base_fn, whatif;
     void *base_ctx, *whatif_ctx;
@@ -569,7 +570,7 @@ static void sh_work(uv_work_t *w) {
         return;
     }
     bs_project_lt_models(j->es, j->size, j->gemeente, &j->own, models, dist, has);
-    bs_forecast_input in = {.schema = s, .progress = j->progress, .progress_date = BS_DAY_NONE, .data_date = j->data_date,
+    bs_forecast_input in = {.schema = s, .progress = j->progress, .progress_date = j->progress_date, .data_date = j->data_date,
                             .cal = &j->api->engine->calendar, .dist = dist, .has_dist = has,
                             .n_samples = (int32_t)j->samples, .schedule = j->base_fn, .schedule_ctx = j->base_ctx};
     bs_rng rng;
@@ -642,8 +643,9 @@ static void sh_project_loaded(const PGresult *res, const char *err, void *arg) {
 }
 
 void bs__forecast_shifts(bs_api *api, const char *project_id, const bs_schema *schema, const bs_progress *progress,
-                         bs_day data_date, bs_forecast_schedule_fn base, void *base_ctx, bs_forecast_schedule_fn whatif,
-                         void *whatif_ctx, long samples, long seed, bs__forecast_shifts_cb cb, void *arg) {
+                         bs_day progress_date, bs_day data_date, bs_forecast_schedule_fn base, void *base_ctx,
+                         bs_forecast_schedule_fn whatif, void *whatif_ctx, long samples, long seed,
+                         bs__forecast_shifts_cb cb, void *arg) {
     sh_job *j = calloc(1, sizeof *j);
     const bs_engine_schema *es = bs_engine_schema_get(api->engine, schema->key);
     if (!j || !es || samples < FC_SAMPLES_MIN || samples > FC_SAMPLES_MAX || seed < 0) {
@@ -656,6 +658,7 @@ void bs__forecast_shifts(bs_api *api, const char *project_id, const bs_schema *s
     j->es = es;
     j->progress = malloc((size_t)schema->n_steps * sizeof *j->progress);
     memcpy(j->progress, progress, (size_t)schema->n_steps * sizeof *j->progress);
+    j->progress_date = progress_date;
     j->data_date = data_date;
     j->base_fn = base;
     j->base_ctx = base_ctx;

@@ -1010,7 +1010,7 @@ static void do_whatif(sctx *c)
         return;
     }
     /* P50/P80 with and without the changes, same seed (common random numbers) */
-    bs__forecast_shifts(c->api, c->id, c->schema, c->progress, c->data_date, bs_schedule_with_edit, &c->edit,
+    bs__forecast_shifts(c->api, c->id, c->schema, c->progress, c->progress_date, c->data_date, bs_schedule_with_edit, &c->edit,
                         bs_schedule_with_edit, &w->ns.edit, BS_FORECAST_DEFAULT_SAMPLES, 1, whatif_shifts_done, w);
 }
 

@@ -15,7 +15,7 @@
 typedef struct sf_plan {
     int provincie;          /* index into r->provs */
     int schema;             /* index into engine->schemas */
-    bs_day expected_by, data_date;
+    bs_day expected_by, progress_date, data_date;
     bs_size_class size;
     char *gemeente;         /* owned */
     bs_progress *progress;  /* owned; schema n_steps */
@@ -171,6 +171,7 @@ static void sf_work(uv_work_t *w) {
         }
         int32_t sidx = pl->schema;
         put_bytes(&kp, &sidx, 4);
+        put_bytes(&kp, &pl->progress_date, 4);
         put_bytes(&kp, &pl->data_date, 4);
         for (int32_t i = 0; i < s->n_steps; i++) {
             const bs_progress *p = &pl->progress[i];
@@ -199,7 +200,7 @@ static void sf_work(uv_work_t *w) {
             pl->p50_last = me->value;
             free(key);
         } else {
-            bs_forecast_input in = {.schema = s, .progress = pl->progress, .progress_date = BS_DAY_NONE, .data_date = pl->data_date,
+            bs_forecast_input in = {.schema = s, .progress = pl->progress, .progress_date = pl->progress_date, .data_date = pl->data_date,
                                     .cal = &r->engine->calendar, .dist = dist, .has_dist = has,
                                     .n_samples = BS_SUMMARY_SAMPLES};
             bs_rng rng;
@@ -259,9 +260,9 @@ static void sf_plans_loaded(const PGresult *res, const char *err, void *arg) {
         sf_plan *pl = &r->plans[r->n_plans];
         int r0 = row;
         if (si >= 0 && bs_date_parse(PQgetvalue(res, row, 2), &pl->expected_by) == 0 &&
-            bs_date_parse(PQgetvalue(res, row, 3), &pl->data_date) == 0) {
+            bs_date_parse(PQgetvalue(res, row, 3), &pl->progress_date) == 0) {
             /* plans are forecast from the data date: the later of the progress date and today */
-            pl->data_date = bs_data_date(pl->data_date, bs_clock_today_amsterdam(NULL));
+            pl->data_date = bs_data_date(pl->progress_date, bs_clock_today_amsterdam(NULL));
             const bs_schema *s = r->engine->schemas[si].schema;
             pl->schema = si;
             pl->size = bs_size_class_of(atol(PQgetvalue(res, row, 5)));

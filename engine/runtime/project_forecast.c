@@ -90,7 +90,7 @@ int bs_project_forecast(const bs_engine *e, const bs_project_state *st, const bs
         return BS_SCHEDULE_ENOMEM;
     }
     bs_project_lt_models(es, bs_size_class_of(st->homes_remaining), st->gemeente, own, models, dist, has);
-    bs_forecast_input in = {.schema = s, .progress = st->progress, .progress_date = BS_DAY_NONE, .data_date = st->data_date, .cal = &e->calendar,
+    bs_forecast_input in = {.schema = s, .progress = st->progress, .progress_date = st->progress_date, .data_date = st->data_date, .cal = &e->calendar,
                             .dist = dist, .has_dist = has, .n_samples = n_samples,
                             .schedule = bs_schedule_with_edit, .schedule_ctx = (void *)&st->edit};
     bs_rng rng;
