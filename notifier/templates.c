@@ -77,6 +77,23 @@ static void describe(sbuf *b, const char *kind, const json_t *p, bool en) {
                   step, project, str(p, "blocking_step_name"), stream_word(str(p, "blocking_stream"), en), date);
 }
 
+/* The alert settings link (every alert mail and digest) and, when the payload carries one,
+ * the one-click unsubscribe link of the alert's rule. The settings are the API resource
+ * GET/PUT /api/v1/alert-rules until the web app has a settings page. */
+static void settings_links(sbuf *t, sbuf *h, const json_t *p, const char *base, bool en) {
+    sb_printf(t, "%s: %s/api/v1/alert-rules\n", en ? "Alert settings" : "Instellingen voor meldingen", base);
+    sb_printf(h, "<p><a href=\"%s/api/v1/alert-rules\">%s</a>", base,
+              en ? "Alert settings" : "Instellingen voor meldingen");
+    const char *u = str(p, "unsubscribe_url");
+    if (*u) {
+        sb_printf(t, "%s: %s\n", en ? "Stop alerts of this kind" : "Geen meldingen van deze soort meer", u);
+        sb_printf(h, " &middot; <a href=\"");
+        sb_html(h, u);
+        sb_printf(h, "\">%s</a>", en ? "Stop alerts of this kind" : "Geen meldingen van deze soort meer");
+    }
+    sb_printf(h, "</p>\n");
+}
+
 static void links(sbuf *t, sbuf *h, const json_t *p, const char *base, bool en) {
     const char *id = str(p, "project_id"), *key = str(p, "step_key");
     sb_printf(t, "%s: %s/api/v1/projects/%s/schedule#%s\n", en ? "Step" : "Stap", base, id, key);
@@ -125,11 +142,25 @@ static void details(sbuf *t, sbuf *h, const char *kind, const json_t *p, bool en
                   : "Wat er speelt: een stap van de andere stroom waar deze stap op wacht, is over tijd.";
     sb_printf(t, "\n%s\n", what);
     if (*str(p, "changes")) {
-        sb_printf(t, "%s: %s\n%s: %s\n", en ? "Changes" : "Wijzigingen", str(p, "changes"), en ? "Reason" : "Reden",
-                  str(p, "reason"));
-        sb_printf(h, "<p>%s: ", en ? "Changes" : "Wijzigingen");
-        sb_html(h, str(p, "changes"));
-        sb_printf(h, "<br>%s: ", en ? "Reason" : "Reden");
+        /* "changes": one change per line, each naming its step ("Name (key), field: old -> new") */
+        sb_printf(t, "%s:\n", en ? "Changes" : "Wijzigingen");
+        sb_printf(h, "<p>%s:</p>\n<ul>\n", en ? "Changes" : "Wijzigingen");
+        const char *c = str(p, "changes");
+        while (*c) {
+            const char *nl = strchr(c, '\n');
+            size_t l = nl ? (size_t)(nl - c) : strlen(c);
+            char *line = strndup(c, l);
+            if (!line) abort();
+            sb_printf(t, "- %s\n", line);
+            sb_printf(h, "<li>");
+            sb_html(h, line);
+            sb_printf(h, "</li>\n");
+            free(line);
+            c += l;
+            if (*c) c++;
+        }
+        sb_printf(t, "%s: %s\n", en ? "Reason" : "Reden", str(p, "reason"));
+        sb_printf(h, "</ul>\n<p>%s: ", en ? "Reason" : "Reden");
         sb_html(h, str(p, "reason"));
         sb_printf(h, "</p>\n");
     }
@@ -164,6 +195,7 @@ int bs_mail_text_build(const char *kind, const char *locale, const json_t *paylo
         }
         sb_printf(&h, "</ul>\n");
         sb_printf(&t, "\n%s: %s/api/v1/feed-tokens\n", en ? "Calendar feeds" : "Agenda-abonnementen", base_url);
+        settings_links(&t, &h, payload, base_url, en);
     } else if (strcmp(kind, "invitation") == 0) {
         /* an external developer admitted to a project's private stream (issue 6) */
         sb_printf(&s, en ? "Invitation: project %s (%s) in Bouwstroom" : "Uitnodiging: project %s (%s) in Bouwstroom",
@@ -200,6 +232,7 @@ int bs_mail_text_build(const char *kind, const char *locale, const json_t *paylo
         details(&t, &h, kind, payload, en);
         sb_printf(&t, "\n");
         links(&t, &h, payload, base_url, en);
+        settings_links(&t, &h, payload, base_url, en);
     } else {
         free(s.p);
         free(t.p);
