@@ -221,6 +221,28 @@ int bs_mail_text_build(const char *kind, const char *locale, const json_t *paylo
         sb_printf(&h, "</h2>\n<pre>");
         sb_html(&h, t.p);
         sb_printf(&h, "</pre>\n");
+    } else if (strcmp(kind, "password_reset") == 0) {
+        /* a password reset asked for this address (docs/security.md §6) */
+        sb_printf(&s, en ? "Bouwstroom: reset your password" : "Bouwstroom: uw wachtwoord opnieuw instellen");
+        sb_printf(&t, en ? "Someone (hopefully you) asked to reset the password of your Bouwstroom account.\n\n"
+                         : "Iemand (hopelijk u) heeft gevraagd het wachtwoord van uw Bouwstroom-account opnieuw in "
+                           "te stellen.\n\n");
+        sb_printf(&t, en ? "Set a new password (at least 12 characters) before %s (Amsterdam time); the secret works "
+                           "once:\n\n"
+                         : "Stel vóór %s (Nederlandse tijd) een nieuw wachtwoord in (minstens 12 tekens); de code "
+                           "werkt één keer:\n\n",
+                  str(payload, "expires_at"));
+        sb_printf(&t, "  POST %s/api/v1/password-reset/confirm\n  {\"secret\": \"%s\", \"password\": \"…\"}\n\n",
+                  base_url, str(payload, "token"));
+        sb_printf(&t, en ? "This ends every session of your account; your second factor stays as it is.\n"
+                           "Did you not ask for this? Ignore this message: your password stays as it is.\n"
+                         : "Daarmee eindigen alle sessies van uw account; uw tweede factor blijft zoals die is.\n"
+                           "Heeft u dit niet gevraagd? Negeer dan dit bericht: uw wachtwoord blijft zoals het is.\n");
+        sb_printf(&h, "<h2>");
+        sb_html(&h, s.p);
+        sb_printf(&h, "</h2>\n<pre>");
+        sb_html(&h, t.p);
+        sb_printf(&h, "</pre>\n");
     } else if (strcmp(kind, "milestone_upcoming") == 0 || strcmp(kind, "milestone_overdue") == 0 ||
                strcmp(kind, "blocked_by_other_stream") == 0 || strcmp(kind, "forecast_slipped") == 0 ||
                strcmp(kind, "external_update") == 0) {

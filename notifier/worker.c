@@ -657,6 +657,19 @@ static void claimed(const PGresult *res, const char *err, void *arg) {
             snprintf(unsub_url, sizeof unsub_url, "%s/unsubscribe/%s", n->base_url, utok);
             json_object_set_new(payload, "unsubscribe_url", json_string(unsub_url));
         }
+        if (payload && strcmp(PQgetvalue(res, r, 1), "password_reset") == 0) {
+            /* the reset secret is not stored either: derived from the server key at send time */
+            char token[BS_TOKEN_B64URL_BYTES], label[64];
+            const char *rid = json_string_value(json_object_get(payload, "reset_id"));
+            snprintf(label, sizeof label, "password-reset:%s", rid ? rid : "");
+            if (n->has_key && rid && bs_invitation_token(n->server_key, label, token, sizeof token) == BS_AUTH_OK) {
+                json_object_set_new(payload, "token", json_string(token));
+                sodium_memzero(token, sizeof token);
+            } else {
+                json_decref(payload);
+                payload = NULL;
+            }
+        }
         bs_mail_text t = {0};
         if (!payload || bs_mail_text_build(PQgetvalue(res, r, 1), PQgetvalue(res, r, 6), payload, n->base_url, &t) != 0) {
             json_decref(payload);
