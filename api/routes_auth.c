@@ -852,7 +852,7 @@ static const char RESET_REQUEST_SQL[] =
     "  SELECT NULL, 'password_reset:' || r.id, 'password_reset', 0, r.user_id, to_timestamp($4::bigint), false, "
     "  jsonb_build_object('reset_id', r.id, 'valid_minutes', $5::int, 'expires_at', "
     "    to_char(r.expires_at AT TIME ZONE 'Europe/Amsterdam', 'YYYY-MM-DD HH24:MI')), "
-    "  'password-reset.' || r.id || '@' || $8 FROM r RETURNING 1) "
+    "  'reset.' || r.id || '@' || $8 FROM r RETURNING 1) "
     "SELECT (SELECT count(*) FROM m), CASE WHEN EXISTS (SELECT 1 FROM m) THEN pg_notify('bs_alerts', '') END";
 
 static void reset_requested(const PGresult *res, const char *err, void *arg) {
