@@ -81,6 +81,10 @@ static const bs_route_rule routes[] = {
     {"POST", "api/v1/projects/{p}/members", BS_NEED_PROJECT_LEAD},
     {"POST", "api/v1/projects/{p}/invitations", BS_NEED_PROJECT_LEAD},
     {"GET", "api/v1/projects/{p}/audit", BS_NEED_PROJECT_LEAD},
+    {"GET", "unsubscribe/{}", BS_NEED_PUBLIC},  /* the link's token is the credential; GET changes nothing */
+    {"POST", "unsubscribe/{}", BS_NEED_PUBLIC}, /* one-click unsubscribe (RFC 8058) */
+    {"POST", "api/v1/password-reset", BS_NEED_PUBLIC},         /* always 202, same body */
+    {"POST", "api/v1/password-reset/confirm", BS_NEED_PUBLIC}, /* the mailed secret is the credential */
 };
 #define N_ROUTES (sizeof routes / sizeof routes[0])
 

@@ -834,6 +834,217 @@ static void accept_invitation(bs_api *api, bs_req *req) {
     uv_queue_work(api->loop, &c->work, accept_work, accept_hashed);
 }
 
+/* ---- password reset by mail: POST /api/v1/password-reset, …/password-reset/confirm ----
+ * The request always answers 202 with the same body (known, unknown or disabled address);
+ * only an active user with a password gets a mail. The secret is bs_invitation_token of
+ * "password-reset:<id>" under the server key (only its SHA-256 is stored; the notifier
+ * recomputes it when it sends the mail), valid RESET_MINUTES, once. Requests are limited
+ * per e-mail address and per client address (in memory, like failed logins). */
+#define RESET_MINUTES 30
+static struct addr_slot reset_addr_slots[ADDR_SLOTS];  /* requests per client address */
+static struct addr_slot reset_email_slots[ADDR_SLOTS]; /* requests per e-mail address (known or not) */
+static const bs_login_policy reset_addr_policy = {.max_failures = 10, .window_s = 900, .lockout_s = 900};
+static const bs_login_policy reset_email_policy = {.max_failures = 3, .window_s = 900, .lockout_s = 900};
+
+static const char RESET_REQUEST_SQL[] =
+    "WITH u AS (SELECT id FROM users WHERE lower(email) = lower($1) AND disabled_at IS NULL "
+    "  AND password_hash IS NOT NULL AND $7::boolean), "
+    "r AS (INSERT INTO password_resets (id, user_id, token_hash, expires_at, client_address) "
+    "  SELECT $2::uuid, u.id, $3, to_timestamp($4::bigint) + make_interval(mins => $5::int), $6 FROM u "
+    "  RETURNING id, user_id, expires_at), "
+    /* the mail goes out through the outbox (durable, retried); its payload holds the reset
+     * id, never the secret */
+    "m AS (INSERT INTO alerts (project_id, step_key, kind, revision, user_id, due_at, digest, payload, message_id) "
+    "  SELECT NULL, 'password_reset:' || r.id, 'password_reset', 0, r.user_id, to_timestamp($4::bigint), false, "
+    "  jsonb_build_object('reset_id', r.id, 'valid_minutes', $5::int, 'expires_at', "
+    "    to_char(r.expires_at AT TIME ZONE 'Europe/Amsterdam', 'YYYY-MM-DD HH24:MI')), "
+    "  'reset.' || r.id || '@' || $8 FROM r RETURNING 1) "
+    "SELECT (SELECT count(*) FROM m), CASE WHEN EXISTS (SELECT 1 FROM m) THEN pg_notify('bs_alerts', '') END";
+
+static void reset_requested(const PGresult *res, const char *err, void *arg) {
+    (void)res;
+    bs_req *req = arg;
+    if (err) {
+        bs__problem_db(req, err);
+        return;
+    }
+    json_t *o = json_object();
+    json_object_set_new(o, "status", json_string("accepted"));
+    json_object_set_new(o, "detail", json_string("If the address belongs to an active account, a message with a reset "
+                                                 "secret is on its way; the secret is valid for 30 minutes and works once."));
+    bs__respond_json(req, 202, o);
+}
+
+static void request_reset(bs_api *api, bs_req *req) {
+    static const char *const allowed[] = {"email", NULL};
+    json_t *doc = bs__body_object(req, allowed);
+    if (!doc) return;
+    const char *email;
+    if (!bs__str_field(req, doc, "email", true, 254, &email)) {
+        json_decref(doc);
+        return;
+    }
+    int64_t now = bs_clock_now(api->clock), retry = 0;
+    char key[256];
+    snprintf(key, sizeof key, "%s", email);
+    for (char *k = key; *k; k++) *k = (char)tolower((unsigned char)*k);
+    struct addr_slot *sa = slot_in(reset_addr_slots, &reset_addr_policy, bs_req_peer(req), now, true);
+    struct addr_slot *se = slot_in(reset_email_slots, &reset_email_policy, key, now, true);
+    bool addr_ok = bs_login_allowed(&sa->c, now, &retry);
+    if (addr_ok && bs_login_allowed(&se->c, now, &retry)) {
+        bs_login_record_failure(&reset_addr_policy, &sa->c, now);
+        bs_login_record_failure(&reset_email_policy, &se->c, now);
+    } else {
+        char rs[24], d[160];
+        snprintf(rs, sizeof rs, "%lld", (long long)(retry - now));
+        snprintf(d, sizeof d, "Too many password reset requests %s; try again in %s seconds",
+                 addr_ok ? "for this address" : "from this client", rs);
+        const char *h[] = {"Retry-After", rs, NULL};
+        bs__problem_ex(req, 429, "rate_limited", "Too many requests", "email", d, h);
+        json_decref(doc);
+        return;
+    }
+    char id[40], secret[BS_TOKEN_B64URL_BYTES], label[64], hash[BS_SECRET_HASH_BYTES], now_s[24], mins[8];
+    bs_uuid_v4_new(id, sizeof id);
+    snprintf(label, sizeof label, "password-reset:%s", id);
+    if (api->server_key)
+        bs_invitation_token(api->server_key, label, secret, sizeof secret);
+    else
+        bs_secret_token_new(BS_TOKEN_B64URL, secret, sizeof secret); /* never mailed: no key */
+    bs_secret_hash(secret, strlen(secret), hash, sizeof hash);
+    sodium_memzero(secret, sizeof secret);
+    snprintf(now_s, sizeof now_s, "%lld", (long long)now);
+    snprintf(mins, sizeof mins, "%d", RESET_MINUTES);
+    const char *p[8] = {email, id, hash, now_s, mins, bs_req_peer(req), api->server_key ? "true" : "false",
+                        api->mail_domain ? api->mail_domain : "localhost"};
+    bs__store_write(api, req, RESET_REQUEST_SQL, 8, p, reset_requested, req);
+    json_decref(doc);
+}
+
+typedef struct reset_ctx {
+    bs_api *api;
+    bs_req *req;
+    uv_work_t work;
+    char secret_hash[BS_SECRET_HASH_BYTES];
+    char user_id[40], email[256], now_s[24];
+    char *password;
+    size_t password_len;
+    char hash[BS_PASSWORD_HASH_BYTES];
+    int rc;
+} reset_ctx;
+
+static void reset_free(reset_ctx *c) {
+    if (c->password) {
+        sodium_memzero(c->password, c->password_len);
+        free(c->password);
+    }
+    sodium_memzero(c->hash, sizeof c->hash);
+    free(c);
+}
+
+static void reset_unknown(reset_ctx *c) {
+    addr_failed(c->req, bs_clock_now(c->api->clock)); /* guessing secrets counts like failed logins */
+    bs__problem(c->req, 404, "not_found", "Reset secret not found", "secret",
+                "The reset secret is unknown, expired or used already; request a new one");
+}
+
+static void reset_done(const PGresult *res, const char *err, void *arg) {
+    reset_ctx *c = arg;
+    if (err)
+        bs__problem_db(c->req, err);
+    else if (PQntuples(res) == 0)
+        reset_unknown(c);
+    else {
+        const char *t = PQgetvalue(res, 0, 0);
+        const char *h[] = {"Cache-Control", "no-store", NULL};
+        bs_req_respond(c->req, 200, JSON_CT, t, strlen(t), h);
+    }
+    reset_free(c);
+}
+
+static void reset_hashed(uv_work_t *w, int status) {
+    (void)status;
+    reset_ctx *c = w->data;
+    if (c->rc != BS_AUTH_OK) {
+        bs__problem(c->req, 500, "internal", "Internal error", NULL, bs_auth_strerror(c->rc));
+        reset_free(c);
+        return;
+    }
+    /* one transaction, audited as the user: the secret used (checked again: once, unexpired),
+     * the password set, the lockout counters cleared, every session and the user's other
+     * reset secrets ended. The second factor is untouched. */
+    char *actor = bs__actor_json(c->req, c->user_id, c->email);
+    const char *p[3] = {c->secret_hash, c->hash, c->now_s};
+    bs__store_write_actor(c->api, actor,
+                          "WITH r AS (UPDATE password_resets SET used_at = now() WHERE token_hash = $1 AND used_at IS NULL "
+                          "  AND revoked_at IS NULL AND expires_at > to_timestamp($3::bigint) RETURNING user_id), "
+                          "u AS (UPDATE users SET password_hash = $2, failed_logins = 0, first_failed_at = NULL, "
+                          "  locked_until = NULL WHERE id = (SELECT user_id FROM r) AND disabled_at IS NULL "
+                          "  RETURNING id, email), "
+                          "s AS (UPDATE sessions SET revoked_at = now() WHERE user_id IN (SELECT id FROM u) "
+                          "  AND revoked_at IS NULL RETURNING 1), "
+                          "o AS (UPDATE password_resets SET revoked_at = now() WHERE user_id IN (SELECT id FROM u) "
+                          "  AND used_at IS NULL AND revoked_at IS NULL AND token_hash <> $1 RETURNING 1) "
+                          "SELECT json_build_object('user_id', id, 'email', email, 'sessions_ended', "
+                          "  (SELECT count(*) FROM s), 'reset_secrets_ended', (SELECT count(*) FROM o)) FROM u",
+                          3, p, reset_done, c);
+    free(actor);
+}
+
+static void reset_work(uv_work_t *w) {
+    reset_ctx *c = w->data;
+    c->rc = bs_password_hash(c->password, c->password_len, bs_pwhash_cost_interactive(), c->hash, sizeof c->hash);
+}
+
+static void reset_found(const PGresult *res, const char *err, void *arg) {
+    reset_ctx *c = arg;
+    if (err) {
+        bs__problem_db(c->req, err);
+        reset_free(c);
+        return;
+    }
+    if (PQntuples(res) == 0) {
+        reset_unknown(c);
+        reset_free(c);
+        return;
+    }
+    snprintf(c->user_id, sizeof c->user_id, "%s", PQgetvalue(res, 0, 0));
+    snprintf(c->email, sizeof c->email, "%s", PQgetvalue(res, 0, 1));
+    c->work.data = c;
+    uv_queue_work(c->api->loop, &c->work, reset_work, reset_hashed); /* Argon2id off the loop */
+}
+
+static void confirm_reset(bs_api *api, bs_req *req) {
+    static const char *const allowed[] = {"secret", "password", NULL};
+    int64_t now = bs_clock_now(api->clock);
+    if (!addr_allowed(req, now)) return;
+    json_t *doc = bs__body_object(req, allowed);
+    if (!doc) return;
+    const char *secret;
+    char *password = NULL;
+    size_t password_len = 0;
+    /* the password policy of invitations: 12 to BS_PASSWORD_MAX_BYTES bytes */
+    if (!bs__str_field(req, doc, "secret", true, 64, &secret) || !take_password(req, doc, 12, &password, &password_len)) {
+        json_decref(doc);
+        return;
+    }
+    reset_ctx *c = calloc(1, sizeof *c);
+    if (!c) abort();
+    c->api = api;
+    c->req = req;
+    c->password = password;
+    c->password_len = password_len;
+    bs_secret_hash(secret, strlen(secret), c->secret_hash, sizeof c->secret_hash);
+    snprintf(c->now_s, sizeof c->now_s, "%lld", (long long)now);
+    json_decref(doc);
+    const char *p[2] = {c->secret_hash, c->now_s};
+    bs_store_query(api->store,
+                   "SELECT u.id::text, u.email FROM password_resets r JOIN users u ON u.id = r.user_id "
+                   "WHERE r.token_hash = $1 AND r.used_at IS NULL AND r.revoked_at IS NULL "
+                   "AND r.expires_at > to_timestamp($2::bigint) AND u.disabled_at IS NULL",
+                   2, p, reset_found, c);
+}
+
 /* ---- members ---- */
 
 static void list_members(bs_api *api, bs_req *req, const char *project) {
@@ -1041,6 +1252,9 @@ bool bs__route_auth(bs_api *api, bs_req *req, char **seg, int n) {
     if (n == 3 && strcmp(r, "me") == 0) return me(api, req), true;
     if (n == 4 && strcmp(r, "invitations") == 0 && strcmp(seg[3], "accept") == 0 && post)
         return accept_invitation(api, req), true;
+    if (n == 3 && strcmp(r, "password-reset") == 0 && post) return request_reset(api, req), true;
+    if (n == 4 && strcmp(r, "password-reset") == 0 && strcmp(seg[3], "confirm") == 0 && post)
+        return confirm_reset(api, req), true;
     if (strcmp(r, "api-tokens") == 0) {
         if (n == 3 && post) return create_api_token(api, req), true;
         if (n == 3) return list_api_tokens(api, req), true;

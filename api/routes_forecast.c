@@ -94,6 +94,56 @@ static void fc_work(uv_work_t *w) {
     free(dist);
 }
 
+/* The lead time of step i as the forecast used it (docs/forecasting.md §6): "source" says
+ * where the step's duration in the samples came from, "p50"/"p80" are those durations (in the
+ * step's unit), "model" is the fitted lead-time model (also when the forecast set it aside).
+ *   own / reference   sampled from the model (own observations dominate, or the reference)
+ *   planned           fixed by the planner: a duration set with PATCH (fixed "duration") or,
+ *                     for a started step, a remaining duration (fixed "remaining");
+ *                     p50 = p80 = that value in every sample
+ *   realised          done or skipped: the actual dates, not sampled (p50, p80 null)
+ *   schema            no lead-time model: the schema duration in every sample */
+static json_t *lead_time_json(const fc_job *j, int32_t i) {
+    const bs_step *st = &j->es->schema->steps[i];
+    const bs_progress *p = &j->progress[i];
+    const bs_step_override *ov = j->edit.ov ? &j->edit.ov[i] : NULL;
+    json_t *model = json_null();
+    if (j->has[i]) {
+        const bs_lt_model *m = &j->models[i];
+        model = json_object();
+        json_object_set_new(model, "source", json_string(m->own_dominates ? "own" : "reference"));
+        json_object_set_new(model, "own_weight", json_real(m->own_weight));
+        json_object_set_new(model, "family", json_string(bs_dist_family_name(m->dist.family)));
+        json_object_set_new(model, "p50", json_real(bs_dist_quantile(&m->dist, 0.5)));
+        json_object_set_new(model, "p80", json_real(bs_dist_quantile(&m->dist, 0.8)));
+    }
+    json_t *lt;
+    if (p->status == BS_STATUS_DONE || p->status == BS_STATUS_SKIPPED) {
+        lt = json_object();
+        json_object_set_new(lt, "source", json_string("realised"));
+        json_object_set_new(lt, "p50", json_null());
+        json_object_set_new(lt, "p80", json_null());
+    } else if ((ov && ov->duration >= 0) || (ov && p->status == BS_STATUS_STARTED && ov->remaining >= 0)) {
+        bool dur = ov->duration >= 0 && !(p->status == BS_STATUS_STARTED && ov->remaining >= 0);
+        int32_t v = dur ? ov->duration : ov->remaining;
+        lt = json_object();
+        json_object_set_new(lt, "source", json_string("planned"));
+        json_object_set_new(lt, "fixed", json_string(dur ? "duration" : "remaining"));
+        json_object_set_new(lt, "p50", json_integer(v));
+        json_object_set_new(lt, "p80", json_integer(v));
+    } else if (json_is_object(model)) {
+        /* sampled from the model: its fields at the top level, as before */
+        lt = json_deep_copy(model);
+    } else {
+        lt = json_object();
+        json_object_set_new(lt, "source", json_string("schema"));
+        json_object_set_new(lt, "p50", json_integer(st->duration));
+        json_object_set_new(lt, "p80", json_integer(st->duration));
+    }
+    json_object_set_new(lt, "model", model);
+    return lt;
+}
+
 static void fc_after(uv_work_t *w, int status) {
     fc_job *j = w->data;
     if (status != 0 || j->rc != BS_SCHEDULE_OK) {
@@ -134,18 +184,7 @@ static void fc_after(uv_work_t *w, int status) {
         }
         json_object_set_new(x, "criticality", json_real(fs->criticality));
         json_object_set_new(x, "unit", json_string(unit_name(st->unit)));
-        if (j->has[i]) {
-            const bs_lt_model *m = &j->models[i];
-            json_t *lt = json_object();
-            json_object_set_new(lt, "source", json_string(m->own_dominates ? "own" : "reference"));
-            json_object_set_new(lt, "own_weight", json_real(m->own_weight));
-            json_object_set_new(lt, "family", json_string(bs_dist_family_name(m->dist.family)));
-            json_object_set_new(lt, "p50", json_real(bs_dist_quantile(&m->dist, 0.5)));
-            json_object_set_new(lt, "p80", json_real(bs_dist_quantile(&m->dist, 0.8)));
-            json_object_set_new(x, "lead_time", lt);
-        } else {
-            json_object_set_new(x, "lead_time", json_null());
-        }
+        json_object_set_new(x, "lead_time", lead_time_json(j, i));
         json_array_append_new(steps, x);
     }
     json_object_set_new(o, "milestones", ms);

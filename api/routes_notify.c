@@ -684,7 +684,7 @@ static void feed_rows(const PGresult *res, const char *err, void *arg) {
     int n = PQntuples(res);
     bs_ical_event *ev = calloc((size_t)n + 1, sizeof *ev);
     char **uids = calloc((size_t)n + 1, sizeof(char *)), **sums = calloc((size_t)n + 1, sizeof(char *)),
-         **descs = calloc((size_t)n + 1, sizeof(char *)), **urls = calloc((size_t)n + 1, sizeof(char *));
+         **descs = calloc((size_t)n + 1, sizeof(char *));
     int m = 0;
     uint64_t h = 1469598103934665603ULL; /* FNV-1a over the data revision */
     for (int r = 0; r < n; r++) {
@@ -720,10 +720,9 @@ static void feed_rows(const PGresult *res, const char *err, void *arg) {
                  st->name, st->stream == BS_STREAM_PUBLIC ? "gemeente" : "ontwikkelaar", bs_date_format(s, sb),
                  bs_date_format(f, fb), PQgetisnull(res, r, 10) ? "nog niet berekend" : PQgetvalue(res, r, 10),
                  PQgetisnull(res, r, 11) ? "nog niet berekend" : PQgetvalue(res, r, 11), status, PQgetvalue(res, r, 1));
-        size_t ul = strlen(bs_req_base_url(c->req)) + 160;
-        urls[m] = malloc(ul);
-        snprintf(urls[m], ul, "%s/api/v1/projects/%s/schedule#%s", bs_req_base_url(c->req), PQgetvalue(res, r, 0),
-                 st->key);
+        /* No URL property: the only page about a step today is the JSON API, which a calendar
+         * user's browser cannot open (401 without a credential). The web app's project page
+         * will be the URL once it exists. */
         ev[m] = (bs_ical_event){.uid = uids[m],
                                 .summary = sums[m],
                                 .description = descs[m],
@@ -731,7 +730,7 @@ static void feed_rows(const PGresult *res, const char *err, void *arg) {
                                 .finish = f,
                                 .sequence = atoi(PQgetvalue(res, r, 7)),
                                 .last_modified = atoll(PQgetvalue(res, r, 8)),
-                                .url = urls[m]};
+                                .url = NULL};
         m++;
     }
     for (int i = 0; i < m; i++) h = (h ^ (uint64_t)ev[i].sequence) * 1099511628211ULL;
@@ -762,12 +761,10 @@ static void feed_rows(const PGresult *res, const char *err, void *arg) {
         free(uids[i]);
         free(sums[i]);
         free(descs[i]);
-        free(urls[i]);
     }
     free(uids);
     free(sums);
     free(descs);
-    free(urls);
     free(ev);
     ctx_free(c);
 }
@@ -831,6 +828,129 @@ static void get_feed(bs_api *api, bs_req *req, const char *file) {
 
 /* ---- router ---- */
 
+/* ---- one-click unsubscribe: GET/POST /unsubscribe/{token} (RFC 2369, RFC 8058) ----
+ * The token (bs_unsubscribe_token: user, alert kind, MAC under the server key) is the only
+ * credential: no cookie, no login. GET never changes anything (mail scanners prefetch
+ * links, RFC 8058 §3.2): it answers a small page whose button POSTs. POST with the body
+ * "List-Unsubscribe=One-Click" turns the user's rule of that kind off. */
+
+static const char UNSUB_SQL[] =
+    "WITH u AS (SELECT id, organisation_id FROM users WHERE id = $1::uuid), "
+    "org AS (SELECT r.days, r.basis FROM alert_rules r, u WHERE r.organisation_id = u.organisation_id "
+    "  AND r.user_id IS NULL AND r.kind = $2), "
+    "upd AS (UPDATE alert_rules r SET enabled = false, updated_at = now() "
+    "  WHERE r.user_id = $1::uuid AND r.kind = $2 RETURNING 1), "
+    "ins AS (INSERT INTO alert_rules (organisation_id, user_id, kind, enabled, days, basis) "
+    "  SELECT u.organisation_id, u.id, $2, false, "
+    "  COALESCE((SELECT days FROM org), CASE WHEN $2 IN ('milestone_upcoming', 'forecast_slipped') THEN 10 ELSE 0 END), "
+    "  COALESCE((SELECT basis FROM org), 'planned') FROM u WHERE NOT EXISTS (SELECT 1 FROM upd) RETURNING 1), "
+    /* the alerts of that kind still waiting for this user are not sent any more */
+    "sup AS (UPDATE alerts SET status = 'superseded', updated_at = now() WHERE user_id = $1::uuid AND kind = $2 "
+    "  AND status = 'scheduled' AND EXISTS (SELECT 1 FROM u) RETURNING 1), "
+    "dirty AS (INSERT INTO notifier_dirty (project_id) SELECT project_id FROM follows WHERE user_id = $1::uuid "
+    "  UNION SELECT project_id FROM project_roles WHERE user_id = $1::uuid "
+    "  ON CONFLICT DO NOTHING RETURNING 1) "
+    "SELECT (SELECT count(*) FROM upd) + (SELECT count(*) FROM ins), (SELECT count(*) FROM sup), "
+    "  CASE WHEN EXISTS (SELECT 1 FROM dirty) THEN pg_notify('bs_notifier', '') END FROM u";
+
+static const char *unsub_kind_words(const char *kind, bool en) {
+    static const char *const k[][3] = {
+        {"milestone_upcoming", "naderende mijlpalen", "approaching milestones"},
+        {"milestone_overdue", "verlopen mijlpalen", "overdue milestones"},
+        {"blocked_by_other_stream", "stappen die op de andere stroom wachten", "steps blocked by the other stream"},
+        {"forecast_slipped", "verschoven prognoses", "slipped forecasts"},
+        {"external_update", "wijzigingen door externe partijen", "updates from external parties"}};
+    for (size_t i = 0; i < sizeof k / sizeof k[0]; i++)
+        if (strcmp(kind, k[i][0]) == 0) return k[i][en ? 2 : 1];
+    return kind;
+}
+
+static void unsub_page(bs_req *req, int status, const char *kind, const char *token, bool done) {
+    char page[2048];
+    const char *w = unsub_kind_words(kind, false);
+    if (done)
+        snprintf(page, sizeof page,
+                 "<!DOCTYPE html>\n<html lang=\"nl\"><head><meta charset=\"utf-8\"><title>Afgemeld</title></head><body>\n"
+                 "<p>U ontvangt geen meldingen over %s meer. Aanzetten kan weer via de instellingen voor meldingen "
+                 "(PUT /api/v1/alert-rules).</p>\n</body></html>\n",
+                 w);
+    else
+        snprintf(page, sizeof page,
+                 "<!DOCTYPE html>\n<html lang=\"nl\"><head><meta charset=\"utf-8\"><title>Afmelden</title></head><body>\n"
+                 "<form method=\"post\" action=\"/unsubscribe/%s\">\n"
+                 "<input type=\"hidden\" name=\"List-Unsubscribe\" value=\"One-Click\">\n"
+                 "<p>Geen meldingen over %s meer ontvangen?</p>\n"
+                 "<button type=\"submit\">Afmelden</button>\n</form>\n</body></html>\n",
+                 token, w);
+    const char *h[] = {"cache-control", "no-store", "referrer-policy", "no-referrer", NULL};
+    bs_req_respond(req, status, "text/html; charset=utf-8", page, strlen(page), h);
+}
+
+typedef struct unsub_ctx {
+    bs_req *req;
+    char kind[32];
+} unsub_ctx;
+
+static void unsubscribed(const PGresult *res, const char *err, void *arg) {
+    unsub_ctx *c = arg;
+    if (err)
+        bs__problem_db(c->req, err);
+    else if (PQntuples(res) == 0)
+        bs__problem(c->req, 404, "not_found", "Not found", "token", "This unsubscribe link's user no longer exists");
+    else
+        unsub_page(c->req, 200, c->kind, NULL, true);
+    free(c);
+}
+
+static void unsubscribe(bs_api *api, bs_req *req, const char *token) {
+    bool get = bs__method_is(req, "GET") || bs__method_is(req, "HEAD");
+    if (!get && !bs__method_is(req, "POST")) {
+        bs__method_not_allowed(req, "GET, POST");
+        return;
+    }
+    char uid[40], kind[32];
+    int rc = api->server_key ? bs_unsubscribe_token_check(api->server_key, token, uid, sizeof uid, kind, sizeof kind)
+                             : BS_AUTH_EINVAL;
+    if (rc != BS_AUTH_OK) { /* forged, altered or malformed: the same answer */
+        bs__problem(req, 404, "not_found", "Not found", "token", "Unknown unsubscribe link");
+        return;
+    }
+    if (get) {
+        unsub_page(req, 200, kind, token, false);
+        return;
+    }
+    /* RFC 8058 §3.1: the POST body carries "List-Unsubscribe=One-Click" (form-encoded or
+     * multipart/form-data) */
+    size_t len = 0;
+    const char *body = bs_req_body(req, &len);
+    static const char want[] = "List-Unsubscribe=One-Click";
+    bool ok = false;
+    for (size_t i = 0; body && i + sizeof want - 1 <= len && !ok; i++)
+        ok = memcmp(body + i, want, sizeof want - 1) == 0;
+    if (!ok && body) { /* multipart/form-data: name="List-Unsubscribe" … One-Click */
+        bool name = false, val = false;
+        for (size_t i = 0; i + 24 <= len; i++) {
+            if (memcmp(body + i, "name=\"List-Unsubscribe\"", 23) == 0) name = true;
+            if (name && i + 9 <= len && memcmp(body + i, "One-Click", 9) == 0) val = true;
+        }
+        ok = name && val;
+    }
+    if (!ok) {
+        bs__problem(req, 400, "invalid", "Invalid body", "List-Unsubscribe",
+                    "The body must be List-Unsubscribe=One-Click (RFC 8058)");
+        return;
+    }
+    unsub_ctx *c = calloc(1, sizeof *c);
+    if (!c) abort();
+    c->req = req;
+    snprintf(c->kind, sizeof c->kind, "%s", kind);
+    /* audited as the user the link belongs to */
+    char *actor = bs__actor_json(req, uid, NULL);
+    const char *p[2] = {uid, kind};
+    bs__store_write_actor(api, actor, UNSUB_SQL, 2, p, unsubscribed, c);
+    free(actor);
+}
+
 bool bs__route_notify(bs_api *api, bs_req *req, char **seg, int n) {
     bool get = bs__method_is(req, "GET") || bs__method_is(req, "HEAD");
     bool post = bs__method_is(req, "POST");
@@ -839,6 +959,7 @@ bool bs__route_notify(bs_api *api, bs_req *req, char **seg, int n) {
         else get_feed(api, req, seg[1]);
         return true;
     }
+    if (n == 2 && strcmp(seg[0], "unsubscribe") == 0) return unsubscribe(api, req, seg[1]), true;
     if (n < 3 || strcmp(seg[0], "api") != 0 || strcmp(seg[1], "v1") != 0) return false;
     const char *r = seg[2];
     if (strcmp(r, "organisations") == 0 && n == 3) {

@@ -347,8 +347,11 @@ static const char WRITE_SQL[] =
     "  FROM (SELECT gen_random_uuid() AS id, u.id AS user_id, u.digest, jsonb_build_object("
     "    'project_id', p.id, 'project_name', p.name, 'gemeente', p.gemeente, 'step_key', $14::text, "
     "    'step_name', $15::text, 'stream', $16::text, 'progress_date', p.progress_date, 'author', au.name, "
-    "    'author_organisation', au.org, 'reason', $7, 'changes', (SELECT string_agg(h.field || ': ' || "
-    "    COALESCE(h.old_value, '-') || ' -> ' || COALESCE(h.new_value, '-'), '; ' ORDER BY h.id) FROM h)) AS payload "
+    "    'author_organisation', au.org, 'reason', $7, 'changes', (SELECT string_agg("
+    /* each change names its step (name and key): a change of many milestones' forecast
+     * dates is otherwise a list of identical field names */
+    "    COALESCE($18::jsonb->>h.step_key, h.step_key) || ' (' || h.step_key || '), ' || h.field || ': ' || "
+    "    COALESCE(h.old_value, '-') || ' -> ' || COALESCE(h.new_value, '-'), E'\\n' ORDER BY h.id) FROM h)) AS payload "
     "    FROM (SELECT user_id FROM project_roles WHERE project_id = $1::uuid "
     "      AND (role = 'projectleider' OR stream = $16::text OR $16::text IS NULL) "
     "      UNION SELECT user_id FROM follows WHERE project_id = $1::uuid) r "
@@ -556,14 +559,27 @@ static void write_changes(sctx *c, const state *ns, const char *reason, json_t *
     int32_t si = c->key[0] ? bs_schema_find(sch, c->key) : -1;
     char now_s[24];
     snprintf(now_s, sizeof now_s, "%lld", (long long)bs_clock_now(c->api->clock));
-    const char *params[17] = {c->id, ver, links_changed ? "true" : "false",
+    /* the names of the steps in the history, for the external-update alert's list of changes */
+    json_t *names = json_object();
+    size_t hi;
+    json_t *hv;
+    json_array_foreach(hist, hi, hv) {
+        const char *hk = json_string_value(json_object_get(hv, "step_key"));
+        int32_t hs = hk ? bs_schema_find(sch, hk) : -1;
+        if (hs >= 0)
+            json_object_set_new(names, hk, json_string(sch->steps[hs].name));
+    }
+    char *names_t = json_dumps(names, JSON_COMPACT);
+    json_decref(names);
+    const char *params[18] = {c->id, ver, links_changed ? "true" : "false",
                               completion != BS_DAY_NONE ? bs_date_format(completion, pc) : NULL,
                               rows_t, links_t, reason, c->who, today, hist_t, c->sid[0] ? c->sid : NULL,
                               c->api->mail_domain ? c->api->mail_domain : "localhost", now_s,
                               si >= 0 ? sch->steps[si].key : "_project", si >= 0 ? sch->steps[si].name : "project",
                               si >= 0 ? (sch->steps[si].stream == BS_STREAM_PUBLIC ? "public" : "private") : NULL,
-                              new_pd ? bs_date_format(today_d, pd) : NULL};
-    bs__store_write(c->api, c->req, WRITE_SQL, 17, params, written, c);
+                              new_pd ? bs_date_format(today_d, pd) : NULL, names_t};
+    bs__store_write(c->api, c->req, WRITE_SQL, 18, params, written, c);
+    free(names_t);
     free(rows_t);
     free(links_t);
     free(hist_t);

@@ -23,7 +23,7 @@
 
 /* Bumped whenever the rendered format changes in a way clients should re-fetch; part of
  * the ETag (bs_ical_etag). */
-#define BS_ICAL_FORMAT_VERSION 1
+#define BS_ICAL_FORMAT_VERSION 2
 
 /* PRODID of every feed (RFC 5545 §3.7.3). */
 #define BS_ICAL_PRODID "-//Bouwstroom//Bouwstroom calendar feed 1//NL"

@@ -189,6 +189,12 @@ char *bs_mail_render(const bs_mail *m, size_t *len) {
     if (!header_safe(m->from_addr) || !header_safe(m->to_addr) || !header_safe(m->message_id) ||
         (m->from_name && strpbrk(m->from_name, "\r\n")) || (m->to_name && strpbrk(m->to_name, "\r\n")))
         return NULL;
+    if (m->list_unsubscribe) {
+        const char *u = m->list_unsubscribe;
+        if (strncmp(u, "https://", 8) != 0 && strncmp(u, "http://", 7) != 0) return NULL;
+        for (const unsigned char *p = (const unsigned char *)u; *p; p++)
+            if (*p <= 0x20 || *p >= 0x7f || *p == '<' || *p == '>' || *p == ',') return NULL;
+    }
     buf b = {0};
     date_header(&b, m->date_utc);
     address(&b, "From", m->from_name, m->from_addr);
@@ -211,6 +217,14 @@ char *bs_mail_render(const bs_mail *m, size_t *len) {
         puts_(&b, "\r\n");
     }
     puts_(&b, "Auto-Submitted: auto-generated\r\n");
+    if (m->list_unsubscribe) {
+        /* RFC 2369 §3.2 and RFC 8058 §3.1; folded (CRLF SP, RFC 5322 §2.2.3) before the '<'
+         * when the line would pass 78 characters */
+        puts_(&b, strlen("List-Unsubscribe: <>") + strlen(m->list_unsubscribe) > 78 ? "List-Unsubscribe:\r\n <"
+                                                                                   : "List-Unsubscribe: <");
+        puts_(&b, m->list_unsubscribe);
+        puts_(&b, ">\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n");
+    }
     if (!m->html) {
         puts_(&b, "Content-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n");
         quoted_printable(&b, m->text ? m->text : "");

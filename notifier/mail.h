@@ -19,6 +19,7 @@ typedef struct bs_mail {
     const char *text;         /* text/plain body, UTF-8, '\n' line ends */
     const char *html;         /* text/html body, UTF-8; NULL = single-part text/plain */
     const char *lang;         /* Content-Language, e.g. "nl" or "en"; may be NULL */
+    const char *list_unsubscribe; /* one-click unsubscribe URL (https/http), or NULL: see bs_mail_render */
 } bs_mail;
 
 /* Renders the message: RFC 5322 header fields (Date per §3.3, From, To, Subject, Message-ID,
@@ -27,6 +28,11 @@ typedef struct bs_mail {
  * and quoted-printable parts (RFC 2045 §6.7) in UTF-8. Header text outside ASCII is encoded
  * as RFC 2047 encoded-words ("=?UTF-8?B?…?=", each ≤ 75 characters, never splitting a
  * UTF-8 character), folded so no line exceeds 78 characters. Lines end in CRLF.
+ * With list_unsubscribe: "List-Unsubscribe: <URL>" (RFC 2369 §3.2) and "List-Unsubscribe-Post:
+ * List-Unsubscribe=One-Click" (RFC 8058 §3.1); when the field would pass 78 characters it is
+ * folded before the '<' (the URL itself cannot be folded: it has no white space), so the
+ * line is 78 characters at most for URLs of up to 75 characters, and always below RFC 5322's
+ * 998. The URL must be printable ASCII without space, '<', '>' or ',' (else NULL).
  * Returns a malloc'd NUL-terminated message (*len set when len is not NULL), or NULL when
  * an address contains CR, LF or angle brackets, or a name or the subject contains CR or LF
  * (header injection). */

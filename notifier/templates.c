@@ -77,6 +77,23 @@ static void describe(sbuf *b, const char *kind, const json_t *p, bool en) {
                   step, project, str(p, "blocking_step_name"), stream_word(str(p, "blocking_stream"), en), date);
 }
 
+/* The alert settings link (every alert mail and digest) and, when the payload carries one,
+ * the one-click unsubscribe link of the alert's rule. The settings are the API resource
+ * GET/PUT /api/v1/alert-rules until the web app has a settings page. */
+static void settings_links(sbuf *t, sbuf *h, const json_t *p, const char *base, bool en) {
+    sb_printf(t, "%s: %s/api/v1/alert-rules\n", en ? "Alert settings" : "Instellingen voor meldingen", base);
+    sb_printf(h, "<p><a href=\"%s/api/v1/alert-rules\">%s</a>", base,
+              en ? "Alert settings" : "Instellingen voor meldingen");
+    const char *u = str(p, "unsubscribe_url");
+    if (*u) {
+        sb_printf(t, "%s: %s\n", en ? "Stop alerts of this kind" : "Geen meldingen van deze soort meer", u);
+        sb_printf(h, " &middot; <a href=\"");
+        sb_html(h, u);
+        sb_printf(h, "\">%s</a>", en ? "Stop alerts of this kind" : "Geen meldingen van deze soort meer");
+    }
+    sb_printf(h, "</p>\n");
+}
+
 static void links(sbuf *t, sbuf *h, const json_t *p, const char *base, bool en) {
     const char *id = str(p, "project_id"), *key = str(p, "step_key");
     sb_printf(t, "%s: %s/api/v1/projects/%s/schedule#%s\n", en ? "Step" : "Stap", base, id, key);
@@ -126,11 +143,25 @@ static void details(sbuf *t, sbuf *h, const char *kind, const json_t *p, bool en
                   : "Wat er speelt: een stap van de andere stroom waar deze stap op wacht, is over tijd.";
     sb_printf(t, "\n%s\n", what);
     if (*str(p, "changes")) {
-        sb_printf(t, "%s: %s\n%s: %s\n", en ? "Changes" : "Wijzigingen", str(p, "changes"), en ? "Reason" : "Reden",
-                  str(p, "reason"));
-        sb_printf(h, "<p>%s: ", en ? "Changes" : "Wijzigingen");
-        sb_html(h, str(p, "changes"));
-        sb_printf(h, "<br>%s: ", en ? "Reason" : "Reden");
+        /* "changes": one change per line, each naming its step ("Name (key), field: old -> new") */
+        sb_printf(t, "%s:\n", en ? "Changes" : "Wijzigingen");
+        sb_printf(h, "<p>%s:</p>\n<ul>\n", en ? "Changes" : "Wijzigingen");
+        const char *c = str(p, "changes");
+        while (*c) {
+            const char *nl = strchr(c, '\n');
+            size_t l = nl ? (size_t)(nl - c) : strlen(c);
+            char *line = strndup(c, l);
+            if (!line) abort();
+            sb_printf(t, "- %s\n", line);
+            sb_printf(h, "<li>");
+            sb_html(h, line);
+            sb_printf(h, "</li>\n");
+            free(line);
+            c += l;
+            if (*c) c++;
+        }
+        sb_printf(t, "%s: %s\n", en ? "Reason" : "Reden", str(p, "reason"));
+        sb_printf(h, "</ul>\n<p>%s: ", en ? "Reason" : "Reden");
         sb_html(h, str(p, "reason"));
         sb_printf(h, "</p>\n");
     }
@@ -165,6 +196,7 @@ int bs_mail_text_build(const char *kind, const char *locale, const json_t *paylo
         }
         sb_printf(&h, "</ul>\n");
         sb_printf(&t, "\n%s: %s/api/v1/feed-tokens\n", en ? "Calendar feeds" : "Agenda-abonnementen", base_url);
+        settings_links(&t, &h, payload, base_url, en);
     } else if (strcmp(kind, "invitation") == 0) {
         /* an external developer admitted to a project's private stream (issue 6) */
         sb_printf(&s, en ? "Invitation: project %s (%s) in Bouwstroom" : "Uitnodiging: project %s (%s) in Bouwstroom",
@@ -190,6 +222,28 @@ int bs_mail_text_build(const char *kind, const char *locale, const json_t *paylo
         sb_printf(&h, "</h2>\n<pre>");
         sb_html(&h, t.p);
         sb_printf(&h, "</pre>\n");
+    } else if (strcmp(kind, "password_reset") == 0) {
+        /* a password reset asked for this address (docs/security.md §6) */
+        sb_printf(&s, en ? "Bouwstroom: reset your password" : "Bouwstroom: uw wachtwoord opnieuw instellen");
+        sb_printf(&t, en ? "Someone (hopefully you) asked to reset the password of your Bouwstroom account.\n\n"
+                         : "Iemand (hopelijk u) heeft gevraagd het wachtwoord van uw Bouwstroom-account opnieuw in "
+                           "te stellen.\n\n");
+        sb_printf(&t, en ? "Set a new password (at least 12 characters) before %s (Amsterdam time); the secret works "
+                           "once:\n\n"
+                         : "Stel vóór %s (Nederlandse tijd) een nieuw wachtwoord in (minstens 12 tekens); de code "
+                           "werkt één keer:\n\n",
+                  str(payload, "expires_at"));
+        sb_printf(&t, "  POST %s/api/v1/password-reset/confirm\n  {\"secret\": \"%s\", \"password\": \"…\"}\n\n",
+                  base_url, str(payload, "token"));
+        sb_printf(&t, en ? "This ends every session of your account; your second factor stays as it is.\n"
+                           "Did you not ask for this? Ignore this message: your password stays as it is.\n"
+                         : "Daarmee eindigen alle sessies van uw account; uw tweede factor blijft zoals die is.\n"
+                           "Heeft u dit niet gevraagd? Negeer dan dit bericht: uw wachtwoord blijft zoals het is.\n");
+        sb_printf(&h, "<h2>");
+        sb_html(&h, s.p);
+        sb_printf(&h, "</h2>\n<pre>");
+        sb_html(&h, t.p);
+        sb_printf(&h, "</pre>\n");
     } else if (strcmp(kind, "milestone_upcoming") == 0 || strcmp(kind, "milestone_overdue") == 0 ||
                strcmp(kind, "blocked_by_other_stream") == 0 || strcmp(kind, "forecast_slipped") == 0 ||
                strcmp(kind, "external_update") == 0) {
@@ -201,6 +255,7 @@ int bs_mail_text_build(const char *kind, const char *locale, const json_t *paylo
         details(&t, &h, kind, payload, en);
         sb_printf(&t, "\n");
         links(&t, &h, payload, base_url, en);
+        settings_links(&t, &h, payload, base_url, en);
     } else {
         free(s.p);
         free(t.p);

@@ -13,8 +13,13 @@ typedef struct bs_mail_text {
 } bs_mail_text;
 
 /* Builds the subject and bodies of an alert.
- * kind: "milestone_upcoming", "milestone_overdue", "blocked_by_other_stream", "forecast_slipped"
- * or "digest".
+ * kind: "milestone_upcoming", "milestone_overdue", "blocked_by_other_stream", "forecast_slipped",
+ * "external_update", "digest", "invitation" or "password_reset".
+ * Alert and digest mails end with a link to the alert settings (base_url/api/v1/alert-rules) and,
+ * when the payload has "unsubscribe_url", the one-click unsubscribe link of the alert's rule.
+ * external_update: payload "changes" holds one change per line ("Name (key), field: old -> new"),
+ * listed one per line. invitation: "token" (the secret), expires_at, … password_reset: "token"
+ * (the secret), "expires_at" (local time text).
  * locale: "nl" (default for anything else) or "en".
  * payload: the alert's payload object: project_id, project_name, gemeente, step_key,
  *   step_name, stream, date (planned, YYYY-MM-DD), progress_date (older alerts: data_date),

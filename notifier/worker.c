@@ -726,7 +726,7 @@ static void claimed(const PGresult *res, const char *err, void *arg) {
     }
     int rows = PQntuples(res);
     n->more = rows == CLAIM_BATCH;
-    /* columns: id, kind, message_id, payload, email, name, locale, attempts */
+    /* columns: id, kind, message_id, payload, email, name, locale, attempts, user_id */
     for (int r = 0; r < rows; r++) {
         send_item *it = calloc(1, sizeof *it);
         if (!it) abort();
@@ -746,6 +746,30 @@ static void claimed(const PGresult *res, const char *err, void *arg) {
                 payload = NULL; /* cannot build: no server key */
             }
         }
+        /* an alert of a rule kind carries the one-click unsubscribe link of that rule for
+         * its recipient (RFC 8058; the token is a MAC under the server key) */
+        char unsub_url[600];
+        unsub_url[0] = 0;
+        char utok[BS_UNSUBSCRIBE_TOKEN_BYTES];
+        if (payload && n->has_key &&
+            bs_unsubscribe_token(n->server_key, PQgetvalue(res, r, 8), PQgetvalue(res, r, 1), utok, sizeof utok) ==
+                BS_AUTH_OK) {
+            snprintf(unsub_url, sizeof unsub_url, "%s/unsubscribe/%s", n->base_url, utok);
+            json_object_set_new(payload, "unsubscribe_url", json_string(unsub_url));
+        }
+        if (payload && strcmp(PQgetvalue(res, r, 1), "password_reset") == 0) {
+            /* the reset secret is not stored either: derived from the server key at send time */
+            char token[BS_TOKEN_B64URL_BYTES], label[64];
+            const char *rid = json_string_value(json_object_get(payload, "reset_id"));
+            snprintf(label, sizeof label, "password-reset:%s", rid ? rid : "");
+            if (n->has_key && rid && bs_invitation_token(n->server_key, label, token, sizeof token) == BS_AUTH_OK) {
+                json_object_set_new(payload, "token", json_string(token));
+                sodium_memzero(token, sizeof token);
+            } else {
+                json_decref(payload);
+                payload = NULL;
+            }
+        }
         bs_mail_text t = {0};
         if (!payload || bs_mail_text_build(PQgetvalue(res, r, 1), PQgetvalue(res, r, 6), payload, n->base_url, &t) != 0) {
             json_decref(payload);
@@ -763,7 +787,8 @@ static void claimed(const PGresult *res, const char *err, void *arg) {
                      .date_utc = bs_clock_now(n->clock),
                      .text = t.text,
                      .html = t.html,
-                     .lang = strcmp(PQgetvalue(res, r, 6), "en") == 0 ? "en" : "nl"};
+                     .lang = strcmp(PQgetvalue(res, r, 6), "en") == 0 ? "en" : "nl",
+                     .list_unsubscribe = unsub_url[0] ? unsub_url : NULL};
         it->message = bs_mail_render(&m, &it->len);
         bs_mail_text_free(&t);
         if (!it->message) {
@@ -799,7 +824,8 @@ static const char CLAIM_SQL[] =
     "UPDATE alerts a SET status = 'pending', attempts = a.attempts + 1, "
     "  next_attempt_at = to_timestamp($1::bigint) + make_interval(secs => $3::int), updated_at = now() "
     "FROM c, users u WHERE a.id = c.id AND u.id = a.user_id "
-    "RETURNING a.id::text, a.kind, a.message_id, a.payload::text, u.email, u.name, u.locale, a.attempts";
+    "RETURNING a.id::text, a.kind, a.message_id, a.payload::text, u.email, u.name, u.locale, a.attempts, "
+    "  a.user_id::text";
 
 static void digests_made(const PGresult *res, const char *err, void *arg) {
     (void)res;

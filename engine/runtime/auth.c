@@ -3,6 +3,7 @@
  */
 #include "auth.h"
 
+#include <ctype.h>
 #include <liboath/oath.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -289,6 +290,87 @@ int bs_invitation_token(const unsigned char key[BS_SERVER_KEY_BYTES], const char
     crypto_auth_hmacsha256_final(&st, mac);
     sodium_bin2base64(out, out_size, mac, sizeof mac, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
     sodium_memzero(&st, sizeof st);
+    return BS_AUTH_OK;
+}
+
+static const char *const unsub_kinds[] = {"milestone_upcoming", "milestone_overdue", "blocked_by_other_stream",
+                                          "forecast_slipped", "external_update"};
+static const char unsub_letters[] = "uobfe";
+
+/* The 12-byte MAC of an unsubscribe token, as 16 base64url characters + NUL in out[17]. */
+static void unsub_mac(const unsigned char key[BS_SERVER_KEY_BYTES], const char *user_id, const char *kind, char out[17]) {
+    static const char label[] = "bouwstroom-unsubscribe-v1";
+    unsigned char mac[crypto_auth_hmacsha256_BYTES];
+    crypto_auth_hmacsha256_state st;
+    crypto_auth_hmacsha256_init(&st, key, BS_SERVER_KEY_BYTES);
+    crypto_auth_hmacsha256_update(&st, (const unsigned char *)label, sizeof label); /* with its NUL */
+    crypto_auth_hmacsha256_update(&st, (const unsigned char *)user_id, strlen(user_id) + 1);
+    crypto_auth_hmacsha256_update(&st, (const unsigned char *)kind, strlen(kind));
+    crypto_auth_hmacsha256_final(&st, mac);
+    sodium_bin2base64(out, 17, mac, 12, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    sodium_memzero(&st, sizeof st);
+    sodium_memzero(mac, sizeof mac);
+}
+
+/* 16 bytes of a UUID's text (any case) into b; false when it is not a UUID. */
+static bool uuid_bytes(const char *s, unsigned char b[16]) {
+    if (!s || strlen(s) != 36) return false;
+    size_t n = 0;
+    for (int i = 0; i < 36; i++) {
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (s[i] != '-') return false;
+            continue;
+        }
+        if (!isxdigit((unsigned char)s[i])) return false;
+    }
+    char hex[33];
+    for (int i = 0, j = 0; i < 36; i++)
+        if (s[i] != '-') hex[j++] = (char)tolower((unsigned char)s[i]);
+    hex[32] = 0;
+    return sodium_hex2bin(b, 16, hex, 32, NULL, &n, NULL) == 0 && n == 16;
+}
+
+int bs_unsubscribe_token(const unsigned char key[BS_SERVER_KEY_BYTES], const char *user_id, const char *kind,
+                         char *out, size_t out_size) {
+    if (!key || !user_id || !kind || !out) return BS_AUTH_EINVAL;
+    if (out_size < BS_UNSUBSCRIBE_TOKEN_BYTES) return BS_AUTH_ESPACE;
+    int k = -1;
+    for (int i = 0; i < 5; i++)
+        if (strcmp(kind, unsub_kinds[i]) == 0) k = i;
+    unsigned char b[16];
+    if (k < 0 || !uuid_bytes(user_id, b)) return BS_AUTH_EINVAL;
+    char lower[37];
+    for (int i = 0; i < 37; i++) lower[i] = (char)tolower((unsigned char)user_id[i]);
+    sodium_bin2base64(out, 23, b, 16, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    out[22] = unsub_letters[k];
+    unsub_mac(key, lower, unsub_kinds[k], out + 23);
+    return BS_AUTH_OK;
+}
+
+int bs_unsubscribe_token_check(const unsigned char key[BS_SERVER_KEY_BYTES], const char *token, char *user_id,
+                               size_t user_id_size, char *kind, size_t kind_size) {
+    if (!key || !token || !user_id || !kind) return BS_AUTH_EINVAL;
+    if (user_id_size < 37 || kind_size < 32) return BS_AUTH_ESPACE;
+    if (strlen(token) != BS_UNSUBSCRIBE_TOKEN_BYTES - 1) return BS_AUTH_EINVAL;
+    const char *letter = strchr(unsub_letters, token[22]);
+    if (!token[22] || !letter) return BS_AUTH_EINVAL;
+    unsigned char b[16];
+    size_t n = 0;
+    if (sodium_base642bin(b, sizeof b, token, 22, NULL, &n, NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+        n != 16)
+        return BS_AUTH_EINVAL;
+    char hex[33];
+    sodium_bin2hex(hex, sizeof hex, b, 16);
+    char id[37];
+    snprintf(id, sizeof id, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
+    const char *k = unsub_kinds[letter - unsub_letters];
+    char mac[17];
+    unsub_mac(key, id, k, mac);
+    bool ok = sodium_memcmp(mac, token + 23, 16) == 0;
+    sodium_memzero(mac, sizeof mac);
+    if (!ok) return BS_AUTH_MISMATCH;
+    snprintf(user_id, user_id_size, "%s", id);
+    snprintf(kind, kind_size, "%s", k);
     return BS_AUTH_OK;
 }
 

@@ -177,6 +177,30 @@ int bs_uuid_v4_new(char *out, size_t out_size);
 int bs_invitation_token(const unsigned char key[BS_SERVER_KEY_BYTES], const char *invitation_id, char *out,
                         size_t out_size);
 
+/* ---- one-click unsubscribe links of alert mails (RFC 8058): the link is the credential ----
+ *
+ * A token names a user and one alert rule kind and carries a MAC under the server key:
+ * 22 base64url characters of the user's UUID (16 bytes), one letter for the kind (u
+ * milestone_upcoming, o milestone_overdue, b blocked_by_other_stream, f forecast_slipped, e
+ * external_update), then the first 12 bytes (96 bits) of HMAC-SHA-256 under the server key
+ * of "bouwstroom-unsubscribe-v1\0" <user id, lower case> "\0" <kind>, as 16 base64url
+ * characters: 39 characters in all, short enough that the List-Unsubscribe header line of a
+ * mail stays within 78 characters for a short public URL. */
+#define BS_UNSUBSCRIBE_TOKEN_BYTES 40 /* 39 characters + NUL */
+
+/* Writes the unsubscribe token of (user_id, kind) into out (out_size >=
+ * BS_UNSUBSCRIBE_TOKEN_BYTES). Errors: BS_AUTH_EINVAL (NULL, not a UUID, unknown kind),
+ * BS_AUTH_ESPACE. */
+int bs_unsubscribe_token(const unsigned char key[BS_SERVER_KEY_BYTES], const char *user_id, const char *kind,
+                         char *out, size_t out_size);
+
+/* Checks token against key (the MAC compared in constant time) and writes the user id (36
+ * characters + NUL, user_id_size >= 37) and the kind's name (kind_size >= 32). Errors:
+ * BS_AUTH_EINVAL (malformed: wrong length, characters, kind letter), BS_AUTH_MISMATCH (a
+ * well-formed token whose MAC is wrong: forged or altered), BS_AUTH_ESPACE. */
+int bs_unsubscribe_token_check(const unsigned char key[BS_SERVER_KEY_BYTES], const char *token, char *user_id,
+                               size_t user_id_size, char *kind, size_t kind_size);
+
 /* TOTP keys at rest: sealed with the server key (libsodium crypto_secretbox_easy,
  * XSalsa20-Poly1305, a fresh random 24-byte nonce) as "v1:" + base64(nonce ‖ box), so a copy
  * of the database alone does not give the second factor away. */

@@ -320,6 +320,45 @@ static void test_strerror(void **state) {
 
 /* invitation secrets: HMAC-SHA-256 of the id under the server key, base64url (the expected
  * value computed independently with Python's hmac/hashlib/base64); UUIDs are version 4 */
+/* Unsubscribe tokens: round trip, and every altered or forged token refused. */
+static void test_unsubscribe_token(void **state) {
+    (void)state;
+    unsigned char key[BS_SERVER_KEY_BYTES], other[BS_SERVER_KEY_BYTES];
+    memset(key, 7, sizeof key);
+    memset(other, 8, sizeof other);
+    const char *uid = "0b6f3c1e-9d2a-4c55-8e7f-123456789abc";
+    char t[BS_UNSUBSCRIBE_TOKEN_BYTES], u[40], k[32];
+    assert_int_equal(bs_unsubscribe_token(key, uid, "forecast_slipped", t, sizeof t), BS_AUTH_OK);
+    assert_int_equal(strlen(t), 39);
+    assert_int_equal(bs_unsubscribe_token_check(key, t, u, sizeof u, k, sizeof k), BS_AUTH_OK);
+    assert_string_equal(u, uid);
+    assert_string_equal(k, "forecast_slipped");
+    /* upper-case input gives the same token */
+    char t2[BS_UNSUBSCRIBE_TOKEN_BYTES];
+    assert_int_equal(bs_unsubscribe_token(key, "0B6F3C1E-9D2A-4C55-8E7F-123456789ABC", "forecast_slipped", t2, sizeof t2),
+                     BS_AUTH_OK);
+    assert_string_equal(t, t2);
+    /* another key, another kind letter, another user, a changed MAC: refused */
+    assert_int_equal(bs_unsubscribe_token_check(other, t, u, sizeof u, k, sizeof k), BS_AUTH_MISMATCH);
+    char f[BS_UNSUBSCRIBE_TOKEN_BYTES];
+    memcpy(f, t, sizeof f);
+    f[22] = 'e';
+    assert_int_equal(bs_unsubscribe_token_check(key, f, u, sizeof u, k, sizeof k), BS_AUTH_MISMATCH);
+    memcpy(f, t, sizeof f);
+    f[0] = f[0] == 'A' ? 'B' : 'A';
+    assert_int_equal(bs_unsubscribe_token_check(key, f, u, sizeof u, k, sizeof k), BS_AUTH_MISMATCH);
+    memcpy(f, t, sizeof f);
+    f[38] = f[38] == 'A' ? 'B' : 'A';
+    assert_int_equal(bs_unsubscribe_token_check(key, f, u, sizeof u, k, sizeof k), BS_AUTH_MISMATCH);
+    /* malformed */
+    assert_int_equal(bs_unsubscribe_token_check(key, "short", u, sizeof u, k, sizeof k), BS_AUTH_EINVAL);
+    memcpy(f, t, sizeof f);
+    f[22] = 'z';
+    assert_int_equal(bs_unsubscribe_token_check(key, f, u, sizeof u, k, sizeof k), BS_AUTH_EINVAL);
+    assert_int_equal(bs_unsubscribe_token(key, uid, "digest", t, sizeof t), BS_AUTH_EINVAL);
+    assert_int_equal(bs_unsubscribe_token(key, "not-a-uuid", "forecast_slipped", t, sizeof t), BS_AUTH_EINVAL);
+}
+
 static void test_invitation_token(void **state) {
     (void)state;
     unsigned char key[BS_SERVER_KEY_BYTES];
@@ -409,8 +448,8 @@ int main(void) {
         cmocka_unit_test(test_totp_replay),     cmocka_unit_test(test_totp_secret_and_uri),
         cmocka_unit_test(test_password),        cmocka_unit_test(test_tokens),
         cmocka_unit_test(test_rate_limit),      cmocka_unit_test(test_strerror),
-        cmocka_unit_test(test_invitation_token), cmocka_unit_test(test_totp_seal),
-        cmocka_unit_test(test_email),
+        cmocka_unit_test(test_invitation_token), cmocka_unit_test(test_unsubscribe_token),
+        cmocka_unit_test(test_totp_seal),        cmocka_unit_test(test_email),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -219,6 +219,44 @@ static void test_render_is_deterministic_and_rejects_injection(void **state) {
     free(e);
 }
 
+/* List-Unsubscribe (RFC 2369) and List-Unsubscribe-Post (RFC 8058): present, folded before
+ * the '<' when long, CRLF; an unsafe URL refuses the message (header injection). */
+static void test_list_unsubscribe_headers(void **state) {
+    (void)state;
+    bs_mail m = {.from_addr = "a@b.example", .to_addr = "v@example.nl", .subject = "x", .message_id = "m@b",
+                 .date_utc = 0, .text = "x", .list_unsubscribe = "https://b.example/unsubscribe/abc"};
+    char *r = bs_mail_render(&m, NULL);
+    assert_non_null(r);
+    assert_non_null(strstr(r, "\r\nList-Unsubscribe: <https://b.example/unsubscribe/abc>\r\n"));
+    assert_non_null(strstr(r, "\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"));
+    free(r);
+    const char *long_url = "http://127.0.0.1:65535/unsubscribe/AAAAAAAAAAAAAAAAAAAAAAuBBBBBBBBBBBBBBBB";
+    m.list_unsubscribe = long_url;
+    r = bs_mail_render(&m, NULL);
+    assert_non_null(r);
+    char want[256];
+    snprintf(want, sizeof want, "\r\nList-Unsubscribe:\r\n <%s>\r\n", long_url);
+    assert_non_null(strstr(r, want));
+    for (char *line = r; line;) { /* every line within 78 octets, CRLF only */
+        char *nl = strstr(line, "\r\n");
+        size_t len = nl ? (size_t)(nl - line) : strlen(line);
+        assert_true(len <= 78);
+        assert_null(memchr(line, '\n', len));
+        line = nl ? nl + 2 : NULL;
+    }
+    free(r);
+    const char *bad[] = {"https://b.example/x>\r\nBcc: all@example.nl", "https://b.example/a b", "mailto:x@b.example",
+                         "https://b.example/a,b"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        m.list_unsubscribe = bad[i];
+        assert_null(bs_mail_render(&m, NULL));
+    }
+    m.list_unsubscribe = NULL; /* none: no List-* fields */
+    r = bs_mail_render(&m, NULL);
+    assert_null(strstr(r, "List-Unsubscribe"));
+    free(r);
+}
+
 static void test_550_is_permanent(void **state) {
     (void)state;
     char url[64];
@@ -296,6 +334,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_render_is_deterministic_and_rejects_injection),
         cmocka_unit_test(test_mime_delivered_and_parsed),
+        cmocka_unit_test(test_list_unsubscribe_headers),
         cmocka_unit_test(test_550_is_permanent),
         cmocka_unit_test(test_451_then_250),
         cmocka_unit_test(test_server_down_is_retry),
