@@ -54,6 +54,13 @@ json_t *bs__body_object(bs_req *req, const char *const *allowed);
 bool bs__str_field(bs_req *req, json_t *doc, const char *name, bool required, size_t max, const char **out);
 /* Same for a UUID member. */
 bool bs__uuid_field(bs_req *req, json_t *doc, const char *name, bool required, const char **out);
+/* Longest reason accepted for a change (bytes). */
+#define BS_REASON_MAX_BYTES 2000
+/* The "reason" member of doc, the one rule for every endpoint that takes a reason: a string
+ * of 1 to BS_REASON_MAX_BYTES bytes that is not only white space (ASCII or Unicode spaces).
+ * required: absent is refused too; otherwise absent gives *out NULL. false after a 422
+ * problem naming reason. */
+bool bs__reason_field(bs_req *req, json_t *doc, bool required, const char **out);
 /* v (may be NULL = absent) must be one of allowed (NULL-terminated); false after a 422 problem. */
 bool bs__one_of(bs_req *req, const char *name, const char *v, const char *const *allowed);
 

@@ -35,6 +35,12 @@ const char *bs_req_query(const bs_req *req);    /* raw query string after '?', o
 const char *bs_req_body(const bs_req *req, size_t *len); /* entity, or NULL */
 /* A request header value (case-insensitive name), or NULL. */
 const char *bs_req_header(const bs_req *req, const char *name);
+/* The index-th (from 0) header of that name (case-insensitive), or NULL: a request may
+ * repeat a header. */
+const char *bs_req_header_at(const bs_req *req, const char *name, int index);
+/* The request target's path as received (percent-encoding intact, without the query);
+ * bytes outside printable ASCII are percent-encoded. For problem documents' "instance". */
+const char *bs_req_raw_path(const bs_req *req);
 /* scheme://authority of the request, e.g. "http://127.0.0.1:8080". */
 const char *bs_req_base_url(const bs_req *req);
 

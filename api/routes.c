@@ -40,7 +40,7 @@ void bs__problem_ex(bs_req *req, int status, const char *code, const char *title
     json_object_set_new(p, "title", json_string(title));
     json_object_set_new(p, "status", json_integer(status));
     json_object_set_new(p, "detail", json_string(detail));
-    json_object_set_new(p, "instance", json_string(bs_req_path(req)));
+    json_object_set_new(p, "instance", json_string(bs_req_raw_path(req)));
     json_object_set_new(p, "code", json_string(code));
     json_t *params = json_array();
     if (field) {
@@ -267,6 +267,46 @@ bool bs__text_param(bs_req *req, const char *name, char *out, size_t len, bool *
     return true;
 }
 
+/* Whether s[0..n) is only white space: ASCII space and controls \t \n \v \f \r, and the
+ * Unicode spaces U+00A0, U+1680, U+2000..U+200B, U+2028, U+2029, U+202F, U+205F, U+3000,
+ * U+FEFF (UTF-8). */
+static bool blank_text(const char *str, size_t n) {
+    const unsigned char *s = (const unsigned char *)str;
+    for (size_t i = 0; i < n;) {
+        if (s[i] == ' ' || (s[i] >= '\t' && s[i] <= '\r')) {
+            i++;
+        } else if (i + 1 < n && s[i] == 0xc2 && s[i + 1] == 0xa0) {
+            i += 2;
+        } else if (i + 2 < n) {
+            unsigned cp = ((s[i] & 0x0fu) << 12) | ((s[i + 1] & 0x3fu) << 6) | (s[i + 2] & 0x3fu);
+            if ((s[i] & 0xf0) != 0xe0 ||
+                !(cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200b) || cp == 0x2028 || cp == 0x2029 || cp == 0x202f ||
+                  cp == 0x205f || cp == 0x3000 || cp == 0xfeff))
+                return false;
+            i += 3;
+        } else {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool bs__reason_field(bs_req *req, json_t *doc, bool required, const char **out) {
+    json_t *r = json_object_get(doc, "reason");
+    *out = NULL;
+    if (!r && !required) return true;
+    if (!json_is_string(r) || json_string_length(r) > BS_REASON_MAX_BYTES ||
+        blank_text(json_string_value(r), json_string_length(r))) {
+        char d[200];
+        snprintf(d, sizeof d, "reason %s text of 1 to %d bytes that is not only white space",
+                 required ? "is required:" : "must be", BS_REASON_MAX_BYTES);
+        bs__problem(req, 422, r ? "invalid" : "required", r ? "Invalid field" : "Missing field", "reason", d);
+        return false;
+    }
+    *out = json_string_value(r);
+    return true;
+}
+
 static void list_projects(bs_api *api, bs_req *req) {
     list_ctx *c = calloc(1, sizeof *c);
     c->req = req;
@@ -394,7 +434,7 @@ static void dispatch(bs_api *api, bs_req *req) {
         }
     }
     char d[200];
-    snprintf(d, sizeof d, "No resource at %.150s", bs_req_path(req));
+    snprintf(d, sizeof d, "No resource at %.150s", bs_req_raw_path(req));
     bs__problem(req, 404, "not_found", "Not found", NULL, d);
 }
 
