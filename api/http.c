@@ -135,7 +135,7 @@ bs_http *bs_http_start(uv_loop_t *loop, const char *host, int port, bs_http_hand
     http->hctx = ctx;
     h2o_config_init(&http->config);
     http->config.max_request_entity_size = H2O_MAX_BODY_BYTES;
-    http->config.http1.req_timeout = 10000;
+    http->config.http1.req_timeout = BS_HTTP_REQUEST_TIMEOUT_MS;
     h2o_hostconf_t *hostconf =
         h2o_config_register_host(&http->config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
     h2o_pathconf_t *pathconf = h2o_config_register_path(hostconf, "/", 0);

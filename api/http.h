@@ -64,6 +64,11 @@ void *bs_req_get_data(const bs_req *req);
  * nothing above U+10FFFF). */
 bool bs_utf8_valid(const char *s, size_t n);
 
+/* Time for a whole request (line, headers and body) to arrive, milliseconds (h2o's
+ * http1.req_timeout). h2o 2.2.5 calls no handler before the body is complete and, when this
+ * time runs out, closes the connection without a response (no 408: docs/api.md). */
+#define BS_HTTP_REQUEST_TIMEOUT_MS 10000
+
 /* Largest request body the API accepts (bytes); larger bodies get a 413 problem. */
 #define BS_HTTP_MAX_BODY_BYTES (1024 * 1024)
 /* Largest upload to the exchange imports (/api/v1/exchange/…: GeoJSON, Excel), bytes: the

@@ -309,6 +309,16 @@ bool bs__reason_field(bs_req *req, json_t *doc, bool required, const char **out)
     return true;
 }
 
+bool bs__date_in_calendar(bs_req *req, const bs_api *api, int status, const char *field, bs_day d) {
+    const bs_calendar *cal = &api->engine->calendar;
+    if (bs_calendar_covers(cal, d)) return true;
+    char msg[240], a[11], b[11], x[11];
+    snprintf(msg, sizeof msg, "%s %s must lie between %s and %s (the working-day calendar's range)", field,
+             bs_date_format(d, x), bs_date_format(cal->first_day, a), bs_date_format(cal->last_day, b));
+    bs__problem(req, status, "date_out_of_range", "Date outside the calendar", field, msg);
+    return false;
+}
+
 static void list_projects(bs_api *api, bs_req *req) {
     list_ctx *c = calloc(1, sizeof *c);
     c->req = req;

@@ -605,20 +605,6 @@ static int32_t step_or_404(sctx *c)
     return i;
 }
 
-/* Whether day d (an input named field) lies in the working-day calendar's range; else
- * sends a problem with status naming field and the range, and returns false. */
-static bool date_in_calendar(sctx *c, int status, const char *field, bs_day d)
-{
-    const bs_calendar *cal = &c->api->engine->calendar;
-    if (bs_calendar_covers(cal, d))
-        return true;
-    char msg[240], a[11], b[11], x[11];
-    snprintf(msg, sizeof msg, "%s %s must lie between %s and %s (the working-day calendar's range)", field,
-             bs_date_format(d, x), bs_date_format(cal->first_day, a), bs_date_format(cal->last_day, b));
-    bs__problem(c->req, status, "date_out_of_range", "Date outside the calendar", field, msg);
-    return false;
-}
-
 static const char *body_reason(sctx *c, const char *dflt)
 {
     json_t *r = json_object_get(c->body, "reason");
@@ -796,7 +782,7 @@ static void do_patch(sctx *c)
             bs__problem(c->req, 422, "invalid", "Invalid date", name, d);
             goto bad;
         }
-        if (dv != BS_DAY_NONE && !date_in_calendar(c, 422, name, dv))
+        if (dv != BS_DAY_NONE && !bs__date_in_calendar(c->req, c->api, 422, name, dv))
             goto bad;
         if (strncmp(name, "actual_", 7) == 0 && dv != BS_DAY_NONE && dv > today) {
             snprintf(d, sizeof d, "%s %s is after today (%s); an actual date cannot lie in the future", name,
@@ -1208,7 +1194,7 @@ static bool parse_date_field(sctx *c)
         bs__problem(c->req, 422, "invalid", "Invalid date", "date", "date must be an existing calendar date YYYY-MM-DD");
         return false;
     }
-    if (!date_in_calendar(c, 422, "date", c->date))
+    if (!bs__date_in_calendar(c->req, c->api, 422, "date", c->date))
         return false;
     bs_day today = c->api->today(c->api->today_arg);
     if (c->date > today) {
@@ -1320,7 +1306,7 @@ bool bs__route_schedule(bs_api *api, bs_req *req, char **seg, int n)
             if (bs_date_parse(kbuf, &c->known_on) != 0) {
                 bs__problem(req, 400, "invalid", "Invalid query parameter", "known_on", "known_on must be a date YYYY-MM-DD");
                 ok = false;
-            } else if (!date_in_calendar(c, 400, "known_on", c->known_on)) {
+            } else if (!bs__date_in_calendar(c->req, c->api, 400, "known_on", c->known_on)) {
                 ok = false;
             }
             c->has_known_on = true;

@@ -33,7 +33,7 @@ from bsit import (Api, check, eq, expect_problem, finish, fresh_database, psql, 
                   start_server)
 import bsit  # noqa: E402
 
-# h2o's request timeout (api/http.c, http1.req_timeout): the whole request must arrive within it
+# BS_HTTP_REQUEST_TIMEOUT_MS (api/http.h): the whole request must arrive within it
 REQUEST_TIMEOUT_S = 10
 
 
@@ -248,6 +248,9 @@ def dates(api, pid):
     doc = expect_problem(api, "GET", f"/api/v1/projects/{pid}/schedule?known_on=1900-01-01", 400, "known_on",
                          "known_on before the calendar")
     check(doc and rng[0] in doc["detail"], "known_on: range in the detail", doc)
+    doc = expect_problem(api, "GET", "/api/v1/exports/zuid-holland?date=2151-01-01", 400, "date",
+                         "export date after the calendar")
+    check(doc and rng[1] in doc.get("detail", ""), "export date: range in the detail", str(doc)[:300])
     for i, change in [(0, {"op": "set_constraint", "step": "laatste_oplevering", "start_no_earlier_than": "2200-01-01"}),
                       (1, {"op": "set_constraint", "step": "laatste_oplevering", "finish_no_later_than": "1900-01-01"})]:
         changes = [{"op": "set_duration", "step": "principeverzoek_beoordeeld", "duration": 40}] if i else []
