@@ -54,6 +54,18 @@ json_t *bs__body_object(bs_req *req, const char *const *allowed);
 bool bs__str_field(bs_req *req, json_t *doc, const char *name, bool required, size_t max, const char **out);
 /* Same for a UUID member. */
 bool bs__uuid_field(bs_req *req, json_t *doc, const char *name, bool required, const char **out);
+/* Whether day d, the input named field, lies in the engine's working-day calendar
+ * (engine/runtime/engine.h: BS_CALENDAR_FIRST_YEAR-01-01 .. BS_CALENDAR_LAST_YEAR-12-31);
+ * else sends a problem with status (422 for a body member, 400 for a query parameter) named
+ * field whose detail gives the range, and returns false. */
+bool bs__date_in_calendar(bs_req *req, const bs_api *api, int status, const char *field, bs_day d);
+/* Longest reason accepted for a change (bytes). */
+#define BS_REASON_MAX_BYTES 2000
+/* The "reason" member of doc, the one rule for every endpoint that takes a reason: a string
+ * of 1 to BS_REASON_MAX_BYTES bytes that is not only white space (ASCII or Unicode spaces).
+ * required: absent is refused too; otherwise absent gives *out NULL. false after a 422
+ * problem naming reason. */
+bool bs__reason_field(bs_req *req, json_t *doc, bool required, const char **out);
 /* v (may be NULL = absent) must be one of allowed (NULL-terminated); false after a 422 problem. */
 bool bs__one_of(bs_req *req, const char *name, const char *v, const char *const *allowed);
 

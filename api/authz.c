@@ -88,6 +88,77 @@ static const bs_route_rule routes[] = {
 };
 #define N_ROUTES (sizeof routes / sizeof routes[0])
 
+/* The query parameters each endpoint reads (space-separated); a request with any other
+ * parameter is answered 400 naming it before the handler runs. An endpoint not listed here
+ * takes none. Rows match the table above by method (HEAD as GET) and pattern. */
+typedef struct bs_route_params {
+    const char *method;
+    const char *pattern;
+    const char *params;
+} bs_route_params;
+
+static const bs_route_params route_params[] = {
+    {"GET", "api/v1/projects", "page page_size gemeente provincie planstatus q mine"},
+    {"GET", "api/v1/projects/{p}/schedule", "known_on near_critical_days"},
+    {"GET", "api/v1/projects/{p}/history", "step"},
+    {"GET", "api/v1/projects/{p}/forecast", "samples seed"},
+    {"GET", "api/v1/projects/{p}/checks",
+     "high_float_days high_duration_days missing_logic_max_percent leads_max_percent lags_max_percent "
+     "fs_share_min_percent hard_constraints_max_percent high_float_max_percent negative_float_max_percent "
+     "high_duration_max_percent out_of_sequence_max_percent"},
+    {"GET", "api/v1/projects/{p}/audit", "page page_size"},
+    {"GET", "api/v1/lead-times", "step gemeente size_class schema"},
+    {"GET", "api/v1/reports/aggregate", "group_by"},
+    {"GET", "api/v1/alert-rules", "organisation_id user_id"},
+    {"GET", "api/v1/feed-tokens", "user_id project_id"},
+    {"GET", "api/v1/alerts", "status user_id project_id page page_size include"},
+    {"GET", "api/v1/exports/{}", "date part format"},
+    {"GET", "api/v1/exchange/geojson", "crs"},
+    {"POST", "api/v1/exchange/xlsx", "source sheet"},
+    {"GET", "api/v1/adapters/events", "project_id limit"},
+};
+#define N_ROUTE_PARAMS (sizeof route_params / sizeof route_params[0])
+
+int bs_query_unknown_param(const char *query, const char *allowed, char *name, size_t name_len) {
+    for (const char *p = query; p && *p;) {
+        size_t seg = strcspn(p, "&");
+        size_t klen = strcspn(p, "=&");
+        if (klen > 0) {
+            bool known = false;
+            for (const char *a = allowed; a && *a && !known;) {
+                while (*a == ' ') a++;
+                size_t alen = strcspn(a, " ");
+                known = alen == klen && strncmp(a, p, klen) == 0;
+                a += alen;
+            }
+            if (!known) {
+                /* the name as sent, raw bytes outside printable ASCII percent-encoded */
+                size_t o = 0;
+                for (size_t i = 0; i < klen && o + 4 < name_len && i < 100; i++) {
+                    unsigned char ch = (unsigned char)p[i];
+                    if (ch > 0x20 && ch < 0x7f)
+                        name[o++] = (char)ch;
+                    else
+                        o += (size_t)snprintf(name + o, name_len - o, "%%%02X", ch);
+                }
+                if (name_len) name[o < name_len ? o : name_len - 1] = 0;
+                return 1;
+            }
+        }
+        p += seg;
+        if (*p == '&') p++;
+    }
+    return 0;
+}
+
+/* The parameter list of a matched route ("" when it takes none). */
+static const char *route_params_of(const bs_route_rule *rule) {
+    for (size_t i = 0; i < N_ROUTE_PARAMS; i++)
+        if (strcmp(route_params[i].method, rule->method) == 0 && strcmp(route_params[i].pattern, rule->pattern) == 0)
+            return route_params[i].params;
+    return "";
+}
+
 bs_access bs_access_parse(const char *s) {
     if (!s) return BS_ACCESS_NONE;
     if (strcmp(s, "lead") == 0) return BS_ACCESS_LEAD;
@@ -254,6 +325,20 @@ static bool read_credential(bs_req *req, char *kind, size_t kind_len, char hash[
     return false;
 }
 
+/* The number of bs_session values in all Cookie headers of req. */
+static int session_cookie_count(const bs_req *req) {
+    int n = 0;
+    const char *cookie;
+    for (int h = 0; (cookie = bs_req_header_at(req, "cookie", h)) != NULL; h++) {
+        for (const char *c = cookie; *c;) {
+            while (*c == ' ' || *c == ';') c++;
+            if (strncmp(c, "bs_session=", 11) == 0) n++;
+            c += strcspn(c, ";");
+        }
+    }
+    return n;
+}
+
 /* The principal and its access to the addressed project in one round trip; bs_gate
  * (migration 0013) keeps its plans per connection. */
 static const char gate_sql[] = "SELECT * FROM bs_gate($1, $2, $3::uuid)";
@@ -376,7 +461,7 @@ void bs_authz_gate(bs_api *api, bs_req *req, void (*dispatch)(bs_api *api, bs_re
     int r = match_route(bs_req_method(req), bs_req_path(req), &m, allow, sizeof allow);
     if (r == 0) {
         char d[200];
-        snprintf(d, sizeof d, "No resource at %.150s", bs_req_path(req));
+        snprintf(d, sizeof d, "No resource at %.150s", bs_req_raw_path(req));
         bs__problem(req, 404, "not_found", "Not found", NULL, d);
         return;
     }
@@ -387,6 +472,26 @@ void bs_authz_gate(bs_api *api, bs_req *req, void (*dispatch)(bs_api *api, bs_re
     if (m.project[0] && !bs__is_uuid(m.project)) {
         bs__problem(req, 404, "not_found", "Project not found", "id",
                     "A project id is a UUID (8-4-4-4-12 hexadecimal digits)");
+        return;
+    }
+    const char *known = route_params_of(m.rule);
+    char unknown[320];
+    if (bs_query_unknown_param(bs_req_query(req), known, unknown, sizeof unknown)) {
+        char d[700];
+        snprintf(d, sizeof d, "Unknown query parameter '%s'; this endpoint takes %s%s", unknown,
+                 *known ? "only: " : "no query parameters", known);
+        bs__problem(req, 400, "unknown_parameter", "Unknown query parameter", unknown, d);
+        return;
+    }
+    /* one credential per request: with two, which one counts would be a guess */
+    if (bs_req_header_at(req, "authorization", 1)) {
+        bs__problem(req, 400, "ambiguous_credential", "Ambiguous credential", "Authorization",
+                    "Send at most one Authorization header");
+        return;
+    }
+    if (!bs_req_header_at(req, "authorization", 0) && session_cookie_count(req) > 1) {
+        bs__problem(req, 400, "ambiguous_credential", "Ambiguous credential", "Cookie",
+                    "Send at most one bs_session cookie");
         return;
     }
     bs_principal *pr = calloc(1, sizeof *pr);

@@ -17,6 +17,7 @@
 #define BS_AUTHZ_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "api.h"
 
@@ -106,6 +107,12 @@ bs_authz_result bs_authz_decide(const bs_authz_input *in);
 /* The gate: routes the request through the table, authenticates, authorises, then calls
  * dispatch(api, req) for allowed requests. Answers every refusal itself. */
 void bs_authz_gate(bs_api *api, bs_req *req, void (*dispatch)(bs_api *api, bs_req *req));
+
+/* Finds the first query parameter of query (a=b&c=d, raw) whose name is not in allowed
+ * (space-separated names; "" = none allowed). Returns 1 and writes that name as sent (bytes
+ * outside printable ASCII percent-encoded, at most 100 bytes of it) into name, or 0 when
+ * every parameter is known. Empty segments ("a=1&&b=2") are ignored. */
+int bs_query_unknown_param(const char *query, const char *allowed, char *name, size_t name_len);
 
 /* The principal of an allowed request (never NULL after the gate; anonymous: not authenticated). */
 const bs_principal *bs__principal(const bs_req *req);

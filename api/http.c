@@ -47,6 +47,7 @@ struct bs_req {
     struct req_guard *guard; /* lives in h->pool */
     bs_http *http;
     char *method, *path, *query, *base; /* owned */
+    char *raw_path;                     /* owned: the path as received (see bs_req_raw_path) */
     char peer[64];                      /* client address, "" when unknown */
     void *data;
     void *auth;                         /* owned through auth_free */
@@ -81,6 +82,18 @@ static int on_req(h2o_handler_t *self, h2o_req_t *h) {
         r->path = dup_iov("/\x01", 2);
     else
         r->path = dup_iov(h->path_normalized.base, h->path_normalized.len);
+    size_t raw_len = h->query_at != SIZE_MAX && h->query_at < h->path.len ? h->query_at : h->path.len;
+    r->raw_path = malloc(raw_len * 3 + 1);
+    if (!r->raw_path) abort();
+    size_t o = 0;
+    for (size_t i = 0; i < raw_len; i++) {
+        unsigned char ch = (unsigned char)h->path.base[i];
+        if (ch > 0x20 && ch < 0x7f)
+            r->raw_path[o++] = (char)ch;
+        else
+            o += (size_t)sprintf(r->raw_path + o, "%%%02X", ch);
+    }
+    r->raw_path[o] = 0;
     if (h->query_at != SIZE_MAX && h->query_at < h->path.len)
         r->query = dup_iov(h->path.base + h->query_at + 1, h->path.len - h->query_at - 1);
     else
@@ -122,7 +135,7 @@ bs_http *bs_http_start(uv_loop_t *loop, const char *host, int port, bs_http_hand
     http->hctx = ctx;
     h2o_config_init(&http->config);
     http->config.max_request_entity_size = H2O_MAX_BODY_BYTES;
-    http->config.http1.req_timeout = 10000;
+    http->config.http1.req_timeout = BS_HTTP_REQUEST_TIMEOUT_MS;
     h2o_hostconf_t *hostconf =
         h2o_config_register_host(&http->config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
     h2o_pathconf_t *pathconf = h2o_config_register_path(hostconf, "/", 0);
@@ -220,12 +233,16 @@ const char *bs_req_body(const bs_req *r, size_t *len) {
     return r->h->entity.base;
 }
 
-const char *bs_req_header(const bs_req *r, const char *name) {
+const char *bs_req_header(const bs_req *r, const char *name) { return bs_req_header_at(r, name, 0); }
+
+const char *bs_req_raw_path(const bs_req *r) { return r->raw_path; }
+
+const char *bs_req_header_at(const bs_req *r, const char *name, int index) {
     if (!r->h) return NULL;
     size_t nlen = strlen(name);
     for (size_t i = 0; i < r->h->headers.size; i++) {
         h2o_header_t *hd = &r->h->headers.entries[i];
-        if (hd->name->len == nlen && strncasecmp(hd->name->base, name, nlen) == 0) {
+        if (hd->name->len == nlen && strncasecmp(hd->name->base, name, nlen) == 0 && index-- == 0) {
             /* copy into the request pool so it is NUL-terminated */
             char *v = h2o_mem_alloc_pool(&r->h->pool, hd->value.len + 1);
             memcpy(v, hd->value.base, hd->value.len);
@@ -282,6 +299,7 @@ void bs_req_respond(bs_req *r, int status, const char *content_type, const char 
     if (r->auth_free) r->auth_free(r->auth);
     free(r->method);
     free(r->path);
+    free(r->raw_path);
     free(r->query);
     free(r->base);
     free(r);

@@ -35,6 +35,12 @@ const char *bs_req_query(const bs_req *req);    /* raw query string after '?', o
 const char *bs_req_body(const bs_req *req, size_t *len); /* entity, or NULL */
 /* A request header value (case-insensitive name), or NULL. */
 const char *bs_req_header(const bs_req *req, const char *name);
+/* The index-th (from 0) header of that name (case-insensitive), or NULL: a request may
+ * repeat a header. */
+const char *bs_req_header_at(const bs_req *req, const char *name, int index);
+/* The request target's path as received (percent-encoding intact, without the query);
+ * bytes outside printable ASCII are percent-encoded. For problem documents' "instance". */
+const char *bs_req_raw_path(const bs_req *req);
 /* scheme://authority of the request, e.g. "http://127.0.0.1:8080". */
 const char *bs_req_base_url(const bs_req *req);
 
@@ -57,6 +63,11 @@ void *bs_req_get_data(const bs_req *req);
 /* True when s[0..n) is well-formed UTF-8 (RFC 3629 §4: no overlong forms, no surrogates,
  * nothing above U+10FFFF). */
 bool bs_utf8_valid(const char *s, size_t n);
+
+/* Time for a whole request (line, headers and body) to arrive, milliseconds (h2o's
+ * http1.req_timeout). h2o 2.2.5 calls no handler before the body is complete and, when this
+ * time runs out, closes the connection without a response (no 408: docs/api.md). */
+#define BS_HTTP_REQUEST_TIMEOUT_MS 10000
 
 /* Largest request body the API accepts (bytes); larger bodies get a 413 problem. */
 #define BS_HTTP_MAX_BODY_BYTES (1024 * 1024)

@@ -40,7 +40,7 @@ void bs__problem_ex(bs_req *req, int status, const char *code, const char *title
     json_object_set_new(p, "title", json_string(title));
     json_object_set_new(p, "status", json_integer(status));
     json_object_set_new(p, "detail", json_string(detail));
-    json_object_set_new(p, "instance", json_string(bs_req_path(req)));
+    json_object_set_new(p, "instance", json_string(bs_req_raw_path(req)));
     json_object_set_new(p, "code", json_string(code));
     json_t *params = json_array();
     if (field) {
@@ -160,12 +160,12 @@ static void get_schema(bs_api *api, bs_req *req, const char *key) {
 typedef struct list_ctx {
     bs_req *req;
     long page, page_size;
-    char gemeente[256], provincie[256], planstatus[16];
-    bool has_gemeente, has_provincie, has_planstatus;
+    char gemeente[256], provincie[256], planstatus[16], q[256], mine[8];
+    bool has_gemeente, has_provincie, has_planstatus, has_q, has_mine;
 } list_ctx;
 
 static json_t *page_url(list_ctx *c, long page) {
-    char buf[1024];
+    char buf[4096];
     size_t o = (size_t)snprintf(buf, sizeof buf, "%s/api/v1/projects?page=%ld&page_size=%ld", bs_req_base_url(c->req),
                                 page, c->page_size);
     /* re-encode the filters */
@@ -174,8 +174,10 @@ static json_t *page_url(list_ctx *c, long page) {
         const char *name, *val;
     } f[] = {{c->has_gemeente, "gemeente", c->gemeente},
              {c->has_provincie, "provincie", c->provincie},
-             {c->has_planstatus, "planstatus", c->planstatus}};
-    for (size_t i = 0; i < 3; i++) {
+             {c->has_planstatus, "planstatus", c->planstatus},
+             {c->has_q, "q", c->q},
+             {c->has_mine, "mine", c->mine}};
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
         if (!f[i].has) continue;
         o += (size_t)snprintf(buf + o, sizeof buf - o, "&%s=", f[i].name);
         for (const unsigned char *p = (const unsigned char *)f[i].val; *p && o + 4 < sizeof buf; p++) {
@@ -267,6 +269,56 @@ bool bs__text_param(bs_req *req, const char *name, char *out, size_t len, bool *
     return true;
 }
 
+/* Whether s[0..n) is only white space: ASCII space and controls \t \n \v \f \r, and the
+ * Unicode spaces U+00A0, U+1680, U+2000..U+200B, U+2028, U+2029, U+202F, U+205F, U+3000,
+ * U+FEFF (UTF-8). */
+static bool blank_text(const char *str, size_t n) {
+    const unsigned char *s = (const unsigned char *)str;
+    for (size_t i = 0; i < n;) {
+        if (s[i] == ' ' || (s[i] >= '\t' && s[i] <= '\r')) {
+            i++;
+        } else if (i + 1 < n && s[i] == 0xc2 && s[i + 1] == 0xa0) {
+            i += 2;
+        } else if (i + 2 < n) {
+            unsigned cp = ((s[i] & 0x0fu) << 12) | ((s[i + 1] & 0x3fu) << 6) | (s[i + 2] & 0x3fu);
+            if ((s[i] & 0xf0) != 0xe0 ||
+                !(cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200b) || cp == 0x2028 || cp == 0x2029 || cp == 0x202f ||
+                  cp == 0x205f || cp == 0x3000 || cp == 0xfeff))
+                return false;
+            i += 3;
+        } else {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool bs__reason_field(bs_req *req, json_t *doc, bool required, const char **out) {
+    json_t *r = json_object_get(doc, "reason");
+    *out = NULL;
+    if (!r && !required) return true;
+    if (!json_is_string(r) || json_string_length(r) > BS_REASON_MAX_BYTES ||
+        blank_text(json_string_value(r), json_string_length(r))) {
+        char d[200];
+        snprintf(d, sizeof d, "reason %s text of 1 to %d bytes that is not only white space",
+                 required ? "is required:" : "must be", BS_REASON_MAX_BYTES);
+        bs__problem(req, 422, r ? "invalid" : "required", r ? "Invalid field" : "Missing field", "reason", d);
+        return false;
+    }
+    *out = json_string_value(r);
+    return true;
+}
+
+bool bs__date_in_calendar(bs_req *req, const bs_api *api, int status, const char *field, bs_day d) {
+    const bs_calendar *cal = &api->engine->calendar;
+    if (bs_calendar_covers(cal, d)) return true;
+    char msg[240], a[11], b[11], x[11];
+    snprintf(msg, sizeof msg, "%s %s must lie between %s and %s (the working-day calendar's range)", field,
+             bs_date_format(d, x), bs_date_format(cal->first_day, a), bs_date_format(cal->last_day, b));
+    bs__problem(req, status, "date_out_of_range", "Date outside the calendar", field, msg);
+    return false;
+}
+
 static void list_projects(bs_api *api, bs_req *req) {
     list_ctx *c = calloc(1, sizeof *c);
     c->req = req;
@@ -274,7 +326,23 @@ static void list_projects(bs_api *api, bs_req *req) {
         !bs__int_param(req, "page_size", PAGE_SIZE_DEFAULT, 1, PAGE_SIZE_MAX, &c->page_size) ||
         !bs__text_param(req, "gemeente", c->gemeente, sizeof c->gemeente, &c->has_gemeente) ||
         !bs__text_param(req, "provincie", c->provincie, sizeof c->provincie, &c->has_provincie) ||
-        !bs__text_param(req, "planstatus", c->planstatus, sizeof c->planstatus, &c->has_planstatus)) {
+        !bs__text_param(req, "planstatus", c->planstatus, sizeof c->planstatus, &c->has_planstatus) ||
+        !bs__text_param(req, "q", c->q, sizeof c->q, &c->has_q) ||
+        !bs__text_param(req, "mine", c->mine, sizeof c->mine, &c->has_mine)) {
+        free(c);
+        return;
+    }
+    const bs_principal *pr = bs__principal(req);
+    if (c->has_mine && strcmp(c->mine, "true") != 0 && strcmp(c->mine, "false") != 0) {
+        bs__problem(req, 400, "invalid", "Invalid query parameter", "mine", "mine must be true or false");
+        free(c);
+        return;
+    }
+    bool mine = c->has_mine && strcmp(c->mine, "true") == 0;
+    if (mine && !pr->authenticated) {
+        static const char *const www[] = {"WWW-Authenticate", "Bearer realm=\"bouwstroom\"", NULL};
+        bs__problem_ex(req, 401, "unauthenticated", "Authentication required", "mine",
+                       "mine=true lists the caller's own projects: send a credential", www);
         free(c);
         return;
     }
@@ -291,23 +359,31 @@ static void list_projects(bs_api *api, bs_req *req) {
     char limit[24], offset[24];
     snprintf(limit, sizeof limit, "%ld", c->page_size);
     snprintf(offset, sizeof offset, "%ld", (c->page - 1) * c->page_size);
-    const bs_principal *pr = bs__principal(req);
-    const char *params[6] = {c->has_gemeente ? c->gemeente : NULL, c->has_provincie ? c->provincie : NULL,
+    const char *params[8] = {c->has_gemeente ? c->gemeente : NULL, c->has_provincie ? c->provincie : NULL,
                              c->has_planstatus ? c->planstatus : NULL, limit, offset,
-                             pr->authenticated ? pr->user_id : NULL};
-    /* only projects the caller may see in detail (bs_project_access, migration 0010) */
+                             pr->authenticated ? pr->user_id : NULL, c->has_q ? c->q : NULL,
+                             mine ? "t" : "f"};
+    /* only projects the caller may see in detail (bs_project_access, migration 0010); names
+     * compared folded (bs_fold, migration 0021: case and accents ignored) */
     bs_store_query(api->store,
                    "WITH f AS (SELECT p.id, name, gemeente, provincie, planstatus, plantype, homes_remaining, "
                    "  progress_date, expected_by, planned_completion, confidentiality, CASE WHEN a.access IN ('public','read','write','lead') "
                    "  THEN a.access ELSE 'stream' END AS access, a.stream AS stream_access FROM projects p "
                    "  JOIN bs_project_access($6::uuid) a ON a.project_id = p.id "
                    "  WHERE (a.access IN ('public','read','write','lead') OR a.stream) "
-                   "  AND ($1::text IS NULL OR gemeente = $1) AND ($2::text IS NULL OR provincie = $2) "
-                   "  AND ($3::text IS NULL OR planstatus = $3)) "
+                   "  AND ($1::text IS NULL OR bs_fold(gemeente) = bs_fold($1)) "
+                   "  AND ($2::text IS NULL OR bs_fold(provincie) = bs_fold($2)) "
+                   "  AND ($3::text IS NULL OR planstatus = $3) "
+                   "  AND ($7::text IS NULL OR bs_fold(name) LIKE '%' || "
+                   "       replace(replace(replace(bs_fold($7), '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%') "
+                   "  AND (NOT $8::bool OR EXISTS (SELECT 1 FROM project_members m WHERE m.project_id = p.id "
+                   "       AND m.user_id = $6::uuid) OR EXISTS (SELECT 1 FROM follows fo WHERE fo.project_id = p.id "
+                   "       AND fo.user_id = $6::uuid) OR EXISTS (SELECT 1 FROM project_roles r "
+                   "       WHERE r.project_id = p.id AND r.user_id = $6::uuid))) "
                    "SELECT (SELECT count(*) FROM f), "
                    "  COALESCE((SELECT json_agg(r) FROM (SELECT * FROM f ORDER BY name, id "
                    "  LIMIT $4::bigint OFFSET $5::bigint) r), '[]')",
-                   6, params, list_done, c);
+                   8, params, list_done, c);
 }
 
 /* ---- GET /api/v1/projects/{id} ---- */
@@ -399,7 +475,7 @@ static void dispatch(bs_api *api, bs_req *req) {
         }
     }
     char d[200];
-    snprintf(d, sizeof d, "No resource at %.150s", bs_req_path(req));
+    snprintf(d, sizeof d, "No resource at %.150s", bs_req_raw_path(req));
     bs__problem(req, 404, "not_found", "Not found", NULL, d);
 }
 

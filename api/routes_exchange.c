@@ -169,6 +169,10 @@ static void get_export(bs_api *api, bs_req *req, const char *key) {
         free(j);
         return bs__problem(req, 400, "invalid", "Invalid query parameter", "date", "date must be YYYY-MM-DD");
     }
+    if (has_date && !bs__date_in_calendar(req, api, 400, "date", j->date)) {
+        free(j);
+        return;
+    }
     if ((strcmp(j->format, "xlsx") == 0) != excel && strcmp(j->part, "report") != 0) {
         free(j);
         return bs__problem(req, 400, "invalid", "Invalid query parameter", "format",

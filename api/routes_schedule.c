@@ -879,12 +879,8 @@ static void do_patch(sctx *c)
             bs__problem(c->req, 422, "invalid", "Invalid date", name, d);
             goto bad;
         }
-        if (dv != BS_DAY_NONE && !bs_calendar_covers(&c->api->engine->calendar, dv)) {
-            snprintf(d, sizeof d, "%s must lie in %d..%d (the working-day calendar's range)", name,
-                     BS_CALENDAR_FIRST_YEAR, BS_CALENDAR_LAST_YEAR);
-            bs__problem(c->req, 422, "invalid", "Invalid date", name, d);
+        if (dv != BS_DAY_NONE && !bs__date_in_calendar(c->req, c->api, 422, name, dv))
             goto bad;
-        }
         if (strncmp(name, "actual_", 7) == 0 && dv != BS_DAY_NONE && dv > today) {
             snprintf(d, sizeof d, "%s %s is after today (%s); an actual date cannot lie in the future", name,
                      bs_date_format(dv, a), bs_date_format(today, b));
@@ -941,7 +937,9 @@ static int apply_changes(sctx *c, const json_t *changes, state *ns, bs_schedule 
     char field[128], msg[512];
     if (state_copy(c, ns) != 0)
         abort();
-    if (bs_whatif_apply(&ns->edit, c->schema, changes, field, sizeof field, msg, sizeof msg) != 0) {
+    const bs_calendar *cal = &c->api->engine->calendar;
+    if (bs_whatif_apply_in(&ns->edit, c->schema, changes, cal->first_day, cal->last_day, field, sizeof field, msg,
+                           sizeof msg) != 0) {
         bs__problem(c->req, 422, "invalid", "Invalid change", field, msg);
         state_free(ns);
         return -1;
@@ -1317,12 +1315,8 @@ static bool check_members(sctx *c, const char *const *allowed)
             return false;
         }
     }
-    json_t *r = json_object_get(c->body, "reason");
-    if (r && (!json_is_string(r) || json_string_length(r) == 0 || json_string_length(r) > 2000)) {
-        bs__problem(c->req, 422, "invalid", "Invalid field", "reason", "reason must be text of 1 to 2000 bytes");
-        return false;
-    }
-    return true;
+    const char *reason;
+    return bs__reason_field(c->req, c->body, false, &reason);
 }
 
 static bool parse_date_field(sctx *c)
@@ -1336,6 +1330,8 @@ static bool parse_date_field(sctx *c)
         bs__problem(c->req, 422, "invalid", "Invalid date", "date", "date must be an existing calendar date YYYY-MM-DD");
         return false;
     }
+    if (!bs__date_in_calendar(c->req, c->api, 422, "date", c->date))
+        return false;
     bs_day today = c->api->today(c->api->today_arg);
     if (c->date > today) {
         char d[200], a[11], b[11];
@@ -1446,6 +1442,8 @@ bool bs__route_schedule(bs_api *api, bs_req *req, char **seg, int n)
             if (bs_date_parse(kbuf, &c->known_on) != 0) {
                 bs__problem(req, 400, "invalid", "Invalid query parameter", "known_on", "known_on must be a date YYYY-MM-DD");
                 ok = false;
+            } else if (!bs__date_in_calendar(c->req, c->api, 400, "known_on", c->known_on)) {
+                ok = false;
             }
             c->has_known_on = true;
         }
@@ -1465,11 +1463,9 @@ bool bs__route_schedule(bs_api *api, bs_req *req, char **seg, int n)
     case K_PATCH:
         ok = parse_body(c, true) && check_members(c, a_patch);
         if (ok) {
-            json_t *rs = json_object_get(c->body, "reason"), *ap = json_object_get(c->body, "applies");
-            if (!json_is_string(rs) || strspn(json_string_value(rs), " \t\r\n") == json_string_length(rs)) {
-                bs__problem(req, 422, "required", "Missing field", "reason",
-                            "reason is required (not blank): say why the step's dates, durations or "
-                            "applicability change");
+            json_t *ap = json_object_get(c->body, "applies");
+            const char *reason;
+            if (!bs__reason_field(req, c->body, true, &reason)) {
                 ok = false;
             } else if (json_object_size(c->body) < 2) {
                 bs__problem(req, 422, "required", "Nothing to change", "body",

@@ -102,6 +102,7 @@ int32_t bs_sched_edit_count_links(const bs_sched_edit *e, int32_t pred, int32_t 
 typedef struct perr {
     char *field, *msg;
     size_t field_len, msg_len;
+    bs_day first, last; /* dates outside [first, last] are refused (BS_DAY_NONE: no bound) */
 } perr;
 
 __attribute__((format(printf, 3, 4))) static int fail(perr *p, const char *field, const char *fmt, ...)
@@ -163,6 +164,11 @@ static int get_date(perr *p, const json_t *o, const char *name, const char *path
     }
     if (!json_is_string(v) || bs_date_parse(json_string_value(v), out) != 0)
         return fail(p, f, "%s must be a date YYYY-MM-DD or null", name);
+    if ((p->first != BS_DAY_NONE && *out < p->first) || (p->last != BS_DAY_NONE && *out > p->last)) {
+        char a[11], b[11];
+        return fail(p, f, "%s must lie between %s and %s (the working-day calendar's range)", name,
+                    bs_date_format(p->first, a), bs_date_format(p->last, b));
+    }
     return 0;
 }
 
@@ -333,7 +339,13 @@ static int apply_one(bs_sched_edit *e, const bs_schema *schema, const json_t *ch
 int bs_whatif_apply(bs_sched_edit *e, const bs_schema *schema, const json_t *changes, char *field,
                     size_t field_len, char *msg, size_t msg_len)
 {
-    perr p = {field, msg, field_len, msg_len};
+    return bs_whatif_apply_in(e, schema, changes, BS_DAY_NONE, BS_DAY_NONE, field, field_len, msg, msg_len);
+}
+
+int bs_whatif_apply_in(bs_sched_edit *e, const bs_schema *schema, const json_t *changes, bs_day first,
+                       bs_day last, char *field, size_t field_len, char *msg, size_t msg_len)
+{
+    perr p = {field, msg, field_len, msg_len, first, last};
     if (!json_is_array(changes))
         return fail(&p, "changes", "changes must be an array of {\"op\": …} objects");
     size_t i;
@@ -351,7 +363,7 @@ int bs_offline_state_parse(const json_t *doc, const bs_schema *schema, bs_progre
                            bs_day *progress_date, bs_day *data_date, bs_sched_edit *e, char *field, size_t field_len,
                            char *msg, size_t msg_len)
 {
-    perr p = {field, msg, field_len, msg_len};
+    perr p = {field, msg, field_len, msg_len, BS_DAY_NONE, BS_DAY_NONE};
     for (int32_t i = 0; i < schema->n_steps; i++)
         progress[i] = (bs_progress){BS_STATUS_OPEN, BS_DAY_NONE, BS_DAY_NONE, false};
     if (!json_is_object(doc))

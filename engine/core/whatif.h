@@ -56,6 +56,12 @@ int32_t bs_sched_edit_count_links(const bs_sched_edit *e, int32_t pred, int32_t 
 int bs_whatif_apply(bs_sched_edit *e, const bs_schema *schema, const json_t *changes, char *field,
                     size_t field_len, char *msg, size_t msg_len);
 
+/* Same, refusing every date of a change before first or after last (calendar days, both
+ * inclusive; BS_DAY_NONE = no bound), e.g. the working-day calendar's range, with the
+ * change's member as field ("changes[0].start_no_earlier_than") and the range in msg. */
+int bs_whatif_apply_in(bs_sched_edit *e, const bs_schema *schema, const json_t *changes, bs_day first,
+                       bs_day last, char *field, size_t field_len, char *msg, size_t msg_len);
+
 /* The offline input of `bouwstroom schedule` (docs/scheduling.md §9), without the schema:
  * "data_date" (required), "progress_date" (optional, <= data_date; *progress_date =
  * BS_DAY_NONE when absent, which the scheduler reads as data_date), "near_critical_days", "steps": {key: {"status", "actual_start",
