@@ -80,6 +80,7 @@ static const bs_route_rule routes[] = {
     {"POST", "api/v1/projects/{p}/members", BS_NEED_PROJECT_LEAD},
     {"POST", "api/v1/projects/{p}/invitations", BS_NEED_PROJECT_LEAD},
     {"GET", "api/v1/projects/{p}/audit", BS_NEED_PROJECT_LEAD},
+    {"DELETE", "api/v1/projects/{p}/scenarios/{}", BS_NEED_PROJECT_WRITE}, /* own scenario; any: lead */
 };
 #define N_ROUTES (sizeof routes / sizeof routes[0])
 
