@@ -81,6 +81,7 @@ static const bs_route_rule routes[] = {
     {"POST", "api/v1/projects/{p}/invitations", BS_NEED_PROJECT_LEAD},
     {"GET", "api/v1/projects/{p}/audit", BS_NEED_PROJECT_LEAD},
     {"DELETE", "api/v1/projects/{p}/scenarios/{}", BS_NEED_PROJECT_WRITE}, /* own scenario; any: lead */
+    {"GET", "api/v1/exchange/xlsx/template", BS_NEED_USER}, /* no data: headers and column descriptions */
 };
 #define N_ROUTES (sizeof routes / sizeof routes[0])
 
