@@ -667,6 +667,8 @@ typedef struct pm_ctx {
     json_t *by_id;              /* plan_id → index into plans */
     pm_price prices[16];
     int n_prices;
+    const char *detail_names[4 + 2 * PM_N_CELLS];
+    char detail_buf[2 * PM_N_CELLS][40];
 } pm_ctx;
 
 __attribute__((format(printf, 6, 7))) static void pm_error(pm_ctx *c, long row, int64_t col, const char *column,
@@ -991,19 +993,17 @@ static void pm_notes_row(pm_ctx *c, const bs_xlsx_cell *cells, size_t n) {
     *(koop ? &pp->has_koop : &pp->has_huur) = true;
 }
 
-static const char *pm_detail_names[4 + 2 * PM_N_CELLS];
-static char pm_detail_buf[2 * PM_N_CELLS][40];
-
-static void pm_detail_names_init(void) {
-    pm_detail_names[0] = "plan_id";
-    pm_detail_names[1] = "objectid";
-    pm_detail_names[2] = "jaar";
-    pm_detail_names[3] = "geschat";
+/* The DetailPlanning headers (plan_id, objectid, jaar, geschat, the 33 + 33 count columns)
+ * into names, their text in buf; per parse, as parses run in parallel on the thread pool. */
+static void pm_detail_names_init(const char **names, char (*buf)[40]) {
+    names[0] = "plan_id";
+    names[1] = "objectid";
+    names[2] = "jaar";
+    names[3] = "geschat";
     for (int k = 0; k < 2 * PM_N_CELLS; k++) {
         int cc = k % PM_N_CELLS;
-        snprintf(pm_detail_buf[k], sizeof pm_detail_buf[k], "%s%s_%s", k < PM_N_CELLS ? "" : "sloop_",
-                 pm_types[cc / 11], pm_tenures[cc % 11]);
-        pm_detail_names[4 + k] = pm_detail_buf[k];
+        snprintf(buf[k], 40, "%s%s_%s", k < PM_N_CELLS ? "" : "sloop_", pm_types[cc / 11], pm_tenures[cc % 11]);
+        names[4 + k] = buf[k];
     }
 }
 
@@ -1026,13 +1026,13 @@ static int pm_on_row(uint32_t row, const bs_xlsx_cell *cells, size_t n, void *ar
         if (rd->which == 0)
             pm_header(c, row, cells, n, pm_plan_cols, PM_N_PLAN_COLS, PC_GEOM);
         else
-            pm_header(c, row, cells, n, pm_detail_names, 4 + 2 * PM_N_CELLS, 4 + 2 * PM_N_CELLS);
+            pm_header(c, row, cells, n, c->detail_names, 4 + 2 * PM_N_CELLS, 4 + 2 * PM_N_CELLS);
         return 0;
     }
     if (rd->which == 0)
         pm_plan_row(c, row, cells, n);
     else
-        pm_detail_row(c, row, cells, n, pm_detail_names);
+        pm_detail_row(c, row, cells, n, c->detail_names);
     return c->p->too_many_rows ? 1 : 0;
 }
 
@@ -1134,8 +1134,8 @@ static bool is_planmonitor(bs_xlsx *x, const char *sheet) {
 /* Reads a Planmonitor export into p (records, errors, rows). Returns the reader's status
  * (< 0: a file error in err). */
 static int pm_parse(bs_xlsx *x, parse_ctx *p, char *err, size_t errlen) {
-    pm_detail_names_init();
     pm_ctx c = {.p = p, .by_id = json_object()};
+    pm_detail_names_init(c.detail_names, c.detail_buf);
     static const char *const sheets[3] = {"Plannen", "DetailPlanning", "Toelichting"};
     int rc = 0;
     for (int w = 2; w >= 0 && rc >= 0 && !p->too_many_rows; w = w == 2 ? 0 : w == 0 ? 1 : -1) {
