@@ -390,9 +390,9 @@ static void acquired(bs_conn *conn, const char *err, void *arg) {
 char *bs_projects_upsert_sql(const bs_project_column *extra, size_t n_extra) {
     size_t cap = 8192 + n_extra * 256;
     char *cols = calloc(1, cap), *defs = calloc(1, cap), *sets = calloc(1, cap), *cmp_old = calloc(1, cap),
-         *cmp_new = calloc(1, cap);
-    if (!cols || !defs || !sets || !cmp_old || !cmp_new) abort();
-    size_t oc = 0, od = 0, os = 0, oo = 0, on = 0;
+         *cmp_new = calloc(1, cap), *sel = calloc(1, cap);
+    if (!cols || !defs || !sets || !cmp_old || !cmp_new || !sel) abort();
+    size_t oc = 0, od = 0, os = 0, oo = 0, on = 0, ol = 0;
     for (size_t i = 0; i < N_TEXT_COLS + N_COUNT_COLS + n_extra; i++) {
         const char *c = i < N_TEXT_COLS                  ? text_cols[i].column
                         : i < N_TEXT_COLS + N_COUNT_COLS ? count_cols[i - N_TEXT_COLS].column
@@ -403,10 +403,15 @@ char *bs_projects_upsert_sql(const bs_project_column *extra, size_t n_extra) {
         const char *sep = i ? ", " : "";
         oc += (size_t)snprintf(cols + oc, cap - oc, "%s%s", sep, c);
         od += (size_t)snprintf(defs + od, cap - od, "%s%s %s", sep, c, t);
-        if (strcmp(c, "confidentiality") != 0) /* set by its own rule below */
-            os += (size_t)snprintf(sets + os, cap - os, "%s%s = EXCLUDED.%s", sep, c, c);
-        oo += (size_t)snprintf(cmp_old + oo, cap - oo, "%sprojects.%s", sep, c);
-        on += (size_t)snprintf(cmp_new + on, cap - on, "%sEXCLUDED.%s", sep, c);
+        /* an "id" column (a Planmonitor export's plan_id) names new projects only: an existing
+         * project keeps its id, and rows without one get a new id */
+        bool is_id = strcmp(c, "id") == 0;
+        ol += (size_t)snprintf(sel + ol, cap - ol, is_id ? "%sCOALESCE(x.id, gen_random_uuid())" : "%sx.%s", sep, c);
+        if (strcmp(c, "confidentiality") != 0 && !is_id) /* set by its own rule below */
+            os += (size_t)snprintf(sets + os, cap - os, "%s%s = EXCLUDED.%s", os ? ", " : "", c, c);
+        if (is_id) continue;
+        oo += (size_t)snprintf(cmp_old + oo, cap - oo, "%sprojects.%s", oo ? ", " : "", c);
+        on += (size_t)snprintf(cmp_new + on, cap - on, "%sEXCLUDED.%s", on ? ", " : "", c);
     }
     size_t need = 8 * cap;
     /* one gemeente organisation per Gem_naam owns its plans; hard plans (1A, 1B, 2A, 2B) are
@@ -441,7 +446,8 @@ char *bs_projects_upsert_sql(const bs_project_column *extra, size_t n_extra) {
              has_conf ? ""
                       : ", CASE WHEN x.planstatus IN ('1A','1B','2A','2B') THEN 'extern_mede_overheden' "
                         "ELSE 'intern_ambtelijk' END",
-             cols, sets, "projects.confidentiality", "projects.confidentiality", cmp_old, cmp_new);
+             sel, sets, "projects.confidentiality", "projects.confidentiality", cmp_old, cmp_new);
+    free(sel);
     free(cols);
     free(defs);
     free(sets);

@@ -18,6 +18,11 @@ static lxw_error write_table(lxw_workbook *wb, const bs_export *ex, bs_export_ta
     int nc = bs_export_table_columns(kind, &cols);
     lxw_error e = LXW_NO_ERROR;
     for (int c = 0; c < nc && !e; c++) e = worksheet_write_string(ws, 0, (lxw_col_t)c, cols[c], bold);
+    /* Plannen: the geometry as GeoJSON text in the export's CRS after the plan columns, so the
+     * import reads the workbook back (docs/exchange.md); a cell holds at most 32,767 characters */
+    bool geometry = kind == BS_TABLE_PLANS;
+    if (geometry && !e) e = worksheet_write_string(ws, 0, (lxw_col_t)nc, "geometrie", bold);
+    int next_item = 0;
     worksheet_freeze_panes(ws, 1, 0);
     int rows = bs_export_table_rows(ex, kind);
     bs_cell *cells = calloc((size_t)nc, sizeof *cells);
@@ -34,6 +39,14 @@ static lxw_error write_table(lxw_workbook *wb, const bs_export *ex, bs_export_ta
             case BS_CELL_BOOL: e = worksheet_write_boolean(ws, row, col, (int)cells[c].n, NULL); break;
             default: break;
             }
+        }
+        if (geometry && !e) {
+            while (next_item < ex->n_items && !ex->items[next_item].included) next_item++;
+            const json_t *g = next_item < ex->n_items ? ex->plans[ex->items[next_item++].plan].geometry : NULL;
+            char *gt = g ? json_dumps(g, JSON_COMPACT) : NULL;
+            if (gt && strlen(gt) <= 32767 /* Excel cell limit */)
+                e = worksheet_write_string(ws, (lxw_row_t)(r + 1), (lxw_col_t)nc, gt, NULL);
+            free(gt);
         }
     }
     free(cells);
@@ -93,7 +106,48 @@ static lxw_error write_notes(lxw_workbook *wb, const bs_export *ex, lxw_format *
     return e;
 }
 
-int bs_export_xlsx_write(const bs_export *ex, const char *path, char *err, size_t errlen) {
+/* The template's sheet "Kolommen": every column of the data sheets with what it holds
+ * (docs/exports.md §3, docs/exchange.md). */
+static lxw_error write_columns(lxw_workbook *wb, lxw_format *bold) {
+    static const char *const rows[][3] = {
+        {"Plannen", "plan_id", "id of the plan in Bouwstroom (uuid); a new id makes a new project"},
+        {"Plannen", "objectid", "the plan's key in its source (EIB OBJECTID); unique in the file"},
+        {"Plannen", "plannaam", "name of the plan"},
+        {"Plannen", "gemeente", "municipality as written"},
+        {"Plannen", "provincie", "one of the twelve provinces"},
+        {"Plannen", "plantype", "uitleg, verdichting, transformatie, herstructurering or onbekend"},
+        {"Plannen", "status_planologisch", "1A, 1B, 1C, 2A, 2B, 2C, 3, 4A or 4B"},
+        {"Plannen", "vertrouwelijkheid", "prive, intern_ambtelijk, intern_bestuurlijk, intern_raad, extern_woonregio, "
+                                         "extern_mede_overheden or openbaar"},
+        {"Plannen", "peildatum", "date of the figures, YYYY-MM-DD"},
+        {"Plannen", "aantal_rest", "homes still to build; the DetailPlanning counts add up to it"},
+        {"Plannen", "sloop", "homes to demolish (positive); the sloop_ counts add up to it"},
+        {"Plannen", "koop_prijsklasse", "koop1 … koop4 when the koop homes lie in one price class, else empty"},
+        {"Plannen", "huur_prijsklasse", "huur1 … huur4 when the huur homes lie in one price class, else empty"},
+        {"Plannen", "prijsklassen_vanaf", "start of the province's price table used (written by the export)"},
+        {"Plannen", "verdeling", "type_en_eigendom, alleen_type (tenure onbekend) or geen (nothing to build)"},
+        {"Plannen", "opmerkingen", "how the counts were derived (docs/exports.md §4)"},
+        {"Plannen", "geometrie", "GeoJSON geometry in EPSG:28992 (RD New)"},
+        {"DetailPlanning", "plan_id, objectid", "the plan of the row (as in Plannen)"},
+        {"DetailPlanning", "jaar", "2019 … 2050, empty = year unknown"},
+        {"DetailPlanning", "geschat", "TRUE when the year's count comes from spreading a period total"},
+        {"DetailPlanning", "{eengezins|meergezins|onbekend}_{koop1…koop4|koop_onb|huur1…huur4|huur_onb|onbekend}",
+         "homes completed that year per house type × tenure and price class"},
+        {"DetailPlanning", "sloop_…", "homes demolished, the same 33 columns"},
+        {"Uitgesloten", "plan_id, objectid, plannaam, gemeente, provincie, controle, fout",
+         "plans the export left out, one row per error (not imported)"},
+    };
+    lxw_worksheet *ws = workbook_add_worksheet(wb, "Kolommen");
+    if (!ws) return LXW_ERROR_MEMORY_MALLOC_FAILED;
+    lxw_error e = LXW_NO_ERROR;
+    static const char *const head[3] = {"blad", "kolom", "omschrijving"};
+    for (int c = 0; c < 3 && !e; c++) e = worksheet_write_string(ws, 0, (lxw_col_t)c, head[c], bold);
+    for (size_t r = 0; r < sizeof rows / sizeof rows[0] && !e; r++)
+        for (int c = 0; c < 3 && !e; c++) e = worksheet_write_string(ws, (lxw_row_t)(r + 1), (lxw_col_t)c, rows[r][c], NULL);
+    return e;
+}
+
+static int write_book(const bs_export *ex, const char *path, bool with_columns, char *err, size_t errlen) {
     lxw_workbook_options opt = {0};
     lxw_workbook *wb = workbook_new_opt(path, &opt);
     if (!wb) {
@@ -111,6 +165,7 @@ int bs_export_xlsx_write(const bs_export *ex, const char *path, char *err, size_
     if (!e) e = write_table(wb, ex, BS_TABLE_DETAIL, "DetailPlanning", bold);
     if (!e) e = write_table(wb, ex, BS_TABLE_LEFT_OUT, "Uitgesloten", bold);
     if (!e) e = write_notes(wb, ex, bold);
+    if (!e && with_columns) e = write_columns(wb, bold);
     lxw_error ce = workbook_close(wb); /* frees wb, writes the file */
     if (e || ce) {
         snprintf(err, errlen, "%s: %s", path, lxw_strerror(e ? e : ce));
@@ -119,8 +174,12 @@ int bs_export_xlsx_write(const bs_export *ex, const char *path, char *err, size_
     return 0;
 }
 
-int bs_export_xlsx_bytes(const bs_export *ex, const char *tmpdir, char **bytes, size_t *len, char *err,
-                         size_t errlen) {
+int bs_export_xlsx_write(const bs_export *ex, const char *path, char *err, size_t errlen) {
+    return write_book(ex, path, false, err, errlen);
+}
+
+static int book_bytes(const bs_export *ex, bool with_columns, const char *tmpdir, char **bytes, size_t *len, char *err,
+                      size_t errlen) {
     *bytes = NULL;
     *len = 0;
     if (!tmpdir) tmpdir = getenv("TMPDIR");
@@ -133,7 +192,7 @@ int bs_export_xlsx_bytes(const bs_export *ex, const char *tmpdir, char **bytes, 
         return -1;
     }
     close(fd);
-    int rc = bs_export_xlsx_write(ex, path, err, errlen);
+    int rc = write_book(ex, path, with_columns, err, errlen);
     FILE *f = rc == 0 ? fopen(path, "rb") : NULL;
     if (rc == 0 && !f) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
@@ -167,5 +226,24 @@ int bs_export_xlsx_bytes(const bs_export *ex, const char *tmpdir, char **bytes, 
         fclose(f);
     }
     unlink(path);
+    return rc;
+}
+
+int bs_export_xlsx_bytes(const bs_export *ex, const char *tmpdir, char **bytes, size_t *len, char *err,
+                         size_t errlen) {
+    return book_bytes(ex, false, tmpdir, bytes, len, err, errlen);
+}
+
+int bs_export_xlsx_template_bytes(const bs_province_config *config, const bs_export_profile *profile, bs_day date,
+                                  const char *tmpdir, char **bytes, size_t *len, char *err, size_t errlen) {
+    bs_export ex;
+    if (bs_export_build(config, profile, NULL, 0, date, &ex) != 0) {
+        snprintf(err, errlen, "out of memory");
+        *bytes = NULL;
+        *len = 0;
+        return -1;
+    }
+    int rc = book_bytes(&ex, true, tmpdir, bytes, len, err, errlen);
+    bs_export_free(&ex);
     return rc;
 }

@@ -4,7 +4,9 @@
  * Writes an .xlsx (Office Open XML, ECMA-376) with libxlsxwriter: sheet "Plannen" (one row
  * per included plan, BS_TABLE_PLANS), "DetailPlanning" (per plan and year, BS_TABLE_DETAIL),
  * "Uitgesloten" (the left-out plans, one row per error, BS_TABLE_LEFT_OUT) and "Toelichting"
- * (export, reference date, price tables used, counts). Column names as in docs/exports.md §3.
+ * (export, reference date, price tables used, counts). Column names as in docs/exports.md §3;
+ * Plannen ends with "geometrie" (the plan's GeoJSON geometry) so that the Excel import can read
+ * the workbook back (docs/exchange.md).
  * This module does file I/O (libxlsxwriter writes files); the export itself is built by the
  * pure province_export.h.
  */
@@ -25,5 +27,12 @@ int bs_export_xlsx_write(const bs_export *ex, const char *path, char *err, size_
  * and *len, or -1 with a message in err. */
 int bs_export_xlsx_bytes(const bs_export *ex, const char *tmpdir, char **bytes, size_t *len, char *err,
                          size_t errlen);
+
+/* The empty template of the workbook (for GET /api/v1/exchange/xlsx/template): the export of
+ * no plans for profile on date (header rows, the Toelichting with the price tables in force)
+ * plus a sheet "Kolommen" describing every column. The import reads it as nothing to import.
+ * Returns 0 with *bytes (malloc'd) and *len, or -1 with a message in err. */
+int bs_export_xlsx_template_bytes(const bs_province_config *config, const bs_export_profile *profile, bs_day date,
+                                  const char *tmpdir, char **bytes, size_t *len, char *err, size_t errlen);
 
 #endif

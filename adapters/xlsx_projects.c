@@ -4,6 +4,7 @@
 #include "xlsx_projects.h"
 
 #include <ctype.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -608,6 +609,560 @@ static int on_row(uint32_t row, const bs_xlsx_cell *cells, size_t n, void *arg) 
     return p->too_many_rows ? 1 : 0;
 }
 
+/* ---- a Planmonitor export read back (docs/exchange.md "Planmonitor workbooks") ----
+ *
+ * The workbook the Excel export writes (province_xlsx.h): sheets Plannen (one row per plan),
+ * DetailPlanning (per plan and year, the 33 + 33 count columns) and Toelichting (the price
+ * tables in force). Every plan becomes a project record whose export gives the same rows
+ * again: the counts the export derived (years, types, tenures, price classes) are turned
+ * back into the stored totals they came from. Columns are found by their exact export
+ * header; unknown extra columns are an error as in the template. */
+
+#define PM_N_CELLS 33
+#define PM_N_PLAN_COLS 17
+
+enum { PC_ID, PC_KEY, PC_NAME, PC_GEM, PC_PROV, PC_TYPE, PC_STATUS, PC_CONF, PC_DATE, PC_N, PC_SLOOP, PC_KOOP,
+       PC_HUUR, PC_VANAF, PC_VERDELING, PC_NOTES, PC_GEOM };
+static const char *const pm_plan_cols[PM_N_PLAN_COLS] = {
+    "plan_id", "objectid", "plannaam", "gemeente", "provincie", "plantype", "status_planologisch",
+    "vertrouwelijkheid", "peildatum", "aantal_rest", "sloop", "koop_prijsklasse", "huur_prijsklasse",
+    "prijsklassen_vanaf", "verdeling", "opmerkingen", "geometrie"};
+static const char *const pm_types[3] = {"eengezins", "meergezins", "onbekend"};
+static const char *const pm_tenures[11] = {"koop1", "koop2", "koop3", "koop4", "koop_onb", "huur1",
+                                           "huur2", "huur3", "huur4", "huur_onb", "onbekend"};
+static const char *const pm_plantypes[] = {"uitleg", "verdichting", "transformatie", "herstructurering", "onbekend"};
+static const char *const pm_statuses[] = {"1A", "1B", "1C", "2A", "2B", "2C", "3", "4A", "4B"};
+/* note texts of docs/exports.md §4 that carry information the counts do not */
+#define PM_NOTE_TYPE "type split has a negative correction"
+#define PM_NOTE_TENURE "tenure split has a negative correction"
+#define PM_NOTE_PERIOD "period split has a negative correction"
+
+typedef struct pm_plan {
+    long row;
+    char id[40], key[MAX_TEXT_BYTES + 1], provincie[64], planstatus[8], date[11];
+    json_t *rec;                /* owned until appended */
+    int64_t N, S;
+    int koop_class, huur_class; /* 0 = empty */
+    int verdeling;              /* 0 type_en_eigendom, 1 alleen_type, 2 geen */
+    bool note_type, note_tenure, note_period;
+    int64_t per[5];             /* 2019, 2020–2024, 2025–2029, 2030–2050, unknown year */
+    int64_t cells[PM_N_CELLS];  /* build totals per cell over the years */
+    int64_t sloop;              /* demolition over the rows */
+} pm_plan;
+
+typedef struct pm_price {
+    char provincie[64];
+    int64_t koop[4], huur[4];
+    bool has_koop, has_huur;
+} pm_price;
+
+typedef struct pm_ctx {
+    parse_ctx *p;
+    const char *sheet;          /* the sheet being read */
+    bool have_header;
+    int64_t col[70];            /* Plannen: column of each plan column; DetailPlanning: 4 + 66 */
+    int n_cols;
+    pm_plan *plans;
+    size_t n_plans, cap_plans;
+    json_t *by_id;              /* plan_id → index into plans */
+    pm_price prices[16];
+    int n_prices;
+    const char *detail_names[4 + 2 * PM_N_CELLS];
+    char detail_buf[2 * PM_N_CELLS][40];
+} pm_ctx;
+
+__attribute__((format(printf, 6, 7))) static void pm_error(pm_ctx *c, long row, int64_t col, const char *column,
+                                                           const bs_xlsx_cell *cell, const char *fmt, ...) {
+    char msg[480], val[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    size_t before = json_array_size(c->p->errors);
+    add_error(c->p, row, col, N_FIELDS, column, cell ? cell_display(cell, val, sizeof val) : NULL, "%s", msg);
+    if (json_array_size(c->p->errors) > before) {
+        json_t *e = json_array_get(c->p->errors, before);
+        json_object_set_new(e, "field", column ? json_string(column) : json_null());
+        json_object_set_new(e, "sheet", json_string(c->sheet));
+    }
+}
+
+static const bs_xlsx_cell *pm_cell(const bs_xlsx_cell *cells, size_t n, int64_t col) {
+    if (col < 0) return NULL;
+    for (size_t i = 0; i < n; i++)
+        if ((int64_t)cells[i].col == col) return &cells[i];
+    return NULL;
+}
+
+/* Header row of a sheet: each name of want[0..n) found exactly once (optional ones may be
+ * absent: optional_from = index of the first optional name); other names are errors. */
+static void pm_header(pm_ctx *c, uint32_t row, const bs_xlsx_cell *cells, size_t n, const char *const *want, int nw,
+                      int optional_from) {
+    c->have_header = true;
+    c->n_cols = nw;
+    for (int k = 0; k < nw; k++) c->col[k] = -1;
+    for (size_t i = 0; i < n; i++) {
+        if (cell_blank(&cells[i])) continue;
+        char t[128];
+        int found = -1;
+        if (cells[i].type == BS_XLSX_STRING && cells[i].text_len < sizeof t) {
+            memcpy(t, cells[i].text, cells[i].text_len);
+            t[cells[i].text_len] = 0;
+            for (int k = 0; k < nw && found < 0; k++)
+                if (strcmp(t, want[k]) == 0) found = k;
+        }
+        if (found < 0 || c->col[found] >= 0) {
+            pm_error(c, (long)row, cells[i].col, NULL, &cells[i],
+                     found < 0 ? "unknown column of a %s sheet (docs/exchange.md)" : "a second column of this name in %s",
+                     c->sheet);
+            continue;
+        }
+        c->col[found] = cells[i].col;
+    }
+    for (int k = 0; k < optional_from && k < nw; k++)
+        if (c->col[k] < 0) pm_error(c, (long)row, -1, want[k], NULL, "required column %s missing", want[k]);
+}
+
+/* Text of a cell into out (cap bytes), trimmed; numbers as written. 1 text, 0 blank, -1 error. */
+static int pm_text(pm_ctx *c, long row, int k, const char *const *names, const bs_xlsx_cell *cell, char *out,
+                   size_t cap) {
+    out[0] = 0;
+    if (cell_blank(cell)) return 0;
+    if (cell->type == BS_XLSX_NUMBER && cell->number == floor(cell->number) && fabs(cell->number) < 1e15) {
+        snprintf(out, cap, "%.0f", cell->number);
+        return 1;
+    }
+    if (cell->type != BS_XLSX_STRING) {
+        pm_error(c, row, cell->col, names[k], cell, "text expected");
+        return -1;
+    }
+    const char *s = cell->text, *e = cell->text + cell->text_len;
+    while (s < e && isspace((unsigned char)*s)) s++;
+    while (e > s && isspace((unsigned char)e[-1])) e--;
+    if ((size_t)(e - s) >= cap) {
+        pm_error(c, row, cell->col, names[k], cell, "text longer than %zu bytes", cap - 1);
+        return -1;
+    }
+    memcpy(out, s, (size_t)(e - s));
+    out[e - s] = 0;
+    return 1;
+}
+
+/* A whole number in [lo, hi]; blank = 0 when blank_zero, else an error. 1 ok, -1 error. */
+static int pm_int(pm_ctx *c, long row, int k, const char *const *names, const bs_xlsx_cell *cell, int64_t lo,
+                  int64_t hi, bool blank_zero, int64_t *out) {
+    *out = 0;
+    if (cell_blank(cell)) {
+        if (blank_zero) return 1;
+        pm_error(c, row, c->col[k], names[k], NULL, "a whole number is required");
+        return -1;
+    }
+    double v = cell->number;
+    bool ok = cell->type == BS_XLSX_NUMBER;
+    if (!ok && cell->type == BS_XLSX_STRING) {
+        char t[32], *end;
+        if (pm_text(c, row, k, names, cell, t, sizeof t) < 0) return -1;
+        v = strtod(t, &end);
+        ok = *t && !*end;
+    }
+    if (!ok || v != floor(v) || v < (double)lo || v > (double)hi) {
+        pm_error(c, row, cell->col, names[k], cell, "a whole number %" PRId64 " to %" PRId64 " is required", lo, hi);
+        return -1;
+    }
+    *out = (int64_t)v;
+    return 1;
+}
+
+static bool pm_is_uuid(const char *s) {
+    if (strlen(s) != 36) return false;
+    for (int i = 0; i < 36; i++)
+        if ((i == 8 || i == 13 || i == 18 || i == 23) ? s[i] != '-' : !isxdigit((unsigned char)s[i])) return false;
+    return true;
+}
+
+static int pm_one_of(const char *v, const char *const *list, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(v, list[i]) == 0) return (int)i;
+    return -1;
+}
+
+static void pm_plan_row(pm_ctx *c, uint32_t row, const bs_xlsx_cell *cells, size_t n) {
+    const bs_xlsx_cell *cl[PM_N_PLAN_COLS];
+    bool any = false;
+    for (int k = 0; k < PM_N_PLAN_COLS; k++) {
+        cl[k] = pm_cell(cells, n, c->col[k]);
+        any |= !cell_blank(cl[k]);
+    }
+    if (!any) return;
+    parse_ctx *p = c->p;
+    if (++p->rows > BS_XLSX_PROJECTS_MAX_ROWS) {
+        p->too_many_rows = true;
+        return;
+    }
+    long r = (long)row;
+    long errors_before = p->error_count;
+    if (c->n_plans == c->cap_plans) {
+        c->cap_plans = c->cap_plans ? 2 * c->cap_plans : 256;
+        c->plans = realloc(c->plans, c->cap_plans * sizeof *c->plans);
+        if (!c->plans) abort();
+    }
+    pm_plan *pl = &c->plans[c->n_plans];
+    memset(pl, 0, sizeof *pl);
+    pl->row = r;
+    const char *const *nm = pm_plan_cols;
+    char t[MAX_TEXT_BYTES + 1], name[MAX_TEXT_BYTES + 1], gem[MAX_TEXT_BYTES + 1];
+    int g = pm_text(c, r, PC_ID, nm, cl[PC_ID], pl->id, sizeof pl->id);
+    if (g == 0 || (g > 0 && !pm_is_uuid(pl->id))) {
+        pm_error(c, r, c->col[PC_ID], nm[PC_ID], cl[PC_ID], "plan_id must be a UUID (the plan's id)");
+    } else if (g > 0 && json_object_get(c->by_id, pl->id)) {
+        pm_error(c, r, c->col[PC_ID], nm[PC_ID], cl[PC_ID], "plan_id appears twice (first in row %ld)",
+                 c->plans[json_integer_value(json_object_get(c->by_id, pl->id))].row);
+    }
+    g = pm_text(c, r, PC_KEY, nm, cl[PC_KEY], pl->key, sizeof pl->key);
+    if (g == 0) pm_error(c, r, c->col[PC_KEY], nm[PC_KEY], NULL, "objectid (the plan's key) is required");
+    if (g > 0) {
+        json_t *seen = json_object_get(p->seen_keys, pl->key);
+        if (seen)
+            pm_error(c, r, c->col[PC_KEY], nm[PC_KEY], cl[PC_KEY], "objectid appears twice (first in row %" JSON_INTEGER_FORMAT ")",
+                     json_integer_value(seen));
+        else
+            json_object_set_new(p->seen_keys, pl->key, json_integer(r));
+    }
+    if (pm_text(c, r, PC_NAME, nm, cl[PC_NAME], name, sizeof name) == 0)
+        pm_error(c, r, c->col[PC_NAME], nm[PC_NAME], NULL, "plannaam is required");
+    if (pm_text(c, r, PC_GEM, nm, cl[PC_GEM], gem, sizeof gem) == 0)
+        pm_error(c, r, c->col[PC_GEM], nm[PC_GEM], NULL, "gemeente is required");
+    g = pm_text(c, r, PC_PROV, nm, cl[PC_PROV], pl->provincie, sizeof pl->provincie);
+    if (g == 0 || (g > 0 && pm_one_of(pl->provincie, provinces, N_PROVINCES) < 0))
+        pm_error(c, r, c->col[PC_PROV], nm[PC_PROV], cl[PC_PROV], "provincie must be one of the twelve provinces");
+    char ptype[32];
+    g = pm_text(c, r, PC_TYPE, nm, cl[PC_TYPE], ptype, sizeof ptype);
+    if (g == 0 || (g > 0 && pm_one_of(ptype, pm_plantypes, 5) < 0))
+        pm_error(c, r, c->col[PC_TYPE], nm[PC_TYPE], cl[PC_TYPE],
+                 "plantype must be uitleg, verdichting, transformatie, herstructurering or onbekend");
+    g = pm_text(c, r, PC_STATUS, nm, cl[PC_STATUS], pl->planstatus, sizeof pl->planstatus);
+    if (g == 0 || (g > 0 && pm_one_of(pl->planstatus, pm_statuses, 9) < 0))
+        pm_error(c, r, c->col[PC_STATUS], nm[PC_STATUS], cl[PC_STATUS],
+                 "status_planologisch must be one of 1A 1B 1C 2A 2B 2C 3 4A 4B");
+    char conf[32];
+    g = pm_text(c, r, PC_CONF, nm, cl[PC_CONF], conf, sizeof conf);
+    int level = g > 0 ? pm_one_of(conf, conf_codes, N_CONF) : -1;
+    if (level < 0)
+        pm_error(c, r, c->col[PC_CONF], nm[PC_CONF], cl[PC_CONF],
+                 "vertrouwelijkheid must be a level code (prive … openbaar)");
+    bs_day dd = BS_DAY_NONE;
+    if (cl[PC_DATE] && cl[PC_DATE]->type == BS_XLSX_DATE) {
+        dd = cl[PC_DATE]->date_day;
+    } else if (pm_text(c, r, PC_DATE, nm, cl[PC_DATE], t, sizeof t) > 0 && bs_date_parse(t, &dd) != 0) {
+        dd = BS_DAY_NONE;
+    }
+    if (dd == BS_DAY_NONE) {
+        pm_error(c, r, c->col[PC_DATE], nm[PC_DATE], cl[PC_DATE], "peildatum must be a date YYYY-MM-DD");
+    } else if (dd > p->opt->today) {
+        char td[11];
+        pm_error(c, r, c->col[PC_DATE], nm[PC_DATE], cl[PC_DATE],
+                 "the peildatum lies after today (%s): it is the date of the figures", bs_date_format(p->opt->today, td));
+    } else {
+        bs_date_format(dd, pl->date);
+    }
+    pm_int(c, r, PC_N, nm, cl[PC_N], 0, MAX_COUNT, false, &pl->N);
+    pm_int(c, r, PC_SLOOP, nm, cl[PC_SLOOP], 0, MAX_COUNT, true, &pl->S);
+    for (int k = PC_KOOP; k <= PC_HUUR; k++) {
+        char v[16];
+        int cls = 0;
+        if (pm_text(c, r, k, nm, cl[k], v, sizeof v) > 0) {
+            const char *what = k == PC_KOOP ? "koop" : "huur";
+            size_t wl = strlen(what);
+            if (strncmp(v, what, wl) == 0 && v[wl] >= '1' && v[wl] <= '4' && !v[wl + 1])
+                cls = v[wl] - '0';
+            else
+                pm_error(c, r, c->col[k], nm[k], cl[k], "%s must be empty or %s1 … %s4", nm[k], what, what);
+        }
+        *(k == PC_KOOP ? &pl->koop_class : &pl->huur_class) = cls;
+    }
+    char verd[32];
+    static const char *const verdelingen[] = {"type_en_eigendom", "alleen_type", "geen"};
+    g = pm_text(c, r, PC_VERDELING, nm, cl[PC_VERDELING], verd, sizeof verd);
+    pl->verdeling = g > 0 ? pm_one_of(verd, verdelingen, 3) : -1;
+    if (pl->verdeling < 0)
+        pm_error(c, r, c->col[PC_VERDELING], nm[PC_VERDELING], cl[PC_VERDELING],
+                 "verdeling must be type_en_eigendom, alleen_type or geen");
+    char notes[1024];
+    if (pm_text(c, r, PC_NOTES, nm, cl[PC_NOTES], notes, sizeof notes) > 0) {
+        pl->note_type = strstr(notes, PM_NOTE_TYPE) != NULL;
+        pl->note_tenure = strstr(notes, PM_NOTE_TENURE) != NULL;
+        pl->note_period = strstr(notes, PM_NOTE_PERIOD) != NULL;
+    }
+    json_t *geom = NULL;
+    if (!cell_blank(cl[PC_GEOM])) {
+        json_error_t je;
+        if (cl[PC_GEOM]->type == BS_XLSX_STRING)
+            geom = json_loadb(cl[PC_GEOM]->text, cl[PC_GEOM]->text_len, JSON_REJECT_DUPLICATES, &je);
+        if (!json_is_object(geom) || !json_is_string(json_object_get(geom, "type")) ||
+            !json_is_array(json_object_get(geom, "coordinates"))) {
+            pm_error(c, r, c->col[PC_GEOM], nm[PC_GEOM], cl[PC_GEOM],
+                     "geometrie must be a GeoJSON geometry (type and coordinates) in EPSG:28992");
+            json_decref(geom);
+            geom = NULL;
+        }
+    }
+    if (p->error_count != errors_before) {
+        json_decref(geom);
+        return;
+    }
+    json_t *rec = json_object();
+    json_object_set_new(rec, "id", json_string(pl->id));
+    json_object_set_new(rec, "source_key", json_string(pl->key));
+    set_str(rec, "name", name);
+    set_str(rec, "gemeente", gem);
+    set_str(rec, "provincie", pl->provincie);
+    set_str(rec, "plantype", ptype);
+    set_str(rec, "plantype_raw", ptype);
+    set_str(rec, "planstatus", pl->planstatus);
+    set_str(rec, "planstatus_raw", pl->planstatus);
+    set_str(rec, "data_date", pl->date);
+    json_object_set_new(rec, "data_date_estimated", json_false());
+    set_str(rec, "confidentiality", conf_codes[level]);
+    if (geom) {
+        json_object_set_new(rec, "geometry", geom);
+        set_str(rec, "geometry_crs", "EPSG:28992");
+    }
+    json_object_set_new(rec, "homes_remaining", json_integer(pl->N));
+    json_object_set_new(rec, "demolition", json_integer(-pl->S));
+    pl->rec = rec;
+    json_object_set_new(c->by_id, pl->id, json_integer((json_int_t)c->n_plans));
+    c->n_plans++;
+}
+
+static void pm_detail_row(pm_ctx *c, uint32_t row, const bs_xlsx_cell *cells, size_t n, const char *const *names) {
+    bool any = false;
+    for (int k = 0; k < c->n_cols; k++) any |= !cell_blank(pm_cell(cells, n, c->col[k]));
+    if (!any) return;
+    long r = (long)row;
+    char id[40];
+    const bs_xlsx_cell *cid = pm_cell(cells, n, c->col[0]);
+    json_t *ix = pm_text(c, r, 0, names, cid, id, sizeof id) > 0 ? json_object_get(c->by_id, id) : NULL;
+    if (!ix) {
+        pm_error(c, r, c->col[0], names[0], cid, "plan_id is not a plan of the Plannen sheet");
+        return;
+    }
+    pm_plan *pl = &c->plans[json_integer_value(ix)];
+    const bs_xlsx_cell *cy = pm_cell(cells, n, c->col[2]);
+    int64_t year = 0;
+    if (!cell_blank(cy) && pm_int(c, r, 2, names, cy, 2019, 2050, false, &year) < 0) return;
+    int slot = year == 0 ? 4 : year == 2019 ? 0 : year <= 2024 ? 1 : year <= 2029 ? 2 : 3;
+    for (int k = 0; k < 2 * PM_N_CELLS; k++) {
+        int64_t v;
+        if (pm_int(c, r, 4 + k, names, pm_cell(cells, n, c->col[4 + k]), 0, MAX_COUNT, true, &v) < 0) return;
+        if (k < PM_N_CELLS) {
+            pl->cells[k] += v;
+            pl->per[slot] += v;
+        } else {
+            pl->sloop += v;
+        }
+    }
+}
+
+static void pm_notes_row(pm_ctx *c, const bs_xlsx_cell *cells, size_t n) {
+    const bs_xlsx_cell *a = pm_cell(cells, n, 0);
+    if (!a || a->type != BS_XLSX_STRING) return;
+    char t[256], prov[64];
+    size_t l = a->text_len < sizeof t - 1 ? a->text_len : sizeof t - 1;
+    memcpy(t, a->text, l);
+    t[l] = 0;
+    /* "prijsklassen PROVINCIE vanaf YYYY-MM-DD: koop ondergrenzen (cent)" / ": huur …" */
+    const char *v = strstr(t, " vanaf ");
+    if (strncmp(t, "prijsklassen ", 13) != 0 || !v || (size_t)(v - t - 13) >= sizeof prov) return;
+    memcpy(prov, t + 13, (size_t)(v - t - 13));
+    prov[v - t - 13] = 0;
+    bool koop = strstr(v, ": koop ") != NULL, huur = strstr(v, ": huur ") != NULL;
+    if (!koop && !huur) return;
+    pm_price *pp = NULL;
+    for (int i = 0; i < c->n_prices; i++)
+        if (strcmp(c->prices[i].provincie, prov) == 0) pp = &c->prices[i];
+    if (!pp && c->n_prices < (int)(sizeof c->prices / sizeof c->prices[0])) {
+        pp = &c->prices[c->n_prices++];
+        memset(pp, 0, sizeof *pp);
+        snprintf(pp->provincie, sizeof pp->provincie, "%s", prov);
+    }
+    if (!pp) return;
+    for (int k = 0; k < 4; k++) {
+        const bs_xlsx_cell *b = pm_cell(cells, n, 1 + k);
+        (koop ? pp->koop : pp->huur)[k] = b && b->type == BS_XLSX_NUMBER ? (int64_t)b->number : 0;
+    }
+    *(koop ? &pp->has_koop : &pp->has_huur) = true;
+}
+
+/* The DetailPlanning headers (plan_id, objectid, jaar, geschat, the 33 + 33 count columns)
+ * into names, their text in buf; per parse, as parses run in parallel on the thread pool. */
+static void pm_detail_names_init(const char **names, char (*buf)[40]) {
+    names[0] = "plan_id";
+    names[1] = "objectid";
+    names[2] = "jaar";
+    names[3] = "geschat";
+    for (int k = 0; k < 2 * PM_N_CELLS; k++) {
+        int cc = k % PM_N_CELLS;
+        snprintf(buf[k], 40, "%s%s_%s", k < PM_N_CELLS ? "" : "sloop_", pm_types[cc / 11], pm_tenures[cc % 11]);
+        names[4 + k] = buf[k];
+    }
+}
+
+typedef struct pm_read {
+    pm_ctx *c;
+    int which; /* 0 Plannen, 1 DetailPlanning, 2 Toelichting */
+} pm_read;
+
+static int pm_on_row(uint32_t row, const bs_xlsx_cell *cells, size_t n, void *arg) {
+    pm_read *rd = arg;
+    pm_ctx *c = rd->c;
+    if (rd->which == 2) {
+        pm_notes_row(c, cells, n);
+        return 0;
+    }
+    if (!c->have_header) {
+        bool any = false;
+        for (size_t i = 0; i < n; i++) any |= !cell_blank(&cells[i]);
+        if (!any) return 0;
+        if (rd->which == 0)
+            pm_header(c, row, cells, n, pm_plan_cols, PM_N_PLAN_COLS, PC_GEOM);
+        else
+            pm_header(c, row, cells, n, c->detail_names, 4 + 2 * PM_N_CELLS, 4 + 2 * PM_N_CELLS);
+        return 0;
+    }
+    if (rd->which == 0)
+        pm_plan_row(c, row, cells, n);
+    else
+        pm_detail_row(c, row, cells, n, c->detail_names);
+    return c->p->too_many_rows ? 1 : 0;
+}
+
+/* The stored totals of one plan from what the export shows (the inverse of docs/exports.md
+ * §4 on the values the export keeps; see docs/exchange.md for what it cannot keep). */
+static bool pm_finish_plan(pm_ctx *c, pm_plan *pl) {
+    const char *const *nm = pm_plan_cols;
+    int64_t sum = 0;
+    for (int k = 0; k < PM_N_CELLS; k++) sum += pl->cells[k];
+    if (sum != pl->N) {
+        pm_error(c, pl->row, c->col[PC_N], nm[PC_N], NULL,
+                 "the plan's DetailPlanning counts add up to %" PRId64 ", aantal_rest is %" PRId64, sum, pl->N);
+        return false;
+    }
+    if (pl->sloop != pl->S) {
+        pm_error(c, pl->row, c->col[PC_SLOOP], nm[PC_SLOOP], NULL,
+                 "the plan's DetailPlanning sloop_ counts add up to %" PRId64 ", sloop is %" PRId64, pl->sloop, pl->S);
+        return false;
+    }
+    json_t *rec = pl->rec;
+    int64_t N = pl->N;
+    /* periods; a discarded split (note) is kept as one: N+1 unknown, −1 in 2019 */
+    static const char *const per_cols[5] = {"completions_2019", "completions_2020_2024", "completions_2025_2029",
+                                            "completions_2030_2050", "completions_unknown"};
+    int64_t per[5];
+    memcpy(per, pl->per, sizeof per);
+    if (pl->note_period) {
+        memset(per, 0, sizeof per);
+        per[0] = -1;
+        per[4] = N + 1;
+    }
+    for (int k = 0; k < 5; k++) json_object_set_new(rec, per_cols[k], json_integer(per[k]));
+    /* house types: the sums of each type's cells */
+    int64_t type[3] = {0, 0, 0}, ten[3] = {0, 0, 0};
+    for (int k = 0; k < PM_N_CELLS; k++) {
+        type[k / 11] += pl->cells[k];
+        int tc = k % 11;
+        ten[tc < 5 ? 0 : tc < 10 ? 1 : 2] += pl->cells[k];
+    }
+    if (pl->note_type) {
+        type[0] = -1, type[1] = 0, type[2] = N + 1;
+    }
+    if (pl->verdeling == 1) {
+        /* both splits were mixed: the export kept only the type; a mixed tenure split that
+         * claims the least (one koop home, the rest onbekend) gives the same export */
+        ten[0] = 1, ten[1] = 0, ten[2] = N - 1;
+    } else if (pl->note_tenure) {
+        ten[0] = -1, ten[1] = 0, ten[2] = N + 1;
+    }
+    json_object_set_new(rec, "type_grondgebonden", json_integer(type[0]));
+    json_object_set_new(rec, "type_appartement", json_integer(type[1]));
+    json_object_set_new(rec, "type_onbekend", json_integer(type[2]));
+    json_object_set_new(rec, "tenure_koop", json_integer(ten[0]));
+    json_object_set_new(rec, "tenure_huur", json_integer(ten[1]));
+    json_object_set_new(rec, "tenure_onbekend", json_integer(ten[2]));
+    /* price classes → the class's range in the workbook's price table of the province */
+    for (int w = 0; w < 2; w++) {
+        int cls = w == 0 ? pl->koop_class : pl->huur_class;
+        if (!cls) continue;
+        const pm_price *pp = NULL;
+        for (int i = 0; i < c->n_prices; i++)
+            if (strcmp(c->prices[i].provincie, pl->provincie) == 0 && (w == 0 ? c->prices[i].has_koop : c->prices[i].has_huur))
+                pp = &c->prices[i];
+        if (!pp) {
+            pm_error(c, pl->row, c->col[w == 0 ? PC_KOOP : PC_HUUR], nm[w == 0 ? PC_KOOP : PC_HUUR], NULL,
+                     "a price class needs the price table of %s in the Toelichting sheet", pl->provincie);
+            return false;
+        }
+        const int64_t *lower = w == 0 ? pp->koop : pp->huur;
+        int64_t lo = lower[cls - 1], hi = cls < 4 ? lower[cls] - 1 : lower[cls - 1];
+        json_object_set_new(rec, w == 0 ? "koop_price_min_cents" : "huur_rent_min_cents", json_integer(lo));
+        json_object_set_new(rec, w == 0 ? "koop_price_max_cents" : "huur_rent_max_cents", json_integer(hi));
+    }
+    const char *label = NULL;
+    bs_day exp = bs_eib_expected_by(per[0] > 0 ? (long)per[0] : 0, per[1] > 0 ? (long)per[1] : 0,
+                                    per[2] > 0 ? (long)per[2] : 0, per[3] > 0 ? (long)per[3] : 0, &label);
+    char eb[11];
+    if (exp != BS_DAY_NONE) {
+        set_str(rec, "expected_period", label);
+        set_str(rec, "expected_by", bs_date_format(exp, eb));
+    }
+    bs_day dd;
+    bs_date_parse(pl->date, &dd);
+    if (bs_eib_plan_record(rec, c->p->schema, c->p->cal, pl->planstatus, dd) != 0) {
+        pm_error(c, pl->row, -1, NULL, NULL, "the project's schedule could not be computed");
+        return false;
+    }
+    return true;
+}
+
+/* Whether the workbook is a Planmonitor export: sheets Plannen and DetailPlanning, and the
+ * sheet to import (opt->sheet, else the first) is Plannen. */
+static bool is_planmonitor(bs_xlsx *x, const char *sheet) {
+    int pl = bs_xlsx_sheet_index(x, "Plannen");
+    if (pl < 0 || bs_xlsx_sheet_index(x, "DetailPlanning") < 0) return false;
+    return sheet ? strcmp(sheet, "Plannen") == 0 : pl == 0;
+}
+
+/* Reads a Planmonitor export into p (records, errors, rows). Returns the reader's status
+ * (< 0: a file error in err). */
+static int pm_parse(bs_xlsx *x, parse_ctx *p, char *err, size_t errlen) {
+    pm_ctx c = {.p = p, .by_id = json_object()};
+    pm_detail_names_init(c.detail_names, c.detail_buf);
+    static const char *const sheets[3] = {"Plannen", "DetailPlanning", "Toelichting"};
+    int rc = 0;
+    for (int w = 2; w >= 0 && rc >= 0 && !p->too_many_rows; w = w == 2 ? 0 : w == 0 ? 1 : -1) {
+        int s = bs_xlsx_sheet_index(x, sheets[w]);
+        if (s < 0) continue; /* Toelichting is optional: then no price classes */
+        c.sheet = sheets[w];
+        c.have_header = false;
+        pm_read rd = {&c, w};
+        rc = bs_xlsx_read_rows(x, s, pm_on_row, &rd, err, errlen);
+        if (rc >= 0 && w < 2 && !c.have_header)
+            pm_error(&c, -1, -1, NULL, NULL, "the %s sheet is empty: no header row", sheets[w]);
+        if (w == 0 && p->error_count) break; /* the details of bad plans are not checked */
+    }
+    if (rc >= 0 && !p->too_many_rows && !p->error_count) {
+        c.sheet = "Plannen";
+        for (size_t i = 0; i < c.n_plans; i++)
+            if (pm_finish_plan(&c, &c.plans[i]) && !p->error_count) {
+                json_array_append(p->records, c.plans[i].rec);
+            }
+    }
+    for (size_t i = 0; i < c.n_plans; i++) json_decref(c.plans[i].rec);
+    free(c.plans);
+    json_decref(c.by_id);
+    p->have_header = true;
+    return rc;
+}
+
 static json_t *file_report(const char *sheet, const char *msg) {
     json_t *rep = json_object();
     json_object_set_new(rep, "ok", json_false());
@@ -661,7 +1216,8 @@ int bs_xlsx_projects_parse(const void *data, size_t len, const bs_schema *schema
     p.errors = json_array();
     p.records = json_array();
     p.seen_keys = json_object();
-    int rc = bs_xlsx_read_rows(x, sheet, on_row, &p, err, sizeof err);
+    bool planmonitor = is_planmonitor(x, opt->sheet);
+    int rc = planmonitor ? pm_parse(x, &p, err, sizeof err) : bs_xlsx_read_rows(x, sheet, on_row, &p, err, sizeof err);
     json_t *rep = NULL;
     if (rc < 0) {
         rep = file_report(sheet_name, err);
@@ -675,6 +1231,7 @@ int bs_xlsx_projects_parse(const void *data, size_t len, const bs_schema *schema
         json_object_set_new(rep, "ok", json_boolean(p.error_count == 0));
         if (p.error_count) json_object_set_new(rep, "stage", json_string("validation"));
         json_object_set_new(rep, "sheet", json_string(sheet_name));
+        json_object_set_new(rep, "format", json_string(planmonitor ? "planmonitor" : "template"));
         json_object_set_new(rep, "rows", json_integer(p.rows));
         json_object_set_new(rep, "error_count", json_integer(p.error_count));
         json_object_set_new(rep, "errors", json_incref(p.errors));
@@ -756,6 +1313,7 @@ static void committed(const PGresult *res, const char *err, void *arg) {
     long n = (long)json_array_size(job->records);
     json_object_set_new(out, "ok", json_true());
     json_object_set_new(out, "sheet", json_incref(json_object_get(job->report, "sheet")));
+    json_object_set_new(out, "format", json_incref(json_object_get(job->report, "format")));
     json_object_set_new(out, "source", json_string(job->source));
     json_object_set_new(out, "rows", json_integer(n));
     json_object_set_new(out, "inserted", json_integer(job->inserted));
@@ -801,7 +1359,14 @@ static void begun(const PGresult *res, const char *err, void *arg) {
     }
     /* the rows' confidentiality is an extra column (migration 0010 made projects.confidentiality) */
     static const bs_project_column conf_col[] = {{"confidentiality", "text"}};
-    job->upsert_sql = bs_projects_upsert_sql(conf_col, 1);
+    /* a Planmonitor export also carries the plan's id and its price classes (as ranges) */
+    static const bs_project_column pm_cols[] = {{"confidentiality", "text"},       {"id", "uuid"},
+                                                {"koop_price_min_cents", "bigint"}, {"koop_price_max_cents", "bigint"},
+                                                {"huur_rent_min_cents", "bigint"},  {"huur_rent_max_cents", "bigint"}};
+    bool pm = json_is_string(json_object_get(job->report, "format")) &&
+              strcmp(json_string_value(json_object_get(job->report, "format")), "planmonitor") == 0;
+    job->upsert_sql = pm ? bs_projects_upsert_sql(pm_cols, sizeof pm_cols / sizeof pm_cols[0])
+                         : bs_projects_upsert_sql(conf_col, 1);
     const char *params[2] = {job->records_text, job->source};
     bs_conn_query(job->conn, job->upsert_sql, 2, params, upserted, job);
 }

@@ -46,7 +46,11 @@ typedef struct bs_xlsx_projects_options {
  *    "field": "planstatus", "value": "5X", "message": "…"}, …] (at most
  *    BS_XLSX_PROJECTS_MAX_ERRORS; row/column/header/field/value null where they do not apply)}
  * A file that cannot be read (not an .xlsx, no such sheet, malformed XML, a limit) gives
- * stage "file" and one error with the reader's message. */
+ * stage "file" and one error with the reader's message.
+ * A workbook of the Excel export (sheets Plannen and DetailPlanning, the sheet to read being
+ * Plannen) is read in that format instead: "format" is "planmonitor" (else "template"), each
+ * error also names its "sheet", and the records also carry "id" (the plan_id) and the price
+ * ranges of the price classes (docs/exchange.md "Planmonitor workbooks"). */
 int bs_xlsx_projects_parse(const void *data, size_t len, const bs_schema *schema, const bs_calendar *cal,
                            const bs_xlsx_projects_options *opt, json_t **records, json_t **report);
 

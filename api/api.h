@@ -27,7 +27,12 @@ typedef struct bs_api {
     const struct json_t *zgw_config;                   /* ZGW adapter configuration (webhook) */
     const unsigned char *server_key;                   /* 32 bytes: invitation secrets (NULL: not mailed) */
     size_t openapi_len;
+    int token_max_days;       /* longest validity of an API token made through the API, calendar
+                                 days (`serve --token-max-days`; 0 = BS_TOKEN_MAX_DAYS_DEFAULT) */
 } bs_api;
+
+/* Default of bs_api.token_max_days: one year (docs/operations.md). */
+#define BS_TOKEN_MAX_DAYS_DEFAULT 365
 
 /* The bs_http_handler of the API: routes one request (ctx is a bs_api). */
 void bs_api_handle(bs_req *req, void *ctx);

@@ -85,6 +85,8 @@ static const bs_route_rule routes[] = {
     {"POST", "unsubscribe/{}", BS_NEED_PUBLIC}, /* one-click unsubscribe (RFC 8058) */
     {"POST", "api/v1/password-reset", BS_NEED_PUBLIC},         /* always 202, same body */
     {"POST", "api/v1/password-reset/confirm", BS_NEED_PUBLIC}, /* the mailed secret is the credential */
+    {"DELETE", "api/v1/projects/{p}/scenarios/{}", BS_NEED_PROJECT_WRITE}, /* own scenario; any: lead */
+    {"GET", "api/v1/exchange/xlsx/template", BS_NEED_USER}, /* no data: headers and column descriptions */
 };
 #define N_ROUTES (sizeof routes / sizeof routes[0])
 
@@ -340,8 +342,11 @@ static int session_cookie_count(const bs_req *req) {
 }
 
 /* The principal and its access to the addressed project in one round trip; bs_gate
- * (migration 0013) keeps its plans per connection. */
-static const char gate_sql[] = "SELECT * FROM bs_gate($1, $2, $3::uuid)";
+ * (migration 0013) keeps its plans per connection. Column 11 is the API token's expiry
+ * (seconds since the epoch, NULL: none or a session), compared with the server's clock
+ * (bs_api.clock, which `serve --clock` moves) as well as bs_gate's own now(). */
+static const char gate_sql[] = "SELECT g.*, extract(epoch FROM t.expires_at)::bigint FROM bs_gate($1, $2, $3::uuid) g "
+                               "LEFT JOIN api_tokens t ON t.id = g.o_token";
 
 /* Whether step is a step of the private stream. A key no loaded schema knows counts as
  * private here, so that the handler answers it with 404 (`key`) instead of the gate with 403.
@@ -394,6 +399,8 @@ static void gate_loaded(const PGresult *res, const char *err, void *arg) {
     }
     bs_principal *pr = g->pr;
     bool known = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+    if (known && !PQgetisnull(res, 0, 11) && strtoll(PQgetvalue(res, 0, 11), NULL, 10) <= bs_clock_now(g->api->clock))
+        known = false; /* the API token expired by the server's clock */
     if (g->has_credential && !known) {
         static const char *const www[] = {"WWW-Authenticate", "Bearer realm=\"bouwstroom\", error=\"invalid_token\"",
                                           NULL};

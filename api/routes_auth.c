@@ -511,17 +511,82 @@ static void api_token_created(const PGresult *res, const char *err, void *arg) {
     free(c);
 }
 
+/* Civil day of the UTC instant 00:00 Europe/Amsterdam of day d: CEST (UTC+2) when d lies
+ * after the last Sunday of March and at most the last Sunday of October (at local midnight
+ * the switch of that Sunday, 01:00 UTC, has not happened yet), else CET (UTC+1); EU
+ * Directive 2000/84/EC. Returns seconds since the epoch. */
+static int64_t amsterdam_midnight(bs_day d) {
+    int y, m, dd;
+    bs_date_to_ymd(d, &y, &m, &dd);
+    bs_day sun[2];
+    for (int i = 0; i < 2; i++) {
+        bs_day last = bs_date_from_ymd(y, i == 0 ? 3 : 10, 31);
+        int wd = (int)(((last % 7) + 7 + 3) % 7); /* 0 = Monday; 1970-01-01 was a Thursday */
+        sun[i] = last - (wd + 1) % 7;
+    }
+    int offset = d > sun[0] && d <= sun[1] ? 7200 : 3600;
+    return (int64_t)d * 86400 - offset;
+}
+
+/* Parses expires_at: an RFC 3339 date-time with an offset ("2027-01-31T17:00:00Z",
+ * "…+01:00", fractions of seconds ignored) or a date "YYYY-MM-DD", meaning valid through
+ * that civil day in Europe/Amsterdam (the token expires at the following local midnight).
+ * Returns 0 with *out (seconds since the epoch), -1 when malformed. */
+static int parse_expires_at(const char *s, int64_t *out) {
+    int y, mo, d, h, mi, se, n = 0;
+    if (strlen(s) == 10) {
+        if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10 || s[4] != '-' || s[7] != '-' ||
+            !bs_date_valid(y, mo, d))
+            return -1;
+        *out = amsterdam_midnight(bs_date_from_ymd(y, mo, d) + 1);
+        return 0;
+    }
+    if (strlen(s) < 20 || sscanf(s, "%4d-%2d-%2d%*1[Tt]%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &se, &n) != 6 || n != 19 ||
+        s[4] != '-' || s[7] != '-' || s[13] != ':' || s[16] != ':' || !bs_date_valid(y, mo, d) || h > 23 || mi > 59 ||
+        se > 60 || h < 0 || mi < 0 || se < 0)
+        return -1;
+    const char *z = s + 19;
+    if (*z == '.') {
+        z++;
+        if (*z < '0' || *z > '9') return -1;
+        while (*z >= '0' && *z <= '9') z++;
+    }
+    int64_t off = 0;
+    if ((*z == 'Z' || *z == 'z') && z[1] == 0) {
+        off = 0;
+    } else if ((*z == '+' || *z == '-') && strlen(z) == 6 && z[3] == ':') {
+        int oh, om, k = 0;
+        if (sscanf(z + 1, "%2d:%2d%n", &oh, &om, &k) != 2 || k != 5 || oh > 23 || om > 59 || oh < 0 || om < 0) return -1;
+        off = (int64_t)(oh * 3600 + om * 60) * (*z == '-' ? -1 : 1);
+    } else {
+        return -1;
+    }
+    *out = (int64_t)bs_date_from_ymd(y, mo, d) * 86400 + h * 3600 + mi * 60 + (se > 59 ? 59 : se) - off;
+    return 0;
+}
+
+/* POST /api/v1/api-tokens {"name"? (or "label"), "scopes"?, "expires_at"? | "expires_in_days"?}.
+ * Scopes ⊆ the caller's (default: the caller's). The expiry lies after now and at most
+ * bs_api.token_max_days calendar days after it, by the server's clock; without one the
+ * token gets the maximum. Errors: 422 naming the field. docs/api.md, docs/security.md §6. */
 static void create_api_token(bs_api *api, bs_req *req) {
-    static const char *const allowed[] = {"label", "scopes", "expires_in_days", NULL};
+    static const char *const allowed[] = {"name", "label", "scopes", "expires_at", "expires_in_days", NULL};
     json_t *doc = bs__body_object(req, allowed);
     if (!doc) return;
     const bs_principal *pr = bs__principal(req);
-    const char *label;
-    if (!bs__str_field(req, doc, "label", false, 200, &label)) {
+    const char *label, *name;
+    if (!bs__str_field(req, doc, "label", false, 200, &label) || !bs__str_field(req, doc, "name", false, 200, &name)) {
         json_decref(doc);
         return;
     }
-    json_t *sc = json_object_get(doc, "scopes"), *exp = json_object_get(doc, "expires_in_days");
+    if (name && label && strcmp(name, label) != 0) {
+        bs__problem(req, 422, "invalid", "Invalid field", "name", "give name or label (its older synonym), not both");
+        json_decref(doc);
+        return;
+    }
+    if (name) label = name;
+    json_t *sc = json_object_get(doc, "scopes"), *exp = json_object_get(doc, "expires_in_days"),
+           *at = json_object_get(doc, "expires_at");
     char scopes[64] = "{";
     if (sc) {
         size_t i;
@@ -552,13 +617,40 @@ static void create_api_token(bs_api *api, bs_req *req) {
                  pr->scope_write ? (pr->scope_read ? ",write" : "write") : "", pr->scope_admin ? ",admin" : "");
     }
     strncat(scopes, "}", sizeof scopes - strlen(scopes) - 1);
-    if (exp && (!json_is_integer(exp) || json_integer_value(exp) < 1 || json_integer_value(exp) > 3650)) {
-        bs__problem(req, 422, "invalid", "Invalid field", "expires_in_days", "expires_in_days must be 1 to 3650");
+    int max_days = api->token_max_days > 0 ? api->token_max_days : BS_TOKEN_MAX_DAYS_DEFAULT;
+    int64_t now = bs_clock_now(api->clock), until = now + (int64_t)max_days * 86400, expires = until;
+    char d[300], nb[32], mb[32];
+    if (at && exp) {
+        bs__problem(req, 422, "invalid", "Invalid field", "expires_at", "give expires_at or expires_in_days, not both");
         json_decref(doc);
         return;
     }
-    char days[16];
-    snprintf(days, sizeof days, "%lld", exp ? (long long)json_integer_value(exp) : 0LL);
+    if (exp) {
+        if (!json_is_integer(exp) || json_integer_value(exp) < 1 || json_integer_value(exp) > max_days) {
+            snprintf(d, sizeof d, "expires_in_days must be 1 to %d (the installation's maximum)", max_days);
+            bs__problem(req, 422, "invalid", "Invalid field", "expires_in_days", d);
+            json_decref(doc);
+            return;
+        }
+        expires = now + (int64_t)json_integer_value(exp) * 86400;
+    } else if (at) {
+        if (!json_is_string(at) || parse_expires_at(json_string_value(at), &expires) != 0) {
+            bs__problem(req, 422, "invalid", "Invalid field", "expires_at",
+                        "expires_at must be an RFC 3339 date-time with an offset (2027-01-31T17:00:00Z) or a date "
+                        "YYYY-MM-DD (valid through that day, Europe/Amsterdam)");
+            json_decref(doc);
+            return;
+        }
+        if (expires <= now || expires > until) {
+            snprintf(d, sizeof d, "expires_at must lie after now (%s) and at most %d days later (%s)",
+                     bs_clock_format(now, nb, sizeof nb), max_days, bs_clock_format(until, mb, sizeof mb));
+            bs__problem(req, 422, expires <= now ? "in_past" : "too_late", "Invalid expiry", "expires_at", d);
+            json_decref(doc);
+            return;
+        }
+    }
+    char when[32];
+    snprintf(when, sizeof when, "%lld", (long long)expires);
     token_ctx *c = calloc(1, sizeof *c);
     if (!c) abort();
     c->req = req;
@@ -567,11 +659,11 @@ static void create_api_token(bs_api *api, bs_req *req) {
     snprintf(c->token, sizeof c->token, "bs_%s", raw);
     char hash[BS_SECRET_HASH_BYTES];
     bs_secret_hash(c->token, strlen(c->token), hash, sizeof hash);
-    const char *p[5] = {hash, pr->user_id, label ? label : "", scopes, exp ? days : NULL};
+    const char *p[5] = {hash, pr->user_id, label ? label : "", scopes, when};
     bs__store_write(api, req,
                     "WITH t AS (INSERT INTO api_tokens (token_hash, user_id, label, scopes, expires_at) "
-                    "VALUES ($1, $2::uuid, $3, $4::text[], now() + make_interval(days => $5::int)) "
-                    "RETURNING id, user_id, label, scopes, created_at, expires_at) SELECT row_to_json(t) FROM t",
+                    "VALUES ($1, $2::uuid, $3, $4::text[], to_timestamp($5::bigint)) "
+                    "RETURNING id, user_id, label AS name, label, scopes, created_at, expires_at) SELECT row_to_json(t) FROM t",
                     5, p, api_token_created, c);
     json_decref(doc);
 }
@@ -580,7 +672,7 @@ static void list_api_tokens(bs_api *api, bs_req *req) {
     const char *p[1] = {bs__principal(req)->user_id};
     bs_store_query(api->store,
                    "SELECT json_build_object('count', count(*), 'next', NULL, 'previous', NULL, 'results', "
-                   "COALESCE(json_agg(json_build_object('id', id, 'label', label, 'scopes', scopes, 'created_at', "
+                   "COALESCE(json_agg(json_build_object('id', id, 'name', label, 'label', label, 'scopes', scopes, 'created_at', "
                    "created_at, 'expires_at', expires_at, 'revoked_at', revoked_at) ORDER BY created_at), '[]')) "
                    "FROM api_tokens WHERE user_id = $1::uuid",
                    1, p, send_col0, simple(req, 200, NULL));

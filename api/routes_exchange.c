@@ -381,6 +381,24 @@ static void post_xlsx(bs_api *api, bs_req *req) {
     free(actor);
 }
 
+/* GET /api/v1/exchange/xlsx/template: the Excel export's workbook without plans (headers,
+ * the Toelichting with today's price tables, a sheet "Kolommen" describing the columns);
+ * POST /api/v1/exchange/xlsx reads it as nothing to import. Any signed-in user (no data). */
+static void get_xlsx_template(bs_api *api, bs_req *req) {
+    const bs_export_profile *prof = api->province_config ? bs_province_config_export(api->province_config, "excel") : NULL;
+    if (!prof)
+        return bs__problem(req, 503, "unavailable", "Exports unavailable", NULL,
+                           "The province export configuration is not loaded (processes/provinces/province-exports.json)");
+    char *bytes = NULL, msg[300];
+    size_t len = 0;
+    if (bs_export_xlsx_template_bytes(api->province_config, prof, api->today(api->today_arg), NULL, &bytes, &len, msg,
+                                      sizeof msg) != 0)
+        return bs__problem(req, 500, "internal", "Internal error", NULL, msg);
+    const char *h[] = {"Content-Disposition", "attachment; filename=\"planmonitor-template.xlsx\"", NULL};
+    bs_req_respond(req, 200, XLSX_CT, bytes, len, h);
+    free(bytes);
+}
+
 /* ---- adapters: GET /api/v1/adapters/events, POST …/events/{id}/retry ---- */
 
 static void state_done(json_t *doc, const char *err, void *arg) {
@@ -445,6 +463,8 @@ bool bs__route_exchange(bs_api *api, bs_req *req, char **seg, int n) {
     if (n == 4 && strcmp(r, "exchange") == 0 && strcmp(seg[3], "geojson") == 0)
         return post ? post_geojson(api, req) : get_geojson(api, req), true;
     if (n == 4 && strcmp(r, "exchange") == 0 && strcmp(seg[3], "xlsx") == 0) return post_xlsx(api, req), true;
+    if (n == 5 && strcmp(r, "exchange") == 0 && strcmp(seg[3], "xlsx") == 0 && strcmp(seg[4], "template") == 0)
+        return get_xlsx_template(api, req), true;
     if (n == 4 && strcmp(r, "adapters") == 0 && strcmp(seg[3], "events") == 0) return get_adapter_events(api, req), true;
     if (n == 6 && strcmp(r, "adapters") == 0 && strcmp(seg[3], "events") == 0 && strcmp(seg[5], "retry") == 0)
         return retry_adapter_event(api, req, seg[4]), true;

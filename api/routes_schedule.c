@@ -11,6 +11,7 @@
  *   POST  /api/v1/projects/{id}/scenarios              {"name", "changes"}
  *   GET   /api/v1/projects/{id}/scenarios/{sid}/compare
  *   POST  /api/v1/projects/{id}/scenarios/{sid}/apply  {"reason"?}
+ *   DELETE /api/v1/projects/{id}/scenarios/{sid}       (its creator, or a project lead)
  *   GET   /api/v1/projects/{id}/checks[?thresholds]
  *
  * Every state change is one SQL statement (one transaction) that writes the step rows, the
@@ -31,7 +32,7 @@
 
 enum kind {
     K_SCHEDULE, K_START, K_COMPLETE, K_PATCH, K_HISTORY, K_WHATIF, K_SCEN_LIST, K_SCEN_SAVE,
-    K_SCEN_COMPARE, K_SCEN_APPLY, K_CHECKS
+    K_SCEN_COMPARE, K_SCEN_APPLY, K_CHECKS, K_SCEN_DELETE
 };
 
 typedef struct sctx {
@@ -1269,6 +1270,38 @@ static void list_scenarios(sctx *c)
                    1, params, list_done, c);
 }
 
+static void scen_deleted(const PGresult *res, const char *err, void *arg)
+{
+    sctx *c = arg;
+    if (err)
+        bs__problem_db(c->req, err);
+    else if (PQntuples(res) == 0 || strcmp(PQgetvalue(res, 0, 0), "0") == 0)
+        bs__problem(c->req, 404, "not_found", "Scenario not found", "scenario_id", "This project has no scenario with this id");
+    else if (strcmp(PQgetvalue(res, 0, 1), "0") == 0)
+        bs__problem(c->req, 403, "forbidden", "Forbidden", "scenario_id",
+                    "Only the scenario's creator or a project lead may delete it");
+    else
+        bs_req_respond(c->req, 204, NULL, "", 0, NULL);
+    sctx_free(c);
+}
+
+/* DELETE of a saved scenario: the gate let through project write (docs/security.md §4); of
+ * those, its creator (scenarios.created_by, the e-mail of the caller that saved it) or a
+ * project lead may delete it, others get 403. One statement; the audit trigger on scenarios
+ * records the deleted row (its id and name) with the caller as actor. Answers 204, or 404
+ * when this project has no scenario with that id (also one of another project). */
+static void do_scen_delete(sctx *c)
+{
+    const bs_principal *pr = bs__principal(c->req);
+    const char *params[4] = {c->sid, c->id, pr->access >= BS_ACCESS_LEAD ? "t" : "f", c->who};
+    bs__store_write(c->api, c->req,
+                    "WITH s AS (SELECT id, created_by FROM scenarios WHERE id = $1::uuid AND project_id = $2::uuid), "
+                    "d AS (DELETE FROM scenarios x USING s WHERE x.id = s.id AND ($3::boolean OR s.created_by = $4) "
+                    "  RETURNING x.id) "
+                    "SELECT (SELECT count(*) FROM s), (SELECT count(*) FROM d)",
+                    4, params, scen_deleted, c);
+}
+
 /* ---- request parsing ---- */
 
 /* Parses a JSON object body into c->body; false = problem sent. */
@@ -1389,6 +1422,8 @@ bool bs__route_schedule(bs_api *api, bs_req *req, char **seg, int n)
         kind = K_SCEN_COMPARE, allow = "GET";
     } else if (n == 7 && strcmp(r, "scenarios") == 0 && strcmp(seg[6], "apply") == 0) {
         kind = K_SCEN_APPLY, allow = "POST";
+    } else if (n == 6 && strcmp(r, "scenarios") == 0) {
+        kind = K_SCEN_DELETE, allow = "DELETE";
     } else if (n == 6 && strcmp(r, "steps") == 0) {
         kind = K_PATCH, allow = "PATCH";
     } else if (n == 7 && strcmp(r, "steps") == 0 && strcmp(seg[6], "start") == 0) {
@@ -1414,7 +1449,7 @@ bool bs__route_schedule(bs_api *api, bs_req *req, char **seg, int n)
     snprintf(c->id, sizeof c->id, "%s", seg[3]);
     if (kind == K_PATCH || kind == K_START || kind == K_COMPLETE)
         snprintf(c->key, sizeof c->key, "%s", seg[5]);
-    if (kind == K_SCEN_COMPARE || kind == K_SCEN_APPLY) {
+    if (kind == K_SCEN_COMPARE || kind == K_SCEN_APPLY || kind == K_SCEN_DELETE) {
         if (!bs__is_uuid(seg[5])) {
             bs__problem(req, 404, "not_found", "Scenario not found", "scenario_id", "A scenario id is a UUID");
             sctx_free(c);
@@ -1455,6 +1490,9 @@ bool bs__route_schedule(bs_api *api, bs_req *req, char **seg, int n)
         return true;
     case K_SCEN_LIST:
         list_scenarios(c);
+        return true;
+    case K_SCEN_DELETE:
+        do_scen_delete(c);
         return true;
     case K_START:
     case K_COMPLETE:

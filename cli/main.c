@@ -45,7 +45,7 @@ static const char usage[] =
     "                              WGS84 (default: standard output)\n"
     "  import-geojson FILE         import projects from such an export (either CRS; all or nothing)\n"
     "  serve [--host H] [--port P] [--smtp-url URL] [--mail-from ADDR] [--public-url URL]\n"
-    "        [--today YYYY-MM-DD] [--clock YYYY-MM-DDTHH:MM:SSZ]\n"
+    "        [--today YYYY-MM-DD] [--clock YYYY-MM-DDTHH:MM:SSZ] [--token-max-days N]\n"
     "                              serve the HTTP API (default 127.0.0.1:8080; port 0 = ephemeral)\n"
     "                              and run the notifier (alerts by SMTP when an SMTP URL is set)\n"
     "  schedule FILE.json          offline: schedule a schema + project state, print JSON (no database)\n"
@@ -250,6 +250,17 @@ static void serve(app *a) {
         a->clock.offset_s = want - (int64_t)time(NULL);
     }
     a->api.clock = &a->clock;
+    const char *max_days = opt_value(a, "--token-max-days");
+    if (max_days) { /* the longest validity of an API token made through the API (docs/operations.md) */
+        char *end;
+        long v = strtol(max_days, &end, 10);
+        if (*max_days == 0 || *end != 0 || v < 1 || v > 3650) {
+            fprintf(stderr, "serve: --token-max-days must be 1 to 3650\n");
+            finish(a, 2);
+            return;
+        }
+        a->api.token_max_days = (int)v;
+    }
     a->api.today = bs_today_amsterdam;
     a->api.today_arg = &a->clock;
     if (today) {

@@ -259,6 +259,8 @@ static void imported(json_t *res, void *arg) {
             char where[400];
             size_t o = 0;
             where[0] = 0;
+            const char *esheet = str_or(e, "sheet", NULL); /* a Planmonitor workbook: the sheet of the row */
+            if (esheet) o += (size_t)snprintf(where + o, sizeof where - o, "sheet '%s'%s", esheet, json_is_integer(row) ? " " : "");
             if (json_is_integer(row))
                 o += (size_t)snprintf(where + o, sizeof where - o, "row %lld", json_integer_value(row));
             if (col && o < sizeof where)
