@@ -4,7 +4,7 @@
  *   GET   /api/v1/projects/{id}/schedule[?known_on=YYYY-MM-DD&near_critical_days=N]
  *   POST  /api/v1/projects/{id}/steps/{key}/start      {"date", "reason"?}
  *   POST  /api/v1/projects/{id}/steps/{key}/complete   {"date", "reason"?}
- *   PATCH /api/v1/projects/{id}/steps/{key}            {"reason", fields…}
+ *   PATCH /api/v1/projects/{id}/steps/{key}            {"reason", fields…, "applies"?}
  *   GET   /api/v1/projects/{id}/history[?step=KEY]
  *   POST  /api/v1/projects/{id}/what-if                {"changes": […]}
  *   GET   /api/v1/projects/{id}/scenarios
@@ -667,7 +667,8 @@ static void do_start_complete(sctx *c)
     char d[300], a[11], b[11];
     bool complete = c->kind == K_COMPLETE;
     if (p->status == BS_STATUS_SKIPPED) {
-        snprintf(d, sizeof d, "Step '%s' does not apply to this project", c->key);
+        snprintf(d, sizeof d, "Step '%s' does not apply to this project (make it apply with PATCH \"applies\": true)",
+                 c->key);
         bs__problem(c->req, 409, "not_applicable", "Step does not apply", "key", d);
         return sctx_free(c);
     }
@@ -727,6 +728,38 @@ static const struct {
     {"start_no_earlier_than", 0}, {"finish_no_later_than", 0}, {"remaining_duration", 1}, {"duration", 1},
 };
 
+/* "applies": false skips an optional OPEN step (it leaves the schedule as a pass-through,
+ * docs/scheduling.md §5.7), true brings a skipped step back as OPEN. Only optional steps can
+ * be skipped (422 applies); a started or realised step cannot (409 has_progress: its facts
+ * would be lost; correct them first). Asking for the state the step is in changes nothing.
+ * Returns false after sending a problem. */
+static bool patch_applies(sctx *c, int32_t i, bs_progress *q, bool applies)
+{
+    const bs_step *st = &c->schema->steps[i];
+    char d[300];
+    if (applies) {
+        if (q->status == BS_STATUS_SKIPPED)
+            *q = (bs_progress){BS_STATUS_OPEN, BS_DAY_NONE, BS_DAY_NONE, false};
+        return true;
+    }
+    if (q->status == BS_STATUS_SKIPPED)
+        return true;
+    if (!st->optional) {
+        snprintf(d, sizeof d, "Step '%s' is not optional in process schema %s: only optional steps can be skipped",
+                 c->key, c->schema->key);
+        bs__problem(c->req, 422, "not_optional", "Step is not optional", "applies", d);
+        return false;
+    }
+    if (q->status != BS_STATUS_OPEN) {
+        snprintf(d, sizeof d, "Step '%s' is %s: a step with an actual start or finish cannot be skipped; "
+                 "remove its actual dates first (PATCH actual_start/actual_finish null)", c->key, bs_status_name(q->status));
+        bs__problem(c->req, 409, "has_progress", "Step has progress", "applies", d);
+        return false;
+    }
+    q->status = BS_STATUS_SKIPPED;
+    return true;
+}
+
 static void do_patch(sctx *c)
 {
     int32_t i = step_or_404(c);
@@ -734,8 +767,9 @@ static void do_patch(sctx *c)
         return sctx_free(c);
     const bs_step *st = &c->schema->steps[i];
     char d[300], a[11], b[11];
-    if (c->progress[i].status == BS_STATUS_SKIPPED) {
-        snprintf(d, sizeof d, "Step '%s' does not apply to this project", c->key);
+    json_t *japplies = json_object_get(c->body, "applies");
+    if (c->progress[i].status == BS_STATUS_SKIPPED && !json_is_boolean(japplies)) {
+        snprintf(d, sizeof d, "Step '%s' does not apply to this project (make it apply with \"applies\": true)", c->key);
         bs__problem(c->req, 409, "not_applicable", "Step does not apply", "key", d);
         return sctx_free(c);
     }
@@ -743,6 +777,8 @@ static void do_patch(sctx *c)
     if (state_copy(c, &ns) != 0)
         abort();
     bs_progress *q = &ns.progress[i];
+    if (japplies && !patch_applies(c, i, q, json_is_true(japplies)))
+        goto bad;
     bs_step_override *ov = &ns.edit.ov[i];
     bs_day today = c->api->today(c->api->today_arg);
     for (size_t f = 0; f < sizeof patch_fields / sizeof patch_fields[0]; f++) {
@@ -831,7 +867,7 @@ static void do_patch(sctx *c)
     }
     if (q->status != BS_STATUS_STARTED)
         ov->remaining = -1;
-    commit_state(c, &ns, body_reason(c, ""), "key");
+    commit_state(c, &ns, body_reason(c, ""), japplies ? "applies" : "key");
     return;
 bad:
     state_free(&ns);
@@ -1295,7 +1331,7 @@ bool bs__route_schedule(bs_api *api, bs_req *req, char **seg, int n)
     static const char *const a_date[] = {"date", "reason", NULL};
     static const char *const a_patch[] = {"reason", "actual_start", "actual_finish", "planned_start",
                                           "planned_finish", "start_no_earlier_than", "finish_no_later_than",
-                                          "remaining_duration", "duration", NULL};
+                                          "remaining_duration", "duration", "applies", NULL};
     static const char *const a_whatif[] = {"changes", NULL};
     static const char *const a_scen[] = {"name", "changes", NULL};
     static const char *const a_apply[] = {"reason", NULL};
@@ -1329,15 +1365,24 @@ bool bs__route_schedule(bs_api *api, bs_req *req, char **seg, int n)
     case K_PATCH:
         ok = parse_body(c, true) && check_members(c, a_patch);
         if (ok) {
-            json_t *rs = json_object_get(c->body, "reason");
-            if (!json_is_string(rs) || !*json_string_value(rs)) {
+            json_t *rs = json_object_get(c->body, "reason"), *ap = json_object_get(c->body, "applies");
+            if (!json_is_string(rs) || strspn(json_string_value(rs), " \t\r\n") == json_string_length(rs)) {
                 bs__problem(req, 422, "required", "Missing field", "reason",
-                            "reason is required: say why the step's dates or durations change");
+                            "reason is required (not blank): say why the step's dates, durations or "
+                            "applicability change");
                 ok = false;
             } else if (json_object_size(c->body) < 2) {
                 bs__problem(req, 422, "required", "Nothing to change", "body",
                             "give at least one of actual_start, actual_finish, planned_start, planned_finish, "
-                            "start_no_earlier_than, finish_no_later_than, remaining_duration, duration");
+                            "start_no_earlier_than, finish_no_later_than, remaining_duration, duration, applies");
+                ok = false;
+            } else if (ap && !json_is_boolean(ap)) {
+                bs__problem(req, 422, "invalid", "Invalid field", "applies",
+                            "applies must be true (the step applies to this project) or false (skip it)");
+                ok = false;
+            } else if (json_is_false(ap) && json_object_size(c->body) > 2) {
+                bs__problem(req, 422, "invalid", "Invalid field", "applies",
+                            "\"applies\": false skips the step: send it with a reason only");
                 ok = false;
             }
         }

@@ -89,9 +89,12 @@ typedef enum bs_schedule_err {
 typedef struct bs_step_override {
     int32_t duration;       /* planned duration in the step's unit (working or calendar days);
                              * ignored for milestones */
-    int32_t remaining;      /* STARTED steps: remaining duration from the data date, in the
-                             * step's unit (0 is treated as 1: a started step that is not done
-                             * finishes no earlier than the data date) */
+    int32_t remaining;      /* STARTED steps: the given remaining duration, in the step's unit,
+                             * used as is (not reduced by work done); the remaining work starts
+                             * at the data date or later (retained logic). 0 is treated as 1: a
+                             * started step that is not done finishes no earlier than the data
+                             * date. -1: derived, planned − work done by the progress date
+                             * (docs/scheduling.md §5.3) */
     bs_day snet;            /* start no earlier than (inclusive date) */
     bs_day fnlt;            /* finish no later than: a deadline (inclusive date) */
 } bs_step_override;
@@ -106,21 +109,25 @@ typedef struct bs_schedule_input {
                                      * (pred/succ index schema->steps; may contain cycles:
                                      * BS_SCHEDULE_ECYCLE) */
     int32_t n_links;
-    bs_day progress_date;           /* the date up to which the project's facts are known:
-                                     * remaining durations of started steps are measured from
-                                     * it (docs/scheduling.md §5). ≤ data_date; BS_DAY_NONE =
-                                     * data_date. Every caller sets it (0 is a date: ERANGE) */
-    bs_day data_date;               /* unfinished work starts no earlier than the first working
-                                     * day on or after it */
+    bs_day progress_date;           /* the date up to which the project's facts are known: the
+                                     * work done of a started step counts from its actual start
+                                     * up to this date (working or calendar days per the step's
+                                     * unit; 0 when it started on or after it), and its derived
+                                     * remaining duration is planned − work done, ≥ 1
+                                     * (docs/scheduling.md §5.3). ≤ data_date (else
+                                     * BS_SCHEDULE_EINVAL); BS_DAY_NONE = data_date. Every caller
+                                     * sets it (0 is a date: ERANGE) */
+    bs_day data_date;               /* open work and the remaining work of started steps start no
+                                     * earlier than the first working day on or after it */
     const bs_calendar *cal;
     int32_t near_critical_wd;       /* < 0: BS_NEAR_CRITICAL_DEFAULT_WD */
 } bs_schedule_input;
 
 /* Computes the schedule (= bs_schedule_compute_ex without overrides, with the schema's
  * links and the default near-critical threshold).
- * schema: validated (acyclic, topo set). progress: n_steps entries. data_date: the date up
- * to which facts are known; unfinished work starts no earlier than the first working day on
- * or after it. Realised steps with a known actual_finish keep their dates; realised steps
+ * schema: validated (acyclic, topo set). progress: n_steps entries. data_date: both the
+ * progress date (facts known up to it) and the data date (unfinished work starts no earlier
+ * than the first working day on or after it). Realised steps with a known actual_finish keep their dates; realised steps
  * with actual_estimated constrain successors only through the data date. Started steps
  * finish no earlier than the data date; out-of-sequence started steps keep retained logic.
  * Every link type is supported (BS_SCHEDULE_EUNSUPPORTED is no longer returned).

@@ -71,6 +71,28 @@ def offline(args):
         r = subprocess.run([args.binary, "schedule", path], env=env, capture_output=True, text=True)
         eq(r.returncode, 1, "offline bad date exit code")
         check("data_date" in r.stderr, "offline bad date names the field", r.stderr)
+        # the progress date (docs/scheduling.md §5): work done counts up to it, remaining work runs
+        # from the data date. principeverzoek_beoordeeld started Mon 5 Jan 2026: PD = DD = 9 Jan and
+        # PD = DD = 16 Jan give the same finish (work goes on as planned); PD 9 Jan with DD 16 Jan
+        # finishes later (only 4 days are known done, the rest starts on 16 Jan). PD > DD: refused.
+        base = {"process_schema": "ppm-woningbouw",
+                "steps": {"initiatief_ingediend": {"status": "done", "actual_finish": "2026-01-02"},
+                          "principeverzoek_beoordeeld": {"status": "started", "actual_start": "2026-01-05"}}}
+        fin = {}
+        for pd, dd in (("2026-01-09", "2026-01-09"), ("2026-01-09", "2026-01-16"), ("2026-01-16", "2026-01-16")):
+            with open(path, "w") as f:
+                json.dump(dict(base, progress_date=pd, data_date=dd), f)
+            r = subprocess.run([args.binary, "schedule", path], env=env, capture_output=True, text=True)
+            eq(r.returncode, 0, "offline with progress_date " + r.stderr)
+            if r.returncode == 0:
+                fin[(pd, dd)] = step(json.loads(r.stdout), "principeverzoek_beoordeeld")["early_finish"]
+        check(len(fin) == 3 and fin[("2026-01-09", "2026-01-16")] > fin[("2026-01-16", "2026-01-16")]
+              == fin[("2026-01-09", "2026-01-09")], "offline: work done counts up to the progress date only", fin)
+        with open(path, "w") as f:
+            json.dump(dict(base, progress_date="2026-01-17", data_date="2026-01-16"), f)
+        r = subprocess.run([args.binary, "schedule", path], env=env, capture_output=True, text=True)
+        eq(r.returncode, 1, "offline progress_date after data_date exit code")
+        check("progress_date" in r.stderr, "offline progress_date after data_date names the field", r.stderr)
 
 
 def main():
