@@ -143,7 +143,9 @@ def reference(schema, state, cal, dd, pd):
                     edge(anchor, ("R", k), lag)
                 elif t == "FF":
                     edge(anchor, F(k), lag)
-                elif t == "SF":  # bounds the finish forward (§5.3 step 5), nothing backward (§5.5)
+                elif t == "SF":  # bounds the finish forward (§5.3 step 5), nothing backward
+                    # (§5.5, as documented; unlike FF, so the predecessor's float can exceed
+                    # the slip that moves the project finish)
                     edge(anchor, F(k), lag, backward=False)
             elif s == "skipped":
                 edge(anchor, ("X", k), lag)
@@ -172,8 +174,11 @@ def reference(schema, state, cal, dd, pd):
         bg.add_edge("SINK", F(k), w=0)
         if status[k] == "started":
             # §5.5: the latest start of the remaining work is rs_b + float for working-day
-            # steps (LF - R would let it slip inside a finish bound), for calendar-day steps
-            # the latest day from which R calendar days still end by LF
+            # steps, for calendar-day steps the latest day from which R calendar days still
+            # end by LF. (Written as documented. When an FF/SF bound holds the finish beyond
+            # rs_b + R, rs_b + float gives the FS predecessors no float although they could
+            # slip by the difference without moving anything; LF - R would be the plain CPM
+            # value. Change both here if the document changes.)
             wd = steps[k]["duration"]["unit"] == "working_days"
             bg.add_edge(F(k), ("R", k), w=early[F(k)] - early[("R", k)] if wd else rem[k])
     tail = nx.single_source_bellman_ford_path_length(bg, "SINK", weight=lambda u, v, a: -a["w"])
@@ -243,7 +248,8 @@ def gen_state(rng, schema, dd, every_day):
                 state[k]["remaining"] = rng.randint(0 if rng.random() < 0.1 else 1, d + 5)
             fin[k] = as_ + d * ONE
         elif x < 0.66:
-            state[k] = {"status": "skipped"}
+            state[k] = {"status": "skipped"}  # only an optional step is skipped (§5.7)
+            s.update(optional=True, applies_to={"planstatus": ["1B", "2B"]})
         elif pf:
             fin[k] = max(pf) + d * ONE
     return state
@@ -346,7 +352,7 @@ def randomised(rounds, seed):
     print(f"{rounds} random progress cases: {dict(sorted(seen.items()))}")
 
 
-def step(key, d, deps=(), unit="working_days", milestone=False, statutory=False):
+def step(key, d, deps=(), unit="working_days", milestone=False, statutory=False, optional=False):
     """A schema step; keys are written upper-case in HAND for legibility, lower-case in the schema."""
     s = {"key": key.lower(), "name": key, "stream": "public", "source": "hand-worked case"}
     if milestone:
@@ -355,6 +361,8 @@ def step(key, d, deps=(), unit="working_days", milestone=False, statutory=False)
         s["duration"] = {"value": d, "unit": unit}
     if statutory:
         s["statutory"] = True
+    if optional:
+        s.update(optional=True, applies_to={"planstatus": ["1B", "2B"]})
     if deps:
         s["depends_on"] = [{"step": p.lower(), "type": t, "lag": {"value": lag, "unit": "working_days"}}
                            for p, t, lag in deps]
@@ -477,7 +485,7 @@ HAND = [
     # X passes P's finish + 2: b(after 5 Mar) = Fri 6, + 2 = Tue 10; S's remaining work
     # waits for Tue 10 + 1 = Wed 11. PD = DD = Mon 9: done 0, R 3: 11-13 Mar.
     ("skipped step passes a done predecessor's bound to a started step",
-     [step("P", 4), step("X", 5, [("P", "FS", 2)]), step("S", 3, [("X", "FS", 1)])],
+     [step("P", 4), step("X", 5, [("P", "FS", 2)], optional=True), step("S", 3, [("X", "FS", 1)])],
      {"P": {"status": "done", "actual_start": "2026-03-02", "actual_finish": "2026-03-05"},
       "X": {"status": "skipped"}, "S": {"status": "started", "actual_start": "2026-03-09"}},
      "2026-03-09", "2026-03-09", {"S": ("2026-03-09", "2026-03-13", 0)}, "2026-03-13", []),
