@@ -342,10 +342,11 @@ static int session_cookie_count(const bs_req *req) {
 }
 
 /* The principal and its access to the addressed project in one round trip; bs_gate
- * (migration 0013) keeps its plans per connection. Column 11 is the API token's expiry
+ * (migration 0015) keeps its plans per connection. The last column (token_expires) is the API token's expiry
  * (seconds since the epoch, NULL: none or a session), compared with the server's clock
  * (bs_api.clock, which `serve --clock` moves) as well as bs_gate's own now(). */
-static const char gate_sql[] = "SELECT g.*, extract(epoch FROM t.expires_at)::bigint FROM bs_gate($1, $2, $3::uuid) g "
+static const char gate_sql[] = "SELECT g.*, extract(epoch FROM t.expires_at)::bigint AS token_expires "
+                               "FROM bs_gate($1, $2, $3::uuid) g "
                                "LEFT JOIN api_tokens t ON t.id = g.o_token";
 
 /* Whether step is a step of the private stream. A key no loaded schema knows counts as
@@ -399,7 +400,9 @@ static void gate_loaded(const PGresult *res, const char *err, void *arg) {
     }
     bs_principal *pr = g->pr;
     bool known = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-    if (known && !PQgetisnull(res, 0, 11) && strtoll(PQgetvalue(res, 0, 11), NULL, 10) <= bs_clock_now(g->api->clock))
+    const int exp_col = PQnfields(res) - 1; /* token_expires */
+    if (known && !PQgetisnull(res, 0, exp_col) &&
+        strtoll(PQgetvalue(res, 0, exp_col), NULL, 10) <= bs_clock_now(g->api->clock))
         known = false; /* the API token expired by the server's clock */
     if (g->has_credential && !known) {
         static const char *const www[] = {"WWW-Authenticate", "Bearer realm=\"bouwstroom\", error=\"invalid_token\"",
