@@ -920,8 +920,8 @@ static void pm_plan_row(pm_ctx *c, uint32_t row, const bs_xlsx_cell *cells, size
     set_str(rec, "plantype_raw", ptype);
     set_str(rec, "planstatus", pl->planstatus);
     set_str(rec, "planstatus_raw", pl->planstatus);
-    set_str(rec, "data_date", pl->date);
-    json_object_set_new(rec, "data_date_estimated", json_false());
+    set_str(rec, "progress_date", pl->date);
+    json_object_set_new(rec, "progress_date_estimated", json_false());
     set_str(rec, "confidentiality", conf_codes[level]);
     if (geom) {
         json_object_set_new(rec, "geometry", geom);
