@@ -1116,7 +1116,7 @@ static bool pm_finish_plan(pm_ctx *c, pm_plan *pl) {
     }
     bs_day dd;
     bs_date_parse(pl->date, &dd);
-    if (bs_eib_plan_record(rec, c->p->schema, c->p->cal, pl->planstatus, dd) != 0) {
+    if (bs_eib_plan_record(rec, c->p->schema, c->p->cal, pl->planstatus, bs_data_date(dd, c->p->opt->today)) != 0) {
         pm_error(c, pl->row, -1, NULL, NULL, "the project's schedule could not be computed");
         return false;
     }
