@@ -136,18 +136,39 @@ static void sha256_hex(const char *s, char out[65]) {
 
 /* ---- organisations and users ---- */
 
+/* Answers the erasure: (not_self, json). Erasing oneself is 409 naming id; no row or a NULL json
+ * (unknown user) is 404. */
+static void erased(const PGresult *res, const char *err, void *arg) {
+    req_ctx *c = arg;
+    if (err) {
+        bs__problem_db(c->req, err);
+    } else if (PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
+        bs__problem(c->req, 409, "conflict", "Conflict", "id",
+                    "An administrator cannot erase themselves: another administrator of the installation must");
+    } else if (PQntuples(res) != 1 || PQgetisnull(res, 0, 1)) {
+        bs__problem(c->req, 404, "not_found", "Not found", "id", "No such user");
+    } else {
+        const char *text = PQgetvalue(res, 0, 1);
+        bs_req_respond(c->req, 200, JSON_CT, text, strlen(text), NULL);
+    }
+    ctx_free(c);
+}
+
 /* POST /api/v1/users/{id}/erase (administrator of the installation): erasure of a person
  * (AVG/GDPR art. 17) by the SQL function bs_erase_user (migration 0016, docs/security.md
  * §8a): name and address removed everywhere, a pseudonym where history and audit need an
  * author, credentials and subscriptions ended, one audit row 'ERASE'. 200 {id, pseudonym,
- * erased_at}; 404 for an unknown user; erasing again answers the same pseudonym. */
+ * erased_at}; 404 for an unknown user; erasing again answers the same pseudonym; 409 (id) for
+ * the caller themselves (so the API never erases the last administrator: the caller is one). */
 static void erase_user(bs_api *api, bs_req *req, const char *id) {
     req_ctx *c = ctx_new(api, req);
-    const char *p[1] = {id};
+    const bs_principal *pr = bs__principal(req);
+    const char *p[2] = {id, pr->user_id};
     bs__store_write(api, req,
-                    "SELECT json_build_object('id', u.id, 'pseudonym', x.p, 'erased_at', u.erased_at) "
-                    "FROM bs_erase_user($1::uuid) x(p) JOIN users u ON u.id = $1::uuid WHERE x.p IS NOT NULL",
-                    1, p, send_row_json, c);
+                    "SELECT $1::uuid <> $2::uuid, CASE WHEN $1::uuid <> $2::uuid THEN "
+                    "  (SELECT json_build_object('id', u.id, 'pseudonym', x.p, 'erased_at', u.erased_at) "
+                    "   FROM bs_erase_user($1::uuid) x(p) JOIN users u ON u.id = $1::uuid WHERE x.p IS NOT NULL) END",
+                    2, p, erased, c);
 }
 
 static const char *const org_kinds[] = {"gemeente", "ontwikkelaar", "woningcorporatie", "belegger",

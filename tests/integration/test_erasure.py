@@ -124,6 +124,12 @@ def body(binary, env, url, base):
     expect_problem(me, "POST", f"/api/v1/users/{uid}/erase", 403, "Authorization", "erase as a non-administrator")
     expect_problem(ops, "POST", "/api/v1/users/00000000-0000-4000-8000-000000000000/erase", 404, "id",
                    "erase of an unknown user")
+    st, _, mine = ops.json("GET", "/api/v1/me")
+    eq(st, 200, "fixture: the administrator's own id")
+    expect_problem(ops, "POST", f"/api/v1/users/{(mine or {}).get('id')}/erase", 409, "id",
+                   "an administrator cannot erase themselves")
+    eq(psql(url, f"SELECT erased_at IS NULL FROM users WHERE id = '{(mine or {}).get('id')}'"), "t",
+       "…and is not erased")
 
     # ---- the erasure ----
     st, _, doc = ops.json("POST", f"/api/v1/users/{uid}/erase")
