@@ -327,7 +327,9 @@ static void serve(app *a) {
                              .require_starttls = starttls && strcmp(starttls, "1") == 0,
                              .mail_from = mail_from ? mail_from : "bouwstroom@localhost",
                              .base_url = public_url ? public_url : base,
-                             .server_key = a->api.server_key};
+                             .server_key = a->api.server_key,
+                             .today = a->api.today,
+                             .today_arg = a->api.today_arg};
     const char *retry = getenv("BOUWSTROOM_SMTP_RETRY_BASE_S");
     if (retry) nc.retry_base_s = atoi(retry);
     const char *parallel = getenv("BOUWSTROOM_SMTP_PARALLEL");

@@ -41,6 +41,8 @@ struct bs_notifier {
     int32_t replan_day;  /* the last local day this node saw re-planned (claimed here or elsewhere) */
     int32_t replan_pending_day;
     bool replanning, no_daily_replan;
+    bs_day (*today)(void *arg);
+    void *today_arg;
     bs_conn *listen_conn;
     bool planning, plan_again;
     bool claiming, claim_again;
@@ -187,6 +189,13 @@ static const char WRITE_SQL[] =
     "  RETURNING 1) "
     "SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM sup), pg_notify('bs_alerts', '')";
 
+
+/* The organisation's today for data dates and alert plans: the API's (so that `serve --today`
+ * pins the API and the notifier alike), else today in Europe/Amsterdam from the clock. */
+static bs_day notifier_today(const bs_notifier *n) {
+    return n->today ? n->today(n->today_arg) : bs_clock_today_amsterdam(n->clock);
+}
+
 static void plan_got_recipients(const PGresult *res, const char *err, void *arg) {
     plan_ctx *c = arg;
     if (err) {
@@ -221,8 +230,8 @@ static void plan_got_recipients(const PGresult *res, const char *err, void *arg)
         return;
     }
     const bs_schedule sched = c->sched;
-    /* today in Europe/Amsterdam from the injected clock (alerts are due at 07:00 local) */
-    bs_day today = bs_clock_today_amsterdam(n->clock);
+    /* the organisation's today (alerts are due at 07:00 local) */
+    bs_day today = notifier_today(n);
     bs_alert_want *wants = calloc(MAX_WANTS, sizeof *wants);
     const bs_schema *schema = c->st.schema;
     bs_day *p50 = calloc((size_t)schema->n_steps + 1, sizeof *p50);
@@ -377,7 +386,7 @@ static void plan_got_state(const PGresult *res, const char *err, void *arg) {
         return;
     }
     json_t *doc = PQntuples(res) ? json_loads(PQgetvalue(res, 0, 0), 0, NULL) : NULL;
-    int rc = doc ? bs_project_state_parse(c->n->engine, doc, bs_clock_today_amsterdam(c->n->clock), &c->st) : -1;
+    int rc = doc ? bs_project_state_parse(c->n->engine, doc, notifier_today(c->n), &c->st) : -1;
     json_decref(doc);
     if (rc != 0) { /* project deleted meanwhile, or unknown schema: nothing to plan */
         bs_conn_script(c->conn, "COMMIT", plan_committed, c);
@@ -927,6 +936,8 @@ bs_notifier *bs_notifier_start(uv_loop_t *loop, bs_store *store, const bs_engine
     n->open_handles = 4;
     n->replan_day = BS_DAY_NONE;
     n->no_daily_replan = cfg->no_daily_replan;
+    n->today = cfg->today;
+    n->today_arg = cfg->today_arg;
     replan_check(n); /* a day whose midnight passed while no node ran is re-planned now */
     replan_arm(n);
     uv_timer_start(&n->safety_timer, safety_tick, SAFETY_POLL_MS, SAFETY_POLL_MS);

@@ -31,6 +31,10 @@ typedef struct bs_notifier_config {
     const unsigned char *server_key; /* 32 bytes (copied): derives invitation secrets; NULL: invitations fail */
     bool no_daily_replan;      /* true: this node never claims the daily re-plan (another node does;
                                 * BOUWSTROOM_DAILY_REPLAN=0; docs/scheduling.md §5a) */
+    bs_day (*today)(void *arg); /* the organisation's today (days since 1970-01-01) for data dates
+                                 * and alert plans, the API's (`serve --today` pins both); NULL:
+                                 * today in Europe/Amsterdam from the clock */
+    void *today_arg;
 } bs_notifier_config;
 
 typedef struct bs_notifier bs_notifier;
