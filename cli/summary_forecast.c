@@ -157,7 +157,7 @@ static void sf_work(uv_work_t *w) {
                 has[i] = 1;
             }
         }
-        size_t klen = 8 + (size_t)s->n_steps * (4 * 4 + 1 + 4 + 3 * 8 + 4);
+        size_t klen = 12 + (size_t)s->n_steps * (4 * 4 + 1 + 4 + 3 * 8 + 4); /* schema, progress and data date */
         for (int32_t i = 0; dist && i < s->n_steps; i++) klen += (size_t)dist[i].n_km * 16;
         unsigned char *key = malloc(klen), *kp = key;
         if (!dist || !has || !key || !models) {
