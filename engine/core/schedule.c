@@ -485,13 +485,14 @@ static void latest_instants(ctx *c, int32_t i, const scratch *sc, int64_t y_end,
         if (st == BS_STATUS_DONE)
             continue; /* realised successors are not held back by i */
         if (st == BS_STATUS_STARTED) {
-            /* retained logic: FS bounds the remaining work, FF the finish; the start is a fact
-             * (a started milestone has no remaining work: like a realised step) */
+            /* retained logic: FS bounds the remaining work, FF and SF the finish (as they do
+             * forward, §5.3 step 5); SS bounds nothing: the start is a fact (a started
+             * milestone has no remaining work: like a realised step) */
             if (is_ms(c, q))
                 continue;
             if (l->type == BS_LINK_FS)
                 y = sc[q].ys;
-            else if (l->type == BS_LINK_FF)
+            else if (targets_finish(l->type))
                 y = sc[q].yf;
             else
                 continue;
@@ -547,14 +548,27 @@ static void backward_step(ctx *c, int32_t i, bs_step_result *res, scratch *sc, i
                            : wd(c, (int64_t)r->lf_b - 1);
         }
         x->yf = instant_of_boundary(c, r->lf_b);
-        /* latest start of the remaining work, for FS predecessors */
+        /* Latest start of the remaining work, for FS predecessors: the latest working day
+         * from which R still ends by LF (not rs_b + float: when an FF/SF bound holds the
+         * finish later than rs_b + R, the remaining work may start later than rs_b + float,
+         * §5.5). A statutory term steps back while its Atw roll passes LF. */
         int64_t lrs;
-        if (is_ms(c, i))
+        if (is_ms(c, i)) {
             lrs = r->lf_b;
-        else if (s->unit == BS_UNIT_WORKING_DAYS)
-            lrs = (int64_t)x->rs_b + r->total_float;
-        else
-            lrs = (int64_t)bs_calendar_boundary_after(c->cal, in_range(c, y - x->rem, 0)) - 1;
+        } else {
+            /* the latest finish instant: exact for calendar days (a finish may be a Saturday) */
+            int64_t yl = s->unit == BS_UNIT_CALENDAR_DAYS ? y : instant_of_boundary(c, r->lf_b);
+            if (s->unit == BS_UNIT_WORKING_DAYS)
+                lrs = (int64_t)r->lf_b - x->rem;
+            else
+                lrs = yl - x->rem < c->cal->first_day
+                    ? -1
+                    : (int64_t)bs_calendar_boundary_after(c->cal, in_range(c, yl - x->rem, 1)) - 1;
+            if (s->statutory)
+                for (; lrs >= 0 && c->err == BS_SCHEDULE_OK; lrs--)
+                    if ((int64_t)finish_date(c, s, x->rem, lrs, BS_DAY_NONE) + 1 <= yl)
+                        break;
+        }
         x->ys = lrs < 0 ? c->cal->first_day : instant_of_boundary(c, lrs);
     } else if (is_ms(c, i)) {
         if (ysb < y)
@@ -811,7 +825,7 @@ static int32_t free_float(ctx *c, int32_t i, const bs_step_result *res, const sc
         if (st == BS_STATUS_STARTED) {
             if (l->type == BS_LINK_FS)
                 slack = (int64_t)sc[q].rs_b - k.b;
-            else if (l->type == BS_LINK_FF)
+            else if (targets_finish(l->type))
                 slack = (int64_t)res[q].ef_b - k.b;
             else
                 continue;

@@ -19,7 +19,7 @@ the index model (§2), one node per anchor:
 
 Late dates: the longest path from each movable node (open S/F, started RS/F, skipped X) to
 the sink (every unfinished F_k -> sink), through the links §5.5 keeps in the backward pass
-(DONE successors and SS/SF links into STARTED steps bound nothing). Total float: open
+(DONE successors and SS links into STARTED steps bound nothing). Total float: open
 LS - ES, started lf_b - ef_b. Out of sequence: §5.6 (through skipped predecessors).
 
 Two calendars, as test_schedule_networkx.py: every day a working day (working- and
@@ -143,10 +143,9 @@ def reference(schema, state, cal, dd, pd):
                     edge(anchor, ("R", k), lag)
                 elif t == "FF":
                     edge(anchor, F(k), lag)
-                elif t == "SF":  # bounds the finish forward (§5.3 step 5), nothing backward
-                    # (§5.5, as documented; unlike FF, so the predecessor's float can exceed
-                    # the slip that moves the project finish)
-                    edge(anchor, F(k), lag, backward=False)
+                elif t == "SF":  # bounds the finish forward (§5.3 step 5) and, like FF,
+                    # the predecessor's start backward from the latest finish (§5.5)
+                    edge(anchor, F(k), lag)
             elif s == "skipped":
                 edge(anchor, ("X", k), lag)
     assert nx.is_directed_acyclic_graph(g)
@@ -173,14 +172,11 @@ def reference(schema, state, cal, dd, pd):
     for k in unfinished:
         bg.add_edge("SINK", F(k), w=0)
         if status[k] == "started":
-            # §5.5: the latest start of the remaining work is rs_b + float for working-day
-            # steps, for calendar-day steps the latest day from which R calendar days still
-            # end by LF. (Written as documented. When an FF/SF bound holds the finish beyond
-            # rs_b + R, rs_b + float gives the FS predecessors no float although they could
-            # slip by the difference without moving anything; LF - R would be the plain CPM
-            # value. Change both here if the document changes.)
-            wd = steps[k]["duration"]["unit"] == "working_days"
-            bg.add_edge(F(k), ("R", k), w=early[F(k)] - early[("R", k)] if wd else rem[k])
+            # §5.5: the latest start of the remaining work is LF - R (working days; for
+            # calendar-day steps the latest day from which R calendar days still end by LF,
+            # the same index arithmetic on the every-day calendar), also when an FF/SF bound
+            # holds the finish beyond rs_b + R
+            bg.add_edge(F(k), ("R", k), w=rem[k])
     tail = nx.single_source_bellman_ford_path_length(bg, "SINK", weight=lambda u, v, a: -a["w"])
     late = {n: pf_b + v for n, v in tail.items()} if pf_b is not None else {}  # pf - longest path
 

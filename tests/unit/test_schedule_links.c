@@ -835,6 +835,168 @@ static void test_random_all_types(void **state)
     }
 }
 
+/* ---- float of the predecessors of started steps (docs/scheduling.md §5.5, §5.9 examples 10
+ * and 11). Total float (PMI, CPM): how far a step can slip without moving the project finish;
+ * each case is confirmed by slipping the step with a start-no-earlier-than. ---- */
+
+/* The project finish (a date) after setting step key's start-no-earlier-than to snet. */
+static bs_day finish_with_snet(tc *t, const char *key, const char *snet, const char *dd)
+{
+    t->edit.ov[idx(t, key)].snet = D(snet);
+    tc_run(t, dd);
+    bs_day f = t->out.project_finish;
+    t->edit.ov[idx(t, key)].snet = BS_DAY_NONE;
+    tc_run(t, dd);
+    return f;
+}
+
+/* §5.9 example 10: an FF bound holds a started step's finish late. L 20 wd, A 3 wd, S 2 wd;
+ * A -FS-> S, L -FF 0-> S; S STARTED Mon 2 March 2026, PD = DD = Mon 2 March.
+ *   L: Mon 2 – Fri 27 March (20 weekdays). A: Mon 2 – Wed 4 March.
+ *   S: R = 2, the remaining work from Thu 5 March (A's bound) would end Fri 6 March; the FF
+ *     bound holds it to Fri 27 March. Project finish Fri 27 March; S and L critical.
+ *   A: the remaining work of S may start as late as LF − R = Thu 26 March, so A's LF is Wed
+ *     25 March, LS Mon 23 March: float 15 (the old rule rs_b + float gave LS = ES, float 0,
+ *     critical). A from Mon 23 March (SNET) ends 25 March, S's remaining 26 – 27 March: the
+ *     finish stays Fri 27 March; from Tue 24 March S ends Mon 30 March. */
+static void test_progress_float_ff_bound(void **state)
+{
+    tc t;
+    tc_load(&t, state, SCHEMA(STEP_WD("l", 20) "}," STEP_WD("a", 3) "}," STEP_WD("s", 2)
+                              ",\"depends_on\":[" FS0("a") "," DEP("l", "FF", 0, "working_days") "]}"));
+    set_started(&t, "s", "2026-03-02");
+    tc_run(&t, "2026-03-02");
+    char b[11];
+    assert_string_equal(fmt(t.out.project_finish, b), "2026-03-27");
+    check(&t, "s", "2026-03-02", "2026-03-27", "2026-03-02", "2026-03-27", 0, true);
+    check(&t, "l", "2026-03-02", "2026-03-27", "2026-03-02", "2026-03-27", 0, true);
+    check(&t, "a", "2026-03-02", "2026-03-04", "2026-03-23", "2026-03-25", 15, false);
+    /* free float 0: A's finish is what the remaining work of S waits for (§6 free float) */
+    assert_int_equal(R(&t, "a")->free_float, 0);
+    assert_string_equal(fmt(finish_with_snet(&t, "a", "2026-03-16", "2026-03-02"), b), "2026-03-27");
+    assert_string_equal(fmt(finish_with_snet(&t, "a", "2026-03-23", "2026-03-02"), b), "2026-03-27");
+    assert_string_equal(fmt(finish_with_snet(&t, "a", "2026-03-24", "2026-03-02"), b), "2026-03-30");
+    tc_free(&t);
+}
+
+/* §5.9 example 11: an SF link into a started step bounds its predecessor backward. A 2 wd,
+ * A -SF +10 wd-> S, S 3 wd STARTED Mon 2 March 2026, Z 30 wd unrelated; PD = DD = 2 March.
+ *   A: Mon 2 – Tue 3 March. S: R = 3 would end Wed 4 March; the SF bound (A's start + 10 wd)
+ *     holds its finish to Fri 13 March. Z: Mon 2 March – Mon 13 April (30 wd: Easter Monday
+ *     6 April off, Goede Vrijdag worked). Project finish Mon 13 April.
+ *   S: LF 13 April, float 20 (16 March – 13 April). A's latest start is S's LF − 10 wd = Mon
+ *     30 March: LS 30 March, LF 31 March, float 20 (the old rule ignored the SF link: float
+ *     28). A from Mon 30 March (SNET) keeps the finish on 13 April; from Tue 31 March S ends
+ *     Tue 14 April. */
+static void test_progress_float_sf_backward(void **state)
+{
+    tc t;
+    tc_load(&t, state, SCHEMA(STEP_WD("a", 2) "}," STEP_WD("s", 3) ",\"depends_on\":["
+                              DEP("a", "SF", 10, "working_days") "]}," STEP_WD("z", 30) "}"));
+    set_started(&t, "s", "2026-03-02");
+    tc_run(&t, "2026-03-02");
+    char b[11];
+    assert_string_equal(fmt(t.out.project_finish, b), "2026-04-13");
+    check(&t, "s", "2026-03-02", "2026-03-13", "2026-03-30", "2026-04-13", 20, false);
+    check(&t, "z", "2026-03-02", "2026-04-13", "2026-03-02", "2026-04-13", 0, true);
+    check(&t, "a", "2026-03-02", "2026-03-03", "2026-03-30", "2026-03-31", 20, false);
+    assert_int_equal(R(&t, "a")->free_float, 0);
+    assert_string_equal(fmt(finish_with_snet(&t, "a", "2026-03-30", "2026-03-02"), b), "2026-04-13");
+    assert_string_equal(fmt(finish_with_snet(&t, "a", "2026-03-31", "2026-03-02"), b), "2026-04-14");
+    tc_free(&t);
+}
+
+/* Property: in random small networks of working-day steps (all four link types, working-day
+ * lags, some steps started, some with a given remaining duration, PD ≤ DD, no deadlines),
+ * slipping an open step to ES + total float working days (start-no-earlier-than) leaves the
+ * project finish where it was, and slipping it one working day further moves it. */
+static void test_progress_float_slip_random(void **state)
+{
+    uint64_t seed = 4242;
+    int checked = 0, started_succ = 0;
+    for (int round = 0; round < 300; round++) {
+        int n = 2 + (int)(rnd(&seed) % 9);
+        char json[16384] = SCHEMA_OPEN;
+        size_t len = strlen(json);
+        for (int i = 0; i < n; i++) {
+            len += (size_t)snprintf(json + len, sizeof json - len,
+                                    "%s{\"key\":\"s%d\",\"name\":\"s\",\"stream\":\"public\",\"source\":\"t\","
+                                    "\"duration\":{\"value\":%u,\"unit\":\"working_days\"}",
+                                    i ? "," : "", i, 1 + rnd(&seed) % 15);
+            int nd = 0;
+            for (int p = 0; p < i; p++) {
+                if (rnd(&seed) % 3 != 0)
+                    continue;
+                static const char *const ty[] = {"FS", "SS", "FF", "SF"};
+                len += (size_t)snprintf(json + len, sizeof json - len,
+                                        "%s{\"step\":\"s%d\",\"type\":\"%s\",\"lag\":{\"value\":%d,"
+                                        "\"unit\":\"working_days\"}}",
+                                        nd++ ? "," : ",\"depends_on\":[", p, ty[rnd(&seed) % 4],
+                                        (int)(rnd(&seed) % 13) - 3);
+            }
+            len += (size_t)snprintf(json + len, sizeof json - len, "%s}", nd ? "]" : "");
+        }
+        snprintf(json + len, sizeof json - len, "]}");
+        tc t;
+        tc_load(&t, state, json);
+        bs_day dd = D("2026-03-02") + (bs_day)(rnd(&seed) % 40);
+        bs_day pd = dd - (bs_day)(rnd(&seed) % 15);
+        for (int i = 0; i < n; i++) {
+            uint32_t r = rnd(&seed) % 10;
+            if (r < 4) {
+                t.progress[i] = (bs_progress){BS_STATUS_STARTED, dd - 30 + (bs_day)(rnd(&seed) % 35),
+                                              BS_DAY_NONE, false};
+                if (rnd(&seed) % 3 == 0)
+                    t.edit.ov[i].remaining = (int32_t)(rnd(&seed) % 8);
+            } else if (r == 4) {
+                bs_day a = dd - 40 + (bs_day)(rnd(&seed) % 20);
+                t.progress[i] = (bs_progress){BS_STATUS_DONE, a, a + (bs_day)(rnd(&seed) % 15), false};
+            }
+        }
+        char s_dd[11], s_pd[11];
+        bs_date_format(dd, s_dd);
+        bs_date_format(pd, s_pd);
+        tc_run_pd(&t, s_pd, s_dd);
+        const bs_day pf = t.out.project_finish;
+        int32_t *es_b = calloc((size_t)n, sizeof *es_b), *tf = calloc((size_t)n, sizeof *tf);
+        assert_non_null(es_b);
+        assert_non_null(tf);
+        for (int i = 0; i < n; i++) {
+            es_b[i] = t.out.steps[i].es_b;
+            tf[i] = t.out.steps[i].total_float;
+        }
+        for (int i = 0; i < n; i++) {
+            if (t.progress[i].status != BS_STATUS_OPEN)
+                continue;
+            assert_true(tf[i] >= 0);
+            bool before_started = false;
+            for (int32_t l = 0; l < t.edit.n_links; l++)
+                before_started |= t.edit.links[l].pred == i &&
+                                  t.progress[t.edit.links[l].succ].status == BS_STATUS_STARTED;
+            started_succ += before_started;
+            for (int extra = 0; extra <= 1; extra++) {
+                t.edit.ov[i].snet = bs_calendar_wd_date(t.cal, es_b[i] + tf[i] + extra);
+                tc_run_pd(&t, s_pd, s_dd);
+                bs_day got = t.out.project_finish;
+                char a[11], b[11];
+                if (extra == 0 && got != pf)
+                    fail_msg("round %d: slipping s%d by its float %d moved the finish %s -> %s\n%s", round, i,
+                             tf[i], fmt(pf, a), fmt(got, b), json);
+                if (extra == 1 && got <= pf)
+                    fail_msg("round %d: slipping s%d by float %d + 1 left the finish at %s\n%s", round, i,
+                             tf[i], fmt(got, b), json);
+            }
+            t.edit.ov[i].snet = BS_DAY_NONE;
+            checked++;
+        }
+        free(es_b);
+        free(tf);
+        tc_free(&t);
+    }
+    assert_true(checked > 300);
+    assert_true(started_succ > 50); /* the property is exercised on predecessors of started steps */
+}
+
 static int setup_cal(void **state)
 {
     bs_calendar *cal = calloc(1, sizeof *cal);
@@ -873,6 +1035,9 @@ int main(void)
         cmocka_unit_test(test_cycles_and_ops),
         cmocka_unit_test(test_ppm_statutory_critical),
         cmocka_unit_test(test_random_all_types),
+        cmocka_unit_test(test_progress_float_ff_bound),
+        cmocka_unit_test(test_progress_float_sf_backward),
+        cmocka_unit_test(test_progress_float_slip_random),
     };
     return cmocka_run_group_tests(tests, setup_cal, teardown_cal);
 }
