@@ -654,6 +654,15 @@ static void db_done(const PGresult *res, const char *err, void *arg) {
     if (n->stopping) maybe_done(n);
 }
 
+/* A retry's next attempt is recorded: only now can the timer see it (the query that reads the
+ * next due time may run on another connection; before this commit it would still see the
+ * claim's lease and wake only at the safety poll). */
+static void retry_recorded(const PGresult *res, const char *err, void *arg) {
+    bs_notifier *n = arg;
+    db_done(res, err, arg);
+    if (!n->stopping) arm_timer(n);
+}
+
 /* Records the buffered 250s in one statement. */
 static void flush_sent(bs_notifier *n) {
     uv_timer_stop(&n->flush_timer);
@@ -718,7 +727,7 @@ static void on_sent(bs_smtp_outcome o, long code, const char *error, void *arg) 
         bs_store_query(n->store,
                        "UPDATE alerts SET next_attempt_at = to_timestamp($2::bigint), last_error = $3, "
                        "reply_code = NULLIF($4::int, 0), updated_at = now() WHERE id = $1::uuid AND status = 'pending'",
-                       4, p, db_done, n);
+                       4, p, retry_recorded, n);
         n->retried = true;
     }
     item_free(it);
