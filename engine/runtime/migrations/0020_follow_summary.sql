@@ -5,3 +5,5 @@
 -- Existing follows count as summarised: their single alerts were planned long ago.
 ALTER TABLE follows ADD COLUMN summarised_at timestamptz;
 UPDATE follows SET summarised_at = created_at;
+-- The summary is an alerts row of kind follow_summary with the project set (alerts.kind has no
+-- list of its own; alerts_project_kind holds); it is no alert_rules kind (that CHECK stays).
