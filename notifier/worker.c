@@ -318,8 +318,8 @@ static void plan_got_recipients(const PGresult *res, const char *err, void *arg)
     json_decref(wa);
     free(wants);
     free(p50);
-    /* today and now from the injected clock: which alerts are already late for a new
-     * follower, and when their summary is due (at once) */
+    /* today (as above) and now from the injected clock: which alerts are already late for a
+     * new follower, and when their summary is due (at once) */
     char today_s[11], now_s[24];
     bs_date_format(today, today_s);
     snprintf(now_s, sizeof now_s, "%lld", (long long)bs_clock_now(n->clock));
@@ -659,8 +659,9 @@ static void db_done(const PGresult *res, const char *err, void *arg) {
  * claim's lease and wake only at the safety poll). */
 static void retry_recorded(const PGresult *res, const char *err, void *arg) {
     bs_notifier *n = arg;
+    bool stopping = n->stopping; /* when stopping, db_done may end (free) the notifier */
     db_done(res, err, arg);
-    if (!n->stopping) arm_timer(n);
+    if (!stopping) arm_timer(n);
 }
 
 /* Records the buffered 250s in one statement. */
