@@ -412,6 +412,9 @@ static bool may_manage_org(const bs_principal *pr, const char *org) {
 
 /* ---- alert rules ---- */
 
+/* the kinds a rule turns on or off; follow_summary (a new follower's summary, docs/alerts.md)
+ * is no rule kind: it holds only items of the overdue and blocked rules, as the user's rules
+ * for those kinds allow, so a rule of that kind answers 422 naming kind */
 static const char *const alert_kinds[] = {"milestone_upcoming", "milestone_overdue", "blocked_by_other_stream",
                                           "forecast_slipped", "external_update", NULL};
 

@@ -175,13 +175,24 @@ int bs_mail_text_build(const char *kind, const char *locale, const json_t *paylo
     bool en = locale && strcmp(locale, "en") == 0;
     sbuf s = {0}, t = {0}, h = {0};
     sb_printf(&h, "<!DOCTYPE html>\n<html lang=\"%s\"><body>\n", en ? "en" : "nl");
-    if (strcmp(kind, "digest") == 0) {
+    bool summary = strcmp(kind, "follow_summary") == 0;
+    if (strcmp(kind, "digest") == 0 || summary) {
         json_t *items = json_object_get(payload, "items");
         size_t n = json_array_size(items);
-        sb_printf(&s, en ? "Bouwstroom: %zu alert%s for today" : "Bouwstroom: %zu melding%s voor vandaag", n,
-                  n == 1 ? "" : (en ? "s" : "en"));
-        sb_printf(&t, en ? "Good morning,\n\nToday's alerts:\n\n" : "Goedemorgen,\n\nDe meldingen van vandaag:\n\n");
-        sb_printf(&h, "<p>%s</p>\n<ul>\n", en ? "Good morning, today's alerts:" : "Goedemorgen, de meldingen van vandaag:");
+        if (summary) { /* a new follower: what is already late, in one mail */
+            sb_printf(&s, en ? "Bouwstroom: %s (%s): %zu item%s already late" : "Bouwstroom: %s (%s): %zu punt%s al te laat",
+                      str(payload, "project_name"), str(payload, "gemeente"), n, n == 1 ? "" : (en ? "s" : "en"));
+            sb_printf(&t, en ? "You now follow %s (%s). Already late:\n\n" : "U volgt nu %s (%s). Al te laat:\n\n",
+                      str(payload, "project_name"), str(payload, "gemeente"));
+            sb_printf(&h, "<p>");
+            sb_html(&h, en ? "You now follow this project. Already late:" : "U volgt nu dit project. Al te laat:");
+            sb_printf(&h, "</p>\n<ul>\n");
+        } else {
+            sb_printf(&s, en ? "Bouwstroom: %zu alert%s for today" : "Bouwstroom: %zu melding%s voor vandaag", n,
+                      n == 1 ? "" : (en ? "s" : "en"));
+            sb_printf(&t, en ? "Good morning,\n\nToday's alerts:\n\n" : "Goedemorgen,\n\nDe meldingen van vandaag:\n\n");
+            sb_printf(&h, "<p>%s</p>\n<ul>\n", en ? "Good morning, today's alerts:" : "Goedemorgen, de meldingen van vandaag:");
+        }
         for (size_t i = 0; i < n; i++) {
             json_t *it = json_array_get(items, i);
             sbuf line = {0};

@@ -176,18 +176,50 @@ static const char WRITE_SQL[] =
     "  AS w(step_key text, rev_step text, kind text, user_id uuid, due_date date, payload jsonb, revision int) "
     "  LEFT JOIN up ON up.step_key = w.rev_step), "
 
-    "ins AS (INSERT INTO alerts (id, project_id, step_key, kind, revision, user_id, due_at, digest, payload, message_id) "
+    /* A new follower (follows.summarised_at NULL, and a recipient of this plan: $7) gets what
+     * is already late (overdue milestones and blocked steps due by today, $5) as one
+     * follow_summary alert, due at once ($6) and never held for a digest. The single alerts
+     * are recorded as superseded (their keys then send nothing when re-planned), and so is a
+     * single alert of an item a summary already listed with the same date (a date revision
+     * that moved only because the data date did); a new date alerts as before. */
+    "fresh AS (SELECT id, user_id FROM follows WHERE project_id = $1::uuid AND summarised_at IS NULL "
+    "  AND user_id = ANY ($7::uuid[])), "
+    "covered AS (SELECT s.user_id, it->>'kind' AS kind, it->>'step_key' AS step_key, it->>'date' AS date "
+    "  FROM alerts s CROSS JOIN LATERAL jsonb_array_elements(s.payload->'items') it "
+    "  WHERE s.project_id = $1::uuid AND s.kind = 'follow_summary'), "
+    "ins AS (INSERT INTO alerts (id, project_id, step_key, kind, revision, user_id, due_at, digest, payload, message_id, "
+    "  status) "
     "  SELECT g.id, $1::uuid, g.step_key, g.kind, g.revision, g.user_id, "
     "  (g.due_date + time '07:00') AT TIME ZONE u.time_zone, u.digest, g.payload, "
-    "  'alert.' || g.id || '@' || $4 "
+    "  'alert.' || g.id || '@' || $4, "
+    "  CASE WHEN g.kind IN ('milestone_overdue', 'blocked_by_other_stream') AND ("
+    "    (g.due_date <= $5::date AND EXISTS (SELECT 1 FROM fresh f WHERE f.user_id = g.user_id)) "
+    "    OR EXISTS (SELECT 1 FROM covered c WHERE c.user_id = g.user_id AND c.kind = g.kind "
+    "      AND c.step_key = g.step_key AND c.date = g.payload->>'date')) "
+    "  THEN 'superseded' ELSE 'scheduled' END "
     "  FROM (SELECT gen_random_uuid() AS id, want.* FROM want) g JOIN users u ON u.id = g.user_id "
-    "  ON CONFLICT (project_id, step_key, kind, revision, user_id) DO NOTHING RETURNING 1), "
+    "  ON CONFLICT (project_id, step_key, kind, revision, user_id) DO NOTHING "
+    "  RETURNING user_id, kind, payload, status), "
+    "summ AS (INSERT INTO alerts (id, project_id, step_key, kind, revision, user_id, due_at, digest, payload, message_id) "
+    "  SELECT s.id, $1::uuid, 'follow:' || f.id, 'follow_summary', 0, s.user_id, to_timestamp($6::bigint), false, "
+    "  s.payload, 'alert.' || s.id || '@' || $4 "
+    "  FROM (SELECT gen_random_uuid() AS id, i.user_id, "
+    "    jsonb_build_object('project_id', $1::uuid, 'project_name', p.name, 'gemeente', p.gemeente, "
+    "    'items', jsonb_agg(i.payload || jsonb_build_object('kind', i.kind) "
+    "      ORDER BY i.payload->>'date', i.kind, i.payload->>'step_key')) AS payload "
+    "    FROM ins i JOIN projects p ON p.id = $1::uuid "
+    "    WHERE i.status = 'superseded' "
+    "    GROUP BY i.user_id, p.name, p.gemeente) s JOIN fresh f ON f.user_id = s.user_id "
+    "  ON CONFLICT DO NOTHING RETURNING 1), "
+    "fol AS (UPDATE follows SET summarised_at = to_timestamp($6::bigint) WHERE id IN (SELECT id FROM fresh) RETURNING 1), "
     "sup AS (UPDATE alerts a SET status = 'superseded', updated_at = now() "
-    "  WHERE a.project_id = $1::uuid AND a.status = 'scheduled' AND a.kind NOT IN ('external_update', 'invitation') "
+    "  WHERE a.project_id = $1::uuid AND a.status = 'scheduled' "
+    "  AND a.kind NOT IN ('external_update', 'invitation', 'follow_summary') "
     "  AND NOT EXISTS (SELECT 1 FROM want w "
     "  WHERE w.step_key = a.step_key AND w.kind = a.kind AND w.user_id = a.user_id AND w.revision = a.revision) "
     "  RETURNING 1) "
-    "SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM sup), pg_notify('bs_alerts', '')";
+    "SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM sup), (SELECT count(*) FROM summ), "
+    "  (SELECT count(*) FROM fol), pg_notify('bs_alerts', '')";
 
 
 /* The organisation's today for data dates and alert plans: the API's (so that `serve --today`
@@ -295,8 +327,23 @@ static void plan_got_recipients(const PGresult *res, const char *err, void *arg)
     json_decref(wa);
     free(wants);
     free(p50);
-    const char *params[4] = {c->project_id, c->steps_json, c->wants_json, n->mail_domain};
-    bs_conn_query(c->conn, WRITE_SQL, 4, params, plan_written, c);
+    /* today (as above) and now from the injected clock: which alerts are already late for a
+     * new follower, and when their summary is due (at once) */
+    char today_s[11], now_s[24];
+    bs_date_format(today, today_s);
+    snprintf(now_s, sizeof now_s, "%lld", (long long)bs_clock_now(n->clock));
+    /* the recipients of this plan as a PostgreSQL array literal of UUIDs: only their follows
+     * are summarised (a follow committed after the recipients were read waits for its plan) */
+    char *rcpt = malloc((size_t)n_rs * 37 + 3);
+    if (!rcpt) abort();
+    size_t rl = 0;
+    rcpt[rl++] = '{';
+    for (int i = 0; i < n_rs; i++) rl += (size_t)sprintf(rcpt + rl, "%s%s", i ? "," : "", rs[i].user_id);
+    rcpt[rl++] = '}';
+    rcpt[rl] = 0;
+    const char *params[7] = {c->project_id, c->steps_json, c->wants_json, n->mail_domain, today_s, now_s, rcpt};
+    bs_conn_query(c->conn, WRITE_SQL, 7, params, plan_written, c);
+    free(rcpt);
     free(rs); /* after the query copied the params: user ids point into res */
 }
 
@@ -616,6 +663,16 @@ static void db_done(const PGresult *res, const char *err, void *arg) {
     if (n->stopping) maybe_done(n);
 }
 
+/* A retry's next attempt is recorded: only now can the timer see it (the query that reads the
+ * next due time may run on another connection; before this commit it would still see the
+ * claim's lease and wake only at the safety poll). */
+static void retry_recorded(const PGresult *res, const char *err, void *arg) {
+    bs_notifier *n = arg;
+    bool stopping = n->stopping; /* when stopping, db_done may end (free) the notifier */
+    db_done(res, err, arg);
+    if (!stopping) arm_timer(n);
+}
+
 /* Records the buffered 250s in one statement. */
 static void flush_sent(bs_notifier *n) {
     uv_timer_stop(&n->flush_timer);
@@ -680,7 +737,7 @@ static void on_sent(bs_smtp_outcome o, long code, const char *error, void *arg) 
         bs_store_query(n->store,
                        "UPDATE alerts SET next_attempt_at = to_timestamp($2::bigint), last_error = $3, "
                        "reply_code = NULLIF($4::int, 0), updated_at = now() WHERE id = $1::uuid AND status = 'pending'",
-                       4, p, db_done, n);
+                       4, p, retry_recorded, n);
         n->retried = true;
     }
     item_free(it);

@@ -80,9 +80,11 @@ def scenario(args, env, url, smtp, tmp):
                                           "name": "Anna"}, "user a")["id"]
         b = create(api, "/api/v1/users", {"organisation_id": org, "email": "bert@voorbeeldstad.example",
                                           "name": "Bert"}, "user b")["id"]
-        p_old = pid["Stationskwartier"]  # data date 2020: milestones overdue
-        create(api, f"/api/v1/projects/{p_old}/follows", {"user_id": a}, "a follows")
-        create(api, f"/api/v1/projects/{p_old}/follows", {"user_id": b}, "b follows")
+        p_old = pid["Stationskwartier"]  # progress date 2020: milestones overdue
+        # single overdue alerts: as projectleider (a new follower gets one summary instead,
+        # test_notifier.py), each with its one-click unsubscribe
+        for u in (a, b):
+            create(api, f"/api/v1/projects/{p_old}/roles", {"user_id": u, "role": "projectleider"}, "projectleider")
 
         print("== List-Unsubscribe on the received mail")
         wait_for(lambda: raw_mails(mbox, "anna@") and raw_mails(mbox, "bert@"), 30)
@@ -150,10 +152,11 @@ def scenario(args, env, url, smtp, tmp):
 
         print("== no further alerts of that rule for a; b still gets them")
         n_a = len([1 for _, m in raw_mails(mbox, "anna@") if str(m["Subject"]).startswith("Mijlpaal verlopen")])
-        # both follow another project with overdue milestones: b is mailed, a is not
+        # both lead another project with overdue milestones: b is mailed, a is not
         p_more = pid["Kerkplein"]
-        create(api, f"/api/v1/projects/{p_more}/follows", {"user_id": a}, "a follows a second project")
-        create(api, f"/api/v1/projects/{p_more}/follows", {"user_id": b}, "b follows a second project")
+        for u, who in ((a, "a"), (b, "b")):
+            create(api, f"/api/v1/projects/{p_more}/roles", {"user_id": u, "role": "projectleider"},
+                   f"{who} leads a second project")
         more = f"project_id = '{p_more}' AND kind = 'milestone_overdue'"
         wait_for(lambda: count(f"SELECT count(*) FROM alerts WHERE user_id = '{b}' AND {more}") > 0
                  and count(f"SELECT count(*) FROM alerts WHERE user_id = '{b}' AND {more} "

@@ -45,6 +45,8 @@ class Smtp:
         for f in sorted(glob.glob(os.path.join(self.outdir, "*.json"))):
             with open(f) as fh:
                 out.append(json.load(fh))
+            with open(f[:-len(".json")] + ".eml", "rb") as fh:
+                out[-1]["raw"] = fh.read()
         return out
 
     def stop(self):
@@ -166,8 +168,8 @@ def scenario(args, env, url, smtp, tmp):
         eq([x["kind"] for x in rules["results"]], ["milestone_upcoming"], "rules listed")
         eq(psql(url, "SELECT count(*) FROM alerts"), "0", "imported projects have no recipients: no alerts")
 
-        print("== alerts mailed to a follower (Dutch)")
-        p_old = pid["Stationskwartier"]  # planstatus 1A, data date 2020: milestones overdue by now
+        print("== a new follower gets one summary of what is already late (Dutch)")
+        p_old = pid["Stationskwartier"]  # planstatus 1A, progress date 2020: milestones overdue by now
         create(api, f"/api/v1/projects/{p_old}/follows", {"user_id": pl}, "follow")
         st, _, _ = api.json("POST", f"/api/v1/projects/{p_old}/follows", {"user_id": pl})
         eq(st, 409, "second follow is a conflict")
@@ -175,47 +177,84 @@ def scenario(args, env, url, smtp, tmp):
         def count(sql):
             return int(psql(url, sql))
 
-        # due by this server's clock: BASE plus the real time elapsed since it started
-        due = f"due_at <= to_timestamp({base_epoch}) + (now() - to_timestamp({real0}))"
-        wait_for(lambda: count(f"SELECT count(*) FROM alerts WHERE user_id = '{pl}'") > 0)
+        # this server's clock: BASE plus the real time elapsed since it started (pinned, so
+        # what is late does not depend on the day the test runs)
+        def clock_now():
+            return f"(to_timestamp({base_epoch}) + (now() - to_timestamp({real0})))"
+
+        due = f"status <> 'superseded' AND due_at <= {clock_now()}"
+        late = "kind IN ('milestone_overdue', 'blocked_by_other_stream')"
+        wait_for(lambda: psql(url, f"SELECT summarised_at IS NOT NULL FROM follows "
+                                   f"WHERE project_id = '{p_old}' AND user_id = '{pl}'") == "t")
+        eq(count(f"SELECT count(*) FROM alerts WHERE user_id = '{pl}' AND kind = 'follow_summary'"), 1,
+           "exactly one follow_summary alert for the new follower")
+        # due at once (decision, docs/alerts.md), by the pinned clock: after BASE and no later than
+        # the server's now, i.e. long before the next 07:00 local (2026-12-01 06:00 UTC)
+        sq = f"FROM alerts WHERE user_id = '{pl}' AND kind = 'follow_summary'"
+        s_due = int(psql(url, f"SELECT extract(epoch FROM due_at)::bigint {sq}"))
+        check(base_epoch <= s_due and psql(url, f"SELECT due_at <= {clock_now()} {sq}") == "t",
+              "the summary is due immediately (pinned clock), not at 07:00 the next morning", (s_due, base_epoch))
+        eq(psql(url, f"SELECT digest {sq}"), "f", "the summary is never held for a digest")
+        items = json.loads(psql(url, f"SELECT payload::text {sq}"))["items"]
+        late_rows = psql(url, f"SELECT kind || '|' || step_key || '|' || (payload->>'step_name') FROM alerts "
+                              f"WHERE user_id = '{pl}' AND project_id = '{p_old}' AND {late} "
+                              f"AND due_at <= {clock_now()}").splitlines()
+        late_rows.sort()
+        kinds = {r.split("|")[0] for r in late_rows}
+        check(len(late_rows) > 1 and kinds == {"milestone_overdue", "blocked_by_other_stream"},
+              "the followed project has overdue milestones and blocked steps", late_rows)
+        eq(sorted(f"{it['kind']}|{it['step_key']}|{it['step_name']}" for it in items), late_rows,
+           "the summary lists every overdue milestone and every blocked step")
+        eq(count(f"SELECT count(*) FROM alerts WHERE user_id = '{pl}' AND {late} AND status <> 'superseded'"), 0,
+           "no single overdue or blocked alert for what was already late when they followed")
+        wait_for(lambda: count(f"SELECT count(*) FROM alerts WHERE user_id = '{pl}' AND {due} "
+                               "AND status <> 'sent'") == 0)
         n_pl = count(f"SELECT count(*) FROM alerts WHERE user_id = '{pl}' AND {due}")
-        check(n_pl > 0, "alerts planned for the follower", n_pl)
-        wait_for(lambda: count(f"SELECT count(*) FROM alerts WHERE user_id = '{pl}' AND status = 'sent'") == n_pl)
         eq(count(f"SELECT count(*) FROM alerts WHERE user_id = '{pl}' AND status = 'sent'"), n_pl, "all due sent")
-        eq(count(f"SELECT count(*) FROM alerts WHERE user_id = '{pl}' AND NOT ({due}) AND status <> 'scheduled'"), 0,
-           "alerts not yet due wait")
+        eq(count(f"SELECT count(*) FROM alerts WHERE user_id = '{pl}' AND NOT (due_at <= {clock_now()}) "
+                 "AND status NOT IN ('scheduled', 'superseded')"), 0, "alerts not yet due wait")
         mails = [m for m in smtp.messages() if "pl@voorbeeldstad.example" in m["rcpt_tos"]]
-        eq(len(mails), n_pl, "one mail per alert")
+        eq(len(mails), n_pl, "one mail per due alert (the summary and nothing late singly)")
         ids = set(psql(url, f"SELECT '<' || message_id || '>' FROM alerts WHERE user_id = '{pl}' AND {due}").splitlines())
         eq({m["message_id"] for m in mails}, ids, "Message-IDs are the alerts' stable ids")
-        m0 = mails[0]
+        check(not [m for m in mails if m["subject"].startswith(("Mijlpaal verlopen", "Geblokkeerd"))],
+              "no single overdue or blocked mail", [m["subject"] for m in mails])
+        smail = [m for m in mails if "al te laat" in m["subject"]]
+        eq(len(smail), 1, "one summary mail")
+        m0 = smail[0] if smail else mails[0]
+        eq(m0["subject"], f"Bouwstroom: Stationskwartier (Voorbeeldstad): {len(items)} punten al te laat",
+           "Dutch summary subject names the project and the count")
         eq(m0["content_type"], "multipart/alternative", "MIME multipart/alternative")
         eq([p["type"] for p in m0["parts"]], ["text/plain", "text/html"], "text and HTML parts")
         eq(m0["defects"], [], "no MIME defects")
         check(m0["max_line_octets"] <= 78 and m0["crlf_only"], "lines <= 78 octets, CRLF", m0["max_line_octets"])
-        check(m0["subject"].startswith("Mijlpaal verlopen:"), "Dutch subject", m0["subject"])
         eq(m0["to"], "Petra Lünenborg <pl@voorbeeldstad.example>", "UTF-8 display name (RFC 2047)")
-        check("Stationskwartier" in m0["parts"][0]["text"] and "/schedule#" in m0["parts"][0]["text"],
-              "text names the project and links to the step", m0["parts"][0]["text"][:300])
-        check("P50" in m0["parts"][0]["text"] and "Gepland" in m0["parts"][0]["text"], "planned / P50 lines")
-        p50_line = [l for l in m0["parts"][0]["text"].splitlines() if l.startswith("P50")]
-        check(p50_line and "20" in p50_line[0] and "prognose" not in p50_line[0],
-              "the mail carries the P50 forecast date", p50_line)
-        eq(psql(url, "SELECT count(*) FROM alerts WHERE project_id IS NOT NULL AND "
+        text = m0["parts"][0]["text"]
+        eq(text.count("\n- "), len(items), "the summary has one line per late item")
+        for it in items:
+            word = "Mijlpaal verlopen: " if it["kind"] == "milestone_overdue" else "Geblokkeerd: "
+            check(f"- {word}{it['step_name']} (Stationskwartier)" in text.replace("\n  ", " ")
+                  and f"/schedule#{it['step_key']}" in text, f"the summary names {it['step_key']}", text[:300])
+        check("/api/v1/alert-rules" in text, "the summary links to the alert settings")
+        check(b"List-Unsubscribe" not in m0["raw"], "the summary carries no List-Unsubscribe (no rule kind)")
+        expect_problem(api, "PUT", "/api/v1/alert-rules", 422, "kind", "follow_summary is no rule kind",
+                       body={"user_id": pl, "kind": "follow_summary", "enabled": False})
+        eq(psql(url, "SELECT count(*) FROM alerts WHERE project_id IS NOT NULL AND kind <> 'follow_summary' AND "
                      "extract(hour FROM due_at AT TIME ZONE 'Europe/Amsterdam') <> 7"), "0",
-           "every alert is due at 07:00 Amsterdam time, summer and winter (DST)")
-        check(count("SELECT count(DISTINCT extract(hour FROM due_at AT TIME ZONE 'UTC')) FROM alerts") == 2,
-              "due times span both UTC offsets (CET and CEST)")
+           "every single alert is due at 07:00 Amsterdam time, summer and winter (DST)")
+        check(count("SELECT count(DISTINCT extract(hour FROM due_at AT TIME ZONE 'UTC')) FROM alerts "
+                    "WHERE kind <> 'follow_summary'") == 2, "due times span both UTC offsets (CET and CEST)")
 
         print("== English, 550, 451")
         create(api, f"/api/v1/projects/{p_old}/follows", {"user_id": en}, "follow (en)")
         create(api, f"/api/v1/projects/{p_old}/follows", {"user_id": nobody}, "follow (550)")
         wait_for(lambda: count(f"SELECT count(*) FROM alerts WHERE user_id IN ('{en}', '{nobody}') "
                                f"AND status IN ('scheduled','pending') AND {due}") == 0 and
-                 count(f"SELECT count(*) FROM alerts WHERE user_id = '{en}'") > 0)
+                 count(f"SELECT count(*) FROM alerts WHERE user_id = '{en}' AND kind = 'follow_summary'") > 0)
         en_mail = [m for m in smtp.messages() if "en@voorbeeldstad.example" in m["rcpt_tos"]]
-        check(en_mail and en_mail[0]["subject"].startswith("Milestone overdue:"), "English subject",
-              en_mail and en_mail[0]["subject"])
+        eq([m["subject"] for m in en_mail if "late" in m["subject"]],
+           [f"Bouwstroom: Stationskwartier (Voorbeeldstad): {len(items)} items already late"],
+           "English summary subject")
         failed = psql(url, f"SELECT status || '|' || reply_code || '|' || last_error FROM alerts "
                            f"WHERE user_id = '{nobody}' AND {due} LIMIT 1")
         check(failed.startswith("failed|550|") and "550" in failed, "550: failed, reply kept", failed)
@@ -443,27 +482,42 @@ def scenario(args, env, url, smtp, tmp):
         evening = int(base_epoch + 86400 + 12 * 3600)
         srv = Server(args.binary, env, smtp.url, clock=iso(evening))
         api = srv.api
-        create(api, f"/api/v1/projects/{p_old}/follows", {"user_id": morning}, "follow (digest user)")
-        wait_for(lambda: count(f"SELECT count(*) FROM alerts WHERE user_id = '{morning}'") > 0)
+        # a project with a past (progress date 2020): the digest user follows it (one summary) and
+        # is projectleider of another (a role, not a follow: single alerts, held for the digest)
+        p_park, p_tuin = pid["Parkrand"], pid["Tuinen van West"]
+        create(api, f"/api/v1/projects/{p_park}/follows", {"user_id": morning}, "follow (digest user)")
+        st, _, _ = api.json("POST", f"/api/v1/projects/{p_tuin}/roles", {"user_id": morning, "role": "projectleider"})
+        eq(st, 201, "projectleider role (digest user)")
+        wait_for(lambda: count(f"SELECT count(*) FROM alerts WHERE user_id = '{morning}' AND project_id = '{p_tuin}'") > 0
+                 and count(f"SELECT count(*) FROM alerts WHERE user_id = '{morning}' AND kind = 'follow_summary' "
+                           "AND status = 'sent'") == 1)
         time.sleep(1)
-        n_dig = count(f"SELECT count(*) FROM alerts WHERE user_id = '{morning}' AND digest")
+        n_dig = count(f"SELECT count(*) FROM alerts WHERE user_id = '{morning}' AND digest AND status = 'scheduled'")
         check(n_dig > 0, "digest user's alerts are held for the digest", n_dig)
-        eq(count(f"SELECT count(*) FROM alerts WHERE user_id = '{morning}' AND status <> 'scheduled'"), 0,
-           "no digest before 07:00")
+        eq(count(f"SELECT count(*) FROM alerts WHERE user_id = '{morning}' AND kind <> 'follow_summary' "
+                 "AND status NOT IN ('scheduled', 'superseded')"), 0, "no digest before 07:00")
+        # a digest user's summary stands alone, sent at once in the evening (decision, docs/alerts.md)
+        eq(psql(url, f"SELECT digest || '|' || (sent_at < to_timestamp({evening}) + interval '1 hour') FROM alerts "
+                     f"WHERE user_id = '{morning}' AND kind = 'follow_summary'"), "false|true",
+           "the digest user's summary is not held for the digest: sent the evening they followed")
+        check([m for m in smtp.messages() if "digest@voorbeeldstad.example" in m["rcpt_tos"]
+               and "al te laat" in m["subject"]], "the digest user got the summary mail")
         srv.stop()
         # the next morning 07:30 Amsterdam time
         local_now = datetime.datetime.fromtimestamp(base_epoch, datetime.timezone.utc) + datetime.timedelta(days=2)
         morning_utc = local_now.replace(hour=6, minute=30, second=0, microsecond=0)
         srv = Server(args.binary, env, smtp.url, clock=iso(morning_utc.timestamp()))
         api = srv.api
-        wait_for(lambda: [m for m in smtp.messages() if "digest@voorbeeldstad.example" in m["rcpt_tos"]], 15)
-        dmails = [m for m in smtp.messages() if "digest@voorbeeldstad.example" in m["rcpt_tos"]]
+        dmails = lambda: [m for m in smtp.messages() if "digest@voorbeeldstad.example" in m["rcpt_tos"]  # noqa: E731
+                          and "al te laat" not in m["subject"]]
+        wait_for(dmails, 15)
+        dmails = dmails()
         eq(len(dmails), 1, "one digest mail")
         check(dmails and "melding" in dmails[0]["subject"], "digest subject", dmails and dmails[0]["subject"])
         closed = count(f"SELECT count(*) FROM alerts WHERE user_id = '{morning}' AND digest AND status = 'digested' "
                        "AND digest_id IS NOT NULL")
         n_dig = count(f"SELECT count(*) FROM alerts WHERE user_id = '{morning}' AND digest "
-                      f"AND due_at <= to_timestamp({int(morning_utc.timestamp())})")
+                      f"AND status <> 'superseded' AND due_at <= to_timestamp({int(morning_utc.timestamp())})")
         eq(closed, n_dig, "the digest closed every alert due by then")
         check(dmails and dmails[0]["parts"][0]["text"].count("\n- ") == n_dig, "digest lists every alert")
 
@@ -494,9 +548,11 @@ def scenario(args, env, url, smtp, tmp):
 
             print("== kill -9 in the middle of a batch")
             killer = user("batch@voorbeeldstad.example")
+            # a batch of many alerts: as projectleider (a follower would get one summary per project)
             for name in ("Molenweide", "Oude Haven fase 1", "Oude Haven fase 2", "Dijkwoningen", "Marktveld",
                          "Schoolstraat (voormalige basisschool)"):
-                create(api, f"/api/v1/projects/{pid[name]}/follows", {"user_id": killer}, f"follow {name}")
+                create(api, f"/api/v1/projects/{pid[name]}/roles", {"user_id": killer, "role": "projectleider"},
+                       f"projectleider of {name}")
             wait_for(lambda: [m for m in smtp2.messages() if "batch@voorbeeldstad.example" in m["rcpt_tos"]], 20,
                      0.01)
             srv.stop(signal.SIGKILL)
@@ -521,6 +577,56 @@ def scenario(args, env, url, smtp, tmp):
                   "no alert under two Message-IDs")
             print(f"   kill -9 report: {total} alerts, {len(set(got))} delivered, {len(dups)} delivered twice "
                   f"(same Message-ID), {len(unrecorded)} in flight at the kill")
+
+            print("== a milestone that becomes overdue after the follow alerts singly (Dutch, English, P50)")
+            # the progress report above (complete a step) set Stationskwartier's progress date to
+            # the day pl followed: its open milestones are promised from then on, none was late then
+            st, _, sch = api.json("GET", f"/api/v1/projects/{p_old}/schedule")
+            eq(st, 200, "schedule of the followed project")
+            later = (datetime.datetime.fromisoformat(sch["data_date"]) + datetime.timedelta(days=3)).date().isoformat()
+            ms = sorted((s["early_finish"], s["key"], s["name"]) for s in sch["steps"]
+                        if s["milestone"] and s["status"] in ("open", "started") and s["early_finish"]
+                        and s["early_finish"] > later)
+            check(ms, "an open milestone in the future", sch["steps"][:3])
+            m_date, m_key, m_name = ms[0]
+            srv.stop()
+            jump = datetime.datetime.fromisoformat(m_date).replace(hour=9, tzinfo=datetime.timezone.utc) \
+                + datetime.timedelta(days=10)
+            srv = Server(args.binary, env, smtp2.url, clock=iso(jump.timestamp()))
+            api = srv.api
+            newbie = user("late@voorbeeldstad.example")
+            create(api, f"/api/v1/projects/{p_old}/follows", {"user_id": newbie}, "a follow re-plans the project")
+            single = f"FROM alerts WHERE project_id = '{p_old}' AND kind = 'milestone_overdue' AND step_key = '{m_key}'"
+            wait_for(lambda: count(f"SELECT count(*) {single} AND user_id IN ('{pl}', '{en}') "
+                                   "AND status = 'sent'") == 2, 30)
+            eq(psql(url, f"SELECT string_agg(status, ',') {single} AND user_id = '{pl}' AND status <> 'superseded'"),
+               "sent", f"pl: one single overdue alert for {m_key}, which became late after the follow")
+            nl_mail = [m for m in smtp2.messages() if "pl@voorbeeldstad.example" in m["rcpt_tos"]
+                       and m["subject"].startswith(f"Mijlpaal verlopen: {m_name}")]
+            check(len(nl_mail) == 1, "Dutch subject of the single overdue alert", [m["subject"] for m in smtp2.messages()
+                                                                                    if "pl@" in m["to"]][-5:])
+            if nl_mail:
+                t0 = nl_mail[0]["parts"][0]["text"]
+                check("Stationskwartier" in t0 and f"/schedule#{m_key}" in t0,
+                      "text names the project and links to the step", t0[:300])
+                check("P50" in t0 and "Gepland" in t0, "planned / P50 lines")
+                p50_line = [ln for ln in t0.splitlines() if ln.startswith("P50")]
+                check(p50_line and "20" in p50_line[0] and "prognose" not in p50_line[0],
+                      "the mail carries the P50 forecast date", p50_line)
+                check(b"List-Unsubscribe: " in nl_mail[0]["raw"] or b"List-Unsubscribe:\r\n" in nl_mail[0]["raw"],
+                      "the single alert carries List-Unsubscribe (rule kind)")
+            en_single = [m for m in smtp2.messages() if "en@voorbeeldstad.example" in m["rcpt_tos"]
+                         and m["subject"].startswith(f"Milestone overdue: {m_name}")]
+            eq(len(en_single), 1, "English subject of the single overdue alert")
+            # the follower of now gets it in their summary, not singly
+            wait_for(lambda: count(f"SELECT count(*) FROM alerts WHERE user_id = '{newbie}' "
+                                   "AND kind = 'follow_summary'") == 1)
+            n_items = psql(url, f"SELECT count(*) FROM alerts a, jsonb_array_elements(a.payload->'items') it "
+                                f"WHERE a.user_id = '{newbie}' AND a.kind = 'follow_summary' "
+                                f"AND it->>'step_key' = '{m_key}' AND it->>'kind' = 'milestone_overdue'")
+            eq(n_items, "1", "a follower of now finds that milestone in their summary")
+            eq(count(f"SELECT count(*) {single} AND user_id = '{newbie}' AND status <> 'superseded'"), 0,
+               "and no single alert of it")
             eq(srv.stop(), 0, "SIGTERM: clean exit")
         finally:
             smtp2.stop()

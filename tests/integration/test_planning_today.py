@@ -107,6 +107,15 @@ def scenario(args, env, url, pid, api, a, b):
     check(all(m["p50"] is None or m["p50"] >= d["data_date"] for m in f["milestones"] if m["status"] == "open"),
           "open milestones' P50 not in the past", f["milestones"])
 
+    # the follower's summary of what is already late (docs/alerts.md), planned on BEFORE
+    late = "kind IN ('milestone_overdue', 'blocked_by_other_stream')"
+    mine = f"FROM alerts WHERE project_id = '{pid}' AND user_id = '{u['id']}'"
+    eq(wait_for(lambda: psql(url, f"SELECT count(*) {mine} AND kind = 'follow_summary'") == "1", 240), True,
+       "one follow_summary for the new follower")
+    n_late0 = int(psql(url, f"SELECT count(*) {mine} AND {late}"))
+    eq(psql(url, f"SELECT count(*) {mine} AND {late} AND status <> 'superseded'"), "0",
+       "nothing already late alerts singly")
+
     print("== the daily re-plan after local midnight, claimed once by two servers")
     run = wait_for(lambda: psql(url, f"SELECT node FROM replan_runs WHERE day = '{AFTER}'"), 240)
     check(run.endswith(f":{a.pid}") or run.endswith(f":{b.pid}"), "one of the two servers claimed the day", run)
@@ -123,6 +132,19 @@ def scenario(args, env, url, pid, api, a, b):
     check(sorted(open_milestones(y).items()) != want, "yesterday's plan differs from today's (the dates moved)",
           open_milestones(y))
     eq(psql(url, f"SELECT count(*) FROM notifier_dirty WHERE project_id = '{pid}'"), "0", "nothing left queued")
+    # the moved data date raised the milestones' date revisions: the late items were planned
+    # again under new keys, and those the summary listed with the same date stay quiet
+    check(int(psql(url, f"SELECT count(*) {mine} AND {late}")) > n_late0,
+          "the re-plan planned the late items again (new date revisions)", n_late0)
+    summarised = f"EXISTS (SELECT 1 {mine} AND kind = 'follow_summary' AND payload->'items' @> " \
+                 "jsonb_build_array(jsonb_build_object('kind', o.kind, 'step_key', o.step_key, " \
+                 "'date', o.payload->>'date')))"
+    n_items = int(psql(url, f"SELECT jsonb_array_length(payload->'items') {mine} AND kind = 'follow_summary'"))
+    cov = psql(url, f"SELECT count(*) FILTER (WHERE {summarised}) || '|' || "
+                    f"count(*) FILTER (WHERE status <> 'superseded' AND {summarised}) FROM alerts o "
+                    f"WHERE project_id = '{pid}' AND user_id = '{u['id']}' AND {late.replace('kind', 'o.kind')}")
+    check(int(cov.split("|")[0]) > n_items > 0, "summarised items were planned again by the re-plan", (cov, n_items))
+    eq(cov.split("|")[1], "0", "after the daily re-plan: no single alert of an item the summary listed (same date)")
 
     print("== running the day's re-plan again changes nothing")
     before = stored(url, pid)

@@ -9,11 +9,13 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "alerts.h"
 #include "calendar.h"
 #include "schedule.h"
 #include "schema.h"
+#include "templates.h"
 
 /* public: akkoord (milestone) → vergunning (10 wd) → verleend (milestone)
  * private: ontwerp (20 wd) → aanvraag (milestone, needs akkoord) → bouw (30 wd, needs verleend) → oplevering */
@@ -161,12 +163,47 @@ static void test_forecast_slipped_and_p50_basis(void **state) {
     assert_int_equal(w[j].due_date, bs_date_from_ymd(2026, 4, 3));
 }
 
+/* A new follower's summary (kind follow_summary, docs/alerts.md): one mail naming the project
+ * and every late item, in Dutch and English, with the settings link and no unsubscribe link
+ * (it is no rule kind). */
+static void test_follow_summary_mail(void **state) {
+    (void)state;
+    json_t *p = json_pack("{s:s, s:s, s:s, s:[{s:s, s:s, s:s, s:s, s:s, s:s}, {s:s, s:s, s:s, s:s, s:s, s:s, s:s, "
+                          "s:s, s:s}]}",
+                          "project_id", "11111111-1111-1111-1111-111111111111", "project_name", "Stationskwartier",
+                          "gemeente", "Voorbeeldstad", "items", "kind", "milestone_overdue", "project_id",
+                          "11111111-1111-1111-1111-111111111111", "project_name", "Stationskwartier", "step_key",
+                          "akkoord", "step_name", "Principeakkoord", "date", "2021-03-01", "kind",
+                          "blocked_by_other_stream", "project_id", "11111111-1111-1111-1111-111111111111",
+                          "project_name", "Stationskwartier", "step_key", "aanvraag", "step_name", "Aanvraag",
+                          "date", "2022-05-02", "blocking_step_name", "Vergunning", "blocking_stream", "public",
+                          "stream", "private");
+    assert_non_null(p);
+    bs_mail_text t = {0};
+    assert_int_equal(bs_mail_text_build("follow_summary", "nl", p, "https://bs.example", &t), 0);
+    assert_string_equal(t.subject, "Bouwstroom: Stationskwartier (Voorbeeldstad): 2 punten al te laat");
+    assert_non_null(strstr(t.text, "U volgt nu Stationskwartier (Voorbeeldstad)"));
+    assert_non_null(strstr(t.text, "- Mijlpaal verlopen: Principeakkoord (Stationskwartier), gepland 2021-03-01"));
+    assert_non_null(strstr(t.text, "- Geblokkeerd: Aanvraag (Stationskwartier) wacht op Vergunning"));
+    assert_non_null(strstr(t.text, "https://bs.example/api/v1/projects/11111111-1111-1111-1111-111111111111/schedule#akkoord"));
+    assert_non_null(strstr(t.text, "https://bs.example/api/v1/alert-rules"));
+    assert_null(strstr(t.text, "/unsubscribe/"));
+    assert_non_null(strstr(t.html, "Principeakkoord"));
+    bs_mail_text_free(&t);
+    assert_int_equal(bs_mail_text_build("follow_summary", "en", p, "https://bs.example", &t), 0);
+    assert_string_equal(t.subject, "Bouwstroom: Stationskwartier (Voorbeeldstad): 2 items already late");
+    assert_non_null(strstr(t.text, "- Milestone overdue: Principeakkoord (Stationskwartier), planned 2021-03-01"));
+    bs_mail_text_free(&t);
+    json_decref(p);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_upcoming_and_overdue),
         cmocka_unit_test(test_blocked_by_other_stream),
         cmocka_unit_test(test_stream_owner_and_overrides),
         cmocka_unit_test(test_forecast_slipped_and_p50_basis),
+        cmocka_unit_test(test_follow_summary_mail),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
