@@ -181,12 +181,19 @@ static const char WRITE_SQL[] =
      * follow_summary alert, due at once ($6) and never held for a digest. The single alerts
      * are recorded as superseded (their keys then send nothing when re-planned), and so is a
      * single alert of an item a summary already listed with the same date (a date revision
-     * that moved only because the data date did); a new date alerts as before. */
+     * that moved only because the data date did); a new date alerts as before. Likewise an
+     * overdue or blocked alert whose recipient was already told (sent, being sent, in a
+     * digest, or given up) of the same step, kind and date: the daily re-plan raises the date
+     * revision of every late milestone (the data date moves), which must not mail the same
+     * news every morning. */
     "fresh AS (SELECT id, user_id FROM follows WHERE project_id = $1::uuid AND summarised_at IS NULL "
     "  AND user_id = ANY ($7::uuid[])), "
     "covered AS (SELECT s.user_id, it->>'kind' AS kind, it->>'step_key' AS step_key, it->>'date' AS date "
     "  FROM alerts s CROSS JOIN LATERAL jsonb_array_elements(s.payload->'items') it "
-    "  WHERE s.project_id = $1::uuid AND s.kind = 'follow_summary'), "
+    "  WHERE s.project_id = $1::uuid AND s.kind = 'follow_summary' "
+    "  UNION ALL SELECT d.user_id, d.kind, d.step_key, d.payload->>'date' FROM alerts d "
+    "  WHERE d.project_id = $1::uuid AND d.kind IN ('milestone_overdue', 'blocked_by_other_stream') "
+    "  AND d.status IN ('pending', 'sent', 'failed', 'digested')), "
     "ins AS (INSERT INTO alerts (id, project_id, step_key, kind, revision, user_id, due_at, digest, payload, message_id, "
     "  status) "
     "  SELECT g.id, $1::uuid, g.step_key, g.kind, g.revision, g.user_id, "
@@ -297,6 +304,15 @@ static void plan_got_recipients(const PGresult *res, const char *err, void *arg)
         json_object_set_new(o, "kind", json_string(bs_alert_kind_name(wants[w].kind)));
         json_object_set_new(o, "user_id", json_string(rs[wants[w].recipient].user_id));
         json_object_set_new(o, "due_date", bs_date_json(wants[w].due_date));
+        /* overdue and blocked: the news is the promised date, so it is the key's revision
+         * (YYYYMMDD; docs/alerts.md "Late news once"): the same date is never planned twice,
+         * and a new promised date is a new key even when the plan from today did not move */
+        if ((wants[w].kind == BS_ALERT_MILESTONE_OVERDUE || wants[w].kind == BS_ALERT_BLOCKED) &&
+            wants[w].date != BS_DAY_NONE) {
+            int y, m, d;
+            bs_date_to_ymd(wants[w].date, &y, &m, &d);
+            json_object_set_new(o, "revision", json_integer((json_int_t)y * 10000 + m * 100 + d));
+        }
         json_t *p = json_object();
         json_object_set_new(p, "project_id", json_string(c->project_id));
         json_object_set_new(p, "project_name", json_string(c->st.name));
