@@ -20,12 +20,18 @@ static const struct {
     const char *prop;
     const char *column;
 } count_cols[] = {
-    {"Aantalrest", "homes_remaining"},       {"Sloop", "demolition"},
-    {"OP2019", "completions_2019"},          {"OP202024", "completions_2020_2024"},
-    {"Op202529", "completions_2025_2029"},   {"Op20302050", "completions_2030_2050"},
-    {"OPLONB", "completions_unknown"},       {"WTYPGGB", "type_grondgebonden"},
-    {"WTYPAPP", "type_appartement"},         {"WTYPONB", "type_onbekend"},
-    {"HUUR", "tenure_huur"},                 {"KOOP", "tenure_koop"},
+    {"Aantalrest", "homes_remaining"},
+    {"Sloop", "demolition"},
+    {"OP2019", "completions_2019"},
+    {"OP202024", "completions_2020_2024"},
+    {"Op202529", "completions_2025_2029"},
+    {"Op20302050", "completions_2030_2050"},
+    {"OPLONB", "completions_unknown"},
+    {"WTYPGGB", "type_grondgebonden"},
+    {"WTYPAPP", "type_appartement"},
+    {"WTYPONB", "type_onbekend"},
+    {"HUUR", "tenure_huur"},
+    {"KOOP", "tenure_koop"},
     {"HRKPONB", "tenure_onbekend"},
 };
 #define N_COUNT_COLS (sizeof count_cols / sizeof count_cols[0])
@@ -35,12 +41,23 @@ static const struct {
     const char *column;
     const char *type;
 } text_cols[] = {
-    {"name", "text"},           {"gemeente", "text"},          {"provincie", "text"},
-    {"plantype", "text"},       {"plantype_raw", "text"},      {"planstatus", "text"},
-    {"planstatus_raw", "text"}, {"expected_period", "text"},   {"expected_by", "date"},
-    {"progress_date", "date"},      {"progress_date_estimated", "boolean"}, {"datum_raw", "text"},
-    {"schatting", "text"},      {"geometry", "jsonb"},         {"geometry_crs", "text"},
-    {"process_schema_key", "text"}, {"process_schema_version", "integer"},
+    {"name", "text"},
+    {"gemeente", "text"},
+    {"provincie", "text"},
+    {"plantype", "text"},
+    {"plantype_raw", "text"},
+    {"planstatus", "text"},
+    {"planstatus_raw", "text"},
+    {"expected_period", "text"},
+    {"expected_by", "date"},
+    {"progress_date", "date"},
+    {"progress_date_estimated", "boolean"},
+    {"datum_raw", "text"},
+    {"schatting", "text"},
+    {"geometry", "jsonb"},
+    {"geometry_crs", "text"},
+    {"process_schema_key", "text"},
+    {"process_schema_version", "integer"},
 };
 #define N_TEXT_COLS (sizeof text_cols / sizeof text_cols[0])
 
@@ -54,19 +71,18 @@ typedef struct import_job {
     bs_import_cb cb;
     void *arg;
     bs_import_result result;
-    char **batches;       /* owned: JSON text of each batch's records */
+    char **batches; /* owned: JSON text of each batch's records */
     int *batch_sizes;
     int n_batches;
     int next_batch;
     int done_plans;
-    char *upsert_sql;     /* owned */
-    char *steps_sql;      /* owned */
-    char *keys_param;     /* owned: schema step keys as a PostgreSQL text[] literal */
+    char *upsert_sql; /* owned */
+    char *steps_sql;  /* owned */
+    char *keys_param; /* owned: schema step keys as a PostgreSQL text[] literal */
     bs_conn *conn;
 } import_job;
 
-bs_day bs_eib_expected_by(long op2019, long op2020_2024, long op2025_2029, long op2030_2050,
-                          const char **label) {
+bs_day bs_eib_expected_by(long op2019, long op2020_2024, long op2025_2029, long op2030_2050, const char **label) {
     if (op2030_2050 > 0) {
         *label = "2030-2050";
         return bs_date_from_ymd(2050, 12, 31);
@@ -325,7 +341,8 @@ static void batch_committed(const PGresult *res, const char *err, void *arg) {
     job->done_plans += job->batch_sizes[job->next_batch];
     job->next_batch++;
     if (job->progress) {
-        fprintf(job->progress, "import: %d/%d plans stored\n", job->done_plans, job->result.read - job->result.rejected);
+        fprintf(job->progress, "import: %d/%d plans stored\n", job->done_plans,
+                job->result.read - job->result.rejected);
         fflush(job->progress);
     }
     run_batch(job);
@@ -491,8 +508,8 @@ static void build_sql(import_job *job) {
     job->keys_param = bs_projects_step_keys_param(job->schema);
 }
 
-void bs_eib_import(uv_loop_t *loop, bs_store *store, const bs_engine *engine, const char *path,
-                   const char *source, FILE *progress, bs_import_cb cb, void *arg) {
+void bs_eib_import(uv_loop_t *loop, bs_store *store, const bs_engine *engine, const char *path, const char *source,
+                   FILE *progress, bs_import_cb cb, void *arg) {
     import_job *job = calloc(1, sizeof *job);
     if (!job) abort();
     job->loop = loop;
@@ -527,8 +544,8 @@ void bs_eib_import(uv_loop_t *loop, bs_store *store, const bs_engine *engine, co
         return;
     }
     const char *crs = "EPSG:4326"; /* RFC 7946 default */
-    const char *crs_name = json_string_value(
-        json_object_get(json_object_get(json_object_get(root, "crs"), "properties"), "name"));
+    const char *crs_name =
+        json_string_value(json_object_get(json_object_get(json_object_get(root, "crs"), "properties"), "name"));
     if (crs_name && strstr(crs_name, "28992")) crs = "EPSG:28992";
 
     size_t n = json_array_size(features);

@@ -15,18 +15,18 @@
 #define BS_IMPORT_MAX_WARNING_KINDS 16
 
 typedef struct bs_import_result {
-    int read;          /* features in the file */
-    int inserted;      /* new projects */
-    int updated;       /* existing projects whose data changed */
-    int unchanged;     /* existing projects, nothing changed */
-    int rejected;      /* features that could not become a project (no usable OBJECTID) */
+    int read;      /* features in the file */
+    int inserted;  /* new projects */
+    int updated;   /* existing projects whose data changed */
+    int unchanged; /* existing projects, nothing changed */
+    int rejected;  /* features that could not become a project (no usable OBJECTID) */
     int n_kinds;
     struct {
-        const char *kind;  /* static text, e.g. "planstatus spelling not recognised" */
+        const char *kind; /* static text, e.g. "planstatus spelling not recognised" */
         int count;
         char example[160]; /* first occurrence: "OBJECTID 17: 'X'" */
     } warnings[BS_IMPORT_MAX_WARNING_KINDS];
-    char error[512];   /* set when the import failed (file unreadable, database error) */
+    char error[512]; /* set when the import failed (file unreadable, database error) */
 } bs_import_result;
 
 typedef void (*bs_import_cb)(const bs_import_result *result, void *arg);
@@ -38,14 +38,13 @@ typedef void (*bs_import_cb)(const bs_import_result *result, void *arg);
  * transaction. progress (may be NULL) receives progress lines. The file is read and
  * parsed before the first query; the database work runs on the loop; cb gets the result
  * (result->error non-empty on failure). */
-void bs_eib_import(uv_loop_t *loop, bs_store *store, const bs_engine *engine, const char *path,
-                   const char *source, FILE *progress, bs_import_cb cb, void *arg);
+void bs_eib_import(uv_loop_t *loop, bs_store *store, const bs_engine *engine, const char *path, const char *source,
+                   FILE *progress, bs_import_cb cb, void *arg);
 
 /* Last day (inclusive civil date) of the latest completion period of a plan with a positive
  * count, and that period's label ("2019", "2020-2024", "2025-2029", "2030-2050");
  * OPLONB ignored. Returns BS_DAY_NONE (label NULL) when no period has a positive count. */
-bs_day bs_eib_expected_by(long op2019, long op2020_2024, long op2025_2029, long op2030_2050,
-                          const char **label);
+bs_day bs_eib_expected_by(long op2019, long op2020_2024, long op2025_2029, long op2030_2050, const char **label);
 
 /* ---- shared with the other project importers (xlsx_projects.c) ---- */
 

@@ -99,10 +99,14 @@ int bs_geo_crs_parse(const char *name, bs_crs *out) {
         if (code) code++;
     }
     if (!code) return BS_GEO_EINPUT;
-    if (strcmp(code, "28992") == 0) *out = BS_CRS_RD;
-    else if (strcmp(code, "4326") == 0) *out = BS_CRS_WGS84;
-    else if (strcmp(code, "4258") == 0) *out = BS_CRS_ETRS89;
-    else return BS_GEO_EINPUT;
+    if (strcmp(code, "28992") == 0)
+        *out = BS_CRS_RD;
+    else if (strcmp(code, "4326") == 0)
+        *out = BS_CRS_WGS84;
+    else if (strcmp(code, "4258") == 0)
+        *out = BS_CRS_ETRS89;
+    else
+        return BS_GEO_EINPUT;
     return BS_GEO_OK;
 }
 
@@ -160,8 +164,7 @@ int bs_geo_point(bs_geo *g, bs_crs from, bs_crs to, double a, double b, double *
     return BS_GEO_OK;
 }
 
-int bs_geo_points(bs_geo *g, bs_crs from, bs_crs to, double *xs, double *ys, size_t n, char *err,
-                  size_t err_size) {
+int bs_geo_points(bs_geo *g, bs_crs from, bs_crs to, double *xs, double *ys, size_t n, char *err, size_t err_size) {
     for (size_t i = 0; i < n; i++)
         if (!isfinite(xs[i]) || !isfinite(ys[i])) {
             set_err(err, err_size, "coordinate %zu is not a finite number", i);
@@ -301,7 +304,8 @@ static int collect(walk *w, json_t *g, int depth) {
             return BS_GEO_EINPUT;
         }
         for (size_t i = 0; i < json_array_size(c); i++) {
-            int rc = poly ? push_polygon(w, json_array_get(c, i)) : push_positions(w, json_array_get(c, i), 2, "LineString");
+            int rc =
+                poly ? push_polygon(w, json_array_get(c, i)) : push_positions(w, json_array_get(c, i), 2, "LineString");
             if (rc != BS_GEO_OK) return rc;
         }
         return BS_GEO_OK;

@@ -26,15 +26,15 @@
 
 /* Status codes (the module's one error currency; 0 = success). */
 #define BS_GEO_OK 0
-#define BS_GEO_EPROJ (-1)   /* PROJ could not create the context or the transformation */
-#define BS_GEO_EINPUT (-2)  /* malformed input: unknown CRS, bad GeoJSON geometry, non-finite number */
-#define BS_GEO_ERANGE (-3)  /* a coordinate could not be transformed (outside the domain) */
+#define BS_GEO_EPROJ (-1)  /* PROJ could not create the context or the transformation */
+#define BS_GEO_EINPUT (-2) /* malformed input: unknown CRS, bad GeoJSON geometry, non-finite number */
+#define BS_GEO_ERANGE (-3) /* a coordinate could not be transformed (outside the domain) */
 
 /* The supported coordinate reference systems; the value is the EPSG code. */
 typedef enum bs_crs {
-    BS_CRS_RD = 28992,     /* Amersfoort / RD New: x, y in metres */
-    BS_CRS_WGS84 = 4326,   /* WGS 84: lon, lat in degrees (RFC 7946 default CRS) */
-    BS_CRS_ETRS89 = 4258,  /* ETRS89: lon, lat in degrees (the CRS of RDNAPTRANS™2018) */
+    BS_CRS_RD = 28992,    /* Amersfoort / RD New: x, y in metres */
+    BS_CRS_WGS84 = 4326,  /* WGS 84: lon, lat in degrees (RFC 7946 default CRS) */
+    BS_CRS_ETRS89 = 4258, /* ETRS89: lon, lat in degrees (the CRS of RDNAPTRANS™2018) */
 } bs_crs;
 
 typedef struct bs_geo bs_geo;
@@ -64,14 +64,13 @@ int bs_geo_crs_decimals(bs_crs crs);
 /* Converts one point from → to (axis order above), unrounded. from == to copies.
  * Returns BS_GEO_OK, BS_GEO_EINPUT (non-finite input), BS_GEO_EPROJ (transformation could
  * not be created) or BS_GEO_ERANGE (PROJ could not transform this point); message in err. */
-int bs_geo_point(bs_geo *geo, bs_crs from, bs_crs to, double a, double b, double *out_a, double *out_b,
-                 char *err, size_t err_size);
+int bs_geo_point(bs_geo *geo, bs_crs from, bs_crs to, double a, double b, double *out_a, double *out_b, char *err,
+                 size_t err_size);
 
 /* Converts n points in place with one proj_trans_generic call: xs[i], ys[i] are (x, y) or
  * (lon, lat). Unrounded. Same returns as bs_geo_point; on BS_GEO_ERANGE the arrays hold
  * PROJ's output (HUGE_VAL for the failed points). */
-int bs_geo_points(bs_geo *geo, bs_crs from, bs_crs to, double *xs, double *ys, size_t n, char *err,
-                  size_t err_size);
+int bs_geo_points(bs_geo *geo, bs_crs from, bs_crs to, double *xs, double *ys, size_t n, char *err, size_t err_size);
 
 /* Converts every position of a GeoJSON geometry object (Point, MultiPoint, LineString,
  * MultiLineString, Polygon, MultiPolygon, GeometryCollection; RFC 7946 §3.1) in place from
@@ -83,8 +82,8 @@ int bs_geo_points(bs_geo *geo, bs_crs from, bs_crs to, double *xs, double *ys, s
  * closed rings of ≥ 4 positions. Returns BS_GEO_OK, BS_GEO_EINPUT (malformed; the geometry
  * may be partly converted), BS_GEO_EPROJ or BS_GEO_ERANGE; message in err. geo may be NULL
  * when from == to (checking and rounding only; no PROJ involved). */
-int bs_geo_transform_geometry(bs_geo *geo, json_t *geometry, bs_crs from, bs_crs to, int rfc7946_rings,
-                              char *err, size_t err_size);
+int bs_geo_transform_geometry(bs_geo *geo, json_t *geometry, bs_crs from, bs_crs to, int rfc7946_rings, char *err,
+                              size_t err_size);
 
 /* Describes the coordinate operation PROJ actually applies from → to at the point (a, b):
  * its name and its PROJ pipeline definition ("name: +proj=pipeline …"), written into buf

@@ -114,10 +114,14 @@ int bs_geojson_feature_from_row(bs_geo *geo, const PGresult *res, int row, bs_cr
         }
         const char *v = PQgetvalue(res, row, c);
         json_t *j;
-        if (PQgetisnull(res, row, c)) j = json_null();
-        else if (cols[i].kind == K_INT) j = json_integer(strtoll(v, NULL, 10));
-        else if (cols[i].kind == K_BOOL) j = json_boolean(v[0] == 't');
-        else j = json_string(v);
+        if (PQgetisnull(res, row, c))
+            j = json_null();
+        else if (cols[i].kind == K_INT)
+            j = json_integer(strtoll(v, NULL, 10));
+        else if (cols[i].kind == K_BOOL)
+            j = json_boolean(v[0] == 't');
+        else
+            j = json_string(v);
         json_object_set_new(props, cols[i].name, j);
     }
     const char *source_key = PQgetvalue(res, row, PQfnumber(res, "source_key"));
@@ -268,20 +272,30 @@ static bool take_property(bs_geojson_import_result *r, int fi, json_t *props, si
             return false;
         }
         if (strcmp(name, "confidentiality") == 0) {
-            static const char *const levels[] = {"prive", "intern_ambtelijk", "intern_bestuurlijk", "intern_raad",
-                                                 "extern_woonregio", "extern_mede_overheden", "openbaar", NULL};
+            static const char *const levels[] = {"prive",
+                                                 "intern_ambtelijk",
+                                                 "intern_bestuurlijk",
+                                                 "intern_raad",
+                                                 "extern_woonregio",
+                                                 "extern_mede_overheden",
+                                                 "openbaar",
+                                                 NULL};
             bool ok = false;
             for (size_t k = 0; levels[k] && !ok; k++) ok = strcmp(levels[k], json_string_value(v)) == 0;
             if (!ok) {
-                feature_error(r, fi, "properties.confidentiality: '%.40s' is not a level (prive, intern_ambtelijk, "
-                                     "intern_bestuurlijk, intern_raad, extern_woonregio, extern_mede_overheden, "
-                                     "openbaar)", json_string_value(v));
+                feature_error(r, fi,
+                              "properties.confidentiality: '%.40s' is not a level (prive, intern_ambtelijk, "
+                              "intern_bestuurlijk, intern_raad, extern_woonregio, extern_mede_overheden, "
+                              "openbaar)",
+                              json_string_value(v));
                 return false;
             }
         }
         if (strcmp(name, "plantype") == 0 && !is_code(bs_plantype_normalise, json_string_value(v))) {
-            feature_error(r, fi, "properties.plantype: '%.40s' is not a code (uitleg, verdichting, "
-                                 "transformatie, herstructurering, onbekend)", json_string_value(v));
+            feature_error(r, fi,
+                          "properties.plantype: '%.40s' is not a code (uitleg, verdichting, "
+                          "transformatie, herstructurering, onbekend)",
+                          json_string_value(v));
             return false;
         }
         break;
@@ -389,7 +403,8 @@ static json_t *build_record(import_job *job, int fi, json_t *feature, bs_crs crs
     }
     const bs_schema *sc = es->schema;
     json_t *ver = json_object_get(rec, "process_schema_version");
-    if (json_is_null(ver)) json_object_set_new(rec, "process_schema_version", json_integer(sc->version));
+    if (json_is_null(ver))
+        json_object_set_new(rec, "process_schema_version", json_integer(sc->version));
     else if (json_integer_value(ver) != sc->version) {
         feature_error(r, fi, "properties.process_schema_version: %s version %lld is not loaded (loaded: %d)", skey,
                       (long long)json_integer_value(ver), (int)sc->version);
@@ -422,8 +437,8 @@ static json_t *build_record(import_job *job, int fi, json_t *feature, bs_crs crs
     bs_schedule sched;
     json_t *pc = json_null();
     /* planned from the data date: the later of the file's date and the import's today */
-    if (bs_schedule_compute(sc, prog, bs_data_date(progress_date, bs_clock_today_amsterdam(NULL)), &job->engine->calendar,
-                            &sched) == BS_SCHEDULE_OK) {
+    if (bs_schedule_compute(sc, prog, bs_data_date(progress_date, bs_clock_today_amsterdam(NULL)),
+                            &job->engine->calendar, &sched) == BS_SCHEDULE_OK) {
         bs_day completion = bs_schedule_completion(sc, prog, &sched);
         if (completion != BS_DAY_NONE) {
             json_decref(pc);
@@ -593,13 +608,13 @@ static void build_sql(import_job *job) {
              "WHERE (%s) IS DISTINCT FROM (%s) "
              "RETURNING (xmax = 0) AS inserted",
              defs, names, names, sets, cmp_old, cmp_new);
-    job->steps_sql = strdup(
-        "INSERT INTO project_steps (project_id, step_key, status, actual_estimated) "
-        "SELECT p.id, u.step_key, u.status, u.status = 'done' "
-        "FROM jsonb_to_recordset($1::jsonb) AS x(source text, source_key text, step_keys text[], steps text[]) "
-        "JOIN projects p ON p.source = x.source AND p.source_key = x.source_key "
-        "CROSS JOIN LATERAL unnest(x.step_keys, x.steps) AS u(step_key, status) "
-        "ON CONFLICT (project_id, step_key) DO NOTHING");
+    job->steps_sql =
+        strdup("INSERT INTO project_steps (project_id, step_key, status, actual_estimated) "
+               "SELECT p.id, u.step_key, u.status, u.status = 'done' "
+               "FROM jsonb_to_recordset($1::jsonb) AS x(source text, source_key text, step_keys text[], steps text[]) "
+               "JOIN projects p ON p.source = x.source AND p.source_key = x.source_key "
+               "CROSS JOIN LATERAL unnest(x.step_keys, x.steps) AS u(step_key, status) "
+               "ON CONFLICT (project_id, step_key) DO NOTHING");
     if (!job->steps_sql) abort();
     free(names);
     free(defs);
@@ -645,11 +660,13 @@ void bs_geojson_import(uv_loop_t *loop, bs_store *store, const bs_engine *engine
     json_t *seen_keys = json_object(), *seen_ids = json_object(), *batch = json_array();
     for (size_t i = 0; i < n; i++) {
         json_t *rec = build_record(job, (int)i, json_array_get(features, i), crs, seen_keys, seen_ids);
-        if (!rec) r->invalid++;
-        else if (r->invalid == 0) json_array_append_new(batch, rec);
-        else json_decref(rec);
-        if (r->invalid == 0 &&
-            (json_array_size(batch) == BATCH_SIZE || (i + 1 == n && json_array_size(batch) > 0))) {
+        if (!rec)
+            r->invalid++;
+        else if (r->invalid == 0)
+            json_array_append_new(batch, rec);
+        else
+            json_decref(rec);
+        if (r->invalid == 0 && (json_array_size(batch) == BATCH_SIZE || (i + 1 == n && json_array_size(batch) > 0))) {
             job->batch_sizes[job->n_batches] = (int)json_array_size(batch);
             job->batches[job->n_batches++] = json_dumps(batch, DUMP_FLAGS);
             json_array_clear(batch);
@@ -672,8 +689,8 @@ void bs_geojson_import(uv_loop_t *loop, bs_store *store, const bs_engine *engine
     bs_store_acquire(store, acquired, job);
 }
 
-void bs_geojson_import_file(uv_loop_t *loop, bs_store *store, const bs_engine *engine, const char *path,
-                            FILE *progress, const char *actor_json, bs_geojson_import_cb cb, void *arg) {
+void bs_geojson_import_file(uv_loop_t *loop, bs_store *store, const bs_engine *engine, const char *path, FILE *progress,
+                            const char *actor_json, bs_geojson_import_cb cb, void *arg) {
     json_error_t jerr;
     json_t *root = json_load_file(path, 0, &jerr);
     if (!root) {

@@ -42,8 +42,7 @@ const char *bs_geojson_export_select(void);
 
 /* ORDER BY clause that gives the same order in every database (byte "C" collation; numeric
  * source keys by length first, so "9" < "10"). */
-#define BS_GEOJSON_EXPORT_ORDER \
-    " ORDER BY p.source COLLATE \"C\", length(p.source_key), p.source_key COLLATE \"C\""
+#define BS_GEOJSON_EXPORT_ORDER " ORDER BY p.source COLLATE \"C\", length(p.source_key), p.source_key COLLATE \"C\""
 
 /* Receives output bytes; returns 0, or non-zero to stop the export (→ BS_GEOJSON_ESINK). */
 typedef int (*bs_geojson_sink)(const char *data, size_t len, void *arg);
@@ -71,13 +70,13 @@ int bs_geojson_write_tail(bs_geojson_sink sink, void *arg, char *err, size_t err
 #define BS_GEOJSON_MAX_ERRORS 50
 
 typedef struct bs_geojson_import_result {
-    int read;       /* features in the file */
-    int inserted;   /* new projects */
-    int updated;    /* existing projects (same source + source_key) whose attributes changed */
-    int unchanged;  /* existing projects, nothing changed */
-    int invalid;    /* features with errors (when > 0 nothing was imported) */
-    char crs[16];   /* the file's CRS, e.g. "EPSG:28992" */
-    int n_errors;   /* entries in errors[] (the first BS_GEOJSON_MAX_ERRORS) */
+    int read;      /* features in the file */
+    int inserted;  /* new projects */
+    int updated;   /* existing projects (same source + source_key) whose attributes changed */
+    int unchanged; /* existing projects, nothing changed */
+    int invalid;   /* features with errors (when > 0 nothing was imported) */
+    char crs[16];  /* the file's CRS, e.g. "EPSG:28992" */
+    int n_errors;  /* entries in errors[] (the first BS_GEOJSON_MAX_ERRORS) */
     struct {
         int feature;       /* 0-based index in "features" */
         char message[200]; /* e.g. "properties.planstatus: '5' is not a planstatus code" */
@@ -100,11 +99,11 @@ typedef void (*bs_geojson_import_cb)(const bs_geojson_import_result *result, voi
  * expected_period/expected_by are recomputed from the counts (bs_eib_expected_by).
  * collection is borrowed (only read during the call). progress (may be NULL) gets progress
  * lines. cb is called once, on the loop, with result->error empty on success. */
-void bs_geojson_import(uv_loop_t *loop, bs_store *store, const bs_engine *engine, json_t *collection,
-                       FILE *progress, const char *actor_json, bs_geojson_import_cb cb, void *arg);
+void bs_geojson_import(uv_loop_t *loop, bs_store *store, const bs_engine *engine, json_t *collection, FILE *progress,
+                       const char *actor_json, bs_geojson_import_cb cb, void *arg);
 
 /* The same for a file (read and parsed before the first query). */
-void bs_geojson_import_file(uv_loop_t *loop, bs_store *store, const bs_engine *engine, const char *path,
-                            FILE *progress, const char *actor_json, bs_geojson_import_cb cb, void *arg);
+void bs_geojson_import_file(uv_loop_t *loop, bs_store *store, const bs_engine *engine, const char *path, FILE *progress,
+                            const char *actor_json, bs_geojson_import_cb cb, void *arg);
 
 #endif

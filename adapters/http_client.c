@@ -12,9 +12,9 @@ struct bs_hc {
     uv_loop_t *loop;
     CURLM *multi;
     uv_timer_t timer;
-    int pending;     /* requests in flight */
+    int pending;      /* requests in flight */
     struct req *reqs; /* in flight (doubly linked) */
-    int open_polls;  /* uv_poll handles not yet closed */
+    int open_polls;   /* uv_poll handles not yet closed */
     bool closing, timer_closed;
     void (*done)(void *);
     void *done_arg;
@@ -25,8 +25,8 @@ typedef struct req {
     bs_hc *c;
     CURL *easy;
     struct curl_slist *headers;
-    char *body;            /* owned: the request body */
-    char *resp;            /* owned: bounded response buffer */
+    char *body; /* owned: the request body */
+    char *resp; /* owned: bounded response buffer */
     size_t resp_len, resp_cap;
     bool too_big;
     char errbuf[CURL_ERROR_SIZE];
@@ -60,7 +60,10 @@ static void req_finish(req *r, long status, const char *error) {
                            .error = error};
     char *ct_copy = ct ? strdup(ct) : NULL; /* the easy handle goes before the callback runs */
     resp.content_type = ct_copy;
-    if (r->prev) r->prev->next = r->next; else c->reqs = r->next;
+    if (r->prev)
+        r->prev->next = r->next;
+    else
+        c->reqs = r->next;
     if (r->next) r->next->prev = r->prev;
     curl_multi_remove_handle(c->multi, r->easy);
     curl_easy_cleanup(r->easy);

@@ -19,16 +19,16 @@ struct bs_outbox {
     bool timer_open;
     bs_conn *listen_conn;
     bool listen_pending;
-    bool subscribed;   /* subscription written: claiming may start */
+    bool subscribed; /* subscription written: claiming may start */
     bool claiming, claim_again;
-    int in_flight;     /* jobs handed to the adapter, not yet recorded */
-    int db_ops;        /* queries in flight that point at this struct */
+    int in_flight; /* jobs handed to the adapter, not yet recorded */
+    int db_ops;    /* queries in flight that point at this struct */
     bool once, idle_called, stopping;
     void (*idle)(void *);
     void *idle_arg;
     void (*done)(void *);
     void *done_arg;
-    unsigned rng;      /* jitter */
+    unsigned rng; /* jitter */
 };
 
 typedef struct job_priv {
@@ -102,10 +102,15 @@ void bs_outbox_job_done(bs_outbox_job *job, bs_outbox_rc rc, const char *error, 
     char *state = json_dumps(job->remote_state, JSON_COMPACT);
     char err_line[1024];
     snprintf(err_line, sizeof err_line, "%s", error ? error : "");
-    const char *params[9] = {w->adapter, job->project_id, p->ids, status,
+    const char *params[9] = {w->adapter,
+                             job->project_id,
+                             p->ids,
+                             status,
                              rc == BS_OUTBOX_OK ? NULL : err_line,
                              rc == BS_OUTBOX_RETRY ? next : NULL,
-                             remote_url, state, job->reconcile ? "true" : "false"};
+                             remote_url,
+                             state,
+                             job->reconcile ? "true" : "false"};
     if (rc != BS_OUTBOX_OK)
         fprintf(stderr, "adapters[%s]: project %s: %s%s\n", w->adapter, job->project_id, err_line,
                 rc == BS_OUTBOX_RETRY ? " (will retry)" : " (given up)");
@@ -226,8 +231,10 @@ static void reconcile_polled(const PGresult *res, const char *err, void *arg) {
         maybe_freed(w);
         return;
     }
-    if (err) log_err(w, "reconcile poll", err);
-    else if (atoi(PQgetvalue(res, 0, 0)) > 0) claim(w);
+    if (err)
+        log_err(w, "reconcile poll", err);
+    else if (atoi(PQgetvalue(res, 0, 0)) > 0)
+        claim(w);
 }
 
 static void poll_tick(uv_timer_t *t) {
@@ -373,8 +380,7 @@ bs_store *bs_outbox_store(bs_outbox *w) {
 }
 
 static void maybe_freed(bs_outbox *w) {
-    if (!w->stopping || w->timer_open || w->in_flight > 0 || w->db_ops > 0 || w->claiming || w->listen_pending)
-        return;
+    if (!w->stopping || w->timer_open || w->in_flight > 0 || w->db_ops > 0 || w->claiming || w->listen_pending) return;
     void (*done)(void *) = w->done;
     void *arg = w->done_arg;
     free(w->adapter);
@@ -418,8 +424,8 @@ static void count_done(const PGresult *res, const char *err, void *arg) {
     free(q);
 }
 
-void bs_outbox_schedule_reconcile(bs_store *store, const char *adapter, const char *remote_url,
-                                  bs_outbox_count_cb cb, void *arg) {
+void bs_outbox_schedule_reconcile(bs_store *store, const char *adapter, const char *remote_url, bs_outbox_count_cb cb,
+                                  void *arg) {
     q_ctx *q = calloc(1, sizeof *q);
     if (!q) abort();
     q->count_cb = cb;
@@ -465,8 +471,8 @@ static void state_done(const PGresult *res, const char *err, void *arg) {
     free(q);
 }
 
-void bs_outbox_state_json(bs_store *store, const char *adapter, const char *project_id, int limit,
-                          bs_outbox_json_cb cb, void *arg) {
+void bs_outbox_state_json(bs_store *store, const char *adapter, const char *project_id, int limit, bs_outbox_json_cb cb,
+                          void *arg) {
     q_ctx *q = calloc(1, sizeof *q);
     if (!q) abort();
     q->json_cb = cb;

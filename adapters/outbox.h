@@ -50,12 +50,12 @@ typedef struct bs_adapter_ops {
 } bs_adapter_ops;
 
 typedef struct bs_outbox_config {
-    int lease_s;               /* a claimed project is re-claimable after this (default 300) */
-    int max_parallel;          /* jobs in flight (default 4) */
-    int retry_base_ms;         /* first retry after about this (default 30000) */
-    int retry_max_ms;          /* backoff cap (default 3600000) */
-    int poll_ms;               /* safety poll besides LISTEN bs_adapters (default 5000) */
-    int reconcile_interval_s;  /* reconcile each linked project this often; 0 = never */
+    int lease_s;                  /* a claimed project is re-claimable after this (default 300) */
+    int max_parallel;             /* jobs in flight (default 4) */
+    int retry_base_ms;            /* first retry after about this (default 30000) */
+    int retry_max_ms;             /* backoff cap (default 3600000) */
+    int poll_ms;                  /* safety poll besides LISTEN bs_adapters (default 5000) */
+    int reconcile_interval_s;     /* reconcile each linked project this often; 0 = never */
     const char *const *gemeenten; /* subscription: NULL = every project, else these gemeenten */
     int n_gemeenten;
 } bs_outbox_config;
@@ -88,8 +88,8 @@ void bs_outbox_stop(bs_outbox *w, void (*done)(void *arg), void *arg);
 /* Adds a reconcile event for the project of adapter linked to remote_url (e.g. a
  * Notificaties hoofdObject). cb: n = events added (0: not one of ours), err on failure. */
 typedef void (*bs_outbox_count_cb)(int n, const char *err, void *arg);
-void bs_outbox_schedule_reconcile(bs_store *store, const char *adapter, const char *remote_url,
-                                  bs_outbox_count_cb cb, void *arg);
+void bs_outbox_schedule_reconcile(bs_store *store, const char *adapter, const char *remote_url, bs_outbox_count_cb cb,
+                                  void *arg);
 
 /* State for the API: {adapter, counts: {pending, failed, given_up, done}, projects_linked,
  * events: [{id, project_id, kind, step_key, status, attempts, next_attempt_at, last_error,
@@ -98,8 +98,8 @@ void bs_outbox_schedule_reconcile(bs_store *store, const char *adapter, const ch
  * project_id may be NULL (all projects). cb gets a new reference (the callee owns it) or
  * NULL with err. */
 typedef void (*bs_outbox_json_cb)(json_t *doc, const char *err, void *arg);
-void bs_outbox_state_json(bs_store *store, const char *adapter, const char *project_id, int limit,
-                          bs_outbox_json_cb cb, void *arg);
+void bs_outbox_state_json(bs_store *store, const char *adapter, const char *project_id, int limit, bs_outbox_json_cb cb,
+                          void *arg);
 
 /* Operator retry: events of adapter that were given up (failed, no next attempt) become due
  * now; event_id > 0: only that event. cb: n = events rescheduled. */

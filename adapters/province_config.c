@@ -12,12 +12,12 @@
 #define CONFIG_FORMAT "bouwstroom-province-exports/1"
 
 static const char *const field_names[BS_EF_COUNT] = {
-    "plan_id",    "objectid",  "plannaam",   "gemeente",    "provincie", "plantype",
-    "status_planologisch", "vertrouwelijkheid", "peildatum", "aantal_rest", "geometry",
+    "plan_id",           "objectid",  "plannaam",    "gemeente", "provincie", "plantype", "status_planologisch",
+    "vertrouwelijkheid", "peildatum", "aantal_rest", "geometry",
 };
 
-static const char *const conf_codes[] = {"prive",           "intern_ambtelijk", "intern_bestuurlijk",
-                                         "intern_raad",     "extern_woonregio", "extern_mede_overheden",
+static const char *const conf_codes[] = {"prive",       "intern_ambtelijk", "intern_bestuurlijk",
+                                         "intern_raad", "extern_woonregio", "extern_mede_overheden",
                                          "openbaar"};
 
 const char *bs_export_field_name(bs_export_field f) {
@@ -101,7 +101,8 @@ static char *cite(json_t *sources, json_t *keys, const char *path, errbuf *e) {
     size_t i;
     json_t *k;
     json_array_foreach(keys, i, k) {
-        const char *text = json_string_value(json_object_get(sources, json_string_value(k) ? json_string_value(k) : ""));
+        const char *text =
+            json_string_value(json_object_get(sources, json_string_value(k) ? json_string_value(k) : ""));
         if (!json_is_string(k) || !text) {
             problem(e, "%s.sources[%zu]: not a key of the top-level \"sources\"", path, i);
             continue;
@@ -271,9 +272,11 @@ static void parse_exports(json_t *root, json_t *sources, bs_province_config *c, 
             for (f = 0; f < BS_EF_COUNT; f++)
                 if (json_is_string(v) && strcmp(json_string_value(v), field_names[f]) == 0) break;
             if (f == BS_EF_COUNT)
-                problem(e, "exports.%s.mandatory[%zu]: unknown field (known: plan_id, objectid, plannaam, gemeente, "
-                        "provincie, plantype, status_planologisch, vertrouwelijkheid, peildatum, aantal_rest, geometry)",
-                        key, i);
+                problem(
+                    e,
+                    "exports.%s.mandatory[%zu]: unknown field (known: plan_id, objectid, plannaam, gemeente, "
+                    "provincie, plantype, status_planologisch, vertrouwelijkheid, peildatum, aantal_rest, geometry)",
+                    key, i);
             else
                 p->mandatory[f] = true;
         }

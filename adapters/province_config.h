@@ -20,8 +20,8 @@
 
 /* Fields the exports know; the names are the export's property names (docs/exports.md §3). */
 typedef enum bs_export_field {
-    BS_EF_PLAN_ID,             /* projects.id (uuid) */
-    BS_EF_OBJECTID,            /* projects.source_key */
+    BS_EF_PLAN_ID,  /* projects.id (uuid) */
+    BS_EF_OBJECTID, /* projects.source_key */
     BS_EF_PLANNAAM,
     BS_EF_GEMEENTE,
     BS_EF_PROVINCIE,
@@ -43,34 +43,34 @@ const char *bs_export_field_name(bs_export_field f);
 int bs_confidentiality_rank(const char *code);
 
 typedef struct bs_code_list {
-    char *name;     /* owned: "status_planologisch", "plantype", "vertrouwelijkheid" */
-    char **values;  /* owned; n_values */
+    char *name;    /* owned: "status_planologisch", "plantype", "vertrouwelijkheid" */
+    char **values; /* owned; n_values */
     int n_values;
 } bs_code_list;
 
 /* One dated price-class table of one province. */
 typedef struct bs_price_table {
-    char *provincie;                          /* owned; as in projects.provincie */
-    bs_day valid_from, valid_to;              /* inclusive; valid_to BS_DAY_NONE = open-ended */
+    char *provincie;                            /* owned; as in projects.provincie */
+    bs_day valid_from, valid_to;                /* inclusive; valid_to BS_DAY_NONE = open-ended */
     int64_t koop_lower_cents[BS_PRICE_CLASSES]; /* purchase price lower bounds, [0] = 0, ascending */
     int64_t huur_lower_cents[BS_PRICE_CLASSES]; /* monthly rent lower bounds, [0] = 0, ascending */
-    char *sources;                            /* owned; the cited sources' texts joined by " | " */
+    char *sources;                              /* owned; the cited sources' texts joined by " | " */
 } bs_price_table;
 
 typedef struct bs_export_profile {
-    char *key;                 /* owned: "zuid-holland", "gelderland", "excel" */
-    char *name;                /* owned */
-    char **provinces;          /* owned; n_provinces; "*" = every province */
+    char *key;        /* owned: "zuid-holland", "gelderland", "excel" */
+    char *name;       /* owned */
+    char **provinces; /* owned; n_provinces; "*" = every province */
     int n_provinces;
-    char *crs;                 /* owned: "EPSG:28992" */
-    int min_confidentiality;   /* rank (bs_confidentiality_rank) */
+    char *crs;               /* owned: "EPSG:28992" */
+    int min_confidentiality; /* rank (bs_confidentiality_rank) */
     bool mandatory[BS_EF_COUNT];
 } bs_export_profile;
 
 typedef struct bs_province_config {
-    bs_code_list *code_lists;  /* owned; n_code_lists */
+    bs_code_list *code_lists; /* owned; n_code_lists */
     int n_code_lists;
-    bs_price_table *prices;    /* owned; n_prices */
+    bs_price_table *prices; /* owned; n_prices */
     int n_prices;
     bs_export_profile *exports; /* owned; n_exports */
     int n_exports;

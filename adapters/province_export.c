@@ -11,24 +11,34 @@
 #include <string.h>
 
 static const char *const count_names[BS_PC_COUNT] = {
-    "homes_remaining",      "demolition",           "completions_2019",      "completions_2020_2024",
-    "completions_2025_2029", "completions_2030_2050", "completions_unknown",   "type_grondgebonden",
-    "type_appartement",     "type_onbekend",        "tenure_koop",           "tenure_huur",
-    "tenure_onbekend",      "koop_price_min_cents", "koop_price_max_cents",  "huur_rent_min_cents",
+    "homes_remaining",       "demolition",
+    "completions_2019",      "completions_2020_2024",
+    "completions_2025_2029", "completions_2030_2050",
+    "completions_unknown",   "type_grondgebonden",
+    "type_appartement",      "type_onbekend",
+    "tenure_koop",           "tenure_huur",
+    "tenure_onbekend",       "koop_price_min_cents",
+    "koop_price_max_cents",  "huur_rent_min_cents",
     "huur_rent_max_cents",
 };
 
-static const char *const qc_names[BS_QC_COUNT] = {"mandatory", "code_list", "counts",
+static const char *const qc_names[BS_QC_COUNT] = {"mandatory",   "code_list",       "counts",
                                                   "price_class", "confidentiality", "geometry"};
 
 /* The 33 count columns in their order (docs/exports.md §3). */
+// clang-format off
+/* one row per building type, as in the export's column order */
 #define CELL_LIST(X, P) \
-    X(P, eengezins_koop1) X(P, eengezins_koop2) X(P, eengezins_koop3) X(P, eengezins_koop4) X(P, eengezins_koop_onb) X(P, eengezins_huur1) \
-    X(P, eengezins_huur2) X(P, eengezins_huur3) X(P, eengezins_huur4) X(P, eengezins_huur_onb) X(P, eengezins_onbekend) \
-    X(P, meergezins_koop1) X(P, meergezins_koop2) X(P, meergezins_koop3) X(P, meergezins_koop4) X(P, meergezins_koop_onb) X(P, meergezins_huur1) \
-    X(P, meergezins_huur2) X(P, meergezins_huur3) X(P, meergezins_huur4) X(P, meergezins_huur_onb) X(P, meergezins_onbekend) \
-    X(P, onbekend_koop1) X(P, onbekend_koop2) X(P, onbekend_koop3) X(P, onbekend_koop4) X(P, onbekend_koop_onb) X(P, onbekend_huur1) \
-    X(P, onbekend_huur2) X(P, onbekend_huur3) X(P, onbekend_huur4) X(P, onbekend_huur_onb) X(P, onbekend_onbekend)
+    X(P, eengezins_koop1) X(P, eengezins_koop2) X(P, eengezins_koop3) X(P, eengezins_koop4) \
+    X(P, eengezins_koop_onb) X(P, eengezins_huur1) X(P, eengezins_huur2) X(P, eengezins_huur3) \
+    X(P, eengezins_huur4) X(P, eengezins_huur_onb) X(P, eengezins_onbekend) \
+    X(P, meergezins_koop1) X(P, meergezins_koop2) X(P, meergezins_koop3) X(P, meergezins_koop4) \
+    X(P, meergezins_koop_onb) X(P, meergezins_huur1) X(P, meergezins_huur2) X(P, meergezins_huur3) \
+    X(P, meergezins_huur4) X(P, meergezins_huur_onb) X(P, meergezins_onbekend) \
+    X(P, onbekend_koop1) X(P, onbekend_koop2) X(P, onbekend_koop3) X(P, onbekend_koop4) \
+    X(P, onbekend_koop_onb) X(P, onbekend_huur1) X(P, onbekend_huur2) X(P, onbekend_huur3) \
+    X(P, onbekend_huur4) X(P, onbekend_huur_onb) X(P, onbekend_onbekend)
+// clang-format on
 #define CELL_NAME(P, n) #P #n,
 
 static const char *const cell_names[BS_EXPORT_N_CELLS] = {CELL_LIST(CELL_NAME, )};
@@ -134,7 +144,8 @@ int bs_export_plans_from_json(const json_t *array, bs_export_plan **plans, int *
             if (p->count[c] == BS_EXPORT_MISSING) p->count[c]++; /* keep the sentinel free */
         }
         json_t *g = json_object_get(o, "geometry");
-        if (json_is_object(g)) p->geometry = json_incref(g);
+        if (json_is_object(g))
+            p->geometry = json_incref(g);
         else if (g && !json_is_null(g)) {
             snprintf(err, errlen, "plan records[%zu].geometry: an object or null is required", i);
             bs_export_plans_free(ps, (int)cnt);
@@ -236,8 +247,8 @@ static int price_class(const bs_export_plan *p, bs_export_item *it, bs_plan_coun
         char l[40], h[40], vf[11];
         euros(lo, l, sizeof l);
         euros(hi, h, sizeof h);
-        issue(it, BS_QC_PRICE_CLASS, "%s price range %s to %s spans %s%d to %s%d (price table of %s from %s)", what, l, h,
-              what, a, what, b, p->provincie, bs_date_format(it->prices->valid_from, vf));
+        issue(it, BS_QC_PRICE_CLASS, "%s price range %s to %s spans %s%d to %s%d (price table of %s from %s)", what, l,
+              h, what, a, what, b, p->provincie, bs_date_format(it->prices->valid_from, vf));
         return 0;
     }
     return a;
@@ -308,9 +319,7 @@ static void derive_rows(const bs_export_plan *p, bs_export_item *it) {
     int64_t years[N_YEAR_SLOTS] = {0};
     bool est[N_YEAR_SLOTS] = {0};
     years[0] = per[0];
-    static const struct {
-        int first, n, part;
-    } spans[] = {{2020, 5, 1}, {2025, 5, 2}, {2030, 21, 3}};
+    static const struct { int first, n, part; } spans[] = {{2020, 5, 1}, {2025, 5, 2}, {2030, 21, 3}};
     for (int s = 0; s < 3; s++) {
         bs_export_spread(per[spans[s].part], spans[s].n, &years[spans[s].first - BS_EXPORT_FIRST_YEAR]);
         if (per[spans[s].part] > 0) {
@@ -336,8 +345,8 @@ static void derive_rows(const bs_export_plan *p, bs_export_item *it) {
     free(alloc);
 }
 
-void bs_export_check_plan(const bs_province_config *config, const bs_export_profile *profile,
-                          const bs_export_plan *p, bs_day date, bs_export_item *it) {
+void bs_export_check_plan(const bs_province_config *config, const bs_export_profile *profile, const bs_export_plan *p,
+                          bs_day date, bs_export_item *it) {
     int plan = it->plan;
     memset(it, 0, sizeof *it);
     it->plan = plan;
@@ -489,9 +498,22 @@ int bs_export_build(const bs_province_config *config, const bs_export_profile *p
 /* ---- tables ---- */
 
 static const char *const plan_cols[] = {
-    "plan_id",   "objectid",    "plannaam",        "gemeente",        "provincie",          "plantype",
-    "status_planologisch", "vertrouwelijkheid", "peildatum", "aantal_rest", "sloop", "koop_prijsklasse",
-    "huur_prijsklasse", "prijsklassen_vanaf", "verdeling", "opmerkingen",
+    "plan_id",
+    "objectid",
+    "plannaam",
+    "gemeente",
+    "provincie",
+    "plantype",
+    "status_planologisch",
+    "vertrouwelijkheid",
+    "peildatum",
+    "aantal_rest",
+    "sloop",
+    "koop_prijsklasse",
+    "huur_prijsklasse",
+    "prijsklassen_vanaf",
+    "verdeling",
+    "opmerkingen",
 };
 #define N_PLAN_COLS ((int)(sizeof plan_cols / sizeof plan_cols[0]))
 #define N_DETAIL_COLS (4 + 2 * BS_EXPORT_N_CELLS)
@@ -565,9 +587,9 @@ void bs_export_table_row(const bs_export *ex, bs_export_table_kind kind, int r, 
         cells[11] = text(class_name("koop", it->koop_class, buf));
         cells[12] = text(class_name("huur", it->huur_class, buf + 8));
         cells[13] = text(it->prices ? bs_date_format(it->prices->valid_from, buf + 16) : NULL);
-        cells[14] = text(p->count[BS_PC_HOMES_REMAINING] == 0 ? "geen"
+        cells[14] = text(p->count[BS_PC_HOMES_REMAINING] == 0  ? "geen"
                          : (it->notes & BS_NOTE_JOINT_UNKNOWN) ? "alleen_type"
-                                                                : "type_en_eigendom");
+                                                               : "type_en_eigendom");
         size_t o = 32;
         buf[o] = 0;
         for (unsigned k = 0; k < sizeof note_texts / sizeof note_texts[0]; k++)
@@ -732,8 +754,10 @@ static void csv_field(dynbuf *b, const char *s) {
     }
     puts_(b, "\"");
     for (const char *q = s; *q; q++) {
-        if (*q == '"') puts_(b, "\"\"");
-        else put(b, q, 1);
+        if (*q == '"')
+            puts_(b, "\"\"");
+        else
+            put(b, q, 1);
     }
     puts_(b, "\"");
 }

@@ -22,13 +22,13 @@
 /* Count fields of a plan record; BS_EXPORT_MISSING = SQL NULL / absent. */
 #define BS_EXPORT_MISSING INT64_MIN
 typedef enum bs_plan_count {
-    BS_PC_HOMES_REMAINING,  /* Aantalrest */
-    BS_PC_DEMOLITION,       /* Sloop as stored: <= 0 (demolition written negative) */
-    BS_PC_C2019,            /* completions per period: OP2019 */
-    BS_PC_C2020_2024,       /* OP202024 */
-    BS_PC_C2025_2029,       /* Op202529 */
-    BS_PC_C2030_2050,       /* Op20302050 */
-    BS_PC_CUNKNOWN,         /* OPLONB: period unknown */
+    BS_PC_HOMES_REMAINING,    /* Aantalrest */
+    BS_PC_DEMOLITION,         /* Sloop as stored: <= 0 (demolition written negative) */
+    BS_PC_C2019,              /* completions per period: OP2019 */
+    BS_PC_C2020_2024,         /* OP202024 */
+    BS_PC_C2025_2029,         /* Op202529 */
+    BS_PC_C2030_2050,         /* Op20302050 */
+    BS_PC_CUNKNOWN,           /* OPLONB: period unknown */
     BS_PC_TYPE_GRONDGEBONDEN, /* WTYPGGB → eengezins */
     BS_PC_TYPE_APPARTEMENT,   /* WTYPAPP → meergezins */
     BS_PC_TYPE_ONBEKEND,      /* WTYPONB */
@@ -37,7 +37,7 @@ typedef enum bs_plan_count {
     BS_PC_TENURE_ONBEKEND,    /* HRKPONB */
     BS_PC_KOOP_PRICE_MIN,     /* purchase price range of the koop homes, cents (optional) */
     BS_PC_KOOP_PRICE_MAX,
-    BS_PC_HUUR_RENT_MIN,      /* monthly rent range of the huur homes, cents (optional) */
+    BS_PC_HUUR_RENT_MIN, /* monthly rent range of the huur homes, cents (optional) */
     BS_PC_HUUR_RENT_MAX,
     BS_PC_COUNT
 } bs_plan_count;
@@ -49,7 +49,7 @@ const char *bs_plan_count_name(bs_plan_count c);
 typedef struct bs_export_plan {
     char *id, *source_key, *name, *gemeente, *provincie, *plantype, *planstatus; /* owned */
     char *confidentiality; /* owned; a code of projects.confidentiality */
-    char *progress_date;       /* owned; YYYY-MM-DD */
+    char *progress_date;   /* owned; YYYY-MM-DD */
     char *geometry_crs;    /* owned; e.g. "EPSG:28992" */
     json_t *geometry;      /* owned reference; NULL = none */
     int64_t count[BS_PC_COUNT];
@@ -57,12 +57,12 @@ typedef struct bs_export_plan {
 
 /* The projects columns a plan record is selected with ("SELECT " BS_EXPORT_PLAN_COLUMNS
  * " FROM projects p …", then json_agg of the rows): the CLI and the API use this list. */
-#define BS_EXPORT_PLAN_COLUMNS                                                                              \
-    "p.id, p.source_key, p.name, p.gemeente, p.provincie, p.plantype, p.planstatus, p.confidentiality, "  \
-    "p.progress_date, p.geometry, p.geometry_crs, p.homes_remaining, p.demolition, p.completions_2019, "      \
-    "p.completions_2020_2024, p.completions_2025_2029, p.completions_2030_2050, p.completions_unknown, "  \
-    "p.type_grondgebonden, p.type_appartement, p.type_onbekend, p.tenure_koop, p.tenure_huur, "           \
-    "p.tenure_onbekend, p.koop_price_min_cents, p.koop_price_max_cents, p.huur_rent_min_cents, "          \
+#define BS_EXPORT_PLAN_COLUMNS                                                                                         \
+    "p.id, p.source_key, p.name, p.gemeente, p.provincie, p.plantype, p.planstatus, p.confidentiality, "               \
+    "p.progress_date, p.geometry, p.geometry_crs, p.homes_remaining, p.demolition, p.completions_2019, "               \
+    "p.completions_2020_2024, p.completions_2025_2029, p.completions_2030_2050, p.completions_unknown, "               \
+    "p.type_grondgebonden, p.type_appartement, p.type_onbekend, p.tenure_koop, p.tenure_huur, "                        \
+    "p.tenure_onbekend, p.koop_price_min_cents, p.koop_price_max_cents, p.huur_rent_min_cents, "                       \
     "p.huur_rent_max_cents"
 
 /* Parses plan records from a JSON array of objects whose members are the projects column
@@ -98,12 +98,12 @@ typedef struct bs_export_issue {
 } bs_export_issue;
 
 /* Notes on how a plan's counts were derived (bit mask). */
-#define BS_NOTE_TYPE_DISCARDED    1u  /* type split had a negative value: all as type onbekend */
-#define BS_NOTE_TENURE_DISCARDED  2u  /* tenure split had a negative value: all as tenure onbekend */
-#define BS_NOTE_PERIOD_DISCARDED  4u  /* period split had a negative value: all in year onbekend */
-#define BS_NOTE_JOINT_UNKNOWN     8u  /* type and tenure both mixed: tenure reported as onbekend */
-#define BS_NOTE_NO_PRICE_TABLE   16u  /* no price table of the province in force: *_onb */
-#define BS_NOTE_SPREAD           32u  /* a multi-year period total was spread over its years */
+#define BS_NOTE_TYPE_DISCARDED 1u   /* type split had a negative value: all as type onbekend */
+#define BS_NOTE_TENURE_DISCARDED 2u /* tenure split had a negative value: all as tenure onbekend */
+#define BS_NOTE_PERIOD_DISCARDED 4u /* period split had a negative value: all in year onbekend */
+#define BS_NOTE_JOINT_UNKNOWN 8u    /* type and tenure both mixed: tenure reported as onbekend */
+#define BS_NOTE_NO_PRICE_TABLE 16u  /* no price table of the province in force: *_onb */
+#define BS_NOTE_SPREAD 32u          /* a multi-year period total was spread over its years */
 
 /* Count columns: 3 types × 11 tenure/price columns (BS_EXPORT_N_CELLS), in this order:
  * eengezins_koop1 … eengezins_koop4, eengezins_koop_onb, eengezins_huur1 … eengezins_huur4,
@@ -120,37 +120,41 @@ const char *bs_export_cell_name(int c);
 
 /* One per-year detail row of a plan. */
 typedef struct bs_export_row {
-    int year;                          /* 2019..2050, or 0 = year unknown (OPLONB, demolition) */
-    bool estimated;                    /* the year's count comes from spreading a period total */
-    int32_t build[BS_EXPORT_N_CELLS];  /* homes completed */
-    int32_t sloop[BS_EXPORT_N_CELLS];  /* homes demolished (positive) */
+    int year;                         /* 2019..2050, or 0 = year unknown (OPLONB, demolition) */
+    bool estimated;                   /* the year's count comes from spreading a period total */
+    int32_t build[BS_EXPORT_N_CELLS]; /* homes completed */
+    int32_t sloop[BS_EXPORT_N_CELLS]; /* homes demolished (positive) */
 } bs_export_row;
 
 typedef struct bs_export_item {
-    int plan;                          /* index into the plans given to bs_export_build */
-    bool included;                     /* no errors: part of the export */
+    int plan;      /* index into the plans given to bs_export_build */
+    bool included; /* no errors: part of the export */
     int n_issues;
     bs_export_issue issues[BS_EXPORT_MAX_ISSUES];
-    unsigned notes;                    /* BS_NOTE_* */
-    int koop_class, huur_class;        /* 1..4, or 0 = unknown (no range, no table) */
-    const bs_price_table *prices;      /* table in force on the reference date, or NULL */
-    bs_export_row *rows;               /* owned; years with a non-zero count, ascending, unknown last */
+    unsigned notes;               /* BS_NOTE_* */
+    int koop_class, huur_class;   /* 1..4, or 0 = unknown (no range, no table) */
+    const bs_price_table *prices; /* table in force on the reference date, or NULL */
+    bs_export_row *rows;          /* owned; years with a non-zero count, ascending, unknown last */
     int n_rows;
 } bs_export_item;
 
 typedef struct bs_export {
-    const bs_export_profile *profile;  /* not owned */
-    const bs_province_config *config;  /* not owned */
-    const bs_export_plan *plans;       /* not owned: must outlive the export */
-    bs_day date;                       /* reference date: selects the price tables */
-    bs_export_item *items;             /* owned; plans in the profile's scope, input order */
+    const bs_export_profile *profile; /* not owned */
+    const bs_province_config *config; /* not owned */
+    const bs_export_plan *plans;      /* not owned: must outlive the export */
+    bs_day date;                      /* reference date: selects the price tables */
+    bs_export_item *items;            /* owned; plans in the profile's scope, input order */
     int n_items;
-    int n_out_of_scope;                /* plans of other provinces (not counted as left out) */
+    int n_out_of_scope; /* plans of other provinces (not counted as left out) */
     int n_included, n_left_out;
-    int left_out_by[BS_QC_COUNT];      /* left-out plans having at least one error of a kind */
-    struct { int item, row; } *detail; /* owned; n_detail: the detail rows of included plans */
+    int left_out_by[BS_QC_COUNT]; /* left-out plans having at least one error of a kind */
+    struct {
+        int item, row;
+    } * detail; /* owned; n_detail: the detail rows of included plans */
     int n_detail;
-    struct { int item, issue; } *errors; /* owned; n_errors: the errors of left-out plans */
+    struct {
+        int item, issue;
+    } * errors; /* owned; n_errors: the errors of left-out plans */
     int n_errors;
 } bs_export;
 
@@ -184,8 +188,8 @@ typedef enum bs_export_table_kind {
 typedef enum bs_cell_kind { BS_CELL_EMPTY, BS_CELL_TEXT, BS_CELL_INT, BS_CELL_BOOL } bs_cell_kind;
 typedef struct bs_cell {
     bs_cell_kind kind;
-    int64_t n;       /* INT, BOOL (0/1) */
-    const char *s;   /* TEXT: borrowed from the export, its plans or static storage */
+    int64_t n;     /* INT, BOOL (0/1) */
+    const char *s; /* TEXT: borrowed from the export, its plans or static storage */
 } bs_cell;
 
 /* Column names of a table; returns their number. */

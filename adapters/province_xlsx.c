@@ -117,8 +117,9 @@ static lxw_error write_columns(lxw_workbook *wb, lxw_format *bold) {
         {"Plannen", "provincie", "one of the twelve provinces"},
         {"Plannen", "plantype", "uitleg, verdichting, transformatie, herstructurering or onbekend"},
         {"Plannen", "status_planologisch", "1A, 1B, 1C, 2A, 2B, 2C, 3, 4A or 4B"},
-        {"Plannen", "vertrouwelijkheid", "prive, intern_ambtelijk, intern_bestuurlijk, intern_raad, extern_woonregio, "
-                                         "extern_mede_overheden or openbaar"},
+        {"Plannen", "vertrouwelijkheid",
+         "prive, intern_ambtelijk, intern_bestuurlijk, intern_raad, extern_woonregio, "
+         "extern_mede_overheden or openbaar"},
         {"Plannen", "peildatum", "date of the figures, YYYY-MM-DD"},
         {"Plannen", "aantal_rest", "homes still to build; the DetailPlanning counts add up to it"},
         {"Plannen", "sloop", "homes to demolish (positive); the sloop_ counts add up to it"},
@@ -143,7 +144,8 @@ static lxw_error write_columns(lxw_workbook *wb, lxw_format *bold) {
     static const char *const head[3] = {"blad", "kolom", "omschrijving"};
     for (int c = 0; c < 3 && !e; c++) e = worksheet_write_string(ws, 0, (lxw_col_t)c, head[c], bold);
     for (size_t r = 0; r < sizeof rows / sizeof rows[0] && !e; r++)
-        for (int c = 0; c < 3 && !e; c++) e = worksheet_write_string(ws, (lxw_row_t)(r + 1), (lxw_col_t)c, rows[r][c], NULL);
+        for (int c = 0; c < 3 && !e; c++)
+            e = worksheet_write_string(ws, (lxw_row_t)(r + 1), (lxw_col_t)c, rows[r][c], NULL);
     return e;
 }
 
@@ -229,8 +231,7 @@ static int book_bytes(const bs_export *ex, bool with_columns, const char *tmpdir
     return rc;
 }
 
-int bs_export_xlsx_bytes(const bs_export *ex, const char *tmpdir, char **bytes, size_t *len, char *err,
-                         size_t errlen) {
+int bs_export_xlsx_bytes(const bs_export *ex, const char *tmpdir, char **bytes, size_t *len, char *err, size_t errlen) {
     return book_bytes(ex, false, tmpdir, bytes, len, err, errlen);
 }
 

@@ -25,8 +25,7 @@ int bs_export_xlsx_write(const bs_export *ex, const char *path, char *err, size_
 /* The same workbook in memory (for the API): written to a temporary file in tmpdir (NULL =
  * $TMPDIR or /tmp), read back and removed. Returns 0 with *bytes (malloc'd; caller frees)
  * and *len, or -1 with a message in err. */
-int bs_export_xlsx_bytes(const bs_export *ex, const char *tmpdir, char **bytes, size_t *len, char *err,
-                         size_t errlen);
+int bs_export_xlsx_bytes(const bs_export *ex, const char *tmpdir, char **bytes, size_t *len, char *err, size_t errlen);
 
 /* The empty template of the workbook (for GET /api/v1/exchange/xlsx/template): the export of
  * no plans for profile on date (header rows, the Toelichting with the price tables in force)

@@ -61,7 +61,8 @@ static const struct {
     [F_PLANSTATUS] = {"planstatus", true, {"planstatus", "planologische status", "status planologisch", "status"}},
     [F_PLANTYPE] = {"plantype", false, {"plantype", "type plan", "soort plan"}},
     [F_HOMES] = {"homes", true, {"homes", "woningen", "aantal woningen", "homes remaining", "aantalrest", "aantal"}},
-    [F_EXPECTED] = {"expected", false,
+    [F_EXPECTED] = {"expected",
+                    false,
                     {"expected", "expected completion", "oplevering", "verwachte oplevering", "jaar oplevering",
                      "gereed"}},
     [F_DATA_DATE] = {"progress_date", false, {"data date", "peildatum", "datum"}},
@@ -69,22 +70,22 @@ static const struct {
     [F_Y] = {"y", false, {"y", "rd y", "y rd", "y coordinaat"}},
     [F_CONFIDENTIALITY] = {"confidentiality", false, {"confidentiality", "vertrouwelijkheid"}},
     [F_GRONDGEBONDEN] = {"type_grondgebonden", false, {"grondgebonden", "type grondgebonden", "eengezins"}},
-    [F_APPARTEMENT] = {"type_appartement", false,
-                       {"appartementen", "appartement", "type appartement", "meergezins"}},
+    [F_APPARTEMENT] = {"type_appartement", false, {"appartementen", "appartement", "type appartement", "meergezins"}},
     [F_HUUR] = {"tenure_huur", false, {"huur", "huurwoningen", "tenure huur"}},
     [F_KOOP] = {"tenure_koop", false, {"koop", "koopwoningen", "tenure koop"}},
     [F_NOTE] = {"note", false, {"note", "toelichting", "opmerking", "opmerkingen", "schatting"}},
 };
 
 /* Confidentiality levels, low → high audience (domain brief §2). */
-static const char *const conf_codes[] = {"prive",           "intern_ambtelijk",      "intern_bestuurlijk", "intern_raad",
-                                         "extern_woonregio", "extern_mede_overheden", "openbaar"};
+static const char *const conf_codes[] = {"prive",       "intern_ambtelijk", "intern_bestuurlijk",
+                                         "intern_raad", "extern_woonregio", "extern_mede_overheden",
+                                         "openbaar"};
 #define N_CONF (sizeof conf_codes / sizeof conf_codes[0])
 #define CONF_MEDE_OVERHEDEN 5
 
-static const char *const provinces[] = {"Groningen", "Fryslân",    "Drenthe",       "Overijssel",
-                                        "Flevoland", "Gelderland", "Utrecht",       "Noord-Holland",
-                                        "Zuid-Holland", "Zeeland", "Noord-Brabant", "Limburg"};
+static const char *const provinces[] = {"Groningen",    "Fryslân",    "Drenthe",       "Overijssel",
+                                        "Flevoland",    "Gelderland", "Utrecht",       "Noord-Holland",
+                                        "Zuid-Holland", "Zeeland",    "Noord-Brabant", "Limburg"};
 #define N_PROVINCES (sizeof provinces / sizeof provinces[0])
 
 /* Folds s into out: ASCII lower case, Latin-1 accented letters to their base letter, runs of
@@ -97,7 +98,8 @@ static void fold(const char *s, size_t len, char *out, size_t cap) {
         char r = 0;
         if (c == 0xC3 && i + 1 < len) {
             unsigned char d = (unsigned char)s[i + 1] | 0x20; /* 0x80–0x9F upper → 0xA0–0xBF lower */
-            static const char map[] = "aaaaaaaceeeeiiii" "dnooooo/ouuuuyty";
+            static const char map[] = "aaaaaaaceeeeiiii"
+                                      "dnooooo/ouuuuyty";
             if (d >= 0xA0) {
                 r = map[d - 0xA0];
                 i++;
@@ -128,13 +130,13 @@ typedef struct parse_ctx {
     const bs_xlsx_projects_options *opt;
     bool have_header;
     uint32_t header_row;
-    int64_t field_col[N_FIELDS];      /* column of each field, -1 when absent */
-    char *field_header[N_FIELDS];     /* owned: the header text as written */
-    json_t *errors;                   /* array */
+    int64_t field_col[N_FIELDS];  /* column of each field, -1 when absent */
+    char *field_header[N_FIELDS]; /* owned: the header text as written */
+    json_t *errors;               /* array */
     long error_count;
-    long rows;                        /* data rows (non-empty rows after the header) */
-    json_t *records;                  /* array */
-    json_t *seen_keys;                /* object: source_key → row number */
+    long rows;         /* data rows (non-empty rows after the header) */
+    json_t *records;   /* array */
+    json_t *seen_keys; /* object: source_key → row number */
     bool too_many_rows;
 } parse_ctx;
 
@@ -389,7 +391,8 @@ static void data_row(parse_ctx *p, uint32_t row, const bs_xlsx_cell *cells, size
     char key[MAX_TEXT_BYTES + 1], name[MAX_TEXT_BYTES + 1], gem[MAX_TEXT_BYTES + 1], prov[MAX_TEXT_BYTES + 1],
         ps[MAX_TEXT_BYTES + 1], pt[MAX_TEXT_BYTES + 1], conf[MAX_TEXT_BYTES + 1], note[1001], folded[256];
     for (int f = 0; f < N_FIELDS; f++)
-        if (fields[f].required && p->field_col[f] >= 0 && cell_blank(r.cell[f])) row_error(&r, f, "required, but empty");
+        if (fields[f].required && p->field_col[f] >= 0 && cell_blank(r.cell[f]))
+            row_error(&r, f, "required, but empty");
 
     /* source_key: text, or a whole number; unique in the file */
     if (get_text(&r, F_SOURCE_KEY, key, sizeof key) > 0) {
@@ -399,7 +402,8 @@ static void data_row(parse_ctx *p, uint32_t row, const bs_xlsx_cell *cells, size
         } else {
             json_t *first = json_object_get(p->seen_keys, key);
             if (first)
-                row_error(&r, F_SOURCE_KEY, "the key occurs twice: also in row %lld", (long long)json_integer_value(first));
+                row_error(&r, F_SOURCE_KEY, "the key occurs twice: also in row %lld",
+                          (long long)json_integer_value(first));
             else
                 json_object_set_new(p->seen_keys, key, json_integer(row));
             json_object_set_new(rec, "source_key", json_string(key));
@@ -419,9 +423,10 @@ static void data_row(parse_ctx *p, uint32_t row, const bs_xlsx_cell *cells, size
         if (found)
             set_str(rec, "provincie", found);
         else
-            row_error(&r, F_PROVINCIE, "not one of the twelve provinces (Groningen, Fryslân, Drenthe, Overijssel, "
-                                       "Flevoland, Gelderland, Utrecht, Noord-Holland, Zuid-Holland, Zeeland, "
-                                       "Noord-Brabant, Limburg)");
+            row_error(&r, F_PROVINCIE,
+                      "not one of the twelve provinces (Groningen, Fryslân, Drenthe, Overijssel, "
+                      "Flevoland, Gelderland, Utrecht, Noord-Holland, Zuid-Holland, Zeeland, "
+                      "Noord-Brabant, Limburg)");
     }
     const char *ps_code = NULL;
     if (get_text(&r, F_PLANSTATUS, ps, sizeof ps) > 0) {
@@ -441,13 +446,15 @@ static void data_row(parse_ctx *p, uint32_t row, const bs_xlsx_cell *cells, size
         bool rec_ok;
         const char *code = bs_plantype_normalise(got > 0 ? pt : NULL, &rec_ok);
         if (!rec_ok)
-            row_error(&r, F_PLANTYPE, "not a plan type: use uitleg, verdichting, transformatie, herstructurering or "
-                                      "onbekend (or leave empty)");
+            row_error(&r, F_PLANTYPE,
+                      "not a plan type: use uitleg, verdichting, transformatie, herstructurering or "
+                      "onbekend (or leave empty)");
         set_str(rec, "plantype", code);
         set_str(rec, "plantype_raw", got > 0 ? pt : NULL);
     }
     long homes = 0;
-    if (get_int(&r, F_HOMES, 0, MAX_COUNT, &homes) > 0) json_object_set_new(rec, "homes_remaining", json_integer(homes));
+    if (get_int(&r, F_HOMES, 0, MAX_COUNT, &homes) > 0)
+        json_object_set_new(rec, "homes_remaining", json_integer(homes));
     static const struct {
         field_id f;
         const char *col;
@@ -510,8 +517,8 @@ static void data_row(parse_ctx *p, uint32_t row, const bs_xlsx_cell *cells, size
     }
 
     int gc = get_text(&r, F_CONFIDENTIALITY, conf, sizeof conf);
-    bool hard = ps_code && (!strcmp(ps_code, "1A") || !strcmp(ps_code, "1B") || !strcmp(ps_code, "2A") ||
-                            !strcmp(ps_code, "2B"));
+    bool hard = ps_code &&
+                (!strcmp(ps_code, "1A") || !strcmp(ps_code, "1B") || !strcmp(ps_code, "2A") || !strcmp(ps_code, "2B"));
     int level = hard ? CONF_MEDE_OVERHEDEN : 1;
     if (gc > 0) {
         fold(conf, strlen(conf), folded, sizeof folded);
@@ -621,14 +628,44 @@ static int on_row(uint32_t row, const bs_xlsx_cell *cells, size_t n, void *arg) 
 #define PM_N_CELLS 33
 #define PM_N_PLAN_COLS 17
 
-enum { PC_ID, PC_KEY, PC_NAME, PC_GEM, PC_PROV, PC_TYPE, PC_STATUS, PC_CONF, PC_DATE, PC_N, PC_SLOOP, PC_KOOP,
-       PC_HUUR, PC_VANAF, PC_VERDELING, PC_NOTES, PC_GEOM };
-static const char *const pm_plan_cols[PM_N_PLAN_COLS] = {
-    "plan_id", "objectid", "plannaam", "gemeente", "provincie", "plantype", "status_planologisch",
-    "vertrouwelijkheid", "peildatum", "aantal_rest", "sloop", "koop_prijsklasse", "huur_prijsklasse",
-    "prijsklassen_vanaf", "verdeling", "opmerkingen", "geometrie"};
+enum {
+    PC_ID,
+    PC_KEY,
+    PC_NAME,
+    PC_GEM,
+    PC_PROV,
+    PC_TYPE,
+    PC_STATUS,
+    PC_CONF,
+    PC_DATE,
+    PC_N,
+    PC_SLOOP,
+    PC_KOOP,
+    PC_HUUR,
+    PC_VANAF,
+    PC_VERDELING,
+    PC_NOTES,
+    PC_GEOM
+};
+static const char *const pm_plan_cols[PM_N_PLAN_COLS] = {"plan_id",
+                                                         "objectid",
+                                                         "plannaam",
+                                                         "gemeente",
+                                                         "provincie",
+                                                         "plantype",
+                                                         "status_planologisch",
+                                                         "vertrouwelijkheid",
+                                                         "peildatum",
+                                                         "aantal_rest",
+                                                         "sloop",
+                                                         "koop_prijsklasse",
+                                                         "huur_prijsklasse",
+                                                         "prijsklassen_vanaf",
+                                                         "verdeling",
+                                                         "opmerkingen",
+                                                         "geometrie"};
 static const char *const pm_types[3] = {"eengezins", "meergezins", "onbekend"};
-static const char *const pm_tenures[11] = {"koop1", "koop2", "koop3", "koop4", "koop_onb", "huur1",
+static const char *const pm_tenures[11] = {"koop1", "koop2", "koop3", "koop4",    "koop_onb", "huur1",
                                            "huur2", "huur3", "huur4", "huur_onb", "onbekend"};
 static const char *const pm_plantypes[] = {"uitleg", "verdichting", "transformatie", "herstructurering", "onbekend"};
 static const char *const pm_statuses[] = {"1A", "1B", "1C", "2A", "2B", "2C", "3", "4A", "4B"};
@@ -640,14 +677,14 @@ static const char *const pm_statuses[] = {"1A", "1B", "1C", "2A", "2B", "2C", "3
 typedef struct pm_plan {
     long row;
     char id[40], key[MAX_TEXT_BYTES + 1], provincie[64], planstatus[8], date[11];
-    json_t *rec;                /* owned until appended */
+    json_t *rec; /* owned until appended */
     int64_t N, S;
     int koop_class, huur_class; /* 0 = empty */
     int verdeling;              /* 0 type_en_eigendom, 1 alleen_type, 2 geen */
     bool note_type, note_tenure, note_period;
-    int64_t per[5];             /* 2019, 2020–2024, 2025–2029, 2030–2050, unknown year */
-    int64_t cells[PM_N_CELLS];  /* build totals per cell over the years */
-    int64_t sloop;              /* demolition over the rows */
+    int64_t per[5];            /* 2019, 2020–2024, 2025–2029, 2030–2050, unknown year */
+    int64_t cells[PM_N_CELLS]; /* build totals per cell over the years */
+    int64_t sloop;             /* demolition over the rows */
 } pm_plan;
 
 typedef struct pm_price {
@@ -658,13 +695,13 @@ typedef struct pm_price {
 
 typedef struct pm_ctx {
     parse_ctx *p;
-    const char *sheet;          /* the sheet being read */
+    const char *sheet; /* the sheet being read */
     bool have_header;
-    int64_t col[70];            /* Plannen: column of each plan column; DetailPlanning: 4 + 66 */
+    int64_t col[70]; /* Plannen: column of each plan column; DetailPlanning: 4 + 66 */
     int n_cols;
     pm_plan *plans;
     size_t n_plans, cap_plans;
-    json_t *by_id;              /* plan_id → index into plans */
+    json_t *by_id; /* plan_id → index into plans */
     pm_price prices[16];
     int n_prices;
     const char *detail_names[4 + 2 * PM_N_CELLS];
@@ -713,7 +750,8 @@ static void pm_header(pm_ctx *c, uint32_t row, const bs_xlsx_cell *cells, size_t
         }
         if (found < 0 || c->col[found] >= 0) {
             pm_error(c, (long)row, cells[i].col, NULL, &cells[i],
-                     found < 0 ? "unknown column of a %s sheet (docs/exchange.md)" : "a second column of this name in %s",
+                     found < 0 ? "unknown column of a %s sheet (docs/exchange.md)"
+                               : "a second column of this name in %s",
                      c->sheet);
             continue;
         }
@@ -823,8 +861,8 @@ static void pm_plan_row(pm_ctx *c, uint32_t row, const bs_xlsx_cell *cells, size
     if (g > 0) {
         json_t *seen = json_object_get(p->seen_keys, pl->key);
         if (seen)
-            pm_error(c, r, c->col[PC_KEY], nm[PC_KEY], cl[PC_KEY], "objectid appears twice (first in row %" JSON_INTEGER_FORMAT ")",
-                     json_integer_value(seen));
+            pm_error(c, r, c->col[PC_KEY], nm[PC_KEY], cl[PC_KEY],
+                     "objectid appears twice (first in row %" JSON_INTEGER_FORMAT ")", json_integer_value(seen));
         else
             json_object_set_new(p->seen_keys, pl->key, json_integer(r));
     }
@@ -861,7 +899,8 @@ static void pm_plan_row(pm_ctx *c, uint32_t row, const bs_xlsx_cell *cells, size
     } else if (dd > p->opt->today) {
         char td[11];
         pm_error(c, r, c->col[PC_DATE], nm[PC_DATE], cl[PC_DATE],
-                 "the peildatum lies after today (%s): it is the date of the figures", bs_date_format(p->opt->today, td));
+                 "the peildatum lies after today (%s): it is the date of the figures",
+                 bs_date_format(p->opt->today, td));
     } else {
         bs_date_format(dd, pl->date);
     }
@@ -1094,7 +1133,8 @@ static bool pm_finish_plan(pm_ctx *c, pm_plan *pl) {
         if (!cls) continue;
         const pm_price *pp = NULL;
         for (int i = 0; i < c->n_prices; i++)
-            if (strcmp(c->prices[i].provincie, pl->provincie) == 0 && (w == 0 ? c->prices[i].has_koop : c->prices[i].has_huur))
+            if (strcmp(c->prices[i].provincie, pl->provincie) == 0 &&
+                (w == 0 ? c->prices[i].has_koop : c->prices[i].has_huur))
                 pp = &c->prices[i];
         if (!pp) {
             pm_error(c, pl->row, c->col[w == 0 ? PC_KOOP : PC_HUUR], nm[w == 0 ? PC_KOOP : PC_HUUR], NULL,
@@ -1360,13 +1400,13 @@ static void begun(const PGresult *res, const char *err, void *arg) {
     /* the rows' confidentiality is an extra column (migration 0010 made projects.confidentiality) */
     static const bs_project_column conf_col[] = {{"confidentiality", "text"}};
     /* a Planmonitor export also carries the plan's id and its price classes (as ranges) */
-    static const bs_project_column pm_cols[] = {{"confidentiality", "text"},       {"id", "uuid"},
+    static const bs_project_column pm_cols[] = {{"confidentiality", "text"},        {"id", "uuid"},
                                                 {"koop_price_min_cents", "bigint"}, {"koop_price_max_cents", "bigint"},
                                                 {"huur_rent_min_cents", "bigint"},  {"huur_rent_max_cents", "bigint"}};
     bool pm = json_is_string(json_object_get(job->report, "format")) &&
               strcmp(json_string_value(json_object_get(job->report, "format")), "planmonitor") == 0;
-    job->upsert_sql = pm ? bs_projects_upsert_sql(pm_cols, sizeof pm_cols / sizeof pm_cols[0])
-                         : bs_projects_upsert_sql(conf_col, 1);
+    job->upsert_sql =
+        pm ? bs_projects_upsert_sql(pm_cols, sizeof pm_cols / sizeof pm_cols[0]) : bs_projects_upsert_sql(conf_col, 1);
     const char *params[2] = {job->records_text, job->source};
     bs_conn_query(job->conn, job->upsert_sql, 2, params, upserted, job);
 }

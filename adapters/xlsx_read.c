@@ -20,14 +20,14 @@
 
 struct bs_xlsx {
     zip_t *zip;
-    void *data;           /* owned: the copied buffer of bs_xlsx_open_buffer (libzip reads it) */
+    void *data; /* owned: the copied buffer of bs_xlsx_open_buffer (libzip reads it) */
     bs_xlsx_limits lim;
-    size_t total_bytes;   /* uncompressed bytes read so far */
+    size_t total_bytes; /* uncompressed bytes read so far */
     bool date1904;
     int n_sheets;
-    char **sheet_names;   /* owned, n_sheets */
-    char **sheet_paths;   /* owned, n_sheets: part names in the zip ("xl/worksheets/sheet1.xml") */
-    char **sst;           /* owned: shared strings */
+    char **sheet_names; /* owned, n_sheets */
+    char **sheet_paths; /* owned, n_sheets: part names in the zip ("xl/worksheets/sheet1.xml") */
+    char **sst;         /* owned: shared strings */
     size_t *sst_len;
     size_t n_sst, cap_sst;
     unsigned char *xf_date; /* owned: per cellXfs entry, 1 when its number format is a date */
@@ -306,7 +306,8 @@ static char *resolve_target(const char *source_dir, const char *target) {
     char out[1024];
     size_t o = 0;
     out[0] = 0;
-    for (int i = 0; i < n; i++) o += (size_t)snprintf(out + o, o < sizeof out ? sizeof out - o : 0, "%s%s", i ? "/" : "", segs[i]);
+    for (int i = 0; i < n; i++)
+        o += (size_t)snprintf(out + o, o < sizeof out ? sizeof out - o : 0, "%s%s", i ? "/" : "", segs[i]);
     return strdup(out);
 }
 
@@ -623,8 +624,10 @@ static int load(bs_xlsx *x, char *err, size_t errlen) {
             x->n_sheets++;
         }
         for (size_t j = 0; j < rs.n; j++) {
-            if (!sst_path && type_is(rs.rels[j].type, "/sharedStrings")) sst_path = resolve_target(dir, rs.rels[j].target);
-            if (!styles_path && type_is(rs.rels[j].type, "/styles")) styles_path = resolve_target(dir, rs.rels[j].target);
+            if (!sst_path && type_is(rs.rels[j].type, "/sharedStrings"))
+                sst_path = resolve_target(dir, rs.rels[j].target);
+            if (!styles_path && type_is(rs.rels[j].type, "/styles"))
+                styles_path = resolve_target(dir, rs.rels[j].target);
         }
     }
     for (size_t i = 0; i < wc.n; i++) {
@@ -667,8 +670,8 @@ static int load(bs_xlsx *x, char *err, size_t errlen) {
 
 static int open_common(bs_xlsx *x, zip_source_t *src, const bs_xlsx_limits *limits, bs_xlsx **out, char *err,
                        size_t errlen) {
-    x->lim = (bs_xlsx_limits){BS_XLSX_DEFAULT_MAX_PART_BYTES, BS_XLSX_DEFAULT_MAX_TOTAL_BYTES,
-                              BS_XLSX_DEFAULT_MAX_ROWS, BS_XLSX_DEFAULT_MAX_COLS};
+    x->lim = (bs_xlsx_limits){BS_XLSX_DEFAULT_MAX_PART_BYTES, BS_XLSX_DEFAULT_MAX_TOTAL_BYTES, BS_XLSX_DEFAULT_MAX_ROWS,
+                              BS_XLSX_DEFAULT_MAX_COLS};
     if (limits) {
         if (limits->max_part_bytes) x->lim.max_part_bytes = limits->max_part_bytes;
         if (limits->max_total_bytes) x->lim.max_total_bytes = limits->max_total_bytes;
@@ -777,12 +780,12 @@ typedef struct pending_cell {
     uint32_t col;
     cell_t t;
     long style;
-    bool has_v;          /* a <v> or an inline <is> was seen */
-    size_t off, len;     /* text in the row arena */
+    bool has_v;      /* a <v> or an inline <is> was seen */
+    size_t off, len; /* text in the row arena */
     bs_xlsx_type type;
     double number;
     int32_t day, ms;
-    const char *shared;  /* shared string (owned by x) */
+    const char *shared; /* shared string (owned by x) */
     size_t shared_len;
 } pending_cell;
 
@@ -799,7 +802,7 @@ typedef struct sheet_ctx {
     size_t n_cells, cap_cells;
     bs_xlsx_cell *out;
     size_t cap_out;
-    dbuf arena;          /* texts of the row's cells */
+    dbuf arena; /* texts of the row's cells */
     bool stopped;
 } sheet_ctx;
 
@@ -881,13 +884,20 @@ static void XMLCALL sheet_start(void *ud, const XML_Char *name, const XML_Char *
         const char *t = attr(atts, "t");
         p->t = T_N;
         if (t) {
-            if (strcmp(t, "n") == 0) p->t = T_N;
-            else if (strcmp(t, "s") == 0) p->t = T_S;
-            else if (strcmp(t, "str") == 0) p->t = T_STR;
-            else if (strcmp(t, "inlineStr") == 0) p->t = T_INLINE;
-            else if (strcmp(t, "b") == 0) p->t = T_B;
-            else if (strcmp(t, "e") == 0) p->t = T_E;
-            else if (strcmp(t, "d") == 0) p->t = T_D;
+            if (strcmp(t, "n") == 0)
+                p->t = T_N;
+            else if (strcmp(t, "s") == 0)
+                p->t = T_S;
+            else if (strcmp(t, "str") == 0)
+                p->t = T_STR;
+            else if (strcmp(t, "inlineStr") == 0)
+                p->t = T_INLINE;
+            else if (strcmp(t, "b") == 0)
+                p->t = T_B;
+            else if (strcmp(t, "e") == 0)
+                p->t = T_E;
+            else if (strcmp(t, "d") == 0)
+                p->t = T_D;
             else {
                 ctx_fail(&c->h, BS_XLSX_ERR_FORMAT, "cell type t=\"%s\" is not a SpreadsheetML cell type", t);
                 return;
@@ -1002,8 +1012,10 @@ static void finish_cell(sheet_ctx *c) {
         case T_STR:
         case T_INLINE: p->type = BS_XLSX_STRING; break;
         case T_B:
-            if (strcmp(num, "1") == 0 || strcmp(num, "true") == 0) p->number = 1;
-            else if (strcmp(num, "0") == 0 || strcmp(num, "false") == 0) p->number = 0;
+            if (strcmp(num, "1") == 0 || strcmp(num, "true") == 0)
+                p->number = 1;
+            else if (strcmp(num, "0") == 0 || strcmp(num, "false") == 0)
+                p->number = 0;
             else {
                 ctx_fail(&c->h, BS_XLSX_ERR_FORMAT, "cell %s: boolean expected, not '%s'", ref, num);
                 return;

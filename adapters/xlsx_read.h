@@ -31,7 +31,7 @@ typedef enum bs_xlsx_status {
     BS_XLSX_ERR_FORMAT = -5,  /* well-formed XML with content SpreadsheetML does not allow */
     BS_XLSX_ERR_LIMIT = -6,   /* a bound of bs_xlsx_limits was exceeded */
     BS_XLSX_ERR_NOMEM = -7,
-    BS_XLSX_ERR_ARG = -8      /* no such sheet, or a NULL argument */
+    BS_XLSX_ERR_ARG = -8 /* no such sheet, or a NULL argument */
 } bs_xlsx_status;
 
 /* Short English name of a status ("not a zip archive", …). Static string. */
@@ -81,23 +81,23 @@ bool bs_xlsx_date1904(const bs_xlsx *x);
 typedef enum bs_xlsx_type {
     BS_XLSX_EMPTY = 0, /* a cell element without a value (e.g. only a style) */
     BS_XLSX_NUMBER,
-    BS_XLSX_STRING,    /* shared string, inline string or a formula's string result */
+    BS_XLSX_STRING, /* shared string, inline string or a formula's string result */
     BS_XLSX_BOOL,
-    BS_XLSX_ERROR,     /* an error value such as "#DIV/0!" (text) */
-    BS_XLSX_DATE       /* a number in a date/time format, or an ISO 8601 cell (t="d") */
+    BS_XLSX_ERROR, /* an error value such as "#DIV/0!" (text) */
+    BS_XLSX_DATE   /* a number in a date/time format, or an ISO 8601 cell (t="d") */
 } bs_xlsx_type;
 
 typedef struct bs_xlsx_cell {
-    uint32_t col;      /* 0-based column index: A = 0, B = 1, …, XFD = 16383 */
+    uint32_t col; /* 0-based column index: A = 0, B = 1, …, XFD = 16383 */
     bs_xlsx_type type;
-    double number;     /* NUMBER: the value; DATE: the serial in the workbook's date system;
+    double number;    /* NUMBER: the value; DATE: the serial in the workbook's date system;
                         * BOOL: 0 or 1; else 0 */
-    const char *text;  /* never NULL, NUL-terminated UTF-8, valid during the row callback only.
+    const char *text; /* never NULL, NUL-terminated UTF-8, valid during the row callback only.
                         * STRING: the text; ERROR: the error code; NUMBER, DATE, BOOL: the value
                         * as written in the file (e.g. "17", "45292.5"); EMPTY: "" */
-    size_t text_len;   /* bytes of text without the NUL */
-    int32_t date_day;  /* DATE: civil date as days since 1970-01-01 (bs_day) */
-    int32_t date_ms;   /* DATE: milliseconds since midnight, 0 … 86,399,999 */
+    size_t text_len;  /* bytes of text without the NUL */
+    int32_t date_day; /* DATE: civil date as days since 1970-01-01 (bs_day) */
+    int32_t date_ms;  /* DATE: milliseconds since midnight, 0 … 86,399,999 */
 } bs_xlsx_cell;
 
 /* Called once per <row> element of the sheet that has at least one cell element.

@@ -16,12 +16,12 @@
 #define CATALOG_TTL_MS (3600 * 1000)
 
 typedef struct catalog {
-    char *zaaktype;       /* URL of the zaaktype version valid on day */
-    json_t *statustypen;  /* [{url, omschrijving, volgnummer, isEindstatus}] sorted by volgnummer */
-    json_t *roltypen;     /* results of GET /roltypen?zaaktype= */
+    char *zaaktype;      /* URL of the zaaktype version valid on day */
+    json_t *statustypen; /* [{url, omschrijving, volgnummer, isEindstatus}] sorted by volgnummer */
+    json_t *roltypen;    /* results of GET /roltypen?zaaktype= */
     json_t *resultaattypen;
-    uint64_t fetched_ms;  /* uv_now */
-    char day[11];         /* the day the zaaktype was chosen for */
+    uint64_t fetched_ms; /* uv_now */
+    char day[11];        /* the day the zaaktype was chosen for */
 } catalog;
 
 struct bs_zgw {
@@ -33,9 +33,9 @@ struct bs_zgw {
     bs_hc *http;
     bs_outbox *outbox;
     catalog cat;
-    int jobs;           /* zjobs alive */
+    int jobs; /* zjobs alive */
     bool stopping;
-    int closing;        /* parts still closing */
+    int closing; /* parts still closing */
     void (*done)(void *);
     void *done_arg;
 };
@@ -197,7 +197,8 @@ int bs_zgw_centroid(const json_t *g, double *x, double *y) {
     if (strcmp(type, "Polygon") == 0) {
         ring_sums(json_array_get(coords, 0), &a, &cx, &cy);
     } else if (strcmp(type, "MultiPolygon") == 0) {
-        for (size_t i = 0; i < json_array_size(coords); i++) ring_sums(json_array_get(json_array_get(coords, i), 0), &a, &cx, &cy);
+        for (size_t i = 0; i < json_array_size(coords); i++)
+            ring_sums(json_array_get(json_array_get(coords, i), 0), &a, &cx, &cy);
     } else {
         return -1;
     }
@@ -239,7 +240,8 @@ int bs_zgw_config_load(const char *path, json_t **out, char *err, size_t errlen)
         !bs_zgw_rsin_valid(cfg_str(cfg, "verantwoordelijke_organisatie", NULL)))
         problem = "verantwoordelijke_organisatie must be a 9-digit RSIN passing the 11-test";
     json_t *map = json_object_get(cfg, "statussen");
-    if (!problem && !json_is_object(map)) problem = "statussen must be an object: step key → statustype omschrijving or volgnummer";
+    if (!problem && !json_is_object(map))
+        problem = "statussen must be an object: step key → statustype omschrijving or volgnummer";
     const char *k;
     json_t *v;
     if (!problem)
@@ -259,16 +261,16 @@ int bs_zgw_config_load(const char *path, json_t **out, char *err, size_t errlen)
 typedef struct zjob {
     bs_zgw *z;
     bs_outbox_job *job;
-    json_t *project;   /* owned: the project as loaded */
-    json_t *st;        /* borrowed: job->remote_state */
-    json_t *looked;    /* owned: what was looked up remotely in this run */
-    bool lookup;       /* look up before every POST (a retry or a reconcile) */
-    bool patch;        /* project fields changed: PATCH the zaak */
-    bool created;      /* the zaak was created in this run */
-    catalog cat;       /* a catalog being fetched by this job (moved to z when complete) */
-    const char *what;  /* the request in flight, for errors: "POST /zaken" */
+    json_t *project;  /* owned: the project as loaded */
+    json_t *st;       /* borrowed: job->remote_state */
+    json_t *looked;   /* owned: what was looked up remotely in this run */
+    bool lookup;      /* look up before every POST (a retry or a reconcile) */
+    bool patch;       /* project fields changed: PATCH the zaak */
+    bool created;     /* the zaak was created in this run */
+    catalog cat;      /* a catalog being fetched by this job (moved to z when complete) */
+    const char *what; /* the request in flight, for errors: "POST /zaken" */
     void (*on_ok)(struct zjob *j, json_t *doc, long status);
-    char *step;        /* owned: the step of a status request in flight */
+    char *step; /* owned: the step of a status request in flight */
 } zjob;
 
 static void zj_next(zjob *j);
@@ -451,7 +453,8 @@ static void cat_roltypen(zjob *j, json_t *doc, long status) {
 
 static int by_volgnummer(const void *a, const void *b) {
     json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-    return (int)(json_integer_value(json_object_get(x, "volgnummer")) - json_integer_value(json_object_get(y, "volgnummer")));
+    return (int)(json_integer_value(json_object_get(x, "volgnummer")) -
+                 json_integer_value(json_object_get(y, "volgnummer")));
 }
 
 static void cat_statustypen(zjob *j, json_t *doc, long status) {
@@ -533,7 +536,8 @@ static json_t *statustype_for(bs_zgw *z, const char *step) {
     json_t *st;
     json_array_foreach(z->cat.statustypen, i, st) {
         if (json_is_string(m) && json_equal(json_object_get(st, "omschrijving"), m)) return st;
-        if (json_is_integer(m) && json_integer_value(json_object_get(st, "volgnummer")) == json_integer_value(m)) return st;
+        if (json_is_integer(m) && json_integer_value(json_object_get(st, "volgnummer")) == json_integer_value(m))
+            return st;
     }
     return NULL;
 }

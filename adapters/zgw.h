@@ -32,8 +32,8 @@ bool bs_zgw_rsin_valid(const char *s);
 /* Starts the ZGW adapter worker on loop with store (a pool of its own, ≥ 2 connections) and
  * cfg (from bs_zgw_config_load; a reference is taken). once/idle as bs_outbox_start.
  * Returns NULL with err when PROJ or libcurl cannot be set up. */
-bs_zgw *bs_zgw_start(uv_loop_t *loop, bs_store *store, json_t *cfg, bool once, void (*idle)(void *arg),
-                     void *idle_arg, char *err, size_t errlen);
+bs_zgw *bs_zgw_start(uv_loop_t *loop, bs_store *store, json_t *cfg, bool once, void (*idle)(void *arg), void *idle_arg,
+                     char *err, size_t errlen);
 
 /* Stops the worker (jobs in flight are aborted and retried later); done runs when freed. */
 void bs_zgw_stop(bs_zgw *z, void (*done)(void *arg), void *arg);
@@ -47,8 +47,8 @@ void bs_zgw_stop(bs_zgw *z, void (*done)(void *arg), void *arg);
  * notification on kanaal "zaken" whose hoofdObject is one of our zaken it schedules a
  * reconcile of that project (durably, adapter_events); scheduled (may be NULL) is called
  * with the number of events added once that is recorded. */
-int bs_zgw_webhook(bs_zgw *z, const char *authorization, const char *body, size_t len,
-                   bs_outbox_count_cb scheduled, void *arg);
+int bs_zgw_webhook(bs_zgw *z, const char *authorization, const char *body, size_t len, bs_outbox_count_cb scheduled,
+                   void *arg);
 
 /* As bs_zgw_webhook, without a running worker: cfg and store given directly (for the CLI). */
 int bs_zgw_webhook_cfg(const json_t *cfg, bs_store *store, const char *authorization, const char *body, size_t len,

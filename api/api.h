@@ -12,22 +12,22 @@
 #include "store.h"
 
 typedef struct bs_api {
-    uv_loop_t *loop;          /* not owned; the loop (thread-pool work: password hashing) */
-    bs_store *store;          /* not owned */
-    const bs_engine *engine;  /* not owned */
+    uv_loop_t *loop;         /* not owned; the loop (thread-pool work: password hashing) */
+    bs_store *store;         /* not owned */
+    const bs_engine *engine; /* not owned */
     /* Today's civil date (Europe/Amsterdam). Injected so tests can set the clock. */
     bs_day (*today)(void *arg);
     void *today_arg;
-    const bs_clock *clock;    /* not owned; the wall clock of feeds (DTSTAMP) and alerts */
-    const char *mail_domain;  /* not owned; names the Message-IDs of alerts written by the API */
-    char *openapi_json;       /* owned; served at /api/v1/openapi.json */
+    const bs_clock *clock;   /* not owned; the wall clock of feeds (DTSTAMP) and alerts */
+    const char *mail_domain; /* not owned; names the Message-IDs of alerts written by the API */
+    char *openapi_json;      /* owned; served at /api/v1/openapi.json */
     /* issue 7 (not owned; NULL when unavailable: the routes answer 404/503) */
     const struct bs_province_config *province_config; /* processes/provinces/province-exports.json */
-    struct bs_geo *geo;                                /* PROJ context (RD <-> WGS84) */
-    const struct json_t *zgw_config;                   /* ZGW adapter configuration (webhook) */
-    const unsigned char *server_key;                   /* 32 bytes: invitation secrets (NULL: not mailed) */
+    struct bs_geo *geo;                               /* PROJ context (RD <-> WGS84) */
+    const struct json_t *zgw_config;                  /* ZGW adapter configuration (webhook) */
+    const unsigned char *server_key;                  /* 32 bytes: invitation secrets (NULL: not mailed) */
     size_t openapi_len;
-    int token_max_days;       /* longest validity of an API token made through the API, calendar
+    int token_max_days; /* longest validity of an API token made through the API, calendar
                                  days (`serve --token-max-days`; 0 = BS_TOKEN_MAX_DAYS_DEFAULT) */
 } bs_api;
 

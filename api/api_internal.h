@@ -18,16 +18,15 @@ void bs__respond_json(bs_req *req, int status, json_t *body);
 /* Sends an application/problem+json document (RFC 9457): code is the machine-readable
  * problem code (also the last segment of "type"), field the offending field / query
  * parameter / header named in invalid_params (NULL for none), detail one readable line. */
-void bs__problem(bs_req *req, int status, const char *code, const char *title, const char *field,
-                 const char *detail);
+void bs__problem(bs_req *req, int status, const char *code, const char *title, const char *field, const char *detail);
 /* Same, with extra response headers (pairs name, value, …, NULL). */
-void bs__problem_ex(bs_req *req, int status, const char *code, const char *title, const char *field,
-                    const char *detail, const char *const *extra_headers);
+void bs__problem_ex(bs_req *req, int status, const char *code, const char *title, const char *field, const char *detail,
+                    const char *const *extra_headers);
 /* Answers a query whose column 0 of row 0 is the response body (JSON text): err → 503
  * problem; no row or NULL → 404 problem (title, field, detail); status 204 → no body; else
  * the text with status. The callbacks of the route modules end in this. */
-void bs__send_row0(bs_req *req, const PGresult *res, const char *err, int status, const char *title,
-                   const char *field, const char *detail);
+void bs__send_row0(bs_req *req, const PGresult *res, const char *err, int status, const char *title, const char *field,
+                   const char *detail);
 /* 503 problem for a store error (logged to stderr). */
 void bs__problem_db(bs_req *req, const char *err);
 /* 405 problem with an Allow header. */

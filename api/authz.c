@@ -40,13 +40,13 @@ static const bs_route_rule routes[] = {
     {"GET", "api/v1/api-tokens", BS_NEED_USER},
     {"POST", "api/v1/api-tokens", BS_NEED_USER},
     {"DELETE", "api/v1/api-tokens/{}", BS_NEED_USER},
-    {"GET", "api/v1/alert-rules", BS_NEED_USER},     /* own rules; organisation rules: beheerder */
+    {"GET", "api/v1/alert-rules", BS_NEED_USER}, /* own rules; organisation rules: beheerder */
     {"PUT", "api/v1/alert-rules", BS_NEED_USER},
-    {"GET", "api/v1/feed-tokens", BS_NEED_USER},     /* own tokens */
-    {"POST", "api/v1/feed-tokens", BS_NEED_USER},    /* project feeds: read access checked in SQL */
+    {"GET", "api/v1/feed-tokens", BS_NEED_USER},  /* own tokens */
+    {"POST", "api/v1/feed-tokens", BS_NEED_USER}, /* project feeds: read access checked in SQL */
     {"DELETE", "api/v1/feed-tokens/{}", BS_NEED_USER},
-    {"GET", "api/v1/alerts", BS_NEED_USER},          /* own alerts (all for an administrator) */
-    {"GET", "api/v1/users/{}", BS_NEED_USER},        /* self, administrator, beheerder of the user's organisation */
+    {"GET", "api/v1/alerts", BS_NEED_USER},   /* own alerts (all for an administrator) */
+    {"GET", "api/v1/users/{}", BS_NEED_USER}, /* self, administrator, beheerder of the user's organisation */
     {"POST", "api/v1/users/{}/erase", BS_NEED_INSTALL_ADMIN}, /* erasure of a person (AVG art. 17) */
     {"POST", "api/v1/users", BS_NEED_ORG_ADMIN},
     {"POST", "api/v1/organisations", BS_NEED_INSTALL_ADMIN},
@@ -74,17 +74,17 @@ static const bs_route_rule routes[] = {
     {"POST", "api/v1/projects/{p}/steps/{s}/start", BS_NEED_STEP_WRITE},
     {"POST", "api/v1/projects/{p}/steps/{s}/complete", BS_NEED_STEP_WRITE},
     {"PATCH", "api/v1/projects/{p}/steps/{s}", BS_NEED_STEP_WRITE},
-    {"POST", "api/v1/projects/{p}/follows", BS_NEED_PROJECT_READ},       /* another user: lead */
-    {"DELETE", "api/v1/projects/{p}/follows/{}", BS_NEED_PROJECT_READ},  /* another user: lead */
+    {"POST", "api/v1/projects/{p}/follows", BS_NEED_PROJECT_READ},      /* another user: lead */
+    {"DELETE", "api/v1/projects/{p}/follows/{}", BS_NEED_PROJECT_READ}, /* another user: lead */
     {"POST", "api/v1/projects/{p}/roles", BS_NEED_PROJECT_LEAD},
     {"GET", "api/v1/projects/{p}/members", BS_NEED_PROJECT_READ},
     {"POST", "api/v1/projects/{p}/members", BS_NEED_PROJECT_LEAD},
     {"POST", "api/v1/projects/{p}/invitations", BS_NEED_PROJECT_LEAD},
     {"GET", "api/v1/projects/{p}/audit", BS_NEED_PROJECT_LEAD},
-    {"GET", "unsubscribe/{}", BS_NEED_PUBLIC},  /* the link's token is the credential; GET changes nothing */
-    {"POST", "unsubscribe/{}", BS_NEED_PUBLIC}, /* one-click unsubscribe (RFC 8058) */
-    {"POST", "api/v1/password-reset", BS_NEED_PUBLIC},         /* always 202, same body */
-    {"POST", "api/v1/password-reset/confirm", BS_NEED_PUBLIC}, /* the mailed secret is the credential */
+    {"GET", "unsubscribe/{}", BS_NEED_PUBLIC},         /* the link's token is the credential; GET changes nothing */
+    {"POST", "unsubscribe/{}", BS_NEED_PUBLIC},        /* one-click unsubscribe (RFC 8058) */
+    {"POST", "api/v1/password-reset", BS_NEED_PUBLIC}, /* always 202, same body */
+    {"POST", "api/v1/password-reset/confirm", BS_NEED_PUBLIC},             /* the mailed secret is the credential */
     {"DELETE", "api/v1/projects/{p}/scenarios/{}", BS_NEED_PROJECT_WRITE}, /* own scenario; any: lead */
     {"GET", "api/v1/exchange/xlsx/template", BS_NEED_USER}, /* no data: headers and column descriptions */
 };
@@ -172,8 +172,8 @@ bs_access bs_access_parse(const char *s) {
 }
 
 static bool is_project_need(bs_need n) {
-    return n == BS_NEED_PROJECT_VIEW || n == BS_NEED_PROJECT_PUBLIC || n == BS_NEED_PROJECT_READ || n == BS_NEED_STEP_WRITE ||
-           n == BS_NEED_PROJECT_WRITE || n == BS_NEED_PROJECT_LEAD;
+    return n == BS_NEED_PROJECT_VIEW || n == BS_NEED_PROJECT_PUBLIC || n == BS_NEED_PROJECT_READ ||
+           n == BS_NEED_STEP_WRITE || n == BS_NEED_PROJECT_WRITE || n == BS_NEED_PROJECT_LEAD;
 }
 
 bs_authz_result bs_authz_decide(const bs_authz_input *in) {
@@ -183,31 +183,26 @@ bs_authz_result bs_authz_decide(const bs_authz_input *in) {
     if (in->authenticated && ((!in->write_method && !in->scope_read) || (in->write_method && !in->scope_write)))
         return BS_AUTHZ_FORBIDDEN;
     switch (in->need) {
-    case BS_NEED_USER:
-        return in->authenticated ? BS_AUTHZ_ALLOW : BS_AUTHZ_UNAUTHENTICATED;
+    case BS_NEED_USER: return in->authenticated ? BS_AUTHZ_ALLOW : BS_AUTHZ_UNAUTHENTICATED;
     case BS_NEED_INSTALL_ADMIN:
         if (!in->authenticated) return BS_AUTHZ_UNAUTHENTICATED;
         return in->is_admin && in->scope_admin ? BS_AUTHZ_ALLOW : BS_AUTHZ_FORBIDDEN;
     case BS_NEED_ORG_ADMIN:
         if (!in->authenticated) return BS_AUTHZ_UNAUTHENTICATED;
         return (in->is_admin || in->is_org_admin) && in->scope_admin ? BS_AUTHZ_ALLOW : BS_AUTHZ_FORBIDDEN;
-    default:
-        break;
+    default: break;
     }
     if (!is_project_need(in->need)) return BS_AUTHZ_FORBIDDEN; /* unknown need: deny */
     bs_access a = in->project_exists ? in->access : BS_ACCESS_NONE;
     bool stream = in->project_exists && in->stream;
-    if (a <= BS_ACCESS_AGGREGATE && !stream)
-        return in->authenticated ? BS_AUTHZ_NOT_FOUND : BS_AUTHZ_UNAUTHENTICATED;
+    if (a <= BS_ACCESS_AGGREGATE && !stream) return in->authenticated ? BS_AUTHZ_NOT_FOUND : BS_AUTHZ_UNAUTHENTICATED;
     /* the set: a need is met by the level or by the stream flag, whichever grants it */
     bool ok;
     switch (in->need) {
     case BS_NEED_PROJECT_VIEW: ok = a >= BS_ACCESS_PUBLIC || stream; break;
     case BS_NEED_PROJECT_PUBLIC: ok = a >= BS_ACCESS_PUBLIC; break;
     case BS_NEED_PROJECT_READ: ok = a >= BS_ACCESS_READ; break;
-    case BS_NEED_STEP_WRITE:
-        ok = a >= BS_ACCESS_WRITE || (stream && in->developer_org && in->step_private);
-        break;
+    case BS_NEED_STEP_WRITE: ok = a >= BS_ACCESS_WRITE || (stream && in->developer_org && in->step_private); break;
     case BS_NEED_PROJECT_WRITE: ok = a >= BS_ACCESS_WRITE; break;
     case BS_NEED_PROJECT_LEAD: ok = a >= BS_ACCESS_LEAD; break;
     default: ok = false; break;
@@ -294,7 +289,9 @@ static void principal_free(void *p) {
     free(pr);
 }
 
-const bs_principal *bs__principal(const bs_req *req) { return bs_req_get_auth(req); }
+const bs_principal *bs__principal(const bs_req *req) {
+    return bs_req_get_auth(req);
+}
 
 /* Reads the credential: a bearer token or the bs_session cookie. kind = "token" or
  * "session"; hash = SHA-256 hex of the secret. false = none sent. */
@@ -407,7 +404,8 @@ static void gate_loaded(const PGresult *res, const char *err, void *arg) {
     if (g->has_credential && !known) {
         static const char *const www[] = {"WWW-Authenticate", "Bearer realm=\"bouwstroom\", error=\"invalid_token\"",
                                           NULL};
-        bs__problem_ex(req, 401, "unauthenticated", "Invalid credential", pr->session_hash[0] ? "Cookie" : "Authorization",
+        bs__problem_ex(req, 401, "unauthenticated", "Invalid credential",
+                       pr->session_hash[0] ? "Cookie" : "Authorization",
                        "The token or session is unknown, expired or revoked, or the user is disabled", www);
         principal_free(pr);
         free(g);
@@ -632,8 +630,8 @@ char *bs__actor_json(const bs_req *req, const char *user_id, const char *email) 
     return s;
 }
 
-void bs__store_write(bs_api *api, bs_req *req, const char *sql, int n_params, const char *const *params,
-                     bs_store_cb cb, void *arg) {
+void bs__store_write(bs_api *api, bs_req *req, const char *sql, int n_params, const char *const *params, bs_store_cb cb,
+                     void *arg) {
     char *actor = bs__actor_json(req, NULL, NULL);
     bs__store_write_actor(api, actor, sql, n_params, params, cb, arg);
     free(actor);

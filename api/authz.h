@@ -23,20 +23,20 @@
 
 /* What an endpoint needs. */
 typedef enum bs_need {
-    BS_NEED_PUBLIC,        /* anyone, also anonymous (a credential, when sent, must be valid) */
-    BS_NEED_WEBHOOK,       /* anyone; the Authorization header is the handler's own shared secret
+    BS_NEED_PUBLIC,         /* anyone, also anonymous (a credential, when sent, must be valid) */
+    BS_NEED_WEBHOOK,        /* anyone; the Authorization header is the handler's own shared secret
                             * (ZGW Notificaties), not a Bouwstroom credential */
-    BS_NEED_USER,          /* an authenticated user */
-    BS_NEED_INSTALL_ADMIN, /* an administrator of the installation (users.is_admin), scope admin */
-    BS_NEED_ORG_ADMIN,     /* is_admin, or beheerder of some organisation (the handler narrows), scope admin */
-    BS_NEED_PROJECT_VIEW,  /* project access stream, public, read, write or lead */
-    BS_NEED_PROJECT_PUBLIC,/* the project's public facts: public, read, write or lead (also
+    BS_NEED_USER,           /* an authenticated user */
+    BS_NEED_INSTALL_ADMIN,  /* an administrator of the installation (users.is_admin), scope admin */
+    BS_NEED_ORG_ADMIN,      /* is_admin, or beheerder of some organisation (the handler narrows), scope admin */
+    BS_NEED_PROJECT_VIEW,   /* project access stream, public, read, write or lead */
+    BS_NEED_PROJECT_PUBLIC, /* the project's public facts: public, read, write or lead (also
                             * anonymous on an openbaar project, also for POST: what-if stores nothing) */
-    BS_NEED_PROJECT_READ,  /* project access read, write or lead (the people: members, scenarios) */
-    BS_NEED_STEP_WRITE,    /* write or lead; or stream for a step of the private stream of the
+    BS_NEED_PROJECT_READ,   /* project access read, write or lead (the people: members, scenarios) */
+    BS_NEED_STEP_WRITE,     /* write or lead; or stream for a step of the private stream of the
                             * principal's own (developer) organisation */
-    BS_NEED_PROJECT_WRITE, /* write or lead */
-    BS_NEED_PROJECT_LEAD,  /* lead */
+    BS_NEED_PROJECT_WRITE,  /* write or lead */
+    BS_NEED_PROJECT_LEAD,   /* lead */
 } bs_need;
 
 /* The best nested access level a principal has to one project, low to high (column
@@ -59,8 +59,8 @@ bs_access bs_access_parse(const char *s);
 /* The authenticated principal of a request. Strings are NUL-terminated; "" when absent. */
 typedef struct bs_principal {
     bool authenticated;
-    bool via_token;          /* bearer API token (else a session cookie) */
-    bool is_admin;           /* administrator of the installation */
+    bool via_token; /* bearer API token (else a session cookie) */
+    bool is_admin;  /* administrator of the installation */
     bool scope_read, scope_write, scope_admin;
     char user_id[40];
     char email[256];
@@ -70,24 +70,24 @@ typedef struct bs_principal {
     char *beheerder_orgs;     /* owned; SQL array literal of organisations where the user is beheerder */
     /* project routes */
     char project_id[40];
-    bs_access access;         /* best level */
-    bool stream;              /* and stream access (external member) */
-    bool developer_org;       /* the principal's organisation owns the project's private stream */
-    char address[64];         /* client IP address */
+    bs_access access;   /* best level */
+    bool stream;        /* and stream access (external member) */
+    bool developer_org; /* the principal's organisation owns the project's private stream */
+    char address[64];   /* client IP address */
 } bs_principal;
 
 /* Inputs of one decision (pure). */
 typedef struct bs_authz_input {
     bs_need need;
-    bool write_method;       /* not GET/HEAD */
+    bool write_method; /* not GET/HEAD */
     bool authenticated;
     bool is_admin, is_org_admin;
     bool scope_read, scope_write, scope_admin;
     bool project_exists;
-    bs_access access;        /* best level granted by any rule */
-    bool stream;             /* an external member: the private stream (in addition to access) */
+    bs_access access; /* best level granted by any rule */
+    bool stream;      /* an external member: the private stream (in addition to access) */
     bool developer_org;
-    bool step_private;       /* the step addressed is in the private stream */
+    bool step_private; /* the step addressed is in the private stream */
 } bs_authz_input;
 
 /* The outcome: allow, or the HTTP status of the refusal. */
@@ -121,8 +121,8 @@ const bs_principal *bs__principal(const bs_req *req);
  * actor (bouwstroom.actor: user, organisation, client address) that the audit triggers
  * record. Same contract as bs_store_query: cb exactly once, res valid during the call,
  * and it is called only after COMMIT succeeded (or with err). */
-void bs__store_write(bs_api *api, bs_req *req, const char *sql, int n_params, const char *const *params,
-                     bs_store_cb cb, void *arg);
+void bs__store_write(bs_api *api, bs_req *req, const char *sql, int n_params, const char *const *params, bs_store_cb cb,
+                     void *arg);
 
 /* Same with an explicit actor (a JSON object, see migration 0010), e.g. the user who is
  * logging in. */

@@ -50,7 +50,7 @@ struct bs_req {
     char *raw_path;                     /* owned: the path as received (see bs_req_raw_path) */
     char peer[64];                      /* client address, "" when unknown */
     void *data;
-    void *auth;                         /* owned through auth_free */
+    void *auth; /* owned through auth_free */
     void (*auth_free)(void *);
 };
 
@@ -126,8 +126,8 @@ static void on_accept(uv_stream_t *listener, int status) {
     h2o_accept(&http->accept_ctx, sock);
 }
 
-bs_http *bs_http_start(uv_loop_t *loop, const char *host, int port, bs_http_handler handler, void *ctx,
-                       int *bound_port, char *err, size_t errlen) {
+bs_http *bs_http_start(uv_loop_t *loop, const char *host, int port, bs_http_handler handler, void *ctx, int *bound_port,
+                       char *err, size_t errlen) {
     bs_http *http = calloc(1, sizeof *http);
     if (!http) abort();
     http->loop = loop;
@@ -136,8 +136,7 @@ bs_http *bs_http_start(uv_loop_t *loop, const char *host, int port, bs_http_hand
     h2o_config_init(&http->config);
     http->config.max_request_entity_size = H2O_MAX_BODY_BYTES;
     http->config.http1.req_timeout = BS_HTTP_REQUEST_TIMEOUT_MS;
-    h2o_hostconf_t *hostconf =
-        h2o_config_register_host(&http->config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+    h2o_hostconf_t *hostconf = h2o_config_register_host(&http->config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
     h2o_pathconf_t *pathconf = h2o_config_register_path(hostconf, "/", 0);
     route_handler *rh = (route_handler *)h2o_create_handler(pathconf, sizeof *rh);
     rh->super.on_req = on_req;
@@ -210,19 +209,35 @@ void bs_http_stop(bs_http *http, unsigned timeout_ms, void (*done)(void *), void
     uv_timer_start(&http->drain, drain_tick, 0, 20);
 }
 
-const char *bs_req_method(const bs_req *r) { return r->method; }
-const char *bs_req_path(const bs_req *r) { return r->path; }
-const char *bs_req_query(const bs_req *r) { return r->query; }
-const char *bs_req_base_url(const bs_req *r) { return r->base; }
-void bs_req_set_data(bs_req *r, void *data) { r->data = data; }
-void *bs_req_get_data(const bs_req *r) { return r->data; }
+const char *bs_req_method(const bs_req *r) {
+    return r->method;
+}
+const char *bs_req_path(const bs_req *r) {
+    return r->path;
+}
+const char *bs_req_query(const bs_req *r) {
+    return r->query;
+}
+const char *bs_req_base_url(const bs_req *r) {
+    return r->base;
+}
+void bs_req_set_data(bs_req *r, void *data) {
+    r->data = data;
+}
+void *bs_req_get_data(const bs_req *r) {
+    return r->data;
+}
 void bs_req_set_auth(bs_req *r, void *auth, void (*free_fn)(void *)) {
     if (r->auth_free) r->auth_free(r->auth);
     r->auth = auth;
     r->auth_free = free_fn;
 }
-void *bs_req_get_auth(const bs_req *r) { return r->auth; }
-const char *bs_req_peer(const bs_req *r) { return r->peer; }
+void *bs_req_get_auth(const bs_req *r) {
+    return r->auth;
+}
+const char *bs_req_peer(const bs_req *r) {
+    return r->peer;
+}
 
 const char *bs_req_body(const bs_req *r, size_t *len) {
     if (!r->h || !r->h->entity.base) {
@@ -233,9 +248,13 @@ const char *bs_req_body(const bs_req *r, size_t *len) {
     return r->h->entity.base;
 }
 
-const char *bs_req_header(const bs_req *r, const char *name) { return bs_req_header_at(r, name, 0); }
+const char *bs_req_header(const bs_req *r, const char *name) {
+    return bs_req_header_at(r, name, 0);
+}
 
-const char *bs_req_raw_path(const bs_req *r) { return r->raw_path; }
+const char *bs_req_raw_path(const bs_req *r) {
+    return r->raw_path;
+}
 
 const char *bs_req_header_at(const bs_req *r, const char *name, int index) {
     if (!r->h) return NULL;
@@ -281,8 +300,7 @@ void bs_req_respond(bs_req *r, int status, const char *content_type, const char 
         h->res.status = status;
         h->res.reason = reason_phrase(status);
         if (content_type)
-            h2o_add_header(&h->pool, &h->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type,
-                           strlen(content_type));
+            h2o_add_header(&h->pool, &h->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type, strlen(content_type));
         for (size_t i = 0; extra && extra[i] && extra[i + 1]; i += 2) {
             size_t nl = strlen(extra[i]);
             char *n = h2o_mem_alloc_pool(&h->pool, nl);

@@ -21,8 +21,8 @@ typedef void (*bs_http_handler)(bs_req *req, void *ctx);
 
 /* Starts listening on host:port (port 0 = ephemeral) on loop. Returns the server or NULL
  * with a message in err (errlen bytes). *bound_port receives the actual port. */
-bs_http *bs_http_start(uv_loop_t *loop, const char *host, int port, bs_http_handler handler, void *ctx,
-                       int *bound_port, char *err, size_t errlen);
+bs_http *bs_http_start(uv_loop_t *loop, const char *host, int port, bs_http_handler handler, void *ctx, int *bound_port,
+                       char *err, size_t errlen);
 
 /* Stops accepting, asks open connections to close, and calls done once no request is in
  * flight (or after timeout_ms). The struct is freed after done returns. */
@@ -30,8 +30,8 @@ void bs_http_stop(bs_http *http, unsigned timeout_ms, void (*done)(void *arg), v
 
 /* Request accessors. Strings are NUL-terminated copies owned by the request. */
 const char *bs_req_method(const bs_req *req);
-const char *bs_req_path(const bs_req *req);     /* normalised path, no query */
-const char *bs_req_query(const bs_req *req);    /* raw query string after '?', or "" */
+const char *bs_req_path(const bs_req *req);              /* normalised path, no query */
+const char *bs_req_query(const bs_req *req);             /* raw query string after '?', or "" */
 const char *bs_req_body(const bs_req *req, size_t *len); /* entity, or NULL */
 /* A request header value (case-insensitive name), or NULL. */
 const char *bs_req_header(const bs_req *req, const char *name);

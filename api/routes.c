@@ -31,8 +31,8 @@ void bs__respond_json(bs_req *req, int status, json_t *body) {
 }
 
 /* Sends a bs__problem document. field may be NULL (no single offending field). */
-void bs__problem_ex(bs_req *req, int status, const char *code, const char *title, const char *field,
-                       const char *detail, const char *const *extra_headers) {
+void bs__problem_ex(bs_req *req, int status, const char *code, const char *title, const char *field, const char *detail,
+                    const char *const *extra_headers) {
     json_t *p = json_object();
     char type[160];
     snprintf(type, sizeof type, "https://bouwstroom.nl/problems/%s", code);
@@ -57,15 +57,14 @@ void bs__problem_ex(bs_req *req, int status, const char *code, const char *title
     free(text);
 }
 
-void bs__problem(bs_req *req, int status, const char *code, const char *title, const char *field,
-                    const char *detail) {
+void bs__problem(bs_req *req, int status, const char *code, const char *title, const char *field, const char *detail) {
     bs__problem_ex(req, status, code, title, field, detail, NULL);
 }
 
 void bs__problem_db(bs_req *req, const char *err) {
     fprintf(stderr, "api: database error on %s %s: %s\n", bs_req_method(req), bs_req_path(req), err);
     bs__problem(req, 503, "database_unavailable", "Database unavailable", NULL,
-            "The store could not complete the request; nothing was changed. Retry later.");
+                "The store could not complete the request; nothing was changed. Retry later.");
 }
 
 void bs__method_not_allowed(bs_req *req, const char *allow) {
@@ -237,7 +236,8 @@ bool bs__json_content_type(bs_req *req) {
     size_t tl = ct ? strcspn(ct, "; \t") : 0;
     if (ct && tl == 16 && strncasecmp(ct, "application/json", 16) == 0) return true;
     bs__problem(req, 415, "unsupported_media_type", "Unsupported media type", "Content-Type",
-                ct ? "The body must be application/json" : "Content-Type is missing; the body must be application/json");
+                ct ? "The body must be application/json"
+                   : "Content-Type is missing; the body must be application/json");
     return false;
 }
 
@@ -351,7 +351,7 @@ static void list_projects(bs_api *api, bs_req *req) {
         if (strcmp(c->planstatus, "ONBEKEND") == 0) strcpy(c->planstatus, "onbekend");
         if (!bs_planstatus_valid(c->planstatus)) {
             bs__problem(req, 400, "invalid", "Invalid query parameter", "planstatus",
-                    "planstatus must be one of 1A, 1B, 1C, 2A, 2B, 2C, 3, 4A, 4B, onbekend");
+                        "planstatus must be one of 1A, 1B, 1C, 2A, 2B, 2C, 3, 4A, 4B, onbekend");
             free(c);
             return;
         }
@@ -359,37 +359,42 @@ static void list_projects(bs_api *api, bs_req *req) {
     char limit[24], offset[24];
     snprintf(limit, sizeof limit, "%ld", c->page_size);
     snprintf(offset, sizeof offset, "%ld", (c->page - 1) * c->page_size);
-    const char *params[8] = {c->has_gemeente ? c->gemeente : NULL, c->has_provincie ? c->provincie : NULL,
-                             c->has_planstatus ? c->planstatus : NULL, limit, offset,
-                             pr->authenticated ? pr->user_id : NULL, c->has_q ? c->q : NULL,
+    const char *params[8] = {c->has_gemeente ? c->gemeente : NULL,
+                             c->has_provincie ? c->provincie : NULL,
+                             c->has_planstatus ? c->planstatus : NULL,
+                             limit,
+                             offset,
+                             pr->authenticated ? pr->user_id : NULL,
+                             c->has_q ? c->q : NULL,
                              mine ? "t" : "f"};
     /* only projects the caller may see in detail (bs_project_access, migration 0010); names
      * compared folded (bs_fold, migration 0021: case and accents ignored) */
-    bs_store_query(api->store,
-                   "WITH f AS (SELECT p.id, name, gemeente, provincie, planstatus, plantype, homes_remaining, "
-                   "  progress_date, expected_by, planned_completion, confidentiality, CASE WHEN a.access IN ('public','read','write','lead') "
-                   "  THEN a.access ELSE 'stream' END AS access, a.stream AS stream_access FROM projects p "
-                   "  JOIN bs_project_access($6::uuid) a ON a.project_id = p.id "
-                   "  WHERE (a.access IN ('public','read','write','lead') OR a.stream) "
-                   "  AND ($1::text IS NULL OR bs_fold(gemeente) = bs_fold($1)) "
-                   "  AND ($2::text IS NULL OR bs_fold(provincie) = bs_fold($2)) "
-                   "  AND ($3::text IS NULL OR planstatus = $3) "
-                   "  AND ($7::text IS NULL OR bs_fold(name) LIKE '%' || "
-                   "       replace(replace(replace(bs_fold($7), '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%') "
-                   "  AND (NOT $8::bool OR EXISTS (SELECT 1 FROM project_members m WHERE m.project_id = p.id "
-                   "       AND m.user_id = $6::uuid) OR EXISTS (SELECT 1 FROM follows fo WHERE fo.project_id = p.id "
-                   "       AND fo.user_id = $6::uuid) OR EXISTS (SELECT 1 FROM project_roles r "
-                   "       WHERE r.project_id = p.id AND r.user_id = $6::uuid))) "
-                   "SELECT (SELECT count(*) FROM f), "
-                   "  COALESCE((SELECT json_agg(r) FROM (SELECT * FROM f ORDER BY name, id "
-                   "  LIMIT $4::bigint OFFSET $5::bigint) r), '[]')",
-                   8, params, list_done, c);
+    bs_store_query(
+        api->store,
+        "WITH f AS (SELECT p.id, name, gemeente, provincie, planstatus, plantype, homes_remaining, "
+        "  progress_date, expected_by, planned_completion, confidentiality, CASE WHEN a.access IN ('public','read','write','lead') "
+        "  THEN a.access ELSE 'stream' END AS access, a.stream AS stream_access FROM projects p "
+        "  JOIN bs_project_access($6::uuid) a ON a.project_id = p.id "
+        "  WHERE (a.access IN ('public','read','write','lead') OR a.stream) "
+        "  AND ($1::text IS NULL OR bs_fold(gemeente) = bs_fold($1)) "
+        "  AND ($2::text IS NULL OR bs_fold(provincie) = bs_fold($2)) "
+        "  AND ($3::text IS NULL OR planstatus = $3) "
+        "  AND ($7::text IS NULL OR bs_fold(name) LIKE '%' || "
+        "       replace(replace(replace(bs_fold($7), '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%') "
+        "  AND (NOT $8::bool OR EXISTS (SELECT 1 FROM project_members m WHERE m.project_id = p.id "
+        "       AND m.user_id = $6::uuid) OR EXISTS (SELECT 1 FROM follows fo WHERE fo.project_id = p.id "
+        "       AND fo.user_id = $6::uuid) OR EXISTS (SELECT 1 FROM project_roles r "
+        "       WHERE r.project_id = p.id AND r.user_id = $6::uuid))) "
+        "SELECT (SELECT count(*) FROM f), "
+        "  COALESCE((SELECT json_agg(r) FROM (SELECT * FROM f ORDER BY name, id "
+        "  LIMIT $4::bigint OFFSET $5::bigint) r), '[]')",
+        8, params, list_done, c);
 }
 
 /* ---- GET /api/v1/projects/{id} ---- */
 
-void bs__send_row0(bs_req *req, const PGresult *res, const char *err, int status, const char *title,
-                   const char *field, const char *detail) {
+void bs__send_row0(bs_req *req, const PGresult *res, const char *err, int status, const char *title, const char *field,
+                   const char *detail) {
     if (err) return bs__problem_db(req, err);
     if (PQntuples(res) == 0 || PQgetisnull(res, 0, 0)) return bs__problem(req, 404, "not_found", title, field, detail);
     if (status == 204) return bs_req_respond(req, 204, NULL, "", 0, NULL);
@@ -407,17 +412,18 @@ static void get_project(bs_api *api, bs_req *req, const char *id) {
     const bs_principal *pr = bs__principal(req);
     const char *params[3] = {id, pr->access >= BS_ACCESS_PUBLIC ? names[pr->access] : "stream",
                              pr->stream ? "true" : "false"};
-    bs_store_query(api->store,
-                   "SELECT row_to_json(p) FROM (SELECT id, source, source_key, name, gemeente, provincie, "
-                   "planstatus, planstatus_raw, plantype, plantype_raw, homes_remaining, demolition, "
-                   "completions_2019, completions_2020_2024, completions_2025_2029, completions_2030_2050, "
-                   "completions_unknown, type_grondgebonden, type_appartement, type_onbekend, tenure_huur, "
-                   "tenure_koop, tenure_onbekend, expected_period, expected_by, progress_date, progress_date_estimated, "
-                   "datum_raw, schatting, process_schema_key, process_schema_version, planned_completion, "
-                   "geometry_crs, geometry, owner_organisation_id, developer_organisation_id, confidentiality, "
-                   "$2::text AS access, $3::boolean AS stream_access, created_at, updated_at FROM projects "
-                   "WHERE id = $1::uuid) p",
-                   3, params, project_done, req);
+    bs_store_query(
+        api->store,
+        "SELECT row_to_json(p) FROM (SELECT id, source, source_key, name, gemeente, provincie, "
+        "planstatus, planstatus_raw, plantype, plantype_raw, homes_remaining, demolition, "
+        "completions_2019, completions_2020_2024, completions_2025_2029, completions_2030_2050, "
+        "completions_unknown, type_grondgebonden, type_appartement, type_onbekend, tenure_huur, "
+        "tenure_koop, tenure_onbekend, expected_period, expected_by, progress_date, progress_date_estimated, "
+        "datum_raw, schatting, process_schema_key, process_schema_version, planned_completion, "
+        "geometry_crs, geometry, owner_organisation_id, developer_organisation_id, confidentiality, "
+        "$2::text AS access, $3::boolean AS stream_access, created_at, updated_at FROM projects "
+        "WHERE id = $1::uuid) p",
+        3, params, project_done, req);
 }
 
 /* ---- router ---- */
@@ -467,7 +473,7 @@ static void dispatch(bs_api *api, bs_req *req) {
             }
             if (!bs__is_uuid(seg[3]))
                 return bs__problem(req, 404, "not_found", "Project not found", "id",
-                               "A project id is a UUID (8-4-4-4-12 hexadecimal digits)");
+                                   "A project id is a UUID (8-4-4-4-12 hexadecimal digits)");
             if (n == 4) {
                 if (!get) return bs__method_not_allowed(req, "GET");
                 return get_project(api, req, seg[3]);
@@ -484,8 +490,8 @@ void bs_api_handle(bs_req *req, void *ctx) {
     size_t body_len = 0;
     bs_req_body(req, &body_len);
     /* uploads to the exchange imports may be larger than other bodies */
-    size_t max = strncmp(bs_req_path(req), "/api/v1/exchange/", 17) == 0 ? BS_HTTP_MAX_UPLOAD_BYTES
-                                                                         : BS_HTTP_MAX_BODY_BYTES;
+    size_t max =
+        strncmp(bs_req_path(req), "/api/v1/exchange/", 17) == 0 ? BS_HTTP_MAX_UPLOAD_BYTES : BS_HTTP_MAX_BODY_BYTES;
     if (body_len > max) {
         char d[120];
         snprintf(d, sizeof d, "The request body is larger than %zu bytes", max);

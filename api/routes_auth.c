@@ -20,8 +20,14 @@
 #define SESSION_HOURS 8
 #define INVITATION_DAYS 14
 
-static const char *const conf_levels[] = {"prive", "intern_ambtelijk", "intern_bestuurlijk", "intern_raad",
-                                          "extern_woonregio", "extern_mede_overheden", "openbaar", NULL};
+static const char *const conf_levels[] = {"prive",
+                                          "intern_ambtelijk",
+                                          "intern_bestuurlijk",
+                                          "intern_raad",
+                                          "extern_woonregio",
+                                          "extern_mede_overheden",
+                                          "openbaar",
+                                          NULL};
 
 /* Sends column 0 of row 0 (JSON text) with status; 404 naming field when there is no row. */
 typedef struct simple_ctx {
@@ -284,8 +290,9 @@ static void enrolment_saved(const PGresult *res, const char *err, void *arg) {
     json_object_set_new(pb, "title", json_string("Second factor required: enrol an authenticator"));
     json_object_set_new(pb, "status", json_integer(401));
     json_object_set_new(pb, "code", json_string("totp_enrolment_required"));
-    json_object_set_new(pb, "detail", json_string("Municipal roles need a TOTP second factor (RFC 6238). Add otpauth_uri "
-                                                  "to an authenticator app and log in again with totp_code."));
+    json_object_set_new(pb, "detail",
+                        json_string("Municipal roles need a TOTP second factor (RFC 6238). Add otpauth_uri "
+                                    "to an authenticator app and log in again with totp_code."));
     json_t *ip = json_array();
     json_t *f = json_object();
     json_object_set_new(f, "name", json_string("totp_code"));
@@ -342,7 +349,8 @@ static void verified(uv_work_t *w, int status) {
             j->has_secret = true;
         }
         char sealed[BS_TOTP_SEALED_BYTES];
-        if (!j->api->server_key || bs_totp_secret_seal(j->api->server_key, j->secret, sealed, sizeof sealed) != BS_AUTH_OK)
+        if (!j->api->server_key ||
+            bs_totp_secret_seal(j->api->server_key, j->secret, sealed, sizeof sealed) != BS_AUTH_OK)
             snprintf(sealed, sizeof sealed, "%s", j->secret); /* no server key: stored as it is */
         const char *p[2] = {j->user_id, sealed};
         bs__store_write_actor(j->api, j->actor,
@@ -385,10 +393,12 @@ static void login_user_loaded(const PGresult *res, const char *err, void *arg) {
             /* the key is sealed with the server key (bs_totp_secret_seal) */
             const char *stored = PQgetvalue(res, 0, 2);
             int orc = j->api->server_key ? bs_totp_secret_open(j->api->server_key, stored, j->secret, sizeof j->secret)
-                      : strncmp(stored, "v1:", 3) == 0 ? BS_AUTH_MISMATCH
-                                                      : (snprintf(j->secret, sizeof j->secret, "%s", stored), BS_AUTH_OK);
+                      : strncmp(stored, "v1:", 3) == 0
+                          ? BS_AUTH_MISMATCH
+                          : (snprintf(j->secret, sizeof j->secret, "%s", stored), BS_AUTH_OK);
             if (orc != BS_AUTH_OK) {
-                fprintf(stderr, "login: the TOTP key of %s cannot be opened (server key missing or changed)\n", j->email);
+                fprintf(stderr, "login: the TOTP key of %s cannot be opened (server key missing or changed)\n",
+                        j->email);
                 bs__problem(j->req, 503, "unavailable", "Second factor unavailable", NULL,
                             "The server cannot read second-factor keys; ask an administrator");
                 login_free(j);
@@ -420,7 +430,8 @@ static void login(bs_api *api, bs_req *req) {
     const char *email, *code;
     char *password = NULL;
     size_t password_len = 0;
-    if (!bs__str_field(req, doc, "email", true, 254, &email) || !bs__str_field(req, doc, "totp_code", false, 8, &code) ||
+    if (!bs__str_field(req, doc, "email", true, 254, &email) ||
+        !bs__str_field(req, doc, "totp_code", false, 8, &code) ||
         !take_password(req, doc, 1, &password, &password_len)) {
         json_decref(doc);
         return;
@@ -473,18 +484,19 @@ static void logout(bs_api *api, bs_req *req) {
 static void me(bs_api *api, bs_req *req) {
     const bs_principal *pr = bs__principal(req);
     const char *p[3] = {pr->user_id, pr->via_token ? pr->token_id : NULL, pr->via_token ? "token" : "session"};
-    bs_store_query(api->store,
-                   "SELECT json_build_object('id', u.id, 'email', u.email, 'name', u.name, "
-                   "'organisation_id', u.organisation_id, 'is_admin', u.is_admin, 'locale', u.locale, "
-                   "'totp_confirmed', u.totp_confirmed, 'authenticated_by', $3::text, "
-                   "'scopes', COALESCE((SELECT scopes FROM api_tokens WHERE id = $2::uuid), '{read,write,admin}'), "
-                   "'organisations', COALESCE((SELECT json_agg(json_build_object('organisation_id', o.id, 'name', o.name, "
-                   "  'kind', o.kind, 'role', om.role) ORDER BY o.name) FROM organisation_members om "
-                   "  JOIN organisations o ON o.id = om.organisation_id WHERE om.user_id = u.id), '[]'), "
-                   "'projects', COALESCE((SELECT json_agg(json_build_object('project_id', pm.project_id, 'role', pm.role)) "
-                   "  FROM project_members pm WHERE pm.user_id = u.id), '[]')) "
-                   "FROM users u WHERE u.id = $1::uuid",
-                   3, p, send_col0, simple(req, 200, "id"));
+    bs_store_query(
+        api->store,
+        "SELECT json_build_object('id', u.id, 'email', u.email, 'name', u.name, "
+        "'organisation_id', u.organisation_id, 'is_admin', u.is_admin, 'locale', u.locale, "
+        "'totp_confirmed', u.totp_confirmed, 'authenticated_by', $3::text, "
+        "'scopes', COALESCE((SELECT scopes FROM api_tokens WHERE id = $2::uuid), '{read,write,admin}'), "
+        "'organisations', COALESCE((SELECT json_agg(json_build_object('organisation_id', o.id, 'name', o.name, "
+        "  'kind', o.kind, 'role', om.role) ORDER BY o.name) FROM organisation_members om "
+        "  JOIN organisations o ON o.id = om.organisation_id WHERE om.user_id = u.id), '[]'), "
+        "'projects', COALESCE((SELECT json_agg(json_build_object('project_id', pm.project_id, 'role', pm.role)) "
+        "  FROM project_members pm WHERE pm.user_id = u.id), '[]')) "
+        "FROM users u WHERE u.id = $1::uuid",
+        3, p, send_col0, simple(req, 200, "id"));
 }
 
 /* ---- API tokens ---- */
@@ -556,7 +568,8 @@ static int parse_expires_at(const char *s, int64_t *out) {
         off = 0;
     } else if ((*z == '+' || *z == '-') && strlen(z) == 6 && z[3] == ':') {
         int oh, om, k = 0;
-        if (sscanf(z + 1, "%2d:%2d%n", &oh, &om, &k) != 2 || k != 5 || oh > 23 || om > 59 || oh < 0 || om < 0) return -1;
+        if (sscanf(z + 1, "%2d:%2d%n", &oh, &om, &k) != 2 || k != 5 || oh > 23 || om > 59 || oh < 0 || om < 0)
+            return -1;
         off = (int64_t)(oh * 3600 + om * 60) * (*z == '-' ? -1 : 1);
     } else {
         return -1;
@@ -592,14 +605,16 @@ static void create_api_token(bs_api *api, bs_req *req) {
         size_t i;
         json_t *v;
         if (!json_is_array(sc) || json_array_size(sc) == 0) {
-            bs__problem(req, 422, "invalid", "Invalid field", "scopes", "scopes must be a non-empty array of read, write, admin");
+            bs__problem(req, 422, "invalid", "Invalid field", "scopes",
+                        "scopes must be a non-empty array of read, write, admin");
             json_decref(doc);
             return;
         }
         json_array_foreach(sc, i, v) {
             const char *s = json_string_value(v);
-            bool own = s && ((strcmp(s, "read") == 0 && pr->scope_read) || (strcmp(s, "write") == 0 && pr->scope_write) ||
-                             (strcmp(s, "admin") == 0 && pr->scope_admin));
+            bool own =
+                s && ((strcmp(s, "read") == 0 && pr->scope_read) || (strcmp(s, "write") == 0 && pr->scope_write) ||
+                      (strcmp(s, "admin") == 0 && pr->scope_admin));
             if (!own) {
                 bs__problem(req, 422, "invalid", "Invalid field", "scopes",
                             "each scope must be read, write or admin, and one the caller holds itself");
@@ -660,22 +675,24 @@ static void create_api_token(bs_api *api, bs_req *req) {
     char hash[BS_SECRET_HASH_BYTES];
     bs_secret_hash(c->token, strlen(c->token), hash, sizeof hash);
     const char *p[5] = {hash, pr->user_id, label ? label : "", scopes, when};
-    bs__store_write(api, req,
-                    "WITH t AS (INSERT INTO api_tokens (token_hash, user_id, label, scopes, expires_at) "
-                    "VALUES ($1, $2::uuid, $3, $4::text[], to_timestamp($5::bigint)) "
-                    "RETURNING id, user_id, label AS name, label, scopes, created_at, expires_at) SELECT row_to_json(t) FROM t",
-                    5, p, api_token_created, c);
+    bs__store_write(
+        api, req,
+        "WITH t AS (INSERT INTO api_tokens (token_hash, user_id, label, scopes, expires_at) "
+        "VALUES ($1, $2::uuid, $3, $4::text[], to_timestamp($5::bigint)) "
+        "RETURNING id, user_id, label AS name, label, scopes, created_at, expires_at) SELECT row_to_json(t) FROM t",
+        5, p, api_token_created, c);
     json_decref(doc);
 }
 
 static void list_api_tokens(bs_api *api, bs_req *req) {
     const char *p[1] = {bs__principal(req)->user_id};
-    bs_store_query(api->store,
-                   "SELECT json_build_object('count', count(*), 'next', NULL, 'previous', NULL, 'results', "
-                   "COALESCE(json_agg(json_build_object('id', id, 'name', label, 'label', label, 'scopes', scopes, 'created_at', "
-                   "created_at, 'expires_at', expires_at, 'revoked_at', revoked_at) ORDER BY created_at), '[]')) "
-                   "FROM api_tokens WHERE user_id = $1::uuid",
-                   1, p, send_col0, simple(req, 200, NULL));
+    bs_store_query(
+        api->store,
+        "SELECT json_build_object('count', count(*), 'next', NULL, 'previous', NULL, 'results', "
+        "COALESCE(json_agg(json_build_object('id', id, 'name', label, 'label', label, 'scopes', scopes, 'created_at', "
+        "created_at, 'expires_at', expires_at, 'revoked_at', revoked_at) ORDER BY created_at), '[]')) "
+        "FROM api_tokens WHERE user_id = $1::uuid",
+        1, p, send_col0, simple(req, 200, NULL));
 }
 
 static void revoke_api_token(bs_api *api, bs_req *req, const char *id) {
@@ -717,9 +734,10 @@ static void invited(const PGresult *res, const char *err, void *arg) {
     } else if (PQgetisnull(res, 0, 0)) {
         const char *why = PQgetvalue(res, 0, 1);
         if (strcmp(why, "organisation") == 0)
-            bs__problem(c->req, 422, "invalid", "Invalid field", "organisation_id",
-                        "give organisation_id of a partner organisation (ontwikkelaar, woningcorporatie, belegger, overig) "
-                        "or organisation_name to create one");
+            bs__problem(
+                c->req, 422, "invalid", "Invalid field", "organisation_id",
+                "give organisation_id of a partner organisation (ontwikkelaar, woningcorporatie, belegger, overig) "
+                "or organisation_name to create one");
         else if (strcmp(why, "municipal") == 0)
             bs__problem(c->req, 422, "invalid", "Invalid field", "email",
                         "this address belongs to a user of a municipality, province or the state, or to an "
@@ -734,7 +752,8 @@ static void invited(const PGresult *res, const char *err, void *arg) {
             bs__problem(c->req, 409, "conflict", "Another developer", "organisation_id",
                         "the project's private stream belongs to another organisation");
         else
-            bs__problem(c->req, 409, "conflict", "Already a member", "email", "this user is a member of the project already");
+            bs__problem(c->req, 409, "conflict", "Already a member", "email",
+                        "this user is a member of the project already");
     } else {
         json_t *o = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
         if (json_is_true(json_object_get(o, "invitation"))) {
@@ -849,8 +868,18 @@ static void invite(bs_api *api, bs_req *req, const char *project) {
     bs_secret_hash(c->token, strlen(c->token), hash, sizeof hash);
     snprintf(days, sizeof days, "%d", INVITATION_DAYS);
     snprintf(now, sizeof now, "%lld", (long long)bs_clock_now(api->clock));
-    const char *p[13] = {project, email, org, org_name, org_kind, name, bs__principal(req)->user_id, hash, days,
-                         inv_id, api->mail_domain ? api->mail_domain : "localhost", now,
+    const char *p[13] = {project,
+                         email,
+                         org,
+                         org_name,
+                         org_kind,
+                         name,
+                         bs__principal(req)->user_id,
+                         hash,
+                         days,
+                         inv_id,
+                         api->mail_domain ? api->mail_domain : "localhost",
+                         now,
                          api->server_key ? "true" : "false"};
     bs__store_write(api, req, invite_sql, 13, p, invited, c);
     json_decref(doc);
@@ -884,18 +913,19 @@ static void accept_hashed(uv_work_t *w, int status) {
     /* The actor of the audit rows is the invited user (known only from the invitation): the
      * statement sets bouwstroom.actor itself; the audit triggers are AFTER ROW triggers,
      * which run at the end of the statement, after this set_config. */
-    bs__store_write(c->api, c->req,
-                    "WITH i AS (UPDATE invitations SET accepted_at = now() WHERE token_hash = $1 AND accepted_at IS NULL "
-                    "  AND expires_at > now() RETURNING user_id), "
-                    "who AS (SELECT set_config('bouwstroom.actor', json_build_object('user_id', w.id, 'email', w.email, "
-                    "  'organisation_id', w.organisation_id, 'label', w.email, 'address', NULLIF($3, ''))::text, true) "
-                    "  FROM users w WHERE w.id = (SELECT user_id FROM i)), "
-                    "u AS (UPDATE users SET password_hash = $2, activated_at = now() WHERE id = (SELECT user_id FROM i) "
-                    "  AND password_hash IS NULL RETURNING id, email), "
-                    "s AS (UPDATE sessions SET revoked_at = now() WHERE user_id IN (SELECT id FROM u) "
-                    "  AND revoked_at IS NULL RETURNING 1) "
-                    "SELECT json_build_object('user_id', id, 'email', email) FROM u, who",
-                    3, p, accepted, c);
+    bs__store_write(
+        c->api, c->req,
+        "WITH i AS (UPDATE invitations SET accepted_at = now() WHERE token_hash = $1 AND accepted_at IS NULL "
+        "  AND expires_at > now() RETURNING user_id), "
+        "who AS (SELECT set_config('bouwstroom.actor', json_build_object('user_id', w.id, 'email', w.email, "
+        "  'organisation_id', w.organisation_id, 'label', w.email, 'address', NULLIF($3, ''))::text, true) "
+        "  FROM users w WHERE w.id = (SELECT user_id FROM i)), "
+        "u AS (UPDATE users SET password_hash = $2, activated_at = now() WHERE id = (SELECT user_id FROM i) "
+        "  AND password_hash IS NULL RETURNING id, email), "
+        "s AS (UPDATE sessions SET revoked_at = now() WHERE user_id IN (SELECT id FROM u) "
+        "  AND revoked_at IS NULL RETURNING 1) "
+        "SELECT json_build_object('user_id', id, 'email', email) FROM u, who",
+        3, p, accepted, c);
 }
 
 static void accept_work(uv_work_t *w) {
@@ -962,8 +992,9 @@ static void reset_requested(const PGresult *res, const char *err, void *arg) {
     }
     json_t *o = json_object();
     json_object_set_new(o, "status", json_string("accepted"));
-    json_object_set_new(o, "detail", json_string("If the address belongs to an active account, a message with a reset "
-                                                 "secret is on its way; the secret is valid for 30 minutes and works once."));
+    json_object_set_new(o, "detail",
+                        json_string("If the address belongs to an active account, a message with a reset "
+                                    "secret is on its way; the secret is valid for 30 minutes and works once."));
     bs__respond_json(req, 202, o);
 }
 
@@ -1007,7 +1038,13 @@ static void request_reset(bs_api *api, bs_req *req) {
     sodium_memzero(secret, sizeof secret);
     snprintf(now_s, sizeof now_s, "%lld", (long long)now);
     snprintf(mins, sizeof mins, "%d", RESET_MINUTES);
-    const char *p[8] = {email, id, hash, now_s, mins, bs_req_peer(req), api->server_key ? "true" : "false",
+    const char *p[8] = {email,
+                        id,
+                        hash,
+                        now_s,
+                        mins,
+                        bs_req_peer(req),
+                        api->server_key ? "true" : "false",
                         api->mail_domain ? api->mail_domain : "localhost"};
     bs__store_write(api, req, RESET_REQUEST_SQL, 8, p, reset_requested, req);
     json_decref(doc);
@@ -1067,19 +1104,20 @@ static void reset_hashed(uv_work_t *w, int status) {
      * reset secrets ended. The second factor is untouched. */
     char *actor = bs__actor_json(c->req, c->user_id, c->email);
     const char *p[3] = {c->secret_hash, c->hash, c->now_s};
-    bs__store_write_actor(c->api, actor,
-                          "WITH r AS (UPDATE password_resets SET used_at = now() WHERE token_hash = $1 AND used_at IS NULL "
-                          "  AND revoked_at IS NULL AND expires_at > to_timestamp($3::bigint) RETURNING user_id), "
-                          "u AS (UPDATE users SET password_hash = $2, failed_logins = 0, first_failed_at = NULL, "
-                          "  locked_until = NULL WHERE id = (SELECT user_id FROM r) AND disabled_at IS NULL "
-                          "  RETURNING id, email), "
-                          "s AS (UPDATE sessions SET revoked_at = now() WHERE user_id IN (SELECT id FROM u) "
-                          "  AND revoked_at IS NULL RETURNING 1), "
-                          "o AS (UPDATE password_resets SET revoked_at = now() WHERE user_id IN (SELECT id FROM u) "
-                          "  AND used_at IS NULL AND revoked_at IS NULL AND token_hash <> $1 RETURNING 1) "
-                          "SELECT json_build_object('user_id', id, 'email', email, 'sessions_ended', "
-                          "  (SELECT count(*) FROM s), 'reset_secrets_ended', (SELECT count(*) FROM o)) FROM u",
-                          3, p, reset_done, c);
+    bs__store_write_actor(
+        c->api, actor,
+        "WITH r AS (UPDATE password_resets SET used_at = now() WHERE token_hash = $1 AND used_at IS NULL "
+        "  AND revoked_at IS NULL AND expires_at > to_timestamp($3::bigint) RETURNING user_id), "
+        "u AS (UPDATE users SET password_hash = $2, failed_logins = 0, first_failed_at = NULL, "
+        "  locked_until = NULL WHERE id = (SELECT user_id FROM r) AND disabled_at IS NULL "
+        "  RETURNING id, email), "
+        "s AS (UPDATE sessions SET revoked_at = now() WHERE user_id IN (SELECT id FROM u) "
+        "  AND revoked_at IS NULL RETURNING 1), "
+        "o AS (UPDATE password_resets SET revoked_at = now() WHERE user_id IN (SELECT id FROM u) "
+        "  AND used_at IS NULL AND revoked_at IS NULL AND token_hash <> $1 RETURNING 1) "
+        "SELECT json_build_object('user_id', id, 'email', email, 'sessions_ended', "
+        "  (SELECT count(*) FROM s), 'reset_secrets_ended', (SELECT count(*) FROM o)) FROM u",
+        3, p, reset_done, c);
     free(actor);
 }
 
@@ -1116,7 +1154,8 @@ static void confirm_reset(bs_api *api, bs_req *req) {
     char *password = NULL;
     size_t password_len = 0;
     /* the password policy of invitations: 12 to BS_PASSWORD_MAX_BYTES bytes */
-    if (!bs__str_field(req, doc, "secret", true, 64, &secret) || !take_password(req, doc, 12, &password, &password_len)) {
+    if (!bs__str_field(req, doc, "secret", true, 64, &secret) ||
+        !take_password(req, doc, 12, &password, &password_len)) {
         json_decref(doc);
         return;
     }
@@ -1233,25 +1272,26 @@ static void patch_project(bs_api *api, bs_req *req, const char *project) {
     const char *p[4] = {project, conf, dev, bs__principal(req)->user_id};
     /* prive: only members see the project, so a leader who sets it becomes a member
      * (projectleider) and keeps access; hard plans stay at least extern mede-overheden */
-    bs__store_write(api, req,
-                    "WITH pr AS (SELECT id, planstatus FROM projects WHERE id = $1::uuid), "
-                    "d AS (SELECT id FROM organisations WHERE id = $3::uuid "
-                    "  AND kind NOT IN ('gemeente','provincie','rijk')), "
-                    "why AS (SELECT CASE "
-                    "  WHEN $2::text IS NOT NULL AND (SELECT planstatus FROM pr) IN ('1A','1B','2A','2B') "
-                    "   AND bs_confidentiality_rank($2) < 5 THEN 'hard' "
-                    "  WHEN $3::uuid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM d) THEN 'developer' END AS v), "
-                    "u AS (UPDATE projects SET confidentiality = COALESCE($2, confidentiality), "
-                    "  developer_organisation_id = COALESCE((SELECT id FROM d), developer_organisation_id), "
-                    "  updated_at = now() WHERE id = $1::uuid AND (SELECT v FROM why) IS NULL "
-                    "  RETURNING id, confidentiality, developer_organisation_id, owner_organisation_id), "
-                    "m AS (INSERT INTO project_members (project_id, user_id, role, invited_by) "
-                    "  SELECT u.id, $4::uuid, 'projectleider', $4::uuid FROM u WHERE $2 = 'prive' "
-                    "  ON CONFLICT (project_id, user_id) DO UPDATE SET role = 'projectleider' "
-                    "  WHERE project_members.role <> 'projectleider' RETURNING 1) "
-                    "SELECT (SELECT row_to_json(x) FROM (SELECT u.*, (SELECT count(*) FROM m) AS became_member FROM u) x), "
-                    "  (SELECT v FROM why)",
-                    4, p, project_patched, simple(req, 200, "id"));
+    bs__store_write(
+        api, req,
+        "WITH pr AS (SELECT id, planstatus FROM projects WHERE id = $1::uuid), "
+        "d AS (SELECT id FROM organisations WHERE id = $3::uuid "
+        "  AND kind NOT IN ('gemeente','provincie','rijk')), "
+        "why AS (SELECT CASE "
+        "  WHEN $2::text IS NOT NULL AND (SELECT planstatus FROM pr) IN ('1A','1B','2A','2B') "
+        "   AND bs_confidentiality_rank($2) < 5 THEN 'hard' "
+        "  WHEN $3::uuid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM d) THEN 'developer' END AS v), "
+        "u AS (UPDATE projects SET confidentiality = COALESCE($2, confidentiality), "
+        "  developer_organisation_id = COALESCE((SELECT id FROM d), developer_organisation_id), "
+        "  updated_at = now() WHERE id = $1::uuid AND (SELECT v FROM why) IS NULL "
+        "  RETURNING id, confidentiality, developer_organisation_id, owner_organisation_id), "
+        "m AS (INSERT INTO project_members (project_id, user_id, role, invited_by) "
+        "  SELECT u.id, $4::uuid, 'projectleider', $4::uuid FROM u WHERE $2 = 'prive' "
+        "  ON CONFLICT (project_id, user_id) DO UPDATE SET role = 'projectleider' "
+        "  WHERE project_members.role <> 'projectleider' RETURNING 1) "
+        "SELECT (SELECT row_to_json(x) FROM (SELECT u.*, (SELECT count(*) FROM m) AS became_member FROM u) x), "
+        "  (SELECT v FROM why)",
+        4, p, project_patched, simple(req, 200, "id"));
     json_decref(doc);
 }
 
@@ -1263,7 +1303,8 @@ static void patch_org(bs_api *api, bs_req *req, const char *id) {
     json_t *doc = bs__body_object(req, allowed);
     if (!doc) return;
     const char *name, *region, *prov;
-    if (!bs__str_field(req, doc, "name", false, 200, &name) || !bs__str_field(req, doc, "region", false, 200, &region) ||
+    if (!bs__str_field(req, doc, "name", false, 200, &name) ||
+        !bs__str_field(req, doc, "region", false, 200, &region) ||
         !bs__str_field(req, doc, "provincie", false, 100, &prov)) {
         json_decref(doc);
         return;
@@ -1353,7 +1394,8 @@ bool bs__route_auth(bs_api *api, bs_req *req, char **seg, int n) {
         if (n == 4 && bs__method_is(req, "DELETE")) return revoke_api_token(api, req, seg[3]), true;
     }
     if (n == 4 && strcmp(r, "reports") == 0 && strcmp(seg[3], "aggregate") == 0) return aggregate(api, req), true;
-    if (n == 4 && strcmp(r, "organisations") == 0 && bs__method_is(req, "PATCH")) return patch_org(api, req, seg[3]), true;
+    if (n == 4 && strcmp(r, "organisations") == 0 && bs__method_is(req, "PATCH"))
+        return patch_org(api, req, seg[3]), true;
     if (strcmp(r, "projects") == 0 && n >= 4) {
         if (n == 4 && bs__method_is(req, "PATCH")) return patch_project(api, req, seg[3]), true;
         if (n == 5 && strcmp(seg[4], "members") == 0)

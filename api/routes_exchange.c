@@ -47,7 +47,8 @@ static json_t *export_report(const bs_export *ex, const char *key, bs_day date) 
     json_object_set_new(o, "included", json_integer(ex->n_included));
     json_object_set_new(o, "left_out", json_integer(ex->n_left_out));
     json_object_set_new(o, "out_of_scope", json_integer(ex->n_out_of_scope));
-    for (int k = 0; k < BS_QC_COUNT; k++) json_object_set_new(by, bs_qc_name((bs_qc_kind)k), json_integer(ex->left_out_by[k]));
+    for (int k = 0; k < BS_QC_COUNT; k++)
+        json_object_set_new(by, bs_qc_name((bs_qc_kind)k), json_integer(ex->left_out_by[k]));
     json_object_set_new(o, "left_out_by", by);
     for (int i = 0; i < ex->n_items; i++) {
         const bs_export_item *it = &ex->items[i];
@@ -106,13 +107,14 @@ static void export_plans_loaded(const PGresult *res, const char *err, void *arg)
                 bs__problem(req, 500, "internal", "Internal error", NULL, msg);
             } else {
                 char disp[160];
-                snprintf(disp, sizeof disp, "attachment; filename=\"planmonitor-%s.xlsx\"", d); /* as the CLI names it */
+                snprintf(disp, sizeof disp, "attachment; filename=\"planmonitor-%s.xlsx\"",
+                         d); /* as the CLI names it */
                 const char *h[] = {"Content-Disposition", disp, NULL};
                 bs_req_respond(req, 200, XLSX_CT, bytes, len, h);
                 free(bytes);
             }
         } else if (strcmp(j->format, "csv") == 0) {
-            bs_export_table_kind kind = strcmp(j->part, "detail") == 0      ? BS_TABLE_DETAIL
+            bs_export_table_kind kind = strcmp(j->part, "detail") == 0     ? BS_TABLE_DETAIL
                                         : strcmp(j->part, "left_out") == 0 ? BS_TABLE_LEFT_OUT
                                                                            : BS_TABLE_PLANS;
             snprintf(fn, sizeof fn, "%s-%s-%s.csv", j->key, j->part, d);
@@ -123,7 +125,8 @@ static void export_plans_loaded(const PGresult *res, const char *err, void *arg)
         } else {
             snprintf(fn, sizeof fn, "%s-%s.geojson", j->key, d);
             /* Zuid-Holland: plans with their per-year counts; Gelderland's plan layer: without */
-            send_text(req, "application/geo+json", bs_export_geojson_plans(&ex, strcmp(j->key, "zuid-holland") == 0), fn);
+            send_text(req, "application/geo+json", bs_export_geojson_plans(&ex, strcmp(j->key, "zuid-holland") == 0),
+                      fn);
         }
         bs_export_free(&ex);
     }
@@ -144,8 +147,9 @@ static bool one_of_param(bs_req *req, const char *name, char *out, size_t len, c
 
 static void get_export(bs_api *api, bs_req *req, const char *key) {
     if (!api->province_config || !bs_province_config_export(api->province_config, key))
-        return bs__problem(req, 404, "not_found", "No such export", "key",
-                           "The exports are zuid-holland, gelderland and excel (processes/provinces/province-exports.json)");
+        return bs__problem(
+            req, 404, "not_found", "No such export", "key",
+            "The exports are zuid-holland, gelderland and excel (processes/provinces/province-exports.json)");
     export_job *j = calloc(1, sizeof *j);
     if (!j) abort();
     j->api = api;
@@ -176,7 +180,8 @@ static void get_export(bs_api *api, bs_req *req, const char *key) {
     if ((strcmp(j->format, "xlsx") == 0) != excel && strcmp(j->part, "report") != 0) {
         free(j);
         return bs__problem(req, 400, "invalid", "Invalid query parameter", "format",
-                           excel ? "the excel export is a workbook: format=xlsx" : "xlsx is the format of the excel export");
+                           excel ? "the excel export is a workbook: format=xlsx"
+                                 : "xlsx is the format of the excel export");
     }
     if (excel && strcmp(j->format, "xlsx") == 0 && strcmp(j->part, "plans") != 0 && strcmp(j->part, "report") != 0) {
         free(j);
@@ -257,7 +262,8 @@ static void geojson_rows(const PGresult *res, const char *err, void *arg) {
 static void get_geojson(bs_api *api, bs_req *req) {
     char crs[16];
     static const char *const crss[] = {"rd", "wgs84", NULL};
-    if (!one_of_param(req, "crs", crs, sizeof crs, "rd", crss, "crs must be rd (EPSG:28992) or wgs84 (RFC 7946)")) return;
+    if (!one_of_param(req, "crs", crs, sizeof crs, "rd", crss, "crs must be rd (EPSG:28992) or wgs84 (RFC 7946)"))
+        return;
     if (!api->geo) return bs__problem(req, 503, "unavailable", "Unavailable", NULL, "PROJ is not initialised");
     gj_job *j = calloc(1, sizeof *j);
     if (!j) abort();
@@ -265,9 +271,10 @@ static void get_geojson(bs_api *api, bs_req *req) {
     j->req = req;
     j->crs = strcmp(crs, "rd") == 0 ? BS_CRS_RD : BS_CRS_WGS84;
     char sql[4096];
-    snprintf(sql, sizeof sql,
-             "%s JOIN bs_project_access($1::uuid) a ON a.project_id = p.id AND a.access IN ('public','read','write','lead') %s",
-             bs_geojson_export_select(), BS_GEOJSON_EXPORT_ORDER);
+    snprintf(
+        sql, sizeof sql,
+        "%s JOIN bs_project_access($1::uuid) a ON a.project_id = p.id AND a.access IN ('public','read','write','lead') %s",
+        bs_geojson_export_select(), BS_GEOJSON_EXPORT_ORDER);
     const char *p[1] = {bs__principal(req)->authenticated ? bs__principal(req)->user_id : NULL};
     bs_store_query(api->store, sql, 1, p, geojson_rows, j);
 }
@@ -325,7 +332,8 @@ static void post_geojson(bs_api *api, bs_req *req) {
     json_t *doc = body && len ? json_loadb(body, len, 0, &e) : NULL;
     if (!doc) {
         char d[256];
-        snprintf(d, sizeof d, "Malformed JSON at line %d, column %d: %s", e.line, e.column, body && len ? e.text : "empty");
+        snprintf(d, sizeof d, "Malformed JSON at line %d, column %d: %s", e.line, e.column,
+                 body && len ? e.text : "empty");
         return bs__problem(req, 400, "malformed_json", "Malformed request body", "body", d);
     }
     char *actor = bs__actor_json(req, NULL, NULL);
@@ -368,15 +376,17 @@ static void post_xlsx(bs_api *api, bs_req *req) {
         !bs__text_param(req, "sheet", sheet, sizeof sheet, &has_sheet))
         return;
     if ((has_source && (!*source || strlen(source) > 100)) || (has_sheet && !*sheet))
-        return bs__problem(req, 400, "invalid", "Invalid query parameter", has_source && (!*source || strlen(source) > 100)
-                                                                               ? "source" : "sheet",
+        return bs__problem(req, 400, "invalid", "Invalid query parameter",
+                           has_source && (!*source || strlen(source) > 100) ? "source" : "sheet",
                            "source must be 1 to 100 characters; sheet must not be empty");
     size_t len = 0;
     const char *body = bs_req_body(req, &len);
     if (!body || !len) return bs__problem(req, 400, "empty_body", "Empty body", "body", "The workbook is missing");
     char *actor = bs__actor_json(req, NULL, NULL);
-    bs_xlsx_projects_options opt = {.source = has_source ? source : NULL, .sheet = has_sheet ? sheet : NULL,
-                                    .today = api->today(api->today_arg), .actor = actor};
+    bs_xlsx_projects_options opt = {.source = has_source ? source : NULL,
+                                    .sheet = has_sheet ? sheet : NULL,
+                                    .today = api->today(api->today_arg),
+                                    .actor = actor};
     bs_xlsx_projects_import(api->loop, api->store, api->engine, body, len, &opt, xlsx_imported, req);
     free(actor);
 }
@@ -385,10 +395,12 @@ static void post_xlsx(bs_api *api, bs_req *req) {
  * the Toelichting with today's price tables, a sheet "Kolommen" describing the columns);
  * POST /api/v1/exchange/xlsx reads it as nothing to import. Any signed-in user (no data). */
 static void get_xlsx_template(bs_api *api, bs_req *req) {
-    const bs_export_profile *prof = api->province_config ? bs_province_config_export(api->province_config, "excel") : NULL;
+    const bs_export_profile *prof =
+        api->province_config ? bs_province_config_export(api->province_config, "excel") : NULL;
     if (!prof)
-        return bs__problem(req, 503, "unavailable", "Exports unavailable", NULL,
-                           "The province export configuration is not loaded (processes/provinces/province-exports.json)");
+        return bs__problem(
+            req, 503, "unavailable", "Exports unavailable", NULL,
+            "The province export configuration is not loaded (processes/provinces/province-exports.json)");
     char *bytes = NULL, msg[300];
     size_t len = 0;
     if (bs_export_xlsx_template_bytes(api->province_config, prof, api->today(api->today_arg), NULL, &bytes, &len, msg,
@@ -431,7 +443,8 @@ static void retried(int n, const char *err, void *arg) {
 static void retry_adapter_event(bs_api *api, bs_req *req, const char *id) {
     char *end = NULL;
     long long ev = strtoll(id, &end, 10);
-    if (!*id || *end || ev <= 0) return bs__problem(req, 404, "not_found", "Not found", "id", "An event id is a positive integer");
+    if (!*id || *end || ev <= 0)
+        return bs__problem(req, 404, "not_found", "Not found", "id", "An event id is a positive integer");
     bs_outbox_retry(api->store, "zgw", ev, retried, req);
 }
 
@@ -445,10 +458,12 @@ static void post_notification(bs_api *api, bs_req *req) {
     int st = bs_zgw_webhook_cfg(api->zgw_config, api->store, bs_req_header(req, "authorization"), body ? body : "", len,
                                 NULL, NULL);
     if (st == 204) return bs_req_respond(req, 204, NULL, "", 0, NULL);
-    if (st == 401) return bs__problem(req, 401, "unauthenticated", "Authorization required", "Authorization",
-                                      "Send the Authorization value registered with the Notificaties API");
-    if (st == 403) return bs__problem(req, 403, "forbidden", "Forbidden", "Authorization",
-                                      "The Authorization value is not the one registered");
+    if (st == 401)
+        return bs__problem(req, 401, "unauthenticated", "Authorization required", "Authorization",
+                           "Send the Authorization value registered with the Notificaties API");
+    if (st == 403)
+        return bs__problem(req, 403, "forbidden", "Forbidden", "Authorization",
+                           "The Authorization value is not the one registered");
     bs__problem(req, 400, "invalid", "Not a notification", "body",
                 "A notification has kanaal, hoofdObject, resource, resourceUrl, actie and aanmaakdatum");
 }
@@ -465,9 +480,11 @@ bool bs__route_exchange(bs_api *api, bs_req *req, char **seg, int n) {
     if (n == 4 && strcmp(r, "exchange") == 0 && strcmp(seg[3], "xlsx") == 0) return post_xlsx(api, req), true;
     if (n == 5 && strcmp(r, "exchange") == 0 && strcmp(seg[3], "xlsx") == 0 && strcmp(seg[4], "template") == 0)
         return get_xlsx_template(api, req), true;
-    if (n == 4 && strcmp(r, "adapters") == 0 && strcmp(seg[3], "events") == 0) return get_adapter_events(api, req), true;
+    if (n == 4 && strcmp(r, "adapters") == 0 && strcmp(seg[3], "events") == 0)
+        return get_adapter_events(api, req), true;
     if (n == 6 && strcmp(r, "adapters") == 0 && strcmp(seg[3], "events") == 0 && strcmp(seg[5], "retry") == 0)
         return retry_adapter_event(api, req, seg[4]), true;
-    if (n == 4 && strcmp(r, "zgw") == 0 && strcmp(seg[3], "notificaties") == 0) return post_notification(api, req), true;
+    if (n == 4 && strcmp(r, "zgw") == 0 && strcmp(seg[3], "notificaties") == 0)
+        return post_notification(api, req), true;
     return false;
 }

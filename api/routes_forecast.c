@@ -24,9 +24,9 @@
 
 #define FC_SAMPLES_MIN 100
 #define FC_SAMPLES_MAX 20000
-#define SIZE_SQL                                                                                                  \
-    "CASE WHEN p.homes_remaining IS NULL OR p.homes_remaining <= 0 THEN 'onbekend' "                          \
-    "WHEN p.homes_remaining <= 10 THEN '1-10' WHEN p.homes_remaining <= 50 THEN '11-50' "                     \
+#define SIZE_SQL                                                                                                       \
+    "CASE WHEN p.homes_remaining IS NULL OR p.homes_remaining <= 0 THEN 'onbekend' "                                   \
+    "WHEN p.homes_remaining <= 10 THEN '1-10' WHEN p.homes_remaining <= 50 THEN '11-50' "                              \
     "WHEN p.homes_remaining <= 200 THEN '51-200' ELSE '>200' END"
 
 static json_t *num_or_null(double v) {
@@ -54,8 +54,8 @@ typedef struct fc_job {
     char gemeente[256];
     bs_own_obs own;
     /* results */
-    bs_lt_model *models;   /* owned; n_steps */
-    unsigned char *has;    /* owned */
+    bs_lt_model *models; /* owned; n_steps */
+    unsigned char *has;  /* owned */
     bs_forecast fc;
     int rc;
 } fc_job;
@@ -84,9 +84,15 @@ static void fc_work(uv_work_t *w) {
         return;
     }
     bs_project_lt_models(j->es, j->size, j->gemeente, &j->own, j->models, dist, j->has);
-    bs_forecast_input in = {.schema = s, .progress = j->progress, .progress_date = j->progress_date, .data_date = j->data_date,
-                            .cal = &j->api->engine->calendar, .dist = dist, .has_dist = j->has,
-                            .n_samples = (int32_t)j->samples, .schedule = bs_schedule_with_edit,
+    bs_forecast_input in = {.schema = s,
+                            .progress = j->progress,
+                            .progress_date = j->progress_date,
+                            .data_date = j->data_date,
+                            .cal = &j->api->engine->calendar,
+                            .dist = dist,
+                            .has_dist = j->has,
+                            .n_samples = (int32_t)j->samples,
+                            .schedule = bs_schedule_with_edit,
                             .schedule_ctx = &j->edit};
     bs_rng rng;
     bs_rng_seed(&rng, (uint64_t)j->seed);
@@ -271,13 +277,13 @@ typedef struct lt_job {
     bs_api *api;
     bs_req *req;
     const bs_engine_schema *es;
-    int32_t step;          /* -1: all steps */
-    int size;              /* -1: all */
+    int32_t step; /* -1: all steps */
+    int size;     /* -1: all */
     bool has_gemeente;
     char gemeente[256];
     bs_own_obs own;
-    int64_t (*counts)[3];  /* owned; per step: skipped, estimated, cancelled (reported) */
-    json_t *out;           /* built in the pool (jansson objects are not shared with the loop meanwhile) */
+    int64_t (*counts)[3]; /* owned; per step: skipped, estimated, cancelled (reported) */
+    json_t *out;          /* built in the pool (jansson objects are not shared with the loop meanwhile) */
 } lt_job;
 
 static void lt_job_free(lt_job *j) {
@@ -316,7 +322,8 @@ static json_t *lt_step_json(lt_job *j, int32_t i) {
     json_object_set_new(x, "name", json_string(st->name));
     json_object_set_new(x, "unit", json_string(unit_name(st->unit)));
     json_t *g = json_object();
-    json_object_set_new(g, "size_class", j->size >= 0 ? json_string(bs_size_class_name((bs_size_class)j->size)) : json_null());
+    json_object_set_new(g, "size_class",
+                        j->size >= 0 ? json_string(bs_size_class_name((bs_size_class)j->size)) : json_null());
     json_object_set_new(g, "gemeente", j->has_gemeente ? json_string(j->gemeente) : json_null());
     json_object_set_new(x, "group", g);
     /* the curve: own observations of the deepest level of the group whose own data carries at
@@ -357,7 +364,8 @@ static json_t *lt_step_json(lt_job *j, int32_t i) {
         e[k++] = o->event;
     }
     json_t *cg = json_object();
-    json_object_set_new(cg, "size_class", fsize >= 0 ? json_string(bs_size_class_name((bs_size_class)fsize)) : json_null());
+    json_object_set_new(cg, "size_class",
+                        fsize >= 0 ? json_string(bs_size_class_name((bs_size_class)fsize)) : json_null());
     json_object_set_new(cg, "gemeente", fgem ? json_string(fgem) : json_null());
     json_object_set_new(x, "curve_group", cg);
     json_object_set_new(x, "source", json_string(own_curve ? "own" : "reference"));
@@ -609,9 +617,16 @@ static void sh_work(uv_work_t *w) {
         return;
     }
     bs_project_lt_models(j->es, j->size, j->gemeente, &j->own, models, dist, has);
-    bs_forecast_input in = {.schema = s, .progress = j->progress, .progress_date = j->progress_date, .data_date = j->data_date,
-                            .cal = &j->api->engine->calendar, .dist = dist, .has_dist = has,
-                            .n_samples = (int32_t)j->samples, .schedule = j->base_fn, .schedule_ctx = j->base_ctx};
+    bs_forecast_input in = {.schema = s,
+                            .progress = j->progress,
+                            .progress_date = j->progress_date,
+                            .data_date = j->data_date,
+                            .cal = &j->api->engine->calendar,
+                            .dist = dist,
+                            .has_dist = has,
+                            .n_samples = (int32_t)j->samples,
+                            .schedule = j->base_fn,
+                            .schedule_ctx = j->base_ctx};
     bs_rng rng;
     bs_rng_seed(&rng, (uint64_t)j->seed);
     j->rc = bs_forecast_compute(&in, &rng, &j->base);
@@ -632,8 +647,10 @@ static void shift_fields(json_t *o, bs_day b50, bs_day b80, bs_day w50, bs_day w
     json_object_set_new(o, "p80", bs_date_json(b80));
     json_object_set_new(o, "what_if_p50", bs_date_json(w50));
     json_object_set_new(o, "what_if_p80", bs_date_json(w80));
-    json_object_set_new(o, "p50_days", b50 == BS_DAY_NONE || w50 == BS_DAY_NONE ? json_null() : json_integer(w50 - b50));
-    json_object_set_new(o, "p80_days", b80 == BS_DAY_NONE || w80 == BS_DAY_NONE ? json_null() : json_integer(w80 - b80));
+    json_object_set_new(o, "p50_days",
+                        b50 == BS_DAY_NONE || w50 == BS_DAY_NONE ? json_null() : json_integer(w50 - b50));
+    json_object_set_new(o, "p80_days",
+                        b80 == BS_DAY_NONE || w80 == BS_DAY_NONE ? json_null() : json_integer(w80 - b80));
 }
 
 static void sh_after(uv_work_t *w, int status) {

@@ -21,7 +21,7 @@
 typedef struct req_ctx {
     bs_api *api;
     bs_req *req;
-    char a[64], b[64];     /* ids from the path */
+    char a[64], b[64]; /* ids from the path */
     char token_id[40];
     char scope[16], stream[16];
     char *token;           /* owned: a new feed token, shown once */
@@ -171,8 +171,8 @@ static void erase_user(bs_api *api, bs_req *req, const char *id) {
                     2, p, erased, c);
 }
 
-static const char *const org_kinds[] = {"gemeente", "ontwikkelaar", "woningcorporatie", "belegger",
-                                        "provincie", "rijk", "overig", NULL};
+static const char *const org_kinds[] = {"gemeente",  "ontwikkelaar", "woningcorporatie", "belegger",
+                                        "provincie", "rijk",         "overig",           NULL};
 
 /* Answers an insert whose statement returns (check…, json): every leading boolean column that
  * is false fails with its field from c->fields (404 when the field is "id", else 422); a NULL
@@ -196,7 +196,8 @@ static void created_or_conflict(const PGresult *res, const char *err, void *arg)
             bs__problem(c->req, 422, "invalid", "Invalid field", "time_zone",
                         "time_zone must be an IANA time zone name, e.g. Europe/Amsterdam");
         else
-            bs__problem(c->req, 422, "unknown_reference", "Unknown reference", field, "No such organisation, user or project");
+            bs__problem(c->req, 422, "unknown_reference", "Unknown reference", field,
+                        "No such organisation, user or project");
     } else if (PQgetisnull(res, 0, last)) {
         bs__problem(c->req, 409, "conflict", "Already exists", c->b, "A resource with this value already exists");
     } else {
@@ -227,17 +228,19 @@ static void create_org(bs_api *api, bs_req *req) {
 }
 
 static void create_user(bs_api *api, bs_req *req) {
-    static const char *const allowed[] = {"organisation_id", "email", "name", "locale", "time_zone", "digest", "role",
-                                          NULL};
-    static const char *const roles[] = {"beheerder", "projectleider", "medewerker", "management", "raad", "extern", NULL};
+    static const char *const allowed[] = {"organisation_id", "email",  "name", "locale",
+                                          "time_zone",       "digest", "role", NULL};
+    static const char *const roles[] = {"beheerder", "projectleider", "medewerker", "management",
+                                        "raad",      "extern",        NULL};
     json_t *doc = bs__body_object(req, allowed);
     if (!doc) return;
     const char *org, *email, *name, *locale, *tz;
     static const char *const locales[] = {"nl", "en", NULL};
     json_t *digest = json_object_get(doc, "digest");
-    if (!bs__uuid_field(req, doc, "organisation_id", true, &org) || !bs__str_field(req, doc, "email", true, 254, &email) ||
-        !bs__str_field(req, doc, "name", false, 200, &name) || !bs__str_field(req, doc, "locale", false, 2, &locale) ||
-        !bs__one_of(req, "locale", locale, locales) || !bs__str_field(req, doc, "time_zone", false, 64, &tz)) {
+    if (!bs__uuid_field(req, doc, "organisation_id", true, &org) ||
+        !bs__str_field(req, doc, "email", true, 254, &email) || !bs__str_field(req, doc, "name", false, 200, &name) ||
+        !bs__str_field(req, doc, "locale", false, 2, &locale) || !bs__one_of(req, "locale", locale, locales) ||
+        !bs__str_field(req, doc, "time_zone", false, 64, &tz)) {
         json_decref(doc);
         return;
     }
@@ -261,25 +264,33 @@ static void create_user(bs_api *api, bs_req *req) {
     req_ctx *c = ctx_new(api, req);
     snprintf(c->a, sizeof c->a, "organisation_id");
     snprintf(c->b, sizeof c->b, "email");
-    const char *p[9] = {org, email, name ? name : "", locale ? locale : "nl", tz ? tz : "Europe/Amsterdam",
-                        json_is_true(digest) ? "true" : "false", role, pr->is_admin ? "t" : "f", pr->beheerder_orgs};
+    const char *p[9] = {org,
+                        email,
+                        name ? name : "",
+                        locale ? locale : "nl",
+                        tz ? tz : "Europe/Amsterdam",
+                        json_is_true(digest) ? "true" : "false",
+                        role,
+                        pr->is_admin ? "t" : "f",
+                        pr->beheerder_orgs};
     /* the time zone is checked by PostgreSQL's own zone database; a beheerder adds users to
      * their own organisations only (an administrator of the installation to any); the role
      * defaults to medewerker in a gemeente, provincie or rijk, extern elsewhere */
-    bs__store_write(api, req,
-                    "WITH org AS (SELECT id, kind FROM organisations WHERE id = $1::uuid), "
-                    "mine AS (SELECT 1 FROM org WHERE $8::boolean OR id = ANY ($9::uuid[])), "
-                    "tz AS (SELECT 1 FROM pg_timezone_names WHERE name = $5), "
-                    "ins AS (INSERT INTO users (organisation_id, email, name, locale, time_zone, digest) "
-                    "  SELECT id, $2, $3, $4, $5, $6::boolean FROM org WHERE EXISTS (SELECT 1 FROM tz) "
-                    "  AND EXISTS (SELECT 1 FROM mine) ON CONFLICT DO NOTHING "
-                    "  RETURNING id, organisation_id, email, name, locale, time_zone, digest, created_at), "
-                    "om AS (INSERT INTO organisation_members (organisation_id, user_id, role) "
-                    "  SELECT ins.organisation_id, ins.id, COALESCE($7, CASE WHEN org.kind IN ('gemeente','provincie','rijk') "
-                    "  THEN 'medewerker' ELSE 'extern' END) FROM ins, org RETURNING role) "
-                    "SELECT EXISTS (SELECT 1 FROM org), EXISTS (SELECT 1 FROM mine), EXISTS (SELECT 1 FROM tz), "
-                    "  (SELECT row_to_json(x) FROM (SELECT ins.*, (SELECT role FROM om) AS role FROM ins) x)",
-                    9, p, created_or_conflict, c);
+    bs__store_write(
+        api, req,
+        "WITH org AS (SELECT id, kind FROM organisations WHERE id = $1::uuid), "
+        "mine AS (SELECT 1 FROM org WHERE $8::boolean OR id = ANY ($9::uuid[])), "
+        "tz AS (SELECT 1 FROM pg_timezone_names WHERE name = $5), "
+        "ins AS (INSERT INTO users (organisation_id, email, name, locale, time_zone, digest) "
+        "  SELECT id, $2, $3, $4, $5, $6::boolean FROM org WHERE EXISTS (SELECT 1 FROM tz) "
+        "  AND EXISTS (SELECT 1 FROM mine) ON CONFLICT DO NOTHING "
+        "  RETURNING id, organisation_id, email, name, locale, time_zone, digest, created_at), "
+        "om AS (INSERT INTO organisation_members (organisation_id, user_id, role) "
+        "  SELECT ins.organisation_id, ins.id, COALESCE($7, CASE WHEN org.kind IN ('gemeente','provincie','rijk') "
+        "  THEN 'medewerker' ELSE 'extern' END) FROM ins, org RETURNING role) "
+        "SELECT EXISTS (SELECT 1 FROM org), EXISTS (SELECT 1 FROM mine), EXISTS (SELECT 1 FROM tz), "
+        "  (SELECT row_to_json(x) FROM (SELECT ins.*, (SELECT role FROM om) AS role FROM ins) x)",
+        9, p, created_or_conflict, c);
     c->fields[0] = "organisation_id";
     c->fields[1] = "!organisation_id";
     c->fields[2] = "time_zone";
@@ -305,7 +316,8 @@ static void follow(bs_api *api, bs_req *req, const char *project) {
     }
     if (!user) user = pr->user_id;
     if (strcmp(user, pr->user_id) != 0 && pr->access < BS_ACCESS_LEAD) {
-        bs__problem(req, 403, "forbidden", "Forbidden", "user_id", "Only a project leader makes other users follow a project");
+        bs__problem(req, 403, "forbidden", "Forbidden", "user_id",
+                    "Only a project leader makes other users follow a project");
         json_decref(doc);
         return;
     }
@@ -314,16 +326,17 @@ static void follow(bs_api *api, bs_req *req, const char *project) {
     snprintf(c->b, sizeof c->b, "user_id");
     const char *p[2] = {project, user};
     /* alerts and feeds of a follower show the project: the follower must be able to read it */
-    bs__store_write(api, req,
-                    "WITH pr AS (SELECT 1 FROM projects WHERE id = $1::uuid), us AS (SELECT 1 FROM users WHERE id = $2::uuid), "
-                    "can AS (SELECT 1 FROM bs_project_access($2::uuid) a WHERE a.project_id = $1::uuid "
-                    "  AND a.access IN ('read','write','lead')), "
-                    "ins AS (INSERT INTO follows (project_id, user_id) SELECT $1::uuid, $2::uuid "
-                    "  WHERE EXISTS (SELECT 1 FROM pr) AND EXISTS (SELECT 1 FROM us) AND EXISTS (SELECT 1 FROM can) "
-                    "  ON CONFLICT DO NOTHING RETURNING id, project_id, user_id, created_at) "
-                    "SELECT EXISTS (SELECT 1 FROM pr), EXISTS (SELECT 1 FROM us), EXISTS (SELECT 1 FROM can), "
-                    "  (SELECT row_to_json(ins) FROM ins)",
-                    2, p, created_or_conflict, c);
+    bs__store_write(
+        api, req,
+        "WITH pr AS (SELECT 1 FROM projects WHERE id = $1::uuid), us AS (SELECT 1 FROM users WHERE id = $2::uuid), "
+        "can AS (SELECT 1 FROM bs_project_access($2::uuid) a WHERE a.project_id = $1::uuid "
+        "  AND a.access IN ('read','write','lead')), "
+        "ins AS (INSERT INTO follows (project_id, user_id) SELECT $1::uuid, $2::uuid "
+        "  WHERE EXISTS (SELECT 1 FROM pr) AND EXISTS (SELECT 1 FROM us) AND EXISTS (SELECT 1 FROM can) "
+        "  ON CONFLICT DO NOTHING RETURNING id, project_id, user_id, created_at) "
+        "SELECT EXISTS (SELECT 1 FROM pr), EXISTS (SELECT 1 FROM us), EXISTS (SELECT 1 FROM can), "
+        "  (SELECT row_to_json(ins) FROM ins)",
+        2, p, created_or_conflict, c);
     c->fields[0] = "id";
     c->fields[1] = "user_id";
     c->fields[2] = "!user_id";
@@ -381,17 +394,18 @@ static void add_role(bs_api *api, bs_req *req, const char *project) {
     const char *p[4] = {project, user, role, stream};
     /* a role brings alerts about the project: the user must be able to see it (an external
      * member only as owner of the private stream) */
-    bs__store_write(api, req,
-                    "WITH pr AS (SELECT 1 FROM projects WHERE id = $1::uuid), us AS (SELECT 1 FROM users WHERE id = $2::uuid), "
-                    "can AS (SELECT 1 FROM bs_project_access($2::uuid) a WHERE a.project_id = $1::uuid "
-                    "  AND (a.access IN ('read','write','lead') OR (a.stream AND $4 = 'private'))), "
-                    "ins AS (INSERT INTO project_roles (project_id, user_id, role, stream) "
-                    "  SELECT $1::uuid, $2::uuid, $3, $4 WHERE EXISTS (SELECT 1 FROM pr) AND EXISTS (SELECT 1 FROM us) "
-                    "  AND EXISTS (SELECT 1 FROM can) "
-                    "  ON CONFLICT DO NOTHING RETURNING id, project_id, user_id, role, stream, created_at) "
-                    "SELECT EXISTS (SELECT 1 FROM pr), EXISTS (SELECT 1 FROM us), EXISTS (SELECT 1 FROM can), "
-                    "  (SELECT row_to_json(ins) FROM ins)",
-                    4, p, created_or_conflict, c);
+    bs__store_write(
+        api, req,
+        "WITH pr AS (SELECT 1 FROM projects WHERE id = $1::uuid), us AS (SELECT 1 FROM users WHERE id = $2::uuid), "
+        "can AS (SELECT 1 FROM bs_project_access($2::uuid) a WHERE a.project_id = $1::uuid "
+        "  AND (a.access IN ('read','write','lead') OR (a.stream AND $4 = 'private'))), "
+        "ins AS (INSERT INTO project_roles (project_id, user_id, role, stream) "
+        "  SELECT $1::uuid, $2::uuid, $3, $4 WHERE EXISTS (SELECT 1 FROM pr) AND EXISTS (SELECT 1 FROM us) "
+        "  AND EXISTS (SELECT 1 FROM can) "
+        "  ON CONFLICT DO NOTHING RETURNING id, project_id, user_id, role, stream, created_at) "
+        "SELECT EXISTS (SELECT 1 FROM pr), EXISTS (SELECT 1 FROM us), EXISTS (SELECT 1 FROM can), "
+        "  (SELECT row_to_json(ins) FROM ins)",
+        4, p, created_or_conflict, c);
     c->fields[0] = "id";
     c->fields[1] = "user_id";
     c->fields[2] = "!user_id";
@@ -416,7 +430,7 @@ static bool may_manage_org(const bs_principal *pr, const char *org) {
  * is no rule kind: it holds only items of the overdue and blocked rules, as the user's rules
  * for those kinds allow, so a rule of that kind answers 422 naming kind */
 static const char *const alert_kinds[] = {"milestone_upcoming", "milestone_overdue", "blocked_by_other_stream",
-                                          "forecast_slipped", "external_update", NULL};
+                                          "forecast_slipped",   "external_update",   NULL};
 
 static void put_rule(bs_api *api, bs_req *req) {
     static const char *const allowed[] = {"organisation_id", "user_id", "kind", "enabled", "days", "basis", NULL};
@@ -424,9 +438,10 @@ static void put_rule(bs_api *api, bs_req *req) {
     if (!doc) return;
     const char *org, *user, *kind, *basis;
     static const char *const bases[] = {"planned", "p50", NULL};
-    if (!bs__uuid_field(req, doc, "organisation_id", false, &org) || !bs__uuid_field(req, doc, "user_id", false, &user) ||
-        !bs__str_field(req, doc, "kind", true, 40, &kind) || !bs__one_of(req, "kind", kind, alert_kinds) ||
-        !bs__str_field(req, doc, "basis", false, 16, &basis) || !bs__one_of(req, "basis", basis, bases)) {
+    if (!bs__uuid_field(req, doc, "organisation_id", false, &org) ||
+        !bs__uuid_field(req, doc, "user_id", false, &user) || !bs__str_field(req, doc, "kind", true, 40, &kind) ||
+        !bs__one_of(req, "kind", kind, alert_kinds) || !bs__str_field(req, doc, "basis", false, 16, &basis) ||
+        !bs__one_of(req, "basis", basis, bases)) {
         json_decref(doc);
         return;
     }
@@ -461,26 +476,27 @@ static void put_rule(bs_api *api, bs_req *req) {
     snprintf(c->b, sizeof c->b, "kind");
     const char *p[6] = {org, user, kind, en ? (json_is_true(en) ? "true" : "false") : "true", days_s, basis};
     /* upsert; a user rule belongs to the user's organisation. Every follower's alerts are re-planned. */
-    bs_store_query(api->store,
-                   "WITH owner AS (SELECT COALESCE($1::uuid, (SELECT organisation_id FROM users WHERE id = $2::uuid)) AS org "
-                   "  WHERE ($1::uuid IS NULL OR EXISTS (SELECT 1 FROM organisations WHERE id = $1::uuid)) "
-                   "  AND ($2::uuid IS NULL OR EXISTS (SELECT 1 FROM users WHERE id = $2::uuid))), "
-                   "upd AS (UPDATE alert_rules r SET enabled = $4::boolean, days = $5::int, "
-                   "  basis = COALESCE($6, r.basis), updated_at = now() "
-                   "  WHERE r.kind = $3 AND ((($1::uuid) IS NOT NULL AND r.organisation_id = $1::uuid AND r.user_id IS NULL) "
-                   "  OR (($2::uuid) IS NOT NULL AND r.user_id = $2::uuid)) RETURNING r.*), "
-                   "ins AS (INSERT INTO alert_rules (organisation_id, user_id, kind, enabled, days, basis) "
-                   "  SELECT org, $2::uuid, $3, $4::boolean, $5::int, COALESCE($6, 'planned') FROM owner "
-                   "  WHERE NOT EXISTS (SELECT 1 FROM upd) "
-                   "  RETURNING *), "
-                   "dirty AS (INSERT INTO notifier_dirty (project_id) SELECT DISTINCT f.project_id FROM follows f "
-                   "  JOIN users u ON u.id = f.user_id, owner WHERE u.organisation_id = owner.org "
-                   "  AND ($2::uuid IS NULL OR u.id = $2::uuid) ON CONFLICT DO NOTHING RETURNING pg_notify('bs_notifier', '')) "
-                   "SELECT EXISTS (SELECT 1 FROM owner), (SELECT row_to_json(x) FROM (SELECT id, organisation_id, user_id, "
-                   "  kind, enabled, days, basis FROM upd UNION ALL SELECT id, organisation_id, user_id, kind, enabled, days, "
-                   "  basis FROM ins) x "
-                   "  WHERE (SELECT count(*) FROM dirty) >= 0)",
-                   6, p, created_or_conflict, c);
+    bs_store_query(
+        api->store,
+        "WITH owner AS (SELECT COALESCE($1::uuid, (SELECT organisation_id FROM users WHERE id = $2::uuid)) AS org "
+        "  WHERE ($1::uuid IS NULL OR EXISTS (SELECT 1 FROM organisations WHERE id = $1::uuid)) "
+        "  AND ($2::uuid IS NULL OR EXISTS (SELECT 1 FROM users WHERE id = $2::uuid))), "
+        "upd AS (UPDATE alert_rules r SET enabled = $4::boolean, days = $5::int, "
+        "  basis = COALESCE($6, r.basis), updated_at = now() "
+        "  WHERE r.kind = $3 AND ((($1::uuid) IS NOT NULL AND r.organisation_id = $1::uuid AND r.user_id IS NULL) "
+        "  OR (($2::uuid) IS NOT NULL AND r.user_id = $2::uuid)) RETURNING r.*), "
+        "ins AS (INSERT INTO alert_rules (organisation_id, user_id, kind, enabled, days, basis) "
+        "  SELECT org, $2::uuid, $3, $4::boolean, $5::int, COALESCE($6, 'planned') FROM owner "
+        "  WHERE NOT EXISTS (SELECT 1 FROM upd) "
+        "  RETURNING *), "
+        "dirty AS (INSERT INTO notifier_dirty (project_id) SELECT DISTINCT f.project_id FROM follows f "
+        "  JOIN users u ON u.id = f.user_id, owner WHERE u.organisation_id = owner.org "
+        "  AND ($2::uuid IS NULL OR u.id = $2::uuid) ON CONFLICT DO NOTHING RETURNING pg_notify('bs_notifier', '')) "
+        "SELECT EXISTS (SELECT 1 FROM owner), (SELECT row_to_json(x) FROM (SELECT id, organisation_id, user_id, "
+        "  kind, enabled, days, basis FROM upd UNION ALL SELECT id, organisation_id, user_id, kind, enabled, days, "
+        "  basis FROM ins) x "
+        "  WHERE (SELECT count(*) FROM dirty) >= 0)",
+        6, p, created_or_conflict, c);
     json_decref(doc);
 }
 
@@ -502,13 +518,14 @@ static void list_rules(bs_api *api, bs_req *req) {
                            "You can read your own rules and those of your organisation");
     req_ctx *c = ctx_new(api, req);
     const char *p[2] = {has_org ? org : NULL, has_user ? user : NULL};
-    bs_store_query(api->store,
-                   "SELECT json_build_object('count', count(*), 'next', NULL, 'previous', NULL, 'results', "
-                   "COALESCE(json_agg(json_build_object('id', id, 'organisation_id', organisation_id, 'user_id', user_id, "
-                   "'kind', kind, 'enabled', enabled, 'days', days, 'basis', basis) ORDER BY kind), '[]')) FROM alert_rules "
-                   "WHERE ($1::uuid IS NOT NULL AND organisation_id = $1::uuid AND user_id IS NULL) "
-                   "OR ($2::uuid IS NOT NULL AND user_id = $2::uuid)",
-                   2, p, send_row_json, c);
+    bs_store_query(
+        api->store,
+        "SELECT json_build_object('count', count(*), 'next', NULL, 'previous', NULL, 'results', "
+        "COALESCE(json_agg(json_build_object('id', id, 'organisation_id', organisation_id, 'user_id', user_id, "
+        "'kind', kind, 'enabled', enabled, 'days', days, 'basis', basis) ORDER BY kind), '[]')) FROM alert_rules "
+        "WHERE ($1::uuid IS NOT NULL AND organisation_id = $1::uuid AND user_id IS NULL) "
+        "OR ($2::uuid IS NOT NULL AND user_id = $2::uuid)",
+        2, p, send_row_json, c);
 }
 
 /* ---- feed tokens ---- */
@@ -522,8 +539,9 @@ static void token_created(const PGresult *res, const char *err, void *arg) {
         /* an invisible project is not found (its existence does not leak) */
         bs__problem(c->req, 404, "not_found", "Project not found", "project_id", "No project with this id");
     } else if (strcmp(PQgetvalue(res, 0, 0), "t") != 0 && strcmp(c->a, "project_id") == 0) {
-        bs__problem(c->req, 403, "forbidden", "Forbidden", "project_id",
-                    "A project feed needs access public or more; an external developer can subscribe to the private stream");
+        bs__problem(
+            c->req, 403, "forbidden", "Forbidden", "project_id",
+            "A project feed needs access public or more; an external developer can subscribe to the private stream");
     } else if (strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
         bs__problem(c->req, 422, "unknown_reference", "Unknown reference", c->a, "No such user or project");
     } else {
@@ -545,7 +563,8 @@ static void create_token(bs_api *api, bs_req *req) {
     static const char *const scopes[] = {"user", "project", "stream", NULL};
     static const char *const streams[] = {"public", "private", NULL};
     if (!bs__str_field(req, doc, "scope", true, 16, &scope) || !bs__one_of(req, "scope", scope, scopes) ||
-        !bs__uuid_field(req, doc, "user_id", false, &user) || !bs__uuid_field(req, doc, "project_id", false, &project) ||
+        !bs__uuid_field(req, doc, "user_id", false, &user) ||
+        !bs__uuid_field(req, doc, "project_id", false, &project) ||
         !bs__str_field(req, doc, "stream", false, 16, &stream) || !bs__one_of(req, "stream", stream, streams) ||
         !bs__str_field(req, doc, "label", false, 200, &label)) {
         json_decref(doc);
@@ -560,10 +579,14 @@ static void create_token(bs_api *api, bs_req *req) {
     }
     const char *bad = NULL, *why = NULL;
     if (strcmp(scope, "user") == 0 && (!user || project || stream))
-        bad = !user ? "user_id" : project ? "project_id" : "stream",
+        bad = !user     ? "user_id"
+              : project ? "project_id"
+                        : "stream",
         why = "a user feed needs user_id and no project_id or stream";
     else if (strcmp(scope, "project") == 0 && (!project || stream || user))
-        bad = !project ? "project_id" : stream ? "stream" : "user_id",
+        bad = !project ? "project_id"
+              : stream ? "stream"
+                       : "user_id",
         why = "a project feed needs project_id and no stream or user_id";
     else if (strcmp(scope, "stream") == 0 && (!project || !stream))
         bad = project ? "stream" : "project_id", why = "a stream feed needs project_id and stream";
@@ -588,18 +611,19 @@ static void create_token(bs_api *api, bs_req *req) {
     /* a project feed needs the public facts (level public or more: the calendar holds only
      * milestone dates and forecasts); a stream feed of the private stream also the access
      * of its external developer (bs_project_access, migration 0015) */
-    bs__store_write(api, req,
-                    "WITH acc AS (SELECT a.access, a.stream FROM bs_project_access($7::uuid) a WHERE a.project_id = $4::uuid), "
-                    "ok AS (SELECT 1 WHERE ($3::uuid IS NULL OR EXISTS (SELECT 1 FROM users WHERE id = $3::uuid)) "
-                    "  AND ($4::uuid IS NULL OR EXISTS (SELECT 1 FROM acc WHERE access IN ('public','read','write','lead') "
-                    "    OR (stream AND $5 = 'private')))), "
-                    "ins AS (INSERT INTO feed_tokens (token_hash, scope, user_id, project_id, stream, label, created_by) "
-                    "  SELECT $1, $2, $3::uuid, $4::uuid, $5, $6, $7::uuid FROM ok "
-                    "  RETURNING id, scope, user_id, project_id, stream, label, created_at) "
-                    "SELECT EXISTS (SELECT 1 FROM ok), (SELECT row_to_json(ins) FROM ins), "
-                    "  COALESCE((SELECT CASE WHEN stream AND COALESCE(access, 'aggregate') = 'aggregate' THEN 'stream' "
-                    "  ELSE access END FROM acc), 'none')",
-                    7, p, token_created, c);
+    bs__store_write(
+        api, req,
+        "WITH acc AS (SELECT a.access, a.stream FROM bs_project_access($7::uuid) a WHERE a.project_id = $4::uuid), "
+        "ok AS (SELECT 1 WHERE ($3::uuid IS NULL OR EXISTS (SELECT 1 FROM users WHERE id = $3::uuid)) "
+        "  AND ($4::uuid IS NULL OR EXISTS (SELECT 1 FROM acc WHERE access IN ('public','read','write','lead') "
+        "    OR (stream AND $5 = 'private')))), "
+        "ins AS (INSERT INTO feed_tokens (token_hash, scope, user_id, project_id, stream, label, created_by) "
+        "  SELECT $1, $2, $3::uuid, $4::uuid, $5, $6, $7::uuid FROM ok "
+        "  RETURNING id, scope, user_id, project_id, stream, label, created_at) "
+        "SELECT EXISTS (SELECT 1 FROM ok), (SELECT row_to_json(ins) FROM ins), "
+        "  COALESCE((SELECT CASE WHEN stream AND COALESCE(access, 'aggregate') = 'aggregate' THEN 'stream' "
+        "  ELSE access END FROM acc), 'none')",
+        7, p, token_created, c);
     json_decref(doc);
 }
 
@@ -664,8 +688,7 @@ static void list_alerts(bs_api *api, bs_req *req) {
     }
     /* superseded alerts (replaced by a re-plan, never sent) are hidden unless asked for */
     if (has_include && strcmp(include, "superseded") != 0)
-        return bs__problem(req, 400, "invalid", "Invalid query parameter", "include",
-                           "include must be superseded");
+        return bs__problem(req, 400, "invalid", "Invalid query parameter", "include", "include must be superseded");
     bool with_superseded = has_include || (has_status && strcmp(status, "superseded") == 0);
     if ((has_user && !bs__is_uuid(user)) || (has_project && !bs__is_uuid(project))) {
         bs__problem(req, 400, "invalid", "Invalid query parameter", has_user ? "user_id" : "project_id",
@@ -680,8 +703,12 @@ static void list_alerts(bs_api *api, bs_req *req) {
     snprintf(offset, sizeof offset, "%ld", (page - 1) * page_size);
     req_ctx *c = ctx_new(api, req);
     /* everybody sees their own alerts; an administrator everybody's */
-    const char *p[6] = {has_status ? status : NULL, has_user ? user : (pr->is_admin ? NULL : pr->user_id),
-                        has_project ? project : NULL, limit, offset, with_superseded ? "true" : "false"};
+    const char *p[6] = {has_status ? status : NULL,
+                        has_user ? user : (pr->is_admin ? NULL : pr->user_id),
+                        has_project ? project : NULL,
+                        limit,
+                        offset,
+                        with_superseded ? "true" : "false"};
     bs_store_query(api->store,
                    "WITH f AS (SELECT id, project_id, step_key, kind, revision, user_id, due_at, status, digest, "
                    "  message_id, attempts, next_attempt_at, last_error, reply_code, sent_at, digest_id, payload, "
@@ -768,7 +795,8 @@ static void feed_rows(const PGresult *res, const char *err, void *arg) {
         char name[300];
         snprintf(name, sizeof name, "Bouwstroom — %s", n ? PQgetvalue(res, 0, 9) : "geen projecten");
         bs_ical_calendar cal = {.name = name,
-                                .description = "Mijlpalen en stappen uit Bouwstroom (geplande data; alerts gaan per e-mail)",
+                                .description =
+                                    "Mijlpalen en stappen uit Bouwstroom (geplande data; alerts gaan per e-mail)",
                                 .refresh_minutes = 60,
                                 .events = ev,
                                 .n_events = (size_t)m};
@@ -814,18 +842,19 @@ static void feed_token_found(const PGresult *res, const char *err, void *arg) {
     /* a feed shows only projects its maker may still read (a stream feed of the private
      * stream: also with an external developer's stream access); confidentiality changes and
      * revoked memberships take effect at the next fetch */
-    bs_store_query(c->api->store,
-                   "SELECT p.id::text, p.name, p.process_schema_key, m.step_key, m.planned_start, m.planned_finish, "
-                   "m.status, m.revision, extract(epoch FROM date_trunc('second', m.changed_at))::bigint, "
-                   "CASE WHEN $1::uuid IS NOT NULL THEN (SELECT COALESCE(NULLIF(name, ''), email) FROM users "
-                   "WHERE id = $1::uuid) ELSE p.name END, m.p50, m.p80 "
-                   "FROM milestone_dates m JOIN projects p ON p.id = m.project_id "
-                   "JOIN bs_project_access($3::uuid) a ON a.project_id = p.id "
-                   "  AND (a.access IN ('public','read','write','lead') OR (a.stream AND $4 = 'private')) "
-                   "WHERE ($1::uuid IS NOT NULL AND m.project_id IN (SELECT project_id FROM follows WHERE user_id = $1::uuid)) "
-                   "OR ($2::uuid IS NOT NULL AND m.project_id = $2::uuid) "
-                   "ORDER BY p.name, p.id, m.planned_start, m.step_key",
-                   4, p, feed_rows, c);
+    bs_store_query(
+        c->api->store,
+        "SELECT p.id::text, p.name, p.process_schema_key, m.step_key, m.planned_start, m.planned_finish, "
+        "m.status, m.revision, extract(epoch FROM date_trunc('second', m.changed_at))::bigint, "
+        "CASE WHEN $1::uuid IS NOT NULL THEN (SELECT COALESCE(NULLIF(name, ''), email) FROM users "
+        "WHERE id = $1::uuid) ELSE p.name END, m.p50, m.p80 "
+        "FROM milestone_dates m JOIN projects p ON p.id = m.project_id "
+        "JOIN bs_project_access($3::uuid) a ON a.project_id = p.id "
+        "  AND (a.access IN ('public','read','write','lead') OR (a.stream AND $4 = 'private')) "
+        "WHERE ($1::uuid IS NOT NULL AND m.project_id IN (SELECT project_id FROM follows WHERE user_id = $1::uuid)) "
+        "OR ($2::uuid IS NOT NULL AND m.project_id = $2::uuid) "
+        "ORDER BY p.name, p.id, m.planned_start, m.step_key",
+        4, p, feed_rows, c);
 }
 
 static void get_feed(bs_api *api, bs_req *req, const char *file) {
@@ -893,19 +922,21 @@ static void unsub_page(bs_req *req, int status, const char *kind, const char *to
     char page[2048];
     const char *w = unsub_kind_words(kind, false);
     if (done)
-        snprintf(page, sizeof page,
-                 "<!DOCTYPE html>\n<html lang=\"nl\"><head><meta charset=\"utf-8\"><title>Afgemeld</title></head><body>\n"
-                 "<p>U ontvangt geen meldingen over %s meer. Aanzetten kan weer via de instellingen voor meldingen "
-                 "(PUT /api/v1/alert-rules).</p>\n</body></html>\n",
-                 w);
+        snprintf(
+            page, sizeof page,
+            "<!DOCTYPE html>\n<html lang=\"nl\"><head><meta charset=\"utf-8\"><title>Afgemeld</title></head><body>\n"
+            "<p>U ontvangt geen meldingen over %s meer. Aanzetten kan weer via de instellingen voor meldingen "
+            "(PUT /api/v1/alert-rules).</p>\n</body></html>\n",
+            w);
     else
-        snprintf(page, sizeof page,
-                 "<!DOCTYPE html>\n<html lang=\"nl\"><head><meta charset=\"utf-8\"><title>Afmelden</title></head><body>\n"
-                 "<form method=\"post\" action=\"/unsubscribe/%s\">\n"
-                 "<input type=\"hidden\" name=\"List-Unsubscribe\" value=\"One-Click\">\n"
-                 "<p>Geen meldingen over %s meer ontvangen?</p>\n"
-                 "<button type=\"submit\">Afmelden</button>\n</form>\n</body></html>\n",
-                 token, w);
+        snprintf(
+            page, sizeof page,
+            "<!DOCTYPE html>\n<html lang=\"nl\"><head><meta charset=\"utf-8\"><title>Afmelden</title></head><body>\n"
+            "<form method=\"post\" action=\"/unsubscribe/%s\">\n"
+            "<input type=\"hidden\" name=\"List-Unsubscribe\" value=\"One-Click\">\n"
+            "<p>Geen meldingen over %s meer ontvangen?</p>\n"
+            "<button type=\"submit\">Afmelden</button>\n</form>\n</body></html>\n",
+            token, w);
     const char *h[] = {"cache-control", "no-store", "referrer-policy", "no-referrer", NULL};
     bs_req_respond(req, status, "text/html; charset=utf-8", page, strlen(page), h);
 }
@@ -979,27 +1010,36 @@ bool bs__route_notify(bs_api *api, bs_req *req, char **seg, int n) {
     bool get = bs__method_is(req, "GET") || bs__method_is(req, "HEAD");
     bool post = bs__method_is(req, "POST");
     if (n == 2 && strcmp(seg[0], "calendar") == 0) {
-        if (!get) bs__method_not_allowed(req, "GET");
-        else get_feed(api, req, seg[1]);
+        if (!get)
+            bs__method_not_allowed(req, "GET");
+        else
+            get_feed(api, req, seg[1]);
         return true;
     }
     if (n == 2 && strcmp(seg[0], "unsubscribe") == 0) return unsubscribe(api, req, seg[1]), true;
     if (n < 3 || strcmp(seg[0], "api") != 0 || strcmp(seg[1], "v1") != 0) return false;
     const char *r = seg[2];
     if (strcmp(r, "organisations") == 0 && n == 3) {
-        if (post) create_org(api, req);
-        else bs__method_not_allowed(req, "POST");
+        if (post)
+            create_org(api, req);
+        else
+            bs__method_not_allowed(req, "POST");
         return true;
     }
     if (strcmp(r, "users") == 0 && n == 3) {
-        if (post) create_user(api, req);
-        else bs__method_not_allowed(req, "POST");
+        if (post)
+            create_user(api, req);
+        else
+            bs__method_not_allowed(req, "POST");
         return true;
     }
     if (strcmp(r, "users") == 0 && n == 5 && strcmp(seg[4], "erase") == 0) {
-        if (!post) bs__method_not_allowed(req, "POST");
-        else if (!bs__is_uuid(seg[3])) bs__problem(req, 404, "not_found", "Not found", "id", "A user id is a UUID");
-        else erase_user(api, req, seg[3]);
+        if (!post)
+            bs__method_not_allowed(req, "POST");
+        else if (!bs__is_uuid(seg[3]))
+            bs__problem(req, 404, "not_found", "Not found", "id", "A user id is a UUID");
+        else
+            erase_user(api, req, seg[3]);
         return true;
     }
     if (strcmp(r, "users") == 0 && n == 4) {
@@ -1021,43 +1061,61 @@ bool bs__route_notify(bs_api *api, bs_req *req, char **seg, int n) {
         return true;
     }
     if (strcmp(r, "alert-rules") == 0 && n == 3) {
-        if (get) list_rules(api, req);
-        else if (bs__method_is(req, "PUT")) put_rule(api, req);
-        else bs__method_not_allowed(req, "GET, PUT");
+        if (get)
+            list_rules(api, req);
+        else if (bs__method_is(req, "PUT"))
+            put_rule(api, req);
+        else
+            bs__method_not_allowed(req, "GET, PUT");
         return true;
     }
     if (strcmp(r, "feed-tokens") == 0 && n == 3) {
-        if (get) list_tokens(api, req);
-        else if (post) create_token(api, req);
-        else bs__method_not_allowed(req, "GET, POST");
+        if (get)
+            list_tokens(api, req);
+        else if (post)
+            create_token(api, req);
+        else
+            bs__method_not_allowed(req, "GET, POST");
         return true;
     }
     if (strcmp(r, "feed-tokens") == 0 && n == 4) {
-        if (!bs__method_is(req, "DELETE")) bs__method_not_allowed(req, "DELETE");
-        else if (!bs__is_uuid(seg[3])) bs__problem(req, 404, "not_found", "Not found", "id", "A feed token id is a UUID");
-        else revoke_token(api, req, seg[3]);
+        if (!bs__method_is(req, "DELETE"))
+            bs__method_not_allowed(req, "DELETE");
+        else if (!bs__is_uuid(seg[3]))
+            bs__problem(req, 404, "not_found", "Not found", "id", "A feed token id is a UUID");
+        else
+            revoke_token(api, req, seg[3]);
         return true;
     }
     if (strcmp(r, "alerts") == 0 && n == 3) {
-        if (get) list_alerts(api, req);
-        else bs__method_not_allowed(req, "GET");
+        if (get)
+            list_alerts(api, req);
+        else
+            bs__method_not_allowed(req, "GET");
         return true;
     }
     if (strcmp(r, "projects") == 0 && n >= 5 && bs__is_uuid(seg[3])) {
         if (strcmp(seg[4], "follows") == 0 && n == 5) {
-            if (post) follow(api, req, seg[3]);
-            else bs__method_not_allowed(req, "POST");
+            if (post)
+                follow(api, req, seg[3]);
+            else
+                bs__method_not_allowed(req, "POST");
             return true;
         }
         if (strcmp(seg[4], "follows") == 0 && n == 6) {
-            if (!bs__method_is(req, "DELETE")) bs__method_not_allowed(req, "DELETE");
-            else if (!bs__is_uuid(seg[5])) bs__problem(req, 404, "not_found", "Not found", "user_id", "A user id is a UUID");
-            else unfollow(api, req, seg[3], seg[5]);
+            if (!bs__method_is(req, "DELETE"))
+                bs__method_not_allowed(req, "DELETE");
+            else if (!bs__is_uuid(seg[5]))
+                bs__problem(req, 404, "not_found", "Not found", "user_id", "A user id is a UUID");
+            else
+                unfollow(api, req, seg[3], seg[5]);
             return true;
         }
         if (strcmp(seg[4], "roles") == 0 && n == 5) {
-            if (post) add_role(api, req, seg[3]);
-            else bs__method_not_allowed(req, "POST");
+            if (post)
+                add_role(api, req, seg[3]);
+            else
+                bs__method_not_allowed(req, "POST");
             return true;
         }
     }

@@ -31,8 +31,18 @@
 #include "whatif.h"
 
 enum kind {
-    K_SCHEDULE, K_START, K_COMPLETE, K_PATCH, K_HISTORY, K_WHATIF, K_SCEN_LIST, K_SCEN_SAVE,
-    K_SCEN_COMPARE, K_SCEN_APPLY, K_CHECKS, K_SCEN_DELETE
+    K_SCHEDULE,
+    K_START,
+    K_COMPLETE,
+    K_PATCH,
+    K_HISTORY,
+    K_WHATIF,
+    K_SCEN_LIST,
+    K_SCEN_SAVE,
+    K_SCEN_COMPARE,
+    K_SCEN_APPLY,
+    K_CHECKS,
+    K_SCEN_DELETE
 };
 
 typedef struct sctx {
@@ -43,25 +53,24 @@ typedef struct sctx {
     bool has_known_on, has_step_filter;
     bs_day known_on, date;
     long near_critical;
-    json_t *body;            /* owned; request body */
+    json_t *body; /* owned; request body */
     bs_check_thresholds th;
     /* loaded state */
     const bs_schema *schema;
-    bs_progress *progress;   /* owned */
-    bs_day *planned;         /* owned; 2 * n_steps: planned_start, planned_finish */
-    bs_sched_edit edit;      /* owned */
-    bs_day progress_date;    /* as stored (as it was on known_on) */
-    bs_day data_date;        /* bs_data_date(progress_date, today or known_on) */
+    bs_progress *progress;    /* owned */
+    bs_day *planned;          /* owned; 2 * n_steps: planned_start, planned_finish */
+    bs_sched_edit edit;       /* owned */
+    bs_day progress_date;     /* as stored (as it was on known_on) */
+    bs_day data_date;         /* bs_data_date(progress_date, today or known_on) */
     bs_day new_progress_date; /* set by a progress report (commit_state); 0 = unchanged */
-    int stale_months;        /* the owner organisation's stale_after_months */
+    int stale_months;         /* the owner organisation's stale_after_months */
     long long version;
-    json_t *scenario;        /* owned; the scenario row (compare/apply) */
-    json_t *pending;         /* owned; response to send after commit */
+    json_t *scenario; /* owned; the scenario row (compare/apply) */
+    json_t *pending;  /* owned; response to send after commit */
     int pending_status;
 } sctx;
 
-static void sctx_free(sctx *c)
-{
+static void sctx_free(sctx *c) {
     json_decref(c->body);
     json_decref(c->scenario);
     json_decref(c->pending);
@@ -79,11 +88,14 @@ typedef struct state {
     bs_day *planned;
 } state;
 
-static bs_schedule_err compute(const sctx *c, const bs_progress *progress, const bs_sched_edit *e,
-                               bs_schedule *out)
-{
-    bs_schedule_input in = {.schema = c->schema, .progress = progress, .overrides = e->ov,
-                            .links = e->links, .n_links = e->n_links, .progress_date = c->progress_date, .data_date = c->data_date,
+static bs_schedule_err compute(const sctx *c, const bs_progress *progress, const bs_sched_edit *e, bs_schedule *out) {
+    bs_schedule_input in = {.schema = c->schema,
+                            .progress = progress,
+                            .overrides = e->ov,
+                            .links = e->links,
+                            .n_links = e->n_links,
+                            .progress_date = c->progress_date,
+                            .data_date = c->data_date,
                             .cal = &c->api->engine->calendar,
                             .near_critical_wd = (int32_t)c->near_critical};
     return bs_schedule_compute_ex(&in, out);
@@ -91,9 +103,8 @@ static bs_schedule_err compute(const sctx *c, const bs_progress *progress, const
 
 static void stream_filter(const sctx *c, json_t *o);
 
-static json_t *render(const sctx *c, const bs_progress *progress, const bs_sched_edit *e,
-                      const bs_day *planned, const bs_schedule *s)
-{
+static json_t *render(const sctx *c, const bs_progress *progress, const bs_sched_edit *e, const bs_day *planned,
+                      const bs_schedule *s) {
     json_t *o = bs_schedule_to_json(c->schema, progress, s);
     bs_sched_edit_annotate(o, c->schema, e);
     json_t *steps = json_object_get(o, "steps");
@@ -108,8 +119,7 @@ static json_t *render(const sctx *c, const bs_progress *progress, const bs_sched
 }
 
 /* 409 problem naming the cycle a -> b -> … -> a. */
-static void cycle_problem(sctx *c, const bs_schedule *s, const char *field)
-{
+static void cycle_problem(sctx *c, const bs_schedule *s, const char *field) {
     char d[1024];
     size_t off = (size_t)snprintf(d, sizeof d, "The links would form a cycle: ");
     json_t *path = json_array();
@@ -124,13 +134,11 @@ static void cycle_problem(sctx *c, const bs_schedule *s, const char *field)
 }
 
 /* Milestone shifts between two schedules, in working days (after - before, early finish). */
-static json_t *milestone_shifts(const sctx *c, const bs_progress *p0, const bs_schedule *s0,
-                                const bs_progress *p1, const bs_schedule *s1)
-{
+static json_t *milestone_shifts(const sctx *c, const bs_progress *p0, const bs_schedule *s0, const bs_progress *p1,
+                                const bs_schedule *s1) {
     json_t *a = json_array();
     for (int32_t i = 0; i < c->schema->n_steps; i++) {
-        if (!c->schema->steps[i].milestone)
-            continue;
+        if (!c->schema->steps[i].milestone) continue;
         const bs_step_result *r0 = &s0->steps[i], *r1 = &s1->steps[i];
         json_t *o = json_object();
         json_object_set_new(o, "step", json_string(c->schema->steps[i].key));
@@ -160,13 +168,11 @@ static void dispatch(sctx *c);
 /* stale_progress: months without a progress report (organisations.stale_after_months) */
 #define BS_STALE_AFTER_MONTHS_DEFAULT 6
 
-static int link_from_json(const sctx *c, const json_t *o, int32_t succ, bs_link *l)
-{
+static int link_from_json(const sctx *c, const json_t *o, int32_t succ, bs_link *l) {
     return bs_link_from_json(c->schema, o, succ, l);
 }
 
-static json_t *link_json(const sctx *c, const bs_link *l)
-{
+static json_t *link_json(const sctx *c, const bs_link *l) {
     json_t *o = json_object();
     json_object_set_new(o, "pred", json_string(c->schema->steps[l->pred].key));
     json_object_set_new(o, "type", json_string(bs_link_type_name(l->type)));
@@ -176,29 +182,24 @@ static json_t *link_json(const sctx *c, const bs_link *l)
 }
 
 /* Reverts one history row (known_on reconstruction). */
-static void revert(sctx *c, const json_t *h)
-{
+static void revert(sctx *c, const json_t *h) {
     const char *key = json_string_value(json_object_get(h, "step_key"));
     const char *field = json_string_value(json_object_get(h, "field"));
     const char *old = json_string_value(json_object_get(h, "old_value")); /* NULL = none */
     if (field && strcmp(field, "progress_date") == 0) {
         bs_day d = BS_DAY_NONE;
-        if (old && bs_date_parse(old, &d) == 0)
-            c->progress_date = d;
+        if (old && bs_date_parse(old, &d) == 0) c->progress_date = d;
         return;
     }
     int32_t i = key ? bs_schema_find(c->schema, key) : -1;
-    if (i < 0 || !field)
-        return;
+    if (i < 0 || !field) return;
     bs_progress *p = &c->progress[i];
     bs_step_override *ov = &c->edit.ov[i];
     bs_day d = BS_DAY_NONE;
-    if (old)
-        bs_date_parse(old, &d);
+    if (old) bs_date_parse(old, &d);
     int32_t n = old ? atoi(old) : -1;
     if (strcmp(field, "status") == 0) {
-        if (!old || bs_status_parse(old, &p->status) != 0)
-            p->status = BS_STATUS_OPEN;
+        if (!old || bs_status_parse(old, &p->status) != 0) p->status = BS_STATUS_OPEN;
     } else if (strcmp(field, "actual_start") == 0) {
         p->actual_start = d;
     } else if (strcmp(field, "actual_finish") == 0) {
@@ -225,8 +226,7 @@ static void revert(sctx *c, const json_t *h)
         bs_link l;
         if (nref && link_from_json(c, nref, i, &l) == 0) {
             int32_t at = bs_sched_edit_find_link_typed(&c->edit, l.pred, i, l.type);
-            if (at >= 0)
-                c->edit.links[at] = c->edit.links[--c->edit.n_links];
+            if (at >= 0) c->edit.links[at] = c->edit.links[--c->edit.n_links];
         }
         if (oref && link_from_json(c, oref, i, &l) == 0) {
             if (c->edit.n_links < c->edit.cap_links) {
@@ -245,8 +245,7 @@ static void revert(sctx *c, const json_t *h)
     }
 }
 
-static void loaded(const PGresult *res, const char *err, void *arg)
-{
+static void loaded(const PGresult *res, const char *err, void *arg) {
     sctx *c = arg;
     if (err) {
         bs__problem_db(c->req, err);
@@ -280,20 +279,16 @@ static void loaded(const PGresult *res, const char *err, void *arg)
     c->stale_months = json_is_integer(sm) ? (int)json_integer_value(sm) : BS_STALE_AFTER_MONTHS_DEFAULT;
     size_t k;
     json_t *row;
-    json_array_foreach(json_object_get(doc, "later"), k, row)
-        revert(c, row);
+    json_array_foreach(json_object_get(doc, "later"), k, row) revert(c, row);
     /* the plan as it was on known_on: the facts as then known, planned from that day */
-    if (c->has_known_on)
-        c->data_date = bs_data_date(c->progress_date, c->known_on);
+    if (c->has_known_on) c->data_date = bs_data_date(c->progress_date, c->known_on);
     json_t *scen = json_object_get(doc, "scenario");
-    if (json_is_object(scen))
-        c->scenario = json_incref(scen);
+    if (json_is_object(scen)) c->scenario = json_incref(scen);
     json_decref(doc);
     dispatch(c);
 }
 
-static void load(sctx *c)
-{
+static void load(sctx *c) {
     char kd[11];
     const char *params[3] = {c->id, c->has_known_on ? bs_date_format(c->known_on, kd) : NULL,
                              c->sid[0] ? c->sid : NULL};
@@ -368,8 +363,7 @@ static const char WRITE_SQL[] =
     "SELECT id, (SELECT count(*) FROM h), (SELECT count(*) FROM ext), "
     "  CASE WHEN EXISTS (SELECT 1 FROM ext) THEN pg_notify('bs_alerts', '') END FROM chk";
 
-static void written(const PGresult *res, const char *err, void *arg)
-{
+static void written(const PGresult *res, const char *err, void *arg) {
     sctx *c = arg;
     if (err) {
         bs__problem_db(c->req, err);
@@ -384,8 +378,7 @@ static void written(const PGresult *res, const char *err, void *arg)
     sctx_free(c);
 }
 
-static void hist_add(json_t *hist, const char *step, const char *field, json_t *old, json_t *nw)
-{
+static void hist_add(json_t *hist, const char *step, const char *field, json_t *old, json_t *nw) {
     char *o = NULL, *n = NULL;
     json_t *row = json_object();
     json_object_set_new(row, "ord", json_integer((json_int_t)json_array_size(hist)));
@@ -410,13 +403,11 @@ static void hist_add(json_t *hist, const char *step, const char *field, json_t *
     json_array_append_new(hist, row);
 }
 
-static json_t *int_or_null(int32_t v)
-{
+static json_t *int_or_null(int32_t v) {
     return v >= 0 ? json_integer(v) : json_null();
 }
 
-static json_t *text_int(int32_t v)
-{
+static json_t *text_int(int32_t v) {
     char b[16];
     snprintf(b, sizeof b, "%d", v);
     return v >= 0 ? json_string(b) : json_null();
@@ -425,8 +416,7 @@ static json_t *text_int(int32_t v)
 /* Diffs the loaded state (c) against the new one (ns) and writes: step rows, links,
  * history (incl. forecast_finish of milestones), planned completion. Responds status with
  * response (stolen) after commit. The caller frees nothing of ns but its arrays. */
-static void write_changes(sctx *c, const state *ns, const char *reason, json_t *response, int status)
-{
+static void write_changes(sctx *c, const state *ns, const char *reason, json_t *response, int status) {
     const bs_schema *sch = c->schema;
     json_t *rows = json_array(), *hist = json_array(), *links = json_array();
     for (int32_t i = 0; i < sch->n_steps; i++) {
@@ -434,10 +424,10 @@ static void write_changes(sctx *c, const state *ns, const char *reason, json_t *
         const bs_step_override *oa = &c->edit.ov[i], *ob = &ns->edit.ov[i];
         const char *k = sch->steps[i].key;
         bool changed = false;
-#define DIFF_DATE(fa, fb, name)                                                                \
-    if ((fa) != (fb)) {                                                                        \
-        hist_add(hist, k, name, bs_date_json(fa), bs_date_json(fb));                                 \
-        changed = true;                                                                        \
+#define DIFF_DATE(fa, fb, name)                                                                                        \
+    if ((fa) != (fb)) {                                                                                                \
+        hist_add(hist, k, name, bs_date_json(fa), bs_date_json(fb));                                                   \
+        changed = true;                                                                                                \
     }
         if (a->status != b->status) {
             hist_add(hist, k, "status", json_string(bs_status_name(a->status)), json_string(bs_status_name(b->status)));
@@ -463,8 +453,7 @@ static void write_changes(sctx *c, const state *ns, const char *reason, json_t *
         DIFF_DATE(oa->snet, ob->snet, "start_no_earlier_than")
         DIFF_DATE(oa->fnlt, ob->fnlt, "finish_no_later_than")
 #undef DIFF_DATE
-        if (!changed)
-            continue;
+        if (!changed) continue;
         json_t *r = json_object();
         json_object_set_new(r, "step_key", json_string(k));
         json_object_set_new(r, "status", json_string(bs_status_name(b->status)));
@@ -484,13 +473,11 @@ static void write_changes(sctx *c, const state *ns, const char *reason, json_t *
     bool links_changed = false;
     int32_t no = c->edit.n_links, nn = ns->edit.n_links;
     char *used_old = calloc((size_t)no + 1, 1), *used_new = calloc((size_t)nn + 1, 1);
-    if (!used_old || !used_new)
-        abort();
+    if (!used_old || !used_new) abort();
     for (int pass = 0; pass < 2; pass++)
         for (int32_t l = 0; l < no; l++) {
             const bs_link *a = &c->edit.links[l];
-            if (used_old[l])
-                continue;
+            if (used_old[l]) continue;
             for (int32_t j = 0; j < nn; j++) {
                 const bs_link *b = &ns->edit.links[j];
                 if (used_new[j] || b->pred != a->pred || b->succ != a->succ || (pass == 0 && b->type != a->type))
@@ -510,7 +497,8 @@ static void write_changes(sctx *c, const state *ns, const char *reason, json_t *
         }
     for (int32_t j = 0; j < nn; j++)
         if (!used_new[j]) {
-            hist_add(hist, sch->steps[ns->edit.links[j].succ].key, "link", json_null(), link_json(c, &ns->edit.links[j]));
+            hist_add(hist, sch->steps[ns->edit.links[j].succ].key, "link", json_null(),
+                     link_json(c, &ns->edit.links[j]));
             links_changed = true;
         }
     free(used_old);
@@ -525,8 +513,7 @@ static void write_changes(sctx *c, const state *ns, const char *reason, json_t *
     /* a progress report moves the progress date (commit_state): history row, s1 from it */
     bs_day today_d = c->new_progress_date, old_pd = c->progress_date, old_dd = c->data_date;
     bool new_pd = c->new_progress_date != 0;
-    if (new_pd)
-        hist_add(hist, NULL, "progress_date", bs_date_json(old_pd), bs_date_json(today_d));
+    if (new_pd) hist_add(hist, NULL, "progress_date", bs_date_json(old_pd), bs_date_json(today_d));
     /* forecast dates of milestones */
     bs_schedule s0, s1;
     bs_day completion = BS_DAY_NONE;
@@ -567,18 +554,28 @@ static void write_changes(sctx *c, const state *ns, const char *reason, json_t *
     json_array_foreach(hist, hi, hv) {
         const char *hk = json_string_value(json_object_get(hv, "step_key"));
         int32_t hs = hk ? bs_schema_find(sch, hk) : -1;
-        if (hs >= 0)
-            json_object_set_new(names, hk, json_string(sch->steps[hs].name));
+        if (hs >= 0) json_object_set_new(names, hk, json_string(sch->steps[hs].name));
     }
     char *names_t = json_dumps(names, JSON_COMPACT);
     json_decref(names);
-    const char *params[18] = {c->id, ver, links_changed ? "true" : "false",
+    const char *params[18] = {c->id,
+                              ver,
+                              links_changed ? "true" : "false",
                               completion != BS_DAY_NONE ? bs_date_format(completion, pc) : NULL,
-                              rows_t, links_t, reason, c->who, today, hist_t, c->sid[0] ? c->sid : NULL,
-                              c->api->mail_domain ? c->api->mail_domain : "localhost", now_s,
-                              si >= 0 ? sch->steps[si].key : "_project", si >= 0 ? sch->steps[si].name : "project",
+                              rows_t,
+                              links_t,
+                              reason,
+                              c->who,
+                              today,
+                              hist_t,
+                              c->sid[0] ? c->sid : NULL,
+                              c->api->mail_domain ? c->api->mail_domain : "localhost",
+                              now_s,
+                              si >= 0 ? sch->steps[si].key : "_project",
+                              si >= 0 ? sch->steps[si].name : "project",
                               si >= 0 ? (sch->steps[si].stream == BS_STREAM_PUBLIC ? "public" : "private") : NULL,
-                              new_pd ? bs_date_format(today_d, pd) : NULL, names_t};
+                              new_pd ? bs_date_format(today_d, pd) : NULL,
+                              names_t};
     bs__store_write(c->api, c->req, WRITE_SQL, 18, params, written, c);
     free(names_t);
     free(rows_t);
@@ -589,21 +586,18 @@ static void write_changes(sctx *c, const state *ns, const char *reason, json_t *
     json_decref(hist);
 }
 
-static int state_copy(const sctx *c, state *ns)
-{
+static int state_copy(const sctx *c, state *ns) {
     const int32_t n = c->schema->n_steps;
     memset(ns, 0, sizeof *ns);
     ns->progress = malloc(sizeof *ns->progress * ((size_t)n + 1));
     ns->planned = malloc(sizeof *ns->planned * (2 * (size_t)n + 1));
-    if (!ns->progress || !ns->planned || bs_sched_edit_init(&ns->edit, c->schema) != 0)
-        return -1;
+    if (!ns->progress || !ns->planned || bs_sched_edit_init(&ns->edit, c->schema) != 0) return -1;
     memcpy(ns->progress, c->progress, sizeof *ns->progress * (size_t)n);
     memcpy(ns->planned, c->planned, sizeof *ns->planned * 2 * (size_t)n);
     memcpy(ns->edit.ov, c->edit.ov, sizeof *ns->edit.ov * (size_t)n);
     free(ns->edit.links);
     ns->edit.links = malloc(sizeof *ns->edit.links * ((size_t)c->edit.cap_links + 1));
-    if (!ns->edit.links)
-        return -1;
+    if (!ns->edit.links) return -1;
     memcpy(ns->edit.links, c->edit.links, sizeof *ns->edit.links * (size_t)c->edit.n_links);
     ns->edit.n_links = c->edit.n_links;
     ns->edit.cap_links = c->edit.cap_links + 1;
@@ -611,16 +605,14 @@ static int state_copy(const sctx *c, state *ns)
     return 0;
 }
 
-static void state_free(state *ns)
-{
+static void state_free(state *ns) {
     free(ns->progress);
     free(ns->planned);
     bs_sched_edit_free(&ns->edit);
 }
 
 /* Computes ns, renders it, and writes the change (response after commit). */
-static void commit_state(sctx *c, state *ns, const char *reason, const char *field)
-{
+static void commit_state(sctx *c, state *ns, const char *reason, const char *field) {
     /* a progress report (start, complete, PATCH of a step) is made today by someone who knows
      * the project's facts: the progress date moves to today, never back (docs/scheduling.md §6) */
     bs_day today = c->api->today(c->api->today_arg), keep_pd = c->progress_date, keep_dd = c->data_date;
@@ -655,8 +647,7 @@ static void commit_state(sctx *c, state *ns, const char *reason, const char *fie
 
 /* ---- handlers after loading ---- */
 
-static int32_t step_or_404(sctx *c)
-{
+static int32_t step_or_404(sctx *c) {
     int32_t i = bs_schema_find(c->schema, c->key);
     if (i < 0) {
         char d[300];
@@ -666,8 +657,7 @@ static int32_t step_or_404(sctx *c)
     return i;
 }
 
-static const char *body_reason(sctx *c, const char *dflt)
-{
+static const char *body_reason(sctx *c, const char *dflt) {
     json_t *r = json_object_get(c->body, "reason");
     return json_is_string(r) && *json_string_value(r) ? json_string_value(r) : dflt;
 }
@@ -675,56 +665,46 @@ static const char *body_reason(sctx *c, const char *dflt)
 /* For an external developer with stream access only: only the private stream's steps and
  * the milestones they depend on (bs_schema_stream_view); nothing about the rest of the
  * project. A caller whose access set also holds public or more sees the full schedule. */
-static void stream_filter(const sctx *c, json_t *o)
-{
-    if (bs__principal(c->req)->access >= BS_ACCESS_PUBLIC)
-        return;
+static void stream_filter(const sctx *c, json_t *o) {
+    if (bs__principal(c->req)->access >= BS_ACCESS_PUBLIC) return;
     bool *vis = calloc((size_t)c->schema->n_steps + 1, sizeof *vis);
-    if (!vis)
-        abort();
+    if (!vis) abort();
     bs_schema_stream_view(c->schema, vis);
     json_t *steps = json_object_get(o, "steps"), *kept = json_array();
     for (int32_t i = 0; i < c->schema->n_steps; i++)
-        if (vis[i])
-            json_array_append(kept, json_array_get(steps, (size_t)i));
+        if (vis[i]) json_array_append(kept, json_array_get(steps, (size_t)i));
     free(vis);
-    static const char *const keep[] = {"project_id", "process_schema", "progress_date", "data_date", "schedule_version", "known_on", NULL};
+    static const char *const keep[] = {
+        "project_id", "process_schema", "progress_date", "data_date", "schedule_version", "known_on", NULL};
     const char *k;
     void *tmp;
     json_object_foreach_safe(o, tmp, k, steps) {
         bool ok = false;
-        for (size_t j = 0; keep[j] && !ok; j++)
-            ok = strcmp(keep[j], k) == 0;
-        if (!ok)
-            json_object_del(o, k);
+        for (size_t j = 0; keep[j] && !ok; j++) ok = strcmp(keep[j], k) == 0;
+        if (!ok) json_object_del(o, k);
     }
     json_object_set_new(o, "steps", kept);
     json_object_set_new(o, "view", json_string("stream"));
 }
 
-static void send_schedule(sctx *c)
-{
+static void send_schedule(sctx *c) {
     bs_schedule s;
     bs_schedule_err e = compute(c, c->progress, &c->edit, &s);
     if (e != BS_SCHEDULE_OK) {
         bs__problem(c->req, 500, "schedule_failed", "Schedule could not be computed", NULL, bs_schedule_strerror(e));
-        if (e == BS_SCHEDULE_ECYCLE)
-            bs_schedule_free(&s);
+        if (e == BS_SCHEDULE_ECYCLE) bs_schedule_free(&s);
         return;
     }
     json_t *o = render(c, c->progress, &c->edit, c->planned, &s);
-    if (c->has_known_on)
-        json_object_set_new(o, "known_on", bs_date_json(c->known_on));
+    if (c->has_known_on) json_object_set_new(o, "known_on", bs_date_json(c->known_on));
     bs_schedule_free(&s);
     stream_filter(c, o);
     bs__respond_json(c->req, 200, o);
 }
 
-static void do_start_complete(sctx *c)
-{
+static void do_start_complete(sctx *c) {
     int32_t i = step_or_404(c);
-    if (i < 0)
-        return sctx_free(c);
+    if (i < 0) return sctx_free(c);
     const bs_progress *p = &c->progress[i];
     char d[300], a[11], b[11];
     bool complete = c->kind == K_COMPLETE;
@@ -738,8 +718,9 @@ static void do_start_complete(sctx *c)
         if (p->actual_finish == c->date) {
             send_schedule(c);
         } else {
-            snprintf(d, sizeof d, "Step '%s' was already completed on %s; a different date (%s) is a correction (PATCH)",
-                     c->key, bs_date_format(p->actual_finish, a), bs_date_format(c->date, b));
+            snprintf(d, sizeof d,
+                     "Step '%s' was already completed on %s; a different date (%s) is a correction (PATCH)", c->key,
+                     bs_date_format(p->actual_finish, a), bs_date_format(c->date, b));
             bs__problem(c->req, 409, "already_completed", "Step already completed", "date", d);
         }
         return sctx_free(c);
@@ -766,8 +747,7 @@ static void do_start_complete(sctx *c)
         return sctx_free(c);
     }
     state ns;
-    if (state_copy(c, &ns) != 0)
-        abort();
+    if (state_copy(c, &ns) != 0) abort();
     bs_progress *q = &ns.progress[i];
     if (complete) {
         q->status = BS_STATUS_DONE;
@@ -786,7 +766,7 @@ static const struct {
     const char *name;
     int kind;
 } patch_fields[] = {
-    {"actual_start", 0}, {"actual_finish", 0}, {"planned_start", 0}, {"planned_finish", 0},
+    {"actual_start", 0},          {"actual_finish", 0},        {"planned_start", 0},      {"planned_finish", 0},
     {"start_no_earlier_than", 0}, {"finish_no_later_than", 0}, {"remaining_duration", 1}, {"duration", 1},
 };
 
@@ -795,17 +775,14 @@ static const struct {
  * be skipped (422 applies); a started or realised step cannot (409 has_progress: its facts
  * would be lost; correct them first). Asking for the state the step is in changes nothing.
  * Returns false after sending a problem. */
-static bool patch_applies(sctx *c, int32_t i, bs_progress *q, bool applies)
-{
+static bool patch_applies(sctx *c, int32_t i, bs_progress *q, bool applies) {
     const bs_step *st = &c->schema->steps[i];
     char d[300];
     if (applies) {
-        if (q->status == BS_STATUS_SKIPPED)
-            *q = (bs_progress){BS_STATUS_OPEN, BS_DAY_NONE, BS_DAY_NONE, false};
+        if (q->status == BS_STATUS_SKIPPED) *q = (bs_progress){BS_STATUS_OPEN, BS_DAY_NONE, BS_DAY_NONE, false};
         return true;
     }
-    if (q->status == BS_STATUS_SKIPPED)
-        return true;
+    if (q->status == BS_STATUS_SKIPPED) return true;
     if (!st->optional) {
         snprintf(d, sizeof d, "Step '%s' is not optional in process schema %s: only optional steps can be skipped",
                  c->key, c->schema->key);
@@ -813,8 +790,10 @@ static bool patch_applies(sctx *c, int32_t i, bs_progress *q, bool applies)
         return false;
     }
     if (q->status != BS_STATUS_OPEN) {
-        snprintf(d, sizeof d, "Step '%s' is %s: a step with an actual start or finish cannot be skipped; "
-                 "remove its actual dates first (PATCH actual_start/actual_finish null)", c->key, bs_status_name(q->status));
+        snprintf(d, sizeof d,
+                 "Step '%s' is %s: a step with an actual start or finish cannot be skipped; "
+                 "remove its actual dates first (PATCH actual_start/actual_finish null)",
+                 c->key, bs_status_name(q->status));
         bs__problem(c->req, 409, "has_progress", "Step has progress", "applies", d);
         return false;
     }
@@ -822,36 +801,34 @@ static bool patch_applies(sctx *c, int32_t i, bs_progress *q, bool applies)
     return true;
 }
 
-static void do_patch(sctx *c)
-{
+static void do_patch(sctx *c) {
     int32_t i = step_or_404(c);
-    if (i < 0)
-        return sctx_free(c);
+    if (i < 0) return sctx_free(c);
     const bs_step *st = &c->schema->steps[i];
     char d[300], a[11], b[11];
     json_t *japplies = json_object_get(c->body, "applies");
     if (c->progress[i].status == BS_STATUS_SKIPPED && !json_is_boolean(japplies)) {
-        snprintf(d, sizeof d, "Step '%s' does not apply to this project (make it apply with \"applies\": true)", c->key);
+        snprintf(d, sizeof d, "Step '%s' does not apply to this project (make it apply with \"applies\": true)",
+                 c->key);
         bs__problem(c->req, 409, "not_applicable", "Step does not apply", "key", d);
         return sctx_free(c);
     }
     state ns;
-    if (state_copy(c, &ns) != 0)
-        abort();
+    if (state_copy(c, &ns) != 0) abort();
     bs_progress *q = &ns.progress[i];
-    if (japplies && !patch_applies(c, i, q, json_is_true(japplies)))
-        goto bad;
+    if (japplies && !patch_applies(c, i, q, json_is_true(japplies))) goto bad;
     bs_step_override *ov = &ns.edit.ov[i];
     bs_day today = c->api->today(c->api->today_arg);
     for (size_t f = 0; f < sizeof patch_fields / sizeof patch_fields[0]; f++) {
         const char *name = patch_fields[f].name;
         json_t *v = json_object_get(c->body, name);
-        if (!v)
-            continue;
+        if (!v) continue;
         if (patch_fields[f].kind == 1) {
-            if (!json_is_null(v) && (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 36500)) {
-                snprintf(d, sizeof d, "%s must be an integer number of days from 0 to 36500 (in the step's unit, %s), or null",
-                         name, st->unit == BS_UNIT_CALENDAR_DAYS ? "calendar days" : "working days");
+            if (!json_is_null(v) &&
+                (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 36500)) {
+                snprintf(d, sizeof d,
+                         "%s must be an integer number of days from 0 to 36500 (in the step's unit, %s), or null", name,
+                         st->unit == BS_UNIT_CALENDAR_DAYS ? "calendar days" : "working days");
                 bs__problem(c->req, 422, "invalid", "Invalid field", name, d);
                 goto bad;
             }
@@ -880,8 +857,7 @@ static void do_patch(sctx *c)
             bs__problem(c->req, 422, "invalid", "Invalid date", name, d);
             goto bad;
         }
-        if (dv != BS_DAY_NONE && !bs__date_in_calendar(c->req, c->api, 422, name, dv))
-            goto bad;
+        if (dv != BS_DAY_NONE && !bs__date_in_calendar(c->req, c->api, 422, name, dv)) goto bad;
         if (strncmp(name, "actual_", 7) == 0 && dv != BS_DAY_NONE && dv > today) {
             snprintf(d, sizeof d, "%s %s is after today (%s); an actual date cannot lie in the future", name,
                      bs_date_format(dv, a), bs_date_format(today, b));
@@ -890,10 +866,8 @@ static void do_patch(sctx *c)
         }
         if (strcmp(name, "actual_start") == 0) {
             q->actual_start = dv;
-            if (dv != BS_DAY_NONE && q->status == BS_STATUS_OPEN)
-                q->status = BS_STATUS_STARTED;
-            if (dv == BS_DAY_NONE && q->status == BS_STATUS_STARTED)
-                q->status = BS_STATUS_OPEN;
+            if (dv != BS_DAY_NONE && q->status == BS_STATUS_OPEN) q->status = BS_STATUS_STARTED;
+            if (dv == BS_DAY_NONE && q->status == BS_STATUS_STARTED) q->status = BS_STATUS_OPEN;
         } else if (strcmp(name, "actual_finish") == 0) {
             q->actual_finish = dv;
             if (dv != BS_DAY_NONE) {
@@ -919,12 +893,12 @@ static void do_patch(sctx *c)
         bs__problem(c->req, 422, "invalid", "Invalid date", "actual_finish", d);
         goto bad;
     }
-    if (ns.planned[2 * i] != BS_DAY_NONE && ns.planned[2 * i + 1] != BS_DAY_NONE && ns.planned[2 * i + 1] < ns.planned[2 * i]) {
+    if (ns.planned[2 * i] != BS_DAY_NONE && ns.planned[2 * i + 1] != BS_DAY_NONE &&
+        ns.planned[2 * i + 1] < ns.planned[2 * i]) {
         bs__problem(c->req, 422, "invalid", "Invalid date", "planned_finish", "planned_finish is before planned_start");
         goto bad;
     }
-    if (q->status != BS_STATUS_STARTED)
-        ov->remaining = -1;
+    if (q->status != BS_STATUS_STARTED) ov->remaining = -1;
     commit_state(c, &ns, body_reason(c, ""), japplies ? "applies" : "key");
     return;
 bad:
@@ -933,11 +907,9 @@ bad:
 }
 
 /* Applies a changes array to a copy of the state; sends the problem and returns -1 on error. */
-static int apply_changes(sctx *c, const json_t *changes, state *ns, bs_schedule *s)
-{
+static int apply_changes(sctx *c, const json_t *changes, state *ns, bs_schedule *s) {
     char field[128], msg[512];
-    if (state_copy(c, ns) != 0)
-        abort();
+    if (state_copy(c, ns) != 0) abort();
     const bs_calendar *cal = &c->api->engine->calendar;
     if (bs_whatif_apply_in(&ns->edit, c->schema, changes, cal->first_day, cal->last_day, field, sizeof field, msg,
                            sizeof msg) != 0) {
@@ -953,7 +925,8 @@ static int apply_changes(sctx *c, const json_t *changes, state *ns, bs_schedule 
         return -1;
     }
     if (e != BS_SCHEDULE_OK) {
-        bs__problem(c->req, 422, "schedule_failed", "Schedule could not be computed", "changes", bs_schedule_strerror(e));
+        bs__problem(c->req, 422, "schedule_failed", "Schedule could not be computed", "changes",
+                    bs_schedule_strerror(e));
         state_free(ns);
         return -1;
     }
@@ -961,13 +934,11 @@ static int apply_changes(sctx *c, const json_t *changes, state *ns, bs_schedule 
 }
 
 /* what-if / compare: {schedule, milestone_shifts} without saving. */
-static json_t *whatif_result(sctx *c, const json_t *changes, bool *ok, state *keep)
-{
+static json_t *whatif_result(sctx *c, const json_t *changes, bool *ok, state *keep) {
     state ns;
     bs_schedule s1, s0;
     *ok = false;
-    if (apply_changes(c, changes, &ns, &s1) != 0)
-        return NULL;
+    if (apply_changes(c, changes, &ns, &s1) != 0) return NULL;
     if (compute(c, c->progress, &c->edit, &s0) != BS_SCHEDULE_OK) {
         bs__problem(c->req, 500, "schedule_failed", "Schedule could not be computed", NULL, "current schedule");
         bs_schedule_free(&s1);
@@ -992,12 +963,11 @@ static json_t *whatif_result(sctx *c, const json_t *changes, bool *ok, state *ke
 /* A what-if waiting for its forecast shifts (issue 4 §5) from the thread pool. */
 typedef struct whatif_job {
     sctx *c;
-    json_t *o;  /* the response so far */
-    state ns;   /* the what-if network; alive until the callback */
+    json_t *o; /* the response so far */
+    state ns;  /* the what-if network; alive until the callback */
 } whatif_job;
 
-static void whatif_shifts_done(json_t *shifts, const char *err, void *arg)
-{
+static void whatif_shifts_done(json_t *shifts, const char *err, void *arg) {
     whatif_job *w = arg;
     if (shifts) {
         json_object_set_new(w->o, "forecast_shifts", shifts);
@@ -1011,12 +981,10 @@ static void whatif_shifts_done(json_t *shifts, const char *err, void *arg)
     free(w);
 }
 
-static void do_whatif(sctx *c)
-{
+static void do_whatif(sctx *c) {
     bool ok;
     whatif_job *w = calloc(1, sizeof *w);
-    if (!w)
-        abort();
+    if (!w) abort();
     w->c = c;
     w->o = whatif_result(c, json_object_get(c->body, "changes"), &ok, &w->ns);
     if (!ok) {
@@ -1025,15 +993,16 @@ static void do_whatif(sctx *c)
         return;
     }
     /* P50/P80 with and without the changes, same seed (common random numbers) */
-    bs__forecast_shifts(c->api, c->id, c->schema, c->progress, c->progress_date, c->data_date, bs_schedule_with_edit, &c->edit,
-                        bs_schedule_with_edit, &w->ns.edit, BS_FORECAST_DEFAULT_SAMPLES, 1, whatif_shifts_done, w);
+    bs__forecast_shifts(c->api, c->id, c->schema, c->progress, c->progress_date, c->data_date, bs_schedule_with_edit,
+                        &c->edit, bs_schedule_with_edit, &w->ns.edit, BS_FORECAST_DEFAULT_SAMPLES, 1,
+                        whatif_shifts_done, w);
 }
 
-static void scen_saved(const PGresult *res, const char *err, void *arg)
-{
+static void scen_saved(const PGresult *res, const char *err, void *arg) {
     sctx *c = arg;
     if (err && strstr(err, "scenarios_project_id_name_key")) {
-        bs__problem(c->req, 409, "duplicate", "Scenario exists", "name", "This project already has a scenario with this name");
+        bs__problem(c->req, 409, "duplicate", "Scenario exists", "name",
+                    "This project already has a scenario with this name");
     } else if (err) {
         bs__problem_db(c->req, err);
     } else {
@@ -1046,8 +1015,7 @@ static void scen_saved(const PGresult *res, const char *err, void *arg)
     sctx_free(c);
 }
 
-static void do_scen_save(sctx *c)
-{
+static void do_scen_save(sctx *c) {
     json_t *name = json_object_get(c->body, "name");
     if (!json_is_string(name) || !*json_string_value(name) || strlen(json_string_value(name)) > 200) {
         bs__problem(c->req, 422, "required", "Missing field", "name", "name is required: 1 to 200 characters");
@@ -1056,8 +1024,7 @@ static void do_scen_save(sctx *c)
     json_t *changes = json_object_get(c->body, "changes");
     bool ok;
     json_t *o = whatif_result(c, changes, &ok, NULL);
-    if (!ok)
-        return sctx_free(c);
+    if (!ok) return sctx_free(c);
     json_object_set_new(o, "name", json_incref(name));
     json_object_set_new(o, "changes", json_incref(changes));
     json_object_set_new(o, "created_by", json_string(c->who));
@@ -1071,19 +1038,17 @@ static void do_scen_save(sctx *c)
     free(ct);
 }
 
-static bool scenario_or_404(sctx *c)
-{
+static bool scenario_or_404(sctx *c) {
     if (!c->scenario) {
-        bs__problem(c->req, 404, "not_found", "Scenario not found", "scenario_id", "This project has no scenario with this id");
+        bs__problem(c->req, 404, "not_found", "Scenario not found", "scenario_id",
+                    "This project has no scenario with this id");
         return false;
     }
     return true;
 }
 
-static void do_scen_compare(sctx *c)
-{
-    if (!scenario_or_404(c))
-        return sctx_free(c);
+static void do_scen_compare(sctx *c) {
+    if (!scenario_or_404(c)) return sctx_free(c);
     bool ok;
     json_t *o = whatif_result(c, json_object_get(c->scenario, "changes"), &ok, NULL);
     if (ok) {
@@ -1093,19 +1058,17 @@ static void do_scen_compare(sctx *c)
     sctx_free(c);
 }
 
-static void do_scen_apply(sctx *c)
-{
-    if (!scenario_or_404(c))
-        return sctx_free(c);
+static void do_scen_apply(sctx *c) {
+    if (!scenario_or_404(c)) return sctx_free(c);
     state ns;
     bs_schedule s;
-    if (apply_changes(c, json_object_get(c->scenario, "changes"), &ns, &s) != 0)
-        return sctx_free(c);
+    if (apply_changes(c, json_object_get(c->scenario, "changes"), &ns, &s) != 0) return sctx_free(c);
     bs_schedule_free(&s);
     char reason[300];
     snprintf(reason, sizeof reason, "%s", body_reason(c, ""));
     if (!reason[0])
-        snprintf(reason, sizeof reason, "scenario '%.200s' applied", json_string_value(json_object_get(c->scenario, "name")));
+        snprintf(reason, sizeof reason, "scenario '%.200s' applied",
+                 json_string_value(json_object_get(c->scenario, "name")));
     commit_state(c, &ns, reason, "scenario_id");
 }
 
@@ -1113,8 +1076,7 @@ static void do_scen_apply(sctx *c)
  * calendar months before today (the organisation's local date)? A month back is the same
  * day of the month, or the month's last day when it has fewer days (31 March - 1 month =
  * 28/29 February). Returns the limit date: older progress dates are stale. */
-static bs_day stale_limit(bs_day today, int months)
-{
+static bs_day stale_limit(bs_day today, int months) {
     int y, m, d;
     bs_date_to_ymd(today, &y, &m, &d);
     int total = y * 12 + (m - 1) - months;
@@ -1125,8 +1087,7 @@ static bs_day stale_limit(bs_day today, int months)
     return bs_date_from_ymd(y, m, d > last ? last : d);
 }
 
-static json_t *stale_check(const sctx *c)
-{
+static json_t *stale_check(const sctx *c) {
     bs_day today = c->api->today(c->api->today_arg), limit = stale_limit(today, c->stale_months);
     bool pass = c->progress_date >= limit;
     json_t *o = json_object();
@@ -1141,19 +1102,16 @@ static json_t *stale_check(const sctx *c)
     return o;
 }
 
-static void do_checks(sctx *c)
-{
+static void do_checks(sctx *c) {
     bs_schedule s;
     bs_schedule_err e = compute(c, c->progress, &c->edit, &s);
     if (e != BS_SCHEDULE_OK) {
         bs__problem(c->req, 500, "schedule_failed", "Schedule could not be computed", NULL, bs_schedule_strerror(e));
-        if (e == BS_SCHEDULE_ECYCLE)
-            bs_schedule_free(&s);
+        if (e == BS_SCHEDULE_ECYCLE) bs_schedule_free(&s);
         return sctx_free(c);
     }
     bs_check_result r[BS_CHECK_COUNT];
-    if (bs_checks_compute(c->schema, c->progress, &c->edit, &s, &c->th, r) != 0)
-        abort();
+    if (bs_checks_compute(c->schema, c->progress, &c->edit, &s, &c->th, r) != 0) abort();
     json_t *arr = json_array();
     bool all = true;
     for (int k = 0; k < BS_CHECK_COUNT; k++) {
@@ -1198,13 +1156,13 @@ static void do_checks(sctx *c)
     sctx_free(c);
 }
 
-static void dispatch(sctx *c)
-{
+static void dispatch(sctx *c) {
     switch (c->kind) {
     case K_SCHEDULE:
         if (c->has_known_on && c->known_on < c->progress_date) {
             char d[200], a[11], b[11];
-            snprintf(d, sizeof d, "Nothing was known of this project on %s: its facts count as known from its progress date %s",
+            snprintf(d, sizeof d,
+                     "Nothing was known of this project on %s: its facts count as known from its progress date %s",
                      bs_date_format(c->known_on, a), bs_date_format(c->progress_date, b));
             bs__problem(c->req, 422, "before_data_date", "Not known yet", "known_on", d);
         } else {
@@ -1212,29 +1170,20 @@ static void dispatch(sctx *c)
         }
         return sctx_free(c);
     case K_START:
-    case K_COMPLETE:
-        return do_start_complete(c);
-    case K_PATCH:
-        return do_patch(c);
-    case K_WHATIF:
-        return do_whatif(c);
-    case K_SCEN_SAVE:
-        return do_scen_save(c);
-    case K_SCEN_COMPARE:
-        return do_scen_compare(c);
-    case K_SCEN_APPLY:
-        return do_scen_apply(c);
-    case K_CHECKS:
-        return do_checks(c);
-    default:
-        return sctx_free(c);
+    case K_COMPLETE: return do_start_complete(c);
+    case K_PATCH: return do_patch(c);
+    case K_WHATIF: return do_whatif(c);
+    case K_SCEN_SAVE: return do_scen_save(c);
+    case K_SCEN_COMPARE: return do_scen_compare(c);
+    case K_SCEN_APPLY: return do_scen_apply(c);
+    case K_CHECKS: return do_checks(c);
+    default: return sctx_free(c);
     }
 }
 
 /* ---- lists that need no engine state ---- */
 
-static void list_done(const PGresult *res, const char *err, void *arg)
-{
+static void list_done(const PGresult *res, const char *err, void *arg) {
     sctx *c = arg;
     bs__send_row0(c->req, res, err, 200, "Project not found", "id", "No project with this id");
     sctx_free(c);
@@ -1242,41 +1191,41 @@ static void list_done(const PGresult *res, const char *err, void *arg)
 
 /* The history; at access public (an openbaar project seen by someone without read) the
  * entries carry no changed_by and no reason: those identify people (docs/security.md §3a). */
-static void list_history(sctx *c)
-{
+static void list_history(sctx *c) {
     const char *params[3] = {c->id, c->has_step_filter ? c->step_filter : NULL,
                              bs__principal(c->req)->access >= BS_ACCESS_READ ? "true" : "false"};
-    bs_store_query(c->api->store,
-                   "SELECT CASE WHEN EXISTS (SELECT 1 FROM projects WHERE id = $1::uuid) THEN "
-                   "json_build_object('count', (SELECT count(*) FROM schedule_history WHERE project_id = $1::uuid "
-                   "  AND ($2::text IS NULL OR step_key = $2)), "
-                   "'results', COALESCE((SELECT json_agg(CASE WHEN $3::boolean THEN e ELSE e - 'reason' - 'changed_by' END "
-                   "  ORDER BY id) FROM (SELECT id, jsonb_build_object('id', id, 'step', step_key, 'field', field, "
-                   "  'old_value', old_value, 'new_value', new_value, 'reason', reason, 'changed_by', changed_by, "
-                   "  'changed_at', changed_at, 'known_from', known_from) AS e FROM schedule_history "
-                   "  WHERE project_id = $1::uuid AND ($2::text IS NULL OR step_key = $2)) h), '[]')) END",
-                   3, params, list_done, c);
+    bs_store_query(
+        c->api->store,
+        "SELECT CASE WHEN EXISTS (SELECT 1 FROM projects WHERE id = $1::uuid) THEN "
+        "json_build_object('count', (SELECT count(*) FROM schedule_history WHERE project_id = $1::uuid "
+        "  AND ($2::text IS NULL OR step_key = $2)), "
+        "'results', COALESCE((SELECT json_agg(CASE WHEN $3::boolean THEN e ELSE e - 'reason' - 'changed_by' END "
+        "  ORDER BY id) FROM (SELECT id, jsonb_build_object('id', id, 'step', step_key, 'field', field, "
+        "  'old_value', old_value, 'new_value', new_value, 'reason', reason, 'changed_by', changed_by, "
+        "  'changed_at', changed_at, 'known_from', known_from) AS e FROM schedule_history "
+        "  WHERE project_id = $1::uuid AND ($2::text IS NULL OR step_key = $2)) h), '[]')) END",
+        3, params, list_done, c);
 }
 
-static void list_scenarios(sctx *c)
-{
+static void list_scenarios(sctx *c) {
     const char *params[1] = {c->id};
-    bs_store_query(c->api->store,
-                   "SELECT CASE WHEN EXISTS (SELECT 1 FROM projects WHERE id = $1::uuid) THEN "
-                   "json_build_object('count', (SELECT count(*) FROM scenarios WHERE project_id = $1::uuid), "
-                   "'results', COALESCE((SELECT json_agg(json_build_object('id', id, 'name', name, 'changes', changes, "
-                   "  'created_by', created_by, 'created_at', created_at, 'applied_at', applied_at) ORDER BY created_at, id) "
-                   "  FROM scenarios WHERE project_id = $1::uuid), '[]')) END",
-                   1, params, list_done, c);
+    bs_store_query(
+        c->api->store,
+        "SELECT CASE WHEN EXISTS (SELECT 1 FROM projects WHERE id = $1::uuid) THEN "
+        "json_build_object('count', (SELECT count(*) FROM scenarios WHERE project_id = $1::uuid), "
+        "'results', COALESCE((SELECT json_agg(json_build_object('id', id, 'name', name, 'changes', changes, "
+        "  'created_by', created_by, 'created_at', created_at, 'applied_at', applied_at) ORDER BY created_at, id) "
+        "  FROM scenarios WHERE project_id = $1::uuid), '[]')) END",
+        1, params, list_done, c);
 }
 
-static void scen_deleted(const PGresult *res, const char *err, void *arg)
-{
+static void scen_deleted(const PGresult *res, const char *err, void *arg) {
     sctx *c = arg;
     if (err)
         bs__problem_db(c->req, err);
     else if (PQntuples(res) == 0 || strcmp(PQgetvalue(res, 0, 0), "0") == 0)
-        bs__problem(c->req, 404, "not_found", "Scenario not found", "scenario_id", "This project has no scenario with this id");
+        bs__problem(c->req, 404, "not_found", "Scenario not found", "scenario_id",
+                    "This project has no scenario with this id");
     else if (strcmp(PQgetvalue(res, 0, 1), "0") == 0)
         bs__problem(c->req, 403, "forbidden", "Forbidden", "scenario_id",
                     "Only the scenario's creator or a project lead may delete it");
@@ -1290,8 +1239,7 @@ static void scen_deleted(const PGresult *res, const char *err, void *arg)
  * project lead may delete it, others get 403. One statement; the audit trigger on scenarios
  * records the deleted row (its id and name) with the caller as actor. Answers 204, or 404
  * when this project has no scenario with that id (also one of another project). */
-static void do_scen_delete(sctx *c)
-{
+static void do_scen_delete(sctx *c) {
     const bs_principal *pr = bs__principal(c->req);
     const char *params[4] = {c->sid, c->id, pr->access >= BS_ACCESS_LEAD ? "t" : "f", c->who};
     bs__store_write(c->api, c->req,
@@ -1305,10 +1253,8 @@ static void do_scen_delete(sctx *c)
 /* ---- request parsing ---- */
 
 /* Parses a JSON object body into c->body; false = problem sent. */
-static bool parse_body(sctx *c, bool required)
-{
-    if (!bs__json_content_type(c->req))
-        return false;
+static bool parse_body(sctx *c, bool required) {
+    if (!bs__json_content_type(c->req)) return false;
     size_t len = 0;
     const char *body = bs_req_body(c->req, &len);
     if (!body || !len) {
@@ -1316,7 +1262,8 @@ static bool parse_body(sctx *c, bool required)
             c->body = json_object();
             return true;
         }
-        bs__problem(c->req, 400, "malformed_json", "Malformed request body", "body", "The request body is empty; expected a JSON object");
+        bs__problem(c->req, 400, "malformed_json", "Malformed request body", "body",
+                    "The request body is empty; expected a JSON object");
         return false;
     }
     json_error_t jerr;
@@ -1333,14 +1280,12 @@ static bool parse_body(sctx *c, bool required)
     return true;
 }
 
-static bool check_members(sctx *c, const char *const *allowed)
-{
+static bool check_members(sctx *c, const char *const *allowed) {
     const char *k;
     json_t *v;
     json_object_foreach(c->body, k, v) {
         bool ok = false;
-        for (int i = 0; allowed[i]; i++)
-            ok |= strcmp(allowed[i], k) == 0;
+        for (int i = 0; allowed[i]; i++) ok |= strcmp(allowed[i], k) == 0;
         if (!ok) {
             char d[200];
             snprintf(d, sizeof d, "unknown field '%.100s'", k);
@@ -1352,19 +1297,18 @@ static bool check_members(sctx *c, const char *const *allowed)
     return bs__reason_field(c->req, c->body, false, &reason);
 }
 
-static bool parse_date_field(sctx *c)
-{
+static bool parse_date_field(sctx *c) {
     json_t *jd = json_object_get(c->body, "date");
     if (!jd) {
         bs__problem(c->req, 422, "required", "Missing field", "date", "date is required (YYYY-MM-DD)");
         return false;
     }
     if ((c->date = bs_json_date(jd)) == BS_DAY_NONE) {
-        bs__problem(c->req, 422, "invalid", "Invalid date", "date", "date must be an existing calendar date YYYY-MM-DD");
+        bs__problem(c->req, 422, "invalid", "Invalid date", "date",
+                    "date must be an existing calendar date YYYY-MM-DD");
         return false;
     }
-    if (!bs__date_in_calendar(c->req, c->api, 422, "date", c->date))
-        return false;
+    if (!bs__date_in_calendar(c->req, c->api, 422, "date", c->date)) return false;
     bs_day today = c->api->today(c->api->today_arg);
     if (c->date > today) {
         char d[200], a[11], b[11];
@@ -1381,28 +1325,24 @@ static bool parse_date_field(sctx *c)
     return true;
 }
 
-static bool parse_thresholds(sctx *c)
-{
+static bool parse_thresholds(sctx *c) {
     c->th = bs_check_default_thresholds();
     long v;
-    if (!bs__int_param(c->req, "high_float_days", c->th.high_float_wd, 0, 36500, &v))
-        return false;
+    if (!bs__int_param(c->req, "high_float_days", c->th.high_float_wd, 0, 36500, &v)) return false;
     c->th.high_float_wd = (int32_t)v;
-    if (!bs__int_param(c->req, "high_duration_days", c->th.high_duration_wd, 0, 36500, &v))
-        return false;
+    if (!bs__int_param(c->req, "high_duration_days", c->th.high_duration_wd, 0, 36500, &v)) return false;
     c->th.high_duration_wd = (int32_t)v;
     for (int k = 0; k < BS_CHECK_COUNT; k++) {
         char name[64];
-        snprintf(name, sizeof name, "%s_%s", bs_check_name((bs_check_id)k), k == BS_CHECK_FS_SHARE ? "min_percent" : "max_percent");
-        if (!bs__int_param(c->req, name, (long)c->th.max_pct[k], 0, 100, &v))
-            return false;
+        snprintf(name, sizeof name, "%s_%s", bs_check_name((bs_check_id)k),
+                 k == BS_CHECK_FS_SHARE ? "min_percent" : "max_percent");
+        if (!bs__int_param(c->req, name, (long)c->th.max_pct[k], 0, 100, &v)) return false;
         c->th.max_pct[k] = (double)v;
     }
     return true;
 }
 
-bool bs__route_schedule(bs_api *api, bs_req *req, char **seg, int n)
-{
+bool bs__route_schedule(bs_api *api, bs_req *req, char **seg, int n) {
     if (n < 5 || strcmp(seg[0], "api") || strcmp(seg[1], "v1") || strcmp(seg[2], "projects") || !bs__is_uuid(seg[3]))
         return false;
     const char *r = seg[4];
@@ -1440,15 +1380,13 @@ bool bs__route_schedule(bs_api *api, bs_req *req, char **seg, int n)
         return true;
     }
     sctx *c = calloc(1, sizeof *c);
-    if (!c)
-        abort();
+    if (!c) abort();
     c->api = api;
     c->req = req;
     c->kind = kind;
     c->near_critical = -1;
     snprintf(c->id, sizeof c->id, "%s", seg[3]);
-    if (kind == K_PATCH || kind == K_START || kind == K_COMPLETE)
-        snprintf(c->key, sizeof c->key, "%s", seg[5]);
+    if (kind == K_PATCH || kind == K_START || kind == K_COMPLETE) snprintf(c->key, sizeof c->key, "%s", seg[5]);
     if (kind == K_SCEN_COMPARE || kind == K_SCEN_APPLY || kind == K_SCEN_DELETE) {
         if (!bs__is_uuid(seg[5])) {
             bs__problem(req, 404, "not_found", "Scenario not found", "scenario_id", "A scenario id is a UUID");
@@ -1460,9 +1398,17 @@ bool bs__route_schedule(bs_api *api, bs_req *req, char **seg, int n)
     /* the author of a change is the authenticated user (the gate, api/authz.c) */
     snprintf(c->who, sizeof c->who, "%s", bs__principal(req)->authenticated ? bs__principal(req)->email : "anonymous");
     static const char *const a_date[] = {"date", "reason", NULL};
-    static const char *const a_patch[] = {"reason", "actual_start", "actual_finish", "planned_start",
-                                          "planned_finish", "start_no_earlier_than", "finish_no_later_than",
-                                          "remaining_duration", "duration", "applies", NULL};
+    static const char *const a_patch[] = {"reason",
+                                          "actual_start",
+                                          "actual_finish",
+                                          "planned_start",
+                                          "planned_finish",
+                                          "start_no_earlier_than",
+                                          "finish_no_later_than",
+                                          "remaining_duration",
+                                          "duration",
+                                          "applies",
+                                          NULL};
     static const char *const a_whatif[] = {"changes", NULL};
     static const char *const a_scen[] = {"name", "changes", NULL};
     static const char *const a_apply[] = {"reason", NULL};
@@ -1475,7 +1421,8 @@ bool bs__route_schedule(bs_api *api, bs_req *req, char **seg, int n)
              bs__text_param(req, "known_on", kbuf, sizeof kbuf, &has);
         if (ok && has) {
             if (bs_date_parse(kbuf, &c->known_on) != 0) {
-                bs__problem(req, 400, "invalid", "Invalid query parameter", "known_on", "known_on must be a date YYYY-MM-DD");
+                bs__problem(req, 400, "invalid", "Invalid query parameter", "known_on",
+                            "known_on must be a date YYYY-MM-DD");
                 ok = false;
             } else if (!bs__date_in_calendar(c->req, c->api, 400, "known_on", c->known_on)) {
                 ok = false;
@@ -1485,19 +1432,12 @@ bool bs__route_schedule(bs_api *api, bs_req *req, char **seg, int n)
         break;
     case K_HISTORY:
         ok = bs__text_param(req, "step", c->step_filter, sizeof c->step_filter, &c->has_step_filter);
-        if (ok)
-            list_history(c);
+        if (ok) list_history(c);
         return true;
-    case K_SCEN_LIST:
-        list_scenarios(c);
-        return true;
-    case K_SCEN_DELETE:
-        do_scen_delete(c);
-        return true;
+    case K_SCEN_LIST: list_scenarios(c); return true;
+    case K_SCEN_DELETE: do_scen_delete(c); return true;
     case K_START:
-    case K_COMPLETE:
-        ok = parse_body(c, true) && check_members(c, a_date) && parse_date_field(c);
-        break;
+    case K_COMPLETE: ok = parse_body(c, true) && check_members(c, a_date) && parse_date_field(c); break;
     case K_PATCH:
         ok = parse_body(c, true) && check_members(c, a_patch);
         if (ok) {
@@ -1530,14 +1470,9 @@ bool bs__route_schedule(bs_api *api, bs_req *req, char **seg, int n)
             ok = false;
         }
         break;
-    case K_SCEN_APPLY:
-        ok = parse_body(c, false) && check_members(c, a_apply);
-        break;
-    case K_CHECKS:
-        ok = parse_thresholds(c);
-        break;
-    default:
-        break;
+    case K_SCEN_APPLY: ok = parse_body(c, false) && check_members(c, a_apply); break;
+    case K_CHECKS: ok = parse_thresholds(c); break;
+    default: break;
     }
     if (!ok) {
         sctx_free(c);

@@ -151,8 +151,14 @@ int main(int argc, char **argv) {
     bs_calendar cal;
     bs_calendar_options o = bs_calendar_default_options();
     bs_calendar_init(&cal, &o, 1990, 2150);
-    bs_forecast_input in = {.schema = s, .progress = p, .progress_date = BS_DAY_NONE, .data_date = bs_date_from_ymd(2020, 1, 1), .cal = &cal,
-                            .dist = d, .has_dist = has, .n_samples = BS_FORECAST_DEFAULT_SAMPLES};
+    bs_forecast_input in = {.schema = s,
+                            .progress = p,
+                            .progress_date = BS_DAY_NONE,
+                            .data_date = bs_date_from_ymd(2020, 1, 1),
+                            .cal = &cal,
+                            .dist = d,
+                            .has_dist = has,
+                            .n_samples = BS_FORECAST_DEFAULT_SAMPLES};
     int freps = reps * 4;
     double *ft = malloc((size_t)freps * sizeof *ft);
     bs_forecast f = {0};

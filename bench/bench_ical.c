@@ -19,35 +19,29 @@
 #define N_EVENTS 1000
 #define DTSTAMP_S INT64_C(1764414000) /* 2025-11-29T11:00:00Z */
 
-static double now_ms(void)
-{
+static double now_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
+static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
 }
 
-static void iso_date(bs_day d, char out[11])
-{
+static void iso_date(bs_day d, char out[11]) {
     bs_date_format(d, out);
 }
 
-static void iso_utc(int64_t t, char out[32])
-{
+static void iso_utc(int64_t t, char out[32]) {
     int y, m, d;
     bs_date_to_ymd((bs_day)(t / 86400), &y, &m, &d);
     int64_t s = t % 86400;
-    snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, m, d, (int)(s / 3600),
-             (int)(s / 60 % 60), (int)(s % 60));
+    snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, m, d, (int)(s / 3600), (int)(s / 60 % 60), (int)(s % 60));
 }
 
-static int write_events_json(const bs_ical_calendar *cal, const char *path)
-{
+static int write_events_json(const bs_ical_calendar *cal, const char *path) {
     json_t *root = json_object(), *evs = json_array();
     char buf[32];
     json_object_set_new(root, "name", json_string(cal->name));
@@ -69,8 +63,7 @@ static int write_events_json(const bs_ical_calendar *cal, const char *path)
         iso_utc(e->last_modified, buf);
         json_object_set_new(o, "last_modified", json_string(buf));
         json_object_set_new(o, "url", json_string(e->url));
-        for (size_t k = 0; k < e->n_categories; k++)
-            json_array_append_new(cats, json_string(e->categories[k]));
+        for (size_t k = 0; k < e->n_categories; k++) json_array_append_new(cats, json_string(e->categories[k]));
         json_object_set_new(o, "categories", cats);
         json_array_append_new(evs, o);
     }
@@ -80,11 +73,9 @@ static int write_events_json(const bs_ical_calendar *cal, const char *path)
     return rc;
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     int iters = argc > 1 ? atoi(argv[1]) : 200;
-    if (iters < 1)
-        iters = 1;
+    if (iters < 1) iters = 1;
     bs_sample_feed f;
     bs_sample_large(&f, N_EVENTS);
     if (argc > 2 && write_events_json(&f.cal, argv[2]) != 0) {
@@ -95,8 +86,7 @@ int main(int argc, char **argv)
     size_t len = 0;
     for (int w = 0; w < 5; w++) { /* warm-up */
         char *out;
-        if (bs_ical_render(&f.cal, DTSTAMP_S, &out, &len) != 0)
-            return 1;
+        if (bs_ical_render(&f.cal, DTSTAMP_S, &out, &len) != 0) return 1;
         free(out);
     }
     for (int i = 0; i < iters; i++) {

@@ -22,16 +22,14 @@
 
 #define STEPS 40
 
-static double now_s(void)
-{
+static double now_s(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static uint64_t rng_state = 42;
-static uint32_t rnd(void)
-{
+static uint32_t rnd(void) {
     rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
     return (uint32_t)(rng_state >> 33);
 }
@@ -44,12 +42,10 @@ typedef struct project {
     int32_t n_links;
 } project;
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     long n_proj = argc > 1 ? atol(argv[1]) : 25000;
     long n_nx = argc > 2 ? atol(argv[2]) : n_proj;
-    if (n_proj < 1 || n_nx < 0 || n_nx > n_proj)
-        return 2;
+    if (n_proj < 1 || n_nx < 0 || n_nx > n_proj) return 2;
     /* one base schema of 40 working-day steps; links and durations are per project */
     bs_schema sch;
     memset(&sch, 0, sizeof sch);
@@ -70,29 +66,24 @@ int main(int argc, char **argv)
     sch.topo = topo;
     bs_calendar cal;
     bs_calendar_options o = bs_calendar_default_options();
-    if (bs_calendar_init(&cal, &o, 2020, 2060) != 0)
-        return 1;
+    if (bs_calendar_init(&cal, &o, 2020, 2060) != 0) return 1;
     bs_progress prog[STEPS];
-    for (int i = 0; i < STEPS; i++)
-        prog[i] = (bs_progress){BS_STATUS_OPEN, BS_DAY_NONE, BS_DAY_NONE, false};
+    for (int i = 0; i < STEPS; i++) prog[i] = (bs_progress){BS_STATUS_OPEN, BS_DAY_NONE, BS_DAY_NONE, false};
 
     project *pr = calloc((size_t)n_proj, sizeof *pr);
-    if (!pr)
-        return 1;
+    if (!pr) return 1;
     long total_links = 0;
     for (long p = 0; p < n_proj; p++) {
         pr[p].links = malloc(sizeof(bs_link) * STEPS * 3);
         for (int i = 0; i < STEPS; i++) {
-            pr[p].ov[i] = (bs_step_override){.duration = 1 + (int32_t)(rnd() % 30), .remaining = -1,
-                                             .snet = BS_DAY_NONE, .fnlt = BS_DAY_NONE};
+            pr[p].ov[i] = (bs_step_override){
+                .duration = 1 + (int32_t)(rnd() % 30), .remaining = -1, .snet = BS_DAY_NONE, .fnlt = BS_DAY_NONE};
             int k = i == 0 ? 0 : 1 + (int)(rnd() % 2);
             for (int j = 0; j < k; j++) {
                 int32_t q = (int32_t)(rnd() % (uint32_t)i);
                 bool dup = false;
-                for (int32_t l = 0; l < pr[p].n_links; l++)
-                    dup |= pr[p].links[l].pred == q && pr[p].links[l].succ == i;
-                if (dup)
-                    continue;
+                for (int32_t l = 0; l < pr[p].n_links; l++) dup |= pr[p].links[l].pred == q && pr[p].links[l].succ == i;
+                if (dup) continue;
                 uint32_t t = rnd() % 10; /* 70% FS, 10% each SS/FF/SF */
                 int32_t lag = rnd() % 4 == 0 ? (int32_t)(rnd() % 16) - 5 : 0;
                 pr[p].links[pr[p].n_links++] =
@@ -103,7 +94,11 @@ int main(int argc, char **argv)
     }
     bs_day dd = bs_date_from_ymd(2026, 1, 5);
     int32_t dd_b = bs_calendar_boundary_before(&cal, dd);
-    bs_schedule_input in = {.schema = &sch, .progress = prog, .progress_date = BS_DAY_NONE, .data_date = dd, .cal = &cal,
+    bs_schedule_input in = {.schema = &sch,
+                            .progress = prog,
+                            .progress_date = BS_DAY_NONE,
+                            .data_date = dd,
+                            .cal = &cal,
                             .near_critical_wd = -1};
 
     /* full recompute, best of 3 */
@@ -116,15 +111,12 @@ int main(int argc, char **argv)
             in.links = pr[p].links;
             in.n_links = pr[p].n_links;
             bs_schedule out;
-            if (bs_schedule_compute_ex(&in, &out) != BS_SCHEDULE_OK)
-                return 1;
-            for (int i = 0; i < STEPS; i++)
-                cs += (out.steps[i].es_b - dd_b) + 3LL * (out.steps[i].ls_b - dd_b);
+            if (bs_schedule_compute_ex(&in, &out) != BS_SCHEDULE_OK) return 1;
+            for (int i = 0; i < STEPS; i++) cs += (out.steps[i].es_b - dd_b) + 3LL * (out.steps[i].ls_b - dd_b);
             bs_schedule_free(&out);
         }
         double t = now_s() - t0;
-        if (t < best)
-            best = t;
+        if (t < best) best = t;
         sink += cs; /* keeps the loop from being optimised away */
     }
     /* one change in one project, then its recompute: mean over many changes */
@@ -137,13 +129,12 @@ int main(int argc, char **argv)
         in.links = q->links;
         in.n_links = q->n_links;
         bs_schedule out;
-        if (bs_schedule_compute_ex(&in, &out) != BS_SCHEDULE_OK)
-            return 1;
+        if (bs_schedule_compute_ex(&in, &out) != BS_SCHEDULE_OK) return 1;
         bs_schedule_free(&out);
     }
     double one_us = (now_s() - t0) / (double)iters * 1e6;
-    printf("scheduling: %ld projects x %d steps = %ld steps, %ld links (all four types, leads/lags)\n",
-           n_proj, STEPS, n_proj * STEPS, total_links);
+    printf("scheduling: %ld projects x %d steps = %ld steps, %ld links (all four types, leads/lags)\n", n_proj, STEPS,
+           n_proj * STEPS, total_links);
     printf("engine full recompute (1 core, best of 3): %.3f s  (%.0f ns/step)\n", best,
            best / (double)(n_proj * STEPS) * 1e9);
     printf("engine recompute after one change in one project: %.2f us (mean of %ld)\n", one_us, iters);
@@ -160,8 +151,7 @@ int main(int argc, char **argv)
     char path[] = "/tmp/bench_schedule_XXXXXX";
     int fd = mkstemp(path);
     FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-    if (!f)
-        return 1;
+    if (!f) return 1;
     long long cs_sub = 0;
     for (long p = 0; p < n_proj; p++) {
         /* regenerate exactly as above (same seed, same order of draws) */
@@ -170,36 +160,30 @@ int main(int argc, char **argv)
         bs_link lk[STEPS * 3];
         g.links = lk;
         for (int i = 0; i < STEPS; i++) {
-            g.ov[i] = (bs_step_override){.duration = 1 + (int32_t)(rnd() % 30), .remaining = -1,
-                                         .snet = BS_DAY_NONE, .fnlt = BS_DAY_NONE};
+            g.ov[i] = (bs_step_override){
+                .duration = 1 + (int32_t)(rnd() % 30), .remaining = -1, .snet = BS_DAY_NONE, .fnlt = BS_DAY_NONE};
             int k = i == 0 ? 0 : 1 + (int)(rnd() % 2);
             for (int j = 0; j < k; j++) {
                 int32_t q = (int32_t)(rnd() % (uint32_t)i);
                 bool dup = false;
-                for (int32_t l = 0; l < g.n_links; l++)
-                    dup |= g.links[l].pred == q && g.links[l].succ == i;
-                if (dup)
-                    continue;
+                for (int32_t l = 0; l < g.n_links; l++) dup |= g.links[l].pred == q && g.links[l].succ == i;
+                if (dup) continue;
                 uint32_t t = rnd() % 10;
                 int32_t lag = rnd() % 4 == 0 ? (int32_t)(rnd() % 16) - 5 : 0;
                 g.links[g.n_links++] =
                     (bs_link){q, i, t < 7 ? BS_LINK_FS : (bs_link_type)(t - 6), lag, BS_UNIT_WORKING_DAYS};
             }
         }
-        if (p >= n_nx)
-            continue;
+        if (p >= n_nx) continue;
         in.overrides = g.ov;
         in.links = g.links;
         in.n_links = g.n_links;
         bs_schedule out;
-        if (bs_schedule_compute_ex(&in, &out) != BS_SCHEDULE_OK)
-            return 1;
-        for (int i = 0; i < STEPS; i++)
-            cs_sub += (out.steps[i].es_b - dd_b) + 3LL * (out.steps[i].ls_b - dd_b);
+        if (bs_schedule_compute_ex(&in, &out) != BS_SCHEDULE_OK) return 1;
+        for (int i = 0; i < STEPS; i++) cs_sub += (out.steps[i].es_b - dd_b) + 3LL * (out.steps[i].ls_b - dd_b);
         bs_schedule_free(&out);
         fprintf(f, "[[");
-        for (int i = 0; i < STEPS; i++)
-            fprintf(f, "%s%d", i ? "," : "", g.ov[i].duration);
+        for (int i = 0; i < STEPS; i++) fprintf(f, "%s%d", i ? "," : "", g.ov[i].duration);
         fprintf(f, "],[");
         for (int32_t l = 0; l < g.n_links; l++)
             fprintf(f, "%s[%d,%d,%d,%d]", l ? "," : "", g.links[l].pred, g.links[l].succ, (int)g.links[l].type,
@@ -213,8 +197,7 @@ int main(int argc, char **argv)
     double nx_s = -1;
     long long nx_cs = -1;
     if (py) {
-        if (fscanf(py, "%lf %lld", &nx_s, &nx_cs) != 2)
-            nx_s = -1;
+        if (fscanf(py, "%lf %lld", &nx_s, &nx_cs) != 2) nx_s = -1;
         pclose(py);
     }
     unlink(path);
@@ -224,12 +207,12 @@ int main(int argc, char **argv)
     }
     double per_proj_engine = best / (double)n_proj;
     double nx_full = nx_s / (double)n_nx * (double)n_proj;
-    printf("networkx (same graphs, %ld projects%s): %.3f s\n", n_nx,
-           n_nx < n_proj ? ", time extrapolated to all" : "", nx_full);
+    printf("networkx (same graphs, %ld projects%s): %.3f s\n", n_nx, n_nx < n_proj ? ", time extrapolated to all" : "",
+           nx_full);
     printf("results identical (ES and LS checksum over %ld projects): %s (%lld vs %lld)\n", n_nx,
            cs_sub == nx_cs ? "yes" : "NO", cs_sub, nx_cs);
-    printf("ratio networkx / engine: %.0fx  (engine %.2f us/project, networkx %.2f us/project)\n",
-           nx_full / best, per_proj_engine * 1e6, nx_s / (double)n_nx * 1e6);
+    printf("ratio networkx / engine: %.0fx  (engine %.2f us/project, networkx %.2f us/project)\n", nx_full / best,
+           per_proj_engine * 1e6, nx_s / (double)n_nx * 1e6);
     free(pr);
     bs_calendar_free(&cal);
     return cs_sub == nx_cs ? 0 : 1;

@@ -58,7 +58,8 @@ static void server_line(conn *c, const char *l) {
         }
         return;
     }
-    if (!strncasecmp(l, "EHLO", 4)) write_str(c, "250-sink\r\n250 PIPELINING\r\n");
+    if (!strncasecmp(l, "EHLO", 4))
+        write_str(c, "250-sink\r\n250 PIPELINING\r\n");
     else if (!strncasecmp(l, "HELO", 4) || !strncasecmp(l, "MAIL", 4) || !strncasecmp(l, "RCPT", 4) ||
              !strncasecmp(l, "RSET", 4) || !strncasecmp(l, "NOOP", 4))
         write_str(c, "250 ok\r\n");
@@ -184,9 +185,7 @@ static void blast_line(conn *c, const char *l) {
         return;
     case 2: write_str(c, "RCPT TO:<pl@example.nl>\r\n"); break;
     case 3: write_str(c, "DATA\r\n"); break;
-    case 4:
-        write_str(c, msg_body);
-        break;
+    case 4: write_str(c, msg_body); break;
     default: uv_close((uv_handle_t *)&c->tcp, on_close); return;
     }
     c->step++;

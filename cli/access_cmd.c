@@ -109,8 +109,9 @@ static int user_disable(PGconn *c, const char *email) {
  * function bs_erase_user (migration 0016, docs/security.md §8a). Prints the pseudonym. */
 static int user_erase(PGconn *c, const char *email) {
     const char *p[1] = {email};
-    PGresult *r = exec_tx(c, "user erase",
-                          "SELECT bs_erase_user(id) FROM users WHERE lower(email) = lower($1) AND erased_at IS NULL", 1, p);
+    PGresult *r =
+        exec_tx(c, "user erase",
+                "SELECT bs_erase_user(id) FROM users WHERE lower(email) = lower($1) AND erased_at IS NULL", 1, p);
     if (!r) return 1;
     int rc = 0;
     if (PQntuples(r) == 0) {
@@ -126,13 +127,14 @@ static int user_erase(PGconn *c, const char *email) {
 
 static int user_reset_2fa(PGconn *c, const char *email) {
     const char *p[1] = {email};
-    PGresult *r = exec_tx(c, "user reset-2fa",
-                          "WITH u AS (UPDATE users SET totp_secret = NULL, totp_confirmed = false, totp_last_step = NULL "
-                          "  WHERE lower(email) = lower($1) RETURNING id), "
-                          "s AS (UPDATE sessions SET revoked_at = now() WHERE user_id IN (SELECT id FROM u) "
-                          "  AND revoked_at IS NULL RETURNING 1) "
-                          "SELECT (SELECT count(*) FROM u), (SELECT count(*) FROM s)",
-                          1, p);
+    PGresult *r =
+        exec_tx(c, "user reset-2fa",
+                "WITH u AS (UPDATE users SET totp_secret = NULL, totp_confirmed = false, totp_last_step = NULL "
+                "  WHERE lower(email) = lower($1) RETURNING id), "
+                "s AS (UPDATE sessions SET revoked_at = now() WHERE user_id IN (SELECT id FROM u) "
+                "  AND revoked_at IS NULL RETURNING 1) "
+                "SELECT (SELECT count(*) FROM u), (SELECT count(*) FROM s)",
+                1, p);
     if (!r) return 1;
     int rc = 0;
     if (strcmp(PQgetvalue(r, 0, 0), "0") == 0) {
@@ -154,8 +156,10 @@ static int user_invite(PGconn *c, int argc, char **argv, const char *email) {
         return 2;
     }
     if (!bs_email_valid(email)) {
-        fprintf(stderr, "bouwstroom user invite: email: '%s' is not an e-mail address (a plain ASCII mailbox, "
-                        "RFC 5321 §4.1.2)\n", email);
+        fprintf(stderr,
+                "bouwstroom user invite: email: '%s' is not an e-mail address (a plain ASCII mailbox, "
+                "RFC 5321 §4.1.2)\n",
+                email);
         return 2;
     }
     if (kind && strcmp(kind, "ontwikkelaar") != 0 && strcmp(kind, "woningcorporatie") != 0 &&
@@ -324,7 +328,7 @@ int bs_cli_access_check(const char *command, int argc, char **argv) {
     bool user = strcmp(command, "user") == 0;
     const char *sub = argc >= 1 ? argv[0] : "";
     bool known = user ? (strcmp(sub, "invite") == 0 || strcmp(sub, "disable") == 0 || strcmp(sub, "reset-2fa") == 0 ||
-                              strcmp(sub, "erase") == 0)
+                         strcmp(sub, "erase") == 0)
                       : (strcmp(sub, "create") == 0 || strcmp(sub, "revoke") == 0);
     if (!known) {
         fprintf(stderr, "bouwstroom %s: unknown or missing subcommand '%s'\n%s", command, sub, access_usage);
@@ -353,10 +357,14 @@ int bs_cli_access_run(const char *conninfo, const char *command, int argc, char 
     }
     const char *sub = argv[0], *arg = positional(argc, argv);
     if (strcmp(command, "user") == 0) {
-        if (strcmp(sub, "disable") == 0) rc = user_disable(c, arg);
-        else if (strcmp(sub, "reset-2fa") == 0) rc = user_reset_2fa(c, arg);
-        else if (strcmp(sub, "erase") == 0) rc = user_erase(c, arg);
-        else rc = user_invite(c, argc, argv, arg);
+        if (strcmp(sub, "disable") == 0)
+            rc = user_disable(c, arg);
+        else if (strcmp(sub, "reset-2fa") == 0)
+            rc = user_reset_2fa(c, arg);
+        else if (strcmp(sub, "erase") == 0)
+            rc = user_erase(c, arg);
+        else
+            rc = user_invite(c, argc, argv, arg);
     } else {
         rc = strcmp(sub, "create") == 0 ? token_create(c, argc, argv, arg) : token_revoke(c, arg);
     }

@@ -175,12 +175,10 @@ static void print_summary(const bs_export *ex) {
     int notes[6] = {0};
     for (int i = 0; i < ex->n_items; i++)
         for (int b = 0; ex->items[i].included && b < 6; b++) notes[b] += (ex->items[i].notes >> b) & 1;
-    static const char *const nn[6] = {"type split discarded (negative correction)",
-                                      "tenure split discarded (negative correction)",
-                                      "period split discarded (negative correction)",
-                                      "type and tenure mixed: tenure reported as onbekend",
-                                      "no price table in force: koop_onb/huur_onb",
-                                      "period totals spread over years (geschat)"};
+    static const char *const nn[6] = {
+        "type split discarded (negative correction)",   "tenure split discarded (negative correction)",
+        "period split discarded (negative correction)", "type and tenure mixed: tenure reported as onbekend",
+        "no price table in force: koop_onb/huur_onb",   "period totals spread over years (geschat)"};
     printf("  notes on exported plans:\n");
     for (int b = 0; b < 6; b++) printf("    %6d  %s\n", notes[b], nn[b]);
 }

@@ -13,9 +13,9 @@
 
 /* What `export` will do; filled by bs_cli_export_prepare before the loop starts. */
 typedef struct bs_export_opts {
-    char key[32];             /* export profile: "zuid-holland", "gelderland", "excel" */
-    const char *out_dir;      /* borrowed from argv; default "." */
-    bs_day date;              /* reference date; default today in Europe/Amsterdam */
+    char key[32];              /* export profile: "zuid-holland", "gelderland", "excel" */
+    const char *out_dir;       /* borrowed from argv; default "." */
+    bs_day date;               /* reference date; default today in Europe/Amsterdam */
     bs_province_config config; /* owned; loaded from <home>/processes/provinces/province-exports.json */
 } bs_export_opts;
 

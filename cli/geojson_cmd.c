@@ -23,8 +23,10 @@ int bs_cli_geojson_prepare(const char *command, int argc, char **argv, bs_cli_ge
     c->is_export = 1;
     const char *form = NULL;
     for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "--geojson") == 0 && i + 1 < argc) form = argv[++i];
-        else if (strcmp(argv[i], "--out") == 0 && i + 1 < argc) c->out_path = argv[++i];
+        if (strcmp(argv[i], "--geojson") == 0 && i + 1 < argc)
+            form = argv[++i];
+        else if (strcmp(argv[i], "--out") == 0 && i + 1 < argc)
+            c->out_path = argv[++i];
         else {
             form = NULL;
             break;
@@ -115,8 +117,8 @@ static void import_done(const bs_geojson_import_result *r, void *arg) {
         finish(c, 1);
         return;
     }
-    printf("import-geojson: %d read (%s), %d new, %d updated, %d unchanged\n", r->read, r->crs, r->inserted,
-           r->updated, r->unchanged);
+    printf("import-geojson: %d read (%s), %d new, %d updated, %d unchanged\n", r->read, r->crs, r->inserted, r->updated,
+           r->unchanged);
     fflush(stdout);
     finish(c, 0);
 }

@@ -85,17 +85,17 @@ typedef struct app {
     bool stopping;
     bs_clock clock;
     bs_notifier *notifier;
-    bs_user_add user; /* `user add` (prepared before the loop runs) */
-    bs_import_xlsx xlsx; /* `import-xlsx` (file read before the loop runs) */
-    bs_export_opts export_opts; /* `export` (prepared before the loop runs) */
-    bs_cli_geojson geojson; /* `export --geojson`, `import-geojson` (issue 7) */
-    bool geojson_export;    /* `export --geojson` (else `export --province`) */
-    bs_province_config province_config; /* serve: the province exports of the API */
-    bs_geo *geo;                        /* serve: PROJ context of the API */
-    json_t *zgw_config;                 /* serve: the ZGW configuration (webhook) */
+    bs_user_add user;                              /* `user add` (prepared before the loop runs) */
+    bs_import_xlsx xlsx;                           /* `import-xlsx` (file read before the loop runs) */
+    bs_export_opts export_opts;                    /* `export` (prepared before the loop runs) */
+    bs_cli_geojson geojson;                        /* `export --geojson`, `import-geojson` (issue 7) */
+    bool geojson_export;                           /* `export --geojson` (else `export --province`) */
+    bs_province_config province_config;            /* serve: the province exports of the API */
+    bs_geo *geo;                                   /* serve: PROJ context of the API */
+    json_t *zgw_config;                            /* serve: the ZGW configuration (webhook) */
     unsigned char server_key[BS_SERVER_KEY_BYTES]; /* serve: invitation secrets */
-    const char *db;            /* conninfo (the adapter worker opens a pool of its own) */
-    bs_cli_adapters *adapters; /* issue 7: the ZGW worker in serve, when configured */
+    const char *db;                                /* conninfo (the adapter worker opens a pool of its own) */
+    bs_cli_adapters *adapters;                     /* issue 7: the ZGW worker in serve, when configured */
 } app;
 
 static void stop_loop_after_store(void *arg) {
@@ -149,7 +149,8 @@ static void summary_done(const PGresult *res, const char *err, void *arg) {
     long tp = 0, th = 0, tl = 0, te = 0, tf = 0, tw = 0;
     for (int i = 0; i < n; i++) {
         long p = atol(PQgetvalue(res, i, 1)), h = atol(PQgetvalue(res, i, 2)), l = atol(PQgetvalue(res, i, 3)),
-             e = atol(PQgetvalue(res, i, 4)), w = 0, f = bs_summary_forecast_later(summary_fc, PQgetvalue(res, i, 0), &w);
+             e = atol(PQgetvalue(res, i, 4)), w = 0,
+             f = bs_summary_forecast_later(summary_fc, PQgetvalue(res, i, 0), &w);
         printf("%-16s %9ld %14ld %15ld of %7ld %13ld of %7ld\n", PQgetvalue(res, i, 0), p, h, l, e, f, w);
         tp += p;
         th += h;
@@ -431,7 +432,7 @@ int main(int argc, char **argv) {
         fputs(usage, i >= argc ? stderr : stdout);
         return i >= argc ? 2 : 0;
     }
-    if (strcmp(argv[i], "schedule") == 0) return bs_cli_schedule(argc - i - 1, argv + i + 1); /* no database */
+    if (strcmp(argv[i], "schedule") == 0) return bs_cli_schedule(argc - i - 1, argv + i + 1);   /* no database */
     if (strcmp(argv[i], "xlsx-dump") == 0) return bs_cli_xlsx_dump(argc - i - 1, argv + i + 1); /* no database */
     app a = {0};
     a.command = argv[i];

@@ -13,16 +13,14 @@
 #include "engine.h"
 #include "whatif.h"
 
-static int fail(const char *field, const char *msg)
-{
+static int fail(const char *field, const char *msg) {
     fprintf(stderr, "bouwstroom schedule: %s: %s\n", field, msg);
     return 1;
 }
 
 /* Loads the schema named by the input: "schema" (inline object), "schema_file" (path,
  * relative to the input file's directory) or "process_schema" (key of a shipped schema). */
-static bs_schema *load_schema(const json_t *doc, const char *input_path)
-{
+static bs_schema *load_schema(const json_t *doc, const char *input_path) {
     char *text = NULL;
     size_t len = 0;
     json_t *inl = json_object_get(doc, "schema");
@@ -62,29 +60,23 @@ static bs_schema *load_schema(const json_t *doc, const char *input_path)
     free(text);
     if (!s) {
         for (size_t k = 0; k < probs.count; k++)
-            fprintf(stderr, "bouwstroom schedule: schema %s: %s\n", probs.items[k].path,
-                    probs.items[k].message);
-        if (!probs.count)
-            fail("schema", "out of memory");
+            fprintf(stderr, "bouwstroom schedule: schema %s: %s\n", probs.items[k].path, probs.items[k].message);
+        if (!probs.count) fail("schema", "out of memory");
         bs_schema_problems_free(&probs);
     }
     return s;
 }
 
-static int init_calendar(const json_t *doc, bs_calendar *cal)
-{
+static int init_calendar(const json_t *doc, bs_calendar *cal) {
     json_t *c = json_object_get(doc, "calendar");
     bs_calendar_options opt = bs_calendar_default_options();
-    if (c && !json_is_object(c))
-        return fail("calendar", "calendar must be an object"), -1;
+    if (c && !json_is_object(c)) return fail("calendar", "calendar must be an object"), -1;
     if (c && json_is_true(json_object_get(c, "every_day_working")))
         return bs_calendar_init_every_day(cal, BS_CALENDAR_FIRST_YEAR, BS_CALENDAR_LAST_YEAR);
     if (c) {
         json_t *g = json_object_get(c, "goede_vrijdag");
-        if (g && !json_is_boolean(g))
-            return fail("calendar.goede_vrijdag", "must be a boolean"), -1;
-        if (g)
-            opt.goede_vrijdag = json_is_true(g);
+        if (g && !json_is_boolean(g)) return fail("calendar.goede_vrijdag", "must be a boolean"), -1;
+        if (g) opt.goede_vrijdag = json_is_true(g);
         json_t *b = json_object_get(c, "bevrijdingsdag");
         if (b) {
             const char *v = json_is_string(b) ? json_string_value(b) : "";
@@ -101,8 +93,7 @@ static int init_calendar(const json_t *doc, bs_calendar *cal)
     return bs_calendar_init(cal, &opt, BS_CALENDAR_FIRST_YEAR, BS_CALENDAR_LAST_YEAR);
 }
 
-int bs_cli_schedule(int argc, char **argv)
-{
+int bs_cli_schedule(int argc, char **argv) {
     if (argc < 1 || (argv[0][0] == '-' && argv[0][1] != 0)) {
         fprintf(stderr, "usage: bouwstroom schedule FILE.json   (- reads standard input)\n");
         return 2;
@@ -119,8 +110,7 @@ int bs_cli_schedule(int argc, char **argv)
     bs_sched_edit e = {0};
     bs_progress *progress = NULL;
     bs_schema *schema = load_schema(doc, argv[0]);
-    if (!schema)
-        goto out;
+    if (!schema) goto out;
     if (init_calendar(doc, &cal) != 0) {
         fail("calendar", "cannot build the calendar");
         goto out;
@@ -136,8 +126,14 @@ int bs_cli_schedule(int argc, char **argv)
         fail(field, msg);
         goto out;
     }
-    bs_schedule_input in = {.schema = schema, .progress = progress, .overrides = e.ov,
-                            .links = e.links, .n_links = e.n_links, .progress_date = pd, .data_date = dd, .cal = &cal,
+    bs_schedule_input in = {.schema = schema,
+                            .progress = progress,
+                            .overrides = e.ov,
+                            .links = e.links,
+                            .n_links = e.n_links,
+                            .progress_date = pd,
+                            .data_date = dd,
+                            .cal = &cal,
                             .near_critical_wd = e.near_critical_wd};
     bs_schedule sched;
     bs_schedule_err err = bs_schedule_compute_ex(&in, &sched);

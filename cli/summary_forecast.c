@@ -13,13 +13,13 @@
 #include "leadtime.h"
 
 typedef struct sf_plan {
-    int provincie;          /* index into r->provs */
-    int schema;             /* index into engine->schemas */
+    int provincie; /* index into r->provs */
+    int schema;    /* index into engine->schemas */
     bs_day expected_by, progress_date, data_date;
     bs_size_class size;
-    char *gemeente;         /* owned */
-    bs_progress *progress;  /* owned; schema n_steps */
-    bs_day p50_last;        /* result: P50 of laatste_oplevering, BS_DAY_NONE when none */
+    char *gemeente;        /* owned */
+    bs_progress *progress; /* owned; schema n_steps */
+    bs_day p50_last;       /* result: P50 of laatste_oplevering, BS_DAY_NONE when none */
 } sf_plan;
 
 struct bs_summary_forecast {
@@ -30,14 +30,14 @@ struct bs_summary_forecast {
     void *arg;
     uv_work_t work;
     /* own observations per schema */
-    bs_lt_obs **obs;        /* owned; [n_schemas] */
+    bs_lt_obs **obs; /* owned; [n_schemas] */
     size_t *n_obs;
-    char *strings;          /* owned; covariate strings of the observations */
-    sf_plan *plans;         /* owned; n_plans */
+    char *strings;  /* owned; covariate strings of the observations */
+    sf_plan *plans; /* owned; n_plans */
     long n_plans;
-    char **provs;           /* owned; n_provs */
+    char **provs; /* owned; n_provs */
     int n_provs;
-    long *later, *with;     /* owned; per province */
+    long *later, *with; /* owned; per province */
     long n_distinct;
     double seconds;
     int failed;
@@ -200,8 +200,13 @@ static void sf_work(uv_work_t *w) {
             pl->p50_last = me->value;
             free(key);
         } else {
-            bs_forecast_input in = {.schema = s, .progress = pl->progress, .progress_date = pl->progress_date, .data_date = pl->data_date,
-                                    .cal = &r->engine->calendar, .dist = dist, .has_dist = has,
+            bs_forecast_input in = {.schema = s,
+                                    .progress = pl->progress,
+                                    .progress_date = pl->progress_date,
+                                    .data_date = pl->data_date,
+                                    .cal = &r->engine->calendar,
+                                    .dist = dist,
+                                    .has_dist = has,
                                     .n_samples = BS_SUMMARY_SAMPLES};
             bs_rng rng;
             bs_rng_seed(&rng, 1);
@@ -350,12 +355,13 @@ static void sf_obs_loaded(const PGresult *res, const char *err, void *arg) {
                               prov, NULL, r->obs[si], &r->n_obs[si], &c);
     }
     free(prog);
-    bs_store_query(r->store,
-                   "SELECT p.id, p.provincie, p.expected_by, p.progress_date, p.planstatus, COALESCE(p.homes_remaining, 0), "
-                   "p.gemeente, p.process_schema_key, s.step_key, s.status, s.actual_start, s.actual_finish, "
-                   "s.actual_estimated FROM projects p LEFT JOIN project_steps s ON s.project_id = p.id "
-                   "WHERE p.expected_by IS NOT NULL ORDER BY p.id",
-                   0, NULL, sf_plans_loaded, r);
+    bs_store_query(
+        r->store,
+        "SELECT p.id, p.provincie, p.expected_by, p.progress_date, p.planstatus, COALESCE(p.homes_remaining, 0), "
+        "p.gemeente, p.process_schema_key, s.step_key, s.status, s.actual_start, s.actual_finish, "
+        "s.actual_estimated FROM projects p LEFT JOIN project_steps s ON s.project_id = p.id "
+        "WHERE p.expected_by IS NOT NULL ORDER BY p.id",
+        0, NULL, sf_plans_loaded, r);
 }
 
 void bs_summary_forecast_run(uv_loop_t *loop, bs_store *store, const bs_engine *engine, bs_summary_forecast_cb done,

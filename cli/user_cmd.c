@@ -82,9 +82,10 @@ int bs_cli_user_prepare(int argc, char **argv, bs_user_add *u) {
             }
             bool role = strcmp(a, "--role") == 0;
             const char *v = argv[++i];
-            static const char *const roles[] = {"beheerder", "projectleider", "medewerker", "management", "raad", "extern", NULL};
-            static const char *const kinds[] = {"gemeente", "ontwikkelaar", "woningcorporatie", "belegger", "provincie",
-                                                "rijk", "overig", NULL};
+            static const char *const roles[] = {"beheerder", "projectleider", "medewerker", "management",
+                                                "raad",      "extern",        NULL};
+            static const char *const kinds[] = {"gemeente",  "ontwikkelaar", "woningcorporatie", "belegger",
+                                                "provincie", "rijk",         "overig",           NULL};
             const char *const *list = role ? roles : kinds;
             bool ok = false;
             for (size_t k = 0; list[k] && !ok; k++) ok = strcmp(list[k], v) == 0;
@@ -133,11 +134,14 @@ int bs_cli_user_prepare(int argc, char **argv, bs_user_add *u) {
         return 2;
     }
     if (u->admin) snprintf(u->role, sizeof u->role, "beheerder");
-    if (!u->org_kind[0]) snprintf(u->org_kind, sizeof u->org_kind, "%s", strcmp(u->role, "extern") == 0 ? "ontwikkelaar" : "gemeente");
+    if (!u->org_kind[0])
+        snprintf(u->org_kind, sizeof u->org_kind, "%s", strcmp(u->role, "extern") == 0 ? "ontwikkelaar" : "gemeente");
     if (!copy_opt(u->email, sizeof u->email, email, "EMAIL")) return 2;
     if (!bs_email_valid(u->email)) {
-        fprintf(stderr, "bouwstroom user add: email: '%s' is not an e-mail address (a plain ASCII mailbox, "
-                        "RFC 5321 §4.1.2)\n", u->email);
+        fprintf(stderr,
+                "bouwstroom user add: email: '%s' is not an e-mail address (a plain ASCII mailbox, "
+                "RFC 5321 §4.1.2)\n",
+                u->email);
         return 2;
     }
     int r = bs_auth_init();
@@ -264,8 +268,8 @@ void bs_cli_user_add_run(bs_store *store, bs_user_add *u, void (*done)(int rc, v
         return;
     }
     *j = (add_job){u, done, arg};
-    const char *params[9] = {u->email, u->name, u->organisation, u->password_hash, u->totp_sealed,
-                             u->admin ? "true" : "false", u->org_kind, u->role,
-                             u->all_municipalities ? "true" : "false"};
+    const char *params[9] = {u->email,         u->name,        u->organisation,
+                             u->password_hash, u->totp_sealed, u->admin ? "true" : "false",
+                             u->org_kind,      u->role,        u->all_municipalities ? "true" : "false"};
     bs_store_query(store, add_sql, 9, params, added, j);
 }

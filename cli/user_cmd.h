@@ -16,14 +16,14 @@ typedef struct bs_user_add {
     char name[256];
     char organisation[256];
     bool admin;
-    char role[32];                          /* organisation role (beheerder for --admin) */
-    char org_kind[32];                      /* kind of a new organisation */
-    bool all_municipalities;                /* the role in every imported municipality too */
-    bool generated;                         /* the password was generated (print it once) */
-    char password[BS_TOKEN_B64URL_BYTES];   /* only when generated; wiped after printing */
+    char role[32];                        /* organisation role (beheerder for --admin) */
+    char org_kind[32];                    /* kind of a new organisation */
+    bool all_municipalities;              /* the role in every imported municipality too */
+    bool generated;                       /* the password was generated (print it once) */
+    char password[BS_TOKEN_B64URL_BYTES]; /* only when generated; wiped after printing */
     char password_hash[BS_PASSWORD_HASH_BYTES];
     char totp_secret[BS_TOTP_SECRET_B32_BYTES];
-    char totp_sealed[BS_TOTP_SEALED_BYTES];   /* what is stored: sealed with the server key */
+    char totp_sealed[BS_TOTP_SEALED_BYTES]; /* what is stored: sealed with the server key */
 } bs_user_add;
 
 /* Parses argv (argv[0] = "add", then the options), reads the password (one line on

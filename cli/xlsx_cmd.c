@@ -98,9 +98,12 @@ int bs_cli_xlsx_dump(int argc, char **argv) {
             fprintf(stderr, "xlsx-dump: %s needs a positive number\n", argv[i]);
             return 2;
         }
-        if (strcmp(argv[i], "--max-part-bytes") == 0) lim.max_part_bytes = v;
-        else if (strcmp(argv[i], "--max-rows") == 0) lim.max_rows = (uint32_t)v;
-        else if (strcmp(argv[i], "--max-cols") == 0) lim.max_cols = (uint32_t)v;
+        if (strcmp(argv[i], "--max-part-bytes") == 0)
+            lim.max_part_bytes = v;
+        else if (strcmp(argv[i], "--max-rows") == 0)
+            lim.max_rows = (uint32_t)v;
+        else if (strcmp(argv[i], "--max-cols") == 0)
+            lim.max_cols = (uint32_t)v;
         else {
             fprintf(stderr, "xlsx-dump: unknown option %s\n", argv[i]);
             return 2;
@@ -230,15 +233,15 @@ static void imported(json_t *res, void *arg) {
     run_ctx *r = arg;
     int rc = 0;
     if (json_is_true(json_object_get(res, "ok"))) {
-        printf("import-xlsx: %s, sheet '%s': %lld rows imported (%lld new, %lld updated, %lld unchanged), source '%s'\n",
-               r->c->path, str_or(res, "sheet", "?"), json_integer_value(json_object_get(res, "rows")),
-               json_integer_value(json_object_get(res, "inserted")),
-               json_integer_value(json_object_get(res, "updated")),
-               json_integer_value(json_object_get(res, "unchanged")), str_or(res, "source", "?"));
+        printf(
+            "import-xlsx: %s, sheet '%s': %lld rows imported (%lld new, %lld updated, %lld unchanged), source '%s'\n",
+            r->c->path, str_or(res, "sheet", "?"), json_integer_value(json_object_get(res, "rows")),
+            json_integer_value(json_object_get(res, "inserted")), json_integer_value(json_object_get(res, "updated")),
+            json_integer_value(json_object_get(res, "unchanged")), str_or(res, "source", "?"));
         size_t i;
         json_t *w;
-        json_array_foreach(json_object_get(res, "warnings"), i, w) printf("import-xlsx: warning: %s\n",
-                                                                          json_string_value(w));
+        json_array_foreach(json_object_get(res, "warnings"), i, w)
+            printf("import-xlsx: warning: %s\n", json_string_value(w));
     } else {
         rc = 1;
         json_t *errs = json_object_get(res, "errors");
@@ -260,7 +263,9 @@ static void imported(json_t *res, void *arg) {
             size_t o = 0;
             where[0] = 0;
             const char *esheet = str_or(e, "sheet", NULL); /* a Planmonitor workbook: the sheet of the row */
-            if (esheet) o += (size_t)snprintf(where + o, sizeof where - o, "sheet '%s'%s", esheet, json_is_integer(row) ? " " : "");
+            if (esheet)
+                o += (size_t)snprintf(where + o, sizeof where - o, "sheet '%s'%s", esheet,
+                                      json_is_integer(row) ? " " : "");
             if (json_is_integer(row))
                 o += (size_t)snprintf(where + o, sizeof where - o, "row %lld", json_integer_value(row));
             if (col && o < sizeof where)
@@ -288,8 +293,8 @@ void bs_cli_import_xlsx_run(uv_loop_t *loop, bs_store *store, const bs_engine *e
     r->c = c;
     r->done = done;
     r->arg = arg;
-    bs_xlsx_projects_options opt = {.source = c->source, .sheet = c->sheet, .today = c->today,
-                                    .actor = "{\"label\":\"cli:import-xlsx\"}"};
+    bs_xlsx_projects_options opt = {
+        .source = c->source, .sheet = c->sheet, .today = c->today, .actor = "{\"label\":\"cli:import-xlsx\"}"};
     bs_xlsx_projects_import(loop, store, engine, c->data, c->len, &opt, imported, r);
     free(c->data); /* copied by the import */
     c->data = NULL;

@@ -23,10 +23,10 @@ int bs_cli_xlsx_dump(int argc, char **argv);
 
 /* What `import-xlsx` works on; filled by bs_cli_import_xlsx_prepare before the loop runs. */
 typedef struct bs_import_xlsx {
-    char *data;   /* owned: the file's bytes */
+    char *data; /* owned: the file's bytes */
     size_t len;
     const char *path, *source, *sheet; /* borrowed from argv */
-    bs_day today; /* --today, else today in Europe/Amsterdam */
+    bs_day today;                      /* --today, else today in Europe/Amsterdam */
 } bs_import_xlsx;
 
 /* Parses argv (argv[0] = FILE, then the options) and reads the file (at most 128 MiB).

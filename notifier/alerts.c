@@ -4,7 +4,7 @@
 #include "alerts.h"
 
 static const char *const kind_names[BS_ALERT_N_KINDS] = {"milestone_upcoming", "milestone_overdue",
-                                                          "blocked_by_other_stream", "forecast_slipped"};
+                                                         "blocked_by_other_stream", "forecast_slipped"};
 
 const char *bs_alert_kind_name(bs_alert_kind k) {
     return (unsigned)k < BS_ALERT_N_KINDS ? kind_names[k] : "";

@@ -25,27 +25,27 @@ const char *bs_alert_kind_name(bs_alert_kind k);
 
 /* One recipient's effective rules for a project. */
 typedef struct bs_alert_recipient {
-    const char *user_id;             /* borrowed */
+    const char *user_id; /* borrowed */
     bool enabled[BS_ALERT_N_KINDS];
-    int days[BS_ALERT_N_KINDS];      /* upcoming: working days before; forecast_slipped: calendar days */
-    bool upcoming_from_p50;          /* upcoming counts back from the P50 forecast, not the planned date */
+    int days[BS_ALERT_N_KINDS];         /* upcoming: working days before; forecast_slipped: calendar days */
+    bool upcoming_from_p50;             /* upcoming counts back from the P50 forecast, not the planned date */
     bool stream_public, stream_private; /* which streams' steps concern this recipient */
 } bs_alert_recipient;
 
 /* One wanted alert. */
 typedef struct bs_alert_want {
-    int32_t step;          /* the step the alert is about */
-    int32_t rev_step;      /* the step whose date revision keys the alert (blocked: the overdue predecessor) */
+    int32_t step;     /* the step the alert is about */
+    int32_t rev_step; /* the step whose date revision keys the alert (blocked: the overdue predecessor) */
     bs_alert_kind kind;
-    int recipient;         /* index into recipients */
-    bs_day due_date;       /* civil date; the alert is due at 07:00 local on it */
-    bs_day date;           /* the milestone's planned date (blocked: the overdue step's planned finish) */
+    int recipient;   /* index into recipients */
+    bs_day due_date; /* civil date; the alert is due at 07:00 local on it */
+    bs_day date;     /* the milestone's planned date (blocked: the overdue step's planned finish) */
 } bs_alert_want;
 
 /* Optional forecast of the project's steps (indexed like schema->steps; BS_DAY_NONE = none). */
 typedef struct bs_alert_forecast {
-    const bs_day *p50;      /* P50 finish per step */
-    const bs_day *baseline; /* the first P50 recorded per step */
+    const bs_day *p50;           /* P50 finish per step */
+    const bs_day *baseline;      /* the first P50 recorded per step */
     const bs_schedule *reported; /* NULL, or the schedule as last reported: planned from the
                                   * progress date instead of the data date (overdue and blocked
                                   * compare its dates with today; docs/alerts.md) */

@@ -31,10 +31,10 @@
 /* Error currency of this module: 0 or one of these (negative). */
 enum {
     BS_ICAL_OK = 0,
-    BS_ICAL_EINVAL = -1, /* invalid input: see the field comments below */
-    BS_ICAL_ENOMEM = -2, /* out of memory (malloc or libical) */
+    BS_ICAL_EINVAL = -1,   /* invalid input: see the field comments below */
+    BS_ICAL_ENOMEM = -2,   /* out of memory (malloc or libical) */
     BS_ICAL_ELIBICAL = -3, /* libical refused a value or produced no text */
-    BS_ICAL_ERANGE = -4, /* output buffer too small (helpers with a caller buffer) */
+    BS_ICAL_ERANGE = -4,   /* output buffer too small (helpers with a caller buffer) */
 };
 
 /* Text for an error code ("invalid input", …); never NULL. */
@@ -43,17 +43,17 @@ const char *bs_ical_strerror(int err);
 /* One all-day event (a milestone or a step window). All strings are borrowed: the
  * caller keeps them alive during bs_ical_render. Text is UTF-8; see "Text" below. */
 typedef struct bs_ical_event {
-    const char *uid;         /* required, non-empty, printable ASCII without spaces:
+    const char *uid;               /* required, non-empty, printable ASCII without spaces:
                                 stable forever (bs_ical_uid); RFC 5545 §3.8.4.7 */
-    const char *summary;     /* required (may be ""), single line; RFC 5545 §3.8.1.12 */
-    const char *description; /* optional (NULL = none), may span lines; §3.8.1.5 */
-    bs_day start;            /* first day, civil day number (calendar.h) */
-    bs_day finish;           /* last day, INCLUSIVE (>= start); rendered as DTEND =
+    const char *summary;           /* required (may be ""), single line; RFC 5545 §3.8.1.12 */
+    const char *description;       /* optional (NULL = none), may span lines; §3.8.1.5 */
+    bs_day start;                  /* first day, civil day number (calendar.h) */
+    bs_day finish;                 /* last day, INCLUSIVE (>= start); rendered as DTEND =
                                 finish + 1 day, exclusive (§3.6.1, §3.8.2.2) */
-    int32_t sequence;        /* >= 0; the caller raises it when start/finish change
+    int32_t sequence;              /* >= 0; the caller raises it when start/finish change
                                 (§3.8.7.4) */
-    int64_t last_modified;   /* seconds since the epoch, UTC (§3.8.7.3) */
-    const char *url;         /* optional (NULL = none): absolute URI, printable ASCII
+    int64_t last_modified;         /* seconds since the epoch, UTC (§3.8.7.3) */
+    const char *url;               /* optional (NULL = none): absolute URI, printable ASCII
                                 without spaces, quotes or angle brackets (§3.8.4.6) */
     const char *const *categories; /* optional: n_categories strings (§3.8.1.2), each
                                       rendered as its own CATEGORIES property */
@@ -62,10 +62,10 @@ typedef struct bs_ical_event {
 
 /* A feed. Strings and the events array are borrowed. */
 typedef struct bs_ical_calendar {
-    const char *name;        /* required, non-empty: NAME (RFC 7986 §5.1) and
+    const char *name;            /* required, non-empty: NAME (RFC 7986 §5.1) and
                                 X-WR-CALNAME (de-facto, Apple/Google) */
-    const char *description; /* optional: DESCRIPTION (RFC 7986 §5.2) and X-WR-CALDESC */
-    int32_t refresh_minutes; /* 1 .. 10080 (a week): REFRESH-INTERVAL;VALUE=DURATION:PTnM
+    const char *description;     /* optional: DESCRIPTION (RFC 7986 §5.2) and X-WR-CALDESC */
+    int32_t refresh_minutes;     /* 1 .. 10080 (a week): REFRESH-INTERVAL;VALUE=DURATION:PTnM
                                 (RFC 7986 §5.7) and X-PUBLISHED-TTL:PTnM (Microsoft) */
     const bs_ical_event *events; /* n_events events, rendered in this order */
     size_t n_events;
@@ -119,8 +119,7 @@ int bs_ical_render(const bs_ical_calendar *cal, int64_t dtstamp, char **out, siz
  * is too small. Pure.
  */
 #define BS_ICAL_UID_MAX (64 + 1 + 64 + 1 + 36 + sizeof "@bouwstroom")
-int bs_ical_uid(const char *project_uuid, const char *step_key, const char *kind,
-                char *buf, size_t cap);
+int bs_ical_uid(const char *project_uuid, const char *step_key, const char *kind, char *buf, size_t cap);
 
 /*
  * The HTTP ETag of a feed (RFC 9110 §8.8.3), derived from the data's revision, not from

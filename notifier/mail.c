@@ -221,7 +221,7 @@ char *bs_mail_render(const bs_mail *m, size_t *len) {
         /* RFC 2369 §3.2 and RFC 8058 §3.1; folded (CRLF SP, RFC 5322 §2.2.3) before the '<'
          * when the line would pass 78 characters */
         puts_(&b, strlen("List-Unsubscribe: <>") + strlen(m->list_unsubscribe) > 78 ? "List-Unsubscribe:\r\n <"
-                                                                                   : "List-Unsubscribe: <");
+                                                                                    : "List-Unsubscribe: <");
         puts_(&b, m->list_unsubscribe);
         puts_(&b, ">\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n");
     }

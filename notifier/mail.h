@@ -9,16 +9,16 @@
 #include <stdint.h>
 
 typedef struct bs_mail {
-    const char *from_addr;    /* "alerts@bouwstroom.example" */
-    const char *from_name;    /* display name, UTF-8, may be NULL */
+    const char *from_addr; /* "alerts@bouwstroom.example" */
+    const char *from_name; /* display name, UTF-8, may be NULL */
     const char *to_addr;
-    const char *to_name;      /* may be NULL */
-    const char *subject;      /* UTF-8 */
-    const char *message_id;   /* without angle brackets: "<id>@<domain>" content; stable per alert */
-    int64_t date_utc;         /* seconds since the epoch, the Date header (written in UTC, +0000) */
-    const char *text;         /* text/plain body, UTF-8, '\n' line ends */
-    const char *html;         /* text/html body, UTF-8; NULL = single-part text/plain */
-    const char *lang;         /* Content-Language, e.g. "nl" or "en"; may be NULL */
+    const char *to_name;          /* may be NULL */
+    const char *subject;          /* UTF-8 */
+    const char *message_id;       /* without angle brackets: "<id>@<domain>" content; stable per alert */
+    int64_t date_utc;             /* seconds since the epoch, the Date header (written in UTC, +0000) */
+    const char *text;             /* text/plain body, UTF-8, '\n' line ends */
+    const char *html;             /* text/html body, UTF-8; NULL = single-part text/plain */
+    const char *lang;             /* Content-Language, e.g. "nl" or "en"; may be NULL */
     const char *list_unsubscribe; /* one-click unsubscribe URL (https/http), or NULL: see bs_mail_render */
 } bs_mail;
 

@@ -23,8 +23,8 @@ struct bs_smtp {
     char *url, *username, *password;
     bool require_starttls, insecure_tls;
     long timeout_ms;
-    uv_mutex_t mu;                       /* guards handles / n_handles (thread-pool threads) */
-    CURL *handles[MAX_POOLED_HANDLES];   /* idle easy handles with their connection caches */
+    uv_mutex_t mu;                     /* guards handles / n_handles (thread-pool threads) */
+    CURL *handles[MAX_POOLED_HANDLES]; /* idle easy handles with their connection caches */
     int n_handles;
     int in_flight;
     bool closing;
@@ -35,9 +35,9 @@ struct bs_smtp {
 typedef struct send_job {
     uv_work_t work;
     bs_smtp *smtp;
-    char *from;             /* owned: "<addr>" */
+    char *from; /* owned: "<addr>" */
     struct curl_slist *rcpts;
-    char *message;          /* owned */
+    char *message; /* owned */
     size_t len, off;
     bs_smtp_cb cb;
     void *arg;
@@ -138,8 +138,8 @@ static void send_after(uv_work_t *w, int status) {
         o = BS_SMTP_SENT;
         if (!j->code) j->code = 250;
     } else {
-        snprintf(err, sizeof err, "%s%s%s (reply %ld)", curl_easy_strerror(j->rc), j->errbuf[0] ? ": " : "",
-                 j->errbuf, j->code);
+        snprintf(err, sizeof err, "%s%s%s (reply %ld)", curl_easy_strerror(j->rc), j->errbuf[0] ? ": " : "", j->errbuf,
+                 j->code);
         /* RFC 5321 §4.2.1: 5yz permanent, 4yz transient; no reply = connection problem */
         o = j->code >= 500 && j->code < 600 ? BS_SMTP_FAILED : BS_SMTP_RETRY;
     }

@@ -13,18 +13,18 @@
 #include <uv.h>
 
 typedef struct bs_smtp_config {
-    const char *url;          /* "smtp://host:port" (or "smtps://" for implicit TLS) */
-    const char *username;     /* NULL = no AUTH */
+    const char *url;      /* "smtp://host:port" (or "smtps://" for implicit TLS) */
+    const char *username; /* NULL = no AUTH */
     const char *password;
-    bool require_starttls;    /* CURLUSESSL_ALL: refuse to send in plaintext (no silent fallback) */
-    bool insecure_tls;        /* skip certificate verification (tests only) */
-    long timeout_ms;          /* whole transaction; 0 = 30 s */
+    bool require_starttls; /* CURLUSESSL_ALL: refuse to send in plaintext (no silent fallback) */
+    bool insecure_tls;     /* skip certificate verification (tests only) */
+    long timeout_ms;       /* whole transaction; 0 = 30 s */
 } bs_smtp_config;
 
 typedef enum bs_smtp_outcome {
-    BS_SMTP_SENT = 0,   /* the server accepted the message (250 after DATA) */
-    BS_SMTP_RETRY,      /* 4xx reply, connection or TLS error: try again later (RFC 5321 §4.2.1) */
-    BS_SMTP_FAILED,     /* 5xx reply: permanent; keep the error (RFC 5321 §4.2.1) */
+    BS_SMTP_SENT = 0, /* the server accepted the message (250 after DATA) */
+    BS_SMTP_RETRY,    /* 4xx reply, connection or TLS error: try again later (RFC 5321 §4.2.1) */
+    BS_SMTP_FAILED,   /* 5xx reply: permanent; keep the error (RFC 5321 §4.2.1) */
 } bs_smtp_outcome;
 
 /* Result of one send: reply_code is the last SMTP reply code (0 when none was received),

@@ -61,7 +61,8 @@ static const char *stream_word(const char *stream, bool en) {
 static void describe(sbuf *b, const char *kind, const json_t *p, bool en) {
     const char *step = str(p, "step_name"), *project = str(p, "project_name"), *date = str(p, "date");
     if (strcmp(kind, "milestone_upcoming") == 0)
-        sb_printf(b, en ? "Milestone approaching: %s (%s) on %s" : "Mijlpaal nadert: %s (%s) op %s", step, project, date);
+        sb_printf(b, en ? "Milestone approaching: %s (%s) on %s" : "Mijlpaal nadert: %s (%s) op %s", step, project,
+                  date);
     else if (strcmp(kind, "milestone_overdue") == 0)
         sb_printf(b, en ? "Milestone overdue: %s (%s), planned %s" : "Mijlpaal verlopen: %s (%s), gepland %s", step,
                   project, date);
@@ -69,11 +70,13 @@ static void describe(sbuf *b, const char *kind, const json_t *p, bool en) {
         sb_printf(b, en ? "Update from %s (%s): %s (%s)" : "Wijziging door %s (%s): %s (%s)", str(p, "author"),
                   str(p, "author_organisation"), step, project);
     else if (strcmp(kind, "forecast_slipped") == 0)
-        sb_printf(b, en ? "Forecast slipped: %s (%s) now P50 %s, was %s" : "Prognose verschoven: %s (%s) nu P50 %s, was %s",
-                  step, project, date, str(p, "baseline_p50"));
+        sb_printf(
+            b, en ? "Forecast slipped: %s (%s) now P50 %s, was %s" : "Prognose verschoven: %s (%s) nu P50 %s, was %s",
+            step, project, date, str(p, "baseline_p50"));
     else
-        sb_printf(b, en ? "Blocked: %s (%s) waits for %s of the %s, planned %s"
-                        : "Geblokkeerd: %s (%s) wacht op %s van de %s, gepland %s",
+        sb_printf(b,
+                  en ? "Blocked: %s (%s) waits for %s of the %s, planned %s"
+                     : "Geblokkeerd: %s (%s) wacht op %s van de %s, gepland %s",
                   step, project, str(p, "blocking_step_name"), stream_word(str(p, "blocking_stream"), en), date);
 }
 
@@ -100,8 +103,10 @@ static void links(sbuf *t, sbuf *h, const json_t *p, const char *base, bool en) 
     /* the feed itself is a secret URL (only its hash is stored), so the mail links to where
      * the recipient's feeds are listed and created */
     sb_printf(t, "%s: %s/api/v1/feed-tokens?project_id=%s\n", en ? "Calendar feed" : "Agenda-abonnement", base, id);
-    sb_printf(h, "<p><a href=\"%s/api/v1/projects/%s/schedule#%s\">%s</a> &middot; <a href=\"%s/api/v1/feed-tokens?project_id=%s\">%s</a></p>\n",
-              base, id, key, en ? "Open the step" : "Open de stap", base, id, en ? "Calendar feed" : "Agenda-abonnement");
+    sb_printf(
+        h,
+        "<p><a href=\"%s/api/v1/projects/%s/schedule#%s\">%s</a> &middot; <a href=\"%s/api/v1/feed-tokens?project_id=%s\">%s</a></p>\n",
+        base, id, key, en ? "Open the step" : "Open de stap", base, id, en ? "Calendar feed" : "Agenda-abonnement");
 }
 
 static void details(sbuf *t, sbuf *h, const char *kind, const json_t *p, bool en) {
@@ -114,7 +119,8 @@ static void details(sbuf *t, sbuf *h, const char *kind, const json_t *p, bool en
         {"P50", *str(p, "p50") ? str(p, "p50") : (en ? "not yet forecast" : "nog geen prognose")},
         {"P80", *str(p, "p80") ? str(p, "p80") : (en ? "not yet forecast" : "nog geen prognose")},
         /* progress_date; alerts planned before it was renamed carry data_date */
-        {en ? "Facts known up to" : "Peildatum", *str(p, "progress_date") ? str(p, "progress_date") : str(p, "data_date")},
+        {en ? "Facts known up to" : "Peildatum",
+         *str(p, "progress_date") ? str(p, "progress_date") : str(p, "data_date")},
     };
     sb_printf(h, "<table>\n");
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
@@ -134,7 +140,8 @@ static void details(sbuf *t, sbuf *h, const char *kind, const json_t *p, bool en
         what = en ? "What changed: the planned date has passed and the milestone is not realised."
                   : "Wat er speelt: de geplande datum is verstreken en de mijlpaal is niet gerealiseerd.";
     else if (strcmp(kind, "external_update") == 0)
-        what = en ? "What changed: an external party updated this project." : "Wat er speelt: een externe partij heeft dit project bijgewerkt.";
+        what = en ? "What changed: an external party updated this project."
+                  : "Wat er speelt: een externe partij heeft dit project bijgewerkt.";
     else if (strcmp(kind, "forecast_slipped") == 0)
         what = en ? "What changed: the P50 forecast of this milestone moved later than your threshold allows."
                   : "Wat er speelt: de P50-prognose van deze mijlpaal is verder opgeschoven dan uw drempel toelaat.";
@@ -180,8 +187,9 @@ int bs_mail_text_build(const char *kind, const char *locale, const json_t *paylo
         json_t *items = json_object_get(payload, "items");
         size_t n = json_array_size(items);
         if (summary) { /* a new follower: what is already late, in one mail */
-            sb_printf(&s, en ? "Bouwstroom: %s (%s): %zu item%s already late" : "Bouwstroom: %s (%s): %zu punt%s al te laat",
-                      str(payload, "project_name"), str(payload, "gemeente"), n, n == 1 ? "" : (en ? "s" : "en"));
+            sb_printf(
+                &s, en ? "Bouwstroom: %s (%s): %zu item%s already late" : "Bouwstroom: %s (%s): %zu punt%s al te laat",
+                str(payload, "project_name"), str(payload, "gemeente"), n, n == 1 ? "" : (en ? "s" : "en"));
             sb_printf(&t, en ? "You now follow %s (%s). Already late:\n\n" : "U volgt nu %s (%s). Al te laat:\n\n",
                       str(payload, "project_name"), str(payload, "gemeente"));
             sb_printf(&h, "<p>");
@@ -190,8 +198,10 @@ int bs_mail_text_build(const char *kind, const char *locale, const json_t *paylo
         } else {
             sb_printf(&s, en ? "Bouwstroom: %zu alert%s for today" : "Bouwstroom: %zu melding%s voor vandaag", n,
                       n == 1 ? "" : (en ? "s" : "en"));
-            sb_printf(&t, en ? "Good morning,\n\nToday's alerts:\n\n" : "Goedemorgen,\n\nDe meldingen van vandaag:\n\n");
-            sb_printf(&h, "<p>%s</p>\n<ul>\n", en ? "Good morning, today's alerts:" : "Goedemorgen, de meldingen van vandaag:");
+            sb_printf(&t,
+                      en ? "Good morning,\n\nToday's alerts:\n\n" : "Goedemorgen,\n\nDe meldingen van vandaag:\n\n");
+            sb_printf(&h, "<p>%s</p>\n<ul>\n",
+                      en ? "Good morning, today's alerts:" : "Goedemorgen, de meldingen van vandaag:");
         }
         for (size_t i = 0; i < n; i++) {
             json_t *it = json_array_get(items, i);
@@ -212,19 +222,22 @@ int bs_mail_text_build(const char *kind, const char *locale, const json_t *paylo
         /* an external developer admitted to a project's private stream (issue 6) */
         sb_printf(&s, en ? "Invitation: project %s (%s) in Bouwstroom" : "Uitnodiging: project %s (%s) in Bouwstroom",
                   str(payload, "project_name"), str(payload, "gemeente"));
-        sb_printf(&t, en ? "%s invites you, for %s, to keep the developer's stream of project %s (%s) up to date "
-                           "in Bouwstroom.\n\n"
-                         : "%s nodigt u, namens %s, uit om de ontwikkelaarsstroom van project %s (%s) in Bouwstroom "
-                           "bij te houden.\n\n",
+        sb_printf(&t,
+                  en ? "%s invites you, for %s, to keep the developer's stream of project %s (%s) up to date "
+                       "in Bouwstroom.\n\n"
+                     : "%s nodigt u, namens %s, uit om de ontwikkelaarsstroom van project %s (%s) in Bouwstroom "
+                       "bij te houden.\n\n",
                   str(payload, "invited_by"), str(payload, "organisation"), str(payload, "project_name"),
                   str(payload, "gemeente"));
-        sb_printf(&t, en ? "Set your password (at least 12 characters) before %s:\n\n"
-                         : "Stel vóór %s uw wachtwoord in (minstens 12 tekens):\n\n",
+        sb_printf(&t,
+                  en ? "Set your password (at least 12 characters) before %s:\n\n"
+                     : "Stel vóór %s uw wachtwoord in (minstens 12 tekens):\n\n",
                   str(payload, "expires_at"));
         sb_printf(&t, "  POST %s/api/v1/invitations/accept\n  {\"token\": \"%s\", \"password\": \"…\"}\n\n", base_url,
                   str(payload, "token"));
-        sb_printf(&t, en ? "Then log in: POST %s/api/v1/login {\"email\", \"password\"}.\n"
-                         : "Log daarna in: POST %s/api/v1/login {\"email\", \"password\"}.\n",
+        sb_printf(&t,
+                  en ? "Then log in: POST %s/api/v1/login {\"email\", \"password\"}.\n"
+                     : "Log daarna in: POST %s/api/v1/login {\"email\", \"password\"}.\n",
                   base_url);
         sb_printf(&t, en ? "Did you not expect this invitation? Ignore this message.\n"
                          : "Verwachtte u deze uitnodiging niet? Dan kunt u dit bericht negeren.\n");
@@ -239,10 +252,11 @@ int bs_mail_text_build(const char *kind, const char *locale, const json_t *paylo
         sb_printf(&t, en ? "Someone (hopefully you) asked to reset the password of your Bouwstroom account.\n\n"
                          : "Iemand (hopelijk u) heeft gevraagd het wachtwoord van uw Bouwstroom-account opnieuw in "
                            "te stellen.\n\n");
-        sb_printf(&t, en ? "Set a new password (at least 12 characters) before %s (Amsterdam time); the secret works "
-                           "once:\n\n"
-                         : "Stel vóór %s (Nederlandse tijd) een nieuw wachtwoord in (minstens 12 tekens); de code "
-                           "werkt één keer:\n\n",
+        sb_printf(&t,
+                  en ? "Set a new password (at least 12 characters) before %s (Amsterdam time); the secret works "
+                       "once:\n\n"
+                     : "Stel vóór %s (Nederlandse tijd) een nieuw wachtwoord in (minstens 12 tekens); de code "
+                       "werkt één keer:\n\n",
                   str(payload, "expires_at"));
         sb_printf(&t, "  POST %s/api/v1/password-reset/confirm\n  {\"secret\": \"%s\", \"password\": \"…\"}\n\n",
                   base_url, str(payload, "token"));

@@ -38,7 +38,7 @@ struct bs_notifier {
     bs_smtp *smtp;
     uv_timer_t due_timer, safety_timer, replan_timer;
     int open_handles;
-    int32_t replan_day;  /* the last local day this node saw re-planned (claimed here or elsewhere) */
+    int32_t replan_day; /* the last local day this node saw re-planned (claimed here or elsewhere) */
     int32_t replan_pending_day;
     bool replanning, no_daily_replan;
     bs_day (*today)(void *arg);
@@ -47,10 +47,10 @@ struct bs_notifier {
     bool planning, plan_again;
     bool claiming, claim_again;
     int in_flight;
-    int db_ops;          /* store queries in flight that point at this struct */
+    int db_ops;                           /* store queries in flight that point at this struct */
     struct send_item *queue, *queue_tail; /* claimed, rendered, not yet handed to SMTP */
     int queue_len;
-    bool more;           /* the last claim was full: claim again when the queue runs low */
+    bool more; /* the last claim was full: claim again when the queue runs low */
     bool retried;
     uv_timer_t flush_timer;
     char sent_ids[100 * 40 + 64]; /* '{id,id,…' of 250s not yet recorded */
@@ -81,8 +81,8 @@ typedef struct plan_ctx {
     bs_own_obs own;      /* own lead-time observations of the schema */
     bs_forecast fc;      /* P50/P80 per step (thread pool) */
     int fc_rc;
-    bs_day *baseline;    /* owned; n_steps: first recorded P50 per step */
-    bs_schedule sched;   /* planned from the data date (thread pool); valid when sched_rc is OK */
+    bs_day *baseline;     /* owned; n_steps: first recorded P50 per step */
+    bs_schedule sched;    /* planned from the data date (thread pool); valid when sched_rc is OK */
     bs_schedule reported; /* planned from the progress date: the facts as last reported */
     int sched_rc;
     bool has_sched, has_reported;
@@ -228,7 +228,6 @@ static const char WRITE_SQL[] =
     "SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM sup), (SELECT count(*) FROM summ), "
     "  (SELECT count(*) FROM fol), pg_notify('bs_alerts', '')";
 
-
 /* The organisation's today for data dates and alert plans: the API's (so that `serve --today`
  * pins the API and the notifier alike), else today in Europe/Amsterdam from the clock. */
 static bs_day notifier_today(const bs_notifier *n) {
@@ -279,8 +278,8 @@ static void plan_got_recipients(const PGresult *res, const char *err, void *arg)
     /* overdue and blocked: against what the facts as last reported promised (the schedule
      * planned from the progress date); the stored dates and upcoming: from the data date */
     bs_alert_forecast afc = {.p50 = p50, .baseline = c->baseline, .reported = c->has_reported ? &c->reported : NULL};
-    int n_w = bs_alert_plan(schema, c->st.progress, &sched, &afc, &n->engine->calendar, today, rs, n_rs, wants,
-                            MAX_WANTS);
+    int n_w =
+        bs_alert_plan(schema, c->st.progress, &sched, &afc, &n->engine->calendar, today, rs, n_rs, wants, MAX_WANTS);
 
     json_t *steps = json_array();
     for (int32_t i = 0; i < schema->n_steps; i++) {
@@ -290,8 +289,8 @@ static void plan_got_recipients(const PGresult *res, const char *err, void *arg)
         json_object_set_new(o, "planned_finish", bs_date_json(sched.steps[i].early_finish));
         json_object_set_new(o, "status", json_string(bs_status_name(c->st.progress[i].status)));
         json_object_set_new(o, "p50", bs_date_json(p50[i]));
-        json_object_set_new(o, "p80", bs_date_json(c->fc_rc == BS_SCHEDULE_OK && c->fc.steps ? c->fc.steps[i].p80
-                                                                                             : BS_DAY_NONE));
+        json_object_set_new(o, "p80",
+                            bs_date_json(c->fc_rc == BS_SCHEDULE_OK && c->fc.steps ? c->fc.steps[i].p80 : BS_DAY_NONE));
         json_array_append_new(steps, o);
     }
     json_t *wa = json_array();
@@ -332,7 +331,8 @@ static void plan_got_recipients(const PGresult *res, const char *err, void *arg)
         if (wants[w].kind == BS_ALERT_BLOCKED) {
             json_object_set_new(p, "blocking_step_key", json_string(rst->key));
             json_object_set_new(p, "blocking_step_name", json_string(rst->name));
-            json_object_set_new(p, "blocking_stream", json_string(rst->stream == BS_STREAM_PUBLIC ? "public" : "private"));
+            json_object_set_new(p, "blocking_stream",
+                                json_string(rst->stream == BS_STREAM_PUBLIC ? "public" : "private"));
         }
         json_object_set_new(o, "payload", p);
         json_array_append_new(wa, o);
@@ -421,8 +421,8 @@ static void plan_forecast_done(uv_work_t *w, int status) {
     plan_ctx *c = w->data;
     if (status != 0) c->fc_rc = BS_SCHEDULE_ENOMEM;
     const char *params[1] = {c->project_id};
-    bs_conn_query(c->conn, "SELECT step_key, p50_baseline FROM milestone_dates WHERE project_id = $1::uuid", 1,
-                  params, plan_got_baselines, c);
+    bs_conn_query(c->conn, "SELECT step_key, p50_baseline FROM milestone_dates WHERE project_id = $1::uuid", 1, params,
+                  plan_got_baselines, c);
 }
 
 static void plan_got_obs(const PGresult *res, const char *err, void *arg) {
@@ -853,7 +853,8 @@ static void claimed(const PGresult *res, const char *err, void *arg) {
             }
         }
         bs_mail_text t = {0};
-        if (!payload || bs_mail_text_build(PQgetvalue(res, r, 1), PQgetvalue(res, r, 6), payload, n->base_url, &t) != 0) {
+        if (!payload ||
+            bs_mail_text_build(PQgetvalue(res, r, 1), PQgetvalue(res, r, 6), payload, n->base_url, &t) != 0) {
             json_decref(payload);
             n->in_flight++;
             on_sent(BS_SMTP_FAILED, 0, "cannot build the message (unknown kind or bad payload)", it);
@@ -1021,8 +1022,8 @@ bs_notifier *bs_notifier_start(uv_loop_t *loop, bs_store *store, const bs_engine
 }
 
 static void maybe_done(bs_notifier *n) {
-    if (!n->stopping || n->open_handles > 0 || n->planning || n->claiming || n->replanning || n->db_ops > 0 || n->in_flight > 0 ||
-        n->listen_pending)
+    if (!n->stopping || n->open_handles > 0 || n->planning || n->claiming || n->replanning || n->db_ops > 0 ||
+        n->in_flight > 0 || n->listen_pending)
         return;
     void (*done)(void *) = n->done;
     void *arg = n->done_arg;

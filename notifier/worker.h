@@ -24,14 +24,14 @@ typedef struct bs_notifier_config {
     const char *smtp_username; /* may be NULL */
     const char *smtp_password;
     bool require_starttls;
-    const char *mail_from;     /* envelope and From address; its domain names the Message-IDs */
-    const char *base_url;      /* public URL of the API, for links in mails */
-    int max_parallel;          /* SMTP sends in flight (default 4) */
-    int retry_base_s;          /* first retry after this many seconds (default 30), doubling, max 1 h */
+    const char *mail_from;           /* envelope and From address; its domain names the Message-IDs */
+    const char *base_url;            /* public URL of the API, for links in mails */
+    int max_parallel;                /* SMTP sends in flight (default 4) */
+    int retry_base_s;                /* first retry after this many seconds (default 30), doubling, max 1 h */
     const unsigned char *server_key; /* 32 bytes (copied): derives invitation secrets; NULL: invitations fail */
-    bool no_daily_replan;      /* true: this node never claims the daily re-plan (another node does;
+    bool no_daily_replan;            /* true: this node never claims the daily re-plan (another node does;
                                 * BOUWSTROOM_DAILY_REPLAN=0; docs/scheduling.md §5a) */
-    bs_day (*today)(void *arg); /* the organisation's today (days since 1970-01-01) for data dates
+    bs_day (*today)(void *arg);      /* the organisation's today (days since 1970-01-01) for data dates
                                  * and alert plans, the API's (`serve --today` pins both); NULL:
                                  * today in Europe/Amsterdam from the clock */
     void *today_arg;

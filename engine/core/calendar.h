@@ -50,10 +50,10 @@ typedef enum bs_holiday {
     BS_HOLIDAY_GOEDE_VRIJDAG,
     BS_HOLIDAY_EERSTE_PAASDAG,
     BS_HOLIDAY_TWEEDE_PAASDAG,
-    BS_HOLIDAY_KONINGSDAG,      /* 27 Apr (26 Apr when 27th is Sunday), from 2014 */
-    BS_HOLIDAY_KONINGINNEDAG,   /* 30 Apr (29 Apr when 30th is Sunday), before 2014 */
-    BS_HOLIDAY_BEVRIJDINGSDAG,  /* 5 May */
-    BS_HOLIDAY_HEMELVAARTSDAG,  /* Easter + 39 */
+    BS_HOLIDAY_KONINGSDAG,         /* 27 Apr (26 Apr when 27th is Sunday), from 2014 */
+    BS_HOLIDAY_KONINGINNEDAG,      /* 30 Apr (29 Apr when 30th is Sunday), before 2014 */
+    BS_HOLIDAY_BEVRIJDINGSDAG,     /* 5 May */
+    BS_HOLIDAY_HEMELVAARTSDAG,     /* Easter + 39 */
     BS_HOLIDAY_EERSTE_PINKSTERDAG, /* Easter + 49 */
     BS_HOLIDAY_TWEEDE_PINKSTERDAG, /* Easter + 50 */
     BS_HOLIDAY_EERSTE_KERSTDAG,

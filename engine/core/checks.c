@@ -6,14 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-bs_check_thresholds bs_check_default_thresholds(void)
-{
+bs_check_thresholds bs_check_default_thresholds(void) {
     bs_check_thresholds t;
     memset(&t, 0, sizeof t);
     t.max_pct[BS_CHECK_MISSING_LOGIC] = 5;
     t.max_pct[BS_CHECK_LEADS] = 0;
-    t.max_pct[BS_CHECK_LAGS] = 10;      /* DCMA 5%: statutory publication delays are lags */
-    t.max_pct[BS_CHECK_FS_SHARE] = 90;  /* a minimum */
+    t.max_pct[BS_CHECK_LAGS] = 10;     /* DCMA 5%: statutory publication delays are lags */
+    t.max_pct[BS_CHECK_FS_SHARE] = 90; /* a minimum */
     t.max_pct[BS_CHECK_HARD_CONSTRAINTS] = 5;
     t.max_pct[BS_CHECK_HIGH_FLOAT] = 5;
     t.max_pct[BS_CHECK_NEGATIVE_FLOAT] = 0;
@@ -24,30 +23,32 @@ bs_check_thresholds bs_check_default_thresholds(void)
     return t;
 }
 
-const char *bs_check_name(bs_check_id id)
-{
-    static const char *const n[] = {"missing_logic", "leads", "lags", "fs_share", "hard_constraints",
-                                    "high_float", "negative_float", "high_duration", "out_of_sequence"};
+const char *bs_check_name(bs_check_id id) {
+    static const char *const n[] = {"missing_logic",    "leads",      "lags",           "fs_share",
+                                    "hard_constraints", "high_float", "negative_float", "high_duration",
+                                    "out_of_sequence"};
     return (unsigned)id < BS_CHECK_COUNT ? n[id] : "";
 }
 
-const char *bs_check_dcma(bs_check_id id)
-{
-    static const char *const n[] = {"DCMA 1 Logic", "DCMA 2 Leads", "DCMA 3 Lags",
-                                    "DCMA 4 Relationship types", "DCMA 5 Hard constraints",
-                                    "DCMA 6 High float", "DCMA 7 Negative float",
-                                    "DCMA 8 High duration", "(not DCMA) Out-of-sequence progress"};
+const char *bs_check_dcma(bs_check_id id) {
+    static const char *const n[] = {"DCMA 1 Logic",
+                                    "DCMA 2 Leads",
+                                    "DCMA 3 Lags",
+                                    "DCMA 4 Relationship types",
+                                    "DCMA 5 Hard constraints",
+                                    "DCMA 6 High float",
+                                    "DCMA 7 Negative float",
+                                    "DCMA 8 High duration",
+                                    "(not DCMA) Out-of-sequence progress"};
     return (unsigned)id < BS_CHECK_COUNT ? n[id] : "";
 }
 
-static bool incomplete(bs_step_status s)
-{
+static bool incomplete(bs_step_status s) {
     return s == BS_STATUS_OPEN || s == BS_STATUS_STARTED;
 }
 
 int bs_checks_compute(const bs_schema *schema, const bs_progress *progress, const bs_sched_edit *e,
-                      const bs_schedule *sched, const bs_check_thresholds *th, bs_check_result *out)
-{
+                      const bs_schedule *sched, const bs_check_thresholds *th, bs_check_result *out) {
     const int32_t n = schema->n_steps, m = e->n_links;
     memset(out, 0, sizeof *out * BS_CHECK_COUNT);
     int32_t cap = (n > m ? n : m) + 1;
@@ -73,24 +74,18 @@ int bs_checks_compute(const bs_schema *schema, const bs_progress *progress, cons
         out[BS_CHECK_LEADS].total++;
         out[BS_CHECK_LAGS].total++;
         out[BS_CHECK_FS_SHARE].total++;
-        if (k->lag < 0)
-            out[BS_CHECK_LEADS].items[out[BS_CHECK_LEADS].count++] = l;
-        if (k->lag > 0)
-            out[BS_CHECK_LAGS].items[out[BS_CHECK_LAGS].count++] = l;
-        if (k->type == BS_LINK_FS)
-            out[BS_CHECK_FS_SHARE].items[out[BS_CHECK_FS_SHARE].count++] = l;
+        if (k->lag < 0) out[BS_CHECK_LEADS].items[out[BS_CHECK_LEADS].count++] = l;
+        if (k->lag > 0) out[BS_CHECK_LAGS].items[out[BS_CHECK_LAGS].count++] = l;
+        if (k->type == BS_LINK_FS) out[BS_CHECK_FS_SHARE].items[out[BS_CHECK_FS_SHARE].count++] = l;
     }
     for (int32_t i = 0; i < n; i++) {
         const bs_step *s = &schema->steps[i];
         const bs_step_result *r = &sched->steps[i];
         bool ms = s->milestone;
-        if (progress[i].status == BS_STATUS_SKIPPED)
-            continue;
-        if (r->out_of_sequence)
-            out[BS_CHECK_OUT_OF_SEQUENCE].items[out[BS_CHECK_OUT_OF_SEQUENCE].count++] = i;
+        if (progress[i].status == BS_STATUS_SKIPPED) continue;
+        if (r->out_of_sequence) out[BS_CHECK_OUT_OF_SEQUENCE].items[out[BS_CHECK_OUT_OF_SEQUENCE].count++] = i;
         out[BS_CHECK_OUT_OF_SEQUENCE].total++;
-        if (!incomplete(progress[i].status))
-            continue;
+        if (!incomplete(progress[i].status)) continue;
         /* DCMA 1 excludes the start and finish milestones: a milestone without
          * predecessors is a start, one without successors a finish. */
         out[BS_CHECK_MISSING_LOGIC].total++;
@@ -101,16 +96,13 @@ int bs_checks_compute(const bs_schema *schema, const bs_progress *progress, cons
             out[BS_CHECK_HARD_CONSTRAINTS].items[out[BS_CHECK_HARD_CONSTRAINTS].count++] = i;
         out[BS_CHECK_HIGH_FLOAT].total++;
         out[BS_CHECK_NEGATIVE_FLOAT].total++;
-        if (r->total_float > th->high_float_wd)
-            out[BS_CHECK_HIGH_FLOAT].items[out[BS_CHECK_HIGH_FLOAT].count++] = i;
-        if (r->total_float < 0)
-            out[BS_CHECK_NEGATIVE_FLOAT].items[out[BS_CHECK_NEGATIVE_FLOAT].count++] = i;
+        if (r->total_float > th->high_float_wd) out[BS_CHECK_HIGH_FLOAT].items[out[BS_CHECK_HIGH_FLOAT].count++] = i;
+        if (r->total_float < 0) out[BS_CHECK_NEGATIVE_FLOAT].items[out[BS_CHECK_NEGATIVE_FLOAT].count++] = i;
         if (!ms) {
             int32_t d = e->ov[i].duration >= 0 ? e->ov[i].duration : s->duration;
             int64_t dwd = s->unit == BS_UNIT_CALENDAR_DAYS ? (int64_t)d * 5 / 7 : d;
             out[BS_CHECK_HIGH_DURATION].total++;
-            if (dwd > th->high_duration_wd)
-                out[BS_CHECK_HIGH_DURATION].items[out[BS_CHECK_HIGH_DURATION].count++] = i;
+            if (dwd > th->high_duration_wd) out[BS_CHECK_HIGH_DURATION].items[out[BS_CHECK_HIGH_DURATION].count++] = i;
         }
     }
     free(npred);
@@ -126,8 +118,7 @@ int bs_checks_compute(const bs_schema *schema, const bs_progress *progress, cons
     return 0;
 }
 
-void bs_checks_free(bs_check_result *out)
-{
+void bs_checks_free(bs_check_result *out) {
     for (int k = 0; k < BS_CHECK_COUNT; k++) {
         free(out[k].items);
         out[k].items = NULL;

@@ -32,11 +32,11 @@ typedef struct bs_check_thresholds {
 
 typedef struct bs_check_result {
     bs_check_id id;
-    int32_t count;      /* items that fail the criterion (FS share: FS links) */
-    int32_t total;      /* the population (steps or links) */
-    double pct;         /* 100 * count / total (0 when total = 0) */
+    int32_t count; /* items that fail the criterion (FS share: FS links) */
+    int32_t total; /* the population (steps or links) */
+    double pct;    /* 100 * count / total (0 when total = 0) */
     bool pass;
-    int32_t *items;     /* owned; step indexes (or link indexes for link checks) */
+    int32_t *items; /* owned; step indexes (or link indexes for link checks) */
 } bs_check_result;
 
 /* Project defaults (docs/scheduling.md §10). */

@@ -30,9 +30,9 @@
 typedef enum bs_est_err {
     BS_EST_OK = 0,
     BS_EST_ENOMEM,
-    BS_EST_EINVAL,    /* a time that is not finite and > 0, or n == 0 */
-    BS_EST_ETOOFEW,   /* fewer than 2 events or fewer than 2 distinct event times: no MLE */
-    BS_EST_ENOCONV,   /* Newton–Raphson did not converge */
+    BS_EST_EINVAL,  /* a time that is not finite and > 0, or n == 0 */
+    BS_EST_ETOOFEW, /* fewer than 2 events or fewer than 2 distinct event times: no MLE */
+    BS_EST_ENOCONV, /* Newton–Raphson did not converge */
 } bs_est_err;
 
 /* Readable text of an error code (static string). */
@@ -44,8 +44,8 @@ const char *bs_est_strerror(bs_est_err e);
 typedef struct bs_km_point {
     double time;
     int64_t n_risk, n_event, n_censor;
-    double surv;      /* S(time), right-continuous */
-    double std_err;   /* sqrt(sum d/(n(n-d))): Greenwood SE of -log S (R's std.err); INFINITY when S = 0 */
+    double surv;         /* S(time), right-continuous */
+    double std_err;      /* sqrt(sum d/(n(n-d))): Greenwood SE of -log S (R's std.err); INFINITY when S = 0 */
     double lower, upper; /* conf.type = "log" limits; NAN when S = 0 */
 } bs_km_point;
 
@@ -108,8 +108,8 @@ typedef struct bs_dist {
 
 typedef struct bs_psfit {
     bs_dist dist;
-    double loglik;   /* on the time scale, as survreg's loglik[2] */
-    double aic;      /* -2 loglik + 4 */
+    double loglik;                     /* on the time scale, as survreg's loglik[2] */
+    double aic;                        /* -2 loglik + 4 */
     double var_mu, var_log_sigma, cov; /* inverse observed information at the MLE (survreg's var) */
     int iterations;
 } bs_psfit;
@@ -144,11 +144,11 @@ double bs_dist_sample_cond(const bs_dist *d, double t, bs_rng *rng);
  * is trusted with weight w, the model of the parent groups with 1 - w (docs/forecasting.md §4).
  * Units: those of the fitted times. */
 typedef struct bs_ltdist {
-    bs_dist par;        /* parametric component and tail */
-    double w;           /* weight of the empirical component, 0..1 */
-    int32_t n_km;       /* empirical component: event times (increasing) and S just after each */
-    double *km_time;    /* owned; n_km */
-    double *km_surv;    /* owned; n_km */
+    bs_dist par;     /* parametric component and tail */
+    double w;        /* weight of the empirical component, 0..1 */
+    int32_t n_km;    /* empirical component: event times (increasing) and S just after each */
+    double *km_time; /* owned; n_km */
+    double *km_surv; /* owned; n_km */
 } bs_ltdist;
 
 /* A purely parametric distribution (no allocation; bs_ltdist_free is a no-op on it). */

@@ -44,8 +44,12 @@ static void day_quantiles(bs_day *v, int32_t n, bs_day *p50, bs_day *p80) {
 /* The schedule of one sample without a hook: the schema's links, no overrides. */
 static bs_schedule_err default_schedule(const bs_schema *s, const bs_progress *progress, bs_day progress_date,
                                         bs_day data_date, const bs_calendar *cal, bs_schedule *out) {
-    bs_schedule_input si = {.schema = s, .progress = progress, .progress_date = progress_date,
-                            .data_date = data_date, .cal = cal, .near_critical_wd = -1};
+    bs_schedule_input si = {.schema = s,
+                            .progress = progress,
+                            .progress_date = progress_date,
+                            .data_date = data_date,
+                            .cal = cal,
+                            .near_critical_wd = -1};
     return bs_schedule_compute_ex(&si, out);
 }
 
@@ -76,8 +80,9 @@ int bs_forecast_compute(const bs_forecast_input *in, bs_rng *rng, bs_forecast *o
     out->n_samples = ns;
     /* the deterministic plan */
     bs_schedule plan;
-    rc = in->schedule ? in->schedule(in->schedule_ctx, sc, in->progress, in->progress_date, in->data_date, in->cal, &plan)
-                      : default_schedule(sc, in->progress, in->progress_date, in->data_date, in->cal, &plan);
+    rc = in->schedule
+             ? in->schedule(in->schedule_ctx, sc, in->progress, in->progress_date, in->data_date, in->cal, &plan)
+             : default_schedule(sc, in->progress, in->progress_date, in->data_date, in->cal, &plan);
     if (rc != BS_SCHEDULE_OK) goto done;
     for (int32_t i = 0; i < n; i++) out->steps[i].planned = step_finish(&plan, i, in->progress);
     out->completion_planned = plan.project_finish;
@@ -102,8 +107,9 @@ int bs_forecast_compute(const bs_forecast_input *in, bs_rng *rng, bs_forecast *o
             copy.steps[i].duration = (int32_t)d;
         }
         bs_schedule sch;
-        rc = in->schedule ? in->schedule(in->schedule_ctx, &copy, in->progress, in->progress_date, in->data_date, in->cal, &sch)
-                          : default_schedule(&copy, in->progress, in->progress_date, in->data_date, in->cal, &sch);
+        rc = in->schedule
+                 ? in->schedule(in->schedule_ctx, &copy, in->progress, in->progress_date, in->data_date, in->cal, &sch)
+                 : default_schedule(&copy, in->progress, in->progress_date, in->data_date, in->cal, &sch);
         if (rc != BS_SCHEDULE_OK) goto done;
         for (int32_t i = 0; i < n; i++) {
             fin[(size_t)i * (size_t)ns + (size_t)s] = step_finish(&sch, i, in->progress);

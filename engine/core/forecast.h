@@ -32,20 +32,21 @@
  * passes a hook that runs bs_schedule_compute_ex with its link set and overrides (issue 3), so
  * the forecast follows the edited network; see docs/forecasting.md §5. */
 typedef bs_schedule_err (*bs_forecast_schedule_fn)(void *ctx, const bs_schema *sampled, const bs_progress *progress,
-                                                   bs_day progress_date, bs_day data_date, const bs_calendar *cal, bs_schedule *out);
+                                                   bs_day progress_date, bs_day data_date, const bs_calendar *cal,
+                                                   bs_schedule *out);
 
 typedef struct bs_forecast_input {
     const bs_schema *schema;
-    const bs_progress *progress;     /* n_steps */
-    bs_day progress_date;            /* facts known up to this date; remaining durations and the
+    const bs_progress *progress; /* n_steps */
+    bs_day progress_date;        /* facts known up to this date; remaining durations and the
                                       * elapsed time of started steps are measured up to it.
                                       * <= data_date; BS_DAY_NONE = data_date. Every caller sets
                                       * it (0 is a date) */
-    bs_day data_date;                /* unfinished work is scheduled no earlier than this date */
+    bs_day data_date;            /* unfinished work is scheduled no earlier than this date */
     const bs_calendar *cal;
-    const bs_ltdist *dist;           /* n_steps; used where has_dist[i] (bs_lt_model.sample) */
-    const unsigned char *has_dist;   /* n_steps; 0 = keep the schema's duration (no spread) */
-    int32_t n_samples;               /* 1..BS_FORECAST_MAX_SAMPLES */
+    const bs_ltdist *dist;            /* n_steps; used where has_dist[i] (bs_lt_model.sample) */
+    const unsigned char *has_dist;    /* n_steps; 0 = keep the schema's duration (no spread) */
+    int32_t n_samples;                /* 1..BS_FORECAST_MAX_SAMPLES */
     bs_forecast_schedule_fn schedule; /* NULL: bs_schedule_compute; also used for the plan */
     void *schedule_ctx;
 } bs_forecast_input;
@@ -58,7 +59,7 @@ typedef struct bs_forecast_step {
 
 typedef struct bs_forecast {
     int32_t n_steps, n_samples;
-    bs_forecast_step *steps;        /* owned; n_steps */
+    bs_forecast_step *steps;                                   /* owned; n_steps */
     bs_day completion_planned, completion_p50, completion_p80; /* project finish */
 } bs_forecast;
 

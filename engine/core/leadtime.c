@@ -42,9 +42,8 @@ double bs_lt_elapsed(const bs_calendar *cal, bs_unit unit, bs_day start, bs_day 
 }
 
 void bs_lt_observe_project(const bs_schema *schema, const bs_progress *progress, bs_day data_date,
-                           const bs_calendar *cal, bs_size_class size, const char *gemeente,
-                           const char *provincie, const char *plantype, bs_lt_obs *out, size_t *n,
-                           bs_lt_counts *counts) {
+                           const bs_calendar *cal, bs_size_class size, const char *gemeente, const char *provincie,
+                           const char *plantype, bs_lt_obs *out, size_t *n, bs_lt_counts *counts) {
     for (int32_t i = 0; i < schema->n_steps; i++) {
         const bs_step *st = &schema->steps[i];
         const bs_progress *p = &progress[i];
@@ -116,8 +115,9 @@ int bs_reference_load(const char *text, size_t len, const bs_schema *schema, bs_
     json_t *cs = json_object_get(doc, "censored_share");
     if (!json_is_object(steps) || !json_is_string(label) || !json_is_integer(seed) || !json_is_integer(per) ||
         !json_is_number(cs)) {
-        snprintf(err, errlen, "$: need label (string), seed, observations_per_group (integers), censored_share "
-                              "(number) and steps (object)");
+        snprintf(err, errlen,
+                 "$: need label (string), seed, observations_per_group (integers), censored_share "
+                 "(number) and steps (object)");
         goto done;
     }
     if (json_integer_value(per) < 10 || json_integer_value(per) > 100000 || json_number_value(cs) < 0 ||
@@ -139,8 +139,9 @@ int bs_reference_load(const char *text, size_t len, const bs_schema *schema, bs_
             snprintf(err, errlen, "$.steps.%s: not a non-milestone step of schema %s", key, schema->key);
             goto done;
         }
-        json_t *unit = json_object_get(v, "unit"), *med = json_object_get(v, "median"), *p80 = json_object_get(v, "p80"),
-               *src = json_object_get(v, "source"), *bys = json_object_get(v, "median_by_size_class");
+        json_t *unit = json_object_get(v, "unit"), *med = json_object_get(v, "median"),
+               *p80 = json_object_get(v, "p80"), *src = json_object_get(v, "source"),
+               *bys = json_object_get(v, "median_by_size_class");
         bs_unit u = json_is_string(unit) && strcmp(json_string_value(unit), "calendar_days") == 0
                         ? BS_UNIT_CALENDAR_DAYS
                         : BS_UNIT_WORKING_DAYS;
@@ -169,7 +170,8 @@ int bs_reference_load(const char *text, size_t len, const bs_schema *schema, bs_
             for (int c = 0; c < BS_SIZE_N; c++) {
                 json_t *x = json_object_get(bys, size_names[c]);
                 if (x && (!json_is_number(x) || json_number_value(x) <= 0)) {
-                    snprintf(err, errlen, "$.steps.%s.median_by_size_class.%s: must be a number > 0", key, size_names[c]);
+                    snprintf(err, errlen, "$.steps.%s.median_by_size_class.%s: must be a number > 0", key,
+                             size_names[c]);
                     goto done;
                 }
                 if (x) rs->median[c] = json_number_value(x);

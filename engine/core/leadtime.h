@@ -37,20 +37,20 @@ int bs_size_class_parse(const char *s);
 
 /* One duration observation with its covariates. Strings are borrowed (not owned). */
 typedef struct bs_lt_obs {
-    int32_t step;          /* schema step index */
-    double time;           /* > 0, in the step's unit */
-    unsigned char event;   /* 1 finished, 0 still running (right-censored at the data date) */
+    int32_t step;        /* schema step index */
+    double time;         /* > 0, in the step's unit */
+    unsigned char event; /* 1 finished, 0 still running (right-censored at the data date) */
     bs_size_class size;
     int32_t start_year;
     const char *gemeente, *provincie, *plantype; /* borrowed; may be NULL */
 } bs_lt_obs;
 
 typedef struct bs_lt_counts {
-    int64_t events;     /* realised with known start and finish */
-    int64_t censored;   /* running: censored at the project's data date */
-    int64_t skipped;    /* skipped (not carried) / cancelled: counted, not used */
-    int64_t estimated;  /* realised with estimated dates (from the planstatus): not used */
-    int64_t unusable;   /* started without a known start, finish before start, start after the data date */
+    int64_t events;    /* realised with known start and finish */
+    int64_t censored;  /* running: censored at the project's data date */
+    int64_t skipped;   /* skipped (not carried) / cancelled: counted, not used */
+    int64_t estimated; /* realised with estimated dates (from the planstatus): not used */
+    int64_t unusable;  /* started without a known start, finish before start, start after the data date */
 } bs_lt_counts;
 
 /* Duration of a step from start to finish (inclusive civil dates) in its unit: working days
@@ -67,32 +67,31 @@ double bs_lt_elapsed(const bs_calendar *cal, bs_unit unit, bs_day start, bs_day 
  * actual start and finish are events; started steps are censored at data_date (not today);
  * skipped steps are counted. Covariates are copied into each observation. */
 void bs_lt_observe_project(const bs_schema *schema, const bs_progress *progress, bs_day data_date,
-                           const bs_calendar *cal, bs_size_class size, const char *gemeente,
-                           const char *provincie, const char *plantype, bs_lt_obs *out, size_t *n,
-                           bs_lt_counts *counts);
+                           const bs_calendar *cal, bs_size_class size, const char *gemeente, const char *provincie,
+                           const char *plantype, bs_lt_obs *out, size_t *n, bs_lt_counts *counts);
 
 /* ---- reference history ---- */
 
 typedef struct bs_ref_step {
-    int32_t step;                 /* schema step index */
+    int32_t step; /* schema step index */
     bs_unit unit;
-    double median[BS_SIZE_N];     /* in the step's unit */
-    double sigma;                 /* lognormal sdlog: log(p80 / median) / Φ^-1(0.8) */
-    char *source;                 /* owned */
+    double median[BS_SIZE_N]; /* in the step's unit */
+    double sigma;             /* lognormal sdlog: log(p80 / median) / Φ^-1(0.8) */
+    char *source;             /* owned */
 } bs_ref_step;
 
 typedef struct bs_reference {
-    char *label;                  /* owned: the "REFERENCE DATA …" label */
+    char *label; /* owned: the "REFERENCE DATA …" label */
     uint64_t seed;
-    int32_t per_group;            /* generated observations per step and size class */
+    int32_t per_group; /* generated observations per step and size class */
     double censored_share;
-    bs_ref_step *steps;           /* owned; n */
+    bs_ref_step *steps; /* owned; n */
     int32_t n;
     /* fits of the generated history (bs_reference_fit) */
-    bs_psfit *fit_step;           /* owned; [schema n_steps]; iterations 0 = none */
-    bs_psfit *fit_size;           /* owned; [schema n_steps * BS_SIZE_N] */
+    bs_psfit *fit_step; /* owned; [schema n_steps]; iterations 0 = none */
+    bs_psfit *fit_size; /* owned; [schema n_steps * BS_SIZE_N] */
     int32_t n_schema_steps;
-    bs_lt_obs *history;           /* owned; the generated observations */
+    bs_lt_obs *history; /* owned; the generated observations */
     size_t n_history;
 } bs_reference;
 
@@ -121,27 +120,27 @@ void bs_reference_free(bs_reference *ref);
 
 typedef struct bs_lt_level {
     int64_t events, censored;
-    double weight;       /* credibility weight of this level's own fit (0 when not fittable) */
+    double weight; /* credibility weight of this level's own fit (0 when not fittable) */
     bool fitted;
-    bs_dist own;         /* own MLE in the model's family (when fitted) */
-    bs_dist shrunk;      /* after shrinkage toward the parent */
+    bs_dist own;    /* own MLE in the model's family (when fitted) */
+    bs_dist shrunk; /* after shrinkage toward the parent */
 } bs_lt_level;
 
 typedef struct bs_lt_model {
     int32_t step;
-    bs_dist_family family;   /* the reference's AIC choice for the step × size class */
-    bs_dist reference;       /* root: reference fit for step × size class */
-    bs_lt_level level[3];    /* 0: step; then step × size class (when a size is given); then
+    bs_dist_family family; /* the reference's AIC choice for the step × size class */
+    bs_dist reference;     /* root: reference fit for step × size class */
+    bs_lt_level level[3];  /* 0: step; then step × size class (when a size is given); then
                               * step (× size) × gemeente (when a gemeente is given) */
-    int depth;               /* levels used (1–3 by the filters given) */
-    bs_dist dist;            /* the final parametric model = level[depth-1].shrunk */
-    bs_ltdist sample;        /* owned (bs_lt_model_free): what the forecast samples — the
+    int depth;             /* levels used (1–3 by the filters given) */
+    bs_dist dist;          /* the final parametric model = level[depth-1].shrunk */
+    bs_ltdist sample;      /* owned (bs_lt_model_free): what the forecast samples — the
                               * Kaplan–Meier curve of the deepest level with own events, weight
                               * d/(d + κ), mixed with (and tailed by) the shrunk parametric model of
                               * its parent levels; purely parametric without own events */
-    int sample_level;        /* the level of the empirical component, -1 when none */
-    bool own_dominates;      /* the final weight on own observations >= 0.5 */
-    double own_weight;       /* total weight of own observations in dist's parameters */
+    int sample_level;      /* the level of the empirical component, -1 when none */
+    bool own_dominates;    /* the final weight on own observations >= 0.5 */
+    double own_weight;     /* total weight of own observations in dist's parameters */
 } bs_lt_model;
 
 /* Builds the model of step for the group (size, gemeente) from the reference and own

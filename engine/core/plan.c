@@ -102,9 +102,9 @@ const char *bs_plantype_normalise(const char *raw, bool *recognised) {
         const char *prefix;
         const char *code;
     } map[] = {
-        {"verdichting", "verdichting"},       {"inbreiding", "verdichting"},
-        {"binnenstedelijk", "verdichting"},   {"uitleg", "uitleg"},
-        {"transformatie", "transformatie"},   {"functieverandering", "transformatie"},
+        {"verdichting", "verdichting"},        {"inbreiding", "verdichting"},
+        {"binnenstedelijk", "verdichting"},    {"uitleg", "uitleg"},
+        {"transformatie", "transformatie"},    {"functieverandering", "transformatie"},
         {"functiewijziging", "transformatie"}, {"herstructurering", "herstructurering"},
         {"sloop", "herstructurering"},
     };

@@ -44,7 +44,6 @@ const char *bs_planstatus_realised_through(const char *code);
  * is DONE with actual_estimated = true and no dates; all else OPEN.
  * progress: schema->n_steps entries, written. Returns 0, or -1 when the realised-through
  * step is not in the schema. */
-int bs_plan_initial_progress(const bs_schema *schema, const char *planstatus_code,
-                             bs_progress *progress);
+int bs_plan_initial_progress(const bs_schema *schema, const char *planstatus_code, bs_progress *progress);
 
 #endif

@@ -33,14 +33,14 @@ typedef struct cand {
 } cand;
 
 typedef struct scratch {
-    cand s_anchor;   /* start anchor (for SS/SF successors) */
-    cand f_anchor;   /* finish anchor (for FS/FF successors) */
-    int64_t ys;      /* backward: latest start instant (BS_DAY_NONE = unbounded skipped) */
-    int64_t yf;      /* backward: latest finish instant */
-    int32_t rs_b;    /* STARTED: boundary at which the remaining work starts */
-    int32_t rem;     /* STARTED: remaining duration used (step's unit) */
-    bool not_done;   /* skipped steps: some predecessor reached through it is not DONE */
-    bool not_started;/* skipped steps: some predecessor reached through it is OPEN */
+    cand s_anchor;    /* start anchor (for SS/SF successors) */
+    cand f_anchor;    /* finish anchor (for FS/FF successors) */
+    int64_t ys;       /* backward: latest start instant (BS_DAY_NONE = unbounded skipped) */
+    int64_t yf;       /* backward: latest finish instant */
+    int32_t rs_b;     /* STARTED: boundary at which the remaining work starts */
+    int32_t rem;      /* STARTED: remaining duration used (step's unit) */
+    bool not_done;    /* skipped steps: some predecessor reached through it is not DONE */
+    bool not_started; /* skipped steps: some predecessor reached through it is OPEN */
 } scratch;
 
 typedef struct ctx {
@@ -53,25 +53,22 @@ typedef struct ctx {
     int32_t *pred_off, *pred_idx; /* CSR: links into each step */
     int32_t *succ_off, *succ_idx; /* CSR: links out of each step */
     int32_t *topo;
-    int32_t *dur;                 /* effective durations */
+    int32_t *dur; /* effective durations */
     bs_day data_date;
-    int32_t dd_b;                 /* boundary at the start of the data date */
-    bs_day progress_date;         /* remaining durations are measured from it (≤ data_date) */
-    int32_t pd_b;                 /* boundary at the start of the progress date */
+    int32_t dd_b;         /* boundary at the start of the data date */
+    bs_day progress_date; /* remaining durations are measured from it (≤ data_date) */
+    int32_t pd_b;         /* boundary at the start of the progress date */
     bs_schedule_err err;
 } ctx;
 
 /* ---- range-checked calendar helpers: on a range error they set c->err ---- */
 
-static void range_error(ctx *c)
-{
-    if (c->err == BS_SCHEDULE_OK)
-        c->err = BS_SCHEDULE_ERANGE;
+static void range_error(ctx *c) {
+    if (c->err == BS_SCHEDULE_OK) c->err = BS_SCHEDULE_ERANGE;
 }
 
 /* Date of working day index i. */
-static bs_day wd(ctx *c, int64_t i)
-{
+static bs_day wd(ctx *c, int64_t i) {
     if (i < 0 || i >= c->cal->n_working) {
         range_error(c);
         return c->cal->first_day;
@@ -81,17 +78,14 @@ static bs_day wd(ctx *c, int64_t i)
 
 /* The latest instant whose boundary is b: the start of working day b (or just after the
  * range when b = n_working). */
-static int64_t instant_of_boundary(ctx *c, int64_t b)
-{
-    if (b >= c->cal->n_working)
-        return (int64_t)c->cal->last_day + 1;
+static int64_t instant_of_boundary(ctx *c, int64_t b) {
+    if (b >= c->cal->n_working) return (int64_t)c->cal->last_day + 1;
     return wd(c, b);
 }
 
 /* A day number that must be a date inside the calendar (hi_extra = 1 also allows the
  * instant just after the range, last_day + 1). */
-static bs_day in_range(ctx *c, int64_t day, int hi_extra)
-{
+static bs_day in_range(ctx *c, int64_t day, int hi_extra) {
     if (day < c->cal->first_day || day > (int64_t)c->cal->last_day + hi_extra) {
         range_error(c);
         return c->cal->first_day;
@@ -99,13 +93,11 @@ static bs_day in_range(ctx *c, int64_t day, int hi_extra)
     return (bs_day)day;
 }
 
-static int32_t boundary_of_instant(ctx *c, int64_t x)
-{
+static int32_t boundary_of_instant(ctx *c, int64_t x) {
     return bs_calendar_boundary_before(c->cal, in_range(c, x, 1));
 }
 
-static bool is_ms(const ctx *c, int32_t i)
-{
+static bool is_ms(const ctx *c, int32_t i) {
     return c->schema->steps[i].milestone || c->dur[i] == 0;
 }
 
@@ -116,58 +108,47 @@ static bool needs_dates(const bs_step *s) /* finish is not simply wd(start + d -
 
 /* Inclusive finish date of a non-milestone step of d days that starts on working day k, or
  * (for calendar-day steps) on start_date when that is given. */
-static bs_day finish_date(ctx *c, const bs_step *s, int32_t d, int64_t k, bs_day start_date)
-{
+static bs_day finish_date(ctx *c, const bs_step *s, int32_t d, int64_t k, bs_day start_date) {
     bs_day f;
     if (s->unit == BS_UNIT_CALENDAR_DAYS) {
-        if (start_date == BS_DAY_NONE)
-            start_date = wd(c, k);
+        if (start_date == BS_DAY_NONE) start_date = wd(c, k);
         f = in_range(c, (int64_t)start_date + d - 1, 0);
     } else {
         f = wd(c, k + d - 1);
     }
-    if (s->statutory)
-        f = in_range(c, bs_atw_term_end(f), 0); /* Algemene termijnenwet art. 1 */
+    if (s->statutory) f = in_range(c, bs_atw_term_end(f), 0); /* Algemene termijnenwet art. 1 */
     return f;
 }
 
-static int32_t ef_b_of_start(ctx *c, const bs_step *s, int32_t d, int64_t k)
-{
-    if (!needs_dates(s))
-        return (int32_t)(k + d);
+static int32_t ef_b_of_start(ctx *c, const bs_step *s, int32_t d, int64_t k) {
+    if (!needs_dates(s)) return (int32_t)(k + d);
     return bs_calendar_boundary_after(c->cal, finish_date(c, s, d, k, BS_DAY_NONE));
 }
 
-static bool known_dates(const bs_progress *p)
-{
+static bool known_dates(const bs_progress *p) {
     return p->status == BS_STATUS_DONE && !p->actual_estimated && p->actual_finish != BS_DAY_NONE;
 }
 
-static bs_day ov_snet(const ctx *c, int32_t i)
-{
+static bs_day ov_snet(const ctx *c, int32_t i) {
     return c->ov ? c->ov[i].snet : BS_DAY_NONE;
 }
 
-static bs_day ov_fnlt(const ctx *c, int32_t i)
-{
+static bs_day ov_fnlt(const ctx *c, int32_t i) {
     return c->ov ? c->ov[i].fnlt : BS_DAY_NONE;
 }
 
-static bool targets_finish(bs_link_type t)
-{
+static bool targets_finish(bs_link_type t) {
     return t == BS_LINK_FF || t == BS_LINK_SF;
 }
 
-static bool from_start(bs_link_type t)
-{
+static bool from_start(bs_link_type t) {
     return t == BS_LINK_SS || t == BS_LINK_SF;
 }
 
 /* ---- forward pass ---- */
 
 /* The bound link l puts on its successor, from the predecessor's anchor a. */
-static cand link_constraint(ctx *c, const bs_link *l, cand a)
-{
+static cand link_constraint(ctx *c, const bs_link *l, cand a) {
     cand k = {.set = false};
     if (!a.set) /* a skipped step without constraining predecessors */
         return k;
@@ -175,7 +156,7 @@ static cand link_constraint(ctx *c, const bs_link *l, cand a)
     if (l->lag_unit == BS_UNIT_WORKING_DAYS) {
         if (l->lag == 0) { /* the instant passes unchanged (a milestone keeps its flag) */
             k = a;
-        } else {           /* L working days after: the end of working day b-1 */
+        } else { /* L working days after: the end of working day b-1 */
             int64_t b = (int64_t)a.b + l->lag;
             if (b < 1 || b > c->cal->n_working) {
                 range_error(c);
@@ -185,7 +166,7 @@ static cand link_constraint(ctx *c, const bs_link *l, cand a)
             k.x = wd(c, b - 1) + 1;
             k.end_of_day = true;
         }
-    } else {               /* L calendar days after the instant */
+    } else { /* L calendar days after the instant */
         int64_t x = (int64_t)a.x + l->lag;
         k.b = boundary_of_instant(c, x);
         k.x = (bs_day)(c->err ? c->cal->first_day : x);
@@ -194,23 +175,17 @@ static cand link_constraint(ctx *c, const bs_link *l, cand a)
     return k;
 }
 
-static bool better(const cand *a, const cand *best)
-{
-    if (!best->set)
-        return true;
-    if (a->b != best->b)
-        return a->b > best->b;
-    if (a->x != best->x)
-        return a->x > best->x;
+static bool better(const cand *a, const cand *best) {
+    if (!best->set) return true;
+    if (a->b != best->b) return a->b > best->b;
+    if (a->x != best->x) return a->x > best->x;
     return a->end_of_day && !best->end_of_day;
 }
 
 /* Smallest working-day start k whose finish boundary is >= tb (finish-target bound). */
-static int64_t min_start_for_finish(ctx *c, const bs_step *s, int32_t d, int32_t tb)
-{
+static int64_t min_start_for_finish(ctx *c, const bs_step *s, int32_t d, int32_t tb) {
     int64_t k;
-    if (tb < 1)
-        return INT32_MIN;
+    if (tb < 1) return INT32_MIN;
     if (s->unit == BS_UNIT_WORKING_DAYS) {
         k = (int64_t)tb - d;
     } else {
@@ -219,15 +194,13 @@ static int64_t min_start_for_finish(ctx *c, const bs_step *s, int32_t d, int32_t
     }
     if (s->statutory) /* the Atw roll may let an earlier start reach the bound too */
         for (int g = 0; g < 8 && k - 1 >= 0 && c->err == BS_SCHEDULE_OK; g++) {
-            if (ef_b_of_start(c, s, d, k - 1) < tb)
-                break;
+            if (ef_b_of_start(c, s, d, k - 1) < tb) break;
             k--;
         }
     return k;
 }
 
-static void forward_step(ctx *c, int32_t i, bs_step_result *res, scratch *sc)
-{
+static void forward_step(ctx *c, int32_t i, bs_step_result *res, scratch *sc) {
     const bs_schema *sch = c->schema;
     const bs_step *s = &sch->steps[i];
     const bs_progress *pg = &c->progress[i];
@@ -262,18 +235,13 @@ static void forward_step(ctx *c, int32_t i, bs_step_result *res, scratch *sc)
             x->not_started |= p_open;
         }
         cand k = link_constraint(c, l, from_start(l->type) ? sc[p].s_anchor : sc[p].f_anchor);
-        if (!k.set)
-            continue;
-        if (better(&k, &best_all))
-            best_all = k;
+        if (!k.set) continue;
+        if (better(&k, &best_all)) best_all = k;
         if (targets_finish(l->type)) {
-            if (better(&k, &best_f))
-                best_f = k;
+            if (better(&k, &best_f)) best_f = k;
         } else {
-            if (better(&k, &best_s))
-                best_s = k;
-            if (l->type == BS_LINK_FS && better(&k, &best_fs))
-                best_fs = k;
+            if (better(&k, &best_s)) best_s = k;
+            if (l->type == BS_LINK_FS && better(&k, &best_fs)) best_fs = k;
         }
     }
 
@@ -319,9 +287,8 @@ static void forward_step(ctx *c, int32_t i, bs_step_result *res, scratch *sc)
                 r->early_start = wd(c, r->es_b);
             }
             x->f_anchor = (cand){.set = true, .b = r->ef_b, .x = af + 1, .end_of_day = true};
-            x->s_anchor = is_ms(c, i) ? x->f_anchor
-                                      : (cand){.set = true, .b = r->es_b, .x = r->early_start,
-                                               .end_of_day = false};
+            x->s_anchor =
+                is_ms(c, i) ? x->f_anchor : (cand){.set = true, .b = r->es_b, .x = r->early_start, .end_of_day = false};
         }
         return;
 
@@ -350,41 +317,31 @@ static void forward_step(ctx *c, int32_t i, bs_step_result *res, scratch *sc)
          * places that wait (docs/scheduling.md §5.3). */
         int32_t ovr = c->ov ? c->ov[i].remaining : -1;
         int32_t rs_b = c->dd_b;
-        if (r->es_b > rs_b)
-            rs_b = r->es_b;
-        if (best_fs.set && best_fs.b > rs_b)
-            rs_b = best_fs.b;
+        if (r->es_b > rs_b) rs_b = r->es_b;
+        if (best_fs.set && best_fs.b > rs_b) rs_b = best_fs.b;
         x->rs_b = rs_b;
         if (s->unit == BS_UNIT_WORKING_DAYS) {
             int32_t done_wd = c->pd_b > r->es_b ? c->pd_b - r->es_b : 0;
             int32_t rem = ovr >= 0 ? ovr : d - done_wd;
-            if (rem < 1)
-                rem = 1;
+            if (rem < 1) rem = 1;
             x->rem = rem;
             int32_t ef_b = rs_b + rem;
             if (s->statutory) /* remaining part of a statutory term: Atw roll at its end */
-                ef_b = bs_calendar_boundary_after(
-                    c->cal, in_range(c, bs_atw_term_end(wd(c, (int64_t)ef_b - 1)), 0));
-            if (best_f.set && best_f.b > ef_b)
-                ef_b = best_f.b;
+                ef_b = bs_calendar_boundary_after(c->cal, in_range(c, bs_atw_term_end(wd(c, (int64_t)ef_b - 1)), 0));
+            if (best_f.set && best_f.b > ef_b) ef_b = best_f.b;
             r->ef_b = ef_b;
             r->early_finish = wd(c, (int64_t)ef_b - 1);
         } else {
             int32_t done_cd = c->progress_date > as ? (int32_t)(c->progress_date - as) : 0;
             int32_t rem = ovr >= 0 ? ovr : d - done_cd;
-            if (rem < 1)
-                rem = 1;
+            if (rem < 1) rem = 1;
             x->rem = rem;
             bs_day rs = c->data_date;
-            if (as > rs)
-                rs = as;
-            if (rs_b > bs_calendar_boundary_before(c->cal, rs))
-                rs = wd(c, rs_b);
+            if (as > rs) rs = as;
+            if (rs_b > bs_calendar_boundary_before(c->cal, rs)) rs = wd(c, rs_b);
             bs_day f = in_range(c, (int64_t)rs + rem - 1, 0);
-            if (s->statutory)
-                f = in_range(c, bs_atw_term_end(f), 0);
-            if (best_f.set && best_f.b > bs_calendar_boundary_after(c->cal, f))
-                f = wd(c, (int64_t)best_f.b - 1);
+            if (s->statutory) f = in_range(c, bs_atw_term_end(f), 0);
+            if (best_f.set && best_f.b > bs_calendar_boundary_after(c->cal, f)) f = wd(c, (int64_t)best_f.b - 1);
             r->early_finish = f;
             r->ef_b = bs_calendar_boundary_after(c->cal, f);
         }
@@ -392,8 +349,7 @@ static void forward_step(ctx *c, int32_t i, bs_step_result *res, scratch *sc)
         return;
     }
 
-    case BS_STATUS_OPEN:
-        break;
+    case BS_STATUS_OPEN: break;
     }
 
     bs_day snet = ov_snet(c, i);
@@ -401,10 +357,11 @@ static void forward_step(ctx *c, int32_t i, bs_step_result *res, scratch *sc)
     if (is_ms(c, i)) {
         cand best = best_all;
         if (snet != BS_DAY_NONE) {
-            cand k = {.set = true, .b = bs_calendar_boundary_before(c->cal, in_range(c, snet, 0)),
-                      .x = snet, .end_of_day = false};
-            if (better(&k, &best))
-                best = k;
+            cand k = {.set = true,
+                      .b = bs_calendar_boundary_before(c->cal, in_range(c, snet, 0)),
+                      .x = snet,
+                      .end_of_day = false};
+            if (better(&k, &best)) best = k;
         }
         if (!best.set || best.b <= c->dd_b) { /* project start, or pinned at the data date */
             best.set = true;
@@ -418,17 +375,14 @@ static void forward_step(ctx *c, int32_t i, bs_step_result *res, scratch *sc)
         return;
     }
     int64_t es = c->dd_b;
-    if (best_s.set && best_s.b > es)
-        es = best_s.b;
+    if (best_s.set && best_s.b > es) es = best_s.b;
     if (best_f.set) {
         int64_t k = min_start_for_finish(c, s, d, best_f.b);
-        if (k > es)
-            es = k;
+        if (k > es) es = k;
     }
     if (snet != BS_DAY_NONE) {
         int64_t k = bs_calendar_boundary_before(c->cal, in_range(c, snet, 0));
-        if (k > es)
-            es = k;
+        if (k > es) es = k;
     }
     if (es >= c->cal->n_working) {
         range_error(c);
@@ -446,8 +400,7 @@ static void forward_step(ctx *c, int32_t i, bs_step_result *res, scratch *sc)
 
 /* Mirror of link_constraint: the latest anchor instant of the predecessor that keeps the
  * successor's bound at or before the successor's latest instant y. */
-static int64_t mirror(ctx *c, const bs_link *l, int64_t y)
-{
+static int64_t mirror(ctx *c, const bs_link *l, int64_t y) {
     int64_t k;
     if (l->lag_unit == BS_UNIT_CALENDAR_DAYS) {
         k = y - l->lag;
@@ -461,35 +414,29 @@ static int64_t mirror(ctx *c, const bs_link *l, int64_t y)
         }
         k = instant_of_boundary(c, b);
     }
-    if (k > (int64_t)c->cal->last_day + 1)
-        k = (int64_t)c->cal->last_day + 1;
+    if (k > (int64_t)c->cal->last_day + 1) k = (int64_t)c->cal->last_day + 1;
     return k;
 }
 
 /* Latest start (*ysb) and finish (*yf) instants of step i from its successors, the project
  * finish instant y_end and its deadline. A skipped step is no step: only its successors
  * bound it, and without any it bounds nothing (INT64_MAX). */
-static void latest_instants(ctx *c, int32_t i, const scratch *sc, int64_t y_end, int64_t *ysb,
-                            int64_t *yf)
-{
+static void latest_instants(ctx *c, int32_t i, const scratch *sc, int64_t y_end, int64_t *ysb, int64_t *yf) {
     const bool skipped = c->progress[i].status == BS_STATUS_SKIPPED;
     int64_t f = skipped ? INT64_MAX : y_end, s = INT64_MAX;
     bs_day fnlt = ov_fnlt(c, i);
-    if (!skipped && fnlt != BS_DAY_NONE && (int64_t)fnlt + 1 < f)
-        f = (int64_t)fnlt + 1;
+    if (!skipped && fnlt != BS_DAY_NONE && (int64_t)fnlt + 1 < f) f = (int64_t)fnlt + 1;
     for (int32_t j = c->succ_off[i]; j < c->succ_off[i + 1]; j++) {
         const bs_link *l = &c->links[c->succ_idx[j]];
         int32_t q = l->succ;
         bs_step_status st = c->progress[q].status;
         int64_t y;
-        if (st == BS_STATUS_DONE)
-            continue; /* realised successors are not held back by i */
+        if (st == BS_STATUS_DONE) continue; /* realised successors are not held back by i */
         if (st == BS_STATUS_STARTED) {
             /* retained logic: FS bounds the remaining work, FF and SF the finish (as they do
              * forward, §5.3 step 5); SS bounds nothing: the start is a fact (a started
              * milestone has no remaining work: like a realised step) */
-            if (is_ms(c, q))
-                continue;
+            if (is_ms(c, q)) continue;
             if (l->type == BS_LINK_FS)
                 y = sc[q].ys;
             else if (targets_finish(l->type))
@@ -499,12 +446,10 @@ static void latest_instants(ctx *c, int32_t i, const scratch *sc, int64_t y_end,
         } else {
             y = targets_finish(l->type) ? sc[q].yf : sc[q].ys;
         }
-        if (y == BS_DAY_NONE)
-            continue; /* a skipped successor that bounds nothing */
+        if (y == BS_DAY_NONE) continue; /* a skipped successor that bounds nothing */
         int64_t k = mirror(c, l, y);
         if (from_start(l->type)) {
-            if (k < s)
-                s = k;
+            if (k < s) s = k;
         } else if (k < f) {
             f = k;
         }
@@ -513,8 +458,7 @@ static void latest_instants(ctx *c, int32_t i, const scratch *sc, int64_t y_end,
     *yf = f;
 }
 
-static void backward_step(ctx *c, int32_t i, bs_step_result *res, scratch *sc, int64_t y_end)
-{
+static void backward_step(ctx *c, int32_t i, bs_step_result *res, scratch *sc, int64_t y_end) {
     const bs_step *s = &c->schema->steps[i];
     bs_step_result *r = &res[i];
     scratch *x = &sc[i];
@@ -543,9 +487,9 @@ static void backward_step(ctx *c, int32_t i, bs_step_result *res, scratch *sc, i
             r->late_finish = r->early_finish;
         } else {
             r->late_start = r->ls_b >= 0 ? wd(c, r->ls_b) : r->early_start;
-            r->late_finish = is_ms(c, i) ? (bs_day)y
-                           : s->unit == BS_UNIT_CALENDAR_DAYS ? (bs_day)(y - 1)
-                           : wd(c, (int64_t)r->lf_b - 1);
+            r->late_finish = is_ms(c, i)                        ? (bs_day)y
+                             : s->unit == BS_UNIT_CALENDAR_DAYS ? (bs_day)(y - 1)
+                                                                : wd(c, (int64_t)r->lf_b - 1);
         }
         x->yf = instant_of_boundary(c, r->lf_b);
         /* Latest start of the remaining work, for FS predecessors: the latest working day
@@ -562,17 +506,15 @@ static void backward_step(ctx *c, int32_t i, bs_step_result *res, scratch *sc, i
                 lrs = (int64_t)r->lf_b - x->rem;
             else
                 lrs = yl - x->rem < c->cal->first_day
-                    ? -1
-                    : (int64_t)bs_calendar_boundary_after(c->cal, in_range(c, yl - x->rem, 1)) - 1;
+                          ? -1
+                          : (int64_t)bs_calendar_boundary_after(c->cal, in_range(c, yl - x->rem, 1)) - 1;
             if (s->statutory)
                 for (; lrs >= 0 && c->err == BS_SCHEDULE_OK; lrs--)
-                    if ((int64_t)finish_date(c, s, x->rem, lrs, BS_DAY_NONE) + 1 <= yl)
-                        break;
+                    if ((int64_t)finish_date(c, s, x->rem, lrs, BS_DAY_NONE) + 1 <= yl) break;
         }
         x->ys = lrs < 0 ? c->cal->first_day : instant_of_boundary(c, lrs);
     } else if (is_ms(c, i)) {
-        if (ysb < y)
-            y = ysb;
+        if (ysb < y) y = ysb;
         r->ls_b = r->lf_b = boundary_of_instant(c, y);
         x->ys = x->yf = y;
         if (r->ls_b == r->es_b)
@@ -597,17 +539,14 @@ static void backward_step(ctx *c, int32_t i, bs_step_result *res, scratch *sc, i
                 k = (int64_t)boundary_of_instant(c, y) - d;
             }
             for (; k >= 0 && c->err == BS_SCHEDULE_OK; k--)
-                if ((int64_t)finish_date(c, s, d, k, BS_DAY_NONE) + 1 <= y)
-                    break;
+                if ((int64_t)finish_date(c, s, d, k, BS_DAY_NONE) + 1 <= y) break;
         }
         /* Start bounds (SS/SF successors): the start date wd(k) <= ysb. */
         if (ysb != INT64_MAX) {
-            int64_t ks = ysb < c->cal->first_day ? -1
-                       : (int64_t)bs_calendar_boundary_after(c->cal, in_range(c, ysb, 1)) - 1;
-            if (ysb > c->cal->last_day)
-                ks = c->cal->n_working;
-            if (ks < k)
-                k = ks;
+            int64_t ks =
+                ysb < c->cal->first_day ? -1 : (int64_t)bs_calendar_boundary_after(c->cal, in_range(c, ysb, 1)) - 1;
+            if (ysb > c->cal->last_day) ks = c->cal->n_working;
+            if (ks < k) k = ks;
         }
         if (k < 0) {
             range_error(c);
@@ -632,8 +571,7 @@ static void backward_step(ctx *c, int32_t i, bs_step_result *res, scratch *sc, i
 
 /* Builds the adjacency of the link set and a topological order (Kahn, lowest index first).
  * Returns false on a cycle and fills cycle and n_cycle (malloc'd) when that is not NULL. */
-static bool build_graph(ctx *c, int32_t n, int32_t *indeg, int32_t **cycle, int32_t *n_cycle)
-{
+static bool build_graph(ctx *c, int32_t n, int32_t *indeg, int32_t **cycle, int32_t *n_cycle) {
     const int32_t m = c->n_links;
     memset(c->pred_off, 0, sizeof(int32_t) * ((size_t)n + 1));
     memset(c->succ_off, 0, sizeof(int32_t) * ((size_t)n + 1));
@@ -646,8 +584,7 @@ static bool build_graph(ctx *c, int32_t n, int32_t *indeg, int32_t **cycle, int3
         c->succ_off[i + 1] += c->succ_off[i];
     }
     /* fill in link order (indeg and topo serve as cursors; indeg ends as the in-degree) */
-    for (int32_t i = 0; i < n; i++)
-        indeg[i] = c->topo[i] = 0;
+    for (int32_t i = 0; i < n; i++) indeg[i] = c->topo[i] = 0;
     for (int32_t l = 0; l < m; l++) {
         int32_t s = c->links[l].succ, p = c->links[l].pred;
         c->pred_idx[c->pred_off[s] + indeg[s]++] = l;
@@ -655,19 +592,16 @@ static bool build_graph(ctx *c, int32_t n, int32_t *indeg, int32_t **cycle, int3
     }
     int32_t head = 0, tail = 0;
     for (int32_t i = 0; i < n; i++)
-        if (indeg[i] == 0)
-            c->topo[tail++] = i;
+        if (indeg[i] == 0) c->topo[tail++] = i;
     /* topo doubles as the queue; indeg already holds in-degrees */
     while (head < tail) {
         int32_t i = c->topo[head++];
         for (int32_t j = c->succ_off[i]; j < c->succ_off[i + 1]; j++) {
             int32_t q = c->links[c->succ_idx[j]].succ;
-            if (--indeg[q] == 0)
-                c->topo[tail++] = q;
+            if (--indeg[q] == 0) c->topo[tail++] = q;
         }
     }
-    if (tail == n)
-        return true;
+    if (tail == n) return true;
     if (cycle) {
         /* Every remaining step has a remaining predecessor: walk back until a repeat. */
         int32_t *mark = calloc((size_t)n, sizeof *mark);
@@ -675,8 +609,7 @@ static bool build_graph(ctx *c, int32_t n, int32_t *indeg, int32_t **cycle, int3
         if (mark && walk) {
             int32_t v = -1;
             for (int32_t i = 0; i < n && v < 0; i++)
-                if (indeg[i] > 0)
-                    v = i;
+                if (indeg[i] > 0) v = i;
             int32_t len = 0;
             while (!mark[v]) {
                 mark[v] = len + 1;
@@ -684,8 +617,7 @@ static bool build_graph(ctx *c, int32_t n, int32_t *indeg, int32_t **cycle, int3
                 int32_t nx = -1;
                 for (int32_t j = c->pred_off[v]; j < c->pred_off[v + 1] && nx < 0; j++) {
                     int32_t p = c->links[c->pred_idx[j]].pred;
-                    if (indeg[p] > 0)
-                        nx = p;
+                    if (indeg[p] > 0) nx = p;
                 }
                 v = nx;
             }
@@ -693,15 +625,12 @@ static bool build_graph(ctx *c, int32_t n, int32_t *indeg, int32_t **cycle, int3
             *cycle = malloc(sizeof(int32_t) * (size_t)k);
             if (*cycle) {
                 /* walk[from..len) goes against the links: reverse it */
-                for (int32_t t = 0; t < k; t++)
-                    (*cycle)[t] = walk[len - 1 - t];
+                for (int32_t t = 0; t < k; t++) (*cycle)[t] = walk[len - 1 - t];
                 /* rotate so that the lowest index comes first */
                 int32_t lo = 0;
                 for (int32_t t = 1; t < k; t++)
-                    if ((*cycle)[t] < (*cycle)[lo])
-                        lo = t;
-                for (int32_t t = 0; t < k; t++)
-                    walk[t] = (*cycle)[(lo + t) % k];
+                    if ((*cycle)[t] < (*cycle)[lo]) lo = t;
+                for (int32_t t = 0; t < k; t++) walk[t] = (*cycle)[(lo + t) % k];
                 memcpy(*cycle, walk, sizeof(int32_t) * (size_t)k);
                 *n_cycle = k;
             }
@@ -714,8 +643,7 @@ static bool build_graph(ctx *c, int32_t n, int32_t *indeg, int32_t **cycle, int3
 
 /* ---- critical paths, free float, knelpunten ---- */
 
-static bool unfinished(bs_step_status st)
-{
+static bool unfinished(bs_step_status st) {
     return st == BS_STATUS_OPEN || st == BS_STATUS_STARTED;
 }
 
@@ -723,8 +651,7 @@ static bool unfinished(bs_step_status st)
 
 /* Enumerates chains of critical steps linked directly (depth-first from each critical step
  * without a critical predecessor), at most MAX_PATHS paths. */
-static bs_schedule_err critical_paths(ctx *c, const bs_step_result *res, int32_t n, bs_schedule *out)
-{
+static bs_schedule_err critical_paths(ctx *c, const bs_step_result *res, int32_t n, bs_schedule *out) {
     int32_t cap = 64, used = 0, np = 0;
     int32_t *steps = malloc(sizeof(int32_t) * (size_t)cap);
     int32_t *offs = malloc(sizeof(int32_t) * (MAX_PATHS + 1));
@@ -740,15 +667,13 @@ static bs_schedule_err critical_paths(ctx *c, const bs_step_result *res, int32_t
     offs[0] = 0;
     for (int32_t t = 0; t < n && np < MAX_PATHS; t++) {
         int32_t i = c->topo[t];
-        if (!res[i].critical || !unfinished(c->progress[i].status))
-            continue;
+        if (!res[i].critical || !unfinished(c->progress[i].status)) continue;
         bool has_crit_pred = false;
         for (int32_t j = c->pred_off[i]; j < c->pred_off[i + 1]; j++) {
             int32_t p = c->links[c->pred_idx[j]].pred;
             has_crit_pred |= res[p].critical && unfinished(c->progress[p].status);
         }
-        if (has_crit_pred)
-            continue;
+        if (has_crit_pred) continue;
         int32_t depth = 0;
         stack[depth] = i;
         iter[depth] = c->succ_off[i];
@@ -778,8 +703,7 @@ static bs_schedule_err critical_paths(ctx *c, const bs_step_result *res, int32_t
             }
             if (leaf) {
                 if (used + depth > cap) {
-                    while (used + depth > cap)
-                        cap *= 2;
+                    while (used + depth > cap) cap *= 2;
                     int32_t *ns = realloc(steps, sizeof(int32_t) * (size_t)cap);
                     if (!ns) {
                         free(steps);
@@ -808,19 +732,16 @@ static bs_schedule_err critical_paths(ctx *c, const bs_step_result *res, int32_t
 /* Free float of unfinished step i: the least slack of its links to unfinished successors
  * (their early bound minus the bound i imposes), or the project finish minus its early
  * finish when it has none; never more than the total float, never below 0. */
-static int32_t free_float(ctx *c, int32_t i, const bs_step_result *res, const scratch *sc, int32_t pf_b)
-{
+static int32_t free_float(ctx *c, int32_t i, const bs_step_result *res, const scratch *sc, int32_t pf_b) {
     int64_t ff = INT64_MAX;
     bool any = false;
     for (int32_t j = c->succ_off[i]; j < c->succ_off[i + 1]; j++) {
         const bs_link *l = &c->links[c->succ_idx[j]];
         int32_t q = l->succ;
         bs_step_status st = c->progress[q].status;
-        if (!unfinished(st))
-            continue;
+        if (!unfinished(st)) continue;
         cand k = link_constraint(c, l, from_start(l->type) ? sc[i].s_anchor : sc[i].f_anchor);
-        if (!k.set)
-            continue;
+        if (!k.set) continue;
         int64_t slack;
         if (st == BS_STATUS_STARTED) {
             if (l->type == BS_LINK_FS)
@@ -835,25 +756,20 @@ static int32_t free_float(ctx *c, int32_t i, const bs_step_result *res, const sc
             slack = (int64_t)res[q].es_b - k.b;
         }
         any = true;
-        if (slack < ff)
-            ff = slack;
+        if (slack < ff) ff = slack;
     }
-    if (!any)
-        ff = (int64_t)pf_b - res[i].ef_b;
-    if (ff > res[i].total_float)
-        ff = res[i].total_float;
+    if (!any) ff = (int64_t)pf_b - res[i].ef_b;
+    if (ff > res[i].total_float) ff = res[i].total_float;
     return ff < 0 ? 0 : (int32_t)ff;
 }
 
 /* ---- public ---- */
 
-static bool date_ok(const bs_calendar *cal, bs_day d)
-{
+static bool date_ok(const bs_calendar *cal, bs_day d) {
     return d == BS_DAY_NONE || bs_calendar_covers(cal, d);
 }
 
-static void out_init(bs_schedule *out, bs_day data_date, int32_t nc)
-{
+static void out_init(bs_schedule *out, bs_day data_date, int32_t nc) {
     memset(out, 0, sizeof *out);
     out->data_date = data_date;
     out->progress_date = data_date;
@@ -861,8 +777,7 @@ static void out_init(bs_schedule *out, bs_day data_date, int32_t nc)
     out->near_critical_wd = nc;
 }
 
-bs_schedule_err bs_schedule_compute_ex(const bs_schedule_input *in, bs_schedule *out)
-{
+bs_schedule_err bs_schedule_compute_ex(const bs_schedule_input *in, bs_schedule *out) {
     const bs_schema *schema = in->schema;
     const bs_calendar *cal = in->cal;
     const int32_t nc = in->near_critical_wd < 0 ? BS_NEAR_CRITICAL_DEFAULT_WD : in->near_critical_wd;
@@ -871,23 +786,18 @@ bs_schedule_err bs_schedule_compute_ex(const bs_schedule_input *in, bs_schedule 
     const int32_t n = schema->n_steps;
     const bs_link *links = in->links ? in->links : schema->links;
     const int32_t m = in->links ? in->n_links : schema->n_links;
-    if (m < 0 || (m > 0 && !links))
-        return BS_SCHEDULE_EINVAL;
+    if (m < 0 || (m > 0 && !links)) return BS_SCHEDULE_EINVAL;
     for (int32_t l = 0; l < m; l++)
         if (links[l].pred < 0 || links[l].pred >= n || links[l].succ < 0 || links[l].succ >= n ||
             (unsigned)links[l].type > BS_LINK_SF)
             return BS_SCHEDULE_EINVAL;
-    if (!cal->count_before || cal->n_working <= 0 || !bs_calendar_covers(cal, in->data_date))
-        return BS_SCHEDULE_ERANGE;
+    if (!cal->count_before || cal->n_working <= 0 || !bs_calendar_covers(cal, in->data_date)) return BS_SCHEDULE_ERANGE;
     const bs_day pd = in->progress_date == BS_DAY_NONE ? in->data_date : in->progress_date;
     out->progress_date = pd;
-    if (!bs_calendar_covers(cal, pd))
-        return BS_SCHEDULE_ERANGE;
-    if (pd > in->data_date)
-        return BS_SCHEDULE_EINVAL;
+    if (!bs_calendar_covers(cal, pd)) return BS_SCHEDULE_ERANGE;
+    if (pd > in->data_date) return BS_SCHEDULE_EINVAL;
     for (int32_t i = 0; i < n; i++)
-        if (schema->steps[i].duration < 0)
-            return BS_SCHEDULE_ERANGE;
+        if (schema->steps[i].duration < 0) return BS_SCHEDULE_ERANGE;
 
     const size_t nn = (size_t)n + 1, mm = (size_t)m + 1;
     bs_step_result *res = calloc(nn, sizeof *res);
@@ -899,10 +809,17 @@ bs_schedule_err bs_schedule_compute_ex(const bs_schedule_input *in, bs_schedule 
         free(ints);
         return BS_SCHEDULE_ENOMEM;
     }
-    ctx c = {.schema = schema, .progress = in->progress, .ov = in->overrides, .cal = cal,
-             .links = links, .n_links = m, .data_date = in->data_date,
-             .dd_b = bs_calendar_boundary_before(cal, in->data_date), .progress_date = pd,
-             .pd_b = bs_calendar_boundary_before(cal, pd), .err = BS_SCHEDULE_OK};
+    ctx c = {.schema = schema,
+             .progress = in->progress,
+             .ov = in->overrides,
+             .cal = cal,
+             .links = links,
+             .n_links = m,
+             .data_date = in->data_date,
+             .dd_b = bs_calendar_boundary_before(cal, in->data_date),
+             .progress_date = pd,
+             .pd_b = bs_calendar_boundary_before(cal, pd),
+             .err = BS_SCHEDULE_OK};
     c.pred_off = ints;
     c.succ_off = c.pred_off + nn;
     c.topo = c.succ_off + nn;
@@ -925,27 +842,22 @@ bs_schedule_err bs_schedule_compute_ex(const bs_schedule_input *in, bs_schedule 
     const bs_progress *progress = in->progress;
 
     /* Forward pass in topological order. */
-    for (int32_t t = 0; t < n && c.err == BS_SCHEDULE_OK; t++)
-        forward_step(&c, c.topo[t], res, sc);
+    for (int32_t t = 0; t < n && c.err == BS_SCHEDULE_OK; t++) forward_step(&c, c.topo[t], res, sc);
 
     /* Project finish: the latest early finish of the unfinished steps. */
     int32_t pf_b = -1;
     bs_day pf = BS_DAY_NONE;
     for (int32_t i = 0; i < n && c.err == BS_SCHEDULE_OK; i++) {
-        if (!unfinished(progress[i].status))
-            continue;
-        if (res[i].ef_b > pf_b)
-            pf_b = res[i].ef_b;
-        if (pf == BS_DAY_NONE || res[i].early_finish > pf)
-            pf = res[i].early_finish;
+        if (!unfinished(progress[i].status)) continue;
+        if (res[i].ef_b > pf_b) pf_b = res[i].ef_b;
+        if (pf == BS_DAY_NONE || res[i].early_finish > pf) pf = res[i].early_finish;
     }
 
     /* Backward pass in reverse topological order (only when something is unfinished). */
     int64_t y_end = pf_b < 0 ? 0 : instant_of_boundary(&c, pf_b);
     for (int32_t t = n - 1; t >= 0 && pf_b >= 0 && c.err == BS_SCHEDULE_OK; t--) {
         int32_t i = c.topo[t];
-        if (progress[i].status != BS_STATUS_DONE)
-            backward_step(&c, i, res, sc, y_end);
+        if (progress[i].status != BS_STATUS_DONE) backward_step(&c, i, res, sc, y_end);
     }
 
     /* Realised and skipped steps: fixed; count out-of-sequence steps; check ranges. */
@@ -980,25 +892,25 @@ bs_schedule_err bs_schedule_compute_ex(const bs_schedule_input *in, bs_schedule 
             n_kp++;
         }
         out->n_out_of_sequence += r->out_of_sequence;
-        if (!date_ok(cal, r->early_start) || !date_ok(cal, r->early_finish) ||
-            !date_ok(cal, r->late_start) || !date_ok(cal, r->late_finish))
+        if (!date_ok(cal, r->early_start) || !date_ok(cal, r->early_finish) || !date_ok(cal, r->late_start) ||
+            !date_ok(cal, r->late_finish))
             range_error(&c);
     }
     free(sc);
     if (c.err == BS_SCHEDULE_OK && n_kp > 0) {
         out->knelpunten = calloc((size_t)n_kp, sizeof *out->knelpunten);
-        if (!out->knelpunten)
-            c.err = BS_SCHEDULE_ENOMEM;
+        if (!out->knelpunten) c.err = BS_SCHEDULE_ENOMEM;
         for (int32_t i = 0; i < n && out->knelpunten; i++)
             if (res[i].deadline_missed) {
                 bs_day fnlt = in->overrides[i].fnlt;
-                out->knelpunten[out->n_knelpunten++] = (bs_knelpunt){
-                    .step = i, .deadline = fnlt, .early_finish = res[i].early_finish,
-                    .overshoot_wd = res[i].ef_b - bs_calendar_boundary_after(cal, fnlt)};
+                out->knelpunten[out->n_knelpunten++] =
+                    (bs_knelpunt){.step = i,
+                                  .deadline = fnlt,
+                                  .early_finish = res[i].early_finish,
+                                  .overshoot_wd = res[i].ef_b - bs_calendar_boundary_after(cal, fnlt)};
             }
     }
-    if (c.err == BS_SCHEDULE_OK)
-        c.err = critical_paths(&c, res, n, out);
+    if (c.err == BS_SCHEDULE_OK) c.err = critical_paths(&c, res, n, out);
     free(ints);
 
     if (c.err != BS_SCHEDULE_OK) {
@@ -1013,11 +925,14 @@ bs_schedule_err bs_schedule_compute_ex(const bs_schedule_input *in, bs_schedule 
     return BS_SCHEDULE_OK;
 }
 
-bs_schedule_err bs_schedule_compute(const bs_schema *schema, const bs_progress *progress,
-                                    bs_day data_date, const bs_calendar *cal, bs_schedule *out)
-{
-    bs_schedule_input in = {.schema = schema, .progress = progress, .progress_date = BS_DAY_NONE,
-                            .data_date = data_date, .cal = cal, .near_critical_wd = -1};
+bs_schedule_err bs_schedule_compute(const bs_schema *schema, const bs_progress *progress, bs_day data_date,
+                                    const bs_calendar *cal, bs_schedule *out) {
+    bs_schedule_input in = {.schema = schema,
+                            .progress = progress,
+                            .progress_date = BS_DAY_NONE,
+                            .data_date = data_date,
+                            .cal = cal,
+                            .near_critical_wd = -1};
     bs_schedule_err e = bs_schedule_compute_ex(&in, out);
     if (e == BS_SCHEDULE_ECYCLE) { /* a validated schema is acyclic */
         bs_schedule_free(out);
@@ -1026,10 +941,8 @@ bs_schedule_err bs_schedule_compute(const bs_schema *schema, const bs_progress *
     return e;
 }
 
-void bs_schedule_free(bs_schedule *s)
-{
-    if (!s)
-        return;
+void bs_schedule_free(bs_schedule *s) {
+    if (!s) return;
     free(s->steps);
     free(s->path_offsets);
     free(s->path_steps);
@@ -1041,8 +954,7 @@ void bs_schedule_free(bs_schedule *s)
     s->n_steps = s->n_paths = s->n_knelpunten = s->n_cycle = 0;
 }
 
-const char *bs_schedule_strerror(bs_schedule_err e)
-{
+const char *bs_schedule_strerror(bs_schedule_err e) {
     switch (e) {
     case BS_SCHEDULE_OK: return "ok";
     case BS_SCHEDULE_ENOMEM: return "out of memory";

@@ -16,18 +16,18 @@
 #include "schema.h"
 
 typedef enum bs_step_status {
-    BS_STATUS_OPEN = 0,     /* not started (gepland / voorspeld) */
-    BS_STATUS_STARTED,      /* actual start known, not finished */
-    BS_STATUS_DONE,         /* realised (gerealiseerd) */
-    BS_STATUS_SKIPPED,      /* not applicable to this project (optional step not carried) */
+    BS_STATUS_OPEN = 0, /* not started (gepland / voorspeld) */
+    BS_STATUS_STARTED,  /* actual start known, not finished */
+    BS_STATUS_DONE,     /* realised (gerealiseerd) */
+    BS_STATUS_SKIPPED,  /* not applicable to this project (optional step not carried) */
 } bs_step_status;
 
 /* Per-step facts of one project, indexed like schema->steps. */
 typedef struct bs_progress {
     bs_step_status status;
-    bs_day actual_start;    /* BS_DAY_NONE when unknown */
-    bs_day actual_finish;   /* BS_DAY_NONE when unknown (or not done) */
-    bool actual_estimated;  /* realised, but dates unknown (derived from planstatus) */
+    bs_day actual_start;   /* BS_DAY_NONE when unknown */
+    bs_day actual_finish;  /* BS_DAY_NONE when unknown (or not done) */
+    bool actual_estimated; /* realised, but dates unknown (derived from planstatus) */
 } bs_progress;
 
 /* Per-step result. Dates are inclusive civil dates, BS_DAY_NONE when not applicable
@@ -35,42 +35,42 @@ typedef struct bs_progress {
 typedef struct bs_step_result {
     bs_day early_start, early_finish;
     bs_day late_start, late_finish;
-    int32_t total_float;    /* working days; 0 for realised and skipped steps */
-    bool critical;          /* total_float <= 0 and not realised/skipped */
-    bool out_of_sequence;   /* realised or started while a predecessor is not realised */
+    int32_t total_float;  /* working days; 0 for realised and skipped steps */
+    bool critical;        /* total_float <= 0 and not realised/skipped */
+    bool out_of_sequence; /* realised or started while a predecessor is not realised */
     /* internal boundaries (working-day indexes), for tests and the forecast */
     int32_t es_b, ef_b, ls_b, lf_b;
     /* issue 3 */
-    int32_t free_float;     /* working days the step can slip without moving any successor's
+    int32_t free_float;   /* working days the step can slip without moving any successor's
                              * early dates (or the project finish); 0 for realised/skipped */
-    bool near_critical;     /* 0 < total_float <= the near-critical threshold */
-    bool deadline_missed;   /* finish-no-later-than constraint that the early finish exceeds */
+    bool near_critical;   /* 0 < total_float <= the near-critical threshold */
+    bool deadline_missed; /* finish-no-later-than constraint that the early finish exceeds */
 } bs_step_result;
 
 /* A knelpunt (bottleneck): a finish-no-later-than deadline that cannot be met. */
 typedef struct bs_knelpunt {
-    int32_t step;           /* index into schema->steps */
-    bs_day deadline;        /* inclusive: the step must finish on or before this date */
-    bs_day early_finish;    /* the earliest possible finish (inclusive date) */
-    int32_t overshoot_wd;   /* working days by which the early finish exceeds the deadline */
+    int32_t step;         /* index into schema->steps */
+    bs_day deadline;      /* inclusive: the step must finish on or before this date */
+    bs_day early_finish;  /* the earliest possible finish (inclusive date) */
+    int32_t overshoot_wd; /* working days by which the early finish exceeds the deadline */
 } bs_knelpunt;
 
 typedef struct bs_schedule {
     int32_t n_steps;
-    bs_step_result *steps;  /* owned; n_steps */
-    bs_day progress_date;   /* as given (= data_date when the input left it BS_DAY_NONE) */
+    bs_step_result *steps; /* owned; n_steps */
+    bs_day progress_date;  /* as given (= data_date when the input left it BS_DAY_NONE) */
     bs_day data_date;
-    bs_day project_finish;  /* inclusive date of the latest early finish, BS_DAY_NONE if all done */
+    bs_day project_finish; /* inclusive date of the latest early finish, BS_DAY_NONE if all done */
     int32_t n_out_of_sequence;
     /* issue 3 (filled by both entry points; freed by bs_schedule_free) */
-    int32_t near_critical_wd;   /* the near-critical threshold used (working days) */
-    int32_t n_paths;            /* critical paths: chains of critical steps, in link order */
-    int32_t *path_offsets;      /* owned; n_paths + 1 offsets into path_steps */
-    int32_t *path_steps;        /* owned; step indexes, path p = [offsets[p], offsets[p+1]) */
+    int32_t near_critical_wd; /* the near-critical threshold used (working days) */
+    int32_t n_paths;          /* critical paths: chains of critical steps, in link order */
+    int32_t *path_offsets;    /* owned; n_paths + 1 offsets into path_steps */
+    int32_t *path_steps;      /* owned; step indexes, path p = [offsets[p], offsets[p+1]) */
     int32_t n_knelpunten;
-    bs_knelpunt *knelpunten;    /* owned; n_knelpunten, in step order */
-    int32_t n_cycle;            /* BS_SCHEDULE_ECYCLE only: the cycle found in the link set */
-    int32_t *cycle;             /* owned; step indexes a -> b -> … (first not repeated) */
+    bs_knelpunt *knelpunten; /* owned; n_knelpunten, in step order */
+    int32_t n_cycle;         /* BS_SCHEDULE_ECYCLE only: the cycle found in the link set */
+    int32_t *cycle;          /* owned; step indexes a -> b -> … (first not repeated) */
 } bs_schedule;
 
 typedef enum bs_schedule_err {
@@ -87,29 +87,29 @@ typedef enum bs_schedule_err {
 
 /* Per-step overrides of one project (issue 3): -1 / BS_DAY_NONE = not overridden. */
 typedef struct bs_step_override {
-    int32_t duration;       /* planned duration in the step's unit (working or calendar days);
+    int32_t duration;  /* planned duration in the step's unit (working or calendar days);
                              * ignored for milestones */
-    int32_t remaining;      /* STARTED steps: the given remaining duration, in the step's unit,
+    int32_t remaining; /* STARTED steps: the given remaining duration, in the step's unit,
                              * used as is (not reduced by work done); the remaining work starts
                              * at the data date or later (retained logic). 0 is treated as 1: a
                              * started step that is not done finishes no earlier than the data
                              * date. -1: derived, planned − work done by the progress date
                              * (docs/scheduling.md §5.3) */
-    bs_day snet;            /* start no earlier than (inclusive date) */
-    bs_day fnlt;            /* finish no later than: a deadline (inclusive date) */
+    bs_day snet;       /* start no earlier than (inclusive date) */
+    bs_day fnlt;       /* finish no later than: a deadline (inclusive date) */
 } bs_step_override;
 
 /* Everything the extended entry point needs; the schema stays untouched (per-project edits
  * come as overrides and as a replacement link set). */
 typedef struct bs_schedule_input {
-    const bs_schema *schema;        /* validated; its links are used unless links != NULL */
-    const bs_progress *progress;    /* n_steps entries */
+    const bs_schema *schema;           /* validated; its links are used unless links != NULL */
+    const bs_progress *progress;       /* n_steps entries */
     const bs_step_override *overrides; /* NULL or n_steps entries */
-    const bs_link *links;           /* NULL = schema->links; else the project's link set
+    const bs_link *links;              /* NULL = schema->links; else the project's link set
                                      * (pred/succ index schema->steps; may contain cycles:
                                      * BS_SCHEDULE_ECYCLE) */
     int32_t n_links;
-    bs_day progress_date;           /* the date up to which the project's facts are known: the
+    bs_day progress_date; /* the date up to which the project's facts are known: the
                                      * work done of a started step counts from its actual start
                                      * up to this date (working or calendar days per the step's
                                      * unit; 0 when it started on or after it), and its derived
@@ -117,10 +117,10 @@ typedef struct bs_schedule_input {
                                      * (docs/scheduling.md §5.3). ≤ data_date (else
                                      * BS_SCHEDULE_EINVAL); BS_DAY_NONE = data_date. Every caller
                                      * sets it (0 is a date: ERANGE) */
-    bs_day data_date;               /* open work and the remaining work of started steps start no
+    bs_day data_date;     /* open work and the remaining work of started steps start no
                                      * earlier than the first working day on or after it */
     const bs_calendar *cal;
-    int32_t near_critical_wd;       /* < 0: BS_NEAR_CRITICAL_DEFAULT_WD */
+    int32_t near_critical_wd; /* < 0: BS_NEAR_CRITICAL_DEFAULT_WD */
 } bs_schedule_input;
 
 /* Computes the schedule (= bs_schedule_compute_ex without overrides, with the schema's
@@ -132,8 +132,8 @@ typedef struct bs_schedule_input {
  * finish no earlier than the data date; out-of-sequence started steps keep retained logic.
  * Every link type is supported (BS_SCHEDULE_EUNSUPPORTED is no longer returned).
  * out: filled on success (free with bs_schedule_free). Returns a bs_schedule_err. */
-bs_schedule_err bs_schedule_compute(const bs_schema *schema, const bs_progress *progress,
-                                    bs_day data_date, const bs_calendar *cal, bs_schedule *out);
+bs_schedule_err bs_schedule_compute(const bs_schema *schema, const bs_progress *progress, bs_day data_date,
+                                    const bs_calendar *cal, bs_schedule *out);
 
 /* Extended entry point (issue 3): all four link types (FS, SS, FF, SF) with lags in working
  * or calendar days (negative = lead), per-step overrides (duration, remaining duration,

@@ -27,11 +27,11 @@
 
 /* Limits that keep the work and the integers bounded. */
 enum {
-    MAX_STEPS = 10000,          /* steps per schema */
-    MAX_DEPS = 1000,            /* depends_on entries per step */
-    MAX_DAYS = 36500,           /* |duration| and |lag| (100 years) */
-    MAX_KEY_LEN = 64,           /* bytes in a step or schema key */
-    MAX_CYCLE_REPORTS = 100,    /* cycles reported before giving up */
+    MAX_STEPS = 10000,       /* steps per schema */
+    MAX_DEPS = 1000,         /* depends_on entries per step */
+    MAX_DAYS = 36500,        /* |duration| and |lag| (100 years) */
+    MAX_KEY_LEN = 64,        /* bytes in a step or schema key */
+    MAX_CYCLE_REPORTS = 100, /* cycles reported before giving up */
 };
 
 /* Planstatus codes accepted in applies_to.planstatus. Same list as plan.h (national code
@@ -40,7 +40,7 @@ static const char *const PLANSTATUS_CODES[] = {"1A", "1B", "1C", "2A", "2B", "2C
 #define N_PLANSTATUS_CODES (sizeof PLANSTATUS_CODES / sizeof PLANSTATUS_CODES[0])
 
 /* Project phases of the VNG tool (domain brief §2), allowed in a step's "phase". */
-static const char *const PHASES[] = {"concept", "initiatief", "definitie", "ontwerp",
+static const char *const PHASES[] = {"concept",       "initiatief", "definitie", "ontwerp",
                                      "voorbereiding", "realisatie", "nazorg"};
 #define N_PHASES (sizeof PHASES / sizeof PHASES[0])
 
@@ -63,8 +63,8 @@ typedef struct problem_tmp {
 typedef struct ctx {
     problem_tmp *items;
     size_t n, cap;
-    bool oom;   /* an allocation failed: the result is NULL whatever else happened */
-    int rank;   /* rank of problems added now */
+    bool oom; /* an allocation failed: the result is NULL whatever else happened */
+    int rank; /* rank of problems added now */
 } ctx;
 
 static char *dup_str(const char *s) {
@@ -149,7 +149,7 @@ static const char *quote(char *out, size_t n, const char *s) {
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         if (o >= limit) {
             while (o > 1 && ((unsigned char)out[o - 1] & 0xC0) == 0x80) o--; /* continuation bytes */
-            if (o > 1 && ((unsigned char)out[o - 1] & 0xC0) == 0xC0) o--;     /* their lead byte */
+            if (o > 1 && ((unsigned char)out[o - 1] & 0xC0) == 0xC0) o--;    /* their lead byte */
             memcpy(out + o, "...", 3);
             o += 3;
             break;
@@ -229,8 +229,7 @@ static void check_fields(ctx *c, json_t *obj, const char *path, const char *cons
 }
 
 /* String member: NULL when absent (reported if required) or ill-typed (reported). */
-static const char *get_string(ctx *c, json_t *obj, const char *path, const char *field, bool required,
-                              bool nonempty) {
+static const char *get_string(ctx *c, json_t *obj, const char *path, const char *field, bool required, bool nonempty) {
     char p[256];
     json_t *v = json_object_get(obj, field);
     child_path(p, sizeof p, path, field);
@@ -283,8 +282,8 @@ static const char *get_key(ctx *c, json_t *obj, const char *path, bool allow_das
 
 /* Parses an amount object {"value": int, "unit": "working_days"|"calendar_days"} at path.
  * what: "duration" or "lag" (for messages). Returns true when fully valid. */
-static bool get_amount(ctx *c, json_t *v, const char *path, const char *what, bool allow_negative,
-                       int32_t *value, bs_unit *unit) {
+static bool get_amount(ctx *c, json_t *v, const char *path, const char *what, bool allow_negative, int32_t *value,
+                       bs_unit *unit) {
     static const char *const fields[] = {"value", "unit"};
     char p[256], q[96];
     if (!json_is_object(v)) {
@@ -332,9 +331,9 @@ static bool get_amount(ctx *c, json_t *v, const char *path, const char *what, bo
 /* Key → step index hash (open addressing, FNV-1a).                                     */
 
 typedef struct key_index {
-    const char **keys;  /* borrowed (strings live in the JSON document) */
+    const char **keys; /* borrowed (strings live in the JSON document) */
     int32_t *idx;
-    size_t cap;         /* power of two */
+    size_t cap; /* power of two */
 } key_index;
 
 static uint64_t hash_str(const char *s) {
@@ -379,16 +378,16 @@ static int32_t key_index_put(key_index *ki, const char *key, int32_t i) {
 
 /* Per-link bookkeeping for messages (where the dependency was written). */
 typedef struct link_src {
-    int32_t dep;     /* index in the successor's depends_on */
-    bool removed;    /* cut while enumerating cycles */
-    bool type_ok;    /* its type was valid (false: reported, stored as FS for the cycle check) */
+    int32_t dep;  /* index in the successor's depends_on */
+    bool removed; /* cut while enumerating cycles */
+    bool type_ok; /* its type was valid (false: reported, stored as FS for the cycle check) */
 } link_src;
 
 typedef struct builder {
     ctx *c;
     bs_schema *s;
-    json_t **deps;      /* per step: its depends_on array (borrowed) or NULL */
-    link_src *src;      /* per link */
+    json_t **deps; /* per step: its depends_on array (borrowed) or NULL */
+    link_src *src; /* per link */
     int32_t cap_links;
     bool allow_all;
 } builder;
@@ -401,8 +400,9 @@ static void parse_applies_to(builder *b, json_t *step, const char *spath, bs_ste
     snprintf(path, sizeof path, "%s.applies_to", spath);
     if (!at) {
         if (st->optional)
-            add_problem(c, path, "optional step without applies_to: say which projects carry it "
-                                 "({\"planstatus\": [...]})");
+            add_problem(c, path,
+                        "optional step without applies_to: say which projects carry it "
+                        "({\"planstatus\": [...]})");
         return;
     }
     if (!st->optional) {
@@ -509,8 +509,8 @@ static void check_depends_on(builder *b, json_t *step, const char *spath, int32_
 }
 
 static void parse_step(builder *b, json_t *js, int32_t i, key_index *keys) {
-    static const char *const fields[] = {"key",       "name",     "stream",   "phase",      "milestone", "duration",
-                                         "statutory", "source",   "optional", "applies_to", "depends_on", "note"};
+    static const char *const fields[] = {"key",       "name",   "stream",   "phase",      "milestone",  "duration",
+                                         "statutory", "source", "optional", "applies_to", "depends_on", "note"};
     ctx *c = b->c;
     bs_step *st = &b->s->steps[i];
     char spath[64], p[128], q[96];
@@ -582,8 +582,9 @@ static void parse_step(builder *b, json_t *js, int32_t i, key_index *keys) {
             }
             if (st->statutory && u != BS_UNIT_CALENDAR_DAYS) {
                 snprintf(p, sizeof p, "%s.duration.unit", spath);
-                add_problem(c, p, "a statutory term counts in calendar_days (Algemene termijnenwet), "
-                                  "not working_days");
+                add_problem(c, p,
+                            "a statutory term counts in calendar_days (Algemene termijnenwet), "
+                            "not working_days");
             }
         }
     }
@@ -737,8 +738,7 @@ static bool build_adjacency(bs_schema *s) {
 
 /* Kahn's algorithm over the links not cut. Writes the order into topo (if not NULL) and
  * marks emitted steps in done. Returns the number of steps emitted. */
-static int32_t kahn(const bs_schema *s, const link_src *src, int32_t *topo, bool *done, int32_t *indeg,
-                    int32_t *heap) {
+static int32_t kahn(const bs_schema *s, const link_src *src, int32_t *topo, bool *done, int32_t *indeg, int32_t *heap) {
     int32_t n = s->n_steps, hn = 0, out = 0;
     for (int32_t i = 0; i < n; i++) indeg[i] = 0, done[i] = false;
     for (int32_t l = 0; l < s->n_links; l++)
@@ -828,8 +828,13 @@ static bool report_cycles(builder *b, int32_t *topo) {
     size_t ni = (size_t)n * sizeof(int32_t);
     bool *done = malloc((size_t)n * sizeof *done);
     int32_t *indeg = malloc(ni), *heap = malloc(ni), *stack = malloc(ni), *parent = malloc(ni), *queue = malloc(ni);
-    scc_work w = {.index = malloc(ni), .low = malloc(ni), .stack = malloc(ni), .fnode = malloc(ni),
-                  .fedge = malloc(ni), .comp = malloc(ni), .comp_size = malloc(ni),
+    scc_work w = {.index = malloc(ni),
+                  .low = malloc(ni),
+                  .stack = malloc(ni),
+                  .fnode = malloc(ni),
+                  .fedge = malloc(ni),
+                  .comp = malloc(ni),
+                  .comp_size = malloc(ni),
                   .onstack = malloc((size_t)n * sizeof(bool))};
     if (!done || !indeg || !heap || !stack || !parent || !queue || !w.index || !w.low || !w.stack || !w.fnode ||
         !w.fedge || !w.comp || !w.comp_size || !w.onstack)

@@ -21,46 +21,46 @@ typedef enum bs_unit { BS_UNIT_WORKING_DAYS = 0, BS_UNIT_CALENDAR_DAYS = 1 } bs_
 typedef enum bs_link_type { BS_LINK_FS = 0, BS_LINK_SS, BS_LINK_FF, BS_LINK_SF } bs_link_type;
 
 typedef struct bs_link {
-    int32_t pred;        /* index into steps */
-    int32_t succ;        /* index into steps */
+    int32_t pred; /* index into steps */
+    int32_t succ; /* index into steps */
     bs_link_type type;
-    int32_t lag;         /* in lag_unit; negative = lead */
+    int32_t lag; /* in lag_unit; negative = lead */
     bs_unit lag_unit;
 } bs_link;
 
 typedef struct bs_step {
-    char *key;           /* owned; [a-z0-9_]+, unique in the schema */
-    char *name;          /* owned; Dutch display name */
-    char *phase;         /* owned; may be NULL (initiatief, definitie, …) */
+    char *key;   /* owned; [a-z0-9_]+, unique in the schema */
+    char *name;  /* owned; Dutch display name */
+    char *phase; /* owned; may be NULL (initiatief, definitie, …) */
     bs_stream stream;
-    bool milestone;      /* duration 0 */
-    int32_t duration;    /* in unit; 0 for milestones */
+    bool milestone;   /* duration 0 */
+    int32_t duration; /* in unit; 0 for milestones */
     bs_unit unit;
-    bool statutory;      /* a legal term: its end follows the Algemene termijnenwet (calendar days) */
-    char *source;        /* owned; where the default duration comes from; may be NULL for milestones */
-    bool optional;       /* applies only to projects matching applies_to_planstatus */
+    bool statutory;               /* a legal term: its end follows the Algemene termijnenwet (calendar days) */
+    char *source;                 /* owned; where the default duration comes from; may be NULL for milestones */
+    bool optional;                /* applies only to projects matching applies_to_planstatus */
     char **applies_to_planstatus; /* owned; NULL-terminated list of planstatus codes, or NULL */
-    int32_t *preds;      /* owned; indexes of links whose succ is this step */
+    int32_t *preds;               /* owned; indexes of links whose succ is this step */
     int32_t n_preds;
-    int32_t *succs;      /* owned; indexes of links whose pred is this step */
+    int32_t *succs; /* owned; indexes of links whose pred is this step */
     int32_t n_succs;
 } bs_step;
 
 typedef struct bs_schema {
-    char *key;           /* owned; e.g. "ppm-woningbouw" */
-    char *name;          /* owned */
+    char *key;  /* owned; e.g. "ppm-woningbouw" */
+    char *name; /* owned */
     int32_t version;
-    bs_step *steps;      /* owned; n_steps */
+    bs_step *steps; /* owned; n_steps */
     int32_t n_steps;
-    bs_link *links;      /* owned; n_links */
+    bs_link *links; /* owned; n_links */
     int32_t n_links;
-    int32_t *topo;       /* owned; step indexes in a topological order (n_steps) */
+    int32_t *topo; /* owned; step indexes in a topological order (n_steps) */
 } bs_schema;
 
 /* One validation problem. */
 typedef struct bs_schema_problem {
-    char *path;          /* owned; JSON path, e.g. "$.steps[4].depends_on[0].step" */
-    char *message;       /* owned; English, one line */
+    char *path;    /* owned; JSON path, e.g. "$.steps[4].depends_on[0].step" */
+    char *message; /* owned; English, one line */
 } bs_schema_problem;
 
 typedef struct bs_schema_problems {
@@ -75,8 +75,7 @@ typedef struct bs_schema_problems {
  * order: JSON syntax (with line:column), missing/ill-typed fields, duplicate keys, unknown
  * references, negative durations, unknown units or link types, cycles naming their steps).
  * The caller frees the result with bs_schema_free and problems with bs_schema_problems_free. */
-bs_schema *bs_schema_load(const char *json, size_t len, bool allow_all_link_types,
-                          bs_schema_problems *problems);
+bs_schema *bs_schema_load(const char *json, size_t len, bool allow_all_link_types, bs_schema_problems *problems);
 
 /* Frees a schema (NULL is fine). */
 void bs_schema_free(bs_schema *s);

@@ -19,7 +19,7 @@
 typedef struct bs_sched_edit {
     bs_step_override *ov; /* owned; n_steps entries */
     int32_t n_steps;
-    bs_link *links;       /* owned; the project's link set */
+    bs_link *links; /* owned; the project's link set */
     int32_t n_links, cap_links;
     int32_t near_critical_wd; /* -1 = default */
 } bs_sched_edit;
@@ -53,14 +53,14 @@ int32_t bs_sched_edit_count_links(const bs_sched_edit *e, int32_t pred, int32_t 
  * On the first invalid change returns -1 and writes the offending field as a JSON path
  * ("changes[2].lag") into field and a one-line message into msg; returns 0 on success.
  * Cycles are not checked here: bs_schedule_compute_ex reports them (BS_SCHEDULE_ECYCLE). */
-int bs_whatif_apply(bs_sched_edit *e, const bs_schema *schema, const json_t *changes, char *field,
-                    size_t field_len, char *msg, size_t msg_len);
+int bs_whatif_apply(bs_sched_edit *e, const bs_schema *schema, const json_t *changes, char *field, size_t field_len,
+                    char *msg, size_t msg_len);
 
 /* Same, refusing every date of a change before first or after last (calendar days, both
  * inclusive; BS_DAY_NONE = no bound), e.g. the working-day calendar's range, with the
  * change's member as field ("changes[0].start_no_earlier_than") and the range in msg. */
-int bs_whatif_apply_in(bs_sched_edit *e, const bs_schema *schema, const json_t *changes, bs_day first,
-                       bs_day last, char *field, size_t field_len, char *msg, size_t msg_len);
+int bs_whatif_apply_in(bs_sched_edit *e, const bs_schema *schema, const json_t *changes, bs_day first, bs_day last,
+                       char *field, size_t field_len, char *msg, size_t msg_len);
 
 /* The offline input of `bouwstroom schedule` (docs/scheduling.md §9), without the schema:
  * "data_date" (required), "progress_date" (optional, <= data_date; *progress_date =
@@ -69,9 +69,9 @@ int bs_whatif_apply_in(bs_sched_edit *e, const bs_schema *schema, const json_t *
  * "finish_no_later_than"}}, "changes": [what-if ops]. progress (n_steps entries) is filled
  * (OPEN by default), e is initialised from schema and edited. Returns 0, or -1 with
  * field/msg as above. */
-int bs_offline_state_parse(const json_t *doc, const bs_schema *schema, bs_progress *progress,
-                           bs_day *progress_date, bs_day *data_date, bs_sched_edit *e, char *field, size_t field_len,
-                           char *msg, size_t msg_len);
+int bs_offline_state_parse(const json_t *doc, const bs_schema *schema, bs_progress *progress, bs_day *progress_date,
+                           bs_day *data_date, bs_sched_edit *e, char *field, size_t field_len, char *msg,
+                           size_t msg_len);
 
 /* Adds the project's edits to a schedule JSON object (bs_schedule_to_json): per step
  * "duration" and "unit" (effective), "start_no_earlier_than", "finish_no_later_than",

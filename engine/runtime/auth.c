@@ -56,7 +56,8 @@ static bool cost_valid(bs_pwhash_cost c) {
 
 static bool is_argon2id(const char *hash) {
     static const char prefix[] = crypto_pwhash_argon2id_STRPREFIX; /* "$argon2id$" */
-    return strncmp(hash, prefix, sizeof prefix - 1) == 0 && strnlen(hash, crypto_pwhash_STRBYTES) < crypto_pwhash_STRBYTES;
+    return strncmp(hash, prefix, sizeof prefix - 1) == 0 &&
+           strnlen(hash, crypto_pwhash_STRBYTES) < crypto_pwhash_STRBYTES;
 }
 
 int bs_password_hash(const char *password, size_t password_len, bs_pwhash_cost cost, char *out, size_t out_size) {
@@ -136,8 +137,8 @@ int bs_totp_uri(const char *email, const char *secret_b32, char *out, size_t out
     for (const char *p = secret_b32; *p; p++)
         if (!base32_char(*p)) return BS_AUTH_EINVAL;
     static const char hex[] = "0123456789ABCDEF";
-    size_t need = strlen("otpauth://totp/Bouwstroom:") + 3 * strlen(email) + strlen("?secret=") +
-                  strlen(secret_b32) + strlen("&issuer=Bouwstroom") + 1;
+    size_t need = strlen("otpauth://totp/Bouwstroom:") + 3 * strlen(email) + strlen("?secret=") + strlen(secret_b32) +
+                  strlen("&issuer=Bouwstroom") + 1;
     if (out_size < need) return BS_AUTH_ESPACE;
     size_t o = (size_t)snprintf(out, out_size, "otpauth://totp/Bouwstroom:");
     for (const unsigned char *p = (const unsigned char *)email; *p; p++) {
@@ -298,7 +299,8 @@ static const char *const unsub_kinds[] = {"milestone_upcoming", "milestone_overd
 static const char unsub_letters[] = "uobfe";
 
 /* The 12-byte MAC of an unsubscribe token, as 16 base64url characters + NUL in out[17]. */
-static void unsub_mac(const unsigned char key[BS_SERVER_KEY_BYTES], const char *user_id, const char *kind, char out[17]) {
+static void unsub_mac(const unsigned char key[BS_SERVER_KEY_BYTES], const char *user_id, const char *kind,
+                      char out[17]) {
     static const char label[] = "bouwstroom-unsubscribe-v1";
     unsigned char mac[crypto_auth_hmacsha256_BYTES];
     crypto_auth_hmacsha256_state st;
@@ -330,8 +332,8 @@ static bool uuid_bytes(const char *s, unsigned char b[16]) {
     return sodium_hex2bin(b, 16, hex, 32, NULL, &n, NULL) == 0 && n == 16;
 }
 
-int bs_unsubscribe_token(const unsigned char key[BS_SERVER_KEY_BYTES], const char *user_id, const char *kind,
-                         char *out, size_t out_size) {
+int bs_unsubscribe_token(const unsigned char key[BS_SERVER_KEY_BYTES], const char *user_id, const char *kind, char *out,
+                         size_t out_size) {
     if (!key || !user_id || !kind || !out) return BS_AUTH_EINVAL;
     if (out_size < BS_UNSUBSCRIBE_TOKEN_BYTES) return BS_AUTH_ESPACE;
     int k = -1;
@@ -389,8 +391,7 @@ int bs_totp_secret_seal(const unsigned char key[BS_SERVER_KEY_BYTES], const char
     return BS_AUTH_OK;
 }
 
-int bs_totp_secret_open(const unsigned char key[BS_SERVER_KEY_BYTES], const char *stored, char *out,
-                        size_t out_size) {
+int bs_totp_secret_open(const unsigned char key[BS_SERVER_KEY_BYTES], const char *stored, char *out, size_t out_size) {
     if (!key || !stored || !out) return BS_AUTH_EINVAL;
     if (strncmp(stored, "v1:", 3) != 0) { /* a plaintext key from before sealing */
         if (strlen(stored) >= out_size) return BS_AUTH_ESPACE;

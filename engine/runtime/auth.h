@@ -24,11 +24,11 @@
 
 typedef enum bs_auth_status {
     BS_AUTH_OK = 0,
-    BS_AUTH_EINVAL = -1,    /* an argument is invalid (NULL, empty, too long, malformed) */
-    BS_AUTH_MISMATCH = -2,  /* password / code / secret does not match */
-    BS_AUTH_ENOMEM = -3,    /* out of memory (also: Argon2id could not get its memlimit) */
-    BS_AUTH_ECRYPTO = -4,   /* the crypto library failed to initialise or failed */
-    BS_AUTH_ESPACE = -5,    /* the output buffer is too small */
+    BS_AUTH_EINVAL = -1,   /* an argument is invalid (NULL, empty, too long, malformed) */
+    BS_AUTH_MISMATCH = -2, /* password / code / secret does not match */
+    BS_AUTH_ENOMEM = -3,   /* out of memory (also: Argon2id could not get its memlimit) */
+    BS_AUTH_ECRYPTO = -4,  /* the crypto library failed to initialise or failed */
+    BS_AUTH_ESPACE = -5,   /* the output buffer is too small */
 } bs_auth_status;
 
 /* Returns a static one-line English description of status (never NULL). */
@@ -69,8 +69,7 @@ bs_pwhash_cost bs_pwhash_cost_test(void);
  * Errors: BS_AUTH_EINVAL (NULL, empty or too long password, cost outside libsodium's
  * limits), BS_AUTH_ESPACE (out too small), BS_AUTH_ENOMEM (the memlimit could not be
  * allocated). */
-int bs_password_hash(const char *password, size_t password_len, bs_pwhash_cost cost, char *out,
-                     size_t out_size);
+int bs_password_hash(const char *password, size_t password_len, bs_pwhash_cost cost, char *out, size_t out_size);
 
 /* Verifies password against an encoded hash from bs_password_hash (the cost is read from
  * the hash; crypto_pwhash_str_verify, constant time in the password). Returns BS_AUTH_OK
@@ -88,10 +87,10 @@ int bs_password_needs_rehash(const char *hash, bs_pwhash_cost cost);
  * liboath (oath_totp_generate / oath_totp_validate2). Secrets are exchanged in base32
  * (RFC 4648 §6), as in the "Key Uri Format" of Google Authenticator. ---- */
 
-#define BS_TOTP_STEP_S 30          /* time step X, seconds */
-#define BS_TOTP_DIGITS 6           /* code length for users */
-#define BS_TOTP_WINDOW 1           /* accepted steps before and after the current one */
-#define BS_TOTP_SECRET_BYTES 20    /* raw key length (160 bits, RFC 4226 §4 R6) */
+#define BS_TOTP_STEP_S 30           /* time step X, seconds */
+#define BS_TOTP_DIGITS 6            /* code length for users */
+#define BS_TOTP_WINDOW 1            /* accepted steps before and after the current one */
+#define BS_TOTP_SECRET_BYTES 20     /* raw key length (160 bits, RFC 4226 §4 R6) */
 #define BS_TOTP_SECRET_B32_BYTES 33 /* base32 of 20 bytes: 32 characters, no padding, + NUL */
 
 /* Writes a new random 20-byte key, base32-encoded (32 characters A–Z2–7, no padding,
@@ -137,9 +136,9 @@ bool bs_totp_step_fresh(int64_t step_used, int64_t last_step);
  * (randombytes_buf); only their SHA-256 (crypto_hash_sha256, FIPS 180-4) is stored. ---- */
 
 #define BS_TOKEN_BYTES 32
-#define BS_TOKEN_HEX_BYTES 65     /* 64 hex digits + NUL */
-#define BS_TOKEN_B64URL_BYTES 44  /* 43 base64url characters (RFC 4648 §5, no padding) + NUL */
-#define BS_SECRET_HASH_BYTES 65   /* SHA-256 as 64 lowercase hex digits + NUL */
+#define BS_TOKEN_HEX_BYTES 65    /* 64 hex digits + NUL */
+#define BS_TOKEN_B64URL_BYTES 44 /* 43 base64url characters (RFC 4648 §5, no padding) + NUL */
+#define BS_SECRET_HASH_BYTES 65  /* SHA-256 as 64 lowercase hex digits + NUL */
 
 typedef enum bs_token_format {
     BS_TOKEN_HEX,    /* 64 lowercase hex digits */
@@ -191,8 +190,8 @@ int bs_invitation_token(const unsigned char key[BS_SERVER_KEY_BYTES], const char
 /* Writes the unsubscribe token of (user_id, kind) into out (out_size >=
  * BS_UNSUBSCRIBE_TOKEN_BYTES). Errors: BS_AUTH_EINVAL (NULL, not a UUID, unknown kind),
  * BS_AUTH_ESPACE. */
-int bs_unsubscribe_token(const unsigned char key[BS_SERVER_KEY_BYTES], const char *user_id, const char *kind,
-                         char *out, size_t out_size);
+int bs_unsubscribe_token(const unsigned char key[BS_SERVER_KEY_BYTES], const char *user_id, const char *kind, char *out,
+                         size_t out_size);
 
 /* Checks token against key (the MAC compared in constant time) and writes the user id (36
  * characters + NUL, user_id_size >= 37) and the kind's name (kind_size >= 32). Errors:
@@ -215,8 +214,7 @@ int bs_totp_secret_seal(const unsigned char key[BS_SERVER_KEY_BYTES], const char
  * base32 key (stored before sealing existed). Writes the base32 key into out (out_size >=
  * BS_TOTP_SECRET_B32_BYTES + 32). Errors: BS_AUTH_EINVAL (NULL), BS_AUTH_MISMATCH (sealed
  * under another key, or altered), BS_AUTH_ESPACE. */
-int bs_totp_secret_open(const unsigned char key[BS_SERVER_KEY_BYTES], const char *stored, char *out,
-                        size_t out_size);
+int bs_totp_secret_open(const unsigned char key[BS_SERVER_KEY_BYTES], const char *stored, char *out, size_t out_size);
 
 /* ---- login rate limiting: a pure function over the counters stored per user
  * (users.failed_logins, first_failed_at, locked_until) ----

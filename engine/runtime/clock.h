@@ -42,9 +42,9 @@ static inline int32_t bs_clock_today_amsterdam(const bs_clock *c) {
         int64_t e = (yy >= 0 ? yy : yy - 399) / 400, yoe2 = yy - e * 400;
         int64_t doy2 = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
         int64_t doe2 = yoe2 * 365 + yoe2 / 4 - yoe2 / 100 + doy2;
-        int64_t last = e * 146097 + doe2 - 719468;        /* 31 March / 31 October */
-        int64_t wd = ((last % 7) + 7 + 3) % 7;             /* 0 = Monday (1970-01-01 was a Thursday) */
-        dst[i] = last - (wd + 1) % 7;                      /* back to Sunday */
+        int64_t last = e * 146097 + doe2 - 719468; /* 31 March / 31 October */
+        int64_t wd = ((last % 7) + 7 + 3) % 7;     /* 0 = Monday (1970-01-01 was a Thursday) */
+        dst[i] = last - (wd + 1) % 7;              /* back to Sunday */
     }
     int64_t start = dst[0] * 86400 + 3600, end = dst[1] * 86400 + 3600;
     int64_t local = now + ((now >= start && now < end) ? 7200 : 3600);

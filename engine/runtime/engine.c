@@ -214,7 +214,8 @@ int bs_project_state_parse(const bs_engine *e, const json_t *doc, bs_day today, 
     const bs_schema *schema = out->schema = es->schema;
     const int32_t n = schema->n_steps;
     out->version = json_integer_value(json_object_get(doc, "version"));
-    snprintf(out->planstatus, sizeof out->planstatus, "%s", json_string_value(json_object_get(doc, "planstatus")) ?: "");
+    snprintf(out->planstatus, sizeof out->planstatus, "%s",
+             json_string_value(json_object_get(doc, "planstatus")) ?: "");
     snprintf(out->name, sizeof out->name, "%s", json_string_value(json_object_get(doc, "name")) ?: "");
     snprintf(out->gemeente, sizeof out->gemeente, "%s", json_string_value(json_object_get(doc, "gemeente")) ?: "");
     out->homes_remaining = (long)json_integer_value(json_object_get(doc, "homes_remaining"));
@@ -222,9 +223,9 @@ int bs_project_state_parse(const bs_engine *e, const json_t *doc, bs_day today, 
     out->planned = malloc(sizeof *out->planned * (2 * (size_t)n + 1));
     if (!out->progress || !out->planned) abort();
     for (int32_t i = 0; i < n; i++) {
-        out->progress[i] = (bs_progress){bs_schema_step_applies(schema, i, out->planstatus) ? BS_STATUS_OPEN
-                                                                                             : BS_STATUS_SKIPPED,
-                                         BS_DAY_NONE, BS_DAY_NONE, false};
+        out->progress[i] =
+            (bs_progress){bs_schema_step_applies(schema, i, out->planstatus) ? BS_STATUS_OPEN : BS_STATUS_SKIPPED,
+                          BS_DAY_NONE, BS_DAY_NONE, false};
         out->planned[2 * i] = out->planned[2 * i + 1] = BS_DAY_NONE;
     }
     size_t k;
@@ -274,7 +275,8 @@ void bs_project_state_free(bs_project_state *s) {
 }
 
 bs_schedule_err bs_schedule_with_edit(void *ctx, const bs_schema *sampled, const bs_progress *progress,
-                                      bs_day progress_date, bs_day data_date, const bs_calendar *cal, bs_schedule *out) {
+                                      bs_day progress_date, bs_day data_date, const bs_calendar *cal,
+                                      bs_schedule *out) {
     const bs_sched_edit *e = ctx;
     bs_schedule_input in = {.schema = sampled,
                             .progress = progress,
@@ -296,7 +298,8 @@ bs_day bs_schedule_completion(const bs_schema *schema, const bs_progress *progre
     int32_t i = bs_schema_find(schema, "laatste_oplevering");
     if (i < 0) return sched->project_finish;
     if (sched->steps[i].early_finish != BS_DAY_NONE) return sched->steps[i].early_finish;
-    if (progress[i].status == BS_STATUS_DONE && progress[i].actual_finish != BS_DAY_NONE) return progress[i].actual_finish;
+    if (progress[i].status == BS_STATUS_DONE && progress[i].actual_finish != BS_DAY_NONE)
+        return progress[i].actual_finish;
     return sched->project_finish;
 }
 

@@ -18,15 +18,15 @@
 #include "whatif.h"
 
 typedef struct bs_engine_schema {
-    bs_schema *schema; /* owned */
-    json_t *json;      /* owned; the schema document as loaded (for the API) */
+    bs_schema *schema;              /* owned */
+    json_t *json;                   /* owned; the schema document as loaded (for the API) */
     struct bs_reference *reference; /* owned; issue 4: the fitted lead-time reference history from
                                      * processes/reference/<key>.reference.json, NULL when absent */
 } bs_engine_schema;
 
 typedef struct bs_engine {
-    bs_calendar calendar;          /* default organisation calendar, 1990–2150 */
-    bs_engine_schema *schemas;     /* owned; n_schemas */
+    bs_calendar calendar;      /* default organisation calendar, 1990–2150 */
+    bs_engine_schema *schemas; /* owned; n_schemas */
     int n_schemas;
 } bs_engine;
 
@@ -64,13 +64,13 @@ const char *bs_status_name(bs_step_status s);
  * {progress_date, schema, planstatus, version, custom_links, name, gemeente, homes_remaining,
  *  steps: [project_steps rows], links: [project_links rows in order]}.
  * Extra JSON members may be appended by callers that need more (see routes_schedule.c). */
-#define BS_PROJECT_STATE_MEMBERS                                                                                  \
-    "'progress_date', p.progress_date, 'schema', p.process_schema_key, 'planstatus', p.planstatus, "                       \
-    "'version', p.schedule_version, 'custom_links', p.custom_links, 'name', p.name, 'gemeente', p.gemeente, "    \
-    "'homes_remaining', p.homes_remaining, "                                                                      \
-    "'steps', COALESCE((SELECT json_agg(s) FROM project_steps s WHERE s.project_id = p.id), '[]'), "              \
+#define BS_PROJECT_STATE_MEMBERS                                                                                       \
+    "'progress_date', p.progress_date, 'schema', p.process_schema_key, 'planstatus', p.planstatus, "                   \
+    "'version', p.schedule_version, 'custom_links', p.custom_links, 'name', p.name, 'gemeente', p.gemeente, "          \
+    "'homes_remaining', p.homes_remaining, "                                                                           \
+    "'steps', COALESCE((SELECT json_agg(s) FROM project_steps s WHERE s.project_id = p.id), '[]'), "                   \
     "'links', COALESCE((SELECT json_agg(l ORDER BY l.id) FROM project_links l WHERE l.project_id = p.id), '[]')"
-#define BS_PROJECT_STATE_SQL \
+#define BS_PROJECT_STATE_SQL                                                                                           \
     "SELECT json_build_object(" BS_PROJECT_STATE_MEMBERS ") FROM projects p WHERE p.id = $1::uuid"
 
 /* A project's scheduling state: what bs_schedule_compute_ex needs, as stored. */

@@ -61,7 +61,6 @@ int bs_own_obs_from_result(const PGresult *res, const bs_schema *schema, const b
     return 0;
 }
 
-
 void bs_project_lt_models(const bs_engine_schema *es, bs_size_class size, const char *gemeente, const bs_own_obs *own,
                           bs_lt_model *models, bs_ltdist *dist, unsigned char *has) {
     const bs_schema *s = es->schema;
@@ -90,9 +89,16 @@ int bs_project_forecast(const bs_engine *e, const bs_project_state *st, const bs
         return BS_SCHEDULE_ENOMEM;
     }
     bs_project_lt_models(es, bs_size_class_of(st->homes_remaining), st->gemeente, own, models, dist, has);
-    bs_forecast_input in = {.schema = s, .progress = st->progress, .progress_date = st->progress_date, .data_date = st->data_date, .cal = &e->calendar,
-                            .dist = dist, .has_dist = has, .n_samples = n_samples,
-                            .schedule = bs_schedule_with_edit, .schedule_ctx = (void *)&st->edit};
+    bs_forecast_input in = {.schema = s,
+                            .progress = st->progress,
+                            .progress_date = st->progress_date,
+                            .data_date = st->data_date,
+                            .cal = &e->calendar,
+                            .dist = dist,
+                            .has_dist = has,
+                            .n_samples = n_samples,
+                            .schedule = bs_schedule_with_edit,
+                            .schedule_ctx = (void *)&st->edit};
     bs_rng rng;
     bs_rng_seed(&rng, seed);
     int rc = bs_forecast_compute(&in, &rng, out);

@@ -15,18 +15,18 @@
 /* Own observations of a schema: realised steps with known dates and running steps, with the
  * covariates of their project ($1 = schema key; the engine filters and converts them:
  * bs_lt_observe_project). */
-#define BS_OBS_SQL                                                                                                \
-    "SELECT s.project_id, s.step_key, s.status, s.actual_start, s.actual_finish, p.progress_date, p.gemeente, "       \
-    "p.provincie, p.plantype, COALESCE(p.homes_remaining, 0) "                                                    \
-    "FROM project_steps s JOIN projects p ON p.id = s.project_id "                                                \
-    "WHERE p.process_schema_key = $1 AND NOT s.actual_estimated AND s.actual_start IS NOT NULL "                  \
+#define BS_OBS_SQL                                                                                                     \
+    "SELECT s.project_id, s.step_key, s.status, s.actual_start, s.actual_finish, p.progress_date, p.gemeente, "        \
+    "p.provincie, p.plantype, COALESCE(p.homes_remaining, 0) "                                                         \
+    "FROM project_steps s JOIN projects p ON p.id = s.project_id "                                                     \
+    "WHERE p.process_schema_key = $1 AND NOT s.actual_estimated AND s.actual_start IS NOT NULL "                       \
     "AND s.status IN ('done', 'started') ORDER BY s.project_id"
 
 /* Own observations, copied out of the PGresult. */
 typedef struct bs_own_obs {
     bs_lt_obs *obs; /* owned; n */
     size_t n;
-    char *strings;  /* owned; the covariate strings the observations point into */
+    char *strings; /* owned; the covariate strings the observations point into */
     bs_lt_counts counts;
 } bs_own_obs;
 

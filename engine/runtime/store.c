@@ -16,9 +16,9 @@ enum job_kind { JOB_QUERY, JOB_SCRIPT, JOB_ACQUIRE };
 typedef struct job {
     struct job *next;
     enum job_kind kind;
-    char *sql;           /* owned */
+    char *sql; /* owned */
     int n_params;
-    char **params;       /* owned, n_params entries (NULL = SQL NULL) */
+    char **params; /* owned, n_params entries (NULL = SQL NULL) */
     bs_store_cb cb;
     bs_conn_cb ccb;
     void *arg;
@@ -28,14 +28,14 @@ typedef struct job {
 struct bs_conn {
     bs_store *store;
     PGconn *pg;
-    uv_poll_t *poll;     /* owned; freed in its close callback */
+    uv_poll_t *poll; /* owned; freed in its close callback */
     int fd;
     int events;
     enum conn_state state;
-    bool held;           /* acquired by a caller (state HELD when no query runs) */
-    job *cur;            /* running job (state BUSY) */
-    PGresult *last;      /* last result of the running job */
-    char *first_err;     /* first error of the running job */
+    bool held;       /* acquired by a caller (state HELD when no query runs) */
+    job *cur;        /* running job (state BUSY) */
+    PGresult *last;  /* last result of the running job */
+    char *first_err; /* first error of the running job */
 };
 
 struct bs_store {
@@ -53,8 +53,8 @@ struct bs_store {
     int open_handles;
     void (*done)(void *);
     void *done_arg;
-    uv_timer_t kick;     /* starts connecting on the first loop turn; closed by bs_store_close */
-    uv_timer_t retry;    /* reconnects dead connections after a failure at run time */
+    uv_timer_t kick;  /* starts connecting on the first loop turn; closed by bs_store_close */
+    uv_timer_t retry; /* reconnects dead connections after a failure at run time */
     bs_notify_cb notify;
     void *notify_arg;
 };
@@ -211,8 +211,10 @@ static void conn_lost(bs_conn *c, const char *why) {
     c->state = CONN_DEAD;
     conn_close_poll(c);
     if (c->cur) conn_finish_job(c, msg);
-    if (!was_held && !c->store->closing) conn_start_connect(c);
-    else if (was_held && !c->store->closing) schedule_reconnect(c->store);
+    if (!was_held && !c->store->closing)
+        conn_start_connect(c);
+    else if (was_held && !c->store->closing)
+        schedule_reconnect(c->store);
 }
 
 static void conn_connect_step(bs_conn *c) {
@@ -341,8 +343,7 @@ static void conn_send(bs_conn *c, job *j) {
     if (j->kind == JOB_SCRIPT)
         ok = PQsendQuery(c->pg, j->sql);
     else
-        ok = PQsendQueryParams(c->pg, j->sql, j->n_params, NULL, (const char *const *)j->params, NULL,
-                               NULL, 0);
+        ok = PQsendQueryParams(c->pg, j->sql, j->n_params, NULL, (const char *const *)j->params, NULL, NULL, 0);
     if (!ok) {
         char msg[512];
         snprintf(msg, sizeof msg, "%s", PQerrorMessage(c->pg));
@@ -414,8 +415,7 @@ static void kick_cb(uv_timer_t *t) {
     for (int i = 0; i < s->n && !s->ready_called && !s->closing; i++) conn_start_connect(&s->conns[i]);
 }
 
-bs_store *bs_store_open(uv_loop_t *loop, const char *conninfo, int pool_size, bs_store_ready_cb ready,
-                        void *arg) {
+bs_store *bs_store_open(uv_loop_t *loop, const char *conninfo, int pool_size, bs_store_ready_cb ready, void *arg) {
     if (pool_size < 1) pool_size = 1;
     if (pool_size > 32) pool_size = 32;
     bs_store *s = calloc(1, sizeof *s);
@@ -440,8 +440,7 @@ bs_store *bs_store_open(uv_loop_t *loop, const char *conninfo, int pool_size, bs
     return s;
 }
 
-void bs_store_query(bs_store *s, const char *sql, int n_params, const char *const *params, bs_store_cb cb,
-                    void *arg) {
+void bs_store_query(bs_store *s, const char *sql, int n_params, const char *const *params, bs_store_cb cb, void *arg) {
     job *j = job_new(JOB_QUERY, sql, n_params, params);
     j->cb = cb;
     j->arg = arg;
@@ -464,8 +463,7 @@ static void conn_run(bs_conn *c, job *j) {
     conn_send(c, j);
 }
 
-void bs_conn_query(bs_conn *c, const char *sql, int n_params, const char *const *params, bs_store_cb cb,
-                   void *arg) {
+void bs_conn_query(bs_conn *c, const char *sql, int n_params, const char *const *params, bs_store_cb cb, void *arg) {
     job *j = job_new(JOB_QUERY, sql, n_params, params);
     j->cb = cb;
     j->arg = arg;
@@ -676,8 +674,7 @@ static void migrate_locked(const PGresult *res, const char *err, void *arg) {
         migrate_finish(m);
         return;
     }
-    bs_conn_query(m->conn, "SELECT version FROM schema_migrations ORDER BY version", 0, NULL,
-                  migrate_got_versions, m);
+    bs_conn_query(m->conn, "SELECT version FROM schema_migrations ORDER BY version", 0, NULL, migrate_got_versions, m);
 }
 
 static void migrate_acquired(bs_conn *conn, const char *err, void *arg) {

@@ -27,14 +27,13 @@ typedef void (*bs_store_ready_cb)(bs_store *store, const char *err, void *arg);
 /* Creates a pool of pool_size connections (1..32) to conninfo (URL or key=value) on loop
  * and starts connecting. ready is called once, when all connections are up or the first
  * has failed. Returns the store (freed by bs_store_close), or NULL when out of memory. */
-bs_store *bs_store_open(uv_loop_t *loop, const char *conninfo, int pool_size,
-                        bs_store_ready_cb ready, void *arg);
+bs_store *bs_store_open(uv_loop_t *loop, const char *conninfo, int pool_size, bs_store_ready_cb ready, void *arg);
 
 /* Queues one statement with text parameters ($1 …, NULL = SQL NULL) on any free
  * connection. sql and params are copied. cb is always called exactly once (also when the
  * store is closing: err "store closed"). */
-void bs_store_query(bs_store *store, const char *sql, int n_params, const char *const *params,
-                    bs_store_cb cb, void *arg);
+void bs_store_query(bs_store *store, const char *sql, int n_params, const char *const *params, bs_store_cb cb,
+                    void *arg);
 
 /* Exclusive use of one connection, for transactions (BEGIN … COMMIT) and scripts.
  * cb receives the connection (or NULL with err when the store is closing). The holder must
@@ -43,8 +42,7 @@ typedef void (*bs_conn_cb)(bs_conn *conn, const char *err, void *arg);
 void bs_store_acquire(bs_store *store, bs_conn_cb cb, void *arg);
 
 /* Runs a statement on an acquired connection (same contract as bs_store_query). */
-void bs_conn_query(bs_conn *conn, const char *sql, int n_params, const char *const *params,
-                   bs_store_cb cb, void *arg);
+void bs_conn_query(bs_conn *conn, const char *sql, int n_params, const char *const *params, bs_store_cb cb, void *arg);
 
 /* Runs a script of several statements without parameters (simple query protocol) on an
  * acquired connection; cb gets the last result. */

@@ -20,8 +20,7 @@
 
 #define DTSTAMP_S INT64_C(1764414000) /* 2025-11-29T11:00:00Z */
 
-static void ymd_compact(bs_day d, char out[9])
-{
+static void ymd_compact(bs_day d, char out[9]) {
     int y, m, dd;
     bs_date_to_ymd(d, &y, &m, &dd);
     snprintf(out, 9, "%04d%02d%02d", y, m, dd);
@@ -29,17 +28,14 @@ static void ymd_compact(bs_day d, char out[9])
 
 /* The text a conforming parser returns for a TEXT value: the input after the renderer's
  * normalisation (CRLF/CR -> LF, TAB -> space). Enough for the sample texts. */
-static char *normalised(const char *s)
-{
+static char *normalised(const char *s) {
     size_t n = strlen(s);
     char *o = malloc(n + 1), *q = o;
-    if (!o)
-        abort();
+    if (!o) abort();
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '\r') {
             *q++ = '\n';
-            if (s[i + 1] == '\n')
-                i++;
+            if (s[i + 1] == '\n') i++;
         } else if (s[i] == '\t') {
             *q++ = ' ';
         } else {
@@ -50,8 +46,7 @@ static char *normalised(const char *s)
     return o;
 }
 
-static int write_feed(const char *dir, const char *name, const bs_ical_calendar *cal)
-{
+static int write_feed(const char *dir, const char *name, const bs_ical_calendar *cal) {
     char *text = NULL;
     size_t len = 0;
     int rc = bs_ical_render(cal, DTSTAMP_S, &text, &len);
@@ -105,8 +100,7 @@ static int write_feed(const char *dir, const char *name, const bs_ical_calendar 
     return 0;
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     if (argc != 2) {
         fprintf(stderr, "usage: ical_fixture DIR\n");
         return 1;

@@ -122,8 +122,8 @@ static void test_blocked_by_other_stream(void **state) {
 static void test_stream_owner_and_overrides(void **state) {
     fixture *f = *state;
     bs_alert_recipient rs[2] = {everyone("pl"), everyone("dev")};
-    rs[1].stream_public = false;                       /* owner of the private stream */
-    rs[1].days[BS_ALERT_MILESTONE_UPCOMING] = 5;       /* the user's own override */
+    rs[1].stream_public = false;                 /* owner of the private stream */
+    rs[1].days[BS_ALERT_MILESTONE_UPCOMING] = 5; /* the user's own override */
     bs_alert_want w[64];
     int n = bs_alert_plan(f->s, f->prog, &f->sched, NULL, &f->cal, bs_date_from_ymd(2026, 2, 2), rs, 2, w, 64);
     assert_int_equal(find(w, n, f->s, "verleend", BS_ALERT_MILESTONE_UPCOMING, 1), -1); /* public: not theirs */
@@ -168,16 +168,15 @@ static void test_forecast_slipped_and_p50_basis(void **state) {
  * (it is no rule kind). */
 static void test_follow_summary_mail(void **state) {
     (void)state;
-    json_t *p = json_pack("{s:s, s:s, s:s, s:[{s:s, s:s, s:s, s:s, s:s, s:s}, {s:s, s:s, s:s, s:s, s:s, s:s, s:s, "
-                          "s:s, s:s}]}",
-                          "project_id", "11111111-1111-1111-1111-111111111111", "project_name", "Stationskwartier",
-                          "gemeente", "Voorbeeldstad", "items", "kind", "milestone_overdue", "project_id",
-                          "11111111-1111-1111-1111-111111111111", "project_name", "Stationskwartier", "step_key",
-                          "akkoord", "step_name", "Principeakkoord", "date", "2021-03-01", "kind",
-                          "blocked_by_other_stream", "project_id", "11111111-1111-1111-1111-111111111111",
-                          "project_name", "Stationskwartier", "step_key", "aanvraag", "step_name", "Aanvraag",
-                          "date", "2022-05-02", "blocking_step_name", "Vergunning", "blocking_stream", "public",
-                          "stream", "private");
+    json_t *p = json_pack(
+        "{s:s, s:s, s:s, s:[{s:s, s:s, s:s, s:s, s:s, s:s}, {s:s, s:s, s:s, s:s, s:s, s:s, s:s, "
+        "s:s, s:s}]}",
+        "project_id", "11111111-1111-1111-1111-111111111111", "project_name", "Stationskwartier", "gemeente",
+        "Voorbeeldstad", "items", "kind", "milestone_overdue", "project_id", "11111111-1111-1111-1111-111111111111",
+        "project_name", "Stationskwartier", "step_key", "akkoord", "step_name", "Principeakkoord", "date", "2021-03-01",
+        "kind", "blocked_by_other_stream", "project_id", "11111111-1111-1111-1111-111111111111", "project_name",
+        "Stationskwartier", "step_key", "aanvraag", "step_name", "Aanvraag", "date", "2022-05-02", "blocking_step_name",
+        "Vergunning", "blocking_stream", "public", "stream", "private");
     assert_non_null(p);
     bs_mail_text t = {0};
     assert_int_equal(bs_mail_text_build("follow_summary", "nl", p, "https://bs.example", &t), 0);
@@ -185,7 +184,8 @@ static void test_follow_summary_mail(void **state) {
     assert_non_null(strstr(t.text, "U volgt nu Stationskwartier (Voorbeeldstad)"));
     assert_non_null(strstr(t.text, "- Mijlpaal verlopen: Principeakkoord (Stationskwartier), gepland 2021-03-01"));
     assert_non_null(strstr(t.text, "- Geblokkeerd: Aanvraag (Stationskwartier) wacht op Vergunning"));
-    assert_non_null(strstr(t.text, "https://bs.example/api/v1/projects/11111111-1111-1111-1111-111111111111/schedule#akkoord"));
+    assert_non_null(
+        strstr(t.text, "https://bs.example/api/v1/projects/11111111-1111-1111-1111-111111111111/schedule#akkoord"));
     assert_non_null(strstr(t.text, "https://bs.example/api/v1/alert-rules"));
     assert_null(strstr(t.text, "/unsubscribe/"));
     assert_non_null(strstr(t.html, "Principeakkoord"));
@@ -199,10 +199,8 @@ static void test_follow_summary_mail(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_upcoming_and_overdue),
-        cmocka_unit_test(test_blocked_by_other_stream),
-        cmocka_unit_test(test_stream_owner_and_overrides),
-        cmocka_unit_test(test_forecast_slipped_and_p50_basis),
+        cmocka_unit_test(test_upcoming_and_overdue),       cmocka_unit_test(test_blocked_by_other_stream),
+        cmocka_unit_test(test_stream_owner_and_overrides), cmocka_unit_test(test_forecast_slipped_and_p50_basis),
         cmocka_unit_test(test_follow_summary_mail),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -91,7 +91,8 @@ static void test_whatif_range(void **state) {
     }
     /* the edges themselves are inside */
     json_t *ch = json_loads("[{\"op\":\"set_constraint\",\"step\":\"a\",\"start_no_earlier_than\":\"1990-01-01\","
-                            "\"finish_no_later_than\":\"2150-12-31\"}]", 0, NULL);
+                            "\"finish_no_later_than\":\"2150-12-31\"}]",
+                            0, NULL);
     assert_int_equal(bs_whatif_apply_in(&e, s, ch, first, last, field, sizeof field, msg, sizeof msg), 0);
     json_decref(ch);
     bs_sched_edit_free(&e);

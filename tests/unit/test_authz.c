@@ -17,8 +17,14 @@
 #include "schema.h"
 
 static bs_authz_input user_with(bs_need need, bs_access access, bool write) {
-    return (bs_authz_input){.need = need, .write_method = write, .authenticated = true, .scope_read = true,
-                            .scope_write = true, .scope_admin = true, .project_exists = true, .access = access};
+    return (bs_authz_input){.need = need,
+                            .write_method = write,
+                            .authenticated = true,
+                            .scope_read = true,
+                            .scope_write = true,
+                            .scope_admin = true,
+                            .project_exists = true,
+                            .access = access};
 }
 
 static void test_public_and_user(void **state) {
@@ -94,7 +100,7 @@ static void test_project_needs(void **state) {
 static void test_set_monotone(void **state) {
     (void)state;
     static const bs_need needs[] = {BS_NEED_PROJECT_VIEW, BS_NEED_PROJECT_PUBLIC, BS_NEED_PROJECT_READ,
-                                    BS_NEED_STEP_WRITE, BS_NEED_PROJECT_WRITE, BS_NEED_PROJECT_LEAD};
+                                    BS_NEED_STEP_WRITE,   BS_NEED_PROJECT_WRITE,  BS_NEED_PROJECT_LEAD};
     for (size_t n = 0; n < sizeof needs / sizeof needs[0]; n++)
         for (int w = 0; w < 2; w++)
             for (int dev = 0; dev < 2; dev++)
@@ -150,7 +156,7 @@ static void test_anonymous(void **state) {
     assert_int_equal(bs_authz_decide(&in), BS_AUTHZ_ALLOW);
     in.need = BS_NEED_PROJECT_PUBLIC;
     assert_int_equal(bs_authz_decide(&in), BS_AUTHZ_ALLOW); /* forecast, checks, history */
-    in.write_method = true; /* what-if: stores nothing */
+    in.write_method = true;                                 /* what-if: stores nothing */
     assert_int_equal(bs_authz_decide(&in), BS_AUTHZ_ALLOW);
     in.need = BS_NEED_PROJECT_READ; /* members, scenarios: not public facts */
     in.write_method = false;
@@ -197,9 +203,9 @@ static void test_stream_view(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_public_and_user), cmocka_unit_test(test_scopes),
-        cmocka_unit_test(test_project_needs),
-        cmocka_unit_test(test_set_monotone),   cmocka_unit_test(test_external_stream),
-        cmocka_unit_test(test_anonymous),       cmocka_unit_test(test_stream_view),
+        cmocka_unit_test(test_project_needs),   cmocka_unit_test(test_set_monotone),
+        cmocka_unit_test(test_external_stream), cmocka_unit_test(test_anonymous),
+        cmocka_unit_test(test_stream_view),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

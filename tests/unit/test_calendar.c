@@ -16,27 +16,23 @@
 
 #include "calendar.h"
 
-static bs_day D(const char *s)
-{
+static bs_day D(const char *s) {
     bs_day d = 0;
-    if (bs_date_parse(s, &d) != 0)
-        fail_msg("test date does not parse: %s", s);
+    if (bs_date_parse(s, &d) != 0) fail_msg("test date does not parse: %s", s);
     return d;
 }
 
 /* Asserts a date equals the expected "YYYY-MM-DD", printing both. */
-#define assert_date(day, expected)                                                  \
-    do {                                                                            \
-        char buf_[11];                                                              \
-        bs_date_format((day), buf_);                                                \
-        if (strcmp(buf_, (expected)) != 0)                                          \
-            fail_msg("%s: got %s, expected %s", #day, buf_, (expected));            \
+#define assert_date(day, expected)                                                                                     \
+    do {                                                                                                               \
+        char buf_[11];                                                                                                 \
+        bs_date_format((day), buf_);                                                                                   \
+        if (strcmp(buf_, (expected)) != 0) fail_msg("%s: got %s, expected %s", #day, buf_, (expected));                \
     } while (0)
 
 /* ---- civil dates ---- */
 
-static void test_known_day_numbers(void **state)
-{
+static void test_known_day_numbers(void **state) {
     (void)state;
     assert_int_equal(bs_date_from_ymd(1970, 1, 1), 0);
     assert_int_equal(bs_date_from_ymd(1969, 12, 31), -1);
@@ -54,8 +50,7 @@ static void test_known_day_numbers(void **state)
 
 /* Every day of years 1..9999: ymd round trip, consecutive days step correctly, and
  * format/parse round trip. */
-static void test_round_trip_all_days(void **state)
-{
+static void test_round_trip_all_days(void **state) {
     (void)state;
     const bs_day first = bs_date_from_ymd(1, 1, 1), last = bs_date_from_ymd(9999, 12, 31);
     int py = 0, pm = 12, pd = 31;
@@ -88,19 +83,16 @@ static void test_round_trip_all_days(void **state)
     }
 }
 
-static void test_parse_errors(void **state)
-{
+static void test_parse_errors(void **state) {
     (void)state;
     bs_day out = 12345;
     const char *bad[] = {
-        "2026-02-30", "2026-2-3", "2026-02-03x", "", "2026-02-0", "2026/02/03",
-        " 2026-02-03", "2026-13-01", "2026-00-10", "2026-01-00", "0000-01-01",
-        "2023-02-29", "1900-02-29", "2026-02-03 ", "20260203", "+026-02-03", "2026-02",
-        "2026-02-", "2026-04-31", "２026-02-03", "2026-02-3a",
+        "2026-02-30", "2026-2-3",   "2026-02-03x", "",           "2026-02-0",  "2026/02/03",  " 2026-02-03",
+        "2026-13-01", "2026-00-10", "2026-01-00",  "0000-01-01", "2023-02-29", "1900-02-29",  "2026-02-03 ",
+        "20260203",   "+026-02-03", "2026-02",     "2026-02-",   "2026-04-31", "２026-02-03", "2026-02-3a",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        if (bs_date_parse(bad[i], &out) != -1)
-            fail_msg("accepted \"%s\"", bad[i]);
+        if (bs_date_parse(bad[i], &out) != -1) fail_msg("accepted \"%s\"", bad[i]);
         assert_int_equal(out, 12345); /* untouched on error */
     }
     assert_int_equal(bs_date_parse(NULL, &out), -1);
@@ -113,8 +105,7 @@ static void test_parse_errors(void **state)
     assert_int_equal(bs_date_parse("9999-12-31", &out), 0);
 }
 
-static void test_valid(void **state)
-{
+static void test_valid(void **state) {
     (void)state;
     assert_true(bs_date_valid(2024, 2, 29));
     assert_false(bs_date_valid(2023, 2, 29));
@@ -126,8 +117,7 @@ static void test_valid(void **state)
     assert_true(bs_date_valid(2026, 7, 31));
 }
 
-static void test_format(void **state)
-{
+static void test_format(void **state) {
     (void)state;
     char buf[11];
     assert_string_equal(bs_date_format(0, buf), "1970-01-01");
@@ -135,28 +125,25 @@ static void test_format(void **state)
     assert_string_equal(bs_date_format(bs_date_from_ymd(5, 11, 9), buf), "0005-11-09");
 }
 
-static void test_weekday(void **state)
-{
+static void test_weekday(void **state) {
     (void)state;
-    assert_int_equal(bs_weekday(0), 4);                  /* 1970-01-01 Thursday */
-    assert_int_equal(bs_weekday(D("2026-03-27")), 5);    /* Friday */
-    assert_int_equal(bs_weekday(D("2026-01-05")), 1);    /* Monday */
-    assert_int_equal(bs_weekday(D("2026-01-04")), 7);    /* Sunday */
-    assert_int_equal(bs_weekday(D("2000-01-01")), 6);    /* Saturday */
-    assert_int_equal(bs_weekday(D("1969-12-28")), 7);    /* Sunday, negative day number */
-    assert_int_equal(bs_weekday(D("0001-01-01")), 1);    /* proleptic Gregorian Monday */
-    assert_int_equal(bs_weekday(BS_DAY_NONE) >= 1, 1);   /* no overflow */
+    assert_int_equal(bs_weekday(0), 4);                /* 1970-01-01 Thursday */
+    assert_int_equal(bs_weekday(D("2026-03-27")), 5);  /* Friday */
+    assert_int_equal(bs_weekday(D("2026-01-05")), 1);  /* Monday */
+    assert_int_equal(bs_weekday(D("2026-01-04")), 7);  /* Sunday */
+    assert_int_equal(bs_weekday(D("2000-01-01")), 6);  /* Saturday */
+    assert_int_equal(bs_weekday(D("1969-12-28")), 7);  /* Sunday, negative day number */
+    assert_int_equal(bs_weekday(D("0001-01-01")), 1);  /* proleptic Gregorian Monday */
+    assert_int_equal(bs_weekday(BS_DAY_NONE) >= 1, 1); /* no overflow */
 }
 
-static void test_easter(void **state)
-{
+static void test_easter(void **state) {
     (void)state;
     /* Known Gregorian Easter Sundays (including the extremes 22 March and 25 April). */
     const char *known[][2] = {
-        {"1818", "1818-03-22"}, {"1886", "1886-04-25"}, {"1943", "1943-04-25"},
-        {"1961", "1961-04-02"}, {"2000", "2000-04-23"}, {"2008", "2008-03-23"},
-        {"2011", "2011-04-24"}, {"2016", "2016-03-27"}, {"2019", "2019-04-21"},
-        {"2024", "2024-03-31"}, {"2025", "2025-04-20"}, {"2026", "2026-04-05"},
+        {"1818", "1818-03-22"}, {"1886", "1886-04-25"}, {"1943", "1943-04-25"}, {"1961", "1961-04-02"},
+        {"2000", "2000-04-23"}, {"2008", "2008-03-23"}, {"2011", "2011-04-24"}, {"2016", "2016-03-27"},
+        {"2019", "2019-04-21"}, {"2024", "2024-03-31"}, {"2025", "2025-04-20"}, {"2026", "2026-04-05"},
         {"2027", "2027-03-28"}, {"2038", "2038-04-25"}, {"2285", "2285-03-22"},
     };
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
@@ -170,8 +157,7 @@ static void test_easter(void **state)
 
 /* ---- holidays ---- */
 
-static void test_koningsdag_koninginnedag(void **state)
-{
+static void test_koningsdag_koninginnedag(void **state) {
     (void)state;
     bs_calendar_options o = bs_calendar_default_options();
     assert_false(o.goede_vrijdag);
@@ -193,8 +179,7 @@ static void test_koningsdag_koninginnedag(void **state)
     assert_string_equal(bs_holiday_name(BS_HOLIDAY_NONE), "");
 }
 
-static void test_holiday_options(void **state)
-{
+static void test_holiday_options(void **state) {
     (void)state;
     bs_calendar_options o = bs_calendar_default_options();
     /* 2026: Easter 5 April. */
@@ -207,7 +192,7 @@ static void test_holiday_options(void **state)
     assert_int_equal(bs_holiday_on(&o, D("2026-01-01")), BS_HOLIDAY_NIEUWJAARSDAG);
     assert_int_equal(bs_holiday_on(&o, D("2026-12-25")), BS_HOLIDAY_EERSTE_KERSTDAG);
     assert_int_equal(bs_holiday_on(&o, D("2026-12-26")), BS_HOLIDAY_TWEEDE_KERSTDAG);
-    assert_int_equal(bs_holiday_on(&o, D("2026-05-05")), BS_HOLIDAY_NONE);    /* not lustrum */
+    assert_int_equal(bs_holiday_on(&o, D("2026-05-05")), BS_HOLIDAY_NONE); /* not lustrum */
     assert_int_equal(bs_holiday_on(&o, D("2025-05-05")), BS_HOLIDAY_BEVRIJDINGSDAG);
     assert_int_equal(bs_holiday_on(NULL, D("2025-05-05")), BS_HOLIDAY_BEVRIJDINGSDAG);
 
@@ -223,9 +208,11 @@ static void test_holiday_options(void **state)
 }
 
 /* Maps python3-holidays 0.10.1 names (NL) to ours. */
-static bs_holiday map_python_name(const char *name)
-{
-    static const struct { const char *py; bs_holiday h; } map[] = {
+static bs_holiday map_python_name(const char *name) {
+    static const struct {
+        const char *py;
+        bs_holiday h;
+    } map[] = {
         {"Nieuwjaarsdag", BS_HOLIDAY_NIEUWJAARSDAG},
         {"Goede Vrijdag", BS_HOLIDAY_GOEDE_VRIJDAG},
         {"Eerste paasdag", BS_HOLIDAY_EERSTE_PAASDAG},
@@ -241,8 +228,7 @@ static bs_holiday map_python_name(const char *name)
         {"Tweede Kerstdag", BS_HOLIDAY_TWEEDE_KERSTDAG},
     };
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-        if (strcasecmp(name, map[i].py) == 0)
-            return map[i].h;
+        if (strcasecmp(name, map[i].py) == 0) return map[i].h;
     return BS_HOLIDAY_NONE;
 }
 
@@ -254,21 +240,18 @@ static bs_holiday map_python_name(const char *name)
  * implementation), run by this test. python3-holidays 0.10.1 has no Goede Vrijdag and
  * lists 5 May only in lustrum years, so we compare with that configuration; it does list
  * Eerste Paasdag and Eerste Pinksterdag (Sundays). The full sets are compared both ways. */
-static void test_holidays_against_python_holidays(void **state)
-{
+static void test_holidays_against_python_holidays(void **state) {
     (void)state;
     if (access(PY, X_OK) != 0)
         fail_msg(PY " is missing: this test needs Debian's python3 with python3-holidays "
                     "(apt-get install python3-holidays)");
 
-    const char *cmd =
-        PY " -c 'import holidays\n"
-        "for d, n in sorted(holidays.NL(years=range(2020, 2036)).items()):\n"
-        "    print(d.isoformat() + \"|\" + n)\n"
-        "print(\"END\")' 2>&1";
+    const char *cmd = PY " -c 'import holidays\n"
+                         "for d, n in sorted(holidays.NL(years=range(2020, 2036)).items()):\n"
+                         "    print(d.isoformat() + \"|\" + n)\n"
+                         "print(\"END\")' 2>&1";
     FILE *p = popen(cmd, "r");
-    if (!p)
-        fail_msg("popen(" PY ") failed");
+    if (!p) fail_msg("popen(" PY ") failed");
 
     const bs_day first = D("2020-01-01"), last = D("2035-12-31");
     const int32_t n_days = last - first + 1;
@@ -291,14 +274,12 @@ static void test_holidays_against_python_holidays(void **state)
         bs_holiday h = BS_HOLIDAY_NONE;
         if (bar) {
             *bar = '\0';
-            if (bs_date_parse(line, &d) == 0 && d >= first && d <= last)
-                h = map_python_name(bar + 1);
+            if (bs_date_parse(line, &d) == 0 && d >= first && d <= last) h = map_python_name(bar + 1);
             *bar = '|';
         }
         if (h == BS_HOLIDAY_NONE) { /* unparsable, out of range or an unknown name */
             n_bad++;
-            if (n_err + strlen(line) + 2 < sizeof errors)
-                n_err += (size_t)sprintf(errors + n_err, "%s\n", line);
+            if (n_err + strlen(line) + 2 < sizeof errors) n_err += (size_t)sprintf(errors + n_err, "%s\n", line);
             continue;
         }
         py[d - first] = h;
@@ -308,7 +289,7 @@ static void test_holidays_against_python_holidays(void **state)
     if (status != 0 || !end || n_bad > 0) {
         free(py);
         fail_msg(PY " with python3-holidays failed (exit status %d, %d unexpected lines); "
-                 "is python3-holidays installed (apt-get install python3-holidays)?\n%s",
+                    "is python3-holidays installed (apt-get install python3-holidays)?\n%s",
                  status, n_bad, errors);
     }
     assert_true(n_lines > 16 * 9);
@@ -320,8 +301,8 @@ static void test_holidays_against_python_holidays(void **state)
         bs_holiday theirs = py[d - first];
         if (ours != theirs) {
             char buf[11];
-            print_error("%s: ours \"%s\", python3-holidays \"%s\"\n", bs_date_format(d, buf),
-                        bs_holiday_name(ours), bs_holiday_name(theirs));
+            print_error("%s: ours \"%s\", python3-holidays \"%s\"\n", bs_date_format(d, buf), bs_holiday_name(ours),
+                        bs_holiday_name(theirs));
             mismatches++;
         }
     }
@@ -331,11 +312,9 @@ static void test_holidays_against_python_holidays(void **state)
 
 /* ---- working-day calendar ---- */
 
-static int setup_cal(void **state)
-{
+static int setup_cal(void **state) {
     bs_calendar *cal = calloc(1, sizeof *cal);
-    if (!cal)
-        return -1;
+    if (!cal) return -1;
     bs_calendar_options o = bs_calendar_default_options();
     if (bs_calendar_init(cal, &o, 2020, 2030) != 0) {
         free(cal);
@@ -345,15 +324,13 @@ static int setup_cal(void **state)
     return 0;
 }
 
-static int teardown_cal(void **state)
-{
+static int teardown_cal(void **state) {
     bs_calendar_free(*state);
     free(*state);
     return 0;
 }
 
-static void test_calendar_init_errors(void **state)
-{
+static void test_calendar_init_errors(void **state) {
     (void)state;
     bs_calendar cal;
     assert_int_equal(bs_calendar_init(&cal, NULL, 2030, 2020), -1);
@@ -373,15 +350,13 @@ static void test_calendar_init_errors(void **state)
 }
 
 /* The tables agree with a day-by-day recount from bs_weekday and bs_holiday_on. */
-static void test_calendar_tables(void **state)
-{
+static void test_calendar_tables(void **state) {
     const bs_calendar *cal = *state;
     assert_int_equal(cal->first_day, D("2020-01-01"));
     assert_int_equal(cal->last_day, D("2030-12-31"));
     int32_t count = 0;
     for (bs_day d = cal->first_day; d <= cal->last_day; d++) {
-        bool working = bs_weekday(d) <= 5 &&
-                       bs_holiday_on(&cal->options, d) == BS_HOLIDAY_NONE;
+        bool working = bs_weekday(d) <= 5 && bs_holiday_on(&cal->options, d) == BS_HOLIDAY_NONE;
         assert_int_equal(bs_calendar_is_working(cal, d), working);
         assert_int_equal(bs_calendar_boundary_before(cal, d), count);
         if (working) {
@@ -389,8 +364,7 @@ static void test_calendar_tables(void **state)
             count++;
         }
         assert_int_equal(bs_calendar_boundary_after(cal, d), count);
-        assert_int_equal(bs_calendar_boundary_after(cal, d),
-                         bs_calendar_boundary_before(cal, d + 1));
+        assert_int_equal(bs_calendar_boundary_after(cal, d), bs_calendar_boundary_before(cal, d + 1));
         assert_true(bs_calendar_covers(cal, d));
     }
     assert_int_equal(cal->n_working, count);
@@ -398,12 +372,10 @@ static void test_calendar_tables(void **state)
     assert_false(bs_calendar_covers(cal, cal->last_day + 1));
 }
 
-static void test_calendar_boundaries(void **state)
-{
+static void test_calendar_boundaries(void **state) {
     const bs_calendar *cal = *state;
     /* Fri 27 March 2026 is a working day; the weekend belongs to boundary "end of Friday". */
-    bs_day fri = D("2026-03-27"), sat = D("2026-03-28"), sun = D("2026-03-29"),
-           mon = D("2026-03-30");
+    bs_day fri = D("2026-03-27"), sat = D("2026-03-28"), sun = D("2026-03-29"), mon = D("2026-03-30");
     assert_true(bs_calendar_is_working(cal, fri));
     assert_false(bs_calendar_is_working(cal, sat));
     assert_false(bs_calendar_is_working(cal, sun));
@@ -437,8 +409,7 @@ static void test_calendar_boundaries(void **state)
     assert_false(bs_calendar_is_working(cal, D("2031-01-04")));
 }
 
-static void test_add_working_days(void **state)
-{
+static void test_add_working_days(void **state) {
     const bs_calendar *cal = *state;
     /* Issue example: a 5-working-day step starting Fri 27 March 2026 occupies Fri 27,
      * Mon 30, Tue 31 March, Wed 1 and Thu 2 April: its finish is the 5th working day
@@ -480,8 +451,7 @@ static void test_add_working_days(void **state)
 
 /* ---- Algemene termijnenwet ---- */
 
-static void test_atw(void **state)
-{
+static void test_atw(void **state) {
     (void)state;
     const char *cases[][2] = {
         {"2026-03-25", "2026-03-25"}, /* Wednesday: unchanged */
@@ -512,8 +482,7 @@ static void test_atw(void **state)
     }
 }
 
-int main(void)
-{
+int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_known_day_numbers),
         cmocka_unit_test(test_round_trip_all_days),

@@ -180,8 +180,7 @@ static int teardown(void **state) {
 
 static void near(double got, double want, double tol, const char *what, const char *dsname) {
     if (isnan(want) || isnan(got)) {
-        if (!(isnan(want) && isnan(got)))
-            fail_msg("%s [%s]: got %.17g, R %.17g", what, dsname, got, want);
+        if (!(isnan(want) && isnan(got))) fail_msg("%s [%s]: got %.17g, R %.17g", what, dsname, got, want);
         return;
     }
     if (isinf(want) || isinf(got)) {
@@ -279,7 +278,7 @@ static void test_flat_segment_rule_by_hand(void **state) {
     assert_int_equal(bs_km_fit(&o, 0.95, &km), BS_EST_OK);
     double q;
     assert_int_equal(bs_km_quantile(&km, 0.5, &q), 1);
-    assert_true(fabs(q - 6.0) < 1e-12);  /* S = 0.5 on [5, 7): midpoint */
+    assert_true(fabs(q - 6.0) < 1e-12); /* S = 0.5 on [5, 7): midpoint */
     assert_int_equal(bs_km_quantile(&km, 0.8, &q), 1);
     assert_true(fabs(q - 11.0) < 1e-12); /* S = 0.2 from 9 to the end of follow-up (13): (9 + 13)/2 */
     assert_int_equal(bs_km_quantile(&km, 0.9, &q), 0);

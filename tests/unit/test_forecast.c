@@ -221,8 +221,11 @@ static void test_shrinkage(void **state) {
     size_t n = 0;
     double ref_med = bs_dist_quantile(&m.reference, 0.5);
     for (int i = 0; i < 20; i++)
-        obs[n++] = (bs_lt_obs){.step = st, .time = ceil(3 * ref_med * exp(0.3 * bs_rng_normal(&r))), .event = 1,
-                               .size = BS_SIZE_11_50, .gemeente = "Almere"};
+        obs[n++] = (bs_lt_obs){.step = st,
+                               .time = ceil(3 * ref_med * exp(0.3 * bs_rng_normal(&r))),
+                               .event = 1,
+                               .size = BS_SIZE_11_50,
+                               .gemeente = "Almere"};
     assert_int_equal(bs_lt_model_build(&ref, st, BS_SIZE_11_50, "Almere", obs, n, &m), BS_EST_OK);
     /* the forecast samples the Almere KM curve with weight 0.5, mixed with the parent model */
     assert_int_equal(m.sample_level, 2);
@@ -250,8 +253,11 @@ static void test_shrinkage(void **state) {
     bs_lt_model_free(&m);
     /* many observations: own data takes over */
     for (int i = 0; i < 1500; i++)
-        obs[n++] = (bs_lt_obs){.step = st, .time = ceil(3 * ref_med * exp(0.3 * bs_rng_normal(&r))), .event = 1,
-                               .size = BS_SIZE_11_50, .gemeente = "Almere"};
+        obs[n++] = (bs_lt_obs){.step = st,
+                               .time = ceil(3 * ref_med * exp(0.3 * bs_rng_normal(&r))),
+                               .event = 1,
+                               .size = BS_SIZE_11_50,
+                               .gemeente = "Almere"};
     assert_int_equal(bs_lt_model_build(&ref, st, BS_SIZE_11_50, "Almere", obs, n, &m), BS_EST_OK);
     assert_true(m.own_weight > 0.999);
     assert_true(fabs(bs_dist_quantile(&m.dist, 0.5) / (3 * ref_med) - 1) < 0.05);
@@ -266,8 +272,14 @@ static void run_mini(const bs_schema *s, const bs_progress *p, const bs_dist *d,
                      uint64_t seed, bs_forecast *f) {
     bs_ltdist ld[4];
     for (int i = 0; i < 4; i++) ld[i] = bs_ltdist_parametric(&d[i]);
-    bs_forecast_input in = {.schema = s, .progress = p, .progress_date = BS_DAY_NONE, .data_date = bs_date_from_ymd(2025, 1, 6), .cal = &cal,
-                            .dist = ld, .has_dist = has, .n_samples = ns};
+    bs_forecast_input in = {.schema = s,
+                            .progress = p,
+                            .progress_date = BS_DAY_NONE,
+                            .data_date = bs_date_from_ymd(2025, 1, 6),
+                            .cal = &cal,
+                            .dist = ld,
+                            .has_dist = has,
+                            .n_samples = ns};
     bs_rng r;
     bs_rng_seed(&r, seed);
     assert_int_equal(bs_forecast_compute(&in, &r, f), BS_SCHEDULE_OK);
@@ -278,8 +290,10 @@ static void test_forecast_deterministic_and_reproducible(void **state) {
     bs_schema *s = load_schema(mini);
     bs_progress p[4];
     for (int i = 0; i < 4; i++) p[i] = (bs_progress){BS_STATUS_OPEN, BS_DAY_NONE, BS_DAY_NONE, false};
-    bs_dist d[4] = {{BS_DIST_LOGNORMAL, log(10), 0.3}, {BS_DIST_LOGNORMAL, log(100), 0.4},
-                    {BS_DIST_WEIBULL, log(20), 0.5}, {BS_DIST_LOGNORMAL, 0, 1}};
+    bs_dist d[4] = {{BS_DIST_LOGNORMAL, log(10), 0.3},
+                    {BS_DIST_LOGNORMAL, log(100), 0.4},
+                    {BS_DIST_WEIBULL, log(20), 0.5},
+                    {BS_DIST_LOGNORMAL, 0, 1}};
     unsigned char none[4] = {0, 0, 0, 0}, all[4] = {1, 1, 1, 0};
     /* without distributions every sample is the plan */
     bs_forecast f;
@@ -328,14 +342,17 @@ static void test_forecast_running_step_conditional(void **state) {
      * median of 100; the forecast must use T | T > 250, not T */
     p[1] = (bs_progress){BS_STATUS_STARTED, bs_date_from_ymd(2024, 1, 16), BS_DAY_NONE, false};
     p[2] = (bs_progress){BS_STATUS_DONE, bs_date_from_ymd(2024, 1, 16), bs_date_from_ymd(2024, 2, 1), false};
-    bs_dist d[4] = {{BS_DIST_LOGNORMAL, log(10), 0.3}, {BS_DIST_LOGNORMAL, log(100), 0.6},
-                    {BS_DIST_WEIBULL, log(20), 0.5}, {BS_DIST_LOGNORMAL, 0, 1}};
+    bs_dist d[4] = {{BS_DIST_LOGNORMAL, log(10), 0.3},
+                    {BS_DIST_LOGNORMAL, log(100), 0.6},
+                    {BS_DIST_WEIBULL, log(20), 0.5},
+                    {BS_DIST_LOGNORMAL, 0, 1}};
     unsigned char all[4] = {1, 1, 1, 0};
     bs_forecast f;
     run_mini(s, p, d, all, 2000, 3, &f);
     double elapsed = bs_lt_elapsed(&cal, BS_UNIT_WORKING_DAYS, p[1].actual_start, bs_date_from_ymd(2025, 1, 6));
     double cq50 = bs_dist_cond_quantile(&d[1], elapsed, 0.5);
-    bs_day want = bs_calendar_wd_date(&cal, bs_calendar_boundary_before(&cal, p[1].actual_start) + (int32_t)ceil(cq50) - 1);
+    bs_day want =
+        bs_calendar_wd_date(&cal, bs_calendar_boundary_before(&cal, p[1].actual_start) + (int32_t)ceil(cq50) - 1);
     /* within 5 working days of the conditional median */
     int32_t diff = bs_calendar_boundary_before(&cal, f.steps[1].p50) - bs_calendar_boundary_before(&cal, want);
     if (abs(diff) > 5) fail_msg("p50 of the running step off by %d working days", diff);
@@ -348,12 +365,16 @@ static void test_forecast_running_step_conditional(void **state) {
 }
 
 /* records the progress date a hook is given, then schedules as the default does */
-static bs_schedule_err record_pd(void *ctx, const bs_schema *sampled, const bs_progress *progress,
-                                 bs_day progress_date, bs_day data_date, const bs_calendar *c, bs_schedule *out) {
+static bs_schedule_err record_pd(void *ctx, const bs_schema *sampled, const bs_progress *progress, bs_day progress_date,
+                                 bs_day data_date, const bs_calendar *c, bs_schedule *out) {
     bs_day *seen = ctx;
     *seen = progress_date;
-    bs_schedule_input si = {.schema = sampled, .progress = progress, .progress_date = progress_date,
-                            .data_date = data_date, .cal = c, .near_critical_wd = -1};
+    bs_schedule_input si = {.schema = sampled,
+                            .progress = progress,
+                            .progress_date = progress_date,
+                            .data_date = data_date,
+                            .cal = c,
+                            .near_critical_wd = -1};
     return bs_schedule_compute_ex(&si, out);
 }
 
@@ -371,8 +392,10 @@ static void test_forecast_progress_date(void **state) {
     p[1] = (bs_progress){BS_STATUS_STARTED, bs_date_from_ymd(2024, 1, 16), BS_DAY_NONE, false};
     p[2] = (bs_progress){BS_STATUS_DONE, bs_date_from_ymd(2024, 1, 16), bs_date_from_ymd(2024, 2, 1), false};
     p[3] = (bs_progress){BS_STATUS_OPEN, BS_DAY_NONE, BS_DAY_NONE, false};
-    bs_dist d[4] = {{BS_DIST_LOGNORMAL, log(10), 0.3}, {BS_DIST_LOGNORMAL, log(100), 0.6},
-                    {BS_DIST_WEIBULL, log(20), 0.5}, {BS_DIST_LOGNORMAL, 0, 1}};
+    bs_dist d[4] = {{BS_DIST_LOGNORMAL, log(10), 0.3},
+                    {BS_DIST_LOGNORMAL, log(100), 0.6},
+                    {BS_DIST_WEIBULL, log(20), 0.5},
+                    {BS_DIST_LOGNORMAL, 0, 1}};
     bs_ltdist ld[4];
     for (int i = 0; i < 4; i++) ld[i] = bs_ltdist_parametric(&d[i]);
     unsigned char none[4] = {0, 0, 0, 0}, all[4] = {1, 1, 1, 0};
@@ -381,8 +404,14 @@ static void test_forecast_progress_date(void **state) {
     int32_t done = bs_calendar_boundary_before(&cal, pd) - bs_calendar_boundary_before(&cal, p[1].actual_start);
     assert_int_equal(done, 33);
     bs_day seen = 0;
-    bs_forecast_input in = {.schema = s, .progress = p, .progress_date = pd, .data_date = dd, .cal = &cal,
-                            .dist = ld, .has_dist = none, .n_samples = 20};
+    bs_forecast_input in = {.schema = s,
+                            .progress = p,
+                            .progress_date = pd,
+                            .data_date = dd,
+                            .cal = &cal,
+                            .dist = ld,
+                            .has_dist = none,
+                            .n_samples = 20};
     bs_rng r;
     bs_rng_seed(&r, 5);
     bs_forecast f;
@@ -422,16 +451,25 @@ static void test_forecast_hook_and_shifts(void **state) {
     bs_schema *s = load_schema(mini);
     bs_progress p[4];
     for (int i = 0; i < 4; i++) p[i] = (bs_progress){BS_STATUS_OPEN, BS_DAY_NONE, BS_DAY_NONE, false};
-    bs_dist d[4] = {{BS_DIST_LOGNORMAL, log(10), 0.3}, {BS_DIST_LOGNORMAL, log(100), 0.4},
-                    {BS_DIST_WEIBULL, log(20), 0.5}, {BS_DIST_LOGNORMAL, 0, 1}};
+    bs_dist d[4] = {{BS_DIST_LOGNORMAL, log(10), 0.3},
+                    {BS_DIST_LOGNORMAL, log(100), 0.4},
+                    {BS_DIST_WEIBULL, log(20), 0.5},
+                    {BS_DIST_LOGNORMAL, 0, 1}};
     unsigned char all[4] = {1, 1, 1, 0};
     bs_forecast base, wi;
     run_mini(s, p, d, all, 1000, 9, &base);
     int calls = 0;
     bs_ltdist ld[4];
     for (int i = 0; i < 4; i++) ld[i] = bs_ltdist_parametric(&d[i]);
-    bs_forecast_input in = {.schema = s, .progress = p, .progress_date = BS_DAY_NONE, .data_date = bs_date_from_ymd(2025, 1, 6), .cal = &cal,
-                            .dist = ld, .has_dist = all, .n_samples = 1000, .schedule = later_start,
+    bs_forecast_input in = {.schema = s,
+                            .progress = p,
+                            .progress_date = BS_DAY_NONE,
+                            .data_date = bs_date_from_ymd(2025, 1, 6),
+                            .cal = &cal,
+                            .dist = ld,
+                            .has_dist = all,
+                            .n_samples = 1000,
+                            .schedule = later_start,
                             .schedule_ctx = &calls};
     bs_rng r;
     bs_rng_seed(&r, 9); /* the same seed: common random numbers */
@@ -495,8 +533,10 @@ static void test_ltdist_mixture(void **state) {
             b80 += v <= q80;
         }
         /* discrete KM steps: the share at the quantile can exceed p by the jump there */
-        if (!(b50 / (double)n > 0.49 && b50 / (double)n < 0.53)) fail_msg("t=%g: P50 share %.3f", ts[k], b50 / (double)n);
-        if (!(b80 / (double)n > 0.79 && b80 / (double)n < 0.83)) fail_msg("t=%g: P80 share %.3f", ts[k], b80 / (double)n);
+        if (!(b50 / (double)n > 0.49 && b50 / (double)n < 0.53))
+            fail_msg("t=%g: P50 share %.3f", ts[k], b50 / (double)n);
+        if (!(b80 / (double)n > 0.79 && b80 / (double)n < 0.83))
+            fail_msg("t=%g: P80 share %.3f", ts[k], b80 / (double)n);
     }
     bs_ltdist_free(&d);
     bs_ltdist_free(&d1);

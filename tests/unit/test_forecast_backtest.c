@@ -148,8 +148,10 @@ static double oracle_q(int k, double elapsed, double p) {
     size_t lo = 0, hi = N_TRUTH; /* first index with truth > elapsed */
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        if (truth[k][mid] <= elapsed) lo = mid + 1;
-        else hi = mid;
+        if (truth[k][mid] <= elapsed)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     size_t rest = N_TRUTH - lo;
     size_t idx = lo + (size_t)ceil(p * (double)rest) - 1;
@@ -245,7 +247,8 @@ static int evaluate(const char *name, const score *sc, int verbose) {
     double P50 = 0, P80 = 0;
     if (verbose) {
         printf("\n%s\n", name);
-        printf("| step type | forecasts | P50 coverage | 95%% interval | P80 coverage | 95%% interval | pinball P50 | pinball P80 |\n");
+        printf(
+            "| step type | forecasts | P50 coverage | 95%% interval | P80 coverage | 95%% interval | pinball P50 | pinball P80 |\n");
         printf("|---|---|---|---|---|---|---|---|\n");
     }
     for (int k = 0; k < BT_TYPES; k++) {
@@ -260,8 +263,8 @@ static int evaluate(const char *name, const score *sc, int verbose) {
         }
         failed += bad;
         if (verbose)
-            printf("| %d | %lld | %.3f | %.3f–%.3f | %.3f | %.3f–%.3f | %.1f d | %.1f d |%s\n", k, (long long)sc->n[k], c50,
-                   l50, h50, c80, l80, h80, sc->pin50[k] / (double)sc->n[k], sc->pin80[k] / (double)sc->n[k],
+            printf("| %d | %lld | %.3f | %.3f–%.3f | %.3f | %.3f–%.3f | %.1f d | %.1f d |%s\n", k, (long long)sc->n[k],
+                   c50, l50, h50, c80, l80, h80, sc->pin50[k] / (double)sc->n[k], sc->pin80[k] / (double)sc->n[k],
                    bad ? " FAIL" : "");
         N += sc->n[k];
         H50 += sc->hit50[k];

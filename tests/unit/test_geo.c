@@ -145,9 +145,11 @@ static void test_validation_points(void **state) {
             for (size_t i = 0; i < n; i++) {
                 if (subset == 1 && !v[i].has_nap) continue;
                 double lon, lat, x, y, x2, y2;
-                assert_int_equal(bs_geo_point(g, BS_CRS_RD, to, v[i].x, v[i].y, &lon, &lat, err, sizeof err), BS_GEO_OK);
+                assert_int_equal(bs_geo_point(g, BS_CRS_RD, to, v[i].x, v[i].y, &lon, &lat, err, sizeof err),
+                                 BS_GEO_OK);
                 e_fwd[k] = geo_dist_m(v[i].lat, v[i].lon, lat, lon);
-                assert_int_equal(bs_geo_point(g, to, BS_CRS_RD, v[i].lon, v[i].lat, &x, &y, err, sizeof err), BS_GEO_OK);
+                assert_int_equal(bs_geo_point(g, to, BS_CRS_RD, v[i].lon, v[i].lat, &x, &y, err, sizeof err),
+                                 BS_GEO_OK);
                 e_inv[k] = hypot(x - v[i].x, y - v[i].y);
                 /* our own round trip RD → geo → RD: not exact, because the 3D Helmert step runs
                  * with height 0 on both sides (push/pop v_3), but far below a centimetre */
@@ -249,7 +251,8 @@ static void test_geometry_transform(void **state) {
                          "[[155000,463000],[155000,463100.004],[155100,463100,7.5],[155100,463000],[155000,463000]],"
                          "[[155040,463040],[155060,463040],[155060,463060],[155040,463060],[155040,463040]]]}");
     double lon0, lat0;
-    assert_int_equal(bs_geo_point(g, BS_CRS_RD, BS_CRS_WGS84, 155000, 463000, &lon0, &lat0, err, sizeof err), BS_GEO_OK);
+    assert_int_equal(bs_geo_point(g, BS_CRS_RD, BS_CRS_WGS84, 155000, 463000, &lon0, &lat0, err, sizeof err),
+                     BS_GEO_OK);
     assert_true(lon0 > 5.38 && lon0 < 5.39 && lat0 > 52.15 && lat0 < 52.16); /* lon first */
 
     assert_int_equal(bs_geo_transform_geometry(g, poly, BS_CRS_RD, BS_CRS_WGS84, 1, err, sizeof err), BS_GEO_OK);

@@ -21,8 +21,7 @@
 #define T0 INT64_C(1764414000) /* 2025-11-29T11:00:00Z */
 #define T1 INT64_C(1767225599) /* 2025-12-31T23:59:59Z */
 
-static char *render_ok(const bs_ical_calendar *cal, int64_t dtstamp)
-{
+static char *render_ok(const bs_ical_calendar *cal, int64_t dtstamp) {
     char *out = NULL;
     size_t len = 0;
     int rc = bs_ical_render(cal, dtstamp, &out, &len);
@@ -33,8 +32,7 @@ static char *render_ok(const bs_ical_calendar *cal, int64_t dtstamp)
 }
 
 /* Logical lines: the text with every CRLF SPACE removed (RFC 5545 §3.1 unfolding). */
-static char *unfold(const char *s)
-{
+static char *unfold(const char *s) {
     size_t n = strlen(s);
     char *o = malloc(n + 1), *q = o;
     assert_non_null(o);
@@ -50,15 +48,13 @@ static char *unfold(const char *s)
 }
 
 /* True when the unfolded text has the line exactly (CRLF-terminated). */
-static bool has_line(const char *text, const char *line)
-{
+static bool has_line(const char *text, const char *line) {
     char *u = unfold(text);
     size_t n = strlen(line);
     bool found = false;
     for (const char *p = u; p && *p;) {
         const char *e = strstr(p, "\r\n");
-        if (!e)
-            break;
+        if (!e) break;
         if ((size_t)(e - p) == n && memcmp(p, line, n) == 0) {
             found = true;
             break;
@@ -69,18 +65,18 @@ static bool has_line(const char *text, const char *line)
     return found;
 }
 
-static bool valid_utf8(const unsigned char *s, size_t n)
-{
+static bool valid_utf8(const unsigned char *s, size_t n) {
     size_t i = 0;
     while (i < n) {
         unsigned char c = s[i];
-        size_t len = c < 0x80 ? 1 : (c >= 0xC2 && c <= 0xDF) ? 2 : (c >= 0xE0 && c <= 0xEF) ? 3
-                   : (c >= 0xF0 && c <= 0xF4) ? 4 : 0;
-        if (len == 0 || i + len > n)
-            return false;
+        size_t len = c < 0x80                   ? 1
+                     : (c >= 0xC2 && c <= 0xDF) ? 2
+                     : (c >= 0xE0 && c <= 0xEF) ? 3
+                     : (c >= 0xF0 && c <= 0xF4) ? 4
+                                                : 0;
+        if (len == 0 || i + len > n) return false;
         for (size_t k = 1; k < len; k++)
-            if ((s[i + k] & 0xC0) != 0x80)
-                return false;
+            if ((s[i + k] & 0xC0) != 0x80) return false;
         i += len;
     }
     return true;
@@ -89,8 +85,7 @@ static bool valid_utf8(const unsigned char *s, size_t n)
 /* Every physical line: ends in CRLF, <= 75 octets, valid UTF-8 on its own (so no fold
  * cut a character), no bare CR or LF, continuation lines start with one space. Returns
  * the number of folds. */
-static int check_physical_lines(const char *text)
-{
+static int check_physical_lines(const char *text) {
     const unsigned char *p = (const unsigned char *)text;
     size_t n = strlen(text);
     assert_true(n >= 2);
@@ -101,10 +96,8 @@ static int check_physical_lines(const char *text)
         if (p[i] == '\n') {
             assert_true(i > 0 && p[i - 1] == '\r');
             size_t len = i - 1 - start;
-            if (len > 75)
-                fail_msg("line of %zu octets: %.*s", len, (int)len, text + start);
-            if (!valid_utf8(p + start, len))
-                fail_msg("line not valid UTF-8 on its own: %.*s", (int)len, text + start);
+            if (len > 75) fail_msg("line of %zu octets: %.*s", len, (int)len, text + start);
+            if (!valid_utf8(p + start, len)) fail_msg("line not valid UTF-8 on its own: %.*s", (int)len, text + start);
             if (p[start] == ' ') {
                 folds++;
                 assert_true(len >= 2); /* a fold never leaves an empty continuation */
@@ -117,8 +110,7 @@ static int check_physical_lines(const char *text)
     return folds;
 }
 
-static icalcomponent *parse_ok(const char *text)
-{
+static icalcomponent *parse_ok(const char *text) {
     icalcomponent *c = icalparser_parse_string(text);
     assert_non_null(c);
     assert_int_equal(icalcomponent_isa(c), ICAL_VCALENDAR_COMPONENT);
@@ -131,8 +123,7 @@ static icalcomponent *parse_ok(const char *text)
     return c;
 }
 
-static void expect_date(struct icaltimetype t, bs_day day)
-{
+static void expect_date(struct icaltimetype t, bs_day day) {
     int y, m, d;
     bs_date_to_ymd(day, &y, &m, &d);
     assert_true(t.is_date);
@@ -142,14 +133,12 @@ static void expect_date(struct icaltimetype t, bs_day day)
 }
 
 /* The expected value after the renderer's normalisation (ical.h "Text"). */
-static char *normalised(const char *s, bool multiline)
-{
+static char *normalised(const char *s, bool multiline) {
     size_t n = strlen(s);
     char *o = malloc(n + 1), *q = o;
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '\r' || s[i] == '\n') {
-            if (s[i] == '\r' && s[i + 1] == '\n')
-                i++;
+            if (s[i] == '\r' && s[i + 1] == '\n') i++;
             *q++ = multiline ? '\n' : ' ';
         } else if (s[i] == '\t') {
             *q++ = ' ';
@@ -163,8 +152,7 @@ static char *normalised(const char *s, bool multiline)
 
 /* ---- tests ---------------------------------------------------------------------------- */
 
-static void test_round_trip_libical(void **state)
-{
+static void test_round_trip_libical(void **state) {
     (void)state;
     bs_sample_feed f;
     bs_sample_dutch(&f);
@@ -225,14 +213,13 @@ static void test_round_trip_libical(void **state)
     bs_sample_free(&f);
 }
 
-static void test_structure_and_no_tzid(void **state)
-{
+static void test_structure_and_no_tzid(void **state) {
     (void)state;
     bs_sample_feed f;
     bs_sample_dutch(&f);
     char *text = render_ok(&f.cal, T0);
-    const char *head = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:" BS_ICAL_PRODID
-                       "\r\nCALSCALE:GREGORIAN\r\nMETHOD:PUBLISH\r\nNAME:";
+    const char *head =
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:" BS_ICAL_PRODID "\r\nCALSCALE:GREGORIAN\r\nMETHOD:PUBLISH\r\nNAME:";
     assert_memory_equal(text, head, strlen(head));
     assert_true(has_line(text, "REFRESH-INTERVAL;VALUE=DURATION:PT60M"));
     assert_true(has_line(text, "X-PUBLISHED-TTL:PT60M"));
@@ -246,14 +233,12 @@ static void test_structure_and_no_tzid(void **state)
     assert_null(strstr(text, "TZID"));
     assert_null(strstr(text, "VTIMEZONE"));
     size_t n = strlen(text);
-    assert_string_equal(text + n - strlen("END:VEVENT\r\nEND:VCALENDAR\r\n"),
-                        "END:VEVENT\r\nEND:VCALENDAR\r\n");
+    assert_string_equal(text + n - strlen("END:VEVENT\r\nEND:VCALENDAR\r\n"), "END:VEVENT\r\nEND:VCALENDAR\r\n");
     free(text);
     bs_sample_free(&f);
 }
 
-static void test_folding_dutch_and_emoji(void **state)
-{
+static void test_folding_dutch_and_emoji(void **state) {
     (void)state;
     /* The sample feed, then a sweep of paddings so that, for every alignment, a fold at a
      * fixed octet count would land inside "ë", "é", "—" or a 4-octet emoji. */
@@ -268,11 +253,15 @@ static void test_folding_dutch_and_emoji(void **state)
     int naive_would_split = 0;
     for (int pad = 0; pad < 12; pad++) {
         char summary[512], desc[512];
-        snprintf(summary, sizeof summary, "%.*sBouwrijp maken — fase 2 ëïé 🏗️🏠 ëïé 🏗️🏠 "
-                 "ëïéëïéëïé🏗️🏠🏗️🏠🏗️🏠 Coöperatie naïef café 🏗️🏠🏗️🏠🏗️🏠🏗️🏠 einde",
-                 pad, "xxxxxxxxxxxx");
-        snprintf(desc, sizeof desc, "%.*s🏠🏠🏠🏠🏠🏠🏠🏠🏠🏠🏠🏠🏠🏠🏠🏠🏠🏠🏠🏠🏠🏠🏠🏠🏠🏠🏠🏠🏠🏠🏠🏠🏠🏠🏠🏠\n"
-                 "ééééééééééééééééééééééééééééééééééééééééééééééééééééééé", pad, "yyyyyyyyyyyy");
+        snprintf(
+            summary, sizeof summary,
+            "%.*sBouwrijp maken — fase 2 ëïé 🏗️🏠 ëïé 🏗️🏠 "
+            "ëïéëïéëïé🏗️🏠🏗️🏠🏗️🏠 Coöperatie naïef café 🏗️🏠🏗️🏠🏗️🏠🏗️🏠 einde",
+            pad, "xxxxxxxxxxxx");
+        snprintf(desc, sizeof desc,
+                 "%.*s🏠🏠🏠🏠🏠🏠🏠🏠🏠🏠🏠🏠🏠🏠🏠🏠🏠🏠🏠🏠🏠🏠🏠🏠🏠🏠🏠🏠🏠🏠🏠🏠🏠🏠🏠🏠\n"
+                 "ééééééééééééééééééééééééééééééééééééééééééééééééééééééé",
+                 pad, "yyyyyyyyyyyy");
         f.events[0].summary = summary;
         f.events[0].description = desc;
         text = render_ok(&f.cal, T0);
@@ -283,8 +272,7 @@ static void test_folding_dutch_and_emoji(void **state)
             const char *e = strstr(l, "\r\n");
             size_t len = (size_t)(e - l);
             for (size_t cut = 75; cut < len; cut += 74)
-                if (((unsigned char)l[cut] & 0xC0) == 0x80)
-                    naive_would_split++;
+                if (((unsigned char)l[cut] & 0xC0) == 0x80) naive_would_split++;
             l = e + 2;
         }
         free(u);
@@ -299,39 +287,46 @@ static void test_folding_dutch_and_emoji(void **state)
     bs_sample_free(&f);
 }
 
-static void test_fold_keeps_variation_selector(void **state)
-{
+static void test_fold_keeps_variation_selector(void **state) {
     (void)state;
     /* "🏗️" is U+1F3D7 U+FE0F: a fold between them is valid, but this renderer keeps them
      * together when it can. With 63 ASCII octets after "SUMMARY:" the octet-75 boundary
      * falls right after U+1F3D7. */
     char summary[256];
     snprintf(summary, sizeof summary, "%063d🏗️ na de bouwkeet", 0);
-    bs_ical_event e = { .uid = "a.window.00000000-0000-0000-0000-000000000000@bouwstroom",
-                        .summary = summary, .start = bs_date_from_ymd(2026, 1, 5),
-                        .finish = bs_date_from_ymd(2026, 1, 5), .last_modified = T0 };
-    bs_ical_calendar cal = { .name = "x", .refresh_minutes = 60, .events = &e, .n_events = 1 };
+    bs_ical_event e = {.uid = "a.window.00000000-0000-0000-0000-000000000000@bouwstroom",
+                       .summary = summary,
+                       .start = bs_date_from_ymd(2026, 1, 5),
+                       .finish = bs_date_from_ymd(2026, 1, 5),
+                       .last_modified = T0};
+    bs_ical_calendar cal = {.name = "x", .refresh_minutes = 60, .events = &e, .n_events = 1};
     char *text = render_ok(&cal, T0);
     check_physical_lines(text);
     assert_non_null(strstr(text, "\r\n 🏗️ na de bouwkeet\r\n"));
     free(text);
 }
 
-static void test_escaping(void **state)
-{
+static void test_escaping(void **state) {
     (void)state;
     bs_ical_event e = {
         .uid = "start_bouw.milestone.0b6f3c1e-9d2a-4c55-8e7f-123456789abc@bouwstroom",
-        .summary = "Start bouw, fase 2; blok A\\B\nregel2\ttab\x01" "end",
+        .summary = "Start bouw, fase 2; blok A\\B\nregel2\ttab\x01"
+                   "end",
         .description = "Gepland: 2026-03-02\nPrognose (P50): 2026-03-16, P80: 2026-03-30;\r\n"
                        "C:\\pad\rklaar\xff",
-        .start = bs_date_from_ymd(2026, 3, 2), .finish = bs_date_from_ymd(2026, 3, 2),
-        .sequence = 0, .last_modified = T0,
+        .start = bs_date_from_ymd(2026, 3, 2),
+        .finish = bs_date_from_ymd(2026, 3, 2),
+        .sequence = 0,
+        .last_modified = T0,
         .url = "https://bouwstroom.example/p?a=1&b=2;c,d",
-        .categories = (const char *const[]){ "Bouw, fase 2", "A;B" }, .n_categories = 2,
+        .categories = (const char *const[]){"Bouw, fase 2", "A;B"},
+        .n_categories = 2,
     };
-    bs_ical_calendar cal = { .name = "Feed, met; tekens\\", .description = "regel 1\nregel 2",
-                             .refresh_minutes = 1440, .events = &e, .n_events = 1 };
+    bs_ical_calendar cal = {.name = "Feed, met; tekens\\",
+                            .description = "regel 1\nregel 2",
+                            .refresh_minutes = 1440,
+                            .events = &e,
+                            .n_events = 1};
     char *text = render_ok(&cal, T0);
     assert_true(has_line(text, "SUMMARY:Start bouw\\, fase 2\\; blok A\\\\B regel2 tab end"));
     assert_true(has_line(text, "DESCRIPTION:Gepland: 2026-03-02\\nPrognose (P50): 2026-03-16\\, "
@@ -357,32 +352,34 @@ static void test_escaping(void **state)
     free(text);
 }
 
-static void test_dtend_exclusive(void **state)
-{
+static void test_dtend_exclusive(void **state) {
     (void)state;
-    struct { int y1, m1, d1, y2, m2, d2; const char *start, *end; } cases[] = {
-        { 2026, 3, 2, 2026, 3, 31, "20260302", "20260401" },   /* month end */
-        { 2026, 12, 14, 2026, 12, 31, "20261214", "20270101" }, /* year end */
-        { 2028, 2, 21, 2028, 2, 28, "20280221", "20280229" },  /* into 29 Feb (leap year) */
-        { 2028, 2, 29, 2028, 2, 29, "20280229", "20280301" },  /* on 29 Feb */
-        { 2027, 2, 28, 2027, 2, 28, "20270228", "20270301" },  /* 28 Feb, no leap year */
-        { 2100, 2, 28, 2100, 2, 28, "21000228", "21000301" },  /* 2100 is no leap year */
-        { 2000, 2, 28, 2000, 2, 28, "20000228", "20000229" },  /* 2000 is one */
-        { 2026, 6, 15, 2026, 6, 15, "20260615", "20260616" },  /* one day */
+    struct {
+        int y1, m1, d1, y2, m2, d2;
+        const char *start, *end;
+    } cases[] = {
+        {2026, 3, 2, 2026, 3, 31, "20260302", "20260401"},    /* month end */
+        {2026, 12, 14, 2026, 12, 31, "20261214", "20270101"}, /* year end */
+        {2028, 2, 21, 2028, 2, 28, "20280221", "20280229"},   /* into 29 Feb (leap year) */
+        {2028, 2, 29, 2028, 2, 29, "20280229", "20280301"},   /* on 29 Feb */
+        {2027, 2, 28, 2027, 2, 28, "20270228", "20270301"},   /* 28 Feb, no leap year */
+        {2100, 2, 28, 2100, 2, 28, "21000228", "21000301"},   /* 2100 is no leap year */
+        {2000, 2, 28, 2000, 2, 28, "20000228", "20000229"},   /* 2000 is one */
+        {2026, 6, 15, 2026, 6, 15, "20260615", "20260616"},   /* one day */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        bs_ical_event e = { .uid = "u@bouwstroom", .summary = "s",
-                            .start = bs_date_from_ymd(cases[i].y1, cases[i].m1, cases[i].d1),
-                            .finish = bs_date_from_ymd(cases[i].y2, cases[i].m2, cases[i].d2),
-                            .last_modified = T0 };
-        bs_ical_calendar cal = { .name = "x", .refresh_minutes = 60, .events = &e, .n_events = 1 };
+        bs_ical_event e = {.uid = "u@bouwstroom",
+                           .summary = "s",
+                           .start = bs_date_from_ymd(cases[i].y1, cases[i].m1, cases[i].d1),
+                           .finish = bs_date_from_ymd(cases[i].y2, cases[i].m2, cases[i].d2),
+                           .last_modified = T0};
+        bs_ical_calendar cal = {.name = "x", .refresh_minutes = 60, .events = &e, .n_events = 1};
         char *text = render_ok(&cal, T0);
         char want[64];
         snprintf(want, sizeof want, "DTSTART;VALUE=DATE:%s", cases[i].start);
         assert_true(has_line(text, want));
         snprintf(want, sizeof want, "DTEND;VALUE=DATE:%s", cases[i].end);
-        if (!has_line(text, want))
-            fail_msg("case %zu: no line %s in\n%s", i, want, text);
+        if (!has_line(text, want)) fail_msg("case %zu: no line %s in\n%s", i, want, text);
         icalcomponent *c = parse_ok(text);
         icalcomponent *ev = icalcomponent_get_first_component(c, ICAL_VEVENT_COMPONENT);
         expect_date(icalcomponent_get_dtend(ev), e.finish + 1);
@@ -391,8 +388,7 @@ static void test_dtend_exclusive(void **state)
     }
 }
 
-static void test_deterministic(void **state)
-{
+static void test_deterministic(void **state) {
     (void)state;
     bs_sample_feed f;
     bs_sample_large(&f, 1000);
@@ -408,8 +404,7 @@ static void test_deterministic(void **state)
 }
 
 /* Splits text into physical lines (the array and strings are one allocation). */
-static char **split_lines(char *text, size_t *n)
-{
+static char **split_lines(char *text, size_t *n) {
     size_t cap = 16, k = 0;
     char **v = malloc(cap * sizeof *v);
     for (char *p = text; *p;) {
@@ -428,8 +423,7 @@ static char **split_lines(char *text, size_t *n)
     return v;
 }
 
-static void test_dtstamp_only_difference(void **state)
-{
+static void test_dtstamp_only_difference(void **state) {
     (void)state;
     bs_sample_feed f;
     bs_sample_large(&f, 200);
@@ -439,8 +433,7 @@ static void test_dtstamp_only_difference(void **state)
     assert_int_equal(na, nb);
     size_t diff = 0;
     for (size_t i = 0; i < na; i++) {
-        if (strcmp(la[i], lb[i]) == 0)
-            continue;
+        if (strcmp(la[i], lb[i]) == 0) continue;
         diff++;
         assert_string_equal(la[i], "DTSTAMP:20251129T110000Z");
         assert_string_equal(lb[i], "DTSTAMP:20251231T235959Z");
@@ -453,8 +446,7 @@ static void test_dtstamp_only_difference(void **state)
     bs_sample_free(&f);
 }
 
-static void test_date_change_raises_sequence(void **state)
-{
+static void test_date_change_raises_sequence(void **state) {
     (void)state;
     bs_sample_feed f;
     bs_sample_dutch(&f);
@@ -498,20 +490,16 @@ static void test_date_change_raises_sequence(void **state)
     bs_sample_free(&f);
 }
 
-static void test_uid(void **state)
-{
+static void test_uid(void **state) {
     (void)state;
     char buf[BS_ICAL_UID_MAX];
-    int n = bs_ical_uid("0B6F3C1E-9D2A-4C55-8E7F-123456789ABC", "bouwrijp_maken", "window", buf,
-                        sizeof buf);
+    int n = bs_ical_uid("0B6F3C1E-9D2A-4C55-8E7F-123456789ABC", "bouwrijp_maken", "window", buf, sizeof buf);
     assert_string_equal(buf, "bouwrijp_maken.window.0b6f3c1e-9d2a-4c55-8e7f-123456789abc@bouwstroom");
     assert_int_equal(n, (int)strlen(buf));
     char again[BS_ICAL_UID_MAX];
-    bs_ical_uid("0b6f3c1e-9d2a-4c55-8e7f-123456789abc", "bouwrijp_maken", "window", again,
-                sizeof again);
+    bs_ical_uid("0b6f3c1e-9d2a-4c55-8e7f-123456789abc", "bouwrijp_maken", "window", again, sizeof again);
     assert_string_equal(buf, again); /* same event, same UID: stable */
-    bs_ical_uid("0b6f3c1e-9d2a-4c55-8e7f-123456789abc", "bouwrijp_maken", "milestone", again,
-                sizeof again);
+    bs_ical_uid("0b6f3c1e-9d2a-4c55-8e7f-123456789abc", "bouwrijp_maken", "milestone", again, sizeof again);
     assert_string_not_equal(buf, again);
     const char *uuid = "0b6f3c1e-9d2a-4c55-8e7f-123456789abc";
     assert_int_equal(bs_ical_uid("0b6f3c1e9d2a4c558e7f123456789abc", "a", "b", buf, sizeof buf), BS_ICAL_EINVAL);
@@ -528,8 +516,7 @@ static void test_uid(void **state)
     assert_true(n > 0 && (size_t)n < BS_ICAL_UID_MAX); /* the maximum fits */
 }
 
-static void test_etag(void **state)
-{
+static void test_etag(void **state) {
     (void)state;
     char a[BS_ICAL_ETAG_MAX], b[BS_ICAL_ETAG_MAX];
     int n = bs_ical_etag("project:0b6f3c1e-9d2a-4c55-8e7f-123456789abc", 42, a);
@@ -548,24 +535,29 @@ static void test_etag(void **state)
     assert_int_equal(bs_ical_etag(NULL, 1, b), BS_ICAL_EINVAL);
 }
 
-static void test_invalid_input(void **state)
-{
+static void test_invalid_input(void **state) {
     (void)state;
-    bs_ical_event good = { .uid = "u@bouwstroom", .summary = "s",
-                           .start = bs_date_from_ymd(2026, 1, 1),
-                           .finish = bs_date_from_ymd(2026, 1, 2), .last_modified = T0 };
-    bs_ical_calendar cal = { .name = "x", .refresh_minutes = 60, .events = &good, .n_events = 1 };
+    bs_ical_event good = {.uid = "u@bouwstroom",
+                          .summary = "s",
+                          .start = bs_date_from_ymd(2026, 1, 1),
+                          .finish = bs_date_from_ymd(2026, 1, 2),
+                          .last_modified = T0};
+    bs_ical_calendar cal = {.name = "x", .refresh_minutes = 60, .events = &good, .n_events = 1};
     char *out = (char *)1;
     assert_int_equal(bs_ical_render(NULL, T0, &out, NULL), BS_ICAL_EINVAL);
     assert_null(out);
     assert_int_equal(bs_ical_render(&cal, T0, NULL, NULL), BS_ICAL_EINVAL);
 
-    struct { const char *what; bs_ical_event e; bs_ical_calendar c; } bad[8];
+    struct {
+        const char *what;
+        bs_ical_event e;
+        bs_ical_calendar c;
+    } bad[8];
     for (int i = 0; i < 8; i++) {
         bad[i].e = good;
         bad[i].c = cal;
     }
-    bad[0].e.finish = good.start - 1;             /* finish before start */
+    bad[0].e.finish = good.start - 1; /* finish before start */
     bad[1].e.uid = "with space@bouwstroom";
     bad[2].e.uid = "";
     bad[3].e.sequence = -1;
@@ -577,8 +569,7 @@ static void test_invalid_input(void **state)
         bad[i].c.events = &bad[i].e;
         out = (char *)1;
         size_t len = 99;
-        if (bs_ical_render(&bad[i].c, T0, &out, &len) != BS_ICAL_EINVAL)
-            fail_msg("case %d accepted", i);
+        if (bs_ical_render(&bad[i].c, T0, &out, &len) != BS_ICAL_EINVAL) fail_msg("case %d accepted", i);
         assert_null(out);
         assert_int_equal(len, 0);
     }
@@ -586,10 +577,9 @@ static void test_invalid_input(void **state)
     assert_string_equal(bs_ical_strerror(BS_ICAL_EINVAL), "invalid input");
 }
 
-static void test_empty_feed(void **state)
-{
+static void test_empty_feed(void **state) {
     (void)state;
-    bs_ical_calendar cal = { .name = "Leeg", .refresh_minutes = 720 };
+    bs_ical_calendar cal = {.name = "Leeg", .refresh_minutes = 720};
     char *text = render_ok(&cal, T0);
     assert_null(strstr(text, "VEVENT"));
     assert_true(has_line(text, "END:VCALENDAR"));
@@ -598,8 +588,7 @@ static void test_empty_feed(void **state)
     free(text);
 }
 
-int main(void)
-{
+int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip_libical),
         cmocka_unit_test(test_structure_and_no_tzid),

@@ -104,9 +104,17 @@ static void test_planstatus_case_and_spacing(void **state) {
         const char *raw;
         const char *code;
     } cases[] = {
-        {"1a onherroepelijk", "1A"}, {"  2B   VASTGESTELD  ", "2B"}, {"\t4b\n", "4B"}, {"3", "3"},
-        {"1 A Onherroepelijk", "1A"}, {"2c-vastgesteld", "2C"},      {"4A: visie", "4A"}, {"3-in voorbereiding", "3"},
-        {"1C", "1C"},                 {"STATUS   ONBEKEND", "onbekend"}, {" onbekend ", "onbekend"},
+        {"1a onherroepelijk", "1A"},
+        {"  2B   VASTGESTELD  ", "2B"},
+        {"\t4b\n", "4B"},
+        {"3", "3"},
+        {"1 A Onherroepelijk", "1A"},
+        {"2c-vastgesteld", "2C"},
+        {"4A: visie", "4A"},
+        {"3-in voorbereiding", "3"},
+        {"1C", "1C"},
+        {"STATUS   ONBEKEND", "onbekend"},
+        {" onbekend ", "onbekend"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         bool recognised = false;
@@ -131,8 +139,8 @@ static void test_planstatus_case_and_spacing(void **state) {
 static void test_planstatus_unknown_spellings(void **state) {
     (void)state;
     static const char *const bad[] = {
-        "Onherroepelijk", "Vastgesteld", "3A", "30 woningen", "4C", "1D", "5", "4", "1 Onherroepelijk",
-        "2bis", "x", "status", "onbekend!", "?",
+        "Onherroepelijk",   "Vastgesteld", "3A", "30 woningen", "4C",        "1D", "5", "4",
+        "1 Onherroepelijk", "2bis",        "x",  "status",      "onbekend!", "?",
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         bool recognised = true;
@@ -243,8 +251,8 @@ static int32_t check_progress(const bs_schema *s, const char *code, bs_progress 
     assert_non_null(in);
     if (through) closure(s, idx(s, through), in);
     int32_t u = idx(s, "uitwerkingsplan_wijzigingsplan");
-    bool carrier = strcmp(code, "1B") == 0 || strcmp(code, "1C") == 0 || strcmp(code, "2B") == 0 ||
-                   strcmp(code, "2C") == 0;
+    bool carrier =
+        strcmp(code, "1B") == 0 || strcmp(code, "1C") == 0 || strcmp(code, "2B") == 0 || strcmp(code, "2C") == 0;
     int32_t done = 0;
     for (int32_t i = 0; i < s->n_steps; i++) {
         assert_int_equal(prog[i].actual_start, BS_DAY_NONE);
@@ -269,13 +277,13 @@ static void test_initial_progress_all_codes(void **state) {
     static const char *const codes[] = {"3", "2A", "1A", "1B", "4A", "onbekend", "1C", "2B", "2C", "4B"};
     int32_t done[10];
     for (size_t k = 0; k < 10; k++) done[k] = check_progress(s, codes[k], prog);
-    assert_int_equal(done[4], 0);                            /* 4A */
-    assert_int_equal(done[5], 0);                            /* onbekend */
-    assert_int_equal(done[9], 0);                            /* 4B */
-    assert_true(done[0] > 0 && done[0] < done[1]);           /* 3 < 2A */
-    assert_true(done[1] < done[2]);                          /* 2A < 1A */
-    assert_int_equal(done[2], done[3]);                      /* 1A = 1B */
-    assert_int_equal(done[1], done[7]);                      /* 2A = 2B */
+    assert_int_equal(done[4], 0);                  /* 4A */
+    assert_int_equal(done[5], 0);                  /* onbekend */
+    assert_int_equal(done[9], 0);                  /* 4B */
+    assert_true(done[0] > 0 && done[0] < done[1]); /* 3 < 2A */
+    assert_true(done[1] < done[2]);                /* 2A < 1A */
+    assert_int_equal(done[2], done[3]);            /* 1A = 1B */
+    assert_int_equal(done[1], done[7]);            /* 2A = 2B */
     free(prog);
 }
 
@@ -301,13 +309,17 @@ static void test_initial_progress_2a_1a_1b(void **state) {
     assert_non_null(prog);
 
     assert_int_equal(bs_plan_initial_progress(s, "2A", prog), 0);
-    static const char *const done_2a[] = {"principeakkoord", "intentieovereenkomst", "anterieure_overeenkomst",
-                                          "omgevingsplan_ontwerp_ter_inzage", "omgevingsplan_vastgesteld",
-                                          "voorlopig_ontwerp", "onderzoeken_uitgevoerd"};
+    static const char *const done_2a[] = {"principeakkoord",           "intentieovereenkomst",
+                                          "anterieure_overeenkomst",   "omgevingsplan_ontwerp_ter_inzage",
+                                          "omgevingsplan_vastgesteld", "voorlopig_ontwerp",
+                                          "onderzoeken_uitgevoerd"};
     for (size_t k = 0; k < sizeof done_2a / sizeof *done_2a; k++)
         assert_int_equal(prog[idx(s, done_2a[k])].status, BS_STATUS_DONE);
-    static const char *const open_2a[] = {"beroepstermijn_omgevingsplan", "omgevingsplan_onherroepelijk",
-                                          "vergunningaanvraag_ingediend", "grond_verworven", "start_bouw",
+    static const char *const open_2a[] = {"beroepstermijn_omgevingsplan",
+                                          "omgevingsplan_onherroepelijk",
+                                          "vergunningaanvraag_ingediend",
+                                          "grond_verworven",
+                                          "start_bouw",
                                           "definitief_ontwerp"};
     for (size_t k = 0; k < sizeof open_2a / sizeof *open_2a; k++)
         assert_int_equal(prog[idx(s, open_2a[k])].status, BS_STATUS_OPEN);
@@ -353,15 +365,14 @@ static void test_initial_progress_4a_onbekend(void **state) {
  * for a carrier, skipped for anyone else. A schema without the step gives -1. */
 static void test_initial_progress_small_schemas(void **state) {
     (void)state;
-    const char *json =
-        "{\"key\":\"t\",\"name\":\"T\",\"version\":1,\"steps\":["
-        "{\"key\":\"principeakkoord\",\"name\":\"P\",\"stream\":\"public\",\"milestone\":true},"
-        "{\"key\":\"u\",\"name\":\"U\",\"stream\":\"public\",\"milestone\":true,\"optional\":true,"
-        "\"applies_to\":{\"planstatus\":[\"2B\"]},\"depends_on\":[{\"step\":\"principeakkoord\"}]},"
-        "{\"key\":\"omgevingsplan_vastgesteld\",\"name\":\"V\",\"stream\":\"public\",\"milestone\":true,"
-        "\"depends_on\":[{\"step\":\"u\"}]},"
-        "{\"key\":\"later\",\"name\":\"L\",\"stream\":\"private\",\"milestone\":true,"
-        "\"depends_on\":[{\"step\":\"omgevingsplan_vastgesteld\"}]}]}";
+    const char *json = "{\"key\":\"t\",\"name\":\"T\",\"version\":1,\"steps\":["
+                       "{\"key\":\"principeakkoord\",\"name\":\"P\",\"stream\":\"public\",\"milestone\":true},"
+                       "{\"key\":\"u\",\"name\":\"U\",\"stream\":\"public\",\"milestone\":true,\"optional\":true,"
+                       "\"applies_to\":{\"planstatus\":[\"2B\"]},\"depends_on\":[{\"step\":\"principeakkoord\"}]},"
+                       "{\"key\":\"omgevingsplan_vastgesteld\",\"name\":\"V\",\"stream\":\"public\",\"milestone\":true,"
+                       "\"depends_on\":[{\"step\":\"u\"}]},"
+                       "{\"key\":\"later\",\"name\":\"L\",\"stream\":\"private\",\"milestone\":true,"
+                       "\"depends_on\":[{\"step\":\"omgevingsplan_vastgesteld\"}]}]}";
     bs_schema_problems p;
     bs_schema *s = bs_schema_load(json, strlen(json), false, &p);
     assert_non_null(s);
@@ -387,12 +398,9 @@ static void test_initial_progress_small_schemas(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_planstatus_real_spellings),
-        cmocka_unit_test(test_planstatus_case_and_spacing),
-        cmocka_unit_test(test_planstatus_unknown_spellings),
-        cmocka_unit_test(test_planstatus_valid),
-        cmocka_unit_test(test_planstatus_realised_through),
-        cmocka_unit_test(test_plantype_real_spellings),
+        cmocka_unit_test(test_planstatus_real_spellings),      cmocka_unit_test(test_planstatus_case_and_spacing),
+        cmocka_unit_test(test_planstatus_unknown_spellings),   cmocka_unit_test(test_planstatus_valid),
+        cmocka_unit_test(test_planstatus_realised_through),    cmocka_unit_test(test_plantype_real_spellings),
         cmocka_unit_test(test_initial_progress_small_schemas),
     };
     const struct CMUnitTest ppm_tests[] = {

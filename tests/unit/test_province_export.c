@@ -109,11 +109,11 @@ static void test_price_class_bounds(void **state) {
 }
 
 #define CFG_HEAD                                                                                                       \
-    "{\"format\":\"bouwstroom-province-exports/1\",\"sources\":{\"s\":\"a source\"},"                                \
-    "\"code_lists\":{\"status_planologisch\":[\"1A\"],\"plantype\":[\"uitleg\"],"                                     \
+    "{\"format\":\"bouwstroom-province-exports/1\",\"sources\":{\"s\":\"a source\"},"                                  \
+    "\"code_lists\":{\"status_planologisch\":[\"1A\"],\"plantype\":[\"uitleg\"],"                                      \
     "\"vertrouwelijkheid\":[\"openbaar\"]},"
 #define CFG_EXPORTS                                                                                                    \
-    "\"exports\":{\"x\":{\"name\":\"X\",\"provinces\":[\"P\"],\"crs\":\"EPSG:28992\","                                \
+    "\"exports\":{\"x\":{\"name\":\"X\",\"provinces\":[\"P\"],\"crs\":\"EPSG:28992\","                                 \
     "\"min_confidentiality\":\"openbaar\",\"mandatory\":[\"plannaam\"],\"sources\":[\"s\"]}}}"
 #define TABLE(from, to, k)                                                                                             \
     "{\"provincie\":\"P\",\"valid_from\":" from ",\"valid_to\":" to ",\"koop_lower_cents\":" k                         \
@@ -121,8 +121,8 @@ static void test_price_class_bounds(void **state) {
 
 static void test_config_dated_tables(void **state) {
     (void)state;
-    const char *two = CFG_HEAD "\"price_classes\":[" TABLE("\"2024-01-01\"", "null", "[0,10,20,30]") ","
-                               TABLE("\"2025-01-01\"", "null", "[0,11,21,31]") "]," CFG_EXPORTS;
+    const char *two = CFG_HEAD "\"price_classes\":[" TABLE("\"2024-01-01\"", "null", "[0,10,20,30]") "," TABLE(
+        "\"2025-01-01\"", "null", "[0,11,21,31]") "]," CFG_EXPORTS;
     bs_province_config c;
     char err[1024];
     assert_int_equal(bs_province_config_parse(two, strlen(two), &c, err, sizeof err), 0);
@@ -131,8 +131,8 @@ static void test_config_dated_tables(void **state) {
     assert_int_equal(bs_price_table_at(&c, "P", day("2025-01-01"))->koop_lower_cents[1], 11);
     assert_int_equal(bs_price_table_at(&c, "P", day("2031-07-01"))->koop_lower_cents[1], 11);
     bs_province_config_free(&c);
-    const char *closed = CFG_HEAD "\"price_classes\":[" TABLE("\"2024-01-01\"", "\"2024-12-31\"", "[0,10,20,30]")
-                                  "]," CFG_EXPORTS;
+    const char *closed =
+        CFG_HEAD "\"price_classes\":[" TABLE("\"2024-01-01\"", "\"2024-12-31\"", "[0,10,20,30]") "]," CFG_EXPORTS;
     assert_int_equal(bs_province_config_parse(closed, strlen(closed), &c, err, sizeof err), 0);
     assert_non_null(bs_price_table_at(&c, "P", day("2024-12-31")));
     assert_null(bs_price_table_at(&c, "P", day("2025-01-01")));
@@ -153,11 +153,10 @@ static void test_config_invalid(void **state) {
          "class 1 starts at 0"},
         {CFG_HEAD "\"price_classes\":[" TABLE("\"2024-01-01\"", "null", "[0,10,20]") "]," CFG_EXPORTS,
          "koop_lower_cents"},
-        {CFG_HEAD "\"price_classes\":[" TABLE("\"2024-01-01\"", "\"2025-06-30\"", "[0,10,20,30]") ","
-                  TABLE("\"2025-01-01\"", "null", "[0,10,20,30]") "]," CFG_EXPORTS,
+        {CFG_HEAD "\"price_classes\":[" TABLE("\"2024-01-01\"", "\"2025-06-30\"", "[0,10,20,30]") "," TABLE(
+             "\"2025-01-01\"", "null", "[0,10,20,30]") "]," CFG_EXPORTS,
          "overlaps"},
-        {CFG_HEAD "\"price_classes\":[" TABLE("\"2024-02-30\"", "null", "[0,10,20,30]") "]," CFG_EXPORTS,
-         "valid_from"},
+        {CFG_HEAD "\"price_classes\":[" TABLE("\"2024-02-30\"", "null", "[0,10,20,30]") "]," CFG_EXPORTS, "valid_from"},
         {CFG_HEAD "\"price_classes\":[" TABLE("\"2024-05-01\"", "\"2024-01-01\"", "[0,10,20,30]") "]," CFG_EXPORTS,
          "before valid_from"},
         {CFG_HEAD "\"price_classes\":[],\"exports\":{\"x\":{\"provinces\":[\"P\"],\"crs\":\"EPSG:28992\","
@@ -468,8 +467,8 @@ static void unload_fixture(gx *g) {
 }
 
 static void build(gx *g, const char *key, bs_export *ex) {
-    assert_int_equal(bs_export_build(&g->c, bs_province_config_export(&g->c, key), g->plans, g->n, day("2026-06-30"), ex),
-                     0);
+    assert_int_equal(
+        bs_export_build(&g->c, bs_province_config_export(&g->c, key), g->plans, g->n, day("2026-06-30"), ex), 0);
 }
 
 static void test_golden_zuid_holland(void **state) {

@@ -32,7 +32,7 @@
 
 typedef struct tstep {
     const char *key;
-    int32_t duration;  /* 0 = milestone */
+    int32_t duration; /* 0 = milestone */
     bs_unit unit;
     bool statutory;
 } tstep;
@@ -44,32 +44,33 @@ typedef struct tlink {
     bs_link_type type;
 } tlink;
 
-#define STEP(k, d) {(k), (d), WD, false}
-#define MS(k) {(k), 0, WD, false}
-#define CSTEP(k, d, stat) {(k), (d), CD, (stat)}
-#define FS(a, b, lag) {(a), (b), (lag), WD, BS_LINK_FS}
-#define FSC(a, b, lag) {(a), (b), (lag), CD, BS_LINK_FS}
+#define STEP(k, d)                                                                                                     \
+    { (k), (d), WD, false }
+#define MS(k)                                                                                                          \
+    { (k), 0, WD, false }
+#define CSTEP(k, d, stat)                                                                                              \
+    { (k), (d), CD, (stat) }
+#define FS(a, b, lag)                                                                                                  \
+    { (a), (b), (lag), WD, BS_LINK_FS }
+#define FSC(a, b, lag)                                                                                                 \
+    { (a), (b), (lag), CD, BS_LINK_FS }
 
-static char *xstrdup(const char *s)
-{
+static char *xstrdup(const char *s) {
     char *d = malloc(strlen(s) + 1);
     assert_non_null(d);
     return strcpy(d, s);
 }
 
-static int32_t find_step(const bs_schema *s, const char *key)
-{
+static int32_t find_step(const bs_schema *s, const char *key) {
     for (int32_t i = 0; i < s->n_steps; i++)
-        if (strcmp(s->steps[i].key, key) == 0)
-            return i;
+        if (strcmp(s->steps[i].key, key) == 0) return i;
     fail_msg("no step %s", key);
     return -1;
 }
 
 /* Fills a bs_schema: steps, links, each step's preds/succs (link indexes) and a
  * topological order (Kahn, lowest index first). Fails the test on a cycle. */
-static bs_schema *mk_schema(const tstep *steps, int32_t n, const tlink *links, int32_t m)
-{
+static bs_schema *mk_schema(const tstep *steps, int32_t n, const tlink *links, int32_t m) {
     bs_schema *s = calloc(1, sizeof *s);
     assert_non_null(s);
     s->key = xstrdup("test");
@@ -105,18 +106,15 @@ static bs_schema *mk_schema(const tstep *steps, int32_t n, const tlink *links, i
     }
     int32_t *indeg = calloc((size_t)n + 1, sizeof *indeg);
     assert_non_null(indeg);
-    for (int32_t i = 0; i < n; i++)
-        indeg[i] = s->steps[i].n_preds;
+    for (int32_t i = 0; i < n; i++) indeg[i] = s->steps[i].n_preds;
     int32_t head = 0, tail = 0;
     for (int32_t i = 0; i < n; i++)
-        if (indeg[i] == 0)
-            s->topo[tail++] = i;
+        if (indeg[i] == 0) s->topo[tail++] = i;
     while (head < tail) {
         const bs_step *st = &s->steps[s->topo[head++]];
         for (int32_t j = 0; j < st->n_succs; j++) {
             int32_t q = s->links[st->succs[j]].succ;
-            if (--indeg[q] == 0)
-                s->topo[tail++] = q;
+            if (--indeg[q] == 0) s->topo[tail++] = q;
         }
     }
     free(indeg);
@@ -124,10 +122,8 @@ static bs_schema *mk_schema(const tstep *steps, int32_t n, const tlink *links, i
     return s;
 }
 
-static void free_schema(bs_schema *s)
-{
-    if (!s)
-        return;
+static void free_schema(bs_schema *s) {
+    if (!s) return;
     for (int32_t i = 0; i < s->n_steps; i++) {
         free(s->steps[i].key);
         free(s->steps[i].name);
@@ -142,8 +138,7 @@ static void free_schema(bs_schema *s)
     free(s);
 }
 
-static bs_progress *open_progress(int32_t n)
-{
+static bs_progress *open_progress(int32_t n) {
     bs_progress *p = calloc((size_t)n + 1, sizeof *p);
     assert_non_null(p);
     for (int32_t i = 0; i < n; i++) {
@@ -153,28 +148,23 @@ static bs_progress *open_progress(int32_t n)
     return p;
 }
 
-static bs_day D(const char *s)
-{
+static bs_day D(const char *s) {
     bs_day d = 0;
-    if (bs_date_parse(s, &d) != 0)
-        fail_msg("test date does not parse: %s", s);
+    if (bs_date_parse(s, &d) != 0) fail_msg("test date does not parse: %s", s);
     return d;
 }
 
-static const char *fmt(bs_day d, char buf[static 11])
-{
-    if (d == BS_DAY_NONE)
-        return strcpy(buf, "none");
+static const char *fmt(bs_day d, char buf[static 11]) {
+    if (d == BS_DAY_NONE) return strcpy(buf, "none");
     return bs_date_format(d, buf);
 }
 
 /* Asserts a result date ("none" for BS_DAY_NONE), printing both sides. */
-#define assert_date(day, expected)                                                 \
-    do {                                                                           \
-        char buf_[11];                                                             \
-        fmt((day), buf_);                                                          \
-        if (strcmp(buf_, (expected)) != 0)                                         \
-            fail_msg("%s: got %s, expected %s", #day, buf_, (expected));           \
+#define assert_date(day, expected)                                                                                     \
+    do {                                                                                                               \
+        char buf_[11];                                                                                                 \
+        fmt((day), buf_);                                                                                              \
+        if (strcmp(buf_, (expected)) != 0) fail_msg("%s: got %s, expected %s", #day, buf_, (expected));                \
     } while (0)
 
 /* A test case: calendar (from the group state), schema, progress, schedule. */
@@ -185,53 +175,45 @@ typedef struct tcase {
     bs_schedule out;
 } tcase;
 
-static void tc_init(tcase *t, void **state, const tstep *steps, int32_t n, const tlink *links,
-                    int32_t m)
-{
+static void tc_init(tcase *t, void **state, const tstep *steps, int32_t n, const tlink *links, int32_t m) {
     t->cal = *state;
     t->schema = mk_schema(steps, n, links, m);
     t->progress = open_progress(n);
     memset(&t->out, 0, sizeof t->out);
 }
 
-static void tc_run(tcase *t, const char *data_date)
-{
+static void tc_run(tcase *t, const char *data_date) {
     bs_schedule_err e = bs_schedule_compute(t->schema, t->progress, D(data_date), t->cal, &t->out);
-    if (e != BS_SCHEDULE_OK)
-        fail_msg("bs_schedule_compute: %s", bs_schedule_strerror(e));
+    if (e != BS_SCHEDULE_OK) fail_msg("bs_schedule_compute: %s", bs_schedule_strerror(e));
     assert_int_equal(t->out.n_steps, t->schema->n_steps);
     assert_non_null(t->out.steps);
 }
 
-static void tc_free(tcase *t)
-{
+static void tc_free(tcase *t) {
     bs_schedule_free(&t->out);
     free(t->progress);
     free_schema(t->schema);
 }
 
-static const bs_step_result *R(const tcase *t, const char *key)
-{
+static const bs_step_result *R(const tcase *t, const char *key) {
     return &t->out.steps[find_step(t->schema, key)];
 }
 
-static bs_progress *P(tcase *t, const char *key)
-{
+static bs_progress *P(tcase *t, const char *key) {
     return &t->progress[find_step(t->schema, key)];
 }
 
 /* Early and late dates of a step plus its float and critical flag. */
-static void check(const tcase *t, const char *key, const char *es, const char *ef,
-                  const char *ls, const char *lf, int32_t tf, bool critical)
-{
+static void check(const tcase *t, const char *key, const char *es, const char *ef, const char *ls, const char *lf,
+                  int32_t tf, bool critical) {
     const bs_step_result *r = R(t, key);
     char a[11], b[11], c[11], d[11];
     fmt(r->early_start, a);
     fmt(r->early_finish, b);
     fmt(r->late_start, c);
     fmt(r->late_finish, d);
-    if (strcmp(a, es) || strcmp(b, ef) || strcmp(c, ls) || strcmp(d, lf) ||
-        r->total_float != tf || r->critical != critical)
+    if (strcmp(a, es) || strcmp(b, ef) || strcmp(c, ls) || strcmp(d, lf) || r->total_float != tf ||
+        r->critical != critical)
         fail_msg("%s: got ES %s EF %s LS %s LF %s float %d critical %d; expected "
                  "ES %s EF %s LS %s LF %s float %d critical %d",
                  key, a, b, c, d, r->total_float, r->critical, es, ef, ls, lf, tf, critical);
@@ -239,11 +221,9 @@ static void check(const tcase *t, const char *key, const char *es, const char *e
 
 #define N(a) ((int32_t)(sizeof(a) / sizeof((a)[0])))
 
-static int setup_cal(void **state)
-{
+static int setup_cal(void **state) {
     bs_calendar *cal = calloc(1, sizeof *cal);
-    if (!cal)
-        return -1;
+    if (!cal) return -1;
     bs_calendar_options o = bs_calendar_default_options();
     if (bs_calendar_init(cal, &o, 2024, 2030) != 0) {
         free(cal);
@@ -253,8 +233,7 @@ static int setup_cal(void **state)
     return 0;
 }
 
-static int teardown_cal(void **state)
-{
+static int teardown_cal(void **state) {
     bs_calendar_free(*state);
     free(*state);
     return 0;
@@ -275,8 +254,7 @@ static int teardown_cal(void **state)
  * starts Mon 30): the weekend absorbs two days, so A, B and C get float 2 and only D is
  * critical: C LS Wed 18, B LS Fri 13 (13, 16, 17 March), A must finish 2 wd before that,
  * LF Tue 10, LS Wed 4 March. */
-static void test_chain_with_lags(void **state)
-{
+static void test_chain_with_lags(void **state) {
     const tstep steps[] = {STEP("a", 5), STEP("b", 3), STEP("c", 2), STEP("d", 5)};
     const tlink links[] = {FS("a", "b", 2), FS("b", "c", 0), FSC("c", "d", 8)};
     tcase t;
@@ -315,11 +293,9 @@ static void test_chain_with_lags(void **state)
  * MB must be reached by the end of Fri 12 June (boundary Mon 15): float = working days
  * from Fri 5 (its early boundary) to Mon 15 = 6; its late date is Fri 12 June.
  * B LF Fri 12, LS Tue 9 June (9, 10, 11, 12): float 6 (1–5 and 8 June), not critical. */
-static void test_parallel_float(void **state)
-{
+static void test_parallel_float(void **state) {
     const tstep steps[] = {MS("s"), STEP("a", 10), STEP("b", 4), MS("mb"), STEP("e", 2)};
-    const tlink links[] = {FS("s", "a", 0), FS("s", "b", 0), FS("b", "mb", 0),
-                           FS("a", "e", 0), FS("mb", "e", 0)};
+    const tlink links[] = {FS("s", "a", 0), FS("s", "b", 0), FS("b", "mb", 0), FS("a", "e", 0), FS("mb", "e", 0)};
     tcase t;
     tc_init(&t, state, steps, N(steps), links, N(links));
     tc_run(&t, "2026-06-01");
@@ -339,8 +315,7 @@ static void test_parallel_float(void **state)
  *   S -> A 3 wd -> E and S -> B 3 wd -> E: A and B both Mon 1 – Wed 3 June; E 1 wd Thu 4.
  *   A third branch S -> C 1 wd -> E has float 2 (LS Wed 3 June).
  * A and B are both critical with zero float; C is not. */
-static void test_two_critical_paths(void **state)
-{
+static void test_two_critical_paths(void **state) {
     const tstep steps[] = {MS("s"), STEP("a", 3), STEP("b", 3), STEP("c", 1), STEP("e", 1)};
     const tlink links[] = {FS("s", "a", 0), FS("s", "b", 0), FS("s", "c", 0),
                            FS("a", "e", 0), FS("b", "e", 0), FS("c", "e", 0)};
@@ -362,11 +337,9 @@ static void test_two_critical_paths(void **state)
  *   B -> M2 -> M3 (lag 0): the instant passes unchanged, both displayed Wed 7 January.
  *   M3 -> C (+1 wd): Thu 8 is the lag, C 1 wd Fri 9 January.
  * Boundaries: M0 at b0 (start of 5 Jan), A b0 … b0+1, M1 at b0+1. */
-static void test_milestones_start_of_day(void **state)
-{
-    const tstep steps[] = {MS("m0"), STEP("a", 1), MS("m1"), STEP("b", 2), MS("m2"), MS("m3"),
-                           STEP("c", 1)};
-    const tlink links[] = {FS("m0", "a", 0), FS("a", "m1", 0), FS("m1", "b", 0),
+static void test_milestones_start_of_day(void **state) {
+    const tstep steps[] = {MS("m0"), STEP("a", 1), MS("m1"), STEP("b", 2), MS("m2"), MS("m3"), STEP("c", 1)};
+    const tlink links[] = {FS("m0", "a", 0), FS("a", "m1", 0),  FS("m1", "b", 0),
                            FS("b", "m2", 0), FS("m2", "m3", 0), FS("m3", "c", 1)};
     tcase t;
     tc_init(&t, state, steps, N(steps), links, N(links));
@@ -402,8 +375,7 @@ static void test_milestones_start_of_day(void **state)
  *   M -> B 1 wd: Fri 3 April (Goede Vrijdag, worked under the default options).
  *   A -> M2 (+1 wd) -> nothing: M2 after a working-day lag is the end of Fri 3 April.
  * M2 has no successors: its late boundary is the project finish (end of Fri 3 April). */
-static void test_milestone_after_predecessor(void **state)
-{
+static void test_milestone_after_predecessor(void **state) {
     const tstep steps[] = {STEP("a", 5), MS("m"), STEP("b", 1), MS("m2")};
     const tlink links[] = {FS("a", "m", 0), FS("m", "b", 0), FS("a", "m2", 1)};
     tcase t;
@@ -448,11 +420,15 @@ static void test_milestone_after_predecessor(void **state)
  *       float 0, so T2, which drives the project finish, is critical (the anomaly of issue 2,
  *       where it showed float 2, is fixed). P (LS Wed 4 March) keeps a real float of 2: it may
  *       finish on Tue 17 March and T2, starting Wed 18, still ends on 28 April. */
-static void test_calendar_days_and_atw(void **state)
-{
-    const tstep steps[] = {CSTEP("t1", 33, true), CSTEP("n", 33, false), CSTEP("n2", 34, false),
-                           STEP("p", 10), CSTEP("t2", 42, true), MS("mn"), MS("f")};
-    const tlink links[] = {FS("p", "t2", 0), FS("t1", "f", 0), FS("n", "f", 0),
+static void test_calendar_days_and_atw(void **state) {
+    const tstep steps[] = {CSTEP("t1", 33, true),
+                           CSTEP("n", 33, false),
+                           CSTEP("n2", 34, false),
+                           STEP("p", 10),
+                           CSTEP("t2", 42, true),
+                           MS("mn"),
+                           MS("f")};
+    const tlink links[] = {FS("p", "t2", 0),  FS("t1", "f", 0), FS("n", "f", 0),
                            FS("n2", "mn", 0), FS("mn", "f", 0), FS("t2", "f", 0)};
     tcase t;
     tc_init(&t, state, steps, N(steps), links, N(links));
@@ -476,8 +452,7 @@ static void test_calendar_days_and_atw(void **state)
  * Backward: G LS Mon 23 March, so T must end by Sun 22 March. A start on Wed 18 March would
  * end Sun 22 → Atw Mon 23: too late; Tue 17 → Sat 21 → Mon 23: too late; Mon 16 → Fri 20:
  * fits. T: LS Mon 16, LF Fri 20 March, float 10. */
-static void test_statutory_backward_stepping(void **state)
-{
+static void test_statutory_backward_stepping(void **state) {
     const tstep steps[] = {STEP("x", 16), CSTEP("t", 5, true), STEP("g", 1), MS("f")};
     const tlink links[] = {FS("t", "g", 0), FS("x", "f", 0), FS("g", "f", 0)};
     tcase t;
@@ -498,8 +473,7 @@ static void test_statutory_backward_stepping(void **state)
  *   A -FS -20 wd-> D: before the data date, so D starts Mon 1 June (1 wd).
  * Project finish Mon 15 June (B). Backward: B critical; A must finish 3 wd before B's LS
  * (Wed 10) → LF Fri 12: critical. C: LF Mon 15, LS Fri 12: float 4. D: LS Mon 15, float 10. */
-static void test_negative_lag(void **state)
-{
+static void test_negative_lag(void **state) {
     const tstep steps[] = {STEP("a", 10), STEP("b", 4), STEP("c", 2), STEP("d", 1)};
     const tlink links[] = {FS("a", "b", -3), FSC("a", "c", -7), FS("a", "d", -20)};
     tcase t;
@@ -525,10 +499,8 @@ static void test_negative_lag(void **state)
  *   B -FS +2 wd-> D 1 wd: data-date boundary (start of Wed 15) + 2 = Fri 17 April.
  *   A -FS +30 cd-> E 1 wd: Fri 20 March + 30 = Sun 19 April → Mon 20 April.
  * Project finish Mon 20 April (E). C, D: LF Mon 20 April → float 1. */
-static void test_realised(void **state)
-{
-    const tstep steps[] = {STEP("a", 15), STEP("a2", 5), STEP("b", 4), STEP("c", 3),
-                           STEP("d", 1), STEP("e", 1)};
+static void test_realised(void **state) {
+    const tstep steps[] = {STEP("a", 15), STEP("a2", 5), STEP("b", 4), STEP("c", 3), STEP("d", 1), STEP("e", 1)};
     const tlink links[] = {FS("a", "c", 0), FS("b", "d", 2), FSC("a", "e", 30)};
     tcase t;
     tc_init(&t, state, steps, N(steps), links, N(links));
@@ -572,10 +544,8 @@ static void test_realised(void **state)
  *     the data-date boundary, finish Mon 30 March. S2 -> Z 1 wd: Tue 31 March.
  *   K DONE milestone Fri 27 March -> Y 1 wd: Mon 30 March.
  * Project finish Tue 31 March. S2 and Z are critical; Y (LS Tue 31) has float 1. */
-static void test_data_date_weekend(void **state)
-{
-    const tstep steps[] = {STEP("a", 2), MS("m"), STEP("s", 5), STEP("s2", 2), STEP("z", 1),
-                           MS("k"), STEP("y", 1)};
+static void test_data_date_weekend(void **state) {
+    const tstep steps[] = {STEP("a", 2), MS("m"), STEP("s", 5), STEP("s2", 2), STEP("z", 1), MS("k"), STEP("y", 1)};
     const tlink links[] = {FS("s2", "z", 0), FS("k", "y", 0)};
     tcase t;
     tc_init(&t, state, steps, N(steps), links, N(links));
@@ -610,11 +580,10 @@ static void test_data_date_weekend(void **state)
  * June. A realised successor (B) does not hold A back, but D's remaining work does: A is
  * critical (LF Tue 2 June), and so is D. C (started in sequence, finish Fri 5 June) now has
  * float 2 against the project finish Tue 9 June. */
-static void test_out_of_sequence(void **state)
-{
-    const tstep steps[] = {STEP("a", 2), STEP("b", 2), STEP("c", 5), STEP("d", 5),
-                           STEP("k", 1), STEP("e", 1), STEP("f", 1), STEP("k2", 1), STEP("g", 1)};
-    const tlink links[] = {FS("a", "b", 0), FS("b", "c", 0), FS("a", "d", 0), FS("a", "k", 0),
+static void test_out_of_sequence(void **state) {
+    const tstep steps[] = {STEP("a", 2), STEP("b", 2), STEP("c", 5),  STEP("d", 5), STEP("k", 1),
+                           STEP("e", 1), STEP("f", 1), STEP("k2", 1), STEP("g", 1)};
+    const tlink links[] = {FS("a", "b", 0), FS("b", "c", 0),  FS("a", "d", 0), FS("a", "k", 0),
                            FS("k", "e", 0), FS("f", "k2", 0), FS("k2", "g", 0)};
     tcase t;
     tc_init(&t, state, steps, N(steps), links, N(links));
@@ -654,11 +623,10 @@ static void test_out_of_sequence(void **state)
  *   A -(+5 wd)-> K4 SKIPPED without successors: bounds nothing (A stays critical).
  * Skipped steps have no dates and no float; A and B are critical (the backward pass goes
  * through K as well). */
-static void test_skipped_bridged(void **state)
-{
+static void test_skipped_bridged(void **state) {
     const tstep steps[] = {STEP("a", 3), STEP("k", 10), STEP("b", 2), STEP("k2", 4),
                            STEP("c", 1), STEP("k3", 2), STEP("d", 1), MS("k4")};
-    const tlink links[] = {FS("a", "k", 1), FS("k", "b", 2), FS("k2", "c", 0),
+    const tlink links[] = {FS("a", "k", 1),   FS("k", "b", 2),  FS("k2", "c", 0),
                            FSC("a", "k3", 5), FS("k3", "d", 0), FS("a", "k4", 5)};
     tcase t;
     tc_init(&t, state, steps, N(steps), links, N(links));
@@ -679,16 +647,14 @@ static void test_skipped_bridged(void **state)
 }
 
 /* Unsupported link types and range errors. */
-static void test_errors(void **state)
-{
+static void test_errors(void **state) {
     const tstep steps[] = {STEP("a", 3), STEP("b", 2)};
     tcase t;
     /* Issue 3: SS, FF and SF are supported now. */
     for (bs_link_type ty = BS_LINK_SS; ty <= BS_LINK_SF; ty++) {
         const tlink links[] = {{"a", "b", 0, WD, ty}};
         tc_init(&t, state, steps, N(steps), links, N(links));
-        assert_int_equal(bs_schedule_compute(t.schema, t.progress, D("2026-06-01"), t.cal, &t.out),
-                         BS_SCHEDULE_OK);
+        assert_int_equal(bs_schedule_compute(t.schema, t.progress, D("2026-06-01"), t.cal, &t.out), BS_SCHEDULE_OK);
         assert_non_null(t.out.steps);
         tc_free(&t);
     }
@@ -696,26 +662,22 @@ static void test_errors(void **state)
     const tlink fs[] = {FS("a", "b", 0)};
     /* Data date outside the calendar (2024–2030). */
     tc_init(&t, state, steps, N(steps), fs, N(fs));
-    assert_int_equal(bs_schedule_compute(t.schema, t.progress, D("2031-01-05"), t.cal, &t.out),
-                     BS_SCHEDULE_ERANGE);
+    assert_int_equal(bs_schedule_compute(t.schema, t.progress, D("2031-01-05"), t.cal, &t.out), BS_SCHEDULE_ERANGE);
     assert_null(t.out.steps);
     tc_free(&t);
     /* Work running past the end of the calendar. */
     tc_init(&t, state, steps, N(steps), fs, N(fs));
-    assert_int_equal(bs_schedule_compute(t.schema, t.progress, D("2030-12-30"), t.cal, &t.out),
-                     BS_SCHEDULE_ERANGE);
+    assert_int_equal(bs_schedule_compute(t.schema, t.progress, D("2030-12-30"), t.cal, &t.out), BS_SCHEDULE_ERANGE);
     assert_null(t.out.steps);
     tc_free(&t);
     /* A lag before the start of the calendar. */
     const tlink lead[] = {FSC("a", "b", -4000)};
     tc_init(&t, state, steps, N(steps), lead, N(lead));
-    assert_int_equal(bs_schedule_compute(t.schema, t.progress, D("2024-01-02"), t.cal, &t.out),
-                     BS_SCHEDULE_ERANGE);
+    assert_int_equal(bs_schedule_compute(t.schema, t.progress, D("2024-01-02"), t.cal, &t.out), BS_SCHEDULE_ERANGE);
     tc_free(&t);
     /* An empty schema is fine. */
     tc_init(&t, state, steps, 0, NULL, 0);
-    assert_int_equal(bs_schedule_compute(t.schema, t.progress, D("2026-06-01"), t.cal, &t.out),
-                     BS_SCHEDULE_OK);
+    assert_int_equal(bs_schedule_compute(t.schema, t.progress, D("2026-06-01"), t.cal, &t.out), BS_SCHEDULE_OK);
     assert_int_equal(t.out.n_steps, 0);
     assert_int_equal(t.out.project_finish, BS_DAY_NONE);
     tc_free(&t);
@@ -723,8 +685,7 @@ static void test_errors(void **state)
 
 /* ---- randomised invariants ---- */
 
-static uint32_t rnd(uint64_t *s)
-{
+static uint32_t rnd(uint64_t *s) {
     *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
     return (uint32_t)(*s >> 33);
 }
@@ -732,14 +693,13 @@ static uint32_t rnd(uint64_t *s)
 /* Random DAGs of open and skipped steps with mixed units, lags and statutory terms:
  * every link holds in the early and in the late schedule, ES is tight (equal to the data
  * date or to a link's bound), float >= 0 and = LS - ES, durations are respected. */
-static void test_random_invariants(void **state)
-{
+static void test_random_invariants(void **state) {
     const bs_calendar *cal = *state;
     uint64_t seed = 12345;
     for (int round = 0; round < 300; round++) {
         int32_t n = 2 + (int32_t)(rnd(&seed) % 40);
         tstep *steps = calloc((size_t)n, sizeof *steps);
-        char (*keys)[16] = calloc((size_t)n, sizeof *keys);
+        char(*keys)[16] = calloc((size_t)n, sizeof *keys);
         tlink *links = calloc((size_t)n * 3, sizeof *links);
         assert_true(steps && keys && links);
         for (int32_t i = 0; i < n; i++) {
@@ -756,14 +716,12 @@ static void test_random_invariants(void **state)
                 if (rnd(&seed) % 3 == 0) {
                     int32_t p = (int32_t)(rnd(&seed) % (uint32_t)i);
                     int32_t lag = (int32_t)(rnd(&seed) % 21) - 8;
-                    links[m++] = (tlink){keys[p], keys[i], lag, rnd(&seed) % 2 ? CD : WD,
-                                         BS_LINK_FS};
+                    links[m++] = (tlink){keys[p], keys[i], lag, rnd(&seed) % 2 ? CD : WD, BS_LINK_FS};
                 }
         tcase t;
         tc_init(&t, state, steps, n, links, m);
         for (int32_t i = 0; i < n; i++)
-            if (rnd(&seed) % 8 == 0)
-                t.progress[i].status = BS_STATUS_SKIPPED;
+            if (rnd(&seed) % 8 == 0) t.progress[i].status = BS_STATUS_SKIPPED;
         const char *dds[] = {"2026-03-28", "2026-04-03", "2026-12-24", "2025-05-05"};
         const char *dd = dds[round % 4];
         /* Every other round also has realised and started steps (before the data date). */
@@ -773,8 +731,7 @@ static void test_random_invariants(void **state)
             if (r == 0)
                 t.progress[i] = (bs_progress){BS_STATUS_DONE, BS_DAY_NONE, BS_DAY_NONE, true};
             else if (r == 1)
-                t.progress[i] = (bs_progress){BS_STATUS_DONE, a, a + (bs_day)(rnd(&seed) % 20),
-                                              false};
+                t.progress[i] = (bs_progress){BS_STATUS_DONE, a, a + (bs_day)(rnd(&seed) % 20), false};
             else if (r == 2)
                 t.progress[i] = (bs_progress){BS_STATUS_STARTED, a, BS_DAY_NONE, false};
         }
@@ -782,8 +739,8 @@ static void test_random_invariants(void **state)
         const int32_t dd_b = bs_calendar_boundary_before(cal, D(dd));
         int32_t pf_b = -1;
         for (int32_t i = 0; i < n; i++)
-            if ((t.progress[i].status == BS_STATUS_OPEN ||
-                 t.progress[i].status == BS_STATUS_STARTED) && t.out.steps[i].ef_b > pf_b)
+            if ((t.progress[i].status == BS_STATUS_OPEN || t.progress[i].status == BS_STATUS_STARTED) &&
+                t.out.steps[i].ef_b > pf_b)
                 pf_b = t.out.steps[i].ef_b;
 
         for (int32_t i = 0; i < n; i++) {
@@ -807,8 +764,8 @@ static void test_random_invariants(void **state)
                     fprintf(stderr, "%s st%d d%d u%d stat%d: %s %s %s %s es%d ef%d ls%d lf%d tf%d\n",
                             t.schema->steps[z].key, t.progress[z].status, t.schema->steps[z].duration,
                             t.schema->steps[z].unit, t.schema->steps[z].statutory, fmt(q->early_start, e1),
-                            fmt(q->early_finish, e2), fmt(q->late_start, e3), fmt(q->late_finish, e4),
-                            q->es_b, q->ef_b, q->ls_b, q->lf_b, q->total_float);
+                            fmt(q->early_finish, e2), fmt(q->late_start, e3), fmt(q->late_finish, e4), q->es_b, q->ef_b,
+                            q->ls_b, q->lf_b, q->total_float);
                 }
                 for (int32_t z = 0; z < m; z++)
                     fprintf(stderr, "%s -> %s %d%s\n", links[z].pred, links[z].succ, links[z].lag,
@@ -818,13 +775,12 @@ static void test_random_invariants(void **state)
             assert_true(r->lf_b <= pf_b);
             assert_int_equal(r->critical, r->total_float == 0);
             assert_true(r->ef_b >= dd_b);
-            if (st == BS_STATUS_STARTED)
-                continue;
+            if (st == BS_STATUS_STARTED) continue;
             assert_true(r->es_b >= dd_b);
             assert_true(r->total_float >= 0);
             /* the smaller of start and finish float (issue 3) */
-            assert_int_equal(r->total_float, r->ls_b - r->es_b < r->lf_b - r->ef_b
-                                                 ? r->ls_b - r->es_b : r->lf_b - r->ef_b);
+            assert_int_equal(r->total_float,
+                             r->ls_b - r->es_b < r->lf_b - r->ef_b ? r->ls_b - r->es_b : r->lf_b - r->ef_b);
             assert_true(r->free_float >= 0 && r->free_float <= r->total_float);
             assert_int_equal(r->critical, r->total_float == 0);
             assert_true(r->lf_b <= pf_b);
@@ -845,8 +801,7 @@ static void test_random_invariants(void **state)
                 assert_int_equal(r->late_finish, s->statutory ? bs_atw_term_end(f) : f);
                 assert_true(bs_calendar_is_working(cal, r->early_start));
             }
-            if (s->duration > 0)
-                assert_int_equal(r->ef_b, bs_calendar_boundary_after(cal, r->early_finish));
+            if (s->duration > 0) assert_int_equal(r->ef_b, bs_calendar_boundary_after(cal, r->early_finish));
             /* Tightness: ES equals the data date or the bound of some direct link from a
              * non-skipped predecessor (a bound through a skipped step is allowed too). */
             bool tight = r->es_b == dd_b;
@@ -862,8 +817,7 @@ static void test_random_invariants(void **state)
                 if (l->lag_unit == WD) {
                     lo = p->ef_b + l->lag;
                 } else {
-                    bs_day x = t.schema->steps[l->pred].duration == 0 ? BS_DAY_NONE
-                                                                      : p->early_finish + l->lag;
+                    bs_day x = t.schema->steps[l->pred].duration == 0 ? BS_DAY_NONE : p->early_finish + l->lag;
                     lo = x == BS_DAY_NONE ? INT32_MIN : bs_calendar_boundary_after(cal, x);
                 }
                 if (lo != INT32_MIN) {
@@ -874,8 +828,7 @@ static void test_random_invariants(void **state)
                 if (l->lag_unit == WD)
                     assert_true(r->ls_b >= p->lf_b + l->lag);
                 else if (t.schema->steps[l->pred].duration > 0)
-                    assert_true(r->ls_b >=
-                                bs_calendar_boundary_after(cal, p->late_finish + l->lag));
+                    assert_true(r->ls_b >= bs_calendar_boundary_after(cal, p->late_finish + l->lag));
                 if (t.schema->steps[l->pred].duration == 0)
                     tight = true; /* milestone instants: checked by the hand-made tests */
             }
@@ -891,8 +844,7 @@ static void test_random_invariants(void **state)
 /* Speed: 100,000 steps in 1,000 chains of 100 (each step linked from the previous one with
  * FS 0 wd and from the one before that with FS -1 cd; mixed units, statutory terms,
  * milestones): 198,000 links. Prints the compute time; O(steps + links). */
-static void test_large(void **state)
-{
+static void test_large(void **state) {
     (void)state;
     const int32_t n = 100000, chain = 100;
     bs_schema *s = calloc(1, sizeof *s);
@@ -922,15 +874,13 @@ static void test_large(void **state)
     int32_t m = 0;
     for (int32_t i = 0; i < n; i++)
         for (int32_t back = 1; back <= 2 && back <= i % chain; back++, m++) {
-            s->links[m] = (bs_link){i - back, i, BS_LINK_FS, back == 1 ? 0 : -1,
-                                    back == 1 ? WD : CD};
+            s->links[m] = (bs_link){i - back, i, BS_LINK_FS, back == 1 ? 0 : -1, back == 1 ? WD : CD};
             s->steps[i].preds[s->steps[i].n_preds++] = m;
             s->steps[i - back].succs[s->steps[i - back].n_succs++] = m;
         }
     s->n_links = m;
     bs_progress *pg = open_progress(n);
-    for (int32_t i = 0; i < n; i += 13)
-        pg[i].status = BS_STATUS_SKIPPED;
+    for (int32_t i = 0; i < n; i += 13) pg[i].status = BS_STATUS_SKIPPED;
     bs_calendar cal;
     bs_calendar_options o = bs_calendar_default_options();
     assert_int_equal(bs_calendar_init(&cal, &o, 2024, 2030), 0);
@@ -943,8 +893,7 @@ static void test_large(void **state)
                   (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
     assert_true(out.project_finish > D("2026-03-01"));
     int32_t crit = 0;
-    for (int32_t i = 0; i < n; i++)
-        crit += out.steps[i].critical;
+    for (int32_t i = 0; i < n; i++) crit += out.steps[i].critical;
     assert_true(crit > 0);
     bs_schedule_free(&out);
     free(pg);
@@ -952,8 +901,7 @@ static void test_large(void **state)
     free_schema(s);
 }
 
-int main(void)
-{
+int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_chain_with_lags),
         cmocka_unit_test(test_parallel_float),

@@ -26,18 +26,14 @@
 #include "schema.h"
 #include "whatif.h"
 
-static bs_day D(const char *s)
-{
+static bs_day D(const char *s) {
     bs_day d = 0;
-    if (bs_date_parse(s, &d) != 0)
-        fail_msg("test date does not parse: %s", s);
+    if (bs_date_parse(s, &d) != 0) fail_msg("test date does not parse: %s", s);
     return d;
 }
 
-static const char *fmt(bs_day d, char buf[static 11])
-{
-    if (d == BS_DAY_NONE)
-        return strcpy(buf, "none");
+static const char *fmt(bs_day d, char buf[static 11]) {
+    if (d == BS_DAY_NONE) return strcpy(buf, "none");
     return bs_date_format(d, buf);
 }
 
@@ -49,14 +45,12 @@ typedef struct tc {
     bs_schedule out;
 } tc;
 
-static void tc_load(tc *t, void **state, const char *json)
-{
+static void tc_load(tc *t, void **state, const char *json) {
     memset(t, 0, sizeof *t);
     t->cal = *state;
     bs_schema_problems p = {0};
     t->schema = bs_schema_load(json, strlen(json), true, &p);
-    if (!t->schema)
-        fail_msg("schema: %s: %s", p.count ? p.items[0].path : "?", p.count ? p.items[0].message : "?");
+    if (!t->schema) fail_msg("schema: %s: %s", p.count ? p.items[0].path : "?", p.count ? p.items[0].message : "?");
     t->progress = calloc((size_t)t->schema->n_steps, sizeof *t->progress);
     assert_non_null(t->progress);
     for (int32_t i = 0; i < t->schema->n_steps; i++)
@@ -65,60 +59,53 @@ static void tc_load(tc *t, void **state, const char *json)
 }
 
 /* Schedules with progress date progress_date (NULL = the data date) and data_date. */
-static bs_schedule_err tc_try_pd(tc *t, const char *progress_date, const char *data_date)
-{
-    bs_schedule_input in = {.schema = t->schema, .progress = t->progress, .overrides = t->edit.ov,
-                            .links = t->edit.links, .n_links = t->edit.n_links,
+static bs_schedule_err tc_try_pd(tc *t, const char *progress_date, const char *data_date) {
+    bs_schedule_input in = {.schema = t->schema,
+                            .progress = t->progress,
+                            .overrides = t->edit.ov,
+                            .links = t->edit.links,
+                            .n_links = t->edit.n_links,
                             .progress_date = progress_date ? D(progress_date) : BS_DAY_NONE,
-                            .data_date = D(data_date), .cal = t->cal, .near_critical_wd = 3};
+                            .data_date = D(data_date),
+                            .cal = t->cal,
+                            .near_critical_wd = 3};
     bs_schedule_free(&t->out);
     return bs_schedule_compute_ex(&in, &t->out);
 }
 
-static bs_schedule_err tc_try(tc *t, const char *data_date)
-{
+static bs_schedule_err tc_try(tc *t, const char *data_date) {
     return tc_try_pd(t, NULL, data_date);
 }
 
-static void tc_run_pd(tc *t, const char *progress_date, const char *data_date)
-{
+static void tc_run_pd(tc *t, const char *progress_date, const char *data_date) {
     bs_schedule_err e = tc_try_pd(t, progress_date, data_date);
-    if (e != BS_SCHEDULE_OK)
-        fail_msg("bs_schedule_compute_ex: %s", bs_schedule_strerror(e));
+    if (e != BS_SCHEDULE_OK) fail_msg("bs_schedule_compute_ex: %s", bs_schedule_strerror(e));
 }
 
-
-static void tc_run(tc *t, const char *data_date)
-{
+static void tc_run(tc *t, const char *data_date) {
     bs_schedule_err e = tc_try(t, data_date);
-    if (e != BS_SCHEDULE_OK)
-        fail_msg("bs_schedule_compute_ex: %s", bs_schedule_strerror(e));
+    if (e != BS_SCHEDULE_OK) fail_msg("bs_schedule_compute_ex: %s", bs_schedule_strerror(e));
 }
 
-static void tc_free(tc *t)
-{
+static void tc_free(tc *t) {
     bs_schedule_free(&t->out);
     bs_sched_edit_free(&t->edit);
     free(t->progress);
     bs_schema_free(t->schema);
 }
 
-static int32_t idx(const tc *t, const char *key)
-{
+static int32_t idx(const tc *t, const char *key) {
     int32_t i = bs_schema_find(t->schema, key);
-    if (i < 0)
-        fail_msg("no step %s", key);
+    if (i < 0) fail_msg("no step %s", key);
     return i;
 }
 
-static const bs_step_result *R(const tc *t, const char *key)
-{
+static const bs_step_result *R(const tc *t, const char *key) {
     return &t->out.steps[idx(t, key)];
 }
 
-static void check(const tc *t, const char *key, const char *es, const char *ef, const char *ls,
-                  const char *lf, int32_t tf, bool critical)
-{
+static void check(const tc *t, const char *key, const char *es, const char *ef, const char *ls, const char *lf,
+                  int32_t tf, bool critical) {
     const bs_step_result *r = R(t, key);
     char a[11], b[11], c[11], d[11];
     fmt(r->early_start, a);
@@ -133,26 +120,24 @@ static void check(const tc *t, const char *key, const char *es, const char *ef, 
 }
 
 /* Asserts critical path p is exactly the given keys (NULL-terminated). */
-static void check_path(const tc *t, int32_t p, const char *const *keys)
-{
+static void check_path(const tc *t, int32_t p, const char *const *keys) {
     assert_true(p < t->out.n_paths);
     int32_t k = t->out.path_offsets[p], end = t->out.path_offsets[p + 1];
     for (int i = 0; keys[i]; i++, k++) {
-        if (k >= end)
-            fail_msg("path %d is shorter than expected (missing %s)", p, keys[i]);
+        if (k >= end) fail_msg("path %d is shorter than expected (missing %s)", p, keys[i]);
         const char *got = t->schema->steps[t->out.path_steps[k]].key;
-        if (strcmp(got, keys[i]) != 0)
-            fail_msg("path %d position %d: got %s, expected %s", p, i, got, keys[i]);
+        if (strcmp(got, keys[i]) != 0) fail_msg("path %d position %d: got %s, expected %s", p, i, got, keys[i]);
     }
     assert_int_equal(k, end);
 }
 
-#define STEP_WD(k, d) "{\"key\":\"" k "\",\"name\":\"" k "\",\"stream\":\"public\",\"source\":\"t\"," \
-                      "\"duration\":{\"value\":" #d ",\"unit\":\"working_days\"}"
-#define STEP_CD(k, d) "{\"key\":\"" k "\",\"name\":\"" k "\",\"stream\":\"public\",\"source\":\"t\"," \
-                      "\"duration\":{\"value\":" #d ",\"unit\":\"calendar_days\"}"
-#define DEP(p, t, lag, u) "{\"step\":\"" p "\",\"type\":\"" t "\",\"lag\":{\"value\":" #lag \
-                          ",\"unit\":\"" u "\"}}"
+#define STEP_WD(k, d)                                                                                                  \
+    "{\"key\":\"" k "\",\"name\":\"" k "\",\"stream\":\"public\",\"source\":\"t\","                                    \
+    "\"duration\":{\"value\":" #d ",\"unit\":\"working_days\"}"
+#define STEP_CD(k, d)                                                                                                  \
+    "{\"key\":\"" k "\",\"name\":\"" k "\",\"stream\":\"public\",\"source\":\"t\","                                    \
+    "\"duration\":{\"value\":" #d ",\"unit\":\"calendar_days\"}"
+#define DEP(p, t, lag, u) "{\"step\":\"" p "\",\"type\":\"" t "\",\"lag\":{\"value\":" #lag ",\"unit\":\"" u "\"}}"
 #define SCHEMA_OPEN "{\"key\":\"t\",\"name\":\"t\",\"version\":1,\"steps\":["
 #define SCHEMA(steps) SCHEMA_OPEN steps "]}"
 
@@ -168,13 +153,16 @@ static void check_path(const tc *t, int32_t p, const char *const *keys)
  * smaller of start and finish float is 0). D: LS = LF = Tue 31, float 1, free float 1.
  * C: LS Mon 30, float 4 (24, 25, 26, 27 → 30), near-critical is 0 < float <= 3: not.
  * Critical path: a → b. */
-static void test_ss(void **state)
-{
+static void test_ss(void **state) {
     tc t;
-    tc_load(&t, state, SCHEMA(STEP_WD("a", 5) "}," STEP_WD("b", 5) ",\"depends_on\":["
-                              DEP("a", "SS", 2, "working_days") "]}," STEP_WD("c", 2)
-                              ",\"depends_on\":[" DEP("b", "SS", -1, "working_days") "]},"
-                              STEP_WD("d", 1) ",\"depends_on\":[" DEP("a", "SS", 6, "calendar_days") "]}"));
+    tc_load(
+        &t, state,
+        SCHEMA(STEP_WD("a", 5) "}," STEP_WD("b", 5) ",\"depends_on\":[" DEP("a", "SS", 2, "working_days") "]}," STEP_WD(
+            "c",
+            2) ",\"depends_on\":[" DEP("b", "SS", -1,
+                                       "working_days") "]}," STEP_WD("d",
+                                                                     1) ",\"depends_on\":[" DEP("a", "SS", 6,
+                                                                                                "calendar_days") "]}"));
     tc_run(&t, "2026-03-23");
     check(&t, "a", "2026-03-23", "2026-03-27", "2026-03-23", "2026-03-27", 0, true);
     check(&t, "b", "2026-03-25", "2026-03-31", "2026-03-25", "2026-03-31", 0, true);
@@ -207,15 +195,20 @@ static void test_ss(void **state)
  * C (calendar days): latest start Fri 1 May (ends Sat 2 May): start float 8, finish float
  * from end of Tue 21 April (b0+2) to end of Sat 2 May (b0+9) = 7: float 7.
  * Critical path: a → e. */
-static void test_ff_sf(void **state)
-{
+static void test_ff_sf(void **state) {
     tc t;
-    tc_load(&t, state, SCHEMA(STEP_WD("a", 5) "}," STEP_WD("b", 3) ",\"depends_on\":["
-                              DEP("a", "FF", 2, "working_days") "]}," STEP_CD("c", 2)
-                              ",\"depends_on\":[" DEP("a", "FF", -3, "calendar_days") "]},"
-                              STEP_WD("d", 4) ",\"depends_on\":[" DEP("a", "SF", 1, "working_days") "]},"
-                              STEP_WD("e", 2) ",\"depends_on\":[" DEP("a", "SF", 10, "working_days") "]},"
-                              STEP_WD("f", 1) ",\"depends_on\":[" DEP("e", "SF", -2, "working_days") "]}"));
+    tc_load(
+        &t, state,
+        SCHEMA(STEP_WD("a", 5) "}," STEP_WD("b", 3) ",\"depends_on\":[" DEP("a", "FF", 2, "working_days") "]}," STEP_CD("c", 2) ",\"depends_on\":[" DEP("a", "FF", -3, "calendar_days") "]}," STEP_WD(
+            "d",
+            4) ",\"depends_on\":[" DEP("a", "SF", 1,
+                                       "working_days") "]}," STEP_WD("e",
+                                                                     2) ",\"depends_on\":[" DEP("a", "SF", 10,
+                                                                                                "working_days") "]}," STEP_WD("f",
+                                                                                                                              1) ",\"depends_on\":[" DEP("e",
+                                                                                                                                                         "SF",
+                                                                                                                                                         -2,
+                                                                                                                                                         "working_days") "]}"));
     tc_run(&t, "2026-04-20");
     check(&t, "f", "2026-04-28", "2026-04-28", "2026-05-04", "2026-05-04", 4, false);
     assert_int_equal(R(&t, "f")->free_float, 4);
@@ -240,11 +233,11 @@ static void test_ff_sf(void **state)
  *   C start-no-earlier-than Wed 10 June, 2 wd: Wed 10 – Thu 11 June; LF = project finish
  *     Fri 19 June: float 6.
  * Removing the deadline (set_constraint with null) gives float 0 and no knelpunt. */
-static void test_constraints(void **state)
-{
+static void test_constraints(void **state) {
     tc t;
-    tc_load(&t, state, SCHEMA(STEP_WD("a", 10) "}," STEP_WD("b", 5) ",\"depends_on\":["
-                              DEP("a", "FS", 0, "working_days") "]}," STEP_WD("c", 2) "}"));
+    tc_load(&t, state,
+            SCHEMA(STEP_WD("a", 10) "}," STEP_WD("b", 5) ",\"depends_on\":[" DEP(
+                "a", "FS", 0, "working_days") "]}," STEP_WD("c", 2) "}"));
     t.edit.ov[idx(&t, "b")].fnlt = D("2026-06-17");
     t.edit.ov[idx(&t, "c")].snet = D("2026-06-10");
     tc_run(&t, "2026-06-01");
@@ -260,8 +253,7 @@ static void test_constraints(void **state)
     check_path(&t, 0, (const char *const[]){"a", "b", NULL});
 
     char field[64], msg[256];
-    json_t *ch = json_loads("[{\"op\":\"set_constraint\",\"step\":\"b\",\"finish_no_later_than\":null}]",
-                            0, NULL);
+    json_t *ch = json_loads("[{\"op\":\"set_constraint\",\"step\":\"b\",\"finish_no_later_than\":null}]", 0, NULL);
     assert_int_equal(bs_whatif_apply(&t.edit, t.schema, ch, field, sizeof field, msg, sizeof msg), 0);
     json_decref(ch);
     tc_run(&t, "2026-06-01");
@@ -280,13 +272,16 @@ static void test_constraints(void **state)
  *   P -FF +5 wd-> Q2 STARTED Tue 9 June, 2 wd, in sequence for SS/FF (not done): remaining
  *     work 1 day from the data date, but its finish waits for P + 5 wd: Mon 22 June.
  */
-static void test_progress(void **state)
-{
+static void test_progress(void **state) {
     tc t;
-    tc_load(&t, state, SCHEMA(STEP_WD("a", 20) "}," STEP_CD("s", 5) "}," STEP_WD("p", 4) "},"
-                              STEP_WD("q", 10) ",\"depends_on\":[" DEP("p", "SS", 0, "working_days") ","
-                              DEP("p", "FF", 0, "working_days") "]},"
-                              STEP_WD("q2", 2) ",\"depends_on\":[" DEP("p", "FF", 5, "working_days") "]}"));
+    tc_load(
+        &t, state,
+        SCHEMA(STEP_WD("a", 20) "}," STEP_CD("s", 5) "}," STEP_WD("p", 4) "}," STEP_WD("q", 10) ",\"depends_on\":[" DEP(
+            "p", "SS", 0,
+            "working_days") "," DEP("p", "FF", 0,
+                                    "working_days") "]}," STEP_WD("q2",
+                                                                  2) ",\"depends_on\":[" DEP("p", "FF", 5,
+                                                                                             "working_days") "]}"));
     t.progress[idx(&t, "a")] = (bs_progress){BS_STATUS_STARTED, D("2026-06-01"), BS_DAY_NONE, false};
     t.edit.ov[idx(&t, "a")].remaining = 3;
     t.progress[idx(&t, "s")] = (bs_progress){BS_STATUS_STARTED, D("2026-06-01"), BS_DAY_NONE, false};
@@ -314,29 +309,27 @@ static void test_progress(void **state)
  * 5 May worked, Hemelvaart Thu 14 May and Pinkstermaandag 25 May off. */
 
 /* Asserts the early start and finish of a step (inclusive dates). */
-static void check_ef(const tc *t, const char *key, const char *es, const char *ef)
-{
+static void check_ef(const tc *t, const char *key, const char *es, const char *ef) {
     char a[11], b[11];
     fmt(R(t, key)->early_start, a);
     fmt(R(t, key)->early_finish, b);
-    if (strcmp(a, es) || strcmp(b, ef))
-        fail_msg("%s: got ES %s EF %s, expected ES %s EF %s", key, a, b, es, ef);
+    if (strcmp(a, es) || strcmp(b, ef)) fail_msg("%s: got ES %s EF %s, expected ES %s EF %s", key, a, b, es, ef);
 }
 
-static void set_started(tc *t, const char *key, const char *as)
-{
+static void set_started(tc *t, const char *key, const char *as) {
     t->progress[idx(t, key)] = (bs_progress){BS_STATUS_STARTED, D(as), BS_DAY_NONE, false};
 }
 
-static void set_done(tc *t, const char *key, const char *as, const char *af)
-{
+static void set_done(tc *t, const char *key, const char *as, const char *af) {
     t->progress[idx(t, key)] = (bs_progress){BS_STATUS_DONE, D(as), D(af), false};
 }
 
 #define FS0(p) DEP(p, "FS", 0, "working_days")
-#define PM_SCHEMA SCHEMA(STEP_WD("p", 10) "}," STEP_WD("s", 130) ",\"depends_on\":[" FS0("p") "]}," \
-                         "{\"key\":\"m\",\"name\":\"m\",\"stream\":\"public\",\"source\":\"t\",\"milestone\":true," \
-                         "\"duration\":{\"value\":0,\"unit\":\"working_days\"},\"depends_on\":[" FS0("s") "]}")
+#define PM_SCHEMA                                                                                                      \
+    SCHEMA(STEP_WD("p", 10) "}," STEP_WD("s", 130) ",\"depends_on\":[" FS0(                                            \
+        "p") "]},"                                                                                                     \
+             "{\"key\":\"m\",\"name\":\"m\",\"stream\":\"public\",\"source\":\"t\",\"milestone\":true,"                \
+             "\"duration\":{\"value\":0,\"unit\":\"working_days\"},\"depends_on\":[" FS0("s") "]}")
 
 /* The doubled gap (§5.9 example 2). P (10 wd) DONE 23 Feb – Fri 6 March; S (130 wd) STARTED
  * Mon 9 March, the day after P finished; milestone M after S.
@@ -347,8 +340,7 @@ static void set_done(tc *t, const char *key, const char *as, const char *af)
  *     5-day gap twice.
  *   PD 2 March, DD Mon 16 March: R = 130 from 16 March: Thu 17 Sept.
  *   PD = DD = 16 March: done = 5 (9–13 March), R = 125 from 16 March: Thu 10 Sept. */
-static void test_progress_doubled_gap(void **state)
-{
+static void test_progress_doubled_gap(void **state) {
     tc t;
     tc_load(&t, state, PM_SCHEMA);
     set_done(&t, "p", "2026-02-23", "2026-03-06");
@@ -378,8 +370,7 @@ static void test_progress_doubled_gap(void **state)
  *     given: 130 wd, no work done by PD).
  *   DD = Fri 4 Dec 2026: no work is known to be done, R = 130 from DD: Fri 11 June 2027.
  *   With R given as 130 the dates are the same: the derived R no longer contains the gap. */
-static void test_progress_issue_case(void **state)
-{
+static void test_progress_issue_case(void **state) {
     tc t;
     tc_load(&t, state, PM_SCHEMA);
     set_done(&t, "p", "2025-02-17", "2025-03-03");
@@ -402,12 +393,11 @@ static void test_progress_issue_case(void **state)
  *     March (out of sequence, retained logic).
  *   G (20 wd) STARTED Mon 2 March with remaining 3, PD Fri 6 March, DD Mon 16 March: 16–18
  *     March. */
-static void test_progress_work_done(void **state)
-{
+static void test_progress_work_done(void **state) {
     tc t;
-    tc_load(&t, state, SCHEMA(STEP_WD("p", 10) "}," STEP_WD("s", 20) ",\"depends_on\":[" FS0("p") "]},"
-                              STEP_WD("a", 10) "}," STEP_WD("d", 10) ",\"depends_on\":[" FS0("a") "]},"
-                              STEP_WD("g", 20) "}"));
+    tc_load(&t, state,
+            SCHEMA(STEP_WD("p", 10) "}," STEP_WD("s", 20) ",\"depends_on\":[" FS0("p") "]}," STEP_WD(
+                "a", 10) "}," STEP_WD("d", 10) ",\"depends_on\":[" FS0("a") "]}," STEP_WD("g", 20) "}"));
     set_done(&t, "p", "2026-02-02", "2026-02-13");
     set_started(&t, "s", "2026-02-16");
     tc_run_pd(&t, "2026-02-27", "2026-03-16");
@@ -437,11 +427,11 @@ static void test_progress_work_done(void **state)
  *     predecessor finished just before PD): done 0, R 10: 16–27 March.
  *   P DONE Wed 18 March (after PD and DD), S STARTED Thu 19 March: done 0, R 10 from S's
  *     start: Thu 19 March – Wed 1 April. */
-static void test_progress_out_of_sequence(void **state)
-{
+static void test_progress_out_of_sequence(void **state) {
     tc t;
-    tc_load(&t, state, SCHEMA(STEP_WD("a", 10) "}," STEP_WD("d", 10) ",\"depends_on\":[" FS0("a") "]},"
-                              STEP_WD("p", 5) "}," STEP_WD("s", 10) ",\"depends_on\":[" FS0("p") "]}"));
+    tc_load(&t, state,
+            SCHEMA(STEP_WD("a", 10) "}," STEP_WD("d", 10) ",\"depends_on\":[" FS0("a") "]}," STEP_WD(
+                "p", 5) "}," STEP_WD("s", 10) ",\"depends_on\":[" FS0("p") "]}"));
     set_started(&t, "d", "2026-03-02");
     set_done(&t, "p", "2026-03-09", "2026-03-13");
     set_started(&t, "s", "2026-03-16");
@@ -471,12 +461,11 @@ static void test_progress_out_of_sequence(void **state)
  *   V (10 cd) after P (5 wd, DONE Mon 9 – Fri 13 March), STARTED Sat 14 March (calendar-day
  *     work may start on a Saturday), PD = DD = Wed 11 March: done 0, R 10; the remaining work
  *     starts on V's start Sat 14 March: Mon 23 March. */
-static void test_progress_calendar_days(void **state)
-{
+static void test_progress_calendar_days(void **state) {
     tc t;
-    tc_load(&t, state, SCHEMA(STEP_CD("t", 42) "}," STEP_CD("w", 56) ",\"statutory\":true},"
-                              STEP_CD("u", 10) "}," STEP_WD("p", 5) "}," STEP_CD("v", 10)
-                              ",\"depends_on\":[" FS0("p") "]}"));
+    tc_load(&t, state,
+            SCHEMA(STEP_CD("t", 42) "}," STEP_CD("w", 56) ",\"statutory\":true}," STEP_CD("u", 10) "}," STEP_WD(
+                "p", 5) "}," STEP_CD("v", 10) ",\"depends_on\":[" FS0("p") "]}"));
     set_started(&t, "t", "2026-03-02");
     set_started(&t, "w", "2026-03-02");
     set_started(&t, "u", "2026-03-11");
@@ -497,13 +486,14 @@ static void test_progress_calendar_days(void **state)
  *   A (5 wd) OPEN -> M (milestone) STARTED Wed 4 March -> B (3 wd); PD Mon 2 March, DD Sat
  *   14 March: M at the start of Sat 14 March; A Mon 16 – Fri 20 March; B Mon 16 – Wed 18
  *   March, float 2; M out of sequence. */
-static void test_progress_milestone(void **state)
-{
+static void test_progress_milestone(void **state) {
     tc t;
-    tc_load(&t, state, SCHEMA(STEP_WD("a", 5) "},"
+    tc_load(&t, state,
+            SCHEMA(STEP_WD("a",
+                           5) "},"
                               "{\"key\":\"m\",\"name\":\"m\",\"stream\":\"public\",\"source\":\"t\",\"milestone\":true,"
-                              "\"duration\":{\"value\":0,\"unit\":\"working_days\"},\"depends_on\":[" FS0("a") "]},"
-                              STEP_WD("b", 3) ",\"depends_on\":[" FS0("m") "]}"));
+                              "\"duration\":{\"value\":0,\"unit\":\"working_days\"},\"depends_on\":[" FS0(
+                                  "a") "]}," STEP_WD("b", 3) ",\"depends_on\":[" FS0("m") "]}"));
     set_started(&t, "m", "2026-03-04");
     tc_run_pd(&t, "2026-03-02", "2026-03-14");
     check_ef(&t, "m", "2026-03-04", "2026-03-14");
@@ -521,8 +511,7 @@ static void test_progress_milestone(void **state)
  * its start (no work done, nothing else depends on PD); (2) moving PD later (up to DD) never
  * moves an early finish later (more work known done); (3) every started step finishes no
  * earlier than its remaining start + its remaining duration. */
-static void test_progress_random(void **state)
-{
+static void test_progress_random(void **state) {
     uint32_t seed = 12345;
     for (int round = 0; round < 200; round++) {
         char json[8192] = SCHEMA_OPEN;
@@ -540,7 +529,8 @@ static void test_progress_random(void **state)
                 int p = (int)((seed >> 8) % (uint32_t)i);
                 len += (size_t)snprintf(json + len, sizeof json - len,
                                         ",\"depends_on\":[{\"step\":\"s%d\",\"type\":\"FS\",\"lag\":{\"value\":0,"
-                                        "\"unit\":\"working_days\"}}]", p);
+                                        "\"unit\":\"working_days\"}}]",
+                                        p);
             }
             len += (size_t)snprintf(json + len, sizeof json - len, "}");
         }
@@ -552,8 +542,8 @@ static void test_progress_random(void **state)
         for (int i = 0; i < n; i++) {
             seed = seed * 1103515245u + 12345u;
             if ((seed >> 8) % 3 == 0)
-                t.progress[i] = (bs_progress){BS_STATUS_STARTED, base + (bs_day)((seed >> 12) % 60),
-                                              BS_DAY_NONE, false};
+                t.progress[i] =
+                    (bs_progress){BS_STATUS_STARTED, base + (bs_day)((seed >> 12) % 60), BS_DAY_NONE, false};
         }
         seed = seed * 1103515245u + 12345u;
         bs_day dd = D("2026-03-02") + (bs_day)((seed >> 8) % 50);
@@ -565,12 +555,12 @@ static void test_progress_random(void **state)
         tc_run_pd(&t, s_pd1, s_dd);
         bs_day *ef1 = calloc((size_t)n, sizeof *ef1);
         assert_non_null(ef1);
-        for (int i = 0; i < n; i++)
-            ef1[i] = t.out.steps[i].early_finish;
+        for (int i = 0; i < n; i++) ef1[i] = t.out.steps[i].early_finish;
         /* (1) PD just before the earliest start: same schedule as PD long before */
         bs_day first = BS_DAY_NONE;
         for (int i = 0; i < n; i++)
-            if (t.progress[i].status == BS_STATUS_STARTED && (first == BS_DAY_NONE || t.progress[i].actual_start < first))
+            if (t.progress[i].status == BS_STATUS_STARTED &&
+                (first == BS_DAY_NONE || t.progress[i].actual_start < first))
                 first = t.progress[i].actual_start;
         if (first != BS_DAY_NONE && first <= dd) {
             char s_first[11];
@@ -589,11 +579,9 @@ static void test_progress_random(void **state)
                 int32_t pd_b = bs_calendar_boundary_before(t.cal, pd2);
                 int32_t done = pd_b > es_b ? pd_b - es_b : 0;
                 int32_t rem = t.schema->steps[i].duration - done;
-                if (rem < 1)
-                    rem = 1;
+                if (rem < 1) rem = 1;
                 int32_t rs_b = bs_calendar_boundary_before(t.cal, dd);
-                if (es_b > rs_b)
-                    rs_b = es_b;
+                if (es_b > rs_b) rs_b = es_b;
                 assert_true(t.out.steps[i].ef_b >= rs_b + rem);
             }
         }
@@ -603,12 +591,12 @@ static void test_progress_random(void **state)
 }
 
 /* Link edits: a cycle is refused with its path; what-if ops validate their fields. */
-static void test_cycles_and_ops(void **state)
-{
+static void test_cycles_and_ops(void **state) {
     tc t;
-    tc_load(&t, state, SCHEMA(STEP_WD("a", 1) "}," STEP_WD("b", 1) ",\"depends_on\":["
-                              DEP("a", "FS", 0, "working_days") "]}," STEP_WD("c", 1)
-                              ",\"depends_on\":[" DEP("b", "FS", 0, "working_days") "]}"));
+    tc_load(
+        &t, state,
+        SCHEMA(STEP_WD("a", 1) "}," STEP_WD("b", 1) ",\"depends_on\":[" DEP("a", "FS", 0, "working_days") "]}," STEP_WD(
+            "c", 1) ",\"depends_on\":[" DEP("b", "FS", 0, "working_days") "]}"));
     char field[64], msg[256];
     json_t *ch = json_loads("[{\"op\":\"add_link\",\"pred\":\"c\",\"succ\":\"a\",\"type\":\"SS\"}]", 0, NULL);
     assert_int_equal(bs_whatif_apply(&t.edit, t.schema, ch, field, sizeof field, msg, sizeof msg), 0);
@@ -621,7 +609,8 @@ static void test_cycles_and_ops(void **state)
     assert_null(t.out.steps);
 
     ch = json_loads("[{\"op\":\"remove_link\",\"pred\":\"c\",\"succ\":\"a\"},"
-                    "{\"op\":\"set_link\",\"pred\":\"a\",\"succ\":\"b\",\"type\":\"FF\",\"lag\":-1}]", 0, NULL);
+                    "{\"op\":\"set_link\",\"pred\":\"a\",\"succ\":\"b\",\"type\":\"FF\",\"lag\":-1}]",
+                    0, NULL);
     assert_int_equal(bs_whatif_apply(&t.edit, t.schema, ch, field, sizeof field, msg, sizeof msg), 0);
     json_decref(ch);
     tc_run(&t, "2026-06-01");
@@ -633,9 +622,9 @@ static void test_cycles_and_ops(void **state)
         {"[{\"op\":\"set_link\",\"pred\":\"a\",\"succ\":\"c\"}]", "changes[0].succ"},
         {"[{\"op\":\"add_link\",\"pred\":\"a\",\"succ\":\"b\",\"type\":\"FF\"}]", "changes[0].type"},
         {"[{\"op\":\"add_link\",\"pred\":\"a\",\"succ\":\"b\",\"type\":\"SS\"},"
-         "{\"op\":\"set_link\",\"pred\":\"a\",\"succ\":\"b\",\"lag\":2}]", "changes[1].current_type"},
-        {"[{\"op\":\"remove_link\",\"pred\":\"a\",\"succ\":\"b\",\"current_type\":\"SF\"}]",
-         "changes[0].current_type"},
+         "{\"op\":\"set_link\",\"pred\":\"a\",\"succ\":\"b\",\"lag\":2}]",
+         "changes[1].current_type"},
+        {"[{\"op\":\"remove_link\",\"pred\":\"a\",\"succ\":\"b\",\"current_type\":\"SF\"}]", "changes[0].current_type"},
         {"[{\"op\":\"add_link\",\"pred\":\"a\",\"succ\":\"zz\"}]", "changes[0].succ"},
         {"[{\"op\":\"add_link\",\"pred\":\"a\",\"succ\":\"c\",\"type\":\"XX\"}]", "changes[0].type"},
         {"[{\"op\":\"add_link\",\"pred\":\"a\",\"succ\":\"c\",\"lag_unit\":\"hours\"}]", "changes[0].lag_unit"},
@@ -657,8 +646,7 @@ static void test_cycles_and_ops(void **state)
     }
     /* the pair a -> b now has an FF and an SS link (added above): current_type picks one */
     assert_int_equal(bs_sched_edit_count_links(&t.edit, 0, 1), 2);
-    ch = json_loads("[{\"op\":\"set_link\",\"pred\":\"a\",\"succ\":\"b\",\"current_type\":\"SS\",\"lag\":3}]",
-                    0, NULL);
+    ch = json_loads("[{\"op\":\"set_link\",\"pred\":\"a\",\"succ\":\"b\",\"current_type\":\"SS\",\"lag\":3}]", 0, NULL);
     assert_int_equal(bs_whatif_apply(&t.edit, t.schema, ch, field, sizeof field, msg, sizeof msg), 0);
     json_decref(ch);
     assert_int_equal(t.edit.links[bs_sched_edit_find_link_typed(&t.edit, 0, 1, BS_LINK_SS)].lag, 3);
@@ -671,8 +659,7 @@ static void test_cycles_and_ops(void **state)
  * critical path from data date Mon 5 January 2026; the term between two critical milestones
  * is now critical as well, and the critical path runs through all three in order. Every
  * unfinished step's float is the smaller of start and finish float. */
-static void test_ppm_statutory_critical(void **state)
-{
+static void test_ppm_statutory_critical(void **state) {
     char path[4096];
     snprintf(path, sizeof path, "%s/processes/ppm-woningbouw.json", BS_SOURCE_DIR);
     FILE *f = fopen(path, "rb");
@@ -684,8 +671,7 @@ static void test_ppm_statutory_critical(void **state)
     tc t;
     tc_load(&t, state, buf);
     tc_run(&t, "2026-01-05");
-    const char *chain[] = {"omgevingsplan_vastgesteld", "beroepstermijn_omgevingsplan",
-                           "omgevingsplan_onherroepelijk"};
+    const char *chain[] = {"omgevingsplan_vastgesteld", "beroepstermijn_omgevingsplan", "omgevingsplan_onherroepelijk"};
     for (int k = 0; k < 3; k++)
         if (!R(&t, chain[k])->critical)
             fail_msg("%s is not critical (float %d)", chain[k], R(&t, chain[k])->total_float);
@@ -693,16 +679,14 @@ static void test_ppm_statutory_critical(void **state)
     int pos[3] = {-1, -1, -1};
     for (int32_t k = t.out.path_offsets[0]; k < t.out.path_offsets[1]; k++)
         for (int c = 0; c < 3; c++)
-            if (t.out.path_steps[k] == idx(&t, chain[c]))
-                pos[c] = k;
+            if (t.out.path_steps[k] == idx(&t, chain[c])) pos[c] = k;
     assert_true(pos[0] >= 0 && pos[1] == pos[0] + 1 && pos[2] == pos[1] + 1);
     tc_free(&t);
 }
 
 /* ---- randomised invariants over all link types ---- */
 
-static uint32_t rnd(uint64_t *s)
-{
+static uint32_t rnd(uint64_t *s) {
     *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
     return (uint32_t)(*s >> 33);
 }
@@ -714,8 +698,7 @@ static uint32_t rnd(uint64_t *s)
  * steps holds in the early and the late schedule; every critical path is a chain of linked
  * critical steps; a knelpunt exists exactly for each step whose early finish passes its
  * deadline. */
-static void test_random_all_types(void **state)
-{
+static void test_random_all_types(void **state) {
     uint64_t seed = 777;
     for (int round = 0; round < 400; round++) {
         int32_t n = 2 + (int32_t)(rnd(&seed) % 30);
@@ -739,8 +722,7 @@ static void test_random_all_types(void **state)
                 json_object_set_new(d, "unit", json_string(r >= 7 ? "calendar_days" : "working_days"));
                 json_object_set_new(st, "duration", d);
                 json_object_set_new(st, "source", json_string("t"));
-                if (r >= 8)
-                    json_object_set_new(st, "statutory", json_true());
+                if (r >= 8) json_object_set_new(st, "statutory", json_true());
             }
             json_t *deps = json_array();
             for (int32_t p = 0; p < i; p++)
@@ -780,12 +762,9 @@ static void test_random_all_types(void **state)
                 t.progress[i] = (bs_progress){BS_STATUS_DONE, a, a + (bs_day)(rnd(&seed) % 20), false};
             else if (r == 2 && round % 2)
                 t.progress[i] = (bs_progress){BS_STATUS_STARTED, a, BS_DAY_NONE, false};
-            if (r == 3)
-                t.edit.ov[i].snet = D(dd) + (bs_day)(rnd(&seed) % 60);
-            if (r == 4 && deadlines)
-                t.edit.ov[i].fnlt = D(dd) + (bs_day)(rnd(&seed) % 90);
-            if (r == 5 && !t.schema->steps[i].milestone)
-                t.edit.ov[i].duration = (int32_t)(rnd(&seed) % 40);
+            if (r == 3) t.edit.ov[i].snet = D(dd) + (bs_day)(rnd(&seed) % 60);
+            if (r == 4 && deadlines) t.edit.ov[i].fnlt = D(dd) + (bs_day)(rnd(&seed) % 90);
+            if (r == 5 && !t.schema->steps[i].milestone) t.edit.ov[i].duration = (int32_t)(rnd(&seed) % 40);
             if (t.progress[i].status == BS_STATUS_STARTED && rnd(&seed) % 2)
                 t.edit.ov[i].remaining = (int32_t)(rnd(&seed) % 10);
         }
@@ -794,8 +773,7 @@ static void test_random_all_types(void **state)
         for (int32_t i = 0; i < n; i++) {
             const bs_step_result *r = &t.out.steps[i];
             bs_step_status st = t.progress[i].status;
-            if (st != BS_STATUS_OPEN && st != BS_STATUS_STARTED)
-                continue;
+            if (st != BS_STATUS_OPEN && st != BS_STATUS_STARTED) continue;
             if (!deadlines && r->total_float < 0)
                 fail_msg("round %d: %s has negative float %d without deadlines", round, t.schema->steps[i].key,
                          r->total_float);
@@ -803,8 +781,7 @@ static void test_random_all_types(void **state)
             assert_true(r->free_float >= 0);
             assert_true(r->free_float <= (r->total_float > 0 ? r->total_float : 0));
             n_missed += r->deadline_missed;
-            if (r->deadline_missed)
-                assert_true(r->early_finish > t.edit.ov[i].fnlt);
+            if (r->deadline_missed) assert_true(r->early_finish > t.edit.ov[i].fnlt);
         }
         assert_int_equal(n_missed, t.out.n_knelpunten);
         /* link bounds between open, non-statutory working-day steps with working-day lags */
@@ -840,8 +817,7 @@ static void test_random_all_types(void **state)
  * each case is confirmed by slipping the step with a start-no-earlier-than. ---- */
 
 /* The project finish (a date) after setting step key's start-no-earlier-than to snet. */
-static bs_day finish_with_snet(tc *t, const char *key, const char *snet, const char *dd)
-{
+static bs_day finish_with_snet(tc *t, const char *key, const char *snet, const char *dd) {
     t->edit.ov[idx(t, key)].snet = D(snet);
     tc_run(t, dd);
     bs_day f = t->out.project_finish;
@@ -859,11 +835,11 @@ static bs_day finish_with_snet(tc *t, const char *key, const char *snet, const c
  *     25 March, LS Mon 23 March: float 15 (the old rule rs_b + float gave LS = ES, float 0,
  *     critical). A from Mon 23 March (SNET) ends 25 March, S's remaining 26 – 27 March: the
  *     finish stays Fri 27 March; from Tue 24 March S ends Mon 30 March. */
-static void test_progress_float_ff_bound(void **state)
-{
+static void test_progress_float_ff_bound(void **state) {
     tc t;
-    tc_load(&t, state, SCHEMA(STEP_WD("l", 20) "}," STEP_WD("a", 3) "}," STEP_WD("s", 2)
-                              ",\"depends_on\":[" FS0("a") "," DEP("l", "FF", 0, "working_days") "]}"));
+    tc_load(&t, state,
+            SCHEMA(STEP_WD("l", 20) "}," STEP_WD("a", 3) "}," STEP_WD("s", 2) ",\"depends_on\":[" FS0("a") "," DEP(
+                "l", "FF", 0, "working_days") "]}"));
     set_started(&t, "s", "2026-03-02");
     tc_run(&t, "2026-03-02");
     char b[11];
@@ -888,11 +864,11 @@ static void test_progress_float_ff_bound(void **state)
  *     30 March: LS 30 March, LF 31 March, float 20 (the old rule ignored the SF link: float
  *     28). A from Mon 30 March (SNET) keeps the finish on 13 April; from Tue 31 March S ends
  *     Tue 14 April. */
-static void test_progress_float_sf_backward(void **state)
-{
+static void test_progress_float_sf_backward(void **state) {
     tc t;
-    tc_load(&t, state, SCHEMA(STEP_WD("a", 2) "}," STEP_WD("s", 3) ",\"depends_on\":["
-                              DEP("a", "SF", 10, "working_days") "]}," STEP_WD("z", 30) "}"));
+    tc_load(&t, state,
+            SCHEMA(STEP_WD("a", 2) "}," STEP_WD("s", 3) ",\"depends_on\":[" DEP(
+                "a", "SF", 10, "working_days") "]}," STEP_WD("z", 30) "}"));
     set_started(&t, "s", "2026-03-02");
     tc_run(&t, "2026-03-02");
     char b[11];
@@ -910,8 +886,7 @@ static void test_progress_float_sf_backward(void **state)
  * lags, some steps started, some with a given remaining duration, PD ≤ DD, no deadlines),
  * slipping an open step to ES + total float working days (start-no-earlier-than) leaves the
  * project finish where it was, and slipping it one working day further moves it. */
-static void test_progress_float_slip_random(void **state)
-{
+static void test_progress_float_slip_random(void **state) {
     uint64_t seed = 4242;
     int checked = 0, started_succ = 0;
     for (int round = 0; round < 300; round++) {
@@ -925,8 +900,7 @@ static void test_progress_float_slip_random(void **state)
                                     i ? "," : "", i, 1 + rnd(&seed) % 15);
             int nd = 0;
             for (int p = 0; p < i; p++) {
-                if (rnd(&seed) % 3 != 0)
-                    continue;
+                if (rnd(&seed) % 3 != 0) continue;
                 static const char *const ty[] = {"FS", "SS", "FF", "SF"};
                 len += (size_t)snprintf(json + len, sizeof json - len,
                                         "%s{\"step\":\"s%d\",\"type\":\"%s\",\"lag\":{\"value\":%d,"
@@ -944,10 +918,9 @@ static void test_progress_float_slip_random(void **state)
         for (int i = 0; i < n; i++) {
             uint32_t r = rnd(&seed) % 10;
             if (r < 4) {
-                t.progress[i] = (bs_progress){BS_STATUS_STARTED, dd - 30 + (bs_day)(rnd(&seed) % 35),
-                                              BS_DAY_NONE, false};
-                if (rnd(&seed) % 3 == 0)
-                    t.edit.ov[i].remaining = (int32_t)(rnd(&seed) % 8);
+                t.progress[i] =
+                    (bs_progress){BS_STATUS_STARTED, dd - 30 + (bs_day)(rnd(&seed) % 35), BS_DAY_NONE, false};
+                if (rnd(&seed) % 3 == 0) t.edit.ov[i].remaining = (int32_t)(rnd(&seed) % 8);
             } else if (r == 4) {
                 bs_day a = dd - 40 + (bs_day)(rnd(&seed) % 20);
                 t.progress[i] = (bs_progress){BS_STATUS_DONE, a, a + (bs_day)(rnd(&seed) % 15), false};
@@ -966,13 +939,12 @@ static void test_progress_float_slip_random(void **state)
             tf[i] = t.out.steps[i].total_float;
         }
         for (int i = 0; i < n; i++) {
-            if (t.progress[i].status != BS_STATUS_OPEN)
-                continue;
+            if (t.progress[i].status != BS_STATUS_OPEN) continue;
             assert_true(tf[i] >= 0);
             bool before_started = false;
             for (int32_t l = 0; l < t.edit.n_links; l++)
-                before_started |= t.edit.links[l].pred == i &&
-                                  t.progress[t.edit.links[l].succ].status == BS_STATUS_STARTED;
+                before_started |=
+                    t.edit.links[l].pred == i && t.progress[t.edit.links[l].succ].status == BS_STATUS_STARTED;
             started_succ += before_started;
             for (int extra = 0; extra <= 1; extra++) {
                 t.edit.ov[i].snet = bs_calendar_wd_date(t.cal, es_b[i] + tf[i] + extra);
@@ -980,11 +952,11 @@ static void test_progress_float_slip_random(void **state)
                 bs_day got = t.out.project_finish;
                 char a[11], b[11];
                 if (extra == 0 && got != pf)
-                    fail_msg("round %d: slipping s%d by its float %d moved the finish %s -> %s\n%s", round, i,
-                             tf[i], fmt(pf, a), fmt(got, b), json);
+                    fail_msg("round %d: slipping s%d by its float %d moved the finish %s -> %s\n%s", round, i, tf[i],
+                             fmt(pf, a), fmt(got, b), json);
                 if (extra == 1 && got <= pf)
-                    fail_msg("round %d: slipping s%d by float %d + 1 left the finish at %s\n%s", round, i,
-                             tf[i], fmt(got, b), json);
+                    fail_msg("round %d: slipping s%d by float %d + 1 left the finish at %s\n%s", round, i, tf[i],
+                             fmt(got, b), json);
             }
             t.edit.ov[i].snet = BS_DAY_NONE;
             checked++;
@@ -997,11 +969,9 @@ static void test_progress_float_slip_random(void **state)
     assert_true(started_succ > 50); /* the property is exercised on predecessors of started steps */
 }
 
-static int setup_cal(void **state)
-{
+static int setup_cal(void **state) {
     bs_calendar *cal = calloc(1, sizeof *cal);
-    if (!cal)
-        return -1;
+    if (!cal) return -1;
     bs_calendar_options o = bs_calendar_default_options();
     if (bs_calendar_init(cal, &o, 2024, 2035) != 0) {
         free(cal);
@@ -1011,15 +981,13 @@ static int setup_cal(void **state)
     return 0;
 }
 
-static int teardown_cal(void **state)
-{
+static int teardown_cal(void **state) {
     bs_calendar_free(*state);
     free(*state);
     return 0;
 }
 
-int main(void)
-{
+int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ss),
         cmocka_unit_test(test_ff_sf),

@@ -133,20 +133,52 @@ static bool has_direct_pred(const bs_schema *s, int32_t succ, int32_t pred) {
 /* The shipped schema                                                                 */
 
 static const char *const REQUIRED_KEYS[] = {
-    "initiatief_ingediend", "initiatief_ontvangen", "principeakkoord", "intentieovereenkomst",
-    "anterieure_overeenkomst", "omgevingsplan_ontwerp_ter_inzage", "omgevingsplan_vastgesteld",
-    "omgevingsplan_onherroepelijk", "uitwerkingsplan_wijzigingsplan", "vergunningaanvraag_ingediend",
-    "omgevingsvergunning_verleend", "bouwrijp", "aannemer_gegund", "voorverkoop_behaald", "start_bouw",
-    "eerste_oplevering", "laatste_oplevering", "woonrijp", "financiele_afwikkeling", "grond_verworven",
-    "architect_gekozen", "voorlopig_ontwerp", "definitief_ontwerp", "programma_van_eisen", "start_verkoop",
-    "registratie_start_bouw", "nazorg", "beroepstermijn_omgevingsplan", "beslistermijn_omgevingsvergunning",
+    "initiatief_ingediend",
+    "initiatief_ontvangen",
+    "principeakkoord",
+    "intentieovereenkomst",
+    "anterieure_overeenkomst",
+    "omgevingsplan_ontwerp_ter_inzage",
+    "omgevingsplan_vastgesteld",
+    "omgevingsplan_onherroepelijk",
+    "uitwerkingsplan_wijzigingsplan",
+    "vergunningaanvraag_ingediend",
+    "omgevingsvergunning_verleend",
+    "bouwrijp",
+    "aannemer_gegund",
+    "voorverkoop_behaald",
+    "start_bouw",
+    "eerste_oplevering",
+    "laatste_oplevering",
+    "woonrijp",
+    "financiele_afwikkeling",
+    "grond_verworven",
+    "architect_gekozen",
+    "voorlopig_ontwerp",
+    "definitief_ontwerp",
+    "programma_van_eisen",
+    "start_verkoop",
+    "registratie_start_bouw",
+    "nazorg",
+    "beroepstermijn_omgevingsplan",
+    "beslistermijn_omgevingsvergunning",
 };
 
 static const char *const MILESTONES[] = {
-    "initiatief_ingediend", "principeakkoord", "intentieovereenkomst", "anterieure_overeenkomst",
-    "omgevingsplan_vastgesteld", "omgevingsplan_onherroepelijk", "vergunningaanvraag_ingediend",
-    "omgevingsvergunning_verleend", "bouwrijp", "aannemer_gegund", "voorverkoop_behaald", "start_bouw",
-    "eerste_oplevering", "laatste_oplevering",
+    "initiatief_ingediend",
+    "principeakkoord",
+    "intentieovereenkomst",
+    "anterieure_overeenkomst",
+    "omgevingsplan_vastgesteld",
+    "omgevingsplan_onherroepelijk",
+    "vergunningaanvraag_ingediend",
+    "omgevingsvergunning_verleend",
+    "bouwrijp",
+    "aannemer_gegund",
+    "voorverkoop_behaald",
+    "start_bouw",
+    "eerste_oplevering",
+    "laatste_oplevering",
 };
 
 static void test_ppm_loads(void **state) {
@@ -236,7 +268,8 @@ static void test_ppm_dependencies(void **state) {
     /* permit: application and a planological basis even without the optional step */
     BEFORE("vergunningaanvraag_ingediend", "omgevingsvergunning_verleend");
     BEFORE("beslistermijn_omgevingsvergunning", "omgevingsvergunning_verleend");
-    assert_true(has_direct_pred(s, step_of(s, "omgevingsvergunning_verleend"), step_of(s, "omgevingsplan_onherroepelijk")));
+    assert_true(
+        has_direct_pred(s, step_of(s, "omgevingsvergunning_verleend"), step_of(s, "omgevingsplan_onherroepelijk")));
     BEFORE("definitief_ontwerp", "vergunningaanvraag_ingediend");
     /* start bouw: permit + bouwrijp + aannemer + sales threshold, all direct */
     int32_t sb = step_of(s, "start_bouw");
@@ -327,8 +360,8 @@ static void test_minimal_schema_and_defaults(void **state) {
     (void)state;
     bs_schema_problems p;
     bs_schema *s = load_str(SCHEMA(MS("a") ",{\"key\":\"b\",\"name\":\"B\",\"stream\":\"private\","
-                                          "\"duration\":{\"value\":5,\"unit\":\"calendar_days\"},"
-                                          "\"depends_on\":[{\"step\":\"a\"}]}"),
+                                           "\"duration\":{\"value\":5,\"unit\":\"calendar_days\"},"
+                                           "\"depends_on\":[{\"step\":\"a\"}]}"),
                             false, &p);
     assert_non_null(s);
     assert_int_equal(p.count, 0);
@@ -383,12 +416,13 @@ static void test_topological_order(void **state) {
 
 static void test_all_link_types_when_allowed(void **state) {
     (void)state;
-    const char *json = SCHEMA(MS("a") "," MS("b") "," MS("c") ","
-                              "{\"key\":\"d\",\"name\":\"D\",\"stream\":\"public\",\"milestone\":true,\"depends_on\":["
-                              "{\"step\":\"a\",\"type\":\"SS\",\"lag\":{\"value\":-3,\"unit\":\"calendar_days\"}},"
-                              "{\"step\":\"b\",\"type\":\"FF\"},{\"step\":\"c\",\"type\":\"SF\"},"
-                              "{\"step\":\"a\",\"type\":\"FS\",\"lag\":{\"value\":2,\"unit\":\"working_days\"},"
-                              "\"note\":\"why\"}]}");
+    const char *json = SCHEMA(MS("a") "," MS("b") "," MS(
+        "c") ","
+             "{\"key\":\"d\",\"name\":\"D\",\"stream\":\"public\",\"milestone\":true,\"depends_on\":["
+             "{\"step\":\"a\",\"type\":\"SS\",\"lag\":{\"value\":-3,\"unit\":\"calendar_days\"}},"
+             "{\"step\":\"b\",\"type\":\"FF\"},{\"step\":\"c\",\"type\":\"SF\"},"
+             "{\"step\":\"a\",\"type\":\"FS\",\"lag\":{\"value\":2,\"unit\":\"working_days\"},"
+             "\"note\":\"why\"}]}");
     bs_schema_problems p;
     bs_schema *s = load_str(json, true, &p);
     assert_non_null(s);
@@ -506,8 +540,8 @@ static void test_unknown_fields(void **state) {
 static void test_bad_key_syntax(void **state) {
     (void)state;
     bs_schema_problems p = expect_fail(
-        "{\"key\":\"Bad Key\",\"name\":\"T\",\"version\":1,\"steps\":[" MS("Start") "," MS("1st") "," MS("ok-dash") ","
-        MS("") "," MS("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa") "]}",
+        "{\"key\":\"Bad Key\",\"name\":\"T\",\"version\":1,\"steps\":[" MS("Start") "," MS("1st") "," MS(
+            "ok-dash") "," MS("") "," MS("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa") "]}",
         false);
     expect_problem(&p, "$.key", "invalid key \"Bad Key\": must match ^[a-z][a-z0-9_-]*$");
     expect_problem(&p, "$.steps[0].key", "invalid key \"Start\": must match ^[a-z][a-z0-9_]*$");
@@ -529,23 +563,25 @@ static void test_duplicate_key(void **state) {
 
 static void test_unknown_reference(void **state) {
     (void)state;
-    bs_schema_problems p = expect_fail(
-        SCHEMA(MS("a") ",{\"key\":\"b\",\"name\":\"B\",\"stream\":\"public\",\"milestone\":true,"
-                       "\"depends_on\":[{\"step\":\"a\"},{\"step\":\"nope\"},{\"step\":\"a\"}]}"),
-        false);
+    bs_schema_problems p =
+        expect_fail(SCHEMA(MS("a") ",{\"key\":\"b\",\"name\":\"B\",\"stream\":\"public\",\"milestone\":true,"
+                                   "\"depends_on\":[{\"step\":\"a\"},{\"step\":\"nope\"},{\"step\":\"a\"}]}"),
+                    false);
     assert_int_equal(p.count, 2);
     expect_problem(&p, "$.steps[1].depends_on[1].step", "unknown step \"nope\"");
     expect_problem(&p, "$.steps[1].depends_on[2]", "duplicate dependency on step \"a\"");
     bs_schema_problems_free(&p);
 }
 
-#define DEP(k, d) "{\"key\":\"" k "\",\"name\":\"" k "\",\"stream\":\"public\",\"milestone\":true," \
-                  "\"depends_on\":[{\"step\":\"" d "\"}]}"
+#define DEP(k, d)                                                                                                      \
+    "{\"key\":\"" k "\",\"name\":\"" k "\",\"stream\":\"public\",\"milestone\":true,"                                  \
+    "\"depends_on\":[{\"step\":\"" d "\"}]}"
 
 static void test_cycles_named(void **state) {
     (void)state;
     /* a -> b -> c -> a; x depends on the cycle but is not on it */
-    bs_schema_problems p = expect_fail(SCHEMA(DEP("a", "c") "," DEP("b", "a") "," DEP("c", "b") "," DEP("x", "c")), false);
+    bs_schema_problems p =
+        expect_fail(SCHEMA(DEP("a", "c") "," DEP("b", "a") "," DEP("c", "b") "," DEP("x", "c")), false);
     assert_int_equal(p.count, 1);
     assert_string_equal(p.items[0].path, "$.steps[0].depends_on[0]");
     assert_string_equal(p.items[0].message, "cycle: a -> b -> c -> a");
@@ -556,9 +592,9 @@ static void test_cycles_named(void **state) {
     expect_problem(&p, "$.steps[1].depends_on[0]", "cycle: s -> s");
     bs_schema_problems_free(&p);
     /* two separate cycles, each reported */
-    p = expect_fail(SCHEMA(DEP("a", "b") "," DEP("b", "a") "," MS("m") "," DEP("c", "e") "," DEP("d", "c") ","
-                           DEP("e", "d")),
-                    false);
+    p = expect_fail(
+        SCHEMA(DEP("a", "b") "," DEP("b", "a") "," MS("m") "," DEP("c", "e") "," DEP("d", "c") "," DEP("e", "d")),
+        false);
     assert_int_equal(p.count, 2);
     assert_string_equal(p.items[0].message, "cycle: a -> b -> a");
     assert_string_equal(p.items[0].path, "$.steps[0].depends_on[0]");
@@ -601,16 +637,17 @@ static void test_long_cycle_message(void **state) {
 static void test_durations(void **state) {
     (void)state;
     bs_schema_problems p = expect_fail(
-        SCHEMA("{\"key\":\"a\",\"name\":\"A\",\"stream\":\"public\",\"duration\":{\"value\":-5,\"unit\":\"working_days\"}},"
-               "{\"key\":\"b\",\"name\":\"B\",\"stream\":\"public\",\"duration\":{\"value\":5,\"unit\":\"weeks\"}},"
-               "{\"key\":\"c\",\"name\":\"C\",\"stream\":\"public\",\"milestone\":true,"
-               "\"duration\":{\"value\":3,\"unit\":\"working_days\"}},"
-               "{\"key\":\"d\",\"name\":\"D\",\"stream\":\"public\",\"statutory\":true,"
-               "\"duration\":{\"value\":42,\"unit\":\"working_days\"}},"
-               "{\"key\":\"e\",\"name\":\"E\",\"stream\":\"public\",\"duration\":{\"value\":2.5,\"unit\":\"working_days\"}},"
-               "{\"key\":\"f\",\"name\":\"F\",\"stream\":\"public\",\"duration\":{\"value\":99999,\"unit\":\"working_days\"}},"
-               "{\"key\":\"g\",\"name\":\"G\",\"stream\":\"public\",\"milestone\":true,"
-               "\"depends_on\":[{\"step\":\"a\",\"lag\":{\"value\":1,\"unit\":\"hours\"}}]}"),
+        SCHEMA(
+            "{\"key\":\"a\",\"name\":\"A\",\"stream\":\"public\",\"duration\":{\"value\":-5,\"unit\":\"working_days\"}},"
+            "{\"key\":\"b\",\"name\":\"B\",\"stream\":\"public\",\"duration\":{\"value\":5,\"unit\":\"weeks\"}},"
+            "{\"key\":\"c\",\"name\":\"C\",\"stream\":\"public\",\"milestone\":true,"
+            "\"duration\":{\"value\":3,\"unit\":\"working_days\"}},"
+            "{\"key\":\"d\",\"name\":\"D\",\"stream\":\"public\",\"statutory\":true,"
+            "\"duration\":{\"value\":42,\"unit\":\"working_days\"}},"
+            "{\"key\":\"e\",\"name\":\"E\",\"stream\":\"public\",\"duration\":{\"value\":2.5,\"unit\":\"working_days\"}},"
+            "{\"key\":\"f\",\"name\":\"F\",\"stream\":\"public\",\"duration\":{\"value\":99999,\"unit\":\"working_days\"}},"
+            "{\"key\":\"g\",\"name\":\"G\",\"stream\":\"public\",\"milestone\":true,"
+            "\"depends_on\":[{\"step\":\"a\",\"lag\":{\"value\":1,\"unit\":\"hours\"}}]}"),
         false);
     assert_int_equal(p.count, 7);
     expect_problem(&p, "$.steps[0].duration.value", "negative duration -5");
@@ -625,9 +662,10 @@ static void test_durations(void **state) {
 
 static void test_link_types(void **state) {
     (void)state;
-    const char *json = SCHEMA(MS("a") ",{\"key\":\"b\",\"name\":\"B\",\"stream\":\"public\",\"milestone\":true,"
-                                      "\"depends_on\":[{\"step\":\"a\",\"type\":\"XS\"},{\"step\":\"a\",\"type\":\"SS\"},"
-                                      "{\"step\":\"a\",\"type\":7},{\"step\":\"a\"}]}");
+    const char *json =
+        SCHEMA(MS("a") ",{\"key\":\"b\",\"name\":\"B\",\"stream\":\"public\",\"milestone\":true,"
+                       "\"depends_on\":[{\"step\":\"a\",\"type\":\"XS\"},{\"step\":\"a\",\"type\":\"SS\"},"
+                       "{\"step\":\"a\",\"type\":7},{\"step\":\"a\"}]}");
     bs_schema_problems p = expect_fail(json, false);
     assert_int_equal(p.count, 3);
     expect_problem(&p, "$.steps[1].depends_on[0].type", "unknown link type \"XS\" (expected FS, SS, FF or SF)");
@@ -701,10 +739,14 @@ static void test_many_problems_at_once(void **state) {
         false);
     assert_int_equal(p.count, 8);
     const char *const paths[] = {
-        "$.version",                     /* top level first, though written last */
-        "$.steps[0].depends_on[0]",      /* cycle a -> b -> c -> a */
-        "$.steps[1].duration.value",     "$.steps[1].depends_on[1].step", "$.steps[2].duration.unit",
-        "$.steps[2].depends_on[0].type", "$.steps[3].key",                "$.steps[3].name",
+        "$.version",                /* top level first, though written last */
+        "$.steps[0].depends_on[0]", /* cycle a -> b -> c -> a */
+        "$.steps[1].duration.value",
+        "$.steps[1].depends_on[1].step",
+        "$.steps[2].duration.unit",
+        "$.steps[2].depends_on[0].type",
+        "$.steps[3].key",
+        "$.steps[3].name",
     };
     for (size_t i = 0; i < p.count; i++) assert_string_equal(p.items[i].path, paths[i]);
     assert_string_equal(p.items[1].message, "cycle: a -> b -> c -> a");

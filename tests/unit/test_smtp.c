@@ -70,8 +70,9 @@ static int start_server(void **state) {
     FILE *f = fdopen(out[0], "r");
     char line[64] = {0};
     if (!fgets(line, sizeof line, f) || sscanf(line, "PORT %d", &server_port) != 1) {
-        fprintf(stderr, "test_smtp: the SMTP server (/usr/bin/python3 tests/smtp/server.py, needs python3-aiosmtpd) did "
-                        "not start\n");
+        fprintf(stderr,
+                "test_smtp: the SMTP server (/usr/bin/python3 tests/smtp/server.py, needs python3-aiosmtpd) did "
+                "not start\n");
         return -1;
     }
     return 0;
@@ -196,11 +197,19 @@ static void test_render_is_deterministic_and_rejects_injection(void **state) {
     assert_string_equal(a, b);
     free(a);
     free(b);
-    bs_mail m = {.from_addr = "a@b.example", .to_addr = "victim@example.nl>\r\nBcc: all@example.nl",
-                 .subject = "x", .message_id = "m@b", .date_utc = 0, .text = "x"};
+    bs_mail m = {.from_addr = "a@b.example",
+                 .to_addr = "victim@example.nl>\r\nBcc: all@example.nl",
+                 .subject = "x",
+                 .message_id = "m@b",
+                 .date_utc = 0,
+                 .text = "x"};
     assert_null(bs_mail_render(&m, NULL));
-    bs_mail m2 = {.from_addr = "a@b.example", .to_addr = "v@example.nl", .subject = "x\r\nBcc: all@example.nl",
-                  .message_id = "m@b", .date_utc = 0, .text = "x"};
+    bs_mail m2 = {.from_addr = "a@b.example",
+                  .to_addr = "v@example.nl",
+                  .subject = "x\r\nBcc: all@example.nl",
+                  .message_id = "m@b",
+                  .date_utc = 0,
+                  .text = "x"};
     assert_null(bs_mail_render(&m2, NULL));
     /* an ASCII subject stays plain; a long UTF-8 one becomes several encoded-words */
     char *e = bs_mail_encode_header("Start bouw", 9);
@@ -223,8 +232,13 @@ static void test_render_is_deterministic_and_rejects_injection(void **state) {
  * the '<' when long, CRLF; an unsafe URL refuses the message (header injection). */
 static void test_list_unsubscribe_headers(void **state) {
     (void)state;
-    bs_mail m = {.from_addr = "a@b.example", .to_addr = "v@example.nl", .subject = "x", .message_id = "m@b",
-                 .date_utc = 0, .text = "x", .list_unsubscribe = "https://b.example/unsubscribe/abc"};
+    bs_mail m = {.from_addr = "a@b.example",
+                 .to_addr = "v@example.nl",
+                 .subject = "x",
+                 .message_id = "m@b",
+                 .date_utc = 0,
+                 .text = "x",
+                 .list_unsubscribe = "https://b.example/unsubscribe/abc"};
     char *r = bs_mail_render(&m, NULL);
     assert_non_null(r);
     assert_non_null(strstr(r, "\r\nList-Unsubscribe: <https://b.example/unsubscribe/abc>\r\n"));
@@ -325,7 +339,7 @@ static void test_starttls_required_never_falls_back(void **state) {
     result r = send_one(url, true, "pl@example.nl", msg);
     free(msg);
     assert_int_equal(r.outcome, BS_SMTP_RETRY); /* kept and retried, never sent in plaintext */
-    assert_non_null(strstr(r.error, "SSL"));   /* "Requested SSL level failed" */
+    assert_non_null(strstr(r.error, "SSL"));    /* "Requested SSL level failed" */
     assert_int_equal(count_json(), before);
 }
 

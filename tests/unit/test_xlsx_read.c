@@ -134,14 +134,15 @@ static const char sheet_small[] = "<?xml version=\"1.0\"?><worksheet xmlns=\"" N
                                   "<row r=\"1\"><c r=\"B1\"><v>1</v></c></row></sheetData></worksheet>";
 
 static unsigned char *good_workbook(bool date1904, size_t *len) {
-    part p[] = {{"[Content_Types].xml", "<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"/>"},
-                {"_rels/.rels", root_rels},
-                {"xl/workbook.xml", date1904 ? workbook1904 : workbook},
-                {"xl/_rels/workbook.xml.rels", wb_rels},
-                {"xl/styles.xml", styles},
-                {"xl/sharedStrings.xml", sst},
-                {"xl/worksheets/sheet1.xml", sheet_small},
-                {"xl/worksheets/data2.xml", sheet_main}};
+    part p[] = {
+        {"[Content_Types].xml", "<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"/>"},
+        {"_rels/.rels", root_rels},
+        {"xl/workbook.xml", date1904 ? workbook1904 : workbook},
+        {"xl/_rels/workbook.xml.rels", wb_rels},
+        {"xl/styles.xml", styles},
+        {"xl/sharedStrings.xml", sst},
+        {"xl/worksheets/sheet1.xml", sheet_small},
+        {"xl/worksheets/data2.xml", sheet_main}};
     return make_zip(p, sizeof p / sizeof p[0], len);
 }
 
@@ -200,10 +201,17 @@ static void test_serials(void **state) {
         bool d1904;
         int y, m, day, ms;
     } v[] = {
-        {1, false, 1900, 1, 1, 0},        {59, false, 1900, 2, 28, 0},      {60, false, 1900, 2, 28, 0},
-        {61, false, 1900, 3, 1, 0},       {45292, false, 2024, 1, 1, 0},    {45292.75, false, 2024, 1, 1, 64800000},
-        {0.5, false, 1899, 12, 31, 43200000}, {2958465, false, 9999, 12, 31, 0},
-        {0, true, 1904, 1, 1, 0},         {43830, true, 2024, 1, 1, 0},     {43830.999999999, true, 2024, 1, 2, 0},
+        {1, false, 1900, 1, 1, 0},
+        {59, false, 1900, 2, 28, 0},
+        {60, false, 1900, 2, 28, 0},
+        {61, false, 1900, 3, 1, 0},
+        {45292, false, 2024, 1, 1, 0},
+        {45292.75, false, 2024, 1, 1, 64800000},
+        {0.5, false, 1899, 12, 31, 43200000},
+        {2958465, false, 9999, 12, 31, 0},
+        {0, true, 1904, 1, 1, 0},
+        {43830, true, 2024, 1, 1, 0},
+        {43830.999999999, true, 2024, 1, 2, 0},
     };
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
         assert_int_equal(bs_xlsx_serial_to_date(v[i].serial, v[i].d1904, &d, &ms), 0);
@@ -222,11 +230,12 @@ static void test_format_rule(void **state) {
     static const struct {
         const char *code;
         bool date;
-    } v[] = {{"d-m-yyyy", true},        {"yyyy-mm-dd;@", true}, {"h:mm", true},          {"[h]:mm:ss", true},
-             {"[ss]", true},            {"mmm yy", true},       {"General", false},      {"0.00", false},
-             {"#,##0 \"dagen\"", false}, {"[Red]0.00", false},   {"[$-413]0.00", false},  {"0\\d", false},
-             {"0;[Red]d", false},       {"_-* #,##0_-", false}, {"0.0\" m²\"", false},   {"[$€-413] #,##0", false},
-             {"DD/MM/YYYY", true},      {"", false}};
+    } v[] = {{"d-m-yyyy", true},        {"yyyy-mm-dd;@", true}, {"h:mm", true},
+             {"[h]:mm:ss", true},       {"[ss]", true},         {"mmm yy", true},
+             {"General", false},        {"0.00", false},        {"#,##0 \"dagen\"", false},
+             {"[Red]0.00", false},      {"[$-413]0.00", false}, {"0\\d", false},
+             {"0;[Red]d", false},       {"_-* #,##0_-", false}, {"0.0\" m²\"", false},
+             {"[$€-413] #,##0", false}, {"DD/MM/YYYY", true},   {"", false}};
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
         if (bs_xlsx_format_is_date(v[i].code) != v[i].date)
             fail_msg("format '%s': got %d, want %d", v[i].code, !v[i].date, v[i].date);
@@ -356,9 +365,12 @@ static void test_workbook(void **state) {
 
 /* Opens a workbook whose sheet 0 is this XML and reads it; returns the status, err filled. */
 static int read_sheet_xml(const char *sheet_xml, const bs_xlsx_limits *lim, char *err, size_t errlen) {
-    part p[] = {{"_rels/.rels", root_rels},       {"xl/workbook.xml", workbook},
-                {"xl/_rels/workbook.xml.rels", wb_rels}, {"xl/styles.xml", styles},
-                {"xl/sharedStrings.xml", sst},    {"xl/worksheets/sheet1.xml", sheet_small},
+    part p[] = {{"_rels/.rels", root_rels},
+                {"xl/workbook.xml", workbook},
+                {"xl/_rels/workbook.xml.rels", wb_rels},
+                {"xl/styles.xml", styles},
+                {"xl/sharedStrings.xml", sst},
+                {"xl/worksheets/sheet1.xml", sheet_small},
                 {"xl/worksheets/data2.xml", sheet_xml}};
     size_t len;
     unsigned char *zip = make_zip(p, sizeof p / sizeof p[0], &len);
@@ -441,8 +453,8 @@ static void test_refusals(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_serials),   cmocka_unit_test(test_format_rule), cmocka_unit_test(test_col_names),
-        cmocka_unit_test(test_workbook),  cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_serials),  cmocka_unit_test(test_format_rule), cmocka_unit_test(test_col_names),
+        cmocka_unit_test(test_workbook), cmocka_unit_test(test_refusals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

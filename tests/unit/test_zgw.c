@@ -16,8 +16,8 @@
 
 static void test_rsin(void **state) {
     (void)state;
-    assert_true(bs_zgw_rsin_valid("002220647"));  /* the RSIN in the ZGW examples */
-    assert_true(bs_zgw_rsin_valid("111222333"));  /* 9+8+7+12+10+8+9+6-3 = 66 = 6·11 */
+    assert_true(bs_zgw_rsin_valid("002220647")); /* the RSIN in the ZGW examples */
+    assert_true(bs_zgw_rsin_valid("111222333")); /* 9+8+7+12+10+8+9+6-3 = 66 = 6·11 */
     assert_false(bs_zgw_rsin_valid("111222334"));
     assert_false(bs_zgw_rsin_valid("000000000")); /* all zeros is not a number */
     assert_false(bs_zgw_rsin_valid("12345678"));
@@ -46,7 +46,8 @@ static void test_centroid(void **state) {
     json_decref(sq);
     /* an L: two 1×1 squares and one more → centroid of three unit squares */
     json_t *mp = json_loads("{\"type\":\"MultiPolygon\",\"coordinates\":[[[[0,0],[2,0],[2,1],[0,1],[0,0]]],"
-                            "[[[0,1],[1,1],[1,2],[0,2],[0,1]]]]}", 0, NULL);
+                            "[[[0,1],[1,1],[1,2],[0,2],[0,1]]]]}",
+                            0, NULL);
     assert_int_equal(bs_zgw_centroid(mp, &x, &y), 0);
     assert_true(fabs(x - (1.0 * 2 + 0.5) / 3) < 1e-9);
     assert_true(fabs(y - (0.5 * 2 + 1.5) / 3) < 1e-9);
@@ -83,7 +84,7 @@ static void test_backoff(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_rsin),       cmocka_unit_test(test_jwt),     cmocka_unit_test(test_centroid),
+        cmocka_unit_test(test_rsin),        cmocka_unit_test(test_jwt),     cmocka_unit_test(test_centroid),
         cmocka_unit_test(test_rd_to_wgs84), cmocka_unit_test(test_backoff),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
