@@ -8,7 +8,7 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= 2
 
-.PHONY: all deps build build-asan test demo bench clean distclean
+.PHONY: all deps build build-asan test demo bench format clean distclean
 
 all: build
 
@@ -31,6 +31,10 @@ demo: build
 
 bench: build
 	@scripts/bench.sh $(BUILD)
+
+# formats every C source and header as .clang-format says (make test checks it)
+format: deps
+	@scripts/check-format.sh --fix
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

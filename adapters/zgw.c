@@ -11,6 +11,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "calendar.h"
+#include "clock.h"
 #include "http_client.h"
 
 #define CATALOG_TTL_MS (3600 * 1000)
@@ -26,6 +28,7 @@ typedef struct catalog {
 
 struct bs_zgw {
     uv_loop_t *loop;
+    const bs_clock *clock; /* the runtime clock (NULL: the system clock) */
     bs_store *store;
     json_t *cfg;
     const char *zaken, *catalogi, *client_id, *secret, *user_id, *user_repr, *zaaktype_id, *rsin, *verantw;
@@ -66,18 +69,10 @@ bool bs_zgw_rsin_valid(const char *s) {
     return nonzero && sum % 11 == 0;
 }
 
-/* today's civil date YYYY-MM-DD in Europe/Amsterdam (TZ rules of the C library) */
-static void today_amsterdam(char out[11]) {
-    time_t now = time(NULL);
-    struct tm tm;
-    /* UTC+1 in winter, +2 in summer; good enough for "the zaaktype valid today" at midnight edges */
-    now += 3600;
-    gmtime_r(&now, &tm);
-    if (tm.tm_mon > 2 && tm.tm_mon < 10) {
-        now += 3600;
-        gmtime_r(&now, &tm);
-    }
-    strftime(out, 11, "%Y-%m-%d", &tm);
+/* today's civil date YYYY-MM-DD in Europe/Amsterdam at the runtime clock's now (the one
+ * DST rule, bs_clock_today_amsterdam; `serve --clock` moves it) */
+static void today_amsterdam(const bs_zgw *z, char out[11]) {
+    bs_date_format(bs_clock_today_amsterdam(z->clock), out);
 }
 
 /* copies at most max_chars UTF-8 characters of s */
@@ -378,7 +373,7 @@ static void zj_request(zjob *j, const char *method, const char *base, const char
     bs_zgw *z = j->z;
     j->what = what;
     j->on_ok = on_ok;
-    char *jwt = bs_zgw_jwt(z->client_id, z->secret, z->user_id, z->user_repr, (long long)time(NULL));
+    char *jwt = bs_zgw_jwt(z->client_id, z->secret, z->user_id, z->user_repr, (long long)bs_clock_now(z->clock));
     char auth[2048];
     snprintf(auth, sizeof auth, "Authorization: Bearer %s", jwt ? jwt : "");
     free(jwt);
@@ -513,12 +508,12 @@ static void cat_zaaktypen(zjob *j, json_t *doc, long status) {
 
 static bool catalog_fresh(bs_zgw *z) {
     char today[11];
-    today_amsterdam(today);
+    today_amsterdam(z, today);
     return z->cat.zaaktype && strcmp(z->cat.day, today) == 0 && uv_now(z->loop) - z->cat.fetched_ms < CATALOG_TTL_MS;
 }
 
 static void catalog_fetch(zjob *j) {
-    today_amsterdam(j->cat.day);
+    today_amsterdam(j->z, j->cat.day);
     char *id = qesc(j->z->zaaktype_id), q[1024];
     const char *catalogus = cfg_str(j->z->cfg, "catalogus", NULL);
     char *c = catalogus ? qesc(catalogus) : NULL;
@@ -983,8 +978,8 @@ static const bs_adapter_ops ZGW_OPS = {.name = "zgw", .sync = zgw_sync};
 
 /* ---------------------------------------------------------------- start / stop */
 
-bs_zgw *bs_zgw_start(uv_loop_t *loop, bs_store *store, json_t *cfg, bool once, void (*idle)(void *), void *idle_arg,
-                     char *err, size_t errlen) {
+bs_zgw *bs_zgw_start(uv_loop_t *loop, bs_store *store, const bs_clock *clock, json_t *cfg, bool once,
+                     void (*idle)(void *), void *idle_arg, char *err, size_t errlen) {
     if (sodium_init() < 0) {
         snprintf(err, errlen, "libsodium cannot be initialised");
         return NULL;
@@ -992,6 +987,7 @@ bs_zgw *bs_zgw_start(uv_loop_t *loop, bs_store *store, json_t *cfg, bool once, v
     bs_zgw *z = calloc(1, sizeof *z);
     if (!z) return NULL;
     z->loop = loop;
+    z->clock = clock;
     z->store = store;
     z->cfg = json_incref(cfg);
     z->zaken = cfg_str(cfg, "zaken_url", "");

@@ -13,6 +13,7 @@
 #include <uv.h>
 
 #include "outbox.h"
+#include "clock.h"
 #include "store.h"
 
 typedef struct bs_zgw bs_zgw;
@@ -30,10 +31,11 @@ int bs_zgw_config_load(const char *path, json_t **out, char *err, size_t errlen)
 bool bs_zgw_rsin_valid(const char *s);
 
 /* Starts the ZGW adapter worker on loop with store (a pool of its own, ≥ 2 connections) and
- * cfg (from bs_zgw_config_load; a reference is taken). once/idle as bs_outbox_start.
- * Returns NULL with err when PROJ or libcurl cannot be set up. */
-bs_zgw *bs_zgw_start(uv_loop_t *loop, bs_store *store, json_t *cfg, bool once, void (*idle)(void *arg), void *idle_arg,
-                     char *err, size_t errlen);
+ * cfg (from bs_zgw_config_load; a reference is taken). clock: the runtime clock (its today
+ * picks the zaaktype version valid today and stamps the JWT's iat; NULL: the system clock;
+ * it must outlive the adapter). once/idle as bs_outbox_start. Returns NULL with err when PROJ or libcurl cannot be set up. */
+bs_zgw *bs_zgw_start(uv_loop_t *loop, bs_store *store, const bs_clock *clock, json_t *cfg, bool once,
+                     void (*idle)(void *arg), void *idle_arg, char *err, size_t errlen);
 
 /* Stops the worker (jobs in flight are aborted and retried later); done runs when freed. */
 void bs_zgw_stop(bs_zgw *z, void (*done)(void *arg), void *arg);

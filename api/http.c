@@ -272,10 +272,12 @@ const char *bs_req_header_at(const bs_req *r, const char *name, int index) {
     return NULL;
 }
 
+/* The reason phrase of every status the server sends (RFC 9110 §15; 429: RFC 6585 §4). */
 static const char *reason_phrase(int status) {
     switch (status) {
     case 200: return "OK";
     case 201: return "Created";
+    case 202: return "Accepted";
     case 204: return "No Content";
     case 304: return "Not Modified";
     case 400: return "Bad Request";
@@ -287,6 +289,7 @@ static const char *reason_phrase(int status) {
     case 413: return "Payload Too Large";
     case 415: return "Unsupported Media Type";
     case 422: return "Unprocessable Entity";
+    case 429: return "Too Many Requests";
     case 500: return "Internal Server Error";
     case 503: return "Service Unavailable";
     default: return "Unknown";

@@ -31,15 +31,15 @@ static void store_ready(bs_store *s, const char *err, void *arg) {
     if (err) fprintf(stderr, "adapters: %s (the worker retries on its poll)\n", err);
 }
 
-bs_cli_adapters *bs_cli_adapters_start(uv_loop_t *loop, const char *conninfo, const char *path, bool once,
-                                       void (*idle)(void *), void *idle_arg, char *err, size_t errlen) {
+bs_cli_adapters *bs_cli_adapters_start(uv_loop_t *loop, const bs_clock *clock, const char *conninfo, const char *path,
+                                       bool once, void (*idle)(void *), void *idle_arg, char *err, size_t errlen) {
     json_t *cfg;
     if (bs_zgw_config_load(path, &cfg, err, errlen) != 0) return NULL;
     bs_cli_adapters *a = calloc(1, sizeof *a);
     if (!a) abort();
     a->cfg = cfg;
     a->store = bs_store_open(loop, conninfo, 3, store_ready, a);
-    a->zgw = bs_zgw_start(loop, a->store, cfg, once, idle, idle_arg, err, errlen);
+    a->zgw = bs_zgw_start(loop, a->store, clock, cfg, once, idle, idle_arg, err, errlen);
     if (!a->zgw) {
         bs_store_close(a->store, NULL, NULL);
         json_decref(cfg);
@@ -168,7 +168,7 @@ void bs_cli_adapters_command(uv_loop_t *loop, bs_store *store, const char *conni
             cmd_end(c, 2);
             return;
         }
-        c->worker = bs_cli_adapters_start(loop, conninfo, path, true, run_idle, c, err, sizeof err);
+        c->worker = bs_cli_adapters_start(loop, NULL, conninfo, path, true, run_idle, c, err, sizeof err);
         if (!c->worker) {
             fprintf(stderr, "adapters run: %s\n", err);
             cmd_end(c, 1);

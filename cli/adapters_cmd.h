@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <uv.h>
 
+#include "clock.h"
 #include "store.h"
 
 typedef struct bs_cli_adapters bs_cli_adapters;
@@ -16,11 +17,11 @@ typedef struct bs_cli_adapters bs_cli_adapters;
 /* The ZGW configuration file: config_path, else BOUWSTROOM_ZGW_CONFIG; NULL when neither. */
 const char *bs_cli_adapters_config_path(const char *config_path);
 
-/* Starts the ZGW adapter worker on loop with a store pool of its own (conninfo) from the
- * configuration file at path. once: process what is due, then call idle. Returns NULL with
+/* Starts the ZGW adapter worker on loop, on the runtime clock (NULL: the system clock), with a
+ * store pool of its own (conninfo) from the configuration file at path. once: process what is due, then call idle. Returns NULL with
  * err on a configuration or start-up error. */
-bs_cli_adapters *bs_cli_adapters_start(uv_loop_t *loop, const char *conninfo, const char *path, bool once,
-                                       void (*idle)(void *arg), void *idle_arg, char *err, size_t errlen);
+bs_cli_adapters *bs_cli_adapters_start(uv_loop_t *loop, const bs_clock *clock, const char *conninfo, const char *path,
+                                       bool once, void (*idle)(void *arg), void *idle_arg, char *err, size_t errlen);
 
 /* Stops the worker and closes its store; done runs when everything is freed. */
 void bs_cli_adapters_stop(bs_cli_adapters *a, void (*done)(void *arg), void *arg);

@@ -342,7 +342,7 @@ static void serve(app *a) {
     a->api.mail_domain = at ? at + 1 : "localhost";
     const char *zgw = bs_cli_adapters_config_path(opt_value(a, "--zgw-config"));
     if (zgw) {
-        a->adapters = bs_cli_adapters_start(a->loop, a->db, zgw, false, NULL, NULL, err, sizeof err);
+        a->adapters = bs_cli_adapters_start(a->loop, &a->clock, a->db, zgw, false, NULL, NULL, err, sizeof err);
         if (!a->adapters) fprintf(stderr, "serve: ZGW adapter not started: %s\n", err);
     }
     printf("listening on http://%s:%d\n", host, bound);

@@ -64,18 +64,28 @@ creds="$top/var/demo-credentials.txt"
 admin=beheerder@demo.bouwstroom.nl
 pl=projectleider@demo.bouwstroom.nl
 dev=ontwikkelaar@demo.bouwstroom.nl
-add_user() { # EMAIL ARGS…: adds the user unless known; records the printed password and TOTP URI
+stale=""
+add_user() { # EMAIL ARGS…: adds the user unless the database has it; records the printed password and TOTP URI
     email=$1
     shift
-    if grep -q "^$email " "$creds" 2>/dev/null; then
-        return 0
-    fi
-    out=$("$bin" user add "$email" "$@" --generate-password 2>&1) || {
+    if out=$("$bin" user add "$email" "$@" --generate-password 2>&1); then
+        # new in this database (e.g. after `scripts/pg.sh wipe demo`): what $creds says of
+        # earlier databases is stale
+        if grep -q "^$email " "$creds" 2>/dev/null; then
+            stale=1
+            grep -v "^$email " "$creds" >"$creds.new" || true
+            mv "$creds.new" "$creds"
+        fi
+    else
         case "$out" in
-        *"exists already"*) echo "demo: $email exists already (its credentials are not in $creds)"; return 0 ;;
+        *"exists already"*)
+            grep -q "^$email " "$creds" 2>/dev/null ||
+                echo "demo: $email exists already (its credentials are not in $creds)"
+            return 0
+            ;;
         *) echo "$out" >&2; return 1 ;;
         esac
-    }
+    fi
     pw=$(printf '%s\n' "$out" | sed -n 's/^password (shown once[^)]*): //p')
     uri=$(printf '%s\n' "$out" | grep '^otpauth://' || true)
     printf '%s password=%s totp=%s\n' "$email" "$pw" "$uri" >>"$creds"
@@ -83,9 +93,16 @@ add_user() { # EMAIL ARGS…: adds the user unless known; records the printed pa
 add_user "$admin" --admin --name "Demo Beheerder"
 add_user "$pl" --role projectleider --organisation "Regionaal programma woningbouw" --organisation-kind overig \
     --all-municipalities --name "Demo Projectleider"
+if [ -n "$stale" ] && grep -q "^$dev " "$creds" 2>/dev/null; then
+    # a new database: the external developer is invited again below
+    grep -v "^$dev " "$creds" >"$creds.new" || true
+    mv "$creds.new" "$creds"
+fi
 old_token=$(cat var/demo-token 2>/dev/null || true)
-[ -n "$old_token" ] && "$bin" token revoke "$old_token" >/dev/null 2>&1 || true
-"$bin" token create "$pl" --scope read,write --label demo >var/demo-token 2>/dev/null
+if [ -n "$old_token" ] && [ -z "$stale" ]; then
+    "$bin" token revoke "$old_token" >/dev/null || echo "demo: the previous demo token was not revoked (see above)"
+fi
+"$bin" token create "$pl" --scope read,write --label demo >var/demo-token
 umask 022
 token=$(cat var/demo-token)
 

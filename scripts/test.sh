@@ -7,6 +7,8 @@ build=${1:-build}
 asan=${2:-build-asan}
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
+echo "== style"
+scripts/check-format.sh
 started=""
 cleanup() {
     set +e
