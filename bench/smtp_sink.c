@@ -12,6 +12,7 @@
  * RSET, NOOP, QUIT. Not a real MTA: it stores nothing.
  */
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +38,7 @@ static void on_close(uv_handle_t *h) {
 }
 
 static void write_str(conn *c, const char *s) {
-    uv_buf_t b = uv_buf_init((char *)s, (unsigned)strlen(s));
+    uv_buf_t b = uv_buf_init((char *)(uintptr_t)s, (unsigned)strlen(s));
     uv_try_write((uv_stream_t *)&c->tcp, &b, 1); /* replies are tiny: the socket buffer takes them */
 }
 

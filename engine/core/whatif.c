@@ -2,6 +2,7 @@
  * Per-project schedule edits, what-if changes and the offline input. See whatif.h.
  */
 #include "whatif.h"
+#include <stdint.h>
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -152,7 +153,7 @@ static int get_date(perr *p, const json_t *o, const char *name, const char *path
 static int check_members(perr *p, const json_t *o, const char *path, const char *const *allowed) {
     const char *k;
     json_t *v;
-    json_object_foreach((json_t *)o, k, v) {
+    json_object_foreach((json_t *)(uintptr_t)o, k, v) {
         bool ok = false;
         for (int i = 0; allowed[i]; i++) ok |= strcmp(allowed[i], k) == 0;
         if (!ok) {
@@ -232,8 +233,8 @@ static int apply_one(bs_sched_edit *e, const bs_schema *schema, const json_t *ch
                         schema->steps[a].key, schema->steps[b].key);
         }
         if (!add && l >= 0) {
-            for (int32_t o = 0; o < e->n_links; o++)
-                if (o != l && e->links[o].pred == a && e->links[o].succ == b && e->links[o].type == nl.type) {
+            for (int32_t m = 0; m < e->n_links; m++)
+                if (m != l && e->links[m].pred == a && e->links[m].succ == b && e->links[m].type == nl.type) {
                     snprintf(f, sizeof f, "%s.type", path);
                     return fail(p, f, "%s -> %s has a %s link already", schema->steps[a].key, schema->steps[b].key,
                                 bs_link_type_name(nl.type));
@@ -310,7 +311,7 @@ int bs_whatif_apply_in(bs_sched_edit *e, const bs_schema *schema, const json_t *
     if (!json_is_array(changes)) return fail(&p, "changes", "changes must be an array of {\"op\": …} objects");
     size_t i;
     json_t *ch;
-    json_array_foreach((json_t *)changes, i, ch) {
+    json_array_foreach((json_t *)(uintptr_t)changes, i, ch) {
         char path[64];
         snprintf(path, sizeof path, "changes[%zu]", i);
         if (apply_one(e, schema, ch, path, &p)) return -1;

@@ -2,6 +2,7 @@
  * Authentication primitives (issue 6 groundwork): see auth.h. No I/O, no clock reads.
  */
 #include "auth.h"
+#include <stdint.h>
 
 #include <ctype.h>
 #include <liboath/oath.h>
@@ -187,7 +188,7 @@ int bs_totp_verify(const char *secret_b32, const char *code, int64_t now_unix, i
     if (rc != BS_AUTH_OK) return rc;
     int pos = 0;
     int r = oath_totp_validate2_callback(key, key_len, (time_t)now_unix, BS_TOTP_STEP_S, OATH_TOTP_DEFAULT_START_TIME,
-                                         BS_TOTP_DIGITS, BS_TOTP_WINDOW, &pos, totp_code_cmp, (void *)code);
+                                         BS_TOTP_DIGITS, BS_TOTP_WINDOW, &pos, totp_code_cmp, (void *)(uintptr_t)code);
     sodium_memzero(key, key_len);
     free(key);
     if (r == OATH_INVALID_OTP) return BS_AUTH_MISMATCH;

@@ -2,6 +2,7 @@
  * Engine context: schemas, calendar, schedule rendering. See engine.h.
  */
 #include "engine.h"
+#include <stdint.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -291,7 +292,8 @@ bs_schedule_err bs_schedule_with_edit(void *ctx, const bs_schema *sampled, const
 }
 
 bs_schedule_err bs_project_state_schedule(const bs_project_state *s, const bs_calendar *cal, bs_schedule *out) {
-    return bs_schedule_with_edit((void *)&s->edit, s->schema, s->progress, s->progress_date, s->data_date, cal, out);
+    return bs_schedule_with_edit((void *)(uintptr_t)&s->edit, s->schema, s->progress, s->progress_date, s->data_date,
+                                 cal, out);
 }
 
 bs_day bs_schedule_completion(const bs_schema *schema, const bs_progress *progress, const bs_schedule *sched) {

@@ -2,6 +2,7 @@
  * Forecasting one stored project. See project_forecast.h.
  */
 #include "project_forecast.h"
+#include <stdint.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,7 +99,7 @@ int bs_project_forecast(const bs_engine *e, const bs_project_state *st, const bs
                             .has_dist = has,
                             .n_samples = n_samples,
                             .schedule = bs_schedule_with_edit,
-                            .schedule_ctx = (void *)&st->edit};
+                            .schedule_ctx = (void *)(uintptr_t)&st->edit};
     bs_rng rng;
     bs_rng_seed(&rng, seed);
     int rc = bs_forecast_compute(&in, &rng, out);
