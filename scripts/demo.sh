@@ -65,6 +65,10 @@ admin=beheerder@demo.bouwstroom.nl
 pl=projectleider@demo.bouwstroom.nl
 dev=ontwikkelaar@demo.bouwstroom.nl
 stale=""
+forget() { # EMAIL: drops the line of EMAIL from $creds
+    grep -v "^$1 " "$creds" >"$creds.new" || true
+    mv "$creds.new" "$creds"
+}
 add_user() { # EMAIL ARGS…: adds the user unless the database has it; records the printed password and TOTP URI
     email=$1
     shift
@@ -73,8 +77,7 @@ add_user() { # EMAIL ARGS…: adds the user unless the database has it; records 
         # earlier databases is stale
         if grep -q "^$email " "$creds" 2>/dev/null; then
             stale=1
-            grep -v "^$email " "$creds" >"$creds.new" || true
-            mv "$creds.new" "$creds"
+            forget "$email"
         fi
     else
         case "$out" in
@@ -94,9 +97,7 @@ add_user "$admin" --admin --name "Demo Beheerder"
 add_user "$pl" --role projectleider --organisation "Regionaal programma woningbouw" --organisation-kind overig \
     --all-municipalities --name "Demo Projectleider"
 if [ -n "$stale" ] && grep -q "^$dev " "$creds" 2>/dev/null; then
-    # a new database: the external developer is invited again below
-    grep -v "^$dev " "$creds" >"$creds.new" || true
-    mv "$creds.new" "$creds"
+    forget "$dev" # a new database: the external developer is invited again below
 fi
 old_token=$(cat var/demo-token 2>/dev/null || true)
 if [ -n "$old_token" ] && [ -z "$stale" ]; then
