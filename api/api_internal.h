@@ -68,12 +68,4 @@ bool bs__reason_field(bs_req *req, json_t *doc, bool required, const char **out)
 /* v (may be NULL = absent) must be one of allowed (NULL-terminated); false after a 422 problem. */
 bool bs__one_of(bs_req *req, const char *name, const char *v, const char *const *allowed);
 
-/* Route modules: each handles its own resources and returns true when it answered the
- * request (seg: the n path segments). Called before the built-in routes. */
-bool bs__route_schedule(bs_api *api, bs_req *req, char **seg, int n); /* routes_schedule.c */
-bool bs__route_forecast(bs_api *api, bs_req *req, char **seg, int n); /* routes_forecast.c */
-bool bs__route_notify(bs_api *api, bs_req *req, char **seg, int n);   /* routes_notify.c */
-bool bs__route_auth(bs_api *api, bs_req *req, char **seg, int n);     /* routes_auth.c */
-bool bs__route_exchange(bs_api *api, bs_req *req, char **seg, int n); /* routes_exchange.c */
-
 #endif

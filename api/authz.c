@@ -14,112 +14,7 @@
 
 #include "api_internal.h"
 #include "auth.h"
-
-/* ---- the table: every endpoint and what it needs (default deny: not here = 404/405) ----
- * Patterns are path segments; "{p}" is the project id (a UUID), "{s}" a step key, "{}" any
- * one segment, "{ics}" a calendar feed file name. HEAD is allowed wherever GET is. */
-typedef struct bs_route_rule {
-    const char *method;
-    const char *pattern;
-    bs_need need;
-} bs_route_rule;
-
-static const bs_route_rule routes[] = {
-    {"GET", "healthz", BS_NEED_PUBLIC},
-    {"GET", "api/v1/openapi.json", BS_NEED_PUBLIC},
-    {"GET", "calendar/{ics}", BS_NEED_PUBLIC}, /* the feed token is the credential */
-    {"POST", "api/v1/login", BS_NEED_PUBLIC},
-    {"POST", "api/v1/invitations/accept", BS_NEED_PUBLIC},
-    {"GET", "api/v1/projects", BS_NEED_PUBLIC}, /* filtered: anonymous callers see openbaar only */
-    {"POST", "api/v1/logout", BS_NEED_USER},
-    {"GET", "api/v1/me", BS_NEED_USER},
-    {"GET", "api/v1/process-schemas", BS_NEED_USER},
-    {"GET", "api/v1/process-schemas/{}", BS_NEED_USER},
-    {"GET", "api/v1/lead-times", BS_NEED_USER},
-    {"GET", "api/v1/reports/aggregate", BS_NEED_USER},
-    {"GET", "api/v1/api-tokens", BS_NEED_USER},
-    {"POST", "api/v1/api-tokens", BS_NEED_USER},
-    {"DELETE", "api/v1/api-tokens/{}", BS_NEED_USER},
-    {"GET", "api/v1/alert-rules", BS_NEED_USER}, /* own rules; organisation rules: beheerder */
-    {"PUT", "api/v1/alert-rules", BS_NEED_USER},
-    {"GET", "api/v1/feed-tokens", BS_NEED_USER},  /* own tokens */
-    {"POST", "api/v1/feed-tokens", BS_NEED_USER}, /* project feeds: read access checked in SQL */
-    {"DELETE", "api/v1/feed-tokens/{}", BS_NEED_USER},
-    {"GET", "api/v1/alerts", BS_NEED_USER},   /* own alerts (all for an administrator) */
-    {"GET", "api/v1/users/{}", BS_NEED_USER}, /* self, administrator, beheerder of the user's organisation */
-    {"POST", "api/v1/users/{}/erase", BS_NEED_INSTALL_ADMIN}, /* erasure of a person (AVG art. 17) */
-    {"POST", "api/v1/users", BS_NEED_ORG_ADMIN},
-    {"POST", "api/v1/organisations", BS_NEED_INSTALL_ADMIN},
-    {"PATCH", "api/v1/organisations/{}", BS_NEED_INSTALL_ADMIN},
-    /* issue 7: exports hold only projects the caller may read; imports and the adapter
-     * outbox are the installation administrator's */
-    {"GET", "api/v1/exports/{}", BS_NEED_USER},
-    {"GET", "api/v1/exchange/geojson", BS_NEED_USER},
-    {"POST", "api/v1/exchange/geojson", BS_NEED_INSTALL_ADMIN},
-    {"POST", "api/v1/exchange/xlsx", BS_NEED_INSTALL_ADMIN},
-    {"GET", "api/v1/adapters/events", BS_NEED_INSTALL_ADMIN},
-    {"POST", "api/v1/adapters/events/{}/retry", BS_NEED_INSTALL_ADMIN},
-    {"POST", "api/v1/zgw/notificaties", BS_NEED_WEBHOOK},
-    {"GET", "api/v1/projects/{p}", BS_NEED_PROJECT_VIEW},
-    {"PATCH", "api/v1/projects/{p}", BS_NEED_PROJECT_LEAD},
-    {"GET", "api/v1/projects/{p}/schedule", BS_NEED_PROJECT_VIEW}, /* stream: filtered */
-    {"GET", "api/v1/projects/{p}/forecast", BS_NEED_PROJECT_PUBLIC},
-    {"GET", "api/v1/projects/{p}/history", BS_NEED_PROJECT_PUBLIC}, /* public: without changed_by, reason */
-    {"GET", "api/v1/projects/{p}/checks", BS_NEED_PROJECT_PUBLIC},
-    {"POST", "api/v1/projects/{p}/what-if", BS_NEED_PROJECT_PUBLIC}, /* computes from public facts, stores nothing */
-    {"GET", "api/v1/projects/{p}/scenarios", BS_NEED_PROJECT_READ},
-    {"POST", "api/v1/projects/{p}/scenarios", BS_NEED_PROJECT_WRITE},
-    {"GET", "api/v1/projects/{p}/scenarios/{}/compare", BS_NEED_PROJECT_READ},
-    {"POST", "api/v1/projects/{p}/scenarios/{}/apply", BS_NEED_PROJECT_LEAD},
-    {"POST", "api/v1/projects/{p}/steps/{s}/start", BS_NEED_STEP_WRITE},
-    {"POST", "api/v1/projects/{p}/steps/{s}/complete", BS_NEED_STEP_WRITE},
-    {"PATCH", "api/v1/projects/{p}/steps/{s}", BS_NEED_STEP_WRITE},
-    {"POST", "api/v1/projects/{p}/follows", BS_NEED_PROJECT_READ},      /* another user: lead */
-    {"DELETE", "api/v1/projects/{p}/follows/{}", BS_NEED_PROJECT_READ}, /* another user: lead */
-    {"POST", "api/v1/projects/{p}/roles", BS_NEED_PROJECT_LEAD},
-    {"GET", "api/v1/projects/{p}/members", BS_NEED_PROJECT_READ},
-    {"POST", "api/v1/projects/{p}/members", BS_NEED_PROJECT_LEAD},
-    {"POST", "api/v1/projects/{p}/invitations", BS_NEED_PROJECT_LEAD},
-    {"GET", "api/v1/projects/{p}/audit", BS_NEED_PROJECT_LEAD},
-    {"GET", "unsubscribe/{}", BS_NEED_PUBLIC},         /* the link's token is the credential; GET changes nothing */
-    {"POST", "unsubscribe/{}", BS_NEED_PUBLIC},        /* one-click unsubscribe (RFC 8058) */
-    {"POST", "api/v1/password-reset", BS_NEED_PUBLIC}, /* always 202, same body */
-    {"POST", "api/v1/password-reset/confirm", BS_NEED_PUBLIC},             /* the mailed secret is the credential */
-    {"DELETE", "api/v1/projects/{p}/scenarios/{}", BS_NEED_PROJECT_WRITE}, /* own scenario; any: lead */
-    {"GET", "api/v1/exchange/xlsx/template", BS_NEED_USER}, /* no data: headers and column descriptions */
-};
-#define N_ROUTES (sizeof routes / sizeof routes[0])
-
-/* The query parameters each endpoint reads (space-separated); a request with any other
- * parameter is answered 400 naming it before the handler runs. An endpoint not listed here
- * takes none. Rows match the table above by method (HEAD as GET) and pattern. */
-typedef struct bs_route_params {
-    const char *method;
-    const char *pattern;
-    const char *params;
-} bs_route_params;
-
-static const bs_route_params route_params[] = {
-    {"GET", "api/v1/projects", "page page_size gemeente provincie planstatus q mine"},
-    {"GET", "api/v1/projects/{p}/schedule", "known_on near_critical_days"},
-    {"GET", "api/v1/projects/{p}/history", "step"},
-    {"GET", "api/v1/projects/{p}/forecast", "samples seed"},
-    {"GET", "api/v1/projects/{p}/checks",
-     "high_float_days high_duration_days missing_logic_max_percent leads_max_percent lags_max_percent "
-     "fs_share_min_percent hard_constraints_max_percent high_float_max_percent negative_float_max_percent "
-     "high_duration_max_percent out_of_sequence_max_percent"},
-    {"GET", "api/v1/projects/{p}/audit", "page page_size"},
-    {"GET", "api/v1/lead-times", "step gemeente size_class schema"},
-    {"GET", "api/v1/reports/aggregate", "group_by"},
-    {"GET", "api/v1/alert-rules", "organisation_id user_id"},
-    {"GET", "api/v1/feed-tokens", "user_id project_id"},
-    {"GET", "api/v1/alerts", "status user_id project_id page page_size include"},
-    {"GET", "api/v1/exports/{}", "date part format"},
-    {"GET", "api/v1/exchange/geojson", "crs"},
-    {"POST", "api/v1/exchange/xlsx", "source sheet"},
-    {"GET", "api/v1/adapters/events", "project_id limit"},
-};
-#define N_ROUTE_PARAMS (sizeof route_params / sizeof route_params[0])
+#include "router.h"
 
 int bs_query_unknown_param(const char *query, const char *allowed, char *name, size_t name_len) {
     for (const char *p = query; p && *p;) {
@@ -151,14 +46,6 @@ int bs_query_unknown_param(const char *query, const char *allowed, char *name, s
         if (*p == '&') p++;
     }
     return 0;
-}
-
-/* The parameter list of a matched route ("" when it takes none). */
-static const char *route_params_of(const bs_route_rule *rule) {
-    for (size_t i = 0; i < N_ROUTE_PARAMS; i++)
-        if (strcmp(route_params[i].method, rule->method) == 0 && strcmp(route_params[i].pattern, rule->pattern) == 0)
-            return route_params[i].params;
-    return "";
 }
 
 bs_access bs_access_parse(const char *s) {
@@ -213,71 +100,14 @@ bs_authz_result bs_authz_decide(const bs_authz_input *in) {
     return BS_AUTHZ_ALLOW;
 }
 
-/* ---- matching ---- */
-
-typedef struct match {
-    const bs_route_rule *rule;
-    char project[40];
-    char step[128];
-} match;
-
-/* 1 = matched (m filled), 0 = no such path, -1 = path exists for another method (allow
- * lists the methods). */
-static int match_route(const char *method, const char *path, match *m, char *allow, size_t allow_len) {
-    char buf[1024];
-    char *seg[12];
-    int n = 0;
-    if (strlen(path) >= sizeof buf) return 0;
-    strcpy(buf, path);
-    for (char *t = strtok(buf, "/"); t; t = strtok(NULL, "/")) {
-        if (n == 12) return 0;
-        seg[n++] = t;
-    }
-    bool head = strcmp(method, "HEAD") == 0;
-    bool path_found = false;
-    allow[0] = 0;
-    for (size_t r = 0; r < N_ROUTES; r++) {
-        char pb[160];
-        snprintf(pb, sizeof pb, "%s", routes[r].pattern);
-        char *ps[12];
-        int pn = 0;
-        for (char *t = strtok(pb, "/"); t && pn < 12; t = strtok(NULL, "/")) ps[pn++] = t;
-        if (pn != n) continue;
-        bool ok = true;
-        match cand = {.rule = &routes[r]};
-        for (int i = 0; i < n && ok; i++) {
-            if (strcmp(ps[i], "{p}") == 0) {
-                snprintf(cand.project, sizeof cand.project, "%.39s", seg[i]);
-            } else if (strcmp(ps[i], "{s}") == 0) {
-                snprintf(cand.step, sizeof cand.step, "%s", seg[i]);
-            } else if (strcmp(ps[i], "{ics}") == 0) {
-                size_t l = strlen(seg[i]);
-                ok = l > 4 && strcmp(seg[i] + l - 4, ".ics") == 0;
-            } else if (strcmp(ps[i], "{}") != 0) {
-                ok = strcmp(ps[i], seg[i]) == 0;
-            }
-        }
-        if (!ok) continue;
-        path_found = true;
-        if (strcmp(routes[r].method, method) == 0 || (head && strcmp(routes[r].method, "GET") == 0)) {
-            *m = cand;
-            return 1;
-        }
-        if (!strstr(allow, routes[r].method)) {
-            size_t l = strlen(allow);
-            snprintf(allow + l, allow_len - l, "%s%s", l ? ", " : "", routes[r].method);
-        }
-    }
-    return path_found ? -1 : 0;
-}
-
 /* ---- the gate ---- */
 
 typedef struct gate {
     bs_api *api;
     bs_req *req;
-    void (*dispatch)(bs_api *, bs_req *);
-    match m;
+    bs_authz_next next;
+    const bs_route *route;
+    bs_path path;
     bs_principal *pr;
     bool has_credential;
 } gate;
@@ -358,7 +188,7 @@ static bool step_is_private(const bs_api *api, const char *step) {
     return true;
 }
 
-static void refuse(bs_req *req, bs_authz_result r, const match *m, const bs_authz_input *in) {
+static void refuse(bs_req *req, bs_authz_result r, const bs_path *m, const bs_authz_input *in) {
     static const char *const www[] = {"WWW-Authenticate", "Bearer realm=\"bouwstroom\"", NULL};
     switch (r) {
     case BS_AUTHZ_UNAUTHENTICATED:
@@ -435,7 +265,7 @@ static void gate_loaded(const PGresult *res, const char *err, void *arg) {
     bool exists = strcmp(PQgetvalue(res, 0, 9), "t") == 0;
 
     bs_authz_input in = {
-        .need = g->m.rule->need,
+        .need = g->route->need,
         .write_method = !(bs__method_is(req, "GET") || bs__method_is(req, "HEAD")),
         .authenticated = pr->authenticated,
         .is_admin = pr->is_admin,
@@ -447,50 +277,25 @@ static void gate_loaded(const PGresult *res, const char *err, void *arg) {
         .access = pr->access,
         .stream = pr->stream,
         .developer_org = pr->developer_org,
-        .step_private = g->m.step[0] && step_is_private(g->api, g->m.step),
+        .step_private = g->path.step[0] && step_is_private(g->api, g->path.step),
     };
     bs_authz_result r = bs_authz_decide(&in);
     if (r != BS_AUTHZ_ALLOW) {
-        refuse(req, r, &g->m, &in);
+        refuse(req, r, &g->path, &in);
         principal_free(pr);
         free(g);
         return;
     }
     bs_req_set_auth(req, pr, principal_free);
-    void (*dispatch)(bs_api *, bs_req *) = g->dispatch;
+    bs_authz_next next = g->next;
     bs_api *api = g->api;
+    const bs_route *route = g->route;
+    bs_path path = g->path;
     free(g);
-    dispatch(api, req);
+    next(api, req, route, &path);
 }
 
-void bs_authz_gate(bs_api *api, bs_req *req, void (*dispatch)(bs_api *api, bs_req *req)) {
-    match m;
-    char allow[64];
-    int r = match_route(bs_req_method(req), bs_req_path(req), &m, allow, sizeof allow);
-    if (r == 0) {
-        char d[200];
-        snprintf(d, sizeof d, "No resource at %.150s", bs_req_raw_path(req));
-        bs__problem(req, 404, "not_found", "Not found", NULL, d);
-        return;
-    }
-    if (r < 0) {
-        bs__method_not_allowed(req, allow);
-        return;
-    }
-    if (m.project[0] && !bs__is_uuid(m.project)) {
-        bs__problem(req, 404, "not_found", "Project not found", "id",
-                    "A project id is a UUID (8-4-4-4-12 hexadecimal digits)");
-        return;
-    }
-    const char *known = route_params_of(m.rule);
-    char unknown[320];
-    if (bs_query_unknown_param(bs_req_query(req), known, unknown, sizeof unknown)) {
-        char d[700];
-        snprintf(d, sizeof d, "Unknown query parameter '%s'; this endpoint takes %s%s", unknown,
-                 *known ? "only: " : "no query parameters", known);
-        bs__problem(req, 400, "unknown_parameter", "Unknown query parameter", unknown, d);
-        return;
-    }
+void bs_authz_gate(bs_api *api, bs_req *req, const bs_route *route, const bs_path *path, bs_authz_next next) {
     /* one credential per request: with two, which one counts would be a guess */
     if (bs_req_header_at(req, "authorization", 1)) {
         bs__problem(req, 400, "ambiguous_credential", "Ambiguous credential", "Authorization",
@@ -505,32 +310,33 @@ void bs_authz_gate(bs_api *api, bs_req *req, void (*dispatch)(bs_api *api, bs_re
     bs_principal *pr = calloc(1, sizeof *pr);
     if (!pr) abort();
     snprintf(pr->address, sizeof pr->address, "%s", bs_req_peer(req));
-    if (m.rule->need == BS_NEED_WEBHOOK) { /* its Authorization header is not ours to read */
+    if (route->need == BS_NEED_WEBHOOK) { /* its Authorization header is not ours to read */
         pr->beheerder_orgs = strdup("{}");
         bs_req_set_auth(req, pr, principal_free);
-        dispatch(api, req);
+        next(api, req, route, path);
         return;
     }
-    snprintf(pr->project_id, sizeof pr->project_id, "%s", m.project);
+    snprintf(pr->project_id, sizeof pr->project_id, "%s", path->project);
     char kind[16] = "", hash[BS_SECRET_HASH_BYTES] = "";
     bool cred = read_credential(req, kind, sizeof kind, hash);
     if (cred && strcmp(kind, "session") == 0) snprintf(pr->session_hash, sizeof pr->session_hash, "%s", hash);
-    if (!cred && !m.project[0] && m.rule->need == BS_NEED_PUBLIC) {
+    if (!cred && !path->project[0] && route->need == BS_NEED_PUBLIC) {
         /* anonymous request for a public route: no store round trip */
         pr->beheerder_orgs = strdup("{}");
         bs_req_set_auth(req, pr, principal_free);
-        dispatch(api, req);
+        next(api, req, route, path);
         return;
     }
     gate *g = calloc(1, sizeof *g);
     if (!g) abort();
     g->api = api;
     g->req = req;
-    g->dispatch = dispatch;
-    g->m = m;
+    g->next = next;
+    g->route = route;
+    g->path = *path;
     g->pr = pr;
     g->has_credential = cred;
-    const char *params[3] = {cred ? hash : "", cred ? kind : "none", m.project[0] ? m.project : NULL};
+    const char *params[3] = {cred ? hash : "", cred ? kind : "none", path->project[0] ? path->project : NULL};
     bs_store_query(api->store, gate_sql, 3, params, gate_loaded, g);
 }
 

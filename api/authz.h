@@ -1,9 +1,9 @@
 /*
- * Bouwstroom API: authentication and authorisation in one place (issue 6).
+ * Bouwstroom API: authentication and authorisation in one place.
  *
- * Every endpoint is a row of one table (api/authz.c, `routes`): method, path pattern and
- * what it needs. A request that matches no row is answered 404/405 and never reaches a
- * handler (default deny). Before a handler runs, the gate
+ * Every endpoint is a row of the route table (api/router.h), which says what it needs
+ * (bs_need). A request that matches no row is answered 404/405 by the dispatcher and never
+ * reaches the gate or a handler (default deny). Before a handler runs, the gate
  *   1. reads the credential: `Authorization: Bearer <API token>` or the `bs_session` cookie;
  *   2. loads the principal and, for project routes, the principal's access to the project
  *      from the store in one query (SQL function bs_project_access, migration 0010 — the
@@ -104,9 +104,18 @@ typedef enum bs_authz_result {
  * non-public project answer 401. A need is met when any part of the set meets it. */
 bs_authz_result bs_authz_decide(const bs_authz_input *in);
 
-/* The gate: routes the request through the table, authenticates, authorises, then calls
- * dispatch(api, req) for allowed requests. Answers every refusal itself. */
-void bs_authz_gate(bs_api *api, bs_req *req, void (*dispatch)(bs_api *api, bs_req *req));
+struct bs_route;
+struct bs_path;
+/* What the gate calls for an allowed request: the matched route and its path parameters
+ * (path lives only during the call). */
+typedef void (*bs_authz_next)(bs_api *api, bs_req *req, const struct bs_route *route, const struct bs_path *path);
+
+/* The gate for a request matched to route (router.h): refuses ambiguous credentials (400),
+ * authenticates, loads the principal's access to path->project when there is one,
+ * authorises with bs_authz_decide, then calls next for allowed requests. Answers every
+ * refusal itself (problem+json). */
+void bs_authz_gate(bs_api *api, bs_req *req, const struct bs_route *route, const struct bs_path *path,
+                   bs_authz_next next);
 
 /* Finds the first query parameter of query (a=b&c=d, raw) whose name is not in allowed
  * (space-separated names; "" = none allowed). Returns 1 and writes that name as sent (bytes

@@ -16,6 +16,7 @@
 
 #include "api_internal.h"
 #include "authz.h"
+#include "handlers.h"
 #include "plan.h"
 
 #define PAGE_SIZE_DEFAULT 50
@@ -80,28 +81,6 @@ bs_day bs_today_amsterdam(void *arg) {
     return bs_clock_today_amsterdam((const bs_clock *)arg);
 }
 
-bool bs__is_uuid(const char *s) {
-    static const int dash[] = {8, 13, 18, 23};
-    if (strlen(s) != 36) return false;
-    for (int i = 0; i < 36; i++) {
-        bool d = i == dash[0] || i == dash[1] || i == dash[2] || i == dash[3];
-        if (d ? s[i] != '-' : !isxdigit((unsigned char)s[i])) return false;
-    }
-    return true;
-}
-
-/* Splits path into at most max segments (in place in buf). Returns the count, or -1 when too many. */
-static int split_path(const char *path, char *buf, size_t buflen, char **seg, int max) {
-    snprintf(buf, buflen, "%s", path);
-    int n = 0;
-    char *save = NULL;
-    for (char *t = strtok_r(buf, "/", &save); t; t = strtok_r(NULL, "/", &save)) {
-        if (n == max) return -1;
-        seg[n++] = t;
-    }
-    return n;
-}
-
 bool bs__method_is(const bs_req *req, const char *m) {
     return strcmp(bs_req_method(req), m) == 0;
 }
@@ -121,9 +100,24 @@ static void health_done(const PGresult *res, const char *err, void *arg) {
     bs__respond_json(req, 200, o);
 }
 
+void bs__health(bs_api *api, bs_req *req, const bs_path *path) {
+    (void)path;
+    bs_store_query(api->store, "SELECT 1", 0, NULL, health_done, req);
+}
+
+/* ---- GET /api/v1/openapi.json ---- */
+
+void bs__openapi(bs_api *api, bs_req *req, const bs_path *path) {
+    (void)path;
+    if (!api->openapi_json)
+        return bs__problem(req, 404, "not_found", "Not found", NULL, "OpenAPI document not installed");
+    bs_req_respond(req, 200, JSON_CT, api->openapi_json, api->openapi_len, NULL);
+}
+
 /* ---- process schemas ---- */
 
-static void list_schemas(bs_api *api, bs_req *req) {
+void bs__list_schemas(bs_api *api, bs_req *req, const bs_path *path) {
+    (void)path;
     json_t *results = json_array();
     for (int i = 0; i < api->engine->n_schemas; i++) {
         const bs_schema *s = api->engine->schemas[i].schema;
@@ -143,7 +137,8 @@ static void list_schemas(bs_api *api, bs_req *req) {
     bs__respond_json(req, 200, o);
 }
 
-static void get_schema(bs_api *api, bs_req *req, const char *key) {
+void bs__get_schema(bs_api *api, bs_req *req, const bs_path *path) {
+    const char *key = path->ref;
     const bs_engine_schema *es = bs_engine_schema_get(api->engine, key);
     if (!es) {
         char d[200];
@@ -319,7 +314,8 @@ bool bs__date_in_calendar(bs_req *req, const bs_api *api, int status, const char
     return false;
 }
 
-static void list_projects(bs_api *api, bs_req *req) {
+void bs__list_projects(bs_api *api, bs_req *req, const bs_path *path) {
+    (void)path;
     list_ctx *c = calloc(1, sizeof *c);
     c->req = req;
     if (!bs__int_param(req, "page", 1, 1, 1000000, &c->page) ||
@@ -406,7 +402,8 @@ static void project_done(const PGresult *res, const char *err, void *arg) {
     bs__send_row0(arg, res, err, 200, "Project not found", "id", "No project with this id");
 }
 
-static void get_project(bs_api *api, bs_req *req, const char *id) {
+void bs__get_project(bs_api *api, bs_req *req, const bs_path *path) {
+    const char *id = path->project;
     /* access: the best level, or "stream" when the stream flag is all the caller has */
     static const char *const names[] = {"none", "aggregate", "public", "read", "write", "lead"};
     const bs_principal *pr = bs__principal(req);
@@ -426,77 +423,38 @@ static void get_project(bs_api *api, bs_req *req, const char *id) {
         3, params, project_done, req);
 }
 
-/* ---- router ---- */
+/* ---- the one dispatcher ---- */
 
 /* Runs after the gate (api/authz.c) allowed the request. */
-static void dispatch(bs_api *api, bs_req *req) {
-    char buf[1024];
-    char *seg[8];
-    int n = split_path(bs_req_path(req), buf, sizeof buf, seg, 8);
-    bool get = bs__method_is(req, "GET") || bs__method_is(req, "HEAD");
-    if (n < 0) return bs__problem(req, 404, "not_found", "Not found", NULL, "Path has too many segments");
-
-    /* feature modules route their own resources first */
-    if (bs__route_auth(api, req, seg, n)) return;
-    if (bs__route_exchange(api, req, seg, n)) return;
-    if (bs__route_schedule(api, req, seg, n)) return;
-    if (bs__route_forecast(api, req, seg, n)) return;
-    if (bs__route_notify(api, req, seg, n)) return;
-
-    if (n == 1 && strcmp(seg[0], "healthz") == 0) {
-        if (!get) return bs__method_not_allowed(req, "GET");
-        bs_store_query(api->store, "SELECT 1", 0, NULL, health_done, req);
-        return;
-    }
-    if (n >= 2 && strcmp(seg[0], "api") == 0 && strcmp(seg[1], "v1") == 0) {
-        if (n == 3 && strcmp(seg[2], "openapi.json") == 0) {
-            if (!get) return bs__method_not_allowed(req, "GET");
-            if (!api->openapi_json)
-                return bs__problem(req, 404, "not_found", "Not found", NULL, "OpenAPI document not installed");
-            bs_req_respond(req, 200, JSON_CT, api->openapi_json, api->openapi_len, NULL);
-            return;
-        }
-        if (n >= 3 && strcmp(seg[2], "process-schemas") == 0) {
-            if (n == 3) {
-                if (!get) return bs__method_not_allowed(req, "GET");
-                return list_schemas(api, req);
-            }
-            if (n == 4) {
-                if (!get) return bs__method_not_allowed(req, "GET");
-                return get_schema(api, req, seg[3]);
-            }
-        }
-        if (n >= 3 && strcmp(seg[2], "projects") == 0) {
-            if (n == 3) {
-                if (!get) return bs__method_not_allowed(req, "GET");
-                return list_projects(api, req);
-            }
-            if (!bs__is_uuid(seg[3]))
-                return bs__problem(req, 404, "not_found", "Project not found", "id",
-                                   "A project id is a UUID (8-4-4-4-12 hexadecimal digits)");
-            if (n == 4) {
-                if (!get) return bs__method_not_allowed(req, "GET");
-                return get_project(api, req, seg[3]);
-            }
-        }
-    }
-    char d[200];
-    snprintf(d, sizeof d, "No resource at %.150s", bs_req_raw_path(req));
-    bs__problem(req, 404, "not_found", "Not found", NULL, d);
+static void dispatch(bs_api *api, bs_req *req, const bs_route *route, const bs_path *path) {
+    route->handler(api, req, path);
 }
 
 void bs_api_handle(bs_req *req, void *ctx) {
     bs_api *api = ctx;
-    size_t body_len = 0;
+    const bs_route *route = NULL;
+    bs_path path;
+    char allow[64];
+    bs_err err = {0};
+    int rc = bs_route_match(bs_req_method(req), bs_req_path(req), &route, &path, allow, sizeof allow, &err);
+    size_t body_len = 0, max = bs_route_max_body(route);
     bs_req_body(req, &body_len);
-    /* uploads to the exchange imports may be larger than other bodies */
-    size_t max =
-        strncmp(bs_req_path(req), "/api/v1/exchange/", 17) == 0 ? BS_HTTP_MAX_UPLOAD_BYTES : BS_HTTP_MAX_BODY_BYTES;
     if (body_len > max) {
         char d[120];
         snprintf(d, sizeof d, "The request body is larger than %zu bytes", max);
         return bs__problem(req, 413, "payload_too_large", "Payload too large", "body", d);
     }
-    /* every request passes the gate: the endpoint table, authentication, authorisation */
-    bs_authz_gate(api, req, dispatch);
+    if (rc == BS_EMETHOD) return bs__method_not_allowed(req, allow);
+    if (rc == BS_ENOTFOUND && !err.field[0])
+        snprintf(err.msg, sizeof err.msg, "No resource at %.150s", bs_req_raw_path(req));
+    if (rc != 0) return bs__problem(req, 404, "not_found", err.title, err.field[0] ? err.field : NULL, err.msg);
+    char unknown[320];
+    if (bs_query_unknown_param(bs_req_query(req), route->query, unknown, sizeof unknown)) {
+        char d[700];
+        snprintf(d, sizeof d, "Unknown query parameter '%s'; this endpoint takes %s%s", unknown,
+                 *route->query ? "only: " : "no query parameters", route->query);
+        return bs__problem(req, 400, "unknown_parameter", "Unknown query parameter", unknown, d);
+    }
+    /* every matched request passes the gate: authentication and authorisation */
+    bs_authz_gate(api, req, route, &path, dispatch);
 }

@@ -14,6 +14,7 @@
 #include <uv.h>
 
 #include "api_internal.h"
+#include "handlers.h"
 #include "auth.h"
 #include "authz.h"
 
@@ -423,7 +424,8 @@ static void login_user_loaded(const PGresult *res, const char *err, void *arg) {
     uv_queue_work(j->api->loop, &j->work, verify_work, verified);
 }
 
-static void login(bs_api *api, bs_req *req) {
+void bs__login(bs_api *api, bs_req *req, const bs_path *path) {
+    (void)path;
     static const char *const allowed[] = {"email", "password", "totp_code", NULL};
     json_t *doc = bs__body_object(req, allowed);
     if (!doc) return;
@@ -474,14 +476,16 @@ static void logged_out(const PGresult *res, const char *err, void *arg) {
     bs_req_respond(req, 204, NULL, "", 0, h);
 }
 
-static void logout(bs_api *api, bs_req *req) {
+void bs__logout(bs_api *api, bs_req *req, const bs_path *path) {
+    (void)path;
     const bs_principal *pr = bs__principal(req);
     const char *p[1] = {pr->session_hash};
     bs__store_write(api, req, "UPDATE sessions SET revoked_at = now() WHERE token_hash = $1 AND revoked_at IS NULL", 1,
                     p, logged_out, req);
 }
 
-static void me(bs_api *api, bs_req *req) {
+void bs__me(bs_api *api, bs_req *req, const bs_path *path) {
+    (void)path;
     const bs_principal *pr = bs__principal(req);
     const char *p[3] = {pr->user_id, pr->via_token ? pr->token_id : NULL, pr->via_token ? "token" : "session"};
     bs_store_query(
@@ -582,7 +586,8 @@ static int parse_expires_at(const char *s, int64_t *out) {
  * Scopes ⊆ the caller's (default: the caller's). The expiry lies after now and at most
  * bs_api.token_max_days calendar days after it, by the server's clock; without one the
  * token gets the maximum. Errors: 422 naming the field. docs/api.md, docs/security.md §6. */
-static void create_api_token(bs_api *api, bs_req *req) {
+void bs__create_api_token(bs_api *api, bs_req *req, const bs_path *path) {
+    (void)path;
     static const char *const allowed[] = {"name", "label", "scopes", "expires_at", "expires_in_days", NULL};
     json_t *doc = bs__body_object(req, allowed);
     if (!doc) return;
@@ -684,7 +689,8 @@ static void create_api_token(bs_api *api, bs_req *req) {
     json_decref(doc);
 }
 
-static void list_api_tokens(bs_api *api, bs_req *req) {
+void bs__list_api_tokens(bs_api *api, bs_req *req, const bs_path *path) {
+    (void)path;
     const char *p[1] = {bs__principal(req)->user_id};
     bs_store_query(
         api->store,
@@ -695,8 +701,8 @@ static void list_api_tokens(bs_api *api, bs_req *req) {
         1, p, send_col0, simple(req, 200, NULL));
 }
 
-static void revoke_api_token(bs_api *api, bs_req *req, const char *id) {
-    if (!bs__is_uuid(id)) return bs__problem(req, 404, "not_found", "Not found", "id", "A token id is a UUID");
+void bs__revoke_api_token(bs_api *api, bs_req *req, const bs_path *path) {
+    const char *id = path->ref;
     const bs_principal *pr = bs__principal(req);
     const char *p[3] = {id, pr->user_id, pr->is_admin ? "t" : "f"};
     bs__store_write(api, req,
@@ -832,7 +838,8 @@ static const char invite_sql[] =
     "  'mailed', (SELECT count(*) FROM mail) > 0) FROM u LEFT JOIN inv ON true), "
     "  (SELECT v FROM why), CASE WHEN EXISTS (SELECT 1 FROM mail) THEN pg_notify('bs_alerts', '') END";
 
-static void invite(bs_api *api, bs_req *req, const char *project) {
+void bs__invite(bs_api *api, bs_req *req, const bs_path *path) {
+    const char *project = path->project;
     static const char *const allowed[] = {"email", "name", "organisation_id", "organisation_name", "organisation_kind",
                                           NULL};
     static const char *const kinds[] = {"ontwikkelaar", "woningcorporatie", "belegger", "overig", NULL};
@@ -933,7 +940,8 @@ static void accept_work(uv_work_t *w) {
     c->rc = bs_password_hash(c->password, c->password_len, bs_pwhash_cost_interactive(), c->hash, sizeof c->hash);
 }
 
-static void accept_invitation(bs_api *api, bs_req *req) {
+void bs__accept_invitation(bs_api *api, bs_req *req, const bs_path *path) {
+    (void)path;
     static const char *const allowed[] = {"token", "password", NULL};
     json_t *doc = bs__body_object(req, allowed);
     if (!doc) return;
@@ -998,7 +1006,8 @@ static void reset_requested(const PGresult *res, const char *err, void *arg) {
     bs__respond_json(req, 202, o);
 }
 
-static void request_reset(bs_api *api, bs_req *req) {
+void bs__request_reset(bs_api *api, bs_req *req, const bs_path *path) {
+    (void)path;
     static const char *const allowed[] = {"email", NULL};
     json_t *doc = bs__body_object(req, allowed);
     if (!doc) return;
@@ -1144,7 +1153,8 @@ static void reset_found(const PGresult *res, const char *err, void *arg) {
     uv_queue_work(c->api->loop, &c->work, reset_work, reset_hashed); /* Argon2id off the loop */
 }
 
-static void confirm_reset(bs_api *api, bs_req *req) {
+void bs__confirm_reset(bs_api *api, bs_req *req, const bs_path *path) {
+    (void)path;
     static const char *const allowed[] = {"secret", "password", NULL};
     int64_t now = bs_clock_now(api->clock);
     if (!addr_allowed(req, now)) return;
@@ -1178,7 +1188,8 @@ static void confirm_reset(bs_api *api, bs_req *req) {
 
 /* ---- members ---- */
 
-static void list_members(bs_api *api, bs_req *req, const char *project) {
+void bs__list_members(bs_api *api, bs_req *req, const bs_path *path) {
+    const char *project = path->project;
     const char *p[1] = {project};
     bs_store_query(api->store,
                    "SELECT json_build_object('count', count(*), 'next', NULL, 'previous', NULL, 'results', "
@@ -1203,7 +1214,8 @@ static void member_added(const PGresult *res, const char *err, void *arg) {
     send_col0(res, err, arg);
 }
 
-static void add_member(bs_api *api, bs_req *req, const char *project) {
+void bs__add_member(bs_api *api, bs_req *req, const bs_path *path) {
+    const char *project = path->project;
     static const char *const allowed[] = {"user_id", "role", NULL};
     static const char *const roles[] = {"projectleider", "medewerker", NULL};
     json_t *doc = bs__body_object(req, allowed);
@@ -1244,7 +1256,8 @@ static void project_patched(const PGresult *res, const char *err, void *arg) {
     send_col0(res, err, arg);
 }
 
-static void patch_project(bs_api *api, bs_req *req, const char *project) {
+void bs__patch_project(bs_api *api, bs_req *req, const bs_path *path) {
+    const char *project = path->project;
     static const char *const allowed[] = {"confidentiality", "developer_organisation_id", NULL};
     json_t *doc = bs__body_object(req, allowed);
     if (!doc) return;
@@ -1297,8 +1310,8 @@ static void patch_project(bs_api *api, bs_req *req, const char *project) {
 
 /* ---- PATCH /api/v1/organisations/{id}: region, provincie, name, stale_after_months ---- */
 
-static void patch_org(bs_api *api, bs_req *req, const char *id) {
-    if (!bs__is_uuid(id)) return bs__problem(req, 404, "not_found", "Not found", "id", "An organisation id is a UUID");
+void bs__patch_org(bs_api *api, bs_req *req, const bs_path *path) {
+    const char *id = path->ref;
     static const char *const allowed[] = {"name", "region", "provincie", "stale_after_months", NULL};
     json_t *doc = bs__body_object(req, allowed);
     if (!doc) return;
@@ -1330,7 +1343,8 @@ static void patch_org(bs_api *api, bs_req *req, const char *id) {
 
 /* ---- GET /api/v1/projects/{id}/audit ---- */
 
-static void project_audit(bs_api *api, bs_req *req, const char *project) {
+void bs__project_audit(bs_api *api, bs_req *req, const bs_path *path) {
+    const char *project = path->project;
     long page, size;
     if (!bs__int_param(req, "page", 1, 1, 1000000, &page) || !bs__int_param(req, "page_size", 100, 1, 1000, &size))
         return;
@@ -1349,7 +1363,8 @@ static void project_audit(bs_api *api, bs_req *req, const char *project) {
 
 /* ---- GET /api/v1/reports/aggregate ---- */
 
-static void aggregate(bs_api *api, bs_req *req) {
+void bs__aggregate(bs_api *api, bs_req *req, const bs_path *path) {
+    (void)path;
     char by[32];
     bool has;
     if (!bs__text_param(req, "group_by", by, sizeof by, &has)) return;
@@ -1375,33 +1390,3 @@ static void aggregate(bs_api *api, bs_req *req) {
 }
 
 /* ---- router ---- */
-
-bool bs__route_auth(bs_api *api, bs_req *req, char **seg, int n) {
-    if (n < 3 || strcmp(seg[0], "api") != 0 || strcmp(seg[1], "v1") != 0) return false;
-    const char *r = seg[2];
-    bool post = bs__method_is(req, "POST");
-    if (n == 3 && strcmp(r, "login") == 0 && post) return login(api, req), true;
-    if (n == 3 && strcmp(r, "logout") == 0 && post) return logout(api, req), true;
-    if (n == 3 && strcmp(r, "me") == 0) return me(api, req), true;
-    if (n == 4 && strcmp(r, "invitations") == 0 && strcmp(seg[3], "accept") == 0 && post)
-        return accept_invitation(api, req), true;
-    if (n == 3 && strcmp(r, "password-reset") == 0 && post) return request_reset(api, req), true;
-    if (n == 4 && strcmp(r, "password-reset") == 0 && strcmp(seg[3], "confirm") == 0 && post)
-        return confirm_reset(api, req), true;
-    if (strcmp(r, "api-tokens") == 0) {
-        if (n == 3 && post) return create_api_token(api, req), true;
-        if (n == 3) return list_api_tokens(api, req), true;
-        if (n == 4 && bs__method_is(req, "DELETE")) return revoke_api_token(api, req, seg[3]), true;
-    }
-    if (n == 4 && strcmp(r, "reports") == 0 && strcmp(seg[3], "aggregate") == 0) return aggregate(api, req), true;
-    if (n == 4 && strcmp(r, "organisations") == 0 && bs__method_is(req, "PATCH"))
-        return patch_org(api, req, seg[3]), true;
-    if (strcmp(r, "projects") == 0 && n >= 4) {
-        if (n == 4 && bs__method_is(req, "PATCH")) return patch_project(api, req, seg[3]), true;
-        if (n == 5 && strcmp(seg[4], "members") == 0)
-            return post ? add_member(api, req, seg[3]) : list_members(api, req, seg[3]), true;
-        if (n == 5 && strcmp(seg[4], "invitations") == 0 && post) return invite(api, req, seg[3]), true;
-        if (n == 5 && strcmp(seg[4], "audit") == 0) return project_audit(api, req, seg[3]), true;
-    }
-    return false;
-}

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "api_internal.h"
+#include "handlers.h"
 #include "authz.h"
 #include "geojson_exchange.h"
 #include "outbox.h"
@@ -145,7 +146,8 @@ static bool one_of_param(bs_req *req, const char *name, char *out, size_t len, c
     return false;
 }
 
-static void get_export(bs_api *api, bs_req *req, const char *key) {
+void bs__get_export(bs_api *api, bs_req *req, const bs_path *path) {
+    const char *key = path->ref;
     if (!api->province_config || !bs_province_config_export(api->province_config, key))
         return bs__problem(
             req, 404, "not_found", "No such export", "key",
@@ -154,7 +156,7 @@ static void get_export(bs_api *api, bs_req *req, const char *key) {
     if (!j) abort();
     j->api = api;
     j->req = req;
-    snprintf(j->key, sizeof j->key, "%s", key);
+    snprintf(j->key, sizeof j->key, "%.31s", key);
     static const char *const parts[] = {"plans", "detail", "left_out", "report", NULL};
     static const char *const formats[] = {"geojson", "csv", "xlsx", NULL};
     char date[16];
@@ -259,7 +261,8 @@ static void geojson_rows(const PGresult *res, const char *err, void *arg) {
     free(j);
 }
 
-static void get_geojson(bs_api *api, bs_req *req) {
+void bs__get_geojson(bs_api *api, bs_req *req, const bs_path *path) {
+    (void)path;
     char crs[16];
     static const char *const crss[] = {"rd", "wgs84", NULL};
     if (!one_of_param(req, "crs", crs, sizeof crs, "rd", crss, "crs must be rd (EPSG:28992) or wgs84 (RFC 7946)"))
@@ -321,7 +324,8 @@ static void geojson_imported(const bs_geojson_import_result *r, void *arg) {
     free(t);
 }
 
-static void post_geojson(bs_api *api, bs_req *req) {
+void bs__post_geojson(bs_api *api, bs_req *req, const bs_path *path) {
+    (void)path;
     const char *ct = bs_req_header(req, "content-type");
     if (!(ct && strncmp(ct, "application/geo+json", 20) == 0 && (!ct[20] || ct[20] == ';')) &&
         !bs__json_content_type(req))
@@ -365,7 +369,8 @@ static void xlsx_imported(json_t *result, void *arg) {
     free(t);
 }
 
-static void post_xlsx(bs_api *api, bs_req *req) {
+void bs__post_xlsx(bs_api *api, bs_req *req, const bs_path *path) {
+    (void)path;
     const char *ct = bs_req_header(req, "content-type");
     if (!ct || (strncmp(ct, XLSX_CT, strlen(XLSX_CT)) != 0 && strncmp(ct, "application/octet-stream", 24) != 0))
         return bs__problem(req, 415, "unsupported_media_type", "Unsupported media type", "Content-Type",
@@ -394,7 +399,8 @@ static void post_xlsx(bs_api *api, bs_req *req) {
 /* GET /api/v1/exchange/xlsx/template: the Excel export's workbook without plans (headers,
  * the Toelichting with today's price tables, a sheet "Kolommen" describing the columns);
  * POST /api/v1/exchange/xlsx reads it as nothing to import. Any signed-in user (no data). */
-static void get_xlsx_template(bs_api *api, bs_req *req) {
+void bs__get_xlsx_template(bs_api *api, bs_req *req, const bs_path *path) {
+    (void)path;
     const bs_export_profile *prof =
         api->province_config ? bs_province_config_export(api->province_config, "excel") : NULL;
     if (!prof)
@@ -419,7 +425,8 @@ static void state_done(json_t *doc, const char *err, void *arg) {
     bs__respond_json(req, 200, doc);
 }
 
-static void get_adapter_events(bs_api *api, bs_req *req) {
+void bs__get_adapter_events(bs_api *api, bs_req *req, const bs_path *path) {
+    (void)path;
     char project[64];
     bool has;
     long limit;
@@ -440,17 +447,16 @@ static void retried(int n, const char *err, void *arg) {
     bs__respond_json(req, 200, o);
 }
 
-static void retry_adapter_event(bs_api *api, bs_req *req, const char *id) {
-    char *end = NULL;
-    long long ev = strtoll(id, &end, 10);
-    if (!*id || *end || ev <= 0)
-        return bs__problem(req, 404, "not_found", "Not found", "id", "An event id is a positive integer");
+void bs__retry_adapter_event(bs_api *api, bs_req *req, const bs_path *path) {
+    const char *id = path->ref;
+    long long ev = strtoll(id, NULL, 10); /* a positive integer (router.c) */
     bs_outbox_retry(api->store, "zgw", ev, retried, req);
 }
 
 /* ---- POST /api/v1/zgw/notificaties (notificaties-consumer.yaml) ---- */
 
-static void post_notification(bs_api *api, bs_req *req) {
+void bs__post_notification(bs_api *api, bs_req *req, const bs_path *path) {
+    (void)path;
     if (!api->zgw_config)
         return bs__problem(req, 404, "not_found", "Not found", NULL, "No ZGW adapter is configured (docs/adapters.md)");
     size_t len = 0;
@@ -469,22 +475,3 @@ static void post_notification(bs_api *api, bs_req *req) {
 }
 
 /* ---- router ---- */
-
-bool bs__route_exchange(bs_api *api, bs_req *req, char **seg, int n) {
-    if (n < 3 || strcmp(seg[0], "api") != 0 || strcmp(seg[1], "v1") != 0) return false;
-    const char *r = seg[2];
-    bool post = bs__method_is(req, "POST");
-    if (n == 4 && strcmp(r, "exports") == 0) return get_export(api, req, seg[3]), true;
-    if (n == 4 && strcmp(r, "exchange") == 0 && strcmp(seg[3], "geojson") == 0)
-        return post ? post_geojson(api, req) : get_geojson(api, req), true;
-    if (n == 4 && strcmp(r, "exchange") == 0 && strcmp(seg[3], "xlsx") == 0) return post_xlsx(api, req), true;
-    if (n == 5 && strcmp(r, "exchange") == 0 && strcmp(seg[3], "xlsx") == 0 && strcmp(seg[4], "template") == 0)
-        return get_xlsx_template(api, req), true;
-    if (n == 4 && strcmp(r, "adapters") == 0 && strcmp(seg[3], "events") == 0)
-        return get_adapter_events(api, req), true;
-    if (n == 6 && strcmp(r, "adapters") == 0 && strcmp(seg[3], "events") == 0 && strcmp(seg[5], "retry") == 0)
-        return retry_adapter_event(api, req, seg[4]), true;
-    if (n == 4 && strcmp(r, "zgw") == 0 && strcmp(seg[3], "notificaties") == 0)
-        return post_notification(api, req), true;
-    return false;
-}

@@ -15,6 +15,7 @@
 #include <uv.h>
 
 #include "api_internal.h"
+#include "handlers.h"
 #include "estimate.h"
 #include "forecast.h"
 #include "leadtime.h"
@@ -256,11 +257,12 @@ static void fc_project_loaded(const PGresult *res, const char *err, void *arg) {
     bs_store_query(j->api->store, BS_OBS_SQL, 1, params, fc_obs_loaded, j);
 }
 
-static void get_forecast(bs_api *api, bs_req *req, const char *id) {
+void bs__get_forecast(bs_api *api, bs_req *req, const bs_path *path) {
+    const char *id = path->project;
     fc_job *j = calloc(1, sizeof *j);
     j->api = api;
     j->req = req;
-    snprintf(j->id, sizeof j->id, "%s", id);
+    snprintf(j->id, sizeof j->id, "%.36s", id);
     if (!bs__int_param(req, "samples", BS_FORECAST_DEFAULT_SAMPLES, FC_SAMPLES_MIN, FC_SAMPLES_MAX, &j->samples) ||
         !bs__int_param(req, "seed", 1, 0, 2147483647L, &j->seed)) {
         free(j);
@@ -472,7 +474,8 @@ static void lt_counts_loaded(const PGresult *res, const char *err, void *arg) {
     bs_store_query(j->api->store, BS_OBS_SQL, 1, params, lt_obs_loaded, j);
 }
 
-static void get_lead_times(bs_api *api, bs_req *req) {
+void bs__get_lead_times(bs_api *api, bs_req *req, const bs_path *path) {
+    (void)path;
     lt_job *j = calloc(1, sizeof *j);
     j->api = api;
     j->req = req;
@@ -540,33 +543,6 @@ static void get_lead_times(bs_api *api, bs_req *req) {
 }
 
 /* ---- router hook ---- */
-
-bool bs__route_forecast(bs_api *api, bs_req *req, char **seg, int n) {
-    if (n < 3 || strcmp(seg[0], "api") != 0 || strcmp(seg[1], "v1") != 0) return false;
-    bool get = bs__method_is(req, "GET") || bs__method_is(req, "HEAD");
-    if (n == 3 && strcmp(seg[2], "lead-times") == 0) {
-        if (!get) {
-            bs__method_not_allowed(req, "GET");
-            return true;
-        }
-        get_lead_times(api, req);
-        return true;
-    }
-    if (n == 5 && strcmp(seg[2], "projects") == 0 && strcmp(seg[4], "forecast") == 0) {
-        if (!bs__is_uuid(seg[3])) {
-            bs__problem(req, 404, "not_found", "Project not found", "id",
-                        "A project id is a UUID (8-4-4-4-12 hexadecimal digits)");
-            return true;
-        }
-        if (!get) {
-            bs__method_not_allowed(req, "GET");
-            return true;
-        }
-        get_forecast(api, req, seg[3]);
-        return true;
-    }
-    return false;
-}
 
 /* ---- forecast shifts for the what-if endpoint (routes_forecast.h) ---- */
 

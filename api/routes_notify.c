@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "api_internal.h"
+#include "handlers.h"
 #include "auth.h"
 #include "authz.h"
 #include "ical.h"
@@ -160,7 +161,21 @@ static void erased(const PGresult *res, const char *err, void *arg) {
  * author, credentials and subscriptions ended, one audit row 'ERASE'. 200 {id, pseudonym,
  * erased_at}; 404 for an unknown user; erasing again answers the same pseudonym; 409 (id) for
  * the caller themselves (so the API never erases the last administrator: the caller is one). */
-static void erase_user(bs_api *api, bs_req *req, const char *id) {
+/* GET /api/v1/users/{id}: yourself, an administrator, or a beheerder of the user's
+ * organisation; anyone else gets 404. */
+void bs__get_user(bs_api *api, bs_req *req, const bs_path *path) {
+    req_ctx *c = ctx_new(api, req);
+    const bs_principal *pr = bs__principal(req);
+    const char *p[4] = {path->ref, pr->user_id, pr->is_admin ? "t" : "f", pr->beheerder_orgs};
+    bs_store_query(api->store,
+                   "SELECT row_to_json(u) FROM (SELECT id, organisation_id, email, name, locale, time_zone, "
+                   "digest, disabled_at, erased_at, totp_confirmed, created_at FROM users WHERE id = $1::uuid "
+                   "AND (id = $2::uuid OR $3::boolean OR organisation_id = ANY ($4::uuid[]))) u",
+                   4, p, send_row_json, c);
+}
+
+void bs__erase_user(bs_api *api, bs_req *req, const bs_path *path) {
+    const char *id = path->ref;
     req_ctx *c = ctx_new(api, req);
     const bs_principal *pr = bs__principal(req);
     const char *p[2] = {id, pr->user_id};
@@ -207,7 +222,8 @@ static void created_or_conflict(const PGresult *res, const char *err, void *arg)
     ctx_free(c);
 }
 
-static void create_org(bs_api *api, bs_req *req) {
+void bs__create_org(bs_api *api, bs_req *req, const bs_path *path) {
+    (void)path;
     static const char *const allowed[] = {"name", "kind", "region", "provincie", NULL};
     json_t *doc = bs__body_object(req, allowed);
     if (!doc) return;
@@ -227,7 +243,8 @@ static void create_org(bs_api *api, bs_req *req) {
     json_decref(doc);
 }
 
-static void create_user(bs_api *api, bs_req *req) {
+void bs__create_user(bs_api *api, bs_req *req, const bs_path *path) {
+    (void)path;
     static const char *const allowed[] = {"organisation_id", "email",  "name", "locale",
                                           "time_zone",       "digest", "role", NULL};
     static const char *const roles[] = {"beheerder", "projectleider", "medewerker", "management",
@@ -299,7 +316,8 @@ static void create_user(bs_api *api, bs_req *req) {
 
 /* ---- follows and roles ---- */
 
-static void follow(bs_api *api, bs_req *req, const char *project) {
+void bs__follow(bs_api *api, bs_req *req, const bs_path *path) {
+    const char *project = path->project;
     static const char *const allowed[] = {"user_id", NULL};
     json_t *doc = bs__body_object(req, allowed);
     if (!doc) return;
@@ -354,7 +372,8 @@ static void deleted(const PGresult *res, const char *err, void *arg) {
     ctx_free(c);
 }
 
-static void unfollow(bs_api *api, bs_req *req, const char *project, const char *user) {
+void bs__unfollow(bs_api *api, bs_req *req, const bs_path *path) {
+    const char *project = path->project, *user = path->ref;
     const bs_principal *pr = bs__principal(req);
     if (!pr->authenticated)
         return bs__problem(req, 401, "unauthenticated", "Authentication required", "Authorization",
@@ -369,7 +388,8 @@ static void unfollow(bs_api *api, bs_req *req, const char *project, const char *
                     p, deleted, c);
 }
 
-static void add_role(bs_api *api, bs_req *req, const char *project) {
+void bs__add_role(bs_api *api, bs_req *req, const bs_path *path) {
+    const char *project = path->project;
     static const char *const allowed[] = {"user_id", "role", "stream", NULL};
     json_t *doc = bs__body_object(req, allowed);
     if (!doc) return;
@@ -432,7 +452,8 @@ static bool may_manage_org(const bs_principal *pr, const char *org) {
 static const char *const alert_kinds[] = {"milestone_upcoming", "milestone_overdue", "blocked_by_other_stream",
                                           "forecast_slipped",   "external_update",   NULL};
 
-static void put_rule(bs_api *api, bs_req *req) {
+void bs__put_rule(bs_api *api, bs_req *req, const bs_path *path) {
+    (void)path;
     static const char *const allowed[] = {"organisation_id", "user_id", "kind", "enabled", "days", "basis", NULL};
     json_t *doc = bs__body_object(req, allowed);
     if (!doc) return;
@@ -500,7 +521,8 @@ static void put_rule(bs_api *api, bs_req *req) {
     json_decref(doc);
 }
 
-static void list_rules(bs_api *api, bs_req *req) {
+void bs__list_rules(bs_api *api, bs_req *req, const bs_path *path) {
+    (void)path;
     char org[64], user[64];
     bool has_org, has_user;
     if (!bs__text_param(req, "organisation_id", org, sizeof org, &has_org) ||
@@ -555,7 +577,8 @@ static void token_created(const PGresult *res, const char *err, void *arg) {
     ctx_free(c);
 }
 
-static void create_token(bs_api *api, bs_req *req) {
+void bs__create_feed_token(bs_api *api, bs_req *req, const bs_path *path) {
+    (void)path;
     static const char *const allowed[] = {"scope", "user_id", "project_id", "stream", "label", NULL};
     json_t *doc = bs__body_object(req, allowed);
     if (!doc) return;
@@ -627,7 +650,8 @@ static void create_token(bs_api *api, bs_req *req) {
     json_decref(doc);
 }
 
-static void revoke_token(bs_api *api, bs_req *req, const char *id) {
+void bs__revoke_feed_token(bs_api *api, bs_req *req, const bs_path *path) {
+    const char *id = path->ref;
     req_ctx *c = ctx_new(api, req);
     snprintf(c->a, sizeof c->a, "id");
     const bs_principal *pr = bs__principal(req);
@@ -638,7 +662,8 @@ static void revoke_token(bs_api *api, bs_req *req, const char *id) {
                     3, p, deleted, c);
 }
 
-static void list_tokens(bs_api *api, bs_req *req) {
+void bs__list_feed_tokens(bs_api *api, bs_req *req, const bs_path *path) {
+    (void)path;
     char user[64], project[64];
     bool has_user, has_project;
     if (!bs__text_param(req, "user_id", user, sizeof user, &has_user) ||
@@ -668,7 +693,8 @@ static void list_tokens(bs_api *api, bs_req *req) {
 
 /* ---- alerts ---- */
 
-static void list_alerts(bs_api *api, bs_req *req) {
+void bs__list_alerts(bs_api *api, bs_req *req, const bs_path *path) {
+    (void)path;
     char status[16], user[64], project[64], include[32];
     bool has_status, has_user, has_project, has_include;
     long page, page_size;
@@ -857,17 +883,8 @@ static void feed_token_found(const PGresult *res, const char *err, void *arg) {
         4, p, feed_rows, c);
 }
 
-static void get_feed(bs_api *api, bs_req *req, const char *file) {
-    size_t len = strlen(file);
-    char token[80];
-    bool ok = len == 64 + 4 && strcmp(file + 64, ".ics") == 0;
-    for (size_t i = 0; ok && i < 64; i++) ok = isxdigit((unsigned char)file[i]) && !isupper((unsigned char)file[i]);
-    if (!ok) {
-        bs__problem(req, 404, "not_found", "Feed not found", "token", "No such feed");
-        return;
-    }
-    memcpy(token, file, 64);
-    token[64] = 0;
+void bs__get_feed(bs_api *api, bs_req *req, const bs_path *path) {
+    const char *token = path->ref; /* 64 lower-case hexadecimal digits (router.c) */
     char hash[65];
     sha256_hex(token, hash);
     req_ctx *c = ctx_new(api, req);
@@ -957,12 +974,9 @@ static void unsubscribed(const PGresult *res, const char *err, void *arg) {
     free(c);
 }
 
-static void unsubscribe(bs_api *api, bs_req *req, const char *token) {
+void bs__unsubscribe(bs_api *api, bs_req *req, const bs_path *path) {
+    const char *token = path->ref;
     bool get = bs__method_is(req, "GET") || bs__method_is(req, "HEAD");
-    if (!get && !bs__method_is(req, "POST")) {
-        bs__method_not_allowed(req, "GET, POST");
-        return;
-    }
     char uid[40], kind[32];
     int rc = api->server_key ? bs_unsubscribe_token_check(api->server_key, token, uid, sizeof uid, kind, sizeof kind)
                              : BS_AUTH_EINVAL;
@@ -1004,120 +1018,4 @@ static void unsubscribe(bs_api *api, bs_req *req, const char *token) {
     const char *p[2] = {uid, kind};
     bs__store_write_actor(api, actor, UNSUB_SQL, 2, p, unsubscribed, c);
     free(actor);
-}
-
-bool bs__route_notify(bs_api *api, bs_req *req, char **seg, int n) {
-    bool get = bs__method_is(req, "GET") || bs__method_is(req, "HEAD");
-    bool post = bs__method_is(req, "POST");
-    if (n == 2 && strcmp(seg[0], "calendar") == 0) {
-        if (!get)
-            bs__method_not_allowed(req, "GET");
-        else
-            get_feed(api, req, seg[1]);
-        return true;
-    }
-    if (n == 2 && strcmp(seg[0], "unsubscribe") == 0) return unsubscribe(api, req, seg[1]), true;
-    if (n < 3 || strcmp(seg[0], "api") != 0 || strcmp(seg[1], "v1") != 0) return false;
-    const char *r = seg[2];
-    if (strcmp(r, "organisations") == 0 && n == 3) {
-        if (post)
-            create_org(api, req);
-        else
-            bs__method_not_allowed(req, "POST");
-        return true;
-    }
-    if (strcmp(r, "users") == 0 && n == 3) {
-        if (post)
-            create_user(api, req);
-        else
-            bs__method_not_allowed(req, "POST");
-        return true;
-    }
-    if (strcmp(r, "users") == 0 && n == 5 && strcmp(seg[4], "erase") == 0) {
-        if (!post)
-            bs__method_not_allowed(req, "POST");
-        else if (!bs__is_uuid(seg[3]))
-            bs__problem(req, 404, "not_found", "Not found", "id", "A user id is a UUID");
-        else
-            erase_user(api, req, seg[3]);
-        return true;
-    }
-    if (strcmp(r, "users") == 0 && n == 4) {
-        if (!get) {
-            bs__method_not_allowed(req, "GET");
-        } else if (!bs__is_uuid(seg[3])) {
-            bs__problem(req, 404, "not_found", "Not found", "id", "A user id is a UUID");
-        } else {
-            req_ctx *c = ctx_new(api, req);
-            const bs_principal *pr = bs__principal(req);
-            /* yourself, an administrator, or a beheerder of the user's organisation; others: 404 */
-            const char *p[4] = {seg[3], pr->user_id, pr->is_admin ? "t" : "f", pr->beheerder_orgs};
-            bs_store_query(api->store,
-                           "SELECT row_to_json(u) FROM (SELECT id, organisation_id, email, name, locale, time_zone, "
-                           "digest, disabled_at, erased_at, totp_confirmed, created_at FROM users WHERE id = $1::uuid "
-                           "AND (id = $2::uuid OR $3::boolean OR organisation_id = ANY ($4::uuid[]))) u",
-                           4, p, send_row_json, c);
-        }
-        return true;
-    }
-    if (strcmp(r, "alert-rules") == 0 && n == 3) {
-        if (get)
-            list_rules(api, req);
-        else if (bs__method_is(req, "PUT"))
-            put_rule(api, req);
-        else
-            bs__method_not_allowed(req, "GET, PUT");
-        return true;
-    }
-    if (strcmp(r, "feed-tokens") == 0 && n == 3) {
-        if (get)
-            list_tokens(api, req);
-        else if (post)
-            create_token(api, req);
-        else
-            bs__method_not_allowed(req, "GET, POST");
-        return true;
-    }
-    if (strcmp(r, "feed-tokens") == 0 && n == 4) {
-        if (!bs__method_is(req, "DELETE"))
-            bs__method_not_allowed(req, "DELETE");
-        else if (!bs__is_uuid(seg[3]))
-            bs__problem(req, 404, "not_found", "Not found", "id", "A feed token id is a UUID");
-        else
-            revoke_token(api, req, seg[3]);
-        return true;
-    }
-    if (strcmp(r, "alerts") == 0 && n == 3) {
-        if (get)
-            list_alerts(api, req);
-        else
-            bs__method_not_allowed(req, "GET");
-        return true;
-    }
-    if (strcmp(r, "projects") == 0 && n >= 5 && bs__is_uuid(seg[3])) {
-        if (strcmp(seg[4], "follows") == 0 && n == 5) {
-            if (post)
-                follow(api, req, seg[3]);
-            else
-                bs__method_not_allowed(req, "POST");
-            return true;
-        }
-        if (strcmp(seg[4], "follows") == 0 && n == 6) {
-            if (!bs__method_is(req, "DELETE"))
-                bs__method_not_allowed(req, "DELETE");
-            else if (!bs__is_uuid(seg[5]))
-                bs__problem(req, 404, "not_found", "Not found", "user_id", "A user id is a UUID");
-            else
-                unfollow(api, req, seg[3], seg[5]);
-            return true;
-        }
-        if (strcmp(seg[4], "roles") == 0 && n == 5) {
-            if (post)
-                add_role(api, req, seg[3]);
-            else
-                bs__method_not_allowed(req, "POST");
-            return true;
-        }
-    }
-    return false;
 }

@@ -25,6 +25,7 @@
 #include <strings.h>
 
 #include "api_internal.h"
+#include "handlers.h"
 #include "authz.h"
 #include "checks.h"
 #include "routes_forecast.h"
@@ -1342,63 +1343,31 @@ static bool parse_thresholds(sctx *c) {
     return true;
 }
 
-bool bs__route_schedule(bs_api *api, bs_req *req, char **seg, int n) {
-    if (n < 5 || strcmp(seg[0], "api") || strcmp(seg[1], "v1") || strcmp(seg[2], "projects") || !bs__is_uuid(seg[3]))
+/* ---- decoding each request (before any store round trip) ---- */
+
+static bool decode_schedule(sctx *c) {
+    char kbuf[16];
+    bool has;
+    if (!bs__int_param(c->req, "near_critical_days", BS_NEAR_CRITICAL_DEFAULT_WD, 0, 3650, &c->near_critical) ||
+        !bs__text_param(c->req, "known_on", kbuf, sizeof kbuf, &has))
         return false;
-    const char *r = seg[4];
-    enum kind kind;
-    const char *allow;
-    if (n == 5 && strcmp(r, "schedule") == 0) {
-        kind = K_SCHEDULE, allow = "GET";
-    } else if (n == 5 && strcmp(r, "history") == 0) {
-        kind = K_HISTORY, allow = "GET";
-    } else if (n == 5 && strcmp(r, "what-if") == 0) {
-        kind = K_WHATIF, allow = "POST";
-    } else if (n == 5 && strcmp(r, "checks") == 0) {
-        kind = K_CHECKS, allow = "GET";
-    } else if (n == 5 && strcmp(r, "scenarios") == 0) {
-        kind = bs__method_is(req, "POST") ? K_SCEN_SAVE : K_SCEN_LIST, allow = "GET, POST";
-    } else if (n == 7 && strcmp(r, "scenarios") == 0 && strcmp(seg[6], "compare") == 0) {
-        kind = K_SCEN_COMPARE, allow = "GET";
-    } else if (n == 7 && strcmp(r, "scenarios") == 0 && strcmp(seg[6], "apply") == 0) {
-        kind = K_SCEN_APPLY, allow = "POST";
-    } else if (n == 6 && strcmp(r, "scenarios") == 0) {
-        kind = K_SCEN_DELETE, allow = "DELETE";
-    } else if (n == 6 && strcmp(r, "steps") == 0) {
-        kind = K_PATCH, allow = "PATCH";
-    } else if (n == 7 && strcmp(r, "steps") == 0 && strcmp(seg[6], "start") == 0) {
-        kind = K_START, allow = "POST";
-    } else if (n == 7 && strcmp(r, "steps") == 0 && strcmp(seg[6], "complete") == 0) {
-        kind = K_COMPLETE, allow = "POST";
-    } else {
+    if (!has) return true;
+    c->has_known_on = true;
+    if (bs_date_parse(kbuf, &c->known_on) != 0) {
+        bs__problem(c->req, 400, "invalid", "Invalid query parameter", "known_on",
+                    "known_on must be a date YYYY-MM-DD");
         return false;
     }
-    bool get = bs__method_is(req, "GET") || bs__method_is(req, "HEAD");
-    bool ok_method = strstr(allow, "GET") && get ? true : strstr(allow, bs_req_method(req)) != NULL && !get;
-    if (!ok_method) {
-        bs__method_not_allowed(req, allow);
-        return true;
-    }
-    sctx *c = calloc(1, sizeof *c);
-    if (!c) abort();
-    c->api = api;
-    c->req = req;
-    c->kind = kind;
-    c->near_critical = -1;
-    snprintf(c->id, sizeof c->id, "%s", seg[3]);
-    if (kind == K_PATCH || kind == K_START || kind == K_COMPLETE) snprintf(c->key, sizeof c->key, "%s", seg[5]);
-    if (kind == K_SCEN_COMPARE || kind == K_SCEN_APPLY || kind == K_SCEN_DELETE) {
-        if (!bs__is_uuid(seg[5])) {
-            bs__problem(req, 404, "not_found", "Scenario not found", "scenario_id", "A scenario id is a UUID");
-            sctx_free(c);
-            return true;
-        }
-        snprintf(c->sid, sizeof c->sid, "%s", seg[5]);
-    }
-    /* the author of a change is the authenticated user (the gate, api/authz.c) */
-    snprintf(c->who, sizeof c->who, "%s", bs__principal(req)->authenticated ? bs__principal(req)->email : "anonymous");
-    static const char *const a_date[] = {"date", "reason", NULL};
-    static const char *const a_patch[] = {"reason",
+    return bs__date_in_calendar(c->req, c->api, 400, "known_on", c->known_on);
+}
+
+static bool decode_date_body(sctx *c) {
+    static const char *const allowed[] = {"date", "reason", NULL};
+    return parse_body(c, true) && check_members(c, allowed) && parse_date_field(c);
+}
+
+static bool decode_patch(sctx *c) {
+    static const char *const allowed[] = {"reason",
                                           "actual_start",
                                           "actual_finish",
                                           "planned_start",
@@ -1409,75 +1378,129 @@ bool bs__route_schedule(bs_api *api, bs_req *req, char **seg, int n) {
                                           "duration",
                                           "applies",
                                           NULL};
-    static const char *const a_whatif[] = {"changes", NULL};
-    static const char *const a_scen[] = {"name", "changes", NULL};
-    static const char *const a_apply[] = {"reason", NULL};
-    bool ok = true;
-    char kbuf[16];
-    bool has;
-    switch (kind) {
-    case K_SCHEDULE:
-        ok = bs__int_param(req, "near_critical_days", BS_NEAR_CRITICAL_DEFAULT_WD, 0, 3650, &c->near_critical) &&
-             bs__text_param(req, "known_on", kbuf, sizeof kbuf, &has);
-        if (ok && has) {
-            if (bs_date_parse(kbuf, &c->known_on) != 0) {
-                bs__problem(req, 400, "invalid", "Invalid query parameter", "known_on",
-                            "known_on must be a date YYYY-MM-DD");
-                ok = false;
-            } else if (!bs__date_in_calendar(c->req, c->api, 400, "known_on", c->known_on)) {
-                ok = false;
-            }
-            c->has_known_on = true;
-        }
-        break;
-    case K_HISTORY:
-        ok = bs__text_param(req, "step", c->step_filter, sizeof c->step_filter, &c->has_step_filter);
-        if (ok) list_history(c);
-        return true;
-    case K_SCEN_LIST: list_scenarios(c); return true;
-    case K_SCEN_DELETE: do_scen_delete(c); return true;
-    case K_START:
-    case K_COMPLETE: ok = parse_body(c, true) && check_members(c, a_date) && parse_date_field(c); break;
-    case K_PATCH:
-        ok = parse_body(c, true) && check_members(c, a_patch);
-        if (ok) {
-            json_t *ap = json_object_get(c->body, "applies");
-            const char *reason;
-            if (!bs__reason_field(req, c->body, true, &reason)) {
-                ok = false;
-            } else if (json_object_size(c->body) < 2) {
-                bs__problem(req, 422, "required", "Nothing to change", "body",
-                            "give at least one of actual_start, actual_finish, planned_start, planned_finish, "
-                            "start_no_earlier_than, finish_no_later_than, remaining_duration, duration, applies");
-                ok = false;
-            } else if (ap && !json_is_boolean(ap)) {
-                bs__problem(req, 422, "invalid", "Invalid field", "applies",
-                            "applies must be true (the step applies to this project) or false (skip it)");
-                ok = false;
-            } else if (json_is_false(ap) && json_object_size(c->body) > 2) {
-                bs__problem(req, 422, "invalid", "Invalid field", "applies",
-                            "\"applies\": false skips the step: send it with a reason only");
-                ok = false;
-            }
-        }
-        break;
-    case K_WHATIF:
-    case K_SCEN_SAVE:
-        ok = parse_body(c, true) && check_members(c, kind == K_WHATIF ? a_whatif : a_scen);
-        if (ok && !json_is_array(json_object_get(c->body, "changes"))) {
-            bs__problem(req, 422, "required", "Missing field", "changes",
-                        "changes is required: an array of {\"op\": …} objects (may be empty)");
-            ok = false;
-        }
-        break;
-    case K_SCEN_APPLY: ok = parse_body(c, false) && check_members(c, a_apply); break;
-    case K_CHECKS: ok = parse_thresholds(c); break;
-    default: break;
+    if (!parse_body(c, true) || !check_members(c, allowed)) return false;
+    json_t *ap = json_object_get(c->body, "applies");
+    const char *reason;
+    if (!bs__reason_field(c->req, c->body, true, &reason)) return false;
+    if (json_object_size(c->body) < 2) {
+        bs__problem(c->req, 422, "required", "Nothing to change", "body",
+                    "give at least one of actual_start, actual_finish, planned_start, planned_finish, "
+                    "start_no_earlier_than, finish_no_later_than, remaining_duration, duration, applies");
+        return false;
     }
-    if (!ok) {
-        sctx_free(c);
-        return true;
+    if (ap && !json_is_boolean(ap)) {
+        bs__problem(c->req, 422, "invalid", "Invalid field", "applies",
+                    "applies must be true (the step applies to this project) or false (skip it)");
+        return false;
     }
-    load(c);
+    if (json_is_false(ap) && json_object_size(c->body) > 2) {
+        bs__problem(c->req, 422, "invalid", "Invalid field", "applies",
+                    "\"applies\": false skips the step: send it with a reason only");
+        return false;
+    }
     return true;
+}
+
+/* A body with "changes" (what-if: only that; a scenario: with a name). */
+static bool decode_changes(sctx *c, bool named) {
+    static const char *const whatif[] = {"changes", NULL};
+    static const char *const scenario[] = {"name", "changes", NULL};
+    if (!parse_body(c, true) || !check_members(c, named ? scenario : whatif)) return false;
+    if (json_is_array(json_object_get(c->body, "changes"))) return true;
+    bs__problem(c->req, 422, "required", "Missing field", "changes",
+                "changes is required: an array of {\"op\": …} objects (may be empty)");
+    return false;
+}
+
+static bool decode_apply(sctx *c) {
+    static const char *const allowed[] = {"reason", NULL};
+    return parse_body(c, false) && check_members(c, allowed);
+}
+
+/* A request context for route kind of the project (and step or scenario) in path. */
+static sctx *sctx_new(bs_api *api, bs_req *req, const bs_path *path, enum kind kind) {
+    sctx *c = calloc(1, sizeof *c);
+    if (!c) abort();
+    c->api = api;
+    c->req = req;
+    c->kind = kind;
+    c->near_critical = -1;
+    snprintf(c->id, sizeof c->id, "%.36s", path->project);
+    snprintf(c->key, sizeof c->key, "%s", path->step);
+    snprintf(c->sid, sizeof c->sid, "%.36s", path->ref);
+    /* the author of a change is the authenticated user (the gate, api/authz.c) */
+    const bs_principal *pr = bs__principal(req);
+    snprintf(c->who, sizeof c->who, "%s", pr->authenticated ? pr->email : "anonymous");
+    return c;
+}
+
+/* Loads the project's state and continues in dispatch, or frees c when decoding refused
+ * the request (the problem is sent). */
+static void load_if(sctx *c, bool decoded) {
+    if (decoded)
+        load(c);
+    else
+        sctx_free(c);
+}
+
+/* ---- the handlers (route table: api/route_table.c) ---- */
+
+void bs__get_schedule(bs_api *api, bs_req *req, const bs_path *path) {
+    sctx *c = sctx_new(api, req, path, K_SCHEDULE);
+    load_if(c, decode_schedule(c));
+}
+
+void bs__get_checks(bs_api *api, bs_req *req, const bs_path *path) {
+    sctx *c = sctx_new(api, req, path, K_CHECKS);
+    load_if(c, parse_thresholds(c));
+}
+
+void bs__get_history(bs_api *api, bs_req *req, const bs_path *path) {
+    sctx *c = sctx_new(api, req, path, K_HISTORY);
+    if (bs__text_param(req, "step", c->step_filter, sizeof c->step_filter, &c->has_step_filter))
+        list_history(c);
+    else
+        sctx_free(c);
+}
+
+void bs__what_if(bs_api *api, bs_req *req, const bs_path *path) {
+    sctx *c = sctx_new(api, req, path, K_WHATIF);
+    load_if(c, decode_changes(c, false));
+}
+
+void bs__list_scenarios(bs_api *api, bs_req *req, const bs_path *path) {
+    list_scenarios(sctx_new(api, req, path, K_SCEN_LIST));
+}
+
+void bs__save_scenario(bs_api *api, bs_req *req, const bs_path *path) {
+    sctx *c = sctx_new(api, req, path, K_SCEN_SAVE);
+    load_if(c, decode_changes(c, true));
+}
+
+void bs__compare_scenario(bs_api *api, bs_req *req, const bs_path *path) {
+    load(sctx_new(api, req, path, K_SCEN_COMPARE));
+}
+
+void bs__apply_scenario(bs_api *api, bs_req *req, const bs_path *path) {
+    sctx *c = sctx_new(api, req, path, K_SCEN_APPLY);
+    load_if(c, decode_apply(c));
+}
+
+void bs__delete_scenario(bs_api *api, bs_req *req, const bs_path *path) {
+    do_scen_delete(sctx_new(api, req, path, K_SCEN_DELETE));
+}
+
+void bs__patch_step(bs_api *api, bs_req *req, const bs_path *path) {
+    sctx *c = sctx_new(api, req, path, K_PATCH);
+    load_if(c, decode_patch(c));
+}
+
+void bs__start_step(bs_api *api, bs_req *req, const bs_path *path) {
+    sctx *c = sctx_new(api, req, path, K_START);
+    load_if(c, decode_date_body(c));
+}
+
+void bs__complete_step(bs_api *api, bs_req *req, const bs_path *path) {
+    sctx *c = sctx_new(api, req, path, K_COMPLETE);
+    load_if(c, decode_date_body(c));
 }
