@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "api.h"
+#include "err.h"
 
 #define JSON_CT "application/json"
 #define PROBLEM_CT "application/problem+json"
@@ -15,13 +16,27 @@
 /* Sends body (reference stolen) as application/json with status. */
 void bs__respond_json(bs_req *req, int status, json_t *body);
 
-/* Sends an application/problem+json document (RFC 9457): code is the machine-readable
- * problem code (also the last segment of "type"), field the offending field / query
- * parameter / header named in invalid_params (NULL for none), detail one readable line. */
-void bs__problem(bs_req *req, int status, const char *code, const char *title, const char *field, const char *detail);
-/* Same, with extra response headers (pairs name, value, …, NULL). */
-void bs__problem_ex(bs_req *req, int status, const char *code, const char *title, const char *field, const char *detail,
-                    const char *const *extra_headers);
+/* ---- errors: one mapping from bs_err to problem+json (api/problem.c) ----
+ * The code (BS_E*, err.h) gives the status, the default machine code ("type" ends in it)
+ * and title; problem and title (static strings, NULL = the code's) name a more specific
+ * problem; field is the offending body member, query parameter or header (NULL: none); the
+ * printf-formatted detail is one readable line. */
+
+/* Sends the problem of e, with extra response headers (pairs name, value, …, NULL) or NULL. */
+void bs__fail_err(bs_req *req, const bs_err *e, const char *const *extra_headers);
+/* Same with extension members (RFC 9457 §3.2; a JSON object, reference stolen, may be NULL):
+ * added after the standard members, which they cannot replace. */
+void bs__fail_doc(bs_req *req, const bs_err *e, json_t *extensions, const char *const *extra_headers);
+/* Sends a problem with the code's own machine code and title. */
+void bs__fail(bs_req *req, int code, const char *field, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Same with a specific machine code and title. */
+void bs__fail_as(bs_req *req, int code, const char *problem, const char *title, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+/* Same with extra response headers (WWW-Authenticate, Allow, Retry-After). */
+void bs__fail_ex(bs_req *req, int code, const char *problem, const char *title, const char *field,
+                 const char *const *extra_headers, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+/* The HTTP status a code maps to (500 for an unknown code). */
+int bs__err_status(int code);
 /* Answers a query whose column 0 of row 0 is the response body (JSON text): err → 503
  * problem; no row or NULL → 404 problem (title, field, detail); status 204 → no body; else
  * the text with status. The callbacks of the route modules end in this. */
@@ -55,9 +70,10 @@ bool bs__str_field(bs_req *req, json_t *doc, const char *name, bool required, si
 bool bs__uuid_field(bs_req *req, json_t *doc, const char *name, bool required, const char **out);
 /* Whether day d, the input named field, lies in the engine's working-day calendar
  * (engine/runtime/engine.h: BS_CALENDAR_FIRST_YEAR-01-01 .. BS_CALENDAR_LAST_YEAR-12-31);
- * else sends a problem with status (422 for a body member, 400 for a query parameter) named
- * field whose detail gives the range, and returns false. */
-bool bs__date_in_calendar(bs_req *req, const bs_api *api, int status, const char *field, bs_day d);
+ * else sends a date_out_of_range problem with code (BS_EINVAL for a body member,
+ * BS_EBADPARAM for a query parameter) named field whose detail gives the range, and returns
+ * false. */
+bool bs__date_in_calendar(bs_req *req, const bs_api *api, int code, const char *field, bs_day d);
 /* Longest reason accepted for a change (bytes). */
 #define BS_REASON_MAX_BYTES 2000
 /* The "reason" member of doc, the one rule for every endpoint that takes a reason: a string

@@ -112,11 +112,10 @@ typedef struct gate {
     bool has_credential;
 } gate;
 
-static void principal_free(void *p) {
-    bs_principal *pr = p;
-    if (!pr) return;
-    free(pr->beheerder_orgs);
-    free(pr);
+/* A copy of text in req's pool. */
+static char *pool_strdup(bs_req *req, const char *text) {
+    size_t n = strlen(text) + 1;
+    return memcpy(bs_req_alloc(req, n), text, n);
 }
 
 const bs_principal *bs__principal(const bs_req *req) {
@@ -192,26 +191,26 @@ static void refuse(bs_req *req, bs_authz_result r, const bs_path *m, const bs_au
     static const char *const www[] = {"WWW-Authenticate", "Bearer realm=\"bouwstroom\"", NULL};
     switch (r) {
     case BS_AUTHZ_UNAUTHENTICATED:
-        bs__problem_ex(req, 401, "unauthenticated", "Authentication required", "Authorization",
-                       "Send a bearer API token (Authorization: Bearer …) or log in (POST /api/v1/login)", www);
+        bs__fail_ex(req, BS_EUNAUTH, NULL, NULL, "Authorization", www,
+                    "Send a bearer API token (Authorization: Bearer …) or log in (POST /api/v1/login)");
         break;
     case BS_AUTHZ_NOT_FOUND:
-        bs__problem(req, 404, "not_found", "Project not found", "id", "No project with this id");
+        bs__fail_as(req, BS_ENOTFOUND, NULL, "Project not found", "id", "No project with this id");
         break;
     default:
         if ((in->write_method && !in->scope_write) || (!in->write_method && !in->scope_read))
-            bs__problem(req, 403, "forbidden", "Forbidden", "Authorization",
-                        in->write_method ? "The token's scopes do not include write"
-                                         : "The token's scopes do not include read");
+            bs__fail(req, BS_EFORBIDDEN, "Authorization", "%s",
+                     in->write_method ? "The token's scopes do not include write"
+                                      : "The token's scopes do not include read");
         else if ((in->need == BS_NEED_INSTALL_ADMIN || in->need == BS_NEED_ORG_ADMIN) && !in->scope_admin &&
                  (in->is_admin || in->is_org_admin))
-            bs__problem(req, 403, "forbidden", "Forbidden", "Authorization", "The token's scopes do not include admin");
+            bs__fail(req, BS_EFORBIDDEN, "Authorization", "The token's scopes do not include admin");
         else if (m->step[0])
-            bs__problem(req, 403, "forbidden", "Forbidden", "key", "Your role does not allow changing this step");
+            bs__fail(req, BS_EFORBIDDEN, "key", "Your role does not allow changing this step");
         else if (m->project[0])
-            bs__problem(req, 403, "forbidden", "Forbidden", "id", "Your access to this project does not allow this");
+            bs__fail(req, BS_EFORBIDDEN, "id", "Your access to this project does not allow this");
         else
-            bs__problem(req, 403, "forbidden", "Forbidden", "Authorization", "Your role does not allow this request");
+            bs__fail(req, BS_EFORBIDDEN, "Authorization", "Your role does not allow this request");
         break;
     }
 }
@@ -221,8 +220,6 @@ static void gate_loaded(const PGresult *res, const char *err, void *arg) {
     bs_req *req = g->req;
     if (err) {
         bs__problem_db(req, err);
-        principal_free(g->pr);
-        free(g);
         return;
     }
     bs_principal *pr = g->pr;
@@ -234,11 +231,8 @@ static void gate_loaded(const PGresult *res, const char *err, void *arg) {
     if (g->has_credential && !known) {
         static const char *const www[] = {"WWW-Authenticate", "Bearer realm=\"bouwstroom\", error=\"invalid_token\"",
                                           NULL};
-        bs__problem_ex(req, 401, "unauthenticated", "Invalid credential",
-                       pr->session_hash[0] ? "Cookie" : "Authorization",
-                       "The token or session is unknown, expired or revoked, or the user is disabled", www);
-        principal_free(pr);
-        free(g);
+        bs__fail_ex(req, BS_EUNAUTH, NULL, "Invalid credential", pr->session_hash[0] ? "Cookie" : "Authorization", www,
+                    "The token or session is unknown, expired or revoked, or the user is disabled");
         return;
     }
     if (known) {
@@ -255,9 +249,9 @@ static void gate_loaded(const PGresult *res, const char *err, void *arg) {
         pr->scope_read = strstr(scopes, ",read,") != NULL;
         pr->scope_write = strstr(scopes, ",write,") != NULL;
         pr->scope_admin = strstr(scopes, ",admin,") != NULL;
-        pr->beheerder_orgs = strdup(PQgetvalue(res, 0, 7));
+        pr->beheerder_orgs = pool_strdup(req, PQgetvalue(res, 0, 7));
     } else {
-        pr->beheerder_orgs = strdup("{}");
+        pr->beheerder_orgs = pool_strdup(req, "{}");
     }
     pr->access = bs_access_parse(PQgetisnull(res, 0, 8) ? NULL : PQgetvalue(res, 0, 8));
     pr->developer_org = strcmp(PQgetvalue(res, 0, 10), "t") == 0;
@@ -282,37 +276,30 @@ static void gate_loaded(const PGresult *res, const char *err, void *arg) {
     bs_authz_result r = bs_authz_decide(&in);
     if (r != BS_AUTHZ_ALLOW) {
         refuse(req, r, &g->path, &in);
-        principal_free(pr);
-        free(g);
         return;
     }
-    bs_req_set_auth(req, pr, principal_free);
-    bs_authz_next next = g->next;
-    bs_api *api = g->api;
-    const bs_route *route = g->route;
-    bs_path path = g->path;
-    free(g);
-    next(api, req, route, &path);
+    bs_req_set_auth(req, pr, NULL);
+    g->next(g->api, req, g->route, &g->path);
 }
 
 void bs_authz_gate(bs_api *api, bs_req *req, const bs_route *route, const bs_path *path, bs_authz_next next) {
     /* one credential per request: with two, which one counts would be a guess */
     if (bs_req_header_at(req, "authorization", 1)) {
-        bs__problem(req, 400, "ambiguous_credential", "Ambiguous credential", "Authorization",
+        bs__fail_as(req, BS_EBADPARAM, "ambiguous_credential", "Ambiguous credential", "Authorization",
                     "Send at most one Authorization header");
         return;
     }
     if (!bs_req_header_at(req, "authorization", 0) && session_cookie_count(req) > 1) {
-        bs__problem(req, 400, "ambiguous_credential", "Ambiguous credential", "Cookie",
+        bs__fail_as(req, BS_EBADPARAM, "ambiguous_credential", "Ambiguous credential", "Cookie",
                     "Send at most one bs_session cookie");
         return;
     }
-    bs_principal *pr = calloc(1, sizeof *pr);
-    if (!pr) abort();
+    /* the principal and the gate's state live exactly as long as the request: its pool */
+    bs_principal *pr = bs_req_alloc(req, sizeof *pr);
     snprintf(pr->address, sizeof pr->address, "%s", bs_req_peer(req));
     if (route->need == BS_NEED_WEBHOOK) { /* its Authorization header is not ours to read */
-        pr->beheerder_orgs = strdup("{}");
-        bs_req_set_auth(req, pr, principal_free);
+        pr->beheerder_orgs = pool_strdup(req, "{}");
+        bs_req_set_auth(req, pr, NULL);
         next(api, req, route, path);
         return;
     }
@@ -322,13 +309,12 @@ void bs_authz_gate(bs_api *api, bs_req *req, const bs_route *route, const bs_pat
     if (cred && strcmp(kind, "session") == 0) snprintf(pr->session_hash, sizeof pr->session_hash, "%s", hash);
     if (!cred && !path->project[0] && route->need == BS_NEED_PUBLIC) {
         /* anonymous request for a public route: no store round trip */
-        pr->beheerder_orgs = strdup("{}");
-        bs_req_set_auth(req, pr, principal_free);
+        pr->beheerder_orgs = pool_strdup(req, "{}");
+        bs_req_set_auth(req, pr, NULL);
         next(api, req, route, path);
         return;
     }
-    gate *g = calloc(1, sizeof *g);
-    if (!g) abort();
+    gate *g = bs_req_alloc(req, sizeof *g);
     g->api = api;
     g->req = req;
     g->next = next;

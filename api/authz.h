@@ -56,7 +56,8 @@ typedef enum bs_access {
  * unknown = BS_ACCESS_NONE). */
 bs_access bs_access_parse(const char *s);
 
-/* The authenticated principal of a request. Strings are NUL-terminated; "" when absent. */
+/* The authenticated principal of a request, in the request's pool (bs_req_alloc). Strings
+ * are NUL-terminated; "" when absent. */
 typedef struct bs_principal {
     bool authenticated;
     bool via_token; /* bearer API token (else a session cookie) */
@@ -67,7 +68,7 @@ typedef struct bs_principal {
     char organisation_id[40]; /* home organisation */
     char token_id[40];        /* the API token, when via_token */
     char session_hash[72];    /* SHA-256 hex of the session secret, when a session */
-    char *beheerder_orgs;     /* owned; SQL array literal of organisations where the user is beheerder */
+    char *beheerder_orgs; /* in the request's pool; SQL array literal of organisations where the user is beheerder */
     /* project routes */
     char project_id[40];
     bs_access access;   /* best level */

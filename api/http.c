@@ -3,6 +3,10 @@
  */
 #include "http.h"
 
+#include <stddef.h>
+
+#include "alloc.h"
+
 #include <h2o.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,12 +46,19 @@ struct req_guard {
     bs_req *req; /* cleared when the request is released first */
 };
 
+/* One allocation of a request's pool: freed together when the request is released. */
+struct pool_item {
+    struct pool_item *next;
+    max_align_t data[];
+};
+
 struct bs_req {
+    struct pool_item *pool;  /* bs_req_alloc: everything freed in req_release */
     h2o_req_t *h;            /* NULL once h2o has freed the request (client gone) */
     struct req_guard *guard; /* lives in h->pool */
     bs_http *http;
-    char *method, *path, *query, *base; /* owned */
-    char *raw_path;                     /* owned: the path as received (see bs_req_raw_path) */
+    char *method, *path, *query, *base; /* in the pool */
+    char *raw_path;                     /* in the pool: the path as received (see bs_req_raw_path) */
     char peer[64];                      /* client address, "" when unknown */
     void *data;
     void *auth; /* owned through auth_free */
@@ -59,9 +70,15 @@ static void guard_dispose(void *p) {
     if (g->req) g->req->h = NULL;
 }
 
-static char *dup_iov(const char *base, size_t len) {
-    char *s = malloc(len + 1);
-    if (!s) abort();
+void *bs_req_alloc(bs_req *req, size_t size) {
+    struct pool_item *it = bs_calloc(1, sizeof *it + size);
+    it->next = req->pool;
+    req->pool = it;
+    return it->data;
+}
+
+static char *dup_iov(bs_req *r, const char *base, size_t len) {
+    char *s = bs_req_alloc(r, len + 1);
     if (len) memcpy(s, base, len);
     s[len] = 0;
     return s;
@@ -76,15 +93,14 @@ static int on_req(h2o_handler_t *self, h2o_req_t *h) {
     r->http = http;
     r->guard = h2o_mem_alloc_shared(&h->pool, sizeof *r->guard, guard_dispose);
     r->guard->req = r;
-    r->method = dup_iov(h->method.base, h->method.len);
+    r->method = dup_iov(r, h->method.base, h->method.len);
     /* a decoded NUL (%00) would cut the path short: such a path matches no route */
     if (memchr(h->path_normalized.base, 0, h->path_normalized.len))
-        r->path = dup_iov("/\x01", 2);
+        r->path = dup_iov(r, "/\x01", 2);
     else
-        r->path = dup_iov(h->path_normalized.base, h->path_normalized.len);
+        r->path = dup_iov(r, h->path_normalized.base, h->path_normalized.len);
     size_t raw_len = h->query_at != SIZE_MAX && h->query_at < h->path.len ? h->query_at : h->path.len;
-    r->raw_path = malloc(raw_len * 3 + 1);
-    if (!r->raw_path) abort();
+    r->raw_path = bs_req_alloc(r, raw_len * 3 + 1);
     size_t o = 0;
     for (size_t i = 0; i < raw_len; i++) {
         unsigned char ch = (unsigned char)h->path.base[i];
@@ -95,11 +111,11 @@ static int on_req(h2o_handler_t *self, h2o_req_t *h) {
     }
     r->raw_path[o] = 0;
     if (h->query_at != SIZE_MAX && h->query_at < h->path.len)
-        r->query = dup_iov(h->path.base + h->query_at + 1, h->path.len - h->query_at - 1);
+        r->query = dup_iov(r, h->path.base + h->query_at + 1, h->path.len - h->query_at - 1);
     else
-        r->query = dup_iov("", 0);
+        r->query = dup_iov(r, "", 0);
     size_t blen = h->authority.len + 16;
-    r->base = malloc(blen);
+    r->base = bs_req_alloc(r, blen);
     snprintf(r->base, blen, "http://%.*s", (int)h->authority.len, h->authority.base);
     struct sockaddr_storage ss;
     socklen_t sl = h->conn->callbacks->get_peername ? h->conn->callbacks->get_peername(h->conn, (void *)&ss) : 0;
@@ -318,11 +334,10 @@ void bs_req_respond(bs_req *r, int status, const char *content_type, const char 
     }
     r->http->inflight--;
     if (r->auth_free) r->auth_free(r->auth);
-    free(r->method);
-    free(r->path);
-    free(r->raw_path);
-    free(r->query);
-    free(r->base);
+    for (struct pool_item *it = r->pool, *next; it; it = next) {
+        next = it->next;
+        free(it);
+    }
     free(r);
 }
 

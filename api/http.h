@@ -56,6 +56,12 @@ void *bs_req_get_auth(const bs_req *req);
 /* The client's IP address as text ("127.0.0.1", "::1"), or "" when unknown. */
 const char *bs_req_peer(const bs_req *req);
 
+/* The request's pool: size bytes, zeroed and aligned for any type, never NULL (alloc.h's
+ * policy). Freed all at once when the request is released (bs_req_respond), so it is for
+ * memory that lives exactly as long as the request — never for a context a store callback
+ * may still touch after the answer was sent. */
+void *bs_req_alloc(bs_req *req, size_t size);
+
 /* Per-request scratch pointer for handlers. */
 void bs_req_set_data(bs_req *req, void *data);
 void *bs_req_get_data(const bs_req *req);

@@ -1,8 +1,7 @@
 /*
  * HTTP API routes. See api.h, docs/api.md and docs/openapi.json.
  *
- * Every error is application/bs__problem+json (RFC 9457) naming the offending field in
- * "invalid_params" (the ZGW APIs' convention, camelCase there as "invalidParams").
+ * Every error answer is made by api/problem.c from a bs_err (engine/core/err.h).
  */
 #include "api.h"
 
@@ -31,50 +30,6 @@ void bs__respond_json(bs_req *req, int status, json_t *body) {
     free(text);
 }
 
-/* Sends a bs__problem document. field may be NULL (no single offending field). */
-void bs__problem_ex(bs_req *req, int status, const char *code, const char *title, const char *field, const char *detail,
-                    const char *const *extra_headers) {
-    json_t *p = json_object();
-    char type[160];
-    snprintf(type, sizeof type, "https://bouwstroom.nl/problems/%s", code);
-    json_object_set_new(p, "type", json_string(type));
-    json_object_set_new(p, "title", json_string(title));
-    json_object_set_new(p, "status", json_integer(status));
-    json_object_set_new(p, "detail", json_string(detail));
-    json_object_set_new(p, "instance", json_string(bs_req_raw_path(req)));
-    json_object_set_new(p, "code", json_string(code));
-    json_t *params = json_array();
-    if (field) {
-        json_t *ip = json_object();
-        json_object_set_new(ip, "name", json_string(field));
-        json_object_set_new(ip, "code", json_string(code));
-        json_object_set_new(ip, "reason", json_string(detail));
-        json_array_append_new(params, ip);
-    }
-    json_object_set_new(p, "invalid_params", params);
-    char *text = json_dumps(p, JSON_COMPACT);
-    json_decref(p);
-    bs_req_respond(req, status, PROBLEM_CT, text, strlen(text), extra_headers);
-    free(text);
-}
-
-void bs__problem(bs_req *req, int status, const char *code, const char *title, const char *field, const char *detail) {
-    bs__problem_ex(req, status, code, title, field, detail, NULL);
-}
-
-void bs__problem_db(bs_req *req, const char *err) {
-    fprintf(stderr, "api: database error on %s %s: %s\n", bs_req_method(req), bs_req_path(req), err);
-    bs__problem(req, 503, "database_unavailable", "Database unavailable", NULL,
-                "The store could not complete the request; nothing was changed. Retry later.");
-}
-
-void bs__method_not_allowed(bs_req *req, const char *allow) {
-    const char *hdr[] = {"allow", allow, NULL};
-    char detail[128];
-    snprintf(detail, sizeof detail, "Method %s is not allowed here; allowed: %s", bs_req_method(req), allow);
-    bs__problem_ex(req, 405, "method_not_allowed", "Method not allowed", "method", detail, hdr);
-}
-
 /* ---- helpers ---- */
 
 bs_day bs_today_amsterdam(void *arg) {
@@ -91,7 +46,7 @@ static void health_done(const PGresult *res, const char *err, void *arg) {
     (void)res;
     bs_req *req = arg;
     if (err) {
-        bs__problem(req, 503, "database_unavailable", "Database unavailable", NULL, err);
+        bs__fail_as(req, BS_EUNAVAILABLE, "database_unavailable", "Database unavailable", NULL, "%s", err);
         return;
     }
     json_t *o = json_object();
@@ -109,8 +64,7 @@ void bs__health(bs_api *api, bs_req *req, const bs_path *path) {
 
 void bs__openapi(bs_api *api, bs_req *req, const bs_path *path) {
     (void)path;
-    if (!api->openapi_json)
-        return bs__problem(req, 404, "not_found", "Not found", NULL, "OpenAPI document not installed");
+    if (!api->openapi_json) return bs__fail(req, BS_ENOTFOUND, NULL, "OpenAPI document not installed");
     bs_req_respond(req, 200, JSON_CT, api->openapi_json, api->openapi_len, NULL);
 }
 
@@ -143,7 +97,7 @@ void bs__get_schema(bs_api *api, bs_req *req, const bs_path *path) {
     if (!es) {
         char d[200];
         snprintf(d, sizeof d, "No process schema with key '%.100s'", key);
-        bs__problem(req, 404, "not_found", "Process schema not found", "key", d);
+        bs__fail_as(req, BS_ENOTFOUND, NULL, "Process schema not found", "key", "%s", d);
         return;
     }
     bs__respond_json(req, 200, json_incref(es->json));
@@ -215,7 +169,7 @@ bool bs__int_param(bs_req *req, const char *name, long dflt, long min, long max,
     if (r < 0 || !digits || *end || v < min || v > max) {
         char d[160];
         snprintf(d, sizeof d, "%s must be an integer from %ld to %ld", name, min, max);
-        bs__problem(req, 400, "invalid", "Invalid query parameter", name, d);
+        bs__fail(req, BS_EBADPARAM, name, "%s", d);
         return false;
     }
     *out = v;
@@ -230,9 +184,8 @@ bool bs__json_content_type(bs_req *req) {
     /* media type exactly application/json, parameters (charset) allowed: RFC 9110 §8.3.1 */
     size_t tl = ct ? strcspn(ct, "; \t") : 0;
     if (ct && tl == 16 && strncasecmp(ct, "application/json", 16) == 0) return true;
-    bs__problem(req, 415, "unsupported_media_type", "Unsupported media type", "Content-Type",
-                ct ? "The body must be application/json"
-                   : "Content-Type is missing; the body must be application/json");
+    bs__fail(req, BS_EMEDIA, "Content-Type", "%s",
+             ct ? "The body must be application/json" : "Content-Type is missing; the body must be application/json");
     return false;
 }
 
@@ -244,7 +197,7 @@ bool bs__text_header(bs_req *req, const char *name, size_t max, char *out, size_
     if (n > max || n >= outlen || !bs_utf8_valid(v, n)) {
         char d[160];
         snprintf(d, sizeof d, "%s must be UTF-8 text of at most %zu bytes", name, max);
-        bs__problem(req, 400, "invalid", "Invalid header", name, d);
+        bs__fail_as(req, BS_EBADPARAM, NULL, "Invalid header", name, "%s", d);
         return false;
     }
     memcpy(out, v, n + 1);
@@ -257,7 +210,7 @@ bool bs__text_param(bs_req *req, const char *name, char *out, size_t len, bool *
         char d[160];
         snprintf(d, sizeof d, "%s is malformed (bad percent-encoding, NUL or not UTF-8) or longer than %zu bytes", name,
                  len - 1);
-        bs__problem(req, 400, "invalid", "Invalid query parameter", name, d);
+        bs__fail(req, BS_EBADPARAM, name, "%s", d);
         return false;
     }
     *has = r > 0;
@@ -297,20 +250,20 @@ bool bs__reason_field(bs_req *req, json_t *doc, bool required, const char **out)
         char d[200];
         snprintf(d, sizeof d, "reason %s text of 1 to %d bytes that is not only white space",
                  required ? "is required:" : "must be", BS_REASON_MAX_BYTES);
-        bs__problem(req, 422, r ? "invalid" : "required", r ? "Invalid field" : "Missing field", "reason", d);
+        bs__fail(req, r ? BS_EINVAL : BS_EREQUIRED, "reason", "%s", d);
         return false;
     }
     *out = json_string_value(r);
     return true;
 }
 
-bool bs__date_in_calendar(bs_req *req, const bs_api *api, int status, const char *field, bs_day d) {
+bool bs__date_in_calendar(bs_req *req, const bs_api *api, int code, const char *field, bs_day d) {
     const bs_calendar *cal = &api->engine->calendar;
     if (bs_calendar_covers(cal, d)) return true;
     char msg[240], a[11], b[11], x[11];
     snprintf(msg, sizeof msg, "%s %s must lie between %s and %s (the working-day calendar's range)", field,
              bs_date_format(d, x), bs_date_format(cal->first_day, a), bs_date_format(cal->last_day, b));
-    bs__problem(req, status, "date_out_of_range", "Date outside the calendar", field, msg);
+    bs__fail_as(req, code, "date_out_of_range", "Date outside the calendar", field, "%s", msg);
     return false;
 }
 
@@ -330,15 +283,15 @@ void bs__list_projects(bs_api *api, bs_req *req, const bs_path *path) {
     }
     const bs_principal *pr = bs__principal(req);
     if (c->has_mine && strcmp(c->mine, "true") != 0 && strcmp(c->mine, "false") != 0) {
-        bs__problem(req, 400, "invalid", "Invalid query parameter", "mine", "mine must be true or false");
+        bs__fail(req, BS_EBADPARAM, "mine", "mine must be true or false");
         free(c);
         return;
     }
     bool mine = c->has_mine && strcmp(c->mine, "true") == 0;
     if (mine && !pr->authenticated) {
         static const char *const www[] = {"WWW-Authenticate", "Bearer realm=\"bouwstroom\"", NULL};
-        bs__problem_ex(req, 401, "unauthenticated", "Authentication required", "mine",
-                       "mine=true lists the caller's own projects: send a credential", www);
+        bs__fail_ex(req, BS_EUNAUTH, NULL, NULL, "mine", www,
+                    "mine=true lists the caller's own projects: send a credential");
         free(c);
         return;
     }
@@ -346,8 +299,8 @@ void bs__list_projects(bs_api *api, bs_req *req, const bs_path *path) {
         for (char *p = c->planstatus; *p; p++) *p = (char)toupper((unsigned char)*p);
         if (strcmp(c->planstatus, "ONBEKEND") == 0) strcpy(c->planstatus, "onbekend");
         if (!bs_planstatus_valid(c->planstatus)) {
-            bs__problem(req, 400, "invalid", "Invalid query parameter", "planstatus",
-                        "planstatus must be one of 1A, 1B, 1C, 2A, 2B, 2C, 3, 4A, 4B, onbekend");
+            bs__fail(req, BS_EBADPARAM, "planstatus",
+                     "planstatus must be one of 1A, 1B, 1C, 2A, 2B, 2C, 3, 4A, 4B, onbekend");
             free(c);
             return;
         }
@@ -392,7 +345,8 @@ void bs__list_projects(bs_api *api, bs_req *req, const bs_path *path) {
 void bs__send_row0(bs_req *req, const PGresult *res, const char *err, int status, const char *title, const char *field,
                    const char *detail) {
     if (err) return bs__problem_db(req, err);
-    if (PQntuples(res) == 0 || PQgetisnull(res, 0, 0)) return bs__problem(req, 404, "not_found", title, field, detail);
+    if (PQntuples(res) == 0 || PQgetisnull(res, 0, 0))
+        return bs__fail_as(req, BS_ENOTFOUND, NULL, title, field, "%s", detail);
     if (status == 204) return bs_req_respond(req, 204, NULL, "", 0, NULL);
     const char *text = PQgetvalue(res, 0, 0);
     bs_req_respond(req, status, JSON_CT, text, strlen(text), NULL);
@@ -442,18 +396,18 @@ void bs_api_handle(bs_req *req, void *ctx) {
     if (body_len > max) {
         char d[120];
         snprintf(d, sizeof d, "The request body is larger than %zu bytes", max);
-        return bs__problem(req, 413, "payload_too_large", "Payload too large", "body", d);
+        return bs__fail(req, BS_ETOOLARGE, "body", "%s", d);
     }
     if (rc == BS_EMETHOD) return bs__method_not_allowed(req, allow);
     if (rc == BS_ENOTFOUND && !err.field[0])
         snprintf(err.msg, sizeof err.msg, "No resource at %.150s", bs_req_raw_path(req));
-    if (rc != 0) return bs__problem(req, 404, "not_found", err.title, err.field[0] ? err.field : NULL, err.msg);
+    if (rc != 0) return bs__fail_err(req, &err, NULL);
     char unknown[320];
     if (bs_query_unknown_param(bs_req_query(req), route->query, unknown, sizeof unknown)) {
         char d[700];
         snprintf(d, sizeof d, "Unknown query parameter '%s'; this endpoint takes %s%s", unknown,
                  *route->query ? "only: " : "no query parameters", route->query);
-        return bs__problem(req, 400, "unknown_parameter", "Unknown query parameter", unknown, d);
+        return bs__fail_as(req, BS_EBADPARAM, "unknown_parameter", "Unknown query parameter", unknown, "%s", d);
     }
     /* every matched request passes the gate: authentication and authorisation */
     bs_authz_gate(api, req, route, &path, dispatch);

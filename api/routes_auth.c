@@ -62,7 +62,7 @@ static bool take_password(bs_req *req, json_t *doc, size_t min, char **out, size
     if (!json_is_string(pw) || json_string_length(pw) < min || json_string_length(pw) > BS_PASSWORD_MAX_BYTES) {
         char d[80];
         snprintf(d, sizeof d, "password must be a string of %zu to %d bytes", min, BS_PASSWORD_MAX_BYTES);
-        bs__problem(req, 422, "invalid", "Invalid field", "password", d);
+        bs__fail(req, BS_EINVAL, "password", "%s", d);
         return false;
     }
     *len = json_string_length(pw);
@@ -127,8 +127,8 @@ static void send_too_many(bs_req *req, int64_t retry_s, bool address) {
     snprintf(rs, sizeof rs, "%lld", (long long)retry_s);
     snprintf(d, sizeof d, "Too many failed logins%s; try again in %s seconds", address ? " from this address" : "", rs);
     const char *h[] = {"Retry-After", rs, NULL};
-    bs__problem_ex(req, 429, address ? "rate_limited" : "locked",
-                   address ? "Too many failed logins" : "Account locked for a while", "email", d, h);
+    bs__fail_ex(req, BS_ERATE, address ? "rate_limited" : "locked",
+                address ? "Too many failed logins" : "Account locked for a while", "email", h, "%s", d);
 }
 
 /* false (and a 429 problem sent) when the address is locked */
@@ -197,10 +197,12 @@ static void verify_work(uv_work_t *w) {
     }
 }
 
-static void login_problem(login_job *j, int status, const char *code, const char *title, const char *field,
+/* Answers a refused login (code: BS_E*; problem and title as bs_err's) and frees j. A wrong
+ * credential also counts against the client address. */
+static void login_problem(login_job *j, int code, const char *problem, const char *title, const char *field,
                           const char *detail) {
-    if (status == 401 && strcmp(code, "invalid_credentials") == 0) addr_failed(j->req, j->now);
-    bs__problem(j->req, status, code, title, field, detail);
+    if (code == BS_EUNAUTH && strcmp(problem, "invalid_credentials") == 0) addr_failed(j->req, j->now);
+    bs__fail_as(j->req, code, problem, title, field, "%s", detail);
     login_free(j);
 }
 
@@ -217,7 +219,7 @@ static void counters_saved(const PGresult *res, const char *err, void *arg) {
         login_free(j);
         return;
     }
-    login_problem(j, 401, "invalid_credentials", "Login failed", "password",
+    login_problem(j, BS_EUNAUTH, "invalid_credentials", "Login failed", "password",
                   "The e-mail address, password or second-factor code is wrong");
 }
 
@@ -282,32 +284,19 @@ static void enrolment_saved(const PGresult *res, const char *err, void *arg) {
     }
     char uri[1024];
     if (bs_totp_uri(j->email, j->secret, uri, sizeof uri) != BS_AUTH_OK) {
-        login_problem(j, 500, "internal", "Internal error", NULL, "could not build the TOTP URI");
+        login_problem(j, BS_EINTERNAL, "internal", "Internal error", NULL, "could not build the TOTP URI");
         return;
     }
-    json_t *pb = json_object();
-    json_object_set_new(pb, "type", json_string("https://bouwstroom.nl/problems/totp_enrolment_required"));
-    json_object_set_new(pb, "instance", json_string(bs_req_path(j->req)));
-    json_object_set_new(pb, "title", json_string("Second factor required: enrol an authenticator"));
-    json_object_set_new(pb, "status", json_integer(401));
-    json_object_set_new(pb, "code", json_string("totp_enrolment_required"));
-    json_object_set_new(pb, "detail",
-                        json_string("Municipal roles need a TOTP second factor (RFC 6238). Add otpauth_uri "
-                                    "to an authenticator app and log in again with totp_code."));
-    json_t *ip = json_array();
-    json_t *f = json_object();
-    json_object_set_new(f, "name", json_string("totp_code"));
-    json_object_set_new(f, "code", json_string("totp_enrolment_required"));
-    json_object_set_new(f, "reason", json_string("enrol, then send the current code"));
-    json_array_append_new(ip, f);
-    json_object_set_new(pb, "invalid_params", ip);
-    json_object_set_new(pb, "otpauth_uri", json_string(uri));
-    json_object_set_new(pb, "secret", json_string(j->secret));
-    char *text = json_dumps(pb, JSON_COMPACT);
-    json_decref(pb);
+    bs_err e;
+    bs_err_problem(&e, BS_EUNAUTH, "totp_enrolment_required", "Second factor required: enrol an authenticator",
+                   "totp_code",
+                   "Municipal roles need a TOTP second factor (RFC 6238). Add otpauth_uri to an authenticator app "
+                   "and log in again with totp_code.");
+    json_t *ext = json_object();
+    json_object_set_new(ext, "otpauth_uri", json_string(uri));
+    json_object_set_new(ext, "secret", json_string(j->secret));
     const char *h[] = {"Cache-Control", "no-store", NULL};
-    bs_req_respond(j->req, 401, PROBLEM_CT, text, strlen(text), h);
-    free(text);
+    bs__fail_doc(j->req, &e, ext, h);
     sodium_memzero(uri, sizeof uri);
     login_free(j);
 }
@@ -361,7 +350,7 @@ static void verified(uv_work_t *w, int status) {
         return;
     }
     if (!j->has_code) {
-        login_problem(j, 401, "totp_required", "Second factor required", "totp_code",
+        login_problem(j, BS_EUNAUTH, "totp_required", "Second factor required", "totp_code",
                       "Send the 6-digit code of your authenticator app as totp_code");
         return;
     }
@@ -400,7 +389,7 @@ static void login_user_loaded(const PGresult *res, const char *err, void *arg) {
             if (orc != BS_AUTH_OK) {
                 fprintf(stderr, "login: the TOTP key of %s cannot be opened (server key missing or changed)\n",
                         j->email);
-                bs__problem(j->req, 503, "unavailable", "Second factor unavailable", NULL,
+                bs__fail_as(j->req, BS_EUNAVAILABLE, NULL, "Second factor unavailable", NULL,
                             "The server cannot read second-factor keys; ask an administrator");
                 login_free(j);
                 return;
@@ -598,7 +587,7 @@ void bs__create_api_token(bs_api *api, bs_req *req, const bs_path *path) {
         return;
     }
     if (name && label && strcmp(name, label) != 0) {
-        bs__problem(req, 422, "invalid", "Invalid field", "name", "give name or label (its older synonym), not both");
+        bs__fail(req, BS_EINVAL, "name", "give name or label (its older synonym), not both");
         json_decref(doc);
         return;
     }
@@ -610,8 +599,7 @@ void bs__create_api_token(bs_api *api, bs_req *req, const bs_path *path) {
         size_t i;
         json_t *v;
         if (!json_is_array(sc) || json_array_size(sc) == 0) {
-            bs__problem(req, 422, "invalid", "Invalid field", "scopes",
-                        "scopes must be a non-empty array of read, write, admin");
+            bs__fail(req, BS_EINVAL, "scopes", "scopes must be a non-empty array of read, write, admin");
             json_decref(doc);
             return;
         }
@@ -621,8 +609,8 @@ void bs__create_api_token(bs_api *api, bs_req *req, const bs_path *path) {
                 s && ((strcmp(s, "read") == 0 && pr->scope_read) || (strcmp(s, "write") == 0 && pr->scope_write) ||
                       (strcmp(s, "admin") == 0 && pr->scope_admin));
             if (!own) {
-                bs__problem(req, 422, "invalid", "Invalid field", "scopes",
-                            "each scope must be read, write or admin, and one the caller holds itself");
+                bs__fail(req, BS_EINVAL, "scopes",
+                         "each scope must be read, write or admin, and one the caller holds itself");
                 json_decref(doc);
                 return;
             }
@@ -641,30 +629,31 @@ void bs__create_api_token(bs_api *api, bs_req *req, const bs_path *path) {
     int64_t now = bs_clock_now(api->clock), until = now + (int64_t)max_days * 86400, expires = until;
     char d[300], nb[32], mb[32];
     if (at && exp) {
-        bs__problem(req, 422, "invalid", "Invalid field", "expires_at", "give expires_at or expires_in_days, not both");
+        bs__fail(req, BS_EINVAL, "expires_at", "give expires_at or expires_in_days, not both");
         json_decref(doc);
         return;
     }
     if (exp) {
         if (!json_is_integer(exp) || json_integer_value(exp) < 1 || json_integer_value(exp) > max_days) {
             snprintf(d, sizeof d, "expires_in_days must be 1 to %d (the installation's maximum)", max_days);
-            bs__problem(req, 422, "invalid", "Invalid field", "expires_in_days", d);
+            bs__fail(req, BS_EINVAL, "expires_in_days", "%s", d);
             json_decref(doc);
             return;
         }
         expires = now + (int64_t)json_integer_value(exp) * 86400;
     } else if (at) {
         if (!json_is_string(at) || parse_expires_at(json_string_value(at), &expires) != 0) {
-            bs__problem(req, 422, "invalid", "Invalid field", "expires_at",
-                        "expires_at must be an RFC 3339 date-time with an offset (2027-01-31T17:00:00Z) or a date "
-                        "YYYY-MM-DD (valid through that day, Europe/Amsterdam)");
+            bs__fail(req, BS_EINVAL, "expires_at",
+                     "expires_at must be an RFC 3339 date-time with an offset (2027-01-31T17:00:00Z) or a date "
+                     "YYYY-MM-DD (valid through that day, Europe/Amsterdam)");
             json_decref(doc);
             return;
         }
         if (expires <= now || expires > until) {
             snprintf(d, sizeof d, "expires_at must lie after now (%s) and at most %d days later (%s)",
                      bs_clock_format(now, nb, sizeof nb), max_days, bs_clock_format(until, mb, sizeof mb));
-            bs__problem(req, 422, expires <= now ? "in_past" : "too_late", "Invalid expiry", "expires_at", d);
+            bs__fail_as(req, BS_EINVAL, expires <= now ? "in_past" : "too_late", "Invalid expiry", "expires_at", "%s",
+                        d);
             json_decref(doc);
             return;
         }
@@ -740,25 +729,24 @@ static void invited(const PGresult *res, const char *err, void *arg) {
     } else if (PQgetisnull(res, 0, 0)) {
         const char *why = PQgetvalue(res, 0, 1);
         if (strcmp(why, "organisation") == 0)
-            bs__problem(
-                c->req, 422, "invalid", "Invalid field", "organisation_id",
+            bs__fail(
+                c->req, BS_EINVAL, "organisation_id",
                 "give organisation_id of a partner organisation (ontwikkelaar, woningcorporatie, belegger, overig) "
                 "or organisation_name to create one");
         else if (strcmp(why, "municipal") == 0)
-            bs__problem(c->req, 422, "invalid", "Invalid field", "email",
-                        "this address belongs to a user of a municipality, province or the state, or to an "
-                        "administrator; add them as a member instead");
+            bs__fail(c->req, BS_EINVAL, "email",
+                     "this address belongs to a user of a municipality, province or the state, or to an "
+                     "administrator; add them as a member instead");
         else if (strcmp(why, "both") == 0)
-            bs__problem(c->req, 422, "invalid", "Invalid field", "organisation_name",
-                        "give organisation_id or organisation_name, not both");
+            bs__fail(c->req, BS_EINVAL, "organisation_name", "give organisation_id or organisation_name, not both");
         else if (strcmp(why, "municipal_name") == 0)
-            bs__problem(c->req, 422, "invalid", "Invalid field", "organisation_name",
-                        "this is the name of a municipality, province or the state, not of a partner organisation");
+            bs__fail(c->req, BS_EINVAL, "organisation_name",
+                     "this is the name of a municipality, province or the state, not of a partner organisation");
         else if (strcmp(why, "other_developer") == 0)
-            bs__problem(c->req, 409, "conflict", "Another developer", "organisation_id",
+            bs__fail_as(c->req, BS_ECONFLICT, NULL, "Another developer", "organisation_id",
                         "the project's private stream belongs to another organisation");
         else
-            bs__problem(c->req, 409, "conflict", "Already a member", "email",
+            bs__fail_as(c->req, BS_ECONFLICT, NULL, "Already a member", "email",
                         "this user is a member of the project already");
     } else {
         json_t *o = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
@@ -855,8 +843,7 @@ void bs__invite(bs_api *api, bs_req *req, const bs_path *path) {
         return;
     }
     if (!bs_email_valid(email)) { /* RFC 5321 §4.1.2 Mailbox, plain ASCII */
-        bs__problem(req, 422, "invalid", "Invalid field", "email",
-                    "email must be a plain ASCII mailbox (RFC 5321 §4.1.2) like name@example.nl");
+        bs__fail(req, BS_EINVAL, "email", "email must be a plain ASCII mailbox (RFC 5321 §4.1.2) like name@example.nl");
         json_decref(doc);
         return;
     }
@@ -897,7 +884,7 @@ static void accepted(const PGresult *res, const char *err, void *arg) {
     if (err)
         bs__problem_db(c->req, err);
     else if (PQntuples(res) == 0)
-        bs__problem(c->req, 404, "not_found", "Invitation not found", "token",
+        bs__fail_as(c->req, BS_ENOTFOUND, NULL, "Invitation not found", "token",
                     "The invitation is unknown, expired or accepted already");
     else {
         const char *t = PQgetvalue(res, 0, 0);
@@ -910,7 +897,7 @@ static void accept_hashed(uv_work_t *w, int status) {
     (void)status;
     invite_ctx *c = w->data;
     if (c->rc != BS_AUTH_OK) {
-        bs__problem(c->req, 500, "internal", "Internal error", NULL, bs_auth_strerror(c->rc));
+        bs__fail(c->req, BS_EINTERNAL, NULL, "%s", bs_auth_strerror(c->rc));
         invite_free(c);
         return;
     }
@@ -1032,7 +1019,7 @@ void bs__request_reset(bs_api *api, bs_req *req, const bs_path *path) {
         snprintf(d, sizeof d, "Too many password reset requests %s; try again in %s seconds",
                  addr_ok ? "for this address" : "from this client", rs);
         const char *h[] = {"Retry-After", rs, NULL};
-        bs__problem_ex(req, 429, "rate_limited", "Too many requests", "email", d, h);
+        bs__fail_ex(req, BS_ERATE, NULL, NULL, "email", h, "%s", d);
         json_decref(doc);
         return;
     }
@@ -1082,7 +1069,7 @@ static void reset_free(reset_ctx *c) {
 
 static void reset_unknown(reset_ctx *c) {
     addr_failed(c->req, bs_clock_now(c->api->clock)); /* guessing secrets counts like failed logins */
-    bs__problem(c->req, 404, "not_found", "Reset secret not found", "secret",
+    bs__fail_as(c->req, BS_ENOTFOUND, NULL, "Reset secret not found", "secret",
                 "The reset secret is unknown, expired or used already; request a new one");
 }
 
@@ -1104,7 +1091,7 @@ static void reset_hashed(uv_work_t *w, int status) {
     (void)status;
     reset_ctx *c = w->data;
     if (c->rc != BS_AUTH_OK) {
-        bs__problem(c->req, 500, "internal", "Internal error", NULL, bs_auth_strerror(c->rc));
+        bs__fail(c->req, BS_EINTERNAL, NULL, "%s", bs_auth_strerror(c->rc));
         reset_free(c);
         return;
     }
@@ -1205,9 +1192,9 @@ static void member_added(const PGresult *res, const char *err, void *arg) {
     if (!err && PQntuples(res) == 1 && PQgetisnull(res, 0, 0)) {
         bool user = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
         if (!user)
-            bs__problem(c->req, 422, "unknown_reference", "Unknown reference", "user_id", "No such user");
+            bs__fail_as(c->req, BS_EINVAL, "unknown_reference", "Unknown reference", "user_id", "No such user");
         else
-            bs__problem(c->req, 409, "conflict", "Already a member", "user_id", "This user is a member already");
+            bs__fail_as(c->req, BS_ECONFLICT, NULL, "Already a member", "user_id", "This user is a member already");
         free(c);
         return;
     }
@@ -1244,12 +1231,12 @@ static void project_patched(const PGresult *res, const char *err, void *arg) {
     if (!err && PQntuples(res) == 1 && PQgetisnull(res, 0, 0)) {
         const char *why = PQgetvalue(res, 0, 1);
         if (strcmp(why, "hard") == 0)
-            bs__problem(c->req, 422, "invalid", "Invalid field", "confidentiality",
-                        "a plan with a hard planning status (1A, 1B, 2A, 2B) is at least extern_mede_overheden");
+            bs__fail(c->req, BS_EINVAL, "confidentiality",
+                     "a plan with a hard planning status (1A, 1B, 2A, 2B) is at least extern_mede_overheden");
         else
-            bs__problem(c->req, 422, "invalid", "Invalid field", "developer_organisation_id",
-                        "the developer organisation must be a partner organisation (ontwikkelaar, woningcorporatie, "
-                        "belegger, overig)");
+            bs__fail(c->req, BS_EINVAL, "developer_organisation_id",
+                     "the developer organisation must be a partner organisation (ontwikkelaar, woningcorporatie, "
+                     "belegger, overig)");
         free(c);
         return;
     }
@@ -1266,7 +1253,7 @@ void bs__patch_project(bs_api *api, bs_req *req, const bs_path *path) {
         if (json_is_null(json_object_get(doc, allowed[i]))) {
             char d[160];
             snprintf(d, sizeof d, "%s cannot be null: leave it out to keep the current value", allowed[i]);
-            bs__problem(req, 422, "invalid", "Invalid field", allowed[i], d);
+            bs__fail(req, BS_EINVAL, allowed[i], "%s", d);
             json_decref(doc);
             return;
         }
@@ -1277,7 +1264,7 @@ void bs__patch_project(bs_api *api, bs_req *req, const bs_path *path) {
         return;
     }
     if (!conf && !dev) {
-        bs__problem(req, 422, "required", "Nothing to change", "body",
+        bs__fail_as(req, BS_EREQUIRED, NULL, "Nothing to change", "body",
                     "give confidentiality and/or developer_organisation_id");
         json_decref(doc);
         return;
@@ -1327,8 +1314,8 @@ void bs__patch_org(bs_api *api, bs_req *req, const bs_path *path) {
     char months[16];
     if (sm && (!json_is_integer(sm) || json_integer_value(sm) < 1 || json_integer_value(sm) > 120)) {
         json_decref(doc);
-        return bs__problem(req, 422, "invalid", "Invalid field", "stale_after_months",
-                           "stale_after_months must be a whole number of months from 1 to 120");
+        return bs__fail(req, BS_EINVAL, "stale_after_months",
+                        "stale_after_months must be a whole number of months from 1 to 120");
     }
     if (sm) snprintf(months, sizeof months, "%d", (int)json_integer_value(sm));
     const char *p[5] = {id, name, region, prov, sm ? months : NULL};
@@ -1373,8 +1360,8 @@ void bs__aggregate(bs_api *api, bs_req *req, const bs_path *path) {
     bool ok = false;
     for (size_t i = 0; groups[i] && !ok; i++) ok = strcmp(by, groups[i]) == 0;
     if (!ok)
-        return bs__problem(req, 400, "invalid", "Invalid query parameter", "group_by",
-                           "group_by must be one of planstatus, gemeente, provincie, confidentiality");
+        return bs__fail(req, BS_EBADPARAM, "group_by",
+                        "group_by must be one of planstatus, gemeente, provincie, confidentiality");
     char sql[1200];
     /* the group column comes from the fixed list above, never from the request text */
     snprintf(sql, sizeof sql,

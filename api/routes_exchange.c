@@ -32,7 +32,7 @@ typedef struct export_job {
 } export_job;
 
 static void send_text(bs_req *req, const char *ct, char *text, const char *filename) {
-    if (!text) return bs__problem(req, 500, "internal", "Internal error", NULL, "out of memory building the export");
+    if (!text) return bs__fail(req, BS_EINTERNAL, NULL, "out of memory building the export");
     char disp[160];
     snprintf(disp, sizeof disp, "attachment; filename=\"%s\"", filename);
     const char *h[] = {"Content-Disposition", disp, NULL};
@@ -86,7 +86,7 @@ static void export_plans_loaded(const PGresult *res, const char *err, void *arg)
     char msg[512];
     if (!arr || bs_export_plans_from_json(arr, &plans, &n, msg, sizeof msg) != 0) {
         json_decref(arr);
-        bs__problem(req, 500, "internal", "Internal error", NULL, "plan records unreadable");
+        bs__fail(req, BS_EINTERNAL, NULL, "plan records unreadable");
         free(j);
         return;
     }
@@ -94,7 +94,7 @@ static void export_plans_loaded(const PGresult *res, const char *err, void *arg)
     const bs_export_profile *prof = bs_province_config_export(j->api->province_config, j->key);
     bs_export ex;
     if (bs_export_build(j->api->province_config, prof, plans, n, j->date, &ex) != 0) {
-        bs__problem(req, 500, "internal", "Internal error", NULL, "out of memory building the export");
+        bs__fail(req, BS_EINTERNAL, NULL, "out of memory building the export");
     } else {
         char fn[96], d[11];
         bs_date_format(j->date, d);
@@ -105,7 +105,7 @@ static void export_plans_loaded(const PGresult *res, const char *err, void *arg)
             char *bytes = NULL;
             size_t len = 0;
             if (bs_export_xlsx_bytes(&ex, NULL, &bytes, &len, msg, sizeof msg) != 0) {
-                bs__problem(req, 500, "internal", "Internal error", NULL, msg);
+                bs__fail(req, BS_EINTERNAL, NULL, "%s", msg);
             } else {
                 char disp[160];
                 snprintf(disp, sizeof disp, "attachment; filename=\"planmonitor-%s.xlsx\"",
@@ -142,15 +142,15 @@ static bool one_of_param(bs_req *req, const char *name, char *out, size_t len, c
     if (!has) snprintf(out, len, "%s", dflt);
     for (size_t i = 0; allowed[i]; i++)
         if (strcmp(out, allowed[i]) == 0) return true;
-    bs__problem(req, 400, "invalid", "Invalid query parameter", name, msg);
+    bs__fail(req, BS_EBADPARAM, name, "%s", msg);
     return false;
 }
 
 void bs__get_export(bs_api *api, bs_req *req, const bs_path *path) {
     const char *key = path->ref;
     if (!api->province_config || !bs_province_config_export(api->province_config, key))
-        return bs__problem(
-            req, 404, "not_found", "No such export", "key",
+        return bs__fail_as(
+            req, BS_ENOTFOUND, NULL, "No such export", "key",
             "The exports are zuid-holland, gelderland and excel (processes/provinces/province-exports.json)");
     export_job *j = calloc(1, sizeof *j);
     if (!j) abort();
@@ -173,28 +173,27 @@ void bs__get_export(bs_api *api, bs_req *req, const bs_path *path) {
     j->date = api->today(api->today_arg);
     if (has_date && bs_date_parse(date, &j->date) != 0) {
         free(j);
-        return bs__problem(req, 400, "invalid", "Invalid query parameter", "date", "date must be YYYY-MM-DD");
+        return bs__fail(req, BS_EBADPARAM, "date", "date must be YYYY-MM-DD");
     }
-    if (has_date && !bs__date_in_calendar(req, api, 400, "date", j->date)) {
+    if (has_date && !bs__date_in_calendar(req, api, BS_EBADPARAM, "date", j->date)) {
         free(j);
         return;
     }
     if ((strcmp(j->format, "xlsx") == 0) != excel && strcmp(j->part, "report") != 0) {
         free(j);
-        return bs__problem(req, 400, "invalid", "Invalid query parameter", "format",
-                           excel ? "the excel export is a workbook: format=xlsx"
-                                 : "xlsx is the format of the excel export");
+        return bs__fail(req, BS_EBADPARAM, "format", "%s",
+                        excel ? "the excel export is a workbook: format=xlsx"
+                              : "xlsx is the format of the excel export");
     }
     if (excel && strcmp(j->format, "xlsx") == 0 && strcmp(j->part, "plans") != 0 && strcmp(j->part, "report") != 0) {
         free(j);
-        return bs__problem(req, 400, "invalid", "Invalid query parameter", "part",
-                           "the workbook holds every part (Plannen, DetailPlanning, Uitgesloten); "
-                           "use part=report for the quality report as JSON");
+        return bs__fail(req, BS_EBADPARAM, "part",
+                        "the workbook holds every part (Plannen, DetailPlanning, Uitgesloten); "
+                        "use part=report for the quality report as JSON");
     }
     if (strcmp(j->format, "geojson") == 0 && strcmp(j->part, "left_out") == 0) {
         free(j);
-        return bs__problem(req, 400, "invalid", "Invalid query parameter", "part",
-                           "the list of left-out plans is part=report (JSON) or format=csv");
+        return bs__fail(req, BS_EBADPARAM, "part", "the list of left-out plans is part=report (JSON) or format=csv");
     }
     const char *p[1] = {bs__principal(req)->authenticated ? bs__principal(req)->user_id : NULL};
     /* only plans the caller may read (the public facts of an openbaar plan included); the province's own rule (its confidentiality level
@@ -249,7 +248,7 @@ static void geojson_rows(const PGresult *res, const char *err, void *arg) {
     if (bs_geojson_write_head(j->crs, buf_sink, &b, msg, sizeof msg) != BS_GEOJSON_OK ||
         bs_geojson_write_rows(j->api->geo, res, j->crs, &n, buf_sink, &b, msg, sizeof msg) != BS_GEOJSON_OK ||
         bs_geojson_write_tail(buf_sink, &b, msg, sizeof msg) != BS_GEOJSON_OK) {
-        bs__problem(j->req, 500, "internal", "Internal error", NULL, msg);
+        bs__fail(j->req, BS_EINTERNAL, NULL, "%s", msg);
     } else {
         const char *h[] = {"Content-Disposition",
                            j->crs == BS_CRS_RD ? "attachment; filename=\"projects-rd.geojson\""
@@ -267,7 +266,7 @@ void bs__get_geojson(bs_api *api, bs_req *req, const bs_path *path) {
     static const char *const crss[] = {"rd", "wgs84", NULL};
     if (!one_of_param(req, "crs", crs, sizeof crs, "rd", crss, "crs must be rd (EPSG:28992) or wgs84 (RFC 7946)"))
         return;
-    if (!api->geo) return bs__problem(req, 503, "unavailable", "Unavailable", NULL, "PROJ is not initialised");
+    if (!api->geo) return bs__fail(req, BS_EUNAVAILABLE, NULL, "PROJ is not initialised");
     gj_job *j = calloc(1, sizeof *j);
     if (!j) abort();
     j->api = api;
@@ -305,23 +304,10 @@ static void geojson_imported(const bs_geojson_import_result *r, void *arg) {
         return;
     }
     /* nothing was imported: a problem document with every bad feature */
-    json_object_set_new(o, "type", json_string("https://bouwstroom.nl/problems/invalid_features"));
-    json_object_set_new(o, "title", json_string("The file was not imported"));
-    json_object_set_new(o, "status", json_integer(422));
-    json_object_set_new(o, "detail", json_string(r->error));
-    json_object_set_new(o, "code", json_string("invalid_features"));
-    json_object_set_new(o, "instance", json_string(bs_req_path(req)));
     json_object_set_new(o, "errors", errs);
-    json_t *ip = json_array(), *f = json_object();
-    json_object_set_new(f, "name", json_string("body"));
-    json_object_set_new(f, "code", json_string("invalid_features"));
-    json_object_set_new(f, "reason", json_string(r->error));
-    json_array_append_new(ip, f);
-    json_object_set_new(o, "invalid_params", ip);
-    char *t = json_dumps(o, JSON_COMPACT);
-    json_decref(o);
-    bs_req_respond(req, 422, PROBLEM_CT, t, strlen(t), NULL);
-    free(t);
+    bs_err e;
+    bs_err_problem(&e, BS_EINVAL, "invalid_features", "The file was not imported", "body", "%s", r->error);
+    bs__fail_doc(req, &e, o, NULL);
 }
 
 void bs__post_geojson(bs_api *api, bs_req *req, const bs_path *path) {
@@ -338,7 +324,7 @@ void bs__post_geojson(bs_api *api, bs_req *req, const bs_path *path) {
         char d[256];
         snprintf(d, sizeof d, "Malformed JSON at line %d, column %d: %s", e.line, e.column,
                  body && len ? e.text : "empty");
-        return bs__problem(req, 400, "malformed_json", "Malformed request body", "body", d);
+        return bs__fail(req, BS_EMALFORMED, "body", "%s", d);
     }
     char *actor = bs__actor_json(req, NULL, NULL);
     bs_geojson_import(api->loop, api->store, api->engine, doc, NULL, actor, geojson_imported, req);
@@ -352,41 +338,30 @@ static void xlsx_imported(json_t *result, void *arg) {
         bs__respond_json(req, 200, result);
         return;
     }
-    json_object_set_new(result, "type", json_string("https://bouwstroom.nl/problems/invalid_rows"));
-    json_object_set_new(result, "title", json_string("The workbook was not imported"));
-    json_object_set_new(result, "status", json_integer(422));
-    json_object_set_new(result, "code", json_string("invalid_rows"));
-    json_object_set_new(result, "instance", json_string(bs_req_path(req)));
-    json_t *ip = json_array(), *f = json_object();
-    json_object_set_new(f, "name", json_string("body"));
-    json_object_set_new(f, "code", json_string("invalid_rows"));
-    json_object_set_new(f, "reason", json_string("see errors: every bad row with its column"));
-    json_array_append_new(ip, f);
-    json_object_set_new(result, "invalid_params", ip);
-    char *t = json_dumps(result, JSON_COMPACT);
-    json_decref(result);
-    bs_req_respond(req, 422, PROBLEM_CT, t, strlen(t), NULL);
-    free(t);
+    bs_err e;
+    bs_err_problem(&e, BS_EINVAL, "invalid_rows", "The workbook was not imported", "body",
+                   "see errors: every bad row with its column");
+    bs__fail_doc(req, &e, result, NULL);
 }
 
 void bs__post_xlsx(bs_api *api, bs_req *req, const bs_path *path) {
     (void)path;
     const char *ct = bs_req_header(req, "content-type");
     if (!ct || (strncmp(ct, XLSX_CT, strlen(XLSX_CT)) != 0 && strncmp(ct, "application/octet-stream", 24) != 0))
-        return bs__problem(req, 415, "unsupported_media_type", "Unsupported media type", "Content-Type",
-                           "Send the workbook as " XLSX_CT " (or application/octet-stream)");
+        return bs__fail(req, BS_EMEDIA, "Content-Type", "%s",
+                        "Send the workbook as " XLSX_CT " (or application/octet-stream)");
     char source[64], sheet[128];
     bool has_source, has_sheet;
     if (!bs__text_param(req, "source", source, sizeof source, &has_source) ||
         !bs__text_param(req, "sheet", sheet, sizeof sheet, &has_sheet))
         return;
     if ((has_source && (!*source || strlen(source) > 100)) || (has_sheet && !*sheet))
-        return bs__problem(req, 400, "invalid", "Invalid query parameter",
-                           has_source && (!*source || strlen(source) > 100) ? "source" : "sheet",
-                           "source must be 1 to 100 characters; sheet must not be empty");
+        return bs__fail(req, BS_EBADPARAM, has_source && (!*source || strlen(source) > 100) ? "source" : "sheet",
+                        "source must be 1 to 100 characters; sheet must not be empty");
     size_t len = 0;
     const char *body = bs_req_body(req, &len);
-    if (!body || !len) return bs__problem(req, 400, "empty_body", "Empty body", "body", "The workbook is missing");
+    if (!body || !len)
+        return bs__fail_as(req, BS_EBADPARAM, "empty_body", "Empty body", "body", "The workbook is missing");
     char *actor = bs__actor_json(req, NULL, NULL);
     bs_xlsx_projects_options opt = {.source = has_source ? source : NULL,
                                     .sheet = has_sheet ? sheet : NULL,
@@ -404,14 +379,14 @@ void bs__get_xlsx_template(bs_api *api, bs_req *req, const bs_path *path) {
     const bs_export_profile *prof =
         api->province_config ? bs_province_config_export(api->province_config, "excel") : NULL;
     if (!prof)
-        return bs__problem(
-            req, 503, "unavailable", "Exports unavailable", NULL,
+        return bs__fail_as(
+            req, BS_EUNAVAILABLE, NULL, "Exports unavailable", NULL,
             "The province export configuration is not loaded (processes/provinces/province-exports.json)");
     char *bytes = NULL, msg[300];
     size_t len = 0;
     if (bs_export_xlsx_template_bytes(api->province_config, prof, api->today(api->today_arg), NULL, &bytes, &len, msg,
                                       sizeof msg) != 0)
-        return bs__problem(req, 500, "internal", "Internal error", NULL, msg);
+        return bs__fail(req, BS_EINTERNAL, NULL, "%s", msg);
     const char *h[] = {"Content-Disposition", "attachment; filename=\"planmonitor-template.xlsx\"", NULL};
     bs_req_respond(req, 200, XLSX_CT, bytes, len, h);
     free(bytes);
@@ -433,15 +408,14 @@ void bs__get_adapter_events(bs_api *api, bs_req *req, const bs_path *path) {
     if (!bs__text_param(req, "project_id", project, sizeof project, &has) ||
         !bs__int_param(req, "limit", 100, 1, 1000, &limit))
         return;
-    if (has && !bs__is_uuid(project))
-        return bs__problem(req, 400, "invalid", "Invalid query parameter", "project_id", "project_id must be a UUID");
+    if (has && !bs__is_uuid(project)) return bs__fail(req, BS_EBADPARAM, "project_id", "project_id must be a UUID");
     bs_outbox_state_json(api->store, "zgw", has ? project : NULL, (int)limit, state_done, req);
 }
 
 static void retried(int n, const char *err, void *arg) {
     bs_req *req = arg;
     if (err) return bs__problem_db(req, err);
-    if (n == 0) return bs__problem(req, 404, "not_found", "Not found", "id", "No given-up event with this id");
+    if (n == 0) return bs__fail(req, BS_ENOTFOUND, "id", "No given-up event with this id");
     json_t *o = json_object();
     json_object_set_new(o, "rescheduled", json_integer(n));
     bs__respond_json(req, 200, o);
@@ -457,20 +431,18 @@ void bs__retry_adapter_event(bs_api *api, bs_req *req, const bs_path *path) {
 
 void bs__post_notification(bs_api *api, bs_req *req, const bs_path *path) {
     (void)path;
-    if (!api->zgw_config)
-        return bs__problem(req, 404, "not_found", "Not found", NULL, "No ZGW adapter is configured (docs/adapters.md)");
+    if (!api->zgw_config) return bs__fail(req, BS_ENOTFOUND, NULL, "No ZGW adapter is configured (docs/adapters.md)");
     size_t len = 0;
     const char *body = bs_req_body(req, &len);
     int st = bs_zgw_webhook_cfg(api->zgw_config, api->store, bs_req_header(req, "authorization"), body ? body : "", len,
                                 NULL, NULL);
     if (st == 204) return bs_req_respond(req, 204, NULL, "", 0, NULL);
     if (st == 401)
-        return bs__problem(req, 401, "unauthenticated", "Authorization required", "Authorization",
+        return bs__fail_as(req, BS_EUNAUTH, NULL, "Authorization required", "Authorization",
                            "Send the Authorization value registered with the Notificaties API");
     if (st == 403)
-        return bs__problem(req, 403, "forbidden", "Forbidden", "Authorization",
-                           "The Authorization value is not the one registered");
-    bs__problem(req, 400, "invalid", "Not a notification", "body",
+        return bs__fail(req, BS_EFORBIDDEN, "Authorization", "The Authorization value is not the one registered");
+    bs__fail_as(req, BS_EBADPARAM, NULL, "Not a notification", "body",
                 "A notification has kanaal, hoofdObject, resource, resourceUrl, actie and aanmaakdatum");
 }
 

@@ -154,7 +154,7 @@ static json_t *lead_time_json(const fc_job *j, int32_t i) {
 static void fc_after(uv_work_t *w, int status) {
     fc_job *j = w->data;
     if (status != 0 || j->rc != BS_SCHEDULE_OK) {
-        bs__problem(j->req, 500, "forecast_failed", "Forecast could not be computed", NULL,
+        bs__fail_as(j->req, BS_EINTERNAL, "forecast_failed", "Forecast could not be computed", NULL, "%s",
                     status ? "cancelled" : bs_schedule_strerror((bs_schedule_err)j->rc));
         fc_job_free(j);
         return;
@@ -210,14 +210,14 @@ static void fc_obs_loaded(const PGresult *res, const char *err, void *arg) {
         return;
     }
     if (bs_own_obs_from_result(res, j->es->schema, &j->api->engine->calendar, &j->own) != 0) {
-        bs__problem(j->req, 500, "internal", "Internal error", NULL, "out of memory");
+        bs__fail(j->req, BS_EINTERNAL, NULL, "out of memory");
         fc_job_free(j);
         return;
     }
     j->work.data = j;
     /* the libuv thread pool of the loop the server runs on (cli: uv_default_loop) */
     if (uv_queue_work(uv_default_loop(), &j->work, fc_work, fc_after) != 0) {
-        bs__problem(j->req, 503, "busy", "Service unavailable", NULL, "could not queue the forecast");
+        bs__fail_as(j->req, BS_EUNAVAILABLE, "busy", "Service unavailable", NULL, "could not queue the forecast");
         fc_job_free(j);
     }
 }
@@ -230,7 +230,7 @@ static void fc_project_loaded(const PGresult *res, const char *err, void *arg) {
         return;
     }
     if (PQntuples(res) == 0) {
-        bs__problem(j->req, 404, "not_found", "Project not found", "id", "No project with this id");
+        bs__fail_as(j->req, BS_ENOTFOUND, NULL, "Project not found", "id", "No project with this id");
         fc_job_free(j);
         return;
     }
@@ -240,7 +240,7 @@ static void fc_project_loaded(const PGresult *res, const char *err, void *arg) {
     json_decref(doc);
     if (rc != 0) {
         bs_project_state_free(&st);
-        bs__problem(j->req, 500, "internal", "Internal error", NULL, "The project refers to an unknown process schema");
+        bs__fail(j->req, BS_EINTERNAL, NULL, "The project refers to an unknown process schema");
         fc_job_free(j);
         return;
     }
@@ -429,7 +429,7 @@ static void lt_work(uv_work_t *w) {
 static void lt_after(uv_work_t *w, int status) {
     lt_job *j = w->data;
     if (status != 0 || !j->out) {
-        bs__problem(j->req, 500, "internal", "Internal error", NULL, "lead times could not be computed");
+        bs__fail(j->req, BS_EINTERNAL, NULL, "lead times could not be computed");
     } else {
         json_t *o = j->out;
         j->out = NULL;
@@ -446,13 +446,13 @@ static void lt_obs_loaded(const PGresult *res, const char *err, void *arg) {
         return;
     }
     if (bs_own_obs_from_result(res, j->es->schema, &j->api->engine->calendar, &j->own) != 0) {
-        bs__problem(j->req, 500, "internal", "Internal error", NULL, "out of memory");
+        bs__fail(j->req, BS_EINTERNAL, NULL, "out of memory");
         lt_job_free(j);
         return;
     }
     j->work.data = j;
     if (uv_queue_work(uv_default_loop(), &j->work, lt_work, lt_after) != 0) {
-        bs__problem(j->req, 503, "busy", "Service unavailable", NULL, "could not queue the computation");
+        bs__fail_as(j->req, BS_EUNAVAILABLE, "busy", "Service unavailable", NULL, "could not queue the computation");
         lt_job_free(j);
     }
 }
@@ -497,12 +497,12 @@ void bs__get_lead_times(bs_api *api, bs_req *req, const bs_path *path) {
     if (!j->es) {
         snprintf(d, sizeof d, "no process schema '%.100s'", has_schema ? schema : "ppm-woningbouw");
         free(j);
-        return bs__problem(req, 400, "invalid", "Invalid query parameter", "schema", d);
+        return bs__fail(req, BS_EBADPARAM, "schema", "%s", d);
     }
     if (!j->es->reference) {
         snprintf(d, sizeof d, "process schema %s has no lead-time reference history", j->es->schema->key);
         free(j);
-        return bs__problem(req, 400, "invalid", "Invalid query parameter", "schema", d);
+        return bs__fail(req, BS_EBADPARAM, "schema", "%s", d);
     }
     if (has_step) {
         j->step = bs_schema_find(j->es->schema, step);
@@ -511,20 +511,20 @@ void bs__get_lead_times(bs_api *api, bs_req *req, const bs_path *path) {
             snprintf(d, sizeof d, "step '%.100s' is not a step with a duration in process schema %s", step,
                      j->es->schema->key);
             free(j);
-            return bs__problem(req, 400, "invalid", "Invalid query parameter", "step", d);
+            return bs__fail(req, BS_EBADPARAM, "step", "%s", d);
         }
     }
     if (has_size) {
         j->size = bs_size_class_parse(size);
         if (j->size < 0) {
             free(j);
-            return bs__problem(req, 400, "invalid", "Invalid query parameter", "size_class",
-                               "size_class must be one of 1-10, 11-50, 51-200, >200, onbekend");
+            return bs__fail(req, BS_EBADPARAM, "size_class",
+                            "size_class must be one of 1-10, 11-50, 51-200, >200, onbekend");
         }
     }
     if (j->has_gemeente && !*j->gemeente) {
         free(j);
-        return bs__problem(req, 400, "invalid", "Invalid query parameter", "gemeente", "gemeente must not be empty");
+        return bs__fail(req, BS_EBADPARAM, "gemeente", "gemeente must not be empty");
     }
     j->counts = calloc((size_t)j->es->schema->n_steps, sizeof *j->counts);
     /* skipped (not carried / cancelled) and estimated realised steps of the group: counted and

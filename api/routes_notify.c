@@ -59,7 +59,7 @@ json_t *bs__body_object(bs_req *req, const char *const *allowed) {
         else
             snprintf(d, sizeof d, "The body must be a JSON object");
         json_decref(doc);
-        bs__problem(req, 400, "malformed_json", "Malformed request body", "body", d);
+        bs__fail(req, BS_EMALFORMED, "body", "%s", d);
         return NULL;
     }
     const char *k;
@@ -70,7 +70,7 @@ json_t *bs__body_object(bs_req *req, const char *const *allowed) {
         if (!ok) {
             char d[200];
             snprintf(d, sizeof d, "unknown field '%.100s'", k);
-            bs__problem(req, 422, "unknown_field", "Unknown field", k, d);
+            bs__fail_as(req, BS_EINVAL, "unknown_field", "Unknown field", k, "%s", d);
             json_decref(doc);
             return NULL;
         }
@@ -86,12 +86,12 @@ bool bs__str_field(bs_req *req, json_t *doc, const char *name, bool required, si
     if (!v || json_is_null(v)) {
         if (!required) return true;
         snprintf(d, sizeof d, "%s is required", name);
-        bs__problem(req, 422, "required", "Missing field", name, d);
+        bs__fail(req, BS_EREQUIRED, name, "%s", d);
         return false;
     }
     if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) > max) {
         snprintf(d, sizeof d, "%s must be a non-empty string of at most %zu bytes", name, max);
-        bs__problem(req, 422, "invalid", "Invalid field", name, d);
+        bs__fail(req, BS_EINVAL, name, "%s", d);
         return false;
     }
     *out = json_string_value(v);
@@ -103,7 +103,7 @@ bool bs__uuid_field(bs_req *req, json_t *doc, const char *name, bool required, c
     if (*out && !bs__is_uuid(*out)) {
         char d[120];
         snprintf(d, sizeof d, "%s must be a UUID", name);
-        bs__problem(req, 422, "invalid", "Invalid field", name, d);
+        bs__fail(req, BS_EINVAL, name, "%s", d);
         return false;
     }
     return true;
@@ -117,7 +117,7 @@ bool bs__one_of(bs_req *req, const char *name, const char *v, const char *const 
     size_t o = (size_t)snprintf(d, sizeof d, "%s must be one of", name);
     for (size_t i = 0; allowed[i] && o < sizeof d; i++)
         o += (size_t)snprintf(d + o, sizeof d - o, "%s %s", i ? "," : "", allowed[i]);
-    bs__problem(req, 422, "invalid", "Invalid field", name, d);
+    bs__fail(req, BS_EINVAL, name, "%s", d);
     return false;
 }
 
@@ -144,10 +144,10 @@ static void erased(const PGresult *res, const char *err, void *arg) {
     if (err) {
         bs__problem_db(c->req, err);
     } else if (PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
-        bs__problem(c->req, 409, "conflict", "Conflict", "id",
-                    "An administrator cannot erase themselves: another administrator of the installation must");
+        bs__fail(c->req, BS_ECONFLICT, "id",
+                 "An administrator cannot erase themselves: another administrator of the installation must");
     } else if (PQntuples(res) != 1 || PQgetisnull(res, 0, 1)) {
-        bs__problem(c->req, 404, "not_found", "Not found", "id", "No such user");
+        bs__fail(c->req, BS_ENOTFOUND, "id", "No such user");
     } else {
         const char *text = PQgetvalue(res, 0, 1);
         bs_req_respond(c->req, 200, JSON_CT, text, strlen(text), NULL);
@@ -203,18 +203,16 @@ static void created_or_conflict(const PGresult *res, const char *err, void *arg)
     } else if (failed >= 0) {
         const char *field = c->fields[failed] ? c->fields[failed] : c->a;
         if (field[0] == '!') /* a permission check column */
-            bs__problem(c->req, 403, "forbidden", "Forbidden", field + 1,
-                        "Your role does not allow this for the resource named here");
+            bs__fail(c->req, BS_EFORBIDDEN, field + 1, "Your role does not allow this for the resource named here");
         else if (strcmp(field, "id") == 0)
-            bs__problem(c->req, 404, "not_found", "Not found", "id", "No project with this id");
+            bs__fail(c->req, BS_ENOTFOUND, "id", "No project with this id");
         else if (strcmp(field, "time_zone") == 0)
-            bs__problem(c->req, 422, "invalid", "Invalid field", "time_zone",
-                        "time_zone must be an IANA time zone name, e.g. Europe/Amsterdam");
+            bs__fail(c->req, BS_EINVAL, "time_zone", "time_zone must be an IANA time zone name, e.g. Europe/Amsterdam");
         else
-            bs__problem(c->req, 422, "unknown_reference", "Unknown reference", field,
+            bs__fail_as(c->req, BS_EINVAL, "unknown_reference", "Unknown reference", field,
                         "No such organisation, user or project");
     } else if (PQgetisnull(res, 0, last)) {
-        bs__problem(c->req, 409, "conflict", "Already exists", c->b, "A resource with this value already exists");
+        bs__fail_as(c->req, BS_ECONFLICT, NULL, "Already exists", c->b, "A resource with this value already exists");
     } else {
         const char *t = PQgetvalue(res, 0, last);
         bs_req_respond(c->req, 201, JSON_CT, t, strlen(t), NULL);
@@ -268,13 +266,12 @@ void bs__create_user(bs_api *api, bs_req *req, const bs_path *path) {
     }
     const bs_principal *pr = bs__principal(req);
     if (!bs_email_valid(email)) { /* RFC 5321 §4.1.2 Mailbox, plain ASCII */
-        bs__problem(req, 422, "invalid", "Invalid field", "email",
-                    "email must be a plain ASCII mailbox (RFC 5321 §4.1.2) like name@example.nl");
+        bs__fail(req, BS_EINVAL, "email", "email must be a plain ASCII mailbox (RFC 5321 §4.1.2) like name@example.nl");
         json_decref(doc);
         return;
     }
     if (digest && !json_is_boolean(digest)) {
-        bs__problem(req, 422, "invalid", "Invalid field", "digest", "digest must be true or false");
+        bs__fail(req, BS_EINVAL, "digest", "digest must be true or false");
         json_decref(doc);
         return;
     }
@@ -325,8 +322,7 @@ void bs__follow(bs_api *api, bs_req *req, const bs_path *path) {
     const bs_principal *pr = bs__principal(req);
     if (!pr->authenticated) {
         json_decref(doc);
-        return bs__problem(req, 401, "unauthenticated", "Authentication required", "Authorization",
-                           "Following a project needs a user");
+        return bs__fail(req, BS_EUNAUTH, "Authorization", "Following a project needs a user");
     }
     if (!bs__uuid_field(req, doc, "user_id", false, &user)) {
         json_decref(doc);
@@ -334,8 +330,7 @@ void bs__follow(bs_api *api, bs_req *req, const bs_path *path) {
     }
     if (!user) user = pr->user_id;
     if (strcmp(user, pr->user_id) != 0 && pr->access < BS_ACCESS_LEAD) {
-        bs__problem(req, 403, "forbidden", "Forbidden", "user_id",
-                    "Only a project leader makes other users follow a project");
+        bs__fail(req, BS_EFORBIDDEN, "user_id", "Only a project leader makes other users follow a project");
         json_decref(doc);
         return;
     }
@@ -366,7 +361,7 @@ static void deleted(const PGresult *res, const char *err, void *arg) {
     if (err)
         bs__problem_db(c->req, err);
     else if (PQntuples(res) == 0)
-        bs__problem(c->req, 404, "not_found", "Not found", c->a, "Nothing to remove");
+        bs__fail(c->req, BS_ENOTFOUND, c->a, "Nothing to remove");
     else
         bs_req_respond(c->req, 204, NULL, "", 0, NULL);
     ctx_free(c);
@@ -375,12 +370,9 @@ static void deleted(const PGresult *res, const char *err, void *arg) {
 void bs__unfollow(bs_api *api, bs_req *req, const bs_path *path) {
     const char *project = path->project, *user = path->ref;
     const bs_principal *pr = bs__principal(req);
-    if (!pr->authenticated)
-        return bs__problem(req, 401, "unauthenticated", "Authentication required", "Authorization",
-                           "Following a project needs a user");
+    if (!pr->authenticated) return bs__fail(req, BS_EUNAUTH, "Authorization", "Following a project needs a user");
     if (strcmp(user, pr->user_id) != 0 && pr->access < BS_ACCESS_LEAD)
-        return bs__problem(req, 403, "forbidden", "Forbidden", "user_id",
-                           "Only a project leader ends another user's following");
+        return bs__fail(req, BS_EFORBIDDEN, "user_id", "Only a project leader ends another user's following");
     req_ctx *c = ctx_new(api, req);
     snprintf(c->a, sizeof c->a, "user_id");
     const char *p[2] = {project, user};
@@ -403,8 +395,7 @@ void bs__add_role(bs_api *api, bs_req *req, const bs_path *path) {
         return;
     }
     if ((strcmp(role, "stream_owner") == 0) != (stream != NULL)) {
-        bs__problem(req, 422, "invalid", "Invalid field", "stream",
-                    "stream is required for a stream_owner and not allowed for a projectleider");
+        bs__fail(req, BS_EINVAL, "stream", "stream is required for a stream_owner and not allowed for a projectleider");
         json_decref(doc);
         return;
     }
@@ -467,26 +458,26 @@ void bs__put_rule(bs_api *api, bs_req *req, const bs_path *path) {
         return;
     }
     if ((org == NULL) == (user == NULL)) {
-        bs__problem(req, 422, "invalid", "Invalid field", "organisation_id",
-                    "give either organisation_id (the organisation's rule) or user_id (a user's override)");
+        bs__fail(req, BS_EINVAL, "organisation_id",
+                 "give either organisation_id (the organisation's rule) or user_id (a user's override)");
         json_decref(doc);
         return;
     }
     const bs_principal *pr = bs__principal(req);
     if (org ? !may_manage_org(pr, org) : !may_manage_user(pr, user)) {
-        bs__problem(req, 403, "forbidden", "Forbidden", org ? "organisation_id" : "user_id",
-                    org ? "Only a beheerder of the organisation sets its rules" : "You can set only your own rules");
+        bs__fail(req, BS_EFORBIDDEN, org ? "organisation_id" : "user_id", "%s",
+                 org ? "Only a beheerder of the organisation sets its rules" : "You can set only your own rules");
         json_decref(doc);
         return;
     }
     json_t *en = json_object_get(doc, "enabled"), *days = json_object_get(doc, "days");
     if (en && !json_is_boolean(en)) {
-        bs__problem(req, 422, "invalid", "Invalid field", "enabled", "enabled must be true or false");
+        bs__fail(req, BS_EINVAL, "enabled", "enabled must be true or false");
         json_decref(doc);
         return;
     }
     if (days && (!json_is_integer(days) || json_integer_value(days) < 0 || json_integer_value(days) > 365)) {
-        bs__problem(req, 422, "invalid", "Invalid field", "days", "days must be an integer from 0 to 365");
+        bs__fail(req, BS_EINVAL, "days", "days must be an integer from 0 to 365");
         json_decref(doc);
         return;
     }
@@ -529,15 +520,15 @@ void bs__list_rules(bs_api *api, bs_req *req, const bs_path *path) {
         !bs__text_param(req, "user_id", user, sizeof user, &has_user))
         return;
     if ((has_org && !bs__is_uuid(org)) || (has_user && !bs__is_uuid(user)) || has_org == has_user) {
-        bs__problem(req, 400, "invalid", "Invalid query parameter", has_org ? "organisation_id" : "user_id",
-                    "give organisation_id or user_id (a UUID)");
+        bs__fail(req, BS_EBADPARAM, has_org ? "organisation_id" : "user_id",
+                 "give organisation_id or user_id (a UUID)");
         return;
     }
     const bs_principal *pr = bs__principal(req);
     bool member_of_org = has_org && strcmp(org, pr->organisation_id) == 0;
     if (has_org ? !(member_of_org || may_manage_org(pr, org)) : !may_manage_user(pr, user))
-        return bs__problem(req, 403, "forbidden", "Forbidden", has_org ? "organisation_id" : "user_id",
-                           "You can read your own rules and those of your organisation");
+        return bs__fail(req, BS_EFORBIDDEN, has_org ? "organisation_id" : "user_id",
+                        "You can read your own rules and those of your organisation");
     req_ctx *c = ctx_new(api, req);
     const char *p[2] = {has_org ? org : NULL, has_user ? user : NULL};
     bs_store_query(
@@ -559,13 +550,13 @@ static void token_created(const PGresult *res, const char *err, void *arg) {
     } else if (strcmp(PQgetvalue(res, 0, 0), "t") != 0 && strcmp(c->a, "project_id") == 0 &&
                (strcmp(PQgetvalue(res, 0, 2), "none") == 0 || strcmp(PQgetvalue(res, 0, 2), "aggregate") == 0)) {
         /* an invisible project is not found (its existence does not leak) */
-        bs__problem(c->req, 404, "not_found", "Project not found", "project_id", "No project with this id");
+        bs__fail_as(c->req, BS_ENOTFOUND, NULL, "Project not found", "project_id", "No project with this id");
     } else if (strcmp(PQgetvalue(res, 0, 0), "t") != 0 && strcmp(c->a, "project_id") == 0) {
-        bs__problem(
-            c->req, 403, "forbidden", "Forbidden", "project_id",
+        bs__fail(
+            c->req, BS_EFORBIDDEN, "project_id",
             "A project feed needs access public or more; an external developer can subscribe to the private stream");
     } else if (strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
-        bs__problem(c->req, 422, "unknown_reference", "Unknown reference", c->a, "No such user or project");
+        bs__fail_as(c->req, BS_EINVAL, "unknown_reference", "Unknown reference", c->a, "No such user or project");
     } else {
         json_t *o = json_loads(PQgetvalue(res, 0, 1), 0, NULL);
         json_object_set_new(o, "token", json_string(c->token));
@@ -596,7 +587,7 @@ void bs__create_feed_token(bs_api *api, bs_req *req, const bs_path *path) {
     const bs_principal *pr = bs__principal(req);
     if (strcmp(scope, "user") == 0 && !user) user = pr->user_id;
     if (user && !may_manage_user(pr, user)) {
-        bs__problem(req, 403, "forbidden", "Forbidden", "user_id", "A user feed is made by its user");
+        bs__fail(req, BS_EFORBIDDEN, "user_id", "A user feed is made by its user");
         json_decref(doc);
         return;
     }
@@ -614,13 +605,13 @@ void bs__create_feed_token(bs_api *api, bs_req *req, const bs_path *path) {
     else if (strcmp(scope, "stream") == 0 && (!project || !stream))
         bad = project ? "stream" : "project_id", why = "a stream feed needs project_id and stream";
     if (bad) {
-        bs__problem(req, 422, "invalid", "Invalid field", bad, why);
+        bs__fail(req, BS_EINVAL, bad, "%s", why);
         json_decref(doc);
         return;
     }
     unsigned char raw[32];
     if (RAND_bytes(raw, sizeof raw) != 1) {
-        bs__problem(req, 500, "internal", "Internal error", NULL, "no randomness available");
+        bs__fail(req, BS_EINTERNAL, NULL, "no randomness available");
         json_decref(doc);
         return;
     }
@@ -670,15 +661,14 @@ void bs__list_feed_tokens(bs_api *api, bs_req *req, const bs_path *path) {
         !bs__text_param(req, "project_id", project, sizeof project, &has_project))
         return;
     if ((has_user && !bs__is_uuid(user)) || (has_project && !bs__is_uuid(project))) {
-        bs__problem(req, 400, "invalid", "Invalid query parameter", has_user ? "user_id" : "project_id",
-                    "must be a UUID");
+        bs__fail(req, BS_EBADPARAM, has_user ? "user_id" : "project_id", "must be a UUID");
         return;
     }
     const bs_principal *pr = bs__principal(req);
     /* the same rule and answer as GET /api/v1/alerts?user_id= (docs/security.md §4: own
      * feeds; an administrator of the installation: anyone's) */
     if (has_user && !may_manage_user(pr, user))
-        return bs__problem(req, 403, "forbidden", "Forbidden", "user_id", "You can list only your own feed tokens");
+        return bs__fail(req, BS_EFORBIDDEN, "user_id", "You can list only your own feed tokens");
     req_ctx *c = ctx_new(api, req);
     const char *p[4] = {has_user ? user : NULL, has_project ? project : NULL, pr->user_id, pr->is_admin ? "t" : "f"};
     bs_store_query(api->store,
@@ -708,22 +698,21 @@ void bs__list_alerts(bs_api *api, bs_req *req, const bs_path *path) {
     bool ok = !has_status;
     for (size_t i = 0; statuses[i] && !ok; i++) ok = strcmp(status, statuses[i]) == 0;
     if (!ok) {
-        bs__problem(req, 400, "invalid", "Invalid query parameter", "status",
-                    "status must be one of scheduled, pending, sent, failed, superseded, digested");
+        bs__fail(req, BS_EBADPARAM, "status",
+                 "status must be one of scheduled, pending, sent, failed, superseded, digested");
         return;
     }
     /* superseded alerts (replaced by a re-plan, never sent) are hidden unless asked for */
     if (has_include && strcmp(include, "superseded") != 0)
-        return bs__problem(req, 400, "invalid", "Invalid query parameter", "include", "include must be superseded");
+        return bs__fail(req, BS_EBADPARAM, "include", "include must be superseded");
     bool with_superseded = has_include || (has_status && strcmp(status, "superseded") == 0);
     if ((has_user && !bs__is_uuid(user)) || (has_project && !bs__is_uuid(project))) {
-        bs__problem(req, 400, "invalid", "Invalid query parameter", has_user ? "user_id" : "project_id",
-                    "must be a UUID");
+        bs__fail(req, BS_EBADPARAM, has_user ? "user_id" : "project_id", "must be a UUID");
         return;
     }
     const bs_principal *pr = bs__principal(req);
     if (has_user && !may_manage_user(pr, user))
-        return bs__problem(req, 403, "forbidden", "Forbidden", "user_id", "You can list only your own alerts");
+        return bs__fail(req, BS_EFORBIDDEN, "user_id", "You can list only your own alerts");
     char limit[24], offset[24];
     snprintf(limit, sizeof limit, "%ld", page_size);
     snprintf(offset, sizeof offset, "%ld", (page - 1) * page_size);
@@ -830,7 +819,7 @@ static void feed_rows(const PGresult *res, const char *err, void *arg) {
         size_t len = 0;
         int rc = bs_ical_render(&cal, bs_clock_now(c->api->clock), &text, &len);
         if (rc != 0)
-            bs__problem(c->req, 500, "internal", "Internal error", NULL, bs_ical_strerror(rc));
+            bs__fail(c->req, BS_EINTERNAL, NULL, "%s", bs_ical_strerror(rc));
         else
             bs_req_respond(c->req, 200, "text/calendar; charset=utf-8", text, len, hdr);
         free(text);
@@ -855,7 +844,7 @@ static void feed_token_found(const PGresult *res, const char *err, void *arg) {
         return;
     }
     if (PQntuples(res) == 0) {
-        bs__problem(c->req, 404, "not_found", "Feed not found", "token", "No such feed (or it was revoked)");
+        bs__fail_as(c->req, BS_ENOTFOUND, NULL, "Feed not found", "token", "No such feed (or it was revoked)");
         ctx_free(c);
         return;
     }
@@ -968,7 +957,7 @@ static void unsubscribed(const PGresult *res, const char *err, void *arg) {
     if (err)
         bs__problem_db(c->req, err);
     else if (PQntuples(res) == 0)
-        bs__problem(c->req, 404, "not_found", "Not found", "token", "This unsubscribe link's user no longer exists");
+        bs__fail(c->req, BS_ENOTFOUND, "token", "This unsubscribe link's user no longer exists");
     else
         unsub_page(c->req, 200, c->kind, NULL, true);
     free(c);
@@ -981,7 +970,7 @@ void bs__unsubscribe(bs_api *api, bs_req *req, const bs_path *path) {
     int rc = api->server_key ? bs_unsubscribe_token_check(api->server_key, token, uid, sizeof uid, kind, sizeof kind)
                              : BS_AUTH_EINVAL;
     if (rc != BS_AUTH_OK) { /* forged, altered or malformed: the same answer */
-        bs__problem(req, 404, "not_found", "Not found", "token", "Unknown unsubscribe link");
+        bs__fail(req, BS_ENOTFOUND, "token", "Unknown unsubscribe link");
         return;
     }
     if (get) {
@@ -1005,7 +994,7 @@ void bs__unsubscribe(bs_api *api, bs_req *req, const bs_path *path) {
         ok = name && val;
     }
     if (!ok) {
-        bs__problem(req, 400, "invalid", "Invalid body", "List-Unsubscribe",
+        bs__fail_as(req, BS_EBADPARAM, NULL, "Invalid body", "List-Unsubscribe",
                     "The body must be List-Unsubscribe=One-Click (RFC 8058)");
         return;
     }

@@ -131,7 +131,7 @@ static void cycle_problem(sctx *c, const bs_schedule *s, const char *field) {
     }
     (void)path;
     json_decref(path);
-    bs__problem(c->req, 409, "cycle", "Cycle in the links", field, d);
+    bs__fail_as(c->req, BS_ECONFLICT, "cycle", "Cycle in the links", field, "%s", d);
 }
 
 /* Milestone shifts between two schedules, in working days (after - before, early finish). */
@@ -254,7 +254,7 @@ static void loaded(const PGresult *res, const char *err, void *arg) {
         return;
     }
     if (PQntuples(res) == 0) {
-        bs__problem(c->req, 404, "not_found", "Project not found", "id", "No project with this id");
+        bs__fail_as(c->req, BS_ENOTFOUND, NULL, "Project not found", "id", "No project with this id");
         sctx_free(c);
         return;
     }
@@ -264,7 +264,7 @@ static void loaded(const PGresult *res, const char *err, void *arg) {
     if (!doc || bs_project_state_parse(c->api->engine, doc, today, &st) != 0) {
         json_decref(doc);
         bs_project_state_free(&st);
-        bs__problem(c->req, 500, "internal", "Internal error", NULL, "The project refers to an unknown process schema");
+        bs__fail(c->req, BS_EINTERNAL, NULL, "The project refers to an unknown process schema");
         sctx_free(c);
         return;
     }
@@ -369,7 +369,7 @@ static void written(const PGresult *res, const char *err, void *arg) {
     if (err) {
         bs__problem_db(c->req, err);
     } else if (PQntuples(res) == 0) {
-        bs__problem(c->req, 409, "conflict", "Concurrent update", "id",
+        bs__fail_as(c->req, BS_ECONFLICT, NULL, "Concurrent update", "id",
                     "The project's schedule was changed by another request at the same time; reload and retry");
     } else {
         json_t *p = c->pending;
@@ -634,7 +634,8 @@ static void commit_state(sctx *c, state *ns, const char *reason, const char *fie
         return;
     }
     if (e != BS_SCHEDULE_OK) {
-        bs__problem(c->req, 422, "schedule_failed", "Schedule could not be computed", field, bs_schedule_strerror(e));
+        bs__fail_as(c->req, BS_EINVAL, "schedule_failed", "Schedule could not be computed", field, "%s",
+                    bs_schedule_strerror(e));
         state_free(ns);
         sctx_free(c);
         return;
@@ -653,7 +654,7 @@ static int32_t step_or_404(sctx *c) {
     if (i < 0) {
         char d[300];
         snprintf(d, sizeof d, "Process schema %s has no step '%.100s'", c->schema->key, c->key);
-        bs__problem(c->req, 404, "not_found", "Step not found", "key", d);
+        bs__fail_as(c->req, BS_ENOTFOUND, NULL, "Step not found", "key", "%s", d);
     }
     return i;
 }
@@ -692,7 +693,8 @@ static void send_schedule(sctx *c) {
     bs_schedule s;
     bs_schedule_err e = compute(c, c->progress, &c->edit, &s);
     if (e != BS_SCHEDULE_OK) {
-        bs__problem(c->req, 500, "schedule_failed", "Schedule could not be computed", NULL, bs_schedule_strerror(e));
+        bs__fail_as(c->req, BS_EINTERNAL, "schedule_failed", "Schedule could not be computed", NULL, "%s",
+                    bs_schedule_strerror(e));
         if (e == BS_SCHEDULE_ECYCLE) bs_schedule_free(&s);
         return;
     }
@@ -712,7 +714,7 @@ static void do_start_complete(sctx *c) {
     if (p->status == BS_STATUS_SKIPPED) {
         snprintf(d, sizeof d, "Step '%s' does not apply to this project (make it apply with PATCH \"applies\": true)",
                  c->key);
-        bs__problem(c->req, 409, "not_applicable", "Step does not apply", "key", d);
+        bs__fail_as(c->req, BS_ECONFLICT, "not_applicable", "Step does not apply", "key", "%s", d);
         return sctx_free(c);
     }
     if (complete && p->status == BS_STATUS_DONE && p->actual_finish != BS_DAY_NONE) {
@@ -722,13 +724,13 @@ static void do_start_complete(sctx *c) {
             snprintf(d, sizeof d,
                      "Step '%s' was already completed on %s; a different date (%s) is a correction (PATCH)", c->key,
                      bs_date_format(p->actual_finish, a), bs_date_format(c->date, b));
-            bs__problem(c->req, 409, "already_completed", "Step already completed", "date", d);
+            bs__fail_as(c->req, BS_ECONFLICT, "already_completed", "Step already completed", "date", "%s", d);
         }
         return sctx_free(c);
     }
     if (!complete && p->status == BS_STATUS_DONE) {
         snprintf(d, sizeof d, "Step '%s' is already realised", c->key);
-        bs__problem(c->req, 409, "already_completed", "Step already completed", "key", d);
+        bs__fail_as(c->req, BS_ECONFLICT, "already_completed", "Step already completed", "key", "%s", d);
         return sctx_free(c);
     }
     if (!complete && p->status == BS_STATUS_STARTED && p->actual_start != BS_DAY_NONE) {
@@ -737,14 +739,14 @@ static void do_start_complete(sctx *c) {
         } else {
             snprintf(d, sizeof d, "Step '%s' was already started on %s; a different date (%s) is a correction (PATCH)",
                      c->key, bs_date_format(p->actual_start, a), bs_date_format(c->date, b));
-            bs__problem(c->req, 409, "already_started", "Step already started", "date", d);
+            bs__fail_as(c->req, BS_ECONFLICT, "already_started", "Step already started", "date", "%s", d);
         }
         return sctx_free(c);
     }
     if (complete && p->actual_start != BS_DAY_NONE && c->date < p->actual_start) {
         snprintf(d, sizeof d, "date %s is before the step's actual start %s", bs_date_format(c->date, a),
                  bs_date_format(p->actual_start, b));
-        bs__problem(c->req, 422, "invalid", "Invalid date", "date", d);
+        bs__fail_as(c->req, BS_EINVAL, NULL, "Invalid date", "date", "%s", d);
         return sctx_free(c);
     }
     state ns;
@@ -787,7 +789,7 @@ static bool patch_applies(sctx *c, int32_t i, bs_progress *q, bool applies) {
     if (!st->optional) {
         snprintf(d, sizeof d, "Step '%s' is not optional in process schema %s: only optional steps can be skipped",
                  c->key, c->schema->key);
-        bs__problem(c->req, 422, "not_optional", "Step is not optional", "applies", d);
+        bs__fail_as(c->req, BS_EINVAL, "not_optional", "Step is not optional", "applies", "%s", d);
         return false;
     }
     if (q->status != BS_STATUS_OPEN) {
@@ -795,7 +797,7 @@ static bool patch_applies(sctx *c, int32_t i, bs_progress *q, bool applies) {
                  "Step '%s' is %s: a step with an actual start or finish cannot be skipped; "
                  "remove its actual dates first (PATCH actual_start/actual_finish null)",
                  c->key, bs_status_name(q->status));
-        bs__problem(c->req, 409, "has_progress", "Step has progress", "applies", d);
+        bs__fail_as(c->req, BS_ECONFLICT, "has_progress", "Step has progress", "applies", "%s", d);
         return false;
     }
     q->status = BS_STATUS_SKIPPED;
@@ -811,7 +813,7 @@ static void do_patch(sctx *c) {
     if (c->progress[i].status == BS_STATUS_SKIPPED && !json_is_boolean(japplies)) {
         snprintf(d, sizeof d, "Step '%s' does not apply to this project (make it apply with \"applies\": true)",
                  c->key);
-        bs__problem(c->req, 409, "not_applicable", "Step does not apply", "key", d);
+        bs__fail_as(c->req, BS_ECONFLICT, "not_applicable", "Step does not apply", "key", "%s", d);
         return sctx_free(c);
     }
     state ns;
@@ -830,14 +832,14 @@ static void do_patch(sctx *c) {
                 snprintf(d, sizeof d,
                          "%s must be an integer number of days from 0 to 36500 (in the step's unit, %s), or null", name,
                          st->unit == BS_UNIT_CALENDAR_DAYS ? "calendar days" : "working days");
-                bs__problem(c->req, 422, "invalid", "Invalid field", name, d);
+                bs__fail(c->req, BS_EINVAL, name, "%s", d);
                 goto bad;
             }
             int32_t n = json_is_null(v) ? -1 : (int32_t)json_integer_value(v);
             if (strcmp(name, "duration") == 0) {
                 if (st->milestone && n > 0) {
                     snprintf(d, sizeof d, "Step '%s' is a milestone: its duration is 0", c->key);
-                    bs__problem(c->req, 422, "invalid", "Invalid field", name, d);
+                    bs__fail(c->req, BS_EINVAL, name, "%s", d);
                     goto bad;
                 }
                 ov->duration = n;
@@ -845,7 +847,7 @@ static void do_patch(sctx *c) {
                 if (n >= 0 && q->status != BS_STATUS_STARTED) {
                     snprintf(d, sizeof d, "remaining_duration applies to a started step; '%s' is %s", c->key,
                              bs_status_name(q->status));
-                    bs__problem(c->req, 409, "not_started", "Step not started", name, d);
+                    bs__fail_as(c->req, BS_ECONFLICT, "not_started", "Step not started", name, "%s", d);
                     goto bad;
                 }
                 ov->remaining = n;
@@ -855,14 +857,14 @@ static void do_patch(sctx *c) {
         bs_day dv = BS_DAY_NONE;
         if (!json_is_null(v) && (dv = bs_json_date(v)) == BS_DAY_NONE) {
             snprintf(d, sizeof d, "%s must be an existing date YYYY-MM-DD or null", name);
-            bs__problem(c->req, 422, "invalid", "Invalid date", name, d);
+            bs__fail_as(c->req, BS_EINVAL, NULL, "Invalid date", name, "%s", d);
             goto bad;
         }
-        if (dv != BS_DAY_NONE && !bs__date_in_calendar(c->req, c->api, 422, name, dv)) goto bad;
+        if (dv != BS_DAY_NONE && !bs__date_in_calendar(c->req, c->api, BS_EINVAL, name, dv)) goto bad;
         if (strncmp(name, "actual_", 7) == 0 && dv != BS_DAY_NONE && dv > today) {
             snprintf(d, sizeof d, "%s %s is after today (%s); an actual date cannot lie in the future", name,
                      bs_date_format(dv, a), bs_date_format(today, b));
-            bs__problem(c->req, 422, "date_in_future", "Invalid date", name, d);
+            bs__fail_as(c->req, BS_EINVAL, "date_in_future", "Invalid date", name, "%s", d);
             goto bad;
         }
         if (strcmp(name, "actual_start") == 0) {
@@ -891,12 +893,13 @@ static void do_patch(sctx *c) {
     if (q->actual_start != BS_DAY_NONE && q->actual_finish != BS_DAY_NONE && q->actual_finish < q->actual_start) {
         snprintf(d, sizeof d, "actual_finish %s is before actual_start %s", bs_date_format(q->actual_finish, a),
                  bs_date_format(q->actual_start, b));
-        bs__problem(c->req, 422, "invalid", "Invalid date", "actual_finish", d);
+        bs__fail_as(c->req, BS_EINVAL, NULL, "Invalid date", "actual_finish", "%s", d);
         goto bad;
     }
     if (ns.planned[2 * i] != BS_DAY_NONE && ns.planned[2 * i + 1] != BS_DAY_NONE &&
         ns.planned[2 * i + 1] < ns.planned[2 * i]) {
-        bs__problem(c->req, 422, "invalid", "Invalid date", "planned_finish", "planned_finish is before planned_start");
+        bs__fail_as(c->req, BS_EINVAL, NULL, "Invalid date", "planned_finish",
+                    "planned_finish is before planned_start");
         goto bad;
     }
     if (q->status != BS_STATUS_STARTED) ov->remaining = -1;
@@ -914,7 +917,7 @@ static int apply_changes(sctx *c, const json_t *changes, state *ns, bs_schedule 
     const bs_calendar *cal = &c->api->engine->calendar;
     if (bs_whatif_apply_in(&ns->edit, c->schema, changes, cal->first_day, cal->last_day, field, sizeof field, msg,
                            sizeof msg) != 0) {
-        bs__problem(c->req, 422, "invalid", "Invalid change", field, msg);
+        bs__fail_as(c->req, BS_EINVAL, NULL, "Invalid change", field, "%s", msg);
         state_free(ns);
         return -1;
     }
@@ -926,7 +929,7 @@ static int apply_changes(sctx *c, const json_t *changes, state *ns, bs_schedule 
         return -1;
     }
     if (e != BS_SCHEDULE_OK) {
-        bs__problem(c->req, 422, "schedule_failed", "Schedule could not be computed", "changes",
+        bs__fail_as(c->req, BS_EINVAL, "schedule_failed", "Schedule could not be computed", "changes", "%s",
                     bs_schedule_strerror(e));
         state_free(ns);
         return -1;
@@ -941,7 +944,8 @@ static json_t *whatif_result(sctx *c, const json_t *changes, bool *ok, state *ke
     *ok = false;
     if (apply_changes(c, changes, &ns, &s1) != 0) return NULL;
     if (compute(c, c->progress, &c->edit, &s0) != BS_SCHEDULE_OK) {
-        bs__problem(c->req, 500, "schedule_failed", "Schedule could not be computed", NULL, "current schedule");
+        bs__fail_as(c->req, BS_EINTERNAL, "schedule_failed", "Schedule could not be computed", NULL,
+                    "current schedule");
         bs_schedule_free(&s1);
         state_free(&ns);
         return NULL;
@@ -1002,7 +1006,7 @@ static void do_whatif(sctx *c) {
 static void scen_saved(const PGresult *res, const char *err, void *arg) {
     sctx *c = arg;
     if (err && strstr(err, "scenarios_project_id_name_key")) {
-        bs__problem(c->req, 409, "duplicate", "Scenario exists", "name",
+        bs__fail_as(c->req, BS_ECONFLICT, "duplicate", "Scenario exists", "name",
                     "This project already has a scenario with this name");
     } else if (err) {
         bs__problem_db(c->req, err);
@@ -1019,7 +1023,7 @@ static void scen_saved(const PGresult *res, const char *err, void *arg) {
 static void do_scen_save(sctx *c) {
     json_t *name = json_object_get(c->body, "name");
     if (!json_is_string(name) || !*json_string_value(name) || strlen(json_string_value(name)) > 200) {
-        bs__problem(c->req, 422, "required", "Missing field", "name", "name is required: 1 to 200 characters");
+        bs__fail(c->req, BS_EREQUIRED, "name", "name is required: 1 to 200 characters");
         return sctx_free(c);
     }
     json_t *changes = json_object_get(c->body, "changes");
@@ -1041,7 +1045,7 @@ static void do_scen_save(sctx *c) {
 
 static bool scenario_or_404(sctx *c) {
     if (!c->scenario) {
-        bs__problem(c->req, 404, "not_found", "Scenario not found", "scenario_id",
+        bs__fail_as(c->req, BS_ENOTFOUND, NULL, "Scenario not found", "scenario_id",
                     "This project has no scenario with this id");
         return false;
     }
@@ -1107,7 +1111,8 @@ static void do_checks(sctx *c) {
     bs_schedule s;
     bs_schedule_err e = compute(c, c->progress, &c->edit, &s);
     if (e != BS_SCHEDULE_OK) {
-        bs__problem(c->req, 500, "schedule_failed", "Schedule could not be computed", NULL, bs_schedule_strerror(e));
+        bs__fail_as(c->req, BS_EINTERNAL, "schedule_failed", "Schedule could not be computed", NULL, "%s",
+                    bs_schedule_strerror(e));
         if (e == BS_SCHEDULE_ECYCLE) bs_schedule_free(&s);
         return sctx_free(c);
     }
@@ -1165,7 +1170,7 @@ static void dispatch(sctx *c) {
             snprintf(d, sizeof d,
                      "Nothing was known of this project on %s: its facts count as known from its progress date %s",
                      bs_date_format(c->known_on, a), bs_date_format(c->progress_date, b));
-            bs__problem(c->req, 422, "before_data_date", "Not known yet", "known_on", d);
+            bs__fail_as(c->req, BS_EINVAL, "before_data_date", "Not known yet", "known_on", "%s", d);
         } else {
             send_schedule(c);
         }
@@ -1225,11 +1230,10 @@ static void scen_deleted(const PGresult *res, const char *err, void *arg) {
     if (err)
         bs__problem_db(c->req, err);
     else if (PQntuples(res) == 0 || strcmp(PQgetvalue(res, 0, 0), "0") == 0)
-        bs__problem(c->req, 404, "not_found", "Scenario not found", "scenario_id",
+        bs__fail_as(c->req, BS_ENOTFOUND, NULL, "Scenario not found", "scenario_id",
                     "This project has no scenario with this id");
     else if (strcmp(PQgetvalue(res, 0, 1), "0") == 0)
-        bs__problem(c->req, 403, "forbidden", "Forbidden", "scenario_id",
-                    "Only the scenario's creator or a project lead may delete it");
+        bs__fail(c->req, BS_EFORBIDDEN, "scenario_id", "Only the scenario's creator or a project lead may delete it");
     else
         bs_req_respond(c->req, 204, NULL, "", 0, NULL);
     sctx_free(c);
@@ -1263,8 +1267,7 @@ static bool parse_body(sctx *c, bool required) {
             c->body = json_object();
             return true;
         }
-        bs__problem(c->req, 400, "malformed_json", "Malformed request body", "body",
-                    "The request body is empty; expected a JSON object");
+        bs__fail(c->req, BS_EMALFORMED, "body", "The request body is empty; expected a JSON object");
         return false;
     }
     json_error_t jerr;
@@ -1275,7 +1278,7 @@ static bool parse_body(sctx *c, bool required) {
             snprintf(d, sizeof d, "Malformed JSON at line %d, column %d: %s", jerr.line, jerr.column, jerr.text);
         else
             snprintf(d, sizeof d, "The body must be a JSON object");
-        bs__problem(c->req, 400, "malformed_json", "Malformed request body", "body", d);
+        bs__fail(c->req, BS_EMALFORMED, "body", "%s", d);
         return false;
     }
     return true;
@@ -1290,7 +1293,7 @@ static bool check_members(sctx *c, const char *const *allowed) {
         if (!ok) {
             char d[200];
             snprintf(d, sizeof d, "unknown field '%.100s'", k);
-            bs__problem(c->req, 422, "unknown_field", "Unknown field", k, d);
+            bs__fail_as(c->req, BS_EINVAL, "unknown_field", "Unknown field", k, "%s", d);
             return false;
         }
     }
@@ -1301,26 +1304,26 @@ static bool check_members(sctx *c, const char *const *allowed) {
 static bool parse_date_field(sctx *c) {
     json_t *jd = json_object_get(c->body, "date");
     if (!jd) {
-        bs__problem(c->req, 422, "required", "Missing field", "date", "date is required (YYYY-MM-DD)");
+        bs__fail(c->req, BS_EREQUIRED, "date", "date is required (YYYY-MM-DD)");
         return false;
     }
     if ((c->date = bs_json_date(jd)) == BS_DAY_NONE) {
-        bs__problem(c->req, 422, "invalid", "Invalid date", "date",
+        bs__fail_as(c->req, BS_EINVAL, NULL, "Invalid date", "date",
                     "date must be an existing calendar date YYYY-MM-DD");
         return false;
     }
-    if (!bs__date_in_calendar(c->req, c->api, 422, "date", c->date)) return false;
+    if (!bs__date_in_calendar(c->req, c->api, BS_EINVAL, "date", c->date)) return false;
     bs_day today = c->api->today(c->api->today_arg);
     if (c->date > today) {
         char d[200], a[11], b[11];
         snprintf(d, sizeof d, "date %s is after today (%s); an actual date cannot lie in the future",
                  bs_date_format(c->date, a), bs_date_format(today, b));
-        bs__problem(c->req, 422, "date_in_future", "Invalid date", "date", d);
+        bs__fail_as(c->req, BS_EINVAL, "date_in_future", "Invalid date", "date", "%s", d);
         return false;
     }
     json_t *r = json_object_get(c->body, "reason");
     if (r && !json_is_string(r)) {
-        bs__problem(c->req, 422, "invalid", "Invalid field", "reason", "reason must be a string");
+        bs__fail(c->req, BS_EINVAL, "reason", "reason must be a string");
         return false;
     }
     return true;
@@ -1354,11 +1357,10 @@ static bool decode_schedule(sctx *c) {
     if (!has) return true;
     c->has_known_on = true;
     if (bs_date_parse(kbuf, &c->known_on) != 0) {
-        bs__problem(c->req, 400, "invalid", "Invalid query parameter", "known_on",
-                    "known_on must be a date YYYY-MM-DD");
+        bs__fail(c->req, BS_EBADPARAM, "known_on", "known_on must be a date YYYY-MM-DD");
         return false;
     }
-    return bs__date_in_calendar(c->req, c->api, 400, "known_on", c->known_on);
+    return bs__date_in_calendar(c->req, c->api, BS_EBADPARAM, "known_on", c->known_on);
 }
 
 static bool decode_date_body(sctx *c) {
@@ -1383,19 +1385,18 @@ static bool decode_patch(sctx *c) {
     const char *reason;
     if (!bs__reason_field(c->req, c->body, true, &reason)) return false;
     if (json_object_size(c->body) < 2) {
-        bs__problem(c->req, 422, "required", "Nothing to change", "body",
+        bs__fail_as(c->req, BS_EREQUIRED, NULL, "Nothing to change", "body",
                     "give at least one of actual_start, actual_finish, planned_start, planned_finish, "
                     "start_no_earlier_than, finish_no_later_than, remaining_duration, duration, applies");
         return false;
     }
     if (ap && !json_is_boolean(ap)) {
-        bs__problem(c->req, 422, "invalid", "Invalid field", "applies",
-                    "applies must be true (the step applies to this project) or false (skip it)");
+        bs__fail(c->req, BS_EINVAL, "applies",
+                 "applies must be true (the step applies to this project) or false (skip it)");
         return false;
     }
     if (json_is_false(ap) && json_object_size(c->body) > 2) {
-        bs__problem(c->req, 422, "invalid", "Invalid field", "applies",
-                    "\"applies\": false skips the step: send it with a reason only");
+        bs__fail(c->req, BS_EINVAL, "applies", "\"applies\": false skips the step: send it with a reason only");
         return false;
     }
     return true;
@@ -1407,8 +1408,7 @@ static bool decode_changes(sctx *c, bool named) {
     static const char *const scenario[] = {"name", "changes", NULL};
     if (!parse_body(c, true) || !check_members(c, named ? scenario : whatif)) return false;
     if (json_is_array(json_object_get(c->body, "changes"))) return true;
-    bs__problem(c->req, 422, "required", "Missing field", "changes",
-                "changes is required: an array of {\"op\": …} objects (may be empty)");
+    bs__fail(c->req, BS_EREQUIRED, "changes", "changes is required: an array of {\"op\": …} objects (may be empty)");
     return false;
 }
 
