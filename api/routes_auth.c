@@ -16,6 +16,7 @@
 #include "api_internal.h"
 #include "auth.h"
 #include "authz.h"
+#include "paging.h"
 
 #define SESSION_HOURS 8
 #define INVITATION_DAYS 14
@@ -685,14 +686,16 @@ static void create_api_token(bs_api *api, bs_req *req) {
 }
 
 static void list_api_tokens(bs_api *api, bs_req *req) {
-    const char *p[1] = {bs__principal(req)->user_id};
-    bs_store_query(
-        api->store,
-        "SELECT json_build_object('count', count(*), 'next', NULL, 'previous', NULL, 'results', "
-        "COALESCE(json_agg(json_build_object('id', id, 'name', label, 'label', label, 'scopes', scopes, 'created_at', "
-        "created_at, 'expires_at', expires_at, 'revoked_at', revoked_at) ORDER BY created_at), '[]')) "
-        "FROM api_tokens WHERE user_id = $1::uuid",
-        1, p, send_col0, simple(req, 200, NULL));
+    bs_page *pg = bs__page_new(req);
+    if (!pg) return;
+    const char *p[3] = {bs__principal(req)->user_id, pg->limit, pg->offset};
+    bs_store_query(api->store,
+                   "WITH f AS (SELECT * FROM api_tokens WHERE user_id = $1::uuid) "
+                   "SELECT (SELECT count(*) FROM f), COALESCE((SELECT json_agg(json_build_object('id', id, 'name', "
+                   "label, 'label', label, 'scopes', scopes, 'created_at', created_at, 'expires_at', expires_at, "
+                   "'revoked_at', revoked_at) ORDER BY created_at, id) FROM (SELECT * FROM f ORDER BY created_at, id "
+                   "LIMIT $2::bigint OFFSET $3::bigint) r), '[]')",
+                   3, p, bs__page_query_done, pg);
 }
 
 static void revoke_api_token(bs_api *api, bs_req *req, const char *id) {
@@ -1179,14 +1182,17 @@ static void confirm_reset(bs_api *api, bs_req *req) {
 /* ---- members ---- */
 
 static void list_members(bs_api *api, bs_req *req, const char *project) {
-    const char *p[1] = {project};
+    bs_page *pg = bs__page_new(req);
+    if (!pg) return;
+    const char *p[3] = {project, pg->limit, pg->offset};
     bs_store_query(api->store,
-                   "SELECT json_build_object('count', count(*), 'next', NULL, 'previous', NULL, 'results', "
-                   "COALESCE(json_agg(json_build_object('user_id', u.id, 'email', u.email, 'name', u.name, "
-                   "'organisation_id', u.organisation_id, 'role', pm.role, 'created_at', pm.created_at) "
-                   "ORDER BY pm.created_at), '[]')) FROM project_members pm JOIN users u ON u.id = pm.user_id "
-                   "WHERE pm.project_id = $1::uuid",
-                   1, p, send_col0, simple(req, 200, NULL));
+                   "WITH f AS (SELECT u.id, u.email, u.name, u.organisation_id, pm.role, pm.created_at "
+                   "  FROM project_members pm JOIN users u ON u.id = pm.user_id WHERE pm.project_id = $1::uuid) "
+                   "SELECT (SELECT count(*) FROM f), COALESCE((SELECT json_agg(json_build_object('user_id', id, "
+                   "'email', email, 'name', name, 'organisation_id', organisation_id, 'role', role, 'created_at', "
+                   "created_at) ORDER BY created_at, id) FROM (SELECT * FROM f ORDER BY created_at, id "
+                   "LIMIT $2::bigint OFFSET $3::bigint) r), '[]')",
+                   3, p, bs__page_query_done, pg);
 }
 
 static void member_added(const PGresult *res, const char *err, void *arg) {
@@ -1331,20 +1337,15 @@ static void patch_org(bs_api *api, bs_req *req, const char *id) {
 /* ---- GET /api/v1/projects/{id}/audit ---- */
 
 static void project_audit(bs_api *api, bs_req *req, const char *project) {
-    long page, size;
-    if (!bs__int_param(req, "page", 1, 1, 1000000, &page) || !bs__int_param(req, "page_size", 100, 1, 1000, &size))
-        return;
-    char limit[24], offset[24];
-    snprintf(limit, sizeof limit, "%ld", size);
-    snprintf(offset, sizeof offset, "%ld", (page - 1) * size);
-    const char *p[3] = {project, limit, offset};
+    bs_page *pg = bs__page_new(req);
+    if (!pg) return;
+    const char *p[3] = {project, pg->limit, pg->offset};
     bs_store_query(api->store,
-                   "SELECT json_build_object('count', (SELECT count(*) FROM audit_log WHERE project_id = $1::uuid), "
-                   "'next', NULL, 'previous', NULL, 'results', COALESCE((SELECT json_agg(r) FROM (SELECT id, at, "
-                   "actor_user_id, actor_email, actor_org_id, actor_label, client_address, action, entity, entity_id, "
-                   "old, new FROM audit_log WHERE project_id = $1::uuid ORDER BY id DESC "
-                   "LIMIT $2::bigint OFFSET $3::bigint) r), '[]'))",
-                   3, p, send_col0, simple(req, 200, NULL));
+                   "SELECT (SELECT count(*) FROM audit_log WHERE project_id = $1::uuid), "
+                   "COALESCE((SELECT json_agg(r ORDER BY id DESC) FROM (SELECT id, at, actor_user_id, actor_email, "
+                   "actor_org_id, actor_label, client_address, action, entity, entity_id, old, new FROM audit_log "
+                   "WHERE project_id = $1::uuid ORDER BY id DESC LIMIT $2::bigint OFFSET $3::bigint) r), '[]')",
+                   3, p, bs__page_query_done, pg);
 }
 
 /* ---- GET /api/v1/reports/aggregate ---- */

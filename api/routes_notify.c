@@ -15,6 +15,7 @@
 #include "auth.h"
 #include "authz.h"
 #include "ical.h"
+#include "paging.h"
 
 /* ---- small helpers ---- */
 
@@ -516,16 +517,20 @@ static void list_rules(bs_api *api, bs_req *req) {
     if (has_org ? !(member_of_org || may_manage_org(pr, org)) : !may_manage_user(pr, user))
         return bs__problem(req, 403, "forbidden", "Forbidden", has_org ? "organisation_id" : "user_id",
                            "You can read your own rules and those of your organisation");
-    req_ctx *c = ctx_new(api, req);
-    const char *p[2] = {has_org ? org : NULL, has_user ? user : NULL};
+    bs_page *pg = bs__page_new(req);
+    if (!pg) return;
+    bs__page_keep(pg, "organisation_id", has_org ? org : NULL);
+    bs__page_keep(pg, "user_id", has_user ? user : NULL);
+    const char *p[4] = {has_org ? org : NULL, has_user ? user : NULL, pg->limit, pg->offset};
     bs_store_query(
         api->store,
-        "SELECT json_build_object('count', count(*), 'next', NULL, 'previous', NULL, 'results', "
-        "COALESCE(json_agg(json_build_object('id', id, 'organisation_id', organisation_id, 'user_id', user_id, "
-        "'kind', kind, 'enabled', enabled, 'days', days, 'basis', basis) ORDER BY kind), '[]')) FROM alert_rules "
-        "WHERE ($1::uuid IS NOT NULL AND organisation_id = $1::uuid AND user_id IS NULL) "
-        "OR ($2::uuid IS NOT NULL AND user_id = $2::uuid)",
-        2, p, send_row_json, c);
+        "WITH f AS (SELECT * FROM alert_rules "
+        "  WHERE ($1::uuid IS NOT NULL AND organisation_id = $1::uuid AND user_id IS NULL) "
+        "  OR ($2::uuid IS NOT NULL AND user_id = $2::uuid)) "
+        "SELECT (SELECT count(*) FROM f), COALESCE((SELECT json_agg(json_build_object('id', id, 'organisation_id', "
+        "organisation_id, 'user_id', user_id, 'kind', kind, 'enabled', enabled, 'days', days, 'basis', basis) "
+        "ORDER BY kind, id) FROM (SELECT * FROM f ORDER BY kind, id LIMIT $3::bigint OFFSET $4::bigint) r), '[]')",
+        4, p, bs__page_query_done, pg);
 }
 
 /* ---- feed tokens ---- */
@@ -654,16 +659,25 @@ static void list_tokens(bs_api *api, bs_req *req) {
      * feeds; an administrator of the installation: anyone's) */
     if (has_user && !may_manage_user(pr, user))
         return bs__problem(req, 403, "forbidden", "Forbidden", "user_id", "You can list only your own feed tokens");
-    req_ctx *c = ctx_new(api, req);
-    const char *p[4] = {has_user ? user : NULL, has_project ? project : NULL, pr->user_id, pr->is_admin ? "t" : "f"};
+    bs_page *pg = bs__page_new(req);
+    if (!pg) return;
+    bs__page_keep(pg, "user_id", has_user ? user : NULL);
+    bs__page_keep(pg, "project_id", has_project ? project : NULL);
+    const char *p[6] = {has_user ? user : NULL,
+                        has_project ? project : NULL,
+                        pr->user_id,
+                        pr->is_admin ? "t" : "f",
+                        pg->limit,
+                        pg->offset};
     bs_store_query(api->store,
-                   "SELECT json_build_object('count', count(*), 'next', NULL, 'previous', NULL, 'results', "
-                   "COALESCE(json_agg(json_build_object('id', id, 'scope', scope, 'user_id', user_id, 'project_id', "
-                   "project_id, 'stream', stream, 'label', label, 'created_at', created_at, 'revoked_at', revoked_at) "
-                   "ORDER BY created_at), '[]')) FROM feed_tokens "
-                   "WHERE ($1::uuid IS NULL OR user_id = $1::uuid) AND ($2::uuid IS NULL OR project_id = $2::uuid) "
-                   "AND ($4::boolean OR created_by = $3::uuid OR user_id = $3::uuid)",
-                   4, p, send_row_json, c);
+                   "WITH f AS (SELECT * FROM feed_tokens "
+                   "  WHERE ($1::uuid IS NULL OR user_id = $1::uuid) AND ($2::uuid IS NULL OR project_id = $2::uuid) "
+                   "  AND ($4::boolean OR created_by = $3::uuid OR user_id = $3::uuid)) "
+                   "SELECT (SELECT count(*) FROM f), COALESCE((SELECT json_agg(json_build_object('id', id, 'scope', "
+                   "scope, 'user_id', user_id, 'project_id', project_id, 'stream', stream, 'label', label, "
+                   "'created_at', created_at, 'revoked_at', revoked_at) ORDER BY created_at, id) "
+                   "FROM (SELECT * FROM f ORDER BY created_at, id LIMIT $5::bigint OFFSET $6::bigint) r), '[]')",
+                   6, p, bs__page_query_done, pg);
 }
 
 /* ---- alerts ---- */
@@ -671,43 +685,47 @@ static void list_tokens(bs_api *api, bs_req *req) {
 static void list_alerts(bs_api *api, bs_req *req) {
     char status[16], user[64], project[64], include[32];
     bool has_status, has_user, has_project, has_include;
-    long page, page_size;
     if (!bs__text_param(req, "status", status, sizeof status, &has_status) ||
         !bs__text_param(req, "include", include, sizeof include, &has_include) ||
         !bs__text_param(req, "user_id", user, sizeof user, &has_user) ||
-        !bs__text_param(req, "project_id", project, sizeof project, &has_project) ||
-        !bs__int_param(req, "page", 1, 1, 1000000, &page) || !bs__int_param(req, "page_size", 50, 1, 500, &page_size))
+        !bs__text_param(req, "project_id", project, sizeof project, &has_project))
         return;
+    bs_page *pg = bs__page_new(req);
+    if (!pg) return;
     static const char *const statuses[] = {"scheduled", "pending", "sent", "failed", "superseded", "digested", NULL};
     bool ok = !has_status;
     for (size_t i = 0; statuses[i] && !ok; i++) ok = strcmp(status, statuses[i]) == 0;
     if (!ok) {
         bs__problem(req, 400, "invalid", "Invalid query parameter", "status",
                     "status must be one of scheduled, pending, sent, failed, superseded, digested");
-        return;
+        return bs__page_free(pg);
     }
     /* superseded alerts (replaced by a re-plan, never sent) are hidden unless asked for */
-    if (has_include && strcmp(include, "superseded") != 0)
-        return bs__problem(req, 400, "invalid", "Invalid query parameter", "include", "include must be superseded");
+    if (has_include && strcmp(include, "superseded") != 0) {
+        bs__problem(req, 400, "invalid", "Invalid query parameter", "include", "include must be superseded");
+        return bs__page_free(pg);
+    }
     bool with_superseded = has_include || (has_status && strcmp(status, "superseded") == 0);
     if ((has_user && !bs__is_uuid(user)) || (has_project && !bs__is_uuid(project))) {
         bs__problem(req, 400, "invalid", "Invalid query parameter", has_user ? "user_id" : "project_id",
                     "must be a UUID");
-        return;
+        return bs__page_free(pg);
     }
     const bs_principal *pr = bs__principal(req);
-    if (has_user && !may_manage_user(pr, user))
-        return bs__problem(req, 403, "forbidden", "Forbidden", "user_id", "You can list only your own alerts");
-    char limit[24], offset[24];
-    snprintf(limit, sizeof limit, "%ld", page_size);
-    snprintf(offset, sizeof offset, "%ld", (page - 1) * page_size);
-    req_ctx *c = ctx_new(api, req);
+    if (has_user && !may_manage_user(pr, user)) {
+        bs__problem(req, 403, "forbidden", "Forbidden", "user_id", "You can list only your own alerts");
+        return bs__page_free(pg);
+    }
+    bs__page_keep(pg, "status", has_status ? status : NULL);
+    bs__page_keep(pg, "user_id", has_user ? user : NULL);
+    bs__page_keep(pg, "project_id", has_project ? project : NULL);
+    bs__page_keep(pg, "include", has_include ? include : NULL);
     /* everybody sees their own alerts; an administrator everybody's */
     const char *p[6] = {has_status ? status : NULL,
                         has_user ? user : (pr->is_admin ? NULL : pr->user_id),
                         has_project ? project : NULL,
-                        limit,
-                        offset,
+                        pg->limit,
+                        pg->offset,
                         with_superseded ? "true" : "false"};
     bs_store_query(api->store,
                    "WITH f AS (SELECT id, project_id, step_key, kind, revision, user_id, due_at, status, digest, "
@@ -715,10 +733,9 @@ static void list_alerts(bs_api *api, bs_req *req) {
                    "  created_at FROM alerts WHERE ($1::text IS NULL OR status = $1) "
                    "  AND ($2::uuid IS NULL OR user_id = $2::uuid) AND ($3::uuid IS NULL OR project_id = $3::uuid) "
                    "  AND ($6::boolean OR status <> 'superseded')) "
-                   "SELECT json_build_object('count', (SELECT count(*) FROM f), 'next', NULL, 'previous', NULL, "
-                   "'results', COALESCE((SELECT json_agg(r) FROM (SELECT * FROM f ORDER BY due_at, id "
-                   "LIMIT $4::bigint OFFSET $5::bigint) r), '[]'))",
-                   6, p, send_row_json, c);
+                   "SELECT (SELECT count(*) FROM f), COALESCE((SELECT json_agg(r ORDER BY due_at, id) "
+                   "FROM (SELECT * FROM f ORDER BY due_at, id LIMIT $4::bigint OFFSET $5::bigint) r), '[]')",
+                   6, p, bs__page_query_done, pg);
 }
 
 /* ---- GET /calendar/{token}.ics ---- */

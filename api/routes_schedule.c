@@ -27,6 +27,7 @@
 #include "api_internal.h"
 #include "authz.h"
 #include "checks.h"
+#include "paging.h"
 #include "routes_forecast.h"
 #include "whatif.h"
 
@@ -1208,15 +1209,22 @@ static void list_history(sctx *c) {
 }
 
 static void list_scenarios(sctx *c) {
-    const char *params[1] = {c->id};
-    bs_store_query(
-        c->api->store,
-        "SELECT CASE WHEN EXISTS (SELECT 1 FROM projects WHERE id = $1::uuid) THEN "
-        "json_build_object('count', (SELECT count(*) FROM scenarios WHERE project_id = $1::uuid), "
-        "'results', COALESCE((SELECT json_agg(json_build_object('id', id, 'name', name, 'changes', changes, "
-        "  'created_by', created_by, 'created_at', created_at, 'applied_at', applied_at) ORDER BY created_at, id) "
-        "  FROM scenarios WHERE project_id = $1::uuid), '[]')) END",
-        1, params, list_done, c);
+    bs_page *pg = bs__page_new(c->req);
+    if (pg) {
+        pg->nf_title = "Project not found";
+        pg->nf_field = "id";
+        pg->nf_detail = "No project with this id";
+        const char *params[3] = {c->id, pg->limit, pg->offset};
+        bs_store_query(c->api->store,
+                       "SELECT CASE WHEN EXISTS (SELECT 1 FROM projects WHERE id = $1::uuid) THEN "
+                       "(SELECT count(*) FROM scenarios WHERE project_id = $1::uuid) END, "
+                       "COALESCE((SELECT json_agg(json_build_object('id', id, 'name', name, 'changes', changes, "
+                       "  'created_by', created_by, 'created_at', created_at, 'applied_at', applied_at) "
+                       "  ORDER BY created_at, id) FROM (SELECT * FROM scenarios WHERE project_id = $1::uuid "
+                       "  ORDER BY created_at, id LIMIT $2::bigint OFFSET $3::bigint) s), '[]')",
+                       3, params, bs__page_query_done, pg);
+    }
+    sctx_free(c);
 }
 
 static void scen_deleted(const PGresult *res, const char *err, void *arg) {
