@@ -21,7 +21,7 @@ typedef struct bs_api {
     const bs_clock *clock;   /* not owned; the wall clock of feeds (DTSTAMP) and alerts */
     const char *mail_domain; /* not owned; names the Message-IDs of alerts written by the API */
     char *openapi_json;      /* owned; served at /api/v1/openapi.json */
-    /* issue 7 (not owned; NULL when unavailable: the routes answer 404/503) */
+    /* exchange and adapters (not owned; NULL when unavailable: the routes answer 404/503) */
     const struct bs_province_config *province_config; /* processes/provinces/province-exports.json */
     struct bs_geo *geo;                               /* PROJ context (RD <-> WGS84) */
     const struct json_t *zgw_config;                  /* ZGW adapter configuration (webhook) */

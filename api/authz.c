@@ -12,6 +12,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "alloc.h"
+
 #include "api_internal.h"
 #include "auth.h"
 #include "router.h"
@@ -389,12 +391,11 @@ static void write_acquired(bs_conn *conn, const char *err, void *arg) {
 
 void bs__store_write_actor(bs_api *api, const char *actor_json, const char *sql, int n_params,
                            const char *const *params, bs_store_cb cb, void *arg) {
-    write_job *j = calloc(1, sizeof *j);
-    if (!j) abort();
-    j->sql = strdup(sql);
+    write_job *j = bs_calloc(1, sizeof *j);
+    j->sql = bs_strdup(sql);
     j->n = n_params;
-    j->params = calloc((size_t)(n_params > 0 ? n_params : 1), sizeof *j->params);
-    for (int i = 0; i < n_params; i++) j->params[i] = params[i] ? strdup(params[i]) : NULL;
+    j->params = bs_calloc((size_t)(n_params > 0 ? n_params : 1), sizeof *j->params);
+    for (int i = 0; i < n_params; i++) j->params[i] = params[i] ? bs_strdup(params[i]) : NULL;
     j->cb = cb;
     j->arg = arg;
     j->begin_sql = bs_store_begin_as(actor_json);

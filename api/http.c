@@ -87,8 +87,7 @@ static char *dup_iov(bs_req *r, const char *base, size_t len) {
 static int on_req(h2o_handler_t *self, h2o_req_t *h) {
     route_handler *rh = (route_handler *)self;
     bs_http *http = rh->http;
-    bs_req *r = calloc(1, sizeof *r);
-    if (!r) abort();
+    bs_req *r = bs_calloc(1, sizeof *r);
     r->h = h;
     r->http = http;
     r->guard = h2o_mem_alloc_shared(&h->pool, sizeof *r->guard, guard_dispose);
@@ -131,8 +130,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *h) {
 static void on_accept(uv_stream_t *listener, int status) {
     bs_http *http = listener->data;
     if (status != 0) return;
-    uv_tcp_t *conn = malloc(sizeof *conn);
-    if (!conn) abort();
+    uv_tcp_t *conn = bs_malloc(sizeof *conn);
     uv_tcp_init(listener->loop, conn);
     if (uv_accept(listener, (uv_stream_t *)conn) != 0) {
         uv_close((uv_handle_t *)conn, (uv_close_cb)free);
@@ -144,8 +142,7 @@ static void on_accept(uv_stream_t *listener, int status) {
 
 bs_http *bs_http_start(uv_loop_t *loop, const char *host, int port, bs_http_handler handler, void *ctx, int *bound_port,
                        char *err, size_t errlen) {
-    bs_http *http = calloc(1, sizeof *http);
-    if (!http) abort();
+    bs_http *http = bs_calloc(1, sizeof *http);
     http->loop = loop;
     http->handler = handler;
     http->hctx = ctx;

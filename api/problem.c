@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
+
 #include "api_internal.h"
 
 /* What each code answers: status, default machine code and title. */
@@ -75,8 +77,7 @@ void bs__fail_doc(bs_req *req, const bs_err *e, json_t *extensions, const char *
         json_decref(extensions);
     }
     char *text = json_dumps(p, JSON_COMPACT);
-    json_decref(p);
-    if (!text) abort(); /* out of memory: the allocation policy (alloc.h) */
+    json_decref(p); /* out of memory: the allocation policy (alloc.h) */
     bs_req_respond(req, status, PROBLEM_CT, text, strlen(text), extra_headers);
     free(text);
 }

@@ -25,7 +25,7 @@ const bs_route bs_routes[] = {
     {"POST", "/api/v1/password-reset", BS_NEED_PUBLIC, "", bs__request_reset, "requestPasswordReset", 0},
     /* the mailed secret is the credential */
     {"POST", "/api/v1/password-reset/confirm", BS_NEED_PUBLIC, "", bs__confirm_reset, "confirmPasswordReset", 0},
-    {"GET", "/api/v1/api-tokens", BS_NEED_USER, "", bs__list_api_tokens, "listApiTokens", 0},
+    {"GET", "/api/v1/api-tokens", BS_NEED_USER, PAGE, bs__list_api_tokens, "listApiTokens", 0},
     {"POST", "/api/v1/api-tokens", BS_NEED_USER, "", bs__create_api_token, "createApiToken", 0},
     {"DELETE", "/api/v1/api-tokens/{id}", BS_NEED_USER, "", bs__revoke_api_token, "revokeApiToken", 0},
 
@@ -39,7 +39,7 @@ const bs_route bs_routes[] = {
     {"POST", "/api/v1/users/{id}/erase", BS_NEED_INSTALL_ADMIN, "", bs__erase_user, "eraseUser", 0},
 
     /* process schemas and lead times */
-    {"GET", "/api/v1/process-schemas", BS_NEED_USER, "", bs__list_schemas, "listProcessSchemas", 0},
+    {"GET", "/api/v1/process-schemas", BS_NEED_USER, PAGE, bs__list_schemas, "listProcessSchemas", 0},
     {"GET", "/api/v1/process-schemas/{key}", BS_NEED_USER, "", bs__get_schema, "getProcessSchema", 0},
     {"GET", "/api/v1/lead-times", BS_NEED_USER, "step gemeente size_class schema", bs__get_lead_times, "getLeadTimes",
      0},
@@ -64,7 +64,7 @@ const bs_route bs_routes[] = {
      bs__get_checks, "getChecks", 0},
     /* computes from the public facts and stores nothing */
     {"POST", "/api/v1/projects/{id}/what-if", BS_NEED_PROJECT_PUBLIC, "", bs__what_if, "whatIf", 0},
-    {"GET", "/api/v1/projects/{id}/scenarios", BS_NEED_PROJECT_READ, "", bs__list_scenarios, "listScenarios", 0},
+    {"GET", "/api/v1/projects/{id}/scenarios", BS_NEED_PROJECT_READ, PAGE, bs__list_scenarios, "listScenarios", 0},
     {"POST", "/api/v1/projects/{id}/scenarios", BS_NEED_PROJECT_WRITE, "", bs__save_scenario, "saveScenario", 0},
     /* own scenario; anyone's: lead */
     {"DELETE", "/api/v1/projects/{id}/scenarios/{sid}", BS_NEED_PROJECT_WRITE, "", bs__delete_scenario,
@@ -81,15 +81,15 @@ const bs_route bs_routes[] = {
     {"POST", "/api/v1/projects/{id}/follows", BS_NEED_PROJECT_READ, "", bs__follow, "follow", 0},
     {"DELETE", "/api/v1/projects/{id}/follows/{user_id}", BS_NEED_PROJECT_READ, "", bs__unfollow, "unfollow", 0},
     {"POST", "/api/v1/projects/{id}/roles", BS_NEED_PROJECT_LEAD, "", bs__add_role, "addRole", 0},
-    {"GET", "/api/v1/projects/{id}/members", BS_NEED_PROJECT_READ, "", bs__list_members, "listMembers", 0},
+    {"GET", "/api/v1/projects/{id}/members", BS_NEED_PROJECT_READ, PAGE, bs__list_members, "listMembers", 0},
     {"POST", "/api/v1/projects/{id}/members", BS_NEED_PROJECT_LEAD, "", bs__add_member, "addMember", 0},
     {"POST", "/api/v1/projects/{id}/invitations", BS_NEED_PROJECT_LEAD, "", bs__invite, "inviteExternal", 0},
     {"GET", "/api/v1/projects/{id}/audit", BS_NEED_PROJECT_LEAD, PAGE, bs__project_audit, "projectAudit", 0},
 
     /* alerts and calendar feeds: own rules and tokens; organisation rules: beheerder */
-    {"GET", "/api/v1/alert-rules", BS_NEED_USER, "organisation_id user_id", bs__list_rules, "listAlertRules", 0},
+    {"GET", "/api/v1/alert-rules", BS_NEED_USER, PAGE " organisation_id user_id", bs__list_rules, "listAlertRules", 0},
     {"PUT", "/api/v1/alert-rules", BS_NEED_USER, "", bs__put_rule, "putAlertRule", 0},
-    {"GET", "/api/v1/feed-tokens", BS_NEED_USER, "user_id project_id", bs__list_feed_tokens, "listFeedTokens", 0},
+    {"GET", "/api/v1/feed-tokens", BS_NEED_USER, PAGE " user_id project_id", bs__list_feed_tokens, "listFeedTokens", 0},
     /* project feeds: read access checked in SQL */
     {"POST", "/api/v1/feed-tokens", BS_NEED_USER, "", bs__create_feed_token, "createFeedToken", 0},
     {"DELETE", "/api/v1/feed-tokens/{id}", BS_NEED_USER, "", bs__revoke_feed_token, "revokeFeedToken", 0},

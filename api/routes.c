@@ -16,10 +16,8 @@
 #include "api_internal.h"
 #include "authz.h"
 #include "handlers.h"
+#include "paging.h"
 #include "plan.h"
-
-#define PAGE_SIZE_DEFAULT 50
-#define PAGE_SIZE_MAX 500
 
 /* ---- responses ---- */
 
@@ -72,8 +70,11 @@ void bs__openapi(bs_api *api, bs_req *req, const bs_path *path) {
 
 void bs__list_schemas(bs_api *api, bs_req *req, const bs_path *path) {
     (void)path;
+    bs_page *pg = bs__page_new(req);
+    if (!pg) return;
     json_t *results = json_array();
-    for (int i = 0; i < api->engine->n_schemas; i++) {
+    long first = (pg->page - 1) * pg->size;
+    for (long i = first; i < api->engine->n_schemas && i < first + pg->size; i++) {
         const bs_schema *s = api->engine->schemas[i].schema;
         json_t *o = json_object();
         json_object_set_new(o, "key", json_string(s->key));
@@ -83,12 +84,8 @@ void bs__list_schemas(bs_api *api, bs_req *req, const bs_path *path) {
         json_object_set_new(o, "links", json_integer(s->n_links));
         json_array_append_new(results, o);
     }
-    json_t *o = json_object();
-    json_object_set_new(o, "count", json_integer(api->engine->n_schemas));
-    json_object_set_new(o, "next", json_null());
-    json_object_set_new(o, "previous", json_null());
-    json_object_set_new(o, "results", results);
-    bs__respond_json(req, 200, o);
+    bs__respond_json(req, 200, bs__page_envelope(pg, api->engine->n_schemas, results));
+    bs__page_free(pg);
 }
 
 void bs__get_schema(bs_api *api, bs_req *req, const bs_path *path) {
@@ -105,57 +102,10 @@ void bs__get_schema(bs_api *api, bs_req *req, const bs_path *path) {
 
 /* ---- GET /api/v1/projects ---- */
 
-typedef struct list_ctx {
-    bs_req *req;
-    long page, page_size;
+typedef struct project_filters {
     char gemeente[256], provincie[256], planstatus[16], q[256], mine[8];
     bool has_gemeente, has_provincie, has_planstatus, has_q, has_mine;
-} list_ctx;
-
-static json_t *page_url(list_ctx *c, long page) {
-    char buf[4096];
-    size_t o = (size_t)snprintf(buf, sizeof buf, "%s/api/v1/projects?page=%ld&page_size=%ld", bs_req_base_url(c->req),
-                                page, c->page_size);
-    /* re-encode the filters */
-    const struct {
-        bool has;
-        const char *name, *val;
-    } f[] = {{c->has_gemeente, "gemeente", c->gemeente},
-             {c->has_provincie, "provincie", c->provincie},
-             {c->has_planstatus, "planstatus", c->planstatus},
-             {c->has_q, "q", c->q},
-             {c->has_mine, "mine", c->mine}};
-    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
-        if (!f[i].has) continue;
-        o += (size_t)snprintf(buf + o, sizeof buf - o, "&%s=", f[i].name);
-        for (const unsigned char *p = (const unsigned char *)f[i].val; *p && o + 4 < sizeof buf; p++) {
-            if (isalnum(*p) || *p == '-' || *p == '_' || *p == '.' || *p == '~')
-                buf[o++] = (char)*p;
-            else
-                o += (size_t)snprintf(buf + o, sizeof buf - o, "%%%02X", *p);
-        }
-        buf[o] = 0;
-    }
-    return json_string(buf);
-}
-
-static void list_done(const PGresult *res, const char *err, void *arg) {
-    list_ctx *c = arg;
-    if (err) {
-        bs__problem_db(c->req, err);
-        free(c);
-        return;
-    }
-    long count = atol(PQgetvalue(res, 0, 0));
-    json_t *results = json_loads(PQgetvalue(res, 0, 1), 0, NULL);
-    json_t *o = json_object();
-    json_object_set_new(o, "count", json_integer(count));
-    json_object_set_new(o, "next", c->page * c->page_size < count ? page_url(c, c->page + 1) : json_null());
-    json_object_set_new(o, "previous", c->page > 1 ? page_url(c, c->page - 1) : json_null());
-    json_object_set_new(o, "results", results ? results : json_array());
-    bs__respond_json(c->req, 200, o);
-    free(c);
-}
+} project_filters;
 
 /* Reads an optional positive integer query parameter. Returns false after sending a bs__problem. */
 bool bs__int_param(bs_req *req, const char *name, long dflt, long min, long max, long *out) {
@@ -269,52 +219,54 @@ bool bs__date_in_calendar(bs_req *req, const bs_api *api, int code, const char *
 
 void bs__list_projects(bs_api *api, bs_req *req, const bs_path *path) {
     (void)path;
-    list_ctx *c = calloc(1, sizeof *c);
-    c->req = req;
-    if (!bs__int_param(req, "page", 1, 1, 1000000, &c->page) ||
-        !bs__int_param(req, "page_size", PAGE_SIZE_DEFAULT, 1, PAGE_SIZE_MAX, &c->page_size) ||
-        !bs__text_param(req, "gemeente", c->gemeente, sizeof c->gemeente, &c->has_gemeente) ||
-        !bs__text_param(req, "provincie", c->provincie, sizeof c->provincie, &c->has_provincie) ||
-        !bs__text_param(req, "planstatus", c->planstatus, sizeof c->planstatus, &c->has_planstatus) ||
-        !bs__text_param(req, "q", c->q, sizeof c->q, &c->has_q) ||
-        !bs__text_param(req, "mine", c->mine, sizeof c->mine, &c->has_mine)) {
-        free(c);
+    project_filters f = {0};
+    bs_page *pg = bs__page_new(req);
+    if (!pg) return;
+    if (!bs__text_param(req, "gemeente", f.gemeente, sizeof f.gemeente, &f.has_gemeente) ||
+        !bs__text_param(req, "provincie", f.provincie, sizeof f.provincie, &f.has_provincie) ||
+        !bs__text_param(req, "planstatus", f.planstatus, sizeof f.planstatus, &f.has_planstatus) ||
+        !bs__text_param(req, "q", f.q, sizeof f.q, &f.has_q) ||
+        !bs__text_param(req, "mine", f.mine, sizeof f.mine, &f.has_mine)) {
+        bs__page_free(pg);
         return;
     }
     const bs_principal *pr = bs__principal(req);
-    if (c->has_mine && strcmp(c->mine, "true") != 0 && strcmp(c->mine, "false") != 0) {
+    if (f.has_mine && strcmp(f.mine, "true") != 0 && strcmp(f.mine, "false") != 0) {
         bs__fail(req, BS_EBADPARAM, "mine", "mine must be true or false");
-        free(c);
+        bs__page_free(pg);
         return;
     }
-    bool mine = c->has_mine && strcmp(c->mine, "true") == 0;
+    bool mine = f.has_mine && strcmp(f.mine, "true") == 0;
     if (mine && !pr->authenticated) {
         static const char *const www[] = {"WWW-Authenticate", "Bearer realm=\"bouwstroom\"", NULL};
         bs__fail_ex(req, BS_EUNAUTH, NULL, NULL, "mine", www,
                     "mine=true lists the caller's own projects: send a credential");
-        free(c);
+        bs__page_free(pg);
         return;
     }
-    if (c->has_planstatus) {
-        for (char *p = c->planstatus; *p; p++) *p = (char)toupper((unsigned char)*p);
-        if (strcmp(c->planstatus, "ONBEKEND") == 0) strcpy(c->planstatus, "onbekend");
-        if (!bs_planstatus_valid(c->planstatus)) {
+    if (f.has_planstatus) {
+        for (char *p = f.planstatus; *p; p++) *p = (char)toupper((unsigned char)*p);
+        if (strcmp(f.planstatus, "ONBEKEND") == 0) strcpy(f.planstatus, "onbekend");
+        if (!bs_planstatus_valid(f.planstatus)) {
             bs__fail(req, BS_EBADPARAM, "planstatus",
                      "planstatus must be one of 1A, 1B, 1C, 2A, 2B, 2C, 3, 4A, 4B, onbekend");
-            free(c);
+            bs__page_free(pg);
             return;
         }
     }
-    char limit[24], offset[24];
-    snprintf(limit, sizeof limit, "%ld", c->page_size);
-    snprintf(offset, sizeof offset, "%ld", (c->page - 1) * c->page_size);
-    const char *params[8] = {c->has_gemeente ? c->gemeente : NULL,
-                             c->has_provincie ? c->provincie : NULL,
-                             c->has_planstatus ? c->planstatus : NULL,
-                             limit,
-                             offset,
+    /* next/previous keep the filters, planstatus as normalised */
+    bs__page_keep(pg, "gemeente", f.has_gemeente ? f.gemeente : NULL);
+    bs__page_keep(pg, "provincie", f.has_provincie ? f.provincie : NULL);
+    bs__page_keep(pg, "planstatus", f.has_planstatus ? f.planstatus : NULL);
+    bs__page_keep(pg, "q", f.has_q ? f.q : NULL);
+    bs__page_keep(pg, "mine", f.has_mine ? f.mine : NULL);
+    const char *params[8] = {f.has_gemeente ? f.gemeente : NULL,
+                             f.has_provincie ? f.provincie : NULL,
+                             f.has_planstatus ? f.planstatus : NULL,
+                             pg->limit,
+                             pg->offset,
                              pr->authenticated ? pr->user_id : NULL,
-                             c->has_q ? c->q : NULL,
+                             f.has_q ? f.q : NULL,
                              mine ? "t" : "f"};
     /* only projects the caller may see in detail (bs_project_access, migration 0010); names
      * compared folded (bs_fold, migration 0021: case and accents ignored) */
@@ -337,7 +289,7 @@ void bs__list_projects(bs_api *api, bs_req *req, const bs_path *path) {
         "SELECT (SELECT count(*) FROM f), "
         "  COALESCE((SELECT json_agg(r) FROM (SELECT * FROM f ORDER BY name, id "
         "  LIMIT $4::bigint OFFSET $5::bigint) r), '[]')",
-        8, params, list_done, c);
+        8, params, bs__page_query_done, pg);
 }
 
 /* ---- GET /api/v1/projects/{id} ---- */

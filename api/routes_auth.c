@@ -1,5 +1,5 @@
 /*
- * Routes of authentication and access (issue 6): login / logout / me, API tokens,
+ * Routes of authentication and access: login / logout / me, API tokens,
  * invitations of external developers, project members, project settings (confidentiality,
  * developer organisation), organisation settings, the audit log and aggregates.
  * The gate (api/authz.c) has already decided who may call each of these.
@@ -13,10 +13,13 @@
 #include <string.h>
 #include <uv.h>
 
+#include "alloc.h"
+
 #include "api_internal.h"
 #include "handlers.h"
 #include "auth.h"
 #include "authz.h"
+#include "paging.h"
 
 #define SESSION_HOURS 8
 #define INVITATION_DAYS 14
@@ -44,8 +47,7 @@ static void send_col0(const PGresult *res, const char *err, void *arg) {
 }
 
 static simple_ctx *simple(bs_req *req, int status, const char *field) {
-    simple_ctx *c = calloc(1, sizeof *c);
-    if (!c) abort();
+    simple_ctx *c = bs_calloc(1, sizeof *c);
     c->req = req;
     c->status = status;
     c->field = field;
@@ -66,8 +68,7 @@ static bool take_password(bs_req *req, json_t *doc, size_t min, char **out, size
         return false;
     }
     *len = json_string_length(pw);
-    *out = malloc(*len + 1);
-    if (!*out) abort();
+    *out = bs_malloc(*len + 1);
     memcpy(*out, json_string_value(pw), *len + 1);
     return true;
 }
@@ -433,8 +434,7 @@ void bs__login(bs_api *api, bs_req *req, const bs_path *path) {
         json_decref(doc);
         return;
     }
-    login_job *j = calloc(1, sizeof *j);
-    if (!j) abort();
+    login_job *j = bs_calloc(1, sizeof *j);
     j->api = api;
     j->req = req;
     snprintf(j->email, sizeof j->email, "%s", email);
@@ -660,8 +660,7 @@ void bs__create_api_token(bs_api *api, bs_req *req, const bs_path *path) {
     }
     char when[32];
     snprintf(when, sizeof when, "%lld", (long long)expires);
-    token_ctx *c = calloc(1, sizeof *c);
-    if (!c) abort();
+    token_ctx *c = bs_calloc(1, sizeof *c);
     c->req = req;
     char raw[BS_TOKEN_B64URL_BYTES];
     bs_secret_token_new(BS_TOKEN_B64URL, raw, sizeof raw);
@@ -680,14 +679,16 @@ void bs__create_api_token(bs_api *api, bs_req *req, const bs_path *path) {
 
 void bs__list_api_tokens(bs_api *api, bs_req *req, const bs_path *path) {
     (void)path;
-    const char *p[1] = {bs__principal(req)->user_id};
-    bs_store_query(
-        api->store,
-        "SELECT json_build_object('count', count(*), 'next', NULL, 'previous', NULL, 'results', "
-        "COALESCE(json_agg(json_build_object('id', id, 'name', label, 'label', label, 'scopes', scopes, 'created_at', "
-        "created_at, 'expires_at', expires_at, 'revoked_at', revoked_at) ORDER BY created_at), '[]')) "
-        "FROM api_tokens WHERE user_id = $1::uuid",
-        1, p, send_col0, simple(req, 200, NULL));
+    bs_page *pg = bs__page_new(req);
+    if (!pg) return;
+    const char *p[3] = {bs__principal(req)->user_id, pg->limit, pg->offset};
+    bs_store_query(api->store,
+                   "WITH f AS (SELECT * FROM api_tokens WHERE user_id = $1::uuid) "
+                   "SELECT (SELECT count(*) FROM f), COALESCE((SELECT json_agg(json_build_object('id', id, 'name', "
+                   "label, 'label', label, 'scopes', scopes, 'created_at', created_at, 'expires_at', expires_at, "
+                   "'revoked_at', revoked_at) ORDER BY created_at, id) FROM (SELECT * FROM f ORDER BY created_at, id "
+                   "LIMIT $2::bigint OFFSET $3::bigint) r), '[]')",
+                   3, p, bs__page_query_done, pg);
 }
 
 void bs__revoke_api_token(bs_api *api, bs_req *req, const bs_path *path) {
@@ -847,8 +848,7 @@ void bs__invite(bs_api *api, bs_req *req, const bs_path *path) {
         json_decref(doc);
         return;
     }
-    invite_ctx *c = calloc(1, sizeof *c);
-    if (!c) abort();
+    invite_ctx *c = bs_calloc(1, sizeof *c);
     c->api = api;
     c->req = req;
     /* the secret is derived from the server key and the invitation id (the notifier can mail
@@ -939,8 +939,7 @@ void bs__accept_invitation(bs_api *api, bs_req *req, const bs_path *path) {
         json_decref(doc);
         return;
     }
-    invite_ctx *c = calloc(1, sizeof *c);
-    if (!c) abort();
+    invite_ctx *c = bs_calloc(1, sizeof *c);
     c->api = api;
     c->req = req;
     snprintf(c->token, sizeof c->token, "%s", token);
@@ -1156,8 +1155,7 @@ void bs__confirm_reset(bs_api *api, bs_req *req, const bs_path *path) {
         json_decref(doc);
         return;
     }
-    reset_ctx *c = calloc(1, sizeof *c);
-    if (!c) abort();
+    reset_ctx *c = bs_calloc(1, sizeof *c);
     c->api = api;
     c->req = req;
     c->password = password;
@@ -1177,14 +1175,17 @@ void bs__confirm_reset(bs_api *api, bs_req *req, const bs_path *path) {
 
 void bs__list_members(bs_api *api, bs_req *req, const bs_path *path) {
     const char *project = path->project;
-    const char *p[1] = {project};
+    bs_page *pg = bs__page_new(req);
+    if (!pg) return;
+    const char *p[3] = {project, pg->limit, pg->offset};
     bs_store_query(api->store,
-                   "SELECT json_build_object('count', count(*), 'next', NULL, 'previous', NULL, 'results', "
-                   "COALESCE(json_agg(json_build_object('user_id', u.id, 'email', u.email, 'name', u.name, "
-                   "'organisation_id', u.organisation_id, 'role', pm.role, 'created_at', pm.created_at) "
-                   "ORDER BY pm.created_at), '[]')) FROM project_members pm JOIN users u ON u.id = pm.user_id "
-                   "WHERE pm.project_id = $1::uuid",
-                   1, p, send_col0, simple(req, 200, NULL));
+                   "WITH f AS (SELECT u.id, u.email, u.name, u.organisation_id, pm.role, pm.created_at "
+                   "  FROM project_members pm JOIN users u ON u.id = pm.user_id WHERE pm.project_id = $1::uuid) "
+                   "SELECT (SELECT count(*) FROM f), COALESCE((SELECT json_agg(json_build_object('user_id', id, "
+                   "'email', email, 'name', name, 'organisation_id', organisation_id, 'role', role, 'created_at', "
+                   "created_at) ORDER BY created_at, id) FROM (SELECT * FROM f ORDER BY created_at, id "
+                   "LIMIT $2::bigint OFFSET $3::bigint) r), '[]')",
+                   3, p, bs__page_query_done, pg);
 }
 
 static void member_added(const PGresult *res, const char *err, void *arg) {
@@ -1332,20 +1333,15 @@ void bs__patch_org(bs_api *api, bs_req *req, const bs_path *path) {
 
 void bs__project_audit(bs_api *api, bs_req *req, const bs_path *path) {
     const char *project = path->project;
-    long page, size;
-    if (!bs__int_param(req, "page", 1, 1, 1000000, &page) || !bs__int_param(req, "page_size", 100, 1, 1000, &size))
-        return;
-    char limit[24], offset[24];
-    snprintf(limit, sizeof limit, "%ld", size);
-    snprintf(offset, sizeof offset, "%ld", (page - 1) * size);
-    const char *p[3] = {project, limit, offset};
+    bs_page *pg = bs__page_new(req);
+    if (!pg) return;
+    const char *p[3] = {project, pg->limit, pg->offset};
     bs_store_query(api->store,
-                   "SELECT json_build_object('count', (SELECT count(*) FROM audit_log WHERE project_id = $1::uuid), "
-                   "'next', NULL, 'previous', NULL, 'results', COALESCE((SELECT json_agg(r) FROM (SELECT id, at, "
-                   "actor_user_id, actor_email, actor_org_id, actor_label, client_address, action, entity, entity_id, "
-                   "old, new FROM audit_log WHERE project_id = $1::uuid ORDER BY id DESC "
-                   "LIMIT $2::bigint OFFSET $3::bigint) r), '[]'))",
-                   3, p, send_col0, simple(req, 200, NULL));
+                   "SELECT (SELECT count(*) FROM audit_log WHERE project_id = $1::uuid), "
+                   "COALESCE((SELECT json_agg(r ORDER BY id DESC) FROM (SELECT id, at, actor_user_id, actor_email, "
+                   "actor_org_id, actor_label, client_address, action, entity, entity_id, old, new FROM audit_log "
+                   "WHERE project_id = $1::uuid ORDER BY id DESC LIMIT $2::bigint OFFSET $3::bigint) r), '[]')",
+                   3, p, bs__page_query_done, pg);
 }
 
 /* ---- GET /api/v1/reports/aggregate ---- */

@@ -1,5 +1,5 @@
 /*
- * Routes of issue 7 on the API: province exports, GeoJSON export/import of projects, the
+ * Routes of data exchange: province exports, GeoJSON export/import of projects, the
  * Excel project-list import, the adapter outbox state and the ZGW Notificaties webhook.
  * The gate (api/authz.c) has decided who may call each; every export holds only projects
  * the caller may read (bs_project_access, migration 0010).
@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "alloc.h"
 
 #include "api_internal.h"
 #include "handlers.h"
@@ -152,8 +154,7 @@ void bs__get_export(bs_api *api, bs_req *req, const bs_path *path) {
         return bs__fail_as(
             req, BS_ENOTFOUND, NULL, "No such export", "key",
             "The exports are zuid-holland, gelderland and excel (processes/provinces/province-exports.json)");
-    export_job *j = calloc(1, sizeof *j);
-    if (!j) abort();
+    export_job *j = bs_calloc(1, sizeof *j);
     j->api = api;
     j->req = req;
     snprintf(j->key, sizeof j->key, "%.31s", key);
@@ -218,7 +219,7 @@ static int buf_sink(const char *data, size_t len, void *arg) {
     if (b->len + len + 1 > b->cap) {
         size_t cap = (b->cap ? b->cap * 2 : 65536);
         while (cap < b->len + len + 1) cap *= 2;
-        char *n = realloc(b->data, cap);
+        char *n = bs_realloc(b->data, cap);
         if (!n) return -1;
         b->data = n;
         b->cap = cap;
@@ -267,8 +268,7 @@ void bs__get_geojson(bs_api *api, bs_req *req, const bs_path *path) {
     if (!one_of_param(req, "crs", crs, sizeof crs, "rd", crss, "crs must be rd (EPSG:28992) or wgs84 (RFC 7946)"))
         return;
     if (!api->geo) return bs__fail(req, BS_EUNAVAILABLE, NULL, "PROJ is not initialised");
-    gj_job *j = calloc(1, sizeof *j);
-    if (!j) abort();
+    gj_job *j = bs_calloc(1, sizeof *j);
     j->api = api;
     j->req = req;
     j->crs = strcmp(crs, "rd") == 0 ? BS_CRS_RD : BS_CRS_WGS84;

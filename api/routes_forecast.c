@@ -1,5 +1,5 @@
 /*
- * Routes of forecasts (issue 4; docs/forecasting.md, docs/api.md):
+ * Routes of forecasts (docs/forecasting.md, docs/api.md):
  *   GET /api/v1/projects/{id}/forecast[?samples=&seed=]
  *   GET /api/v1/lead-times[?step=&gemeente=&size_class=&schema=]
  *
@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <uv.h>
+
+#include "alloc.h"
 
 #include "api_internal.h"
 #include "handlers.h"
@@ -76,9 +78,9 @@ static void fc_job_free(fc_job *j) {
 static void fc_work(uv_work_t *w) {
     fc_job *j = w->data;
     const bs_schema *s = j->es->schema;
-    j->models = calloc((size_t)s->n_steps, sizeof *j->models);
-    j->has = calloc((size_t)s->n_steps, 1);
-    bs_ltdist *dist = calloc((size_t)s->n_steps, sizeof *dist);
+    j->models = bs_calloc((size_t)s->n_steps, sizeof *j->models);
+    j->has = bs_calloc((size_t)s->n_steps, 1);
+    bs_ltdist *dist = bs_calloc((size_t)s->n_steps, sizeof *dist);
     if (!j->models || !j->has || !dist) {
         free(dist);
         j->rc = BS_SCHEDULE_ENOMEM;
@@ -244,7 +246,7 @@ static void fc_project_loaded(const PGresult *res, const char *err, void *arg) {
         fc_job_free(j);
         return;
     }
-    /* the forecast schedules every sample with the project's stored edits (issue 3) */
+    /* the forecast schedules every sample with the project's stored edits (overrides, links) */
     j->es = bs_engine_schema_get(j->api->engine, st.schema->key);
     j->progress = st.progress;
     j->edit = st.edit;
@@ -259,7 +261,7 @@ static void fc_project_loaded(const PGresult *res, const char *err, void *arg) {
 
 void bs__get_forecast(bs_api *api, bs_req *req, const bs_path *path) {
     const char *id = path->project;
-    fc_job *j = calloc(1, sizeof *j);
+    fc_job *j = bs_calloc(1, sizeof *j);
     j->api = api;
     j->req = req;
     snprintf(j->id, sizeof j->id, "%.36s", id);
@@ -346,8 +348,8 @@ static json_t *lt_step_json(lt_job *j, int32_t i) {
     size_t nsrc = own_curve ? j->own.n : ref->n_history;
     int fsize = own_curve ? lsize[cl] : j->size;
     const char *fgem = own_curve ? lgem[cl] : NULL;
-    double *t = malloc((nsrc ? nsrc : 1) * sizeof *t);
-    unsigned char *e = malloc(nsrc ? nsrc : 1);
+    double *t = bs_malloc((nsrc ? nsrc : 1) * sizeof *t);
+    unsigned char *e = bs_malloc(nsrc ? nsrc : 1);
     size_t k = 0;
     int64_t own_ev = 0, own_ce = 0;
     for (size_t q = 0; q < j->own.n; q++) {
@@ -476,7 +478,7 @@ static void lt_counts_loaded(const PGresult *res, const char *err, void *arg) {
 
 void bs__get_lead_times(bs_api *api, bs_req *req, const bs_path *path) {
     (void)path;
-    lt_job *j = calloc(1, sizeof *j);
+    lt_job *j = bs_calloc(1, sizeof *j);
     j->api = api;
     j->req = req;
     j->step = -1;
@@ -526,7 +528,7 @@ void bs__get_lead_times(bs_api *api, bs_req *req, const bs_path *path) {
         free(j);
         return bs__fail(req, BS_EBADPARAM, "gemeente", "gemeente must not be empty");
     }
-    j->counts = calloc((size_t)j->es->schema->n_steps, sizeof *j->counts);
+    j->counts = bs_calloc((size_t)j->es->schema->n_steps, sizeof *j->counts);
     /* skipped (not carried / cancelled) and estimated realised steps of the group: counted and
      * reported, never used as durations */
     char sizebuf[16];
@@ -582,9 +584,9 @@ static void sh_fail(sh_job *j, const char *err) {
 static void sh_work(uv_work_t *w) {
     sh_job *j = w->data;
     const bs_schema *s = j->es->schema;
-    bs_ltdist *dist = calloc((size_t)s->n_steps, sizeof *dist);
-    unsigned char *has = calloc((size_t)s->n_steps, 1);
-    bs_lt_model *models = calloc((size_t)s->n_steps, sizeof *models);
+    bs_ltdist *dist = bs_calloc((size_t)s->n_steps, sizeof *dist);
+    unsigned char *has = bs_calloc((size_t)s->n_steps, 1);
+    bs_lt_model *models = bs_calloc((size_t)s->n_steps, sizeof *models);
     if (!dist || !has || !models) {
         free(dist);
         free(has);
@@ -678,7 +680,7 @@ void bs__forecast_shifts(bs_api *api, const char *project_id, const bs_schema *s
                          bs_day progress_date, bs_day data_date, bs_forecast_schedule_fn base, void *base_ctx,
                          bs_forecast_schedule_fn whatif, void *whatif_ctx, long samples, long seed,
                          bs__forecast_shifts_cb cb, void *arg) {
-    sh_job *j = calloc(1, sizeof *j);
+    sh_job *j = bs_calloc(1, sizeof *j);
     const bs_engine_schema *es = bs_engine_schema_get(api->engine, schema->key);
     if (!j || !es || samples < FC_SAMPLES_MIN || samples > FC_SAMPLES_MAX || seed < 0) {
         free(j);
@@ -688,7 +690,7 @@ void bs__forecast_shifts(bs_api *api, const char *project_id, const bs_schema *s
     j->api = api;
     snprintf(j->id, sizeof j->id, "%s", project_id);
     j->es = es;
-    j->progress = malloc((size_t)schema->n_steps * sizeof *j->progress);
+    j->progress = bs_malloc((size_t)schema->n_steps * sizeof *j->progress);
     memcpy(j->progress, progress, (size_t)schema->n_steps * sizeof *j->progress);
     j->progress_date = progress_date;
     j->data_date = data_date;

@@ -1,5 +1,5 @@
 /*
- * Forecast helpers for other route modules (issue 4 §5: the what-if response gains forecast
+ * Forecast helpers for other route modules (docs/forecasting.md: the what-if response gains forecast
  * shifts). Not a public surface.
  */
 #ifndef BS_ROUTES_FORECAST_H

@@ -1,5 +1,5 @@
 /*
- * Routes of alerts and calendar feeds (issue 5): organisations, users, project roles,
+ * Routes of alerts and calendar feeds: organisations, users, project roles,
  * follows, alert rules, feed tokens, the alert list, and GET /calendar/{token}.ics.
  * docs/api.md "Alerts and calendar feeds"; docs/notifier.md.
  */
@@ -11,11 +11,14 @@
 #include <string.h>
 #include <strings.h>
 
+#include "alloc.h"
+
 #include "api_internal.h"
 #include "handlers.h"
 #include "auth.h"
 #include "authz.h"
 #include "ical.h"
+#include "paging.h"
 
 /* ---- small helpers ---- */
 
@@ -30,8 +33,7 @@ typedef struct req_ctx {
 } req_ctx;
 
 static req_ctx *ctx_new(bs_api *api, bs_req *req) {
-    req_ctx *c = calloc(1, sizeof *c);
-    if (!c) abort();
+    req_ctx *c = bs_calloc(1, sizeof *c);
     c->api = api;
     c->req = req;
     return c;
@@ -529,16 +531,20 @@ void bs__list_rules(bs_api *api, bs_req *req, const bs_path *path) {
     if (has_org ? !(member_of_org || may_manage_org(pr, org)) : !may_manage_user(pr, user))
         return bs__fail(req, BS_EFORBIDDEN, has_org ? "organisation_id" : "user_id",
                         "You can read your own rules and those of your organisation");
-    req_ctx *c = ctx_new(api, req);
-    const char *p[2] = {has_org ? org : NULL, has_user ? user : NULL};
+    bs_page *pg = bs__page_new(req);
+    if (!pg) return;
+    bs__page_keep(pg, "organisation_id", has_org ? org : NULL);
+    bs__page_keep(pg, "user_id", has_user ? user : NULL);
+    const char *p[4] = {has_org ? org : NULL, has_user ? user : NULL, pg->limit, pg->offset};
     bs_store_query(
         api->store,
-        "SELECT json_build_object('count', count(*), 'next', NULL, 'previous', NULL, 'results', "
-        "COALESCE(json_agg(json_build_object('id', id, 'organisation_id', organisation_id, 'user_id', user_id, "
-        "'kind', kind, 'enabled', enabled, 'days', days, 'basis', basis) ORDER BY kind), '[]')) FROM alert_rules "
-        "WHERE ($1::uuid IS NOT NULL AND organisation_id = $1::uuid AND user_id IS NULL) "
-        "OR ($2::uuid IS NOT NULL AND user_id = $2::uuid)",
-        2, p, send_row_json, c);
+        "WITH f AS (SELECT * FROM alert_rules "
+        "  WHERE ($1::uuid IS NOT NULL AND organisation_id = $1::uuid AND user_id IS NULL) "
+        "  OR ($2::uuid IS NOT NULL AND user_id = $2::uuid)) "
+        "SELECT (SELECT count(*) FROM f), COALESCE((SELECT json_agg(json_build_object('id', id, 'organisation_id', "
+        "organisation_id, 'user_id', user_id, 'kind', kind, 'enabled', enabled, 'days', days, 'basis', basis) "
+        "ORDER BY kind, id) FROM (SELECT * FROM f ORDER BY kind, id LIMIT $3::bigint OFFSET $4::bigint) r), '[]')",
+        4, p, bs__page_query_done, pg);
 }
 
 /* ---- feed tokens ---- */
@@ -616,7 +622,7 @@ void bs__create_feed_token(bs_api *api, bs_req *req, const bs_path *path) {
         return;
     }
     req_ctx *c = ctx_new(api, req);
-    c->token = malloc(65);
+    c->token = bs_malloc(65);
     for (int i = 0; i < 32; i++) snprintf(c->token + 2 * i, 3, "%02x", raw[i]);
     char hash[65];
     sha256_hex(c->token, hash);
@@ -669,16 +675,25 @@ void bs__list_feed_tokens(bs_api *api, bs_req *req, const bs_path *path) {
      * feeds; an administrator of the installation: anyone's) */
     if (has_user && !may_manage_user(pr, user))
         return bs__fail(req, BS_EFORBIDDEN, "user_id", "You can list only your own feed tokens");
-    req_ctx *c = ctx_new(api, req);
-    const char *p[4] = {has_user ? user : NULL, has_project ? project : NULL, pr->user_id, pr->is_admin ? "t" : "f"};
+    bs_page *pg = bs__page_new(req);
+    if (!pg) return;
+    bs__page_keep(pg, "user_id", has_user ? user : NULL);
+    bs__page_keep(pg, "project_id", has_project ? project : NULL);
+    const char *p[6] = {has_user ? user : NULL,
+                        has_project ? project : NULL,
+                        pr->user_id,
+                        pr->is_admin ? "t" : "f",
+                        pg->limit,
+                        pg->offset};
     bs_store_query(api->store,
-                   "SELECT json_build_object('count', count(*), 'next', NULL, 'previous', NULL, 'results', "
-                   "COALESCE(json_agg(json_build_object('id', id, 'scope', scope, 'user_id', user_id, 'project_id', "
-                   "project_id, 'stream', stream, 'label', label, 'created_at', created_at, 'revoked_at', revoked_at) "
-                   "ORDER BY created_at), '[]')) FROM feed_tokens "
-                   "WHERE ($1::uuid IS NULL OR user_id = $1::uuid) AND ($2::uuid IS NULL OR project_id = $2::uuid) "
-                   "AND ($4::boolean OR created_by = $3::uuid OR user_id = $3::uuid)",
-                   4, p, send_row_json, c);
+                   "WITH f AS (SELECT * FROM feed_tokens "
+                   "  WHERE ($1::uuid IS NULL OR user_id = $1::uuid) AND ($2::uuid IS NULL OR project_id = $2::uuid) "
+                   "  AND ($4::boolean OR created_by = $3::uuid OR user_id = $3::uuid)) "
+                   "SELECT (SELECT count(*) FROM f), COALESCE((SELECT json_agg(json_build_object('id', id, 'scope', "
+                   "scope, 'user_id', user_id, 'project_id', project_id, 'stream', stream, 'label', label, "
+                   "'created_at', created_at, 'revoked_at', revoked_at) ORDER BY created_at, id) "
+                   "FROM (SELECT * FROM f ORDER BY created_at, id LIMIT $5::bigint OFFSET $6::bigint) r), '[]')",
+                   6, p, bs__page_query_done, pg);
 }
 
 /* ---- alerts ---- */
@@ -687,42 +702,46 @@ void bs__list_alerts(bs_api *api, bs_req *req, const bs_path *path) {
     (void)path;
     char status[16], user[64], project[64], include[32];
     bool has_status, has_user, has_project, has_include;
-    long page, page_size;
     if (!bs__text_param(req, "status", status, sizeof status, &has_status) ||
         !bs__text_param(req, "include", include, sizeof include, &has_include) ||
         !bs__text_param(req, "user_id", user, sizeof user, &has_user) ||
-        !bs__text_param(req, "project_id", project, sizeof project, &has_project) ||
-        !bs__int_param(req, "page", 1, 1, 1000000, &page) || !bs__int_param(req, "page_size", 50, 1, 500, &page_size))
+        !bs__text_param(req, "project_id", project, sizeof project, &has_project))
         return;
+    bs_page *pg = bs__page_new(req);
+    if (!pg) return;
     static const char *const statuses[] = {"scheduled", "pending", "sent", "failed", "superseded", "digested", NULL};
     bool ok = !has_status;
     for (size_t i = 0; statuses[i] && !ok; i++) ok = strcmp(status, statuses[i]) == 0;
     if (!ok) {
         bs__fail(req, BS_EBADPARAM, "status",
                  "status must be one of scheduled, pending, sent, failed, superseded, digested");
-        return;
+        return bs__page_free(pg);
     }
     /* superseded alerts (replaced by a re-plan, never sent) are hidden unless asked for */
-    if (has_include && strcmp(include, "superseded") != 0)
-        return bs__fail(req, BS_EBADPARAM, "include", "include must be superseded");
+    if (has_include && strcmp(include, "superseded") != 0) {
+        bs__fail(req, BS_EBADPARAM, "include", "include must be superseded");
+        return bs__page_free(pg);
+    }
     bool with_superseded = has_include || (has_status && strcmp(status, "superseded") == 0);
     if ((has_user && !bs__is_uuid(user)) || (has_project && !bs__is_uuid(project))) {
         bs__fail(req, BS_EBADPARAM, has_user ? "user_id" : "project_id", "must be a UUID");
-        return;
+        return bs__page_free(pg);
     }
     const bs_principal *pr = bs__principal(req);
-    if (has_user && !may_manage_user(pr, user))
-        return bs__fail(req, BS_EFORBIDDEN, "user_id", "You can list only your own alerts");
-    char limit[24], offset[24];
-    snprintf(limit, sizeof limit, "%ld", page_size);
-    snprintf(offset, sizeof offset, "%ld", (page - 1) * page_size);
-    req_ctx *c = ctx_new(api, req);
+    if (has_user && !may_manage_user(pr, user)) {
+        bs__fail(req, BS_EFORBIDDEN, "user_id", "You can list only your own alerts");
+        return bs__page_free(pg);
+    }
+    bs__page_keep(pg, "status", has_status ? status : NULL);
+    bs__page_keep(pg, "user_id", has_user ? user : NULL);
+    bs__page_keep(pg, "project_id", has_project ? project : NULL);
+    bs__page_keep(pg, "include", has_include ? include : NULL);
     /* everybody sees their own alerts; an administrator everybody's */
     const char *p[6] = {has_status ? status : NULL,
                         has_user ? user : (pr->is_admin ? NULL : pr->user_id),
                         has_project ? project : NULL,
-                        limit,
-                        offset,
+                        pg->limit,
+                        pg->offset,
                         with_superseded ? "true" : "false"};
     bs_store_query(api->store,
                    "WITH f AS (SELECT id, project_id, step_key, kind, revision, user_id, due_at, status, digest, "
@@ -730,10 +749,9 @@ void bs__list_alerts(bs_api *api, bs_req *req, const bs_path *path) {
                    "  created_at FROM alerts WHERE ($1::text IS NULL OR status = $1) "
                    "  AND ($2::uuid IS NULL OR user_id = $2::uuid) AND ($3::uuid IS NULL OR project_id = $3::uuid) "
                    "  AND ($6::boolean OR status <> 'superseded')) "
-                   "SELECT json_build_object('count', (SELECT count(*) FROM f), 'next', NULL, 'previous', NULL, "
-                   "'results', COALESCE((SELECT json_agg(r) FROM (SELECT * FROM f ORDER BY due_at, id "
-                   "LIMIT $4::bigint OFFSET $5::bigint) r), '[]'))",
-                   6, p, send_row_json, c);
+                   "SELECT (SELECT count(*) FROM f), COALESCE((SELECT json_agg(r ORDER BY due_at, id) "
+                   "FROM (SELECT * FROM f ORDER BY due_at, id LIMIT $4::bigint OFFSET $5::bigint) r), '[]')",
+                   6, p, bs__page_query_done, pg);
 }
 
 /* ---- GET /calendar/{token}.ics ---- */
@@ -748,9 +766,9 @@ static void feed_rows(const PGresult *res, const char *err, void *arg) {
     /* rows: project_id, project name, schema key, step_key, planned_start, planned_finish, status, revision,
      * changed_at (epoch s), calendar name, p50, p80 */
     int n = PQntuples(res);
-    bs_ical_event *ev = calloc((size_t)n + 1, sizeof *ev);
-    char **uids = calloc((size_t)n + 1, sizeof(char *)), **sums = calloc((size_t)n + 1, sizeof(char *)),
-         **descs = calloc((size_t)n + 1, sizeof(char *));
+    bs_ical_event *ev = bs_calloc((size_t)n + 1, sizeof *ev);
+    char **uids = bs_calloc((size_t)n + 1, sizeof(char *)), **sums = bs_calloc((size_t)n + 1, sizeof(char *)),
+         **descs = bs_calloc((size_t)n + 1, sizeof(char *));
     int m = 0;
     uint64_t h = 1469598103934665603ULL; /* FNV-1a over the data revision */
     for (int r = 0; r < n; r++) {
@@ -765,7 +783,7 @@ static void feed_rows(const PGresult *res, const char *err, void *arg) {
         if (st->milestone) s = f;
         for (int col = 0; col < 12; col++)
             for (const char *q = PQgetvalue(res, r, col); *q; q++) h = (h ^ (unsigned char)*q) * 1099511628211ULL;
-        uids[m] = malloc(BS_ICAL_UID_MAX);
+        uids[m] = bs_malloc(BS_ICAL_UID_MAX);
         if (bs_ical_uid(PQgetvalue(res, r, 0), st->key, st->milestone ? "milestone" : "window", uids[m],
                         BS_ICAL_UID_MAX) < 0) {
             free(uids[m]);
@@ -775,11 +793,11 @@ static void feed_rows(const PGresult *res, const char *err, void *arg) {
         const char *status = PQgetvalue(res, r, 6);
         bool done = strcmp(status, "done") == 0;
         size_t sl = strlen(st->name) + strlen(PQgetvalue(res, r, 1)) + 32;
-        sums[m] = malloc(sl);
+        sums[m] = bs_malloc(sl);
         snprintf(sums[m], sl, "%s%s — %s", done ? "✓ " : "", st->name, PQgetvalue(res, r, 1));
         char sb[11], fb[11];
         size_t dl = 512 + strlen(st->name);
-        descs[m] = malloc(dl);
+        descs[m] = bs_malloc(dl);
         snprintf(descs[m], dl,
                  "%s\nStroom: %s\nGepland: %s t/m %s\nPrognose einde: P50 %s, P80 %s\nStatus: %s\n"
                  "Project: %s",
@@ -998,8 +1016,7 @@ void bs__unsubscribe(bs_api *api, bs_req *req, const bs_path *path) {
                     "The body must be List-Unsubscribe=One-Click (RFC 8058)");
         return;
     }
-    unsub_ctx *c = calloc(1, sizeof *c);
-    if (!c) abort();
+    unsub_ctx *c = bs_calloc(1, sizeof *c);
     c->req = req;
     snprintf(c->kind, sizeof c->kind, "%s", kind);
     /* audited as the user the link belongs to */

@@ -1,5 +1,5 @@
 /*
- * Routes of scheduling (issue 3). docs/api.md "Scheduling", docs/scheduling.md.
+ * Routes of scheduling. docs/api.md "Scheduling", docs/scheduling.md.
  *
  *   GET   /api/v1/projects/{id}/schedule[?known_on=YYYY-MM-DD&near_critical_days=N]
  *   POST  /api/v1/projects/{id}/steps/{key}/start      {"date", "reason"?}
@@ -24,10 +24,13 @@
 #include <string.h>
 #include <strings.h>
 
+#include "alloc.h"
+
 #include "api_internal.h"
 #include "handlers.h"
 #include "authz.h"
 #include "checks.h"
+#include "paging.h"
 #include "routes_forecast.h"
 #include "whatif.h"
 
@@ -233,7 +236,7 @@ static void revert(sctx *c, const json_t *h) {
             if (c->edit.n_links < c->edit.cap_links) {
                 c->edit.links[c->edit.n_links++] = l;
             } else {
-                bs_link *nl = realloc(c->edit.links, sizeof *nl * ((size_t)c->edit.cap_links * 2 + 8));
+                bs_link *nl = bs_realloc(c->edit.links, sizeof *nl * ((size_t)c->edit.cap_links * 2 + 8));
                 if (nl) {
                     c->edit.links = nl;
                     c->edit.cap_links = c->edit.cap_links * 2 + 8;
@@ -332,7 +335,7 @@ static const char WRITE_SQL[] =
     "  WHERE EXISTS (SELECT 1 FROM chk) ORDER BY x.ord RETURNING id, step_key, field, old_value, new_value), "
     "sc AS (UPDATE scenarios SET applied_at = now() WHERE id = $11::uuid "
     "  AND EXISTS (SELECT 1 FROM chk) RETURNING 1), "
-    /* issue 5: an update by an external party (a user of an organisation that is not a
+    /* an update by an external party (a user of an organisation that is not a
      * gemeente) raises its external_update alerts in this same transaction, one per
      * recipient (projectleider, owners of the step's stream, followers; not the author),
      * keyed by the change's first history id */
@@ -357,7 +360,7 @@ static const char WRITE_SQL[] =
     "    LEFT JOIN alert_rules orr ON orr.organisation_id = u.organisation_id AND orr.user_id IS NULL "
     "      AND orr.kind = 'external_update' "
     "    WHERE u.id <> au.id AND COALESCE(ur.enabled, orr.enabled, true) AND u.disabled_at IS NULL "
-    /* only recipients who may still read the project (issue 6) */
+    /* only recipients who may still read the project (docs/security.md) */
     "      AND EXISTS (SELECT 1 FROM bs_project_access(u.id) x WHERE x.project_id = $1::uuid "
     "        AND x.access IN ('read','write','lead'))) g "
     "  WHERE EXISTS (SELECT 1 FROM h) ON CONFLICT DO NOTHING RETURNING 1) "
@@ -414,12 +417,10 @@ static json_t *text_int(int32_t v) {
     return v >= 0 ? json_string(b) : json_null();
 }
 
-/* Diffs the loaded state (c) against the new one (ns) and writes: step rows, links,
- * history (incl. forecast_finish of milestones), planned completion. Responds status with
- * response (stolen) after commit. The caller frees nothing of ns but its arrays. */
-static void write_changes(sctx *c, const state *ns, const char *reason, json_t *response, int status) {
+/* Appends to rows the stored row of every step whose progress, overrides or planned dates
+ * differ between the loaded state (c) and ns, and to hist one entry per changed field. */
+static void diff_steps(const sctx *c, const state *ns, json_t *rows, json_t *hist) {
     const bs_schema *sch = c->schema;
-    json_t *rows = json_array(), *hist = json_array(), *links = json_array();
     for (int32_t i = 0; i < sch->n_steps; i++) {
         const bs_progress *a = &c->progress[i], *b = &ns->progress[i];
         const bs_step_override *oa = &c->edit.ov[i], *ob = &ns->edit.ov[i];
@@ -469,12 +470,16 @@ static void write_changes(sctx *c, const state *ns, const char *reason, json_t *
         json_object_set_new(r, "finish_no_later_than", bs_date_json(ob->fnlt));
         json_array_append_new(rows, r);
     }
-    /* links: changed (same pair and type; or the pair's one link changed type), removed,
-     * added */
+}
+
+/* Appends to hist the links changed (same pair and type, or the pair's one link changed
+ * type), removed and added between c and ns; when any did, links receives ns's whole link
+ * set. Returns whether any did. */
+static bool diff_links(const sctx *c, const state *ns, json_t *hist, json_t *links) {
+    const bs_schema *sch = c->schema;
     bool links_changed = false;
     int32_t no = c->edit.n_links, nn = ns->edit.n_links;
-    char *used_old = calloc((size_t)no + 1, 1), *used_new = calloc((size_t)nn + 1, 1);
-    if (!used_old || !used_new) abort();
+    char *used_old = bs_calloc((size_t)no + 1, 1), *used_new = bs_calloc((size_t)nn + 1, 1);
     for (int pass = 0; pass < 2; pass++)
         for (int32_t l = 0; l < no; l++) {
             const bs_link *a = &c->edit.links[l];
@@ -511,6 +516,14 @@ static void write_changes(sctx *c, const state *ns, const char *reason, json_t *
             json_object_set_new(o, "ord", json_integer(l));
             json_array_append_new(links, o);
         }
+    return links_changed;
+}
+
+/* Appends to hist the moved forecast finish of every unfinished milestone (the schedule of
+ * c against that of ns, from the new progress date when the change reports progress) and
+ * returns ns's planned completion (BS_DAY_NONE when a schedule cannot be computed). */
+static bs_day diff_forecasts(sctx *c, const state *ns, json_t *hist) {
+    const bs_schema *sch = c->schema;
     /* a progress report moves the progress date (commit_state): history row, s1 from it */
     bs_day today_d = c->new_progress_date, old_pd = c->progress_date, old_dd = c->data_date;
     bool new_pd = c->new_progress_date != 0;
@@ -537,6 +550,20 @@ static void write_changes(sctx *c, const state *ns, const char *reason, json_t *
         }
         bs_schedule_free(&s0);
     }
+    return completion;
+}
+
+/* Diffs the loaded state (c) against the new one (ns) and writes: step rows, links,
+ * history (incl. forecast_finish of milestones), planned completion. Responds status with
+ * response (stolen) after commit. The caller frees nothing of ns but its arrays. */
+static void write_changes(sctx *c, const state *ns, const char *reason, json_t *response, int status) {
+    const bs_schema *sch = c->schema;
+    json_t *rows = json_array(), *hist = json_array(), *links = json_array();
+    diff_steps(c, ns, rows, hist);
+    bool links_changed = diff_links(c, ns, hist, links);
+    bool new_pd = c->new_progress_date != 0;
+    bs_day today_d = c->new_progress_date;
+    bs_day completion = diff_forecasts(c, ns, hist);
     c->pending = response;
     c->pending_status = status;
     char *rows_t = json_dumps(rows, JSON_COMPACT), *links_t = json_dumps(links, JSON_COMPACT),
@@ -590,15 +617,14 @@ static void write_changes(sctx *c, const state *ns, const char *reason, json_t *
 static int state_copy(const sctx *c, state *ns) {
     const int32_t n = c->schema->n_steps;
     memset(ns, 0, sizeof *ns);
-    ns->progress = malloc(sizeof *ns->progress * ((size_t)n + 1));
-    ns->planned = malloc(sizeof *ns->planned * (2 * (size_t)n + 1));
-    if (!ns->progress || !ns->planned || bs_sched_edit_init(&ns->edit, c->schema) != 0) return -1;
+    ns->progress = bs_malloc(sizeof *ns->progress * ((size_t)n + 1));
+    ns->planned = bs_malloc(sizeof *ns->planned * (2 * (size_t)n + 1));
+    if (bs_sched_edit_init(&ns->edit, c->schema) != 0) return -1;
     memcpy(ns->progress, c->progress, sizeof *ns->progress * (size_t)n);
     memcpy(ns->planned, c->planned, sizeof *ns->planned * 2 * (size_t)n);
     memcpy(ns->edit.ov, c->edit.ov, sizeof *ns->edit.ov * (size_t)n);
     free(ns->edit.links);
-    ns->edit.links = malloc(sizeof *ns->edit.links * ((size_t)c->edit.cap_links + 1));
-    if (!ns->edit.links) return -1;
+    ns->edit.links = bs_malloc(sizeof *ns->edit.links * ((size_t)c->edit.cap_links + 1));
     memcpy(ns->edit.links, c->edit.links, sizeof *ns->edit.links * (size_t)c->edit.n_links);
     ns->edit.n_links = c->edit.n_links;
     ns->edit.cap_links = c->edit.cap_links + 1;
@@ -669,8 +695,7 @@ static const char *body_reason(sctx *c, const char *dflt) {
  * project. A caller whose access set also holds public or more sees the full schedule. */
 static void stream_filter(const sctx *c, json_t *o) {
     if (bs__principal(c->req)->access >= BS_ACCESS_PUBLIC) return;
-    bool *vis = calloc((size_t)c->schema->n_steps + 1, sizeof *vis);
-    if (!vis) abort();
+    bool *vis = bs_calloc((size_t)c->schema->n_steps + 1, sizeof *vis);
     bs_schema_stream_view(c->schema, vis);
     json_t *steps = json_object_get(o, "steps"), *kept = json_array();
     for (int32_t i = 0; i < c->schema->n_steps; i++)
@@ -965,7 +990,7 @@ static json_t *whatif_result(sctx *c, const json_t *changes, bool *ok, state *ke
     return o;
 }
 
-/* A what-if waiting for its forecast shifts (issue 4 §5) from the thread pool. */
+/* A what-if waiting for its forecast shifts (docs/forecasting.md) from the thread pool. */
 typedef struct whatif_job {
     sctx *c;
     json_t *o; /* the response so far */
@@ -988,8 +1013,7 @@ static void whatif_shifts_done(json_t *shifts, const char *err, void *arg) {
 
 static void do_whatif(sctx *c) {
     bool ok;
-    whatif_job *w = calloc(1, sizeof *w);
-    if (!w) abort();
+    whatif_job *w = bs_calloc(1, sizeof *w);
     w->c = c;
     w->o = whatif_result(c, json_object_get(c->body, "changes"), &ok, &w->ns);
     if (!ok) {
@@ -1214,15 +1238,22 @@ static void list_history(sctx *c) {
 }
 
 static void list_scenarios(sctx *c) {
-    const char *params[1] = {c->id};
-    bs_store_query(
-        c->api->store,
-        "SELECT CASE WHEN EXISTS (SELECT 1 FROM projects WHERE id = $1::uuid) THEN "
-        "json_build_object('count', (SELECT count(*) FROM scenarios WHERE project_id = $1::uuid), "
-        "'results', COALESCE((SELECT json_agg(json_build_object('id', id, 'name', name, 'changes', changes, "
-        "  'created_by', created_by, 'created_at', created_at, 'applied_at', applied_at) ORDER BY created_at, id) "
-        "  FROM scenarios WHERE project_id = $1::uuid), '[]')) END",
-        1, params, list_done, c);
+    bs_page *pg = bs__page_new(c->req);
+    if (pg) {
+        pg->nf_title = "Project not found";
+        pg->nf_field = "id";
+        pg->nf_detail = "No project with this id";
+        const char *params[3] = {c->id, pg->limit, pg->offset};
+        bs_store_query(c->api->store,
+                       "SELECT CASE WHEN EXISTS (SELECT 1 FROM projects WHERE id = $1::uuid) THEN "
+                       "(SELECT count(*) FROM scenarios WHERE project_id = $1::uuid) END, "
+                       "COALESCE((SELECT json_agg(json_build_object('id', id, 'name', name, 'changes', changes, "
+                       "  'created_by', created_by, 'created_at', created_at, 'applied_at', applied_at) "
+                       "  ORDER BY created_at, id) FROM (SELECT * FROM scenarios WHERE project_id = $1::uuid "
+                       "  ORDER BY created_at, id LIMIT $2::bigint OFFSET $3::bigint) s), '[]')",
+                       3, params, bs__page_query_done, pg);
+    }
+    sctx_free(c);
 }
 
 static void scen_deleted(const PGresult *res, const char *err, void *arg) {
@@ -1419,8 +1450,7 @@ static bool decode_apply(sctx *c) {
 
 /* A request context for route kind of the project (and step or scenario) in path. */
 static sctx *sctx_new(bs_api *api, bs_req *req, const bs_path *path, enum kind kind) {
-    sctx *c = calloc(1, sizeof *c);
-    if (!c) abort();
+    sctx *c = bs_calloc(1, sizeof *c);
     c->api = api;
     c->req = req;
     c->kind = kind;
