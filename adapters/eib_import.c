@@ -471,7 +471,7 @@ char *bs_projects_upsert_sql(const bs_project_column *extra, size_t n_extra) {
      * at least extern mede-overheden, the rest intern ambtelijk unless the record sets a
      * level itself (an extra column "confidentiality", new projects only); a re-import never
      * changes an existing project's level except to raise a hard plan to extern
-     * mede-overheden: levels are the project leader's (PATCH, audited; issue 6) */
+     * mede-overheden: levels are the project leader's (PATCH, audited; docs/security.md §2) */
     bool has_conf = false;
     for (size_t i = 0; i < n_extra; i++) has_conf |= strcmp(extra[i].column, "confidentiality") == 0;
     char *sql = malloc(need);

@@ -1,5 +1,5 @@
 /*
- * Scheduling benchmark (issue 3): full recompute of 25,000 projects × 40 steps (1,000,000
+ * Scheduling benchmark: full recompute of 25,000 projects × 40 steps (1,000,000
  * steps) on one core, and the recompute of one project after one change; printed side by
  * side with networkx (bench/bench_schedule_nx.py, run by this program on the same graphs)
  * and the ratio. Each project has its own random DAG (all four link types, leads and lags,

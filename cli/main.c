@@ -88,14 +88,14 @@ typedef struct app {
     bs_user_add user;                              /* `user add` (prepared before the loop runs) */
     bs_import_xlsx xlsx;                           /* `import-xlsx` (file read before the loop runs) */
     bs_export_opts export_opts;                    /* `export` (prepared before the loop runs) */
-    bs_cli_geojson geojson;                        /* `export --geojson`, `import-geojson` (issue 7) */
+    bs_cli_geojson geojson;                        /* `export --geojson`, `import-geojson` */
     bool geojson_export;                           /* `export --geojson` (else `export --province`) */
     bs_province_config province_config;            /* serve: the province exports of the API */
     bs_geo *geo;                                   /* serve: PROJ context of the API */
     json_t *zgw_config;                            /* serve: the ZGW configuration (webhook) */
     unsigned char server_key[BS_SERVER_KEY_BYTES]; /* serve: invitation secrets */
     const char *db;                                /* conninfo (the adapter worker opens a pool of its own) */
-    bs_cli_adapters *adapters;                     /* issue 7: the ZGW worker in serve, when configured */
+    bs_cli_adapters *adapters;                     /* serve: the ZGW worker, when configured */
 } app;
 
 static void stop_loop_after_store(void *arg) {
@@ -130,7 +130,7 @@ static void import_done(const bs_import_result *r, void *arg) {
 
 /* ---- summary ---- */
 
-/* issue 4: per province, plans whose expected period ends before their P50 forecast (set before
+/* per province, plans whose expected period ends before their P50 forecast (set before
  * the summary query runs; freed in summary_done) */
 static bs_summary_forecast *summary_fc;
 
@@ -384,7 +384,7 @@ static void xlsx_imported(int rc, void *arg) {
     finish(arg, rc);
 }
 
-/* ---- export (issue 7) ---- */
+/* ---- export ---- */
 
 static void export_done(int rc, void *arg) {
     finish(arg, rc);

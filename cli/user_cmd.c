@@ -1,5 +1,5 @@
 /*
- * `bouwstroom user add --admin EMAIL …`: the first administrator (issue 6 groundwork).
+ * `bouwstroom user add --admin EMAIL …`: the first administrator, or a user with a role.
  *
  * The password comes from standard input (one line) or is generated; only its Argon2id hash
  * is stored. A TOTP secret is generated and its otpauth:// URI printed once. Hashing runs

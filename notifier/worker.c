@@ -77,7 +77,7 @@ typedef struct plan_ctx {
     bs_notifier *n;
     bs_conn *conn;
     char project_id[40];
-    bs_project_state st; /* the project as stored (with its issue-3 edits) */
+    bs_project_state st; /* the project as stored (with its schedule edits) */
     bs_own_obs own;      /* own lead-time observations of the schema */
     bs_forecast fc;      /* P50/P80 per step (thread pool) */
     int fc_rc;
@@ -391,8 +391,8 @@ static const char RECIPIENTS_SQL[] =
     "SELECT u.id::text, ru.pub, ru.priv, k.kind, COALESCE(ur.enabled, orr.enabled, k.def_enabled), "
     "  COALESCE(ur.days, orr.days, k.def_days), COALESCE(ur.basis, orr.basis, 'planned') "
     "FROM ru JOIN users u ON u.id = ru.user_id AND u.disabled_at IS NULL "
-    /* only recipients who may still read the project (issue 6: bs_project_access, migration
-     * 0010); an external developer only as owner of the private stream alone */
+    /* only recipients who may still read the project (bs_project_access, migration 0010;
+     * docs/security.md §3); an external developer only as owner of the private stream alone */
     "JOIN LATERAL (SELECT a.access, a.stream FROM bs_project_access(u.id) a WHERE a.project_id = $1::uuid) acc "
     "  ON acc.access IN ('read','write','lead') OR (acc.stream AND ru.priv AND NOT ru.pub) "
     "CROSS JOIN (VALUES ('milestone_upcoming', true, 10), ('milestone_overdue', true, 0), "
