@@ -405,7 +405,7 @@ static void test_milestone_after_predecessor(void **state) {
  *      April (its boundary is the start of Tue 7 April). MN -> F.
  *   F end milestone after T1, N, MN, T2: the end of Tue 28 April. Project finish 28 April.
  * Backward (F's late instant: start of Wed 29 April, so every finish must be <= 28 April):
- *   Total float is the smaller of start float and finish float (issue 3; docs/scheduling.md
+ *   Total float is the smaller of start float and finish float (docs/scheduling.md
  *   §6): they differ for calendar-day steps whose start can slip into a weekend or an Atw
  *   roll without moving the finish.
  *   T1: the latest working-day start whose term ends by 28 April: Fri 27 March (+32 = Tue 28
@@ -417,8 +417,8 @@ static void test_milestone_after_predecessor(void **state) {
  *   N2: start Thu 26 March (+33 = Tue 28 April): start float 18, finish float 15 (its EF
  *       boundary is the start of Tue 7 April). Float 15.
  *   T2: starting Wed 18 March still ends Tue 28 April (+41, no roll): start float 2 but finish
- *       float 0, so T2, which drives the project finish, is critical (the anomaly of issue 2,
- *       where it showed float 2, is fixed). P (LS Wed 4 March) keeps a real float of 2: it may
+ *       float 0, so T2, which drives the project finish, is critical (a regression check: an
+ *       earlier scheduler showed float 2). P (LS Wed 4 March) keeps a real float of 2: it may
  *       finish on Tue 17 March and T2, starting Wed 18, still ends on 28 April. */
 static void test_calendar_days_and_atw(void **state) {
     const tstep steps[] = {CSTEP("t1", 33, true),
@@ -540,7 +540,7 @@ static void test_realised(void **state) {
  *   S STARTED Wed 25 March, 5 wd: 25, 26, 27, 30, 31 March: finish Tue 31 (after the data
  *     date, kept).
  *   S2 STARTED Mon 23 March, 2 wd: would have finished Tue 24 — not done, so it finishes no
- *     earlier than the data date (issue 3): at least one working day of remaining work from
+ *     earlier than the data date: at least one working day of remaining work from
  *     the data-date boundary, finish Mon 30 March. S2 -> Z 1 wd: Tue 31 March.
  *   K DONE milestone Fri 27 March -> Y 1 wd: Mon 30 March.
  * Project finish Tue 31 March. S2 and Z are critical; Y (LS Tue 31) has float 1. */
@@ -575,7 +575,7 @@ static void test_data_date_weekend(void **state) {
  *   A -> D STARTED: out of sequence.
  *   A -> K SKIPPED -> E DONE: E is out of sequence through the skipped step.
  *   F DONE -> K2 SKIPPED -> G DONE: in sequence.
- * Retained logic (issue 3): D started out of sequence, so its remaining work (5 wd: started
+ * Retained logic: D started out of sequence, so its remaining work (5 wd: started
  * Mon 1 June, it would run to Fri 5 June) waits for A (Mon 1 – Tue 2 June): Wed 3 – Tue 9
  * June. A realised successor (B) does not hold A back, but D's remaining work does: A is
  * critical (LF Tue 2 June), and so is D. C (started in sequence, finish Fri 5 June) now has
@@ -650,7 +650,7 @@ static void test_skipped_bridged(void **state) {
 static void test_errors(void **state) {
     const tstep steps[] = {STEP("a", 3), STEP("b", 2)};
     tcase t;
-    /* Issue 3: SS, FF and SF are supported now. */
+    /* SS, FF and SF are supported. */
     for (bs_link_type ty = BS_LINK_SS; ty <= BS_LINK_SF; ty++) {
         const tlink links[] = {{"a", "b", 0, WD, ty}};
         tc_init(&t, state, steps, N(steps), links, N(links));
