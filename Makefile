@@ -8,7 +8,7 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= 2
 
-.PHONY: all deps build build-asan test demo bench format clean distclean
+.PHONY: all deps build build-asan test demo bench format lint clean distclean
 
 all: build
 
@@ -35,6 +35,11 @@ bench: build
 # formats every C source and header as .clang-format says (make test checks it)
 format: deps
 	@scripts/check-format.sh --fix
+
+# checks style and function size (no function outside engine/core/ over 120 lines), as make test does
+lint: build
+	@scripts/check-format.sh
+	@scripts/check-function-size.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -174,11 +174,9 @@ int bs_eib_plan_record(json_t *rec, const bs_schema *sc, const bs_calendar *cal,
     return rc;
 }
 
-/* Builds one record (columns of the projects table) and the step statuses for a feature.
- * Returns NULL (and counts a rejection) when the feature cannot become a project. */
-static json_t *build_record(import_job *job, json_t *feature, const char *crs, json_t *seen) {
-    bs_import_result *r = &job->result;
-    json_t *props = json_object_get(feature, "properties");
+/* The feature's OBJECTID (an integer, also as a whole real), recorded in `seen`, or -1 (and a
+ * counted rejection) when it is missing or occurs a second time in the file. */
+static long claim_objectid(bs_import_result *r, json_t *props, json_t *seen) {
     json_t *oid = props ? json_object_get(props, "OBJECTID") : NULL;
     long objectid = -1;
     if (json_is_integer(oid))
@@ -188,20 +186,22 @@ static json_t *build_record(import_job *job, json_t *feature, const char *crs, j
     if (objectid < 0) {
         r->rejected++;
         warn(r, "rejected: no usable OBJECTID", -1, "feature without an integer OBJECTID");
-        return NULL;
+        return -1;
     }
     char key[32];
     snprintf(key, sizeof key, "%ld", objectid);
     if (json_object_get(seen, key)) {
         r->rejected++;
         warn(r, "rejected: OBJECTID occurs twice in the file", objectid, "second occurrence skipped");
-        return NULL;
+        return -1;
     }
     json_object_set_new(seen, key, json_true());
+    return objectid;
+}
 
-    json_t *rec = json_object();
-    json_object_set_new(rec, "source_key", json_string(key));
-
+/* name, gemeente and provincie: a missing one named or set to 'onbekend', the province's
+ * spelling normalised. */
+static void set_names(bs_import_result *r, json_t *rec, json_t *props, long objectid) {
     const char *name = prop_str(props, "Plannaam");
     if (!name || !*name) {
         char buf[64];
@@ -229,7 +229,11 @@ static json_t *build_record(import_job *job, json_t *feature, const char *crs, j
         warn(r, "provincie spelling normalised", objectid, buf);
     }
     json_object_set_new(rec, "provincie", json_string(prov));
+}
 
+/* planstatus and plantype, normalised (the file's spelling kept in the _raw columns).
+ * Returns the normalised planstatus. */
+static const char *set_plan_codes(bs_import_result *r, json_t *rec, json_t *props, long objectid) {
     const char *ps_raw = prop_str(props, "Planstatus");
     bool recognised = true;
     const char *ps = bs_planstatus_normalise(ps_raw, &recognised);
@@ -252,7 +256,12 @@ static json_t *build_record(import_job *job, json_t *feature, const char *crs, j
     }
     json_object_set_new(rec, "plantype", json_string(pt));
     json_object_set_new(rec, "plantype_raw", pt_raw ? json_string(pt_raw) : json_null());
+    return ps;
+}
 
+/* The count columns (a real rounded, a non-number ignored) and the expected completion
+ * period they imply. */
+static void set_counts(bs_import_result *r, json_t *rec, json_t *props, long objectid) {
     long counts[N_COUNT_COLS];
     for (size_t i = 0; i < N_COUNT_COLS; i++) {
         json_t *v = json_object_get(props, count_cols[i].prop);
@@ -275,7 +284,11 @@ static json_t *build_record(import_job *job, json_t *feature, const char *crs, j
     char datebuf[11];
     json_object_set_new(rec, "expected_period", label ? json_string(label) : json_null());
     json_object_set_new(rec, "expected_by", by != BS_DAY_NONE ? json_string(bs_date_format(by, datebuf)) : json_null());
+}
 
+/* The progress date from the file's datum (a year alone: 1 January, estimated; unreadable:
+ * 2020-01-01, estimated) and schatting. Returns the progress date. */
+static bs_day set_progress_date(bs_import_result *r, json_t *rec, json_t *props, long objectid) {
     const char *datum = prop_str(props, "datum");
     bs_day progress_date;
     bool estimated;
@@ -288,12 +301,16 @@ static json_t *build_record(import_job *job, json_t *feature, const char *crs, j
     } else if (estimated) {
         warn(r, "datum is a year only (1 January, estimated)", objectid, datum);
     }
+    char datebuf[11];
     json_object_set_new(rec, "progress_date", json_string(bs_date_format(progress_date, datebuf)));
     json_object_set_new(rec, "progress_date_estimated", json_boolean(estimated));
     json_object_set_new(rec, "datum_raw", datum ? json_string(datum) : json_null());
     const char *schatting = prop_str(props, "schatting");
     json_object_set_new(rec, "schatting", schatting && *schatting ? json_string(schatting) : json_null());
+    return progress_date;
+}
 
+static void set_geometry(bs_import_result *r, json_t *rec, json_t *feature, const char *crs, long objectid) {
     json_t *geom = json_object_get(feature, "geometry");
     if (json_is_object(geom)) {
         json_object_set(rec, "geometry", geom);
@@ -303,6 +320,25 @@ static json_t *build_record(import_job *job, json_t *feature, const char *crs, j
         json_object_set_new(rec, "geometry_crs", json_null());
         warn(r, "geometry missing", objectid, "");
     }
+}
+
+/* Builds one record (columns of the projects table) and the step statuses for a feature.
+ * Returns NULL (and counts a rejection) when the feature cannot become a project. */
+static json_t *build_record(import_job *job, json_t *feature, const char *crs, json_t *seen) {
+    bs_import_result *r = &job->result;
+    json_t *props = json_object_get(feature, "properties");
+    long objectid = claim_objectid(r, props, seen);
+    if (objectid < 0) return NULL;
+    char key[32];
+    snprintf(key, sizeof key, "%ld", objectid);
+
+    json_t *rec = json_object();
+    json_object_set_new(rec, "source_key", json_string(key));
+    set_names(r, rec, props, objectid);
+    const char *ps = set_plan_codes(r, rec, props, objectid);
+    set_counts(r, rec, props, objectid);
+    bs_day progress_date = set_progress_date(r, rec, props, objectid);
+    set_geometry(r, rec, feature, crs, objectid);
     /* planned completion from the data date: the later of the file's date and today */
     if (bs_eib_plan_record(rec, job->schema, &job->engine->calendar, ps,
                            bs_data_date(progress_date, bs_clock_today_amsterdam(NULL))) != 0)
@@ -435,7 +471,7 @@ char *bs_projects_upsert_sql(const bs_project_column *extra, size_t n_extra) {
      * at least extern mede-overheden, the rest intern ambtelijk unless the record sets a
      * level itself (an extra column "confidentiality", new projects only); a re-import never
      * changes an existing project's level except to raise a hard plan to extern
-     * mede-overheden: levels are the project leader's (PATCH, audited; issue 6) */
+     * mede-overheden: levels are the project leader's (PATCH, audited; docs/security.md §2) */
     bool has_conf = false;
     for (size_t i = 0; i < n_extra; i++) has_conf |= strcmp(extra[i].column, "confidentiality") == 0;
     char *sql = malloc(need);

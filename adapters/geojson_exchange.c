@@ -582,7 +582,7 @@ static void build_sql(import_job *job) {
              /* the municipality (one gemeente organisation per name, as the EIB import makes
               * them) owns the project; the file's confidentiality level is kept, a missing one
               * follows the import rule (hard plans extern mede-overheden, else intern ambtelijk);
-              * hard plans are raised to at least extern mede-overheden (issue 6) */
+              * hard plans are raised to at least extern mede-overheden (docs/security.md §2) */
              "WITH x AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, source text, source_key text, "
              "planned_completion date, %s)), "
              "orgs AS (INSERT INTO organisations (name, kind, provincie, import_key) "
@@ -601,7 +601,7 @@ static void build_sql(import_job *job) {
              "ON CONFLICT (source, source_key) DO UPDATE SET %s, "
              "owner_organisation_id = COALESCE(projects.owner_organisation_id, EXCLUDED.owner_organisation_id), "
              /* an existing project keeps its level (the project leader's, PATCH): an import
-              * only raises a hard plan to extern mede-overheden (issue 6) */
+              * only raises a hard plan to extern mede-overheden (docs/security.md §2) */
              "confidentiality = CASE WHEN EXCLUDED.planstatus IN ('1A','1B','2A','2B') "
              "  AND bs_confidentiality_rank(projects.confidentiality) < 5 THEN 'extern_mede_overheden' "
              "  ELSE projects.confidentiality END, updated_at = now() "

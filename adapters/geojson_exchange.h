@@ -1,5 +1,5 @@
 /*
- * Bouwstroom adapter: GeoJSON exchange of projects (issue 7 §4) — export of the projects
+ * Bouwstroom adapter: GeoJSON exchange of projects (docs/geo.md §2) — export of the projects
  * table as a FeatureCollection in RD New (EPSG:28992, with a "crs" member as in the EIB
  * file: GeoJSON 2008 style) or in WGS84 per RFC 7946 (no "crs" member, lon/lat, rings by
  * the right-hand rule), and the import of such a file back. docs/geo.md has the format.

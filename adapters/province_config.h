@@ -1,5 +1,5 @@
 /*
- * Bouwstroom adapter: the dated configuration of the province exports (issue 7).
+ * Bouwstroom adapter: the dated configuration of the province exports (docs/exports.md §6).
  *
  * Parses and validates processes/provinces/province-exports.json (format
  * "bouwstroom-province-exports/1", docs/exports.md §6): code lists, price-class tables per

@@ -1,5 +1,5 @@
 /*
- * Bouwstroom adapter: province exports of the plans (issue 7; domain brief §5 and §7).
+ * Bouwstroom adapter: province exports of the plans (domain brief §5 and §7).
  *
  * Pure: takes plan records, the dated configuration (province_config.h) and the reference
  * date; no I/O, no clock. The builder computes, per plan in the export's scope, the quality

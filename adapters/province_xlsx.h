@@ -1,5 +1,5 @@
 /*
- * Bouwstroom adapter: the Planmonitor-style Excel workbook of a province export (issue 7).
+ * Bouwstroom adapter: the Planmonitor-style Excel workbook of a province export (docs/exports.md §2).
  *
  * Writes an .xlsx (Office Open XML, ECMA-376) with libxlsxwriter: sheet "Plannen" (one row
  * per included plan, BS_TABLE_PLANS), "DetailPlanning" (per plan and year, BS_TABLE_DETAIL),

@@ -372,6 +372,176 @@ static void set_str(json_t *rec, const char *k, const char *v) {
     json_object_set_new(rec, k, v && *v ? json_string(v) : json_null());
 }
 
+/* source_key: text, or a whole number; unique in the file */
+static void read_source_key(row_ctx *r, json_t *rec) {
+    char key[MAX_TEXT_BYTES + 1];
+    if (get_text(r, F_SOURCE_KEY, key, sizeof key) <= 0) return;
+    const bs_xlsx_cell *c = r->cell[F_SOURCE_KEY];
+    if (c->type == BS_XLSX_NUMBER && c->number != floor(c->number)) {
+        row_error(r, F_SOURCE_KEY, "a key must be text or a whole number");
+        return;
+    }
+    json_t *first = json_object_get(r->p->seen_keys, key);
+    if (first)
+        row_error(r, F_SOURCE_KEY, "the key occurs twice: also in row %lld", (long long)json_integer_value(first));
+    else
+        json_object_set_new(r->p->seen_keys, key, json_integer(r->row));
+    json_object_set_new(rec, "source_key", json_string(key));
+}
+
+/* provincie: one of the twelve, compared folded ("friesland" accepted for Fryslân) */
+static void read_provincie(row_ctx *r, json_t *rec) {
+    char prov[MAX_TEXT_BYTES + 1], folded[256];
+    if (get_text(r, F_PROVINCIE, prov, sizeof prov) <= 0) return;
+    fold(prov, strlen(prov), folded, sizeof folded);
+    const char *found = NULL;
+    for (size_t i = 0; i < N_PROVINCES && !found; i++) {
+        char fp[64];
+        fold(provinces[i], strlen(provinces[i]), fp, sizeof fp);
+        if (strcmp(fp, folded) == 0) found = provinces[i];
+    }
+    if (!found && strcmp(folded, "friesland") == 0) found = "Fryslân";
+    if (found)
+        set_str(rec, "provincie", found);
+    else
+        row_error(r, F_PROVINCIE,
+                  "not one of the twelve provinces (Groningen, Fryslân, Drenthe, Overijssel, "
+                  "Flevoland, Gelderland, Utrecht, Noord-Holland, Zuid-Holland, Zeeland, "
+                  "Noord-Brabant, Limburg)");
+}
+
+/* planstatus (required, a national code) and plantype (optional); returns the planstatus
+ * code, NULL when absent or not recognised */
+static const char *read_plan_codes(row_ctx *r, json_t *rec) {
+    char ps[MAX_TEXT_BYTES + 1], pt[MAX_TEXT_BYTES + 1];
+    const char *ps_code = NULL;
+    if (get_text(r, F_PLANSTATUS, ps, sizeof ps) > 0) {
+        bool rec_ok;
+        ps_code = bs_planstatus_normalise(ps, &rec_ok);
+        if (!rec_ok) {
+            ps_code = NULL;
+            row_error(r, F_PLANSTATUS,
+                      "not a planstatus code: use 1A, 1B, 1C, 2A, 2B, 2C, 3, 4A, 4B (national code list) or onbekend");
+        } else {
+            set_str(rec, "planstatus", ps_code);
+            set_str(rec, "planstatus_raw", ps);
+        }
+    }
+    int got = get_text(r, F_PLANTYPE, pt, sizeof pt);
+    if (got >= 0) {
+        bool rec_ok;
+        const char *code = bs_plantype_normalise(got > 0 ? pt : NULL, &rec_ok);
+        if (!rec_ok)
+            row_error(r, F_PLANTYPE,
+                      "not a plan type: use uitleg, verdichting, transformatie, herstructurering or "
+                      "onbekend (or leave empty)");
+        set_str(rec, "plantype", code);
+        set_str(rec, "plantype_raw", got > 0 ? pt : NULL);
+    }
+    return ps_code;
+}
+
+/* the homes and their breakdown by type and by tenure, each breakdown at most the homes */
+static void read_counts(row_ctx *r, json_t *rec) {
+    long homes = 0;
+    if (get_int(r, F_HOMES, 0, MAX_COUNT, &homes) > 0) json_object_set_new(rec, "homes_remaining", json_integer(homes));
+    static const struct {
+        field_id f;
+        const char *col;
+    } counts[] = {{F_GRONDGEBONDEN, "type_grondgebonden"},
+                  {F_APPARTEMENT, "type_appartement"},
+                  {F_HUUR, "tenure_huur"},
+                  {F_KOOP, "tenure_koop"}};
+    long cv[4] = {0};
+    int cg[4];
+    for (int i = 0; i < 4; i++) {
+        cg[i] = get_int(r, counts[i].f, 0, MAX_COUNT, &cv[i]);
+        if (cg[i] > 0) json_object_set_new(rec, counts[i].col, json_integer(cv[i]));
+    }
+    if (cg[0] > 0 && cg[1] > 0 && cv[0] + cv[1] > homes && r->cell[F_HOMES] && !r->bad)
+        row_error(r, F_APPARTEMENT, "grondgebonden + appartementen (%ld) is more than the homes (%ld)", cv[0] + cv[1],
+                  homes);
+    if (cg[2] > 0 && cg[3] > 0 && cv[2] + cv[3] > homes && r->cell[F_HOMES] && !r->bad)
+        row_error(r, F_KOOP, "huur + koop (%ld) is more than the homes (%ld)", cv[2] + cv[3], homes);
+}
+
+/* the expected completion (a year or a date) and the peildatum (default today, not after
+ * today); returns the progress date */
+static bs_day read_dates(row_ctx *r, json_t *rec) {
+    parse_ctx *p = r->p;
+    bs_day expected;
+    bool year_only;
+    char datebuf[11];
+    if (get_date(r, F_EXPECTED, true, &expected, &year_only) > 0) {
+        int y, m, d;
+        bs_date_to_ymd(expected, &y, &m, &d);
+        char period[8];
+        snprintf(period, sizeof period, "%d", y);
+        set_str(rec, "expected_period", period);
+        set_str(rec, "expected_by", bs_date_format(expected, datebuf));
+    }
+    bs_day progress_date = p->opt->today;
+    int dg = get_date(r, F_DATA_DATE, false, &progress_date, NULL);
+    if (dg > 0 && progress_date > p->opt->today) {
+        char t[11];
+        row_error(r, F_DATA_DATE, "the peildatum lies after today (%s): it is the date of the figures",
+                  bs_date_format(p->opt->today, t));
+    }
+    if (dg > 0) {
+        char raw[64];
+        set_str(rec, "datum_raw", cell_display(r->cell[F_DATA_DATE], raw, sizeof raw));
+    }
+    set_str(rec, "progress_date", bs_date_format(progress_date, datebuf));
+    json_object_set_new(rec, "progress_date_estimated", json_false());
+    return progress_date;
+}
+
+/* the location: both RD coordinates (a GeoJSON point in EPSG:28992) or neither */
+static void read_location(row_ctx *r, json_t *rec) {
+    double x = 0, y = 0;
+    int gx = get_coord(r, F_X, RD_X_MIN, RD_X_MAX, &x), gy = get_coord(r, F_Y, RD_Y_MIN, RD_Y_MAX, &y);
+    if (gx > 0 && gy > 0) {
+        json_t *g = json_object();
+        json_object_set_new(g, "type", json_string("Point"));
+        json_t *co = json_array();
+        json_array_append_new(co, json_real(x));
+        json_array_append_new(co, json_real(y));
+        json_object_set_new(g, "coordinates", co);
+        json_object_set_new(rec, "geometry", g);
+        set_str(rec, "geometry_crs", "EPSG:28992");
+    } else if (gx == 0 && gy > 0) {
+        row_error(r, F_X, "x is empty but y is given: give both RD coordinates or neither");
+    } else if (gx > 0 && gy == 0) {
+        row_error(r, F_Y, "y is empty but x is given: give both RD coordinates or neither");
+    }
+}
+
+/* the confidentiality level: default intern_ambtelijk, extern_mede_overheden (and at least
+ * that) for a plan with hard capacity (planstatus 1A, 1B, 2A, 2B) */
+static void read_confidentiality(row_ctx *r, json_t *rec, const char *ps_code) {
+    char conf[MAX_TEXT_BYTES + 1], folded[256];
+    int gc = get_text(r, F_CONFIDENTIALITY, conf, sizeof conf);
+    bool hard = ps_code &&
+                (!strcmp(ps_code, "1A") || !strcmp(ps_code, "1B") || !strcmp(ps_code, "2A") || !strcmp(ps_code, "2B"));
+    int level = hard ? CONF_MEDE_OVERHEDEN : 1;
+    if (gc > 0) {
+        fold(conf, strlen(conf), folded, sizeof folded);
+        for (char *q = folded; *q; q++)
+            if (*q == ' ') *q = '_';
+        level = -1;
+        for (size_t i = 0; i < N_CONF; i++)
+            if (strcmp(folded, conf_codes[i]) == 0) level = (int)i;
+        if (level < 0)
+            row_error(r, F_CONFIDENTIALITY,
+                      "not a confidentiality level: use prive, intern_ambtelijk, intern_bestuurlijk, intern_raad, "
+                      "extern_woonregio, extern_mede_overheden or openbaar");
+        else if (hard && level < CONF_MEDE_OVERHEDEN)
+            row_error(r, F_CONFIDENTIALITY,
+                      "a plan with hard capacity (planstatus %s) must be at least extern_mede_overheden", ps_code);
+    }
+    if (level >= 0) set_str(rec, "confidentiality", conf_codes[level]);
+}
+
 /* Validates one data row; appends its record when valid. */
 static void data_row(parse_ctx *p, uint32_t row, const bs_xlsx_cell *cells, size_t n) {
     row_ctx r = {.p = p, .row = row};
@@ -388,154 +558,20 @@ static void data_row(parse_ctx *p, uint32_t row, const bs_xlsx_cell *cells, size
         return;
     }
     json_t *rec = json_object();
-    char key[MAX_TEXT_BYTES + 1], name[MAX_TEXT_BYTES + 1], gem[MAX_TEXT_BYTES + 1], prov[MAX_TEXT_BYTES + 1],
-        ps[MAX_TEXT_BYTES + 1], pt[MAX_TEXT_BYTES + 1], conf[MAX_TEXT_BYTES + 1], note[1001], folded[256];
+    char name[MAX_TEXT_BYTES + 1], gem[MAX_TEXT_BYTES + 1], note[1001];
     for (int f = 0; f < N_FIELDS; f++)
         if (fields[f].required && p->field_col[f] >= 0 && cell_blank(r.cell[f]))
             row_error(&r, f, "required, but empty");
 
-    /* source_key: text, or a whole number; unique in the file */
-    if (get_text(&r, F_SOURCE_KEY, key, sizeof key) > 0) {
-        const bs_xlsx_cell *c = r.cell[F_SOURCE_KEY];
-        if (c->type == BS_XLSX_NUMBER && c->number != floor(c->number)) {
-            row_error(&r, F_SOURCE_KEY, "a key must be text or a whole number");
-        } else {
-            json_t *first = json_object_get(p->seen_keys, key);
-            if (first)
-                row_error(&r, F_SOURCE_KEY, "the key occurs twice: also in row %lld",
-                          (long long)json_integer_value(first));
-            else
-                json_object_set_new(p->seen_keys, key, json_integer(row));
-            json_object_set_new(rec, "source_key", json_string(key));
-        }
-    }
+    read_source_key(&r, rec);
     if (get_text(&r, F_NAME, name, sizeof name) > 0) set_str(rec, "name", name);
     if (get_text(&r, F_GEMEENTE, gem, sizeof gem) > 0) set_str(rec, "gemeente", gem);
-    if (get_text(&r, F_PROVINCIE, prov, sizeof prov) > 0) {
-        fold(prov, strlen(prov), folded, sizeof folded);
-        const char *found = NULL;
-        for (size_t i = 0; i < N_PROVINCES && !found; i++) {
-            char fp[64];
-            fold(provinces[i], strlen(provinces[i]), fp, sizeof fp);
-            if (strcmp(fp, folded) == 0) found = provinces[i];
-        }
-        if (!found && strcmp(folded, "friesland") == 0) found = "Fryslân";
-        if (found)
-            set_str(rec, "provincie", found);
-        else
-            row_error(&r, F_PROVINCIE,
-                      "not one of the twelve provinces (Groningen, Fryslân, Drenthe, Overijssel, "
-                      "Flevoland, Gelderland, Utrecht, Noord-Holland, Zuid-Holland, Zeeland, "
-                      "Noord-Brabant, Limburg)");
-    }
-    const char *ps_code = NULL;
-    if (get_text(&r, F_PLANSTATUS, ps, sizeof ps) > 0) {
-        bool rec_ok;
-        ps_code = bs_planstatus_normalise(ps, &rec_ok);
-        if (!rec_ok) {
-            ps_code = NULL;
-            row_error(&r, F_PLANSTATUS,
-                      "not a planstatus code: use 1A, 1B, 1C, 2A, 2B, 2C, 3, 4A, 4B (national code list) or onbekend");
-        } else {
-            set_str(rec, "planstatus", ps_code);
-            set_str(rec, "planstatus_raw", ps);
-        }
-    }
-    int got = get_text(&r, F_PLANTYPE, pt, sizeof pt);
-    if (got >= 0) {
-        bool rec_ok;
-        const char *code = bs_plantype_normalise(got > 0 ? pt : NULL, &rec_ok);
-        if (!rec_ok)
-            row_error(&r, F_PLANTYPE,
-                      "not a plan type: use uitleg, verdichting, transformatie, herstructurering or "
-                      "onbekend (or leave empty)");
-        set_str(rec, "plantype", code);
-        set_str(rec, "plantype_raw", got > 0 ? pt : NULL);
-    }
-    long homes = 0;
-    if (get_int(&r, F_HOMES, 0, MAX_COUNT, &homes) > 0)
-        json_object_set_new(rec, "homes_remaining", json_integer(homes));
-    static const struct {
-        field_id f;
-        const char *col;
-    } counts[] = {{F_GRONDGEBONDEN, "type_grondgebonden"},
-                  {F_APPARTEMENT, "type_appartement"},
-                  {F_HUUR, "tenure_huur"},
-                  {F_KOOP, "tenure_koop"}};
-    long cv[4] = {0};
-    int cg[4];
-    for (int i = 0; i < 4; i++) {
-        cg[i] = get_int(&r, counts[i].f, 0, MAX_COUNT, &cv[i]);
-        if (cg[i] > 0) json_object_set_new(rec, counts[i].col, json_integer(cv[i]));
-    }
-    if (cg[0] > 0 && cg[1] > 0 && cv[0] + cv[1] > homes && r.cell[F_HOMES] && !r.bad)
-        row_error(&r, F_APPARTEMENT, "grondgebonden + appartementen (%ld) is more than the homes (%ld)", cv[0] + cv[1],
-                  homes);
-    if (cg[2] > 0 && cg[3] > 0 && cv[2] + cv[3] > homes && r.cell[F_HOMES] && !r.bad)
-        row_error(&r, F_KOOP, "huur + koop (%ld) is more than the homes (%ld)", cv[2] + cv[3], homes);
-
-    bs_day expected;
-    bool year_only;
-    char datebuf[11];
-    if (get_date(&r, F_EXPECTED, true, &expected, &year_only) > 0) {
-        int y, m, d;
-        bs_date_to_ymd(expected, &y, &m, &d);
-        char period[8];
-        snprintf(period, sizeof period, "%d", y);
-        set_str(rec, "expected_period", period);
-        set_str(rec, "expected_by", bs_date_format(expected, datebuf));
-    }
-    bs_day progress_date = p->opt->today;
-    int dg = get_date(&r, F_DATA_DATE, false, &progress_date, NULL);
-    if (dg > 0 && progress_date > p->opt->today) {
-        char t[11];
-        row_error(&r, F_DATA_DATE, "the peildatum lies after today (%s): it is the date of the figures",
-                  bs_date_format(p->opt->today, t));
-    }
-    if (dg > 0) {
-        char raw[64];
-        set_str(rec, "datum_raw", cell_display(r.cell[F_DATA_DATE], raw, sizeof raw));
-    }
-    set_str(rec, "progress_date", bs_date_format(progress_date, datebuf));
-    json_object_set_new(rec, "progress_date_estimated", json_false());
-
-    double x = 0, y = 0;
-    int gx = get_coord(&r, F_X, RD_X_MIN, RD_X_MAX, &x), gy = get_coord(&r, F_Y, RD_Y_MIN, RD_Y_MAX, &y);
-    if (gx > 0 && gy > 0) {
-        json_t *g = json_object();
-        json_object_set_new(g, "type", json_string("Point"));
-        json_t *co = json_array();
-        json_array_append_new(co, json_real(x));
-        json_array_append_new(co, json_real(y));
-        json_object_set_new(g, "coordinates", co);
-        json_object_set_new(rec, "geometry", g);
-        set_str(rec, "geometry_crs", "EPSG:28992");
-    } else if (gx == 0 && gy > 0) {
-        row_error(&r, F_X, "x is empty but y is given: give both RD coordinates or neither");
-    } else if (gx > 0 && gy == 0) {
-        row_error(&r, F_Y, "y is empty but x is given: give both RD coordinates or neither");
-    }
-
-    int gc = get_text(&r, F_CONFIDENTIALITY, conf, sizeof conf);
-    bool hard = ps_code &&
-                (!strcmp(ps_code, "1A") || !strcmp(ps_code, "1B") || !strcmp(ps_code, "2A") || !strcmp(ps_code, "2B"));
-    int level = hard ? CONF_MEDE_OVERHEDEN : 1;
-    if (gc > 0) {
-        fold(conf, strlen(conf), folded, sizeof folded);
-        for (char *q = folded; *q; q++)
-            if (*q == ' ') *q = '_';
-        level = -1;
-        for (size_t i = 0; i < N_CONF; i++)
-            if (strcmp(folded, conf_codes[i]) == 0) level = (int)i;
-        if (level < 0)
-            row_error(&r, F_CONFIDENTIALITY,
-                      "not a confidentiality level: use prive, intern_ambtelijk, intern_bestuurlijk, intern_raad, "
-                      "extern_woonregio, extern_mede_overheden or openbaar");
-        else if (hard && level < CONF_MEDE_OVERHEDEN)
-            row_error(&r, F_CONFIDENTIALITY,
-                      "a plan with hard capacity (planstatus %s) must be at least extern_mede_overheden", ps_code);
-    }
-    if (level >= 0) set_str(rec, "confidentiality", conf_codes[level]);
+    read_provincie(&r, rec);
+    const char *ps_code = read_plan_codes(&r, rec);
+    read_counts(&r, rec);
+    bs_day progress_date = read_dates(&r, rec);
+    read_location(&r, rec);
+    read_confidentiality(&r, rec, ps_code);
     if (get_text(&r, F_NOTE, note, sizeof note) > 0) set_str(rec, "schatting", note);
 
     if (r.bad || p->error_count) { /* nothing will be imported: skip the schedule work */
@@ -824,6 +860,138 @@ static int pm_one_of(const char *v, const char *const *list, size_t n) {
     return -1;
 }
 
+/* plan_id (a UUID) and objectid (the plan's key), each unique in the sheet */
+static void pm_plan_keys(pm_ctx *c, long r, const bs_xlsx_cell *const *cl, pm_plan *pl) {
+    const char *const *nm = pm_plan_cols;
+    int g = pm_text(c, r, PC_ID, nm, cl[PC_ID], pl->id, sizeof pl->id);
+    if (g == 0 || (g > 0 && !pm_is_uuid(pl->id))) {
+        pm_error(c, r, c->col[PC_ID], nm[PC_ID], cl[PC_ID], "plan_id must be a UUID (the plan's id)");
+    } else if (g > 0 && json_object_get(c->by_id, pl->id)) {
+        pm_error(c, r, c->col[PC_ID], nm[PC_ID], cl[PC_ID], "plan_id appears twice (first in row %ld)",
+                 c->plans[json_integer_value(json_object_get(c->by_id, pl->id))].row);
+    }
+    g = pm_text(c, r, PC_KEY, nm, cl[PC_KEY], pl->key, sizeof pl->key);
+    if (g == 0) pm_error(c, r, c->col[PC_KEY], nm[PC_KEY], NULL, "objectid (the plan's key) is required");
+    if (g > 0) {
+        json_t *seen = json_object_get(c->p->seen_keys, pl->key);
+        if (seen)
+            pm_error(c, r, c->col[PC_KEY], nm[PC_KEY], cl[PC_KEY],
+                     "objectid appears twice (first in row %" JSON_INTEGER_FORMAT ")", json_integer_value(seen));
+        else
+            json_object_set_new(c->p->seen_keys, pl->key, json_integer(r));
+    }
+}
+
+/* provincie, plantype (into ptype, 32 bytes), status_planologisch and vertrouwelijkheid, each
+ * one of its codes; returns the confidentiality level, -1 when not a level */
+static int pm_plan_codes(pm_ctx *c, long r, const bs_xlsx_cell *const *cl, pm_plan *pl, char ptype[32]) {
+    const char *const *nm = pm_plan_cols;
+    int g = pm_text(c, r, PC_PROV, nm, cl[PC_PROV], pl->provincie, sizeof pl->provincie);
+    if (g == 0 || (g > 0 && pm_one_of(pl->provincie, provinces, N_PROVINCES) < 0))
+        pm_error(c, r, c->col[PC_PROV], nm[PC_PROV], cl[PC_PROV], "provincie must be one of the twelve provinces");
+    g = pm_text(c, r, PC_TYPE, nm, cl[PC_TYPE], ptype, 32);
+    if (g == 0 || (g > 0 && pm_one_of(ptype, pm_plantypes, 5) < 0))
+        pm_error(c, r, c->col[PC_TYPE], nm[PC_TYPE], cl[PC_TYPE],
+                 "plantype must be uitleg, verdichting, transformatie, herstructurering or onbekend");
+    g = pm_text(c, r, PC_STATUS, nm, cl[PC_STATUS], pl->planstatus, sizeof pl->planstatus);
+    if (g == 0 || (g > 0 && pm_one_of(pl->planstatus, pm_statuses, 9) < 0))
+        pm_error(c, r, c->col[PC_STATUS], nm[PC_STATUS], cl[PC_STATUS],
+                 "status_planologisch must be one of 1A 1B 1C 2A 2B 2C 3 4A 4B");
+    char conf[32];
+    g = pm_text(c, r, PC_CONF, nm, cl[PC_CONF], conf, sizeof conf);
+    int level = g > 0 ? pm_one_of(conf, conf_codes, N_CONF) : -1;
+    if (level < 0)
+        pm_error(c, r, c->col[PC_CONF], nm[PC_CONF], cl[PC_CONF],
+                 "vertrouwelijkheid must be a level code (prive … openbaar)");
+    return level;
+}
+
+/* peildatum: a date cell or YYYY-MM-DD, not after today, into pl->date */
+static void pm_plan_date(pm_ctx *c, long r, const bs_xlsx_cell *const *cl, pm_plan *pl) {
+    const char *const *nm = pm_plan_cols;
+    char t[MAX_TEXT_BYTES + 1];
+    bs_day dd = BS_DAY_NONE;
+    if (cl[PC_DATE] && cl[PC_DATE]->type == BS_XLSX_DATE) {
+        dd = cl[PC_DATE]->date_day;
+    } else if (pm_text(c, r, PC_DATE, nm, cl[PC_DATE], t, sizeof t) > 0 && bs_date_parse(t, &dd) != 0) {
+        dd = BS_DAY_NONE;
+    }
+    if (dd == BS_DAY_NONE) {
+        pm_error(c, r, c->col[PC_DATE], nm[PC_DATE], cl[PC_DATE], "peildatum must be a date YYYY-MM-DD");
+    } else if (dd > c->p->opt->today) {
+        char td[11];
+        pm_error(c, r, c->col[PC_DATE], nm[PC_DATE], cl[PC_DATE],
+                 "the peildatum lies after today (%s): it is the date of the figures",
+                 bs_date_format(c->p->opt->today, td));
+    } else {
+        bs_date_format(dd, pl->date);
+    }
+}
+
+/* the koop and huur price classes: empty (0) or koop1 … koop4 / huur1 … huur4 */
+static void pm_plan_price_classes(pm_ctx *c, long r, const bs_xlsx_cell *const *cl, pm_plan *pl) {
+    const char *const *nm = pm_plan_cols;
+    for (int k = PC_KOOP; k <= PC_HUUR; k++) {
+        char v[16];
+        int cls = 0;
+        if (pm_text(c, r, k, nm, cl[k], v, sizeof v) > 0) {
+            const char *what = k == PC_KOOP ? "koop" : "huur";
+            size_t wl = strlen(what);
+            if (strncmp(v, what, wl) == 0 && v[wl] >= '1' && v[wl] <= '4' && !v[wl + 1])
+                cls = v[wl] - '0';
+            else
+                pm_error(c, r, c->col[k], nm[k], cl[k], "%s must be empty or %s1 … %s4", nm[k], what, what);
+        }
+        *(k == PC_KOOP ? &pl->koop_class : &pl->huur_class) = cls;
+    }
+}
+
+/* geometrie: blank (NULL) or a GeoJSON geometry (new reference); NULL after an error */
+static json_t *pm_plan_geometry(pm_ctx *c, long r, const bs_xlsx_cell *const *cl) {
+    const char *const *nm = pm_plan_cols;
+    json_t *geom = NULL;
+    if (!cell_blank(cl[PC_GEOM])) {
+        json_error_t je;
+        if (cl[PC_GEOM]->type == BS_XLSX_STRING)
+            geom = json_loadb(cl[PC_GEOM]->text, cl[PC_GEOM]->text_len, JSON_REJECT_DUPLICATES, &je);
+        if (!json_is_object(geom) || !json_is_string(json_object_get(geom, "type")) ||
+            !json_is_array(json_object_get(geom, "coordinates"))) {
+            pm_error(c, r, c->col[PC_GEOM], nm[PC_GEOM], cl[PC_GEOM],
+                     "geometrie must be a GeoJSON geometry (type and coordinates) in EPSG:28992");
+            json_decref(geom);
+            geom = NULL;
+        }
+    }
+    return geom;
+}
+
+/* The projects-table record of a valid plan row; takes the reference to geom. */
+static json_t *pm_plan_record(const pm_plan *pl, const char *name, const char *gem, const char *ptype, int level,
+                              json_t *geom) {
+    json_t *rec = json_object();
+    json_object_set_new(rec, "id", json_string(pl->id));
+    json_object_set_new(rec, "source_key", json_string(pl->key));
+    set_str(rec, "name", name);
+    set_str(rec, "gemeente", gem);
+    set_str(rec, "provincie", pl->provincie);
+    set_str(rec, "plantype", ptype);
+    set_str(rec, "plantype_raw", ptype);
+    set_str(rec, "planstatus", pl->planstatus);
+    set_str(rec, "planstatus_raw", pl->planstatus);
+    set_str(rec, "progress_date", pl->date);
+    json_object_set_new(rec, "progress_date_estimated", json_false());
+    set_str(rec, "confidentiality", conf_codes[level]);
+    if (geom) {
+        json_object_set_new(rec, "geometry", geom);
+        set_str(rec, "geometry_crs", "EPSG:28992");
+    }
+    json_object_set_new(rec, "homes_remaining", json_integer(pl->N));
+    json_object_set_new(rec, "demolition", json_integer(-pl->S));
+    return rec;
+}
+
+/* One row of the Plannen sheet, validated into the next plan (kept, with its record, only
+ * when the row has no error). */
 static void pm_plan_row(pm_ctx *c, uint32_t row, const bs_xlsx_cell *cells, size_t n) {
     const bs_xlsx_cell *cl[PM_N_PLAN_COLS];
     bool any = false;
@@ -848,80 +1016,21 @@ static void pm_plan_row(pm_ctx *c, uint32_t row, const bs_xlsx_cell *cells, size
     memset(pl, 0, sizeof *pl);
     pl->row = r;
     const char *const *nm = pm_plan_cols;
-    char t[MAX_TEXT_BYTES + 1], name[MAX_TEXT_BYTES + 1], gem[MAX_TEXT_BYTES + 1];
-    int g = pm_text(c, r, PC_ID, nm, cl[PC_ID], pl->id, sizeof pl->id);
-    if (g == 0 || (g > 0 && !pm_is_uuid(pl->id))) {
-        pm_error(c, r, c->col[PC_ID], nm[PC_ID], cl[PC_ID], "plan_id must be a UUID (the plan's id)");
-    } else if (g > 0 && json_object_get(c->by_id, pl->id)) {
-        pm_error(c, r, c->col[PC_ID], nm[PC_ID], cl[PC_ID], "plan_id appears twice (first in row %ld)",
-                 c->plans[json_integer_value(json_object_get(c->by_id, pl->id))].row);
-    }
-    g = pm_text(c, r, PC_KEY, nm, cl[PC_KEY], pl->key, sizeof pl->key);
-    if (g == 0) pm_error(c, r, c->col[PC_KEY], nm[PC_KEY], NULL, "objectid (the plan's key) is required");
-    if (g > 0) {
-        json_t *seen = json_object_get(p->seen_keys, pl->key);
-        if (seen)
-            pm_error(c, r, c->col[PC_KEY], nm[PC_KEY], cl[PC_KEY],
-                     "objectid appears twice (first in row %" JSON_INTEGER_FORMAT ")", json_integer_value(seen));
-        else
-            json_object_set_new(p->seen_keys, pl->key, json_integer(r));
-    }
+    char name[MAX_TEXT_BYTES + 1], gem[MAX_TEXT_BYTES + 1];
+    pm_plan_keys(c, r, cl, pl);
     if (pm_text(c, r, PC_NAME, nm, cl[PC_NAME], name, sizeof name) == 0)
         pm_error(c, r, c->col[PC_NAME], nm[PC_NAME], NULL, "plannaam is required");
     if (pm_text(c, r, PC_GEM, nm, cl[PC_GEM], gem, sizeof gem) == 0)
         pm_error(c, r, c->col[PC_GEM], nm[PC_GEM], NULL, "gemeente is required");
-    g = pm_text(c, r, PC_PROV, nm, cl[PC_PROV], pl->provincie, sizeof pl->provincie);
-    if (g == 0 || (g > 0 && pm_one_of(pl->provincie, provinces, N_PROVINCES) < 0))
-        pm_error(c, r, c->col[PC_PROV], nm[PC_PROV], cl[PC_PROV], "provincie must be one of the twelve provinces");
     char ptype[32];
-    g = pm_text(c, r, PC_TYPE, nm, cl[PC_TYPE], ptype, sizeof ptype);
-    if (g == 0 || (g > 0 && pm_one_of(ptype, pm_plantypes, 5) < 0))
-        pm_error(c, r, c->col[PC_TYPE], nm[PC_TYPE], cl[PC_TYPE],
-                 "plantype must be uitleg, verdichting, transformatie, herstructurering or onbekend");
-    g = pm_text(c, r, PC_STATUS, nm, cl[PC_STATUS], pl->planstatus, sizeof pl->planstatus);
-    if (g == 0 || (g > 0 && pm_one_of(pl->planstatus, pm_statuses, 9) < 0))
-        pm_error(c, r, c->col[PC_STATUS], nm[PC_STATUS], cl[PC_STATUS],
-                 "status_planologisch must be one of 1A 1B 1C 2A 2B 2C 3 4A 4B");
-    char conf[32];
-    g = pm_text(c, r, PC_CONF, nm, cl[PC_CONF], conf, sizeof conf);
-    int level = g > 0 ? pm_one_of(conf, conf_codes, N_CONF) : -1;
-    if (level < 0)
-        pm_error(c, r, c->col[PC_CONF], nm[PC_CONF], cl[PC_CONF],
-                 "vertrouwelijkheid must be a level code (prive … openbaar)");
-    bs_day dd = BS_DAY_NONE;
-    if (cl[PC_DATE] && cl[PC_DATE]->type == BS_XLSX_DATE) {
-        dd = cl[PC_DATE]->date_day;
-    } else if (pm_text(c, r, PC_DATE, nm, cl[PC_DATE], t, sizeof t) > 0 && bs_date_parse(t, &dd) != 0) {
-        dd = BS_DAY_NONE;
-    }
-    if (dd == BS_DAY_NONE) {
-        pm_error(c, r, c->col[PC_DATE], nm[PC_DATE], cl[PC_DATE], "peildatum must be a date YYYY-MM-DD");
-    } else if (dd > p->opt->today) {
-        char td[11];
-        pm_error(c, r, c->col[PC_DATE], nm[PC_DATE], cl[PC_DATE],
-                 "the peildatum lies after today (%s): it is the date of the figures",
-                 bs_date_format(p->opt->today, td));
-    } else {
-        bs_date_format(dd, pl->date);
-    }
+    int level = pm_plan_codes(c, r, cl, pl, ptype);
+    pm_plan_date(c, r, cl, pl);
     pm_int(c, r, PC_N, nm, cl[PC_N], 0, MAX_COUNT, false, &pl->N);
     pm_int(c, r, PC_SLOOP, nm, cl[PC_SLOOP], 0, MAX_COUNT, true, &pl->S);
-    for (int k = PC_KOOP; k <= PC_HUUR; k++) {
-        char v[16];
-        int cls = 0;
-        if (pm_text(c, r, k, nm, cl[k], v, sizeof v) > 0) {
-            const char *what = k == PC_KOOP ? "koop" : "huur";
-            size_t wl = strlen(what);
-            if (strncmp(v, what, wl) == 0 && v[wl] >= '1' && v[wl] <= '4' && !v[wl + 1])
-                cls = v[wl] - '0';
-            else
-                pm_error(c, r, c->col[k], nm[k], cl[k], "%s must be empty or %s1 … %s4", nm[k], what, what);
-        }
-        *(k == PC_KOOP ? &pl->koop_class : &pl->huur_class) = cls;
-    }
+    pm_plan_price_classes(c, r, cl, pl);
     char verd[32];
     static const char *const verdelingen[] = {"type_en_eigendom", "alleen_type", "geen"};
-    g = pm_text(c, r, PC_VERDELING, nm, cl[PC_VERDELING], verd, sizeof verd);
+    int g = pm_text(c, r, PC_VERDELING, nm, cl[PC_VERDELING], verd, sizeof verd);
     pl->verdeling = g > 0 ? pm_one_of(verd, verdelingen, 3) : -1;
     if (pl->verdeling < 0)
         pm_error(c, r, c->col[PC_VERDELING], nm[PC_VERDELING], cl[PC_VERDELING],
@@ -932,43 +1041,12 @@ static void pm_plan_row(pm_ctx *c, uint32_t row, const bs_xlsx_cell *cells, size
         pl->note_tenure = strstr(notes, PM_NOTE_TENURE) != NULL;
         pl->note_period = strstr(notes, PM_NOTE_PERIOD) != NULL;
     }
-    json_t *geom = NULL;
-    if (!cell_blank(cl[PC_GEOM])) {
-        json_error_t je;
-        if (cl[PC_GEOM]->type == BS_XLSX_STRING)
-            geom = json_loadb(cl[PC_GEOM]->text, cl[PC_GEOM]->text_len, JSON_REJECT_DUPLICATES, &je);
-        if (!json_is_object(geom) || !json_is_string(json_object_get(geom, "type")) ||
-            !json_is_array(json_object_get(geom, "coordinates"))) {
-            pm_error(c, r, c->col[PC_GEOM], nm[PC_GEOM], cl[PC_GEOM],
-                     "geometrie must be a GeoJSON geometry (type and coordinates) in EPSG:28992");
-            json_decref(geom);
-            geom = NULL;
-        }
-    }
+    json_t *geom = pm_plan_geometry(c, r, cl);
     if (p->error_count != errors_before) {
         json_decref(geom);
         return;
     }
-    json_t *rec = json_object();
-    json_object_set_new(rec, "id", json_string(pl->id));
-    json_object_set_new(rec, "source_key", json_string(pl->key));
-    set_str(rec, "name", name);
-    set_str(rec, "gemeente", gem);
-    set_str(rec, "provincie", pl->provincie);
-    set_str(rec, "plantype", ptype);
-    set_str(rec, "plantype_raw", ptype);
-    set_str(rec, "planstatus", pl->planstatus);
-    set_str(rec, "planstatus_raw", pl->planstatus);
-    set_str(rec, "progress_date", pl->date);
-    json_object_set_new(rec, "progress_date_estimated", json_false());
-    set_str(rec, "confidentiality", conf_codes[level]);
-    if (geom) {
-        json_object_set_new(rec, "geometry", geom);
-        set_str(rec, "geometry_crs", "EPSG:28992");
-    }
-    json_object_set_new(rec, "homes_remaining", json_integer(pl->N));
-    json_object_set_new(rec, "demolition", json_integer(-pl->S));
-    pl->rec = rec;
+    pl->rec = pm_plan_record(pl, name, gem, ptype, level, geom);
     json_object_set_new(c->by_id, pl->id, json_integer((json_int_t)c->n_plans));
     c->n_plans++;
 }

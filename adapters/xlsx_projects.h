@@ -1,5 +1,5 @@
 /*
- * Bouwstroom adapter: import of a project list from an Excel workbook (issue 7).
+ * Bouwstroom adapter: import of a project list from an Excel workbook.
  *
  * The template (docs/exchange.md): one sheet, a header row (the first row with any value),
  * then one project per row. Columns are recognised by their header, English or Dutch, in any

@@ -926,7 +926,7 @@ static const char PROJECT_SQL[] =
     "   WHERE s.project_id = p.id AND COALESCE(s.actual_start, s.actual_finish) IS NOT NULL), p.progress_date), "
     " 'realised', COALESCE((SELECT json_object_agg(s.step_key, s.actual_finish) FROM project_steps s "
     "   WHERE s.project_id = p.id AND s.actual_finish IS NOT NULL), '{}'::json), "
-    /* the developer: the organisation that holds the private stream (issue 6); else the
+    /* the developer: the organisation that holds the private stream (docs/security.md §5); else the
      * organisation of a partner user with a role in the project */
     " 'developer', COALESCE((SELECT o.name FROM organisations o WHERE o.id = p.developer_organisation_id), "
     "   (SELECT o.name FROM project_roles r JOIN users u ON u.id = r.user_id "

@@ -1,5 +1,5 @@
 /*
- * Scheduling benchmark (issue 3): full recompute of 25,000 projects × 40 steps (1,000,000
+ * Scheduling benchmark: full recompute of 25,000 projects × 40 steps (1,000,000
  * steps) on one core, and the recompute of one project after one change; printed side by
  * side with networkx (bench/bench_schedule_nx.py, run by this program on the same graphs)
  * and the ratio. Each project has its own random DAG (all four link types, leads and lags,
@@ -42,28 +42,151 @@ typedef struct project {
     int32_t n_links;
 } project;
 
+/* One base schema of 40 working-day steps in topological order; links and durations are per
+ * project. */
+typedef struct base_schema {
+    bs_schema sch;
+    bs_step steps[STEPS];
+    int32_t topo[STEPS];
+    char keys[STEPS][8];
+} base_schema;
+
+static void base_schema_init(base_schema *b) {
+    memset(b, 0, sizeof *b);
+    for (int i = 0; i < STEPS; i++) {
+        snprintf(b->keys[i], sizeof b->keys[i], "s%d", i);
+        b->steps[i].key = b->steps[i].name = b->keys[i];
+        b->steps[i].duration = 1;
+        b->steps[i].unit = BS_UNIT_WORKING_DAYS;
+        b->topo[i] = i;
+    }
+    b->sch.key = b->sch.name = "bench";
+    b->sch.steps = b->steps;
+    b->sch.n_steps = STEPS;
+    b->sch.topo = b->topo;
+}
+
+/* The next random project from rnd(): durations of 1–30 working days and one or two links
+ * into each step but the first from earlier steps (no duplicates). g->links has room for
+ * STEPS * 3 links and g->n_links is 0. */
+static void random_project(project *g) {
+    for (int i = 0; i < STEPS; i++) {
+        g->ov[i] = (bs_step_override){
+            .duration = 1 + (int32_t)(rnd() % 30), .remaining = -1, .snet = BS_DAY_NONE, .fnlt = BS_DAY_NONE};
+        int k = i == 0 ? 0 : 1 + (int)(rnd() % 2);
+        for (int j = 0; j < k; j++) {
+            int32_t q = (int32_t)(rnd() % (uint32_t)i);
+            bool dup = false;
+            for (int32_t l = 0; l < g->n_links; l++) dup |= g->links[l].pred == q && g->links[l].succ == i;
+            if (dup) continue;
+            uint32_t t = rnd() % 10; /* 70% FS, 10% each SS/FF/SF */
+            int32_t lag = rnd() % 4 == 0 ? (int32_t)(rnd() % 16) - 5 : 0;
+            g->links[g->n_links++] =
+                (bs_link){q, i, t < 7 ? BS_LINK_FS : (bs_link_type)(t - 6), lag, BS_UNIT_WORKING_DAYS};
+        }
+    }
+}
+
+/* Schedules project g; adds its ES/LS checksum (boundaries from dd_b) to *cs. -1 on failure. */
+static int schedule_project(bs_schedule_input *in, const project *g, int32_t dd_b, long long *cs) {
+    in->overrides = g->ov;
+    in->links = g->links;
+    in->n_links = g->n_links;
+    bs_schedule out;
+    if (bs_schedule_compute_ex(in, &out) != BS_SCHEDULE_OK) return -1;
+    for (int i = 0; i < STEPS; i++) *cs += (out.steps[i].es_b - dd_b) + 3LL * (out.steps[i].ls_b - dd_b);
+    bs_schedule_free(&out);
+    return 0;
+}
+
+/* Full recompute of all projects, best of 3, in seconds; -1 on failure. */
+static double time_full_recompute(bs_schedule_input *in, const project *pr, long n_proj, int32_t dd_b) {
+    double best = 1e9;
+    for (int rep = 0; rep < 3; rep++) {
+        long long cs = 0;
+        double t0 = now_s();
+        for (long p = 0; p < n_proj; p++)
+            if (schedule_project(in, &pr[p], dd_b, &cs) != 0) return -1;
+        double t = now_s() - t0;
+        if (t < best) best = t;
+        sink += cs; /* keeps the loop from being optimised away */
+    }
+    return best;
+}
+
+/* One change in one project, then its recompute: mean over iters changes, in µs; -1 on failure. */
+static double time_one_change(bs_schedule_input *in, project *pr, long n_proj, long iters) {
+    double t0 = now_s();
+    for (long it = 0; it < iters; it++) {
+        project *q = &pr[it % n_proj];
+        q->ov[it % STEPS].duration = 1 + (int32_t)(it % 29);
+        in->overrides = q->ov;
+        in->links = q->links;
+        in->n_links = q->n_links;
+        bs_schedule out;
+        if (bs_schedule_compute_ex(in, &out) != BS_SCHEDULE_OK) return -1;
+        bs_schedule_free(&out);
+    }
+    return (now_s() - t0) / (double)iters * 1e6;
+}
+
+/* Writes the first n_nx of n_proj projects, regenerated from the seed, to f (one line
+ * [[durations],[[pred,succ,type,lag],…]] each) and adds their ES/LS checksum to *cs.
+ * Returns -1 when a schedule fails. */
+static int write_nx_graphs(FILE *f, bs_schedule_input *in, long n_proj, long n_nx, int32_t dd_b, long long *cs) {
+    rng_state = 42;
+    for (long p = 0; p < n_proj; p++) {
+        /* regenerate exactly as for the engine (same seed, same order of draws) */
+        project g;
+        memset(&g, 0, sizeof g);
+        bs_link lk[STEPS * 3];
+        g.links = lk;
+        random_project(&g);
+        if (p >= n_nx) continue;
+        if (schedule_project(in, &g, dd_b, cs) != 0) return -1;
+        fprintf(f, "[[");
+        for (int i = 0; i < STEPS; i++) fprintf(f, "%s%d", i ? "," : "", g.ov[i].duration);
+        fprintf(f, "],[");
+        for (int32_t l = 0; l < g.n_links; l++)
+            fprintf(f, "%s[%d,%d,%d,%d]", l ? "," : "", g.links[l].pred, g.links[l].succ, (int)g.links[l].type,
+                    g.links[l].lag);
+        fprintf(f, "]]\n");
+    }
+    return 0;
+}
+
+/* networkx on the same graphs (bench/bench_schedule_nx.py): its time for n_nx projects and
+ * its ES/LS checksum. The change loop edited durations, so the graphs are regenerated from
+ * the seed and recomputed for the checksum (*cs). Returns -1 when it fails. */
+static int run_networkx(bs_schedule_input *in, long n_proj, long n_nx, int32_t dd_b, long long *cs, double *nx_s,
+                        long long *nx_cs) {
+    char path[] = "/tmp/bench_schedule_XXXXXX";
+    int fd = mkstemp(path);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!f) return -1;
+    int rc = write_nx_graphs(f, in, n_proj, n_nx, dd_b, cs);
+    fclose(f);
+    *nx_s = -1;
+    *nx_cs = -1;
+    if (rc == 0) {
+        char cmd[512];
+        snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s/bench/bench_schedule_nx.py %s", BS_SOURCE_DIR, path);
+        FILE *py = popen(cmd, "r");
+        if (py) {
+            if (fscanf(py, "%lf %lld", nx_s, nx_cs) != 2) *nx_s = -1;
+            pclose(py);
+        }
+    }
+    unlink(path);
+    return rc;
+}
+
 int main(int argc, char **argv) {
     long n_proj = argc > 1 ? atol(argv[1]) : 25000;
     long n_nx = argc > 2 ? atol(argv[2]) : n_proj;
     if (n_proj < 1 || n_nx < 0 || n_nx > n_proj) return 2;
-    /* one base schema of 40 working-day steps; links and durations are per project */
-    bs_schema sch;
-    memset(&sch, 0, sizeof sch);
-    bs_step steps[STEPS];
-    int32_t topo[STEPS];
-    memset(steps, 0, sizeof steps);
-    char keys[STEPS][8];
-    for (int i = 0; i < STEPS; i++) {
-        snprintf(keys[i], sizeof keys[i], "s%d", i);
-        steps[i].key = steps[i].name = keys[i];
-        steps[i].duration = 1;
-        steps[i].unit = BS_UNIT_WORKING_DAYS;
-        topo[i] = i;
-    }
-    sch.key = sch.name = "bench";
-    sch.steps = steps;
-    sch.n_steps = STEPS;
-    sch.topo = topo;
+    base_schema base;
+    base_schema_init(&base);
     bs_calendar cal;
     bs_calendar_options o = bs_calendar_default_options();
     if (bs_calendar_init(&cal, &o, 2020, 2060) != 0) return 1;
@@ -75,64 +198,23 @@ int main(int argc, char **argv) {
     long total_links = 0;
     for (long p = 0; p < n_proj; p++) {
         pr[p].links = malloc(sizeof(bs_link) * STEPS * 3);
-        for (int i = 0; i < STEPS; i++) {
-            pr[p].ov[i] = (bs_step_override){
-                .duration = 1 + (int32_t)(rnd() % 30), .remaining = -1, .snet = BS_DAY_NONE, .fnlt = BS_DAY_NONE};
-            int k = i == 0 ? 0 : 1 + (int)(rnd() % 2);
-            for (int j = 0; j < k; j++) {
-                int32_t q = (int32_t)(rnd() % (uint32_t)i);
-                bool dup = false;
-                for (int32_t l = 0; l < pr[p].n_links; l++) dup |= pr[p].links[l].pred == q && pr[p].links[l].succ == i;
-                if (dup) continue;
-                uint32_t t = rnd() % 10; /* 70% FS, 10% each SS/FF/SF */
-                int32_t lag = rnd() % 4 == 0 ? (int32_t)(rnd() % 16) - 5 : 0;
-                pr[p].links[pr[p].n_links++] =
-                    (bs_link){q, i, t < 7 ? BS_LINK_FS : (bs_link_type)(t - 6), lag, BS_UNIT_WORKING_DAYS};
-            }
-        }
+        random_project(&pr[p]);
         total_links += pr[p].n_links;
     }
     bs_day dd = bs_date_from_ymd(2026, 1, 5);
     int32_t dd_b = bs_calendar_boundary_before(&cal, dd);
-    bs_schedule_input in = {.schema = &sch,
+    bs_schedule_input in = {.schema = &base.sch,
                             .progress = prog,
                             .progress_date = BS_DAY_NONE,
                             .data_date = dd,
                             .cal = &cal,
                             .near_critical_wd = -1};
 
-    /* full recompute, best of 3 */
-    double best = 1e9;
-    for (int rep = 0; rep < 3; rep++) {
-        long long cs = 0;
-        double t0 = now_s();
-        for (long p = 0; p < n_proj; p++) {
-            in.overrides = pr[p].ov;
-            in.links = pr[p].links;
-            in.n_links = pr[p].n_links;
-            bs_schedule out;
-            if (bs_schedule_compute_ex(&in, &out) != BS_SCHEDULE_OK) return 1;
-            for (int i = 0; i < STEPS; i++) cs += (out.steps[i].es_b - dd_b) + 3LL * (out.steps[i].ls_b - dd_b);
-            bs_schedule_free(&out);
-        }
-        double t = now_s() - t0;
-        if (t < best) best = t;
-        sink += cs; /* keeps the loop from being optimised away */
-    }
-    /* one change in one project, then its recompute: mean over many changes */
+    double best = time_full_recompute(&in, pr, n_proj, dd_b);
+    if (best < 0) return 1;
     long iters = 200000;
-    double t0 = now_s();
-    for (long it = 0; it < iters; it++) {
-        project *q = &pr[it % n_proj];
-        q->ov[it % STEPS].duration = 1 + (int32_t)(it % 29);
-        in.overrides = q->ov;
-        in.links = q->links;
-        in.n_links = q->n_links;
-        bs_schedule out;
-        if (bs_schedule_compute_ex(&in, &out) != BS_SCHEDULE_OK) return 1;
-        bs_schedule_free(&out);
-    }
-    double one_us = (now_s() - t0) / (double)iters * 1e6;
+    double one_us = time_one_change(&in, pr, n_proj, iters);
+    if (one_us < 0) return 1;
     printf("scheduling: %ld projects x %d steps = %ld steps, %ld links (all four types, leads/lags)\n", n_proj, STEPS,
            n_proj * STEPS, total_links);
     printf("engine full recompute (1 core, best of 3): %.3f s  (%.0f ns/step)\n", best,
@@ -145,62 +227,9 @@ int main(int argc, char **argv) {
         return 0;
     }
 
-    /* networkx on the same graphs: the change loop above edited durations, so the graphs are
-     * regenerated from the seed and recomputed here for the checksum */
-    rng_state = 42;
-    char path[] = "/tmp/bench_schedule_XXXXXX";
-    int fd = mkstemp(path);
-    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-    if (!f) return 1;
-    long long cs_sub = 0;
-    for (long p = 0; p < n_proj; p++) {
-        /* regenerate exactly as above (same seed, same order of draws) */
-        project g;
-        memset(&g, 0, sizeof g);
-        bs_link lk[STEPS * 3];
-        g.links = lk;
-        for (int i = 0; i < STEPS; i++) {
-            g.ov[i] = (bs_step_override){
-                .duration = 1 + (int32_t)(rnd() % 30), .remaining = -1, .snet = BS_DAY_NONE, .fnlt = BS_DAY_NONE};
-            int k = i == 0 ? 0 : 1 + (int)(rnd() % 2);
-            for (int j = 0; j < k; j++) {
-                int32_t q = (int32_t)(rnd() % (uint32_t)i);
-                bool dup = false;
-                for (int32_t l = 0; l < g.n_links; l++) dup |= g.links[l].pred == q && g.links[l].succ == i;
-                if (dup) continue;
-                uint32_t t = rnd() % 10;
-                int32_t lag = rnd() % 4 == 0 ? (int32_t)(rnd() % 16) - 5 : 0;
-                g.links[g.n_links++] =
-                    (bs_link){q, i, t < 7 ? BS_LINK_FS : (bs_link_type)(t - 6), lag, BS_UNIT_WORKING_DAYS};
-            }
-        }
-        if (p >= n_nx) continue;
-        in.overrides = g.ov;
-        in.links = g.links;
-        in.n_links = g.n_links;
-        bs_schedule out;
-        if (bs_schedule_compute_ex(&in, &out) != BS_SCHEDULE_OK) return 1;
-        for (int i = 0; i < STEPS; i++) cs_sub += (out.steps[i].es_b - dd_b) + 3LL * (out.steps[i].ls_b - dd_b);
-        bs_schedule_free(&out);
-        fprintf(f, "[[");
-        for (int i = 0; i < STEPS; i++) fprintf(f, "%s%d", i ? "," : "", g.ov[i].duration);
-        fprintf(f, "],[");
-        for (int32_t l = 0; l < g.n_links; l++)
-            fprintf(f, "%s[%d,%d,%d,%d]", l ? "," : "", g.links[l].pred, g.links[l].succ, (int)g.links[l].type,
-                    g.links[l].lag);
-        fprintf(f, "]]\n");
-    }
-    fclose(f);
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s/bench/bench_schedule_nx.py %s", BS_SOURCE_DIR, path);
-    FILE *py = popen(cmd, "r");
-    double nx_s = -1;
-    long long nx_cs = -1;
-    if (py) {
-        if (fscanf(py, "%lf %lld", &nx_s, &nx_cs) != 2) nx_s = -1;
-        pclose(py);
-    }
-    unlink(path);
+    long long cs_sub = 0, nx_cs;
+    double nx_s;
+    if (run_networkx(&in, n_proj, n_nx, dd_b, &cs_sub, &nx_s, &nx_cs) != 0) return 1;
     if (nx_s < 0) {
         printf("networkx: failed (is python3-networkx installed?)\n");
         return 1;

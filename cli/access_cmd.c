@@ -1,5 +1,5 @@
 /*
- * `bouwstroom user invite|disable|reset-2fa` and `bouwstroom token create|revoke` (issue 6).
+ * `bouwstroom user invite|disable|reset-2fa` and `bouwstroom token create|revoke`.
  *
  * Command-line administration runs after the migrations, on a blocking libpq connection of
  * its own (a CLI process serves nobody else, so blocking is fine here; the server never

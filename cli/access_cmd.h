@@ -1,5 +1,5 @@
 /*
- * `bouwstroom user invite|disable|reset-2fa` and `bouwstroom token create|revoke` (issue 6):
+ * `bouwstroom user invite|disable|reset-2fa` and `bouwstroom token create|revoke`:
  * command-line administration of access. See access_cmd.c and docs/security.md §6.
  */
 #ifndef BS_ACCESS_CMD_H

@@ -1,5 +1,5 @@
 /*
- * `bouwstroom export`: province exports of the stored plans (issue 7). See export_cmd.h.
+ * `bouwstroom export`: province exports of the stored plans. See export_cmd.h.
  */
 #include "export_cmd.h"
 

@@ -1,6 +1,6 @@
 /*
- * `bouwstroom export --province zuid-holland|gelderland|excel [--out DIR] [--date YYYY-MM-DD]`
- * (issue 7): reads the plans from PostgreSQL, builds the province export with the pure
+ * `bouwstroom export --province zuid-holland|gelderland|excel [--out DIR] [--date YYYY-MM-DD]`:
+ * reads the plans from PostgreSQL, builds the province export with the pure
  * builders (adapters/province_export.h), writes its files into DIR and prints the quality-check
  * summary. Formats and rules: docs/exports.md.
  */

@@ -1,6 +1,6 @@
 /*
- * `bouwstroom export --geojson rd|wgs84 [--out FILE]` and `bouwstroom import-geojson FILE`
- * (issue 7 §4): the GeoJSON exchange of projects (adapters/geojson_exchange.h) on the
+ * `bouwstroom export --geojson rd|wgs84 [--out FILE]` and `bouwstroom import-geojson FILE`:
+ * the GeoJSON exchange of projects (adapters/geojson_exchange.h) on the
  * command line. See docs/geo.md.
  */
 #ifndef BS_GEOJSON_CMD_H

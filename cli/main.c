@@ -88,14 +88,14 @@ typedef struct app {
     bs_user_add user;                              /* `user add` (prepared before the loop runs) */
     bs_import_xlsx xlsx;                           /* `import-xlsx` (file read before the loop runs) */
     bs_export_opts export_opts;                    /* `export` (prepared before the loop runs) */
-    bs_cli_geojson geojson;                        /* `export --geojson`, `import-geojson` (issue 7) */
+    bs_cli_geojson geojson;                        /* `export --geojson`, `import-geojson` */
     bool geojson_export;                           /* `export --geojson` (else `export --province`) */
     bs_province_config province_config;            /* serve: the province exports of the API */
     bs_geo *geo;                                   /* serve: PROJ context of the API */
     json_t *zgw_config;                            /* serve: the ZGW configuration (webhook) */
     unsigned char server_key[BS_SERVER_KEY_BYTES]; /* serve: invitation secrets */
     const char *db;                                /* conninfo (the adapter worker opens a pool of its own) */
-    bs_cli_adapters *adapters;                     /* issue 7: the ZGW worker in serve, when configured */
+    bs_cli_adapters *adapters;                     /* serve: the ZGW worker, when configured */
 } app;
 
 static void stop_loop_after_store(void *arg) {
@@ -130,7 +130,7 @@ static void import_done(const bs_import_result *r, void *arg) {
 
 /* ---- summary ---- */
 
-/* issue 4: per province, plans whose expected period ends before their P50 forecast (set before
+/* per province, plans whose expected period ends before their P50 forecast (set before
  * the summary query runs; freed in summary_done) */
 static bs_summary_forecast *summary_fc;
 
@@ -227,25 +227,17 @@ static bs_day fixed_today(void *arg) {
     return ((app *)arg)->fixed_today;
 }
 
-static void serve(app *a) {
-    const char *host = opt_value(a, "--host");
-    const char *port_s = opt_value(a, "--port");
+/* --clock, --token-max-days and --today into the API's settings; -1 (after a message) when one
+ * is malformed. */
+static int serve_time_options(app *a) {
     const char *today = opt_value(a, "--today");
     const char *clock = opt_value(a, "--clock");
-    if (!host) host = getenv("BOUWSTROOM_HOST");
-    if (!port_s) port_s = getenv("BOUWSTROOM_PORT");
-    if (!host) host = "127.0.0.1";
-    int port = port_s ? atoi(port_s) : 8080;
-    a->api.loop = a->loop;
-    a->api.store = a->store;
-    a->api.engine = &a->engine;
     if (clock) { /* tests: move the wall clock (alerts, feeds) to this instant; it runs on from there */
         int y, mo, d, h, mi, se, nn = 0;
         if (sscanf(clock, "%d-%d-%dT%d:%d:%dZ%n", &y, &mo, &d, &h, &mi, &se, &nn) != 6 || clock[nn] != 0 ||
             !bs_date_valid(y, mo, d)) {
             fprintf(stderr, "serve: --clock must be YYYY-MM-DDTHH:MM:SSZ\n");
-            finish(a, 2);
-            return;
+            return -1;
         }
         int64_t want = (int64_t)bs_date_from_ymd(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
         a->clock.offset_s = want - (int64_t)time(NULL);
@@ -257,8 +249,7 @@ static void serve(app *a) {
         long v = strtol(max_days, &end, 10);
         if (*max_days == 0 || *end != 0 || v < 1 || v > 3650) {
             fprintf(stderr, "serve: --token-max-days must be 1 to 3650\n");
-            finish(a, 2);
-            return;
+            return -1;
         }
         a->api.token_max_days = (int)v;
     }
@@ -267,18 +258,23 @@ static void serve(app *a) {
     if (today) {
         if (bs_date_parse(today, &a->fixed_today) != 0) {
             fprintf(stderr, "serve: --today must be YYYY-MM-DD\n");
-            finish(a, 2);
-            return;
+            return -1;
         }
         a->api.today = fixed_today;
         a->api.today_arg = a;
     }
+    return 0;
+}
+
+/* The API's optional parts, each from its file or library: the OpenAPI document, the
+ * province export configuration, PROJ (GeoJSON exchange), the server key and the ZGW
+ * webhook's configuration. A missing one disables its part, with a warning (the ZGW
+ * configuration is optional: without it the webhook is off, silently). */
+static void serve_load_optional(app *a) {
     char path[4096];
     snprintf(path, sizeof path, "%s/docs/openapi.json", bs_home());
     a->api.openapi_json = bs_read_file(path, &a->api.openapi_len);
     if (!a->api.openapi_json) fprintf(stderr, "serve: warning: %s not found; /api/v1/openapi.json will be 404\n", path);
-    char err[256];
-    /* issue 7 on the API: province export configuration, PROJ, the ZGW webhook's configuration */
     snprintf(path, sizeof path, "%s/processes/provinces/province-exports.json", bs_home());
     size_t cfg_len = 0;
     char *cfg = bs_read_file(path, &cfg_len), perr[512];
@@ -301,18 +297,12 @@ static void serve(app *a) {
     const char *zgw_path = bs_cli_adapters_config_path(opt_value(a, "--zgw-config"));
     if (zgw_path && bs_zgw_config_load(zgw_path, &a->zgw_config, perr, sizeof perr) == 0)
         a->api.zgw_config = a->zgw_config;
-    int bound = 0;
-    a->http = bs_http_start(a->loop, host, port, bs_api_handle, &a->api, &bound, err, sizeof err);
-    if (!a->http) {
-        fprintf(stderr, "serve: %s\n", err);
-        finish(a, 1);
-        return;
-    }
-    uv_signal_init(a->loop, &a->sigint);
-    uv_signal_init(a->loop, &a->sigterm);
-    a->sigint.data = a->sigterm.data = a;
-    uv_signal_start(&a->sigint, on_signal, SIGINT);
-    uv_signal_start(&a->sigterm, on_signal, SIGTERM);
+}
+
+/* Starts the notifier (alert mails through the SMTP server of --smtp-url or the environment;
+ * links point at --public-url, else at the server's own address). Returns the SMTP URL, NULL
+ * when none is configured. */
+static const char *serve_start_notifier(app *a, const char *host, int bound) {
     char base[300];
     const char *public_url = opt_value(a, "--public-url");
     if (!public_url) public_url = getenv("BOUWSTROOM_PUBLIC_URL");
@@ -340,6 +330,38 @@ static void serve(app *a) {
     a->notifier = bs_notifier_start(a->loop, a->store, &a->engine, &a->clock, &nc);
     const char *at = strrchr(nc.mail_from, '@');
     a->api.mail_domain = at ? at + 1 : "localhost";
+    return smtp;
+}
+
+static void serve(app *a) {
+    const char *host = opt_value(a, "--host");
+    const char *port_s = opt_value(a, "--port");
+    if (!host) host = getenv("BOUWSTROOM_HOST");
+    if (!port_s) port_s = getenv("BOUWSTROOM_PORT");
+    if (!host) host = "127.0.0.1";
+    int port = port_s ? atoi(port_s) : 8080;
+    a->api.loop = a->loop;
+    a->api.store = a->store;
+    a->api.engine = &a->engine;
+    if (serve_time_options(a) != 0) {
+        finish(a, 2);
+        return;
+    }
+    serve_load_optional(a);
+    char err[256];
+    int bound = 0;
+    a->http = bs_http_start(a->loop, host, port, bs_api_handle, &a->api, &bound, err, sizeof err);
+    if (!a->http) {
+        fprintf(stderr, "serve: %s\n", err);
+        finish(a, 1);
+        return;
+    }
+    uv_signal_init(a->loop, &a->sigint);
+    uv_signal_init(a->loop, &a->sigterm);
+    a->sigint.data = a->sigterm.data = a;
+    uv_signal_start(&a->sigint, on_signal, SIGINT);
+    uv_signal_start(&a->sigterm, on_signal, SIGTERM);
+    const char *smtp = serve_start_notifier(a, host, bound);
     const char *zgw = bs_cli_adapters_config_path(opt_value(a, "--zgw-config"));
     if (zgw) {
         a->adapters = bs_cli_adapters_start(a->loop, &a->clock, a->db, zgw, false, NULL, NULL, err, sizeof err);
@@ -362,7 +384,7 @@ static void xlsx_imported(int rc, void *arg) {
     finish(arg, rc);
 }
 
-/* ---- export (issue 7) ---- */
+/* ---- export ---- */
 
 static void export_done(int rc, void *arg) {
     finish(arg, rc);

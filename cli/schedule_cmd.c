@@ -1,5 +1,5 @@
 /*
- * `bouwstroom schedule FILE.json` (issue 3): the offline scheduler. Reads a process schema
+ * `bouwstroom schedule FILE.json`: the offline scheduler. Reads a process schema
  * plus a project's state (data date, actuals, constraints, what-if changes) and prints the
  * schedule JSON. No database, no clock: input format in docs/scheduling.md §9.
  */

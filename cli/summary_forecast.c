@@ -1,5 +1,5 @@
 /*
- * The forecast part of `bouwstroom summary` (issue 4 §6). See summary_forecast.h.
+ * The forecast part of `bouwstroom summary` (docs/forecasting.md §7). See summary_forecast.h.
  */
 #include "summary_forecast.h"
 

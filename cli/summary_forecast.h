@@ -1,6 +1,6 @@
 /*
  * bouwstroom summary: per province, the plans whose own expected completion period ends before
- * the P50 forecast of their last delivery (laatste_oplevering) — issue 4 §6.
+ * the P50 forecast of their last delivery (laatste_oplevering); docs/forecasting.md §7.
  *
  * Loads every plan with an expected completion period and the own lead-time observations, then
  * forecasts each plan on the libuv thread pool (uv_queue_work), not on the loop thread, with

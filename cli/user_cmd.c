@@ -1,5 +1,5 @@
 /*
- * `bouwstroom user add --admin EMAIL …`: the first administrator (issue 6 groundwork).
+ * `bouwstroom user add --admin EMAIL …`: the first administrator, or a user with a role.
  *
  * The password comes from standard input (one line) or is generated; only its Argon2id hash
  * is stored. A TOTP secret is generated and its otpauth:// URI printed once. Hashing runs
@@ -59,14 +59,29 @@ static long read_password_line(char *buf, size_t size) {
     return (long)n;
 }
 
-int bs_cli_user_prepare(int argc, char **argv, bs_user_add *u) {
-    memset(u, 0, sizeof *u);
-    if (argc < 1 || strcmp(argv[0], "add") != 0) {
-        fprintf(stderr, "bouwstroom user: unknown or missing subcommand\n%s", user_usage);
+/* --role ROLE or --organisation-kind KIND (opt) with its value v, checked against its list.
+ * Returns 0, or 2 after a message. */
+static int set_choice(bs_user_add *u, const char *opt, const char *v) {
+    bool role = strcmp(opt, "--role") == 0;
+    static const char *const roles[] = {"beheerder", "projectleider", "medewerker", "management",
+                                        "raad",      "extern",        NULL};
+    static const char *const kinds[] = {"gemeente",  "ontwikkelaar", "woningcorporatie", "belegger",
+                                        "provincie", "rijk",         "overig",           NULL};
+    const char *const *list = role ? roles : kinds;
+    bool ok = false;
+    for (size_t k = 0; list[k] && !ok; k++) ok = strcmp(list[k], v) == 0;
+    if (!ok) {
+        fprintf(stderr, "bouwstroom user add: %s '%s' is not one of %s\n", opt, v,
+                role ? "beheerder, projectleider, medewerker, management, raad, extern"
+                     : "gemeente, ontwikkelaar, woningcorporatie, belegger, provincie, rijk, overig");
         return 2;
     }
-    const char *email = NULL;
-    strcpy(u->organisation, DEFAULT_ORGANISATION);
+    snprintf(role ? u->role : u->org_kind, sizeof u->role, "%s", v);
+    return 0;
+}
+
+/* The options and the EMAIL after "add" into u and *email. Returns 0, or 2 after a message. */
+static int parse_add_args(int argc, char **argv, bs_user_add *u, const char **email) {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--admin") == 0) {
@@ -80,22 +95,7 @@ int bs_cli_user_prepare(int argc, char **argv, bs_user_add *u) {
                 fprintf(stderr, "bouwstroom user add: %s needs a value\n%s", a, user_usage);
                 return 2;
             }
-            bool role = strcmp(a, "--role") == 0;
-            const char *v = argv[++i];
-            static const char *const roles[] = {"beheerder", "projectleider", "medewerker", "management",
-                                                "raad",      "extern",        NULL};
-            static const char *const kinds[] = {"gemeente",  "ontwikkelaar", "woningcorporatie", "belegger",
-                                                "provincie", "rijk",         "overig",           NULL};
-            const char *const *list = role ? roles : kinds;
-            bool ok = false;
-            for (size_t k = 0; list[k] && !ok; k++) ok = strcmp(list[k], v) == 0;
-            if (!ok) {
-                fprintf(stderr, "bouwstroom user add: %s '%s' is not one of %s\n", a, v,
-                        role ? "beheerder, projectleider, medewerker, management, raad, extern"
-                             : "gemeente, ontwikkelaar, woningcorporatie, belegger, provincie, rijk, overig");
-                return 2;
-            }
-            snprintf(role ? u->role : u->org_kind, sizeof u->role, "%s", v);
+            if (set_choice(u, a, argv[++i]) != 0) return 2;
         } else if (strcmp(a, "--name") == 0 || strcmp(a, "--organisation") == 0) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "bouwstroom user add: %s needs a value\n%s", a, user_usage);
@@ -113,13 +113,20 @@ int bs_cli_user_prepare(int argc, char **argv, bs_user_add *u) {
         } else if (a[0] == '-') {
             fprintf(stderr, "bouwstroom user add: unknown option '%s'\n%s", a, user_usage);
             return 2;
-        } else if (email) {
+        } else if (*email) {
             fprintf(stderr, "bouwstroom user add: only one EMAIL may be given\n%s", user_usage);
             return 2;
         } else {
-            email = a;
+            *email = a;
         }
     }
+    return 0;
+}
+
+/* Checks that the arguments go together (an EMAIL, exactly one of --admin and --role) and
+ * completes u: the role of --admin, the default organisation kind, the e-mail address.
+ * Returns 0, or 2 after a message. */
+static int complete_add_args(bs_user_add *u, const char *email) {
     if (!email) {
         fprintf(stderr, "bouwstroom user add: EMAIL is required\n%s", user_usage);
         return 2;
@@ -144,14 +151,16 @@ int bs_cli_user_prepare(int argc, char **argv, bs_user_add *u) {
                 u->email);
         return 2;
     }
-    int r = bs_auth_init();
-    if (r != BS_AUTH_OK) {
-        fprintf(stderr, "bouwstroom user add: %s\n", bs_auth_strerror(r));
-        return 1;
-    }
+    return 0;
+}
+
+/* The password, generated (kept in u to print once) or read as one line from standard input,
+ * hashed into u->password_hash; the line read is wiped. Returns 0, or 1 after a message. */
+static int hash_password(bs_user_add *u) {
     char line[BS_PASSWORD_MAX_BYTES + 2];
     const char *pw;
     size_t pw_len;
+    int r = BS_AUTH_OK;
     if (u->generated) {
         r = bs_secret_token_new(BS_TOKEN_B64URL, u->password, sizeof u->password);
         pw = u->password;
@@ -175,14 +184,23 @@ int bs_cli_user_prepare(int argc, char **argv, bs_user_add *u) {
     if (r == BS_AUTH_OK)
         r = bs_password_hash(pw, pw_len, bs_pwhash_cost_interactive(), u->password_hash, sizeof u->password_hash);
     sodium_memzero(line, sizeof line);
-    if (r == BS_AUTH_OK) r = bs_totp_secret_new(u->totp_secret, sizeof u->totp_secret);
-    if (r == BS_AUTH_OK) { /* the TOTP key is stored sealed with the server key (var/server.key) */
+    if (r != BS_AUTH_OK) {
+        fprintf(stderr, "bouwstroom user add: %s\n", bs_auth_strerror(r));
+        return 1;
+    }
+    return 0;
+}
+
+/* A new TOTP secret, and the same sealed with the server key (var/server.key): that is what
+ * is stored. Returns 0, or 1 after a message. */
+static int new_totp_secret(bs_user_add *u) {
+    int r = bs_totp_secret_new(u->totp_secret, sizeof u->totp_secret);
+    if (r == BS_AUTH_OK) {
         unsigned char key[BS_SERVER_KEY_BYTES];
         char kpath[4096], kerr[300];
         snprintf(kpath, sizeof kpath, "%s/var/server.key", bs_home());
         if (bs_server_key_load(kpath, key, kerr, sizeof kerr) != 0) {
             fprintf(stderr, "bouwstroom user add: server key: %s\n", kerr);
-            sodium_memzero(u, sizeof *u);
             return 1;
         }
         r = bs_totp_secret_seal(key, u->totp_secret, u->totp_sealed, sizeof u->totp_sealed);
@@ -190,7 +208,27 @@ int bs_cli_user_prepare(int argc, char **argv, bs_user_add *u) {
     }
     if (r != BS_AUTH_OK) {
         fprintf(stderr, "bouwstroom user add: %s\n", bs_auth_strerror(r));
-        sodium_memzero(u, sizeof *u);
+        return 1;
+    }
+    return 0;
+}
+
+int bs_cli_user_prepare(int argc, char **argv, bs_user_add *u) {
+    memset(u, 0, sizeof *u);
+    if (argc < 1 || strcmp(argv[0], "add") != 0) {
+        fprintf(stderr, "bouwstroom user: unknown or missing subcommand\n%s", user_usage);
+        return 2;
+    }
+    const char *email = NULL;
+    strcpy(u->organisation, DEFAULT_ORGANISATION);
+    if (parse_add_args(argc, argv, u, &email) != 0 || complete_add_args(u, email) != 0) return 2;
+    int r = bs_auth_init();
+    if (r != BS_AUTH_OK) {
+        fprintf(stderr, "bouwstroom user add: %s\n", bs_auth_strerror(r));
+        return 1;
+    }
+    if (hash_password(u) != 0 || new_totp_secret(u) != 0) {
+        sodium_memzero(u, sizeof *u); /* a generated password, the hash, the TOTP secret */
         return 1;
     }
     return 0;

@@ -1,6 +1,6 @@
 /*
  * `bouwstroom user add --admin EMAIL [--name NAME] [--organisation NAME] [--generate-password]`
- * (issue 6 groundwork): creates the first administrator. See user_cmd.c and docs/security.md.
+ * creates the first administrator (or a user with a role). See user_cmd.c and docs/security.md.
  */
 #ifndef BS_USER_CMD_H
 #define BS_USER_CMD_H

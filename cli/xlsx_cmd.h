@@ -1,6 +1,6 @@
 /*
- * `bouwstroom import-xlsx FILE [--source TAG] [--sheet NAME] [--today YYYY-MM-DD]` (issue 7:
- * a project list from Excel, adapters/xlsx_projects.h) and `bouwstroom xlsx-dump FILE`
+ * `bouwstroom import-xlsx FILE [--source TAG] [--sheet NAME] [--today YYYY-MM-DD]` (a
+ * project list from Excel, adapters/xlsx_projects.h) and `bouwstroom xlsx-dump FILE`
  * (every cell of a workbook as JSON, no database; the reader's test oracle compares it with
  * openpyxl).
  */

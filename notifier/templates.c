@@ -219,7 +219,7 @@ int bs_mail_text_build(const char *kind, const char *locale, const json_t *paylo
         sb_printf(&t, "\n%s: %s/api/v1/feed-tokens\n", en ? "Calendar feeds" : "Agenda-abonnementen", base_url);
         settings_links(&t, &h, payload, base_url, en);
     } else if (strcmp(kind, "invitation") == 0) {
-        /* an external developer admitted to a project's private stream (issue 6) */
+        /* an external developer admitted to a project's private stream (docs/security.md §5) */
         sb_printf(&s, en ? "Invitation: project %s (%s) in Bouwstroom" : "Uitnodiging: project %s (%s) in Bouwstroom",
                   str(payload, "project_name"), str(payload, "gemeente"));
         sb_printf(&t,

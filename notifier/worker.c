@@ -77,7 +77,7 @@ typedef struct plan_ctx {
     bs_notifier *n;
     bs_conn *conn;
     char project_id[40];
-    bs_project_state st; /* the project as stored (with its issue-3 edits) */
+    bs_project_state st; /* the project as stored (with its schedule edits) */
     bs_own_obs own;      /* own lead-time observations of the schema */
     bs_forecast fc;      /* P50/P80 per step (thread pool) */
     int fc_rc;
@@ -234,16 +234,11 @@ static bs_day notifier_today(const bs_notifier *n) {
     return n->today ? n->today(n->today_arg) : bs_clock_today_amsterdam(n->clock);
 }
 
-static void plan_got_recipients(const PGresult *res, const char *err, void *arg) {
-    plan_ctx *c = arg;
-    if (err) {
-        plan_finish(c, err);
-        return;
-    }
-    bs_notifier *n = c->n;
-    /* rows: user_id, pub, priv, kind, enabled, days (ordered by user) */
+/* The recipients from the rows of RECIPIENTS_SQL (user_id, pub, priv, kind, enabled, days,
+ * basis; ordered by user) into rs (one per user; user ids point into res). Returns their
+ * number. */
+static int recipients_from_rows(const PGresult *res, bs_alert_recipient *rs) {
     int rows = PQntuples(res);
-    bs_alert_recipient *rs = calloc((size_t)rows + 1, sizeof *rs);
     int n_rs = 0;
     for (int r = 0; r < rows; r++) {
         const char *uid = PQgetvalue(res, r, 0);
@@ -262,6 +257,82 @@ static void plan_got_recipients(const PGresult *res, const char *err, void *arg)
                     rs[n_rs - 1].upcoming_from_p50 = strcmp(PQgetvalue(res, r, 6), "p50") == 0;
             }
     }
+    return n_rs;
+}
+
+/* The steps as WRITE_SQL stores them ($2): planned dates, status, P50 and P80. */
+static json_t *steps_json(const plan_ctx *c, const bs_schedule *sched, const bs_day *p50) {
+    const bs_schema *schema = c->st.schema;
+    json_t *steps = json_array();
+    for (int32_t i = 0; i < schema->n_steps; i++) {
+        json_t *o = json_object();
+        json_object_set_new(o, "step_key", json_string(schema->steps[i].key));
+        json_object_set_new(o, "planned_start", bs_date_json(sched->steps[i].early_start));
+        json_object_set_new(o, "planned_finish", bs_date_json(sched->steps[i].early_finish));
+        json_object_set_new(o, "status", json_string(bs_status_name(c->st.progress[i].status)));
+        json_object_set_new(o, "p50", bs_date_json(p50[i]));
+        json_object_set_new(o, "p80",
+                            bs_date_json(c->fc_rc == BS_SCHEDULE_OK && c->fc.steps ? c->fc.steps[i].p80 : BS_DAY_NONE));
+        json_array_append_new(steps, o);
+    }
+    return steps;
+}
+
+/* One planned alert as WRITE_SQL inserts it ($3): its key, due date and the payload the
+ * mail is written from. */
+static json_t *want_json(const plan_ctx *c, const bs_alert_want *w, const bs_alert_recipient *rs) {
+    const bs_schema *schema = c->st.schema;
+    const bs_step *st = &schema->steps[w->step];
+    const bs_step *rst = &schema->steps[w->rev_step];
+    json_t *o = json_object();
+    json_object_set_new(o, "step_key", json_string(st->key));
+    json_object_set_new(o, "rev_step", json_string(rst->key));
+    json_object_set_new(o, "kind", json_string(bs_alert_kind_name(w->kind)));
+    json_object_set_new(o, "user_id", json_string(rs[w->recipient].user_id));
+    json_object_set_new(o, "due_date", bs_date_json(w->due_date));
+    /* overdue and blocked: the news is the promised date, so it is the key's revision
+     * (YYYYMMDD; docs/alerts.md "Late news once"): the same date is never planned twice,
+     * and a new promised date is a new key even when the plan from today did not move */
+    if ((w->kind == BS_ALERT_MILESTONE_OVERDUE || w->kind == BS_ALERT_BLOCKED) && w->date != BS_DAY_NONE) {
+        int y, m, d;
+        bs_date_to_ymd(w->date, &y, &m, &d);
+        json_object_set_new(o, "revision", json_integer((json_int_t)y * 10000 + m * 100 + d));
+    }
+    json_t *p = json_object();
+    json_object_set_new(p, "project_id", json_string(c->project_id));
+    json_object_set_new(p, "project_name", json_string(c->st.name));
+    json_object_set_new(p, "gemeente", json_string(c->st.gemeente));
+    json_object_set_new(p, "step_key", json_string(st->key));
+    json_object_set_new(p, "step_name", json_string(st->name));
+    json_object_set_new(p, "stream", json_string(st->stream == BS_STREAM_PUBLIC ? "public" : "private"));
+    json_object_set_new(p, "date", bs_date_json(w->date));
+    json_object_set_new(p, "progress_date", bs_date_json(c->st.progress_date));
+    json_object_set_new(p, "data_date", bs_date_json(c->st.data_date));
+    if (c->fc_rc == BS_SCHEDULE_OK && c->fc.steps) {
+        json_object_set_new(p, "p50", bs_date_json(c->fc.steps[w->step].p50));
+        json_object_set_new(p, "p80", bs_date_json(c->fc.steps[w->step].p80));
+    }
+    if (w->kind == BS_ALERT_FORECAST_SLIPPED && c->baseline)
+        json_object_set_new(p, "baseline_p50", bs_date_json(c->baseline[w->step]));
+    if (w->kind == BS_ALERT_BLOCKED) {
+        json_object_set_new(p, "blocking_step_key", json_string(rst->key));
+        json_object_set_new(p, "blocking_step_name", json_string(rst->name));
+        json_object_set_new(p, "blocking_stream", json_string(rst->stream == BS_STREAM_PUBLIC ? "public" : "private"));
+    }
+    json_object_set_new(o, "payload", p);
+    return o;
+}
+
+static void plan_got_recipients(const PGresult *res, const char *err, void *arg) {
+    plan_ctx *c = arg;
+    if (err) {
+        plan_finish(c, err);
+        return;
+    }
+    bs_notifier *n = c->n;
+    int rows = PQntuples(res);
+    bs_alert_recipient *rs = calloc((size_t)rows + 1, sizeof *rs);
+    int n_rs = recipients_from_rows(res, rs);
     if (!c->has_sched) {
         free(rs);
         plan_finish(c, bs_schedule_strerror((bs_schedule_err)c->sched_rc));
@@ -281,62 +352,9 @@ static void plan_got_recipients(const PGresult *res, const char *err, void *arg)
     int n_w =
         bs_alert_plan(schema, c->st.progress, &sched, &afc, &n->engine->calendar, today, rs, n_rs, wants, MAX_WANTS);
 
-    json_t *steps = json_array();
-    for (int32_t i = 0; i < schema->n_steps; i++) {
-        json_t *o = json_object();
-        json_object_set_new(o, "step_key", json_string(schema->steps[i].key));
-        json_object_set_new(o, "planned_start", bs_date_json(sched.steps[i].early_start));
-        json_object_set_new(o, "planned_finish", bs_date_json(sched.steps[i].early_finish));
-        json_object_set_new(o, "status", json_string(bs_status_name(c->st.progress[i].status)));
-        json_object_set_new(o, "p50", bs_date_json(p50[i]));
-        json_object_set_new(o, "p80",
-                            bs_date_json(c->fc_rc == BS_SCHEDULE_OK && c->fc.steps ? c->fc.steps[i].p80 : BS_DAY_NONE));
-        json_array_append_new(steps, o);
-    }
+    json_t *steps = steps_json(c, &sched, p50);
     json_t *wa = json_array();
-    for (int w = 0; w < n_w; w++) {
-        const bs_step *st = &schema->steps[wants[w].step];
-        const bs_step *rst = &schema->steps[wants[w].rev_step];
-        json_t *o = json_object();
-        json_object_set_new(o, "step_key", json_string(st->key));
-        json_object_set_new(o, "rev_step", json_string(rst->key));
-        json_object_set_new(o, "kind", json_string(bs_alert_kind_name(wants[w].kind)));
-        json_object_set_new(o, "user_id", json_string(rs[wants[w].recipient].user_id));
-        json_object_set_new(o, "due_date", bs_date_json(wants[w].due_date));
-        /* overdue and blocked: the news is the promised date, so it is the key's revision
-         * (YYYYMMDD; docs/alerts.md "Late news once"): the same date is never planned twice,
-         * and a new promised date is a new key even when the plan from today did not move */
-        if ((wants[w].kind == BS_ALERT_MILESTONE_OVERDUE || wants[w].kind == BS_ALERT_BLOCKED) &&
-            wants[w].date != BS_DAY_NONE) {
-            int y, m, d;
-            bs_date_to_ymd(wants[w].date, &y, &m, &d);
-            json_object_set_new(o, "revision", json_integer((json_int_t)y * 10000 + m * 100 + d));
-        }
-        json_t *p = json_object();
-        json_object_set_new(p, "project_id", json_string(c->project_id));
-        json_object_set_new(p, "project_name", json_string(c->st.name));
-        json_object_set_new(p, "gemeente", json_string(c->st.gemeente));
-        json_object_set_new(p, "step_key", json_string(st->key));
-        json_object_set_new(p, "step_name", json_string(st->name));
-        json_object_set_new(p, "stream", json_string(st->stream == BS_STREAM_PUBLIC ? "public" : "private"));
-        json_object_set_new(p, "date", bs_date_json(wants[w].date));
-        json_object_set_new(p, "progress_date", bs_date_json(c->st.progress_date));
-        json_object_set_new(p, "data_date", bs_date_json(c->st.data_date));
-        if (c->fc_rc == BS_SCHEDULE_OK && c->fc.steps) {
-            json_object_set_new(p, "p50", bs_date_json(c->fc.steps[wants[w].step].p50));
-            json_object_set_new(p, "p80", bs_date_json(c->fc.steps[wants[w].step].p80));
-        }
-        if (wants[w].kind == BS_ALERT_FORECAST_SLIPPED && c->baseline)
-            json_object_set_new(p, "baseline_p50", bs_date_json(c->baseline[wants[w].step]));
-        if (wants[w].kind == BS_ALERT_BLOCKED) {
-            json_object_set_new(p, "blocking_step_key", json_string(rst->key));
-            json_object_set_new(p, "blocking_step_name", json_string(rst->name));
-            json_object_set_new(p, "blocking_stream",
-                                json_string(rst->stream == BS_STREAM_PUBLIC ? "public" : "private"));
-        }
-        json_object_set_new(o, "payload", p);
-        json_array_append_new(wa, o);
-    }
+    for (int w = 0; w < n_w; w++) json_array_append_new(wa, want_json(c, &wants[w], rs));
     c->steps_json = json_dumps(steps, JSON_COMPACT);
     c->wants_json = json_dumps(wa, JSON_COMPACT);
     json_decref(steps);
@@ -373,8 +391,8 @@ static const char RECIPIENTS_SQL[] =
     "SELECT u.id::text, ru.pub, ru.priv, k.kind, COALESCE(ur.enabled, orr.enabled, k.def_enabled), "
     "  COALESCE(ur.days, orr.days, k.def_days), COALESCE(ur.basis, orr.basis, 'planned') "
     "FROM ru JOIN users u ON u.id = ru.user_id AND u.disabled_at IS NULL "
-    /* only recipients who may still read the project (issue 6: bs_project_access, migration
-     * 0010); an external developer only as owner of the private stream alone */
+    /* only recipients who may still read the project (bs_project_access, migration 0010;
+     * docs/security.md §3); an external developer only as owner of the private stream alone */
     "JOIN LATERAL (SELECT a.access, a.stream FROM bs_project_access(u.id) a WHERE a.project_id = $1::uuid) acc "
     "  ON acc.access IN ('read','write','lead') OR (acc.stream AND ru.priv AND NOT ru.pub) "
     "CROSS JOIN (VALUES ('milestone_upcoming', true, 10), ('milestone_overdue', true, 0), "

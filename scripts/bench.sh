@@ -46,7 +46,7 @@ s=$(date +%s.%N)
 e=$(date +%s.%N)
 echo "re-import (nothing changes): $(awk "BEGIN{printf \"%.2f\", $e - $s}") s"
 
-# a projectleider of every imported municipality (issue 6: every request carries a token; the
+# a projectleider of every imported municipality (every request carries a token; the
 # gate's extra query is part of what is measured)
 "$bin" user add bench@bouwstroom.test --role projectleider --organisation "Bench" --organisation-kind overig \
     --all-municipalities --generate-password >/dev/null 2>&1 || true
@@ -66,17 +66,17 @@ echo "== GET /api/v1/projects?provincie=Zuid-Holland&page_size=50 under wrk (2 t
 wrk -t2 -c4 -d10s --latency -H "$auth" "$base/api/v1/projects?provincie=Zuid-Holland&page_size=50"
 rm -f "$log"
 
-echo "== forecasting (issue 4): fit every group on 1,000,000 observations; 2,000-sample forecast of one 42-step project"
+echo "== forecasting: fit every group on 1,000,000 observations; 2,000-sample forecast of one 42-step project"
 "$top/$build/bench_forecast" 1000000 3
 echo "== GET /api/v1/projects/{id}/forecast under wrk (2,000 samples; 1 connection, 10 s)"
 wrk -t1 -c1 -d10s --latency -H "$auth" "$base/api/v1/projects/$id/forecast"
 
-echo "== scheduling (issue 3): 25,000 projects x 40 steps, full and one-change recompute, vs networkx"
+echo "== scheduling: 25,000 projects x 40 steps, full and one-change recompute, vs networkx"
 "$top/$build/bench_schedule" 25000 25000
 
 kill -TERM "$server" 2>/dev/null && wait "$server" 2>/dev/null
 server=""
-echo "== calendar feeds (issue 5): a 1,000-event feed, ours vs ical-generator (npm)"
+echo "== calendar feeds: a 1,000-event feed, ours vs ical-generator (npm)"
 "$top/scripts/bench_ical.sh" "$build"
-echo "== alert delivery (issue 5): 10,000 due alerts to a counting SMTP server"
+echo "== alert delivery: 10,000 due alerts to a counting SMTP server"
 "$top/scripts/bench_alerts.sh" "$build"

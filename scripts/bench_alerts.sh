@@ -1,5 +1,5 @@
 #!/bin/sh
-# Alert delivery benchmark (issue 5): 10,000 due alerts drained to a local SMTP server that
+# Alert delivery benchmark: 10,000 due alerts drained to a local SMTP server that
 # only counts (bench/smtp_count_server.py, aiosmtpd), reported as mails/s and as a ratio to
 # that server's own limit, measured in the same run with bench/smtp_sink's blaster over
 # persistent connections. Needs BOUWSTROOM_DATABASE_URL (scripts/bench.sh provides one).

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Benchmark (not a test) of the iCalendar feed renderer, issue 5: bench_ical (C, libical)
+# Benchmark (not a test) of the iCalendar feed renderer: bench_ical (C, libical)
 # and ical-generator (npm, Node.js) render the same 1,000 all-day events in the same run;
 # prints both and the ratio. Figures go into docs/performance.md by hand.
 # Usage: scripts/bench_ical.sh [BUILD_DIR (default build)] [C_ITERATIONS (default 200)]

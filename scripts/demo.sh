@@ -46,14 +46,14 @@ else
 fi
 "$bin" summary
 
-# Province exports of the imported plans (issue 7): files in var/exports/, quality checks printed
+# Province exports of the imported plans: files in var/exports/, quality checks printed
 mkdir -p var/exports
 for province in zuid-holland gelderland excel; do
     echo "demo: province export $province"
     "$bin" export --province "$province" --out var/exports
 done
 
-# Demo users (issue 6): a beheerder (administrator of the installation), a projectleider who
+# Demo users: a beheerder (administrator of the installation), a projectleider who
 # works for every imported municipality (a regional programme manager) and, once the server
 # runs, an external developer admitted to one project. Generated credentials are kept in
 # var/demo-credentials.txt (mode 600) and printed at every run; var/demo-token holds a bearer

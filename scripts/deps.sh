@@ -5,7 +5,7 @@ set -eu
 PKGS="build-essential cmake pkg-config libuv1-dev libh2o-dev libssl-dev libpq-dev
 libjansson-dev libcurl4-openssl-dev libical-dev libpcre2-dev postgresql libcmocka-dev
 python3 python3-holidays python3-icalendar python3-aiosmtpd python3-networkx tj3 wrk curl
-r-cran-survival libsodium-dev liboath-dev libzip-dev libexpat1-dev python3-openpyxl libxlsxwriter-dev libproj-dev python3-pyproj python3-argon2 clang-format"
+r-cran-survival libsodium-dev liboath-dev libzip-dev libexpat1-dev python3-openpyxl libxlsxwriter-dev libproj-dev python3-pyproj python3-argon2 clang-format clang-tidy"
 missing=""
 for p in $PKGS "$@"; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

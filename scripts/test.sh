@@ -9,6 +9,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 echo "== style"
 scripts/check-format.sh
+echo "== function size"
+scripts/check-function-size.sh "$build"
 started=""
 cleanup() {
     set +e

@@ -1,5 +1,5 @@
 /*
- * Bouwstroom engine core: schedule quality checks (issue 3), modelled on the DCMA 14-point
+ * Bouwstroom engine core: schedule quality checks, modelled on the DCMA 14-point
  * assessment (US Defense Contract Management Agency, "DCMA 14-Point Schedule Assessment",
  * 2009; checks 1 logic, 2 leads, 3 lags, 4 relationship types, 5 hard constraints, 6 high
  * float, 7 negative float, 8 high duration) plus out-of-sequence progress. Thresholds are

@@ -1,5 +1,5 @@
 /*
- * Bouwstroom engine core: lead-time estimators (issue 4).
+ * Bouwstroom engine core: lead-time estimators (docs/forecasting.md §3).
  *
  * Pure: no I/O, no clock, no globals. Durations are positive numbers in the step's own
  * unit (working days or calendar days; the caller converts — see docs/forecasting.md);

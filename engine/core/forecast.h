@@ -1,5 +1,5 @@
 /*
- * Bouwstroom engine core: Monte Carlo forecast of a project (issue 4 §4).
+ * Bouwstroom engine core: Monte Carlo forecast of a project (docs/forecasting.md §5).
  *
  * Pure: no I/O, no clock, no globals; the PRNG state is an argument. Each sample draws a
  * duration for every unfinished step from its lead-time distribution (open steps: T; started
@@ -29,7 +29,7 @@
  * keep it. progress_date (the date up to which the facts are known; BS_DAY_NONE = data_date)
  * and data_date are passed as bs_schedule_input takes them (docs/scheduling.md §5).
  * NULL = bs_schedule_compute_ex with the schema's links, no overrides. A what-if caller
- * passes a hook that runs bs_schedule_compute_ex with its link set and overrides (issue 3), so
+ * passes a hook that runs bs_schedule_compute_ex with its link set and overrides, so
  * the forecast follows the edited network; see docs/forecasting.md §5. */
 typedef bs_schedule_err (*bs_forecast_schedule_fn)(void *ctx, const bs_schema *sampled, const bs_progress *progress,
                                                    bs_day progress_date, bs_day data_date, const bs_calendar *cal,

@@ -1,6 +1,6 @@
 /*
  * Bouwstroom engine core: lead-time observations, the reference history and the shrunk
- * per-group lead-time model (issue 4 §1–§3). Pure: no I/O, no clock, no globals.
+ * per-group lead-time model (docs/forecasting.md §1–§4). Pure: no I/O, no clock, no globals.
  *
  * Units: every duration is in its step's own unit (working days for working-day steps,
  * calendar days for calendar-day steps, as in the process schema).
@@ -18,7 +18,7 @@
 #include "schedule.h"
 #include "schema.h"
 
-/* Project size classes by homes still to build (issue 4 §1). */
+/* Project size classes by homes still to build (docs/forecasting.md §1). */
 typedef enum bs_size_class {
     BS_SIZE_1_10 = 0,
     BS_SIZE_11_50,

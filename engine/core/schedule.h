@@ -40,7 +40,7 @@ typedef struct bs_step_result {
     bool out_of_sequence; /* realised or started while a predecessor is not realised */
     /* internal boundaries (working-day indexes), for tests and the forecast */
     int32_t es_b, ef_b, ls_b, lf_b;
-    /* issue 3 */
+    /* free float, near-critical, a missed deadline */
     int32_t free_float;   /* working days the step can slip without moving any successor's
                              * early dates (or the project finish); 0 for realised/skipped */
     bool near_critical;   /* 0 < total_float <= the near-critical threshold */
@@ -62,7 +62,8 @@ typedef struct bs_schedule {
     bs_day data_date;
     bs_day project_finish; /* inclusive date of the latest early finish, BS_DAY_NONE if all done */
     int32_t n_out_of_sequence;
-    /* issue 3 (filled by both entry points; freed by bs_schedule_free) */
+    /* near-critical threshold, critical paths, knelpunten, a cycle (filled by both entry points;
+     * freed by bs_schedule_free) */
     int32_t near_critical_wd; /* the near-critical threshold used (working days) */
     int32_t n_paths;          /* critical paths: chains of critical steps, in link order */
     int32_t *path_offsets;    /* owned; n_paths + 1 offsets into path_steps */
@@ -85,7 +86,7 @@ typedef enum bs_schedule_err {
 /* Default near-critical threshold in working days (docs/scheduling.md §6). */
 #define BS_NEAR_CRITICAL_DEFAULT_WD 10
 
-/* Per-step overrides of one project (issue 3): -1 / BS_DAY_NONE = not overridden. */
+/* Per-step overrides of one project: -1 / BS_DAY_NONE = not overridden. */
 typedef struct bs_step_override {
     int32_t duration;  /* planned duration in the step's unit (working or calendar days);
                              * ignored for milestones */
@@ -135,7 +136,7 @@ typedef struct bs_schedule_input {
 bs_schedule_err bs_schedule_compute(const bs_schema *schema, const bs_progress *progress, bs_day data_date,
                                     const bs_calendar *cal, bs_schedule *out);
 
-/* Extended entry point (issue 3): all four link types (FS, SS, FF, SF) with lags in working
+/* Extended entry point: all four link types (FS, SS, FF, SF) with lags in working
  * or calendar days (negative = lead), per-step overrides (duration, remaining duration,
  * start-no-earlier-than, finish-no-later-than), a per-project link set, retained logic for
  * out-of-sequence progress, total and free float (working days; a deadline that cannot be

@@ -90,7 +90,7 @@ int32_t bs_schema_find(const bs_schema *s, const char *key);
  * always apply). */
 bool bs_schema_step_applies(const bs_schema *s, int32_t i, const char *planstatus);
 
-/* The steps an external developer of the private stream may see (issue 6): every step of
+/* The steps an external developer of the private stream may see (docs/security.md §5): every step of
  * the private stream, and every milestone that a private step depends on, directly or
  * through other steps (transitively over the schema's links, any link type). visible must
  * hold schema->n_steps booleans; it is overwritten. Returns the number of visible steps,

@@ -1,5 +1,5 @@
 /*
- * Bouwstroom engine core: per-project schedule edits (issue 3).
+ * Bouwstroom engine core: per-project schedule edits.
  *
  * A bs_sched_edit is what a project adds to its process schema: per-step overrides
  * (duration, remaining duration, start-no-earlier-than, finish-no-later-than) and its own

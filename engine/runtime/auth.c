@@ -1,5 +1,5 @@
 /*
- * Authentication primitives (issue 6 groundwork): see auth.h. No I/O, no clock reads.
+ * Authentication primitives: see auth.h. No I/O, no clock reads.
  */
 #include "auth.h"
 #include <stdint.h>

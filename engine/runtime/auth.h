@@ -1,5 +1,5 @@
 /*
- * Bouwstroom runtime: authentication primitives (issue 6 groundwork).
+ * Bouwstroom runtime: authentication primitives (docs/security.md §6).
  *
  * Password hashing (Argon2id, libsodium), TOTP second factor (RFC 6238, liboath),
  * random secret tokens and their stored hashes (libsodium), and the login rate limiter

@@ -94,7 +94,7 @@ int bs_engine_init(bs_engine *e, const char *dir, char *err, size_t errlen) {
             rc = -1;
         } else {
             bs_schema_problems probs = {0};
-            bs_schema *s = bs_schema_load(text, len, true, &probs); /* every link type (issue 3) */
+            bs_schema *s = bs_schema_load(text, len, true, &probs); /* every link type (FS, SS, FF, SF) */
             if (!s) {
                 size_t off = (size_t)snprintf(err, errlen, "%s: %zu problem(s)", path, probs.count);
                 for (size_t k = 0; k < probs.count && off < errlen; k++)
@@ -106,7 +106,7 @@ int bs_engine_init(bs_engine *e, const char *dir, char *err, size_t errlen) {
                 e->schemas[e->n_schemas].schema = s;
                 e->schemas[e->n_schemas].json = json_loadb(text, len, 0, NULL);
                 e->n_schemas++;
-                /* issue 4: the lead-time reference history of this schema (optional file) */
+                /* the lead-time reference history of this schema (optional file) */
                 char rpath[4200];
                 snprintf(rpath, sizeof rpath, "%s/reference/%s.reference.json", dir, s->key);
                 size_t rlen = 0;
@@ -341,7 +341,7 @@ json_t *bs_schedule_to_json(const bs_schema *schema, const bs_progress *progress
     }
     json_object_set_new(root, "out_of_sequence", oos);
     json_object_set_new(root, "steps", steps);
-    /* issue 3: critical paths (ordered step keys), near-critical threshold, knelpunten */
+    /* critical paths (ordered step keys), near-critical threshold, knelpunten */
     json_object_set_new(root, "near_critical_days", json_integer(sched->near_critical_wd));
     json_t *paths = json_array();
     for (int32_t p = 0; p < sched->n_paths; p++) {

@@ -20,7 +20,7 @@
 typedef struct bs_engine_schema {
     bs_schema *schema;              /* owned */
     json_t *json;                   /* owned; the schema document as loaded (for the API) */
-    struct bs_reference *reference; /* owned; issue 4: the fitted lead-time reference history from
+    struct bs_reference *reference; /* owned; the fitted lead-time reference history from
                                      * processes/reference/<key>.reference.json, NULL when absent */
 } bs_engine_schema;
 

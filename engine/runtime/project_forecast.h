@@ -1,5 +1,5 @@
 /*
- * Bouwstroom runtime: forecasting one stored project (issue 4), shared by the forecast
+ * Bouwstroom runtime: forecasting one stored project (docs/forecasting.md), shared by the forecast
  * routes and the notifier. The work itself is pure and runs on the thread pool.
  */
 #ifndef BS_PROJECT_FORECAST_H

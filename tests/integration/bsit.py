@@ -48,8 +48,9 @@ def psql(url, sql):
 
 
 # The bearer token of the test operator made by start_server / provision: an administrator
-# who is beheerder of every imported municipality (so the tests of issues 2-5 see every
-# plan). Api uses it unless given another token or an Authorization header.
+# who is beheerder of every imported municipality (so the tests of import, scheduling,
+# forecasts and alerts see every plan). Api uses it unless given another token or an
+# Authorization header.
 DEFAULT_TOKEN = None
 OPERATOR = "it-operator@bouwstroom.test"
 

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Independent checker of the province exports (issue 7) on the real 2020 plans.
+"""Independent checker of the province exports (docs/exports.md) on the real 2020 plans.
 
 Imports ../shared/data/plannen/eib-2020-rd.geojson into a fresh database with
 `bouwstroom import`, runs `bouwstroom export --province zuid-holland|gelderland|excel`, and

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Integration test of `bouwstroom user add --admin` (issue 6 groundwork) against PostgreSQL.
+"""Integration test of `bouwstroom user add --admin` against PostgreSQL.
 
 * a password on standard input: the row has is_admin, an Argon2id hash ("$argon2id$") that the
   reference library (libsodium's crypto_pwhash_str_verify, called here through ctypes) accepts

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""Issue 6 checks: login flows, revocation, lockout and the audit log over real HTTP against
-`bouwstroom serve` and a real PostgreSQL (expectations from docs/security.md and issue 6).
+"""Authentication checks: login flows, revocation, lockout and the audit log over real HTTP against
+`bouwstroom serve` and a real PostgreSQL (expectations from docs/security.md).
 
 * a municipal user: the first login answers 401 totp_enrolment_required with an otpauth URI;
   the TOTP code is computed here (RFC 6238 with HMAC-SHA1, 30 s steps, 6 digits; checked

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Issue 6 checks: the authorisation matrix and confidentiality per role, against the real
+"""Authorisation checks: the authorisation matrix and confidentiality per role, against the real
 binary (`bouwstroom serve`), a real PostgreSQL and real HTTP.
 
 The expected outcomes come from docs/security.md only (§3 the access table, §4 what each
@@ -355,7 +355,7 @@ def global_need(need, pname, ctx):
     if need == "public":
         return True, set()
     if need == "feed_revoked":
-        return False, {404}                 # a revoked feed token: 404 (issue 6 checks)
+        return False, {404}                 # a revoked feed token: 404 (docs/security.md §4)
     if anon:
         return False, {401}
     if need == "user":

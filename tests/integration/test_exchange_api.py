@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Issue 7 on the API, and issue 6's rule that exports hold only what the caller may read.
+"""The exchange and the province exports on the API, and the rule that exports hold only
+what the caller may read.
 
 Against the real server and PostgreSQL: the province export (Planmonitor-style workbook and
 its quality report) and the GeoJSON export contain exactly the plans the caller's role may

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Integration test of issue 4 (lead times and forecasts) against the real server and PostgreSQL.
+"""Integration test of lead times and forecasts (docs/forecasting.md) against the real server and PostgreSQL.
 
 * imports the sample municipality, then writes own observations of one calendar-day step
   (beslistermijn_omgevingsvergunning) for 80 projects of a gemeente "Testdorp" straight into the
@@ -95,7 +95,7 @@ def seed_observations(url):
                       f"DATE '{DATA_DATE}', 'ppm-woningbouw', 1)")
     psql(url, "INSERT INTO projects (source, source_key, name, gemeente, provincie, plantype, planstatus, "
               "homes_remaining, progress_date, process_schema_key, process_schema_version) VALUES " + ", ".join(values))
-    # owned by a municipality organisation, as the import would make it (issue 6)
+    # owned by a municipality organisation, as the import would make it (access follows ownership)
     psql(url, "INSERT INTO organisations (name, kind, provincie, import_key) "
               "VALUES ('Testdorp', 'gemeente', 'Utrecht', 'gemeente:Testdorp') ON CONFLICT DO NOTHING")
     psql(url, "UPDATE projects SET owner_organisation_id = (SELECT id FROM organisations "

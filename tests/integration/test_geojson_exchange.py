@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Integration test of the GeoJSON exchange of projects (issue 7 §4) against PostgreSQL.
+"""Integration test of the GeoJSON exchange of projects (docs/geo.md §2) against PostgreSQL.
 
 * the real EIB file (../shared/data/plannen/eib-2020-rd.geojson) into a fresh database,
   `bouwstroom export --geojson rd`: a crs member naming EPSG:28992, one feature per plan with

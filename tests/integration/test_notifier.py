@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Alerts by e-mail and calendar feeds (issue 5) against the real binary, a real
+"""Alerts by e-mail and calendar feeds against the real binary, a real
 PostgreSQL, a real SMTP server on loopback (tests/smtp/server.py on Debian
 python3-aiosmtpd) and real HTTP.
 
@@ -115,7 +115,7 @@ def scenario(args, env, url, smtp, tmp):
     # depend on the day the test runs: the server starts at BASE and runs on from there
     base_epoch = int(datetime.datetime(2026, 11, 30, 9, 0, tzinfo=datetime.timezone.utc).timestamp())
     real0 = time.time()
-    bsit.provision(args.binary, env)  # the test operator's token (issue 6): Api uses it
+    bsit.provision(args.binary, env)  # the test operator's token: Api uses it
     srv = Server(args.binary, env, smtp.url, clock=iso(base_epoch))
     api = srv.api
     try:
@@ -125,7 +125,7 @@ def scenario(args, env, url, smtp, tmp):
                        body={"name": "x", "kind": "bank"})
         expect_problem(api, "POST", "/api/v1/organisations", 400, "body", "malformed JSON", raw=b"{")
         create(api, "/api/v1/organisations", {"name": "Gemeente Voorbeeldstad (API)"}, "create organisation")
-        # the municipality the import made owns the sample plans: its users may follow them (issue 6)
+        # the municipality the import made owns the sample plans: its users may follow them
         org = {"id": psql(url, "SELECT id FROM organisations WHERE import_key = 'gemeente:Voorbeeldstad'")}
         dev_org = create(api, "/api/v1/organisations", {"name": "Bouwbedrijf Zuid", "kind": "ontwikkelaar"},
                          "create developer organisation")

@@ -2,7 +2,7 @@
 """The route table (api/route_table.c, `bs_routes`) and the OpenAPI document
 (docs/openapi.json) name the same operations, and every operation says how it is secured.
 
-One place decides what each endpoint needs; an endpoint missing from that table is
+One place decides what each endpoint needs (docs/security.md §7); an endpoint missing from that table is
 unreachable (default deny), and one missing from the OpenAPI document is undocumented. This
 check keeps both lists equal. It also sends each documented operation without a credential
 to the real server and expects 401 exactly where the document says a credential is needed.

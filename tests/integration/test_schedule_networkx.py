@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Differential test of the scheduler (issue 3) against an independent longest-path
+"""Differential test of the scheduler against an independent longest-path
 computation with python3-networkx (Debian), through the offline `bouwstroom schedule`.
 
 Seeded random DAGs with all four link types (FS, SS, FF, SF), positive and negative lags,

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Differential test of the scheduler (issue 3) against TaskJuggler (Debian package tj3),
+"""Differential test of the scheduler against TaskJuggler (Debian package tj3),
 through the offline `bouwstroom schedule`: generated projects with working-day durations,
 finish-to-start links with working-day lags, and the Dutch holidays (python3-holidays NL,
 which matches the default organisation options: Goede Vrijdag worked, 5 May in lustrum

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Integration test of scheduling (issue 3) against real PostgreSQL and real HTTP:
+"""Integration test of scheduling against real PostgreSQL and real HTTP:
 start, PATCH with reason, history and known_on, what-if (milestone shifts, cycles → 409),
 scenarios (save, list, compare, apply), checks, complete (with history), the offline
 `bouwstroom schedule` command, and that nothing accepted is lost (re-read after every 2xx).

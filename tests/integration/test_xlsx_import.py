@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Integration test of the .xlsx reader and the Excel project-list import (issue 7).
+"""Integration test of the .xlsx reader and the Excel project-list import (docs/exchange.md).
 
 Reader, against openpyxl (Debian python3-openpyxl) as the oracle:
 * workbooks written by openpyxl: shared strings, Dutch text with diacritics and emoji, numbers,

@@ -1,4 +1,4 @@
-"""ZGW adapter (issue 7), end to end: the real `bouwstroom` binary against
+"""ZGW adapter (docs/adapters.md), end to end: the real `bouwstroom` binary against
  1. the stateful test double tests/zgw/double.py (sequences and failures: 500s, a timeout, a
     POST that landed but whose answer was lost, a 400 that is given up and retried by an
     operator, the Notificaties webhook and a reconcile, the worker inside `serve`), and

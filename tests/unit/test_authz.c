@@ -1,5 +1,5 @@
 /*
- * Unit tests of the pure parts of access (issue 6): the gate's decision (bs_authz_decide,
+ * Unit tests of the pure parts of access (docs/security.md): the gate's decision (bs_authz_decide,
  * docs/security.md §4) and what an external developer sees of a schema
  * (bs_schema_stream_view, §5). The end-to-end matrix is tests/integration/test_authz_matrix.py.
  */

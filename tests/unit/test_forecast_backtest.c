@@ -1,5 +1,5 @@
 /*
- * Rolling-origin backtest of the lead-time estimators (issue 4, checks) with a negative control.
+ * Rolling-origin backtest of the lead-time estimators (docs/forecasting.md §8) with a negative control.
  *
  * A fixed simulated history (seed BT_SEED): BT_PROJECTS projects starting over 15 years with a
  * growing start rate; every project runs BT_TYPES steps whose true durations come from families

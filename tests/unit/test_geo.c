@@ -167,7 +167,7 @@ static void test_validation_points(void **state) {
             snprintf(what, sizeof what, "%s → RD, horizontal error", bs_geo_crs_name(to));
             stats(what, e_inv, k, &inv.p95, &inv.max);
             printf("  round trip RD → %s → RD: max %.4f m\n", bs_geo_crs_name(to), rt_max);
-            /* issue 7: p95 ≤ 1 m in both directions */
+            /* the required accuracy: p95 ≤ 1 m in both directions (docs/geo.md) */
             assert_true(fwd.p95 <= 1.0);
             assert_true(inv.p95 <= 1.0);
             /* the Helmert fallback's known size (RDNAPTRANS grid corrections ≤ ~0.25 m): a

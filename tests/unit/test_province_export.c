@@ -1,5 +1,5 @@
 /*
- * Unit tests of the province exports (issue 7): the dated configuration, the spreading rule,
+ * Unit tests of the province exports (docs/exports.md): the dated configuration, the spreading rule,
  * the joint split and per-year allocation, each quality check, and golden files of every
  * export of the synthetic plans in tests/fixtures/export/plans.json.
  * BS_UPDATE_GOLDEN=1 rewrites the golden files (review the diff before committing).

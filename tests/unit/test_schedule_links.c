@@ -1,8 +1,8 @@
 /*
- * Unit tests of the extended scheduler (issue 3): SS/FF/SF links with positive and negative
+ * Unit tests of the extended scheduler: SS/FF/SF links with positive and negative
  * lags in both units across weekends, holidays and a DST change; constraints and
  * knelpunten; remaining durations; retained logic; free float; critical paths; cycles from
- * link edits; what-if changes; the calendar-day float anomaly of issue 2 on the shipped
+ * link edits; what-if changes; the calendar-day float anomaly (a regression check) on the shipped
  * schema. Every expected value is hand-computed in the comment above the test.
  *
  * Calendar 2026, default options: Easter Sun 5 April (Fri 3 April worked, Mon 6 April off),
@@ -266,7 +266,7 @@ static void test_constraints(void **state) {
  * retained logic through SS and FF. Data date Wed 10 June 2026.
  *   A STARTED Mon 1 June, 20 wd, remaining 3 wd: finishes Fri 12 June (10, 11, 12).
  *   S STARTED Mon 1 June, 5 cd: would have ended Fri 5 June; not done, so it finishes no
- *     earlier than the data date: Wed 10 June (issue 2 showed Tue 9 June).
+ *     earlier than the data date: Wed 10 June (an earlier scheduler gave Tue 9 June).
  *   P OPEN 4 wd: Wed 10 – Mon 15 June.  P -SS-> Q STARTED Mon 8 June: out of sequence (Q
  *     started before P); P -FF-> Q: Q (10 wd, natural finish Fri 19 June) keeps its finish.
  *   P -FF +5 wd-> Q2 STARTED Tue 9 June, 2 wd, in sequence for SS/FF (not done): remaining
@@ -654,7 +654,7 @@ static void test_cycles_and_ops(void **state) {
     tc_free(&t);
 }
 
-/* The issue-2 anomaly on the shipped schema: omgevingsplan_vastgesteld (+14 cd) →
+/* The calendar-day float anomaly (regression) on the shipped schema: omgevingsplan_vastgesteld (+14 cd) →
  * beroepstermijn_omgevingsplan (42 cd, statutory) → omgevingsplan_onherroepelijk lie on the
  * critical path from data date Mon 5 January 2026; the term between two critical milestones
  * is now critical as well, and the critical path runs through all three in order. Every

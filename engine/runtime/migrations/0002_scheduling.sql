@@ -1,4 +1,4 @@
--- Bouwstroom store, version 2 (issue 3): scheduling state per project — remaining
+-- Bouwstroom store, version 2: scheduling state per project — remaining
 -- durations, duration overrides, planned dates and constraints per step; a project's own
 -- link set; the change history (who, when, old, new, reason; known_from = the date from
 -- which the fact was known, the peildatum of GET …/schedule?known_on=); what-if scenarios.

@@ -1,4 +1,4 @@
--- Bouwstroom store, version 5: forecasts in the notifier (issue 4 × issue 5).
+-- Bouwstroom store, version 5: forecasts in the notifier (forecast alerts; docs/alerts.md).
 -- milestone_dates keeps each step's P50/P80 finish as last forecast (500 seeded samples),
 -- the first P50 seen (the baseline of "forecast slipped"), and a forecast revision.
 ALTER TABLE milestone_dates

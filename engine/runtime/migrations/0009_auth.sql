@@ -1,4 +1,4 @@
--- Bouwstroom store, version 9: authentication columns on users (issue 6 groundwork).
+-- Bouwstroom store, version 9: authentication columns on users (docs/security.md §6).
 -- password_hash: Argon2id PHC string ("$argon2id$…", libsodium crypto_pwhash_str); never the
 -- password. totp_secret: the base32 TOTP key (RFC 6238); totp_last_step: the last accepted
 -- time step (replay guard). failed_logins / first_failed_at / locked_until: the login rate

@@ -1,4 +1,4 @@
--- Bouwstroom store, version 10 (issue 6): access. Organisations own projects; users hold a
+-- Bouwstroom store, version 10: access (docs/security.md). Organisations own projects; users hold a
 -- role per organisation and may be members of projects; projects carry a confidentiality
 -- level; sessions and API tokens (hashes only); invitations of external developers; the
 -- append-only audit log. The access policy itself is one SQL function,

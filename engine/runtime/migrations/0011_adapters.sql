@@ -1,4 +1,4 @@
--- Bouwstroom store, version 11 (issue 7): the adapter outbox (docs/adapters.md).
+-- Bouwstroom store, version 11: the adapter outbox (docs/adapters.md).
 --
 -- adapter_subscriptions: which adapters want events for which projects ('*' = every
 -- gemeente, else projects.gemeente as written). Written by the adapter worker from its

@@ -1,4 +1,4 @@
--- Issue 7 (province exports): the price range of a plan's koop and huur homes, in euro cents
+-- Province exports (docs/exports.md): the price range of a plan's koop and huur homes, in euro cents
 -- (purchase price; monthly rent). Optional: NULL = not known. The export puts the homes in the
 -- province's price class (koop1..4, huur1..4) when the whole range lies in one class of the
 -- table in force, and leaves a plan whose range spans two classes out (docs/exports.md).

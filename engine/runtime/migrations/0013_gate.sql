@@ -1,4 +1,4 @@
--- Bouwstroom store, version 13 (issue 6): the gate's lookup as one PL/pgSQL function, so that
+-- Bouwstroom store, version 13: the gate's lookup as one PL/pgSQL function, so that
 -- its statements are planned once per connection (PL/pgSQL caches their plans) instead of
 -- at every request: the credential, the principal, and its access to one project through
 -- the same policy function bs_project_access (migration 0010). Columns in the order

@@ -1,4 +1,4 @@
--- Bouwstroom store, version 14 (issue 6): an update that changes only a secret (a new
+-- Bouwstroom store, version 14: an update that changes only a secret (a new
 -- password, a reset or enrolled second factor, a token hash) is audited too. The audit row
 -- names the secret column with the value "[redacted]" instead of skipping the update as
 -- "nothing visible changed"; secrets themselves still never reach the log.
