@@ -5,6 +5,7 @@
 #include "router.h"
 
 #include <ctype.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,38 +18,30 @@ typedef struct path_type {
     const char *after; /* the literal segment before the parameter ("projects") */
     const char *name;  /* the template's name ("{id}" → "id") */
     path_kind kind;
-    char *(*slot)(bs_path *p); /* where the value goes */
-    const char *field;         /* the problem's invalid_params name */
+    size_t slot, slot_size; /* where the value goes: offsetof and sizeof a bs_path member */
+    const char *field;      /* the problem's invalid_params name */
     const char *title;
     const char *detail;
 } path_type;
 
-static char *slot_project(bs_path *p) {
-    return p->project;
-}
-static char *slot_step(bs_path *p) {
-    return p->step;
-}
-static char *slot_ref(bs_path *p) {
-    return p->ref;
-}
+#define SLOT(member) offsetof(bs_path, member), sizeof(((bs_path *)0)->member)
 
 /* Every path parameter of the table, typed by the collection it follows. */
 static const path_type path_types[] = {
-    {"projects", "id", P_UUID, slot_project, "id", "Project not found",
+    {"projects", "id", P_UUID, SLOT(project), "id", "Project not found",
      "A project id is a UUID (8-4-4-4-12 hexadecimal digits)"},
-    {"steps", "key", P_TEXT, slot_step, "key", "Step not found", "No such step"},
-    {"scenarios", "sid", P_UUID, slot_ref, "scenario_id", "Scenario not found", "A scenario id is a UUID"},
-    {"follows", "user_id", P_UUID, slot_ref, "user_id", "Not found", "A user id is a UUID"},
-    {"users", "id", P_UUID, slot_ref, "id", "Not found", "A user id is a UUID"},
-    {"api-tokens", "id", P_UUID, slot_ref, "id", "Not found", "A token id is a UUID"},
-    {"feed-tokens", "id", P_UUID, slot_ref, "id", "Not found", "A feed token id is a UUID"},
-    {"organisations", "id", P_UUID, slot_ref, "id", "Not found", "An organisation id is a UUID"},
-    {"events", "id", P_POSITIVE, slot_ref, "id", "Not found", "An event id is a positive integer"},
-    {"process-schemas", "key", P_TEXT, slot_ref, "key", "Process schema not found", "No such process schema"},
-    {"exports", "key", P_TEXT, slot_ref, "key", "No such export", "No such export"},
-    {"calendar", "token", P_FEED_TOKEN, slot_ref, "token", "Feed not found", "No such feed"},
-    {"unsubscribe", "token", P_TEXT, slot_ref, "token", "Not found", "Unknown unsubscribe link"},
+    {"steps", "key", P_TEXT, SLOT(step), "key", "Step not found", "No such step"},
+    {"scenarios", "sid", P_UUID, SLOT(ref), "scenario_id", "Scenario not found", "A scenario id is a UUID"},
+    {"follows", "user_id", P_UUID, SLOT(ref), "user_id", "Not found", "A user id is a UUID"},
+    {"users", "id", P_UUID, SLOT(ref), "id", "Not found", "A user id is a UUID"},
+    {"api-tokens", "id", P_UUID, SLOT(ref), "id", "Not found", "A token id is a UUID"},
+    {"feed-tokens", "id", P_UUID, SLOT(ref), "id", "Not found", "A feed token id is a UUID"},
+    {"organisations", "id", P_UUID, SLOT(ref), "id", "Not found", "An organisation id is a UUID"},
+    {"events", "id", P_POSITIVE, SLOT(ref), "id", "Not found", "An event id is a positive integer"},
+    {"process-schemas", "key", P_TEXT, SLOT(ref), "key", "Process schema not found", "No such process schema"},
+    {"exports", "key", P_TEXT, SLOT(ref), "key", "No such export", "No such export"},
+    {"calendar", "token", P_FEED_TOKEN, SLOT(ref), "token", "Feed not found", "No such feed"},
+    {"unsubscribe", "token", P_TEXT, SLOT(ref), "token", "Not found", "Unknown unsubscribe link"},
 };
 
 static const path_type *path_type_of(const char *after, const char *name, size_t name_len) {
@@ -130,7 +123,7 @@ static int match_template(const char *tmpl, const char **seg, int n, bs_path *ou
             if (!malformed) malformed = t;
             continue;
         }
-        snprintf(t->slot(&p), t->slot == slot_step ? sizeof p.step : sizeof p.ref, "%s", value);
+        snprintf((char *)&p + t->slot, t->slot_size, "%s", value);
     }
     if (malformed) {
         *bad = malformed;
