@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "api.h"
+#include "decode.h"
 #include "err.h"
 
 #define JSON_CT "application/json"
@@ -47,7 +48,6 @@ void bs__problem_db(bs_req *req, const char *err);
 /* 405 problem with an Allow header. */
 void bs__method_not_allowed(bs_req *req, const char *allow);
 
-bool bs__is_uuid(const char *s);
 bool bs__method_is(const bs_req *req, const char *m);
 /* Optional integer query parameter in [min, max] (default dflt). false = problem sent. */
 bool bs__int_param(bs_req *req, const char *name, long dflt, long min, long max, long *out);
@@ -74,8 +74,6 @@ bool bs__uuid_field(bs_req *req, json_t *doc, const char *name, bool required, c
  * BS_EBADPARAM for a query parameter) named field whose detail gives the range, and returns
  * false. */
 bool bs__date_in_calendar(bs_req *req, const bs_api *api, int code, const char *field, bs_day d);
-/* Longest reason accepted for a change (bytes). */
-#define BS_REASON_MAX_BYTES 2000
 /* The "reason" member of doc, the one rule for every endpoint that takes a reason: a string
  * of 1 to BS_REASON_MAX_BYTES bytes that is not only white space (ASCII or Unicode spaces).
  * required: absent is refused too; otherwise absent gives *out NULL. false after a 422

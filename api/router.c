@@ -52,19 +52,9 @@ static const path_type *path_type_of(const char *after, const char *name, size_t
     return NULL;
 }
 
-bool bs__is_uuid(const char *s) {
-    static const int dash[] = {8, 13, 18, 23};
-    if (strlen(s) != 36) return false;
-    for (int i = 0; i < 36; i++) {
-        bool d = i == dash[0] || i == dash[1] || i == dash[2] || i == dash[3];
-        if (d ? s[i] != '-' : !isxdigit((unsigned char)s[i])) return false;
-    }
-    return true;
-}
-
 static bool value_ok(path_kind kind, const char *v) {
     switch (kind) {
-    case P_UUID: return bs__is_uuid(v);
+    case P_UUID: return bs_is_uuid(v);
     case P_POSITIVE: return *v && *v != '0' && strspn(v, "0123456789") == strlen(v) && strlen(v) <= 18;
     case P_FEED_TOKEN: /* 64 lower-case hexadecimal digits (notifier/ical.c) */
         if (strlen(v) != 64) return false;

@@ -129,13 +129,9 @@ bool bs__int_param(bs_req *req, const char *name, long dflt, long min, long max,
 bool bs__json_content_type(bs_req *req) {
     size_t len = 0;
     bs_req_body(req, &len);
-    const char *ct = bs_req_header(req, "content-type");
-    if (!ct && len == 0) return true; /* no body, no type */
-    /* media type exactly application/json, parameters (charset) allowed: RFC 9110 §8.3.1 */
-    size_t tl = ct ? strcspn(ct, "; \t") : 0;
-    if (ct && tl == 16 && strncasecmp(ct, "application/json", 16) == 0) return true;
-    bs__fail(req, BS_EMEDIA, "Content-Type", "%s",
-             ct ? "The body must be application/json" : "Content-Type is missing; the body must be application/json");
+    bs_err err = {0};
+    if (bs_decode_json_type(bs_req_header(req, "content-type"), len, &err) == 0) return true;
+    bs__fail_err(req, &err, NULL);
     return false;
 }
 
@@ -167,44 +163,11 @@ bool bs__text_param(bs_req *req, const char *name, char *out, size_t len, bool *
     return true;
 }
 
-/* Whether s[0..n) is only white space: ASCII space and controls \t \n \v \f \r, and the
- * Unicode spaces U+00A0, U+1680, U+2000..U+200B, U+2028, U+2029, U+202F, U+205F, U+3000,
- * U+FEFF (UTF-8). */
-static bool blank_text(const char *str, size_t n) {
-    const unsigned char *s = (const unsigned char *)str;
-    for (size_t i = 0; i < n;) {
-        if (s[i] == ' ' || (s[i] >= '\t' && s[i] <= '\r')) {
-            i++;
-        } else if (i + 1 < n && s[i] == 0xc2 && s[i + 1] == 0xa0) {
-            i += 2;
-        } else if (i + 2 < n) {
-            unsigned cp = ((s[i] & 0x0fu) << 12) | ((s[i + 1] & 0x3fu) << 6) | (s[i + 2] & 0x3fu);
-            if ((s[i] & 0xf0) != 0xe0 ||
-                !(cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200b) || cp == 0x2028 || cp == 0x2029 || cp == 0x202f ||
-                  cp == 0x205f || cp == 0x3000 || cp == 0xfeff))
-                return false;
-            i += 3;
-        } else {
-            return false;
-        }
-    }
-    return true;
-}
-
 bool bs__reason_field(bs_req *req, json_t *doc, bool required, const char **out) {
-    json_t *r = json_object_get(doc, "reason");
-    *out = NULL;
-    if (!r && !required) return true;
-    if (!json_is_string(r) || json_string_length(r) > BS_REASON_MAX_BYTES ||
-        blank_text(json_string_value(r), json_string_length(r))) {
-        char d[200];
-        snprintf(d, sizeof d, "reason %s text of 1 to %d bytes that is not only white space",
-                 required ? "is required:" : "must be", BS_REASON_MAX_BYTES);
-        bs__fail(req, r ? BS_EINVAL : BS_EREQUIRED, "reason", "%s", d);
-        return false;
-    }
-    *out = json_string_value(r);
-    return true;
+    bs_err err = {0};
+    if (bs_decode_reason(doc, required, out, &err) == 0) return true;
+    bs__fail_err(req, &err, NULL);
+    return false;
 }
 
 bool bs__date_in_calendar(bs_req *req, const bs_api *api, int code, const char *field, bs_day d) {

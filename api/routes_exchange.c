@@ -408,7 +408,7 @@ void bs__get_adapter_events(bs_api *api, bs_req *req, const bs_path *path) {
     if (!bs__text_param(req, "project_id", project, sizeof project, &has) ||
         !bs__int_param(req, "limit", 100, 1, 1000, &limit))
         return;
-    if (has && !bs__is_uuid(project)) return bs__fail(req, BS_EBADPARAM, "project_id", "project_id must be a UUID");
+    if (has && !bs_is_uuid(project)) return bs__fail(req, BS_EBADPARAM, "project_id", "project_id must be a UUID");
     bs_outbox_state_json(api->store, "zgw", has ? project : NULL, (int)limit, state_done, req);
 }
 

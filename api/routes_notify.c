@@ -47,68 +47,26 @@ static void ctx_free(req_ctx *c) {
 /* Parses the JSON object body and refuses members not in allowed (NULL-terminated);
  * NULL after sending a 400/415/422 problem. */
 json_t *bs__body_object(bs_req *req, const char *const *allowed) {
-    if (!bs__json_content_type(req)) return NULL;
     size_t len = 0;
     const char *body = bs_req_body(req, &len);
-    json_error_t e;
-    json_t *doc = body && len ? json_loadb(body, len, JSON_REJECT_DUPLICATES, &e) : NULL;
-    if (!doc || !json_is_object(doc)) {
-        char d[256];
-        if (!body || !len)
-            snprintf(d, sizeof d, "The request body is empty; a JSON object is expected");
-        else if (!doc)
-            snprintf(d, sizeof d, "Malformed JSON at line %d, column %d: %s", e.line, e.column, e.text);
-        else
-            snprintf(d, sizeof d, "The body must be a JSON object");
-        json_decref(doc);
-        bs__fail(req, BS_EMALFORMED, "body", "%s", d);
-        return NULL;
-    }
-    const char *k;
-    json_t *v;
-    json_object_foreach(doc, k, v) {
-        bool ok = false;
-        for (size_t i = 0; allowed[i] && !ok; i++) ok = strcmp(allowed[i], k) == 0;
-        if (!ok) {
-            char d[200];
-            snprintf(d, sizeof d, "unknown field '%.100s'", k);
-            bs__fail_as(req, BS_EINVAL, "unknown_field", "Unknown field", k, "%s", d);
-            json_decref(doc);
-            return NULL;
-        }
-    }
+    bs_err err = {0};
+    json_t *doc = bs_decode_object(body, len, bs_req_header(req, "content-type"), true, allowed, &err);
+    if (!doc) bs__fail_err(req, &err, NULL);
     return doc;
 }
 
-/* Optional string field (max len); *out NULL when absent. false after a 422 problem. */
 bool bs__str_field(bs_req *req, json_t *doc, const char *name, bool required, size_t max, const char **out) {
-    json_t *v = json_object_get(doc, name);
-    *out = NULL;
-    char d[200];
-    if (!v || json_is_null(v)) {
-        if (!required) return true;
-        snprintf(d, sizeof d, "%s is required", name);
-        bs__fail(req, BS_EREQUIRED, name, "%s", d);
-        return false;
-    }
-    if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) > max) {
-        snprintf(d, sizeof d, "%s must be a non-empty string of at most %zu bytes", name, max);
-        bs__fail(req, BS_EINVAL, name, "%s", d);
-        return false;
-    }
-    *out = json_string_value(v);
-    return true;
+    bs_err err = {0};
+    if (bs_decode_string(doc, name, required, max, out, &err) == 0) return true;
+    bs__fail_err(req, &err, NULL);
+    return false;
 }
 
 bool bs__uuid_field(bs_req *req, json_t *doc, const char *name, bool required, const char **out) {
-    if (!bs__str_field(req, doc, name, required, 36, out)) return false;
-    if (*out && !bs__is_uuid(*out)) {
-        char d[120];
-        snprintf(d, sizeof d, "%s must be a UUID", name);
-        bs__fail(req, BS_EINVAL, name, "%s", d);
-        return false;
-    }
-    return true;
+    bs_err err = {0};
+    if (bs_decode_uuid(doc, name, required, out, &err) == 0) return true;
+    bs__fail_err(req, &err, NULL);
+    return false;
 }
 
 bool bs__one_of(bs_req *req, const char *name, const char *v, const char *const *allowed) {
@@ -521,7 +479,7 @@ void bs__list_rules(bs_api *api, bs_req *req, const bs_path *path) {
     if (!bs__text_param(req, "organisation_id", org, sizeof org, &has_org) ||
         !bs__text_param(req, "user_id", user, sizeof user, &has_user))
         return;
-    if ((has_org && !bs__is_uuid(org)) || (has_user && !bs__is_uuid(user)) || has_org == has_user) {
+    if ((has_org && !bs_is_uuid(org)) || (has_user && !bs_is_uuid(user)) || has_org == has_user) {
         bs__fail(req, BS_EBADPARAM, has_org ? "organisation_id" : "user_id",
                  "give organisation_id or user_id (a UUID)");
         return;
@@ -666,7 +624,7 @@ void bs__list_feed_tokens(bs_api *api, bs_req *req, const bs_path *path) {
     if (!bs__text_param(req, "user_id", user, sizeof user, &has_user) ||
         !bs__text_param(req, "project_id", project, sizeof project, &has_project))
         return;
-    if ((has_user && !bs__is_uuid(user)) || (has_project && !bs__is_uuid(project))) {
+    if ((has_user && !bs_is_uuid(user)) || (has_project && !bs_is_uuid(project))) {
         bs__fail(req, BS_EBADPARAM, has_user ? "user_id" : "project_id", "must be a UUID");
         return;
     }
@@ -723,7 +681,7 @@ void bs__list_alerts(bs_api *api, bs_req *req, const bs_path *path) {
         return bs__page_free(pg);
     }
     bool with_superseded = has_include || (has_status && strcmp(status, "superseded") == 0);
-    if ((has_user && !bs__is_uuid(user)) || (has_project && !bs__is_uuid(project))) {
+    if ((has_user && !bs_is_uuid(user)) || (has_project && !bs_is_uuid(project))) {
         bs__fail(req, BS_EBADPARAM, has_user ? "user_id" : "project_id", "must be a UUID");
         return bs__page_free(pg);
     }

@@ -1288,48 +1288,17 @@ static void do_scen_delete(sctx *c) {
 
 /* ---- request parsing ---- */
 
-/* Parses a JSON object body into c->body; false = problem sent. */
-static bool parse_body(sctx *c, bool required) {
-    if (!bs__json_content_type(c->req)) return false;
+/* Parses the JSON object body (members in allowed; an empty body is {} when !required)
+ * into c->body, with the optional reason checked; false = problem sent. */
+static bool parse_body(sctx *c, bool required, const char *const *allowed) {
     size_t len = 0;
     const char *body = bs_req_body(c->req, &len);
-    if (!body || !len) {
-        if (!required) {
-            c->body = json_object();
-            return true;
-        }
-        bs__fail(c->req, BS_EMALFORMED, "body", "The request body is empty; expected a JSON object");
-        return false;
-    }
-    json_error_t jerr;
-    c->body = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!c->body || !json_is_object(c->body)) {
-        char d[300];
-        if (!c->body)
-            snprintf(d, sizeof d, "Malformed JSON at line %d, column %d: %s", jerr.line, jerr.column, jerr.text);
-        else
-            snprintf(d, sizeof d, "The body must be a JSON object");
-        bs__fail(c->req, BS_EMALFORMED, "body", "%s", d);
-        return false;
-    }
-    return true;
-}
-
-static bool check_members(sctx *c, const char *const *allowed) {
-    const char *k;
-    json_t *v;
-    json_object_foreach(c->body, k, v) {
-        bool ok = false;
-        for (int i = 0; allowed[i]; i++) ok |= strcmp(allowed[i], k) == 0;
-        if (!ok) {
-            char d[200];
-            snprintf(d, sizeof d, "unknown field '%.100s'", k);
-            bs__fail_as(c->req, BS_EINVAL, "unknown_field", "Unknown field", k, "%s", d);
-            return false;
-        }
-    }
+    bs_err err = {0};
     const char *reason;
-    return bs__reason_field(c->req, c->body, false, &reason);
+    c->body = bs_decode_object(body, len, bs_req_header(c->req, "content-type"), required, allowed, &err);
+    if (c->body && bs_decode_reason(c->body, false, &reason, &err) == 0) return true;
+    bs__fail_err(c->req, &err, NULL);
+    return false;
 }
 
 static bool parse_date_field(sctx *c) {
@@ -1396,7 +1365,7 @@ static bool decode_schedule(sctx *c) {
 
 static bool decode_date_body(sctx *c) {
     static const char *const allowed[] = {"date", "reason", NULL};
-    return parse_body(c, true) && check_members(c, allowed) && parse_date_field(c);
+    return parse_body(c, true, allowed) && parse_date_field(c);
 }
 
 static bool decode_patch(sctx *c) {
@@ -1411,7 +1380,7 @@ static bool decode_patch(sctx *c) {
                                           "duration",
                                           "applies",
                                           NULL};
-    if (!parse_body(c, true) || !check_members(c, allowed)) return false;
+    if (!parse_body(c, true, allowed)) return false;
     json_t *ap = json_object_get(c->body, "applies");
     const char *reason;
     if (!bs__reason_field(c->req, c->body, true, &reason)) return false;
@@ -1437,7 +1406,7 @@ static bool decode_patch(sctx *c) {
 static bool decode_changes(sctx *c, bool named) {
     static const char *const whatif[] = {"changes", NULL};
     static const char *const scenario[] = {"name", "changes", NULL};
-    if (!parse_body(c, true) || !check_members(c, named ? scenario : whatif)) return false;
+    if (!parse_body(c, true, named ? scenario : whatif)) return false;
     if (json_is_array(json_object_get(c->body, "changes"))) return true;
     bs__fail(c->req, BS_EREQUIRED, "changes", "changes is required: an array of {\"op\": …} objects (may be empty)");
     return false;
@@ -1445,7 +1414,7 @@ static bool decode_changes(sctx *c, bool named) {
 
 static bool decode_apply(sctx *c) {
     static const char *const allowed[] = {"reason", NULL};
-    return parse_body(c, false) && check_members(c, allowed);
+    return parse_body(c, false, allowed);
 }
 
 /* A request context for route kind of the project (and step or scenario) in path. */

@@ -1,7 +1,8 @@
 /*
  * Unit tests of input checks that keep answers honest: the gate's unknown query parameter
  * check (bs_query_unknown_param, docs/api.md "Query parameters") and the working-day
- * calendar's range for what-if dates (bs_whatif_apply_in, docs/api.md "Dates"). The API
+ * calendar's range for what-if dates (bs_whatif_apply_in, docs/api.md "Dates"), and the
+ * pure body decoders (api/decode.h): every refusal names its field and code. The API
  * behaviour end to end is tests/integration/test_api_answers.py.
  */
 #include <setjmp.h>
@@ -17,6 +18,7 @@
 
 #include "authz.h"
 #include "calendar.h"
+#include "decode.h"
 #include "schema.h"
 #include "whatif.h"
 
@@ -100,10 +102,94 @@ static void test_whatif_range(void **state) {
     bs_schema_problems_free(&probs);
 }
 
+static void test_decode_object(void **state) {
+    (void)state;
+    static const char *const allowed[] = {"date", "reason", NULL};
+    bs_err e = {0};
+    json_t *doc =
+        bs_decode_object("{\"date\":\"2026-12-01\"}", 21, "application/json; charset=utf-8", true, allowed, &e);
+    assert_non_null(doc);
+    json_decref(doc);
+
+    assert_null(bs_decode_object("{}", 2, "text/plain", true, allowed, &e));
+    assert_int_equal(e.code, BS_EMEDIA);
+    assert_string_equal(e.field, "Content-Type");
+    assert_null(bs_decode_object("{}", 2, NULL, true, allowed, &e));
+    assert_int_equal(e.code, BS_EMEDIA);
+
+    assert_null(bs_decode_object("", 0, NULL, true, allowed, &e));
+    assert_int_equal(e.code, BS_EMALFORMED);
+    assert_string_equal(e.field, "body");
+    doc = bs_decode_object("", 0, NULL, false, allowed, &e); /* optional body: {} */
+    assert_true(json_is_object(doc) && json_object_size(doc) == 0);
+    json_decref(doc);
+
+    assert_null(bs_decode_object("{\"date\":", 8, "application/json", true, allowed, &e));
+    assert_int_equal(e.code, BS_EMALFORMED);
+    assert_non_null(strstr(e.msg, "Malformed JSON at line 1"));
+    assert_null(bs_decode_object("[1]", 3, "application/json", true, allowed, &e));
+    assert_string_equal(e.msg, "The body must be a JSON object");
+    assert_null(bs_decode_object("{\"a\":1,\"a\":2}", 13, "application/json", true, allowed, &e));
+    assert_int_equal(e.code, BS_EMALFORMED); /* duplicate names */
+
+    assert_null(bs_decode_object("{\"dat\":1}", 9, "application/json", true, allowed, &e));
+    assert_int_equal(e.code, BS_EINVAL);
+    assert_string_equal(e.problem, "unknown_field");
+    assert_string_equal(e.field, "dat");
+}
+
+static void test_decode_fields(void **state) {
+    (void)state;
+    bs_err e = {0};
+    const char *out = "x";
+    json_t *doc = json_pack("{s:s, s:s, s:i, s:s, s:s}", "name", "Noord", "id", "5B0E2D8E-0c1a-4c5e-9d7a-2f4a1b3c9d10",
+                            "n", 3, "bad_id", "5b0e2d8e", "empty", "");
+    assert_int_equal(bs_decode_string(doc, "name", true, 10, &out, &e), 0);
+    assert_string_equal(out, "Noord");
+    assert_int_equal(bs_decode_string(doc, "missing", false, 10, &out, &e), 0);
+    assert_null(out);
+    assert_int_equal(bs_decode_string(doc, "missing", true, 10, &out, &e), BS_EREQUIRED);
+    assert_string_equal(e.field, "missing");
+    assert_int_equal(bs_decode_string(doc, "name", true, 4, &out, &e), BS_EINVAL); /* too long */
+    assert_int_equal(bs_decode_string(doc, "n", true, 10, &out, &e), BS_EINVAL);   /* not a string */
+    assert_int_equal(bs_decode_string(doc, "empty", true, 10, &out, &e), BS_EINVAL);
+    assert_int_equal(bs_decode_uuid(doc, "id", true, &out, &e), 0);
+    assert_int_equal(bs_decode_uuid(doc, "bad_id", true, &out, &e), BS_EINVAL);
+    assert_string_equal(e.msg, "bad_id must be a UUID");
+    json_decref(doc);
+}
+
+static void test_decode_reason(void **state) {
+    (void)state;
+    bs_err e = {0};
+    const char *out = NULL;
+    json_t *none = json_object();
+    assert_int_equal(bs_decode_reason(none, false, &out, &e), 0);
+    assert_null(out);
+    assert_int_equal(bs_decode_reason(none, true, &out, &e), BS_EREQUIRED);
+    assert_string_equal(e.field, "reason");
+    json_decref(none);
+    /* only white space, ASCII and Unicode (NBSP, ideographic space), is no reason */
+    json_t *blank = json_pack("{s:s}", "reason", " \t\xc2\xa0\xe3\x80\x80");
+    assert_int_equal(bs_decode_reason(blank, true, &out, &e), BS_EINVAL);
+    json_decref(blank);
+    json_t *ok = json_pack("{s:s}", "reason", " besluit raad ");
+    assert_int_equal(bs_decode_reason(ok, true, &out, &e), 0);
+    assert_string_equal(out, " besluit raad ");
+    json_decref(ok);
+    char big[BS_REASON_MAX_BYTES + 2];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = 0;
+    json_t *long_r = json_pack("{s:s}", "reason", big);
+    assert_int_equal(bs_decode_reason(long_r, false, &out, &e), BS_EINVAL);
+    json_decref(long_r);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_unknown_param),
-        cmocka_unit_test(test_whatif_range),
+        cmocka_unit_test(test_unknown_param), cmocka_unit_test(test_whatif_range),
+        cmocka_unit_test(test_decode_object), cmocka_unit_test(test_decode_fields),
+        cmocka_unit_test(test_decode_reason),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
