@@ -53,8 +53,7 @@ json_t *bs_decode_object(const char *body, size_t len, const char *content_type,
 int bs_decode_string(const json_t *doc, const char *name, bool required, size_t max, const char **out, bs_err *err) {
     const json_t *v = json_object_get(doc, name);
     *out = NULL;
-    if (!v || json_is_null(v))
-        return required ? bs_err_set(err, BS_EREQUIRED, name, "%s is required", name) : 0;
+    if (!v || json_is_null(v)) return required ? bs_err_set(err, BS_EREQUIRED, name, "%s is required", name) : 0;
     if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) > max)
         return bs_err_set(err, BS_EINVAL, name, "%s must be a non-empty string of at most %zu bytes", name, max);
     *out = json_string_value(v);

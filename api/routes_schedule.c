@@ -1,5 +1,8 @@
 /*
- * Routes of scheduling. docs/api.md "Scheduling", docs/scheduling.md.
+ * Routes of scheduling: the schedule, its history and its quality checks, and the shared
+ * machinery of every scheduling request (schedule_ctx.h): loading the project state,
+ * scheduling it, writing a change. Steps: routes_steps.c; what-if and scenarios:
+ * routes_scenarios.c. docs/api.md "Scheduling", docs/scheduling.md.
  *
  *   GET   /api/v1/projects/{id}/schedule[?known_on=YYYY-MM-DD&near_critical_days=N]
  *   POST  /api/v1/projects/{id}/steps/{key}/start      {"date", "reason"?}
@@ -25,56 +28,16 @@
 #include <strings.h>
 
 #include "alloc.h"
-
 #include "api_internal.h"
-#include "handlers.h"
 #include "authz.h"
 #include "checks.h"
+#include "handlers.h"
 #include "paging.h"
 #include "routes_forecast.h"
+#include "schedule_ctx.h"
 #include "whatif.h"
 
-enum kind {
-    K_SCHEDULE,
-    K_START,
-    K_COMPLETE,
-    K_PATCH,
-    K_HISTORY,
-    K_WHATIF,
-    K_SCEN_LIST,
-    K_SCEN_SAVE,
-    K_SCEN_COMPARE,
-    K_SCEN_APPLY,
-    K_CHECKS,
-    K_SCEN_DELETE
-};
-
-typedef struct sctx {
-    bs_api *api;
-    bs_req *req;
-    enum kind kind;
-    char id[37], key[128], sid[37], who[256], step_filter[128];
-    bool has_known_on, has_step_filter;
-    bs_day known_on, date;
-    long near_critical;
-    json_t *body; /* owned; request body */
-    bs_check_thresholds th;
-    /* loaded state */
-    const bs_schema *schema;
-    bs_progress *progress;    /* owned */
-    bs_day *planned;          /* owned; 2 * n_steps: planned_start, planned_finish */
-    bs_sched_edit edit;       /* owned */
-    bs_day progress_date;     /* as stored (as it was on known_on) */
-    bs_day data_date;         /* bs_data_date(progress_date, today or known_on) */
-    bs_day new_progress_date; /* set by a progress report (commit_state); 0 = unchanged */
-    int stale_months;         /* the owner organisation's stale_after_months */
-    long long version;
-    json_t *scenario; /* owned; the scenario row (compare/apply) */
-    json_t *pending;  /* owned; response to send after commit */
-    int pending_status;
-} sctx;
-
-static void sctx_free(sctx *c) {
+void sctx_free(sctx *c) {
     json_decref(c->body);
     json_decref(c->scenario);
     json_decref(c->pending);
@@ -86,13 +49,7 @@ static void sctx_free(sctx *c) {
 
 /* ---- computing and rendering ---- */
 
-typedef struct state {
-    bs_progress *progress;
-    bs_sched_edit edit;
-    bs_day *planned;
-} state;
-
-static bs_schedule_err compute(const sctx *c, const bs_progress *progress, const bs_sched_edit *e, bs_schedule *out) {
+bs_schedule_err sched_compute(const sctx *c, const bs_progress *progress, const bs_sched_edit *e, bs_schedule *out) {
     bs_schedule_input in = {.schema = c->schema,
                             .progress = progress,
                             .overrides = e->ov,
@@ -107,8 +64,8 @@ static bs_schedule_err compute(const sctx *c, const bs_progress *progress, const
 
 static void stream_filter(const sctx *c, json_t *o);
 
-static json_t *render(const sctx *c, const bs_progress *progress, const bs_sched_edit *e, const bs_day *planned,
-                      const bs_schedule *s) {
+json_t *sched_render(const sctx *c, const bs_progress *progress, const bs_sched_edit *e, const bs_day *planned,
+                     const bs_schedule *s) {
     json_t *o = bs_schedule_to_json(c->schema, progress, s);
     bs_sched_edit_annotate(o, c->schema, e);
     json_t *steps = json_object_get(o, "steps");
@@ -123,7 +80,7 @@ static json_t *render(const sctx *c, const bs_progress *progress, const bs_sched
 }
 
 /* 409 problem naming the cycle a -> b -> … -> a. */
-static void cycle_problem(sctx *c, const bs_schedule *s, const char *field) {
+void sched_cycle_problem(sctx *c, const bs_schedule *s, const char *field) {
     char d[1024];
     size_t off = (size_t)snprintf(d, sizeof d, "The links would form a cycle: ");
     json_t *path = json_array();
@@ -138,8 +95,8 @@ static void cycle_problem(sctx *c, const bs_schedule *s, const char *field) {
 }
 
 /* Milestone shifts between two schedules, in working days (after - before, early finish). */
-static json_t *milestone_shifts(const sctx *c, const bs_progress *p0, const bs_schedule *s0, const bs_progress *p1,
-                                const bs_schedule *s1) {
+json_t *sched_milestone_shifts(const sctx *c, const bs_progress *p0, const bs_schedule *s0, const bs_progress *p1,
+                               const bs_schedule *s1) {
     json_t *a = json_array();
     for (int32_t i = 0; i < c->schema->n_steps; i++) {
         if (!c->schema->steps[i].milestone) continue;
@@ -271,7 +228,7 @@ static void loaded(const PGresult *res, const char *err, void *arg) {
         sctx_free(c);
         return;
     }
-    /* the request takes over the parsed state */
+    /* the request takes over the parsed sched_state */
     c->schema = st.schema;
     c->progress = st.progress;
     c->planned = st.planned;
@@ -292,7 +249,7 @@ static void loaded(const PGresult *res, const char *err, void *arg) {
     dispatch(c);
 }
 
-static void load(sctx *c) {
+void sched_load(sctx *c) {
     char kd[11];
     const char *params[3] = {c->id, c->has_known_on ? bs_date_format(c->known_on, kd) : NULL,
                              c->sid[0] ? c->sid : NULL};
@@ -419,7 +376,7 @@ static json_t *text_int(int32_t v) {
 
 /* Appends to rows the stored row of every step whose progress, overrides or planned dates
  * differ between the loaded state (c) and ns, and to hist one entry per changed field. */
-static void diff_steps(const sctx *c, const state *ns, json_t *rows, json_t *hist) {
+static void diff_steps(const sctx *c, const sched_state *ns, json_t *rows, json_t *hist) {
     const bs_schema *sch = c->schema;
     for (int32_t i = 0; i < sch->n_steps; i++) {
         const bs_progress *a = &c->progress[i], *b = &ns->progress[i];
@@ -475,7 +432,7 @@ static void diff_steps(const sctx *c, const state *ns, json_t *rows, json_t *his
 /* Appends to hist the links changed (same pair and type, or the pair's one link changed
  * type), removed and added between c and ns; when any did, links receives ns's whole link
  * set. Returns whether any did. */
-static bool diff_links(const sctx *c, const state *ns, json_t *hist, json_t *links) {
+static bool diff_links(const sctx *c, const sched_state *ns, json_t *hist, json_t *links) {
     const bs_schema *sch = c->schema;
     bool links_changed = false;
     int32_t no = c->edit.n_links, nn = ns->edit.n_links;
@@ -522,7 +479,7 @@ static bool diff_links(const sctx *c, const state *ns, json_t *hist, json_t *lin
 /* Appends to hist the moved forecast finish of every unfinished milestone (the schedule of
  * c against that of ns, from the new progress date when the change reports progress) and
  * returns ns's planned completion (BS_DAY_NONE when a schedule cannot be computed). */
-static bs_day diff_forecasts(sctx *c, const state *ns, json_t *hist) {
+static bs_day diff_forecasts(sctx *c, const sched_state *ns, json_t *hist) {
     const bs_schema *sch = c->schema;
     /* a progress report moves the progress date (commit_state): history row, s1 from it */
     bs_day today_d = c->new_progress_date, old_pd = c->progress_date, old_dd = c->data_date;
@@ -531,12 +488,12 @@ static bs_day diff_forecasts(sctx *c, const state *ns, json_t *hist) {
     /* forecast dates of milestones */
     bs_schedule s0, s1;
     bs_day completion = BS_DAY_NONE;
-    if (compute(c, c->progress, &c->edit, &s0) == BS_SCHEDULE_OK) {
+    if (sched_compute(c, c->progress, &c->edit, &s0) == BS_SCHEDULE_OK) {
         if (new_pd) {
             c->progress_date = today_d;
             c->data_date = bs_data_date(today_d, today_d);
         }
-        bs_schedule_err e1 = compute(c, ns->progress, &ns->edit, &s1);
+        bs_schedule_err e1 = sched_compute(c, ns->progress, &ns->edit, &s1);
         c->progress_date = old_pd;
         c->data_date = old_dd;
         if (e1 == BS_SCHEDULE_OK) {
@@ -556,7 +513,7 @@ static bs_day diff_forecasts(sctx *c, const state *ns, json_t *hist) {
 /* Diffs the loaded state (c) against the new one (ns) and writes: step rows, links,
  * history (incl. forecast_finish of milestones), planned completion. Responds status with
  * response (stolen) after commit. The caller frees nothing of ns but its arrays. */
-static void write_changes(sctx *c, const state *ns, const char *reason, json_t *response, int status) {
+static void write_changes(sctx *c, const sched_state *ns, const char *reason, json_t *response, int status) {
     const bs_schema *sch = c->schema;
     json_t *rows = json_array(), *hist = json_array(), *links = json_array();
     diff_steps(c, ns, rows, hist);
@@ -614,7 +571,7 @@ static void write_changes(sctx *c, const state *ns, const char *reason, json_t *
     json_decref(hist);
 }
 
-static int state_copy(const sctx *c, state *ns) {
+int sched_state_copy(const sctx *c, sched_state *ns) {
     const int32_t n = c->schema->n_steps;
     memset(ns, 0, sizeof *ns);
     ns->progress = bs_malloc(sizeof *ns->progress * ((size_t)n + 1));
@@ -632,14 +589,14 @@ static int state_copy(const sctx *c, state *ns) {
     return 0;
 }
 
-static void state_free(state *ns) {
+void sched_state_free(sched_state *ns) {
     free(ns->progress);
     free(ns->planned);
     bs_sched_edit_free(&ns->edit);
 }
 
 /* Computes ns, renders it, and writes the change (response after commit). */
-static void commit_state(sctx *c, state *ns, const char *reason, const char *field) {
+void sched_commit_state(sctx *c, sched_state *ns, const char *reason, const char *field) {
     /* a progress report (start, complete, PATCH of a step) is made today by someone who knows
      * the project's facts: the progress date moves to today, never back (docs/scheduling.md §6) */
     bs_day today = c->api->today(c->api->today_arg), keep_pd = c->progress_date, keep_dd = c->data_date;
@@ -649,33 +606,33 @@ static void commit_state(sctx *c, state *ns, const char *reason, const char *fie
         c->data_date = bs_data_date(today, today);
     }
     bs_schedule s;
-    bs_schedule_err e = compute(c, ns->progress, &ns->edit, &s);
+    bs_schedule_err e = sched_compute(c, ns->progress, &ns->edit, &s);
     c->progress_date = keep_pd;
     c->data_date = keep_dd;
     if (e == BS_SCHEDULE_ECYCLE) {
-        cycle_problem(c, &s, field);
+        sched_cycle_problem(c, &s, field);
         bs_schedule_free(&s);
-        state_free(ns);
+        sched_state_free(ns);
         sctx_free(c);
         return;
     }
     if (e != BS_SCHEDULE_OK) {
         bs__fail_as(c->req, BS_EINVAL, "schedule_failed", "Schedule could not be computed", field, "%s",
                     bs_schedule_strerror(e));
-        state_free(ns);
+        sched_state_free(ns);
         sctx_free(c);
         return;
     }
-    json_t *o = render(c, ns->progress, &ns->edit, ns->planned, &s);
+    json_t *o = sched_render(c, ns->progress, &ns->edit, ns->planned, &s);
     bs_schedule_free(&s);
     stream_filter(c, o);
     write_changes(c, ns, reason, o, 200);
-    state_free(ns);
+    sched_state_free(ns);
 }
 
 /* ---- handlers after loading ---- */
 
-static int32_t step_or_404(sctx *c) {
+int32_t sched_step_or_404(sctx *c) {
     int32_t i = bs_schema_find(c->schema, c->key);
     if (i < 0) {
         char d[300];
@@ -685,7 +642,7 @@ static int32_t step_or_404(sctx *c) {
     return i;
 }
 
-static const char *body_reason(sctx *c, const char *dflt) {
+const char *sched_body_reason(sctx *c, const char *dflt) {
     json_t *r = json_object_get(c->body, "reason");
     return json_is_string(r) && *json_string_value(r) ? json_string_value(r) : dflt;
 }
@@ -714,391 +671,20 @@ static void stream_filter(const sctx *c, json_t *o) {
     json_object_set_new(o, "view", json_string("stream"));
 }
 
-static void send_schedule(sctx *c) {
+void sched_send_schedule(sctx *c) {
     bs_schedule s;
-    bs_schedule_err e = compute(c, c->progress, &c->edit, &s);
+    bs_schedule_err e = sched_compute(c, c->progress, &c->edit, &s);
     if (e != BS_SCHEDULE_OK) {
         bs__fail_as(c->req, BS_EINTERNAL, "schedule_failed", "Schedule could not be computed", NULL, "%s",
                     bs_schedule_strerror(e));
         if (e == BS_SCHEDULE_ECYCLE) bs_schedule_free(&s);
         return;
     }
-    json_t *o = render(c, c->progress, &c->edit, c->planned, &s);
+    json_t *o = sched_render(c, c->progress, &c->edit, c->planned, &s);
     if (c->has_known_on) json_object_set_new(o, "known_on", bs_date_json(c->known_on));
     bs_schedule_free(&s);
     stream_filter(c, o);
     bs__respond_json(c->req, 200, o);
-}
-
-static void do_start_complete(sctx *c) {
-    int32_t i = step_or_404(c);
-    if (i < 0) return sctx_free(c);
-    const bs_progress *p = &c->progress[i];
-    char d[300], a[11], b[11];
-    bool complete = c->kind == K_COMPLETE;
-    if (p->status == BS_STATUS_SKIPPED) {
-        snprintf(d, sizeof d, "Step '%s' does not apply to this project (make it apply with PATCH \"applies\": true)",
-                 c->key);
-        bs__fail_as(c->req, BS_ECONFLICT, "not_applicable", "Step does not apply", "key", "%s", d);
-        return sctx_free(c);
-    }
-    if (complete && p->status == BS_STATUS_DONE && p->actual_finish != BS_DAY_NONE) {
-        if (p->actual_finish == c->date) {
-            send_schedule(c);
-        } else {
-            snprintf(d, sizeof d,
-                     "Step '%s' was already completed on %s; a different date (%s) is a correction (PATCH)", c->key,
-                     bs_date_format(p->actual_finish, a), bs_date_format(c->date, b));
-            bs__fail_as(c->req, BS_ECONFLICT, "already_completed", "Step already completed", "date", "%s", d);
-        }
-        return sctx_free(c);
-    }
-    if (!complete && p->status == BS_STATUS_DONE) {
-        snprintf(d, sizeof d, "Step '%s' is already realised", c->key);
-        bs__fail_as(c->req, BS_ECONFLICT, "already_completed", "Step already completed", "key", "%s", d);
-        return sctx_free(c);
-    }
-    if (!complete && p->status == BS_STATUS_STARTED && p->actual_start != BS_DAY_NONE) {
-        if (p->actual_start == c->date) {
-            send_schedule(c);
-        } else {
-            snprintf(d, sizeof d, "Step '%s' was already started on %s; a different date (%s) is a correction (PATCH)",
-                     c->key, bs_date_format(p->actual_start, a), bs_date_format(c->date, b));
-            bs__fail_as(c->req, BS_ECONFLICT, "already_started", "Step already started", "date", "%s", d);
-        }
-        return sctx_free(c);
-    }
-    if (complete && p->actual_start != BS_DAY_NONE && c->date < p->actual_start) {
-        snprintf(d, sizeof d, "date %s is before the step's actual start %s", bs_date_format(c->date, a),
-                 bs_date_format(p->actual_start, b));
-        bs__fail_as(c->req, BS_EINVAL, NULL, "Invalid date", "date", "%s", d);
-        return sctx_free(c);
-    }
-    state ns;
-    if (state_copy(c, &ns) != 0) abort();
-    bs_progress *q = &ns.progress[i];
-    if (complete) {
-        q->status = BS_STATUS_DONE;
-        q->actual_finish = c->date;
-        q->actual_estimated = false;
-    } else {
-        q->status = BS_STATUS_STARTED;
-        q->actual_start = c->date;
-        q->actual_estimated = false;
-    }
-    commit_state(c, &ns, body_reason(c, complete ? "completed" : "started"), "date");
-}
-
-/* PATCH fields: name, kind (0 date, 1 duration). */
-static const struct {
-    const char *name;
-    int kind;
-} patch_fields[] = {
-    {"actual_start", 0},          {"actual_finish", 0},        {"planned_start", 0},      {"planned_finish", 0},
-    {"start_no_earlier_than", 0}, {"finish_no_later_than", 0}, {"remaining_duration", 1}, {"duration", 1},
-};
-
-/* "applies": false skips an optional OPEN step (it leaves the schedule as a pass-through,
- * docs/scheduling.md §5.7), true brings a skipped step back as OPEN. Only optional steps can
- * be skipped (422 applies); a started or realised step cannot (409 has_progress: its facts
- * would be lost; correct them first). Asking for the state the step is in changes nothing.
- * Returns false after sending a problem. */
-static bool patch_applies(sctx *c, int32_t i, bs_progress *q, bool applies) {
-    const bs_step *st = &c->schema->steps[i];
-    char d[300];
-    if (applies) {
-        if (q->status == BS_STATUS_SKIPPED) *q = (bs_progress){BS_STATUS_OPEN, BS_DAY_NONE, BS_DAY_NONE, false};
-        return true;
-    }
-    if (q->status == BS_STATUS_SKIPPED) return true;
-    if (!st->optional) {
-        snprintf(d, sizeof d, "Step '%s' is not optional in process schema %s: only optional steps can be skipped",
-                 c->key, c->schema->key);
-        bs__fail_as(c->req, BS_EINVAL, "not_optional", "Step is not optional", "applies", "%s", d);
-        return false;
-    }
-    if (q->status != BS_STATUS_OPEN) {
-        snprintf(d, sizeof d,
-                 "Step '%s' is %s: a step with an actual start or finish cannot be skipped; "
-                 "remove its actual dates first (PATCH actual_start/actual_finish null)",
-                 c->key, bs_status_name(q->status));
-        bs__fail_as(c->req, BS_ECONFLICT, "has_progress", "Step has progress", "applies", "%s", d);
-        return false;
-    }
-    q->status = BS_STATUS_SKIPPED;
-    return true;
-}
-
-static void do_patch(sctx *c) {
-    int32_t i = step_or_404(c);
-    if (i < 0) return sctx_free(c);
-    const bs_step *st = &c->schema->steps[i];
-    char d[300], a[11], b[11];
-    json_t *japplies = json_object_get(c->body, "applies");
-    if (c->progress[i].status == BS_STATUS_SKIPPED && !json_is_boolean(japplies)) {
-        snprintf(d, sizeof d, "Step '%s' does not apply to this project (make it apply with \"applies\": true)",
-                 c->key);
-        bs__fail_as(c->req, BS_ECONFLICT, "not_applicable", "Step does not apply", "key", "%s", d);
-        return sctx_free(c);
-    }
-    state ns;
-    if (state_copy(c, &ns) != 0) abort();
-    bs_progress *q = &ns.progress[i];
-    if (japplies && !patch_applies(c, i, q, json_is_true(japplies))) goto bad;
-    bs_step_override *ov = &ns.edit.ov[i];
-    bs_day today = c->api->today(c->api->today_arg);
-    for (size_t f = 0; f < sizeof patch_fields / sizeof patch_fields[0]; f++) {
-        const char *name = patch_fields[f].name;
-        json_t *v = json_object_get(c->body, name);
-        if (!v) continue;
-        if (patch_fields[f].kind == 1) {
-            if (!json_is_null(v) &&
-                (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 36500)) {
-                snprintf(d, sizeof d,
-                         "%s must be an integer number of days from 0 to 36500 (in the step's unit, %s), or null", name,
-                         st->unit == BS_UNIT_CALENDAR_DAYS ? "calendar days" : "working days");
-                bs__fail(c->req, BS_EINVAL, name, "%s", d);
-                goto bad;
-            }
-            int32_t n = json_is_null(v) ? -1 : (int32_t)json_integer_value(v);
-            if (strcmp(name, "duration") == 0) {
-                if (st->milestone && n > 0) {
-                    snprintf(d, sizeof d, "Step '%s' is a milestone: its duration is 0", c->key);
-                    bs__fail(c->req, BS_EINVAL, name, "%s", d);
-                    goto bad;
-                }
-                ov->duration = n;
-            } else {
-                if (n >= 0 && q->status != BS_STATUS_STARTED) {
-                    snprintf(d, sizeof d, "remaining_duration applies to a started step; '%s' is %s", c->key,
-                             bs_status_name(q->status));
-                    bs__fail_as(c->req, BS_ECONFLICT, "not_started", "Step not started", name, "%s", d);
-                    goto bad;
-                }
-                ov->remaining = n;
-            }
-            continue;
-        }
-        bs_day dv = BS_DAY_NONE;
-        if (!json_is_null(v) && (dv = bs_json_date(v)) == BS_DAY_NONE) {
-            snprintf(d, sizeof d, "%s must be an existing date YYYY-MM-DD or null", name);
-            bs__fail_as(c->req, BS_EINVAL, NULL, "Invalid date", name, "%s", d);
-            goto bad;
-        }
-        if (dv != BS_DAY_NONE && !bs__date_in_calendar(c->req, c->api, BS_EINVAL, name, dv)) goto bad;
-        if (strncmp(name, "actual_", 7) == 0 && dv != BS_DAY_NONE && dv > today) {
-            snprintf(d, sizeof d, "%s %s is after today (%s); an actual date cannot lie in the future", name,
-                     bs_date_format(dv, a), bs_date_format(today, b));
-            bs__fail_as(c->req, BS_EINVAL, "date_in_future", "Invalid date", name, "%s", d);
-            goto bad;
-        }
-        if (strcmp(name, "actual_start") == 0) {
-            q->actual_start = dv;
-            if (dv != BS_DAY_NONE && q->status == BS_STATUS_OPEN) q->status = BS_STATUS_STARTED;
-            if (dv == BS_DAY_NONE && q->status == BS_STATUS_STARTED) q->status = BS_STATUS_OPEN;
-        } else if (strcmp(name, "actual_finish") == 0) {
-            q->actual_finish = dv;
-            if (dv != BS_DAY_NONE) {
-                q->status = BS_STATUS_DONE;
-                q->actual_estimated = false;
-            } else if (q->status == BS_STATUS_DONE) {
-                q->status = q->actual_start != BS_DAY_NONE ? BS_STATUS_STARTED : BS_STATUS_OPEN;
-                q->actual_estimated = false;
-            }
-        } else if (strcmp(name, "planned_start") == 0) {
-            ns.planned[2 * i] = dv;
-        } else if (strcmp(name, "planned_finish") == 0) {
-            ns.planned[2 * i + 1] = dv;
-        } else if (strcmp(name, "start_no_earlier_than") == 0) {
-            ov->snet = dv;
-        } else {
-            ov->fnlt = dv;
-        }
-    }
-    if (q->actual_start != BS_DAY_NONE && q->actual_finish != BS_DAY_NONE && q->actual_finish < q->actual_start) {
-        snprintf(d, sizeof d, "actual_finish %s is before actual_start %s", bs_date_format(q->actual_finish, a),
-                 bs_date_format(q->actual_start, b));
-        bs__fail_as(c->req, BS_EINVAL, NULL, "Invalid date", "actual_finish", "%s", d);
-        goto bad;
-    }
-    if (ns.planned[2 * i] != BS_DAY_NONE && ns.planned[2 * i + 1] != BS_DAY_NONE &&
-        ns.planned[2 * i + 1] < ns.planned[2 * i]) {
-        bs__fail_as(c->req, BS_EINVAL, NULL, "Invalid date", "planned_finish",
-                    "planned_finish is before planned_start");
-        goto bad;
-    }
-    if (q->status != BS_STATUS_STARTED) ov->remaining = -1;
-    commit_state(c, &ns, body_reason(c, ""), japplies ? "applies" : "key");
-    return;
-bad:
-    state_free(&ns);
-    sctx_free(c);
-}
-
-/* Applies a changes array to a copy of the state; sends the problem and returns -1 on error. */
-static int apply_changes(sctx *c, const json_t *changes, state *ns, bs_schedule *s) {
-    char field[128], msg[512];
-    if (state_copy(c, ns) != 0) abort();
-    const bs_calendar *cal = &c->api->engine->calendar;
-    if (bs_whatif_apply_in(&ns->edit, c->schema, changes, cal->first_day, cal->last_day, field, sizeof field, msg,
-                           sizeof msg) != 0) {
-        bs__fail_as(c->req, BS_EINVAL, NULL, "Invalid change", field, "%s", msg);
-        state_free(ns);
-        return -1;
-    }
-    bs_schedule_err e = compute(c, ns->progress, &ns->edit, s);
-    if (e == BS_SCHEDULE_ECYCLE) {
-        cycle_problem(c, s, "changes");
-        bs_schedule_free(s);
-        state_free(ns);
-        return -1;
-    }
-    if (e != BS_SCHEDULE_OK) {
-        bs__fail_as(c->req, BS_EINVAL, "schedule_failed", "Schedule could not be computed", "changes", "%s",
-                    bs_schedule_strerror(e));
-        state_free(ns);
-        return -1;
-    }
-    return 0;
-}
-
-/* what-if / compare: {schedule, milestone_shifts} without saving. */
-static json_t *whatif_result(sctx *c, const json_t *changes, bool *ok, state *keep) {
-    state ns;
-    bs_schedule s1, s0;
-    *ok = false;
-    if (apply_changes(c, changes, &ns, &s1) != 0) return NULL;
-    if (compute(c, c->progress, &c->edit, &s0) != BS_SCHEDULE_OK) {
-        bs__fail_as(c->req, BS_EINTERNAL, "schedule_failed", "Schedule could not be computed", NULL,
-                    "current schedule");
-        bs_schedule_free(&s1);
-        state_free(&ns);
-        return NULL;
-    }
-    json_t *o = json_object();
-    json_object_set_new(o, "schedule", render(c, ns.progress, &ns.edit, ns.planned, &s1));
-    json_object_set_new(o, "milestone_shifts", milestone_shifts(c, c->progress, &s0, ns.progress, &s1));
-    json_object_set_new(o, "project_finish_before", bs_date_json(s0.project_finish));
-    json_object_set_new(o, "project_finish_after", bs_date_json(s1.project_finish));
-    bs_schedule_free(&s0);
-    bs_schedule_free(&s1);
-    if (keep)
-        *keep = ns; /* the caller needs the what-if network (forecast shifts) */
-    else
-        state_free(&ns);
-    *ok = true;
-    return o;
-}
-
-/* A what-if waiting for its forecast shifts (docs/forecasting.md) from the thread pool. */
-typedef struct whatif_job {
-    sctx *c;
-    json_t *o; /* the response so far */
-    state ns;  /* the what-if network; alive until the callback */
-} whatif_job;
-
-static void whatif_shifts_done(json_t *shifts, const char *err, void *arg) {
-    whatif_job *w = arg;
-    if (shifts) {
-        json_object_set_new(w->o, "forecast_shifts", shifts);
-    } else {
-        json_object_set_new(w->o, "forecast_shifts", json_null());
-        json_object_set_new(w->o, "forecast_error", json_string(err ? err : "forecast failed"));
-    }
-    bs__respond_json(w->c->req, 200, w->o);
-    state_free(&w->ns);
-    sctx_free(w->c);
-    free(w);
-}
-
-static void do_whatif(sctx *c) {
-    bool ok;
-    whatif_job *w = bs_calloc(1, sizeof *w);
-    w->c = c;
-    w->o = whatif_result(c, json_object_get(c->body, "changes"), &ok, &w->ns);
-    if (!ok) {
-        free(w);
-        sctx_free(c);
-        return;
-    }
-    /* P50/P80 with and without the changes, same seed (common random numbers) */
-    bs__forecast_shifts(c->api, c->id, c->schema, c->progress, c->progress_date, c->data_date, bs_schedule_with_edit,
-                        &c->edit, bs_schedule_with_edit, &w->ns.edit, BS_FORECAST_DEFAULT_SAMPLES, 1,
-                        whatif_shifts_done, w);
-}
-
-static void scen_saved(const PGresult *res, const char *err, void *arg) {
-    sctx *c = arg;
-    if (err && strstr(err, "scenarios_project_id_name_key")) {
-        bs__fail_as(c->req, BS_ECONFLICT, "duplicate", "Scenario exists", "name",
-                    "This project already has a scenario with this name");
-    } else if (err) {
-        bs__problem_db(c->req, err);
-    } else {
-        json_t *o = c->pending;
-        c->pending = NULL;
-        json_object_set_new(o, "id", json_string(PQgetvalue(res, 0, 0)));
-        json_object_set_new(o, "created_at", json_string(PQgetvalue(res, 0, 1)));
-        bs__respond_json(c->req, 201, o);
-    }
-    sctx_free(c);
-}
-
-static void do_scen_save(sctx *c) {
-    json_t *name = json_object_get(c->body, "name");
-    if (!json_is_string(name) || !*json_string_value(name) || strlen(json_string_value(name)) > 200) {
-        bs__fail(c->req, BS_EREQUIRED, "name", "name is required: 1 to 200 characters");
-        return sctx_free(c);
-    }
-    json_t *changes = json_object_get(c->body, "changes");
-    bool ok;
-    json_t *o = whatif_result(c, changes, &ok, NULL);
-    if (!ok) return sctx_free(c);
-    json_object_set_new(o, "name", json_incref(name));
-    json_object_set_new(o, "changes", json_incref(changes));
-    json_object_set_new(o, "created_by", json_string(c->who));
-    c->pending = o;
-    char *ct = json_dumps(changes, JSON_COMPACT);
-    const char *params[4] = {c->id, json_string_value(name), ct, c->who};
-    bs__store_write(c->api, c->req,
-                    "INSERT INTO scenarios (project_id, name, changes, created_by) "
-                    "VALUES ($1::uuid, $2, $3::jsonb, $4) RETURNING id, created_at",
-                    4, params, scen_saved, c);
-    free(ct);
-}
-
-static bool scenario_or_404(sctx *c) {
-    if (!c->scenario) {
-        bs__fail_as(c->req, BS_ENOTFOUND, NULL, "Scenario not found", "scenario_id",
-                    "This project has no scenario with this id");
-        return false;
-    }
-    return true;
-}
-
-static void do_scen_compare(sctx *c) {
-    if (!scenario_or_404(c)) return sctx_free(c);
-    bool ok;
-    json_t *o = whatif_result(c, json_object_get(c->scenario, "changes"), &ok, NULL);
-    if (ok) {
-        json_object_set_new(o, "scenario", json_incref(c->scenario));
-        bs__respond_json(c->req, 200, o);
-    }
-    sctx_free(c);
-}
-
-static void do_scen_apply(sctx *c) {
-    if (!scenario_or_404(c)) return sctx_free(c);
-    state ns;
-    bs_schedule s;
-    if (apply_changes(c, json_object_get(c->scenario, "changes"), &ns, &s) != 0) return sctx_free(c);
-    bs_schedule_free(&s);
-    char reason[300];
-    snprintf(reason, sizeof reason, "%s", body_reason(c, ""));
-    if (!reason[0])
-        snprintf(reason, sizeof reason, "scenario '%.200s' applied",
-                 json_string_value(json_object_get(c->scenario, "name")));
-    commit_state(c, &ns, reason, "scenario_id");
 }
 
 /* The stale_progress check: does the project's progress date lie more than `months`
@@ -1133,7 +719,7 @@ static json_t *stale_check(const sctx *c) {
 
 static void do_checks(sctx *c) {
     bs_schedule s;
-    bs_schedule_err e = compute(c, c->progress, &c->edit, &s);
+    bs_schedule_err e = sched_compute(c, c->progress, &c->edit, &s);
     if (e != BS_SCHEDULE_OK) {
         bs__fail_as(c->req, BS_EINTERNAL, "schedule_failed", "Schedule could not be computed", NULL, "%s",
                     bs_schedule_strerror(e));
@@ -1186,29 +772,23 @@ static void do_checks(sctx *c) {
     sctx_free(c);
 }
 
+/* Runs the request's continuation once its project state is loaded. */
 static void dispatch(sctx *c) {
-    switch (c->kind) {
-    case K_SCHEDULE:
-        if (c->has_known_on && c->known_on < c->progress_date) {
-            char d[200], a[11], b[11];
-            snprintf(d, sizeof d,
-                     "Nothing was known of this project on %s: its facts count as known from its progress date %s",
-                     bs_date_format(c->known_on, a), bs_date_format(c->progress_date, b));
-            bs__fail_as(c->req, BS_EINVAL, "before_data_date", "Not known yet", "known_on", "%s", d);
-        } else {
-            send_schedule(c);
-        }
-        return sctx_free(c);
-    case K_START:
-    case K_COMPLETE: return do_start_complete(c);
-    case K_PATCH: return do_patch(c);
-    case K_WHATIF: return do_whatif(c);
-    case K_SCEN_SAVE: return do_scen_save(c);
-    case K_SCEN_COMPARE: return do_scen_compare(c);
-    case K_SCEN_APPLY: return do_scen_apply(c);
-    case K_CHECKS: return do_checks(c);
-    default: return sctx_free(c);
+    c->then(c);
+}
+
+/* GET …/schedule, after loading: the schedule as known on known_on (or today). */
+static void schedule_loaded(sctx *c) {
+    if (c->has_known_on && c->known_on < c->progress_date) {
+        char d[200], a[11], b[11];
+        snprintf(d, sizeof d,
+                 "Nothing was known of this project on %s: its facts count as known from its progress date %s",
+                 bs_date_format(c->known_on, a), bs_date_format(c->progress_date, b));
+        bs__fail_as(c->req, BS_EINVAL, "before_data_date", "Not known yet", "known_on", "%s", d);
+    } else {
+        sched_send_schedule(c);
     }
+    sctx_free(c);
 }
 
 /* ---- lists that need no engine state ---- */
@@ -1237,60 +817,11 @@ static void list_history(sctx *c) {
         3, params, list_done, c);
 }
 
-static void list_scenarios(sctx *c) {
-    bs_page *pg = bs__page_new(c->req);
-    if (pg) {
-        pg->nf_title = "Project not found";
-        pg->nf_field = "id";
-        pg->nf_detail = "No project with this id";
-        const char *params[3] = {c->id, pg->limit, pg->offset};
-        bs_store_query(c->api->store,
-                       "SELECT CASE WHEN EXISTS (SELECT 1 FROM projects WHERE id = $1::uuid) THEN "
-                       "(SELECT count(*) FROM scenarios WHERE project_id = $1::uuid) END, "
-                       "COALESCE((SELECT json_agg(json_build_object('id', id, 'name', name, 'changes', changes, "
-                       "  'created_by', created_by, 'created_at', created_at, 'applied_at', applied_at) "
-                       "  ORDER BY created_at, id) FROM (SELECT * FROM scenarios WHERE project_id = $1::uuid "
-                       "  ORDER BY created_at, id LIMIT $2::bigint OFFSET $3::bigint) s), '[]')",
-                       3, params, bs__page_query_done, pg);
-    }
-    sctx_free(c);
-}
-
-static void scen_deleted(const PGresult *res, const char *err, void *arg) {
-    sctx *c = arg;
-    if (err)
-        bs__problem_db(c->req, err);
-    else if (PQntuples(res) == 0 || strcmp(PQgetvalue(res, 0, 0), "0") == 0)
-        bs__fail_as(c->req, BS_ENOTFOUND, NULL, "Scenario not found", "scenario_id",
-                    "This project has no scenario with this id");
-    else if (strcmp(PQgetvalue(res, 0, 1), "0") == 0)
-        bs__fail(c->req, BS_EFORBIDDEN, "scenario_id", "Only the scenario's creator or a project lead may delete it");
-    else
-        bs_req_respond(c->req, 204, NULL, "", 0, NULL);
-    sctx_free(c);
-}
-
-/* DELETE of a saved scenario: the gate let through project write (docs/security.md §4); of
- * those, its creator (scenarios.created_by, the e-mail of the caller that saved it) or a
- * project lead may delete it, others get 403. One statement; the audit trigger on scenarios
- * records the deleted row (its id and name) with the caller as actor. Answers 204, or 404
- * when this project has no scenario with that id (also one of another project). */
-static void do_scen_delete(sctx *c) {
-    const bs_principal *pr = bs__principal(c->req);
-    const char *params[4] = {c->sid, c->id, pr->access >= BS_ACCESS_LEAD ? "t" : "f", c->who};
-    bs__store_write(c->api, c->req,
-                    "WITH s AS (SELECT id, created_by FROM scenarios WHERE id = $1::uuid AND project_id = $2::uuid), "
-                    "d AS (DELETE FROM scenarios x USING s WHERE x.id = s.id AND ($3::boolean OR s.created_by = $4) "
-                    "  RETURNING x.id) "
-                    "SELECT (SELECT count(*) FROM s), (SELECT count(*) FROM d)",
-                    4, params, scen_deleted, c);
-}
-
 /* ---- request parsing ---- */
 
 /* Parses the JSON object body (members in allowed; an empty body is {} when !required)
  * into c->body, with the optional reason checked; false = problem sent. */
-static bool parse_body(sctx *c, bool required, const char *const *allowed) {
+bool sched_parse_body(sctx *c, bool required, const char *const *allowed) {
     size_t len = 0;
     const char *body = bs_req_body(c->req, &len);
     bs_err err = {0};
@@ -1299,34 +830,6 @@ static bool parse_body(sctx *c, bool required, const char *const *allowed) {
     if (c->body && bs_decode_reason(c->body, false, &reason, &err) == 0) return true;
     bs__fail_err(c->req, &err, NULL);
     return false;
-}
-
-static bool parse_date_field(sctx *c) {
-    json_t *jd = json_object_get(c->body, "date");
-    if (!jd) {
-        bs__fail(c->req, BS_EREQUIRED, "date", "date is required (YYYY-MM-DD)");
-        return false;
-    }
-    if ((c->date = bs_json_date(jd)) == BS_DAY_NONE) {
-        bs__fail_as(c->req, BS_EINVAL, NULL, "Invalid date", "date",
-                    "date must be an existing calendar date YYYY-MM-DD");
-        return false;
-    }
-    if (!bs__date_in_calendar(c->req, c->api, BS_EINVAL, "date", c->date)) return false;
-    bs_day today = c->api->today(c->api->today_arg);
-    if (c->date > today) {
-        char d[200], a[11], b[11];
-        snprintf(d, sizeof d, "date %s is after today (%s); an actual date cannot lie in the future",
-                 bs_date_format(c->date, a), bs_date_format(today, b));
-        bs__fail_as(c->req, BS_EINVAL, "date_in_future", "Invalid date", "date", "%s", d);
-        return false;
-    }
-    json_t *r = json_object_get(c->body, "reason");
-    if (r && !json_is_string(r)) {
-        bs__fail(c->req, BS_EINVAL, "reason", "reason must be a string");
-        return false;
-    }
-    return true;
 }
 
 static bool parse_thresholds(sctx *c) {
@@ -1363,66 +866,13 @@ static bool decode_schedule(sctx *c) {
     return bs__date_in_calendar(c->req, c->api, BS_EBADPARAM, "known_on", c->known_on);
 }
 
-static bool decode_date_body(sctx *c) {
-    static const char *const allowed[] = {"date", "reason", NULL};
-    return parse_body(c, true, allowed) && parse_date_field(c);
-}
-
-static bool decode_patch(sctx *c) {
-    static const char *const allowed[] = {"reason",
-                                          "actual_start",
-                                          "actual_finish",
-                                          "planned_start",
-                                          "planned_finish",
-                                          "start_no_earlier_than",
-                                          "finish_no_later_than",
-                                          "remaining_duration",
-                                          "duration",
-                                          "applies",
-                                          NULL};
-    if (!parse_body(c, true, allowed)) return false;
-    json_t *ap = json_object_get(c->body, "applies");
-    const char *reason;
-    if (!bs__reason_field(c->req, c->body, true, &reason)) return false;
-    if (json_object_size(c->body) < 2) {
-        bs__fail_as(c->req, BS_EREQUIRED, NULL, "Nothing to change", "body",
-                    "give at least one of actual_start, actual_finish, planned_start, planned_finish, "
-                    "start_no_earlier_than, finish_no_later_than, remaining_duration, duration, applies");
-        return false;
-    }
-    if (ap && !json_is_boolean(ap)) {
-        bs__fail(c->req, BS_EINVAL, "applies",
-                 "applies must be true (the step applies to this project) or false (skip it)");
-        return false;
-    }
-    if (json_is_false(ap) && json_object_size(c->body) > 2) {
-        bs__fail(c->req, BS_EINVAL, "applies", "\"applies\": false skips the step: send it with a reason only");
-        return false;
-    }
-    return true;
-}
-
-/* A body with "changes" (what-if: only that; a scenario: with a name). */
-static bool decode_changes(sctx *c, bool named) {
-    static const char *const whatif[] = {"changes", NULL};
-    static const char *const scenario[] = {"name", "changes", NULL};
-    if (!parse_body(c, true, named ? scenario : whatif)) return false;
-    if (json_is_array(json_object_get(c->body, "changes"))) return true;
-    bs__fail(c->req, BS_EREQUIRED, "changes", "changes is required: an array of {\"op\": …} objects (may be empty)");
-    return false;
-}
-
-static bool decode_apply(sctx *c) {
-    static const char *const allowed[] = {"reason", NULL};
-    return parse_body(c, false, allowed);
-}
-
 /* A request context for route kind of the project (and step or scenario) in path. */
-static sctx *sctx_new(bs_api *api, bs_req *req, const bs_path *path, enum kind kind) {
+sctx *sctx_new(bs_api *api, bs_req *req, const bs_path *path, enum kind kind, void (*then)(sctx *c)) {
     sctx *c = bs_calloc(1, sizeof *c);
     c->api = api;
     c->req = req;
     c->kind = kind;
+    c->then = then;
     c->near_critical = -1;
     snprintf(c->id, sizeof c->id, "%.36s", path->project);
     snprintf(c->key, sizeof c->key, "%s", path->step);
@@ -1435,9 +885,9 @@ static sctx *sctx_new(bs_api *api, bs_req *req, const bs_path *path, enum kind k
 
 /* Loads the project's state and continues in dispatch, or frees c when decoding refused
  * the request (the problem is sent). */
-static void load_if(sctx *c, bool decoded) {
+void sched_load_if(sctx *c, bool decoded) {
     if (decoded)
-        load(c);
+        sched_load(c);
     else
         sctx_free(c);
 }
@@ -1445,61 +895,19 @@ static void load_if(sctx *c, bool decoded) {
 /* ---- the handlers (route table: api/route_table.c) ---- */
 
 void bs__get_schedule(bs_api *api, bs_req *req, const bs_path *path) {
-    sctx *c = sctx_new(api, req, path, K_SCHEDULE);
-    load_if(c, decode_schedule(c));
+    sctx *c = sctx_new(api, req, path, K_SCHEDULE, schedule_loaded);
+    sched_load_if(c, decode_schedule(c));
 }
 
 void bs__get_checks(bs_api *api, bs_req *req, const bs_path *path) {
-    sctx *c = sctx_new(api, req, path, K_CHECKS);
-    load_if(c, parse_thresholds(c));
+    sctx *c = sctx_new(api, req, path, K_CHECKS, do_checks);
+    sched_load_if(c, parse_thresholds(c));
 }
 
 void bs__get_history(bs_api *api, bs_req *req, const bs_path *path) {
-    sctx *c = sctx_new(api, req, path, K_HISTORY);
+    sctx *c = sctx_new(api, req, path, K_HISTORY, NULL);
     if (bs__text_param(req, "step", c->step_filter, sizeof c->step_filter, &c->has_step_filter))
         list_history(c);
     else
         sctx_free(c);
-}
-
-void bs__what_if(bs_api *api, bs_req *req, const bs_path *path) {
-    sctx *c = sctx_new(api, req, path, K_WHATIF);
-    load_if(c, decode_changes(c, false));
-}
-
-void bs__list_scenarios(bs_api *api, bs_req *req, const bs_path *path) {
-    list_scenarios(sctx_new(api, req, path, K_SCEN_LIST));
-}
-
-void bs__save_scenario(bs_api *api, bs_req *req, const bs_path *path) {
-    sctx *c = sctx_new(api, req, path, K_SCEN_SAVE);
-    load_if(c, decode_changes(c, true));
-}
-
-void bs__compare_scenario(bs_api *api, bs_req *req, const bs_path *path) {
-    load(sctx_new(api, req, path, K_SCEN_COMPARE));
-}
-
-void bs__apply_scenario(bs_api *api, bs_req *req, const bs_path *path) {
-    sctx *c = sctx_new(api, req, path, K_SCEN_APPLY);
-    load_if(c, decode_apply(c));
-}
-
-void bs__delete_scenario(bs_api *api, bs_req *req, const bs_path *path) {
-    do_scen_delete(sctx_new(api, req, path, K_SCEN_DELETE));
-}
-
-void bs__patch_step(bs_api *api, bs_req *req, const bs_path *path) {
-    sctx *c = sctx_new(api, req, path, K_PATCH);
-    load_if(c, decode_patch(c));
-}
-
-void bs__start_step(bs_api *api, bs_req *req, const bs_path *path) {
-    sctx *c = sctx_new(api, req, path, K_START);
-    load_if(c, decode_date_body(c));
-}
-
-void bs__complete_step(bs_api *api, bs_req *req, const bs_path *path) {
-    sctx *c = sctx_new(api, req, path, K_COMPLETE);
-    load_if(c, decode_date_body(c));
 }
