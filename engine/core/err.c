@@ -37,9 +37,9 @@ int bs_err_problem(bs_err *e, int code, const char *problem, const char *title, 
 }
 
 const char *bs_err_name(int code) {
-    static const char *const names[] = {"OK",       "EINVAL",    "EREQUIRED", "EBADPARAM", "EMALFORMED", "ENOTFOUND",
-                                        "ECONFLICT", "EUNAUTH",  "EFORBIDDEN", "EMETHOD",  "ETOOLARGE",  "EMEDIA",
-                                        "ERATE",    "EUNAVAILABLE", "EIO",     "EINTERNAL"};
+    static const char *const names[] = {
+        "OK",         "EINVAL",  "EREQUIRED", "EBADPARAM", "EMALFORMED", "ENOTFOUND",    "ECONFLICT", "EUNAUTH",
+        "EFORBIDDEN", "EMETHOD", "ETOOLARGE", "EMEDIA",    "ERATE",      "EUNAVAILABLE", "EIO",       "EINTERNAL"};
     if (code > 0 || -code >= (int)(sizeof names / sizeof names[0])) return "EUNKNOWN";
     return names[-code];
 }

@@ -23,30 +23,30 @@
  * status each maps to (api/problem.c). */
 enum {
     BS_OK = 0,
-    BS_EINVAL = -1,       /* a body member is invalid (422) */
-    BS_EREQUIRED = -2,    /* a required body member is missing (422) */
-    BS_EBADPARAM = -3,    /* a path or query parameter or a header is invalid (400) */
-    BS_EMALFORMED = -4,   /* the body is not well-formed (JSON, XLSX, GeoJSON) (400) */
-    BS_ENOTFOUND = -5,    /* the resource does not exist or is not visible (404) */
-    BS_ECONFLICT = -6,    /* the resource's state does not allow it (409) */
-    BS_EUNAUTH = -7,      /* no or invalid credential (401) */
-    BS_EFORBIDDEN = -8,   /* known, but not allowed (403) */
-    BS_EMETHOD = -9,      /* the path exists for other methods (405) */
-    BS_ETOOLARGE = -10,   /* the body is larger than the endpoint takes (413) */
-    BS_EMEDIA = -11,      /* the body's media type is not one the endpoint takes (415) */
-    BS_ERATE = -12,       /* too many requests; retry later (429) */
+    BS_EINVAL = -1,        /* a body member is invalid (422) */
+    BS_EREQUIRED = -2,     /* a required body member is missing (422) */
+    BS_EBADPARAM = -3,     /* a path or query parameter or a header is invalid (400) */
+    BS_EMALFORMED = -4,    /* the body is not well-formed (JSON, XLSX, GeoJSON) (400) */
+    BS_ENOTFOUND = -5,     /* the resource does not exist or is not visible (404) */
+    BS_ECONFLICT = -6,     /* the resource's state does not allow it (409) */
+    BS_EUNAUTH = -7,       /* no or invalid credential (401) */
+    BS_EFORBIDDEN = -8,    /* known, but not allowed (403) */
+    BS_EMETHOD = -9,       /* the path exists for other methods (405) */
+    BS_ETOOLARGE = -10,    /* the body is larger than the endpoint takes (413) */
+    BS_EMEDIA = -11,       /* the body's media type is not one the endpoint takes (415) */
+    BS_ERATE = -12,        /* too many requests; retry later (429) */
     BS_EUNAVAILABLE = -13, /* a dependency (store, SMTP, remote API) is down; retry (503) */
-    BS_EIO = -14,         /* reading or writing a file or socket failed (500) */
-    BS_EINTERNAL = -15,   /* a bug or an impossible state (500) */
+    BS_EIO = -14,          /* reading or writing a file or socket failed (500) */
+    BS_EINTERNAL = -15,    /* a bug or an impossible state (500) */
 };
 
 /* One error. Zero-initialised means "no error". */
 typedef struct bs_err {
-    int code;            /* BS_OK or a BS_E* constant */
-    const char *problem; /* static machine code of the problem when more specific than the
+    int code;                  /* BS_OK or a BS_E* constant */
+    const char *problem;       /* static machine code of the problem when more specific than the
                           * code's ("already_started", "date_out_of_range"); NULL: the code's */
-    const char *title;   /* static human title when more specific than the code's; NULL: the code's */
-    char field[64];      /* the offending input (body member, query parameter, header); "" none */
+    const char *title;         /* static human title when more specific than the code's; NULL: the code's */
+    char field[64];            /* the offending input (body member, query parameter, header); "" none */
     char msg[BS_ERR_MSG_SIZE]; /* one readable line: what is wrong and what is accepted */
 } bs_err;
 
@@ -55,8 +55,8 @@ typedef struct bs_err {
  * end in `return bs_err_set(err, BS_EINVAL, "name", "…")`. */
 int bs_err_set(bs_err *e, int code, const char *field, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Same with a specific problem code and title (static strings, NULL = the code's). */
-int bs_err_problem(bs_err *e, int code, const char *problem, const char *title, const char *field, const char *fmt,
-                   ...) __attribute__((format(printf, 6, 7)));
+int bs_err_problem(bs_err *e, int code, const char *problem, const char *title, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
 /* The constant's name without the BS_ prefix ("EINVAL"), "OK" for 0, "EUNKNOWN" otherwise. */
 const char *bs_err_name(int code);
 
