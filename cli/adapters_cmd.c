@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "outbox.h"
 #include "zgw.h"
 
@@ -35,8 +36,7 @@ bs_cli_adapters *bs_cli_adapters_start(uv_loop_t *loop, const bs_clock *clock, c
                                        bool once, void (*idle)(void *), void *idle_arg, char *err, size_t errlen) {
     json_t *cfg;
     if (bs_zgw_config_load(path, &cfg, err, errlen) != 0) return NULL;
-    bs_cli_adapters *a = calloc(1, sizeof *a);
-    if (!a) abort();
+    bs_cli_adapters *a = bs_calloc(1, sizeof *a);
     a->cfg = cfg;
     a->store = bs_store_open(loop, conninfo, 3, store_ready, a);
     a->zgw = bs_zgw_start(loop, a->store, clock, cfg, once, idle, idle_arg, err, errlen);
@@ -102,7 +102,7 @@ static void state_printed(json_t *doc, const char *err, void *arg) {
         cmd_end(c, 1);
         return;
     }
-    char *s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    char *s = bs_json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     printf("%s\n", s);
     fflush(stdout);
     free(s);
@@ -147,8 +147,7 @@ static void notified(int n, const char *err, void *arg) {
 
 void bs_cli_adapters_command(uv_loop_t *loop, bs_store *store, const char *conninfo, int argc, char **argv,
                              void (*done)(int, void *), void *arg) {
-    cmd *c = calloc(1, sizeof *c);
-    if (!c) abort();
+    cmd *c = bs_calloc(1, sizeof *c);
     c->loop = loop;
     c->store = store;
     c->done = done;

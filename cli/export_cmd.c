@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "alloc.h"
 #include "clock.h"
 #include "engine.h"
 #include "province_export.h"
@@ -218,8 +219,7 @@ static void plans_loaded(const PGresult *res, const char *err, void *arg) {
 }
 
 void bs_cli_export_run(bs_store *store, bs_export_opts *o, void (*done)(int rc, void *arg), void *arg) {
-    export_job *j = calloc(1, sizeof *j);
-    if (!j) abort();
+    export_job *j = bs_calloc(1, sizeof *j);
     j->store = store;
     j->o = o;
     j->done = done;

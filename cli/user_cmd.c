@@ -15,6 +15,7 @@
 
 #include <sodium.h>
 
+#include "alloc.h"
 #include "auth.h"
 #include "engine.h"
 #include "server_key.h"
@@ -261,12 +262,7 @@ static void added(const PGresult *res, const char *err, void *arg) {
 }
 
 void bs_cli_user_add_run(bs_store *store, bs_user_add *u, void (*done)(int rc, void *arg), void *arg) {
-    add_job *j = malloc(sizeof *j);
-    if (!j) {
-        fprintf(stderr, "bouwstroom user add: out of memory\n");
-        done(1, arg);
-        return;
-    }
+    add_job *j = bs_malloc(sizeof *j);
     *j = (add_job){u, done, arg};
     const char *params[9] = {u->email,         u->name,        u->organisation,
                              u->password_hash, u->totp_sealed, u->admin ? "true" : "false",
