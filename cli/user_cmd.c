@@ -179,10 +179,11 @@ int bs_cli_user_prepare(int argc, char **argv, bs_user_add *u) {
     if (r == BS_AUTH_OK) r = bs_totp_secret_new(u->totp_secret, sizeof u->totp_secret);
     if (r == BS_AUTH_OK) { /* the TOTP key is stored sealed with the server key (var/server.key) */
         unsigned char key[BS_SERVER_KEY_BYTES];
-        char kpath[4096], kerr[300];
+        char kpath[4096];
+        bs_err kerr = {0};
         snprintf(kpath, sizeof kpath, "%s/var/server.key", bs_home());
-        if (bs_server_key_load(kpath, key, kerr, sizeof kerr) != 0) {
-            fprintf(stderr, "bouwstroom user add: server key: %s\n", kerr);
+        if (bs_server_key_load(kpath, key, &kerr) != 0) {
+            fprintf(stderr, "bouwstroom user add: server key: %s\n", kerr.msg);
             sodium_memzero(u, sizeof *u);
             return 1;
         }
