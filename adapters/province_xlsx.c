@@ -177,8 +177,10 @@ static int write_book(const bs_export *ex, const char *path, bool with_columns, 
     return 0;
 }
 
-int bs_export_xlsx_write(const bs_export *ex, const char *path, char *err, size_t errlen) {
-    return write_book(ex, path, false, err, errlen);
+int bs_export_xlsx_write(const bs_export *ex, const char *path, bs_err *err) {
+    char msg[BS_ERR_MSG_SIZE];
+    if (write_book(ex, path, false, msg, sizeof msg) != 0) return bs_err_set(err, BS_EIO, NULL, "%s", msg);
+    return 0;
 }
 
 static int book_bytes(const bs_export *ex, bool with_columns, const char *tmpdir, char **bytes, size_t *len, char *err,

@@ -117,11 +117,11 @@ static int write_files(const bs_export *ex, const char *dir) {
     const char *key = ex->profile->key;
     int rc = 0;
     if (strcmp(key, "excel") == 0) {
-        char err[512];
+        bs_err err = {0};
         snprintf(name, sizeof name, "planmonitor-%s.xlsx", day);
         snprintf(path, sizeof path, "%s/%s", dir, name);
-        if (bs_export_xlsx_write(ex, path, err, sizeof err) != 0) {
-            fprintf(stderr, "bouwstroom export: %s\n", err);
+        if (bs_export_xlsx_write(ex, path, &err) != 0) {
+            fprintf(stderr, "bouwstroom export: %s\n", err.msg);
             return -1;
         }
         printf("export: wrote %s\n", path);
