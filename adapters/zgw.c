@@ -206,13 +206,12 @@ int bs_zgw_centroid(const json_t *g, double *x, double *y) {
 
 /* ---------------------------------------------------------------- configuration */
 
-int bs_zgw_config_load(const char *path, json_t **out, char *err, size_t errlen) {
+int bs_zgw_config_load(const char *path, json_t **out, bs_err *err) {
     json_error_t je;
     json_t *cfg = json_load_file(path, 0, &je);
-    if (!cfg) {
-        snprintf(err, errlen, "%s:%d:%d: %s", path, je.line, je.column, je.text);
-        return -1;
-    }
+    if (!cfg)
+        return bs_err_set(err, json_error_code(&je) == json_error_cannot_open_file ? BS_EIO : BS_EMALFORMED, NULL,
+                          "%s:%d:%d: %s", path, je.line, je.column, je.text);
     const char *problem = NULL;
     if (!json_is_object(cfg)) problem = "not a JSON object";
     const char *keys[] = {"zaken_url", "catalogi_url"};
@@ -244,9 +243,8 @@ int bs_zgw_config_load(const char *path, json_t **out, char *err, size_t errlen)
         json_object_foreach(map, k, v) if (!json_is_string(v) && !json_is_integer(v)) problem =
             "statussen values must be a statustype omschrijving (string) or volgnummer (integer)";
     if (problem) {
-        snprintf(err, errlen, "%s: %s", path, problem);
         json_decref(cfg);
-        return -1;
+        return bs_err_set(err, BS_EINVAL, NULL, "%s: %s", path, problem);
     }
     *out = cfg;
     return 0;
@@ -979,9 +977,9 @@ static const bs_adapter_ops ZGW_OPS = {.name = "zgw", .sync = zgw_sync};
 /* ---------------------------------------------------------------- start / stop */
 
 bs_zgw *bs_zgw_start(uv_loop_t *loop, bs_store *store, const bs_clock *clock, json_t *cfg, bool once,
-                     void (*idle)(void *), void *idle_arg, char *err, size_t errlen) {
+                     void (*idle)(void *), void *idle_arg, bs_err *err) {
     if (sodium_init() < 0) {
-        snprintf(err, errlen, "libsodium cannot be initialised");
+        bs_err_set(err, BS_EINTERNAL, NULL, "libsodium cannot be initialised");
         return NULL;
     }
     bs_zgw *z = bs_calloc(1, sizeof *z);
@@ -1001,7 +999,7 @@ bs_zgw *bs_zgw_start(uv_loop_t *loop, bs_store *store, const bs_clock *clock, js
     z->timeout_ms = cfg_int(cfg, "timeout_ms", 15000);
     z->http = bs_hc_new(loop);
     if (!z->http) {
-        snprintf(err, errlen, "libcurl cannot be initialised");
+        bs_err_set(err, BS_EINTERNAL, NULL, "libcurl cannot be initialised");
         json_decref(z->cfg);
         free(z);
         return NULL;
