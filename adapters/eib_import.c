@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "clock.h"
 #include "plan.h"
 
@@ -154,8 +155,7 @@ int bs_eib_plan_record(json_t *rec, const bs_schema *sc, const bs_calendar *cal,
     int rc = 0;
     json_object_set_new(rec, "process_schema_key", json_string(sc->key));
     json_object_set_new(rec, "process_schema_version", json_integer(sc->version));
-    bs_progress *prog = calloc((size_t)sc->n_steps, sizeof *prog);
-    if (!prog) abort();
+    bs_progress *prog = bs_calloc((size_t)sc->n_steps, sizeof *prog);
     bs_plan_initial_progress(sc, planstatus, prog);
     json_t *steps = json_array();
     for (int32_t i = 0; i < sc->n_steps; i++) json_array_append_new(steps, json_string(bs_status_name(prog[i].status)));
@@ -442,9 +442,8 @@ static void acquired(bs_conn *conn, const char *err, void *arg) {
 
 char *bs_projects_upsert_sql(const bs_project_column *extra, size_t n_extra) {
     size_t cap = 8192 + n_extra * 256;
-    char *cols = calloc(1, cap), *defs = calloc(1, cap), *sets = calloc(1, cap), *cmp_old = calloc(1, cap),
-         *cmp_new = calloc(1, cap), *sel = calloc(1, cap);
-    if (!cols || !defs || !sets || !cmp_old || !cmp_new || !sel) abort();
+    char *cols = bs_calloc(1, cap), *defs = bs_calloc(1, cap), *sets = bs_calloc(1, cap), *cmp_old = bs_calloc(1, cap),
+         *cmp_new = bs_calloc(1, cap), *sel = bs_calloc(1, cap);
     size_t oc = 0, od = 0, os = 0, oo = 0, on = 0, ol = 0;
     for (size_t i = 0; i < N_TEXT_COLS + N_COUNT_COLS + n_extra; i++) {
         const char *c = i < N_TEXT_COLS                  ? text_cols[i].column
@@ -474,8 +473,7 @@ char *bs_projects_upsert_sql(const bs_project_column *extra, size_t n_extra) {
      * mede-overheden: levels are the project leader's (PATCH, audited; docs/security.md §2) */
     bool has_conf = false;
     for (size_t i = 0; i < n_extra; i++) has_conf |= strcmp(extra[i].column, "confidentiality") == 0;
-    char *sql = malloc(need);
-    if (!sql) abort();
+    char *sql = bs_malloc(need);
     snprintf(sql, need,
              "WITH x AS (SELECT * FROM jsonb_to_recordset($1::jsonb) "
              "  AS x(source_key text, planned_completion date, %s)), "
@@ -527,8 +525,7 @@ char *bs_projects_step_keys_param(const bs_schema *schema) {
     /* text[] literal of the step keys ([a-z0-9_] only, so no quoting needed) */
     size_t kcap = 16;
     for (int32_t i = 0; i < schema->n_steps; i++) kcap += strlen(schema->steps[i].key) + 1;
-    char *p = malloc(kcap);
-    if (!p) abort();
+    char *p = bs_malloc(kcap);
     size_t ko = 0;
     ko += (size_t)snprintf(p + ko, kcap - ko, "{");
     for (int32_t i = 0; i < schema->n_steps; i++)
@@ -540,18 +537,17 @@ char *bs_projects_step_keys_param(const bs_schema *schema) {
 /* Builds the upsert and steps statements from the column tables. */
 static void build_sql(import_job *job) {
     job->upsert_sql = bs_projects_upsert_sql(NULL, 0);
-    job->steps_sql = strdup(bs_projects_steps_sql());
+    job->steps_sql = bs_strdup(bs_projects_steps_sql());
     job->keys_param = bs_projects_step_keys_param(job->schema);
 }
 
 void bs_eib_import(uv_loop_t *loop, bs_store *store, const bs_engine *engine, const char *path, const char *source,
                    FILE *progress, bs_import_cb cb, void *arg) {
-    import_job *job = calloc(1, sizeof *job);
-    if (!job) abort();
+    import_job *job = bs_calloc(1, sizeof *job);
     job->loop = loop;
     job->store = store;
     job->engine = engine;
-    job->source = strdup(source);
+    job->source = bs_strdup(source);
     job->progress = progress;
     job->cb = cb;
     job->arg = arg;
@@ -587,8 +583,8 @@ void bs_eib_import(uv_loop_t *loop, bs_store *store, const bs_engine *engine, co
     size_t n = json_array_size(features);
     job->result.read = (int)n;
     int max_batches = (int)(n / BATCH_SIZE) + 1;
-    job->batches = calloc((size_t)max_batches, sizeof(char *));
-    job->batch_sizes = calloc((size_t)max_batches, sizeof(int));
+    job->batches = bs_calloc((size_t)max_batches, sizeof(char *));
+    job->batch_sizes = bs_calloc((size_t)max_batches, sizeof(int));
     json_t *seen = json_object();
     json_t *batch = json_array();
     for (size_t i = 0; i < n; i++) {
@@ -596,7 +592,7 @@ void bs_eib_import(uv_loop_t *loop, bs_store *store, const bs_engine *engine, co
         if (rec) json_array_append_new(batch, rec);
         if (json_array_size(batch) == BATCH_SIZE || (i + 1 == n && json_array_size(batch) > 0)) {
             job->batch_sizes[job->n_batches] = (int)json_array_size(batch);
-            job->batches[job->n_batches++] = json_dumps(batch, JSON_COMPACT);
+            job->batches[job->n_batches++] = bs_json_dumps(batch, JSON_COMPACT);
             json_array_clear(batch);
         }
     }

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
+
 #define N_CRS 3
 
 struct bs_geo {
@@ -44,11 +46,7 @@ static void log_to_buffer(void *app, int level, const char *msg) {
 
 int bs_geo_open(bs_geo **out, char *err, size_t err_size) {
     *out = NULL;
-    bs_geo *g = calloc(1, sizeof *g);
-    if (!g) {
-        set_err(err, err_size, "out of memory");
-        return BS_GEO_EPROJ;
-    }
+    bs_geo *g = bs_calloc(1, sizeof *g);
     g->ctx = proj_context_create();
     if (!g->ctx) {
         free(g);
@@ -234,8 +232,7 @@ static int push_position(walk *w, json_t *p, const char *where) {
     }
     if (w->n == w->cap) {
         w->cap = w->cap ? 2 * w->cap : 64;
-        w->pos = realloc(w->pos, w->cap * sizeof *w->pos);
-        if (!w->pos) abort();
+        w->pos = bs_realloc(w->pos, w->cap * sizeof *w->pos);
     }
     w->pos[w->n++] = p;
     return BS_GEO_OK;
@@ -266,9 +263,8 @@ static int push_polygon(walk *w, json_t *rings) {
         }
         if (w->n_rings == w->rings_cap) {
             w->rings_cap = w->rings_cap ? 2 * w->rings_cap : 16;
-            w->rings = realloc(w->rings, w->rings_cap * sizeof *w->rings);
-            w->exterior = realloc(w->exterior, w->rings_cap * sizeof *w->exterior);
-            if (!w->rings || !w->exterior) abort();
+            w->rings = bs_realloc(w->rings, w->rings_cap * sizeof *w->rings);
+            w->exterior = bs_realloc(w->exterior, w->rings_cap * sizeof *w->exterior);
         }
         w->rings[w->n_rings] = ring;
         w->exterior[w->n_rings++] = r == 0;
@@ -349,9 +345,8 @@ int bs_geo_transform_geometry(bs_geo *g, json_t *geometry, bs_crs from, bs_crs t
     int rc = collect(&w, geometry, 0);
     double *xs = NULL, *ys = NULL;
     if (rc == BS_GEO_OK && w.n) {
-        xs = malloc(w.n * sizeof *xs);
-        ys = malloc(w.n * sizeof *ys);
-        if (!xs || !ys) abort();
+        xs = bs_malloc(w.n * sizeof *xs);
+        ys = bs_malloc(w.n * sizeof *ys);
         for (size_t i = 0; i < w.n; i++) {
             xs[i] = json_number_value(json_array_get(w.pos[i], 0));
             ys[i] = json_number_value(json_array_get(w.pos[i], 1));

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "eib_import.h"
 #include "clock.h"
 #include "plan.h"
@@ -186,9 +187,8 @@ int bs_geojson_write_rows(bs_geo *geo, const PGresult *res, bs_crs crs, long *n_
         json_t *f;
         int rc = bs_geojson_feature_from_row(geo, res, i, crs, &f, err, err_size);
         if (rc != BS_GEOJSON_OK) return rc;
-        char *text = json_dumps(f, DUMP_FLAGS);
+        char *text = bs_json_dumps(f, DUMP_FLAGS);
         json_decref(f);
-        if (!text) abort();
         rc = *n_written ? emit(sink, arg, ",\n", 2, err, err_size) : BS_GEOJSON_OK;
         if (rc == BS_GEOJSON_OK) rc = emit(sink, arg, text, strlen(text), err, err_size);
         free(text);
@@ -378,8 +378,7 @@ static json_t *build_record(import_job *job, int fi, json_t *feature, bs_crs crs
     const char *source = json_string_value(json_object_get(rec, "source"));
     const char *source_key = json_string_value(json_object_get(rec, "source_key"));
     size_t kl = strlen(source) + strlen(source_key) + 2;
-    char *key = malloc(kl);
-    if (!key) abort();
+    char *key = bs_malloc(kl);
     snprintf(key, kl, "%s%c%s", source, '\x1f', source_key);
     bool dup = json_object_get(seen_keys, key) != NULL;
     json_object_set_new(seen_keys, key, json_true());
@@ -424,8 +423,7 @@ static json_t *build_record(import_job *job, int fi, json_t *feature, bs_crs crs
     /* initial process state and planned completion (used for a new project only) */
     bs_day progress_date;
     bs_date_parse(json_string_value(json_object_get(rec, "progress_date")), &progress_date);
-    bs_progress *prog = calloc((size_t)sc->n_steps, sizeof *prog);
-    if (!prog) abort();
+    bs_progress *prog = bs_calloc((size_t)sc->n_steps, sizeof *prog);
     bs_plan_initial_progress(sc, json_string_value(json_object_get(rec, "planstatus")), prog);
     json_t *keys = json_array(), *steps = json_array();
     for (int32_t i = 0; i < sc->n_steps; i++) {
@@ -556,9 +554,8 @@ static const char *sql_type(int kind) {
  * the initial steps of new projects. */
 static void build_sql(import_job *job) {
     size_t cap = 8192;
-    char *names = calloc(1, cap), *defs = calloc(1, cap), *sets = calloc(1, cap), *cmp_old = calloc(1, cap),
-         *cmp_new = calloc(1, cap);
-    if (!names || !defs || !sets || !cmp_old || !cmp_new) abort();
+    char *names = bs_calloc(1, cap), *defs = bs_calloc(1, cap), *sets = bs_calloc(1, cap), *cmp_old = bs_calloc(1, cap),
+         *cmp_new = bs_calloc(1, cap);
     size_t on = 0, od = 0, os = 0, oo = 0, ow = 0;
     for (size_t i = 0; i <= N_COLS + 1; i++) { /* + geometry, geometry_crs */
         const char *c = i < N_COLS ? cols[i].name : i == N_COLS ? "geometry" : "geometry_crs";
@@ -576,8 +573,7 @@ static void build_sql(import_job *job) {
         ow += (size_t)snprintf(cmp_new + ow, cap - ow, "%sEXCLUDED.%s", sep, c);
     }
     size_t need = 8 * cap;
-    job->upsert_sql = malloc(need);
-    if (!job->upsert_sql) abort();
+    job->upsert_sql = bs_malloc(need);
     snprintf(job->upsert_sql, need,
              /* the municipality (one gemeente organisation per name, as the EIB import makes
               * them) owns the project; the file's confidentiality level is kept, a missing one
@@ -608,14 +604,13 @@ static void build_sql(import_job *job) {
              "WHERE (%s) IS DISTINCT FROM (%s) "
              "RETURNING (xmax = 0) AS inserted",
              defs, names, names, sets, cmp_old, cmp_new);
-    job->steps_sql =
-        strdup("INSERT INTO project_steps (project_id, step_key, status, actual_estimated) "
-               "SELECT p.id, u.step_key, u.status, u.status = 'done' "
-               "FROM jsonb_to_recordset($1::jsonb) AS x(source text, source_key text, step_keys text[], steps text[]) "
-               "JOIN projects p ON p.source = x.source AND p.source_key = x.source_key "
-               "CROSS JOIN LATERAL unnest(x.step_keys, x.steps) AS u(step_key, status) "
-               "ON CONFLICT (project_id, step_key) DO NOTHING");
-    if (!job->steps_sql) abort();
+    job->steps_sql = bs_strdup(
+        "INSERT INTO project_steps (project_id, step_key, status, actual_estimated) "
+        "SELECT p.id, u.step_key, u.status, u.status = 'done' "
+        "FROM jsonb_to_recordset($1::jsonb) AS x(source text, source_key text, step_keys text[], steps text[]) "
+        "JOIN projects p ON p.source = x.source AND p.source_key = x.source_key "
+        "CROSS JOIN LATERAL unnest(x.step_keys, x.steps) AS u(step_key, status) "
+        "ON CONFLICT (project_id, step_key) DO NOTHING");
     free(names);
     free(defs);
     free(sets);
@@ -626,8 +621,7 @@ static void build_sql(import_job *job) {
 void bs_geojson_import(uv_loop_t *loop, bs_store *store, const bs_engine *engine, json_t *root, FILE *progress,
                        const char *actor_json, bs_geojson_import_cb cb, void *arg) {
     (void)loop;
-    import_job *job = calloc(1, sizeof *job);
-    if (!job) abort();
+    import_job *job = bs_calloc(1, sizeof *job);
     job->begin_sql = bs_store_begin_as(actor_json);
     job->store = store;
     job->engine = engine;
@@ -654,9 +648,8 @@ void bs_geojson_import(uv_loop_t *loop, bs_store *store, const bs_engine *engine
     size_t n = json_array_size(features);
     r->read = (int)n;
     int max_batches = (int)(n / BATCH_SIZE) + 1;
-    job->batches = calloc((size_t)max_batches, sizeof(char *));
-    job->batch_sizes = calloc((size_t)max_batches, sizeof(int));
-    if (!job->batches || !job->batch_sizes) abort();
+    job->batches = bs_calloc((size_t)max_batches, sizeof(char *));
+    job->batch_sizes = bs_calloc((size_t)max_batches, sizeof(int));
     json_t *seen_keys = json_object(), *seen_ids = json_object(), *batch = json_array();
     for (size_t i = 0; i < n; i++) {
         json_t *rec = build_record(job, (int)i, json_array_get(features, i), crs, seen_keys, seen_ids);
@@ -668,7 +661,7 @@ void bs_geojson_import(uv_loop_t *loop, bs_store *store, const bs_engine *engine
             json_decref(rec);
         if (r->invalid == 0 && (json_array_size(batch) == BATCH_SIZE || (i + 1 == n && json_array_size(batch) > 0))) {
             job->batch_sizes[job->n_batches] = (int)json_array_size(batch);
-            job->batches[job->n_batches++] = json_dumps(batch, DUMP_FLAGS);
+            job->batches[job->n_batches++] = bs_json_dumps(batch, DUMP_FLAGS);
             json_array_clear(batch);
         }
     }

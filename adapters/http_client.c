@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
+
 struct bs_hc {
     uv_loop_t *loop;
     CURLM *multi;
@@ -58,7 +60,7 @@ static void req_finish(req *r, long status, const char *error) {
                            .len = r->resp ? r->resp_len : 0,
                            .content_type = ct,
                            .error = error};
-    char *ct_copy = ct ? strdup(ct) : NULL; /* the easy handle goes before the callback runs */
+    char *ct_copy = ct ? bs_strdup(ct) : NULL; /* the easy handle goes before the callback runs */
     resp.content_type = ct_copy;
     if (r->prev)
         r->prev->next = r->next;
@@ -151,8 +153,7 @@ static int socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *
         return 0;
     }
     if (!s) {
-        s = calloc(1, sizeof *s);
-        if (!s) return -1;
+        s = bs_calloc(1, sizeof *s);
         s->c = c;
         s->fd = fd;
         if (uv_poll_init_socket(c->loop, &s->poll, fd) != 0) {
@@ -180,9 +181,7 @@ static size_t write_cb(char *ptr, size_t size, size_t n, void *userdata) {
     if (r->resp_len + add + 1 > r->resp_cap) {
         size_t cap = r->resp_cap ? r->resp_cap : 4096;
         while (cap < r->resp_len + add + 1) cap *= 2;
-        char *nb = realloc(r->resp, cap);
-        if (!nb) return 0;
-        r->resp = nb;
+        r->resp = bs_realloc(r->resp, cap);
         r->resp_cap = cap;
     }
     memcpy(r->resp + r->resp_len, ptr, add);
@@ -197,8 +196,7 @@ bs_hc *bs_hc_new(uv_loop_t *loop) {
         if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) return NULL;
         global_done = true;
     }
-    bs_hc *c = calloc(1, sizeof *c);
-    if (!c) return NULL;
+    bs_hc *c = bs_calloc(1, sizeof *c);
     c->loop = loop;
     c->multi = curl_multi_init();
     if (!c->multi) {
@@ -217,8 +215,7 @@ bs_hc *bs_hc_new(uv_loop_t *loop) {
 int bs_hc_request(bs_hc *c, const char *method, const char *url, const char *const *headers, int n_headers,
                   const char *body, size_t len, long timeout_ms, bs_hc_cb cb, void *arg) {
     if (c->closing) return -1;
-    req *r = calloc(1, sizeof *r);
-    if (!r) return -1;
+    req *r = bs_calloc(1, sizeof *r);
     r->c = c;
     r->cb = cb;
     r->arg = arg;
@@ -250,13 +247,7 @@ int bs_hc_request(bs_hc *c, const char *method, const char *url, const char *con
         curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
     }
     if (body) {
-        r->body = malloc(len + 1);
-        if (!r->body) {
-            curl_slist_free_all(r->headers);
-            curl_easy_cleanup(e);
-            free(r);
-            return -1;
-        }
+        r->body = bs_malloc(len + 1);
         memcpy(r->body, body, len);
         r->body[len] = 0;
         curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->body);

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
+
 struct bs_outbox {
     uv_loop_t *loop;
     bs_store *store;
@@ -99,7 +101,7 @@ void bs_outbox_job_done(bs_outbox_job *job, bs_outbox_rc rc, const char *error, 
         double rnd = (double)((w->rng >> 8) & 0xffffff) / 16777216.0;
         snprintf(next, sizeof next, "%lld", bs_outbox_backoff_ms(job->attempt, w->retry_base_ms, w->retry_max_ms, rnd));
     }
-    char *state = json_dumps(job->remote_state, JSON_COMPACT);
+    char *state = bs_json_dumps(job->remote_state, JSON_COMPACT);
     char err_line[1024];
     snprintf(err_line, sizeof err_line, "%s", error ? error : "");
     const char *params[9] = {w->adapter,
@@ -153,13 +155,12 @@ static void claimed(const PGresult *res, const char *err, void *arg) {
     }
     int rows = PQntuples(res);
     for (int r = 0; r < rows; r++) {
-        bs_outbox_job *job = calloc(1, sizeof *job);
-        job_priv *p = calloc(1, sizeof *p);
-        if (!job || !p) abort();
+        bs_outbox_job *job = bs_calloc(1, sizeof *job);
+        job_priv *p = bs_calloc(1, sizeof *p);
         p->w = w;
         job->worker_private = p;
         snprintf(job->project_id, sizeof job->project_id, "%s", PQgetvalue(res, r, 0));
-        if (!PQgetisnull(res, r, 1)) job->remote_url = strdup(PQgetvalue(res, r, 1));
+        if (!PQgetisnull(res, r, 1)) job->remote_url = bs_strdup(PQgetvalue(res, r, 1));
         job->remote_state = json_loads(PQgetvalue(res, r, 2), 0, NULL);
         if (!json_is_object(job->remote_state)) {
             json_decref(job->remote_state);
@@ -171,7 +172,7 @@ static void claimed(const PGresult *res, const char *err, void *arg) {
             job->events = json_array();
         }
         size_t cap = 2 + json_array_size(job->events) * 21, len = 0;
-        p->ids = malloc(cap + 1);
+        p->ids = bs_malloc(cap + 1);
         p->ids[len++] = '{';
         size_t i;
         json_t *e;
@@ -320,13 +321,12 @@ static void subscribed(const PGresult *res, const char *err, void *arg) {
 
 bs_outbox *bs_outbox_start(uv_loop_t *loop, bs_store *store, const bs_adapter_ops *ops, void *self,
                            const bs_outbox_config *cfg, bool once, void (*idle)(void *), void *idle_arg) {
-    bs_outbox *w = calloc(1, sizeof *w);
-    if (!w) return NULL;
+    bs_outbox *w = bs_calloc(1, sizeof *w);
     w->loop = loop;
     w->store = store;
     w->ops = ops;
     w->self = self;
-    w->adapter = strdup(ops->name);
+    w->adapter = bs_strdup(ops->name);
     w->lease_s = cfg->lease_s > 0 ? cfg->lease_s : 300;
     w->max_parallel = cfg->max_parallel > 0 ? cfg->max_parallel : 4;
     w->retry_base_ms = cfg->retry_base_ms > 0 ? cfg->retry_base_ms : 30000;
@@ -341,7 +341,7 @@ bs_outbox *bs_outbox_start(uv_loop_t *loop, bs_store *store, const bs_adapter_op
         /* text[] literal with every element quoted ("…", \ and " escaped) */
         size_t cap = 3;
         for (int i = 0; i < cfg->n_gemeenten; i++) cap += 2 * strlen(cfg->gemeenten[i]) + 3;
-        w->gemeenten = malloc(cap);
+        w->gemeenten = bs_malloc(cap);
         size_t len = 0;
         w->gemeenten[len++] = '{';
         for (int i = 0; i < cfg->n_gemeenten; i++) {
@@ -426,8 +426,7 @@ static void count_done(const PGresult *res, const char *err, void *arg) {
 
 void bs_outbox_schedule_reconcile(bs_store *store, const char *adapter, const char *remote_url, bs_outbox_count_cb cb,
                                   void *arg) {
-    q_ctx *q = calloc(1, sizeof *q);
-    if (!q) abort();
+    q_ctx *q = bs_calloc(1, sizeof *q);
     q->count_cb = cb;
     q->arg = arg;
     const char *p[2] = {adapter, remote_url};
@@ -440,8 +439,7 @@ void bs_outbox_schedule_reconcile(bs_store *store, const char *adapter, const ch
 }
 
 void bs_outbox_retry(bs_store *store, const char *adapter, long long event_id, bs_outbox_count_cb cb, void *arg) {
-    q_ctx *q = calloc(1, sizeof *q);
-    if (!q) abort();
+    q_ctx *q = bs_calloc(1, sizeof *q);
     q->count_cb = cb;
     q->arg = arg;
     char id[32];
@@ -473,8 +471,7 @@ static void state_done(const PGresult *res, const char *err, void *arg) {
 
 void bs_outbox_state_json(bs_store *store, const char *adapter, const char *project_id, int limit, bs_outbox_json_cb cb,
                           void *arg) {
-    q_ctx *q = calloc(1, sizeof *q);
-    if (!q) abort();
+    q_ctx *q = bs_calloc(1, sizeof *q);
     q->json_cb = cb;
     q->arg = arg;
     char lim[16];

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
+
 #define CONFIG_FORMAT "bouwstroom-province-exports/1"
 
 static const char *const field_names[BS_EF_COUNT] = {
@@ -54,8 +56,7 @@ __attribute__((format(printf, 2, 3))) static void problem(errbuf *e, const char 
 }
 
 static char *xstrdup(const char *s) {
-    char *r = strdup(s ? s : "");
-    if (!r) abort();
+    char *r = bs_strdup(s ? s : "");
     return r;
 }
 
@@ -92,8 +93,7 @@ static int parse_day(json_t *v, bs_day *out) {
 /* Joins the texts of the cited source keys; problems for unknown keys. */
 static char *cite(json_t *sources, json_t *keys, const char *path, errbuf *e) {
     size_t cap = 1, len = 0;
-    char *out = calloc(1, 1);
-    if (!out) abort();
+    char *out = bs_calloc(1, 1);
     if (!json_is_array(keys) || json_array_size(keys) == 0) {
         problem(e, "%s.sources: a non-empty array of source keys is required", path);
         return out;
@@ -108,8 +108,7 @@ static char *cite(json_t *sources, json_t *keys, const char *path, errbuf *e) {
             continue;
         }
         size_t add = strlen(text) + 3;
-        char *n = realloc(out, cap + add);
-        if (!n) abort();
+        char *n = bs_realloc(out, cap + add);
         out = n;
         cap += add;
         len += (size_t)sprintf(out + len, "%s%s", len ? " | " : "", text);
@@ -123,8 +122,7 @@ static void parse_code_lists(json_t *root, bs_province_config *c, errbuf *e) {
         problem(e, "code_lists: an object of code lists is required");
         return;
     }
-    c->code_lists = calloc(json_object_size(cl) + 1, sizeof *c->code_lists);
-    if (!c->code_lists) abort();
+    c->code_lists = bs_calloc(json_object_size(cl) + 1, sizeof *c->code_lists);
     const char *name;
     json_t *vals;
     json_object_foreach(cl, name, vals) {
@@ -134,8 +132,7 @@ static void parse_code_lists(json_t *root, bs_province_config *c, errbuf *e) {
             problem(e, "code_lists.%s: a non-empty array of strings is required", name);
             continue;
         }
-        l->values = calloc(json_array_size(vals), sizeof *l->values);
-        if (!l->values) abort();
+        l->values = bs_calloc(json_array_size(vals), sizeof *l->values);
         size_t i;
         json_t *v;
         json_array_foreach(vals, i, v) {
@@ -181,8 +178,7 @@ static void parse_prices(json_t *root, json_t *sources, bs_province_config *c, e
         problem(e, "price_classes: an array is required (may be empty)");
         return;
     }
-    c->prices = calloc(json_array_size(arr) + 1, sizeof *c->prices);
-    if (!c->prices) abort();
+    c->prices = bs_calloc(json_array_size(arr) + 1, sizeof *c->prices);
     size_t i;
     json_t *t;
     json_array_foreach(arr, i, t) {
@@ -232,8 +228,7 @@ static void parse_exports(json_t *root, json_t *sources, bs_province_config *c, 
         problem(e, "exports: a non-empty object is required");
         return;
     }
-    c->exports = calloc(json_object_size(ex), sizeof *c->exports);
-    if (!c->exports) abort();
+    c->exports = bs_calloc(json_object_size(ex), sizeof *c->exports);
     const char *key;
     json_t *o;
     json_object_foreach(ex, key, o) {
@@ -248,8 +243,7 @@ static void parse_exports(json_t *root, json_t *sources, bs_province_config *c, 
         if (!json_is_array(pr) || json_array_size(pr) == 0) {
             problem(e, "exports.%s.provinces: a non-empty array of province names (or \"*\") is required", key);
         } else {
-            p->provinces = calloc(json_array_size(pr), sizeof *p->provinces);
-            if (!p->provinces) abort();
+            p->provinces = bs_calloc(json_array_size(pr), sizeof *p->provinces);
             size_t i;
             json_t *v;
             json_array_foreach(pr, i, v) {

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
+
 static const char *const count_names[BS_PC_COUNT] = {
     "homes_remaining",       "demolition",
     "completions_2019",      "completions_2020_2024",
@@ -59,8 +61,7 @@ const char *bs_export_cell_name(int c) {
 
 static char *dup_or_null(const char *s) {
     if (!s) return NULL;
-    char *r = strdup(s);
-    if (!r) abort();
+    char *r = bs_strdup(s);
     return r;
 }
 
@@ -90,8 +91,7 @@ int bs_export_plans_from_json(const json_t *array, bs_export_plan **plans, int *
         return -1;
     }
     size_t cnt = json_array_size(array);
-    bs_export_plan *ps = calloc(cnt ? cnt : 1, sizeof *ps);
-    if (!ps) abort();
+    bs_export_plan *ps = bs_calloc(cnt ? cnt : 1, sizeof *ps);
     static const struct {
         const char *name;
         size_t off;
@@ -328,11 +328,9 @@ static void derive_rows(const bs_export_plan *p, bs_export_item *it) {
         }
     }
     years[N_YEAR_SLOTS - 1] = per[4];
-    int64_t(*alloc)[BS_EXPORT_N_CELLS] = calloc(N_YEAR_SLOTS, sizeof *alloc);
-    if (!alloc) abort();
+    int64_t(*alloc)[BS_EXPORT_N_CELLS] = bs_calloc(N_YEAR_SLOTS, sizeof *alloc);
     allocate(cells, years, N_YEAR_SLOTS, alloc);
-    it->rows = calloc(N_YEAR_SLOTS, sizeof *it->rows);
-    if (!it->rows) abort();
+    it->rows = bs_calloc(N_YEAR_SLOTS, sizeof *it->rows);
     for (int y = 0; y < N_YEAR_SLOTS; y++) {
         bool unknown = y == N_YEAR_SLOTS - 1;
         if (years[y] == 0 && !(unknown && S > 0)) continue;
@@ -453,8 +451,7 @@ int bs_export_build(const bs_province_config *config, const bs_export_profile *p
     out->config = config;
     out->plans = plans;
     out->date = date;
-    out->items = calloc(n > 0 ? (size_t)n : 1, sizeof *out->items);
-    if (!out->items) return -1;
+    out->items = bs_calloc(n > 0 ? (size_t)n : 1, sizeof *out->items);
     for (int i = 0; i < n; i++) {
         if (!bs_export_profile_covers(profile, plans[i].provincie)) {
             out->n_out_of_scope++;
@@ -474,12 +471,8 @@ int bs_export_build(const bs_province_config *config, const bs_export_profile *p
             for (int k = 0; k < BS_QC_COUNT; k++) out->left_out_by[k] += seen[k];
         }
     }
-    out->detail = calloc((size_t)out->n_detail + 1, sizeof *out->detail);
-    out->errors = calloc((size_t)out->n_errors + 1, sizeof *out->errors);
-    if (!out->detail || !out->errors) {
-        bs_export_free(out);
-        return -1;
-    }
+    out->detail = bs_calloc((size_t)out->n_detail + 1, sizeof *out->detail);
+    out->errors = bs_calloc((size_t)out->n_errors + 1, sizeof *out->errors);
     int d = 0, e = 0;
     for (int i = 0; i < out->n_items; i++) {
         const bs_export_item *it = &out->items[i];
@@ -637,12 +630,7 @@ static void put(dynbuf *b, const char *s, size_t n) {
     if (b->len + n + 1 > b->cap) {
         size_t nc = b->cap ? b->cap : 4096;
         while (nc < b->len + n + 1) nc *= 2;
-        char *np = realloc(b->p, nc);
-        if (!np) {
-            b->failed = true;
-            return;
-        }
-        b->p = np;
+        b->p = bs_realloc(b->p, nc);
         b->cap = nc;
     }
     memcpy(b->p + b->len, s, n);

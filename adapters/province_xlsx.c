@@ -10,6 +10,8 @@
 #include <unistd.h>
 #include <xlsxwriter.h>
 
+#include "alloc.h"
+
 static lxw_error write_table(lxw_workbook *wb, const bs_export *ex, bs_export_table_kind kind, const char *name,
                              lxw_format *bold) {
     lxw_worksheet *ws = workbook_add_worksheet(wb, name);
@@ -25,8 +27,7 @@ static lxw_error write_table(lxw_workbook *wb, const bs_export *ex, bs_export_ta
     int next_item = 0;
     worksheet_freeze_panes(ws, 1, 0);
     int rows = bs_export_table_rows(ex, kind);
-    bs_cell *cells = calloc((size_t)nc, sizeof *cells);
-    if (!cells) return LXW_ERROR_MEMORY_MALLOC_FAILED;
+    bs_cell *cells = bs_calloc((size_t)nc, sizeof *cells);
     char buf[BS_EXPORT_ROW_BUF];
     for (int r = 0; r < rows && !e; r++) {
         bs_export_table_row(ex, kind, r, cells, buf);
@@ -176,8 +177,10 @@ static int write_book(const bs_export *ex, const char *path, bool with_columns, 
     return 0;
 }
 
-int bs_export_xlsx_write(const bs_export *ex, const char *path, char *err, size_t errlen) {
-    return write_book(ex, path, false, err, errlen);
+int bs_export_xlsx_write(const bs_export *ex, const char *path, bs_err *err) {
+    char msg[BS_ERR_MSG_SIZE];
+    if (write_book(ex, path, false, msg, sizeof msg) != 0) return bs_err_set(err, BS_EIO, NULL, "%s", msg);
+    return 0;
 }
 
 static int book_bytes(const bs_export *ex, bool with_columns, const char *tmpdir, char **bytes, size_t *len, char *err,
@@ -202,22 +205,16 @@ static int book_bytes(const bs_export *ex, bool with_columns, const char *tmpdir
     }
     if (f) {
         size_t cap = 65536, n = 0;
-        char *b = malloc(cap);
+        char *b = bs_malloc(cap);
         size_t got;
-        while (b && (got = fread(b + n, 1, cap - n, f)) > 0) {
+        while ((got = fread(b + n, 1, cap - n, f)) > 0) {
             n += got;
             if (n == cap) {
-                char *nb = realloc(b, cap * 2);
-                if (!nb) {
-                    free(b);
-                    b = NULL;
-                    break;
-                }
-                b = nb;
+                b = bs_realloc(b, cap * 2);
                 cap *= 2;
             }
         }
-        if (!b || ferror(f)) {
+        if (ferror(f)) {
             snprintf(err, errlen, "%s: read failed", path);
             free(b);
             rc = -1;

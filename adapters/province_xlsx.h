@@ -15,12 +15,13 @@
 
 #include <stddef.h>
 
+#include "err.h"
 #include "province_export.h"
 
 /* Writes the workbook of ex to path (created or replaced). The document's creation time is
  * the export's reference date at 00:00 UTC, so equal exports give equal sheets. Returns 0, or
- * -1 with a message in err (errlen bytes), e.g. the directory is not writable. */
-int bs_export_xlsx_write(const bs_export *ex, const char *path, char *err, size_t errlen);
+ * BS_EIO with err filled ("path: what"), e.g. the directory is not writable. */
+int bs_export_xlsx_write(const bs_export *ex, const char *path, bs_err *err);
 
 /* The same workbook in memory (for the API): written to a temporary file in tmpdir (NULL =
  * $TMPDIR or /tmp), read back and removed. Returns 0 with *bytes (malloc'd; caller frees)

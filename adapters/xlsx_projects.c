@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "eib_import.h"
 #include "plan.h"
 #include "xlsx_read.h"
@@ -622,7 +623,7 @@ static void header_row(parse_ctx *p, uint32_t row, const bs_xlsx_cell *cells, si
             continue;
         }
         p->field_col[found] = c->col;
-        p->field_header[found] = strdup(shown);
+        p->field_header[found] = bs_strdup(shown);
     }
     for (int f = 0; f < N_FIELDS; f++)
         if (fields[f].required && p->field_col[f] < 0) {
@@ -1009,8 +1010,7 @@ static void pm_plan_row(pm_ctx *c, uint32_t row, const bs_xlsx_cell *cells, size
     long errors_before = p->error_count;
     if (c->n_plans == c->cap_plans) {
         c->cap_plans = c->cap_plans ? 2 * c->cap_plans : 256;
-        c->plans = realloc(c->plans, c->cap_plans * sizeof *c->plans);
-        if (!c->plans) abort();
+        c->plans = bs_realloc(c->plans, c->cap_plans * sizeof *c->plans);
     }
     pm_plan *pl = &c->plans[c->n_plans];
     memset(pl, 0, sizeof *pl);
@@ -1522,28 +1522,25 @@ static void parse_done(uv_work_t *w, int status) {
         committed(NULL, NULL, job);
         return;
     }
-    job->records_text = json_dumps(job->records, JSON_COMPACT);
+    job->records_text = bs_json_dumps(job->records, JSON_COMPACT);
     job->keys_param = bs_projects_step_keys_param(job->schema);
-    if (!job->records_text) abort();
     bs_store_acquire(job->store, acquired, job);
 }
 
 void bs_xlsx_projects_import(uv_loop_t *loop, bs_store *store, const bs_engine *engine, const void *data, size_t len,
                              const bs_xlsx_projects_options *opt, bs_xlsx_projects_cb cb, void *arg) {
-    import_job *job = calloc(1, sizeof *job);
-    if (!job) abort();
+    import_job *job = bs_calloc(1, sizeof *job);
     job->store = store;
     job->engine = engine;
     job->cb = cb;
     job->arg = arg;
     job->opt = *opt;
-    job->source = strdup(opt->source ? opt->source : DEFAULT_SOURCE);
-    job->sheet = opt->sheet ? strdup(opt->sheet) : NULL;
+    job->source = bs_strdup(opt->source ? opt->source : DEFAULT_SOURCE);
+    job->sheet = opt->sheet ? bs_strdup(opt->sheet) : NULL;
     job->begin_sql = bs_store_begin_as(opt->actor);
     job->opt.source = job->source;
     job->opt.sheet = job->sheet;
-    job->data = malloc(len ? len : 1);
-    if (!job->data || !job->source) abort();
+    job->data = bs_malloc(len ? len : 1);
     if (len) memcpy(job->data, data, len);
     job->len = len;
     const bs_engine_schema *es = bs_engine_schema_get(engine, SCHEMA_KEY);

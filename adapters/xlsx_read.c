@@ -13,6 +13,7 @@
 #include <string.h>
 #include <zip.h>
 
+#include "alloc.h"
 #include "calendar.h"
 
 #define READ_CHUNK 65536
@@ -87,9 +88,7 @@ static int dbuf_add(dbuf *b, const char *s, size_t n) {
     if (b->len + n + 1 > b->cap) {
         size_t nc = b->cap ? b->cap : 64;
         while (nc < b->len + n + 1) nc *= 2;
-        char *np = realloc(b->p, nc);
-        if (!np) return -2;
-        b->p = np;
+        b->p = bs_realloc(b->p, nc);
         b->cap = nc;
     }
     memcpy(b->p + b->len, s, n);
@@ -243,10 +242,9 @@ static int parse_part(bs_xlsx *x, const char *name, xml_ctx *ctx, XML_StartEleme
     XML_SetElementHandler(p, start, end);
     if (text) XML_SetCharacterDataHandler(p, text);
     XML_SetStartDoctypeDeclHandler(p, no_doctype);
-    char *buf = malloc(READ_CHUNK);
+    char *buf = bs_malloc(READ_CHUNK);
     int rc = BS_XLSX_OK;
     size_t part_bytes = 0;
-    if (!buf) rc = set_err(err, errlen, BS_XLSX_ERR_NOMEM, "%s: out of memory", name);
     while (rc == BS_XLSX_OK) {
         zip_int64_t n = zip_fread(zf, buf, READ_CHUNK);
         if (n < 0) {
@@ -308,7 +306,7 @@ static char *resolve_target(const char *source_dir, const char *target) {
     out[0] = 0;
     for (int i = 0; i < n; i++)
         o += (size_t)snprintf(out + o, o < sizeof out ? sizeof out - o : 0, "%s%s", i ? "/" : "", segs[i]);
-    return strdup(out);
+    return bs_strdup(out);
 }
 
 /* -- relationships parts -- */
@@ -336,19 +334,13 @@ static void XMLCALL rels_start(void *ud, const XML_Char *name, const XML_Char **
             ctx_fail(&c->h, BS_XLSX_ERR_LIMIT, "too many relationships");
             return;
         }
-        rel *nr = realloc(c->rels, nc * sizeof *nr);
-        if (!nr) {
-            ctx_fail(&c->h, BS_XLSX_ERR_NOMEM, "out of memory");
-            return;
-        }
-        c->rels = nr;
+        c->rels = bs_realloc(c->rels, nc * sizeof *c->rels);
         c->cap = nc;
     }
     rel *r = &c->rels[c->n++];
-    r->id = strdup(id);
-    r->type = strdup(type);
-    r->target = strdup(target);
-    if (!r->id || !r->type || !r->target) ctx_fail(&c->h, BS_XLSX_ERR_NOMEM, "out of memory");
+    r->id = bs_strdup(id);
+    r->type = bs_strdup(type);
+    r->target = bs_strdup(target);
 }
 
 static void XMLCALL ignore_end(void *ud, const XML_Char *name) {
@@ -400,16 +392,11 @@ static void XMLCALL wb_start(void *ud, const XML_Char *name, const XML_Char **at
                 ctx_fail(&c->h, BS_XLSX_ERR_LIMIT, "too many sheets");
                 return;
             }
-            sheet_ref *ns = realloc(c->sheets, nc * sizeof *ns);
-            if (!ns) {
-                ctx_fail(&c->h, BS_XLSX_ERR_NOMEM, "out of memory");
-                return;
-            }
-            c->sheets = ns;
+            c->sheets = bs_realloc(c->sheets, nc * sizeof *c->sheets);
             c->cap = nc;
         }
-        c->sheets[c->n].name = strdup(sn);
-        c->sheets[c->n].rid = strdup(rid);
+        c->sheets[c->n].name = bs_strdup(sn);
+        c->sheets[c->n].rid = bs_strdup(rid);
         c->n++;
     }
 }
@@ -438,12 +425,7 @@ static void XMLCALL styles_start(void *ud, const XML_Char *name, const XML_Char 
         if (!id) return;
         if (c->n_fmts == c->cap_fmts) {
             size_t nc = c->cap_fmts ? c->cap_fmts * 2 : 16;
-            numfmt *nf = realloc(c->fmts, nc * sizeof *nf);
-            if (!nf) {
-                ctx_fail(&c->h, BS_XLSX_ERR_NOMEM, "out of memory");
-                return;
-            }
-            c->fmts = nf;
+            c->fmts = bs_realloc(c->fmts, nc * sizeof *c->fmts);
             c->cap_fmts = nc;
         }
         c->fmts[c->n_fmts].id = strtol(id, NULL, 10);
@@ -454,12 +436,7 @@ static void XMLCALL styles_start(void *ud, const XML_Char *name, const XML_Char 
     } else if (strcmp(ln, "xf") == 0 && c->in_cellxfs) {
         if (c->n_xf == c->cap_xf) {
             size_t nc = c->cap_xf ? c->cap_xf * 2 : 16;
-            long *nx = realloc(c->xf_fmt, nc * sizeof *nx);
-            if (!nx) {
-                ctx_fail(&c->h, BS_XLSX_ERR_NOMEM, "out of memory");
-                return;
-            }
-            c->xf_fmt = nx;
+            c->xf_fmt = bs_realloc(c->xf_fmt, nc * sizeof *c->xf_fmt);
             c->cap_xf = nc;
         }
         const char *id = attr(atts, "numFmtId");
@@ -484,16 +461,11 @@ typedef struct sst_ctx {
 static int sst_push(bs_xlsx *x, const char *s, size_t len) {
     if (x->n_sst == x->cap_sst) {
         size_t nc = x->cap_sst ? x->cap_sst * 2 : 64;
-        char **ns = realloc(x->sst, nc * sizeof *ns);
-        if (!ns) return -1;
-        x->sst = ns;
-        size_t *nl = realloc(x->sst_len, nc * sizeof *nl);
-        if (!nl) return -1;
-        x->sst_len = nl;
+        x->sst = bs_realloc(x->sst, nc * sizeof *x->sst);
+        x->sst_len = bs_realloc(x->sst_len, nc * sizeof *x->sst_len);
         x->cap_sst = nc;
     }
-    char *d = malloc(len + 1);
-    if (!d) return -1;
+    char *d = bs_malloc(len + 1);
     memcpy(d, s, len);
     d[len] = 0;
     x->sst[x->n_sst] = d;
@@ -560,8 +532,7 @@ void bs_xlsx_close(bs_xlsx *x) {
 static char *dir_of(const char *part) {
     const char *s = strrchr(part, '/');
     size_t n = s ? (size_t)(s - part) + 1 : 0;
-    char *d = malloc(n + 1);
-    if (!d) return NULL;
+    char *d = bs_malloc(n + 1);
     memcpy(d, part, n);
     d[n] = 0;
     return d;
@@ -581,7 +552,7 @@ static int load(bs_xlsx *x, char *err, size_t errlen) {
         rels_free(&rc0);
         if (rc != BS_XLSX_OK) return rc;
     }
-    if (!wb_path && part_exists(x, "xl/workbook.xml")) wb_path = strdup("xl/workbook.xml");
+    if (!wb_path && part_exists(x, "xl/workbook.xml")) wb_path = bs_strdup("xl/workbook.xml");
     if (!wb_path || !part_exists(x, wb_path)) {
         free(wb_path);
         return set_err(err, errlen, BS_XLSX_ERR_PACKAGE,
@@ -607,9 +578,8 @@ static int load(bs_xlsx *x, char *err, size_t errlen) {
     }
     char *sst_path = NULL, *styles_path = NULL;
     if (rc == BS_XLSX_OK) {
-        x->sheet_names = calloc(wc.n + 1, sizeof(char *));
-        x->sheet_paths = calloc(wc.n + 1, sizeof(char *));
-        if (!x->sheet_names || !x->sheet_paths) rc = set_err(err, errlen, BS_XLSX_ERR_NOMEM, "out of memory");
+        x->sheet_names = bs_calloc(wc.n + 1, sizeof(char *));
+        x->sheet_paths = bs_calloc(wc.n + 1, sizeof(char *));
         for (size_t i = 0; i < wc.n && rc == BS_XLSX_OK; i++) {
             const rel *r = NULL;
             for (size_t j = 0; j < rs.n && !r; j++)
@@ -619,7 +589,7 @@ static int load(bs_xlsx *x, char *err, size_t errlen) {
                              wb_path, wc.sheets[i].name, wc.sheets[i].rid, rels_path);
                 break;
             }
-            x->sheet_names[x->n_sheets] = strdup(wc.sheets[i].name);
+            x->sheet_names[x->n_sheets] = bs_strdup(wc.sheets[i].name);
             x->sheet_paths[x->n_sheets] = resolve_target(dir, r->target);
             x->n_sheets++;
         }
@@ -643,8 +613,7 @@ static int load(bs_xlsx *x, char *err, size_t errlen) {
         styles_ctx sc = {0};
         rc = parse_part(x, styles_path, &sc.h, styles_start, styles_end, NULL, err, errlen);
         if (rc == BS_XLSX_OK && sc.n_xf) {
-            x->xf_date = calloc(sc.n_xf, 1);
-            if (!x->xf_date) rc = set_err(err, errlen, BS_XLSX_ERR_NOMEM, "out of memory");
+            x->xf_date = bs_calloc(sc.n_xf, 1);
             for (size_t i = 0; x->xf_date && i < sc.n_xf; i++) {
                 bool date = builtin_is_date(sc.xf_fmt[i]);
                 for (size_t j = 0; j < sc.n_fmts; j++)
@@ -709,13 +678,8 @@ int bs_xlsx_open_buffer(const void *data, size_t len, const bs_xlsx_limits *limi
                         size_t errlen) {
     if (!out || (!data && len)) return set_err(err, errlen, BS_XLSX_ERR_ARG, "invalid argument");
     *out = NULL;
-    bs_xlsx *x = calloc(1, sizeof *x);
-    if (!x) return set_err(err, errlen, BS_XLSX_ERR_NOMEM, "out of memory");
-    x->data = malloc(len ? len : 1);
-    if (!x->data) {
-        free(x);
-        return set_err(err, errlen, BS_XLSX_ERR_NOMEM, "out of memory");
-    }
+    bs_xlsx *x = bs_calloc(1, sizeof *x);
+    x->data = bs_malloc(len ? len : 1);
     if (len) memcpy(x->data, data, len);
     zip_error_t ze;
     zip_error_init(&ze);
@@ -734,8 +698,7 @@ int bs_xlsx_open_file(const char *path, const bs_xlsx_limits *limits, bs_xlsx **
     FILE *f = fopen(path, "rb");
     if (!f) return set_err(err, errlen, BS_XLSX_ERR_IO, "%s: %s", path, strerror(errno));
     fclose(f);
-    bs_xlsx *x = calloc(1, sizeof *x);
-    if (!x) return set_err(err, errlen, BS_XLSX_ERR_NOMEM, "out of memory");
+    bs_xlsx *x = bs_calloc(1, sizeof *x);
     zip_error_t ze;
     zip_error_init(&ze);
     zip_source_t *src = zip_source_file_create(path, 0, -1, &ze);
@@ -1045,12 +1008,7 @@ static void finish_cell(sheet_ctx *c) {
     }
     if (c->n_cells == c->cap_cells) {
         size_t nc = c->cap_cells ? c->cap_cells * 2 : 16;
-        pending_cell *np = realloc(c->cells, nc * sizeof *np);
-        if (!np) {
-            ctx_fail(&c->h, BS_XLSX_ERR_NOMEM, "out of memory");
-            return;
-        }
-        c->cells = np;
+        c->cells = bs_realloc(c->cells, nc * sizeof *c->cells);
         c->cap_cells = nc;
     }
     if (c->n_cells && p->col <= c->cells[c->n_cells - 1].col) {
@@ -1065,12 +1023,7 @@ static void finish_row(sheet_ctx *c) {
     c->last_row = c->row;
     if (!c->n_cells) return;
     if (c->cap_out < c->n_cells) {
-        bs_xlsx_cell *no = realloc(c->out, c->n_cells * sizeof *no);
-        if (!no) {
-            ctx_fail(&c->h, BS_XLSX_ERR_NOMEM, "out of memory");
-            return;
-        }
-        c->out = no;
+        c->out = bs_realloc(c->out, c->n_cells * sizeof *c->out);
         c->cap_out = c->n_cells;
     }
     for (size_t i = 0; i < c->n_cells; i++) {

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "alloc.h"
 #include "calendar.h"
 #include "clock.h"
 #include "http_client.h"
@@ -83,7 +84,7 @@ static char *utf8_prefix(const char *s, size_t max_chars) {
         while ((s[i] & 0xC0) == 0x80) i++;
         n++;
     }
-    char *r = malloc(i + 1);
+    char *r = bs_malloc(i + 1);
     memcpy(r, s, i);
     r[i] = 0;
     return r;
@@ -91,7 +92,7 @@ static char *utf8_prefix(const char *s, size_t max_chars) {
 
 static char *b64url(const unsigned char *in, size_t len) {
     size_t cap = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    char *out = malloc(cap);
+    char *out = bs_malloc(cap);
     if (out) sodium_bin2base64(out, cap, in, len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
     return out;
 }
@@ -106,13 +107,13 @@ char *bs_zgw_jwt(const char *client_id, const char *secret, const char *user_id,
     json_object_set_new(claims, "client_id", json_string(client_id));
     json_object_set_new(claims, "user_id", json_string(user_id ? user_id : ""));
     json_object_set_new(claims, "user_representation", json_string(user_representation ? user_representation : ""));
-    char *payload = json_dumps(claims, JSON_COMPACT | JSON_SORT_KEYS);
+    char *payload = bs_json_dumps(claims, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(claims);
     char *h64 = b64url((const unsigned char *)header, strlen(header));
     char *p64 = b64url((const unsigned char *)payload, strlen(payload));
     free(payload);
     size_t sl = strlen(h64) + 1 + strlen(p64);
-    char *signing = malloc(sl + 1);
+    char *signing = bs_malloc(sl + 1);
     snprintf(signing, sl + 1, "%s.%s", h64, p64);
     free(h64);
     free(p64);
@@ -122,7 +123,7 @@ char *bs_zgw_jwt(const char *client_id, const char *secret, const char *user_id,
     crypto_auth_hmacsha256_update(&st, (const unsigned char *)signing, sl);
     crypto_auth_hmacsha256_final(&st, mac);
     char *s64 = b64url(mac, sizeof mac);
-    char *jwt = malloc(sl + 1 + strlen(s64) + 1);
+    char *jwt = bs_malloc(sl + 1 + strlen(s64) + 1);
     sprintf(jwt, "%s.%s", signing, s64);
     free(signing);
     free(s64);
@@ -205,13 +206,12 @@ int bs_zgw_centroid(const json_t *g, double *x, double *y) {
 
 /* ---------------------------------------------------------------- configuration */
 
-int bs_zgw_config_load(const char *path, json_t **out, char *err, size_t errlen) {
+int bs_zgw_config_load(const char *path, json_t **out, bs_err *err) {
     json_error_t je;
     json_t *cfg = json_load_file(path, 0, &je);
-    if (!cfg) {
-        snprintf(err, errlen, "%s:%d:%d: %s", path, je.line, je.column, je.text);
-        return -1;
-    }
+    if (!cfg)
+        return bs_err_set(err, json_error_code(&je) == json_error_cannot_open_file ? BS_EIO : BS_EMALFORMED, NULL,
+                          "%s:%d:%d: %s", path, je.line, je.column, je.text);
     const char *problem = NULL;
     if (!json_is_object(cfg)) problem = "not a JSON object";
     const char *keys[] = {"zaken_url", "catalogi_url"};
@@ -243,9 +243,8 @@ int bs_zgw_config_load(const char *path, json_t **out, char *err, size_t errlen)
         json_object_foreach(map, k, v) if (!json_is_string(v) && !json_is_integer(v)) problem =
             "statussen values must be a statustype omschrijving (string) or volgnummer (integer)";
     if (problem) {
-        snprintf(err, errlen, "%s: %s", path, problem);
         json_decref(cfg);
-        return -1;
+        return bs_err_set(err, BS_EINVAL, NULL, "%s: %s", path, problem);
     }
     *out = cfg;
     return 0;
@@ -281,7 +280,7 @@ static void catalog_free(catalog *c) {
 static void zj_end(zjob *j, bs_outbox_rc rc, const char *error) {
     bs_zgw *z = j->z;
     const char *zaak = json_string_value(json_object_get(j->st, "zaak"));
-    char *zaak_copy = zaak ? strdup(zaak) : NULL;
+    char *zaak_copy = zaak ? bs_strdup(zaak) : NULL;
     bs_outbox_job_done(j->job, rc, error, zaak_copy);
     free(zaak_copy);
     json_decref(j->project);
@@ -388,9 +387,9 @@ static void zj_request(zjob *j, const char *method, const char *base, const char
         headers[nh++] = "Content-Crs: EPSG:4326";
     }
     size_t ul = strlen(base) + strlen(path_and_query) + 1;
-    char *url = malloc(ul);
+    char *url = bs_malloc(ul);
     snprintf(url, ul, "%s%s", base, path_and_query);
-    char *b = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    char *b = body ? bs_json_dumps(body, JSON_COMPACT) : NULL;
     int rc = bs_hc_request(z->http, method, url, headers, nh, b, b ? strlen(b) : 0, z->timeout_ms, on_response, j);
     free(url);
     free(b);
@@ -400,7 +399,7 @@ static void zj_request(zjob *j, const char *method, const char *base, const char
 /* query-string escaping of a URL or value */
 static char *qesc(const char *s) {
     size_t n = strlen(s);
-    char *o = malloc(3 * n + 1), *p = o;
+    char *o = bs_malloc(3 * n + 1), *p = o;
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
         if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || strchr("-._~", c))
@@ -460,7 +459,7 @@ static void cat_statustypen(zjob *j, json_t *doc, long status) {
     }
     json_t *res = json_object_get(doc, "results");
     size_t n = json_array_size(res);
-    json_t **v = calloc(n + 1, sizeof *v);
+    json_t **v = bs_calloc(n + 1, sizeof *v);
     for (size_t i = 0; i < n; i++) v[i] = json_array_get(res, i);
     qsort(v, n, sizeof *v, by_volgnummer);
     j->cat.statustypen = json_array();
@@ -499,7 +498,7 @@ static void cat_zaaktypen(zjob *j, json_t *doc, long status) {
         zj_end(j, BS_OUTBOX_RETRY, err); /* may be published later */
         return;
     }
-    j->cat.zaaktype = strdup(found);
+    j->cat.zaaktype = bs_strdup(found);
     char *q1 = qesc(found), q[2048];
     snprintf(q, sizeof q, "/statustypen?zaaktype=%s", q1);
     free(q1);
@@ -692,7 +691,7 @@ static bool rollen_step(zjob *j) {
         const char *roltype = roltype_for(z, generiek);
         if (!roltype) continue; /* the zaaktype has no such roltype: nothing to map */
         free(j->step);
-        j->step = strdup(ROLES[r]);
+        j->step = bs_strdup(ROLES[r]);
         const char *zaak = json_string_value(json_object_get(j->st, "zaak"));
         char key[64];
         snprintf(key, sizeof key, "rol:%s", ROLES[r]);
@@ -756,7 +755,7 @@ static void status_done(zjob *j, json_t *doc, long status) {
 static void status_send(zjob *j, const char *step, json_t *stype) {
     bs_zgw *z = j->z;
     free(j->step);
-    j->step = strdup(step);
+    j->step = bs_strdup(step);
     const char *zaak = json_string_value(json_object_get(j->st, "zaak"));
     const char *stype_url = json_string_value(json_object_get(stype, "url"));
     char key[300];
@@ -954,8 +953,7 @@ static void project_loaded(const PGresult *res, const char *err, void *arg) {
 
 static void zgw_sync(void *self, bs_outbox_job *job) {
     bs_zgw *z = self;
-    zjob *j = calloc(1, sizeof *j);
-    if (!j) abort();
+    zjob *j = bs_calloc(1, sizeof *j);
     j->z = z;
     j->job = job;
     j->st = job->remote_state;
@@ -979,13 +977,12 @@ static const bs_adapter_ops ZGW_OPS = {.name = "zgw", .sync = zgw_sync};
 /* ---------------------------------------------------------------- start / stop */
 
 bs_zgw *bs_zgw_start(uv_loop_t *loop, bs_store *store, const bs_clock *clock, json_t *cfg, bool once,
-                     void (*idle)(void *), void *idle_arg, char *err, size_t errlen) {
+                     void (*idle)(void *), void *idle_arg, bs_err *err) {
     if (sodium_init() < 0) {
-        snprintf(err, errlen, "libsodium cannot be initialised");
+        bs_err_set(err, BS_EINTERNAL, NULL, "libsodium cannot be initialised");
         return NULL;
     }
-    bs_zgw *z = calloc(1, sizeof *z);
-    if (!z) return NULL;
+    bs_zgw *z = bs_calloc(1, sizeof *z);
     z->loop = loop;
     z->clock = clock;
     z->store = store;
@@ -1002,7 +999,7 @@ bs_zgw *bs_zgw_start(uv_loop_t *loop, bs_store *store, const bs_clock *clock, js
     z->timeout_ms = cfg_int(cfg, "timeout_ms", 15000);
     z->http = bs_hc_new(loop);
     if (!z->http) {
-        snprintf(err, errlen, "libcurl cannot be initialised");
+        bs_err_set(err, BS_EINTERNAL, NULL, "libcurl cannot be initialised");
         json_decref(z->cfg);
         free(z);
         return NULL;
@@ -1083,7 +1080,7 @@ static int webhook(const json_t *cfg, bs_store *store, bs_outbox *kick, const ch
             return 400;
         }
     if (strcmp(json_string_value(json_object_get(doc, "kanaal")), "zaken") == 0) {
-        hook_ctx *h = calloc(1, sizeof *h);
+        hook_ctx *h = bs_calloc(1, sizeof *h);
         h->cb = cb;
         h->arg = arg;
         h->kick = kick;

@@ -14,6 +14,7 @@
 
 #include "outbox.h"
 #include "clock.h"
+#include "err.h"
 #include "store.h"
 
 typedef struct bs_zgw bs_zgw;
@@ -23,8 +24,10 @@ typedef struct bs_zgw bs_zgw;
  * (default BOUWSTROOM_ZGW_SECRET). Checks: base URLs http(s), client_id and secret present,
  * bronorganisatie a 9-digit RSIN passing the 11-test (elfproef; Handboek BSN/RSIN),
  * statussen an object of step key → statustype omschrijving (string) or volgnummer
- * (integer). Returns 0 with *out (new reference), or -1 with a message in err. */
-int bs_zgw_config_load(const char *path, json_t **out, char *err, size_t errlen);
+ * (integer). Returns 0 with *out (new reference), or a BS_E* code with err filled (the
+ * message starts with path): BS_EIO (the file cannot be opened), BS_EMALFORMED (not JSON;
+ * path:line:column: what), BS_EINVAL (a member missing or invalid, as listed above). */
+int bs_zgw_config_load(const char *path, json_t **out, bs_err *err);
 
 /* True when s is a 9-digit RSIN/BSN passing the 11-test: Σ d_i·(9−i) for i = 0..7 minus d_8
  * is divisible by 11 (and not all zeros). */
@@ -33,9 +36,10 @@ bool bs_zgw_rsin_valid(const char *s);
 /* Starts the ZGW adapter worker on loop with store (a pool of its own, ≥ 2 connections) and
  * cfg (from bs_zgw_config_load; a reference is taken). clock: the runtime clock (its today
  * picks the zaaktype version valid today and stamps the JWT's iat; NULL: the system clock;
- * it must outlive the adapter). once/idle as bs_outbox_start. Returns NULL with err when PROJ or libcurl cannot be set up. */
+ * it must outlive the adapter). once/idle as bs_outbox_start. Returns the worker, or NULL
+ * with err filled (BS_EINTERNAL: libsodium or libcurl cannot be initialised). */
 bs_zgw *bs_zgw_start(uv_loop_t *loop, bs_store *store, const bs_clock *clock, json_t *cfg, bool once,
-                     void (*idle)(void *arg), void *idle_arg, char *err, size_t errlen);
+                     void (*idle)(void *arg), void *idle_arg, bs_err *err);
 
 /* Stops the worker (jobs in flight are aborted and retried later); done runs when freed. */
 void bs_zgw_stop(bs_zgw *z, void (*done)(void *arg), void *arg);

@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include "alloc.h"
 #include "api.h"
 #include "decode.h"
 #include "err.h"

@@ -418,7 +418,7 @@ char *bs__actor_json(const bs_req *req, const char *user_id, const char *email) 
         json_object_set_new(a, "label", json_string("anonymous"));
     }
     if (req && bs_req_peer(req)[0]) json_object_set_new(a, "address", json_string(bs_req_peer(req)));
-    char *s = json_dumps(a, JSON_COMPACT);
+    char *s = bs_json_dumps(a, JSON_COMPACT);
     json_decref(a);
     return s;
 }

@@ -76,7 +76,7 @@ void bs__fail_doc(bs_req *req, const bs_err *e, json_t *extensions, const char *
         json_object_update_missing(p, extensions); /* the standard members win */
         json_decref(extensions);
     }
-    char *text = json_dumps(p, JSON_COMPACT);
+    char *text = bs_json_dumps(p, JSON_COMPACT);
     json_decref(p); /* out of memory: the allocation policy (alloc.h) */
     bs_req_respond(req, status, PROBLEM_CT, text, strlen(text), extra_headers);
     free(text);

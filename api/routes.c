@@ -22,7 +22,7 @@
 /* ---- responses ---- */
 
 void bs__respond_json(bs_req *req, int status, json_t *body) {
-    char *text = json_dumps(body, JSON_COMPACT);
+    char *text = bs_json_dumps(body, JSON_COMPACT);
     json_decref(body);
     bs_req_respond(req, status, JSON_CT, text, strlen(text), NULL);
     free(text);

@@ -507,7 +507,7 @@ static void api_token_created(const PGresult *res, const char *err, void *arg) {
         json_t *o = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
         json_object_set_new(o, "token", json_string(c->token));
         const char *h[] = {"Cache-Control", "no-store", NULL};
-        char *t = json_dumps(o, JSON_COMPACT);
+        char *t = bs_json_dumps(o, JSON_COMPACT);
         bs_req_respond(c->req, 201, JSON_CT, t, strlen(t), h);
         free(t);
         json_decref(o);
@@ -758,7 +758,7 @@ static void invited(const PGresult *res, const char *err, void *arg) {
             json_object_set_new(o, "token", json_string(c->token));
             json_object_set_new(o, "accept_url", json_string(url));
         }
-        char *t = json_dumps(o, JSON_COMPACT);
+        char *t = bs_json_dumps(o, JSON_COMPACT);
         const char *h[] = {"Cache-Control", "no-store", NULL};
         bs_req_respond(c->req, 201, JSON_CT, t, strlen(t), h);
         free(t);

@@ -75,8 +75,8 @@ static json_t *whatif_result(sctx *c, const json_t *changes, bool *ok, sched_sta
 /* A what-if waiting for its forecast shifts (docs/forecasting.md) from the thread pool. */
 typedef struct whatif_job {
     sctx *c;
-    json_t *o; /* the response so far */
-    sched_state ns;  /* the what-if network; alive until the callback */
+    json_t *o;      /* the response so far */
+    sched_state ns; /* the what-if network; alive until the callback */
 } whatif_job;
 
 static void whatif_shifts_done(json_t *shifts, const char *err, void *arg) {
@@ -140,7 +140,7 @@ static void do_scen_save(sctx *c) {
     json_object_set_new(o, "changes", json_incref(changes));
     json_object_set_new(o, "created_by", json_string(c->who));
     c->pending = o;
-    char *ct = json_dumps(changes, JSON_COMPACT);
+    char *ct = bs_json_dumps(changes, JSON_COMPACT);
     const char *params[4] = {c->id, json_string_value(name), ct, c->who};
     bs__store_write(c->api, c->req,
                     "INSERT INTO scenarios (project_id, name, changes, created_by) "

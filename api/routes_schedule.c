@@ -350,13 +350,13 @@ static void hist_add(json_t *hist, const char *step, const char *field, json_t *
     else if (json_is_null(old))
         json_object_set_new(row, "old", json_null());
     else
-        json_object_set_new(row, "old", json_string(o = json_dumps(old, JSON_COMPACT | JSON_ENCODE_ANY)));
+        json_object_set_new(row, "old", json_string(o = bs_json_dumps(old, JSON_COMPACT | JSON_ENCODE_ANY)));
     if (json_is_string(nw))
         json_object_set(row, "new", nw);
     else if (json_is_null(nw))
         json_object_set_new(row, "new", json_null());
     else
-        json_object_set_new(row, "new", json_string(n = json_dumps(nw, JSON_COMPACT | JSON_ENCODE_ANY)));
+        json_object_set_new(row, "new", json_string(n = bs_json_dumps(nw, JSON_COMPACT | JSON_ENCODE_ANY)));
     free(o);
     free(n);
     json_decref(old);
@@ -523,8 +523,8 @@ static void write_changes(sctx *c, const sched_state *ns, const char *reason, js
     bs_day completion = diff_forecasts(c, ns, hist);
     c->pending = response;
     c->pending_status = status;
-    char *rows_t = json_dumps(rows, JSON_COMPACT), *links_t = json_dumps(links, JSON_COMPACT),
-         *hist_t = json_dumps(hist, JSON_COMPACT);
+    char *rows_t = bs_json_dumps(rows, JSON_COMPACT), *links_t = bs_json_dumps(links, JSON_COMPACT),
+         *hist_t = bs_json_dumps(hist, JSON_COMPACT);
     char ver[32], today[11], pc[11], pd[11];
     snprintf(ver, sizeof ver, "%lld", c->version);
     bs_date_format(c->api->today(c->api->today_arg), today);
@@ -541,7 +541,7 @@ static void write_changes(sctx *c, const sched_state *ns, const char *reason, js
         int32_t hs = hk ? bs_schema_find(sch, hk) : -1;
         if (hs >= 0) json_object_set_new(names, hk, json_string(sch->steps[hs].name));
     }
-    char *names_t = json_dumps(names, JSON_COMPACT);
+    char *names_t = bs_json_dumps(names, JSON_COMPACT);
     json_decref(names);
     const char *params[18] = {c->id,
                               ver,

@@ -304,4 +304,3 @@ void bs__complete_step(bs_api *api, bs_req *req, const bs_path *path) {
     sctx *c = sctx_new(api, req, path, K_COMPLETE, do_start_complete);
     sched_load_if(c, decode_date_body(c));
 }
-

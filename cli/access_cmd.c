@@ -170,11 +170,12 @@ static int user_invite(PGconn *c, int argc, char **argv, const char *email) {
     }
     /* the secret derives from the server key (the running server's notifier mails it); only
      * its hash is stored */
-    char token[BS_TOKEN_B64URL_BYTES], hash[BS_SECRET_HASH_BYTES], inv_id[40], key_path[4096], kerr[300];
+    char token[BS_TOKEN_B64URL_BYTES], hash[BS_SECRET_HASH_BYTES], inv_id[40], key_path[4096];
+    bs_err kerr = {0};
     unsigned char key[BS_SERVER_KEY_BYTES];
     snprintf(key_path, sizeof key_path, "%s/var/server.key", bs_home());
-    if (bs_server_key_load(key_path, key, kerr, sizeof kerr) != 0) {
-        fprintf(stderr, "bouwstroom user invite: server key: %s\n", kerr);
+    if (bs_server_key_load(key_path, key, &kerr) != 0) {
+        fprintf(stderr, "bouwstroom user invite: server key: %s\n", kerr.msg);
         return 1;
     }
     bs_uuid_v4_new(inv_id, sizeof inv_id);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "outbox.h"
 #include "zgw.h"
 
@@ -32,14 +33,13 @@ static void store_ready(bs_store *s, const char *err, void *arg) {
 }
 
 bs_cli_adapters *bs_cli_adapters_start(uv_loop_t *loop, const bs_clock *clock, const char *conninfo, const char *path,
-                                       bool once, void (*idle)(void *), void *idle_arg, char *err, size_t errlen) {
+                                       bool once, void (*idle)(void *), void *idle_arg, bs_err *err) {
     json_t *cfg;
-    if (bs_zgw_config_load(path, &cfg, err, errlen) != 0) return NULL;
-    bs_cli_adapters *a = calloc(1, sizeof *a);
-    if (!a) abort();
+    if (bs_zgw_config_load(path, &cfg, err) != 0) return NULL;
+    bs_cli_adapters *a = bs_calloc(1, sizeof *a);
     a->cfg = cfg;
     a->store = bs_store_open(loop, conninfo, 3, store_ready, a);
-    a->zgw = bs_zgw_start(loop, a->store, clock, cfg, once, idle, idle_arg, err, errlen);
+    a->zgw = bs_zgw_start(loop, a->store, clock, cfg, once, idle, idle_arg, err);
     if (!a->zgw) {
         bs_store_close(a->store, NULL, NULL);
         json_decref(cfg);
@@ -102,7 +102,7 @@ static void state_printed(json_t *doc, const char *err, void *arg) {
         cmd_end(c, 1);
         return;
     }
-    char *s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    char *s = bs_json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     printf("%s\n", s);
     fflush(stdout);
     free(s);
@@ -147,15 +147,14 @@ static void notified(int n, const char *err, void *arg) {
 
 void bs_cli_adapters_command(uv_loop_t *loop, bs_store *store, const char *conninfo, int argc, char **argv,
                              void (*done)(int, void *), void *arg) {
-    cmd *c = calloc(1, sizeof *c);
-    if (!c) abort();
+    cmd *c = bs_calloc(1, sizeof *c);
     c->loop = loop;
     c->store = store;
     c->done = done;
     c->arg = arg;
     const char *sub = argc > 0 ? argv[0] : "";
     const char *path = bs_cli_adapters_config_path(opt(argc, argv, "--config"));
-    char err[1024];
+    bs_err err = {0};
     if (strcmp(sub, "status") == 0) {
         bs_outbox_state_json(store, opt(argc, argv, "--adapter") ? opt(argc, argv, "--adapter") : "zgw",
                              opt(argc, argv, "--project"), 100, state_printed, c);
@@ -168,17 +167,17 @@ void bs_cli_adapters_command(uv_loop_t *loop, bs_store *store, const char *conni
             cmd_end(c, 2);
             return;
         }
-        c->worker = bs_cli_adapters_start(loop, NULL, conninfo, path, true, run_idle, c, err, sizeof err);
+        c->worker = bs_cli_adapters_start(loop, NULL, conninfo, path, true, run_idle, c, &err);
         if (!c->worker) {
-            fprintf(stderr, "adapters run: %s\n", err);
+            fprintf(stderr, "adapters run: %s\n", err.msg);
             cmd_end(c, 1);
         }
     } else if (strcmp(sub, "notify") == 0) {
         /* the webhook function, driven from the command line: Authorization value from
          * --authorization (absent = no header), the notification body from stdin; prints the
          * HTTP status the API would answer */
-        if (!path || bs_zgw_config_load(path, &c->cfg, err, sizeof err) != 0) {
-            fprintf(stderr, "adapters notify: %s\n", path ? err : "no configuration");
+        if (!path || bs_zgw_config_load(path, &c->cfg, &err) != 0) {
+            fprintf(stderr, "adapters notify: %s\n", path ? err.msg : "no configuration");
             cmd_end(c, 2);
             return;
         }

@@ -10,6 +10,7 @@
 #include <uv.h>
 
 #include "clock.h"
+#include "err.h"
 #include "store.h"
 
 typedef struct bs_cli_adapters bs_cli_adapters;
@@ -18,10 +19,11 @@ typedef struct bs_cli_adapters bs_cli_adapters;
 const char *bs_cli_adapters_config_path(const char *config_path);
 
 /* Starts the ZGW adapter worker on loop, on the runtime clock (NULL: the system clock), with a
- * store pool of its own (conninfo) from the configuration file at path. once: process what is due, then call idle. Returns NULL with
- * err on a configuration or start-up error. */
+ * store pool of its own (conninfo) from the configuration file at path. once: process what is due, then call idle.
+ * Returns the worker, or NULL with err filled: a configuration error as bs_zgw_config_load
+ * (BS_EIO, BS_EMALFORMED, BS_EINVAL) or a start-up error as bs_zgw_start (BS_EINTERNAL). */
 bs_cli_adapters *bs_cli_adapters_start(uv_loop_t *loop, const bs_clock *clock, const char *conninfo, const char *path,
-                                       bool once, void (*idle)(void *arg), void *idle_arg, char *err, size_t errlen);
+                                       bool once, void (*idle)(void *arg), void *idle_arg, bs_err *err);
 
 /* Stops the worker and closes its store; done runs when everything is freed. */
 void bs_cli_adapters_stop(bs_cli_adapters *a, void (*done)(void *arg), void *arg);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "alloc.h"
 #include "clock.h"
 #include "engine.h"
 #include "province_export.h"
@@ -116,11 +117,11 @@ static int write_files(const bs_export *ex, const char *dir) {
     const char *key = ex->profile->key;
     int rc = 0;
     if (strcmp(key, "excel") == 0) {
-        char err[512];
+        bs_err err = {0};
         snprintf(name, sizeof name, "planmonitor-%s.xlsx", day);
         snprintf(path, sizeof path, "%s/%s", dir, name);
-        if (bs_export_xlsx_write(ex, path, err, sizeof err) != 0) {
-            fprintf(stderr, "bouwstroom export: %s\n", err);
+        if (bs_export_xlsx_write(ex, path, &err) != 0) {
+            fprintf(stderr, "bouwstroom export: %s\n", err.msg);
             return -1;
         }
         printf("export: wrote %s\n", path);
@@ -218,8 +219,7 @@ static void plans_loaded(const PGresult *res, const char *err, void *arg) {
 }
 
 void bs_cli_export_run(bs_store *store, bs_export_opts *o, void (*done)(int rc, void *arg), void *arg) {
-    export_job *j = calloc(1, sizeof *j);
-    if (!j) abort();
+    export_job *j = bs_calloc(1, sizeof *j);
     j->store = store;
     j->o = o;
     j->done = done;

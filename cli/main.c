@@ -290,13 +290,13 @@ static void serve_load_optional(app *a) {
     /* the server key derives invitation secrets (mailed by the notifier, stored as hashes) */
     char key_path[4096];
     snprintf(key_path, sizeof key_path, "%s/var/server.key", bs_home());
-    if (bs_server_key_load(key_path, a->server_key, perr, sizeof perr) == 0)
+    bs_err kerr = {0};
+    if (bs_server_key_load(key_path, a->server_key, &kerr) == 0)
         a->api.server_key = a->server_key;
     else
-        fprintf(stderr, "serve: warning: no server key, invitations are not mailed: %s\n", perr);
+        fprintf(stderr, "serve: warning: no server key, invitations are not mailed: %s\n", kerr.msg);
     const char *zgw_path = bs_cli_adapters_config_path(opt_value(a, "--zgw-config"));
-    if (zgw_path && bs_zgw_config_load(zgw_path, &a->zgw_config, perr, sizeof perr) == 0)
-        a->api.zgw_config = a->zgw_config;
+    if (zgw_path && bs_zgw_config_load(zgw_path, &a->zgw_config, &kerr) == 0) a->api.zgw_config = a->zgw_config;
 }
 
 /* Starts the notifier (alert mails through the SMTP server of --smtp-url or the environment;
@@ -364,8 +364,9 @@ static void serve(app *a) {
     const char *smtp = serve_start_notifier(a, host, bound);
     const char *zgw = bs_cli_adapters_config_path(opt_value(a, "--zgw-config"));
     if (zgw) {
-        a->adapters = bs_cli_adapters_start(a->loop, &a->clock, a->db, zgw, false, NULL, NULL, err, sizeof err);
-        if (!a->adapters) fprintf(stderr, "serve: ZGW adapter not started: %s\n", err);
+        bs_err zerr = {0};
+        a->adapters = bs_cli_adapters_start(a->loop, &a->clock, a->db, zgw, false, NULL, NULL, &zerr);
+        if (!a->adapters) fprintf(stderr, "serve: ZGW adapter not started: %s\n", zerr.msg);
     }
     printf("listening on http://%s:%d\n", host, bound);
     if (!smtp) printf("alerts: planned and kept; no SMTP server configured (--smtp-url or BOUWSTROOM_SMTP_URL)\n");

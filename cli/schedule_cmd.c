@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "engine.h"
 #include "whatif.h"
 
@@ -35,7 +36,7 @@ static bs_schema *load_schema(const json_t *doc, const char *input_path) {
         if (f[0] == '/') {
             snprintf(path, sizeof path, "%s", f);
         } else {
-            char *dup = strdup(input_path);
+            char *dup = bs_strdup(input_path);
             snprintf(path, sizeof path, "%s/%s", dup ? dirname(dup) : ".", f);
             free(dup);
         }
@@ -115,8 +116,8 @@ int bs_cli_schedule(int argc, char **argv) {
         fail("calendar", "cannot build the calendar");
         goto out;
     }
-    progress = calloc((size_t)schema->n_steps + 1, sizeof *progress);
-    if (!progress || bs_sched_edit_init(&e, schema) != 0) {
+    progress = bs_calloc((size_t)schema->n_steps + 1, sizeof *progress);
+    if (bs_sched_edit_init(&e, schema) != 0) {
         fail("$", "out of memory");
         goto out;
     }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "clock.h"
 #include "engine.h"
 #include "forecast.h"
@@ -107,7 +108,7 @@ static uint64_t fnv1a(const unsigned char *p, size_t n) {
 static memo_entry *memo_find(memo *m, const unsigned char *key, size_t len, uint64_t h, int *found) {
     if (m->n * 2 >= m->cap) {
         size_t nc = m->cap ? m->cap * 2 : 1024;
-        memo_entry *ne = calloc(nc, sizeof *ne);
+        memo_entry *ne = bs_calloc(nc, sizeof *ne);
         for (size_t i = 0; i < m->cap; i++) {
             if (!m->e[i].key) continue;
             size_t k = m->e[i].hash & (nc - 1);
@@ -146,9 +147,9 @@ static void sf_work(uv_work_t *w) {
         int32_t last = bs_schema_find(s, "laatste_oplevering");
         pl->p50_last = BS_DAY_NONE;
         if (last < 0) continue;
-        bs_ltdist *dist = calloc((size_t)s->n_steps, sizeof *dist);
-        unsigned char *has = calloc((size_t)s->n_steps, 1);
-        bs_lt_model *models = calloc((size_t)s->n_steps, sizeof *models);
+        bs_ltdist *dist = bs_calloc((size_t)s->n_steps, sizeof *dist);
+        unsigned char *has = bs_calloc((size_t)s->n_steps, 1);
+        bs_lt_model *models = bs_calloc((size_t)s->n_steps, sizeof *models);
         for (int32_t i = 0; models && i < s->n_steps; i++) {
             if (!s->steps[i].milestone && es->reference &&
                 bs_lt_model_build(es->reference, i, (int)pl->size, pl->gemeente, r->obs[pl->schema],
@@ -159,16 +160,8 @@ static void sf_work(uv_work_t *w) {
         }
         size_t klen = 12 + (size_t)s->n_steps * (4 * 4 + 1 + 4 + 3 * 8 + 4); /* schema, progress and data date */
         for (int32_t i = 0; dist && i < s->n_steps; i++) klen += (size_t)dist[i].n_km * 16;
-        unsigned char *key = malloc(klen), *kp = key;
-        if (!dist || !has || !key || !models) {
-            for (int32_t i = 0; models && i < s->n_steps; i++) bs_lt_model_free(&models[i]);
-            free(models);
-            free(dist);
-            free(has);
-            free(key);
-            r->failed = 1;
-            break;
-        }
+        unsigned char *key = bs_malloc(klen), *kp = key;
+
         int32_t sidx = pl->schema;
         put_bytes(&kp, &sidx, 4);
         put_bytes(&kp, &pl->progress_date, 4);
@@ -256,8 +249,8 @@ static void sf_plans_loaded(const PGresult *res, const char *err, void *arg) {
         return;
     }
     int n = PQntuples(res);
-    r->plans = calloc((size_t)n + 1, sizeof *r->plans);
-    r->provs = calloc(64, sizeof *r->provs);
+    r->plans = bs_calloc((size_t)n + 1, sizeof *r->plans);
+    r->provs = bs_calloc(64, sizeof *r->provs);
     int row = 0;
     while (row < n) {
         const char *pid = PQgetvalue(res, row, 0);
@@ -271,14 +264,14 @@ static void sf_plans_loaded(const PGresult *res, const char *err, void *arg) {
             const bs_schema *s = r->engine->schemas[si].schema;
             pl->schema = si;
             pl->size = bs_size_class_of(atol(PQgetvalue(res, row, 5)));
-            pl->gemeente = strdup(PQgetvalue(res, row, 6));
+            pl->gemeente = bs_strdup(PQgetvalue(res, row, 6));
             const char *prov = PQgetvalue(res, row, 1);
             int k;
             for (k = 0; k < r->n_provs; k++)
                 if (strcmp(r->provs[k], prov) == 0) break;
-            if (k == r->n_provs && r->n_provs < 64) r->provs[r->n_provs++] = strdup(prov);
+            if (k == r->n_provs && r->n_provs < 64) r->provs[r->n_provs++] = bs_strdup(prov);
             pl->provincie = k < 64 ? k : 63;
-            pl->progress = calloc((size_t)s->n_steps, sizeof *pl->progress);
+            pl->progress = bs_calloc((size_t)s->n_steps, sizeof *pl->progress);
             const char *planstatus = PQgetvalue(res, row, 4);
             for (int32_t i = 0; i < s->n_steps; i++) {
                 pl->progress[i].status = bs_schema_step_applies(s, i, planstatus) ? BS_STATUS_OPEN : BS_STATUS_SKIPPED;
@@ -299,8 +292,8 @@ static void sf_plans_loaded(const PGresult *res, const char *err, void *arg) {
         if (row == r0) /* skipped plan: move past its rows */
             while (row < n && strcmp(PQgetvalue(res, row, 0), pid) == 0) row++;
     }
-    r->later = calloc((size_t)r->n_provs + 1, sizeof *r->later);
-    r->with = calloc((size_t)r->n_provs + 1, sizeof *r->with);
+    r->later = bs_calloc((size_t)r->n_provs + 1, sizeof *r->later);
+    r->with = bs_calloc((size_t)r->n_provs + 1, sizeof *r->with);
     r->work.data = r;
     if (uv_queue_work(r->loop, &r->work, sf_work, sf_after) != 0) {
         r->done(NULL, "could not queue the forecasts", r->arg);
@@ -316,18 +309,18 @@ static void sf_obs_loaded(const PGresult *res, const char *err, void *arg) {
         return;
     }
     int n = PQntuples(res), ns = r->engine->n_schemas;
-    r->obs = calloc((size_t)ns, sizeof *r->obs);
-    r->n_obs = calloc((size_t)ns, sizeof *r->n_obs);
+    r->obs = bs_calloc((size_t)ns, sizeof *r->obs);
+    r->n_obs = bs_calloc((size_t)ns, sizeof *r->n_obs);
     size_t strbytes = 1;
     for (int i = 0; i < n; i++) strbytes += strlen(PQgetvalue(res, i, 6)) + strlen(PQgetvalue(res, i, 7)) + 2;
-    r->strings = malloc(strbytes);
+    r->strings = bs_malloc(strbytes);
     size_t off = 0;
     int maxsteps = 1;
     for (int s = 0; s < ns; s++) {
-        r->obs[s] = calloc((size_t)n + (size_t)r->engine->schemas[s].schema->n_steps + 1, sizeof **r->obs);
+        r->obs[s] = bs_calloc((size_t)n + (size_t)r->engine->schemas[s].schema->n_steps + 1, sizeof **r->obs);
         if (r->engine->schemas[s].schema->n_steps > maxsteps) maxsteps = r->engine->schemas[s].schema->n_steps;
     }
-    bs_progress *prog = calloc((size_t)maxsteps, sizeof *prog);
+    bs_progress *prog = bs_calloc((size_t)maxsteps, sizeof *prog);
     int row = 0;
     while (row < n) {
         const char *pid = PQgetvalue(res, row, 0);
@@ -366,7 +359,7 @@ static void sf_obs_loaded(const PGresult *res, const char *err, void *arg) {
 
 void bs_summary_forecast_run(uv_loop_t *loop, bs_store *store, const bs_engine *engine, bs_summary_forecast_cb done,
                              void *arg) {
-    bs_summary_forecast *r = calloc(1, sizeof *r);
+    bs_summary_forecast *r = bs_calloc(1, sizeof *r);
     r->loop = loop;
     r->store = store;
     r->engine = engine;

@@ -15,6 +15,7 @@
 
 #include <sodium.h>
 
+#include "alloc.h"
 #include "auth.h"
 #include "engine.h"
 #include "server_key.h"
@@ -197,10 +198,12 @@ static int new_totp_secret(bs_user_add *u) {
     int r = bs_totp_secret_new(u->totp_secret, sizeof u->totp_secret);
     if (r == BS_AUTH_OK) {
         unsigned char key[BS_SERVER_KEY_BYTES];
-        char kpath[4096], kerr[300];
+        char kpath[4096];
+        bs_err kerr = {0};
         snprintf(kpath, sizeof kpath, "%s/var/server.key", bs_home());
-        if (bs_server_key_load(kpath, key, kerr, sizeof kerr) != 0) {
-            fprintf(stderr, "bouwstroom user add: server key: %s\n", kerr);
+        if (bs_server_key_load(kpath, key, &kerr) != 0) {
+            fprintf(stderr, "bouwstroom user add: server key: %s\n", kerr.msg);
+            sodium_memzero(u, sizeof *u);
             return 1;
         }
         r = bs_totp_secret_seal(key, u->totp_secret, u->totp_sealed, sizeof u->totp_sealed);
@@ -299,12 +302,7 @@ static void added(const PGresult *res, const char *err, void *arg) {
 }
 
 void bs_cli_user_add_run(bs_store *store, bs_user_add *u, void (*done)(int rc, void *arg), void *arg) {
-    add_job *j = malloc(sizeof *j);
-    if (!j) {
-        fprintf(stderr, "bouwstroom user add: out of memory\n");
-        done(1, arg);
-        return;
-    }
+    add_job *j = bs_malloc(sizeof *j);
     *j = (add_job){u, done, arg};
     const char *params[9] = {u->email,         u->name,        u->organisation,
                              u->password_hash, u->totp_sealed, u->admin ? "true" : "false",

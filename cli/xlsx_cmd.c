@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <sys/stat.h>
 
+#include "alloc.h"
 #include "clock.h"
 #include "xlsx_read.h"
 
@@ -198,8 +199,7 @@ int bs_cli_import_xlsx_prepare(int argc, char **argv, bs_import_xlsx *c) {
         return 1;
     }
     size_t cap = (size_t)st.st_size < MAX_FILE_BYTES ? (size_t)st.st_size + 1 : MAX_FILE_BYTES + 1;
-    c->data = malloc(cap);
-    if (!c->data) abort();
+    c->data = bs_malloc(cap);
     c->len = fread(c->data, 1, cap, f);
     bool more = c->len == cap && fgetc(f) != EOF;
     fclose(f);
@@ -288,8 +288,7 @@ static void imported(json_t *res, void *arg) {
 
 void bs_cli_import_xlsx_run(uv_loop_t *loop, bs_store *store, const bs_engine *engine, bs_import_xlsx *c,
                             void (*done)(int rc, void *arg), void *arg) {
-    run_ctx *r = calloc(1, sizeof *r);
-    if (!r) abort();
+    run_ctx *r = bs_calloc(1, sizeof *r);
     r->c = c;
     r->done = done;
     r->arg = arg;

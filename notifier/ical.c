@@ -24,6 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
+
 #define FOLD_OCTETS 75 /* RFC 5545 §3.1: lines SHOULD NOT be longer than 75 octets */
 
 /* 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z in seconds since the epoch. */
@@ -55,12 +57,7 @@ static bool buf_reserve(sbuf *b, size_t extra) {
     if (b->len + extra + 1 <= b->cap) return true;
     size_t cap = b->cap ? b->cap : 256;
     while (cap < b->len + extra + 1) cap *= 2;
-    char *p = realloc(b->p, cap);
-    if (!p) {
-        b->failed = true;
-        return false;
-    }
-    b->p = p;
+    b->p = bs_realloc(b->p, cap);
     b->cap = cap;
     return true;
 }

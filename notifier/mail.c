@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "calendar.h"
 
 typedef struct buf {
@@ -19,8 +20,7 @@ static void put(buf *b, const char *s, size_t n) {
     if (b->len + n + 1 > b->cap) {
         size_t cap = b->cap ? b->cap : 1024;
         while (cap < b->len + n + 1) cap *= 2;
-        char *np = realloc(b->p, cap);
-        if (!np) abort();
+        char *np = bs_realloc(b->p, cap);
         b->p = np;
         b->cap = cap;
     }
@@ -82,7 +82,7 @@ char *bs_mail_encode_header(const char *s, size_t name_len) {
             col += word;
             p += word;
         }
-        return b.p ? b.p : strdup("");
+        return b.p ? b.p : bs_strdup("");
     }
     /* "=?UTF-8?B?" + base64 + "?=" ≤ 75 chars: 12 chars overhead leaves 63 → 45 bytes (15 groups of 3).
      * The first word shares its line with the field name: keep lines ≤ 78. */

@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
+
 #define MAX_POOLED_HANDLES 32
 
 struct bs_smtp {
@@ -160,12 +162,11 @@ bs_smtp *bs_smtp_new(uv_loop_t *loop, const bs_smtp_config *cfg) {
         curl_global_init(CURL_GLOBAL_DEFAULT);
         global_done = true;
     }
-    bs_smtp *s = calloc(1, sizeof *s);
-    if (!s) return NULL;
+    bs_smtp *s = bs_calloc(1, sizeof *s);
     s->loop = loop;
-    s->url = strdup(cfg->url);
-    s->username = cfg->username ? strdup(cfg->username) : NULL;
-    s->password = cfg->password ? strdup(cfg->password) : NULL;
+    s->url = bs_strdup(cfg->url);
+    s->username = cfg->username ? bs_strdup(cfg->username) : NULL;
+    s->password = cfg->password ? bs_strdup(cfg->password) : NULL;
     s->require_starttls = cfg->require_starttls;
     s->insecure_tls = cfg->insecure_tls;
     s->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : 30000;
@@ -179,17 +180,15 @@ void bs_smtp_send(bs_smtp *s, const char *from, const char *const *rcpts, int n,
         cb(BS_SMTP_RETRY, 0, "sender closed", arg);
         return;
     }
-    send_job *j = calloc(1, sizeof *j);
-    if (!j) abort();
+    send_job *j = bs_calloc(1, sizeof *j);
     j->smtp = s;
     j->cb = cb;
     j->arg = arg;
-    j->message = malloc(len ? len : 1);
-    if (!j->message) abort();
+    j->message = bs_malloc(len ? len : 1);
     memcpy(j->message, message, len);
     j->len = len;
     size_t fl = strlen(from) + 3;
-    j->from = malloc(fl);
+    j->from = bs_malloc(fl);
     snprintf(j->from, fl, "<%s>", from);
     for (int i = 0; i < n; i++) {
         char addr[512];

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
+
 typedef struct sbuf {
     char *p;
     size_t len, cap;
@@ -23,8 +25,7 @@ __attribute__((format(printf, 2, 3))) static void sb_printf(sbuf *b, const char 
     if (b->len + (size_t)n + 1 > b->cap) {
         size_t cap = b->cap ? b->cap * 2 : 512;
         while (cap < b->len + (size_t)n + 1) cap *= 2;
-        char *np = realloc(b->p, cap);
-        if (!np) abort();
+        char *np = bs_realloc(b->p, cap);
         b->p = np;
         b->cap = cap;
     }
@@ -157,8 +158,7 @@ static void details(sbuf *t, sbuf *h, const char *kind, const json_t *p, bool en
         while (*c) {
             const char *nl = strchr(c, '\n');
             size_t l = nl ? (size_t)(nl - c) : strlen(c);
-            char *line = strndup(c, l);
-            if (!line) abort();
+            char *line = bs_strndup(c, l);
             sb_printf(t, "- %s\n", line);
             sb_printf(h, "<li>");
             sb_html(h, line);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "alerts.h"
+#include "alloc.h"
 #include "auth.h"
 #include "project_forecast.h"
 #include "mail.h"
@@ -331,7 +332,7 @@ static void plan_got_recipients(const PGresult *res, const char *err, void *arg)
     }
     bs_notifier *n = c->n;
     int rows = PQntuples(res);
-    bs_alert_recipient *rs = calloc((size_t)rows + 1, sizeof *rs);
+    bs_alert_recipient *rs = bs_calloc((size_t)rows + 1, sizeof *rs);
     int n_rs = recipients_from_rows(res, rs);
     if (!c->has_sched) {
         free(rs);
@@ -341,9 +342,9 @@ static void plan_got_recipients(const PGresult *res, const char *err, void *arg)
     const bs_schedule sched = c->sched;
     /* the organisation's today (alerts are due at 07:00 local) */
     bs_day today = notifier_today(n);
-    bs_alert_want *wants = calloc(MAX_WANTS, sizeof *wants);
+    bs_alert_want *wants = bs_calloc(MAX_WANTS, sizeof *wants);
     const bs_schema *schema = c->st.schema;
-    bs_day *p50 = calloc((size_t)schema->n_steps + 1, sizeof *p50);
+    bs_day *p50 = bs_calloc((size_t)schema->n_steps + 1, sizeof *p50);
     for (int32_t i = 0; i < schema->n_steps; i++)
         p50[i] = c->fc_rc == BS_SCHEDULE_OK && c->fc.steps ? c->fc.steps[i].p50 : BS_DAY_NONE;
     /* overdue and blocked: against what the facts as last reported promised (the schedule
@@ -355,8 +356,8 @@ static void plan_got_recipients(const PGresult *res, const char *err, void *arg)
     json_t *steps = steps_json(c, &sched, p50);
     json_t *wa = json_array();
     for (int w = 0; w < n_w; w++) json_array_append_new(wa, want_json(c, &wants[w], rs));
-    c->steps_json = json_dumps(steps, JSON_COMPACT);
-    c->wants_json = json_dumps(wa, JSON_COMPACT);
+    c->steps_json = bs_json_dumps(steps, JSON_COMPACT);
+    c->wants_json = bs_json_dumps(wa, JSON_COMPACT);
     json_decref(steps);
     json_decref(wa);
     free(wants);
@@ -368,8 +369,7 @@ static void plan_got_recipients(const PGresult *res, const char *err, void *arg)
     snprintf(now_s, sizeof now_s, "%lld", (long long)bs_clock_now(n->clock));
     /* the recipients of this plan as a PostgreSQL array literal of UUIDs: only their follows
      * are summarised (a follow committed after the recipients were read waits for its plan) */
-    char *rcpt = malloc((size_t)n_rs * 37 + 3);
-    if (!rcpt) abort();
+    char *rcpt = bs_malloc((size_t)n_rs * 37 + 3);
     size_t rl = 0;
     rcpt[rl++] = '{';
     for (int i = 0; i < n_rs; i++) rl += (size_t)sprintf(rcpt + rl, "%s%s", i ? "," : "", rs[i].user_id);
@@ -409,7 +409,7 @@ static void plan_got_baselines(const PGresult *res, const char *err, void *arg) 
         return;
     }
     const bs_schema *schema = c->st.schema;
-    c->baseline = malloc(sizeof *c->baseline * ((size_t)schema->n_steps + 1));
+    c->baseline = bs_malloc(sizeof *c->baseline * ((size_t)schema->n_steps + 1));
     for (int32_t i = 0; i < schema->n_steps; i++) c->baseline[i] = BS_DAY_NONE;
     for (int r = 0; r < PQntuples(res); r++) {
         int32_t i = bs_schema_find(schema, PQgetvalue(res, r, 0));
@@ -531,7 +531,7 @@ static void plan_start(bs_notifier *n) {
         return;
     }
     n->planning = true;
-    plan_ctx *c = calloc(1, sizeof *c);
+    plan_ctx *c = bs_calloc(1, sizeof *c);
     c->n = n;
     bs_store_acquire(n->store, plan_acquired, c);
 }
@@ -828,8 +828,7 @@ static void claimed(const PGresult *res, const char *err, void *arg) {
     n->more = rows == CLAIM_BATCH;
     /* columns: id, kind, message_id, payload, email, name, locale, attempts, user_id */
     for (int r = 0; r < rows; r++) {
-        send_item *it = calloc(1, sizeof *it);
-        if (!it) abort();
+        send_item *it = bs_calloc(1, sizeof *it);
         it->n = n;
         snprintf(it->id, sizeof it->id, "%s", PQgetvalue(res, r, 0));
         it->attempts = atoi(PQgetvalue(res, r, 7));
@@ -897,7 +896,7 @@ static void claimed(const PGresult *res, const char *err, void *arg) {
             on_sent(BS_SMTP_FAILED, 0, "invalid address or header (refused to render)", it);
             continue;
         }
-        it->rcpt = strdup(PQgetvalue(res, r, 4));
+        it->rcpt = bs_strdup(PQgetvalue(res, r, 4));
         enqueue(n, it);
     }
     pump(n);
@@ -996,16 +995,15 @@ static void listen_acquired(bs_conn *conn, const char *err, void *arg) {
 
 bs_notifier *bs_notifier_start(uv_loop_t *loop, bs_store *store, const bs_engine *engine, const bs_clock *clock,
                                const bs_notifier_config *cfg) {
-    bs_notifier *n = calloc(1, sizeof *n);
-    if (!n) return NULL;
+    bs_notifier *n = bs_calloc(1, sizeof *n);
     n->loop = loop;
     n->store = store;
     n->engine = engine;
     n->clock = clock;
-    n->mail_from = strdup(cfg->mail_from ? cfg->mail_from : "bouwstroom@localhost");
+    n->mail_from = bs_strdup(cfg->mail_from ? cfg->mail_from : "bouwstroom@localhost");
     const char *at = strrchr(n->mail_from, '@');
-    n->mail_domain = strdup(at ? at + 1 : "localhost");
-    n->base_url = strdup(cfg->base_url ? cfg->base_url : "http://127.0.0.1:8080");
+    n->mail_domain = bs_strdup(at ? at + 1 : "localhost");
+    n->base_url = bs_strdup(cfg->base_url ? cfg->base_url : "http://127.0.0.1:8080");
     if (cfg->server_key) {
         memcpy(n->server_key, cfg->server_key, BS_SERVER_KEY_BYTES);
         n->has_key = true;

@@ -11,6 +11,8 @@ echo "== style"
 scripts/check-format.sh
 echo "== function size"
 scripts/check-function-size.sh "$build"
+echo "== allocation policy"
+scripts/check-alloc.sh
 started=""
 cleanup() {
     set +e

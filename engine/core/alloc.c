@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 /* Prints what could not be allocated and aborts. Nothing else is safe to do: any further
  * allocation may fail too, so the message is written with a fixed buffer. */
 static void oom(size_t size) __attribute__((noreturn));
@@ -72,4 +74,10 @@ char *bs_asprintf(const char *fmt, ...) {
 
 void bs_free(void *p) {
     free(p);
+}
+
+char *bs_json_dumps(const json_t *json, size_t flags) {
+    char *s = json_dumps(json, flags);
+    if (!s) oom(0);
+    return s;
 }

@@ -32,4 +32,10 @@ char *bs_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* free(p); p may be NULL. */
 void bs_free(void *p);
 
+struct json_t;
+/* json_dumps(json, flags) for an object or array (or any value with JSON_ENCODE_ANY):
+ * jansson returns NULL then only when out of memory, which aborts as above. Never NULL;
+ * free the result with free() (jansson's default allocator). */
+char *bs_json_dumps(const struct json_t *json, size_t flags);
+
 #endif

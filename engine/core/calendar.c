@@ -6,6 +6,8 @@
 
 #include <stdlib.h>
 
+#include "alloc.h"
+
 /* ---- civil dates (Howard Hinnant, "chrono-Compatible Low-Level Date Algorithms") ---- */
 
 static int64_t days_from_civil(int64_t y, int64_t m, int64_t d) {
@@ -220,8 +222,7 @@ int bs_calendar_init(bs_calendar *cal, const bs_calendar_options *opt, int first
     const bs_day first = bs_date_from_ymd(first_year, 1, 1);
     const bs_day last = bs_date_from_ymd(last_year, 12, 31);
     const int32_t n_days = last - first + 1;
-    int32_t *cb = calloc((size_t)n_days + 1, sizeof *cb);
-    if (!cb) return -1;
+    int32_t *cb = bs_calloc((size_t)n_days + 1, sizeof *cb);
 
     /* First mark days off with 1 in cb[i + 1], then turn it into a prefix count. */
     for (int y = first_year; y <= last_year; y++) {
@@ -240,11 +241,7 @@ int bs_calendar_init(bs_calendar *cal, const bs_calendar_options *opt, int first
         wd = wd == 7 ? 1 : wd + 1;
     }
 
-    bs_day *dates = malloc((size_t)(count > 0 ? count : 1) * sizeof *dates);
-    if (!dates) {
-        free(cb);
-        return -1;
-    }
+    bs_day *dates = bs_malloc((size_t)(count > 0 ? count : 1) * sizeof *dates);
     for (int32_t i = 0; i < n_days; i++)
         if (cb[i + 1] != cb[i]) dates[cb[i]] = first + i;
 

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
+
 bs_check_thresholds bs_check_default_thresholds(void) {
     bs_check_thresholds t;
     memset(&t, 0, sizeof t);
@@ -54,19 +56,9 @@ int bs_checks_compute(const bs_schema *schema, const bs_progress *progress, cons
     int32_t cap = (n > m ? n : m) + 1;
     for (int k = 0; k < BS_CHECK_COUNT; k++) {
         out[k].id = (bs_check_id)k;
-        out[k].items = malloc(sizeof(int32_t) * (size_t)cap);
-        if (!out[k].items) {
-            bs_checks_free(out);
-            return -1;
-        }
+        out[k].items = bs_malloc(sizeof(int32_t) * (size_t)cap);
     }
-    int32_t *npred = calloc((size_t)n + 1, sizeof *npred), *nsucc = calloc((size_t)n + 1, sizeof *nsucc);
-    if (!npred || !nsucc) {
-        free(npred);
-        free(nsucc);
-        bs_checks_free(out);
-        return -1;
-    }
+    int32_t *npred = bs_calloc((size_t)n + 1, sizeof *npred), *nsucc = bs_calloc((size_t)n + 1, sizeof *nsucc);
     for (int32_t l = 0; l < m; l++) {
         const bs_link *k = &e->links[l];
         npred[k->succ]++;

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
+
 #define LOG_SQRT_2PI 0.91893853320467274178
 
 const char *bs_est_strerror(bs_est_err e) {
@@ -54,8 +56,7 @@ int bs_obs_collapse(const double *time, const unsigned char *event, size_t n, bs
     if (n == 0 || n > INT32_MAX) return BS_EST_EINVAL;
     for (size_t i = 0; i < n; i++)
         if (!isfinite(time[i]) || time[i] <= 0) return BS_EST_EINVAL;
-    raw_obs *r = malloc(n * sizeof *r);
-    if (!r) return BS_EST_ENOMEM;
+    raw_obs *r = bs_malloc(n * sizeof *r);
     for (size_t i = 0; i < n; i++) {
         r[i].t = time[i];
         r[i].e = event[i] ? 1 : 0;
@@ -64,14 +65,9 @@ int bs_obs_collapse(const double *time, const unsigned char *event, size_t n, bs
     size_t m = 1;
     for (size_t i = 1; i < n; i++)
         if (r[i].t != r[i - 1].t) m++;
-    out->time = malloc(m * sizeof *out->time);
-    out->events = calloc(m, sizeof *out->events);
-    out->censored = calloc(m, sizeof *out->censored);
-    if (!out->time || !out->events || !out->censored) {
-        free(r);
-        bs_obs_free(out);
-        return BS_EST_ENOMEM;
-    }
+    out->time = bs_malloc(m * sizeof *out->time);
+    out->events = bs_calloc(m, sizeof *out->events);
+    out->censored = bs_calloc(m, sizeof *out->censored);
     int32_t k = -1;
     for (size_t i = 0; i < n; i++) {
         if (k < 0 || r[i].t != out->time[k]) out->time[++k] = r[i].t;
@@ -189,8 +185,7 @@ void bs_km_free(bs_km *km) {
 int bs_km_fit(const bs_obs_set *obs, double conf_level, bs_km *out) {
     memset(out, 0, sizeof *out);
     if (!obs || obs->n <= 0) return BS_EST_EINVAL;
-    out->pts = malloc((size_t)obs->n * sizeof *out->pts);
-    if (!out->pts) return BS_EST_ENOMEM;
+    out->pts = bs_malloc((size_t)obs->n * sizeof *out->pts);
     double z = bs_qnorm(1.0 - (1.0 - conf_level) / 2.0);
     int64_t at_risk = obs->n_events + obs->n_censored;
     double s = 1.0, gw = 0.0;
@@ -533,12 +528,8 @@ int bs_ltdist_from_km(const bs_km *km, const bs_dist *par, double w, bs_ltdist *
     int32_t m = 0;
     for (int32_t i = 0; i < km->n_pts; i++) m += km->pts[i].n_event > 0;
     if (m == 0 || w <= 0) return BS_EST_OK;
-    out->km_time = malloc((size_t)m * sizeof *out->km_time);
-    out->km_surv = malloc((size_t)m * sizeof *out->km_surv);
-    if (!out->km_time || !out->km_surv) {
-        bs_ltdist_free(out);
-        return BS_EST_ENOMEM;
-    }
+    out->km_time = bs_malloc((size_t)m * sizeof *out->km_time);
+    out->km_surv = bs_malloc((size_t)m * sizeof *out->km_surv);
     for (int32_t i = 0; i < km->n_pts; i++) {
         if (km->pts[i].n_event == 0) continue;
         out->km_time[out->n_km] = km->pts[i].time;
@@ -552,12 +543,8 @@ int bs_ltdist_copy(const bs_ltdist *src, bs_ltdist *out) {
     *out = *src;
     out->km_time = out->km_surv = NULL;
     if (src->n_km == 0) return BS_EST_OK;
-    out->km_time = malloc((size_t)src->n_km * sizeof *out->km_time);
-    out->km_surv = malloc((size_t)src->n_km * sizeof *out->km_surv);
-    if (!out->km_time || !out->km_surv) {
-        bs_ltdist_free(out);
-        return BS_EST_ENOMEM;
-    }
+    out->km_time = bs_malloc((size_t)src->n_km * sizeof *out->km_time);
+    out->km_surv = bs_malloc((size_t)src->n_km * sizeof *out->km_surv);
     memcpy(out->km_time, src->km_time, (size_t)src->n_km * sizeof *out->km_time);
     memcpy(out->km_surv, src->km_surv, (size_t)src->n_km * sizeof *out->km_surv);
     return BS_EST_OK;

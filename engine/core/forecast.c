@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "leadtime.h"
 
 void bs_forecast_free(bs_forecast *f) {
@@ -64,17 +65,13 @@ int bs_forecast_compute(const bs_forecast_input *in, bs_rng *rng, bs_forecast *o
     int32_t n = sc->n_steps, ns = in->n_samples;
     if (ns < 1 || ns > BS_FORECAST_MAX_SAMPLES) return BS_SCHEDULE_EUNSUPPORTED;
     bs_schema copy = *sc; /* shallow: links, topo and step strings are shared, durations per sample */
-    copy.steps = malloc((size_t)n * sizeof *copy.steps);
-    bs_day *fin = malloc((size_t)n * (size_t)ns * sizeof *fin); /* [step * ns + sample] */
-    bs_day *comp = malloc((size_t)ns * sizeof *comp);
-    int32_t *crit = calloc((size_t)n, sizeof *crit);
-    double *elapsed = malloc((size_t)n * sizeof *elapsed);
-    out->steps = calloc((size_t)n, sizeof *out->steps);
+    copy.steps = bs_malloc((size_t)n * sizeof *copy.steps);
+    bs_day *fin = bs_malloc((size_t)n * (size_t)ns * sizeof *fin); /* [step * ns + sample] */
+    bs_day *comp = bs_malloc((size_t)ns * sizeof *comp);
+    int32_t *crit = bs_calloc((size_t)n, sizeof *crit);
+    double *elapsed = bs_malloc((size_t)n * sizeof *elapsed);
+    out->steps = bs_calloc((size_t)n, sizeof *out->steps);
     int rc = BS_SCHEDULE_OK;
-    if (!copy.steps || !fin || !comp || !crit || !elapsed || !out->steps) {
-        rc = BS_SCHEDULE_ENOMEM;
-        goto done;
-    }
     memcpy(copy.steps, sc->steps, (size_t)n * sizeof *copy.steps);
     out->n_steps = n;
     out->n_samples = ns;

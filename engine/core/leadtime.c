@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
+
 static const char *const size_names[BS_SIZE_N] = {"1-10", "11-50", "51-200", ">200", "onbekend"};
 
 bs_size_class bs_size_class_of(int64_t h) {
@@ -125,11 +127,11 @@ int bs_reference_load(const char *text, size_t len, const bs_schema *schema, bs_
         snprintf(err, errlen, "$.observations_per_group must be 10..100000 and $.censored_share in [0, 1)");
         goto done;
     }
-    out->label = strdup(json_string_value(label));
+    out->label = bs_strdup(json_string_value(label));
     out->seed = (uint64_t)json_integer_value(seed);
     out->per_group = (int32_t)json_integer_value(per);
     out->censored_share = json_number_value(cs);
-    out->steps = calloc(json_object_size(steps) + 1, sizeof *out->steps);
+    out->steps = bs_calloc(json_object_size(steps) + 1, sizeof *out->steps);
     const char *key;
     json_t *v;
     const double z80 = bs_qnorm(0.8);
@@ -161,7 +163,7 @@ int bs_reference_load(const char *text, size_t len, const bs_schema *schema, bs_
         bs_ref_step *rs = &out->steps[out->n++];
         rs->step = i;
         rs->unit = u;
-        rs->source = strdup(json_string_value(src));
+        rs->source = bs_strdup(json_string_value(src));
         double m = json_number_value(med);
         rs->sigma = log(json_number_value(p80) / m) / z80;
         if (rs->sigma < 0.01) rs->sigma = 0.01;
@@ -187,13 +189,8 @@ done:
 
 static int fit_filtered(const bs_lt_obs *obs, size_t n, int32_t step, int size, const char *gem, int fam_or_best,
                         bs_psfit *fit, int64_t *events, int64_t *censored) {
-    double *t = malloc((n ? n : 1) * sizeof *t);
-    unsigned char *e = malloc(n ? n : 1);
-    if (!t || !e) {
-        free(t);
-        free(e);
-        return BS_EST_ENOMEM;
-    }
+    double *t = bs_malloc((n ? n : 1) * sizeof *t);
+    unsigned char *e = bs_malloc(n ? n : 1);
     size_t m = 0;
     int64_t ev = 0, ce = 0;
     for (size_t k = 0; k < n; k++) {
@@ -230,11 +227,10 @@ static int fit_filtered(const bs_lt_obs *obs, size_t n, int32_t step, int size, 
 
 int bs_reference_fit(bs_reference *ref, const bs_schema *schema) {
     ref->n_schema_steps = schema->n_steps;
-    ref->fit_step = calloc((size_t)schema->n_steps, sizeof *ref->fit_step);
-    ref->fit_size = calloc((size_t)schema->n_steps * BS_SIZE_N, sizeof *ref->fit_size);
+    ref->fit_step = bs_calloc((size_t)schema->n_steps, sizeof *ref->fit_step);
+    ref->fit_size = bs_calloc((size_t)schema->n_steps * BS_SIZE_N, sizeof *ref->fit_size);
     size_t cap = (size_t)ref->n * BS_SIZE_N * (size_t)ref->per_group;
-    ref->history = calloc(cap ? cap : 1, sizeof *ref->history);
-    if (!ref->fit_step || !ref->fit_size || !ref->history) return BS_EST_ENOMEM;
+    ref->history = bs_calloc(cap ? cap : 1, sizeof *ref->history);
     bs_rng rng;
     bs_rng_seed(&rng, ref->seed);
     ref->n_history = 0;
@@ -325,13 +321,8 @@ int bs_lt_model_build(const bs_reference *ref, int32_t step, int size, const cha
     out->sample_level = -1;
     for (int l = out->depth - 1; l >= 0; l--) {
         if (out->level[l].events < 1) continue;
-        double *t = malloc(n * sizeof *t);
-        unsigned char *e = malloc(n);
-        if (!t || !e) {
-            free(t);
-            free(e);
-            return BS_EST_ENOMEM;
-        }
+        double *t = bs_malloc(n * sizeof *t);
+        unsigned char *e = bs_malloc(n);
         size_t m = 0;
         for (size_t k = 0; k < n; k++) {
             const bs_lt_obs *o = &obs[k];

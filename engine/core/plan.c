@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
+
 static const char *const PLANSTATUS_CODES[] = {"1A", "1B", "1C", "2A", "2B", "2C", "3", "4A", "4B", "onbekend"};
 #define N_PLANSTATUS_CODES (sizeof PLANSTATUS_CODES / sizeof PLANSTATUS_CODES[0])
 
@@ -160,13 +162,8 @@ int bs_plan_initial_progress(const bs_schema *schema, const char *planstatus_cod
     if (target < 0) return -1;
 
     /* depth-first walk backwards over the links */
-    bool *seen = calloc((size_t)schema->n_steps, sizeof *seen);
-    int32_t *stack = malloc((size_t)schema->n_steps * sizeof *stack);
-    if (!seen || !stack) {
-        free(seen);
-        free(stack);
-        return -1;
-    }
+    bool *seen = bs_calloc((size_t)schema->n_steps, sizeof *seen);
+    int32_t *stack = bs_malloc((size_t)schema->n_steps * sizeof *stack);
     int32_t sp = 0;
     seen[target] = true;
     stack[sp++] = target;

@@ -24,6 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
+
 /* A bound: boundary, instant and milestone display flag (end of day x-1 vs start of x). */
 typedef struct cand {
     bool set;
@@ -604,8 +606,8 @@ static bool build_graph(ctx *c, int32_t n, int32_t *indeg, int32_t **cycle, int3
     if (tail == n) return true;
     if (cycle) {
         /* Every remaining step has a remaining predecessor: walk back until a repeat. */
-        int32_t *mark = calloc((size_t)n, sizeof *mark);
-        int32_t *walk = malloc(sizeof(int32_t) * ((size_t)n + 1));
+        int32_t *mark = bs_calloc((size_t)n, sizeof *mark);
+        int32_t *walk = bs_malloc(sizeof(int32_t) * ((size_t)n + 1));
         if (mark && walk) {
             int32_t v = -1;
             for (int32_t i = 0; i < n && v < 0; i++)
@@ -622,7 +624,7 @@ static bool build_graph(ctx *c, int32_t n, int32_t *indeg, int32_t **cycle, int3
                 v = nx;
             }
             int32_t from = mark[v] - 1, k = len - from;
-            *cycle = malloc(sizeof(int32_t) * (size_t)k);
+            *cycle = bs_malloc(sizeof(int32_t) * (size_t)k);
             if (*cycle) {
                 /* walk[from..len) goes against the links: reverse it */
                 for (int32_t t = 0; t < k; t++) (*cycle)[t] = walk[len - 1 - t];
@@ -653,17 +655,10 @@ static bool unfinished(bs_step_status st) {
  * without a critical predecessor), at most MAX_PATHS paths. */
 static bs_schedule_err critical_paths(ctx *c, const bs_step_result *res, int32_t n, bs_schedule *out) {
     int32_t cap = 64, used = 0, np = 0;
-    int32_t *steps = malloc(sizeof(int32_t) * (size_t)cap);
-    int32_t *offs = malloc(sizeof(int32_t) * (MAX_PATHS + 1));
-    int32_t *stack = malloc(sizeof(int32_t) * ((size_t)n + 1));
-    int32_t *iter = malloc(sizeof(int32_t) * ((size_t)n + 1));
-    if (!steps || !offs || !stack || !iter) {
-        free(steps);
-        free(offs);
-        free(stack);
-        free(iter);
-        return BS_SCHEDULE_ENOMEM;
-    }
+    int32_t *steps = bs_malloc(sizeof(int32_t) * (size_t)cap);
+    int32_t *offs = bs_malloc(sizeof(int32_t) * (MAX_PATHS + 1));
+    int32_t *stack = bs_malloc(sizeof(int32_t) * ((size_t)n + 1));
+    int32_t *iter = bs_malloc(sizeof(int32_t) * ((size_t)n + 1));
     offs[0] = 0;
     for (int32_t t = 0; t < n && np < MAX_PATHS; t++) {
         int32_t i = c->topo[t];
@@ -704,15 +699,7 @@ static bs_schedule_err critical_paths(ctx *c, const bs_step_result *res, int32_t
             if (leaf) {
                 if (used + depth > cap) {
                     while (used + depth > cap) cap *= 2;
-                    int32_t *ns = realloc(steps, sizeof(int32_t) * (size_t)cap);
-                    if (!ns) {
-                        free(steps);
-                        free(offs);
-                        free(stack);
-                        free(iter);
-                        return BS_SCHEDULE_ENOMEM;
-                    }
-                    steps = ns;
+                    steps = bs_realloc(steps, sizeof(int32_t) * (size_t)cap);
                 }
                 memcpy(steps + used, stack, sizeof(int32_t) * (size_t)depth);
                 used += depth;
@@ -800,15 +787,9 @@ bs_schedule_err bs_schedule_compute_ex(const bs_schedule_input *in, bs_schedule 
         if (schema->steps[i].duration < 0) return BS_SCHEDULE_ERANGE;
 
     const size_t nn = (size_t)n + 1, mm = (size_t)m + 1;
-    bs_step_result *res = calloc(nn, sizeof *res);
-    scratch *sc = calloc(nn, sizeof *sc);
-    int32_t *ints = malloc(sizeof(int32_t) * (5 * nn + 2 * mm + 1));
-    if (!res || !sc || !ints) {
-        free(res);
-        free(sc);
-        free(ints);
-        return BS_SCHEDULE_ENOMEM;
-    }
+    bs_step_result *res = bs_calloc(nn, sizeof *res);
+    scratch *sc = bs_calloc(nn, sizeof *sc);
+    int32_t *ints = bs_malloc(sizeof(int32_t) * (5 * nn + 2 * mm + 1));
     ctx c = {.schema = schema,
              .progress = in->progress,
              .ov = in->overrides,
@@ -898,8 +879,7 @@ bs_schedule_err bs_schedule_compute_ex(const bs_schedule_input *in, bs_schedule 
     }
     free(sc);
     if (c.err == BS_SCHEDULE_OK && n_kp > 0) {
-        out->knelpunten = calloc((size_t)n_kp, sizeof *out->knelpunten);
-        if (!out->knelpunten) c.err = BS_SCHEDULE_ENOMEM;
+        out->knelpunten = bs_calloc((size_t)n_kp, sizeof *out->knelpunten);
         for (int32_t i = 0; i < n && out->knelpunten; i++)
             if (res[i].deadline_missed) {
                 bs_day fnlt = in->overrides[i].fnlt;

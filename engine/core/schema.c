@@ -25,6 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
+
 /* Limits that keep the work and the integers bounded. */
 enum {
     MAX_STEPS = 10000,       /* steps per schema */
@@ -69,7 +71,7 @@ typedef struct ctx {
 
 static char *dup_str(const char *s) {
     size_t n = strlen(s) + 1;
-    char *d = malloc(n);
+    char *d = bs_malloc(n);
     if (d) memcpy(d, s, n);
     return d;
 }
@@ -82,12 +84,7 @@ __attribute__((format(printf, 3, 4))) static void add_problem(ctx *c, const char
     va_end(ap);
     if (c->n == c->cap) {
         size_t cap = c->cap ? c->cap * 2 : 16;
-        problem_tmp *items = realloc(c->items, cap * sizeof *items);
-        if (!items) {
-            c->oom = true;
-            return;
-        }
-        c->items = items;
+        c->items = bs_realloc(c->items, cap * sizeof *c->items);
         c->cap = cap;
     }
     problem_tmp *p = &c->items[c->n];
@@ -114,7 +111,7 @@ static int cmp_problem(const void *a, const void *b) {
 static void hand_over(ctx *c, bs_schema_problems *out) {
     if (out && c->n) {
         qsort(c->items, c->n, sizeof *c->items, cmp_problem);
-        out->items = malloc(c->n * sizeof *out->items);
+        out->items = bs_malloc(c->n * sizeof *out->items);
         if (out->items) {
             for (size_t i = 0; i < c->n; i++) {
                 out->items[i].path = c->items[i].path;
@@ -345,8 +342,8 @@ static uint64_t hash_str(const char *s) {
 static bool key_index_init(key_index *ki, size_t n) {
     ki->cap = 16;
     while (ki->cap < 2 * n) ki->cap *= 2;
-    ki->keys = calloc(ki->cap, sizeof *ki->keys);
-    ki->idx = calloc(ki->cap, sizeof *ki->idx);
+    ki->keys = bs_calloc(ki->cap, sizeof *ki->keys);
+    ki->idx = bs_calloc(ki->cap, sizeof *ki->idx);
     return ki->keys && ki->idx;
 }
 
@@ -429,11 +426,7 @@ static void parse_applies_to(builder *b, json_t *step, const char *spath, bs_ste
         add_problem(c, p, "\"planstatus\" must name at least one planstatus code");
         return;
     }
-    st->applies_to_planstatus = calloc(n + 1, sizeof *st->applies_to_planstatus);
-    if (!st->applies_to_planstatus) {
-        c->oom = true;
-        return;
-    }
+    st->applies_to_planstatus = bs_calloc(n + 1, sizeof *st->applies_to_planstatus);
     size_t k = 0;
     for (size_t j = 0; j < n; j++) {
         json_t *v = json_array_get(list, j);
@@ -607,18 +600,8 @@ static void add_link(builder *b, int32_t pred, int32_t succ, bs_link_type type, 
     bs_schema *s = b->s;
     if (s->n_links == b->cap_links) {
         int32_t cap = b->cap_links ? b->cap_links * 2 : 32;
-        bs_link *links = realloc(s->links, (size_t)cap * sizeof *links);
-        if (!links) {
-            b->c->oom = true;
-            return;
-        }
-        s->links = links;
-        link_src *src = realloc(b->src, (size_t)cap * sizeof *src);
-        if (!src) {
-            b->c->oom = true;
-            return;
-        }
-        b->src = src;
+        s->links = bs_realloc(s->links, (size_t)cap * sizeof *s->links);
+        b->src = bs_realloc(b->src, (size_t)cap * sizeof *b->src);
         b->cap_links = cap;
     }
     s->links[s->n_links] = (bs_link){.pred = pred, .succ = succ, .type = type, .lag = lag, .lag_unit = lag_unit};
@@ -724,8 +707,8 @@ static bool build_adjacency(bs_schema *s) {
     }
     for (int32_t i = 0; i < s->n_steps; i++) {
         bs_step *st = &s->steps[i];
-        if (st->n_preds && !(st->preds = malloc((size_t)st->n_preds * sizeof *st->preds))) return false;
-        if (st->n_succs && !(st->succs = malloc((size_t)st->n_succs * sizeof *st->succs))) return false;
+        if (st->n_preds) st->preds = bs_malloc((size_t)st->n_preds * sizeof *st->preds);
+        if (st->n_succs) st->succs = bs_malloc((size_t)st->n_succs * sizeof *st->succs);
         st->n_preds = st->n_succs = 0;
     }
     for (int32_t l = 0; l < s->n_links; l++) {
@@ -824,21 +807,18 @@ static bool report_cycles(builder *b, int32_t *topo) {
     bs_schema *s = b->s;
     ctx *c = b->c;
     int32_t n = s->n_steps;
-    bool ok = false;
     size_t ni = (size_t)n * sizeof(int32_t);
-    bool *done = malloc((size_t)n * sizeof *done);
-    int32_t *indeg = malloc(ni), *heap = malloc(ni), *stack = malloc(ni), *parent = malloc(ni), *queue = malloc(ni);
-    scc_work w = {.index = malloc(ni),
-                  .low = malloc(ni),
-                  .stack = malloc(ni),
-                  .fnode = malloc(ni),
-                  .fedge = malloc(ni),
-                  .comp = malloc(ni),
-                  .comp_size = malloc(ni),
-                  .onstack = malloc((size_t)n * sizeof(bool))};
-    if (!done || !indeg || !heap || !stack || !parent || !queue || !w.index || !w.low || !w.stack || !w.fnode ||
-        !w.fedge || !w.comp || !w.comp_size || !w.onstack)
-        goto out;
+    bool *done = bs_malloc((size_t)n * sizeof *done);
+    int32_t *indeg = bs_malloc(ni), *heap = bs_malloc(ni), *stack = bs_malloc(ni), *parent = bs_malloc(ni),
+            *queue = bs_malloc(ni);
+    scc_work w = {.index = bs_malloc(ni),
+                  .low = bs_malloc(ni),
+                  .stack = bs_malloc(ni),
+                  .fnode = bs_malloc(ni),
+                  .fedge = bs_malloc(ni),
+                  .comp = bs_malloc(ni),
+                  .comp_size = bs_malloc(ni),
+                  .onstack = bs_malloc((size_t)n * sizeof(bool))};
 
     for (int reports = 0;; reports++) {
         int32_t emitted = kahn(s, b->src, topo, done, indeg, heap);
@@ -925,8 +905,6 @@ static bool report_cycles(builder *b, int32_t *topo) {
         c->rank = RANK_STEP(start);
         add_problem(c, path, "%s", msg);
     }
-    ok = true;
-out:
     free(done);
     free(indeg);
     free(heap);
@@ -941,7 +919,7 @@ out:
     free(w.comp);
     free(w.comp_size);
     free(w.onstack);
-    return ok;
+    return true;
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -1015,7 +993,7 @@ bs_schema *bs_schema_load(const char *json, size_t len, bool allow_all_link_type
         add_problem(&c, "$", "a process schema must be a JSON object, not %s", json_type_name(root));
         goto fail;
     }
-    if (!(s = calloc(1, sizeof *s))) goto oom;
+    s = bs_calloc(1, sizeof *s);
     check_fields(&c, root, "$", top_fields, sizeof top_fields / sizeof top_fields[0]);
     const char *key = get_key(&c, root, "$", true);
     if (key && !(s->key = dup_str(key))) goto oom;
@@ -1047,9 +1025,9 @@ bs_schema *bs_schema_load(const char *json, size_t len, bool allow_all_link_type
     }
     if (n == 0) goto fail;
 
-    if (!(s->steps = calloc(n, sizeof *s->steps))) goto oom;
+    s->steps = bs_calloc(n, sizeof *s->steps);
     s->n_steps = (int32_t)n;
-    if (!(b.deps = calloc(n, sizeof *b.deps))) goto oom;
+    b.deps = bs_calloc(n, sizeof *b.deps);
     if (!key_index_init(&keys, n)) goto oom;
     b.s = s;
     for (int32_t i = 0; i < s->n_steps; i++) {
@@ -1061,7 +1039,7 @@ bs_schema *bs_schema_load(const char *json, size_t len, bool allow_all_link_type
         if (c.oom) goto oom;
     }
     if (!build_adjacency(s)) goto oom;
-    if (!(s->topo = malloc(n * sizeof *s->topo))) goto oom;
+    s->topo = bs_malloc(n * sizeof *s->topo);
     if (!report_cycles(&b, s->topo)) goto oom;
     if (c.oom) goto oom;
     if (c.n > 0) goto fail;
@@ -1109,8 +1087,7 @@ int32_t bs_schema_stream_view(const bs_schema *schema, bool *visible) {
     if (!schema || !visible) return -1;
     int32_t n = schema->n_steps;
     /* reach[i]: some private step depends on step i (i is an ancestor of a private step) */
-    bool *reach = calloc((size_t)(n > 0 ? n : 1), sizeof *reach);
-    if (!reach) return -1;
+    bool *reach = bs_calloc((size_t)(n > 0 ? n : 1), sizeof *reach);
     /* reverse topological order: a step's successors are settled before the step */
     for (int32_t t = n - 1; t >= 0; t--) {
         int32_t i = schema->topo[t];

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
+
 int bs_link_type_parse(const char *s, bs_link_type *out) {
     static const char *const names[] = {"FS", "SS", "FF", "SF"};
     for (int i = 0; i < 4; i++)
@@ -44,13 +46,9 @@ int bs_sched_edit_init(bs_sched_edit *e, const bs_schema *schema) {
     memset(e, 0, sizeof *e);
     e->near_critical_wd = -1;
     e->n_steps = schema->n_steps;
-    e->ov = malloc(sizeof *e->ov * ((size_t)schema->n_steps + 1));
+    e->ov = bs_malloc(sizeof *e->ov * ((size_t)schema->n_steps + 1));
     e->cap_links = schema->n_links + 8;
-    e->links = malloc(sizeof *e->links * (size_t)e->cap_links);
-    if (!e->ov || !e->links) {
-        bs_sched_edit_free(e);
-        return -1;
-    }
+    e->links = bs_malloc(sizeof *e->links * (size_t)e->cap_links);
     for (int32_t i = 0; i < schema->n_steps; i++)
         e->ov[i] = (bs_step_override){.duration = -1, .remaining = -1, .snet = BS_DAY_NONE, .fnlt = BS_DAY_NONE};
     if (schema->n_links > 0) memcpy(e->links, schema->links, sizeof *e->links * (size_t)schema->n_links);
@@ -248,9 +246,7 @@ static int apply_one(bs_sched_edit *e, const bs_schema *schema, const json_t *ch
             }
             if (e->n_links == e->cap_links) {
                 int32_t nc = e->cap_links * 2 + 8;
-                bs_link *nlk = realloc(e->links, sizeof *nlk * (size_t)nc);
-                if (!nlk) return fail(p, path, "out of memory");
-                e->links = nlk;
+                e->links = bs_realloc(e->links, sizeof *e->links * (size_t)nc);
                 e->cap_links = nc;
             }
             e->links[e->n_links++] = nl;
@@ -419,12 +415,8 @@ int bs_calendar_init_every_day(bs_calendar *cal, int first_year, int last_year) 
     cal->first_day = bs_date_from_ymd(first_year, 1, 1);
     cal->last_day = bs_date_from_ymd(last_year, 12, 31);
     int32_t n = cal->last_day - cal->first_day + 1;
-    cal->count_before = malloc(sizeof(int32_t) * ((size_t)n + 2));
-    cal->wd_date = malloc(sizeof(bs_day) * (size_t)n);
-    if (!cal->count_before || !cal->wd_date) {
-        bs_calendar_free(cal);
-        return -1;
-    }
+    cal->count_before = bs_malloc(sizeof(int32_t) * ((size_t)n + 2));
+    cal->wd_date = bs_malloc(sizeof(bs_day) * (size_t)n);
     for (int32_t i = 0; i <= n + 1; i++) cal->count_before[i] = i <= n ? i : n;
     for (int32_t i = 0; i < n; i++) cal->wd_date[i] = cal->first_day + i;
     cal->n_working = n;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "leadtime.h"
 
 #ifndef BS_SOURCE_DIR
@@ -25,30 +26,23 @@ char *bs_read_file(const char *path, size_t *len_out) {
     FILE *f = fopen(path, "rb");
     if (!f) return NULL;
     size_t cap = 1 << 16, len = 0;
-    char *buf = malloc(cap);
+    char *buf = bs_malloc(cap);
     size_t r;
-    while (buf && (r = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+    while ((r = fread(buf + len, 1, cap - len - 1, f)) > 0) {
         len += r;
         if (cap - len < 2) {
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                errno = ENOMEM;
-            } else {
-                buf = nb;
-                cap *= 2;
-            }
+            buf = bs_realloc(buf, cap * 2);
+            cap *= 2;
         }
     }
     int ferr = ferror(f);
     fclose(f);
-    if (buf && ferr) {
+    if (ferr) {
         free(buf);
         errno = EIO;
         return NULL;
     }
-    if (buf) buf[len] = 0;
+    buf[len] = 0;
     if (len_out) *len_out = len;
     return buf;
 }
@@ -74,11 +68,11 @@ int bs_engine_init(bs_engine *e, const char *dir, char *err, size_t errlen) {
     struct dirent *de;
     while ((de = readdir(d)) != NULL && n < 64) {
         size_t l = strlen(de->d_name);
-        if (l > 5 && strcmp(de->d_name + l - 5, ".json") == 0) names[n++] = strdup(de->d_name);
+        if (l > 5 && strcmp(de->d_name + l - 5, ".json") == 0) names[n++] = bs_strdup(de->d_name);
     }
     closedir(d);
     qsort(names, (size_t)n, sizeof(char *), cmp_name);
-    e->schemas = calloc((size_t)(n ? n : 1), sizeof *e->schemas);
+    e->schemas = bs_calloc((size_t)(n ? n : 1), sizeof *e->schemas);
     int rc = 0;
     for (int i = 0; i < n; i++) {
         if (rc != 0) {
@@ -112,10 +106,10 @@ int bs_engine_init(bs_engine *e, const char *dir, char *err, size_t errlen) {
                 size_t rlen = 0;
                 char *rtext = bs_read_file(rpath, &rlen);
                 if (rtext) {
-                    bs_reference *ref = calloc(1, sizeof *ref);
+                    bs_reference *ref = bs_calloc(1, sizeof *ref);
                     char rerr[512];
-                    if (!ref || bs_reference_load(rtext, rlen, s, ref, rerr, sizeof rerr) != 0) {
-                        snprintf(err, errlen, "%s: %s", rpath, ref ? rerr : "out of memory");
+                    if (bs_reference_load(rtext, rlen, s, ref, rerr, sizeof rerr) != 0) {
+                        snprintf(err, errlen, "%s: %s", rpath, rerr);
                         free(ref);
                         rc = -1;
                     } else if (bs_reference_fit(ref, s) != 0) {
@@ -220,9 +214,8 @@ int bs_project_state_parse(const bs_engine *e, const json_t *doc, bs_day today, 
     snprintf(out->name, sizeof out->name, "%s", json_string_value(json_object_get(doc, "name")) ?: "");
     snprintf(out->gemeente, sizeof out->gemeente, "%s", json_string_value(json_object_get(doc, "gemeente")) ?: "");
     out->homes_remaining = (long)json_integer_value(json_object_get(doc, "homes_remaining"));
-    out->progress = calloc((size_t)n + 1, sizeof *out->progress);
-    out->planned = malloc(sizeof *out->planned * (2 * (size_t)n + 1));
-    if (!out->progress || !out->planned) abort();
+    out->progress = bs_calloc((size_t)n + 1, sizeof *out->progress);
+    out->planned = bs_malloc(sizeof *out->planned * (2 * (size_t)n + 1));
     for (int32_t i = 0; i < n; i++) {
         out->progress[i] =
             (bs_progress){bs_schema_step_applies(schema, i, out->planstatus) ? BS_STATUS_OPEN : BS_STATUS_SKIPPED,
@@ -257,8 +250,7 @@ int bs_project_state_parse(const bs_engine *e, const json_t *doc, bs_day today, 
             bs_link l;
             if (bs_link_from_json(schema, row, -1, &l) != 0) continue;
             if (out->edit.n_links == out->edit.cap_links) {
-                bs_link *nl = realloc(out->edit.links, sizeof *nl * ((size_t)out->edit.cap_links * 2 + 8));
-                if (!nl) abort();
+                bs_link *nl = bs_realloc(out->edit.links, sizeof *nl * ((size_t)out->edit.cap_links * 2 + 8));
                 out->edit.links = nl;
                 out->edit.cap_links = out->edit.cap_links * 2 + 8;
             }

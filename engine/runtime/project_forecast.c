@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
+
 /* ---- own observations (copied out of the PGresult) ---- */
 
 void bs_own_obs_free(bs_own_obs *o) {
@@ -23,14 +25,9 @@ int bs_own_obs_from_result(const PGresult *res, const bs_schema *schema, const b
     size_t strbytes = 1;
     for (int r = 0; r < n; r++)
         strbytes += strlen(PQgetvalue(res, r, 6)) + strlen(PQgetvalue(res, r, 7)) + strlen(PQgetvalue(res, r, 8)) + 3;
-    out->obs = calloc((size_t)n + (size_t)schema->n_steps + 1, sizeof *out->obs);
-    out->strings = malloc(strbytes);
-    bs_progress *prog = calloc((size_t)schema->n_steps, sizeof *prog);
-    if (!out->obs || !out->strings || !prog) {
-        free(prog);
-        bs_own_obs_free(out);
-        return -1;
-    }
+    out->obs = bs_calloc((size_t)n + (size_t)schema->n_steps + 1, sizeof *out->obs);
+    out->strings = bs_malloc(strbytes);
+    bs_progress *prog = bs_calloc((size_t)schema->n_steps, sizeof *prog);
     size_t off = 0;
     int r = 0;
     while (r < n) {
@@ -80,10 +77,10 @@ int bs_project_forecast(const bs_engine *e, const bs_project_state *st, const bs
                         uint64_t seed, bs_forecast *out) {
     const bs_schema *s = st->schema;
     const bs_engine_schema *es = bs_engine_schema_get(e, s->key);
-    bs_lt_model *models = calloc((size_t)s->n_steps + 1, sizeof *models);
-    bs_ltdist *dist = calloc((size_t)s->n_steps + 1, sizeof *dist);
-    unsigned char *has = calloc((size_t)s->n_steps + 1, 1);
-    if (!models || !dist || !has || !es) {
+    bs_lt_model *models = bs_calloc((size_t)s->n_steps + 1, sizeof *models);
+    bs_ltdist *dist = bs_calloc((size_t)s->n_steps + 1, sizeof *dist);
+    unsigned char *has = bs_calloc((size_t)s->n_steps + 1, 1);
+    if (!es) {
         free(models);
         free(dist);
         free(has);

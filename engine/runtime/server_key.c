@@ -13,28 +13,26 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int from_hex(const char *hex, unsigned char key[BS_SERVER_KEY_BYTES], const char *what, char *err,
-                    size_t errlen) {
+static int from_hex(const char *hex, unsigned char key[BS_SERVER_KEY_BYTES], const char *what, int code, bs_err *err) {
     size_t bin_len = 0;
     const char *end = NULL;
     if (sodium_hex2bin(key, BS_SERVER_KEY_BYTES, hex, strlen(hex), " \r\n", &bin_len, &end) != 0 ||
         bin_len != BS_SERVER_KEY_BYTES || (end && *end && !strchr(" \r\n", *end))) {
-        snprintf(err, errlen, "%s: not 64 hexadecimal digits", what);
-        return -1;
+        return bs_err_set(err, code, NULL, "%s: not 64 hexadecimal digits", what);
     }
     return 0;
 }
 
-int bs_server_key_load(const char *path, unsigned char key[BS_SERVER_KEY_BYTES], char *err, size_t errlen) {
+int bs_server_key_load(const char *path, unsigned char key[BS_SERVER_KEY_BYTES], bs_err *err) {
     const char *env = getenv("BOUWSTROOM_SERVER_KEY");
-    if (env && *env) return from_hex(env, key, "BOUWSTROOM_SERVER_KEY", err, errlen);
+    if (env && *env) return from_hex(env, key, "BOUWSTROOM_SERVER_KEY", BS_EINVAL, err);
     for (int attempt = 0; attempt < 2; attempt++) {
         FILE *f = fopen(path, "r");
         if (f) {
             char line[160] = "";
             if (!fgets(line, sizeof line, f)) line[0] = 0;
             fclose(f);
-            int rc = from_hex(line, key, path, err, errlen);
+            int rc = from_hex(line, key, path, BS_EMALFORMED, err);
             sodium_memzero(line, sizeof line);
             return rc;
         }
@@ -68,6 +66,5 @@ int bs_server_key_load(const char *path, unsigned char key[BS_SERVER_KEY_BYTES],
         sodium_memzero(k, sizeof k);
         return 0;
     }
-    snprintf(err, errlen, "%s: %s", path, strerror(errno));
-    return -1;
+    return bs_err_set(err, BS_EIO, NULL, "%s: %s", path, strerror(errno));
 }

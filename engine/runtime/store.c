@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
+
 enum conn_state { CONN_CONNECTING, CONN_IDLE, CONN_BUSY, CONN_HELD, CONN_DEAD };
 enum job_kind { JOB_QUERY, JOB_SCRIPT, JOB_ACQUIRE };
 
@@ -73,14 +75,12 @@ static void job_free(job *j) {
 }
 
 static job *job_new(enum job_kind kind, const char *sql, int n_params, const char *const *params) {
-    job *j = calloc(1, sizeof *j);
-    if (!j) abort();
+    job *j = bs_calloc(1, sizeof *j);
     j->kind = kind;
-    if (sql) j->sql = strdup(sql);
+    if (sql) j->sql = bs_strdup(sql);
     if (n_params > 0) {
-        j->params = calloc((size_t)n_params, sizeof(char *));
-        if (!j->params) abort();
-        for (int i = 0; i < n_params; i++) j->params[i] = params[i] ? strdup(params[i]) : NULL;
+        j->params = bs_calloc((size_t)n_params, sizeof(char *));
+        for (int i = 0; i < n_params; i++) j->params[i] = params[i] ? bs_strdup(params[i]) : NULL;
     }
     j->n_params = n_params;
     return j;
@@ -155,8 +155,7 @@ static void conn_watch(bs_conn *c, int events) {
     if (fd < 0) return;
     if (c->poll && c->fd != fd) conn_close_poll(c);
     if (!c->poll) {
-        c->poll = malloc(sizeof *c->poll);
-        if (!c->poll) abort();
+        c->poll = bs_malloc(sizeof *c->poll);
         if (uv_poll_init_socket(c->store->loop, c->poll, fd) != 0) {
             free(c->poll);
             c->poll = NULL;
@@ -294,7 +293,7 @@ static void conn_read_results(bs_conn *c) {
         ExecStatusType st = PQresultStatus(r);
         if ((st == PGRES_FATAL_ERROR || st == PGRES_BAD_RESPONSE) && !c->first_err) {
             const char *m = PQresultErrorMessage(r);
-            c->first_err = strdup(m && *m ? m : "query failed");
+            c->first_err = bs_strdup(m && *m ? m : "query failed");
             char *nl = strchr(c->first_err, '\n');
             if (nl) *nl = 0;
         }
@@ -418,10 +417,9 @@ static void kick_cb(uv_timer_t *t) {
 bs_store *bs_store_open(uv_loop_t *loop, const char *conninfo, int pool_size, bs_store_ready_cb ready, void *arg) {
     if (pool_size < 1) pool_size = 1;
     if (pool_size > 32) pool_size = 32;
-    bs_store *s = calloc(1, sizeof *s);
-    if (!s) return NULL;
+    bs_store *s = bs_calloc(1, sizeof *s);
     s->loop = loop;
-    s->conninfo = strdup(conninfo);
+    s->conninfo = bs_strdup(conninfo);
     s->n = pool_size;
     s->ready = ready;
     s->ready_arg = arg;
@@ -597,7 +595,7 @@ static void migrate_finish(migrate_ctx *m) {
 static void migrate_unlocked(const PGresult *res, const char *err, void *arg) {
     (void)res;
     migrate_ctx *m = arg;
-    if (err && !m->err) m->err = strdup(err);
+    if (err && !m->err) m->err = bs_strdup(err);
     migrate_finish(m);
 }
 
@@ -609,7 +607,7 @@ static void migrate_applied_one(const PGresult *res, const char *err, void *arg)
     if (err) {
         char buf[768];
         snprintf(buf, sizeof buf, "migration %s failed: %s", m->files[m->next], err);
-        m->err = strdup(buf);
+        m->err = bs_strdup(buf);
         bs_conn_script(m->conn, "ROLLBACK; SELECT pg_advisory_unlock(7262010)", migrate_unlocked, m);
         return;
     }
@@ -638,13 +636,12 @@ static void migrate_next(migrate_ctx *m) {
     if (!body) {
         char buf[4200];
         snprintf(buf, sizeof buf, "cannot read migration %s: %s", path, strerror(errno));
-        m->err = strdup(buf);
+        m->err = bs_strdup(buf);
         bs_conn_script(m->conn, "SELECT pg_advisory_unlock(7262010)", migrate_unlocked, m);
         return;
     }
     size_t need = strlen(body) + strlen(f) + 256;
-    char *script = malloc(need);
-    if (!script) abort();
+    char *script = bs_malloc(need);
     snprintf(script, need, "BEGIN;\n%s\n;INSERT INTO schema_migrations (version, name) VALUES ('%.4s', '%s');\nCOMMIT;",
              body, f, f);
     free(body);
@@ -655,13 +652,13 @@ static void migrate_next(migrate_ctx *m) {
 static void migrate_got_versions(const PGresult *res, const char *err, void *arg) {
     migrate_ctx *m = arg;
     if (err) {
-        m->err = strdup(err);
+        m->err = bs_strdup(err);
         bs_conn_script(m->conn, "SELECT pg_advisory_unlock(7262010)", migrate_unlocked, m);
         return;
     }
     int n = PQntuples(res);
-    m->done_versions = calloc((size_t)n + 1, sizeof(char *));
-    for (int i = 0; i < n; i++) m->done_versions[i] = strdup(PQgetvalue(res, i, 0));
+    m->done_versions = bs_calloc((size_t)n + 1, sizeof(char *));
+    for (int i = 0; i < n; i++) m->done_versions[i] = bs_strdup(PQgetvalue(res, i, 0));
     m->n_done = n;
     migrate_next(m);
 }
@@ -670,7 +667,7 @@ static void migrate_locked(const PGresult *res, const char *err, void *arg) {
     (void)res;
     migrate_ctx *m = arg;
     if (err) {
-        m->err = strdup(err);
+        m->err = bs_strdup(err);
         migrate_finish(m);
         return;
     }
@@ -680,7 +677,7 @@ static void migrate_locked(const PGresult *res, const char *err, void *arg) {
 static void migrate_acquired(bs_conn *conn, const char *err, void *arg) {
     migrate_ctx *m = arg;
     if (err) {
-        m->err = strdup(err);
+        m->err = bs_strdup(err);
         migrate_finish(m);
         return;
     }
@@ -695,31 +692,29 @@ static void migrate_acquired(bs_conn *conn, const char *err, void *arg) {
 }
 
 void bs_store_migrate(bs_store *s, const char *dir, bs_migrate_cb cb, void *arg) {
-    migrate_ctx *m = calloc(1, sizeof *m);
-    if (!m) abort();
+    migrate_ctx *m = bs_calloc(1, sizeof *m);
     m->store = s;
-    m->dir = strdup(dir);
+    m->dir = bs_strdup(dir);
     m->cb = cb;
     m->arg = arg;
     DIR *d = opendir(dir);
     if (!d) {
         char buf[4200];
         snprintf(buf, sizeof buf, "cannot open migrations directory %s: %s", dir, strerror(errno));
-        m->err = strdup(buf);
+        m->err = bs_strdup(buf);
         migrate_finish(m);
         return;
     }
     struct dirent *e;
     int cap = 16;
-    m->files = malloc((size_t)cap * sizeof(char *));
+    m->files = bs_malloc((size_t)cap * sizeof(char *));
     while ((e = readdir(d)) != NULL) {
         if (!migration_name_ok(e->d_name)) continue;
         if (m->n_files == cap) {
             cap *= 2;
-            m->files = realloc(m->files, (size_t)cap * sizeof(char *));
-            if (!m->files) abort();
+            m->files = bs_realloc(m->files, (size_t)cap * sizeof(char *));
         }
-        m->files[m->n_files++] = strdup(e->d_name);
+        m->files[m->n_files++] = bs_strdup(e->d_name);
     }
     closedir(d);
     qsort(m->files, (size_t)m->n_files, sizeof(char *), cmp_str);
@@ -733,12 +728,11 @@ void bs_run_until(uv_loop_t *loop, const volatile bool *flag) {
 }
 
 char *bs_store_begin_as(const char *actor_json) {
-    if (!actor_json) return strdup("BEGIN");
+    if (!actor_json) return bs_strdup("BEGIN");
     size_t n = strlen(actor_json), q = 0;
     for (size_t i = 0; i < n; i++) q += actor_json[i] == '\'';
     static const char head[] = "BEGIN; SELECT set_config('bouwstroom.actor', '", tail[] = "', true)";
-    char *out = malloc(sizeof head + n + q + sizeof tail);
-    if (!out) abort();
+    char *out = bs_malloc(sizeof head + n + q + sizeof tail);
     char *o = out;
     memcpy(o, head, sizeof head - 1);
     o += sizeof head - 1;

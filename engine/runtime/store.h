@@ -18,7 +18,9 @@ typedef struct bs_conn bs_conn;
 
 /* Result callback. res is the last PGresult of the query (owned by the store: valid only
  * during the call; NULL when the connection failed). err is NULL on success, else a
- * one-line message (the PostgreSQL error text, or a connection error). */
+ * one-line message (the PostgreSQL error text, or a connection error). The store keeps this
+ * plain text rather than a bs_err (err.h): a store error is always reported to the shell's
+ * caller as BS_EUNAVAILABLE with this text as the message. */
 typedef void (*bs_store_cb)(const PGresult *res, const char *err, void *arg);
 
 /* Called when the pool is connected (err NULL) or failed to connect (err set). */
