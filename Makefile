@@ -40,6 +40,7 @@ format: deps
 lint: build
 	@scripts/check-format.sh
 	@scripts/check-function-size.sh $(BUILD)
+	@scripts/check-alloc.sh
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
