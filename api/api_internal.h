@@ -37,8 +37,6 @@ void bs__fail_as(bs_req *req, int code, const char *problem, const char *title, 
 /* Same with extra response headers (WWW-Authenticate, Allow, Retry-After). */
 void bs__fail_ex(bs_req *req, int code, const char *problem, const char *title, const char *field,
                  const char *const *extra_headers, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
-/* The HTTP status a code maps to (500 for an unknown code). */
-int bs__err_status(int code);
 /* Answers a query whose column 0 of row 0 is the response body (JSON text): err → 503
  * problem; no row or NULL → 404 problem (title, field, detail); status 204 → no body; else
  * the text with status. The callbacks of the route modules end in this. */
@@ -46,8 +44,6 @@ void bs__send_row0(bs_req *req, const PGresult *res, const char *err, int status
                    const char *detail);
 /* 503 problem for a store error (logged to stderr). */
 void bs__problem_db(bs_req *req, const char *err);
-/* 405 problem with an Allow header. */
-void bs__method_not_allowed(bs_req *req, const char *allow);
 
 bool bs__method_is(const bs_req *req, const char *m);
 /* Optional integer query parameter in [min, max] (default dflt). false = problem sent. */

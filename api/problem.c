@@ -41,12 +41,6 @@ static const struct {
     {BS_EINTERNAL, 500, "internal", "Internal error"},
 };
 
-int bs__err_status(int code) {
-    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-        if (map[i].code == code) return map[i].status;
-    return 500;
-}
-
 void bs__fail_doc(bs_req *req, const bs_err *e, json_t *extensions, const char *const *extra_headers) {
     size_t i = 0;
     while (i < sizeof map / sizeof map[0] - 1 && map[i].code != e->code) i++;
@@ -121,10 +115,4 @@ void bs__problem_db(bs_req *req, const char *err) {
     fprintf(stderr, "api: database error on %s %s: %s\n", bs_req_method(req), bs_req_path(req), err);
     bs__fail_as(req, BS_EUNAVAILABLE, "database_unavailable", "Database unavailable", NULL,
                 "The store could not complete the request; nothing was changed. Retry later.");
-}
-
-void bs__method_not_allowed(bs_req *req, const char *allow) {
-    const char *hdr[] = {"allow", allow, NULL};
-    bs__fail_ex(req, BS_EMETHOD, NULL, NULL, "method", hdr, "Method %s is not allowed here; allowed: %s",
-                bs_req_method(req), allow);
 }

@@ -313,7 +313,8 @@ void bs_api_handle(bs_req *req, void *ctx) {
         snprintf(d, sizeof d, "The request body is larger than %zu bytes", max);
         return bs__fail(req, BS_ETOOLARGE, "body", "%s", d);
     }
-    if (rc == BS_EMETHOD) return bs__method_not_allowed(req, allow);
+    const char *allow_header[] = {"allow", allow, NULL};
+    if (rc == BS_EMETHOD) return bs__fail_err(req, &err, allow_header); /* the router's message */
     if (rc == BS_ENOTFOUND && !err.field[0])
         snprintf(err.msg, sizeof err.msg, "No resource at %.150s", bs_req_raw_path(req));
     if (rc != 0) return bs__fail_err(req, &err, NULL);
