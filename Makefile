@@ -8,12 +8,16 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= 2
 
-.PHONY: all deps build build-asan test demo bench format lint clean distclean
+.PHONY: all deps test-deps build build-asan web test demo bench format lint clean distclean
 
 all: build
 
 deps:
 	@scripts/deps.sh
+
+# the browser tests' Chromium (Debian's) and a font for it
+test-deps:
+	@scripts/deps.sh chromium fonts-dejavu-core
 
 build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
@@ -23,7 +27,11 @@ build-asan: deps
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DBS_SANITIZE=ON >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 
-test: build build-asan
+# the browser app alone (build/web; make build also builds it)
+web: deps
+	@scripts/web.sh $(BUILD)/web
+
+test: test-deps build build-asan
 	@scripts/test.sh $(BUILD) $(ASAN_BUILD)
 
 demo: build

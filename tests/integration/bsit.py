@@ -127,12 +127,13 @@ def expect_problem(api, method, path, status, field, what, body=None, raw=None, 
     return doc
 
 
-def start_server(binary, env, operator=True):
-    """Starts `bouwstroom serve` on an ephemeral port; with operator, first provisions the
-    test operator (DEFAULT_TOKEN). Returns (process, base URL)."""
+def start_server(binary, env, operator=True, extra=()):
+    """Starts `bouwstroom serve` on an ephemeral port, with the further serve options extra;
+    with operator, first provisions the test operator (DEFAULT_TOKEN). Returns (process, base
+    URL)."""
     if operator:
         provision(binary, env)
-    proc = subprocess.Popen([binary, "serve", "--port", "0", "--today", TODAY], env=env,
+    proc = subprocess.Popen([binary, "serve", "--port", "0", "--today", TODAY, *extra], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     line = proc.stdout.readline()
     if not line.startswith("listening on "):

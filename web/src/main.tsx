@@ -1,0 +1,115 @@
+// The app shell: skip link, header (logo, navigation, language, logout), the page of the
+// current route. Pages load lazily so the login page stays small (docs/performance.md).
+import '@utrecht/component-library-css/dist/index.css';
+import './app.css';
+import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import type { ComponentType } from 'preact';
+import { lang, setLang, strings } from './lib/i18n';
+import { linkClick, location, match, navigate } from './lib/router';
+import { logout, me, refreshMe } from './lib/session';
+import { useSignal } from './lib/signal';
+
+const S = strings({
+  nl: { skip: 'Naar de inhoud', projects: 'Projecten', logout: 'Uitloggen', login: 'Inloggen', other: 'English', otherLang: 'en', loading: 'Laden…', notFound: 'Deze pagina bestaat niet.', nav: 'Hoofdnavigatie' },
+  en: { skip: 'Skip to content', projects: 'Projects', logout: 'Log out', login: 'Log in', other: 'Nederlands', otherLang: 'nl', loading: 'Loading…', notFound: 'This page does not exist.', nav: 'Main navigation' },
+});
+
+type Loader = () => Promise<{ default: ComponentType<{ params: Record<string, string> }> }>;
+
+// route pattern → page module; the first match wins
+const routes: [string, Loader, boolean][] = [
+  ['/login', () => import('./pages/Login'), false],
+  ['/invitation', () => import('./pages/Invitation'), false],
+  ['/password-reset', () => import('./pages/PasswordReset'), false],
+  ['/projects', () => import('./pages/Projects'), false],
+  ['/projects/:id', () => import('./pages/Project'), false],
+  ['/projects/:id/steps/:step', () => import('./pages/Project'), false],
+];
+
+function Lazy({ load, params }: { load: Loader; params: Record<string, string> }) {
+  const [C, setC] = useState<ComponentType<{ params: Record<string, string> }> | null>(null);
+  useEffect(() => {
+    let live = true;
+    setC(null);
+    load().then((m) => live && setC(() => m.default));
+    return () => {
+      live = false;
+    };
+  }, [load]);
+  return C ? <C params={params} /> : <p aria-live="polite">{S().loading}</p>;
+}
+
+function Page() {
+  const loc = useSignal(location);
+  const user = useSignal(me);
+  if (loc.path === '/' || loc.path === '') {
+    if (user !== undefined) navigate(user ? '/projects' : '/login', true);
+    return null;
+  }
+  for (const [pattern, load] of routes) {
+    const params = match(pattern, loc.path);
+    if (params) return <Lazy key={pattern} load={load} params={params} />;
+  }
+  return (
+    <section>
+      <h1 class="utrecht-heading-1">404</h1>
+      <p class="utrecht-paragraph">{S().notFound}</p>
+    </section>
+  );
+}
+
+function App() {
+  const user = useSignal(me);
+  useSignal(lang);
+  const s = S();
+  return (
+    <>
+      <a class="bs-skip-link" href="#main">
+        {s.skip}
+      </a>
+      <header class="bs-header">
+        <a href="/projects" onClick={linkClick} class="bs-brand">
+          <img src="/theme/logo.svg" alt="" width="32" height="32" />
+          <span>Bouwstroom</span>
+        </a>
+        <nav aria-label={s.nav} class="bs-nav">
+          <a href="/projects" onClick={linkClick}>
+            {s.projects}
+          </a>
+        </nav>
+        <div class="bs-header-end">
+          <button type="button" class="utrecht-button utrecht-button--subtle" lang={s.otherLang} onClick={() => setLang(lang.get() === 'nl' ? 'en' : 'nl')}>
+            {s.other}
+          </button>
+          {user ? (
+            <>
+              <span class="bs-user">{user.name || user.email}</span>
+              <button
+                type="button"
+                class="utrecht-button utrecht-button--secondary-action"
+                onClick={async () => {
+                  await logout();
+                  navigate('/login');
+                }}
+              >
+                {s.logout}
+              </button>
+            </>
+          ) : user === null ? (
+            <a href="/login" onClick={linkClick}>
+              {s.login}
+            </a>
+          ) : null}
+        </div>
+      </header>
+      <main id="main" tabIndex={-1} class="bs-main">
+        <Page />
+      </main>
+    </>
+  );
+}
+
+document.documentElement.lang = lang.get();
+refreshMe();
+render(<App />, document.getElementById('app')!);

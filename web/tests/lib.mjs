@@ -1,0 +1,146 @@
+// Shared helpers of the browser journeys (web/tests/*.spec.mjs). A journey is run by
+// tests/web/run.py, which sets up the server and data and passes the fixture file:
+//
+//   import { journey, check, eq, login, axe, shot } from './lib.mjs';
+//   await journey('projects', async ({ page, fx, responses }) => { ... });
+//
+// check/eq record a failure and go on; journey() exits 1 when any check failed or the body
+// threw (a screenshot of the moment is kept as FAILED-<name>.png).
+import { chromium } from 'playwright-core';
+import { AxeBuilder } from '@axe-core/playwright';
+import { createHmac } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+
+export const fx = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
+
+let checks = 0;
+const failures = [];
+
+/** Records one check; cond falsy = failure with what and detail. */
+export function check(cond, what, detail) {
+  checks++;
+  if (!cond) {
+    failures.push(`${what}${detail === undefined ? '' : ': ' + (typeof detail === 'string' ? detail : JSON.stringify(detail))}`);
+    console.log(`FAIL ${what}`, detail ?? '');
+  }
+  return !!cond;
+}
+
+export function eq(got, want, what) {
+  return check(JSON.stringify(got) === JSON.stringify(want), what, `got ${JSON.stringify(got)}, want ${JSON.stringify(want)}`);
+}
+
+/** RFC 6238 TOTP (HMAC-SHA1, 30 s steps, 6 digits) of a base32 secret for one time step. */
+export function totpAt(secretB32, step) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of secretB32.replace(/=+$/, '').toUpperCase()) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  const key = Buffer.alloc(Math.floor(bits.length / 8));
+  for (let i = 0; i < key.length; i++) key[i] = parseInt(bits.slice(i * 8, i * 8 + 8), 2);
+  const msg = Buffer.alloc(8);
+  msg.writeBigUInt64BE(BigInt(step));
+  const mac = createHmac('sha1', key).update(msg).digest();
+  const off = mac[mac.length - 1] & 0x0f;
+  return String((mac.readUInt32BE(off) & 0x7fffffff) % 1000000).padStart(6, '0');
+}
+
+const lastStep = new Map();
+/** A TOTP code the server has not seen yet for this user (RFC 6238 §5.2 replay guard): the
+ * current step, or the next one (inside the server's window) when the current one was used. */
+export function freshTotp(user) {
+  const last = lastStep.get(user.email) ?? user.totp_last_step ?? -1;
+  const now = Math.floor(Date.now() / 1000 / 30);
+  const step = Math.max(now, last + 1);
+  if (step > now + 1) throw new Error('no fresh TOTP step inside the window; wait 30 s');
+  lastStep.set(user.email, step);
+  return totpAt(user.totp_secret, step);
+}
+
+/** Logs in through the login page (password, then TOTP when the user has a secret). */
+export async function login(page, user) {
+  await page.goto('/login');
+  await page.getByLabel(/e-mail/i).fill(user.email);
+  await page.getByLabel(/wachtwoord|password/i).first().fill(user.password);
+  await page.getByRole('button', { name: /inloggen|log in/i }).click();
+  if (user.totp_secret) {
+    const code = page.getByLabel(/code/i);
+    await code.waitFor();
+    await code.fill(freshTotp(user));
+    await page.getByRole('button', { name: /inloggen|log in|bevestig|confirm/i }).click();
+  }
+  await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+}
+
+/** axe-core on the page as it is (WCAG 2.1 A/AA rules): no violation of impact serious or
+ * critical. Returns the violations. */
+export async function axe(page, name) {
+  const r = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  check(bad.length === 0, `axe on ${name}: no serious or critical violation`,
+    bad.map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`).join('; '));
+  return r.violations;
+}
+
+/** A screenshot of the page at the viewport (1366x768) into the screenshot directory. */
+export async function shot(page, name) {
+  fs.mkdirSync(fx.screenshots, { recursive: true });
+  await page.screenshot({ path: path.join(fx.screenshots, `${name}.png`) });
+}
+
+/** Every response the page receives, with its body text (for "not in any response" checks). */
+export function recordResponses(page) {
+  const seen = [];
+  page.on('response', async (r) => {
+    const entry = { url: r.url(), status: r.status(), body: '' };
+    seen.push(entry);
+    try {
+      entry.body = await r.text();
+    } catch {
+      /* redirects and aborted requests have no body */
+    }
+  });
+  return seen;
+}
+
+/** Same-origin API call with the operator's token (set-up and checking what the server stored). */
+export async function operatorApi(method, p, body) {
+  const r = await fetch(fx.base + p, {
+    method,
+    headers: { Authorization: `Bearer ${fx.operator.token}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await r.text();
+  return { status: r.status, body: text ? JSON.parse(text) : null };
+}
+
+/** Runs a journey in a fresh browser context (1366x768, nl-NL, Europe/Amsterdam). */
+export async function journey(name, body) {
+  const browser = await chromium.launch({
+    executablePath: fx.chromium,
+    args: process.getuid && process.getuid() === 0 ? ['--no-sandbox'] : [],
+  });
+  const context = await browser.newContext({ baseURL: fx.base, viewport: { width: 1366, height: 768 }, locale: 'nl-NL', timezoneId: 'Europe/Amsterdam' });
+  context.setDefaultTimeout(20000);
+  const page = await context.newPage();
+  const consoleErrors = [];
+  page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+  page.on('pageerror', (e) => consoleErrors.push(String(e)));
+  try {
+    await body({ page, context, browser, fx, consoleErrors });
+    check(consoleErrors.filter((e) => /Content Security Policy|Uncaught|TypeError|ReferenceError/.test(e)).length === 0,
+      `${name}: no script error or CSP violation in the console`, consoleErrors.join(' | '));
+  } catch (e) {
+    check(false, `${name}: the journey ran to its end`, String(e && e.stack ? e.stack : e));
+    try {
+      await shot(page, `FAILED-${name}`);
+    } catch {
+      /* the page may be gone */
+    }
+  } finally {
+    await browser.close();
+  }
+  console.log(`${checks} checks, ${failures.length} failed`);
+  for (const f of failures) console.log('FAILED: ' + f);
+  process.exit(failures.length || checks === 0 ? 1 : 0);
+}
