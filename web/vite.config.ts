@@ -8,7 +8,7 @@ export default defineConfig({
   base: '/',
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
   // development only (`npx vite` in web/): the API of a running `bouwstroom serve`
-  server: { proxy: { '/api': process.env.BOUWSTROOM_API ?? 'http://127.0.0.1:8080', '/theme': process.env.BOUWSTROOM_API ?? 'http://127.0.0.1:8080' } },
+  server: { proxy: { '/api': process.env.BOUWSTROOM_API ?? 'http://127.0.0.1:8080' } },
   build: {
     outDir: process.env.BOUWSTROOM_WEB_OUT ?? resolve(import.meta.dirname, '../build/web'),
     emptyOutDir: true,
