@@ -72,6 +72,15 @@ export async function login(page, user) {
   await page.waitForURL((u) => !u.pathname.startsWith('/login'));
 }
 
+/** Logs in over the API in the page's browser context (the session cookie lands in the
+ * context's cookie jar) — for journeys whose subject is not the login page. */
+export async function apiLogin(context, user) {
+  const data = { email: user.email, password: user.password };
+  if (user.totp_secret) data.totp_code = freshTotp(user);
+  const r = await context.request.post('/api/v1/login', { data });
+  if (r.status() !== 200) throw new Error(`apiLogin ${user.email}: ${r.status()} ${await r.text()}`);
+}
+
 /** axe-core on the page as it is (WCAG 2.1 A/AA rules): no violation of impact serious or
  * critical. Returns the violations. */
 export async function axe(page, name) {
