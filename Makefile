@@ -8,7 +8,7 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= 2
 
-.PHONY: all deps test-deps build build-asan web test demo bench format lint clean distclean
+.PHONY: all deps test-deps build build-asan web test demo bench bench-web format lint clean distclean
 
 all: build
 
@@ -39,6 +39,10 @@ demo: build
 
 bench: build
 	@scripts/bench.sh $(BUILD)
+
+# the browser app on the real plans in Debian's chromium (first page JS, /projects, project page)
+bench-web: test-deps build
+	@scripts/bench_web.sh $(BUILD)
 
 # formats every C source and header as .clang-format says (make test checks it)
 format: deps
