@@ -18,6 +18,7 @@
 #include "handlers.h"
 #include "paging.h"
 #include "plan.h"
+#include "web.h"
 
 /* ---- responses ---- */
 
@@ -301,6 +302,8 @@ static void dispatch(bs_api *api, bs_req *req, const bs_route *route, const bs_p
 
 void bs_api_handle(bs_req *req, void *ctx) {
     bs_api *api = ctx;
+    /* the app's files on their own prefixes, beside the table's (api/web.h) */
+    if (api->web && !bs_route_owns(bs_req_path(req))) return bs_web_serve(api->web, req);
     const bs_route *route = NULL;
     bs_path path;
     char allow[64];
