@@ -67,6 +67,27 @@ void bs__openapi(bs_api *api, bs_req *req, const bs_path *path) {
     bs_req_respond(req, 200, JSON_CT, api->openapi_json, api->openapi_len, NULL);
 }
 
+/* ---- GET /api/v1/app-config ---- */
+
+void bs__app_config(bs_api *api, bs_req *req, const bs_path *path) {
+    (void)path;
+    json_t *map = json_object();
+    json_object_set_new(map, "tiles", api->map_tiles ? json_string(api->map_tiles) : json_null());
+    json_object_set_new(map, "attribution", json_string(api->map_attribution ? api->map_attribution : ""));
+    json_t *o = json_object();
+    json_object_set_new(o, "map", map);
+    json_t *langs = json_array();
+    json_array_append_new(langs, json_string("nl"));
+    json_array_append_new(langs, json_string("en"));
+    json_object_set_new(o, "languages", langs);
+    json_object_set_new(o, "default_language", json_string("nl"));
+    char *text = bs_json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    static const char *const cache[] = {"Cache-Control", "no-cache", NULL};
+    bs_req_respond(req, 200, JSON_CT, text, strlen(text), cache);
+    free(text);
+}
+
 /* ---- process schemas ---- */
 
 void bs__list_schemas(bs_api *api, bs_req *req, const bs_path *path) {
