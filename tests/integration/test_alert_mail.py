@@ -102,7 +102,7 @@ def scenario(args, env, url, smtp, tmp):
         check(not msg.defects and all(not p.defects for p in msg.walk()), "no MIME defects")
         unsub_url = "".join(lu.split()).strip("<>")
         text = text_part(msg)
-        check("/api/v1/alert-rules" in text, "the body links to the alert settings", text[-400:])
+        check("/settings/alerts" in text, "the body links to the alert settings (the app's page)", text[-400:])
         check(unsub_url in text, "the body carries the unsubscribe link too", text[-400:])
         # the server listens on an ephemeral port; the mail's links use the configured public URL
         path = urllib.parse.urlsplit(unsub_url).path
