@@ -26,6 +26,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -39,6 +40,15 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline';
 INDEX = b'<!doctype html><html lang="nl"><head><script type="module" src="/assets/app-abc123.js"></script>' \
         b'</head><body><div id="app"></div></body></html>\n'
 ASSET = b"console.log('bouwstroom');\n"
+
+
+def wait_for(pred, timeout=20.0, step=0.2):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if pred():
+            return True
+        time.sleep(step)
+    return pred()
 
 
 def raw(base, method, path, headers=None):
@@ -253,6 +263,18 @@ def project_list(base, url):
                               {"finish_no_later_than": None, "reason": "deadline vervallen"})
         eq(st, 200, "deadline removed")
         eq(api.json("GET", f"/api/v1/projects/{pid}")[2].get("knelpunt"), False, "no knelpunt any more")
+        # the notifier's re-plan writes the flag too: a followed project whose deadline is set
+        # behind the API's back (a direct write marks it dirty) becomes a knelpunt when re-planned
+        me = api.json("GET", "/api/v1/me")[2]["id"]
+        eq(api.json("POST", f"/api/v1/projects/{pid}/follows", {"user_id": me})[0], 201, "the operator follows it")
+        psql(url, f"UPDATE project_steps SET finish_no_later_than = '{deadline}' "
+                  f"WHERE project_id = '{pid}' AND step_key = '{s['key']}'")
+        flag = wait_for(lambda: psql(url, f"SELECT knelpunt FROM projects WHERE id = '{pid}'") == "t", 60)
+        check(flag, "the notifier's re-plan sets knelpunt", psql(url, f"SELECT knelpunt FROM projects WHERE id = '{pid}'"))
+        psql(url, f"UPDATE project_steps SET finish_no_later_than = NULL WHERE project_id = '{pid}' "
+                  f"AND step_key = '{s['key']}'")
+        flag = wait_for(lambda: psql(url, f"SELECT knelpunt FROM projects WHERE id = '{pid}'") == "f", 60)
+        check(flag, "and clears it", psql(url, f"SELECT knelpunt FROM projects WHERE id = '{pid}'"))
 
     print("== geometry=wgs84", flush=True)
     expect_problem(api, "GET", "/api/v1/projects?geometry=rd", 400, "geometry", "geometry=rd")
