@@ -27,6 +27,10 @@ typedef struct bs_api {
     const struct json_t *zgw_config;                  /* ZGW adapter configuration (webhook) */
     const unsigned char *server_key;                  /* 32 bytes: invitation secrets (NULL: not mailed) */
     size_t openapi_len;
+    /* the browser app (api/web.h; NULL: none, every path outside the table answers 404) and
+     * the map of GET /api/v1/app-config (not owned; map_tiles NULL: no tiles) */
+    const struct bs_web *web;
+    const char *map_tiles, *map_attribution;
     int token_max_days; /* longest validity of an API token made through the API, calendar
                                  days (`serve --token-max-days`; 0 = BS_TOKEN_MAX_DAYS_DEFAULT) */
 } bs_api;

@@ -12,6 +12,7 @@
 /* routes.c: service, process schemas, projects */
 BS_HANDLER(bs__health);
 BS_HANDLER(bs__openapi);
+BS_HANDLER(bs__app_config);
 BS_HANDLER(bs__list_schemas);
 BS_HANDLER(bs__get_schema);
 BS_HANDLER(bs__list_projects);

@@ -15,6 +15,8 @@ const bs_route bs_routes[] = {
     /* service */
     {"GET", "/healthz", BS_NEED_PUBLIC, "", bs__health, "health", 0},
     {"GET", "/api/v1/openapi.json", BS_NEED_PUBLIC, "", bs__openapi, "openapi", 0},
+    /* what the browser app needs before login: map tiles, languages */
+    {"GET", "/api/v1/app-config", BS_NEED_PUBLIC, "", bs__app_config, "getAppConfig", 0},
 
     /* sessions and credentials */
     {"POST", "/api/v1/login", BS_NEED_PUBLIC, "", bs__login, "login", 0},

@@ -159,6 +159,16 @@ int bs_route_match(const char *method, const char *path, const bs_route **route,
     return bs_err_problem(err, BS_ENOTFOUND, "not_found", "Not found", NULL, "No resource at %.150s", path);
 }
 
+bool bs_route_owns(const char *path) {
+    const char *p = path + (*path == '/');
+    size_t n = strcspn(p, "/");
+    for (size_t r = 0; r < bs_n_routes; r++) {
+        const char *t = bs_routes[r].path + 1;
+        if (strcspn(t, "/") == n && strncmp(t, p, n) == 0) return true;
+    }
+    return false;
+}
+
 size_t bs_route_max_body(const bs_route *route) {
     return route && route->max_body ? route->max_body : BS_HTTP_MAX_BODY_BYTES;
 }

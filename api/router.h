@@ -59,6 +59,11 @@ extern const size_t bs_n_routes;
 int bs_route_match(const char *method, const char *path, const bs_route **route, bs_path *out, char *allow,
                    size_t allow_len, bs_err *err);
 
+/* True when path (normalised) lies under a prefix of the table: its first segment is the
+ * first segment of some row ("api", "healthz", "calendar", "unsubscribe"). Such paths are the
+ * router's (unknown ones answer problem+json 404); all others are the web app's (api/web.h). */
+bool bs_route_owns(const char *path);
+
 /* The largest body the route takes, bytes (route NULL: BS_HTTP_MAX_BODY_BYTES). */
 size_t bs_route_max_body(const bs_route *route);
 

@@ -18,6 +18,7 @@
 #include "handlers.h"
 #include "paging.h"
 #include "plan.h"
+#include "web.h"
 
 /* ---- responses ---- */
 
@@ -64,6 +65,27 @@ void bs__openapi(bs_api *api, bs_req *req, const bs_path *path) {
     (void)path;
     if (!api->openapi_json) return bs__fail(req, BS_ENOTFOUND, NULL, "OpenAPI document not installed");
     bs_req_respond(req, 200, JSON_CT, api->openapi_json, api->openapi_len, NULL);
+}
+
+/* ---- GET /api/v1/app-config ---- */
+
+void bs__app_config(bs_api *api, bs_req *req, const bs_path *path) {
+    (void)path;
+    json_t *map = json_object();
+    json_object_set_new(map, "tiles", api->map_tiles ? json_string(api->map_tiles) : json_null());
+    json_object_set_new(map, "attribution", json_string(api->map_attribution ? api->map_attribution : ""));
+    json_t *o = json_object();
+    json_object_set_new(o, "map", map);
+    json_t *langs = json_array();
+    json_array_append_new(langs, json_string("nl"));
+    json_array_append_new(langs, json_string("en"));
+    json_object_set_new(o, "languages", langs);
+    json_object_set_new(o, "default_language", json_string("nl"));
+    char *text = bs_json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    static const char *const cache[] = {"Cache-Control", "no-cache", NULL};
+    bs_req_respond(req, 200, JSON_CT, text, strlen(text), cache);
+    free(text);
 }
 
 /* ---- process schemas ---- */
@@ -301,6 +323,8 @@ static void dispatch(bs_api *api, bs_req *req, const bs_route *route, const bs_p
 
 void bs_api_handle(bs_req *req, void *ctx) {
     bs_api *api = ctx;
+    /* the app's files on their own prefixes, beside the table's (api/web.h) */
+    if (api->web && !bs_route_owns(bs_req_path(req))) return bs_web_serve(api->web, req);
     const bs_route *route = NULL;
     bs_path path;
     char allow[64];

@@ -25,6 +25,7 @@
 #include "summary_forecast.h"
 #include "access_cmd.h"
 #include "user_cmd.h"
+#include "web.h"
 #include "worker.h"
 #include "xlsx_cmd.h"
 #include "zgw.h"
@@ -96,6 +97,7 @@ typedef struct app {
     unsigned char server_key[BS_SERVER_KEY_BYTES]; /* serve: invitation secrets */
     const char *db;                                /* conninfo (the adapter worker opens a pool of its own) */
     bs_cli_adapters *adapters;                     /* serve: the ZGW worker, when configured */
+    bs_web *web;                                   /* serve: the browser app, when --web-dir is set */
 } app;
 
 static void stop_loop_after_store(void *arg) {
@@ -333,6 +335,40 @@ static const char *serve_start_notifier(app *a, const char *host, int bound) {
     return smtp;
 }
 
+/* Default map tiles: PDOK's BRT achtergrondkaart (Kadaster, open data, CC BY 4.0), WMTS as
+ * XYZ tiles in EPSG:3857 (https://www.pdok.nl/introductie/-/article/basisregistratie-topografie-achtergrondkaarten-brt-a-). */
+#define DEFAULT_MAP_TILES "https://service.pdok.nl/brt/achtergrondkaart/wmts/v2_0/standaard/EPSG:3857/{z}/{x}/{y}.png"
+#define DEFAULT_MAP_ATTRIBUTION "Kaartgegevens \u00a9 Kadaster"
+
+/* The option's value, else the environment variable's, else NULL. */
+static const char *opt_or_env(app *a, const char *opt, const char *env) {
+    const char *v = opt_value(a, opt);
+    return v ? v : getenv(env);
+}
+
+/* The browser app (--web-dir / BOUWSTROOM_WEB_DIR, --theme-dir / BOUWSTROOM_THEME_DIR) and
+ * the map of app-config (--map-tiles / BOUWSTROOM_MAP_TILES, "none" = no tiles;
+ * --map-attribution / BOUWSTROOM_MAP_ATTRIBUTION). -1 after a message when the app cannot be
+ * loaded. */
+static int serve_web_options(app *a) {
+    const char *tiles = opt_or_env(a, "--map-tiles", "BOUWSTROOM_MAP_TILES");
+    if (!tiles || !*tiles) tiles = DEFAULT_MAP_TILES;
+    a->api.map_tiles = strcmp(tiles, "none") == 0 ? NULL : tiles;
+    const char *attribution = opt_or_env(a, "--map-attribution", "BOUWSTROOM_MAP_ATTRIBUTION");
+    a->api.map_attribution = attribution ? attribution : a->api.map_tiles ? DEFAULT_MAP_ATTRIBUTION : "";
+    const char *dir = opt_or_env(a, "--web-dir", "BOUWSTROOM_WEB_DIR");
+    if (!dir || !*dir) return 0;
+    const char *theme = opt_or_env(a, "--theme-dir", "BOUWSTROOM_THEME_DIR");
+    char err[512];
+    a->web = bs_web_open(dir, theme && *theme ? theme : NULL, a->api.map_tiles, err, sizeof err);
+    if (!a->web) {
+        fprintf(stderr, "serve: the web app cannot be served: %s\n", err);
+        return -1;
+    }
+    a->api.web = a->web;
+    return 0;
+}
+
 static void serve(app *a) {
     const char *host = opt_value(a, "--host");
     const char *port_s = opt_value(a, "--port");
@@ -343,7 +379,7 @@ static void serve(app *a) {
     a->api.loop = a->loop;
     a->api.store = a->store;
     a->api.engine = &a->engine;
-    if (serve_time_options(a) != 0) {
+    if (serve_time_options(a) != 0 || serve_web_options(a) != 0) {
         finish(a, 2);
         return;
     }
@@ -369,6 +405,7 @@ static void serve(app *a) {
         if (!a->adapters) fprintf(stderr, "serve: ZGW adapter not started: %s\n", zerr.msg);
     }
     printf("listening on http://%s:%d\n", host, bound);
+    if (a->web) printf("web app: http://%s:%d/ (%zu files)\n", host, bound, bs_web_count(a->web));
     if (!smtp) printf("alerts: planned and kept; no SMTP server configured (--smtp-url or BOUWSTROOM_SMTP_URL)\n");
     fflush(stdout);
 }
@@ -526,6 +563,7 @@ int main(int argc, char **argv) {
     if (a.api.province_config) bs_province_config_free(&a.province_config);
     bs_geo_close(a.geo);
     json_decref(a.zgw_config);
+    bs_web_free(a.web);
     free(a.xlsx.data); /* set when the store failed before the import ran */
     if (access && a.rc == 0) a.rc = bs_cli_access_run(db, a.command, a.n_args, a.args);
     if (strcmp(a.command, "user") == 0 || strcmp(a.command, "token") == 0) bs_auth_done();

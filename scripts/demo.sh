@@ -110,7 +110,15 @@ token=$(cat var/demo-token)
 host=${BOUWSTROOM_HOST:-127.0.0.1}
 port=${BOUWSTROOM_PORT:-8080}
 log="$top/var/demo-server.log"
-"$bin" serve --host "$host" --port "$port" >"$log" 2>&1 &
+# the browser app, built by `make build` (scripts/web.sh) into $build/web
+webdir="$top/$build/web"
+if [ -f "$webdir/index.html" ]; then
+    set -- --web-dir "$webdir"
+else
+    echo "demo: $webdir/index.html not found (make web builds it); serving the API only"
+    set --
+fi
+"$bin" serve --host "$host" --port "$port" "$@" >"$log" 2>&1 &
 server=$!
 i=0
 until grep -q "^listening on" "$log" 2>/dev/null; do
@@ -144,6 +152,7 @@ fi
 cat <<TXT
 
 Bouwstroom API serving at $base  (log: $log)
+$( [ $# -gt 0 ] && echo "Web app: open $base/ in a browser (log in as one of the users below)")
 Demo users (also in $creds; municipal roles need the TOTP code of the otpauth URI at login):
 $(sed 's/^/  /' "$creds")
 Bearer token of $pl (sees all $total plans) in var/demo-token.

@@ -238,6 +238,7 @@ ENDPOINTS = [
     # public
     E("GET /healthz", "global", "public", "GET", "/healthz"),
     E("GET /api/v1/openapi.json", "global", "public", "GET", "/api/v1/openapi.json"),
+    E("GET /api/v1/app-config", "global", "public", "GET", "/api/v1/app-config"),
     E("GET /api/v1/projects", "global", "public", "GET", "/api/v1/projects?page_size=500"),
     E("POST /api/v1/login", "global", "public", "POST", "/api/v1/login",
       lambda c, p, _: {"email": c["login_email"], "password": c["login_password"]}),
