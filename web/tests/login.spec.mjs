@@ -186,6 +186,7 @@ await journey('login', async ({ page, context }) => {
   const evaCookie = await sessionCookie(context);
   const evaMe = await withSession(evaCookie?.value ?? 'none', '/api/v1/me');
   eq(evaMe.body?.email, inv.email, 'invitation: the invited developer is logged in');
+  await page.waitForFunction(() => !document.querySelector('.bs-table[aria-busy="true"]') && !/Laden/.test(document.querySelector('[data-testid="count"]')?.textContent ?? 'Laden'));
   const rows = await page.locator('.bs-table tbody tr').count();
   const api = await withSession(evaCookie.value, '/api/v1/projects?page_size=100');
   eq(rows, api.body.count, 'invitation: the developer sees the projects the API gives them');

@@ -54,14 +54,22 @@ await journey('projects', async ({ page, context }) => {
   const countText = async () => (await page.locator('[data-testid="count"]').innerText()).trim();
 
   // ---- the list, within a second
-  const t0 = Date.now();
   await page.goto('/projects');
-  await page.locator('.bs-table tbody tr').first().waitFor();
-  const ms = Date.now() - t0;
-  check(ms <= 1000, `the projects page shows its table within 1 s (${ms} ms)`);
+  // the browser's own clock: from the start of the navigation to the rows in the table
+  const ms = await (await page.waitForFunction(() => document.querySelector('.bs-table tbody tr') && performance.now())).jsonValue();
+  // the budget is 1 s with 4,348 projects on an idle machine (make bench-web measures it); the
+  // journeys run beside each other, so this guard is looser: it catches a page that waits for
+  // something it should not (a chunk, a second round trip), not a few busy milliseconds
+  console.log(`/projects: rows in the table ${Math.round(ms)} ms after the navigation started`);
+  check(ms <= 2000, `the projects page shows its table within 2 s of the navigation (${Math.round(ms)} ms)`);
   let all = await same('?page_size=25&geometry=wgs84', 'the first page');
   eq(await countText(), `1–${Math.min(25, all.count)} van ${fmt(all.count)}`, 'the count line');
   check(all.count >= 10, 'the sample plans are listed', all.count);
+  const coded = all.results.find((r) => r.planstatus && r.planstatus !== 'onbekend');
+  if (check(!!coded, 'a project with a planstatus code on the first page')) {
+    const cell = (await page.locator(`tr[data-id="${coded.id}"] td`).nth(2).innerText()).trim();
+    check(cell.startsWith(coded.planstatus + ' ') && cell.length > coded.planstatus.length + 3, 'planstatus: the code with the provinces\' label', cell);
+  }
 
   // the map: one outline per project with a geometry on the page; wait for Leaflet
   await page.locator('[data-testid="projects-map"]').waitFor();
@@ -97,8 +105,8 @@ await journey('projects', async ({ page, context }) => {
   const byStatus = await same(`?provincie=${encodeURIComponent(mv.provincie)}&planstatus=${mv.planstatus}&page_size=25&geometry=wgs84`, 'provincie + planstatus');
   check(byStatus.results.some((r) => r.id === mv.id), 'the filter keeps Marktveld');
   check(byStatus.count < all.count || all.results.every((r) => r.planstatus === mv.planstatus), 'the planstatus filter narrows the list');
-  const cell = await page.locator(`tr[data-id="${mv.id}"] td`).nth(2).innerText();
-  check(cell.includes(mv.planstatus) && cell.trim().length > mv.planstatus.length, 'planstatus shows its code and the provinces\' label', cell);
+  const mvCell = await page.locator(`tr[data-id="${mv.id}"] td`).nth(2).innerText();
+  check(mvCell.includes(mv.planstatus === 'onbekend' ? 'Onbekend' : mv.planstatus), 'Marktveld\'s planstatus in its row', mvCell);
   await axe(page, 'projects filtered');
   await shot(page, 'projects-filtered');
 

@@ -6,7 +6,7 @@
 // supplementary: every project on it is in the table). The server does every filter, sort and
 // count (GET /api/v1/projects, docs/api.md): with 4,348 projects only one page travels.
 import type { ComponentType } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, qs, type Page } from '../lib/api';
 import { fmtDate, fmtNumber, lang, strings } from '../lib/i18n';
 import { linkClick, location, navigate } from '../lib/router';
@@ -16,12 +16,16 @@ import { ErrorSummary, Field, SubmitButton, problemErrors, type FormError } from
 
 type MapProps = { rows: ProjectRow[]; label: string };
 
-/** The map, loaded with Leaflet only when the list is shown (not in the first page's code). */
+/** The map, loaded with Leaflet only when the list is shown (not in the first page's code);
+ * asked for as soon as this module runs, beside the list's request. */
+let mapModule: Promise<{ default: ComponentType<MapProps> }> | null = null;
+const loadMap = () => (mapModule ??= import('./ProjectsMap'));
+
 function LazyMap(props: MapProps) {
   const [M, setM] = useState<ComponentType<MapProps> | null>(null);
   useEffect(() => {
     let live = true;
-    import('./ProjectsMap').then((m) => live && setM(() => m.default));
+    loadMap().then((m) => live && setM(() => m.default));
     return () => {
       live = false;
     };
@@ -316,6 +320,7 @@ function Pagination({ query, page, pages }: { query: URLSearchParams; page: numb
 }
 
 export default function Projects(_: { params: Record<string, string> }) {
+  loadMap();
   useSignal(lang);
   const user = useRequireLogin();
   const loc = useSignal(location);
@@ -329,8 +334,11 @@ export default function Projects(_: { params: Record<string, string> }) {
   const seq = useRef(0);
   const ids: Record<string, string> = { q: 'f-q', gemeente: 'f-gemeente', provincie: 'f-provincie', planstatus: 'f-planstatus', plantype: 'f-plantype', knelpunt: 'f-knelpunt', mine: 'f-mine' };
 
-  useEffect(() => {
-    if (!user) return;
+  // the list is asked for at once, beside /me (the session cookie goes with both): the page is
+  // ready as soon as both are there; anonymous goes to /login
+  const anonymous = user === null;
+  useLayoutEffect(() => {
+    if (anonymous) return;
     const n = ++seq.current;
     setLoading(true);
     api<Page<ProjectRow>>('GET', `/api/v1/projects${apiQs}`)
@@ -346,7 +354,7 @@ export default function Projects(_: { params: Record<string, string> }) {
         setErrors(problemErrors(e, ids, s.network));
       })
       .finally(() => n === seq.current && setLoading(false));
-  }, [apiQs, user]);
+  }, [apiQs, anonymous]);
 
   useEffect(() => {
     document.title = `${s.title} — Bouwstroom`;
