@@ -447,6 +447,7 @@ export default function Projects(_: { params: Record<string, string> }) {
               ))}
             </tbody>
           </table>
+          <Pagination query={query} page={page} pages={pages} />
         </div>
         <div class="bs-map-wrap">
           <h2 class="utrecht-heading-3 bs-visually-hidden" id="bs-map-title">
@@ -456,7 +457,6 @@ export default function Projects(_: { params: Record<string, string> }) {
           <p class="bs-muted bs-map-note">{s.mapNote}</p>
         </div>
       </div>
-      <Pagination query={query} page={page} pages={pages} />
     </section>
   );
 }
