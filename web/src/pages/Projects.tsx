@@ -7,7 +7,8 @@
 // count (GET /api/v1/projects, docs/api.md): with 4,348 projects only one page travels.
 import type { ComponentType } from 'preact';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
-import { api, ApiError, qs, type Page } from '../lib/api';
+import { ApiError, qs, type Page } from '../lib/api';
+import { apiQuery, DEFAULT_PAGE_SIZE, FILTERS, projectsList } from '../lib/projectsQuery';
 import { fmtDate, fmtNumber, lang, strings } from '../lib/i18n';
 import { linkClick, location, navigate } from '../lib/router';
 import { useSignal } from '../lib/signal';
@@ -143,11 +144,8 @@ const S = strings({
   },
 });
 
-/** The filters kept in the URL query (and passed to the API under the same names). */
-const FILTERS = ['q', 'gemeente', 'provincie', 'planstatus', 'plantype', 'knelpunt', 'mine'] as const;
-type FilterKey = (typeof FILTERS)[number];
 const PAGE_SIZES = ['10', '25', '50', '100'];
-const DEFAULT_PAGE_SIZE = 25;
+type FilterKey = (typeof FILTERS)[number];
 
 /** Sortable columns: column → the API's sort key (sort=KEY ascending, sort=-KEY descending). */
 const SORTS: Record<string, string> = {
@@ -159,22 +157,6 @@ const SORTS: Record<string, string> = {
   homes: 'homes',
   progress: 'progress_date',
 };
-
-/** The API query of the page's URL query: filters, sort, page, page_size, geometry=wgs84. */
-export function apiQuery(q: URLSearchParams): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const k of FILTERS) {
-    const v = (q.get(k) ?? '').trim();
-    if (v) out[k] = v;
-  }
-  for (const k of ['sort', 'page', 'page_size']) {
-    const v = q.get(k);
-    if (v) out[k] = v;
-  }
-  if (!out.page_size) out.page_size = String(DEFAULT_PAGE_SIZE);
-  out.geometry = 'wgs84';
-  return out;
-}
 
 function withQuery(q: URLSearchParams, changes: Record<string, string | null>): string {
   const n = new URLSearchParams(q);
@@ -341,7 +323,7 @@ export default function Projects(_: { params: Record<string, string> }) {
     if (anonymous) return;
     const n = ++seq.current;
     setLoading(true);
-    api<Page<ProjectRow>>('GET', `/api/v1/projects${apiQs}`)
+    projectsList<ProjectRow>(apiQs)
       .then((d) => {
         if (n !== seq.current) return;
         setData(d);
