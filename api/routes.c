@@ -36,6 +36,10 @@ bs_day bs_today_amsterdam(void *arg) {
     return bs_clock_today_amsterdam((const bs_clock *)arg);
 }
 
+const char *bs__public_base(const bs_api *api, const bs_req *req) {
+    return api->public_url && *api->public_url ? api->public_url : bs_req_base_url(req);
+}
+
 bool bs__method_is(const bs_req *req, const char *m) {
     return strcmp(bs_req_method(req), m) == 0;
 }
