@@ -21,10 +21,13 @@ export interface Problem {
 export class ApiError extends Error {
   readonly status: number;
   readonly problem: Problem;
-  constructor(status: number, problem: Problem) {
+  /** seconds from the Retry-After header (429), when the server sent one */
+  readonly retryAfter?: number;
+  constructor(status: number, problem: Problem, retryAfter?: number) {
     super(problem.detail || problem.title || `HTTP ${status}`);
     this.status = status;
     this.problem = problem;
+    this.retryAfter = retryAfter;
   }
   /** The server's reason for one field, or undefined. */
   fieldMessage(field: string): string | undefined {
@@ -60,7 +63,8 @@ export async function api<T = unknown>(method: string, path: string, body?: unkn
   }
   if (!r.ok) {
     if (r.status === 401 && !opts.quiet401 && onUnauthorised) onUnauthorised();
-    throw new ApiError(r.status, (doc as Problem) ?? { title: r.statusText, status: r.status });
+    const ra = Number(r.headers.get('Retry-After'));
+    throw new ApiError(r.status, (doc as Problem) ?? { title: r.statusText, status: r.status }, Number.isFinite(ra) && ra > 0 ? ra : undefined);
   }
   return doc as T;
 }
