@@ -33,7 +33,7 @@ const S = strings({
     table: 'Tabel',
     view: 'Weergave',
     knownOn: 'Plan zoals bekend op',
-    knownOnHint: 'Leeg: het huidige plan',
+    knownOnHint: 'JJJJ-MM-DD; leeg: het huidige plan',
     show: 'Toon',
     current: 'Huidig plan',
     asOf: (d: string) => `U ziet het plan zoals het bekend was op ${d}. Wijzigen kan alleen in het huidige plan.`,
@@ -82,7 +82,7 @@ const S = strings({
     table: 'Table',
     view: 'View',
     knownOn: 'Plan as known on',
-    knownOnHint: 'Empty: the current plan',
+    knownOnHint: 'YYYY-MM-DD; empty: the current plan',
     show: 'Show',
     current: 'Current plan',
     asOf: (d: string) => `You see the plan as it was known on ${d}. Changes are made in the current plan only.`,
@@ -377,7 +377,7 @@ export default function Project({ params }: { params: Record<string, string> }) 
                 setKnownOn(knownOnInput);
               }}
             >
-              <Field id="known-on" type="date" label={s.knownOn} hint={s.knownOnHint} error={knownOnError} value={knownOnInput} onValue={setKnownOnInput} />
+              <Field id="known-on" label={s.knownOn} hint={s.knownOnHint} error={knownOnError} value={knownOnInput} onValue={setKnownOnInput} />
               <button type="submit" class="utrecht-button utrecht-button--secondary-action">
                 {s.show}
               </button>
@@ -717,7 +717,7 @@ function DateForm({ kind, project, step, waitingFor, onChanged }: { kind: 'start
         {kind === 'start' ? p.startTitle : p.completeTitle}
       </h3>
       <ErrorSummary errors={f.errors} title={p.errors} />
-      <Field id={`${idp}date`} type="date" label={p.date} error={f.at('date')} value={date} onValue={setDate} />
+      <Field id={`${idp}date`} label={p.date} hint="JJJJ-MM-DD" error={f.at('date')} value={date} onValue={setDate} />
       <Field id={`${idp}reason`} as="textarea" label={p.reasonOptional} hint={p.reasonHint} error={f.at('reason')} value={reason} onValue={setReason} />
       {needsConfirm ? (
         <div class="bs-oos" data-testid={`oos-warning-${kind}`}>
@@ -787,7 +787,7 @@ function CorrectForm({ project, step, onChanged }: { project: ProjectT; step: St
       </h3>
       <ErrorSummary errors={f.errors} title={p.errors} />
       <Field id="corr-field" as="select" label={p.field} value={field} onValue={setField} options={CORRECTABLE.map((c) => [c, p.fields[c]] as [string, string])} />
-      <Field id="corr-date" type="date" label={p.newDate} error={CORRECTABLE.map((c) => f.at(c)).find(Boolean)} value={date} onValue={setDate} />
+      <Field id="corr-date" label={p.newDate} hint="JJJJ-MM-DD" error={CORRECTABLE.map((c) => f.at(c)).find(Boolean)} value={date} onValue={setDate} />
       <Field id="corr-reason" as="textarea" label={p.reason} hint={p.reasonHint} error={f.at('reason')} value={reason} onValue={setReason} />
       <SubmitButton busy={busy} busyLabel={p.busy}>
         {p.correctBtn}

@@ -119,7 +119,7 @@ let bands: Map<string, { p50: string; p80: string }> = new Map();
 function configure() {
   if (configured) return;
   configured = true;
-  gantt.plugins({ keyboard_navigation: true, marker: true });
+  gantt.plugins({ keyboard_navigation: true });
   const c = gantt.config as any;
   c.readonly = true;
   c.drag_move = c.drag_resize = c.drag_progress = c.drag_links = false;
@@ -154,46 +154,86 @@ function configure() {
   t.grid_row_class = (_s: Date, _e: Date, task: any) => (task.bs_lane ? 'bs-lane-row' : task.bs?.critical ? 'bs-critical-row' : '');
   t.task_text = () => ''; // the names are in the grid beside the bars
   t.link_class = (link: any) => `bs-link bs-link-${link.bs?.type ?? 'FS'}`;
-  t.tooltip_text = () => '';
+  // dhtmlx puts this text in each bar's aria-label (role img); the tooltip extension is not on
+  t.tooltip_text = (_s: Date, _e: Date, task: any) => {
+    const st: Step | undefined = task.bs;
+    const s = S();
+    if (!st) return task.text;
+    const parts = [st.name, `${stepStart(st) ?? ''} – ${stepFinish(st) ?? ''}`];
+    if (st.status === 'done') parts.push(s.done);
+    if (st.critical) parts.push(s.critical);
+    if (st.total_float !== null) parts.push(`${s.float} ${st.total_float}${st.total_float < 0 ? ` (${s.knelpunt})` : ''}`);
+    const b = bands.get(st.key);
+    if (b) parts.push(`${s.band} ${b.p50} – ${b.p80}`);
+    return parts.join('; ');
+  };
 
-  // the actual dates: a dark strip along the bottom of the bar
-  gantt.addTaskLayer((task: any) => {
+}
+
+/** Our own layer (actuals, float, P50–P80 bands): one absolutely positioned element inside the
+ * timeline's data area (so it scrolls with the bars), filled with gantt.posFromDate and
+ * gantt.getTaskPosition, redrawn after every render, data render and scroll. dhtmlx's
+ * addTaskLayer is not in the Community build. */
+function drawLayer(root: HTMLElement) {
+  const area = root.querySelector('.gantt_data_area') as HTMLElement | null;
+  if (!area) return;
+  let layer = area.querySelector(':scope > .bs-layer') as HTMLElement | null;
+  if (!layer) {
+    layer = document.createElement('div');
+    layer.className = 'bs-layer';
+    layer.setAttribute('aria-hidden', 'true');
+    area.appendChild(layer);
+  }
+  const s = S();
+  const out: HTMLElement[] = [];
+  gantt.eachTask((task: any) => {
     const st: Step | undefined = task.bs;
-    if (!st || !st.actual_start || st.milestone) return false;
+    if (!st || task.unscheduled) return;
     const pos = gantt.getTaskPosition(task, task.start_date, task.end_date);
-    const from = gantt.posFromDate(day(st.actual_start));
-    const to = st.actual_finish ? gantt.posFromDate(nextDay(st.actual_finish)) : gantt.posFromDate(nextDay(currentDataDate));
-    return el('bs-actual', from, pos.top + pos.height - 4, to - from, 4, `${S().actual}: ${st.actual_start} – ${st.actual_finish ?? '…'}`);
+    // the actual dates: a dark strip along the bottom of the bar
+    if (st.actual_start && !st.milestone) {
+      const from = gantt.posFromDate(day(st.actual_start));
+      const to = gantt.posFromDate(nextDay(st.actual_finish ?? currentDataDate));
+      out.push(el('bs-actual', from, pos.top + pos.height - 4, to - from, 4, `${s.actual}: ${st.actual_start} – ${st.actual_finish ?? '…'}`));
+    }
+    // total float: a thin bar from the finish to the late finish
+    if (st.total_float !== null && st.total_float > 0 && st.late_finish && st.early_finish) {
+      const from = st.milestone ? gantt.posFromDate(day(st.early_finish)) : gantt.posFromDate(nextDay(st.early_finish));
+      const to = st.milestone ? gantt.posFromDate(day(st.late_finish)) : gantt.posFromDate(nextDay(st.late_finish));
+      const d = el('bs-float', from, pos.top + Math.round(pos.height / 2) - 1, to - from, 3, `${s.floatTitle}: ${st.total_float}`);
+      d.dataset.key = st.key;
+      out.push(d);
+    }
+    // each milestone's forecast P50–P80 band
+    const b = bands.get(st.key);
+    if (b) {
+      const left = gantt.posFromDate(day(b.p50));
+      const right = gantt.posFromDate(day(b.p80));
+      const d = el('bs-band', left, pos.top + 2, right - left, pos.height - 4, `${s.band}: ${b.p50} – ${b.p80}`);
+      d.dataset.key = st.key;
+      d.dataset.p50 = b.p50;
+      d.dataset.p80 = b.p80;
+      out.push(d);
+    }
   });
-  // total float: a thin bar from the finish to the late finish
-  gantt.addTaskLayer((task: any) => {
-    const st: Step | undefined = task.bs;
-    if (!st || st.total_float === null || st.total_float <= 0 || !st.late_finish || !st.early_finish) return false;
-    const pos = gantt.getTaskPosition(task, task.start_date, task.end_date);
-    const from = st.milestone ? gantt.posFromDate(day(st.early_finish)) : gantt.posFromDate(nextDay(st.early_finish));
-    const to = st.milestone ? gantt.posFromDate(day(st.late_finish)) : gantt.posFromDate(nextDay(st.late_finish));
-    const d = el('bs-float', from, pos.top + Math.round(pos.height / 2) - 1, to - from, 3, `${S().floatTitle}: ${st.total_float}`);
-    d.dataset.key = st.key;
-    return d;
-  });
-  // each milestone's forecast P50–P80 band
-  gantt.addTaskLayer((task: any) => {
-    const st: Step | undefined = task.bs;
-    const b = st && bands.get(st.key);
-    if (!st || !b) return false;
-    const pos = gantt.getTaskPosition(task, task.start_date, task.end_date);
-    const left = gantt.posFromDate(day(b.p50));
-    const right = gantt.posFromDate(day(b.p80));
-    const d = el('bs-band', left, pos.top + 2, right - left, pos.height - 4, `${S().band}: ${b.p50} – ${b.p80}`);
-    d.dataset.key = st.key;
-    d.dataset.p50 = b.p50;
-    d.dataset.p80 = b.p80;
-    return d;
-  });
+  // the today line and the data-date line, over the whole height
+  const height = Math.max(area.scrollHeight, area.offsetHeight);
+  for (const [cls, d, label] of [
+    ['bs-marker bs-marker-today', iso(new Date()), s.today],
+    ['bs-marker bs-marker-datadate', currentDataDate, s.dataDate],
+  ]) {
+    const x = gantt.posFromDate(day(d));
+    const m = el(cls, x, 0, 2, height, `${label}: ${d}`);
+    const t = document.createElement('span');
+    t.className = 'bs-marker-label';
+    t.textContent = label;
+    m.appendChild(t);
+    out.push(m);
+  }
+  layer.replaceChildren(...out);
 }
 
 let currentDataDate = iso(new Date());
-const markers: (string | number)[] = [];
 
 export interface GanttProps {
   schedule: Schedule;
@@ -213,8 +253,8 @@ export default function ProjectGantt({ schedule, steps, forecast, selected, onSe
     const s = S();
     const c = gantt.config as any;
     c.columns = [
-      { name: 'text', label: s.step, tree: true, width: 230 },
-      { name: 'start', label: s.start, width: 70, align: 'center', template: (t: any) => (t.bs_lane || !t.start_date ? '' : iso(t.start_date)) },
+      { name: 'text', label: s.step, tree: true, width: 214 },
+      { name: 'start', label: s.start, width: 86, align: 'center', template: (t: any) => (t.bs_lane || !t.start_date ? '' : iso(t.start_date)) },
       {
         name: 'float',
         label: s.float,
@@ -235,6 +275,7 @@ export default function ProjectGantt({ schedule, steps, forecast, selected, onSe
     ];
     (gantt as any).i18n?.setLocale?.(lang.get() === 'nl' ? 'nl' : 'en');
     gantt.init(ref.current!);
+    const redraw = () => drawLayer(ref.current!);
     const ids = [
       gantt.attachEvent('onTaskClick', (id: string) => {
         if (!String(id).startsWith('lane:')) selectRef.current(String(id));
@@ -242,6 +283,9 @@ export default function ProjectGantt({ schedule, steps, forecast, selected, onSe
       }),
       gantt.attachEvent('onTaskDblClick', () => false),
       gantt.attachEvent('onBeforeLightbox', () => false),
+      gantt.attachEvent('onGanttRender', redraw),
+      gantt.attachEvent('onDataRender', redraw),
+      gantt.attachEvent('onGanttScroll', redraw),
     ];
     gantt.addShortcut(
       'enter',
@@ -263,7 +307,6 @@ export default function ProjectGantt({ schedule, steps, forecast, selected, onSe
     bands = new Map((forecast?.milestones ?? []).filter((m) => m.p50 && m.p80).map((m) => [m.key, { p50: m.p50!, p80: m.p80! }]));
     const { data, links } = taskData(schedule, steps);
     gantt.clearAll();
-    for (const m of markers.splice(0)) (gantt as any).deleteMarker?.(m);
     const dates = steps.flatMap((s) => [stepStart(s), stepFinish(s), s.late_finish]).filter(Boolean) as string[];
     for (const b of bands.values()) dates.push(b.p80);
     dates.push(schedule.data_date);
@@ -277,11 +320,8 @@ export default function ProjectGantt({ schedule, steps, forecast, selected, onSe
       (gantt.config as any).end_date = to;
     }
     gantt.parse({ data, links });
-    const s = S();
-    const today = iso(new Date());
-    markers.push(gantt.addMarker({ start_date: day(today), css: 'bs-marker-today', text: s.today, title: `${s.today}: ${today}` }));
-    markers.push(gantt.addMarker({ start_date: day(schedule.data_date), css: 'bs-marker-datadate', text: s.dataDate, title: `${s.dataDate}: ${schedule.data_date}` }));
     gantt.render();
+    drawLayer(ref.current!);
   }, [schedule, steps, forecast, lang.get()]);
 
   useEffect(() => {
