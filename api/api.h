@@ -31,6 +31,9 @@ typedef struct bs_api {
      * the map of GET /api/v1/app-config (not owned; map_tiles NULL: no tiles) */
     const struct bs_web *web;
     const char *map_tiles, *map_attribution;
+    /* not owned; the public URL of the server (serve --public-url; NULL: the request's own),
+     * the base of links into the web app (invitations, calendar events) */
+    const char *public_url;
     int token_max_days; /* longest validity of an API token made through the API, calendar
                                  days (`serve --token-max-days`; 0 = BS_TOKEN_MAX_DAYS_DEFAULT) */
 } bs_api;

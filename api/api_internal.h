@@ -42,6 +42,9 @@ void bs__fail_ex(bs_req *req, int code, const char *problem, const char *title, 
  * the text with status. The callbacks of the route modules end in this. */
 void bs__send_row0(bs_req *req, const PGresult *res, const char *err, int status, const char *title, const char *field,
                    const char *detail);
+/* The absolute base of links into the web app: api->public_url (serve --public-url), else
+ * the request's scheme://authority. No trailing slash. */
+const char *bs__public_base(const bs_api *api, const bs_req *req);
 /* 503 problem for a store error (logged to stderr). */
 void bs__problem_db(bs_req *req, const char *err);
 

@@ -48,8 +48,9 @@ const bs_route bs_routes[] = {
     {"GET", "/api/v1/reports/aggregate", BS_NEED_USER, "group_by", bs__aggregate, "aggregate", 0},
 
     /* projects: anonymous callers see openbaar projects only */
-    {"GET", "/api/v1/projects", BS_NEED_PUBLIC, PAGE " gemeente provincie planstatus q mine", bs__list_projects,
-     "listProjects", 0},
+    {"GET", "/api/v1/projects", BS_NEED_PUBLIC,
+     PAGE " gemeente provincie planstatus plantype q mine knelpunt sort geometry", bs__list_projects, "listProjects",
+     0},
     {"GET", "/api/v1/projects/{id}", BS_NEED_PROJECT_VIEW, "", bs__get_project, "getProject", 0},
     {"PATCH", "/api/v1/projects/{id}", BS_NEED_PROJECT_LEAD, "", bs__patch_project, "patchProject", 0},
     /* stream access: the schedule filtered to the caller's stream */

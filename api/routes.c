@@ -17,6 +17,7 @@
 #include "authz.h"
 #include "handlers.h"
 #include "paging.h"
+#include "geo.h"
 #include "plan.h"
 #include "web.h"
 
@@ -33,6 +34,10 @@ void bs__respond_json(bs_req *req, int status, json_t *body) {
 
 bs_day bs_today_amsterdam(void *arg) {
     return bs_clock_today_amsterdam((const bs_clock *)arg);
+}
+
+const char *bs__public_base(const bs_api *api, const bs_req *req) {
+    return api->public_url && *api->public_url ? api->public_url : bs_req_base_url(req);
 }
 
 bool bs__method_is(const bs_req *req, const char *m) {
@@ -125,9 +130,25 @@ void bs__get_schema(bs_api *api, bs_req *req, const bs_path *path) {
 /* ---- GET /api/v1/projects ---- */
 
 typedef struct project_filters {
-    char gemeente[256], provincie[256], planstatus[16], q[256], mine[8];
-    bool has_gemeente, has_provincie, has_planstatus, has_q, has_mine;
+    char gemeente[256], provincie[256], planstatus[16], plantype[32], q[256], mine[8], knelpunt[8], sort[32],
+        geometry[16];
+    bool has_gemeente, has_provincie, has_planstatus, has_plantype, has_q, has_mine, has_knelpunt, has_sort,
+        has_geometry;
 } project_filters;
+
+/* The orders of GET /api/v1/projects?sort=: key (a leading '-' reverses it), column, rest of the ORDER BY;
+ * every order ends in id so that pages never overlap. */
+static const char *const project_sorts[][3] = {
+    {"name", "name", ", id"},
+    {"gemeente", "gemeente", ", name, id"},
+    {"provincie", "provincie", ", gemeente, name, id"},
+    {"planstatus", "planstatus", ", name, id"},
+    {"plantype", "plantype", ", name, id"},
+    {"homes", "homes_remaining", " NULLS LAST, name, id"},
+    {"planned_completion", "planned_completion", " NULLS LAST, name, id"},
+    {"progress_date", "progress_date", " NULLS LAST, name, id"},
+    {"updated", "updated_at", ", id"},
+};
 
 /* Reads an optional positive integer query parameter. Returns false after sending a bs__problem. */
 bool bs__int_param(bs_req *req, const char *name, long dflt, long min, long max, long *out) {
@@ -202,25 +223,132 @@ bool bs__date_in_calendar(bs_req *req, const bs_api *api, int code, const char *
     return false;
 }
 
+/* The list's context: the page and whether each project gets geometry_wgs84. */
+typedef struct project_list {
+    bs_page *pg;
+    bs_api *api;
+    bool wgs84;
+} project_list;
+
+/* Replaces a row's stored geometry (RD New or already WGS84, geometry_crs) by
+ * geometry_wgs84: RFC 7946 GeoJSON in WGS84 lon/lat (PROJ, adapters/geo.h; null without a
+ * geometry, without PROJ or when it cannot be converted). */
+static void row_geometry_wgs84(bs_api *api, json_t *row) {
+    json_t *g = json_object_get(row, "geometry");
+    const char *crs_name = json_string_value(json_object_get(row, "geometry_crs"));
+    bs_crs crs = BS_CRS_RD;
+    json_t *out = NULL;
+    if (json_is_object(g) && (!crs_name || bs_geo_crs_parse(crs_name, &crs) == BS_GEO_OK) &&
+        (api->geo || crs == BS_CRS_WGS84)) {
+        out = json_deep_copy(g);
+        char err[200];
+        if (bs_geo_transform_geometry(api->geo, out, crs, BS_CRS_WGS84, 1, err, sizeof err) != BS_GEO_OK) {
+            json_decref(out);
+            out = NULL;
+        }
+    }
+    json_object_set_new(row, "geometry_wgs84", out ? out : json_null());
+}
+
+static void project_list_done(const PGresult *res, const char *err, void *arg) {
+    project_list *l = arg;
+    if (err || PQntuples(res) == 0 || PQgetisnull(res, 0, 0) || PQgetisnull(res, 0, 1)) {
+        bs__page_query_done(res, err, l->pg); /* answers the problem, frees pg */
+        free(l);
+        return;
+    }
+    json_t *results = json_loads(PQgetvalue(res, 0, 1), 0, NULL);
+    if (!json_is_array(results)) {
+        json_decref(results);
+        results = json_array();
+    }
+    size_t i;
+    json_t *row;
+    json_array_foreach(results, i, row) {
+        if (l->wgs84) row_geometry_wgs84(l->api, row);
+        json_object_del(row, "geometry");
+        json_object_del(row, "geometry_crs");
+    }
+    /* coordinates are rounded to 7 decimals (bs_geo_crs_decimals): 10 significant digits
+     * print them without binary noise (5.3493042, not 5.3493041999999997) */
+    json_t *env = bs__page_envelope(l->pg, atoll(PQgetvalue(res, 0, 0)), results);
+    char *text = bs_json_dumps(env, JSON_COMPACT | JSON_REAL_PRECISION(10));
+    json_decref(env);
+    bs_req_respond(l->pg->req, 200, JSON_CT, text, strlen(text), NULL);
+    free(text);
+    bs__page_free(l->pg);
+    free(l);
+}
+
+/* Reads and checks the list's filters; false after a 400 problem naming the parameter. *order
+ * receives the ORDER BY of sort (default name). */
+static bool project_filters_read(bs_req *req, project_filters *f, char *order, size_t order_len) {
+    if (!bs__text_param(req, "gemeente", f->gemeente, sizeof f->gemeente, &f->has_gemeente) ||
+        !bs__text_param(req, "provincie", f->provincie, sizeof f->provincie, &f->has_provincie) ||
+        !bs__text_param(req, "planstatus", f->planstatus, sizeof f->planstatus, &f->has_planstatus) ||
+        !bs__text_param(req, "plantype", f->plantype, sizeof f->plantype, &f->has_plantype) ||
+        !bs__text_param(req, "q", f->q, sizeof f->q, &f->has_q) ||
+        !bs__text_param(req, "mine", f->mine, sizeof f->mine, &f->has_mine) ||
+        !bs__text_param(req, "knelpunt", f->knelpunt, sizeof f->knelpunt, &f->has_knelpunt) ||
+        !bs__text_param(req, "sort", f->sort, sizeof f->sort, &f->has_sort) ||
+        !bs__text_param(req, "geometry", f->geometry, sizeof f->geometry, &f->has_geometry))
+        return false;
+    if (f->has_mine && strcmp(f->mine, "true") != 0 && strcmp(f->mine, "false") != 0) {
+        bs__fail(req, BS_EBADPARAM, "mine", "mine must be true or false");
+        return false;
+    }
+    if (f->has_knelpunt && strcmp(f->knelpunt, "true") != 0 && strcmp(f->knelpunt, "false") != 0) {
+        bs__fail(req, BS_EBADPARAM, "knelpunt", "knelpunt must be true or false");
+        return false;
+    }
+    if (f->has_geometry && strcmp(f->geometry, "wgs84") != 0) {
+        bs__fail(req, BS_EBADPARAM, "geometry", "geometry must be wgs84 (each project's geometry as WGS84 GeoJSON)");
+        return false;
+    }
+    if (f->has_planstatus) {
+        for (char *p = f->planstatus; *p; p++) *p = (char)toupper((unsigned char)*p);
+        if (strcmp(f->planstatus, "ONBEKEND") == 0) strcpy(f->planstatus, "onbekend");
+        if (!bs_planstatus_valid(f->planstatus)) {
+            bs__fail(req, BS_EBADPARAM, "planstatus",
+                     "planstatus must be one of 1A, 1B, 1C, 2A, 2B, 2C, 3, 4A, 4B, onbekend");
+            return false;
+        }
+    }
+    if (f->has_plantype) {
+        for (char *p = f->plantype; *p; p++) *p = (char)tolower((unsigned char)*p);
+        static const char *const types[] = {"uitleg", "verdichting", "transformatie", "herstructurering", "onbekend"};
+        bool ok = false;
+        for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) ok = ok || strcmp(f->plantype, types[i]) == 0;
+        if (!ok) {
+            bs__fail(req, BS_EBADPARAM, "plantype",
+                     "plantype must be one of uitleg, verdichting, transformatie, herstructurering, onbekend");
+            return false;
+        }
+    }
+    const char *key = f->has_sort ? f->sort + (f->sort[0] == '-') : "name";
+    for (size_t i = 0; i < sizeof project_sorts / sizeof project_sorts[0]; i++)
+        if (strcmp(key, project_sorts[i][0]) == 0) {
+            snprintf(order, order_len, "%s %s%s", project_sorts[i][1],
+                     f->has_sort && f->sort[0] == '-' ? "DESC" : "ASC", project_sorts[i][2]);
+            return true;
+        }
+    bs__fail(req, BS_EBADPARAM, "sort",
+             "sort must be one of name, gemeente, provincie, planstatus, plantype, homes, planned_completion, "
+             "progress_date, updated, each optionally preceded by '-' (descending)");
+    return false;
+}
+
 void bs__list_projects(bs_api *api, bs_req *req, const bs_path *path) {
     (void)path;
     project_filters f = {0};
+    char order[96];
     bs_page *pg = bs__page_new(req);
     if (!pg) return;
-    if (!bs__text_param(req, "gemeente", f.gemeente, sizeof f.gemeente, &f.has_gemeente) ||
-        !bs__text_param(req, "provincie", f.provincie, sizeof f.provincie, &f.has_provincie) ||
-        !bs__text_param(req, "planstatus", f.planstatus, sizeof f.planstatus, &f.has_planstatus) ||
-        !bs__text_param(req, "q", f.q, sizeof f.q, &f.has_q) ||
-        !bs__text_param(req, "mine", f.mine, sizeof f.mine, &f.has_mine)) {
+    if (!project_filters_read(req, &f, order, sizeof order)) {
         bs__page_free(pg);
         return;
     }
     const bs_principal *pr = bs__principal(req);
-    if (f.has_mine && strcmp(f.mine, "true") != 0 && strcmp(f.mine, "false") != 0) {
-        bs__fail(req, BS_EBADPARAM, "mine", "mine must be true or false");
-        bs__page_free(pg);
-        return;
-    }
     bool mine = f.has_mine && strcmp(f.mine, "true") == 0;
     if (mine && !pr->authenticated) {
         static const char *const www[] = {"WWW-Authenticate", "Bearer realm=\"bouwstroom\"", NULL};
@@ -229,52 +357,60 @@ void bs__list_projects(bs_api *api, bs_req *req, const bs_path *path) {
         bs__page_free(pg);
         return;
     }
-    if (f.has_planstatus) {
-        for (char *p = f.planstatus; *p; p++) *p = (char)toupper((unsigned char)*p);
-        if (strcmp(f.planstatus, "ONBEKEND") == 0) strcpy(f.planstatus, "onbekend");
-        if (!bs_planstatus_valid(f.planstatus)) {
-            bs__fail(req, BS_EBADPARAM, "planstatus",
-                     "planstatus must be one of 1A, 1B, 1C, 2A, 2B, 2C, 3, 4A, 4B, onbekend");
-            bs__page_free(pg);
-            return;
-        }
-    }
-    /* next/previous keep the filters, planstatus as normalised */
+    /* next/previous keep the filters, planstatus and plantype as normalised */
     bs__page_keep(pg, "gemeente", f.has_gemeente ? f.gemeente : NULL);
     bs__page_keep(pg, "provincie", f.has_provincie ? f.provincie : NULL);
     bs__page_keep(pg, "planstatus", f.has_planstatus ? f.planstatus : NULL);
+    bs__page_keep(pg, "plantype", f.has_plantype ? f.plantype : NULL);
     bs__page_keep(pg, "q", f.has_q ? f.q : NULL);
     bs__page_keep(pg, "mine", f.has_mine ? f.mine : NULL);
-    const char *params[8] = {f.has_gemeente ? f.gemeente : NULL,
-                             f.has_provincie ? f.provincie : NULL,
-                             f.has_planstatus ? f.planstatus : NULL,
-                             pg->limit,
-                             pg->offset,
-                             pr->authenticated ? pr->user_id : NULL,
-                             f.has_q ? f.q : NULL,
-                             mine ? "t" : "f"};
+    bs__page_keep(pg, "knelpunt", f.has_knelpunt ? f.knelpunt : NULL);
+    bs__page_keep(pg, "sort", f.has_sort ? f.sort : NULL);
+    bs__page_keep(pg, "geometry", f.has_geometry ? f.geometry : NULL);
+    const char *params[11] = {f.has_gemeente ? f.gemeente : NULL,
+                              f.has_provincie ? f.provincie : NULL,
+                              f.has_planstatus ? f.planstatus : NULL,
+                              pg->limit,
+                              pg->offset,
+                              pr->authenticated ? pr->user_id : NULL,
+                              f.has_q ? f.q : NULL,
+                              mine ? "t" : "f",
+                              f.has_plantype ? f.plantype : NULL,
+                              f.has_knelpunt ? f.knelpunt : NULL,
+                              f.has_geometry ? "t" : "f"};
+    project_list *l = bs_calloc(1, sizeof *l);
+    l->pg = pg;
+    l->api = api;
+    l->wgs84 = f.has_geometry;
     /* only projects the caller may see in detail (bs_project_access, migration 0010); names
-     * compared folded (bs_fold, migration 0021: case and accents ignored) */
-    bs_store_query(
-        api->store,
+     * compared folded (bs_fold, migration 0021: case and accents ignored); order: a row of
+     * project_sorts (never the request's text) */
+    char *sql = bs_asprintf(
         "WITH f AS (SELECT p.id, name, gemeente, provincie, planstatus, plantype, homes_remaining, "
-        "  progress_date, expected_by, planned_completion, confidentiality, CASE WHEN a.access IN ('public','read','write','lead') "
-        "  THEN a.access ELSE 'stream' END AS access, a.stream AS stream_access FROM projects p "
+        "  progress_date, expected_by, planned_completion, confidentiality, knelpunt, updated_at, "
+        "  CASE WHEN a.access IN ('public','read','write','lead') "
+        "  THEN a.access ELSE 'stream' END AS access, a.stream AS stream_access, "
+        "  CASE WHEN $11::bool THEN geometry END AS geometry, CASE WHEN $11::bool THEN geometry_crs END AS geometry_crs "
+        "  FROM projects p "
         "  JOIN bs_project_access($6::uuid) a ON a.project_id = p.id "
         "  WHERE (a.access IN ('public','read','write','lead') OR a.stream) "
         "  AND ($1::text IS NULL OR bs_fold(gemeente) = bs_fold($1)) "
         "  AND ($2::text IS NULL OR bs_fold(provincie) = bs_fold($2)) "
         "  AND ($3::text IS NULL OR planstatus = $3) "
-        "  AND ($7::text IS NULL OR bs_fold(name) LIKE '%' || "
-        "       replace(replace(replace(bs_fold($7), '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%') "
+        "  AND ($9::text IS NULL OR plantype = $9) "
+        "  AND ($10::bool IS NULL OR knelpunt = $10::bool) "
+        "  AND ($7::text IS NULL OR bs_fold(name) LIKE '%%' || "
+        "       replace(replace(replace(bs_fold($7), '\\', '\\\\'), '%%', '\\%%'), '_', '\\_') || '%%') "
         "  AND (NOT $8::bool OR EXISTS (SELECT 1 FROM project_members m WHERE m.project_id = p.id "
         "       AND m.user_id = $6::uuid) OR EXISTS (SELECT 1 FROM follows fo WHERE fo.project_id = p.id "
         "       AND fo.user_id = $6::uuid) OR EXISTS (SELECT 1 FROM project_roles r "
         "       WHERE r.project_id = p.id AND r.user_id = $6::uuid))) "
         "SELECT (SELECT count(*) FROM f), "
-        "  COALESCE((SELECT json_agg(r) FROM (SELECT * FROM f ORDER BY name, id "
+        "  COALESCE((SELECT json_agg(r) FROM (SELECT * FROM f ORDER BY %s "
         "  LIMIT $4::bigint OFFSET $5::bigint) r), '[]')",
-        8, params, bs__page_query_done, pg);
+        order);
+    bs_store_query(api->store, sql, 11, params, project_list_done, l);
+    free(sql);
 }
 
 /* ---- GET /api/v1/projects/{id} ---- */
@@ -308,7 +444,7 @@ void bs__get_project(bs_api *api, bs_req *req, const bs_path *path) {
         "completions_unknown, type_grondgebonden, type_appartement, type_onbekend, tenure_huur, "
         "tenure_koop, tenure_onbekend, expected_period, expected_by, progress_date, progress_date_estimated, "
         "datum_raw, schatting, process_schema_key, process_schema_version, planned_completion, "
-        "geometry_crs, geometry, owner_organisation_id, developer_organisation_id, confidentiality, "
+        "geometry_crs, geometry, owner_organisation_id, developer_organisation_id, confidentiality, knelpunt, "
         "$2::text AS access, $3::boolean AS stream_access, created_at, updated_at FROM projects "
         "WHERE id = $1::uuid) p",
         3, params, project_done, req);

@@ -754,7 +754,7 @@ static void invited(const PGresult *res, const char *err, void *arg) {
         if (json_is_true(json_object_get(o, "invitation"))) {
             /* a new user: the secret that sets the password (also mailed) */
             char url[512];
-            snprintf(url, sizeof url, "%s/api/v1/invitations/accept#%s", bs_req_base_url(c->req), c->token);
+            snprintf(url, sizeof url, "%s/invitation#token=%s", bs__public_base(c->api, c->req), c->token);
             json_object_set_new(o, "token", json_string(c->token));
             json_object_set_new(o, "accept_url", json_string(url));
         }

@@ -755,16 +755,19 @@ static void feed_rows(const PGresult *res, const char *err, void *arg) {
         snprintf(sums[m], sl, "%s%s — %s", done ? "✓ " : "", st->name, PQgetvalue(res, r, 1));
         char sb[11], fb[11];
         size_t dl = 512 + strlen(st->name);
-        descs[m] = bs_malloc(dl);
+        /* the event's URL (the step's page in the web app) lives after the description, in
+         * the same allocation */
+        const char *base = bs__public_base(c->api, c->req);
+        size_t ul = strlen(base) + strlen(st->key) + 64;
+        descs[m] = bs_malloc(dl + ul);
+        char *url = descs[m] + dl;
+        snprintf(url, ul, "%s/projects/%s/steps/%s", base, PQgetvalue(res, r, 0), st->key);
         snprintf(descs[m], dl,
                  "%s\nStroom: %s\nGepland: %s t/m %s\nPrognose einde: P50 %s, P80 %s\nStatus: %s\n"
                  "Project: %s",
                  st->name, st->stream == BS_STREAM_PUBLIC ? "gemeente" : "ontwikkelaar", bs_date_format(s, sb),
                  bs_date_format(f, fb), PQgetisnull(res, r, 10) ? "nog niet berekend" : PQgetvalue(res, r, 10),
                  PQgetisnull(res, r, 11) ? "nog niet berekend" : PQgetvalue(res, r, 11), status, PQgetvalue(res, r, 1));
-        /* No URL property: the only page about a step today is the JSON API, which a calendar
-         * user's browser cannot open (401 without a credential). The web app's project page
-         * will be the URL once it exists. */
         ev[m] = (bs_ical_event){.uid = uids[m],
                                 .summary = sums[m],
                                 .description = descs[m],
@@ -772,7 +775,7 @@ static void feed_rows(const PGresult *res, const char *err, void *arg) {
                                 .finish = f,
                                 .sequence = atoi(PQgetvalue(res, r, 7)),
                                 .last_modified = atoll(PQgetvalue(res, r, 8)),
-                                .url = NULL};
+                                .url = url};
         m++;
     }
     for (int i = 0; i < m; i++) h = (h ^ (uint64_t)ev[i].sequence) * 1099511628211ULL;

@@ -261,7 +261,7 @@ void sched_load(sctx *c) {
 static const char WRITE_SQL[] =
     "WITH chk AS (UPDATE projects SET schedule_version = schedule_version + 1, "
     "  custom_links = custom_links OR $3::boolean, planned_completion = $4::date, updated_at = now(), "
-    "  progress_date = COALESCE($17::date, progress_date) "
+    "  progress_date = COALESCE($17::date, progress_date), knelpunt = COALESCE($19::boolean, knelpunt) "
     "  WHERE id = $1::uuid AND schedule_version = $2::bigint RETURNING id), "
     "st AS (INSERT INTO project_steps (project_id, step_key, status, actual_start, actual_finish, "
     "  actual_estimated, remaining_duration, duration_override, planned_start, planned_finish, "
@@ -478,8 +478,9 @@ static bool diff_links(const sctx *c, const sched_state *ns, json_t *hist, json_
 
 /* Appends to hist the moved forecast finish of every unfinished milestone (the schedule of
  * c against that of ns, from the new progress date when the change reports progress) and
- * returns ns's planned completion (BS_DAY_NONE when a schedule cannot be computed). */
-static bs_day diff_forecasts(sctx *c, const sched_state *ns, json_t *hist) {
+ * returns ns's planned completion (BS_DAY_NONE when a schedule cannot be computed); *knelpunt
+ * receives whether ns's schedule has negative float (1/0; -1 when it cannot be computed). */
+static bs_day diff_forecasts(sctx *c, const sched_state *ns, json_t *hist, int *knelpunt) {
     const bs_schema *sch = c->schema;
     /* a progress report moves the progress date (commit_state): history row, s1 from it */
     bs_day today_d = c->new_progress_date, old_pd = c->progress_date, old_dd = c->data_date;
@@ -503,6 +504,7 @@ static bs_day diff_forecasts(sctx *c, const sched_state *ns, json_t *hist) {
                     hist_add(hist, sch->steps[i].key, "forecast_finish", bs_date_json(s0.steps[i].early_finish),
                              bs_date_json(s1.steps[i].early_finish));
             completion = bs_schedule_completion(sch, ns->progress, &s1);
+            *knelpunt = bs_schedule_has_knelpunt(&s1) ? 1 : 0;
             bs_schedule_free(&s1);
         }
         bs_schedule_free(&s0);
@@ -520,7 +522,8 @@ static void write_changes(sctx *c, const sched_state *ns, const char *reason, js
     bool links_changed = diff_links(c, ns, hist, links);
     bool new_pd = c->new_progress_date != 0;
     bs_day today_d = c->new_progress_date;
-    bs_day completion = diff_forecasts(c, ns, hist);
+    int knelpunt = -1;
+    bs_day completion = diff_forecasts(c, ns, hist, &knelpunt);
     c->pending = response;
     c->pending_status = status;
     char *rows_t = bs_json_dumps(rows, JSON_COMPACT), *links_t = bs_json_dumps(links, JSON_COMPACT),
@@ -543,7 +546,7 @@ static void write_changes(sctx *c, const sched_state *ns, const char *reason, js
     }
     char *names_t = bs_json_dumps(names, JSON_COMPACT);
     json_decref(names);
-    const char *params[18] = {c->id,
+    const char *params[19] = {c->id,
                               ver,
                               links_changed ? "true" : "false",
                               completion != BS_DAY_NONE ? bs_date_format(completion, pc) : NULL,
@@ -560,8 +563,11 @@ static void write_changes(sctx *c, const sched_state *ns, const char *reason, js
                               si >= 0 ? sch->steps[si].name : "project",
                               si >= 0 ? (sch->steps[si].stream == BS_STREAM_PUBLIC ? "public" : "private") : NULL,
                               new_pd ? bs_date_format(today_d, pd) : NULL,
-                              names_t};
-    bs__store_write(c->api, c->req, WRITE_SQL, 18, params, written, c);
+                              names_t,
+                              knelpunt < 0 ? NULL
+                              : knelpunt   ? "true"
+                                           : "false"};
+    bs__store_write(c->api, c->req, WRITE_SQL, 19, params, written, c);
     free(names_t);
     free(rows_t);
     free(links_t);

@@ -247,6 +247,8 @@ static int user_invite(PGconn *c, int argc, char **argv, const char *email) {
             printf("invitation token (shown once, valid until %s; also mailed to %s by the server's notifier): %s\n",
                    PQgetvalue(r, 0, 2), email, token);
             printf("accept: POST /api/v1/invitations/accept {\"token\": \"%s\", \"password\": \"…\"}\n", token);
+            const char *pub = getenv("BOUWSTROOM_PUBLIC_URL"); /* the web app's page, as the mail links it */
+            printf("or open: %s/invitation#token=%s\n", pub && *pub ? pub : "http://127.0.0.1:8080", token);
         }
     }
     if (r) PQclear(r);

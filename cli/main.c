@@ -308,6 +308,7 @@ static const char *serve_start_notifier(app *a, const char *host, int bound) {
     char base[300];
     const char *public_url = opt_value(a, "--public-url");
     if (!public_url) public_url = getenv("BOUWSTROOM_PUBLIC_URL");
+    a->api.public_url = public_url; /* links into the web app made by the API */
     snprintf(base, sizeof base, "http://%s:%d", host, bound);
     const char *smtp = opt_value(a, "--smtp-url");
     if (!smtp) smtp = getenv("BOUWSTROOM_SMTP_URL");

@@ -81,12 +81,12 @@ static void describe(sbuf *b, const char *kind, const json_t *p, bool en) {
                   step, project, str(p, "blocking_step_name"), stream_word(str(p, "blocking_stream"), en), date);
 }
 
-/* The alert settings link (every alert mail and digest) and, when the payload carries one,
- * the one-click unsubscribe link of the alert's rule. The settings are the API resource
- * GET/PUT /api/v1/alert-rules until the web app has a settings page. */
+/* The alert settings link (every alert mail and digest: the web app's page /settings/alerts,
+ * docs/web.md) and, when the payload carries one, the one-click unsubscribe link of the
+ * alert's rule. */
 static void settings_links(sbuf *t, sbuf *h, const json_t *p, const char *base, bool en) {
-    sb_printf(t, "%s: %s/api/v1/alert-rules\n", en ? "Alert settings" : "Instellingen voor meldingen", base);
-    sb_printf(h, "<p><a href=\"%s/api/v1/alert-rules\">%s</a>", base,
+    sb_printf(t, "%s: %s/settings/alerts\n", en ? "Alert settings" : "Instellingen voor meldingen", base);
+    sb_printf(h, "<p><a href=\"%s/settings/alerts\">%s</a>", base,
               en ? "Alert settings" : "Instellingen voor meldingen");
     const char *u = str(p, "unsubscribe_url");
     if (*u) {
@@ -98,16 +98,18 @@ static void settings_links(sbuf *t, sbuf *h, const json_t *p, const char *base, 
     sb_printf(h, "</p>\n");
 }
 
+/* The step's page in the web app (/projects/{id}/steps/{key}, docs/web.md) and the page of
+ * the recipient's calendar feeds: the feed itself is a secret URL (only its hash is stored),
+ * so the mail links to where feeds are listed and created. */
 static void links(sbuf *t, sbuf *h, const json_t *p, const char *base, bool en) {
     const char *id = str(p, "project_id"), *key = str(p, "step_key");
-    sb_printf(t, "%s: %s/api/v1/projects/%s/schedule#%s\n", en ? "Step" : "Stap", base, id, key);
-    /* the feed itself is a secret URL (only its hash is stored), so the mail links to where
-     * the recipient's feeds are listed and created */
-    sb_printf(t, "%s: %s/api/v1/feed-tokens?project_id=%s\n", en ? "Calendar feed" : "Agenda-abonnement", base, id);
-    sb_printf(
-        h,
-        "<p><a href=\"%s/api/v1/projects/%s/schedule#%s\">%s</a> &middot; <a href=\"%s/api/v1/feed-tokens?project_id=%s\">%s</a></p>\n",
-        base, id, key, en ? "Open the step" : "Open de stap", base, id, en ? "Calendar feed" : "Agenda-abonnement");
+    sb_printf(t, "%s: %s/projects/%s/steps/%s\n", en ? "Step" : "Stap", base, id, key);
+    sb_printf(t, "%s: %s/settings/calendar?project_id=%s\n", en ? "Calendar feed" : "Agenda-abonnement", base, id);
+    sb_printf(h,
+              "<p><a href=\"%s/projects/%s/steps/%s\">%s</a> &middot; <a "
+              "href=\"%s/settings/calendar?project_id=%s\">%s</a></p>\n",
+              base, id, key, en ? "Open the step" : "Open de stap", base, id,
+              en ? "Calendar feed" : "Agenda-abonnement");
 }
 
 static void details(sbuf *t, sbuf *h, const char *kind, const json_t *p, bool en) {
@@ -177,6 +179,69 @@ static void details(sbuf *t, sbuf *h, const char *kind, const json_t *p, bool en
     sb_printf(h, "</p>\n");
 }
 
+/* The invitation mail of an external developer: subject s, text t, HTML h. */
+static void invitation_text(sbuf *s, sbuf *t, sbuf *h, const json_t *payload, const char *base_url, bool en) {
+    /* an external developer admitted to a project's private stream (docs/security.md §5) */
+    sb_printf(s, en ? "Invitation: project %s (%s) in Bouwstroom" : "Uitnodiging: project %s (%s) in Bouwstroom",
+              str(payload, "project_name"), str(payload, "gemeente"));
+    sb_printf(t,
+              en ? "%s invites you, for %s, to keep the developer's stream of project %s (%s) up to date "
+                   "in Bouwstroom.\n\n"
+                 : "%s nodigt u, namens %s, uit om de ontwikkelaarsstroom van project %s (%s) in Bouwstroom "
+                   "bij te houden.\n\n",
+              str(payload, "invited_by"), str(payload, "organisation"), str(payload, "project_name"),
+              str(payload, "gemeente"));
+    /* the web app's page (docs/web.md); the secret after '#' never reaches a server log */
+    sb_printf(t,
+              en ? "Open this link and set your password (at least 12 characters) before %s:\n\n"
+                 : "Open deze link en stel vóór %s uw wachtwoord in (minstens 12 tekens):\n\n",
+              str(payload, "expires_at"));
+    sb_printf(t, "  %s/invitation#token=%s\n\n", base_url, str(payload, "token"));
+    sb_printf(t, en ? "Then log in at %s/login\n" : "Log daarna in op %s/login\n", base_url);
+    sb_printf(t, en ? "Did you not expect this invitation? Ignore this message.\n"
+                    : "Verwachtte u deze uitnodiging niet? Dan kunt u dit bericht negeren.\n");
+    sb_printf(h, "<h2>");
+    sb_html(h, s->p);
+    sb_printf(h, "</h2>\n<pre>");
+    sb_html(h, t->p);
+    sb_printf(h, "</pre>\n");
+    sb_printf(h, "<p><a href=\"");
+    sb_html(h, base_url);
+    sb_printf(h, "/%s#token=", "invitation");
+    sb_html(h, str(payload, "token"));
+    sb_printf(h, "\">%s</a></p>\n", en ? "Set your password" : "Wachtwoord instellen");
+}
+
+/* The password reset mail: subject s, text t, HTML h. */
+static void password_reset_text(sbuf *s, sbuf *t, sbuf *h, const json_t *payload, const char *base_url, bool en) {
+    /* a password reset asked for this address (docs/security.md §6) */
+    sb_printf(s, en ? "Bouwstroom: reset your password" : "Bouwstroom: uw wachtwoord opnieuw instellen");
+    sb_printf(t, en ? "Someone (hopefully you) asked to reset the password of your Bouwstroom account.\n\n"
+                    : "Iemand (hopelijk u) heeft gevraagd het wachtwoord van uw Bouwstroom-account opnieuw in "
+                      "te stellen.\n\n");
+    sb_printf(t,
+              en ? "Open this link and set a new password (at least 12 characters) before %s (Amsterdam "
+                   "time); the link works once:\n\n"
+                 : "Open deze link en stel vóór %s (Nederlandse tijd) een nieuw wachtwoord in (minstens 12 "
+                   "tekens); de link werkt één keer:\n\n",
+              str(payload, "expires_at"));
+    sb_printf(t, "  %s/password-reset#token=%s\n\n", base_url, str(payload, "token"));
+    sb_printf(t, en ? "This ends every session of your account; your second factor stays as it is.\n"
+                      "Did you not ask for this? Ignore this message: your password stays as it is.\n"
+                    : "Daarmee eindigen alle sessies van uw account; uw tweede factor blijft zoals die is.\n"
+                      "Heeft u dit niet gevraagd? Negeer dan dit bericht: uw wachtwoord blijft zoals het is.\n");
+    sb_printf(h, "<h2>");
+    sb_html(h, s->p);
+    sb_printf(h, "</h2>\n<pre>");
+    sb_html(h, t->p);
+    sb_printf(h, "</pre>\n");
+    sb_printf(h, "<p><a href=\"");
+    sb_html(h, base_url);
+    sb_printf(h, "/%s#token=", "password-reset");
+    sb_html(h, str(payload, "token"));
+    sb_printf(h, "\">%s</a></p>\n", en ? "Set a new password" : "Nieuw wachtwoord instellen");
+}
+
 int bs_mail_text_build(const char *kind, const char *locale, const json_t *payload, const char *base_url,
                        bs_mail_text *out) {
     bool en = locale && strcmp(locale, "en") == 0;
@@ -207,68 +272,21 @@ int bs_mail_text_build(const char *kind, const char *locale, const json_t *paylo
             json_t *it = json_array_get(items, i);
             sbuf line = {0};
             describe(&line, str(it, "kind"), it, en);
-            sb_printf(&t, "- %s\n  %s/api/v1/projects/%s/schedule#%s\n", line.p ? line.p : "", base_url,
-                      str(it, "project_id"), str(it, "step_key"));
-            sb_printf(&h, "<li><a href=\"%s/api/v1/projects/%s/schedule#%s\">", base_url, str(it, "project_id"),
+            sb_printf(&t, "- %s\n  %s/projects/%s/steps/%s\n", line.p ? line.p : "", base_url, str(it, "project_id"),
+                      str(it, "step_key"));
+            sb_printf(&h, "<li><a href=\"%s/projects/%s/steps/%s\">", base_url, str(it, "project_id"),
                       str(it, "step_key"));
             sb_html(&h, line.p ? line.p : "");
             sb_printf(&h, "</a></li>\n");
             free(line.p);
         }
         sb_printf(&h, "</ul>\n");
-        sb_printf(&t, "\n%s: %s/api/v1/feed-tokens\n", en ? "Calendar feeds" : "Agenda-abonnementen", base_url);
+        sb_printf(&t, "\n%s: %s/settings/calendar\n", en ? "Calendar feeds" : "Agenda-abonnementen", base_url);
         settings_links(&t, &h, payload, base_url, en);
     } else if (strcmp(kind, "invitation") == 0) {
-        /* an external developer admitted to a project's private stream (docs/security.md §5) */
-        sb_printf(&s, en ? "Invitation: project %s (%s) in Bouwstroom" : "Uitnodiging: project %s (%s) in Bouwstroom",
-                  str(payload, "project_name"), str(payload, "gemeente"));
-        sb_printf(&t,
-                  en ? "%s invites you, for %s, to keep the developer's stream of project %s (%s) up to date "
-                       "in Bouwstroom.\n\n"
-                     : "%s nodigt u, namens %s, uit om de ontwikkelaarsstroom van project %s (%s) in Bouwstroom "
-                       "bij te houden.\n\n",
-                  str(payload, "invited_by"), str(payload, "organisation"), str(payload, "project_name"),
-                  str(payload, "gemeente"));
-        sb_printf(&t,
-                  en ? "Set your password (at least 12 characters) before %s:\n\n"
-                     : "Stel vóór %s uw wachtwoord in (minstens 12 tekens):\n\n",
-                  str(payload, "expires_at"));
-        sb_printf(&t, "  POST %s/api/v1/invitations/accept\n  {\"token\": \"%s\", \"password\": \"…\"}\n\n", base_url,
-                  str(payload, "token"));
-        sb_printf(&t,
-                  en ? "Then log in: POST %s/api/v1/login {\"email\", \"password\"}.\n"
-                     : "Log daarna in: POST %s/api/v1/login {\"email\", \"password\"}.\n",
-                  base_url);
-        sb_printf(&t, en ? "Did you not expect this invitation? Ignore this message.\n"
-                         : "Verwachtte u deze uitnodiging niet? Dan kunt u dit bericht negeren.\n");
-        sb_printf(&h, "<h2>");
-        sb_html(&h, s.p);
-        sb_printf(&h, "</h2>\n<pre>");
-        sb_html(&h, t.p);
-        sb_printf(&h, "</pre>\n");
+        invitation_text(&s, &t, &h, payload, base_url, en);
     } else if (strcmp(kind, "password_reset") == 0) {
-        /* a password reset asked for this address (docs/security.md §6) */
-        sb_printf(&s, en ? "Bouwstroom: reset your password" : "Bouwstroom: uw wachtwoord opnieuw instellen");
-        sb_printf(&t, en ? "Someone (hopefully you) asked to reset the password of your Bouwstroom account.\n\n"
-                         : "Iemand (hopelijk u) heeft gevraagd het wachtwoord van uw Bouwstroom-account opnieuw in "
-                           "te stellen.\n\n");
-        sb_printf(&t,
-                  en ? "Set a new password (at least 12 characters) before %s (Amsterdam time); the secret works "
-                       "once:\n\n"
-                     : "Stel vóór %s (Nederlandse tijd) een nieuw wachtwoord in (minstens 12 tekens); de code "
-                       "werkt één keer:\n\n",
-                  str(payload, "expires_at"));
-        sb_printf(&t, "  POST %s/api/v1/password-reset/confirm\n  {\"secret\": \"%s\", \"password\": \"…\"}\n\n",
-                  base_url, str(payload, "token"));
-        sb_printf(&t, en ? "This ends every session of your account; your second factor stays as it is.\n"
-                           "Did you not ask for this? Ignore this message: your password stays as it is.\n"
-                         : "Daarmee eindigen alle sessies van uw account; uw tweede factor blijft zoals die is.\n"
-                           "Heeft u dit niet gevraagd? Negeer dan dit bericht: uw wachtwoord blijft zoals het is.\n");
-        sb_printf(&h, "<h2>");
-        sb_html(&h, s.p);
-        sb_printf(&h, "</h2>\n<pre>");
-        sb_html(&h, t.p);
-        sb_printf(&h, "</pre>\n");
+        password_reset_text(&s, &t, &h, payload, base_url, en);
     } else if (strcmp(kind, "milestone_upcoming") == 0 || strcmp(kind, "milestone_overdue") == 0 ||
                strcmp(kind, "blocked_by_other_stream") == 0 || strcmp(kind, "forecast_slipped") == 0 ||
                strcmp(kind, "external_update") == 0) {

@@ -171,6 +171,9 @@ static const char WRITE_SQL[] =
     "  changed_at = CASE WHEN (m.planned_start, m.planned_finish, m.status) IS DISTINCT FROM "
     "    (EXCLUDED.planned_start, EXCLUDED.planned_finish, EXCLUDED.status) THEN now() ELSE m.changed_at END "
     "  RETURNING step_key, revision, forecast_revision), "
+    /* the project's knelpunt flag (negative float in this plan; the Projects page's filter) */
+    "kn AS (UPDATE projects SET knelpunt = $8::boolean WHERE id = $1::uuid AND knelpunt IS DISTINCT FROM $8::boolean "
+    "  RETURNING 1), "
     "want AS (SELECT w.step_key, w.rev_step, w.kind, w.user_id, w.due_date, w.payload, "
     "  COALESCE(w.revision, CASE WHEN w.kind = 'forecast_slipped' THEN up.forecast_revision ELSE up.revision END) "
     "  AS revision FROM jsonb_to_recordset($3::jsonb) "
@@ -375,8 +378,10 @@ static void plan_got_recipients(const PGresult *res, const char *err, void *arg)
     for (int i = 0; i < n_rs; i++) rl += (size_t)sprintf(rcpt + rl, "%s%s", i ? "," : "", rs[i].user_id);
     rcpt[rl++] = '}';
     rcpt[rl] = 0;
-    const char *params[7] = {c->project_id, c->steps_json, c->wants_json, n->mail_domain, today_s, now_s, rcpt};
-    bs_conn_query(c->conn, WRITE_SQL, 7, params, plan_written, c);
+    const char *params[8] = {
+        c->project_id, c->steps_json, c->wants_json, n->mail_domain,
+        today_s,       now_s,         rcpt,          bs_schedule_has_knelpunt(&sched) ? "true" : "false"};
+    bs_conn_query(c->conn, WRITE_SQL, 8, params, plan_written, c);
     free(rcpt);
     free(rs); /* after the query copied the params: user ids point into res */
 }

@@ -921,6 +921,13 @@ bs_schedule_err bs_schedule_compute(const bs_schema *schema, const bs_progress *
     return e;
 }
 
+bool bs_schedule_has_knelpunt(const bs_schedule *s) {
+    if (s->n_knelpunten > 0) return true;
+    for (int32_t i = 0; i < s->n_steps; i++)
+        if (s->steps[i].total_float < 0) return true;
+    return false;
+}
+
 void bs_schedule_free(bs_schedule *s) {
     if (!s) return;
     free(s->steps);

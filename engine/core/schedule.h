@@ -150,6 +150,10 @@ bs_schedule_err bs_schedule_compute_ex(const bs_schedule_input *in, bs_schedule 
 /* Frees the step array, the critical paths, the knelpunten and the cycle (safe twice). */
 void bs_schedule_free(bs_schedule *s);
 
+/* True when the schedule has a knelpunt: some step with negative total float (a deadline
+ * that cannot be met; docs/scheduling.md). The flag `projects.knelpunt` (migration 0022). */
+bool bs_schedule_has_knelpunt(const bs_schedule *s);
+
 /* Human-readable text of an error code. */
 const char *bs_schedule_strerror(bs_schedule_err e);
 

@@ -8,7 +8,7 @@ real SMTP server on loopback (tests/smtp/server.py) and real HTTP:
   only, and no further alerts of that rule are mailed to them; the mail links to the alert
   settings;
 - the external-update alert names the milestone (name and key) on every changed line;
-- calendar feed events carry no URL property (the JSON API answers 401 in a browser).
+- every calendar feed event's URL opens the step's page of the web app (/projects/{id}/steps/{key}).
 
 Uses the shipped sample municipality (adapters/sample).
 """
@@ -18,6 +18,7 @@ import email
 import email.policy
 import glob
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -102,7 +103,7 @@ def scenario(args, env, url, smtp, tmp):
         check(not msg.defects and all(not p.defects for p in msg.walk()), "no MIME defects")
         unsub_url = "".join(lu.split()).strip("<>")
         text = text_part(msg)
-        check("/api/v1/alert-rules" in text, "the body links to the alert settings", text[-400:])
+        check("/settings/alerts" in text, "the body links to the alert settings (the app's page)", text[-400:])
         check(unsub_url in text, "the body carries the unsubscribe link too", text[-400:])
         # the server listens on an ephemeral port; the mail's links use the configured public URL
         path = urllib.parse.urlsplit(unsub_url).path
@@ -204,12 +205,15 @@ def scenario(args, env, url, smtp, tmp):
             eq(len(keys), len(fc), "every forecast line is about another milestone")
             check(any(f"({step['key']}), duration:" in l for l in lines), "the edited step is named too", lines)
 
-        print("== calendar feeds carry no URL")
+        print("== calendar feed events link to the app's step pages")
         tok = create(api, "/api/v1/feed-tokens", {"scope": "project", "project_id": p_old}, "feed token")
         st, _, body = api.call("GET", f"/calendar/{tok['token']}.ics")
         unfolded = body.decode().replace("\r\n ", "").split("\r\n")
         check(st == 200 and sum(1 for l in unfolded if l == "BEGIN:VEVENT") > 5, "feed served with events")
-        eq([l for l in unfolded if l.startswith("URL")], [], "no URL property in any event")
+        urls = [l for l in unfolded if l.startswith("URL")]
+        eq(len(urls), sum(1 for l in unfolded if l == "BEGIN:VEVENT"), "one URL per event")
+        check(urls and all(re.fullmatch(rf"URL:https?://[^/]+/projects/{p_old}/steps/[a-z0-9_]+", l) for l in urls),
+              "every URL is a step page of the app", urls[:2])
     finally:
         srv.stop()
 

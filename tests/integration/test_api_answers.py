@@ -101,7 +101,7 @@ def list_all(api, query):
 def unknown_parameters(api, anon, pid):
     print("== unknown query parameters: 400 naming them, on every endpoint")
     for path, param in [("/api/v1/projects?search=De", "search"),
-                        ("/api/v1/projects?gemeente=Utrecht&sort=name", "sort"),
+                        ("/api/v1/projects?gemeente=Utrecht&order=name", "order"),
                         ("/healthz?verbose=1", "verbose"),
                         ("/api/v1/me?x", "x"),
                         (f"/api/v1/projects/{pid}?fields=name", "fields"),

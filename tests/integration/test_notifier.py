@@ -12,6 +12,7 @@ import email.policy
 import glob
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -234,8 +235,8 @@ def scenario(args, env, url, smtp, tmp):
         for it in items:
             word = "Mijlpaal verlopen: " if it["kind"] == "milestone_overdue" else "Geblokkeerd: "
             check(f"- {word}{it['step_name']} (Stationskwartier)" in text.replace("\n  ", " ")
-                  and f"/schedule#{it['step_key']}" in text, f"the summary names {it['step_key']}", text[:300])
-        check("/api/v1/alert-rules" in text, "the summary links to the alert settings")
+                  and f"/steps/{it['step_key']}" in text, f"the summary names {it['step_key']}", text[:300])
+        check("/settings/alerts" in text, "the summary links to the alert settings")
         check(b"List-Unsubscribe" not in m0["raw"], "the summary carries no List-Unsubscribe (no rule kind)")
         expect_problem(api, "PUT", "/api/v1/alert-rules", 422, "kind", "follow_summary is no rule kind",
                        body={"user_id": pl, "kind": "follow_summary", "enabled": False})
@@ -292,6 +293,10 @@ def scenario(args, env, url, smtp, tmp):
         unfolded = text1.replace("\r\n ", "")
         check("Gepland: 20" in unfolded and "Prognose einde: P50 20" in unfolded,
               "feed descriptions show planned and forecast (P50/P80) dates", unfolded[:600])
+        url_lines = [ln for ln in unfolded.split("\r\n") if ln.startswith("URL:")]
+        check(len(url_lines) == n_events and all(re.fullmatch(rf"URL:https?://\S+/projects/{p_old}/steps/[a-z0-9_]+", ln)
+                                                 for ln in url_lines),
+              "every event's URL opens the step's page of the web app", url_lines[:2])
         try:
             import icalendar  # Debian python3-icalendar
             cal = icalendar.Calendar.from_ical(body1)
@@ -449,6 +454,8 @@ def scenario(args, env, url, smtp, tmp):
         if inv_mail and inv:
             text = inv_mail[0]["parts"][0]["text"]
             check(inv["token"] in text, "the mailed secret is the one the API returned", text[:400])
+            check(f"/invitation#token={inv['token']}" in text and inv.get("accept_url", "").endswith(
+                f"/invitation#token={inv['token']}"), "the mail and the API link to the app's invitation page", text[:400])
             check(inv["token"] not in psql(url, "SELECT string_agg(a::text, ' ') FROM alerts a")
                   and inv["token"] not in psql(url, "SELECT string_agg(i::text, ' ') FROM invitations i"),
                   "the invitation secret is stored nowhere (only its hash)", "")
@@ -607,7 +614,7 @@ def scenario(args, env, url, smtp, tmp):
                                                                                     if "pl@" in m["to"]][-5:])
             if nl_mail:
                 t0 = nl_mail[0]["parts"][0]["text"]
-                check("Stationskwartier" in t0 and f"/schedule#{m_key}" in t0,
+                check("Stationskwartier" in t0 and f"/projects/{p_old}/steps/{m_key}" in t0,
                       "text names the project and links to the step", t0[:300])
                 check("P50" in t0 and "Gepland" in t0, "planned / P50 lines")
                 p50_line = [ln for ln in t0.splitlines() if ln.startswith("P50")]

@@ -31,7 +31,7 @@ def reset_mails(smtp, rcpt):
 
 
 def secret_of(mail):
-    m = re.search(r'"secret": "([A-Za-z0-9_-]{43})"', mail["parts"][0]["text"])
+    m = re.search(r"/password-reset#token=([A-Za-z0-9_-]{43})\b", mail["parts"][0]["text"])
     return m.group(1) if m else None
 
 

@@ -184,9 +184,8 @@ static void test_follow_summary_mail(void **state) {
     assert_non_null(strstr(t.text, "U volgt nu Stationskwartier (Voorbeeldstad)"));
     assert_non_null(strstr(t.text, "- Mijlpaal verlopen: Principeakkoord (Stationskwartier), gepland 2021-03-01"));
     assert_non_null(strstr(t.text, "- Geblokkeerd: Aanvraag (Stationskwartier) wacht op Vergunning"));
-    assert_non_null(
-        strstr(t.text, "https://bs.example/api/v1/projects/11111111-1111-1111-1111-111111111111/schedule#akkoord"));
-    assert_non_null(strstr(t.text, "https://bs.example/api/v1/alert-rules"));
+    assert_non_null(strstr(t.text, "https://bs.example/projects/11111111-1111-1111-1111-111111111111/steps/akkoord"));
+    assert_non_null(strstr(t.text, "https://bs.example/settings/alerts"));
     assert_null(strstr(t.text, "/unsubscribe/"));
     assert_non_null(strstr(t.html, "Principeakkoord"));
     bs_mail_text_free(&t);
