@@ -9,6 +9,7 @@ import { lang, setLang, strings } from './lib/i18n';
 import { linkClick, location, match, navigate } from './lib/router';
 import { logout, me, refreshMe } from './lib/session';
 import { useSignal } from './lib/signal';
+import { prefetchProjects } from './lib/projectsQuery';
 
 const S = strings({
   nl: { skip: 'Naar de inhoud', projects: 'Projecten', logout: 'Uitloggen', login: 'Inloggen', other: 'English', otherLang: 'en', loading: 'Laden…', notFound: 'Deze pagina bestaat niet.', nav: 'Hoofdnavigatie' },
@@ -22,7 +23,8 @@ const routes: [string, Loader, boolean][] = [
   ['/login', () => import('./pages/Login'), false],
   ['/invitation', () => import('./pages/Invitation'), false],
   ['/password-reset', () => import('./pages/PasswordReset'), false],
-  ['/projects', () => import('./pages/Projects'), false],
+  // the list is asked for while the page's code loads (lib/projectsQuery.ts)
+  ['/projects', () => (prefetchProjects(), import('./pages/Projects')), false],
   ['/projects/:id', () => import('./pages/Project'), false],
   ['/projects/:id/steps/:step', () => import('./pages/Project'), false],
 ];

@@ -153,3 +153,79 @@ export async function journey(name, body) {
   for (const f of failures) console.log('FAILED: ' + f);
   process.exit(failures.length || checks === 0 ? 1 : 0);
 }
+
+/** Keyboard only: presses Tab — or Shift+Tab when the element lies before the focus (or back
+ * is true) — until the focused element matches the CSS selector; when it is not reached, tries
+ * the other direction (focus can fall to the body when a focused control leaves the page).
+ * Throws when neither reaches it. Returns the number of presses. */
+export async function tabTo(page, selector, { max = 80, back } = {}) {
+  const at = () => page.evaluate((sel) => !!document.activeElement && document.activeElement.matches(sel), selector);
+  if (back === undefined)
+    back = await page.evaluate((sel) => {
+      const t = document.querySelector(sel);
+      const a = document.activeElement;
+      if (!t || !a || a === document.body) return false;
+      return !!(a.compareDocumentPosition(t) & Node.DOCUMENT_POSITION_PRECEDING);
+    }, selector);
+  let n = 0;
+  for (const dir of [back, !back]) {
+    for (let i = 0; i <= max; i++, n++) {
+      if (await at()) return n;
+      await page.keyboard.press(dir ? 'Shift+Tab' : 'Tab');
+    }
+  }
+  throw new Error(`tabTo: ${selector} not reached by Tab or Shift+Tab`);
+}
+
+/** Tabs to a control and types text into it (keyboard only; the control is emptied first). */
+export async function typeInto(page, selector, text) {
+  await tabTo(page, selector);
+  await page.keyboard.press('ControlOrMeta+A');
+  await page.keyboard.press('Delete');
+  if (text) await page.keyboard.type(text);
+}
+
+/** Nothing that looks like a credential in the page's storage: only the language choice is
+ * kept (docs/web.md "Sessions"). secrets: strings that must appear nowhere. */
+export async function checkNoTokenInStorage(page, secrets, what) {
+  const st = await page.evaluate(() => {
+    const dump = (s) => Object.fromEntries(Array.from({ length: s.length }, (_, i) => s.key(i)).map((k) => [k, s.getItem(k)]));
+    return { local: dump(localStorage), session: dump(sessionStorage) };
+  });
+  const text = JSON.stringify(st);
+  check(Object.keys(st.local).every((k) => k === 'bs-lang') && Object.keys(st.session).length === 0,
+    `${what}: storage holds nothing but the language choice`, st);
+  for (const s of secrets.filter(Boolean)) check(!text.includes(s), `${what}: no token or secret in localStorage/sessionStorage`);
+}
+
+/** The session cookie of the context (HttpOnly, SameSite=Strict), or undefined. */
+export async function sessionCookie(context) {
+  return (await context.cookies()).find((c) => c.name === 'bs_session');
+}
+
+/** GET path with exactly this session cookie (not the browser's): {status, body}. */
+export async function withSession(token, p) {
+  const r = await fetch(fx.base + p, { headers: { Cookie: `bs_session=${token}` } });
+  const text = await r.text();
+  let body = null;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    body = text;
+  }
+  return { status: r.status, body };
+}
+
+/** Keyboard only: tabs to a <select> and presses ArrowDown/ArrowUp until its value is value. */
+export async function selectByKeyboard(page, selector, value) {
+  await tabTo(page, selector);
+  const values = await page.evaluate((sel) => Array.from(document.querySelector(sel).options).map((o) => o.value), selector);
+  const want = values.indexOf(value);
+  if (want < 0) throw new Error(`selectByKeyboard: ${selector} has no option ${value}`);
+  for (let i = 0; i < values.length + 1; i++) {
+    const cur = values.indexOf(await page.evaluate((sel) => document.querySelector(sel).value, selector));
+    if (cur === want) return;
+    await page.keyboard.press(cur < want ? 'ArrowDown' : 'ArrowUp');
+  }
+  throw new Error(`selectByKeyboard: ${selector} did not reach ${value}`);
+}

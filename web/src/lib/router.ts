@@ -17,10 +17,16 @@ export const location = signal<Location>(read());
 window.addEventListener('popstate', () => location.set(read()));
 
 export function navigate(to: string, replace = false): void {
+  const before = window.location.pathname;
   if (replace) history.replaceState(null, '', to);
   else history.pushState(null, '', to);
   location.set(read());
-  window.scrollTo(0, 0);
+  if (window.location.pathname !== before) {
+    // a new page: start at its top, and so does the keyboard focus (a new query of the same
+    // page — a filter, a sort — leaves the focus where the user is)
+    window.scrollTo(0, 0);
+    document.getElementById('main')?.focus({ preventScroll: true });
+  }
 }
 
 /** Matches "/projects/:id" against a path; returns the parameters or null. */

@@ -3,7 +3,7 @@
 // password}); then the app logs them in with it (POST /api/v1/login) and opens /projects. When
 // the login needs more (a second factor) they go to the login page with their e-mail address
 // filled in. The token is read from the fragment, which browsers never send to a server.
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from '../lib/api';
 import { lang, strings } from '../lib/i18n';
 import { location, navigate } from '../lib/router';
@@ -52,6 +52,9 @@ export default function Invitation(_: { params: Record<string, string> }) {
   const [repeat, setRepeat] = useState('');
   const [busy, setBusy] = useState(false);
   const f = useProblem();
+  useEffect(() => {
+    document.title = `${s.title} — Bouwstroom`;
+  }, [s.title]);
 
   async function submit(e: Event) {
     e.preventDefault();

@@ -87,6 +87,9 @@ export default function Login(_: { params: Record<string, string> }) {
     return n;
   });
   const f = useProblem();
+  useEffect(() => {
+    document.title = `${s.title} — Bouwstroom`;
+  }, [s.title]);
   const codeRef = useRef<HTMLInputElement>(null);
   const heading = useRef<HTMLHeadingElement>(null);
 

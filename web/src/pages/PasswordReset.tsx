@@ -3,7 +3,7 @@
 // says only that a mail is on its way when the address is known). /password-reset#token=SECRET
 // (the mailed link): choose a new password (POST /api/v1/password-reset/confirm {secret,
 // password}), then log in. The secret is read from the fragment, never sent as a query.
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from '../lib/api';
 import { lang, strings } from '../lib/i18n';
 import { linkClick, location, navigate } from '../lib/router';
@@ -152,5 +152,9 @@ export default function PasswordReset(_: { params: Record<string, string> }) {
   useSignal(lang);
   const loc = useSignal(location);
   const secret = fragmentToken(loc.hash);
+  const title = secret ? S().setTitle : S().title;
+  useEffect(() => {
+    document.title = `${title} — Bouwstroom`;
+  }, [title]);
   return <section class="bs-narrow">{secret ? <SetForm key={secret} secret={secret} /> : <RequestForm />}</section>;
 }

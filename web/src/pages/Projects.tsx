@@ -6,8 +6,9 @@
 // supplementary: every project on it is in the table). The server does every filter, sort and
 // count (GET /api/v1/projects, docs/api.md): with 4,348 projects only one page travels.
 import type { ComponentType } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, ApiError, qs, type Page } from '../lib/api';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { ApiError, qs, type Page } from '../lib/api';
+import { apiQuery, DEFAULT_PAGE_SIZE, FILTERS, projectsList } from '../lib/projectsQuery';
 import { fmtDate, fmtNumber, lang, strings } from '../lib/i18n';
 import { linkClick, location, navigate } from '../lib/router';
 import { useSignal } from '../lib/signal';
@@ -16,12 +17,16 @@ import { ErrorSummary, Field, SubmitButton, problemErrors, type FormError } from
 
 type MapProps = { rows: ProjectRow[]; label: string };
 
-/** The map, loaded with Leaflet only when the list is shown (not in the first page's code). */
+/** The map, loaded with Leaflet only when the list is shown (not in the first page's code);
+ * asked for as soon as this module runs, beside the list's request. */
+let mapModule: Promise<{ default: ComponentType<MapProps> }> | null = null;
+const loadMap = () => (mapModule ??= import('./ProjectsMap'));
+
 function LazyMap(props: MapProps) {
   const [M, setM] = useState<ComponentType<MapProps> | null>(null);
   useEffect(() => {
     let live = true;
-    import('./ProjectsMap').then((m) => live && setM(() => m.default));
+    loadMap().then((m) => live && setM(() => m.default));
     return () => {
       live = false;
     };
@@ -139,11 +144,8 @@ const S = strings({
   },
 });
 
-/** The filters kept in the URL query (and passed to the API under the same names). */
-const FILTERS = ['q', 'gemeente', 'provincie', 'planstatus', 'plantype', 'knelpunt', 'mine'] as const;
-type FilterKey = (typeof FILTERS)[number];
 const PAGE_SIZES = ['10', '25', '50', '100'];
-const DEFAULT_PAGE_SIZE = 25;
+type FilterKey = (typeof FILTERS)[number];
 
 /** Sortable columns: column → the API's sort key (sort=KEY ascending, sort=-KEY descending). */
 const SORTS: Record<string, string> = {
@@ -155,22 +157,6 @@ const SORTS: Record<string, string> = {
   homes: 'homes',
   progress: 'progress_date',
 };
-
-/** The API query of the page's URL query: filters, sort, page, page_size, geometry=wgs84. */
-export function apiQuery(q: URLSearchParams): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const k of FILTERS) {
-    const v = (q.get(k) ?? '').trim();
-    if (v) out[k] = v;
-  }
-  for (const k of ['sort', 'page', 'page_size']) {
-    const v = q.get(k);
-    if (v) out[k] = v;
-  }
-  if (!out.page_size) out.page_size = String(DEFAULT_PAGE_SIZE);
-  out.geometry = 'wgs84';
-  return out;
-}
 
 function withQuery(q: URLSearchParams, changes: Record<string, string | null>): string {
   const n = new URLSearchParams(q);
@@ -316,6 +302,7 @@ function Pagination({ query, page, pages }: { query: URLSearchParams; page: numb
 }
 
 export default function Projects(_: { params: Record<string, string> }) {
+  loadMap();
   useSignal(lang);
   const user = useRequireLogin();
   const loc = useSignal(location);
@@ -329,11 +316,14 @@ export default function Projects(_: { params: Record<string, string> }) {
   const seq = useRef(0);
   const ids: Record<string, string> = { q: 'f-q', gemeente: 'f-gemeente', provincie: 'f-provincie', planstatus: 'f-planstatus', plantype: 'f-plantype', knelpunt: 'f-knelpunt', mine: 'f-mine' };
 
-  useEffect(() => {
-    if (!user) return;
+  // the list is asked for at once, beside /me (the session cookie goes with both): the page is
+  // ready as soon as both are there; anonymous goes to /login
+  const anonymous = user === null;
+  useLayoutEffect(() => {
+    if (anonymous) return;
     const n = ++seq.current;
     setLoading(true);
-    api<Page<ProjectRow>>('GET', `/api/v1/projects${apiQs}`)
+    projectsList<ProjectRow>(apiQs)
       .then((d) => {
         if (n !== seq.current) return;
         setData(d);
@@ -346,7 +336,7 @@ export default function Projects(_: { params: Record<string, string> }) {
         setErrors(problemErrors(e, ids, s.network));
       })
       .finally(() => n === seq.current && setLoading(false));
-  }, [apiQs, user]);
+  }, [apiQs, anonymous]);
 
   useEffect(() => {
     document.title = `${s.title} — Bouwstroom`;
@@ -439,6 +429,7 @@ export default function Projects(_: { params: Record<string, string> }) {
               ))}
             </tbody>
           </table>
+          <Pagination query={query} page={page} pages={pages} />
         </div>
         <div class="bs-map-wrap">
           <h2 class="utrecht-heading-3 bs-visually-hidden" id="bs-map-title">
@@ -448,7 +439,6 @@ export default function Projects(_: { params: Record<string, string> }) {
           <p class="bs-muted bs-map-note">{s.mapNote}</p>
         </div>
       </div>
-      <Pagination query={query} page={page} pages={pages} />
     </section>
   );
 }

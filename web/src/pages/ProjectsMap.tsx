@@ -23,7 +23,8 @@ export default function ProjectsMap({ rows, label }: { rows: ProjectRow[]; label
 
   useEffect(() => {
     if (!el.current) return;
-    const m = L.map(el.current, { zoomSnap: 0.25, scrollWheelZoom: false, attributionControl: true });
+    // no animations: a list that changes quickly (paging, filters) must not find a map half-way
+    const m = L.map(el.current, { zoomSnap: 0.25, scrollWheelZoom: false, attributionControl: true, zoomAnimation: false, fadeAnimation: false, markerZoomAnimation: false });
     m.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
     m.fitBounds(NL);
     map.current = m;
@@ -35,6 +36,7 @@ export default function ProjectsMap({ rows, label }: { rows: ProjectRow[]; label
     });
     return () => {
       live = false;
+      m.stop();
       m.remove();
       map.current = null;
     };
@@ -55,10 +57,7 @@ export default function ProjectsMap({ rows, label }: { rows: ProjectRow[]; label
       outline.addTo(g);
       outline.eachLayer((l) => {
         const e = (l as L.Path).getElement?.();
-        if (e) {
-          e.setAttribute('data-project-id', p.id);
-          e.setAttribute('aria-label', p.name);
-        }
+        if (e) e.setAttribute('data-project-id', p.id);
       });
     }
     const b = g.getBounds();
