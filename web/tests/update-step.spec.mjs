@@ -58,8 +58,8 @@ await journey('update-step', async ({ page, fx }) => {
   await openProject(page, id, key);
   await page.locator('[data-testid=form-correct]').waitFor();
   const g0 = await ganttFacts(page);
+  eq(await page.locator('#corr-field').inputValue(), 'start_no_earlier_than', 'an open step\'s correction starts at its start constraint');
   for (const reason of ['', '   ']) {
-    await page.locator('#corr-field').selectOption('start_no_earlier_than');
     await submit([['#corr-date', '2027-06-01'], ['#corr-reason', reason]], '#corr-date');
     const want = await serverSays('PATCH', `/steps/${key}`, { start_no_earlier_than: '2027-06-01', reason }, 'reason');
     await page.locator('#corr-reason-error').waitFor();
