@@ -50,6 +50,7 @@ await journey('developer', async ({ page, context, fx }) => {
   await page.goto(`/projects/${id}/steps/principeverzoek_beoordeeld`);
   await page.locator('.bs-gantt .gantt_task_line').first().waitFor();
   eq(await page.locator('.bs-step-panel').count(), 0, 'a public step\'s URL opens no panel');
+  check(await page.locator('[data-testid=step-unknown]').isVisible(), 'the page says the step is not in the visible plan');
 
   // forged requests from the page to public-stream steps
   const target = publicWork[0].key;

@@ -35,6 +35,11 @@ await journey('project', async ({ page, context, fx }) => {
     check(m && m.p50 === b.p50 && m.p80 === b.p80, `band ${b.key} carries the forecast's P50/P80`, { b, m });
     check(Math.abs(b.left - b.want_left) <= 2 && Math.abs(b.right - Math.max(b.want_right, b.want_left + 2)) <= 2, `band ${b.key} ends within 2 px of posFromDate(P50/P80)`, b);
   }
+  const lagged = sched.links.find((l) => l.lag && datedKeys.has(l.pred) && datedKeys.has(l.succ));
+  if (lagged) {
+    const label = await page.evaluate((l) => [...document.querySelectorAll('.bs-gantt .gantt_task_link')].map((e) => e.getAttribute('aria-label') || '').find((t) => t.includes(`${l.type}, wachttijd ${l.lag}`)), lagged);
+    check(!!label, 'a link with a lag names its type and lag in its aria-label', lagged);
+  }
   check(g.markers.some((c) => c.includes('bs-marker-today')) && g.markers.some((c) => c.includes('bs-marker-datadate')), 'today and data-date lines drawn', g.markers);
   check(await page.getByText('Marktveld', { exact: true }).first().isVisible(), 'the header names the project');
   await axe(page, 'project (chart)');

@@ -64,6 +64,7 @@ const S = strings({
     role: 'Rol',
     notFound: 'Dit project bestaat niet of u heeft er geen toegang toe.',
     updated: 'De planning is bijgewerkt.',
+    stepUnknown: 'Deze stap staat niet in de planning die u kunt zien.',
     statusNames: { open: 'open', started: 'gestart', done: 'gereed', skipped: 'vervalt' } as Record<string, string>,
   },
   en: {
@@ -113,6 +114,7 @@ const S = strings({
     role: 'Role',
     notFound: 'This project does not exist or you have no access to it.',
     updated: 'The plan has been updated.',
+    stepUnknown: 'This step is not in the plan you can see.',
     statusNames: { open: 'open', started: 'started', done: 'done', skipped: 'skipped' } as Record<string, string>,
   },
 });
@@ -419,6 +421,11 @@ export default function Project({ params }: { params: Record<string, string> }) 
           )}
         </section>
 
+        {params.step && !selected ? (
+          <p class="utrecht-paragraph bs-warning" role="alert" data-testid="step-unknown">
+            {s.stepUnknown}
+          </p>
+        ) : null}
         {selected ? (
           <StepPanel
             key={selected.key + knownOn}

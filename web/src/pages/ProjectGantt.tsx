@@ -31,6 +31,7 @@ const S = strings({
     knelpunt: 'knelpunt',
     done: 'gereed',
     band: 'Prognose P50–P80',
+    lag: 'wachttijd',
     actual: 'Werkelijk',
     floatTitle: 'Speling (werkdagen)',
     months: ['jan', 'feb', 'mrt', 'apr', 'mei', 'jun', 'jul', 'aug', 'sep', 'okt', 'nov', 'dec'],
@@ -48,6 +49,7 @@ const S = strings({
     knelpunt: 'bottleneck',
     done: 'done',
     band: 'Forecast P50–P80',
+    lag: 'lag',
     actual: 'Actual',
     floatTitle: 'Float (working days)',
     months: ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'],
@@ -154,6 +156,11 @@ function configure() {
   t.grid_row_class = (_s: Date, _e: Date, task: any) => (task.bs_lane ? 'bs-lane-row' : task.bs?.critical ? 'bs-critical-row' : '');
   t.task_text = () => ''; // the names are in the grid beside the bars
   t.link_class = (link: any) => `bs-link bs-link-${link.bs?.type ?? 'FS'}`;
+  // dhtmlx reads a link's aria-label from drag_link (dragging links is off)
+  t.drag_link = (from: string, _fs: boolean, to: string) => {
+    const l = gantt.getLinks().find((x: any) => String(x.source) === String(from) && String(x.target) === String(to)) as any;
+    return l ? linkText(l) : `${from} → ${to}`;
+  };
   // dhtmlx puts this text in each bar's aria-label (role img); the tooltip extension is not on
   t.tooltip_text = (_s: Date, _e: Date, task: any) => {
     const st: Step | undefined = task.bs;
@@ -168,6 +175,14 @@ function configure() {
     return parts.join('; ');
   };
 
+}
+
+/** "Principeakkoord → Intentieovereenkomst (FS, lag 14 calendar days)" */
+function linkText(l: any): string {
+  const s = S();
+  const name = (id: string) => (gantt.isTaskExists(id) ? gantt.getTask(id).text : id);
+  const lag = l.bs?.lag ? `, ${s.lag} ${l.bs.lag} ${String(l.bs.lag_unit).replace(/_/g, ' ')}` : '';
+  return `${name(l.source)} → ${name(l.target)} (${l.bs?.type ?? 'FS'}${lag})`;
 }
 
 /** Our own layer (actuals, float, P50–P80 bands): one absolutely positioned element inside the
@@ -231,6 +246,11 @@ function drawLayer(root: HTMLElement) {
     out.push(m);
   }
   layer.replaceChildren(...out);
+  // the links' type and lag as a tooltip
+  root.querySelectorAll<HTMLElement>('.gantt_task_link[link_id]').forEach((e) => {
+    const id = e.getAttribute('link_id')!;
+    if (gantt.isLinkExists(id)) e.title = linkText(gantt.getLink(id));
+  });
 }
 
 let currentDataDate = iso(new Date());
