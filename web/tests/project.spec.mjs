@@ -87,6 +87,7 @@ await journey('project', async ({ page, context, fx }) => {
   await tabTo(page, () => document.activeElement?.getAttribute('href')?.endsWith('/steps/initiatief_ingediend'), 'the step link');
   await page.keyboard.press('Enter');
   await page.locator('[data-testid=history]').waitFor();
+  check(await page.locator('.bs-plan-table').isVisible(), 'opening a step keeps the page and its table view');
   const hist = (await operatorApi('GET', `/api/v1/projects/${id}/history?step=initiatief_ingediend`)).body;
   const histRows = await page.$$eval('[data-testid=history] tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
   eq(histRows.length, hist.count, 'the panel lists every history entry of the step');

@@ -5,7 +5,7 @@
 // §3–§5): an external developer with only `stream` access gets only the private stream and asks
 // for nothing it may not read (no forecast, history, checks or members).
 import './project.css';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { ComponentType } from 'preact';
 import { api, ApiError } from '../lib/api';
 import { fmtDate, fmtNumber, lang, strings } from '../lib/i18n';
@@ -290,6 +290,7 @@ export default function Project({ params }: { params: Record<string, string> }) 
     if (view === 'chart') loadGantt().then((g) => setGantt(() => g));
   }, [view]);
 
+  const steps = useMemo(() => (data ? visibleSteps(data) : []), [data]);
   if (error)
     return (
       <section>
@@ -301,7 +302,6 @@ export default function Project({ params }: { params: Record<string, string> }) 
     );
   if (!data) return <p aria-live="polite">{s.loading}</p>;
   const { project, schedule, forecast } = data;
-  const steps = visibleSteps(data);
   const selected = params.step ? steps.find((x) => x.key === params.step) : undefined;
   const bands = new Map((forecast?.milestones ?? []).map((m) => [m.key, m]));
   const select = (key: string) => navigate(`/projects/${encodeURIComponent(id)}/steps/${encodeURIComponent(key)}`);
