@@ -135,6 +135,7 @@ const P = strings({
     completeTitle: 'Stap afronden',
     correctTitle: 'Datum corrigeren',
     date: 'Datum',
+    dateHint: 'JJJJ-MM-DD',
     reason: 'Reden',
     reasonHint: 'Waarom; komt in de geschiedenis',
     reasonOptional: 'Reden (niet verplicht)',
@@ -174,6 +175,7 @@ const P = strings({
     completeTitle: 'Complete the step',
     correctTitle: 'Correct a date',
     date: 'Date',
+    dateHint: 'YYYY-MM-DD',
     reason: 'Reason',
     reasonHint: 'Why; kept in the history',
     reasonOptional: 'Reason (optional)',
@@ -724,7 +726,7 @@ function DateForm({ kind, project, step, waitingFor, onChanged }: { kind: 'start
         {kind === 'start' ? p.startTitle : p.completeTitle}
       </h3>
       <ErrorSummary errors={f.errors} title={p.errors} />
-      <Field id={`${idp}date`} label={p.date} hint="JJJJ-MM-DD" error={f.at('date')} value={date} onValue={setDate} />
+      <Field id={`${idp}date`} label={p.date} hint={p.dateHint} error={f.at('date')} value={date} onValue={setDate} />
       <Field id={`${idp}reason`} as="textarea" label={p.reasonOptional} hint={p.reasonHint} error={f.at('reason')} value={reason} onValue={setReason} />
       {needsConfirm ? (
         <div class="bs-oos" data-testid={`oos-warning-${kind}`}>
@@ -794,7 +796,7 @@ function CorrectForm({ project, step, onChanged }: { project: ProjectT; step: St
       </h3>
       <ErrorSummary errors={f.errors} title={p.errors} />
       <Field id="corr-field" as="select" label={p.field} value={field} onValue={setField} options={CORRECTABLE.map((c) => [c, p.fields[c]] as [string, string])} />
-      <Field id="corr-date" label={p.newDate} hint="JJJJ-MM-DD" error={CORRECTABLE.map((c) => f.at(c)).find(Boolean)} value={date} onValue={setDate} />
+      <Field id="corr-date" label={p.newDate} hint={p.dateHint} error={CORRECTABLE.map((c) => f.at(c)).find(Boolean)} value={date} onValue={setDate} />
       <Field id="corr-reason" as="textarea" label={p.reason} hint={p.reasonHint} error={f.at('reason')} value={reason} onValue={setReason} />
       <SubmitButton busy={busy} busyLabel={p.busy}>
         {p.correctBtn}

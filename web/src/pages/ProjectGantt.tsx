@@ -134,7 +134,7 @@ function configure() {
   c.bar_height = 18;
   c.scale_height = 48;
   c.min_column_width = 34;
-  c.grid_width = 420;
+  c.grid_width = 400;
   c.keyboard_navigation = true;
   c.keyboard_navigation_cells = false;
   c.wai_aria_attributes = true;
@@ -273,12 +273,12 @@ export default function ProjectGantt({ schedule, steps, forecast, selected, onSe
     const s = S();
     const c = gantt.config as any;
     c.columns = [
-      { name: 'text', label: s.step, tree: true, width: 214 },
-      { name: 'start', label: s.start, width: 86, align: 'center', template: (t: any) => (t.bs_lane || !t.start_date ? '' : iso(t.start_date)) },
+      { name: 'text', label: s.step, tree: true, width: 220 },
+      { name: 'start', label: s.start, width: 100, align: 'center', template: (t: any) => (t.bs_lane || !t.start_date ? '' : iso(t.start_date)) },
       {
         name: 'float',
         label: s.float,
-        width: 60,
+        width: 80,
         align: 'right',
         template: (t: any) => {
           const st: Step | undefined = t.bs;
