@@ -268,6 +268,7 @@ static void project_list_done(const PGresult *res, const char *err, void *arg) {
         if (l->wgs84) row_geometry_wgs84(l->api, row);
         json_object_del(row, "geometry");
         json_object_del(row, "geometry_crs");
+        json_object_del(row, "ord");
     }
     /* coordinates are rounded to 7 decimals (bs_geo_crs_decimals): 10 significant digits
      * print them without binary noise (5.3493042, not 5.3493041999999997) */
@@ -389,9 +390,7 @@ void bs__list_projects(bs_api *api, bs_req *req, const bs_path *path) {
         "WITH f AS (SELECT p.id, name, gemeente, provincie, planstatus, plantype, homes_remaining, "
         "  progress_date, expected_by, planned_completion, confidentiality, knelpunt, updated_at, "
         "  CASE WHEN a.access IN ('public','read','write','lead') "
-        "  THEN a.access ELSE 'stream' END AS access, a.stream AS stream_access, "
-        "  CASE WHEN $11::bool THEN geometry END AS geometry, CASE WHEN $11::bool THEN geometry_crs END AS geometry_crs "
-        "  FROM projects p "
+        "  THEN a.access ELSE 'stream' END AS access, a.stream AS stream_access FROM projects p "
         "  JOIN bs_project_access($6::uuid) a ON a.project_id = p.id "
         "  WHERE (a.access IN ('public','read','write','lead') OR a.stream) "
         "  AND ($1::text IS NULL OR bs_fold(gemeente) = bs_fold($1)) "
@@ -405,10 +404,14 @@ void bs__list_projects(bs_api *api, bs_req *req, const bs_path *path) {
         "       AND m.user_id = $6::uuid) OR EXISTS (SELECT 1 FROM follows fo WHERE fo.project_id = p.id "
         "       AND fo.user_id = $6::uuid) OR EXISTS (SELECT 1 FROM project_roles r "
         "       WHERE r.project_id = p.id AND r.user_id = $6::uuid))) "
+        /* the geometry only of the page's rows ($11: geometry=wgs84), fetched after the limit */
         "SELECT (SELECT count(*) FROM f), "
-        "  COALESCE((SELECT json_agg(r) FROM (SELECT * FROM f ORDER BY %s "
-        "  LIMIT $4::bigint OFFSET $5::bigint) r), '[]')",
-        order);
+        "  COALESCE((SELECT json_agg(r ORDER BY r.ord) FROM (SELECT pg.*, g.geometry, g.geometry_crs FROM "
+        "  (SELECT *, row_number() OVER (ORDER BY %s) AS ord FROM f ORDER BY %s "
+        "  LIMIT $4::bigint OFFSET $5::bigint) pg "
+        "  LEFT JOIN LATERAL (SELECT geometry, geometry_crs FROM projects WHERE id = pg.id AND $11::bool) g "
+        "  ON true) r), '[]')",
+        order, order);
     bs_store_query(api->store, sql, 11, params, project_list_done, l);
     free(sql);
 }
