@@ -6,7 +6,7 @@
 // (429 Retry-After); the invited developer accepts the invitation from the mailed link; the
 // password reset pages (request, the 429 after three requests, an unknown secret). axe and a
 // screenshot on every page.
-import { journey, check, eq, fx, totpAt, freshTotp, axe, shot, tabTo, typeInto, checkNoTokenInStorage, sessionCookie, withSession, operatorApi } from './lib.mjs';
+import { journey, check, eq, fx, login, totpAt, freshTotp, axe, shot, tabTo, typeInto, checkNoTokenInStorage, sessionCookie, withSession, operatorApi } from './lib.mjs';
 
 /** The problem document of the next answer to POST path, while act() runs. */
 async function answerOf(page, path, act) {
@@ -239,4 +239,8 @@ await journey('login', async ({ page, context }) => {
   // the leader's password did not change: it still logs in (over the API)
   const still = await fetch(fx.base + '/api/v1/login', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email: leader.email, password: leader.password, totp_code: freshTotp(leader) }) });
   eq(still.status, 200, 'the leader\'s password is unchanged');
+
+  // the shared helper other journeys log in with (lib.mjs login) works on this page
+  await login(page, fx.developer);
+  eq(new URL(page.url()).pathname, '/projects', 'lib.mjs login(): lands on /projects');
 });
