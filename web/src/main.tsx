@@ -18,6 +18,9 @@ const S = strings({
 
 type Loader = () => Promise<{ default: ComponentType<{ params: Record<string, string> }> }>;
 
+// one loader for the project page's two routes: opening a step keeps the page (no reload)
+const projectPage: Loader = () => import('./pages/Project');
+
 // route pattern → page module; the first match wins
 const routes: [string, Loader, boolean][] = [
   ['/login', () => import('./pages/Login'), false],
@@ -25,8 +28,8 @@ const routes: [string, Loader, boolean][] = [
   ['/password-reset', () => import('./pages/PasswordReset'), false],
   // the list is asked for while the page's code loads (lib/projectsQuery.ts)
   ['/projects', () => (prefetchProjects(), import('./pages/Projects')), false],
-  ['/projects/:id', () => import('./pages/Project'), false],
-  ['/projects/:id/steps/:step', () => import('./pages/Project'), false],
+  ['/projects/:id', projectPage, false],
+  ['/projects/:id/steps/:step', projectPage, false],
 ];
 
 function Lazy({ load, params }: { load: Loader; params: Record<string, string> }) {
@@ -51,7 +54,7 @@ function Page() {
   }
   for (const [pattern, load] of routes) {
     const params = match(pattern, loc.path);
-    if (params) return <Lazy key={pattern} load={load} params={params} />;
+    if (params) return <Lazy key={routes.findIndex((r) => r[1] === load)} load={load} params={params} />;
   }
   return (
     <section>
