@@ -245,11 +245,11 @@ static void geojson_rows(const PGresult *res, const char *err, void *arg) {
     }
     buf b = {0};
     long n = 0;
-    char msg[300];
-    if (bs_geojson_write_head(j->crs, buf_sink, &b, msg, sizeof msg) != BS_GEOJSON_OK ||
-        bs_geojson_write_rows(j->api->geo, res, j->crs, &n, buf_sink, &b, msg, sizeof msg) != BS_GEOJSON_OK ||
-        bs_geojson_write_tail(buf_sink, &b, msg, sizeof msg) != BS_GEOJSON_OK) {
-        bs__fail(j->req, BS_EINTERNAL, NULL, "%s", msg);
+    bs_err e = {0};
+    if (bs_geojson_write_head(j->crs, buf_sink, &b, &e) != BS_OK ||
+        bs_geojson_write_rows(j->api->geo, res, j->crs, &n, buf_sink, &b, &e) != BS_OK ||
+        bs_geojson_write_tail(buf_sink, &b, &e) != BS_OK) {
+        bs__fail(j->req, BS_EINTERNAL, NULL, "%s", e.msg); /* stored data the export cannot write: 500 */
     } else {
         const char *h[] = {"Content-Disposition",
                            j->crs == BS_CRS_RD ? "attachment; filename=\"projects-rd.geojson\""
@@ -298,16 +298,19 @@ static void geojson_imported(const bs_geojson_import_result *r, void *arg) {
     json_object_set_new(o, "unchanged", json_integer(r->unchanged));
     json_object_set_new(o, "invalid", json_integer(r->invalid));
     json_object_set_new(o, "crs", json_string(r->crs));
-    if (!r->error[0]) {
+    if (r->err.code == BS_OK || r->err.code == BS_EUNAVAILABLE) {
         json_decref(errs);
-        bs__respond_json(req, 200, o);
+        if (r->err.code == BS_OK)
+            bs__respond_json(req, 200, o);
+        else {
+            json_decref(o);
+            bs__problem_db(req, r->err.msg);
+        }
         return;
     }
-    /* nothing was imported: a problem document with every bad feature */
+    /* nothing was imported (BS_EINVAL "invalid_features"): a problem document with every bad feature */
     json_object_set_new(o, "errors", errs);
-    bs_err e;
-    bs_err_problem(&e, BS_EINVAL, "invalid_features", "The file was not imported", "body", "%s", r->error);
-    bs__fail_doc(req, &e, o, NULL);
+    bs__fail_doc(req, &r->err, o, NULL);
 }
 
 void bs__post_geojson(bs_api *api, bs_req *req, const bs_path *path) {

@@ -283,10 +283,11 @@ static void serve_load_optional(app *a) {
     else
         fprintf(stderr, "serve: warning: province exports unavailable: %s\n", cfg ? perr : path);
     free(cfg);
-    if (bs_geo_open(&a->geo, perr, sizeof perr) == BS_GEO_OK)
+    bs_err gerr = {0};
+    if (bs_geo_open(&a->geo, &gerr) == BS_OK)
         a->api.geo = a->geo;
     else
-        fprintf(stderr, "serve: warning: GeoJSON exchange unavailable: %s\n", perr);
+        fprintf(stderr, "serve: warning: GeoJSON exchange unavailable: %s\n", gerr.msg);
     /* the server key derives invitation secrets (mailed by the notifier, stored as hashes) */
     char key_path[4096];
     snprintf(key_path, sizeof key_path, "%s/var/server.key", bs_home());
