@@ -85,8 +85,8 @@ static void export_plans_loaded(const PGresult *res, const char *err, void *arg)
     json_t *arr = json_loadb(PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0), 0, NULL);
     bs_export_plan *plans = NULL;
     int n = 0;
-    char msg[512];
-    if (!arr || bs_export_plans_from_json(arr, &plans, &n, msg, sizeof msg) != 0) {
+    bs_err e = {0};
+    if (!arr || bs_export_plans_from_json(arr, &plans, &n, &e) != 0) {
         json_decref(arr);
         bs__fail(req, BS_EINTERNAL, NULL, "plan records unreadable");
         free(j);
@@ -106,8 +106,8 @@ static void export_plans_loaded(const PGresult *res, const char *err, void *arg)
         } else if (strcmp(j->format, "xlsx") == 0) {
             char *bytes = NULL;
             size_t len = 0;
-            if (bs_export_xlsx_bytes(&ex, NULL, &bytes, &len, msg, sizeof msg) != 0) {
-                bs__fail(req, BS_EINTERNAL, NULL, "%s", msg);
+            if (bs_export_xlsx_bytes(&ex, NULL, &bytes, &len, &e) != 0) {
+                bs__fail_err(req, &e, NULL); /* BS_EIO: 500 */
             } else {
                 char disp[160];
                 snprintf(disp, sizeof disp, "attachment; filename=\"planmonitor-%s.xlsx\"",
@@ -385,11 +385,12 @@ void bs__get_xlsx_template(bs_api *api, bs_req *req, const bs_path *path) {
         return bs__fail_as(
             req, BS_EUNAVAILABLE, NULL, "Exports unavailable", NULL,
             "The province export configuration is not loaded (processes/provinces/province-exports.json)");
-    char *bytes = NULL, msg[300];
+    char *bytes = NULL;
     size_t len = 0;
-    if (bs_export_xlsx_template_bytes(api->province_config, prof, api->today(api->today_arg), NULL, &bytes, &len, msg,
-                                      sizeof msg) != 0)
-        return bs__fail(req, BS_EINTERNAL, NULL, "%s", msg);
+    bs_err e = {0};
+    if (bs_export_xlsx_template_bytes(api->province_config, prof, api->today(api->today_arg), NULL, &bytes, &len, &e) !=
+        0)
+        return bs__fail_err(req, &e, NULL); /* BS_EIO, BS_EINTERNAL: 500 */
     const char *h[] = {"Content-Disposition", "attachment; filename=\"planmonitor-template.xlsx\"", NULL};
     bs_req_respond(req, 200, XLSX_CT, bytes, len, h);
     free(bytes);

@@ -277,11 +277,12 @@ static void serve_load_optional(app *a) {
     if (!a->api.openapi_json) fprintf(stderr, "serve: warning: %s not found; /api/v1/openapi.json will be 404\n", path);
     snprintf(path, sizeof path, "%s/processes/provinces/province-exports.json", bs_home());
     size_t cfg_len = 0;
-    char *cfg = bs_read_file(path, &cfg_len), perr[512];
-    if (cfg && bs_province_config_parse(cfg, cfg_len, &a->province_config, perr, sizeof perr) == 0)
+    char *cfg = bs_read_file(path, &cfg_len);
+    bs_err perr = {0};
+    if (cfg && bs_province_config_parse(cfg, cfg_len, &a->province_config, &perr) == 0)
         a->api.province_config = &a->province_config;
     else
-        fprintf(stderr, "serve: warning: province exports unavailable: %s\n", cfg ? perr : path);
+        fprintf(stderr, "serve: warning: province exports unavailable: %s\n", cfg ? perr.msg : path);
     free(cfg);
     bs_err gerr = {0};
     if (bs_geo_open(&a->geo, &gerr) == BS_OK)
