@@ -509,11 +509,12 @@ int main(int argc, char **argv) {
         int rc = bs_cli_geojson_prepare(a.command, a.n_args, a.args, &a.geojson);
         if (rc != 0) return rc;
     }
-    char err[8192];
-    char dir[4096];
+    bs_err err = {0};
+    char dir[4096], *report = NULL;
     snprintf(dir, sizeof dir, "%s/processes", bs_home());
-    if (bs_engine_init(&a.engine, dir, err, sizeof err) != 0) {
-        fprintf(stderr, "bouwstroom: %s\n", err);
+    if (bs_engine_init(&a.engine, dir, &err, &report) != 0) {
+        fprintf(stderr, "bouwstroom: %s\n", report ? report : err.msg);
+        free(report);
         bs_engine_free(&a.engine);
         free(a.xlsx.data);
         return 1;
