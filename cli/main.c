@@ -350,11 +350,11 @@ static void serve(app *a) {
         return;
     }
     serve_load_optional(a);
-    char err[256];
+    bs_err err = {0};
     int bound = 0;
-    a->http = bs_http_start(a->loop, host, port, bs_api_handle, &a->api, &bound, err, sizeof err);
+    a->http = bs_http_start(a->loop, host, port, bs_api_handle, &a->api, &bound, &err);
     if (!a->http) {
-        fprintf(stderr, "serve: %s\n", err);
+        fprintf(stderr, "serve: %s\n", err.msg);
         finish(a, 1);
         return;
     }
