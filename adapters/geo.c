@@ -5,7 +5,6 @@
 
 #include <math.h>
 #include <proj.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,34 +29,25 @@ static int crs_index(bs_crs c) {
     return -1;
 }
 
-static void set_err(char *err, size_t err_size, const char *fmt, ...) {
-    if (!err || err_size == 0) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, err_size, fmt, ap);
-    va_end(ap);
-}
-
 static void log_to_buffer(void *app, int level, const char *msg) {
     (void)level;
     bs_geo *g = app;
     snprintf(g->last_log, sizeof g->last_log, "%s", msg ? msg : "");
 }
 
-int bs_geo_open(bs_geo **out, char *err, size_t err_size) {
+int bs_geo_open(bs_geo **out, bs_err *err) {
     *out = NULL;
     bs_geo *g = bs_calloc(1, sizeof *g);
     g->ctx = proj_context_create();
     if (!g->ctx) {
         free(g);
-        set_err(err, err_size, "proj_context_create failed");
-        return BS_GEO_EPROJ;
+        return bs_err_set(err, BS_EINTERNAL, NULL, "proj_context_create failed");
     }
     proj_log_func(g->ctx, g, log_to_buffer);
     proj_log_level(g->ctx, PJ_LOG_ERROR);
     proj_context_set_enable_network(g->ctx, 0);
     *out = g;
-    return BS_GEO_OK;
+    return BS_OK;
 }
 
 void bs_geo_close(bs_geo *g) {
@@ -83,11 +73,11 @@ int bs_geo_crs_decimals(bs_crs crs) {
 }
 
 int bs_geo_crs_parse(const char *name, bs_crs *out) {
-    if (!name) return BS_GEO_EINPUT;
+    if (!name) return BS_EMALFORMED;
     if (strcmp(name, "urn:ogc:def:crs:OGC:1.3:CRS84") == 0 || strcmp(name, "urn:ogc:def:crs:OGC::CRS84") == 0 ||
         strcmp(name, "OGC:CRS84") == 0) {
         *out = BS_CRS_WGS84;
-        return BS_GEO_OK;
+        return BS_OK;
     }
     const char *code = NULL;
     if (strncmp(name, "EPSG:", 5) == 0) {
@@ -96,7 +86,7 @@ int bs_geo_crs_parse(const char *name, bs_crs *out) {
         code = strchr(name + 21, ':'); /* urn:ogc:def:crs:EPSG:{version}:{code}, version may be empty */
         if (code) code++;
     }
-    if (!code) return BS_GEO_EINPUT;
+    if (!code) return BS_EMALFORMED;
     if (strcmp(code, "28992") == 0)
         *out = BS_CRS_RD;
     else if (strcmp(code, "4326") == 0)
@@ -104,105 +94,106 @@ int bs_geo_crs_parse(const char *name, bs_crs *out) {
     else if (strcmp(code, "4258") == 0)
         *out = BS_CRS_ETRS89;
     else
-        return BS_GEO_EINPUT;
-    return BS_GEO_OK;
+        return BS_EMALFORMED;
+    return BS_OK;
 }
 
 /* The normalised transformation from → to (created on first use), or NULL (err set). */
-static PJ *op_get(bs_geo *g, bs_crs from, bs_crs to, char *err, size_t err_size) {
+static PJ *op_get(bs_geo *g, bs_crs from, bs_crs to, bs_err *err) {
     int i = crs_index(from), j = crs_index(to);
     if (i < 0 || j < 0) {
-        set_err(err, err_size, "unsupported CRS (EPSG:%d → EPSG:%d)", (int)from, (int)to);
+        bs_err_set(err, BS_EINTERNAL, NULL, "unsupported CRS (EPSG:%d → EPSG:%d)", (int)from, (int)to);
         return NULL;
     }
     if (g->ops[i][j]) return g->ops[i][j];
     g->last_log[0] = 0;
     PJ *raw = proj_create_crs_to_crs(g->ctx, bs_geo_crs_name(from), bs_geo_crs_name(to), NULL);
     if (!raw) {
-        set_err(err, err_size, "PROJ cannot create %s → %s: %s", bs_geo_crs_name(from), bs_geo_crs_name(to),
-                g->last_log[0] ? g->last_log : proj_context_errno_string(g->ctx, proj_context_errno(g->ctx)));
+        bs_err_set(err, BS_EINTERNAL, NULL, "PROJ cannot create %s → %s: %s", bs_geo_crs_name(from),
+                   bs_geo_crs_name(to),
+                   g->last_log[0] ? g->last_log : proj_context_errno_string(g->ctx, proj_context_errno(g->ctx)));
         return NULL;
     }
     PJ *norm = proj_normalize_for_visualization(g->ctx, raw);
     proj_destroy(raw);
     if (!norm) {
-        set_err(err, err_size, "PROJ cannot normalise the axis order of %s → %s: %s", bs_geo_crs_name(from),
-                bs_geo_crs_name(to), g->last_log);
+        bs_err_set(err, BS_EINTERNAL, NULL, "PROJ cannot normalise the axis order of %s → %s: %s",
+                   bs_geo_crs_name(from), bs_geo_crs_name(to), g->last_log);
         return NULL;
     }
     g->ops[i][j] = norm;
     return norm;
 }
 
-int bs_geo_point(bs_geo *g, bs_crs from, bs_crs to, double a, double b, double *out_a, double *out_b, char *err,
-                 size_t err_size) {
+int bs_geo_point(bs_geo *g, bs_crs from, bs_crs to, double a, double b, double *out_a, double *out_b, bs_err *err) {
     if (!isfinite(a) || !isfinite(b)) {
-        set_err(err, err_size, "coordinate is not a finite number");
-        return BS_GEO_EINPUT;
+        return bs_err_set(err, BS_EMALFORMED, NULL, "coordinate is not a finite number");
     }
     if (from == to && crs_index(from) >= 0) {
         *out_a = a;
         *out_b = b;
-        return BS_GEO_OK;
+        return BS_OK;
     }
-    PJ *p = op_get(g, from, to, err, err_size);
-    if (!p) return BS_GEO_EPROJ;
+    PJ *p = op_get(g, from, to, err);
+    if (!p) return BS_EINTERNAL;
     PJ_COORD c = proj_coord(a, b, 0, HUGE_VAL);
     proj_errno_reset(p);
     PJ_COORD r = proj_trans(p, PJ_FWD, c);
     int e = proj_errno(p);
     if (e || !isfinite(r.xy.x) || !isfinite(r.xy.y) || r.xy.x == HUGE_VAL) {
-        set_err(err, err_size, "%s (%.9g, %.9g) cannot be converted to %s: %s", bs_geo_crs_name(from), a, b,
-                bs_geo_crs_name(to), e ? proj_context_errno_string(g->ctx, e) : "no result");
+        bs_err_set(err, BS_EINVAL, NULL, "%s (%.9g, %.9g) cannot be converted to %s: %s", bs_geo_crs_name(from), a, b,
+                   bs_geo_crs_name(to), e ? proj_context_errno_string(g->ctx, e) : "no result");
         proj_errno_reset(p);
-        return BS_GEO_ERANGE;
+        return BS_EINVAL;
     }
     *out_a = r.xy.x;
     *out_b = r.xy.y;
-    return BS_GEO_OK;
+    return BS_OK;
 }
 
-int bs_geo_points(bs_geo *g, bs_crs from, bs_crs to, double *xs, double *ys, size_t n, char *err, size_t err_size) {
+int bs_geo_points(bs_geo *g, bs_crs from, bs_crs to, double *xs, double *ys, size_t n, bs_err *err) {
     for (size_t i = 0; i < n; i++)
         if (!isfinite(xs[i]) || !isfinite(ys[i])) {
-            set_err(err, err_size, "coordinate %zu is not a finite number", i);
-            return BS_GEO_EINPUT;
+            return bs_err_set(err, BS_EMALFORMED, NULL, "coordinate %zu is not a finite number", i);
         }
-    if (n == 0 || (from == to && crs_index(from) >= 0)) return BS_GEO_OK;
-    PJ *p = op_get(g, from, to, err, err_size);
-    if (!p) return BS_GEO_EPROJ;
+    if (n == 0 || (from == to && crs_index(from) >= 0)) return BS_OK;
+    PJ *p = op_get(g, from, to, err);
+    if (!p) return BS_EINTERNAL;
     proj_errno_reset(p);
     size_t done = proj_trans_generic(p, PJ_FWD, xs, sizeof *xs, n, ys, sizeof *ys, n, NULL, 0, 0, NULL, 0, 0);
     int e = proj_errno(p);
     proj_errno_reset(p);
     for (size_t i = 0; i < n; i++)
         if (!isfinite(xs[i]) || !isfinite(ys[i]) || xs[i] == HUGE_VAL) {
-            set_err(err, err_size, "point %zu cannot be converted from %s to %s: %s", i, bs_geo_crs_name(from),
-                    bs_geo_crs_name(to), e ? proj_context_errno_string(g->ctx, e) : "no result");
-            return BS_GEO_ERANGE;
+            return bs_err_set(err, BS_EINVAL, NULL, "point %zu cannot be converted from %s to %s: %s", i,
+                              bs_geo_crs_name(from), bs_geo_crs_name(to),
+                              e ? proj_context_errno_string(g->ctx, e) : "no result");
         }
     if (done != n) {
-        set_err(err, err_size, "PROJ converted %zu of %zu points", done, n);
-        return BS_GEO_ERANGE;
+        return bs_err_set(err, BS_EINVAL, NULL, "PROJ converted %zu of %zu points", done, n);
     }
-    return BS_GEO_OK;
+    return BS_OK;
 }
 
 int bs_geo_describe(bs_geo *g, bs_crs from, bs_crs to, double a, double b, char *buf, size_t buf_size) {
     double x, y;
-    int rc = bs_geo_point(g, from, to, a, b, &x, &y, buf, buf_size);
-    if (rc != BS_GEO_OK) return rc;
+    bs_err err = {0};
+    int rc = bs_geo_point(g, from, to, a, b, &x, &y, &err);
+    if (rc != BS_OK) {
+        snprintf(buf, buf_size, "%s", err.msg);
+        return rc;
+    }
     if (from == to) {
-        set_err(buf, buf_size, "identity (no operation)");
-        return BS_GEO_OK;
+        snprintf(buf, buf_size, "identity (no operation)");
+        return BS_OK;
     }
     PJ *p = g->ops[crs_index(from)][crs_index(to)];
     PJ *used = proj_trans_get_last_used_operation(p);
     PJ_PROJ_INFO info = proj_pj_info(used ? used : p);
-    set_err(buf, buf_size, "%s: %s", info.description ? info.description : "?",
-            info.definition && *info.definition ? info.definition : "(no single pipeline)");
+    snprintf(buf, buf_size, "%s: %s", info.description ? info.description : "?",
+             info.definition && *info.definition ? info.definition : "(no single pipeline)");
     if (used) proj_destroy(used);
-    return BS_GEO_OK;
+    return BS_OK;
 }
 
 /* ---- GeoJSON geometries ---- */
@@ -214,20 +205,17 @@ typedef struct walk {
     json_t **rings; /* polygon rings with their role, for the right-hand rule */
     int *exterior;
     size_t n_rings, rings_cap;
-    char *err;
-    size_t err_size;
+    bs_err *err;
 } walk;
 
 static int push_position(walk *w, json_t *p, const char *where) {
     if (!json_is_array(p) || json_array_size(p) < 2 || json_array_size(p) > 3) {
-        set_err(w->err, w->err_size, "%s: a position must be an array of 2 or 3 numbers", where);
-        return BS_GEO_EINPUT;
+        return bs_err_set(w->err, BS_EMALFORMED, NULL, "%s: a position must be an array of 2 or 3 numbers", where);
     }
     for (size_t k = 0; k < json_array_size(p); k++) {
         json_t *v = json_array_get(p, k);
         if (!json_is_number(v) || !isfinite(json_number_value(v))) {
-            set_err(w->err, w->err_size, "%s: a position must be an array of 2 or 3 numbers", where);
-            return BS_GEO_EINPUT;
+            return bs_err_set(w->err, BS_EMALFORMED, NULL, "%s: a position must be an array of 2 or 3 numbers", where);
         }
     }
     if (w->n == w->cap) {
@@ -235,31 +223,29 @@ static int push_position(walk *w, json_t *p, const char *where) {
         w->pos = bs_realloc(w->pos, w->cap * sizeof *w->pos);
     }
     w->pos[w->n++] = p;
-    return BS_GEO_OK;
+    return BS_OK;
 }
 
 static int push_positions(walk *w, json_t *arr, size_t min, const char *where) {
     if (!json_is_array(arr) || json_array_size(arr) < min) {
-        set_err(w->err, w->err_size, "%s: needs an array of at least %zu positions", where, min);
-        return BS_GEO_EINPUT;
+        return bs_err_set(w->err, BS_EMALFORMED, NULL, "%s: needs an array of at least %zu positions", where, min);
     }
     for (size_t i = 0; i < json_array_size(arr); i++)
-        if (push_position(w, json_array_get(arr, i), where) != BS_GEO_OK) return BS_GEO_EINPUT;
-    return BS_GEO_OK;
+        if (push_position(w, json_array_get(arr, i), where) != BS_OK) return BS_EMALFORMED;
+    return BS_OK;
 }
 
 static int push_polygon(walk *w, json_t *rings) {
     if (!json_is_array(rings)) {
-        set_err(w->err, w->err_size, "Polygon: coordinates must be an array of linear rings");
-        return BS_GEO_EINPUT;
+        return bs_err_set(w->err, BS_EMALFORMED, NULL, "Polygon: coordinates must be an array of linear rings");
     }
     for (size_t r = 0; r < json_array_size(rings); r++) {
         json_t *ring = json_array_get(rings, r);
-        if (push_positions(w, ring, 4, "Polygon ring") != BS_GEO_OK) return BS_GEO_EINPUT;
+        if (push_positions(w, ring, 4, "Polygon ring") != BS_OK) return BS_EMALFORMED;
         json_t *first = json_array_get(ring, 0), *last = json_array_get(ring, json_array_size(ring) - 1);
         if (!json_equal(first, last)) { /* RFC 7946 §3.1.6: first and last positions are equivalent */
-            set_err(w->err, w->err_size, "Polygon ring: not closed (first and last positions differ)");
-            return BS_GEO_EINPUT;
+            return bs_err_set(w->err, BS_EMALFORMED, NULL,
+                              "Polygon ring: not closed (first and last positions differ)");
         }
         if (w->n_rings == w->rings_cap) {
             w->rings_cap = w->rings_cap ? 2 * w->rings_cap : 16;
@@ -269,24 +255,23 @@ static int push_polygon(walk *w, json_t *rings) {
         w->rings[w->n_rings] = ring;
         w->exterior[w->n_rings++] = r == 0;
     }
-    return BS_GEO_OK;
+    return BS_OK;
 }
 
 static int collect(walk *w, json_t *g, int depth) {
     const char *type = json_string_value(json_object_get(g, "type"));
     if (!json_is_object(g) || !type) {
-        set_err(w->err, w->err_size, "geometry: an object with a \"type\" is required");
-        return BS_GEO_EINPUT;
+        return bs_err_set(w->err, BS_EMALFORMED, NULL, "geometry: an object with a \"type\" is required");
     }
     if (strcmp(type, "GeometryCollection") == 0) {
         json_t *gs = json_object_get(g, "geometries");
         if (!json_is_array(gs) || depth > 8) {
-            set_err(w->err, w->err_size, "GeometryCollection: \"geometries\" must be an array (nesting ≤ 8)");
-            return BS_GEO_EINPUT;
+            return bs_err_set(w->err, BS_EMALFORMED, NULL,
+                              "GeometryCollection: \"geometries\" must be an array (nesting ≤ 8)");
         }
         for (size_t i = 0; i < json_array_size(gs); i++)
-            if (collect(w, json_array_get(gs, i), depth + 1) != BS_GEO_OK) return BS_GEO_EINPUT;
-        return BS_GEO_OK;
+            if (collect(w, json_array_get(gs, i), depth + 1) != BS_OK) return BS_EMALFORMED;
+        return BS_OK;
     }
     json_t *c = json_object_get(g, "coordinates");
     if (strcmp(type, "Point") == 0) return push_position(w, c, "Point");
@@ -296,18 +281,16 @@ static int collect(walk *w, json_t *g, int depth) {
     if (strcmp(type, "MultiLineString") == 0 || strcmp(type, "MultiPolygon") == 0) {
         bool poly = type[5] == 'P';
         if (!json_is_array(c)) {
-            set_err(w->err, w->err_size, "%s: coordinates must be an array", type);
-            return BS_GEO_EINPUT;
+            return bs_err_set(w->err, BS_EMALFORMED, NULL, "%s: coordinates must be an array", type);
         }
         for (size_t i = 0; i < json_array_size(c); i++) {
             int rc =
                 poly ? push_polygon(w, json_array_get(c, i)) : push_positions(w, json_array_get(c, i), 2, "LineString");
-            if (rc != BS_GEO_OK) return rc;
+            if (rc != BS_OK) return rc;
         }
-        return BS_GEO_OK;
+        return BS_OK;
     }
-    set_err(w->err, w->err_size, "geometry type '%s' is not a GeoJSON geometry type", type);
-    return BS_GEO_EINPUT;
+    return bs_err_set(w->err, BS_EMALFORMED, NULL, "geometry type '%s' is not a GeoJSON geometry type", type);
 }
 
 static double round_to(double v, double scale) {
@@ -335,25 +318,23 @@ static void ring_reverse(json_t *ring) {
     }
 }
 
-int bs_geo_transform_geometry(bs_geo *g, json_t *geometry, bs_crs from, bs_crs to, int rfc7946_rings, char *err,
-                              size_t err_size) {
+int bs_geo_transform_geometry(bs_geo *g, json_t *geometry, bs_crs from, bs_crs to, int rfc7946_rings, bs_err *err) {
     if (crs_index(from) < 0 || crs_index(to) < 0) {
-        set_err(err, err_size, "unsupported CRS (EPSG:%d → EPSG:%d)", (int)from, (int)to);
-        return BS_GEO_EINPUT;
+        return bs_err_set(err, BS_EMALFORMED, NULL, "unsupported CRS (EPSG:%d → EPSG:%d)", (int)from, (int)to);
     }
-    walk w = {.err = err, .err_size = err_size};
+    walk w = {.err = err};
     int rc = collect(&w, geometry, 0);
     double *xs = NULL, *ys = NULL;
-    if (rc == BS_GEO_OK && w.n) {
+    if (rc == BS_OK && w.n) {
         xs = bs_malloc(w.n * sizeof *xs);
         ys = bs_malloc(w.n * sizeof *ys);
         for (size_t i = 0; i < w.n; i++) {
             xs[i] = json_number_value(json_array_get(w.pos[i], 0));
             ys[i] = json_number_value(json_array_get(w.pos[i], 1));
         }
-        rc = bs_geo_points(g, from, to, xs, ys, w.n, err, err_size);
+        rc = bs_geo_points(g, from, to, xs, ys, w.n, err);
     }
-    if (rc == BS_GEO_OK) {
+    if (rc == BS_OK) {
         double scale = pow(10, bs_geo_crs_decimals(to));
         for (size_t i = 0; i < w.n; i++) {
             json_array_set_new(w.pos[i], 0, json_real(round_to(xs[i], scale)));

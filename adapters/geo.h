@@ -24,11 +24,13 @@
 #include <jansson.h>
 #include <stddef.h>
 
-/* Status codes (the module's one error currency; 0 = success). */
-#define BS_GEO_OK 0
-#define BS_GEO_EPROJ (-1)  /* PROJ could not create the context or the transformation */
-#define BS_GEO_EINPUT (-2) /* malformed input: unknown CRS, bad GeoJSON geometry, non-finite number */
-#define BS_GEO_ERANGE (-3) /* a coordinate could not be transformed (outside the domain) */
+#include "err.h"
+
+/* Errors are the shells' currency (err.h): 0 (BS_OK) or
+ *   BS_EINTERNAL   PROJ could not create the context or the transformation
+ *   BS_EMALFORMED  malformed input: unknown CRS, bad GeoJSON geometry, non-finite number
+ *   BS_EINVAL      a coordinate could not be transformed (outside the domain)
+ * with the message in the bs_err (may be NULL); field is left empty. */
 
 /* The supported coordinate reference systems; the value is the EPSG code. */
 typedef enum bs_crs {
@@ -41,9 +43,9 @@ typedef struct bs_geo bs_geo;
 
 /* Creates a conversion context (its own PJ_CONTEXT, network off, PROJ log messages kept
  * for error texts instead of printed). Transformations are created lazily on first use.
- * *out receives the context (free with bs_geo_close). Returns BS_GEO_OK or BS_GEO_EPROJ
- * (message in err, err_size bytes, may be NULL). */
-int bs_geo_open(bs_geo **out, char *err, size_t err_size);
+ * *out receives the context (free with bs_geo_close). Returns BS_OK or BS_EINTERNAL
+ * (message in err, may be NULL). */
+int bs_geo_open(bs_geo **out, bs_err *err);
 
 /* Frees the context and its transformations. NULL is allowed. */
 void bs_geo_close(bs_geo *geo);
@@ -51,7 +53,7 @@ void bs_geo_close(bs_geo *geo);
 /* Parses a CRS name as it appears in GeoJSON "crs" members and in projects.geometry_crs:
  * "EPSG:28992", "urn:ogc:def:crs:EPSG::28992", "urn:ogc:def:crs:EPSG:6.x:28992",
  * "urn:ogc:def:crs:OGC:1.3:CRS84" / "OGC:CRS84" (= WGS84 lon/lat, RFC 7946 §4), likewise
- * 4326 and 4258. Returns BS_GEO_OK with *out set, or BS_GEO_EINPUT for anything else. */
+ * 4326 and 4258. Returns BS_OK with *out set, or BS_EMALFORMED for anything else. */
 int bs_geo_crs_parse(const char *name, bs_crs *out);
 
 /* "EPSG:28992", "EPSG:4326" or "EPSG:4258" (static string; NULL for a value not in bs_crs). */
@@ -62,15 +64,14 @@ const char *bs_geo_crs_name(bs_crs crs);
 int bs_geo_crs_decimals(bs_crs crs);
 
 /* Converts one point from → to (axis order above), unrounded. from == to copies.
- * Returns BS_GEO_OK, BS_GEO_EINPUT (non-finite input), BS_GEO_EPROJ (transformation could
- * not be created) or BS_GEO_ERANGE (PROJ could not transform this point); message in err. */
-int bs_geo_point(bs_geo *geo, bs_crs from, bs_crs to, double a, double b, double *out_a, double *out_b, char *err,
-                 size_t err_size);
+ * Returns BS_OK, BS_EMALFORMED (non-finite input), BS_EINTERNAL (transformation could
+ * not be created) or BS_EINVAL (PROJ could not transform this point); message in err. */
+int bs_geo_point(bs_geo *geo, bs_crs from, bs_crs to, double a, double b, double *out_a, double *out_b, bs_err *err);
 
 /* Converts n points in place with one proj_trans_generic call: xs[i], ys[i] are (x, y) or
- * (lon, lat). Unrounded. Same returns as bs_geo_point; on BS_GEO_ERANGE the arrays hold
+ * (lon, lat). Unrounded. Same returns as bs_geo_point; on BS_EINVAL the arrays hold
  * PROJ's output (HUGE_VAL for the failed points). */
-int bs_geo_points(bs_geo *geo, bs_crs from, bs_crs to, double *xs, double *ys, size_t n, char *err, size_t err_size);
+int bs_geo_points(bs_geo *geo, bs_crs from, bs_crs to, double *xs, double *ys, size_t n, bs_err *err);
 
 /* Converts every position of a GeoJSON geometry object (Point, MultiPoint, LineString,
  * MultiLineString, Polygon, MultiPolygon, GeometryCollection; RFC 7946 §3.1) in place from
@@ -79,16 +80,15 @@ int bs_geo_points(bs_geo *geo, bs_crs from, bs_crs to, double *xs, double *ys, s
  * rings are reordered to the right-hand rule afterwards (exterior counterclockwise, holes
  * clockwise; RFC 7946 §3.1.6) — orientation is measured in the output plane (lon/lat or
  * x/y). Checks the structure: positions of ≥ 2 finite numbers, LineStrings of ≥ 2 and
- * closed rings of ≥ 4 positions. Returns BS_GEO_OK, BS_GEO_EINPUT (malformed; the geometry
- * may be partly converted), BS_GEO_EPROJ or BS_GEO_ERANGE; message in err. geo may be NULL
+ * closed rings of ≥ 4 positions. Returns BS_OK, BS_EMALFORMED (malformed; the geometry
+ * may be partly converted), BS_EINTERNAL or BS_EINVAL; message in err. geo may be NULL
  * when from == to (checking and rounding only; no PROJ involved). */
-int bs_geo_transform_geometry(bs_geo *geo, json_t *geometry, bs_crs from, bs_crs to, int rfc7946_rings, char *err,
-                              size_t err_size);
+int bs_geo_transform_geometry(bs_geo *geo, json_t *geometry, bs_crs from, bs_crs to, int rfc7946_rings, bs_err *err);
 
 /* Describes the coordinate operation PROJ actually applies from → to at the point (a, b):
  * its name and its PROJ pipeline definition ("name: +proj=pipeline …"), written into buf
  * (buf_size bytes). With the Dutch grid missing this shows the Helmert fallback.
- * Returns BS_GEO_OK or an error status as bs_geo_point. */
+ * Returns BS_OK or an error status as bs_geo_point. */
 int bs_geo_describe(bs_geo *geo, bs_crs from, bs_crs to, double a, double b, char *buf, size_t buf_size);
 
 #endif

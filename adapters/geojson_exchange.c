@@ -70,14 +70,6 @@ static const struct {
 };
 #define N_COLS (sizeof cols / sizeof cols[0])
 
-static void set_err(char *err, size_t err_size, const char *fmt, ...) {
-    if (!err || err_size == 0) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, err_size, fmt, ap);
-    va_end(ap);
-}
-
 /* ---- export ---- */
 
 const char *bs_geojson_export_select(void) {
@@ -90,28 +82,26 @@ const char *bs_geojson_export_select(void) {
     return sql;
 }
 
-static int column(const PGresult *res, const char *name, char *err, size_t err_size) {
+static int column(const PGresult *res, const char *name, bs_err *err) {
     int c = PQfnumber(res, name);
-    if (c < 0) set_err(err, err_size, "export: the result has no column %s", name);
+    if (c < 0) bs_err_set(err, BS_EINTERNAL, NULL, "export: the result has no column %s", name);
     return c;
 }
 
-int bs_geojson_feature_from_row(bs_geo *geo, const PGresult *res, int row, bs_crs crs, json_t **feature, char *err,
-                                size_t err_size) {
+int bs_geojson_feature_from_row(bs_geo *geo, const PGresult *res, int row, bs_crs crs, json_t **feature, bs_err *err) {
     *feature = NULL;
-    int c_id = column(res, "id", err, err_size), c_geom = column(res, "geometry", err, err_size),
-        c_crs = column(res, "geometry_crs", err, err_size);
-    if (c_id < 0 || c_geom < 0 || c_crs < 0) return BS_GEOJSON_EINPUT;
+    int c_id = column(res, "id", err), c_geom = column(res, "geometry", err), c_crs = column(res, "geometry_crs", err);
+    if (c_id < 0 || c_geom < 0 || c_crs < 0) return BS_EINTERNAL;
     json_t *f = json_object();
     json_object_set_new(f, "type", json_string("Feature"));
     json_object_set_new(f, "id", json_string(PQgetvalue(res, row, c_id)));
     json_t *props = json_object();
     json_object_set_new(f, "properties", props);
     for (size_t i = 0; i < N_COLS; i++) {
-        int c = column(res, cols[i].name, err, err_size);
+        int c = column(res, cols[i].name, err);
         if (c < 0) {
             json_decref(f);
-            return BS_GEOJSON_EINPUT;
+            return BS_EINTERNAL;
         }
         const char *v = PQgetvalue(res, row, c);
         json_t *j;
@@ -135,40 +125,35 @@ int bs_geojson_feature_from_row(bs_geo *geo, const PGresult *res, int row, bs_cr
         bs_crs from;
         const char *crs_name = PQgetisnull(res, row, c_crs) ? NULL : PQgetvalue(res, row, c_crs);
         if (!g) {
-            set_err(err, err_size, "project %s: stored geometry is not JSON: %s", source_key, jerr.text);
             json_decref(f);
-            return BS_GEOJSON_EINPUT;
+            return bs_err_set(err, BS_EMALFORMED, NULL, "project %s: stored geometry is not JSON: %s", source_key,
+                              jerr.text);
         }
-        if (bs_geo_crs_parse(crs_name, &from) != BS_GEO_OK) {
-            set_err(err, err_size, "project %s: geometry_crs '%s' is not supported", source_key,
-                    crs_name ? crs_name : "(null)");
+        if (bs_geo_crs_parse(crs_name, &from) != BS_OK) {
             json_decref(g);
             json_decref(f);
-            return BS_GEOJSON_EINPUT;
+            return bs_err_set(err, BS_EMALFORMED, NULL, "project %s: geometry_crs '%s' is not supported", source_key,
+                              crs_name ? crs_name : "(null)");
         }
-        char gerr[300];
-        int rc = bs_geo_transform_geometry(geo, g, from, crs, crs == BS_CRS_WGS84, gerr, sizeof gerr);
-        if (rc != BS_GEO_OK) {
-            set_err(err, err_size, "project %s: geometry: %s", source_key, gerr);
+        bs_err gerr = {0};
+        int rc = bs_geo_transform_geometry(geo, g, from, crs, crs == BS_CRS_WGS84, &gerr);
+        if (rc != BS_OK) {
             json_decref(g);
             json_decref(f);
-            return rc == BS_GEO_EINPUT ? BS_GEOJSON_EINPUT : BS_GEOJSON_ECONVERT;
+            return bs_err_set(err, rc, NULL, "project %s: geometry: %s", source_key, gerr.msg);
         }
         json_object_set_new(f, "geometry", g);
     }
     *feature = f;
-    return BS_GEOJSON_OK;
+    return BS_OK;
 }
 
-static int emit(bs_geojson_sink sink, void *arg, const char *s, size_t n, char *err, size_t err_size) {
-    if (sink(s, n, arg) != 0) {
-        set_err(err, err_size, "export: writing the output failed");
-        return BS_GEOJSON_ESINK;
-    }
-    return BS_GEOJSON_OK;
+static int emit(bs_geojson_sink sink, void *arg, const char *s, size_t n, bs_err *err) {
+    if (sink(s, n, arg) != 0) return bs_err_set(err, BS_EIO, NULL, "export: writing the output failed");
+    return BS_OK;
 }
 
-int bs_geojson_write_head(bs_crs crs, bs_geojson_sink sink, void *arg, char *err, size_t err_size) {
+int bs_geojson_write_head(bs_crs crs, bs_geojson_sink sink, void *arg, bs_err *err) {
     char head[200];
     if (crs == BS_CRS_WGS84)
         snprintf(head, sizeof head, "{\"type\":\"FeatureCollection\",\"features\":[\n");
@@ -177,29 +162,29 @@ int bs_geojson_write_head(bs_crs crs, bs_geojson_sink sink, void *arg, char *err
                  "{\"type\":\"FeatureCollection\",\"crs\":{\"type\":\"name\",\"properties\":"
                  "{\"name\":\"urn:ogc:def:crs:EPSG::%d\"}},\"features\":[\n",
                  (int)crs);
-    return emit(sink, arg, head, strlen(head), err, err_size);
+    return emit(sink, arg, head, strlen(head), err);
 }
 
 int bs_geojson_write_rows(bs_geo *geo, const PGresult *res, bs_crs crs, long *n_written, bs_geojson_sink sink,
-                          void *arg, char *err, size_t err_size) {
+                          void *arg, bs_err *err) {
     int n = PQntuples(res);
     for (int i = 0; i < n; i++) {
         json_t *f;
-        int rc = bs_geojson_feature_from_row(geo, res, i, crs, &f, err, err_size);
-        if (rc != BS_GEOJSON_OK) return rc;
+        int rc = bs_geojson_feature_from_row(geo, res, i, crs, &f, err);
+        if (rc != BS_OK) return rc;
         char *text = bs_json_dumps(f, DUMP_FLAGS);
         json_decref(f);
-        rc = *n_written ? emit(sink, arg, ",\n", 2, err, err_size) : BS_GEOJSON_OK;
-        if (rc == BS_GEOJSON_OK) rc = emit(sink, arg, text, strlen(text), err, err_size);
+        rc = *n_written ? emit(sink, arg, ",\n", 2, err) : BS_OK;
+        if (rc == BS_OK) rc = emit(sink, arg, text, strlen(text), err);
         free(text);
-        if (rc != BS_GEOJSON_OK) return rc;
+        if (rc != BS_OK) return rc;
         (*n_written)++;
     }
-    return BS_GEOJSON_OK;
+    return BS_OK;
 }
 
-int bs_geojson_write_tail(bs_geojson_sink sink, void *arg, char *err, size_t err_size) {
-    return emit(sink, arg, "\n]}\n", 4, err, err_size);
+int bs_geojson_write_tail(bs_geojson_sink sink, void *arg, bs_err *err) {
+    return emit(sink, arg, "\n]}\n", 4, err);
 }
 
 /* ---- import: checking ---- */
@@ -357,9 +342,9 @@ static json_t *build_record(import_job *job, int fi, json_t *feature, bs_crs crs
     json_t *geom = json_object_get(feature, "geometry");
     if (geom && !json_is_null(geom)) {
         json_t *copy = json_deep_copy(geom);
-        char gerr[300];
-        if (bs_geo_transform_geometry(NULL, copy, crs, crs, 0, gerr, sizeof gerr) != BS_GEO_OK) {
-            feature_error(r, fi, "geometry: %s", gerr);
+        bs_err gerr = {0};
+        if (bs_geo_transform_geometry(NULL, copy, crs, crs, 0, &gerr) != BS_OK) {
+            feature_error(r, fi, "geometry: %s", gerr.msg);
             json_decref(copy);
             ok = false;
         } else {
@@ -464,9 +449,17 @@ static void finish(import_job *job) {
     free(job);
 }
 
-static void fail(import_job *job, const char *what, const char *err) {
-    snprintf(job->result.error, sizeof job->result.error, "%s: %s", what, err ? err : "unknown error");
+/* The store failed: BS_EUNAVAILABLE with what failed and the store's text. */
+static void fail_store(import_job *job, const char *what, const char *err) {
+    bs_err_set(&job->result.err, BS_EUNAVAILABLE, NULL, "%s: %s", what, err ? err : "unknown error");
     finish(job); /* releasing the connection rolls the open transaction back */
+}
+
+/* The file is refused: BS_EINVAL "invalid_features" on the body, nothing imported. */
+static void fail_file(import_job *job, const char *why) {
+    bs_err_problem(&job->result.err, BS_EINVAL, "invalid_features", "The file was not imported", "body",
+                   "not imported: %s", why);
+    finish(job);
 }
 
 static void run_batch(import_job *job);
@@ -475,7 +468,7 @@ static void committed(const PGresult *res, const char *err, void *arg) {
     (void)res;
     import_job *job = arg;
     if (err) {
-        fail(job, "commit failed", err);
+        fail_store(job, "commit failed", err);
         return;
     }
     if (job->progress) {
@@ -489,7 +482,7 @@ static void steps_done(const PGresult *res, const char *err, void *arg) {
     (void)res;
     import_job *job = arg;
     if (err) {
-        fail(job, "storing process steps failed", err);
+        fail_store(job, "storing process steps failed", err);
         return;
     }
     job->stored += job->batch_sizes[job->next_batch];
@@ -504,7 +497,7 @@ static void steps_done(const PGresult *res, const char *err, void *arg) {
 static void upsert_done(const PGresult *res, const char *err, void *arg) {
     import_job *job = arg;
     if (err) {
-        fail(job, "storing projects failed", err);
+        fail_store(job, "storing projects failed", err);
         return;
     }
     int n = PQntuples(res), ins = 0;
@@ -530,7 +523,7 @@ static void begun(const PGresult *res, const char *err, void *arg) {
     (void)res;
     import_job *job = arg;
     if (err) {
-        fail(job, "BEGIN failed", err);
+        fail_store(job, "BEGIN failed", err);
         return;
     }
     run_batch(job);
@@ -539,7 +532,7 @@ static void begun(const PGresult *res, const char *err, void *arg) {
 static void acquired(bs_conn *conn, const char *err, void *arg) {
     import_job *job = arg;
     if (err) {
-        fail(job, "database unavailable", err);
+        fail_store(job, "database unavailable", err);
         return;
     }
     job->conn = conn;
@@ -632,15 +625,15 @@ void bs_geojson_import(uv_loop_t *loop, bs_store *store, const bs_engine *engine
     json_t *features = json_object_get(root, "features");
     const char *type = json_string_value(json_object_get(root, "type"));
     if (!json_is_object(root) || !type || strcmp(type, "FeatureCollection") != 0 || !json_is_array(features)) {
-        fail(job, "not imported", "not a GeoJSON FeatureCollection (\"type\" and a \"features\" array)");
+        fail_file(job, "not a GeoJSON FeatureCollection (\"type\" and a \"features\" array)");
         return;
     }
     bs_crs crs = BS_CRS_WGS84; /* RFC 7946 §4: no crs member = WGS84 lon/lat */
     json_t *crs_member = json_object_get(root, "crs");
     if (crs_member && !json_is_null(crs_member)) {
         const char *name = json_string_value(json_object_get(json_object_get(crs_member, "properties"), "name"));
-        if (bs_geo_crs_parse(name, &crs) != BS_GEO_OK) {
-            fail(job, "not imported", "the \"crs\" member names no supported CRS (EPSG:28992, EPSG:4326, EPSG:4258)");
+        if (bs_geo_crs_parse(name, &crs) != BS_OK) {
+            fail_file(job, "the \"crs\" member names no supported CRS (EPSG:28992, EPSG:4326, EPSG:4258)");
             return;
         }
     }
@@ -671,7 +664,7 @@ void bs_geojson_import(uv_loop_t *loop, bs_store *store, const bs_engine *engine
     if (r->invalid) {
         char msg[96];
         snprintf(msg, sizeof msg, "%d of %d features invalid; nothing imported", r->invalid, r->read);
-        fail(job, "not imported", msg);
+        fail_file(job, msg);
         return;
     }
     if (progress) {
@@ -689,9 +682,10 @@ void bs_geojson_import_file(uv_loop_t *loop, bs_store *store, const bs_engine *e
     if (!root) {
         bs_geojson_import_result r = {0};
         if (jerr.line > 0)
-            snprintf(r.error, sizeof r.error, "cannot read %s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
+            bs_err_set(&r.err, BS_EMALFORMED, NULL, "cannot read %s:%d:%d: %s", path, jerr.line, jerr.column,
+                       jerr.text);
         else
-            snprintf(r.error, sizeof r.error, "cannot read %s: %s", path, jerr.text);
+            bs_err_set(&r.err, BS_EIO, NULL, "cannot read %s: %s", path, jerr.text);
         cb(&r, arg);
         return;
     }

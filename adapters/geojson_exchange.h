@@ -23,14 +23,16 @@
 #include <uv.h>
 
 #include "engine.h"
+#include "err.h"
 #include "geo.h"
 #include "store.h"
 
-/* Status codes (0 = success). */
-#define BS_GEOJSON_OK 0
-#define BS_GEOJSON_EINPUT (-2)   /* a row or a feature is malformed (message says which) */
-#define BS_GEOJSON_ECONVERT (-3) /* a geometry could not be converted between CRSs */
-#define BS_GEOJSON_ESINK (-4)    /* the output sink refused the data */
+/* Errors are the shells' currency (err.h). The export functions return 0 (BS_OK) or
+ *   BS_EINTERNAL   the result lacks an exchange column (the caller's SELECT), or PROJ failed
+ *   BS_EMALFORMED  a stored row is malformed (geometry not JSON, unknown geometry_crs)
+ *   BS_EINVAL      a geometry could not be converted between CRSs (bs_geo_transform_geometry)
+ *   BS_EIO         the output sink refused the data
+ * with the message in the bs_err (may be NULL). */
 
 /* ---- export ---- */
 
@@ -44,26 +46,24 @@ const char *bs_geojson_export_select(void);
  * source keys by length first, so "9" < "10"). */
 #define BS_GEOJSON_EXPORT_ORDER " ORDER BY p.source COLLATE \"C\", length(p.source_key), p.source_key COLLATE \"C\""
 
-/* Receives output bytes; returns 0, or non-zero to stop the export (→ BS_GEOJSON_ESINK). */
+/* Receives output bytes; returns 0, or non-zero to stop the export (→ BS_EIO). */
 typedef int (*bs_geojson_sink)(const char *data, size_t len, void *arg);
 
 /* Builds the Feature of row `row` of res (a result of bs_geojson_export_select(); columns
  * found by name, extra columns ignored) with its geometry converted from the row's
  * geometry_crs to `crs` and rounded; rfc7946 ring order when crs is BS_CRS_WGS84.
- * *feature receives a new reference. Returns BS_GEOJSON_OK, BS_GEOJSON_EINPUT (unknown
- * geometry_crs, malformed stored geometry) or BS_GEOJSON_ECONVERT; message in err. */
-int bs_geojson_feature_from_row(bs_geo *geo, const PGresult *res, int row, bs_crs crs, json_t **feature, char *err,
-                                size_t err_size);
+ * *feature receives a new reference. Returns 0 or an error above; message in err. */
+int bs_geojson_feature_from_row(bs_geo *geo, const PGresult *res, int row, bs_crs crs, json_t **feature, bs_err *err);
 
 /* Streaming writer: head, then rows (any number of results, e.g. pages), then tail.
  * Output: {"type":"FeatureCollection"[,"crs":…],"features":[ one feature per line ]} with a
  * final newline; the "crs" member ("urn:ogc:def:crs:EPSG::<code>") is written for every
  * CRS except WGS84 (RFC 7946 §4 has no crs member). *n_written counts the features written
  * so far (start at 0; it decides the separators). Same returns as above. */
-int bs_geojson_write_head(bs_crs crs, bs_geojson_sink sink, void *arg, char *err, size_t err_size);
+int bs_geojson_write_head(bs_crs crs, bs_geojson_sink sink, void *arg, bs_err *err);
 int bs_geojson_write_rows(bs_geo *geo, const PGresult *res, bs_crs crs, long *n_written, bs_geojson_sink sink,
-                          void *arg, char *err, size_t err_size);
-int bs_geojson_write_tail(bs_geojson_sink sink, void *arg, char *err, size_t err_size);
+                          void *arg, bs_err *err);
+int bs_geojson_write_tail(bs_geojson_sink sink, void *arg, bs_err *err);
 
 /* ---- import ---- */
 
@@ -81,7 +81,10 @@ typedef struct bs_geojson_import_result {
         int feature;       /* 0-based index in "features" */
         char message[200]; /* e.g. "properties.planstatus: '5' is not a planstatus code" */
     } errors[BS_GEOJSON_MAX_ERRORS];
-    char error[512]; /* set when the import failed (unreadable, invalid features, database) */
+    /* code 0: imported. Otherwise nothing was imported: BS_EINVAL (problem "invalid_features",
+     * field "body": not a FeatureCollection, unknown crs, invalid features), BS_EUNAVAILABLE
+     * (the store failed), BS_EMALFORMED / BS_EIO (bs_geojson_import_file: unreadable file). */
+    bs_err err;
 } bs_geojson_import_result;
 
 typedef void (*bs_geojson_import_cb)(const bs_geojson_import_result *result, void *arg);
@@ -98,7 +101,7 @@ typedef void (*bs_geojson_import_cb)(const bs_geojson_import_result *result, voi
  * fresh one when absent or taken), its initial process state and planned_completion;
  * expected_period/expected_by are recomputed from the counts (bs_eib_expected_by).
  * collection is borrowed (only read during the call). progress (may be NULL) gets progress
- * lines. cb is called once, on the loop, with result->error empty on success. */
+ * lines. cb is called once, on the loop, with result->err.code 0 on success. */
 void bs_geojson_import(uv_loop_t *loop, bs_store *store, const bs_engine *engine, json_t *collection, FILE *progress,
                        const char *actor_json, bs_geojson_import_cb cb, void *arg);
 

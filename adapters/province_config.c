@@ -33,26 +33,20 @@ int bs_confidentiality_rank(const char *code) {
     return -1;
 }
 
+/* The problems found so far: n, and their lines in err (bs_err_line). */
 typedef struct errbuf {
-    char *p;
-    size_t cap, len;
+    bs_err *err;
     int n;
 } errbuf;
 
 __attribute__((format(printf, 2, 3))) static void problem(errbuf *e, const char *fmt, ...) {
     e->n++;
-    if (!e->p || e->len + 1 >= e->cap) return;
+    char line[BS_ERR_MSG_SIZE];
     va_list ap;
     va_start(ap, fmt);
-    int w = vsnprintf(e->p + e->len, e->cap - e->len, fmt, ap);
+    vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
-    if (w < 0) return;
-    e->len += (size_t)w;
-    if (e->len >= e->cap) e->len = e->cap - 1;
-    if (e->len + 1 < e->cap) {
-        e->p[e->len++] = '\n';
-        e->p[e->len] = 0;
-    }
+    bs_err_line(e->err, BS_EINVAL, "%s", line);
 }
 
 static char *xstrdup(const char *s) {
@@ -280,16 +274,14 @@ static void parse_exports(json_t *root, json_t *sources, bs_province_config *c, 
     }
 }
 
-int bs_province_config_parse(const char *text, size_t len, bs_province_config *out, char *err, size_t errlen) {
+int bs_province_config_parse(const char *text, size_t len, bs_province_config *out, bs_err *err) {
     memset(out, 0, sizeof *out);
-    errbuf e = {err, errlen, 0, 0};
-    if (err && errlen) err[0] = 0;
+    errbuf e = {err, 0};
+    if (err) *err = (bs_err){0};
     json_error_t je;
     json_t *root = json_loadb(text, len, 0, &je);
-    if (!root) {
-        problem(&e, "not JSON: line %d column %d: %s", je.line, je.column, je.text);
-        return -1;
-    }
+    if (!root)
+        return bs_err_set(err, BS_EMALFORMED, NULL, "not JSON: line %d column %d: %s", je.line, je.column, je.text);
     const char *fmt = json_string_value(json_object_get(root, "format"));
     if (!fmt || strcmp(fmt, CONFIG_FORMAT) != 0) problem(&e, "format: \"%s\" is required", CONFIG_FORMAT);
     json_t *sources = json_object_get(root, "sources");
@@ -300,9 +292,9 @@ int bs_province_config_parse(const char *text, size_t len, bs_province_config *o
     json_decref(root);
     if (e.n) {
         bs_province_config_free(out);
-        return -1;
+        return BS_EINVAL;
     }
-    return 0;
+    return BS_OK;
 }
 
 const bs_export_profile *bs_province_config_export(const bs_province_config *c, const char *key) {

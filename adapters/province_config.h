@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "calendar.h"
+#include "err.h"
 
 #define BS_PRICE_CLASSES 4 /* koop1..4 and huur1..4 (domain brief §7) */
 
@@ -81,9 +82,10 @@ typedef struct bs_province_config {
  * price tables: known source keys, valid dates with valid_from <= valid_to, lower bounds
  * starting at 0 and strictly ascending, no two tables of one province overlapping in time;
  * exports: known field names in mandatory, a known min_confidentiality, at least one
- * province. Returns 0 and fills *out (free with bs_province_config_free), or -1 with every
- * problem found (one per line, with its JSON path) in err (errlen bytes); *out is then empty. */
-int bs_province_config_parse(const char *text, size_t len, bs_province_config *out, char *err, size_t errlen);
+ * province. Returns 0 and fills *out (free with bs_province_config_free), or BS_EMALFORMED
+ * (not JSON) or BS_EINVAL with every problem found in err->msg (one per line, with its JSON
+ * path; err may be NULL); *out is then empty. */
+int bs_province_config_parse(const char *text, size_t len, bs_province_config *out, bs_err *err);
 
 /* Frees what the configuration holds (safe on a zeroed or failed one). */
 void bs_province_config_free(bs_province_config *c);

@@ -83,12 +83,11 @@ void bs_export_plans_free(bs_export_plan *plans, int n) {
     free(plans);
 }
 
-int bs_export_plans_from_json(const json_t *array, bs_export_plan **plans, int *n, char *err, size_t errlen) {
+int bs_export_plans_from_json(const json_t *array, bs_export_plan **plans, int *n, bs_err *err) {
     *plans = NULL;
     *n = 0;
     if (!json_is_array(array)) {
-        snprintf(err, errlen, "plan records: a JSON array is required");
-        return -1;
+        return bs_err_set(err, BS_EINVAL, NULL, "plan records: a JSON array is required");
     }
     size_t cnt = json_array_size(array);
     bs_export_plan *ps = bs_calloc(cnt ? cnt : 1, sizeof *ps);
@@ -112,9 +111,8 @@ int bs_export_plans_from_json(const json_t *array, bs_export_plan **plans, int *
         bs_export_plan *p = &ps[i];
         for (int c = 0; c < BS_PC_COUNT; c++) p->count[c] = BS_EXPORT_MISSING;
         if (!json_is_object(o)) {
-            snprintf(err, errlen, "plan records[%zu]: an object is required", i);
             bs_export_plans_free(ps, (int)cnt);
-            return -1;
+            return bs_err_set(err, BS_EINVAL, NULL, "plan records[%zu]: an object is required", i);
         }
         for (size_t k = 0; k < sizeof strs / sizeof strs[0]; k++) {
             json_t *v = json_object_get(o, strs[k].name);
@@ -126,9 +124,8 @@ int bs_export_plans_from_json(const json_t *array, bs_export_plan **plans, int *
                 s = buf;
             }
             if (!s) {
-                snprintf(err, errlen, "plan records[%zu].%s: a string is required", i, strs[k].name);
                 bs_export_plans_free(ps, (int)cnt);
-                return -1;
+                return bs_err_set(err, BS_EINVAL, NULL, "plan records[%zu].%s: a string is required", i, strs[k].name);
             }
             *(char **)((char *)p + strs[k].off) = dup_or_null(s);
         }
@@ -136,9 +133,9 @@ int bs_export_plans_from_json(const json_t *array, bs_export_plan **plans, int *
             json_t *v = json_object_get(o, count_names[c]);
             if (!v || json_is_null(v)) continue;
             if (!json_is_integer(v)) {
-                snprintf(err, errlen, "plan records[%zu].%s: an integer or null is required", i, count_names[c]);
                 bs_export_plans_free(ps, (int)cnt);
-                return -1;
+                return bs_err_set(err, BS_EINVAL, NULL, "plan records[%zu].%s: an integer or null is required", i,
+                                  count_names[c]);
             }
             p->count[c] = json_integer_value(v);
             if (p->count[c] == BS_EXPORT_MISSING) p->count[c]++; /* keep the sentinel free */
@@ -147,9 +144,8 @@ int bs_export_plans_from_json(const json_t *array, bs_export_plan **plans, int *
         if (json_is_object(g))
             p->geometry = json_incref(g);
         else if (g && !json_is_null(g)) {
-            snprintf(err, errlen, "plan records[%zu].geometry: an object or null is required", i);
             bs_export_plans_free(ps, (int)cnt);
-            return -1;
+            return bs_err_set(err, BS_EINVAL, NULL, "plan records[%zu].geometry: an object or null is required", i);
         }
     }
     *plans = ps;

@@ -70,8 +70,9 @@ typedef struct bs_export_plan {
  * progress_date, geometry, geometry_crs and the count names of bs_plan_count_name); absent or
  * null members are missing values. Used for the database rows (the CLI selects them as JSON)
  * and the test fixtures. Returns 0 with *plans (free with bs_export_plans_free) and *n, or
- * -1 with a message in err (a member of the wrong type, not an array). */
-int bs_export_plans_from_json(const json_t *array, bs_export_plan **plans, int *n, char *err, size_t errlen);
+ * BS_EINVAL with the message in err (a member of the wrong type, not an array; err may be
+ * NULL). */
+int bs_export_plans_from_json(const json_t *array, bs_export_plan **plans, int *n, bs_err *err);
 
 /* Frees n plan records and the array. */
 void bs_export_plans_free(bs_export_plan *plans, int n);

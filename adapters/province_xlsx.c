@@ -150,12 +150,11 @@ static lxw_error write_columns(lxw_workbook *wb, lxw_format *bold) {
     return e;
 }
 
-static int write_book(const bs_export *ex, const char *path, bool with_columns, char *err, size_t errlen) {
+static int write_book(const bs_export *ex, const char *path, bool with_columns, bs_err *err) {
     lxw_workbook_options opt = {0};
     lxw_workbook *wb = workbook_new_opt(path, &opt);
     if (!wb) {
-        snprintf(err, errlen, "%s: cannot create workbook", path);
-        return -1;
+        return bs_err_set(err, BS_EIO, NULL, "%s: cannot create workbook", path);
     }
     lxw_doc_properties props = {0};
     props.title = (char *)ex->profile->name;
@@ -171,20 +170,17 @@ static int write_book(const bs_export *ex, const char *path, bool with_columns, 
     if (!e && with_columns) e = write_columns(wb, bold);
     lxw_error ce = workbook_close(wb); /* frees wb, writes the file */
     if (e || ce) {
-        snprintf(err, errlen, "%s: %s", path, lxw_strerror(e ? e : ce));
-        return -1;
+        return bs_err_set(err, BS_EIO, NULL, "%s: %s", path, lxw_strerror(e ? e : ce));
     }
     return 0;
 }
 
 int bs_export_xlsx_write(const bs_export *ex, const char *path, bs_err *err) {
-    char msg[BS_ERR_MSG_SIZE];
-    if (write_book(ex, path, false, msg, sizeof msg) != 0) return bs_err_set(err, BS_EIO, NULL, "%s", msg);
-    return 0;
+    return write_book(ex, path, false, err);
 }
 
-static int book_bytes(const bs_export *ex, bool with_columns, const char *tmpdir, char **bytes, size_t *len, char *err,
-                      size_t errlen) {
+static int book_bytes(const bs_export *ex, bool with_columns, const char *tmpdir, char **bytes, size_t *len,
+                      bs_err *err) {
     *bytes = NULL;
     *len = 0;
     if (!tmpdir) tmpdir = getenv("TMPDIR");
@@ -192,17 +188,11 @@ static int book_bytes(const bs_export *ex, bool with_columns, const char *tmpdir
     char path[4096];
     snprintf(path, sizeof path, "%s/bouwstroom-export-XXXXXX", tmpdir);
     int fd = mkstemp(path);
-    if (fd < 0) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return -1;
-    }
+    if (fd < 0) return bs_err_set(err, BS_EIO, NULL, "%s: %s", path, strerror(errno));
     close(fd);
-    int rc = write_book(ex, path, with_columns, err, errlen);
+    int rc = write_book(ex, path, with_columns, err);
     FILE *f = rc == 0 ? fopen(path, "rb") : NULL;
-    if (rc == 0 && !f) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        rc = -1;
-    }
+    if (rc == 0 && !f) rc = bs_err_set(err, BS_EIO, NULL, "%s: %s", path, strerror(errno));
     if (f) {
         size_t cap = 65536, n = 0;
         char *b = bs_malloc(cap);
@@ -215,9 +205,8 @@ static int book_bytes(const bs_export *ex, bool with_columns, const char *tmpdir
             }
         }
         if (ferror(f)) {
-            snprintf(err, errlen, "%s: read failed", path);
+            rc = bs_err_set(err, BS_EIO, NULL, "%s: read failed", path);
             free(b);
-            rc = -1;
         } else {
             *bytes = b;
             *len = n;
@@ -228,20 +217,19 @@ static int book_bytes(const bs_export *ex, bool with_columns, const char *tmpdir
     return rc;
 }
 
-int bs_export_xlsx_bytes(const bs_export *ex, const char *tmpdir, char **bytes, size_t *len, char *err, size_t errlen) {
-    return book_bytes(ex, false, tmpdir, bytes, len, err, errlen);
+int bs_export_xlsx_bytes(const bs_export *ex, const char *tmpdir, char **bytes, size_t *len, bs_err *err) {
+    return book_bytes(ex, false, tmpdir, bytes, len, err);
 }
 
 int bs_export_xlsx_template_bytes(const bs_province_config *config, const bs_export_profile *profile, bs_day date,
-                                  const char *tmpdir, char **bytes, size_t *len, char *err, size_t errlen) {
+                                  const char *tmpdir, char **bytes, size_t *len, bs_err *err) {
     bs_export ex;
     if (bs_export_build(config, profile, NULL, 0, date, &ex) != 0) {
-        snprintf(err, errlen, "out of memory");
         *bytes = NULL;
         *len = 0;
-        return -1;
+        return bs_err_set(err, BS_EINTERNAL, NULL, "out of memory");
     }
-    int rc = book_bytes(&ex, true, tmpdir, bytes, len, err, errlen);
+    int rc = book_bytes(&ex, true, tmpdir, bytes, len, err);
     bs_export_free(&ex);
     return rc;
 }

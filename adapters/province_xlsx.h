@@ -25,14 +25,15 @@ int bs_export_xlsx_write(const bs_export *ex, const char *path, bs_err *err);
 
 /* The same workbook in memory (for the API): written to a temporary file in tmpdir (NULL =
  * $TMPDIR or /tmp), read back and removed. Returns 0 with *bytes (malloc'd; caller frees)
- * and *len, or -1 with a message in err. */
-int bs_export_xlsx_bytes(const bs_export *ex, const char *tmpdir, char **bytes, size_t *len, char *err, size_t errlen);
+ * and *len, or BS_EIO with the message in err (may be NULL). */
+int bs_export_xlsx_bytes(const bs_export *ex, const char *tmpdir, char **bytes, size_t *len, bs_err *err);
 
 /* The empty template of the workbook (for GET /api/v1/exchange/xlsx/template): the export of
  * no plans for profile on date (header rows, the Toelichting with the price tables in force)
  * plus a sheet "Kolommen" describing every column. The import reads it as nothing to import.
- * Returns 0 with *bytes (malloc'd) and *len, or -1 with a message in err. */
+ * Returns 0 with *bytes (malloc'd) and *len, or BS_EIO (or BS_EINTERNAL: the export could
+ * not be built) with the message in err (may be NULL). */
 int bs_export_xlsx_template_bytes(const bs_province_config *config, const bs_export_profile *profile, bs_day date,
-                                  const char *tmpdir, char **bytes, size_t *len, char *err, size_t errlen);
+                                  const char *tmpdir, char **bytes, size_t *len, bs_err *err);
 
 #endif

@@ -1251,7 +1251,7 @@ static bool is_planmonitor(bs_xlsx *x, const char *sheet) {
 
 /* Reads a Planmonitor export into p (records, errors, rows). Returns the reader's status
  * (< 0: a file error in err). */
-static int pm_parse(bs_xlsx *x, parse_ctx *p, char *err, size_t errlen) {
+static int pm_parse(bs_xlsx *x, parse_ctx *p, bs_err *err) {
     pm_ctx c = {.p = p, .by_id = json_object()};
     pm_detail_names_init(c.detail_names, c.detail_buf);
     static const char *const sheets[3] = {"Plannen", "DetailPlanning", "Toelichting"};
@@ -1262,7 +1262,7 @@ static int pm_parse(bs_xlsx *x, parse_ctx *p, char *err, size_t errlen) {
         c.sheet = sheets[w];
         c.have_header = false;
         pm_read rd = {&c, w};
-        rc = bs_xlsx_read_rows(x, s, pm_on_row, &rd, err, errlen);
+        rc = bs_xlsx_read_rows(x, s, pm_on_row, &rd, err);
         if (rc >= 0 && w < 2 && !c.have_header)
             pm_error(&c, -1, -1, NULL, NULL, "the %s sheet is empty: no header row", sheets[w]);
         if (w == 0 && p->error_count) break; /* the details of bad plans are not checked */
@@ -1304,10 +1304,10 @@ static json_t *file_report(const char *sheet, const char *msg) {
 int bs_xlsx_projects_parse(const void *data, size_t len, const bs_schema *schema, const bs_calendar *cal,
                            const bs_xlsx_projects_options *opt, json_t **records, json_t **report) {
     *records = NULL;
-    char err[600];
+    bs_err err = {0};
     bs_xlsx *x = NULL;
-    if (bs_xlsx_open_buffer(data, len, NULL, &x, err, sizeof err) != BS_XLSX_OK) {
-        *report = file_report(NULL, err);
+    if (bs_xlsx_open_buffer(data, len, NULL, &x, &err) != BS_XLSX_OK) {
+        *report = file_report(NULL, err.msg);
         return -1;
     }
     int sheet = 0;
@@ -1335,10 +1335,10 @@ int bs_xlsx_projects_parse(const void *data, size_t len, const bs_schema *schema
     p.records = json_array();
     p.seen_keys = json_object();
     bool planmonitor = is_planmonitor(x, opt->sheet);
-    int rc = planmonitor ? pm_parse(x, &p, err, sizeof err) : bs_xlsx_read_rows(x, sheet, on_row, &p, err, sizeof err);
+    int rc = planmonitor ? pm_parse(x, &p, &err) : bs_xlsx_read_rows(x, sheet, on_row, &p, &err);
     json_t *rep = NULL;
     if (rc < 0) {
-        rep = file_report(sheet_name, err);
+        rep = file_report(sheet_name, err.msg);
     } else if (p.too_many_rows) {
         char msg[200];
         snprintf(msg, sizeof msg, "more than %d project rows: split the file", BS_XLSX_PROJECTS_MAX_ROWS);

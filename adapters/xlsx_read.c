@@ -16,6 +16,19 @@
 #include "alloc.h"
 #include "calendar.h"
 
+/* The reader's own kinds of failure, recorded by the XML handlers (xml_ctx.status) and
+ * mapped to the error currency by set_err. */
+enum {
+    ERR_IO = -1,      /* the file could not be read */
+    ERR_ZIP = -2,     /* not a zip archive, truncated, or a part could not be inflated */
+    ERR_PACKAGE = -3, /* a zip, but no workbook, or a required part is missing */
+    ERR_XML = -4,     /* a part is not well-formed XML (or has a DOCTYPE) */
+    ERR_FORMAT = -5,  /* well-formed XML with content SpreadsheetML does not allow */
+    ERR_LIMIT = -6,   /* a bound of bs_xlsx_limits was exceeded */
+    ERR_NOMEM = -7,
+    ERR_ARG = -8 /* no such sheet, or a NULL argument */
+};
+
 #define READ_CHUNK 65536
 #define NS_SEP '|' /* expat namespace separator: element names arrive as "uri|local" */
 
@@ -37,30 +50,38 @@ struct bs_xlsx {
 
 /* ---- small helpers ---- */
 
-__attribute__((format(printf, 4, 5))) static int set_err(char *err, size_t errlen, int status, const char *fmt, ...) {
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return status;
-}
+/* The reader's own kinds of failure map to the error currency (err.h) here, in one place:
+ * the code, and the kind as the bs_err's problem and title. */
+static const struct {
+    int status, code;
+    const char *problem, *title;
+} kinds[] = {
+    {ERR_IO, BS_EIO, "xlsx_io", "file not readable"},
+    {ERR_ZIP, BS_EMALFORMED, "xlsx_zip", "not a zip archive (or damaged)"},
+    {ERR_PACKAGE, BS_EMALFORMED, "xlsx_package", "not an Excel workbook"},
+    {ERR_XML, BS_EMALFORMED, "xlsx_xml", "malformed XML"},
+    {ERR_FORMAT, BS_EMALFORMED, "xlsx_format", "invalid SpreadsheetML content"},
+    {ERR_LIMIT, BS_ETOOLARGE, "xlsx_limit", "limit exceeded"},
+    {ERR_NOMEM, BS_EINTERNAL, "xlsx_nomem", "out of memory"},
+    {ERR_ARG, BS_EINVAL, "xlsx_arg", "invalid argument"},
+};
 
-const char *bs_xlsx_strerror(int status) {
-    switch (status) {
-    case BS_XLSX_OK: return "ok";
-    case BS_XLSX_STOPPED: return "stopped by the caller";
-    case BS_XLSX_ERR_IO: return "file not readable";
-    case BS_XLSX_ERR_ZIP: return "not a zip archive (or damaged)";
-    case BS_XLSX_ERR_PACKAGE: return "not an Excel workbook";
-    case BS_XLSX_ERR_XML: return "malformed XML";
-    case BS_XLSX_ERR_FORMAT: return "invalid SpreadsheetML content";
-    case BS_XLSX_ERR_LIMIT: return "limit exceeded";
-    case BS_XLSX_ERR_NOMEM: return "out of memory";
-    case BS_XLSX_ERR_ARG: return "invalid argument";
-    default: return "unknown status";
-    }
+/* Fills err for a failure of kind status and returns its BS_E* code; BS_XLSX_OK and
+ * BS_XLSX_STOPPED are returned as they are (err untouched). */
+__attribute__((format(printf, 3, 4))) static int set_err(bs_err *err, int status, const char *fmt, ...) {
+    if (status >= 0) return status;
+    size_t k = 0;
+    while (k < sizeof kinds / sizeof kinds[0] - 1 && kinds[k].status != status) k++;
+    if (!err) return kinds[k].code;
+    err->code = kinds[k].code;
+    err->problem = kinds[k].problem;
+    err->title = kinds[k].title;
+    err->field[0] = 0;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    va_end(ap);
+    return kinds[k].code;
 }
 
 char *bs_xlsx_col_name(uint32_t col, char buf[static 4]) {
@@ -207,7 +228,7 @@ __attribute__((format(printf, 3, 4))) static void ctx_fail(xml_ctx *c, int statu
 static void XMLCALL no_doctype(void *ud, const XML_Char *name, const XML_Char *sysid, const XML_Char *pubid,
                                int has_internal) {
     (void)name, (void)sysid, (void)pubid, (void)has_internal;
-    ctx_fail(ud, BS_XLSX_ERR_XML, "document type declarations are not allowed");
+    ctx_fail(ud, ERR_XML, "document type declarations are not allowed");
 }
 
 static bool part_exists(bs_xlsx *x, const char *name) {
@@ -217,21 +238,21 @@ static bool part_exists(bs_xlsx *x, const char *name) {
 /* Streams the part through an expat parser with these handlers and ctx (whose head is an
  * xml_ctx). Returns a status; the message goes to err. */
 static int parse_part(bs_xlsx *x, const char *name, xml_ctx *ctx, XML_StartElementHandler start,
-                      XML_EndElementHandler end, XML_CharacterDataHandler text, char *err, size_t errlen) {
+                      XML_EndElementHandler end, XML_CharacterDataHandler text, bs_err *err) {
     zip_int64_t idx = zip_name_locate(x->zip, name, 0);
-    if (idx < 0) return set_err(err, errlen, BS_XLSX_ERR_PACKAGE, "%s: part missing from the workbook", name);
+    if (idx < 0) return set_err(err, ERR_PACKAGE, "%s: part missing from the workbook", name);
     zip_stat_t st;
     zip_stat_init(&st);
     if (zip_stat_index(x->zip, (zip_uint64_t)idx, 0, &st) == 0 && (st.valid & ZIP_STAT_SIZE) &&
         st.size > x->lim.max_part_bytes)
-        return set_err(err, errlen, BS_XLSX_ERR_LIMIT, "%s: %llu bytes uncompressed, more than the limit of %zu", name,
+        return set_err(err, ERR_LIMIT, "%s: %llu bytes uncompressed, more than the limit of %zu", name,
                        (unsigned long long)st.size, x->lim.max_part_bytes);
     zip_file_t *zf = zip_fopen_index(x->zip, (zip_uint64_t)idx, 0);
-    if (!zf) return set_err(err, errlen, BS_XLSX_ERR_ZIP, "%s: cannot open: %s", name, zip_strerror(x->zip));
+    if (!zf) return set_err(err, ERR_ZIP, "%s: cannot open: %s", name, zip_strerror(x->zip));
     XML_Parser p = XML_ParserCreateNS(NULL, NS_SEP);
     if (!p) {
         zip_fclose(zf);
-        return set_err(err, errlen, BS_XLSX_ERR_NOMEM, "%s: out of memory", name);
+        return set_err(err, ERR_NOMEM, "%s: out of memory", name);
     }
     ctx->p = p;
     ctx->x = x;
@@ -248,26 +269,26 @@ static int parse_part(bs_xlsx *x, const char *name, xml_ctx *ctx, XML_StartEleme
     while (rc == BS_XLSX_OK) {
         zip_int64_t n = zip_fread(zf, buf, READ_CHUNK);
         if (n < 0) {
-            rc = set_err(err, errlen, BS_XLSX_ERR_ZIP, "%s: cannot inflate: %s", name, zip_file_strerror(zf));
+            rc = set_err(err, ERR_ZIP, "%s: cannot inflate: %s", name, zip_file_strerror(zf));
             break;
         }
         part_bytes += (size_t)n;
         x->total_bytes += (size_t)n;
         if (part_bytes > x->lim.max_part_bytes) {
-            rc = set_err(err, errlen, BS_XLSX_ERR_LIMIT, "%s: more than %zu bytes uncompressed (limit per part)", name,
+            rc = set_err(err, ERR_LIMIT, "%s: more than %zu bytes uncompressed (limit per part)", name,
                          x->lim.max_part_bytes);
             break;
         }
         if (x->total_bytes > x->lim.max_total_bytes) {
-            rc = set_err(err, errlen, BS_XLSX_ERR_LIMIT, "%s: the workbook inflates to more than %zu bytes (limit)",
-                         name, x->lim.max_total_bytes);
+            rc = set_err(err, ERR_LIMIT, "%s: the workbook inflates to more than %zu bytes (limit)", name,
+                         x->lim.max_total_bytes);
             break;
         }
         if (XML_Parse(p, buf, (int)n, n == 0) != XML_STATUS_OK) {
             if (ctx->status != BS_XLSX_OK) {
-                rc = set_err(err, errlen, ctx->status, "%s", ctx->msg);
+                rc = set_err(err, ctx->status, "%s", ctx->msg);
             } else {
-                rc = set_err(err, errlen, BS_XLSX_ERR_XML, "%s:%lu:%lu: malformed XML: %s", name,
+                rc = set_err(err, ERR_XML, "%s:%lu:%lu: malformed XML: %s", name,
                              (unsigned long)XML_GetCurrentLineNumber(p),
                              (unsigned long)XML_GetCurrentColumnNumber(p) + 1, XML_ErrorString(XML_GetErrorCode(p)));
             }
@@ -331,7 +352,7 @@ static void XMLCALL rels_start(void *ud, const XML_Char *name, const XML_Char **
     if (c->n == c->cap) {
         size_t nc = c->cap ? c->cap * 2 : 8;
         if (nc > 100000) {
-            ctx_fail(&c->h, BS_XLSX_ERR_LIMIT, "too many relationships");
+            ctx_fail(&c->h, ERR_LIMIT, "too many relationships");
             return;
         }
         c->rels = bs_realloc(c->rels, nc * sizeof *c->rels);
@@ -383,13 +404,13 @@ static void XMLCALL wb_start(void *ud, const XML_Char *name, const XML_Char **at
     } else if (strcmp(ln, "sheet") == 0) {
         const char *sn = attr(atts, "name"), *rid = attr_ns(atts, "id");
         if (!sn || !rid) {
-            ctx_fail(&c->h, BS_XLSX_ERR_FORMAT, "<sheet> without name or r:id");
+            ctx_fail(&c->h, ERR_FORMAT, "<sheet> without name or r:id");
             return;
         }
         if (c->n == c->cap) {
             size_t nc = c->cap ? c->cap * 2 : 8;
             if (nc > 65536) {
-                ctx_fail(&c->h, BS_XLSX_ERR_LIMIT, "too many sheets");
+                ctx_fail(&c->h, ERR_LIMIT, "too many sheets");
                 return;
             }
             c->sheets = bs_realloc(c->sheets, nc * sizeof *c->sheets);
@@ -493,8 +514,7 @@ static void XMLCALL sst_end(void *ud, const XML_Char *name) {
     const char *ln = local_name(name);
     if (strcmp(ln, "si") == 0 && c->in_si) {
         c->in_si = false;
-        if (sst_push(c->h.x, c->text.p ? c->text.p : "", c->text.len) != 0)
-            ctx_fail(&c->h, BS_XLSX_ERR_NOMEM, "out of memory");
+        if (sst_push(c->h.x, c->text.p ? c->text.p : "", c->text.len) != 0) ctx_fail(&c->h, ERR_NOMEM, "out of memory");
     } else if (strcmp(ln, "rPh") == 0 && c->in_rph) {
         c->in_rph--;
     } else if (strcmp(ln, "t") == 0) {
@@ -506,8 +526,8 @@ static void XMLCALL sst_text(void *ud, const XML_Char *s, int len) {
     sst_ctx *c = ud;
     if (!c->in_t) return;
     int r = dbuf_add(&c->text, s, (size_t)len);
-    if (r == -1) ctx_fail(&c->h, BS_XLSX_ERR_LIMIT, "shared string longer than the part limit");
-    if (r == -2) ctx_fail(&c->h, BS_XLSX_ERR_NOMEM, "out of memory");
+    if (r == -1) ctx_fail(&c->h, ERR_LIMIT, "shared string longer than the part limit");
+    if (r == -2) ctx_fail(&c->h, ERR_NOMEM, "out of memory");
 }
 
 /* ---- open ---- */
@@ -539,13 +559,13 @@ static char *dir_of(const char *part) {
 }
 
 /* Reads the package structure once x->zip is open. */
-static int load(bs_xlsx *x, char *err, size_t errlen) {
+static int load(bs_xlsx *x, bs_err *err) {
     int rc;
     char *wb_path = NULL;
     /* 1. _rels/.rels → the officeDocument part (ECMA-376 Part 1 §9.2) */
     if (part_exists(x, "_rels/.rels")) {
         rels_ctx rc0 = {0};
-        rc = parse_part(x, "_rels/.rels", &rc0.h, rels_start, ignore_end, NULL, err, errlen);
+        rc = parse_part(x, "_rels/.rels", &rc0.h, rels_start, ignore_end, NULL, err);
         if (rc == BS_XLSX_OK)
             for (size_t i = 0; i < rc0.n && !wb_path; i++)
                 if (type_is(rc0.rels[i].type, "/officeDocument")) wb_path = resolve_target("", rc0.rels[i].target);
@@ -555,13 +575,13 @@ static int load(bs_xlsx *x, char *err, size_t errlen) {
     if (!wb_path && part_exists(x, "xl/workbook.xml")) wb_path = bs_strdup("xl/workbook.xml");
     if (!wb_path || !part_exists(x, wb_path)) {
         free(wb_path);
-        return set_err(err, errlen, BS_XLSX_ERR_PACKAGE,
+        return set_err(err, ERR_PACKAGE,
                        "no workbook in the zip archive (no officeDocument relationship in _rels/.rels, no "
                        "xl/workbook.xml): not an .xlsx file");
     }
     /* 2. the workbook: sheets and date system */
     wb_ctx wc = {0};
-    rc = parse_part(x, wb_path, &wc.h, wb_start, ignore_end, NULL, err, errlen);
+    rc = parse_part(x, wb_path, &wc.h, wb_start, ignore_end, NULL, err);
     x->date1904 = wc.date1904;
     /* 3. its relationships */
     char *dir = dir_of(wb_path);
@@ -572,9 +592,9 @@ static int load(bs_xlsx *x, char *err, size_t errlen) {
     rels_ctx rs = {0};
     if (rc == BS_XLSX_OK) {
         if (part_exists(x, rels_path))
-            rc = parse_part(x, rels_path, &rs.h, rels_start, ignore_end, NULL, err, errlen);
+            rc = parse_part(x, rels_path, &rs.h, rels_start, ignore_end, NULL, err);
         else if (wc.n > 0)
-            rc = set_err(err, errlen, BS_XLSX_ERR_PACKAGE, "%s: part missing from the workbook", rels_path);
+            rc = set_err(err, ERR_PACKAGE, "%s: part missing from the workbook", rels_path);
     }
     char *sst_path = NULL, *styles_path = NULL;
     if (rc == BS_XLSX_OK) {
@@ -585,8 +605,8 @@ static int load(bs_xlsx *x, char *err, size_t errlen) {
             for (size_t j = 0; j < rs.n && !r; j++)
                 if (strcmp(rs.rels[j].id, wc.sheets[i].rid) == 0) r = &rs.rels[j];
             if (!r) {
-                rc = set_err(err, errlen, BS_XLSX_ERR_PACKAGE, "%s: sheet '%s' refers to relationship %s, not in %s",
-                             wb_path, wc.sheets[i].name, wc.sheets[i].rid, rels_path);
+                rc = set_err(err, ERR_PACKAGE, "%s: sheet '%s' refers to relationship %s, not in %s", wb_path,
+                             wc.sheets[i].name, wc.sheets[i].rid, rels_path);
                 break;
             }
             x->sheet_names[x->n_sheets] = bs_strdup(wc.sheets[i].name);
@@ -611,7 +631,7 @@ static int load(bs_xlsx *x, char *err, size_t errlen) {
     /* 4. styles: which cell formats show dates */
     if (rc == BS_XLSX_OK && styles_path && part_exists(x, styles_path)) {
         styles_ctx sc = {0};
-        rc = parse_part(x, styles_path, &sc.h, styles_start, styles_end, NULL, err, errlen);
+        rc = parse_part(x, styles_path, &sc.h, styles_start, styles_end, NULL, err);
         if (rc == BS_XLSX_OK && sc.n_xf) {
             x->xf_date = bs_calloc(sc.n_xf, 1);
             for (size_t i = 0; x->xf_date && i < sc.n_xf; i++) {
@@ -629,7 +649,7 @@ static int load(bs_xlsx *x, char *err, size_t errlen) {
     if (rc == BS_XLSX_OK && sst_path && part_exists(x, sst_path)) {
         sst_ctx ss = {0};
         ss.text.max = x->lim.max_part_bytes;
-        rc = parse_part(x, sst_path, &ss.h, sst_start, sst_end, sst_text, err, errlen);
+        rc = parse_part(x, sst_path, &ss.h, sst_start, sst_end, sst_text, err);
         free(ss.text.p);
     }
     free(sst_path);
@@ -637,8 +657,7 @@ static int load(bs_xlsx *x, char *err, size_t errlen) {
     return rc;
 }
 
-static int open_common(bs_xlsx *x, zip_source_t *src, const bs_xlsx_limits *limits, bs_xlsx **out, char *err,
-                       size_t errlen) {
+static int open_common(bs_xlsx *x, zip_source_t *src, const bs_xlsx_limits *limits, bs_xlsx **out, bs_err *err) {
     x->lim = (bs_xlsx_limits){BS_XLSX_DEFAULT_MAX_PART_BYTES, BS_XLSX_DEFAULT_MAX_TOTAL_BYTES, BS_XLSX_DEFAULT_MAX_ROWS,
                               BS_XLSX_DEFAULT_MAX_COLS};
     if (limits) {
@@ -652,7 +671,7 @@ static int open_common(bs_xlsx *x, zip_source_t *src, const bs_xlsx_limits *limi
     x->zip = zip_open_from_source(src, ZIP_RDONLY, &ze);
     if (!x->zip) {
         int code = zip_error_code_zip(&ze);
-        int rc = set_err(err, errlen, code == ZIP_ER_READ || code == ZIP_ER_OPEN ? BS_XLSX_ERR_IO : BS_XLSX_ERR_ZIP,
+        int rc = set_err(err, code == ZIP_ER_READ || code == ZIP_ER_OPEN ? ERR_IO : ERR_ZIP,
                          "not a zip archive, or a damaged or truncated one (%s): an .xlsx file is a zip archive",
                          zip_error_strerror(&ze));
         zip_error_fini(&ze);
@@ -663,9 +682,9 @@ static int open_common(bs_xlsx *x, zip_source_t *src, const bs_xlsx_limits *limi
     zip_error_fini(&ze);
     if (zip_get_num_entries(x->zip, 0) <= 0) { /* libzip opens an empty file as an empty archive */
         bs_xlsx_close(x);
-        return set_err(err, errlen, BS_XLSX_ERR_ZIP, "not a zip archive: the file is empty or holds no files");
+        return set_err(err, ERR_ZIP, "not a zip archive: the file is empty or holds no files");
     }
-    int rc = load(x, err, errlen);
+    int rc = load(x, err);
     if (rc != BS_XLSX_OK) {
         bs_xlsx_close(x);
         return rc;
@@ -674,9 +693,8 @@ static int open_common(bs_xlsx *x, zip_source_t *src, const bs_xlsx_limits *limi
     return BS_XLSX_OK;
 }
 
-int bs_xlsx_open_buffer(const void *data, size_t len, const bs_xlsx_limits *limits, bs_xlsx **out, char *err,
-                        size_t errlen) {
-    if (!out || (!data && len)) return set_err(err, errlen, BS_XLSX_ERR_ARG, "invalid argument");
+int bs_xlsx_open_buffer(const void *data, size_t len, const bs_xlsx_limits *limits, bs_xlsx **out, bs_err *err) {
+    if (!out || (!data && len)) return set_err(err, ERR_ARG, "invalid argument");
     *out = NULL;
     bs_xlsx *x = bs_calloc(1, sizeof *x);
     x->data = bs_malloc(len ? len : 1);
@@ -687,16 +705,16 @@ int bs_xlsx_open_buffer(const void *data, size_t len, const bs_xlsx_limits *limi
     zip_error_fini(&ze);
     if (!src) {
         bs_xlsx_close(x);
-        return set_err(err, errlen, BS_XLSX_ERR_NOMEM, "out of memory");
+        return set_err(err, ERR_NOMEM, "out of memory");
     }
-    return open_common(x, src, limits, out, err, errlen);
+    return open_common(x, src, limits, out, err);
 }
 
-int bs_xlsx_open_file(const char *path, const bs_xlsx_limits *limits, bs_xlsx **out, char *err, size_t errlen) {
-    if (!out || !path) return set_err(err, errlen, BS_XLSX_ERR_ARG, "invalid argument");
+int bs_xlsx_open_file(const char *path, const bs_xlsx_limits *limits, bs_xlsx **out, bs_err *err) {
+    if (!out || !path) return set_err(err, ERR_ARG, "invalid argument");
     *out = NULL;
     FILE *f = fopen(path, "rb");
-    if (!f) return set_err(err, errlen, BS_XLSX_ERR_IO, "%s: %s", path, strerror(errno));
+    if (!f) return set_err(err, ERR_IO, "%s: %s", path, strerror(errno));
     fclose(f);
     bs_xlsx *x = bs_calloc(1, sizeof *x);
     zip_error_t ze;
@@ -705,13 +723,13 @@ int bs_xlsx_open_file(const char *path, const bs_xlsx_limits *limits, bs_xlsx **
     zip_error_fini(&ze);
     if (!src) {
         bs_xlsx_close(x);
-        return set_err(err, errlen, BS_XLSX_ERR_IO, "%s: cannot open", path);
+        return set_err(err, ERR_IO, "%s: cannot open", path);
     }
-    int rc = open_common(x, src, limits, out, err, errlen);
-    if (rc != BS_XLSX_OK && err && errlen) { /* prefix the file name */
-        char tmp[1024];
-        snprintf(tmp, sizeof tmp, "%s", err);
-        if (strncmp(tmp, path, strlen(path)) != 0) snprintf(err, errlen, "%s: %s", path, tmp);
+    int rc = open_common(x, src, limits, out, err);
+    if (rc != BS_XLSX_OK && err && strncmp(err->msg, path, strlen(path)) != 0) { /* prefix the file name */
+        char *t = bs_asprintf("%s: %s", path, err->msg);
+        snprintf(err->msg, sizeof err->msg, "%s", t);
+        free(t);
     }
     return rc;
 }
@@ -807,13 +825,13 @@ static void XMLCALL sheet_start(void *ud, const XML_Char *name, const XML_Char *
             errno = 0;
             unsigned long v = strtoul(r, &end, 10);
             if (*end || errno || v == 0 || v > UINT32_MAX) {
-                ctx_fail(&c->h, BS_XLSX_ERR_FORMAT, "row number '%s' is not a positive integer", r);
+                ctx_fail(&c->h, ERR_FORMAT, "row number '%s' is not a positive integer", r);
                 return;
             }
             rn = (uint32_t)v;
         }
         if (rn > x->lim.max_rows) {
-            ctx_fail(&c->h, BS_XLSX_ERR_LIMIT, "row %u is beyond the limit of %u rows", rn, x->lim.max_rows);
+            ctx_fail(&c->h, ERR_LIMIT, "row %u is beyond the limit of %u rows", rn, x->lim.max_rows);
             return;
         }
         c->in_row = true;
@@ -829,18 +847,18 @@ static void XMLCALL sheet_start(void *ud, const XML_Char *name, const XML_Char *
         if (r) {
             uint32_t col, row;
             if (parse_ref(r, &col, &row) != 0) {
-                ctx_fail(&c->h, BS_XLSX_ERR_FORMAT, "cell reference '%s' is not valid", r);
+                ctx_fail(&c->h, ERR_FORMAT, "cell reference '%s' is not valid", r);
                 return;
             }
             if (row != c->row) {
-                ctx_fail(&c->h, BS_XLSX_ERR_FORMAT, "cell %s inside row %u", r, c->row);
+                ctx_fail(&c->h, ERR_FORMAT, "cell %s inside row %u", r, c->row);
                 return;
             }
             p->col = col;
         }
         if (p->col >= x->lim.max_cols) {
             char cn[4];
-            ctx_fail(&c->h, BS_XLSX_ERR_LIMIT, "cell in column %s of row %u is beyond the limit of %u columns",
+            ctx_fail(&c->h, ERR_LIMIT, "cell in column %s of row %u is beyond the limit of %u columns",
                      p->col < 18278 ? bs_xlsx_col_name(p->col, cn) : "?", c->row, x->lim.max_cols);
             return;
         }
@@ -862,7 +880,7 @@ static void XMLCALL sheet_start(void *ud, const XML_Char *name, const XML_Char *
             else if (strcmp(t, "d") == 0)
                 p->t = T_D;
             else {
-                ctx_fail(&c->h, BS_XLSX_ERR_FORMAT, "cell type t=\"%s\" is not a SpreadsheetML cell type", t);
+                ctx_fail(&c->h, ERR_FORMAT, "cell type t=\"%s\" is not a SpreadsheetML cell type", t);
                 return;
             }
         }
@@ -892,8 +910,8 @@ static void XMLCALL sheet_text(void *ud, const XML_Char *s, int len) {
     sheet_ctx *c = ud;
     if (!c->in_cell || !(c->in_v || c->in_is_t)) return;
     int r = dbuf_add(&c->arena, s, (size_t)len);
-    if (r == -1) ctx_fail(&c->h, BS_XLSX_ERR_LIMIT, "row %u: cell texts longer than the part limit", c->row);
-    if (r == -2) ctx_fail(&c->h, BS_XLSX_ERR_NOMEM, "out of memory");
+    if (r == -1) ctx_fail(&c->h, ERR_LIMIT, "row %u: cell texts longer than the part limit", c->row);
+    if (r == -2) ctx_fail(&c->h, ERR_NOMEM, "out of memory");
 }
 
 /* Parses an ISO 8601 date or date-time of a t="d" cell. */
@@ -942,13 +960,13 @@ static void finish_cell(sheet_ctx *c) {
             const char *b = num;
             while (isspace((unsigned char)*b)) b++;
             if (p->len >= sizeof num - 1 || !*b) {
-                ctx_fail(&c->h, BS_XLSX_ERR_FORMAT, "cell %s: number expected", ref);
+                ctx_fail(&c->h, ERR_FORMAT, "cell %s: number expected", ref);
                 return;
             }
             double v = strtod(b, &end);
             while (isspace((unsigned char)*end)) end++;
             if (*end || !isfinite(v)) {
-                ctx_fail(&c->h, BS_XLSX_ERR_FORMAT, "cell %s: number expected, not '%s'", ref, num);
+                ctx_fail(&c->h, ERR_FORMAT, "cell %s: number expected, not '%s'", ref, num);
                 return;
             }
             p->number = v;
@@ -963,8 +981,8 @@ static void finish_cell(sheet_ctx *c) {
             errno = 0;
             unsigned long i = strtoul(num, &end, 10);
             if (*end || errno || p->len >= sizeof num - 1 || !p->len || i >= x->n_sst) {
-                ctx_fail(&c->h, BS_XLSX_ERR_FORMAT, "cell %s: shared string index '%s' not in the %zu shared strings",
-                         ref, num, x->n_sst);
+                ctx_fail(&c->h, ERR_FORMAT, "cell %s: shared string index '%s' not in the %zu shared strings", ref, num,
+                         x->n_sst);
                 return;
             }
             p->shared = x->sst[i];
@@ -980,7 +998,7 @@ static void finish_cell(sheet_ctx *c) {
             else if (strcmp(num, "0") == 0 || strcmp(num, "false") == 0)
                 p->number = 0;
             else {
-                ctx_fail(&c->h, BS_XLSX_ERR_FORMAT, "cell %s: boolean expected, not '%s'", ref, num);
+                ctx_fail(&c->h, ERR_FORMAT, "cell %s: boolean expected, not '%s'", ref, num);
                 return;
             }
             p->type = BS_XLSX_BOOL;
@@ -988,7 +1006,7 @@ static void finish_cell(sheet_ctx *c) {
         case T_E: p->type = BS_XLSX_ERROR; break;
         case T_D:
             if (p->len >= sizeof num - 1 || parse_iso(num, &p->day, &p->ms) != 0) {
-                ctx_fail(&c->h, BS_XLSX_ERR_FORMAT, "cell %s: ISO 8601 date expected, not '%s'", ref, num);
+                ctx_fail(&c->h, ERR_FORMAT, "cell %s: ISO 8601 date expected, not '%s'", ref, num);
                 return;
             }
             {
@@ -1003,7 +1021,7 @@ static void finish_cell(sheet_ctx *c) {
     }
     /* the terminating NUL of this cell's text (the next cell appends after it) */
     if (dbuf_add(&c->arena, "", 1) != 0) {
-        ctx_fail(&c->h, BS_XLSX_ERR_LIMIT, "row %u: cell texts longer than the part limit", c->row);
+        ctx_fail(&c->h, ERR_LIMIT, "row %u: cell texts longer than the part limit", c->row);
         return;
     }
     if (c->n_cells == c->cap_cells) {
@@ -1012,7 +1030,7 @@ static void finish_cell(sheet_ctx *c) {
         c->cap_cells = nc;
     }
     if (c->n_cells && p->col <= c->cells[c->n_cells - 1].col) {
-        ctx_fail(&c->h, BS_XLSX_ERR_FORMAT, "cell %s: columns out of order or repeated in row %u", ref, c->row);
+        ctx_fail(&c->h, ERR_FORMAT, "cell %s: columns out of order or repeated in row %u", ref, c->row);
         return;
     }
     c->cells[c->n_cells++] = *p;
@@ -1077,17 +1095,17 @@ static void XMLCALL sheet_end(void *ud, const XML_Char *name) {
     }
 }
 
-int bs_xlsx_read_rows(bs_xlsx *x, int sheet, bs_xlsx_row_cb cb, void *arg, char *err, size_t errlen) {
-    if (!x || !cb) return set_err(err, errlen, BS_XLSX_ERR_ARG, "invalid argument");
+int bs_xlsx_read_rows(bs_xlsx *x, int sheet, bs_xlsx_row_cb cb, void *arg, bs_err *err) {
+    if (!x || !cb) return set_err(err, ERR_ARG, "invalid argument");
     if (sheet < 0 || sheet >= x->n_sheets)
-        return set_err(err, errlen, BS_XLSX_ERR_ARG, "no sheet %d (the workbook has %d)", sheet, x->n_sheets);
+        return set_err(err, ERR_ARG, "no sheet %d (the workbook has %d)", sheet, x->n_sheets);
     sheet_ctx c = {0};
     c.cb = cb;
     c.arg = arg;
     c.arena.max = x->lim.max_part_bytes;
-    int rc = parse_part(x, x->sheet_paths[sheet], &c.h, sheet_start, sheet_end, sheet_text, err, errlen);
+    int rc = parse_part(x, x->sheet_paths[sheet], &c.h, sheet_start, sheet_end, sheet_text, err);
     if (rc == BS_XLSX_STOPPED) {
-        if (err && errlen) err[0] = 0;
+        if (err) *err = (bs_err){0};
         rc = BS_XLSX_STOPPED;
     }
     free(c.cells);

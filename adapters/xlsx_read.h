@@ -11,8 +11,17 @@
  * columns of a sheet. XML with a document type declaration is refused (no entity
  * expansion at all). Every error names the part and, for XML, the line and column.
  *
- * Errors: every function that can fail returns a bs_xlsx_status (0 = BS_XLSX_OK,
- * negative = error) and writes a one-line message into err (errlen bytes; may be NULL).
+ * Errors are the shells' currency (err.h): every function that can fail returns 0
+ * (BS_XLSX_OK) or a negative BS_E* code and fills one bs_err (may be NULL) with a one-line
+ * message, the reader's kind of failure as problem and its English name as title:
+ *   BS_EIO         xlsx_io       the file could not be read
+ *   BS_EMALFORMED  xlsx_zip      not a zip archive, truncated, or a part could not be inflated
+ *                  xlsx_package  a zip, but no workbook, or a required part is missing
+ *                  xlsx_xml      a part is not well-formed XML (or has a DOCTYPE)
+ *                  xlsx_format   well-formed XML with content SpreadsheetML does not allow
+ *   BS_ETOOLARGE   xlsx_limit    a bound of bs_xlsx_limits was exceeded
+ *   BS_EINVAL      xlsx_arg      no such sheet, or a NULL argument
+ *   BS_EINTERNAL   xlsx_nomem    a library ran out of memory
  */
 #ifndef BS_XLSX_READ_H
 #define BS_XLSX_READ_H
@@ -21,21 +30,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef enum bs_xlsx_status {
-    BS_XLSX_OK = 0,
-    BS_XLSX_STOPPED = 1,      /* the row callback asked to stop (not an error) */
-    BS_XLSX_ERR_IO = -1,      /* the file could not be read */
-    BS_XLSX_ERR_ZIP = -2,     /* not a zip archive, truncated, or a part could not be inflated */
-    BS_XLSX_ERR_PACKAGE = -3, /* a zip, but no workbook, or a required part is missing */
-    BS_XLSX_ERR_XML = -4,     /* a part is not well-formed XML (or has a DOCTYPE) */
-    BS_XLSX_ERR_FORMAT = -5,  /* well-formed XML with content SpreadsheetML does not allow */
-    BS_XLSX_ERR_LIMIT = -6,   /* a bound of bs_xlsx_limits was exceeded */
-    BS_XLSX_ERR_NOMEM = -7,
-    BS_XLSX_ERR_ARG = -8 /* no such sheet, or a NULL argument */
-} bs_xlsx_status;
+#include "err.h"
 
-/* Short English name of a status ("not a zip archive", …). Static string. */
-const char *bs_xlsx_strerror(int status);
+/* The results that are not failures: success, and a read the row callback stopped. */
+#define BS_XLSX_OK 0
+#define BS_XLSX_STOPPED 1
 
 typedef struct bs_xlsx_limits {
     size_t max_part_bytes;  /* uncompressed bytes of one part (XML file in the zip) */
@@ -56,12 +55,11 @@ typedef struct bs_xlsx bs_xlsx;
 /* Opens the workbook at path: reads the relationships, workbook, styles and shared strings
  * (not yet any sheet). limits may be NULL (defaults); zero fields take their defaults.
  * On success *out is set (free with bs_xlsx_close) and BS_XLSX_OK returned. */
-int bs_xlsx_open_file(const char *path, const bs_xlsx_limits *limits, bs_xlsx **out, char *err, size_t errlen);
+int bs_xlsx_open_file(const char *path, const bs_xlsx_limits *limits, bs_xlsx **out, bs_err *err);
 
 /* Same, from len bytes at data (e.g. an upload). The bytes are copied; data may be freed
  * after the call. */
-int bs_xlsx_open_buffer(const void *data, size_t len, const bs_xlsx_limits *limits, bs_xlsx **out, char *err,
-                        size_t errlen);
+int bs_xlsx_open_buffer(const void *data, size_t len, const bs_xlsx_limits *limits, bs_xlsx **out, bs_err *err);
 
 /* Frees everything of x (NULL is fine). */
 void bs_xlsx_close(bs_xlsx *x);
@@ -118,7 +116,7 @@ typedef int (*bs_xlsx_row_cb)(uint32_t row, const bs_xlsx_cell *cells, size_t n_
  * (serial 60; Lotus 1-2-3 compatibility) comes out as 1900-02-28, as in openpyxl. 1904
  * system: 0 = 1904-01-01. The fraction becomes milliseconds, rounded to nearest. A
  * date-formatted number below 0 or beyond 9999-12-31 stays a NUMBER. */
-int bs_xlsx_read_rows(bs_xlsx *x, int sheet, bs_xlsx_row_cb cb, void *arg, char *err, size_t errlen);
+int bs_xlsx_read_rows(bs_xlsx *x, int sheet, bs_xlsx_row_cb cb, void *arg, bs_err *err);
 
 /* Column letters of a 0-based column index ("A", "Z", "AA", "XFD") into buf; returns buf. */
 char *bs_xlsx_col_name(uint32_t col, char buf[static 4]);

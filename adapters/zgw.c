@@ -291,42 +291,64 @@ static void zj_end(zjob *j, bs_outbox_rc rc, const char *error) {
     z->jobs--;
 }
 
-/* Summarises a problem+json body (RFC 7807; ZGW "Fout"/"ValidatieFout") into err. */
-static void problem_summary(const bs_hc_response *r, char *err, size_t errlen, const char *what) {
+/* The error code of a remote HTTP status (≥ 300): what the same answer of ours would carry. */
+static int remote_code(long status) {
+    switch (status) {
+    case 401: return BS_EUNAUTH;
+    case 403: return BS_EFORBIDDEN;
+    case 404: return BS_ENOTFOUND;
+    case 405: return BS_EMETHOD;
+    case 409: return BS_ECONFLICT;
+    case 413: return BS_ETOOLARGE;
+    case 415: return BS_EMEDIA;
+    case 429: return BS_ERATE;
+    case 408: return BS_EUNAVAILABLE;
+    default: return status >= 500 ? BS_EUNAVAILABLE : status >= 400 ? BS_EINVAL : BS_EINTERNAL;
+    }
+}
+
+/* Summarises a problem+json body (RFC 7807; ZGW "Fout"/"ValidatieFout") into err: the code
+ * of the HTTP status, the first invalidParams name as field, and one line "what: HTTP status
+ * title; invalidParams: name (code), …". Returns the code. */
+static int problem_summary(const bs_hc_response *r, const char *what, bs_err *err) {
     json_t *doc = json_loadb(r->body, r->len, 0, NULL);
     const char *title = json_string_value(json_object_get(doc, "title"));
-    int n = snprintf(err, errlen, "%s: HTTP %ld%s%s", what, r->status, title ? " " : "", title ? title : "");
     json_t *ip = json_object_get(doc, "invalidParams");
-    if (json_array_size(ip) > 0 && n > 0 && (size_t)n < errlen) {
-        n += snprintf(err + n, errlen - (size_t)n, "; invalidParams:");
+    int code =
+        bs_err_set(err, remote_code(r->status), json_string_value(json_object_get(json_array_get(ip, 0), "name")),
+                   "%s: HTTP %ld%s%s", what, r->status, title ? " " : "", title ? title : "");
+    size_t n = strlen(err->msg), cap = sizeof err->msg;
+    if (json_array_size(ip) > 0 && n + 1 < cap) {
+        n += (size_t)snprintf(err->msg + n, cap - n, "; invalidParams:");
         size_t i;
         json_t *p;
         json_array_foreach(ip, i, p) {
-            if (n < 0 || (size_t)n >= errlen) break;
+            if (n + 1 >= cap) break;
             const char *name = json_string_value(json_object_get(p, "name"));
-            const char *code = json_string_value(json_object_get(p, "code"));
-            n += snprintf(err + n, errlen - (size_t)n, "%s %s%s%s%s", i ? "," : "", name ? name : "?", code ? " (" : "",
-                          code ? code : "", code ? ")" : "");
+            const char *pcode = json_string_value(json_object_get(p, "code"));
+            n += (size_t)snprintf(err->msg + n, cap - n, "%s %s%s%s%s", i ? "," : "", name ? name : "?",
+                                  pcode ? " (" : "", pcode ? pcode : "", pcode ? ")" : "");
         }
     }
     json_decref(doc);
+    return code;
 }
 
 static void on_response(const bs_hc_response *r, void *arg) {
     zjob *j = arg;
-    char err[1024];
+    bs_err err = {0};
     if (j->z->stopping) {
         zj_end(j, BS_OUTBOX_RETRY, "stopped");
         return;
     }
     if (r->status == 0) {
-        snprintf(err, sizeof err, "%s: %s", j->what, r->error ? r->error : "no response");
-        zj_end(j, BS_OUTBOX_RETRY, err);
+        bs_err_set(&err, BS_EUNAVAILABLE, NULL, "%s: %s", j->what, r->error ? r->error : "no response");
+        zj_end(j, BS_OUTBOX_RETRY, err.msg);
         return;
     }
     if (r->status >= 500 || r->status == 408 || r->status == 429) {
-        problem_summary(r, err, sizeof err, j->what);
-        zj_end(j, BS_OUTBOX_RETRY, err);
+        problem_summary(r, j->what, &err);
+        zj_end(j, BS_OUTBOX_RETRY, err.msg);
         return;
     }
     if (r->status == 404 && j->on_ok) { /* callers that handle 404 themselves get a NULL doc */
@@ -351,15 +373,16 @@ static void on_response(const bs_hc_response *r, void *arg) {
         }
     }
     if (r->status >= 300) {
-        problem_summary(r, err, sizeof err, j->what);
-        zj_end(j, BS_OUTBOX_GIVE_UP, err);
+        problem_summary(r, j->what, &err);
+        zj_end(j, BS_OUTBOX_GIVE_UP, err.msg);
         return;
     }
     json_error_t je;
     json_t *doc = json_loadb(r->body, r->len, 0, &je);
     if (!doc) {
-        snprintf(err, sizeof err, "%s: HTTP %ld with a body that is not JSON: %s", j->what, r->status, je.text);
-        zj_end(j, BS_OUTBOX_RETRY, err);
+        bs_err_set(&err, BS_EUNAVAILABLE, NULL, "%s: HTTP %ld with a body that is not JSON: %s", j->what, r->status,
+                   je.text);
+        zj_end(j, BS_OUTBOX_RETRY, err.msg);
         return;
     }
     j->on_ok(j, doc, r->status);

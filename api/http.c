@@ -141,7 +141,7 @@ static void on_accept(uv_stream_t *listener, int status) {
 }
 
 bs_http *bs_http_start(uv_loop_t *loop, const char *host, int port, bs_http_handler handler, void *ctx, int *bound_port,
-                       char *err, size_t errlen) {
+                       bs_err *err) {
     bs_http *http = bs_calloc(1, sizeof *http);
     http->loop = loop;
     http->handler = handler;
@@ -158,7 +158,7 @@ bs_http *bs_http_start(uv_loop_t *loop, const char *host, int port, bs_http_hand
     struct sockaddr_storage addr;
     if (uv_ip4_addr(host, port, (struct sockaddr_in *)&addr) != 0 &&
         uv_ip6_addr(host, port, (struct sockaddr_in6 *)&addr) != 0) {
-        snprintf(err, errlen, "invalid listen address %s", host);
+        bs_err_set(err, BS_EINVAL, NULL, "invalid listen address %s", host);
         h2o_config_dispose(&http->config);
         free(http);
         return NULL;
@@ -168,7 +168,7 @@ bs_http *bs_http_start(uv_loop_t *loop, const char *host, int port, bs_http_hand
     int rc = uv_tcp_bind(&http->listener, (struct sockaddr *)&addr, 0);
     if (rc == 0) rc = uv_listen((uv_stream_t *)&http->listener, 128, on_accept);
     if (rc != 0) {
-        snprintf(err, errlen, "cannot listen on %s:%d: %s", host, port, uv_strerror(rc));
+        bs_err_set(err, BS_EIO, NULL, "cannot listen on %s:%d: %s", host, port, uv_strerror(rc));
         uv_close((uv_handle_t *)&http->listener, NULL);
         uv_run(loop, UV_RUN_NOWAIT);
         h2o_config_dispose(&http->config);

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <uv.h>
 
+#include "err.h"
+
 typedef struct bs_http bs_http;
 typedef struct bs_req bs_req;
 
@@ -20,9 +22,11 @@ typedef struct bs_req bs_req;
 typedef void (*bs_http_handler)(bs_req *req, void *ctx);
 
 /* Starts listening on host:port (port 0 = ephemeral) on loop. Returns the server or NULL
- * with a message in err (errlen bytes). *bound_port receives the actual port. */
+ * with err (may be NULL) filled: BS_EINVAL (host is not an IPv4 or IPv6 address) or BS_EIO
+ * (bind or listen failed, libuv's reason in the message). *bound_port receives the actual
+ * port. */
 bs_http *bs_http_start(uv_loop_t *loop, const char *host, int port, bs_http_handler handler, void *ctx, int *bound_port,
-                       char *err, size_t errlen);
+                       bs_err *err);
 
 /* Stops accepting, asks open connections to close, and calls done once no request is in
  * flight (or after timeout_ms). The struct is freed after done returns. */

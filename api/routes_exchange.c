@@ -85,8 +85,8 @@ static void export_plans_loaded(const PGresult *res, const char *err, void *arg)
     json_t *arr = json_loadb(PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0), 0, NULL);
     bs_export_plan *plans = NULL;
     int n = 0;
-    char msg[512];
-    if (!arr || bs_export_plans_from_json(arr, &plans, &n, msg, sizeof msg) != 0) {
+    bs_err e = {0};
+    if (!arr || bs_export_plans_from_json(arr, &plans, &n, &e) != 0) {
         json_decref(arr);
         bs__fail(req, BS_EINTERNAL, NULL, "plan records unreadable");
         free(j);
@@ -106,8 +106,8 @@ static void export_plans_loaded(const PGresult *res, const char *err, void *arg)
         } else if (strcmp(j->format, "xlsx") == 0) {
             char *bytes = NULL;
             size_t len = 0;
-            if (bs_export_xlsx_bytes(&ex, NULL, &bytes, &len, msg, sizeof msg) != 0) {
-                bs__fail(req, BS_EINTERNAL, NULL, "%s", msg);
+            if (bs_export_xlsx_bytes(&ex, NULL, &bytes, &len, &e) != 0) {
+                bs__fail_err(req, &e, NULL); /* BS_EIO: 500 */
             } else {
                 char disp[160];
                 snprintf(disp, sizeof disp, "attachment; filename=\"planmonitor-%s.xlsx\"",
@@ -245,11 +245,11 @@ static void geojson_rows(const PGresult *res, const char *err, void *arg) {
     }
     buf b = {0};
     long n = 0;
-    char msg[300];
-    if (bs_geojson_write_head(j->crs, buf_sink, &b, msg, sizeof msg) != BS_GEOJSON_OK ||
-        bs_geojson_write_rows(j->api->geo, res, j->crs, &n, buf_sink, &b, msg, sizeof msg) != BS_GEOJSON_OK ||
-        bs_geojson_write_tail(buf_sink, &b, msg, sizeof msg) != BS_GEOJSON_OK) {
-        bs__fail(j->req, BS_EINTERNAL, NULL, "%s", msg);
+    bs_err e = {0};
+    if (bs_geojson_write_head(j->crs, buf_sink, &b, &e) != BS_OK ||
+        bs_geojson_write_rows(j->api->geo, res, j->crs, &n, buf_sink, &b, &e) != BS_OK ||
+        bs_geojson_write_tail(buf_sink, &b, &e) != BS_OK) {
+        bs__fail(j->req, BS_EINTERNAL, NULL, "%s", e.msg); /* stored data the export cannot write: 500 */
     } else {
         const char *h[] = {"Content-Disposition",
                            j->crs == BS_CRS_RD ? "attachment; filename=\"projects-rd.geojson\""
@@ -298,16 +298,19 @@ static void geojson_imported(const bs_geojson_import_result *r, void *arg) {
     json_object_set_new(o, "unchanged", json_integer(r->unchanged));
     json_object_set_new(o, "invalid", json_integer(r->invalid));
     json_object_set_new(o, "crs", json_string(r->crs));
-    if (!r->error[0]) {
+    if (r->err.code == BS_OK || r->err.code == BS_EUNAVAILABLE) {
         json_decref(errs);
-        bs__respond_json(req, 200, o);
+        if (r->err.code == BS_OK)
+            bs__respond_json(req, 200, o);
+        else {
+            json_decref(o);
+            bs__problem_db(req, r->err.msg);
+        }
         return;
     }
-    /* nothing was imported: a problem document with every bad feature */
+    /* nothing was imported (BS_EINVAL "invalid_features"): a problem document with every bad feature */
     json_object_set_new(o, "errors", errs);
-    bs_err e;
-    bs_err_problem(&e, BS_EINVAL, "invalid_features", "The file was not imported", "body", "%s", r->error);
-    bs__fail_doc(req, &e, o, NULL);
+    bs__fail_doc(req, &r->err, o, NULL);
 }
 
 void bs__post_geojson(bs_api *api, bs_req *req, const bs_path *path) {
@@ -382,11 +385,12 @@ void bs__get_xlsx_template(bs_api *api, bs_req *req, const bs_path *path) {
         return bs__fail_as(
             req, BS_EUNAVAILABLE, NULL, "Exports unavailable", NULL,
             "The province export configuration is not loaded (processes/provinces/province-exports.json)");
-    char *bytes = NULL, msg[300];
+    char *bytes = NULL;
     size_t len = 0;
-    if (bs_export_xlsx_template_bytes(api->province_config, prof, api->today(api->today_arg), NULL, &bytes, &len, msg,
-                                      sizeof msg) != 0)
-        return bs__fail(req, BS_EINTERNAL, NULL, "%s", msg);
+    bs_err e = {0};
+    if (bs_export_xlsx_template_bytes(api->province_config, prof, api->today(api->today_arg), NULL, &bytes, &len, &e) !=
+        0)
+        return bs__fail_err(req, &e, NULL); /* BS_EIO, BS_EINTERNAL: 500 */
     const char *h[] = {"Content-Disposition", "attachment; filename=\"planmonitor-template.xlsx\"", NULL};
     bs_req_respond(req, 200, XLSX_CT, bytes, len, h);
     free(bytes);

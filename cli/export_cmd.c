@@ -54,11 +54,11 @@ int bs_cli_export_prepare(int argc, char **argv, const char *config_path, bs_exp
         fprintf(stderr, "bouwstroom export: %s: %s\n", config_path, strerror(errno));
         return 1;
     }
-    char err[4096];
-    int rc = bs_province_config_parse(text, len, &o->config, err, sizeof err);
+    bs_err err = {0};
+    int rc = bs_province_config_parse(text, len, &o->config, &err);
     free(text);
     if (rc != 0) {
-        fprintf(stderr, "bouwstroom export: %s is not valid:\n%s", config_path, err);
+        fprintf(stderr, "bouwstroom export: %s is not valid:\n%s\n", config_path, err.msg);
         return 1;
     }
     if (strlen(prov) >= sizeof o->key || !bs_province_config_export(&o->config, prov)) {
@@ -195,9 +195,9 @@ static void plans_loaded(const PGresult *res, const char *err, void *arg) {
     json_t *arr = json_loadb(PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0), 0, &je);
     bs_export_plan *plans = NULL;
     int n = 0;
-    char msg[512];
-    if (!arr || bs_export_plans_from_json(arr, &plans, &n, msg, sizeof msg) != 0) {
-        fprintf(stderr, "bouwstroom export: plan records unreadable: %s\n", arr ? msg : je.text);
+    bs_err e = {0};
+    if (!arr || bs_export_plans_from_json(arr, &plans, &n, &e) != 0) {
+        fprintf(stderr, "bouwstroom export: plan records unreadable: %s\n", arr ? e.msg : je.text);
         json_decref(arr);
         finish(j, 1);
         return;

@@ -37,9 +37,9 @@ int bs_cli_geojson_prepare(const char *command, int argc, char **argv, bs_cli_ge
         return 2;
     }
     c->crs = strcmp(form, "rd") == 0 ? BS_CRS_RD : BS_CRS_WGS84;
-    char err[300];
-    if (bs_geo_open(&c->geo, err, sizeof err) != BS_GEO_OK) {
-        fprintf(stderr, "bouwstroom export: %s\n", err);
+    bs_err err = {0};
+    if (bs_geo_open(&c->geo, &err) != BS_OK) {
+        fprintf(stderr, "bouwstroom export: %s\n", err.msg);
         return 1;
     }
     return 0;
@@ -73,28 +73,22 @@ static void export_rows(const PGresult *res, const char *err, void *arg) {
             return;
         }
     }
-    char msg[4200]; /* a message may name the file */
+    bs_err e = {0};
     long n = 0;
-    int rc = bs_geojson_write_head(c->crs, file_sink, out, msg, sizeof msg);
-    if (rc == BS_GEOJSON_OK) rc = bs_geojson_write_rows(c->geo, res, c->crs, &n, file_sink, out, msg, sizeof msg);
-    if (rc == BS_GEOJSON_OK) rc = bs_geojson_write_tail(file_sink, out, msg, sizeof msg);
-    if (rc == BS_GEOJSON_OK && fflush(out) != 0) {
-        snprintf(msg, sizeof msg, "writing the output failed: %s", strerror(errno));
-        rc = BS_GEOJSON_ESINK;
-    }
+    int rc = bs_geojson_write_head(c->crs, file_sink, out, &e);
+    if (rc == BS_OK) rc = bs_geojson_write_rows(c->geo, res, c->crs, &n, file_sink, out, &e);
+    if (rc == BS_OK) rc = bs_geojson_write_tail(file_sink, out, &e);
+    if (rc == BS_OK && fflush(out) != 0)
+        rc = bs_err_set(&e, BS_EIO, NULL, "writing the output failed: %s", strerror(errno));
     if (c->out_path) {
-        if (fclose(out) != 0 && rc == BS_GEOJSON_OK) {
-            snprintf(msg, sizeof msg, "writing %s failed: %s", tmp, strerror(errno));
-            rc = BS_GEOJSON_ESINK;
-        }
-        if (rc == BS_GEOJSON_OK && rename(tmp, c->out_path) != 0) {
-            snprintf(msg, sizeof msg, "renaming %s failed: %s", tmp, strerror(errno));
-            rc = BS_GEOJSON_ESINK;
-        }
-        if (rc != BS_GEOJSON_OK) remove(tmp);
+        if (fclose(out) != 0 && rc == BS_OK)
+            rc = bs_err_set(&e, BS_EIO, NULL, "writing %s failed: %s", tmp, strerror(errno));
+        if (rc == BS_OK && rename(tmp, c->out_path) != 0)
+            rc = bs_err_set(&e, BS_EIO, NULL, "renaming %s failed: %s", tmp, strerror(errno));
+        if (rc != BS_OK) remove(tmp);
     }
-    if (rc != BS_GEOJSON_OK) {
-        fprintf(stderr, "export failed: %s\n", msg);
+    if (rc != BS_OK) {
+        fprintf(stderr, "export failed: %s\n", e.msg);
         finish(c, 1);
         return;
     }
@@ -111,8 +105,8 @@ static void import_done(const bs_geojson_import_result *r, void *arg) {
                r->invalid > r->n_errors ? " (the first listed)" : "");
         for (int i = 0; i < r->n_errors; i++) printf("  feature %d: %s\n", r->errors[i].feature, r->errors[i].message);
     }
-    if (r->error[0]) {
-        fprintf(stderr, "import-geojson failed: %s\n", r->error);
+    if (r->err.code) {
+        fprintf(stderr, "import-geojson failed: %s\n", r->err.msg);
         fflush(stdout);
         finish(c, 1);
         return;

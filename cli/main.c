@@ -279,16 +279,18 @@ static void serve_load_optional(app *a) {
     if (!a->api.openapi_json) fprintf(stderr, "serve: warning: %s not found; /api/v1/openapi.json will be 404\n", path);
     snprintf(path, sizeof path, "%s/processes/provinces/province-exports.json", bs_home());
     size_t cfg_len = 0;
-    char *cfg = bs_read_file(path, &cfg_len), perr[512];
-    if (cfg && bs_province_config_parse(cfg, cfg_len, &a->province_config, perr, sizeof perr) == 0)
+    char *cfg = bs_read_file(path, &cfg_len);
+    bs_err perr = {0};
+    if (cfg && bs_province_config_parse(cfg, cfg_len, &a->province_config, &perr) == 0)
         a->api.province_config = &a->province_config;
     else
-        fprintf(stderr, "serve: warning: province exports unavailable: %s\n", cfg ? perr : path);
+        fprintf(stderr, "serve: warning: province exports unavailable: %s\n", cfg ? perr.msg : path);
     free(cfg);
-    if (bs_geo_open(&a->geo, perr, sizeof perr) == BS_GEO_OK)
+    bs_err gerr = {0};
+    if (bs_geo_open(&a->geo, &gerr) == BS_OK)
         a->api.geo = a->geo;
     else
-        fprintf(stderr, "serve: warning: GeoJSON exchange unavailable: %s\n", perr);
+        fprintf(stderr, "serve: warning: GeoJSON exchange unavailable: %s\n", gerr.msg);
     /* the server key derives invitation secrets (mailed by the notifier, stored as hashes) */
     char key_path[4096];
     snprintf(key_path, sizeof key_path, "%s/var/server.key", bs_home());
@@ -385,11 +387,11 @@ static void serve(app *a) {
         return;
     }
     serve_load_optional(a);
-    char err[256];
+    bs_err err = {0};
     int bound = 0;
-    a->http = bs_http_start(a->loop, host, port, bs_api_handle, &a->api, &bound, err, sizeof err);
+    a->http = bs_http_start(a->loop, host, port, bs_api_handle, &a->api, &bound, &err);
     if (!a->http) {
-        fprintf(stderr, "serve: %s\n", err);
+        fprintf(stderr, "serve: %s\n", err.msg);
         finish(a, 1);
         return;
     }
@@ -545,11 +547,12 @@ int main(int argc, char **argv) {
         int rc = bs_cli_geojson_prepare(a.command, a.n_args, a.args, &a.geojson);
         if (rc != 0) return rc;
     }
-    char err[8192];
-    char dir[4096];
+    bs_err err = {0};
+    char dir[4096], *report = NULL;
     snprintf(dir, sizeof dir, "%s/processes", bs_home());
-    if (bs_engine_init(&a.engine, dir, err, sizeof err) != 0) {
-        fprintf(stderr, "bouwstroom: %s\n", err);
+    if (bs_engine_init(&a.engine, dir, &err, &report) != 0) {
+        fprintf(stderr, "bouwstroom: %s\n", report ? report : err.msg);
+        free(report);
         bs_engine_free(&a.engine);
         free(a.xlsx.data);
         return 1;

@@ -111,11 +111,11 @@ int bs_cli_xlsx_dump(int argc, char **argv) {
         }
         i++;
     }
-    char err[1024];
+    bs_err err = {0};
     bs_xlsx *x = NULL;
-    int rc = bs_xlsx_open_file(argv[0], &lim, &x, err, sizeof err);
+    int rc = bs_xlsx_open_file(argv[0], &lim, &x, &err);
     if (rc != BS_XLSX_OK) {
-        fprintf(stderr, "xlsx-dump: %s (%s)\n", err, bs_xlsx_strerror(rc));
+        fprintf(stderr, "xlsx-dump: %s (%s)\n", err.msg, err.title);
         return 1;
     }
     json_t *doc = json_object(), *sheets = json_array();
@@ -129,9 +129,9 @@ int bs_cli_xlsx_dump(int argc, char **argv) {
         json_object_set_new(o, "name", json_string(bs_xlsx_sheet_name(x, s)));
         json_object_set_new(o, "cells", d.cells);
         json_array_append_new(sheets, o);
-        rc = bs_xlsx_read_rows(x, s, dump_row, &d, err, sizeof err);
+        rc = bs_xlsx_read_rows(x, s, dump_row, &d, &err);
         if (rc != BS_XLSX_OK) {
-            fprintf(stderr, "xlsx-dump: %s: %s (%s)\n", argv[0], err, bs_xlsx_strerror(rc));
+            fprintf(stderr, "xlsx-dump: %s: %s (%s)\n", argv[0], err.msg, err.title);
             exit_code = 1;
             break;
         }

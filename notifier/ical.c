@@ -34,11 +34,10 @@
 
 const char *bs_ical_strerror(int err) {
     switch (err) {
-    case BS_ICAL_OK: return "ok";
-    case BS_ICAL_EINVAL: return "invalid input";
-    case BS_ICAL_ENOMEM: return "out of memory";
-    case BS_ICAL_ELIBICAL: return "libical error";
-    case BS_ICAL_ERANGE: return "buffer too small";
+    case BS_OK: return "ok";
+    case BS_EINVAL: return "invalid input";
+    case BS_EINTERNAL: return "out of memory"; /* or libical failed: the render cannot tell */
+    case BS_ETOOLARGE: return "buffer too small";
     default: return "unknown error";
     }
 }
@@ -185,24 +184,24 @@ static bool url_ok(const char *s) {
 }
 
 static int validate(const bs_ical_calendar *cal) {
-    if (!cal->name || !*cal->name) return BS_ICAL_EINVAL;
-    if (cal->refresh_minutes < 1 || cal->refresh_minutes > 7 * 24 * 60) return BS_ICAL_EINVAL;
-    if (cal->n_events && !cal->events) return BS_ICAL_EINVAL;
+    if (!cal->name || !*cal->name) return BS_EINVAL;
+    if (cal->refresh_minutes < 1 || cal->refresh_minutes > 7 * 24 * 60) return BS_EINVAL;
+    if (cal->n_events && !cal->events) return BS_EINVAL;
     for (size_t i = 0; i < cal->n_events; i++) {
         const bs_ical_event *e = &cal->events[i];
-        if (!uid_ok(e->uid) || !e->summary) return BS_ICAL_EINVAL;
+        if (!uid_ok(e->uid) || !e->summary) return BS_EINVAL;
         /* DTEND = finish + 1 must still be a 4-digit year (RFC 5545 §3.3.4). */
         if (!day_ok(e->start) || !day_ok(e->finish) || e->finish < e->start ||
             e->finish >= bs_date_from_ymd(9999, 12, 31))
-            return BS_ICAL_EINVAL;
-        if (e->sequence < 0) return BS_ICAL_EINVAL;
-        if (e->last_modified < MIN_EPOCH_S || e->last_modified > MAX_EPOCH_S) return BS_ICAL_EINVAL;
-        if (e->url && !url_ok(e->url)) return BS_ICAL_EINVAL;
-        if (e->n_categories && !e->categories) return BS_ICAL_EINVAL;
+            return BS_EINVAL;
+        if (e->sequence < 0) return BS_EINVAL;
+        if (e->last_modified < MIN_EPOCH_S || e->last_modified > MAX_EPOCH_S) return BS_EINVAL;
+        if (e->url && !url_ok(e->url)) return BS_EINVAL;
+        if (e->n_categories && !e->categories) return BS_EINVAL;
         for (size_t k = 0; k < e->n_categories; k++)
-            if (!e->categories[k]) return BS_ICAL_EINVAL;
+            if (!e->categories[k]) return BS_EINVAL;
     }
-    return BS_ICAL_OK;
+    return BS_OK;
 }
 
 /* ---- libical values ------------------------------------------------------------------ */
@@ -432,14 +431,14 @@ static void refold(sbuf *out, const char *s, size_t n, sbuf *line) {
 int bs_ical_render(const bs_ical_calendar *cal, int64_t dtstamp, char **out, size_t *out_len) {
     if (out) *out = NULL;
     if (out_len) *out_len = 0;
-    if (!cal || !out) return BS_ICAL_EINVAL;
+    if (!cal || !out) return BS_EINVAL;
     int rc = validate(cal);
     if (rc) return rc;
-    if (dtstamp < MIN_EPOCH_S || dtstamp > MAX_EPOCH_S) return BS_ICAL_EINVAL;
+    if (dtstamp < MIN_EPOCH_S || dtstamp > MAX_EPOCH_S) return BS_EINVAL;
 
     sbuf text = {0}, line = {0}, res = {0};
     char *dtstamp_str = NULL;
-    rc = BS_ICAL_ENOMEM;
+    rc = BS_EINTERNAL;
     /* about 640 octets per event in practice: reserve once */
     if (!buf_reserve(&res, 1024 + cal->n_events * 700)) goto done;
     buf_add(&res, "BEGIN:VCALENDAR\r\n", 17);
@@ -453,7 +452,7 @@ int bs_ical_render(const bs_ical_calendar *cal, int64_t dtstamp, char **out, siz
     *out = res.p;
     res.p = NULL;
     if (out_len) *out_len = res.len;
-    rc = BS_ICAL_OK;
+    rc = BS_OK;
 done:
     free(dtstamp_str);
     free(text.p);
@@ -474,18 +473,18 @@ static bool key_ok(const char *s) {
 }
 
 int bs_ical_uid(const char *project_uuid, const char *step_key, const char *kind, char *buf, size_t cap) {
-    if (!project_uuid || !step_key || !kind || !buf) return BS_ICAL_EINVAL;
-    if (strlen(project_uuid) != 36 || !key_ok(step_key) || !key_ok(kind)) return BS_ICAL_EINVAL;
+    if (!project_uuid || !step_key || !kind || !buf) return BS_EINVAL;
+    if (strlen(project_uuid) != 36 || !key_ok(step_key) || !key_ok(kind)) return BS_EINVAL;
     char uuid[37];
     for (int i = 0; i < 36; i++) {
         char c = project_uuid[i];
         bool hyphen = (i == 8 || i == 13 || i == 18 || i == 23);
-        if (hyphen != (c == '-')) return BS_ICAL_EINVAL;
+        if (hyphen != (c == '-')) return BS_EINVAL;
         if (!hyphen) {
             if (c >= 'A' && c <= 'F')
                 c = (char)(c - 'A' + 'a');
             else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
-                return BS_ICAL_EINVAL;
+                return BS_EINVAL;
         }
         uuid[i] = c;
     }
@@ -493,7 +492,7 @@ int bs_ical_uid(const char *project_uuid, const char *step_key, const char *kind
     int n = snprintf(buf, cap, "%s.%s.%s@bouwstroom", step_key, kind, uuid);
     if (n < 0 || (size_t)n >= cap) {
         if (cap) buf[0] = '\0';
-        return BS_ICAL_ERANGE;
+        return BS_ETOOLARGE;
     }
     return n;
 }
@@ -509,7 +508,7 @@ static uint64_t fnv1a(uint64_t h, const void *data, size_t n) {
 }
 
 int bs_ical_etag(const char *feed_identity, uint64_t revision, char buf[static BS_ICAL_ETAG_MAX]) {
-    if (!feed_identity || !buf) return BS_ICAL_EINVAL;
+    if (!feed_identity || !buf) return BS_EINVAL;
     unsigned char bytes[9];
     bytes[0] = BS_ICAL_FORMAT_VERSION;
     for (int i = 0; i < 8; i++) bytes[1 + i] = (unsigned char)(revision >> (8 * i));

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "calendar.h"
+#include "err.h"
 
 /* Bumped whenever the rendered format changes in a way clients should re-fetch; part of
  * the ETag (bs_ical_etag). */
@@ -28,16 +29,13 @@
 /* PRODID of every feed (RFC 5545 §3.7.3). */
 #define BS_ICAL_PRODID "-//Bouwstroom//Bouwstroom calendar feed 1//NL"
 
-/* Error currency of this module: 0 or one of these (negative). */
-enum {
-    BS_ICAL_OK = 0,
-    BS_ICAL_EINVAL = -1,   /* invalid input: see the field comments below */
-    BS_ICAL_ENOMEM = -2,   /* out of memory (malloc or libical) */
-    BS_ICAL_ELIBICAL = -3, /* libical refused a value or produced no text */
-    BS_ICAL_ERANGE = -4,   /* output buffer too small (helpers with a caller buffer) */
-};
+/* Errors are the shells' currency (err.h): 0 (BS_OK) or
+ *   BS_EINVAL     invalid input: see the field comments below
+ *   BS_EINTERNAL  out of memory, or libical refused a value or produced no text
+ *   BS_ETOOLARGE  output buffer too small (helpers with a caller buffer)
+ */
 
-/* Text for an error code ("invalid input", …); never NULL. */
+/* Text for one of those codes ("invalid input", …); never NULL. */
 const char *bs_ical_strerror(int err);
 
 /* One all-day event (a milestone or a step window). All strings are borrowed: the
@@ -99,10 +97,10 @@ typedef struct bs_ical_calendar {
  * categories a space), TAB and other control characters (C0 except LF, DEL) become a
  * space, and bytes that are not valid UTF-8 become U+FFFD. So any byte string renders.
  *
- * Returns 0; BS_ICAL_EINVAL when a required field is missing, a date is outside
+ * Returns 0; BS_EINVAL when a required field is missing, a date is outside
  * 0001-01-01 .. 9999-12-30 or finish < start, sequence < 0, refresh_minutes out of
- * range, a uid or url has a forbidden character, or cal/out is NULL; BS_ICAL_ENOMEM;
- * BS_ICAL_ELIBICAL. On error *out is NULL and nothing is leaked.
+ * range, a uid or url has a forbidden character, or cal/out is NULL; BS_EINTERNAL;
+ * BS_EINTERNAL. On error *out is NULL and nothing is leaked.
  */
 int bs_ical_render(const bs_ical_calendar *cal, int64_t dtstamp, char **out, size_t *out_len);
 
@@ -115,7 +113,7 @@ int bs_ical_render(const bs_ical_calendar *cal, int64_t dtstamp, char **out, siz
  * "window", …): each 1..64 characters of [a-z0-9_-]. Nothing else (no render time, no
  * feed, no date) goes in, so the same event has the same UID in every feed and forever.
  * Writes the NUL-terminated UID into buf (cap bytes; BS_ICAL_UID_MAX is always enough).
- * Returns the length (> 0), BS_ICAL_EINVAL on a malformed part, BS_ICAL_ERANGE when cap
+ * Returns the length (> 0), BS_EINVAL on a malformed part, BS_ETOOLARGE when cap
  * is too small. Pure.
  */
 #define BS_ICAL_UID_MAX (64 + 1 + 64 + 1 + 36 + sizeof "@bouwstroom")
@@ -133,7 +131,7 @@ int bs_ical_uid(const char *project_uuid, const char *step_key, const char *kind
  * two responses with the same ETag are semantically equal but not byte-identical (the
  * DTSTAMPs differ); If-None-Match uses the weak comparison (RFC 9110 §13.1.2), so a
  * 304 works. Writes the NUL-terminated ETag (with its quotes) into buf, which must hold
- * BS_ICAL_ETAG_MAX bytes. Returns the length, or BS_ICAL_EINVAL when an argument is
+ * BS_ICAL_ETAG_MAX bytes. Returns the length, or BS_EINVAL when an argument is
  * NULL. Pure.
  */
 #define BS_ICAL_ETAG_MAX 32

@@ -57,6 +57,15 @@ int bs_err_set(bs_err *e, int code, const char *field, const char *fmt, ...) __a
 /* Same with a specific problem code and title (static strings, NULL = the code's). */
 int bs_err_problem(bs_err *e, int code, const char *problem, const char *title, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
+/* Appends one line to e->msg (after a '\n' unless msg is empty; cut at BS_ERR_MSG_SIZE) and
+ * sets e->code to code, for a validation that reports every problem it finds, one per line
+ * (a configuration file's paths). problem, title and field are kept. e may be NULL. Returns
+ * code. */
+int bs_err_line(bs_err *e, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Appends one printf-formatted line to the heap string *report (NULL: starts one; lines are
+ * separated by '\n'; free with free()), for reports longer than one message buffer. report
+ * may be NULL: nothing is written. */
+void bs_err_lines(char **report, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The constant's name without the BS_ prefix ("EINVAL"), "OK" for 0, "EUNKNOWN" otherwise. */
 const char *bs_err_name(int code);
 

@@ -51,18 +51,24 @@ static int cmp_name(const void *a, const void *b) {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int bs_engine_init(bs_engine *e, const char *dir, char *err, size_t errlen) {
+/* The schema's problems: a summary line in err, the summary and one line per problem in
+ * *report (when report is not NULL). */
+static int schema_problems(const char *path, const bs_schema_problems *probs, bs_err *err, char **report) {
+    bs_err_set(err, BS_EINVAL, NULL, "%s: %zu problem(s)", path, probs->count);
+    bs_err_lines(report, "%s: %zu problem(s)", path, probs->count);
+    for (size_t k = 0; k < probs->count; k++)
+        bs_err_lines(report, "  %s: %s", probs->items[k].path, probs->items[k].message);
+    return BS_EINVAL;
+}
+
+int bs_engine_init(bs_engine *e, const char *dir, bs_err *err, char **report) {
     memset(e, 0, sizeof *e);
+    if (report) *report = NULL;
     bs_calendar_options opt = bs_calendar_default_options();
-    if (bs_calendar_init(&e->calendar, &opt, BS_CALENDAR_FIRST_YEAR, BS_CALENDAR_LAST_YEAR) != 0) {
-        snprintf(err, errlen, "cannot build the working-day calendar");
-        return -1;
-    }
+    if (bs_calendar_init(&e->calendar, &opt, BS_CALENDAR_FIRST_YEAR, BS_CALENDAR_LAST_YEAR) != 0)
+        return bs_err_set(err, BS_EINTERNAL, NULL, "cannot build the working-day calendar");
     DIR *d = opendir(dir);
-    if (!d) {
-        snprintf(err, errlen, "cannot open process schema directory %s: %s", dir, strerror(errno));
-        return -1;
-    }
+    if (!d) return bs_err_set(err, BS_EIO, NULL, "cannot open process schema directory %s: %s", dir, strerror(errno));
     char *names[64];
     int n = 0;
     struct dirent *de;
@@ -84,18 +90,13 @@ int bs_engine_init(bs_engine *e, const char *dir, char *err, size_t errlen) {
         size_t len = 0;
         char *text = bs_read_file(path, &len);
         if (!text) {
-            snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
-            rc = -1;
+            rc = bs_err_set(err, BS_EIO, NULL, "cannot read %s: %s", path, strerror(errno));
         } else {
             bs_schema_problems probs = {0};
             bs_schema *s = bs_schema_load(text, len, true, &probs); /* every link type (FS, SS, FF, SF) */
             if (!s) {
-                size_t off = (size_t)snprintf(err, errlen, "%s: %zu problem(s)", path, probs.count);
-                for (size_t k = 0; k < probs.count && off < errlen; k++)
-                    off += (size_t)snprintf(err + off, errlen - off, "\n  %s: %s", probs.items[k].path,
-                                            probs.items[k].message);
+                rc = schema_problems(path, &probs, err, report);
                 bs_schema_problems_free(&probs);
-                rc = -1;
             } else {
                 e->schemas[e->n_schemas].schema = s;
                 e->schemas[e->n_schemas].json = json_loadb(text, len, 0, NULL);
@@ -109,14 +110,12 @@ int bs_engine_init(bs_engine *e, const char *dir, char *err, size_t errlen) {
                     bs_reference *ref = bs_calloc(1, sizeof *ref);
                     char rerr[512];
                     if (bs_reference_load(rtext, rlen, s, ref, rerr, sizeof rerr) != 0) {
-                        snprintf(err, errlen, "%s: %s", rpath, rerr);
+                        rc = bs_err_set(err, BS_EINVAL, NULL, "%s: %s", rpath, rerr);
                         free(ref);
-                        rc = -1;
                     } else if (bs_reference_fit(ref, s) != 0) {
-                        snprintf(err, errlen, "%s: the reference history could not be fitted", rpath);
+                        rc = bs_err_set(err, BS_EINVAL, NULL, "%s: the reference history could not be fitted", rpath);
                         bs_reference_free(ref);
                         free(ref);
-                        rc = -1;
                     } else {
                         e->schemas[e->n_schemas - 1].reference = ref;
                     }
@@ -127,10 +126,7 @@ int bs_engine_init(bs_engine *e, const char *dir, char *err, size_t errlen) {
         }
         free(names[i]);
     }
-    if (rc == 0 && e->n_schemas == 0) {
-        snprintf(err, errlen, "no process schemas (*.json) in %s", dir);
-        rc = -1;
-    }
+    if (rc == 0 && e->n_schemas == 0) rc = bs_err_set(err, BS_EINVAL, NULL, "no process schemas (*.json) in %s", dir);
     return rc;
 }
 

@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "calendar.h"
+#include "err.h"
 #include "schedule.h"
 #include "schema.h"
 #include "whatif.h"
@@ -34,10 +35,14 @@ typedef struct bs_engine {
 #define BS_CALENDAR_FIRST_YEAR 1990
 #define BS_CALENDAR_LAST_YEAR 2150
 
-/* Loads every *.json process schema in dir and builds the calendar. On failure writes a
- * message (all problems of the first bad file, one per line, with their paths) into
- * err (errlen bytes) and returns -1; returns 0 on success. */
-int bs_engine_init(bs_engine *e, const char *processes_dir, char *err, size_t errlen);
+/* Loads every *.json process schema in dir (and its optional reference history,
+ * reference/<key>.reference.json) and builds the calendar. Returns 0, or fills err (may be
+ * NULL) and returns BS_EIO (a directory or file unreadable), BS_EINVAL (a schema or reference
+ * history does not validate; no schema at all) or BS_EINTERNAL (the calendar). When a schema
+ * does not validate, err->msg is the summary line ("path: N problem(s)") and *report (when
+ * report is not NULL; a heap string, free() it; NULL when there is none) has the summary and
+ * every problem of that file, one per line with its JSON path. */
+int bs_engine_init(bs_engine *e, const char *processes_dir, bs_err *err, char **report);
 
 /* Frees everything the engine holds. */
 void bs_engine_free(bs_engine *e);

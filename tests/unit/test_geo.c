@@ -112,8 +112,8 @@ typedef struct run_stats {
 static void test_validation_points(void **state) {
     (void)state;
     bs_geo *g;
-    char err[512];
-    assert_int_equal(bs_geo_open(&g, err, sizeof err), BS_GEO_OK);
+    bs_err err = {0};
+    assert_int_equal(bs_geo_open(&g, &err), BS_OK);
     size_t n, no_rd, no_nap;
     vpoint *v = read_points(&n, &no_rd, &no_nap);
     printf("validation points: %s\n", points_path);
@@ -125,10 +125,10 @@ static void test_validation_points(void **state) {
     char desc[2048];
     const bs_crs geo_crs[2] = {BS_CRS_ETRS89, BS_CRS_WGS84};
     for (int c = 0; c < 2; c++) {
-        assert_int_equal(bs_geo_describe(g, BS_CRS_RD, geo_crs[c], 155000, 463000, desc, sizeof desc), BS_GEO_OK);
+        assert_int_equal(bs_geo_describe(g, BS_CRS_RD, geo_crs[c], 155000, 463000, desc, sizeof desc), BS_OK);
         printf("pipeline %s → %s at RD (155000, 463000):\n  %s\n", bs_geo_crs_name(BS_CRS_RD),
                bs_geo_crs_name(geo_crs[c]), desc);
-        assert_int_equal(bs_geo_describe(g, geo_crs[c], BS_CRS_RD, 5.387206, 52.155174, desc, sizeof desc), BS_GEO_OK);
+        assert_int_equal(bs_geo_describe(g, geo_crs[c], BS_CRS_RD, 5.387206, 52.155174, desc, sizeof desc), BS_OK);
         printf("pipeline %s → %s at (5.387206, 52.155174):\n  %s\n", bs_geo_crs_name(geo_crs[c]),
                bs_geo_crs_name(BS_CRS_RD), desc);
     }
@@ -145,15 +145,13 @@ static void test_validation_points(void **state) {
             for (size_t i = 0; i < n; i++) {
                 if (subset == 1 && !v[i].has_nap) continue;
                 double lon, lat, x, y, x2, y2;
-                assert_int_equal(bs_geo_point(g, BS_CRS_RD, to, v[i].x, v[i].y, &lon, &lat, err, sizeof err),
-                                 BS_GEO_OK);
+                assert_int_equal(bs_geo_point(g, BS_CRS_RD, to, v[i].x, v[i].y, &lon, &lat, &err), BS_OK);
                 e_fwd[k] = geo_dist_m(v[i].lat, v[i].lon, lat, lon);
-                assert_int_equal(bs_geo_point(g, to, BS_CRS_RD, v[i].lon, v[i].lat, &x, &y, err, sizeof err),
-                                 BS_GEO_OK);
+                assert_int_equal(bs_geo_point(g, to, BS_CRS_RD, v[i].lon, v[i].lat, &x, &y, &err), BS_OK);
                 e_inv[k] = hypot(x - v[i].x, y - v[i].y);
                 /* our own round trip RD → geo → RD: not exact, because the 3D Helmert step runs
                  * with height 0 on both sides (push/pop v_3), but far below a centimetre */
-                assert_int_equal(bs_geo_point(g, to, BS_CRS_RD, lon, lat, &x2, &y2, err, sizeof err), BS_GEO_OK);
+                assert_int_equal(bs_geo_point(g, to, BS_CRS_RD, lon, lat, &x2, &y2, &err), BS_OK);
                 double rt = hypot(x2 - v[i].x, y2 - v[i].y);
                 if (rt > rt_max) rt_max = rt;
                 k++;
@@ -187,11 +185,10 @@ static void test_validation_points(void **state) {
         xs[i] = v[i].x;
         ys[i] = v[i].y;
     }
-    assert_int_equal(bs_geo_points(g, BS_CRS_RD, BS_CRS_ETRS89, xs, ys, n, err, sizeof err), BS_GEO_OK);
+    assert_int_equal(bs_geo_points(g, BS_CRS_RD, BS_CRS_ETRS89, xs, ys, n, &err), BS_OK);
     for (size_t i = 0; i < n; i += 97) {
         double lon, lat;
-        assert_int_equal(bs_geo_point(g, BS_CRS_RD, BS_CRS_ETRS89, v[i].x, v[i].y, &lon, &lat, err, sizeof err),
-                         BS_GEO_OK);
+        assert_int_equal(bs_geo_point(g, BS_CRS_RD, BS_CRS_ETRS89, v[i].x, v[i].y, &lon, &lat, &err), BS_OK);
         assert_true(fabs(lon - xs[i]) < 1e-12 && fabs(lat - ys[i]) < 1e-12);
     }
     free(xs);
@@ -205,20 +202,20 @@ static void test_validation_points(void **state) {
 static void test_crs_names(void **state) {
     (void)state;
     bs_crs c;
-    assert_int_equal(bs_geo_crs_parse("urn:ogc:def:crs:EPSG::28992", &c), BS_GEO_OK);
+    assert_int_equal(bs_geo_crs_parse("urn:ogc:def:crs:EPSG::28992", &c), BS_OK);
     assert_int_equal(c, BS_CRS_RD);
-    assert_int_equal(bs_geo_crs_parse("EPSG:28992", &c), BS_GEO_OK);
+    assert_int_equal(bs_geo_crs_parse("EPSG:28992", &c), BS_OK);
     assert_int_equal(c, BS_CRS_RD);
-    assert_int_equal(bs_geo_crs_parse("urn:ogc:def:crs:EPSG:6.6:4258", &c), BS_GEO_OK);
+    assert_int_equal(bs_geo_crs_parse("urn:ogc:def:crs:EPSG:6.6:4258", &c), BS_OK);
     assert_int_equal(c, BS_CRS_ETRS89);
-    assert_int_equal(bs_geo_crs_parse("urn:ogc:def:crs:OGC:1.3:CRS84", &c), BS_GEO_OK);
+    assert_int_equal(bs_geo_crs_parse("urn:ogc:def:crs:OGC:1.3:CRS84", &c), BS_OK);
     assert_int_equal(c, BS_CRS_WGS84);
-    assert_int_equal(bs_geo_crs_parse("EPSG:4326", &c), BS_GEO_OK);
+    assert_int_equal(bs_geo_crs_parse("EPSG:4326", &c), BS_OK);
     assert_int_equal(c, BS_CRS_WGS84);
-    assert_int_equal(bs_geo_crs_parse("EPSG:3857", &c), BS_GEO_EINPUT);
-    assert_int_equal(bs_geo_crs_parse("EPSG:289920", &c), BS_GEO_EINPUT);
-    assert_int_equal(bs_geo_crs_parse("28992", &c), BS_GEO_EINPUT);
-    assert_int_equal(bs_geo_crs_parse(NULL, &c), BS_GEO_EINPUT);
+    assert_int_equal(bs_geo_crs_parse("EPSG:3857", &c), BS_EMALFORMED);
+    assert_int_equal(bs_geo_crs_parse("EPSG:289920", &c), BS_EMALFORMED);
+    assert_int_equal(bs_geo_crs_parse("28992", &c), BS_EMALFORMED);
+    assert_int_equal(bs_geo_crs_parse(NULL, &c), BS_EMALFORMED);
     assert_string_equal(bs_geo_crs_name(BS_CRS_WGS84), "EPSG:4326");
     assert_int_equal(bs_geo_crs_decimals(BS_CRS_RD), 2);
     assert_int_equal(bs_geo_crs_decimals(BS_CRS_WGS84), 7);
@@ -243,19 +240,18 @@ static double coord(json_t *g, const char *path) { /* path like "0.1.0": indices
 static void test_geometry_transform(void **state) {
     (void)state;
     bs_geo *g;
-    char err[512];
-    assert_int_equal(bs_geo_open(&g, err, sizeof err), BS_GEO_OK);
+    bs_err err = {0};
+    assert_int_equal(bs_geo_open(&g, &err), BS_OK);
     /* a square with a hole, both written clockwise/counterclockwise the ESRI way (exterior
      * clockwise), in RD around Amersfoort; the second corner carries a height */
     json_t *poly = parse("{\"type\":\"Polygon\",\"coordinates\":["
                          "[[155000,463000],[155000,463100.004],[155100,463100,7.5],[155100,463000],[155000,463000]],"
                          "[[155040,463040],[155060,463040],[155060,463060],[155040,463060],[155040,463040]]]}");
     double lon0, lat0;
-    assert_int_equal(bs_geo_point(g, BS_CRS_RD, BS_CRS_WGS84, 155000, 463000, &lon0, &lat0, err, sizeof err),
-                     BS_GEO_OK);
+    assert_int_equal(bs_geo_point(g, BS_CRS_RD, BS_CRS_WGS84, 155000, 463000, &lon0, &lat0, &err), BS_OK);
     assert_true(lon0 > 5.38 && lon0 < 5.39 && lat0 > 52.15 && lat0 < 52.16); /* lon first */
 
-    assert_int_equal(bs_geo_transform_geometry(g, poly, BS_CRS_RD, BS_CRS_WGS84, 1, err, sizeof err), BS_GEO_OK);
+    assert_int_equal(bs_geo_transform_geometry(g, poly, BS_CRS_RD, BS_CRS_WGS84, 1, &err), BS_OK);
     /* right-hand rule: the exterior was clockwise, is now counterclockwise, starting at the
      * same corner; the hole is clockwise */
     assert_true(fabs(coord(poly, "0.0.0") - round(lon0 * 1e7) / 1e7) < 1e-12);
@@ -278,7 +274,7 @@ static void test_geometry_transform(void **state) {
     free(text);
 
     /* back to RD: within 1 cm of the original (7-decimal rounding ≤ 0.6 cm), 2 decimals */
-    assert_int_equal(bs_geo_transform_geometry(g, poly, BS_CRS_WGS84, BS_CRS_RD, 0, err, sizeof err), BS_GEO_OK);
+    assert_int_equal(bs_geo_transform_geometry(g, poly, BS_CRS_WGS84, BS_CRS_RD, 0, &err), BS_OK);
     assert_true(hypot(coord(poly, "0.0.0") - 155000, coord(poly, "0.0.1") - 463000) <= 0.01);
     assert_true(hypot(coord(poly, "0.3.0") - 155000, coord(poly, "0.3.1") - 463100.004) <= 0.01);
     double x = coord(poly, "0.3.1") * 100;
@@ -287,7 +283,7 @@ static void test_geometry_transform(void **state) {
 
     /* from == to only rounds; RD to 1 cm */
     json_t *pt = parse("{\"type\":\"Point\",\"coordinates\":[155000.123456,463000.005]}");
-    assert_int_equal(bs_geo_transform_geometry(g, pt, BS_CRS_RD, BS_CRS_RD, 0, err, sizeof err), BS_GEO_OK);
+    assert_int_equal(bs_geo_transform_geometry(g, pt, BS_CRS_RD, BS_CRS_RD, 0, &err), BS_OK);
     assert_true(coord(pt, "0") == 155000.12);
     json_decref(pt);
 
@@ -298,7 +294,7 @@ static void test_geometry_transform(void **state) {
                        "{\"type\":\"MultiLineString\",\"coordinates\":[[[155000,463000],[156000,464000]]]},"
                        "{\"type\":\"MultiPolygon\",\"coordinates\":[[[[155000,463000],[155100,463000],"
                        "[155100,463100],[155000,463000]]]]}]}");
-    assert_int_equal(bs_geo_transform_geometry(g, gc, BS_CRS_RD, BS_CRS_ETRS89, 1, err, sizeof err), BS_GEO_OK);
+    assert_int_equal(bs_geo_transform_geometry(g, gc, BS_CRS_RD, BS_CRS_ETRS89, 1, &err), BS_OK);
     json_t *gs = json_object_get(gc, "geometries");
     for (size_t i = 0; i < json_array_size(gs); i++) {
         json_t *c = json_object_get(json_array_get(gs, i), "coordinates");
@@ -321,18 +317,18 @@ static void test_geometry_transform(void **state) {
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         json_t *b = parse(bad[i]);
-        err[0] = 0;
-        assert_int_equal(bs_geo_transform_geometry(g, b, BS_CRS_RD, BS_CRS_WGS84, 1, err, sizeof err), BS_GEO_EINPUT);
-        assert_true(err[0] != 0);
+        err.msg[0] = 0;
+        assert_int_equal(bs_geo_transform_geometry(g, b, BS_CRS_RD, BS_CRS_WGS84, 1, &err), BS_EMALFORMED);
+        assert_true(err.msg[0] != 0);
         json_decref(b);
     }
     /* non-finite input to the point functions */
     double o1, o2;
-    assert_int_equal(bs_geo_point(g, BS_CRS_RD, BS_CRS_WGS84, NAN, 1, &o1, &o2, err, sizeof err), BS_GEO_EINPUT);
-    assert_int_equal(bs_geo_point(g, (bs_crs)3857, BS_CRS_WGS84, 1, 1, &o1, &o2, err, sizeof err), BS_GEO_EPROJ);
+    assert_int_equal(bs_geo_point(g, BS_CRS_RD, BS_CRS_WGS84, NAN, 1, &o1, &o2, &err), BS_EMALFORMED);
+    assert_int_equal(bs_geo_point(g, (bs_crs)3857, BS_CRS_WGS84, 1, 1, &o1, &o2, &err), BS_EINTERNAL);
     /* a latitude beyond the pole cannot be converted */
-    assert_int_equal(bs_geo_point(g, BS_CRS_WGS84, BS_CRS_RD, 5, 95, &o1, &o2, err, sizeof err), BS_GEO_ERANGE);
-    assert_true(err[0] != 0);
+    assert_int_equal(bs_geo_point(g, BS_CRS_WGS84, BS_CRS_RD, 5, 95, &o1, &o2, &err), BS_EINVAL);
+    assert_true(err.msg[0] != 0);
     bs_geo_close(g);
 }
 

@@ -42,16 +42,16 @@ static void load_config(bs_province_config *c) {
     size_t len;
     char *t = slurp(CONFIG_PATH, &len);
     assert_non_null(t);
-    char err[2048];
-    int rc = bs_province_config_parse(t, len, c, err, sizeof err);
-    if (rc != 0) fprintf(stderr, "%s", err);
+    bs_err err = {0};
+    int rc = bs_province_config_parse(t, len, c, &err);
+    if (rc != 0) fprintf(stderr, "%s\n", err.msg);
     assert_int_equal(rc, 0);
     free(t);
 }
 
-static int config_errors(const char *json, char *err, size_t errlen) {
+static int config_errors(const char *json, bs_err *err) {
     bs_province_config c;
-    int rc = bs_province_config_parse(json, strlen(json), &c, err, errlen);
+    int rc = bs_province_config_parse(json, strlen(json), &c, err);
     bs_province_config_free(&c);
     return rc;
 }
@@ -124,8 +124,8 @@ static void test_config_dated_tables(void **state) {
     const char *two = CFG_HEAD "\"price_classes\":[" TABLE("\"2024-01-01\"", "null", "[0,10,20,30]") "," TABLE(
         "\"2025-01-01\"", "null", "[0,11,21,31]") "]," CFG_EXPORTS;
     bs_province_config c;
-    char err[1024];
-    assert_int_equal(bs_province_config_parse(two, strlen(two), &c, err, sizeof err), 0);
+    bs_err err = {0};
+    assert_int_equal(bs_province_config_parse(two, strlen(two), &c, &err), 0);
     /* an open-ended table holds until the next one starts */
     assert_int_equal(bs_price_table_at(&c, "P", day("2024-12-31"))->koop_lower_cents[1], 10);
     assert_int_equal(bs_price_table_at(&c, "P", day("2025-01-01"))->koop_lower_cents[1], 11);
@@ -133,7 +133,7 @@ static void test_config_dated_tables(void **state) {
     bs_province_config_free(&c);
     const char *closed =
         CFG_HEAD "\"price_classes\":[" TABLE("\"2024-01-01\"", "\"2024-12-31\"", "[0,10,20,30]") "]," CFG_EXPORTS;
-    assert_int_equal(bs_province_config_parse(closed, strlen(closed), &c, err, sizeof err), 0);
+    assert_int_equal(bs_province_config_parse(closed, strlen(closed), &c, &err), 0);
     assert_non_null(bs_price_table_at(&c, "P", day("2024-12-31")));
     assert_null(bs_price_table_at(&c, "P", day("2025-01-01")));
     bs_province_config_free(&c);
@@ -141,7 +141,7 @@ static void test_config_dated_tables(void **state) {
 
 static void test_config_invalid(void **state) {
     (void)state;
-    char err[2048];
+    bs_err err = {0};
     struct {
         const char *json, *expect;
     } cases[] = {
@@ -167,15 +167,17 @@ static void test_config_invalid(void **state) {
          "EPSG:28992"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        err[0] = 0;
-        assert_int_equal(config_errors(cases[i].json, err, sizeof err), -1);
-        if (!strstr(err, cases[i].expect)) fprintf(stderr, "case %zu: %s", i, err);
-        assert_non_null(strstr(err, cases[i].expect));
+        err.msg[0] = 0;
+        /* "not json" is malformed; every other case is a well-formed file with invalid content */
+        assert_int_equal(config_errors(cases[i].json, &err), i == 1 ? BS_EMALFORMED : BS_EINVAL);
+        if (!strstr(err.msg, cases[i].expect)) fprintf(stderr, "case %zu: %s\n", i, err.msg);
+        assert_non_null(strstr(err.msg, cases[i].expect));
     }
-    /* all problems of a file are reported, not only the first */
-    config_errors(cases[8].json, err, sizeof err);
-    assert_non_null(strstr(err, "min_confidentiality"));
-    assert_non_null(strstr(err, "sources[0]"));
+    /* all problems of a file are reported, not only the first, one per line */
+    config_errors(cases[8].json, &err);
+    assert_non_null(strstr(err.msg, "min_confidentiality"));
+    assert_non_null(strstr(err.msg, "sources[0]"));
+    assert_non_null(strchr(err.msg, '\n'));
 }
 
 /* ---- spreading ---- */
@@ -455,8 +457,8 @@ static void load_fixture(gx *g) {
     json_t *arr = json_loadb(t, len, 0, NULL);
     assert_non_null(arr);
     free(t);
-    char err[256];
-    assert_int_equal(bs_export_plans_from_json(arr, &g->plans, &g->n, err, sizeof err), 0);
+    bs_err err = {0};
+    assert_int_equal(bs_export_plans_from_json(arr, &g->plans, &g->n, &err), 0);
     json_decref(arr);
     assert_int_equal(g->n, 10);
 }
@@ -522,8 +524,8 @@ static void test_golden_excel(void **state) {
     golden_text("excel-uitgesloten.csv", bs_export_csv(&ex, BS_TABLE_LEFT_OUT));
     char *bytes;
     size_t len;
-    char err[256];
-    assert_int_equal(bs_export_xlsx_bytes(&ex, NULL, &bytes, &len, err, sizeof err), 0);
+    bs_err err = {0};
+    assert_int_equal(bs_export_xlsx_bytes(&ex, NULL, &bytes, &len, &err), 0);
     assert_true(len > 1000);
     assert_memory_equal(bytes, "PK\x03\x04", 4);
     golden("planmonitor.xlsx", bytes, len);

@@ -333,10 +333,10 @@ static void test_workbook(void **state) {
         size_t len;
         unsigned char *zip = good_workbook(d1904, &len);
         bs_xlsx *x = NULL;
-        char err[512] = "";
-        int rc = bs_xlsx_open_buffer(zip, len, NULL, &x, err, sizeof err);
+        bs_err err = {0};
+        int rc = bs_xlsx_open_buffer(zip, len, NULL, &x, &err);
         free(zip); /* the reader keeps its own copy */
-        if (rc != BS_XLSX_OK) fail_msg("open: %d %s", rc, err);
+        if (rc != BS_XLSX_OK) fail_msg("open: %d %s", rc, err.msg);
         assert_int_equal(bs_xlsx_date1904(x), d1904);
         assert_int_equal(bs_xlsx_sheet_count(x), 2);
         assert_string_equal(bs_xlsx_sheet_name(x, 0), "Projecten ✓");
@@ -346,25 +346,26 @@ static void test_workbook(void **state) {
         assert_int_equal(bs_xlsx_sheet_index(x, "blad1"), -1);
 
         got g = {0};
-        rc = bs_xlsx_read_rows(x, 0, collect, &g, err, sizeof err);
-        if (rc != BS_XLSX_OK) fail_msg("read: %d %s", rc, err);
+        rc = bs_xlsx_read_rows(x, 0, collect, &g, &err);
+        if (rc != BS_XLSX_OK) fail_msg("read: %d %s", rc, err.msg);
         check_main_sheet(&g, d1904);
 
         got g2 = {0};
-        assert_int_equal(bs_xlsx_read_rows(x, 1, collect, &g2, err, sizeof err), BS_XLSX_OK);
+        assert_int_equal(bs_xlsx_read_rows(x, 1, collect, &g2, &err), BS_XLSX_OK);
         assert_int_equal(g2.n, 1);
         assert_int_equal(g2.cells[0].col, 1);
 
         got g3 = {.stop_after = 2}; /* the callback stops the stream */
-        assert_int_equal(bs_xlsx_read_rows(x, 0, collect, &g3, err, sizeof err), BS_XLSX_STOPPED);
+        assert_int_equal(bs_xlsx_read_rows(x, 0, collect, &g3, &err), BS_XLSX_STOPPED);
         assert_int_equal(g3.n_rows, 2);
-        assert_int_equal(bs_xlsx_read_rows(x, 2, collect, &g3, err, sizeof err), BS_XLSX_ERR_ARG);
+        assert_int_equal(bs_xlsx_read_rows(x, 2, collect, &g3, &err), BS_EINVAL);
+        assert_string_equal(err.problem, "xlsx_arg");
         bs_xlsx_close(x);
     }
 }
 
 /* Opens a workbook whose sheet 0 is this XML and reads it; returns the status, err filled. */
-static int read_sheet_xml(const char *sheet_xml, const bs_xlsx_limits *lim, char *err, size_t errlen) {
+static int read_sheet_xml(const char *sheet_xml, const bs_xlsx_limits *lim, bs_err *err) {
     part p[] = {{"_rels/.rels", root_rels},
                 {"xl/workbook.xml", workbook},
                 {"xl/_rels/workbook.xml.rels", wb_rels},
@@ -375,79 +376,82 @@ static int read_sheet_xml(const char *sheet_xml, const bs_xlsx_limits *lim, char
     size_t len;
     unsigned char *zip = make_zip(p, sizeof p / sizeof p[0], &len);
     bs_xlsx *x = NULL;
-    int rc = bs_xlsx_open_buffer(zip, len, lim, &x, err, errlen);
+    int rc = bs_xlsx_open_buffer(zip, len, lim, &x, err);
     free(zip);
     if (rc != BS_XLSX_OK) return rc;
     got g = {0};
-    rc = bs_xlsx_read_rows(x, 0, collect, &g, err, errlen);
+    rc = bs_xlsx_read_rows(x, 0, collect, &g, err);
     bs_xlsx_close(x);
     return rc;
 }
 
-static void expect(int rc, int want, const char *err, const char *needle) {
-    if (rc != want) fail_msg("status %d (%s), want %d; message: %s", rc, bs_xlsx_strerror(rc), want, err);
-    if (!strstr(err, needle)) fail_msg("message '%s' lacks '%s'", err, needle);
+/* rc is want, err has the same code, the reader's kind as problem and needle in its message. */
+static void expect(int rc, int want, const char *problem, const bs_err *err, const char *needle) {
+    if (rc != want || err->code != want)
+        fail_msg("status %d (%s), want %d; message: %s", rc, bs_err_name(rc), want, err->msg);
+    if (!err->problem || strcmp(err->problem, problem) != 0)
+        fail_msg("problem %s, want %s", err->problem ? err->problem : "(none)", problem);
+    if (!strstr(err->msg, needle)) fail_msg("message '%s' lacks '%s'", err->msg, needle);
 }
 
 static void test_refusals(void **state) {
     (void)state;
-    char err[512];
+    bs_err err = {0};
     bs_xlsx *x = NULL;
     /* not a zip */
     static const char text[] = "naam;gemeente\nA;B\n";
-    expect(bs_xlsx_open_buffer(text, sizeof text - 1, NULL, &x, err, sizeof err), BS_XLSX_ERR_ZIP, err,
+    expect(bs_xlsx_open_buffer(text, sizeof text - 1, NULL, &x, &err), BS_EMALFORMED, "xlsx_zip", &err,
            "not a zip archive");
     assert_null(x);
-    expect(bs_xlsx_open_buffer("", 0, NULL, &x, err, sizeof err), BS_XLSX_ERR_ZIP, err, "not a zip archive");
+    expect(bs_xlsx_open_buffer("", 0, NULL, &x, &err), BS_EMALFORMED, "xlsx_zip", &err, "not a zip archive");
     /* a zip without a workbook */
     part other[] = {{"word/document.xml", "<w/>"}};
     size_t len;
     unsigned char *zip = make_zip(other, 1, &len);
-    expect(bs_xlsx_open_buffer(zip, len, NULL, &x, err, sizeof err), BS_XLSX_ERR_PACKAGE, err, "no workbook");
+    expect(bs_xlsx_open_buffer(zip, len, NULL, &x, &err), BS_EMALFORMED, "xlsx_package", &err, "no workbook");
     free(zip);
     /* truncated: the first 60% of a good workbook */
     zip = good_workbook(false, &len);
-    expect(bs_xlsx_open_buffer(zip, len * 6 / 10, NULL, &x, err, sizeof err), BS_XLSX_ERR_ZIP, err, "truncated");
+    expect(bs_xlsx_open_buffer(zip, len * 6 / 10, NULL, &x, &err), BS_EMALFORMED, "xlsx_zip", &err, "truncated");
     free(zip);
     /* a file that does not exist */
-    expect(bs_xlsx_open_file("/nonexistent/x.xlsx", NULL, &x, err, sizeof err), BS_XLSX_ERR_IO, err,
-           "/nonexistent/x.xlsx");
+    expect(bs_xlsx_open_file("/nonexistent/x.xlsx", NULL, &x, &err), BS_EIO, "xlsx_io", &err, "/nonexistent/x.xlsx");
 
     /* malformed XML: part name and line */
     expect(read_sheet_xml("<?xml version=\"1.0\"?>\n<worksheet xmlns=\"" NS_MAIN "\"><sheetData>\n"
                           "<row r=\"1\"><c r=\"A1\"><v>1</v></c></row>\n<row r=\"2\"><c r=\"A2\"><v>2</v></row>\n",
-                          NULL, err, sizeof err),
-           BS_XLSX_ERR_XML, err, "xl/worksheets/data2.xml:4:");
-    assert_non_null(strstr(err, "mismatched tag"));
+                          NULL, &err),
+           BS_EMALFORMED, "xlsx_xml", &err, "xl/worksheets/data2.xml:4:");
+    assert_non_null(strstr(err.msg, "mismatched tag"));
     /* entity expansion is never attempted: a DOCTYPE is refused */
     expect(read_sheet_xml("<?xml version=\"1.0\"?><!DOCTYPE w [<!ENTITY a \"aaaaaaaa\"><!ENTITY b \"&a;&a;&a;\">]>"
                           "<worksheet><sheetData><row><c t=\"inlineStr\"><is><t>&b;</t></is></c></row>"
                           "</sheetData></worksheet>",
-                          NULL, err, sizeof err),
-           BS_XLSX_ERR_XML, err, "document type declarations are not allowed");
+                          NULL, &err),
+           BS_EMALFORMED, "xlsx_xml", &err, "document type declarations are not allowed");
     /* content errors name the cell */
     expect(read_sheet_xml("<worksheet xmlns=\"" NS_MAIN "\"><sheetData><row r=\"3\"><c r=\"B3\" t=\"s\"><v>99</v></c>"
                           "</row></sheetData></worksheet>",
-                          NULL, err, sizeof err),
-           BS_XLSX_ERR_FORMAT, err, "cell B3: shared string index '99'");
+                          NULL, &err),
+           BS_EMALFORMED, "xlsx_format", &err, "cell B3: shared string index '99'");
     expect(read_sheet_xml("<worksheet xmlns=\"" NS_MAIN "\"><sheetData><row r=\"3\"><c r=\"C3\"><v>12abc</v></c>"
                           "</row></sheetData></worksheet>",
-                          NULL, err, sizeof err),
-           BS_XLSX_ERR_FORMAT, err, "cell C3: number expected");
+                          NULL, &err),
+           BS_EMALFORMED, "xlsx_format", &err, "cell C3: number expected");
     /* limits: a part larger than allowed, rows and columns beyond the bounds */
     bs_xlsx_limits small = {.max_part_bytes = 300};
-    expect(read_sheet_xml(sheet_main, &small, err, sizeof err), BS_XLSX_ERR_LIMIT, err, "limit");
+    expect(read_sheet_xml(sheet_main, &small, &err), BS_ETOOLARGE, "xlsx_limit", &err, "limit");
     bs_xlsx_limits rows = {.max_rows = 5};
-    expect(read_sheet_xml(sheet_main, &rows, err, sizeof err), BS_XLSX_ERR_LIMIT, err, "row 6 is beyond the limit");
+    expect(read_sheet_xml(sheet_main, &rows, &err), BS_ETOOLARGE, "xlsx_limit", &err, "row 6 is beyond the limit");
     bs_xlsx_limits cols = {.max_cols = 100};
-    expect(read_sheet_xml(sheet_main, &cols, err, sizeof err), BS_XLSX_ERR_LIMIT, err, "column XFD of row 6");
+    expect(read_sheet_xml(sheet_main, &cols, &err), BS_ETOOLARGE, "xlsx_limit", &err, "column XFD of row 6");
     /* a workbook naming a sheet without its relationship */
     part dangling[] = {{"_rels/.rels", root_rels},
                        {"xl/workbook.xml", workbook},
                        {"xl/_rels/workbook.xml.rels",
                         "<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"/>"}};
     zip = make_zip(dangling, 3, &len);
-    expect(bs_xlsx_open_buffer(zip, len, NULL, &x, err, sizeof err), BS_XLSX_ERR_PACKAGE, err, "rId7");
+    expect(bs_xlsx_open_buffer(zip, len, NULL, &x, &err), BS_EMALFORMED, "xlsx_package", &err, "rId7");
     free(zip);
 }
 
