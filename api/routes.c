@@ -238,11 +238,11 @@ static void row_geometry_wgs84(bs_api *api, json_t *row) {
     const char *crs_name = json_string_value(json_object_get(row, "geometry_crs"));
     bs_crs crs = BS_CRS_RD;
     json_t *out = NULL;
-    if (json_is_object(g) && (!crs_name || bs_geo_crs_parse(crs_name, &crs) == BS_GEO_OK) &&
+    if (json_is_object(g) && (!crs_name || bs_geo_crs_parse(crs_name, &crs) == BS_OK) &&
         (api->geo || crs == BS_CRS_WGS84)) {
         out = json_deep_copy(g);
-        char err[200];
-        if (bs_geo_transform_geometry(api->geo, out, crs, BS_CRS_WGS84, 1, err, sizeof err) != BS_GEO_OK) {
+        bs_err err = {0};
+        if (bs_geo_transform_geometry(api->geo, out, crs, BS_CRS_WGS84, 1, &err) != BS_OK) {
             json_decref(out);
             out = NULL;
         }
