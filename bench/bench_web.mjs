@@ -11,6 +11,7 @@
 //      timing) and navigation start → every bar of the Gantt chart drawn.
 //
 // Usage: node bench/bench_web.mjs BASE EMAIL PASSWORD PROJECT_ID [RUNS]
+// BENCH_WEB_TRACE=1 also prints each project-page run's resource timings (where the time goes).
 import { createRequire } from 'node:module';
 import { createHmac } from 'node:crypto';
 import path from 'node:path';
@@ -77,7 +78,9 @@ try {
   }
   if (r.status() !== 200) throw new Error(`login: ${r.status()} ${await r.text()}`);
   const count = (await (await ctx.request.get('/api/v1/projects?page_size=1')).json()).count;
-  const steps = (await (await ctx.request.get(`/api/v1/projects/${projectId}/schedule`)).json()).steps.length;
+  // the chart draws one bar per step with dates (as web/tests/project.spec.mjs counts them)
+  const steps = (await (await ctx.request.get(`/api/v1/projects/${projectId}/schedule`)).json()).steps
+    .filter((s) => s.early_start || s.actual_start || s.actual_finish).length;
 
   // 2. /projects
   const interactive = [];
@@ -102,12 +105,16 @@ try {
     const page = await ctx.newPage();
     await page.goto(`/projects/${projectId}`, { waitUntil: 'commit' });
     const t = await page.waitForFunction((n) => {
-      const bars = document.querySelectorAll('.gantt_task_line');
-      return bars.length >= n ? performance.now() : false;
+      const bars = document.querySelectorAll('.bs-gantt[data-drawn] .gantt_task_line');
+      return bars.length >= n && n > 0 ? performance.now() : false;
     }, steps, { polling: 'raf', timeout: 30000 });
     drawn.push(await t.jsonValue());
     const paint = await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? -1);
     fcp.push(paint);
+    if (process.env.BENCH_WEB_TRACE) {
+      const res = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => `${e.name.replace(location.origin, '')} ${e.startTime.toFixed(0)}-${e.responseEnd.toFixed(0)}`));
+      console.log(`  run ${i}: drawn ${drawn[i].toFixed(0)} ms\n    ${res.join('\n    ')}`);
+    }
     await page.close();
   }
   const pf = stats(fcp),

@@ -46,4 +46,4 @@ until grep -q "^listening on" "$log"; do
 done
 base=$(sed -n 's/^listening on //p' "$log")
 id=$(psql "$BOUWSTROOM_DATABASE_URL" -XAtq -c "SELECT id FROM projects WHERE planstatus = '3' ORDER BY source_key LIMIT 1")
-node bench/bench_web.mjs "$base" bench-web@bouwstroom.test "$pw" "$id" 5
+node bench/bench_web.mjs "$base" bench-web@bouwstroom.test "$pw" "$id" "${BENCH_WEB_RUNS:-5}"

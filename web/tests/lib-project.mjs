@@ -4,7 +4,7 @@ import { check } from './lib.mjs';
 /** Opens a project page (optionally with a step) and waits until the plan is drawn. */
 export async function openProject(page, id, step) {
   await page.goto(`/projects/${id}${step ? `/steps/${step}` : ''}`);
-  await page.locator('.bs-gantt .gantt_task_line, .bs-plan-table').first().waitFor();
+  await page.locator('.bs-gantt[data-drawn] .gantt_task_line, .bs-plan-table').first().waitFor();
 }
 
 /** What the chart drew: bars (step keys and classes, lanes left out) and P50–P80 bands with

@@ -8,12 +8,13 @@ import './project.css';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { ComponentType } from 'preact';
 import { api, ApiError } from '../lib/api';
+import { loadProject, type ProjectData } from '../lib/projectData';
 import { fmtDate, fmtNumber, lang, strings } from '../lib/i18n';
 import { linkClick, navigate } from '../lib/router';
 import { useRequireLogin } from '../lib/guard';
 import { useSignal } from '../lib/signal';
 import { ErrorSummary, Field, SubmitButton, useProblem } from '../components/form';
-import type { Check, Forecast, HistoryEntry, Member, Project as ProjectT, Schedule, Step } from './projectTypes';
+import type { Check, HistoryEntry, Member, Project as ProjectT, Schedule, Step } from './projectTypes';
 import type { GanttProps } from './ProjectGantt';
 
 const S = strings({
@@ -209,13 +210,7 @@ function loadGantt(): Promise<GanttC> {
   return ganttModule;
 }
 
-interface Data {
-  project: ProjectT;
-  schedule: Schedule;
-  forecast: Forecast | null;
-  checks: Check[] | null;
-  members: Member[] | null;
-}
+type Data = ProjectData;
 
 /** The steps the page shows: with only stream access, only the private stream. */
 function visibleSteps(d: Data): Step[] {
@@ -226,29 +221,6 @@ function visibleSteps(d: Data): Step[] {
 function canWrite(p: ProjectT, st: Step): boolean {
   if (p.access === 'lead' || p.access === 'write') return true;
   return p.stream_access && st.stream === 'private';
-}
-
-async function optional<T>(f: () => Promise<T>): Promise<T | null> {
-  try {
-    return await f();
-  } catch (e) {
-    if (e instanceof ApiError && (e.status === 403 || e.status === 404)) return null;
-    throw e;
-  }
-}
-
-async function loadAll(id: string, knownOn: string): Promise<Data> {
-  const project = await api<ProjectT>('GET', `/api/v1/projects/${encodeURIComponent(id)}`);
-  const more = project.access !== 'stream';
-  const [schedule, forecast, checks, members] = await Promise.all([
-    api<Schedule>('GET', `/api/v1/projects/${encodeURIComponent(id)}/schedule${knownOn ? `?known_on=${knownOn}` : ''}`),
-    more && !knownOn ? optional(() => api<Forecast>('GET', `/api/v1/projects/${encodeURIComponent(id)}/forecast`)) : Promise.resolve(null),
-    more ? optional(() => api<{ checks: Check[] }>('GET', `/api/v1/projects/${encodeURIComponent(id)}/checks`).then((c) => c.checks)) : Promise.resolve(null),
-    more && project.access !== 'public'
-      ? optional(() => api<{ results: Member[] }>('GET', `/api/v1/projects/${encodeURIComponent(id)}/members?page_size=500`).then((m) => m.results))
-      : Promise.resolve(null),
-  ]);
-  return { project, schedule, forecast, checks, members };
 }
 
 export default function Project({ params }: { params: Record<string, string> }) {
@@ -269,12 +241,11 @@ export default function Project({ params }: { params: Record<string, string> }) 
   useEffect(() => {
     if (!user) return;
     let live = true;
-    loadAll(id, knownOn)
+    loadProject(id, knownOn)
       .then((d) => {
         if (!live) return;
         setData(d);
-        setError(null);
-        setKnownOnError(undefined);
+        setError(null); // a known_on refusal stays at its field until the user sends another date
       })
       .catch((e) => {
         if (!live) return;

@@ -141,6 +141,7 @@ function configure() {
   c.show_unscheduled = true;
   c.work_time = false;
   c.fit_tasks = true;
+  c.show_task_cells = false; // month lines are drawn in our layer (drawLayer)
 
   const t = gantt.templates as any;
   t.task_class = (_s: Date, _e: Date, task: any) => {
@@ -231,8 +232,13 @@ function drawLayer(root: HTMLElement) {
       out.push(d);
     }
   });
-  // the today line and the data-date line, over the whole height
   const height = Math.max(area.scrollHeight, area.offsetHeight);
+  // a line at every month, drawn by the rows' CSS from the month's width: dhtmlx's own grid cells
+  // are off (show_task_cells), they were three quarters of the chart's DOM and most of its layout
+  // time (docs/performance.md); the month scale's columns are all one width
+  const scale = (gantt as any).getScale?.();
+  if (scale?.col_width) root.style.setProperty('--bs-month', `${scale.col_width}px`);
+  // the today line and the data-date line, over the whole height
   for (const [cls, d, label] of [
     ['bs-marker bs-marker-today', iso(new Date()), s.today],
     ['bs-marker bs-marker-datadate', currentDataDate, s.dataDate],
@@ -246,6 +252,8 @@ function drawLayer(root: HTMLElement) {
     out.push(m);
   }
   layer.replaceChildren(...out);
+  // how many times the layer was drawn: the journeys and the benchmark wait for it
+  root.dataset.drawn = String(Number(root.dataset.drawn ?? 0) + 1);
   // the links' type and lag as a tooltip
   root.querySelectorAll<HTMLElement>('.gantt_task_link[link_id]').forEach((e) => {
     const id = e.getAttribute('link_id')!;
@@ -295,7 +303,15 @@ export default function ProjectGantt({ schedule, steps, forecast, selected, onSe
     ];
     (gantt as any).i18n?.setLocale?.(lang.get() === 'nl' ? 'nl' : 'en');
     gantt.init(ref.current!);
-    const redraw = () => drawLayer(ref.current!);
+    // one layer draw per frame, however many render events dhtmlx fires in it
+    let pending = 0;
+    const redraw = () => {
+      if (!pending)
+        pending = requestAnimationFrame(() => {
+          pending = 0;
+          if (ref.current) drawLayer(ref.current);
+        });
+    };
     const ids = [
       gantt.attachEvent('onTaskClick', (id: string) => {
         if (!String(id).startsWith('lane:')) selectRef.current(String(id));
@@ -317,6 +333,7 @@ export default function ProjectGantt({ schedule, steps, forecast, selected, onSe
     );
     (window as any).bsGantt = gantt; // the journeys compare the bands with gantt.posFromDate
     return () => {
+      if (pending) cancelAnimationFrame(pending);
       ids.forEach((i) => gantt.detachEvent(i));
       gantt.clearAll();
     };
@@ -339,9 +356,7 @@ export default function ProjectGantt({ schedule, steps, forecast, selected, onSe
       (gantt.config as any).start_date = from;
       (gantt.config as any).end_date = to;
     }
-    gantt.parse({ data, links });
-    gantt.render();
-    drawLayer(ref.current!);
+    gantt.parse({ data, links }); // parse renders the initialised chart (and fires onDataRender)
   }, [schedule, steps, forecast, lang.get()]);
 
   useEffect(() => {
