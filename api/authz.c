@@ -16,6 +16,7 @@
 
 #include "api_internal.h"
 #include "auth.h"
+#include "authz_sql.h"
 #include "router.h"
 
 int bs_query_unknown_param(const char *query, const char *allowed, char *name, size_t name_len) {
@@ -169,14 +170,6 @@ static int session_cookie_count(const bs_req *req) {
     return n;
 }
 
-/* The principal and its access to the addressed project in one round trip; bs_gate
- * (migration 0015) keeps its plans per connection. The last column (token_expires) is the API token's expiry
- * (seconds since the epoch, NULL: none or a session), compared with the server's clock
- * (bs_api.clock, which `serve --clock` moves) as well as bs_gate's own now(). */
-static const char gate_sql[] = "SELECT g.*, extract(epoch FROM t.expires_at)::bigint AS token_expires "
-                               "FROM bs_gate($1, $2, $3::uuid) g "
-                               "LEFT JOIN api_tokens t ON t.id = g.o_token";
-
 /* Whether step is a step of the private stream. A key no loaded schema knows counts as
  * private here, so that the handler answers it with 404 (`key`) instead of the gate with 403.
  * Every shipped schema keeps a key in one stream (all loaded schemas agree on it). */
@@ -325,14 +318,14 @@ void bs_authz_gate(bs_api *api, bs_req *req, const bs_route *route, const bs_pat
     g->pr = pr;
     g->has_credential = cred;
     const char *params[3] = {cred ? hash : "", cred ? kind : "none", path->project[0] ? path->project : NULL};
-    bs_store_query(api->store, gate_sql, 3, params, gate_loaded, g);
+    bs_store_exec(api->store, &SQL_GATE, params, gate_loaded, g);
 }
 
 /* ---- writes with the actor set ---- */
 
 typedef struct write_job {
     bs_conn *conn;
-    char *sql;
+    const bs_stmt *stmt;
     int n;
     char **params;
     char *begin_sql; /* BEGIN; set_config of the actor (bs_store_begin_as) */
@@ -342,7 +335,6 @@ typedef struct write_job {
 } write_job;
 
 static void write_job_free(write_job *j) {
-    free(j->sql);
     for (int i = 0; i < j->n; i++) free(j->params[i]);
     free(j->params);
     free(j->begin_sql);
@@ -379,7 +371,7 @@ static void write_begun(const PGresult *res, const char *err, void *arg) {
     (void)res;
     write_job *j = arg;
     if (err) return write_fail(j, err);
-    bs_conn_query(j->conn, j->sql, j->n, (const char *const *)j->params, write_done, j);
+    bs_conn_exec(j->conn, j->stmt, (const char *const *)j->params, write_done, j);
 }
 
 static void write_acquired(bs_conn *conn, const char *err, void *arg) {
@@ -389,10 +381,11 @@ static void write_acquired(bs_conn *conn, const char *err, void *arg) {
     bs_conn_script(conn, j->begin_sql, write_begun, j); /* BEGIN and the actor in one round trip */
 }
 
-void bs__store_write_actor(bs_api *api, const char *actor_json, const char *sql, int n_params,
-                           const char *const *params, bs_store_cb cb, void *arg) {
+void bs__store_write_actor(bs_api *api, const char *actor_json, const bs_stmt *stmt, const char *const *params,
+                           bs_store_cb cb, void *arg) {
     write_job *j = bs_calloc(1, sizeof *j);
-    j->sql = bs_strdup(sql);
+    int n_params = stmt->n_params;
+    j->stmt = stmt;
     j->n = n_params;
     j->params = bs_calloc((size_t)(n_params > 0 ? n_params : 1), sizeof *j->params);
     for (int i = 0; i < n_params; i++) j->params[i] = params[i] ? bs_strdup(params[i]) : NULL;
@@ -423,9 +416,9 @@ char *bs__actor_json(const bs_req *req, const char *user_id, const char *email) 
     return s;
 }
 
-void bs__store_write(bs_api *api, bs_req *req, const char *sql, int n_params, const char *const *params, bs_store_cb cb,
+void bs__store_write(bs_api *api, bs_req *req, const bs_stmt *stmt, const char *const *params, bs_store_cb cb,
                      void *arg) {
     char *actor = bs__actor_json(req, NULL, NULL);
-    bs__store_write_actor(api, actor, sql, n_params, params, cb, arg);
+    bs__store_write_actor(api, actor, stmt, params, cb, arg);
     free(actor);
 }

@@ -127,17 +127,18 @@ int bs_query_unknown_param(const char *query, const char *allowed, char *name, s
 /* The principal of an allowed request (never NULL after the gate; anonymous: not authenticated). */
 const bs_principal *bs__principal(const bs_req *req);
 
-/* Runs one write statement in its own transaction after setting the transaction-local
- * actor (bouwstroom.actor: user, organisation, client address) that the audit triggers
- * record. Same contract as bs_store_query: cb exactly once, res valid during the call,
- * and it is called only after COMMIT succeeded (or with err). */
-void bs__store_write(bs_api *api, bs_req *req, const char *sql, int n_params, const char *const *params, bs_store_cb cb,
+/* Runs one named write statement (stmt->n_params parameters, prepared once per connection) in
+ * its own transaction after setting the transaction-local actor (bouwstroom.actor: user,
+ * organisation, client address) that the audit triggers record. Same contract as
+ * bs_store_exec: cb exactly once, res valid during the call, and it is called only after
+ * COMMIT succeeded (or with err). */
+void bs__store_write(bs_api *api, bs_req *req, const bs_stmt *stmt, const char *const *params, bs_store_cb cb,
                      void *arg);
 
 /* Same with an explicit actor (a JSON object, see migration 0010), e.g. the user who is
  * logging in. */
-void bs__store_write_actor(bs_api *api, const char *actor_json, const char *sql, int n_params,
-                           const char *const *params, bs_store_cb cb, void *arg);
+void bs__store_write_actor(bs_api *api, const char *actor_json, const bs_stmt *stmt, const char *const *params,
+                           bs_store_cb cb, void *arg);
 
 /* The actor JSON of req's principal (user_id/email given: that user instead), with the
  * client address. Caller frees. */

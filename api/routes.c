@@ -19,6 +19,7 @@
 #include "paging.h"
 #include "geo.h"
 #include "plan.h"
+#include "routes_sql.h"
 #include "web.h"
 
 /* ---- responses ---- */
@@ -61,7 +62,7 @@ static void health_done(const PGresult *res, const char *err, void *arg) {
 
 void bs__health(bs_api *api, bs_req *req, const bs_path *path) {
     (void)path;
-    bs_store_query(api->store, "SELECT 1", 0, NULL, health_done, req);
+    bs_store_exec(api->store, &SQL_HEALTH, NULL, health_done, req);
 }
 
 /* ---- GET /api/v1/openapi.json ---- */
@@ -439,18 +440,7 @@ void bs__get_project(bs_api *api, bs_req *req, const bs_path *path) {
     const bs_principal *pr = bs__principal(req);
     const char *params[3] = {id, pr->access >= BS_ACCESS_PUBLIC ? names[pr->access] : "stream",
                              pr->stream ? "true" : "false"};
-    bs_store_query(
-        api->store,
-        "SELECT row_to_json(p) FROM (SELECT id, source, source_key, name, gemeente, provincie, "
-        "planstatus, planstatus_raw, plantype, plantype_raw, homes_remaining, demolition, "
-        "completions_2019, completions_2020_2024, completions_2025_2029, completions_2030_2050, "
-        "completions_unknown, type_grondgebonden, type_appartement, type_onbekend, tenure_huur, "
-        "tenure_koop, tenure_onbekend, expected_period, expected_by, progress_date, progress_date_estimated, "
-        "datum_raw, schatting, process_schema_key, process_schema_version, planned_completion, "
-        "geometry_crs, geometry, owner_organisation_id, developer_organisation_id, confidentiality, knelpunt, "
-        "$2::text AS access, $3::boolean AS stream_access, created_at, updated_at FROM projects "
-        "WHERE id = $1::uuid) p",
-        3, params, project_done, req);
+    bs_store_exec(api->store, &SQL_PROJECT_GET, params, project_done, req);
 }
 
 /* ---- the one dispatcher ---- */

@@ -20,6 +20,7 @@
 #include "auth.h"
 #include "authz.h"
 #include "paging.h"
+#include "routes_auth_sql.h"
 
 #define SESSION_HOURS 8
 #define INVITATION_DAYS 14
@@ -232,10 +233,7 @@ static void record_failure(login_job *j) {
     snprintf(first, sizeof first, "%lld", (long long)j->cnt.first_failed_at);
     snprintf(locked, sizeof locked, "%lld", (long long)j->cnt.locked_until);
     const char *p[4] = {j->user_id, f, j->cnt.first_failed_at ? first : NULL, j->cnt.locked_until ? locked : NULL};
-    bs__store_write_actor(j->api, j->actor,
-                          "UPDATE users SET failed_logins = $2::int, first_failed_at = to_timestamp($3::bigint), "
-                          "locked_until = to_timestamp($4::bigint) WHERE id = $1::uuid",
-                          4, p, counters_saved, j);
+    bs__store_write_actor(j->api, j->actor, &SQL_LOGIN_FAILURE_RECORD, p, counters_saved, j);
 }
 
 static void session_created(const PGresult *res, const char *err, void *arg) {
@@ -262,17 +260,7 @@ static void create_session(login_job *j, int64_t step) {
     snprintf(st, sizeof st, "%lld", (long long)step);
     snprintf(hours, sizeof hours, "%d", SESSION_HOURS);
     const char *p[5] = {j->user_id, hash, step >= 0 ? st : NULL, bs_req_peer(j->req), hours};
-    bs__store_write_actor(j->api, j->actor,
-                          "WITH u AS (UPDATE users SET failed_logins = 0, first_failed_at = NULL, locked_until = NULL, "
-                          "  totp_last_step = COALESCE($3::bigint, totp_last_step), "
-                          "  totp_confirmed = totp_confirmed OR $3::bigint IS NOT NULL "
-                          "  WHERE id = $1::uuid RETURNING id, email), "
-                          "s AS (INSERT INTO sessions (token_hash, user_id, expires_at, client_address) "
-                          "  SELECT $2, id, now() + make_interval(hours => $5::int), NULLIF($4, '') FROM u "
-                          "  RETURNING expires_at) "
-                          "SELECT json_build_object('user_id', u.id, 'email', u.email, 'expires_at', s.expires_at) "
-                          "FROM u, s",
-                          5, p, session_created, j);
+    bs__store_write_actor(j->api, j->actor, &SQL_LOGIN_SESSION_CREATE, p, session_created, j);
 }
 
 static void enrolment_saved(const PGresult *res, const char *err, void *arg) {
@@ -344,9 +332,7 @@ static void verified(uv_work_t *w, int status) {
             bs_totp_secret_seal(j->api->server_key, j->secret, sealed, sizeof sealed) != BS_AUTH_OK)
             snprintf(sealed, sizeof sealed, "%s", j->secret); /* no server key: stored as it is */
         const char *p[2] = {j->user_id, sealed};
-        bs__store_write_actor(j->api, j->actor,
-                              "UPDATE users SET totp_secret = $2, totp_confirmed = false WHERE id = $1::uuid", 2, p,
-                              enrolment_saved, j);
+        bs__store_write_actor(j->api, j->actor, &SQL_TOTP_SECRET_SAVE, p, enrolment_saved, j);
         sodium_memzero(sealed, sizeof sealed);
         return;
     }
@@ -444,15 +430,7 @@ void bs__login(bs_api *api, bs_req *req, const bs_path *path) {
     if (code) snprintf(j->code, sizeof j->code, "%s", code);
     json_decref(doc);
     const char *p[1] = {j->email};
-    bs_store_query(api->store,
-                   "SELECT u.id, u.password_hash, u.totp_secret, u.totp_confirmed, COALESCE(u.totp_last_step, -1), "
-                   "  u.failed_logins, COALESCE(extract(epoch FROM u.first_failed_at)::bigint, 0), "
-                   "  COALESCE(extract(epoch FROM u.locked_until)::bigint, 0), "
-                   "  u.is_admin OR EXISTS (SELECT 1 FROM organisation_members om JOIN organisations o "
-                   "    ON o.id = om.organisation_id WHERE om.user_id = u.id AND om.role <> 'extern' "
-                   "    AND o.kind IN ('gemeente','provincie','rijk')) "
-                   "FROM users u WHERE lower(u.email) = lower($1) AND u.disabled_at IS NULL",
-                   1, p, login_user_loaded, j);
+    bs_store_exec(api->store, &SQL_LOGIN_USER_LOAD, p, login_user_loaded, j);
 }
 
 /* ---- POST /api/v1/logout, GET /api/v1/me ---- */
@@ -469,27 +447,14 @@ void bs__logout(bs_api *api, bs_req *req, const bs_path *path) {
     (void)path;
     const bs_principal *pr = bs__principal(req);
     const char *p[1] = {pr->session_hash};
-    bs__store_write(api, req, "UPDATE sessions SET revoked_at = now() WHERE token_hash = $1 AND revoked_at IS NULL", 1,
-                    p, logged_out, req);
+    bs__store_write(api, req, &SQL_SESSION_REVOKE, p, logged_out, req);
 }
 
 void bs__me(bs_api *api, bs_req *req, const bs_path *path) {
     (void)path;
     const bs_principal *pr = bs__principal(req);
     const char *p[3] = {pr->user_id, pr->via_token ? pr->token_id : NULL, pr->via_token ? "token" : "session"};
-    bs_store_query(
-        api->store,
-        "SELECT json_build_object('id', u.id, 'email', u.email, 'name', u.name, "
-        "'organisation_id', u.organisation_id, 'is_admin', u.is_admin, 'locale', u.locale, "
-        "'totp_confirmed', u.totp_confirmed, 'authenticated_by', $3::text, "
-        "'scopes', COALESCE((SELECT scopes FROM api_tokens WHERE id = $2::uuid), '{read,write,admin}'), "
-        "'organisations', COALESCE((SELECT json_agg(json_build_object('organisation_id', o.id, 'name', o.name, "
-        "  'kind', o.kind, 'role', om.role) ORDER BY o.name) FROM organisation_members om "
-        "  JOIN organisations o ON o.id = om.organisation_id WHERE om.user_id = u.id), '[]'), "
-        "'projects', COALESCE((SELECT json_agg(json_build_object('project_id', pm.project_id, 'role', pm.role)) "
-        "  FROM project_members pm WHERE pm.user_id = u.id), '[]')) "
-        "FROM users u WHERE u.id = $1::uuid",
-        3, p, send_col0, simple(req, 200, "id"));
+    bs_store_exec(api->store, &SQL_ME_LOAD, p, send_col0, simple(req, 200, "id"));
 }
 
 /* ---- API tokens ---- */
@@ -668,12 +633,7 @@ void bs__create_api_token(bs_api *api, bs_req *req, const bs_path *path) {
     char hash[BS_SECRET_HASH_BYTES];
     bs_secret_hash(c->token, strlen(c->token), hash, sizeof hash);
     const char *p[5] = {hash, pr->user_id, label ? label : "", scopes, when};
-    bs__store_write(
-        api, req,
-        "WITH t AS (INSERT INTO api_tokens (token_hash, user_id, label, scopes, expires_at) "
-        "VALUES ($1, $2::uuid, $3, $4::text[], to_timestamp($5::bigint)) "
-        "RETURNING id, user_id, label AS name, label, scopes, created_at, expires_at) SELECT row_to_json(t) FROM t",
-        5, p, api_token_created, c);
+    bs__store_write(api, req, &SQL_API_TOKEN_INSERT, p, api_token_created, c);
     json_decref(doc);
 }
 
@@ -682,23 +642,14 @@ void bs__list_api_tokens(bs_api *api, bs_req *req, const bs_path *path) {
     bs_page *pg = bs__page_new(req);
     if (!pg) return;
     const char *p[3] = {bs__principal(req)->user_id, pg->limit, pg->offset};
-    bs_store_query(api->store,
-                   "WITH f AS (SELECT * FROM api_tokens WHERE user_id = $1::uuid) "
-                   "SELECT (SELECT count(*) FROM f), COALESCE((SELECT json_agg(json_build_object('id', id, 'name', "
-                   "label, 'label', label, 'scopes', scopes, 'created_at', created_at, 'expires_at', expires_at, "
-                   "'revoked_at', revoked_at) ORDER BY created_at, id) FROM (SELECT * FROM f ORDER BY created_at, id "
-                   "LIMIT $2::bigint OFFSET $3::bigint) r), '[]')",
-                   3, p, bs__page_query_done, pg);
+    bs_store_exec(api->store, &SQL_API_TOKEN_LIST, p, bs__page_query_done, pg);
 }
 
 void bs__revoke_api_token(bs_api *api, bs_req *req, const bs_path *path) {
     const char *id = path->ref;
     const bs_principal *pr = bs__principal(req);
     const char *p[3] = {id, pr->user_id, pr->is_admin ? "t" : "f"};
-    bs__store_write(api, req,
-                    "UPDATE api_tokens SET revoked_at = now() WHERE id = $1::uuid AND revoked_at IS NULL "
-                    "AND (user_id = $2::uuid OR $3::boolean) RETURNING 'null'",
-                    3, p, send_col0, simple(req, 204, "id"));
+    bs__store_write(api, req, &SQL_API_TOKEN_REVOKE, p, send_col0, simple(req, 204, "id"));
 }
 
 /* ---- invitations ---- */
@@ -767,66 +718,6 @@ static void invited(const PGresult *res, const char *err, void *arg) {
     invite_free(c);
 }
 
-static const char invite_sql[] =
-    "WITH proj AS (SELECT id, developer_organisation_id FROM projects WHERE id = $1::uuid), "
-    "existing AS (SELECT u.id, u.organisation_id, o.kind, u.password_hash IS NOT NULL AS activated, "
-    "  u.is_admin OR EXISTS (SELECT 1 FROM organisation_members om JOIN organisations mo ON mo.id = om.organisation_id "
-    "    WHERE om.user_id = u.id AND (om.role <> 'extern' OR mo.kind IN ('gemeente','provincie','rijk'))) AS municipal "
-    "  FROM users u JOIN organisations o ON o.id = u.organisation_id WHERE lower(u.email) = lower($2)), "
-    "given AS (SELECT id FROM organisations WHERE id = $3::uuid AND kind NOT IN ('gemeente','provincie','rijk')), "
-    "named AS (SELECT id FROM organisations WHERE name = $4 AND kind NOT IN ('gemeente','provincie','rijk') "
-    "  ORDER BY created_at, id LIMIT 1), "
-    "neworg AS (INSERT INTO organisations (name, kind) SELECT $4, COALESCE($5, 'ontwikkelaar') "
-    "  WHERE $4::text IS NOT NULL AND $3::uuid IS NULL AND NOT EXISTS (SELECT 1 FROM existing) "
-    "  AND NOT EXISTS (SELECT 1 FROM named) "
-    "  AND NOT EXISTS (SELECT 1 FROM organisations WHERE name = $4 AND kind IN ('gemeente','provincie','rijk')) "
-    "  RETURNING id), "
-    "org AS (SELECT COALESCE((SELECT organisation_id FROM existing), (SELECT id FROM given), (SELECT id FROM named), "
-    "  (SELECT id FROM neworg), "
-    "  CASE WHEN $3::uuid IS NULL AND $4::text IS NULL THEN (SELECT developer_organisation_id FROM proj) END) AS id), "
-    "why AS (SELECT CASE "
-    "  WHEN EXISTS (SELECT 1 FROM existing WHERE kind IN ('gemeente','provincie','rijk') OR municipal) THEN 'municipal' "
-    "  WHEN $3::uuid IS NOT NULL AND $4::text IS NOT NULL THEN 'both' "
-    "  WHEN $4::text IS NOT NULL AND EXISTS (SELECT 1 FROM organisations WHERE name = $4 "
-    "    AND kind IN ('gemeente','provincie','rijk')) THEN 'municipal_name' "
-    "  WHEN (SELECT id FROM org) IS NULL THEN 'organisation' "
-    "  WHEN (SELECT developer_organisation_id FROM proj) IS NOT NULL "
-    "   AND (SELECT developer_organisation_id FROM proj) <> (SELECT id FROM org) THEN 'other_developer' "
-    "  WHEN EXISTS (SELECT 1 FROM project_members pm JOIN existing e ON e.id = pm.user_id WHERE pm.project_id = $1::uuid) "
-    "   THEN 'member' END AS v), "
-    "newuser AS (INSERT INTO users (organisation_id, email, name) SELECT org.id, $2, COALESCE($6, '') FROM org, why "
-    "  WHERE why.v IS NULL AND NOT EXISTS (SELECT 1 FROM existing) RETURNING id, organisation_id), "
-    "u AS (SELECT id, organisation_id FROM existing, why WHERE why.v IS NULL "
-    "  UNION ALL SELECT id, organisation_id FROM newuser), "
-    "om AS (INSERT INTO organisation_members (organisation_id, user_id, role) SELECT organisation_id, id, 'extern' FROM u "
-    "  ON CONFLICT DO NOTHING RETURNING 1), "
-    "pm AS (INSERT INTO project_members (project_id, user_id, role, invited_by) SELECT $1::uuid, id, 'extern', $7::uuid "
-    "  FROM u RETURNING 1), "
-    "dev AS (UPDATE projects SET developer_organisation_id = (SELECT organisation_id FROM u) "
-    "  WHERE id = $1::uuid AND developer_organisation_id IS NULL AND EXISTS (SELECT 1 FROM u) RETURNING 1), "
-    "inv AS (INSERT INTO invitations (id, token_hash, user_id, project_id, invited_by, expires_at) "
-    "  SELECT $10::uuid, $8, u.id, $1::uuid, $7::uuid, now() + make_interval(days => $9::int) FROM u "
-    "  WHERE NOT EXISTS (SELECT 1 FROM existing WHERE activated) "
-    "  RETURNING id, user_id, project_id, expires_at), "
-    /* the invitation mail goes out through the notifier's outbox (durable, retried); its
-     * payload holds the invitation id, not the secret: the notifier derives the secret
-     * from the server key at send time (bs_invitation_token) */
-    "mail AS (INSERT INTO alerts (project_id, step_key, kind, revision, user_id, due_at, digest, payload, message_id) "
-    "  SELECT $1::uuid, 'invitation:' || $10, 'invitation', 0, inv.user_id, to_timestamp($12::bigint), false, "
-    "  jsonb_build_object('project_id', p.id, 'project_name', p.name, 'gemeente', p.gemeente, "
-    "    'step_key', 'invitation', 'invitation_id', inv.id, 'expires_at', inv.expires_at, "
-    "    'invited_by', (SELECT COALESCE(NULLIF(name, ''), email) FROM users WHERE id = $7::uuid), "
-    "    'organisation', (SELECT name FROM organisations WHERE id = (SELECT organisation_id FROM u))), "
-    "  'invitation.' || $10 || '@' || $11 FROM inv JOIN projects p ON p.id = inv.project_id "
-    "  WHERE $13::boolean RETURNING 1) "
-    "SELECT (SELECT json_build_object('id', inv.id, 'user_id', u.id, 'project_id', $1::uuid, "
-    "  'organisation_id', u.organisation_id, 'email', $2::text, 'expires_at', inv.expires_at, "
-    "  'invitation', inv.id IS NOT NULL, "
-    "  'members', (SELECT count(*) FROM pm), 'developer_set', (SELECT count(*) FROM dev), "
-    "  'organisation_memberships', (SELECT count(*) FROM om), "
-    "  'mailed', (SELECT count(*) FROM mail) > 0) FROM u LEFT JOIN inv ON true), "
-    "  (SELECT v FROM why), CASE WHEN EXISTS (SELECT 1 FROM mail) THEN pg_notify('bs_alerts', '') END";
-
 void bs__invite(bs_api *api, bs_req *req, const bs_path *path) {
     const char *project = path->project;
     static const char *const allowed[] = {"email", "name", "organisation_id", "organisation_name", "organisation_kind",
@@ -875,7 +766,7 @@ void bs__invite(bs_api *api, bs_req *req, const bs_path *path) {
                          api->mail_domain ? api->mail_domain : "localhost",
                          now,
                          api->server_key ? "true" : "false"};
-    bs__store_write(api, req, invite_sql, 13, p, invited, c);
+    bs__store_write(api, req, &SQL_INVITATION_CREATE, p, invited, c);
     json_decref(doc);
 }
 
@@ -907,19 +798,7 @@ static void accept_hashed(uv_work_t *w, int status) {
     /* The actor of the audit rows is the invited user (known only from the invitation): the
      * statement sets bouwstroom.actor itself; the audit triggers are AFTER ROW triggers,
      * which run at the end of the statement, after this set_config. */
-    bs__store_write(
-        c->api, c->req,
-        "WITH i AS (UPDATE invitations SET accepted_at = now() WHERE token_hash = $1 AND accepted_at IS NULL "
-        "  AND expires_at > now() RETURNING user_id), "
-        "who AS (SELECT set_config('bouwstroom.actor', json_build_object('user_id', w.id, 'email', w.email, "
-        "  'organisation_id', w.organisation_id, 'label', w.email, 'address', NULLIF($3, ''))::text, true) "
-        "  FROM users w WHERE w.id = (SELECT user_id FROM i)), "
-        "u AS (UPDATE users SET password_hash = $2, activated_at = now() WHERE id = (SELECT user_id FROM i) "
-        "  AND password_hash IS NULL RETURNING id, email), "
-        "s AS (UPDATE sessions SET revoked_at = now() WHERE user_id IN (SELECT id FROM u) "
-        "  AND revoked_at IS NULL RETURNING 1) "
-        "SELECT json_build_object('user_id', id, 'email', email) FROM u, who",
-        3, p, accepted, c);
+    bs__store_write(c->api, c->req, &SQL_INVITATION_ACCEPT, p, accepted, c);
 }
 
 static void accept_work(uv_work_t *w) {
@@ -961,21 +840,6 @@ static struct addr_slot reset_addr_slots[ADDR_SLOTS];  /* requests per client ad
 static struct addr_slot reset_email_slots[ADDR_SLOTS]; /* requests per e-mail address (known or not) */
 static const bs_login_policy reset_addr_policy = {.max_failures = 10, .window_s = 900, .lockout_s = 900};
 static const bs_login_policy reset_email_policy = {.max_failures = 3, .window_s = 900, .lockout_s = 900};
-
-static const char RESET_REQUEST_SQL[] =
-    "WITH u AS (SELECT id FROM users WHERE lower(email) = lower($1) AND disabled_at IS NULL "
-    "  AND password_hash IS NOT NULL AND $7::boolean), "
-    "r AS (INSERT INTO password_resets (id, user_id, token_hash, expires_at, client_address) "
-    "  SELECT $2::uuid, u.id, $3, to_timestamp($4::bigint) + make_interval(mins => $5::int), $6 FROM u "
-    "  RETURNING id, user_id, expires_at), "
-    /* the mail goes out through the outbox (durable, retried); its payload holds the reset
-     * id, never the secret */
-    "m AS (INSERT INTO alerts (project_id, step_key, kind, revision, user_id, due_at, digest, payload, message_id) "
-    "  SELECT NULL, 'password_reset:' || r.id, 'password_reset', 0, r.user_id, to_timestamp($4::bigint), false, "
-    "  jsonb_build_object('reset_id', r.id, 'valid_minutes', $5::int, 'expires_at', "
-    "    to_char(r.expires_at AT TIME ZONE 'Europe/Amsterdam', 'YYYY-MM-DD HH24:MI')), "
-    "  'reset.' || r.id || '@' || $8 FROM r RETURNING 1) "
-    "SELECT (SELECT count(*) FROM m), CASE WHEN EXISTS (SELECT 1 FROM m) THEN pg_notify('bs_alerts', '') END";
 
 static void reset_requested(const PGresult *res, const char *err, void *arg) {
     (void)res;
@@ -1041,7 +905,7 @@ void bs__request_reset(bs_api *api, bs_req *req, const bs_path *path) {
                         bs_req_peer(req),
                         api->server_key ? "true" : "false",
                         api->mail_domain ? api->mail_domain : "localhost"};
-    bs__store_write(api, req, RESET_REQUEST_SQL, 8, p, reset_requested, req);
+    bs__store_write(api, req, &SQL_PASSWORD_RESET_REQUEST, p, reset_requested, req);
     json_decref(doc);
 }
 
@@ -1099,20 +963,7 @@ static void reset_hashed(uv_work_t *w, int status) {
      * reset secrets ended. The second factor is untouched. */
     char *actor = bs__actor_json(c->req, c->user_id, c->email);
     const char *p[3] = {c->secret_hash, c->hash, c->now_s};
-    bs__store_write_actor(
-        c->api, actor,
-        "WITH r AS (UPDATE password_resets SET used_at = now() WHERE token_hash = $1 AND used_at IS NULL "
-        "  AND revoked_at IS NULL AND expires_at > to_timestamp($3::bigint) RETURNING user_id), "
-        "u AS (UPDATE users SET password_hash = $2, failed_logins = 0, first_failed_at = NULL, "
-        "  locked_until = NULL WHERE id = (SELECT user_id FROM r) AND disabled_at IS NULL "
-        "  RETURNING id, email), "
-        "s AS (UPDATE sessions SET revoked_at = now() WHERE user_id IN (SELECT id FROM u) "
-        "  AND revoked_at IS NULL RETURNING 1), "
-        "o AS (UPDATE password_resets SET revoked_at = now() WHERE user_id IN (SELECT id FROM u) "
-        "  AND used_at IS NULL AND revoked_at IS NULL AND token_hash <> $1 RETURNING 1) "
-        "SELECT json_build_object('user_id', id, 'email', email, 'sessions_ended', "
-        "  (SELECT count(*) FROM s), 'reset_secrets_ended', (SELECT count(*) FROM o)) FROM u",
-        3, p, reset_done, c);
+    bs__store_write_actor(c->api, actor, &SQL_PASSWORD_RESET_USE, p, reset_done, c);
     free(actor);
 }
 
@@ -1164,11 +1015,7 @@ void bs__confirm_reset(bs_api *api, bs_req *req, const bs_path *path) {
     snprintf(c->now_s, sizeof c->now_s, "%lld", (long long)now);
     json_decref(doc);
     const char *p[2] = {c->secret_hash, c->now_s};
-    bs_store_query(api->store,
-                   "SELECT u.id::text, u.email FROM password_resets r JOIN users u ON u.id = r.user_id "
-                   "WHERE r.token_hash = $1 AND r.used_at IS NULL AND r.revoked_at IS NULL "
-                   "AND r.expires_at > to_timestamp($2::bigint) AND u.disabled_at IS NULL",
-                   2, p, reset_found, c);
+    bs_store_exec(api->store, &SQL_PASSWORD_RESET_CHECK, p, reset_found, c);
 }
 
 /* ---- members ---- */
@@ -1178,14 +1025,7 @@ void bs__list_members(bs_api *api, bs_req *req, const bs_path *path) {
     bs_page *pg = bs__page_new(req);
     if (!pg) return;
     const char *p[3] = {project, pg->limit, pg->offset};
-    bs_store_query(api->store,
-                   "WITH f AS (SELECT u.id, u.email, u.name, u.organisation_id, pm.role, pm.created_at "
-                   "  FROM project_members pm JOIN users u ON u.id = pm.user_id WHERE pm.project_id = $1::uuid) "
-                   "SELECT (SELECT count(*) FROM f), COALESCE((SELECT json_agg(json_build_object('user_id', id, "
-                   "'email', email, 'name', name, 'organisation_id', organisation_id, 'role', role, 'created_at', "
-                   "created_at) ORDER BY created_at, id) FROM (SELECT * FROM f ORDER BY created_at, id "
-                   "LIMIT $2::bigint OFFSET $3::bigint) r), '[]')",
-                   3, p, bs__page_query_done, pg);
+    bs_store_exec(api->store, &SQL_MEMBER_LIST, p, bs__page_query_done, pg);
 }
 
 static void member_added(const PGresult *res, const char *err, void *arg) {
@@ -1215,13 +1055,7 @@ void bs__add_member(bs_api *api, bs_req *req, const bs_path *path) {
         return;
     }
     const char *p[4] = {project, user, role, bs__principal(req)->user_id};
-    bs__store_write(api, req,
-                    "WITH us AS (SELECT id FROM users WHERE id = $2::uuid), "
-                    "ins AS (INSERT INTO project_members (project_id, user_id, role, invited_by) "
-                    "  SELECT $1::uuid, id, $3, $4::uuid FROM us ON CONFLICT DO NOTHING "
-                    "  RETURNING project_id, user_id, role, created_at) "
-                    "SELECT (SELECT row_to_json(ins) FROM ins), EXISTS (SELECT 1 FROM us)",
-                    4, p, member_added, simple(req, 201, "user_id"));
+    bs__store_write(api, req, &SQL_MEMBER_ADD, p, member_added, simple(req, 201, "user_id"));
     json_decref(doc);
 }
 
@@ -1273,26 +1107,7 @@ void bs__patch_project(bs_api *api, bs_req *req, const bs_path *path) {
     const char *p[4] = {project, conf, dev, bs__principal(req)->user_id};
     /* prive: only members see the project, so a leader who sets it becomes a member
      * (projectleider) and keeps access; hard plans stay at least extern mede-overheden */
-    bs__store_write(
-        api, req,
-        "WITH pr AS (SELECT id, planstatus FROM projects WHERE id = $1::uuid), "
-        "d AS (SELECT id FROM organisations WHERE id = $3::uuid "
-        "  AND kind NOT IN ('gemeente','provincie','rijk')), "
-        "why AS (SELECT CASE "
-        "  WHEN $2::text IS NOT NULL AND (SELECT planstatus FROM pr) IN ('1A','1B','2A','2B') "
-        "   AND bs_confidentiality_rank($2) < 5 THEN 'hard' "
-        "  WHEN $3::uuid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM d) THEN 'developer' END AS v), "
-        "u AS (UPDATE projects SET confidentiality = COALESCE($2, confidentiality), "
-        "  developer_organisation_id = COALESCE((SELECT id FROM d), developer_organisation_id), "
-        "  updated_at = now() WHERE id = $1::uuid AND (SELECT v FROM why) IS NULL "
-        "  RETURNING id, confidentiality, developer_organisation_id, owner_organisation_id), "
-        "m AS (INSERT INTO project_members (project_id, user_id, role, invited_by) "
-        "  SELECT u.id, $4::uuid, 'projectleider', $4::uuid FROM u WHERE $2 = 'prive' "
-        "  ON CONFLICT (project_id, user_id) DO UPDATE SET role = 'projectleider' "
-        "  WHERE project_members.role <> 'projectleider' RETURNING 1) "
-        "SELECT (SELECT row_to_json(x) FROM (SELECT u.*, (SELECT count(*) FROM m) AS became_member FROM u) x), "
-        "  (SELECT v FROM why)",
-        4, p, project_patched, simple(req, 200, "id"));
+    bs__store_write(api, req, &SQL_PROJECT_PATCH, p, project_patched, simple(req, 200, "id"));
     json_decref(doc);
 }
 
@@ -1320,12 +1135,7 @@ void bs__patch_org(bs_api *api, bs_req *req, const bs_path *path) {
     }
     if (sm) snprintf(months, sizeof months, "%d", (int)json_integer_value(sm));
     const char *p[5] = {id, name, region, prov, sm ? months : NULL};
-    bs__store_write(api, req,
-                    "WITH o AS (UPDATE organisations SET name = COALESCE($2, name), region = COALESCE($3, region), "
-                    "provincie = COALESCE($4, provincie), stale_after_months = COALESCE($5::int, stale_after_months) "
-                    "WHERE id = $1::uuid "
-                    "RETURNING id, name, kind, region, provincie, stale_after_months) SELECT row_to_json(o) FROM o",
-                    5, p, send_col0, simple(req, 200, "id"));
+    bs__store_write(api, req, &SQL_ORGANISATION_PATCH, p, send_col0, simple(req, 200, "id"));
     json_decref(doc);
 }
 
@@ -1336,12 +1146,7 @@ void bs__project_audit(bs_api *api, bs_req *req, const bs_path *path) {
     bs_page *pg = bs__page_new(req);
     if (!pg) return;
     const char *p[3] = {project, pg->limit, pg->offset};
-    bs_store_query(api->store,
-                   "SELECT (SELECT count(*) FROM audit_log WHERE project_id = $1::uuid), "
-                   "COALESCE((SELECT json_agg(r ORDER BY id DESC) FROM (SELECT id, at, actor_user_id, actor_email, "
-                   "actor_org_id, actor_label, client_address, action, entity, entity_id, old, new FROM audit_log "
-                   "WHERE project_id = $1::uuid ORDER BY id DESC LIMIT $2::bigint OFFSET $3::bigint) r), '[]')",
-                   3, p, bs__page_query_done, pg);
+    bs_store_exec(api->store, &SQL_PROJECT_AUDIT_LIST, p, bs__page_query_done, pg);
 }
 
 /* ---- GET /api/v1/reports/aggregate ---- */

@@ -24,13 +24,10 @@
 #include "plan.h"
 #include "project_forecast.h"
 #include "routes_forecast.h"
+#include "routes_forecast_sql.h"
 
 #define FC_SAMPLES_MIN 100
 #define FC_SAMPLES_MAX 20000
-#define SIZE_SQL                                                                                                       \
-    "CASE WHEN p.homes_remaining IS NULL OR p.homes_remaining <= 0 THEN 'onbekend' "                                   \
-    "WHEN p.homes_remaining <= 10 THEN '1-10' WHEN p.homes_remaining <= 50 THEN '11-50' "                              \
-    "WHEN p.homes_remaining <= 200 THEN '51-200' ELSE '>200' END"
 
 static json_t *num_or_null(double v) {
     return isfinite(v) ? json_real(v) : json_null();
@@ -256,7 +253,7 @@ static void fc_project_loaded(const PGresult *res, const char *err, void *arg) {
     snprintf(j->gemeente, sizeof j->gemeente, "%s", st.gemeente);
     free(st.planned);
     const char *params[1] = {j->es->schema->key};
-    bs_store_query(j->api->store, BS_OBS_SQL, 1, params, fc_obs_loaded, j);
+    bs_store_exec(j->api->store, &SQL_FORECAST_OBSERVATIONS, params, fc_obs_loaded, j);
 }
 
 void bs__get_forecast(bs_api *api, bs_req *req, const bs_path *path) {
@@ -271,7 +268,7 @@ void bs__get_forecast(bs_api *api, bs_req *req, const bs_path *path) {
         return;
     }
     const char *params[1] = {j->id};
-    bs_store_query(api->store, BS_PROJECT_STATE_SQL, 1, params, fc_project_loaded, j);
+    bs_store_exec(api->store, &SQL_PROJECT_STATE, params, fc_project_loaded, j);
 }
 
 /* ---- GET /api/v1/lead-times ---- */
@@ -473,7 +470,7 @@ static void lt_counts_loaded(const PGresult *res, const char *err, void *arg) {
         j->counts[i][1] += atol(PQgetvalue(res, r, 2));
     }
     const char *params[1] = {j->es->schema->key};
-    bs_store_query(j->api->store, BS_OBS_SQL, 1, params, lt_obs_loaded, j);
+    bs_store_exec(j->api->store, &SQL_FORECAST_OBSERVATIONS, params, lt_obs_loaded, j);
 }
 
 void bs__get_lead_times(bs_api *api, bs_req *req, const bs_path *path) {
@@ -534,14 +531,7 @@ void bs__get_lead_times(bs_api *api, bs_req *req, const bs_path *path) {
     char sizebuf[16];
     snprintf(sizebuf, sizeof sizebuf, "%s", j->size >= 0 ? bs_size_class_name((bs_size_class)j->size) : "");
     const char *params[3] = {j->es->schema->key, j->has_gemeente ? j->gemeente : NULL, j->size >= 0 ? sizebuf : NULL};
-    bs_store_query(api->store,
-                   "SELECT s.step_key, count(*) FILTER (WHERE s.status = 'skipped'), "
-                   "count(*) FILTER (WHERE s.status = 'done' AND (s.actual_estimated OR s.actual_start IS NULL "
-                   "OR s.actual_finish IS NULL)) "
-                   "FROM project_steps s JOIN projects p ON p.id = s.project_id "
-                   "WHERE p.process_schema_key = $1 AND ($2::text IS NULL OR p.gemeente = $2) "
-                   "AND ($3::text IS NULL OR " SIZE_SQL " = $3) GROUP BY s.step_key",
-                   3, params, lt_counts_loaded, j);
+    bs_store_exec(api->store, &SQL_LEAD_TIME_COUNTS, params, lt_counts_loaded, j);
 }
 
 /* ---- router hook ---- */
@@ -673,7 +663,7 @@ static void sh_project_loaded(const PGresult *res, const char *err, void *arg) {
     j->size = bs_size_class_of(PQgetisnull(res, 0, 0) ? 0 : atol(PQgetvalue(res, 0, 0)));
     snprintf(j->gemeente, sizeof j->gemeente, "%s", PQgetvalue(res, 0, 1));
     const char *params[1] = {j->es->schema->key};
-    bs_store_query(j->api->store, BS_OBS_SQL, 1, params, sh_obs_loaded, j);
+    bs_store_exec(j->api->store, &SQL_FORECAST_OBSERVATIONS, params, sh_obs_loaded, j);
 }
 
 void bs__forecast_shifts(bs_api *api, const char *project_id, const bs_schema *schema, const bs_progress *progress,
@@ -703,6 +693,5 @@ void bs__forecast_shifts(bs_api *api, const char *project_id, const bs_schema *s
     j->cb = cb;
     j->arg = arg;
     const char *params[1] = {j->id};
-    bs_store_query(api->store, "SELECT homes_remaining, gemeente FROM projects WHERE id = $1::uuid", 1, params,
-                   sh_project_loaded, j);
+    bs_store_exec(api->store, &SQL_PROJECT_HOMES, params, sh_project_loaded, j);
 }

@@ -19,6 +19,7 @@
 #include "authz.h"
 #include "ical.h"
 #include "paging.h"
+#include "routes_notify_sql.h"
 
 /* ---- small helpers ---- */
 
@@ -127,11 +128,7 @@ void bs__get_user(bs_api *api, bs_req *req, const bs_path *path) {
     req_ctx *c = ctx_new(api, req);
     const bs_principal *pr = bs__principal(req);
     const char *p[4] = {path->ref, pr->user_id, pr->is_admin ? "t" : "f", pr->beheerder_orgs};
-    bs_store_query(api->store,
-                   "SELECT row_to_json(u) FROM (SELECT id, organisation_id, email, name, locale, time_zone, "
-                   "digest, disabled_at, erased_at, totp_confirmed, created_at FROM users WHERE id = $1::uuid "
-                   "AND (id = $2::uuid OR $3::boolean OR organisation_id = ANY ($4::uuid[]))) u",
-                   4, p, send_row_json, c);
+    bs_store_exec(api->store, &SQL_USER_GET, p, send_row_json, c);
 }
 
 void bs__erase_user(bs_api *api, bs_req *req, const bs_path *path) {
@@ -139,11 +136,7 @@ void bs__erase_user(bs_api *api, bs_req *req, const bs_path *path) {
     req_ctx *c = ctx_new(api, req);
     const bs_principal *pr = bs__principal(req);
     const char *p[2] = {id, pr->user_id};
-    bs__store_write(api, req,
-                    "SELECT $1::uuid <> $2::uuid, CASE WHEN $1::uuid <> $2::uuid THEN "
-                    "  (SELECT json_build_object('id', u.id, 'pseudonym', x.p, 'erased_at', u.erased_at) "
-                    "   FROM bs_erase_user($1::uuid) x(p) JOIN users u ON u.id = $1::uuid WHERE x.p IS NOT NULL) END",
-                    2, p, erased, c);
+    bs__store_write(api, req, &SQL_USER_ERASE, p, erased, c);
 }
 
 static const char *const org_kinds[] = {"gemeente",  "ontwikkelaar", "woningcorporatie", "belegger",
@@ -194,10 +187,7 @@ void bs__create_org(bs_api *api, bs_req *req, const bs_path *path) {
     }
     req_ctx *c = ctx_new(api, req);
     const char *p[4] = {name, kind ? kind : "gemeente", region, prov};
-    bs__store_write(api, req,
-                    "WITH o AS (INSERT INTO organisations (name, kind, region, provincie) VALUES ($1, $2, $3, $4) "
-                    "RETURNING id, name, kind, region, provincie, created_at) SELECT true, row_to_json(o) FROM o",
-                    4, p, created_or_conflict, c);
+    bs__store_write(api, req, &SQL_ORGANISATION_INSERT, p, created_or_conflict, c);
     json_decref(doc);
 }
 
@@ -250,21 +240,7 @@ void bs__create_user(bs_api *api, bs_req *req, const bs_path *path) {
     /* the time zone is checked by PostgreSQL's own zone database; a beheerder adds users to
      * their own organisations only (an administrator of the installation to any); the role
      * defaults to medewerker in a gemeente, provincie or rijk, extern elsewhere */
-    bs__store_write(
-        api, req,
-        "WITH org AS (SELECT id, kind FROM organisations WHERE id = $1::uuid), "
-        "mine AS (SELECT 1 FROM org WHERE $8::boolean OR id = ANY ($9::uuid[])), "
-        "tz AS (SELECT 1 FROM pg_timezone_names WHERE name = $5), "
-        "ins AS (INSERT INTO users (organisation_id, email, name, locale, time_zone, digest) "
-        "  SELECT id, $2, $3, $4, $5, $6::boolean FROM org WHERE EXISTS (SELECT 1 FROM tz) "
-        "  AND EXISTS (SELECT 1 FROM mine) ON CONFLICT DO NOTHING "
-        "  RETURNING id, organisation_id, email, name, locale, time_zone, digest, created_at), "
-        "om AS (INSERT INTO organisation_members (organisation_id, user_id, role) "
-        "  SELECT ins.organisation_id, ins.id, COALESCE($7, CASE WHEN org.kind IN ('gemeente','provincie','rijk') "
-        "  THEN 'medewerker' ELSE 'extern' END) FROM ins, org RETURNING role) "
-        "SELECT EXISTS (SELECT 1 FROM org), EXISTS (SELECT 1 FROM mine), EXISTS (SELECT 1 FROM tz), "
-        "  (SELECT row_to_json(x) FROM (SELECT ins.*, (SELECT role FROM om) AS role FROM ins) x)",
-        9, p, created_or_conflict, c);
+    bs__store_write(api, req, &SQL_USER_INSERT, p, created_or_conflict, c);
     c->fields[0] = "organisation_id";
     c->fields[1] = "!organisation_id";
     c->fields[2] = "time_zone";
@@ -299,17 +275,7 @@ void bs__follow(bs_api *api, bs_req *req, const bs_path *path) {
     snprintf(c->b, sizeof c->b, "user_id");
     const char *p[2] = {project, user};
     /* alerts and feeds of a follower show the project: the follower must be able to read it */
-    bs__store_write(
-        api, req,
-        "WITH pr AS (SELECT 1 FROM projects WHERE id = $1::uuid), us AS (SELECT 1 FROM users WHERE id = $2::uuid), "
-        "can AS (SELECT 1 FROM bs_project_access($2::uuid) a WHERE a.project_id = $1::uuid "
-        "  AND a.access IN ('read','write','lead')), "
-        "ins AS (INSERT INTO follows (project_id, user_id) SELECT $1::uuid, $2::uuid "
-        "  WHERE EXISTS (SELECT 1 FROM pr) AND EXISTS (SELECT 1 FROM us) AND EXISTS (SELECT 1 FROM can) "
-        "  ON CONFLICT DO NOTHING RETURNING id, project_id, user_id, created_at) "
-        "SELECT EXISTS (SELECT 1 FROM pr), EXISTS (SELECT 1 FROM us), EXISTS (SELECT 1 FROM can), "
-        "  (SELECT row_to_json(ins) FROM ins)",
-        2, p, created_or_conflict, c);
+    bs__store_write(api, req, &SQL_FOLLOW_INSERT, p, created_or_conflict, c);
     c->fields[0] = "id";
     c->fields[1] = "user_id";
     c->fields[2] = "!user_id";
@@ -336,8 +302,7 @@ void bs__unfollow(bs_api *api, bs_req *req, const bs_path *path) {
     req_ctx *c = ctx_new(api, req);
     snprintf(c->a, sizeof c->a, "user_id");
     const char *p[2] = {project, user};
-    bs__store_write(api, req, "DELETE FROM follows WHERE project_id = $1::uuid AND user_id = $2::uuid RETURNING 1", 2,
-                    p, deleted, c);
+    bs__store_write(api, req, &SQL_FOLLOW_DELETE, p, deleted, c);
 }
 
 void bs__add_role(bs_api *api, bs_req *req, const bs_path *path) {
@@ -365,18 +330,7 @@ void bs__add_role(bs_api *api, bs_req *req, const bs_path *path) {
     const char *p[4] = {project, user, role, stream};
     /* a role brings alerts about the project: the user must be able to see it (an external
      * member only as owner of the private stream) */
-    bs__store_write(
-        api, req,
-        "WITH pr AS (SELECT 1 FROM projects WHERE id = $1::uuid), us AS (SELECT 1 FROM users WHERE id = $2::uuid), "
-        "can AS (SELECT 1 FROM bs_project_access($2::uuid) a WHERE a.project_id = $1::uuid "
-        "  AND (a.access IN ('read','write','lead') OR (a.stream AND $4 = 'private'))), "
-        "ins AS (INSERT INTO project_roles (project_id, user_id, role, stream) "
-        "  SELECT $1::uuid, $2::uuid, $3, $4 WHERE EXISTS (SELECT 1 FROM pr) AND EXISTS (SELECT 1 FROM us) "
-        "  AND EXISTS (SELECT 1 FROM can) "
-        "  ON CONFLICT DO NOTHING RETURNING id, project_id, user_id, role, stream, created_at) "
-        "SELECT EXISTS (SELECT 1 FROM pr), EXISTS (SELECT 1 FROM us), EXISTS (SELECT 1 FROM can), "
-        "  (SELECT row_to_json(ins) FROM ins)",
-        4, p, created_or_conflict, c);
+    bs__store_write(api, req, &SQL_PROJECT_ROLE_INSERT, p, created_or_conflict, c);
     c->fields[0] = "id";
     c->fields[1] = "user_id";
     c->fields[2] = "!user_id";
@@ -448,27 +402,7 @@ void bs__put_rule(bs_api *api, bs_req *req, const bs_path *path) {
     snprintf(c->b, sizeof c->b, "kind");
     const char *p[6] = {org, user, kind, en ? (json_is_true(en) ? "true" : "false") : "true", days_s, basis};
     /* upsert; a user rule belongs to the user's organisation. Every follower's alerts are re-planned. */
-    bs_store_query(
-        api->store,
-        "WITH owner AS (SELECT COALESCE($1::uuid, (SELECT organisation_id FROM users WHERE id = $2::uuid)) AS org "
-        "  WHERE ($1::uuid IS NULL OR EXISTS (SELECT 1 FROM organisations WHERE id = $1::uuid)) "
-        "  AND ($2::uuid IS NULL OR EXISTS (SELECT 1 FROM users WHERE id = $2::uuid))), "
-        "upd AS (UPDATE alert_rules r SET enabled = $4::boolean, days = $5::int, "
-        "  basis = COALESCE($6, r.basis), updated_at = now() "
-        "  WHERE r.kind = $3 AND ((($1::uuid) IS NOT NULL AND r.organisation_id = $1::uuid AND r.user_id IS NULL) "
-        "  OR (($2::uuid) IS NOT NULL AND r.user_id = $2::uuid)) RETURNING r.*), "
-        "ins AS (INSERT INTO alert_rules (organisation_id, user_id, kind, enabled, days, basis) "
-        "  SELECT org, $2::uuid, $3, $4::boolean, $5::int, COALESCE($6, 'planned') FROM owner "
-        "  WHERE NOT EXISTS (SELECT 1 FROM upd) "
-        "  RETURNING *), "
-        "dirty AS (INSERT INTO notifier_dirty (project_id) SELECT DISTINCT f.project_id FROM follows f "
-        "  JOIN users u ON u.id = f.user_id, owner WHERE u.organisation_id = owner.org "
-        "  AND ($2::uuid IS NULL OR u.id = $2::uuid) ON CONFLICT DO NOTHING RETURNING pg_notify('bs_notifier', '')) "
-        "SELECT EXISTS (SELECT 1 FROM owner), (SELECT row_to_json(x) FROM (SELECT id, organisation_id, user_id, "
-        "  kind, enabled, days, basis FROM upd UNION ALL SELECT id, organisation_id, user_id, kind, enabled, days, "
-        "  basis FROM ins) x "
-        "  WHERE (SELECT count(*) FROM dirty) >= 0)",
-        6, p, created_or_conflict, c);
+    bs_store_exec(api->store, &SQL_ALERT_RULE_UPSERT, p, created_or_conflict, c);
     json_decref(doc);
 }
 
@@ -494,15 +428,7 @@ void bs__list_rules(bs_api *api, bs_req *req, const bs_path *path) {
     bs__page_keep(pg, "organisation_id", has_org ? org : NULL);
     bs__page_keep(pg, "user_id", has_user ? user : NULL);
     const char *p[4] = {has_org ? org : NULL, has_user ? user : NULL, pg->limit, pg->offset};
-    bs_store_query(
-        api->store,
-        "WITH f AS (SELECT * FROM alert_rules "
-        "  WHERE ($1::uuid IS NOT NULL AND organisation_id = $1::uuid AND user_id IS NULL) "
-        "  OR ($2::uuid IS NOT NULL AND user_id = $2::uuid)) "
-        "SELECT (SELECT count(*) FROM f), COALESCE((SELECT json_agg(json_build_object('id', id, 'organisation_id', "
-        "organisation_id, 'user_id', user_id, 'kind', kind, 'enabled', enabled, 'days', days, 'basis', basis) "
-        "ORDER BY kind, id) FROM (SELECT * FROM f ORDER BY kind, id LIMIT $3::bigint OFFSET $4::bigint) r), '[]')",
-        4, p, bs__page_query_done, pg);
+    bs_store_exec(api->store, &SQL_ALERT_RULE_LIST, p, bs__page_query_done, pg);
 }
 
 /* ---- feed tokens ---- */
@@ -589,19 +515,7 @@ void bs__create_feed_token(bs_api *api, bs_req *req, const bs_path *path) {
     /* a project feed needs the public facts (level public or more: the calendar holds only
      * milestone dates and forecasts); a stream feed of the private stream also the access
      * of its external developer (bs_project_access, migration 0015) */
-    bs__store_write(
-        api, req,
-        "WITH acc AS (SELECT a.access, a.stream FROM bs_project_access($7::uuid) a WHERE a.project_id = $4::uuid), "
-        "ok AS (SELECT 1 WHERE ($3::uuid IS NULL OR EXISTS (SELECT 1 FROM users WHERE id = $3::uuid)) "
-        "  AND ($4::uuid IS NULL OR EXISTS (SELECT 1 FROM acc WHERE access IN ('public','read','write','lead') "
-        "    OR (stream AND $5 = 'private')))), "
-        "ins AS (INSERT INTO feed_tokens (token_hash, scope, user_id, project_id, stream, label, created_by) "
-        "  SELECT $1, $2, $3::uuid, $4::uuid, $5, $6, $7::uuid FROM ok "
-        "  RETURNING id, scope, user_id, project_id, stream, label, created_at) "
-        "SELECT EXISTS (SELECT 1 FROM ok), (SELECT row_to_json(ins) FROM ins), "
-        "  COALESCE((SELECT CASE WHEN stream AND COALESCE(access, 'aggregate') = 'aggregate' THEN 'stream' "
-        "  ELSE access END FROM acc), 'none')",
-        7, p, token_created, c);
+    bs__store_write(api, req, &SQL_FEED_TOKEN_INSERT, p, token_created, c);
     json_decref(doc);
 }
 
@@ -611,10 +525,7 @@ void bs__revoke_feed_token(bs_api *api, bs_req *req, const bs_path *path) {
     snprintf(c->a, sizeof c->a, "id");
     const bs_principal *pr = bs__principal(req);
     const char *p[3] = {id, pr->user_id, pr->is_admin ? "t" : "f"};
-    bs__store_write(api, req,
-                    "UPDATE feed_tokens SET revoked_at = now() WHERE id = $1::uuid AND revoked_at IS NULL "
-                    "AND ($3::boolean OR created_by = $2::uuid OR user_id = $2::uuid) RETURNING 1",
-                    3, p, deleted, c);
+    bs__store_write(api, req, &SQL_FEED_TOKEN_REVOKE, p, deleted, c);
 }
 
 void bs__list_feed_tokens(bs_api *api, bs_req *req, const bs_path *path) {
@@ -643,15 +554,7 @@ void bs__list_feed_tokens(bs_api *api, bs_req *req, const bs_path *path) {
                         pr->is_admin ? "t" : "f",
                         pg->limit,
                         pg->offset};
-    bs_store_query(api->store,
-                   "WITH f AS (SELECT * FROM feed_tokens "
-                   "  WHERE ($1::uuid IS NULL OR user_id = $1::uuid) AND ($2::uuid IS NULL OR project_id = $2::uuid) "
-                   "  AND ($4::boolean OR created_by = $3::uuid OR user_id = $3::uuid)) "
-                   "SELECT (SELECT count(*) FROM f), COALESCE((SELECT json_agg(json_build_object('id', id, 'scope', "
-                   "scope, 'user_id', user_id, 'project_id', project_id, 'stream', stream, 'label', label, "
-                   "'created_at', created_at, 'revoked_at', revoked_at) ORDER BY created_at, id) "
-                   "FROM (SELECT * FROM f ORDER BY created_at, id LIMIT $5::bigint OFFSET $6::bigint) r), '[]')",
-                   6, p, bs__page_query_done, pg);
+    bs_store_exec(api->store, &SQL_FEED_TOKEN_LIST, p, bs__page_query_done, pg);
 }
 
 /* ---- alerts ---- */
@@ -701,15 +604,7 @@ void bs__list_alerts(bs_api *api, bs_req *req, const bs_path *path) {
                         pg->limit,
                         pg->offset,
                         with_superseded ? "true" : "false"};
-    bs_store_query(api->store,
-                   "WITH f AS (SELECT id, project_id, step_key, kind, revision, user_id, due_at, status, digest, "
-                   "  message_id, attempts, next_attempt_at, last_error, reply_code, sent_at, digest_id, payload, "
-                   "  created_at FROM alerts WHERE ($1::text IS NULL OR status = $1) "
-                   "  AND ($2::uuid IS NULL OR user_id = $2::uuid) AND ($3::uuid IS NULL OR project_id = $3::uuid) "
-                   "  AND ($6::boolean OR status <> 'superseded')) "
-                   "SELECT (SELECT count(*) FROM f), COALESCE((SELECT json_agg(r ORDER BY due_at, id) "
-                   "FROM (SELECT * FROM f ORDER BY due_at, id LIMIT $4::bigint OFFSET $5::bigint) r), '[]')",
-                   6, p, bs__page_query_done, pg);
+    bs_store_exec(api->store, &SQL_ALERT_LIST, p, bs__page_query_done, pg);
 }
 
 /* ---- GET /calendar/{token}.ics ---- */
@@ -836,19 +731,7 @@ static void feed_token_found(const PGresult *res, const char *err, void *arg) {
     /* a feed shows only projects its maker may still read (a stream feed of the private
      * stream: also with an external developer's stream access); confidentiality changes and
      * revoked memberships take effect at the next fetch */
-    bs_store_query(
-        c->api->store,
-        "SELECT p.id::text, p.name, p.process_schema_key, m.step_key, m.planned_start, m.planned_finish, "
-        "m.status, m.revision, extract(epoch FROM date_trunc('second', m.changed_at))::bigint, "
-        "CASE WHEN $1::uuid IS NOT NULL THEN (SELECT COALESCE(NULLIF(name, ''), email) FROM users "
-        "WHERE id = $1::uuid) ELSE p.name END, m.p50, m.p80 "
-        "FROM milestone_dates m JOIN projects p ON p.id = m.project_id "
-        "JOIN bs_project_access($3::uuid) a ON a.project_id = p.id "
-        "  AND (a.access IN ('public','read','write','lead') OR (a.stream AND $4 = 'private')) "
-        "WHERE ($1::uuid IS NOT NULL AND m.project_id IN (SELECT project_id FROM follows WHERE user_id = $1::uuid)) "
-        "OR ($2::uuid IS NOT NULL AND m.project_id = $2::uuid) "
-        "ORDER BY p.name, p.id, m.planned_start, m.step_key",
-        4, p, feed_rows, c);
+    bs_store_exec(c->api->store, &SQL_FEED_EVENTS_LOAD, p, feed_rows, c);
 }
 
 void bs__get_feed(bs_api *api, bs_req *req, const bs_path *path) {
@@ -857,11 +740,7 @@ void bs__get_feed(bs_api *api, bs_req *req, const bs_path *path) {
     sha256_hex(token, hash);
     req_ctx *c = ctx_new(api, req);
     const char *p[1] = {hash};
-    bs_store_query(api->store,
-                   "SELECT id::text, scope, user_id::text, project_id::text, COALESCE(stream, ''), "
-                   "COALESCE(created_by, user_id)::text FROM feed_tokens "
-                   "WHERE token_hash = $1 AND revoked_at IS NULL",
-                   1, p, feed_token_found, c);
+    bs_store_exec(api->store, &SQL_FEED_TOKEN_FIND, p, feed_token_found, c);
 }
 
 /* ---- router ---- */
@@ -871,25 +750,6 @@ void bs__get_feed(bs_api *api, bs_req *req, const bs_path *path) {
  * credential: no cookie, no login. GET never changes anything (mail scanners prefetch
  * links, RFC 8058 §3.2): it answers a small page whose button POSTs. POST with the body
  * "List-Unsubscribe=One-Click" turns the user's rule of that kind off. */
-
-static const char UNSUB_SQL[] =
-    "WITH u AS (SELECT id, organisation_id FROM users WHERE id = $1::uuid), "
-    "org AS (SELECT r.days, r.basis FROM alert_rules r, u WHERE r.organisation_id = u.organisation_id "
-    "  AND r.user_id IS NULL AND r.kind = $2), "
-    "upd AS (UPDATE alert_rules r SET enabled = false, updated_at = now() "
-    "  WHERE r.user_id = $1::uuid AND r.kind = $2 RETURNING 1), "
-    "ins AS (INSERT INTO alert_rules (organisation_id, user_id, kind, enabled, days, basis) "
-    "  SELECT u.organisation_id, u.id, $2, false, "
-    "  COALESCE((SELECT days FROM org), CASE WHEN $2 IN ('milestone_upcoming', 'forecast_slipped') THEN 10 ELSE 0 END), "
-    "  COALESCE((SELECT basis FROM org), 'planned') FROM u WHERE NOT EXISTS (SELECT 1 FROM upd) RETURNING 1), "
-    /* the alerts of that kind still waiting for this user are not sent any more */
-    "sup AS (UPDATE alerts SET status = 'superseded', updated_at = now() WHERE user_id = $1::uuid AND kind = $2 "
-    "  AND status = 'scheduled' AND EXISTS (SELECT 1 FROM u) RETURNING 1), "
-    "dirty AS (INSERT INTO notifier_dirty (project_id) SELECT project_id FROM follows WHERE user_id = $1::uuid "
-    "  UNION SELECT project_id FROM project_roles WHERE user_id = $1::uuid "
-    "  ON CONFLICT DO NOTHING RETURNING 1) "
-    "SELECT (SELECT count(*) FROM upd) + (SELECT count(*) FROM ins), (SELECT count(*) FROM sup), "
-    "  CASE WHEN EXISTS (SELECT 1 FROM dirty) THEN pg_notify('bs_notifier', '') END FROM u";
 
 static const char *unsub_kind_words(const char *kind, bool en) {
     static const char *const k[][3] = {
@@ -983,6 +843,6 @@ void bs__unsubscribe(bs_api *api, bs_req *req, const bs_path *path) {
     /* audited as the user the link belongs to */
     char *actor = bs__actor_json(req, uid, NULL);
     const char *p[2] = {uid, kind};
-    bs__store_write_actor(api, actor, UNSUB_SQL, 2, p, unsubscribed, c);
+    bs__store_write_actor(api, actor, &SQL_ALERT_UNSUBSCRIBE, p, unsubscribed, c);
     free(actor);
 }

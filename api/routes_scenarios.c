@@ -14,6 +14,7 @@
 #include "handlers.h"
 #include "paging.h"
 #include "routes_forecast.h"
+#include "routes_scenarios_sql.h"
 #include "schedule_ctx.h"
 #include "whatif.h"
 
@@ -142,10 +143,7 @@ static void do_scen_save(sctx *c) {
     c->pending = o;
     char *ct = bs_json_dumps(changes, JSON_COMPACT);
     const char *params[4] = {c->id, json_string_value(name), ct, c->who};
-    bs__store_write(c->api, c->req,
-                    "INSERT INTO scenarios (project_id, name, changes, created_by) "
-                    "VALUES ($1::uuid, $2, $3::jsonb, $4) RETURNING id, created_at",
-                    4, params, scen_saved, c);
+    bs__store_write(c->api, c->req, &SQL_SCENARIO_INSERT, params, scen_saved, c);
     free(ct);
 }
 
@@ -190,14 +188,7 @@ static void list_scenarios(sctx *c) {
         pg->nf_field = "id";
         pg->nf_detail = "No project with this id";
         const char *params[3] = {c->id, pg->limit, pg->offset};
-        bs_store_query(c->api->store,
-                       "SELECT CASE WHEN EXISTS (SELECT 1 FROM projects WHERE id = $1::uuid) THEN "
-                       "(SELECT count(*) FROM scenarios WHERE project_id = $1::uuid) END, "
-                       "COALESCE((SELECT json_agg(json_build_object('id', id, 'name', name, 'changes', changes, "
-                       "  'created_by', created_by, 'created_at', created_at, 'applied_at', applied_at) "
-                       "  ORDER BY created_at, id) FROM (SELECT * FROM scenarios WHERE project_id = $1::uuid "
-                       "  ORDER BY created_at, id LIMIT $2::bigint OFFSET $3::bigint) s), '[]')",
-                       3, params, bs__page_query_done, pg);
+        bs_store_exec(c->api->store, &SQL_SCENARIO_LIST, params, bs__page_query_done, pg);
     }
     sctx_free(c);
 }
@@ -224,12 +215,7 @@ static void scen_deleted(const PGresult *res, const char *err, void *arg) {
 static void do_scen_delete(sctx *c) {
     const bs_principal *pr = bs__principal(c->req);
     const char *params[4] = {c->sid, c->id, pr->access >= BS_ACCESS_LEAD ? "t" : "f", c->who};
-    bs__store_write(c->api, c->req,
-                    "WITH s AS (SELECT id, created_by FROM scenarios WHERE id = $1::uuid AND project_id = $2::uuid), "
-                    "d AS (DELETE FROM scenarios x USING s WHERE x.id = s.id AND ($3::boolean OR s.created_by = $4) "
-                    "  RETURNING x.id) "
-                    "SELECT (SELECT count(*) FROM s), (SELECT count(*) FROM d)",
-                    4, params, scen_deleted, c);
+    bs__store_write(c->api, c->req, &SQL_SCENARIO_DELETE, params, scen_deleted, c);
 }
 
 /* A body with "changes" (what-if: only that; a scenario: with a name). */

@@ -25,6 +25,8 @@ typedef struct job {
     bs_conn_cb ccb;
     void *arg;
     bool internal_release; /* ROLLBACK issued by release: the conn goes back to the pool after */
+    const bs_stmt *stmt;   /* a named statement (sql NULL): prepared on the connection at first use */
+    bool preparing;        /* the running round trip is the PREPARE of stmt, the execution follows */
 } job;
 
 struct bs_conn {
@@ -34,10 +36,12 @@ struct bs_conn {
     int fd;
     int events;
     enum conn_state state;
-    bool held;       /* acquired by a caller (state HELD when no query runs) */
-    job *cur;        /* running job (state BUSY) */
-    PGresult *last;  /* last result of the running job */
-    char *first_err; /* first error of the running job */
+    bool held;                /* acquired by a caller (state HELD when no query runs) */
+    job *cur;                 /* running job (state BUSY) */
+    PGresult *last;           /* last result of the running job */
+    char *first_err;          /* first error of the running job */
+    const bs_stmt **prepared; /* the named statements prepared on this session (reset on reconnect) */
+    int n_prepared, cap_prepared;
 };
 
 struct bs_store {
@@ -65,6 +69,7 @@ static void conn_poll_cb(uv_poll_t *h, int status, int events);
 static void retry_cb(uv_timer_t *t);
 static void dispatch(bs_store *s);
 static void conn_start_connect(bs_conn *c);
+static void conn_send(bs_conn *c, job *j);
 
 static void job_free(job *j) {
     if (!j) return;
@@ -92,6 +97,7 @@ static void handle_closed(bs_store *s) {
         for (int i = 0; i < s->n; i++) {
             if (s->conns[i].pg) PQfinish(s->conns[i].pg);
             s->conns[i].pg = NULL;
+            free(s->conns[i].prepared);
         }
         void (*done)(void *) = s->done;
         void *arg = s->done_arg;
@@ -248,6 +254,7 @@ static void conn_connect_step(bs_conn *c) {
 
 static void conn_start_connect(bs_conn *c) {
     if (c->pg) PQfinish(c->pg);
+    c->n_prepared = 0; /* a new session has none of the old one's prepared statements */
     c->pg = PQconnectStart(c->store->conninfo);
     c->state = CONN_CONNECTING;
     if (!c->pg || PQstatus(c->pg) == CONNECTION_BAD) {
@@ -279,6 +286,30 @@ static void deliver_notifies(bs_conn *c) {
     }
 }
 
+static bool conn_has_prepared(const bs_conn *c, const bs_stmt *st) {
+    for (int i = 0; i < c->n_prepared; i++)
+        if (c->prepared[i] == st) return true;
+    return false;
+}
+
+static void conn_add_prepared(bs_conn *c, const bs_stmt *st) {
+    if (c->n_prepared == c->cap_prepared) {
+        c->cap_prepared = c->cap_prepared ? 2 * c->cap_prepared : 32;
+        c->prepared = bs_reallocarray(c->prepared, (size_t)c->cap_prepared, sizeof *c->prepared);
+    }
+    c->prepared[c->n_prepared++] = st;
+}
+
+/* The PREPARE of the running job's statement succeeded: remember it for this session and
+ * send the execution. */
+static void conn_prepared(bs_conn *c) {
+    job *j = c->cur;
+    if (c->last) PQclear(c->last);
+    c->last = NULL;
+    conn_add_prepared(c, j->stmt);
+    conn_send(c, j);
+}
+
 static void conn_read_results(bs_conn *c) {
     if (!PQconsumeInput(c->pg)) {
         conn_lost(c, PQerrorMessage(c->pg));
@@ -287,6 +318,10 @@ static void conn_read_results(bs_conn *c) {
     while (c->cur && !PQisBusy(c->pg)) {
         PGresult *r = PQgetResult(c->pg);
         if (!r) {
+            if (c->cur->preparing && !c->first_err) {
+                conn_prepared(c);
+                return;
+            }
             conn_finish_job(c, NULL);
             return;
         }
@@ -335,14 +370,25 @@ static void conn_poll_cb(uv_poll_t *h, int status, int events) {
     }
 }
 
+/* Sends j: a script (simple protocol), a statement with parameters, or a named statement —
+ * executed by name when this session has prepared it, else prepared first (PQsendPrepare; its
+ * result starts the execution in conn_prepared). */
+static int conn_send_job(bs_conn *c, job *j) {
+    if (j->kind == JOB_SCRIPT) return PQsendQuery(c->pg, j->sql);
+    if (!j->stmt)
+        return PQsendQueryParams(c->pg, j->sql, j->n_params, NULL, (const char *const *)j->params, NULL, NULL, 0);
+    if (conn_has_prepared(c, j->stmt)) {
+        j->preparing = false;
+        return PQsendQueryPrepared(c->pg, j->stmt->name, j->n_params, (const char *const *)j->params, NULL, NULL, 0);
+    }
+    j->preparing = true;
+    return PQsendPrepare(c->pg, j->stmt->name, j->stmt->sql, j->stmt->n_params, NULL);
+}
+
 static void conn_send(bs_conn *c, job *j) {
     c->cur = j;
     c->state = CONN_BUSY;
-    int ok;
-    if (j->kind == JOB_SCRIPT)
-        ok = PQsendQuery(c->pg, j->sql);
-    else
-        ok = PQsendQueryParams(c->pg, j->sql, j->n_params, NULL, (const char *const *)j->params, NULL, NULL, 0);
+    int ok = conn_send_job(c, j);
     if (!ok) {
         char msg[512];
         snprintf(msg, sizeof msg, "%s", PQerrorMessage(c->pg));
@@ -466,6 +512,22 @@ void bs_conn_query(bs_conn *c, const char *sql, int n_params, const char *const 
     j->cb = cb;
     j->arg = arg;
     conn_run(c, j);
+}
+
+static job *stmt_job(const bs_stmt *stmt, const char *const *params, bs_store_cb cb, void *arg) {
+    job *j = job_new(JOB_QUERY, NULL, stmt->n_params, params);
+    j->stmt = stmt;
+    j->cb = cb;
+    j->arg = arg;
+    return j;
+}
+
+void bs_store_exec(bs_store *s, const bs_stmt *stmt, const char *const *params, bs_store_cb cb, void *arg) {
+    enqueue(s, stmt_job(stmt, params, cb, arg));
+}
+
+void bs_conn_exec(bs_conn *c, const bs_stmt *stmt, const char *const *params, bs_store_cb cb, void *arg) {
+    conn_run(c, stmt_job(stmt, params, cb, arg));
 }
 
 void bs_conn_script(bs_conn *c, const char *sql, bs_store_cb cb, void *arg) {

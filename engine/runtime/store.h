@@ -37,6 +37,24 @@ bs_store *bs_store_open(uv_loop_t *loop, const char *conninfo, int pool_size, bs
 void bs_store_query(bs_store *store, const char *sql, int n_params, const char *const *params, bs_store_cb cb,
                     void *arg);
 
+/* A named SQL statement, prepared once per connection (PostgreSQL's extended query protocol:
+ * Parse once, then Bind/Execute with parameters only; PostgreSQL docs §55.2.3). Declared as a
+ * static const object in its module's *_sql.h, with a comment saying what it does and what
+ * each parameter is: the store keys the session's prepared statements by the object's address,
+ * name is the statement's name on the server (unique in the process, [a-z0-9_]) and n_params
+ * the number of $n parameters (all text). */
+typedef struct bs_stmt {
+    const char *name;
+    const char *sql;
+    int n_params;
+} bs_stmt;
+
+/* Runs named statement stmt with stmt->n_params text parameters (NULL = SQL NULL) on any free
+ * connection: the first time on a connection it is prepared (one extra round trip), after that
+ * only the parameters travel. Same contract as bs_store_query (params copied, cb exactly once).
+ * A failed PREPARE (e.g. a syntax error) is reported to cb as the query's error. */
+void bs_store_exec(bs_store *store, const bs_stmt *stmt, const char *const *params, bs_store_cb cb, void *arg);
+
 /* Exclusive use of one connection, for transactions (BEGIN … COMMIT) and scripts.
  * cb receives the connection (or NULL with err when the store is closing). The holder must
  * call bs_store_release exactly once. */
@@ -45,6 +63,9 @@ void bs_store_acquire(bs_store *store, bs_conn_cb cb, void *arg);
 
 /* Runs a statement on an acquired connection (same contract as bs_store_query). */
 void bs_conn_query(bs_conn *conn, const char *sql, int n_params, const char *const *params, bs_store_cb cb, void *arg);
+
+/* Runs a named statement on an acquired connection (same contract as bs_store_exec). */
+void bs_conn_exec(bs_conn *conn, const bs_stmt *stmt, const char *const *params, bs_store_cb cb, void *arg);
 
 /* Runs a script of several statements without parameters (simple query protocol) on an
  * acquired connection; cb gets the last result. */

@@ -1,0 +1,294 @@
+/*
+ * Bouwstroom API: the SQL of the authentication, token, invitation, password-reset, member, project and organisation routes (routes_auth.c).
+ *
+ * Named statements (bs_stmt, store.h): prepared once per connection, then only parameters
+ * travel. Each says what it does and what its parameters are.
+ */
+#ifndef BS_ROUTES_AUTH_SQL_H
+#define BS_ROUTES_AUTH_SQL_H
+
+#include "store.h"
+
+/* Creates an API token. $1 token hash, $2 user id, $3 label, $4 scopes (text[]), $5 expiry (Unix seconds). Returns
+ * the token row as JSON. */
+static const bs_stmt SQL_API_TOKEN_INSERT = {
+    "api_token_insert",
+    "WITH t AS (INSERT INTO api_tokens (token_hash, user_id, label, scopes, expires_at) "
+    "VALUES ($1, $2::uuid, $3, $4::text[], to_timestamp($5::bigint)) "
+    "RETURNING id, user_id, label AS name, label, scopes, created_at, expires_at) SELECT row_to_json(t) FROM t",
+    5};
+
+/* One page of the caller's API tokens: count and page as JSON. $1 user id, $2 limit, $3 offset. */
+static const bs_stmt SQL_API_TOKEN_LIST = {
+    "api_token_list",
+    "WITH f AS (SELECT * FROM api_tokens WHERE user_id = $1::uuid) "
+    "SELECT (SELECT count(*) FROM f), COALESCE((SELECT json_agg(json_build_object('id', id, 'name', "
+    "label, 'label', label, 'scopes', scopes, 'created_at', created_at, 'expires_at', expires_at, "
+    "'revoked_at', revoked_at) ORDER BY created_at, id) FROM (SELECT * FROM f ORDER BY created_at, id "
+    "LIMIT $2::bigint OFFSET $3::bigint) r), '[]')",
+    3};
+
+/* Revokes an API token of the caller (or any, $3 administrator). $1 token id, $2 user id, $3 administrator
+ * (boolean). */
+static const bs_stmt SQL_API_TOKEN_REVOKE = {
+    "api_token_revoke",
+    "UPDATE api_tokens SET revoked_at = now() WHERE id = $1::uuid AND revoked_at IS NULL "
+    "AND (user_id = $2::uuid OR $3::boolean) RETURNING 'null'",
+    3};
+
+/* Accepts an invitation and sets the invited user's password, attributed to that user (the statement sets
+ * bouwstroom.actor itself). $1 invitation token hash, $2 password hash, $3 client address. */
+static const bs_stmt SQL_INVITATION_ACCEPT = {
+    "invitation_accept",
+    "WITH i AS (UPDATE invitations SET accepted_at = now() WHERE token_hash = $1 AND accepted_at IS NULL "
+    "  AND expires_at > now() RETURNING user_id), "
+    "who AS (SELECT set_config('bouwstroom.actor', json_build_object('user_id', w.id, 'email', w.email, "
+    "  'organisation_id', w.organisation_id, 'label', w.email, 'address', NULLIF($3, ''))::text, true) "
+    "  FROM users w WHERE w.id = (SELECT user_id FROM i)), "
+    "u AS (UPDATE users SET password_hash = $2, activated_at = now() WHERE id = (SELECT user_id FROM i) "
+    "  AND password_hash IS NULL RETURNING id, email), "
+    "s AS (UPDATE sessions SET revoked_at = now() WHERE user_id IN (SELECT id FROM u) "
+    "  AND revoked_at IS NULL RETURNING 1) "
+    "SELECT json_build_object('user_id', id, 'email', email) FROM u, who",
+    3};
+
+/* Invites an external user to a project: the organisation (found or created), the user, the membership, the
+ * invitation and its mail, in one statement. $1 project id, $2 e-mail, $3 organisation id, $4 organisation name,
+ * $5 organisation kind, $6 name, $7 inviting user id, $8 token hash, $9 valid days, $10 invitation id, $11 mail
+ * domain, $12 now (Unix seconds), $13 server key present (boolean: the mail can carry the link). */
+static const bs_stmt SQL_INVITATION_CREATE = {
+    "invitation_create",
+    "WITH proj AS (SELECT id, developer_organisation_id FROM projects WHERE id = $1::uuid), "
+    "existing AS (SELECT u.id, u.organisation_id, o.kind, u.password_hash IS NOT NULL AS activated, "
+    "  u.is_admin OR EXISTS (SELECT 1 FROM organisation_members om JOIN organisations mo ON mo.id = om.organisation_id "
+    "    WHERE om.user_id = u.id AND (om.role <> 'extern' OR mo.kind IN ('gemeente','provincie','rijk'))) AS municipal "
+    "  FROM users u JOIN organisations o ON o.id = u.organisation_id WHERE lower(u.email) = lower($2)), "
+    "given AS (SELECT id FROM organisations WHERE id = $3::uuid AND kind NOT IN ('gemeente','provincie','rijk')), "
+    "named AS (SELECT id FROM organisations WHERE name = $4 AND kind NOT IN ('gemeente','provincie','rijk') "
+    "  ORDER BY created_at, id LIMIT 1), "
+    "neworg AS (INSERT INTO organisations (name, kind) SELECT $4, COALESCE($5, 'ontwikkelaar') "
+    "  WHERE $4::text IS NOT NULL AND $3::uuid IS NULL AND NOT EXISTS (SELECT 1 FROM existing) "
+    "  AND NOT EXISTS (SELECT 1 FROM named) "
+    "  AND NOT EXISTS (SELECT 1 FROM organisations WHERE name = $4 AND kind IN ('gemeente','provincie','rijk')) "
+    "  RETURNING id), "
+    "org AS (SELECT COALESCE((SELECT organisation_id FROM existing), (SELECT id FROM given), (SELECT id FROM named), "
+    "  (SELECT id FROM neworg), "
+    "  CASE WHEN $3::uuid IS NULL AND $4::text IS NULL THEN (SELECT developer_organisation_id FROM proj) END) AS id), "
+    "why AS (SELECT CASE "
+    "  WHEN EXISTS (SELECT 1 FROM existing WHERE kind IN ('gemeente','provincie','rijk') OR municipal) THEN 'municipal' "
+    "  WHEN $3::uuid IS NOT NULL AND $4::text IS NOT NULL THEN 'both' "
+    "  WHEN $4::text IS NOT NULL AND EXISTS (SELECT 1 FROM organisations WHERE name = $4 "
+    "    AND kind IN ('gemeente','provincie','rijk')) THEN 'municipal_name' "
+    "  WHEN (SELECT id FROM org) IS NULL THEN 'organisation' "
+    "  WHEN (SELECT developer_organisation_id FROM proj) IS NOT NULL "
+    "   AND (SELECT developer_organisation_id FROM proj) <> (SELECT id FROM org) THEN 'other_developer' "
+    "  WHEN EXISTS (SELECT 1 FROM project_members pm JOIN existing e ON e.id = pm.user_id WHERE pm.project_id = $1::uuid) "
+    "   THEN 'member' END AS v), "
+    "newuser AS (INSERT INTO users (organisation_id, email, name) SELECT org.id, $2, COALESCE($6, '') FROM org, why "
+    "  WHERE why.v IS NULL AND NOT EXISTS (SELECT 1 FROM existing) RETURNING id, organisation_id), "
+    "u AS (SELECT id, organisation_id FROM existing, why WHERE why.v IS NULL "
+    "  UNION ALL SELECT id, organisation_id FROM newuser), "
+    "om AS (INSERT INTO organisation_members (organisation_id, user_id, role) SELECT organisation_id, id, 'extern' FROM u "
+    "  ON CONFLICT DO NOTHING RETURNING 1), "
+    "pm AS (INSERT INTO project_members (project_id, user_id, role, invited_by) SELECT $1::uuid, id, 'extern', $7::uuid "
+    "  FROM u RETURNING 1), "
+    "dev AS (UPDATE projects SET developer_organisation_id = (SELECT organisation_id FROM u) "
+    "  WHERE id = $1::uuid AND developer_organisation_id IS NULL AND EXISTS (SELECT 1 FROM u) RETURNING 1), "
+    "inv AS (INSERT INTO invitations (id, token_hash, user_id, project_id, invited_by, expires_at) "
+    "  SELECT $10::uuid, $8, u.id, $1::uuid, $7::uuid, now() + make_interval(days => $9::int) FROM u "
+    "  WHERE NOT EXISTS (SELECT 1 FROM existing WHERE activated) "
+    "  RETURNING id, user_id, project_id, expires_at), "
+    /* the invitation mail goes out through the notifier's outbox (durable, retried); its
+    * payload holds the invitation id, not the secret: the notifier derives the secret
+    * from the server key at send time (bs_invitation_token) */
+    "mail AS (INSERT INTO alerts (project_id, step_key, kind, revision, user_id, due_at, digest, payload, message_id) "
+    "  SELECT $1::uuid, 'invitation:' || $10, 'invitation', 0, inv.user_id, to_timestamp($12::bigint), false, "
+    "  jsonb_build_object('project_id', p.id, 'project_name', p.name, 'gemeente', p.gemeente, "
+    "    'step_key', 'invitation', 'invitation_id', inv.id, 'expires_at', inv.expires_at, "
+    "    'invited_by', (SELECT COALESCE(NULLIF(name, ''), email) FROM users WHERE id = $7::uuid), "
+    "    'organisation', (SELECT name FROM organisations WHERE id = (SELECT organisation_id FROM u))), "
+    "  'invitation.' || $10 || '@' || $11 FROM inv JOIN projects p ON p.id = inv.project_id "
+    "  WHERE $13::boolean RETURNING 1) "
+    "SELECT (SELECT json_build_object('id', inv.id, 'user_id', u.id, 'project_id', $1::uuid, "
+    "  'organisation_id', u.organisation_id, 'email', $2::text, 'expires_at', inv.expires_at, "
+    "  'invitation', inv.id IS NOT NULL, "
+    "  'members', (SELECT count(*) FROM pm), 'developer_set', (SELECT count(*) FROM dev), "
+    "  'organisation_memberships', (SELECT count(*) FROM om), "
+    "  'mailed', (SELECT count(*) FROM mail) > 0) FROM u LEFT JOIN inv ON true), "
+    "  (SELECT v FROM why), CASE WHEN EXISTS (SELECT 1 FROM mail) THEN pg_notify('bs_alerts', '') END",
+    13};
+
+/* Records a failed login: $1 user id, $2 failed logins, $3 first failure (Unix seconds), $4 locked until (Unix
+ * seconds, 0 = not locked). */
+static const bs_stmt SQL_LOGIN_FAILURE_RECORD = {
+    "login_failure_record",
+    "UPDATE users SET failed_logins = $2::int, first_failed_at = to_timestamp($3::bigint), "
+    "locked_until = to_timestamp($4::bigint) WHERE id = $1::uuid",
+    4};
+
+/* A successful login: resets the failure counters, records the TOTP step used (replay protection, RFC 6238 §5.2)
+ * and creates the session. $1 user id, $2 session token hash, $3 TOTP step or NULL, $4 client address, $5 session
+ * lifetime (hours). */
+static const bs_stmt SQL_LOGIN_SESSION_CREATE = {
+    "login_session_create",
+    "WITH u AS (UPDATE users SET failed_logins = 0, first_failed_at = NULL, locked_until = NULL, "
+    "  totp_last_step = COALESCE($3::bigint, totp_last_step), "
+    "  totp_confirmed = totp_confirmed OR $3::bigint IS NOT NULL "
+    "  WHERE id = $1::uuid RETURNING id, email), "
+    "s AS (INSERT INTO sessions (token_hash, user_id, expires_at, client_address) "
+    "  SELECT $2, id, now() + make_interval(hours => $5::int), NULLIF($4, '') FROM u "
+    "  RETURNING expires_at) "
+    "SELECT json_build_object('user_id', u.id, 'email', u.email, 'expires_at', s.expires_at) "
+    "FROM u, s",
+    5};
+
+/* The user of a login attempt with password hash, TOTP state, failure counters and whether the role needs a second
+ * factor. $1 e-mail. */
+static const bs_stmt SQL_LOGIN_USER_LOAD = {
+    "login_user_load",
+    "SELECT u.id, u.password_hash, u.totp_secret, u.totp_confirmed, COALESCE(u.totp_last_step, -1), "
+    "  u.failed_logins, COALESCE(extract(epoch FROM u.first_failed_at)::bigint, 0), "
+    "  COALESCE(extract(epoch FROM u.locked_until)::bigint, 0), "
+    "  u.is_admin OR EXISTS (SELECT 1 FROM organisation_members om JOIN organisations o "
+    "    ON o.id = om.organisation_id WHERE om.user_id = u.id AND om.role <> 'extern' "
+    "    AND o.kind IN ('gemeente','provincie','rijk')) "
+    "FROM users u WHERE lower(u.email) = lower($1) AND u.disabled_at IS NULL",
+    1};
+
+/* The signed-in user (GET /me) as JSON. $1 user id, $2 API token id or NULL, $3 how the request was authenticated
+ * (token or session). */
+static const bs_stmt SQL_ME_LOAD = {
+    "me_load",
+    "SELECT json_build_object('id', u.id, 'email', u.email, 'name', u.name, "
+    "'organisation_id', u.organisation_id, 'is_admin', u.is_admin, 'locale', u.locale, "
+    "'totp_confirmed', u.totp_confirmed, 'authenticated_by', $3::text, "
+    "'scopes', COALESCE((SELECT scopes FROM api_tokens WHERE id = $2::uuid), '{read,write,admin}'), "
+    "'organisations', COALESCE((SELECT json_agg(json_build_object('organisation_id', o.id, 'name', o.name, "
+    "  'kind', o.kind, 'role', om.role) ORDER BY o.name) FROM organisation_members om "
+    "  JOIN organisations o ON o.id = om.organisation_id WHERE om.user_id = u.id), '[]'), "
+    "'projects', COALESCE((SELECT json_agg(json_build_object('project_id', pm.project_id, 'role', pm.role)) "
+    "  FROM project_members pm WHERE pm.user_id = u.id), '[]')) "
+    "FROM users u WHERE u.id = $1::uuid",
+    3};
+
+/* Adds a user to a project's members. $1 project id, $2 user id, $3 role, $4 inviting user id. */
+static const bs_stmt SQL_MEMBER_ADD = {
+    "member_add",
+    "WITH us AS (SELECT id FROM users WHERE id = $2::uuid), "
+    "ins AS (INSERT INTO project_members (project_id, user_id, role, invited_by) "
+    "  SELECT $1::uuid, id, $3, $4::uuid FROM us ON CONFLICT DO NOTHING "
+    "  RETURNING project_id, user_id, role, created_at) "
+    "SELECT (SELECT row_to_json(ins) FROM ins), EXISTS (SELECT 1 FROM us)",
+    4};
+
+/* One page of a project's members: count and page as JSON. $1 project id, $2 limit, $3 offset. */
+static const bs_stmt SQL_MEMBER_LIST = {
+    "member_list",
+    "WITH f AS (SELECT u.id, u.email, u.name, u.organisation_id, pm.role, pm.created_at "
+    "  FROM project_members pm JOIN users u ON u.id = pm.user_id WHERE pm.project_id = $1::uuid) "
+    "SELECT (SELECT count(*) FROM f), COALESCE((SELECT json_agg(json_build_object('user_id', id, "
+    "'email', email, 'name', name, 'organisation_id', organisation_id, 'role', role, 'created_at', "
+    "created_at) ORDER BY created_at, id) FROM (SELECT * FROM f ORDER BY created_at, id "
+    "LIMIT $2::bigint OFFSET $3::bigint) r), '[]')",
+    3};
+
+/* Changes an organisation's name, region, provincie and stale_after_months (NULL keeps each). $1 organisation id,
+ * $2 name, $3 region, $4 provincie, $5 stale_after_months. */
+static const bs_stmt SQL_ORGANISATION_PATCH = {
+    "organisation_patch",
+    "WITH o AS (UPDATE organisations SET name = COALESCE($2, name), region = COALESCE($3, region), "
+    "provincie = COALESCE($4, provincie), stale_after_months = COALESCE($5::int, stale_after_months) "
+    "WHERE id = $1::uuid "
+    "RETURNING id, name, kind, region, provincie, stale_after_months) SELECT row_to_json(o) FROM o",
+    5};
+
+/* The user of a valid, unused password reset. $1 reset token hash, $2 now (Unix seconds). */
+static const bs_stmt SQL_PASSWORD_RESET_CHECK = {
+    "password_reset_check",
+    "SELECT u.id::text, u.email FROM password_resets r JOIN users u ON u.id = r.user_id "
+    "WHERE r.token_hash = $1 AND r.used_at IS NULL AND r.revoked_at IS NULL "
+    "AND r.expires_at > to_timestamp($2::bigint) AND u.disabled_at IS NULL",
+    2};
+
+/* Requests a password reset for an e-mail address (rate-limited; the mail is queued only when the user exists). $1
+ * e-mail, $2 reset id, $3 token hash, $4 now (Unix seconds), $5 valid minutes, $6 client address, $7 server key
+ * present (boolean), $8 mail domain. */
+static const bs_stmt SQL_PASSWORD_RESET_REQUEST = {
+    "password_reset_request",
+    "WITH u AS (SELECT id FROM users WHERE lower(email) = lower($1) AND disabled_at IS NULL "
+    "  AND password_hash IS NOT NULL AND $7::boolean), "
+    "r AS (INSERT INTO password_resets (id, user_id, token_hash, expires_at, client_address) "
+    "  SELECT $2::uuid, u.id, $3, to_timestamp($4::bigint) + make_interval(mins => $5::int), $6 FROM u "
+    "  RETURNING id, user_id, expires_at), "
+    /* the mail goes out through the outbox (durable, retried); its payload holds the reset
+    * id, never the secret */
+    "m AS (INSERT INTO alerts (project_id, step_key, kind, revision, user_id, due_at, digest, payload, message_id) "
+    "  SELECT NULL, 'password_reset:' || r.id, 'password_reset', 0, r.user_id, to_timestamp($4::bigint), false, "
+    "  jsonb_build_object('reset_id', r.id, 'valid_minutes', $5::int, 'expires_at', "
+    "    to_char(r.expires_at AT TIME ZONE 'Europe/Amsterdam', 'YYYY-MM-DD HH24:MI')), "
+    "  'reset.' || r.id || '@' || $8 FROM r RETURNING 1) "
+    "SELECT (SELECT count(*) FROM m), CASE WHEN EXISTS (SELECT 1 FROM m) THEN pg_notify('bs_alerts', '') END",
+    8};
+
+/* Uses a password reset: sets the new password, clears the failure counters and revokes the user's sessions. $1
+ * reset token hash, $2 password hash, $3 now (Unix seconds). */
+static const bs_stmt SQL_PASSWORD_RESET_USE = {
+    "password_reset_use",
+    "WITH r AS (UPDATE password_resets SET used_at = now() WHERE token_hash = $1 AND used_at IS NULL "
+    "  AND revoked_at IS NULL AND expires_at > to_timestamp($3::bigint) RETURNING user_id), "
+    "u AS (UPDATE users SET password_hash = $2, failed_logins = 0, first_failed_at = NULL, "
+    "  locked_until = NULL WHERE id = (SELECT user_id FROM r) AND disabled_at IS NULL "
+    "  RETURNING id, email), "
+    "s AS (UPDATE sessions SET revoked_at = now() WHERE user_id IN (SELECT id FROM u) "
+    "  AND revoked_at IS NULL RETURNING 1), "
+    "o AS (UPDATE password_resets SET revoked_at = now() WHERE user_id IN (SELECT id FROM u) "
+    "  AND used_at IS NULL AND revoked_at IS NULL AND token_hash <> $1 RETURNING 1) "
+    "SELECT json_build_object('user_id', id, 'email', email, 'sessions_ended', "
+    "  (SELECT count(*) FROM s), 'reset_secrets_ended', (SELECT count(*) FROM o)) FROM u",
+    3};
+
+/* One page of a project's audit log, newest first: count and page as JSON. $1 project id, $2 limit, $3 offset. */
+static const bs_stmt SQL_PROJECT_AUDIT_LIST = {
+    "project_audit_list",
+    "SELECT (SELECT count(*) FROM audit_log WHERE project_id = $1::uuid), "
+    "COALESCE((SELECT json_agg(r ORDER BY id DESC) FROM (SELECT id, at, actor_user_id, actor_email, "
+    "actor_org_id, actor_label, client_address, action, entity, entity_id, old, new FROM audit_log "
+    "WHERE project_id = $1::uuid ORDER BY id DESC LIMIT $2::bigint OFFSET $3::bigint) r), '[]')",
+    3};
+
+/* Changes a project's confidentiality and/or developer organisation (a leader who makes it prive becomes a
+ * member). $1 project id, $2 confidentiality or NULL, $3 developer organisation id or NULL, $4 caller user id. */
+static const bs_stmt SQL_PROJECT_PATCH = {
+    "project_patch",
+    "WITH pr AS (SELECT id, planstatus FROM projects WHERE id = $1::uuid), "
+    "d AS (SELECT id FROM organisations WHERE id = $3::uuid "
+    "  AND kind NOT IN ('gemeente','provincie','rijk')), "
+    "why AS (SELECT CASE "
+    "  WHEN $2::text IS NOT NULL AND (SELECT planstatus FROM pr) IN ('1A','1B','2A','2B') "
+    "   AND bs_confidentiality_rank($2) < 5 THEN 'hard' "
+    "  WHEN $3::uuid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM d) THEN 'developer' END AS v), "
+    "u AS (UPDATE projects SET confidentiality = COALESCE($2, confidentiality), "
+    "  developer_organisation_id = COALESCE((SELECT id FROM d), developer_organisation_id), "
+    "  updated_at = now() WHERE id = $1::uuid AND (SELECT v FROM why) IS NULL "
+    "  RETURNING id, confidentiality, developer_organisation_id, owner_organisation_id), "
+    "m AS (INSERT INTO project_members (project_id, user_id, role, invited_by) "
+    "  SELECT u.id, $4::uuid, 'projectleider', $4::uuid FROM u WHERE $2 = 'prive' "
+    "  ON CONFLICT (project_id, user_id) DO UPDATE SET role = 'projectleider' "
+    "  WHERE project_members.role <> 'projectleider' RETURNING 1) "
+    "SELECT (SELECT row_to_json(x) FROM (SELECT u.*, (SELECT count(*) FROM m) AS became_member FROM u) x), "
+    "  (SELECT v FROM why)",
+    4};
+
+/* Logs out: revokes the session. $1 session token hash. */
+static const bs_stmt SQL_SESSION_REVOKE = {
+    "session_revoke",
+    "UPDATE sessions SET revoked_at = now() WHERE token_hash = $1 AND revoked_at IS NULL",
+    1};
+
+/* Stores a new, not yet confirmed TOTP secret (sealed with the server key). $1 user id, $2 sealed secret. */
+static const bs_stmt SQL_TOTP_SECRET_SAVE = {
+    "totp_secret_save",
+    "UPDATE users SET totp_secret = $2, totp_confirmed = false WHERE id = $1::uuid",
+    2};
+
+#endif

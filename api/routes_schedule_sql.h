@@ -1,0 +1,116 @@
+/*
+ * Bouwstroom API: the SQL of the schedule routes (routes_schedule.c).
+ *
+ * Named statements (bs_stmt, store.h): prepared once per connection, then only parameters
+ * travel. Each says what it does and what its parameters are.
+ */
+#ifndef BS_ROUTES_SCHEDULE_SQL_H
+#define BS_ROUTES_SCHEDULE_SQL_H
+
+#include "store.h"
+
+/* The project's state for the engine (BS_PROJECT_STATE_MEMBERS), the history after a known_on date and a scenario,
+ * as one JSON object. $1 project id, $2 known_on date or NULL, $3 scenario id or NULL. */
+static const bs_stmt SQL_SCHEDULE_LOAD = {
+    "schedule_load",
+    "SELECT json_build_object(" BS_PROJECT_STATE_MEMBERS ", "
+    "'later', CASE WHEN $2::date IS NULL THEN '[]'::json ELSE COALESCE((SELECT json_agg(h ORDER BY h.id DESC) "
+    "  FROM schedule_history h WHERE h.project_id = p.id AND h.known_from > $2::date "
+    "  AND h.field <> 'forecast_finish'), '[]') END, "
+    "'scenario', (SELECT row_to_json(x) FROM scenarios x WHERE x.id = $3::uuid AND x.project_id = p.id), "
+    "'stale_after_months', (SELECT o.stale_after_months FROM organisations o WHERE o.id = p.owner_organisation_id)) "
+    "FROM projects p WHERE p.id = $1::uuid",
+    3};
+
+/* Writes a changed schedule in one statement, only when the project is still at the schedule version the change
+ * was computed from: project row, step rows, links (when custom), history rows, an applied scenario, and the
+ * external_update alerts of a change by an external party. $1 project id, $2 schedule version read, $3 custom
+ * links (boolean), $4 planned completion, $5 steps (JSON records), $6 links (JSON records), $7 reason, $8 author
+ * e-mail, $9 known_from date, $10 history (JSON records), $11 scenario id or NULL, $12 mail domain (Message-ID),
+ * $13 due time (Unix seconds), $14 step key, $15 step name, $16 stream or NULL, $17 new progress date or NULL, $18
+ * step names by key (JSON), $19 knelpunt or NULL. Returns the project id, the number of history rows and alerts
+ * (no row: version conflict). */
+static const bs_stmt SQL_SCHEDULE_WRITE = {
+    "schedule_write",
+    "WITH chk AS (UPDATE projects SET schedule_version = schedule_version + 1, "
+    "  custom_links = custom_links OR $3::boolean, planned_completion = $4::date, updated_at = now(), "
+    "  progress_date = COALESCE($17::date, progress_date), knelpunt = COALESCE($19::boolean, knelpunt) "
+    "  WHERE id = $1::uuid AND schedule_version = $2::bigint RETURNING id), "
+    "st AS (INSERT INTO project_steps (project_id, step_key, status, actual_start, actual_finish, "
+    "  actual_estimated, remaining_duration, duration_override, planned_start, planned_finish, "
+    "  start_no_earlier_than, finish_no_later_than) "
+    "  SELECT $1::uuid, x.step_key, x.status, x.actual_start, x.actual_finish, x.actual_estimated, "
+    "  x.remaining_duration, x.duration_override, x.planned_start, x.planned_finish, "
+    "  x.start_no_earlier_than, x.finish_no_later_than "
+    "  FROM json_to_recordset($5::json) AS x(step_key text, status text, actual_start date, "
+    "  actual_finish date, actual_estimated boolean, remaining_duration int, duration_override int, "
+    "  planned_start date, planned_finish date, start_no_earlier_than date, finish_no_later_than date) "
+    "  WHERE EXISTS (SELECT 1 FROM chk) "
+    "  ON CONFLICT (project_id, step_key) DO UPDATE SET status = EXCLUDED.status, "
+    "  actual_start = EXCLUDED.actual_start, actual_finish = EXCLUDED.actual_finish, "
+    "  actual_estimated = EXCLUDED.actual_estimated, remaining_duration = EXCLUDED.remaining_duration, "
+    "  duration_override = EXCLUDED.duration_override, planned_start = EXCLUDED.planned_start, "
+    "  planned_finish = EXCLUDED.planned_finish, start_no_earlier_than = EXCLUDED.start_no_earlier_than, "
+    "  finish_no_later_than = EXCLUDED.finish_no_later_than, updated_at = now() RETURNING 1), "
+    "dl AS (DELETE FROM project_links WHERE project_id = $1::uuid AND $3::boolean "
+    "  AND EXISTS (SELECT 1 FROM chk) RETURNING 1), "
+    "il AS (INSERT INTO project_links (project_id, pred, succ, type, lag, lag_unit) "
+    "  SELECT $1::uuid, x.pred, x.succ, x.type, x.lag, x.lag_unit FROM json_to_recordset($6::json) "
+    "  AS x(ord int, pred text, succ text, type text, lag int, lag_unit text) "
+    "  WHERE $3::boolean AND EXISTS (SELECT 1 FROM chk) ORDER BY x.ord RETURNING 1), "
+    "h AS (INSERT INTO schedule_history (project_id, step_key, field, old_value, new_value, reason, "
+    "  changed_by, known_from) "
+    "  SELECT $1::uuid, x.step_key, x.field, x.old, x.new, $7, $8, $9::date "
+    "  FROM json_to_recordset($10::json) AS x(ord int, step_key text, field text, old text, new text) "
+    "  WHERE EXISTS (SELECT 1 FROM chk) ORDER BY x.ord RETURNING id, step_key, field, old_value, new_value), "
+    "sc AS (UPDATE scenarios SET applied_at = now() WHERE id = $11::uuid "
+    "  AND EXISTS (SELECT 1 FROM chk) RETURNING 1), "
+    /* an update by an external party (a user of an organisation that is not a
+    * gemeente) raises its external_update alerts in this same transaction, one per
+    * recipient (projectleider, owners of the step's stream, followers; not the author),
+    * keyed by the change's first history id */
+    "au AS (SELECT a.id, COALESCE(NULLIF(a.name, ''), a.email) AS name, o.name AS org FROM users a "
+    "  JOIN organisations o ON o.id = a.organisation_id WHERE lower(a.email) = lower($8) AND o.kind <> 'gemeente'), "
+    "ext AS (INSERT INTO alerts (id, project_id, step_key, kind, revision, user_id, due_at, digest, payload, message_id) "
+    "  SELECT g.id, $1::uuid, $14::text, 'external_update', (SELECT min(id) FROM h), g.user_id, "
+    "  to_timestamp($13::bigint), g.digest, g.payload, 'alert.' || g.id || '@' || $12::text "
+    "  FROM (SELECT gen_random_uuid() AS id, u.id AS user_id, u.digest, jsonb_build_object("
+    "    'project_id', p.id, 'project_name', p.name, 'gemeente', p.gemeente, 'step_key', $14::text, "
+    "    'step_name', $15::text, 'stream', $16::text, 'progress_date', p.progress_date, 'author', au.name, "
+    "    'author_organisation', au.org, 'reason', $7, 'changes', (SELECT string_agg("
+    /* each change names its step (name and key): a change of many milestones' forecast
+    * dates is otherwise a list of identical field names */
+    "    COALESCE($18::jsonb->>h.step_key, h.step_key) || ' (' || h.step_key || '), ' || h.field || ': ' || "
+    "    COALESCE(h.old_value, '-') || ' -> ' || COALESCE(h.new_value, '-'), E'\\n' ORDER BY h.id) FROM h)) AS payload "
+    "    FROM (SELECT user_id FROM project_roles WHERE project_id = $1::uuid "
+    "      AND (role = 'projectleider' OR stream = $16::text OR $16::text IS NULL) "
+    "      UNION SELECT user_id FROM follows WHERE project_id = $1::uuid) r "
+    "    JOIN users u ON u.id = r.user_id CROSS JOIN au JOIN projects p ON p.id = $1::uuid "
+    "    LEFT JOIN alert_rules ur ON ur.user_id = u.id AND ur.kind = 'external_update' "
+    "    LEFT JOIN alert_rules orr ON orr.organisation_id = u.organisation_id AND orr.user_id IS NULL "
+    "      AND orr.kind = 'external_update' "
+    "    WHERE u.id <> au.id AND COALESCE(ur.enabled, orr.enabled, true) AND u.disabled_at IS NULL "
+    /* only recipients who may still read the project (docs/security.md) */
+    "      AND EXISTS (SELECT 1 FROM bs_project_access(u.id) x WHERE x.project_id = $1::uuid "
+    "        AND x.access IN ('read','write','lead'))) g "
+    "  WHERE EXISTS (SELECT 1 FROM h) ON CONFLICT DO NOTHING RETURNING 1) "
+    "SELECT id, (SELECT count(*) FROM h), (SELECT count(*) FROM ext), "
+    "  CASE WHEN EXISTS (SELECT 1 FROM ext) THEN pg_notify('bs_alerts', '') END FROM chk",
+    19};
+
+/* A project's schedule history as {count, results} (NULL when the project does not exist). $1 project id, $2 step
+ * key or NULL for every step, $3 true when the caller may read who changed what and why (else changed_by and
+ * reason are left out). */
+static const bs_stmt SQL_STEP_HISTORY_LIST = {
+    "step_history_list",
+    "SELECT CASE WHEN EXISTS (SELECT 1 FROM projects WHERE id = $1::uuid) THEN "
+    "json_build_object('count', (SELECT count(*) FROM schedule_history WHERE project_id = $1::uuid "
+    "  AND ($2::text IS NULL OR step_key = $2)), "
+    "'results', COALESCE((SELECT json_agg(CASE WHEN $3::boolean THEN e ELSE e - 'reason' - 'changed_by' END "
+    "  ORDER BY id) FROM (SELECT id, jsonb_build_object('id', id, 'step', step_key, 'field', field, "
+    "  'old_value', old_value, 'new_value', new_value, 'reason', reason, 'changed_by', changed_by, "
+    "  'changed_at', changed_at, 'known_from', known_from) AS e FROM schedule_history "
+    "  WHERE project_id = $1::uuid AND ($2::text IS NULL OR step_key = $2)) h), '[]')) END",
+    3};
+
+#endif

@@ -1,0 +1,33 @@
+/*
+ * Bouwstroom API: the SQL of the health and project routes (routes.c). The project list builds its statement from the filters and the sort and is not a named statement.
+ *
+ * Named statements (bs_stmt, store.h): prepared once per connection, then only parameters
+ * travel. Each says what it does and what its parameters are.
+ */
+#ifndef BS_ROUTES_SQL_H
+#define BS_ROUTES_SQL_H
+
+#include "store.h"
+
+/* The database answers (GET /healthz). */
+static const bs_stmt SQL_HEALTH = {
+    "health",
+    "SELECT 1",
+    0};
+
+/* A project as JSON with the caller's access. $1 project id, $2 access (none … lead, or stream), $3 stream access
+ * (boolean). */
+static const bs_stmt SQL_PROJECT_GET = {
+    "project_get",
+    "SELECT row_to_json(p) FROM (SELECT id, source, source_key, name, gemeente, provincie, "
+    "planstatus, planstatus_raw, plantype, plantype_raw, homes_remaining, demolition, "
+    "completions_2019, completions_2020_2024, completions_2025_2029, completions_2030_2050, "
+    "completions_unknown, type_grondgebonden, type_appartement, type_onbekend, tenure_huur, "
+    "tenure_koop, tenure_onbekend, expected_period, expected_by, progress_date, progress_date_estimated, "
+    "datum_raw, schatting, process_schema_key, process_schema_version, planned_completion, "
+    "geometry_crs, geometry, owner_organisation_id, developer_organisation_id, confidentiality, knelpunt, "
+    "$2::text AS access, $3::boolean AS stream_access, created_at, updated_at FROM projects "
+    "WHERE id = $1::uuid) p",
+    3};
+
+#endif

@@ -1,0 +1,205 @@
+/*
+ * The store's named statements (engine/runtime/store.c) against a real PostgreSQL
+ * (BOUWSTROOM_DATABASE_URL; skipped with 77 without it): a statement is prepared once per
+ * connection and executed by name after that (pg_prepared_statements counts its plans), a
+ * failed PREPARE reaches the caller as the query's error and leaves the connection usable,
+ * and a new session after a lost connection prepares its statements again.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "alloc.h"
+#include "store.h"
+
+static const bs_stmt ADD_ONE = {"test_store_add_one", "SELECT $1::int + 1", 1};
+static const bs_stmt BAD = {"test_store_bad", "SELEC $1::int", 1};
+static const bs_stmt PLANS = {"test_store_plans",
+                              "SELECT count(*), COALESCE(sum(generic_plans + custom_plans), 0) "
+                              "FROM pg_prepared_statements WHERE name = $1",
+                              1};
+
+static const bs_stmt PID = {"test_store_pid", "SELECT pg_backend_pid()::text || $1", 1};
+static const bs_stmt KILL = {"test_store_kill", "SELECT pg_terminate_backend(pg_backend_pid()) AND $1::boolean", 1};
+
+static const char *url;
+
+/* The outcome of one call, filled by the callbacks below. */
+typedef struct {
+    bool done;
+    char err[256];
+    char value[64], value2[64];
+    bs_conn *conn;
+} outcome;
+
+static void got(const PGresult *res, const char *err, void *arg) {
+    outcome *o = arg;
+    o->done = true;
+    snprintf(o->err, sizeof o->err, "%s", err ? err : "");
+    if (!err && res && PQntuples(res) > 0) {
+        snprintf(o->value, sizeof o->value, "%s", PQgetvalue(res, 0, 0));
+        if (PQnfields(res) > 1) snprintf(o->value2, sizeof o->value2, "%s", PQgetvalue(res, 0, 1));
+    }
+}
+
+static void acquired(bs_conn *conn, const char *err, void *arg) {
+    outcome *o = arg;
+    o->done = true;
+    o->conn = conn;
+    snprintf(o->err, sizeof o->err, "%s", err ? err : "");
+}
+
+static void ready(bs_store *s, const char *err, void *arg) {
+    (void)s;
+    outcome *o = arg;
+    o->done = true;
+    snprintf(o->err, sizeof o->err, "%s", err ? err : "");
+}
+
+static void closed(void *arg) {
+    *(bool *)arg = true;
+}
+
+typedef struct {
+    uv_loop_t loop;
+    bs_store *store;
+} fixture;
+
+static fixture *open_store(int pool) {
+    fixture *f = bs_calloc(1, sizeof *f);
+    uv_loop_init(&f->loop);
+    outcome o = {0};
+    f->store = bs_store_open(&f->loop, url, pool, ready, &o);
+    bs_run_until(&f->loop, &o.done);
+    assert_string_equal(o.err, "");
+    return f;
+}
+
+static void close_store(fixture *f) {
+    bool done = false;
+    bs_store_close(f->store, closed, &done);
+    bs_run_until(&f->loop, &done);
+    uv_run(&f->loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&f->loop), 0);
+    free(f);
+}
+
+static outcome conn_exec(fixture *f, bs_conn *c, const bs_stmt *st, const char *param) {
+    outcome o = {0};
+    const char *p[1] = {param};
+    bs_conn_exec(c, st, p, got, &o);
+    bs_run_until(&f->loop, &o.done);
+    return o;
+}
+
+static outcome store_exec(fixture *f, const bs_stmt *st, const char *param) {
+    outcome o = {0};
+    const char *p[1] = {param};
+    bs_store_exec(f->store, st, p, got, &o);
+    bs_run_until(&f->loop, &o.done);
+    return o;
+}
+
+/* five executions on one connection: one prepared statement, five plans used */
+static void test_prepared_once(void **state) {
+    (void)state;
+    fixture *f = open_store(2);
+    outcome a = {0};
+    bs_store_acquire(f->store, acquired, &a);
+    bs_run_until(&f->loop, &a.done);
+    assert_non_null(a.conn);
+    for (int i = 0; i < 5; i++) {
+        char in[16], want[16];
+        snprintf(in, sizeof in, "%d", 10 * i);
+        snprintf(want, sizeof want, "%d", 10 * i + 1);
+        outcome o = conn_exec(f, a.conn, &ADD_ONE, in);
+        assert_string_equal(o.err, "");
+        assert_string_equal(o.value, want);
+    }
+    outcome n = conn_exec(f, a.conn, &PLANS, ADD_ONE.name);
+    assert_string_equal(n.err, "");
+    assert_string_equal(n.value, "1");  /* prepared once on this session */
+    assert_string_equal(n.value2, "5"); /* and executed five times by name */
+    bs_store_release(a.conn);
+    close_store(f);
+}
+
+/* a PREPARE that fails is the query's error; the connection stays usable and the bad
+ * statement is not remembered as prepared (it fails again, the same way) */
+static void test_bad_statement(void **state) {
+    (void)state;
+    fixture *f = open_store(1);
+    for (int i = 0; i < 2; i++) {
+        outcome o = store_exec(f, &BAD, "1");
+        assert_non_null(strstr(o.err, "syntax error"));
+        outcome ok = store_exec(f, &ADD_ONE, "41");
+        assert_string_equal(ok.err, "");
+        assert_string_equal(ok.value, "42");
+    }
+    close_store(f);
+}
+
+static void fired_cb(uv_timer_t *t) {
+    *(bool *)t->data = true;
+}
+
+static void wait_ms(uv_loop_t *loop, uint64_t ms) {
+    uv_timer_t t;
+    bool fired = false;
+    uv_timer_init(loop, &t);
+    t.data = &fired;
+    uv_timer_start(&t, fired_cb, ms, 0);
+    bs_run_until(loop, &fired);
+    uv_close((uv_handle_t *)&t, NULL);
+    uv_run(loop, UV_RUN_NOWAIT);
+}
+
+/* the one connection of the pool is killed: the store reconnects, and the new session
+ * prepares the statement again (a kept "prepared" mark would fail with "prepared statement
+ * does not exist" forever) */
+static void test_reprepared_after_reconnect(void **state) {
+    (void)state;
+    fixture *f = open_store(1);
+    outcome o = store_exec(f, &ADD_ONE, "1");
+    assert_string_equal(o.value, "2");
+    outcome pid = store_exec(f, &PID, "");
+    assert_string_equal(pid.err, "");
+    outcome killed = store_exec(f, &KILL, "true");
+    assert_string_not_equal(killed.err, ""); /* the session ended under the statement */
+    bool ok = false;
+    for (int i = 0; i < 200 && !ok; i++) { /* up to 20 s for the reconnect (expected: milliseconds) */
+        outcome again = store_exec(f, &ADD_ONE, "7");
+        if (!again.err[0]) {
+            assert_string_equal(again.value, "8");
+            ok = true;
+        } else {
+            assert_null(strstr(again.err, "does not exist"));
+            wait_ms(&f->loop, 100);
+        }
+    }
+    assert_true(ok);
+    outcome other = store_exec(f, &PID, "");
+    assert_string_not_equal(other.value, pid.value); /* a new session answered */
+    close_store(f);
+}
+
+int main(void) {
+    url = getenv("BOUWSTROOM_DATABASE_URL");
+    if (!url || !*url) {
+        fprintf(stderr, "test_store: BOUWSTROOM_DATABASE_URL not set, skipped\n");
+        return 77;
+    }
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_prepared_once),
+        cmocka_unit_test(test_bad_statement),
+        cmocka_unit_test(test_reprepared_after_reconnect),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
