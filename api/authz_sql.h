@@ -13,11 +13,10 @@
  * plans per connection). The last column (token_expires) is the API token's expiry (Unix seconds, NULL: none or a
  * session), compared with the server's clock (bs_api.clock, which `serve --clock` moves) as well as bs_gate's own
  * now(). $1 credential hash or '', $2 credential kind (session, token, none), $3 project id or NULL. */
-static const bs_stmt SQL_GATE = {
-    "gate",
-    "SELECT g.*, extract(epoch FROM t.expires_at)::bigint AS token_expires "
-    "FROM bs_gate($1, $2, $3::uuid) g "
-    "LEFT JOIN api_tokens t ON t.id = g.o_token",
-    3};
+static const bs_stmt SQL_GATE = {"gate",
+                                 "SELECT g.*, extract(epoch FROM t.expires_at)::bigint AS token_expires "
+                                 "FROM bs_gate($1, $2, $3::uuid) g "
+                                 "LEFT JOIN api_tokens t ON t.id = g.o_token",
+                                 3};
 
 #endif

@@ -172,14 +172,13 @@ static const bs_stmt SQL_ME_LOAD = {
     3};
 
 /* Adds a user to a project's members. $1 project id, $2 user id, $3 role, $4 inviting user id. */
-static const bs_stmt SQL_MEMBER_ADD = {
-    "member_add",
-    "WITH us AS (SELECT id FROM users WHERE id = $2::uuid), "
-    "ins AS (INSERT INTO project_members (project_id, user_id, role, invited_by) "
-    "  SELECT $1::uuid, id, $3, $4::uuid FROM us ON CONFLICT DO NOTHING "
-    "  RETURNING project_id, user_id, role, created_at) "
-    "SELECT (SELECT row_to_json(ins) FROM ins), EXISTS (SELECT 1 FROM us)",
-    4};
+static const bs_stmt SQL_MEMBER_ADD = {"member_add",
+                                       "WITH us AS (SELECT id FROM users WHERE id = $2::uuid), "
+                                       "ins AS (INSERT INTO project_members (project_id, user_id, role, invited_by) "
+                                       "  SELECT $1::uuid, id, $3, $4::uuid FROM us ON CONFLICT DO NOTHING "
+                                       "  RETURNING project_id, user_id, role, created_at) "
+                                       "SELECT (SELECT row_to_json(ins) FROM ins), EXISTS (SELECT 1 FROM us)",
+                                       4};
 
 /* One page of a project's members: count and page as JSON. $1 project id, $2 limit, $3 offset. */
 static const bs_stmt SQL_MEMBER_LIST = {
@@ -281,14 +280,10 @@ static const bs_stmt SQL_PROJECT_PATCH = {
 
 /* Logs out: revokes the session. $1 session token hash. */
 static const bs_stmt SQL_SESSION_REVOKE = {
-    "session_revoke",
-    "UPDATE sessions SET revoked_at = now() WHERE token_hash = $1 AND revoked_at IS NULL",
-    1};
+    "session_revoke", "UPDATE sessions SET revoked_at = now() WHERE token_hash = $1 AND revoked_at IS NULL", 1};
 
 /* Stores a new, not yet confirmed TOTP secret (sealed with the server key). $1 user id, $2 sealed secret. */
 static const bs_stmt SQL_TOTP_SECRET_SAVE = {
-    "totp_secret_save",
-    "UPDATE users SET totp_secret = $2, totp_confirmed = false WHERE id = $1::uuid",
-    2};
+    "totp_secret_save", "UPDATE users SET totp_secret = $2, totp_confirmed = false WHERE id = $1::uuid", 2};
 
 #endif

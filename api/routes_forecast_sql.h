@@ -36,9 +36,7 @@ static const bs_stmt SQL_LEAD_TIME_COUNTS = {
     3};
 
 /* A project's homes_remaining and gemeente. $1 project id. */
-static const bs_stmt SQL_PROJECT_HOMES = {
-    "project_homes",
-    "SELECT homes_remaining, gemeente FROM projects WHERE id = $1::uuid",
-    1};
+static const bs_stmt SQL_PROJECT_HOMES = {"project_homes",
+                                          "SELECT homes_remaining, gemeente FROM projects WHERE id = $1::uuid", 1};
 
 #endif

@@ -143,9 +143,7 @@ static const bs_stmt SQL_FEED_TOKEN_REVOKE = {
 
 /* Stops following a project. $1 project id, $2 user id. */
 static const bs_stmt SQL_FOLLOW_DELETE = {
-    "follow_delete",
-    "DELETE FROM follows WHERE project_id = $1::uuid AND user_id = $2::uuid RETURNING 1",
-    2};
+    "follow_delete", "DELETE FROM follows WHERE project_id = $1::uuid AND user_id = $2::uuid RETURNING 1", 2};
 
 /* Follows a project (only one the user may read). $1 project id, $2 user id. */
 static const bs_stmt SQL_FOLLOW_INSERT = {

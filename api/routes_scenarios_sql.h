@@ -21,11 +21,10 @@ static const bs_stmt SQL_SCENARIO_DELETE = {
 
 /* Saves a what-if scenario. $1 project id, $2 name, $3 changes (JSON array), $4 creator e-mail. Returns id,
  * created_at. */
-static const bs_stmt SQL_SCENARIO_INSERT = {
-    "scenario_insert",
-    "INSERT INTO scenarios (project_id, name, changes, created_by) "
-    "VALUES ($1::uuid, $2, $3::jsonb, $4) RETURNING id, created_at",
-    4};
+static const bs_stmt SQL_SCENARIO_INSERT = {"scenario_insert",
+                                            "INSERT INTO scenarios (project_id, name, changes, created_by) "
+                                            "VALUES ($1::uuid, $2, $3::jsonb, $4) RETURNING id, created_at",
+                                            4};
 
 /* One page of a project's saved scenarios: count (NULL when the project does not exist) and the page as JSON. $1
  * project id, $2 limit, $3 offset. */

@@ -10,10 +10,7 @@
 #include "store.h"
 
 /* The database answers (GET /healthz). */
-static const bs_stmt SQL_HEALTH = {
-    "health",
-    "SELECT 1",
-    0};
+static const bs_stmt SQL_HEALTH = {"health", "SELECT 1", 0};
 
 /* A project as JSON with the caller's access. $1 project id, $2 access (none … lead, or stream), $3 stream access
  * (boolean). */

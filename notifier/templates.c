@@ -179,6 +179,22 @@ static void details(sbuf *t, sbuf *h, const char *kind, const json_t *p, bool en
     sb_printf(h, "</p>\n");
 }
 
+/* The HTML part of a mail that carries a one-time link: the subject as heading, the text part
+ * as preformatted text, and the link base_url/page#token=TOKEN labelled label (the token in
+ * the fragment: it never reaches a server log). */
+static void token_link_html(sbuf *h, const sbuf *s, const sbuf *t, const char *base_url, const char *page,
+                            const char *token, const char *label) {
+    sb_printf(h, "<h2>");
+    sb_html(h, s->p);
+    sb_printf(h, "</h2>\n<pre>");
+    sb_html(h, t->p);
+    sb_printf(h, "</pre>\n<p><a href=\"");
+    sb_html(h, base_url);
+    sb_printf(h, "/%s#token=", page);
+    sb_html(h, token);
+    sb_printf(h, "\">%s</a></p>\n", label);
+}
+
 /* The invitation mail of an external developer: subject s, text t, HTML h. */
 static void invitation_text(sbuf *s, sbuf *t, sbuf *h, const json_t *payload, const char *base_url, bool en) {
     /* an external developer admitted to a project's private stream (docs/security.md §5) */
@@ -200,16 +216,8 @@ static void invitation_text(sbuf *s, sbuf *t, sbuf *h, const json_t *payload, co
     sb_printf(t, en ? "Then log in at %s/login\n" : "Log daarna in op %s/login\n", base_url);
     sb_printf(t, en ? "Did you not expect this invitation? Ignore this message.\n"
                     : "Verwachtte u deze uitnodiging niet? Dan kunt u dit bericht negeren.\n");
-    sb_printf(h, "<h2>");
-    sb_html(h, s->p);
-    sb_printf(h, "</h2>\n<pre>");
-    sb_html(h, t->p);
-    sb_printf(h, "</pre>\n");
-    sb_printf(h, "<p><a href=\"");
-    sb_html(h, base_url);
-    sb_printf(h, "/%s#token=", "invitation");
-    sb_html(h, str(payload, "token"));
-    sb_printf(h, "\">%s</a></p>\n", en ? "Set your password" : "Wachtwoord instellen");
+    token_link_html(h, s, t, base_url, "invitation", str(payload, "token"),
+                    en ? "Set your password" : "Wachtwoord instellen");
 }
 
 /* The password reset mail: subject s, text t, HTML h. */
@@ -230,16 +238,8 @@ static void password_reset_text(sbuf *s, sbuf *t, sbuf *h, const json_t *payload
                       "Did you not ask for this? Ignore this message: your password stays as it is.\n"
                     : "Daarmee eindigen alle sessies van uw account; uw tweede factor blijft zoals die is.\n"
                       "Heeft u dit niet gevraagd? Negeer dan dit bericht: uw wachtwoord blijft zoals het is.\n");
-    sb_printf(h, "<h2>");
-    sb_html(h, s->p);
-    sb_printf(h, "</h2>\n<pre>");
-    sb_html(h, t->p);
-    sb_printf(h, "</pre>\n");
-    sb_printf(h, "<p><a href=\"");
-    sb_html(h, base_url);
-    sb_printf(h, "/%s#token=", "password-reset");
-    sb_html(h, str(payload, "token"));
-    sb_printf(h, "\">%s</a></p>\n", en ? "Set a new password" : "Nieuw wachtwoord instellen");
+    token_link_html(h, s, t, base_url, "password-reset", str(payload, "token"),
+                    en ? "Set a new password" : "Nieuw wachtwoord instellen");
 }
 
 int bs_mail_text_build(const char *kind, const char *locale, const json_t *payload, const char *base_url,
