@@ -8,7 +8,7 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= 2
 
-.PHONY: all deps test-deps build build-asan web test demo bench bench-web format lint clean distclean
+.PHONY: all deps test-deps build build-asan web test test-long demo bench bench-web format lint clean distclean
 
 all: build
 
@@ -33,6 +33,11 @@ web: deps
 
 test: test-deps build build-asan
 	@scripts/test.sh $(BUILD) $(ASAN_BUILD)
+
+# the longer versions of what make test runs short: the scheduler against networkx on 3,000
+# random graphs (make test: 300)
+test-long: build
+	@cd $(BUILD) && BS_NX_ROUNDS=3000 ctest -R integration_test_schedule_networkx --output-on-failure
 
 demo: build
 	@scripts/demo.sh $(BUILD)

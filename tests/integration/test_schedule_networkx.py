@@ -20,6 +20,8 @@ on negated weights (single_source_bellman_ford_path_length). Milestones and stat
 terms are left to the golden tests (their display and Atw rules are not a longest path).
 
 Usage: test_schedule_networkx.py --binary BOUWSTROOM --source SRC [--rounds N]
+
+`make test` runs 300 rounds (BS_NX_ROUNDS overrides); `make test-long` runs 3,000.
 """
 import argparse
 import datetime
@@ -116,7 +118,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", required=True)
     ap.add_argument("--source", required=True)
-    ap.add_argument("--rounds", type=int, default=1000)
+    ap.add_argument("--rounds", type=int, default=int(os.environ.get("BS_NX_ROUNDS", "300")))
     args = ap.parse_args()
     rng = random.Random(20261129)
     data_date = datetime.date(2026, 3, 28)  # a Saturday: the first working day is Mon 30 March
