@@ -398,6 +398,9 @@ char *bs_projects_upsert_sql(const bs_project_column *extra, size_t n_extra) {
 }
 
 const char *bs_projects_steps_sql(void) {
+    /* existing steps are filtered out by the anti-join (a re-import then inserts nothing and
+     * pays no speculative insertion per row); ON CONFLICT still keeps a step a concurrent
+     * transaction inserted meanwhile */
     /* the audit log gets one summary row per batch (with bouwstroom.audit = 'bulk' in the
      * batch's transaction, the row triggers stay silent; migration 0010) */
     return "WITH s AS (INSERT INTO project_steps (project_id, step_key, status, actual_estimated) "
@@ -405,6 +408,7 @@ const char *bs_projects_steps_sql(void) {
            "FROM bs_import_staging x "
            "JOIN projects p ON p.source = $2 AND p.source_key = x.source_key "
            "CROSS JOIN LATERAL unnest($1::text[], x.steps) AS u(step_key, status) "
+           "WHERE NOT EXISTS (SELECT 1 FROM project_steps e WHERE e.project_id = p.id AND e.step_key = u.step_key) "
            "ON CONFLICT (project_id, step_key) DO NOTHING RETURNING 1) "
            "INSERT INTO audit_log (actor_label, action, entity, new) "
            "SELECT 'import', 'import', 'projects', jsonb_build_object('source', $2::text, "
@@ -466,10 +470,13 @@ static int prepare(bs_import_plan *plan, void *arg) {
     for (size_t i = 0; i < n; i++) {
         json_t *rec = build_record(job, json_array_get(features, i), crs, seen);
         if (rec) json_array_append_new(records, rec);
+        if (json_array_size(records) == BS_IMPORT_BATCH_SIZE || i + 1 == n) { /* one batch at a time */
+            bs_import_plan_add_records(plan, records, JSON_COMPACT);
+            json_array_clear(records);
+        }
     }
     json_decref(seen);
     json_decref(root);
-    bs_import_plan_add_records(plan, records, JSON_COMPACT);
     json_decref(records);
     if (job->progress) {
         int n_plans = job->result.read - job->result.rejected;

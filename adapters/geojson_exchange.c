@@ -493,6 +493,8 @@ static void plan_statements(bs_import_plan *plan) {
                         "FROM bs_import_staging x "
                         "JOIN projects p ON p.source = x.source AND p.source_key = x.source_key "
                         "CROSS JOIN LATERAL unnest(x.step_keys, x.steps) AS u(step_key, status) "
+                        "WHERE NOT EXISTS (SELECT 1 FROM project_steps e "
+                        "  WHERE e.project_id = p.id AND e.step_key = u.step_key) "
                         "ON CONFLICT (project_id, step_key) DO NOTHING",
                         0, NULL);
     free(upsert);
