@@ -11,9 +11,9 @@
 
 #include "alloc.h"
 #include "clock.h"
+#include "import_pipeline.h"
 #include "plan.h"
 
-#define BATCH_SIZE 500
 #define SCHEMA_KEY "ppm-woningbouw"
 
 /* Integer properties copied as given (negative corrections kept). */
@@ -63,24 +63,14 @@ static const struct {
 #define N_TEXT_COLS (sizeof text_cols / sizeof text_cols[0])
 
 typedef struct import_job {
-    uv_loop_t *loop;
-    bs_store *store;
     const bs_engine *engine;
     const bs_schema *schema;
-    char *source;
+    char *path;   /* owned */
+    char *source; /* owned */
     FILE *progress;
     bs_import_cb cb;
     void *arg;
-    bs_import_result result;
-    char **batches; /* owned: JSON text of each batch's records */
-    int *batch_sizes;
-    int n_batches;
-    int next_batch;
-    int done_plans;
-    char *upsert_sql; /* owned */
-    char *steps_sql;  /* owned */
-    char *keys_param; /* owned: schema step keys as a PostgreSQL text[] literal */
-    bs_conn *conn;
+    bs_import_result result; /* filled by prepare on the thread pool, then by done on the loop */
 } import_job;
 
 bs_day bs_eib_expected_by(long op2019, long op2020_2024, long op2025_2029, long op2030_2050, const char **label) {
@@ -346,115 +336,17 @@ static json_t *build_record(import_job *job, json_t *feature, const char *crs, j
     return rec;
 }
 
-static void finish(import_job *job) {
-    if (job->conn) bs_store_release(job->conn);
-    job->conn = NULL;
-    job->cb(&job->result, job->arg);
-    for (int i = 0; i < job->n_batches; i++) free(job->batches[i]);
-    free(job->batches);
-    free(job->batch_sizes);
-    free(job->upsert_sql);
-    free(job->steps_sql);
-    free(job->keys_param);
-    free(job->source);
-    free(job);
-}
-
-static void fail(import_job *job, const char *what, const char *err) {
-    snprintf(job->result.error, sizeof job->result.error, "%s: %s", what, err ? err : "unknown error");
-    finish(job);
-}
-
-static void run_batch(import_job *job);
-
-static void batch_committed(const PGresult *res, const char *err, void *arg) {
-    (void)res;
-    import_job *job = arg;
-    if (err) {
-        fail(job, "commit failed", err);
-        return;
-    }
-    job->done_plans += job->batch_sizes[job->next_batch];
-    job->next_batch++;
-    if (job->progress) {
-        fprintf(job->progress, "import: %d/%d plans stored\n", job->done_plans,
-                job->result.read - job->result.rejected);
-        fflush(job->progress);
-    }
-    run_batch(job);
-}
-
-static void steps_done(const PGresult *res, const char *err, void *arg) {
-    (void)res;
-    import_job *job = arg;
-    if (err) {
-        fail(job, "storing process steps failed", err);
-        return;
-    }
-    bs_conn_script(job->conn, "COMMIT", batch_committed, job);
-}
-
-static void upsert_done(const PGresult *res, const char *err, void *arg) {
-    import_job *job = arg;
-    if (err) {
-        fail(job, "storing projects failed", err);
-        return;
-    }
-    int n = PQntuples(res);
-    int ins = 0;
-    for (int i = 0; i < n; i++)
-        if (strcmp(PQgetvalue(res, i, 0), "t") == 0) ins++;
-    job->result.inserted += ins;
-    job->result.updated += n - ins;
-    job->result.unchanged += job->batch_sizes[job->next_batch] - n;
-    const char *params[3] = {job->batches[job->next_batch], job->keys_param, job->source};
-    bs_conn_query(job->conn, job->steps_sql, 3, params, steps_done, job);
-}
-
-static void begun(const PGresult *res, const char *err, void *arg) {
-    (void)res;
-    import_job *job = arg;
-    if (err) {
-        fail(job, "BEGIN failed", err);
-        return;
-    }
-    const char *params[2] = {job->batches[job->next_batch], job->source};
-    bs_conn_query(job->conn, job->upsert_sql, 2, params, upsert_done, job);
-}
-
-static void run_batch(import_job *job) {
-    if (job->next_batch >= job->n_batches) {
-        finish(job);
-        return;
-    }
-    bs_conn_script(job->conn, "BEGIN; SELECT set_config('bouwstroom.audit', 'bulk', true)", begun, job);
-}
-
-static void acquired(bs_conn *conn, const char *err, void *arg) {
-    import_job *job = arg;
-    if (err) {
-        fail(job, "database unavailable", err);
-        return;
-    }
-    job->conn = conn;
-    run_batch(job);
-}
-
 char *bs_projects_upsert_sql(const bs_project_column *extra, size_t n_extra) {
     size_t cap = 8192 + n_extra * 256;
-    char *cols = bs_calloc(1, cap), *defs = bs_calloc(1, cap), *sets = bs_calloc(1, cap), *cmp_old = bs_calloc(1, cap),
+    char *cols = bs_calloc(1, cap), *sets = bs_calloc(1, cap), *cmp_old = bs_calloc(1, cap),
          *cmp_new = bs_calloc(1, cap), *sel = bs_calloc(1, cap);
-    size_t oc = 0, od = 0, os = 0, oo = 0, on = 0, ol = 0;
+    size_t oc = 0, os = 0, oo = 0, on = 0, ol = 0;
     for (size_t i = 0; i < N_TEXT_COLS + N_COUNT_COLS + n_extra; i++) {
         const char *c = i < N_TEXT_COLS                  ? text_cols[i].column
                         : i < N_TEXT_COLS + N_COUNT_COLS ? count_cols[i - N_TEXT_COLS].column
                                                          : extra[i - N_TEXT_COLS - N_COUNT_COLS].column;
-        const char *t = i < N_TEXT_COLS                  ? text_cols[i].type
-                        : i < N_TEXT_COLS + N_COUNT_COLS ? "integer"
-                                                         : extra[i - N_TEXT_COLS - N_COUNT_COLS].type;
         const char *sep = i ? ", " : "";
         oc += (size_t)snprintf(cols + oc, cap - oc, "%s%s", sep, c);
-        od += (size_t)snprintf(defs + od, cap - od, "%s%s %s", sep, c, t);
         /* an "id" column (a Planmonitor export's plan_id) names new projects only: an existing
          * project keeps its id, and rows without one get a new id */
         bool is_id = strcmp(c, "id") == 0;
@@ -475,14 +367,13 @@ char *bs_projects_upsert_sql(const bs_project_column *extra, size_t n_extra) {
     for (size_t i = 0; i < n_extra; i++) has_conf |= strcmp(extra[i].column, "confidentiality") == 0;
     char *sql = bs_malloc(need);
     snprintf(sql, need,
-             "WITH x AS (SELECT * FROM jsonb_to_recordset($1::jsonb) "
-             "  AS x(source_key text, planned_completion date, %s)), "
+             "WITH x AS (SELECT * FROM bs_import_staging), "
              "orgs AS (INSERT INTO organisations (name, kind, provincie, import_key) "
              "  SELECT DISTINCT ON (x.gemeente) x.gemeente, 'gemeente', x.provincie, 'gemeente:' || x.gemeente "
              "  FROM x WHERE x.gemeente IS NOT NULL ORDER BY x.gemeente, x.provincie "
              "  ON CONFLICT (import_key) DO NOTHING RETURNING id, import_key) "
              "INSERT INTO projects (source, source_key, planned_completion, owner_organisation_id%s, %s) "
-             "SELECT $2, x.source_key, x.planned_completion, "
+             "SELECT $1, x.source_key, x.planned_completion, "
              "  COALESCE((SELECT id FROM orgs WHERE orgs.import_key = 'gemeente:' || x.gemeente), "
              "           (SELECT id FROM organisations o WHERE o.import_key = 'gemeente:' || x.gemeente))%s, "
              "  %s FROM x "
@@ -493,14 +384,13 @@ char *bs_projects_upsert_sql(const bs_project_column *extra, size_t n_extra) {
              "    ELSE %s END, updated_at = now() "
              "WHERE (%s) IS DISTINCT FROM (%s) "
              "RETURNING (xmax = 0) AS inserted",
-             defs, has_conf ? "" : ", confidentiality", cols,
+             has_conf ? "" : ", confidentiality", cols,
              has_conf ? ""
                       : ", CASE WHEN x.planstatus IN ('1A','1B','2A','2B') THEN 'extern_mede_overheden' "
                         "ELSE 'intern_ambtelijk' END",
              sel, sets, "projects.confidentiality", "projects.confidentiality", cmp_old, cmp_new);
     free(sel);
     free(cols);
-    free(defs);
     free(sets);
     free(cmp_old);
     free(cmp_new);
@@ -508,17 +398,21 @@ char *bs_projects_upsert_sql(const bs_project_column *extra, size_t n_extra) {
 }
 
 const char *bs_projects_steps_sql(void) {
+    /* existing steps are filtered out by the anti-join (a re-import then inserts nothing and
+     * pays no speculative insertion per row); ON CONFLICT still keeps a step a concurrent
+     * transaction inserted meanwhile */
     /* the audit log gets one summary row per batch (with bouwstroom.audit = 'bulk' in the
      * batch's transaction, the row triggers stay silent; migration 0010) */
     return "WITH s AS (INSERT INTO project_steps (project_id, step_key, status, actual_estimated) "
            "SELECT p.id, u.step_key, u.status, u.status = 'done' "
-           "FROM jsonb_to_recordset($1::jsonb) AS x(source_key text, steps text[]) "
-           "JOIN projects p ON p.source = $3 AND p.source_key = x.source_key "
-           "CROSS JOIN LATERAL unnest($2::text[], x.steps) AS u(step_key, status) "
+           "FROM bs_import_staging x "
+           "JOIN projects p ON p.source = $2 AND p.source_key = x.source_key "
+           "CROSS JOIN LATERAL unnest($1::text[], x.steps) AS u(step_key, status) "
+           "WHERE NOT EXISTS (SELECT 1 FROM project_steps e WHERE e.project_id = p.id AND e.step_key = u.step_key) "
            "ON CONFLICT (project_id, step_key) DO NOTHING RETURNING 1) "
            "INSERT INTO audit_log (actor_label, action, entity, new) "
-           "SELECT 'import', 'import', 'projects', jsonb_build_object('source', $3::text, "
-           "  'plans', jsonb_array_length($1::jsonb), 'steps_inserted', (SELECT count(*) FROM s))";
+           "SELECT 'import', 'import', 'projects', jsonb_build_object('source', $2::text, "
+           "  'plans', (SELECT count(*) FROM bs_import_staging), 'steps_inserted', (SELECT count(*) FROM s))";
 }
 
 char *bs_projects_step_keys_param(const bs_schema *schema) {
@@ -534,47 +428,37 @@ char *bs_projects_step_keys_param(const bs_schema *schema) {
     return p;
 }
 
-/* Builds the upsert and steps statements from the column tables. */
-static void build_sql(import_job *job) {
-    job->upsert_sql = bs_projects_upsert_sql(NULL, 0);
-    job->steps_sql = bs_strdup(bs_projects_steps_sql());
-    job->keys_param = bs_projects_step_keys_param(job->schema);
+/* Reads the file into *root (its "features" array checked). Returns 0, or -1 with
+ * result->error set. */
+static int load_file(import_job *job, json_t **root) {
+    json_error_t jerr;
+    *root = json_load_file(job->path, 0, &jerr);
+    if (!*root) {
+        if (jerr.line > 0)
+            snprintf(job->result.error, sizeof job->result.error, "cannot read the plan file: %s:%d:%d: %s", job->path,
+                     jerr.line, jerr.column, jerr.text);
+        else
+            snprintf(job->result.error, sizeof job->result.error, "cannot read the plan file: %s: %s", job->path,
+                     jerr.text);
+        return -1;
+    }
+    if (!json_is_array(json_object_get(*root, "features"))) {
+        json_decref(*root);
+        *root = NULL;
+        snprintf(job->result.error, sizeof job->result.error,
+                 "cannot read the plan file: not a GeoJSON FeatureCollection (no \"features\" array)");
+        return -1;
+    }
+    return 0;
 }
 
-void bs_eib_import(uv_loop_t *loop, bs_store *store, const bs_engine *engine, const char *path, const char *source,
-                   FILE *progress, bs_import_cb cb, void *arg) {
-    import_job *job = bs_calloc(1, sizeof *job);
-    job->loop = loop;
-    job->store = store;
-    job->engine = engine;
-    job->source = bs_strdup(source);
-    job->progress = progress;
-    job->cb = cb;
-    job->arg = arg;
-    const bs_engine_schema *es = bs_engine_schema_get(engine, SCHEMA_KEY);
-    if (!es) {
-        fail(job, "import", "process schema " SCHEMA_KEY " is not loaded");
-        return;
-    }
-    job->schema = es->schema;
-
-    json_error_t jerr;
-    json_t *root = json_load_file(path, 0, &jerr);
-    if (!root) {
-        char buf[400];
-        if (jerr.line > 0)
-            snprintf(buf, sizeof buf, "%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
-        else
-            snprintf(buf, sizeof buf, "%s: %s", path, jerr.text);
-        fail(job, "cannot read the plan file", buf);
-        return;
-    }
+/* On the thread pool: reads and parses the file, builds every plan's record (codes
+ * normalised, initial process state and schedule) and the statements that store a batch. */
+static int prepare(bs_import_plan *plan, void *arg) {
+    import_job *job = arg;
+    json_t *root;
+    if (load_file(job, &root) != 0) return -1;
     json_t *features = json_object_get(root, "features");
-    if (!json_is_array(features)) {
-        json_decref(root);
-        fail(job, "cannot read the plan file", "not a GeoJSON FeatureCollection (no \"features\" array)");
-        return;
-    }
     const char *crs = "EPSG:4326"; /* RFC 7946 default */
     const char *crs_name =
         json_string_value(json_object_get(json_object_get(json_object_get(root, "crs"), "properties"), "name"));
@@ -582,28 +466,69 @@ void bs_eib_import(uv_loop_t *loop, bs_store *store, const bs_engine *engine, co
 
     size_t n = json_array_size(features);
     job->result.read = (int)n;
-    int max_batches = (int)(n / BATCH_SIZE) + 1;
-    job->batches = bs_calloc((size_t)max_batches, sizeof(char *));
-    job->batch_sizes = bs_calloc((size_t)max_batches, sizeof(int));
-    json_t *seen = json_object();
-    json_t *batch = json_array();
+    json_t *seen = json_object(), *records = json_array();
     for (size_t i = 0; i < n; i++) {
         json_t *rec = build_record(job, json_array_get(features, i), crs, seen);
-        if (rec) json_array_append_new(batch, rec);
-        if (json_array_size(batch) == BATCH_SIZE || (i + 1 == n && json_array_size(batch) > 0)) {
-            job->batch_sizes[job->n_batches] = (int)json_array_size(batch);
-            job->batches[job->n_batches++] = bs_json_dumps(batch, JSON_COMPACT);
-            json_array_clear(batch);
+        if (rec) json_array_append_new(records, rec);
+        if (json_array_size(records) == BS_IMPORT_BATCH_SIZE || i + 1 == n) { /* one batch at a time */
+            bs_import_plan_add_records(plan, records, JSON_COMPACT);
+            json_array_clear(records);
         }
     }
-    json_decref(batch);
     json_decref(seen);
     json_decref(root);
-    if (progress) {
-        fprintf(progress, "import: %d features read, %d plans to store in %d batches\n", job->result.read,
-                job->result.read - job->result.rejected, job->n_batches);
-        fflush(progress);
+    json_decref(records);
+    if (job->progress) {
+        int n_plans = job->result.read - job->result.rejected;
+        fprintf(job->progress, "import: %d features read, %d plans to store in %d batches\n", job->result.read, n_plans,
+                (n_plans + BS_IMPORT_BATCH_SIZE - 1) / BS_IMPORT_BATCH_SIZE);
+        fflush(job->progress);
     }
-    build_sql(job);
-    bs_store_acquire(store, acquired, job);
+    /* the audit log gets one summary row per batch (bouwstroom.audit = 'bulk': the audit
+     * triggers stay silent; migrations 0010, 0024) */
+    bs_import_plan_begin(plan, "BEGIN; SELECT set_config('bouwstroom.audit', 'bulk', true)");
+    bs_import_plan_commit_per_batch(plan, true);
+    char *upsert = bs_projects_upsert_sql(NULL, 0), *keys = bs_projects_step_keys_param(job->schema);
+    const char *p_upsert[1] = {job->source}, *p_steps[2] = {keys, job->source};
+    bs_import_plan_stmt(plan, "storing projects failed", true, upsert, 1, p_upsert);
+    bs_import_plan_stmt(plan, "storing process steps failed", false, bs_projects_steps_sql(), 2, p_steps);
+    free(upsert);
+    free(keys);
+    return 0;
+}
+
+static void job_free(import_job *job) {
+    free(job->path);
+    free(job->source);
+    free(job);
+}
+
+static void done(const bs_import_outcome *o, void *arg) {
+    import_job *job = arg;
+    job->result.inserted = o->inserted;
+    job->result.updated = o->updated;
+    job->result.unchanged = o->unchanged;
+    if (o->err.code != BS_OK) snprintf(job->result.error, sizeof job->result.error, "%s: %.480s", o->what, o->err.msg);
+    job->cb(&job->result, job->arg);
+    job_free(job);
+}
+
+void bs_eib_import(uv_loop_t *loop, bs_store *store, const bs_engine *engine, const char *path, const char *source,
+                   FILE *progress, bs_import_cb cb, void *arg) {
+    import_job *job = bs_calloc(1, sizeof *job);
+    job->engine = engine;
+    job->path = bs_strdup(path);
+    job->source = bs_strdup(source);
+    job->progress = progress;
+    job->cb = cb;
+    job->arg = arg;
+    const bs_engine_schema *es = bs_engine_schema_get(engine, SCHEMA_KEY);
+    if (!es) {
+        snprintf(job->result.error, sizeof job->result.error, "import: process schema " SCHEMA_KEY " is not loaded");
+        cb(&job->result, arg);
+        job_free(job);
+        return;
+    }
+    job->schema = es->schema;
+    bs_import_pipeline_run(loop, store, "import", progress, prepare, done, job);
 }

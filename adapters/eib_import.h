@@ -34,9 +34,10 @@ typedef void (*bs_import_cb)(const bs_import_result *result, void *arg);
 /* Imports the plans of the GeoJSON file at path into the store as projects of the
  * schema "ppm-woningbouw" with their initial process state and schedule (issue #2 §7).
  * source: the projects' source tag ("eib-2020"); (source, OBJECTID) is the idempotency key.
- * Idempotent: a second run of the same file changes nothing. Each batch of plans is one
- * transaction. progress (may be NULL) receives progress lines. The file is read and
- * parsed before the first query; the database work runs on the loop; cb gets the result
+ * Idempotent: a second run of the same file changes nothing. Runs on the import pipeline
+ * (import_pipeline.h): the file is read, parsed and every plan computed on the libuv thread
+ * pool; then each batch of plans is COPYed and stored in one transaction on the loop.
+ * progress (may be NULL) receives progress lines. cb gets the result on the loop
  * (result->error non-empty on failure). */
 void bs_eib_import(uv_loop_t *loop, bs_store *store, const bs_engine *engine, const char *path, const char *source,
                    FILE *progress, bs_import_cb cb, void *arg);
@@ -57,21 +58,23 @@ bs_day bs_eib_expected_by(long op2019, long op2020_2024, long op2025_2029, long 
 int bs_eib_plan_record(json_t *rec, const bs_schema *schema, const bs_calendar *cal, const char *planstatus,
                        bs_day data_date);
 
-/* A projects column outside the EIB set (e.g. confidentiality), with its SQL type. */
+/* A projects column outside the EIB set (e.g. confidentiality), with its SQL type; it must be
+ * one of the staging table's columns (import_pipeline.h). */
 typedef struct bs_project_column {
     const char *column;
     const char *type;
 } bs_project_column;
 
-/* The upsert of project records: $1 = JSON array of records (source_key, planned_completion,
- * the EIB columns and the n_extra extra ones; a missing member is NULL), $2 = source tag.
- * Inserts new (source, source_key) pairs, updates changed rows, leaves equal rows alone;
- * returns one row per inserted or updated project with a boolean "inserted". Caller frees. */
+/* The upsert of project records from the import pipeline's staging table (import_pipeline.h,
+ * bs_import_staging: source_key, planned_completion, the EIB columns and the n_extra extra
+ * ones), $1 = source tag. Inserts new (source, source_key) pairs, updates changed rows, leaves
+ * equal rows alone; returns one row per inserted or updated project with a boolean
+ * "inserted". Caller frees. */
 char *bs_projects_upsert_sql(const bs_project_column *extra, size_t n_extra);
 
-/* The insert of the initial project_steps of the records: $1 = the same JSON array (members
- * source_key and steps), $2 = bs_projects_step_keys_param, $3 = source tag. Existing step
- * rows are kept. Static string. */
+/* The insert of the initial project_steps of the staged records (members source_key and
+ * steps), $1 = bs_projects_step_keys_param, $2 = source tag, with one summary row in the
+ * audit log (plans, steps inserted). Existing step rows are kept. Static string. */
 const char *bs_projects_steps_sql(void);
 
 /* The schema's step keys as a PostgreSQL text[] literal ("{a,b,c}"). Caller frees. */

@@ -13,10 +13,10 @@
 
 #include "alloc.h"
 #include "eib_import.h"
+#include "import_pipeline.h"
 #include "clock.h"
 #include "plan.h"
 
-#define BATCH_SIZE 500
 #define DEFAULT_SCHEMA_KEY "ppm-woningbouw"
 /* jansson prints reals with "%.15g" here: the rounded coordinates (≤ 10 significant digits)
  * come out as their shortest decimal, the same on every export */
@@ -190,21 +190,16 @@ int bs_geojson_write_tail(bs_geojson_sink sink, void *arg, bs_err *err) {
 /* ---- import: checking ---- */
 
 typedef struct import_job {
-    bs_store *store;
     const bs_engine *engine;
     FILE *progress;
     bs_geojson_import_cb cb;
     void *arg;
-    bs_geojson_import_result result;
-    char **batches; /* owned: JSON text of each batch's records */
-    int *batch_sizes;
-    int n_batches;
-    int next_batch;
-    int stored;
-    char *upsert_sql;
-    char *steps_sql;
+    bs_geojson_import_result result; /* filled by prepare on the thread pool, then by done */
+    json_t *collection;              /* owned reference, or NULL: parse text or path */
+    char *text;                      /* owned: the body to parse (bs_geojson_import_text) */
+    size_t text_len;
+    char *path;      /* owned: the file to read (bs_geojson_import_file) */
     char *begin_sql; /* owned: BEGIN, with the audit actor when given */
-    bs_conn *conn;
 } import_job;
 
 static void feature_error(bs_geojson_import_result *r, int feature, const char *fmt, ...) {
@@ -436,144 +431,38 @@ static json_t *build_record(import_job *job, int fi, json_t *feature, bs_crs crs
 
 /* ---- import: storing ---- */
 
-static void finish(import_job *job) {
-    if (job->conn) bs_store_release(job->conn);
-    job->conn = NULL;
-    job->cb(&job->result, job->arg);
-    for (int i = 0; i < job->n_batches; i++) free(job->batches[i]);
-    free(job->batches);
-    free(job->batch_sizes);
-    free(job->upsert_sql);
-    free(job->begin_sql);
-    free(job->steps_sql);
-    free(job);
-}
-
-/* The store failed: BS_EUNAVAILABLE with what failed and the store's text. */
-static void fail_store(import_job *job, const char *what, const char *err) {
-    bs_err_set(&job->result.err, BS_EUNAVAILABLE, NULL, "%s: %s", what, err ? err : "unknown error");
-    finish(job); /* releasing the connection rolls the open transaction back */
-}
-
 /* The file is refused: BS_EINVAL "invalid_features" on the body, nothing imported. */
-static void fail_file(import_job *job, const char *why) {
+static int fail_file(import_job *job, const char *why) {
     bs_err_problem(&job->result.err, BS_EINVAL, "invalid_features", "The file was not imported", "body",
                    "not imported: %s", why);
-    finish(job);
-}
-
-static void run_batch(import_job *job);
-
-static void committed(const PGresult *res, const char *err, void *arg) {
-    (void)res;
-    import_job *job = arg;
-    if (err) {
-        fail_store(job, "commit failed", err);
-        return;
-    }
-    if (job->progress) {
-        fprintf(job->progress, "import-geojson: committed %d projects\n", job->stored);
-        fflush(job->progress);
-    }
-    finish(job);
-}
-
-static void steps_done(const PGresult *res, const char *err, void *arg) {
-    (void)res;
-    import_job *job = arg;
-    if (err) {
-        fail_store(job, "storing process steps failed", err);
-        return;
-    }
-    job->stored += job->batch_sizes[job->next_batch];
-    job->next_batch++;
-    if (job->progress) {
-        fprintf(job->progress, "import-geojson: %d/%d projects written\n", job->stored, job->result.read);
-        fflush(job->progress);
-    }
-    run_batch(job);
-}
-
-static void upsert_done(const PGresult *res, const char *err, void *arg) {
-    import_job *job = arg;
-    if (err) {
-        fail_store(job, "storing projects failed", err);
-        return;
-    }
-    int n = PQntuples(res), ins = 0;
-    for (int i = 0; i < n; i++)
-        if (strcmp(PQgetvalue(res, i, 0), "t") == 0) ins++;
-    job->result.inserted += ins;
-    job->result.updated += n - ins;
-    job->result.unchanged += job->batch_sizes[job->next_batch] - n;
-    const char *params[1] = {job->batches[job->next_batch]};
-    bs_conn_query(job->conn, job->steps_sql, 1, params, steps_done, job);
-}
-
-static void run_batch(import_job *job) {
-    if (job->next_batch >= job->n_batches) {
-        bs_conn_script(job->conn, "COMMIT", committed, job);
-        return;
-    }
-    const char *params[1] = {job->batches[job->next_batch]};
-    bs_conn_query(job->conn, job->upsert_sql, 1, params, upsert_done, job);
-}
-
-static void begun(const PGresult *res, const char *err, void *arg) {
-    (void)res;
-    import_job *job = arg;
-    if (err) {
-        fail_store(job, "BEGIN failed", err);
-        return;
-    }
-    run_batch(job);
-}
-
-static void acquired(bs_conn *conn, const char *err, void *arg) {
-    import_job *job = arg;
-    if (err) {
-        fail_store(job, "database unavailable", err);
-        return;
-    }
-    job->conn = conn;
-    bs_conn_script(conn, job->begin_sql, begun, job);
-}
-
-static const char *sql_type(int kind) {
-    return kind == K_INT ? "integer" : kind == K_DATE ? "date" : kind == K_BOOL ? "boolean" : "text";
+    return -1;
 }
 
 /* The upsert (all exchange columns but planned_completion, which only a new row gets) and
- * the initial steps of new projects. */
-static void build_sql(import_job *job) {
+ * the initial steps of new projects, from the pipeline's staging table. */
+static void plan_statements(bs_import_plan *plan) {
     size_t cap = 8192;
-    char *names = bs_calloc(1, cap), *defs = bs_calloc(1, cap), *sets = bs_calloc(1, cap), *cmp_old = bs_calloc(1, cap),
+    char *names = bs_calloc(1, cap), *sets = bs_calloc(1, cap), *cmp_old = bs_calloc(1, cap),
          *cmp_new = bs_calloc(1, cap);
-    size_t on = 0, od = 0, os = 0, oo = 0, ow = 0;
+    size_t on = 0, os = 0, oo = 0, ow = 0;
     for (size_t i = 0; i <= N_COLS + 1; i++) { /* + geometry, geometry_crs */
         const char *c = i < N_COLS ? cols[i].name : i == N_COLS ? "geometry" : "geometry_crs";
-        const char *t = i < N_COLS ? sql_type(cols[i].kind) : i == N_COLS ? "jsonb" : "text";
         if (i < N_COLS && (cols[i].role == R_KEY || strcmp(c, "planned_completion") == 0)) continue;
-        if (i < N_COLS && strcmp(c, "confidentiality") == 0) { /* read, but written by its own rule */
-            od += (size_t)snprintf(defs + od, cap - od, "%s%s %s", od ? ", " : "", c, t);
-            continue;
-        }
+        if (i < N_COLS && strcmp(c, "confidentiality") == 0) continue; /* written by its own rule */
         const char *sep = on ? ", " : "";
         on += (size_t)snprintf(names + on, cap - on, "%s%s", sep, c);
-        od += (size_t)snprintf(defs + od, cap - od, "%s%s %s", sep, c, t);
         os += (size_t)snprintf(sets + os, cap - os, "%s%s = EXCLUDED.%s", sep, c, c);
         oo += (size_t)snprintf(cmp_old + oo, cap - oo, "%sprojects.%s", sep, c);
         ow += (size_t)snprintf(cmp_new + ow, cap - ow, "%sEXCLUDED.%s", sep, c);
     }
     size_t need = 8 * cap;
-    job->upsert_sql = bs_malloc(need);
-    snprintf(job->upsert_sql, need,
+    char *upsert = bs_malloc(need);
+    snprintf(upsert, need,
              /* the municipality (one gemeente organisation per name, as the EIB import makes
               * them) owns the project; the file's confidentiality level is kept, a missing one
               * follows the import rule (hard plans extern mede-overheden, else intern ambtelijk);
               * hard plans are raised to at least extern mede-overheden (docs/security.md §2) */
-             "WITH x AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, source text, source_key text, "
-             "planned_completion date, %s)), "
+             "WITH x AS (SELECT * FROM bs_import_staging), "
              "orgs AS (INSERT INTO organisations (name, kind, provincie, import_key) "
              "  SELECT DISTINCT ON (x.gemeente) x.gemeente, 'gemeente', x.provincie, 'gemeente:' || x.gemeente "
              "  FROM x WHERE x.gemeente IS NOT NULL ORDER BY x.gemeente, x.provincie "
@@ -596,99 +485,156 @@ static void build_sql(import_job *job) {
              "  ELSE projects.confidentiality END, updated_at = now() "
              "WHERE (%s) IS DISTINCT FROM (%s) "
              "RETURNING (xmax = 0) AS inserted",
-             defs, names, names, sets, cmp_old, cmp_new);
-    job->steps_sql = bs_strdup(
-        "INSERT INTO project_steps (project_id, step_key, status, actual_estimated) "
-        "SELECT p.id, u.step_key, u.status, u.status = 'done' "
-        "FROM jsonb_to_recordset($1::jsonb) AS x(source text, source_key text, step_keys text[], steps text[]) "
-        "JOIN projects p ON p.source = x.source AND p.source_key = x.source_key "
-        "CROSS JOIN LATERAL unnest(x.step_keys, x.steps) AS u(step_key, status) "
-        "ON CONFLICT (project_id, step_key) DO NOTHING");
+             names, names, sets, cmp_old, cmp_new);
+    bs_import_plan_stmt(plan, "storing projects failed", true, upsert, 0, NULL);
+    bs_import_plan_stmt(plan, "storing process steps failed", false,
+                        "INSERT INTO project_steps (project_id, step_key, status, actual_estimated) "
+                        "SELECT p.id, u.step_key, u.status, u.status = 'done' "
+                        "FROM bs_import_staging x "
+                        "JOIN projects p ON p.source = x.source AND p.source_key = x.source_key "
+                        "CROSS JOIN LATERAL unnest(x.step_keys, x.steps) AS u(step_key, status) "
+                        "WHERE NOT EXISTS (SELECT 1 FROM project_steps e "
+                        "  WHERE e.project_id = p.id AND e.step_key = u.step_key) "
+                        "ON CONFLICT (project_id, step_key) DO NOTHING",
+                        0, NULL);
+    free(upsert);
     free(names);
-    free(defs);
     free(sets);
     free(cmp_old);
     free(cmp_new);
 }
 
-void bs_geojson_import(uv_loop_t *loop, bs_store *store, const bs_engine *engine, json_t *root, FILE *progress,
-                       const char *actor_json, bs_geojson_import_cb cb, void *arg) {
-    (void)loop;
-    import_job *job = bs_calloc(1, sizeof *job);
-    job->begin_sql = bs_store_begin_as(actor_json);
-    job->store = store;
-    job->engine = engine;
-    job->progress = progress;
-    job->cb = cb;
-    job->arg = arg;
+/* The collection to import: the one given, or the body or file parsed here. Returns it (a new
+ * reference), or NULL with result->err set. */
+static json_t *load_collection(import_job *job) {
+    if (job->collection) return json_incref(job->collection);
+    json_error_t jerr;
+    json_t *root = job->path ? json_load_file(job->path, 0, &jerr) : json_loadb(job->text, job->text_len, 0, &jerr);
+    if (root) return root;
+    if (!job->path)
+        bs_err_set(&job->result.err, BS_EMALFORMED, "body", "Malformed JSON at line %d, column %d: %s", jerr.line,
+                   jerr.column, jerr.text);
+    else if (jerr.line > 0)
+        bs_err_set(&job->result.err, BS_EMALFORMED, NULL, "cannot read %s:%d:%d: %s", job->path, jerr.line, jerr.column,
+                   jerr.text);
+    else
+        bs_err_set(&job->result.err, BS_EIO, NULL, "cannot read %s: %s", job->path, jerr.text);
+    return NULL;
+}
+
+/* Checks every feature and builds the records (seen_* detect duplicates within the file);
+ * they go to the plan only when every feature is valid. */
+static int check_features(import_job *job, bs_import_plan *plan, json_t *features, bs_crs crs) {
     bs_geojson_import_result *r = &job->result;
-    json_t *features = json_object_get(root, "features");
-    const char *type = json_string_value(json_object_get(root, "type"));
-    if (!json_is_object(root) || !type || strcmp(type, "FeatureCollection") != 0 || !json_is_array(features)) {
-        fail_file(job, "not a GeoJSON FeatureCollection (\"type\" and a \"features\" array)");
-        return;
-    }
-    bs_crs crs = BS_CRS_WGS84; /* RFC 7946 §4: no crs member = WGS84 lon/lat */
-    json_t *crs_member = json_object_get(root, "crs");
-    if (crs_member && !json_is_null(crs_member)) {
-        const char *name = json_string_value(json_object_get(json_object_get(crs_member, "properties"), "name"));
-        if (bs_geo_crs_parse(name, &crs) != BS_OK) {
-            fail_file(job, "the \"crs\" member names no supported CRS (EPSG:28992, EPSG:4326, EPSG:4258)");
-            return;
-        }
-    }
-    snprintf(r->crs, sizeof r->crs, "%s", bs_geo_crs_name(crs));
     size_t n = json_array_size(features);
     r->read = (int)n;
-    int max_batches = (int)(n / BATCH_SIZE) + 1;
-    job->batches = bs_calloc((size_t)max_batches, sizeof(char *));
-    job->batch_sizes = bs_calloc((size_t)max_batches, sizeof(int));
-    json_t *seen_keys = json_object(), *seen_ids = json_object(), *batch = json_array();
+    json_t *seen_keys = json_object(), *seen_ids = json_object(), *records = json_array();
     for (size_t i = 0; i < n; i++) {
         json_t *rec = build_record(job, (int)i, json_array_get(features, i), crs, seen_keys, seen_ids);
         if (!rec)
             r->invalid++;
         else if (r->invalid == 0)
-            json_array_append_new(batch, rec);
+            json_array_append_new(records, rec);
         else
             json_decref(rec);
-        if (r->invalid == 0 && (json_array_size(batch) == BATCH_SIZE || (i + 1 == n && json_array_size(batch) > 0))) {
-            job->batch_sizes[job->n_batches] = (int)json_array_size(batch);
-            job->batches[job->n_batches++] = bs_json_dumps(batch, DUMP_FLAGS);
-            json_array_clear(batch);
-        }
     }
-    json_decref(batch);
     json_decref(seen_keys);
     json_decref(seen_ids);
     if (r->invalid) {
+        json_decref(records);
         char msg[96];
         snprintf(msg, sizeof msg, "%d of %d features invalid; nothing imported", r->invalid, r->read);
-        fail_file(job, msg);
-        return;
+        return fail_file(job, msg);
     }
-    if (progress) {
-        fprintf(progress, "import-geojson: %d features checked (%s), storing in one transaction\n", r->read, r->crs);
-        fflush(progress);
+    bs_import_plan_add_records(plan, records, DUMP_FLAGS);
+    json_decref(records);
+    return 0;
+}
+
+/* On the thread pool: parses (when given text or a path), checks every feature, converts and
+ * computes the records, and plans one transaction. */
+static int prepare(bs_import_plan *plan, void *arg) {
+    import_job *job = arg;
+    bs_geojson_import_result *r = &job->result;
+    json_t *root = load_collection(job);
+    if (!root) return -1;
+    json_t *features = json_object_get(root, "features");
+    const char *type = json_string_value(json_object_get(root, "type"));
+    int rc = 0;
+    bs_crs crs = BS_CRS_WGS84; /* RFC 7946 §4: no crs member = WGS84 lon/lat */
+    json_t *crs_member = json_object_get(root, "crs");
+    if (!json_is_object(root) || !type || strcmp(type, "FeatureCollection") != 0 || !json_is_array(features)) {
+        rc = fail_file(job, "not a GeoJSON FeatureCollection (\"type\" and a \"features\" array)");
+    } else if (crs_member && !json_is_null(crs_member) &&
+               bs_geo_crs_parse(json_string_value(json_object_get(json_object_get(crs_member, "properties"), "name")),
+                                &crs) != BS_OK) {
+        rc = fail_file(job, "the \"crs\" member names no supported CRS (EPSG:28992, EPSG:4326, EPSG:4258)");
+    } else {
+        snprintf(r->crs, sizeof r->crs, "%s", bs_geo_crs_name(crs));
+        rc = check_features(job, plan, features, crs);
     }
-    build_sql(job);
-    bs_store_acquire(store, acquired, job);
+    json_decref(root);
+    if (rc != 0) return rc;
+    if (job->progress) {
+        fprintf(job->progress, "import-geojson: %d features checked (%s), storing in one transaction\n", r->read,
+                r->crs);
+        fflush(job->progress);
+    }
+    bs_import_plan_begin(plan, job->begin_sql);
+    plan_statements(plan);
+    return 0;
+}
+
+static void job_free(import_job *job) {
+    json_decref(job->collection);
+    free(job->text);
+    free(job->path);
+    free(job->begin_sql);
+    free(job);
+}
+
+static void done(const bs_import_outcome *o, void *arg) {
+    import_job *job = arg;
+    job->result.inserted = o->inserted;
+    job->result.updated = o->updated;
+    job->result.unchanged = o->unchanged;
+    if (o->err.code != BS_OK) /* the transaction was rolled back */
+        bs_err_set(&job->result.err, BS_EUNAVAILABLE, NULL, "%s: %s", o->what, o->err.msg);
+    job->cb(&job->result, job->arg);
+    job_free(job);
+}
+
+static void run(uv_loop_t *loop, bs_store *store, import_job *job, FILE *progress, const char *actor_json,
+                bs_geojson_import_cb cb, void *arg) {
+    job->begin_sql = bs_store_begin_as(actor_json);
+    job->progress = progress;
+    job->cb = cb;
+    job->arg = arg;
+    bs_import_pipeline_run(loop, store, "import-geojson", progress, prepare, done, job);
+}
+
+void bs_geojson_import(uv_loop_t *loop, bs_store *store, const bs_engine *engine, json_t *root, FILE *progress,
+                       const char *actor_json, bs_geojson_import_cb cb, void *arg) {
+    import_job *job = bs_calloc(1, sizeof *job);
+    job->engine = engine;
+    job->collection = json_incref(root);
+    run(loop, store, job, progress, actor_json, cb, arg);
+}
+
+void bs_geojson_import_text(uv_loop_t *loop, bs_store *store, const bs_engine *engine, const char *text, size_t len,
+                            FILE *progress, const char *actor_json, bs_geojson_import_cb cb, void *arg) {
+    import_job *job = bs_calloc(1, sizeof *job);
+    job->engine = engine;
+    job->text = bs_malloc(len ? len : 1);
+    if (len) memcpy(job->text, text, len);
+    job->text_len = len;
+    run(loop, store, job, progress, actor_json, cb, arg);
 }
 
 void bs_geojson_import_file(uv_loop_t *loop, bs_store *store, const bs_engine *engine, const char *path, FILE *progress,
                             const char *actor_json, bs_geojson_import_cb cb, void *arg) {
-    json_error_t jerr;
-    json_t *root = json_load_file(path, 0, &jerr);
-    if (!root) {
-        bs_geojson_import_result r = {0};
-        if (jerr.line > 0)
-            bs_err_set(&r.err, BS_EMALFORMED, NULL, "cannot read %s:%d:%d: %s", path, jerr.line, jerr.column,
-                       jerr.text);
-        else
-            bs_err_set(&r.err, BS_EIO, NULL, "cannot read %s: %s", path, jerr.text);
-        cb(&r, arg);
-        return;
-    }
-    bs_geojson_import(loop, store, engine, root, progress, actor_json, cb, arg);
-    json_decref(root);
+    import_job *job = bs_calloc(1, sizeof *job);
+    job->engine = engine;
+    job->path = bs_strdup(path);
+    run(loop, store, job, progress, actor_json, cb, arg);
 }

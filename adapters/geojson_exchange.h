@@ -83,13 +83,13 @@ typedef struct bs_geojson_import_result {
     } errors[BS_GEOJSON_MAX_ERRORS];
     /* code 0: imported. Otherwise nothing was imported: BS_EINVAL (problem "invalid_features",
      * field "body": not a FeatureCollection, unknown crs, invalid features), BS_EUNAVAILABLE
-     * (the store failed), BS_EMALFORMED / BS_EIO (bs_geojson_import_file: unreadable file). */
+     * (the store failed), BS_EMALFORMED (bs_geojson_import_text: the body is not JSON;
+     * bs_geojson_import_file: malformed file) / BS_EIO (bs_geojson_import_file: unreadable). */
     bs_err err;
 } bs_geojson_import_result;
 
 typedef void (*bs_geojson_import_cb)(const bs_geojson_import_result *result, void *arg);
 
-/* actor_json (may be NULL): who imports, for the audit log (bs_store_begin_as). */
 /* Imports a FeatureCollection in the export format into the store, all or nothing: every
  * feature is checked first (required properties source, source_key, name, gemeente,
  * provincie, plantype and planstatus codes, progress_date; types of the others; geometry
@@ -100,12 +100,23 @@ typedef void (*bs_geojson_import_cb)(const bs_geojson_import_result *result, voi
  * (projects.geometry_crs), rounded as on export. A new project gets the feature's id (a
  * fresh one when absent or taken), its initial process state and planned_completion;
  * expected_period/expected_by are recomputed from the counts (bs_eib_expected_by).
- * collection is borrowed (only read during the call). progress (may be NULL) gets progress
- * lines. cb is called once, on the loop, with result->err.code 0 on success. */
+ * Runs on the import pipeline (import_pipeline.h): checking, conversion and scheduling on
+ * the libuv thread pool, then COPY into the staging table and set-wise statements on the
+ * loop. collection: a reference is taken (the caller may drop its own at once, but must not
+ * change the collection until cb has run). actor_json (may be NULL): who imports, for the
+ * audit log (bs_store_begin_as). progress (may be NULL) gets progress lines. cb is called
+ * once, on the loop, with result->err.code 0 on success. */
 void bs_geojson_import(uv_loop_t *loop, bs_store *store, const bs_engine *engine, json_t *collection, FILE *progress,
                        const char *actor_json, bs_geojson_import_cb cb, void *arg);
 
-/* The same for a file (read and parsed before the first query). */
+/* The same for a request body (text, len bytes; copied): parsed on the thread pool too. JSON
+ * that does not parse gives BS_EMALFORMED on field "body" with "Malformed JSON at line L,
+ * column C: …" (nothing imported). */
+void bs_geojson_import_text(uv_loop_t *loop, bs_store *store, const bs_engine *engine, const char *text, size_t len,
+                            FILE *progress, const char *actor_json, bs_geojson_import_cb cb, void *arg);
+
+/* The same for a file (read and parsed on the thread pool): an unreadable file gives BS_EIO,
+ * malformed JSON BS_EMALFORMED with its line and column. */
 void bs_geojson_import_file(uv_loop_t *loop, bs_store *store, const bs_engine *engine, const char *path, FILE *progress,
                             const char *actor_json, bs_geojson_import_cb cb, void *arg);
 

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "import_pipeline.h"
 #include "eib_import.h"
 #include "plan.h"
 #include "xlsx_read.h"
@@ -1368,44 +1369,32 @@ int bs_xlsx_projects_parse(const void *data, size_t len, const bs_schema *schema
     return result;
 }
 
-/* ---- the import job: thread pool, then one transaction ---- */
+/* ---- the import job: on the import pipeline (thread pool, then one transaction) ---- */
 
 typedef struct import_job {
-    uv_work_t work;
-    bs_store *store;
     const bs_engine *engine;
     const bs_schema *schema;
-    void *data; /* owned copy of the workbook */
+    void *data; /* owned copy of the workbook (freed once parsed) */
     size_t len;
     bs_xlsx_projects_options opt;
     char *source, *sheet; /* owned copies */
-    char *begin_sql;      /* owned: BEGIN with the audit actor */
+    char *actor;          /* owned copy of opt->actor */
     bs_xlsx_projects_cb cb;
     void *arg;
     json_t *records, *report; /* owned */
-    char *records_text;       /* owned */
-    char *keys_param;         /* owned */
-    char *upsert_sql;         /* owned */
-    bs_conn *conn;
-    long inserted, updated;
 } import_job;
 
-static void job_finish(import_job *job, json_t *result) {
-    if (job->conn) bs_store_release(job->conn);
-    job->cb(result, job->arg);
+static void job_free(import_job *job) {
     json_decref(job->records);
     json_decref(job->report);
-    free(job->records_text);
-    free(job->keys_param);
-    free(job->upsert_sql);
     free(job->data);
     free(job->source);
     free(job->sheet);
-    free(job->begin_sql);
+    free(job->actor);
     free(job);
 }
 
-static void db_fail(import_job *job, const char *what, const char *err) {
+static json_t *db_failure(const char *what, const char *err) {
     json_t *res = json_object();
     json_object_set_new(res, "ok", json_false());
     json_object_set_new(res, "stage", json_string("database"));
@@ -1417,16 +1406,10 @@ static void db_fail(import_job *job, const char *what, const char *err) {
     json_array_append_new(errs, e);
     json_object_set_new(res, "errors", errs);
     json_object_set_new(res, "error_count", json_integer(1));
-    job_finish(job, res); /* bs_store_release rolls the open transaction back */
+    return res;
 }
 
-static void committed(const PGresult *res, const char *err, void *arg) {
-    (void)res;
-    import_job *job = arg;
-    if (err) {
-        db_fail(job, "commit failed", err);
-        return;
-    }
+static json_t *success(const import_job *job, const bs_import_outcome *o) {
     json_t *out = json_object();
     long n = (long)json_array_size(job->records);
     json_object_set_new(out, "ok", json_true());
@@ -1434,47 +1417,22 @@ static void committed(const PGresult *res, const char *err, void *arg) {
     json_object_set_new(out, "format", json_incref(json_object_get(job->report, "format")));
     json_object_set_new(out, "source", json_string(job->source));
     json_object_set_new(out, "rows", json_integer(n));
-    json_object_set_new(out, "inserted", json_integer(job->inserted));
-    json_object_set_new(out, "updated", json_integer(job->updated));
-    json_object_set_new(out, "unchanged", json_integer(n - job->inserted - job->updated));
+    json_object_set_new(out, "inserted", json_integer(o->inserted));
+    json_object_set_new(out, "updated", json_integer(o->updated));
+    json_object_set_new(out, "unchanged", json_integer(n - o->inserted - o->updated));
     json_object_set_new(out, "warnings", json_array());
-    job_finish(job, out);
+    return out;
 }
 
-static void steps_done(const PGresult *res, const char *err, void *arg) {
-    (void)res;
+/* On the thread pool: reads and validates the workbook; when every row is valid, the plan
+ * (records, upsert and initial steps in one transaction as the importing actor). */
+static int prepare(bs_import_plan *plan, void *arg) {
     import_job *job = arg;
-    if (err) {
-        db_fail(job, "storing process steps failed", err);
-        return;
-    }
-    bs_conn_script(job->conn, "COMMIT", committed, job);
-}
-
-static void upserted(const PGresult *res, const char *err, void *arg) {
-    import_job *job = arg;
-    if (err) {
-        db_fail(job, "storing projects failed", err);
-        return;
-    }
-    int n = PQntuples(res);
-    for (int i = 0; i < n; i++) {
-        if (strcmp(PQgetvalue(res, i, 0), "t") == 0)
-            job->inserted++;
-        else
-            job->updated++;
-    }
-    const char *params[3] = {job->records_text, job->keys_param, job->source};
-    bs_conn_query(job->conn, bs_projects_steps_sql(), 3, params, steps_done, job);
-}
-
-static void begun(const PGresult *res, const char *err, void *arg) {
-    (void)res;
-    import_job *job = arg;
-    if (err) {
-        db_fail(job, "BEGIN failed", err);
-        return;
-    }
+    bs_xlsx_projects_parse(job->data, job->len, job->schema, &job->engine->calendar, &job->opt, &job->records,
+                           &job->report);
+    free(job->data); /* the workbook is not needed any more */
+    job->data = NULL;
+    if (!job->records) return -1; /* validation or file errors: the report is the result */
     /* the rows' confidentiality is an extra column (migration 0010 made projects.confidentiality) */
     static const bs_project_column conf_col[] = {{"confidentiality", "text"}};
     /* a Planmonitor export also carries the plan's id and its price classes (as ranges) */
@@ -1483,72 +1441,55 @@ static void begun(const PGresult *res, const char *err, void *arg) {
                                                 {"huur_rent_min_cents", "bigint"},  {"huur_rent_max_cents", "bigint"}};
     bool pm = json_is_string(json_object_get(job->report, "format")) &&
               strcmp(json_string_value(json_object_get(job->report, "format")), "planmonitor") == 0;
-    job->upsert_sql =
+    char *upsert =
         pm ? bs_projects_upsert_sql(pm_cols, sizeof pm_cols / sizeof pm_cols[0]) : bs_projects_upsert_sql(conf_col, 1);
-    const char *params[2] = {job->records_text, job->source};
-    bs_conn_query(job->conn, job->upsert_sql, 2, params, upserted, job);
+    char *keys = bs_projects_step_keys_param(job->schema), *begin = bs_store_begin_as(job->actor);
+    const char *p_upsert[1] = {job->source}, *p_steps[2] = {keys, job->source};
+    bs_import_plan_begin(plan, begin);
+    bs_import_plan_stmt(plan, "storing projects failed", true, upsert, 1, p_upsert);
+    bs_import_plan_stmt(plan, "storing process steps failed", false, bs_projects_steps_sql(), 2, p_steps);
+    bs_import_plan_add_records(plan, job->records, JSON_COMPACT);
+    free(upsert);
+    free(keys);
+    free(begin);
+    return 0;
 }
 
-static void acquired(bs_conn *conn, const char *err, void *arg) {
+static void done(const bs_import_outcome *o, void *arg) {
     import_job *job = arg;
-    if (err) {
-        db_fail(job, "database unavailable", err);
-        return;
-    }
-    job->conn = conn;
-    bs_conn_script(conn, job->begin_sql, begun, job);
-}
-
-static void parse_work(uv_work_t *w) {
-    import_job *job = w->data;
-    bs_xlsx_projects_parse(job->data, job->len, job->schema, &job->engine->calendar, &job->opt, &job->records,
-                           &job->report);
-    free(job->data); /* the workbook is not needed any more */
-    job->data = NULL;
-}
-
-static void parse_done(uv_work_t *w, int status) {
-    import_job *job = w->data;
-    if (status != 0 || !job->report) {
-        db_fail(job, "import", "cancelled");
-        return;
-    }
-    if (!job->records) { /* validation or file errors: the report is the result */
-        json_t *rep = json_incref(job->report);
-        job_finish(job, rep);
-        return;
-    }
-    if (json_array_size(job->records) == 0) {
-        committed(NULL, NULL, job);
-        return;
-    }
-    job->records_text = bs_json_dumps(job->records, JSON_COMPACT);
-    job->keys_param = bs_projects_step_keys_param(job->schema);
-    bs_store_acquire(job->store, acquired, job);
+    json_t *result;
+    if (o->err.code != BS_OK)
+        result = db_failure(o->what, o->err.msg); /* the transaction was rolled back */
+    else if (o->prepare_rc != 0)
+        result = json_incref(job->report);
+    else
+        result = success(job, o);
+    job->cb(result, job->arg);
+    job_free(job);
 }
 
 void bs_xlsx_projects_import(uv_loop_t *loop, bs_store *store, const bs_engine *engine, const void *data, size_t len,
                              const bs_xlsx_projects_options *opt, bs_xlsx_projects_cb cb, void *arg) {
     import_job *job = bs_calloc(1, sizeof *job);
-    job->store = store;
     job->engine = engine;
     job->cb = cb;
     job->arg = arg;
     job->opt = *opt;
     job->source = bs_strdup(opt->source ? opt->source : DEFAULT_SOURCE);
     job->sheet = opt->sheet ? bs_strdup(opt->sheet) : NULL;
-    job->begin_sql = bs_store_begin_as(opt->actor);
+    job->actor = opt->actor ? bs_strdup(opt->actor) : NULL;
     job->opt.source = job->source;
     job->opt.sheet = job->sheet;
-    job->data = bs_malloc(len ? len : 1);
-    if (len) memcpy(job->data, data, len);
-    job->len = len;
+    job->opt.actor = job->actor;
     const bs_engine_schema *es = bs_engine_schema_get(engine, SCHEMA_KEY);
     if (!es) {
-        db_fail(job, "import", "process schema " SCHEMA_KEY " is not loaded");
+        cb(db_failure("import", "process schema " SCHEMA_KEY " is not loaded"), arg);
+        job_free(job);
         return;
     }
     job->schema = es->schema;
-    job->work.data = job;
-    uv_queue_work(loop, &job->work, parse_work, parse_done);
+    job->data = bs_malloc(len ? len : 1);
+    if (len) memcpy(job->data, data, len);
+    job->len = len;
+    bs_import_pipeline_run(loop, store, "import-xlsx", NULL, prepare, done, job);
 }

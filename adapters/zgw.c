@@ -4,7 +4,6 @@
 #include "zgw.h"
 
 #include <math.h>
-#include <proj.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +13,7 @@
 #include "alloc.h"
 #include "calendar.h"
 #include "clock.h"
+#include "geo.h"
 #include "http_client.h"
 
 #define CATALOG_TTL_MS (3600 * 1000)
@@ -132,10 +132,11 @@ char *bs_zgw_jwt(const char *client_id, const char *secret, const char *user_id,
 
 /* ---------------------------------------------------------------- geometry (swappable) */
 
-/* One PROJ context and transformation per source CRS, created on first use and kept. The
- * conversion itself is arithmetic (proj_trans), microseconds on the loop thread. */
-static PJ_CONTEXT *proj_ctx;
-static PJ *proj_rd; /* EPSG:28992 → EPSG:4326, longitude/latitude order */
+/* The adapter's coordinate conversions go through the one PROJ wrapper (geo.h: network off,
+ * log kept, transformations created on first use). One context, made on first use and kept
+ * until bs_zgw_proj_free: the adapter runs on the loop thread only, and a bs_geo belongs to
+ * one thread. The conversion itself is arithmetic (proj_trans), microseconds. */
+static bs_geo *zgw_geo;
 
 int bs_zgw_to_wgs84(const char *crs, double x, double y, double *lon, double *lat) {
     if (crs && strcmp(crs, "EPSG:4326") == 0) {
@@ -144,27 +145,18 @@ int bs_zgw_to_wgs84(const char *crs, double x, double y, double *lon, double *la
         return 0;
     }
     if (crs && strcmp(crs, "EPSG:28992") != 0) return -1;
-    if (!proj_rd) {
-        if (!proj_ctx) proj_ctx = proj_context_create();
-        PJ *p = proj_create_crs_to_crs(proj_ctx, "EPSG:28992", "EPSG:4326", NULL);
-        if (!p) return -1;
-        proj_rd = proj_normalize_for_visualization(proj_ctx, p);
-        proj_destroy(p);
-        if (!proj_rd) return -1;
-    }
-    PJ_COORD c = proj_coord(x, y, 0, 0);
-    PJ_COORD r = proj_trans(proj_rd, PJ_FWD, c);
-    if (!isfinite(r.xy.x) || !isfinite(r.xy.y)) return -1;
-    *lon = r.xy.x;
-    *lat = r.xy.y;
+    if (!zgw_geo && bs_geo_open(&zgw_geo, NULL) != BS_OK) return -1;
+    double a, b;
+    if (bs_geo_point(zgw_geo, BS_CRS_RD, BS_CRS_WGS84, x, y, &a, &b, NULL) != BS_OK || !isfinite(a) || !isfinite(b))
+        return -1;
+    *lon = a;
+    *lat = b;
     return 0;
 }
 
 void bs_zgw_proj_free(void) {
-    if (proj_rd) proj_destroy(proj_rd);
-    if (proj_ctx) proj_context_destroy(proj_ctx);
-    proj_rd = NULL;
-    proj_ctx = NULL;
+    bs_geo_close(zgw_geo);
+    zgw_geo = NULL;
 }
 
 static void ring_sums(const json_t *ring, double *a, double *cx, double *cy) {

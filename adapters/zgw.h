@@ -67,11 +67,12 @@ char *bs_zgw_jwt(const char *client_id, const char *secret, const char *user_id,
                  long long now_s);
 
 /* Converts a point from crs (e.g. "EPSG:28992", RD New; metres) to WGS84 (EPSG:4326) longitude
- * and latitude in degrees, with PROJ. Returns 0, or -1 when PROJ cannot. (Swappable for
- * adapters/geo.h once that lands.) */
+ * and latitude in degrees, through the PROJ wrapper of geo.h (network access off, so no grid is
+ * fetched). crs NULL is taken as RD; EPSG:4326 is copied. Returns 0, or -1 for another CRS or
+ * when PROJ cannot convert the point. Loop thread only (one PROJ context, kept). */
 int bs_zgw_to_wgs84(const char *crs, double x, double y, double *lon, double *lat);
 
-/* Frees the PROJ objects bs_zgw_to_wgs84 created (bs_zgw_stop does it too). */
+/* Frees the PROJ context bs_zgw_to_wgs84 created (bs_zgw_stop does it too). */
 void bs_zgw_proj_free(void);
 
 /* Centroid (area-weighted, of the exterior rings) of a GeoJSON Polygon or MultiPolygon, or the

@@ -298,6 +298,12 @@ static void geojson_imported(const bs_geojson_import_result *r, void *arg) {
     json_object_set_new(o, "unchanged", json_integer(r->unchanged));
     json_object_set_new(o, "invalid", json_integer(r->invalid));
     json_object_set_new(o, "crs", json_string(r->crs));
+    if (r->err.code == BS_EMALFORMED) { /* the body is not JSON */
+        json_decref(errs);
+        json_decref(o);
+        bs__fail(req, BS_EMALFORMED, "body", "%s", r->err.msg);
+        return;
+    }
     if (r->err.code == BS_OK || r->err.code == BS_EUNAVAILABLE) {
         json_decref(errs);
         if (r->err.code == BS_OK)
@@ -321,18 +327,11 @@ void bs__post_geojson(bs_api *api, bs_req *req, const bs_path *path) {
         return;
     size_t len = 0;
     const char *body = bs_req_body(req, &len);
-    json_error_t e;
-    json_t *doc = body && len ? json_loadb(body, len, 0, &e) : NULL;
-    if (!doc) {
-        char d[256];
-        snprintf(d, sizeof d, "Malformed JSON at line %d, column %d: %s", e.line, e.column,
-                 body && len ? e.text : "empty");
-        return bs__fail(req, BS_EMALFORMED, "body", "%s", d);
-    }
+    if (!body || !len) return bs__fail(req, BS_EMALFORMED, "body", "Malformed JSON at line 0, column 0: empty");
+    /* up to 8 MiB: parsed, checked and converted on the thread pool, not on the loop */
     char *actor = bs__actor_json(req, NULL, NULL);
-    bs_geojson_import(api->loop, api->store, api->engine, doc, NULL, actor, geojson_imported, req);
+    bs_geojson_import_text(api->loop, api->store, api->engine, body, len, NULL, actor, geojson_imported, req);
     free(actor);
-    json_decref(doc);
 }
 
 static void xlsx_imported(json_t *result, void *arg) {

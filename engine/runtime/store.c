@@ -13,7 +13,10 @@
 #include "alloc.h"
 
 enum conn_state { CONN_CONNECTING, CONN_IDLE, CONN_BUSY, CONN_HELD, CONN_DEAD };
-enum job_kind { JOB_QUERY, JOB_SCRIPT, JOB_ACQUIRE };
+enum job_kind { JOB_QUERY, JOB_SCRIPT, JOB_ACQUIRE, JOB_COPY };
+
+/* Bytes handed to PQputCopyData at a time. */
+#define COPY_CHUNK_BYTES (64 * 1024)
 
 typedef struct job {
     struct job *next;
@@ -27,6 +30,9 @@ typedef struct job {
     bool internal_release; /* ROLLBACK issued by release: the conn goes back to the pool after */
     const bs_stmt *stmt;   /* a named statement (sql NULL): prepared on the connection at first use */
     bool preparing;        /* the running round trip is the PREPARE of stmt, the execution follows */
+    char *copy_data;       /* owned (JOB_COPY): the rows in COPY's text format */
+    size_t copy_len, copy_off;
+    int copy_phase; /* JOB_COPY: 0 statement sent, 1 sending rows, 2 end of data sent */
 } job;
 
 struct bs_conn {
@@ -70,12 +76,14 @@ static void retry_cb(uv_timer_t *t);
 static void dispatch(bs_store *s);
 static void conn_start_connect(bs_conn *c);
 static void conn_send(bs_conn *c, job *j);
+static void conn_lost(bs_conn *c, const char *why);
 
 static void job_free(job *j) {
     if (!j) return;
     free(j->sql);
     for (int i = 0; i < j->n_params; i++) free(j->params[i]);
     free(j->params);
+    free(j->copy_data);
     free(j);
 }
 
@@ -310,12 +318,51 @@ static void conn_prepared(bs_conn *c) {
     conn_send(c, j);
 }
 
+/* Sends the rows of a COPY job without blocking: as much as libpq takes now, the rest when the
+ * socket is writable again; then the end of data, after which the results are read as usual. */
+static void conn_copy_push(bs_conn *c) {
+    job *j = c->cur;
+    while (j->copy_off < j->copy_len) {
+        size_t n = j->copy_len - j->copy_off;
+        if (n > COPY_CHUNK_BYTES) n = COPY_CHUNK_BYTES;
+        int r = PQputCopyData(c->pg, j->copy_data + j->copy_off, (int)n);
+        if (r < 0) {
+            conn_lost(c, PQerrorMessage(c->pg));
+            return;
+        }
+        if (r == 0) { /* libpq's buffer is full: wait until the socket drains */
+            conn_watch(c, UV_READABLE | UV_WRITABLE);
+            return;
+        }
+        j->copy_off += n;
+    }
+    if (j->copy_phase == 1) {
+        int r = PQputCopyEnd(c->pg, NULL);
+        if (r < 0) {
+            conn_lost(c, PQerrorMessage(c->pg));
+            return;
+        }
+        if (r == 0) {
+            conn_watch(c, UV_READABLE | UV_WRITABLE);
+            return;
+        }
+        j->copy_phase = 2;
+    }
+    int f = PQflush(c->pg);
+    if (f < 0) {
+        conn_lost(c, PQerrorMessage(c->pg));
+        return;
+    }
+    conn_watch(c, f == 1 ? (UV_READABLE | UV_WRITABLE) : UV_READABLE);
+}
+
 static void conn_read_results(bs_conn *c) {
     if (!PQconsumeInput(c->pg)) {
         conn_lost(c, PQerrorMessage(c->pg));
         return;
     }
     while (c->cur && !PQisBusy(c->pg)) {
+        if (c->cur->kind == JOB_COPY && c->cur->copy_phase == 1) break; /* rows still going out */
         PGresult *r = PQgetResult(c->pg);
         if (!r) {
             if (c->cur->preparing && !c->first_err) {
@@ -326,6 +373,12 @@ static void conn_read_results(bs_conn *c) {
             return;
         }
         ExecStatusType st = PQresultStatus(r);
+        if (st == PGRES_COPY_IN && c->cur->kind == JOB_COPY && c->cur->copy_phase == 0) {
+            PQclear(r);
+            c->cur->copy_phase = 1;
+            conn_copy_push(c);
+            return;
+        }
         if ((st == PGRES_FATAL_ERROR || st == PGRES_BAD_RESPONSE) && !c->first_err) {
             const char *m = PQresultErrorMessage(r);
             c->first_err = bs_strdup(m && *m ? m : "query failed");
@@ -349,7 +402,10 @@ static void conn_poll_cb(uv_poll_t *h, int status, int events) {
         return;
     }
     if (c->state == CONN_BUSY) {
-        if (events & UV_WRITABLE) {
+        if ((events & UV_WRITABLE) && c->cur && c->cur->kind == JOB_COPY && c->cur->copy_phase == 1) {
+            conn_copy_push(c);
+            if (c->state != CONN_BUSY) return;
+        } else if (events & UV_WRITABLE) {
             int f = PQflush(c->pg);
             if (f < 0) {
                 conn_lost(c, PQerrorMessage(c->pg));
@@ -374,7 +430,7 @@ static void conn_poll_cb(uv_poll_t *h, int status, int events) {
  * executed by name when this session has prepared it, else prepared first (PQsendPrepare; its
  * result starts the execution in conn_prepared). */
 static int conn_send_job(bs_conn *c, job *j) {
-    if (j->kind == JOB_SCRIPT) return PQsendQuery(c->pg, j->sql);
+    if (j->kind == JOB_SCRIPT || j->kind == JOB_COPY) return PQsendQuery(c->pg, j->sql);
     if (!j->stmt)
         return PQsendQueryParams(c->pg, j->sql, j->n_params, NULL, (const char *const *)j->params, NULL, NULL, 0);
     if (conn_has_prepared(c, j->stmt)) {
@@ -532,6 +588,16 @@ void bs_conn_exec(bs_conn *c, const bs_stmt *stmt, const char *const *params, bs
 
 void bs_conn_script(bs_conn *c, const char *sql, bs_store_cb cb, void *arg) {
     job *j = job_new(JOB_SCRIPT, sql, 0, NULL);
+    j->cb = cb;
+    j->arg = arg;
+    conn_run(c, j);
+}
+
+void bs_conn_copy(bs_conn *c, const char *sql, const char *data, size_t len, bs_store_cb cb, void *arg) {
+    job *j = job_new(JOB_COPY, sql, 0, NULL);
+    j->copy_data = bs_malloc(len ? len : 1);
+    if (len) memcpy(j->copy_data, data, len);
+    j->copy_len = len;
     j->cb = cb;
     j->arg = arg;
     conn_run(c, j);

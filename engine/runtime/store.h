@@ -11,6 +11,7 @@
 
 #include <libpq-fe.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <uv.h>
 
 typedef struct bs_store bs_store;
@@ -70,6 +71,14 @@ void bs_conn_exec(bs_conn *conn, const bs_stmt *stmt, const char *const *params,
 /* Runs a script of several statements without parameters (simple query protocol) on an
  * acquired connection; cb gets the last result. */
 void bs_conn_script(bs_conn *conn, const char *sql, bs_store_cb cb, void *arg);
+
+/* Loads rows with COPY … FROM STDIN on an acquired connection: sql is the COPY statement
+ * (e.g. "COPY staging (a, b) FROM STDIN"), data the rows in the format it names (len bytes;
+ * copied, so it may be freed after the call). The rows are sent without blocking the loop
+ * (PQputCopyData as the socket drains, then PQputCopyEnd). cb as for bs_conn_query: err
+ * NULL when the server accepted every row (PQcmdTuples of res gives their number), else the
+ * server's message (e.g. a malformed row, with the line of the data). */
+void bs_conn_copy(bs_conn *conn, const char *sql, const char *data, size_t len, bs_store_cb cb, void *arg);
 
 /* False once the connection was lost (an acquired connection is not replaced while held:
  * release it and acquire another). */

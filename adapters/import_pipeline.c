@@ -1,0 +1,449 @@
+/*
+ * The one import pipeline of project records. See import_pipeline.h.
+ */
+#include "import_pipeline.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+
+/* The staging table's columns, in COPY order, with the projects table's types. */
+static const struct {
+    const char *name;
+    const char *type;
+} staging_cols[] = {
+    {"id", "uuid"},
+    {"source", "text"},
+    {"source_key", "text"},
+    {"name", "text"},
+    {"gemeente", "text"},
+    {"provincie", "text"},
+    {"plantype", "text"},
+    {"plantype_raw", "text"},
+    {"planstatus", "text"},
+    {"planstatus_raw", "text"},
+    {"homes_remaining", "integer"},
+    {"demolition", "integer"},
+    {"completions_2019", "integer"},
+    {"completions_2020_2024", "integer"},
+    {"completions_2025_2029", "integer"},
+    {"completions_2030_2050", "integer"},
+    {"completions_unknown", "integer"},
+    {"type_grondgebonden", "integer"},
+    {"type_appartement", "integer"},
+    {"type_onbekend", "integer"},
+    {"tenure_huur", "integer"},
+    {"tenure_koop", "integer"},
+    {"tenure_onbekend", "integer"},
+    {"expected_period", "text"},
+    {"expected_by", "date"},
+    {"progress_date", "date"},
+    {"progress_date_estimated", "boolean"},
+    {"datum_raw", "text"},
+    {"schatting", "text"},
+    {"geometry", "jsonb"},
+    {"geometry_crs", "text"},
+    {"process_schema_key", "text"},
+    {"process_schema_version", "integer"},
+    {"planned_completion", "date"},
+    {"confidentiality", "text"},
+    {"koop_price_min_cents", "bigint"},
+    {"koop_price_max_cents", "bigint"},
+    {"huur_rent_min_cents", "bigint"},
+    {"huur_rent_max_cents", "bigint"},
+    {"steps", "text[]"},
+    {"step_keys", "text[]"},
+};
+#define N_STAGING_COLS (sizeof staging_cols / sizeof staging_cols[0])
+
+typedef struct import_batch {
+    char *copy; /* owned: the rows in COPY text format */
+    size_t len;
+    int n_records;
+} import_batch;
+
+typedef struct import_stmt {
+    char *sql; /* owned */
+    const char *what;
+    bool counts;
+    int n_params;
+    char *params[4]; /* owned (NULL = SQL NULL) */
+} import_stmt;
+
+struct bs_import_plan {
+    char *begin_sql; /* owned; NULL = "BEGIN" */
+    bool per_batch;
+    import_stmt stmts[BS_IMPORT_MAX_STMTS];
+    int n_stmts;
+    import_batch *batches; /* owned */
+    int n_batches, cap_batches;
+    int n_records;
+};
+
+typedef struct pipeline {
+    uv_work_t work;
+    bs_store *store;
+    char *label; /* owned */
+    FILE *progress;
+    bs_import_prepare_fn prepare;
+    bs_import_done_fn done;
+    void *arg;
+    bs_import_plan plan;
+    bs_import_outcome out;
+    char *begin_script; /* owned: the plan's BEGIN, the settings and the staging table */
+    char *copy_sql;     /* owned */
+    bs_conn *conn;
+    int batch; /* the batch being stored */
+    int stmt;  /* the statement running in it */
+    bool in_tx;
+} pipeline;
+
+/* ---- the plan ---- */
+
+void bs_import_plan_begin(bs_import_plan *plan, const char *begin_sql) {
+    free(plan->begin_sql);
+    plan->begin_sql = bs_strdup(begin_sql);
+}
+
+void bs_import_plan_commit_per_batch(bs_import_plan *plan, bool per_batch) {
+    plan->per_batch = per_batch;
+}
+
+void bs_import_plan_stmt(bs_import_plan *plan, const char *what, bool counts, const char *sql, int n_params,
+                         const char *const *params) {
+    if (plan->n_stmts == BS_IMPORT_MAX_STMTS || n_params > 4) abort(); /* a programming error */
+    import_stmt *s = &plan->stmts[plan->n_stmts++];
+    s->sql = bs_strdup(sql);
+    s->what = what;
+    s->counts = counts;
+    s->n_params = n_params;
+    for (int i = 0; i < n_params; i++) s->params[i] = params[i] ? bs_strdup(params[i]) : NULL;
+}
+
+int bs_import_plan_records(const bs_import_plan *plan) {
+    return plan->n_records;
+}
+
+/* A growing output buffer for the COPY text. */
+typedef struct outbuf {
+    char *p;
+    size_t len, cap;
+} outbuf;
+
+static void out_put(outbuf *o, const char *s, size_t n) {
+    if (o->len + n + 1 > o->cap) {
+        size_t cap = o->cap ? o->cap : 65536;
+        while (o->len + n + 1 > cap) cap *= 2;
+        o->p = bs_realloc(o->p, cap);
+        o->cap = cap;
+    }
+    memcpy(o->p + o->len, s, n);
+    o->len += n;
+    o->p[o->len] = 0;
+}
+
+/* Text as one COPY field (text format): backslash, tab, newline and carriage return escaped. */
+static void out_field_text(outbuf *o, const char *s, size_t n) {
+    size_t run = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *esc = s[i] == '\\'   ? "\\\\"
+                          : s[i] == '\t' ? "\\t"
+                          : s[i] == '\n' ? "\\n"
+                          : s[i] == '\r' ? "\\r"
+                                         : 0;
+        if (!esc) continue;
+        out_put(o, s + run, i - run);
+        out_put(o, esc, 2);
+        run = i + 1;
+    }
+    out_put(o, s + run, n - run);
+}
+
+/* An array of strings as a PostgreSQL array literal ({"a","b"}: every element quoted, " and \
+ * escaped), itself escaped as a COPY field. */
+static void out_field_array(outbuf *o, const json_t *arr) {
+    outbuf lit = {0};
+    out_put(&lit, "{", 1);
+    for (size_t i = 0; i < json_array_size(arr); i++) {
+        const char *v = json_string_value(json_array_get(arr, i));
+        if (i) out_put(&lit, ",", 1);
+        if (!v) {
+            out_put(&lit, "NULL", 4);
+            continue;
+        }
+        out_put(&lit, "\"", 1);
+        for (const char *c = v; *c; c++) {
+            if (*c == '"' || *c == '\\') out_put(&lit, "\\", 1);
+            out_put(&lit, c, 1);
+        }
+        out_put(&lit, "\"", 1);
+    }
+    out_put(&lit, "}", 1);
+    out_field_text(o, lit.p, lit.len);
+    free(lit.p);
+}
+
+static void out_field(outbuf *o, const json_t *v, size_t json_flags) {
+    char num[40];
+    switch (v ? json_typeof(v) : JSON_NULL) {
+    case JSON_STRING: out_field_text(o, json_string_value(v), json_string_length(v)); break;
+    case JSON_INTEGER:
+        snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
+        out_put(o, num, strlen(num));
+        break;
+    case JSON_REAL:
+        snprintf(num, sizeof num, "%.17g", json_real_value(v));
+        out_put(o, num, strlen(num));
+        break;
+    case JSON_TRUE: out_put(o, "t", 1); break;
+    case JSON_FALSE: out_put(o, "f", 1); break;
+    case JSON_ARRAY: out_field_array(o, v); break;
+    case JSON_OBJECT: {
+        char *text = bs_json_dumps(v, json_flags);
+        out_field_text(o, text, strlen(text));
+        free(text);
+        break;
+    }
+    case JSON_NULL: out_put(o, "\\N", 2); break;
+    }
+}
+
+static void plan_add_batch(bs_import_plan *plan, const json_t *records, size_t from, size_t to, size_t json_flags) {
+    outbuf o = {0};
+    for (size_t i = from; i < to; i++) {
+        const json_t *rec = json_array_get(records, i);
+        for (size_t c = 0; c < N_STAGING_COLS; c++) {
+            if (c) out_put(&o, "\t", 1);
+            out_field(&o, json_object_get(rec, staging_cols[c].name), json_flags);
+        }
+        out_put(&o, "\n", 1);
+    }
+    if (plan->n_batches == plan->cap_batches) {
+        plan->cap_batches = plan->cap_batches ? 2 * plan->cap_batches : 16;
+        plan->batches = bs_reallocarray(plan->batches, (size_t)plan->cap_batches, sizeof *plan->batches);
+    }
+    import_batch *b = &plan->batches[plan->n_batches++];
+    b->copy = o.p;
+    b->len = o.len;
+    b->n_records = (int)(to - from);
+    plan->n_records += b->n_records;
+}
+
+void bs_import_plan_add_records(bs_import_plan *plan, const json_t *records, size_t json_flags) {
+    size_t n = json_array_size(records);
+    for (size_t from = 0; from < n; from += BS_IMPORT_BATCH_SIZE)
+        plan_add_batch(plan, records, from, from + BS_IMPORT_BATCH_SIZE < n ? from + BS_IMPORT_BATCH_SIZE : n,
+                       json_flags);
+}
+
+static void plan_free(bs_import_plan *plan) {
+    free(plan->begin_sql);
+    for (int i = 0; i < plan->n_stmts; i++) {
+        free(plan->stmts[i].sql);
+        for (int k = 0; k < plan->stmts[i].n_params; k++) free(plan->stmts[i].params[k]);
+    }
+    for (int i = 0; i < plan->n_batches; i++) free(plan->batches[i].copy);
+    free(plan->batches);
+}
+
+/* ---- storing, on the loop ---- */
+
+static void finish(pipeline *p) {
+    if (p->conn) bs_store_release(p->conn); /* rolls an open transaction back */
+    p->conn = NULL;
+    p->done(&p->out, p->arg);
+    plan_free(&p->plan);
+    free(p->begin_script);
+    free(p->copy_sql);
+    free(p->label);
+    free(p);
+}
+
+static void fail(pipeline *p, const char *what, const char *err) {
+    p->out.what = what;
+    bs_err_set(&p->out.err, BS_EUNAVAILABLE, NULL, "%s", err ? err : "unknown error");
+    finish(p);
+}
+
+static void progress_line(pipeline *p, const char *verb, int done_records) {
+    if (!p->progress) return;
+    fprintf(p->progress, "%s: %d/%d plans %s\n", p->label, done_records, p->plan.n_records, verb);
+    fflush(p->progress);
+}
+
+static void run_batch(pipeline *p);
+static void run_stmt(pipeline *p);
+
+static void committed(const PGresult *res, const char *err, void *arg) {
+    (void)res;
+    pipeline *p = arg;
+    if (err) {
+        fail(p, "commit failed", err);
+        return;
+    }
+    p->in_tx = false;
+    if (p->plan.per_batch) {
+        p->out.stored += p->plan.batches[p->batch].n_records;
+        progress_line(p, "stored", p->out.stored);
+        p->batch++;
+        run_batch(p);
+        return;
+    }
+    p->out.stored = p->plan.n_records;
+    progress_line(p, "stored", p->out.stored);
+    finish(p);
+}
+
+/* The batch's statements have run: commit it, or go on to the next batch in the same
+ * transaction (the staging table emptied first). */
+static void batch_written(pipeline *p) {
+    if (p->plan.per_batch || p->batch + 1 == p->plan.n_batches) {
+        if (!p->plan.per_batch) progress_line(p, "written", p->plan.n_records);
+        bs_conn_script(p->conn, "COMMIT", committed, p);
+        return;
+    }
+    int written = 0;
+    for (int i = 0; i <= p->batch; i++) written += p->plan.batches[i].n_records;
+    progress_line(p, "written", written);
+    p->batch++;
+    run_batch(p);
+}
+
+static void stmt_done(const PGresult *res, const char *err, void *arg) {
+    pipeline *p = arg;
+    const import_stmt *s = &p->plan.stmts[p->stmt];
+    if (err) {
+        fail(p, s->what, err);
+        return;
+    }
+    if (s->counts) {
+        int n = PQntuples(res), ins = 0;
+        for (int i = 0; i < n; i++)
+            if (strcmp(PQgetvalue(res, i, 0), "t") == 0) ins++;
+        p->out.inserted += ins;
+        p->out.updated += n - ins;
+        p->out.unchanged += p->plan.batches[p->batch].n_records - n;
+    }
+    p->stmt++;
+    run_stmt(p);
+}
+
+static void run_stmt(pipeline *p) {
+    if (p->stmt == p->plan.n_stmts) {
+        batch_written(p);
+        return;
+    }
+    const import_stmt *s = &p->plan.stmts[p->stmt];
+    bs_conn_query(p->conn, s->sql, s->n_params, (const char *const *)s->params, stmt_done, p);
+}
+
+static void copied(const PGresult *res, const char *err, void *arg) {
+    (void)res;
+    pipeline *p = arg;
+    if (err) {
+        fail(p, "loading the staging table failed", err);
+        return;
+    }
+    p->stmt = 0;
+    run_stmt(p);
+}
+
+static void copy_batch(pipeline *p) {
+    const import_batch *b = &p->plan.batches[p->batch];
+    bs_conn_copy(p->conn, p->copy_sql, b->copy, b->len, copied, p);
+}
+
+static void begun(const PGresult *res, const char *err, void *arg) {
+    (void)res;
+    pipeline *p = arg;
+    if (err) {
+        fail(p, "BEGIN failed", err);
+        return;
+    }
+    p->in_tx = true;
+    copy_batch(p);
+}
+
+static void emptied(const PGresult *res, const char *err, void *arg) {
+    (void)res;
+    pipeline *p = arg;
+    if (err) {
+        fail(p, "emptying the staging table failed", err);
+        return;
+    }
+    copy_batch(p);
+}
+
+static void run_batch(pipeline *p) {
+    if (p->batch == p->plan.n_batches) {
+        finish(p);
+        return;
+    }
+    if (!p->in_tx)
+        bs_conn_script(p->conn, p->begin_script, begun, p);
+    else
+        bs_conn_script(p->conn, "TRUNCATE bs_import_staging", emptied, p);
+}
+
+static void acquired(bs_conn *conn, const char *err, void *arg) {
+    pipeline *p = arg;
+    if (err) {
+        fail(p, "database unavailable", err);
+        return;
+    }
+    p->conn = conn;
+    run_batch(p);
+}
+
+/* The transaction's opening: the plan's BEGIN; JIT compilation off (the triggers' set-wise
+ * statements over a batch's transition tables cost more to compile, ≈ 0.5 s each, than to
+ * run); the staging table, dropped at the end of the transaction. */
+static void build_sql(pipeline *p) {
+    size_t cap = 4096, o = 0;
+    char *cols = bs_malloc(cap), *defs = bs_malloc(cap);
+    size_t od = 0;
+    for (size_t c = 0; c < N_STAGING_COLS; c++) {
+        o += (size_t)snprintf(cols + o, cap - o, "%s%s", c ? ", " : "", staging_cols[c].name);
+        od +=
+            (size_t)snprintf(defs + od, cap - od, "%s%s %s", c ? ", " : "", staging_cols[c].name, staging_cols[c].type);
+    }
+    p->begin_script = bs_asprintf("%s; SET LOCAL jit = off; "
+                                  "CREATE TEMP TABLE bs_import_staging (%s) ON COMMIT DROP",
+                                  p->plan.begin_sql ? p->plan.begin_sql : "BEGIN", defs);
+    p->copy_sql = bs_asprintf("COPY bs_import_staging (%s) FROM STDIN", cols);
+    free(cols);
+    free(defs);
+}
+
+static void prepare_work(uv_work_t *w) {
+    pipeline *p = w->data;
+    p->out.prepare_rc = p->prepare(&p->plan, p->arg);
+}
+
+static void prepared(uv_work_t *w, int status) {
+    pipeline *p = w->data;
+    if (status != 0) {
+        fail(p, "import", "cancelled");
+        return;
+    }
+    if (p->out.prepare_rc != 0 || p->plan.n_batches == 0) {
+        finish(p);
+        return;
+    }
+    build_sql(p);
+    bs_store_acquire(p->store, acquired, p);
+}
+
+void bs_import_pipeline_run(uv_loop_t *loop, bs_store *store, const char *label, FILE *progress,
+                            bs_import_prepare_fn prepare, bs_import_done_fn done, void *arg) {
+    pipeline *p = bs_calloc(1, sizeof *p);
+    p->store = store;
+    p->label = bs_strdup(label);
+    p->progress = progress;
+    p->prepare = prepare;
+    p->done = done;
+    p->arg = arg;
+    p->work.data = p;
+    uv_queue_work(loop, &p->work, prepare_work, prepared);
+}

@@ -1,0 +1,110 @@
+/*
+ * Bouwstroom adapter: the one import pipeline of project records (the EIB GeoJSON import,
+ * the GeoJSON exchange import and the Excel project-list import run on it).
+ *
+ *   1. prepare (the import's own function) runs on the libuv thread pool (uv_queue_work):
+ *      read and parse the input, validate, normalise, reproject, compute each plan's initial
+ *      schedule, and fill a bs_import_plan: the project records (JSON objects with the
+ *      staging columns below), in batches converted to COPY text on that thread, and the
+ *      set-wise statements to run per batch. Nothing of this runs on the loop thread.
+ *   2. on the loop, on one connection of the store (bs_store_acquire): per batch, the rows
+ *      go into the temporary table bs_import_staging with COPY … FROM STDIN (bs_conn_copy)
+ *      and the plan's statements run set-wise from there (INSERT … SELECT, ON CONFLICT …
+ *      DO UPDATE); statement-level triggers (audit, change capture, adapter events;
+ *      migrations 0004, 0011, 0024) see each batch once.
+ *   3. transactions: either one per batch (commit_per_batch: the EIB import, a failed batch
+ *      leaves the earlier ones stored) or one for the whole import (all or nothing).
+ *   4. progress lines, the counts (inserted / updated / unchanged), and one done callback on
+ *      the loop, also when prepare refused the input or the store failed.
+ *
+ * The staging table is created in each transaction (ON COMMIT DROP), so a pooled connection
+ * never keeps one, and a rollback removes it. Its columns are BS_IMPORT_STAGING_COLUMNS.
+ */
+#ifndef BS_IMPORT_PIPELINE_H
+#define BS_IMPORT_PIPELINE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <uv.h>
+
+#include "err.h"
+#include "store.h"
+
+/* Records per batch (one COPY and one run of the statements). */
+#define BS_IMPORT_BATCH_SIZE 500
+
+/* At most this many statements run per batch. */
+#define BS_IMPORT_MAX_STMTS 4
+
+/* The staging table (bs_import_staging) has every projects column an import writes (id,
+ * source, source_key, name, gemeente, provincie, plantype(_raw), planstatus(_raw), the count
+ * columns, expected_period, expected_by, progress_date(_estimated), datum_raw, schatting,
+ * geometry (jsonb), geometry_crs, process_schema_key/version, planned_completion,
+ * confidentiality, the price range columns) with the projects table's types, and the initial
+ * process state: "steps" (status names) and "step_keys" (the schema's step keys), text[] in
+ * schema order. A record member of another name is ignored; a missing one is NULL. */
+
+/* What prepare builds (on the thread pool) and the pipeline stores (on the loop). Fill it
+ * only through the functions below; the pipeline owns and frees it. */
+typedef struct bs_import_plan bs_import_plan;
+
+/* The script that opens each transaction, before the pipeline's own settings and staging
+ * table: e.g. bs_store_begin_as(actor) or "BEGIN; SELECT set_config(…)". Copied. Default
+ * "BEGIN". */
+void bs_import_plan_begin(bs_import_plan *plan, const char *begin_sql);
+
+/* One transaction per batch (true) or one for the whole import (false, the default). */
+void bs_import_plan_commit_per_batch(bs_import_plan *plan, bool per_batch);
+
+/* Appends a statement run after each batch's COPY, in the order added (at most
+ * BS_IMPORT_MAX_STMTS). sql reads bs_import_staging; params ($1 …, at most 4, NULL = SQL
+ * NULL) and sql are copied. what names the step in error messages ("storing projects
+ * failed"). counts: the statement returns one row per inserted or updated project whose
+ * first column is the boolean "inserted" (RETURNING (xmax = 0)); the batch's other records
+ * count as unchanged. */
+void bs_import_plan_stmt(bs_import_plan *plan, const char *what, bool counts, const char *sql, int n_params,
+                         const char *const *params);
+
+/* Appends the records (a JSON array of objects, borrowed) in batches of BS_IMPORT_BATCH_SIZE,
+ * each converted to COPY's text format in the staging column order: strings escaped,
+ * integers and reals as numbers, true/false as t/f, arrays of strings as text[] literals,
+ * objects (geometry) as JSON printed with json_flags (jansson's dump flags: the same text
+ * gives the same jsonb), null or absent as NULL. */
+void bs_import_plan_add_records(bs_import_plan *plan, const json_t *records, size_t json_flags);
+
+/* Records added so far. */
+int bs_import_plan_records(const bs_import_plan *plan);
+
+/* The end of an import, on the loop. */
+typedef struct bs_import_outcome {
+    int prepare_rc; /* what prepare returned: non-zero = nothing was stored */
+    int inserted;   /* new projects */
+    int updated;    /* existing projects whose row changed */
+    int unchanged;  /* existing projects, nothing changed */
+    int stored;     /* records in committed batches (all of them after success) */
+    /* code 0: stored (or prepare refused: see prepare_rc). BS_EUNAVAILABLE: the store failed;
+     * what says where ("BEGIN failed", "storing projects failed", "commit failed",
+     * "database unavailable"), msg has the store's text; the open transaction was rolled
+     * back (with commit_per_batch the earlier batches stay committed). */
+    bs_err err;
+    const char *what; /* static text, NULL when err.code is 0 */
+} bs_import_outcome;
+
+/* prepare runs on a thread of the libuv pool: it may read files and do CPU work, must not
+ * touch the loop or the store, and fills plan. It returns 0 to store the plan, or anything
+ * else to skip the database (the input was refused; outcome.prepare_rc tells). */
+typedef int (*bs_import_prepare_fn)(bs_import_plan *plan, void *arg);
+
+/* done runs once on the loop thread with the outcome (valid during the call). */
+typedef void (*bs_import_done_fn)(const bs_import_outcome *outcome, void *arg);
+
+/* Runs one import: prepare on the thread pool, then the batches on one connection of store
+ * as described above. label prefixes the progress lines ("import: 500/4348 plans stored");
+ * progress (may be NULL) receives them. arg is passed to prepare (on the pool thread) and
+ * done (on the loop): until done runs, the caller must not touch what prepare writes.
+ * A plan without records finishes without a database round trip. */
+void bs_import_pipeline_run(uv_loop_t *loop, bs_store *store, const char *label, FILE *progress,
+                            bs_import_prepare_fn prepare, bs_import_done_fn done, void *arg);
+
+#endif
