@@ -19,8 +19,7 @@ struct bs_outbox {
     char *gemeenten; /* PostgreSQL text[] literal, NULL = every project */
     uv_timer_t poll_timer;
     bool timer_open;
-    bs_conn *listen_conn;
-    bool listen_pending;
+    bs_store_sub *sub;
     bool subscribed; /* subscription written: claiming may start */
     bool claiming, claim_again;
     int in_flight; /* jobs handed to the adapter, not yet recorded */
@@ -241,10 +240,6 @@ static void reconcile_polled(const PGresult *res, const char *err, void *arg) {
 static void poll_tick(uv_timer_t *t) {
     bs_outbox *w = t->data;
     if (w->stopping) return;
-    if (w->listen_conn && !bs_conn_alive(w->listen_conn)) {
-        bs_store_release(w->listen_conn);
-        w->listen_conn = NULL;
-    }
     if (w->reconcile_interval_s > 0 && w->subscribed && !w->once) {
         char iv[16];
         snprintf(iv, sizeof iv, "%d", w->reconcile_interval_s);
@@ -261,28 +256,6 @@ static void on_notify(const char *channel, const char *payload, void *arg) {
     (void)payload;
     bs_outbox *w = arg;
     if (strcmp(channel, "bs_adapters") == 0) claim(w);
-}
-
-static void listening(const PGresult *res, const char *err, void *arg) {
-    (void)res;
-    bs_outbox *w = arg;
-    w->db_ops--;
-    if (err) log_err(w, "LISTEN", err);
-    if (w->stopping) maybe_freed(w);
-}
-
-static void listen_acquired(bs_conn *conn, const char *err, void *arg) {
-    bs_outbox *w = arg;
-    w->listen_pending = false;
-    if (err || w->stopping) {
-        if (err) log_err(w, "acquiring the LISTEN connection", err);
-        if (conn) bs_store_release(conn);
-        maybe_freed(w);
-        return;
-    }
-    w->listen_conn = conn;
-    w->db_ops++;
-    bs_conn_script(conn, "LISTEN bs_adapters", listening, w);
 }
 
 static const char SUBSCRIBE_SQL[] =
@@ -361,9 +334,7 @@ bs_outbox *bs_outbox_start(uv_loop_t *loop, bs_store *store, const bs_adapter_op
     w->timer_open = true;
     uv_timer_start(&w->poll_timer, poll_tick, (uint64_t)w->poll_ms, (uint64_t)w->poll_ms);
     if (!once) {
-        bs_store_on_notify(store, on_notify, w);
-        w->listen_pending = true;
-        bs_store_acquire(store, listen_acquired, w);
+        w->sub = bs_store_listen(store, "bs_adapters", on_notify, w);
     }
     const char *p[2] = {w->adapter, w->gemeenten};
     w->db_ops++;
@@ -380,7 +351,7 @@ bs_store *bs_outbox_store(bs_outbox *w) {
 }
 
 static void maybe_freed(bs_outbox *w) {
-    if (!w->stopping || w->timer_open || w->in_flight > 0 || w->db_ops > 0 || w->claiming || w->listen_pending) return;
+    if (!w->stopping || w->timer_open || w->in_flight > 0 || w->db_ops > 0 || w->claiming) return;
     void (*done)(void *) = w->done;
     void *arg = w->done_arg;
     free(w->adapter);
@@ -399,11 +370,8 @@ void bs_outbox_stop(bs_outbox *w, void (*done)(void *), void *arg) {
     w->stopping = true;
     w->done = done;
     w->done_arg = arg;
-    if (!w->once) bs_store_on_notify(w->store, NULL, NULL);
-    if (w->listen_conn) {
-        bs_store_release(w->listen_conn);
-        w->listen_conn = NULL;
-    }
+    bs_store_unlisten(w->sub);
+    w->sub = NULL;
     uv_timer_stop(&w->poll_timer);
     uv_close((uv_handle_t *)&w->poll_timer, timer_closed);
 }

@@ -328,6 +328,8 @@ static const char *serve_start_notifier(app *a, const char *host, int bound) {
                              .today_arg = a->api.today_arg};
     const char *retry = getenv("BOUWSTROOM_SMTP_RETRY_BASE_S");
     if (retry) nc.retry_base_s = atoi(retry);
+    const char *lease = getenv("BOUWSTROOM_QUEUE_LEASE_MS"); /* tests: leases of seconds */
+    if (lease) nc.lease_ms = atoi(lease);
     const char *parallel = getenv("BOUWSTROOM_SMTP_PARALLEL");
     if (parallel) nc.max_parallel = atoi(parallel);
     const char *replan = getenv("BOUWSTROOM_DAILY_REPLAN");
