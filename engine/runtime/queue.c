@@ -137,8 +137,14 @@ static void recorded(const PGresult *res, const char *err, void *arg) {
     if (!err) {
         q->backlog_failures = 0;
         item_free(q, it);
-        /* the last outcome is in while nothing seemed due: a retry may have moved a due time */
-        if (!q->maybe_due && !q->counts.stopping && bs_queue_held(&q->counts) == 0) arm_due(q);
+        /* the last outcome is in while nothing seemed due: a retry may have moved a due time
+         * (once: look one more time now, and end when nothing is due) */
+        if (!q->maybe_due && !q->counts.stopping && bs_queue_held(&q->counts) == 0) {
+            if (q->cfg.once)
+                q->maybe_due = true;
+            else
+                arm_due(q);
+        }
         pump(q);
         return;
     }
@@ -237,7 +243,7 @@ static void claimed(const PGresult *res, const char *err, void *arg) {
     }
     if (rows < q->claim_asked) { /* nothing more is due now: sleep until the next due time */
         q->maybe_due = false;
-        arm_due(q);
+        if (!q->cfg.once) arm_due(q);
         if (rows == 0 && q->cfg.once && !q->idle_called && bs_queue_held(&q->counts) == 0) {
             q->idle_called = true;
             if (q->cfg.idle) q->cfg.idle(q->cfg.idle_arg);

@@ -38,15 +38,15 @@ typedef struct bs_queue bs_queue;
  * queue's. Valid from decode until the queue frees it after its outcome was recorded (or
  * given up), which calls free_item first. */
 typedef struct bs_queue_item {
-    char id[64];  /* the row's key as text (a UUID, a bigint): an element of the ids arrays */
-    int attempt;  /* attempts including this one (1 = the first) */
-    void *data;   /* the operation's state for this row (set by decode, freed by free_item) */
-    bs_queue *q;  /* queue-private from here */
+    char id[64];                /* the row's key as text (a UUID, a bigint): an element of the ids arrays */
+    int attempt;                /* attempts including this one (1 = the first) */
+    void *data;                 /* the operation's state for this row (set by decode, freed by free_item) */
+    bs_queue *q;                /* queue-private from here */
     struct bs_queue_item *next; /* every held item, in claim order */
     int state;                  /* waiting, performing, recording, backlog */
     int64_t started_ms;         /* loop time when perform began */
-    const char *sql;    /* the outcome's statement (static) */
-    char **params;      /* owned copies of its parameters */
+    const char *sql;            /* the outcome's statement (static) */
+    char **params;              /* owned copies of its parameters */
     int n_params;
 } bs_queue_item;
 
@@ -80,14 +80,14 @@ typedef struct bs_queue_ops {
 } bs_queue_ops;
 
 typedef struct bs_queue_config {
-    bs_queue_policy policy;    /* parallelism, claim bound, lease, perform retry backoff */
-    int poll_ms;               /* safety poll (default 30000) */
-    int stop_deadline_ms;      /* stop gives up unrecordable outcomes after this (default 10000) */
-    const char *const *extra;  /* parameters after each statement's own (copied) */
-    int n_extra;               /* at most 4 */
-    const bs_clock *clock;     /* now of the statements (NULL: the system clock) */
-    bool once;                 /* call idle once nothing is due and nothing is held */
-    void (*idle)(void *arg);   /* with once */
+    bs_queue_policy policy;   /* parallelism, claim bound, lease, perform retry backoff */
+    int poll_ms;              /* safety poll (default 30000) */
+    int stop_deadline_ms;     /* stop gives up unrecordable outcomes after this (default 10000) */
+    const char *const *extra; /* parameters after each statement's own (copied) */
+    int n_extra;              /* at most 4 */
+    const bs_clock *clock;    /* now of the statements (NULL: the system clock) */
+    bool once;                /* call idle once nothing is due and nothing is held */
+    void (*idle)(void *arg);  /* with once */
     void *idle_arg;
 } bs_queue_config;
 
