@@ -1040,6 +1040,8 @@ bs_zgw *bs_zgw_start(uv_loop_t *loop, bs_store *store, const bs_clock *clock, js
                            .reconcile_interval_s = (int)cfg_int(cfg, "reconcile_interval_s", 86400),
                            .gemeenten = ng ? gem : NULL,
                            .n_gemeenten = ng};
+    const char *lease_ms = getenv("BOUWSTROOM_QUEUE_LEASE_MS"); /* tests: leases of seconds */
+    if (lease_ms) oc.lease_ms = atoi(lease_ms);
     z->outbox = bs_outbox_start(loop, store, &ZGW_OPS, z, &oc, once, idle, idle_arg);
     return z;
 }

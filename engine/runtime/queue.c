@@ -37,6 +37,7 @@ struct bs_queue {
 
 static void pump(bs_queue *q);
 static void maybe_end(bs_queue *q);
+static void release_waiting(bs_queue *q);
 
 static void log_err(const bs_queue *q, const char *what, const char *err) {
     fprintf(stderr, "%s: %s: %s\n", q->ops->name, what, err);
@@ -241,6 +242,11 @@ static void claimed(const PGresult *res, const char *err, void *arg) {
         q->items_tail = it;
         q->ops->decode(q->self, res, r, it);
     }
+    if (q->counts.stopping) { /* claimed while stop began: give them back */
+        release_waiting(q);
+        maybe_end(q);
+        return;
+    }
     if (rows < q->claim_asked) { /* nothing more is due now: sleep until the next due time */
         q->maybe_due = false;
         if (!q->cfg.once) arm_due(q);
@@ -426,6 +432,25 @@ static void released(const PGresult *res, const char *err, void *arg) {
     maybe_end(q);
 }
 
+/* Gives back the rows claimed but not begun (stopping): due at once for any node. */
+static void release_waiting(bs_queue *q) {
+    if (q->counts.waiting == 0) return;
+    char *ids = ids_literal(q, 1u << ITEM_WAITING);
+    bs_queue_item *it = q->items;
+    while (it) {
+        bs_queue_item *next = it->next;
+        if (it->state == ITEM_WAITING) item_free(q, it);
+        it = next;
+    }
+    if (q->ops->release_sql) {
+        char now[32];
+        fmt_now(q, now, sizeof now);
+        const char *p[2] = {now, ids};
+        query(q, q->ops->release_sql, 2, p, released);
+    }
+    free(ids);
+}
+
 void bs_queue_stop(bs_queue *q, void (*done)(void *), void *arg) {
     q->done = done;
     q->done_arg = arg;
@@ -434,23 +459,7 @@ void bs_queue_stop(bs_queue *q, void (*done)(void *), void *arg) {
     q->sub = NULL;
     uv_timer_stop(&q->poll_timer);
     uv_timer_stop(&q->due_timer);
-    /* rows claimed but not begun: given back now, due at once for any node */
-    if (q->counts.waiting > 0) {
-        char *ids = ids_literal(q, 1u << ITEM_WAITING);
-        bs_queue_item *it = q->items;
-        while (it) {
-            bs_queue_item *next = it->next;
-            if (it->state == ITEM_WAITING) item_free(q, it);
-            it = next;
-        }
-        if (q->ops->release_sql) {
-            char now[32];
-            fmt_now(q, now, sizeof now);
-            const char *p[2] = {now, ids};
-            query(q, q->ops->release_sql, 2, p, released);
-        }
-        free(ids);
-    }
+    release_waiting(q);
     uv_timer_start(&q->stop_timer, stop_deadline, (uint64_t)q->cfg.stop_deadline_ms, 0);
     maybe_end(q);
 }
