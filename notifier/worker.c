@@ -921,8 +921,9 @@ static void queue_stopped(void *arg) {
     bs_notifier *n = arg;
     n->queue = NULL;
     if (n->smtp) {
-        bs_smtp_close(n->smtp, smtp_closed, n);
-        n->smtp = NULL;
+        bs_smtp *smtp = n->smtp;
+        n->smtp = NULL; /* before the call: an idle sender closes at once and may end (free) n */
+        bs_smtp_close(smtp, smtp_closed, n);
     } else {
         n->open_handles--;
         maybe_done(n);

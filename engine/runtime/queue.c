@@ -124,8 +124,12 @@ static void record(bs_queue_item *it);
 
 static void backlog_fired(uv_timer_t *t) {
     bs_queue *q = t->data;
-    for (bs_queue_item *it = q->items; it; it = it->next)
+    bs_queue_item *it = q->items;
+    while (it) {
+        bs_queue_item *next = it->next; /* read first: a store that is down answers at once */
         if (it->state == ITEM_BACKLOG) record(it);
+        it = next;
+    }
 }
 
 static void arm_due(bs_queue *q);

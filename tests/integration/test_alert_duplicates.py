@@ -76,7 +76,10 @@ def stop(proc, sig=signal.SIGTERM):
     if proc.poll() is None:
         proc.send_signal(sig)
         try:
-            return proc.wait(timeout=60)
+            rc = proc.wait(timeout=60)
+            if rc not in (0, -signal.SIGKILL):
+                print("server stderr:\n" + proc.stderr.read()[-6000:], flush=True)
+            return rc
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
