@@ -692,6 +692,10 @@ static const char SENT_SQL[] =
 static const char FAILED_SQL[] =
     "UPDATE alerts SET status = 'failed', last_error = $4, reply_code = NULLIF($3::int, 0), "
     "next_attempt_at = NULL, updated_at = now() WHERE id = $1::uuid AND $2::float8 IS NOT NULL";
+/* many 250s at once (bs_queue_finish_batched): $1 ids, $2 now */
+static const char SENT_BATCH_SQL[] =
+    "UPDATE alerts SET status = 'sent', sent_at = to_timestamp($2::float8), reply_code = 250, last_error = NULL, "
+    "next_attempt_at = NULL, updated_at = now() WHERE id = ANY ($1::uuid[])";
 /* a retry: $2 is the next attempt's time */
 static const char RETRY_SQL[] =
     "UPDATE alerts SET next_attempt_at = to_timestamp($2::float8), last_error = $4, "
@@ -734,7 +738,10 @@ static void on_sent(bs_smtp_outcome o, long code, const char *error, void *arg) 
     }
     snprintf(now_s, sizeof now_s, "%lld.%03lld", (long long)(now_ms / 1000), (long long)(now_ms % 1000));
     const char *p[4] = {it->id, now_s, code_s, error ? error : ""};
-    bs_queue_finish(qi, sql, 4, p);
+    if (o == BS_SMTP_SENT && strcmp(code_s, "250") == 0)
+        bs_queue_finish_batched(qi, sql, 4, p); /* the common case: one UPDATE per 100 */
+    else
+        bs_queue_finish(qi, sql, 4, p);
 }
 
 static void send_perform(void *self, bs_queue_item *qi) {
@@ -829,6 +836,7 @@ static const bs_queue_ops MAIL_OPS = {.name = "notifier",
                                       .heartbeat_sql = HEARTBEAT_SQL,
                                       .release_sql = RELEASE_SQL,
                                       .next_due_sql = NEXT_DUE_SQL,
+                                      .batch_sql = SENT_BATCH_SQL,
                                       .decode = send_decode,
                                       .perform = send_perform,
                                       .free_item = send_free};

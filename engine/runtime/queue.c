@@ -10,6 +10,7 @@
 #include "alloc.h"
 
 enum { ITEM_WAITING, ITEM_PERFORMING, ITEM_RECORDING, ITEM_BACKLOG };
+#define N_TIMERS 6
 
 struct bs_queue {
     uv_loop_t *loop;
@@ -21,14 +22,16 @@ struct bs_queue {
     bs_store_sub *sub;
     bs_queue_item *items, *items_tail; /* every held item, in claim order */
     bs_queue_counts counts;
-    double avg_ms;   /* observed mean duration of a perform (0: none yet) */
-    bool maybe_due;  /* something may be due: claim when the policy allows */
-    int claim_asked; /* rows the claim in flight asked for */
-    bool beating;    /* a heartbeat is in flight */
+    double avg_ms;    /* observed mean duration of a perform (0: none yet) */
+    bool maybe_due;   /* something may be due: claim when the policy allows */
+    int claim_asked;  /* rows the claim in flight asked for */
+    unsigned due_gen; /* the latest next-due question: only its answer arms the timer */
+    bool beating;     /* a heartbeat is in flight */
     bool idle_called;
     int backlog_failures; /* consecutive failed writes of the backlog */
     int db_ops;           /* statements in flight that point at the queue */
-    uv_timer_t poll_timer, due_timer, beat_timer, backlog_timer, stop_timer;
+    uv_timer_t poll_timer, due_timer, beat_timer, backlog_timer, stop_timer, batch_timer;
+    struct batch *batch; /* outcomes waiting for the batch statement (at most BS_QUEUE_BATCH_MS) */
     int open_handles;
     unsigned rng;
     void (*done)(void *);
@@ -134,32 +137,41 @@ static void backlog_fired(uv_timer_t *t) {
 
 static void arm_due(bs_queue *q);
 
+/* An outcome (or a batch of them) was written. */
+static void outcome_written(bs_queue *q) {
+    q->backlog_failures = 0;
+    /* the last outcome is in while nothing seemed due: a retry may have moved a due time
+     * (once: look one more time now, and end when nothing is due) */
+    if (!q->maybe_due && !q->counts.stopping && bs_queue_held(&q->counts) == 0) {
+        if (q->cfg.once)
+            q->maybe_due = true;
+        else
+            arm_due(q);
+    }
+}
+
+/* An outcome could not be written: it is kept (it is in state backlog) and written again
+ * after a backoff; nothing new is sent meanwhile. */
+static void outcome_kept(bs_queue *q, const char *err) {
+    if (!uv_is_active((uv_handle_t *)&q->backlog_timer)) {
+        log_err(q, "recording an outcome (kept, written again when possible)", err);
+        q->backlog_failures++;
+        int64_t ms = bs_queue_backlog_retry_ms(q->backlog_failures, bs_queue_jitter(q));
+        uv_timer_start(&q->backlog_timer, backlog_fired, (uint64_t)ms, 0);
+    }
+}
+
 static void recorded(const PGresult *res, const char *err, void *arg) {
     (void)res;
     bs_queue_item *it = arg;
     bs_queue *q = it->q;
     q->db_ops--;
     if (!err) {
-        q->backlog_failures = 0;
         item_free(q, it);
-        /* the last outcome is in while nothing seemed due: a retry may have moved a due time
-         * (once: look one more time now, and end when nothing is due) */
-        if (!q->maybe_due && !q->counts.stopping && bs_queue_held(&q->counts) == 0) {
-            if (q->cfg.once)
-                q->maybe_due = true;
-            else
-                arm_due(q);
-        }
-        pump(q);
-        return;
-    }
-    /* kept in memory and written again after a backoff; nothing new is sent meanwhile */
-    if (q->counts.backlog == 0) log_err(q, "recording an outcome (kept, written again when possible)", err);
-    item_set_state(q, it, ITEM_BACKLOG);
-    if (!uv_is_active((uv_handle_t *)&q->backlog_timer)) {
-        q->backlog_failures++;
-        int64_t ms = bs_queue_backlog_retry_ms(q->backlog_failures, bs_queue_jitter(q));
-        uv_timer_start(&q->backlog_timer, backlog_fired, (uint64_t)ms, 0);
+        outcome_written(q);
+    } else {
+        item_set_state(q, it, ITEM_BACKLOG);
+        outcome_kept(q, err);
     }
     pump(q);
 }
@@ -171,14 +183,104 @@ static void record(bs_queue_item *it) {
     bs_store_query(q->store, it->sql, it->n_params, (const char *const *)it->params, recorded, it);
 }
 
-void bs_queue_finish(bs_queue_item *it, const char *sql, int n_params, const char *const *params) {
+/* Keeps the outcome's statement with the item (the backlog writes it from there). */
+static void outcome_keep(bs_queue_item *it, const char *sql, int n_params, const char *const *params) {
     bs_queue *q = it->q;
     q->avg_ms = bs_queue_observe(q->avg_ms, (int64_t)uv_now(q->loop) - it->started_ms);
     it->sql = sql;
     it->n_params = n_params;
     it->params = bs_calloc((size_t)n_params + 1, sizeof *it->params);
     for (int i = 0; i < n_params; i++) it->params[i] = params[i] ? bs_strdup(params[i]) : NULL;
+}
+
+static void batch_add(bs_queue_item *it);
+
+void bs_queue_finish(bs_queue_item *it, const char *sql, int n_params, const char *const *params) {
+    outcome_keep(it, sql, n_params, params);
+    if (it->in_beat) { /* after the heartbeat that names it: it must not extend a lease this ends */
+        item_set_state(it->q, it, ITEM_RECORDING);
+        it->deferred = 1;
+        return;
+    }
     record(it);
+}
+
+/* Outcomes written together by the operation's batch statement. */
+typedef struct batch {
+    bs_queue *q;
+    int n;
+    bs_queue_item *items[BS_QUEUE_BATCH_MAX];
+} batch;
+
+static void batch_written(const PGresult *res, const char *err, void *arg) {
+    (void)res;
+    batch *b = arg;
+    bs_queue *q = b->q;
+    q->db_ops--;
+    for (int i = 0; i < b->n; i++) {
+        if (!err)
+            item_free(q, b->items[i]);
+        else
+            item_set_state(q, b->items[i], ITEM_BACKLOG); /* kept: written one by one later */
+    }
+    free(b);
+    if (!err)
+        outcome_written(q);
+    else
+        outcome_kept(q, err);
+    pump(q);
+}
+
+static void batch_flush(bs_queue *q) {
+    uv_timer_stop(&q->batch_timer);
+    batch *b = q->batch;
+    if (!b) return;
+    q->batch = NULL;
+    size_t cap = 3, len = 0;
+    for (int i = 0; i < b->n; i++) cap += strlen(b->items[i]->id) + 1;
+    char *ids = bs_malloc(cap);
+    ids[len++] = '{';
+    for (int i = 0; i < b->n; i++) len += (size_t)snprintf(ids + len, cap - len, "%s%s", i ? "," : "", b->items[i]->id);
+    ids[len++] = '}';
+    ids[len] = 0;
+    char now[32];
+    fmt_now(q, now, sizeof now);
+    const char *p[2] = {ids, now};
+    q->db_ops++;
+    bs_store_query(q->store, q->ops->batch_sql, 2, p, batch_written, b);
+    free(ids);
+}
+
+static void batch_fired(uv_timer_t *t) {
+    batch_flush(t->data);
+}
+
+static void batch_add(bs_queue_item *it) {
+    bs_queue *q = it->q;
+    if (!q->batch) {
+        q->batch = bs_calloc(1, sizeof *q->batch);
+        q->batch->q = q;
+    }
+    q->batch->items[q->batch->n++] = it;
+    if (q->batch->n == BS_QUEUE_BATCH_MAX)
+        batch_flush(q);
+    else if (!uv_is_active((uv_handle_t *)&q->batch_timer))
+        uv_timer_start(&q->batch_timer, batch_fired, BS_QUEUE_BATCH_MS, 0);
+}
+
+/* Keeps the outcome like bs_queue_finish, and writes it with the batch statement. */
+void bs_queue_finish_batched(bs_queue_item *it, const char *sql, int n_params, const char *const *params) {
+    bs_queue *q = it->q;
+    if (!q->ops->batch_sql) {
+        bs_queue_finish(it, sql, n_params, params);
+        return;
+    }
+    outcome_keep(it, sql, n_params, params);
+    item_set_state(q, it, ITEM_RECORDING);
+    if (it->in_beat)
+        it->deferred = 2; /* after the heartbeat that names it */
+    else
+        batch_add(it);
 }
 
 /* ---------------------------------------------------------------- claiming */
@@ -189,9 +291,18 @@ static void due_fired(uv_timer_t *t) {
     pump(q);
 }
 
+typedef struct due_ask {
+    bs_queue *q;
+    unsigned gen;
+} due_ask;
+
 static void got_next_due(const PGresult *res, const char *err, void *arg) {
-    bs_queue *q = arg;
+    due_ask *a = arg;
+    bs_queue *q = a->q;
+    bool stale = a->gen != q->due_gen; /* a later question was asked: its answer counts */
+    free(a);
     q->db_ops--;
+    if (stale && !q->counts.stopping) return;
     if (q->counts.stopping) {
         maybe_end(q);
         return;
@@ -218,7 +329,15 @@ static void arm_due(bs_queue *q) {
     fmt_now(q, now, sizeof now);
     char *held = ids_literal(q, ALL_STATES);
     const char *p[2] = {now, held};
-    query(q, q->ops->next_due_sql, 2, p, got_next_due);
+    due_ask *a = bs_calloc(1, sizeof *a);
+    a->q = q;
+    a->gen = ++q->due_gen;
+    const char *pp[16];
+    int n = 0;
+    for (int i = 0; i < 2; i++) pp[n++] = p[i];
+    for (int i = 0; i < q->cfg.n_extra && n < 16; i++) pp[n++] = q->extra[i];
+    q->db_ops++;
+    bs_store_query(q->store, q->ops->next_due_sql, n, pp, got_next_due, a);
     free(held);
 }
 
@@ -283,6 +402,19 @@ static void beaten(const PGresult *res, const char *err, void *arg) {
     q->db_ops--;
     q->beating = false;
     if (err && q->counts.backlog == 0) log_err(q, "extending leases", err);
+    /* outcomes that waited for this heartbeat are written now, after it */
+    bs_queue_item *it = q->items;
+    while (it) {
+        bs_queue_item *next = it->next; /* read first: a store that is down answers at once */
+        it->in_beat = false;
+        int d = it->deferred;
+        it->deferred = 0;
+        if (d == 1)
+            record(it);
+        else if (d == 2)
+            batch_add(it);
+        it = next;
+    }
     if (q->counts.stopping) maybe_end(q);
 }
 
@@ -294,7 +426,10 @@ static void beat_fired(uv_timer_t *t) {
     char now[32], lease[32];
     fmt_now(q, now, sizeof now);
     fmt_lease(q, lease, sizeof lease);
-    char *ids = ids_literal(q, (1u << ITEM_WAITING) | (1u << ITEM_PERFORMING) | (1u << ITEM_BACKLOG));
+    unsigned states = (1u << ITEM_WAITING) | (1u << ITEM_PERFORMING) | (1u << ITEM_BACKLOG);
+    char *ids = ids_literal(q, states);
+    for (bs_queue_item *it = q->items; it; it = it->next)
+        if (states & (1u << it->state)) it->in_beat = true;
     const char *p[3] = {now, lease, ids};
     q->beating = true;
     query(q, q->ops->heartbeat_sql, 3, p, beaten);
@@ -372,12 +507,13 @@ bs_queue *bs_queue_start(uv_loop_t *loop, bs_store *store, const bs_queue_ops *o
     for (int i = 0; i < q->cfg.n_extra; i++) q->extra[i] = cfg->extra[i] ? bs_strdup(cfg->extra[i]) : NULL;
     q->cfg.extra = NULL;
     q->rng = (unsigned)(uintptr_t)q ^ (unsigned)uv_hrtime();
-    uv_timer_t *timers[5] = {&q->poll_timer, &q->due_timer, &q->beat_timer, &q->backlog_timer, &q->stop_timer};
-    for (int i = 0; i < 5; i++) {
+    uv_timer_t *timers[N_TIMERS] = {&q->poll_timer,    &q->due_timer,  &q->beat_timer,
+                                    &q->backlog_timer, &q->stop_timer, &q->batch_timer};
+    for (int i = 0; i < N_TIMERS; i++) {
         uv_timer_init(loop, timers[i]);
         timers[i]->data = q;
     }
-    q->open_handles = 5;
+    q->open_handles = N_TIMERS;
     uv_timer_start(&q->poll_timer, poll_fired, (uint64_t)q->cfg.poll_ms, (uint64_t)q->cfg.poll_ms);
     uint64_t beat = (uint64_t)bs_queue_heartbeat_ms(p);
     uv_timer_start(&q->beat_timer, beat_fired, beat, beat);
@@ -403,8 +539,9 @@ static void handle_closed(uv_handle_t *h) {
 static void maybe_end(bs_queue *q) {
     if (!q->counts.stopping || !bs_queue_drained(&q->counts) || q->db_ops > 0 || q->beating) return;
     if (uv_is_closing((uv_handle_t *)&q->poll_timer)) return;
-    uv_timer_t *timers[5] = {&q->poll_timer, &q->due_timer, &q->beat_timer, &q->backlog_timer, &q->stop_timer};
-    for (int i = 0; i < 5; i++) {
+    uv_timer_t *timers[N_TIMERS] = {&q->poll_timer,    &q->due_timer,  &q->beat_timer,
+                                    &q->backlog_timer, &q->stop_timer, &q->batch_timer};
+    for (int i = 0; i < N_TIMERS; i++) {
         uv_timer_stop(timers[i]);
         uv_close((uv_handle_t *)timers[i], handle_closed);
     }

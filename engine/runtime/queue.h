@@ -45,6 +45,8 @@ typedef struct bs_queue_item {
     struct bs_queue_item *next; /* every held item, in claim order */
     int state;                  /* waiting, performing, recording, backlog */
     int64_t started_ms;         /* loop time when perform began */
+    bool in_beat;               /* named by the heartbeat in flight */
+    int deferred;               /* outcome waits for that heartbeat: 1 alone, 2 batched */
     const char *sql;            /* the outcome's statement (static) */
     char **params;              /* owned copies of its parameters */
     int n_params;
@@ -75,6 +77,9 @@ typedef struct bs_queue_ops {
     void (*perform)(void *self, bs_queue_item *it);
     /* frees it->data (may be NULL) */
     void (*free_item)(void *self, bs_queue_item *it);
+    /* optional: the common outcome for many rows at once (bs_queue_finish_batched):
+     * $1 ids, $2 now */
+    const char *batch_sql;
     /* optional: runs on every safety poll tick (e.g. an operation's own periodic work) */
     void (*on_poll)(void *self, bs_queue *q);
 } bs_queue_ops;
@@ -105,6 +110,18 @@ void bs_queue_kick(bs_queue *q);
  * backoff (bs_queue_backoff_ms). Recorded now, or kept and written again until it is (see
  * above). The queue frees it afterwards: the caller must not touch it again. */
 void bs_queue_finish(bs_queue_item *it, const char *sql, int n_params, const char *const *params);
+
+/* Outcomes written together: at most this many per batch statement, at most this long after
+ * the first of them (milliseconds). */
+#define BS_QUEUE_BATCH_MAX 100
+#define BS_QUEUE_BATCH_MS 20
+
+/* Like bs_queue_finish, but the outcome is written together with others by the operation's
+ * batch_sql ($1 the ids of the batch, $2 now), within BS_QUEUE_BATCH_MS or when
+ * BS_QUEUE_BATCH_MAX are waiting — for the common outcome of a busy queue (a 250). When the
+ * batch cannot be written, each outcome is kept and later written by its own sql/params,
+ * as with bs_queue_finish. Without batch_sql it is bs_queue_finish. */
+void bs_queue_finish_batched(bs_queue_item *it, const char *sql, int n_params, const char *const *params);
 
 /* A uniform random number in [0, 1) for the jitter of a backoff. */
 double bs_queue_jitter(bs_queue *q);
