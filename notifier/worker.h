@@ -27,7 +27,7 @@ typedef struct bs_notifier_config {
     bool require_starttls;
     const char *mail_from;           /* envelope and From address; its domain names the Message-IDs */
     const char *base_url;            /* public URL of the API, for links in mails */
-    int max_parallel;                /* SMTP sends in flight (default 4) */
+    int max_parallel;                /* SMTP sends in flight (default 16) */
     int retry_base_s;                /* first retry after about this many seconds (default 30): jittered,
                                         doubling, at most 1 h (bs_queue_backoff_ms) */
     int lease_ms;                    /* lease of a claimed alert in ms (default 30000), kept alive by the
