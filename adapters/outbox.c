@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "queue.h"
 
 struct bs_outbox {
     uv_loop_t *loop;
@@ -15,47 +16,72 @@ struct bs_outbox {
     const bs_adapter_ops *ops;
     void *self;
     char *adapter;
-    int lease_s, max_parallel, retry_base_ms, retry_max_ms, poll_ms, reconcile_interval_s;
+    bs_queue_config qc;
+    int reconcile_interval_s;
     char *gemeenten; /* PostgreSQL text[] literal, NULL = every project */
-    uv_timer_t poll_timer;
-    bool timer_open;
-    bs_conn *listen_conn;
-    bool listen_pending;
-    bool subscribed; /* subscription written: claiming may start */
-    bool claiming, claim_again;
-    int in_flight; /* jobs handed to the adapter, not yet recorded */
-    int db_ops;    /* queries in flight that point at this struct */
-    bool once, idle_called, stopping;
+    bs_queue *queue; /* started once the subscription is written */
+    int db_ops;      /* queries in flight that point at this struct */
+    bool once, stopping;
     void (*idle)(void *);
     void *idle_arg;
     void (*done)(void *);
     void *done_arg;
-    unsigned rng; /* jitter */
 };
 
 typedef struct job_priv {
     bs_outbox *w;
+    bs_queue_item *qi;
     char *ids; /* '{1,2,…}' */
 } job_priv;
 
-static void claim(bs_outbox *w);
 static void maybe_freed(bs_outbox *w);
 
 static void log_err(bs_outbox *w, const char *what, const char *err) {
     fprintf(stderr, "adapters[%s]: %s: %s\n", w->adapter, what, err);
 }
 
-long long bs_outbox_backoff_ms(int attempt, int base_ms, int cap_ms, double rnd) {
-    if (attempt < 1) attempt = 1;
-    double d = base_ms;
-    for (int i = 1; i < attempt && d < cap_ms; i++) d *= 2;
-    if (d > cap_ms) d = cap_ms;
-    if (rnd < 0) rnd = 0;
-    if (rnd >= 1) rnd = 0.999999;
-    return (long long)(d / 2 + rnd * (d / 2));
-}
+/* ---------------------------------------------------------------- the adapter outbox on the queue */
 
-/* ---------------------------------------------------------------- job outcome */
+/* The statements of the queue (engine/runtime/queue.h gives each its parameters; the
+ * adapter is the extra one). A row of the queue is a project with due events: its
+ * adapter_projects row is leased (lease_until, the database's clock; the queue's $1 is not
+ * used) and the due events count an attempt; the project's events form one job. */
+static const char CLAIM_SQL[] =
+    "WITH c AS (SELECT ap.project_id FROM adapter_projects ap "
+    "  WHERE ap.adapter = $5 AND $1::float8 IS NOT NULL AND (ap.lease_until IS NULL OR ap.lease_until < now()) "
+    "  AND ap.project_id <> ALL ($3::uuid[]) "
+    "  AND EXISTS (SELECT 1 FROM adapter_events e WHERE e.adapter = $5 AND e.project_id = ap.project_id "
+    "    AND e.status <> 'done' AND e.next_attempt_at <= now()) "
+    "  LIMIT $4::int FOR UPDATE SKIP LOCKED), "
+    "u AS (UPDATE adapter_projects ap SET lease_until = now() + make_interval(secs => $2::float8) FROM c "
+    "  WHERE ap.adapter = $5 AND ap.project_id = c.project_id "
+    "  RETURNING ap.project_id, ap.remote_url, ap.remote_state), "
+    "ev AS (UPDATE adapter_events e SET attempts = e.attempts + 1, updated_at = now() FROM u "
+    "  WHERE e.adapter = $5 AND e.project_id = u.project_id AND e.status <> 'done' AND e.next_attempt_at <= now() "
+    "  RETURNING e.id, e.project_id, e.kind, e.step_key, e.payload, e.attempts) "
+    "SELECT u.project_id::text, u.remote_url, u.remote_state::text, "
+    "  (SELECT json_agg(json_build_object('id', ev.id, 'kind', ev.kind, 'step_key', ev.step_key, "
+    "    'payload', ev.payload, 'attempts', ev.attempts) ORDER BY ev.id) FROM ev WHERE ev.project_id = u.project_id)::text "
+    "FROM u";
+
+/* only leases still held: the outcome's statement ends a lease (lease_until NULL) */
+static const char HEARTBEAT_SQL[] =
+    "UPDATE adapter_projects SET lease_until = now() + make_interval(secs => $2::float8) "
+    "WHERE adapter = $4 AND project_id = ANY ($3::uuid[]) AND lease_until IS NOT NULL AND $1::float8 IS NOT NULL";
+
+static const char RELEASE_SQL[] =
+    "WITH ap AS (UPDATE adapter_projects SET lease_until = NULL "
+    "  WHERE adapter = $3 AND project_id = ANY ($2::uuid[]) AND $1::float8 IS NOT NULL RETURNING project_id) "
+    "UPDATE adapter_events e SET attempts = greatest(e.attempts - 1, 0) FROM ap "
+    "WHERE e.adapter = $3 AND e.project_id = ap.project_id AND e.status <> 'done' AND e.next_attempt_at <= now()";
+
+/* the next due event of a project this process does not hold, once its project's lease
+ * (another node's) has run out */
+static const char NEXT_DUE_SQL[] =
+    "SELECT floor(extract(epoch FROM min(GREATEST(e.next_attempt_at, ap.lease_until))) * 1000)::bigint "
+    "FROM adapter_events e JOIN adapter_projects ap ON ap.adapter = e.adapter AND ap.project_id = e.project_id "
+    "WHERE e.adapter = $3 AND e.status <> 'done' AND e.next_attempt_at IS NOT NULL "
+    "AND e.project_id <> ALL ($2::uuid[]) AND $1::float8 IS NOT NULL";
 
 static const char DONE_SQL[] =
     "WITH ap AS (UPDATE adapter_projects SET remote_url = COALESCE($7, remote_url), remote_state = $8::jsonb, "
@@ -68,7 +94,10 @@ static const char DONE_SQL[] =
     "  done_at = CASE WHEN $4 = 'done' THEN now() END, updated_at = now() "
     "WHERE id = ANY($3::bigint[]) AND status <> 'done'";
 
-static void job_free(bs_outbox_job *job) {
+static void job_free(void *self, bs_queue_item *qi) {
+    (void)self;
+    bs_outbox_job *job = qi->data;
+    if (!job) return;
     job_priv *p = job->worker_private;
     free(p->ids);
     free(p);
@@ -78,28 +107,16 @@ static void job_free(bs_outbox_job *job) {
     free(job);
 }
 
-static void done_recorded(const PGresult *res, const char *err, void *arg) {
-    (void)res;
-    bs_outbox *w = arg;
-    w->db_ops--;
-    w->in_flight--;
-    if (err) log_err(w, "recording an outcome", err);
-    if (w->stopping) {
-        maybe_freed(w);
-        return;
-    }
-    claim(w);
-}
-
 void bs_outbox_job_done(bs_outbox_job *job, bs_outbox_rc rc, const char *error, const char *remote_url) {
     job_priv *p = job->worker_private;
     bs_outbox *w = p->w;
     char next[32] = "";
     const char *status = rc == BS_OUTBOX_OK ? "done" : "failed";
     if (rc == BS_OUTBOX_RETRY) {
-        w->rng = w->rng * 1103515245u + 12345u;
-        double rnd = (double)((w->rng >> 8) & 0xffffff) / 16777216.0;
-        snprintf(next, sizeof next, "%lld", bs_outbox_backoff_ms(job->attempt, w->retry_base_ms, w->retry_max_ms, rnd));
+        const bs_queue_policy *pol = bs_queue_policy_of(w->queue);
+        snprintf(next, sizeof next, "%lld",
+                 (long long)bs_queue_backoff_ms(job->attempt, pol->retry_base_ms, pol->retry_cap_ms,
+                                                bs_queue_jitter(w->queue)));
     }
     char *state = bs_json_dumps(job->remote_state, JSON_COMPACT);
     char err_line[1024];
@@ -116,101 +133,53 @@ void bs_outbox_job_done(bs_outbox_job *job, bs_outbox_rc rc, const char *error, 
     if (rc != BS_OUTBOX_OK)
         fprintf(stderr, "adapters[%s]: project %s: %s%s\n", w->adapter, job->project_id, err_line,
                 rc == BS_OUTBOX_RETRY ? " (will retry)" : " (given up)");
-    w->db_ops++;
-    bs_store_query(w->store, DONE_SQL, 9, params, done_recorded, w);
+    bs_queue_finish(p->qi, DONE_SQL, 9, params);
     free(state);
-    job_free(job);
 }
 
-/* ---------------------------------------------------------------- claiming */
-
-static const char CLAIM_SQL[] =
-    "WITH c AS (SELECT ap.project_id FROM adapter_projects ap "
-    "  WHERE ap.adapter = $1 AND (ap.lease_until IS NULL OR ap.lease_until < now()) "
-    "  AND EXISTS (SELECT 1 FROM adapter_events e WHERE e.adapter = $1 AND e.project_id = ap.project_id "
-    "    AND e.status <> 'done' AND e.next_attempt_at <= now()) "
-    "  LIMIT $2::int FOR UPDATE SKIP LOCKED), "
-    "u AS (UPDATE adapter_projects ap SET lease_until = now() + make_interval(secs => $3::int) FROM c "
-    "  WHERE ap.adapter = $1 AND ap.project_id = c.project_id "
-    "  RETURNING ap.project_id, ap.remote_url, ap.remote_state), "
-    "ev AS (UPDATE adapter_events e SET attempts = e.attempts + 1, updated_at = now() FROM u "
-    "  WHERE e.adapter = $1 AND e.project_id = u.project_id AND e.status <> 'done' AND e.next_attempt_at <= now() "
-    "  RETURNING e.id, e.project_id, e.kind, e.step_key, e.payload, e.attempts) "
-    "SELECT u.project_id::text, u.remote_url, u.remote_state::text, "
-    "  (SELECT json_agg(json_build_object('id', ev.id, 'kind', ev.kind, 'step_key', ev.step_key, "
-    "    'payload', ev.payload, 'attempts', ev.attempts) ORDER BY ev.id) FROM ev WHERE ev.project_id = u.project_id)::text "
-    "FROM u";
-
-static void claimed(const PGresult *res, const char *err, void *arg) {
-    bs_outbox *w = arg;
-    w->claiming = false;
-    w->db_ops--;
-    if (w->stopping) {
-        maybe_freed(w);
-        return;
+/* A claimed project (columns: project_id, remote_url, remote_state, events) as a job. */
+static void job_decode(void *self, const PGresult *res, int r, bs_queue_item *qi) {
+    bs_outbox *w = self;
+    bs_outbox_job *job = bs_calloc(1, sizeof *job);
+    job_priv *p = bs_calloc(1, sizeof *p);
+    p->w = w;
+    p->qi = qi;
+    job->worker_private = p;
+    qi->data = job;
+    snprintf(job->project_id, sizeof job->project_id, "%s", PQgetvalue(res, r, 0));
+    snprintf(qi->id, sizeof qi->id, "%s", job->project_id);
+    if (!PQgetisnull(res, r, 1)) job->remote_url = bs_strdup(PQgetvalue(res, r, 1));
+    job->remote_state = json_loads(PQgetvalue(res, r, 2), 0, NULL);
+    if (!json_is_object(job->remote_state)) {
+        json_decref(job->remote_state);
+        job->remote_state = json_object();
     }
-    if (err) {
-        log_err(w, "claiming", err);
-        return; /* the poll retries */
+    job->events = json_loads(PQgetvalue(res, r, 3), 0, NULL);
+    if (!json_is_array(job->events)) {
+        json_decref(job->events);
+        job->events = json_array();
     }
-    int rows = PQntuples(res);
-    for (int r = 0; r < rows; r++) {
-        bs_outbox_job *job = bs_calloc(1, sizeof *job);
-        job_priv *p = bs_calloc(1, sizeof *p);
-        p->w = w;
-        job->worker_private = p;
-        snprintf(job->project_id, sizeof job->project_id, "%s", PQgetvalue(res, r, 0));
-        if (!PQgetisnull(res, r, 1)) job->remote_url = bs_strdup(PQgetvalue(res, r, 1));
-        job->remote_state = json_loads(PQgetvalue(res, r, 2), 0, NULL);
-        if (!json_is_object(job->remote_state)) {
-            json_decref(job->remote_state);
-            job->remote_state = json_object();
-        }
-        job->events = json_loads(PQgetvalue(res, r, 3), 0, NULL);
-        if (!json_is_array(job->events)) {
-            json_decref(job->events);
-            job->events = json_array();
-        }
-        size_t cap = 2 + json_array_size(job->events) * 21, len = 0;
-        p->ids = bs_malloc(cap + 1);
-        p->ids[len++] = '{';
-        size_t i;
-        json_t *e;
-        json_array_foreach(job->events, i, e) {
-            len += (size_t)snprintf(p->ids + len, cap + 1 - len, "%s%lld", i ? "," : "",
-                                    (long long)json_integer_value(json_object_get(e, "id")));
-            int a = (int)json_integer_value(json_object_get(e, "attempts"));
-            if (a > job->attempt) job->attempt = a;
-            if (strcmp(json_string_value(json_object_get(e, "kind")), "reconcile") == 0) job->reconcile = true;
-        }
-        p->ids[len++] = '}';
-        p->ids[len] = 0;
-        w->in_flight++;
-        w->ops->sync(w->self, job);
+    size_t cap = 2 + json_array_size(job->events) * 21, len = 0;
+    p->ids = bs_malloc(cap + 1);
+    p->ids[len++] = '{';
+    size_t i;
+    json_t *e;
+    json_array_foreach(job->events, i, e) {
+        len += (size_t)snprintf(p->ids + len, cap + 1 - len, "%s%lld", i ? "," : "",
+                                (long long)json_integer_value(json_object_get(e, "id")));
+        int a = (int)json_integer_value(json_object_get(e, "attempts"));
+        if (a > job->attempt) job->attempt = a;
+        const char *kind = json_string_value(json_object_get(e, "kind"));
+        if (kind && strcmp(kind, "reconcile") == 0) job->reconcile = true;
     }
-    if (w->claim_again) {
-        w->claim_again = false;
-        claim(w);
-    } else if (rows == 0 && w->in_flight == 0 && w->once && !w->idle_called) {
-        w->idle_called = true;
-        if (w->idle) w->idle(w->idle_arg);
-    }
+    p->ids[len++] = '}';
+    p->ids[len] = 0;
+    qi->attempt = job->attempt;
 }
 
-static void claim(bs_outbox *w) {
-    if (w->stopping || !w->subscribed) return;
-    int slots = w->max_parallel - w->in_flight;
-    if (w->claiming || slots <= 0) {
-        w->claim_again = true;
-        return;
-    }
-    w->claiming = true;
-    char lim[16], lease[16];
-    snprintf(lim, sizeof lim, "%d", slots);
-    snprintf(lease, sizeof lease, "%d", w->lease_s);
-    const char *p[3] = {w->adapter, lim, lease};
-    w->db_ops++;
-    bs_store_query(w->store, CLAIM_SQL, 3, p, claimed, w);
+static void job_perform(void *self, bs_queue_item *qi) {
+    bs_outbox *w = self;
+    w->ops->sync(w->self, qi->data);
 }
 
 /* ---------------------------------------------------------------- reconcile poll */
@@ -234,56 +203,35 @@ static void reconcile_polled(const PGresult *res, const char *err, void *arg) {
     }
     if (err)
         log_err(w, "reconcile poll", err);
-    else if (atoi(PQgetvalue(res, 0, 0)) > 0)
-        claim(w);
+    else if (atoi(PQgetvalue(res, 0, 0)) > 0 && w->queue)
+        bs_queue_kick(w->queue);
 }
 
-static void poll_tick(uv_timer_t *t) {
-    bs_outbox *w = t->data;
-    if (w->stopping) return;
-    if (w->listen_conn && !bs_conn_alive(w->listen_conn)) {
-        bs_store_release(w->listen_conn);
-        w->listen_conn = NULL;
-    }
-    if (w->reconcile_interval_s > 0 && w->subscribed && !w->once) {
-        char iv[16];
-        snprintf(iv, sizeof iv, "%d", w->reconcile_interval_s);
-        const char *p[2] = {w->adapter, iv};
-        w->db_ops++;
-        bs_store_query(w->store, RECONCILE_POLL_SQL, 2, p, reconcile_polled, w);
-    }
-    claim(w);
+/* On every safety poll of the queue: reconcile linked projects not verified for
+ * reconcile_interval_s (at most 100 per tick). */
+static void reconcile_poll(void *self, bs_queue *q) {
+    (void)q;
+    bs_outbox *w = self;
+    if (w->stopping || w->reconcile_interval_s <= 0 || w->once) return;
+    char iv[16];
+    snprintf(iv, sizeof iv, "%d", w->reconcile_interval_s);
+    const char *p[2] = {w->adapter, iv};
+    w->db_ops++;
+    bs_store_query(w->store, RECONCILE_POLL_SQL, 2, p, reconcile_polled, w);
 }
+
+static const bs_queue_ops JOB_OPS = {.name = "adapters",
+                                     .channel = "bs_adapters",
+                                     .claim_sql = CLAIM_SQL,
+                                     .heartbeat_sql = HEARTBEAT_SQL,
+                                     .release_sql = RELEASE_SQL,
+                                     .next_due_sql = NEXT_DUE_SQL,
+                                     .decode = job_decode,
+                                     .perform = job_perform,
+                                     .free_item = job_free,
+                                     .on_poll = reconcile_poll};
 
 /* ---------------------------------------------------------------- start / stop */
-
-static void on_notify(const char *channel, const char *payload, void *arg) {
-    (void)payload;
-    bs_outbox *w = arg;
-    if (strcmp(channel, "bs_adapters") == 0) claim(w);
-}
-
-static void listening(const PGresult *res, const char *err, void *arg) {
-    (void)res;
-    bs_outbox *w = arg;
-    w->db_ops--;
-    if (err) log_err(w, "LISTEN", err);
-    if (w->stopping) maybe_freed(w);
-}
-
-static void listen_acquired(bs_conn *conn, const char *err, void *arg) {
-    bs_outbox *w = arg;
-    w->listen_pending = false;
-    if (err || w->stopping) {
-        if (err) log_err(w, "acquiring the LISTEN connection", err);
-        if (conn) bs_store_release(conn);
-        maybe_freed(w);
-        return;
-    }
-    w->listen_conn = conn;
-    w->db_ops++;
-    bs_conn_script(conn, "LISTEN bs_adapters", listening, w);
-}
 
 static const char SUBSCRIBE_SQL[] =
     "WITH want AS (SELECT unnest(COALESCE($2::text[], ARRAY['*'])) AS g), "
@@ -307,16 +255,37 @@ static void subscribed(const PGresult *res, const char *err, void *arg) {
     }
     if (err) {
         log_err(w, "writing the subscription", err);
-        if (w->once && !w->idle_called) {
-            w->idle_called = true;
-            if (w->idle) w->idle(w->idle_arg);
-        }
+        if (w->once && w->idle) w->idle(w->idle_arg);
         return;
     }
     long n = atol(PQgetvalue(res, 0, 0));
     if (n > 0) fprintf(stderr, "adapters[%s]: subscribed: %ld existing project(s) queued\n", w->adapter, n);
-    w->subscribed = true;
-    claim(w);
+    const char *extra[1] = {w->adapter};
+    w->qc.extra = extra;
+    w->qc.n_extra = 1;
+    w->queue = bs_queue_start(w->loop, w->store, &JOB_OPS, w, &w->qc);
+    w->qc.extra = NULL;
+}
+
+/* The gemeenten as a text[] literal with every element quoted ("…", \ and " escaped). */
+static char *gemeenten_literal(const char *const *g, int n) {
+    size_t cap = 3;
+    for (int i = 0; i < n; i++) cap += 2 * strlen(g[i]) + 3;
+    char *s = bs_malloc(cap);
+    size_t len = 0;
+    s[len++] = '{';
+    for (int i = 0; i < n; i++) {
+        if (i) s[len++] = ',';
+        s[len++] = '"';
+        for (const char *c = g[i]; *c; c++) {
+            if (*c == '"' || *c == '\\') s[len++] = '\\';
+            s[len++] = *c;
+        }
+        s[len++] = '"';
+    }
+    s[len++] = '}';
+    s[len] = 0;
+    return s;
 }
 
 bs_outbox *bs_outbox_start(uv_loop_t *loop, bs_store *store, const bs_adapter_ops *ops, void *self,
@@ -327,44 +296,21 @@ bs_outbox *bs_outbox_start(uv_loop_t *loop, bs_store *store, const bs_adapter_op
     w->ops = ops;
     w->self = self;
     w->adapter = bs_strdup(ops->name);
-    w->lease_s = cfg->lease_s > 0 ? cfg->lease_s : 300;
-    w->max_parallel = cfg->max_parallel > 0 ? cfg->max_parallel : 4;
-    w->retry_base_ms = cfg->retry_base_ms > 0 ? cfg->retry_base_ms : 30000;
-    w->retry_max_ms = cfg->retry_max_ms > 0 ? cfg->retry_max_ms : 3600000;
-    w->poll_ms = cfg->poll_ms > 0 ? cfg->poll_ms : 5000;
+    w->qc.policy.lease_ms = (int64_t)(cfg->lease_s > 0 ? cfg->lease_s : 30) * 1000;
+    if (cfg->lease_ms > 0) w->qc.policy.lease_ms = cfg->lease_ms;
+    w->qc.policy.max_parallel = cfg->max_parallel > 0 ? cfg->max_parallel : 4;
+    w->qc.policy.max_claim = w->qc.policy.max_parallel * 4;
+    w->qc.policy.retry_base_ms = cfg->retry_base_ms > 0 ? cfg->retry_base_ms : 30000;
+    w->qc.policy.retry_cap_ms = cfg->retry_max_ms > 0 ? cfg->retry_max_ms : 3600000;
+    w->qc.poll_ms = cfg->poll_ms > 0 ? cfg->poll_ms : 5000;
+    w->qc.once = once;
+    w->qc.idle = idle;
+    w->qc.idle_arg = idle_arg;
     w->reconcile_interval_s = cfg->reconcile_interval_s;
     w->once = once;
     w->idle = idle;
     w->idle_arg = idle_arg;
-    w->rng = (unsigned)(uintptr_t)w ^ (unsigned)uv_hrtime();
-    if (cfg->gemeenten && cfg->n_gemeenten > 0) {
-        /* text[] literal with every element quoted ("…", \ and " escaped) */
-        size_t cap = 3;
-        for (int i = 0; i < cfg->n_gemeenten; i++) cap += 2 * strlen(cfg->gemeenten[i]) + 3;
-        w->gemeenten = bs_malloc(cap);
-        size_t len = 0;
-        w->gemeenten[len++] = '{';
-        for (int i = 0; i < cfg->n_gemeenten; i++) {
-            if (i) w->gemeenten[len++] = ',';
-            w->gemeenten[len++] = '"';
-            for (const char *s = cfg->gemeenten[i]; *s; s++) {
-                if (*s == '"' || *s == '\\') w->gemeenten[len++] = '\\';
-                w->gemeenten[len++] = *s;
-            }
-            w->gemeenten[len++] = '"';
-        }
-        w->gemeenten[len++] = '}';
-        w->gemeenten[len] = 0;
-    }
-    uv_timer_init(loop, &w->poll_timer);
-    w->poll_timer.data = w;
-    w->timer_open = true;
-    uv_timer_start(&w->poll_timer, poll_tick, (uint64_t)w->poll_ms, (uint64_t)w->poll_ms);
-    if (!once) {
-        bs_store_on_notify(store, on_notify, w);
-        w->listen_pending = true;
-        bs_store_acquire(store, listen_acquired, w);
-    }
+    if (cfg->gemeenten && cfg->n_gemeenten > 0) w->gemeenten = gemeenten_literal(cfg->gemeenten, cfg->n_gemeenten);
     const char *p[2] = {w->adapter, w->gemeenten};
     w->db_ops++;
     bs_store_query(store, SUBSCRIBE_SQL, 2, p, subscribed, w);
@@ -372,7 +318,7 @@ bs_outbox *bs_outbox_start(uv_loop_t *loop, bs_store *store, const bs_adapter_op
 }
 
 void bs_outbox_kick(bs_outbox *w) {
-    claim(w);
+    if (w->queue) bs_queue_kick(w->queue);
 }
 
 bs_store *bs_outbox_store(bs_outbox *w) {
@@ -380,7 +326,7 @@ bs_store *bs_outbox_store(bs_outbox *w) {
 }
 
 static void maybe_freed(bs_outbox *w) {
-    if (!w->stopping || w->timer_open || w->in_flight > 0 || w->db_ops > 0 || w->claiming || w->listen_pending) return;
+    if (!w->stopping || w->queue || w->db_ops > 0) return;
     void (*done)(void *) = w->done;
     void *arg = w->done_arg;
     free(w->adapter);
@@ -389,9 +335,9 @@ static void maybe_freed(bs_outbox *w) {
     if (done) done(arg);
 }
 
-static void timer_closed(uv_handle_t *h) {
-    bs_outbox *w = h->data;
-    w->timer_open = false;
+static void queue_stopped(void *arg) {
+    bs_outbox *w = arg;
+    w->queue = NULL;
     maybe_freed(w);
 }
 
@@ -399,13 +345,10 @@ void bs_outbox_stop(bs_outbox *w, void (*done)(void *), void *arg) {
     w->stopping = true;
     w->done = done;
     w->done_arg = arg;
-    if (!w->once) bs_store_on_notify(w->store, NULL, NULL);
-    if (w->listen_conn) {
-        bs_store_release(w->listen_conn);
-        w->listen_conn = NULL;
-    }
-    uv_timer_stop(&w->poll_timer);
-    uv_close((uv_handle_t *)&w->poll_timer, timer_closed);
+    if (w->queue)
+        bs_queue_stop(w->queue, queue_stopped, w);
+    else
+        maybe_freed(w);
 }
 
 /* ---------------------------------------------------------------- state for the API */

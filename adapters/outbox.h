@@ -6,7 +6,7 @@
  * (project created or changed, milestone realised, dates changed), only for adapters with a
  * row in adapter_subscriptions. The worker claims, per adapter, projects that have due
  * events — one project at a time per worker (adapter_projects row locked with FOR UPDATE
- * SKIP LOCKED, then leased for lease_s) — and hands the project with all its due events to
+ * SKIP LOCKED, then leased for lease_s and kept alive by a heartbeat) — and hands the project with all its due events to
  * the adapter as one job. The adapter brings the remote system to the project's current
  * state (idempotent: it looks up what already landed before it re-creates anything) and
  * reports the outcome; the worker marks the job's events done, or failed with the error,
@@ -50,7 +50,8 @@ typedef struct bs_adapter_ops {
 } bs_adapter_ops;
 
 typedef struct bs_outbox_config {
-    int lease_s;                  /* a claimed project is re-claimable after this (default 300) */
+    int lease_s;                  /* lease of a claimed project, kept alive by the queue's heartbeat (default 30) */
+    int lease_ms;                 /* the same in ms, when > 0 (tests: BOUWSTROOM_QUEUE_LEASE_MS) */
     int max_parallel;             /* jobs in flight (default 4) */
     int retry_base_ms;            /* first retry after about this (default 30000) */
     int retry_max_ms;             /* backoff cap (default 3600000) */
@@ -67,8 +68,9 @@ typedef struct bs_outbox bs_outbox;
  * freed by the call. */
 void bs_outbox_job_done(bs_outbox_job *job, bs_outbox_rc rc, const char *error, const char *remote_url);
 
-/* Starts a worker for one adapter on loop with store (a pool of its own: the worker LISTENs
- * on it). Writes the subscription of cfg (replacing the adapter's rows) and, for a new
+/* Starts a worker for one adapter on loop with store (shared: its one LISTEN connection
+ * serves every subscriber; the worker is the adapter outbox on the durable queue,
+ * engine/runtime/queue.h). Writes the subscription of cfg (replacing the adapter's rows) and, for a new
  * subscription, a project_created event for every matching project not yet linked.
  * once: claim until nothing is due, then call idle (then stop the worker). Returns NULL when
  * out of memory. The strings of cfg are copied. */
@@ -81,8 +83,9 @@ void bs_outbox_kick(bs_outbox *w);
 /* Store of the worker (for adapters' own queries). */
 bs_store *bs_outbox_store(bs_outbox *w);
 
-/* Stops claiming; waits for jobs in flight (their adapters finish or fail them) and for
- * pending queries; done (may be NULL) runs after the worker is freed. */
+/* Stops claiming; gives back projects claimed but not begun; waits for jobs in flight (their
+ * adapters finish or fail them) until their outcomes are recorded, and for pending queries;
+ * done (may be NULL) runs after the worker is freed. */
 void bs_outbox_stop(bs_outbox *w, void (*done)(void *arg), void *arg);
 
 /* Adds a reconcile event for the project of adapter linked to remote_url (e.g. a
@@ -104,11 +107,5 @@ void bs_outbox_state_json(bs_store *store, const char *adapter, const char *proj
 /* Operator retry: events of adapter that were given up (failed, no next attempt) become due
  * now; event_id > 0: only that event. cb: n = events rescheduled. */
 void bs_outbox_retry(bs_store *store, const char *adapter, long long event_id, bs_outbox_count_cb cb, void *arg);
-
-/* Backoff before attempt number attempt+1 after attempt failures (attempt ≥ 1): "equal
- * jitter" — half of min(cap, base·2^(attempt−1)) plus a uniform random part up to the other
- * half (AWS Architecture Blog, "Exponential Backoff and Jitter", 2015). rnd in [0, 1).
- * Returns milliseconds. */
-long long bs_outbox_backoff_ms(int attempt, int base_ms, int cap_ms, double rnd);
 
 #endif

@@ -1024,7 +1024,7 @@ bs_zgw *bs_zgw_start(uv_loop_t *loop, bs_store *store, const bs_clock *clock, js
     int ng = 0;
     for (size_t i = 0; i < json_array_size(gs) && ng < 256; i++)
         if (json_is_string(json_array_get(gs, i))) gem[ng++] = json_string_value(json_array_get(gs, i));
-    bs_outbox_config oc = {.lease_s = (int)cfg_int(cfg, "lease_s", 300),
+    bs_outbox_config oc = {.lease_s = (int)cfg_int(cfg, "lease_s", 30),
                            .max_parallel = (int)cfg_int(cfg, "max_parallel", 4),
                            .retry_base_ms = (int)cfg_int(cfg, "retry_base_ms", 30000),
                            .retry_max_ms = (int)cfg_int(cfg, "retry_max_ms", 3600000),
@@ -1032,6 +1032,8 @@ bs_zgw *bs_zgw_start(uv_loop_t *loop, bs_store *store, const bs_clock *clock, js
                            .reconcile_interval_s = (int)cfg_int(cfg, "reconcile_interval_s", 86400),
                            .gemeenten = ng ? gem : NULL,
                            .n_gemeenten = ng};
+    const char *lease_ms = getenv("BOUWSTROOM_QUEUE_LEASE_MS"); /* tests: leases of seconds */
+    if (lease_ms) oc.lease_ms = atoi(lease_ms);
     z->outbox = bs_outbox_start(loop, store, &ZGW_OPS, z, &oc, once, idle, idle_arg);
     return z;
 }

@@ -26,22 +26,15 @@ const char *bs_cli_adapters_config_path(const char *config_path) {
     return env && *env ? env : NULL;
 }
 
-static void store_ready(bs_store *s, const char *err, void *arg) {
-    (void)s;
-    (void)arg;
-    if (err) fprintf(stderr, "adapters: %s (the worker retries on its poll)\n", err);
-}
-
-bs_cli_adapters *bs_cli_adapters_start(uv_loop_t *loop, const bs_clock *clock, const char *conninfo, const char *path,
+bs_cli_adapters *bs_cli_adapters_start(uv_loop_t *loop, const bs_clock *clock, bs_store *store, const char *path,
                                        bool once, void (*idle)(void *), void *idle_arg, bs_err *err) {
     json_t *cfg;
     if (bs_zgw_config_load(path, &cfg, err) != 0) return NULL;
     bs_cli_adapters *a = bs_calloc(1, sizeof *a);
     a->cfg = cfg;
-    a->store = bs_store_open(loop, conninfo, 3, store_ready, a);
+    a->store = store;
     a->zgw = bs_zgw_start(loop, a->store, clock, cfg, once, idle, idle_arg, err);
     if (!a->zgw) {
-        bs_store_close(a->store, NULL, NULL);
         json_decref(cfg);
         free(a);
         return NULL;
@@ -49,18 +42,13 @@ bs_cli_adapters *bs_cli_adapters_start(uv_loop_t *loop, const bs_clock *clock, c
     return a;
 }
 
-static void store_closed(void *arg) {
+static void zgw_stopped(void *arg) {
     bs_cli_adapters *a = arg;
     void (*done)(void *) = a->done;
     void *darg = a->done_arg;
     json_decref(a->cfg);
     free(a);
     if (done) done(darg);
-}
-
-static void zgw_stopped(void *arg) {
-    bs_cli_adapters *a = arg;
-    bs_store_close(a->store, store_closed, a);
 }
 
 void bs_cli_adapters_stop(bs_cli_adapters *a, void (*done)(void *), void *arg) {
@@ -145,8 +133,8 @@ static void notified(int n, const char *err, void *arg) {
     cmd_end(c, 0);
 }
 
-void bs_cli_adapters_command(uv_loop_t *loop, bs_store *store, const char *conninfo, int argc, char **argv,
-                             void (*done)(int, void *), void *arg) {
+void bs_cli_adapters_command(uv_loop_t *loop, bs_store *store, int argc, char **argv, void (*done)(int, void *),
+                             void *arg) {
     cmd *c = bs_calloc(1, sizeof *c);
     c->loop = loop;
     c->store = store;
@@ -167,7 +155,7 @@ void bs_cli_adapters_command(uv_loop_t *loop, bs_store *store, const char *conni
             cmd_end(c, 2);
             return;
         }
-        c->worker = bs_cli_adapters_start(loop, NULL, conninfo, path, true, run_idle, c, &err);
+        c->worker = bs_cli_adapters_start(loop, NULL, store, path, true, run_idle, c, &err);
         if (!c->worker) {
             fprintf(stderr, "adapters run: %s\n", err.msg);
             cmd_end(c, 1);

@@ -95,7 +95,6 @@ typedef struct app {
     bs_geo *geo;                                   /* serve: PROJ context of the API */
     json_t *zgw_config;                            /* serve: the ZGW configuration (webhook) */
     unsigned char server_key[BS_SERVER_KEY_BYTES]; /* serve: invitation secrets */
-    const char *db;                                /* conninfo (the adapter worker opens a pool of its own) */
     bs_cli_adapters *adapters;                     /* serve: the ZGW worker, when configured */
     bs_web *web;                                   /* serve: the browser app, when --web-dir is set */
 } app;
@@ -328,6 +327,8 @@ static const char *serve_start_notifier(app *a, const char *host, int bound) {
                              .today_arg = a->api.today_arg};
     const char *retry = getenv("BOUWSTROOM_SMTP_RETRY_BASE_S");
     if (retry) nc.retry_base_s = atoi(retry);
+    const char *lease = getenv("BOUWSTROOM_QUEUE_LEASE_MS"); /* tests: leases of seconds */
+    if (lease) nc.lease_ms = atoi(lease);
     const char *parallel = getenv("BOUWSTROOM_SMTP_PARALLEL");
     if (parallel) nc.max_parallel = atoi(parallel);
     const char *replan = getenv("BOUWSTROOM_DAILY_REPLAN");
@@ -404,7 +405,7 @@ static void serve(app *a) {
     const char *zgw = bs_cli_adapters_config_path(opt_value(a, "--zgw-config"));
     if (zgw) {
         bs_err zerr = {0};
-        a->adapters = bs_cli_adapters_start(a->loop, &a->clock, a->db, zgw, false, NULL, NULL, &zerr);
+        a->adapters = bs_cli_adapters_start(a->loop, &a->clock, a->store, zgw, false, NULL, NULL, &zerr);
         if (!a->adapters) fprintf(stderr, "serve: ZGW adapter not started: %s\n", zerr.msg);
     }
     printf("listening on http://%s:%d\n", host, bound);
@@ -458,7 +459,7 @@ static void migrated(const char *err, int n_applied, void *arg) {
     } else if (strcmp(a->command, "export") == 0 && !a->geojson_export) {
         bs_cli_export_run(a->store, &a->export_opts, export_done, a);
     } else if (strcmp(a->command, "adapters") == 0) {
-        bs_cli_adapters_command(a->loop, a->store, a->db, a->n_args, a->args, adapters_done, a);
+        bs_cli_adapters_command(a->loop, a->store, a->n_args, a->args, adapters_done, a);
     } else if (strcmp(a->command, "user") == 0) {
         bs_cli_user_add_run(a->store, &a->user, user_added, a);
     } else if (a->geojson_export || strcmp(a->command, "import-geojson") == 0) {
@@ -557,9 +558,14 @@ int main(int argc, char **argv) {
         free(a.xlsx.data);
         return 1;
     }
-    a.db = db;
     a.loop = uv_default_loop();
-    a.store = bs_store_open(a.loop, db, strcmp(a.command, "serve") == 0 ? 6 : 1, store_ready, &a);
+    /* serve: the API, the notifier (one connection for its transactions), the adapter worker and
+     * the one LISTEN connection of every subscriber share the pool */
+    a.store = bs_store_open(a.loop, db,
+                            strcmp(a.command, "serve") == 0      ? 8
+                            : strcmp(a.command, "adapters") == 0 ? 3
+                                                                 : 1,
+                            store_ready, &a);
     bs_run_until(a.loop, &a.done);
     uv_run(a.loop, UV_RUN_NOWAIT);
     bs_engine_free(&a.engine);

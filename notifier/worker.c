@@ -15,13 +15,12 @@
 #include "auth.h"
 #include "project_forecast.h"
 #include "mail.h"
+#include "queue.h"
 #include "smtp.h"
 #include "templates.h"
 
-#define CLAIM_BATCH 200
-#define SENT_BATCH 100       /* 250s recorded per UPDATE */
-#define FLUSH_MS 20          /* at most this long before a 250 is recorded */
-#define LEASE_S 120          /* a claimed alert is re-sent after this if its result was never recorded */
+#define CLAIM_BATCH 200      /* alerts per claim at most (the queue bounds it further by the send rate) */
+#define LEASE_MS 30000       /* default lease of a claimed alert, kept alive by the queue's heartbeat */
 #define SAFETY_POLL_MS 30000 /* re-check even without a notification */
 #define MAX_WANTS 4096
 #define NOTIFIER_SAMPLES 500 /* forecast samples per re-planned project (P50/P80 in alerts and feeds) */
@@ -33,40 +32,30 @@ struct bs_notifier {
     const bs_clock *clock;
     char *smtp_url, *smtp_user, *smtp_pass, *mail_from, *mail_domain, *base_url;
     bool require_starttls;
-    int max_parallel, retry_base_s;
     bool has_key;
     unsigned char server_key[BS_SERVER_KEY_BYTES]; /* invitation secrets (bs_invitation_token) */
     bs_smtp *smtp;
-    uv_timer_t due_timer, safety_timer, replan_timer;
+    int64_t lease_ms;
+    uv_timer_t safety_timer, replan_timer;
     int open_handles;
     int32_t replan_day; /* the last local day this node saw re-planned (claimed here or elsewhere) */
     int32_t replan_pending_day;
     bool replanning, no_daily_replan;
     bs_day (*today)(void *arg);
     void *today_arg;
-    bs_conn *listen_conn;
+    bs_store_sub *plan_sub; /* LISTEN bs_notifier */
+    bs_queue *queue;        /* the mail outbox; NULL without SMTP */
     bool planning, plan_again;
-    bool claiming, claim_again;
-    int in_flight;
-    int db_ops;                           /* store queries in flight that point at this struct */
-    struct send_item *queue, *queue_tail; /* claimed, rendered, not yet handed to SMTP */
-    int queue_len;
-    bool more; /* the last claim was full: claim again when the queue runs low */
-    bool retried;
-    uv_timer_t flush_timer;
-    char sent_ids[100 * 40 + 64]; /* '{id,id,…' of 250s not yet recorded */
-    size_t sent_len;
-    int n_sent;
+    bool digesting;
+    int db_ops; /* store queries in flight that point at this struct */
     bool stopping;
-    bool listen_pending; /* a LISTEN connection is being acquired */
     void (*done)(void *);
     void *done_arg;
 };
 
 static void plan_start(bs_notifier *n);
 static void maybe_done(bs_notifier *n);
-static void claim_start(bs_notifier *n);
-static void arm_timer(bs_notifier *n);
+static void digests_start(bs_notifier *n);
 
 static void log_err(const char *what, const char *err) {
     fprintf(stderr, "notifier: %s: %s\n", what, err);
@@ -127,8 +116,8 @@ static void plan_finish(plan_ctx *c, const char *err) {
         n->plan_again = false;
         plan_start(n);
     }
-    arm_timer(n);
-    claim_start(n);
+    digests_start(n);
+    if (n->queue) bs_queue_kick(n->queue); /* a plan may have made alerts due now */
 }
 
 static void plan_next_project(plan_ctx *c);
@@ -618,294 +607,7 @@ static void replan_arm(bs_notifier *n) {
     uv_timer_start(&n->replan_timer, replan_fired, (uint64_t)delay, 0);
 }
 
-/* ---------------------------------------------------------------- timer */
-
-static void due_fired(uv_timer_t *t) {
-    bs_notifier *n = t->data;
-    claim_start(n);
-}
-
-static void got_next_due(const PGresult *res, const char *err, void *arg) {
-    bs_notifier *n = arg;
-    n->db_ops--;
-    if (n->stopping) {
-        maybe_done(n);
-        return;
-    }
-    if (err) {
-        log_err("reading the next due time", err);
-        return;
-    }
-    if (PQgetisnull(res, 0, 0)) {
-        uv_timer_stop(&n->due_timer);
-        return;
-    }
-    int64_t due_ms = atoll(PQgetvalue(res, 0, 0));
-    int64_t delay = due_ms - bs_clock_now_ms(n->clock);
-    if (delay < 0) delay = 0;
-    if (delay > SAFETY_POLL_MS) delay = SAFETY_POLL_MS; /* the safety poll re-arms anyway */
-    uv_timer_start(&n->due_timer, due_fired, (uint64_t)delay, 0);
-}
-
-static void arm_timer(bs_notifier *n) {
-    if (n->stopping || !n->smtp) return;
-    n->db_ops++;
-    bs_store_query(n->store,
-                   "SELECT floor(extract(epoch FROM min(COALESCE(next_attempt_at, due_at))) * 1000)::bigint "
-                   "FROM alerts WHERE status IN ('scheduled','pending') AND NOT digest",
-                   0, NULL, got_next_due, n);
-}
-
-static void listen_acquired(bs_conn *conn, const char *err, void *arg);
-
-static void safety_tick(uv_timer_t *t) {
-    bs_notifier *n = t->data;
-    if (n->listen_conn && !bs_conn_alive(n->listen_conn)) { /* the database went away: listen again */
-        bs_store_release(n->listen_conn);
-        n->listen_conn = NULL;
-    }
-    if (!n->listen_conn && !n->listen_pending) {
-        n->listen_pending = true;
-        bs_store_acquire(n->store, listen_acquired, n);
-    }
-    replan_check(n);
-    plan_start(n);
-    claim_start(n);
-}
-
-/* ---------------------------------------------------------------- delivery */
-
-/* A claimed alert, rendered, waiting for or in an SMTP send. */
-typedef struct send_item {
-    struct send_item *next;
-    bs_notifier *n;
-    char id[40];
-    int attempts;
-    char *rcpt;    /* owned */
-    char *message; /* owned: the rendered RFC 5322 message */
-    size_t len;
-} send_item;
-
-static void item_free(send_item *it) {
-    free(it->rcpt);
-    free(it->message);
-    free(it);
-}
-
-static void flush_sent(bs_notifier *n);
-
-static void db_done(const PGresult *res, const char *err, void *arg) {
-    (void)res;
-    bs_notifier *n = arg;
-    n->db_ops--;
-    if (err) log_err("recording deliveries", err);
-    if (n->stopping) maybe_done(n);
-}
-
-/* A retry's next attempt is recorded: only now can the timer see it (the query that reads the
- * next due time may run on another connection; before this commit it would still see the
- * claim's lease and wake only at the safety poll). */
-static void retry_recorded(const PGresult *res, const char *err, void *arg) {
-    bs_notifier *n = arg;
-    bool stopping = n->stopping; /* when stopping, db_done may end (free) the notifier */
-    db_done(res, err, arg);
-    if (!stopping) arm_timer(n);
-}
-
-/* Records the buffered 250s in one statement. */
-static void flush_sent(bs_notifier *n) {
-    uv_timer_stop(&n->flush_timer);
-    if (n->n_sent == 0) return;
-    char now_s[32];
-    snprintf(now_s, sizeof now_s, "%lld", (long long)bs_clock_now(n->clock));
-    n->sent_ids[n->sent_len - 1] = '}'; /* replaces the trailing comma */
-    const char *p[2] = {n->sent_ids, now_s};
-    n->db_ops++;
-    bs_store_query(n->store,
-                   "UPDATE alerts SET status = 'sent', sent_at = to_timestamp($2::bigint), reply_code = 250, "
-                   "last_error = NULL, next_attempt_at = NULL, updated_at = now() WHERE id = ANY($1::uuid[])",
-                   2, p, db_done, n);
-    n->sent_len = 0;
-    n->n_sent = 0;
-    n->sent_ids[0] = 0;
-}
-
-static void flush_tick(uv_timer_t *t) {
-    flush_sent(t->data);
-}
-
-static void pump(bs_notifier *n);
-
-static void on_sent(bs_smtp_outcome o, long code, const char *error, void *arg) {
-    send_item *it = arg;
-    bs_notifier *n = it->n;
-    n->in_flight--;
-    if (n->stopping) { /* aborted by stop: the lease runs out and it is sent again, same Message-ID */
-        item_free(it);
-        maybe_done(n);
-        return;
-    }
-    char code_s[16];
-    snprintf(code_s, sizeof code_s, "%ld", code);
-    if (o == BS_SMTP_SENT) {
-        /* buffered: one UPDATE per SENT_BATCH deliveries or per FLUSH_MS */
-        if (n->sent_len + 40 >= sizeof n->sent_ids) flush_sent(n);
-        if (n->sent_len == 0) n->sent_ids[n->sent_len++] = '{';
-        n->sent_len += (size_t)snprintf(n->sent_ids + n->sent_len, sizeof n->sent_ids - n->sent_len, "%s,", it->id);
-        n->n_sent++;
-        if (n->n_sent >= SENT_BATCH)
-            flush_sent(n);
-        else if (!uv_is_active((uv_handle_t *)&n->flush_timer))
-            uv_timer_start(&n->flush_timer, flush_tick, FLUSH_MS, 0);
-    } else if (o == BS_SMTP_FAILED) {
-        const char *p[3] = {it->id, error ? error : "", code_s};
-        n->db_ops++;
-        bs_store_query(n->store,
-                       "UPDATE alerts SET status = 'failed', last_error = $2, reply_code = NULLIF($3::int, 0), "
-                       "next_attempt_at = NULL, updated_at = now() WHERE id = $1::uuid",
-                       3, p, db_done, n);
-    } else {
-        /* exponential backoff: base · 2^(attempts-1), at most an hour (RFC 5321 §4.5.4.1) */
-        int64_t backoff = n->retry_base_s;
-        for (int i = 1; i < it->attempts && backoff < 3600; i++) backoff *= 2;
-        if (backoff > 3600) backoff = 3600;
-        char when[32];
-        snprintf(when, sizeof when, "%lld", (long long)(bs_clock_now(n->clock) + backoff));
-        const char *p[4] = {it->id, when, error ? error : "", code_s};
-        n->db_ops++;
-        bs_store_query(n->store,
-                       "UPDATE alerts SET next_attempt_at = to_timestamp($2::bigint), last_error = $3, "
-                       "reply_code = NULLIF($4::int, 0), updated_at = now() WHERE id = $1::uuid AND status = 'pending'",
-                       4, p, retry_recorded, n);
-        n->retried = true;
-    }
-    item_free(it);
-    pump(n);
-}
-
-/* Keeps max_parallel sends in flight from the queue; claims more when it runs low. */
-static void pump(bs_notifier *n) {
-    while (!n->stopping && n->queue && n->in_flight < n->max_parallel) {
-        send_item *it = n->queue;
-        n->queue = it->next;
-        if (!n->queue) n->queue_tail = NULL;
-        n->queue_len--;
-        n->in_flight++;
-        const char *rcpt[1] = {it->rcpt};
-        bs_smtp_send(n->smtp, n->mail_from, rcpt, 1, it->message, it->len, on_sent, it);
-    }
-    if (n->stopping) return;
-    if (n->queue_len < n->max_parallel && !n->claiming && (n->more || n->claim_again)) {
-        n->claim_again = false;
-        claim_start(n);
-    } else if (!n->queue && n->in_flight == 0 && !n->claiming) {
-        flush_sent(n);
-        if (n->retried) { /* retries were scheduled: the timer must see them */
-            n->retried = false;
-        }
-        arm_timer(n);
-    }
-}
-
-static void enqueue(bs_notifier *n, send_item *it) {
-    if (n->queue_tail)
-        n->queue_tail->next = it;
-    else
-        n->queue = it;
-    n->queue_tail = it;
-    n->queue_len++;
-}
-
-static void claimed(const PGresult *res, const char *err, void *arg) {
-    bs_notifier *n = arg;
-    n->claiming = false;
-    if (n->stopping) {
-        maybe_done(n);
-        return;
-    }
-    if (err) {
-        log_err("claiming due alerts", err);
-        n->more = false;
-        arm_timer(n);
-        return;
-    }
-    int rows = PQntuples(res);
-    n->more = rows == CLAIM_BATCH;
-    /* columns: id, kind, message_id, payload, email, name, locale, attempts, user_id */
-    for (int r = 0; r < rows; r++) {
-        send_item *it = bs_calloc(1, sizeof *it);
-        it->n = n;
-        snprintf(it->id, sizeof it->id, "%s", PQgetvalue(res, r, 0));
-        it->attempts = atoi(PQgetvalue(res, r, 7));
-        json_t *payload = json_loads(PQgetvalue(res, r, 3), 0, NULL);
-        if (payload && strcmp(PQgetvalue(res, r, 1), "invitation") == 0) {
-            /* the secret is not stored: derived from the server key at send time */
-            char token[BS_TOKEN_B64URL_BYTES];
-            const char *inv = json_string_value(json_object_get(payload, "invitation_id"));
-            if (n->has_key && inv && bs_invitation_token(n->server_key, inv, token, sizeof token) == BS_AUTH_OK) {
-                json_object_set_new(payload, "token", json_string(token));
-                sodium_memzero(token, sizeof token);
-            } else {
-                json_decref(payload);
-                payload = NULL; /* cannot build: no server key */
-            }
-        }
-        /* an alert of a rule kind carries the one-click unsubscribe link of that rule for
-         * its recipient (RFC 8058; the token is a MAC under the server key) */
-        char unsub_url[600];
-        unsub_url[0] = 0;
-        char utok[BS_UNSUBSCRIBE_TOKEN_BYTES];
-        if (payload && n->has_key &&
-            bs_unsubscribe_token(n->server_key, PQgetvalue(res, r, 8), PQgetvalue(res, r, 1), utok, sizeof utok) ==
-                BS_AUTH_OK) {
-            snprintf(unsub_url, sizeof unsub_url, "%s/unsubscribe/%s", n->base_url, utok);
-            json_object_set_new(payload, "unsubscribe_url", json_string(unsub_url));
-        }
-        if (payload && strcmp(PQgetvalue(res, r, 1), "password_reset") == 0) {
-            /* the reset secret is not stored either: derived from the server key at send time */
-            char token[BS_TOKEN_B64URL_BYTES], label[64];
-            const char *rid = json_string_value(json_object_get(payload, "reset_id"));
-            snprintf(label, sizeof label, "password-reset:%s", rid ? rid : "");
-            if (n->has_key && rid && bs_invitation_token(n->server_key, label, token, sizeof token) == BS_AUTH_OK) {
-                json_object_set_new(payload, "token", json_string(token));
-                sodium_memzero(token, sizeof token);
-            } else {
-                json_decref(payload);
-                payload = NULL;
-            }
-        }
-        bs_mail_text t = {0};
-        if (!payload ||
-            bs_mail_text_build(PQgetvalue(res, r, 1), PQgetvalue(res, r, 6), payload, n->base_url, &t) != 0) {
-            json_decref(payload);
-            n->in_flight++;
-            on_sent(BS_SMTP_FAILED, 0, "cannot build the message (unknown kind or bad payload)", it);
-            continue;
-        }
-        json_decref(payload);
-        bs_mail m = {.from_addr = n->mail_from,
-                     .from_name = "Bouwstroom",
-                     .to_addr = PQgetvalue(res, r, 4),
-                     .to_name = PQgetvalue(res, r, 5),
-                     .subject = t.subject,
-                     .message_id = PQgetvalue(res, r, 2),
-                     .date_utc = bs_clock_now(n->clock),
-                     .text = t.text,
-                     .html = t.html,
-                     .lang = strcmp(PQgetvalue(res, r, 6), "en") == 0 ? "en" : "nl",
-                     .list_unsubscribe = unsub_url[0] ? unsub_url : NULL};
-        it->message = bs_mail_render(&m, &it->len);
-        bs_mail_text_free(&t);
-        if (!it->message) {
-            n->in_flight++;
-            on_sent(BS_SMTP_FAILED, 0, "invalid address or header (refused to render)", it);
-            continue;
-        }
-        it->rcpt = bs_strdup(PQgetvalue(res, r, 4));
-        enqueue(n, it);
-    }
-    pump(n);
-}
+/* ---------------------------------------------------------------- digests */
 
 static const char DIGEST_SQL[] =
     "WITH due AS (SELECT a.id, a.user_id, a.kind, a.payload FROM alerts a JOIN users u ON u.id = a.user_id "
@@ -922,80 +624,229 @@ static const char DIGEST_SQL[] =
     "UPDATE alerts a SET status = 'digested', digest_id = d.id, updated_at = now() FROM due, d "
     "WHERE a.id = due.id AND due.user_id = d.user_id";
 
+static void digests_made(const PGresult *res, const char *err, void *arg) {
+    bs_notifier *n = arg;
+    n->db_ops--;
+    n->digesting = false;
+    if (n->stopping) {
+        maybe_done(n);
+        return;
+    }
+    if (err)
+        log_err("building digests", err);
+    else if (atoi(PQcmdTuples((PGresult *)(uintptr_t)res)) > 0 && n->queue)
+        bs_queue_kick(n->queue); /* a digest alert is due now */
+}
+
+/* Builds the morning digests that are due (checked at start and on every safety poll, so
+ * at least every 30 s within the 07:00–12:00 window). */
+static void digests_start(bs_notifier *n) {
+    if (n->stopping || !n->smtp || n->digesting) return;
+    n->digesting = true;
+    char now_s[32];
+    snprintf(now_s, sizeof now_s, "%lld", (long long)bs_clock_now(n->clock));
+    const char *p[2] = {now_s, n->mail_domain};
+    n->db_ops++;
+    bs_store_query(n->store, DIGEST_SQL, 2, p, digests_made, n);
+}
+
+static void safety_tick(uv_timer_t *t) {
+    bs_notifier *n = t->data;
+    replan_check(n);
+    plan_start(n);
+    digests_start(n);
+}
+
+/* ---------------------------------------------------------------- delivery: the mail outbox on the queue */
+
+/* The statements of the mail outbox (engine/runtime/queue.h gives each its parameters):
+ * a claim takes due alerts (scheduled, or pending whose lease or backoff ran out) that this
+ * process does not hold, counts the attempt and leases them by the injected clock. */
 static const char CLAIM_SQL[] =
     "WITH c AS (SELECT a.id FROM alerts a WHERE a.status IN ('scheduled','pending') AND NOT a.digest "
-    "  AND COALESCE(a.next_attempt_at, a.due_at) <= to_timestamp($1::bigint) ORDER BY a.due_at "
-    "  LIMIT $2::int FOR UPDATE SKIP LOCKED) "
+    "  AND COALESCE(a.next_attempt_at, a.due_at) <= to_timestamp($1::float8) AND a.id <> ALL ($3::uuid[]) "
+    "  ORDER BY a.due_at LIMIT $4::int FOR UPDATE SKIP LOCKED) "
     "UPDATE alerts a SET status = 'pending', attempts = a.attempts + 1, "
-    "  next_attempt_at = to_timestamp($1::bigint) + make_interval(secs => $3::int), updated_at = now() "
+    "  next_attempt_at = to_timestamp($1::float8) + make_interval(secs => $2::float8), updated_at = now() "
     "FROM c, users u WHERE a.id = c.id AND u.id = a.user_id "
     "RETURNING a.id::text, a.kind, a.message_id, a.payload::text, u.email, u.name, u.locale, a.attempts, "
     "  a.user_id::text";
 
-static void digests_made(const PGresult *res, const char *err, void *arg) {
-    (void)res;
-    bs_notifier *n = arg;
-    if (n->stopping) {
-        n->claiming = false;
-        maybe_done(n);
-        return;
-    }
-    if (err) log_err("building digests", err);
-    char now_s[32], batch[16], lease[16];
-    snprintf(now_s, sizeof now_s, "%lld", (long long)bs_clock_now(n->clock));
-    snprintf(batch, sizeof batch, "%d", CLAIM_BATCH);
-    snprintf(lease, sizeof lease, "%d", LEASE_S);
-    const char *p[3] = {now_s, batch, lease};
-    bs_store_query(n->store, CLAIM_SQL, 3, p, claimed, n);
+static const char HEARTBEAT_SQL[] =
+    "UPDATE alerts SET next_attempt_at = to_timestamp($1::float8) + make_interval(secs => $2::float8) "
+    "WHERE id = ANY ($3::uuid[]) AND status = 'pending'";
+
+static const char RELEASE_SQL[] =
+    "UPDATE alerts SET next_attempt_at = to_timestamp($1::float8), attempts = greatest(attempts - 1, 0), "
+    "updated_at = now() WHERE id = ANY ($2::uuid[]) AND status = 'pending'";
+
+static const char NEXT_DUE_SQL[] =
+    "SELECT floor(extract(epoch FROM min(COALESCE(next_attempt_at, due_at))) * 1000)::bigint "
+    "FROM alerts WHERE status IN ('scheduled','pending') AND NOT digest AND id <> ALL ($2::uuid[]) "
+    "AND $1::float8 IS NOT NULL";
+
+/* outcomes: $1 id, $2 now (epoch s), $3 reply code, $4 error */
+static const char SENT_SQL[] =
+    "UPDATE alerts SET status = 'sent', sent_at = to_timestamp($2::float8), reply_code = $3::int, "
+    "last_error = NULLIF($4, ''), next_attempt_at = NULL, updated_at = now() WHERE id = $1::uuid";
+static const char FAILED_SQL[] =
+    "UPDATE alerts SET status = 'failed', last_error = $4, reply_code = NULLIF($3::int, 0), "
+    "next_attempt_at = NULL, updated_at = now() WHERE id = $1::uuid AND $2::float8 IS NOT NULL";
+/* many 250s at once (bs_queue_finish_batched): $1 ids, $2 now */
+static const char SENT_BATCH_SQL[] =
+    "UPDATE alerts SET status = 'sent', sent_at = to_timestamp($2::float8), reply_code = 250, last_error = NULL, "
+    "next_attempt_at = NULL, updated_at = now() WHERE id = ANY ($1::uuid[])";
+/* a retry: $2 is the next attempt's time */
+static const char RETRY_SQL[] =
+    "UPDATE alerts SET next_attempt_at = to_timestamp($2::float8), last_error = $4, "
+    "reply_code = NULLIF($3::int, 0), updated_at = now() WHERE id = $1::uuid AND status = 'pending'";
+
+/* A claimed alert, rendered (or with the reason it cannot be). */
+typedef struct send_item {
+    bs_notifier *n;
+    char id[40];
+    int attempts;
+    char *rcpt;    /* owned */
+    char *message; /* owned: the rendered RFC 5322 message */
+    size_t len;
+    const char *error; /* static: why it cannot be sent (recorded failed) */
+} send_item;
+
+static void send_free(void *self, bs_queue_item *qi) {
+    (void)self;
+    send_item *it = qi->data;
+    if (!it) return;
+    free(it->rcpt);
+    free(it->message);
+    free(it);
 }
 
-static void claim_start(bs_notifier *n) {
-    if (n->stopping || !n->smtp) return;
-    if (n->claiming || n->queue_len >= n->max_parallel) {
-        n->claim_again = true;
+/* Records the outcome of one send (RFC 5321 §4.2.1: 2yz sent, 5yz failed, else retried
+ * after a jittered exponential backoff, RFC 5321 §4.5.4.1). */
+static void on_sent(bs_smtp_outcome o, long code, const char *error, void *arg) {
+    bs_queue_item *qi = arg;
+    send_item *it = qi->data;
+    bs_notifier *n = it->n;
+    char code_s[16], now_s[32];
+    snprintf(code_s, sizeof code_s, "%ld", o == BS_SMTP_SENT && code == 0 ? 250 : code);
+    int64_t now_ms = bs_clock_now_ms(n->clock);
+    const char *sql = o == BS_SMTP_SENT ? SENT_SQL : o == BS_SMTP_FAILED ? FAILED_SQL : RETRY_SQL;
+    if (o == BS_SMTP_RETRY) {
+        bs_queue *q = n->queue;
+        const bs_queue_policy *pol = bs_queue_policy_of(q);
+        now_ms += bs_queue_backoff_ms(it->attempts, pol->retry_base_ms, pol->retry_cap_ms, bs_queue_jitter(q));
+    }
+    snprintf(now_s, sizeof now_s, "%lld.%03lld", (long long)(now_ms / 1000), (long long)(now_ms % 1000));
+    const char *p[4] = {it->id, now_s, code_s, error ? error : ""};
+    if (o == BS_SMTP_SENT && strcmp(code_s, "250") == 0)
+        bs_queue_finish_batched(qi, sql, 4, p); /* the common case: one UPDATE per 100 */
+    else
+        bs_queue_finish(qi, sql, 4, p);
+}
+
+static void send_perform(void *self, bs_queue_item *qi) {
+    bs_notifier *n = self;
+    send_item *it = qi->data;
+    if (it->error) {
+        on_sent(BS_SMTP_FAILED, 0, it->error, qi);
         return;
     }
-    n->claiming = true;
-    char now_s[32];
-    snprintf(now_s, sizeof now_s, "%lld", (long long)bs_clock_now(n->clock));
-    const char *p[2] = {now_s, n->mail_domain};
-    bs_store_query(n->store, DIGEST_SQL, 2, p, digests_made, n);
+    const char *rcpt[1] = {it->rcpt};
+    bs_smtp_send(n->smtp, n->mail_from, rcpt, 1, it->message, it->len, on_sent, qi);
 }
+
+/* A claimed row (columns: id, kind, message_id, payload, email, name, locale, attempts,
+ * user_id) rendered into the message to send. */
+static void send_decode(void *self, const PGresult *res, int r, bs_queue_item *qi) {
+    bs_notifier *n = self;
+    snprintf(qi->id, sizeof qi->id, "%s", PQgetvalue(res, r, 0));
+    qi->attempt = atoi(PQgetvalue(res, r, 7));
+    send_item *it = bs_calloc(1, sizeof *it);
+    qi->data = it;
+    it->n = n;
+    snprintf(it->id, sizeof it->id, "%s", PQgetvalue(res, r, 0));
+    it->attempts = atoi(PQgetvalue(res, r, 7));
+    json_t *payload = json_loads(PQgetvalue(res, r, 3), 0, NULL);
+    if (payload && strcmp(PQgetvalue(res, r, 1), "invitation") == 0) {
+        /* the secret is not stored: derived from the server key at send time */
+        char token[BS_TOKEN_B64URL_BYTES];
+        const char *inv = json_string_value(json_object_get(payload, "invitation_id"));
+        if (n->has_key && inv && bs_invitation_token(n->server_key, inv, token, sizeof token) == BS_AUTH_OK) {
+            json_object_set_new(payload, "token", json_string(token));
+            sodium_memzero(token, sizeof token);
+        } else {
+            json_decref(payload);
+            payload = NULL; /* cannot build: no server key */
+        }
+    }
+    /* an alert of a rule kind carries the one-click unsubscribe link of that rule for
+         * its recipient (RFC 8058; the token is a MAC under the server key) */
+    char unsub_url[600];
+    unsub_url[0] = 0;
+    char utok[BS_UNSUBSCRIBE_TOKEN_BYTES];
+    if (payload && n->has_key &&
+        bs_unsubscribe_token(n->server_key, PQgetvalue(res, r, 8), PQgetvalue(res, r, 1), utok, sizeof utok) ==
+            BS_AUTH_OK) {
+        snprintf(unsub_url, sizeof unsub_url, "%s/unsubscribe/%s", n->base_url, utok);
+        json_object_set_new(payload, "unsubscribe_url", json_string(unsub_url));
+    }
+    if (payload && strcmp(PQgetvalue(res, r, 1), "password_reset") == 0) {
+        /* the reset secret is not stored either: derived from the server key at send time */
+        char token[BS_TOKEN_B64URL_BYTES], label[64];
+        const char *rid = json_string_value(json_object_get(payload, "reset_id"));
+        snprintf(label, sizeof label, "password-reset:%s", rid ? rid : "");
+        if (n->has_key && rid && bs_invitation_token(n->server_key, label, token, sizeof token) == BS_AUTH_OK) {
+            json_object_set_new(payload, "token", json_string(token));
+            sodium_memzero(token, sizeof token);
+        } else {
+            json_decref(payload);
+            payload = NULL;
+        }
+    }
+    bs_mail_text t = {0};
+    if (!payload || bs_mail_text_build(PQgetvalue(res, r, 1), PQgetvalue(res, r, 6), payload, n->base_url, &t) != 0) {
+        json_decref(payload);
+        it->error = "cannot build the message (unknown kind or bad payload)";
+        return;
+    }
+    json_decref(payload);
+    bs_mail m = {.from_addr = n->mail_from,
+                 .from_name = "Bouwstroom",
+                 .to_addr = PQgetvalue(res, r, 4),
+                 .to_name = PQgetvalue(res, r, 5),
+                 .subject = t.subject,
+                 .message_id = PQgetvalue(res, r, 2),
+                 .date_utc = bs_clock_now(n->clock),
+                 .text = t.text,
+                 .html = t.html,
+                 .lang = strcmp(PQgetvalue(res, r, 6), "en") == 0 ? "en" : "nl",
+                 .list_unsubscribe = unsub_url[0] ? unsub_url : NULL};
+    it->message = bs_mail_render(&m, &it->len);
+    bs_mail_text_free(&t);
+    if (!it->message) {
+        it->error = "invalid address or header (refused to render)";
+        return;
+    }
+    it->rcpt = bs_strdup(PQgetvalue(res, r, 4));
+}
+
+static const bs_queue_ops MAIL_OPS = {.name = "notifier",
+                                      .channel = "bs_alerts",
+                                      .claim_sql = CLAIM_SQL,
+                                      .heartbeat_sql = HEARTBEAT_SQL,
+                                      .release_sql = RELEASE_SQL,
+                                      .next_due_sql = NEXT_DUE_SQL,
+                                      .batch_sql = SENT_BATCH_SQL,
+                                      .decode = send_decode,
+                                      .perform = send_perform,
+                                      .free_item = send_free};
 
 /* ---------------------------------------------------------------- start / stop */
 
-static void on_notify(const char *channel, const char *payload, void *arg) {
-    (void)payload;
-    bs_notifier *n = arg;
-    if (strcmp(channel, "bs_notifier") == 0)
-        plan_start(n);
-    else if (strcmp(channel, "bs_alerts") == 0)
-        arm_timer(n);
-}
-
-static void listening(const PGresult *res, const char *err, void *arg) {
-    (void)res;
-    bs_notifier *n = arg;
-    if (err) log_err("LISTEN", err);
-    /* work that was queued while we were down */
-    plan_start(n);
-}
-
-static void listen_acquired(bs_conn *conn, const char *err, void *arg) {
-    bs_notifier *n = arg;
-    n->listen_pending = false;
-    if (err) {
-        log_err("acquiring the LISTEN connection", err);
-        if (n->stopping) maybe_done(n);
-        return;
-    }
-    if (n->stopping) {
-        bs_store_release(conn);
-        maybe_done(n);
-        return;
-    }
-    n->listen_conn = conn;
-    bs_conn_script(conn, "LISTEN bs_notifier; LISTEN bs_alerts", listening, n);
+static void on_plan_notify(const char *channel, const char *payload, void *arg) {
+    (void)channel;
+    (void)payload; /* NULL after a (re)LISTEN: changes may have been missed, plan too */
+    plan_start(arg);
 }
 
 bs_notifier *bs_notifier_start(uv_loop_t *loop, bs_store *store, const bs_engine *engine, const bs_clock *clock,
@@ -1013,22 +864,13 @@ bs_notifier *bs_notifier_start(uv_loop_t *loop, bs_store *store, const bs_engine
         memcpy(n->server_key, cfg->server_key, BS_SERVER_KEY_BYTES);
         n->has_key = true;
     }
-    n->max_parallel = cfg->max_parallel > 0 ? cfg->max_parallel : 16;
-    n->retry_base_s = cfg->retry_base_s > 0 ? cfg->retry_base_s : 30;
-    if (cfg->smtp_url && *cfg->smtp_url) {
-        bs_smtp_config sc = {.url = cfg->smtp_url,
-                             .username = cfg->smtp_username,
-                             .password = cfg->smtp_password,
-                             .require_starttls = cfg->require_starttls,
-                             .timeout_ms = 30000};
-        n->smtp = bs_smtp_new(loop, &sc);
-    }
-    uv_timer_init(loop, &n->due_timer);
+    int max_parallel = cfg->max_parallel > 0 ? cfg->max_parallel : 16;
+    int retry_base_s = cfg->retry_base_s > 0 ? cfg->retry_base_s : 30;
+    n->lease_ms = cfg->lease_ms > 0 ? cfg->lease_ms : LEASE_MS;
     uv_timer_init(loop, &n->safety_timer);
-    uv_timer_init(loop, &n->flush_timer);
     uv_timer_init(loop, &n->replan_timer);
-    n->due_timer.data = n->safety_timer.data = n->flush_timer.data = n->replan_timer.data = n;
-    n->open_handles = 4;
+    n->safety_timer.data = n->replan_timer.data = n;
+    n->open_handles = 2;
     n->replan_day = BS_DAY_NONE;
     n->no_daily_replan = cfg->no_daily_replan;
     n->today = cfg->today;
@@ -1036,16 +878,30 @@ bs_notifier *bs_notifier_start(uv_loop_t *loop, bs_store *store, const bs_engine
     replan_check(n); /* a day whose midnight passed while no node ran is re-planned now */
     replan_arm(n);
     uv_timer_start(&n->safety_timer, safety_tick, SAFETY_POLL_MS, SAFETY_POLL_MS);
-    bs_store_on_notify(store, on_notify, n);
-    n->listen_pending = true;
-    bs_store_acquire(store, listen_acquired, n);
+    /* planning: woken by NOTIFY bs_notifier; the first (re)LISTEN plans what waited */
+    n->plan_sub = bs_store_listen(store, "bs_notifier", on_plan_notify, n);
+    if (cfg->smtp_url && *cfg->smtp_url) {
+        bs_smtp_config sc = {.url = cfg->smtp_url,
+                             .username = cfg->smtp_username,
+                             .password = cfg->smtp_password,
+                             .require_starttls = cfg->require_starttls,
+                             .timeout_ms = 30000};
+        n->smtp = bs_smtp_new(loop, &sc);
+        bs_queue_config qc = {.policy = {.max_parallel = max_parallel,
+                                         .max_claim = CLAIM_BATCH,
+                                         .lease_ms = n->lease_ms,
+                                         .retry_base_ms = retry_base_s * 1000,
+                                         .retry_cap_ms = 3600 * 1000},
+                              .poll_ms = SAFETY_POLL_MS,
+                              .clock = clock};
+        n->queue = bs_queue_start(loop, store, &MAIL_OPS, n, &qc);
+        digests_start(n);
+    }
     return n;
 }
 
 static void maybe_done(bs_notifier *n) {
-    if (!n->stopping || n->open_handles > 0 || n->planning || n->claiming || n->replanning || n->db_ops > 0 ||
-        n->in_flight > 0 || n->listen_pending)
-        return;
+    if (!n->stopping || n->open_handles > 0 || n->planning || n->replanning || n->db_ops > 0 || n->digesting) return;
     void (*done)(void *) = n->done;
     void *arg = n->done_arg;
     free(n->mail_from);
@@ -1067,33 +923,34 @@ static void smtp_closed(void *arg) {
     maybe_done(n);
 }
 
+/* The outbox has drained (every send in flight finished and its outcome is recorded): the
+ * SMTP sender can go. */
+static void queue_stopped(void *arg) {
+    bs_notifier *n = arg;
+    n->queue = NULL;
+    if (n->smtp) {
+        bs_smtp *smtp = n->smtp;
+        n->smtp = NULL; /* before the call: an idle sender closes at once and may end (free) n */
+        bs_smtp_close(smtp, smtp_closed, n);
+    } else {
+        n->open_handles--;
+        maybe_done(n);
+    }
+}
+
 void bs_notifier_stop(bs_notifier *n, void (*done)(void *), void *arg) {
     n->stopping = true;
     n->done = done;
     n->done_arg = arg;
-    bs_store_on_notify(n->store, NULL, NULL);
-    if (n->listen_conn) {
-        bs_store_release(n->listen_conn);
-        n->listen_conn = NULL;
-    }
-    flush_sent(n); /* record the 250s we have: fewer second copies after a restart */
-    while (n->queue) {
-        send_item *it = n->queue;
-        n->queue = it->next;
-        item_free(it);
-    }
-    n->queue_tail = NULL;
-    n->queue_len = 0;
-    uv_timer_stop(&n->due_timer);
+    bs_store_unlisten(n->plan_sub);
+    n->plan_sub = NULL;
     uv_timer_stop(&n->safety_timer);
-    uv_close((uv_handle_t *)&n->due_timer, timer_closed);
     uv_close((uv_handle_t *)&n->safety_timer, timer_closed);
-    uv_close((uv_handle_t *)&n->flush_timer, timer_closed);
     uv_timer_stop(&n->replan_timer);
     uv_close((uv_handle_t *)&n->replan_timer, timer_closed);
-    if (n->smtp) {
-        n->open_handles++;
-        bs_smtp_close(n->smtp, smtp_closed, n);
-        n->smtp = NULL;
-    }
+    n->open_handles++; /* the outbox, then the SMTP sender */
+    if (n->queue)
+        bs_queue_stop(n->queue, queue_stopped, n);
+    else
+        queue_stopped(n);
 }

@@ -67,8 +67,17 @@ struct bs_store {
     void *done_arg;
     uv_timer_t kick;  /* starts connecting on the first loop turn; closed by bs_store_close */
     uv_timer_t retry; /* reconnects dead connections after a failure at run time */
-    bs_notify_cb notify;
-    void *notify_arg;
+    struct bs_store_sub {
+        bs_store *store;
+        char channel[64];
+        bs_notify_cb cb;
+        void *arg;
+        bool used;
+    } subs[16];
+    bs_conn *listen_conn; /* held for LISTEN while there are subscribers */
+    bool listen_pending;  /* acquiring it */
+    bool listen_busy;     /* its LISTEN script runs */
+    bool listen_again;    /* a channel was added while it ran */
 };
 
 static void conn_poll_cb(uv_poll_t *h, int status, int events);
@@ -277,8 +286,11 @@ static void conn_start_connect(bs_conn *c) {
     conn_watch(c, UV_WRITABLE);
 }
 
+static void listen_ensure(bs_store *s);
+
 static void retry_cb(uv_timer_t *t) {
     bs_store *s = t->data;
+    listen_ensure(s);
     for (int i = 0; i < s->n && !s->closing; i++) {
         bs_conn *c = &s->conns[i];
         if (c->state == CONN_DEAD && !c->held) conn_start_connect(c);
@@ -289,7 +301,9 @@ static void deliver_notifies(bs_conn *c) {
     PGnotify *n;
     while (c->pg && (n = PQnotifies(c->pg)) != NULL) {
         bs_store *s = c->store;
-        if (s->notify && !s->closing) s->notify(n->relname, n->extra ? n->extra : "", s->notify_arg);
+        for (size_t i = 0; i < sizeof s->subs / sizeof s->subs[0] && !s->closing; i++)
+            if (s->subs[i].used && strcmp(s->subs[i].channel, n->relname) == 0)
+                s->subs[i].cb(n->relname, n->extra ? n->extra : "", s->subs[i].arg);
         PQfreemem(n);
     }
 }
@@ -626,9 +640,112 @@ void bs_store_release(bs_conn *c) {
     if (!s->closing) dispatch(s);
 }
 
-void bs_store_on_notify(bs_store *s, bs_notify_cb cb, void *arg) {
-    s->notify = cb;
-    s->notify_arg = arg;
+static bool any_sub(const bs_store *s) {
+    for (size_t i = 0; i < sizeof s->subs / sizeof s->subs[0]; i++)
+        if (s->subs[i].used) return true;
+    return false;
+}
+
+static void listen_run(bs_store *s);
+
+/* The LISTEN script ran: tell every subscriber to look (notifications may have been missed
+ * while nobody listened), or try again on the reconnect timer. */
+static void listen_done(const PGresult *res, const char *err, void *arg) {
+    (void)res;
+    bs_store *s = arg;
+    s->listen_busy = false;
+    if (s->closing) return;
+    if (!any_sub(s)) { /* the last subscriber left meanwhile */
+        bs_store_release(s->listen_conn);
+        s->listen_conn = NULL;
+        return;
+    }
+    if (err) {
+        fprintf(stderr, "store: LISTEN: %s\n", err);
+        schedule_reconnect(s);
+        return;
+    }
+    if (s->listen_again) {
+        listen_run(s);
+        return;
+    }
+    for (size_t i = 0; i < sizeof s->subs / sizeof s->subs[0] && !s->closing; i++)
+        if (s->subs[i].used) s->subs[i].cb(s->subs[i].channel, NULL, s->subs[i].arg);
+}
+
+/* Issues LISTEN for every subscribed channel on the held connection. */
+static void listen_run(bs_store *s) {
+    if (s->listen_busy) {
+        s->listen_again = true;
+        return;
+    }
+    s->listen_again = false;
+    char sql[sizeof s->subs / sizeof s->subs[0] * 80 + 1];
+    size_t len = 0;
+    sql[0] = 0;
+    for (size_t i = 0; i < sizeof s->subs / sizeof s->subs[0]; i++)
+        if (s->subs[i].used) len += (size_t)snprintf(sql + len, sizeof sql - len, "LISTEN \"%s\";", s->subs[i].channel);
+    if (len == 0) return;
+    s->listen_busy = true;
+    bs_conn_script(s->listen_conn, sql, listen_done, s);
+}
+
+static void listen_acquired(bs_conn *conn, const char *err, void *arg) {
+    bs_store *s = arg;
+    s->listen_pending = false;
+    if (err || s->closing) {
+        if (conn) bs_store_release(conn);
+        if (!s->closing) schedule_reconnect(s);
+        return;
+    }
+    if (!any_sub(s)) {
+        bs_store_release(conn);
+        return;
+    }
+    s->listen_conn = conn;
+    listen_run(s);
+}
+
+/* Holds a live LISTEN connection while there are subscribers: replaces a lost one. */
+static void listen_ensure(bs_store *s) {
+    if (s->closing || s->listen_pending || s->listen_busy) return;
+    if (s->listen_conn && !bs_conn_alive(s->listen_conn)) {
+        bs_store_release(s->listen_conn);
+        s->listen_conn = NULL;
+    }
+    if (!s->listen_conn && any_sub(s)) {
+        s->listen_pending = true;
+        bs_store_acquire(s, listen_acquired, s);
+    }
+}
+
+bs_store_sub *bs_store_listen(bs_store *s, const char *channel, bs_notify_cb cb, void *arg) {
+    if (strlen(channel) >= sizeof s->subs[0].channel || strchr(channel, '"')) return NULL;
+    for (size_t i = 0; i < sizeof s->subs / sizeof s->subs[0]; i++) {
+        struct bs_store_sub *sub = &s->subs[i];
+        if (sub->used) continue;
+        sub->store = s;
+        snprintf(sub->channel, sizeof sub->channel, "%s", channel);
+        sub->cb = cb;
+        sub->arg = arg;
+        sub->used = true;
+        if (s->listen_conn && bs_conn_alive(s->listen_conn))
+            listen_run(s);
+        else
+            listen_ensure(s);
+        return sub;
+    }
+    return NULL;
+}
+
+void bs_store_unlisten(bs_store_sub *sub) {
+    if (!sub) return;
+    bs_store *s = sub->store;
+    sub->used = false;
+    if (!any_sub(s) && s->listen_conn && !s->listen_busy && !s->closing) {
+        bs_store_release(s->listen_conn); /* its LISTENs stay: deliveries find no subscriber */
+        s->listen_conn = NULL;
+    }
 }
 
 int bs_store_pending(const bs_store *s) {

@@ -102,11 +102,21 @@ void bs_store_close(bs_store *store, void (*done)(void *arg), void *arg);
 typedef void (*bs_migrate_cb)(const char *err, int n_applied, void *arg);
 void bs_store_migrate(bs_store *store, const char *dir, bs_migrate_cb cb, void *arg);
 
-/* LISTEN/NOTIFY: cb receives every notification arriving on any connection of the pool
- * (issue LISTEN on a connection you hold with bs_store_acquire; it keeps listening while
- * held). payload may be "". */
+/* LISTEN/NOTIFY on one connection for every subscriber. bs_store_listen subscribes cb to
+ * channel (a plain identifier, at most 63 bytes): the store holds one connection of the pool
+ * for LISTEN while it has subscribers, issues LISTEN for every subscribed channel on it, and
+ * delivers each notification to every subscriber of its channel (payload "" when empty).
+ * When that connection is lost it listens again on another one (every second while the
+ * database is away); after every (re)LISTEN each subscriber is called once with payload NULL:
+ * notifications may have been missed meanwhile, look now. At most 16 subscribers. Returns
+ * the subscription (ended by bs_store_unlisten), or NULL when the table is full. */
 typedef void (*bs_notify_cb)(const char *channel, const char *payload, void *arg);
-void bs_store_on_notify(bs_store *store, bs_notify_cb cb, void *arg);
+typedef struct bs_store_sub bs_store_sub;
+bs_store_sub *bs_store_listen(bs_store *store, const char *channel, bs_notify_cb cb, void *arg);
+
+/* Ends a subscription: cb is not called again. The last one gives the LISTEN connection
+ * back to the pool. sub may be NULL. */
+void bs_store_unlisten(bs_store_sub *sub);
 
 /* The script that opens a transaction whose writes the audit log attributes to actor_json
  * (a JSON object, migration 0010: {"user_id", "email", "organisation_id", "label",

@@ -1,8 +1,12 @@
 #!/usr/bin/python3
 """A real SMTP server on loopback for the notifier tests (Debian python3-aiosmtpd).
 
-Usage: server.py DIR [--starttls-required]
-Prints "PORT <n>" once listening. Each accepted message is written to DIR as
+Usage: server.py DIR [--starttls-required] [--delay SECONDS] [--hold-file PATH]
+Prints "PORT <n>" once listening.
+--delay: after a message is written to DIR, wait this long before the 250 reply to the final
+dot (a slow relay; the message counts as received even when the client goes away meanwhile).
+--hold-file: while PATH exists, RCPT TO is not answered (a stalled relay: nothing is received
+until the file is removed). Each accepted message is written to DIR as
 <seq>.eml (raw) and <seq>.json (envelope, decoded headers, MIME structure, longest line).
 Recipient rules, by local part:
   fail550*   -> 550 5.1.1 (permanent)
@@ -22,13 +26,17 @@ from aiosmtpd.controller import Controller
 
 
 class Handler:
-    def __init__(self, outdir):
+    def __init__(self, outdir, delay=0.0, hold_file=None):
         self.outdir = outdir
+        self.delay = delay
+        self.hold_file = hold_file
         self.seen451 = set()
         self.seq = 0
         self.lock = threading.Lock()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        while self.hold_file and os.path.exists(self.hold_file):
+            await asyncio.sleep(0.05)
         local = address.split("@")[0]
         if local.startswith("fail550"):
             return "550 5.1.1 <%s>: mailbox unavailable" % address
@@ -67,17 +75,22 @@ class Handler:
         with open(base + ".json.tmp", "w") as f:
             json.dump(info, f, ensure_ascii=False)
         os.rename(base + ".json.tmp", base + ".json")
+        if self.delay > 0:
+            await asyncio.sleep(self.delay)
         return "250 2.0.0 queued as %06d" % self.seq
 
 
 def main():
     outdir = sys.argv[1]
+    opts = sys.argv[2:]
+    delay = float(opts[opts.index("--delay") + 1]) if "--delay" in opts else 0.0
+    hold_file = opts[opts.index("--hold-file") + 1] if "--hold-file" in opts else None
     os.makedirs(outdir, exist_ok=True)
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
     s.close()
-    ctl = Controller(Handler(outdir), hostname="127.0.0.1", port=port, decode_data=False,
+    ctl = Controller(Handler(outdir, delay, hold_file), hostname="127.0.0.1", port=port, decode_data=False,
                      data_size_limit=10 * 1024 * 1024)
     ctl.start()
     print("PORT %d" % port, flush=True)

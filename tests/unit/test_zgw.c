@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "outbox.h"
+#include "queue_policy.h"
 #include "zgw.h"
 
 static void test_rsin(void **state) {
@@ -74,12 +75,12 @@ static void test_rd_to_wgs84(void **state) {
 static void test_backoff(void **state) {
     (void)state;
     /* equal jitter: [d/2, d) with d = min(cap, base·2^(attempt−1)) */
-    assert_int_equal(bs_outbox_backoff_ms(1, 1000, 60000, 0.0), 500);
-    assert_int_equal(bs_outbox_backoff_ms(1, 1000, 60000, 0.5), 750);
-    assert_int_equal(bs_outbox_backoff_ms(3, 1000, 60000, 0.0), 2000);
-    assert_int_equal(bs_outbox_backoff_ms(30, 1000, 60000, 0.0), 30000);
-    assert_true(bs_outbox_backoff_ms(30, 1000, 60000, 0.999) < 60000);
-    assert_int_equal(bs_outbox_backoff_ms(0, 1000, 60000, 0.0), 500);
+    assert_int_equal(bs_queue_backoff_ms(1, 1000, 60000, 0.0), 500);
+    assert_int_equal(bs_queue_backoff_ms(1, 1000, 60000, 0.5), 750);
+    assert_int_equal(bs_queue_backoff_ms(3, 1000, 60000, 0.0), 2000);
+    assert_int_equal(bs_queue_backoff_ms(30, 1000, 60000, 0.0), 30000);
+    assert_true(bs_queue_backoff_ms(30, 1000, 60000, 0.999) < 60000);
+    assert_int_equal(bs_queue_backoff_ms(0, 1000, 60000, 0.0), 500);
 }
 
 int main(void) {

@@ -1,0 +1,141 @@
+/*
+ * Unit tests of the durable queue's decisions (engine/runtime/queue_policy.c): claim sizing
+ * by the observed rate and the lease, never while a backlog waits or while stopping,
+ * performing, heartbeat interval, backoff with jitter and its cap, draining.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "queue_policy.h"
+
+static const bs_queue_policy POL = {
+    .max_parallel = 16, .max_claim = 200, .lease_ms = 30000, .retry_base_ms = 30000, .retry_cap_ms = 3600000};
+
+static void test_claim_before_any_observation(void **state) {
+    (void)state;
+    bs_queue_counts c = {0};
+    assert_int_equal(bs_queue_claim_size(&POL, &c, 0), 16); /* one per slot */
+    c.performing = 10;
+    assert_int_equal(bs_queue_claim_size(&POL, &c, 0), 6);
+    c.performing = 16;
+    assert_int_equal(bs_queue_claim_size(&POL, &c, 0), 0);
+}
+
+static void test_claim_bounded_by_rate_and_lease(void **state) {
+    (void)state;
+    bs_queue_counts c = {0};
+    /* slow SMTP: 5 s per message, 16 in parallel, 30 s lease: 16 · 15 s / 5 s = 48, not 200 */
+    assert_int_equal(bs_queue_claim_size(&POL, &c, 5000), 48);
+    c.performing = 16;
+    assert_int_equal(bs_queue_claim_size(&POL, &c, 5000), 32);
+    c.waiting = 32;
+    assert_int_equal(bs_queue_claim_size(&POL, &c, 5000), 0); /* every slot has a waiting item */
+    /* fast: the cap */
+    bs_queue_counts f = {0};
+    assert_int_equal(bs_queue_claim_size(&POL, &f, 10), 200);
+    /* very slow: at least one */
+    bs_queue_policy one = POL;
+    one.max_parallel = 1;
+    one.lease_ms = 1000;
+    assert_int_equal(bs_queue_claim_size(&one, &f, 60000), 1);
+    /* the test's setting: 1 s lease, 0.3 s per message, 2 in parallel: 2 · 0.5 / 0.3 = 3 */
+    bs_queue_policy t = {.max_parallel = 2, .max_claim = 200, .lease_ms = 1000};
+    assert_int_equal(bs_queue_claim_size(&t, &f, 300), 3);
+    bs_queue_counts busy = {.performing = 2};
+    assert_int_equal(bs_queue_claim_size(&t, &busy, 300), 1);
+}
+
+static void test_no_claim_while_backlog_claiming_or_stopping(void **state) {
+    (void)state;
+    bs_queue_counts c = {.backlog = 1};
+    assert_int_equal(bs_queue_claim_size(&POL, &c, 100), 0);
+    bs_queue_counts d = {.claiming = true};
+    assert_int_equal(bs_queue_claim_size(&POL, &d, 100), 0);
+    bs_queue_counts e = {.stopping = true};
+    assert_int_equal(bs_queue_claim_size(&POL, &e, 100), 0);
+    /* held items count against the budget: what is recorded is not yet free */
+    bs_queue_counts r = {.recording = 40};
+    assert_int_equal(bs_queue_claim_size(&POL, &r, 5000), 8);
+}
+
+static void test_may_perform(void **state) {
+    (void)state;
+    bs_queue_counts c = {.waiting = 3};
+    assert_true(bs_queue_may_perform(&POL, &c));
+    c.performing = 16;
+    assert_false(bs_queue_may_perform(&POL, &c)); /* no free slot */
+    c.performing = 0;
+    c.backlog = 1;
+    assert_false(bs_queue_may_perform(&POL, &c)); /* unrecorded outcomes first */
+    c.backlog = 0;
+    c.stopping = true;
+    assert_false(bs_queue_may_perform(&POL, &c)); /* stopping: nothing new */
+    bs_queue_counts none = {0};
+    assert_false(bs_queue_may_perform(&POL, &none));
+}
+
+static void test_drained_and_held(void **state) {
+    (void)state;
+    bs_queue_counts c = {.waiting = 1, .performing = 2, .recording = 3, .backlog = 4};
+    assert_int_equal(bs_queue_held(&c), 10);
+    assert_false(bs_queue_drained(&c));
+    bs_queue_counts rec = {.recording = 1};
+    assert_false(bs_queue_drained(&rec)); /* stop waits for the outcome to be written */
+    bs_queue_counts back = {.backlog = 1};
+    assert_false(bs_queue_drained(&back));
+    bs_queue_counts cl = {.claiming = true};
+    assert_false(bs_queue_drained(&cl));
+    bs_queue_counts none = {.stopping = true};
+    assert_true(bs_queue_drained(&none));
+}
+
+static void test_heartbeat(void **state) {
+    (void)state;
+    assert_int_equal(bs_queue_heartbeat_ms(&POL), 10000); /* two beats may be lost */
+    bs_queue_policy p = POL;
+    p.lease_ms = 1000;
+    assert_int_equal(bs_queue_heartbeat_ms(&p), 333);
+    p.lease_ms = 60;
+    assert_int_equal(bs_queue_heartbeat_ms(&p), 50);
+}
+
+static void test_observe(void **state) {
+    (void)state;
+    assert_true(bs_queue_observe(0, 400) == 400.0);
+    assert_true(bs_queue_observe(400, 800) == 500.0); /* weight 1/4 */
+    assert_true(bs_queue_observe(0, 0) == 1.0);       /* never a zero duration */
+}
+
+static void test_backoff(void **state) {
+    (void)state;
+    assert_int_equal(bs_queue_backoff_ms(1, 1000, 60000, 0.0), 500);
+    assert_int_equal(bs_queue_backoff_ms(1, 1000, 60000, 0.5), 750);
+    assert_int_equal(bs_queue_backoff_ms(3, 1000, 60000, 0.0), 2000);
+    assert_int_equal(bs_queue_backoff_ms(30, 1000, 60000, 0.0), 30000);
+    assert_true(bs_queue_backoff_ms(30, 1000, 60000, 0.999) < 60000);
+    assert_true(bs_queue_backoff_ms(30, 1000, 60000, 5.0) <= 60000); /* rnd out of range */
+    assert_int_equal(bs_queue_backoff_ms(0, 1000, 60000, 0.0), 500);
+    /* the notifier's defaults: 30 s base, 1 h cap */
+    assert_int_equal(bs_queue_backoff_ms(2, 30000, 3600000, 0.0), 30000);
+    assert_int_equal(bs_queue_backoff_ms(20, 30000, 3600000, 0.0), 1800000);
+    /* the backlog: 250 ms base, 5 s cap */
+    assert_int_equal(bs_queue_backlog_retry_ms(1, 0.0), 125);
+    assert_true(bs_queue_backlog_retry_ms(100, 0.999) < 5000);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_claim_before_any_observation),
+        cmocka_unit_test(test_claim_bounded_by_rate_and_lease),
+        cmocka_unit_test(test_no_claim_while_backlog_claiming_or_stopping),
+        cmocka_unit_test(test_may_perform),
+        cmocka_unit_test(test_drained_and_held),
+        cmocka_unit_test(test_heartbeat),
+        cmocka_unit_test(test_observe),
+        cmocka_unit_test(test_backoff),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
