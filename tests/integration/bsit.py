@@ -4,6 +4,7 @@ Each test script creates a database of its own next to BOUWSTROOM_DATABASE_URL's
 (fresh_database), runs `bouwstroom` against it and drops it afterwards.
 """
 import contextlib
+import glob
 import json
 import os
 import signal
@@ -170,6 +171,32 @@ def shared_file(source, *parts):
         sys.exit(1)
     print("*" * 70 + "\n" + msg + "\n" + "*" * 70, flush=True)
     sys.exit(SKIP)
+
+
+def cluster_of(source, url):
+    """(name, PGDATA) of the private scripts/pg.sh cluster url points at, or (None, None)."""
+    host = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query).get("host", [""])[0]
+    for env in glob.glob(os.path.join(source, "var", "pg-*.env")):
+        # KEY='value' lines (shell syntax: the values are single-quoted)
+        vals = {k: v.strip("'") for k, v in (line.strip().split("=", 1) for line in open(env) if "=" in line)}
+        if vals.get("PGSOCKET") == host:
+            return os.path.basename(env)[3:-4], vals["PGDATA"]
+    return None, None
+
+
+def pg_sh(source, *args):
+    """scripts/pg.sh on the private cluster itself (without the URL that would short-circuit it)."""
+    env = {k: v for k, v in os.environ.items() if k != "BOUWSTROOM_DATABASE_URL"}
+    return subprocess.run([os.path.join(source, "scripts", "pg.sh"), *args], capture_output=True, text=True, env=env)
+
+
+def pg_ctl(data, *args):
+    """pg_ctl on the cluster in data, as the postgres user when running as root."""
+    pg_bin = sorted(glob.glob("/usr/lib/postgresql/*/bin"))[-1]
+    cmd = [os.path.join(pg_bin, "pg_ctl"), "-D", data, *args]
+    if os.getuid() == 0:
+        cmd = ["runuser", "-u", "postgres", "--", *cmd]
+    return subprocess.run(cmd, capture_output=True, text=True, cwd="/")
 
 
 def finish():

@@ -15,8 +15,6 @@ never a speed bound. The outage needs control over the PostgreSQL cluster (the p
 scripts/pg.sh); with an external database that part skips, loudly.
 """
 import argparse
-import glob
-import json
 import os
 import signal
 import subprocess
@@ -24,39 +22,14 @@ import sys
 import tempfile
 import time
 import traceback
-import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bsit  # noqa: E402
-from bsit import check, eq, fresh_database, psql  # noqa: E402
+from bsit import check, cluster_of, eq, fresh_database, pg_ctl, pg_sh, psql  # noqa: E402
+from test_notifier import Smtp  # noqa: E402
 
 MAIL_FROM = "alerts@bouwstroom.test"
 TAGS = {"slow": 1, "term": 2, "pg": 3, "kill": 4}  # revisions apart per part
-
-
-class Smtp:
-    def __init__(self, source, outdir, delay=0.0, hold_file=None):
-        self.outdir = outdir
-        cmd = ["/usr/bin/python3", os.path.join(source, "tests", "smtp", "server.py"), outdir, "--delay", str(delay)]
-        if hold_file:
-            cmd += ["--hold-file", hold_file]
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        line = self.proc.stdout.readline()
-        if not line.startswith("PORT "):
-            raise RuntimeError("SMTP test server did not start (python3-aiosmtpd missing?)")
-        self.url = "smtp://127.0.0.1:" + line.split()[1]
-
-    def message_ids(self):
-        out = []
-        for f in sorted(glob.glob(os.path.join(self.outdir, "*.json"))):
-            with open(f) as fh:
-                out.append(json.load(fh)["message_id"])
-        return out
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.stdin.close()
-            self.proc.wait(timeout=10)
 
 
 def serve(binary, env, smtp_url, lease_ms, parallel):
@@ -154,28 +127,6 @@ def sigterm(args, env, url, pid, uid, tmp):
         stop(proc)
         smtp.stop()
     once_each(smtp, "term", 20, "SIGTERM")
-
-
-def cluster_of(source, url):
-    host = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query).get("host", [""])[0]
-    for env in glob.glob(os.path.join(source, "var", "pg-*.env")):
-        vals = {k: v.strip("'") for k, v in (line.strip().split("=", 1) for line in open(env) if "=" in line)}
-        if vals.get("PGSOCKET") == host:
-            return os.path.basename(env)[3:-4], vals["PGDATA"]
-    return None, None
-
-
-def pg_sh(source, *a):
-    env = {k: v for k, v in os.environ.items() if k != "BOUWSTROOM_DATABASE_URL"}
-    return subprocess.run([os.path.join(source, "scripts", "pg.sh"), *a], capture_output=True, text=True, env=env)
-
-
-def pg_ctl(data, *a):
-    pg_bin = sorted(glob.glob("/usr/lib/postgresql/*/bin"))[-1]
-    cmd = [os.path.join(pg_bin, "pg_ctl"), "-D", data, *a]
-    if os.getuid() == 0:
-        cmd = ["runuser", "-u", "postgres", "--", *cmd]
-    return subprocess.run(cmd, capture_output=True, text=True, cwd="/")
 
 
 def outage(args, env, url, pid, uid, tmp):

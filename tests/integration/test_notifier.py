@@ -30,12 +30,17 @@ MAIL_FROM = "alerts@bouwstroom.test"
 
 
 class Smtp:
-    """The loopback SMTP server; messages land in DIR as NNNNNN.eml / .json."""
+    """The loopback SMTP server; messages land in DIR as NNNNNN.eml / .json. delay: seconds
+    before each final 250; hold_file: while it exists, RCPT TO is not answered (server.py)."""
 
-    def __init__(self, source, outdir):
+    def __init__(self, source, outdir, delay=0.0, hold_file=None):
         self.outdir = outdir
-        self.proc = subprocess.Popen(["/usr/bin/python3", os.path.join(source, "tests", "smtp", "server.py"), outdir],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        cmd = ["/usr/bin/python3", os.path.join(source, "tests", "smtp", "server.py"), outdir]
+        if delay:
+            cmd += ["--delay", str(delay)]
+        if hold_file:
+            cmd += ["--hold-file", hold_file]
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline()
         if not line.startswith("PORT "):
             raise RuntimeError("SMTP test server did not start (python3-aiosmtpd missing?)")
@@ -48,6 +53,14 @@ class Smtp:
                 out.append(json.load(fh))
             with open(f[:-len(".json")] + ".eml", "rb") as fh:
                 out[-1]["raw"] = fh.read()
+        return out
+
+    def message_ids(self):
+        """The Message-ID of every received message, in arrival order."""
+        out = []
+        for f in sorted(glob.glob(os.path.join(self.outdir, "*.json"))):
+            with open(f) as fh:
+                out.append(json.load(fh)["message_id"])
         return out
 
     def stop(self):

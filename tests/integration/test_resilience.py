@@ -7,41 +7,15 @@ directory BOUWSTROOM_DATABASE_URL points at (var/pg-NAME.env, written by scripts
 With an external database it skips (77), loudly.
 """
 import argparse
-import glob
 import os
 import subprocess
 import sys
 import time
 import traceback
-import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bsit  # noqa: E402
-from bsit import Api, check, eq, expect_problem, fresh_database, psql  # noqa: E402
-
-
-def cluster_of(source, url):
-    host = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query).get("host", [""])[0]
-    for env in glob.glob(os.path.join(source, "var", "pg-*.env")):
-        # KEY='value' lines (shell syntax: the values are single-quoted)
-        vals = {k: v.strip("'") for k, v in (line.strip().split("=", 1) for line in open(env) if "=" in line)}
-        if vals.get("PGSOCKET") == host:
-            return os.path.basename(env)[3:-4], vals["PGDATA"]
-    return None, None
-
-
-def pg_sh(source, *args):
-    """scripts/pg.sh on the private cluster itself (without the URL that would short-circuit it)."""
-    env = {k: v for k, v in os.environ.items() if k != "BOUWSTROOM_DATABASE_URL"}
-    return subprocess.run([os.path.join(source, "scripts", "pg.sh"), *args], capture_output=True, text=True, env=env)
-
-
-def pg_ctl(data, *args):
-    pg_bin = sorted(glob.glob("/usr/lib/postgresql/*/bin"))[-1]
-    cmd = [os.path.join(pg_bin, "pg_ctl"), "-D", data, *args]
-    if os.getuid() == 0:
-        cmd = ["runuser", "-u", "postgres", "--", *cmd]
-    return subprocess.run(cmd, capture_output=True, text=True, cwd="/")
+from bsit import Api, check, cluster_of, eq, expect_problem, fresh_database, pg_ctl, pg_sh, psql  # noqa: E402
 
 
 def main():
