@@ -386,7 +386,9 @@ void bs__list_projects(bs_api *api, bs_req *req, const bs_path *path) {
     l->wgs84 = f.has_geometry;
     /* only projects the caller may see in detail (bs_project_access, migration 0010); names
      * compared folded (bs_fold, migration 0021: case and accents ignored); order: a row of
-     * project_sorts (never the request's text) */
+     * project_sorts (never the request's text). Built and sent as text, not a named statement:
+     * the ORDER BY is one of 18 (project_sorts × direction), and each filter combination gets
+     * its own plan (a prepared statement's generic plan keeps every "$n IS NULL OR" branch). */
     char *sql = bs_asprintf(
         "WITH f AS (SELECT p.id, name, gemeente, provincie, planstatus, plantype, homes_remaining, "
         "  progress_date, expected_by, planned_completion, confidentiality, knelpunt, updated_at, "

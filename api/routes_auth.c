@@ -1164,7 +1164,8 @@ void bs__aggregate(bs_api *api, bs_req *req, const bs_path *path) {
         return bs__fail(req, BS_EBADPARAM, "group_by",
                         "group_by must be one of planstatus, gemeente, provincie, confidentiality");
     char sql[1200];
-    /* the group column comes from the fixed list above, never from the request text */
+    /* the group column comes from the fixed list above, never from the request text; built and
+     * sent as text (one statement per group column would be four copies of it) */
     snprintf(sql, sizeof sql,
              "WITH v AS (SELECT p.%s AS k, p.homes_remaining, a.access, a.stream FROM projects p "
              "  JOIN bs_project_access($1::uuid) a ON a.project_id = p.id WHERE a.access IS NOT NULL OR a.stream) "
