@@ -252,6 +252,9 @@ static void run_stmt(pipeline *p) {
         return;
     }
     const import_stmt *s = &p->plan.stmts[p->stmt];
+    /* sent as text, not a named statement: an import's statements are assembled for its
+     * source's columns, read the staging table of this transaction (created and dropped with
+     * it, so nothing could be prepared before it exists), and run once per 500 records */
     bs_conn_query(p->conn, s->sql, s->n_params, (const char *const *)s->params, stmt_done, p);
 }
 
