@@ -291,7 +291,7 @@ void bs_authz_gate(bs_api *api, bs_req *req, const bs_route *route, const bs_pat
     }
     /* the principal and the gate's state live exactly as long as the request: its pool */
     bs_principal *pr = bs_req_alloc(req, sizeof *pr);
-    snprintf(pr->address, sizeof pr->address, "%s", bs_req_peer(req));
+    snprintf(pr->address, sizeof pr->address, "%s", bs_req_client(req));
     if (route->need == BS_NEED_WEBHOOK) { /* its Authorization header is not ours to read */
         pr->beheerder_orgs = pool_strdup(req, "{}");
         bs_req_set_auth(req, pr, NULL);
@@ -410,7 +410,7 @@ char *bs__actor_json(const bs_req *req, const char *user_id, const char *email) 
     } else {
         json_object_set_new(a, "label", json_string("anonymous"));
     }
-    if (req && bs_req_peer(req)[0]) json_object_set_new(a, "address", json_string(bs_req_peer(req)));
+    if (req && bs_req_client(req)[0]) json_object_set_new(a, "address", json_string(bs_req_client(req)));
     char *s = bs_json_dumps(a, JSON_COMPACT);
     json_decref(a);
     return s;
