@@ -306,6 +306,19 @@ static void serve_load_optional(app *a) {
     if (zgw_path && bs_zgw_config_load(zgw_path, &a->zgw_config, &kerr) == 0) a->api.zgw_config = a->zgw_config;
 }
 
+/* GET /readyz's checks of the workers beside the API (bs_api.worker_checks): the notifier,
+ * and the adapter outbox when ZGW is configured. */
+static void worker_checks(void *arg, json_t *checks) {
+    app *a = arg;
+    char why[300];
+    bool ok = bs_notifier_running(a->notifier, why, sizeof why);
+    json_array_append_new(checks, json_pack("{s:s, s:b, s:s}", "name", "notifier", "ok", ok, "detail", why));
+    if (!bs_cli_adapters_config_path(opt_value(a, "--zgw-config"))) return;
+    ok = a->adapters && bs_cli_adapters_running(a->adapters, why, sizeof why);
+    if (!a->adapters) snprintf(why, sizeof why, "the ZGW adapter is configured but did not start (see the log)");
+    json_array_append_new(checks, json_pack("{s:s, s:b, s:s}", "name", "adapters", "ok", ok, "detail", why));
+}
+
 /* Starts the notifier (alert mails through the SMTP server of --smtp-url or the environment;
  * links point at --public-url, else at the server's own address). Returns the SMTP URL, NULL
  * when none is configured. */
@@ -454,6 +467,11 @@ static void serve(app *a) {
         return;
     }
     serve_load_optional(a);
+    char mdir[4096];
+    snprintf(mdir, sizeof mdir, "%s/engine/runtime/migrations", bs_home());
+    a->api.migrations = bs_store_migration_versions(mdir, &a->api.n_migrations);
+    a->api.worker_checks = worker_checks;
+    a->api.worker_checks_arg = a;
     bs_err err = {0};
     int bound = 0;
     a->http = bs_http_start(a->loop, host, port, &limits, bs_api_handle, &a->api, &bound, &err);
@@ -640,6 +658,7 @@ int main(int argc, char **argv) {
     uv_run(a.loop, UV_RUN_NOWAIT);
     bs_engine_free(&a.engine);
     free(a.api.openapi_json);
+    free(a.api.migrations);
     if (a.api.province_config) bs_province_config_free(&a.province_config);
     bs_geo_close(a.geo);
     json_decref(a.zgw_config);
