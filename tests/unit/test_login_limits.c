@@ -9,7 +9,9 @@
  *   forward, stand still and go back);
  * - bs_limit_failure (one counter row of login_limits) locks exactly when the C rule locks,
  *   and with the same end;
- * - rows whose lock and window have passed are deleted by a later failure.
+ * - rows whose lock and window have passed are deleted by a later failure;
+ * - the erasure of a person deletes the counters of their e-mail address (a stand-in users
+ *   table of the columns the trigger reads).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -49,6 +51,7 @@ static int setup(void **state) {
     exec_ok("BEGIN");
     exec_ok("CREATE SCHEMA bs_test_login_limits");
     exec_ok("SET LOCAL search_path = bs_test_login_limits");
+    exec_ok("CREATE TABLE users (id int PRIMARY KEY, email text NOT NULL, erased_at timestamptz)");
     char *sql = bs_read_file(BS_SOURCE_DIR "/engine/runtime/migrations/0025_login_limits.sql", NULL);
     assert_non_null(sql);
     exec_ok(sql);
@@ -136,6 +139,19 @@ static void test_limit_failure_locks_like_c(void **state) {
     PQclear(r);
 }
 
+static void test_erasure_forgets(void **state) {
+    (void)state;
+    exec_ok("INSERT INTO users VALUES (1, 'Piet@Gemeente.test', NULL), (2, 'ander@gemeente.test', NULL)");
+    exec_ok("SELECT bs_limit_failure('reset_email', 'piet@gemeente.test', 1764460800, 3, 900, 900), "
+            "bs_limit_failure('login_email', 'piet@gemeente.test', 1764460800, 5, 900, 900), "
+            "bs_limit_failure('reset_email', 'ander@gemeente.test', 1764460800, 3, 900, 900), "
+            "bs_limit_failure('login_address', 'piet@gemeente.test', 1764460800, 20, 900, 900)");
+    exec_ok("UPDATE users SET email = 'x@erased.invalid', erased_at = now() WHERE id = 1");
+    PGresult *r = row("SELECT string_agg(kind || ' ' || key, ',' ORDER BY kind, key) FROM login_limits", 0, NULL);
+    assert_string_equal(PQgetvalue(r, 0, 0), "login_address piet@gemeente.test,reset_email ander@gemeente.test");
+    PQclear(r);
+}
+
 int main(void) {
     const char *url = getenv("BOUWSTROOM_DATABASE_URL");
     if (!url || !*url) {
@@ -151,6 +167,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_step_matches_c, setup, teardown),
         cmocka_unit_test_setup_teardown(test_limit_failure_locks_like_c, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_erasure_forgets, setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     PQfinish(conn);

@@ -78,3 +78,14 @@ BEGIN
      WHERE d.kind = x.kind AND d.key = x.key;
     RETURN CASE WHEN s.new_locked > now_s THEN s.new_locked ELSE 0 END;
 END $$;
+
+-- The erasure of a person (bs_erase_user, 0016) forgets the counters of their e-mail address
+-- too (a reset request names it; the rows would otherwise wait for a later failure to go).
+CREATE FUNCTION bs_login_limits_forget() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM login_limits WHERE kind IN ('login_email', 'reset_email') AND key = lower(OLD.email);
+    RETURN NULL;
+END $$;
+CREATE TRIGGER users_erased_login_limits AFTER UPDATE OF erased_at ON users
+    FOR EACH ROW WHEN (OLD.erased_at IS NULL AND NEW.erased_at IS NOT NULL)
+    EXECUTE FUNCTION bs_login_limits_forget();
