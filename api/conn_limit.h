@@ -14,7 +14,7 @@ typedef struct bs_conn_limits bs_conn_limits;
 
 /* The answer to a new connection. */
 typedef enum bs_conn_verdict {
-    BS_CONN_ADMIT = 0,      /* counted: serve it */
+    BS_CONN_ADMIT = 0,       /* counted: serve it */
     BS_CONN_OVER_CLIENT = 1, /* its address holds max_per_client connections already */
     BS_CONN_OVER_TOTAL = 2,  /* max_total connections are open already */
 } bs_conn_verdict;

@@ -99,8 +99,7 @@ static int parse_block(const char *s, size_t len, bs_cidr *out, bs_err *err) {
             if (*p < '0' || *p > '9') return bs_err_set(err, BS_EINVAL, NULL, "'%.*s': bad prefix", (int)len, s);
             prefix = prefix * 10 + (*p - '0');
         }
-        if (prefix > max)
-            return bs_err_set(err, BS_EINVAL, NULL, "'%.*s': the prefix is at most %d", (int)len, s, max);
+        if (prefix > max) return bs_err_set(err, BS_EINVAL, NULL, "'%.*s': the prefix is at most %d", (int)len, s, max);
     }
     if (written_v6 && a.family == AF_INET) { /* a mapped block */
         if (prefix < 96)

@@ -16,7 +16,7 @@
 /* An IP address. An IPv4-mapped IPv6 address (::ffff:a.b.c.d) is held as the IPv4 address
  * it maps, so that a dual-stack listener counts and trusts a client under one address. */
 typedef struct bs_netaddr {
-    int family;         /* AF_INET or AF_INET6; 0 = none (unknown) */
+    int family;          /* AF_INET or AF_INET6; 0 = none (unknown) */
     unsigned char b[16]; /* network byte order; AF_INET uses b[0..3] (the rest is zero) */
 } bs_netaddr;
 

@@ -182,8 +182,8 @@ static char *answer_text(ovf *c) {
     char *body = answer_body(c, known ? path : "", &status, &type, &retry);
     char *text = bs_asprintf("HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%sConnection: close\r\n"
                              "Cache-Control: no-store\r\n\r\n%s",
-                             status, type, strlen(body), retry ? "Retry-After: " STR(BS_OVERFLOW_RETRY_AFTER_S) "\r\n" : "",
-                             head_only ? "" : body);
+                             status, type, strlen(body),
+                             retry ? "Retry-After: " STR(BS_OVERFLOW_RETRY_AFTER_S) "\r\n" : "", head_only ? "" : body);
     free(body);
     return text;
 }

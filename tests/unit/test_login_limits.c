@@ -76,9 +76,8 @@ static void test_step_matches_c(void **state) {
     const int64_t t0 = 1764460800;
     int steps = 0, locks = 0;
     for (int seq = 0; seq < 40; seq++) {
-        bs_login_policy pol = {.max_failures = 1 + (int)next_rand(6),
-                               .window_s = 1 + next_rand(60),
-                               .lockout_s = 1 + next_rand(60)};
+        bs_login_policy pol = {
+            .max_failures = 1 + (int)next_rand(6), .window_s = 1 + next_rand(60), .lockout_s = 1 + next_rand(60)};
         bs_login_counters c = {0};
         int64_t now = t0;
         for (int i = 0; i < 30; i++, steps++) {

@@ -87,8 +87,8 @@ static void test_cidr_list(void **state) {
     assert_int_equal(l.n, 0);
     assert_false(bs_cidr_list_contains(&l, &a));
     /* errors name the entry and leave the list empty */
-    const char *bad[] = {"10.0.0.0/33", "10.0.0.0/", "10.0.0.0/8x", "::/129", "proxy.example", "10.0.0.1 nonsense",
-                         "::ffff:10.0.0.0/95"};
+    const char *bad[] = {"10.0.0.0/33",   "10.0.0.0/",         "10.0.0.0/8x",       "::/129",
+                         "proxy.example", "10.0.0.1 nonsense", "::ffff:10.0.0.0/95"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_int_equal(bs_cidr_list_parse(bad[i], &l, &e), BS_EINVAL);
         assert_int_equal(l.n, 0);
