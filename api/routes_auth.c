@@ -76,7 +76,7 @@ static bool take_password(bs_req *req, json_t *doc, size_t min, char **out, size
 
 /* ---- POST /api/v1/login ---- */
 
-/* The login limiter (docs/security.md §2): besides each account's counters (users, 0009),
+/* The login limiter (docs/security.md §6): besides each account's counters (users, 0009),
  * counters per client address and per unknown e-mail address in login_limits (migration
  * 0025), shared by every node and changed by one statement each under the row's lock.
  * Failed logins per client address (bs_req_client: behind a trusted proxy, the address its

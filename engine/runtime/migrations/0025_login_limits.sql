@@ -1,4 +1,4 @@
--- The login limiter in the database, shared by every node (docs/security.md §2, issue 16):
+-- The login limiter in the database, shared by every node (docs/security.md §6, issue 16):
 -- the counters of failed logins per client address and per unknown e-mail address, and of
 -- password-reset requests per client address and per e-mail address, lived in one process's
 -- memory (two nodes gave an attacker twice the tries). The per-account counters stay in
@@ -6,7 +6,7 @@
 -- lock, so that concurrent failures (on one node or on several) all count.
 
 -- The policy (a pure function; the same rule as bs_login_record_failure in
--- engine/runtime/auth.c, which tests/unit/test_store.c holds it to): failures count in a window
+-- engine/runtime/auth.c, which tests/unit/test_login_limits.c holds it to): failures count in a window
 -- that starts at the first failure; max_failures within window_s seconds lock for lockout_s
 -- seconds from the last one and start the counters over; a failure after the window starts a
 -- new window; a failure while locked changes nothing. Times are Unix seconds, 0 = none.
