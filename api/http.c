@@ -335,9 +335,10 @@ const char *bs_req_peer(const bs_req *r) {
 const char *bs_req_client(const bs_req *r) {
     return r->client;
 }
-void bs_req_connections(const bs_req *r, int *open, int *max) {
+void bs_req_connections(const bs_req *r, int *open, int *max, long *refused) {
     *open = bs_conn_open(r->http->limits);
     *max = bs_conn_max_total(r->http->limits);
+    *refused = bs_overflow_answered(r->http->overflow);
 }
 
 const char *bs_req_body(const bs_req *r, size_t *len) {

@@ -80,8 +80,9 @@ const char *bs_req_peer(const bs_req *req);
  * the one its X-Forwarded-For names (bs_client_address, api/netaddr.h). What the login
  * limiter counts, sessions and the audit log record. "" when unknown. */
 const char *bs_req_client(const bs_req *req);
-/* The server's open client connections and its cap on them (bs_http_limits). */
-void bs_req_connections(const bs_req *req, int *open, int *max);
+/* The server's open client connections, its cap on them (bs_http_limits), and how many
+ * connections it answered over a cap since it started (api/overflow.h). */
+void bs_req_connections(const bs_req *req, int *open, int *max, long *refused);
 
 /* The request's pool: size bytes, zeroed and aligned for any type, never NULL (alloc.h's
  * policy). Freed all at once when the request is released (bs_req_respond), so it is for

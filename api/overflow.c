@@ -37,7 +37,7 @@ struct bs_overflow {
     int max_open;
     int open;   /* connections not yet freed */
     int active; /* of those, not closing */
-    long answered, evicted;
+    long answered;
     ovf *head, *tail;
 };
 
@@ -54,10 +54,6 @@ int bs_overflow_open(const bs_overflow *o) {
 
 long bs_overflow_answered(const bs_overflow *o) {
     return o->answered;
-}
-
-long bs_overflow_evicted(const bs_overflow *o) {
-    return o->evicted;
 }
 
 void bs_overflow_free(bs_overflow *o) {
@@ -262,7 +258,6 @@ static void evict_oldest(bs_overflow *o) {
     ovf *c = o->head;
     while (c && c->closing) c = c->next;
     if (!c) return;
-    o->evicted++;
     if (!c->answered) {
         c->answered = true;
         o->answered++;

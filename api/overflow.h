@@ -47,10 +47,8 @@ void bs_overflow_close_all(bs_overflow *o);
 /* Connections of the set still open (answered or not). */
 int bs_overflow_open(const bs_overflow *o);
 
-/* Over-cap connections so far: answered, and of those closed early to make room (max_open
- * reached). */
+/* Over-cap connections answered so far (GET /readyz reports it). */
 long bs_overflow_answered(const bs_overflow *o);
-long bs_overflow_evicted(const bs_overflow *o);
 
 /* Frees the set; only when bs_overflow_open is 0. */
 void bs_overflow_free(bs_overflow *o);

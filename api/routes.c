@@ -106,9 +106,11 @@ static void ready_done(const PGresult *res, const char *err, void *arg) {
     database_checks(api, res, err, checks);
     if (api->worker_checks) api->worker_checks(api->worker_checks_arg, checks);
     int open, max;
-    bs_req_connections(req, &open, &max);
+    long refused;
+    bs_req_connections(req, &open, &max, &refused);
     char d[200];
-    snprintf(d, sizeof d, "%d of at most %d client connections open", open, max);
+    snprintf(d, sizeof d, "%d of at most %d client connections open; %ld answered over a cap since the start", open,
+             max, refused);
     add_check(checks, "connections", open < max, d);
     char detail[BS_ERR_MSG_SIZE] = "";
     size_t i;
