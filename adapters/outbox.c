@@ -273,6 +273,18 @@ static void queue_stopped(void *arg) {
     maybe_freed(w);
 }
 
+bool bs_outbox_running(const bs_outbox *w, char *why, size_t len) {
+    if (w->stopping || !w->queue) {
+        snprintf(why, len, "%s",
+                 w->stopping     ? "stopping"
+                 : w->db_ops > 0 ? "starting: writing its subscription"
+                                 : "not running: its subscription was not written at start (the database was "
+                                   "unavailable); restart the server");
+        return false;
+    }
+    return bs_queue_running(w->queue, why, len);
+}
+
 void bs_outbox_stop(bs_outbox *w, void (*done)(void *), void *arg) {
     w->stopping = true;
     w->done = done;

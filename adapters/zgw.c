@@ -1037,6 +1037,14 @@ static void part_closed(void *arg) {
     if (done) done(darg);
 }
 
+bool bs_zgw_running(const bs_zgw *z, char *why, size_t len) {
+    if (z->stopping) {
+        snprintf(why, len, "stopping");
+        return false;
+    }
+    return bs_outbox_running(z->outbox, why, len);
+}
+
 void bs_zgw_stop(bs_zgw *z, void (*done)(void *), void *arg) {
     z->stopping = true;
     z->done = done;

@@ -772,6 +772,21 @@ static void queue_stopped(void *arg) {
     }
 }
 
+bool bs_notifier_running(const bs_notifier *n, char *why, size_t len) {
+    if (!n || n->stopping) {
+        snprintf(why, len, "%s", n ? "stopping" : "not started");
+        return false;
+    }
+    if (!n->queue) {
+        snprintf(why, len, "running: alerts are planned, not sent (no SMTP server configured)");
+        return true;
+    }
+    char q[200];
+    bool ok = bs_queue_running(n->queue, q, sizeof q);
+    snprintf(why, len, "mail outbox %s", q);
+    return ok;
+}
+
 void bs_notifier_stop(bs_notifier *n, void (*done)(void *), void *arg) {
     n->stopping = true;
     n->done = done;

@@ -486,6 +486,17 @@ double bs_queue_jitter(bs_queue *q) {
     return (double)((q->rng >> 8) & 0xffffff) / 16777216.0;
 }
 
+bool bs_queue_running(const bs_queue *q, char *why, size_t len) {
+    const bs_queue_counts *c = &q->counts;
+    if (c->stopping) {
+        snprintf(why, len, "stopping");
+        return false;
+    }
+    snprintf(why, len, "running: %d waiting, %d performing, %d outcome(s) kept until the database takes them",
+             c->waiting, c->performing, c->backlog);
+    return true;
+}
+
 const bs_queue_policy *bs_queue_policy_of(const bs_queue *q) {
     return &q->cfg.policy;
 }

@@ -134,6 +134,11 @@ void bs_queue_finish_batched(bs_queue_item *it, const bs_stmt *stmt, const char 
 /* A uniform random number in [0, 1) for the jitter of a backoff. */
 double bs_queue_jitter(bs_queue *q);
 
+/* Whether the queue runs (false once stop was requested), with one line into why (len
+ * bytes): what it holds — rows waiting and performing, outcomes kept because the database
+ * refused them. For readiness (GET /readyz). */
+bool bs_queue_running(const bs_queue *q, char *why, size_t len);
+
 /* The queue's policy (after defaults). */
 const bs_queue_policy *bs_queue_policy_of(const bs_queue *q);
 
