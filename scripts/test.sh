@@ -1,7 +1,9 @@
 #!/bin/sh
-# Runs the test suite: unit + integration tests in the normal build, unit tests again in
-# the ASan+UBSan build. Starts a fresh private PostgreSQL cluster "test" (unless
+# Runs the test suite: unit + integration tests in the normal build, then all of them again
+# in the ASan+UBSan build. Starts a fresh private PostgreSQL cluster "test" (unless
 # BOUWSTROOM_DATABASE_URL is set) and removes it afterwards.
+# ctest runs two tests at a time (-j2): each test has its own database and its own server
+# port; the tests that stop the shared cluster are RUN_SERIAL (CMakeLists.txt).
 set -eu
 build=${1:-build}
 asan=${2:-build-asan}
@@ -28,7 +30,7 @@ fi
 export BOUWSTROOM_DATABASE_URL
 export BOUWSTROOM_SHARED="${BOUWSTROOM_SHARED:-$top/../shared}"
 echo "== tests (build: $build)"
-(cd "$build" && ctest --output-on-failure)
+(cd "$build" && ctest -j2 --output-on-failure)
 echo "== all tests again under AddressSanitizer + UndefinedBehaviorSanitizer (build: $asan)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    sh -c "cd '$asan' && ctest --output-on-failure"
+    sh -c "cd '$asan' && ctest -j2 --output-on-failure"
