@@ -56,6 +56,7 @@ const routes: [string, Loader, boolean][] = [
   ['/projects', () => (prefetchProjects(), import('./pages/Projects')), false],
   ['/projects/:id', projectPage, false],
   ['/projects/:id/steps/:step', projectPage, false],
+  ['/projects/:id/what-if', () => import('./pages/WhatIf'), false],
 ];
 
 function Lazy({ load, params }: { load: Loader; params: Record<string, string> }) {
