@@ -836,8 +836,8 @@ static void unsub_page(bs_req *req, int status, const char *kind, const char *to
         snprintf(
             page, sizeof page,
             "<!DOCTYPE html>\n<html lang=\"nl\"><head><meta charset=\"utf-8\"><title>Afgemeld</title></head><body>\n"
-            "<p>U ontvangt geen meldingen over %s meer. Aanzetten kan weer via de instellingen voor meldingen "
-            "(PUT /api/v1/alert-rules).</p>\n</body></html>\n",
+            "<p>U ontvangt geen meldingen over %s meer. Aanzetten kan weer via de "
+            "<a href=\"/settings/alerts\">instellingen voor meldingen</a>.</p>\n</body></html>\n",
             w);
     else
         snprintf(

@@ -67,8 +67,19 @@ await journey('whatif', async ({ page, context, fx }) => {
   await page.locator('.bs-gantt[data-drawn] .gantt_task_line').first().waitFor();
   await shot(page, 'whatif');
 
+  // pick the preliminary design in the chart (Tab into it, arrows, Enter): the form proposes its link
+  await page.evaluate(() => document.activeElement?.blur());
+  await tabTo(page, '.bs-gantt [data-task-id], .bs-gantt [task_id]');
+  const focusedTask = () => page.evaluate(() => {
+    const e = document.activeElement?.closest('[data-task-id], [task_id]');
+    return e ? e.getAttribute('data-task-id') ?? e.getAttribute('task_id') : null;
+  });
+  for (let i = 0; i < 80 && (await focusedTask()) !== 'voorlopig_ontwerp'; i++) await page.keyboard.press('ArrowDown');
+  eq(await focusedTask(), 'voorlopig_ontwerp', 'keyboard: the chart\'s row of the preliminary design');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.querySelector('#wi-link')?.value === 'voorlopig_ontwerp|onderzoeken_uitgevoerd|FS');
+
   // a refused change: the server's message at the lag field, and nothing added
-  await selectByKeyboard(page, '#wi-link', 'voorlopig_ontwerp|onderzoeken_uitgevoerd|FS');
   await selectByKeyboard(page, '#wi-type', 'SS');
   await typeInto(page, '#wi-lag', 'twee');
   await page.keyboard.press('Enter');

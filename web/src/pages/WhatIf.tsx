@@ -51,6 +51,8 @@ const S = strings({
     fnlt: 'Uiterlijk klaar op',
     dateHint: 'JJJJ-MM-DD; leeg: geen',
     compute: 'Doorrekenen',
+    pickedStep: (n: string) => `Gekozen in het diagram: ${n}. Het formulier stelt deze stap voor.`,
+    pickHint: 'Tip: kies een stap in het diagram (klik of Enter); het formulier stelt hem dan voor.',
     computing: 'Bezig met doorrekenen…',
     remove: 'Verwijderen',
     removeChange: (n: number) => `Wijziging ${n} verwijderen`,
@@ -96,6 +98,8 @@ const S = strings({
     b: 'Scenario B',
     compareBtn: 'Vergelijken',
     comparison: (a: string, b: string) => `Vergelijking: ‘${a}’ en ‘${b}’`,
+    cmpDate: 'datum (verschil in werkdagen)',
+    cmpP50: 'prognose P50 (verschil in kalenderdagen)',
     apply: 'Scenario toepassen',
     applyHint: 'De wijzigingen van het scenario worden de planning van het project, met de reden in de geschiedenis.',
     applyScenario: 'Scenario',
@@ -145,6 +149,8 @@ const S = strings({
     fnlt: 'Finish no later than',
     dateHint: 'YYYY-MM-DD; empty: none',
     compute: 'Compute',
+    pickedStep: (n: string) => `Picked in the chart: ${n}. The form proposes this step.`,
+    pickHint: 'Tip: pick a step in the chart (click or Enter); the form then proposes it.',
     computing: 'Computing…',
     remove: 'Remove',
     removeChange: (n: number) => `Remove change ${n}`,
@@ -190,6 +196,8 @@ const S = strings({
     b: 'Scenario B',
     compareBtn: 'Compare',
     comparison: (a: string, b: string) => `Comparison: ‘${a}’ and ‘${b}’`,
+    cmpDate: 'date (shift in working days)',
+    cmpP50: 'forecast P50 (shift in calendar days)',
     apply: 'Apply a scenario',
     applyHint: 'The scenario’s changes become the project’s plan, with the reason in the history.',
     applyScenario: 'Scenario',
@@ -266,6 +274,8 @@ export default function WhatIf({ params }: { params: Record<string, string> }) {
   const [Gantt, setGantt] = useState<GanttC | null>(null);
   const [announce, setAnnounce] = useState('');
   const [version, setVersion] = useState(0);
+  // a step picked in the chart (click or Enter on its row): the form proposes it
+  const [picked, setPicked] = useState<{ key: string; n: number } | null>(null);
 
   useEffect(() => {
     if (!user) return;
@@ -361,7 +371,7 @@ export default function WhatIf({ params }: { params: Record<string, string> }) {
           {s.changes}
         </h2>
         <div class="bs-whatif-top">
-          <ChangeForm schedule={schedule} onRun={(c) => run([...changes, c])} index={changes.length} />
+          <ChangeForm schedule={schedule} onRun={(c) => run([...changes, c])} index={changes.length} picked={picked} />
           <div>
           {changes.length ? (
             <ol class="bs-change-list" data-testid="changes">
@@ -400,7 +410,11 @@ export default function WhatIf({ params }: { params: Record<string, string> }) {
               steps={(result ? result.schedule : schedule).steps}
               forecast={result ? whatIfBands(result) : forecast}
               baseline={result ? schedule : null}
-              onSelect={() => undefined}
+              selected={picked?.key}
+              onSelect={(key) => {
+                setPicked((p) => ({ key, n: (p?.n ?? 0) + 1 }));
+                setAnnounce(s.pickedStep(name(key)));
+              }}
             />
           ) : (
             <p>{s.loading}</p>
@@ -530,7 +544,7 @@ function RemoveButton({ label, text, onRemove }: { label: string; text: string; 
 }
 
 /** The form of one change; onRun sends all changes with this one appended. */
-function ChangeForm({ schedule, onRun, index }: { schedule: Schedule; onRun: (c: Change) => Promise<void>; index: number }) {
+function ChangeForm({ schedule, onRun, index, picked }: { schedule: Schedule; onRun: (c: Change) => Promise<void>; index: number; picked: { key: string; n: number } | null }) {
   const s = S();
   const f = useProblem();
   const links: Link[] = schedule.links ?? [];
@@ -566,6 +580,15 @@ function ChangeForm({ schedule, onRun, index }: { schedule: Schedule; onRun: (c:
     setSnet(x?.start_no_earlier_than ?? '');
     setFnlt(x?.finish_no_later_than ?? '');
   };
+
+  // a step picked in the chart: its first link (as predecessor, else as successor), or the step itself
+  useEffect(() => {
+    if (!picked) return;
+    if (kind === 'set_link') {
+      const l = links.find((x) => x.pred === picked.key) ?? links.find((x) => x.succ === picked.key);
+      if (l) pickLink(linkKey(l));
+    } else if ((kind === 'set_duration' ? durable : steps).some((x) => x.key === picked.key)) pickStep(picked.key);
+  }, [picked]);
 
   const build = (): Change => {
     if (kind === 'set_link') {
@@ -613,6 +636,7 @@ function ChangeForm({ schedule, onRun, index }: { schedule: Schedule; onRun: (c:
       <h3 class="utrecht-heading-3" id="wi-add-title">
         {s.add}
       </h3>
+      <p class="utrecht-paragraph bs-muted">{s.pickHint}</p>
       <ErrorSummary errors={f.errors} title={s.errors} />
       <Field
         id="wi-kind"
@@ -994,13 +1018,13 @@ function CompareTable({ a, b, name }: { a: WhatIfResult; b: WhatIfResult; name: 
   const p50 = (m: { what_if_p50: string | null; p50_days: number | null } | undefined) => (m?.what_if_p50 ? `${m.what_if_p50} (${signed(m.p50_days)})` : '');
   return (
     <div class="bs-table-wrap" tabIndex={0} role="region" aria-labelledby="wi-cmp-caption">
-      <table class="utrecht-table bs-plan-table" data-testid="compare-table">
+      <table class="utrecht-table bs-plan-table bs-compare-table" data-testid="compare-table">
         <caption class="utrecht-table__caption" id="wi-cmp-caption">
           {s.comparison(an, bn)}
         </caption>
         <thead class="utrecht-table__header">
           <tr class="utrecht-table__row">
-            {[s.milestone, s.current, `${an}: ${s.shift.toLowerCase()}`, `${bn}: ${s.shift.toLowerCase()}`, `${an}: ${s.p50}`, `${bn}: ${s.p50}`].map((h, i) => (
+            {[s.milestone, s.current, `${an}: ${s.cmpDate}`, `${bn}: ${s.cmpDate}`, `${an}: ${s.cmpP50}`, `${bn}: ${s.cmpP50}`].map((h, i) => (
               <th class="utrecht-table__header-cell" scope="col" key={i}>
                 {h}
               </th>
