@@ -33,8 +33,8 @@ import { prefetchProjects } from './lib/projectsQuery';
 import { prefetchProject } from './lib/projectData';
 
 const S = strings({
-  nl: { skip: 'Naar de inhoud', projects: 'Projecten', alerts: 'Meldingen en agenda', logout: 'Uitloggen', login: 'Inloggen', other: 'English', otherLang: 'en', loading: 'Laden…', notFound: 'Deze pagina bestaat niet.', nav: 'Hoofdnavigatie' },
-  en: { skip: 'Skip to content', projects: 'Projects', alerts: 'Alerts and calendar', logout: 'Log out', login: 'Log in', other: 'Nederlands', otherLang: 'nl', loading: 'Loading…', notFound: 'This page does not exist.', nav: 'Main navigation' },
+  nl: { skip: 'Naar de inhoud', projects: 'Projecten', alerts: 'Meldingen en agenda', exchange: 'Uitwisseling', logout: 'Uitloggen', login: 'Inloggen', other: 'English', otherLang: 'en', loading: 'Laden…', notFound: 'Deze pagina bestaat niet.', nav: 'Hoofdnavigatie' },
+  en: { skip: 'Skip to content', projects: 'Projects', alerts: 'Alerts and calendar', exchange: 'Exchange', logout: 'Log out', login: 'Log in', other: 'Nederlands', otherLang: 'nl', loading: 'Loading…', notFound: 'This page does not exist.', nav: 'Main navigation' },
 });
 
 type Loader = () => Promise<{ default: ComponentType<{ params: Record<string, string> }> }>;
@@ -62,6 +62,7 @@ const routes: [string, Loader, boolean][] = [
   // alert settings and calendar feeds: one page, two routes (alert mails link to both)
   ['/settings/alerts', settingsPage, false],
   ['/settings/calendar', settingsPage, false],
+  ['/exchange', () => import('./pages/Exchange'), false],
 ];
 
 function Lazy({ load, params }: { load: Loader; params: Record<string, string> }) {
@@ -115,9 +116,14 @@ function App() {
             {s.projects}
           </a>
           {user ? (
-            <a href="/settings/alerts" onClick={linkClick}>
-              {s.alerts}
-            </a>
+            <>
+              <a href="/settings/alerts" onClick={linkClick}>
+                {s.alerts}
+              </a>
+              <a href="/exchange" onClick={linkClick}>
+                {s.exchange}
+              </a>
+            </>
           ) : null}
         </nav>
         <div class="bs-header-end">
