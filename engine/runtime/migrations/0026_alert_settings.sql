@@ -3,7 +3,7 @@
 -- (GET /api/v1/alerts/upcoming), docs/api.md.
 -- Effective rule = the user's own rule, else the organisation's, else the default
 -- (docs/alerts.md "Rules"); `source` says which. The defaults are the ones the notifier plans
--- with (notifier/worker.c RECIPIENTS_SQL; external_update: api/routes_schedule_sql.h WRITE_SQL):
+-- with (notifier/worker_sql.h SQL_PLAN_RECIPIENTS; external_update: api/routes_schedule_sql.h SQL_SCHEDULE_WRITE):
 -- every kind on, 10 working days before an upcoming milestone, 10 calendar days of forecast
 -- slip. `days_unit` is null for the kinds whose alerts do not use `days`; `basis` (planned
 -- date or P50 forecast) applies to milestone_upcoming only.
