@@ -57,6 +57,8 @@ BS_HANDLER(bs__unsubscribe);
 BS_HANDLER(bs__create_org);
 BS_HANDLER(bs__create_user);
 BS_HANDLER(bs__get_user);
+BS_HANDLER(bs__patch_user);
+BS_HANDLER(bs__get_alert_settings);
 BS_HANDLER(bs__erase_user);
 BS_HANDLER(bs__list_rules);
 BS_HANDLER(bs__put_rule);
@@ -64,8 +66,10 @@ BS_HANDLER(bs__list_feed_tokens);
 BS_HANDLER(bs__create_feed_token);
 BS_HANDLER(bs__revoke_feed_token);
 BS_HANDLER(bs__list_alerts);
+BS_HANDLER(bs__list_upcoming_alerts);
 BS_HANDLER(bs__follow);
 BS_HANDLER(bs__unfollow);
+BS_HANDLER(bs__list_follows);
 BS_HANDLER(bs__add_role);
 
 /* routes_schedule.c: schedule, history, checks, what-if, scenarios, step updates */

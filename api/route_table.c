@@ -39,6 +39,9 @@ const bs_route bs_routes[] = {
     {"POST", "/api/v1/users", BS_NEED_ORG_ADMIN, "", bs__create_user, "createUser", 0},
     /* self, an administrator, or a beheerder of the user's organisation */
     {"GET", "/api/v1/users/{id}", BS_NEED_USER, "", bs__get_user, "getUser", 0},
+    /* own settings (an administrator: anyone's): digest, mail language, effective alert rules */
+    {"PATCH", "/api/v1/users/{id}", BS_NEED_USER, "", bs__patch_user, "patchUser", 0},
+    {"GET", "/api/v1/users/{id}/alert-settings", BS_NEED_USER, "", bs__get_alert_settings, "getAlertSettings", 0},
     /* erasure of a person (AVG art. 17) */
     {"POST", "/api/v1/users/{id}/erase", BS_NEED_INSTALL_ADMIN, "", bs__erase_user, "eraseUser", 0},
 
@@ -101,6 +104,10 @@ const bs_route bs_routes[] = {
     /* own alerts (all for an administrator) */
     {"GET", "/api/v1/alerts", BS_NEED_USER, PAGE " status user_id project_id include", bs__list_alerts, "listAlerts",
      0},
+    /* own alerts still to be sent, with their reasons */
+    {"GET", "/api/v1/alerts/upcoming", BS_NEED_USER, PAGE, bs__list_upcoming_alerts, "listUpcomingAlerts", 0},
+    /* the projects the caller follows */
+    {"GET", "/api/v1/follows", BS_NEED_USER, PAGE, bs__list_follows, "listFollows", 0},
     /* the feed token is the credential */
     {"GET", "/calendar/{token}.ics", BS_NEED_PUBLIC, "", bs__get_feed, "getFeed", 0},
     /* the link's token is the credential; GET changes nothing, POST is RFC 8058's one click */

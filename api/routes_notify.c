@@ -131,6 +131,50 @@ void bs__get_user(bs_api *api, bs_req *req, const bs_path *path) {
     bs_store_exec(api->store, &SQL_USER_GET, p, send_row_json, c);
 }
 
+/* A user's own settings: the user themself or an administrator of the installation (a
+ * beheerder reads them with GET /users/{id} but does not choose them for the user). */
+static bool own_settings(bs_req *req, const char *user) {
+    const bs_principal *pr = bs__principal(req);
+    if (pr->is_admin || strcmp(user, pr->user_id) == 0) return true;
+    bs__fail(req, BS_EFORBIDDEN, "id", "You can read and change only your own settings");
+    return false;
+}
+
+/* PATCH /api/v1/users/{id} {"digest"?, "locale"?}: the user's own alert delivery (one morning
+ * digest instead of one mail per alert) and mail language; alerts still waiting follow the new
+ * digest choice. 200 with the user; 404 for an unknown or erased user. */
+void bs__patch_user(bs_api *api, bs_req *req, const bs_path *path) {
+    if (!own_settings(req, path->ref)) return;
+    static const char *const allowed[] = {"digest", "locale", NULL};
+    static const char *const locales[] = {"nl", "en", NULL};
+    json_t *doc = bs__body_object(req, allowed);
+    if (!doc) return;
+    const char *locale;
+    json_t *digest = json_object_get(doc, "digest");
+    if (!bs__str_field(req, doc, "locale", false, 2, &locale) || !bs__one_of(req, "locale", locale, locales)) {
+        json_decref(doc);
+        return;
+    }
+    if (digest && !json_is_boolean(digest)) {
+        bs__fail(req, BS_EINVAL, "digest", "digest must be true or false");
+        json_decref(doc);
+        return;
+    }
+    req_ctx *c = ctx_new(api, req);
+    const char *p[3] = {path->ref, digest ? (json_is_true(digest) ? "true" : "false") : NULL, locale};
+    bs__store_write(api, req, &SQL_USER_PATCH, p, send_row_json, c);
+    json_decref(doc);
+}
+
+/* GET /api/v1/users/{id}/alert-settings: digest, mail language, time zone and the effective
+ * rule of every alert kind with its source (user, organisation, default). */
+void bs__get_alert_settings(bs_api *api, bs_req *req, const bs_path *path) {
+    if (!own_settings(req, path->ref)) return;
+    req_ctx *c = ctx_new(api, req);
+    const char *p[1] = {path->ref};
+    bs_store_exec(api->store, &SQL_ALERT_SETTINGS, p, send_row_json, c);
+}
+
 void bs__erase_user(bs_api *api, bs_req *req, const bs_path *path) {
     const char *id = path->ref;
     req_ctx *c = ctx_new(api, req);
@@ -303,6 +347,16 @@ void bs__unfollow(bs_api *api, bs_req *req, const bs_path *path) {
     snprintf(c->a, sizeof c->a, "user_id");
     const char *p[2] = {project, user};
     bs__store_write(api, req, &SQL_FOLLOW_DELETE, p, deleted, c);
+}
+
+/* GET /api/v1/follows: the projects the caller follows (and may still read), by name. */
+void bs__list_follows(bs_api *api, bs_req *req, const bs_path *path) {
+    (void)path;
+    bs_page *pg = bs__page_new(req);
+    if (!pg) return;
+    const bs_principal *pr = bs__principal(req);
+    const char *p[3] = {pr->user_id, pg->limit, pg->offset};
+    bs_store_exec(api->store, &SQL_FOLLOW_LIST, p, bs__page_query_done, pg);
 }
 
 void bs__add_role(bs_api *api, bs_req *req, const bs_path *path) {
@@ -607,6 +661,18 @@ void bs__list_alerts(bs_api *api, bs_req *req, const bs_path *path) {
     bs_store_exec(api->store, &SQL_ALERT_LIST, p, bs__page_query_done, pg);
 }
 
+/* GET /api/v1/alerts/upcoming: the caller's alerts still to be sent, soonest first, each with
+ * its reason: what it is about (details), why the caller receives it (because) and the rule
+ * that planned it (rule). */
+void bs__list_upcoming_alerts(bs_api *api, bs_req *req, const bs_path *path) {
+    (void)path;
+    bs_page *pg = bs__page_new(req);
+    if (!pg) return;
+    const bs_principal *pr = bs__principal(req);
+    const char *p[3] = {pr->user_id, pg->limit, pg->offset};
+    bs_store_exec(api->store, &SQL_ALERT_UPCOMING, p, bs__page_query_done, pg);
+}
+
 /* ---- GET /calendar/{token}.ics ---- */
 
 static void feed_rows(const PGresult *res, const char *err, void *arg) {
@@ -770,8 +836,8 @@ static void unsub_page(bs_req *req, int status, const char *kind, const char *to
         snprintf(
             page, sizeof page,
             "<!DOCTYPE html>\n<html lang=\"nl\"><head><meta charset=\"utf-8\"><title>Afgemeld</title></head><body>\n"
-            "<p>U ontvangt geen meldingen over %s meer. Aanzetten kan weer via de instellingen voor meldingen "
-            "(PUT /api/v1/alert-rules).</p>\n</body></html>\n",
+            "<p>U ontvangt geen meldingen over %s meer. Aanzetten kan weer via de "
+            "<a href=\"/settings/alerts\">instellingen voor meldingen</a>.</p>\n</body></html>\n",
             w);
     else
         snprintf(

@@ -60,6 +60,16 @@ static const bs_stmt SQL_ALERT_RULE_UPSERT = {
     "  WHERE (SELECT count(*) FROM dirty) >= 0)",
     6};
 
+/* A user's alert settings as JSON: digest, mail language and time zone, and the effective rule of every kind
+ * (bs_effective_alert_rules: the user's, else the organisation's, else the default, with its source). $1 user id. */
+static const bs_stmt SQL_ALERT_SETTINGS = {
+    "alert_settings",
+    "SELECT json_build_object('user_id', u.id, 'organisation_id', u.organisation_id, 'digest', u.digest, "
+    "  'locale', u.locale, 'time_zone', u.time_zone, "
+    "  'rules', (SELECT json_agg(t.x ORDER BY t.o) FROM bs_effective_alert_rules(u.id) WITH ORDINALITY AS t(x, o))) "
+    "FROM users u WHERE u.id = $1::uuid AND u.erased_at IS NULL",
+    1};
+
 /* Turns off one kind of alert for a user (the one-click unsubscribe link, RFC 8058). $1 user id, $2 alert kind. */
 static const bs_stmt SQL_ALERT_UNSUBSCRIBE = {
     "alert_unsubscribe",
@@ -81,6 +91,26 @@ static const bs_stmt SQL_ALERT_UNSUBSCRIBE = {
     "SELECT (SELECT count(*) FROM upd) + (SELECT count(*) FROM ins), (SELECT count(*) FROM sup), "
     "  CASE WHEN EXISTS (SELECT 1 FROM dirty) THEN pg_notify('bs_notifier', '') END FROM u",
     2};
+
+/* The caller's alerts still to be sent (scheduled or being sent), soonest first: count and page as JSON. Each with
+ * its payload as details (names, dates, forecast, the blocking step, an external change), why the user receives it
+ * (because: follower, projectleider, stream_owner_public, stream_owner_private) and the effective rule of its kind
+ * (null for a new follower's summary, which follows no rule of its own). $1 user id, $2 limit, $3 offset. */
+static const bs_stmt SQL_ALERT_UPCOMING = {
+    "alert_upcoming",
+    "WITH f AS (SELECT a.id, a.kind, a.status, a.due_at, a.digest, a.project_id, a.step_key, a.payload FROM alerts a "
+    "  WHERE a.user_id = $1::uuid AND a.status IN ('scheduled', 'pending') AND a.kind IN ('milestone_upcoming', "
+    "  'milestone_overdue', 'blocked_by_other_stream', 'forecast_slipped', 'external_update', 'follow_summary')) "
+    "SELECT (SELECT count(*) FROM f), COALESCE((SELECT json_agg(json_build_object('id', r.id, 'kind', r.kind, "
+    "  'status', r.status, 'due_at', r.due_at, 'digest', r.digest, 'project_id', r.project_id, "
+    "  'step_key', CASE WHEN r.kind = 'follow_summary' THEN NULL ELSE r.step_key END, 'details', r.payload, "
+    "  'because', COALESCE((SELECT json_agg(b.x ORDER BY b.x) FROM (SELECT 'follower' AS x FROM follows "
+    "    WHERE project_id = r.project_id AND user_id = $1::uuid UNION SELECT CASE WHEN role = 'projectleider' "
+    "    THEN role ELSE 'stream_owner_' || stream END FROM project_roles WHERE project_id = r.project_id "
+    "    AND user_id = $1::uuid) b), '[]'), "
+    "  'rule', (SELECT t.x FROM bs_effective_alert_rules($1::uuid) AS t(x) WHERE t.x->>'kind' = r.kind)) "
+    "  ORDER BY r.due_at, r.id) FROM (SELECT * FROM f ORDER BY due_at, id LIMIT $2::bigint OFFSET $3::bigint) r), '[]')",
+    3};
 
 /* The milestones of a calendar feed, limited to the projects its maker may still read. $1 user id or NULL, $2
  * project id or NULL, $3 maker user id or NULL, $4 stream or NULL. */
@@ -122,7 +152,8 @@ static const bs_stmt SQL_FEED_TOKEN_INSERT = {
     "  ELSE access END FROM acc), 'none')",
     7};
 
-/* One page of feed tokens: count and page as JSON. $1 user id or NULL, $2 project id or NULL, $3 caller user id,
+/* One page of feed tokens: count and page as JSON, each with the name of its project where the caller may still see
+ * it. $1 user id or NULL, $2 project id or NULL, $3 caller user id,
  * $4 administrator (t/f), $5 limit, $6 offset. */
 static const bs_stmt SQL_FEED_TOKEN_LIST = {
     "feed_token_list",
@@ -130,7 +161,9 @@ static const bs_stmt SQL_FEED_TOKEN_LIST = {
     "  WHERE ($1::uuid IS NULL OR user_id = $1::uuid) AND ($2::uuid IS NULL OR project_id = $2::uuid) "
     "  AND ($4::boolean OR created_by = $3::uuid OR user_id = $3::uuid)) "
     "SELECT (SELECT count(*) FROM f), COALESCE((SELECT json_agg(json_build_object('id', id, 'scope', "
-    "scope, 'user_id', user_id, 'project_id', project_id, 'stream', stream, 'label', label, "
+    "scope, 'user_id', user_id, 'project_id', project_id, 'project_name', (SELECT p.name FROM projects p "
+    "  JOIN bs_project_access($3::uuid) a ON a.project_id = p.id AND (a.access IN ('public','read','write','lead') "
+    "  OR a.stream) WHERE p.id = r.project_id), 'stream', stream, 'label', label, 'created_by', created_by, "
     "'created_at', created_at, 'revoked_at', revoked_at) ORDER BY created_at, id) "
     "FROM (SELECT * FROM f ORDER BY created_at, id LIMIT $5::bigint OFFSET $6::bigint) r), '[]')",
     6};
@@ -143,9 +176,19 @@ static const bs_stmt SQL_FEED_TOKEN_REVOKE = {
     "AND ($3::boolean OR created_by = $2::uuid OR user_id = $2::uuid) RETURNING 1",
     3};
 
-/* Stops following a project. $1 project id, $2 user id. */
+/* Stops following a project. The user's alerts of the project still waiting are not sent any more; when the user
+ * also holds a role in the project, the notifier re-plans it instead (a stream owner keeps the alerts of their
+ * stream). $1 project id, $2 user id. */
 static const bs_stmt SQL_FOLLOW_DELETE = {
-    "follow_delete", "DELETE FROM follows WHERE project_id = $1::uuid AND user_id = $2::uuid RETURNING 1", 2};
+    "follow_delete",
+    "WITH d AS (DELETE FROM follows WHERE project_id = $1::uuid AND user_id = $2::uuid RETURNING project_id, user_id), "
+    "role AS (SELECT 1 FROM project_roles r, d WHERE r.project_id = d.project_id AND r.user_id = d.user_id), "
+    "sup AS (UPDATE alerts a SET status = 'superseded', updated_at = now() FROM d WHERE a.project_id = d.project_id "
+    "  AND a.user_id = d.user_id AND a.status = 'scheduled' AND NOT EXISTS (SELECT 1 FROM role) RETURNING 1), "
+    "dirty AS (INSERT INTO notifier_dirty (project_id) SELECT project_id FROM d WHERE EXISTS (SELECT 1 FROM role) "
+    "  ON CONFLICT DO NOTHING RETURNING pg_notify('bs_notifier', '')) "
+    "SELECT 1 FROM d WHERE (SELECT count(*) FROM sup) + (SELECT count(*) FROM dirty) >= 0",
+    2};
 
 /* Follows a project (only one the user may read). $1 project id, $2 user id. */
 static const bs_stmt SQL_FOLLOW_INSERT = {
@@ -159,6 +202,17 @@ static const bs_stmt SQL_FOLLOW_INSERT = {
     "SELECT EXISTS (SELECT 1 FROM pr), EXISTS (SELECT 1 FROM us), EXISTS (SELECT 1 FROM can), "
     "  (SELECT row_to_json(ins) FROM ins)",
     2};
+
+/* One page of the projects a user follows (and may still read), by name: count and page as JSON. $1 user id, $2
+ * limit, $3 offset. */
+static const bs_stmt SQL_FOLLOW_LIST = {
+    "follow_list",
+    "WITH f AS (SELECT f.project_id, p.name, p.gemeente, f.created_at FROM follows f "
+    "  JOIN projects p ON p.id = f.project_id JOIN bs_project_access($1::uuid) a ON a.project_id = p.id "
+    "  AND a.access IN ('read', 'write', 'lead') WHERE f.user_id = $1::uuid) "
+    "SELECT (SELECT count(*) FROM f), COALESCE((SELECT json_agg(r ORDER BY r.name, r.project_id) "
+    "FROM (SELECT * FROM f ORDER BY name, project_id LIMIT $2::bigint OFFSET $3::bigint) r), '[]')",
+    3};
 
 /* Creates an organisation. $1 name, $2 kind, $3 region, $4 provincie. Returns true and the row as JSON. */
 static const bs_stmt SQL_ORGANISATION_INSERT = {
@@ -218,5 +272,19 @@ static const bs_stmt SQL_USER_INSERT = {
     "SELECT EXISTS (SELECT 1 FROM org), EXISTS (SELECT 1 FROM mine), EXISTS (SELECT 1 FROM tz), "
     "  (SELECT row_to_json(x) FROM (SELECT ins.*, (SELECT role FROM om) AS role FROM ins) x)",
     9};
+
+/* Changes a user's own settings: digest and mail language (NULL: unchanged). Alerts still waiting follow the new
+ * digest choice (a digest never holds a new follower's summary). Returns the user as GET /users/{id} does. $1 user
+ * id, $2 digest (boolean) or NULL, $3 locale or NULL. */
+static const bs_stmt SQL_USER_PATCH = {
+    "user_patch",
+    "WITH u AS (UPDATE users SET digest = COALESCE($2::boolean, digest), locale = COALESCE($3, locale) "
+    "  WHERE id = $1::uuid AND erased_at IS NULL RETURNING id, organisation_id, email, name, locale, time_zone, "
+    "  digest, disabled_at, erased_at, totp_confirmed, created_at), "
+    "held AS (UPDATE alerts a SET digest = u.digest, updated_at = now() FROM u WHERE a.user_id = u.id "
+    "  AND a.status = 'scheduled' AND a.digest IS DISTINCT FROM u.digest AND a.kind IN ('milestone_upcoming', "
+    "  'milestone_overdue', 'blocked_by_other_stream', 'forecast_slipped', 'external_update') RETURNING 1) "
+    "SELECT row_to_json(u) FROM u WHERE (SELECT count(*) FROM held) >= 0",
+    3};
 
 #endif

@@ -45,6 +45,15 @@ static int apply_changes(sctx *c, const json_t *changes, sched_state *ns, bs_sch
     return 0;
 }
 
+/* The project finish's shift in working days (after - before, boundaries as the milestone
+ * shifts), or null when either plan has no open work left. */
+static json_t *finish_shift(const sctx *c, const bs_schedule *s0, const bs_schedule *s1) {
+    if (s0->project_finish == BS_DAY_NONE || s1->project_finish == BS_DAY_NONE) return json_null();
+    const bs_calendar *cal = &c->api->engine->calendar;
+    return json_integer(bs_calendar_boundary_after(cal, s1->project_finish) -
+                        bs_calendar_boundary_after(cal, s0->project_finish));
+}
+
 /* what-if / compare: {schedule, milestone_shifts} without saving. */
 static json_t *whatif_result(sctx *c, const json_t *changes, bool *ok, sched_state *keep) {
     sched_state ns;
@@ -63,6 +72,7 @@ static json_t *whatif_result(sctx *c, const json_t *changes, bool *ok, sched_sta
     json_object_set_new(o, "milestone_shifts", sched_milestone_shifts(c, c->progress, &s0, ns.progress, &s1));
     json_object_set_new(o, "project_finish_before", bs_date_json(s0.project_finish));
     json_object_set_new(o, "project_finish_after", bs_date_json(s1.project_finish));
+    json_object_set_new(o, "project_finish_shift_working_days", finish_shift(c, &s0, &s1));
     bs_schedule_free(&s0);
     bs_schedule_free(&s1);
     if (keep)
@@ -92,22 +102,6 @@ static void whatif_shifts_done(json_t *shifts, const char *err, void *arg) {
     sched_state_free(&w->ns);
     sctx_free(w->c);
     free(w);
-}
-
-static void do_whatif(sctx *c) {
-    bool ok;
-    whatif_job *w = bs_calloc(1, sizeof *w);
-    w->c = c;
-    w->o = whatif_result(c, json_object_get(c->body, "changes"), &ok, &w->ns);
-    if (!ok) {
-        free(w);
-        sctx_free(c);
-        return;
-    }
-    /* P50/P80 with and without the changes, same seed (common random numbers) */
-    bs__forecast_shifts(c->api, c->id, c->schema, c->progress, c->progress_date, c->data_date, bs_schedule_with_edit,
-                        &c->edit, bs_schedule_with_edit, &w->ns.edit, BS_FORECAST_DEFAULT_SAMPLES, 1,
-                        whatif_shifts_done, w);
 }
 
 static void scen_saved(const PGresult *res, const char *err, void *arg) {
@@ -156,15 +150,33 @@ static bool scenario_or_404(sctx *c) {
     return true;
 }
 
+/* The what-if answer of changes with its forecast shifts; extra (stolen, may be NULL) is added
+ * to it as "scenario". Answers once the forecast is done. */
+static void whatif_answer(sctx *c, const json_t *changes, json_t *extra) {
+    bool ok;
+    whatif_job *w = bs_calloc(1, sizeof *w);
+    w->c = c;
+    w->o = whatif_result(c, changes, &ok, &w->ns);
+    if (!ok) {
+        json_decref(extra);
+        free(w);
+        sctx_free(c);
+        return;
+    }
+    if (extra) json_object_set_new(w->o, "scenario", extra);
+    /* P50/P80 with and without the changes, same seed (common random numbers) */
+    bs__forecast_shifts(c->api, c->id, c->schema, c->progress, c->progress_date, c->data_date, bs_schedule_with_edit,
+                        &c->edit, bs_schedule_with_edit, &w->ns.edit, BS_FORECAST_DEFAULT_SAMPLES, 1,
+                        whatif_shifts_done, w);
+}
+
+static void do_whatif(sctx *c) {
+    whatif_answer(c, json_object_get(c->body, "changes"), NULL);
+}
+
 static void do_scen_compare(sctx *c) {
     if (!scenario_or_404(c)) return sctx_free(c);
-    bool ok;
-    json_t *o = whatif_result(c, json_object_get(c->scenario, "changes"), &ok, NULL);
-    if (ok) {
-        json_object_set_new(o, "scenario", json_incref(c->scenario));
-        bs__respond_json(c->req, 200, o);
-    }
-    sctx_free(c);
+    whatif_answer(c, json_object_get(c->scenario, "changes"), json_incref(c->scenario));
 }
 
 static void do_scen_apply(sctx *c) {

@@ -113,7 +113,7 @@ static const bs_stmt SQL_PLAN_WRITE = {
     8};
 
 /* The recipients of a project's alerts with their rule per alert kind (the user's, else the organisation's, else
- * the default): user id, may see the public stream, the private stream, kind, enabled, days, basis; ordered by
+ * the default: keep it equal to bs_effective_alert_rules, migration 0026, which the web app shows): user id, may see the public stream, the private stream, kind, enabled, days, basis; ordered by
  * user. Projectleiders, stream owners and followers who are not disabled and may still read the project. $1
  * project id. */
 static const bs_stmt SQL_PLAN_RECIPIENTS = {

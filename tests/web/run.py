@@ -19,8 +19,14 @@ The fixture:
   developer     {email, password, name, organisation}: an external developer admitted to Marktveld
                 (not openbaar) for its private stream (ontwikkelaar)
   invitation    {token, email, project}: an open invitation of another external developer
+  admin         {email, password, name, totp_secret, totp_last_step}: an administrator of the
+                installation (imports, the adapter outbox), TOTP enrolled like the leader; made
+                only for a journey whose text names fx.admin (the hashing and the enrolment
+                cost every other journey seconds)
   operator      {token}: a bearer token of an administrator (for setting up and for checking
                 what the server stored, never used by the page)
+  db            the journey's database URL (a journey may put in place what no endpoint makes,
+                with psql)
 
 Usage: run.py --binary BOUWSTROOM --source SRC --web-dir DIR --screenshots DIR --journey FILE
 """
@@ -98,6 +104,16 @@ def fixture(binary, env, url, base, args):
         raise RuntimeError(f"fixture: leader member of Marktveld: {st} {doc}")
     secret, step = enrol(base, "lotte.leider@voorbeeldstad.test", leader_pw)
     fresh_pw = user_add(binary, env, "nina.nieuw@voorbeeldstad.test", "projectleider", "Nina Nieuw")
+    admin = None
+    with open(args.journey, encoding="utf-8") as f:
+        if "fx.admin" in f.read():
+            out = run(binary, env, ["user", "add", "ada.admin@voorbeeldstad.test", "--admin", "--name", "Ada Admin",
+                                    "--organisation", "Voorbeeldstad", "--organisation-kind", "gemeente",
+                                    "--generate-password"])
+            admin_pw = re.search(r"password \(shown once[^)]*\): (\S+)", out).group(1)
+            admin_secret, admin_step = enrol(base, "ada.admin@voorbeeldstad.test", admin_pw)
+            admin = {"email": "ada.admin@voorbeeldstad.test", "password": admin_pw, "name": "Ada Admin",
+                     "totp_secret": admin_secret, "totp_last_step": admin_step}
 
     st, _, inv = ops.json("POST", f"/api/v1/projects/{marktveld}/invitations",
                           {"email": "dirk@ontwikkelaar-a.test", "organisation_name": "Ontwikkelaar A",
@@ -124,7 +140,9 @@ def fixture(binary, env, url, base, args):
         "developer": {"email": "dirk@ontwikkelaar-a.test", "password": PW, "name": "Dirk Developer",
                       "organisation": "Ontwikkelaar A"},
         "invitation": {"token": inv2["token"], "email": "eva@ontwikkelaar-b.test", "project": projects["molenweide"]},
+        "admin": admin,
         "operator": {"token": bsit.DEFAULT_TOKEN},
+        "db": url,
     }
 
 

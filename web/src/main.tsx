@@ -33,8 +33,8 @@ import { prefetchProjects } from './lib/projectsQuery';
 import { prefetchProject } from './lib/projectData';
 
 const S = strings({
-  nl: { skip: 'Naar de inhoud', projects: 'Projecten', logout: 'Uitloggen', login: 'Inloggen', other: 'English', otherLang: 'en', loading: 'Laden…', notFound: 'Deze pagina bestaat niet.', nav: 'Hoofdnavigatie' },
-  en: { skip: 'Skip to content', projects: 'Projects', logout: 'Log out', login: 'Log in', other: 'Nederlands', otherLang: 'nl', loading: 'Loading…', notFound: 'This page does not exist.', nav: 'Main navigation' },
+  nl: { skip: 'Naar de inhoud', projects: 'Projecten', alerts: 'Meldingen en agenda', exchange: 'Uitwisseling', logout: 'Uitloggen', login: 'Inloggen', other: 'English', otherLang: 'en', loading: 'Laden…', notFound: 'Deze pagina bestaat niet.', nav: 'Hoofdnavigatie' },
+  en: { skip: 'Skip to content', projects: 'Projects', alerts: 'Alerts and calendar', exchange: 'Exchange', logout: 'Log out', login: 'Log in', other: 'Nederlands', otherLang: 'nl', loading: 'Loading…', notFound: 'This page does not exist.', nav: 'Main navigation' },
 });
 
 type Loader = () => Promise<{ default: ComponentType<{ params: Record<string, string> }> }>;
@@ -47,6 +47,8 @@ const projectPage: Loader = () => {
   return import('./pages/Project');
 };
 
+const settingsPage: Loader = () => import('./pages/Settings');
+
 // route pattern → page module; the first match wins
 const routes: [string, Loader, boolean][] = [
   ['/login', () => import('./pages/Login'), false],
@@ -56,6 +58,11 @@ const routes: [string, Loader, boolean][] = [
   ['/projects', () => (prefetchProjects(), import('./pages/Projects')), false],
   ['/projects/:id', projectPage, false],
   ['/projects/:id/steps/:step', projectPage, false],
+  ['/projects/:id/what-if', () => import('./pages/WhatIf'), false],
+  // alert settings and calendar feeds: one page, two routes (alert mails link to both)
+  ['/settings/alerts', settingsPage, false],
+  ['/settings/calendar', settingsPage, false],
+  ['/exchange', () => import('./pages/Exchange'), false],
 ];
 
 function Lazy({ load, params }: { load: Loader; params: Record<string, string> }) {
@@ -108,6 +115,16 @@ function App() {
           <a href="/projects" onClick={linkClick}>
             {s.projects}
           </a>
+          {user ? (
+            <>
+              <a href="/settings/alerts" onClick={linkClick}>
+                {s.alerts}
+              </a>
+              <a href="/exchange" onClick={linkClick}>
+                {s.exchange}
+              </a>
+            </>
+          ) : null}
         </nav>
         <div class="bs-header-end">
           <button type="button" class="utrecht-button utrecht-button--subtle" lang={s.otherLang} onClick={() => setLang(lang.get() === 'nl' ? 'en' : 'nl')}>

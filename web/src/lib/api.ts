@@ -45,9 +45,13 @@ export function setUnauthorisedHandler(f: () => void): void {
   onUnauthorised = f;
 }
 
-export async function api<T = unknown>(method: string, path: string, body?: unknown, opts: { quiet401?: boolean } = {}): Promise<T> {
+export async function api<T = unknown>(method: string, path: string, body?: unknown, opts: { quiet401?: boolean; contentType?: string } = {}): Promise<T> {
   const init: RequestInit = { method, credentials: 'same-origin', headers: { Accept: 'application/json' } };
-  if (body !== undefined) {
+  if (body !== undefined && opts.contentType) {
+    // a file as it is (an upload: a workbook, a GeoJSON document)
+    (init.headers as Record<string, string>)['Content-Type'] = opts.contentType;
+    init.body = body as Blob;
+  } else if (body !== undefined) {
     (init.headers as Record<string, string>)['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
   }

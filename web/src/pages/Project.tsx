@@ -67,6 +67,8 @@ const S = strings({
     updated: 'De planning is bijgewerkt.',
     stepUnknown: 'Deze stap staat niet in de planning die u kunt zien.',
     statusNames: { open: 'open', started: 'gestart', done: 'gereed', skipped: 'vervalt' } as Record<string, string>,
+    whatIf: 'Wat-als-planning en scenario’s',
+    follow: 'Meldingen en agenda van dit project',
   },
   en: {
     loading: 'Loading…',
@@ -117,6 +119,8 @@ const S = strings({
     updated: 'The plan has been updated.',
     stepUnknown: 'This step is not in the plan you can see.',
     statusNames: { open: 'open', started: 'started', done: 'done', skipped: 'skipped' } as Record<string, string>,
+    whatIf: 'What-if planning and scenarios',
+    follow: 'Alerts and calendar of this project',
   },
 });
 
@@ -323,6 +327,16 @@ export default function Project({ params }: { params: Record<string, string> }) 
             </div>
           ) : null}
         </dl>
+        {project.access === 'lead' || project.access === 'write' || project.access === 'read' ? (
+          <p class="bs-project-links">
+            <a href={`/projects/${encodeURIComponent(id)}/what-if`} onClick={linkClick} class="utrecht-button-link utrecht-button-link--secondary-action">
+              {s.whatIf}
+            </a>
+            <a href={`/settings/calendar?project_id=${encodeURIComponent(id)}`} onClick={linkClick}>
+              {s.follow}
+            </a>
+          </p>
+        ) : null}
       </header>
 
       <div class="bs-sr-status" role="status" aria-live="polite">

@@ -9,7 +9,9 @@
 //     (a thin bar from the finish up to the late finish) and each milestone's P50–P80 band of
 //     the forecast, all positioned with gantt.posFromDate and redrawn with every render;
 //   - dependency links by type (FS/SS/FF/SF) with their lag in the link's title;
-//   - a today line and the data-date line (marker extension).
+//   - a today line and the data-date line (marker extension);
+//   - with a baseline (the what-if planner): each step's dates in the current plan as an outline
+//     under the changed plan's bar, so the chart shows the changed plan over the current one.
 // Dates are inclusive civil dates: a step finishing on D ends at the start of D + 1 day.
 import 'dhtmlx-gantt/codebase/dhtmlxgantt.css';
 import { gantt } from 'dhtmlx-gantt';
@@ -34,6 +36,7 @@ const S = strings({
     lag: 'wachttijd',
     actual: 'Werkelijk',
     floatTitle: 'Speling (werkdagen)',
+    baseline: 'huidig plan',
     months: ['jan', 'feb', 'mrt', 'apr', 'mei', 'jun', 'jul', 'aug', 'sep', 'okt', 'nov', 'dec'],
   },
   en: {
@@ -52,6 +55,7 @@ const S = strings({
     lag: 'lag',
     actual: 'Actual',
     floatTitle: 'Float (working days)',
+    baseline: 'current plan',
     months: ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'],
   },
 });
@@ -117,6 +121,8 @@ function el(cls: string, left: number, top: number, width: number, height: numbe
 
 let configured = false;
 let bands: Map<string, { p50: string; p80: string }> = new Map();
+/** the current plan's dates per step when the chart shows a changed plan (what-if), else empty */
+let baselines: Map<string, Step> = new Map();
 
 function configure() {
   if (configured) return;
@@ -173,6 +179,8 @@ function configure() {
     if (st.total_float !== null) parts.push(`${s.float} ${st.total_float}${st.total_float < 0 ? ` (${s.knelpunt})` : ''}`);
     const b = bands.get(st.key);
     if (b) parts.push(`${s.band} ${b.p50} – ${b.p80}`);
+    const base = baselines.get(st.key);
+    if (base && stepFinish(base)) parts.push(`${s.baseline} ${stepStart(base) ?? ''} – ${stepFinish(base)}`);
     return parts.join('; ');
   };
 
@@ -218,6 +226,21 @@ function drawLayer(root: HTMLElement) {
       const to = st.milestone ? gantt.posFromDate(day(st.late_finish)) : gantt.posFromDate(nextDay(st.late_finish));
       const d = el('bs-float', from, pos.top + Math.round(pos.height / 2) - 1, to - from, 3, `${s.floatTitle}: ${st.total_float}`);
       d.dataset.key = st.key;
+      out.push(d);
+    }
+    // the current plan under a changed one: an outline at the step's current dates
+    const base = baselines.get(st.key);
+    const bs = base && stepStart(base);
+    const bf = base && stepFinish(base);
+    if (base && bs && bf) {
+      const from = gantt.posFromDate(day(base.milestone ? bf : bs));
+      const to = base.milestone ? from : gantt.posFromDate(nextDay(bf));
+      const d = base.milestone
+        ? el('bs-baseline bs-baseline-milestone', from - 7, pos.top + Math.round(pos.height / 2) - 7, 14, 14, `${s.baseline}: ${bf}`)
+        : el('bs-baseline', from, pos.top + 1, to - from, pos.height - 2, `${s.baseline}: ${bs} – ${bf}`);
+      d.dataset.key = st.key;
+      d.dataset.start = bs;
+      d.dataset.finish = bf;
       out.push(d);
     }
     // each milestone's forecast P50–P80 band
@@ -267,11 +290,13 @@ export interface GanttProps {
   schedule: Schedule;
   steps: Step[];
   forecast: Forecast | null;
+  /** the current plan, drawn under a changed one (the what-if planner) */
+  baseline?: Schedule | null;
   selected?: string;
   onSelect: (key: string) => void;
 }
 
-export default function ProjectGantt({ schedule, steps, forecast, selected, onSelect }: GanttProps) {
+export default function ProjectGantt({ schedule, steps, forecast, baseline, selected, onSelect }: GanttProps) {
   const ref = useRef<HTMLDivElement>(null);
   const selectRef = useRef(onSelect);
   selectRef.current = onSelect;
@@ -342,9 +367,11 @@ export default function ProjectGantt({ schedule, steps, forecast, selected, onSe
   useEffect(() => {
     currentDataDate = schedule.data_date;
     bands = new Map((forecast?.milestones ?? []).filter((m) => m.p50 && m.p80).map((m) => [m.key, { p50: m.p50!, p80: m.p80! }]));
+    baselines = new Map((baseline?.steps ?? []).map((b) => [b.key, b]));
     const { data, links } = taskData(schedule, steps);
     gantt.clearAll();
     const dates = steps.flatMap((s) => [stepStart(s), stepFinish(s), s.late_finish]).filter(Boolean) as string[];
+    for (const b of baselines.values()) dates.push(...([stepStart(b), stepFinish(b)].filter(Boolean) as string[]));
     for (const b of bands.values()) dates.push(b.p80);
     dates.push(schedule.data_date);
     dates.sort();
@@ -357,7 +384,7 @@ export default function ProjectGantt({ schedule, steps, forecast, selected, onSe
       (gantt.config as any).end_date = to;
     }
     gantt.parse({ data, links }); // parse renders the initialised chart (and fires onDataRender)
-  }, [schedule, steps, forecast, lang.get()]);
+  }, [schedule, steps, forecast, baseline, lang.get()]);
 
   useEffect(() => {
     if (selected && gantt.isTaskExists(selected)) gantt.selectTask(selected);

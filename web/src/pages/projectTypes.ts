@@ -97,3 +97,39 @@ export interface Member {
   name: string;
   role: string;
 }
+/** One what-if change (docs/scheduling.md §8): set_link, set_duration, set_constraint, … */
+export type Change = { op: string; [k: string]: unknown };
+export interface MilestoneShift {
+  step: string;
+  before: string | null;
+  after: string | null;
+  shift_working_days: number | null;
+}
+export interface ForecastShift {
+  key?: string;
+  p50: string | null;
+  p80: string | null;
+  what_if_p50: string | null;
+  what_if_p80: string | null;
+  p50_days: number | null;
+  p80_days: number | null;
+}
+export interface Scenario {
+  id: string;
+  name: string;
+  changes: Change[];
+  created_by: string;
+  created_at: string;
+  applied_at: string | null;
+}
+/** POST …/what-if, GET …/scenarios/{sid}/compare */
+export interface WhatIfResult {
+  schedule: Schedule;
+  milestone_shifts: MilestoneShift[];
+  project_finish_before: string | null;
+  project_finish_after: string | null;
+  project_finish_shift_working_days: number | null;
+  forecast_shifts: { samples: number; seed: number; completion: ForecastShift; milestones: ForecastShift[] } | null;
+  forecast_error?: string;
+  scenario?: Scenario;
+}
