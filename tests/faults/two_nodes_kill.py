@@ -2,13 +2,13 @@
 """Two nodes on one database, one killed: nodes A and B both send alerts (each through an SMTP
 relay of its own, with a slow 250) and take step writes from 8 writers (half each); A is killed
 with kill -9 while it has sends in flight. The writers go to B (as a reverse proxy would); B
-takes over A's claimed alerts when their lease (3 s) runs out, within 30 s of the kill (120 s
-before the durable queue). No acknowledged write is lost and every alert is received. A second
-copy is allowed only in the documented windows (docs/alerts.md "Delivery"): an alert that A's
-relay had received (the connection lost after the final dot, before the 250: RFC 1047, or a 250
-not yet recorded) and that was not recorded sent when A died; always the same Message-ID.
-Minimum load: 60 alerts and 300 acknowledged writes (short), 400 and 1,000 (full), and sends of
-A in flight at the kill."""
+takes over A's claimed alerts when their lease (3 s) runs out (120 s before the durable queue):
+every alert is sent within 60 s of the kill. No acknowledged write is lost and every alert is
+received. A second copy is allowed only in the documented windows (docs/alerts.md "Delivery"):
+an alert that A's relay had received (the connection lost after the final dot, before the 250:
+RFC 1047, or a 250 not yet recorded) and that was not recorded sent when A died; always the same
+Message-ID. Minimum load: 60 alerts and 300 acknowledged writes (short), 400 and 1,000 (full),
+and sends of A in flight at the kill."""
 import os
 import signal
 import sys
@@ -16,7 +16,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import faultlib as fl  # noqa: E402
-from faultlib import bsit, check, eq, psql  # noqa: E402
+from faultlib import bsit, check, eq  # noqa: E402
 
 WRITERS = 8
 LEASE_MS = 3000
@@ -41,8 +41,6 @@ def run(args, tmp):
             # kill A while it has sends in flight and alerts still wait
             fl.need(fl.wait_for(lambda: len(smtp_a.message_ids()) >= max(3, n // 8), 120, 0.02),
                     "A sends alerts", len(smtp_a.message_ids()))
-            held = psql(url, "SELECT string_agg(id::text, ',') FROM alerts WHERE message_id LIKE 'alert.two-%' "
-                             "AND status = 'pending' AND attempts > 0")
             eq(a.stop(signal.SIGKILL), -signal.SIGKILL, "kill -9 node A")
             t_kill = time.monotonic()
             w.route([b.base])
@@ -50,19 +48,15 @@ def run(args, tmp):
             time.sleep(0.5)  # a message whose data A had sent in full may still be on its way into the log
             from_a = set(smtp_a.message_ids())  # everything A's relay received (A is dead: no more)
             check(at_kill and fl.n_sent(url, "two") < n, "alerts still waiting at the kill", len(at_kill))
-            # B finishes A's claimed alerts after their lease; the pending set above may hold B's too
-            ids = ",".join(f"'{i}'" for i in (held or "").split(",") if i)
-            taken = fl.wait_for(lambda: not ids or int(psql(url, f"SELECT count(*) FROM alerts WHERE id IN ({ids}) "
-                                                                 "AND status <> 'sent'")) == 0, 30, 0.1)
+            # B sends what A left behind: the alerts A held come free when their lease runs out
+            done = fl.wait_for(lambda: fl.n_sent(url, "two") == n, 60, 0.1)
             took = time.monotonic() - t_kill
-            check(taken, "B sent A's claimed alerts within 30 s of the kill (lease 3 s)", f"not after {took:.1f} s")
-            print(f"   B took A's claimed alerts over after {took:.1f} s", flush=True)
+            check(done, "B sent every alert left unsent at the kill within 60 s (lease 3 s)",
+                  f"{fl.n_sent(url, 'two')} of {n} sent after {took:.1f} s")
+            print(f"   every alert sent {took:.1f} s after the kill", flush=True)
             fl.need(w.wait_acked_after(t_kill, min_writes // 2, 300), f"{min_writes // 2} writes acknowledged "
                     "after the kill", w.acked_after(t_kill))
             w.stop()
-            done = fl.wait_for(lambda: fl.n_sent(url, "two") == n, 60 + n * delay / parallel * 10, 0.2)
-            check(done, f"all {n} recorded sent", fl.n_sent(url, "two"))
-            print(f"   all sent {time.monotonic() - t_kill:.1f} s after the kill", flush=True)
             first_b = fl.wait_for(lambda: len(smtp_b.message_ids()) > 0, 1, 0.1)
             check(first_b, "B sent alerts")
             time.sleep(1.5)  # a late second copy would arrive within a lease
