@@ -103,9 +103,11 @@ start)
     if [ ! -f "$data/PG_VERSION" ]; then
         make_dir
         as_owner mkdir -p "$data"
-        sync_opt=--no-sync
-        [ "$(fsync_setting)" = on ] && sync_opt=""
-        as_owner "$PGBIN/initdb" -D "$data" -A trust -U "$owner" -E UTF8 --locale=C.UTF-8 $sync_opt >"$dir/initdb.log" 2>&1 \
+        fsync_setting >/dev/null # records BOUWSTROOM_PG_DURABLE with the new cluster
+        # --no-sync also for a durable cluster: the files initdb writes need not reach the disk
+        # before the first start (these clusters are thrown away, never survive a power loss);
+        # what the server does from then on is what fsync says
+        as_owner "$PGBIN/initdb" -D "$data" -A trust -U "$owner" -E UTF8 --locale=C.UTF-8 --no-sync >"$dir/initdb.log" 2>&1 \
             || { cat "$dir/initdb.log" >&2; exit 1; }
     fi
     run_cluster

@@ -29,6 +29,11 @@ import faultlib as fl  # noqa: E402
 from faultlib import bsit, check, eq  # noqa: E402
 
 WRITERS = 8
+T0 = time.monotonic()
+
+
+def phase(what):
+    print(f"   [{time.monotonic() - T0:5.1f} s] {what}", flush=True)
 
 
 def multi_host_url(*clusters):
@@ -67,27 +72,34 @@ def after_failover(w, node, t_kill, n_after):
 def sync_part(args, tmp, primary, replica, minimum):
     print("== synchronous replication: the primary dies under writes, the replica is promoted")
     primary.start(durable=True)
+    phase("primary started")
     # set on the primary before the base backup, as an installation would: the copy inherits it
     primary.sql(f"ALTER SYSTEM SET synchronous_standby_names = '\"{replica.name}\"'", db="postgres")
     primary.sql("SELECT pg_reload_conf()", db="postgres")
     replica.standby_of(primary)
+    phase("replica made (pg_basebackup) and started")
     check(fl.wait_for(lambda: primary.sql("SELECT sync_state FROM pg_stat_replication") == "sync", 60),
           "the replica is a synchronous standby")
     check(f"synchronous_standby_names = '\"{replica.name}\"'" in auto_conf(replica),
           "the replica inherited synchronous_standby_names (the trap promote must clear)")
     url = multi_host_url(primary, replica)
     env = fl.prepare(args.binary, args.source, url)
+    phase("migrated, sample imported")
     node = fl.Node(args.binary, env, tmp, "fo-sync")
     w = fl.Writers("fs", fl.write_targets(bsit.Api(node.base), WRITERS), [node.base], bsit.DEFAULT_TOKEN)
     w.start()
     try:
         load(w, minimum * 4 // 5)
+        phase(f"{w.n_acked()} writes acknowledged")
         primary.kill_machine()
         t_kill = time.monotonic()
         acked_at_kill = w.n_acked()
+        phase("primary killed")
         replica.promote()
+        phase("replica promoted")
         eq(replica.sql("SHOW synchronous_standby_names"), "", "the promoted replica waits for no standby")
         recovery = after_failover(w, node, t_kill, minimum // 5)
+        phase(f"{w.acked_after(t_kill)} writes acknowledged after the promotion")
     finally:
         w.stop()
         rc = node.stop()
@@ -104,6 +116,7 @@ def sync_part(args, tmp, primary, replica, minimum):
 def async_part(args, tmp, primary, replica, minimum):
     print("== asynchronous replication, the replica's WAL receiver stopped: the check must find the loss")
     replica.standby_of(primary)
+    phase("second replica made and started")
     check(fl.wait_for(lambda: primary.sql("SELECT sync_state FROM pg_stat_replication") == "async", 60),
           "the new replica is an asynchronous standby")
     url = multi_host_url(primary, replica)
@@ -119,13 +132,17 @@ def async_part(args, tmp, primary, replica, minimum):
         eq(len(receiver), 1, "the replica's WAL receiver")
         os.kill(receiver[0], signal.SIGSTOP)
         t_pause = time.monotonic()
+        phase("WAL receiver stopped")
         fl.need(w.wait_acked_after(t_pause, minimum * 2 // 5, 300), f"{minimum * 2 // 5} writes acknowledged by "
                 "the primary alone", w.acked_after(t_pause))
         primary.kill_machine()
         os.kill(receiver[0], signal.SIGKILL)  # its postmaster restarts the replica's processes
         t_kill = time.monotonic()
+        phase("primary killed, WAL receiver killed")
         replica.promote()
+        phase("replica promoted")
         recovery = after_failover(w, node, t_kill, minimum // 5)
+        phase("writes resumed")
     finally:
         w.stop()
         node.stop()

@@ -6,6 +6,7 @@ prints one or more table rows as `ROW {json}` lines and exits 0 only when every 
 its minimum load included. `tests/faults/run.py` runs them in turn and prints the table.
 Loopback only: the clusters listen on unix sockets, the servers and SMTP servers on 127.0.0.1.
 """
+import contextlib
 import datetime
 import glob
 import http.client
@@ -18,6 +19,7 @@ import threading
 import time
 import traceback
 import urllib.parse
+import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
@@ -200,6 +202,37 @@ def prepare(binary, source, url):
         raise RuntimeError("import sample: " + r.stderr)
     bsit.provision(binary, env)
     return env
+
+
+@contextlib.contextmanager
+def scenario_database(args):
+    """Yields (url, env) of a fresh database on the scenario's cluster (BOUWSTROOM_DATABASE_URL) with
+    the sample imported and the test operator provisioned: a copy of run.py's prepared template
+    (BS_FAULTS_TEMPLATE, its operator's token in BS_FAULTS_TOKEN: seconds saved per scenario), or,
+    run alone, made here. Dropped afterwards."""
+    template = os.environ.get("BS_FAULTS_TEMPLATE")
+    if not template:
+        with bsit.fresh_database() as url:
+            yield url, prepare(args.binary, args.source, url)
+        return
+    base = os.environ["BOUWSTROOM_DATABASE_URL"]
+    name = "faults_" + uuid.uuid4().hex[:10]
+    psql(base, f"CREATE DATABASE {name} TEMPLATE {template}")
+    bsit.DEFAULT_TOKEN = os.environ["BS_FAULTS_TOKEN"]
+    url = bsit.with_dbname(base, name)
+    try:
+        yield url, dict(os.environ, BOUWSTROOM_DATABASE_URL=url, BOUWSTROOM_HOME=args.source)
+    finally:
+        subprocess.run(["psql", base, "-XAtq", "-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"],
+                       capture_output=True)
+
+
+def prepare_template(binary, source, base_url, name="faults_template"):
+    """Makes the template of scenario_database on base_url's server; returns the environment entries
+    that point the scenarios at it."""
+    psql(base_url, f"CREATE DATABASE {name}")
+    prepare(binary, source, bsit.with_dbname(base_url, name))
+    return {"BS_FAULTS_TEMPLATE": name, "BS_FAULTS_TOKEN": bsit.DEFAULT_TOKEN}
 
 
 class Node:

@@ -18,8 +18,7 @@ WRITERS = 8
 def run(args, tmp):
     kills, minimum = (1, 300) if args.short else (3, 1500)
     per_round = minimum // (kills + 1)
-    with bsit.fresh_database() as url:
-        env = fl.prepare(args.binary, args.source, url)
+    with fl.scenario_database(args) as (url, env):
         node = fl.Node(args.binary, env, tmp, "k9")
         targets = fl.write_targets(bsit.Api(node.base), WRITERS)
         w = fl.Writers("k9", targets, [node.base], bsit.DEFAULT_TOKEN).start()

@@ -53,8 +53,7 @@ def run(args, tmp):
     min_writes = 100 if args.short else 1000
     print(f"== PostgreSQL stopped while 250s are recorded and writes come in: {delay} s per message, "
           f"{parallel} in parallel, 1 s lease; {n} alerts; {', '.join(f'{m} for {s} s' for m, s in modes)}")
-    with bsit.fresh_database() as url:
-        env = fl.prepare(args.binary, args.source, url)
+    with fl.scenario_database(args) as (url, env):
         smtp = fl.Smtp(args.source, fl.mail_dir(tmp, "pg"), delay=delay)
         fl.add_alerts(url, *fl.alert_ids(url), "pg", n)
         node = fl.Node(args.binary, env, tmp, "pg", smtp.url, 1000, parallel)

@@ -66,6 +66,7 @@ def main():
         print(f"cluster {cluster.name}: fsync={cluster.sql('SHOW fsync')}, "
               f"synchronous_commit={cluster.sql('SHOW synchronous_commit')}", flush=True)
         env = dict(os.environ, BOUWSTROOM_DATABASE_URL=cluster.url)
+        env.update(fl.prepare_template(args.binary, args.source, cluster.url))
         for name in names:
             r, rc, secs = run_one(name, args, env)
             rows += r

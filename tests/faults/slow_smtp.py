@@ -10,15 +10,13 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import faultlib as fl  # noqa: E402
-from faultlib import bsit, check, eq  # noqa: E402
+from faultlib import check, eq  # noqa: E402
 
 
 def run(args, tmp):
     n, delay, parallel = (30, 0.3, 2) if args.short else (300, 0.2, 8)
     print(f"== slow SMTP: {delay} s per message, {parallel} in parallel, a 1 s lease; {n} alerts due at once")
-    with bsit.fresh_database() as url:
-        fl.prepare(args.binary, args.source, url)
-        env = dict(os.environ, BOUWSTROOM_DATABASE_URL=url, BOUWSTROOM_HOME=args.source)
+    with fl.scenario_database(args) as (url, env):
         smtp = fl.Smtp(args.source, fl.mail_dir(tmp, "slow"), delay=delay)
         fl.add_alerts(url, *fl.alert_ids(url), "slow", n)
         node = fl.Node(args.binary, env, tmp, "slow", smtp.url, 1000, parallel)

@@ -11,14 +11,13 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import faultlib as fl  # noqa: E402
-from faultlib import bsit, check, eq  # noqa: E402
+from faultlib import check, eq  # noqa: E402
 
 
 def run(args, tmp):
     n, delay, parallel = (60, 0.2, 4) if args.short else (300, 0.2, 8)
     print(f"== the SMTP relay killed mid-delivery: {n} alerts, {parallel} in parallel, a {delay} s 250; back after 3 s")
-    with bsit.fresh_database() as url:
-        env = fl.prepare(args.binary, args.source, url)
+    with fl.scenario_database(args) as (url, env):
         env["BOUWSTROOM_SMTP_RETRY_BASE_S"] = "1"
         first = fl.Smtp(args.source, fl.mail_dir(tmp, "smtpkill"), delay=delay)
         port = first.url.rsplit(":", 1)[1]

@@ -26,8 +26,7 @@ def run(args, tmp):
     n, min_writes, parallel, delay = (60, 300, 4, 0.2) if args.short else (400, 1000, 8, 0.1)
     print(f"== two nodes, A killed: {n} alerts, {parallel} parallel sends per node, a {delay} s 250, "
           f"{LEASE_MS / 1000:.0f} s lease; {WRITERS} writers")
-    with bsit.fresh_database() as url:
-        env = fl.prepare(args.binary, args.source, url)
+    with fl.scenario_database(args) as (url, env):
         smtp_a = fl.Smtp(args.source, fl.mail_dir(tmp, "two-a"), delay=delay)
         smtp_b = fl.Smtp(args.source, fl.mail_dir(tmp, "two-b"), delay=delay)
         a = fl.Node(args.binary, env, tmp, "two-a", smtp_a.url, LEASE_MS, parallel)
