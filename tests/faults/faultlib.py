@@ -431,16 +431,16 @@ def check_writes(url, writers):
 TAGS = {"slow": 1, "term": 2, "pg": 3, "kill": 4, "smtpkill": 5, "two": 6}  # revisions apart per scenario
 
 
-def add_alerts(url, pid, uid, tag, n):
-    """n due alerts of one recipient, Message-IDs alert.<tag>-<i>@bouwstroom.test; running nodes
-    hear of them at once (NOTIFY bs_alerts, as the notifier's plan does)."""
-    psql(url, "NOTIFY bs_alerts; INSERT INTO alerts (project_id, step_key, kind, revision, user_id, due_at, payload, message_id) "
-              f"SELECT '{pid}', 'start_bouw', 'milestone_upcoming', {TAGS[tag]} * 100000 + i, '{uid}', "
+def add_alerts(url, pid, uid, tag, n, first=0):
+    """n due alerts of one recipient, numbered first+1 … first+n: Message-IDs
+    alert.<tag>-<i>@bouwstroom.test; running nodes hear of them at once (NOTIFY bs_alerts, as the
+    notifier's plan does)."""
+    psql(url, "NOTIFY bs_alerts; INSERT INTO alerts (project_id, step_key, kind, revision, user_id, due_at, payload, "
+              f"message_id) SELECT '{pid}', 'start_bouw', 'milestone_upcoming', {TAGS[tag]} * 100000 + i, '{uid}', "
               "now() - interval '1 minute', "
               f"jsonb_build_object('project_id', '{pid}', 'project_name', 'Polder Noord', 'step_key', 'start_bouw', "
               "'step_name', 'Start bouw', 'stream', 'private', 'date', '2027-04-12'), "
-              f"'alert.{tag}-' || i || '@bouwstroom.test' FROM generate_series(1, {n}) i "
-              f"WHERE NOT EXISTS (SELECT 1 FROM alerts WHERE message_id LIKE 'alert.{tag}-%')")
+              f"'alert.{tag}-' || i || '@bouwstroom.test' FROM generate_series({first + 1}, {first + n}) i")
 
 
 def alert_ids(url):

@@ -19,11 +19,14 @@ from faultlib import bsit, check, eq  # noqa: E402
 WRITERS = 4
 
 
-def outage(args, cluster, url, smtp, w, mode, down_s, parallel):
-    """One stop of the cluster in mode for down_s seconds; returns the recovery time (stop → first
-    mail received and first write acknowledged after the start, whichever is later)."""
+def outage(cluster, url, smtp, w, mode, down_s, parallel, batch):
+    """One stop of the cluster in mode for down_s seconds while the alerts of batch are being sent;
+    returns the recovery time (stop → first mail received and first write acknowledged after the
+    start, whichever is later)."""
     start = len(smtp.message_ids())
-    check(fl.wait_for(lambda: len(smtp.message_ids()) >= start + 3, 60, 0.02), f"{mode}: sending")
+    fl.add_alerts(url, *fl.alert_ids(url), "pg", *batch)
+    fl.need(fl.wait_for(lambda: len(smtp.message_ids()) >= start + 3, 60, 0.02), f"{mode}: sends in flight at the stop",
+            len(smtp.message_ids()) - start)
     t_stop = time.monotonic()
     r = bsit.pg_ctl(cluster.data, "-m", mode, "-w", "stop")
     eq(r.returncode, 0, f"{mode}: pg_ctl stop " + r.stderr)
@@ -55,15 +58,15 @@ def run(args, tmp):
           f"{parallel} in parallel, 1 s lease; {n} alerts; {', '.join(f'{m} for {s} s' for m, s in modes)}")
     with fl.scenario_database(args) as (url, env):
         smtp = fl.Smtp(args.source, fl.mail_dir(tmp, "pg"), delay=delay)
-        fl.add_alerts(url, *fl.alert_ids(url), "pg", n)
         node = fl.Node(args.binary, env, tmp, "pg", smtp.url, 1000, parallel)
         w = fl.Writers("pg", fl.write_targets(bsit.Api(node.base), WRITERS), [node.base], bsit.DEFAULT_TOKEN,
                        pause_s=0.02)
         w.start()
         recoveries = []
         try:
-            for mode, down_s in modes:
-                recoveries.append(outage(args, cluster, url, smtp, w, mode, down_s, parallel))
+            per = n // len(modes)  # each outage with a batch of its own, so sends are in flight at every stop
+            for k, (mode, down_s) in enumerate(modes):
+                recoveries.append(outage(cluster, url, smtp, w, mode, down_s, parallel, (per, k * per)))
             fl.wait_for(lambda: w.n_acked() >= min_writes, 300, 0.1)
             w.stop()
             done = fl.wait_for(lambda: fl.n_sent(url, "pg") == n, 60 + n * delay / parallel * 10, 0.2)
