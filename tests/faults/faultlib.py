@@ -12,6 +12,7 @@ import glob
 import http.client
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -518,7 +519,12 @@ def main(run, description):
         traceback.print_exc()
         rc = 1
     print(f"({time.monotonic() - t0:.0f} s)")
-    return bsit.finish() or rc
+    rc = bsit.finish() or rc
+    if rc == 0:
+        shutil.rmtree(tmp, ignore_errors=True)
+    else:
+        print(f"the servers' logs and the mails received are kept in {tmp}")
+    return rc
 
 
 def mail_dir(tmp, label):
