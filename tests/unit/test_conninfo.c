@@ -105,10 +105,10 @@ static void test_timeouts(void **state) {
     } cases[] = {
         {"host=a connect_timeout=1", 2000}, /* libpq's minimum */
         {"host=a connect_timeout=0", 0},    /* no deadline: as asked */
-        {"host=a connect_timeout=-5", 0},
+        {"host=a connect_timeout=-5", 0},   /* libpq: negative is none too */
         {"host=a connect_timeout=15", 15000},
-        {"host=a", BS_CONNECT_TIMEOUT_DEFAULT_MS},
-        {"not a connection string", BS_CONNECT_TIMEOUT_DEFAULT_MS},
+        {"host=a", BS_CONNECT_TIMEOUT_DEFAULT_MS},                  /* absent: the store's default */
+        {"not a connection string", BS_CONNECT_TIMEOUT_DEFAULT_MS}, /* libpq will say what is wrong */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         bs_conninfo ci;
@@ -122,8 +122,10 @@ static void test_timeouts(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_one_host_unchanged), cmocka_unit_test(test_two_sockets_rotated),
-        cmocka_unit_test(test_ports),              cmocka_unit_test(test_quoting),
+        cmocka_unit_test(test_one_host_unchanged),
+        cmocka_unit_test(test_two_sockets_rotated),
+        cmocka_unit_test(test_ports),
+        cmocka_unit_test(test_quoting),
         cmocka_unit_test(test_timeouts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
