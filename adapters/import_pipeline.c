@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "copy_text.h"
 
 /* The staging table's columns, in COPY order, with the projects table's types. */
 static const struct {
@@ -125,99 +126,15 @@ int bs_import_plan_records(const bs_import_plan *plan) {
     return plan->n_records;
 }
 
-/* A growing output buffer for the COPY text. */
-typedef struct outbuf {
-    char *p;
-    size_t len, cap;
-} outbuf;
-
-static void out_put(outbuf *o, const char *s, size_t n) {
-    if (o->len + n + 1 > o->cap) {
-        size_t cap = o->cap ? o->cap : 65536;
-        while (o->len + n + 1 > cap) cap *= 2;
-        o->p = bs_realloc(o->p, cap);
-        o->cap = cap;
-    }
-    memcpy(o->p + o->len, s, n);
-    o->len += n;
-    o->p[o->len] = 0;
-}
-
-/* Text as one COPY field (text format): backslash, tab, newline and carriage return escaped. */
-static void out_field_text(outbuf *o, const char *s, size_t n) {
-    size_t run = 0;
-    for (size_t i = 0; i < n; i++) {
-        const char *esc = s[i] == '\\'   ? "\\\\"
-                          : s[i] == '\t' ? "\\t"
-                          : s[i] == '\n' ? "\\n"
-                          : s[i] == '\r' ? "\\r"
-                                         : 0;
-        if (!esc) continue;
-        out_put(o, s + run, i - run);
-        out_put(o, esc, 2);
-        run = i + 1;
-    }
-    out_put(o, s + run, n - run);
-}
-
-/* An array of strings as a PostgreSQL array literal ({"a","b"}: every element quoted, " and \
- * escaped), itself escaped as a COPY field. */
-static void out_field_array(outbuf *o, const json_t *arr) {
-    outbuf lit = {0};
-    out_put(&lit, "{", 1);
-    for (size_t i = 0; i < json_array_size(arr); i++) {
-        const char *v = json_string_value(json_array_get(arr, i));
-        if (i) out_put(&lit, ",", 1);
-        if (!v) {
-            out_put(&lit, "NULL", 4);
-            continue;
-        }
-        out_put(&lit, "\"", 1);
-        for (const char *c = v; *c; c++) {
-            if (*c == '"' || *c == '\\') out_put(&lit, "\\", 1);
-            out_put(&lit, c, 1);
-        }
-        out_put(&lit, "\"", 1);
-    }
-    out_put(&lit, "}", 1);
-    out_field_text(o, lit.p, lit.len);
-    free(lit.p);
-}
-
-static void out_field(outbuf *o, const json_t *v, size_t json_flags) {
-    char num[40];
-    switch (v ? json_typeof(v) : JSON_NULL) {
-    case JSON_STRING: out_field_text(o, json_string_value(v), json_string_length(v)); break;
-    case JSON_INTEGER:
-        snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
-        out_put(o, num, strlen(num));
-        break;
-    case JSON_REAL:
-        snprintf(num, sizeof num, "%.17g", json_real_value(v));
-        out_put(o, num, strlen(num));
-        break;
-    case JSON_TRUE: out_put(o, "t", 1); break;
-    case JSON_FALSE: out_put(o, "f", 1); break;
-    case JSON_ARRAY: out_field_array(o, v); break;
-    case JSON_OBJECT: {
-        char *text = bs_json_dumps(v, json_flags);
-        out_field_text(o, text, strlen(text));
-        free(text);
-        break;
-    }
-    case JSON_NULL: out_put(o, "\\N", 2); break;
-    }
-}
-
 static void plan_add_batch(bs_import_plan *plan, const json_t *records, size_t from, size_t to, size_t json_flags) {
-    outbuf o = {0};
+    bs_copy_buf o = {0};
     for (size_t i = from; i < to; i++) {
         const json_t *rec = json_array_get(records, i);
         for (size_t c = 0; c < N_STAGING_COLS; c++) {
-            if (c) out_put(&o, "\t", 1);
-            out_field(&o, json_object_get(rec, staging_cols[c].name), json_flags);
+            if (c) bs_copy_put(&o, "\t", 1);
+            bs_copy_field(&o, json_object_get(rec, staging_cols[c].name), json_flags);
         }
-        out_put(&o, "\n", 1);
+        bs_copy_put(&o, "\n", 1);
     }
     if (plan->n_batches == plan->cap_batches) {
         plan->cap_batches = plan->cap_batches ? 2 * plan->cap_batches : 16;
@@ -335,6 +252,9 @@ static void run_stmt(pipeline *p) {
         return;
     }
     const import_stmt *s = &p->plan.stmts[p->stmt];
+    /* sent as text, not a named statement: an import's statements are assembled for its
+     * source's columns, read the staging table of this transaction (created and dropped with
+     * it, so nothing could be prepared before it exists), and run once per 500 records */
     bs_conn_query(p->conn, s->sql, s->n_params, (const char *const *)s->params, stmt_done, p);
 }
 

@@ -67,7 +67,7 @@ void bs_import_plan_stmt(bs_import_plan *plan, const char *what, bool counts, co
                          const char *const *params);
 
 /* Appends the records (a JSON array of objects, borrowed) in batches of BS_IMPORT_BATCH_SIZE,
- * each converted to COPY's text format in the staging column order: strings escaped,
+ * each converted to COPY's text format (copy_text.h) in the staging column order: strings escaped,
  * integers and reals as numbers, true/false as t/f, arrays of strings as text[] literals,
  * objects (geometry) as JSON printed with json_flags (jansson's dump flags: the same text
  * gives the same jsonb), null or absent as NULL. */

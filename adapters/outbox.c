@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "outbox_sql.h"
 #include "queue.h"
 
 struct bs_outbox {
@@ -42,57 +43,11 @@ static void log_err(bs_outbox *w, const char *what, const char *err) {
 
 /* ---------------------------------------------------------------- the adapter outbox on the queue */
 
-/* The statements of the queue (engine/runtime/queue.h gives each its parameters; the
- * adapter is the extra one). A row of the queue is a project with due events: its
- * adapter_projects row is leased (lease_until, the database's clock; the queue's $1 is not
- * used) and the due events count an attempt; the project's events form one job. */
-static const char CLAIM_SQL[] =
-    "WITH c AS (SELECT ap.project_id FROM adapter_projects ap "
-    "  WHERE ap.adapter = $5 AND $1::float8 IS NOT NULL AND (ap.lease_until IS NULL OR ap.lease_until < now()) "
-    "  AND ap.project_id <> ALL ($3::uuid[]) "
-    "  AND EXISTS (SELECT 1 FROM adapter_events e WHERE e.adapter = $5 AND e.project_id = ap.project_id "
-    "    AND e.status <> 'done' AND e.next_attempt_at <= now()) "
-    "  LIMIT $4::int FOR UPDATE SKIP LOCKED), "
-    "u AS (UPDATE adapter_projects ap SET lease_until = now() + make_interval(secs => $2::float8) FROM c "
-    "  WHERE ap.adapter = $5 AND ap.project_id = c.project_id "
-    "  RETURNING ap.project_id, ap.remote_url, ap.remote_state), "
-    "ev AS (UPDATE adapter_events e SET attempts = e.attempts + 1, updated_at = now() FROM u "
-    "  WHERE e.adapter = $5 AND e.project_id = u.project_id AND e.status <> 'done' AND e.next_attempt_at <= now() "
-    "  RETURNING e.id, e.project_id, e.kind, e.step_key, e.payload, e.attempts) "
-    "SELECT u.project_id::text, u.remote_url, u.remote_state::text, "
-    "  (SELECT json_agg(json_build_object('id', ev.id, 'kind', ev.kind, 'step_key', ev.step_key, "
-    "    'payload', ev.payload, 'attempts', ev.attempts) ORDER BY ev.id) FROM ev WHERE ev.project_id = u.project_id)::text "
-    "FROM u";
-
-/* only leases still held: the outcome's statement ends a lease (lease_until NULL) */
-static const char HEARTBEAT_SQL[] =
-    "UPDATE adapter_projects SET lease_until = now() + make_interval(secs => $2::float8) "
-    "WHERE adapter = $4 AND project_id = ANY ($3::uuid[]) AND lease_until IS NOT NULL AND $1::float8 IS NOT NULL";
-
-static const char RELEASE_SQL[] =
-    "WITH ap AS (UPDATE adapter_projects SET lease_until = NULL "
-    "  WHERE adapter = $3 AND project_id = ANY ($2::uuid[]) AND $1::float8 IS NOT NULL RETURNING project_id) "
-    "UPDATE adapter_events e SET attempts = greatest(e.attempts - 1, 0) FROM ap "
-    "WHERE e.adapter = $3 AND e.project_id = ap.project_id AND e.status <> 'done' AND e.next_attempt_at <= now()";
-
-/* the next due event of a project this process does not hold, once its project's lease
- * (another node's) has run out */
-static const char NEXT_DUE_SQL[] =
-    "SELECT floor(extract(epoch FROM min(GREATEST(e.next_attempt_at, ap.lease_until))) * 1000)::bigint "
-    "FROM adapter_events e JOIN adapter_projects ap ON ap.adapter = e.adapter AND ap.project_id = e.project_id "
-    "WHERE e.adapter = $3 AND e.status <> 'done' AND e.next_attempt_at IS NOT NULL "
-    "AND e.project_id <> ALL ($2::uuid[]) AND $1::float8 IS NOT NULL";
-
-static const char DONE_SQL[] =
-    "WITH ap AS (UPDATE adapter_projects SET remote_url = COALESCE($7, remote_url), remote_state = $8::jsonb, "
-    "  lease_until = NULL, synced_at = CASE WHEN $4 = 'done' THEN now() ELSE synced_at END, "
-    "  reconciled_at = CASE WHEN $4 = 'done' AND $9::boolean THEN now() ELSE reconciled_at END "
-    "  WHERE adapter = $1 AND project_id = $2::uuid RETURNING 1) "
-    "UPDATE adapter_events SET status = $4, last_error = $5, "
-    "  next_attempt_at = CASE WHEN $4 = 'done' OR $6::bigint IS NULL THEN NULL "
-    "    ELSE now() + make_interval(secs => $6::bigint / 1000.0) END, "
-    "  done_at = CASE WHEN $4 = 'done' THEN now() END, updated_at = now() "
-    "WHERE id = ANY($3::bigint[]) AND status <> 'done'";
+/* The statements of the queue are SQL_ADAPTER_* in outbox_sql.h (engine/runtime/queue.h
+ * gives each its parameters; the adapter is the extra one). A row of the queue is a project
+ * with due events: its adapter_projects row is leased (lease_until, the database's clock; the
+ * queue's $1 is not used) and the due events count an attempt; the project's events form one
+ * job. */
 
 static void job_free(void *self, bs_queue_item *qi) {
     (void)self;
@@ -133,7 +88,7 @@ void bs_outbox_job_done(bs_outbox_job *job, bs_outbox_rc rc, const char *error, 
     if (rc != BS_OUTBOX_OK)
         fprintf(stderr, "adapters[%s]: project %s: %s%s\n", w->adapter, job->project_id, err_line,
                 rc == BS_OUTBOX_RETRY ? " (will retry)" : " (given up)");
-    bs_queue_finish(p->qi, DONE_SQL, 9, params);
+    bs_queue_finish(p->qi, &SQL_ADAPTER_OUTCOME, params);
     free(state);
 }
 
@@ -184,16 +139,6 @@ static void job_perform(void *self, bs_queue_item *qi) {
 
 /* ---------------------------------------------------------------- reconcile poll */
 
-static const char RECONCILE_POLL_SQL[] =
-    "WITH i AS (INSERT INTO adapter_events (adapter, project_id, kind) "
-    "  SELECT ap.adapter, ap.project_id, 'reconcile' FROM adapter_projects ap "
-    "  WHERE ap.adapter = $1 AND ap.remote_url IS NOT NULL "
-    "  AND COALESCE(ap.reconciled_at, ap.synced_at, '-infinity') < now() - make_interval(secs => $2::int) "
-    "  AND NOT EXISTS (SELECT 1 FROM adapter_events e WHERE e.adapter = $1 AND e.project_id = ap.project_id "
-    "    AND e.status <> 'done') "
-    "  ORDER BY ap.reconciled_at NULLS FIRST LIMIT 100 RETURNING 1) "
-    "SELECT count(*) FROM i";
-
 static void reconcile_polled(const PGresult *res, const char *err, void *arg) {
     bs_outbox *w = arg;
     w->db_ops--;
@@ -217,34 +162,21 @@ static void reconcile_poll(void *self, bs_queue *q) {
     snprintf(iv, sizeof iv, "%d", w->reconcile_interval_s);
     const char *p[2] = {w->adapter, iv};
     w->db_ops++;
-    bs_store_query(w->store, RECONCILE_POLL_SQL, 2, p, reconcile_polled, w);
+    bs_store_exec(w->store, &SQL_ADAPTER_RECONCILE_POLL, p, reconcile_polled, w);
 }
 
 static const bs_queue_ops JOB_OPS = {.name = "adapters",
                                      .channel = "bs_adapters",
-                                     .claim_sql = CLAIM_SQL,
-                                     .heartbeat_sql = HEARTBEAT_SQL,
-                                     .release_sql = RELEASE_SQL,
-                                     .next_due_sql = NEXT_DUE_SQL,
+                                     .claim = &SQL_ADAPTER_CLAIM,
+                                     .heartbeat = &SQL_ADAPTER_HEARTBEAT,
+                                     .release = &SQL_ADAPTER_RELEASE,
+                                     .next_due = &SQL_ADAPTER_NEXT_DUE,
                                      .decode = job_decode,
                                      .perform = job_perform,
                                      .free_item = job_free,
                                      .on_poll = reconcile_poll};
 
 /* ---------------------------------------------------------------- start / stop */
-
-static const char SUBSCRIBE_SQL[] =
-    "WITH want AS (SELECT unnest(COALESCE($2::text[], ARRAY['*'])) AS g), "
-    "del AS (DELETE FROM adapter_subscriptions s WHERE s.adapter = $1 AND s.gemeente NOT IN (SELECT g FROM want) "
-    "  RETURNING 1), "
-    "ins AS (INSERT INTO adapter_subscriptions (adapter, gemeente) SELECT $1, g FROM want ON CONFLICT DO NOTHING "
-    "  RETURNING gemeente), "
-    "ap AS (INSERT INTO adapter_projects (adapter, project_id) SELECT $1, p.id FROM projects p "
-    "  WHERE EXISTS (SELECT 1 FROM ins WHERE ins.gemeente IN ('*', p.gemeente)) ON CONFLICT DO NOTHING "
-    "  RETURNING project_id), "
-    "ev AS (INSERT INTO adapter_events (adapter, project_id, kind) SELECT $1, project_id, 'project_created' FROM ap "
-    "  RETURNING 1) "
-    "SELECT (SELECT count(*) FROM ev), (SELECT count(*) FROM del)";
 
 static void subscribed(const PGresult *res, const char *err, void *arg) {
     bs_outbox *w = arg;
@@ -313,7 +245,7 @@ bs_outbox *bs_outbox_start(uv_loop_t *loop, bs_store *store, const bs_adapter_op
     if (cfg->gemeenten && cfg->n_gemeenten > 0) w->gemeenten = gemeenten_literal(cfg->gemeenten, cfg->n_gemeenten);
     const char *p[2] = {w->adapter, w->gemeenten};
     w->db_ops++;
-    bs_store_query(store, SUBSCRIBE_SQL, 2, p, subscribed, w);
+    bs_store_exec(store, &SQL_ADAPTER_SUBSCRIBE, p, subscribed, w);
     return w;
 }
 
@@ -339,6 +271,18 @@ static void queue_stopped(void *arg) {
     bs_outbox *w = arg;
     w->queue = NULL;
     maybe_freed(w);
+}
+
+bool bs_outbox_running(const bs_outbox *w, char *why, size_t len) {
+    if (w->stopping || !w->queue) {
+        snprintf(why, len, "%s",
+                 w->stopping     ? "stopping"
+                 : w->db_ops > 0 ? "starting: writing its subscription"
+                                 : "not running: its subscription was not written at start (the database was "
+                                   "unavailable); restart the server");
+        return false;
+    }
+    return bs_queue_running(w->queue, why, len);
 }
 
 void bs_outbox_stop(bs_outbox *w, void (*done)(void *), void *arg) {
@@ -373,12 +317,7 @@ void bs_outbox_schedule_reconcile(bs_store *store, const char *adapter, const ch
     q->count_cb = cb;
     q->arg = arg;
     const char *p[2] = {adapter, remote_url};
-    bs_store_query(store,
-                   "WITH i AS (INSERT INTO adapter_events (adapter, project_id, kind) "
-                   "  SELECT adapter, project_id, 'reconcile' FROM adapter_projects "
-                   "  WHERE adapter = $1 AND remote_url = $2 RETURNING 1) "
-                   "SELECT count(*), (SELECT pg_notify('bs_adapters', '') WHERE EXISTS (SELECT 1 FROM i))::text FROM i",
-                   2, p, count_done, q);
+    bs_store_exec(store, &SQL_ADAPTER_RECONCILE_SCHEDULE, p, count_done, q);
 }
 
 void bs_outbox_retry(bs_store *store, const char *adapter, long long event_id, bs_outbox_count_cb cb, void *arg) {
@@ -388,12 +327,7 @@ void bs_outbox_retry(bs_store *store, const char *adapter, long long event_id, b
     char id[32];
     snprintf(id, sizeof id, "%lld", event_id);
     const char *p[2] = {adapter, id};
-    bs_store_query(store,
-                   "WITH u AS (UPDATE adapter_events SET next_attempt_at = now(), updated_at = now() "
-                   "  WHERE adapter = $1 AND status = 'failed' AND next_attempt_at IS NULL "
-                   "  AND ($2::bigint <= 0 OR id = $2::bigint) RETURNING 1) "
-                   "SELECT count(*), (SELECT pg_notify('bs_adapters', '') WHERE EXISTS (SELECT 1 FROM u))::text FROM u",
-                   2, p, count_done, q);
+    bs_store_exec(store, &SQL_ADAPTER_RETRY, p, count_done, q);
 }
 
 static void state_done(const PGresult *res, const char *err, void *arg) {
@@ -420,23 +354,5 @@ void bs_outbox_state_json(bs_store *store, const char *adapter, const char *proj
     char lim[16];
     snprintf(lim, sizeof lim, "%d", limit > 0 ? limit : 100);
     const char *p[3] = {adapter, project_id, lim};
-    bs_store_query(
-        store,
-        "WITH ev AS (SELECT * FROM adapter_events WHERE adapter = $1 AND ($2::uuid IS NULL OR project_id = $2::uuid)) "
-        "SELECT json_build_object('adapter', $1::text, "
-        " 'counts', json_build_object("
-        "   'pending', (SELECT count(*) FROM ev WHERE status = 'pending'), "
-        "   'failed', (SELECT count(*) FROM ev WHERE status = 'failed' AND next_attempt_at IS NOT NULL), "
-        "   'given_up', (SELECT count(*) FROM ev WHERE status = 'failed' AND next_attempt_at IS NULL), "
-        "   'done', (SELECT count(*) FROM ev WHERE status = 'done')), "
-        " 'projects_linked', (SELECT count(*) FROM adapter_projects WHERE adapter = $1 AND remote_url IS NOT NULL "
-        "   AND ($2::uuid IS NULL OR project_id = $2::uuid)), "
-        " 'events', COALESCE((SELECT json_agg(json_build_object('id', id, 'project_id', project_id, 'kind', kind, "
-        "   'step_key', step_key, 'status', status, 'attempts', attempts, 'next_attempt_at', next_attempt_at, "
-        "   'last_error', last_error, 'created_at', created_at, 'updated_at', updated_at) ORDER BY id) "
-        "   FROM (SELECT * FROM ev WHERE status <> 'done' ORDER BY id LIMIT $3::int) x), '[]'::json), "
-        " 'project', CASE WHEN $2::uuid IS NULL THEN NULL ELSE (SELECT json_build_object('remote_url', remote_url, "
-        "   'remote_state', remote_state, 'synced_at', synced_at, 'reconciled_at', reconciled_at) "
-        "   FROM adapter_projects WHERE adapter = $1 AND project_id = $2::uuid) END)::text",
-        3, p, state_done, q);
+    bs_store_exec(store, &SQL_ADAPTER_STATE, p, state_done, q);
 }

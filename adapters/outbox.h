@@ -83,6 +83,11 @@ void bs_outbox_kick(bs_outbox *w);
 /* Store of the worker (for adapters' own queries). */
 bs_store *bs_outbox_store(bs_outbox *w);
 
+/* Whether the outbox runs (false: stopping, or its queue never started because the
+ * subscription could not be written at start), with one line into why (len bytes). For
+ * readiness (GET /readyz). */
+bool bs_outbox_running(const bs_outbox *w, char *why, size_t len);
+
 /* Stops claiming; gives back projects claimed but not begun; waits for jobs in flight (their
  * adapters finish or fail them) until their outcomes are recorded, and for pending queries;
  * done (may be NULL) runs after the worker is freed. */

@@ -15,6 +15,7 @@
 #include "clock.h"
 #include "geo.h"
 #include "http_client.h"
+#include "zgw_sql.h"
 
 #define CATALOG_TTL_MS (3600 * 1000)
 
@@ -933,21 +934,7 @@ static void zj_next(zjob *j) {
     zj_end(j, BS_OUTBOX_OK, NULL);
 }
 
-static const char PROJECT_SQL[] =
-    "SELECT json_build_object('id', p.id, 'name', p.name, 'gemeente', p.gemeente, "
-    " 'planned_completion', p.planned_completion, 'geometry', p.geometry, 'geometry_crs', p.geometry_crs, "
-    " 'startdatum', COALESCE((SELECT min(COALESCE(s.actual_start, s.actual_finish)) FROM project_steps s "
-    "   WHERE s.project_id = p.id AND COALESCE(s.actual_start, s.actual_finish) IS NOT NULL), p.progress_date), "
-    " 'realised', COALESCE((SELECT json_object_agg(s.step_key, s.actual_finish) FROM project_steps s "
-    "   WHERE s.project_id = p.id AND s.actual_finish IS NOT NULL), '{}'::json), "
-    /* the developer: the organisation that holds the private stream (docs/security.md §5); else the
-     * organisation of a partner user with a role in the project */
-    " 'developer', COALESCE((SELECT o.name FROM organisations o WHERE o.id = p.developer_organisation_id), "
-    "   (SELECT o.name FROM project_roles r JOIN users u ON u.id = r.user_id "
-    "   JOIN organisations o ON o.id = u.organisation_id WHERE r.project_id = p.id "
-    "   AND o.kind IN ('ontwikkelaar','woningcorporatie','belegger') ORDER BY r.created_at, o.name LIMIT 1)))::text "
-    "FROM projects p WHERE p.id = $1::uuid";
-
+/* The project (SQL_ZGW_PROJECT, zgw_sql.h) is loaded: map it onto the case. */
 static void project_loaded(const PGresult *res, const char *err, void *arg) {
     zjob *j = arg;
     if (err) {
@@ -984,7 +971,7 @@ static void zgw_sync(void *self, bs_outbox_job *job) {
     }
     z->jobs++;
     const char *p[1] = {job->project_id};
-    bs_store_query(z->store, PROJECT_SQL, 1, p, project_loaded, j);
+    bs_store_exec(z->store, &SQL_ZGW_PROJECT, p, project_loaded, j);
 }
 
 static const bs_adapter_ops ZGW_OPS = {.name = "zgw", .sync = zgw_sync};
@@ -1048,6 +1035,14 @@ static void part_closed(void *arg) {
     free(z);
     bs_zgw_proj_free();
     if (done) done(darg);
+}
+
+bool bs_zgw_running(const bs_zgw *z, char *why, size_t len) {
+    if (z->stopping) {
+        snprintf(why, len, "stopping");
+        return false;
+    }
+    return bs_outbox_running(z->outbox, why, len);
 }
 
 void bs_zgw_stop(bs_zgw *z, void (*done)(void *), void *arg) {

@@ -41,6 +41,9 @@ bool bs_zgw_rsin_valid(const char *s);
 bs_zgw *bs_zgw_start(uv_loop_t *loop, bs_store *store, const bs_clock *clock, json_t *cfg, bool once,
                      void (*idle)(void *arg), void *idle_arg, bs_err *err);
 
+/* Whether the worker's outbox runs, with one line into why (len bytes): bs_outbox_running. */
+bool bs_zgw_running(const bs_zgw *z, char *why, size_t len);
+
 /* Stops the worker (jobs in flight are aborted and retried later); done runs when freed. */
 void bs_zgw_stop(bs_zgw *z, void (*done)(void *arg), void *arg);
 

@@ -36,6 +36,15 @@ typedef struct bs_api {
     const char *public_url;
     int token_max_days; /* longest validity of an API token made through the API, calendar
                                  days (`serve --token-max-days`; 0 = BS_TOKEN_MAX_DAYS_DEFAULT) */
+    /* readiness (GET /readyz): the versions of the migrations this build expects applied
+     * (owned; a text[] literal, bs_store_migration_versions; NULL: not checked), how many */
+    char *migrations;
+    int n_migrations;
+    /* the workers beside the API (notifier, adapter outbox): appends one check per worker
+     * ({"name", "ok", "detail"}) to checks, a JSON array; NULL: none. Set by the composition
+     * root (cli/main.c), which knows them. */
+    void (*worker_checks)(void *arg, struct json_t *checks);
+    void *worker_checks_arg;
 } bs_api;
 
 /* Default of bs_api.token_max_days: one year (docs/operations.md). */

@@ -68,7 +68,7 @@ static bool is_project_need(bs_need n) {
 
 bs_authz_result bs_authz_decide(const bs_authz_input *in) {
     if (!in) return BS_AUTHZ_FORBIDDEN;
-    if (in->need == BS_NEED_PUBLIC || in->need == BS_NEED_WEBHOOK) return BS_AUTHZ_ALLOW;
+    if (in->need == BS_NEED_PUBLIC || in->need == BS_NEED_WEBHOOK || in->need == BS_NEED_PROBE) return BS_AUTHZ_ALLOW;
     /* token scopes bound everything a token can do: reads need read, writes need write */
     if (in->authenticated && ((!in->write_method && !in->scope_read) || (in->write_method && !in->scope_write)))
         return BS_AUTHZ_FORBIDDEN;
@@ -278,6 +278,14 @@ static void gate_loaded(const PGresult *res, const char *err, void *arg) {
 }
 
 void bs_authz_gate(bs_api *api, bs_req *req, const bs_route *route, const bs_path *path, bs_authz_next next) {
+    if (route->need == BS_NEED_PROBE) { /* liveness and readiness: the same answer for everyone */
+        bs_principal *pr = bs_req_alloc(req, sizeof *pr);
+        snprintf(pr->address, sizeof pr->address, "%s", bs_req_client(req));
+        pr->beheerder_orgs = pool_strdup(req, "{}");
+        bs_req_set_auth(req, pr, NULL);
+        next(api, req, route, path);
+        return;
+    }
     /* one credential per request: with two, which one counts would be a guess */
     if (bs_req_header_at(req, "authorization", 1)) {
         bs__fail_as(req, BS_EBADPARAM, "ambiguous_credential", "Ambiguous credential", "Authorization",
@@ -291,7 +299,7 @@ void bs_authz_gate(bs_api *api, bs_req *req, const bs_route *route, const bs_pat
     }
     /* the principal and the gate's state live exactly as long as the request: its pool */
     bs_principal *pr = bs_req_alloc(req, sizeof *pr);
-    snprintf(pr->address, sizeof pr->address, "%s", bs_req_peer(req));
+    snprintf(pr->address, sizeof pr->address, "%s", bs_req_client(req));
     if (route->need == BS_NEED_WEBHOOK) { /* its Authorization header is not ours to read */
         pr->beheerder_orgs = pool_strdup(req, "{}");
         bs_req_set_auth(req, pr, NULL);
@@ -410,7 +418,7 @@ char *bs__actor_json(const bs_req *req, const char *user_id, const char *email) 
     } else {
         json_object_set_new(a, "label", json_string("anonymous"));
     }
-    if (req && bs_req_peer(req)[0]) json_object_set_new(a, "address", json_string(bs_req_peer(req)));
+    if (req && bs_req_client(req)[0]) json_object_set_new(a, "address", json_string(bs_req_client(req)));
     char *s = bs_json_dumps(a, JSON_COMPACT);
     json_decref(a);
     return s;

@@ -26,6 +26,8 @@ typedef enum bs_need {
     BS_NEED_PUBLIC,         /* anyone, also anonymous (a credential, when sent, must be valid) */
     BS_NEED_WEBHOOK,        /* anyone; the Authorization header is the handler's own shared secret
                             * (ZGW Notificaties), not a Bouwstroom credential */
+    BS_NEED_PROBE,          /* anyone; no credential is read, so the answer never waits for the
+                            * database's verdict on one (GET /healthz, GET /readyz) */
     BS_NEED_USER,           /* an authenticated user */
     BS_NEED_INSTALL_ADMIN,  /* an administrator of the installation (users.is_admin), scope admin */
     BS_NEED_ORG_ADMIN,      /* is_admin, or beheerder of some organisation (the handler narrows), scope admin */

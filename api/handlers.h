@@ -11,6 +11,7 @@
 
 /* routes.c: service, process schemas, projects */
 BS_HANDLER(bs__health);
+BS_HANDLER(bs__ready);
 BS_HANDLER(bs__openapi);
 BS_HANDLER(bs__app_config);
 BS_HANDLER(bs__list_schemas);

@@ -6,6 +6,9 @@
 #include <stddef.h>
 
 #include "alloc.h"
+#include "conn_limit.h"
+#include "netaddr.h"
+#include "overflow.h"
 
 #include <h2o.h>
 #include <stdio.h>
@@ -21,6 +24,10 @@
  * problem+json for bodies over BS_HTTP_MAX_BODY_BYTES */
 #define H2O_MAX_BODY_BYTES (8 * 1024 * 1024)
 
+/* Pending connections the kernel queues before they are accepted (nginx's default; Linux
+ * caps it at net.core.somaxconn). */
+#define LISTEN_BACKLOG 511
+
 struct bs_http {
     uv_loop_t *loop;
     uv_tcp_t listener;
@@ -35,7 +42,18 @@ struct bs_http {
     uint64_t deadline;
     void (*done)(void *);
     void *done_arg;
+    bs_conn_limits *limits; /* owned; outlives the struct while connections close (conn_limit.h) */
+    bs_overflow *overflow;  /* owned: connections over a cap, being answered */
+    bs_cidr_list trusted;   /* owned copy of the trusted proxies */
 };
+
+/* An accepted client connection: the libuv handle h2o reads and writes (first member: the
+ * block is freed through the handle's address) and what the caps counted it as. */
+typedef struct http_conn {
+    uv_tcp_t tcp;
+    bs_conn_limits *limits; /* not owned */
+    bs_netaddr peer;
+} http_conn;
 
 typedef struct route_handler {
     h2o_handler_t super;
@@ -59,7 +77,8 @@ struct bs_req {
     bs_http *http;
     char *method, *path, *query, *base; /* in the pool */
     char *raw_path;                     /* in the pool: the path as received (see bs_req_raw_path) */
-    char peer[64];                      /* client address, "" when unknown */
+    char peer[BS_NETADDR_TEXT];         /* the TCP peer's address, "" when unknown */
+    char client[BS_NETADDR_TEXT];       /* the client's address (X-Forwarded-For of a trusted proxy) */
     void *data;
     void *auth; /* owned through auth_free */
     void (*auth_free)(void *);
@@ -82,6 +101,32 @@ static char *dup_iov(bs_req *r, const char *base, size_t len) {
     if (len) memcpy(s, base, len);
     s[len] = 0;
     return s;
+}
+
+/* Most X-Forwarded-For headers read from one request (a proxy appends to one header). */
+#define XFF_MAX 8
+
+/* The TCP peer of h and the client address (netaddr.h: X-Forwarded-For is read only when the
+ * peer is a trusted proxy), as text into r. */
+static void set_addresses(const bs_http *http, bs_req *r, h2o_req_t *h) {
+    struct sockaddr_storage ss;
+    socklen_t sl = h->conn->callbacks->get_peername ? h->conn->callbacks->get_peername(h->conn, (void *)&ss) : 0;
+    bs_netaddr peer = {0}, client;
+    if (sl > 0) bs_netaddr_from_sockaddr((struct sockaddr *)&ss, &peer);
+    bs_netaddr_format(&peer, r->peer, sizeof r->peer);
+    const char *xff[XFF_MAX];
+    size_t n = 0;
+    if (bs_cidr_list_contains(&http->trusted, &peer))
+        for (size_t i = 0; i < h->headers.size && n < XFF_MAX; i++) {
+            h2o_header_t *hd = &h->headers.entries[i];
+            if (hd->name->len != 15 || strncasecmp(hd->name->base, "x-forwarded-for", 15) != 0) continue;
+            char *v = h2o_mem_alloc_pool(&h->pool, hd->value.len + 1);
+            memcpy(v, hd->value.base, hd->value.len);
+            v[hd->value.len] = 0;
+            xff[n++] = v;
+        }
+    bs_client_address(&peer, &http->trusted, xff, n, &client);
+    bs_netaddr_format(&client, r->client, sizeof r->client);
 }
 
 static int on_req(h2o_handler_t *self, h2o_req_t *h) {
@@ -116,34 +161,60 @@ static int on_req(h2o_handler_t *self, h2o_req_t *h) {
     size_t blen = h->authority.len + 16;
     r->base = bs_req_alloc(r, blen);
     snprintf(r->base, blen, "http://%.*s", (int)h->authority.len, h->authority.base);
-    struct sockaddr_storage ss;
-    socklen_t sl = h->conn->callbacks->get_peername ? h->conn->callbacks->get_peername(h->conn, (void *)&ss) : 0;
-    if (sl > 0 && ss.ss_family == AF_INET)
-        uv_ip4_name((const struct sockaddr_in *)&ss, r->peer, sizeof r->peer);
-    else if (sl > 0 && ss.ss_family == AF_INET6)
-        uv_ip6_name((const struct sockaddr_in6 *)&ss, r->peer, sizeof r->peer);
+    set_addresses(http, r, h);
     http->inflight++;
     http->handler(r, http->hctx);
     return 0;
 }
 
+static void http_release(bs_http *http);
+
+/* h2o closed an admitted connection: it no longer counts. */
+static void conn_closed(uv_handle_t *h) {
+    http_conn *c = (http_conn *)h;
+    bs_conn_release(c->limits, &c->peer);
+    free(c);
+}
+
+/* A new connection: counted and handed to h2o, or, over a cap, answered by overflow.c
+ * (docs/operations.md "Connection limits"). */
 static void on_accept(uv_stream_t *listener, int status) {
     bs_http *http = listener->data;
     if (status != 0) return;
-    uv_tcp_t *conn = bs_malloc(sizeof *conn);
-    uv_tcp_init(listener->loop, conn);
-    if (uv_accept(listener, (uv_stream_t *)conn) != 0) {
-        uv_close((uv_handle_t *)conn, (uv_close_cb)free);
+    http_conn *c = bs_calloc(1, sizeof *c);
+    uv_tcp_init(listener->loop, &c->tcp);
+    if (uv_accept(listener, (uv_stream_t *)&c->tcp) != 0) {
+        uv_close((uv_handle_t *)&c->tcp, (uv_close_cb)free);
         return;
     }
-    h2o_socket_t *sock = h2o_uv_socket_create((uv_stream_t *)conn, (uv_close_cb)free);
+    struct sockaddr_storage ss;
+    int sl = sizeof ss;
+    if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &sl) == 0)
+        bs_netaddr_from_sockaddr((struct sockaddr *)&ss, &c->peer);
+    bool exempt = bs_cidr_list_contains(&http->trusted, &c->peer);
+    bs_conn_verdict v = bs_conn_admit(http->limits, &c->peer, exempt);
+    if (v != BS_CONN_ADMIT) {
+        int max = v == BS_CONN_OVER_CLIENT ? bs_conn_max_per_client(http->limits) : bs_conn_max_total(http->limits);
+        bs_overflow_answer(http->overflow, &c->tcp, v, max);
+        return;
+    }
+    c->limits = http->limits;
+    h2o_socket_t *sock = h2o_uv_socket_create((uv_stream_t *)&c->tcp, conn_closed);
     h2o_accept(&http->accept_ctx, sock);
 }
 
-bs_http *bs_http_start(uv_loop_t *loop, const char *host, int port, bs_http_handler handler, void *ctx, int *bound_port,
-                       bs_err *err) {
+bs_http *bs_http_start(uv_loop_t *loop, const char *host, int port, const bs_http_limits *limits,
+                       bs_http_handler handler, void *ctx, int *bound_port, bs_err *err) {
+    bs_cidr_list trusted;
+    if (bs_cidr_list_parse(limits->trusted_proxies, &trusted, err) != 0) {
+        if (err) snprintf(err->field, sizeof err->field, "trusted_proxies");
+        return NULL;
+    }
     bs_http *http = bs_calloc(1, sizeof *http);
     http->loop = loop;
+    http->trusted = trusted;
+    http->limits = bs_conn_limits_new(limits->max_connections, limits->max_connections_per_client);
+    http->overflow = bs_overflow_new(loop, limits->max_overflow > 0 ? limits->max_overflow : BS_HTTP_MAX_OVERFLOW);
     http->handler = handler;
     http->hctx = ctx;
     h2o_config_init(&http->config);
@@ -160,19 +231,19 @@ bs_http *bs_http_start(uv_loop_t *loop, const char *host, int port, bs_http_hand
         uv_ip6_addr(host, port, (struct sockaddr_in6 *)&addr) != 0) {
         bs_err_set(err, BS_EINVAL, NULL, "invalid listen address %s", host);
         h2o_config_dispose(&http->config);
-        free(http);
+        http_release(http);
         return NULL;
     }
     uv_tcp_init(loop, &http->listener);
     http->listener.data = http;
     int rc = uv_tcp_bind(&http->listener, (struct sockaddr *)&addr, 0);
-    if (rc == 0) rc = uv_listen((uv_stream_t *)&http->listener, 128, on_accept);
+    if (rc == 0) rc = uv_listen((uv_stream_t *)&http->listener, LISTEN_BACKLOG, on_accept);
     if (rc != 0) {
         bs_err_set(err, BS_EIO, NULL, "cannot listen on %s:%d: %s", host, port, uv_strerror(rc));
         uv_close((uv_handle_t *)&http->listener, NULL);
         uv_run(loop, UV_RUN_NOWAIT);
         h2o_config_dispose(&http->config);
-        free(http);
+        http_release(http);
         return NULL;
     }
     struct sockaddr_storage got;
@@ -187,18 +258,27 @@ bs_http *bs_http_start(uv_loop_t *loop, const char *host, int port, bs_http_hand
     return http;
 }
 
+/* Frees http's own parts and http (the caps' counts stay while connections close). */
+static void http_release(bs_http *http) {
+    bs_conn_limits_free(http->limits);
+    bs_overflow_free(http->overflow);
+    bs_cidr_list_free(&http->trusted);
+    free(http);
+}
+
 static void http_free(uv_handle_t *h) {
     bs_http *http = h->data;
     void (*done)(void *) = http->done;
     void *arg = http->done_arg;
     /* h2o_context_dispose asserts while keep-alive connections are open (stack-notes);
      * the process is exiting, so the context and config are left to the OS. */
-    free(http);
+    http_release(http);
     if (done) done(arg);
 }
 
 static void drain_tick(uv_timer_t *t) {
     bs_http *http = t->data;
+    if (bs_overflow_open(http->overflow) > 0) return; /* closed at stop: gone within a loop turn */
     if (http->inflight > 0 && uv_now(http->loop) < http->deadline) return;
     uv_timer_stop(t);
     http->drain.data = http;
@@ -215,6 +295,7 @@ void bs_http_stop(bs_http *http, unsigned timeout_ms, void (*done)(void *), void
     http->done = done;
     http->done_arg = arg;
     uv_close((uv_handle_t *)&http->listener, listener_closed);
+    bs_overflow_close_all(http->overflow);
     h2o_context_request_shutdown(&http->ctx);
     http->deadline = uv_now(http->loop) + timeout_ms;
     uv_timer_init(http->loop, &http->drain);
@@ -250,6 +331,14 @@ void *bs_req_get_auth(const bs_req *r) {
 }
 const char *bs_req_peer(const bs_req *r) {
     return r->peer;
+}
+const char *bs_req_client(const bs_req *r) {
+    return r->client;
+}
+void bs_req_connections(const bs_req *r, int *open, int *max, long *refused) {
+    *open = bs_conn_open(r->http->limits);
+    *max = bs_conn_max_total(r->http->limits);
+    *refused = bs_overflow_answered(r->http->overflow);
 }
 
 const char *bs_req_body(const bs_req *r, size_t *len) {

@@ -21,12 +21,29 @@ typedef struct bs_req bs_req;
  * later from a callback on the loop. */
 typedef void (*bs_http_handler)(bs_req *req, void *ctx);
 
-/* Starts listening on host:port (port 0 = ephemeral) on loop. Returns the server or NULL
- * with err (may be NULL) filled: BS_EINVAL (host is not an IPv4 or IPv6 address) or BS_EIO
+/* The server's caps on client connections (docs/operations.md "Connection limits";
+ * api/conn_limit.h, api/overflow.h). */
+typedef struct bs_http_limits {
+    int max_connections;            /* open client connections in total (>= 1) */
+    int max_connections_per_client; /* open connections from one client address (>= 1); trusted
+                                     * proxies are exempt */
+    int max_overflow;               /* connections over a cap answered at once (0: BS_HTTP_MAX_OVERFLOW);
+                                     * more are closed without an answer */
+    const char *trusted_proxies;    /* addresses and CIDR blocks of the reverse proxies whose
+                                     * X-Forwarded-For is believed (api/netaddr.h); NULL or "": none */
+} bs_http_limits;
+
+/* Default of bs_http_limits.max_overflow. */
+#define BS_HTTP_MAX_OVERFLOW 64
+
+/* Starts listening on host:port (port 0 = ephemeral) on loop, with the connection caps and
+ * trusted proxies of limits (copied). Returns the server or NULL with err (may be NULL)
+ * filled: BS_EINVAL (host is not an IPv4 or IPv6 address; or, with field
+ * "trusted_proxies", an entry of the trusted proxies is not an address or block) or BS_EIO
  * (bind or listen failed, libuv's reason in the message). *bound_port receives the actual
  * port. */
-bs_http *bs_http_start(uv_loop_t *loop, const char *host, int port, bs_http_handler handler, void *ctx, int *bound_port,
-                       bs_err *err);
+bs_http *bs_http_start(uv_loop_t *loop, const char *host, int port, const bs_http_limits *limits,
+                       bs_http_handler handler, void *ctx, int *bound_port, bs_err *err);
 
 /* Stops accepting, asks open connections to close, and calls done once no request is in
  * flight (or after timeout_ms). The struct is freed after done returns. */
@@ -57,8 +74,15 @@ void bs_req_respond(bs_req *req, int status, const char *content_type, const cha
  * with free_fn when the request is released. */
 void bs_req_set_auth(bs_req *req, void *auth, void (*free_fn)(void *));
 void *bs_req_get_auth(const bs_req *req);
-/* The client's IP address as text ("127.0.0.1", "::1"), or "" when unknown. */
+/* The TCP peer's IP address as text ("127.0.0.1", "::1"), or "" when unknown. */
 const char *bs_req_peer(const bs_req *req);
+/* The client's IP address as text: the TCP peer's, or, when the peer is a trusted proxy,
+ * the one its X-Forwarded-For names (bs_client_address, api/netaddr.h). What the login
+ * limiter counts, sessions and the audit log record. "" when unknown. */
+const char *bs_req_client(const bs_req *req);
+/* The server's open client connections, its cap on them (bs_http_limits), and how many
+ * connections it answered over a cap since it started (api/overflow.h). */
+void bs_req_connections(const bs_req *req, int *open, int *max, long *refused);
 
 /* The request's pool: size bytes, zeroed and aligned for any type, never NULL (alloc.h's
  * policy). Freed all at once when the request is released (bs_req_respond), so it is for

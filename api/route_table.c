@@ -13,7 +13,9 @@
 
 const bs_route bs_routes[] = {
     /* service */
-    {"GET", "/healthz", BS_NEED_PUBLIC, "", bs__health, "health", 0},
+    /* liveness (the process serves) and readiness (a writable primary, migrations, workers) */
+    {"GET", "/healthz", BS_NEED_PROBE, "", bs__health, "health", 0},
+    {"GET", "/readyz", BS_NEED_PROBE, "", bs__ready, "ready", 0},
     {"GET", "/api/v1/openapi.json", BS_NEED_PUBLIC, "", bs__openapi, "openapi", 0},
     /* what the browser app needs before login: map tiles, languages */
     {"GET", "/api/v1/app-config", BS_NEED_PUBLIC, "", bs__app_config, "getAppConfig", 0},

@@ -45,24 +45,105 @@ bool bs__method_is(const bs_req *req, const char *m) {
     return strcmp(bs_req_method(req), m) == 0;
 }
 
-/* ---- GET /healthz ---- */
+/* ---- GET /healthz: liveness ---- */
 
-static void health_done(const PGresult *res, const char *err, void *arg) {
-    (void)res;
-    bs_req *req = arg;
-    if (err) {
-        bs__fail_as(req, BS_EUNAVAILABLE, "database_unavailable", "Database unavailable", NULL, "%s", err);
-        return;
-    }
+/* The process serves: answered by the loop itself, without the database (a database outage
+ * is readiness's business, GET /readyz; restarting the process would not cure it). */
+void bs__health(bs_api *api, bs_req *req, const bs_path *path) {
+    (void)api;
+    (void)path;
     json_t *o = json_object();
     json_object_set_new(o, "status", json_string("ok"));
-    json_object_set_new(o, "database", json_string("ok"));
-    bs__respond_json(req, 200, o);
+    static const char *const h[] = {"Cache-Control", "no-store", NULL};
+    char *text = bs_json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    bs_req_respond(req, 200, JSON_CT, text, strlen(text), h);
+    free(text);
 }
 
-void bs__health(bs_api *api, bs_req *req, const bs_path *path) {
+/* ---- GET /readyz: readiness (docs/operations.md "Liveness and readiness") ---- */
+
+/* Appends {"name", "ok", "detail"} to checks; returns ok. */
+static bool add_check(json_t *checks, const char *name, bool ok, const char *detail) {
+    json_t *c = json_object();
+    json_object_set_new(c, "name", json_string(name));
+    json_object_set_new(c, "ok", json_boolean(ok));
+    json_object_set_new(c, "detail", json_string(detail));
+    json_array_append_new(checks, c);
+    return ok;
+}
+
+/* The database and migration checks from SQL_READY's answer (or its error). */
+static void database_checks(const bs_api *api, const PGresult *res, const char *err, json_t *checks) {
+    char d[300];
+    if (err) {
+        snprintf(d, sizeof d, "unreachable: %s", err);
+        add_check(checks, "database", false, d);
+        if (api->migrations) add_check(checks, "migrations", false, "unknown: the database is unreachable");
+        return;
+    }
+    bool recovery = strcmp(PQgetvalue(res, 0, 0), "t") == 0, tx_ro = strcmp(PQgetvalue(res, 0, 1), "on") == 0,
+         default_ro = strcmp(PQgetvalue(res, 0, 2), "on") == 0;
+    if (recovery)
+        add_check(checks, "database", false, "a standby (in recovery): it refuses every write");
+    else if (default_ro || tx_ro)
+        add_check(checks, "database", false,
+                  default_ro ? "read-only: default_transaction_read_only is on (every write is refused)"
+                             : "read-only: transaction_read_only is on (every write is refused)");
+    else
+        add_check(checks, "database", true, "a writable primary");
+    if (!api->migrations) return;
+    long applied = atol(PQgetvalue(res, 0, 3)), unknown = atol(PQgetvalue(res, 0, 4));
+    int k = snprintf(d, sizeof d, "%ld of the %d migrations of this build applied", applied, api->n_migrations);
+    if (unknown) snprintf(d + k, sizeof d - (size_t)k, "; %ld more applied by a newer build", unknown);
+    add_check(checks, "migrations", applied == api->n_migrations, d);
+}
+
+static void ready_done(const PGresult *res, const char *err, void *arg) {
+    bs_req *req = arg;
+    const bs_api *api = bs_req_get_data(req);
+    json_t *checks = json_array();
+    database_checks(api, res, err, checks);
+    if (api->worker_checks) api->worker_checks(api->worker_checks_arg, checks);
+    int open, max;
+    long refused;
+    bs_req_connections(req, &open, &max, &refused);
+    char d[200];
+    snprintf(d, sizeof d, "%d of at most %d client connections open; %ld answered over a cap since the start", open,
+             max, refused);
+    add_check(checks, "connections", open < max, d);
+    char detail[BS_ERR_MSG_SIZE] = "";
+    size_t i;
+    json_t *c;
+    json_array_foreach(checks, i, c) {
+        if (json_is_true(json_object_get(c, "ok"))) continue;
+        size_t l = strlen(detail);
+        snprintf(detail + l, sizeof detail - l, "%s%s: %s", l ? "; " : "",
+                 json_string_value(json_object_get(c, "name")), json_string_value(json_object_get(c, "detail")));
+    }
+    static const char *const h[] = {"Cache-Control", "no-store", NULL};
+    if (!detail[0]) {
+        json_t *o = json_object();
+        json_object_set_new(o, "status", json_string("ready"));
+        json_object_set_new(o, "checks", checks);
+        char *text = bs_json_dumps(o, JSON_COMPACT);
+        json_decref(o);
+        bs_req_respond(req, 200, JSON_CT, text, strlen(text), h);
+        free(text);
+        return;
+    }
+    bs_err e;
+    bs_err_problem(&e, BS_EUNAVAILABLE, "not_ready", "Not ready", NULL, "%s", detail);
+    json_t *ext = json_object();
+    json_object_set_new(ext, "checks", checks);
+    bs__fail_doc(req, &e, ext, h);
+}
+
+void bs__ready(bs_api *api, bs_req *req, const bs_path *path) {
     (void)path;
-    bs_store_exec(api->store, &SQL_HEALTH, NULL, health_done, req);
+    bs_req_set_data(req, api);
+    const char *p[1] = {api->migrations ? api->migrations : "{}"};
+    bs_store_exec(api->store, &SQL_READY, p, ready_done, req);
 }
 
 /* ---- GET /api/v1/openapi.json ---- */
@@ -386,7 +467,9 @@ void bs__list_projects(bs_api *api, bs_req *req, const bs_path *path) {
     l->wgs84 = f.has_geometry;
     /* only projects the caller may see in detail (bs_project_access, migration 0010); names
      * compared folded (bs_fold, migration 0021: case and accents ignored); order: a row of
-     * project_sorts (never the request's text) */
+     * project_sorts (never the request's text). Built and sent as text, not a named statement:
+     * the ORDER BY is one of 18 (project_sorts × direction), and each filter combination gets
+     * its own plan (a prepared statement's generic plan keeps every "$n IS NULL OR" branch). */
     char *sql = bs_asprintf(
         "WITH f AS (SELECT p.id, name, gemeente, provincie, planstatus, plantype, homes_remaining, "
         "  progress_date, expected_by, planned_completion, confidentiality, knelpunt, updated_at, "

@@ -76,50 +76,39 @@ static bool take_password(bs_req *req, json_t *doc, size_t min, char **out, size
 
 /* ---- POST /api/v1/login ---- */
 
-/* Failed logins per client address, in memory (one process): 20 failures within 15 minutes
- * lock the address for 15 minutes, whatever e-mail addresses it tries (the per-account
- * lockout does not see guesses spread over many or unknown addresses). Bounded: ADDR_SLOTS
- * entries; a full table reuses the slot whose lock and window have expired, else the oldest. */
-#define ADDR_SLOTS 4096
-struct addr_slot {
-    char addr[256]; /* a client address, or a lower-cased unknown e-mail address */
-    bs_login_counters c;
-};
-static struct addr_slot addr_slots[ADDR_SLOTS];
-/* Unknown e-mail addresses lock like known accounts (5 failures → 429 for 15 minutes), so
- * that the answers do not tell which addresses have an account. */
-static struct addr_slot unknown_slots[ADDR_SLOTS];
-
+/* The login limiter (docs/security.md §6): besides each account's counters (users, 0009),
+ * counters per client address and per unknown e-mail address in login_limits (migration
+ * 0025), shared by every node and changed by one statement each under the row's lock.
+ * Failed logins per client address (bs_req_client: behind a trusted proxy, the address its
+ * X-Forwarded-For names): 20 failures within 15 minutes lock the address for 15 minutes,
+ * whatever e-mail addresses it tries (the per-account lockout does not see guesses spread
+ * over many or unknown addresses). Unknown e-mail addresses lock like known accounts (5
+ * failures → 429 for 15 minutes, bs_login_policy_default), so that the answers do not tell
+ * which addresses have an account. */
 static const bs_login_policy addr_policy = {.max_failures = 20, .window_s = 900, .lockout_s = 900};
 
-static struct addr_slot *slot_in(struct addr_slot *table, const bs_login_policy *pol, const char *addr, int64_t now,
-                                 bool create) {
-    struct addr_slot *oldest = NULL, *free_slot = NULL;
-    for (size_t i = 0; i < ADDR_SLOTS; i++) {
-        struct addr_slot *s = &table[i];
-        if (s->addr[0] && strcmp(s->addr, addr) == 0) return s;
-        bool expired = !s->addr[0] || (s->c.locked_until <= now && s->c.first_failed_at + pol->window_s <= now);
-        if (expired && !free_slot) free_slot = s;
-        if (!oldest || s->c.first_failed_at < oldest->c.first_failed_at) oldest = s;
-    }
-    if (!create) return NULL;
-    struct addr_slot *s = free_slot ? free_slot : oldest;
-    memset(s, 0, sizeof *s);
-    snprintf(s->addr, sizeof s->addr, "%s", addr);
-    return s;
-}
-
-static struct addr_slot *addr_slot(const char *addr, int64_t now, bool create) {
-    return slot_in(addr_slots, &addr_policy, addr, now, create);
-}
-
-/* The counters of an unknown e-mail address (compared case-insensitively, as accounts are). */
-static struct addr_slot *unknown_slot(const char *email, int64_t now, bool create) {
-    bs_login_policy pol = bs_login_policy_default();
-    char key[256];
-    snprintf(key, sizeof key, "%s", email);
+/* The key of an e-mail address's counters: lower-cased (ASCII), as accounts are compared. */
+static void email_key(const char *email, char *key, size_t len) {
+    snprintf(key, len, "%s", email);
     for (char *k = key; *k; k++) *k = (char)tolower((unsigned char)*k);
-    return slot_in(unknown_slots, &pol, key, now, create);
+}
+
+/* Records one failure of the counter (kind, key) of login_limits under pol at now
+ * (SQL_LIMIT_FAILURE); cb gets the lock's end (Unix seconds, 0 = not locked) in column 0. */
+static void limit_failure(bs_api *api, const char *kind, const char *key, const bs_login_policy *pol, int64_t now,
+                          bs_store_cb cb, void *arg) {
+    char now_s[24], max[16], window[24], lockout[24];
+    snprintf(now_s, sizeof now_s, "%lld", (long long)now);
+    snprintf(max, sizeof max, "%d", pol->max_failures);
+    snprintf(window, sizeof window, "%lld", (long long)pol->window_s);
+    snprintf(lockout, sizeof lockout, "%lld", (long long)pol->lockout_s);
+    const char *p[6] = {kind, key, now_s, max, window, lockout};
+    bs_store_exec(api->store, &SQL_LIMIT_FAILURE, p, cb, arg);
+}
+
+/* The lock's end in column 0 of a counter statement's answer (0: none or no row). */
+static int64_t locked_end(const PGresult *res) {
+    return res && PQntuples(res) > 0 && !PQgetisnull(res, 0, 0) ? atoll(PQgetvalue(res, 0, 0)) : 0;
 }
 
 /* The 429 answer to a locked login: of the account (code "locked") or of the client
@@ -133,18 +122,19 @@ static void send_too_many(bs_req *req, int64_t retry_s, bool address) {
                 address ? "Too many failed logins" : "Account locked for a while", "email", h, "%s", d);
 }
 
-/* false (and a 429 problem sent) when the address is locked */
-static bool addr_allowed(bs_req *req, int64_t now) {
-    struct addr_slot *s = addr_slot(bs_req_peer(req), now, false);
-    int64_t retry = 0;
-    if (!s || bs_login_allowed(&s->c, now, &retry)) return true;
-    send_too_many(req, retry - now, true);
-    return false;
+/* The answer after a wrong credential was counted against the client address. */
+static void address_counted(const PGresult *res, const char *err, void *arg) {
+    (void)res;
+    bs_req *req = arg;
+    if (err) return bs__problem_db(req, err);
+    bs__fail_as(req, BS_EUNAUTH, "invalid_credentials", "Login failed", "password",
+                "The e-mail address, password or second-factor code is wrong");
 }
 
-static void addr_failed(bs_req *req, int64_t now) {
-    struct addr_slot *s = addr_slot(bs_req_peer(req), now, true);
-    bs_login_record_failure(&addr_policy, &s->c, now);
+/* Answers 401 invalid_credentials once the failure is counted against req's client address
+ * (a failure that cannot be counted is answered 503: the limiter fails closed). */
+static void fail_credentials(bs_api *api, bs_req *req, int64_t now) {
+    limit_failure(api, "login_address", bs_req_client(req), &addr_policy, now, address_counted, req);
 }
 
 typedef struct login_job {
@@ -199,41 +189,45 @@ static void verify_work(uv_work_t *w) {
     }
 }
 
-/* Answers a refused login (code: BS_E*; problem and title as bs_err's) and frees j. A wrong
- * credential also counts against the client address. */
+/* Answers a refused login (code: BS_E*; problem and title as bs_err's) and frees j. */
 static void login_problem(login_job *j, int code, const char *problem, const char *title, const char *field,
                           const char *detail) {
-    if (code == BS_EUNAUTH && strcmp(problem, "invalid_credentials") == 0) addr_failed(j->req, j->now);
     bs__fail_as(j->req, code, problem, title, field, "%s", detail);
     login_free(j);
 }
 
-static void counters_saved(const PGresult *res, const char *err, void *arg) {
-    (void)res;
+/* A wrong credential was counted against the account or the unknown e-mail address (column
+ * 0: the lock's end): 429 when that locked it, else 401 once the client address counted it
+ * too. Frees j. */
+static void failure_recorded(const PGresult *res, const char *err, void *arg) {
     login_job *j = arg;
-    if (err) {
+    int64_t locked = err ? 0 : locked_end(res);
+    if (err)
         bs__problem_db(j->req, err);
-        login_free(j);
-        return;
-    }
-    if (j->cnt.locked_until > j->now) {
-        send_too_many(j->req, j->cnt.locked_until - j->now, false);
-        login_free(j);
-        return;
-    }
-    login_problem(j, BS_EUNAUTH, "invalid_credentials", "Login failed", "password",
-                  "The e-mail address, password or second-factor code is wrong");
+    else if (locked > j->now)
+        send_too_many(j->req, locked - j->now, false);
+    else
+        fail_credentials(j->api, j->req, j->now);
+    login_free(j);
 }
 
+/* Counts a wrong credential: against the account (users, audited as the user), or against
+ * the unknown e-mail address (login_limits), under the default policy. */
 static void record_failure(login_job *j) {
     bs_login_policy pol = bs_login_policy_default();
-    bs_login_record_failure(&pol, &j->cnt, j->now);
-    char f[16], first[24], locked[24];
-    snprintf(f, sizeof f, "%d", j->cnt.failed_logins);
-    snprintf(first, sizeof first, "%lld", (long long)j->cnt.first_failed_at);
-    snprintf(locked, sizeof locked, "%lld", (long long)j->cnt.locked_until);
-    const char *p[4] = {j->user_id, f, j->cnt.first_failed_at ? first : NULL, j->cnt.locked_until ? locked : NULL};
-    bs__store_write_actor(j->api, j->actor, &SQL_LOGIN_FAILURE_RECORD, p, counters_saved, j);
+    if (!j->found) {
+        char key[256];
+        email_key(j->email, key, sizeof key);
+        limit_failure(j->api, "login_email", key, &pol, j->now, failure_recorded, j);
+        return;
+    }
+    char now_s[24], max[16], window[24], lockout[24];
+    snprintf(now_s, sizeof now_s, "%lld", (long long)j->now);
+    snprintf(max, sizeof max, "%d", pol.max_failures);
+    snprintf(window, sizeof window, "%lld", (long long)pol.window_s);
+    snprintf(lockout, sizeof lockout, "%lld", (long long)pol.lockout_s);
+    const char *p[5] = {j->user_id, now_s, max, window, lockout};
+    bs__store_write_actor(j->api, j->actor, &SQL_LOGIN_FAILURE_RECORD, p, failure_recorded, j);
 }
 
 static void session_created(const PGresult *res, const char *err, void *arg) {
@@ -259,7 +253,7 @@ static void create_session(login_job *j, int64_t step) {
     bs_secret_hash(j->token, strlen(j->token), hash, sizeof hash);
     snprintf(st, sizeof st, "%lld", (long long)step);
     snprintf(hours, sizeof hours, "%d", SESSION_HOURS);
-    const char *p[5] = {j->user_id, hash, step >= 0 ? st : NULL, bs_req_peer(j->req), hours};
+    const char *p[5] = {j->user_id, hash, step >= 0 ? st : NULL, bs_req_client(j->req), hours};
     bs__store_write_actor(j->api, j->actor, &SQL_LOGIN_SESSION_CREATE, p, session_created, j);
 }
 
@@ -294,15 +288,7 @@ static void verified(uv_work_t *w, int status) {
     (void)status;
     login_job *j = w->data;
     if (j->verify_rc != BS_AUTH_OK) {
-        if (!j->found) {
-            bs_login_policy pol = bs_login_policy_default();
-            struct addr_slot *s = unknown_slot(j->email, j->now, true);
-            bs_login_record_failure(&pol, &s->c, j->now);
-            j->cnt = s->c; /* answered like a known account: 429 once locked */
-            counters_saved(NULL, NULL, j);
-            return;
-        }
-        record_failure(j);
+        record_failure(j); /* an unknown address is answered like a known account: 429 once locked */
         return;
     }
     bool need_totp = j->municipal || j->confirmed;
@@ -357,10 +343,15 @@ static void login_user_loaded(const PGresult *res, const char *err, void *arg) {
         return;
     }
     j->now = bs_clock_now(j->api->clock);
-    if (PQntuples(res) != 1 || PQgetisnull(res, 0, 1)) {
+    int64_t address_locked = atoll(PQgetvalue(res, 0, 9));
+    if (address_locked > j->now) {
+        send_too_many(j->req, address_locked - j->now, true);
+        login_free(j);
+        return;
+    }
+    if (PQgetisnull(res, 0, 1)) {
         /* unknown (or not yet activated) address: its counters lock it like an account */
-        struct addr_slot *s = unknown_slot(j->email, j->now, false);
-        if (s) j->cnt = s->c;
+        j->cnt.locked_until = atoll(PQgetvalue(res, 0, 10));
     } else {
         j->found = true;
         snprintf(j->user_id, sizeof j->user_id, "%s", PQgetvalue(res, 0, 0));
@@ -414,12 +405,6 @@ void bs__login(bs_api *api, bs_req *req, const bs_path *path) {
         json_decref(doc);
         return;
     }
-    if (!addr_allowed(req, bs_clock_now(api->clock))) {
-        sodium_memzero(password, password_len);
-        free(password);
-        json_decref(doc);
-        return;
-    }
     login_job *j = bs_calloc(1, sizeof *j);
     j->api = api;
     j->req = req;
@@ -429,7 +414,9 @@ void bs__login(bs_api *api, bs_req *req, const bs_path *path) {
     j->has_code = code != NULL;
     if (code) snprintf(j->code, sizeof j->code, "%s", code);
     json_decref(doc);
-    const char *p[1] = {j->email};
+    char key[256];
+    email_key(j->email, key, sizeof key);
+    const char *p[3] = {j->email, bs_req_client(req), key};
     bs_store_exec(api->store, &SQL_LOGIN_USER_LOAD, p, login_user_loaded, j);
 }
 
@@ -794,7 +781,7 @@ static void accept_hashed(uv_work_t *w, int status) {
     }
     char th[BS_SECRET_HASH_BYTES];
     bs_secret_hash(c->token, strlen(c->token), th, sizeof th);
-    const char *p[3] = {th, c->hash, bs_req_peer(c->req)};
+    const char *p[3] = {th, c->hash, bs_req_client(c->req)};
     /* The actor of the audit rows is the invited user (known only from the invitation): the
      * statement sets bouwstroom.actor itself; the audit triggers are AFTER ROW triggers,
      * which run at the end of the statement, after this set_config. */
@@ -834,10 +821,9 @@ void bs__accept_invitation(bs_api *api, bs_req *req, const bs_path *path) {
  * only an active user with a password gets a mail. The secret is bs_invitation_token of
  * "password-reset:<id>" under the server key (only its SHA-256 is stored; the notifier
  * recomputes it when it sends the mail), valid RESET_MINUTES, once. Requests are limited
- * per e-mail address and per client address (in memory, like failed logins). */
+ * per e-mail address and per client address (login_limits, shared by every node, like failed
+ * logins). */
 #define RESET_MINUTES 30
-static struct addr_slot reset_addr_slots[ADDR_SLOTS];  /* requests per client address */
-static struct addr_slot reset_email_slots[ADDR_SLOTS]; /* requests per e-mail address (known or not) */
 static const bs_login_policy reset_addr_policy = {.max_failures = 10, .window_s = 900, .lockout_s = 900};
 static const bs_login_policy reset_email_policy = {.max_failures = 3, .window_s = 900, .lockout_s = 900};
 
@@ -856,6 +842,54 @@ static void reset_requested(const PGresult *res, const char *err, void *arg) {
     bs__respond_json(req, 202, o);
 }
 
+typedef struct reset_request {
+    bs_api *api;
+    bs_req *req;
+    char email[256];
+    int64_t now;
+} reset_request;
+
+/* The request was counted (SQL_RESET_LIMIT: columns 0 and 1 the locks' ends of the client
+ * and the e-mail address before it): 429, or the reset secret made and its mail queued. */
+static void reset_limited(const PGresult *res, const char *err, void *arg) {
+    reset_request *r = arg;
+    bs_api *api = r->api;
+    bs_req *req = r->req;
+    int64_t addr_locked = err ? 0 : atoll(PQgetvalue(res, 0, 0)), email_locked = err ? 0 : atoll(PQgetvalue(res, 0, 1));
+    if (err) {
+        bs__problem_db(req, err);
+    } else if (addr_locked > r->now || email_locked > r->now) {
+        char rs[24], d[160];
+        snprintf(rs, sizeof rs, "%lld", (long long)((addr_locked > r->now ? addr_locked : email_locked) - r->now));
+        snprintf(d, sizeof d, "Too many password reset requests %s; try again in %s seconds",
+                 addr_locked > r->now ? "from this client" : "for this address", rs);
+        const char *h[] = {"Retry-After", rs, NULL};
+        bs__fail_ex(req, BS_ERATE, NULL, NULL, "email", h, "%s", d);
+    } else {
+        char id[40], secret[BS_TOKEN_B64URL_BYTES], label[64], hash[BS_SECRET_HASH_BYTES], now_s[24], mins[8];
+        bs_uuid_v4_new(id, sizeof id);
+        snprintf(label, sizeof label, "password-reset:%s", id);
+        if (api->server_key)
+            bs_invitation_token(api->server_key, label, secret, sizeof secret);
+        else
+            bs_secret_token_new(BS_TOKEN_B64URL, secret, sizeof secret); /* never mailed: no key */
+        bs_secret_hash(secret, strlen(secret), hash, sizeof hash);
+        sodium_memzero(secret, sizeof secret);
+        snprintf(now_s, sizeof now_s, "%lld", (long long)r->now);
+        snprintf(mins, sizeof mins, "%d", RESET_MINUTES);
+        const char *p[8] = {r->email,
+                            id,
+                            hash,
+                            now_s,
+                            mins,
+                            bs_req_client(req),
+                            api->server_key ? "true" : "false",
+                            api->mail_domain ? api->mail_domain : "localhost"};
+        bs__store_write(api, req, &SQL_PASSWORD_RESET_REQUEST, p, reset_requested, req);
+    }
+    free(r);
+}
+
 void bs__request_reset(bs_api *api, bs_req *req, const bs_path *path) {
     (void)path;
     static const char *const allowed[] = {"email", NULL};
@@ -866,47 +900,21 @@ void bs__request_reset(bs_api *api, bs_req *req, const bs_path *path) {
         json_decref(doc);
         return;
     }
-    int64_t now = bs_clock_now(api->clock), retry = 0;
-    char key[256];
-    snprintf(key, sizeof key, "%s", email);
-    for (char *k = key; *k; k++) *k = (char)tolower((unsigned char)*k);
-    struct addr_slot *sa = slot_in(reset_addr_slots, &reset_addr_policy, bs_req_peer(req), now, true);
-    struct addr_slot *se = slot_in(reset_email_slots, &reset_email_policy, key, now, true);
-    bool addr_ok = bs_login_allowed(&sa->c, now, &retry);
-    if (addr_ok && bs_login_allowed(&se->c, now, &retry)) {
-        bs_login_record_failure(&reset_addr_policy, &sa->c, now);
-        bs_login_record_failure(&reset_email_policy, &se->c, now);
-    } else {
-        char rs[24], d[160];
-        snprintf(rs, sizeof rs, "%lld", (long long)(retry - now));
-        snprintf(d, sizeof d, "Too many password reset requests %s; try again in %s seconds",
-                 addr_ok ? "for this address" : "from this client", rs);
-        const char *h[] = {"Retry-After", rs, NULL};
-        bs__fail_ex(req, BS_ERATE, NULL, NULL, "email", h, "%s", d);
-        json_decref(doc);
-        return;
-    }
-    char id[40], secret[BS_TOKEN_B64URL_BYTES], label[64], hash[BS_SECRET_HASH_BYTES], now_s[24], mins[8];
-    bs_uuid_v4_new(id, sizeof id);
-    snprintf(label, sizeof label, "password-reset:%s", id);
-    if (api->server_key)
-        bs_invitation_token(api->server_key, label, secret, sizeof secret);
-    else
-        bs_secret_token_new(BS_TOKEN_B64URL, secret, sizeof secret); /* never mailed: no key */
-    bs_secret_hash(secret, strlen(secret), hash, sizeof hash);
-    sodium_memzero(secret, sizeof secret);
-    snprintf(now_s, sizeof now_s, "%lld", (long long)now);
-    snprintf(mins, sizeof mins, "%d", RESET_MINUTES);
-    const char *p[8] = {email,
-                        id,
-                        hash,
-                        now_s,
-                        mins,
-                        bs_req_peer(req),
-                        api->server_key ? "true" : "false",
-                        api->mail_domain ? api->mail_domain : "localhost"};
-    bs__store_write(api, req, &SQL_PASSWORD_RESET_REQUEST, p, reset_requested, req);
+    reset_request *r = bs_calloc(1, sizeof *r);
+    r->api = api;
+    r->req = req;
+    r->now = bs_clock_now(api->clock);
+    snprintf(r->email, sizeof r->email, "%s", email);
     json_decref(doc);
+    char key[256], now_s[24], amax[16], emax[16], window[24], lockout[24];
+    email_key(r->email, key, sizeof key);
+    snprintf(now_s, sizeof now_s, "%lld", (long long)r->now);
+    snprintf(amax, sizeof amax, "%d", reset_addr_policy.max_failures);
+    snprintf(emax, sizeof emax, "%d", reset_email_policy.max_failures);
+    snprintf(window, sizeof window, "%lld", (long long)reset_addr_policy.window_s);
+    snprintf(lockout, sizeof lockout, "%lld", (long long)reset_addr_policy.lockout_s);
+    const char *p[7] = {bs_req_client(req), key, now_s, amax, emax, window, lockout};
+    bs_store_exec(api->store, &SQL_RESET_LIMIT, p, reset_limited, r);
 }
 
 typedef struct reset_ctx {
@@ -930,10 +938,19 @@ static void reset_free(reset_ctx *c) {
     free(c);
 }
 
-static void reset_unknown(reset_ctx *c) {
-    addr_failed(c->req, bs_clock_now(c->api->clock)); /* guessing secrets counts like failed logins */
-    bs__fail_as(c->req, BS_ENOTFOUND, NULL, "Reset secret not found", "secret",
+static void reset_unknown_counted(const PGresult *res, const char *err, void *arg) {
+    (void)res;
+    bs_req *req = arg;
+    if (err) return bs__problem_db(req, err);
+    bs__fail_as(req, BS_ENOTFOUND, NULL, "Reset secret not found", "secret",
                 "The reset secret is unknown, expired or used already; request a new one");
+}
+
+/* An unknown secret: 404 once it is counted against the client address (guessing secrets
+ * counts like failed logins). */
+static void reset_unknown(reset_ctx *c) {
+    limit_failure(c->api, "login_address", bs_req_client(c->req), &addr_policy, bs_clock_now(c->api->clock),
+                  reset_unknown_counted, c->req);
 }
 
 static void reset_done(const PGresult *res, const char *err, void *arg) {
@@ -990,11 +1007,14 @@ static void reset_found(const PGresult *res, const char *err, void *arg) {
     uv_queue_work(c->api->loop, &c->work, reset_work, reset_hashed); /* Argon2id off the loop */
 }
 
-void bs__confirm_reset(bs_api *api, bs_req *req, const bs_path *path) {
-    (void)path;
+/* The client address is not locked (SQL_LIMIT_LOCKED, column 0): the secret is looked up. */
+static void confirm_allowed(const PGresult *res, const char *err, void *arg) {
+    bs_req *req = arg;
+    bs_api *api = bs_req_get_data(req);
     static const char *const allowed[] = {"secret", "password", NULL};
-    int64_t now = bs_clock_now(api->clock);
-    if (!addr_allowed(req, now)) return;
+    int64_t now = bs_clock_now(api->clock), locked = err ? 0 : locked_end(res);
+    if (err) return bs__problem_db(req, err);
+    if (locked > now) return send_too_many(req, locked - now, true);
     json_t *doc = bs__body_object(req, allowed);
     if (!doc) return;
     const char *secret;
@@ -1016,6 +1036,15 @@ void bs__confirm_reset(bs_api *api, bs_req *req, const bs_path *path) {
     json_decref(doc);
     const char *p[2] = {c->secret_hash, c->now_s};
     bs_store_exec(api->store, &SQL_PASSWORD_RESET_CHECK, p, reset_found, c);
+}
+
+void bs__confirm_reset(bs_api *api, bs_req *req, const bs_path *path) {
+    (void)path;
+    char now_s[24];
+    snprintf(now_s, sizeof now_s, "%lld", (long long)bs_clock_now(api->clock));
+    bs_req_set_data(req, api);
+    const char *p[3] = {"login_address", bs_req_client(req), now_s};
+    bs_store_exec(api->store, &SQL_LIMIT_LOCKED, p, confirm_allowed, req);
 }
 
 /* ---- members ---- */
@@ -1164,7 +1193,8 @@ void bs__aggregate(bs_api *api, bs_req *req, const bs_path *path) {
         return bs__fail(req, BS_EBADPARAM, "group_by",
                         "group_by must be one of planstatus, gemeente, provincie, confidentiality");
     char sql[1200];
-    /* the group column comes from the fixed list above, never from the request text */
+    /* the group column comes from the fixed list above, never from the request text; built and
+     * sent as text (one statement per group column would be four copies of it) */
     snprintf(sql, sizeof sql,
              "WITH v AS (SELECT p.%s AS k, p.homes_remaining, a.access, a.stream FROM projects p "
              "  JOIN bs_project_access($1::uuid) a ON a.project_id = p.id WHERE a.access IS NOT NULL OR a.stream) "

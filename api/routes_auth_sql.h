@@ -118,13 +118,47 @@ static const bs_stmt SQL_INVITATION_CREATE = {
     "  (SELECT v FROM why), CASE WHEN EXISTS (SELECT 1 FROM mail) THEN pg_notify('bs_alerts', '') END",
     13};
 
-/* Records a failed login: $1 user id, $2 failed logins, $3 first failure (Unix seconds), $4 locked until (Unix
- * seconds, 0 = not locked). */
+/* Records a failed login of an account under the policy (bs_login_step, migration 0025) in one statement on the row,
+ * so that concurrent failures all count; returns the lock's end (Unix seconds, 0 = not locked). $1 user id, $2 now
+ * (Unix seconds), $3 failures that lock, $4 window (s), $5 lockout (s). */
 static const bs_stmt SQL_LOGIN_FAILURE_RECORD = {
     "login_failure_record",
-    "UPDATE users SET failed_logins = $2::int, first_failed_at = to_timestamp($3::bigint), "
-    "locked_until = to_timestamp($4::bigint) WHERE id = $1::uuid",
-    4};
+    "UPDATE users u SET (failed_logins, first_failed_at, locked_until) = "
+    "  (SELECT s.new_failures, to_timestamp(NULLIF(s.new_first, 0)), to_timestamp(NULLIF(s.new_locked, 0)) "
+    "   FROM bs_login_step(u.failed_logins, COALESCE(extract(epoch FROM u.first_failed_at)::bigint, 0), "
+    "     COALESCE(extract(epoch FROM u.locked_until)::bigint, 0), $2::bigint, $3::int, $4::int, $5::int) s) "
+    "WHERE u.id = $1::uuid RETURNING COALESCE(extract(epoch FROM u.locked_until)::bigint, 0)",
+    5};
+
+/* Records a failure (or a counted request) of a counter that is not an account's (login_limits, migration 0025):
+ * returns the lock's end (Unix seconds) when it is locked now, else 0. $1 kind, $2 key, $3 now (Unix seconds), $4
+ * failures that lock, $5 window (s), $6 lockout (s). */
+static const bs_stmt SQL_LIMIT_FAILURE = {"limit_failure",
+                                          "SELECT bs_limit_failure($1, $2, $3::bigint, $4::int, $5::int, $6::int)", 6};
+
+/* The lock's end (Unix seconds) of a counter of login_limits when it is locked now, else 0. $1 kind, $2 key, $3 now
+ * (Unix seconds). */
+static const bs_stmt SQL_LIMIT_LOCKED = {
+    "limit_locked",
+    "SELECT COALESCE((SELECT extract(epoch FROM locked_until)::bigint FROM login_limits WHERE kind = $1 AND key = $2 "
+    "  AND locked_until > to_timestamp($3::bigint)), 0)",
+    3};
+
+/* Counts a password-reset request against the client address and the e-mail address when neither is locked
+ * (login_limits, migration 0025): the two locks' ends (Unix seconds, 0 = not locked) before counting. $1 client
+ * address, $2 lower-cased e-mail, $3 now (Unix seconds), $4 requests per address, $5 requests per e-mail, $6
+ * window (s), $7 lockout (s). */
+static const bs_stmt SQL_RESET_LIMIT = {
+    "reset_limit",
+    "WITH l AS MATERIALIZED (SELECT "
+    "  COALESCE((SELECT extract(epoch FROM locked_until)::bigint FROM login_limits WHERE kind = 'reset_address' "
+    "    AND key = $1 AND locked_until > to_timestamp($3::bigint)), 0) AS a, "
+    "  COALESCE((SELECT extract(epoch FROM locked_until)::bigint FROM login_limits WHERE kind = 'reset_email' "
+    "    AND key = $2 AND locked_until > to_timestamp($3::bigint)), 0) AS e) "
+    "SELECT a, e, CASE WHEN a = 0 AND e = 0 THEN "
+    "  bs_limit_failure('reset_address', $1, $3::bigint, $4::int, $6::int, $7::int) "
+    "  + bs_limit_failure('reset_email', $2, $3::bigint, $5::int, $6::int, $7::int) END FROM l",
+    7};
 
 /* A successful login: resets the failure counters, records the TOTP step used (replay protection, RFC 6238 §5.2)
  * and creates the session. $1 user id, $2 session token hash, $3 TOTP step or NULL, $4 client address, $5 session
@@ -143,7 +177,9 @@ static const bs_stmt SQL_LOGIN_SESSION_CREATE = {
     5};
 
 /* The user of a login attempt with password hash, TOTP state, failure counters and whether the role needs a second
- * factor. $1 e-mail. */
+ * factor (all NULL when there is no active user of that address), and the ends (Unix seconds, 0 = not locked) of
+ * the locks of the client address and of the e-mail address as an unknown one (login_limits, migration 0025). $1
+ * e-mail, $2 client address, $3 lower-cased e-mail. */
 static const bs_stmt SQL_LOGIN_USER_LOAD = {
     "login_user_load",
     "SELECT u.id, u.password_hash, u.totp_secret, u.totp_confirmed, COALESCE(u.totp_last_step, -1), "
@@ -151,9 +187,13 @@ static const bs_stmt SQL_LOGIN_USER_LOAD = {
     "  COALESCE(extract(epoch FROM u.locked_until)::bigint, 0), "
     "  u.is_admin OR EXISTS (SELECT 1 FROM organisation_members om JOIN organisations o "
     "    ON o.id = om.organisation_id WHERE om.user_id = u.id AND om.role <> 'extern' "
-    "    AND o.kind IN ('gemeente','provincie','rijk')) "
-    "FROM users u WHERE lower(u.email) = lower($1) AND u.disabled_at IS NULL",
-    1};
+    "    AND o.kind IN ('gemeente','provincie','rijk')), "
+    "  COALESCE((SELECT extract(epoch FROM locked_until)::bigint FROM login_limits "
+    "    WHERE kind = 'login_address' AND key = $2), 0), "
+    "  COALESCE((SELECT extract(epoch FROM locked_until)::bigint FROM login_limits "
+    "    WHERE kind = 'login_email' AND key = $3), 0) "
+    "FROM (SELECT 1) one LEFT JOIN users u ON lower(u.email) = lower($1) AND u.disabled_at IS NULL",
+    3};
 
 /* The signed-in user (GET /me) as JSON. $1 user id, $2 API token id or NULL, $3 how the request was authenticated
  * (token or session). */

@@ -19,6 +19,7 @@
 #include "outbox.h"
 #include "province_export.h"
 #include "province_xlsx.h"
+#include "routes_exchange_sql.h"
 #include "xlsx_projects.h"
 #include "zgw.h"
 
@@ -197,14 +198,8 @@ void bs__get_export(bs_api *api, bs_req *req, const bs_path *path) {
         return bs__fail(req, BS_EBADPARAM, "part", "the list of left-out plans is part=report (JSON) or format=csv");
     }
     const char *p[1] = {bs__principal(req)->authenticated ? bs__principal(req)->user_id : NULL};
-    /* only plans the caller may read (the public facts of an openbaar plan included); the province's own rule (its confidentiality level
-     * and the quality checks) then decides what is exported */
-    bs_store_query(api->store,
-                   "SELECT COALESCE(json_agg(r ORDER BY r.provincie, r.gemeente, r.name, r.id), '[]') FROM ("
-                   "SELECT " BS_EXPORT_PLAN_COLUMNS " FROM projects p "
-                   "JOIN bs_project_access($1::uuid) a ON a.project_id = p.id "
-                   "AND a.access IN ('public','read','write','lead')) r",
-                   1, p, export_plans_loaded, j);
+    /* only plans the caller may read; the province's own rule then decides what is exported */
+    bs_store_exec(api->store, &SQL_EXPORT_PLANS, p, export_plans_loaded, j);
 }
 
 /* ---- GET /api/v1/exchange/geojson?crs=rd|wgs84 ---- */
@@ -272,6 +267,7 @@ void bs__get_geojson(bs_api *api, bs_req *req, const bs_path *path) {
     j->api = api;
     j->req = req;
     j->crs = strcmp(crs, "rd") == 0 ? BS_CRS_RD : BS_CRS_WGS84;
+    /* built, not a named statement: the select list is the GeoJSON exchange's (shared with the CLI) */
     char sql[4096];
     snprintf(
         sql, sizeof sql,

@@ -253,7 +253,7 @@ static void fc_project_loaded(const PGresult *res, const char *err, void *arg) {
     snprintf(j->gemeente, sizeof j->gemeente, "%s", st.gemeente);
     free(st.planned);
     const char *params[1] = {j->es->schema->key};
-    bs_store_exec(j->api->store, &SQL_FORECAST_OBSERVATIONS, params, fc_obs_loaded, j);
+    bs_store_exec(j->api->store, &BS_STMT_OWN_OBSERVATIONS, params, fc_obs_loaded, j);
 }
 
 void bs__get_forecast(bs_api *api, bs_req *req, const bs_path *path) {
@@ -268,7 +268,7 @@ void bs__get_forecast(bs_api *api, bs_req *req, const bs_path *path) {
         return;
     }
     const char *params[1] = {j->id};
-    bs_store_exec(api->store, &SQL_PROJECT_STATE, params, fc_project_loaded, j);
+    bs_store_exec(api->store, &BS_STMT_PROJECT_STATE, params, fc_project_loaded, j);
 }
 
 /* ---- GET /api/v1/lead-times ---- */
@@ -470,7 +470,7 @@ static void lt_counts_loaded(const PGresult *res, const char *err, void *arg) {
         j->counts[i][1] += atol(PQgetvalue(res, r, 2));
     }
     const char *params[1] = {j->es->schema->key};
-    bs_store_exec(j->api->store, &SQL_FORECAST_OBSERVATIONS, params, lt_obs_loaded, j);
+    bs_store_exec(j->api->store, &BS_STMT_OWN_OBSERVATIONS, params, lt_obs_loaded, j);
 }
 
 void bs__get_lead_times(bs_api *api, bs_req *req, const bs_path *path) {
@@ -663,7 +663,7 @@ static void sh_project_loaded(const PGresult *res, const char *err, void *arg) {
     j->size = bs_size_class_of(PQgetisnull(res, 0, 0) ? 0 : atol(PQgetvalue(res, 0, 0)));
     snprintf(j->gemeente, sizeof j->gemeente, "%s", PQgetvalue(res, 0, 1));
     const char *params[1] = {j->es->schema->key};
-    bs_store_exec(j->api->store, &SQL_FORECAST_OBSERVATIONS, params, sh_obs_loaded, j);
+    bs_store_exec(j->api->store, &BS_STMT_OWN_OBSERVATIONS, params, sh_obs_loaded, j);
 }
 
 void bs__forecast_shifts(bs_api *api, const char *project_id, const bs_schema *schema, const bs_progress *progress,

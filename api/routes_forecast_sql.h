@@ -16,12 +16,9 @@
     "WHEN p.homes_remaining <= 10 THEN '1-10' WHEN p.homes_remaining <= 50 THEN '11-50' "                              \
     "WHEN p.homes_remaining <= 200 THEN '51-200' ELSE '>200' END"
 
-/* The observations of finished steps the estimates learn from (BS_OBS_SQL, project_forecast.h). $1 process
- * schema key. */
-static const bs_stmt SQL_FORECAST_OBSERVATIONS = {"forecast_observations", BS_OBS_SQL, 1};
-
-/* A project's state for the engine (BS_PROJECT_STATE_SQL, engine.h). $1 project id. */
-static const bs_stmt SQL_PROJECT_STATE = {"project_state", BS_PROJECT_STATE_SQL, 1};
+/* The observations of finished steps the estimates learn from and a project's state for the engine are the
+ * runtime's statements, shared with the notifier: BS_STMT_OWN_OBSERVATIONS (project_forecast.h, $1 process schema
+ * key) and BS_STMT_PROJECT_STATE (engine.h, $1 project id). */
 
 /* Per step of a process schema: how many steps were skipped and how many realised steps carry estimated dates
  * (counted and reported, never used as durations). $1 schema key, $2 gemeente or NULL, $3 size class or NULL. */

@@ -22,6 +22,10 @@ static const bs_stmt SQL_ALERT_LIST = {
     "FROM (SELECT * FROM f ORDER BY due_at, id LIMIT $4::bigint OFFSET $5::bigint) r), '[]')",
     6};
 
+/* An alert rule as the API answers it (GET /alert-rules, PUT /alert-rules): its JSON object has these columns, in
+ * this order (the one definition of the resource). */
+#define ALERT_RULE_COLUMNS "id, organisation_id, user_id, kind, enabled, days, basis"
+
 /* One page of the alert rules of an organisation and/or a user: count and page as JSON. $1 organisation id or
  * NULL, $2 user id or NULL, $3 limit, $4 offset. */
 static const bs_stmt SQL_ALERT_RULE_LIST = {
@@ -29,9 +33,8 @@ static const bs_stmt SQL_ALERT_RULE_LIST = {
     "WITH f AS (SELECT * FROM alert_rules "
     "  WHERE ($1::uuid IS NOT NULL AND organisation_id = $1::uuid AND user_id IS NULL) "
     "  OR ($2::uuid IS NOT NULL AND user_id = $2::uuid)) "
-    "SELECT (SELECT count(*) FROM f), COALESCE((SELECT json_agg(json_build_object('id', id, 'organisation_id', "
-    "organisation_id, 'user_id', user_id, 'kind', kind, 'enabled', enabled, 'days', days, 'basis', basis) "
-    "ORDER BY kind, id) FROM (SELECT * FROM f ORDER BY kind, id LIMIT $3::bigint OFFSET $4::bigint) r), '[]')",
+    "SELECT (SELECT count(*) FROM f), COALESCE((SELECT json_agg(r ORDER BY kind, id) "
+    "FROM (SELECT " ALERT_RULE_COLUMNS " FROM f ORDER BY kind, id LIMIT $3::bigint OFFSET $4::bigint) r), '[]')",
     4};
 
 /* Sets an alert rule of an organisation or a user. $1 organisation id or NULL, $2 user id or NULL, $3 kind, $4
@@ -52,9 +55,8 @@ static const bs_stmt SQL_ALERT_RULE_UPSERT = {
     "dirty AS (INSERT INTO notifier_dirty (project_id) SELECT DISTINCT f.project_id FROM follows f "
     "  JOIN users u ON u.id = f.user_id, owner WHERE u.organisation_id = owner.org "
     "  AND ($2::uuid IS NULL OR u.id = $2::uuid) ON CONFLICT DO NOTHING RETURNING pg_notify('bs_notifier', '')) "
-    "SELECT EXISTS (SELECT 1 FROM owner), (SELECT row_to_json(x) FROM (SELECT id, organisation_id, user_id, "
-    "  kind, enabled, days, basis FROM upd UNION ALL SELECT id, organisation_id, user_id, kind, enabled, days, "
-    "  basis FROM ins) x "
+    "SELECT EXISTS (SELECT 1 FROM owner), (SELECT row_to_json(x) FROM (SELECT " ALERT_RULE_COLUMNS " FROM upd "
+    "  UNION ALL SELECT " ALERT_RULE_COLUMNS " FROM ins) x "
     "  WHERE (SELECT count(*) FROM dirty) >= 0)",
     6};
 

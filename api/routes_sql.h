@@ -9,8 +9,16 @@
 
 #include "store.h"
 
-/* The database answers (GET /healthz). */
-static const bs_stmt SQL_HEALTH = {"health", "SELECT 1", 0};
+/* Readiness of the database (GET /readyz): whether it is a standby (in recovery), whether this session's transactions
+ * are read-only (default_transaction_read_only, e.g. ALTER DATABASE … SET, and transaction_read_only), how many of
+ * this build's migrations are applied and how many applied ones this build does not know (a newer build migrated).
+ * $1 this build's migration versions (text[]). */
+static const bs_stmt SQL_READY = {"ready",
+                                  "SELECT pg_is_in_recovery(), current_setting('transaction_read_only'), "
+                                  "  current_setting('default_transaction_read_only'), "
+                                  "  (SELECT count(*) FROM schema_migrations WHERE version = ANY($1::text[])), "
+                                  "  (SELECT count(*) FROM schema_migrations WHERE version <> ALL($1::text[]))",
+                                  1};
 
 /* A project as JSON with the caller's access. $1 project id, $2 access (none … lead, or stream), $3 stream access
  * (boolean). */

@@ -42,6 +42,10 @@ bs_cli_adapters *bs_cli_adapters_start(uv_loop_t *loop, const bs_clock *clock, b
     return a;
 }
 
+bool bs_cli_adapters_running(const bs_cli_adapters *a, char *why, size_t len) {
+    return bs_zgw_running(a->zgw, why, len);
+}
+
 static void zgw_stopped(void *arg) {
     bs_cli_adapters *a = arg;
     void (*done)(void *) = a->done;

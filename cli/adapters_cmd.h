@@ -26,6 +26,9 @@ const char *bs_cli_adapters_config_path(const char *config_path);
 bs_cli_adapters *bs_cli_adapters_start(uv_loop_t *loop, const bs_clock *clock, bs_store *store, const char *path,
                                        bool once, void (*idle)(void *arg), void *idle_arg, bs_err *err);
 
+/* Whether the worker's outbox runs, with one line into why (len bytes): bs_zgw_running. */
+bool bs_cli_adapters_running(const bs_cli_adapters *a, char *why, size_t len);
+
 /* Stops the worker (outcomes in flight are recorded first); done runs when everything is
  * freed. The store stays open. */
 void bs_cli_adapters_stop(bs_cli_adapters *a, void (*done)(void *arg), void *arg);

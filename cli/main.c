@@ -6,12 +6,14 @@
  */
 #include <signal.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uv.h>
 
 #include "adapters_cmd.h"
 #include "api.h"
+#include "conn_limit.h"
 #include "eib_import.h"
 #include "engine.h"
 #include "export_cmd.h"
@@ -47,8 +49,10 @@ static const char usage[] =
     "  import-geojson FILE         import projects from such an export (either CRS; all or nothing)\n"
     "  serve [--host H] [--port P] [--smtp-url URL] [--mail-from ADDR] [--public-url URL]\n"
     "        [--today YYYY-MM-DD] [--clock YYYY-MM-DDTHH:MM:SSZ] [--token-max-days N]\n"
+    "        [--max-connections N] [--max-connections-per-client N] [--trusted-proxies LIST]\n"
     "                              serve the HTTP API (default 127.0.0.1:8080; port 0 = ephemeral)\n"
-    "                              and run the notifier (alerts by SMTP when an SMTP URL is set)\n"
+    "                              and run the notifier (alerts by SMTP when an SMTP URL is set);\n"
+    "                              connection caps and reverse proxies: docs/operations.md\n"
     "  schedule FILE.json          offline: schedule a schema + project state, print JSON (no database)\n"
     "  adapters run --once | status [--project ID] | retry [--event ID] | notify [--authorization V]\n"
     "                              the adapter outbox (ZGW: --config FILE or BOUWSTROOM_ZGW_CONFIG;\n"
@@ -302,6 +306,19 @@ static void serve_load_optional(app *a) {
     if (zgw_path && bs_zgw_config_load(zgw_path, &a->zgw_config, &kerr) == 0) a->api.zgw_config = a->zgw_config;
 }
 
+/* GET /readyz's checks of the workers beside the API (bs_api.worker_checks): the notifier,
+ * and the adapter outbox when ZGW is configured. */
+static void worker_checks(void *arg, json_t *checks) {
+    app *a = arg;
+    char why[300];
+    bool ok = bs_notifier_running(a->notifier, why, sizeof why);
+    json_array_append_new(checks, json_pack("{s:s, s:b, s:s}", "name", "notifier", "ok", ok, "detail", why));
+    if (!bs_cli_adapters_config_path(opt_value(a, "--zgw-config"))) return;
+    ok = a->adapters && bs_cli_adapters_running(a->adapters, why, sizeof why);
+    if (!a->adapters) snprintf(why, sizeof why, "the ZGW adapter is configured but did not start (see the log)");
+    json_array_append_new(checks, json_pack("{s:s, s:b, s:s}", "name", "adapters", "ok", ok, "detail", why));
+}
+
 /* Starts the notifier (alert mails through the SMTP server of --smtp-url or the environment;
  * links point at --public-url, else at the server's own address). Returns the SMTP URL, NULL
  * when none is configured. */
@@ -373,6 +390,62 @@ static int serve_web_options(app *a) {
     return 0;
 }
 
+/* Raises the soft limit of open files to the hard limit (a server of many connections needs
+ * more than the usual 1,024). Returns the soft limit in effect, or -1 when unknown. */
+static long raise_open_files(void) {
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return -1;
+    if (rl.rlim_cur != rl.rlim_max) {
+        struct rlimit want = rl;
+        want.rlim_cur = rl.rlim_max == RLIM_INFINITY ? (rlim_t)1 << 20 : rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &want) == 0) rl = want;
+    }
+    return rl.rlim_cur == RLIM_INFINITY ? 1L << 20 : (long)rl.rlim_cur;
+}
+
+/* A positive count from option opt or environment variable env into *out (unchanged when
+ * neither is set); -1 after a message when it is not a number from 1 to 10,000,000. */
+static int count_option(app *a, const char *opt, const char *env, int *out) {
+    const char *v = opt_or_env(a, opt, env);
+    if (!v || !*v) return 0;
+    char *end;
+    long n = strtol(v, &end, 10);
+    if (*end != 0 || n < 1 || n > 10000000) {
+        fprintf(stderr, "serve: %s (%s) must be a number from 1 to 10000000, not '%s'\n", opt, env, v);
+        return -1;
+    }
+    *out = (int)n;
+    return 0;
+}
+
+/* The connection caps and trusted proxies (--max-connections / BOUWSTROOM_MAX_CONNECTIONS,
+ * --max-connections-per-client / BOUWSTROOM_MAX_CONNECTIONS_PER_CLIENT, --trusted-proxies /
+ * BOUWSTROOM_TRUSTED_PROXIES) after raising the open-files limit; defaults and the ceiling
+ * the limit allows in api/conn_limit.h (docs/operations.md "Connection limits"). -1 after a
+ * message when one is malformed. */
+static int serve_http_limits(app *a, bs_http_limits *l, long *nofile) {
+    *nofile = raise_open_files();
+    int ceiling = bs_conn_total_ceiling(*nofile < 0 ? 1024 : *nofile, BS_HTTP_MAX_OVERFLOW);
+    *l = (bs_http_limits){.max_connections = BS_CONN_DEFAULT_MAX_TOTAL,
+                          .max_connections_per_client = BS_CONN_DEFAULT_MAX_PER_CLIENT,
+                          .max_overflow = BS_HTTP_MAX_OVERFLOW,
+                          .trusted_proxies = opt_or_env(a, "--trusted-proxies", "BOUWSTROOM_TRUSTED_PROXIES")};
+    if (l->trusted_proxies && !*l->trusted_proxies) l->trusted_proxies = NULL;
+    bool given = opt_or_env(a, "--max-connections", "BOUWSTROOM_MAX_CONNECTIONS") != NULL;
+    if (count_option(a, "--max-connections", "BOUWSTROOM_MAX_CONNECTIONS", &l->max_connections) != 0 ||
+        count_option(a, "--max-connections-per-client", "BOUWSTROOM_MAX_CONNECTIONS_PER_CLIENT",
+                     &l->max_connections_per_client) != 0)
+        return -1;
+    if (l->max_connections > ceiling) {
+        if (given)
+            fprintf(stderr, "serve: warning: --max-connections %d lowered to %d: the open-files limit is %ld\n",
+                    l->max_connections, ceiling, *nofile);
+        l->max_connections = ceiling;
+    }
+    if (l->max_connections_per_client > l->max_connections) l->max_connections_per_client = l->max_connections;
+    return 0;
+}
+
 static void serve(app *a) {
     const char *host = opt_value(a, "--host");
     const char *port_s = opt_value(a, "--port");
@@ -387,13 +460,25 @@ static void serve(app *a) {
         finish(a, 2);
         return;
     }
+    bs_http_limits limits;
+    long nofile;
+    if (serve_http_limits(a, &limits, &nofile) != 0) {
+        finish(a, 2);
+        return;
+    }
     serve_load_optional(a);
+    char mdir[4096];
+    snprintf(mdir, sizeof mdir, "%s/engine/runtime/migrations", bs_home());
+    a->api.migrations = bs_store_migration_versions(mdir, &a->api.n_migrations);
+    a->api.worker_checks = worker_checks;
+    a->api.worker_checks_arg = a;
     bs_err err = {0};
     int bound = 0;
-    a->http = bs_http_start(a->loop, host, port, bs_api_handle, &a->api, &bound, &err);
+    a->http = bs_http_start(a->loop, host, port, &limits, bs_api_handle, &a->api, &bound, &err);
     if (!a->http) {
-        fprintf(stderr, "serve: %s\n", err.msg);
-        finish(a, 1);
+        fprintf(stderr, "serve: %s%s\n", strcmp(err.field, "trusted_proxies") == 0 ? "--trusted-proxies: " : "",
+                err.msg);
+        finish(a, err.field[0] ? 2 : 1);
         return;
     }
     uv_signal_init(a->loop, &a->sigint);
@@ -409,6 +494,9 @@ static void serve(app *a) {
         if (!a->adapters) fprintf(stderr, "serve: ZGW adapter not started: %s\n", zerr.msg);
     }
     printf("listening on http://%s:%d\n", host, bound);
+    printf("connections: at most %d, %d per client address (open files: %ld)%s%s\n", limits.max_connections,
+           limits.max_connections_per_client, nofile, limits.trusted_proxies ? "; trusted proxies: " : "",
+           limits.trusted_proxies ? limits.trusted_proxies : "");
     if (a->web) printf("web app: http://%s:%d/ (%zu files)\n", host, bound, bs_web_count(a->web));
     if (!smtp) printf("alerts: planned and kept; no SMTP server configured (--smtp-url or BOUWSTROOM_SMTP_URL)\n");
     fflush(stdout);
@@ -570,6 +658,7 @@ int main(int argc, char **argv) {
     uv_run(a.loop, UV_RUN_NOWAIT);
     bs_engine_free(&a.engine);
     free(a.api.openapi_json);
+    free(a.api.migrations);
     if (a.api.province_config) bs_province_config_free(&a.province_config);
     bs_geo_close(a.geo);
     json_decref(a.zgw_config);

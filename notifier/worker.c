@@ -18,6 +18,7 @@
 #include "queue.h"
 #include "smtp.h"
 #include "templates.h"
+#include "worker_sql.h"
 
 #define CLAIM_BATCH 200      /* alerts per claim at most (the queue bounds it further by the send rate) */
 #define LEASE_MS 30000       /* default lease of a claimed alert, kept alive by the queue's heartbeat */
@@ -144,90 +145,13 @@ static void plan_written(const PGresult *res, const char *err, void *arg) {
     bs_conn_script(c->conn, "COMMIT", plan_committed, c);
 }
 
-static const char WRITE_SQL[] =
-    "WITH input AS (SELECT * FROM jsonb_to_recordset($2::jsonb) "
-    "  AS x(step_key text, planned_start date, planned_finish date, status text, p50 date, p80 date)), "
-    "up AS (INSERT INTO milestone_dates AS m (project_id, step_key, planned_start, planned_finish, status, "
-    "  p50, p80, p50_baseline) "
-    "  SELECT $1::uuid, step_key, planned_start, planned_finish, status, p50, p80, p50 FROM input "
-    "  ON CONFLICT (project_id, step_key) DO UPDATE SET planned_start = EXCLUDED.planned_start, "
-    "  planned_finish = EXCLUDED.planned_finish, status = EXCLUDED.status, "
-    "  p50 = EXCLUDED.p50, p80 = EXCLUDED.p80, p50_baseline = COALESCE(m.p50_baseline, EXCLUDED.p50), "
-    "  forecast_revision = m.forecast_revision + CASE WHEN (m.p50, m.p80) IS DISTINCT FROM "
-    "    (EXCLUDED.p50, EXCLUDED.p80) THEN 1 ELSE 0 END, "
-    "  revision = m.revision + CASE WHEN (m.planned_start, m.planned_finish, m.status) IS DISTINCT FROM "
-    "    (EXCLUDED.planned_start, EXCLUDED.planned_finish, EXCLUDED.status) THEN 1 ELSE 0 END, "
-    "  changed_at = CASE WHEN (m.planned_start, m.planned_finish, m.status) IS DISTINCT FROM "
-    "    (EXCLUDED.planned_start, EXCLUDED.planned_finish, EXCLUDED.status) THEN now() ELSE m.changed_at END "
-    "  RETURNING step_key, revision, forecast_revision), "
-    /* the project's knelpunt flag (negative float in this plan; the Projects page's filter) */
-    "kn AS (UPDATE projects SET knelpunt = $8::boolean WHERE id = $1::uuid AND knelpunt IS DISTINCT FROM $8::boolean "
-    "  RETURNING 1), "
-    "want AS (SELECT w.step_key, w.rev_step, w.kind, w.user_id, w.due_date, w.payload, "
-    "  COALESCE(w.revision, CASE WHEN w.kind = 'forecast_slipped' THEN up.forecast_revision ELSE up.revision END) "
-    "  AS revision FROM jsonb_to_recordset($3::jsonb) "
-    "  AS w(step_key text, rev_step text, kind text, user_id uuid, due_date date, payload jsonb, revision int) "
-    "  LEFT JOIN up ON up.step_key = w.rev_step), "
-
-    /* A new follower (follows.summarised_at NULL, and a recipient of this plan: $7) gets what
-     * is already late (overdue milestones and blocked steps due by today, $5) as one
-     * follow_summary alert, due at once ($6) and never held for a digest. The single alerts
-     * are recorded as superseded (their keys then send nothing when re-planned), and so is a
-     * single alert of an item a summary already listed with the same date (a date revision
-     * that moved only because the data date did); a new date alerts as before. Likewise an
-     * overdue or blocked alert whose recipient was already told (sent, being sent, in a
-     * digest, or given up) of the same step, kind and date: the daily re-plan raises the date
-     * revision of every late milestone (the data date moves), which must not mail the same
-     * news every morning. */
-    "fresh AS (SELECT id, user_id FROM follows WHERE project_id = $1::uuid AND summarised_at IS NULL "
-    "  AND user_id = ANY ($7::uuid[])), "
-    "covered AS (SELECT s.user_id, it->>'kind' AS kind, it->>'step_key' AS step_key, it->>'date' AS date "
-    "  FROM alerts s CROSS JOIN LATERAL jsonb_array_elements(s.payload->'items') it "
-    "  WHERE s.project_id = $1::uuid AND s.kind = 'follow_summary' "
-    "  UNION ALL SELECT d.user_id, d.kind, d.step_key, d.payload->>'date' FROM alerts d "
-    "  WHERE d.project_id = $1::uuid AND d.kind IN ('milestone_overdue', 'blocked_by_other_stream') "
-    "  AND d.status IN ('pending', 'sent', 'failed', 'digested')), "
-    "ins AS (INSERT INTO alerts (id, project_id, step_key, kind, revision, user_id, due_at, digest, payload, message_id, "
-    "  status) "
-    "  SELECT g.id, $1::uuid, g.step_key, g.kind, g.revision, g.user_id, "
-    "  (g.due_date + time '07:00') AT TIME ZONE u.time_zone, u.digest, g.payload, "
-    "  'alert.' || g.id || '@' || $4, "
-    "  CASE WHEN g.kind IN ('milestone_overdue', 'blocked_by_other_stream') AND ("
-    "    (g.due_date <= $5::date AND EXISTS (SELECT 1 FROM fresh f WHERE f.user_id = g.user_id)) "
-    "    OR EXISTS (SELECT 1 FROM covered c WHERE c.user_id = g.user_id AND c.kind = g.kind "
-    "      AND c.step_key = g.step_key AND c.date = g.payload->>'date')) "
-    "  THEN 'superseded' ELSE 'scheduled' END "
-    "  FROM (SELECT gen_random_uuid() AS id, want.* FROM want) g JOIN users u ON u.id = g.user_id "
-    "  ON CONFLICT (project_id, step_key, kind, revision, user_id) DO NOTHING "
-    "  RETURNING user_id, kind, payload, status), "
-    "summ AS (INSERT INTO alerts (id, project_id, step_key, kind, revision, user_id, due_at, digest, payload, message_id) "
-    "  SELECT s.id, $1::uuid, 'follow:' || f.id, 'follow_summary', 0, s.user_id, to_timestamp($6::bigint), false, "
-    "  s.payload, 'alert.' || s.id || '@' || $4 "
-    "  FROM (SELECT gen_random_uuid() AS id, i.user_id, "
-    "    jsonb_build_object('project_id', $1::uuid, 'project_name', p.name, 'gemeente', p.gemeente, "
-    "    'items', jsonb_agg(i.payload || jsonb_build_object('kind', i.kind) "
-    "      ORDER BY i.payload->>'date', i.kind, i.payload->>'step_key')) AS payload "
-    "    FROM ins i JOIN projects p ON p.id = $1::uuid "
-    "    WHERE i.status = 'superseded' "
-    "    GROUP BY i.user_id, p.name, p.gemeente) s JOIN fresh f ON f.user_id = s.user_id "
-    "  ON CONFLICT DO NOTHING RETURNING 1), "
-    "fol AS (UPDATE follows SET summarised_at = to_timestamp($6::bigint) WHERE id IN (SELECT id FROM fresh) RETURNING 1), "
-    "sup AS (UPDATE alerts a SET status = 'superseded', updated_at = now() "
-    "  WHERE a.project_id = $1::uuid AND a.status = 'scheduled' "
-    "  AND a.kind NOT IN ('external_update', 'invitation', 'follow_summary') "
-    "  AND NOT EXISTS (SELECT 1 FROM want w "
-    "  WHERE w.step_key = a.step_key AND w.kind = a.kind AND w.user_id = a.user_id AND w.revision = a.revision) "
-    "  RETURNING 1) "
-    "SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM sup), (SELECT count(*) FROM summ), "
-    "  (SELECT count(*) FROM fol), pg_notify('bs_alerts', '')";
-
 /* The organisation's today for data dates and alert plans: the API's (so that `serve --today`
  * pins the API and the notifier alike), else today in Europe/Amsterdam from the clock. */
 static bs_day notifier_today(const bs_notifier *n) {
     return n->today ? n->today(n->today_arg) : bs_clock_today_amsterdam(n->clock);
 }
 
-/* The recipients from the rows of RECIPIENTS_SQL (user_id, pub, priv, kind, enabled, days,
+/* The recipients from the rows of SQL_PLAN_RECIPIENTS (user_id, pub, priv, kind, enabled, days,
  * basis; ordered by user) into rs (one per user; user ids point into res). Returns their
  * number. */
 static int recipients_from_rows(const PGresult *res, bs_alert_recipient *rs) {
@@ -253,7 +177,7 @@ static int recipients_from_rows(const PGresult *res, bs_alert_recipient *rs) {
     return n_rs;
 }
 
-/* The steps as WRITE_SQL stores them ($2): planned dates, status, P50 and P80. */
+/* The steps as SQL_PLAN_WRITE stores them ($2): planned dates, status, P50 and P80. */
 static json_t *steps_json(const plan_ctx *c, const bs_schedule *sched, const bs_day *p50) {
     const bs_schema *schema = c->st.schema;
     json_t *steps = json_array();
@@ -271,7 +195,7 @@ static json_t *steps_json(const plan_ctx *c, const bs_schedule *sched, const bs_
     return steps;
 }
 
-/* One planned alert as WRITE_SQL inserts it ($3): its key, due date and the payload the
+/* One planned alert as SQL_PLAN_WRITE inserts it ($3): its key, due date and the payload the
  * mail is written from. */
 static json_t *want_json(const plan_ctx *c, const bs_alert_want *w, const bs_alert_recipient *rs) {
     const bs_schema *schema = c->st.schema;
@@ -370,31 +294,10 @@ static void plan_got_recipients(const PGresult *res, const char *err, void *arg)
     const char *params[8] = {
         c->project_id, c->steps_json, c->wants_json, n->mail_domain,
         today_s,       now_s,         rcpt,          bs_schedule_has_knelpunt(&sched) ? "true" : "false"};
-    bs_conn_query(c->conn, WRITE_SQL, 8, params, plan_written, c);
+    bs_conn_exec(c->conn, &SQL_PLAN_WRITE, params, plan_written, c);
     free(rcpt);
     free(rs); /* after the query copied the params: user ids point into res */
 }
-
-static const char RECIPIENTS_SQL[] =
-    "WITH r AS (SELECT user_id, NULL::text AS stream FROM project_roles WHERE project_id = $1::uuid "
-    "  AND role = 'projectleider' "
-    "  UNION ALL SELECT user_id, stream FROM project_roles WHERE project_id = $1::uuid AND role = 'stream_owner' "
-    "  UNION ALL SELECT user_id, NULL FROM follows WHERE project_id = $1::uuid), "
-    "ru AS (SELECT user_id, bool_or(stream IS NULL OR stream = 'public') AS pub, "
-    "  bool_or(stream IS NULL OR stream = 'private') AS priv FROM r GROUP BY user_id) "
-    "SELECT u.id::text, ru.pub, ru.priv, k.kind, COALESCE(ur.enabled, orr.enabled, k.def_enabled), "
-    "  COALESCE(ur.days, orr.days, k.def_days), COALESCE(ur.basis, orr.basis, 'planned') "
-    "FROM ru JOIN users u ON u.id = ru.user_id AND u.disabled_at IS NULL "
-    /* only recipients who may still read the project (bs_project_access, migration 0010;
-     * docs/security.md §3); an external developer only as owner of the private stream alone */
-    "JOIN LATERAL (SELECT a.access, a.stream FROM bs_project_access(u.id) a WHERE a.project_id = $1::uuid) acc "
-    "  ON acc.access IN ('read','write','lead') OR (acc.stream AND ru.priv AND NOT ru.pub) "
-    "CROSS JOIN (VALUES ('milestone_upcoming', true, 10), ('milestone_overdue', true, 0), "
-    "  ('blocked_by_other_stream', true, 0), ('forecast_slipped', true, 10)) "
-    "  AS k(kind, def_enabled, def_days) "
-    "LEFT JOIN alert_rules ur ON ur.user_id = u.id AND ur.kind = k.kind "
-    "LEFT JOIN alert_rules orr ON orr.organisation_id = u.organisation_id AND orr.user_id IS NULL AND orr.kind = k.kind "
-    "ORDER BY u.id, k.kind";
 
 static void plan_got_baselines(const PGresult *res, const char *err, void *arg) {
     plan_ctx *c = arg;
@@ -410,7 +313,7 @@ static void plan_got_baselines(const PGresult *res, const char *err, void *arg) 
         if (i >= 0 && !PQgetisnull(res, r, 1)) bs_date_parse(PQgetvalue(res, r, 1), &c->baseline[i]);
     }
     const char *params[1] = {c->project_id};
-    bs_conn_query(c->conn, RECIPIENTS_SQL, 1, params, plan_got_recipients, c);
+    bs_conn_exec(c->conn, &SQL_PLAN_RECIPIENTS, params, plan_got_recipients, c);
 }
 
 /* thread pool: the Monte Carlo forecast of the project (pure) */
@@ -433,8 +336,7 @@ static void plan_forecast_done(uv_work_t *w, int status) {
     plan_ctx *c = w->data;
     if (status != 0) c->fc_rc = BS_SCHEDULE_ENOMEM;
     const char *params[1] = {c->project_id};
-    bs_conn_query(c->conn, "SELECT step_key, p50_baseline FROM milestone_dates WHERE project_id = $1::uuid", 1, params,
-                  plan_got_baselines, c);
+    bs_conn_exec(c->conn, &SQL_PLAN_BASELINES, params, plan_got_baselines, c);
 }
 
 static void plan_got_obs(const PGresult *res, const char *err, void *arg) {
@@ -468,7 +370,7 @@ static void plan_got_state(const PGresult *res, const char *err, void *arg) {
         return;
     }
     const char *params[1] = {c->st.schema->key};
-    bs_conn_query(c->conn, BS_OBS_SQL, 1, params, plan_got_obs, c);
+    bs_conn_exec(c->conn, &BS_STMT_OWN_OBSERVATIONS, params, plan_got_obs, c);
 }
 
 static void plan_got_dirty(const PGresult *res, const char *err, void *arg) {
@@ -484,7 +386,7 @@ static void plan_got_dirty(const PGresult *res, const char *err, void *arg) {
     }
     snprintf(c->project_id, sizeof c->project_id, "%s", PQgetvalue(res, 0, 0));
     const char *params[1] = {c->project_id};
-    bs_conn_query(c->conn, BS_PROJECT_STATE_SQL, 1, params, plan_got_state, c);
+    bs_conn_exec(c->conn, &BS_STMT_PROJECT_STATE, params, plan_got_state, c);
 }
 
 static void plan_begun(const PGresult *res, const char *err, void *arg) {
@@ -494,10 +396,7 @@ static void plan_begun(const PGresult *res, const char *err, void *arg) {
         plan_finish(c, err);
         return;
     }
-    bs_conn_query(c->conn,
-                  "DELETE FROM notifier_dirty WHERE project_id = (SELECT project_id FROM notifier_dirty "
-                  "ORDER BY marked_at LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING project_id::text",
-                  0, NULL, plan_got_dirty, c);
+    bs_conn_exec(c->conn, &SQL_PLAN_NEXT_DIRTY, NULL, plan_got_dirty, c);
 }
 
 static void plan_next_project(plan_ctx *c) {
@@ -539,17 +438,6 @@ static void plan_start(bs_notifier *n) {
  * projects bs_mark_projects_dirty queues) in notifier_dirty; the notifier of any node then
  * re-plans them one by one, CPU work on the thread pool. A node that dies after the claim
  * has committed the queue with it, so nothing waits on it. docs/scheduling.md §6. */
-static const char REPLAN_SQL[] =
-    "WITH live AS (SELECT p.id FROM projects p "
-    "  WHERE EXISTS (SELECT 1 FROM follows f WHERE f.project_id = p.id) "
-    "  OR EXISTS (SELECT 1 FROM project_roles r WHERE r.project_id = p.id) "
-    "  OR EXISTS (SELECT 1 FROM feed_tokens t WHERE t.project_id = p.id AND t.revoked_at IS NULL)), "
-    "claim AS (INSERT INTO replan_runs (day, node, projects) SELECT $1::date, $2, (SELECT count(*) FROM live) "
-    "  ON CONFLICT (day) DO NOTHING RETURNING day), "
-    "mark AS (INSERT INTO notifier_dirty (project_id) SELECT id FROM live WHERE EXISTS (SELECT 1 FROM claim) "
-    "  ON CONFLICT (project_id) DO NOTHING RETURNING 1) "
-    "SELECT (SELECT count(*) FROM claim), (SELECT count(*) FROM mark), "
-    "  CASE WHEN EXISTS (SELECT 1 FROM claim) THEN pg_notify('bs_notifier', '') END";
 
 static void replan_arm(bs_notifier *n);
 
@@ -584,7 +472,7 @@ static void replan_check(bs_notifier *n) {
     n->replanning = true;
     n->replan_pending_day = today;
     n->db_ops++;
-    bs_store_query(n->store, REPLAN_SQL, 2, params, replan_claimed, n);
+    bs_store_exec(n->store, &SQL_REPLAN_CLAIM, params, replan_claimed, n);
 }
 
 static void replan_fired(uv_timer_t *t) {
@@ -609,21 +497,6 @@ static void replan_arm(bs_notifier *n) {
 
 /* ---------------------------------------------------------------- digests */
 
-static const char DIGEST_SQL[] =
-    "WITH due AS (SELECT a.id, a.user_id, a.kind, a.payload FROM alerts a JOIN users u ON u.id = a.user_id "
-    "  WHERE a.digest AND a.status = 'scheduled' AND a.due_at <= to_timestamp($1::bigint) "
-    "  AND (to_timestamp($1::bigint) AT TIME ZONE u.time_zone)::time >= time '07:00' "
-    "  AND (to_timestamp($1::bigint) AT TIME ZONE u.time_zone)::time < time '12:00' FOR UPDATE OF a SKIP LOCKED), "
-    "d AS (INSERT INTO alerts (id, project_id, step_key, kind, revision, user_id, due_at, status, digest, payload, "
-    "  message_id) SELECT g.id, NULL, 'digest:' || g.local_day, 'digest', 0, g.user_id, to_timestamp($1::bigint), "
-    "  'scheduled', false, g.payload, 'digest.' || g.id || '@' || $2 "
-    "  FROM (SELECT gen_random_uuid() AS id, due.user_id, (to_timestamp($1::bigint) AT TIME ZONE u.time_zone)::date "
-    "  AS local_day, jsonb_build_object('items', jsonb_agg(due.payload || jsonb_build_object('kind', due.kind) "
-    "  ORDER BY due.payload->>'date')) AS payload FROM due JOIN users u ON u.id = due.user_id "
-    "  GROUP BY due.user_id, u.time_zone) g ON CONFLICT DO NOTHING RETURNING id, user_id) "
-    "UPDATE alerts a SET status = 'digested', digest_id = d.id, updated_at = now() FROM due, d "
-    "WHERE a.id = due.id AND due.user_id = d.user_id";
-
 static void digests_made(const PGresult *res, const char *err, void *arg) {
     bs_notifier *n = arg;
     n->db_ops--;
@@ -647,7 +520,7 @@ static void digests_start(bs_notifier *n) {
     snprintf(now_s, sizeof now_s, "%lld", (long long)bs_clock_now(n->clock));
     const char *p[2] = {now_s, n->mail_domain};
     n->db_ops++;
-    bs_store_query(n->store, DIGEST_SQL, 2, p, digests_made, n);
+    bs_store_exec(n->store, &SQL_DIGESTS_BUILD, p, digests_made, n);
 }
 
 static void safety_tick(uv_timer_t *t) {
@@ -659,47 +532,8 @@ static void safety_tick(uv_timer_t *t) {
 
 /* ---------------------------------------------------------------- delivery: the mail outbox on the queue */
 
-/* The statements of the mail outbox (engine/runtime/queue.h gives each its parameters):
- * a claim takes due alerts (scheduled, or pending whose lease or backoff ran out) that this
- * process does not hold, counts the attempt and leases them by the injected clock. */
-static const char CLAIM_SQL[] =
-    "WITH c AS (SELECT a.id FROM alerts a WHERE a.status IN ('scheduled','pending') AND NOT a.digest "
-    "  AND COALESCE(a.next_attempt_at, a.due_at) <= to_timestamp($1::float8) AND a.id <> ALL ($3::uuid[]) "
-    "  ORDER BY a.due_at LIMIT $4::int FOR UPDATE SKIP LOCKED) "
-    "UPDATE alerts a SET status = 'pending', attempts = a.attempts + 1, "
-    "  next_attempt_at = to_timestamp($1::float8) + make_interval(secs => $2::float8), updated_at = now() "
-    "FROM c, users u WHERE a.id = c.id AND u.id = a.user_id "
-    "RETURNING a.id::text, a.kind, a.message_id, a.payload::text, u.email, u.name, u.locale, a.attempts, "
-    "  a.user_id::text";
-
-static const char HEARTBEAT_SQL[] =
-    "UPDATE alerts SET next_attempt_at = to_timestamp($1::float8) + make_interval(secs => $2::float8) "
-    "WHERE id = ANY ($3::uuid[]) AND status = 'pending'";
-
-static const char RELEASE_SQL[] =
-    "UPDATE alerts SET next_attempt_at = to_timestamp($1::float8), attempts = greatest(attempts - 1, 0), "
-    "updated_at = now() WHERE id = ANY ($2::uuid[]) AND status = 'pending'";
-
-static const char NEXT_DUE_SQL[] =
-    "SELECT floor(extract(epoch FROM min(COALESCE(next_attempt_at, due_at))) * 1000)::bigint "
-    "FROM alerts WHERE status IN ('scheduled','pending') AND NOT digest AND id <> ALL ($2::uuid[]) "
-    "AND $1::float8 IS NOT NULL";
-
-/* outcomes: $1 id, $2 now (epoch s), $3 reply code, $4 error */
-static const char SENT_SQL[] =
-    "UPDATE alerts SET status = 'sent', sent_at = to_timestamp($2::float8), reply_code = $3::int, "
-    "last_error = NULLIF($4, ''), next_attempt_at = NULL, updated_at = now() WHERE id = $1::uuid";
-static const char FAILED_SQL[] =
-    "UPDATE alerts SET status = 'failed', last_error = $4, reply_code = NULLIF($3::int, 0), "
-    "next_attempt_at = NULL, updated_at = now() WHERE id = $1::uuid AND $2::float8 IS NOT NULL";
-/* many 250s at once (bs_queue_finish_batched): $1 ids, $2 now */
-static const char SENT_BATCH_SQL[] =
-    "UPDATE alerts SET status = 'sent', sent_at = to_timestamp($2::float8), reply_code = 250, last_error = NULL, "
-    "next_attempt_at = NULL, updated_at = now() WHERE id = ANY ($1::uuid[])";
-/* a retry: $2 is the next attempt's time */
-static const char RETRY_SQL[] =
-    "UPDATE alerts SET next_attempt_at = to_timestamp($2::float8), last_error = $4, "
-    "reply_code = NULLIF($3::int, 0), updated_at = now() WHERE id = $1::uuid AND status = 'pending'";
+/* The statements of the mail outbox are SQL_MAIL_* in worker_sql.h (engine/runtime/queue.h
+ * gives each its parameters). */
 
 /* A claimed alert, rendered (or with the reason it cannot be). */
 typedef struct send_item {
@@ -730,7 +564,7 @@ static void on_sent(bs_smtp_outcome o, long code, const char *error, void *arg) 
     char code_s[16], now_s[32];
     snprintf(code_s, sizeof code_s, "%ld", o == BS_SMTP_SENT && code == 0 ? 250 : code);
     int64_t now_ms = bs_clock_now_ms(n->clock);
-    const char *sql = o == BS_SMTP_SENT ? SENT_SQL : o == BS_SMTP_FAILED ? FAILED_SQL : RETRY_SQL;
+    const bs_stmt *stmt = o == BS_SMTP_SENT ? &SQL_MAIL_SENT : o == BS_SMTP_FAILED ? &SQL_MAIL_FAILED : &SQL_MAIL_RETRY;
     if (o == BS_SMTP_RETRY) {
         bs_queue *q = n->queue;
         const bs_queue_policy *pol = bs_queue_policy_of(q);
@@ -739,9 +573,9 @@ static void on_sent(bs_smtp_outcome o, long code, const char *error, void *arg) 
     snprintf(now_s, sizeof now_s, "%lld.%03lld", (long long)(now_ms / 1000), (long long)(now_ms % 1000));
     const char *p[4] = {it->id, now_s, code_s, error ? error : ""};
     if (o == BS_SMTP_SENT && strcmp(code_s, "250") == 0)
-        bs_queue_finish_batched(qi, sql, 4, p); /* the common case: one UPDATE per 100 */
+        bs_queue_finish_batched(qi, stmt, p); /* the common case: one UPDATE per 100 */
     else
-        bs_queue_finish(qi, sql, 4, p);
+        bs_queue_finish(qi, stmt, p);
 }
 
 static void send_perform(void *self, bs_queue_item *qi) {
@@ -832,11 +666,11 @@ static void send_decode(void *self, const PGresult *res, int r, bs_queue_item *q
 
 static const bs_queue_ops MAIL_OPS = {.name = "notifier",
                                       .channel = "bs_alerts",
-                                      .claim_sql = CLAIM_SQL,
-                                      .heartbeat_sql = HEARTBEAT_SQL,
-                                      .release_sql = RELEASE_SQL,
-                                      .next_due_sql = NEXT_DUE_SQL,
-                                      .batch_sql = SENT_BATCH_SQL,
+                                      .claim = &SQL_MAIL_CLAIM,
+                                      .heartbeat = &SQL_MAIL_HEARTBEAT,
+                                      .release = &SQL_MAIL_RELEASE,
+                                      .next_due = &SQL_MAIL_NEXT_DUE,
+                                      .batch = &SQL_MAIL_SENT_BATCH,
                                       .decode = send_decode,
                                       .perform = send_perform,
                                       .free_item = send_free};
@@ -936,6 +770,21 @@ static void queue_stopped(void *arg) {
         n->open_handles--;
         maybe_done(n);
     }
+}
+
+bool bs_notifier_running(const bs_notifier *n, char *why, size_t len) {
+    if (!n || n->stopping) {
+        snprintf(why, len, "%s", n ? "stopping" : "not started");
+        return false;
+    }
+    if (!n->queue) {
+        snprintf(why, len, "running: alerts are planned, not sent (no SMTP server configured)");
+        return true;
+    }
+    char q[200];
+    bool ok = bs_queue_running(n->queue, q, sizeof q);
+    snprintf(why, len, "mail outbox %s", q);
+    return ok;
 }
 
 void bs_notifier_stop(bs_notifier *n, void (*done)(void *), void *arg) {

@@ -47,6 +47,11 @@ typedef struct bs_notifier bs_notifier;
 bs_notifier *bs_notifier_start(uv_loop_t *loop, bs_store *store, const bs_engine *engine, const bs_clock *clock,
                                const bs_notifier_config *cfg);
 
+/* Whether the worker runs (false: n is NULL or stopping), with one line into why (len
+ * bytes): the mail outbox's state, or that alerts are planned but not sent (no SMTP server).
+ * For readiness (GET /readyz). */
+bool bs_notifier_running(const bs_notifier *n, char *why, size_t len);
+
 /* Stops: no new work is claimed; alerts claimed but not yet handed to SMTP are given back;
  * sends in flight finish and their outcomes are recorded (a database that stays away is
  * waited for up to 10 s, engine/runtime/queue.h); done is called when all handles are

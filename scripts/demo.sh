@@ -157,7 +157,7 @@ Demo users (also in $creds; municipal roles need the TOTP code of the otpauth UR
 $(sed 's/^/  /' "$creds")
 Bearer token of $pl (sees all $total plans) in var/demo-token.
 Try:
-  curl -s $base/healthz
+  curl -s $base/healthz; curl -s $base/readyz
   curl -s -H "Authorization: Bearer \$(cat var/demo-token)" '$base/api/v1/projects?provincie=Utrecht&planstatus=1A&page_size=5'
   curl -s -H "Authorization: Bearer \$(cat var/demo-token)" $base/api/v1/projects/$id
   curl -s -H "Authorization: Bearer \$(cat var/demo-token)" $base/api/v1/projects/$id/schedule

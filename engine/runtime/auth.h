@@ -227,7 +227,9 @@ int bs_totp_secret_open(const unsigned char key[BS_SERVER_KEY_BYTES], const char
  * extend the lock (so an attacker cannot keep an account locked forever by guessing
  * faster; they can keep it locked by one attempt per lockout, which the audit log shows).
  * Default: 5 failures in 15 minutes → locked for 15 minutes (OWASP Authentication
- * Cheat Sheet, "Account lockout"). */
+ * Cheat Sheet, "Account lockout"). The server applies this rule in SQL, bs_login_step
+ * (migration 0025), one statement per failure under the row's lock so that every node's
+ * failures count; tests/unit/test_login_limits.c holds the two to each other. */
 
 typedef struct bs_login_policy {
     int max_failures;  /* failures within the window that lock; >= 1 */

@@ -13,6 +13,8 @@
 #include "alloc.h"
 #include "leadtime.h"
 
+const bs_stmt BS_STMT_PROJECT_STATE = {"project_state", BS_PROJECT_STATE_SQL, 1};
+
 #ifndef BS_SOURCE_DIR
 #define BS_SOURCE_DIR "."
 #endif

@@ -16,6 +16,7 @@
 #include "err.h"
 #include "schedule.h"
 #include "schema.h"
+#include "store.h"
 #include "whatif.h"
 
 typedef struct bs_engine_schema {
@@ -77,6 +78,11 @@ const char *bs_status_name(bs_step_status s);
     "'links', COALESCE((SELECT json_agg(l ORDER BY l.id) FROM project_links l WHERE l.project_id = p.id), '[]')"
 #define BS_PROJECT_STATE_SQL                                                                                           \
     "SELECT json_build_object(" BS_PROJECT_STATE_MEMBERS ") FROM projects p WHERE p.id = $1::uuid"
+
+/* BS_PROJECT_STATE_SQL as the one named statement (store.h) of every caller that loads a
+ * project's state (the forecast routes, the notifier's planning): prepared once per
+ * connection, whoever runs it first. $1 project id. */
+extern const bs_stmt BS_STMT_PROJECT_STATE;
 
 /* A project's scheduling state: what bs_schedule_compute_ex needs, as stored. */
 typedef struct bs_project_state {

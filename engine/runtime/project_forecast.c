@@ -10,6 +10,8 @@
 
 #include "alloc.h"
 
+const bs_stmt BS_STMT_OWN_OBSERVATIONS = {"forecast_observations", BS_OBS_SQL, 1};
+
 /* ---- own observations (copied out of the PGresult) ---- */
 
 void bs_own_obs_free(bs_own_obs *o) {

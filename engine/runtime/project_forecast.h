@@ -22,6 +22,10 @@
     "WHERE p.process_schema_key = $1 AND NOT s.actual_estimated AND s.actual_start IS NOT NULL "                       \
     "AND s.status IN ('done', 'started') ORDER BY s.project_id"
 
+/* BS_OBS_SQL as the one named statement (store.h) of every caller (the forecast, lead-time
+ * and shift routes, the notifier's planning). $1 schema key. */
+extern const bs_stmt BS_STMT_OWN_OBSERVATIONS;
+
 /* Own observations, copied out of the PGresult. */
 typedef struct bs_own_obs {
     bs_lt_obs *obs; /* owned; n */

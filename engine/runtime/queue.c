@@ -74,14 +74,21 @@ static char *ids_literal(const bs_queue *q, unsigned states) {
 
 #define ALL_STATES 0xfu
 
-/* Runs sql with the statement's own parameters followed by the extra ones. */
-static void query(bs_queue *q, const char *sql, int n_own, const char *const *own, bs_store_cb cb) {
-    const char *p[16];
+/* The parameters of a statement: its n_own own ones followed by the extra ones (p holds at
+ * least BS_QUEUE_MAX_PARAMS). */
+#define BS_QUEUE_MAX_PARAMS 16
+static void with_extra(const bs_queue *q, int n_own, const char *const *own, const char **p) {
     int n = 0;
-    for (int i = 0; i < n_own && n < 16; i++) p[n++] = own[i];
-    for (int i = 0; i < q->cfg.n_extra && n < 16; i++) p[n++] = q->extra[i];
+    for (int i = 0; i < n_own && n < BS_QUEUE_MAX_PARAMS; i++) p[n++] = own[i];
+    for (int i = 0; i < q->cfg.n_extra && n < BS_QUEUE_MAX_PARAMS; i++) p[n++] = q->extra[i];
+}
+
+/* Runs stmt with the statement's own parameters followed by the extra ones; arg is the queue. */
+static void query(bs_queue *q, const bs_stmt *stmt, int n_own, const char *const *own, bs_store_cb cb) {
+    const char *p[BS_QUEUE_MAX_PARAMS];
+    with_extra(q, n_own, own, p);
     q->db_ops++;
-    bs_store_query(q->store, sql, n, p, cb, q);
+    bs_store_exec(q->store, stmt, p, cb, q);
 }
 
 /* ---------------------------------------------------------------- items */
@@ -116,7 +123,7 @@ static void item_free(bs_queue *q, bs_queue_item *it) {
     (*state_count(q, it->state))--;
     item_unlink(q, it);
     q->ops->free_item(q->self, it);
-    for (int i = 0; i < it->n_params; i++) free(it->params[i]);
+    for (int i = 0; it->params && i < it->stmt->n_params; i++) free(it->params[i]);
     free(it->params);
     free(it);
 }
@@ -180,23 +187,22 @@ static void record(bs_queue_item *it) {
     bs_queue *q = it->q;
     item_set_state(q, it, ITEM_RECORDING);
     q->db_ops++;
-    bs_store_query(q->store, it->sql, it->n_params, (const char *const *)it->params, recorded, it);
+    bs_store_exec(q->store, it->stmt, (const char *const *)it->params, recorded, it);
 }
 
 /* Keeps the outcome's statement with the item (the backlog writes it from there). */
-static void outcome_keep(bs_queue_item *it, const char *sql, int n_params, const char *const *params) {
+static void outcome_keep(bs_queue_item *it, const bs_stmt *stmt, const char *const *params) {
     bs_queue *q = it->q;
     q->avg_ms = bs_queue_observe(q->avg_ms, (int64_t)uv_now(q->loop) - it->started_ms);
-    it->sql = sql;
-    it->n_params = n_params;
-    it->params = bs_calloc((size_t)n_params + 1, sizeof *it->params);
-    for (int i = 0; i < n_params; i++) it->params[i] = params[i] ? bs_strdup(params[i]) : NULL;
+    it->stmt = stmt;
+    it->params = bs_calloc((size_t)stmt->n_params + 1, sizeof *it->params);
+    for (int i = 0; i < stmt->n_params; i++) it->params[i] = params[i] ? bs_strdup(params[i]) : NULL;
 }
 
 static void batch_add(bs_queue_item *it);
 
-void bs_queue_finish(bs_queue_item *it, const char *sql, int n_params, const char *const *params) {
-    outcome_keep(it, sql, n_params, params);
+void bs_queue_finish(bs_queue_item *it, const bs_stmt *stmt, const char *const *params) {
+    outcome_keep(it, stmt, params);
     if (it->in_beat) { /* after the heartbeat that names it: it must not extend a lease this ends */
         item_set_state(it->q, it, ITEM_RECORDING);
         it->deferred = 1;
@@ -247,7 +253,7 @@ static void batch_flush(bs_queue *q) {
     fmt_now(q, now, sizeof now);
     const char *p[2] = {ids, now};
     q->db_ops++;
-    bs_store_query(q->store, q->ops->batch_sql, 2, p, batch_written, b);
+    bs_store_exec(q->store, q->ops->batch, p, batch_written, b);
     free(ids);
 }
 
@@ -269,13 +275,13 @@ static void batch_add(bs_queue_item *it) {
 }
 
 /* Keeps the outcome like bs_queue_finish, and writes it with the batch statement. */
-void bs_queue_finish_batched(bs_queue_item *it, const char *sql, int n_params, const char *const *params) {
+void bs_queue_finish_batched(bs_queue_item *it, const bs_stmt *stmt, const char *const *params) {
     bs_queue *q = it->q;
-    if (!q->ops->batch_sql) {
-        bs_queue_finish(it, sql, n_params, params);
+    if (!q->ops->batch) {
+        bs_queue_finish(it, stmt, params);
         return;
     }
-    outcome_keep(it, sql, n_params, params);
+    outcome_keep(it, stmt, params);
     item_set_state(q, it, ITEM_RECORDING);
     if (it->in_beat)
         it->deferred = 2; /* after the heartbeat that names it */
@@ -324,7 +330,7 @@ static void got_next_due(const PGresult *res, const char *err, void *arg) {
 
 /* Arms the timer at the next due time the operation reports. */
 static void arm_due(bs_queue *q) {
-    if (!q->ops->next_due_sql || q->counts.stopping) return;
+    if (!q->ops->next_due || q->counts.stopping) return;
     char now[32];
     fmt_now(q, now, sizeof now);
     char *held = ids_literal(q, ALL_STATES);
@@ -332,12 +338,10 @@ static void arm_due(bs_queue *q) {
     due_ask *a = bs_calloc(1, sizeof *a);
     a->q = q;
     a->gen = ++q->due_gen;
-    const char *pp[16];
-    int n = 0;
-    for (int i = 0; i < 2; i++) pp[n++] = p[i];
-    for (int i = 0; i < q->cfg.n_extra && n < 16; i++) pp[n++] = q->extra[i];
+    const char *pp[BS_QUEUE_MAX_PARAMS];
+    with_extra(q, 2, p, pp);
     q->db_ops++;
-    bs_store_query(q->store, q->ops->next_due_sql, n, pp, got_next_due, a);
+    bs_store_exec(q->store, q->ops->next_due, pp, got_next_due, a);
     free(held);
 }
 
@@ -390,7 +394,7 @@ static void claim(bs_queue *q, int n) {
     const char *p[4] = {now, lease, held, lim};
     q->counts.claiming = true;
     q->claim_asked = n;
-    query(q, q->ops->claim_sql, 4, p, claimed);
+    query(q, q->ops->claim, 4, p, claimed);
     free(held);
 }
 
@@ -432,7 +436,7 @@ static void beat_fired(uv_timer_t *t) {
         if (states & (1u << it->state)) it->in_beat = true;
     const char *p[3] = {now, lease, ids};
     q->beating = true;
-    query(q, q->ops->heartbeat_sql, 3, p, beaten);
+    query(q, q->ops->heartbeat, 3, p, beaten);
     free(ids);
 }
 
@@ -482,12 +486,47 @@ double bs_queue_jitter(bs_queue *q) {
     return (double)((q->rng >> 8) & 0xffffff) / 16777216.0;
 }
 
+bool bs_queue_running(const bs_queue *q, char *why, size_t len) {
+    const bs_queue_counts *c = &q->counts;
+    if (c->stopping) {
+        snprintf(why, len, "stopping");
+        return false;
+    }
+    snprintf(why, len, "running: %d waiting, %d performing, %d outcome(s) kept until the database takes them",
+             c->waiting, c->performing, c->backlog);
+    return true;
+}
+
 const bs_queue_policy *bs_queue_policy_of(const bs_queue *q) {
     return &q->cfg.policy;
 }
 
+const char *bs_queue_ops_check(const bs_queue_ops *ops, int n_extra) {
+    const struct {
+        const bs_stmt *stmt;
+        int n_own, n_extra;
+    } want[] = {{ops->claim, 4, n_extra},
+                {ops->heartbeat, 3, n_extra},
+                {ops->release, 2, n_extra},
+                {ops->next_due, 2, n_extra},
+                {ops->batch, 2, 0}};
+    if (!ops->claim) return "claim";
+    if (!ops->heartbeat) return "heartbeat";
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        const bs_stmt *st = want[i].stmt;
+        if (st && (st->n_params != want[i].n_own + want[i].n_extra || st->n_params > BS_QUEUE_MAX_PARAMS))
+            return st->name;
+    }
+    return NULL;
+}
+
 bs_queue *bs_queue_start(uv_loop_t *loop, bs_store *store, const bs_queue_ops *ops, void *self,
                          const bs_queue_config *cfg) {
+    const char *bad = bs_queue_ops_check(ops, cfg->n_extra > 4 ? 4 : cfg->n_extra);
+    if (bad) { /* a programming error: the store would read parameters that are not there */
+        fprintf(stderr, "%s: statement %s does not take the queue's parameters\n", ops->name, bad);
+        abort();
+    }
     bs_queue *q = bs_calloc(1, sizeof *q);
     q->loop = loop;
     q->store = store;
@@ -583,11 +622,11 @@ static void release_waiting(bs_queue *q) {
         if (it->state == ITEM_WAITING) item_free(q, it);
         it = next;
     }
-    if (q->ops->release_sql) {
+    if (q->ops->release) {
         char now[32];
         fmt_now(q, now, sizeof now);
         const char *p[2] = {now, ids};
-        query(q, q->ops->release_sql, 2, p, released);
+        query(q, q->ops->release, 2, p, released);
     }
     free(ids);
 }

@@ -47,30 +47,31 @@ typedef struct bs_queue_item {
     int64_t started_ms;         /* loop time when perform began */
     bool in_beat;               /* named by the heartbeat in flight */
     int deferred;               /* outcome waits for that heartbeat: 1 alone, 2 batched */
-    const char *sql;            /* the outcome's statement (static) */
-    char **params;              /* owned copies of its parameters */
-    int n_params;
+    const bs_stmt *stmt;        /* the outcome's statement (static) */
+    char **params;              /* owned copies of its stmt->n_params parameters */
 } bs_queue_item;
 
-/* The operations of one queue. Statements get text parameters; ids are PostgreSQL array
- * literals of the held items' ids ('{…}'); now is the queue's clock in seconds since the
- * epoch with milliseconds ("1764000000.123"), lease in seconds ("30.000"); the extra
- * parameters of bs_queue_config follow each statement's own. */
+/* The operations of one queue. Its statements are named statements (bs_stmt, store.h:
+ * prepared once per connection), declared in the operation's *_sql.h; they get text
+ * parameters: ids are PostgreSQL array literals of the held items' ids ('{…}'); now is the
+ * queue's clock in seconds since the epoch with milliseconds ("1764000000.123"), lease in
+ * seconds ("30.000"); the extra parameters of bs_queue_config follow each statement's own, so
+ * a statement's n_params is its own count below plus n_extra (bs_queue_ops_check). */
 typedef struct bs_queue_ops {
     const char *name;    /* for log lines: "notifier", "adapters[zgw]" */
     const char *channel; /* NOTIFY channel that wakes the queue; NULL: timer and poll only */
     /* claims up to $4 due rows that are not in $3, leasing them until $1 + $2:
      * $1 now, $2 lease, $3 held ids, $4 limit, $5… extra; returns the rows decode reads */
-    const char *claim_sql;
+    const bs_stmt *claim;
     /* extends the leases of the rows in $3 that are still this claim's to $1 + $2:
      * $1 now, $2 lease, $3 ids, $4… extra */
-    const char *heartbeat_sql;
+    const bs_stmt *heartbeat;
     /* gives back rows claimed but never performed (at stop), due at once, their attempt not
      * counted: $1 now, $2 ids, $3… extra; NULL: their leases run out */
-    const char *release_sql;
+    const bs_stmt *release;
     /* the next due time of a row not in $2, epoch milliseconds in one row and column (NULL
      * when nothing waits): $1 now, $2 held ids, $3… extra; NULL: the safety poll alone */
-    const char *next_due_sql;
+    const bs_stmt *next_due;
     /* fills it->id, it->attempt and it->data from row of a claim's result */
     void (*decode)(void *self, const PGresult *res, int row, bs_queue_item *it);
     /* performs it; ends, now or later on the loop, in exactly one bs_queue_finish(it, …) */
@@ -78,8 +79,8 @@ typedef struct bs_queue_ops {
     /* frees it->data (may be NULL) */
     void (*free_item)(void *self, bs_queue_item *it);
     /* optional: the common outcome for many rows at once (bs_queue_finish_batched):
-     * $1 ids, $2 now */
-    const char *batch_sql;
+     * $1 ids, $2 now (no extra parameters) */
+    const bs_stmt *batch;
     /* optional: runs on every safety poll tick (e.g. an operation's own periodic work) */
     void (*on_poll)(void *self, bs_queue *q);
 } bs_queue_ops;
@@ -96,20 +97,27 @@ typedef struct bs_queue_config {
     void *idle_arg;
 } bs_queue_config;
 
+/* Checks that every statement of ops takes its own parameters (above) plus n_extra.
+ * Returns NULL when they do, else the name of the first statement that does not. Pure. */
+const char *bs_queue_ops_check(const bs_queue_ops *ops, int n_extra);
+
 /* Starts a queue of ops on loop and store (which must outlive it) and claims what is due.
  * self is passed to every operation. The strings of cfg are copied. Returns the queue
- * (never NULL: allocation aborts, alloc.h). */
+ * (never NULL: allocation aborts, alloc.h). A statement of ops whose parameter count does not
+ * fit cfg->n_extra (bs_queue_ops_check) is a programming error: the process aborts, naming
+ * it. */
 bs_queue *bs_queue_start(uv_loop_t *loop, bs_store *store, const bs_queue_ops *ops, void *self,
                          const bs_queue_config *cfg);
 
 /* Something may be due now (a NOTIFY of another channel, an API call): claim. */
 void bs_queue_kick(bs_queue *q);
 
-/* Reports the outcome of it: the statement sql (static storage: it is kept until recorded)
- * with n_params text parameters (copied) writes it — e.g. sent, failed, or a retry at a
- * backoff (bs_queue_backoff_ms). Recorded now, or kept and written again until it is (see
- * above). The queue frees it afterwards: the caller must not touch it again. */
-void bs_queue_finish(bs_queue_item *it, const char *sql, int n_params, const char *const *params);
+/* Reports the outcome of it: the named statement stmt (static storage: it is kept until
+ * recorded) with its stmt->n_params text parameters (copied; NULL = SQL NULL) writes it —
+ * e.g. sent, failed, or a retry at a backoff (bs_queue_backoff_ms). Recorded now, or kept and
+ * written again until it is (see above). The queue frees it afterwards: the caller must not
+ * touch it again. */
+void bs_queue_finish(bs_queue_item *it, const bs_stmt *stmt, const char *const *params);
 
 /* Outcomes written together: at most this many per batch statement, at most this long after
  * the first of them (milliseconds). */
@@ -117,14 +125,19 @@ void bs_queue_finish(bs_queue_item *it, const char *sql, int n_params, const cha
 #define BS_QUEUE_BATCH_MS 20
 
 /* Like bs_queue_finish, but the outcome is written together with others by the operation's
- * batch_sql ($1 the ids of the batch, $2 now), within BS_QUEUE_BATCH_MS or when
+ * batch statement ($1 the ids of the batch, $2 now), within BS_QUEUE_BATCH_MS or when
  * BS_QUEUE_BATCH_MAX are waiting — for the common outcome of a busy queue (a 250). When the
- * batch cannot be written, each outcome is kept and later written by its own sql/params,
- * as with bs_queue_finish. Without batch_sql it is bs_queue_finish. */
-void bs_queue_finish_batched(bs_queue_item *it, const char *sql, int n_params, const char *const *params);
+ * batch cannot be written, each outcome is kept and later written by its own stmt/params,
+ * as with bs_queue_finish. Without a batch statement it is bs_queue_finish. */
+void bs_queue_finish_batched(bs_queue_item *it, const bs_stmt *stmt, const char *const *params);
 
 /* A uniform random number in [0, 1) for the jitter of a backoff. */
 double bs_queue_jitter(bs_queue *q);
+
+/* Whether the queue runs (false once stop was requested), with one line into why (len
+ * bytes): what it holds — rows waiting and performing, outcomes kept because the database
+ * refused them. For readiness (GET /readyz). */
+bool bs_queue_running(const bs_queue *q, char *why, size_t len);
 
 /* The queue's policy (after defaults). */
 const bs_queue_policy *bs_queue_policy_of(const bs_queue *q);

@@ -978,34 +978,60 @@ static void migrate_acquired(bs_conn *conn, const char *err, void *arg) {
                    migrate_locked, m);
 }
 
+/* The migration files of dir (NNNN_name.sql), sorted by name, into *files (*n of them; free
+ * each and the array). -1 (errno set) when dir cannot be read. */
+static int list_migrations(const char *dir, char ***files, int *n) {
+    *files = NULL;
+    *n = 0;
+    DIR *d = opendir(dir);
+    if (!d) return -1;
+    struct dirent *e;
+    int cap = 16;
+    *files = bs_malloc((size_t)cap * sizeof(char *));
+    while ((e = readdir(d)) != NULL) {
+        if (!migration_name_ok(e->d_name)) continue;
+        if (*n == cap) {
+            cap *= 2;
+            *files = bs_realloc(*files, (size_t)cap * sizeof(char *));
+        }
+        (*files)[(*n)++] = bs_strdup(e->d_name);
+    }
+    closedir(d);
+    qsort(*files, (size_t)*n, sizeof(char *), cmp_str);
+    return 0;
+}
+
 void bs_store_migrate(bs_store *s, const char *dir, bs_migrate_cb cb, void *arg) {
     migrate_ctx *m = bs_calloc(1, sizeof *m);
     m->store = s;
     m->dir = bs_strdup(dir);
     m->cb = cb;
     m->arg = arg;
-    DIR *d = opendir(dir);
-    if (!d) {
+    if (list_migrations(dir, &m->files, &m->n_files) != 0) {
         char buf[4200];
         snprintf(buf, sizeof buf, "cannot open migrations directory %s: %s", dir, strerror(errno));
         m->err = bs_strdup(buf);
         migrate_finish(m);
         return;
     }
-    struct dirent *e;
-    int cap = 16;
-    m->files = bs_malloc((size_t)cap * sizeof(char *));
-    while ((e = readdir(d)) != NULL) {
-        if (!migration_name_ok(e->d_name)) continue;
-        if (m->n_files == cap) {
-            cap *= 2;
-            m->files = bs_realloc(m->files, (size_t)cap * sizeof(char *));
-        }
-        m->files[m->n_files++] = bs_strdup(e->d_name);
-    }
-    closedir(d);
-    qsort(m->files, (size_t)m->n_files, sizeof(char *), cmp_str);
     bs_store_acquire(s, migrate_acquired, m);
+}
+
+char *bs_store_migration_versions(const char *dir, int *n) {
+    char **files;
+    if (list_migrations(dir, &files, n) != 0) return NULL;
+    char *out = bs_malloc((size_t)*n * 5 + 3), *o = out;
+    *o++ = '{';
+    for (int i = 0; i < *n; i++) {
+        if (i) *o++ = ',';
+        memcpy(o, files[i], 4);
+        o += 4;
+        free(files[i]);
+    }
+    *o++ = '}';
+    *o = 0;
+    free(files);
+    return out;
 }
 
 void bs_run_until(uv_loop_t *loop, const volatile bool *flag) {

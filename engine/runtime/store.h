@@ -102,6 +102,11 @@ void bs_store_close(bs_store *store, void (*done)(void *arg), void *arg);
 typedef void (*bs_migrate_cb)(const char *err, int n_applied, void *arg);
 void bs_store_migrate(bs_store *store, const char *dir, bs_migrate_cb cb, void *arg);
 
+/* The versions (the NNNN of NNNN_name.sql) of the migrations in dir, as a PostgreSQL text[]
+ * literal ("{0001,0002}"), *n of them; caller frees. NULL (errno set) when dir cannot be
+ * read. What this build expects in schema_migrations (GET /readyz). */
+char *bs_store_migration_versions(const char *dir, int *n);
+
 /* LISTEN/NOTIFY on one connection for every subscriber. bs_store_listen subscribes cb to
  * channel (a plain identifier, at most 63 bytes): the store holds one connection of the pool
  * for LISTEN while it has subscribers, issues LISTEN for every subscribed channel on it, and

@@ -236,7 +236,8 @@ def E(name, kind, need, method, path, body=None, step=None, note=""):
 
 ENDPOINTS = [
     # public
-    E("GET /healthz", "global", "public", "GET", "/healthz"),
+    E("GET /healthz", "global", "probe", "GET", "/healthz"),
+    E("GET /readyz", "global", "probe", "GET", "/readyz"),
     E("GET /api/v1/openapi.json", "global", "public", "GET", "/api/v1/openapi.json"),
     E("GET /api/v1/app-config", "global", "public", "GET", "/api/v1/app-config"),
     E("GET /api/v1/projects", "global", "public", "GET", "/api/v1/projects?page_size=500"),
@@ -348,6 +349,8 @@ ENDPOINTS = [
 
 def global_need(need, pname, ctx):
     """§4 needs of the endpoints without a project → (allowed, refusal statuses)."""
+    if need == "probe":                     # liveness and readiness read no credential, not even a bad one
+        return True, set()
     if pname == "badtoken":
         return False, {401}
     anon = pname == "anon"

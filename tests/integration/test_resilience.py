@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """The database goes away and comes back: the server answers 503 problem+json while it is
-down (nothing accepted, nothing lost), and recovers by itself when it is back.
+down (nothing accepted, nothing lost; /readyz 503, /healthz — liveness — 200), and recovers by
+itself when it is back.
 
 Needs control over the PostgreSQL cluster: it looks for the private cluster whose socket
 directory BOUWSTROOM_DATABASE_URL points at (var/pg-NAME.env, written by scripts/pg.sh).
@@ -45,11 +46,15 @@ def main():
             api = Api(base)
             try:
                 eq(api.json("GET", "/healthz")[0], 200, "healthy")
+                eq(api.json("GET", "/readyz")[0], 200, "ready")
                 print("== PostgreSQL stops")
                 r = pg_ctl(data, "-m", "fast", "-w", "stop")
                 eq(r.returncode, 0, "pg_ctl stop " + r.stderr)
                 time.sleep(0.5)
-                expect_problem(api, "GET", "/healthz", 503, None, "healthz while the database is down")
+                # liveness stays: restarting the process would not bring the database back
+                eq(api.json("GET", "/healthz")[0], 200, "healthz (liveness) while the database is down")
+                doc = expect_problem(api, "GET", "/readyz", 503, None, "readyz while the database is down")
+                check("database: unreachable" in (doc or {}).get("detail", ""), "readyz names the database", doc)
                 expect_problem(api, "POST", f"/api/v1/projects/{pid}/steps/initiatief_ingediend/complete", 503, None,
                                "a change while the database is down is refused", body={"date": "2020-08-03"})
                 expect_problem(api, "GET", "/api/v1/projects", 503, None, "a list while the database is down")
@@ -57,7 +62,7 @@ def main():
                 print("== PostgreSQL starts again")
                 r = pg_sh(args.source, "start", name)
                 eq(r.returncode, 0, "pg.sh start " + r.stderr)
-                ok = bsit_wait(lambda: api.json("GET", "/healthz")[0] == 200, 60)  # a deadline, not a speed bound
+                ok = bsit_wait(lambda: api.json("GET", "/readyz")[0] == 200, 60)  # a deadline, not a speed bound
                 check(ok, "the server reconnects by itself")
                 eq(psql(url, f"SELECT status FROM project_steps WHERE project_id = '{pid}' "
                              "AND step_key = 'initiatief_ingediend'"), "open", "the refused change was not stored")

@@ -54,7 +54,7 @@ def main():
     eq(sorted(set(table) - set(spec)), [], "operations in the route table but not in the OpenAPI document")
     eq(sorted(set(spec) - set(table)), [], "operations in the OpenAPI document but not in the route table")
     for key in sorted(set(table) & set(spec)):
-        public = table[key] in ("BS_NEED_PUBLIC", "BS_NEED_WEBHOOK")
+        public = table[key] in ("BS_NEED_PUBLIC", "BS_NEED_WEBHOOK", "BS_NEED_PROBE")
         sec = spec[key]
         doc_public = sec is not None and {} in sec
         eq(doc_public, public, f"{key[0]} {key[1]}: public in both (need {table[key]}, security {sec})")
@@ -71,7 +71,7 @@ def main():
                             .replace("{token}", "0" * 64))
                 concrete = re.sub(r"\{[a-z_]+\}", pid, concrete)
                 st, ct, _ = api.call(method, concrete, body={} if method in ("POST", "PUT", "PATCH") else None)
-                if need in ("BS_NEED_PUBLIC", "BS_NEED_WEBHOOK"):
+                if need in ("BS_NEED_PUBLIC", "BS_NEED_WEBHOOK", "BS_NEED_PROBE"):
                     check(st != 401, f"anonymous {method} {path} (public) is not 401", st)
                 else:
                     eq(st, 401, f"anonymous {method} {path} ({need})")

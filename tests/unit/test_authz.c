@@ -33,6 +33,8 @@ static void test_public_and_user(void **state) {
     assert_int_equal(bs_authz_decide(&in), BS_AUTHZ_ALLOW);
     in.need = BS_NEED_WEBHOOK;
     assert_int_equal(bs_authz_decide(&in), BS_AUTHZ_ALLOW);
+    in.need = BS_NEED_PROBE;
+    assert_int_equal(bs_authz_decide(&in), BS_AUTHZ_ALLOW);
     in.need = BS_NEED_USER;
     assert_int_equal(bs_authz_decide(&in), BS_AUTHZ_UNAUTHENTICATED);
     in = user_with(BS_NEED_USER, BS_ACCESS_NONE, false);

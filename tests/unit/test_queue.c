@@ -1,7 +1,8 @@
 /*
  * Unit tests of the durable queue's decisions (engine/runtime/queue_policy.c): claim sizing
  * by the observed rate and the lease, never while a backlog waits or while stopping,
- * performing, heartbeat interval, backoff with jitter and its cap, draining.
+ * performing, heartbeat interval, backoff with jitter and its cap, draining; and that an
+ * operation's named statements take the queue's parameters (bs_queue_ops_check).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "queue.h"
 #include "queue_policy.h"
 
 static const bs_queue_policy POL = {
@@ -126,6 +128,35 @@ static void test_backoff(void **state) {
     assert_true(bs_queue_backlog_retry_ms(100, 0.999) < 5000);
 }
 
+/* The statements of a table of operations take the queue's own parameters plus the extra ones. */
+static const bs_stmt CLAIM5 = {"t_claim", "SELECT $1, $2, $3, $4, $5", 5};
+static const bs_stmt BEAT4 = {"t_beat", "SELECT $1, $2, $3, $4", 4};
+static const bs_stmt RELEASE3 = {"t_release", "SELECT $1, $2, $3", 3};
+static const bs_stmt DUE3 = {"t_due", "SELECT $1, $2, $3", 3};
+static const bs_stmt DUE2 = {"t_due2", "SELECT $1, $2", 2};
+static const bs_stmt BATCH2 = {"t_batch", "SELECT $1, $2", 2};
+static const bs_stmt BATCH3 = {"t_batch3", "SELECT $1, $2, $3", 3};
+
+static void test_ops_check(void **state) {
+    (void)state;
+    bs_queue_ops ops = {.name = "t", .claim = &CLAIM5, .heartbeat = &BEAT4, .release = &RELEASE3, .next_due = &DUE3};
+    assert_null(bs_queue_ops_check(&ops, 1)); /* one extra: the adapter outbox's shape */
+    assert_string_equal(bs_queue_ops_check(&ops, 0), "t_claim");
+    ops.release = NULL; /* optional */
+    ops.next_due = NULL;
+    assert_null(bs_queue_ops_check(&ops, 1));
+    ops.next_due = &DUE2; /* forgot the extra */
+    assert_string_equal(bs_queue_ops_check(&ops, 1), "t_due2");
+    ops.next_due = &DUE3;
+    ops.batch = &BATCH2; /* the batch statement takes no extra */
+    assert_null(bs_queue_ops_check(&ops, 1));
+    ops.batch = &BATCH3;
+    assert_string_equal(bs_queue_ops_check(&ops, 1), "t_batch3");
+    ops.batch = NULL;
+    ops.heartbeat = NULL; /* required */
+    assert_string_equal(bs_queue_ops_check(&ops, 1), "heartbeat");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_claim_before_any_observation),
@@ -136,6 +167,7 @@ int main(void) {
         cmocka_unit_test(test_heartbeat),
         cmocka_unit_test(test_observe),
         cmocka_unit_test(test_backoff),
+        cmocka_unit_test(test_ops_check),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
