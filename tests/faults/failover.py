@@ -146,6 +146,7 @@ def async_part(args, tmp, primary, replica, minimum):
     finally:
         w.stop()
         node.stop()
+    phase("writers and server stopped")
     lost, dup, unacked = fl.check_writes(replica.url, w)
     acked_at = dict(w.acked)
     early = [r for r in lost if acked_at[r] <= t_known]
@@ -174,6 +175,7 @@ def run(args, tmp):
     finally:
         for c in (first, second, third):
             c.wipe()
+            phase(f"{c.name} wiped")
 
 
 if __name__ == "__main__":

@@ -118,10 +118,25 @@ class Cluster:
         return self._pg_sh("stop", self.name)
 
     def wipe(self):
+        """Deletes the cluster. A running one is killed first (kill_machine: at once, where a
+        shutdown, even an immediate one, waits for every process to wind down)."""
         try:
+            if self.running():
+                self.kill_machine()
             self._pg_sh("wipe", self.name)
         except Exception as e:  # cleanup: report, go on
             print(f"wipe {self.name}: {e}", flush=True)
+
+    def running(self):
+        """The postmaster in postmaster.pid is alive and is this data directory's (a killed
+        cluster's pid may belong to another process by now)."""
+        try:
+            pid = self.postmaster_pid()
+            with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                args = fh.read().split(b"\0")
+            return _alive(pid) and self.data.encode() in args
+        except (OSError, ValueError, KeyError):
+            return False
 
     def sql(self, sql, db="bouwstroom"):
         r = subprocess.run(["psql", bsit.with_dbname(self.url, db), "-XAtq", "-v", "ON_ERROR_STOP=1", "-c", sql],
