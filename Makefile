@@ -8,7 +8,7 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= 2
 
-.PHONY: all deps test-deps build build-asan web test test-long demo bench bench-web format lint clean distclean
+.PHONY: all deps test-deps build build-asan web test test-long test-faults demo bench bench-web format lint clean distclean
 
 all: build
 
@@ -39,6 +39,12 @@ test: test-deps build build-asan
 test-long: build
 	@cd $(BUILD) && BS_NX_ROUNDS=3000 ctest -R integration_test_schedule_networkx --output-on-failure
 
+# the standing fault suite in full (tests/faults/: make test runs its short version): kill -9,
+# SIGTERM, slow and killed SMTP, PostgreSQL stop/start and immediate stop, two nodes, primary
+# failover, backup and restore, each with a minimum load; prints the table of what was lost
+test-faults: build
+	@/usr/bin/python3 tests/faults/run.py --binary $(BUILD)/bouwstroom --source .
+
 demo: build
 	@scripts/demo.sh $(BUILD)
 
@@ -65,4 +71,5 @@ clean:
 distclean: clean
 	-scripts/pg.sh wipe demo
 	-scripts/pg.sh wipe test
+	-for c in faults faults-primary faults-replica faults-replica2 faults-backup faults-restore; do scripts/pg.sh wipe $$c; done
 	rm -rf var

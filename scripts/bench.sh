@@ -1,7 +1,7 @@
 #!/bin/sh
 # Benchmarks (not tests): engine core, full import of the real plans, GET …/schedule
-# under wrk. Uses a fresh private PostgreSQL cluster "bench" (removed afterwards) unless
-# BOUWSTROOM_DATABASE_URL is set. Figures go into docs/performance.md by hand.
+# under wrk. Uses a fresh private PostgreSQL cluster "bench" with fsync=on (removed afterwards)
+# unless BOUWSTROOM_DATABASE_URL is set. Figures go into docs/performance.md by hand.
 set -eu
 build=${1:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,7 +23,8 @@ cleanup() {
 trap cleanup EXIT INT TERM
 if [ -z "${BOUWSTROOM_DATABASE_URL:-}" ]; then
     scripts/pg.sh wipe bench >/dev/null 2>&1 || true
-    BOUWSTROOM_DATABASE_URL=$(scripts/pg.sh start bench)
+    # production's durability (fsync=on): write figures must include the flush (docs/operations.md)
+    BOUWSTROOM_DATABASE_URL=$(BOUWSTROOM_PG_DURABLE=1 scripts/pg.sh start bench)
     started=1
 fi
 export BOUWSTROOM_DATABASE_URL

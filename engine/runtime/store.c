@@ -2,6 +2,7 @@
  * Asynchronous PostgreSQL pool on the libuv loop. See store.h.
  */
 #include "store.h"
+#include "conninfo.h"
 #include "engine.h"
 
 #include <dirent.h>
@@ -48,11 +49,14 @@ struct bs_conn {
     char *first_err;          /* first error of the running job */
     const bs_stmt **prepared; /* the named statements prepared on this session (reset on reconnect) */
     int n_prepared, cap_prepared;
+    uv_timer_t deadline; /* the connect timeout of the attempt in progress (conninfo.h) */
+    int variant;         /* the conninfo variant (host order) of the next attempt */
+    int timed_out;       /* attempts in a row that ran out of time: after one per host, a failure */
 };
 
 struct bs_store {
     uv_loop_t *loop;
-    char *conninfo;
+    bs_conninfo ci; /* the connection string as given, its host rotations and connect timeout */
     bs_conn conns[32];
     int n;
     job *head, *tail;
@@ -118,7 +122,7 @@ static void handle_closed(bs_store *s) {
         }
         void (*done)(void *) = s->done;
         void *arg = s->done_arg;
-        free(s->conninfo);
+        bs_conninfo_free(&s->ci);
         free(s);
         if (done) done(arg);
     }
@@ -189,7 +193,10 @@ static void conn_watch(bs_conn *c, int events) {
         c->fd = fd;
         c->events = 0;
     }
-    if (events != c->events) {
+    /* While connecting, libpq may have left a host for the next one on a new socket with the old
+     * one's number: the fd is the same, the socket is not, and a kept registration would watch
+     * the closed one. uv_poll_start registers the socket anew, so call it at every step. */
+    if (events != c->events || c->state == CONN_CONNECTING) {
         c->events = events;
         uv_poll_start(c->poll, events, conn_poll_cb);
     }
@@ -239,12 +246,31 @@ static void conn_lost(bs_conn *c, const char *why) {
         schedule_reconnect(c->store);
 }
 
+/* The attempt failed (every host of the string refused, or ran out of time). */
+static void conn_connect_failed(bs_conn *c, const char *why) {
+    char msg[512];
+    snprintf(msg, sizeof msg, "cannot connect to PostgreSQL: %s", why);
+    char *nl = strchr(msg, '\n');
+    if (nl) *nl = 0;
+    uv_timer_stop(&c->deadline);
+    c->timed_out = 0;
+    c->state = CONN_DEAD;
+    conn_close_poll(c);
+    if (c->store->ready_called) { /* at run time: keep trying */
+        fail_queue_if_down(c->store, msg);
+        schedule_reconnect(c->store);
+    }
+    store_ready(c->store, msg);
+}
+
 static void conn_connect_step(bs_conn *c) {
     PostgresPollingStatusType r = PQconnectPoll(c->pg);
     switch (r) {
     case PGRES_POLLING_READING: conn_watch(c, UV_READABLE); break;
     case PGRES_POLLING_WRITING: conn_watch(c, UV_WRITABLE); break;
     case PGRES_POLLING_OK:
+        uv_timer_stop(&c->deadline);
+        c->timed_out = 0;
         PQsetnonblocking(c->pg, 1);
         c->state = CONN_IDLE;
         conn_watch(c, UV_READABLE);
@@ -252,29 +278,37 @@ static void conn_connect_step(bs_conn *c) {
         if (c->store->n_connected == c->store->n) store_ready(c->store, NULL);
         dispatch(c->store);
         break;
-    default: {
-        char msg[512];
-        snprintf(msg, sizeof msg, "cannot connect to PostgreSQL: %s", PQerrorMessage(c->pg));
-        char *nl = strchr(msg, '\n');
-        if (nl) *nl = 0;
-        c->state = CONN_DEAD;
-        conn_close_poll(c);
-        if (c->store->ready_called) { /* at run time: keep trying */
-            fail_queue_if_down(c->store, msg);
-            schedule_reconnect(c->store);
-        }
-        store_ready(c->store, msg);
-        break;
+    default: conn_connect_failed(c, PQerrorMessage(c->pg)); break;
     }
+}
+
+/* The attempt ran out of time (a host that does not answer): start again with the next host
+ * first; once every host has had its turn, it is a failure like any other (the reconnect timer
+ * goes on with the rotation). */
+static void deadline_cb(uv_timer_t *t) {
+    bs_conn *c = t->data;
+    bs_store *s = c->store;
+    if (c->state != CONN_CONNECTING || s->closing) return;
+    c->variant = (c->variant + 1) % s->ci.n_variants;
+    conn_close_poll(c);
+    if (++c->timed_out < s->ci.n_variants) {
+        conn_start_connect(c);
+        return;
     }
+    char why[128];
+    snprintf(why, sizeof why, "no answer within %d ms (connect_timeout) from %s", s->ci.connect_timeout_ms,
+             s->ci.n_variants > 1 ? "any host" : "the host");
+    conn_connect_failed(c, why);
 }
 
 static void conn_start_connect(bs_conn *c) {
     if (c->pg) PQfinish(c->pg);
     c->n_prepared = 0; /* a new session has none of the old one's prepared statements */
-    c->pg = PQconnectStart(c->store->conninfo);
+    c->pg = PQconnectStart(c->store->ci.variants[c->variant]);
     c->state = CONN_CONNECTING;
     if (!c->pg || PQstatus(c->pg) == CONNECTION_BAD) {
+        uv_timer_stop(&c->deadline);
+        c->timed_out = 0;
         c->state = CONN_DEAD;
         if (c->store->ready_called) {
             fail_queue_if_down(c->store, "cannot connect to PostgreSQL");
@@ -283,6 +317,8 @@ static void conn_start_connect(bs_conn *c) {
         store_ready(c->store, c->pg ? PQerrorMessage(c->pg) : "out of memory");
         return;
     }
+    if (c->store->ci.connect_timeout_ms > 0)
+        uv_timer_start(&c->deadline, deadline_cb, (uint64_t)c->store->ci.connect_timeout_ms, 0);
     conn_watch(c, UV_WRITABLE);
 }
 
@@ -535,13 +571,16 @@ bs_store *bs_store_open(uv_loop_t *loop, const char *conninfo, int pool_size, bs
     if (pool_size > 32) pool_size = 32;
     bs_store *s = bs_calloc(1, sizeof *s);
     s->loop = loop;
-    s->conninfo = bs_strdup(conninfo);
+    bs_conninfo_init(&s->ci, conninfo);
     s->n = pool_size;
     s->ready = ready;
     s->ready_arg = arg;
     for (int i = 0; i < s->n; i++) {
         s->conns[i].store = s;
         s->conns[i].fd = -1;
+        uv_timer_init(loop, &s->conns[i].deadline);
+        s->conns[i].deadline.data = &s->conns[i];
+        s->open_handles++;
     }
     /* connect on the first loop turn, so that ready never runs before the caller has the store */
     uv_timer_init(loop, &s->kick);
@@ -785,6 +824,9 @@ void bs_store_close(bs_store *s, void (*done)(void *), void *arg) {
         }
         c->state = CONN_DEAD;
         conn_close_poll(c);
+        uv_timer_stop(&c->deadline);
+        c->deadline.data = s;
+        uv_close((uv_handle_t *)&c->deadline, kick_closed);
     }
     /* the store is freed when its last handle has closed: never inside this call */
     uv_timer_stop(&s->kick);

@@ -31,15 +31,18 @@ MAIL_FROM = "alerts@bouwstroom.test"
 
 class Smtp:
     """The loopback SMTP server; messages land in DIR as NNNNNN.eml / .json. delay: seconds
-    before each final 250; hold_file: while it exists, RCPT TO is not answered (server.py)."""
+    before each final 250; hold_file: while it exists, RCPT TO is not answered; port: listen on
+    this port (a relay started again where the old one was), else a free one (server.py)."""
 
-    def __init__(self, source, outdir, delay=0.0, hold_file=None):
+    def __init__(self, source, outdir, delay=0.0, hold_file=None, port=None):
         self.outdir = outdir
         cmd = ["/usr/bin/python3", os.path.join(source, "tests", "smtp", "server.py"), outdir]
         if delay:
             cmd += ["--delay", str(delay)]
         if hold_file:
             cmd += ["--hold-file", hold_file]
+        if port:
+            cmd += ["--port", str(port)]
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline()
         if not line.startswith("PORT "):

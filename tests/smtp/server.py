@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """A real SMTP server on loopback for the notifier tests (Debian python3-aiosmtpd).
 
-Usage: server.py DIR [--starttls-required] [--delay SECONDS] [--hold-file PATH]
-Prints "PORT <n>" once listening.
+Usage: server.py DIR [--starttls-required] [--delay SECONDS] [--hold-file PATH] [--port N]
+Prints "PORT <n>" once listening (on N, else on a free port).
 --delay: after a message is written to DIR, wait this long before the 250 reply to the final
 dot (a slow relay; the message counts as received even when the client goes away meanwhile).
 --hold-file: while PATH exists, RCPT TO is not answered (a stalled relay: nothing is received
@@ -85,11 +85,13 @@ def main():
     opts = sys.argv[2:]
     delay = float(opts[opts.index("--delay") + 1]) if "--delay" in opts else 0.0
     hold_file = opts[opts.index("--hold-file") + 1] if "--hold-file" in opts else None
+    port = int(opts[opts.index("--port") + 1]) if "--port" in opts else 0
     os.makedirs(outdir, exist_ok=True)
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
+    if not port:
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
     ctl = Controller(Handler(outdir, delay, hold_file), hostname="127.0.0.1", port=port, decode_data=False,
                      data_size_limit=10 * 1024 * 1024)
     ctl.start()

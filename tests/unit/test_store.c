@@ -3,8 +3,11 @@
  * (BOUWSTROOM_DATABASE_URL; skipped with 77 without it): a statement is prepared once per
  * connection and executed by name after that (pg_prepared_statements counts its plans), a
  * failed PREPARE reaches the caller as the query's error and leaves the connection usable,
- * and a new session after a lost connection prepares its statements again.
+ * and a new session after a lost connection prepares its statements again. A multi-host string
+ * whose first host never answers connects to the next one after connect_timeout.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -13,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -190,6 +195,64 @@ static void test_reprepared_after_reconnect(void **state) {
     close_store(f);
 }
 
+/* A port on loopback that never answers, as a dead machine behind a live network: a listener
+ * with a backlog of 0 whose one place in the accept queue is taken (by *filler) drops every
+ * further SYN, and nobody accepts. Returns the listener; *port is its port. */
+static int blackhole(int *port, int *filler) {
+    int l = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(l >= 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    assert_int_equal(bind(l, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(listen(l, 0), 0);
+    socklen_t len = sizeof a;
+    assert_int_equal(getsockname(l, (struct sockaddr *)&a, &len), 0);
+    *port = ntohs(a.sin_port);
+    *filler = socket(AF_INET, SOCK_STREAM, 0);
+    assert_int_equal(connect(*filler, (struct sockaddr *)&a, sizeof a), 0);
+    return l;
+}
+
+/* The value of keyword in the test database's URL (def when absent). */
+static void url_opt(const char *keyword, const char *def, char *buf, size_t len) {
+    PQconninfoOption *opts = PQconninfoParse(url, NULL);
+    assert_non_null(opts);
+    snprintf(buf, len, "%s", def);
+    for (PQconninfoOption *o = opts; o->keyword; o++)
+        if (strcmp(o->keyword, keyword) == 0 && o->val) snprintf(buf, len, "%s", o->val);
+    PQconninfoFree(opts);
+}
+
+/* host=127.0.0.1:<blackhole>,<the test database>: without a deadline of its own the store would
+ * wait for the kernel to give up on the first host (about two minutes); with connect_timeout=2 it
+ * starts again with the second host first and is connected after one timeout */
+static void test_connect_timeout_next_host(void **state) {
+    (void)state;
+    int port, filler, l = blackhole(&port, &filler);
+    char host[256], pgport[16], dbname[128], user[128], conninfo[1024];
+    url_opt("host", "/var/run/postgresql", host, sizeof host);
+    url_opt("port", "5432", pgport, sizeof pgport);
+    url_opt("dbname", "postgres", dbname, sizeof dbname);
+    url_opt("user", "postgres", user, sizeof user);
+    snprintf(conninfo, sizeof conninfo, "host=127.0.0.1,%s port=%d,%s dbname=%s user=%s connect_timeout=2", host, port,
+             pgport, dbname, user);
+    fixture *f = bs_calloc(1, sizeof *f);
+    uv_loop_init(&f->loop);
+    outcome o = {0};
+    uint64_t t0 = uv_hrtime();
+    f->store = bs_store_open(&f->loop, conninfo, 1, ready, &o);
+    bs_run_until(&f->loop, &o.done);
+    uint64_t took_ms = (uv_hrtime() - t0) / 1000000;
+    assert_string_equal(o.err, "");
+    assert_true(took_ms >= 1900); /* the first host did hold the attempt until the deadline */
+    assert_true(took_ms < 60000); /* and not until the kernel's own timeout (an order of magnitude above 2 s) */
+    outcome q = store_exec(f, &ADD_ONE, "1");
+    assert_string_equal(q.err, "");
+    assert_string_equal(q.value, "2");
+    close_store(f);
+    close(filler);
+    close(l);
+}
+
 int main(void) {
     url = getenv("BOUWSTROOM_DATABASE_URL");
     if (!url || !*url) {
@@ -200,6 +263,7 @@ int main(void) {
         cmocka_unit_test(test_prepared_once),
         cmocka_unit_test(test_bad_statement),
         cmocka_unit_test(test_reprepared_after_reconnect),
+        cmocka_unit_test(test_connect_timeout_next_host),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
