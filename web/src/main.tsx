@@ -33,8 +33,8 @@ import { prefetchProjects } from './lib/projectsQuery';
 import { prefetchProject } from './lib/projectData';
 
 const S = strings({
-  nl: { skip: 'Naar de inhoud', projects: 'Projecten', alerts: 'Meldingen en agenda', exchange: 'Uitwisseling', logout: 'Uitloggen', login: 'Inloggen', other: 'English', otherLang: 'en', loading: 'Laden…', notFound: 'Deze pagina bestaat niet.', nav: 'Hoofdnavigatie' },
-  en: { skip: 'Skip to content', projects: 'Projects', alerts: 'Alerts and calendar', exchange: 'Exchange', logout: 'Log out', login: 'Log in', other: 'Nederlands', otherLang: 'nl', loading: 'Loading…', notFound: 'This page does not exist.', nav: 'Main navigation' },
+  nl: { skip: 'Naar de inhoud', projects: 'Projecten', alerts: 'Meldingen en agenda', exchange: 'Uitwisseling', admin: 'Beheer', logout: 'Uitloggen', login: 'Inloggen', other: 'English', otherLang: 'en', loading: 'Laden…', notFound: 'Deze pagina bestaat niet.', nav: 'Hoofdnavigatie' },
+  en: { skip: 'Skip to content', projects: 'Projects', alerts: 'Alerts and calendar', exchange: 'Exchange', admin: 'Administration', logout: 'Log out', login: 'Log in', other: 'Nederlands', otherLang: 'nl', loading: 'Loading…', notFound: 'This page does not exist.', nav: 'Main navigation' },
 });
 
 type Loader = () => Promise<{ default: ComponentType<{ params: Record<string, string> }> }>;
@@ -63,6 +63,7 @@ const routes: [string, Loader, boolean][] = [
   ['/settings/alerts', settingsPage, false],
   ['/settings/calendar', settingsPage, false],
   ['/exchange', () => import('./pages/Exchange'), false],
+  ['/admin', () => import('./pages/Admin'), false],
 ];
 
 function Lazy({ load, params }: { load: Loader; params: Record<string, string> }) {
@@ -122,6 +123,9 @@ function App() {
               </a>
               <a href="/exchange" onClick={linkClick}>
                 {s.exchange}
+              </a>
+              <a href="/admin" onClick={linkClick}>
+                {s.admin}
               </a>
             </>
           ) : null}
