@@ -122,15 +122,15 @@ await journey('admin', async ({ page, context, browser, fx }) => {
   eq(await bearer(), 401, 'the revoked token answers 401');
 
   // (4) the developer's data erased after the confirmation
-  await tabTo(page, `[data-testid=members] tr[data-id="${fenna.id}"] .bs-erase`);
+  await tabTo(page, `[data-testid=members] tr[data-id="${fenna.user_id}"] .bs-erase`);
   await page.keyboard.press('Enter');
   await page.locator('[data-testid=erase-confirm]').waitFor();
   check(await page.evaluate(() => document.activeElement?.id === 'adm-erase-title'), 'the confirmation takes the focus');
-  eq((await operatorApi('GET', `/api/v1/users/${fenna.id}`)).body?.email, email, 'nothing is erased before the confirmation');
+  eq((await operatorApi('GET', `/api/v1/users/${fenna.user_id}`)).body?.email, email, 'nothing is erased before the confirmation');
   await axe(page, 'erase confirmation');
   await shot(page, 'admin-erase-confirm');
   await tabTo(page, '#adm-erase-yes');
-  a = await answerOf(page, 'POST', `/api/v1/users/${fenna.id}/erase`, () => page.keyboard.press('Enter'));
+  a = await answerOf(page, 'POST', `/api/v1/users/${fenna.user_id}/erase`, () => page.keyboard.press('Enter'));
   eq(a.status, 200, 'the person is erased');
   await page.locator('[data-testid=notice]:not([hidden])').waitFor();
   check((await text(page, '[data-testid=notice]')).includes(a.body.pseudonym), 'the page says the pseudonym');

@@ -151,7 +151,7 @@ const S = strings({
 });
 
 interface Member {
-  id: string;
+  user_id: string;
   email: string | null;
   name: string | null;
   organisation_id: string;
@@ -341,7 +341,7 @@ function MemberTable({ members, canErase, self, onErased }: { members: Member[];
           </thead>
           <tbody class="utrecht-table__body">
             {members.map((m) => (
-              <tr class="utrecht-table__row" key={m.id} data-id={m.id}>
+              <tr class="utrecht-table__row" key={m.user_id} data-id={m.user_id}>
                 <td class="utrecht-table__cell">{m.name || '—'}</td>
                 <td class="utrecht-table__cell">{m.email || '—'}</td>
                 <td class="utrecht-table__cell" data-role={m.role}>
@@ -350,7 +350,7 @@ function MemberTable({ members, canErase, self, onErased }: { members: Member[];
                 <td class="utrecht-table__cell">{when(m.created_at)}</td>
                 {canErase ? (
                   <td class="utrecht-table__cell">
-                    {m.id !== self && m.email ? (
+                    {m.user_id !== self && m.email ? (
                       <button type="button" class="utrecht-button utrecht-button--secondary-action bs-link-button bs-erase" aria-label={s.eraseOf(m.name || m.email)} onClick={() => setConfirm(m)}>
                         {s.erase}
                       </button>
@@ -371,10 +371,10 @@ function EraseConfirm({ member, onCancel, onErased }: { member: Member; onCancel
   const s = S();
   const [err, setErr] = useState('');
   const [busy, setBusy] = useState(false);
-  const who = member.name || member.email || member.id;
+  const who = member.name || member.email || member.user_id;
   useEffect(() => {
     document.getElementById('adm-erase-title')?.focus();
-  }, [member.id]);
+  }, [member.user_id]);
   return (
     <div class="utrecht-alert utrecht-alert--warning bs-erase-confirm" role="alertdialog" aria-labelledby="adm-erase-title" aria-describedby="adm-erase-warn" data-testid="erase-confirm">
       <h3 class="utrecht-heading-3" id="adm-erase-title" tabIndex={-1}>
@@ -399,7 +399,7 @@ function EraseConfirm({ member, onCancel, onErased }: { member: Member; onCancel
             setBusy(true);
             setErr('');
             try {
-              const r = await api<{ pseudonym: string }>('POST', `/api/v1/users/${encodeURIComponent(member.id)}/erase`);
+              const r = await api<{ pseudonym: string }>('POST', `/api/v1/users/${encodeURIComponent(member.user_id)}/erase`);
               onErased(s.erased(who, r.pseudonym));
             } catch (e) {
               setErr(detailOf(e));
