@@ -376,7 +376,7 @@ function EraseConfirm({ member, onCancel, onErased }: { member: Member; onCancel
     document.getElementById('adm-erase-title')?.focus();
   }, [member.user_id]);
   return (
-    <div class="utrecht-alert utrecht-alert--warning bs-erase-confirm" role="alertdialog" aria-labelledby="adm-erase-title" aria-describedby="adm-erase-warn" data-testid="erase-confirm">
+    <div class="bs-erase-confirm" role="alertdialog" aria-labelledby="adm-erase-title" aria-describedby="adm-erase-warn" data-testid="erase-confirm">
       <h3 class="utrecht-heading-3" id="adm-erase-title" tabIndex={-1}>
         {s.eraseTitle(who)}
       </h3>
@@ -528,7 +528,7 @@ function Tokens({ onNotice }: { onNotice: (m: string) => void }) {
         <ErrorSummary errors={f.errors} title={s.errors} />
         <Field id="tok-name" label={s.tokenName} value={name} onValue={setName} error={f.at('name') ?? f.at('label')} />
         <Field id="tok-scopes" as="select" label={s.scopes} value={scopes} onValue={setScopes} error={f.at('scopes')} options={Object.entries(s.scopeOpts)} />
-        <Field id="tok-expires" label={s.expires} hint={s.expiresHint} value={expires} onValue={setExpires} error={f.at('expires_at')} inputMode="numeric" placeholder="2027-01-31" />
+        <Field id="tok-expires" label={s.expires} hint={s.expiresHint} value={expires} onValue={setExpires} error={f.at('expires_at')} inputMode="numeric" autoComplete="off" />
         <SubmitButton busy={busy}>{s.create}</SubmitButton>
       </form>
       {made ? (
