@@ -818,6 +818,12 @@ static void XMLCALL sheet_start(void *ud, const XML_Char *name, const XML_Char *
     }
     if (!c->depth_sheetdata) return;
     if (strcmp(ln, "row") == 0) {
+        /* a row inside a row (or a cell) would restart the row's text arena under the open
+         * cell: refused, like a cell inside a cell below */
+        if (c->in_row) {
+            ctx_fail(&c->h, ERR_FORMAT, "<row> inside row %u", c->row);
+            return;
+        }
         const char *r = attr(atts, "r");
         uint32_t rn = c->last_row + 1;
         if (r) {
@@ -840,6 +846,10 @@ static void XMLCALL sheet_start(void *ud, const XML_Char *name, const XML_Char *
         c->n_cells = 0;
         c->arena.len = 0;
     } else if (strcmp(ln, "c") == 0 && c->in_row) {
+        if (c->in_cell) {
+            ctx_fail(&c->h, ERR_FORMAT, "<c> inside a cell of row %u", c->row);
+            return;
+        }
         pending_cell *p = &c->cur;
         memset(p, 0, sizeof *p);
         const char *r = attr(atts, "r");

@@ -438,6 +438,16 @@ static void test_refusals(void **state) {
                           "</row></sheetData></worksheet>",
                           NULL, &err),
            BS_EMALFORMED, "xlsx_format", &err, "cell C3: number expected");
+    /* a row or a cell inside a cell (found by tests/fuzz/fuzz_xlsx: the inner row restarted
+     * the row's text under the open cell, which then read before its text) */
+    expect(read_sheet_xml("<worksheet xmlns=\"" NS_MAIN "\"><sheetData><row r=\"1\"><c r=\"A1\" t=\"str\">"
+                          "<v>abcdefghijklmnop</v><row r=\"1\"/></c></row></sheetData></worksheet>",
+                          NULL, &err),
+           BS_EMALFORMED, "xlsx_format", &err, "<row> inside row 1");
+    expect(read_sheet_xml("<worksheet xmlns=\"" NS_MAIN "\"><sheetData><row r=\"2\"><c r=\"A2\"><v>1</v>"
+                          "<c r=\"B2\"><v>2</v></c></c></row></sheetData></worksheet>",
+                          NULL, &err),
+           BS_EMALFORMED, "xlsx_format", &err, "<c> inside a cell of row 2");
     /* limits: a part larger than allowed, rows and columns beyond the bounds */
     bs_xlsx_limits small = {.max_part_bytes = 300};
     expect(read_sheet_xml(sheet_main, &small, &err), BS_ETOOLARGE, "xlsx_limit", &err, "limit");
