@@ -210,7 +210,8 @@ typedef struct check_ctx {
     json_t *seen_keys, *seen_ids; /* source + source_key and ids seen so far in the file */
 } check_ctx;
 
-static void feature_error(bs_geojson_import_result *r, int feature, const char *fmt, ...) {
+__attribute__((format(printf, 3, 4))) static void feature_error(bs_geojson_import_result *r, int feature,
+                                                                const char *fmt, ...) {
     if (r->n_errors < BS_GEOJSON_MAX_ERRORS) {
         r->errors[r->n_errors].feature = feature;
         va_list ap;
