@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -169,10 +170,11 @@ int bs_eib_plan_record(json_t *rec, const bs_schema *sc, const bs_calendar *cal,
 static long claim_objectid(bs_import_result *r, json_t *props, json_t *seen) {
     json_t *oid = props ? json_object_get(props, "OBJECTID") : NULL;
     long objectid = -1;
+    double real = json_real_value(oid); /* a whole real within the doubles' exact integers (2^53) */
     if (json_is_integer(oid))
         objectid = (long)json_integer_value(oid);
-    else if (json_is_real(oid) && floor(json_real_value(oid)) == json_real_value(oid))
-        objectid = (long)json_real_value(oid);
+    else if (json_is_real(oid) && floor(real) == real && fabs(real) <= 9007199254740992.0)
+        objectid = (long)real;
     if (objectid < 0) {
         r->rejected++;
         warn(r, "rejected: no usable OBJECTID", -1, "feature without an integer OBJECTID");
@@ -249,14 +251,17 @@ static const char *set_plan_codes(bs_import_result *r, json_t *rec, json_t *prop
     return ps;
 }
 
-/* The count columns (a real rounded, a non-number ignored) and the expected completion
- * period they imply. */
+/* The count columns (a real rounded, a non-number or a number outside the integer column's
+ * range ignored) and the expected completion period they imply. */
 static void set_counts(bs_import_result *r, json_t *rec, json_t *props, long objectid) {
     long counts[N_COUNT_COLS];
     for (size_t i = 0; i < N_COUNT_COLS; i++) {
         json_t *v = json_object_get(props, count_cols[i].prop);
         counts[i] = 0;
-        if (json_is_integer(v)) {
+        if (json_is_number(v) && !(json_number_value(v) >= INT32_MIN && json_number_value(v) <= INT32_MAX)) {
+            json_object_set_new(rec, count_cols[i].column, json_null());
+            warn(r, "count out of range (ignored)", objectid, count_cols[i].prop);
+        } else if (json_is_integer(v)) {
             counts[i] = (long)json_integer_value(v);
             json_object_set_new(rec, count_cols[i].column, json_integer(counts[i]));
         } else if (json_is_real(v)) {

@@ -9,6 +9,7 @@
  * counts add up.
  */
 #include <jansson.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +20,22 @@
 
 /* Features of one input the EIB import looks at (each is scheduled: keeps runs fast). */
 #define MAX_EIB_FEATURES 64
+
+/* The integer columns of a record fit the projects table's integer columns (or are null). */
+static void check_counts(const json_t *rec) {
+    static const char *const counts[] = {"homes_remaining",       "demolition",
+                                         "completions_2019",      "completions_2020_2024",
+                                         "completions_2025_2029", "completions_2030_2050",
+                                         "completions_unknown",   "type_grondgebonden",
+                                         "type_appartement",      "type_onbekend",
+                                         "tenure_huur",           "tenure_koop",
+                                         "tenure_onbekend"};
+    for (size_t k = 0; k < sizeof counts / sizeof counts[0]; k++) {
+        const json_t *v = json_object_get(rec, counts[k]);
+        bs_fuzz_check(!v || json_is_null(v) ||
+                      (json_is_integer(v) && json_integer_value(v) >= INT32_MIN && json_integer_value(v) <= INT32_MAX));
+    }
+}
 
 static void exchange(json_t *root) {
     bs_geojson_import_result *r = bs_calloc(1, sizeof *r);
@@ -37,6 +54,7 @@ static void exchange(json_t *root) {
             for (size_t k = 0; k < sizeof required / sizeof required[0]; k++)
                 bs_fuzz_check(json_is_string(json_object_get(rec, required[k])));
             bs_fuzz_check(json_is_array(json_object_get(rec, "steps")));
+            check_counts(rec);
         }
         json_decref(records);
     }
@@ -66,6 +84,7 @@ static void eib(json_t *root) {
                       json_is_string(json_object_get(rec, "planstatus")) &&
                       json_is_string(json_object_get(rec, "progress_date")) &&
                       json_array_size(json_object_get(rec, "steps")) == (size_t)es->schema->n_steps);
+        check_counts(rec);
         json_decref(rec);
     }
     bs_fuzz_check(made + (size_t)r->rejected == (n < MAX_EIB_FEATURES ? n : MAX_EIB_FEATURES));
