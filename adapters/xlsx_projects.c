@@ -102,7 +102,7 @@ static void fold(const char *s, size_t len, char *out, size_t cap) {
             unsigned char d = (unsigned char)s[i + 1] | 0x20; /* 0x80–0x9F upper → 0xA0–0xBF lower */
             static const char map[] = "aaaaaaaceeeeiiii"
                                       "dnooooo/ouuuuyty";
-            if (d >= 0xA0) {
+            if (d >= 0xA0 && d <= 0xBF) { /* a continuation byte: valid UTF-8 (expat's) has nothing else */
                 r = map[d - 0xA0];
                 i++;
             }
