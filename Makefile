@@ -6,9 +6,13 @@
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
 JOBS       ?= 2
+# seconds per fuzz target (make fuzz) and which targets (default all of tests/fuzz)
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
 
-.PHONY: all deps test-deps build build-asan web test test-long test-faults demo bench bench-web format lint clean distclean
+.PHONY: all deps test-deps fuzz-deps build build-asan web test test-long test-faults fuzz demo bench bench-web format lint clean distclean
 
 all: build
 
@@ -18,6 +22,10 @@ deps:
 # the browser tests' Chromium (Debian's) and a font for it
 test-deps:
 	@scripts/deps.sh chromium fonts-dejavu-core
+
+# clang and its libFuzzer runtime for make fuzz
+fuzz-deps:
+	@scripts/deps.sh clang libclang-rt-14-dev
 
 build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
@@ -45,6 +53,10 @@ test-long: build
 test-faults: build
 	@/usr/bin/python3 tests/faults/run.py --binary $(BUILD)/bouwstroom --source .
 
+# libFuzzer on our own parsers (tests/fuzz): FUZZ_SECONDS per target in FUZZ_BUILD, with clang
+fuzz: fuzz-deps
+	@JOBS=$(JOBS) FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_TARGETS)
+
 demo: build
 	@scripts/demo.sh $(BUILD)
 
@@ -66,7 +78,7 @@ lint: build
 	@scripts/check-alloc.sh
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
 
 distclean: clean
 	-scripts/pg.sh wipe demo

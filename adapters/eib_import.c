@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -169,10 +170,11 @@ int bs_eib_plan_record(json_t *rec, const bs_schema *sc, const bs_calendar *cal,
 static long claim_objectid(bs_import_result *r, json_t *props, json_t *seen) {
     json_t *oid = props ? json_object_get(props, "OBJECTID") : NULL;
     long objectid = -1;
+    double real = json_real_value(oid); /* a whole real within the doubles' exact integers (2^53) */
     if (json_is_integer(oid))
         objectid = (long)json_integer_value(oid);
-    else if (json_is_real(oid) && floor(json_real_value(oid)) == json_real_value(oid))
-        objectid = (long)json_real_value(oid);
+    else if (json_is_real(oid) && floor(real) == real && fabs(real) <= 9007199254740992.0)
+        objectid = (long)real;
     if (objectid < 0) {
         r->rejected++;
         warn(r, "rejected: no usable OBJECTID", -1, "feature without an integer OBJECTID");
@@ -249,14 +251,17 @@ static const char *set_plan_codes(bs_import_result *r, json_t *rec, json_t *prop
     return ps;
 }
 
-/* The count columns (a real rounded, a non-number ignored) and the expected completion
- * period they imply. */
+/* The count columns (a real rounded, a non-number or a number outside the integer column's
+ * range ignored) and the expected completion period they imply. */
 static void set_counts(bs_import_result *r, json_t *rec, json_t *props, long objectid) {
     long counts[N_COUNT_COLS];
     for (size_t i = 0; i < N_COUNT_COLS; i++) {
         json_t *v = json_object_get(props, count_cols[i].prop);
         counts[i] = 0;
-        if (json_is_integer(v)) {
+        if (json_is_number(v) && !(json_number_value(v) >= INT32_MIN && json_number_value(v) <= INT32_MAX)) {
+            json_object_set_new(rec, count_cols[i].column, json_null());
+            warn(r, "count out of range (ignored)", objectid, count_cols[i].prop);
+        } else if (json_is_integer(v)) {
             counts[i] = (long)json_integer_value(v);
             json_object_set_new(rec, count_cols[i].column, json_integer(counts[i]));
         } else if (json_is_real(v)) {
@@ -312,10 +317,8 @@ static void set_geometry(bs_import_result *r, json_t *rec, json_t *feature, cons
     }
 }
 
-/* Builds one record (columns of the projects table) and the step statuses for a feature.
- * Returns NULL (and counts a rejection) when the feature cannot become a project. */
-static json_t *build_record(import_job *job, json_t *feature, const char *crs, json_t *seen) {
-    bs_import_result *r = &job->result;
+json_t *bs_eib_feature_record(const bs_schema *schema, const bs_calendar *cal, json_t *feature, const char *crs,
+                              json_t *seen, bs_day today, bs_import_result *r) {
     json_t *props = json_object_get(feature, "properties");
     long objectid = claim_objectid(r, props, seen);
     if (objectid < 0) return NULL;
@@ -330,10 +333,15 @@ static json_t *build_record(import_job *job, json_t *feature, const char *crs, j
     bs_day progress_date = set_progress_date(r, rec, props, objectid);
     set_geometry(r, rec, feature, crs, objectid);
     /* planned completion from the data date: the later of the file's date and today */
-    if (bs_eib_plan_record(rec, job->schema, &job->engine->calendar, ps,
-                           bs_data_date(progress_date, bs_clock_today_amsterdam(NULL))) != 0)
+    if (bs_eib_plan_record(rec, schema, cal, ps, bs_data_date(progress_date, today)) != 0)
         warn(r, "schedule could not be computed", objectid, "");
     return rec;
+}
+
+const char *bs_eib_file_crs(const json_t *root) {
+    const char *name =
+        json_string_value(json_object_get(json_object_get(json_object_get(root, "crs"), "properties"), "name"));
+    return name && strstr(name, "28992") ? "EPSG:28992" : "EPSG:4326"; /* RFC 7946 default */
 }
 
 char *bs_projects_upsert_sql(const bs_project_column *extra, size_t n_extra) {
@@ -459,16 +467,15 @@ static int prepare(bs_import_plan *plan, void *arg) {
     json_t *root;
     if (load_file(job, &root) != 0) return -1;
     json_t *features = json_object_get(root, "features");
-    const char *crs = "EPSG:4326"; /* RFC 7946 default */
-    const char *crs_name =
-        json_string_value(json_object_get(json_object_get(json_object_get(root, "crs"), "properties"), "name"));
-    if (crs_name && strstr(crs_name, "28992")) crs = "EPSG:28992";
+    const char *crs = bs_eib_file_crs(root);
+    bs_day today = bs_clock_today_amsterdam(NULL);
 
     size_t n = json_array_size(features);
     job->result.read = (int)n;
     json_t *seen = json_object(), *records = json_array();
     for (size_t i = 0; i < n; i++) {
-        json_t *rec = build_record(job, json_array_get(features, i), crs, seen);
+        json_t *rec = bs_eib_feature_record(job->schema, &job->engine->calendar, json_array_get(features, i), crs, seen,
+                                            today, &job->result);
         if (rec) json_array_append_new(records, rec);
         if (json_array_size(records) == BS_IMPORT_BATCH_SIZE || i + 1 == n) { /* one batch at a time */
             bs_import_plan_add_records(plan, records, JSON_COMPACT);

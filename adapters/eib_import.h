@@ -42,6 +42,20 @@ typedef void (*bs_import_cb)(const bs_import_result *result, void *arg);
 void bs_eib_import(uv_loop_t *loop, bs_store *store, const bs_engine *engine, const char *path, const char *source,
                    FILE *progress, bs_import_cb cb, void *arg);
 
+/* The pure part of the import (no store, no files, no clock), one feature at a time: the
+ * project record of feature (the projects columns, source_key = its OBJECTID, the initial
+ * "steps" and "planned_completion" of bs_eib_plan_record, planned from max(progress date,
+ * today) on cal) with r's warnings counted. crs: the file's (bs_eib_file_crs); seen: a JSON
+ * object of the OBJECTIDs so far (updated). Returns a new record, or NULL when the feature
+ * cannot become a project (no usable or a repeated OBJECTID: r->rejected counted). The fuzz
+ * target tests/fuzz/fuzz_geojson.c calls it. */
+json_t *bs_eib_feature_record(const bs_schema *schema, const bs_calendar *cal, json_t *feature, const char *crs,
+                              json_t *seen, bs_day today, bs_import_result *r);
+
+/* The CRS of an EIB file: "EPSG:28992" when its "crs" member names 28992, else "EPSG:4326"
+ * (RFC 7946). Static string. */
+const char *bs_eib_file_crs(const json_t *root);
+
 /* Last day (inclusive civil date) of the latest completion period of a plan with a positive
  * count, and that period's label ("2019", "2020-2024", "2025-2029", "2030-2050");
  * OPLONB ignored. Returns BS_DAY_NONE (label NULL) when no period has a positive count. */

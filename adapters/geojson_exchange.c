@@ -202,7 +202,16 @@ typedef struct import_job {
     char *begin_sql; /* owned: BEGIN, with the audit actor when given */
 } import_job;
 
-static void feature_error(bs_geojson_import_result *r, int feature, const char *fmt, ...) {
+/* What the check of one file needs (bs_geojson_import_check): pure, no job. */
+typedef struct check_ctx {
+    const bs_engine *engine;
+    bs_day today; /* the import's civil date: data date = max(progress_date, today) */
+    bs_geojson_import_result *r;
+    json_t *seen_keys, *seen_ids; /* source + source_key and ids seen so far in the file */
+} check_ctx;
+
+__attribute__((format(printf, 3, 4))) static void feature_error(bs_geojson_import_result *r, int feature,
+                                                                const char *fmt, ...) {
     if (r->n_errors < BS_GEOJSON_MAX_ERRORS) {
         r->errors[r->n_errors].feature = feature;
         va_list ap;
@@ -307,10 +316,11 @@ static bool take_property(bs_geojson_import_result *r, int fi, json_t *props, si
     return true;
 }
 
-/* Builds the record of one feature (NULL after recording errors). seen_keys/seen_ids detect
- * duplicates within the file. */
-static json_t *build_record(import_job *job, int fi, json_t *feature, bs_crs crs, json_t *seen_keys, json_t *seen_ids) {
-    bs_geojson_import_result *r = &job->result;
+/* Builds the record of one feature (NULL after recording errors). cx->seen_keys/seen_ids
+ * detect duplicates within the file. */
+static json_t *build_record(check_ctx *cx, int fi, json_t *feature, bs_crs crs) {
+    bs_geojson_import_result *r = cx->r;
+    json_t *seen_keys = cx->seen_keys, *seen_ids = cx->seen_ids;
     json_t *props = json_object_get(feature, "properties");
     if (!json_is_object(feature) || !json_is_string(json_object_get(feature, "type")) ||
         strcmp(json_string_value(json_object_get(feature, "type")), "Feature") != 0 || !json_is_object(props)) {
@@ -374,7 +384,7 @@ static json_t *build_record(import_job *job, int fi, json_t *feature, bs_crs crs
     if (json_is_null(json_object_get(rec, "process_schema_key")))
         json_object_set_new(rec, "process_schema_key", json_string(DEFAULT_SCHEMA_KEY));
     const char *skey = json_string_value(json_object_get(rec, "process_schema_key"));
-    const bs_engine_schema *es = bs_engine_schema_get(job->engine, skey);
+    const bs_engine_schema *es = bs_engine_schema_get(cx->engine, skey);
     if (!es) {
         feature_error(r, fi, "properties.process_schema_key: schema '%.60s' is not loaded", skey);
         json_decref(rec);
@@ -415,8 +425,8 @@ static json_t *build_record(import_job *job, int fi, json_t *feature, bs_crs crs
     bs_schedule sched;
     json_t *pc = json_null();
     /* planned from the data date: the later of the file's date and the import's today */
-    if (bs_schedule_compute(sc, prog, bs_data_date(progress_date, bs_clock_today_amsterdam(NULL)),
-                            &job->engine->calendar, &sched) == BS_SCHEDULE_OK) {
+    if (bs_schedule_compute(sc, prog, bs_data_date(progress_date, cx->today), &cx->engine->calendar, &sched) ==
+        BS_SCHEDULE_OK) {
         bs_day completion = bs_schedule_completion(sc, prog, &sched);
         if (completion != BS_DAY_NONE) {
             json_decref(pc);
@@ -432,9 +442,9 @@ static json_t *build_record(import_job *job, int fi, json_t *feature, bs_crs crs
 /* ---- import: storing ---- */
 
 /* The file is refused: BS_EINVAL "invalid_features" on the body, nothing imported. */
-static int fail_file(import_job *job, const char *why) {
-    bs_err_problem(&job->result.err, BS_EINVAL, "invalid_features", "The file was not imported", "body",
-                   "not imported: %s", why);
+static int fail_file(bs_geojson_import_result *r, const char *why) {
+    bs_err_problem(&r->err, BS_EINVAL, "invalid_features", "The file was not imported", "body", "not imported: %s",
+                   why);
     return -1;
 }
 
@@ -522,15 +532,17 @@ static json_t *load_collection(import_job *job) {
     return NULL;
 }
 
-/* Checks every feature and builds the records (seen_* detect duplicates within the file);
- * they go to the plan only when every feature is valid. */
-static int check_features(import_job *job, bs_import_plan *plan, json_t *features, bs_crs crs) {
-    bs_geojson_import_result *r = &job->result;
+/* Checks every feature and builds the records; they are returned only when every feature is
+ * valid. */
+static json_t *check_features(check_ctx *cx, json_t *features, bs_crs crs) {
+    bs_geojson_import_result *r = cx->r;
     size_t n = json_array_size(features);
     r->read = (int)n;
-    json_t *seen_keys = json_object(), *seen_ids = json_object(), *records = json_array();
+    cx->seen_keys = json_object();
+    cx->seen_ids = json_object();
+    json_t *records = json_array();
     for (size_t i = 0; i < n; i++) {
-        json_t *rec = build_record(job, (int)i, json_array_get(features, i), crs, seen_keys, seen_ids);
+        json_t *rec = build_record(cx, (int)i, json_array_get(features, i), crs);
         if (!rec)
             r->invalid++;
         else if (r->invalid == 0)
@@ -538,17 +550,36 @@ static int check_features(import_job *job, bs_import_plan *plan, json_t *feature
         else
             json_decref(rec);
     }
-    json_decref(seen_keys);
-    json_decref(seen_ids);
+    json_decref(cx->seen_keys);
+    json_decref(cx->seen_ids);
     if (r->invalid) {
         json_decref(records);
         char msg[96];
         snprintf(msg, sizeof msg, "%d of %d features invalid; nothing imported", r->invalid, r->read);
-        return fail_file(job, msg);
+        fail_file(r, msg);
+        return NULL;
     }
-    bs_import_plan_add_records(plan, records, DUMP_FLAGS);
-    json_decref(records);
-    return 0;
+    return records;
+}
+
+json_t *bs_geojson_import_check(const bs_engine *engine, json_t *root, bs_day today, bs_geojson_import_result *r) {
+    json_t *features = json_object_get(root, "features");
+    const char *type = json_string_value(json_object_get(root, "type"));
+    bs_crs crs = BS_CRS_WGS84; /* RFC 7946 §4: no crs member = WGS84 lon/lat */
+    json_t *crs_member = json_object_get(root, "crs");
+    if (!json_is_object(root) || !type || strcmp(type, "FeatureCollection") != 0 || !json_is_array(features)) {
+        fail_file(r, "not a GeoJSON FeatureCollection (\"type\" and a \"features\" array)");
+        return NULL;
+    }
+    if (crs_member && !json_is_null(crs_member) &&
+        bs_geo_crs_parse(json_string_value(json_object_get(json_object_get(crs_member, "properties"), "name")), &crs) !=
+            BS_OK) {
+        fail_file(r, "the \"crs\" member names no supported CRS (EPSG:28992, EPSG:4326, EPSG:4258)");
+        return NULL;
+    }
+    snprintf(r->crs, sizeof r->crs, "%s", bs_geo_crs_name(crs));
+    check_ctx cx = {.engine = engine, .today = today, .r = r};
+    return check_features(&cx, features, crs);
 }
 
 /* On the thread pool: parses (when given text or a path), checks every feature, converts and
@@ -558,23 +589,12 @@ static int prepare(bs_import_plan *plan, void *arg) {
     bs_geojson_import_result *r = &job->result;
     json_t *root = load_collection(job);
     if (!root) return -1;
-    json_t *features = json_object_get(root, "features");
-    const char *type = json_string_value(json_object_get(root, "type"));
-    int rc = 0;
-    bs_crs crs = BS_CRS_WGS84; /* RFC 7946 §4: no crs member = WGS84 lon/lat */
-    json_t *crs_member = json_object_get(root, "crs");
-    if (!json_is_object(root) || !type || strcmp(type, "FeatureCollection") != 0 || !json_is_array(features)) {
-        rc = fail_file(job, "not a GeoJSON FeatureCollection (\"type\" and a \"features\" array)");
-    } else if (crs_member && !json_is_null(crs_member) &&
-               bs_geo_crs_parse(json_string_value(json_object_get(json_object_get(crs_member, "properties"), "name")),
-                                &crs) != BS_OK) {
-        rc = fail_file(job, "the \"crs\" member names no supported CRS (EPSG:28992, EPSG:4326, EPSG:4258)");
-    } else {
-        snprintf(r->crs, sizeof r->crs, "%s", bs_geo_crs_name(crs));
-        rc = check_features(job, plan, features, crs);
-    }
+    /* today: the import's civil date in Europe/Amsterdam (the injected clock's) */
+    json_t *records = bs_geojson_import_check(job->engine, root, bs_clock_today_amsterdam(NULL), r);
     json_decref(root);
-    if (rc != 0) return rc;
+    if (!records) return -1;
+    bs_import_plan_add_records(plan, records, DUMP_FLAGS);
+    json_decref(records);
     if (job->progress) {
         fprintf(job->progress, "import-geojson: %d features checked (%s), storing in one transaction\n", r->read,
                 r->crs);

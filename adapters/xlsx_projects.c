@@ -102,7 +102,7 @@ static void fold(const char *s, size_t len, char *out, size_t cap) {
             unsigned char d = (unsigned char)s[i + 1] | 0x20; /* 0x80–0x9F upper → 0xA0–0xBF lower */
             static const char map[] = "aaaaaaaceeeeiiii"
                                       "dnooooo/ouuuuyty";
-            if (d >= 0xA0) {
+            if (d >= 0xA0 && d <= 0xBF) { /* a continuation byte: valid UTF-8 (expat's) has nothing else */
                 r = map[d - 0xA0];
                 i++;
             }
@@ -1104,9 +1104,10 @@ static void pm_notes_row(pm_ctx *c, const bs_xlsx_cell *cells, size_t n) {
         snprintf(pp->provincie, sizeof pp->provincie, "%s", prov);
     }
     if (!pp) return;
-    for (int k = 0; k < 4; k++) {
+    for (int k = 0; k < 4; k++) { /* a bound that is not a number of cents from 0 to 2^53 counts as 0 */
         const bs_xlsx_cell *b = pm_cell(cells, n, 1 + k);
-        (koop ? pp->koop : pp->huur)[k] = b && b->type == BS_XLSX_NUMBER ? (int64_t)b->number : 0;
+        bool ok = b && b->type == BS_XLSX_NUMBER && b->number >= 0 && b->number <= 9007199254740992.0;
+        (koop ? pp->koop : pp->huur)[k] = ok ? (int64_t)b->number : 0;
     }
     *(koop ? &pp->has_koop : &pp->has_huur) = true;
 }

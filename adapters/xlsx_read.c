@@ -427,6 +427,7 @@ static void XMLCALL wb_start(void *ud, const XML_Char *name, const XML_Char **at
 typedef struct numfmt {
     long id;
     bool date;
+    size_t pos; /* document order */
 } numfmt;
 
 typedef struct styles_ctx {
@@ -468,6 +469,36 @@ static void XMLCALL styles_start(void *ud, const XML_Char *name, const XML_Char 
 static void XMLCALL styles_end(void *ud, const XML_Char *name) {
     styles_ctx *c = ud;
     if (strcmp(local_name(name), "cellXfs") == 0 && c->in_cellxfs) c->in_cellxfs--;
+}
+
+/* numFmts by id, equal ids in document order */
+static int numfmt_cmp(const void *a, const void *b) {
+    const numfmt *p = a, *q = b;
+    if (p->id != q->id) return p->id < q->id ? -1 : 1;
+    return p->pos < q->pos ? -1 : p->pos > q->pos;
+}
+
+/* Which cellXfs entries show dates: a custom numFmt of the entry's id wins over the built-in
+ * meaning (the last one when an id is defined twice). Sorted and searched: n_xf × n_fmts
+ * comparisons would let a styles part of a few MB cost hours. */
+static void xf_dates(bs_xlsx *x, styles_ctx *sc) {
+    for (size_t j = 0; j < sc->n_fmts; j++) sc->fmts[j].pos = j;
+    if (sc->n_fmts) qsort(sc->fmts, sc->n_fmts, sizeof *sc->fmts, numfmt_cmp);
+    x->xf_date = bs_calloc(sc->n_xf, 1);
+    for (size_t i = 0; i < sc->n_xf; i++) {
+        bool date = builtin_is_date(sc->xf_fmt[i]);
+        size_t lo = 0, hi = sc->n_fmts; /* the first entry with an id above this one */
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (sc->fmts[mid].id <= sc->xf_fmt[i])
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo > 0 && sc->fmts[lo - 1].id == sc->xf_fmt[i]) date = sc->fmts[lo - 1].date;
+        x->xf_date[i] = date;
+    }
+    x->n_xf = sc->n_xf;
 }
 
 /* -- shared strings: <si> with <t> directly or in <r> runs; phonetic <rPh> ignored -- */
@@ -632,16 +663,7 @@ static int load(bs_xlsx *x, bs_err *err) {
     if (rc == BS_XLSX_OK && styles_path && part_exists(x, styles_path)) {
         styles_ctx sc = {0};
         rc = parse_part(x, styles_path, &sc.h, styles_start, styles_end, NULL, err);
-        if (rc == BS_XLSX_OK && sc.n_xf) {
-            x->xf_date = bs_calloc(sc.n_xf, 1);
-            for (size_t i = 0; x->xf_date && i < sc.n_xf; i++) {
-                bool date = builtin_is_date(sc.xf_fmt[i]);
-                for (size_t j = 0; j < sc.n_fmts; j++)
-                    if (sc.fmts[j].id == sc.xf_fmt[i]) date = sc.fmts[j].date; /* a custom code wins */
-                x->xf_date[i] = date;
-            }
-            x->n_xf = x->xf_date ? sc.n_xf : 0;
-        }
+        if (rc == BS_XLSX_OK && sc.n_xf) xf_dates(x, &sc);
         free(sc.fmts);
         free(sc.xf_fmt);
     }
@@ -818,6 +840,12 @@ static void XMLCALL sheet_start(void *ud, const XML_Char *name, const XML_Char *
     }
     if (!c->depth_sheetdata) return;
     if (strcmp(ln, "row") == 0) {
+        /* a row inside a row (or a cell) would restart the row's text arena under the open
+         * cell: refused, like a cell inside a cell below */
+        if (c->in_row) {
+            ctx_fail(&c->h, ERR_FORMAT, "<row> inside row %u", c->row);
+            return;
+        }
         const char *r = attr(atts, "r");
         uint32_t rn = c->last_row + 1;
         if (r) {
@@ -840,6 +868,10 @@ static void XMLCALL sheet_start(void *ud, const XML_Char *name, const XML_Char *
         c->n_cells = 0;
         c->arena.len = 0;
     } else if (strcmp(ln, "c") == 0 && c->in_row) {
+        if (c->in_cell) {
+            ctx_fail(&c->h, ERR_FORMAT, "<c> inside a cell of row %u", c->row);
+            return;
+        }
         pending_cell *p = &c->cur;
         memset(p, 0, sizeof *p);
         const char *r = attr(atts, "r");

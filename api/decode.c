@@ -1,9 +1,10 @@
 /*
- * Bouwstroom API: pure decoding of request bodies (decode.h).
+ * Bouwstroom API: pure decoding of request bodies and query strings (decode.h).
  */
 #include "decode.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -111,5 +112,101 @@ int bs_decode_reason(const json_t *doc, bool required, const char **out, bs_err 
                           "reason %s text of 1 to %d bytes that is not only white space",
                           required ? "is required:" : "must be", BS_REASON_MAX_BYTES);
     *out = json_string_value(r);
+    return 0;
+}
+
+/* ---- query strings ---- */
+
+bool bs_utf8_valid(const char *str, size_t n) {
+    const unsigned char *s = (const unsigned char *)str;
+    size_t i = 0;
+    while (i < n) {
+        unsigned c = s[i];
+        size_t len;
+        unsigned cp;
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if ((c & 0xe0) == 0xc0) {
+            len = 2;
+            cp = c & 0x1f;
+        } else if ((c & 0xf0) == 0xe0) {
+            len = 3;
+            cp = c & 0x0f;
+        } else if ((c & 0xf8) == 0xf0) {
+            len = 4;
+            cp = c & 0x07;
+        } else {
+            return false;
+        }
+        if (i + len > n) return false;
+        for (size_t k = 1; k < len; k++) {
+            if ((s[i + k] & 0xc0) != 0x80) return false;
+            cp = (cp << 6) | (s[i + k] & 0x3f);
+        }
+        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
+            (cp >= 0xd800 && cp <= 0xdfff))
+            return false;
+        i += len;
+    }
+    return true;
+}
+
+static int hexval(int c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+int bs_query_param(const char *q, const char *name, char *out, size_t outlen) {
+    size_t nlen = strlen(name);
+    const char *p = q;
+    while (p && *p) {
+        const char *amp = strchr(p, '&');
+        size_t seglen = amp ? (size_t)(amp - p) : strlen(p);
+        const char *eq = memchr(p, '=', seglen);
+        size_t klen = eq ? (size_t)(eq - p) : seglen;
+        if (klen == nlen && strncmp(p, name, nlen) == 0) {
+            const char *v = eq ? eq + 1 : p + seglen;
+            const char *end = p + seglen;
+            size_t o = 0;
+            while (v < end) {
+                int c = (unsigned char)*v;
+                if (c == '+') {
+                    c = ' ';
+                    v++;
+                } else if (c == '%') {
+                    if (end - v < 3) return -1;
+                    int hi = hexval(v[1]), lo = hexval(v[2]);
+                    if (hi < 0 || lo < 0) return -1;
+                    c = hi * 16 + lo;
+                    if (c == 0) return -1;
+                    v += 3;
+                } else {
+                    v++;
+                }
+                if (o + 1 >= outlen) return -1;
+                out[o++] = (char)c;
+            }
+            out[o] = 0;
+            return bs_utf8_valid(out, o) ? 1 : -1;
+        }
+        p = amp ? amp + 1 : NULL;
+    }
+    return 0;
+}
+
+int bs_decode_int_param(const char *query, const char *name, long dflt, long min, long max, long *out, bs_err *err) {
+    char buf[32];
+    int r = bs_query_param(query, name, buf, sizeof buf);
+    *out = dflt;
+    if (r == 0) return 0;
+    char *end = NULL;
+    bool digits = r > 0 && *buf && strspn(buf + (buf[0] == '-'), "0123456789") == strlen(buf + (buf[0] == '-'));
+    long v = digits ? strtol(buf, &end, 10) : 0;
+    if (r < 0 || !digits || *end || v < min || v > max)
+        return bs_err_set(err, BS_EBADPARAM, name, "%s must be an integer from %ld to %ld", name, min, max);
+    *out = v;
     return 0;
 }

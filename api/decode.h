@@ -1,5 +1,6 @@
 /*
- * Bouwstroom API: decoding request bodies — pure functions (no I/O, no request), each
+ * Bouwstroom API: decoding request bodies and query strings — pure functions (no I/O, no
+ * request; the fuzz target tests/fuzz/fuzz_decode.c calls them directly), each
  * returning 0 or a BS_E* code with a bs_err naming the offending member (engine/core/err.h).
  * The handlers' wrappers (bs__body_object, bs__str_field, … in api_internal.h) send the
  * bs_err as a problem; tests call these directly (tests/unit/test_api_input.c).
@@ -47,5 +48,21 @@ bool bs_blank_text(const char *s, size_t n);
 
 /* Whether s is a UUID in the 8-4-4-4-12 form (either case). */
 bool bs_is_uuid(const char *s);
+
+/* ---- query strings and text (the request's query as h2o received it: raw, a=b&c=d) ---- */
+
+/* True when s[0..n) is well-formed UTF-8 (RFC 3629 §4: no overlong forms, no surrogates,
+ * nothing above U+10FFFF). */
+bool bs_utf8_valid(const char *s, size_t n);
+
+/* Percent-decodes a query parameter: finds name in query (a=b&c=d) and writes its decoded
+ * value (NUL-terminated, '+' = space) into out (outlen bytes). Returns 1 when present,
+ * 0 when absent, -1 when malformed (bad escape, NUL, not UTF-8) or too long. */
+int bs_query_param(const char *query, const char *name, char *out, size_t outlen);
+
+/* The integer query parameter name of query in [min, max]: *out = dflt when absent. 0, or
+ * BS_EBADPARAM (field name: "name must be an integer from min to max") when malformed,
+ * not an integer (digits with an optional leading '-') or out of range. */
+int bs_decode_int_param(const char *query, const char *name, long dflt, long min, long max, long *out, bs_err *err);
 
 #endif

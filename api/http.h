@@ -94,10 +94,6 @@ void *bs_req_alloc(bs_req *req, size_t size);
 void bs_req_set_data(bs_req *req, void *data);
 void *bs_req_get_data(const bs_req *req);
 
-/* True when s[0..n) is well-formed UTF-8 (RFC 3629 §4: no overlong forms, no surrogates,
- * nothing above U+10FFFF). */
-bool bs_utf8_valid(const char *s, size_t n);
-
 /* Time for a whole request (line, headers and body) to arrive, milliseconds (h2o's
  * http1.req_timeout). h2o 2.2.5 calls no handler before the body is complete and, when this
  * time runs out, closes the connection without a response (no 408: docs/api.md). */
@@ -108,10 +104,5 @@ bool bs_utf8_valid(const char *s, size_t n);
 /* Largest upload to the exchange imports (/api/v1/exchange/…: GeoJSON, Excel), bytes: the
  * whole GeoJSON export of the 4,348 real plans (about 5.5 MB) fits. */
 #define BS_HTTP_MAX_UPLOAD_BYTES (8 * 1024 * 1024 - 1024)
-
-/* Percent-decodes a query parameter: finds name in query (a=b&c=d) and writes its decoded
- * value (NUL-terminated, '+' = space) into out (outlen bytes). Returns 1 when present,
- * 0 when absent, -1 when malformed (bad escape, NUL, not UTF-8) or too long. */
-int bs_query_param(const char *query, const char *name, char *out, size_t outlen);
 
 #endif

@@ -80,8 +80,9 @@ void bs__fail_err(bs_req *req, const bs_err *e, const char *const *extra_headers
     bs__fail_doc(req, e, NULL, extra_headers);
 }
 
-static void fail_v(bs_req *req, int code, const char *problem, const char *title, const char *field,
-                   const char *const *headers, const char *fmt, va_list ap) {
+__attribute__((format(printf, 7, 0))) static void fail_v(bs_req *req, int code, const char *problem, const char *title,
+                                                         const char *field, const char *const *headers, const char *fmt,
+                                                         va_list ap) {
     bs_err e = {.code = code, .problem = problem, .title = title};
     snprintf(e.field, sizeof e.field, "%s", field ? field : "");
     vsnprintf(e.msg, sizeof e.msg, fmt, ap);

@@ -234,21 +234,10 @@ static const char *const project_sorts[][3] = {
 
 /* Reads an optional positive integer query parameter. Returns false after sending a bs__problem. */
 bool bs__int_param(bs_req *req, const char *name, long dflt, long min, long max, long *out) {
-    char buf[32];
-    int r = bs_query_param(bs_req_query(req), name, buf, sizeof buf);
-    *out = dflt;
-    if (r == 0) return true;
-    char *end = NULL;
-    bool digits = r > 0 && *buf && strspn(buf + (buf[0] == '-'), "0123456789") == strlen(buf + (buf[0] == '-'));
-    long v = digits ? strtol(buf, &end, 10) : 0;
-    if (r < 0 || !digits || *end || v < min || v > max) {
-        char d[160];
-        snprintf(d, sizeof d, "%s must be an integer from %ld to %ld", name, min, max);
-        bs__fail(req, BS_EBADPARAM, name, "%s", d);
-        return false;
-    }
-    *out = v;
-    return true;
+    bs_err err = {0};
+    if (bs_decode_int_param(bs_req_query(req), name, dflt, min, max, out, &err) == 0) return true;
+    bs__fail_err(req, &err, NULL);
+    return false;
 }
 
 bool bs__json_content_type(bs_req *req) {

@@ -9,7 +9,8 @@
 
 #include "alloc.h"
 
-static void fill(bs_err *e, int code, const char *field, const char *fmt, va_list ap) {
+__attribute__((format(printf, 4, 0))) static void fill(bs_err *e, int code, const char *field, const char *fmt,
+                                                       va_list ap) {
     e->code = code;
     e->problem = NULL;
     e->title = NULL;

@@ -364,6 +364,42 @@ static void test_workbook(void **state) {
     }
 }
 
+/* Which cell styles are dates when number formats are redefined: a custom code wins over the
+ * built-in meaning of its id, and of an id defined twice the last definition counts (the
+ * reader looks formats up sorted: its n_xf × n_fmts scan made a styles part of a few MB cost
+ * minutes of CPU, one of 64 MB hours). */
+static void test_style_lookup(void **state) {
+    (void)state;
+    static const char st[] =
+        "<styleSheet xmlns=\"" NS_MAIN "\"><numFmts count=\"4\">"
+        "<numFmt numFmtId=\"171\" formatCode=\"d-m\"/><numFmt numFmtId=\"170\" formatCode=\"yyyy\"/>"
+        "<numFmt numFmtId=\"14\" formatCode=\"0.00\"/><numFmt numFmtId=\"170\" formatCode=\"0\"/>"
+        "</numFmts><cellXfs><xf numFmtId=\"170\"/><xf numFmtId=\"14\"/><xf numFmtId=\"171\"/>"
+        "<xf numFmtId=\"22\"/><xf numFmtId=\"999\"/></cellXfs></styleSheet>";
+    static const char sheet[] = "<worksheet xmlns=\"" NS_MAIN "\"><sheetData><row r=\"1\"><c s=\"0\"><v>45000</v></c>"
+                                "<c s=\"1\"><v>45000</v></c><c s=\"2\"><v>45000</v></c><c s=\"3\"><v>45000</v></c>"
+                                "<c s=\"4\"><v>45000</v></c><c s=\"5\"><v>45000</v></c></row></sheetData></worksheet>";
+    part p[] = {{"_rels/.rels", root_rels},
+                {"xl/workbook.xml", workbook},
+                {"xl/_rels/workbook.xml.rels", wb_rels},
+                {"xl/styles.xml", st},
+                {"xl/sharedStrings.xml", sst},
+                {"xl/worksheets/sheet1.xml", sheet_small},
+                {"xl/worksheets/data2.xml", sheet}};
+    size_t len;
+    unsigned char *zip = make_zip(p, sizeof p / sizeof p[0], &len);
+    bs_xlsx *x = NULL;
+    bs_err err = {0};
+    if (bs_xlsx_open_buffer(zip, len, NULL, &x, &err) != BS_XLSX_OK) fail_msg("open: %s", err.msg);
+    free(zip);
+    got g = {0};
+    assert_int_equal(bs_xlsx_read_rows(x, 0, collect, &g, &err), BS_XLSX_OK);
+    static const bs_xlsx_type want[] = {BS_XLSX_NUMBER, BS_XLSX_NUMBER, BS_XLSX_DATE,
+                                        BS_XLSX_DATE,   BS_XLSX_NUMBER, BS_XLSX_NUMBER};
+    for (uint32_t col = 0; col < 6; col++) assert_int_equal(cell_at(&g, 1, col)->type, want[col]);
+    bs_xlsx_close(x);
+}
+
 /* Opens a workbook whose sheet 0 is this XML and reads it; returns the status, err filled. */
 static int read_sheet_xml(const char *sheet_xml, const bs_xlsx_limits *lim, bs_err *err) {
     part p[] = {{"_rels/.rels", root_rels},
@@ -438,6 +474,17 @@ static void test_refusals(void **state) {
                           "</row></sheetData></worksheet>",
                           NULL, &err),
            BS_EMALFORMED, "xlsx_format", &err, "cell C3: number expected");
+    /* a row or a cell inside a cell (found while writing tests/fuzz/fuzz_xlsx, whose
+     * regression input it is: the inner row restarted the row's text under the open cell, whose
+     * length then wrapped and was read far past the buffer) */
+    expect(read_sheet_xml("<worksheet xmlns=\"" NS_MAIN "\"><sheetData><row r=\"1\"><c r=\"A1\" t=\"str\">"
+                          "<v>abcdefghijklmnop</v><row r=\"1\"/></c></row></sheetData></worksheet>",
+                          NULL, &err),
+           BS_EMALFORMED, "xlsx_format", &err, "<row> inside row 1");
+    expect(read_sheet_xml("<worksheet xmlns=\"" NS_MAIN "\"><sheetData><row r=\"2\"><c r=\"A2\"><v>1</v>"
+                          "<c r=\"B2\"><v>2</v></c></c></row></sheetData></worksheet>",
+                          NULL, &err),
+           BS_EMALFORMED, "xlsx_format", &err, "<c> inside a cell of row 2");
     /* limits: a part larger than allowed, rows and columns beyond the bounds */
     bs_xlsx_limits small = {.max_part_bytes = 300};
     expect(read_sheet_xml(sheet_main, &small, &err), BS_ETOOLARGE, "xlsx_limit", &err, "limit");
@@ -458,7 +505,7 @@ static void test_refusals(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_serials),  cmocka_unit_test(test_format_rule), cmocka_unit_test(test_col_names),
-        cmocka_unit_test(test_workbook), cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_workbook), cmocka_unit_test(test_refusals),    cmocka_unit_test(test_style_lookup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
