@@ -6,7 +6,7 @@
 // a past date refused at the field, then made (shown once, works with Bearer, its expiry listed as
 // the API's) and revoked (401). The developer's data is erased after the confirmation step (their
 // session ends, the members list shows the pseudonym). The page in English.
-import { journey, check, eq, apiLogin, axe, shot, operatorApi, tabTo, typeInto, selectByKeyboard } from './lib.mjs';
+import { journey, check, eq, apiLogin, axe, shot, operatorApi, tabTo, typeInto, selectByKeyboard, becomes } from './lib.mjs';
 import { openProject, ganttFacts, pageFetch } from './lib-project.mjs';
 
 async function answerOf(page, method, path, act) {
@@ -50,7 +50,7 @@ await journey('admin', async ({ page, context, browser, fx }) => {
   eq(a.status, 422, 'a bad address: 422');
   await page.locator('#inv-email-error').waitFor();
   eq(await text(page, '#inv-email-error'), reason(a.body, 'email'), 'the server\'s message at the e-mail field');
-  check(await page.evaluate(() => document.activeElement?.classList.contains('bs-error-summary')), 'the error summary takes the focus');
+  check(await becomes(page, () => document.activeElement?.classList.contains('bs-error-summary')), 'the error summary takes the focus');
   await axe(page, 'invitation refused');
   await shot(page, 'admin-invite-refused');
   const email = 'fenna@ontwikkelaar-c.test';
@@ -125,7 +125,7 @@ await journey('admin', async ({ page, context, browser, fx }) => {
   await tabTo(page, `[data-testid=members] tr[data-id="${fenna.user_id}"] .bs-erase`);
   await page.keyboard.press('Enter');
   await page.locator('[data-testid=erase-confirm]').waitFor();
-  check(await page.evaluate(() => document.activeElement?.id === 'adm-erase-title'), 'the confirmation takes the focus');
+  check(await becomes(page, () => document.activeElement?.id === 'adm-erase-title'), 'the confirmation takes the focus');
   eq((await operatorApi('GET', `/api/v1/users/${fenna.user_id}`)).body?.email, email, 'nothing is erased before the confirmation');
   await axe(page, 'erase confirmation');
   await shot(page, 'admin-erase-confirm');

@@ -216,16 +216,47 @@ export async function withSession(token, p) {
   return { status: r.status, body };
 }
 
-/** Keyboard only: tabs to a <select> and presses ArrowDown/ArrowUp until its value is value. */
+/** Waits (up to 10 s, far above the expected few ms) until fn(arg) is true in the page — a focus
+ * moved by an effect after render — and returns whether it became true. */
+export async function becomes(page, fn, arg) {
+  try {
+    await page.waitForFunction(fn, arg, { timeout: 10000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Keyboard only: tabs to a <select> and presses ArrowDown/ArrowUp until its value is value.
+ * Each press waits until the value has moved (the page may render between two presses on a
+ * loaded machine), and focus taken by a re-render is tabbed back to before the next press. */
 export async function selectByKeyboard(page, selector, value) {
   await tabTo(page, selector);
-  const values = await page.evaluate((sel) => Array.from(document.querySelector(sel).options).map((o) => o.value), selector);
-  const want = values.indexOf(value);
+  const state = () =>
+    page.evaluate((sel) => {
+      const el = document.querySelector(sel);
+      const a = document.activeElement;
+      return {
+        values: el ? Array.from(el.options).map((o) => o.value) : [],
+        value: el ? el.value : null,
+        focused: !!el && a === el,
+        active: a ? `${a.tagName.toLowerCase()}#${a.id}` : 'none',
+      };
+    }, selector);
+  let st = await state();
+  const want = st.values.indexOf(value);
   if (want < 0) throw new Error(`selectByKeyboard: ${selector} has no option ${value}`);
-  for (let i = 0; i < values.length + 1; i++) {
-    const cur = values.indexOf(await page.evaluate((sel) => document.querySelector(sel).value, selector));
+  for (let i = 0; i < 2 * st.values.length + 4; i++) {
+    const cur = st.values.indexOf(st.value);
     if (cur === want) return;
+    if (!st.focused) await tabTo(page, selector);
     await page.keyboard.press(cur < want ? 'ArrowDown' : 'ArrowUp');
+    const before = st.value;
+    for (let t = 0; t < 50; t++) {
+      st = await state();
+      if (st.value !== before || !st.focused) break;
+      await page.waitForTimeout(100);
+    }
   }
-  throw new Error(`selectByKeyboard: ${selector} did not reach ${value}`);
+  throw new Error(`selectByKeyboard: ${selector} did not reach ${value} (value ${st.value}, focus on ${st.active}, options ${st.values.join(',')})`);
 }

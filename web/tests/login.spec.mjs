@@ -6,7 +6,7 @@
 // (429 Retry-After); the invited developer accepts the invitation from the mailed link; the
 // password reset pages (request, the 429 after three requests, an unknown secret). axe and a
 // screenshot on every page.
-import { journey, check, eq, fx, login, totpAt, freshTotp, axe, shot, tabTo, typeInto, checkNoTokenInStorage, sessionCookie, withSession, operatorApi } from './lib.mjs';
+import { journey, check, eq, fx, login, totpAt, freshTotp, axe, shot, tabTo, typeInto, checkNoTokenInStorage, sessionCookie, withSession, operatorApi, becomes } from './lib.mjs';
 
 /** The problem document of the next answer to POST path, while act() runs. */
 async function answerOf(page, path, act) {
@@ -42,7 +42,7 @@ await journey('login', async ({ page, context }) => {
   await page.locator('#login-password-error').waitFor();
   eq(await text(page, '#login-password-error'), reason(a.body, 'password'), 'wrong password: the server message at the password field');
   eq(await page.locator('#login-password').getAttribute('aria-invalid'), 'true', 'wrong password: the field is marked invalid');
-  check(await page.evaluate(() => document.activeElement?.classList.contains('bs-error-summary')), 'wrong password: the error summary takes the focus');
+  check(await becomes(page, () => document.activeElement?.classList.contains('bs-error-summary')), 'wrong password: the error summary takes the focus');
   check((await text(page, '.bs-error-summary')).includes(reason(a.body, 'password')), 'wrong password: the message is in the error summary');
   eq(new URL(page.url()).pathname, '/login', 'wrong password: still on the login page');
   check(!(await sessionCookie(context)), 'wrong password: no session cookie');
@@ -54,7 +54,7 @@ await journey('login', async ({ page, context }) => {
   a = await answerOf(page, '/api/v1/login', () => page.keyboard.press('Enter'));
   eq([a.status, a.body?.code], [401, 'totp_required'], 'password right: the server asks for the code');
   await page.locator('#login-code').waitFor();
-  check(await page.evaluate(() => document.activeElement?.id === 'login-code'), 'code step: the code field has the focus');
+  check(await becomes(page, () => document.activeElement?.id === 'login-code'), 'code step: the code field has the focus');
   eq(await page.locator('.bs-error-summary').count(), 0, 'code step: no error shown');
   await axe(page, 'login code step');
   await shot(page, 'login-code');

@@ -15,7 +15,7 @@
 // request runs. Messages are the server's own (problem+json `invalid_params[].reason`, else
 // `detail`): the server is the one authority on what is wrong.
 import type { ComponentChildren, HTMLInputTypeAttribute, PartialInputHTMLAttributes, Ref } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from '../lib/api';
 
 export interface FormError {
@@ -117,7 +117,9 @@ export function Field({ id, label, hint, error, value, onValue, as = 'input', ty
 export function ErrorSummary({ errors, title }: { errors: FormError[]; title: string }) {
   const ref = useRef<HTMLDivElement>(null);
   const key = errors.map((e) => `${e.id}:${e.message}`).join('|');
-  useEffect(() => {
+  // a layout effect: the focus moves in the same frame the summary appears (no window in which
+  // the user's next key still goes to the control they left)
+  useLayoutEffect(() => {
     if (errors.length && ref.current) ref.current.focus();
   }, [key]);
   if (!errors.length) return null;

@@ -8,7 +8,7 @@
 // (serve --token-max-days), who may erase (install admin); refusals are shown at the field the
 // problem document names.
 import './settings.css';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useState } from 'preact/hooks';
 import { api, ApiError, qs, type Page } from '../lib/api';
 import { fmtDate, lang, strings } from '../lib/i18n';
 import { useRequireLogin } from '../lib/guard';
@@ -372,7 +372,7 @@ function EraseConfirm({ member, onCancel, onErased }: { member: Member; onCancel
   const [err, setErr] = useState('');
   const [busy, setBusy] = useState(false);
   const who = member.name || member.email || member.user_id;
-  useEffect(() => {
+  useLayoutEffect(() => {
     document.getElementById('adm-erase-title')?.focus();
   }, [member.user_id]);
   return (

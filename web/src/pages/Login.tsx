@@ -4,7 +4,7 @@
 // then). Every refusal is the server's problem document, shown at the field it names; a locked
 // account or address (429) says when to try again (Retry-After). Success: the session cookie
 // (HttpOnly, set by the server) and the page asked for, else /projects. Nothing is stored.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError } from '../lib/api';
 import { lang, strings } from '../lib/i18n';
 import { linkClick, location, navigate } from '../lib/router';
@@ -93,7 +93,7 @@ export default function Login(_: { params: Record<string, string> }) {
   const codeRef = useRef<HTMLInputElement>(null);
   const heading = useRef<HTMLHeadingElement>(null);
 
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (step !== 'password') codeRef.current?.focus();
   }, [step]);
 
