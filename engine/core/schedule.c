@@ -653,12 +653,14 @@ static bool unfinished(bs_step_status st) {
 
 /* Enumerates chains of critical steps linked directly (depth-first from each critical step
  * without a critical predecessor), at most MAX_PATHS paths. */
-static bs_schedule_err critical_paths(ctx *c, const bs_step_result *res, int32_t n, bs_schedule *out) {
-    int32_t cap = 64, used = 0, np = 0;
-    int32_t *steps = bs_malloc(sizeof(int32_t) * (size_t)cap);
-    int32_t *offs = bs_malloc(sizeof(int32_t) * (MAX_PATHS + 1));
-    int32_t *stack = bs_malloc(sizeof(int32_t) * ((size_t)n + 1));
-    int32_t *iter = bs_malloc(sizeof(int32_t) * ((size_t)n + 1));
+static bs_schedule_err critical_paths(ctx *c, const bs_step_result *res, int32_t n, bs_schedule_ws *ws,
+                                      bs_schedule *out) {
+    int32_t used = 0, np = 0;
+    size_t cap = ws->cap_path_steps;
+    int32_t *steps = ws->path_steps;
+    int32_t *offs = ws->path_offsets;
+    int32_t *stack = ws->stack;
+    int32_t *iter = ws->iter;
     offs[0] = 0;
     for (int32_t t = 0; t < n && np < MAX_PATHS; t++) {
         int32_t i = c->topo[t];
@@ -697,9 +699,10 @@ static bs_schedule_err critical_paths(ctx *c, const bs_step_result *res, int32_t
                 leaf &= !(res[q].critical && unfinished(c->progress[q].status));
             }
             if (leaf) {
-                if (used + depth > cap) {
-                    while (used + depth > cap) cap *= 2;
-                    steps = bs_realloc(steps, sizeof(int32_t) * (size_t)cap);
+                if ((size_t)(used + depth) > cap) {
+                    while ((size_t)(used + depth) > cap) cap *= 2;
+                    steps = ws->path_steps = bs_realloc(steps, sizeof(int32_t) * cap);
+                    ws->cap_path_steps = cap;
                 }
                 memcpy(steps + used, stack, sizeof(int32_t) * (size_t)depth);
                 used += depth;
@@ -708,8 +711,6 @@ static bs_schedule_err critical_paths(ctx *c, const bs_step_result *res, int32_t
             depth--;
         }
     }
-    free(stack);
-    free(iter);
     out->n_paths = np;
     out->path_offsets = offs;
     out->path_steps = steps;
@@ -764,7 +765,59 @@ static void out_init(bs_schedule *out, bs_day data_date, int32_t nc) {
     out->near_critical_wd = nc;
 }
 
-bs_schedule_err bs_schedule_compute_ex(const bs_schedule_input *in, bs_schedule *out) {
+/* Makes room in ws for n steps and m links (grows, never shrinks). */
+static void ws_reserve(bs_schedule_ws *ws, size_t nn, size_t mm) {
+    if (nn > ws->cap_steps) {
+        size_t cap = ws->cap_steps ? ws->cap_steps : 64;
+        while (cap < nn) cap *= 2;
+        free(ws->steps);
+        free(ws->scratch);
+        free(ws->stack);
+        free(ws->iter);
+        free(ws->knelpunten);
+        ws->steps = bs_malloc(sizeof *ws->steps * cap);
+        ws->scratch = bs_malloc(sizeof(scratch) * cap);
+        ws->stack = bs_malloc(sizeof(int32_t) * cap);
+        ws->iter = bs_malloc(sizeof(int32_t) * cap);
+        ws->knelpunten = bs_malloc(sizeof *ws->knelpunten * cap);
+        ws->cap_steps = cap;
+    }
+    size_t ni = 5 * nn + 2 * mm + 1;
+    if (ni > ws->cap_ints) {
+        size_t cap = ws->cap_ints ? ws->cap_ints : 512;
+        while (cap < ni) cap *= 2;
+        free(ws->ints);
+        ws->ints = bs_malloc(sizeof(int32_t) * cap);
+        ws->cap_ints = cap;
+    }
+    if (!ws->path_offsets) ws->path_offsets = bs_malloc(sizeof(int32_t) * (MAX_PATHS + 1));
+    if (!ws->path_steps) {
+        ws->cap_path_steps = 64;
+        ws->path_steps = bs_malloc(sizeof(int32_t) * ws->cap_path_steps);
+    }
+    free(ws->cycle);
+    ws->cycle = NULL;
+}
+
+void bs_schedule_ws_init(bs_schedule_ws *ws) {
+    memset(ws, 0, sizeof *ws);
+}
+
+void bs_schedule_ws_free(bs_schedule_ws *ws) {
+    if (!ws) return;
+    free(ws->steps);
+    free(ws->scratch);
+    free(ws->ints);
+    free(ws->stack);
+    free(ws->iter);
+    free(ws->path_offsets);
+    free(ws->path_steps);
+    free(ws->knelpunten);
+    free(ws->cycle);
+    memset(ws, 0, sizeof *ws);
+}
+
+bs_schedule_err bs_schedule_compute_ws(const bs_schedule_input *in, bs_schedule_ws *ws, bs_schedule *out) {
     const bs_schema *schema = in->schema;
     const bs_calendar *cal = in->cal;
     const int32_t nc = in->near_critical_wd < 0 ? BS_NEAR_CRITICAL_DEFAULT_WD : in->near_critical_wd;
@@ -787,9 +840,12 @@ bs_schedule_err bs_schedule_compute_ex(const bs_schedule_input *in, bs_schedule 
         if (schema->steps[i].duration < 0) return BS_SCHEDULE_ERANGE;
 
     const size_t nn = (size_t)n + 1, mm = (size_t)m + 1;
-    bs_step_result *res = bs_calloc(nn, sizeof *res);
-    scratch *sc = bs_calloc(nn, sizeof *sc);
-    int32_t *ints = bs_malloc(sizeof(int32_t) * (5 * nn + 2 * mm + 1));
+    ws_reserve(ws, nn, mm);
+    bs_step_result *res = ws->steps;
+    scratch *sc = ws->scratch;
+    int32_t *ints = ws->ints;
+    memset(res, 0, sizeof *res * nn);
+    memset(sc, 0, sizeof *sc * nn);
     ctx c = {.schema = schema,
              .progress = in->progress,
              .ov = in->overrides,
@@ -814,10 +870,8 @@ bs_schedule_err bs_schedule_compute_ex(const bs_schedule_input *in, bs_schedule 
             d = in->overrides[i].duration;
         c.dur[i] = schema->steps[i].milestone ? 0 : d;
     }
-    if (!build_graph(&c, n, indeg, &out->cycle, &out->n_cycle)) {
-        free(res);
-        free(sc);
-        free(ints);
+    if (!build_graph(&c, n, indeg, &ws->cycle, &out->n_cycle)) {
+        out->cycle = ws->cycle;
         return BS_SCHEDULE_ECYCLE;
     }
     const bs_progress *progress = in->progress;
@@ -877,10 +931,9 @@ bs_schedule_err bs_schedule_compute_ex(const bs_schedule_input *in, bs_schedule 
             !date_ok(cal, r->late_finish))
             range_error(&c);
     }
-    free(sc);
     if (c.err == BS_SCHEDULE_OK && n_kp > 0) {
-        out->knelpunten = bs_calloc((size_t)n_kp, sizeof *out->knelpunten);
-        for (int32_t i = 0; i < n && out->knelpunten; i++)
+        out->knelpunten = ws->knelpunten;
+        for (int32_t i = 0; i < n; i++)
             if (res[i].deadline_missed) {
                 bs_day fnlt = in->overrides[i].fnlt;
                 out->knelpunten[out->n_knelpunten++] =
@@ -890,12 +943,9 @@ bs_schedule_err bs_schedule_compute_ex(const bs_schedule_input *in, bs_schedule 
                                   .overshoot_wd = res[i].ef_b - bs_calendar_boundary_after(cal, fnlt)};
             }
     }
-    if (c.err == BS_SCHEDULE_OK) c.err = critical_paths(&c, res, n, out);
-    free(ints);
+    if (c.err == BS_SCHEDULE_OK) c.err = critical_paths(&c, res, n, ws, out);
 
     if (c.err != BS_SCHEDULE_OK) {
-        free(res);
-        bs_schedule_free(out);
         out_init(out, in->data_date, nc);
         return c.err;
     }
@@ -903,6 +953,30 @@ bs_schedule_err bs_schedule_compute_ex(const bs_schedule_input *in, bs_schedule 
     out->steps = res;
     out->project_finish = pf;
     return BS_SCHEDULE_OK;
+}
+
+/* Duplicates n elements of size sz (NULL for none). */
+static void *dup_array(const void *p, size_t n, size_t sz) {
+    if (!p || n == 0) return NULL;
+    void *q = bs_malloc(n * sz);
+    memcpy(q, p, n * sz);
+    return q;
+}
+
+bs_schedule_err bs_schedule_compute_ex(const bs_schedule_input *in, bs_schedule *out) {
+    bs_schedule_ws ws;
+    bs_schedule_ws_init(&ws);
+    bs_schedule_err e = bs_schedule_compute_ws(in, &ws, out);
+    /* the result's arrays move out of the workspace: out owns them */
+    out->cycle = dup_array(out->cycle, (size_t)out->n_cycle, sizeof(int32_t));
+    if (e == BS_SCHEDULE_OK) {
+        out->steps = dup_array(out->steps, (size_t)out->n_steps, sizeof *out->steps);
+        out->knelpunten = dup_array(out->knelpunten, (size_t)out->n_knelpunten, sizeof *out->knelpunten);
+        out->path_offsets = dup_array(out->path_offsets, (size_t)out->n_paths + 1, sizeof(int32_t));
+        out->path_steps = dup_array(out->path_steps, (size_t)out->path_offsets[out->n_paths], sizeof(int32_t));
+    }
+    bs_schedule_ws_free(&ws);
+    return e;
 }
 
 bs_schedule_err bs_schedule_compute(const bs_schema *schema, const bs_progress *progress, bs_day data_date,

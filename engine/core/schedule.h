@@ -147,6 +147,31 @@ bs_schedule_err bs_schedule_compute(const bs_schema *schema, const bs_progress *
  * BS_SCHEDULE_EINVAL, BS_SCHEDULE_ERANGE or BS_SCHEDULE_ENOMEM (out empty). */
 bs_schedule_err bs_schedule_compute_ex(const bs_schedule_input *in, bs_schedule *out);
 
+/* Reusable memory for bs_schedule_compute_ws: every array a schedule needs (results, scratch,
+ * adjacency, critical paths, knelpunten), grown to the largest project seen and reused, so
+ * scheduling many projects allocates nothing per project. Zero it with bs_schedule_ws_init;
+ * release with bs_schedule_ws_free. One workspace per thread. */
+typedef struct bs_schedule_ws {
+    size_t cap_steps, cap_ints, cap_path_steps;
+    bs_step_result *steps;
+    void *scratch;
+    int32_t *ints, *stack, *iter, *path_offsets, *path_steps, *cycle;
+    bs_knelpunt *knelpunten;
+} bs_schedule_ws;
+
+/* Takes a workspace and makes it empty (no allocation). */
+void bs_schedule_ws_init(bs_schedule_ws *ws);
+
+/* Releases a workspace's memory; every schedule computed in it becomes invalid (safe twice). */
+void bs_schedule_ws_free(bs_schedule_ws *ws);
+
+/* bs_schedule_compute_ex computed in the workspace ws: the same inputs, semantics, units
+ * (dates inclusive civil dates, floats in working days) and return codes, but out's arrays
+ * (steps, critical paths, knelpunten, cycle) point into ws: valid until the next call with ws
+ * or bs_schedule_ws_free, and never passed to bs_schedule_free. Allocates only when a project
+ * is larger than any before it in ws. Pure; thread-safe with one ws per thread. */
+bs_schedule_err bs_schedule_compute_ws(const bs_schedule_input *in, bs_schedule_ws *ws, bs_schedule *out);
+
 /* Frees the step array, the critical paths, the knelpunten and the cycle (safe twice). */
 void bs_schedule_free(bs_schedule *s);
 
