@@ -134,6 +134,8 @@ static int cmp_double(const void *a, const void *b) {
 
 /* Schedules every project once; the schedules of the last pass stay in the workspace's
  * result of each call, so the dump recomputes (outside the timed part). -1 on failure. */
+static long paths, path_steps;
+
 static int schedule_all(bs_schedule_input *in, bs_schedule_ws *ws, const project *pr, long n, long long *cs) {
     for (long p = 0; p < n; p++) {
         in->overrides = pr[p].ov;
@@ -142,6 +144,8 @@ static int schedule_all(bs_schedule_input *in, bs_schedule_ws *ws, const project
         bs_schedule out;
         if (bs_schedule_compute_ws(in, ws, &out) != BS_SCHEDULE_OK) return -1;
         *cs += out.steps[STEPS - 1].early_finish + out.steps[STEPS / 2].total_float;
+        paths += out.n_paths;
+        path_steps += out.path_offsets[out.n_paths];
     }
     return 0;
 }
@@ -210,6 +214,8 @@ int main(int argc, char **argv) {
         t[r] = now_s() - t0;
     }
     qsort(t, (size_t)runs, sizeof t[0], cmp_double);
+    printf("critical paths per project: %.2f, %.1f steps each\n", (double)paths / (double)(n * runs),
+           (double)path_steps / (double)(paths ? paths : 1));
     printf("RESULT bench_cpm: tasks=%ld links=%ld min=%.6fs median=%.6fs runs=%d ns_per_task=%.1f checksum=%lld\n",
            n * STEPS, links, t[0], t[runs / 2], runs, t[runs / 2] / (double)(n * STEPS) * 1e9, cs);
     int rc = 0;

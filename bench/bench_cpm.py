@@ -99,7 +99,8 @@ def run(build, n, runs, mod, cal):
     try:
         r = subprocess.run([os.path.join(build, "bench_cpm"), str(n), str(runs), dump], check=True,
                            capture_output=True, text=True).stdout
-        fields = dict(kv.split("=", 1) for kv in r.split()[2:])
+        result = next(line for line in r.splitlines() if line.startswith("RESULT bench_cpm:"))
+        fields = dict(kv.split("=", 1) for kv in result.split()[2:])
         ours_med = float(fields["median"].rstrip("s"))
         ours_min = float(fields["min"].rstrip("s"))
         links = int(fields["links"])

@@ -56,12 +56,27 @@ typedef struct ctx {
     int32_t *succ_off, *succ_idx; /* CSR: links out of each step */
     int32_t *topo;
     int32_t *dur; /* effective durations */
+    int32_t *crit, *cpred, *coff, *csucc; /* the critical subgraph (critical_paths) */
     bs_day data_date;
     int32_t dd_b;         /* boundary at the start of the data date */
     bs_day progress_date; /* remaining durations are measured from it (≤ data_date) */
     int32_t pd_b;         /* boundary at the start of the progress date */
     bs_schedule_err err;
 } ctx;
+
+/* ---- the calendar's lookups, inlined (same results as calendar.c's; the hot path of every
+ * pass) ---- */
+
+static inline int32_t cal_before(const bs_calendar *cal, bs_day day) {
+    if (day < cal->first_day) return 0;
+    if ((int64_t)day > (int64_t)cal->last_day + 1) return cal->n_working;
+    return cal->count_before[day - cal->first_day];
+}
+
+static inline int32_t cal_after(const bs_calendar *cal, bs_day day) {
+    if (day >= cal->last_day) return day < cal->first_day ? 0 : cal->n_working;
+    return cal->count_before[day + 1 - cal->first_day];
+}
 
 /* ---- range-checked calendar helpers: on a range error they set c->err ---- */
 
@@ -96,7 +111,7 @@ static bs_day in_range(ctx *c, int64_t day, int hi_extra) {
 }
 
 static int32_t boundary_of_instant(ctx *c, int64_t x) {
-    return bs_calendar_boundary_before(c->cal, in_range(c, x, 1));
+    return cal_before(c->cal, in_range(c, x, 1));
 }
 
 static bool is_ms(const ctx *c, int32_t i) {
@@ -124,7 +139,7 @@ static bs_day finish_date(ctx *c, const bs_step *s, int32_t d, int64_t k, bs_day
 
 static int32_t ef_b_of_start(ctx *c, const bs_step *s, int32_t d, int64_t k) {
     if (!needs_dates(s)) return (int32_t)(k + d);
-    return bs_calendar_boundary_after(c->cal, finish_date(c, s, d, k, BS_DAY_NONE));
+    return cal_after(c->cal, finish_date(c, s, d, k, BS_DAY_NONE));
 }
 
 static bool known_dates(const bs_progress *p) {
@@ -192,7 +207,7 @@ static int64_t min_start_for_finish(ctx *c, const bs_step *s, int32_t d, int32_t
         k = (int64_t)tb - d;
     } else {
         int64_t first = (int64_t)wd(c, (int64_t)tb - 1) - d + 1; /* start date >= first */
-        k = first < c->cal->first_day ? 0 : bs_calendar_boundary_before(c->cal, in_range(c, first, 1));
+        k = first < c->cal->first_day ? 0 : cal_before(c->cal, in_range(c, first, 1));
     }
     if (s->statutory) /* the Atw roll may let an earlier start reach the bound too */
         for (int g = 0; g < 8 && k - 1 >= 0 && c->err == BS_SCHEDULE_OK; g++) {
@@ -273,17 +288,17 @@ static void forward_step(ctx *c, int32_t i, bs_step_result *res, scratch *sc) {
         }
         {
             bs_day af = in_range(c, pg->actual_finish, 0);
-            r->ef_b = bs_calendar_boundary_after(c->cal, af);
+            r->ef_b = cal_after(c->cal, af);
             r->early_finish = af;
             if (pg->actual_start != BS_DAY_NONE) {
                 r->early_start = in_range(c, pg->actual_start, 0);
-                r->es_b = bs_calendar_boundary_before(c->cal, r->early_start);
+                r->es_b = cal_before(c->cal, r->early_start);
             } else if (is_ms(c, i)) {
                 r->early_start = af;
                 r->es_b = r->ef_b;
             } else if (s->unit == BS_UNIT_CALENDAR_DAYS) {
                 r->early_start = in_range(c, (int64_t)af - d + 1, 0);
-                r->es_b = bs_calendar_boundary_before(c->cal, r->early_start);
+                r->es_b = cal_before(c->cal, r->early_start);
             } else {
                 r->es_b = r->ef_b - d;
                 r->early_start = wd(c, r->es_b);
@@ -297,7 +312,7 @@ static void forward_step(ctx *c, int32_t i, bs_step_result *res, scratch *sc) {
     case BS_STATUS_STARTED: {
         r->out_of_sequence = oos;
         bs_day as = in_range(c, pg->actual_start != BS_DAY_NONE ? pg->actual_start : c->data_date, 0);
-        r->es_b = bs_calendar_boundary_before(c->cal, as);
+        r->es_b = cal_before(c->cal, as);
         r->early_start = as;
         x->s_anchor = (cand){.set = true, .b = r->es_b, .x = as, .end_of_day = false};
         if (is_ms(c, i)) {
@@ -329,7 +344,7 @@ static void forward_step(ctx *c, int32_t i, bs_step_result *res, scratch *sc) {
             x->rem = rem;
             int32_t ef_b = rs_b + rem;
             if (s->statutory) /* remaining part of a statutory term: Atw roll at its end */
-                ef_b = bs_calendar_boundary_after(c->cal, in_range(c, bs_atw_term_end(wd(c, (int64_t)ef_b - 1)), 0));
+                ef_b = cal_after(c->cal, in_range(c, bs_atw_term_end(wd(c, (int64_t)ef_b - 1)), 0));
             if (best_f.set && best_f.b > ef_b) ef_b = best_f.b;
             r->ef_b = ef_b;
             r->early_finish = wd(c, (int64_t)ef_b - 1);
@@ -340,12 +355,12 @@ static void forward_step(ctx *c, int32_t i, bs_step_result *res, scratch *sc) {
             x->rem = rem;
             bs_day rs = c->data_date;
             if (as > rs) rs = as;
-            if (rs_b > bs_calendar_boundary_before(c->cal, rs)) rs = wd(c, rs_b);
+            if (rs_b > cal_before(c->cal, rs)) rs = wd(c, rs_b);
             bs_day f = in_range(c, (int64_t)rs + rem - 1, 0);
             if (s->statutory) f = in_range(c, bs_atw_term_end(f), 0);
-            if (best_f.set && best_f.b > bs_calendar_boundary_after(c->cal, f)) f = wd(c, (int64_t)best_f.b - 1);
+            if (best_f.set && best_f.b > cal_after(c->cal, f)) f = wd(c, (int64_t)best_f.b - 1);
             r->early_finish = f;
-            r->ef_b = bs_calendar_boundary_after(c->cal, f);
+            r->ef_b = cal_after(c->cal, f);
         }
         x->f_anchor = (cand){.set = true, .b = r->ef_b, .x = r->early_finish + 1, .end_of_day = true};
         return;
@@ -360,7 +375,7 @@ static void forward_step(ctx *c, int32_t i, bs_step_result *res, scratch *sc) {
         cand best = best_all;
         if (snet != BS_DAY_NONE) {
             cand k = {.set = true,
-                      .b = bs_calendar_boundary_before(c->cal, in_range(c, snet, 0)),
+                      .b = cal_before(c->cal, in_range(c, snet, 0)),
                       .x = snet,
                       .end_of_day = false};
             if (better(&k, &best)) best = k;
@@ -383,7 +398,7 @@ static void forward_step(ctx *c, int32_t i, bs_step_result *res, scratch *sc) {
         if (k > es) es = k;
     }
     if (snet != BS_DAY_NONE) {
-        int64_t k = bs_calendar_boundary_before(c->cal, in_range(c, snet, 0));
+        int64_t k = cal_before(c->cal, in_range(c, snet, 0));
         if (k > es) es = k;
     }
     if (es >= c->cal->n_working) {
@@ -393,7 +408,7 @@ static void forward_step(ctx *c, int32_t i, bs_step_result *res, scratch *sc) {
     r->es_b = (int32_t)es;
     r->early_start = wd(c, r->es_b);
     r->early_finish = finish_date(c, s, d, r->es_b, BS_DAY_NONE);
-    r->ef_b = bs_calendar_boundary_after(c->cal, r->early_finish);
+    r->ef_b = cal_after(c->cal, r->early_finish);
     x->s_anchor = (cand){.set = true, .b = r->es_b, .x = r->early_start, .end_of_day = false};
     x->f_anchor = (cand){.set = true, .b = r->ef_b, .x = r->early_finish + 1, .end_of_day = true};
 }
@@ -509,7 +524,7 @@ static void backward_step(ctx *c, int32_t i, bs_step_result *res, scratch *sc, i
             else
                 lrs = yl - x->rem < c->cal->first_day
                           ? -1
-                          : (int64_t)bs_calendar_boundary_after(c->cal, in_range(c, yl - x->rem, 1)) - 1;
+                          : (int64_t)cal_after(c->cal, in_range(c, yl - x->rem, 1)) - 1;
             if (s->statutory)
                 for (; lrs >= 0 && c->err == BS_SCHEDULE_OK; lrs--)
                     if ((int64_t)finish_date(c, s, x->rem, lrs, BS_DAY_NONE) + 1 <= yl) break;
@@ -536,7 +551,7 @@ static void backward_step(ctx *c, int32_t i, bs_step_result *res, scratch *sc, i
                 if (last_start < c->cal->first_day)
                     k = -1;
                 else
-                    k = (int64_t)bs_calendar_boundary_after(c->cal, in_range(c, last_start, 1)) - 1;
+                    k = (int64_t)cal_after(c->cal, in_range(c, last_start, 1)) - 1;
             } else {
                 k = (int64_t)boundary_of_instant(c, y) - d;
             }
@@ -546,7 +561,7 @@ static void backward_step(ctx *c, int32_t i, bs_step_result *res, scratch *sc, i
         /* Start bounds (SS/SF successors): the start date wd(k) <= ysb. */
         if (ysb != INT64_MAX) {
             int64_t ks =
-                ysb < c->cal->first_day ? -1 : (int64_t)bs_calendar_boundary_after(c->cal, in_range(c, ysb, 1)) - 1;
+                ysb < c->cal->first_day ? -1 : (int64_t)cal_after(c->cal, in_range(c, ysb, 1)) - 1;
             if (ysb > c->cal->last_day) ks = c->cal->n_working;
             if (ks < k) k = ks;
         }
@@ -557,7 +572,7 @@ static void backward_step(ctx *c, int32_t i, bs_step_result *res, scratch *sc, i
         r->ls_b = (int32_t)k;
         r->late_start = wd(c, k);
         r->late_finish = finish_date(c, s, d, k, BS_DAY_NONE);
-        r->lf_b = bs_calendar_boundary_after(c->cal, r->late_finish);
+        r->lf_b = cal_after(c->cal, r->late_finish);
         x->ys = r->late_start;
         x->yf = instant_of_boundary(c, r->lf_b);
         /* Total float: the smaller of start float and finish float (Primavera P6 "smallest
@@ -651,8 +666,33 @@ static bool unfinished(bs_step_status st) {
 
 #define MAX_PATHS 32
 
+/* The critical subgraph, once per schedule: crit[i] (an unfinished critical step), cpred[i]
+ * (it has a critical predecessor) and the CSR coff/csucc of its critical successors in link
+ * order (a pair joined by two critical links appears twice, as in the link set). */
+static void critical_subgraph(ctx *c, const bs_step_result *res, int32_t n, int32_t *crit, int32_t *cpred,
+                              int32_t *coff, int32_t *csucc) {
+    for (int32_t i = 0; i < n; i++) {
+        crit[i] = res[i].critical && unfinished(c->progress[i].status);
+        cpred[i] = 0;
+    }
+    coff[0] = 0;
+    for (int32_t i = 0; i < n; i++) {
+        int32_t k = coff[i];
+        if (crit[i])
+            for (int32_t j = c->succ_off[i]; j < c->succ_off[i + 1]; j++) {
+                int32_t q = c->links[c->succ_idx[j]].succ;
+                if (crit[q]) {
+                    csucc[k++] = q;
+                    cpred[q] = 1;
+                }
+            }
+        coff[i + 1] = k;
+    }
+}
+
 /* Enumerates chains of critical steps linked directly (depth-first from each critical step
- * without a critical predecessor), at most MAX_PATHS paths. */
+ * without a critical predecessor, in topological order; successors in link order), at most
+ * MAX_PATHS paths. */
 static bs_schedule_err critical_paths(ctx *c, const bs_step_result *res, int32_t n, bs_schedule_ws *ws,
                                       bs_schedule *out) {
     int32_t used = 0, np = 0;
@@ -661,44 +701,27 @@ static bs_schedule_err critical_paths(ctx *c, const bs_step_result *res, int32_t
     int32_t *offs = ws->path_offsets;
     int32_t *stack = ws->stack;
     int32_t *iter = ws->iter;
+    int32_t *crit = c->crit, *cpred = c->cpred, *coff = c->coff, *csucc = c->csucc;
+    critical_subgraph(c, res, n, crit, cpred, coff, csucc);
     offs[0] = 0;
     for (int32_t t = 0; t < n && np < MAX_PATHS; t++) {
         int32_t i = c->topo[t];
-        if (!res[i].critical || !unfinished(c->progress[i].status)) continue;
-        bool has_crit_pred = false;
-        for (int32_t j = c->pred_off[i]; j < c->pred_off[i + 1]; j++) {
-            int32_t p = c->links[c->pred_idx[j]].pred;
-            has_crit_pred |= res[p].critical && unfinished(c->progress[p].status);
-        }
-        if (has_crit_pred) continue;
+        if (!crit[i] || cpred[i]) continue;
         int32_t depth = 0;
         stack[depth] = i;
-        iter[depth] = c->succ_off[i];
+        iter[depth] = coff[i];
         depth++;
         while (depth > 0 && np < MAX_PATHS) {
             int32_t v = stack[depth - 1];
-            int32_t next = -1;
-            while (iter[depth - 1] < c->succ_off[v + 1]) {
-                int32_t q = c->links[c->succ_idx[iter[depth - 1]++]].succ;
-                if (res[q].critical && unfinished(c->progress[q].status)) {
-                    next = q;
-                    break;
-                }
-            }
-            if (next >= 0 && depth <= n) {
-                /* leaf test happens when the node has no critical successor at all */
+            if (iter[depth - 1] < coff[v + 1] && depth <= n) {
+                int32_t next = csucc[iter[depth - 1]++];
                 stack[depth] = next;
-                iter[depth] = c->succ_off[next];
+                iter[depth] = coff[next];
                 depth++;
                 continue;
             }
             /* v exhausted: emit a path when v has no critical successor (a leaf) */
-            bool leaf = true;
-            for (int32_t j = c->succ_off[v]; j < c->succ_off[v + 1]; j++) {
-                int32_t q = c->links[c->succ_idx[j]].succ;
-                leaf &= !(res[q].critical && unfinished(c->progress[q].status));
-            }
-            if (leaf) {
+            if (coff[v + 1] == coff[v]) {
                 if ((size_t)(used + depth) > cap) {
                     while ((size_t)(used + depth) > cap) cap *= 2;
                     steps = ws->path_steps = bs_realloc(steps, sizeof(int32_t) * cap);
@@ -753,8 +776,8 @@ static int32_t free_float(ctx *c, int32_t i, const bs_step_result *res, const sc
 
 /* ---- public ---- */
 
-static bool date_ok(const bs_calendar *cal, bs_day d) {
-    return d == BS_DAY_NONE || bs_calendar_covers(cal, d);
+static inline bool date_ok(const bs_calendar *cal, bs_day d) {
+    return d == BS_DAY_NONE || (d >= cal->first_day && d <= cal->last_day);
 }
 
 static void out_init(bs_schedule *out, bs_day data_date, int32_t nc) {
@@ -782,7 +805,7 @@ static void ws_reserve(bs_schedule_ws *ws, size_t nn, size_t mm) {
         ws->knelpunten = bs_malloc(sizeof *ws->knelpunten * cap);
         ws->cap_steps = cap;
     }
-    size_t ni = 5 * nn + 2 * mm + 1;
+    size_t ni = 8 * nn + 3 * mm + 1;
     if (ni > ws->cap_ints) {
         size_t cap = ws->cap_ints ? ws->cap_ints : 512;
         while (cap < ni) cap *= 2;
@@ -853,9 +876,9 @@ bs_schedule_err bs_schedule_compute_ws(const bs_schedule_input *in, bs_schedule_
              .links = links,
              .n_links = m,
              .data_date = in->data_date,
-             .dd_b = bs_calendar_boundary_before(cal, in->data_date),
+             .dd_b = cal_before(cal, in->data_date),
              .progress_date = pd,
-             .pd_b = bs_calendar_boundary_before(cal, pd),
+             .pd_b = cal_before(cal, pd),
              .err = BS_SCHEDULE_OK};
     c.pred_off = ints;
     c.succ_off = c.pred_off + nn;
@@ -864,6 +887,10 @@ bs_schedule_err bs_schedule_compute_ws(const bs_schedule_input *in, bs_schedule_
     int32_t *indeg = c.dur + nn;
     c.pred_idx = indeg + nn;
     c.succ_idx = c.pred_idx + mm;
+    c.crit = c.succ_idx + mm;
+    c.cpred = c.crit + nn;
+    c.coff = c.cpred + nn;
+    c.csucc = c.coff + nn;
     for (int32_t i = 0; i < n; i++) {
         int32_t d = schema->steps[i].duration;
         if (in->overrides && in->overrides[i].duration >= 0 && !schema->steps[i].milestone)
@@ -940,7 +967,7 @@ bs_schedule_err bs_schedule_compute_ws(const bs_schedule_input *in, bs_schedule_
                     (bs_knelpunt){.step = i,
                                   .deadline = fnlt,
                                   .early_finish = res[i].early_finish,
-                                  .overshoot_wd = res[i].ef_b - bs_calendar_boundary_after(cal, fnlt)};
+                                  .overshoot_wd = res[i].ef_b - cal_after(cal, fnlt)};
             }
     }
     if (c.err == BS_SCHEDULE_OK) c.err = critical_paths(&c, res, n, ws, out);
