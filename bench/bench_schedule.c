@@ -1,20 +1,19 @@
 /*
  * Scheduling benchmark: full recompute of 25,000 projects × 40 steps (1,000,000
- * steps) on one core, and the recompute of one project after one change; printed side by
- * side with networkx (bench/bench_schedule_nx.py, run by this program on the same graphs)
- * and the ratio. Each project has its own random DAG (all four link types, leads and lags,
+ * steps) on one core, and the recompute of one project after one change. Each project has
+ * its own random DAG (all four link types, leads and lags,
  * about 1.5 links per step) and its own durations, passed as per-project links and
  * overrides to bs_schedule_compute_ex on the Dutch working-day calendar: forward and
- * backward pass, total and free float, critical paths. Not a test: `make bench`.
+ * backward pass, total and free float, critical paths. Not a test: `make bench`. The
+ * comparison with networkx is bench/bench_cpm.py (the anchor's graphs, networkx-cpm.py; the
+ * old bench_schedule_nx.py, which built its graphs inside its timed part, is retired).
  *
- * Usage: bench_schedule [PROJECTS [NX_PROJECTS]]   (defaults 25000 and 25000; NX_PROJECTS 0
- * skips networkx)
+ * Usage: bench_schedule [PROJECTS]   (default 25000)
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "calendar.h"
 #include "schedule.h"
@@ -130,61 +129,9 @@ static double time_one_change(bs_schedule_input *in, project *pr, long n_proj, l
     return (now_s() - t0) / (double)iters * 1e6;
 }
 
-/* Writes the first n_nx of n_proj projects, regenerated from the seed, to f (one line
- * [[durations],[[pred,succ,type,lag],…]] each) and adds their ES/LS checksum to *cs.
- * Returns -1 when a schedule fails. */
-static int write_nx_graphs(FILE *f, bs_schedule_input *in, long n_proj, long n_nx, int32_t dd_b, long long *cs) {
-    rng_state = 42;
-    for (long p = 0; p < n_proj; p++) {
-        /* regenerate exactly as for the engine (same seed, same order of draws) */
-        project g;
-        memset(&g, 0, sizeof g);
-        bs_link lk[STEPS * 3];
-        g.links = lk;
-        random_project(&g);
-        if (p >= n_nx) continue;
-        if (schedule_project(in, &g, dd_b, cs) != 0) return -1;
-        fprintf(f, "[[");
-        for (int i = 0; i < STEPS; i++) fprintf(f, "%s%d", i ? "," : "", g.ov[i].duration);
-        fprintf(f, "],[");
-        for (int32_t l = 0; l < g.n_links; l++)
-            fprintf(f, "%s[%d,%d,%d,%d]", l ? "," : "", g.links[l].pred, g.links[l].succ, (int)g.links[l].type,
-                    g.links[l].lag);
-        fprintf(f, "]]\n");
-    }
-    return 0;
-}
-
-/* networkx on the same graphs (bench/bench_schedule_nx.py): its time for n_nx projects and
- * its ES/LS checksum. The change loop edited durations, so the graphs are regenerated from
- * the seed and recomputed for the checksum (*cs). Returns -1 when it fails. */
-static int run_networkx(bs_schedule_input *in, long n_proj, long n_nx, int32_t dd_b, long long *cs, double *nx_s,
-                        long long *nx_cs) {
-    char path[] = "/tmp/bench_schedule_XXXXXX";
-    int fd = mkstemp(path);
-    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-    if (!f) return -1;
-    int rc = write_nx_graphs(f, in, n_proj, n_nx, dd_b, cs);
-    fclose(f);
-    *nx_s = -1;
-    *nx_cs = -1;
-    if (rc == 0) {
-        char cmd[512];
-        snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s/bench/bench_schedule_nx.py %s", BS_SOURCE_DIR, path);
-        FILE *py = popen(cmd, "r");
-        if (py) {
-            if (fscanf(py, "%lf %lld", nx_s, nx_cs) != 2) *nx_s = -1;
-            pclose(py);
-        }
-    }
-    unlink(path);
-    return rc;
-}
-
 int main(int argc, char **argv) {
     long n_proj = argc > 1 ? atol(argv[1]) : 25000;
-    long n_nx = argc > 2 ? atol(argv[2]) : n_proj;
-    if (n_proj < 1 || n_nx < 0 || n_nx > n_proj) return 2;
+    if (n_proj < 1) return 2;
     base_schema base;
     base_schema_init(&base);
     bs_calendar cal;
@@ -221,28 +168,7 @@ int main(int argc, char **argv) {
            best / (double)(n_proj * STEPS) * 1e9);
     printf("engine recompute after one change in one project: %.2f us (mean of %ld)\n", one_us, iters);
     fflush(stdout);
-    if (n_nx == 0) {
-        free(pr);
-        bs_calendar_free(&cal);
-        return 0;
-    }
-
-    long long cs_sub = 0, nx_cs;
-    double nx_s;
-    if (run_networkx(&in, n_proj, n_nx, dd_b, &cs_sub, &nx_s, &nx_cs) != 0) return 1;
-    if (nx_s < 0) {
-        printf("networkx: failed (is python3-networkx installed?)\n");
-        return 1;
-    }
-    double per_proj_engine = best / (double)n_proj;
-    double nx_full = nx_s / (double)n_nx * (double)n_proj;
-    printf("networkx (same graphs, %ld projects%s): %.3f s\n", n_nx, n_nx < n_proj ? ", time extrapolated to all" : "",
-           nx_full);
-    printf("results identical (ES and LS checksum over %ld projects): %s (%lld vs %lld)\n", n_nx,
-           cs_sub == nx_cs ? "yes" : "NO", cs_sub, nx_cs);
-    printf("ratio networkx / engine: %.0fx  (engine %.2f us/project, networkx %.2f us/project)\n", nx_full / best,
-           per_proj_engine * 1e6, nx_s / (double)n_nx * 1e6);
     free(pr);
     bs_calendar_free(&cal);
-    return cs_sub == nx_cs ? 0 : 1;
+    return 0;
 }

@@ -1,7 +1,9 @@
 /*
  * `bouwstroom schedule FILE.json`: the offline scheduler. Reads a process schema
  * plus a project's state (data date, actuals, constraints, what-if changes) and prints the
- * schedule JSON. No database, no clock: input format in docs/scheduling.md §9.
+ * schedule JSON (compact; --pretty indents it). No database, no clock: input format in
+ * docs/scheduling.md §9. `--jsonl` schedules many projects in one run: the schema once (by
+ * key or file), one project's state a line in, one schedule a line out (docs/scheduling.md §9a).
  */
 #include "schedule_cmd.h"
 
@@ -12,11 +14,26 @@
 
 #include "alloc.h"
 #include "engine.h"
+#include "schedule_out.h"
 #include "whatif.h"
 
 static int fail(const char *field, const char *msg) {
     fprintf(stderr, "bouwstroom schedule: %s: %s\n", field, msg);
     return 1;
+}
+
+/* Loads a schema from its text (freed here); every problem on stderr, NULL then. */
+static bs_schema *schema_from_text(char *text, size_t len) {
+    bs_schema_problems probs = {0};
+    bs_schema *s = bs_schema_load(text, len, true, &probs);
+    free(text);
+    if (!s) {
+        for (size_t k = 0; k < probs.count; k++)
+            fprintf(stderr, "bouwstroom schedule: schema %s: %s\n", probs.items[k].path, probs.items[k].message);
+        if (!probs.count) fail("schema", "out of memory");
+        bs_schema_problems_free(&probs);
+    }
+    return s;
 }
 
 /* Loads the schema named by the input: "schema" (inline object), "schema_file" (path,
@@ -56,61 +73,80 @@ static bs_schema *load_schema(const json_t *doc, const char *input_path) {
         fail("schema", "give the process schema: \"schema\" (object), \"schema_file\" or \"process_schema\"");
         return NULL;
     }
-    bs_schema_problems probs = {0};
-    bs_schema *s = bs_schema_load(text, len, true, &probs);
-    free(text);
-    if (!s) {
-        for (size_t k = 0; k < probs.count; k++)
-            fprintf(stderr, "bouwstroom schedule: schema %s: %s\n", probs.items[k].path, probs.items[k].message);
-        if (!probs.count) fail("schema", "out of memory");
-        bs_schema_problems_free(&probs);
+    return schema_from_text(text, len);
+}
+
+/* The schema of a JSON Lines run: the shipped schema key (--process-schema) or a file path
+ * (--schema-file, relative to the working directory). Problems on stderr; NULL then. */
+static bs_schema *load_run_schema(const char *key, const char *file) {
+    char path[4096];
+    size_t len = 0;
+    if (key) snprintf(path, sizeof path, "%s/processes/%s.json", bs_home(), key);
+    char *text = bs_read_file(key ? path : file, &len);
+    if (!text) {
+        if (key) fail("--process-schema", "no shipped process schema with this key");
+        if (!key) fail("--schema-file", "cannot read the schema file");
+        return NULL;
     }
-    return s;
+    return schema_from_text(text, len);
+}
+
+/* The calendar of an input: *every (every day a working day) or the organisation options
+ * *opt. Returns 0, or -1 with *field and *msg naming the problem. */
+static int calendar_options(const json_t *doc, bool *every, bs_calendar_options *opt, const char **field,
+                            const char **msg) {
+    json_t *c = json_object_get(doc, "calendar");
+    *opt = bs_calendar_default_options();
+    *every = false;
+    if (!c) return 0;
+    if (!json_is_object(c)) return *field = "calendar", *msg = "calendar must be an object", -1;
+    if (json_is_true(json_object_get(c, "every_day_working"))) return *every = true, 0;
+    json_t *g = json_object_get(c, "goede_vrijdag");
+    if (g && !json_is_boolean(g)) return *field = "calendar.goede_vrijdag", *msg = "must be a boolean", -1;
+    if (g) opt->goede_vrijdag = json_is_true(g);
+    json_t *b = json_object_get(c, "bevrijdingsdag");
+    if (b) {
+        const char *v = json_is_string(b) ? json_string_value(b) : "";
+        if (strcmp(v, "never") == 0)
+            opt->bevrijdingsdag = BS_BEVRIJDINGSDAG_NEVER;
+        else if (strcmp(v, "lustrum") == 0)
+            opt->bevrijdingsdag = BS_BEVRIJDINGSDAG_LUSTRUM;
+        else if (strcmp(v, "yearly") == 0)
+            opt->bevrijdingsdag = BS_BEVRIJDINGSDAG_YEARLY;
+        else
+            return *field = "calendar.bevrijdingsdag", *msg = "must be never, lustrum or yearly", -1;
+    }
+    return 0;
+}
+
+static int build_calendar(bool every, const bs_calendar_options *opt, bs_calendar *cal) {
+    if (every) return bs_calendar_init_every_day(cal, BS_CALENDAR_FIRST_YEAR, BS_CALENDAR_LAST_YEAR);
+    return bs_calendar_init(cal, opt, BS_CALENDAR_FIRST_YEAR, BS_CALENDAR_LAST_YEAR);
 }
 
 static int init_calendar(const json_t *doc, bs_calendar *cal) {
-    json_t *c = json_object_get(doc, "calendar");
-    bs_calendar_options opt = bs_calendar_default_options();
-    if (c && !json_is_object(c)) return fail("calendar", "calendar must be an object"), -1;
-    if (c && json_is_true(json_object_get(c, "every_day_working")))
-        return bs_calendar_init_every_day(cal, BS_CALENDAR_FIRST_YEAR, BS_CALENDAR_LAST_YEAR);
-    if (c) {
-        json_t *g = json_object_get(c, "goede_vrijdag");
-        if (g && !json_is_boolean(g)) return fail("calendar.goede_vrijdag", "must be a boolean"), -1;
-        if (g) opt.goede_vrijdag = json_is_true(g);
-        json_t *b = json_object_get(c, "bevrijdingsdag");
-        if (b) {
-            const char *v = json_is_string(b) ? json_string_value(b) : "";
-            if (strcmp(v, "never") == 0)
-                opt.bevrijdingsdag = BS_BEVRIJDINGSDAG_NEVER;
-            else if (strcmp(v, "lustrum") == 0)
-                opt.bevrijdingsdag = BS_BEVRIJDINGSDAG_LUSTRUM;
-            else if (strcmp(v, "yearly") == 0)
-                opt.bevrijdingsdag = BS_BEVRIJDINGSDAG_YEARLY;
-            else
-                return fail("calendar.bevrijdingsdag", "must be never, lustrum or yearly"), -1;
-        }
-    }
-    return bs_calendar_init(cal, &opt, BS_CALENDAR_FIRST_YEAR, BS_CALENDAR_LAST_YEAR);
+    bool every;
+    bs_calendar_options opt;
+    const char *field, *msg;
+    if (calendar_options(doc, &every, &opt, &field, &msg) != 0) return fail(field, msg), -1;
+    return build_calendar(every, &opt, cal);
 }
 
-int bs_cli_schedule(int argc, char **argv) {
-    if (argc < 1 || (argv[0][0] == '-' && argv[0][1] != 0)) {
-        fprintf(stderr, "usage: bouwstroom schedule FILE.json   (- reads standard input)\n");
-        return 2;
-    }
+/* One project (FILE.json, "-" = standard input): the schedule JSON on stdout, compact or
+ * indented (pretty). Returns the exit code of bs_cli_schedule. */
+static int schedule_one(const char *input, bool pretty) {
     json_error_t jerr;
-    json_t *doc = strcmp(argv[0], "-") == 0 ? json_loadf(stdin, JSON_REJECT_DUPLICATES, &jerr)
-                                            : json_load_file(argv[0], JSON_REJECT_DUPLICATES, &jerr);
+    json_t *doc = strcmp(input, "-") == 0 ? json_loadf(stdin, JSON_REJECT_DUPLICATES, &jerr)
+                                          : json_load_file(input, JSON_REJECT_DUPLICATES, &jerr);
     if (!doc) {
-        fprintf(stderr, "bouwstroom schedule: %s:%d:%d: %s\n", argv[0], jerr.line, jerr.column, jerr.text);
+        fprintf(stderr, "bouwstroom schedule: %s:%d:%d: %s\n", input, jerr.line, jerr.column, jerr.text);
         return 1;
     }
     int rc = 1;
     bs_calendar cal = {0};
     bs_sched_edit e = {0};
     bs_progress *progress = NULL;
-    bs_schema *schema = load_schema(doc, argv[0]);
+    bs_schema *schema = load_schema(doc, input);
     if (!schema) goto out;
     if (init_calendar(doc, &cal) != 0) {
         fail("calendar", "cannot build the calendar");
@@ -155,7 +191,7 @@ int bs_cli_schedule(int argc, char **argv) {
     bs_sched_edit_annotate(o, schema, &e);
     json_object_set_new(o, "process_schema", json_string(schema->key));
     bs_schedule_free(&sched);
-    char *text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    char *text = json_dumps(o, (pretty ? JSON_INDENT(2) : JSON_COMPACT) | JSON_PRESERVE_ORDER);
     json_decref(o);
     if (text) {
         puts(text);
@@ -169,4 +205,220 @@ out:
     bs_schema_free(schema);
     json_decref(doc);
     return rc;
+}
+
+/* ---- JSON Lines: many projects, the schema once ---- */
+
+#define N_CALENDARS 7 /* 2 (Goede Vrijdag) x 3 (Bevrijdingsdag) organisation calendars + every day */
+
+typedef struct jsonl_run {
+    const bs_schema *schema;
+    bs_calendar cal[N_CALENDARS]; /* built when a line first asks for one */
+    bool have_cal[N_CALENDARS];
+    bs_schedule_ws ws;
+    bs_progress *progress;
+    bs_textbuf out;
+    long line, done, refused;
+    bool write_failed;
+} jsonl_run;
+
+static void flush_out(jsonl_run *r) {
+    if (r->out.len && fwrite(r->out.p, 1, r->out.len, stdout) != r->out.len) r->write_failed = true;
+    r->out.len = 0;
+}
+
+/* Writes the error object of the current line: {"line", "id"?, "error": {"field",
+ * "message", "cycle"?}}. */
+static void refuse(jsonl_run *r, const json_t *id, const char *field, const char *msg, const bs_schedule *cyc) {
+    char t[32];
+    int n = snprintf(t, sizeof t, "{\"line\":%ld,", r->line);
+    bs_textbuf_put(&r->out, t, (size_t)n);
+    if (id) {
+        char *v = json_dumps(id, JSON_COMPACT | JSON_ENCODE_ANY);
+        bs_textbuf_put(&r->out, "\"id\":", 5);
+        if (v) bs_textbuf_put(&r->out, v, strlen(v));
+        free(v);
+        bs_textbuf_put(&r->out, ",", 1);
+    }
+    bs_textbuf_put(&r->out, "\"error\":{\"field\":", 17);
+    bs_textbuf_json_string(&r->out, field);
+    bs_textbuf_put(&r->out, ",\"message\":", 11);
+    bs_textbuf_json_string(&r->out, msg);
+    for (int32_t k = 0; cyc && k < cyc->n_cycle; k++) {
+        if (k)
+            bs_textbuf_put(&r->out, ",", 1);
+        else
+            bs_textbuf_put(&r->out, ",\"cycle\":[", 10);
+        bs_textbuf_json_string(&r->out, r->schema->steps[cyc->cycle[k]].key);
+    }
+    if (cyc && cyc->n_cycle) bs_textbuf_put(&r->out, "]", 1);
+    bs_textbuf_put(&r->out, "}}\n", 3);
+    r->refused++;
+}
+
+/* The calendar a line asks for (built once per run), or NULL with field and msg set. */
+static const bs_calendar *line_calendar(jsonl_run *r, const json_t *doc, const char **field, const char **msg) {
+    bool every;
+    bs_calendar_options opt;
+    if (calendar_options(doc, &every, &opt, field, msg) != 0) return NULL;
+    int k = every ? N_CALENDARS - 1 : (opt.goede_vrijdag ? 3 : 0) + (int)opt.bevrijdingsdag;
+    if (!r->have_cal[k]) {
+        if (build_calendar(every, &opt, &r->cal[k]) != 0) {
+            *field = "calendar";
+            *msg = "cannot build the calendar";
+            return NULL;
+        }
+        r->have_cal[k] = true;
+    }
+    return &r->cal[k];
+}
+
+/* The cycle message "cycle: a -> b -> a" into msg. */
+static void cycle_message(const bs_schema *schema, const bs_schedule *s, char *msg, size_t len) {
+    size_t used = (size_t)snprintf(msg, len, "cycle: ");
+    for (int32_t k = 0; k <= s->n_cycle && used < len; k++)
+        used += (size_t)snprintf(msg + used, len - used, "%s%s", k ? " -> " : "",
+                                 schema->steps[s->cycle[k % s->n_cycle]].key);
+}
+
+/* Schedules the project of one parsed line (an object without schema members) and writes
+ * its schedule or its error. */
+static void jsonl_project(jsonl_run *r, const json_t *doc, const json_t *id) {
+    const char *cf, *cm;
+    const bs_calendar *cal = line_calendar(r, doc, &cf, &cm);
+    if (!cal) return refuse(r, id, cf, cm, NULL);
+    bs_sched_edit e = {0};
+    char field[256], msg[512];
+    bs_day pd, dd;
+    if (bs_sched_edit_init(&e, r->schema) != 0) return refuse(r, id, "$", "out of memory", NULL);
+    if (bs_offline_state_parse(doc, r->schema, r->progress, &pd, &dd, &e, field, sizeof field, msg, sizeof msg)) {
+        refuse(r, id, field, msg, NULL);
+        bs_sched_edit_free(&e);
+        return;
+    }
+    bs_schedule_input in = {.schema = r->schema,
+                            .progress = r->progress,
+                            .overrides = e.ov,
+                            .links = e.links,
+                            .n_links = e.n_links,
+                            .progress_date = pd,
+                            .data_date = dd,
+                            .cal = cal,
+                            .near_critical_wd = e.near_critical_wd};
+    bs_schedule sched;
+    bs_schedule_err err = bs_schedule_compute_ws(&in, &r->ws, &sched);
+    if (err == BS_SCHEDULE_ECYCLE) {
+        cycle_message(r->schema, &sched, msg, sizeof msg);
+        refuse(r, id, "changes", msg, &sched);
+    } else if (err != BS_SCHEDULE_OK) {
+        refuse(r, id, "$", bs_schedule_strerror(err), NULL);
+    } else {
+        bs_schedule_write(&r->out, id, r->schema, r->progress, &sched, &e);
+        bs_textbuf_put(&r->out, "\n", 1);
+        r->done++;
+    }
+    bs_sched_edit_free(&e);
+}
+
+static bool blank(const char *s, size_t n) {
+    for (size_t k = 0; k < n; k++)
+        if (s[k] != ' ' && s[k] != '\t' && s[k] != '\r' && s[k] != '\n') return false;
+    return true;
+}
+
+/* One input line: parsed once; its answer appended to the output. */
+static void jsonl_line(jsonl_run *r, const char *text, size_t len) {
+    json_error_t jerr;
+    json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!doc) {
+        char msg[256];
+        snprintf(msg, sizeof msg, "invalid JSON at column %d: %s", jerr.column, jerr.text);
+        return refuse(r, NULL, "$", msg, NULL);
+    }
+    const json_t *id = json_is_object(doc) ? json_object_get(doc, "id") : NULL;
+    static const char *const schema_members[] = {"schema", "schema_file", "process_schema"};
+    if (!json_is_object(doc)) {
+        refuse(r, NULL, "$", "a line must be a JSON object (one project's input)", NULL);
+    } else {
+        const char *given = NULL;
+        for (int k = 0; k < 3 && !given; k++)
+            if (json_object_get(doc, schema_members[k])) given = schema_members[k];
+        if (given)
+            refuse(r, id, given, "the schema is given once for the run: --process-schema or --schema-file", NULL);
+        else
+            jsonl_project(r, doc, id);
+    }
+    json_decref(doc);
+}
+
+/* Reads the lines of input (a path or "-"), answers each, returns the exit code. */
+static int schedule_jsonl(const char *input, const char *key, const char *file) {
+    FILE *f = strcmp(input, "-") == 0 ? stdin : fopen(input, "r");
+    if (!f) return fail(input, "cannot open the input");
+    jsonl_run r = {0};
+    bs_schema *schema = load_run_schema(key, file);
+    if (!schema) {
+        if (f != stdin) fclose(f);
+        return 1;
+    }
+    r.schema = schema;
+    r.progress = bs_calloc((size_t)schema->n_steps + 1, sizeof *r.progress);
+    bs_schedule_ws_init(&r.ws);
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    while ((n = getline(&line, &cap, f)) >= 0 && !r.write_failed) {
+        r.line++;
+        if (blank(line, (size_t)n)) continue;
+        jsonl_line(&r, line, (size_t)n);
+        if (r.out.len >= (1u << 20)) flush_out(&r);
+    }
+    flush_out(&r);
+    bool read_failed = ferror(f) != 0;
+    free(line);
+    if (f != stdin) fclose(f);
+    for (int k = 0; k < N_CALENDARS; k++)
+        if (r.have_cal[k]) bs_calendar_free(&r.cal[k]);
+    bs_schedule_ws_free(&r.ws);
+    bs_textbuf_free(&r.out);
+    free(r.progress);
+    bs_schema_free(schema);
+    if (fflush(stdout) != 0 || r.write_failed) return fail("output", "cannot write the output");
+    if (read_failed) return fail(input, "read error");
+    if (r.refused) {
+        fprintf(stderr, "bouwstroom schedule: %ld of %ld projects refused (an error object on their line)\n",
+                r.refused, r.refused + r.done);
+        return 1;
+    }
+    return 0;
+}
+
+static int usage(void) {
+    fprintf(stderr, "usage: bouwstroom schedule [--pretty] FILE.json\n"
+                    "       bouwstroom schedule --jsonl (--process-schema KEY | --schema-file FILE) FILE.jsonl\n"
+                    "       (- reads standard input)\n");
+    return 2;
+}
+
+int bs_cli_schedule(int argc, char **argv) {
+    bool jsonl = false, pretty = false;
+    const char *key = NULL, *file = NULL, *input = NULL;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--jsonl") == 0)
+            jsonl = true;
+        else if (strcmp(argv[i], "--pretty") == 0)
+            pretty = true;
+        else if (strcmp(argv[i], "--process-schema") == 0 && i + 1 < argc)
+            key = argv[++i];
+        else if (strcmp(argv[i], "--schema-file") == 0 && i + 1 < argc)
+            file = argv[++i];
+        else if ((argv[i][0] != '-' || argv[i][1] == 0) && !input)
+            input = argv[i];
+        else
+            return usage();
+    }
+    if (!input) return usage();
+    if (!jsonl) return key || file ? usage() : schedule_one(input, pretty);
+    if (pretty || (!key == !file)) return usage();
+    return schedule_jsonl(input, key, file);
 }

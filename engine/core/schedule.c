@@ -982,26 +982,16 @@ bs_schedule_err bs_schedule_compute_ws(const bs_schedule_input *in, bs_schedule_
     return BS_SCHEDULE_OK;
 }
 
-/* Duplicates n elements of size sz (NULL for none). */
-static void *dup_array(const void *p, size_t n, size_t sz) {
-    if (!p || n == 0) return NULL;
-    void *q = bs_malloc(n * sz);
-    memcpy(q, p, n * sz);
-    return q;
-}
-
 bs_schedule_err bs_schedule_compute_ex(const bs_schedule_input *in, bs_schedule *out) {
     bs_schedule_ws ws;
     bs_schedule_ws_init(&ws);
     bs_schedule_err e = bs_schedule_compute_ws(in, &ws, out);
     /* the result's arrays move out of the workspace: out owns them */
-    out->cycle = dup_array(out->cycle, (size_t)out->n_cycle, sizeof(int32_t));
-    if (e == BS_SCHEDULE_OK) {
-        out->steps = dup_array(out->steps, (size_t)out->n_steps, sizeof *out->steps);
-        out->knelpunten = dup_array(out->knelpunten, (size_t)out->n_knelpunten, sizeof *out->knelpunten);
-        out->path_offsets = dup_array(out->path_offsets, (size_t)out->n_paths + 1, sizeof(int32_t));
-        out->path_steps = dup_array(out->path_steps, (size_t)out->path_offsets[out->n_paths], sizeof(int32_t));
-    }
+    if (out->steps == ws.steps) ws.steps = NULL;
+    if (out->knelpunten == ws.knelpunten) ws.knelpunten = NULL;
+    if (out->path_offsets == ws.path_offsets) ws.path_offsets = NULL;
+    if (out->path_steps == ws.path_steps) ws.path_steps = NULL;
+    if (out->cycle == ws.cycle) ws.cycle = NULL;
     bs_schedule_ws_free(&ws);
     return e;
 }

@@ -1,0 +1,240 @@
+/*
+ * The schedule JSON written as text (schedule_out.h): one pass over the schedule, no JSON
+ * tree. tests/integration/test_schedule_jsonl.py checks that every object equals the one the
+ * single-project mode builds with jansson.
+ */
+#include "schedule_out.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "engine.h"
+
+void bs_textbuf_free(bs_textbuf *b) {
+    free(b->p);
+    b->p = NULL;
+    b->len = b->cap = 0;
+}
+
+static void reserve(bs_textbuf *b, size_t n) {
+    if (b->len + n <= b->cap) return;
+    size_t cap = b->cap ? b->cap : 4096;
+    while (cap < b->len + n) cap *= 2;
+    b->p = bs_realloc(b->p, cap);
+    b->cap = cap;
+}
+
+void bs_textbuf_put(bs_textbuf *b, const char *s, size_t n) {
+    reserve(b, n);
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+}
+
+#define PUT(b, lit) bs_textbuf_put((b), (lit), sizeof(lit) - 1)
+
+void bs_textbuf_json_string(bs_textbuf *b, const char *s) {
+    size_t n = strlen(s);
+    reserve(b, 6 * n + 2);
+    char *o = b->p + b->len;
+    *o++ = '"';
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+        if (*c == '"' || *c == '\\') {
+            *o++ = '\\';
+            *o++ = (char)*c;
+        } else if (*c < 0x20) {
+            static const char hex[] = "0123456789abcdef";
+            memcpy(o, "\\u00", 4);
+            o[4] = hex[*c >> 4];
+            o[5] = hex[*c & 15];
+            o += 6;
+        } else {
+            *o++ = (char)*c;
+        }
+    }
+    *o++ = '"';
+    b->len = (size_t)(o - b->p);
+}
+
+static void put_int(bs_textbuf *b, long long v) {
+    char t[24];
+    int n = 24;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do t[--n] = (char)('0' + u % 10);
+    while ((u /= 10) > 0);
+    if (v < 0) t[--n] = '-';
+    bs_textbuf_put(b, t + n, (size_t)(24 - n));
+}
+
+static void put_bool(bs_textbuf *b, bool v) {
+    if (v)
+        PUT(b, "true");
+    else
+        PUT(b, "false");
+}
+
+/* "YYYY-MM-DD" or null. */
+static void put_date(bs_textbuf *b, bs_day d) {
+    if (d == BS_DAY_NONE) {
+        PUT(b, "null");
+        return;
+    }
+    char t[11];
+    bs_date_format(d, t);
+    reserve(b, 12);
+    b->p[b->len] = '"';
+    memcpy(b->p + b->len + 1, t, 10);
+    b->p[b->len + 11] = '"';
+    b->len += 12;
+}
+
+/* One step: the members of bs_schedule_to_json, then those of bs_sched_edit_annotate. */
+static void put_step(bs_textbuf *b, const bs_schema *schema, int32_t i, const bs_progress *p, const bs_step_result *r,
+                     const bs_sched_edit *e) {
+    const bs_step *st = &schema->steps[i];
+    const bs_step_override *ov = &e->ov[i];
+    bool open = p->status == BS_STATUS_OPEN || p->status == BS_STATUS_STARTED;
+    PUT(b, "{\"key\":");
+    bs_textbuf_json_string(b, st->key);
+    PUT(b, ",\"name\":");
+    bs_textbuf_json_string(b, st->name);
+    if (st->stream == BS_STREAM_PUBLIC)
+        PUT(b, ",\"stream\":\"public\",\"milestone\":");
+    else
+        PUT(b, ",\"stream\":\"private\",\"milestone\":");
+    put_bool(b, st->milestone);
+    PUT(b, ",\"status\":");
+    bs_textbuf_json_string(b, bs_status_name(p->status));
+    PUT(b, ",\"early_start\":");
+    put_date(b, r->early_start);
+    PUT(b, ",\"early_finish\":");
+    put_date(b, r->early_finish);
+    PUT(b, ",\"late_start\":");
+    put_date(b, r->late_start);
+    PUT(b, ",\"late_finish\":");
+    put_date(b, r->late_finish);
+    PUT(b, ",\"total_float\":");
+    if (open)
+        put_int(b, r->total_float);
+    else
+        PUT(b, "null");
+    PUT(b, ",\"free_float\":");
+    if (open)
+        put_int(b, r->free_float);
+    else
+        PUT(b, "null");
+    PUT(b, ",\"critical\":");
+    put_bool(b, r->critical);
+    PUT(b, ",\"near_critical\":");
+    put_bool(b, r->near_critical);
+    PUT(b, ",\"deadline_missed\":");
+    put_bool(b, r->deadline_missed);
+    PUT(b, ",\"out_of_sequence\":");
+    put_bool(b, r->out_of_sequence);
+    PUT(b, ",\"actual_start\":");
+    put_date(b, p->actual_start);
+    PUT(b, ",\"actual_finish\":");
+    put_date(b, p->actual_finish);
+    PUT(b, ",\"actual_estimated\":");
+    put_bool(b, p->actual_estimated);
+    PUT(b, ",\"duration\":");
+    put_int(b, ov->duration >= 0 && !st->milestone ? ov->duration : st->duration);
+    PUT(b, ",\"unit\":");
+    bs_textbuf_json_string(b, bs_unit_name(st->unit));
+    PUT(b, ",\"statutory\":");
+    put_bool(b, st->statutory);
+    PUT(b, ",\"start_no_earlier_than\":");
+    put_date(b, ov->snet);
+    PUT(b, ",\"finish_no_later_than\":");
+    put_date(b, ov->fnlt);
+    PUT(b, ",\"remaining\":");
+    if (ov->remaining >= 0)
+        put_int(b, ov->remaining);
+    else
+        PUT(b, "null");
+    PUT(b, "}");
+}
+
+/* "critical_paths", "knelpunten" and "links" (each preceded by a comma). */
+static void put_paths_knelpunten_links(bs_textbuf *b, const bs_schema *schema, const bs_schedule *sched,
+                                       const bs_sched_edit *e) {
+    PUT(b, ",\"critical_paths\":[");
+    for (int32_t p = 0; p < sched->n_paths; p++) {
+        if (p) PUT(b, ",");
+        PUT(b, "[");
+        for (int32_t k = sched->path_offsets[p]; k < sched->path_offsets[p + 1]; k++) {
+            if (k > sched->path_offsets[p]) PUT(b, ",");
+            bs_textbuf_json_string(b, schema->steps[sched->path_steps[k]].key);
+        }
+        PUT(b, "]");
+    }
+    PUT(b, "],\"knelpunten\":[");
+    for (int32_t k = 0; k < sched->n_knelpunten; k++) {
+        const bs_knelpunt *kp = &sched->knelpunten[k];
+        if (k) PUT(b, ",");
+        PUT(b, "{\"step\":");
+        bs_textbuf_json_string(b, schema->steps[kp->step].key);
+        PUT(b, ",\"kind\":\"deadline_missed\",\"deadline\":");
+        put_date(b, kp->deadline);
+        PUT(b, ",\"early_finish\":");
+        put_date(b, kp->early_finish);
+        PUT(b, ",\"overshoot_working_days\":");
+        put_int(b, kp->overshoot_wd);
+        PUT(b, "}");
+    }
+    PUT(b, "],\"links\":[");
+    for (int32_t l = 0; l < e->n_links; l++) {
+        const bs_link *k = &e->links[l];
+        if (l) PUT(b, ",");
+        PUT(b, "{\"pred\":");
+        bs_textbuf_json_string(b, schema->steps[k->pred].key);
+        PUT(b, ",\"succ\":");
+        bs_textbuf_json_string(b, schema->steps[k->succ].key);
+        PUT(b, ",\"type\":");
+        bs_textbuf_json_string(b, bs_link_type_name(k->type));
+        PUT(b, ",\"lag\":");
+        put_int(b, k->lag);
+        PUT(b, ",\"lag_unit\":");
+        bs_textbuf_json_string(b, bs_unit_name(k->lag_unit));
+        PUT(b, "}");
+    }
+    PUT(b, "]");
+}
+
+void bs_schedule_write(bs_textbuf *b, const json_t *id, const bs_schema *schema, const bs_progress *progress,
+                       const bs_schedule *sched, const bs_sched_edit *e) {
+    PUT(b, "{");
+    if (id) {
+        char *t = json_dumps(id, JSON_COMPACT | JSON_ENCODE_ANY);
+        PUT(b, "\"id\":");
+        if (t) bs_textbuf_put(b, t, strlen(t));
+        free(t);
+        PUT(b, ",");
+    }
+    PUT(b, "\"progress_date\":");
+    put_date(b, sched->progress_date);
+    PUT(b, ",\"data_date\":");
+    put_date(b, sched->data_date);
+    PUT(b, ",\"project_finish\":");
+    put_date(b, sched->project_finish);
+    PUT(b, ",\"out_of_sequence\":[");
+    bool first = true;
+    for (int32_t i = 0; i < schema->n_steps; i++)
+        if (sched->steps[i].out_of_sequence) {
+            if (!first) PUT(b, ",");
+            bs_textbuf_json_string(b, schema->steps[i].key);
+            first = false;
+        }
+    PUT(b, "],\"steps\":[");
+    for (int32_t i = 0; i < schema->n_steps; i++) {
+        if (i) PUT(b, ",");
+        put_step(b, schema, i, &progress[i], &sched->steps[i], e);
+    }
+    PUT(b, "],\"near_critical_days\":");
+    put_int(b, sched->near_critical_wd);
+    put_paths_knelpunten_links(b, schema, sched, e);
+    PUT(b, ",\"process_schema\":");
+    bs_textbuf_json_string(b, schema->key);
+    PUT(b, "}");
+}
