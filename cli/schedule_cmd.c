@@ -14,6 +14,7 @@
 
 #include "alloc.h"
 #include "engine.h"
+#include "schedule_fast.h"
 #include "schedule_out.h"
 #include "whatif.h"
 
@@ -217,6 +218,7 @@ typedef struct jsonl_run {
     bool have_cal[N_CALENDARS];
     bs_schedule_ws ws;
     bs_progress *progress;
+    unsigned char *seen; /* n_steps bytes: the fast reader's scratch */
     bs_textbuf out;
     long line, done, refused;
     bool write_failed;
@@ -228,16 +230,15 @@ static void flush_out(jsonl_run *r) {
 }
 
 /* Writes the error object of the current line: {"line", "id"?, "error": {"field",
- * "message", "cycle"?}}. */
-static void refuse(jsonl_run *r, const json_t *id, const char *field, const char *msg, const bs_schedule *cyc) {
+ * "message", "cycle"?}}; id is the JSON text of the line's "id" (id_len bytes) or NULL. */
+static void refuse(jsonl_run *r, const char *id, size_t id_len, const char *field, const char *msg,
+                   const bs_schedule *cyc) {
     char t[32];
     int n = snprintf(t, sizeof t, "{\"line\":%ld,", r->line);
     bs_textbuf_put(&r->out, t, (size_t)n);
     if (id) {
-        char *v = json_dumps(id, JSON_COMPACT | JSON_ENCODE_ANY);
         bs_textbuf_put(&r->out, "\"id\":", 5);
-        if (v) bs_textbuf_put(&r->out, v, strlen(v));
-        free(v);
+        bs_textbuf_put(&r->out, id, id_len);
         bs_textbuf_put(&r->out, ",", 1);
     }
     bs_textbuf_put(&r->out, "\"error\":{\"field\":", 17);
@@ -256,18 +257,11 @@ static void refuse(jsonl_run *r, const json_t *id, const char *field, const char
     r->refused++;
 }
 
-/* The calendar a line asks for (built once per run), or NULL with field and msg set. */
-static const bs_calendar *line_calendar(jsonl_run *r, const json_t *doc, const char **field, const char **msg) {
-    bool every;
-    bs_calendar_options opt;
-    if (calendar_options(doc, &every, &opt, field, msg) != 0) return NULL;
-    int k = every ? N_CALENDARS - 1 : (opt.goede_vrijdag ? 3 : 0) + (int)opt.bevrijdingsdag;
+/* The calendar of these options (built once per run), or NULL when it cannot be built. */
+static const bs_calendar *calendar_for(jsonl_run *r, bool every, const bs_calendar_options *opt) {
+    int k = every ? N_CALENDARS - 1 : (opt->goede_vrijdag ? 3 : 0) + (int)opt->bevrijdingsdag;
     if (!r->have_cal[k]) {
-        if (build_calendar(every, &opt, &r->cal[k]) != 0) {
-            *field = "calendar";
-            *msg = "cannot build the calendar";
-            return NULL;
-        }
+        if (build_calendar(every, opt, &r->cal[k]) != 0) return NULL;
         r->have_cal[k] = true;
     }
     return &r->cal[k];
@@ -281,42 +275,92 @@ static void cycle_message(const bs_schema *schema, const bs_schedule *s, char *m
                                  schema->steps[s->cycle[k % s->n_cycle]].key);
 }
 
-/* Schedules the project of one parsed line (an object without schema members) and writes
- * its schedule or its error. */
-static void jsonl_project(jsonl_run *r, const json_t *doc, const json_t *id) {
-    const char *cf, *cm;
-    const bs_calendar *cal = line_calendar(r, doc, &cf, &cm);
-    if (!cal) return refuse(r, id, cf, cm, NULL);
-    bs_sched_edit e = {0};
-    char field[256], msg[512];
-    bs_day pd, dd;
-    if (bs_sched_edit_init(&e, r->schema) != 0) return refuse(r, id, "$", "out of memory", NULL);
-    if (bs_offline_state_parse(doc, r->schema, r->progress, &pd, &dd, &e, field, sizeof field, msg, sizeof msg)) {
-        refuse(r, id, field, msg, NULL);
-        bs_sched_edit_free(&e);
-        return;
-    }
+/* Schedules a project whose state is read (r->progress, e, the dates) on cal and writes its
+ * schedule or its error; id as in refuse. */
+static void schedule_write(jsonl_run *r, const bs_calendar *cal, const bs_sched_edit *e, bs_day pd, bs_day dd,
+                           const char *id, size_t id_len) {
+    if (!cal) return refuse(r, id, id_len, "calendar", "cannot build the calendar", NULL);
     bs_schedule_input in = {.schema = r->schema,
                             .progress = r->progress,
-                            .overrides = e.ov,
-                            .links = e.links,
-                            .n_links = e.n_links,
+                            .overrides = e->ov,
+                            .links = e->links,
+                            .n_links = e->n_links,
                             .progress_date = pd,
                             .data_date = dd,
                             .cal = cal,
-                            .near_critical_wd = e.near_critical_wd};
+                            .near_critical_wd = e->near_critical_wd};
     bs_schedule sched;
     bs_schedule_err err = bs_schedule_compute_ws(&in, &r->ws, &sched);
     if (err == BS_SCHEDULE_ECYCLE) {
+        char msg[512];
         cycle_message(r->schema, &sched, msg, sizeof msg);
-        refuse(r, id, "changes", msg, &sched);
+        refuse(r, id, id_len, "changes", msg, &sched);
     } else if (err != BS_SCHEDULE_OK) {
-        refuse(r, id, "$", bs_schedule_strerror(err), NULL);
+        refuse(r, id, id_len, "$", bs_schedule_strerror(err), NULL);
     } else {
-        bs_schedule_write(&r->out, id, r->schema, r->progress, &sched, &e);
+        bs_schedule_write(&r->out, id, id_len, r->schema, r->progress, &sched, e);
         bs_textbuf_put(&r->out, "\n", 1);
         r->done++;
     }
+}
+
+/* The general path: a parsed line (an object without schema members), read by
+ * bs_offline_state_parse; id as in refuse. */
+static void jsonl_project(jsonl_run *r, const json_t *doc, const char *id, size_t id_len) {
+    bool every;
+    bs_calendar_options opt;
+    const char *cf, *cm;
+    if (calendar_options(doc, &every, &opt, &cf, &cm) != 0) return refuse(r, id, id_len, cf, cm, NULL);
+    bs_sched_edit e = {0};
+    char field[256], msg[512];
+    bs_day pd, dd;
+    bs_sched_edit_init(&e, r->schema);
+    if (bs_offline_state_parse(doc, r->schema, r->progress, &pd, &dd, &e, field, sizeof field, msg, sizeof msg))
+        refuse(r, id, id_len, field, msg, NULL);
+    else
+        schedule_write(r, calendar_for(r, every, &opt), &e, pd, dd, id, id_len);
+    bs_sched_edit_free(&e);
+}
+
+/* The general path for one line: jansson, then checks and bs_offline_state_parse. */
+static void jsonl_general(jsonl_run *r, const char *text, size_t len) {
+    json_error_t jerr;
+    json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!doc) {
+        char msg[256];
+        snprintf(msg, sizeof msg, "invalid JSON at column %d: %s", jerr.column, jerr.text);
+        return refuse(r, NULL, 0, "$", msg, NULL);
+    }
+    const json_t *idv = json_is_object(doc) ? json_object_get(doc, "id") : NULL;
+    char *id = idv ? json_dumps(idv, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    size_t id_len = id ? strlen(id) : 0;
+    static const char *const schema_members[] = {"schema", "schema_file", "process_schema"};
+    if (!json_is_object(doc)) {
+        refuse(r, NULL, 0, "$", "a line must be a JSON object (one project's input)", NULL);
+    } else {
+        const char *given = NULL;
+        for (int k = 0; k < 3 && !given; k++)
+            if (json_object_get(doc, schema_members[k])) given = schema_members[k];
+        if (given)
+            refuse(r, id, id_len, given, "the schema is given once for the run: --process-schema or --schema-file",
+                   NULL);
+        else
+            jsonl_project(r, doc, id, id_len);
+    }
+    free(id);
+    json_decref(doc);
+}
+
+/* One input line: the fast reader when it takes the line, else the general path. */
+static void jsonl_line(jsonl_run *r, const char *text, size_t len) {
+    bs_sched_edit e;
+    bs_fast_line fl;
+    bs_sched_edit_init(&e, r->schema);
+    if (bs_fast_line_read(text, len, r->schema, r->progress, &e, r->seen, &fl))
+        schedule_write(r, calendar_for(r, fl.every_day, &fl.cal), &e, fl.progress_date, fl.data_date, fl.id,
+                       fl.id_len);
+    else
+        jsonl_general(r, text, len);
     bs_sched_edit_free(&e);
 }
 
@@ -324,31 +368,6 @@ static bool blank(const char *s, size_t n) {
     for (size_t k = 0; k < n; k++)
         if (s[k] != ' ' && s[k] != '\t' && s[k] != '\r' && s[k] != '\n') return false;
     return true;
-}
-
-/* One input line: parsed once; its answer appended to the output. */
-static void jsonl_line(jsonl_run *r, const char *text, size_t len) {
-    json_error_t jerr;
-    json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!doc) {
-        char msg[256];
-        snprintf(msg, sizeof msg, "invalid JSON at column %d: %s", jerr.column, jerr.text);
-        return refuse(r, NULL, "$", msg, NULL);
-    }
-    const json_t *id = json_is_object(doc) ? json_object_get(doc, "id") : NULL;
-    static const char *const schema_members[] = {"schema", "schema_file", "process_schema"};
-    if (!json_is_object(doc)) {
-        refuse(r, NULL, "$", "a line must be a JSON object (one project's input)", NULL);
-    } else {
-        const char *given = NULL;
-        for (int k = 0; k < 3 && !given; k++)
-            if (json_object_get(doc, schema_members[k])) given = schema_members[k];
-        if (given)
-            refuse(r, id, given, "the schema is given once for the run: --process-schema or --schema-file", NULL);
-        else
-            jsonl_project(r, doc, id);
-    }
-    json_decref(doc);
 }
 
 /* Reads the lines of input (a path or "-"), answers each, returns the exit code. */
@@ -363,6 +382,7 @@ static int schedule_jsonl(const char *input, const char *key, const char *file) 
     }
     r.schema = schema;
     r.progress = bs_calloc((size_t)schema->n_steps + 1, sizeof *r.progress);
+    r.seen = bs_calloc((size_t)schema->n_steps + 1, 1);
     bs_schedule_ws_init(&r.ws);
     char *line = NULL;
     size_t cap = 0;
@@ -382,6 +402,7 @@ static int schedule_jsonl(const char *input, const char *key, const char *file) 
     bs_schedule_ws_free(&r.ws);
     bs_textbuf_free(&r.out);
     free(r.progress);
+    free(r.seen);
     bs_schema_free(schema);
     if (fflush(stdout) != 0 || r.write_failed) return fail("output", "cannot write the output");
     if (read_failed) return fail(input, "read error");

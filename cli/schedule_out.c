@@ -202,14 +202,12 @@ static void put_paths_knelpunten_links(bs_textbuf *b, const bs_schema *schema, c
     PUT(b, "]");
 }
 
-void bs_schedule_write(bs_textbuf *b, const json_t *id, const bs_schema *schema, const bs_progress *progress,
-                       const bs_schedule *sched, const bs_sched_edit *e) {
+void bs_schedule_write(bs_textbuf *b, const char *id, size_t id_len, const bs_schema *schema,
+                       const bs_progress *progress, const bs_schedule *sched, const bs_sched_edit *e) {
     PUT(b, "{");
     if (id) {
-        char *t = json_dumps(id, JSON_COMPACT | JSON_ENCODE_ANY);
         PUT(b, "\"id\":");
-        if (t) bs_textbuf_put(b, t, strlen(t));
-        free(t);
+        bs_textbuf_put(b, id, id_len);
         PUT(b, ",");
     }
     PUT(b, "\"progress_date\":");

@@ -6,7 +6,6 @@
 #ifndef BS_SCHEDULE_OUT_H
 #define BS_SCHEDULE_OUT_H
 
-#include <jansson.h>
 #include <stddef.h>
 
 #include "schedule.h"
@@ -28,10 +27,11 @@ void bs_textbuf_json_string(bs_textbuf *b, const char *s);
 /* Appends n bytes. */
 void bs_textbuf_put(bs_textbuf *b, const char *s, size_t n);
 
-/* Appends one schedule object (no newline): id (a JSON value echoed first as "id", or NULL),
+/* Appends one schedule object (no newline): id (the JSON text of a value echoed first as "id",
+ * id_len bytes; NULL for none),
  * then the members of bs_schedule_to_json (dates inclusive civil dates YYYY-MM-DD or null,
  * floats in working days), the project's edits of bs_sched_edit_annotate and "process_schema". */
-void bs_schedule_write(bs_textbuf *b, const json_t *id, const bs_schema *schema, const bs_progress *progress,
-                       const bs_schedule *sched, const bs_sched_edit *e);
+void bs_schedule_write(bs_textbuf *b, const char *id, size_t id_len, const bs_schema *schema,
+                       const bs_progress *progress, const bs_schedule *sched, const bs_sched_edit *e);
 
 #endif
