@@ -357,8 +357,7 @@ static void jsonl_line(jsonl_run *r, const char *text, size_t len) {
     bs_fast_line fl;
     bs_sched_edit_init(&e, r->schema);
     if (bs_fast_line_read(text, len, r->schema, r->progress, &e, r->seen, &fl))
-        schedule_write(r, calendar_for(r, fl.every_day, &fl.cal), &e, fl.progress_date, fl.data_date, fl.id,
-                       fl.id_len);
+        schedule_write(r, calendar_for(r, fl.every_day, &fl.cal), &e, fl.progress_date, fl.data_date, fl.id, fl.id_len);
     else
         jsonl_general(r, text, len);
     bs_sched_edit_free(&e);
@@ -407,8 +406,8 @@ static int schedule_jsonl(const char *input, const char *key, const char *file) 
     if (fflush(stdout) != 0 || r.write_failed) return fail("output", "cannot write the output");
     if (read_failed) return fail(input, "read error");
     if (r.refused) {
-        fprintf(stderr, "bouwstroom schedule: %ld of %ld projects refused (an error object on their line)\n",
-                r.refused, r.refused + r.done);
+        fprintf(stderr, "bouwstroom schedule: %ld of %ld projects refused (an error object on their line)\n", r.refused,
+                r.refused + r.done);
         return 1;
     }
     return 0;

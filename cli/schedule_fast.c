@@ -162,8 +162,8 @@ static bool step_member(cur *c, int k, step_in *v) {
 
 /* One step's state {…}, applied in the order of bs_offline_state_parse. */
 static bool read_step(cur *c, const bs_schema *schema, int32_t i, bs_progress *pg, bs_step_override *ov) {
-    static const char *const names[] = {"status",   "actual_start",          "actual_finish",       "actual_estimated",
-                                        "remaining", "duration", "start_no_earlier_than", "finish_no_later_than"};
+    static const char *const names[] = {"status",    "actual_start", "actual_finish",         "actual_estimated",
+                                        "remaining", "duration",     "start_no_earlier_than", "finish_no_later_than"};
     step_in v = {.status = -1, .as = BS_DAY_NONE, .af = BS_DAY_NONE};
     unsigned seen = 0;
     bool more = !eat(c, '}'); /* the '{' is read by read_steps */
@@ -188,8 +188,7 @@ static bool read_step(cur *c, const bs_schema *schema, int32_t i, bs_progress *p
 }
 
 /* "steps": {key: state, …}; seen has n_steps entries. */
-static bool read_steps(cur *c, const bs_schema *schema, bs_progress *progress, bs_sched_edit *e,
-                       unsigned char *seen) {
+static bool read_steps(cur *c, const bs_schema *schema, bs_progress *progress, bs_sched_edit *e, unsigned char *seen) {
     memset(seen, 0, (size_t)schema->n_steps);
     if (!eat(c, '{')) return false;
     bool more = !eat(c, '}');
@@ -292,8 +291,8 @@ static bool read_id(cur *c, bs_fast_line *out) {
     return true;
 }
 
-bool bs_fast_line_read(const char *text, size_t len, const bs_schema *schema, bs_progress *progress,
-                       bs_sched_edit *e, unsigned char *seen_steps, bs_fast_line *out) {
+bool bs_fast_line_read(const char *text, size_t len, const bs_schema *schema, bs_progress *progress, bs_sched_edit *e,
+                       unsigned char *seen_steps, bs_fast_line *out) {
     static const char *const names[] = {"id",       "data_date", "progress_date", "near_critical_days",
                                         "calendar", "steps",     "changes"};
     cur c = {text, text + len};

@@ -31,7 +31,7 @@ typedef struct bs_fast_line {
  * seen_steps is scratch of n_steps bytes. Returns true when the line was read; false when the
  * general path must read it (progress, e and out are then unspecified: the caller starts them
  * afresh). */
-bool bs_fast_line_read(const char *text, size_t len, const bs_schema *schema, bs_progress *progress,
-                       bs_sched_edit *e, unsigned char *seen_steps, bs_fast_line *out);
+bool bs_fast_line_read(const char *text, size_t len, const bs_schema *schema, bs_progress *progress, bs_sched_edit *e,
+                       unsigned char *seen_steps, bs_fast_line *out);
 
 #endif

@@ -72,8 +72,12 @@ echo "== forecasting: fit every group on 1,000,000 observations; 2,000-sample fo
 echo "== GET /api/v1/projects/{id}/forecast under wrk (2,000 samples; 1 connection, 10 s)"
 wrk -t1 -c1 -d10s --latency -H "$auth" "$base/api/v1/projects/$id/forecast"
 
-echo "== scheduling: 25,000 projects x 40 steps, full and one-change recompute, vs networkx"
-"$top/$build/bench_schedule" 25000 25000
+echo "== scheduling: 25,000 projects x 40 steps, full and one-change recompute"
+"$top/$build/bench_schedule" 25000
+echo "== CPM core vs networkx-cpm.py on the anchor's graphs (dag_gen.py, 1,000 and 10,000 projects)"
+/usr/bin/python3 "$top/bench/bench_cpm.py" "$top/$build" 1000 10000 --runs 3
+echo "== bouwstroom schedule --jsonl vs networkx, end to end with start-up (1,000 and 10,000 projects)"
+/usr/bin/python3 "$top/bench/bench_schedule_cli.py" "$top/$build" 1000 10000 --runs 3
 
 kill -TERM "$server" 2>/dev/null && wait "$server" 2>/dev/null
 server=""

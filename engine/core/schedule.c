@@ -55,7 +55,7 @@ typedef struct ctx {
     int32_t *pred_off, *pred_idx; /* CSR: links into each step */
     int32_t *succ_off, *succ_idx; /* CSR: links out of each step */
     int32_t *topo;
-    int32_t *dur; /* effective durations */
+    int32_t *dur;                         /* effective durations */
     int32_t *crit, *cpred, *coff, *csucc; /* the critical subgraph (critical_paths) */
     bs_day data_date;
     int32_t dd_b;         /* boundary at the start of the data date */
@@ -374,10 +374,7 @@ static void forward_step(ctx *c, int32_t i, bs_step_result *res, scratch *sc) {
     if (is_ms(c, i)) {
         cand best = best_all;
         if (snet != BS_DAY_NONE) {
-            cand k = {.set = true,
-                      .b = cal_before(c->cal, in_range(c, snet, 0)),
-                      .x = snet,
-                      .end_of_day = false};
+            cand k = {.set = true, .b = cal_before(c->cal, in_range(c, snet, 0)), .x = snet, .end_of_day = false};
             if (better(&k, &best)) best = k;
         }
         if (!best.set || best.b <= c->dd_b) { /* project start, or pinned at the data date */
@@ -522,9 +519,8 @@ static void backward_step(ctx *c, int32_t i, bs_step_result *res, scratch *sc, i
             if (s->unit == BS_UNIT_WORKING_DAYS)
                 lrs = (int64_t)r->lf_b - x->rem;
             else
-                lrs = yl - x->rem < c->cal->first_day
-                          ? -1
-                          : (int64_t)cal_after(c->cal, in_range(c, yl - x->rem, 1)) - 1;
+                lrs =
+                    yl - x->rem < c->cal->first_day ? -1 : (int64_t)cal_after(c->cal, in_range(c, yl - x->rem, 1)) - 1;
             if (s->statutory)
                 for (; lrs >= 0 && c->err == BS_SCHEDULE_OK; lrs--)
                     if ((int64_t)finish_date(c, s, x->rem, lrs, BS_DAY_NONE) + 1 <= yl) break;
@@ -560,8 +556,7 @@ static void backward_step(ctx *c, int32_t i, bs_step_result *res, scratch *sc, i
         }
         /* Start bounds (SS/SF successors): the start date wd(k) <= ysb. */
         if (ysb != INT64_MAX) {
-            int64_t ks =
-                ysb < c->cal->first_day ? -1 : (int64_t)cal_after(c->cal, in_range(c, ysb, 1)) - 1;
+            int64_t ks = ysb < c->cal->first_day ? -1 : (int64_t)cal_after(c->cal, in_range(c, ysb, 1)) - 1;
             if (ysb > c->cal->last_day) ks = c->cal->n_working;
             if (ks < k) k = ks;
         }

@@ -99,42 +99,47 @@ __attribute__((format(printf, 3, 4))) static int fail(perr *p, const char *field
     return -1;
 }
 
-/* The JSON path of member name under path ("changes[2].lag") into f; built only when a
+/* Fails at member name under path ("changes[2].lag"): the path is formatted only when a
  * member fails (parsing many projects must not format a path per member). */
-static void member_path(char *f, size_t len, const char *path, const char *name) {
-    snprintf(f, len, "%s.%s", path, name);
+__attribute__((format(printf, 4, 5))) static int fail_member(perr *p, const char *path, const char *name,
+                                                             const char *fmt, ...) {
+    snprintf(p->field, p->field_len, "%s.%s", path, name);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(p->msg, p->msg_len, fmt, ap);
+    va_end(ap);
+    return -1;
 }
 
 /* Step key member → index. */
 static int get_step(perr *p, const json_t *o, const char *name, const char *path, const bs_schema *schema,
                     int32_t *out) {
-    char f[160];
     json_t *v = json_object_get(o, name);
-    if (!v) return member_path(f, sizeof f, path, name), fail(p, f, "%s is required (a step key)", name);
-    if (!json_is_string(v)) return member_path(f, sizeof f, path, name), fail(p, f, "%s must be a step key (string)", name);
+    if (!v) return fail_member(p, path, name, "%s is required (a step key)", name);
+    if (!json_is_string(v)) return fail_member(p, path, name, "%s must be a step key (string)", name);
     int32_t i = bs_schema_find(schema, json_string_value(v));
-    if (i < 0) return member_path(f, sizeof f, path, name), fail(p, f, "unknown step '%.100s' in process schema %s", json_string_value(v), schema->key);
+    if (i < 0)
+        return fail_member(p, path, name, "unknown step '%.100s' in process schema %s", json_string_value(v),
+                           schema->key);
     *out = i;
     return 0;
 }
 
 static int get_int(perr *p, const json_t *o, const char *name, const char *path, int32_t min, int32_t max,
                    bool required, int32_t *out) {
-    char f[160];
     json_t *v = json_object_get(o, name);
     if (!v || json_is_null(v)) {
-        if (required) return member_path(f, sizeof f, path, name), fail(p, f, "%s is required (an integer number of days)", name);
+        if (required) return fail_member(p, path, name, "%s is required (an integer number of days)", name);
         return 1;
     }
     if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max)
-        return member_path(f, sizeof f, path, name), fail(p, f, "%s must be an integer from %d to %d", name, min, max);
+        return fail_member(p, path, name, "%s must be an integer from %d to %d", name, min, max);
     *out = (int32_t)json_integer_value(v);
     return 0;
 }
 
 /* Optional date member: 1 = absent, 2 = explicit null, 0 = parsed. */
 static int get_date(perr *p, const json_t *o, const char *name, const char *path, bs_day *out) {
-    char f[160];
     json_t *v = json_object_get(o, name);
     if (!v) return 1;
     if (json_is_null(v)) {
@@ -142,11 +147,11 @@ static int get_date(perr *p, const json_t *o, const char *name, const char *path
         return 2;
     }
     if (!json_is_string(v) || bs_date_parse(json_string_value(v), out) != 0)
-        return member_path(f, sizeof f, path, name), fail(p, f, "%s must be a date YYYY-MM-DD or null", name);
+        return fail_member(p, path, name, "%s must be a date YYYY-MM-DD or null", name);
     if ((p->first != BS_DAY_NONE && *out < p->first) || (p->last != BS_DAY_NONE && *out > p->last)) {
         char a[11], b[11];
-        return member_path(f, sizeof f, path, name), fail(p, f, "%s must lie between %s and %s (the working-day calendar's range)", name,
-                    bs_date_format(p->first, a), bs_date_format(p->last, b));
+        return fail_member(p, path, name, "%s must lie between %s and %s (the working-day calendar's range)", name,
+                           bs_date_format(p->first, a), bs_date_format(p->last, b));
     }
     return 0;
 }
@@ -173,9 +178,9 @@ static int apply_one(bs_sched_edit *e, const bs_schema *schema, const json_t *ch
     if (!json_is_object(ch)) return fail(p, path, "a change must be an object with an \"op\"");
     json_t *op = json_object_get(ch, "op");
     if (!op || !json_is_string(op))
-        return member_path(f, sizeof f, path, "op"), fail(p, f,
-                    "op is required: set_link, add_link, remove_link, set_duration, "
-                    "set_constraint or set_remaining");
+        return fail_member(p, path, "op",
+                           "op is required: set_link, add_link, remove_link, set_duration, "
+                           "set_constraint or set_remaining");
     const char *o = json_string_value(op);
     if (strcmp(o, "set_link") == 0 || strcmp(o, "add_link") == 0 || strcmp(o, "remove_link") == 0) {
         static const char *const allowed[] = {"op", "pred", "succ", "type", "lag", "lag_unit", "current_type", NULL};
@@ -213,15 +218,14 @@ static int apply_one(bs_sched_edit *e, const bs_schema *schema, const json_t *ch
         bs_link nl = add ? (bs_link){a, b, BS_LINK_FS, 0, BS_UNIT_WORKING_DAYS} : e->links[l];
         json_t *t = json_object_get(ch, "type");
         if (t && (!json_is_string(t) || bs_link_type_parse(json_string_value(t), &nl.type) != 0))
-            return member_path(f, sizeof f, path, "type"), fail(p, f, "type must be FS, SS, FF or SF");
+            return fail_member(p, path, "type", "type must be FS, SS, FF or SF");
         int32_t lag;
         int r = get_int(p, ch, "lag", path, -MAX_LAG, MAX_LAG, false, &lag);
         if (r < 0) return -1;
         if (r == 0) nl.lag = lag;
         json_t *u = json_object_get(ch, "lag_unit");
         if (u && (!json_is_string(u) || bs_unit_parse(json_string_value(u), &nl.lag_unit) != 0))
-            return member_path(f, sizeof f, path, "lag_unit"),
-                   fail(p, f, "lag_unit must be working_days or calendar_days");
+            return fail_member(p, path, "lag_unit", "lag_unit must be working_days or calendar_days");
         if (add && bs_sched_edit_find_link_typed(e, a, b, nl.type) >= 0) {
             snprintf(f, sizeof f, "%s.type", path);
             return fail(p, f, "a %s link %s -> %s exists already; use set_link", bs_link_type_name(nl.type),
