@@ -3,8 +3,9 @@
  * ../shared/bench/dag_gen.py, regenerated here bit for bit from its docstring (splitmix64),
  * each scheduled by bs_schedule_compute_ex (forward and backward pass, total and free float,
  * critical paths, calendar dates) on the Dutch working-day calendar of the anchor (Goede
- * Vrijdag worked, 5 May off every year). The graphs are generated before the timed part; the
- * timed part is the scheduling of all N projects with one workspace (bs_schedule_ws).
+ * Vrijdag worked, 5 May off every year). The graphs are generated before the timed part into
+ * flat arrays (all projects' overrides, then all links back to back); the timed part is the
+ * scheduling of all N projects with one workspace (bs_schedule_ws).
  * Not a test: bench/bench_cpm.py runs it beside ../shared/bench/networkx-cpm.py and compares
  * the results task by task; `make bench`.
  *
@@ -46,6 +47,13 @@ typedef struct project {
     bs_link links[MAX_LINKS];
     int32_t n_links;
 } project;
+
+/* All projects in flat arrays: overrides STEPS per project, links back to back. */
+typedef struct flat {
+    bs_step_override *ov; /* n * STEPS */
+    bs_link *links;
+    long *link_off; /* n + 1 */
+} flat;
 
 static bool is_milestone(int i) {
     return i == 0 || i == 13 || i == 26 || i == 39;
@@ -136,11 +144,11 @@ static int cmp_double(const void *a, const void *b) {
  * result of each call, so the dump recomputes (outside the timed part). -1 on failure. */
 static long paths, path_steps;
 
-static int schedule_all(bs_schedule_input *in, bs_schedule_ws *ws, const project *pr, long n, long long *cs) {
+static int schedule_all(bs_schedule_input *in, bs_schedule_ws *ws, const flat *pr, long n, long long *cs) {
     for (long p = 0; p < n; p++) {
-        in->overrides = pr[p].ov;
-        in->links = pr[p].links;
-        in->n_links = pr[p].n_links;
+        in->overrides = pr->ov + p * STEPS;
+        in->links = pr->links + pr->link_off[p];
+        in->n_links = (int32_t)(pr->link_off[p + 1] - pr->link_off[p]);
         bs_schedule out;
         if (bs_schedule_compute_ws(in, ws, &out) != BS_SCHEDULE_OK) return -1;
         *cs += out.steps[STEPS - 1].early_finish + out.steps[STEPS / 2].total_float;
@@ -150,13 +158,13 @@ static int schedule_all(bs_schedule_input *in, bs_schedule_ws *ws, const project
     return 0;
 }
 
-static int dump(const char *path, bs_schedule_input *in, bs_schedule_ws *ws, const project *pr, long n) {
+static int dump(const char *path, bs_schedule_input *in, bs_schedule_ws *ws, const flat *pr, long n) {
     FILE *f = fopen(path, "w");
     if (!f) return -1;
     for (long p = 0; p < n; p++) {
-        in->overrides = pr[p].ov;
-        in->links = pr[p].links;
-        in->n_links = pr[p].n_links;
+        in->overrides = pr->ov + p * STEPS;
+        in->links = pr->links + pr->link_off[p];
+        in->n_links = (int32_t)(pr->link_off[p + 1] - pr->link_off[p]);
         bs_schedule out;
         if (bs_schedule_compute_ws(in, ws, &out) != BS_SCHEDULE_OK) return fclose(f), -1;
         for (int i = 0; i < STEPS; i++) {
@@ -187,13 +195,21 @@ int main(int argc, char **argv) {
     if (bs_calendar_init(&cal, &o, 2025, 2032) != 0) return 1;
     bs_progress prog[STEPS];
     for (int i = 0; i < STEPS; i++) prog[i] = (bs_progress){BS_STATUS_OPEN, BS_DAY_NONE, BS_DAY_NONE, false};
-    project *pr = calloc((size_t)n, sizeof *pr);
-    if (!pr) return 1;
+    flat fl = {.ov = malloc(sizeof *fl.ov * (size_t)n * STEPS),
+               .links = malloc(sizeof *fl.links * (size_t)n * MAX_LINKS),
+               .link_off = malloc(sizeof *fl.link_off * ((size_t)n + 1))};
+    if (!fl.ov || !fl.links || !fl.link_off) return 1;
     long links = 0;
+    fl.link_off[0] = 0;
     for (long p = 0; p < n; p++) {
-        gen_project(&pr[p], (uint64_t)p);
-        links += pr[p].n_links;
+        project g;
+        gen_project(&g, (uint64_t)p);
+        memcpy(fl.ov + p * STEPS, g.ov, sizeof g.ov);
+        memcpy(fl.links + links, g.links, sizeof *g.links * (size_t)g.n_links);
+        links += g.n_links;
+        fl.link_off[p + 1] = links;
     }
+    const flat *pr = &fl;
     bs_day dd = bs_date_from_ymd(2026, 1, 5);
     bs_schedule_input in = {.schema = &base.sch,
                             .progress = prog,
@@ -224,7 +240,9 @@ int main(int argc, char **argv) {
         rc = 1;
     }
     bs_schedule_ws_free(&ws);
-    free(pr);
+    free(fl.ov);
+    free(fl.links);
+    free(fl.link_off);
     bs_calendar_free(&cal);
     return rc;
 }

@@ -8,10 +8,13 @@ For each N, in one run:
              backward, float, calendar dates) on the dag_gen.py graphs; the graph is built
              before the timed part, cpm() alone is timed (as networkx-cpm.py reports its
              "full_cpm").
-  ours     : BUILD_DIR/bench_cpm N R DUMP: the same graphs regenerated in C (splitmix64, the
-             algorithm of dag_gen.py's docstring) before its timed part, then every project
-             scheduled by bs_schedule_compute_ex's workspace variant (forward, backward, total
-             and free float, critical paths, calendar dates).
+  ours     : BUILD_DIR/bench_cpm N 1 [DUMP]: the same graphs regenerated in C (splitmix64, the
+             algorithm of dag_gen.py's docstring) into flat arrays before its timed part, then
+             every project scheduled by bs_schedule_compute_ws (forward, backward, total and
+             free float, critical paths, calendar dates; one workspace, no allocation per
+             project).
+The two sides run interleaved (networkx run 1, ours run 1, networkx run 2, ...): the machine is
+shared and its load changes from second to second; medians and minima are both printed.
 Then every task is compared: start date, early finish date, total float.
 
 Late-finish convention (the mapping). networkx-cpm.py sets LS = ES on each sink (step 39) and
@@ -84,29 +87,35 @@ def compare(n, mod, durs, edges, ES, LS, cal, dump):
     return bad, mapped
 
 
+def ours_once(build, n, dump=None):
+    """One run of bench_cpm (its own process; the graphs generated before its timed part)."""
+    cmd = [os.path.join(build, "bench_cpm"), str(n), "1"] + ([dump] if dump else [])
+    r = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    result = next(line for line in r.splitlines() if line.startswith("RESULT bench_cpm:"))
+    fields = dict(kv.split("=", 1) for kv in result.split()[2:])
+    return float(fields["min"].rstrip("s")), int(fields["links"])
+
+
 def run(build, n, runs, mod, cal):
+    """networkx and ours interleaved, run by run (the machine's load changes by the second)."""
     durs, edges, starts = mod.generate(n)
-    times = []
-    for _ in range(runs):
-        G, S = mod.build(n, durs, edges, starts, cal)
-        t0 = time.perf_counter()
-        ES, LS, out = mod.cpm(G, S, durs, cal)
-        times.append(time.perf_counter() - t0)
-        del G
-    nx_med, nx_min = statistics.median(times), min(times)
+    times, ours = [], []
     with tempfile.NamedTemporaryFile(prefix="bench_cpm", suffix=".csv", delete=False) as tmp:
         dump = tmp.name
     try:
-        r = subprocess.run([os.path.join(build, "bench_cpm"), str(n), str(runs), dump], check=True,
-                           capture_output=True, text=True).stdout
-        result = next(line for line in r.splitlines() if line.startswith("RESULT bench_cpm:"))
-        fields = dict(kv.split("=", 1) for kv in result.split()[2:])
-        ours_med = float(fields["median"].rstrip("s"))
-        ours_min = float(fields["min"].rstrip("s"))
-        links = int(fields["links"])
+        for r in range(runs):
+            G, S = mod.build(n, durs, edges, starts, cal)
+            t0 = time.perf_counter()
+            ES, LS, out = mod.cpm(G, S, durs, cal)
+            times.append(time.perf_counter() - t0)
+            del G
+            t, links = ours_once(build, n, dump if r == runs - 1 else None)
+            ours.append(t)
         bad, mapped = compare(n, mod, durs, edges, ES, LS, cal, dump)
     finally:
         os.unlink(dump)
+    nx_med, nx_min = statistics.median(times), min(times)
+    ours_med, ours_min = statistics.median(ours), min(ours)
     tasks = n * mod.STEPS
     print(f"N={n}: {tasks} tasks, {len(edges)} links (networkx) / {links} (ours)")
     print(f"  networkx full CPM   : median {nx_med:.3f} s, min {nx_min:.3f} s ({tasks / nx_med:,.0f} tasks/s)")

@@ -224,6 +224,8 @@ static void forward_step(ctx *c, int32_t i, bs_step_result *res, scratch *sc) {
     bs_step_result *r = &res[i];
     scratch *x = &sc[i];
     const int32_t d = c->dur[i];
+    *r = (bs_step_result){0}; /* the workspace is reused: every field starts at 0 */
+    *x = (scratch){0};
 
     /* Predecessor bounds and out-of-sequence detection (through skipped steps). */
     cand best_s = {.set = false}, best_f = {.set = false}, best_all = {.set = false};
@@ -862,8 +864,7 @@ bs_schedule_err bs_schedule_compute_ws(const bs_schedule_input *in, bs_schedule_
     bs_step_result *res = ws->steps;
     scratch *sc = ws->scratch;
     int32_t *ints = ws->ints;
-    memset(res, 0, sizeof *res * nn);
-    memset(sc, 0, sizeof *sc * nn);
+    /* res[i] and sc[i] are zeroed by forward_step before anything reads them */
     ctx c = {.schema = schema,
              .progress = in->progress,
              .ov = in->overrides,
