@@ -291,10 +291,10 @@ static int apply_one(bs_sched_edit *e, const bs_schema *schema, const json_t *ch
         if (r != 1) e->ov[i].fnlt = d;
         return 0;
     }
-    return fail(p, f,
-                "unknown op '%.40s' (expected set_link, add_link, remove_link, set_duration, "
-                "set_constraint or set_remaining)",
-                o);
+    return fail_member(p, path, "op",
+                       "unknown op '%.40s' (expected set_link, add_link, remove_link, set_duration, "
+                       "set_constraint or set_remaining)",
+                       o);
 }
 
 int bs_whatif_apply(bs_sched_edit *e, const bs_schema *schema, const json_t *changes, char *field, size_t field_len,
