@@ -218,8 +218,9 @@ typedef struct jsonl_run {
     bool have_cal[N_CALENDARS];
     bs_schedule_ws ws;
     bs_progress *progress;
-    unsigned char *seen; /* n_steps bytes: the fast reader's scratch */
+    bs_fast_reader reader;
     bs_textbuf out;
+    bs_schedule_writer writer;
     long line, done, refused;
     bool write_failed;
 } jsonl_run;
@@ -298,7 +299,7 @@ static void schedule_write(jsonl_run *r, const bs_calendar *cal, const bs_sched_
     } else if (err != BS_SCHEDULE_OK) {
         refuse(r, id, id_len, "$", bs_schedule_strerror(err), NULL);
     } else {
-        bs_schedule_write(&r->out, id, id_len, r->schema, r->progress, &sched, e);
+        bs_schedule_write(&r->out, &r->writer, id, id_len, r->progress, &sched, e);
         bs_textbuf_put(&r->out, "\n", 1);
         r->done++;
     }
@@ -356,7 +357,7 @@ static void jsonl_line(jsonl_run *r, const char *text, size_t len) {
     bs_sched_edit e;
     bs_fast_line fl;
     bs_sched_edit_init(&e, r->schema);
-    if (bs_fast_line_read(text, len, r->schema, r->progress, &e, r->seen, &fl))
+    if (bs_fast_line_read(&r->reader, text, len, r->progress, &e, &fl))
         schedule_write(r, calendar_for(r, fl.every_day, &fl.cal), &e, fl.progress_date, fl.data_date, fl.id, fl.id_len);
     else
         jsonl_general(r, text, len);
@@ -381,7 +382,8 @@ static int schedule_jsonl(const char *input, const char *key, const char *file) 
     }
     r.schema = schema;
     r.progress = bs_calloc((size_t)schema->n_steps + 1, sizeof *r.progress);
-    r.seen = bs_calloc((size_t)schema->n_steps + 1, 1);
+    bs_fast_reader_init(&r.reader, schema);
+    bs_schedule_writer_init(&r.writer, schema);
     bs_schedule_ws_init(&r.ws);
     char *line = NULL;
     size_t cap = 0;
@@ -401,7 +403,8 @@ static int schedule_jsonl(const char *input, const char *key, const char *file) 
     bs_schedule_ws_free(&r.ws);
     bs_textbuf_free(&r.out);
     free(r.progress);
-    free(r.seen);
+    bs_fast_reader_free(&r.reader);
+    bs_schedule_writer_free(&r.writer);
     bs_schema_free(schema);
     if (fflush(stdout) != 0 || r.write_failed) return fail("output", "cannot write the output");
     if (read_failed) return fail(input, "read error");

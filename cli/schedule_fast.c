@@ -101,13 +101,22 @@ static bool int_or_null(cur *c, long long lo, long long hi, long long *v, bool *
     return integer(c, v) && *v >= lo && *v <= hi;
 }
 
+/* A member name and its length. */
+typedef struct name {
+    const char *s;
+    size_t n;
+} name;
+
+#define NAME(lit)                                                                                                      \
+    { lit, sizeof(lit) - 1 }
+
 /* The member name of the next key out of names (n of them), unseen before: its index, -1 else. */
-static int member(cur *c, const char *const *names, int n, unsigned *seen) {
+static int member(cur *c, const name *names, int n, unsigned *seen) {
     const char *s;
     size_t len;
     if (!str(c, &s, &len) || !eat(c, ':')) return -1;
     for (int k = 0; k < n; k++)
-        if (strlen(names[k]) == len && memcmp(names[k], s, len) == 0) {
+        if (names[k].n == len && memcmp(names[k].s, s, len) == 0) {
             if (*seen & (1u << k)) return -1;
             *seen |= 1u << k;
             return k;
@@ -122,15 +131,44 @@ static bool next(cur *c, char close, bool *more) {
     return eat(c, close);
 }
 
+static uint32_t hash(const char *s, size_t n) {
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (size_t k = 0; k < n; k++) h = (h ^ (unsigned char)s[k]) * 16777619u;
+    return h;
+}
+
+void bs_fast_reader_init(bs_fast_reader *r, const bs_schema *schema) {
+    uint32_t size = 16;
+    while (size < 2u * (uint32_t)schema->n_steps) size *= 2;
+    r->schema = schema;
+    r->mask = size - 1;
+    r->slots = bs_calloc(size, sizeof *r->slots);
+    r->seen = bs_calloc((size_t)schema->n_steps + 1, 1);
+    for (int32_t i = 0; i < schema->n_steps; i++) {
+        const char *k = schema->steps[i].key;
+        uint32_t h = hash(k, strlen(k)) & r->mask;
+        while (r->slots[h]) h = (h + 1) & r->mask;
+        r->slots[h] = i + 1;
+    }
+}
+
+void bs_fast_reader_free(bs_fast_reader *r) {
+    free(r->slots);
+    free(r->seen);
+    r->slots = NULL;
+    r->seen = NULL;
+}
+
 /* A step key (string) → index, -1 when unknown or not plain. */
-static int32_t step_key(cur *c, const bs_schema *schema) {
+static int32_t step_key(cur *c, const bs_fast_reader *r) {
     const char *s;
     size_t n;
-    char b[128];
-    if (!str(c, &s, &n) || n >= sizeof b) return -1;
-    memcpy(b, s, n);
-    b[n] = 0;
-    return bs_schema_find(schema, b);
+    if (!str(c, &s, &n)) return -1;
+    for (uint32_t h = hash(s, n) & r->mask; r->slots[h]; h = (h + 1) & r->mask) {
+        const char *k = r->schema->steps[r->slots[h] - 1].key;
+        if (strncmp(k, s, n) == 0 && k[n] == 0) return r->slots[h] - 1;
+    }
+    return -1;
 }
 
 typedef struct step_in {
@@ -162,8 +200,9 @@ static bool step_member(cur *c, int k, step_in *v) {
 
 /* One step's state {…}, applied in the order of bs_offline_state_parse. */
 static bool read_step(cur *c, const bs_schema *schema, int32_t i, bs_progress *pg, bs_step_override *ov) {
-    static const char *const names[] = {"status",    "actual_start", "actual_finish",         "actual_estimated",
-                                        "remaining", "duration",     "start_no_earlier_than", "finish_no_later_than"};
+    static const name names[] = {
+        NAME("status"),    NAME("actual_start"), NAME("actual_finish"),         NAME("actual_estimated"),
+        NAME("remaining"), NAME("duration"),     NAME("start_no_earlier_than"), NAME("finish_no_later_than")};
     step_in v = {.status = -1, .as = BS_DAY_NONE, .af = BS_DAY_NONE};
     unsigned seen = 0;
     bool more = !eat(c, '}'); /* the '{' is read by read_steps */
@@ -188,12 +227,14 @@ static bool read_step(cur *c, const bs_schema *schema, int32_t i, bs_progress *p
 }
 
 /* "steps": {key: state, …}; seen has n_steps entries. */
-static bool read_steps(cur *c, const bs_schema *schema, bs_progress *progress, bs_sched_edit *e, unsigned char *seen) {
+static bool read_steps(cur *c, const bs_fast_reader *r, bs_progress *progress, bs_sched_edit *e) {
+    const bs_schema *schema = r->schema;
+    unsigned char *seen = r->seen;
     memset(seen, 0, (size_t)schema->n_steps);
     if (!eat(c, '{')) return false;
     bool more = !eat(c, '}');
     while (more) {
-        int32_t i = step_key(c, schema);
+        int32_t i = step_key(c, r);
         if (i < 0 || seen[i] || !eat(c, ':') || !eat(c, '{')) return false;
         seen[i] = 1;
         if (!read_step(c, schema, i, &progress[i], &e->ov[i]) || !next(c, '}', &more)) return false;
@@ -202,8 +243,8 @@ static bool read_steps(cur *c, const bs_schema *schema, bs_progress *progress, b
 }
 
 /* One what-if change: add_link only, as bs_whatif_apply does it. */
-static bool read_change(cur *c, const bs_schema *schema, bs_sched_edit *e) {
-    static const char *const names[] = {"op", "pred", "succ", "type", "lag", "lag_unit"};
+static bool read_change(cur *c, const bs_fast_reader *r, bs_sched_edit *e) {
+    static const name names[] = {NAME("op"), NAME("pred"), NAME("succ"), NAME("type"), NAME("lag"), NAME("lag_unit")};
     unsigned seen = 0;
     int32_t a = -1, b = -1;
     bs_link nl = {0, 0, BS_LINK_FS, 0, BS_UNIT_WORKING_DAYS};
@@ -219,7 +260,7 @@ static bool read_change(cur *c, const bs_schema *schema, bs_sched_edit *e) {
             if (!str(c, &s, &n)) return false;
             is_add = n == 8 && memcmp(s, "add_link", 8) == 0;
         } else if (k == 1 || k == 2) {
-            int32_t i = step_key(c, schema);
+            int32_t i = step_key(c, r);
             if (i < 0) return false;
             *(k == 1 ? &a : &b) = i;
         } else if (k == 3 || k == 5) {
@@ -247,16 +288,16 @@ static bool read_change(cur *c, const bs_schema *schema, bs_sched_edit *e) {
     return true;
 }
 
-static bool read_changes(cur *c, const bs_schema *schema, bs_sched_edit *e) {
+static bool read_changes(cur *c, const bs_fast_reader *r, bs_sched_edit *e) {
     if (!eat(c, '[')) return false;
     bool more = !eat(c, ']');
     while (more)
-        if (!eat(c, '{') || !read_change(c, schema, e) || !next(c, ']', &more)) return false;
+        if (!eat(c, '{') || !read_change(c, r, e) || !next(c, ']', &more)) return false;
     return true;
 }
 
 static bool read_calendar(cur *c, bs_fast_line *out) {
-    static const char *const names[] = {"every_day_working", "goede_vrijdag", "bevrijdingsdag"};
+    static const name names[] = {NAME("every_day_working"), NAME("goede_vrijdag"), NAME("bevrijdingsdag")};
     static const char *const rules[] = {"never", "lustrum", "yearly"};
     unsigned seen = 0;
     if (!eat(c, '{')) return false;
@@ -291,10 +332,11 @@ static bool read_id(cur *c, bs_fast_line *out) {
     return true;
 }
 
-bool bs_fast_line_read(const char *text, size_t len, const bs_schema *schema, bs_progress *progress, bs_sched_edit *e,
-                       unsigned char *seen_steps, bs_fast_line *out) {
-    static const char *const names[] = {"id",       "data_date", "progress_date", "near_critical_days",
-                                        "calendar", "steps",     "changes"};
+bool bs_fast_line_read(bs_fast_reader *r, const char *text, size_t len, bs_progress *progress, bs_sched_edit *e,
+                       bs_fast_line *out) {
+    const bs_schema *schema = r->schema;
+    static const name names[] = {NAME("id"),       NAME("data_date"), NAME("progress_date"), NAME("near_critical_days"),
+                                 NAME("calendar"), NAME("steps"),     NAME("changes")};
     cur c = {text, text + len};
     *out = (bs_fast_line){.progress_date = BS_DAY_NONE, .data_date = BS_DAY_NONE, .cal = bs_calendar_default_options()};
     for (int32_t i = 0; i < schema->n_steps; i++)
@@ -315,8 +357,8 @@ bool bs_fast_line_read(const char *text, size_t len, const bs_schema *schema, bs
             if (ok && present) e->near_critical_wd = (int32_t)v;
             break;
         case 4: ok = read_calendar(&c, out); break;
-        case 5: ok = read_steps(&c, schema, progress, e, seen_steps); break;
-        case 6: ok = read_changes(&c, schema, e); break;
+        case 5: ok = read_steps(&c, r, progress, e); break;
+        case 6: ok = read_changes(&c, r, e); break;
         default: return false;
         }
         if (!ok || !next(&c, '}', &more)) return false;

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "calendar.h"
 #include "schedule.h"
@@ -26,12 +27,23 @@ typedef struct bs_fast_line {
     size_t id_len;
 } bs_fast_line;
 
-/* Reads one line (text, len bytes; no NUL needed) of a project's input for schema: fills
- * progress (n_steps entries), e (initialised from schema by the caller, edited here) and out;
- * seen_steps is scratch of n_steps bytes. Returns true when the line was read; false when the
- * general path must read it (progress, e and out are then unspecified: the caller starts them
- * afresh). */
-bool bs_fast_line_read(const char *text, size_t len, const bs_schema *schema, bs_progress *progress, bs_sched_edit *e,
-                       unsigned char *seen_steps, bs_fast_line *out);
+/* What the fast reader needs once per schema: a hash table of its step keys, scratch. */
+typedef struct bs_fast_reader {
+    const bs_schema *schema;
+    int32_t *slots; /* owned; step index + 1, 0 = empty; mask + 1 entries */
+    uint32_t mask;
+    unsigned char *seen; /* owned; n_steps bytes */
+} bs_fast_reader;
+
+/* Takes a reader for schema (which must outlive it); release with bs_fast_reader_free. */
+void bs_fast_reader_init(bs_fast_reader *r, const bs_schema *schema);
+void bs_fast_reader_free(bs_fast_reader *r);
+
+/* Reads one line (text, len bytes; no NUL needed) of a project's input for r's schema: fills
+ * progress (n_steps entries), e (initialised from the schema by the caller, edited here) and
+ * out. Returns true when the line was read; false when the general path must read it
+ * (progress, e and out are then unspecified: the caller starts them afresh). */
+bool bs_fast_line_read(bs_fast_reader *r, const char *text, size_t len, bs_progress *progress, bs_sched_edit *e,
+                       bs_fast_line *out);
 
 #endif
