@@ -143,6 +143,7 @@ static int cmp_double(const void *a, const void *b) {
 /* Schedules every project once; the schedules of the last pass stay in the workspace's
  * result of each call, so the dump recomputes (outside the timed part). -1 on failure. */
 static long paths, path_steps;
+static unsigned long long path_hash;
 
 static int schedule_all(bs_schedule_input *in, bs_schedule_ws *ws, const flat *pr, long n, long long *cs) {
     for (long p = 0; p < n; p++) {
@@ -154,6 +155,9 @@ static int schedule_all(bs_schedule_input *in, bs_schedule_ws *ws, const flat *p
         *cs += out.steps[STEPS - 1].early_finish + out.steps[STEPS / 2].total_float;
         paths += out.n_paths;
         path_steps += out.path_offsets[out.n_paths];
+        for (int32_t k = 0; k < out.path_offsets[out.n_paths]; k++)
+            path_hash = path_hash * 31 + (unsigned)out.path_steps[k];
+        for (int32_t k = 0; k <= out.n_paths; k++) path_hash = path_hash * 37 + (unsigned)out.path_offsets[k];
     }
     return 0;
 }
@@ -230,8 +234,8 @@ int main(int argc, char **argv) {
         t[r] = now_s() - t0;
     }
     qsort(t, (size_t)runs, sizeof t[0], cmp_double);
-    printf("critical paths per project: %.2f, %.1f steps each\n", (double)paths / (double)(n * runs),
-           (double)path_steps / (double)(paths ? paths : 1));
+    printf("critical paths per project: %.2f, %.1f steps each (hash %llx)\n", (double)paths / (double)(n * runs),
+           (double)path_steps / (double)(paths ? paths : 1), path_hash);
     printf("RESULT bench_cpm: tasks=%ld links=%ld min=%.6fs median=%.6fs runs=%d ns_per_task=%.1f checksum=%lld\n",
            n * STEPS, links, t[0], t[runs / 2], runs, t[runs / 2] / (double)(n * STEPS) * 1e9, cs);
     int rc = 0;

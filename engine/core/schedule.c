@@ -85,7 +85,7 @@ static void range_error(ctx *c) {
 }
 
 /* Date of working day index i. */
-static bs_day wd(ctx *c, int64_t i) {
+static inline __attribute__((always_inline)) bs_day wd(ctx *c, int64_t i) {
     if (i < 0 || i >= c->cal->n_working) {
         range_error(c);
         return c->cal->first_day;
@@ -95,14 +95,14 @@ static bs_day wd(ctx *c, int64_t i) {
 
 /* The latest instant whose boundary is b: the start of working day b (or just after the
  * range when b = n_working). */
-static int64_t instant_of_boundary(ctx *c, int64_t b) {
+static inline __attribute__((always_inline)) int64_t instant_of_boundary(ctx *c, int64_t b) {
     if (b >= c->cal->n_working) return (int64_t)c->cal->last_day + 1;
     return wd(c, b);
 }
 
 /* A day number that must be a date inside the calendar (hi_extra = 1 also allows the
  * instant just after the range, last_day + 1). */
-static bs_day in_range(ctx *c, int64_t day, int hi_extra) {
+static inline __attribute__((always_inline)) bs_day in_range(ctx *c, int64_t day, int hi_extra) {
     if (day < c->cal->first_day || day > (int64_t)c->cal->last_day + hi_extra) {
         range_error(c);
         return c->cal->first_day;
@@ -110,7 +110,7 @@ static bs_day in_range(ctx *c, int64_t day, int hi_extra) {
     return (bs_day)day;
 }
 
-static int32_t boundary_of_instant(ctx *c, int64_t x) {
+static inline __attribute__((always_inline)) int32_t boundary_of_instant(ctx *c, int64_t x) {
     return cal_before(c->cal, in_range(c, x, 1));
 }
 
@@ -125,7 +125,8 @@ static bool needs_dates(const bs_step *s) /* finish is not simply wd(start + d -
 
 /* Inclusive finish date of a non-milestone step of d days that starts on working day k, or
  * (for calendar-day steps) on start_date when that is given. */
-static bs_day finish_date(ctx *c, const bs_step *s, int32_t d, int64_t k, bs_day start_date) {
+static inline __attribute__((always_inline)) bs_day finish_date(ctx *c, const bs_step *s, int32_t d, int64_t k,
+                                                                bs_day start_date) {
     bs_day f;
     if (s->unit == BS_UNIT_CALENDAR_DAYS) {
         if (start_date == BS_DAY_NONE) start_date = wd(c, k);
@@ -165,7 +166,7 @@ static bool from_start(bs_link_type t) {
 /* ---- forward pass ---- */
 
 /* The bound link l puts on its successor, from the predecessor's anchor a. */
-static cand link_constraint(ctx *c, const bs_link *l, cand a) {
+static inline __attribute__((always_inline)) cand link_constraint(ctx *c, const bs_link *l, cand a) {
     cand k = {.set = false};
     if (!a.set) /* a skipped step without constraining predecessors */
         return k;
@@ -416,7 +417,7 @@ static void forward_step(ctx *c, int32_t i, bs_step_result *res, scratch *sc) {
 
 /* Mirror of link_constraint: the latest anchor instant of the predecessor that keeps the
  * successor's bound at or before the successor's latest instant y. */
-static int64_t mirror(ctx *c, const bs_link *l, int64_t y) {
+static inline __attribute__((always_inline)) int64_t mirror(ctx *c, const bs_link *l, int64_t y) {
     int64_t k;
     if (l->lag_unit == BS_UNIT_CALENDAR_DAYS) {
         k = y - l->lag;
@@ -704,14 +705,15 @@ static bs_schedule_err critical_paths(ctx *c, const bs_step_result *res, int32_t
     for (int32_t t = 0; t < n && np < MAX_PATHS; t++) {
         int32_t i = c->topo[t];
         if (!crit[i] || cpred[i]) continue;
-        int32_t depth = 0;
-        stack[depth] = i;
-        iter[depth] = coff[i];
-        depth++;
-        while (depth > 0 && np < MAX_PATHS) {
-            int32_t v = stack[depth - 1];
-            if (iter[depth - 1] < coff[v + 1] && depth <= n) {
-                int32_t next = csucc[iter[depth - 1]++];
+        /* the stack holds a path of distinct steps (the link set is acyclic), so depth <= n */
+        int32_t depth = 1;
+        stack[0] = i;
+        iter[0] = coff[i];
+        while (depth > 0) {
+            int32_t top = depth - 1, v = stack[top], it = iter[top];
+            if (it < coff[v + 1]) {
+                int32_t next = csucc[it];
+                iter[top] = it + 1;
                 stack[depth] = next;
                 iter[depth] = coff[next];
                 depth++;
@@ -727,6 +729,7 @@ static bs_schedule_err critical_paths(ctx *c, const bs_step_result *res, int32_t
                 memcpy(steps + used, stack, sizeof(int32_t) * (size_t)depth);
                 used += depth;
                 offs[++np] = used;
+                if (np == MAX_PATHS) break;
             }
             depth--;
         }
