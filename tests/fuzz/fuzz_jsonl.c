@@ -49,7 +49,8 @@ static void compare(const bs_schema *schema, const char *text, size_t len, const
     bs_calendar_options opt;
     bs_fuzz_check(calendar_of(doc, &every, &opt));
     bs_fuzz_check(every == fl->every_day);
-    bs_fuzz_check(every || (opt.goede_vrijdag == fl->cal.goede_vrijdag && opt.bevrijdingsdag == fl->cal.bevrijdingsdag));
+    bs_fuzz_check(every ||
+                  (opt.goede_vrijdag == fl->cal.goede_vrijdag && opt.bevrijdingsdag == fl->cal.bevrijdingsdag));
     bs_progress *gp = bs_calloc((size_t)schema->n_steps + 1, sizeof *gp);
     bs_sched_edit ge;
     bs_sched_edit_init(&ge, schema);
