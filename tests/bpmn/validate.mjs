@@ -1,0 +1,85 @@
+// Validates BPMN files written by `bouwstroom schema export-bpmn` with the tools that open them:
+// bpmn-moddle (the parser behind bpmn-js and Camunda Modeler; reading must give no warning),
+// bpmnlint with its recommended rules (no report, error or warning), and the layout the
+// export promises (every flow node shape inside its lane, no two shapes overlapping).
+//
+// Usage: node tests/bpmn/validate.mjs WEB_DIR FILE.bpmn...  (WEB_DIR holds node_modules with
+// the devDependencies bpmn-moddle and bpmnlint of web/package.json). Exits 0 when every check held.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const [webDir, ...files] = process.argv.slice(2);
+if (!webDir || files.length === 0) {
+  console.error('usage: validate.mjs WEB_DIR FILE.bpmn...');
+  process.exit(2);
+}
+const webRequire = createRequire(path.join(path.resolve(webDir), 'package.json'));
+const moddleModule = await import(pathToFileURL(path.join(path.resolve(webDir), 'node_modules', 'bpmn-moddle', 'dist', 'index.js')).href);
+const BpmnModdle = moddleModule.default || moddleModule.BpmnModdle;
+const { Linter } = webRequire('bpmnlint');
+const NodeResolver = webRequire('bpmnlint/lib/resolver/node-resolver');
+
+let failures = 0;
+function fail(file, what) {
+  console.error(`FAIL ${file}: ${what}`);
+  failures++;
+}
+
+function overlaps(a, b) {
+  return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+}
+
+function inside(a, b) {
+  return a.x >= b.x && a.y >= b.y && a.x + a.width <= b.x + b.width && a.y + a.height <= b.y + b.height;
+}
+
+// Shapes: flow nodes pairwise apart (their external labels too), each inside the lane that lists it.
+function checkLayout(file, definitions) {
+  const plane = definitions.diagrams[0].plane;
+  const shapes = plane.planeElement.filter((e) => e.$type === 'bpmndi:BPMNShape');
+  const bounds = new Map(shapes.map((s) => [s.bpmnElement.id, s]));
+  const process = definitions.rootElements.find((e) => e.$type === 'bpmn:Process');
+  const nodes = process.flowElements.filter((e) => e.$type !== 'bpmn:SequenceFlow');
+  const boxes = [];
+  for (const n of nodes) {
+    const s = bounds.get(n.id);
+    if (!s) {
+      fail(file, `no shape for ${n.id}`);
+      continue;
+    }
+    boxes.push([n.id, s.bounds]);
+    if (s.label && s.label.bounds) boxes.push([n.id + ' (label)', s.label.bounds]);
+  }
+  for (let i = 0; i < boxes.length; i++)
+    for (let j = i + 1; j < boxes.length; j++)
+      if (overlaps(boxes[i][1], boxes[j][1])) fail(file, `shapes overlap: ${boxes[i][0]} and ${boxes[j][0]}`);
+  for (const lane of process.laneSets[0].lanes) {
+    const lb = bounds.get(lane.id);
+    if (!lb) {
+      fail(file, `no shape for lane ${lane.id}`);
+      continue;
+    }
+    for (const n of lane.flowNodeRef || [])
+      if (bounds.get(n.id) && !inside(bounds.get(n.id).bounds, lb.bounds)) fail(file, `${n.id} lies outside ${lane.id}`);
+  }
+  return nodes.length;
+}
+
+for (const file of files) {
+  const xml = readFileSync(file, 'utf8');
+  const moddle = new BpmnModdle();
+  const { rootElement, warnings } = await moddle.fromXML(xml);
+  for (const w of warnings) fail(file, `bpmn-moddle warning: ${w.message}`);
+  const linter = new Linter({
+    config: { extends: 'bpmnlint:recommended' },
+    resolver: new NodeResolver({ require: webRequire }),
+  });
+  const reports = await linter.lint(rootElement);
+  for (const [rule, list] of Object.entries(reports))
+    for (const r of list) fail(file, `bpmnlint ${rule} (${r.category}): ${r.id}: ${r.message}`);
+  const n = checkLayout(file, rootElement);
+  console.log(`${file}: ${n} flow nodes, ${warnings.length} moddle warnings, ${Object.keys(reports).length} lint rules reporting`);
+}
+process.exit(failures ? 1 : 0);
