@@ -327,6 +327,34 @@ static void w_shape(writer *w, const char *id, int x, int y, int wd, int ht, boo
     bs__xb_printf(&w->b, "        <dc:Bounds x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" />\n", x, y, wd, ht);
 }
 
+/* The channel above row `row` of a lane: the free band between that row's shapes and the
+ * labels of the row above (or the lane's top). */
+static int channel_y(const graph *g, int lane, int row) {
+    return lane_y(g, lane) + LANE_PAD / 2 + row * ROW_H + 6;
+}
+
+/* A flow's edge: out of the source's right side, into the target's left side. To the next
+ * column it turns once in the gap between the columns; further it runs to the gap after the
+ * source, along the free channel above the target's row and down the gap before the target,
+ * so that it never crosses a shape. */
+static void w_edge(writer *w, const graph *g, int f) {
+    const gnode *a = &g->nodes[g->flows[f].src], *b = &g->nodes[g->flows[f].tgt];
+    int x0 = a->cx + a->w / 2, x1 = b->cx - b->w / 2, after = a->cx + COL_W / 2, before = b->cx - COL_W / 2;
+    bs__xb_printf(&w->b, "      <bpmndi:BPMNEdge id=\"Flow_%d_di\" bpmnElement=\"Flow_%d\">\n", f + 1, f + 1);
+    bs__xb_printf(&w->b, "        <di:waypoint x=\"%d\" y=\"%d\" />\n", x0, a->cy);
+    if (b->level > a->level + 1) {
+        int y = channel_y(g, b->lane, b->row);
+        bs__xb_printf(&w->b, "        <di:waypoint x=\"%d\" y=\"%d\" />\n        <di:waypoint x=\"%d\" y=\"%d\" />\n",
+                      after, a->cy, after, y);
+        bs__xb_printf(&w->b, "        <di:waypoint x=\"%d\" y=\"%d\" />\n        <di:waypoint x=\"%d\" y=\"%d\" />\n",
+                      before, y, before, b->cy);
+    } else if (a->cy != b->cy) {
+        bs__xb_printf(&w->b, "        <di:waypoint x=\"%d\" y=\"%d\" />\n        <di:waypoint x=\"%d\" y=\"%d\" />\n",
+                      before, a->cy, before, b->cy);
+    }
+    bs__xb_printf(&w->b, "        <di:waypoint x=\"%d\" y=\"%d\" />\n      </bpmndi:BPMNEdge>\n", x1, b->cy);
+}
+
 static void w_diagram(writer *w, const graph *g) {
     bs__xb_printf(&w->b, "  <bpmndi:BPMNDiagram id=\"BPMNDiagram_1\">\n"
                          "    <bpmndi:BPMNPlane id=\"BPMNPlane_1\" bpmnElement=\"Collaboration_1\">\n");
@@ -344,20 +372,10 @@ static void w_diagram(writer *w, const graph *g) {
             bs__xb_printf(&w->b,
                           "        <bpmndi:BPMNLabel>\n          <dc:Bounds x=\"%d\" y=\"%d\" width=\"%d\" "
                           "height=\"%d\" />\n        </bpmndi:BPMNLabel>\n",
-                          n->cx - 60, n->cy + n->h / 2 + 4, 120, 40);
+                          n->cx - 60, n->cy + n->h / 2 + 4, 120, 30);
         bs__xb_printf(&w->b, "      </bpmndi:BPMNShape>\n");
     }
-    for (int f = 0; f < g->n_flows; f++) {
-        const gnode *a = &g->nodes[g->flows[f].src], *b = &g->nodes[g->flows[f].tgt];
-        int x0 = a->cx + a->w / 2, x1 = b->cx - b->w / 2, mx = b->cx - COL_W / 2;
-        bs__xb_printf(&w->b, "      <bpmndi:BPMNEdge id=\"Flow_%d_di\" bpmnElement=\"Flow_%d\">\n", f + 1, f + 1);
-        bs__xb_printf(&w->b, "        <di:waypoint x=\"%d\" y=\"%d\" />\n", x0, a->cy);
-        if (a->cy != b->cy)
-            bs__xb_printf(&w->b,
-                          "        <di:waypoint x=\"%d\" y=\"%d\" />\n        <di:waypoint x=\"%d\" y=\"%d\" />\n", mx,
-                          a->cy, mx, b->cy);
-        bs__xb_printf(&w->b, "        <di:waypoint x=\"%d\" y=\"%d\" />\n      </bpmndi:BPMNEdge>\n", x1, b->cy);
-    }
+    for (int f = 0; f < g->n_flows; f++) w_edge(w, g, f);
     bs__xb_printf(&w->b, "    </bpmndi:BPMNPlane>\n  </bpmndi:BPMNDiagram>\n");
 }
 

@@ -1,7 +1,8 @@
 // Validates BPMN files written by `bouwstroom schema export-bpmn` with the tools that open them:
 // bpmn-moddle (the parser behind bpmn-js and Camunda Modeler; reading must give no warning),
 // bpmnlint with its recommended rules (no report, error or warning), and the layout the
-// export promises (every flow node shape inside its lane, no two shapes overlapping).
+// export promises (every flow node shape inside its lane, no two shapes overlapping, no edge
+// through a shape or label other than its own ends).
 //
 // Usage: node tests/bpmn/validate.mjs WEB_DIR FILE.bpmn...  (WEB_DIR holds node_modules with
 // the devDependencies bpmn-moddle and bpmnlint of web/package.json). Exits 0 when every check held.
@@ -63,6 +64,20 @@ function checkLayout(file, definitions) {
     }
     for (const n of lane.flowNodeRef || [])
       if (bounds.get(n.id) && !inside(bounds.get(n.id).bounds, lb.bounds)) fail(file, `${n.id} lies outside ${lane.id}`);
+  }
+  // edges: every segment axis-parallel, and none through a shape other than its own ends
+  const edges = plane.planeElement.filter((e) => e.$type === 'bpmndi:BPMNEdge');
+  for (const e of edges) {
+    const ends = new Set([e.bpmnElement.sourceRef.id, e.bpmnElement.targetRef.id]);
+    const wp = e.waypoint;
+    for (let k = 0; k + 1 < wp.length; k++) {
+      const [p, q] = [wp[k], wp[k + 1]];
+      if (p.x !== q.x && p.y !== q.y) fail(file, `${e.id}: diagonal segment`);
+      const seg = { x: Math.min(p.x, q.x), y: Math.min(p.y, q.y), width: Math.abs(p.x - q.x) || 0.5,
+        height: Math.abs(p.y - q.y) || 0.5 };
+      for (const [id, b] of boxes)
+        if (!ends.has(id.replace(' (label)', '')) && overlaps(seg, b)) fail(file, `${e.id} runs through ${id}`);
+    }
   }
   return nodes.length;
 }
