@@ -22,7 +22,7 @@
 #include "bpmn.h"
 #include "bpmn_internal.h"
 
-enum { COL_W = 150, ROW_H = 120, POOL_X = 100, POOL_Y = 80, LABEL_BAND = 30, LANE_PAD = 20 };
+enum { COL_W = 200, ROW_H = 130, POOL_X = 100, POOL_Y = 80, LABEL_BAND = 30, LANE_PAD = 20 };
 
 typedef enum nkind { N_TASK, N_MILESTONE, N_START, N_END, N_GATEWAY } nkind;
 
@@ -56,7 +56,7 @@ static int add_node(graph *g, nkind kind, int32_t step, int lane, const char *pr
     n->step = step;
     n->lane = lane;
     snprintf(n->id, sizeof n->id, "%s%s", prefix, key);
-    n->w = kind == N_TASK ? 100 : kind == N_GATEWAY ? 50 : 36;
+    n->w = kind == N_TASK ? 140 : kind == N_GATEWAY ? 50 : 36;
     n->h = kind == N_TASK ? 80 : kind == N_GATEWAY ? 50 : 36;
     return g->n_nodes++;
 }
@@ -372,7 +372,7 @@ static void w_diagram(writer *w, const graph *g) {
             bs__xb_printf(&w->b,
                           "        <bpmndi:BPMNLabel>\n          <dc:Bounds x=\"%d\" y=\"%d\" width=\"%d\" "
                           "height=\"%d\" />\n        </bpmndi:BPMNLabel>\n",
-                          n->cx - 60, n->cy + n->h / 2 + 4, 120, 30);
+                          n->cx - 70, n->cy + n->h / 2 + 4, 140, 42);
         bs__xb_printf(&w->b, "      </bpmndi:BPMNShape>\n");
     }
     for (int f = 0; f < g->n_flows; f++) w_edge(w, g, f);
