@@ -32,9 +32,9 @@ int bs_bpmn_export(const char *json, size_t len, char **xml, bs_err *err);
 /* Imports BPMN 2.0 XML xml[0..len) of the subset bs_bpmn_export writes (parsed with expat,
  * no DOCTYPE) back to a process schema document, validated by the engine's loader and
  * written in canonical form (bs_bpmn_canonical_json). Returns 0 and *json (free with free());
- * or BS_EMALFORMED (XML syntax, with line:column), BS_EINVAL: an element outside the subset
+ * or BS_EMALFORMED (XML syntax, with line:column), BS_ETOOLARGE (over 2 GiB), BS_EINVAL: an element outside the subset
  * (err->field is its prefixed name, err->msg names it and its line), a flow node without
- * its bs:step, sequence flows that disagree with the FS dependencies, or the schema's
+ * its bs:step, a second process, sequence flows that disagree with the FS dependencies, or the schema's
  * problems ("path: message" lines). *json is then NULL. */
 int bs_bpmn_import(const char *xml, size_t len, char **json, bs_err *err);
 

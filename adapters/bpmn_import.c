@@ -167,6 +167,13 @@ static void set_attr(json_t *o, const char *name, const char *value) {
     if (value) json_object_set_new(o, name, json_string(value));
 }
 
+/* An xsd:boolean attribute (absent: false); another text stays text, and the loader names the field. */
+static json_t *xsd_boolean(const char *v) {
+    if (!v || strcmp(v, "false") == 0 || strcmp(v, "0") == 0) return json_false();
+    if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0) return json_true();
+    return json_string(v);
+}
+
 static inode *cur_node(ictx *c) {
     return c->n_nodes ? &c->nodes[c->n_nodes - 1] : NULL;
 }
@@ -196,9 +203,8 @@ static void read_bs_step(ictx *c, const XML_Char **atts) {
     set_attr(st, "phase", attr(atts, "phase"));
     set_attr(st, "source", attr(atts, "source"));
     json_object_set_new(st, "duration", amount(attr(atts, "duration"), attr(atts, "unit")));
-    const char *stat = attr(atts, "statutory"), *opt = attr(atts, "optional");
-    json_object_set_new(st, "statutory", stat && strcmp(stat, "true") == 0 ? json_true() : json_false());
-    json_object_set_new(st, "optional", opt && strcmp(opt, "true") == 0 ? json_true() : json_false());
+    json_object_set_new(st, "statutory", xsd_boolean(attr(atts, "statutory")));
+    json_object_set_new(st, "optional", xsd_boolean(attr(atts, "optional")));
     json_object_set_new(st, "depends_on", json_array());
 }
 
@@ -252,7 +258,13 @@ static void read_bs_lane(ictx *c, const XML_Char **atts) {
 
 static void read_element(ictx *c, ekind kind, const XML_Char **atts) {
     switch (kind) {
-    case E_PROCESS: set_attr(c->doc, "name", attr(atts, "name")); break;
+    case E_PROCESS:
+        if (json_object_get(c->doc, "name") || c->n_nodes) {
+            stop(c, BS_EINVAL, "bpmn:process", "a second bpmn:process: a schema is one process");
+            break;
+        }
+        set_attr(c->doc, "name", attr(atts, "name") ? attr(atts, "name") : "");
+        break;
     case E_BS_SCHEMA:
         set_attr(c->doc, "key", attr(atts, "key"));
         if (attr(atts, "version")) json_object_set_new(c->doc, "version", number_or_text(attr(atts, "version")));
@@ -362,13 +374,14 @@ static void XMLCALL no_doctype(void *ud, const XML_Char *name, const XML_Char *s
 }
 
 static int parse(ictx *c, const char *xml, size_t len) {
+    if (len > (size_t)INT32_MAX)
+        return c->rc = bs_err_set(c->err, BS_ETOOLARGE, "xml", "a BPMN file of %zu bytes is too large", len);
     c->p = XML_ParserCreateNS(NULL, NS_SEP);
     XML_SetReturnNSTriplet(c->p, 1);
     XML_SetUserData(c->p, c);
     XML_SetElementHandler(c->p, on_start, on_end);
     XML_SetCharacterDataHandler(c->p, on_text);
     XML_SetStartDoctypeDeclHandler(c->p, no_doctype);
-    if (len > (size_t)INT32_MAX) len = (size_t)INT32_MAX;
     if (XML_Parse(c->p, xml, (int)len, 1) != XML_STATUS_OK && !c->rc)
         c->rc =
             bs_err_set(c->err, BS_EMALFORMED, "xml", "XML syntax error at %lu:%lu: %s",

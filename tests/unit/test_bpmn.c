@@ -73,6 +73,15 @@ static void test_shipped_schemas_round_trip(void **state) {
     assert_true(n >= 1);
 }
 
+/* the fixture the external validators read (tests/bpmn/run.sh) */
+static void test_fixture_round_trips(void **state) {
+    (void)state;
+    size_t len;
+    char *json = read_all(BS_SOURCE_DIR "/tests/bpmn/every-field.json", &len);
+    free(assert_round_trip(json, len));
+    free(json);
+}
+
 /* Every field, every link type, leads, texts with markup characters and line breaks. */
 static const char RICH[] =
     "{\"key\": \"rich-1\", \"name\": \"Rijk <schema> & \\\"zo\\\"\", \"version\": 3,"
@@ -183,6 +192,18 @@ static void test_broken_files_refused(void **state) {
     assert_int_equal(bs_bpmn_import(bad, strlen(bad), &json, &err), BS_EINVAL);
     assert_non_null(strstr(err.msg, "has no bs:step"));
     free(bad);
+    /* a second process */
+    bad = edited(xml, "<bpmn:process", "  <bpmn:process id=\"Process_2\" />\n", NULL);
+    assert_int_equal(bs_bpmn_import(bad, strlen(bad), &json, &err), BS_EINVAL);
+    assert_non_null(strstr(err.msg, "a second bpmn:process"));
+    free(bad);
+    /* an attribute that is no xsd:boolean is named by the loader */
+    bad = edited(xml, "<bpmn:process", "", NULL);
+    char *yes = strstr(bad, "statutory=\"true\"");
+    memcpy(yes, "statutory=\"yes\" ", 16);
+    assert_int_equal(bs_bpmn_import(bad, strlen(bad), &json, &err), BS_EINVAL);
+    assert_non_null(strstr(err.msg, "$.steps[2].statutory: \"statutory\" must be a boolean"));
+    free(bad);
     /* the schema's own rules still hold: a negative duration, with its path */
     bad = edited(xml, "<bpmn:process", "", NULL);
     char *neg = strstr(bad, "duration=\"42\"");
@@ -235,11 +256,9 @@ static void test_escaping(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_shipped_schemas_round_trip),
-        cmocka_unit_test(test_every_field_round_trips),
-        cmocka_unit_test(test_unknown_element_refused_naming_it),
-        cmocka_unit_test(test_broken_files_refused),
-        cmocka_unit_test(test_escaping),
+        cmocka_unit_test(test_shipped_schemas_round_trip), cmocka_unit_test(test_fixture_round_trips),
+        cmocka_unit_test(test_every_field_round_trips),    cmocka_unit_test(test_unknown_element_refused_naming_it),
+        cmocka_unit_test(test_broken_files_refused),       cmocka_unit_test(test_escaping),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
