@@ -2,11 +2,12 @@
 // bpmn-moddle (the parser behind bpmn-js and Camunda Modeler; reading must give no warning),
 // bpmnlint with its recommended rules (no report, error or warning), and the layout the
 // export promises (every flow node shape inside its lane, no two shapes overlapping, no edge
-// through a shape or label other than its own ends).
+// through a shape or label other than its own ends). Writes each file as bpmn-moddle serialises
+// it again (what bpmn-js and Camunda Modeler save) to FILE.moddle.bpmn, for run.sh to import.
 //
 // Usage: node tests/bpmn/validate.mjs WEB_DIR FILE.bpmn...  (WEB_DIR holds node_modules with
 // the devDependencies bpmn-moddle and bpmnlint of web/package.json). Exits 0 when every check held.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -95,6 +96,9 @@ for (const file of files) {
   for (const [rule, list] of Object.entries(reports))
     for (const r of list) fail(file, `bpmnlint ${rule} (${r.category}): ${r.id}: ${r.message}`);
   const n = checkLayout(file, rootElement);
+  // what bpmn-js and Camunda Modeler would save: run.sh imports it back to the same schema
+  const { xml: again } = await moddle.toXML(rootElement, { format: true });
+  writeFileSync(file.replace(/\.bpmn$/, '.moddle.bpmn'), again);
   console.log(`${file}: ${n} flow nodes, ${warnings.length} moddle warnings, ${Object.keys(reports).length} lint rules reporting`);
 }
 process.exit(failures ? 1 : 0);
