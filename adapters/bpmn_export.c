@@ -46,7 +46,9 @@ typedef struct graph {
     int n_flows, cap_flows;
     int *in_node, *out_node; /* per step: the node its FS predecessors reach, the node its successors leave */
     int start, end, levels;
-    int rows[2]; /* rows of each lane */
+    int rows[2];               /* rows of each lane */
+    int *in_first, *in_flow;   /* the flows into node v: in_flow[in_first[v] .. in_first[v + 1]), ascending */
+    int *out_first, *out_flow; /* the flows out of node v, likewise */
 } graph;
 
 static int add_node(graph *g, nkind kind, int32_t step, int lane, const char *prefix, const char *key) {
@@ -126,6 +128,17 @@ static void build_nodes(graph *g, const bs_schema *s) {
     }
 }
 
+/* The flows by target (into) or source (out of), each node's in ascending flow order. */
+static void index_flows(const graph *g, bool into, int **first_out, int **flow_out) {
+    int *first = bs_calloc((size_t)g->n_nodes + 2, sizeof *first);
+    int *flow = bs_calloc((size_t)g->n_flows + 1, sizeof *flow);
+    for (int f = 0; f < g->n_flows; f++) first[(into ? g->flows[f].tgt : g->flows[f].src) + 2]++;
+    for (int v = 0; v < g->n_nodes; v++) first[v + 2] += first[v + 1];
+    for (int f = 0; f < g->n_flows; f++) flow[first[(into ? g->flows[f].tgt : g->flows[f].src) + 1]++] = f;
+    *first_out = first;
+    *flow_out = flow;
+}
+
 static int cmp_flow_src(const void *a, const void *b) {
     const gflow *x = a, *y = b;
     return x->src != y->src ? (x->src < y->src ? -1 : 1) : (x != y ? (x < y ? -1 : 1) : 0);
@@ -196,6 +209,10 @@ static void graph_free(graph *g) {
     free(g->flows);
     free(g->in_node);
     free(g->out_node);
+    free(g->in_first);
+    free(g->in_flow);
+    free(g->out_first);
+    free(g->out_flow);
 }
 
 /* ---- writing ---- */
@@ -298,10 +315,10 @@ static void w_step_ext(writer *w, const bs__schema_doc *d, int32_t i) {
 }
 
 static void w_refs(writer *w, const graph *g, int v) {
-    for (int f = 0; f < g->n_flows; f++)
-        if (g->flows[f].tgt == v) bs__xb_printf(&w->b, "      <bpmn:incoming>Flow_%d</bpmn:incoming>\n", f + 1);
-    for (int f = 0; f < g->n_flows; f++)
-        if (g->flows[f].src == v) bs__xb_printf(&w->b, "      <bpmn:outgoing>Flow_%d</bpmn:outgoing>\n", f + 1);
+    for (int k = g->in_first[v]; k < g->in_first[v + 1]; k++)
+        bs__xb_printf(&w->b, "      <bpmn:incoming>Flow_%d</bpmn:incoming>\n", g->in_flow[k] + 1);
+    for (int k = g->out_first[v]; k < g->out_first[v + 1]; k++)
+        bs__xb_printf(&w->b, "      <bpmn:outgoing>Flow_%d</bpmn:outgoing>\n", g->out_flow[k] + 1);
 }
 
 static void w_node(writer *w, const graph *g, const bs__schema_doc *d, int v) {
@@ -388,6 +405,8 @@ int bs_bpmn_export(const char *json, size_t len, char **xml, bs_err *err) {
     build_nodes(&g, d.schema);
     layout(&g);
     place(&g);
+    index_flows(&g, true, &g.in_first, &g.in_flow);
+    index_flows(&g, false, &g.out_first, &g.out_flow);
     writer w = {.err = err};
     w_head(&w, &d);
     w_lanes(&w, &g);
