@@ -23,8 +23,12 @@ typedef struct bs__xbuf {
     size_t len, cap;
 } bs__xbuf;
 
+/* Appends n bytes of s (grows the buffer; allocate or abort). */
 void bs__xb_put(bs__xbuf *b, const char *s, size_t n);
+/* Appends the printf-formatted text (no escaping: for markup and numbers only). */
 void bs__xb_printf(bs__xbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends s escaped as bs_xml_escape says (bpmn.h). Returns false at a character XML 1.0 cannot
+ * carry; the buffer then holds the text up to it. */
 bool bs__xb_escaped(bs__xbuf *b, const char *s, bool attribute);
 
 /* A schema document: the loaded schema and its JSON (for the free texts the engine does not keep). */
@@ -43,6 +47,7 @@ const char *bs__doc_text(const json_t *obj, const char *name);
 const json_t *bs__doc_step(const bs__schema_doc *d, int32_t i);
 const json_t *bs__doc_dep(const bs__schema_doc *d, int32_t i, int32_t k);
 
+/* "working_days" / "calendar_days" of a bs_unit; "FS", "SS", "FF", "SF" of a bs_link_type. */
 const char *bs__unit_name(int unit);
 const char *bs__link_type_name(int type);
 
