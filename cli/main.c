@@ -23,6 +23,7 @@
 #include "geojson_cmd.h"
 #include "http.h"
 #include "schedule_cmd.h"
+#include "schema_cmd.h"
 #include "store.h"
 #include "summary_forecast.h"
 #include "access_cmd.h"
@@ -54,6 +55,9 @@ static const char usage[] =
     "                              and run the notifier (alerts by SMTP when an SMTP URL is set);\n"
     "                              connection caps and reverse proxies: docs/operations.md\n"
     "  schedule FILE.json          offline: schedule a schema + project state, print JSON (no database)\n"
+    "  schema export-bpmn KEY|FILE offline: a process schema (shipped key or JSON file) as BPMN 2.0 XML\n"
+    "  schema import-bpmn FILE     offline: such a BPMN file back to the schema's JSON; an element outside\n"
+    "                              the subset is refused naming it (docs/process-schema.md)\n"
     "  adapters run --once | status [--project ID] | retry [--event ID] | notify [--authorization V]\n"
     "                              the adapter outbox (ZGW: --config FILE or BOUWSTROOM_ZGW_CONFIG;\n"
     "                              serve runs the worker when that is set; docs/adapters.md)\n"
@@ -586,6 +590,7 @@ int main(int argc, char **argv) {
     }
     if (strcmp(argv[i], "schedule") == 0) return bs_cli_schedule(argc - i - 1, argv + i + 1);   /* no database */
     if (strcmp(argv[i], "xlsx-dump") == 0) return bs_cli_xlsx_dump(argc - i - 1, argv + i + 1); /* no database */
+    if (strcmp(argv[i], "schema") == 0) return bs_cli_schema(argc - i - 1, argv + i + 1);       /* no database */
     app a = {0};
     a.command = argv[i];
     a.args = argv + i + 1;
