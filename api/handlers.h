@@ -16,6 +16,7 @@ BS_HANDLER(bs__openapi);
 BS_HANDLER(bs__app_config);
 BS_HANDLER(bs__list_schemas);
 BS_HANDLER(bs__get_schema);
+BS_HANDLER(bs__get_schema_bpmn);
 BS_HANDLER(bs__list_projects);
 BS_HANDLER(bs__get_project);
 

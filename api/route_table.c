@@ -48,6 +48,7 @@ const bs_route bs_routes[] = {
     /* process schemas and lead times */
     {"GET", "/api/v1/process-schemas", BS_NEED_USER, PAGE, bs__list_schemas, "listProcessSchemas", 0},
     {"GET", "/api/v1/process-schemas/{key}", BS_NEED_USER, "", bs__get_schema, "getProcessSchema", 0},
+    {"GET", "/api/v1/process-schemas/{key}/bpmn", BS_NEED_USER, "", bs__get_schema_bpmn, "getProcessSchemaBpmn", 0},
     {"GET", "/api/v1/lead-times", BS_NEED_USER, "step gemeente size_class schema", bs__get_lead_times, "getLeadTimes",
      0},
     {"GET", "/api/v1/reports/aggregate", BS_NEED_USER, "group_by", bs__aggregate, "aggregate", 0},

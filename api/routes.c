@@ -15,6 +15,7 @@
 
 #include "api_internal.h"
 #include "authz.h"
+#include "bpmn.h"
 #include "handlers.h"
 #include "paging.h"
 #include "geo.h"
@@ -197,16 +198,42 @@ void bs__list_schemas(bs_api *api, bs_req *req, const bs_path *path) {
     bs__page_free(pg);
 }
 
-void bs__get_schema(bs_api *api, bs_req *req, const bs_path *path) {
+/* The schema of the path's key, or NULL after answering 404. */
+static const bs_engine_schema *schema_of_path(bs_api *api, bs_req *req, const bs_path *path) {
     const char *key = path->ref;
     const bs_engine_schema *es = bs_engine_schema_get(api->engine, key);
     if (!es) {
         char d[200];
         snprintf(d, sizeof d, "No process schema with key '%.100s'", key);
         bs__fail_as(req, BS_ENOTFOUND, NULL, "Process schema not found", "key", "%s", d);
+    }
+    return es;
+}
+
+void bs__get_schema(bs_api *api, bs_req *req, const bs_path *path) {
+    const bs_engine_schema *es = schema_of_path(api, req, path);
+    if (es) bs__respond_json(req, 200, json_incref(es->json));
+}
+
+/* ---- GET /api/v1/process-schemas/{key}/bpmn: the schema as BPMN 2.0 (adapters/bpmn.h) ---- */
+
+void bs__get_schema_bpmn(bs_api *api, bs_req *req, const bs_path *path) {
+    const bs_engine_schema *es = schema_of_path(api, req, path);
+    if (!es) return;
+    char *json = bs_json_dumps(es->json, JSON_COMPACT);
+    char *xml = NULL;
+    bs_err err = {0};
+    int rc = bs_bpmn_export(json, strlen(json), &xml, &err);
+    free(json);
+    if (rc) { /* a loaded schema always exports: a bug */
+        bs__fail(req, BS_EINTERNAL, NULL, "the schema could not be written as BPMN: %s", err.msg);
         return;
     }
-    bs__respond_json(req, 200, json_incref(es->json));
+    char disp[200];
+    snprintf(disp, sizeof disp, "attachment; filename=\"%s-v%d.bpmn\"", es->schema->key, (int)es->schema->version);
+    const char *h[] = {"Content-Disposition", disp, NULL};
+    bs_req_respond(req, 200, "application/xml", xml, strlen(xml), h);
+    free(xml);
 }
 
 /* ---- GET /api/v1/projects ---- */

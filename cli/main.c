@@ -23,6 +23,7 @@
 #include "geojson_cmd.h"
 #include "http.h"
 #include "schedule_cmd.h"
+#include "schema_cmd.h"
 #include "store.h"
 #include "summary_forecast.h"
 #include "access_cmd.h"
@@ -58,6 +59,9 @@ static const char usage[] =
     "  schedule --jsonl (--process-schema KEY | --schema-file FILE) FILE.jsonl\n"
     "                              offline, many projects: one project's state a line in, one schedule\n"
     "                              a line out (JSON Lines; - reads standard input; docs/scheduling.md)\n"
+    "  schema export-bpmn KEY|FILE offline: a process schema (shipped key or JSON file) as BPMN 2.0 XML\n"
+    "  schema import-bpmn FILE     offline: such a BPMN file back to the schema's JSON; an element outside\n"
+    "                              the subset is refused naming it (docs/process-schema.md)\n"
     "  adapters run --once | status [--project ID] | retry [--event ID] | notify [--authorization V]\n"
     "                              the adapter outbox (ZGW: --config FILE or BOUWSTROOM_ZGW_CONFIG;\n"
     "                              serve runs the worker when that is set; docs/adapters.md)\n"
@@ -590,6 +594,7 @@ int main(int argc, char **argv) {
     }
     if (strcmp(argv[i], "schedule") == 0) return bs_cli_schedule(argc - i - 1, argv + i + 1);   /* no database */
     if (strcmp(argv[i], "xlsx-dump") == 0) return bs_cli_xlsx_dump(argc - i - 1, argv + i + 1); /* no database */
+    if (strcmp(argv[i], "schema") == 0) return bs_cli_schema(argc - i - 1, argv + i + 1);       /* no database */
     app a = {0};
     a.command = argv[i];
     a.args = argv + i + 1;

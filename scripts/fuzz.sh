@@ -14,7 +14,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 build=${1:-build-fuzz}
 [ "$#" -gt 0 ] && shift
-targets=${*:-schema geojson xlsx decode ical_text}
+targets=${*:-schema geojson xlsx decode ical_text bpmn}
 seconds=${FUZZ_SECONDS:-60}
 shared=${BOUWSTROOM_SHARED:-$top/../shared}
 work="$build/fuzz"
@@ -31,6 +31,7 @@ seed() {
     mkdir -p "$d" "$work/corpus/$t" "$work/crashes"
     case $t in
     schema) cp processes/*.json "$d/" ;;
+    bpmn) cp processes/*.json tests/bpmn/every-field.json "$d/" ;;
     geojson)
         cp adapters/sample/*.geojson tests/golden/export/*.geojson "$d/"
         if [ -f "$shared/data/plannen/eib-2020-rd.geojson" ]; then
@@ -56,6 +57,7 @@ PY
 options() {
     case $1 in
     schema) echo "-max_len=32768" ;;
+    bpmn) echo "-max_len=65536" ;;
     geojson) echo "-max_len=16384" ;;
     xlsx) echo "-max_len=16384 -dict=tests/fuzz/xlsx.dict" ;;
     *) echo "-max_len=4096" ;;

@@ -59,7 +59,7 @@ await journey('alerts', async ({ page, context, fx }) => {
 
   // the notifier plans her alerts; the page lists them with their reasons
   let up;
-  for (const until = Date.now() + 30000; Date.now() < until; await page.waitForTimeout(300)) {
+  for (const until = Date.now() + 120000; Date.now() < until; await page.waitForTimeout(300)) {
     up = await pageJson(page, '/api/v1/alerts/upcoming?page_size=20');
     if (up.count > 0) break;
   }

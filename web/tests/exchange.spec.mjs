@@ -26,10 +26,32 @@ wb.save(sys.argv[1])`;
   return file;
 }
 
+// File choosers, caught by a listener set when the journey starts: Playwright turns the
+// interception on without waiting for the browser's answer, so a listener set in the same breath
+// as the key press can lose the race on a loaded machine (the dialog then opens uncaught).
+const choosers = [];
+let chooserWanted = null;
+function watchFileChoosers(page) {
+  page.on('filechooser', (c) => {
+    if (chooserWanted) {
+      const w = chooserWanted;
+      chooserWanted = null;
+      w(c);
+    } else choosers.push(c);
+  });
+}
+
 /** Chooses a file for the file input by keyboard: Tab to it, Space opens the chooser. */
 async function chooseFile(page, selector, file) {
   await tabTo(page, selector);
-  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Space')]);
+  const next = choosers.length
+    ? Promise.resolve(choosers.shift())
+    : new Promise((resolve, reject) => {
+        chooserWanted = resolve;
+        setTimeout(() => reject(new Error(`chooseFile: no file chooser for ${selector} within 20 s`)), 20000);
+      });
+  await page.keyboard.press('Space');
+  const chooser = await next;
   await chooser.setFiles(file);
 }
 
@@ -44,6 +66,7 @@ let fx_token = '';
 await journey('exchange', async ({ page, context, fx }) => {
   fx_base = fx.base;
   fx_token = fx.operator.token;
+  watchFileChoosers(page);
   const count = async () => (await operatorApi('GET', '/api/v1/projects?page_size=1')).body.count;
   await apiLogin(context, fx.admin);
   await page.goto('/projects');

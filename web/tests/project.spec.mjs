@@ -47,8 +47,11 @@ await journey('project', async ({ page, context, fx }) => {
 
   // scrolling the chart keeps the bands where posFromDate says
   await page.evaluate(() => window.bsGantt.scrollTo(600, null));
-  await page.waitForTimeout(200);
-  g = await ganttFacts(page);
+  // the chart redraws on its scroll event: wait (up to 10 s) for the bands to settle, then check
+  for (const until = Date.now() + 10000; ; await page.waitForTimeout(100)) {
+    g = await ganttFacts(page);
+    if (g.bands.every((b) => Math.abs(b.left - b.want_left) <= 2) || Date.now() > until) break;
+  }
   check(g.bands.every((b) => Math.abs(b.left - b.want_left) <= 2), 'after a horizontal scroll the bands still sit at posFromDate', g.bands.slice(0, 3));
 
   // keyboard only: the chart takes focus and Enter on a task opens its step panel

@@ -76,11 +76,17 @@ await journey('update-step', async ({ page, fx }) => {
   const finishText = await page.locator('[data-testid=project-finish]').innerText();
   await submit([['#corr-date', '2027-06-01'], ['#corr-reason', 'Raadsbesluit later']], '#corr-date');
   await page.waitForFunction(() => document.querySelector('[data-testid=history]')?.textContent.includes('Raadsbesluit later'));
-  await page.waitForTimeout(300);
   const moved = await sched();
+  // the panel re-renders from the reloaded schedule: wait (up to 10 s) for it, then check
+  await page
+    .waitForFunction((v) => document.querySelector('[data-testid=step-start]')?.innerText === v, step(moved, key).early_start, { timeout: 10000 })
+    .catch(() => {});
   eq(await page.locator('[data-testid=step-start]').innerText(), step(moved, key).early_start, 'the panel shows the new start from the API');
   eq(step(moved, key).early_start, '2027-06-01', 'the API: the step starts on its new constraint');
   check(moved.project_finish > afterComplete.project_finish, 'the API: the project finish moved later', [afterComplete.project_finish, moved.project_finish]);
+  await page
+    .waitForFunction((t) => document.querySelector('[data-testid=project-finish]')?.innerText !== t, finishText, { timeout: 10000 })
+    .catch(() => {});
   check(finishText !== (await page.locator('[data-testid=project-finish]').innerText()), 'the header shows the new planned completion', finishText);
   const g1 = await page.evaluate((k) => {
     const bar = document.querySelector(`.bs-gantt .gantt_task_line[data-task-id="${k}"]`);
