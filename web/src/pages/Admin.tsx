@@ -1,4 +1,5 @@
-// Administration (/admin): my roles per organisation; a project's members with their roles, and
+// Administration (/admin): my roles per organisation; for its beheerders an organisation's settings
+// and users, whose sessions can be ended (AdminOrg.tsx); a project's members with their roles, and
 // for its project leaders the invitation of an external developer to the project's private stream
 // (the invitation link is shown once); my API tokens with their expiry (made: the token shown
 // once; listed; revoked); and, for administrators of the installation, the erasure of a person
@@ -15,6 +16,7 @@ import { useRequireLogin } from '../lib/guard';
 import { useSignal } from '../lib/signal';
 import type { Me } from '../lib/session';
 import { ErrorSummary, Field, SubmitButton, useProblem } from '../components/form';
+import { OrganisationAdmin } from './AdminOrg';
 
 const ROLES_NL: Record<string, string> = {
   beheerder: 'beheerder',
@@ -36,7 +38,7 @@ const ROLES_EN: Record<string, string> = {
 const S = strings({
   nl: {
     title: 'Beheer',
-    intro: 'Rollen per organisatie, leden van een project, uitnodigingen voor externe ontwikkelaars, API-sleutels en het wissen van iemand die vertrokken is.',
+    intro: 'Rollen per organisatie, instellingen en gebruikers van een organisatie, leden van een project, uitnodigingen voor externe ontwikkelaars, API-sleutels en het wissen van iemand die vertrokken is.',
     loading: 'Laden…',
     errors: 'Er ging iets mis',
     roles: ROLES_NL,
@@ -93,7 +95,7 @@ const S = strings({
   },
   en: {
     title: 'Administration',
-    intro: 'Roles per organisation, a project\'s members, invitations of external developers, API tokens and erasing a person who left.',
+    intro: 'Roles per organisation, an organisation\'s settings and users, a project\'s members, invitations of external developers, API tokens and erasing a person who left.',
     loading: 'Loading…',
     errors: 'Something went wrong',
     roles: ROLES_EN,
@@ -195,6 +197,7 @@ export default function AdminPage() {
         {notice}
       </p>
       <MyRoles user={user} />
+      <OrganisationAdmin user={user} roles={s.roles} />
       <Members user={user} onNotice={setNotice} />
       <Tokens onNotice={setNotice} />
     </section>
