@@ -12,6 +12,11 @@ an organisation's settings, its users, and ending a user's sessions.
   calendar.bevrijdingsdag, calendar.<unknown>) and changes nothing; name, region and provincie
   stay the administrator's (403 naming the field for a beheerder). The threshold is the one
   GET /projects/{id}/checks uses (stale_progress max_months).
+* The calendar options are the ones every schedule of the organisation's projects counts working
+  days on: with Goede Vrijdag and 5 May every year off, a step of Dijkwoningen whose work spans
+  both (2027: Friday 26 March, Wednesday 5 May) ends two working days later (Monday 24 → Wednesday
+  26 May 2027), no project ends earlier and some end later, the forecast still answers, and the
+  default options give back the same schedules as before.
 * GET /api/v1/users?organisation_id=: the organisation's users with their role there and active
   sessions, paged like every list; organisation_id missing or malformed 400, another
   organisation 403.
@@ -179,6 +184,40 @@ def settings(binary, env, url, base, ctx):
     eq([c.get("max_months") for c in stale], [3], "stale_progress uses the organisation's threshold")
 
 
+def calendar(binary, env, url, base, ctx):
+    ops = ctx[0]
+    print("== the calendar options are the schedules'")
+    rows = [r.split("|") for r in psql(url, "SELECT p.id, p.name, p.owner_organisation_id FROM projects p "
+                                            "ORDER BY p.name").splitlines()]
+    gem = rows[0][2]
+    check(all(r[2] == gem for r in rows), "fixture: one owner organisation", rows)
+
+    def schedules():
+        return {name: ops.json("GET", f"/api/v1/projects/{pid}/schedule")[2] or {} for pid, name, _ in rows}
+
+    before = schedules()
+    st, _, doc = ops.json("PATCH", f"/api/v1/organisations/{gem}",
+                          {"calendar": {"goede_vrijdag": True, "bevrijdingsdag": "yearly"}})
+    eq(st, 200, "Goede Vrijdag and 5 May every year off")
+    after = schedules()
+    step = {x["key"]: x for x in after["Dijkwoningen"].get("steps", [])}.get("definitief_ontwerp", {})
+    was = {x["key"]: x for x in before["Dijkwoningen"].get("steps", [])}.get("definitief_ontwerp", {})
+    eq((was.get("early_start"), was.get("early_finish")), ("2026-11-30", "2027-05-24"),
+       "fixture: Dijkwoningen's definitief_ontwerp on the default calendar")
+    eq((step.get("early_start"), step.get("early_finish")), ("2026-11-30", "2027-05-26"),
+       "it ends two working days later: 26 March and 5 May 2027 are days off")
+    later = [n for n in before if (after[n].get("project_finish") or "") > (before[n].get("project_finish") or "")]
+    earlier = [n for n in before if (after[n].get("project_finish") or "") < (before[n].get("project_finish") or "")]
+    check(later and not earlier, "no project ends earlier, some later", (later, earlier))
+    pid = rows[0][0]
+    st, _, fc = ops.json("GET", f"/api/v1/projects/{pid}/forecast?samples=200")
+    eq(st, 200, "the forecast on the organisation's calendar")
+    st, _, doc = ops.json("PATCH", f"/api/v1/organisations/{gem}",
+                          {"calendar": {"goede_vrijdag": False, "bevrijdingsdag": "lustrum"}})
+    eq(st, 200, "back to the default options")
+    eq(schedules(), before, "the default options give the schedules of before")
+
+
 def users(binary, env, url, base, ctx):
     ops, org, other, pw, uid, sess = ctx
     bea, wim, ad = sess["bea@stroom.test"], sess["wim@stroom.test"], sess["ad@elders.test"]
@@ -266,6 +305,7 @@ def main():
         try:
             ctx = fixture(args.binary, env, url, base)
             settings(args.binary, env, url, base, ctx)
+            calendar(args.binary, env, url, base, ctx)
             users(args.binary, env, url, base, ctx)
             sessions(args.binary, env, url, base, ctx)
         finally:
