@@ -1242,8 +1242,8 @@ void bs__patch_org(bs_api *api, bs_req *req, const bs_path *path) {
     }
     if (sm) snprintf(months, sizeof months, "%d", (int)json_integer_value(sm));
     const bs_principal *pr = bs__principal(req);
-    const char *p[9] = {id, name, region, prov, sm ? months : NULL, gv, bd, pr->is_admin ? "t" : "f",
-                        pr->beheerder_orgs};
+    const char *p[9] = {
+        id, name, region, prov, sm ? months : NULL, gv, bd, pr->is_admin ? "t" : "f", pr->beheerder_orgs};
     bs__store_write(api, req, &SQL_ORGANISATION_PATCH, p, org_answered, simple(req, 200, "id"));
     json_decref(doc);
 }
@@ -1276,8 +1276,9 @@ static void sessions_revoked(const PGresult *res, const char *err, void *arg) {
     } else if (PQntuples(res) != 1 || strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
         bs__fail(c->req, BS_ENOTFOUND, "id", "No such user");
     } else if (strcmp(PQgetvalue(res, 0, 1), "t") != 0) {
-        bs__fail(c->req, BS_EFORBIDDEN, "id", "Only an administrator of the installation ends another "
-                                              "administrator's sessions");
+        bs__fail(c->req, BS_EFORBIDDEN, "id",
+                 "Only an administrator of the installation ends another "
+                 "administrator's sessions");
     } else {
         const char *text = PQgetvalue(res, 0, 2);
         bs_req_respond(c->req, 200, JSON_CT, text, strlen(text), NULL);

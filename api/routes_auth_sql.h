@@ -233,9 +233,9 @@ static const bs_stmt SQL_MEMBER_LIST = {
 
 /* An organisation with its settings as the API answers it (GET and PATCH /organisations/{id}):
  * o is a row of organisations. */
-#define ORG_JSON(o)                                                                                                  \
-    "json_build_object('id', " o ".id, 'name', " o ".name, 'kind', " o ".kind, 'region', " o ".region, "            \
-    "'provincie', " o ".provincie, 'stale_after_months', " o ".stale_after_months, 'calendar', "                      \
+#define ORG_JSON(o)                                                                                                    \
+    "json_build_object('id', " o ".id, 'name', " o ".name, 'kind', " o ".kind, 'region', " o ".region, "               \
+    "'provincie', " o ".provincie, 'stale_after_months', " o ".stale_after_months, 'calendar', "                       \
     "json_build_object('goede_vrijdag', " o ".calendar_goede_vrijdag, 'bevrijdingsdag', " o                            \
     ".calendar_bevrijdingsdag), 'created_at', " o ".created_at)"
 
@@ -243,8 +243,7 @@ static const bs_stmt SQL_MEMBER_LIST = {
  * id, $2 administrator of the installation (t/f), $3 the caller's beheerder organisations (uuid[]). */
 static const bs_stmt SQL_ORGANISATION_GET = {
     "organisation_get",
-    "SELECT $2::boolean OR o.id = ANY ($3::uuid[]), " ORG_JSON("o") " FROM organisations o WHERE o.id = $1::uuid",
-    3};
+    "SELECT $2::boolean OR o.id = ANY ($3::uuid[]), " ORG_JSON("o") " FROM organisations o WHERE o.id = $1::uuid", 3};
 
 /* Changes an organisation's name, region, provincie, stale_after_months and calendar options (NULL keeps each)
  * when the caller administers it: (allowed, json), allowed NULL for an unknown id, json NULL when not allowed.

@@ -46,10 +46,10 @@ typedef struct fc_job {
     char id[37];
     long samples, seed;
     const bs_engine_schema *es;
-    bs_progress *progress; /* owned */
-    bs_sched_edit edit;    /* owned (when edit.ov): the project's stored overrides and links */
-    bs_day progress_date;  /* as stored: remaining durations and elapsed times are measured to it */
-    bs_day data_date;      /* bs_data_date(progress_date, today) */
+    bs_progress *progress;  /* owned */
+    bs_sched_edit edit;     /* owned (when edit.ov): the project's stored overrides and links */
+    bs_day progress_date;   /* as stored: remaining durations and elapsed times are measured to it */
+    bs_day data_date;       /* bs_data_date(progress_date, today) */
     const bs_calendar *cal; /* the owner organisation's */
     bs_size_class size;
     char gemeente[256];

@@ -166,8 +166,8 @@ static void whatif_answer(sctx *c, const json_t *changes, json_t *extra) {
     if (extra) json_object_set_new(w->o, "scenario", extra);
     /* P50/P80 with and without the changes, same seed (common random numbers) */
     bs__forecast_shifts(c->api, c->id, c->schema, c->progress, c->progress_date, c->data_date, c->cal,
-                        bs_schedule_with_edit, &c->edit, bs_schedule_with_edit, &w->ns.edit, BS_FORECAST_DEFAULT_SAMPLES, 1,
-                        whatif_shifts_done, w);
+                        bs_schedule_with_edit, &c->edit, bs_schedule_with_edit, &w->ns.edit,
+                        BS_FORECAST_DEFAULT_SAMPLES, 1, whatif_shifts_done, w);
 }
 
 static void do_whatif(sctx *c) {

@@ -266,8 +266,7 @@ static void plan_got_recipients(const PGresult *res, const char *err, void *arg)
     /* overdue and blocked: against what the facts as last reported promised (the schedule
      * planned from the progress date); the stored dates and upcoming: from the data date */
     bs_alert_forecast afc = {.p50 = p50, .baseline = c->baseline, .reported = c->has_reported ? &c->reported : NULL};
-    int n_w =
-        bs_alert_plan(schema, c->st.progress, &sched, &afc, c->st.cal, today, rs, n_rs, wants, MAX_WANTS);
+    int n_w = bs_alert_plan(schema, c->st.progress, &sched, &afc, c->st.cal, today, rs, n_rs, wants, MAX_WANTS);
 
     json_t *steps = steps_json(c, &sched, p50);
     json_t *wa = json_array();

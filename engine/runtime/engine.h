@@ -27,7 +27,7 @@ typedef struct bs_engine_schema {
 } bs_engine_schema;
 
 typedef struct bs_engine {
-    bs_calendar calendar;      /* default organisation calendar, 1990–2150 */
+    bs_calendar calendar; /* default organisation calendar, 1990–2150 */
     /* the calendar of every organisation option (organisations.calendar_*, migration 0029), same
      * range: [goede_vrijdag][bevrijdingsdag] */
     bs_calendar variants[2][3];
