@@ -271,7 +271,7 @@ static const bs_stmt SQL_ORG_USER_LIST = {
     "    AS active_sessions, "
     "  (SELECT max(s.created_at) FROM sessions s WHERE s.user_id = u.id) AS last_login_at "
     "  FROM organisation_members om JOIN users u ON u.id = om.user_id WHERE om.organisation_id = $1::uuid) "
-    "SELECT (SELECT count(*) FROM f), COALESCE((SELECT json_agg(row_to_json(r) ORDER BY r.k, r.id) FROM "
+    "SELECT (SELECT count(*) FROM f), COALESCE((SELECT json_agg(to_jsonb(r) - 'k' ORDER BY r.k, r.id) FROM "
     "(SELECT *, lower(COALESCE(NULLIF(name, ''), email, '')) AS k FROM f "
     "  ORDER BY lower(COALESCE(NULLIF(name, ''), email, '')), id LIMIT $2::bigint OFFSET $3::bigint) r), '[]')",
     3};

@@ -229,6 +229,9 @@ def users(binary, env, url, base, ctx):
     eq(got, {"bea@stroom.test": (uid["bea@stroom.test"], "beheerder", 1, False),
              "wim@stroom.test": (uid["wim@stroom.test"], "extern", 1, False)}, "its users, roles and sessions")
     eq(doc.get("count"), 2, "count")
+    eq(sorted((doc.get("results") or [{}])[0].keys()),
+       sorted(["id", "email", "name", "home_organisation_id", "role", "is_admin", "disabled_at", "erased_at",
+               "totp_confirmed", "created_at", "active_sessions", "last_login_at"]), "the members of a user")
     st, _, p1 = bea.json("GET", f"/api/v1/users?organisation_id={org}&page_size=1")
     p1 = p1 or {}
     eq((st, p1.get("count"), len(p1.get("results", [])), p1.get("previous")), (200, 2, 1, None), "page 1 of 2")
