@@ -33,6 +33,7 @@ BS_HANDLER(bs__aggregate);
 BS_HANDLER(bs__get_org);
 BS_HANDLER(bs__patch_org);
 BS_HANDLER(bs__list_org_users);
+BS_HANDLER(bs__list_user_sessions);
 BS_HANDLER(bs__revoke_user_sessions);
 BS_HANDLER(bs__patch_project);
 BS_HANDLER(bs__list_members);

@@ -47,7 +47,8 @@ const bs_route bs_routes[] = {
     /* own settings (an administrator: anyone's): digest, mail language, effective alert rules */
     {"PATCH", "/api/v1/users/{id}", BS_NEED_USER, "", bs__patch_user, "patchUser", 0},
     {"GET", "/api/v1/users/{id}/alert-settings", BS_NEED_USER, "", bs__get_alert_settings, "getAlertSettings", 0},
-    /* ends every session of the user: self, an administrator, or a beheerder of the user's organisation */
+    /* a user's active sessions; ends them all: self, an administrator, or a beheerder of the user's organisation */
+    {"GET", "/api/v1/users/{id}/sessions", BS_NEED_USER, PAGE, bs__list_user_sessions, "listUserSessions", 0},
     {"DELETE", "/api/v1/users/{id}/sessions", BS_NEED_USER, "", bs__revoke_user_sessions, "revokeUserSessions", 0},
     /* erasure of a person (AVG art. 17) */
     {"POST", "/api/v1/users/{id}/erase", BS_NEED_INSTALL_ADMIN, "", bs__erase_user, "eraseUser", 0},

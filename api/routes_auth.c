@@ -1268,6 +1268,25 @@ void bs__list_org_users(bs_api *api, bs_req *req, const bs_path *path) {
     bs_store_exec(api->store, &SQL_ORG_USER_LIST, p, bs__page_query_done, pg);
 }
 
+/* GET /api/v1/users/{id}/sessions: one page of the user's active sessions, newest first, the caller's own marked
+ * current; whoever may end them (DELETE below) reads them, the client address only the user themself. */
+void bs__list_user_sessions(bs_api *api, bs_req *req, const bs_path *path) {
+    const bs_principal *pr = bs__principal(req);
+    bs_page *pg = bs__page_new(req);
+    if (!pg) return;
+    pg->nf_title = "Not found";
+    pg->nf_field = "id";
+    pg->nf_detail = "No such user";
+    const char *p[7] = {path->ref,
+                        pr->user_id,
+                        pr->is_admin ? "t" : "f",
+                        pr->beheerder_orgs,
+                        pr->session_hash[0] ? pr->session_hash : NULL,
+                        pg->limit,
+                        pg->offset};
+    bs_store_exec(api->store, &SQL_USER_SESSIONS_LIST, p, bs__page_query_done, pg);
+}
+
 /* Answers (visible, allowed, json) of SQL_USER_SESSIONS_REVOKE. */
 static void sessions_revoked(const PGresult *res, const char *err, void *arg) {
     simple_ctx *c = arg;

@@ -276,6 +276,23 @@ static const bs_stmt SQL_ORG_USER_LIST = {
     "  ORDER BY lower(COALESCE(NULLIF(name, ''), email, '')), id LIMIT $2::bigint OFFSET $3::bigint) r), '[]')",
     3};
 
+/* One page of a user's active sessions, newest first: (count, JSON array); count NULL when the caller may not see
+ * the user (as SQL_USER_SESSIONS_REVOKE's visible). The client address only for the user themself. $1 user id,
+ * $2 the caller, $3 administrator of the installation (t/f), $4 the caller's beheerder organisations (uuid[]),
+ * $5 the caller's session hash or NULL (current), $6 limit, $7 offset. */
+static const bs_stmt SQL_USER_SESSIONS_LIST = {
+    "user_sessions_list",
+    "WITH t AS (SELECT u.id, u.id = $2::uuid AS self FROM users u WHERE u.id = $1::uuid AND (u.id = $2::uuid "
+    "  OR $3::boolean OR EXISTS (SELECT 1 FROM organisation_members om WHERE om.user_id = u.id "
+    "  AND om.organisation_id = ANY ($4::uuid[])))), "
+    "f AS (SELECT s.id, s.created_at, s.expires_at, CASE WHEN t.self THEN s.client_address END AS client_address, "
+    "  COALESCE(s.token_hash = $5, false) AS current FROM sessions s JOIN t ON s.user_id = t.id "
+    "  WHERE s.revoked_at IS NULL AND s.expires_at > now()) "
+    "SELECT CASE WHEN EXISTS (SELECT 1 FROM t) THEN (SELECT count(*) FROM f) END, "
+    "COALESCE((SELECT json_agg(r ORDER BY r.created_at DESC, r.id) FROM (SELECT * FROM f "
+    "  ORDER BY created_at DESC, id LIMIT $6::bigint OFFSET $7::bigint) r), '[]')",
+    7};
+
 /* Revokes every active session of a user: (visible, allowed, json). visible: the caller is the user, an
  * administrator of the installation, or beheerder of an organisation the user belongs to (NULL: no such user);
  * allowed: visible, and a beheerder does not end an administrator of the installation's sessions. $1 user id,

@@ -20,6 +20,8 @@ an organisation's settings, its users, and ending a user's sessions.
 * GET /api/v1/users?organisation_id=: the organisation's users with their role there and active
   sessions, paged like every list; organisation_id missing or malformed 400, another
   organisation 403.
+* GET /api/v1/users/{id}/sessions: the user's active sessions, this request's marked current, the
+  client address only for the user themself; paged; who may end them reads them.
 * DELETE /api/v1/users/{id}/sessions: a beheerder ends every session of a user of their
   organisation (the cookies then answer 401, a new login works, one audit row per session);
   the user themself may; a beheerder of another organisation gets 404, a beheerder ending an
@@ -260,6 +262,20 @@ def sessions(binary, env, url, base, ctx):
     eq(st, 200, "wim logs in a second time")
     wim2 = Session(base, second)
     token = bsit.token_for(binary, env, "wim@stroom.test", "read")
+    print("== GET /users/{id}/sessions")
+    st, _, own = wim.json("GET", f"/api/v1/users/{w}/sessions")
+    own = own or {}
+    eq((st, own.get("count")), (200, 2), "wim reads his two sessions")
+    eq(sorted(x.get("current") for x in own.get("results", [])), [False, True], "this request's session is current")
+    check(all(x.get("client_address") for x in own.get("results", [])), "he sees their client addresses", own)
+    st, _, theirs = bea.json("GET", f"/api/v1/users/{w}/sessions?page_size=1")
+    theirs = theirs or {}
+    eq((st, theirs.get("count"), len(theirs.get("results", [])), bool(theirs.get("next"))), (200, 2, 1, True),
+       "the beheerder reads them, paged")
+    check(all(x.get("client_address") is None and x.get("current") is False for x in theirs.get("results", [])),
+          "without the client address, none current", theirs)
+    expect_problem(ad, "GET", f"/api/v1/users/{w}/sessions", 404, "id", "a beheerder of another organisation reads none")
+    expect_problem(Api(base, None), "GET", f"/api/v1/users/{w}/sessions", 401, None, "anonymous reads none")
     expect_problem(ad, "DELETE", f"/api/v1/users/{w}/sessions", 404, "id", "a beheerder of another organisation")
     expect_problem(Api(base, None), "DELETE", f"/api/v1/users/{w}/sessions", 401, None, "anonymous")
     eq(wim.json("GET", "/api/v1/me")[0], 200, "refused calls ended nothing")
@@ -273,6 +289,7 @@ def sessions(binary, env, url, base, ctx):
                      f"WHERE entity = 'sessions' ORDER BY id OFFSET {audit0}").splitlines()
     eq(rows, [f"{uid['bea@stroom.test']}|UPDATE|true"] * 2, "one audit row per ended session, by the beheerder")
     eq(bea.json("GET", "/api/v1/me")[0], 200, "the beheerder's own session goes on")
+    eq(bea.json("GET", f"/api/v1/users/{w}/sessions")[2].get("count"), 0, "no session of wim is left")
     st, _, doc = bea.json("DELETE", f"/api/v1/users/{w}/sessions")
     eq((st, (doc or {}).get("revoked")), (200, 0), "again: nothing left to end")
     st, again = login(base, "wim@stroom.test", pw["wim@stroom.test"])
