@@ -8,7 +8,8 @@
 // session ends, the members list shows the pseudonym). The organisation's settings: a stale
 // threshold of 0 refused at its field, then 9 months, Goede Vrijdag and Bevrijdingsdag every year,
 // as the API then answers; its users as the API lists them, and a project leader's sessions ended
-// (their browser's next call answers 401). The page in English.
+// (their browser's next call answers 401). The page in English. Last, my sessions as the API lists
+// them, this browser's marked, and logging out everywhere: this browser's session then answers 401.
 import { journey, check, eq, apiLogin, axe, shot, operatorApi, tabTo, typeInto, selectByKeyboard, becomes } from './lib.mjs';
 import { openProject, ganttFacts, pageFetch } from './lib-project.mjs';
 
@@ -209,6 +210,18 @@ await journey('admin', async ({ page, context, browser, fx }) => {
   check((await text(page, '#org-settings-title')) === 'Settings' && (await text(page, 'label[for=org-gv]')) === 'Good Friday is a day off', 'the organisation\'s settings in English');
   await axe(page, 'administration (en)');
   await shot(page, 'admin-en');
+
+  // (5) my sessions, this browser's marked; logging out everywhere ends this one too
+  const mine = (await pageFetch(page, 'GET', `/api/v1/users/${me.body.id}/sessions`)).body;
+  const sessionRows = await page.locator('[data-testid=my-sessions] tbody tr').evaluateAll((trs) => trs.map((tr) => [tr.dataset.id, tr.dataset.current === 'true']));
+  eq(sessionRows, mine.results.map((x) => [x.id, x.current]), 'my sessions are the API\'s, this browser\'s marked');
+  check(mine.results.filter((x) => x.current).length === 1, 'exactly one is this browser\'s', mine.results);
+  await tabTo(page, '.bs-everywhere');
+  await shot(page, 'admin-my-sessions');
+  a = await answerOf(page, 'DELETE', `/api/v1/users/${me.body.id}/sessions`, () => page.keyboard.press('Enter'));
+  eq([a.status, a.body?.revoked], [200, mine.count], 'every session of mine is ended');
+  await page.waitForURL((x) => x.pathname === '/login');
+  eq((await pageFetch(page, 'GET', '/api/v1/me')).status, 401, 'this browser\'s session then answers 401');
   const secs = (Date.now() - t0) / 1000;
   check(secs < 90, 'the journey takes under a minute and a half', secs);
 });

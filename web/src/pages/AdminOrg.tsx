@@ -1,3 +1,5 @@
+// My sessions (part of /admin, every user): where I am logged in, and logging out everywhere.
+//
 // Administration of an organisation (part of /admin), for its beheerders and administrators of the
 // installation: the organisation's settings — the options of its working-day calendar (Goede
 // Vrijdag, Bevrijdingsdag) and the stale-project threshold (months without a progress report
@@ -9,8 +11,9 @@
 // checked there and a refusal is shown at the field the problem document names.
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, qs, type Page } from '../lib/api';
-import { fmtDate, strings } from '../lib/i18n';
-import type { Me } from '../lib/session';
+import { fmtDate, lang, strings } from '../lib/i18n';
+import { navigate } from '../lib/router';
+import { me as session, type Me } from '../lib/session';
 import { ErrorSummary, Field, SubmitButton, useProblem } from '../components/form';
 
 const PAGE_SIZE = 20;
@@ -48,6 +51,13 @@ const S = strings({
     installAdmin: 'beheerder installatie',
     disabled: 'geblokkeerd',
     erased: 'gewist',
+    mySessions: 'Mijn sessies',
+    mySessionsHint: 'Waar u nu bent ingelogd. Overal afmelden beëindigt ze allemaal, ook deze; daarna logt u opnieuw in.',
+    started: 'Begonnen',
+    until: 'Geldig tot',
+    address: 'Adres',
+    thisOne: 'deze browser',
+    everywhere: 'Overal afmelden',
   },
   en: {
     title: 'Organisation',
@@ -81,6 +91,13 @@ const S = strings({
     installAdmin: 'installation administrator',
     disabled: 'disabled',
     erased: 'erased',
+    mySessions: 'My sessions',
+    mySessionsHint: 'Where you are logged in now. Logging out everywhere ends them all, this one too; you then log in again.',
+    started: 'Started',
+    until: 'Valid until',
+    address: 'Address',
+    thisOne: 'this browser',
+    everywhere: 'Log out everywhere',
   },
 });
 
@@ -100,6 +117,18 @@ interface OrgUser {
   erased_at: string | null;
   active_sessions: number;
   last_login_at: string | null;
+}
+
+interface SessionRow {
+  id: string;
+  created_at: string;
+  expires_at: string;
+  client_address: string | null;
+  current: boolean;
+}
+
+function when(ts: string): string {
+  return new Date(ts).toLocaleString(lang.get() === 'nl' ? 'nl-NL' : 'en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Europe/Amsterdam' });
 }
 
 function detailOf(e: unknown): string {
@@ -335,5 +364,81 @@ function OrgUsers({ org, self, roles }: { org: string; self: string; roles: Reco
         <p class="utrecht-paragraph">{s.noUsers}</p>
       )}
     </div>
+  );
+}
+
+/** My active sessions (GET /api/v1/users/{me}/sessions) and logging out everywhere (DELETE …):
+ * this session ends too, so the page goes to the login page. */
+export function MySessions({ user }: { user: Me }) {
+  const s = S();
+  const [list, setList] = useState<Page<SessionRow> | null>(null);
+  const [err, setErr] = useState('');
+  const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    api<Page<SessionRow>>('GET', `/api/v1/users/${encodeURIComponent(user.id)}/sessions${qs({ page_size: 100 })}`)
+      .then(setList)
+      .catch((e) => setErr(detailOf(e)));
+  }, [user.id]);
+  return (
+    <section class="bs-settings-section" aria-labelledby="adm-sessions-title">
+      <h2 class="utrecht-heading-2" id="adm-sessions-title">
+        {s.mySessions}
+      </h2>
+      <p class="utrecht-paragraph bs-muted">{s.mySessionsHint}</p>
+      {err ? (
+        <p class="utrecht-paragraph bs-field-error" role="alert">
+          {err}
+        </p>
+      ) : null}
+      {list === null ? (
+        err ? null : <p>{s.loading}</p>
+      ) : (
+        <div class="bs-table-wrap" tabIndex={0} role="region" aria-labelledby="adm-sessions-title">
+          <table class="utrecht-table bs-table" data-testid="my-sessions">
+            <thead class="utrecht-table__header">
+              <tr class="utrecht-table__row">
+                {[s.started, s.until, s.address].map((h) => (
+                  <th class="utrecht-table__header-cell" scope="col" key={h}>
+                    {h}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody class="utrecht-table__body">
+              {list.results.map((x) => (
+                <tr class="utrecht-table__row" key={x.id} data-id={x.id} data-current={x.current ? 'true' : undefined}>
+                  <td class="utrecht-table__cell">
+                    {when(x.created_at)}
+                    {x.current ? <span class="bs-muted"> ({s.thisOne})</span> : null}
+                  </td>
+                  <td class="utrecht-table__cell">{when(x.expires_at)}</td>
+                  <td class="utrecht-table__cell">{x.client_address || '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <button
+        type="button"
+        class="utrecht-button utrecht-button--secondary-action bs-everywhere"
+        aria-busy={busy ? 'true' : undefined}
+        onClick={async () => {
+          if (busy) return;
+          setBusy(true);
+          setErr('');
+          try {
+            await api('DELETE', `/api/v1/users/${encodeURIComponent(user.id)}/sessions`);
+            session.set(null);
+            navigate('/login');
+          } catch (e) {
+            setErr(detailOf(e));
+            setBusy(false);
+          }
+        }}
+      >
+        {s.everywhere}
+      </button>
+    </section>
   );
 }
