@@ -1296,8 +1296,7 @@ static void sessions_revoked(const PGresult *res, const char *err, void *arg) {
         bs__fail(c->req, BS_ENOTFOUND, "id", "No such user");
     } else if (strcmp(PQgetvalue(res, 0, 1), "t") != 0) {
         bs__fail(c->req, BS_EFORBIDDEN, "id",
-                 "Only an administrator of the installation ends another "
-                 "administrator's sessions");
+                 "Only an administrator of the installation ends an administrator's sessions");
     } else {
         const char *text = PQgetvalue(res, 0, 2);
         bs_req_respond(c->req, 200, JSON_CT, text, strlen(text), NULL);
