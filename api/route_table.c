@@ -35,13 +35,21 @@ const bs_route bs_routes[] = {
 
     /* people and organisations */
     {"POST", "/api/v1/organisations", BS_NEED_INSTALL_ADMIN, "", bs__create_org, "createOrganisation", 0},
-    {"PATCH", "/api/v1/organisations/{id}", BS_NEED_INSTALL_ADMIN, "", bs__patch_org, "patchOrganisation", 0},
+    /* its beheerders and administrators: the settings (calendar options, stale-project threshold) */
+    {"GET", "/api/v1/organisations/{id}", BS_NEED_ORG_ADMIN, "", bs__get_org, "getOrganisation", 0},
+    /* settings: its beheerders; name, region, provincie: administrators of the installation */
+    {"PATCH", "/api/v1/organisations/{id}", BS_NEED_ORG_ADMIN, "", bs__patch_org, "patchOrganisation", 0},
+    /* an organisation's users: its beheerders and administrators */
+    {"GET", "/api/v1/users", BS_NEED_ORG_ADMIN, PAGE " organisation_id", bs__list_org_users, "listUsers", 0},
     {"POST", "/api/v1/users", BS_NEED_ORG_ADMIN, "", bs__create_user, "createUser", 0},
     /* self, an administrator, or a beheerder of the user's organisation */
     {"GET", "/api/v1/users/{id}", BS_NEED_USER, "", bs__get_user, "getUser", 0},
     /* own settings (an administrator: anyone's): digest, mail language, effective alert rules */
     {"PATCH", "/api/v1/users/{id}", BS_NEED_USER, "", bs__patch_user, "patchUser", 0},
     {"GET", "/api/v1/users/{id}/alert-settings", BS_NEED_USER, "", bs__get_alert_settings, "getAlertSettings", 0},
+    /* a user's active sessions; ends them all: self, an administrator, or a beheerder of the user's organisation */
+    {"GET", "/api/v1/users/{id}/sessions", BS_NEED_USER, PAGE, bs__list_user_sessions, "listUserSessions", 0},
+    {"DELETE", "/api/v1/users/{id}/sessions", BS_NEED_USER, "", bs__revoke_user_sessions, "revokeUserSessions", 0},
     /* erasure of a person (AVG art. 17) */
     {"POST", "/api/v1/users/{id}/erase", BS_NEED_INSTALL_ADMIN, "", bs__erase_user, "eraseUser", 0},
 

@@ -1140,17 +1140,95 @@ void bs__patch_project(bs_api *api, bs_req *req, const bs_path *path) {
     json_decref(doc);
 }
 
-/* ---- PATCH /api/v1/organisations/{id}: region, provincie, name, stale_after_months ---- */
+/* ---- organisations: GET and PATCH /api/v1/organisations/{id} (settings), GET /api/v1/users ---- */
 
+/* Answers (allowed, json) of SQL_ORGANISATION_GET / _PATCH: no row or allowed NULL: 404; allowed false: 403. */
+static void org_answered(const PGresult *res, const char *err, void *arg) {
+    simple_ctx *c = arg;
+    if (err) {
+        bs__problem_db(c->req, err);
+    } else if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0)) {
+        bs__fail_as(c->req, BS_ENOTFOUND, NULL, "Organisation not found", "id", "No organisation with this id");
+    } else if (strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
+        bs__fail(c->req, BS_EFORBIDDEN, "id", "Only a beheerder of the organisation manages its settings");
+    } else {
+        const char *text = PQgetvalue(res, 0, 1);
+        bs_req_respond(c->req, c->status, JSON_CT, text, strlen(text), NULL);
+    }
+    free(c);
+}
+
+/* GET /api/v1/organisations/{id}: the organisation and its settings, for its beheerders and administrators. */
+void bs__get_org(bs_api *api, bs_req *req, const bs_path *path) {
+    const bs_principal *pr = bs__principal(req);
+    const char *p[3] = {path->ref, pr->is_admin ? "t" : "f", pr->beheerder_orgs};
+    bs_store_exec(api->store, &SQL_ORGANISATION_GET, p, org_answered, simple(req, 200, "id"));
+}
+
+/* The calendar options of a PATCH (engine/core/calendar.h bs_calendar_options): an object with goede_vrijdag
+ * (boolean) and bevrijdingsdag (never, lustrum, yearly), each optional. Sets *gv ("true"/"false") and *bd, or
+ * leaves them NULL; false after a 422 naming the offending member (calendar.goede_vrijdag, …). */
+static bool decode_calendar(bs_req *req, json_t *cal, const char **gv, const char **bd) {
+    static const char *const rules[] = {"never", "lustrum", "yearly", NULL};
+    *gv = *bd = NULL;
+    if (!cal) return true;
+    if (!json_is_object(cal)) {
+        bs__fail(req, BS_EINVAL, "calendar", "calendar must be an object with goede_vrijdag and/or bevrijdingsdag");
+        return false;
+    }
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)(uintptr_t)cal, k, v) {
+        if (strcmp(k, "goede_vrijdag") == 0) {
+            if (!json_is_boolean(v)) {
+                bs__fail(req, BS_EINVAL, "calendar.goede_vrijdag", "calendar.goede_vrijdag must be true or false");
+                return false;
+            }
+            *gv = json_is_true(v) ? "true" : "false";
+        } else if (strcmp(k, "bevrijdingsdag") == 0) {
+            *bd = json_string_value(v);
+            if (!*bd) {
+                bs__fail(req, BS_EINVAL, "calendar.bevrijdingsdag",
+                         "calendar.bevrijdingsdag must be one of never, lustrum, yearly");
+                return false;
+            }
+            if (!bs__one_of(req, "calendar.bevrijdingsdag", *bd, rules)) return false;
+        } else {
+            char f[80];
+            snprintf(f, sizeof f, "calendar.%.60s", k);
+            bs__fail(req, BS_EINVAL, f, "unknown calendar option %.60s: give goede_vrijdag and/or bevrijdingsdag", k);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Name, region and provincie decide who sees which plans (docs/security.md): only an administrator of the
+ * installation changes them; a beheerder changes the organisation's settings. */
+static bool org_identity_allowed(bs_req *req, json_t *doc) {
+    static const char *const identity[] = {"name", "region", "provincie", NULL};
+    if (bs__principal(req)->is_admin) return true;
+    for (size_t i = 0; identity[i]; i++)
+        if (json_object_get(doc, identity[i])) {
+            bs__fail(req, BS_EFORBIDDEN, identity[i],
+                     "Only an administrator of the installation changes an organisation's %s", identity[i]);
+            return false;
+        }
+    return true;
+}
+
+/* PATCH /api/v1/organisations/{id}: name, region, provincie (administrators of the installation), and the
+ * settings stale_after_months and calendar (also the organisation's beheerders). */
 void bs__patch_org(bs_api *api, bs_req *req, const bs_path *path) {
     const char *id = path->ref;
-    static const char *const allowed[] = {"name", "region", "provincie", "stale_after_months", NULL};
+    static const char *const allowed[] = {"name", "region", "provincie", "stale_after_months", "calendar", NULL};
     json_t *doc = bs__body_object(req, allowed);
     if (!doc) return;
-    const char *name, *region, *prov;
-    if (!bs__str_field(req, doc, "name", false, 200, &name) ||
+    const char *name, *region, *prov, *gv, *bd;
+    if (!org_identity_allowed(req, doc) || !bs__str_field(req, doc, "name", false, 200, &name) ||
         !bs__str_field(req, doc, "region", false, 200, &region) ||
-        !bs__str_field(req, doc, "provincie", false, 100, &prov)) {
+        !bs__str_field(req, doc, "provincie", false, 100, &prov) ||
+        !decode_calendar(req, json_object_get(doc, "calendar"), &gv, &bd)) {
         json_decref(doc);
         return;
     }
@@ -1163,9 +1241,76 @@ void bs__patch_org(bs_api *api, bs_req *req, const bs_path *path) {
                         "stale_after_months must be a whole number of months from 1 to 120");
     }
     if (sm) snprintf(months, sizeof months, "%d", (int)json_integer_value(sm));
-    const char *p[5] = {id, name, region, prov, sm ? months : NULL};
-    bs__store_write(api, req, &SQL_ORGANISATION_PATCH, p, send_col0, simple(req, 200, "id"));
+    const bs_principal *pr = bs__principal(req);
+    const char *p[9] = {
+        id, name, region, prov, sm ? months : NULL, gv, bd, pr->is_admin ? "t" : "f", pr->beheerder_orgs};
+    bs__store_write(api, req, &SQL_ORGANISATION_PATCH, p, org_answered, simple(req, 200, "id"));
     json_decref(doc);
+}
+
+/* GET /api/v1/users?organisation_id=: one page of the organisation's users with their role there and their active
+ * sessions, for its beheerders and administrators of the installation. */
+void bs__list_org_users(bs_api *api, bs_req *req, const bs_path *path) {
+    (void)path;
+    char org[64];
+    bool has;
+    if (!bs__text_param(req, "organisation_id", org, sizeof org, &has)) return;
+    if (!has || !bs_is_uuid(org))
+        return bs__fail(req, BS_EBADPARAM, "organisation_id", "give organisation_id, the organisation's id (a UUID)");
+    for (char *c = org; *c; c++) *c = (char)tolower((unsigned char)*c);
+    const bs_principal *pr = bs__principal(req);
+    if (!pr->is_admin && !(pr->beheerder_orgs && strstr(pr->beheerder_orgs, org)))
+        return bs__fail(req, BS_EFORBIDDEN, "organisation_id", "Only a beheerder of the organisation lists its users");
+    bs_page *pg = bs__page_new(req);
+    if (!pg) return;
+    bs__page_keep(pg, "organisation_id", org);
+    const char *p[3] = {org, pg->limit, pg->offset};
+    bs_store_exec(api->store, &SQL_ORG_USER_LIST, p, bs__page_query_done, pg);
+}
+
+/* GET /api/v1/users/{id}/sessions: one page of the user's active sessions, newest first, the caller's own marked
+ * current; whoever may end them (DELETE below) reads them, the client address only the user themself. */
+void bs__list_user_sessions(bs_api *api, bs_req *req, const bs_path *path) {
+    const bs_principal *pr = bs__principal(req);
+    bs_page *pg = bs__page_new(req);
+    if (!pg) return;
+    pg->nf_title = "Not found";
+    pg->nf_field = "id";
+    pg->nf_detail = "No such user";
+    const char *p[7] = {path->ref,
+                        pr->user_id,
+                        pr->is_admin ? "t" : "f",
+                        pr->beheerder_orgs,
+                        pr->session_hash[0] ? pr->session_hash : NULL,
+                        pg->limit,
+                        pg->offset};
+    bs_store_exec(api->store, &SQL_USER_SESSIONS_LIST, p, bs__page_query_done, pg);
+}
+
+/* Answers (visible, allowed, json) of SQL_USER_SESSIONS_REVOKE. */
+static void sessions_revoked(const PGresult *res, const char *err, void *arg) {
+    simple_ctx *c = arg;
+    if (err) {
+        bs__problem_db(c->req, err);
+    } else if (PQntuples(res) != 1 || strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
+        bs__fail(c->req, BS_ENOTFOUND, "id", "No such user");
+    } else if (strcmp(PQgetvalue(res, 0, 1), "t") != 0) {
+        bs__fail(c->req, BS_EFORBIDDEN, "id",
+                 "Only an administrator of the installation ends an administrator's sessions");
+    } else {
+        const char *text = PQgetvalue(res, 0, 2);
+        bs_req_respond(c->req, 200, JSON_CT, text, strlen(text), NULL);
+    }
+    free(c);
+}
+
+/* DELETE /api/v1/users/{id}/sessions: ends every active session of the user (their next call with one answers
+ * 401). Yourself, an administrator of the installation, or a beheerder of one of the user's organisations (not
+ * for an administrator of the installation); anyone else gets 404. API tokens stay (DELETE /api-tokens/{id}). */
+void bs__revoke_user_sessions(bs_api *api, bs_req *req, const bs_path *path) {
+    const bs_principal *pr = bs__principal(req);
+    const char *p[4] = {path->ref, pr->user_id, pr->is_admin ? "t" : "f", pr->beheerder_orgs};
+    bs__store_write(api, req, &SQL_USER_SESSIONS_REVOKE, p, sessions_revoked, simple(req, 200, "id"));
 }
 
 /* ---- GET /api/v1/projects/{id}/audit ---- */

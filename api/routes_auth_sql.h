@@ -231,15 +231,82 @@ static const bs_stmt SQL_MEMBER_LIST = {
     "LIMIT $2::bigint OFFSET $3::bigint) r), '[]')",
     3};
 
-/* Changes an organisation's name, region, provincie and stale_after_months (NULL keeps each). $1 organisation id,
- * $2 name, $3 region, $4 provincie, $5 stale_after_months. */
+/* An organisation with its settings as the API answers it (GET and PATCH /organisations/{id}):
+ * o is a row of organisations. */
+#define ORG_JSON(o)                                                                                                    \
+    "json_build_object('id', " o ".id, 'name', " o ".name, 'kind', " o ".kind, 'region', " o ".region, "               \
+    "'provincie', " o ".provincie, 'stale_after_months', " o ".stale_after_months, 'calendar', "                       \
+    "json_build_object('goede_vrijdag', " o ".calendar_goede_vrijdag, 'bevrijdingsdag', " o                            \
+    ".calendar_bevrijdingsdag), 'created_at', " o ".created_at)"
+
+/* An organisation and whether the caller administers it: (allowed, json); no row for an unknown id. $1 organisation
+ * id, $2 administrator of the installation (t/f), $3 the caller's beheerder organisations (uuid[]). */
+static const bs_stmt SQL_ORGANISATION_GET = {
+    "organisation_get",
+    "SELECT $2::boolean OR o.id = ANY ($3::uuid[]), " ORG_JSON("o") " FROM organisations o WHERE o.id = $1::uuid", 3};
+
+/* Changes an organisation's name, region, provincie, stale_after_months and calendar options (NULL keeps each)
+ * when the caller administers it: (allowed, json), allowed NULL for an unknown id, json NULL when not allowed.
+ * $1 organisation id, $2 name, $3 region, $4 provincie, $5 stale_after_months, $6 calendar_goede_vrijdag,
+ * $7 calendar_bevrijdingsdag, $8 administrator of the installation (t/f), $9 the caller's beheerder
+ * organisations (uuid[]). */
 static const bs_stmt SQL_ORGANISATION_PATCH = {
     "organisation_patch",
-    "WITH o AS (UPDATE organisations SET name = COALESCE($2, name), region = COALESCE($3, region), "
-    "provincie = COALESCE($4, provincie), stale_after_months = COALESCE($5::int, stale_after_months) "
-    "WHERE id = $1::uuid "
-    "RETURNING id, name, kind, region, provincie, stale_after_months) SELECT row_to_json(o) FROM o",
-    5};
+    "WITH t AS (SELECT id, $8::boolean OR id = ANY ($9::uuid[]) AS ok FROM organisations WHERE id = $1::uuid), "
+    "o AS (UPDATE organisations SET name = COALESCE($2, name), region = COALESCE($3, region), "
+    "provincie = COALESCE($4, provincie), stale_after_months = COALESCE($5::int, stale_after_months), "
+    "calendar_goede_vrijdag = COALESCE($6::boolean, calendar_goede_vrijdag), "
+    "calendar_bevrijdingsdag = COALESCE($7, calendar_bevrijdingsdag) "
+    "WHERE id = (SELECT id FROM t WHERE ok) RETURNING *) "
+    "SELECT (SELECT ok FROM t), (SELECT " ORG_JSON("o") " FROM o)",
+    9};
+
+/* One page of an organisation's users (its organisation_members) with their role there and their active
+ * sessions: (count, JSON array). $1 organisation id, $2 limit, $3 offset. */
+static const bs_stmt SQL_ORG_USER_LIST = {
+    "org_user_list",
+    "WITH f AS (SELECT u.id, u.email, u.name, u.organisation_id AS home_organisation_id, om.role, u.is_admin, "
+    "  u.disabled_at, u.erased_at, u.totp_confirmed, u.created_at, "
+    "  (SELECT count(*) FROM sessions s WHERE s.user_id = u.id AND s.revoked_at IS NULL AND s.expires_at > now()) "
+    "    AS active_sessions, "
+    "  (SELECT max(s.created_at) FROM sessions s WHERE s.user_id = u.id) AS last_login_at "
+    "  FROM organisation_members om JOIN users u ON u.id = om.user_id WHERE om.organisation_id = $1::uuid) "
+    "SELECT (SELECT count(*) FROM f), COALESCE((SELECT json_agg(to_jsonb(r) - 'k' ORDER BY r.k, r.id) FROM "
+    "(SELECT *, lower(COALESCE(NULLIF(name, ''), email, '')) AS k FROM f "
+    "  ORDER BY lower(COALESCE(NULLIF(name, ''), email, '')), id LIMIT $2::bigint OFFSET $3::bigint) r), '[]')",
+    3};
+
+/* One page of a user's active sessions, newest first: (count, JSON array); count NULL when the caller may not see
+ * the user (as SQL_USER_SESSIONS_REVOKE's visible). The client address only for the user themself. $1 user id,
+ * $2 the caller, $3 administrator of the installation (t/f), $4 the caller's beheerder organisations (uuid[]),
+ * $5 the caller's session hash or NULL (current), $6 limit, $7 offset. */
+static const bs_stmt SQL_USER_SESSIONS_LIST = {
+    "user_sessions_list",
+    "WITH t AS (SELECT u.id, u.id = $2::uuid AS self FROM users u WHERE u.id = $1::uuid AND (u.id = $2::uuid "
+    "  OR $3::boolean OR EXISTS (SELECT 1 FROM organisation_members om WHERE om.user_id = u.id "
+    "  AND om.organisation_id = ANY ($4::uuid[])))), "
+    "f AS (SELECT s.id, s.created_at, s.expires_at, CASE WHEN t.self THEN s.client_address END AS client_address, "
+    "  COALESCE(s.token_hash = $5, false) AS current FROM sessions s JOIN t ON s.user_id = t.id "
+    "  WHERE s.revoked_at IS NULL AND s.expires_at > now()) "
+    "SELECT CASE WHEN EXISTS (SELECT 1 FROM t) THEN (SELECT count(*) FROM f) END, "
+    "COALESCE((SELECT json_agg(r ORDER BY r.created_at DESC, r.id) FROM (SELECT * FROM f "
+    "  ORDER BY created_at DESC, id LIMIT $6::bigint OFFSET $7::bigint) r), '[]')",
+    7};
+
+/* Revokes every active session of a user: (visible, allowed, json). visible: the caller is the user, an
+ * administrator of the installation, or beheerder of an organisation the user belongs to (NULL: no such user);
+ * allowed: visible, and a beheerder does not end an administrator of the installation's sessions. $1 user id,
+ * $2 the caller, $3 administrator of the installation (t/f), $4 the caller's beheerder organisations (uuid[]). */
+static const bs_stmt SQL_USER_SESSIONS_REVOKE = {
+    "user_sessions_revoke",
+    "WITH t AS (SELECT u.id, v.visible, v.visible AND (u.id = $2::uuid OR $3::boolean OR NOT u.is_admin) AS ok "
+    "  FROM users u, LATERAL (SELECT u.id = $2::uuid OR $3::boolean OR EXISTS (SELECT 1 FROM organisation_members "
+    "  om WHERE om.user_id = u.id AND om.organisation_id = ANY ($4::uuid[])) AS visible) v WHERE u.id = $1::uuid), "
+    "r AS (UPDATE sessions s SET revoked_at = now() WHERE s.user_id = (SELECT id FROM t WHERE ok) "
+    "  AND s.revoked_at IS NULL AND s.expires_at > now() RETURNING s.id) "
+    "SELECT (SELECT visible FROM t), (SELECT ok FROM t), "
+    "json_build_object('user_id', $1::uuid, 'revoked', (SELECT count(*) FROM r))",
+    4};
 
 /* The user of a valid, unused password reset. $1 reset token hash, $2 now (Unix seconds). */
 static const bs_stmt SQL_PASSWORD_RESET_CHECK = {

@@ -46,10 +46,11 @@ typedef struct fc_job {
     char id[37];
     long samples, seed;
     const bs_engine_schema *es;
-    bs_progress *progress; /* owned */
-    bs_sched_edit edit;    /* owned (when edit.ov): the project's stored overrides and links */
-    bs_day progress_date;  /* as stored: remaining durations and elapsed times are measured to it */
-    bs_day data_date;      /* bs_data_date(progress_date, today) */
+    bs_progress *progress;  /* owned */
+    bs_sched_edit edit;     /* owned (when edit.ov): the project's stored overrides and links */
+    bs_day progress_date;   /* as stored: remaining durations and elapsed times are measured to it */
+    bs_day data_date;       /* bs_data_date(progress_date, today) */
+    const bs_calendar *cal; /* the owner organisation's */
     bs_size_class size;
     char gemeente[256];
     bs_own_obs own;
@@ -88,7 +89,7 @@ static void fc_work(uv_work_t *w) {
                             .progress = j->progress,
                             .progress_date = j->progress_date,
                             .data_date = j->data_date,
-                            .cal = &j->api->engine->calendar,
+                            .cal = j->cal ? j->cal : &j->api->engine->calendar,
                             .dist = dist,
                             .has_dist = j->has,
                             .n_samples = (int32_t)j->samples,
@@ -249,6 +250,7 @@ static void fc_project_loaded(const PGresult *res, const char *err, void *arg) {
     j->edit = st.edit;
     j->progress_date = st.progress_date;
     j->data_date = st.data_date;
+    j->cal = st.cal;
     j->size = bs_size_class_of(st.homes_remaining);
     snprintf(j->gemeente, sizeof j->gemeente, "%s", st.gemeente);
     free(st.planned);
@@ -546,6 +548,7 @@ typedef struct sh_job {
     bs_progress *progress; /* owned */
     bs_day progress_date;
     bs_day data_date;
+    const bs_calendar *cal; /* the owner organisation's; NULL: the default */
     bs_forecast_schedule_fn base_fn, whatif;
     void *base_ctx, *whatif_ctx;
     long samples, seed;
@@ -589,7 +592,7 @@ static void sh_work(uv_work_t *w) {
                             .progress = j->progress,
                             .progress_date = j->progress_date,
                             .data_date = j->data_date,
-                            .cal = &j->api->engine->calendar,
+                            .cal = j->cal ? j->cal : &j->api->engine->calendar,
                             .dist = dist,
                             .has_dist = has,
                             .n_samples = (int32_t)j->samples,
@@ -667,8 +670,8 @@ static void sh_project_loaded(const PGresult *res, const char *err, void *arg) {
 }
 
 void bs__forecast_shifts(bs_api *api, const char *project_id, const bs_schema *schema, const bs_progress *progress,
-                         bs_day progress_date, bs_day data_date, bs_forecast_schedule_fn base, void *base_ctx,
-                         bs_forecast_schedule_fn whatif, void *whatif_ctx, long samples, long seed,
+                         bs_day progress_date, bs_day data_date, const bs_calendar *cal, bs_forecast_schedule_fn base,
+                         void *base_ctx, bs_forecast_schedule_fn whatif, void *whatif_ctx, long samples, long seed,
                          bs__forecast_shifts_cb cb, void *arg) {
     sh_job *j = bs_calloc(1, sizeof *j);
     const bs_engine_schema *es = bs_engine_schema_get(api->engine, schema->key);
@@ -684,6 +687,7 @@ void bs__forecast_shifts(bs_api *api, const char *project_id, const bs_schema *s
     memcpy(j->progress, progress, (size_t)schema->n_steps * sizeof *j->progress);
     j->progress_date = progress_date;
     j->data_date = data_date;
+    j->cal = cal;
     j->base_fn = base;
     j->base_ctx = base_ctx;
     j->whatif = whatif;

@@ -20,11 +20,12 @@ typedef void (*bs__forecast_shifts_cb)(json_t *shifts, const char *err, void *ar
  *   {"samples", "seed", "completion": {"p50", "p80", "what_if_p50", "what_if_p80", "p50_days",
  *    "p80_days"}, "milestones": [{"key", same fields}]}
  * with shifts in calendar days (what-if minus base; null where either has no date).
- * progress (schema->n_steps) is copied; progress_date and data_date as in bs_forecast_input. samples 100..20000, seed >= 0. Lead times as in
+ * progress (schema->n_steps) is copied; progress_date, data_date and cal (the owner organisation's calendar, not
+ * owned; NULL: the default) as in bs_forecast_input. samples 100..20000, seed >= 0. Lead times as in
  * GET …/forecast (reference + the project's size class and gemeente, own observations). */
 void bs__forecast_shifts(bs_api *api, const char *project_id, const bs_schema *schema, const bs_progress *progress,
-                         bs_day progress_date, bs_day data_date, bs_forecast_schedule_fn base, void *base_ctx,
-                         bs_forecast_schedule_fn whatif, void *whatif_ctx, long samples, long seed,
+                         bs_day progress_date, bs_day data_date, const bs_calendar *cal, bs_forecast_schedule_fn base,
+                         void *base_ctx, bs_forecast_schedule_fn whatif, void *whatif_ctx, long samples, long seed,
                          bs__forecast_shifts_cb cb, void *arg);
 
 #endif

@@ -49,7 +49,7 @@ static int apply_changes(sctx *c, const json_t *changes, sched_state *ns, bs_sch
  * shifts), or null when either plan has no open work left. */
 static json_t *finish_shift(const sctx *c, const bs_schedule *s0, const bs_schedule *s1) {
     if (s0->project_finish == BS_DAY_NONE || s1->project_finish == BS_DAY_NONE) return json_null();
-    const bs_calendar *cal = &c->api->engine->calendar;
+    const bs_calendar *cal = c->cal ? c->cal : &c->api->engine->calendar;
     return json_integer(bs_calendar_boundary_after(cal, s1->project_finish) -
                         bs_calendar_boundary_after(cal, s0->project_finish));
 }
@@ -165,9 +165,9 @@ static void whatif_answer(sctx *c, const json_t *changes, json_t *extra) {
     }
     if (extra) json_object_set_new(w->o, "scenario", extra);
     /* P50/P80 with and without the changes, same seed (common random numbers) */
-    bs__forecast_shifts(c->api, c->id, c->schema, c->progress, c->progress_date, c->data_date, bs_schedule_with_edit,
-                        &c->edit, bs_schedule_with_edit, &w->ns.edit, BS_FORECAST_DEFAULT_SAMPLES, 1,
-                        whatif_shifts_done, w);
+    bs__forecast_shifts(c->api, c->id, c->schema, c->progress, c->progress_date, c->data_date, c->cal,
+                        bs_schedule_with_edit, &c->edit, bs_schedule_with_edit, &w->ns.edit,
+                        BS_FORECAST_DEFAULT_SAMPLES, 1, whatif_shifts_done, w);
 }
 
 static void do_whatif(sctx *c) {

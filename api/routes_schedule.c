@@ -58,7 +58,7 @@ bs_schedule_err sched_compute(const sctx *c, const bs_progress *progress, const 
                             .n_links = e->n_links,
                             .progress_date = c->progress_date,
                             .data_date = c->data_date,
-                            .cal = &c->api->engine->calendar,
+                            .cal = c->cal ? c->cal : &c->api->engine->calendar,
                             .near_critical_wd = (int32_t)c->near_critical};
     return bs_schedule_compute_ex(&in, out);
 }
@@ -228,6 +228,7 @@ static void loaded(const PGresult *res, const char *err, void *arg) {
     c->progress_date = st.progress_date;
     c->data_date = st.data_date;
     c->version = st.version;
+    c->cal = st.cal;
     json_t *sm = json_object_get(doc, "stale_after_months");
     c->stale_months = json_is_integer(sm) ? (int)json_integer_value(sm) : BS_STALE_AFTER_MONTHS_DEFAULT;
     size_t k;

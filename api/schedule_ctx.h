@@ -53,6 +53,7 @@ typedef struct sctx {
     bs_day data_date;         /* bs_data_date(progress_date, today or known_on) */
     bs_day new_progress_date; /* set by a progress report (commit_state); 0 = unchanged */
     int stale_months;         /* the owner organisation's stale_after_months */
+    const bs_calendar *cal;   /* the owner organisation's calendar (NULL before the load: the default) */
     long long version;
     json_t *scenario; /* owned; the scenario row (compare/apply) */
     json_t *pending;  /* owned; response to send after commit */

@@ -266,8 +266,7 @@ static void plan_got_recipients(const PGresult *res, const char *err, void *arg)
     /* overdue and blocked: against what the facts as last reported promised (the schedule
      * planned from the progress date); the stored dates and upcoming: from the data date */
     bs_alert_forecast afc = {.p50 = p50, .baseline = c->baseline, .reported = c->has_reported ? &c->reported : NULL};
-    int n_w =
-        bs_alert_plan(schema, c->st.progress, &sched, &afc, &n->engine->calendar, today, rs, n_rs, wants, MAX_WANTS);
+    int n_w = bs_alert_plan(schema, c->st.progress, &sched, &afc, c->st.cal, today, rs, n_rs, wants, MAX_WANTS);
 
     json_t *steps = steps_json(c, &sched, p50);
     json_t *wa = json_array();
@@ -321,7 +320,7 @@ static void plan_got_baselines(const PGresult *res, const char *err, void *arg) 
  * earlier) and its forecast. Pure. */
 static void plan_forecast_work(uv_work_t *w) {
     plan_ctx *c = w->data;
-    const bs_calendar *cal = &c->n->engine->calendar;
+    const bs_calendar *cal = c->st.cal; /* the owner organisation's */
     c->sched_rc = bs_project_state_schedule(&c->st, cal, &c->sched);
     c->has_sched = c->sched_rc == BS_SCHEDULE_OK;
     if (c->has_sched && c->st.progress_date != c->st.data_date) {

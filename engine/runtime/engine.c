@@ -69,6 +69,12 @@ int bs_engine_init(bs_engine *e, const char *dir, bs_err *err, char **report) {
     bs_calendar_options opt = bs_calendar_default_options();
     if (bs_calendar_init(&e->calendar, &opt, BS_CALENDAR_FIRST_YEAR, BS_CALENDAR_LAST_YEAR) != 0)
         return bs_err_set(err, BS_EINTERNAL, NULL, "cannot build the working-day calendar");
+    for (int g = 0; g < 2; g++)
+        for (int b = 0; b < 3; b++) {
+            bs_calendar_options o = {.goede_vrijdag = g == 1, .bevrijdingsdag = (bs_bevrijdingsdag_rule)b};
+            if (bs_calendar_init(&e->variants[g][b], &o, BS_CALENDAR_FIRST_YEAR, BS_CALENDAR_LAST_YEAR) != 0)
+                return bs_err_set(err, BS_EINTERNAL, NULL, "cannot build the working-day calendars");
+        }
     DIR *d = opendir(dir);
     if (!d) return bs_err_set(err, BS_EIO, NULL, "cannot open process schema directory %s: %s", dir, strerror(errno));
     char *names[64];
@@ -141,7 +147,26 @@ void bs_engine_free(bs_engine *e) {
     }
     free(e->schemas);
     bs_calendar_free(&e->calendar);
+    for (int g = 0; g < 2; g++)
+        for (int b = 0; b < 3; b++) bs_calendar_free(&e->variants[g][b]);
     memset(e, 0, sizeof *e);
+}
+
+const bs_calendar *bs_engine_calendar(const bs_engine *e, const bs_calendar_options *opt) {
+    int b = (int)opt->bevrijdingsdag;
+    if (b < 0 || b > 2) return &e->calendar;
+    return &e->variants[opt->goede_vrijdag ? 1 : 0][b];
+}
+
+bs_calendar_options bs_calendar_options_json(const json_t *o) {
+    bs_calendar_options opt = bs_calendar_default_options();
+    const json_t *g = json_object_get(o, "goede_vrijdag");
+    if (json_is_boolean(g)) opt.goede_vrijdag = json_is_true(g);
+    const char *b = json_string_value(json_object_get(o, "bevrijdingsdag"));
+    if (b && strcmp(b, "never") == 0) opt.bevrijdingsdag = BS_BEVRIJDINGSDAG_NEVER;
+    if (b && strcmp(b, "lustrum") == 0) opt.bevrijdingsdag = BS_BEVRIJDINGSDAG_LUSTRUM;
+    if (b && strcmp(b, "yearly") == 0) opt.bevrijdingsdag = BS_BEVRIJDINGSDAG_YEARLY;
+    return opt;
 }
 
 const bs_engine_schema *bs_engine_schema_get(const bs_engine *e, const char *key) {
@@ -199,6 +224,7 @@ bs_day bs_data_date(bs_day progress_date, bs_day today) {
 
 int bs_project_state_parse(const bs_engine *e, const json_t *doc, bs_day today, bs_project_state *out) {
     memset(out, 0, sizeof *out);
+    out->cal = &e->calendar;
     const char *sk = json_string_value(json_object_get(doc, "schema"));
     const bs_engine_schema *es = sk ? bs_engine_schema_get(e, sk) : NULL;
     out->progress_date = bs_json_date(json_object_get(doc, "progress_date"));
@@ -212,6 +238,8 @@ int bs_project_state_parse(const bs_engine *e, const json_t *doc, bs_day today, 
     snprintf(out->name, sizeof out->name, "%s", json_string_value(json_object_get(doc, "name")) ?: "");
     snprintf(out->gemeente, sizeof out->gemeente, "%s", json_string_value(json_object_get(doc, "gemeente")) ?: "");
     out->homes_remaining = (long)json_integer_value(json_object_get(doc, "homes_remaining"));
+    bs_calendar_options copt = bs_calendar_options_json(json_object_get(doc, "calendar"));
+    out->cal = bs_engine_calendar(e, &copt);
     out->progress = bs_calloc((size_t)n + 1, sizeof *out->progress);
     out->planned = bs_malloc(sizeof *out->planned * (2 * (size_t)n + 1));
     for (int32_t i = 0; i < n; i++) {

@@ -27,7 +27,10 @@ typedef struct bs_engine_schema {
 } bs_engine_schema;
 
 typedef struct bs_engine {
-    bs_calendar calendar;      /* default organisation calendar, 1990–2150 */
+    bs_calendar calendar; /* default organisation calendar, 1990–2150 */
+    /* the calendar of every organisation option (organisations.calendar_*, migration 0029), same
+     * range: [goede_vrijdag][bevrijdingsdag] */
+    bs_calendar variants[2][3];
     bs_engine_schema *schemas; /* owned; n_schemas */
     int n_schemas;
 } bs_engine;
@@ -44,6 +47,13 @@ typedef struct bs_engine {
  * report is not NULL; a heap string, free() it; NULL when there is none) has the summary and
  * every problem of that file, one per line with its JSON path. */
 int bs_engine_init(bs_engine *e, const char *processes_dir, bs_err *err, char **report);
+
+/* The calendar of these organisation options (never NULL). */
+const bs_calendar *bs_engine_calendar(const bs_engine *e, const bs_calendar_options *opt);
+
+/* Reads organisation calendar options {"goede_vrijdag": bool, "bevrijdingsdag": "never" |
+ * "lustrum" | "yearly"}; what is absent or unknown keeps the default. */
+bs_calendar_options bs_calendar_options_json(const json_t *o);
 
 /* Frees everything the engine holds. */
 void bs_engine_free(bs_engine *e);
@@ -74,6 +84,8 @@ const char *bs_status_name(bs_step_status s);
     "'progress_date', p.progress_date, 'schema', p.process_schema_key, 'planstatus', p.planstatus, "                   \
     "'version', p.schedule_version, 'custom_links', p.custom_links, 'name', p.name, 'gemeente', p.gemeente, "          \
     "'homes_remaining', p.homes_remaining, "                                                                           \
+    "'calendar', (SELECT json_build_object('goede_vrijdag', o.calendar_goede_vrijdag, 'bevrijdingsdag', "              \
+    "  o.calendar_bevrijdingsdag) FROM organisations o WHERE o.id = p.owner_organisation_id), "                        \
     "'steps', COALESCE((SELECT json_agg(s) FROM project_steps s WHERE s.project_id = p.id), '[]'), "                   \
     "'links', COALESCE((SELECT json_agg(l ORDER BY l.id) FROM project_links l WHERE l.project_id = p.id), '[]')"
 #define BS_PROJECT_STATE_SQL                                                                                           \
@@ -96,6 +108,8 @@ typedef struct bs_project_state {
     char planstatus[16];
     char name[256], gemeente[128];
     long homes_remaining;
+    const bs_calendar *cal; /* the owner organisation's calendar (bs_engine_calendar; not owned): every
+                             * schedule and forecast of the project counts working days on it */
 } bs_project_state;
 
 /* The schedule's data date (docs/scheduling.md §6): the later of progress_date (the date up

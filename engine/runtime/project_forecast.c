@@ -93,7 +93,7 @@ int bs_project_forecast(const bs_engine *e, const bs_project_state *st, const bs
                             .progress = st->progress,
                             .progress_date = st->progress_date,
                             .data_date = st->data_date,
-                            .cal = &e->calendar,
+                            .cal = st->cal ? st->cal : &e->calendar,
                             .dist = dist,
                             .has_dist = has,
                             .n_samples = n_samples,

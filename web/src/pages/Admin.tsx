@@ -1,8 +1,10 @@
-// Administration (/admin): my roles per organisation; a project's members with their roles, and
+// Administration (/admin): my roles per organisation; for its beheerders an organisation's settings
+// and users, whose sessions can be ended (AdminOrg.tsx); a project's members with their roles, and
 // for its project leaders the invitation of an external developer to the project's private stream
 // (the invitation link is shown once); my API tokens with their expiry (made: the token shown
 // once; listed; revoked); and, for administrators of the installation, the erasure of a person
-// who left, from the members list, after an explicit confirmation (docs/security.md §8a).
+// who left, from the members list, after an explicit confirmation (docs/security.md §8a); my
+// sessions and logging out everywhere (AdminOrg.tsx).
 //
 // Every rule is the server's: who may invite (project lead), the token's expiry window
 // (serve --token-max-days), who may erase (install admin); refusals are shown at the field the
@@ -15,6 +17,7 @@ import { useRequireLogin } from '../lib/guard';
 import { useSignal } from '../lib/signal';
 import type { Me } from '../lib/session';
 import { ErrorSummary, Field, SubmitButton, useProblem } from '../components/form';
+import { MySessions, OrganisationAdmin } from './AdminOrg';
 
 const ROLES_NL: Record<string, string> = {
   beheerder: 'beheerder',
@@ -36,7 +39,7 @@ const ROLES_EN: Record<string, string> = {
 const S = strings({
   nl: {
     title: 'Beheer',
-    intro: 'Rollen per organisatie, leden van een project, uitnodigingen voor externe ontwikkelaars, API-sleutels en het wissen van iemand die vertrokken is.',
+    intro: 'Rollen per organisatie, instellingen en gebruikers van een organisatie, leden van een project, uitnodigingen voor externe ontwikkelaars, API-sleutels, uw sessies en het wissen van iemand die vertrokken is.',
     loading: 'Laden…',
     errors: 'Er ging iets mis',
     roles: ROLES_NL,
@@ -93,7 +96,7 @@ const S = strings({
   },
   en: {
     title: 'Administration',
-    intro: 'Roles per organisation, a project\'s members, invitations of external developers, API tokens and erasing a person who left.',
+    intro: 'Roles per organisation, an organisation\'s settings and users, a project\'s members, invitations of external developers, API tokens, your sessions and erasing a person who left.',
     loading: 'Loading…',
     errors: 'Something went wrong',
     roles: ROLES_EN,
@@ -195,8 +198,10 @@ export default function AdminPage() {
         {notice}
       </p>
       <MyRoles user={user} />
+      <OrganisationAdmin user={user} roles={s.roles} />
       <Members user={user} onNotice={setNotice} />
       <Tokens onNotice={setNotice} />
+      <MySessions user={user} />
     </section>
   );
 }
