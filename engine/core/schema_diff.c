@@ -58,10 +58,14 @@ static bool apply_renames(const bs_schema *from, const bs_schema *to, const key_
         int32_t a = key_find(kf, from->n_steps, r[i].from);
         int32_t b = key_find(kt, to->n_steps, r[i].to);
         if (a >= 0) c->renamed[a] = true;
-        if (a < 0) add_problem(problems, i, "from", "the old version has no step", r[i].from);
-        else if (c->map[a] >= 0) add_problem(problems, i, "from", "step renamed twice:", r[i].from);
-        if (b < 0) add_problem(problems, i, "to", "the new version has no step", r[i].to);
-        else if (c->back[b] >= 0) add_problem(problems, i, "to", "two steps renamed to", r[i].to);
+        if (a < 0)
+            add_problem(problems, i, "from", "the old version has no step", r[i].from);
+        else if (c->map[a] >= 0)
+            add_problem(problems, i, "from", "step renamed twice:", r[i].from);
+        if (b < 0)
+            add_problem(problems, i, "to", "the new version has no step", r[i].to);
+        else if (c->back[b] >= 0)
+            add_problem(problems, i, "to", "two steps renamed to", r[i].to);
         if (a >= 0 && b >= 0 && c->map[a] < 0 && c->back[b] < 0) {
             c->map[a] = b;
             c->back[b] = a;
@@ -82,13 +86,17 @@ static void match_by_key(const bs_schema *from, const bs_schema *to, const key_r
     }
 }
 
-static const char *unit_name(bs_unit u) { return u == BS_UNIT_CALENDAR_DAYS ? "calendar_days" : "working_days"; }
+static const char *unit_name(bs_unit u) {
+    return u == BS_UNIT_CALENDAR_DAYS ? "calendar_days" : "working_days";
+}
 
 static json_t *amount(int32_t value, bs_unit unit) {
     return json_pack("{s:i, s:s}", "value", (json_int_t)value, "unit", unit_name(unit));
 }
 
-static json_t *step_ref(const bs_step *st) { return json_pack("{s:s, s:s}", "key", st->key, "name", st->name); }
+static json_t *step_ref(const bs_step *st) {
+    return json_pack("{s:s, s:s}", "key", st->key, "name", st->name);
+}
 
 static json_t *planstatus_list(const bs_step *st) {
     json_t *a = json_array();
@@ -177,8 +185,10 @@ static void compare_links(const bs_schema *from, const bs_schema *to, const corr
         if (match[i] >= 0) used[match[i]] = true;
     }
     for (int32_t i = 0; i < from->n_links; i++) {
-        if (match[i] >= 0) record_link(to, &from->links[i], &to->links[match[i]], d);
-        else json_array_append_new(json_object_get(d, "links_removed"), link_json(from, &from->links[i]));
+        if (match[i] >= 0)
+            record_link(to, &from->links[i], &to->links[match[i]], d);
+        else
+            json_array_append_new(json_object_get(d, "links_removed"), link_json(from, &from->links[i]));
     }
     for (int32_t j = 0; j < to->n_links; j++)
         if (!used[j]) json_array_append_new(json_object_get(d, "links_added"), link_json(to, &to->links[j]));
@@ -189,8 +199,8 @@ static void compare_links(const bs_schema *from, const bs_schema *to, const corr
 json_t *bs_schema_diff(const bs_schema *from, const bs_schema *to, const bs_schema_rename *renames, size_t n_renames,
                        bs_schema_problems *problems) {
     if (!from || !to || !problems) return NULL;
-    corr c = {bs_calloc((size_t)from->n_steps + 1, sizeof(int32_t)), bs_calloc((size_t)to->n_steps + 1, sizeof(int32_t)),
-              bs_calloc((size_t)from->n_steps + 1, sizeof(bool))};
+    corr c = {bs_calloc((size_t)from->n_steps + 1, sizeof(int32_t)),
+              bs_calloc((size_t)to->n_steps + 1, sizeof(int32_t)), bs_calloc((size_t)from->n_steps + 1, sizeof(bool))};
     key_ref *kf = key_index(from), *kt = key_index(to);
     for (int32_t i = 0; i < from->n_steps; i++) c.map[i] = -1;
     for (int32_t j = 0; j < to->n_steps; j++) c.back[j] = -1;
@@ -198,8 +208,8 @@ json_t *bs_schema_diff(const bs_schema *from, const bs_schema *to, const bs_sche
     if (apply_renames(from, to, kf, kt, renames, n_renames, &c, problems)) {
         match_by_key(from, to, kt, &c);
         d = json_object();
-        static const char *const lists[] = {"steps_added",  "steps_removed", "steps_renamed", "durations_changed",
-                                            "links_added",  "links_removed", "links_changed", "constraints_changed"};
+        static const char *const lists[] = {"steps_added", "steps_removed", "steps_renamed", "durations_changed",
+                                            "links_added", "links_removed", "links_changed", "constraints_changed"};
         for (size_t k = 0; k < sizeof lists / sizeof *lists; k++) json_object_set_new(d, lists[k], json_array());
         compare_steps(from, to, &c, d);
         compare_links(from, to, &c, d);

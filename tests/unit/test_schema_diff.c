@@ -28,29 +28,31 @@ static bs_schema *load(const char *json) {
     return s;
 }
 
-#define V1                                                                                                         \
-    "{\"key\":\"k\",\"name\":\"K\",\"version\":1,\"steps\":["                                                       \
-    "{\"key\":\"a\",\"name\":\"A\",\"stream\":\"public\",\"duration\":{\"value\":5,\"unit\":\"working_days\"}},"   \
-    "{\"key\":\"b\",\"name\":\"B\",\"stream\":\"public\",\"duration\":{\"value\":3,\"unit\":\"working_days\"},"    \
-    "\"depends_on\":[{\"step\":\"a\"}]},"                                                                          \
-    "{\"key\":\"c\",\"name\":\"C\",\"stream\":\"private\",\"duration\":{\"value\":2,\"unit\":\"working_days\"},"   \
-    "\"depends_on\":[{\"step\":\"b\",\"lag\":{\"value\":1,\"unit\":\"working_days\"}}]},"                          \
+#define V1                                                                                                             \
+    "{\"key\":\"k\",\"name\":\"K\",\"version\":1,\"steps\":["                                                          \
+    "{\"key\":\"a\",\"name\":\"A\",\"stream\":\"public\",\"duration\":{\"value\":5,\"unit\":\"working_days\"}},"       \
+    "{\"key\":\"b\",\"name\":\"B\",\"stream\":\"public\",\"duration\":{\"value\":3,\"unit\":\"working_days\"},"        \
+    "\"depends_on\":[{\"step\":\"a\"}]},"                                                                              \
+    "{\"key\":\"c\",\"name\":\"C\",\"stream\":\"private\",\"duration\":{\"value\":2,\"unit\":\"working_days\"},"       \
+    "\"depends_on\":[{\"step\":\"b\",\"lag\":{\"value\":1,\"unit\":\"working_days\"}}]},"                              \
     "{\"key\":\"d\",\"name\":\"D\",\"stream\":\"private\",\"milestone\":true,\"depends_on\":[{\"step\":\"c\"}]}]}"
 
 /* b renamed to b2 and 4 days long, c's lag 2 and type SS, d removed, e added after c,
  * c optional for 1A. */
-#define V2                                                                                                         \
-    "{\"key\":\"k\",\"name\":\"K\",\"version\":2,\"steps\":["                                                       \
-    "{\"key\":\"a\",\"name\":\"A\",\"stream\":\"public\",\"duration\":{\"value\":5,\"unit\":\"working_days\"}},"   \
-    "{\"key\":\"b2\",\"name\":\"B\",\"stream\":\"public\",\"duration\":{\"value\":4,\"unit\":\"working_days\"},"   \
-    "\"depends_on\":[{\"step\":\"a\"}]},"                                                                          \
-    "{\"key\":\"c\",\"name\":\"C\",\"stream\":\"private\",\"duration\":{\"value\":2,\"unit\":\"working_days\"},"   \
-    "\"optional\":true,\"applies_to\":{\"planstatus\":[\"1A\"]},"                                                  \
-    "\"depends_on\":[{\"step\":\"b2\",\"type\":\"SS\",\"lag\":{\"value\":2,\"unit\":\"working_days\"}}]},"         \
-    "{\"key\":\"e\",\"name\":\"E\",\"stream\":\"private\",\"duration\":{\"value\":1,\"unit\":\"calendar_days\"},"  \
+#define V2                                                                                                             \
+    "{\"key\":\"k\",\"name\":\"K\",\"version\":2,\"steps\":["                                                          \
+    "{\"key\":\"a\",\"name\":\"A\",\"stream\":\"public\",\"duration\":{\"value\":5,\"unit\":\"working_days\"}},"       \
+    "{\"key\":\"b2\",\"name\":\"B\",\"stream\":\"public\",\"duration\":{\"value\":4,\"unit\":\"working_days\"},"       \
+    "\"depends_on\":[{\"step\":\"a\"}]},"                                                                              \
+    "{\"key\":\"c\",\"name\":\"C\",\"stream\":\"private\",\"duration\":{\"value\":2,\"unit\":\"working_days\"},"       \
+    "\"optional\":true,\"applies_to\":{\"planstatus\":[\"1A\"]},"                                                      \
+    "\"depends_on\":[{\"step\":\"b2\",\"type\":\"SS\",\"lag\":{\"value\":2,\"unit\":\"working_days\"}}]},"             \
+    "{\"key\":\"e\",\"name\":\"E\",\"stream\":\"private\",\"duration\":{\"value\":1,\"unit\":\"calendar_days\"},"      \
     "\"depends_on\":[{\"step\":\"c\"}]}]}"
 
-static const char *str(const json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
+static const char *str(const json_t *o, const char *k) {
+    return json_string_value(json_object_get(o, k));
+}
 
 static void identical_is_empty(void **state) {
     (void)state;
