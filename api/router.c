@@ -90,7 +90,7 @@ static int match_template(const char *tmpl, const char **seg, int n, bs_path *ou
     char tb[160];
     const char *ts[MAX_SEGMENTS];
     if (split(tmpl, tb, sizeof tb, ts) != n) return 0;
-    bs_path p = {{0}, {0}, {0}};
+    bs_path p = {{0}, {0}, {0}, {0}};
     const path_type *malformed = NULL;
     for (int i = 0; i < n; i++) {
         const char *open = strchr(ts[i], '{');

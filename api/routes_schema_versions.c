@@ -57,9 +57,12 @@ static const char *my_orgs(bs_req *req) {
     const char *b = pr->beheerder_orgs ? pr->beheerder_orgs : "{}";
     size_t n = strlen(b) + sizeof pr->organisation_id + 4;
     char *out = bs_req_alloc(req, n);
-    if (!pr->organisation_id[0]) snprintf(out, n, "%s", b);
-    else if (strcmp(b, "{}") == 0) snprintf(out, n, "{%s}", pr->organisation_id);
-    else snprintf(out, n, "{%s,%s", pr->organisation_id, b + 1);
+    if (!pr->organisation_id[0])
+        snprintf(out, n, "%s", b);
+    else if (strcmp(b, "{}") == 0)
+        snprintf(out, n, "{%s}", pr->organisation_id);
+    else
+        snprintf(out, n, "{%s,%s", pr->organisation_id, b + 1);
     return out;
 }
 
@@ -95,7 +98,8 @@ static void deployed(const PGresult *res, const char *err, void *arg) {
         int failed = -1;
         for (int i = 0; i < 3 && failed < 0; i++)
             if (strcmp(PQgetvalue(res, 0, i), "t") != 0) failed = i;
-        if (failed == 0) bs__fail(c->req, BS_EINVAL, "organisation_id", "No organisation with this id");
+        if (failed == 0)
+            bs__fail(c->req, BS_EINVAL, "organisation_id", "No organisation with this id");
         else if (failed == 1)
             bs__fail(c->req, BS_EFORBIDDEN, "organisation_id",
                      "Only a beheerder of the organisation deploys its schemas; national schemas only an "
@@ -103,7 +107,8 @@ static void deployed(const PGresult *res, const char *err, void *arg) {
         else if (failed == 2)
             bs__fail_as(c->req, BS_ECONFLICT, "schema_key_taken", "Schema key of another organisation", "key",
                         "The key '%s' belongs to another organisation's schema", c->key);
-        else bs_req_respond(c->req, 201, JSON_CT, PQgetvalue(res, 0, 3), (size_t)PQgetlength(res, 0, 3), NULL);
+        else
+            bs_req_respond(c->req, 201, JSON_CT, PQgetvalue(res, 0, 3), (size_t)PQgetlength(res, 0, 3), NULL);
     }
     sv_free(c);
 }
@@ -133,12 +138,15 @@ void bs__deploy_schema(bs_api *api, bs_req *req, const bs_path *path) {
     const char *org = NULL;
     json_t *doc = json_object_get(body, "schema");
     bs_schema *s = NULL;
-    if (!json_is_null(json_object_get(body, "organisation_id")) && !bs__uuid_field(req, body, "organisation_id", false, &org)) {
+    if (!json_is_null(json_object_get(body, "organisation_id")) &&
+        !bs__uuid_field(req, body, "organisation_id", false, &org)) {
         json_decref(body);
         return;
     }
-    if (!doc) bs__fail(req, BS_EREQUIRED, "schema", "schema is required: the process schema document");
-    else s = validate(req, doc);
+    if (!doc)
+        bs__fail(req, BS_EREQUIRED, "schema", "schema is required: the process schema document");
+    else
+        s = validate(req, doc);
     if (!s) {
         json_decref(body);
         return;
@@ -152,8 +160,8 @@ void bs__deploy_schema(bs_api *api, bs_req *req, const bs_path *path) {
     char sv[16];
     snprintf(sv, sizeof sv, "%d", es ? (int)es->schema->version : 0);
     char *text = bs_json_dumps(doc, JSON_COMPACT);
-    const char *p[7] = {s->key, s->name, text, org, pr->is_admin ? "t" : "f", pr->beheerder_orgs ? pr->beheerder_orgs : "{}",
-                        sv};
+    const char *p[7] = {
+        s->key, s->name, text, org, pr->is_admin ? "t" : "f", pr->beheerder_orgs ? pr->beheerder_orgs : "{}", sv};
     bs__store_write(api, req, &SQL_SCHEMA_VERSION_INSERT, p, deployed, c);
     free(text);
     bs_schema_free(s);
@@ -171,8 +179,13 @@ void bs__list_schema_versions(bs_api *api, bs_req *req, const bs_path *path) {
     const bs_engine_schema *es = shipped(api, path->ref, 0);
     char sv[16];
     snprintf(sv, sizeof sv, "%d", es ? (int)es->schema->version : 0);
-    const char *p[7] = {path->ref, pg->limit, pg->offset, bs__principal(req)->is_admin ? "t" : "f", my_orgs(req),
-                        es ? es->schema->name : NULL, sv};
+    const char *p[7] = {path->ref,
+                        pg->limit,
+                        pg->offset,
+                        bs__principal(req)->is_admin ? "t" : "f",
+                        my_orgs(req),
+                        es ? es->schema->name : NULL,
+                        sv};
     bs_store_exec(api->store, &SQL_SCHEMA_VERSION_LIST, p, bs__page_query_done, pg);
 }
 
@@ -272,7 +285,8 @@ static void diff_docs_got(const PGresult *res, const char *err, void *arg) {
     if (!c->from_doc || !c->to_doc)
         bs__fail_as(c->req, BS_ENOTFOUND, NULL, "Process schema version not found", c->from_doc ? "to" : "from",
                     "No version %ld of process schema '%s'", c->from_doc ? c->to : c->from, c->key);
-    else answer_diff(c);
+    else
+        answer_diff(c);
     sv_free(c);
 }
 
