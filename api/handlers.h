@@ -78,6 +78,8 @@ BS_HANDLER(bs__deploy_schema);
 BS_HANDLER(bs__list_schema_versions);
 BS_HANDLER(bs__get_schema_version);
 BS_HANDLER(bs__diff_schema_versions);
+BS_HANDLER(bs__list_org_schema_versions);
+BS_HANDLER(bs__put_org_schema_version);
 
 /* routes_schedule.c: schedule, history, checks, what-if, scenarios, step updates */
 BS_HANDLER(bs__get_schedule);

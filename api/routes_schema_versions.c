@@ -322,3 +322,64 @@ void bs__diff_schema_versions(bs_api *api, bs_req *req, const bs_path *path) {
     const char *p[5] = {path->ref, fs, ts, bs__principal(req)->is_admin ? "t" : "f", my_orgs(req)};
     bs_store_exec(api->store, &SQL_SCHEMA_VERSION_GET, p, diff_docs_got, c);
 }
+
+/* ---- the version new projects of an organisation get ----
+ * PUT /api/v1/organisations/{id}/process-schema-versions/{key}, GET …/process-schema-versions */
+
+static void org_setting_stored(const PGresult *res, const char *err, void *arg) {
+    sv_ctx *c = arg;
+    int failed = -1;
+    for (int i = 0; !err && i < 3 && failed < 0; i++)
+        if (strcmp(PQgetvalue(res, 0, i), "t") != 0) failed = i;
+    if (err)
+        bs__problem_db(c->req, err);
+    else if (failed == 0)
+        bs__fail(c->req, BS_ENOTFOUND, "id", "No organisation with this id");
+    else if (failed == 1)
+        bs__fail(c->req, BS_EFORBIDDEN, "id", "Only a beheerder of the organisation sets its schema versions");
+    else if (failed == 2)
+        bs__fail(c->req, BS_EINVAL, "version", "Process schema '%s' has no version %ld for this organisation", c->key,
+                 c->to);
+    else
+        bs_req_respond(c->req, 200, JSON_CT, PQgetvalue(res, 0, 3), (size_t)PQgetlength(res, 0, 3), NULL);
+    sv_free(c);
+}
+
+void bs__put_org_schema_version(bs_api *api, bs_req *req, const bs_path *path) {
+    static const char *const allowed[] = {"version", NULL};
+    json_t *body = bs__body_object(req, allowed);
+    if (!body) return;
+    const json_t *v = json_object_get(body, "version");
+    json_int_t n = json_is_integer(v) ? json_integer_value(v) : 0;
+    int code = v ? BS_EINVAL : BS_EREQUIRED;
+    json_decref(body); /* v is not used after this */
+    if (n < 1 || n > 1000000000) {
+        bs__fail(req, code, "version", "version is required: a version number of the schema (1 or more)");
+        return;
+    }
+    const bs_principal *pr = bs__principal(req);
+    sv_ctx *c = bs_calloc(1, sizeof *c);
+    c->api = api;
+    c->req = req;
+    c->to = (long)n;
+    snprintf(c->key, sizeof c->key, "%s", path->sub);
+    const bs_engine_schema *es = shipped(api, path->sub, 0);
+    char vs[24], sv[16];
+    snprintf(vs, sizeof vs, "%ld", c->to);
+    snprintf(sv, sizeof sv, "%d", es ? (int)es->schema->version : 0);
+    const char *p[6] = {
+        path->ref, path->sub, vs, pr->is_admin ? "t" : "f", pr->beheerder_orgs ? pr->beheerder_orgs : "{}", sv};
+    bs__store_write(api, req, &SQL_ORG_SCHEMA_VERSION_UPSERT, p, org_setting_stored, c);
+}
+
+void bs__list_org_schema_versions(bs_api *api, bs_req *req, const bs_path *path) {
+    bs_page *pg = bs__page_new(req);
+    if (!pg) return;
+    pg->nf_title = "Not found";
+    pg->nf_field = "id";
+    pg->nf_detail = "No organisation with this id that you administer";
+    const bs_principal *pr = bs__principal(req);
+    const char *p[5] = {path->ref, pg->limit, pg->offset, pr->is_admin ? "t" : "f",
+                        pr->beheerder_orgs ? pr->beheerder_orgs : "{}"};
+    bs_store_exec(api->store, &SQL_ORG_SCHEMA_VERSION_LIST, p, bs__page_query_done, pg);
+}

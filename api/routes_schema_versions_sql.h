@@ -66,4 +66,39 @@ static const bs_stmt SQL_SCHEMA_VERSION_GET = {
     "  AND (organisation_id IS NULL OR $4::boolean OR organisation_id = ANY ($5::uuid[])))",
     5};
 
+/* Sets which version of a key new projects of an organisation get (migration 0030,
+ * organisation_schema_versions). $1 organisation id, $2 key, $3 version, $4 the caller is an
+ * administrator of the installation, $5 organisations the caller is beheerder of (uuid[]
+ * literal), $6 the shipped version of the key (0: not shipped). Returns one row: the
+ * organisation exists, the caller administers it, the version exists for it (shipped, national
+ * or its own), and the setting as JSON (NULL when refused). */
+static const bs_stmt SQL_ORG_SCHEMA_VERSION_UPSERT = {
+    "org_schema_version_upsert",
+    "WITH org AS (SELECT id FROM organisations WHERE id = $1::uuid), "
+    "mine AS (SELECT 1 FROM org WHERE $4::boolean OR id = ANY ($5::uuid[])), "
+    "ver AS (SELECT 1 WHERE $3::int = $6::int OR EXISTS (SELECT 1 FROM process_schemas WHERE key = $2 "
+    "  AND version = $3::int AND (organisation_id IS NULL OR organisation_id = $1::uuid))), "
+    "up AS (INSERT INTO organisation_schema_versions (organisation_id, schema_key, version) "
+    "  SELECT id, $2, $3::int FROM org WHERE EXISTS (SELECT 1 FROM mine) AND EXISTS (SELECT 1 FROM ver) "
+    "  ON CONFLICT (organisation_id, schema_key) DO UPDATE SET version = EXCLUDED.version, updated_at = now() "
+    "  RETURNING organisation_id, schema_key AS key, version, updated_at) "
+    "SELECT EXISTS (SELECT 1 FROM org), EXISTS (SELECT 1 FROM mine), EXISTS (SELECT 1 FROM ver), "
+    "  (SELECT row_to_json(up) FROM up)",
+    6};
+
+/* One page of an organisation's schema version settings, by key. $1 organisation id, $2 limit,
+ * $3 offset, $4 administrator of the installation, $5 organisations the caller is beheerder of
+ * (uuid[] literal). Returns the count (NULL when the organisation does not exist or the caller
+ * does not administer it) and the page as a JSON array of {organisation_id, key, version,
+ * updated_at}. */
+static const bs_stmt SQL_ORG_SCHEMA_VERSION_LIST = {
+    "org_schema_version_list",
+    "WITH org AS (SELECT id FROM organisations WHERE id = $1::uuid AND ($4::boolean OR id = ANY ($5::uuid[]))) "
+    "SELECT CASE WHEN EXISTS (SELECT 1 FROM org) THEN (SELECT count(*) FROM organisation_schema_versions "
+    "  WHERE organisation_id = $1::uuid) END, "
+    "  COALESCE((SELECT json_agg(x ORDER BY x.key) FROM (SELECT organisation_id, schema_key AS key, version, "
+    "  updated_at FROM organisation_schema_versions WHERE organisation_id = $1::uuid "
+    "  ORDER BY schema_key LIMIT $2::bigint OFFSET $3::bigint) x), '[]')",
+    5};
+
 #endif

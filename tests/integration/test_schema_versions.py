@@ -169,7 +169,28 @@ def scenario(base, args, env, url):
     eq((st, (made or {}).get("version"), (made or {}).get("organisation_id")), (201, 1, None),
        "the operator deploys a national key, version 1")
 
+    org_setting(bh, mw, other, org, url)
     bad_schemas(bh, org)
+
+
+def org_setting(bh, mw, other, org, url):
+    """Which version new projects of the organisation get: set by its beheerder, audited."""
+    path = f"/api/v1/organisations/{org}/process-schema-versions"
+    st, _, doc = bh.json("GET", path)
+    eq((st, doc and doc["count"]), (200, 0), "no setting yet: the shipped version")
+    st, _, got = bh.json("PUT", f"{path}/{KEY}", {"version": 2})
+    eq((st, got and got.get("version"), got and got.get("key")), (200, 2, KEY), f"setting to version 2 {got}")
+    expect_problem(bh, "PUT", f"{path}/{KEY}", 422, "version", "a version that is not there", body={"version": 9})
+    expect_problem(bh, "PUT", f"{path}/{KEY}", 422, "version", "no version", body={})
+    expect_problem(other, "PUT", f"{path}/{KEY}", 403, "id", "another organisation's beheerder", body={"version": 1})
+    expect_problem(mw, "PUT", f"{path}/{KEY}", 403, None, "a medewerker", body={"version": 1})
+    expect_problem(other, "GET", path, 404, "id", "another organisation's settings")
+    st, _, doc = bh.json("GET", path)
+    eq([(x["key"], x["version"]) for x in doc["results"]], [(KEY, 2)], "the setting listed")
+    eq(bh.json("PUT", f"{path}/{KEY}", {"version": 1})[0], 200, "back to the shipped version")
+    eq(bh.json("PUT", f"{path}/{KEY}", {"version": 2})[0], 200, "and to version 2")
+    eq(psql(url, "SELECT count(*) FROM audit_log WHERE entity = 'organisation_schema_versions'"), "3",
+       "every change of the setting is audited")
 
 
 if __name__ == "__main__":
