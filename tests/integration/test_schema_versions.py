@@ -169,8 +169,31 @@ def scenario(base, args, env, url):
     eq((st, (made or {}).get("version"), (made or {}).get("organisation_id")), (201, 1, None),
        "the operator deploys a national key, version 1")
 
+    immutable_once_used(bh, url)
     org_setting(bh, mw, other, org, url)
     bad_schemas(bh, org)
+
+
+def immutable_once_used(bh, url):
+    """A stored version no project uses may still be corrected in the database; once a project
+    uses it, migration 0030's trigger refuses any change."""
+    psql(url, "UPDATE process_schemas SET name = name || ' ' WHERE key = 'schemastad-eigen'")
+    try:
+        psql(url, "INSERT INTO projects (source, source_key, name, gemeente, provincie, plantype, planstatus, "
+                  "progress_date, process_schema_key, process_schema_version) VALUES ('api', 'versie-test', "
+                  "'Versieproject', 'Schemastad', 'Utrecht', 'uitleg', '1A', '2026-01-01', 'schemastad-eigen', 1)")
+    except subprocess.CalledProcessError as e:
+        check(False, "a project of the organisation's own schema", e.stderr)
+        return
+    for sql in ("UPDATE process_schemas SET name = 'anders' WHERE key = 'schemastad-eigen'",
+                "DELETE FROM process_schemas WHERE key = 'schemastad-eigen'"):
+        try:
+            psql(url, sql)
+            check(False, "a version in use cannot change", sql)
+        except subprocess.CalledProcessError as e:
+            check("is used by a project" in e.stderr, "a version in use cannot change", e.stderr)
+    st, _, doc = bh.json("GET", f"{PS}/schemastad-eigen/versions")
+    eq([(v["version"], v["in_use"]) for v in doc["results"]], [(1, True)], "the versions list says it is in use")
 
 
 def org_setting(bh, mw, other, org, url):
