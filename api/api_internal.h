@@ -27,7 +27,8 @@ void bs__respond_json(bs_req *req, int status, json_t *body);
 /* Sends the problem of e, with extra response headers (pairs name, value, …, NULL) or NULL. */
 void bs__fail_err(bs_req *req, const bs_err *e, const char *const *extra_headers);
 /* Same with extension members (RFC 9457 §3.2; a JSON object, reference stolen, may be NULL):
- * added after the standard members, which they cannot replace. */
+ * added after the standard members, which they cannot replace — except invalid_params when
+ * e has no field: a validation that reports every problem passes them all there. */
 void bs__fail_doc(bs_req *req, const bs_err *e, json_t *extensions, const char *const *extra_headers);
 /* Sends a problem with the code's own machine code and title. */
 void bs__fail(bs_req *req, int code, const char *field, const char *fmt, ...) __attribute__((format(printf, 4, 5)));

@@ -77,6 +77,14 @@ BS_HANDLER(bs__unfollow);
 BS_HANDLER(bs__list_follows);
 BS_HANDLER(bs__add_role);
 
+/* routes_schema_versions.c: process schema versions (deploy, list, get, diff) */
+BS_HANDLER(bs__deploy_schema);
+BS_HANDLER(bs__list_schema_versions);
+BS_HANDLER(bs__get_schema_version);
+BS_HANDLER(bs__diff_schema_versions);
+BS_HANDLER(bs__list_org_schema_versions);
+BS_HANDLER(bs__put_org_schema_version);
+
 /* routes_schedule.c: schedule, history, checks, what-if, scenarios, step updates */
 BS_HANDLER(bs__get_schedule);
 BS_HANDLER(bs__get_history);

@@ -66,6 +66,9 @@ void bs__fail_doc(bs_req *req, const bs_err *e, json_t *extensions, const char *
         json_array_append_new(params, ip);
     }
     json_object_set_new(p, "invalid_params", params);
+    /* a report of several problems (no single field) brings its own invalid_params */
+    if (!e->field[0] && json_is_array(json_object_get(extensions, "invalid_params")))
+        json_object_del(p, "invalid_params");
     if (extensions) {
         json_object_update_missing(p, extensions); /* the standard members win */
         json_decref(extensions);

@@ -57,6 +57,20 @@ const bs_route bs_routes[] = {
     {"GET", "/api/v1/process-schemas", BS_NEED_USER, PAGE, bs__list_schemas, "listProcessSchemas", 0},
     {"GET", "/api/v1/process-schemas/{key}", BS_NEED_USER, "", bs__get_schema, "getProcessSchema", 0},
     {"GET", "/api/v1/process-schemas/{key}/bpmn", BS_NEED_USER, "", bs__get_schema_bpmn, "getProcessSchemaBpmn", 0},
+    /* versions deployed through the API (issue 19): beheerders for their organisation, national
+     * ones an administrator of the installation (the handler narrows) */
+    {"POST", "/api/v1/process-schemas", BS_NEED_ORG_ADMIN, "", bs__deploy_schema, "deployProcessSchema", UPLOAD},
+    {"GET", "/api/v1/process-schemas/{key}/versions", BS_NEED_USER, PAGE, bs__list_schema_versions,
+     "listProcessSchemaVersions", 0},
+    {"GET", "/api/v1/process-schemas/{key}/versions/{n}", BS_NEED_USER, "", bs__get_schema_version,
+     "getProcessSchemaVersion", 0},
+    /* which version new projects of an organisation get: its beheerders (the handler narrows) */
+    {"GET", "/api/v1/organisations/{id}/process-schema-versions", BS_NEED_ORG_ADMIN, PAGE, bs__list_org_schema_versions,
+     "listOrganisationSchemaVersions", 0},
+    {"PUT", "/api/v1/organisations/{id}/process-schema-versions/{key}", BS_NEED_ORG_ADMIN, "",
+     bs__put_org_schema_version, "setOrganisationSchemaVersion", 0},
+    {"GET", "/api/v1/process-schemas/{key}/diff", BS_NEED_USER, "from to rename", bs__diff_schema_versions,
+     "diffProcessSchemaVersions", 0},
     {"GET", "/api/v1/lead-times", BS_NEED_USER, "step gemeente size_class schema", bs__get_lead_times, "getLeadTimes",
      0},
     {"GET", "/api/v1/reports/aggregate", BS_NEED_USER, "group_by", bs__aggregate, "aggregate", 0},

@@ -39,6 +39,9 @@ static const path_type path_types[] = {
     {"organisations", "id", P_UUID, SLOT(ref), "id", "Not found", "An organisation id is a UUID"},
     {"events", "id", P_POSITIVE, SLOT(ref), "id", "Not found", "An event id is a positive integer"},
     {"process-schemas", "key", P_TEXT, SLOT(ref), "key", "Process schema not found", "No such process schema"},
+    {"versions", "n", P_POSITIVE, SLOT(sub), "version", "Process schema version not found",
+     "A version is a positive integer"},
+    {"process-schema-versions", "key", P_TEXT, SLOT(sub), "key", "Not found", "No such process schema"},
     {"exports", "key", P_TEXT, SLOT(ref), "key", "No such export", "No such export"},
     {"calendar", "token", P_FEED_TOKEN, SLOT(ref), "token", "Feed not found", "No such feed"},
     {"unsubscribe", "token", P_TEXT, SLOT(ref), "token", "Not found", "Unknown unsubscribe link"},
@@ -87,7 +90,7 @@ static int match_template(const char *tmpl, const char **seg, int n, bs_path *ou
     char tb[160];
     const char *ts[MAX_SEGMENTS];
     if (split(tmpl, tb, sizeof tb, ts) != n) return 0;
-    bs_path p = {{0}, {0}, {0}};
+    bs_path p = {{0}, {0}, {0}, {0}};
     const path_type *malformed = NULL;
     for (int i = 0; i < n; i++) {
         const char *open = strchr(ts[i], '{');

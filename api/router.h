@@ -28,6 +28,8 @@ typedef struct bs_path {
     char step[128];   /* {key} of …/steps/{key}: a step key (the handler checks the schema) */
     char ref[256];    /* the route's other parameter: a resource id (UUID or event number,
                        * checked), a process schema or export key, a feed or unsubscribe token */
+    char sub[128];    /* a second parameter after ref: a schema version ("versions/{n}") or the
+                       * schema key of an organisation's setting */
 } bs_path;
 
 /* A handler: answers req exactly once (now or from a store callback). path lives only

@@ -67,7 +67,8 @@ def main():
             api = Api(base, token=None)
             pid = "00000000-0000-4000-8000-000000000000"
             for (method, path), need in sorted(table_routes(args.source).items()):
-                concrete = (path.replace("events/{id}", "events/17").replace("{key}", "principeakkoord")
+                concrete = (path.replace("events/{id}", "events/17").replace("versions/{n}", "versions/1")
+                            .replace("{key}", "principeakkoord")
                             .replace("{token}", "0" * 64))
                 concrete = re.sub(r"\{[a-z_]+\}", pid, concrete)
                 st, ct, _ = api.call(method, concrete, body={} if method in ("POST", "PUT", "PATCH") else None)
