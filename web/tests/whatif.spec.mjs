@@ -78,6 +78,9 @@ await journey('whatif', async ({ page, context, fx }) => {
   eq(await focusedTask(), 'voorlopig_ontwerp', 'keyboard: the chart\'s row of the preliminary design');
   await page.keyboard.press('Enter');
   await page.waitForFunction(() => document.querySelector('#wi-link')?.value === 'voorlopig_ontwerp|onderzoeken_uitgevoerd|FS');
+  // the chart has drawn its selection (two frames after it) before the keyboard moves on to the form
+  await page.waitForFunction(() => window.bsGantt?.getSelectedId() === 'voorlopig_ontwerp');
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
 
   // a refused change: the server's message at the lag field, and nothing added
   await selectByKeyboard(page, '#wi-type', 'SS');

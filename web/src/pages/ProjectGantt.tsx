@@ -296,6 +296,17 @@ export interface GanttProps {
   onSelect: (key: string) => void;
 }
 
+/** Runs fn (a redraw or selection of the chart) and gives the keyboard focus back when fn pulled
+ * it into the chart from elsewhere: the chart's keyboard navigation focuses its active row on
+ * select and render, which must not take the focus from a form the user has moved on to
+ * (WCAG 2.1 SC 3.2.1/3.2.2: no change of context the user did not ask for). */
+function keepFocusOutside(chart: HTMLElement | null, fn: () => void): void {
+  const before = document.activeElement as HTMLElement | null;
+  fn();
+  const outside = !!before && before !== document.body && !!chart && !chart.contains(before);
+  if (outside && document.activeElement !== before && before.isConnected) before.focus({ preventScroll: true });
+}
+
 export default function ProjectGantt({ schedule, steps, forecast, baseline, selected, onSelect }: GanttProps) {
   const ref = useRef<HTMLDivElement>(null);
   const selectRef = useRef(onSelect);
@@ -383,11 +394,12 @@ export default function ProjectGantt({ schedule, steps, forecast, baseline, sele
       (gantt.config as any).start_date = from;
       (gantt.config as any).end_date = to;
     }
-    gantt.parse({ data, links }); // parse renders the initialised chart (and fires onDataRender)
+    // parse renders the initialised chart (and fires onDataRender)
+    keepFocusOutside(ref.current, () => gantt.parse({ data, links }));
   }, [schedule, steps, forecast, baseline, lang.get()]);
 
   useEffect(() => {
-    if (selected && gantt.isTaskExists(selected)) gantt.selectTask(selected);
+    if (selected && gantt.isTaskExists(selected)) keepFocusOutside(ref.current, () => gantt.selectTask(selected));
   }, [selected, schedule]);
 
   return <div ref={ref} class="bs-gantt" />;
