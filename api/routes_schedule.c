@@ -472,7 +472,8 @@ static void write_changes(sctx *c, const sched_state *ns, const char *reason, js
     }
     char *names_t = bs_json_dumps(names, JSON_COMPACT);
     json_decref(names);
-    const char *params[19] = {c->id,
+    char *actor = bs__actor_json(c->req, NULL, NULL);
+    const char *params[20] = {c->id,
                               ver,
                               links_changed ? "true" : "false",
                               completion != BS_DAY_NONE ? bs_date_format(completion, pc) : NULL,
@@ -492,8 +493,10 @@ static void write_changes(sctx *c, const sched_state *ns, const char *reason, js
                               names_t,
                               knelpunt < 0 ? NULL
                               : knelpunt   ? "true"
-                                           : "false"};
-    bs__store_write(c->api, c->req, &SQL_SCHEDULE_WRITE, params, written, c);
+                                           : "false",
+                              actor};
+    bs__store_write_one(c->api, &SQL_SCHEDULE_WRITE, params, written, c);
+    free(actor);
     free(names_t);
     free(rows_t);
     free(links_t);

@@ -28,14 +28,18 @@ static const bs_stmt SQL_SCHEDULE_LOAD = {
  * links (boolean), $4 planned completion, $5 steps (JSON records), $6 links (JSON records), $7 reason, $8 author
  * e-mail, $9 known_from date, $10 history (JSON records), $11 scenario id or NULL, $12 mail domain (Message-ID),
  * $13 due time (Unix seconds), $14 step key, $15 step name, $16 stream or NULL, $17 new progress date or NULL, $18
- * step names by key (JSON), $19 knelpunt or NULL. Returns the project id, the number of history rows and alerts
- * (no row: version conflict). */
+ * step names by key (JSON), $19 knelpunt or NULL, $20 the actor (JSON, bs__actor_json). Run alone in its own
+ * transaction (bs__store_write_one: one round trip, committed before the answer). Returns the project id, the
+ * number of history rows and alerts (no row: version conflict). */
 static const bs_stmt SQL_SCHEDULE_WRITE = {
     "schedule_write",
     "WITH chk AS (UPDATE projects SET schedule_version = schedule_version + 1, "
     "  custom_links = custom_links OR $3::boolean, planned_completion = $4::date, updated_at = now(), "
     "  progress_date = COALESCE($17::date, progress_date), knelpunt = COALESCE($19::boolean, knelpunt) "
-    "  WHERE id = $1::uuid AND schedule_version = $2::bigint RETURNING id), "
+    "  WHERE id = $1::uuid AND schedule_version = $2::bigint "
+    /* the actor the audit triggers record, set in this statement's own transaction (it runs alone, committed
+    * at Sync: bs__store_write_one); the triggers fire at the statement's end, after this */
+    "  AND (SELECT set_config('bouwstroom.actor', $20, true)) IS NOT NULL RETURNING id), "
     "st AS (INSERT INTO project_steps (project_id, step_key, status, actual_start, actual_finish, "
     "  actual_estimated, remaining_duration, duration_override, planned_start, planned_finish, "
     "  start_no_earlier_than, finish_no_later_than) "
@@ -96,7 +100,7 @@ static const bs_stmt SQL_SCHEDULE_WRITE = {
     "  WHERE EXISTS (SELECT 1 FROM h) ON CONFLICT DO NOTHING RETURNING 1) "
     "SELECT id, (SELECT count(*) FROM h), (SELECT count(*) FROM ext), "
     "  CASE WHEN EXISTS (SELECT 1 FROM ext) THEN pg_notify('bs_alerts', '') END FROM chk",
-    19};
+    20};
 
 /* A project's schedule history as {count, results} (NULL when the project does not exist). $1 project id, $2 step
  * key or NULL for every step, $3 true when the caller may read who changed what and why (else changed_by and
