@@ -243,8 +243,12 @@ static void loaded(const PGresult *res, const char *err, void *arg) {
 
 void sched_load(sctx *c) {
     char kd[11];
-    const char *params[3] = {c->id, c->has_known_on ? bs_date_format(c->known_on, kd) : NULL,
-                             c->sid[0] ? c->sid : NULL};
+    if (!c->has_known_on) {
+        const char *now[2] = {c->id, c->sid[0] ? c->sid : NULL};
+        bs_store_exec(c->api->store, &SQL_SCHEDULE_LOAD_NOW, now, loaded, c);
+        return;
+    }
+    const char *params[3] = {c->id, bs_date_format(c->known_on, kd), c->sid[0] ? c->sid : NULL};
     bs_store_exec(c->api->store, &SQL_SCHEDULE_LOAD, params, loaded, c);
 }
 
