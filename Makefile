@@ -12,7 +12,7 @@ JOBS       ?= 2
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?=
 
-.PHONY: all deps test-deps fuzz-deps build build-asan web test test-long test-faults fuzz demo bench bench-web format lint clean distclean
+.PHONY: all deps test-deps fuzz-deps build build-asan web test test-long test-faults fuzz demo bench bench-write bench-web format lint clean distclean
 
 all: build
 
@@ -62,6 +62,10 @@ demo: build
 
 bench: build
 	@scripts/bench.sh $(BUILD)
+
+# the write benchmark alone (make bench runs it too): step writes under wrk vs pgbench, fsync=on
+bench-write: build
+	@scripts/bench_write.sh $(BUILD)
 
 # the browser app on the real plans in Debian's chromium (first page JS, /projects, project page)
 bench-web: test-deps build

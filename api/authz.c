@@ -403,6 +403,13 @@ void bs__store_write_actor(bs_api *api, const char *actor_json, const bs_stmt *s
     bs_store_acquire(api->store, write_acquired, j);
 }
 
+void bs__store_write_one(bs_api *api, const bs_stmt *stmt, const char *const *params, bs_store_cb cb, void *arg) {
+    /* a named statement on any free connection is one extended-protocol exchange (Bind, Execute,
+     * Sync): outside BEGIN it is its own transaction, committed at Sync, and bs_store_exec calls cb
+     * only after ReadyForQuery, so with every result and the commit's error if it failed */
+    bs_store_exec(api->store, stmt, params, cb, arg);
+}
+
 char *bs__actor_json(const bs_req *req, const char *user_id, const char *email) {
     const bs_principal *pr = req ? bs__principal(req) : NULL;
     json_t *a = json_object();

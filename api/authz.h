@@ -11,7 +11,8 @@
  *   3. decides with bs_authz_decide (pure) and answers 401 / 403 / 404 problems, or hands
  *      the request to the handler with the principal attached (bs__principal).
  * Writes go through bs__store_write, which runs the statement in a transaction that first
- * sets the actor (bouwstroom.actor) read by the audit triggers.
+ * sets the actor (bouwstroom.actor) read by the audit triggers, or bs__store_write_one for a
+ * statement that sets the actor itself and runs alone in one round trip.
  */
 #ifndef BS_AUTHZ_H
 #define BS_AUTHZ_H
@@ -136,6 +137,15 @@ const bs_principal *bs__principal(const bs_req *req);
  * COMMIT succeeded (or with err). */
 void bs__store_write(bs_api *api, bs_req *req, const bs_stmt *stmt, const char *const *params, bs_store_cb cb,
                      void *arg);
+
+/* Runs one named write statement that sets the actor itself: its last parameter
+ * ($stmt->n_params) is the actor JSON (bs__actor_json), which the statement passes to
+ * set_config('bouwstroom.actor', $n, true) before it writes anything the triggers audit. The
+ * statement runs alone in its own (implicit) transaction, committed at the protocol's Sync
+ * before PostgreSQL answers: one round trip instead of acquire, BEGIN, statement, COMMIT
+ * (issue 17). Same contract as bs__store_write: params[n_params - 1] is the actor, cb exactly
+ * once, called after the commit succeeded (or with err, the statement's or the commit's). */
+void bs__store_write_one(bs_api *api, const bs_stmt *stmt, const char *const *params, bs_store_cb cb, void *arg);
 
 /* Same with an explicit actor (a JSON object, see migration 0010), e.g. the user who is
  * logging in. */

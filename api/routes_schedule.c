@@ -244,8 +244,12 @@ static void loaded(const PGresult *res, const char *err, void *arg) {
 
 void sched_load(sctx *c) {
     char kd[11];
-    const char *params[3] = {c->id, c->has_known_on ? bs_date_format(c->known_on, kd) : NULL,
-                             c->sid[0] ? c->sid : NULL};
+    if (!c->has_known_on) {
+        const char *now[2] = {c->id, c->sid[0] ? c->sid : NULL};
+        bs_store_exec(c->api->store, &SQL_SCHEDULE_LOAD_NOW, now, loaded, c);
+        return;
+    }
+    const char *params[3] = {c->id, bs_date_format(c->known_on, kd), c->sid[0] ? c->sid : NULL};
     bs_store_exec(c->api->store, &SQL_SCHEDULE_LOAD, params, loaded, c);
 }
 
@@ -473,7 +477,8 @@ static void write_changes(sctx *c, const sched_state *ns, const char *reason, js
     }
     char *names_t = bs_json_dumps(names, JSON_COMPACT);
     json_decref(names);
-    const char *params[19] = {c->id,
+    char *actor = bs__actor_json(c->req, NULL, NULL);
+    const char *params[20] = {c->id,
                               ver,
                               links_changed ? "true" : "false",
                               completion != BS_DAY_NONE ? bs_date_format(completion, pc) : NULL,
@@ -493,8 +498,10 @@ static void write_changes(sctx *c, const sched_state *ns, const char *reason, js
                               names_t,
                               knelpunt < 0 ? NULL
                               : knelpunt   ? "true"
-                                           : "false"};
-    bs__store_write(c->api, c->req, &SQL_SCHEDULE_WRITE, params, written, c);
+                                           : "false",
+                              actor};
+    bs__store_write_one(c->api, &SQL_SCHEDULE_WRITE, params, written, c);
+    free(actor);
     free(names_t);
     free(rows_t);
     free(links_t);

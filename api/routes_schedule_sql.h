@@ -9,18 +9,30 @@
 
 #include "store.h"
 
+/* The members after the state of SQL_SCHEDULE_LOAD and SQL_SCHEDULE_LOAD_NOW: the scenario ($SID) and the owner's
+ * staleness setting. */
+#define SCHEDULE_LOAD_TAIL(SID)                                                                                        \
+    "'scenario', (SELECT row_to_json(x) FROM scenarios x WHERE x.id = " SID "::uuid AND x.project_id = p.id), "        \
+    "'stale_after_months', (SELECT o.stale_after_months FROM organisations o WHERE o.id = p.owner_organisation_id)) "  \
+    "FROM projects p WHERE p.id = $1::uuid"
+
 /* The project's state for the engine (BS_PROJECT_STATE_MEMBERS), the history after a known_on date and a scenario,
- * as one JSON object. $1 project id, $2 known_on date or NULL, $3 scenario id or NULL. */
+ * as one JSON object. $1 project id, $2 known_on date, $3 scenario id or NULL. */
 static const bs_stmt SQL_SCHEDULE_LOAD = {
     "schedule_load",
     "SELECT json_build_object(" BS_PROJECT_STATE_MEMBERS ", "
-    "'later', CASE WHEN $2::date IS NULL THEN '[]'::json ELSE COALESCE((SELECT json_agg(h ORDER BY h.id DESC) "
+    "'later', COALESCE((SELECT json_agg(h ORDER BY h.id DESC) "
     "  FROM schedule_history h WHERE h.project_id = p.id AND h.known_from > $2::date "
-    "  AND h.field <> 'forecast_finish'), '[]') END, "
-    "'scenario', (SELECT row_to_json(x) FROM scenarios x WHERE x.id = $3::uuid AND x.project_id = p.id), "
-    "'stale_after_months', (SELECT o.stale_after_months FROM organisations o WHERE o.id = p.owner_organisation_id)) "
-    "FROM projects p WHERE p.id = $1::uuid",
+    "  AND h.field <> 'forecast_finish'), '[]'), " SCHEDULE_LOAD_TAIL("$3"),
     3};
+
+/* The same without a known_on date (every write and the plain GET …/schedule): 'later' is empty. A statement of its
+ * own so that PostgreSQL keeps one generic plan for it (issue 17): with "CASE WHEN $2 IS NULL" in it, a plan for the
+ * parameters' values was cheaper, and the statement was planned again at every execution. $1 project id, $2 scenario
+ * id or NULL. */
+static const bs_stmt SQL_SCHEDULE_LOAD_NOW = {
+    "schedule_load_now",
+    "SELECT json_build_object(" BS_PROJECT_STATE_MEMBERS ", 'later', '[]'::json, " SCHEDULE_LOAD_TAIL("$2"), 2};
 
 /* Writes a changed schedule in one statement, only when the project is still at the schedule version the change
  * was computed from: project row, step rows, links (when custom), history rows, an applied scenario, and the
@@ -28,14 +40,18 @@ static const bs_stmt SQL_SCHEDULE_LOAD = {
  * links (boolean), $4 planned completion, $5 steps (JSON records), $6 links (JSON records), $7 reason, $8 author
  * e-mail, $9 known_from date, $10 history (JSON records), $11 scenario id or NULL, $12 mail domain (Message-ID),
  * $13 due time (Unix seconds), $14 step key, $15 step name, $16 stream or NULL, $17 new progress date or NULL, $18
- * step names by key (JSON), $19 knelpunt or NULL. Returns the project id, the number of history rows and alerts
- * (no row: version conflict). */
+ * step names by key (JSON), $19 knelpunt or NULL, $20 the actor (JSON, bs__actor_json). Run alone in its own
+ * transaction (bs__store_write_one: one round trip, committed before the answer). Returns the project id, the
+ * number of history rows and alerts (no row: version conflict). */
 static const bs_stmt SQL_SCHEDULE_WRITE = {
     "schedule_write",
     "WITH chk AS (UPDATE projects SET schedule_version = schedule_version + 1, "
     "  custom_links = custom_links OR $3::boolean, planned_completion = $4::date, updated_at = now(), "
     "  progress_date = COALESCE($17::date, progress_date), knelpunt = COALESCE($19::boolean, knelpunt) "
-    "  WHERE id = $1::uuid AND schedule_version = $2::bigint RETURNING id), "
+    "  WHERE id = $1::uuid AND schedule_version = $2::bigint "
+    /* the actor the audit triggers record, set in this statement's own transaction (it runs alone, committed
+    * at Sync: bs__store_write_one); the triggers fire at the statement's end, after this */
+    "  AND (SELECT set_config('bouwstroom.actor', $20, true)) IS NOT NULL RETURNING id), "
     "st AS (INSERT INTO project_steps (project_id, step_key, status, actual_start, actual_finish, "
     "  actual_estimated, remaining_duration, duration_override, planned_start, planned_finish, "
     "  start_no_earlier_than, finish_no_later_than) "
@@ -96,7 +112,7 @@ static const bs_stmt SQL_SCHEDULE_WRITE = {
     "  WHERE EXISTS (SELECT 1 FROM h) ON CONFLICT DO NOTHING RETURNING 1) "
     "SELECT id, (SELECT count(*) FROM h), (SELECT count(*) FROM ext), "
     "  CASE WHEN EXISTS (SELECT 1 FROM ext) THEN pg_notify('bs_alerts', '') END FROM chk",
-    19};
+    20};
 
 /* A project's schedule history as {count, results} (NULL when the project does not exist). $1 project id, $2 step
  * key or NULL for every step, $3 true when the caller may read who changed what and why (else changed_by and

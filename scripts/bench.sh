@@ -1,6 +1,6 @@
 #!/bin/sh
 # Benchmarks (not tests): engine core, full import of the real plans, GET …/schedule
-# under wrk. Uses a fresh private PostgreSQL cluster "bench" with fsync=on (removed afterwards)
+# under wrk, step writes under wrk against pgbench (scripts/bench_write.sh). Uses a fresh private PostgreSQL cluster "bench" with fsync=on (removed afterwards)
 # unless BOUWSTROOM_DATABASE_URL is set. Figures go into docs/performance.md by hand.
 set -eu
 build=${1:-build}
@@ -85,3 +85,5 @@ echo "== calendar feeds: a 1,000-event feed, ours vs ical-generator (npm)"
 "$top/scripts/bench_ical.sh" "$build"
 echo "== alert delivery: 10,000 due alerts to a counting SMTP server"
 "$top/scripts/bench_alerts.sh" "$build"
+echo "== step writes over HTTP vs pgbench on the same durable cluster (its own cluster, issue 17)"
+(unset BOUWSTROOM_DATABASE_URL; "$top/scripts/bench_write.sh" "$build")

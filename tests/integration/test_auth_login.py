@@ -260,6 +260,19 @@ def body(binary, env, url, base):
         eq(((r.get("old") or {}).get("confidentiality"), (r.get("new") or {}).get("confidentiality")),
            ("intern_ambtelijk", "intern_bestuurlijk"), "audit: old → new")
         eq(r.get("client_address"), "127.0.0.1", "audit: client address")
+    # a step write (one statement in its own transaction that sets the actor itself, issue 17):
+    # its step and project rows are audited with the same actor
+    key = psql(url, f"SELECT step_key FROM project_steps WHERE project_id = '{pid}' AND status = 'open' "
+               "ORDER BY step_key LIMIT 1")
+    st, _, doc = al.json("POST", f"/api/v1/projects/{pid}/steps/{key}/start",
+                         {"date": bsit.TODAY, "reason": "audit check"})
+    check(st == 200, "audit: a step start by the projectleider", (st, doc))
+    rows = psql(url, "SELECT entity || '|' || COALESCE(actor_email, '') || '|' || COALESCE(client_address, '') || '|' "
+                "|| COALESCE(entity_id, '') FROM audit_log WHERE action = 'UPDATE' AND project_id = "
+                f"'{pid}' AND entity IN ('projects', 'project_steps') AND at > now() - interval '1 minute' "
+                "ORDER BY id DESC LIMIT 2").split("\n")
+    check(any(r.startswith(f"project_steps|{email}|127.0.0.1|") for r in rows), "audit: the step write's actor", rows)
+    check(any(r.startswith(f"projects|{email}|127.0.0.1|") for r in rows), "audit: its project row's actor", rows)
     for sql, what in (("UPDATE audit_log SET actor_email = 'x'", "UPDATE"), ("DELETE FROM audit_log", "DELETE"),
                       ("TRUNCATE audit_log", "TRUNCATE")):
         r = subprocess.run(["psql", url, "-XAtq", "-v", "ON_ERROR_STOP=1", "-c", sql], capture_output=True, text=True)

@@ -1,0 +1,179 @@
+#!/bin/sh
+# Write benchmark (issue 17 item 1; not a test): step writes over HTTP under wrk against
+# PostgreSQL's own rate for the same shape of transaction, measured with pgbench on the same
+# cluster in the same run.
+#
+#   scripts/bench_write.sh [BUILD_DIR]      (make bench runs it; make bench-write alone)
+#
+# Starts its own cluster "bench-write" with production's durability (BOUWSTROOM_PG_DURABLE=1:
+# fsync=on, synchronous_commit=on) and wipes it afterwards, unless BOUWSTROOM_DATABASE_URL is
+# set (then that cluster is used, and pgbench gets a database "pglimit" beside it).
+#   1. pgbench with the script of ../shared/bench/pg-limit.sh (its table definitions and its
+#      transaction, read from that file in place: 1 INSERT of an event + 1 UPDATE of a step row,
+#      40,000 steps) at 1 and 8 clients, BENCH_SECONDS each (default 10).
+#   2. The 4,348 real plans imported, a projectleider of every municipality with an API token;
+#      then POST …/steps/{key}/complete, POST …/steps/{key}/start and PATCH …/steps/{key}
+#      (planned_finish) under wrk at 1 and 8 connections (one thread per connection), each
+#      request a different open step, consecutive requests on different projects (the
+#      targets go round all projects), every run on targets of its own.
+#   3. pgbench again (the reference is the mean of both measurements).
+# Every answer's status is counted (bench/bench_write.lua): only 2xx answers count, any other
+# answer is reported; afterwards the database is checked: every step answered 2xx must be in
+# the state the write made (nothing accepted lost). Prints per run the reference's rate, ours,
+# the ratio, p50/p99 and the load average.
+set -eu
+build=${1:-build}
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+bin="$top/$build/bouwstroom"
+shared=${BOUWSTROOM_SHARED:-$top/../shared}
+plans="$shared/data/plannen/eib-2020-rd.geojson"
+pglimit="$shared/bench/pg-limit.sh"
+secs=${BENCH_SECONDS:-10}
+for f in "$plans" "$pglimit"; do [ -f "$f" ] || { echo "bench_write: $f not found" >&2; exit 1; }; done
+command -v wrk >/dev/null || { echo "bench_write: wrk not installed (apt-get install wrk)" >&2; exit 1; }
+PGBENCH=$(ls /usr/lib/postgresql/15/bin/pgbench 2>/dev/null || command -v pgbench)
+work=$(mktemp -d /tmp/bench-write.XXXXXX)
+chmod 755 "$work"
+started=""
+server=""
+cleanup() {
+    set +e
+    if [ -n "$server" ]; then
+        kill -TERM "$server" 2>/dev/null
+        wait "$server" 2>/dev/null
+    fi
+    if [ -n "$started" ]; then scripts/pg.sh wipe bench-write >/dev/null 2>&1; fi
+    rm -rf "$work"
+    return 0
+}
+trap cleanup EXIT INT TERM
+if [ -z "${BOUWSTROOM_DATABASE_URL:-}" ]; then
+    scripts/pg.sh wipe bench-write >/dev/null 2>&1 || true
+    BOUWSTROOM_DATABASE_URL=$(BOUWSTROOM_PG_DURABLE=1 scripts/pg.sh start bench-write)
+    started=1
+fi
+export BOUWSTROOM_DATABASE_URL
+db="$BOUWSTROOM_DATABASE_URL"
+q() { psql "$db" -XAtq -v ON_ERROR_STOP=1 "$@"; }
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+
+echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo "== cluster: $(q -c "SELECT string_agg(name || '=' || setting, ' ' ORDER BY name) FROM pg_settings
+    WHERE name IN ('fsync','synchronous_commit','shared_buffers','wal_sync_method','full_page_writes')")"
+
+# ---- the reference: pgbench with pg-limit.sh's tables and transaction, on this cluster ----
+q -c "DROP DATABASE IF EXISTS pglimit" -c "CREATE DATABASE pglimit"
+limit_url=$(printf '%s' "$db" | sed 's|^\(postgresql://[^/]*\)/[^?]*|\1/pglimit|')
+# the two here-documents of pg-limit.sh: its tables (psql … <<'SQL') and its transaction (step.sql)
+awk '/^psql .*<<.SQL.$/{on=1; next} on && /^SQL$/{exit} on' "$pglimit" >"$work/tables.sql"
+awk '/step\.sql" <<.SQL.$/{on=1; next} on && /^SQL$/{exit} on' "$pglimit" >"$work/step.sql"
+grep -q 'CREATE TABLE step ' "$work/tables.sql" && grep -q 'UPDATE step' "$work/step.sql" ||
+    { echo "bench_write: could not read the SQL of $pglimit" >&2; exit 1; }
+psql "$limit_url" -XAtq -v ON_ERROR_STOP=1 -f "$work/tables.sql" >/dev/null
+pgbench_run() { # clients -> tps
+    j=1
+    [ "$1" -gt 1 ] && j=2
+    "$PGBENCH" -c "$1" -j "$j" -T "$secs" -n -f "$work/step.sql" "$limit_url" >"$work/pgbench.log" 2>&1 ||
+        { cat "$work/pgbench.log" >&2; exit 1; }
+    awk '/^tps = /{print $3; exit}' "$work/pgbench.log"
+}
+echo "== pgbench (pg-limit.sh's step transition), ${secs} s each, load $(load)"
+ref1a=$(pgbench_run 1)
+ref8a=$(pgbench_run 8)
+echo "pgbench: c1 $ref1a tps, c8 $ref8a tps (load $(load))"
+
+# ---- the HTTP path ----
+"$bin" migrate >/dev/null 2>&1
+"$bin" import "$plans" >/dev/null
+"$bin" user add bench-write@bouwstroom.test --role projectleider --organisation "Bench" --organisation-kind overig \
+    --all-municipalities --generate-password >/dev/null 2>&1 || true
+token=$("$bin" token create bench-write@bouwstroom.test --label bench-write)
+log="$work/serve.log"
+"$bin" serve --port 0 >"$log" 2>&1 &
+server=$!
+until grep -q "^listening on" "$log"; do
+    kill -0 "$server" 2>/dev/null || { cat "$log" >&2; exit 1; }
+    sleep 0.1
+done
+base=$(sed -n 's/^listening on //p' "$log")
+
+# targets: the open steps, round-robin over the projects (the n-th open
+# step of every project, then the n+1-th, …): consecutive requests are on different projects
+q -c "CREATE TABLE bench_target AS SELECT row_number() OVER (ORDER BY rn, project_id) AS n, project_id, step_key
+      FROM (SELECT s.project_id, s.step_key,
+                   row_number() OVER (PARTITION BY s.project_id ORDER BY md5(s.step_key)) AS rn
+            FROM project_steps s WHERE s.status = 'open') x"
+total=$(q -c "SELECT count(*) FROM bench_target")
+projects=$(q -c "SELECT count(DISTINCT project_id) FROM bench_target")
+per_run=$((total / 6))
+echo "== HTTP: $total open steps of $projects projects, $per_run targets per run, ${secs} s per run"
+
+# run NAME CONNECTIONS SLICE METHOD SUFFIX BODY CHECK -> prints one line; sets rate
+run() {
+    name=$1 conns=$2 slice=$3 method=$4 suffix=$5 body=$6 check=$7
+    lo=$((slice * per_run))
+    q -F "$(printf '\t')" -c "SELECT '$method', '/api/v1/projects/' || project_id || '/steps/' || step_key || '$suffix', '$body'
+        FROM bench_target WHERE n > $lo AND n <= $lo + $per_run ORDER BY n" >"$work/targets"
+    rm -f "$work/ok".*
+    BENCH_TARGETS="$work/targets" BENCH_TOKEN="$token" BENCH_OUT="$work/ok" BENCH_THREADS="$conns" \
+        wrk -t"$conns" -c"$conns" -d"${secs}s" -s bench/bench_write.lua "$base" >"$work/wrk.log" 2>&1 ||
+        { cat "$work/wrk.log" >&2; exit 1; }
+    sum=$(grep '^SUMMARY' "$work/wrk.log") || { cat "$work/wrk.log" >&2; exit 1; }
+    ok=$(echo "$sum" | sed 's/.* ok=\([0-9]*\).*/\1/')
+    bad=$(echo "$sum" | sed 's/.* bad=\([0-9]*\).*/\1/')
+    s=$(echo "$sum" | sed 's/.* seconds=\([0-9.]*\).*/\1/')
+    p50=$(echo "$sum" | sed 's/.* p50_ms=\([0-9.]*\).*/\1/')
+    p99=$(echo "$sum" | sed 's/.* p99_ms=\([0-9.]*\).*/\1/')
+    # the database afterwards: every target answered 2xx is in the state its write made
+    cat "$work/ok".* 2>/dev/null | awk -v lo="$lo" '{print $1 + lo}' >"$work/okn" || true
+    lost=$(q -c "CREATE TEMP TABLE okn (n bigint)" -c "\\copy okn FROM '$work/okn'" \
+        -c "SELECT count(*) FROM okn JOIN bench_target t ON t.n = okn.n
+            LEFT JOIN project_steps s ON s.project_id = t.project_id AND s.step_key = t.step_key AND ($check)
+            WHERE s.project_id IS NULL")
+    if [ "$lost" != 0 ]; then
+        q -c "CREATE TEMP TABLE okn (n bigint)" -c "\\copy okn FROM '$work/okn'" \
+            -c "SELECT 'lost: ' || t.n || ' ' || t.project_id || ' ' || t.step_key || ' ' || row_to_json(s)::text
+                FROM okn JOIN bench_target t ON t.n = okn.n
+                LEFT JOIN project_steps s ON s.project_id = t.project_id AND s.step_key = t.step_key
+                WHERE NOT COALESCE($check, false) LIMIT 5" >&2
+    fi
+    rate=$(awk "BEGIN{printf \"%.0f\", $ok / $s}")
+    printf '%-9s c%d: %6s writes/s 2xx (%s answers 2xx, %s not 2xx, %s accepted but not in the database), p50 %s ms, p99 %s ms, load %s\n' \
+        "$name" "$conns" "$rate" "$ok" "$bad" "$lost" "$p50" "$p99" "$(load)"
+    [ "$bad" = 0 ] && [ "$lost" = 0 ] || echo "bench_write: $name c$conns: answers other than 2xx or writes lost" >&2
+}
+results="$work/results"
+: >"$results"
+slice=0
+today=$(date -u +%F)
+for ep in complete start patch; do
+    for c in 1 8; do
+        case $ep in
+        complete) run complete "$c" "$slice" POST /complete "{\"date\":\"$today\",\"reason\":\"bench\"}" \
+            "s.status = 'done' AND s.actual_finish = '$today'" ;;
+        start) run start "$c" "$slice" POST /start "{\"date\":\"$today\",\"reason\":\"bench\"}" \
+            "s.status = 'started' AND s.actual_start = '$today'" ;;
+        patch) run patch "$c" "$slice" PATCH "" '{"planned_finish":"2039-12-30","reason":"bench"}' "s.planned_finish = '2039-12-30'" ;;
+        esac
+        echo "$ep $c $rate $p99" >>"$results"
+        slice=$((slice + 1))
+    done
+done
+kill -TERM "$server" 2>/dev/null && wait "$server" 2>/dev/null
+server=""
+
+echo "== pgbench again, load $(load)"
+ref1b=$(pgbench_run 1)
+ref8b=$(pgbench_run 8)
+echo "pgbench: c1 $ref1b tps, c8 $ref8b tps (load $(load))"
+ref1=$(awk "BEGIN{printf \"%.0f\", ($ref1a + $ref1b) / 2}")
+ref8=$(awk "BEGIN{printf \"%.0f\", ($ref8a + $ref8b) / 2}")
+echo "== ratio to pgbench (mean of both: c1 $ref1 tps, c8 $ref8 tps); goal >= 50%, p99 <= 20 ms at c8"
+while read -r ep c rate p99; do
+    ref=$ref1
+    [ "$c" = 8 ] && ref=$ref8
+    printf 'RESULT write %-8s c%d: pgbench %5s tps, ours %5s writes/s, ratio %3.0f%%, p99 %s ms\n' "$ep" "$c" "$ref" \
+        "$rate" "$(awk "BEGIN{print 100 * $rate / $ref}")" "$p99"
+done <"$results"
+echo "load at the end: $(load)"
