@@ -42,7 +42,8 @@ fi
 
 # one database per side in the cluster of $url (its path's database name replaced)
 base_db=$(psql "$url" -XAtq -c "SELECT current_database()")
-db_url() { echo "$url" | sed "s|/$base_db\([?]\|$\)|/$1\1|"; }
+db_url() { echo "$url" | sed "s#/$base_db\([?]\|\$\)#/$1\1#"; }
+[ "$(db_url bench_import_x)" != "$url" ] || { echo "bench_import: no database name in $url" >&2; exit 1; }
 datadir=$(psql "$url" -XAtq -c "SELECT setting FROM pg_settings WHERE name = 'data_directory'" 2>/dev/null || true)
 postmaster=$(head -n 1 "$datadir/postmaster.pid" 2>/dev/null || true)
 # the CPU time (ms) of the postmaster's reaped children (backends end when their client does)
@@ -56,7 +57,7 @@ server_ms() {
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 
 fresh() { # NAME: an empty, migrated database for one side
-    psql "$url" -XAtq -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1" >/dev/null 2>&1
+    psql "$url" -XAtq -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1" >/dev/null
     BOUWSTROOM_DATABASE_URL=$(db_url "$1") "$2" migrate >/dev/null 2>&1
 }
 
