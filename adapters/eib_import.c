@@ -410,8 +410,8 @@ char *bs_projects_upsert_sql(const bs_project_column *extra, size_t n_extra) {
  * has.
  * $1 step keys, $2 source tag. */
 #define STEPS_TARGETS                                                                                                  \
-    "px AS MATERIALIZED (SELECT p.id, x.steps, p.xmin = pg_current_xact_id()::xid AS ours, "                          \
-    "  (SELECT count(*) FROM project_steps e WHERE e.project_id = p.id AND e.step_key = ANY ($1::text[])) AS n_have " \
+    "px AS MATERIALIZED (SELECT p.id, x.steps, p.xmin = pg_current_xact_id()::xid AS ours, "                           \
+    "  (SELECT count(*) FROM project_steps e WHERE e.project_id = p.id AND e.step_key = ANY ($1::text[])) AS n_have "  \
     "  FROM bs_import_staging x JOIN projects p ON p.source = $2 AND p.source_key = x.source_key) "
 
 const char *bs_projects_steps_existing_sql(void) {
@@ -442,11 +442,10 @@ const char *bs_projects_steps_new_sql(void) {
            "  || substr(r, 16, 3) || substr(r, 20, 4) || substr(r, 25, 4) AS prefix "
            "  FROM (SELECT gen_random_uuid()::text AS r) q), "
            "s AS (INSERT INTO project_steps (id, project_id, step_key, status, actual_estimated) "
-           "SELECT (g.prefix || lpad(to_hex(row_number() OVER (ORDER BY px.id, u.ord)), 8, '0'))::uuid, "
-           "  px.id, u.step_key, u.status, u.status = 'done' FROM px "
-           "CROSS JOIN LATERAL unnest($1::text[], px.steps) WITH ORDINALITY AS u(step_key, status, ord) "
-           "CROSS JOIN g WHERE px.ours AND px.n_have = 0 "
-           "ORDER BY px.id, u.ord RETURNING 1) "
+           "SELECT (g.prefix || lpad(to_hex(row_number() OVER ()), 8, '0'))::uuid, "
+           "  px.id, u.step_key, u.status, u.status = 'done' "
+           "FROM g CROSS JOIN (SELECT * FROM px WHERE px.ours AND px.n_have = 0 ORDER BY px.id) px "
+           "CROSS JOIN LATERAL unnest($1::text[], px.steps) AS u(step_key, status) RETURNING 1) "
            "INSERT INTO audit_log (actor_label, action, entity, new) "
            "SELECT 'import', 'import', 'projects', jsonb_build_object('source', $2::text, "
            "  'plans', (SELECT count(*) FROM bs_import_staging), 'steps_inserted', (SELECT count(*) FROM s) "
@@ -477,8 +476,18 @@ char *bs_projects_step_keys_param(const bs_schema *schema) {
 /* Reads the file into *root (its "features" array checked). Returns 0, or -1 with
  * result->error set. */
 static int load_file(import_job *job, json_t **root) {
+    /* read at once and parsed from memory (json_load_file reads a character at a time) */
+    size_t len = 0;
+    char *text = bs_read_file(job->path, &len);
+    if (!text) {
+        snprintf(job->result.error, sizeof job->result.error, "cannot read the plan file: %s: %s", job->path,
+                 strerror(errno));
+        *root = NULL;
+        return -1;
+    }
     json_error_t jerr;
-    *root = json_load_file(job->path, 0, &jerr);
+    *root = json_loadb(text, len, 0, &jerr);
+    free(text);
     if (!*root) {
         if (jerr.line > 0)
             snprintf(job->result.error, sizeof job->result.error, "cannot read the plan file: %s:%d:%d: %s", job->path,
@@ -510,6 +519,18 @@ static int prepare(bs_import_plan *plan, void *arg) {
 
     size_t n = json_array_size(features);
     job->result.read = (int)n;
+    /* the audit log gets one summary row per batch (bouwstroom.audit = 'bulk': the audit
+     * triggers stay silent; migrations 0010, 0024); the statements are set first, so that each
+     * batch is stored while the next is prepared (streaming) */
+    bs_import_plan_begin(plan, "BEGIN; SELECT set_config('bouwstroom.audit', 'bulk', true)");
+    bs_import_plan_commit_per_batch(plan, true);
+    char *upsert = bs_projects_upsert_sql(NULL, 0);
+    const char *p_upsert[1] = {job->source};
+    bs_import_plan_stmt(plan, "storing projects failed", true, upsert, 1, p_upsert);
+    bs_projects_plan_steps(plan, job->schema, job->source);
+    free(upsert);
+    bs_import_plan_expect(plan, (int)n);
+    bs_import_plan_stream(plan);
     json_t *seen = json_object(), *records = json_array();
     for (size_t i = 0; i < n; i++) {
         json_t *rec = bs_eib_feature_record(job->schema, &job->engine->calendar, json_array_get(features, i), crs, seen,
@@ -529,15 +550,6 @@ static int prepare(bs_import_plan *plan, void *arg) {
                 (n_plans + BS_IMPORT_BATCH_SIZE - 1) / BS_IMPORT_BATCH_SIZE);
         fflush(job->progress);
     }
-    /* the audit log gets one summary row per batch (bouwstroom.audit = 'bulk': the audit
-     * triggers stay silent; migrations 0010, 0024) */
-    bs_import_plan_begin(plan, "BEGIN; SELECT set_config('bouwstroom.audit', 'bulk', true)");
-    bs_import_plan_commit_per_batch(plan, true);
-    char *upsert = bs_projects_upsert_sql(NULL, 0);
-    const char *p_upsert[1] = {job->source};
-    bs_import_plan_stmt(plan, "storing projects failed", true, upsert, 1, p_upsert);
-    bs_projects_plan_steps(plan, job->schema, job->source);
-    free(upsert);
     return 0;
 }
 
