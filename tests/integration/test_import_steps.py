@@ -8,6 +8,10 @@ after one step row was removed; and the reference of a step row to its project, 
   ascending order (UUIDv7, version nibble 7), and one audit summary row per batch whose
   steps_inserted is what it inserted.
 - A re-import inserts nothing; a project that lost a step gets exactly that step back.
+- A failing batch of a streamed import (the real plans, when ../shared is there: a trigger refuses
+  one plan of the third batch) ends the import with the store's error and exit status 1 (prepare
+  may still be running then: the end waits for it), the two batches before it committed, nothing
+  after it.
 - A step row naming a project that does not exist is refused with foreign_key_violation (23503)
   under the old constraint's name; a step cannot move to another project; deleting a project
   deletes its steps; a project with steps keeps its id.
@@ -15,6 +19,7 @@ after one step row was removed; and the reference of a step row to its project, 
 Usage: test_import_steps.py --binary BOUWSTROOM --source SRC
 """
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -104,7 +109,34 @@ def main():
         eq(psql(url, "SELECT count(*) FROM audit_log WHERE action = 'DELETE' AND entity = 'project_steps' "
                      f"AND project_id = '{pid}'"), str(int(per_project) + 1),
            "the deleted steps are audited (and the one deleted above)")
+    streamed_failure(args)
     return finish()
+
+
+def streamed_failure(args):
+    shared = os.environ.get("BOUWSTROOM_SHARED", os.path.join(args.source, "..", "shared"))
+    plans = os.path.join(shared, "data", "plannen", "eib-2020-rd.geojson")
+    if not os.path.exists(plans):
+        print("  (no real plans: the streamed failure is not tried)")
+        return
+    with open(plans, encoding="utf-8") as f:
+        bad = json.load(f)["features"][1200]["properties"]["OBJECTID"]
+    with fresh_database() as url:
+        env = dict(os.environ, BOUWSTROOM_DATABASE_URL=url, BOUWSTROOM_HOME=args.source)
+        r = subprocess.run([args.binary, "migrate"], env=env, capture_output=True, text=True, timeout=120)
+        eq(r.returncode, 0, "migrate " + r.stderr[-300:])
+        psql(url, "CREATE FUNCTION it_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                  f"IF NEW.source_key = '{bad}' THEN RAISE EXCEPTION 'it: plan {bad} refused'; END IF; "
+                  "RETURN NEW; END $$; "
+                  "CREATE TRIGGER it_refuse BEFORE INSERT ON projects FOR EACH ROW EXECUTE FUNCTION it_refuse()")
+        r = subprocess.run([args.binary, "import", plans], env=env, capture_output=True, text=True, timeout=600)
+        eq(r.returncode, 1, "a failed batch: exit status 1")
+        check("storing projects failed" in r.stderr and f"plan {bad} refused" in r.stderr,
+              "the store's error is reported", r.stderr[-400:])
+        check("1000/4348 plans stored" in r.stdout and "1500/" not in r.stdout, "two batches reported stored",
+              r.stdout[-400:])
+        eq(psql(url, "SELECT count(*) FROM projects"), "1000", "the two batches before it are stored")
+        eq(psql(url, "SELECT count(*) FROM project_steps"), str(1000 * 42), "with their steps")
 
 
 if __name__ == "__main__":
