@@ -23,6 +23,10 @@ CREATE FUNCTION bs_project_steps_check() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     missing uuid;
 BEGIN
+    -- an INSERT … ON CONFLICT DO UPDATE that only updated (the API's step writes) inserted nothing
+    IF NOT EXISTS (SELECT 1 FROM new_rows) THEN
+        RETURN NULL;
+    END IF;
     -- lock every named project (FOR KEY SHARE, as the foreign key's check), then look for one
     -- that is not there; ORDER BY: transactions lock in the same order
     PERFORM 1 FROM projects p
