@@ -405,10 +405,9 @@ char *bs_projects_upsert_sql(const bs_project_column *extra, size_t n_extra) {
     return sql;
 }
 
-/* A project whose initial steps the step statements write: the staged record's project, this
- * transaction's own new row (xmin) or an existing one, with the number of the schema's steps it
- * has.
- * $1 step keys, $2 source tag. */
+/* The projects whose initial steps the step statements write: each staged record's project,
+ * whether this transaction wrote its row (xmin: inserted or updated it), and how many of the
+ * schema's steps it has. $1 step keys, $2 source tag. */
 #define STEPS_TARGETS                                                                                                  \
     "px AS MATERIALIZED (SELECT p.id, x.steps, p.xmin = pg_current_xact_id()::xid AS ours, "                           \
     "  (SELECT count(*) FROM project_steps e WHERE e.project_id = p.id AND e.step_key = ANY ($1::text[])) AS n_have "  \
@@ -431,10 +430,13 @@ const char *bs_projects_steps_existing_sql(void) {
 }
 
 const char *bs_projects_steps_new_sql(void) {
-    /* a project this transaction inserted and that has no steps yet: no other transaction can
-     * see it, so its steps go in without a conflict check, ids in ascending order (UUIDv7 with
-     * a counter, RFC 9562 §6.2: the statement's millisecond, 40 random bits, the row number),
-     * so both unique indexes take them at the right end instead of at random pages */
+    /* a project whose row this transaction wrote (inserted, or updated: its row is locked until
+     * commit, and every writer of steps writes or locks the project row first) and that has no
+     * steps yet: no other transaction can be inserting its steps, so they go in without a
+     * conflict check, ids in ascending order (UUIDv7 with a counter, RFC 9562 §6.2: the
+     * statement's millisecond, 40 random bits, the row number), so the primary key grows at its
+     * right end instead of at random pages; the projects in id order, so (project_id, step_key)
+     * takes each project's steps at one place */
     /* the audit log gets one summary row per batch (with bouwstroom.audit = 'bulk' in the
      * batch's transaction, the statement triggers stay silent; migrations 0010, 0024) */
     return "WITH " STEPS_TARGETS ", "

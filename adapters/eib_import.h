@@ -91,9 +91,10 @@ char *bs_projects_upsert_sql(const bs_project_column *extra, size_t n_extra);
  * steps) in two statements, $1 = bs_projects_step_keys_param, $2 = source tag, run in this
  * order after the upsert: bs_projects_steps_existing_sql gives projects that existed before
  * the transaction the steps they lack (existing step rows are kept; ON CONFLICT DO NOTHING),
- * bs_projects_steps_new_sql gives the projects the transaction inserted all their steps (no
- * conflict check: nobody else sees them; ids ascending) and writes one summary row in the
- * audit log (plans, steps inserted by both). Static strings. */
+ * bs_projects_steps_new_sql gives the projects whose row the transaction wrote and that have no
+ * step all their steps (no conflict check: no other transaction can be inserting them; ids
+ * ascending) and writes one summary row in the audit log (plans, steps inserted by both).
+ * Static strings. */
 const char *bs_projects_steps_existing_sql(void);
 const char *bs_projects_steps_new_sql(void);
 
