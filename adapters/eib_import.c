@@ -405,22 +405,61 @@ char *bs_projects_upsert_sql(const bs_project_column *extra, size_t n_extra) {
     return sql;
 }
 
-const char *bs_projects_steps_sql(void) {
-    /* existing steps are filtered out by the anti-join (a re-import then inserts nothing and
-     * pays no speculative insertion per row); ON CONFLICT still keeps a step a concurrent
-     * transaction inserted meanwhile */
-    /* the audit log gets one summary row per batch (with bouwstroom.audit = 'bulk' in the
-     * batch's transaction, the row triggers stay silent; migration 0010) */
-    return "WITH s AS (INSERT INTO project_steps (project_id, step_key, status, actual_estimated) "
-           "SELECT p.id, u.step_key, u.status, u.status = 'done' "
-           "FROM bs_import_staging x "
-           "JOIN projects p ON p.source = $2 AND p.source_key = x.source_key "
-           "CROSS JOIN LATERAL unnest($1::text[], x.steps) AS u(step_key, status) "
-           "WHERE NOT EXISTS (SELECT 1 FROM project_steps e WHERE e.project_id = p.id AND e.step_key = u.step_key) "
+/* The projects whose initial steps the step statements write: each staged record's project,
+ * whether this transaction wrote its row (xmin: inserted or updated it), and how many of the
+ * schema's steps it has. $1 step keys, $2 source tag. */
+#define STEPS_TARGETS                                                                                                  \
+    "px AS MATERIALIZED (SELECT p.id, x.steps, p.xmin = pg_current_xact_id()::xid AS ours, "                           \
+    "  (SELECT count(*) FROM project_steps e WHERE e.project_id = p.id AND e.step_key = ANY ($1::text[])) AS n_have "  \
+    "  FROM bs_import_staging x JOIN projects p ON p.source = $2 AND p.source_key = x.source_key) "
+
+const char *bs_projects_steps_existing_sql(void) {
+    /* a project that existed before this transaction (or has steps already) gets the steps it
+     * lacks: a project with every step is skipped by the count, the others probe per step (a
+     * subplan, evaluated for those rows only); ON CONFLICT keeps a step a concurrent transaction
+     * inserted meanwhile. The number inserted goes to the audit summary (bs_projects_steps_new_sql). */
+    return "WITH " STEPS_TARGETS ", "
+           "s AS (INSERT INTO project_steps (project_id, step_key, status, actual_estimated) "
+           "SELECT px.id, u.step_key, u.status, u.status = 'done' FROM px "
+           "CROSS JOIN LATERAL unnest($1::text[], px.steps) AS u(step_key, status) "
+           "WHERE NOT (px.ours AND px.n_have = 0) AND px.n_have < cardinality(px.steps) "
+           "AND CASE WHEN px.n_have = 0 THEN true ELSE NOT EXISTS (SELECT 1 FROM project_steps e "
+           "  WHERE e.project_id = px.id AND e.step_key = u.step_key) END "
            "ON CONFLICT (project_id, step_key) DO NOTHING RETURNING 1) "
+           "SELECT set_config('bouwstroom.import_steps', (SELECT count(*) FROM s)::text, true)";
+}
+
+const char *bs_projects_steps_new_sql(void) {
+    /* a project whose row this transaction wrote (inserted, or updated: its row is locked until
+     * commit, and every writer of steps writes or locks the project row first) and that has no
+     * steps yet: no other transaction can be inserting its steps, so they go in without a
+     * conflict check, ids in ascending order (UUIDv7 with a counter, RFC 9562 §6.2: the
+     * statement's millisecond, 40 random bits, the row number), so the primary key grows at its
+     * right end instead of at random pages; the projects in id order, so (project_id, step_key)
+     * takes each project's steps at one place */
+    /* the audit log gets one summary row per batch (with bouwstroom.audit = 'bulk' in the
+     * batch's transaction, the statement triggers stay silent; migrations 0010, 0024) */
+    return "WITH " STEPS_TARGETS ", "
+           "g AS (SELECT lpad(to_hex((extract(epoch FROM clock_timestamp()) * 1000)::bigint), 12, '0') || '7' "
+           "  || substr(r, 16, 3) || substr(r, 20, 4) || substr(r, 25, 4) AS prefix "
+           "  FROM (SELECT gen_random_uuid()::text AS r) q), "
+           "s AS (INSERT INTO project_steps (id, project_id, step_key, status, actual_estimated) "
+           "SELECT (g.prefix || lpad(to_hex(row_number() OVER ()), 8, '0'))::uuid, "
+           "  px.id, u.step_key, u.status, u.status = 'done' "
+           "FROM g CROSS JOIN (SELECT * FROM px WHERE px.ours AND px.n_have = 0 ORDER BY px.id) px "
+           "CROSS JOIN LATERAL unnest($1::text[], px.steps) AS u(step_key, status) RETURNING 1) "
            "INSERT INTO audit_log (actor_label, action, entity, new) "
            "SELECT 'import', 'import', 'projects', jsonb_build_object('source', $2::text, "
-           "  'plans', (SELECT count(*) FROM bs_import_staging), 'steps_inserted', (SELECT count(*) FROM s))";
+           "  'plans', (SELECT count(*) FROM bs_import_staging), 'steps_inserted', (SELECT count(*) FROM s) "
+           "  + COALESCE(NULLIF(current_setting('bouwstroom.import_steps', true), ''), '0')::bigint)";
+}
+
+void bs_projects_plan_steps(bs_import_plan *plan, const bs_schema *schema, const char *source) {
+    char *keys = bs_projects_step_keys_param(schema);
+    const char *p_steps[2] = {keys, source};
+    bs_import_plan_stmt(plan, "storing process steps failed", false, bs_projects_steps_existing_sql(), 2, p_steps);
+    bs_import_plan_stmt(plan, "storing process steps failed", false, bs_projects_steps_new_sql(), 2, p_steps);
+    free(keys);
 }
 
 char *bs_projects_step_keys_param(const bs_schema *schema) {
@@ -439,8 +478,18 @@ char *bs_projects_step_keys_param(const bs_schema *schema) {
 /* Reads the file into *root (its "features" array checked). Returns 0, or -1 with
  * result->error set. */
 static int load_file(import_job *job, json_t **root) {
+    /* read at once and parsed from memory (json_load_file reads a character at a time) */
+    size_t len = 0;
+    char *text = bs_read_file(job->path, &len);
+    if (!text) {
+        snprintf(job->result.error, sizeof job->result.error, "cannot read the plan file: %s: %s", job->path,
+                 strerror(errno));
+        *root = NULL;
+        return -1;
+    }
     json_error_t jerr;
-    *root = json_load_file(job->path, 0, &jerr);
+    *root = json_loadb(text, len, 0, &jerr);
+    free(text);
     if (!*root) {
         if (jerr.line > 0)
             snprintf(job->result.error, sizeof job->result.error, "cannot read the plan file: %s:%d:%d: %s", job->path,
@@ -472,6 +521,18 @@ static int prepare(bs_import_plan *plan, void *arg) {
 
     size_t n = json_array_size(features);
     job->result.read = (int)n;
+    /* the audit log gets one summary row per batch (bouwstroom.audit = 'bulk': the audit
+     * triggers stay silent; migrations 0010, 0024); the statements are set first, so that each
+     * batch is stored while the next is prepared (streaming) */
+    bs_import_plan_begin(plan, "BEGIN; SELECT set_config('bouwstroom.audit', 'bulk', true)");
+    bs_import_plan_commit_per_batch(plan, true);
+    char *upsert = bs_projects_upsert_sql(NULL, 0);
+    const char *p_upsert[1] = {job->source};
+    bs_import_plan_stmt(plan, "storing projects failed", true, upsert, 1, p_upsert);
+    bs_projects_plan_steps(plan, job->schema, job->source);
+    free(upsert);
+    bs_import_plan_expect(plan, (int)n);
+    bs_import_plan_stream(plan);
     json_t *seen = json_object(), *records = json_array();
     for (size_t i = 0; i < n; i++) {
         json_t *rec = bs_eib_feature_record(job->schema, &job->engine->calendar, json_array_get(features, i), crs, seen,
@@ -491,16 +552,6 @@ static int prepare(bs_import_plan *plan, void *arg) {
                 (n_plans + BS_IMPORT_BATCH_SIZE - 1) / BS_IMPORT_BATCH_SIZE);
         fflush(job->progress);
     }
-    /* the audit log gets one summary row per batch (bouwstroom.audit = 'bulk': the audit
-     * triggers stay silent; migrations 0010, 0024) */
-    bs_import_plan_begin(plan, "BEGIN; SELECT set_config('bouwstroom.audit', 'bulk', true)");
-    bs_import_plan_commit_per_batch(plan, true);
-    char *upsert = bs_projects_upsert_sql(NULL, 0), *keys = bs_projects_step_keys_param(job->schema);
-    const char *p_upsert[1] = {job->source}, *p_steps[2] = {keys, job->source};
-    bs_import_plan_stmt(plan, "storing projects failed", true, upsert, 1, p_upsert);
-    bs_import_plan_stmt(plan, "storing process steps failed", false, bs_projects_steps_sql(), 2, p_steps);
-    free(upsert);
-    free(keys);
     return 0;
 }
 

@@ -10,6 +10,7 @@
 #include <uv.h>
 
 #include "engine.h"
+#include "import_pipeline.h"
 #include "store.h"
 
 #define BS_IMPORT_MAX_WARNING_KINDS 16
@@ -87,9 +88,19 @@ typedef struct bs_project_column {
 char *bs_projects_upsert_sql(const bs_project_column *extra, size_t n_extra);
 
 /* The insert of the initial project_steps of the staged records (members source_key and
- * steps), $1 = bs_projects_step_keys_param, $2 = source tag, with one summary row in the
- * audit log (plans, steps inserted). Existing step rows are kept. Static string. */
-const char *bs_projects_steps_sql(void);
+ * steps) in two statements, $1 = bs_projects_step_keys_param, $2 = source tag, run in this
+ * order after the upsert: bs_projects_steps_existing_sql gives projects that existed before
+ * the transaction the steps they lack (existing step rows are kept; ON CONFLICT DO NOTHING),
+ * bs_projects_steps_new_sql gives the projects whose row the transaction wrote and that have no
+ * step all their steps (no conflict check: no other transaction can be inserting them; ids
+ * ascending) and writes one summary row in the audit log (plans, steps inserted by both).
+ * Static strings. */
+const char *bs_projects_steps_existing_sql(void);
+const char *bs_projects_steps_new_sql(void);
+
+/* Appends the two step statements above to plan (after the upsert), with the step keys of
+ * schema and the source tag as parameters. */
+void bs_projects_plan_steps(bs_import_plan *plan, const bs_schema *schema, const char *source);
 
 /* The schema's step keys as a PostgreSQL text[] literal ("{a,b,c}"). Caller frees. */
 char *bs_projects_step_keys_param(const bs_schema *schema);

@@ -77,9 +77,15 @@ struct bs_import_plan {
     bool per_batch;
     import_stmt stmts[BS_IMPORT_MAX_STMTS];
     int n_stmts;
+    /* batches, n_batches and n_records are written by prepare (pool thread) and, once streaming
+     * is on, read by the store (loop) at the same time: both under mu */
+    uv_mutex_t mu;
     import_batch *batches; /* owned */
     int n_batches, cap_batches;
     int n_records;
+    int expected;     /* records expected in all (bs_import_plan_expect), 0 = unknown */
+    bool stream;      /* batches may be stored while prepare runs (bs_import_plan_stream) */
+    uv_async_t *wake; /* borrowed: the pipeline's, sent when a batch was added while streaming */
 };
 
 typedef struct pipeline {
@@ -98,6 +104,11 @@ typedef struct pipeline {
     int batch; /* the batch being stored */
     int stmt;  /* the statement running in it */
     bool in_tx;
+    uv_async_t wake;  /* prepare added a batch (streaming) */
+    bool prepared;    /* prepare has returned (the plan is the loop's alone) */
+    bool storing;     /* the store was asked for a connection */
+    bool waiting;     /* every batch so far is stored; the next comes from prepare */
+    bool store_ended; /* stored, failed or refused: finish once prepare has returned too */
 } pipeline;
 
 /* ---- the plan ---- */
@@ -123,7 +134,22 @@ void bs_import_plan_stmt(bs_import_plan *plan, const char *what, bool counts, co
 }
 
 int bs_import_plan_records(const bs_import_plan *plan) {
-    return plan->n_records;
+    return plan->n_records; /* prepare's thread is the only writer */
+}
+
+void bs_import_plan_expect(bs_import_plan *plan, int n_records) {
+    uv_mutex_lock(&plan->mu);
+    plan->expected = n_records;
+    uv_mutex_unlock(&plan->mu);
+}
+
+void bs_import_plan_stream(bs_import_plan *plan) {
+    if (!plan->per_batch || plan->n_stmts == 0) abort(); /* a programming error: see the header */
+    uv_mutex_lock(&plan->mu);
+    plan->stream = true;
+    bool any = plan->n_batches > 0;
+    uv_mutex_unlock(&plan->mu);
+    if (any) uv_async_send(plan->wake);
 }
 
 static void plan_add_batch(bs_import_plan *plan, const json_t *records, size_t from, size_t to, size_t json_flags) {
@@ -136,6 +162,7 @@ static void plan_add_batch(bs_import_plan *plan, const json_t *records, size_t f
         }
         bs_copy_put(&o, "\n", 1);
     }
+    uv_mutex_lock(&plan->mu);
     if (plan->n_batches == plan->cap_batches) {
         plan->cap_batches = plan->cap_batches ? 2 * plan->cap_batches : 16;
         plan->batches = bs_reallocarray(plan->batches, (size_t)plan->cap_batches, sizeof *plan->batches);
@@ -145,6 +172,9 @@ static void plan_add_batch(bs_import_plan *plan, const json_t *records, size_t f
     b->len = o.len;
     b->n_records = (int)(to - from);
     plan->n_records += b->n_records;
+    bool stream = plan->stream;
+    uv_mutex_unlock(&plan->mu);
+    if (stream) uv_async_send(plan->wake); /* the store may take it now */
 }
 
 void bs_import_plan_add_records(bs_import_plan *plan, const json_t *records, size_t json_flags) {
@@ -162,19 +192,54 @@ static void plan_free(bs_import_plan *plan) {
     }
     for (int i = 0; i < plan->n_batches; i++) free(plan->batches[i].copy);
     free(plan->batches);
+    uv_mutex_destroy(&plan->mu);
+}
+
+/* Batch i (a copy: the array may grow under the pool thread), or NULL members past the end. */
+static import_batch batch_at(pipeline *p, int i) {
+    import_batch b = {0};
+    uv_mutex_lock(&p->plan.mu);
+    if (i < p->plan.n_batches) b = p->plan.batches[i];
+    uv_mutex_unlock(&p->plan.mu);
+    return b;
+}
+
+static int batches_now(pipeline *p) {
+    uv_mutex_lock(&p->plan.mu);
+    int n = p->plan.n_batches;
+    uv_mutex_unlock(&p->plan.mu);
+    return n;
+}
+
+/* The total of the progress lines: the records of the plan, or while prepare runs the number it
+ * expects when it said one. */
+static int records_total(pipeline *p) {
+    uv_mutex_lock(&p->plan.mu);
+    int n = !p->prepared && p->plan.expected > p->plan.n_records ? p->plan.expected : p->plan.n_records;
+    uv_mutex_unlock(&p->plan.mu);
+    return n;
 }
 
 /* ---- storing, on the loop ---- */
 
-static void finish(pipeline *p) {
-    if (p->conn) bs_store_release(p->conn); /* rolls an open transaction back */
-    p->conn = NULL;
-    p->done(&p->out, p->arg);
+static void pipeline_closed(uv_handle_t *h) {
+    pipeline *p = h->data;
     plan_free(&p->plan);
     free(p->begin_script);
     free(p->copy_sql);
     free(p->label);
     free(p);
+}
+
+/* The store is done (or failed, or had nothing to do): release the connection and, once prepare
+ * has returned too (it may still be adding batches after a failure while streaming), report. */
+static void finish(pipeline *p) {
+    if (p->conn) bs_store_release(p->conn); /* rolls an open transaction back */
+    p->conn = NULL;
+    p->store_ended = true;
+    if (!p->prepared) return; /* prepared() comes back here */
+    p->done(&p->out, p->arg);
+    uv_close((uv_handle_t *)&p->wake, pipeline_closed);
 }
 
 static void fail(pipeline *p, const char *what, const char *err) {
@@ -185,7 +250,7 @@ static void fail(pipeline *p, const char *what, const char *err) {
 
 static void progress_line(pipeline *p, const char *verb, int done_records) {
     if (!p->progress) return;
-    fprintf(p->progress, "%s: %d/%d plans %s\n", p->label, done_records, p->plan.n_records, verb);
+    fprintf(p->progress, "%s: %d/%d plans %s\n", p->label, done_records, records_total(p), verb);
     fflush(p->progress);
 }
 
@@ -201,7 +266,7 @@ static void committed(const PGresult *res, const char *err, void *arg) {
     }
     p->in_tx = false;
     if (p->plan.per_batch) {
-        p->out.stored += p->plan.batches[p->batch].n_records;
+        p->out.stored += batch_at(p, p->batch).n_records;
         progress_line(p, "stored", p->out.stored);
         p->batch++;
         run_batch(p);
@@ -215,7 +280,7 @@ static void committed(const PGresult *res, const char *err, void *arg) {
 /* The batch's statements have run: commit it, or go on to the next batch in the same
  * transaction (the staging table emptied first). */
 static void batch_written(pipeline *p) {
-    if (p->plan.per_batch || p->batch + 1 == p->plan.n_batches) {
+    if (p->plan.per_batch || p->batch + 1 == p->plan.n_batches) { /* not streaming: the plan is complete */
         if (!p->plan.per_batch) progress_line(p, "written", p->plan.n_records);
         bs_conn_script(p->conn, "COMMIT", committed, p);
         return;
@@ -240,7 +305,7 @@ static void stmt_done(const PGresult *res, const char *err, void *arg) {
             if (strcmp(PQgetvalue(res, i, 0), "t") == 0) ins++;
         p->out.inserted += ins;
         p->out.updated += n - ins;
-        p->out.unchanged += p->plan.batches[p->batch].n_records - n;
+        p->out.unchanged += batch_at(p, p->batch).n_records - n;
     }
     p->stmt++;
     run_stmt(p);
@@ -270,8 +335,8 @@ static void copied(const PGresult *res, const char *err, void *arg) {
 }
 
 static void copy_batch(pipeline *p) {
-    const import_batch *b = &p->plan.batches[p->batch];
-    bs_conn_copy(p->conn, p->copy_sql, b->copy, b->len, copied, p);
+    import_batch b = batch_at(p, p->batch); /* its text stays where it is until the plan is freed */
+    bs_conn_copy(p->conn, p->copy_sql, b.copy, b.len, copied, p);
 }
 
 static void begun(const PGresult *res, const char *err, void *arg) {
@@ -296,8 +361,11 @@ static void emptied(const PGresult *res, const char *err, void *arg) {
 }
 
 static void run_batch(pipeline *p) {
-    if (p->batch == p->plan.n_batches) {
-        finish(p);
+    if (p->batch == batches_now(p)) {
+        if (p->prepared)
+            finish(p);
+        else
+            p->waiting = true; /* streaming: the next batch wakes us (or prepared() does) */
         return;
     }
     if (!p->in_tx)
@@ -341,18 +409,49 @@ static void prepare_work(uv_work_t *w) {
     p->out.prepare_rc = p->prepare(&p->plan, p->arg);
 }
 
+/* Asks the store for the connection (once). */
+static void start_storing(pipeline *p) {
+    p->storing = true;
+    build_sql(p);
+    bs_store_acquire(p->store, acquired, p);
+}
+
+/* Streaming: prepare added a batch. */
+static void woken(uv_async_t *h) {
+    pipeline *p = h->data;
+    if (p->store_ended || p->prepared) return; /* prepared() takes over */
+    if (!p->storing) {
+        start_storing(p);
+    } else if (p->waiting && p->batch < batches_now(p)) {
+        p->waiting = false;
+        run_batch(p);
+    }
+}
+
 static void prepared(uv_work_t *w, int status) {
     pipeline *p = w->data;
+    p->prepared = true;
+    if (p->store_ended) { /* streaming, and the store failed meanwhile */
+        finish(p);
+        return;
+    }
     if (status != 0) {
+        if (p->storing) abort(); /* a started pool work item cannot be cancelled */
         fail(p, "import", "cancelled");
+        return;
+    }
+    if (p->storing) { /* streaming: store what is left */
+        if (p->waiting) {
+            p->waiting = false;
+            run_batch(p);
+        }
         return;
     }
     if (p->out.prepare_rc != 0 || p->plan.n_batches == 0) {
         finish(p);
         return;
     }
-    build_sql(p);
-    bs_store_acquire(p->store, acquired, p);
+    start_storing(p);
 }
 
 void bs_import_pipeline_run(uv_loop_t *loop, bs_store *store, const char *label, FILE *progress,
@@ -365,5 +464,9 @@ void bs_import_pipeline_run(uv_loop_t *loop, bs_store *store, const char *label,
     p->done = done;
     p->arg = arg;
     p->work.data = p;
+    uv_mutex_init(&p->plan.mu);
+    uv_async_init(loop, &p->wake, woken);
+    p->wake.data = p;
+    p->plan.wake = &p->wake;
     uv_queue_work(loop, &p->work, prepare_work, prepared);
 }

@@ -13,7 +13,9 @@
  *      DO UPDATE); statement-level triggers (audit, change capture, adapter events;
  *      migrations 0004, 0011, 0024) see each batch once.
  *   3. transactions: either one per batch (commit_per_batch: the EIB import, a failed batch
- *      leaves the earlier ones stored) or one for the whole import (all or nothing).
+ *      leaves the earlier ones stored) or one for the whole import (all or nothing). With one
+ *      per batch, prepare may stream (bs_import_plan_stream): each batch is stored while the
+ *      next ones are prepared.
  *   4. progress lines, the counts (inserted / updated / unchanged), and one done callback on
  *      the loop, also when prepare refused the input or the store failed.
  *
@@ -75,6 +77,19 @@ void bs_import_plan_add_records(bs_import_plan *plan, const json_t *records, siz
 
 /* Records added so far. */
 int bs_import_plan_records(const bs_import_plan *plan);
+
+/* Streaming (issue 17): from this call on, the pipeline stores each batch as soon as prepare
+ * has added it, on the loop, while prepare goes on reading and computing the next ones on the
+ * pool thread — the import's CPU work and PostgreSQL's overlap. Only for one transaction per
+ * batch (bs_import_plan_commit_per_batch(plan, true)) and once the opening script and every
+ * statement are set (aborts otherwise: a programming error); prepare must not refuse the input
+ * after it (it returns 0: batches may be committed already). Without it the pipeline waits for
+ * prepare to return. */
+void bs_import_plan_stream(bs_import_plan *plan);
+
+/* The number of records prepare expects to add in all (e.g. the features of a file before some
+ * are rejected): the total of the progress lines while prepare still runs. */
+void bs_import_plan_expect(bs_import_plan *plan, int n_records);
 
 /* The end of an import, on the loop. */
 typedef struct bs_import_outcome {

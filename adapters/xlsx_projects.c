@@ -1444,14 +1444,13 @@ static int prepare(bs_import_plan *plan, void *arg) {
               strcmp(json_string_value(json_object_get(job->report, "format")), "planmonitor") == 0;
     char *upsert =
         pm ? bs_projects_upsert_sql(pm_cols, sizeof pm_cols / sizeof pm_cols[0]) : bs_projects_upsert_sql(conf_col, 1);
-    char *keys = bs_projects_step_keys_param(job->schema), *begin = bs_store_begin_as(job->actor);
-    const char *p_upsert[1] = {job->source}, *p_steps[2] = {keys, job->source};
+    char *begin = bs_store_begin_as(job->actor);
+    const char *p_upsert[1] = {job->source};
     bs_import_plan_begin(plan, begin);
     bs_import_plan_stmt(plan, "storing projects failed", true, upsert, 1, p_upsert);
-    bs_import_plan_stmt(plan, "storing process steps failed", false, bs_projects_steps_sql(), 2, p_steps);
+    bs_projects_plan_steps(plan, job->schema, job->source);
     bs_import_plan_add_records(plan, job->records, JSON_COMPACT);
     free(upsert);
-    free(keys);
     free(begin);
     return 0;
 }

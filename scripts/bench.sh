@@ -1,7 +1,8 @@
 #!/bin/sh
-# Benchmarks (not tests): engine core, full import of the real plans, GET …/schedule
-# under wrk, step writes under wrk against pgbench (scripts/bench_write.sh). Uses a fresh private PostgreSQL cluster "bench" with fsync=on (removed afterwards)
-# unless BOUWSTROOM_DATABASE_URL is set. Figures go into docs/performance.md by hand.
+# Benchmarks (not tests): engine core, full import of the real plans (before and after,
+# bench/bench_import.sh), GET …/schedule under wrk, step writes under wrk against pgbench
+# (scripts/bench_write.sh). Uses a fresh private PostgreSQL cluster "bench" with fsync=on
+# (removed afterwards) unless BOUWSTROOM_DATABASE_URL is set. Figures go into docs/performance.md by hand.
 set -eu
 build=${1:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -33,19 +34,13 @@ echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d
 echo "== engine core (bench_engine)"
 "$top/$build/bench_engine" 200000
 
-echo "== full import of $(basename "$plans") into an empty database (3 runs)"
-for i in 1 2 3; do
-    psql "$BOUWSTROOM_DATABASE_URL" -XAtq -c "SET client_min_messages = warning; DROP SCHEMA public CASCADE; CREATE SCHEMA public" >/dev/null
-    "$bin" migrate 2>/dev/null
-    s=$(date +%s.%N)
-    "$bin" import "$plans" >/dev/null
-    e=$(date +%s.%N)
-    echo "run $i: $(awk "BEGIN{printf \"%.2f\", $e - $s}") s"
-done
-s=$(date +%s.%N)
-"$bin" import "$plans" | tail -n 1 >/dev/null
-e=$(date +%s.%N)
-echo "re-import (nothing changes): $(awk "BEGIN{printf \"%.2f\", $e - $s}") s"
+# the import, before (the reference commit's binary and migrations) and after, alternately, each
+# in a database of its own (bench/bench_import.sh; issue 17)
+"$top/bench/bench_import.sh" "$build"
+
+# the data of the HTTP benchmarks below
+"$bin" migrate 2>/dev/null
+"$bin" import "$plans" >/dev/null
 
 # a projectleider of every imported municipality (every request carries a token; the
 # gate's extra query is part of what is measured)

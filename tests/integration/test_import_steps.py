@@ -1,0 +1,143 @@
+#!/usr/bin/python3
+"""Integration test of how an import stores the initial process steps (issue 17 item 4) against
+real PostgreSQL: the sample municipality (adapters/sample) imported, re-imported, imported again
+after one step row was removed; and the reference of a step row to its project, which migration
+0028 checks once per statement (triggers) instead of the foreign key's once per row.
+
+- A first import inserts every step of every plan (the schema's steps per project), with ids in
+  ascending order (UUIDv7, version nibble 7), and one audit summary row per batch whose
+  steps_inserted is what it inserted.
+- A re-import inserts nothing; a project that lost a step gets exactly that step back.
+- A failing batch of a streamed import (the real plans, when ../shared is there: a trigger refuses
+  one plan of the third batch) ends the import with the store's error and exit status 1 (prepare
+  may still be running then: the end waits for it), the two batches before it committed, nothing
+  after it.
+- A step row naming a project that does not exist is refused with foreign_key_violation (23503)
+  under the old constraint's name; a step cannot move to another project; deleting a project
+  deletes its steps; a project with steps keeps its id.
+
+Usage: test_import_steps.py --binary BOUWSTROOM --source SRC
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bsit import check, eq, finish, fresh_database, psql  # noqa: E402
+
+
+def refused(url, sql):
+    """Runs sql; returns (refused?, stderr)."""
+    r = subprocess.run(["psql", url, "-XAtq", "-v", "ON_ERROR_STOP=1", "-c", sql], capture_output=True, text=True)
+    return r.returncode != 0, r.stderr
+
+
+def imports(args, env, sample):
+    r = subprocess.run([args.binary, "import", sample, "--source", "sample"], env=env, capture_output=True,
+                       text=True, timeout=300)
+    eq(r.returncode, 0, "sample import " + r.stderr[-300:])
+    return r.stdout
+
+
+def summaries(url):
+    return psql(url, "SELECT string_agg((new->>'steps_inserted') || '/' || (new->>'plans'), ',' ORDER BY id) "
+                     "FROM audit_log WHERE action = 'import' AND new->>'source' = 'sample'")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--binary", required=True)
+    ap.add_argument("--source", required=True)
+    args = ap.parse_args()
+    sample = os.path.join(args.source, "adapters", "sample", "voorbeeldstad.geojson")
+    with fresh_database() as url:
+        env = dict(os.environ, BOUWSTROOM_DATABASE_URL=url, BOUWSTROOM_HOME=args.source)
+        out = imports(args, env, sample)
+        check("plans stored" in out, "progress lines", out[:300])
+        n_projects = int(psql(url, "SELECT count(*) FROM projects WHERE source = 'sample'"))
+        n_steps = int(psql(url, "SELECT count(*) FROM project_steps"))
+        per_project = psql(url, "SELECT string_agg(DISTINCT n::text, ',') FROM "
+                                "(SELECT count(*) AS n FROM project_steps GROUP BY project_id) c")
+        check(n_projects > 0, "sample projects imported", str(n_projects))
+        eq(n_steps, n_projects * int(per_project), "every project has all its steps")
+        eq(psql(url, "SELECT count(DISTINCT id) FROM project_steps"), str(n_steps), "step ids unique")
+        eq(psql(url, "SELECT count(*) FROM project_steps WHERE substr(id::text, 15, 1) <> '7' "
+                     "OR substr(id::text, 20, 1) NOT IN ('8','9','a','b')"), "0",
+           "new steps' ids are UUIDv7 (version 7, RFC 9562 variant)")
+        eq(summaries(url), f"{n_steps}/{n_projects}", "one audit summary row: steps inserted, plans")
+        eq(psql(url, "SELECT count(*) FROM project_steps WHERE (status = 'done') <> actual_estimated"), "0",
+           "done steps are estimated actuals")
+
+        # a re-import changes nothing
+        imports(args, env, sample)
+        eq(psql(url, "SELECT count(*) FROM project_steps"), str(n_steps), "re-import: no step added")
+        eq(summaries(url), f"{n_steps}/{n_projects},0/{n_projects}", "re-import: summary with 0 steps")
+
+        # a project that lost a step (e.g. a step added to the schema later) gets exactly it back
+        pid, key = psql(url, "SELECT project_id, step_key FROM project_steps ORDER BY project_id, step_key "
+                             "LIMIT 1").split("|")
+        status = psql(url, f"SELECT status FROM project_steps WHERE project_id = '{pid}' AND step_key = '{key}'")
+        psql(url, f"DELETE FROM project_steps WHERE project_id = '{pid}' AND step_key = '{key}'")
+        imports(args, env, sample)
+        eq(psql(url, "SELECT count(*) FROM project_steps"), str(n_steps), "the lost step is back")
+        eq(psql(url, f"SELECT status FROM project_steps WHERE project_id = '{pid}' AND step_key = '{key}'"), status,
+           "with its initial status")
+        eq(summaries(url).split(",")[-1], f"1/{n_projects}", "the summary counts that one step")
+
+        # the reference of a step row to its project (migration 0028)
+        bad, err = refused(url, "INSERT INTO project_steps (project_id, step_key, status) "
+                                "VALUES (gen_random_uuid(), 'start_bouw', 'open')")
+        check(bad and "project_steps_project_id_fkey" in err and "is not present" in err,
+              "a step of an unknown project is refused", err)
+        bad, err = refused(url, "INSERT INTO project_steps (project_id, step_key, status) "
+                                f"SELECT '{pid}', 'extra_' || g, 'open' FROM generate_series(1, 3) g "
+                                "UNION ALL SELECT gen_random_uuid(), 'extra_x', 'open'")
+        check(bad, "a statement with one unknown project is refused as a whole", err)
+        eq(psql(url, "SELECT count(*) FROM project_steps WHERE step_key LIKE 'extra_%'"), "0", "nothing of it stored")
+        other = psql(url, f"SELECT id FROM projects WHERE id <> '{pid}' ORDER BY id LIMIT 1")
+        bad, err = refused(url, f"UPDATE project_steps SET project_id = '{other}' WHERE project_id = '{pid}'")
+        check(bad and "cannot move to another project" in err, "a step does not move to another project", err)
+        bad, err = refused(url, f"UPDATE projects SET id = gen_random_uuid() WHERE id = '{pid}'")
+        check(bad and "still referenced" in err, "a project with steps keeps its id", err)
+        psql(url, f"DELETE FROM projects WHERE id = '{pid}'")
+        eq(psql(url, f"SELECT count(*) FROM project_steps WHERE project_id = '{pid}'"), "0",
+           "deleting a project deletes its steps")
+        eq(psql(url, "SELECT count(*) FROM project_steps"), str(n_steps - int(per_project)),
+           "and no other project's")
+        eq(psql(url, "SELECT count(*) FROM audit_log WHERE action = 'DELETE' AND entity = 'project_steps' "
+                     f"AND project_id = '{pid}'"), str(int(per_project) + 1),
+           "the deleted steps are audited (and the one deleted above)")
+    streamed_failure(args)
+    return finish()
+
+
+def streamed_failure(args):
+    shared = os.environ.get("BOUWSTROOM_SHARED", os.path.join(args.source, "..", "shared"))
+    plans = os.path.join(shared, "data", "plannen", "eib-2020-rd.geojson")
+    if not os.path.exists(plans):
+        print("  (no real plans: the streamed failure is not tried)")
+        return
+    with open(plans, encoding="utf-8") as f:
+        bad = json.load(f)["features"][1200]["properties"]["OBJECTID"]
+    with fresh_database() as url:
+        env = dict(os.environ, BOUWSTROOM_DATABASE_URL=url, BOUWSTROOM_HOME=args.source)
+        r = subprocess.run([args.binary, "migrate"], env=env, capture_output=True, text=True, timeout=120)
+        eq(r.returncode, 0, "migrate " + r.stderr[-300:])
+        psql(url, "CREATE FUNCTION it_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                  f"IF NEW.source_key = '{bad}' THEN RAISE EXCEPTION 'it: plan {bad} refused'; END IF; "
+                  "RETURN NEW; END $$; "
+                  "CREATE TRIGGER it_refuse BEFORE INSERT ON projects FOR EACH ROW EXECUTE FUNCTION it_refuse()")
+        r = subprocess.run([args.binary, "import", plans], env=env, capture_output=True, text=True, timeout=600)
+        eq(r.returncode, 1, "a failed batch: exit status 1")
+        check("storing projects failed" in r.stderr and f"plan {bad} refused" in r.stderr,
+              "the store's error is reported", r.stderr[-400:])
+        check("1000/4348 plans stored" in r.stdout and "1500/" not in r.stdout, "two batches reported stored",
+              r.stdout[-400:])
+        eq(psql(url, "SELECT count(*) FROM projects"), "1000", "the two batches before it are stored")
+        eq(psql(url, "SELECT count(*) FROM project_steps"), str(1000 * 42), "with their steps")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
