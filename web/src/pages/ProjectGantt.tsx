@@ -296,17 +296,6 @@ export interface GanttProps {
   onSelect: (key: string) => void;
 }
 
-/** Runs fn (a redraw or selection of the chart) and gives the keyboard focus back when fn pulled
- * it into the chart from elsewhere: the chart's keyboard navigation focuses its active row on
- * select and render, which must not take the focus from a form the user has moved on to
- * (WCAG 2.1 SC 3.2.1/3.2.2: no change of context the user did not ask for). */
-function keepFocusOutside(chart: HTMLElement | null, fn: () => void): void {
-  const before = document.activeElement as HTMLElement | null;
-  fn();
-  const outside = !!before && before !== document.body && !!chart && !chart.contains(before);
-  if (outside && document.activeElement !== before && before.isConnected) before.focus({ preventScroll: true });
-}
-
 export default function ProjectGantt({ schedule, steps, forecast, baseline, selected, onSelect }: GanttProps) {
   const ref = useRef<HTMLDivElement>(null);
   const selectRef = useRef(onSelect);
@@ -348,6 +337,16 @@ export default function ProjectGantt({ schedule, steps, forecast, baseline, sele
           if (ref.current) drawLayer(ref.current);
         });
     };
+    // The chart's keyboard navigation focuses its active row again after a redraw or a
+    // selection (in a timeout of its own): it may do so only while the focus is in the chart,
+    // never take it from a control elsewhere or from nowhere (WCAG 2.1 SC 3.2.1/3.2.2: no change
+    // of context the user did not ask for; a what-if run redraws the chart while the user is in
+    // its form).
+    const nav = (gantt as any).ext?.keyboardNavigation;
+    const focusGuard = nav?.attachEvent?.('onBeforeFocus', () => {
+      const a = document.activeElement;
+      return !!a && a !== document.body && !!ref.current?.contains(a);
+    });
     const ids = [
       gantt.attachEvent('onTaskClick', (id: string) => {
         if (!String(id).startsWith('lane:')) selectRef.current(String(id));
@@ -371,6 +370,7 @@ export default function ProjectGantt({ schedule, steps, forecast, baseline, sele
     return () => {
       if (pending) cancelAnimationFrame(pending);
       ids.forEach((i) => gantt.detachEvent(i));
+      if (focusGuard) nav.detachEvent(focusGuard);
       gantt.clearAll();
     };
   }, [lang.get()]);
@@ -394,12 +394,11 @@ export default function ProjectGantt({ schedule, steps, forecast, baseline, sele
       (gantt.config as any).start_date = from;
       (gantt.config as any).end_date = to;
     }
-    // parse renders the initialised chart (and fires onDataRender)
-    keepFocusOutside(ref.current, () => gantt.parse({ data, links }));
+    gantt.parse({ data, links }); // parse renders the initialised chart (and fires onDataRender)
   }, [schedule, steps, forecast, baseline, lang.get()]);
 
   useEffect(() => {
-    if (selected && gantt.isTaskExists(selected)) keepFocusOutside(ref.current, () => gantt.selectTask(selected));
+    if (selected && gantt.isTaskExists(selected)) gantt.selectTask(selected);
   }, [selected, schedule]);
 
   return <div ref={ref} class="bs-gantt" />;

@@ -9,7 +9,7 @@
 // the server names (invalid_params "changes[i].lag" → the lag field) and is not added.
 import './project.css';
 import './whatif.css';
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { ComponentType } from 'preact';
 import { api, ApiError, type Page } from '../lib/api';
 import { fmtDate, lang, strings } from '../lib/i18n';
@@ -276,6 +276,15 @@ export default function WhatIf({ params }: { params: Record<string, string> }) {
   const [version, setVersion] = useState(0);
   // a step picked in the chart (click or Enter on its row): the form proposes it
   const [picked, setPicked] = useState<{ key: string; n: number } | null>(null);
+  // after a change is removed whose button leaves the page, the focus goes to the list's heading
+  // (not to the page's body, where the next Tab would start at the top)
+  const removed = useRef(false);
+  useLayoutEffect(() => {
+    if (!removed.current) return;
+    removed.current = false;
+    const a = document.activeElement;
+    if (!a || a === document.body || !a.isConnected) document.getElementById('wi-changes-title')?.focus();
+  }, [changes]);
 
   useEffect(() => {
     if (!user) return;
@@ -367,7 +376,7 @@ export default function WhatIf({ params }: { params: Record<string, string> }) {
       </div>
 
       <section class="bs-whatif-changes" aria-labelledby="wi-changes-title">
-        <h2 class="utrecht-heading-2" id="wi-changes-title">
+        <h2 class="utrecht-heading-2" id="wi-changes-title" tabIndex={-1}>
           {s.changes}
         </h2>
         <div class="bs-whatif-top">
@@ -378,7 +387,16 @@ export default function WhatIf({ params }: { params: Record<string, string> }) {
               {changes.map((c, i) => (
                 <li key={i}>
                   <span>{describe(c, name)}</span>{' '}
-                  <RemoveButton label={s.removeChange(i + 1)} text={s.remove} onRemove={() => run(changes.filter((_, j) => j !== i))} />
+                  <RemoveButton label={s.removeChange(i + 1)} text={s.remove} onRemove={async () => {
+                      removed.current = true;
+                      try {
+                        await run(changes.filter((_, j) => j !== i));
+                      } catch (e) {
+                        removed.current = false;
+                        throw e;
+                      }
+                    }}
+                  />
                 </li>
               ))}
             </ol>
