@@ -71,10 +71,10 @@ out:
 
 typedef struct rounding {
     size_t rows, cols;
-    const double *rem;    /* remainder per cell */
-    unsigned char *up;    /* 1: the cell is rounded up */
-    long *need_col;       /* units each column still needs */
-    bool allow_all;       /* also cells without a remainder (the fallback pass) */
+    const double *rem; /* remainder per cell */
+    unsigned char *up; /* 1: the cell is rounded up */
+    long *need_col;    /* units each column still needs */
+    bool allow_all;    /* also cells without a remainder (the fallback pass) */
     bool seen_row[MAX_ROWS], seen_col[MAX_ROWS];
 } rounding;
 
@@ -120,8 +120,8 @@ static int by_remainder(const void *a, const void *b) {
 
 /* The floors of x into out and the remainders into rem; the units each row and column still
  * needs into need_row and need_col. -1 when a row's or column's floors exceed its sum. */
-static int floors(const double *x, size_t rows, size_t cols, const long *rsum, const long *csum, long *out,
-                  double *rem, long *need_row, long *need_col) {
+static int floors(const double *x, size_t rows, size_t cols, const long *rsum, const long *csum, long *out, double *rem,
+                  long *need_row, long *need_col) {
     for (size_t i = 0; i < rows; i++) need_row[i] = rsum[i];
     for (size_t j = 0; j < cols; j++) need_col[j] = csum[j];
     for (size_t i = 0; i < rows; i++)

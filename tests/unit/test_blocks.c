@@ -224,9 +224,9 @@ int main(void) {
     snprintf(plans_path, sizeof plans_path, "%s/data/plannen/eib-2020-rd.geojson",
              shared && *shared ? shared : BS_SOURCE_DIR "/../shared");
     const struct CMUnitTest basic[] = {
-        cmocka_unit_test(test_ipf_product),       cmocka_unit_test(test_round_controlled),
-        cmocka_unit_test(test_split_simple),      cmocka_unit_test(test_split_correction),
-        cmocka_unit_test(test_split_invalid),     cmocka_unit_test(test_split_random),
+        cmocka_unit_test(test_ipf_product),   cmocka_unit_test(test_round_controlled),
+        cmocka_unit_test(test_split_simple),  cmocka_unit_test(test_split_correction),
+        cmocka_unit_test(test_split_invalid), cmocka_unit_test(test_split_random),
     };
     int rc = cmocka_run_group_tests(basic, NULL, NULL);
     FILE *f = fopen(plans_path, "r");
