@@ -23,10 +23,11 @@ typedef struct block_ctx {
 static const char *const KINDS[] = {"nieuwbouw", "transformatie", "sloop", NULL};
 static const char *const HOME_TYPES[] = {"grondgebonden", "meergezins", "onbekend", NULL};
 static const char *const TENURES[] = {"huur", "koop", "onbekend", NULL};
-static const char *const PRICE_CLASSES[] = {"koop1", "koop2", "koop3",    "koop4", "koop_onb", "huur1",
-                                            "huur2", "huur3", "huur4",    "huur_onb", "onbekend", NULL};
-static const char *const MEMBERS[] = {"homes",     "kind",        "home_type", "tenure",     "price_class", "target_group",
-                                      "milestone", "period_from", "period_to", "correction", NULL};
+static const char *const PRICE_CLASSES[] = {"koop1", "koop2", "koop3", "koop4",    "koop_onb", "huur1",
+                                            "huur2", "huur3", "huur4", "huur_onb", "onbekend", NULL};
+static const char *const MEMBERS[] = {"homes",       "kind",         "home_type", "tenure",
+                                      "price_class", "target_group", "milestone", "period_from",
+                                      "period_to",   "correction",   NULL};
 
 /* An optional integer member in [min, max]; nullable: null allowed. false after a 422 problem. */
 static bool int_member(bs_req *req, json_t *doc, const char *name, long min, long max, bool nullable) {
@@ -123,7 +124,8 @@ static void block_written(const PGresult *res, const char *err, void *arg) {
                  : strcmp(field, "price_class") == 0 ? "a koop class needs tenure koop, a huur class tenure huur"
                                                      : "period_to must not be before period_from");
     else
-        bs__send_row0(c->req, res, err, c->status, "Block not found", "block_id", "This project has no block with this id");
+        bs__send_row0(c->req, res, err, c->status, "Block not found", "block_id",
+                      "This project has no block with this id");
     free(c);
 }
 

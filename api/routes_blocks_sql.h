@@ -12,7 +12,7 @@
 
 /* The columns of a block as the API shows it (row_to_json of this select list). */
 #define BLOCK_COLUMNS                                                                                                  \
-    "id, project_id, homes, net_homes, kind, home_type, tenure, price_class, target_group, milestone, "               \
+    "id, project_id, homes, net_homes, kind, home_type, tenure, price_class, target_group, milestone, "                \
     "period_from, period_to, correction, imported, created_at, updated_at"
 
 /* One page of a project's blocks: count and the page as JSON, oldest first. $1 project id, $2 limit, $3 offset. */

@@ -42,6 +42,11 @@ def main():
         a = psql(url, "SELECT id FROM projects WHERE source = 'sample' AND source_key = '8'")
         b = psql(url, "SELECT id FROM projects WHERE source = 'sample' AND source_key <> '8' ORDER BY source_key LIMIT 1")
         psql(url, f"UPDATE projects SET confidentiality = 'intern_bestuurlijk' WHERE id IN ('{a}', '{b}')")
+        # the sample import made the plans' blocks from their counts (test_import_blocks.py); this
+        # test starts from none
+        check(psql(url, f"SELECT count(*) FROM project_blocks WHERE imported AND project_id = '{a}'") != "0",
+              "the sample import made the plan's blocks", "")
+        psql(url, "DELETE FROM project_blocks")
         tok = {who: add_user(args.binary, env, f"{who}@voorbeeldstad.test", role)
                for who, role in [("writer", "medewerker"), ("manager", "management")]}
         tok["raad"] = add_user(args.binary, env, "raad@voorbeeldstad.test", "raad")
