@@ -49,14 +49,31 @@ static bool code_member(bs_req *req, json_t *doc, const char *name, const char *
     return bs__one_of(req, name, json_string_value(v), allowed);
 }
 
-/* A milestone: a step key of the process (lower-case letters, digits, '_'; 1 to 100 bytes). */
-static bool milestone_member(bs_req *req, json_t *doc) {
+/* Whether key is a milestone step of a loaded process schema (every project plans with one). */
+static bool is_milestone(const bs_engine *e, const char *key) {
+    for (int i = 0; i < e->n_schemas; i++) {
+        const bs_schema *sc = e->schemas[i].schema;
+        for (int32_t j = 0; j < sc->n_steps; j++)
+            if (sc->steps[j].milestone && strcmp(sc->steps[j].key, key) == 0) return true;
+    }
+    return false;
+}
+
+/* A milestone: the key of a milestone step of the process (1 to 100 bytes). */
+static bool milestone_member(bs_req *req, const bs_engine *e, json_t *doc) {
     json_t *v = json_object_get(doc, "milestone");
     if (!v) return true;
     const char *s = json_is_string(v) ? json_string_value(v) : "";
     size_t n = strlen(s);
     if (n == 0 || n > 100 || strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_") != n) {
         bs__fail(req, BS_EINVAL, "milestone", "milestone must be a step key (a-z, 0-9, _; 1 to 100 bytes)");
+        return false;
+    }
+    if (!is_milestone(e, s)) {
+        bs__fail(req, BS_EINVAL, "milestone",
+                 "milestone must be a milestone of the process (e.g. start_bouw, "
+                 "laatste_oplevering); %s is not one",
+                 s);
         return false;
     }
     return true;
@@ -75,7 +92,7 @@ static bool target_group_member(bs_req *req, json_t *doc) {
 
 /* Validates the body of a POST (create: homes required) or PATCH. The body as compact JSON
  * (caller frees), or NULL after a problem naming the field. */
-static char *decode_block(bs_req *req, bool create) {
+static char *decode_block(bs_req *req, const bs_engine *e, bool create) {
     json_t *doc = bs__body_object(req, MEMBERS);
     if (!doc) return NULL;
     json_t *homes = json_object_get(doc, "homes");
@@ -100,7 +117,7 @@ static char *decode_block(bs_req *req, bool create) {
     }
     ok = ok && code_member(req, doc, "kind", KINDS) && code_member(req, doc, "home_type", HOME_TYPES) &&
          code_member(req, doc, "tenure", TENURES) && code_member(req, doc, "price_class", PRICE_CLASSES) &&
-         target_group_member(req, doc) && milestone_member(req, doc) &&
+         target_group_member(req, doc) && milestone_member(req, e, doc) &&
          int_member(req, doc, "period_from", 1900, 2200, true) && int_member(req, doc, "period_to", 1900, 2200, true);
     char *text = ok ? bs_json_dumps(doc, JSON_COMPACT) : NULL;
     json_decref(doc);
@@ -144,7 +161,7 @@ void bs__list_blocks(bs_api *api, bs_req *req, const bs_path *path) {
 }
 
 void bs__add_block(bs_api *api, bs_req *req, const bs_path *path) {
-    char *body = decode_block(req, true);
+    char *body = decode_block(req, api->engine, true);
     if (!body) return;
     const char *p[2] = {path->project, body};
     bs__store_write(api, req, &SQL_BLOCK_INSERT, p, block_written, ctx_new(req, 201));
@@ -152,7 +169,7 @@ void bs__add_block(bs_api *api, bs_req *req, const bs_path *path) {
 }
 
 void bs__patch_block(bs_api *api, bs_req *req, const bs_path *path) {
-    char *body = decode_block(req, false);
+    char *body = decode_block(req, api->engine, false);
     if (!body) return;
     const char *p[3] = {path->ref, path->project, body};
     bs__store_write(api, req, &SQL_BLOCK_UPDATE, p, block_written, ctx_new(req, 200));

@@ -102,6 +102,9 @@ def run(base, url, a, b, tok):
     expect_problem(op, "POST", A, 422, "period_to", "period ends before it starts",
                    {"homes": 1, "period_from": 2030, "period_to": 2029})
     expect_problem(op, "POST", A, 422, "milestone", "milestone not a step key", {"homes": 1, "milestone": "Start bouw!"})
+    expect_problem(op, "POST", A, 422, "milestone", "a step that is no milestone",
+                   {"homes": 1, "milestone": "voorlopig_ontwerp"})
+    expect_problem(op, "POST", A, 422, "milestone", "no step of the process", {"homes": 1, "milestone": "feest"})
     expect_problem(op, "POST", A, 422, "target_group", "empty target group", {"homes": 1, "target_group": ""})
     expect_problem(op, "POST", A, 422, "colour", "unknown member", {"homes": 1, "colour": "red"})
     expect_problem(op, "PATCH", f"{A}/{k1['id']}", 422, "price_class", "patch to a class of the other tenure",
