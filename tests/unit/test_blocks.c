@@ -152,7 +152,7 @@ static void test_split_invalid(void **state) {
     assert_int_equal(bs_blocks_split(z, b), -1); /* no categories */
 }
 
-/* Random marginals with negative unknowns (and negatives elsewhere): every marginal kept. */
+/* Random marginals whose unknown category is often negative: every marginal kept. */
 static void test_split_random(void **state) {
     (void)state;
     bs_rng r;
