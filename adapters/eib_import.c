@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "blocks.h"
 #include "clock.h"
 #include "import_pipeline.h"
 #include "plan.h"
@@ -429,6 +430,21 @@ const char *bs_projects_steps_existing_sql(void) {
            "SELECT set_config('bouwstroom.import_steps', (SELECT count(*) FROM s)::text, true)";
 }
 
+const char *bs_projects_blocks_sql(void) {
+    /* the imported blocks of each staged project with blocks are replaced by the record's
+     * (blocks added through the API, imported = false, stay); the DELETE does not see the rows
+     * the INSERT of the same statement adds */
+    return "WITH px AS MATERIALIZED (SELECT p.id, x.blocks FROM bs_import_staging x "
+           "  JOIN projects p ON p.source = $1 AND p.source_key = x.source_key WHERE x.blocks IS NOT NULL), "
+           "d AS (DELETE FROM project_blocks b USING px WHERE b.project_id = px.id AND b.imported) "
+           "INSERT INTO project_blocks (project_id, homes, home_type, tenure, price_class, period_from, period_to, "
+           "  correction, imported) "
+           "SELECT px.id, e.homes, e.home_type, e.tenure, 'onbekend', e.period_from, e.period_to, e.correction, true "
+           "FROM px CROSS JOIN LATERAL jsonb_to_recordset(px.blocks -> 'blocks') AS e(homes integer, home_type text, tenure text, "
+           "  period_from integer, period_to integer, correction boolean) "
+           "ORDER BY px.id";
+}
+
 const char *bs_projects_steps_new_sql(void) {
     /* a project whose row this transaction wrote (inserted, or updated: its row is locked until
      * commit, and every writer of steps writes or locks the project row first) and that has no
@@ -509,6 +525,39 @@ static int load_file(import_job *job, json_t **root) {
     return 0;
 }
 
+/* The record's blocks (docs/blocks.md): the joint split of its type, tenure and period
+ * counts (bs_blocks_split), as {"blocks": [{homes, home_type, tenure, period_from,
+ * period_to, correction}, …]} in the "blocks" member; a count that is null (absent, out of range)
+ * counts 0. No member when the counts do not add up to one total (the split refuses them). */
+static void add_blocks(json_t *rec) {
+    static const char *const cols[3][5] = {{"type_grondgebonden", "type_appartement", "type_onbekend"},
+                                           {"tenure_huur", "tenure_koop", "tenure_onbekend"},
+                                           {"completions_2019", "completions_2020_2024", "completions_2025_2029",
+                                            "completions_2030_2050", "completions_unknown"}};
+    static const char *const types[3] = {"grondgebonden", "meergezins", "onbekend"};
+    static const char *const tenures[3] = {"huur", "koop", "onbekend"};
+    static const int from[5] = {2019, 2020, 2025, 2030, 0}, to[5] = {2019, 2024, 2029, 2050, 0};
+    long v[3][5] = {{0}};
+    const size_t n[3] = {3, 3, 5};
+    for (int d = 0; d < 3; d++)
+        for (size_t c = 0; c < n[d]; c++) v[d][c] = (long)json_integer_value(json_object_get(rec, cols[d][c]));
+    bs_split_margin m[3] = {{v[0], 3, 2}, {v[1], 3, 2}, {v[2], 5, 4}};
+    bs_split_block b[BS_SPLIT_MAX_BLOCKS];
+    int nb = bs_blocks_split(m, b);
+    if (nb < 0) return;
+    json_t *arr = json_array();
+    for (int i = 0; i < nb; i++) {
+        size_t k = b[i].cat[2];
+        json_array_append_new(arr,
+                              json_pack("{s:I, s:s, s:s, s:o, s:o, s:b}", "homes", (json_int_t)b[i].homes, "home_type",
+                                        types[b[i].cat[0]], "tenure", tenures[b[i].cat[1]], "period_from",
+                                        from[k] ? json_integer(from[k]) : json_null(), "period_to",
+                                        to[k] ? json_integer(to[k]) : json_null(), "correction", (int)b[i].correction));
+    }
+    /* an object: the COPY text of a JSON array is a PostgreSQL array (copy_text.c) */
+    json_object_set_new(rec, "blocks", json_pack("{s:o}", "blocks", arr));
+}
+
 /* On the thread pool: reads and parses the file, builds every plan's record (codes
  * normalised, initial process state and schedule) and the statements that store a batch. */
 static int prepare(bs_import_plan *plan, void *arg) {
@@ -530,6 +579,7 @@ static int prepare(bs_import_plan *plan, void *arg) {
     const char *p_upsert[1] = {job->source};
     bs_import_plan_stmt(plan, "storing projects failed", true, upsert, 1, p_upsert);
     bs_projects_plan_steps(plan, job->schema, job->source);
+    bs_import_plan_stmt(plan, "storing blocks failed", false, bs_projects_blocks_sql(), 1, p_upsert);
     free(upsert);
     bs_import_plan_expect(plan, (int)n);
     bs_import_plan_stream(plan);
@@ -537,7 +587,10 @@ static int prepare(bs_import_plan *plan, void *arg) {
     for (size_t i = 0; i < n; i++) {
         json_t *rec = bs_eib_feature_record(job->schema, &job->engine->calendar, json_array_get(features, i), crs, seen,
                                             today, &job->result);
-        if (rec) json_array_append_new(records, rec);
+        if (rec) {
+            add_blocks(rec);
+            json_array_append_new(records, rec);
+        }
         if (json_array_size(records) == BS_IMPORT_BATCH_SIZE || i + 1 == n) { /* one batch at a time */
             bs_import_plan_add_records(plan, records, JSON_COMPACT);
             json_array_clear(records);

@@ -53,6 +53,11 @@ void bs_eib_import(uv_loop_t *loop, bs_store *store, const bs_engine *engine, co
 json_t *bs_eib_feature_record(const bs_schema *schema, const bs_calendar *cal, json_t *feature, const char *crs,
                               json_t *seen, bs_day today, bs_import_result *r);
 
+/* The statement that stores a batch's blocks (docs/blocks.md): the imported blocks
+ * (project_blocks.imported) of each staged project whose record has a "blocks" member are
+ * replaced by those. $1 source tag. Static string. */
+const char *bs_projects_blocks_sql(void);
+
 /* The CRS of an EIB file: "EPSG:28992" when its "crs" member names 28992, else "EPSG:4326"
  * (RFC 7946). Static string. */
 const char *bs_eib_file_crs(const json_t *root);

@@ -55,6 +55,7 @@ static const struct {
     {"huur_rent_max_cents", "bigint"},
     {"steps", "text[]"},
     {"step_keys", "text[]"},
+    {"blocks", "jsonb"},
 };
 #define N_STAGING_COLS (sizeof staging_cols / sizeof staging_cols[0])
 

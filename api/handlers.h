@@ -85,6 +85,12 @@ BS_HANDLER(bs__diff_schema_versions);
 BS_HANDLER(bs__list_org_schema_versions);
 BS_HANDLER(bs__put_org_schema_version);
 
+/* routes_blocks.c: woningblokken (docs/blocks.md) */
+BS_HANDLER(bs__list_blocks);
+BS_HANDLER(bs__add_block);
+BS_HANDLER(bs__patch_block);
+BS_HANDLER(bs__delete_block);
+
 /* routes_schedule.c: schedule, history, checks, what-if, scenarios, step updates */
 BS_HANDLER(bs__get_schedule);
 BS_HANDLER(bs__get_history);

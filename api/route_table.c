@@ -95,6 +95,11 @@ const bs_route bs_routes[] = {
      bs__get_checks, "getChecks", 0},
     /* computes from the public facts and stores nothing */
     {"POST", "/api/v1/projects/{id}/what-if", BS_NEED_PROJECT_PUBLIC, "", bs__what_if, "whatIf", 0},
+    {"GET", "/api/v1/projects/{id}/blocks", BS_NEED_PROJECT_READ, PAGE, bs__list_blocks, "listBlocks", 0},
+    {"POST", "/api/v1/projects/{id}/blocks", BS_NEED_PROJECT_WRITE, "", bs__add_block, "addBlock", 0},
+    {"PATCH", "/api/v1/projects/{id}/blocks/{block_id}", BS_NEED_PROJECT_WRITE, "", bs__patch_block, "patchBlock", 0},
+    {"DELETE", "/api/v1/projects/{id}/blocks/{block_id}", BS_NEED_PROJECT_WRITE, "", bs__delete_block, "deleteBlock",
+     0},
     {"GET", "/api/v1/projects/{id}/scenarios", BS_NEED_PROJECT_READ, PAGE, bs__list_scenarios, "listScenarios", 0},
     {"POST", "/api/v1/projects/{id}/scenarios", BS_NEED_PROJECT_WRITE, "", bs__save_scenario, "saveScenario", 0},
     /* own scenario; anyone's: lead */

@@ -1,0 +1,99 @@
+#!/usr/bin/python3
+"""Woningblokken from the import of the real 2020 plans (docs/blocks.md), against the real
+binary and a real PostgreSQL: `bouwstroom import` stores each plan's blocks (the joint split of
+engine/core/blocks.c), and for every one of the 4,348 plans the stored blocks' totals per plan,
+per home type, per tenure and per period equal the file's. A re-import replaces the imported
+blocks (same totals, same number) and keeps a block added by hand. Skipped (77) without the
+shared data ($BOUWSTROOM_SHARED, default SRC/../shared).
+
+Usage: test_import_blocks.py --binary BOUWSTROOM --source SRC
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+from collections import defaultdict
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bsit import check, eq, finish, fresh_database, psql  # noqa: E402
+
+TYPES = {"WTYPGGB": "grondgebonden", "WTYPAPP": "meergezins", "WTYPONB": "onbekend"}
+TENURES = {"HUUR": "huur", "KOOP": "koop", "HRKPONB": "onbekend"}
+PERIODS = {"OP2019": "2019", "OP202024": "2020", "Op202529": "2025", "Op20302050": "2030", "OPLONB": "-"}
+
+
+def file_totals(plans):
+    with open(plans, encoding="utf-8") as f:
+        features = json.load(f)["features"]
+    want = {}
+    for ft in features:
+        p = ft["properties"]
+        t = defaultdict(int)
+        t["all"] = p["Aantalrest"] or 0
+        for cols, dim in ((TYPES, "type"), (TENURES, "tenure"), (PERIODS, "period")):
+            for col, cat in cols.items():
+                if p.get(col):
+                    t[f"{dim}:{cat}"] += int(p[col])
+        want[str(p["OBJECTID"])] = {k: v for k, v in t.items() if v != 0}
+    return want
+
+
+def stored_totals(url):
+    got = defaultdict(lambda: defaultdict(int))
+    rows = psql(url, "SELECT p.source_key, b.home_type, b.tenure, COALESCE(b.period_from::text, '-'), sum(b.homes) "
+                     "FROM project_blocks b JOIN projects p ON p.id = b.project_id "
+                     "GROUP BY 1, 2, 3, 4").splitlines()
+    for row in rows:
+        key, ty, te, pe, n = row.split("|")
+        g = got[key]
+        for k in ("all", f"type:{ty}", f"tenure:{te}", f"period:{pe}"):
+            g[k] += int(n)
+    return {k: {c: v for c, v in g.items() if v != 0} for k, g in got.items()}
+
+
+def compare(want, got, what):
+    bad = [k for k in want if want[k] != got.get(k, {})]
+    eq(len(bad), 0, f"{what}: plans whose stored block totals differ from the file's "
+                    f"(first: {bad[:1] and (bad[0], want[bad[0]], got.get(bad[0]))})")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--binary", required=True)
+    ap.add_argument("--source", required=True)
+    args = ap.parse_args()
+    shared = os.environ.get("BOUWSTROOM_SHARED", os.path.join(args.source, "..", "shared"))
+    plans = os.path.join(shared, "data", "plannen", "eib-2020-rd.geojson")
+    if not os.path.exists(plans):
+        print(f"SKIPPED: {plans} not found (set BOUWSTROOM_SHARED)")
+        return 77
+    want = file_totals(plans)
+    eq(len(want), 4348, "plans in the file")
+    with fresh_database() as url:
+        env = dict(os.environ, BOUWSTROOM_DATABASE_URL=url, BOUWSTROOM_HOME=args.source)
+        r = subprocess.run([args.binary, "import", plans], env=env, capture_output=True, text=True, timeout=900)
+        eq(r.returncode, 0, "import " + r.stderr[-300:])
+        eq(psql(url, "SELECT count(*) FROM projects"), "4348", "every plan stored")
+        compare(want, stored_totals(url), "first import")
+        n = psql(url, "SELECT count(*) FROM project_blocks")
+        eq(psql(url, "SELECT count(*) FROM project_blocks WHERE NOT imported OR price_class <> 'onbekend' "
+                     "OR milestone <> 'laatste_oplevering' OR kind <> 'nieuwbouw'"), "0",
+           "imported blocks: price class onbekend, delivered with laatste_oplevering, new build")
+        check(int(psql(url, "SELECT count(*) FROM project_blocks WHERE correction")) > 0 and
+              psql(url, "SELECT count(*) FROM project_blocks WHERE correction AND homes > 0") == "0",
+              "negative unknowns kept as correction blocks (negative homes)")
+        pid = psql(url, "SELECT id FROM projects ORDER BY source_key LIMIT 1")
+        psql(url, f"INSERT INTO project_blocks (project_id, homes, kind) VALUES ('{pid}', 7, 'transformatie')")
+        r = subprocess.run([args.binary, "import", plans], env=env, capture_output=True, text=True, timeout=900)
+        eq(r.returncode, 0, "re-import " + r.stderr[-300:])
+        eq(psql(url, "SELECT count(*) FROM project_blocks WHERE imported"), n, "a re-import replaces, not adds")
+        eq(psql(url, "SELECT count(*) FROM project_blocks WHERE NOT imported"), "1", "a block added by hand stays")
+        psql(url, "DELETE FROM project_blocks WHERE NOT imported")
+        compare(want, stored_totals(url), "re-import")
+        print(f"  {n} blocks for 4348 plans")
+    return finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
