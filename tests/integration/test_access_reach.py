@@ -15,8 +15,10 @@ roles in two municipalities, a disabled user, a user without roles, anonymous), 
 * per user, in SQL: the rows of bs_project_access_reach with access public or more or the
   stream flag are exactly those of bs_project_access evaluated row by row, and every row of
   bs_project_access_reach is the same row (access and stream) of bs_project_access;
+* the same for the rows with any access (aggregate included: GET /api/v1/reports/aggregate);
 * per user, over HTTP: GET /api/v1/projects (every page) lists exactly those projects, also
-  with a gemeente filter and a provincie filter.
+  with a gemeente filter and a provincie filter; the aggregate report counts exactly the
+  projects with any access.
 
 Usage: test_access_reach.py --binary BOUWSTROOM --source SRC
 """
@@ -85,11 +87,12 @@ def make_users(url):
                   f"AND p.gemeente = 'G5' AND (hashtext(p.source_key) + {i}) % 9 = 0")
 
 
-def allowed(url, fn, uid):
-    """(project, access, stream) rows of fn(uid) that put a project in a list."""
+def allowed(url, fn, uid, where="access IN ('public','read','write','lead') OR stream"):
+    """(project, access, stream) rows of fn(uid) that put a project in a list (where: in the
+    aggregate report)."""
     arg = f"'{uid}'::uuid" if uid else "NULL::uuid"
     out = psql(url, f"SELECT project_id || '|' || COALESCE(access, '') || '|' || stream FROM {fn}({arg}) "
-                    "WHERE access IN ('public','read','write','lead') OR stream ORDER BY 1")
+                    f"WHERE {where} ORDER BY 1")
     return out.split()
 
 
@@ -123,6 +126,9 @@ def run(binary, env, url, base):
         who = email or "anonymous"
         full, reach = allowed(url, "bs_project_access", uid), allowed(url, "bs_project_access_reach", uid)
         same(reach, full, f"{who}: bs_project_access_reach lists exactly what bs_project_access allows")
+        any_access = "access IS NOT NULL OR stream"
+        same(allowed(url, "bs_project_access_reach", uid, any_access), allowed(url, "bs_project_access", uid, any_access),
+             f"{who}: bs_project_access_reach has every row with any access (aggregate included)")
         arg = f"'{uid}'::uuid" if uid else "NULL::uuid"
         extra = psql(url, f"SELECT count(*) FROM (SELECT * FROM bs_project_access_reach({arg}) EXCEPT "
                           f"SELECT * FROM bs_project_access({arg})) x")
@@ -139,6 +145,14 @@ def run(binary, env, url, base):
             want = set(psql(url, f"SELECT id FROM projects WHERE {key} = '{col}'").split())
             same(sorted(walk(api, "/api/v1/projects?" + q)), sorted(i for i in ids if i in want),
                f"{who}: GET /api/v1/projects?{q} lists exactly the allowed")
+        if email is None:
+            continue  # the aggregate report needs a user
+        agg = allowed(url, "bs_project_access", uid, any_access)
+        st, _, doc = api.json("GET", "/api/v1/reports/aggregate?group_by=gemeente")
+        eq(st, 200, f"{who}: aggregate report")
+        eq(sum(r["projects"] for r in (doc or {}).get("results", [])), len(agg), f"{who}: aggregate counts them all")
+        eq(sum(r["aggregate_only"] for r in (doc or {}).get("results", [])),
+           sum(1 for r in agg if r.split("|")[1:] == ["aggregate", "false"]), f"{who}: aggregate-only counted")
     # one user of each kind saw a non-trivial list (the fixture is what it claims)
     for email, lo in (("staf@p0", 50), ("medewerker@g4", 50), ("dev@d", 1), ("staf@rijk", 100)):
         uid = psql(url, f"SELECT id FROM users WHERE email = '{email}'")

@@ -3,10 +3,13 @@
 --
 -- bs_project_access(user) evaluates the policy of 0015 for every project of the installation:
 -- a list or feed that joins it costs time in proportion to the installation, not to the user.
--- The policy itself moves unchanged into bs_project_access_core(user, reach): with reach false
--- it is bs_project_access row for row (same CASE, same joins); with reach true it is evaluated
--- only for the projects that some rule could grant `public` or more, or the stream flag, found
--- through indexes:
+-- bs_project_access stays as it is (0015: the gate and every other caller). bs_project_access_reach
+-- has the same CASE and the same joins, evaluated only for the projects that some rule could
+-- grant any access or the stream flag, found through indexes, collected into an array first (an
+-- IN over the union would be estimated at the size of its largest branch — every hard plan, for
+-- a role in the rijk that the user does not have — and joined by scanning every project; an
+-- array is looked up in projects_pkey). The CASE is a copy: a flag in one shared function would
+-- leave an OR beside the set, which PostgreSQL does not turn into a join. The reach:
 --   rows 1-3   the user's project memberships            (project_members_user)
 --   rows 5-8   projects of an organisation the user has a role in     (projects_owner)
 --   row 9      projects of a gemeente of the same region as one of the user's gemeenten
@@ -14,15 +17,16 @@
 --              the rijk every project at extern_mede_overheden or above
 --   row 11     openbaar projects (projects_openbaar, below)
 -- Every row of bs_project_access_reach is the same row of bs_project_access; every row of
--- bs_project_access with access public, read, write or lead or with the stream flag is in
--- bs_project_access_reach (tests/integration/test_access_reach.py checks both over a larger
--- installation). Aggregate-only rows (row 12) may be missing: use bs_project_access for
--- aggregates.
+-- bs_project_access with any access (aggregate included: row 12 is the owning municipality's)
+-- or with the stream flag is in bs_project_access_reach (tests/integration/test_access_reach.py
+-- checks both over a larger installation). Rows without any access may be missing.
 
 CREATE INDEX projects_openbaar ON projects (id) WHERE confidentiality = 'openbaar';
 
-CREATE FUNCTION bs_project_access_core(p_user uuid, p_reach boolean)
-RETURNS TABLE (project_id uuid, access text, stream boolean)
+-- The same rows as bs_project_access, only for the projects the user can reach: every row with any
+-- access (aggregate included) or the stream flag (lists, feeds, the aggregate report). The CASE
+-- and joins are 0015's, unchanged; keep the two equal (test_access_reach.py compares them).
+CREATE FUNCTION bs_project_access_reach(p_user uuid) RETURNS TABLE (project_id uuid, access text, stream boolean)
 LANGUAGE sql STABLE AS $$
     WITH me AS (SELECT id FROM users WHERE id = p_user AND disabled_at IS NULL),
     mine AS (SELECT om.organisation_id, om.role, o.kind, o.region, o.provincie
@@ -52,7 +56,7 @@ LANGUAGE sql STABLE AS $$
     FROM projects p
     LEFT JOIN project_members pm ON pm.project_id = p.id AND pm.user_id = (SELECT id FROM me)
     LEFT JOIN mine own ON own.organisation_id = p.owner_organisation_id
-    WHERE NOT p_reach OR p.id IN (
+    WHERE p.id = ANY (ARRAY(
         SELECT x.project_id FROM project_members x JOIN me ON me.id = x.user_id
         UNION
         SELECT x.id FROM projects x WHERE x.owner_organisation_id IN (SELECT organisation_id FROM mine)
@@ -67,18 +71,5 @@ LANGUAGE sql STABLE AS $$
         SELECT x.id FROM projects x WHERE x.confidentiality IN ('extern_mede_overheden','openbaar')
            AND EXISTS (SELECT 1 FROM mine m WHERE m.kind = 'rijk' AND m.role <> 'extern')
         UNION
-        SELECT x.id FROM projects x WHERE x.confidentiality = 'openbaar')
-$$;
-
--- The policy of 0015 for every project of the installation, unchanged (see above).
-CREATE OR REPLACE FUNCTION bs_project_access(p_user uuid) RETURNS TABLE (project_id uuid, access text, stream boolean)
-LANGUAGE sql STABLE AS $$
-    SELECT * FROM bs_project_access_core(p_user, false)
-$$;
-
--- The same rows, only for the projects the user can reach: every row with access public or
--- more or the stream flag (lists and feeds; not for aggregates).
-CREATE FUNCTION bs_project_access_reach(p_user uuid) RETURNS TABLE (project_id uuid, access text, stream boolean)
-LANGUAGE sql STABLE AS $$
-    SELECT * FROM bs_project_access_core(p_user, true)
+        SELECT x.id FROM projects x WHERE x.confidentiality = 'openbaar'))
 $$;
