@@ -492,7 +492,7 @@ void bs__list_projects(bs_api *api, bs_req *req, const bs_path *path) {
         "  progress_date, expected_by, planned_completion, confidentiality, knelpunt, updated_at, "
         "  CASE WHEN a.access IN ('public','read','write','lead') "
         "  THEN a.access ELSE 'stream' END AS access, a.stream AS stream_access FROM projects p "
-        "  JOIN bs_project_access_reach($6::uuid) a ON a.project_id = p.id "
+        "  JOIN bs_project_access_reach($6::uuid, $1::text, $2::text) a ON a.project_id = p.id "
         "  WHERE (a.access IN ('public','read','write','lead') OR a.stream) "
         "  AND ($1::text IS NULL OR bs_fold(gemeente) = bs_fold($1)) "
         "  AND ($2::text IS NULL OR bs_fold(provincie) = bs_fold($2)) "

@@ -126,6 +126,20 @@ schedule provincie /api/v1/projects/$pid/schedule
 aggregate(reach-grows) provincie /api/v1/reports/aggregate?group_by=gemeente
 EOF
     echo "   load after: $(load)"
+    # the policy alone in SQL, before (bs_project_access: every project of the installation) and
+    # after (bs_project_access_reach): median execution time of 5, for the record
+    for who in gemeente provincie; do
+        uid=$(psql "$url" -XAtq -c "SELECT id FROM users WHERE email = '$who@national.bench'")
+        for fn in bs_project_access bs_project_access_reach; do
+            ms=$(for i in 1 2 3 4 5; do
+                psql "$url" -XAtq -c "EXPLAIN (ANALYZE, TIMING OFF) SELECT count(*) FROM $fn('$uid') a
+                    WHERE a.access IN ('public','read','write','lead') OR a.stream" |
+                    sed -n 's/^Execution Time: \([0-9.]*\) ms/\1/p'
+            done | sort -n | sed -n 3p)
+            echo "$name sql:$fn/$who $ms" >>"$work/results"
+            printf '   %-34s %-9s SQL %8s ms\n' "$fn" "$who" "$ms"
+        done
+    done
     kill -TERM "$server" 2>/dev/null
     wait "$server" 2>/dev/null || true
     server=""

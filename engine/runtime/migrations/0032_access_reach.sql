@@ -26,7 +26,13 @@ CREATE INDEX projects_openbaar ON projects (id) WHERE confidentiality = 'openbaa
 -- The same rows as bs_project_access, only for the projects the user can reach: every row with any
 -- access (aggregate included) or the stream flag (lists, feeds, the aggregate report). The CASE
 -- and joins are 0015's, unchanged; keep the two equal (test_access_reach.py compares them).
-CREATE FUNCTION bs_project_access_reach(p_user uuid) RETURNS TABLE (project_id uuid, access text, stream boolean)
+-- p_gemeente / p_provincie (NULL: any): the list's filters of the same name (compared folded,
+-- bs_fold), applied while collecting the reach, so that a province user's list of one
+-- municipality looks up that municipality's projects, not the whole province's; the project
+-- memberships are not filtered (a row outside the filter is harmless: the caller filters
+-- again).
+CREATE FUNCTION bs_project_access_reach(p_user uuid, p_gemeente text DEFAULT NULL, p_provincie text DEFAULT NULL)
+RETURNS TABLE (project_id uuid, access text, stream boolean)
 LANGUAGE sql STABLE AS $$
     WITH me AS (SELECT id FROM users WHERE id = p_user AND disabled_at IS NULL),
     mine AS (SELECT om.organisation_id, om.role, o.kind, o.region, o.provincie
@@ -60,16 +66,26 @@ LANGUAGE sql STABLE AS $$
         SELECT x.project_id FROM project_members x JOIN me ON me.id = x.user_id
         UNION
         SELECT x.id FROM projects x WHERE x.owner_organisation_id IN (SELECT organisation_id FROM mine)
+             AND (p_gemeente IS NULL OR bs_fold(x.gemeente) = bs_fold(p_gemeente))
+             AND (p_provincie IS NULL OR bs_fold(x.provincie) = bs_fold(p_provincie))
         UNION
         SELECT x.id FROM projects x WHERE x.owner_organisation_id IN (
             SELECT o.id FROM organisations o JOIN mine m ON m.region = o.region
              WHERE m.kind = 'gemeente' AND m.role <> 'extern')
+             AND (p_gemeente IS NULL OR bs_fold(x.gemeente) = bs_fold(p_gemeente))
+             AND (p_provincie IS NULL OR bs_fold(x.provincie) = bs_fold(p_provincie))
         UNION
         SELECT x.id FROM projects x WHERE x.provincie IN (
             SELECT m.provincie FROM mine m WHERE m.kind = 'provincie' AND m.role <> 'extern')
+             AND (p_gemeente IS NULL OR bs_fold(x.gemeente) = bs_fold(p_gemeente))
+             AND (p_provincie IS NULL OR bs_fold(x.provincie) = bs_fold(p_provincie))
         UNION
         SELECT x.id FROM projects x WHERE x.confidentiality IN ('extern_mede_overheden','openbaar')
            AND EXISTS (SELECT 1 FROM mine m WHERE m.kind = 'rijk' AND m.role <> 'extern')
+             AND (p_gemeente IS NULL OR bs_fold(x.gemeente) = bs_fold(p_gemeente))
+             AND (p_provincie IS NULL OR bs_fold(x.provincie) = bs_fold(p_provincie))
         UNION
-        SELECT x.id FROM projects x WHERE x.confidentiality = 'openbaar'))
+        SELECT x.id FROM projects x WHERE x.confidentiality = 'openbaar'
+             AND (p_gemeente IS NULL OR bs_fold(x.gemeente) = bs_fold(p_gemeente))
+             AND (p_provincie IS NULL OR bs_fold(x.provincie) = bs_fold(p_provincie))))
 $$;
