@@ -100,7 +100,7 @@ EOF
     tp=$("$bin" token create provincie@national.bench --label bench 2>/dev/null)
     "$bin" serve --port 0 >"$work/serve" 2>&1 &
     server=$!
-    until grep -q "^listening on" "$work/serve"; do sleep 0.1; done
+    until grep -q "^listening on" "$work/serve" 2>/dev/null; do sleep 0.1; done
     base=$(sed -n 's/^listening on //p' "$work/serve")
     pid=$(psql "$url" -XAtq -c "SELECT id FROM projects WHERE gemeente = 'Utrechtse Heuvelrug' ORDER BY source_key LIMIT 1")
     feed=$(curl -sf -X POST -H "Authorization: Bearer $tg" -H 'Content-Type: application/json' \
