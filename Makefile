@@ -12,7 +12,7 @@ JOBS       ?= 2
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?=
 
-.PHONY: all deps test-deps fuzz-deps build build-asan web test test-long test-faults fuzz demo bench bench-write bench-web format lint clean distclean
+.PHONY: all deps test-deps fuzz-deps build build-asan web test test-long test-faults fuzz demo bench bench-write bench-web bench-national format lint clean distclean
 
 all: build
 
@@ -62,6 +62,12 @@ demo: build
 
 bench: build
 	@scripts/bench.sh $(BUILD)
+
+# national scale (issue 17 item 5), not part of `make bench`: generates 100,000 plans from the real
+# file (bench/gen_national.py, into var/national/) and imports them, which takes minutes; then the
+# same users' list, schedule, feed and aggregate p50 on the real and the national installation
+bench-national: build
+	@scripts/bench_national.sh $(BUILD)
 
 # the write benchmark alone (make bench runs it too): step writes under wrk vs pgbench, fsync=on
 bench-write: build

@@ -481,7 +481,8 @@ void bs__list_projects(bs_api *api, bs_req *req, const bs_path *path) {
     l->pg = pg;
     l->api = api;
     l->wgs84 = f.has_geometry;
-    /* only projects the caller may see in detail (bs_project_access, migration 0010); names
+    /* only projects the caller may see in detail (bs_project_access_reach, migration 0032: the policy
+     * of 0010/0015 evaluated only where the caller can reach, index-backed); names
      * compared folded (bs_fold, migration 0021: case and accents ignored); order: a row of
      * project_sorts (never the request's text). Built and sent as text, not a named statement:
      * the ORDER BY is one of 18 (project_sorts × direction), and each filter combination gets
@@ -491,7 +492,7 @@ void bs__list_projects(bs_api *api, bs_req *req, const bs_path *path) {
         "  progress_date, expected_by, planned_completion, confidentiality, knelpunt, updated_at, "
         "  CASE WHEN a.access IN ('public','read','write','lead') "
         "  THEN a.access ELSE 'stream' END AS access, a.stream AS stream_access FROM projects p "
-        "  JOIN bs_project_access($6::uuid) a ON a.project_id = p.id "
+        "  JOIN bs_project_access_reach($6::uuid, $1::text, $2::text) a ON a.project_id = p.id "
         "  WHERE (a.access IN ('public','read','write','lead') OR a.stream) "
         "  AND ($1::text IS NULL OR bs_fold(gemeente) = bs_fold($1)) "
         "  AND ($2::text IS NULL OR bs_fold(provincie) = bs_fold($2)) "

@@ -1342,7 +1342,8 @@ void bs__aggregate(bs_api *api, bs_req *req, const bs_path *path) {
      * sent as text (one statement per group column would be four copies of it) */
     snprintf(sql, sizeof sql,
              "WITH v AS (SELECT p.%s AS k, p.homes_remaining, a.access, a.stream FROM projects p "
-             "  JOIN bs_project_access($1::uuid) a ON a.project_id = p.id WHERE a.access IS NOT NULL OR a.stream) "
+             "  JOIN bs_project_access_reach($1::uuid) a ON a.project_id = p.id "
+             "  WHERE a.access IS NOT NULL OR a.stream) "
              "SELECT json_build_object('group_by', $2::text, 'results', COALESCE(json_agg(json_build_object("
              "'key', k, 'projects', n, 'homes_remaining', h, 'aggregate_only', ag) ORDER BY k), '[]')) "
              "FROM (SELECT k, count(*) AS n, COALESCE(sum(homes_remaining), 0) AS h, "

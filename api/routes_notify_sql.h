@@ -121,7 +121,7 @@ static const bs_stmt SQL_FEED_EVENTS_LOAD = {
     "CASE WHEN $1::uuid IS NOT NULL THEN (SELECT COALESCE(NULLIF(name, ''), email) FROM users "
     "WHERE id = $1::uuid) ELSE p.name END, m.p50, m.p80 "
     "FROM milestone_dates m JOIN projects p ON p.id = m.project_id "
-    "JOIN bs_project_access($3::uuid) a ON a.project_id = p.id "
+    "JOIN bs_project_access_reach($3::uuid) a ON a.project_id = p.id "
     "  AND (a.access IN ('public','read','write','lead') OR (a.stream AND $4 = 'private')) "
     "WHERE ($1::uuid IS NOT NULL AND m.project_id IN (SELECT project_id FROM follows WHERE user_id = $1::uuid)) "
     "OR ($2::uuid IS NOT NULL AND m.project_id = $2::uuid) "

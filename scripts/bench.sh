@@ -3,6 +3,7 @@
 # bench/bench_import.sh), GET …/schedule under wrk, step writes under wrk against pgbench
 # (scripts/bench_write.sh). Uses a fresh private PostgreSQL cluster "bench" with fsync=on
 # (removed afterwards) unless BOUWSTROOM_DATABASE_URL is set. Figures go into docs/performance.md by hand.
+# The national scale (100,000 generated plans) is apart: make bench-national (scripts/bench_national.sh).
 set -eu
 build=${1:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -82,3 +83,4 @@ echo "== alert delivery: 10,000 due alerts to a counting SMTP server"
 "$top/scripts/bench_alerts.sh" "$build"
 echo "== step writes over HTTP vs pgbench on the same durable cluster (its own cluster, issue 17)"
 (unset BOUWSTROOM_DATABASE_URL; "$top/scripts/bench_write.sh" "$build")
+echo "== national scale (100,000 generated plans, issue 17 item 5): not run here, it takes minutes: make bench-national"
