@@ -131,7 +131,9 @@ def scenario(args, env, url, smtp, tmp):
     # the wall clock is pinned, so that which milestones are overdue or upcoming does not
     # depend on the day the test runs: the server starts at BASE and runs on from there
     base_epoch = int(datetime.datetime(2026, 11, 30, 9, 0, tzinfo=datetime.timezone.utc).timestamp())
-    real0 = time.time()
+    # `serve --clock` keeps its offset in whole seconds from time(NULL) at its start (floor), so
+    # its clock is BASE + (now - floor(start)); start >= real0, hence floor(real0) bounds it
+    real0 = int(time.time())
     bsit.provision(args.binary, env)  # the test operator's token: Api uses it
     srv = Server(args.binary, env, smtp.url, clock=iso(base_epoch))
     api = srv.api
