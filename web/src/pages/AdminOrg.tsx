@@ -15,6 +15,7 @@ import { fmtDate, lang, strings } from '../lib/i18n';
 import { navigate } from '../lib/router';
 import { me as session, type Me } from '../lib/session';
 import { ErrorSummary, Field, SubmitButton, useProblem } from '../components/form';
+import { Pager } from '../components/pager';
 
 const PAGE_SIZE = 20;
 
@@ -44,10 +45,6 @@ const S = strings({
     endSessionsOf: (n: string) => `Sessies beëindigen van ${n}`,
     ended: (n: string, k: number) => `${k === 1 ? 'De sessie' : `${k} sessies`} van ${n} ${k === 1 ? 'is' : 'zijn'} beëindigd.`,
     noUsers: 'Deze organisatie heeft geen gebruikers.',
-    pages: 'Pagina’s',
-    prev: 'Vorige',
-    next: 'Volgende',
-    pageOf: (a: number, b: number, n: number) => `${a}–${b} van ${n}`,
     installAdmin: 'beheerder installatie',
     disabled: 'geblokkeerd',
     erased: 'gewist',
@@ -84,10 +81,6 @@ const S = strings({
     endSessionsOf: (n: string) => `End the sessions of ${n}`,
     ended: (n: string, k: number) => `${k === 1 ? 'The session' : `${k} sessions`} of ${n} ${k === 1 ? 'has' : 'have'} been ended.`,
     noUsers: 'This organisation has no users.',
-    pages: 'Pages',
-    prev: 'Previous',
-    next: 'Next',
-    pageOf: (a: number, b: number, n: number) => `${a}–${b} of ${n}`,
     installAdmin: 'installation administrator',
     disabled: 'disabled',
     erased: 'erased',
@@ -348,17 +341,7 @@ function OrgUsers({ org, self, roles }: { org: string; self: string; roles: Reco
               </tbody>
             </table>
           </div>
-          {list.count > PAGE_SIZE ? (
-            <nav class="bs-pager" aria-label={s.pages}>
-              <button type="button" class="utrecht-button utrecht-button--secondary-action" disabled={!list.previous} onClick={() => setPage(page - 1)}>
-                {s.prev}
-              </button>
-              <span>{s.pageOf((page - 1) * PAGE_SIZE + 1, Math.min(page * PAGE_SIZE, list.count), list.count)}</span>
-              <button type="button" class="utrecht-button utrecht-button--secondary-action" disabled={!list.next} onClick={() => setPage(page + 1)}>
-                {s.next}
-              </button>
-            </nav>
-          ) : null}
+          <Pager page={page} size={PAGE_SIZE} count={list.count} hasPrev={!!list.previous} hasNext={!!list.next} onPage={setPage} />
         </>
       ) : (
         <p class="utrecht-paragraph">{s.noUsers}</p>

@@ -16,6 +16,7 @@ import { linkClick, location } from '../lib/router';
 import { useRequireLogin } from '../lib/guard';
 import { useSignal } from '../lib/signal';
 import { ErrorSummary, Field, SubmitButton, useProblem } from '../components/form';
+import { Pager } from '../components/pager';
 
 const KIND_NL: Record<string, string> = {
   milestone_upcoming: 'Naderende mijlpaal',
@@ -66,10 +67,6 @@ const S = strings({
       external_update: (who: string, why: string) => `Gewijzigd door ${who}${why ? `: ${why}` : ''}.`,
       follow_summary: (n: number) => `${n} punten die al te laat waren toen u het project ging volgen.`,
     },
-    prev: 'Vorige',
-    next: 'Volgende',
-    pageOf: (a: number, b: number, n: number) => `${a}–${b} van ${n}`,
-    pages: 'Paginering',
     rules: 'Mijn regels voor meldingen',
     rulesHint: 'Wat u zelf instelt, gaat voor de regel van uw organisatie; zonder regel geldt de standaard.',
     delivery2: 'Bezorging',
@@ -159,10 +156,6 @@ const S = strings({
       external_update: (who: string, why: string) => `Changed by ${who}${why ? `: ${why}` : ''}.`,
       follow_summary: (n: number) => `${n} items that were already late when you started following the project.`,
     },
-    prev: 'Previous',
-    next: 'Next',
-    pageOf: (a: number, b: number, n: number) => `${a}–${b} of ${n}`,
-    pages: 'Pagination',
     rules: 'My alert rules',
     rulesHint: 'What you set yourself overrides your organisation’s rule; without a rule the default applies.',
     delivery2: 'Delivery',
@@ -413,17 +406,7 @@ function UpcomingAlerts({ version }: { version: number }) {
               </tbody>
             </table>
           </div>
-          {list.count > size ? (
-            <nav class="bs-pager" aria-label={s.pages}>
-              <button type="button" class="utrecht-button utrecht-button--secondary-action" disabled={!list.previous} onClick={() => setPage(page - 1)}>
-                {s.prev}
-              </button>
-              <span>{s.pageOf((page - 1) * size + 1, Math.min(page * size, list.count), list.count)}</span>
-              <button type="button" class="utrecht-button utrecht-button--secondary-action" disabled={!list.next} onClick={() => setPage(page + 1)}>
-                {s.next}
-              </button>
-            </nav>
-          ) : null}
+          <Pager page={page} size={size} count={list.count} hasPrev={!!list.previous} hasNext={!!list.next} onPage={setPage} />
         </>
       )}
     </section>
