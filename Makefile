@@ -12,7 +12,7 @@ JOBS       ?= 2
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?=
 
-.PHONY: all deps test-deps fuzz-deps build build-asan web test test-long test-faults fuzz demo bench bench-write bench-web bench-national format lint clean distclean
+.PHONY: all deps test-deps fuzz-deps build build-asan web test test-long test-faults fuzz demo bench bench-write bench-outbox bench-web bench-national format lint clean distclean
 
 all: build
 
@@ -72,6 +72,11 @@ bench-national: build
 # the write benchmark alone (make bench runs it too): step writes under wrk vs pgbench, fsync=on
 bench-write: build
 	@scripts/bench_write.sh $(BUILD)
+
+# the outbox like for like (issue 17 item 6): alert claims + sends to a C sink against
+# graphile-worker completing no-op jobs (../shared/bench/graphile-or-pgboss.js), one run
+bench-outbox: build
+	@scripts/bench_outbox.sh $(BUILD)
 
 # the browser app on the real plans in Debian's chromium (first page JS, /projects, project page)
 bench-web: test-deps build
