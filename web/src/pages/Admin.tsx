@@ -16,7 +16,7 @@ import { fmtDate, lang, strings } from '../lib/i18n';
 import { useRequireLogin } from '../lib/guard';
 import { useSignal } from '../lib/signal';
 import type { Me } from '../lib/session';
-import { ErrorSummary, Field, SubmitButton, useProblem } from '../components/form';
+import { ErrorSummary, Field, SubmitButton, useProblem, useSubmit } from '../components/form';
 import { MySessions, OrganisationAdmin } from './AdminOrg';
 
 const ROLES_NL: Record<string, string> = {
@@ -429,8 +429,21 @@ function Invite({ project, onInvited }: { project: ProjectOption; onInvited: () 
   const [email, setEmail] = useState('');
   const [name, setName] = useState('');
   const [org, setOrg] = useState('');
-  const [busy, setBusy] = useState(false);
   const [made, setMade] = useState<{ email: string; url: string } | null>(null);
+  const sub = useSubmit(
+    f,
+    async () => {
+      setMade(null);
+      const body: Record<string, string> = { email, organisation_name: org };
+      if (name) body.name = name;
+      const r = await api<{ accept_url: string }>('POST', `/api/v1/projects/${encodeURIComponent(project.id)}/invitations`, body);
+      setMade({ email, url: r.accept_url });
+      setEmail('');
+      setName('');
+      onInvited();
+    },
+    { email: 'inv-email', name: 'inv-name', organisation_name: 'inv-org', organisation_id: 'inv-org' },
+  );
   return (
     <>
       <form
@@ -438,32 +451,13 @@ function Invite({ project, onInvited }: { project: ProjectOption; onInvited: () 
         noValidate
         aria-labelledby="adm-invite-title"
         data-testid="invite"
-        onSubmit={async (e) => {
-          e.preventDefault();
-          if (busy) return;
-          setBusy(true);
-          f.clear();
-          setMade(null);
-          try {
-            const body: Record<string, string> = { email, organisation_name: org };
-            if (name) body.name = name;
-            const r = await api<{ accept_url: string }>('POST', `/api/v1/projects/${encodeURIComponent(project.id)}/invitations`, body);
-            setMade({ email, url: r.accept_url });
-            setEmail('');
-            setName('');
-            onInvited();
-          } catch (err) {
-            f.fromError(err, { email: 'inv-email', name: 'inv-name', organisation_name: 'inv-org', organisation_id: 'inv-org' });
-          } finally {
-            setBusy(false);
-          }
-        }}
+        onSubmit={sub.onSubmit}
       >
         <ErrorSummary errors={f.errors} title={s.errors} />
         <Field id="inv-email" type="email" autoComplete="off" label={s.email} value={email} onValue={setEmail} error={f.at('email')} />
         <Field id="inv-name" label={s.invName} value={name} onValue={setName} error={f.at('name')} />
         <Field id="inv-org" label={s.invOrg} hint={s.invOrgHint} value={org} onValue={setOrg} error={f.at('organisation_name') ?? f.at('organisation_id')} />
-        <SubmitButton busy={busy}>{s.sendInvite}</SubmitButton>
+        <SubmitButton busy={sub.busy}>{s.sendInvite}</SubmitButton>
       </form>
       {made ? (
         <div class="bs-notice" data-testid="invite-made">
@@ -485,7 +479,6 @@ function Tokens({ onNotice }: { onNotice: (m: string) => void }) {
   const [name, setName] = useState('');
   const [scopes, setScopes] = useState('read');
   const [expires, setExpires] = useState('');
-  const [busy, setBusy] = useState(false);
   const [made, setMade] = useState('');
   const [revokeErr, setRevokeErr] = useState('');
   useEffect(() => {
@@ -494,6 +487,21 @@ function Tokens({ onNotice }: { onNotice: (m: string) => void }) {
       .catch(() => setTokens([]));
   }, [version]);
   const status = (t: Token) => (t.revoked_at ? s.revokedOn(when(t.revoked_at)) : t.expires_at && Date.parse(t.expires_at) <= Date.now() ? s.expired : s.active);
+  const sub = useSubmit(
+    f,
+    async () => {
+      setMade('');
+      const body: Record<string, unknown> = { scopes: scopes.split(',') };
+      if (name) body.name = name;
+      if (expires) body.expires_at = expires;
+      const r = await api<{ token: string }>('POST', '/api/v1/api-tokens', body);
+      setMade(r.token);
+      setName('');
+      setExpires('');
+      setVersion((v) => v + 1);
+    },
+    { name: 'tok-name', label: 'tok-name', scopes: 'tok-scopes', expires_at: 'tok-expires', expires_in_days: 'tok-expires' },
+  );
   return (
     <section class="bs-settings-section" aria-labelledby="adm-tokens-title">
       <h2 class="utrecht-heading-2" id="adm-tokens-title">
@@ -505,27 +513,7 @@ function Tokens({ onNotice }: { onNotice: (m: string) => void }) {
         noValidate
         aria-labelledby="adm-newtoken-title"
         data-testid="new-token"
-        onSubmit={async (e) => {
-          e.preventDefault();
-          if (busy) return;
-          setBusy(true);
-          f.clear();
-          setMade('');
-          try {
-            const body: Record<string, unknown> = { scopes: scopes.split(',') };
-            if (name) body.name = name;
-            if (expires) body.expires_at = expires;
-            const r = await api<{ token: string }>('POST', '/api/v1/api-tokens', body);
-            setMade(r.token);
-            setName('');
-            setExpires('');
-            setVersion((v) => v + 1);
-          } catch (err) {
-            f.fromError(err, { name: 'tok-name', label: 'tok-name', scopes: 'tok-scopes', expires_at: 'tok-expires', expires_in_days: 'tok-expires' });
-          } finally {
-            setBusy(false);
-          }
-        }}
+        onSubmit={sub.onSubmit}
       >
         <h3 class="utrecht-heading-3" id="adm-newtoken-title">
           {s.newToken}
@@ -534,7 +522,7 @@ function Tokens({ onNotice }: { onNotice: (m: string) => void }) {
         <Field id="tok-name" label={s.tokenName} value={name} onValue={setName} error={f.at('name') ?? f.at('label')} />
         <Field id="tok-scopes" as="select" label={s.scopes} value={scopes} onValue={setScopes} error={f.at('scopes')} options={Object.entries(s.scopeOpts)} />
         <Field id="tok-expires" label={s.expires} hint={s.expiresHint} value={expires} onValue={setExpires} error={f.at('expires_at')} inputMode="numeric" autoComplete="off" />
-        <SubmitButton busy={busy}>{s.create}</SubmitButton>
+        <SubmitButton busy={sub.busy}>{s.create}</SubmitButton>
       </form>
       {made ? (
         <div class="bs-notice" data-testid="token-made">

@@ -14,7 +14,7 @@ import { api, ApiError, qs, type Page } from '../lib/api';
 import { fmtDate, lang, strings } from '../lib/i18n';
 import { navigate } from '../lib/router';
 import { me as session, type Me } from '../lib/session';
-import { ErrorSummary, Field, SubmitButton, useProblem } from '../components/form';
+import { ErrorSummary, Field, SubmitButton, useProblem, useSubmit } from '../components/form';
 import { Pager } from '../components/pager';
 
 const PAGE_SIZE = 20;
@@ -158,7 +158,6 @@ function OrgSettings({ org }: { org: string }) {
   const [stale, setStale] = useState('');
   const [gv, setGv] = useState(false);
   const [bevr, setBevr] = useState('lustrum');
-  const [busy, setBusy] = useState(false);
   const [saved, setSaved] = useState(false);
   const fill = (o: Organisation) => {
     setLoaded(o);
@@ -174,6 +173,21 @@ function OrgSettings({ org }: { org: string }) {
         f.set([{ message: detailOf(e) }]);
       });
   }, [org]);
+  const sub = useSubmit(
+    f,
+    async () => {
+      setSaved(false);
+      // the text as typed when it is no whole number: the server says what is wrong with it
+      const months = /^\s*-?\d+\s*$/.test(stale) ? Number(stale) : stale;
+      const r = await api<Organisation>('PATCH', `/api/v1/organisations/${encodeURIComponent(org)}`, {
+        stale_after_months: months,
+        calendar: { goede_vrijdag: gv, bevrijdingsdag: bevr },
+      });
+      fill(r);
+      setSaved(true);
+    },
+    { stale_after_months: 'org-stale', 'calendar.goede_vrijdag': 'org-gv', 'calendar.bevrijdingsdag': 'org-bevr', calendar: 'org-bevr' },
+  );
   if (loaded === null) return <p>{s.loading}</p>;
   if (loaded === 'failed') return <ErrorSummary errors={f.errors} title={s.errors} />;
   return (
@@ -182,27 +196,7 @@ function OrgSettings({ org }: { org: string }) {
       noValidate
       aria-labelledby="org-settings-title"
       data-testid="org-settings"
-      onSubmit={async (e) => {
-        e.preventDefault();
-        if (busy) return;
-        setBusy(true);
-        f.clear();
-        setSaved(false);
-        try {
-          // the text as typed when it is no whole number: the server says what is wrong with it
-          const months = /^\s*-?\d+\s*$/.test(stale) ? Number(stale) : stale;
-          const r = await api<Organisation>('PATCH', `/api/v1/organisations/${encodeURIComponent(org)}`, {
-            stale_after_months: months,
-            calendar: { goede_vrijdag: gv, bevrijdingsdag: bevr },
-          });
-          fill(r);
-          setSaved(true);
-        } catch (err) {
-          f.fromError(err, { stale_after_months: 'org-stale', 'calendar.goede_vrijdag': 'org-gv', 'calendar.bevrijdingsdag': 'org-bevr', calendar: 'org-bevr' });
-        } finally {
-          setBusy(false);
-        }
-      }}
+      onSubmit={sub.onSubmit}
     >
       <h3 class="utrecht-heading-3" id="org-settings-title">
         {s.settings}
@@ -233,7 +227,7 @@ function OrgSettings({ org }: { org: string }) {
         </div>
         <Field id="org-bevr" as="select" label={s.bevrijdingsdag} value={bevr} onValue={setBevr} error={f.at('calendar.bevrijdingsdag') ?? f.at('calendar')} options={Object.entries(s.bevrOpts)} />
       </fieldset>
-      <SubmitButton busy={busy}>{s.save}</SubmitButton>
+      <SubmitButton busy={sub.busy}>{s.save}</SubmitButton>
       <p class="utrecht-paragraph bs-notice" role="status" data-testid="org-saved" hidden={!saved}>
         {saved ? s.saved : ''}
       </p>

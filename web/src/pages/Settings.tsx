@@ -15,7 +15,7 @@ import { fmtDate, lang, strings } from '../lib/i18n';
 import { linkClick, location } from '../lib/router';
 import { useRequireLogin } from '../lib/guard';
 import { useSignal } from '../lib/signal';
-import { ErrorSummary, Field, SubmitButton, useProblem } from '../components/form';
+import { ErrorSummary, Field, SubmitButton, useProblem, useSubmit } from '../components/form';
 import { Pager } from '../components/pager';
 
 const KIND_NL: Record<string, string> = {
@@ -453,27 +453,21 @@ function DeliveryForm({ userId, settings, onSaved }: { userId: string; settings:
   const f = useProblem();
   const [digest, setDigest] = useState(settings.digest);
   const [locale, setLocale] = useState(settings.locale);
-  const [busy, setBusy] = useState(false);
+  const sub = useSubmit(
+    f,
+    async () => {
+      await api('PATCH', `/api/v1/users/${encodeURIComponent(userId)}`, { digest, locale });
+      onSaved();
+    },
+    { digest: 'st-digest', locale: 'st-locale' },
+  );
   return (
     <form
       class="bs-rule"
       noValidate
       aria-labelledby="st-delivery-title"
       data-testid="delivery"
-      onSubmit={async (e) => {
-        e.preventDefault();
-        if (busy) return;
-        setBusy(true);
-        f.clear();
-        try {
-          await api('PATCH', `/api/v1/users/${encodeURIComponent(userId)}`, { digest, locale });
-          onSaved();
-        } catch (err) {
-          f.fromError(err, { digest: 'st-digest', locale: 'st-locale' });
-        } finally {
-          setBusy(false);
-        }
-      }}
+      onSubmit={sub.onSubmit}
     >
       <h3 class="utrecht-heading-3" id="st-delivery-title">
         {s.delivery2}
@@ -481,7 +475,7 @@ function DeliveryForm({ userId, settings, onSaved }: { userId: string; settings:
       <ErrorSummary errors={f.errors} title={s.errors} />
       <Check id="st-digest" label={s.digestLabel} checked={digest} onChange={setDigest} error={f.at('digest')} />
       <Field id="st-locale" as="select" label={s.locale} value={locale} onValue={setLocale} error={f.at('locale')} options={Object.entries(s.locales)} />
-      <SubmitButton busy={busy}>{s.saveDelivery}</SubmitButton>
+      <SubmitButton busy={sub.busy}>{s.saveDelivery}</SubmitButton>
     </form>
   );
 }
@@ -516,29 +510,23 @@ function RuleForm({ userId, rule, onSaved }: { userId: string; rule: Rule; onSav
   const [enabled, setEnabled] = useState(rule.enabled);
   const [days, setDays] = useState(String(rule.days));
   const [basis, setBasis] = useState(rule.basis);
-  const [busy, setBusy] = useState(false);
   const idp = `rule-${rule.kind}`;
+  const sub = useSubmit(
+    f,
+    async () => {
+      const d = days.trim();
+      await api('PUT', '/api/v1/alert-rules', { user_id: userId, kind: rule.kind, enabled, days: /^-?\d+$/.test(d) ? Number(d) : d, basis });
+      onSaved();
+    },
+    { enabled: `${idp}-enabled`, days: `${idp}-days`, basis: `${idp}-basis` },
+  );
   return (
     <form
       class="bs-rule"
       noValidate
       aria-labelledby={`${idp}-title`}
       data-kind={rule.kind}
-      onSubmit={async (e) => {
-        e.preventDefault();
-        if (busy) return;
-        setBusy(true);
-        f.clear();
-        try {
-          const d = days.trim();
-          await api('PUT', '/api/v1/alert-rules', { user_id: userId, kind: rule.kind, enabled, days: /^-?\d+$/.test(d) ? Number(d) : d, basis });
-          onSaved();
-        } catch (err) {
-          f.fromError(err, { enabled: `${idp}-enabled`, days: `${idp}-days`, basis: `${idp}-basis` });
-        } finally {
-          setBusy(false);
-        }
-      }}
+      onSubmit={sub.onSubmit}
     >
       <h3 class="utrecht-heading-3" id={`${idp}-title`}>
         {s.kinds[rule.kind] ?? rule.kind}
@@ -555,7 +543,7 @@ function RuleForm({ userId, rule, onSaved }: { userId: string; rule: Rule; onSav
       {rule.basis_applies ? (
         <Field id={`${idp}-basis`} as="select" label={s.basisLabel} value={basis} onValue={setBasis} error={f.at('basis')} options={Object.entries(s.basis)} />
       ) : null}
-      <SubmitButton busy={busy}>{s.save}</SubmitButton>
+      <SubmitButton busy={sub.busy}>{s.save}</SubmitButton>
     </form>
   );
 }
@@ -565,7 +553,6 @@ function Follows({ userId, follows, onChanged }: { userId: string; follows: Foll
   const f = useProblem();
   const [q, setQ] = useState('');
   const [found, setFound] = useState<{ id: string; name: string; gemeente: string }[] | null>(null);
-  const [busy, setBusy] = useState(false);
   const followed = new Set((follows ?? []).map((x) => x.project_id));
   const act = async (method: 'POST' | 'DELETE', id: string, name: string) => {
     f.clear();
@@ -577,6 +564,14 @@ function Follows({ userId, follows, onChanged }: { userId: string; follows: Foll
       f.fromError(err, { q: 'st-q' });
     }
   };
+  const sub = useSubmit(
+    f,
+    async () => {
+      const p = await api<Page<{ id: string; name: string; gemeente: string }>>('GET', `/api/v1/projects${qs({ q, page_size: 10 })}`);
+      setFound(p.results);
+    },
+    { q: 'st-q' },
+  );
   return (
     <section class="bs-settings-section" aria-labelledby="st-follows-title">
       <h2 class="utrecht-heading-2" id="st-follows-title">
@@ -608,27 +603,14 @@ function Follows({ userId, follows, onChanged }: { userId: string; follows: Foll
         noValidate
         role="search"
         aria-labelledby="st-find-title"
-        onSubmit={async (e) => {
-          e.preventDefault();
-          if (busy) return;
-          setBusy(true);
-          f.clear();
-          try {
-            const p = await api<Page<{ id: string; name: string; gemeente: string }>>('GET', `/api/v1/projects${qs({ q, page_size: 10 })}`);
-            setFound(p.results);
-          } catch (err) {
-            f.fromError(err, { q: 'st-q' });
-          } finally {
-            setBusy(false);
-          }
-        }}
+        onSubmit={sub.onSubmit}
       >
         <h3 class="utrecht-heading-3" id="st-find-title">
           {s.find}
         </h3>
         <div class="bs-inline-form">
           <Field id="st-q" label={s.findLabel} value={q} onValue={setQ} error={f.at('q')} />
-          <SubmitButton busy={busy}>{s.search}</SubmitButton>
+          <SubmitButton busy={sub.busy}>{s.search}</SubmitButton>
         </div>
       </form>
       {found ? (
@@ -795,11 +777,26 @@ function NewFeed({
   const [project, setProject] = useState(projectId || projects[0]?.id || '');
   const [stream, setStream] = useState('public');
   const [label, setLabel] = useState('');
-  const [busy, setBusy] = useState(false);
   const [made, setMade] = useState<{ url: string; what: string } | null>(null);
   const [copied, setCopied] = useState('');
   const chosen = projects.find((p) => p.id === project);
   const preview = contains({ scope, project_name: chosen?.name ?? '…', stream });
+  const sub = useSubmit(
+    f,
+    async () => {
+      setMade(null);
+      setCopied('');
+      const body: Record<string, string> = { scope };
+      if (scope !== 'user') body.project_id = project;
+      if (scope === 'stream') body.stream = stream;
+      if (label) body.label = label;
+      const r = await api<{ url: string }>('POST', '/api/v1/feed-tokens', body);
+      setMade({ url: r.url, what: preview });
+      setLabel('');
+      onCreated();
+    },
+    { scope: 'feed-scope', project_id: 'feed-project', stream: 'feed-stream', label: 'feed-label', user_id: 'feed-scope' },
+  );
   return (
     <>
       <form
@@ -807,28 +804,7 @@ function NewFeed({
         noValidate
         aria-labelledby="st-newfeed-title"
         data-testid="new-feed"
-        onSubmit={async (e) => {
-          e.preventDefault();
-          if (busy) return;
-          setBusy(true);
-          f.clear();
-          setMade(null);
-          setCopied('');
-          try {
-            const body: Record<string, string> = { scope };
-            if (scope !== 'user') body.project_id = project;
-            if (scope === 'stream') body.stream = stream;
-            if (label) body.label = label;
-            const r = await api<{ url: string }>('POST', '/api/v1/feed-tokens', body);
-            setMade({ url: r.url, what: preview });
-            setLabel('');
-            onCreated();
-          } catch (err) {
-            f.fromError(err, { scope: 'feed-scope', project_id: 'feed-project', stream: 'feed-stream', label: 'feed-label', user_id: 'feed-scope' });
-          } finally {
-            setBusy(false);
-          }
-        }}
+        onSubmit={sub.onSubmit}
       >
         <h3 class="utrecht-heading-3" id="st-newfeed-title">
           {s.newFeed}
@@ -851,7 +827,7 @@ function NewFeed({
           {preview}
         </p>
         <Field id="feed-label" label={s.label} value={label} onValue={setLabel} error={f.at('label')} />
-        <SubmitButton busy={busy}>{s.create}</SubmitButton>
+        <SubmitButton busy={sub.busy}>{s.create}</SubmitButton>
       </form>
       {made ? (
         <div class="bs-notice bs-feed-made" data-testid="feed-made">

@@ -16,7 +16,7 @@ import { fmtDate, lang, strings } from '../lib/i18n';
 import { linkClick } from '../lib/router';
 import { useRequireLogin } from '../lib/guard';
 import { useSignal } from '../lib/signal';
-import { ErrorSummary, Field, SubmitButton, useProblem, type FormError } from '../components/form';
+import { ErrorSummary, Field, SubmitButton, useProblem, useSubmit, type FormError } from '../components/form';
 import type { Change, Forecast, HistoryEntry, Link, Project, Scenario, Schedule, Step, WhatIfResult } from './projectTypes';
 import type { GanttProps } from './ProjectGantt';
 
@@ -985,28 +985,22 @@ function Compare({ projectId, scenarios, name }: { projectId: string; scenarios:
   const f = useProblem();
   const [a, setA] = useState(scenarios[0].id);
   const [b, setB] = useState(scenarios[1].id);
-  const [busy, setBusy] = useState(false);
   const [res, setRes] = useState<[WhatIfResult, WhatIfResult] | null>(null);
   const opts = scenarios.map((x) => [x.id, x.name] as [string, string]);
+  const sub = useSubmit(
+    f,
+    async () => {
+      const [ra, rb] = await Promise.all([a, b].map((x) => api<WhatIfResult>('GET', `${base(projectId)}/scenarios/${x}/compare`)));
+      setRes([ra, rb]);
+    },
+    {},
+  );
   return (
     <div class="bs-compare">
       <form
         noValidate
         aria-labelledby="wi-compare-title"
-        onSubmit={async (e) => {
-          e.preventDefault();
-          if (busy) return;
-          setBusy(true);
-          f.clear();
-          try {
-            const [ra, rb] = await Promise.all([a, b].map((x) => api<WhatIfResult>('GET', `${base(projectId)}/scenarios/${x}/compare`)));
-            setRes([ra, rb]);
-          } catch (err) {
-            f.fromError(err, {});
-          } finally {
-            setBusy(false);
-          }
-        }}
+        onSubmit={sub.onSubmit}
       >
         <h3 class="utrecht-heading-3" id="wi-compare-title">
           {s.compare}
@@ -1016,7 +1010,7 @@ function Compare({ projectId, scenarios, name }: { projectId: string; scenarios:
           <Field id="cmp-a" as="select" label={s.a} value={a} onValue={setA} options={opts} />
           <Field id="cmp-b" as="select" label={s.b} value={b} onValue={setB} options={opts} />
         </div>
-        <SubmitButton busy={busy} busyLabel={s.computing}>
+        <SubmitButton busy={sub.busy} busyLabel={s.computing}>
           {s.compareBtn}
         </SubmitButton>
       </form>
@@ -1094,28 +1088,22 @@ function ApplyForm({ projectId, scenarios, onApplied }: { projectId: string; sce
   const f = useProblem();
   const [sid, setSid] = useState(scenarios[0].id);
   const [reason, setReason] = useState('');
-  const [busy, setBusy] = useState(false);
   const chosen = scenarios.find((x) => x.id === sid) ?? scenarios[0];
+  const sub = useSubmit(
+    f,
+    async () => {
+      await api('POST', `${base(projectId)}/scenarios/${chosen.id}/apply`, reason ? { reason } : {});
+      setReason('');
+      onApplied(chosen);
+    },
+    { reason: 'ap-reason', scenario_id: 'ap-scenario', changes: 'ap-scenario' },
+  );
   return (
     <form
       class="bs-apply-form"
       noValidate
       aria-labelledby="wi-apply-title"
-      onSubmit={async (e) => {
-        e.preventDefault();
-        if (busy) return;
-        setBusy(true);
-        f.clear();
-        try {
-          await api('POST', `${base(projectId)}/scenarios/${chosen.id}/apply`, reason ? { reason } : {});
-          setReason('');
-          onApplied(chosen);
-        } catch (err) {
-          f.fromError(err, { reason: 'ap-reason', scenario_id: 'ap-scenario', changes: 'ap-scenario' });
-        } finally {
-          setBusy(false);
-        }
-      }}
+      onSubmit={sub.onSubmit}
     >
       <h3 class="utrecht-heading-3" id="wi-apply-title">
         {s.apply}
@@ -1124,7 +1112,7 @@ function ApplyForm({ projectId, scenarios, onApplied }: { projectId: string; sce
       <ErrorSummary errors={f.errors} title={s.applyErrors} />
       <Field id="ap-scenario" as="select" label={s.applyScenario} value={chosen.id} onValue={setSid} error={f.at('scenario_id') ?? f.at('changes')} options={scenarios.map((x) => [x.id, x.name] as [string, string])} />
       <Field id="ap-reason" as="textarea" label={s.reason} hint={s.reasonHint} value={reason} onValue={setReason} error={f.at('reason')} />
-      <SubmitButton busy={busy} busyLabel={s.busy}>
+      <SubmitButton busy={sub.busy} busyLabel={s.busy}>
         {s.applyBtn}
       </SubmitButton>
     </form>
