@@ -16,6 +16,7 @@ import { useSignal } from '../lib/signal';
 import { ErrorSummary, Field, SubmitButton, useProblem } from '../components/form';
 import type { Check, HistoryEntry, Member, Project as ProjectT, Schedule, Step } from './projectTypes';
 import type { GanttProps } from './ProjectGantt';
+import { ProjectBlocks } from './ProjectBlocks';
 
 const S = strings({
   nl: {
@@ -430,6 +431,9 @@ export default function Project({ params }: { params: Record<string, string> }) 
       </div>
 
       {data.checks ? <Checks checks={data.checks} /> : null}
+      {project.access === 'lead' || project.access === 'write' || project.access === 'read' ? (
+        <ProjectBlocks project={id} writable={project.access !== 'read' && !knownOn} steps={schedule.steps} />
+      ) : null}
       {data.members ? <Members members={data.members} /> : null}
     </div>
   );
