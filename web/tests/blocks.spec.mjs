@@ -123,7 +123,7 @@ await journey('blocks', async ({ page, context, browser, fx }) => {
   eq([a.body?.homes, a.body?.tenure, a.body?.price_class, a.body?.target_group, a.body?.milestone, a.body?.period_from, a.body?.period_to, a.body?.correction],
     [24, 'koop', 'koop2', 'starters', ms, 2027, 2028, false], 'the API stored the block as typed');
   await page.locator(`[data-testid=blocks-table] tr[data-id="${id}"]`).waitFor();
-  await page.locator('[data-testid=blocks-notice]:not([hidden])').waitFor();
+  await page.locator('[data-testid=blocks-notice] .bs-notice').waitFor();
   check(await becomes(page, () => document.activeElement?.dataset.testid === 'blocks-wrap'), 'the focus goes to the table, not to the page');
   await checkTable(page, path, 'after the addition');
   await shot(page, 'blocks-added');

@@ -296,9 +296,11 @@ export function ProjectBlocks({ project, writable, steps }: { project: string; w
           {err}
         </p>
       ) : null}
-      <p class="utrecht-paragraph bs-notice" role="status" data-testid="blocks-notice" hidden={!notice}>
-        {notice}
-      </p>
+      {/* a live region that is always there (not role=status: the page's own status region is the
+          one the step forms announce in), so a change of its text is announced */}
+      <div aria-live="polite" data-testid="blocks-notice">
+        {notice ? <p class="utrecht-paragraph bs-notice">{notice}</p> : null}
+      </div>
       {blocks === null ? (
         err ? null : <p>{s.loading}</p>
       ) : blocks.length ? (
@@ -389,7 +391,7 @@ export function ProjectBlocks({ project, writable, steps }: { project: string; w
         </p>
       )}
       {confirm ? <ConfirmDelete project={project} block={confirm} text={s.confirmText(describe(confirm))} onDone={() => done(s.deleted)} onCancel={() => ((refocus.current = 'add'), setConfirm(null))} /> : null}
-      {writable && !editing ? (
+      {writable && !(editing === 'new' || editBlock) ? (
         <button type="button" id="blk-add" class="utrecht-button utrecht-button--secondary-action bs-blk-add" onClick={() => (setConfirm(null), setNotice(''), setEditing('new'))}>
           {s.add}
         </button>

@@ -21,6 +21,7 @@ import { fmtDate, lang, strings } from '../lib/i18n';
 import { linkClick, location, navigate } from '../lib/router';
 import { useRequireLogin } from '../lib/guard';
 import { useSignal } from '../lib/signal';
+import { me } from '../lib/session';
 import { ErrorSummary, Field, SubmitButton, useProblem } from '../components/form';
 
 const S = strings({
@@ -383,6 +384,9 @@ function SchemaList() {
 
 function VersionList({ schemaKey }: { schemaKey: string }) {
   const s = S();
+  const user = useSignal(me);
+  // an organisation's version: its name when it is one of the user's, else its id
+  const orgName = (id: string) => user?.organisations?.find((o) => o.organisation_id === id)?.name ?? <code>{id}</code>;
   const [rows, setRows] = useState<VersionRow[] | null>(null);
   const [error, setError] = useState('');
   useEffect(() => {
@@ -428,7 +432,7 @@ function VersionList({ schemaKey }: { schemaKey: string }) {
                       </a>
                     </th>
                     <td class="utrecht-table__cell">{v.name}</td>
-                    <td class="utrecht-table__cell">{v.organisation_id ? <code>{v.organisation_id}</code> : s.national}</td>
+                    <td class="utrecht-table__cell">{v.organisation_id ? orgName(v.organisation_id) : s.national}</td>
                     <td class="utrecht-table__cell">{v.shipped ? s.shipped : fmtDate(v.created_at)}</td>
                     <td class="utrecht-table__cell" data-col="in-use">
                       {v.in_use ? s.yes : s.no}
