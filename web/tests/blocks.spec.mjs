@@ -4,7 +4,8 @@
 // with tenure huur refused at the price class field (the server's messages; nothing stored); then a
 // valid block (24 homes, koop, class 2, starters, a milestone of the plan, 2027–2028) is stored as
 // typed and shown, the totals move with it. Changing it (30 homes, no target group) and deleting it
-// after the confirmation step: the API shows each change. The section in English. A management
+// after the confirmation step: the API shows each change. Negative homes: refused outside a
+// correction block, stored in one (net homes negative, in the totals). The section in English. A management
 // user (read access, no write) sees the same table and no way to change it.
 import { journey, check, eq, apiLogin, axe, shot, tabTo, typeInto, selectByKeyboard, becomes } from './lib.mjs';
 import { openProject, pageFetch } from './lib-project.mjs';
@@ -167,6 +168,24 @@ await journey('blocks', async ({ page, context, browser, fx }) => {
   await page.waitForFunction((i) => !document.querySelector(`tr[data-id="${i}"]`), id);
   const after = await checkTable(page, path, 'after the deletion');
   eq(after.map((b) => b.id), before.map((b) => b.id), 'the blocks are those of the start again');
+
+  // (6b) negative homes: refused outside a correction block, stored in one (net negative)
+  await tabTo(page, '#blk-add');
+  await page.keyboard.press('Enter');
+  await typeInto(page, '#blk-homes', '-5');
+  await tabTo(page, '[data-testid=block-form] button[type=submit]');
+  a = await answerOf(page, 'POST', path, () => page.keyboard.press('Enter'));
+  eq(a.status, 422, 'negative homes without the correction flag: 422');
+  await page.locator('#blk-homes-error').waitFor();
+  eq(await text(page, '#blk-homes-error'), reason(a.body, 'homes'), 'the server\'s message at the homes field');
+  await tabTo(page, '#blk-correction');
+  await page.keyboard.press('Space');
+  check(await becomes(page, () => document.querySelector('#blk-correction')?.checked === true), 'Space flags the correction');
+  await tabTo(page, '[data-testid=block-form] button[type=submit]');
+  a = await answerOf(page, 'POST', path, () => page.keyboard.press('Enter'));
+  eq([a.status, a.body?.homes, a.body?.net_homes, a.body?.correction], [201, -5, -5, true], 'a correction block of -5 homes is stored');
+  await page.locator(`[data-testid=blocks-table] tr[data-id="${a.body?.id}"]`).waitFor();
+  await checkTable(page, path, 'with a correction block');
 
   // (7) a read-only user: the table, no way to change it
   const ctx2 = await browser.newContext({ baseURL: fx.base, viewport: { width: 1366, height: 768 }, locale: 'nl-NL', timezoneId: 'Europe/Amsterdam' });

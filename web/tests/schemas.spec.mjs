@@ -148,6 +148,8 @@ await journey('schemas', async ({ page, context, fx }) => {
   check(durRow && durRow.includes(unit(dur.from)) && durRow.includes(unit(dur.to)), 'the duration row says both durations', durRow);
   await axe(page, 'diff');
   await shot(page, 'schema-diff');
+  await page.locator('[data-testid=diff-links_changed]').scrollIntoViewIfNeeded();
+  await shot(page, 'schema-diff-changes');
 
   // (6) the diff in English
   await tabTo(page, 'button[lang=en]');
