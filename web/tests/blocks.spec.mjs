@@ -193,6 +193,8 @@ await journey('blocks', async ({ page, context, browser, fx }) => {
   const viewer = await ctx2.newPage();
   const proj = (await pageFetch(page, 'GET', `/api/v1/projects/${pid}`)).body;
   check(proj.access === 'lead', 'the leader leads the project', proj.access);
+  eq(await page.locator('[data-testid=schema-link]').getAttribute('href'), `/schemas/${proj.process_schema_key}/versions/${proj.process_schema_version}`,
+    'the project page links to the version of the process schema the project is planned with');
   await openProject(viewer, pid);
   await viewer.locator('[data-testid=blocks-table]').waitFor();
   eq((await pageFetch(viewer, 'GET', `/api/v1/projects/${pid}`)).body.access, 'read', 'the management user reads the project');
