@@ -134,6 +134,7 @@ await journey('schemas', async ({ page, context, fx }) => {
   a = await answerOf(page, `${base}/diff`, () => page.keyboard.press('Enter'));
   eq(a.status, 200, 'the diff is computed');
   await page.locator('[data-testid=diff-total]').waitFor();
+  check(await becomes(page, () => document.activeElement?.dataset.testid === 'diff-total'), 'the focus goes to the result, not to the page');
   const diff = a.body;
   const parts = ['steps_added', 'steps_removed', 'steps_renamed', 'durations_changed', 'links_added', 'links_removed', 'links_changed', 'constraints_changed'];
   const counts = {};

@@ -15,7 +15,7 @@
 import './settings.css';
 import './schemas.css';
 import type { ComponentChildren } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, qs, type Page } from '../lib/api';
 import { fmtDate, lang, strings } from '../lib/i18n';
 import { linkClick, location, navigate } from '../lib/router';
@@ -653,6 +653,13 @@ function DiffPage({ schemaKey, from, to, rename }: { schemaKey: string; from: st
       live = false;
     };
   }, []);
+  // a new comparison remounts the form the user sent it from: the focus goes to the result
+  // instead of falling to the page (a first visit by a link leaves it at the start of main)
+  const totalRef = useRef<HTMLParagraphElement>(null);
+  useLayoutEffect(() => {
+    const a = document.activeElement;
+    if (diff && totalRef.current && (!a || a === document.body)) totalRef.current.focus();
+  }, [diff]);
   const name = docs[1]?.name ?? versions?.[versions.length - 1]?.name ?? schemaKey;
   const title = s.diffTitle(name, Number(from), Number(to));
   useEffect(() => {
@@ -681,7 +688,7 @@ function DiffPage({ schemaKey, from, to, rename }: { schemaKey: string; from: st
       {loading ? <p aria-live="polite">{s.loading}</p> : null}
       {diff ? (
         <>
-          <p class="utrecht-paragraph bs-diff-total" data-testid="diff-total">
+          <p class="utrecht-paragraph bs-diff-total" data-testid="diff-total" tabIndex={-1} ref={totalRef}>
             {s.changes(total)}
           </p>
           <DiffSection id="steps_added" rows={diff.steps_added} heads={[s.step]} cells={(x) => [stepName(x.key)]} />
