@@ -23,6 +23,10 @@ The fixture:
                 installation (imports, the adapter outbox), TOTP enrolled like the leader; made
                 only for a journey whose text names fx.admin (the hashing and the enrolment
                 cost every other journey seconds)
+  viewer        {email, password, name, totp_secret, totp_last_step}: a `management` user of
+                Voorbeeldstad, TOTP enrolled like the leader: `read` access to the municipality's
+                projects at level intern bestuurlijk or more (Stationskwartier), never write (a
+                read-only user); made only for a journey whose text names fx.viewer
   operator      {token}: a bearer token of an administrator (for setting up and for checking
                 what the server stored, never used by the page)
   db            the journey's database URL (a journey may put in place what no endpoint makes,
@@ -104,9 +108,15 @@ def fixture(binary, env, url, base, args):
         raise RuntimeError(f"fixture: leader member of Marktveld: {st} {doc}")
     secret, step = enrol(base, "lotte.leider@voorbeeldstad.test", leader_pw)
     fresh_pw = user_add(binary, env, "nina.nieuw@voorbeeldstad.test", "projectleider", "Nina Nieuw")
-    admin = None
+    admin = viewer = None
     with open(args.journey, encoding="utf-8") as f:
-        if "fx.admin" in f.read():
+        text = f.read()
+        if "fx.viewer" in text:
+            viewer_pw = user_add(binary, env, "mila.management@voorbeeldstad.test", "management", "Mila Management")
+            viewer_secret, viewer_step = enrol(base, "mila.management@voorbeeldstad.test", viewer_pw)
+            viewer = {"email": "mila.management@voorbeeldstad.test", "password": viewer_pw, "name": "Mila Management",
+                      "totp_secret": viewer_secret, "totp_last_step": viewer_step}
+        if "fx.admin" in text:
             out = run(binary, env, ["user", "add", "ada.admin@voorbeeldstad.test", "--admin", "--name", "Ada Admin",
                                     "--organisation", "Voorbeeldstad", "--organisation-kind", "gemeente",
                                     "--generate-password"])
@@ -141,6 +151,7 @@ def fixture(binary, env, url, base, args):
                       "organisation": "Ontwikkelaar A"},
         "invitation": {"token": inv2["token"], "email": "eva@ontwikkelaar-b.test", "project": projects["molenweide"]},
         "admin": admin,
+        "viewer": viewer,
         "operator": {"token": bsit.DEFAULT_TOKEN},
         "db": url,
     }

@@ -33,8 +33,8 @@ import { prefetchProjects } from './lib/projectsQuery';
 import { prefetchProject } from './lib/projectData';
 
 const S = strings({
-  nl: { skip: 'Naar de inhoud', projects: 'Projecten', alerts: 'Meldingen en agenda', exchange: 'Uitwisseling', admin: 'Beheer', logout: 'Uitloggen', login: 'Inloggen', other: 'English', otherLang: 'en', loading: 'Laden…', notFound: 'Deze pagina bestaat niet.', nav: 'Hoofdnavigatie' },
-  en: { skip: 'Skip to content', projects: 'Projects', alerts: 'Alerts and calendar', exchange: 'Exchange', admin: 'Administration', logout: 'Log out', login: 'Log in', other: 'Nederlands', otherLang: 'nl', loading: 'Loading…', notFound: 'This page does not exist.', nav: 'Main navigation' },
+  nl: { skip: 'Naar de inhoud', projects: 'Projecten', alerts: 'Meldingen en agenda', exchange: 'Uitwisseling', schemas: 'Processen', admin: 'Beheer', logout: 'Uitloggen', login: 'Inloggen', other: 'English', otherLang: 'en', loading: 'Laden…', notFound: 'Deze pagina bestaat niet.', nav: 'Hoofdnavigatie' },
+  en: { skip: 'Skip to content', projects: 'Projects', alerts: 'Alerts and calendar', exchange: 'Exchange', schemas: 'Processes', admin: 'Administration', logout: 'Log out', login: 'Log in', other: 'Nederlands', otherLang: 'nl', loading: 'Loading…', notFound: 'This page does not exist.', nav: 'Main navigation' },
 });
 
 type Loader = () => Promise<{ default: ComponentType<{ params: Record<string, string> }> }>;
@@ -48,6 +48,7 @@ const projectPage: Loader = () => {
 };
 
 const settingsPage: Loader = () => import('./pages/Settings');
+const schemasPage: Loader = () => import('./pages/Schemas');
 
 // route pattern → page module; the first match wins
 const routes: [string, Loader, boolean][] = [
@@ -64,6 +65,11 @@ const routes: [string, Loader, boolean][] = [
   ['/settings/calendar', settingsPage, false],
   ['/exchange', () => import('./pages/Exchange'), false],
   ['/admin', () => import('./pages/Admin'), false],
+  // process schemas: the list, a key's versions, one version, the diff of two (one page)
+  ['/schemas', schemasPage, false],
+  ['/schemas/:key', schemasPage, false],
+  ['/schemas/:key/versions/:n', schemasPage, false],
+  ['/schemas/:key/diff', schemasPage, false],
 ];
 
 function Lazy({ load, params }: { load: Loader; params: Record<string, string> }) {
@@ -123,6 +129,9 @@ function App() {
               </a>
               <a href="/exchange" onClick={linkClick}>
                 {s.exchange}
+              </a>
+              <a href="/schemas" onClick={linkClick}>
+                {s.schemas}
               </a>
               <a href="/admin" onClick={linkClick}>
                 {s.admin}

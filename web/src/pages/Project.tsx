@@ -16,6 +16,7 @@ import { useSignal } from '../lib/signal';
 import { ErrorSummary, Field, SubmitButton, useProblem } from '../components/form';
 import type { Check, HistoryEntry, Member, Project as ProjectT, Schedule, Step } from './projectTypes';
 import type { GanttProps } from './ProjectGantt';
+import { ProjectBlocks } from './ProjectBlocks';
 
 const S = strings({
   nl: {
@@ -68,6 +69,7 @@ const S = strings({
     stepUnknown: 'Deze stap staat niet in de planning die u kunt zien.',
     statusNames: { open: 'open', started: 'gestart', done: 'gereed', skipped: 'vervalt' } as Record<string, string>,
     whatIf: 'Wat-als-planning en scenario’s',
+    schemaVersion: (k: string, v: number) => `Processchema ${k}, versie ${v}`,
     follow: 'Meldingen en agenda van dit project',
   },
   en: {
@@ -120,6 +122,7 @@ const S = strings({
     stepUnknown: 'This step is not in the plan you can see.',
     statusNames: { open: 'open', started: 'started', done: 'done', skipped: 'skipped' } as Record<string, string>,
     whatIf: 'What-if planning and scenarios',
+    schemaVersion: (k: string, v: number) => `Process schema ${k}, version ${v}`,
     follow: 'Alerts and calendar of this project',
   },
 });
@@ -335,6 +338,11 @@ export default function Project({ params }: { params: Record<string, string> }) 
             <a href={`/settings/calendar?project_id=${encodeURIComponent(id)}`} onClick={linkClick}>
               {s.follow}
             </a>
+            {project.process_schema_key && project.process_schema_version ? (
+              <a href={`/schemas/${encodeURIComponent(project.process_schema_key)}/versions/${project.process_schema_version}`} onClick={linkClick} data-testid="schema-link">
+                {s.schemaVersion(project.process_schema_key, project.process_schema_version)}
+              </a>
+            ) : null}
           </p>
         ) : null}
       </header>
@@ -430,6 +438,9 @@ export default function Project({ params }: { params: Record<string, string> }) 
       </div>
 
       {data.checks ? <Checks checks={data.checks} /> : null}
+      {project.access === 'lead' || project.access === 'write' || project.access === 'read' ? (
+        <ProjectBlocks project={id} writable={project.access !== 'read' && !knownOn} steps={schedule.steps} />
+      ) : null}
       {data.members ? <Members members={data.members} /> : null}
     </div>
   );

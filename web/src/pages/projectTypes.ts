@@ -67,6 +67,8 @@ export interface Project {
   progress_date: string | null;
   planned_completion?: string | null;
   access: 'lead' | 'write' | 'read' | 'public' | 'stream';
+  process_schema_key?: string | null;
+  process_schema_version?: number | null;
   stream_access: boolean;
 }
 export interface HistoryEntry {

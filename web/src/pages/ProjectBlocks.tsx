@@ -1,0 +1,540 @@
+// Woningblokken on the project page (issue 18, item 5; docs/blocks.md): the project's blocks of
+// homes as a table with a totals row, and — for callers with write access to the project — adding,
+// changing and deleting a block. GET/POST /api/v1/projects/{id}/blocks, PATCH/DELETE
+// …/blocks/{block_id}. Every rule is the server's (a koop class needs tenure koop, negative homes
+// only in a correction block, the milestone must be one of the process): a refusal is shown at the
+// field the problem document names, with the error summary taking the focus, as in every form.
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { api, ApiError, qs, type Page } from '../lib/api';
+import { fmtNumber, lang, strings } from '../lib/i18n';
+import { useSignal } from '../lib/signal';
+import { ErrorSummary, Field, SubmitButton, useProblem } from '../components/form';
+import type { Step } from './projectTypes';
+
+const S = strings({
+  nl: {
+    title: 'Woningblokken',
+    intro: 'De woningen van het project in blokken: per soort, woningtype, eigendom en prijsklasse, opgeleverd met een mijlpaal van het proces.',
+    loading: 'Laden…',
+    none: 'Dit project heeft nog geen woningblokken.',
+    errors: 'Er ging iets mis',
+    homes: 'Woningen',
+    kind: 'Soort',
+    homeType: 'Woningtype',
+    tenure: 'Eigendom',
+    priceClass: 'Prijsklasse',
+    targetGroup: 'Doelgroep',
+    milestone: 'Mijlpaal',
+    period: 'Periode',
+    periodFrom: 'Periode van (jaar)',
+    periodTo: 'Periode tot en met (jaar)',
+    correction: 'Correctie',
+    correctionLabel: 'Correctieblok (een negatief aantal woningen mag)',
+    net: 'Netto woningen',
+    total: 'Totaal',
+    actions: 'Acties',
+    yes: 'ja',
+    no: 'nee',
+    imported: 'geïmporteerd',
+    add: 'Blok toevoegen',
+    addTitle: 'Nieuw woningblok',
+    editTitle: 'Woningblok wijzigen',
+    edit: 'Wijzigen',
+    editOf: (d: string) => `Wijzig blok: ${d}`,
+    del: 'Verwijderen',
+    delOf: (d: string) => `Verwijder blok: ${d}`,
+    confirmTitle: 'Blok verwijderen?',
+    confirmText: (d: string) => `Het blok (${d}) wordt verwijderd. De wijziging staat in de audit van het project.`,
+    confirmYes: 'Ja, verwijderen',
+    cancel: 'Annuleren',
+    save: 'Blok opslaan',
+    busy: 'Bezig…',
+    homesHint: 'Een heel getal, niet 0.',
+    yearHint: 'Vier cijfers; leeg: onbekend.',
+    targetHint: 'Bijvoorbeeld starters of senioren; leeg: geen.',
+    added: 'Het blok is toegevoegd.',
+    changed: 'Het blok is gewijzigd.',
+    deleted: 'Het blok is verwijderd.',
+    kinds: { nieuwbouw: 'nieuwbouw', transformatie: 'transformatie', sloop: 'sloop' } as Record<string, string>,
+    homeTypes: { grondgebonden: 'grondgebonden', meergezins: 'meergezins', onbekend: 'onbekend' } as Record<string, string>,
+    tenures: { huur: 'huur', koop: 'koop', onbekend: 'onbekend' } as Record<string, string>,
+    priceClasses: {
+      onbekend: 'onbekend',
+      koop1: 'koop, klasse 1',
+      koop2: 'koop, klasse 2',
+      koop3: 'koop, klasse 3',
+      koop4: 'koop, klasse 4',
+      koop_onb: 'koop, klasse onbekend',
+      huur1: 'huur, klasse 1',
+      huur2: 'huur, klasse 2',
+      huur3: 'huur, klasse 3',
+      huur4: 'huur, klasse 4',
+      huur_onb: 'huur, klasse onbekend',
+    } as Record<string, string>,
+  },
+  en: {
+    title: 'Blocks of homes',
+    intro: 'The project’s homes in blocks: by kind, home type, tenure and price class, delivered with a milestone of the process.',
+    loading: 'Loading…',
+    none: 'This project has no blocks of homes yet.',
+    errors: 'Something went wrong',
+    homes: 'Homes',
+    kind: 'Kind',
+    homeType: 'Home type',
+    tenure: 'Tenure',
+    priceClass: 'Price class',
+    targetGroup: 'Target group',
+    milestone: 'Milestone',
+    period: 'Period',
+    periodFrom: 'Period from (year)',
+    periodTo: 'Period through (year)',
+    correction: 'Correction',
+    correctionLabel: 'Correction block (a negative number of homes is allowed)',
+    net: 'Net homes',
+    total: 'Total',
+    actions: 'Actions',
+    yes: 'yes',
+    no: 'no',
+    imported: 'imported',
+    add: 'Add a block',
+    addTitle: 'New block of homes',
+    editTitle: 'Change the block of homes',
+    edit: 'Change',
+    editOf: (d: string) => `Change block: ${d}`,
+    del: 'Delete',
+    delOf: (d: string) => `Delete block: ${d}`,
+    confirmTitle: 'Delete the block?',
+    confirmText: (d: string) => `The block (${d}) will be deleted. The change is kept in the project's audit trail.`,
+    confirmYes: 'Yes, delete',
+    cancel: 'Cancel',
+    save: 'Save the block',
+    busy: 'Busy…',
+    homesHint: 'A whole number, not 0.',
+    yearHint: 'Four digits; empty: unknown.',
+    targetHint: 'For example starters or seniors; empty: none.',
+    added: 'The block has been added.',
+    changed: 'The block has been changed.',
+    deleted: 'The block has been deleted.',
+    kinds: { nieuwbouw: 'new build', transformatie: 'transformation', sloop: 'demolition' } as Record<string, string>,
+    homeTypes: { grondgebonden: 'ground-level', meergezins: 'multi-family', onbekend: 'unknown' } as Record<string, string>,
+    tenures: { huur: 'rent', koop: 'owner-occupied', onbekend: 'unknown' } as Record<string, string>,
+    priceClasses: {
+      onbekend: 'unknown',
+      koop1: 'owner-occupied, class 1',
+      koop2: 'owner-occupied, class 2',
+      koop3: 'owner-occupied, class 3',
+      koop4: 'owner-occupied, class 4',
+      koop_onb: 'owner-occupied, class unknown',
+      huur1: 'rent, class 1',
+      huur2: 'rent, class 2',
+      huur3: 'rent, class 3',
+      huur4: 'rent, class 4',
+      huur_onb: 'rent, class unknown',
+    } as Record<string, string>,
+  },
+});
+
+/** A block as the API shows it (docs/blocks.md). */
+export interface Block {
+  id: string;
+  homes: number;
+  net_homes: number;
+  kind: string;
+  home_type: string;
+  tenure: string;
+  price_class: string;
+  target_group: string | null;
+  milestone: string;
+  period_from: number | null;
+  period_to: number | null;
+  correction: boolean;
+  imported: boolean;
+}
+
+/** The form's text of each member (what the user typed, sent as typed when it is no number). */
+interface Draft {
+  homes: string;
+  kind: string;
+  home_type: string;
+  tenure: string;
+  price_class: string;
+  target_group: string;
+  milestone: string;
+  period_from: string;
+  period_to: string;
+  correction: boolean;
+}
+
+const EMPTY: Draft = {
+  homes: '',
+  kind: 'nieuwbouw',
+  home_type: 'onbekend',
+  tenure: 'onbekend',
+  price_class: 'onbekend',
+  target_group: '',
+  milestone: 'laatste_oplevering',
+  period_from: '',
+  period_to: '',
+  correction: false,
+};
+
+// API member → control id, for the messages of the problem document
+const IDS: Record<string, string> = {
+  homes: 'blk-homes',
+  kind: 'blk-kind',
+  home_type: 'blk-home-type',
+  tenure: 'blk-tenure',
+  price_class: 'blk-price',
+  target_group: 'blk-target',
+  milestone: 'blk-milestone',
+  period_from: 'blk-from',
+  period_to: 'blk-to',
+  correction: 'blk-correction',
+};
+
+function draftOf(b: Block): Draft {
+  return {
+    homes: String(b.homes),
+    kind: b.kind,
+    home_type: b.home_type,
+    tenure: b.tenure,
+    price_class: b.price_class,
+    target_group: b.target_group ?? '',
+    milestone: b.milestone,
+    period_from: b.period_from === null ? '' : String(b.period_from),
+    period_to: b.period_to === null ? '' : String(b.period_to),
+    correction: b.correction,
+  };
+}
+
+/** A whole number as a number; anything else as typed, for the server to name what is wrong. */
+const num = (t: string) => (/^\s*-?\d+\s*$/.test(t) ? Number(t) : t);
+
+/** The body of a POST or PATCH: every member; an empty optional one is null (cleared). */
+function bodyOf(d: Draft): Record<string, unknown> {
+  return {
+    homes: num(d.homes),
+    kind: d.kind,
+    home_type: d.home_type,
+    tenure: d.tenure,
+    price_class: d.price_class,
+    target_group: d.target_group.trim() ? d.target_group.trim() : null,
+    milestone: d.milestone,
+    period_from: d.period_from.trim() ? num(d.period_from) : null,
+    period_to: d.period_to.trim() ? num(d.period_to) : null,
+    correction: d.correction,
+  };
+}
+
+function periodText(b: Block): string {
+  if (b.period_from === null && b.period_to === null) return '—';
+  if (b.period_from === b.period_to) return String(b.period_from);
+  return `${b.period_from ?? '…'}–${b.period_to ?? '…'}`;
+}
+
+/** Every block of the project (all pages: 500 a page is the API's maximum). */
+async function loadBlocks(project: string): Promise<Block[]> {
+  const out: Block[] = [];
+  for (let page = 1; ; page++) {
+    const r = await api<Page<Block>>('GET', `/api/v1/projects/${encodeURIComponent(project)}/blocks${qs({ page, page_size: 500 })}`);
+    out.push(...r.results);
+    if (!r.next || !r.results.length) return out;
+  }
+}
+
+/** The blocks section of the project page. writable: the caller has write access to the
+ * project (lead or write); steps: the plan's steps (the milestones are the form's choices). */
+export function ProjectBlocks({ project, writable, steps }: { project: string; writable: boolean; steps: Step[] }) {
+  useSignal(lang);
+  const s = S();
+  const [blocks, setBlocks] = useState<Block[] | null>(null);
+  const [err, setErr] = useState('');
+  const [version, setVersion] = useState(0);
+  const [notice, setNotice] = useState('');
+  // the form: null closed, 'new', or the id of the block being changed
+  const [editing, setEditing] = useState<string | null>(null);
+  const [confirm, setConfirm] = useState<Block | null>(null);
+  const wrap = useRef<HTMLDivElement>(null);
+  // where the focus goes after the next render: the table after a save or a delete (the control
+  // the user was in is gone), the add button after a cancel
+  const refocus = useRef<'' | 'table' | 'add'>('');
+  useEffect(() => {
+    let live = true;
+    loadBlocks(project)
+      .then((b) => live && setBlocks(b))
+      .catch((e) => live && setErr(e instanceof ApiError ? e.problem.detail ?? e.message : String(e)));
+    return () => {
+      live = false;
+    };
+  }, [project, version]);
+  useLayoutEffect(() => {
+    if (!refocus.current || !blocks) return;
+    const to = refocus.current === 'table' ? wrap.current ?? document.getElementById('blk-add') : document.getElementById('blk-add');
+    refocus.current = '';
+    to?.focus();
+  }, [blocks, editing, confirm]);
+  const milestones = steps.filter((st) => st.milestone);
+  const msName = (key: string) => milestones.find((m) => m.key === key)?.name ?? key;
+  const describe = (b: Block) => `${fmtNumber(b.homes)} ${s.homes.toLowerCase()}, ${s.kinds[b.kind] ?? b.kind}, ${s.homeTypes[b.home_type] ?? b.home_type}, ${s.tenures[b.tenure] ?? b.tenure}`;
+  const done = (msg: string) => {
+    setEditing(null);
+    setConfirm(null);
+    setNotice(msg);
+    refocus.current = 'table';
+    setVersion((v) => v + 1);
+  };
+  const heads = [s.homes, s.kind, s.homeType, s.tenure, s.priceClass, s.targetGroup, s.milestone, s.period, s.correction, s.net];
+  const editBlock = editing && editing !== 'new' ? blocks?.find((b) => b.id === editing) : undefined;
+  return (
+    <section class="bs-blocks" aria-labelledby="bs-blocks-title" data-testid="blocks">
+      <h2 class="utrecht-heading-2" id="bs-blocks-title">
+        {s.title}
+      </h2>
+      <p class="utrecht-paragraph bs-muted">{s.intro}</p>
+      {err ? (
+        <p class="utrecht-paragraph bs-field-error" role="alert">
+          {err}
+        </p>
+      ) : null}
+      {/* a live region that is always there (not role=status: the page's own status region is the
+          one the step forms announce in), so a change of its text is announced */}
+      <div aria-live="polite" data-testid="blocks-notice">
+        {notice ? <p class="utrecht-paragraph bs-notice">{notice}</p> : null}
+      </div>
+      {blocks === null ? (
+        err ? null : <p>{s.loading}</p>
+      ) : blocks.length ? (
+        <div class="bs-table-wrap" tabIndex={0} role="region" aria-labelledby="bs-blocks-caption" ref={wrap} data-testid="blocks-wrap">
+          <table class="utrecht-table bs-table bs-blocks-table" data-testid="blocks-table">
+            <caption class="bs-visually-hidden" id="bs-blocks-caption">
+              {s.title}
+            </caption>
+            <thead class="utrecht-table__header">
+              <tr class="utrecht-table__row">
+                {heads.map((h, i) => (
+                  <th class={`utrecht-table__header-cell${i === 0 || i === heads.length - 1 ? ' bs-num' : ''}`} scope="col" key={h}>
+                    {h}
+                  </th>
+                ))}
+                {writable ? (
+                  <th class="utrecht-table__header-cell" scope="col">
+                    <span class="bs-visually-hidden">{s.actions}</span>
+                  </th>
+                ) : null}
+              </tr>
+            </thead>
+            <tbody class="utrecht-table__body">
+              {blocks.map((b) => (
+                <tr class={`utrecht-table__row${b.correction ? ' bs-row-correction' : ''}`} key={b.id} data-id={b.id}>
+                  <td class="utrecht-table__cell bs-num" data-col="homes">
+                    {fmtNumber(b.homes)}
+                  </td>
+                  <td class="utrecht-table__cell" data-col="kind" data-value={b.kind}>
+                    {s.kinds[b.kind] ?? b.kind}
+                  </td>
+                  <td class="utrecht-table__cell" data-col="home_type" data-value={b.home_type}>
+                    {s.homeTypes[b.home_type] ?? b.home_type}
+                  </td>
+                  <td class="utrecht-table__cell" data-col="tenure" data-value={b.tenure}>
+                    {s.tenures[b.tenure] ?? b.tenure}
+                  </td>
+                  <td class="utrecht-table__cell" data-col="price_class" data-value={b.price_class}>
+                    {s.priceClasses[b.price_class] ?? b.price_class}
+                  </td>
+                  <td class="utrecht-table__cell" data-col="target_group">
+                    {b.target_group ?? '—'}
+                  </td>
+                  <td class="utrecht-table__cell" data-col="milestone" data-value={b.milestone}>
+                    {msName(b.milestone)}
+                  </td>
+                  <td class="utrecht-table__cell" data-col="period">
+                    {periodText(b)}
+                  </td>
+                  <td class="utrecht-table__cell" data-col="correction">
+                    {b.correction ? s.yes : s.no}
+                  </td>
+                  <td class="utrecht-table__cell bs-num" data-col="net_homes">
+                    {fmtNumber(b.net_homes)}
+                  </td>
+                  {writable ? (
+                    <td class="utrecht-table__cell bs-blocks-actions">
+                      <button type="button" class="utrecht-button utrecht-button--secondary-action bs-link-button bs-blk-edit" aria-label={s.editOf(describe(b))} onClick={() => (setConfirm(null), setNotice(''), setEditing(b.id))}>
+                        {s.edit}
+                      </button>
+                      <button type="button" class="utrecht-button utrecht-button--secondary-action bs-link-button bs-blk-delete" aria-label={s.delOf(describe(b))} onClick={() => (setEditing(null), setNotice(''), setConfirm(b))}>
+                        {s.del}
+                      </button>
+                    </td>
+                  ) : null}
+                </tr>
+              ))}
+            </tbody>
+            <tfoot>
+              <tr class="utrecht-table__row bs-total-row" data-testid="blocks-total">
+                <td class="utrecht-table__cell bs-num" data-col="homes">
+                  {fmtNumber(blocks.reduce((k, b) => k + b.homes, 0))}
+                </td>
+                <th class="utrecht-table__header-cell" scope="row" colSpan={8}>
+                  {s.total}
+                </th>
+                <td class="utrecht-table__cell bs-num" data-col="net_homes">
+                  {fmtNumber(blocks.reduce((k, b) => k + b.net_homes, 0))}
+                </td>
+                {writable ? <td class="utrecht-table__cell" /> : null}
+              </tr>
+            </tfoot>
+          </table>
+        </div>
+      ) : (
+        <p class="utrecht-paragraph" data-testid="blocks-none">
+          {s.none}
+        </p>
+      )}
+      {confirm ? <ConfirmDelete project={project} block={confirm} text={s.confirmText(describe(confirm))} onDone={() => done(s.deleted)} onCancel={() => ((refocus.current = 'add'), setConfirm(null))} /> : null}
+      {writable && !(editing === 'new' || editBlock) ? (
+        <button type="button" id="blk-add" class="utrecht-button utrecht-button--secondary-action bs-blk-add" onClick={() => (setConfirm(null), setNotice(''), setEditing('new'))}>
+          {s.add}
+        </button>
+      ) : null}
+      {writable && editing && (editing === 'new' || editBlock) ? (
+        <BlockForm
+          key={editing}
+          project={project}
+          block={editBlock}
+          milestones={milestones}
+          onSaved={() => done(editBlock ? s.changed : s.added)}
+          onCancel={() => {
+            refocus.current = 'add';
+            setEditing(null);
+          }}
+        />
+      ) : null}
+    </section>
+  );
+}
+
+function ConfirmDelete({ project, block, text, onDone, onCancel }: { project: string; block: Block; text: string; onDone: () => void; onCancel: () => void }) {
+  const s = S();
+  const ref = useRef<HTMLDivElement>(null);
+  const [err, setErr] = useState('');
+  const [busy, setBusy] = useState(false);
+  useLayoutEffect(() => ref.current?.focus(), []);
+  return (
+    <div class="bs-erase-confirm" role="alertdialog" aria-labelledby="blk-confirm-title" aria-describedby="blk-confirm-text" tabIndex={-1} ref={ref} data-testid="blocks-confirm">
+      <h3 class="utrecht-heading-3" id="blk-confirm-title">
+        {s.confirmTitle}
+      </h3>
+      <p class="utrecht-paragraph" id="blk-confirm-text">
+        {text}
+      </p>
+      {err ? (
+        <p class="utrecht-paragraph bs-field-error" role="alert">
+          {err}
+        </p>
+      ) : null}
+      <div class="utrecht-button-group">
+        <button
+          type="button"
+          class="utrecht-button utrecht-button--primary-action bs-blk-confirm"
+          aria-busy={busy ? 'true' : undefined}
+          onClick={async () => {
+            if (busy) return;
+            setBusy(true);
+            try {
+              await api('DELETE', `/api/v1/projects/${encodeURIComponent(project)}/blocks/${encodeURIComponent(block.id)}`);
+              onDone();
+            } catch (e) {
+              setErr(e instanceof ApiError ? e.problem.detail ?? e.message : String(e));
+              setBusy(false);
+            }
+          }}
+        >
+          {s.confirmYes}
+        </button>
+        <button type="button" class="utrecht-button utrecht-button--secondary-action" onClick={onCancel}>
+          {s.cancel}
+        </button>
+      </div>
+    </div>
+  );
+}
+
+function BlockForm({ project, block, milestones, onSaved, onCancel }: { project: string; block?: Block; milestones: Step[]; onSaved: () => void; onCancel: () => void }) {
+  const s = S();
+  const f = useProblem();
+  const [d, setD] = useState<Draft>(block ? draftOf(block) : EMPTY);
+  const [busy, setBusy] = useState(false);
+  const first = useRef<HTMLInputElement>(null);
+  useLayoutEffect(() => first.current?.focus(), []);
+  const set = (k: keyof Draft) => (v: string) => setD((x) => ({ ...x, [k]: v }));
+  const opts = (m: Record<string, string>) => Object.entries(m);
+  // the block's milestone stays a choice even when the plan does not show it
+  const ms: [string, string][] = milestones.map((m) => [m.key, m.name]);
+  if (!ms.some(([k]) => k === d.milestone)) ms.push([d.milestone, d.milestone]);
+  return (
+    <form
+      class="bs-rule bs-block-form"
+      noValidate
+      aria-labelledby="blk-form-title"
+      data-testid="block-form"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        if (busy) return;
+        setBusy(true);
+        f.clear();
+        try {
+          const base = `/api/v1/projects/${encodeURIComponent(project)}/blocks`;
+          if (block) await api('PATCH', `${base}/${encodeURIComponent(block.id)}`, bodyOf(d));
+          else await api('POST', base, bodyOf(d));
+          onSaved();
+        } catch (err) {
+          f.fromError(err, IDS);
+          setBusy(false);
+        }
+      }}
+    >
+      <h3 class="utrecht-heading-3" id="blk-form-title">
+        {block ? s.editTitle : s.addTitle}
+      </h3>
+      <ErrorSummary errors={f.errors} title={s.errors} />
+      <div class="bs-block-grid">
+        <Field id="blk-homes" class="bs-field-short" label={s.homes} hint={s.homesHint} value={d.homes} onValue={set('homes')} error={f.at('homes')} inputMode="numeric" autoComplete="off" inputRef={first} />
+        <Field id="blk-kind" as="select" label={s.kind} value={d.kind} onValue={set('kind')} error={f.at('kind')} options={opts(s.kinds)} />
+        <Field id="blk-home-type" as="select" label={s.homeType} value={d.home_type} onValue={set('home_type')} error={f.at('home_type')} options={opts(s.homeTypes)} />
+        <Field id="blk-tenure" as="select" label={s.tenure} value={d.tenure} onValue={set('tenure')} error={f.at('tenure')} options={opts(s.tenures)} />
+        <Field id="blk-price" as="select" label={s.priceClass} value={d.price_class} onValue={set('price_class')} error={f.at('price_class')} options={opts(s.priceClasses)} />
+        <Field id="blk-target" label={s.targetGroup} hint={s.targetHint} value={d.target_group} onValue={set('target_group')} error={f.at('target_group')} autoComplete="off" />
+        <Field id="blk-milestone" as="select" label={s.milestone} value={d.milestone} onValue={set('milestone')} error={f.at('milestone')} options={ms} />
+        <Field id="blk-from" class="bs-field-short" label={s.periodFrom} hint={s.yearHint} value={d.period_from} onValue={set('period_from')} error={f.at('period_from')} inputMode="numeric" autoComplete="off" />
+        <Field id="blk-to" class="bs-field-short" label={s.periodTo} hint={s.yearHint} value={d.period_to} onValue={set('period_to')} error={f.at('period_to')} inputMode="numeric" autoComplete="off" />
+      </div>
+      <div class={`utrecht-form-field utrecht-form-field--checkbox bs-check${f.at('correction') ? ' utrecht-form-field--invalid' : ''}`}>
+        {f.at('correction') ? (
+          <div class="utrecht-form-field-error-message bs-field-error" id="blk-correction-error">
+            {f.at('correction')}
+          </div>
+        ) : null}
+        <input
+          type="checkbox"
+          id="blk-correction"
+          class="utrecht-checkbox utrecht-checkbox--html-input"
+          checked={d.correction}
+          aria-invalid={f.at('correction') ? 'true' : undefined}
+          aria-describedby={f.at('correction') ? 'blk-correction-error' : undefined}
+          onChange={(e) => setD((x) => ({ ...x, correction: (e.currentTarget as HTMLInputElement).checked }))}
+        />{' '}
+        <label class="utrecht-form-label utrecht-form-label--checkbox" for="blk-correction">
+          {s.correctionLabel}
+        </label>
+      </div>
+      <div class="utrecht-button-group bs-block-buttons">
+        <SubmitButton busy={busy} busyLabel={s.busy}>
+          {s.save}
+        </SubmitButton>
+        <button type="button" class="utrecht-button utrecht-button--secondary-action bs-blk-cancel" onClick={onCancel}>
+          {s.cancel}
+        </button>
+      </div>
+    </form>
+  );
+}
