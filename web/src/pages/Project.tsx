@@ -58,6 +58,7 @@ const S = strings({
     knelpunt: 'knelpunt',
     checks: 'Controles van de planning',
     check: 'Controle',
+    progressOn: (d: string, m: number) => `voortgang ${d} (uiterlijk elke ${m} maanden)`,
     result: 'Resultaat',
     pass: 'in orde',
     fail: 'aandacht nodig',
@@ -111,6 +112,7 @@ const S = strings({
     knelpunt: 'bottleneck',
     checks: 'Schedule checks',
     check: 'Check',
+    progressOn: (d: string, m: number) => `progress ${d} (at least every ${m} months)`,
     result: 'Result',
     pass: 'passes',
     fail: 'needs attention',
@@ -529,7 +531,11 @@ function Checks({ checks }: { checks: Check[] }) {
                 {c.name.replace(/_/g, ' ')} <span class="bs-muted">({c.models})</span>
               </th>
               <td class="utrecht-table__cell">
-                {c.count}/{c.total} = {fmtNumber(Math.round(c.percent * 10) / 10)}%
+                {c.percent === undefined
+                  ? c.progress_date
+                    ? s.progressOn(fmtDate(c.progress_date), c.max_months ?? 0)
+                    : `${c.count}/${c.total}`
+                  : `${c.count}/${c.total} = ${fmtNumber(Math.round(c.percent * 10) / 10)}%`}
               </td>
               <td class="utrecht-table__cell">
                 {c.pass ? s.pass : s.fail}

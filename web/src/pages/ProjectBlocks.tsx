@@ -8,7 +8,7 @@ import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, qs, type Page } from '../lib/api';
 import { fmtNumber, lang, strings } from '../lib/i18n';
 import { useSignal } from '../lib/signal';
-import { ErrorSummary, Field, SubmitButton, useProblem } from '../components/form';
+import { ErrorSummary, Field, SubmitButton, useProblem, useSubmit } from '../components/form';
 import type { Step } from './projectTypes';
 
 const S = strings({
@@ -463,7 +463,16 @@ function BlockForm({ project, block, milestones, onSaved, onCancel }: { project:
   const s = S();
   const f = useProblem();
   const [d, setD] = useState<Draft>(block ? draftOf(block) : EMPTY);
-  const [busy, setBusy] = useState(false);
+  const sub = useSubmit(
+    f,
+    async () => {
+      const base = `/api/v1/projects/${encodeURIComponent(project)}/blocks`;
+      if (block) await api('PATCH', `${base}/${encodeURIComponent(block.id)}`, bodyOf(d));
+      else await api('POST', base, bodyOf(d));
+      onSaved();
+    },
+    IDS,
+  );
   const first = useRef<HTMLInputElement>(null);
   useLayoutEffect(() => first.current?.focus(), []);
   const set = (k: keyof Draft) => (v: string) => setD((x) => ({ ...x, [k]: v }));
@@ -477,21 +486,7 @@ function BlockForm({ project, block, milestones, onSaved, onCancel }: { project:
       noValidate
       aria-labelledby="blk-form-title"
       data-testid="block-form"
-      onSubmit={async (e) => {
-        e.preventDefault();
-        if (busy) return;
-        setBusy(true);
-        f.clear();
-        try {
-          const base = `/api/v1/projects/${encodeURIComponent(project)}/blocks`;
-          if (block) await api('PATCH', `${base}/${encodeURIComponent(block.id)}`, bodyOf(d));
-          else await api('POST', base, bodyOf(d));
-          onSaved();
-        } catch (err) {
-          f.fromError(err, IDS);
-          setBusy(false);
-        }
-      }}
+      onSubmit={sub.onSubmit}
     >
       <h3 class="utrecht-heading-3" id="blk-form-title">
         {block ? s.editTitle : s.addTitle}
@@ -528,7 +523,7 @@ function BlockForm({ project, block, milestones, onSaved, onCancel }: { project:
         </label>
       </div>
       <div class="utrecht-button-group bs-block-buttons">
-        <SubmitButton busy={busy} busyLabel={s.busy}>
+        <SubmitButton busy={sub.busy} busyLabel={s.busy}>
           {s.save}
         </SubmitButton>
         <button type="button" class="utrecht-button utrecht-button--secondary-action bs-blk-cancel" onClick={onCancel}>

@@ -87,11 +87,16 @@ export interface Check {
   models: string;
   count: number;
   total: number;
-  percent: number;
+  /** absent for stale_progress, which is about the project, not a share of its steps */
+  percent?: number;
   max_percent?: number;
   min_percent?: number;
   pass: boolean;
   steps?: string[];
+  /** stale_progress: the progress date, the months allowed, the date before which it is stale */
+  progress_date?: string;
+  max_months?: number;
+  stale_before?: string;
 }
 export interface Member {
   user_id: string;
