@@ -13,7 +13,7 @@
     "planstatus, planstatus_raw, plantype, plantype_raw, homes_remaining, demolition, "                                \
     "completions_2019, completions_2020_2024, completions_2025_2029, completions_2030_2050, "                          \
     "completions_unknown, type_grondgebonden, type_appartement, type_onbekend, tenure_huur, "                          \
-    "tenure_koop, tenure_onbekend, expected_period, expected_by, progress_date, progress_date_estimated, "              \
+    "tenure_koop, tenure_onbekend, expected_period, expected_by, progress_date, progress_date_estimated, "             \
     "datum_raw, schatting, process_schema_key, process_schema_version, planned_completion, "                           \
     "geometry_crs, geometry, owner_organisation_id, developer_organisation_id, confidentiality, knelpunt"
 

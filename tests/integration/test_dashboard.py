@@ -193,6 +193,14 @@ def check_homes(api, url, uid, what):
         for c in doc["cells"]:
             check(c["aggregate_only"] == 0 or c["aggregate_only"] >= K, f"{what}: {by} cell {c['key']}: 0 or >= k hidden",
                   c)
+    # the aggregate report (GET /api/v1/reports/aggregate) follows the same rule
+    st, _, doc = api.json("GET", "/api/v1/reports/aggregate?group_by=planstatus")
+    eq(st, 200, f"{what}: aggregate report")
+    want, withheld, _ = k_rule([(p["planstatus"], p["id"], p["hidden"], 0) for p in projects.values()])
+    got = {("merged",) if r.get("merged") else r["key"]: (r["projects"], r["aggregate_only"], r["homes_remaining"])
+           for r in doc["results"]}
+    eq(got, want, f"{what}: aggregate report by planstatus")
+    eq(doc["confidential_withheld"], withheld, f"{what}: aggregate report: withheld")
     # phase: every project of the fixture has its first step done or open, so the phase is initiatief
     st, _, doc = api.json("GET", "/api/v1/dashboard?view=homes&group_by=phase")
     eq(st, 200, f"{what}: homes by phase")
@@ -332,7 +340,8 @@ def run(binary, env, url, base):
     st, _, doc = raad.json("GET", "/api/v1/dashboard")
     eq(doc["confidential_withheld"], True, "withheld is said")
     check_steps(raad, url, uid, "withheld")
-    raad.json("GET", "/api/v1/reports/aggregate?group_by=planstatus")
+    for by in ("planstatus", "gemeente", "provincie", "confidentiality"):
+        raad.json("GET", f"/api/v1/reports/aggregate?group_by={by}")
     raad.json("GET", "/api/v1/projects?page_size=500")
 
     # a council member's responses: no name or id of a project it may not read in full (every byte)

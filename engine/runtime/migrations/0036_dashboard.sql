@@ -87,6 +87,8 @@ END $$;
 --     NULL: unknown), v2 / v3 = the same homes by the year of the stored P50 / P80 finish of the
 --     milestone (milestone_dates.p50/p80, the notifier's last forecast; homes without one count
 --     in neither);
+--   report by planstatus | gemeente | provincie | confidentiality: v1 = the project's
+--     homes_remaining (GET /api/v1/reports/aggregate, under the same rule);
 --   knelpunten by step: v1 = 1 for each step of a knelpunt project (projects.knelpunt, 0022)
 --     with a finish-no-later-than deadline that its stored planned finish misses (or that has
 --     no stored planned finish); a knelpunt project with no such step counts under NULL;
@@ -148,6 +150,12 @@ BEGIN
         UNION ALL
         SELECT extract(year FROM bl.p80)::int::text, bl.project_id, bl.hidden,
                0::numeric, 0::numeric, sum(bl.net_homes)::numeric FROM bl WHERE bl.p80 IS NOT NULL GROUP BY 1, 2, 3;
+    ELSIF p_view = 'report' AND p_by IN ('planstatus', 'gemeente', 'provincie', 'confidentiality') THEN
+        RETURN QUERY
+        SELECT CASE p_by WHEN 'planstatus' THEN p.planstatus WHEN 'gemeente' THEN p.gemeente
+                         WHEN 'provincie' THEN p.provincie ELSE p.confidentiality END,
+               s.project_id, s.hidden, COALESCE(p.homes_remaining, 0)::numeric, NULL::numeric, NULL::numeric
+          FROM bs_dashboard_scope(p_user, p_public) s JOIN projects p ON p.id = s.project_id;
     ELSIF p_view = 'knelpunten' AND p_by = 'step' THEN
         RETURN QUERY
         WITH k AS (SELECT s.project_id, s.hidden FROM bs_dashboard_scope(p_user, p_public) s
