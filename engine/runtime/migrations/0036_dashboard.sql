@@ -102,30 +102,34 @@ LANGUAGE plpgsql STABLE AS $$
 BEGIN
     IF p_view = 'homes' AND p_by IN ('planstatus', 'plantype', 'phase') THEN
         RETURN QUERY
-        WITH s AS (SELECT * FROM bs_dashboard_scope(p_user, p_public)),
-        h AS (SELECT b.project_id, sum(b.net_homes) AS n FROM project_blocks b
-               WHERE b.project_id IN (SELECT s.project_id FROM s) GROUP BY b.project_id),
-        defs AS (SELECT DISTINCT p.process_schema_key AS k, p.process_schema_version AS v
-                   FROM s JOIN projects p ON p.id = s.project_id WHERE p_by = 'phase'),
-        steps AS (SELECT defs.k, defs.v, st.value->>'key' AS step, st.value->>'phase' AS phase, st.ord
-                    FROM defs LEFT JOIN process_schemas ps ON ps.key = defs.k AND ps.version = defs.v,
-                    jsonb_array_elements(COALESCE(ps.definition, p_schemas->defs.k)->'steps')
-                      WITH ORDINALITY st(value, ord)),
-        cur AS (SELECT DISTINCT ON (p.id) p.id, steps.phase
-                  FROM s JOIN projects p ON p.id = s.project_id
-                  JOIN steps ON steps.k = p.process_schema_key AND steps.v = p.process_schema_version
-                  LEFT JOIN project_steps x ON x.project_id = p.id AND x.step_key = steps.step
-                 WHERE COALESCE(x.status, 'open') IN ('open', 'started') ORDER BY p.id, steps.ord)
-        SELECT CASE p_by WHEN 'planstatus' THEN p.planstatus WHEN 'plantype' THEN p.plantype
-                    ELSE CASE WHEN cur.id IS NOT NULL THEN cur.phase
-                              WHEN EXISTS (SELECT 1 FROM defs WHERE defs.k = p.process_schema_key
-                                             AND defs.v = p.process_schema_version
-                                             AND EXISTS (SELECT 1 FROM steps WHERE steps.k = defs.k
-                                                           AND steps.v = defs.v)) THEN 'afgerond'
-                         END END,
-               s.project_id, s.hidden, COALESCE(h.n, 0)::numeric, NULL::numeric, NULL::numeric
-          FROM s JOIN projects p ON p.id = s.project_id
-          LEFT JOIN h ON h.project_id = s.project_id LEFT JOIN cur ON cur.id = s.project_id;
+        WITH b AS (SELECT s.project_id, s.hidden, p.planstatus, p.plantype, p.process_schema_key AS k,
+                          p.process_schema_version AS v
+                     FROM bs_dashboard_scope(p_user, p_public) s JOIN projects p ON p.id = s.project_id),
+        h AS (SELECT x.project_id, sum(x.net_homes) AS n FROM project_blocks x
+               WHERE x.project_id IN (SELECT b.project_id FROM b) GROUP BY x.project_id),
+        defs AS (SELECT DISTINCT b.k, b.v FROM b WHERE p_by = 'phase'),
+        -- per schema: step key -> ordinal, ordinal -> phase (one row; no project x step product)
+        om AS (SELECT defs.k, defs.v, jsonb_object_agg(st.value->>'key', st.ord) AS ord_of,
+                      jsonb_object_agg(st.ord::text, st.value->>'phase') AS phase_of
+                 FROM defs LEFT JOIN process_schemas ps ON ps.key = defs.k AND ps.version = defs.v,
+                      jsonb_array_elements(COALESCE(ps.definition, p_schemas->defs.k)->'steps')
+                        WITH ORDINALITY st(value, ord)
+                GROUP BY defs.k, defs.v),
+        -- the first step in schema order that is neither done nor skipped (no row: open): the done
+        -- steps' ordinals numbered 1, 2, … per project; the first whose ordinal is not its number
+        -- marks a gap at that number, else the step after the last
+        done AS (SELECT x.project_id, (om.ord_of->>x.step_key)::int AS ord,
+                        row_number() OVER (PARTITION BY x.project_id ORDER BY (om.ord_of->>x.step_key)::int) AS rn
+                   FROM project_steps x JOIN b ON b.project_id = x.project_id JOIN om ON om.k = b.k AND om.v = b.v
+                  WHERE x.status IN ('done', 'skipped') AND om.ord_of ? x.step_key),
+        todo AS (SELECT d.project_id, COALESCE(min(d.rn) FILTER (WHERE d.ord <> d.rn), count(*) + 1) AS ord
+                   FROM done d GROUP BY d.project_id),
+        cur AS (SELECT b.project_id, om.phase_of->>COALESCE(todo.ord, 1)::text AS phase
+                  FROM b JOIN om ON om.k = b.k AND om.v = b.v LEFT JOIN todo ON todo.project_id = b.project_id)
+        SELECT CASE p_by WHEN 'planstatus' THEN b.planstatus WHEN 'plantype' THEN b.plantype
+                    ELSE CASE WHEN cur.project_id IS NULL THEN NULL ELSE COALESCE(cur.phase, 'afgerond') END END,
+               b.project_id, b.hidden, COALESCE(h.n, 0)::numeric, NULL::numeric, NULL::numeric
+          FROM b LEFT JOIN h ON h.project_id = b.project_id LEFT JOIN cur ON cur.project_id = b.project_id;
     ELSIF p_view = 'homes' AND p_by IN ('home_type', 'tenure') THEN
         RETURN QUERY
         SELECT CASE p_by WHEN 'home_type' THEN b.home_type ELSE b.tenure END, s.project_id, s.hidden,
