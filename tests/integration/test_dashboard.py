@@ -79,12 +79,21 @@ def setup(url):
     psql(url, "SET bouwstroom.audit = 'bulk'; INSERT INTO project_steps (project_id, step_key, status, actual_start) "
               "SELECT id, 'initiatief_ontvangen', 'started', DATE '2025-03-01' FROM projects WHERE source = 'dash' "
               "AND gemeente = 'G0' AND source_key::int % 2 = 0")
+    # phases: every fifth G0 project has the first four steps done (phase definitie); every seventh has a gap
+    # (the first two and the fourth done: still initiatief); one project has every step done (afgerond)
+    for keys, cond in ((SCHEMA_KEYS[:4], "% 5 = 0"), ([SCHEMA_KEYS[0], SCHEMA_KEYS[1], SCHEMA_KEYS[3]], "% 7 = 0"),
+                       (SCHEMA_KEYS, "= 11")):
+        psql(url, "SET bouwstroom.audit = 'bulk'; INSERT INTO project_steps (project_id, step_key, status) "
+                  f"SELECT p.id, k, 'done' FROM projects p, unnest(ARRAY{keys!r}) k WHERE p.source = 'dash' "
+                  f"AND p.gemeente = 'G0' AND p.source_key::int {cond} "
+                  "ON CONFLICT (project_id, step_key) DO UPDATE SET status = 'done'")
     # knelpunten: a deadline on principeakkoord for every G0 project with source_key % 3 = 1
     psql(url, "SET bouwstroom.audit = 'bulk'; UPDATE projects SET knelpunt = true WHERE source = 'dash' "
               "AND gemeente = 'G0' AND source_key::int % 3 = 1")
     psql(url, "SET bouwstroom.audit = 'bulk'; INSERT INTO project_steps (project_id, step_key, status, "
               "finish_no_later_than) SELECT id, 'principeakkoord', 'open', DATE '2026-02-01' FROM projects "
-              "WHERE knelpunt AND source = 'dash'")
+              "WHERE knelpunt AND source = 'dash' "
+              "ON CONFLICT (project_id, step_key) DO UPDATE SET finish_no_later_than = EXCLUDED.finish_no_later_than")
     psql(url, "INSERT INTO users (organisation_id, email, name) SELECT id, 'raad@g0', 'Raadslid Geheimhouder' "
               "FROM organisations WHERE name = 'G0'")
     psql(url, "INSERT INTO organisation_members (organisation_id, user_id, role) SELECT o.id, u.id, 'raad' "
@@ -201,12 +210,27 @@ def check_homes(api, url, uid, what):
            for r in doc["results"]}
     eq(got, want, f"{what}: aggregate report by planstatus")
     eq(doc["confidential_withheld"], withheld, f"{what}: aggregate report: withheld")
-    # phase: every project of the fixture has its first step done or open, so the phase is initiatief
+    # phase: of the first step in schema order neither done nor skipped (processes/ppm-woningbouw.json)
     st, _, doc = api.json("GET", "/api/v1/dashboard?view=homes&group_by=phase")
     eq(st, 200, f"{what}: homes by phase")
-    want, _, _ = k_rule([("initiatief", pid, h, v) for _, pid, h, v in contributions(projects, "planstatus")])
+    phase = {p["id"]: phase_of(p) for p in projects.values()}
+    check(set(phase.values()) >= {"initiatief", "definitie", "afgerond"}, f"{what}: the fixture has three phases")
+    want, _, _ = k_rule([(phase[pid], pid, h, v) for _, pid, h, v in contributions(projects, "planstatus")])
     eq(got_cells(doc, "homes"), want, f"{what}: homes by phase")
     return modes, doc["data_version"]
+
+
+SCHEMA = json.load(open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "processes",
+                                   "ppm-woningbouw.json"), encoding="utf-8"))
+SCHEMA_KEYS = [st["key"] for st in SCHEMA["steps"]]
+
+
+def phase_of(p):
+    status = {s["key"]: s["status"] for s in p["steps"] or []}
+    for st in SCHEMA["steps"]:
+        if status.get(st["key"], "open") not in ("done", "skipped"):
+            return st["phase"]
+    return "afgerond"
 
 
 def percentile(values, q):
@@ -223,9 +247,13 @@ def check_steps(api, url, uid, what):
     eq(st, 200, f"{what}: lead times")
     cells = {c["key"]: c for c in doc["cells"]}
     for key in ("initiatief_ingediend", "initiatief_ontvangen"):
-        hidden = [p for p in projects.values() if p["hidden"] and any(s["key"] == key for s in p["steps"] or [])]
+        def counts(s):  # a realised duration or a started step (right-censored)
+            return s["key"] == key and (s["status"] == "started" or s["status"] == "done" and s["days"] is not None)
+
+        hidden = [p for p in projects.values() if p["hidden"] and any(counts(s) for s in p["steps"] or [])]
         use = [p for p in projects.values() if not p["hidden"] or len(hidden) >= K]
-        done = [s["days"] for p in use for s in p["steps"] or [] if s["key"] == key and s["status"] == "done"]
+        done = [s["days"] for p in use for s in p["steps"] or []
+                if s["key"] == key and s["status"] == "done" and s["days"] is not None]
         started = [1 for p in use for s in p["steps"] or [] if s["key"] == key and s["status"] == "started"]
         c = cells.get(key)
         check(c is not None, f"{what}: lead times of {key}")
