@@ -16,9 +16,10 @@ static const bs_stmt SQL_DASHBOARD_VERSION = {"dashboard_version", "SELECT versi
 /* One dashboard (bs_dashboard, migration 0036) as JSON text and the data version it was computed under, in
  * one snapshot. $1 user id (NULL: public), $2 public only (boolean), $3 view, $4 group_by, $5 the engine's
  * schemas ({key: definition}, JSON). */
-static const bs_stmt SQL_DASHBOARD_COMPUTE = {
-    "dashboard_compute",
-    "SELECT d::text, d->>'data_version' FROM bs_dashboard($1::uuid, $2::boolean, $3, $4, $5::jsonb) d", 5};
+static const bs_stmt SQL_DASHBOARD_COMPUTE = {"dashboard_compute",
+                                              "SELECT d::text, (SELECT version FROM dashboard_version) "
+                                              "FROM bs_dashboard($1::uuid, $2::boolean, $3, $4, $5::jsonb) d",
+                                              5};
 
 /* The public facts of the openbaar projects (BS_PROJECT_FIELDS, docs/security.md §3a item 1), one page ordered
  * by name and id: (count, JSON array). $1 limit, $2 offset. Public plusvelden: to be added as a member

@@ -298,6 +298,7 @@ def check_public(url, base, emails):
         eq(sum(c["homes_planned" if by == "year" else "homes"] for c in d["cells"]), want,
            f"public dashboard by {by}: the openbaar homes")
         eq(sum(c["aggregate_only"] for c in d["cells"]), 0, f"public dashboard by {by}: nothing aggregate-only")
+        eq(d["data_version"], None, f"public dashboard by {by}: no data version (it counts every project's changes)")
     for v in ("knelpunten", "lead_times"):
         st, _, d = anon.json("GET", f"/api/v1/public/dashboard?view={v}")
         eq(st, 200, f"public dashboard {v}")

@@ -197,8 +197,9 @@ END $$;
 -- hidden projects. Lead times: the hidden durations of a step count only when at least 5 hidden
 -- projects have one there (quantiles have no total to difference). Visible projects (the
 -- caller can read them one by one) always count.
--- Returns {view, group_by, data_version, confidential_withheld, cells: [...]}; data_version is
--- dashboard_version.version in the same snapshot (the cache key, api/routes_dashboard.c).
+-- Returns {view, group_by, public, data_version, confidential_withheld, cells: [...]}; data_version
+-- is dashboard_version.version in the same snapshot, null in the public figures (it counts the
+-- changes of every project, so it would tell anyone when confidential ones change).
 CREATE FUNCTION bs_dashboard(p_user uuid, p_public boolean, p_view text, p_by text, p_schemas jsonb)
 RETURNS json LANGUAGE sql STABLE AS $$
     WITH c AS (SELECT * FROM bs_dashboard_cells(p_user, p_public, p_view, p_by, p_schemas)),
@@ -224,7 +225,7 @@ RETURNS json LANGUAGE sql STABLE AS $$
                GROUP BY pl.cell, pl.merged)
     SELECT json_build_object(
         'view', p_view, 'group_by', p_by, 'public', p_public,
-        'data_version', (SELECT version FROM dashboard_version),
+        'data_version', CASE WHEN NOT p_public THEN (SELECT version FROM dashboard_version) END,
         'confidential_withheld', (SELECT m = 'none' AND tot.n > 0 FROM mode, tot),
         'cells', COALESCE((SELECT json_agg(
             CASE p_view
