@@ -94,6 +94,11 @@ def setup(url):
               "finish_no_later_than) SELECT id, 'principeakkoord', 'open', DATE '2026-02-01' FROM projects "
               "WHERE knelpunt AND source = 'dash' "
               "ON CONFLICT (project_id, step_key) DO UPDATE SET finish_no_later_than = EXCLUDED.finish_no_later_than")
+    # the notifier's stored plan and forecast of laatste_oplevering for every second G0 project
+    psql(url, "INSERT INTO milestone_dates (project_id, step_key, planned_finish, status, p50, p80) "
+              "SELECT id, 'laatste_oplevering', DATE '2029-03-01' + source_key::int * 40, 'open', "
+              "DATE '2029-06-01' + source_key::int * 50, DATE '2030-01-01' + source_key::int * 70 FROM projects "
+              "WHERE source = 'dash' AND gemeente = 'G0' AND source_key::int % 2 = 1")
     psql(url, "INSERT INTO users (organisation_id, email, name) SELECT id, 'raad@g0', 'Raadslid Geheimhouder' "
               "FROM organisations WHERE name = 'G0'")
     psql(url, "INSERT INTO organisation_members (organisation_id, user_id, role) SELECT o.id, u.id, 'raad' "
@@ -107,6 +112,8 @@ def rows(url, uid):
     text = psql(url, "SELECT json_agg(json_build_object('id', p.id, 'name', p.name, 'hidden', a.access = 'aggregate' "
                      "AND NOT a.stream, 'planstatus', p.planstatus, 'plantype', p.plantype, 'planned', "
                      "p.planned_completion, 'knelpunt', p.knelpunt, "
+                     "'md', (SELECT row_to_json(m) FROM (SELECT planned_finish, p50, p80 FROM milestone_dates "
+                     "WHERE project_id = p.id AND step_key = 'laatste_oplevering') m), "
                      "'blocks', (SELECT json_agg(json_build_object('homes', b.net_homes, 'tenure', b.tenure, "
                      "'home_type', b.home_type)) FROM project_blocks b WHERE b.project_id = p.id), "
                      "'steps', (SELECT json_agg(json_build_object('key', s.step_key, 'status', s.status, 'days', "
@@ -126,9 +133,16 @@ def contributions(projects, by):
         blocks = p["blocks"] or []
         if by in ("planstatus", "plantype"):
             out.append((p[by], p["id"], p["hidden"], sum(b["homes"] for b in blocks)))
-        elif by == "year":
+        elif by == "year":  # planned (stored plan, else the planned completion), P50, P80 of laatste_oplevering
+            md = p["md"] or {}
+            planned = md.get("planned_finish") or p["planned"]
             for b in blocks:
-                out.append((p["planned"][:4] if p["planned"] else None, p["id"], p["hidden"], b["homes"]))
+                h = b["homes"]
+                out.append((planned[:4] if planned else None, p["id"], p["hidden"], (h, 0, 0)))
+                if md.get("p50"):
+                    out.append((md["p50"][:4], p["id"], p["hidden"], (0, h, 0)))
+                if md.get("p80"):
+                    out.append((md["p80"][:4], p["id"], p["hidden"], (0, 0, h)))
         else:
             for b in blocks:
                 out.append((b[by], p["id"], p["hidden"], b["homes"]))
@@ -159,11 +173,11 @@ def k_rule(contribs):
         key = cell
         if hidden and (mode == "all" or len(hidden_by_cell[cell]) < K):
             key = ("merged",)
-        c = cells.setdefault(key, [set(), set(), 0])
+        c = cells.setdefault(key, [set(), set(), (0, 0, 0) if isinstance(v, tuple) else 0])
         c[0].add(pid)
         if hidden:
             c[1].add(pid)
-        c[2] += v
+        c[2] = tuple(a + b for a, b in zip(c[2], v)) if isinstance(v, tuple) else c[2] + v
     return {k: (len(a), len(b), s) for k, (a, b, s) in cells.items()}, mode == "none" and bool(all_hidden), mode
 
 
@@ -171,7 +185,8 @@ def got_cells(doc, measure):
     out = {}
     for c in doc["cells"]:
         key = ("merged",) if c.get("merged") else c["key"]
-        out[key] = (c["projects"], c["aggregate_only"], c[measure])
+        value = tuple(c[m] for m in measure) if isinstance(measure, tuple) else c[measure]
+        out[key] = (c["projects"], c["aggregate_only"], value)
     return out
 
 
@@ -197,7 +212,8 @@ def check_homes(api, url, uid, what):
         eq(st, 200, f"{what}: homes by {by}")
         want, withheld, mode = k_rule(contributions(projects, by))
         modes.add(mode)
-        eq(got_cells(doc, "homes_planned" if by == "year" else "homes"), want, f"{what}: homes by {by} (mode {mode})")
+        measure = ("homes_planned", "homes_p50", "homes_p80") if by == "year" else "homes"
+        eq(got_cells(doc, measure), want, f"{what}: homes by {by} (mode {mode})")
         eq(doc["confidential_withheld"], withheld, f"{what}: homes by {by}: withheld")
         for c in doc["cells"]:
             check(c["aggregate_only"] == 0 or c["aggregate_only"] >= K, f"{what}: {by} cell {c['key']}: 0 or >= k hidden",
@@ -336,6 +352,18 @@ def run(binary, env, url, base):
     st2, _, again = raad.json("GET", "/api/v1/dashboard?group_by=planstatus")
     eq(again, doc, "an unchanged repeat answers the same document (cache)")
     check_steps(raad, url, uid, "cells mode")
+
+    # an unchanged re-plan (the notifier's upsert of the same dates) keeps the data version; a changed
+    # P50 raises it and moves the homes
+    psql(url, "UPDATE milestone_dates SET status = status, revision = revision")
+    st, _, same = raad.json("GET", "/api/v1/dashboard?group_by=planstatus")
+    eq(same["data_version"], doc["data_version"], "an unchanged re-plan keeps the data version")
+    st, _, y1 = raad.json("GET", "/api/v1/dashboard?group_by=year")
+    psql(url, "UPDATE milestone_dates SET p50 = p50 + 400")
+    _, v1 = check_homes(raad, url, uid, "after a changed P50")
+    st, _, y2 = raad.json("GET", "/api/v1/dashboard?group_by=year")
+    check(y2["data_version"] > y1["data_version"] and y2["cells"] != y1["cells"], "a changed P50 moves the homes")
+    check(sum(c["homes_p50"] for c in y2["cells"]) > 0, "the fixture has stored P50s")
 
     # 2. a write through the API: a hidden 4B project to intern_raad (readable) — 4B keeps 1 hidden,
     # the small cells hold 3 + 1 + 1 = 5: still cells mode, but the figures change

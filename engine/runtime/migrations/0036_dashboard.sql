@@ -22,7 +22,8 @@ INSERT INTO dashboard_version VALUES (true, 1);
 
 CREATE TABLE dashboard_pending (xact xid8 PRIMARY KEY);
 
--- Statement-level, on every feeding table: one insert (or a conflict) per statement.
+-- Statement-level, on every feeding table: one insert (or a conflict) per statement (also a
+-- row trigger: it returns NULL either way).
 CREATE FUNCTION bs_dashboard_touch() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO dashboard_pending VALUES (pg_current_xact_id()) ON CONFLICT DO NOTHING;
@@ -45,8 +46,14 @@ CREATE TRIGGER project_steps_dashboard AFTER INSERT OR UPDATE OR DELETE OR TRUNC
     FOR EACH STATEMENT EXECUTE FUNCTION bs_dashboard_touch();
 CREATE TRIGGER project_blocks_dashboard AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON project_blocks
     FOR EACH STATEMENT EXECUTE FUNCTION bs_dashboard_touch();
-CREATE TRIGGER milestone_dates_dashboard AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON milestone_dates
+-- milestone_dates: the notifier upserts a project's whole plan at every re-plan (daily for every
+-- live project, notifier/worker.c), mostly unchanged; only a changed date the dashboards read
+-- (planned finish, P50, P80) marks the transaction (a row trigger whose WHEN is false costs no call).
+CREATE TRIGGER milestone_dates_dashboard AFTER INSERT OR DELETE OR TRUNCATE ON milestone_dates
     FOR EACH STATEMENT EXECUTE FUNCTION bs_dashboard_touch();
+CREATE TRIGGER milestone_dates_dashboard_update AFTER UPDATE ON milestone_dates FOR EACH ROW
+    WHEN ((OLD.planned_finish, OLD.p50, OLD.p80) IS DISTINCT FROM (NEW.planned_finish, NEW.p50, NEW.p80))
+    EXECUTE FUNCTION bs_dashboard_touch();
 CREATE TRIGGER process_schemas_dashboard AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON process_schemas
     FOR EACH STATEMENT EXECUTE FUNCTION bs_dashboard_touch();
 CREATE TRIGGER organisations_dashboard AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON organisations
