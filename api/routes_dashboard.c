@@ -35,9 +35,21 @@ typedef struct dash_entry {
     size_t len;
 } dash_entry;
 
+typedef struct dash_req dash_req;
+
+/* A computation in flight: requests of the same key that read a data version no newer than the one it
+ * read wait for its answer instead of computing the same document again (many readers after one change). */
+typedef struct dash_flight {
+    char key[96];
+    long long seen;    /* the data version its request read */
+    dash_req *waiters; /* owned until answered */
+    struct dash_flight *next;
+} dash_flight;
+
 struct bs_dash_cache {
     dash_entry slots[DASH_SLOTS];
     char *schemas; /* owned; {key: definition} of the engine's schemas (the shipped ones are not stored) */
+    dash_flight *flights;
 };
 
 void bs_dash_cache_free(struct bs_dash_cache *c) {
@@ -47,6 +59,11 @@ void bs_dash_cache_free(struct bs_dash_cache *c) {
         free(c->slots[i].body);
     }
     free(c->schemas);
+    while (c->flights) { /* only when the loop stopped with computations in flight */
+        dash_flight *f = c->flights;
+        c->flights = f->next;
+        free(f);
+    }
     free(c);
 }
 
@@ -72,7 +89,7 @@ static size_t slot_of(const char *key) {
     return (size_t)(h % DASH_SLOTS);
 }
 
-typedef struct dash_req {
+struct dash_req {
     bs_api *api;
     bs_req *req;
     bool public_only;
@@ -80,32 +97,60 @@ typedef struct dash_req {
     char view[16];
     char by[16];
     char key[96];
-} dash_req;
+    dash_flight *flight; /* the computation this request started, or NULL */
+    dash_req *next;      /* the next waiter of a flight */
+};
 
 static void dash_respond(bs_req *req, const char *body, size_t len) {
     static const char *const hdr[] = {"Cache-Control", "no-store", NULL};
     bs_req_respond(req, 200, JSON_CT, body, len, hdr);
 }
 
+/* Answers one request of a computation: the document, or the problem of err / of no document. */
+static void answer(bs_req *req, const PGresult *res, const char *err) {
+    if (err) {
+        bs__problem_db(req, err);
+    } else if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0) || PQgetisnull(res, 0, 1)) {
+        bs__fail(req, BS_EINTERNAL, NULL, "the dashboard could not be computed");
+    } else {
+        dash_respond(req, PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
+    }
+}
+
 static void computed(const PGresult *res, const char *err, void *arg) {
     dash_req *d = arg;
-    if (err) {
-        bs__problem_db(d->req, err);
-    } else if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0) || PQgetisnull(res, 0, 1)) {
-        bs__fail(d->req, BS_EINTERNAL, NULL, "the dashboard could not be computed");
-    } else {
-        const char *body = PQgetvalue(res, 0, 0);
-        size_t len = (size_t)PQgetlength(res, 0, 0);
-        dash_entry *e = &dash_cache(d->api)->slots[slot_of(d->key)];
-        free(e->key);
-        free(e->body);
-        e->key = bs_strdup(d->key);
-        e->body = bs_strdup(body);
-        e->len = len;
-        e->version = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
-        dash_respond(d->req, body, len);
+    struct bs_dash_cache *c = dash_cache(d->api);
+    if (!err && PQntuples(res) == 1 && !PQgetisnull(res, 0, 0) && !PQgetisnull(res, 0, 1)) {
+        dash_entry *e = &c->slots[slot_of(d->key)];
+        long long version = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+        /* never replace a newer document of the same key with an older one */
+        if (!e->key || strcmp(e->key, d->key) != 0 || e->version <= version) {
+            free(e->key);
+            free(e->body);
+            e->key = bs_strdup(d->key);
+            e->body = bs_strdup(PQgetvalue(res, 0, 0));
+            e->len = (size_t)PQgetlength(res, 0, 0);
+            e->version = version;
+        }
     }
+    dash_req *waiters = NULL;
+    for (dash_flight **f = &c->flights; *f; f = &(*f)->next) {
+        if (*f == d->flight) {
+            dash_flight *done = *f;
+            *f = done->next;
+            waiters = done->waiters;
+            free(done);
+            break;
+        }
+    }
+    answer(d->req, res, err);
     free(d);
+    while (waiters) {
+        dash_req *w = waiters;
+        waiters = w->next;
+        answer(w->req, res, err);
+        free(w);
+    }
 }
 
 static void version_read(const PGresult *res, const char *err, void *arg) {
@@ -117,12 +162,26 @@ static void version_read(const PGresult *res, const char *err, void *arg) {
     }
     struct bs_dash_cache *c = dash_cache(d->api);
     const dash_entry *e = &c->slots[slot_of(d->key)];
-    if (PQntuples(res) == 1 && e->key && strcmp(e->key, d->key) == 0 &&
-        strtoll(PQgetvalue(res, 0, 0), NULL, 10) == e->version) {
+    long long seen = PQntuples(res) == 1 ? strtoll(PQgetvalue(res, 0, 0), NULL, 10) : -1;
+    if (seen >= 0 && e->key && strcmp(e->key, d->key) == 0 && e->version >= seen) {
         dash_respond(d->req, e->body, e->len);
         free(d);
         return;
     }
+    /* a computation of this key that read this version or a newer one is in flight: wait for it */
+    for (dash_flight *f = c->flights; f; f = f->next) {
+        if (seen >= 0 && f->seen >= seen && strcmp(f->key, d->key) == 0) {
+            d->next = f->waiters;
+            f->waiters = d;
+            return;
+        }
+    }
+    dash_flight *f = bs_calloc(1, sizeof *f);
+    snprintf(f->key, sizeof f->key, "%s", d->key);
+    f->seen = seen;
+    f->next = c->flights;
+    c->flights = f;
+    d->flight = f;
     const char *p[5] = {d->public_only ? NULL : d->user, d->public_only ? "t" : "f", d->view, d->by, c->schemas};
     bs_store_exec(d->api->store, &SQL_DASHBOARD_COMPUTE, p, computed, d);
 }

@@ -23,6 +23,7 @@ blocks, realised and started steps and knelpunten. Checked:
 Usage: test_dashboard.py --binary BOUWSTROOM --source SRC
 """
 import argparse
+import concurrent.futures
 import json
 import os
 import subprocess
@@ -320,6 +321,16 @@ def check_public(url, base, emails):
         eq(st, 200, f"public dashboard {v}")
     st, _, d = Api(base).json("GET", "/api/v1/public/dashboard?group_by=planstatus")
     eq(sum(c["homes"] for c in d["cells"]), want, "public dashboard: openbaar only for a logged-in administrator")
+    # many readers at once after a change: every one gets the new figures (they share one computation)
+    psql(url, "UPDATE project_blocks SET homes = homes + 1 WHERE project_id IN (SELECT id FROM projects "
+              "WHERE confidentiality = 'openbaar')")
+    want = int(psql(url, "SELECT COALESCE(sum(b.net_homes), 0) FROM project_blocks b JOIN projects p "
+                         "ON p.id = b.project_id WHERE p.confidentiality = 'openbaar'"))
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        docs = list(pool.map(lambda _: Api(base, None).json("GET", "/api/v1/public/dashboard?group_by=tenure"),
+                             range(16)))
+    eq({st for st, _, _ in docs}, {200}, "16 concurrent readers after a change: all answered")
+    eq({sum(c["homes"] for c in d["cells"]) for _, _, d in docs}, {want}, "16 concurrent readers: the new figures")
     expect_problem(anon, "GET", "/api/v1/public/dashboard?view=geheim", 400, "view", "public dashboard: bad view")
     expect_problem(anon, "GET", "/api/v1/public/dashboard?view=homes&group_by=gemeente", 400, "group_by",
                    "public dashboard: bad group_by")
