@@ -4,7 +4,8 @@
 -- 1. A data version for the dashboard cache (api/routes_dashboard.c). Every statement that
 --    changes a table feeding the dashboards (projects, their steps, blocks and stored
 --    forecasts, stored schemas, and the access inputs: organisations, their members, project
---    members, disabled users) marks its transaction in dashboard_pending (one row per
+--    members, disabled users; of milestone_dates only a changed planned finish, P50 or P80)
+--    marks its transaction in dashboard_pending (one row per
 --    transaction: ON CONFLICT DO NOTHING); that row's deferred trigger raises
 --    dashboard_version.version once, at commit. The row lock on dashboard_version is so held
 --    only between that trigger and the commit, not for the transaction (concurrent writers do
