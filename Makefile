@@ -12,7 +12,7 @@ JOBS       ?= 2
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?=
 
-.PHONY: all deps test-deps fuzz-deps build build-asan web test test-long test-faults fuzz demo bench bench-write bench-outbox bench-web bench-national format lint clean distclean
+.PHONY: all deps test-deps fuzz-deps build build-asan web test test-long test-faults fuzz demo bench bench-write bench-outbox bench-web bench-national bench-dashboard format lint clean distclean
 
 all: build
 
@@ -68,6 +68,10 @@ bench: build
 # same users' list, schedule, feed and aggregate p50 on the real and the national installation
 bench-national: build
 	@scripts/bench_national.sh $(BUILD)
+
+# dashboards (issue 18 item 4): cached and uncached aggregates over the 4,348 real plans
+bench-dashboard: build
+	@scripts/bench_dashboard.sh $(BUILD)
 
 # the write benchmark alone (make bench runs it too): step writes under wrk vs pgbench, fsync=on
 bench-write: build

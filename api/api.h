@@ -45,10 +45,16 @@ typedef struct bs_api {
      * root (cli/main.c), which knows them. */
     void (*worker_checks)(void *arg, struct json_t *checks);
     void *worker_checks_arg;
+    /* the dashboards' cache (api/routes_dashboard.c): owned, made at the first dashboard
+     * request, freed with bs_dash_cache_free; NULL before */
+    struct bs_dash_cache *dash_cache;
 } bs_api;
 
 /* Default of bs_api.token_max_days: one year (docs/operations.md). */
 #define BS_TOKEN_MAX_DAYS_DEFAULT 365
+
+/* Frees the dashboards' cache of an API (NULL: nothing). */
+void bs_dash_cache_free(struct bs_dash_cache *c);
 
 /* The bs_http_handler of the API: routes one request (ctx is a bs_api). */
 void bs_api_handle(bs_req *req, void *ctx);

@@ -20,6 +20,11 @@ BS_HANDLER(bs__get_schema_bpmn);
 BS_HANDLER(bs__list_projects);
 BS_HANDLER(bs__get_project);
 
+/* routes_dashboard.c: dashboards and the public figures */
+BS_HANDLER(bs__dashboard);
+BS_HANDLER(bs__public_dashboard);
+BS_HANDLER(bs__public_projects);
+
 /* routes_auth.c: sessions, API tokens, members, organisations, audit */
 BS_HANDLER(bs__login);
 BS_HANDLER(bs__logout);

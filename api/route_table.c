@@ -74,6 +74,11 @@ const bs_route bs_routes[] = {
     {"GET", "/api/v1/lead-times", BS_NEED_USER, "step gemeente size_class schema", bs__get_lead_times, "getLeadTimes",
      0},
     {"GET", "/api/v1/reports/aggregate", BS_NEED_USER, "group_by", bs__aggregate, "aggregate", 0},
+    /* dashboards: the caller's projects, aggregate-only ones under the k = 5 rule (docs/security.md §3b) */
+    {"GET", "/api/v1/dashboard", BS_NEED_USER, "view group_by", bs__dashboard, "getDashboard", 0},
+    /* the public figures: openbaar projects only, whoever asks */
+    {"GET", "/api/v1/public/dashboard", BS_NEED_PUBLIC, "view group_by", bs__public_dashboard, "getPublicDashboard", 0},
+    {"GET", "/api/v1/public/projects", BS_NEED_PUBLIC, PAGE, bs__public_projects, "listPublicProjects", 0},
 
     /* projects: anonymous callers see openbaar projects only */
     {"GET", "/api/v1/projects", BS_NEED_PUBLIC,

@@ -1325,6 +1325,10 @@ void bs__project_audit(bs_api *api, bs_req *req, const bs_path *path) {
 
 /* ---- GET /api/v1/reports/aggregate ---- */
 
+/* Counts of projects and homes_remaining per group_by (planstatus, gemeente, provincie, confidentiality) over every
+ * project the caller has any access to, aggregate-only ones under the k = 5 rule (merged cell: key null, merged
+ * true; confidential_withheld). 400 naming group_by; 503 when the store fails. */
+
 void bs__aggregate(bs_api *api, bs_req *req, const bs_path *path) {
     (void)path;
     char by[32];
@@ -1337,20 +1341,9 @@ void bs__aggregate(bs_api *api, bs_req *req, const bs_path *path) {
     if (!ok)
         return bs__fail(req, BS_EBADPARAM, "group_by",
                         "group_by must be one of planstatus, gemeente, provincie, confidentiality");
-    char sql[1200];
-    /* the group column comes from the fixed list above, never from the request text; built and
-     * sent as text (one statement per group column would be four copies of it) */
-    snprintf(sql, sizeof sql,
-             "WITH v AS (SELECT p.%s AS k, p.homes_remaining, a.access, a.stream FROM projects p "
-             "  JOIN bs_project_access_reach($1::uuid) a ON a.project_id = p.id "
-             "  WHERE a.access IS NOT NULL OR a.stream) "
-             "SELECT json_build_object('group_by', $2::text, 'results', COALESCE(json_agg(json_build_object("
-             "'key', k, 'projects', n, 'homes_remaining', h, 'aggregate_only', ag) ORDER BY k), '[]')) "
-             "FROM (SELECT k, count(*) AS n, COALESCE(sum(homes_remaining), 0) AS h, "
-             "  count(*) FILTER (WHERE access = 'aggregate' AND NOT stream) AS ag FROM v GROUP BY k) g",
-             by);
+    /* the cells of bs_dashboard (migration 0036): the k = 5 rule of the dashboards (docs/security.md §3b) */
     const char *p[2] = {bs__principal(req)->user_id, by};
-    bs_store_query(api->store, sql, 2, p, send_col0, simple(req, 200, NULL));
+    bs_store_exec(api->store, &SQL_REPORT_AGGREGATE, p, send_col0, simple(req, 200, NULL));
 }
 
 /* ---- router ---- */

@@ -393,4 +393,16 @@ static const bs_stmt SQL_SESSION_REVOKE = {
 static const bs_stmt SQL_TOTP_SECRET_SAVE = {
     "totp_secret_save", "UPDATE users SET totp_secret = $2, totp_confirmed = false WHERE id = $1::uuid", 2};
 
+/* GET /api/v1/reports/aggregate: the report's cells (bs_dashboard view report, migration 0036: the k = 5 rule) in
+ * the report's shape {group_by, confidential_withheld, results: [{key, merged, projects, homes_remaining,
+ * aggregate_only}]}. $1 user id, $2 group_by (planstatus, gemeente, provincie or confidentiality). */
+static const bs_stmt SQL_REPORT_AGGREGATE = {
+    "report_aggregate",
+    "SELECT json_build_object('group_by', $2::text, 'confidential_withheld', d->'confidential_withheld', "
+    "  'results', COALESCE((SELECT json_agg(json_build_object('key', c->'key', 'merged', c->'merged', "
+    "  'projects', c->'projects', 'homes_remaining', c->'homes', 'aggregate_only', c->'aggregate_only')) "
+    "  FROM json_array_elements(d->'cells') c), '[]')) "
+    "FROM bs_dashboard($1::uuid, false, 'report', $2, '{}'::jsonb) d",
+    2};
+
 #endif

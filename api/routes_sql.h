@@ -7,6 +7,7 @@
 #ifndef BS_ROUTES_SQL_H
 #define BS_ROUTES_SQL_H
 
+#include "project_fields.h"
 #include "store.h"
 
 /* Readiness of the database (GET /readyz): whether it is a standby (in recovery), whether this session's transactions
@@ -24,13 +25,7 @@ static const bs_stmt SQL_READY = {"ready",
  * (boolean). */
 static const bs_stmt SQL_PROJECT_GET = {
     "project_get",
-    "SELECT row_to_json(p) FROM (SELECT id, source, source_key, name, gemeente, provincie, "
-    "planstatus, planstatus_raw, plantype, plantype_raw, homes_remaining, demolition, "
-    "completions_2019, completions_2020_2024, completions_2025_2029, completions_2030_2050, "
-    "completions_unknown, type_grondgebonden, type_appartement, type_onbekend, tenure_huur, "
-    "tenure_koop, tenure_onbekend, expected_period, expected_by, progress_date, progress_date_estimated, "
-    "datum_raw, schatting, process_schema_key, process_schema_version, planned_completion, "
-    "geometry_crs, geometry, owner_organisation_id, developer_organisation_id, confidentiality, knelpunt, "
+    "SELECT row_to_json(p) FROM (SELECT " BS_PROJECT_FIELDS ", "
     "$2::text AS access, $3::boolean AS stream_access, created_at, updated_at FROM projects "
     "WHERE id = $1::uuid) p",
     3};

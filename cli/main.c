@@ -667,6 +667,7 @@ int main(int argc, char **argv) {
     uv_run(a.loop, UV_RUN_NOWAIT);
     bs_engine_free(&a.engine);
     free(a.api.openapi_json);
+    bs_dash_cache_free(a.api.dash_cache);
     free(a.api.migrations);
     if (a.api.province_config) bs_province_config_free(&a.province_config);
     bs_geo_close(a.geo);

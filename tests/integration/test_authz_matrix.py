@@ -241,6 +241,8 @@ ENDPOINTS = [
     E("GET /api/v1/openapi.json", "global", "public", "GET", "/api/v1/openapi.json"),
     E("GET /api/v1/app-config", "global", "public", "GET", "/api/v1/app-config"),
     E("GET /api/v1/projects", "global", "public", "GET", "/api/v1/projects?page_size=500"),
+    E("GET /api/v1/public/projects", "global", "public", "GET", "/api/v1/public/projects?page_size=500"),
+    E("GET /api/v1/public/dashboard", "global", "public", "GET", "/api/v1/public/dashboard?view=lead_times"),
     E("POST /api/v1/login", "global", "public", "POST", "/api/v1/login",
       lambda c, p, _: {"email": c["login_email"], "password": c["login_password"]}),
     E("POST /api/v1/invitations/accept", "global", "public", "POST", "/api/v1/invitations/accept",
@@ -254,6 +256,7 @@ ENDPOINTS = [
     E("GET /api/v1/process-schemas/{key}", "global", "user", "GET", "/api/v1/process-schemas/ppm-woningbouw"),
     E("GET /api/v1/lead-times", "global", "user", "GET", "/api/v1/lead-times?step=aanbesteding"),
     E("GET /api/v1/reports/aggregate", "global", "user", "GET", "/api/v1/reports/aggregate?group_by=confidentiality"),
+    E("GET /api/v1/dashboard", "global", "user", "GET", "/api/v1/dashboard?view=homes&group_by=tenure"),
     E("GET /api/v1/api-tokens", "global", "user", "GET", "/api/v1/api-tokens"),
     E("POST /api/v1/api-tokens", "global", "user", "POST", "/api/v1/api-tokens",
       lambda c, p, _: {"label": "matrix", "scopes": ["read"]}),
@@ -743,13 +746,26 @@ def check_lists_and_aggregates(url, tokens, projects):
         eq(st, 200, f"aggregate as {pname}")
         got_agg = {r["key"]: (r["projects"], r["aggregate_only"]) for r in (doc or {}).get("results", [])}
         want_agg = collections.defaultdict(lambda: [0, 0])
+        hidden = collections.Counter(p["level"] for p in allp
+                                     if acc[p["id"]].level == "aggregate" and not acc[p["id"]].stream)
+        # the k = 5 rule (docs/security.md §3b): aggregate-only projects count in a level's cell only when
+        # at least 5 of them are there; the others merge into the cell of key null (all of them when that
+        # would hold 1..4); with fewer than 5 in all, none counts (confidential_withheld)
+        small = sum(n for n in hidden.values() if n < 5)
+        mode = "none" if sum(hidden.values()) < 5 else "cells" if small == 0 or small >= 5 else "all"
         for p in allp:
             a = acc[p["id"]]
+            agg_only = a.level == "aggregate" and not a.stream
+            if agg_only and mode == "none":
+                continue
+            key = None if agg_only and (mode == "all" or hidden[p["level"]] < 5) else p["level"]
             if a.level is not None or a.stream:
-                want_agg[p["level"]][0] += 1
-                want_agg[p["level"]][1] += a.level == "aggregate" and not a.stream
+                want_agg[key][0] += 1
+                want_agg[key][1] += agg_only
         want_agg = {k: tuple(v) for k, v in want_agg.items()}
         eq(got_agg, want_agg, f"confidentiality: aggregate report as {pname} (projects, aggregate_only) per level")
+        eq((doc or {}).get("confidential_withheld"), mode == "none" and bool(hidden),
+           f"confidentiality: aggregate report as {pname}: confidential_withheld")
 
 
 def feed_text(token):
@@ -816,8 +832,12 @@ def check_feeds(url, tokens, uids, projects):
         st, _, doc = api.json("GET", f"/api/v1/projects/{pid}")
         eq(st, 404, f"feeds: {role} GET {pname} at {lower}")
         st, _, doc = api.json("GET", "/api/v1/reports/aggregate?group_by=confidentiality")
-        row = {r["key"]: r for r in (doc or {}).get("results", [])}.get(lower, {})
-        check(row.get("aggregate_only", 0) >= 1, f"feeds: {role} sees {pname} only as aggregate_only", row)
+        rows = (doc or {}).get("results", [])
+        row = {r["key"]: r for r in rows}.get(lower, {})
+        # counted only as aggregate: in its level's cell or the merged one, or withheld (k = 5, §3b)
+        check(row.get("aggregate_only", 0) >= 1 or any(r.get("merged") for r in rows)
+              or (doc or {}).get("confidential_withheld") is True,
+              f"feeds: {role} sees {pname} only as aggregate (aggregate_only, merged or withheld)", row)
 
 
 def main():

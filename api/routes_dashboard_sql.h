@@ -1,0 +1,35 @@
+/*
+ * Bouwstroom API: the SQL of the dashboard routes (routes_dashboard.c).
+ *
+ * Named statements (bs_stmt, store.h): prepared once per connection, then only parameters
+ * travel.
+ */
+#ifndef BS_ROUTES_DASHBOARD_SQL_H
+#define BS_ROUTES_DASHBOARD_SQL_H
+
+#include "project_fields.h"
+#include "store.h"
+
+/* The data version of the dashboards (migration 0036): one row. */
+static const bs_stmt SQL_DASHBOARD_VERSION = {"dashboard_version", "SELECT version FROM dashboard_version", 0};
+
+/* One dashboard (bs_dashboard, migration 0036) as JSON text and the data version it was computed under, in
+ * one snapshot. $1 user id (NULL: public), $2 public only (boolean), $3 view, $4 group_by, $5 the engine's
+ * schemas ({key: definition}, JSON). */
+static const bs_stmt SQL_DASHBOARD_COMPUTE = {"dashboard_compute",
+                                              "SELECT d::text, (SELECT version FROM dashboard_version) "
+                                              "FROM bs_dashboard($1::uuid, $2::boolean, $3, $4, $5::jsonb) d",
+                                              5};
+
+/* The public facts of the openbaar projects (BS_PROJECT_FIELDS, docs/security.md §3a item 1), one page ordered
+ * by name and id: (count, JSON array). $1 limit, $2 offset. Public plusvelden: to be added as a member
+ * "plusvelden" of each item here when plusvelden exist (issue 18 item 2; only those marked public). */
+static const bs_stmt SQL_PUBLIC_PROJECTS = {
+    "public_projects",
+    "SELECT (SELECT count(*) FROM projects WHERE confidentiality = 'openbaar'), "
+    "  COALESCE((SELECT json_agg(r ORDER BY r.name, r.id) FROM (SELECT " BS_PROJECT_FIELDS ", created_at, "
+    "  updated_at FROM projects WHERE confidentiality = 'openbaar' ORDER BY name, id "
+    "  LIMIT $1::bigint OFFSET $2::bigint) r), '[]')",
+    2};
+
+#endif
