@@ -284,6 +284,7 @@ typedef struct lt_job {
     int size;     /* -1: all */
     bool has_gemeente;
     char gemeente[256];
+    char user[64]; /* the caller: whose access decides which projects' steps count (SQL_LEAD_TIME_OBS) */
     bs_own_obs own;
     int64_t (*counts)[3]; /* owned; per step: skipped, estimated, cancelled (reported) */
     json_t *out;          /* built in the pool (jansson objects are not shared with the loop meanwhile) */
@@ -471,8 +472,9 @@ static void lt_counts_loaded(const PGresult *res, const char *err, void *arg) {
         j->counts[i][0] += atol(PQgetvalue(res, r, 1));
         j->counts[i][1] += atol(PQgetvalue(res, r, 2));
     }
-    const char *params[1] = {j->es->schema->key};
-    bs_store_exec(j->api->store, &BS_STMT_OWN_OBSERVATIONS, params, lt_obs_loaded, j);
+    const char *params[4] = {j->es->schema->key, j->user, j->has_gemeente ? j->gemeente : NULL,
+                             j->size >= 0 ? bs_size_class_name((bs_size_class)j->size) : NULL};
+    bs_store_exec(j->api->store, &SQL_LEAD_TIME_OBS, params, lt_obs_loaded, j);
 }
 
 void bs__get_lead_times(bs_api *api, bs_req *req, const bs_path *path) {
@@ -532,7 +534,9 @@ void bs__get_lead_times(bs_api *api, bs_req *req, const bs_path *path) {
      * reported, never used as durations */
     char sizebuf[16];
     snprintf(sizebuf, sizeof sizebuf, "%s", j->size >= 0 ? bs_size_class_name((bs_size_class)j->size) : "");
-    const char *params[3] = {j->es->schema->key, j->has_gemeente ? j->gemeente : NULL, j->size >= 0 ? sizebuf : NULL};
+    snprintf(j->user, sizeof j->user, "%s", bs__principal(req)->user_id);
+    const char *params[4] = {j->es->schema->key, j->user, j->has_gemeente ? j->gemeente : NULL,
+                             j->size >= 0 ? sizebuf : NULL};
     bs_store_exec(api->store, &SQL_LEAD_TIME_COUNTS, params, lt_counts_loaded, j);
 }
 

@@ -11,7 +11,11 @@
   without own data the reference history is used (source "reference");
 * GET /api/v1/projects/{id}/forecast: seeded and reproducible, P50 <= P80, planned completion
   = the schedule's, criticality in [0, 1], every milestone with planned/p50/p80;
-* every error is application/problem+json naming the field.
+* every error is application/problem+json naming the field;
+* the k = 5 rule of the lead times (docs/security.md §3c): three confidential projects of a gemeente
+  "Kleindorp" with observations of the same step are seen by a user who may read them, and by
+  nobody else — not in the curve, not in the counts — while the 80 Testdorp projects (>= 5) count
+  for an outsider too.
 
 Usage: test_forecast.py --binary BOUWSTROOM --source SRC
 """
@@ -26,9 +30,10 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bsit import (Api, check, eq, expect_problem, finish, fresh_database, psql,  # noqa: E402
-                  start_server)
+                  start_server, token_for)
 
 STEP = "beslistermijn_omgevingsvergunning"
+K_STEP = "aanbesteding"  # the step of the three Kleindorp observations (none elsewhere)
 DATA_DATE = datetime.date(2024, 6, 1)
 
 
@@ -115,6 +120,53 @@ def seed_observations(url):
     psql(url, "INSERT INTO project_steps (project_id, step_key, status, actual_start, actual_finish, actual_estimated) "
               "VALUES " + ", ".join(steps))
     return times, status
+
+
+def seed_kleindorp(url):
+    """Three confidential projects of Kleindorp (own organisation) with one realised K_STEP each (a step no
+    other project has realised, so the Testdorp figures above are unchanged) and two skipped steps."""
+    psql(url, "INSERT INTO organisations (name, kind, provincie, import_key) "
+              "VALUES ('Kleindorp', 'gemeente', 'Utrecht', 'gemeente:Kleindorp')")
+    psql(url, "INSERT INTO projects (source, source_key, name, gemeente, provincie, plantype, planstatus, "
+              "homes_remaining, progress_date, process_schema_key, process_schema_version, confidentiality, "
+              "owner_organisation_id) SELECT 'test', 'kd' || g, 'Kleindorp geheim ' || g, 'Kleindorp', 'Utrecht', "
+              f"'uitleg', '3', 5, DATE '{DATA_DATE}', 'ppm-woningbouw', 1, 'intern_ambtelijk', o.id "
+              "FROM generate_series(1, 3) g, organisations o WHERE o.import_key = 'gemeente:Kleindorp'")
+    psql(url, "INSERT INTO project_steps (project_id, step_key, status, actual_start, actual_finish, actual_estimated) "
+              f"SELECT id, '{K_STEP}', 'done', DATE '2023-01-02', DATE '2023-01-02' + 30 + length(source_key), false "
+              "FROM projects WHERE source = 'test' AND source_key LIKE 'kd%'")
+    psql(url, "INSERT INTO project_steps (project_id, step_key, status, actual_start, actual_finish, actual_estimated) "
+              "SELECT id, 'uitwerkingsplan_wijzigingsplan', 'skipped', NULL, NULL, false "
+              "FROM projects WHERE source = 'test' AND source_key IN ('kd1', 'kd2')")
+
+
+def test_lead_times_k5(binary, env, api, url):
+    print("== lead times: fewer than 5 projects a caller may not read never count (k = 5)")
+    email = "outsider@testdorp.test"
+    r = subprocess.run([binary, "user", "add", email, "--role", "projectleider", "--organisation", "Testdorp",
+                        "--generate-password"], env=env, capture_output=True, text=True, timeout=120)
+    eq(r.returncode, 0, "user add outsider: " + r.stderr[-300:])
+    out = Api(api.base, token_for(binary, env, email, "read"))
+    path = f"/api/v1/lead-times?step={K_STEP}&gemeente=Kleindorp"
+    st, _, mine = api.json("GET", path)
+    eq(st, 200, "Kleindorp lead times, a reader")
+    eq(mine["steps"][0]["own_observations"]["events"], 3, "a reader of Kleindorp sees its 3 observations")
+    st, _, theirs = out.json("GET", path)
+    eq(st, 200, "Kleindorp lead times, an outsider")
+    s = theirs["steps"][0]
+    eq(s["own_observations"]["events"], 0, "an outsider: none of the 3 confidential observations")
+    eq(s["source"], "reference", "an outsider: the reference history answers")
+    ts = sorted(p["t"] for p in mine["steps"][0]["curve"] if p["n_event"])
+    check(not any(p["n_event"] for p in s["curve"] if p["t"] in ts and s["curve_group"].get("gemeente") == "Kleindorp"),
+          "an outsider's curve of Kleindorp holds no event", s["curve"][:3])
+    raw = out.call("GET", path)[2].decode()
+    check("Kleindorp geheim" not in raw, "no project name in the answer")
+    st, _, sk = out.json("GET", "/api/v1/lead-times?step=uitwerkingsplan_wijzigingsplan&gemeente=Kleindorp")
+    eq(sk["steps"][0]["own_observations"]["skipped"], 0, "an outsider: the 2 skipped steps of Kleindorp not counted")
+    st, _, sk = api.json("GET", "/api/v1/lead-times?step=uitwerkingsplan_wijzigingsplan&gemeente=Kleindorp")
+    eq(sk["steps"][0]["own_observations"]["skipped"], 2, "a reader: the 2 skipped steps counted")
+    st, _, td = out.json("GET", f"/api/v1/lead-times?step={STEP}&gemeente=Testdorp&size_class=11-50")
+    eq(td["steps"][0]["own_observations"]["events"], 60, "80 Testdorp projects (>= 5): an outsider sees their 60 events")
 
 
 def test_lead_times(api, times, status):
@@ -243,10 +295,12 @@ def main():
                            text=True, timeout=120)
         eq(r.returncode, 0, "import sample: " + r.stderr[-300:])
         times, status = seed_observations(url)
+        seed_kleindorp(url)
         proc, base = start_server(args.binary, env)
         try:
             api = Api(base)
             test_lead_times(api, times, status)
+            test_lead_times_k5(args.binary, env, api, url)
             test_forecast(api, url)
         finally:
             proc.send_signal(2)
