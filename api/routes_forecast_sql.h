@@ -32,7 +32,7 @@
 #define LT_VISIBLE_SQL(rows_where)                                                                                     \
     "WITH lt_r AS (SELECT a.project_id FROM bs_project_access_reach($2::uuid) a "                                      \
     "  WHERE a.access IN ('read', 'write', 'lead')), "                                                                 \
-    "lt_o AS (SELECT s.project_id, s.step_key, s.status, s.actual_start, s.actual_finish, s.actual_estimated, "         \
+    "lt_o AS (SELECT s.project_id, s.step_key, s.status, s.actual_start, s.actual_finish, s.actual_estimated, "        \
     "  p.progress_date, p.gemeente, p.provincie, p.plantype, COALESCE(p.homes_remaining, 0) AS homes, "                \
     "  EXISTS (SELECT 1 FROM lt_r WHERE lt_r.project_id = p.id) AS readable, "                                         \
     "  (($3::text IS NULL OR p.gemeente = $3) AND ($4::text IS NULL OR " SIZE_SQL " = $4)) AS in_group "               \
@@ -45,9 +45,9 @@
  * rule of LT_VISIBLE_SQL. $1 schema key, $2 caller, $3 gemeente or NULL, $4 size class or NULL. */
 static const bs_stmt SQL_LEAD_TIME_OBS = {
     "lead_time_obs",
-    LT_VISIBLE_SQL("NOT s.actual_estimated AND s.actual_start IS NOT NULL AND s.status IN ('done', 'started')")
-    "SELECT project_id, step_key, status, actual_start, actual_finish, progress_date, gemeente, provincie, "
-    "plantype, homes FROM lt_o WHERE readable OR step_key IN (SELECT step_key FROM lt_k) ORDER BY project_id",
+    LT_VISIBLE_SQL(
+        "NOT s.actual_estimated AND s.actual_start IS NOT NULL AND s.status IN ('done', 'started')") "SELECT project_id, step_key, status, actual_start, actual_finish, progress_date, gemeente, provincie, "
+                                                                                                     "plantype, homes FROM lt_o WHERE readable OR step_key IN (SELECT step_key FROM lt_k) ORDER BY project_id",
     4};
 
 /* Per step of a process schema: how many steps of the group were skipped and how many realised steps carry
@@ -55,10 +55,10 @@ static const bs_stmt SQL_LEAD_TIME_OBS = {
  * key, $2 caller, $3 gemeente or NULL, $4 size class or NULL. */
 static const bs_stmt SQL_LEAD_TIME_COUNTS = {
     "lead_time_counts",
-    LT_VISIBLE_SQL("s.status IN ('done', 'skipped')")
-    "SELECT step_key, count(*) FILTER (WHERE status = 'skipped'), "
-    "count(*) FILTER (WHERE status = 'done' AND (actual_estimated OR actual_start IS NULL OR actual_finish IS NULL)) "
-    "FROM lt_o WHERE in_group AND (readable OR step_key IN (SELECT step_key FROM lt_k)) GROUP BY step_key",
+    LT_VISIBLE_SQL(
+        "s.status IN ('done', 'skipped')") "SELECT step_key, count(*) FILTER (WHERE status = 'skipped'), "
+                                           "count(*) FILTER (WHERE status = 'done' AND (actual_estimated OR actual_start IS NULL OR actual_finish IS NULL)) "
+                                           "FROM lt_o WHERE in_group AND (readable OR step_key IN (SELECT step_key FROM lt_k)) GROUP BY step_key",
     4};
 
 /* A project's homes_remaining and gemeente. $1 project id. */
