@@ -79,6 +79,8 @@ await journey('dashboard', async ({ page }) => {
   // the fixture reaches every case: figures of hidden projects shown somewhere, and a view withholding them
   check(Object.values(docs).some((d) => d.cells.some((c) => c.aggregate_only >= 5)), 'dashboard: some cell holds >= 5 projects seen only as a total');
   check(Object.values(docs).some((d) => d.cells.length > 0 && d.cells.some((c) => c.projects > 0)), 'dashboard: figures are shown');
+  check(Object.values(docs).some((d) => d.cells.some((c) => c.merged)), 'dashboard: some view merges small groups of hidden projects (the fixture reaches rule 2)');
+  check(Object.values(docs).some((d) => d.confidential_withheld), 'dashboard: some view withholds the hidden projects (the fixture reaches rule 3: three hidden knelpunten)');
   // the page's answers are the API's now (no data changed in between: same data_version, same cells)
   const fresh = await page.evaluate(async () => (await fetch('/api/v1/dashboard?view=homes&group_by=year')).json());
   if (fresh.data_version === docs['homes:year'].data_version)
