@@ -97,7 +97,10 @@ await journey('dashboard', async ({ page }) => {
     await figureShows(page, 'dash-group', 'homes', by);
     eq(new URL(page.url()).searchParams.get('group_by'), by, `group ${by}: the page's query names the grouping`);
     const doc = await received(page, seen, '/api/v1/dashboard', { view: 'homes', group_by: by });
-    compareFigure(await readFigure(page, 'dash-group'), doc, { what: `dashboard homes by ${by}`, publicOnly: false });
+    const fig = await readFigure(page, 'dash-group');
+    compareFigure(fig, doc, { what: `dashboard homes by ${by}`, publicOnly: false });
+    const word = { planstatus: 'planstatus', plantype: 'plantype', phase: 'fase', home_type: 'woningtype', tenure: 'eigendom' }[by];
+    check(fig.canvas === null || fig.canvas.caption.includes(word), `group ${by}: the table's caption names the grouping`, fig.canvas?.caption);
     await noHiddenInDom(`homes by ${by}`);
   }
   check(await becomes(page, () => document.activeElement?.id === 'dash-group-by'), 'grouping: the focus stays on the choice');

@@ -64,6 +64,7 @@ const S = strings({
     median: 'Mediaan (dagen)',
     p80days: 'P80 (dagen)',
     groups: { planstatus: 'planstatus', plantype: 'plantype', phase: 'fase', home_type: 'woningtype', tenure: 'eigendom (koop/huur)' } as Record<string, string>,
+    homesBy: (g: string) => `Woningen naar ${g}`,
   },
   en: {
     loading: 'Loading…',
@@ -89,6 +90,7 @@ const S = strings({
     median: 'Median (days)',
     p80days: 'P80 (days)',
     groups: { planstatus: 'planstatus', plantype: 'plan type', phase: 'phase', home_type: 'home type', tenure: 'tenure (owner/rent)' } as Record<string, string>,
+    homesBy: (g: string) => `Homes by ${g}`,
   },
 });
 
@@ -141,6 +143,7 @@ function BarChart({ labels, series, label, describedBy }: { labels: string[]; se
       type: 'bar',
       data: { labels, datasets: series.map((s) => ({ label: s.label, data: s.data, backgroundColor: s.color, borderColor: s.color, maxBarThickness: 56 })) },
       options: {
+        locale: lang.get() === 'nl' ? 'nl-NL' : 'en-GB',
         responsive: true,
         maintainAspectRatio: false,
         animation: false,
@@ -150,7 +153,7 @@ function BarChart({ labels, series, label, describedBy }: { labels: string[]; se
     });
     ref.current.dataset.drawn = '1';
     return () => chart.destroy();
-  }, [JSON.stringify([labels, series])]);
+  }, [JSON.stringify([labels, series, lang.get()])]);
   return (
     <div class="bs-chart">
       <canvas ref={ref} role="img" aria-label={label} aria-describedby={describedBy} data-series={JSON.stringify(series.map((s) => s.data))} data-labels={JSON.stringify(labels)}>
@@ -163,9 +166,11 @@ function BarChart({ labels, series, label, describedBy }: { labels: string[]; se
 const COLORS = ['#154273', '#01689b', '#b35a00'];
 
 /** One figure: its heading, a chart of the series columns and the table of every column. */
-export function Figure({ id, title, doc, error, columns, keyLabel, note, controls }: {
+export function Figure({ id, title, caption, doc, error, columns, keyLabel, note, controls }: {
   id: string;
   title: string;
+  /** the table's caption when it says more than the title (the grouping chosen) */
+  caption?: string;
   doc: DashboardDoc | null;
   error: string | null;
   columns: Column[];
@@ -204,13 +209,13 @@ export function Figure({ id, title, doc, error, columns, keyLabel, note, control
               <BarChart
                 labels={cells.map(labelOf)}
                 series={drawn.map((c, i) => ({ label: c.label, data: cells.map((cell) => c.value(cell) ?? null), color: COLORS[i % COLORS.length] }))}
-                label={s.chartOf(title)}
+                label={s.chartOf(caption ?? title)}
                 describedBy={captionId}
               />
               <div class="bs-table-wrap" tabIndex={0} role="region" aria-labelledby={captionId}>
                 <table class="utrecht-table utrecht-table--html-table bs-table bs-figure-table" id={`${id}-table`}>
                   <caption class="utrecht-table__caption bs-figure-caption" id={captionId}>
-                    {title}
+                    {caption ?? title}
                   </caption>
                   <thead class="utrecht-table__header">
                     <tr class="utrecht-table__row">
@@ -290,6 +295,7 @@ export function GroupFigure({ id, title, publicOnly, by, controls }: { id: strin
     <Figure
       id={id}
       title={title}
+      caption={s.homesBy(groupLabel(by))}
       doc={doc}
       error={error}
       controls={controls}
