@@ -27,6 +27,13 @@ The fixture:
                 Voorbeeldstad, TOTP enrolled like the leader: `read` access to the municipality's
                 projects at level intern bestuurlijk or more (Stationskwartier), never write (a
                 read-only user); made only for a journey whose text names fx.viewer
+  raad          {email, password, name, totp_secret, totp_last_step}: a council member (`raad`) of
+                Voorbeeldstad, TOTP enrolled like the leader: `read` access to the municipality's
+                projects at level intern raad or more, the others only as aggregates (k = 5 rule,
+                docs/security.md §3b); made only for a journey whose text names fx.raad
+  levels        {level: [project names]}: made only for a journey whose text names fx.levels (or
+                fx.raad): the sample plans put at the confidentiality levels of LEVELS (openbaar,
+                intern_raad, intern_ambtelijk), with figures for every dashboard view (LEVEL_DATA)
   operator      {token}: a bearer token of an administrator (for setting up and for checking
                 what the server stored, never used by the page)
   db            the journey's database URL (a journey may put in place what no endpoint makes,
@@ -92,6 +99,54 @@ def enrol(base, email, password):
     return secret, step
 
 
+# The sample plans' confidentiality levels for the dashboard journeys: three openbaar (the public page
+# lists them), two the council reads (intern_raad), the other seven the council sees only as
+# aggregates (intern_ambtelijk: >= 5, so the k = 5 rule shows them in the figures, merged where a
+# cell holds fewer than 5 of them).
+LEVELS = {
+    "openbaar": ["Oude Haven fase 1", "Kerkplein", "Parkrand"],
+    "intern_raad": ["Molenweide", "Dijkwoningen"],
+    "intern_ambtelijk": ["Stationskwartier", "Oude Haven fase 2", "Polder Noord", "Bedrijventerrein De Vaart",
+                         "Marktveld", "Schoolstraat (voormalige basisschool)", "Tuinen van West"],
+}
+
+# Figures for every view of the dashboards: realised and running steps (lead times), knelpunten with a
+# missed deadline (three hidden projects: fewer than 5, so the council's view withholds them), stored
+# plans and P50/P80 forecasts of laatste_oplevering (homes per year). Bulk audit: set-up data.
+LEVEL_DATA = [
+    "UPDATE projects SET confidentiality = lv.level FROM (VALUES {values}) lv(name, level) "
+    "WHERE projects.source = 'sample' AND projects.name = lv.name",
+    "INSERT INTO project_steps (project_id, step_key, status, actual_start, actual_finish) "
+    "SELECT id, 'initiatief_ingediend', 'done', DATE '2025-01-06', DATE '2025-01-06' + 10 * row_number() OVER "
+    "(ORDER BY name)::int FROM projects WHERE source = 'sample' "
+    "ON CONFLICT (project_id, step_key) DO UPDATE SET status = 'done', actual_start = EXCLUDED.actual_start, "
+    "actual_finish = EXCLUDED.actual_finish, actual_estimated = false",
+    "INSERT INTO project_steps (project_id, step_key, status, actual_start) SELECT id, 'initiatief_ontvangen', "
+    "'started', DATE '2025-06-02' FROM projects WHERE source = 'sample' AND name < 'P' "
+    "ON CONFLICT (project_id, step_key) DO UPDATE SET status = 'started', actual_start = EXCLUDED.actual_start, "
+    "actual_finish = NULL",
+    "UPDATE projects SET knelpunt = true WHERE source = 'sample' AND name IN ('Polder Noord', 'Marktveld', "
+    "'Tuinen van West', 'Molenweide', 'Kerkplein')",
+    "INSERT INTO project_steps (project_id, step_key, status, finish_no_later_than) SELECT id, 'principeakkoord', "
+    "'open', DATE '2026-02-02' FROM projects WHERE source = 'sample' AND knelpunt "
+    "ON CONFLICT (project_id, step_key) DO UPDATE SET finish_no_later_than = EXCLUDED.finish_no_later_than",
+    "INSERT INTO milestone_dates (project_id, step_key, planned_finish, status, p50, p80) "
+    "SELECT id, 'laatste_oplevering', DATE '2028-03-01' + 90 * row_number() OVER (ORDER BY name)::int, 'open', "
+    "DATE '2028-09-01' + 120 * row_number() OVER (ORDER BY name)::int, "
+    "DATE '2029-06-01' + 150 * row_number() OVER (ORDER BY name)::int FROM projects WHERE source = 'sample' "
+    "ON CONFLICT (project_id, step_key) DO UPDATE SET planned_finish = EXCLUDED.planned_finish, "
+    "p50 = EXCLUDED.p50, p80 = EXCLUDED.p80",
+]
+
+
+def set_levels(url):
+    """Puts the sample plans at LEVELS and writes LEVEL_DATA; returns LEVELS."""
+    values = ", ".join(f"('{n}', '{lv}')" for lv, names in LEVELS.items() for n in names)
+    for sql in LEVEL_DATA:
+        psql(url, "SET bouwstroom.audit = 'bulk'; " + sql.replace("{values}", values))
+    return LEVELS
+
+
 def fixture(binary, env, url, base, args):
     ops = Api(base)
     projects = {}
@@ -108,9 +163,16 @@ def fixture(binary, env, url, base, args):
         raise RuntimeError(f"fixture: leader member of Marktveld: {st} {doc}")
     secret, step = enrol(base, "lotte.leider@voorbeeldstad.test", leader_pw)
     fresh_pw = user_add(binary, env, "nina.nieuw@voorbeeldstad.test", "projectleider", "Nina Nieuw")
-    admin = viewer = None
+    admin = viewer = raad = levels = None
     with open(args.journey, encoding="utf-8") as f:
         text = f.read()
+        if "fx.levels" in text or "fx.raad" in text:
+            levels = set_levels(url)
+        if "fx.raad" in text:
+            raad_pw = user_add(binary, env, "rik.raad@voorbeeldstad.test", "raad", "Rik Raadslid")
+            raad_secret, raad_step = enrol(base, "rik.raad@voorbeeldstad.test", raad_pw)
+            raad = {"email": "rik.raad@voorbeeldstad.test", "password": raad_pw, "name": "Rik Raadslid",
+                    "totp_secret": raad_secret, "totp_last_step": raad_step}
         if "fx.viewer" in text:
             viewer_pw = user_add(binary, env, "mila.management@voorbeeldstad.test", "management", "Mila Management")
             viewer_secret, viewer_step = enrol(base, "mila.management@voorbeeldstad.test", viewer_pw)
@@ -152,6 +214,8 @@ def fixture(binary, env, url, base, args):
         "invitation": {"token": inv2["token"], "email": "eva@ontwikkelaar-b.test", "project": projects["molenweide"]},
         "admin": admin,
         "viewer": viewer,
+        "raad": raad,
+        "levels": levels,
         "operator": {"token": bsit.DEFAULT_TOKEN},
         "db": url,
     }

@@ -33,8 +33,8 @@ import { prefetchProjects } from './lib/projectsQuery';
 import { prefetchProject } from './lib/projectData';
 
 const S = strings({
-  nl: { skip: 'Naar de inhoud', projects: 'Projecten', alerts: 'Meldingen en agenda', exchange: 'Uitwisseling', schemas: 'Processen', admin: 'Beheer', logout: 'Uitloggen', login: 'Inloggen', other: 'English', otherLang: 'en', loading: 'Laden…', notFound: 'Deze pagina bestaat niet.', nav: 'Hoofdnavigatie' },
-  en: { skip: 'Skip to content', projects: 'Projects', alerts: 'Alerts and calendar', exchange: 'Exchange', schemas: 'Processes', admin: 'Administration', logout: 'Log out', login: 'Log in', other: 'Nederlands', otherLang: 'nl', loading: 'Loading…', notFound: 'This page does not exist.', nav: 'Main navigation' },
+  nl: { skip: 'Naar de inhoud', projects: 'Projecten', dashboard: 'Dashboard', public: 'Openbare cijfers', alerts: 'Meldingen en agenda', exchange: 'Uitwisseling', schemas: 'Processen', admin: 'Beheer', logout: 'Uitloggen', login: 'Inloggen', other: 'English', otherLang: 'en', loading: 'Laden…', notFound: 'Deze pagina bestaat niet.', nav: 'Hoofdnavigatie' },
+  en: { skip: 'Skip to content', projects: 'Projects', dashboard: 'Dashboard', public: 'Public figures', alerts: 'Alerts and calendar', exchange: 'Exchange', schemas: 'Processes', admin: 'Administration', logout: 'Log out', login: 'Log in', other: 'Nederlands', otherLang: 'nl', loading: 'Loading…', notFound: 'This page does not exist.', nav: 'Main navigation' },
 });
 
 type Loader = () => Promise<{ default: ComponentType<{ params: Record<string, string> }> }>;
@@ -64,6 +64,9 @@ const routes: [string, Loader, boolean][] = [
   ['/settings/alerts', settingsPage, false],
   ['/settings/calendar', settingsPage, false],
   ['/exchange', () => import('./pages/Exchange'), false],
+  // the dashboard (signed-in users) and the public page (anyone); Chart.js loads with them only
+  ['/dashboard', () => import('./pages/Dashboard'), false],
+  ['/public', () => import('./pages/Public'), false],
   ['/admin', () => import('./pages/Admin'), false],
   // process schemas: the list, a key's versions, one version, the diff of two (one page)
   ['/schemas', schemasPage, false],
@@ -124,6 +127,9 @@ function App() {
           </a>
           {user ? (
             <>
+              <a href="/dashboard" onClick={linkClick}>
+                {s.dashboard}
+              </a>
               <a href="/settings/alerts" onClick={linkClick}>
                 {s.alerts}
               </a>
@@ -137,6 +143,10 @@ function App() {
                 {s.admin}
               </a>
             </>
+          ) : user === null ? (
+            <a href="/public" onClick={linkClick}>
+              {s.public}
+            </a>
           ) : null}
         </nav>
         <div class="bs-header-end">

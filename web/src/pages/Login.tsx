@@ -21,6 +21,7 @@ const S = strings({
     submit: 'Inloggen',
     busy: 'Bezig met inloggen…',
     forgot: 'Wachtwoord vergeten?',
+    public: 'Zonder inloggen: de openbare cijfers en projecten',
     summary: 'Inloggen is niet gelukt',
     codeTitle: 'Tweede stap: code uit uw authenticator-app',
     code: 'Code (6 cijfers)',
@@ -41,6 +42,7 @@ const S = strings({
     submit: 'Log in',
     busy: 'Logging in…',
     forgot: 'Forgot your password?',
+    public: 'Without logging in: the public figures and projects',
     summary: 'Logging in failed',
     codeTitle: 'Second step: code from your authenticator app',
     code: 'Code (6 digits)',
@@ -209,6 +211,11 @@ export default function Login(_: { params: Record<string, string> }) {
           </>
         )}
       </form>
+      <p class="utrecht-paragraph bs-public-link">
+        <a href="/public" onClick={linkClick}>
+          {s.public}
+        </a>
+      </p>
     </section>
   );
 }
