@@ -45,6 +45,9 @@ typedef struct bs_api {
      * root (cli/main.c), which knows them. */
     void (*worker_checks)(void *arg, struct json_t *checks);
     void *worker_checks_arg;
+    /* the policy goals' per-project delivery samples (engine/runtime/delivery.h; not owned: the
+     * composition root makes and frees it; NULL: every progress computes every project) */
+    struct bs_delivery_cache *delivery_cache;
 } bs_api;
 
 /* Default of bs_api.token_max_days: one year (docs/operations.md). */

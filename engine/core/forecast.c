@@ -117,7 +117,8 @@ int bs_forecast_compute(const bs_forecast_input *in, bs_rng *rng, bs_forecast *o
         }
         comp[s] = sch.project_finish;
         for (int32_t k = 0; k < in->n_keep; k++)
-            in->keep_finish[(size_t)k * (size_t)ns + (size_t)s] = fin[(size_t)in->keep_steps[k] * (size_t)ns + (size_t)s];
+            in->keep_finish[(size_t)k * (size_t)ns + (size_t)s] =
+                fin[(size_t)in->keep_steps[k] * (size_t)ns + (size_t)s];
         bs_schedule_free(&sch);
     }
     for (int32_t i = 0; i < n; i++) {

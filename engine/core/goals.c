@@ -49,8 +49,8 @@ static bool meets(const bs_goal_spec *g, double v) {
     return g->maximum ? v <= g->target + eps : v >= g->target - eps;
 }
 
-static int check_input(const bs_goal_spec *g, const bs_goal_project *p, int32_t np, const bs_goal_block *b,
-                       int32_t nb, int32_t ns) {
+static int check_input(const bs_goal_spec *g, const bs_goal_project *p, int32_t np, const bs_goal_block *b, int32_t nb,
+                       int32_t ns) {
     if (!g || g->n_windows < 1 || g->n_windows > BS_GOAL_MAX_WINDOWS || !g->from || !g->to) return BS_GOAL_EINVAL;
     if (np < 0 || nb < 0 || ns < 1 || (np > 0 && !p) || (nb > 0 && !b)) return BS_GOAL_EINVAL;
     for (int32_t k = 0; k < nb; k++)
@@ -60,8 +60,8 @@ static int check_input(const bs_goal_spec *g, const bs_goal_project *p, int32_t 
 }
 
 /* Per window and sample: Σ num and Σ den of the blocks delivered in the window (num, den: n_windows * ns). */
-static void window_sums(const bs_goal_spec *g, const bs_goal_project *p, const bs_goal_block *b, int32_t nb,
-                        int32_t ns, double *num, double *den) {
+static void window_sums(const bs_goal_spec *g, const bs_goal_project *p, const bs_goal_block *b, int32_t nb, int32_t ns,
+                        double *num, double *den) {
     int32_t nw = g->n_windows;
     for (int32_t k = 0; k < nb; k++) {
         const bs_day *d = p[b[k].project].samples + (size_t)b[k].col * (size_t)ns;
@@ -119,22 +119,23 @@ static int distribution(double *x, int32_t ns, bs_goal_project_result *r) {
     r->dist_prob = bs_malloc((size_t)m * sizeof *r->dist_prob);
     if (!r->dist_value || !r->dist_prob) return BS_GOAL_ENOMEM;
     r->n_dist = m;
-    int32_t k = -1;
-    for (int32_t s = 0; s < ns; s++) {
-        if (s == 0 || x[s] != x[s - 1]) {
-            k++;
-            r->dist_value[k] = x[s];
-            r->dist_prob[k] = 0;
+    int32_t k = -1, run = 0;
+    for (int32_t s = 0; s <= ns; s++) {
+        if (s == ns || s == 0 || x[s] != x[s - 1]) {
+            if (k >= 0) r->dist_prob[k] = (double)run / ns; /* a count over n, not a running sum of 1/n */
+            if (s == ns) break;
+            r->dist_value[++k] = x[s];
+            run = 0;
         }
-        r->dist_prob[k] += 1.0 / ns;
+        run++;
     }
     return BS_GOAL_OK;
 }
 
 /* Project j's lateness per sample (late[s]) and its distribution in the last window. bidx: the
  * indexes of its nbj blocks. cum, last: ns scratch each. */
-static int project_result(const bs_goal_spec *g, const bs_goal_project *pj, const bs_goal_block *b,
-                          const int32_t *bidx, int32_t nbj, int32_t ns, unsigned char *late, double *cum, double *last,
+static int project_result(const bs_goal_spec *g, const bs_goal_project *pj, const bs_goal_block *b, const int32_t *bidx,
+                          int32_t nbj, int32_t ns, unsigned char *late, double *cum, double *last,
                           bs_goal_project_result *r) {
     int32_t nw = g->n_windows, lw = nw - 1;
     memset(late, 0, (size_t)ns);

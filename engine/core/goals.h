@@ -79,9 +79,9 @@ typedef struct bs_goal_project_result {
 
 typedef struct bs_goal_result {
     int32_t n_windows, n_projects, n_samples;
-    bs_goal_window *windows; /* owned; n_windows */
-    double p_met;            /* share of samples in which every window meets the target */
-    int32_t n_missed;        /* samples in which the goal is missed */
+    bs_goal_window *windows;          /* owned; n_windows */
+    double p_met;                     /* share of samples in which every window meets the target */
+    int32_t n_missed;                 /* samples in which the goal is missed */
     bs_goal_project_result *projects; /* owned; n_projects */
 } bs_goal_result;
 
