@@ -12,7 +12,7 @@ JOBS       ?= 2
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?=
 
-.PHONY: all deps test-deps fuzz-deps build build-asan web test test-long test-faults fuzz demo bench bench-write bench-web bench-national format lint clean distclean
+.PHONY: all deps test-deps fuzz-deps build build-asan web test test-long test-faults fuzz demo bench bench-write bench-web bench-national bench-goals format lint clean distclean
 
 all: build
 
@@ -68,6 +68,11 @@ bench: build
 # same users' list, schedule, feed and aggregate p50 on the real and the national installation
 bench-national: build
 	@scripts/bench_national.sh $(BUILD)
+
+# policy goals (issue 18 item 3), not part of `make bench` (the cold start forecasts every plan):
+# the 4,348 plans imported, bench_goals (core + cache, one core) and the progress route over HTTP
+bench-goals: build
+	@scripts/bench_goals.sh $(BUILD)
 
 # the write benchmark alone (make bench runs it too): step writes under wrk vs pgbench, fsync=on
 bench-write: build

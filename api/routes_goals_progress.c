@@ -26,7 +26,9 @@
 #include "handlers.h"
 #include "routes_goals_sql.h"
 
-#define GP_CHUNK 250 /* project states per query */
+#define GP_CHUNK 250   /* project states per query */
+#define GP_BATCH 16    /* stale projects forecast per work item */
+#define GP_PARALLEL 2  /* work items of one request in the pool at once: others' work interleaves */
 
 typedef struct gp_proj {
     char id[37];
@@ -55,6 +57,8 @@ typedef struct gp_job {
     bs_own_obs *own;    /* owned; n_schemas */
     int n_schemas, next_schema;
     int32_t n_computed, n_failed;
+    int32_t next_batch, in_flight; /* the stale projects' batches: next to queue, queued */
+    bool batch_failed;
     bs_goal_result res;
     int32_t *order; /* owned; n: the projects by importance */
     int rc;
@@ -124,13 +128,7 @@ static int cmp_rank(const void *a, const void *b) {
 
 static void gp_work(uv_work_t *w) {
     gp_job *j = w->data;
-    for (int32_t k = 0; k < j->n_stale; k++) {
-        gp_proj *p = &j->p[j->stale[k]];
-        if (!p->has_state) continue;
-        p->d = bs_delivery_compute(j->api->engine, &p->st, p->schema >= 0 ? &j->own[p->schema] : NULL, p->id, p->stamp,
-                                   p->cols, BS_DELIVERY_SAMPLES);
-        if (p->d) j->n_computed++;
-    }
+    for (int32_t k = 0; k < j->n_stale; k++) j->n_computed += j->p[j->stale[k]].d != NULL;
     bs_goal_project *gp = bs_calloc((size_t)j->n + 1, sizeof *gp);
     int32_t *idx = bs_malloc(((size_t)j->n + 1) * sizeof *idx), np = 0, nb = 0;
     size_t max_blocks = 1;
@@ -275,6 +273,59 @@ static void gp_queue(gp_job *j) {
     }
 }
 
+/* One batch of stale projects: their delivery samples (pure). */
+typedef struct gp_batch {
+    uv_work_t work;
+    gp_job *job;
+    int32_t k0, k1; /* stale[k0..k1) */
+} gp_batch;
+
+static void gp_batch_work(uv_work_t *w) {
+    gp_batch *b = w->data;
+    gp_job *j = b->job;
+    for (int32_t k = b->k0; k < b->k1; k++) {
+        gp_proj *p = &j->p[j->stale[k]];
+        if (!p->has_state) continue;
+        p->d = bs_delivery_compute(j->api->engine, &p->st, p->schema >= 0 ? &j->own[p->schema] : NULL, p->id, p->stamp,
+                                   p->cols, BS_DELIVERY_SAMPLES);
+    }
+}
+
+static void gp_batches(gp_job *j);
+
+static void gp_batch_after(uv_work_t *w, int status) {
+    gp_batch *b = w->data;
+    gp_job *j = b->job;
+    free(b);
+    j->in_flight--;
+    if (status != 0) j->batch_failed = true;
+    gp_batches(j);
+}
+
+/* Keeps up to GP_PARALLEL batches of stale projects in the pool; when all are done, the goal. */
+static void gp_batches(gp_job *j) {
+    while (!j->batch_failed && j->in_flight < GP_PARALLEL && j->next_batch < j->n_stale) {
+        gp_batch *b = bs_calloc(1, sizeof *b);
+        b->job = j;
+        b->k0 = j->next_batch;
+        b->k1 = j->next_batch + GP_BATCH < j->n_stale ? j->next_batch + GP_BATCH : j->n_stale;
+        b->work.data = b;
+        if (uv_queue_work(uv_default_loop(), &b->work, gp_batch_work, gp_batch_after) != 0) {
+            free(b);
+            j->batch_failed = true;
+            break;
+        }
+        j->next_batch = b->k1;
+        j->in_flight++;
+    }
+    if (j->in_flight > 0) return;
+    if (j->batch_failed) {
+        bs__fail_as(j->req, BS_EUNAVAILABLE, "busy", "Service unavailable", NULL, "could not queue the forecasts");
+        return gp_free(j);
+    }
+    gp_queue(j);
+}
+
 /* ---- 3. the stale projects: states, then observations ---- */
 
 static void gp_load_obs(gp_job *j);
@@ -292,7 +343,7 @@ static void gp_obs_loaded(const PGresult *res, const char *err, void *arg) {
 }
 
 static void gp_load_obs(gp_job *j) {
-    if (j->next_schema >= j->n_schemas) return gp_queue(j);
+    if (j->next_schema >= j->n_schemas) return gp_batches(j);
     const char *params[1] = {j->schema_keys[j->next_schema]};
     bs_store_exec(j->api->store, &BS_STMT_OWN_OBSERVATIONS, params, gp_obs_loaded, j);
 }

@@ -109,16 +109,53 @@ static int window_results(const bs_goal_spec *g, const bs_goal_project *p, const
     return BS_GOAL_OK;
 }
 
-/* The distinct values of x[0..ns) (sorted in place) and their shares. */
+/* The distinct values of x[0..ns) and their shares, ascending. A project's contribution takes few
+ * values (sums of its blocks), so they are counted in a short list first; x is sorted only when
+ * there are more than 64. */
 static int distribution(double *x, int32_t ns, bs_goal_project_result *r) {
-    qsort(x, (size_t)ns, sizeof *x, cmp_double);
-    int32_t m = 0;
-    for (int32_t s = 0; s < ns; s++)
-        if (s == 0 || x[s] != x[s - 1]) m++;
+    enum { FEW = 64 };
+    double v[FEW];
+    int32_t cnt[FEW], m = 0;
+    for (int32_t s = 0; s < ns && m <= FEW; s++) {
+        int32_t k = 0;
+        while (k < m && v[k] != x[s]) k++;
+        if (k == m) {
+            if (m == FEW) {
+                m = FEW + 1;
+                break;
+            }
+            v[m] = x[s];
+            cnt[m++] = 0;
+        }
+        cnt[k]++;
+    }
+    if (m > FEW) { /* many values: sort and count runs */
+        qsort(x, (size_t)ns, sizeof *x, cmp_double);
+        m = 0;
+        for (int32_t s = 0; s < ns; s++)
+            if (s == 0 || x[s] != x[s - 1]) m++;
+    } else { /* insertion sort of the few values with their counts */
+        for (int32_t a = 1; a < m; a++)
+            for (int32_t b = a; b > 0 && v[b - 1] > v[b]; b--) {
+                double tv = v[b];
+                int32_t tc = cnt[b];
+                v[b] = v[b - 1];
+                cnt[b] = cnt[b - 1];
+                v[b - 1] = tv;
+                cnt[b - 1] = tc;
+            }
+    }
     r->dist_value = bs_malloc((size_t)m * sizeof *r->dist_value);
     r->dist_prob = bs_malloc((size_t)m * sizeof *r->dist_prob);
     if (!r->dist_value || !r->dist_prob) return BS_GOAL_ENOMEM;
     r->n_dist = m;
+    if (m <= FEW) {
+        for (int32_t k = 0; k < m; k++) {
+            r->dist_value[k] = v[k];
+            r->dist_prob[k] = (double)cnt[k] / ns;
+        }
+        return BS_GOAL_OK;
+    }
     int32_t k = -1, run = 0;
     for (int32_t s = 0; s <= ns; s++) {
         if (s == ns || s == 0 || x[s] != x[s - 1]) {

@@ -182,6 +182,44 @@ static void test_windows_and_percentage(void **state) {
     bs_goal_result_free(&res);
 }
 
+/* A project whose contribution takes many values (more than the short list holds): its
+ * distribution equals a direct count. */
+static void test_many_values(void **state) {
+    (void)state;
+    enum { C = 90, S = 3000 };
+    bs_day *samp = malloc((size_t)C * S * sizeof *samp), planned[C];
+    bs_goal_block bl[C];
+    bs_rng r;
+    bs_rng_seed(&r, 3);
+    bs_day deadline = bs_date_from_ymd(2030, 12, 31), from = BS_DAY_NONE;
+    for (int c = 0; c < C; c++) {
+        planned[c] = deadline;
+        bl[c] = (bs_goal_block){0, c, c + 1, c + 1};
+        for (int s = 0; s < S; s++) samp[(size_t)c * S + s] = bs_rng_uniform(&r) < 0.5 ? deadline : deadline + 1;
+    }
+    bs_goal_project pr = {C, planned, samp};
+    bs_goal_spec g = {.target = 1, .n_windows = 1, .from = &from, .to = &deadline};
+    bs_goal_result res;
+    assert_int_equal(bs_goal_compute(&g, &pr, 1, bl, C, S, &res), BS_GOAL_OK);
+    const bs_goal_project_result *p = &res.projects[0];
+    assert_true(p->n_dist > 64);
+    double total = 0;
+    for (int k = 0; k < p->n_dist; k++) {
+        if (k) assert_true(p->dist_value[k] > p->dist_value[k - 1]);
+        int n = 0;
+        for (int s = 0; s < S; s++) {
+            double v = 0;
+            for (int c = 0; c < C; c++) v += samp[(size_t)c * S + s] <= deadline ? c + 1 : 0;
+            n += v == p->dist_value[k];
+        }
+        assert_true(fabs(p->dist_prob[k] - (double)n / S) < 1e-12);
+        total += p->dist_prob[k];
+    }
+    assert_true(fabs(total - 1) < 1e-9);
+    bs_goal_result_free(&res);
+    free(samp);
+}
+
 static void test_invalid(void **state) {
     (void)state;
     bs_day d = 0, none = BS_DAY_NONE, pl = 0;
@@ -207,6 +245,7 @@ int main(void) {
         cmocka_unit_test(test_poisson_binomial_exact),
         cmocka_unit_test(test_importance),
         cmocka_unit_test(test_windows_and_percentage),
+        cmocka_unit_test(test_many_values),
         cmocka_unit_test(test_invalid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
