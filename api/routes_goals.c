@@ -40,9 +40,14 @@ static const char *const PRICE_CLASSES[] = {"koop1", "koop2", "koop3", "koop4", 
 static const struct {
     const char *name;
     const char *const *codes;
-} CONDITIONS[] = {{"planstatus", PLANSTATUS}, {"plantype", PLANTYPES},     {"gemeente", NULL},
-                  {"kind", KINDS},            {"home_type", HOME_TYPES},   {"tenure", TENURES},
-                  {"price_class", PRICE_CLASSES}, {"target_group", NULL}};
+} CONDITIONS[] = {{"planstatus", PLANSTATUS},
+                  {"plantype", PLANTYPES},
+                  {"gemeente", NULL},
+                  {"kind", KINDS},
+                  {"home_type", HOME_TYPES},
+                  {"tenure", TENURES},
+                  {"price_class", PRICE_CLASSES},
+                  {"target_group", NULL}};
 
 /* One member of conditions: a non-empty array (at most 100) of allowed values. field: "conditions.<name>". */
 static bool condition_values(bs_req *req, const char *field, json_t *v, const char *const *codes) {
@@ -128,7 +133,8 @@ static bool target_member(bs_req *req, json_t *doc) {
     bool pct = json_is_string(m) && strcmp(json_string_value(m), "percentage") == 0;
     double t = json_is_number(v) ? json_number_value(v) : -1;
     if (!json_is_number(v) || !isfinite(t) || t < 0 || t > (pct ? 100 : 1e8)) {
-        bs__fail(req, BS_EINVAL, "target", "target must be a number from 0 to %s", pct ? "100 (percent)" : "10^8 (homes)");
+        bs__fail(req, BS_EINVAL, "target", "target must be a number from 0 to %s",
+                 pct ? "100 (percent)" : "10^8 (homes)");
         return false;
     }
     return true;
@@ -226,7 +232,8 @@ static void goal_changed(const PGresult *res, const char *err, void *arg) {
                  strcmp(field, "target") == 0 ? "a percentage is at most 100"
                                               : "by_year takes no year_from; per_year needs year_from <= year_to");
     else if (!err && PQntuples(res) == 1 && PQgetisnull(res, 0, 0) && PQgetvalue(res, 0, 1)[0] == 't')
-        bs__fail(c->req, BS_EFORBIDDEN, "id", "only a beheerder or management member of the organisation may change its goals");
+        bs__fail(c->req, BS_EFORBIDDEN, "id",
+                 "only a beheerder or management member of the organisation may change its goals");
     else
         bs__send_row0(c->req, res, err, c->status, "Goal not found", "id", "No goal with this id");
     free(c);

@@ -26,9 +26,9 @@
 #include "handlers.h"
 #include "routes_goals_sql.h"
 
-#define GP_CHUNK 250   /* project states per query */
-#define GP_BATCH 16    /* stale projects forecast per work item */
-#define GP_PARALLEL 2  /* work items of one request in the pool at once: others' work interleaves */
+#define GP_CHUNK 250  /* project states per query */
+#define GP_BATCH 16   /* stale projects forecast per work item */
+#define GP_PARALLEL 2 /* work items of one request in the pool at once: others' work interleaves */
 
 typedef struct gp_proj {
     char id[37];
@@ -37,11 +37,11 @@ typedef struct gp_proj {
     bool readable, failed;
     char *name, *gemeente, *cols; /* owned; cols: the milestones of its blocks, comma-joined */
     int32_t n_cols;
-    int64_t *num, *den;       /* owned; n_cols: net homes matching the conditions / all */
-    bs_delivery *d;           /* a reference (cached or computed); NULL: to compute */
-    bs_project_state st;      /* when stale: its state (has_state) */
+    int64_t *num, *den;  /* owned; n_cols: net homes matching the conditions / all */
+    bs_delivery *d;      /* a reference (cached or computed); NULL: to compute */
+    bs_project_state st; /* when stale: its state (has_state) */
     bool has_state;
-    int schema;               /* index into the job's schemas */
+    int schema; /* index into the job's schemas */
 } gp_proj;
 
 typedef struct gp_job {
@@ -51,7 +51,7 @@ typedef struct gp_job {
     char goal_id[37], user_id[40];
     json_t *goal; /* the goal as the API shows it */
     bs_day today;
-    gp_proj *p;   /* owned; n */
+    gp_proj *p; /* owned; n */
     int32_t n, *stale, n_stale, next;
     char **schema_keys; /* owned; n_schemas: the schemas of the stale projects */
     bs_own_obs *own;    /* owned; n_schemas */
@@ -419,7 +419,8 @@ static bool project_row(gp_job *j, const PGresult *res, int r, gp_proj *p) {
     p->num = bs_calloc((size_t)p->n_cols + 1, sizeof *p->num);
     p->den = bs_calloc((size_t)p->n_cols + 1, sizeof *p->den);
     size_t len = 1;
-    for (int32_t c = 0; c < p->n_cols; c++) len += strlen(json_string_value(json_array_get(json_array_get(a, c), 0)) ?: "") + 1;
+    for (int32_t c = 0; c < p->n_cols; c++)
+        len += strlen(json_string_value(json_array_get(json_array_get(a, c), 0)) ?: "") + 1;
     p->cols = bs_calloc(len, 1);
     for (int32_t c = 0; c < p->n_cols; c++) {
         json_t *e = json_array_get(a, c);
@@ -441,8 +442,8 @@ static void gp_projects_loaded(const PGresult *res, const char *err, void *arg) 
     for (int32_t i = 0; i < j->n; i++) {
         gp_proj *p = &j->p[i];
         if (!project_row(j, res, i, p)) continue;
-        const bs_delivery *d =
-            j->api->delivery_cache ? bs_delivery_cache_get(j->api->delivery_cache, p->id, p->stamp, p->data_date,
+        const bs_delivery *d = j->api->delivery_cache
+                                   ? bs_delivery_cache_get(j->api->delivery_cache, p->id, p->stamp, p->data_date,
                                                            p->cols, BS_DELIVERY_SAMPLES)
                                    : NULL;
         if (d)

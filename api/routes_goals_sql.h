@@ -18,7 +18,7 @@
 #define GOAL_JSON                                                                                                      \
     "json_build_object('id', g.id, 'organisation_id', g.organisation_id, 'name', g.name, 'measure', g.measure, "       \
     "'direction', g.direction, 'target', g.target, 'period', g.period, 'year_from', g.year_from, 'year_to', "          \
-    "g.year_to, 'conditions', g.conditions, 'gemeenten', g.gemeenten, 'created_at', g.created_at, 'updated_at', "     \
+    "g.year_to, 'conditions', g.conditions, 'gemeenten', g.gemeenten, 'created_at', g.created_at, 'updated_at', "      \
     "g.updated_at)"
 
 /* Whether user $U may read (any role but extern) / write (beheerder, management) goals of organisation O. */
@@ -33,10 +33,12 @@
  * id or NULL (all of the user's organisations), $3 limit, $4 offset. */
 static const bs_stmt SQL_GOAL_LIST = {
     "goal_list",
-    "WITH v AS (SELECT g.* FROM policy_goals g WHERE " GOAL_READER("$1::uuid", "g.organisation_id")
-    " AND ($2::uuid IS NULL OR g.organisation_id = $2::uuid)) "
-    "SELECT (SELECT count(*) FROM v), COALESCE((SELECT json_agg(" GOAL_JSON " ORDER BY g.created_at, g.id) FROM "
-    "(SELECT * FROM v ORDER BY created_at, id LIMIT $3::bigint OFFSET $4::bigint) g), '[]')",
+    "WITH v AS (SELECT g.* FROM policy_goals g WHERE " GOAL_READER(
+        "$1::uuid",
+        "g.organisation_id") " AND ($2::uuid IS NULL OR g.organisation_id = $2::uuid)) "
+                             "SELECT (SELECT count(*) FROM v), COALESCE((SELECT json_agg(" GOAL_JSON
+                             " ORDER BY g.created_at, g.id) FROM "
+                             "(SELECT * FROM v ORDER BY created_at, id LIMIT $3::bigint OFFSET $4::bigint) g), '[]')",
     4};
 
 /* A goal the user may read, as JSON; no row otherwise. $1 goal id, $2 user id. Shared by the goal and progress
@@ -55,8 +57,8 @@ static const bs_stmt SQL_GOAL_INSERT = {
     "  COALESCE(j->>'direction', 'minimum'), (j->>'target')::numeric, COALESCE(j->>'period', 'by_year'), "
     "  (j->>'year_from')::integer, (j->>'year_to')::integer, COALESCE(j->'conditions', '{}'), "
     "  CASE WHEN jsonb_typeof(j->'gemeenten') = 'array' THEN ARRAY(SELECT jsonb_array_elements_text(j->'gemeenten')) "
-    "  END FROM (SELECT $2::jsonb AS j) s WHERE " GOAL_WRITER("$1::uuid", "(j->>'organisation_id')::uuid")
-    " RETURNING *) SELECT " GOAL_JSON " FROM ins g",
+    "  END FROM (SELECT $2::jsonb AS j) s WHERE " GOAL_WRITER(
+        "$1::uuid", "(j->>'organisation_id')::uuid") " RETURNING *) SELECT " GOAL_JSON " FROM ins g",
     2};
 
 /* Changes the members of $3 (validated jsonb; a member present, null included, replaces the column) of goal $1 when
@@ -75,18 +77,19 @@ static const bs_stmt SQL_GOAL_UPDATE = {
     "  gemeenten = CASE WHEN j ? 'gemeenten' THEN (CASE WHEN jsonb_typeof(j->'gemeenten') = 'array' THEN "
     "    ARRAY(SELECT jsonb_array_elements_text(j->'gemeenten')) END) ELSE gemeenten END, "
     "  updated_at = now() "
-    "FROM (SELECT $3::jsonb AS j) s WHERE g.id = $1::uuid AND " GOAL_WRITER("$2::uuid", "g.organisation_id")
-    " RETURNING g.*) "
-    "SELECT (SELECT " GOAL_JSON " FROM upd g), EXISTS (SELECT 1 FROM policy_goals g WHERE g.id = $1::uuid AND "
-    GOAL_READER("$2::uuid", "g.organisation_id") ")",
+    "FROM (SELECT $3::jsonb AS j) s WHERE g.id = $1::uuid AND " GOAL_WRITER(
+        "$2::uuid",
+        "g.organisation_id") " RETURNING g.*) "
+                             "SELECT (SELECT " GOAL_JSON
+                             " FROM upd g), EXISTS (SELECT 1 FROM policy_goals g WHERE g.id = $1::uuid AND " GOAL_READER(
+                                 "$2::uuid", "g.organisation_id") ")",
     3};
 
 /* Deletes goal $1 when user $2 may write it. One row: '{}' when deleted (else NULL), whether the user may read it. */
 static const bs_stmt SQL_GOAL_DELETE = {
     "goal_delete",
-    "WITH del AS (DELETE FROM policy_goals g WHERE g.id = $1::uuid AND " GOAL_WRITER("$2::uuid", "g.organisation_id")
-    " RETURNING 1) SELECT (SELECT '{}'::text FROM del), EXISTS (SELECT 1 FROM policy_goals g WHERE g.id = $1::uuid AND "
-    GOAL_READER("$2::uuid", "g.organisation_id") ")",
+    "WITH del AS (DELETE FROM policy_goals g WHERE g.id = $1::uuid AND " GOAL_WRITER("$2::uuid", "g.organisation_id") " RETURNING 1) SELECT (SELECT '{}'::text FROM del), EXISTS (SELECT 1 FROM policy_goals g WHERE g.id = $1::uuid AND " GOAL_READER(
+        "$2::uuid", "g.organisation_id") ")",
     2};
 
 /* Whether a jsonb code list member C of the conditions (x.c) holds value V (absent: every value matches). */
@@ -108,21 +111,22 @@ static const bs_stmt SQL_GOAL_PROJECTS = {
     "   ELSE bs_fold(p.gemeente) IN (SELECT bs_fold(e) FROM unnest(x.gemeenten) e) "
     "     AND (p.owner_organisation_id = x.organisation_id OR bs_confidentiality_rank(p.confidentiality) >= 4) END) "
     "  AND " COND("planstatus", "p.planstatus") " AND " COND("plantype", "p.plantype") " AND " COND_FOLD(
-        "gemeente", "p.gemeente") "), "
-    "blk AS (SELECT b.project_id, b.milestone, "
-    "  sum(CASE WHEN " COND("kind", "b.kind") " AND " COND("home_type", "b.home_type") " AND " COND(
-        "tenure", "b.tenure") " AND " COND("price_class", "b.price_class") " AND " COND("target_group",
-                                                                                         "b.target_group")
-    "  THEN b.net_homes ELSE 0 END)::bigint AS num, sum(b.net_homes)::bigint AS den "
-    "  FROM project_blocks b JOIN proj ON proj.id = b.project_id, x GROUP BY b.project_id, b.milestone), "
-    "acc AS (SELECT r.project_id, r.access FROM bs_project_access_reach($2::uuid) r) "
-    "SELECT proj.id, COALESCE(max(s.stamp), 0), proj.progress_date, "
-    "  COALESCE(bool_or(acc.access IN ('read', 'write', 'lead', 'public')), false), proj.name, proj.gemeente, "
-    "  json_agg(json_build_array(blk.milestone, blk.num, blk.den) ORDER BY blk.milestone) "
-    "FROM proj JOIN blk ON blk.project_id = proj.id LEFT JOIN project_forecast_stamps s ON s.project_id = proj.id "
-    "LEFT JOIN acc ON acc.project_id = proj.id, x "
-    "GROUP BY proj.id, proj.name, proj.gemeente, proj.progress_date, x.measure "
-    "HAVING x.measure = 'percentage' OR bool_or(blk.num <> 0) ORDER BY proj.id",
+        "gemeente",
+        "p.gemeente") "), "
+                      "blk AS (SELECT b.project_id, b.milestone, "
+                      "  sum(CASE WHEN " COND("kind", "b.kind") " AND " COND("home_type", "b.home_type") " AND " COND("tenure", "b.tenure") " AND " COND(
+                          "price_class",
+                          "b.price_class") " AND " COND("target_group",
+                                                        "b.target_group") "  THEN b.net_homes ELSE 0 END)::bigint AS num, sum(b.net_homes)::bigint AS den "
+                                                                          "  FROM project_blocks b JOIN proj ON proj.id = b.project_id, x GROUP BY b.project_id, b.milestone), "
+                                                                          "acc AS (SELECT r.project_id, r.access FROM bs_project_access_reach($2::uuid) r) "
+                                                                          "SELECT proj.id, COALESCE(max(s.stamp), 0), proj.progress_date, "
+                                                                          "  COALESCE(bool_or(acc.access IN ('read', 'write', 'lead', 'public')), false), proj.name, proj.gemeente, "
+                                                                          "  json_agg(json_build_array(blk.milestone, blk.num, blk.den) ORDER BY blk.milestone) "
+                                                                          "FROM proj JOIN blk ON blk.project_id = proj.id LEFT JOIN project_forecast_stamps s ON s.project_id = proj.id "
+                                                                          "LEFT JOIN acc ON acc.project_id = proj.id, x "
+                                                                          "GROUP BY proj.id, proj.name, proj.gemeente, proj.progress_date, x.measure "
+                                                                          "HAVING x.measure = 'percentage' OR bool_or(blk.num <> 0) ORDER BY proj.id",
     2};
 
 /* The scheduling state of the projects $1 (uuid[] literal): id and the BS_PROJECT_STATE_SQL JSON. */

@@ -31,7 +31,7 @@
 typedef struct bproj {
     char id[37];
     long long stamp;
-    char *cols;   /* milestones, comma-joined, ascending */
+    char *cols; /* milestones, comma-joined, ascending */
     int32_t n_cols;
     int32_t *homes; /* n_cols: net homes per milestone */
     bs_project_state st;

@@ -63,9 +63,11 @@ get() {
 }
 printf 'cold: '; get
 for i in 1 2 3; do printf 'warm: '; get; done
-pid=$(psql "$url" -XAtq -c "SELECT project_id FROM project_blocks GROUP BY 1 ORDER BY sum(net_homes) DESC LIMIT 1")
-step=$(psql "$url" -XAtq -c "SELECT s.step_key FROM project_steps s WHERE s.project_id = '$pid' AND s.status = 'open' \
-    AND s.step_key = 'bouw_tot_laatste_oplevering'")
+# the project with the most homes whose last construction step is still open
+step=bouw_tot_laatste_oplevering
+pid=$(psql "$url" -XAtq -c "SELECT b.project_id FROM project_blocks b WHERE NOT EXISTS (SELECT 1 FROM project_steps s \
+    WHERE s.project_id = b.project_id AND s.step_key = '$step' AND s.status <> 'open') \
+    GROUP BY 1 ORDER BY sum(b.net_homes) DESC LIMIT 1")
 for d in 300 600 900; do
     st=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $lead" -H 'Content-Type: application/json' \
         -X PATCH "$base/api/v1/projects/$pid/steps/$step" -d "{\"duration\": $d, \"reason\": \"bench\"}")
