@@ -102,14 +102,22 @@ static const bs_stmt SQL_GOAL_DELETE = {
  * stamp (0: none), progress_date, whether the user may see it by name (read, write, lead or public access:
  * bs_project_access_reach), name, gemeente, and its blocks per milestone as a JSON array of [milestone, net homes
  * matching the block conditions, all net homes] ordered by milestone. A region goal (gemeenten) counts another
- * organisation's project only from extern_woonregio up. */
+ * organisation's project only where the goal's organisation may see it by the confidentiality policy
+ * (docs/security.md §3 rows 9-11: extern_woonregio and up for a gemeente of the same region, extern_mede_overheden
+ * and up for the rijk or the project's provincie, openbaar for all). */
 static const bs_stmt SQL_GOAL_PROJECTS = {
     "goal_projects",
     "WITH x AS (SELECT g.*, g.conditions AS c FROM policy_goals g WHERE g.id = $1::uuid), "
     "proj AS (SELECT p.id, p.name, p.gemeente, p.progress_date FROM projects p, x WHERE "
     "  (CASE WHEN x.gemeenten IS NULL THEN p.owner_organisation_id = x.organisation_id "
     "   ELSE bs_fold(p.gemeente) IN (SELECT bs_fold(e) FROM unnest(x.gemeenten) e) "
-    "     AND (p.owner_organisation_id = x.organisation_id OR bs_confidentiality_rank(p.confidentiality) >= 4) END) "
+    "     AND (p.owner_organisation_id = x.organisation_id OR p.confidentiality = 'openbaar' "
+    "       OR (bs_confidentiality_rank(p.confidentiality) >= 4 AND EXISTS (SELECT 1 FROM organisations go "
+    "         JOIN organisations po ON po.id = p.owner_organisation_id WHERE go.id = x.organisation_id "
+    "         AND go.kind = 'gemeente' AND go.region IS NOT NULL AND go.region = po.region)) "
+    "       OR (bs_confidentiality_rank(p.confidentiality) >= 5 AND EXISTS (SELECT 1 FROM organisations go "
+    "         WHERE go.id = x.organisation_id AND (go.kind = 'rijk' OR (go.kind = 'provincie' "
+    "         AND go.provincie = p.provincie))))) END) "
     "  AND " COND("planstatus", "p.planstatus") " AND " COND("plantype", "p.plantype") " AND " COND_FOLD(
         "gemeente",
         "p.gemeente") "), "

@@ -293,6 +293,26 @@ def progress(base, url, org, tok):
     check(all(0 <= x["p80"] <= x["p50"] <= 100 for x in p2["windows"]), "percentages", p2["windows"])
     check(p2["probability_met"] <= min(x["probability_met"] for x in p2["windows"]) + 1e-12,
           "every year met is no likelier than any one year", p2)
+    print("== a region goal of another organisation counts only what that organisation may see")
+    other = api["other"]
+    eorg = psql(url, "SELECT id FROM organisations WHERE name = 'Elders'")
+    st, _, g4 = other.json("POST", "/api/v1/goals", {"organisation_id": eorg, "name": "regio", "target": 1,
+                                                     "year_to": 2100, "gemeenten": ["Voorbeeldstad"]})
+    eq(st, 201, "a region goal of Elders over Voorbeeldstad")
+
+    def region_count():
+        st, _, p4 = other.json("GET", f"/api/v1/goals/{g4['id']}/progress")
+        eq(st, 200, "its progress")
+        return p4["forecasts"]["projects"]
+
+    with_homes = "(SELECT 1 FROM project_blocks b WHERE b.project_id = p.id AND b.net_homes <> 0)"
+    eq(region_count(), int(psql(url, f"SELECT count(*) FROM projects p WHERE confidentiality = 'openbaar' "
+                                     f"AND EXISTS {with_homes}")), "no woonregio: only openbaar plans")
+    psql(url, "UPDATE organisations SET region = 'Testregio' WHERE name IN ('Elders', 'Voorbeeldstad')")
+    n4 = int(psql(url, f"SELECT count(*) FROM projects p WHERE bs_confidentiality_rank(confidentiality) >= 4 "
+                       f"AND EXISTS {with_homes}"))
+    check(n4 < len(pa["projects"]), "the intern_bestuurlijk plan is not counted", n4)
+    eq(region_count(), n4, "the same woonregio: the plans from extern_woonregio up")
     huur = sum(b["net_homes"] for bl in blocks.values() for b in bl if b["tenure"] == "huur")
     st, _, g3 = adv.json("POST", "/api/v1/goals", {"organisation_id": org, "name": "huur", "target": 1,
                                                    "year_to": 2100, "conditions": {"tenure": ["huur"]}})
