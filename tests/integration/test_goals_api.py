@@ -14,7 +14,7 @@ its confidentiality, against the real binary, a real PostgreSQL and real HTTP
   every project's samples, a change of one project's step recomputes exactly that one.
 - An independent simulation: the probability that the goal is met, drawn here from the
   per-project delivery distributions the API reports (our own draws, not the server's samples,
-  projects independent), agrees with the API's within 3 standard errors of its 2,000 samples;
+  projects independent), agrees with the API's within 4 standard errors of its 2,000 samples;
   the P50 likewise within the simulated quantiles' neighbourhood. The exact answer from the same
   distributions (their convolution; Poisson-binomial for one home each) agrees with both.
 - Confidentiality: a council member (raad) gets the same totals, the confidential project as an
@@ -249,22 +249,24 @@ def progress(base, url, org, tok):
     p_api = pr["probability_met"]
     p_sim, med_sim, totals = simulate(pr["projects"], target)
     se = math.sqrt(max(p_sim * (1 - p_sim), 1e-4) / pr["samples"]) + math.sqrt(max(p_sim * (1 - p_sim), 1e-4) / 200000)
-    print(f"   P(met): API {p_api:.4f}, simulation {p_sim:.4f} (3 SE = {3 * se:.4f}); "
+    print(f"   P(met): API {p_api:.4f}, simulation {p_sim:.4f} (SE = {se:.4f}); "
           f"median API {w['p50']}, simulation {med_sim}")
-    check(abs(p_api - p_sim) <= 3 * se, "P(met) agrees with the simulation within 3 standard errors",
+    # 4 standard errors: the project ids, and so the server's seeds, differ per run; at 3 a correct
+    # server would fail about one run in 370 per check
+    check(abs(p_api - p_sim) <= 4 * se, "P(met) agrees with the simulation within 4 standard errors",
           (p_api, p_sim, se))
     check(0.02 < p_sim < 0.98, "the target is not a trivial case", p_sim)
     # the exact answer from the same per-project distributions: their convolution (for one home per
     # project this is the Poisson-binomial distribution; here each project delivers its homes or not)
     p_exact = convolve_at_least(pr["projects"], target)
     se_api = math.sqrt(max(p_exact * (1 - p_exact), 1e-4) / pr["samples"])
-    print(f"   P(met) exact from the reported distributions {p_exact:.4f} (API 3 SE = {3 * se_api:.4f})")
-    check(abs(p_api - p_exact) <= 3 * se_api, "P(met) agrees with the exact convolution within 3 SE", (p_api, p_exact))
+    print(f"   P(met) exact from the reported distributions {p_exact:.4f} (API SE = {se_api:.4f})")
+    check(abs(p_api - p_exact) <= 4 * se_api, "P(met) agrees with the exact convolution within 4 SE", (p_api, p_exact))
     check(abs(p_sim - p_exact) <= 4 * math.sqrt(max(p_exact * (1 - p_exact), 1e-4) / 200000),
           "the simulation agrees with the exact convolution", (p_sim, p_exact))
-    # the API's median lies between the simulation's 0.5 -/+ 3 SE quantiles
+    # the API's median lies between the simulation's 0.5 -/+ 4 SE quantiles
     q = lambda p: totals[min(len(totals) - 1, max(0, math.ceil(p * len(totals)) - 1))]  # noqa: E731
-    d = 3 * math.sqrt(0.25 / pr["samples"])
+    d = 4 * math.sqrt(0.25 / pr["samples"])
     check(q(0.5 - d) <= w["p50"] <= q(0.5 + d), "the median agrees with the simulation",
           (q(0.5 - d), w["p50"], q(0.5 + d)))
 
@@ -276,7 +278,7 @@ def progress(base, url, org, tok):
     st, _, sched = op.json("GET", f"/api/v1/projects/{changed}/schedule")
     step = next(s for s in sched["steps"] if s["status"] == "open" and not s["milestone"] and s["critical"])
     st, _, _ = op.json("PATCH", f"/api/v1/projects/{changed}/steps/{step['key']}",
-                       {"duration": 900, "reason": "vertraging"})
+                       {"duration": 2500, "reason": "vertraging"})
     eq(st, 200, "a step of one project lengthened")
     st, _, pr3 = adv.json("GET", f"/api/v1/goals/{g['id']}/progress")
     eq((pr3["forecasts"]["computed"], pr3["forecasts"]["reused"]), (1, len(pr["projects"]) - 1),
