@@ -12,7 +12,7 @@ JOBS       ?= 2
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?=
 
-.PHONY: all deps test-deps fuzz-deps build build-asan web test test-long test-faults fuzz demo bench bench-write bench-outbox bench-web bench-national bench-dashboard format lint clean distclean
+.PHONY: all deps test-deps fuzz-deps build build-asan web test test-long test-faults fuzz demo bench bench-write bench-outbox bench-web bench-national bench-dashboard format lint clean distclean bench-goals
 
 all: build
 
@@ -72,6 +72,11 @@ bench-national: build
 # dashboards (issue 18 item 4): cached and uncached aggregates over the 4,348 real plans
 bench-dashboard: build
 	@scripts/bench_dashboard.sh $(BUILD)
+
+# policy goals (issue 18 item 3), not part of `make bench` (the cold start forecasts every plan):
+# the 4,348 plans imported, bench_goals (core + cache, one core) and the progress route over HTTP
+bench-goals: build
+	@scripts/bench_goals.sh $(BUILD)
 
 # the write benchmark alone (make bench runs it too): step writes under wrk vs pgbench, fsync=on
 bench-write: build

@@ -48,6 +48,9 @@ typedef struct bs_api {
     /* the dashboards' cache (api/routes_dashboard.c): owned, made at the first dashboard
      * request, freed with bs_dash_cache_free; NULL before */
     struct bs_dash_cache *dash_cache;
+    /* the policy goals' per-project delivery samples (engine/runtime/delivery.h; not owned: the
+     * composition root makes and frees it; NULL: every progress computes every project) */
+    struct bs_delivery_cache *delivery_cache;
 } bs_api;
 
 /* Default of bs_api.token_max_days: one year (docs/operations.md). */

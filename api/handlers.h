@@ -96,6 +96,14 @@ BS_HANDLER(bs__add_block);
 BS_HANDLER(bs__patch_block);
 BS_HANDLER(bs__delete_block);
 
+/* routes_goals.c, routes_goals_progress.c: beleidsdoelen (docs/homes-and-goals.md) */
+BS_HANDLER(bs__list_goals);
+BS_HANDLER(bs__create_goal);
+BS_HANDLER(bs__get_goal);
+BS_HANDLER(bs__patch_goal);
+BS_HANDLER(bs__delete_goal);
+BS_HANDLER(bs__goal_progress);
+
 /* routes_schedule.c: schedule, history, checks, what-if, scenarios, step updates */
 BS_HANDLER(bs__get_schedule);
 BS_HANDLER(bs__get_history);

@@ -127,6 +127,16 @@ const bs_route bs_routes[] = {
     {"POST", "/api/v1/projects/{id}/invitations", BS_NEED_PROJECT_LEAD, "", bs__invite, "inviteExternal", 0},
     {"GET", "/api/v1/projects/{id}/audit", BS_NEED_PROJECT_LEAD, PAGE, bs__project_audit, "projectAudit", 0},
 
+    /* beleidsdoelen (policy goals): members of the goal's organisation read (not extern); its
+     * beheerders and management write (the handler narrows); the progress lists projects the caller
+     * may not read without id and name */
+    {"GET", "/api/v1/goals", BS_NEED_USER, PAGE " organisation_id", bs__list_goals, "listGoals", 0},
+    {"POST", "/api/v1/goals", BS_NEED_USER, "", bs__create_goal, "createGoal", 0},
+    {"GET", "/api/v1/goals/{id}", BS_NEED_USER, "", bs__get_goal, "getGoal", 0},
+    {"PATCH", "/api/v1/goals/{id}", BS_NEED_USER, "", bs__patch_goal, "patchGoal", 0},
+    {"DELETE", "/api/v1/goals/{id}", BS_NEED_USER, "", bs__delete_goal, "deleteGoal", 0},
+    {"GET", "/api/v1/goals/{id}/progress", BS_NEED_USER, "", bs__goal_progress, "getGoalProgress", 0},
+
     /* alerts and calendar feeds: own rules and tokens; organisation rules: beheerder */
     {"GET", "/api/v1/alert-rules", BS_NEED_USER, PAGE " organisation_id user_id", bs__list_rules, "listAlertRules", 0},
     {"PUT", "/api/v1/alert-rules", BS_NEED_USER, "", bs__put_rule, "putAlertRule", 0},

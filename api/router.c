@@ -32,6 +32,7 @@ static const path_type path_types[] = {
      "A project id is a UUID (8-4-4-4-12 hexadecimal digits)"},
     {"steps", "key", P_TEXT, SLOT(step), "key", "Step not found", "No such step"},
     {"scenarios", "sid", P_UUID, SLOT(ref), "scenario_id", "Scenario not found", "A scenario id is a UUID"},
+    {"goals", "id", P_UUID, SLOT(ref), "id", "Goal not found", "A goal id is a UUID"},
     {"blocks", "block_id", P_UUID, SLOT(ref), "block_id", "Block not found", "A block id is a UUID"},
     {"follows", "user_id", P_UUID, SLOT(ref), "user_id", "Not found", "A user id is a UUID"},
     {"users", "id", P_UUID, SLOT(ref), "id", "Not found", "A user id is a UUID"},

@@ -14,6 +14,7 @@
 #include "adapters_cmd.h"
 #include "api.h"
 #include "conn_limit.h"
+#include "delivery.h"
 #include "eib_import.h"
 #include "engine.h"
 #include "export_cmd.h"
@@ -464,6 +465,7 @@ static void serve(app *a) {
     a->api.loop = a->loop;
     a->api.store = a->store;
     a->api.engine = &a->engine;
+    a->api.delivery_cache = bs_delivery_cache_new();
     if (serve_time_options(a) != 0 || serve_web_options(a) != 0) {
         finish(a, 2);
         return;
@@ -668,6 +670,7 @@ int main(int argc, char **argv) {
     bs_engine_free(&a.engine);
     free(a.api.openapi_json);
     bs_dash_cache_free(a.api.dash_cache);
+    bs_delivery_cache_free(a.api.delivery_cache);
     free(a.api.migrations);
     if (a.api.province_config) bs_province_config_free(&a.province_config);
     bs_geo_close(a.geo);

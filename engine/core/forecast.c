@@ -64,6 +64,9 @@ int bs_forecast_compute(const bs_forecast_input *in, bs_rng *rng, bs_forecast *o
     const bs_schema *sc = in->schema;
     int32_t n = sc->n_steps, ns = in->n_samples;
     if (ns < 1 || ns > BS_FORECAST_MAX_SAMPLES) return BS_SCHEDULE_EUNSUPPORTED;
+    for (int32_t k = 0; k < in->n_keep; k++)
+        if (!in->keep_steps || !in->keep_finish || in->keep_steps[k] < 0 || in->keep_steps[k] >= n)
+            return BS_SCHEDULE_EUNSUPPORTED;
     bs_schema copy = *sc; /* shallow: links, topo and step strings are shared, durations per sample */
     copy.steps = bs_malloc((size_t)n * sizeof *copy.steps);
     bs_day *fin = bs_malloc((size_t)n * (size_t)ns * sizeof *fin); /* [step * ns + sample] */
@@ -113,6 +116,9 @@ int bs_forecast_compute(const bs_forecast_input *in, bs_rng *rng, bs_forecast *o
             crit[i] += sch.steps[i].critical ? 1 : 0;
         }
         comp[s] = sch.project_finish;
+        for (int32_t k = 0; k < in->n_keep; k++)
+            in->keep_finish[(size_t)k * (size_t)ns + (size_t)s] =
+                fin[(size_t)in->keep_steps[k] * (size_t)ns + (size_t)s];
         bs_schedule_free(&sch);
     }
     for (int32_t i = 0; i < n; i++) {

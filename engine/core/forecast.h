@@ -49,6 +49,14 @@ typedef struct bs_forecast_input {
     int32_t n_samples;                /* 1..BS_FORECAST_MAX_SAMPLES */
     bs_forecast_schedule_fn schedule; /* NULL: bs_schedule_compute; also used for the plan */
     void *schedule_ctx;
+    /* Optional per-sample finish days of chosen steps (the delivery milestones of a policy goal,
+     * docs/homes-and-goals.md): n_keep step indexes; keep_finish (caller-owned, n_keep *
+     * n_samples entries) receives the finish day of step keep_steps[k] in sample s at
+     * [k * n_samples + s] (calendar day; BS_DAY_NONE when the step is skipped). n_keep 0 /
+     * NULL: not written. An index outside the schema is EUNSUPPORTED. */
+    const int32_t *keep_steps;
+    int32_t n_keep;
+    bs_day *keep_finish;
 } bs_forecast_input;
 
 typedef struct bs_forecast_step {

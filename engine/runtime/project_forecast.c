@@ -77,6 +77,12 @@ void bs_project_lt_models(const bs_engine_schema *es, bs_size_class size, const 
 
 int bs_project_forecast(const bs_engine *e, const bs_project_state *st, const bs_own_obs *own, int32_t n_samples,
                         uint64_t seed, bs_forecast *out) {
+    return bs_project_forecast_keep(e, st, own, n_samples, seed, NULL, 0, NULL, out);
+}
+
+int bs_project_forecast_keep(const bs_engine *e, const bs_project_state *st, const bs_own_obs *own, int32_t n_samples,
+                             uint64_t seed, const int32_t *keep_steps, int32_t n_keep, bs_day *keep_finish,
+                             bs_forecast *out) {
     const bs_schema *s = st->schema;
     const bs_engine_schema *es = bs_engine_schema_get(e, s->key);
     bs_lt_model *models = bs_calloc((size_t)s->n_steps + 1, sizeof *models);
@@ -98,7 +104,10 @@ int bs_project_forecast(const bs_engine *e, const bs_project_state *st, const bs
                             .has_dist = has,
                             .n_samples = n_samples,
                             .schedule = bs_schedule_with_edit,
-                            .schedule_ctx = (void *)(uintptr_t)&st->edit};
+                            .schedule_ctx = (void *)(uintptr_t)&st->edit,
+                            .keep_steps = keep_steps,
+                            .n_keep = n_keep,
+                            .keep_finish = keep_finish};
     bs_rng rng;
     bs_rng_seed(&rng, seed);
     int rc = bs_forecast_compute(&in, &rng, out);

@@ -55,4 +55,10 @@ void bs_project_lt_models(const bs_engine_schema *es, bs_size_class size, const 
 int bs_project_forecast(const bs_engine *e, const bs_project_state *st, const bs_own_obs *own, int32_t n_samples,
                         uint64_t seed, bs_forecast *out);
 
+/* bs_project_forecast that also writes the per-sample finish days of the steps keep_steps[0..n_keep)
+ * into keep_finish (n_keep * n_samples, [k * n_samples + s]; bs_forecast_input.keep_*). */
+int bs_project_forecast_keep(const bs_engine *e, const bs_project_state *st, const bs_own_obs *own, int32_t n_samples,
+                             uint64_t seed, const int32_t *keep_steps, int32_t n_keep, bs_day *keep_finish,
+                             bs_forecast *out);
+
 #endif

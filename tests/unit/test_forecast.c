@@ -332,6 +332,62 @@ static void test_forecast_deterministic_and_reproducible(void **state) {
     bs_schema_free(s);
 }
 
+/* keep_steps: the per-sample finish days of chosen steps; their type-1 P50/P80 are the forecast's,
+ * and asking for them does not change the forecast (same seed, same draws) */
+static int cmp_i32(const void *a, const void *b) {
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
+static void test_forecast_keep_steps(void **state) {
+    (void)state;
+    bs_schema *s = load_schema(mini);
+    bs_progress p[4];
+    for (int i = 0; i < 4; i++) p[i] = (bs_progress){BS_STATUS_OPEN, BS_DAY_NONE, BS_DAY_NONE, false};
+    bs_dist d[4] = {{BS_DIST_LOGNORMAL, log(10), 0.3},
+                    {BS_DIST_LOGNORMAL, log(100), 0.4},
+                    {BS_DIST_WEIBULL, log(20), 0.5},
+                    {BS_DIST_LOGNORMAL, 0, 1}};
+    unsigned char all[4] = {1, 1, 1, 0};
+    bs_ltdist ld[4];
+    for (int i = 0; i < 4; i++) ld[i] = bs_ltdist_parametric(&d[i]);
+    enum { NS = 999 };
+    int32_t keep[2] = {3, 1};
+    bs_day *kf = calloc(2 * NS, sizeof *kf);
+    bs_forecast_input in = {.schema = s,
+                            .progress = p,
+                            .progress_date = BS_DAY_NONE,
+                            .data_date = bs_date_from_ymd(2025, 1, 6),
+                            .cal = &cal,
+                            .dist = ld,
+                            .has_dist = all,
+                            .n_samples = NS,
+                            .keep_steps = keep,
+                            .n_keep = 2,
+                            .keep_finish = kf};
+    bs_rng r;
+    bs_rng_seed(&r, 7);
+    bs_forecast f, g;
+    assert_int_equal(bs_forecast_compute(&in, &r, &f), BS_SCHEDULE_OK);
+    run_mini(s, p, d, all, NS, 7, &g);
+    assert_int_equal(f.completion_p80, g.completion_p80);
+    for (int k = 0; k < 2; k++) {
+        bs_day *v = kf + k * NS;
+        for (int i = 0; i < NS; i++) assert_true(v[i] != BS_DAY_NONE && v[i] >= in.data_date);
+        qsort(v, NS, sizeof *v, cmp_i32);
+        assert_int_equal(v[499], f.steps[keep[k]].p50); /* ceil(0.5 * 999) = 500th smallest */
+        assert_int_equal(v[799], f.steps[keep[k]].p80); /* ceil(0.8 * 999) = 800th */
+    }
+    bs_forecast_free(&f);
+    bs_forecast_free(&g);
+    /* an index outside the schema is refused */
+    keep[0] = 4;
+    bs_rng_seed(&r, 7);
+    assert_int_equal(bs_forecast_compute(&in, &r, &f), BS_SCHEDULE_EUNSUPPORTED);
+    free(kf);
+    bs_schema_free(s);
+}
+
 static void test_forecast_running_step_conditional(void **state) {
     (void)state;
     bs_schema *s = load_schema(mini);
@@ -552,6 +608,7 @@ int main(void) {
         cmocka_unit_test(test_shrinkage),
         cmocka_unit_test(test_forecast_deterministic_and_reproducible),
         cmocka_unit_test(test_forecast_running_step_conditional),
+        cmocka_unit_test(test_forecast_keep_steps),
         cmocka_unit_test(test_forecast_hook_and_shifts),
         cmocka_unit_test(test_forecast_progress_date),
         cmocka_unit_test(test_ltdist_mixture),
