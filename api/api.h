@@ -45,6 +45,9 @@ typedef struct bs_api {
      * root (cli/main.c), which knows them. */
     void (*worker_checks)(void *arg, struct json_t *checks);
     void *worker_checks_arg;
+    /* owned by the composition root: the compiled validation patterns of plusvelden
+     * (engine/core/plusveld.h; NULL: compiled per request) */
+    struct bs_pv_cache *plusveld_cache;
 } bs_api;
 
 /* Default of bs_api.token_max_days: one year (docs/operations.md). */

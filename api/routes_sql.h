@@ -31,7 +31,8 @@ static const bs_stmt SQL_PROJECT_GET = {
     "tenure_koop, tenure_onbekend, expected_period, expected_by, progress_date, progress_date_estimated, "
     "datum_raw, schatting, process_schema_key, process_schema_version, planned_completion, "
     "geometry_crs, geometry, owner_organisation_id, developer_organisation_id, confidentiality, knelpunt, "
-    "$2::text AS access, $3::boolean AS stream_access, created_at, updated_at FROM projects "
+    "$2::text AS access, $3::boolean AS stream_access, created_at, updated_at, "
+    "bs_plusvelden_values(id, NULL, NULL, $2::text NOT IN ('read', 'write', 'lead')) AS plusvelden FROM projects "
     "WHERE id = $1::uuid) p",
     3};
 
