@@ -283,6 +283,20 @@ def audit(url, a):
           "changes, retirements and deletions audited", defs)
 
 
+def imports(url, a, op):
+    print("== the GeoJSON import refuses plusvelden (not imported yet) instead of dropping them")
+    st, _, fc = op.json("GET", "/api/v1/exchange/geojson")
+    eq(st, 200, "the export")
+    feat = next(f for f in fc["features"] if f["id"] == a)
+    feat["properties"]["plusvelden"] = {"woningen_sociaal": 999}
+    doc = dict(fc, features=[feat])
+    before = psql(url, "SELECT count(*) FROM plusveld_values")
+    p = expect_problem(op, "POST", "/api/v1/exchange/geojson", 422, None, "a feature with plusvelden", doc)
+    check(p and any("plusvelden" in e.get("message", "") for e in p.get("errors", [])),
+          "the feature's error names properties.plusvelden", p)
+    eq(psql(url, "SELECT count(*) FROM plusveld_values"), before, "nothing stored")
+
+
 def run(base, url, org, a, tok):
     api = {who: Api(base, token=t) for who, t in tok.items()}
     op = Api(base)
@@ -293,6 +307,7 @@ def run(base, url, org, a, tok):
     retire(url, org, a, api)
     history(url, a, api)
     audit(url, a)
+    imports(url, a, op)
     expect_problem(Api(base, token=None), "GET", f"/api/v1/projects/{a}/plusvelden", 401, None, "anonymous")
 
 
