@@ -59,7 +59,12 @@ def main():
             run(base, url, org, a, tok)
         finally:
             proc.terminate()
-            proc.wait(timeout=10)
+            proc.wait(timeout=60)
+        # the server's own report: in the ASan+UBSan build any error or leak is printed here
+        err = proc.stderr.read()
+        eq(proc.returncode, 0, "the server's exit status (LeakSanitizer makes it non-zero on a leak)")
+        check("Sanitizer" not in err and "runtime error" not in err, "the server ran clean (ASan/UBSan)",
+              err[-2000:])
     return finish()
 
 
