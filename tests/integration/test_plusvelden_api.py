@@ -173,6 +173,19 @@ def values(url, a, api, op):
     eq(st, 400, "a malformed known_on")
 
 
+def public_facts(url, a, base, api):
+    print("== the public flag: an openbaar project's public facts")
+    anon = Api(base, token=None)
+    psql(url, f"UPDATE projects SET confidentiality = 'openbaar' WHERE id = '{a}'")
+    st, _, proj = anon.json("GET", f"/api/v1/projects/{a}")
+    eq((st, proj and proj.get("access")), (200, "public"), "anonymous reads the openbaar project")
+    eq(proj["plusvelden"], {"plaatsnaam": "Eindhoven"}, "only the plusvelden flagged public")
+    st, _, full = api["manager"].json("GET", f"/api/v1/projects/{a}")
+    check(len(full["plusvelden"]) > 1, "with read access: all of them", full["plusvelden"])
+    expect_problem(anon, "GET", f"/api/v1/projects/{a}/plusvelden", 401, None, "anonymous: not the values route")
+    psql(url, f"UPDATE projects SET confidentiality = 'intern_bestuurlijk' WHERE id = '{a}'")
+
+
 def required_from_step(url, a, api):
     P = f"/api/v1/projects/{a}/plusvelden"
     w = api["writer"]
@@ -307,6 +320,7 @@ def run(base, url, org, a, tok):
     op = Api(base)
     define(url, base, org, api, op)
     values(url, a, api, op)
+    public_facts(url, a, base, api)
     required_from_step(url, a, api)
     blocks(url, a, api)
     retire(url, org, a, api)
