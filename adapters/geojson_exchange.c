@@ -16,6 +16,7 @@
 #include "import_pipeline.h"
 #include "clock.h"
 #include "plan.h"
+#include "plusveld.h"
 
 #define DEFAULT_SCHEMA_KEY "ppm-woningbouw"
 /* jansson prints reals with "%.15g" here: the rounded coordinates (≤ 10 significant digits)
@@ -82,6 +83,12 @@ const char *bs_geojson_export_select(void) {
     return sql;
 }
 
+char *bs_geojson_export_select_plusvelden(const char *public_only_sql) {
+    const char *rest = bs_geojson_export_select() + strlen("SELECT ");
+    return bs_asprintf("SELECT bs_plusvelden_values(p.id, NULL, NULL, %s)::text AS plusvelden, %s", public_only_sql,
+                       rest);
+}
+
 static int column(const PGresult *res, const char *name, bs_err *err) {
     int c = PQfnumber(res, name);
     if (c < 0) bs_err_set(err, BS_EINTERNAL, NULL, "export: the result has no column %s", name);
@@ -115,6 +122,9 @@ int bs_geojson_feature_from_row(bs_geo *geo, const PGresult *res, int row, bs_cr
             j = json_string(v);
         json_object_set_new(props, cols[i].name, j);
     }
+    int c_pv = PQfnumber(res, "plusvelden"); /* optional (bs_geojson_export_select_plusvelden) */
+    if (c_pv >= 0 && !PQgetisnull(res, row, c_pv) && strcmp(PQgetvalue(res, row, c_pv), "{}") != 0)
+        json_object_set_new(props, "plusvelden", json_loads(PQgetvalue(res, row, c_pv), 0, NULL));
     const char *source_key = PQgetvalue(res, row, PQfnumber(res, "source_key"));
     if (PQgetisnull(res, row, c_geom)) {
         json_object_set_new(f, "geometry", json_null());
@@ -200,6 +210,11 @@ typedef struct import_job {
     size_t text_len;
     char *path;      /* owned: the file to read (bs_geojson_import_file) */
     char *begin_sql; /* owned: BEGIN, with the audit actor when given */
+    /* the plusveld definitions the features are checked against (SQL_PV_IMPORT_DEFS), owned;
+     * loaded before the pipeline runs */
+    json_t *pv_defs;
+    uv_loop_t *loop;
+    bs_store *store;
 } import_job;
 
 /* What the check of one file needs (bs_geojson_import_check): pure, no job. */
@@ -208,6 +223,11 @@ typedef struct check_ctx {
     bs_day today; /* the import's civil date: data date = max(progress_date, today) */
     bs_geojson_import_result *r;
     json_t *seen_keys, *seen_ids; /* source + source_key and ids seen so far in the file */
+    /* plusvelden: the definitions (NULL: none loaded, a feature with values is refused) as
+     * {"orgs": {org id: [definition]}, "gemeenten": {name: org id}, "projects": {source US
+     * source_key: owner org id}}, and the patterns compiled for this import */
+    const json_t *pv_defs;
+    bs_pv_cache *pv_cache;
 } check_ctx;
 
 __attribute__((format(printf, 3, 4))) static void feature_error(bs_geojson_import_result *r, int feature,
@@ -316,6 +336,78 @@ static bool take_property(bs_geojson_import_result *r, int fi, json_t *props, si
     return true;
 }
 
+/* The definitions of plusvelden that apply to the feature's project: those of its owner when
+ * it exists, else of the gemeente organisation that will own it (NULL: none). */
+static const json_t *feature_definitions(const check_ctx *cx, json_t *props) {
+    const char *src = json_string_value(json_object_get(props, "source"));
+    const char *key = json_string_value(json_object_get(props, "source_key"));
+    const char *gem = json_string_value(json_object_get(props, "gemeente"));
+    if (!cx->pv_defs || !src || !key) return NULL;
+    char *pk = bs_asprintf("%s%c%s", src, '\x1f', key);
+    const json_t *org = json_object_get(json_object_get(cx->pv_defs, "projects"), pk);
+    free(pk);
+    if (!org && gem) org = json_object_get(json_object_get(cx->pv_defs, "gemeenten"), gem);
+    return json_is_string(org) ? json_object_get(json_object_get(cx->pv_defs, "orgs"), json_string_value(org)) : NULL;
+}
+
+/* One value of a feature's plusvelden against its definition (defs: the applicable ones, may
+ * be NULL). Records an error and returns false, or adds {definition_id, version, value} to
+ * out under key. */
+static bool take_plusveld(check_ctx *cx, int fi, const json_t *defs, const char *key, json_t *v, json_t *out) {
+    const json_t *d = NULL;
+    for (size_t i = 0; i < json_array_size(defs); i++)
+        if (strcmp(json_string_value(json_object_get(json_array_get(defs, i), "key")), key) == 0)
+            d = json_array_get(defs, i);
+    if (!d) {
+        feature_error(cx->r, fi, "properties.plusvelden.%.60s: the project's organisation has no such plusveld", key);
+        return false;
+    }
+    const char *cats[BS_PV_MAX_CATEGORIES];
+    bs_pv_def def;
+    bs_err err = {0};
+    bs_pv_def_from_json(d, &def, cats);
+    const char *src = json_string_value(json_object_get(d, "pattern"));
+    if (src) {
+        char field[80];
+        snprintf(field, sizeof field, "plusvelden.%.60s", key);
+        def.pattern = bs_pv_cache_get(cx->pv_cache, json_string_value(json_object_get(d, "id")),
+                                      (long)json_integer_value(json_object_get(d, "version")), src, field, &err);
+    }
+    if ((src && !def.pattern) || bs_pv_check_value(&def, v, &err) != 0) {
+        feature_error(cx->r, fi, "properties.%s: %.150s", err.field, err.msg);
+        return false;
+    }
+    json_t *o = json_object();
+    json_object_set(o, "definition_id", json_object_get(d, "id"));
+    json_object_set(o, "version", json_object_get(d, "version"));
+    json_object_set(o, "value", v);
+    json_object_set_new(out, key, o);
+    return true;
+}
+
+/* The feature's plusvelden (an object key: value, optional): each value checked against the
+ * definition of the project's organisation (docs/homes-and-goals.md "Plusvelden"); the checked
+ * values go into the record's "plusvelden". false after recording errors. */
+static bool take_plusvelden(check_ctx *cx, int fi, json_t *props, json_t *rec) {
+    json_t *pv = json_object_get(props, "plusvelden");
+    if (!pv || json_is_null(pv)) return true;
+    if (!json_is_object(pv)) {
+        feature_error(cx->r, fi, "properties.plusvelden: must be an object key: value");
+        return false;
+    }
+    const json_t *defs = feature_definitions(cx, props);
+    json_t *out = json_object();
+    bool ok = true;
+    const char *k;
+    json_t *v;
+    json_object_foreach(pv, k, v) ok = take_plusveld(cx, fi, defs, k, v, out) && ok;
+    if (ok && json_object_size(out))
+        json_object_set_new(rec, "plusvelden", out);
+    else
+        json_decref(out);
+    return ok;
+}
+
 /* Builds the record of one feature (NULL after recording errors). cx->seen_keys/seen_ids
  * detect duplicates within the file. */
 static json_t *build_record(check_ctx *cx, int fi, json_t *feature, bs_crs crs) {
@@ -331,15 +423,7 @@ static json_t *build_record(check_ctx *cx, int fi, json_t *feature, bs_crs crs) 
     bool ok = true;
     for (size_t c = 0; c < N_COLS; c++)
         if (cols[c].role != R_DERIVED) ok = take_property(r, fi, props, c, rec) && ok;
-    /* plusvelden (docs/homes-and-goals.md) are not imported yet: refused rather than dropped,
-     * so that no value reaches the store without its definition's checks */
-    json_t *pv = json_object_get(props, "plusvelden");
-    if (pv && !json_is_null(pv) && !(json_is_object(pv) && json_object_size(pv) == 0)) {
-        feature_error(r, fi,
-                      "properties.plusvelden: not imported from GeoJSON yet; write them through PATCH "
-                      "/api/v1/projects/{id}/plusvelden");
-        ok = false;
-    }
+    ok = take_plusvelden(cx, fi, props, rec) && ok;
     json_t *id = json_object_get(feature, "id");
     if (id && !json_is_null(id)) {
         if (!json_is_string(id) || !is_uuid(json_string_value(id))) {
@@ -450,6 +534,45 @@ static json_t *build_record(check_ctx *cx, int fi, json_t *feature, bs_crs crs) 
 
 /* ---- import: storing ---- */
 
+/* The active plusveld definitions of projects by organisation, the gemeente organisations
+ * that have some by name, and the owners of the existing projects they apply to (by source US
+ * source_key), for the check of plusvelden (take_plusvelden). One row, JSON. */
+static const bs_stmt SQL_PV_IMPORT_DEFS = {
+    "geojson_pv_defs",
+    "WITH d AS (SELECT * FROM plusveld_definitions WHERE retired_at IS NULL AND applies_to = 'project'), "
+    "o AS (SELECT DISTINCT organisation_id AS id FROM d), "
+    "g AS (SELECT substr(x.import_key, 10) AS name, x.id FROM organisations x JOIN o ON o.id = x.id "
+    "  WHERE x.import_key LIKE 'gemeente:%') "
+    "SELECT json_build_object("
+    "'orgs', COALESCE((SELECT json_object_agg(s.org, s.defs) FROM (SELECT d.organisation_id AS org, "
+    "  json_agg(json_build_object('id', d.id, 'key', d.key, 'type', d.type, 'version', d.version, "
+    "  'min', d.min_value, 'max', d.max_value, 'categories', d.categories, 'pattern', d.pattern)) AS defs "
+    "  FROM d GROUP BY d.organisation_id) s), '{}'), "
+    "'gemeenten', COALESCE((SELECT json_object_agg(g.name, g.id) FROM g), '{}'), "
+    "'projects', COALESCE((SELECT json_object_agg(p.source || chr(31) || p.source_key, p.owner_organisation_id) "
+    "  FROM projects p WHERE p.owner_organisation_id IN (SELECT id FROM o) OR p.gemeente IN (SELECT name FROM g)), "
+    "  '{}'))",
+    0};
+
+/* Appends the checked plusveld values of the batch's projects (versioned as the API does:
+ * known_from $1, the importer as author, audited), where they differ from the current value.
+ * A definition changed, retired or of another owner since the check aborts the import
+ * (bs_plusveld_stale, migration 0033). */
+#define PV_IMPORT_SQL                                                                                                  \
+    "INSERT INTO plusveld_values (definition_id, project_id, value, known_from, changed_by) "                          \
+    "SELECT d.id, p.id, v.value, $1::date, "                                                                           \
+    "  COALESCE(NULLIF(current_setting('bouwstroom.actor', true), '')::jsonb->>'email', 'import') "                    \
+    "FROM bs_import_staging x JOIN projects p ON p.source = x.source AND p.source_key = x.source_key "                 \
+    "CROSS JOIN LATERAL jsonb_each(x.plusvelden) e "                                                                   \
+    "CROSS JOIN LATERAL (SELECT CASE WHEN jsonb_typeof(e.value->'value') = 'null' THEN NULL "                          \
+    "  ELSE e.value->'value' END AS value) v "                                                                         \
+    "LEFT JOIN plusveld_definitions d ON d.id = (e.value->>'definition_id')::uuid "                                    \
+    "  AND d.version = (e.value->>'version')::integer AND d.retired_at IS NULL "                                       \
+    "  AND d.organisation_id = p.owner_organisation_id "                                                               \
+    "WHERE x.plusvelden IS NOT NULL AND (d.id IS NOT NULL OR bs_plusveld_stale(e.key)) "                               \
+    "AND v.value IS DISTINCT FROM (SELECT y.value FROM plusveld_values y WHERE y.definition_id = d.id "                \
+    "  AND y.project_id = p.id AND y.block_id IS NULL ORDER BY y.id DESC LIMIT 1)"
+
 /* The file is refused: BS_EINVAL "invalid_features" on the body, nothing imported. */
 static int fail_file(bs_geojson_import_result *r, const char *why) {
     bs_err_problem(&r->err, BS_EINVAL, "invalid_features", "The file was not imported", "body", "not imported: %s",
@@ -549,6 +672,7 @@ static json_t *check_features(check_ctx *cx, json_t *features, bs_crs crs) {
     r->read = (int)n;
     cx->seen_keys = json_object();
     cx->seen_ids = json_object();
+    cx->pv_cache = bs_pv_cache_new(64);
     json_t *records = json_array();
     for (size_t i = 0; i < n; i++) {
         json_t *rec = build_record(cx, (int)i, json_array_get(features, i), crs);
@@ -561,6 +685,7 @@ static json_t *check_features(check_ctx *cx, json_t *features, bs_crs crs) {
     }
     json_decref(cx->seen_keys);
     json_decref(cx->seen_ids);
+    bs_pv_cache_free(cx->pv_cache);
     if (r->invalid) {
         json_decref(records);
         char msg[96];
@@ -571,7 +696,9 @@ static json_t *check_features(check_ctx *cx, json_t *features, bs_crs crs) {
     return records;
 }
 
-json_t *bs_geojson_import_check(const bs_engine *engine, json_t *root, bs_day today, bs_geojson_import_result *r) {
+/* bs_geojson_import_check with the plusveld definitions (pv_defs, NULL: none). */
+static json_t *check_import(const bs_engine *engine, json_t *root, bs_day today, const json_t *pv_defs,
+                            bs_geojson_import_result *r) {
     json_t *features = json_object_get(root, "features");
     const char *type = json_string_value(json_object_get(root, "type"));
     bs_crs crs = BS_CRS_WGS84; /* RFC 7946 §4: no crs member = WGS84 lon/lat */
@@ -587,8 +714,12 @@ json_t *bs_geojson_import_check(const bs_engine *engine, json_t *root, bs_day to
         return NULL;
     }
     snprintf(r->crs, sizeof r->crs, "%s", bs_geo_crs_name(crs));
-    check_ctx cx = {.engine = engine, .today = today, .r = r};
+    check_ctx cx = {.engine = engine, .today = today, .r = r, .pv_defs = pv_defs};
     return check_features(&cx, features, crs);
+}
+
+json_t *bs_geojson_import_check(const bs_engine *engine, json_t *root, bs_day today, bs_geojson_import_result *r) {
+    return check_import(engine, root, today, NULL, r);
 }
 
 /* On the thread pool: parses (when given text or a path), checks every feature, converts and
@@ -599,7 +730,8 @@ static int prepare(bs_import_plan *plan, void *arg) {
     json_t *root = load_collection(job);
     if (!root) return -1;
     /* today: the import's civil date in Europe/Amsterdam (the injected clock's) */
-    json_t *records = bs_geojson_import_check(job->engine, root, bs_clock_today_amsterdam(NULL), r);
+    bs_day today = bs_clock_today_amsterdam(NULL);
+    json_t *records = check_import(job->engine, root, today, job->pv_defs, r);
     json_decref(root);
     if (!records) return -1;
     bs_import_plan_add_records(plan, records, DUMP_FLAGS);
@@ -611,10 +743,14 @@ static int prepare(bs_import_plan *plan, void *arg) {
     }
     bs_import_plan_begin(plan, job->begin_sql);
     plan_statements(plan);
+    char day[11];
+    const char *params[1] = {bs_date_format(today, day)};
+    bs_import_plan_stmt(plan, "storing plusvelden failed", false, PV_IMPORT_SQL, 1, params);
     return 0;
 }
 
 static void job_free(import_job *job) {
+    json_decref(job->pv_defs);
     json_decref(job->collection);
     free(job->text);
     free(job->path);
@@ -633,13 +769,28 @@ static void done(const bs_import_outcome *o, void *arg) {
     job_free(job);
 }
 
+/* The plusveld definitions loaded: now the pipeline (prepare on the thread pool checks against them). */
+static void pv_defs_loaded(const PGresult *res, const char *err, void *arg) {
+    import_job *job = arg;
+    if (err || PQntuples(res) != 1) {
+        bs_err_set(&job->result.err, BS_EUNAVAILABLE, NULL, "loading the plusveld definitions failed: %s",
+                   err ? err : "no answer");
+        job->cb(&job->result, job->arg);
+        return job_free(job);
+    }
+    job->pv_defs = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+    bs_import_pipeline_run(job->loop, job->store, "import-geojson", job->progress, prepare, done, job);
+}
+
 static void run(uv_loop_t *loop, bs_store *store, import_job *job, FILE *progress, const char *actor_json,
                 bs_geojson_import_cb cb, void *arg) {
     job->begin_sql = bs_store_begin_as(actor_json);
     job->progress = progress;
     job->cb = cb;
     job->arg = arg;
-    bs_import_pipeline_run(loop, store, "import-geojson", progress, prepare, done, job);
+    job->loop = loop;
+    job->store = store;
+    bs_store_exec(store, &SQL_PV_IMPORT_DEFS, NULL, pv_defs_loaded, job);
 }
 
 void bs_geojson_import(uv_loop_t *loop, bs_store *store, const bs_engine *engine, json_t *root, FILE *progress,

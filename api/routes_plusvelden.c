@@ -400,24 +400,6 @@ static json_t *def_of(json_t *defs, const char *key) {
     return NULL;
 }
 
-/* d (SQL_PV_LOAD's object) as the validator's definition; cats receives the categories (at most
- * BS_PV_MAX_CATEGORIES, pointers into d). */
-static void pv_def_of(json_t *d, bs_pv_def *out, const char **cats) {
-    memset(out, 0, sizeof *out);
-    out->key = json_string_value(json_object_get(d, "key"));
-    bs_pv_type_parse(json_string_value(json_object_get(d, "type")), &out->type);
-    json_t *lo = json_object_get(d, "min"), *hi = json_object_get(d, "max"), *cs = json_object_get(d, "categories");
-    out->has_min = json_is_number(lo);
-    out->has_max = json_is_number(hi);
-    out->min = json_number_value(lo);
-    out->max = json_number_value(hi);
-    for (size_t i = 0; i < json_array_size(cs) && i < BS_PV_MAX_CATEGORIES; i++)
-        cats[out->n_categories++] = json_string_value(json_array_get(cs, i));
-    out->categories = cats;
-    out->required = json_is_true(json_object_get(d, "required"));
-    out->required_from_step = json_string_value(json_object_get(d, "required_from_step"));
-}
-
 /* The compiled pattern of d: from the API's cache, or compiled into *own (freed by the caller) without one. */
 static bs_pv_pattern *pattern_of(bs_api *api, json_t *d, bs_pv_pattern **own, bs_err *err) {
     const char *src = json_string_value(json_object_get(d, "pattern"));
@@ -443,7 +425,7 @@ static int check_one(bs_api *api, json_t *defs, const char *key, json_t *v, bs_e
                               field, key);
     const char *cats[BS_PV_MAX_CATEGORIES];
     bs_pv_def def;
-    pv_def_of(d, &def, cats);
+    bs_pv_def_from_json(d, &def, cats);
     bs_pv_pattern *own = NULL;
     if (json_string_value(json_object_get(d, "pattern"))) {
         def.pattern = pattern_of(api, d, &own, err);
@@ -465,7 +447,7 @@ static int check_required(json_t *defs, json_t *merged, json_t *done, bs_err *er
     json_array_foreach(defs, i, d) {
         const char *cats[BS_PV_MAX_CATEGORIES];
         bs_pv_def def;
-        pv_def_of(d, &def, cats);
+        bs_pv_def_from_json(d, &def, cats);
         json_t *v = json_object_get(merged, def.key);
         if (bs_pv_required_now(&def, steps, n) && (!v || json_is_null(v))) {
             char field[80];

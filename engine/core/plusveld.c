@@ -234,6 +234,24 @@ int bs_pv_check_value(const bs_pv_def *d, const json_t *v, bs_err *err) {
     return type_error(d, field, err);
 }
 
+int bs_pv_def_from_json(const json_t *d, bs_pv_def *out, const char **cats) {
+    memset(out, 0, sizeof *out);
+    out->key = json_string_value(json_object_get(d, "key"));
+    if (!out->key || bs_pv_type_parse(json_string_value(json_object_get(d, "type")), &out->type) != 0) return -1;
+    const json_t *lo = json_object_get(d, "min"), *hi = json_object_get(d, "max"),
+                 *cs = json_object_get(d, "categories");
+    out->has_min = json_is_number(lo);
+    out->has_max = json_is_number(hi);
+    out->min = json_number_value(lo);
+    out->max = json_number_value(hi);
+    for (size_t i = 0; i < json_array_size(cs) && i < BS_PV_MAX_CATEGORIES; i++)
+        if (json_is_string(json_array_get(cs, i))) cats[out->n_categories++] = json_string_value(json_array_get(cs, i));
+    out->categories = cats;
+    out->required = json_is_true(json_object_get(d, "required"));
+    out->required_from_step = json_string_value(json_object_get(d, "required_from_step"));
+    return 0;
+}
+
 bool bs_pv_required_now(const bs_pv_def *d, const char *const *done_steps, size_t n_done) {
     if (!d->required) return false;
     if (!d->required_from_step) return true;

@@ -89,6 +89,13 @@ typedef struct bs_pv_def {
     const char *required_from_step; /* NULL: always (when required); else a step key */
 } bs_pv_def;
 
+/* Reads a definition from its JSON form d (members key, type, min, max, categories,
+ * required, required_from_step; as the API and the store give it) into *out, without a
+ * pattern (the caller sets out->pattern). cats receives the categories (room for
+ * BS_PV_MAX_CATEGORIES). out's strings point into d. Returns 0, or -1 when d has no key or an
+ * unknown type. */
+int bs_pv_def_from_json(const json_t *d, bs_pv_def *out, const char **cats);
+
 /* Checks value v (JSON; null clears the value and is always accepted here — required is
  * bs_pv_required_now's) against d. Returns 0, or BS_EINVAL with err naming the field
  * "plusvelden.<key>" and the problem: type (wrong JSON type or a malformed date), too_long

@@ -17,6 +17,7 @@ reused); a definition without values is deleted; history and known_on; audit row
 Usage: test_plusvelden_api.py --binary BOUWSTROOM --source SRC
 """
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -302,17 +303,44 @@ def audit(url, a):
 
 
 def imports(url, a, op):
-    print("== the GeoJSON import refuses plusvelden (not imported yet) instead of dropping them")
-    st, _, fc = op.json("GET", "/api/v1/exchange/geojson")
+    print("== GeoJSON exchange: the export carries the current plusvelden, the import checks them")
+    G = "/api/v1/exchange/geojson"
+    st, _, fc = op.json("GET", G)
     eq(st, 200, "the export")
     feat = next(f for f in fc["features"] if f["id"] == a)
-    feat["properties"]["plusvelden"] = {"woningen_sociaal": 999}
-    doc = dict(fc, features=[feat])
-    before = psql(url, "SELECT count(*) FROM plusveld_values")
-    p = expect_problem(op, "POST", "/api/v1/exchange/geojson", 422, None, "a feature with plusvelden", doc)
-    check(p and any("plusvelden" in e.get("message", "") for e in p.get("errors", [])),
-          "the feature's error names properties.plusvelden", p)
-    eq(psql(url, "SELECT count(*) FROM plusveld_values"), before, "nothing stored")
+    pv = feat["properties"].get("plusvelden") or {}
+    eq(sorted(pv), ["ambitie", "code", "plaatsnaam", "thema", "woningen_sociaal"],
+       "the export carries the project's plusvelden; retired ones (oud_veld, besluit_nr) are absent")
+    others = [f for f in fc["features"] if f["id"] != a]
+    check(all("plusvelden" not in f["properties"] for f in others), "projects without values have no member", "")
+    n = lambda: psql(url, "SELECT count(*) FROM plusveld_values")  # noqa: E731
+    before = n()
+    st, _, r = op.json("POST", G, dict(fc, features=[feat]))
+    eq((st, r and r["unchanged"]), (200, 1), "the export imported back: unchanged")
+    eq(n(), before, "the same values append nothing")
+    for bad, field, what in [({"woningen_sociaal": 999}, "woningen_sociaal", "out of range"),
+                             ({"plaatsnaam": "ëindhoven"}, "plaatsnaam", "not matching the pattern"),
+                             ({"code": "a" * 6000 + "b"}, "code", "the pattern bomb"),
+                             ({"oud_veld": 1}, "oud_veld", "a retired field"),
+                             ({"bestaat_niet": 1}, "bestaat_niet", "an unknown field")]:
+        f2 = json.loads(json.dumps(feat))
+        f2["properties"]["plusvelden"] = bad
+        p = expect_problem(op, "POST", G, 422, None, f"import: {what}", dict(fc, features=[f2]))
+        msgs = [e.get("message", "") for e in (p or {}).get("errors", [])]
+        check(any(m.startswith(f"properties.plusvelden.{field}") for m in msgs),
+              f"import: {what}: the feature's error names properties.plusvelden.{field}", msgs)
+    eq(n(), before, "refused imports stored nothing")
+    f3 = json.loads(json.dumps(feat))
+    f3["properties"]["plusvelden"] = {"woningen_sociaal": 200, "ambitie": None}
+    st, _, r = op.json("POST", G, dict(fc, features=[f3]))
+    eq(st, 200, f"an import with valid plusvelden {r}")
+    eq(int(n()), int(before) + 2, "two values appended (a change and a clearing)")
+    st, _, g = op.json("GET", f"/api/v1/projects/{a}/plusvelden")
+    eq((g["plusvelden"].get("woningen_sociaal"), "ambitie" in g["plusvelden"]), (200, False),
+       "the imported values are the current ones")
+    rows = psql(url, "SELECT count(*) FROM audit_log WHERE entity = 'plusveld_values' AND action = 'INSERT' "
+                     f"AND project_id = '{a}' AND actor_email = 'it-operator@bouwstroom.test'")
+    eq(rows, "2", "the imported values are audited with the importer")
 
 
 def run(base, url, org, a, tok):

@@ -97,3 +97,13 @@ RETURNS jsonb LANGUAGE sql STABLE AS $$
                                AND x.block_id IS NOT DISTINCT FROM p_block
                              ORDER BY x.id DESC LIMIT 1) l WHERE l.value IS NOT NULL)
 $$;
+
+-- Raised by an import that checked a plusveld value against a definition that has changed,
+-- been retired or does not belong to the project's owner by the time it is stored: the
+-- import's transaction is rolled back rather than store a value its rules were not checked
+-- against (adapters/geojson_exchange.c).
+CREATE FUNCTION bs_plusveld_stale(p_key text) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'plusveld % changed while the import was checked; import again', p_key
+        USING ERRCODE = 'serialization_failure';
+END $$;
