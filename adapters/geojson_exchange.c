@@ -14,6 +14,7 @@
 #include "alloc.h"
 #include "eib_import.h"
 #include "import_pipeline.h"
+#include "import_plusvelden.h"
 #include "clock.h"
 #include "plan.h"
 #include "plusveld.h"
@@ -210,7 +211,7 @@ typedef struct import_job {
     size_t text_len;
     char *path;      /* owned: the file to read (bs_geojson_import_file) */
     char *begin_sql; /* owned: BEGIN, with the audit actor when given */
-    /* the plusveld definitions the features are checked against (SQL_PV_IMPORT_DEFS), owned;
+    /* the plusveld definitions the features are checked against (BS_IMPORT_PV_DEFS), owned;
      * loaded before the pipeline runs */
     json_t *pv_defs;
     uv_loop_t *loop;
@@ -336,55 +337,6 @@ static bool take_property(bs_geojson_import_result *r, int fi, json_t *props, si
     return true;
 }
 
-/* The definitions of plusvelden that apply to the feature's project: those of its owner when
- * it exists, else of the gemeente organisation that will own it (NULL: none). */
-static const json_t *feature_definitions(const check_ctx *cx, json_t *props) {
-    const char *src = json_string_value(json_object_get(props, "source"));
-    const char *key = json_string_value(json_object_get(props, "source_key"));
-    const char *gem = json_string_value(json_object_get(props, "gemeente"));
-    if (!cx->pv_defs || !src || !key) return NULL;
-    char *pk = bs_asprintf("%s%c%s", src, '\x1f', key);
-    const json_t *org = json_object_get(json_object_get(cx->pv_defs, "projects"), pk);
-    free(pk);
-    if (!org && gem) org = json_object_get(json_object_get(cx->pv_defs, "gemeenten"), gem);
-    return json_is_string(org) ? json_object_get(json_object_get(cx->pv_defs, "orgs"), json_string_value(org)) : NULL;
-}
-
-/* One value of a feature's plusvelden against its definition (defs: the applicable ones, may
- * be NULL). Records an error and returns false, or adds {definition_id, version, value} to
- * out under key. */
-static bool take_plusveld(check_ctx *cx, int fi, const json_t *defs, const char *key, json_t *v, json_t *out) {
-    const json_t *d = NULL;
-    for (size_t i = 0; i < json_array_size(defs); i++)
-        if (strcmp(json_string_value(json_object_get(json_array_get(defs, i), "key")), key) == 0)
-            d = json_array_get(defs, i);
-    if (!d) {
-        feature_error(cx->r, fi, "properties.plusvelden.%.60s: the project's organisation has no such plusveld", key);
-        return false;
-    }
-    const char *cats[BS_PV_MAX_CATEGORIES];
-    bs_pv_def def;
-    bs_err err = {0};
-    bs_pv_def_from_json(d, &def, cats);
-    const char *src = json_string_value(json_object_get(d, "pattern"));
-    if (src) {
-        char field[80];
-        snprintf(field, sizeof field, "plusvelden.%.60s", key);
-        def.pattern = bs_pv_cache_get(cx->pv_cache, json_string_value(json_object_get(d, "id")),
-                                      (long)json_integer_value(json_object_get(d, "version")), src, field, &err);
-    }
-    if ((src && !def.pattern) || bs_pv_check_value(&def, v, &err) != 0) {
-        feature_error(cx->r, fi, "properties.%s: %.150s", err.field, err.msg);
-        return false;
-    }
-    json_t *o = json_object();
-    json_object_set(o, "definition_id", json_object_get(d, "id"));
-    json_object_set(o, "version", json_object_get(d, "version"));
-    json_object_set(o, "value", v);
-    json_object_set_new(out, key, o);
-    return true;
-}
-
 /* The feature's plusvelden (an object key: value, optional): each value checked against the
  * definition of the project's organisation (docs/homes-and-goals.md "Plusvelden"); the checked
  * values go into the record's "plusvelden". false after recording errors. */
@@ -395,12 +347,22 @@ static bool take_plusvelden(check_ctx *cx, int fi, json_t *props, json_t *rec) {
         feature_error(cx->r, fi, "properties.plusvelden: must be an object key: value");
         return false;
     }
-    const json_t *defs = feature_definitions(cx, props);
+    const json_t *defs = bs_import_pv_definitions(cx->pv_defs, json_string_value(json_object_get(props, "source")),
+                                                  json_string_value(json_object_get(props, "source_key")),
+                                                  json_string_value(json_object_get(props, "gemeente")));
     json_t *out = json_object();
     bool ok = true;
     const char *k;
     json_t *v;
-    json_object_foreach(pv, k, v) ok = take_plusveld(cx, fi, defs, k, v, out) && ok;
+    json_object_foreach(pv, k, v) {
+        bs_err err = {0};
+        json_t *checked = bs_import_pv_check(defs, k, v, cx->pv_cache, &err);
+        if (checked)
+            json_object_set_new(out, k, checked);
+        else
+            feature_error(cx->r, fi, "properties.%s: %.150s", err.field, err.msg);
+        ok = checked && ok;
+    }
     if (ok && json_object_size(out))
         json_object_set_new(rec, "plusvelden", out);
     else
@@ -533,45 +495,6 @@ static json_t *build_record(check_ctx *cx, int fi, json_t *feature, bs_crs crs) 
 }
 
 /* ---- import: storing ---- */
-
-/* The active plusveld definitions of projects by organisation, the gemeente organisations
- * that have some by name, and the owners of the existing projects they apply to (by source US
- * source_key), for the check of plusvelden (take_plusvelden). One row, JSON. */
-static const bs_stmt SQL_PV_IMPORT_DEFS = {
-    "geojson_pv_defs",
-    "WITH d AS (SELECT * FROM plusveld_definitions WHERE retired_at IS NULL AND applies_to = 'project'), "
-    "o AS (SELECT DISTINCT organisation_id AS id FROM d), "
-    "g AS (SELECT substr(x.import_key, 10) AS name, x.id FROM organisations x JOIN o ON o.id = x.id "
-    "  WHERE x.import_key LIKE 'gemeente:%') "
-    "SELECT json_build_object("
-    "'orgs', COALESCE((SELECT json_object_agg(s.org, s.defs) FROM (SELECT d.organisation_id AS org, "
-    "  json_agg(json_build_object('id', d.id, 'key', d.key, 'type', d.type, 'version', d.version, "
-    "  'min', d.min_value, 'max', d.max_value, 'categories', d.categories, 'pattern', d.pattern)) AS defs "
-    "  FROM d GROUP BY d.organisation_id) s), '{}'), "
-    "'gemeenten', COALESCE((SELECT json_object_agg(g.name, g.id) FROM g), '{}'), "
-    "'projects', COALESCE((SELECT json_object_agg(p.source || chr(31) || p.source_key, p.owner_organisation_id) "
-    "  FROM projects p WHERE p.owner_organisation_id IN (SELECT id FROM o) OR p.gemeente IN (SELECT name FROM g)), "
-    "  '{}'))",
-    0};
-
-/* Appends the checked plusveld values of the batch's projects (versioned as the API does:
- * known_from $1, the importer as author, audited), where they differ from the current value.
- * A definition changed, retired or of another owner since the check aborts the import
- * (bs_plusveld_stale, migration 0033). */
-#define PV_IMPORT_SQL                                                                                                  \
-    "INSERT INTO plusveld_values (definition_id, project_id, value, known_from, changed_by) "                          \
-    "SELECT d.id, p.id, v.value, $1::date, "                                                                           \
-    "  COALESCE(NULLIF(current_setting('bouwstroom.actor', true), '')::jsonb->>'email', 'import') "                    \
-    "FROM bs_import_staging x JOIN projects p ON p.source = x.source AND p.source_key = x.source_key "                 \
-    "CROSS JOIN LATERAL jsonb_each(x.plusvelden) e "                                                                   \
-    "CROSS JOIN LATERAL (SELECT CASE WHEN jsonb_typeof(e.value->'value') = 'null' THEN NULL "                          \
-    "  ELSE e.value->'value' END AS value) v "                                                                         \
-    "LEFT JOIN plusveld_definitions d ON d.id = (e.value->>'definition_id')::uuid "                                    \
-    "  AND d.version = (e.value->>'version')::integer AND d.retired_at IS NULL "                                       \
-    "  AND d.organisation_id = p.owner_organisation_id "                                                               \
-    "WHERE x.plusvelden IS NOT NULL AND (d.id IS NOT NULL OR bs_plusveld_stale(e.key)) "                               \
-    "AND v.value IS DISTINCT FROM (SELECT y.value FROM plusveld_values y WHERE y.definition_id = d.id "                \
-    "  AND y.project_id = p.id AND y.block_id IS NULL ORDER BY y.id DESC LIMIT 1)"
 
 /* The file is refused: BS_EINVAL "invalid_features" on the body, nothing imported. */
 static int fail_file(bs_geojson_import_result *r, const char *why) {
@@ -743,9 +666,7 @@ static int prepare(bs_import_plan *plan, void *arg) {
     }
     bs_import_plan_begin(plan, job->begin_sql);
     plan_statements(plan);
-    char day[11];
-    const char *params[1] = {bs_date_format(today, day)};
-    bs_import_plan_stmt(plan, "storing plusvelden failed", false, PV_IMPORT_SQL, 1, params);
+    bs_import_plan_plusvelden(plan, today);
     return 0;
 }
 
@@ -790,7 +711,7 @@ static void run(uv_loop_t *loop, bs_store *store, import_job *job, FILE *progres
     job->arg = arg;
     job->loop = loop;
     job->store = store;
-    bs_store_exec(store, &SQL_PV_IMPORT_DEFS, NULL, pv_defs_loaded, job);
+    bs_store_exec(store, &BS_IMPORT_PV_DEFS, NULL, pv_defs_loaded, job);
 }
 
 void bs_geojson_import(uv_loop_t *loop, bs_store *store, const bs_engine *engine, json_t *root, FILE *progress,
