@@ -666,7 +666,7 @@ static int prepare(bs_import_plan *plan, void *arg) {
     }
     bs_import_plan_begin(plan, job->begin_sql);
     plan_statements(plan);
-    bs_import_plan_plusvelden(plan, today);
+    bs_import_plan_plusvelden(plan, today, NULL);
     return 0;
 }
 

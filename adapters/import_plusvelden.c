@@ -66,13 +66,13 @@ json_t *bs_import_pv_check(const json_t *defs, const char *key, json_t *v, bs_pv
 }
 
 /* Appends the checked values (versioned as the API does: known_from $1, the importer as
- * author from bouwstroom.actor, audited) where they differ from the current value. A
+ * author from bouwstroom.actor, audited; $2 the source when the staging rows lack it) where they differ from the current value. A
  * definition changed, retired or of another owner since the check aborts the import. */
 static const char PV_IMPORT_SQL[] =
     "INSERT INTO plusveld_values (definition_id, project_id, value, known_from, changed_by) "
     "SELECT d.id, p.id, v.value, $1::date, "
     "  COALESCE(NULLIF(current_setting('bouwstroom.actor', true), '')::jsonb->>'email', 'import') "
-    "FROM bs_import_staging x JOIN projects p ON p.source = x.source AND p.source_key = x.source_key "
+    "FROM bs_import_staging x JOIN projects p ON p.source = COALESCE($2, x.source) AND p.source_key = x.source_key "
     "CROSS JOIN LATERAL jsonb_each(x.plusvelden) e "
     "CROSS JOIN LATERAL (SELECT CASE WHEN jsonb_typeof(e.value->'value') = 'null' THEN NULL "
     "  ELSE e.value->'value' END AS value) v "
@@ -83,8 +83,8 @@ static const char PV_IMPORT_SQL[] =
     "AND v.value IS DISTINCT FROM (SELECT y.value FROM plusveld_values y WHERE y.definition_id = d.id "
     "  AND y.project_id = p.id AND y.block_id IS NULL ORDER BY y.id DESC LIMIT 1)";
 
-void bs_import_plan_plusvelden(bs_import_plan *plan, bs_day today) {
+void bs_import_plan_plusvelden(bs_import_plan *plan, bs_day today, const char *source) {
     char day[11];
-    const char *params[1] = {bs_date_format(today, day)};
-    bs_import_plan_stmt(plan, "storing plusvelden failed", false, PV_IMPORT_SQL, 1, params);
+    const char *params[2] = {bs_date_format(today, day), source};
+    bs_import_plan_stmt(plan, "storing plusvelden failed", false, PV_IMPORT_SQL, 2, params);
 }

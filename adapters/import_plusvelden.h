@@ -42,7 +42,8 @@ const json_t *bs_import_pv_definitions(const json_t *defs, const char *source, c
 json_t *bs_import_pv_check(const json_t *defs, const char *key, json_t *v, bs_pv_cache *cache, bs_err *err);
 
 /* Adds the statement that appends the batch's checked plusveld values (staging column
- * plusvelden) with known_from today and the importing actor as author. */
-void bs_import_plan_plusvelden(bs_import_plan *plan, bs_day today);
+ * plusvelden) with known_from today and the importing actor as author. source: the
+ * projects' source when the records do not carry it (the Excel import), else NULL. */
+void bs_import_plan_plusvelden(bs_import_plan *plan, bs_day today, const char *source);
 
 #endif

@@ -17,6 +17,7 @@ reused); a definition without values is deleted; history and known_on; audit row
 Usage: test_plusvelden_api.py --binary BOUWSTROOM --source SRC
 """
 import argparse
+import io
 import json
 import os
 import subprocess
@@ -343,6 +344,56 @@ def imports(url, a, op):
     eq(rows, "2", "the imported values are audited with the importer")
 
 
+def workbook(rows):
+    import openpyxl  # Debian python3-openpyxl
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for row in rows:
+        ws.append(row)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx(url, a, op):
+    print("== Excel import: columns plusveld:<key>, checked per row")
+    gem, prov = psql(url, f"SELECT gemeente || '|' || provincie FROM projects WHERE id = '{a}'").split("|")
+    head = ["Sleutel", "Naam", "Gemeente", "Provincie", "Planstatus", "Woningen", "plusveld:woningen_sociaal",
+            "Plusveld: thema", "plusveld:plaatsnaam"]
+    n = lambda: psql(url, "SELECT count(*) FROM plusveld_values")  # noqa: E731
+    before = n()
+    bad = workbook([head,
+                    ["p1", "Plan een", gem, prov, "1A", 10, 600, "groen", "Ede"],
+                    ["p2", "Plan twee", gem, prov, "3", 20, 5, "groen; lucht", "ëde"],
+                    ["p3", "Plan drie", gem, prov, "3", 20, "veel", "water", "Ede"]])
+    st, ct, prob = op.json("POST", "/api/v1/exchange/xlsx?source=xlsx-pv", raw=bad, headers={"Content-Type": XLSX})
+    eq((st, ct), (422, "application/problem+json"), "a workbook with bad plusveld values: 422")
+    errs = sorted((e.get("row"), e.get("field"), e.get("column")) for e in (prob or {}).get("errors", []))
+    eq(errs, [(2, "plusvelden.woningen_sociaal", "G"), (3, "plusvelden.plaatsnaam", "I"),
+              (3, "plusvelden.thema", "H"), (4, "plusvelden.woningen_sociaal", "G")],
+       "every bad value a row error naming the field and its column")
+    eq(n(), before, "nothing stored")
+    unknown = workbook([head[:6] + ["plusveld:bestaat_niet"], ["p1", "Plan een", gem, prov, "1A", 10, "x"]])
+    st, _, prob = op.json("POST", "/api/v1/exchange/xlsx?source=xlsx-pv", raw=unknown, headers={"Content-Type": XLSX})
+    eq([(e.get("row"), e.get("field")) for e in (prob or {}).get("errors", [])], [(2, "plusvelden.bestaat_niet")],
+       "an unknown plusveld: a row error")
+    good = workbook([head,
+                     ["p1", "Plan een", gem, prov, "1A", 10, 40, "groen; water", "Ëde"],
+                     ["p2", "Plan twee", gem, prov, "3", 20, None, None, None]])
+    st, _, res = op.json("POST", "/api/v1/exchange/xlsx?source=xlsx-pv", raw=good, headers={"Content-Type": XLSX})
+    eq((st, res and res.get("inserted")), (200, 2), f"a clean workbook with plusvelden imported {res}")
+    p1 = psql(url, "SELECT id FROM projects WHERE source = 'xlsx-pv' AND source_key = 'p1'")
+    st, _, g = op.json("GET", f"/api/v1/projects/{p1}/plusvelden")
+    eq(g["plusvelden"], {"woningen_sociaal": 40, "thema": ["groen", "water"], "plaatsnaam": "Ëde"},
+       "the new project's values")
+    eq(int(n()), int(before) + 3, "three values appended")
+    st, _, res = op.json("POST", "/api/v1/exchange/xlsx?source=xlsx-pv", raw=good, headers={"Content-Type": XLSX})
+    eq((st, int(n())), (200, int(before) + 3), "the same workbook again appends nothing")
+
+
 def run(base, url, org, a, tok):
     api = {who: Api(base, token=t) for who, t in tok.items()}
     op = Api(base)
@@ -355,6 +406,7 @@ def run(base, url, org, a, tok):
     history(url, a, api)
     audit(url, a)
     imports(url, a, op)
+    xlsx(url, a, op)
     expect_problem(Api(base, token=None), "GET", f"/api/v1/projects/{a}/plusvelden", 401, None, "anonymous")
 
 
