@@ -685,6 +685,15 @@ static void read_plusvelden(row_ctx *r, const bs_xlsx_cell *cells, size_t n, jso
         for (size_t i = 0; i < n; i++)
             if ((int64_t)cells[i].col == p->pv[k].col) c = &cells[i];
         if (cell_blank(c)) continue;
+        char val[256];
+        if (c->type == BS_XLSX_ERROR) {
+            char field[80];
+            snprintf(field, sizeof field, "plusvelden.%s", p->pv[k].key);
+            add_error_named(p, (long)r->row, p->pv[k].col, field, p->pv[k].header, cell_display(c, val, sizeof val),
+                            "the cell holds the Excel error %s", c->text);
+            r->bad = true;
+            continue;
+        }
         const char *type = "text";
         for (size_t i = 0; i < json_array_size(defs); i++)
             if (strcmp(json_string_value(json_object_get(json_array_get(defs, i), "key")), p->pv[k].key) == 0)
@@ -695,7 +704,6 @@ static void read_plusvelden(row_ctx *r, const bs_xlsx_cell *cells, size_t n, jso
         if (checked) {
             json_object_set_new(out, p->pv[k].key, checked);
         } else {
-            char val[256];
             add_error_named(p, (long)r->row, p->pv[k].col, err.field, p->pv[k].header, cell_display(c, val, sizeof val),
                             "%s", err.msg);
             r->bad = true;
