@@ -208,6 +208,33 @@ static void test_pattern_bomb(void **state) {
     bs_pv_pattern_free(p);
 }
 
+/* The JSON form the store and the API give (SQL_PV_LOAD, BS_IMPORT_PV_DEFS) read as a definition. */
+static void test_def_from_json(void **state) {
+    (void)state;
+    json_t *d = json_loads("{\"id\": \"x\", \"key\": \"thema\", \"type\": \"multi_category\", \"min\": null, "
+                           "\"max\": 3, \"categories\": [\"groen\", \"water\"], \"required\": true, "
+                           "\"required_from_step\": \"start_bouw\"}",
+                           0, NULL);
+    assert_non_null(d);
+    const char *cats[BS_PV_MAX_CATEGORIES];
+    bs_pv_def def;
+    assert_int_equal(bs_pv_def_from_json(d, &def, cats), 0);
+    assert_string_equal(def.key, "thema");
+    assert_int_equal(def.type, BS_PV_MULTI_CATEGORY);
+    assert_false(def.has_min);
+    assert_true(def.has_max);
+    assert_int_equal((int)def.max, 3);
+    assert_int_equal(def.n_categories, 2);
+    assert_string_equal(def.categories[1], "water");
+    assert_true(def.required);
+    assert_string_equal(def.required_from_step, "start_bouw");
+    assert_null(def.pattern);
+    assert_string_equal(verdict(&def, "[\"water\"]"), "ok");
+    json_object_set_new(d, "type", json_string("float"));
+    assert_int_equal(bs_pv_def_from_json(d, &def, cats), -1);
+    json_decref(d);
+}
+
 static void test_cache(void **state) {
     (void)state;
     bs_pv_cache *c = bs_pv_cache_new(2);
@@ -238,8 +265,9 @@ static void test_cache(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_types),   cmocka_unit_test(test_categories),   cmocka_unit_test(test_required),
-        cmocka_unit_test(test_pattern), cmocka_unit_test(test_pattern_bomb), cmocka_unit_test(test_cache),
+        cmocka_unit_test(test_types),         cmocka_unit_test(test_categories),   cmocka_unit_test(test_required),
+        cmocka_unit_test(test_pattern),       cmocka_unit_test(test_pattern_bomb), cmocka_unit_test(test_cache),
+        cmocka_unit_test(test_def_from_json),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
