@@ -22,6 +22,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bsit import TODAY, Api, check, eq, expect_problem, finish, fresh_database, psql, start_server, token_for  # noqa: E402
@@ -59,6 +60,7 @@ def main():
         proc, base = start_server(args.binary, env)
         try:
             run(base, url, org, a, tok)
+            province_export(args.binary, env, args.source, url)
         finally:
             proc.terminate()
             proc.wait(timeout=60)
@@ -392,6 +394,62 @@ def xlsx(url, a, op):
     eq(int(n()), int(before) + 3, "three values appended")
     st, _, res = op.json("POST", "/api/v1/exchange/xlsx?source=xlsx-pv", raw=good, headers={"Content-Type": XLSX})
     eq((st, int(n())), (200, int(before) + 3), "the same workbook again appends nothing")
+
+
+def province_home(source, tmp):
+    """A BOUWSTROOM_HOME like source whose province configuration maps two plusvelden in the
+    zuid-holland export (for every province here): configuration, not code."""
+    home = os.path.join(tmp, "home")
+    os.makedirs(os.path.join(home, "processes", "provinces"))
+    for name in os.listdir(source):
+        if name != "processes":
+            os.symlink(os.path.join(source, name), os.path.join(home, name))
+    for name in os.listdir(os.path.join(source, "processes")):
+        if name != "provinces":
+            os.symlink(os.path.join(source, "processes", name), os.path.join(home, "processes", name))
+    for name in os.listdir(os.path.join(source, "processes", "provinces")):
+        if name != "province-exports.json":
+            os.symlink(os.path.join(source, "processes", "provinces", name),
+                       os.path.join(home, "processes", "provinces", name))
+    cfg = json.load(open(os.path.join(source, "processes", "provinces", "province-exports.json"), encoding="utf-8"))
+    cfg["exports"]["zuid-holland"]["provinces"] = ["*"]
+    cfg["exports"]["zuid-holland"]["plusvelden"] = {"sociale_huur": "woningen_sociaal", "thema_s": "thema",
+                                                    "oud": "oud_veld"}
+    with open(os.path.join(home, "processes", "provinces", "province-exports.json"), "w", encoding="utf-8") as f:
+        json.dump(cfg, f)
+    return home
+
+
+def province_export(binary, env, source, url):
+    print("== province exports: plusvelden mapped by configuration")
+    with tempfile.TemporaryDirectory() as tmp:
+        env2 = dict(env, BOUWSTROOM_HOME=province_home(source, tmp))
+        proc, base = start_server(binary, env2, operator=False)
+        try:
+            op = Api(base)
+            E = "/api/v1/exports/zuid-holland?format=csv&part=plans"
+            st, _, body = op.call("GET", E)
+            eq(st, 200, "the export with the mapped plusvelden")
+            lines = body.decode().splitlines()
+            eq(lines[0].split(",")[-3:], ["sociale_huur", "thema_s", "oud"],
+               "the mapped columns after the plan table's own")
+            check(len(lines) > 2 and all(ln.endswith(",,,") for ln in lines[1:]),
+                  "plans without values: empty cells", lines[:2])
+            pid = lines[1].split(",")[0]
+            st, _, r = op.json("PATCH", f"/api/v1/projects/{pid}/plusvelden",
+                               {"plusvelden": {"woningen_sociaal": 77, "thema": ["energie", "water"]}})
+            eq(st, 200, f"values for an exported plan {r}")
+            # a value of the retired plusveld oud_veld, as if written before it was retired
+            psql(url, "INSERT INTO plusveld_values (definition_id, project_id, value, known_from, changed_by) "
+                      f"SELECT id, '{pid}', '9.5', DATE '{TODAY}', 'test' FROM plusveld_definitions "
+                      "WHERE key = 'oud_veld'")
+            st, _, body = op.call("GET", E)
+            rows = [ln for ln in body.decode().splitlines()[1:] if ln.startswith(pid)]
+            eq([ln.split(",")[-3:] for ln in rows], [["77", "energie; water", ""]],
+               "the plan's values in the mapped columns; the retired plusveld stays empty")
+        finally:
+            proc.terminate()
+            proc.wait(timeout=60)
 
 
 def run(base, url, org, a, tok):
