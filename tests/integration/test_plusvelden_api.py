@@ -450,6 +450,9 @@ def province_export(binary, env, source, url):
         finally:
             proc.terminate()
             proc.wait(timeout=60)
+        err = proc.stderr.read()
+        check("Sanitizer" not in err and "runtime error" not in err and proc.returncode == 0,
+              "the second server ran clean (ASan/UBSan)", err[-2000:])
 
 
 def run(base, url, org, a, tok):
