@@ -266,7 +266,7 @@ static void parse_plusvelden(bs_export_profile *p, const char *key, json_t *pv, 
                     key, col);
             continue;
         }
-        if (n == 0 || n > 63 || k[0] < 'a' || k[0] > 'z' || strspn(k, "abcdefghijklmnopqrstuvwxyz0123456789_") != n) {
+        if (n == 0 || n > 50 || k[0] < 'a' || k[0] > 'z' || strspn(k, "abcdefghijklmnopqrstuvwxyz0123456789_") != n) {
             problem(e, "exports.%s.plusvelden.%.63s: a plusveld key (a-z first, then a-z, 0-9 and _) is required", key,
                     col);
             continue;

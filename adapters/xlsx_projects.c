@@ -590,10 +590,11 @@ static bool pv_header(const char *text, size_t len, char key[64]) {
     return true;
 }
 
-/* A plusveld key: a-z first, then a-z, 0-9, _ (1 to 63 bytes). */
+/* A plusveld key: a-z first, then a-z, 0-9, _ (1 to BS_PV_KEY_MAX_BYTES bytes). */
 static bool pv_key_ok(const char *k) {
     size_t n = strlen(k);
-    return n >= 1 && k[0] >= 'a' && k[0] <= 'z' && strspn(k, "abcdefghijklmnopqrstuvwxyz0123456789_") == n;
+    return n >= 1 && n <= BS_PV_KEY_MAX_BYTES && k[0] >= 'a' && k[0] <= 'z' &&
+           strspn(k, "abcdefghijklmnopqrstuvwxyz0123456789_") == n;
 }
 
 /* Registers a plusveld column of the header row (false: an error was added). */

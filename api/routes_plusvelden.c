@@ -77,10 +77,10 @@ static bool fail_false(bs_req *req, const char *field, const char *msg) {
     return false;
 }
 
-/* key: a-z first, then a-z 0-9 _, 1 to 63 bytes. */
-static bool key_ok(const char *s) {
+/* A key (of a plusveld, or of a step: max 100): a-z first, then a-z 0-9 _, 1 to max bytes. */
+static bool key_ok(const char *s, size_t max) {
     size_t n = s ? strlen(s) : 0;
-    return n >= 1 && n <= 63 && s[0] >= 'a' && s[0] <= 'z' && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_") == n;
+    return n >= 1 && n <= max && s[0] >= 'a' && s[0] <= 'z' && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_") == n;
 }
 
 static bool label_ok(bs_req *req, json_t *d) {
@@ -105,7 +105,7 @@ static bool required_ok(bs_req *req, const bs_engine *e, json_t *d) {
     json_t *r = json_object_get(d, "required"), *s = json_object_get(d, "required_from_step");
     if (!json_is_boolean(r)) return fail_false(req, "required", "required must be true or false");
     if (json_is_null(s)) return true;
-    if (!json_is_string(s) || !key_ok(json_string_value(s)) || !is_step(e, json_string_value(s)))
+    if (!json_is_string(s) || !key_ok(json_string_value(s), 100) || !is_step(e, json_string_value(s)))
         return fail_false(req, "required_from_step",
                           "required_from_step must be the key of a step of the process (e.g. "
                           "omgevingsplan_vastgesteld) or null");
@@ -192,8 +192,8 @@ static void def_defaults(json_t *d) {
 static char *def_validate(bs_req *req, const bs_engine *e, json_t *d) {
     bs_pv_type t;
     json_t *key = json_object_get(d, "key"), *ty = json_object_get(d, "type"), *pub = json_object_get(d, "public");
-    if (!key_ok(json_string_value(key)))
-        return fail_false(req, "key", "key must be 1 to 63 bytes: a-z first, then a-z, 0-9 and _"), NULL;
+    if (!key_ok(json_string_value(key), BS_PV_KEY_MAX_BYTES))
+        return fail_false(req, "key", "key must be 1 to 50 bytes: a-z first, then a-z, 0-9 and _"), NULL;
     if (!json_is_string(json_object_get(d, "applies_to")) ||
         !bs__one_of(req, "applies_to", json_string_value(json_object_get(d, "applies_to")), APPLIES))
         return NULL;

@@ -20,6 +20,9 @@
 
 #include "err.h"
 
+/* Longest key of a plusveld, bytes (a-z first, then a-z, 0-9, _): "plusvelden.<key>" fits a
+ * bs_err field. */
+#define BS_PV_KEY_MAX_BYTES 50
 /* Longest validation pattern, bytes. */
 #define BS_PV_PATTERN_MAX_BYTES 500
 /* Deepest nesting of parentheses in a pattern (pcre2_set_parens_nest_limit). */

@@ -13,7 +13,7 @@ CREATE TABLE plusveld_definitions (
     id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
     organisation_id uuid NOT NULL REFERENCES organisations (id) ON DELETE CASCADE,
     applies_to text NOT NULL DEFAULT 'project' CHECK (applies_to IN ('project', 'block')),
-    key text NOT NULL CHECK (key ~ '^[a-z][a-z0-9_]{0,62}$'),
+    key text NOT NULL CHECK (key ~ '^[a-z][a-z0-9_]{0,49}$'),
     label_nl text NOT NULL CHECK (length(label_nl) BETWEEN 1 AND 200),
     label_en text NOT NULL CHECK (length(label_en) BETWEEN 1 AND 200),
     type text NOT NULL CHECK (type IN ('text', 'integer', 'decimal', 'date', 'boolean', 'category', 'multi_category')),
