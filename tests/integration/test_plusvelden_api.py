@@ -98,6 +98,8 @@ def define(url, base, org, api, op):
                    {"key": "x5", "type": "integer", "label": {"nl": "x", "en": "x"}, "min": 5, "max": 1})
     expect_problem(api["bea"], "POST", D, 422, "type", "an unknown type",
                    {"key": "x6", "type": "float", "label": {"nl": "x", "en": "x"}})
+    expect_problem(api["bea"], "POST", D, 422, "key", "a key of 51 bytes",
+                   {"key": "k" * 51, "type": "text", "label": {"nl": "x", "en": "x"}})
     expect_problem(api["bea"], "POST", D, 422, "key", "a key with capitals",
                    {"key": "Xx", "type": "text", "label": {"nl": "x", "en": "x"}})
     expect_problem(api["bea"], "POST", D, 422, "label.en", "a label without en",
