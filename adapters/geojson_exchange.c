@@ -14,8 +14,10 @@
 #include "alloc.h"
 #include "eib_import.h"
 #include "import_pipeline.h"
+#include "import_plusvelden.h"
 #include "clock.h"
 #include "plan.h"
+#include "plusveld.h"
 
 #define DEFAULT_SCHEMA_KEY "ppm-woningbouw"
 /* jansson prints reals with "%.15g" here: the rounded coordinates (≤ 10 significant digits)
@@ -82,6 +84,12 @@ const char *bs_geojson_export_select(void) {
     return sql;
 }
 
+char *bs_geojson_export_select_plusvelden(const char *public_only_sql) {
+    const char *rest = bs_geojson_export_select() + strlen("SELECT ");
+    return bs_asprintf("SELECT bs_plusvelden_values(p.id, NULL, NULL, %s)::text AS plusvelden, %s", public_only_sql,
+                       rest);
+}
+
 static int column(const PGresult *res, const char *name, bs_err *err) {
     int c = PQfnumber(res, name);
     if (c < 0) bs_err_set(err, BS_EINTERNAL, NULL, "export: the result has no column %s", name);
@@ -115,6 +123,9 @@ int bs_geojson_feature_from_row(bs_geo *geo, const PGresult *res, int row, bs_cr
             j = json_string(v);
         json_object_set_new(props, cols[i].name, j);
     }
+    int c_pv = PQfnumber(res, "plusvelden"); /* optional (bs_geojson_export_select_plusvelden) */
+    if (c_pv >= 0 && !PQgetisnull(res, row, c_pv) && strcmp(PQgetvalue(res, row, c_pv), "{}") != 0)
+        json_object_set_new(props, "plusvelden", json_loads(PQgetvalue(res, row, c_pv), 0, NULL));
     const char *source_key = PQgetvalue(res, row, PQfnumber(res, "source_key"));
     if (PQgetisnull(res, row, c_geom)) {
         json_object_set_new(f, "geometry", json_null());
@@ -200,6 +211,11 @@ typedef struct import_job {
     size_t text_len;
     char *path;      /* owned: the file to read (bs_geojson_import_file) */
     char *begin_sql; /* owned: BEGIN, with the audit actor when given */
+    /* the plusveld definitions the features are checked against (BS_IMPORT_PV_DEFS), owned;
+     * loaded before the pipeline runs */
+    json_t *pv_defs;
+    uv_loop_t *loop;
+    bs_store *store;
 } import_job;
 
 /* What the check of one file needs (bs_geojson_import_check): pure, no job. */
@@ -208,6 +224,11 @@ typedef struct check_ctx {
     bs_day today; /* the import's civil date: data date = max(progress_date, today) */
     bs_geojson_import_result *r;
     json_t *seen_keys, *seen_ids; /* source + source_key and ids seen so far in the file */
+    /* plusvelden: the definitions (NULL: none loaded, a feature with values is refused) as
+     * {"orgs": {org id: [definition]}, "gemeenten": {name: org id}, "projects": {source US
+     * source_key: owner org id}}, and the patterns compiled for this import */
+    const json_t *pv_defs;
+    bs_pv_cache *pv_cache;
 } check_ctx;
 
 __attribute__((format(printf, 3, 4))) static void feature_error(bs_geojson_import_result *r, int feature,
@@ -316,6 +337,39 @@ static bool take_property(bs_geojson_import_result *r, int fi, json_t *props, si
     return true;
 }
 
+/* The feature's plusvelden (an object key: value, optional): each value checked against the
+ * definition of the project's organisation (docs/homes-and-goals.md "Plusvelden"); the checked
+ * values go into the record's "plusvelden". false after recording errors. */
+static bool take_plusvelden(check_ctx *cx, int fi, json_t *props, json_t *rec) {
+    json_t *pv = json_object_get(props, "plusvelden");
+    if (!pv || json_is_null(pv)) return true;
+    if (!json_is_object(pv)) {
+        feature_error(cx->r, fi, "properties.plusvelden: must be an object key: value");
+        return false;
+    }
+    const json_t *defs = bs_import_pv_definitions(cx->pv_defs, json_string_value(json_object_get(props, "source")),
+                                                  json_string_value(json_object_get(props, "source_key")),
+                                                  json_string_value(json_object_get(props, "gemeente")));
+    json_t *out = json_object();
+    bool ok = true;
+    const char *k;
+    json_t *v;
+    json_object_foreach(pv, k, v) {
+        bs_err err = {0};
+        json_t *checked = bs_import_pv_check(defs, k, v, cx->pv_cache, &err);
+        if (checked)
+            json_object_set_new(out, k, checked);
+        else
+            feature_error(cx->r, fi, "properties.%s: %.150s", err.field, err.msg);
+        ok = checked && ok;
+    }
+    if (ok && json_object_size(out))
+        json_object_set_new(rec, "plusvelden", out);
+    else
+        json_decref(out);
+    return ok;
+}
+
 /* Builds the record of one feature (NULL after recording errors). cx->seen_keys/seen_ids
  * detect duplicates within the file. */
 static json_t *build_record(check_ctx *cx, int fi, json_t *feature, bs_crs crs) {
@@ -331,6 +385,7 @@ static json_t *build_record(check_ctx *cx, int fi, json_t *feature, bs_crs crs) 
     bool ok = true;
     for (size_t c = 0; c < N_COLS; c++)
         if (cols[c].role != R_DERIVED) ok = take_property(r, fi, props, c, rec) && ok;
+    ok = take_plusvelden(cx, fi, props, rec) && ok;
     json_t *id = json_object_get(feature, "id");
     if (id && !json_is_null(id)) {
         if (!json_is_string(id) || !is_uuid(json_string_value(id))) {
@@ -540,6 +595,7 @@ static json_t *check_features(check_ctx *cx, json_t *features, bs_crs crs) {
     r->read = (int)n;
     cx->seen_keys = json_object();
     cx->seen_ids = json_object();
+    cx->pv_cache = bs_pv_cache_new(64);
     json_t *records = json_array();
     for (size_t i = 0; i < n; i++) {
         json_t *rec = build_record(cx, (int)i, json_array_get(features, i), crs);
@@ -552,6 +608,7 @@ static json_t *check_features(check_ctx *cx, json_t *features, bs_crs crs) {
     }
     json_decref(cx->seen_keys);
     json_decref(cx->seen_ids);
+    bs_pv_cache_free(cx->pv_cache);
     if (r->invalid) {
         json_decref(records);
         char msg[96];
@@ -562,7 +619,9 @@ static json_t *check_features(check_ctx *cx, json_t *features, bs_crs crs) {
     return records;
 }
 
-json_t *bs_geojson_import_check(const bs_engine *engine, json_t *root, bs_day today, bs_geojson_import_result *r) {
+/* bs_geojson_import_check with the plusveld definitions (pv_defs, NULL: none). */
+static json_t *check_import(const bs_engine *engine, json_t *root, bs_day today, const json_t *pv_defs,
+                            bs_geojson_import_result *r) {
     json_t *features = json_object_get(root, "features");
     const char *type = json_string_value(json_object_get(root, "type"));
     bs_crs crs = BS_CRS_WGS84; /* RFC 7946 §4: no crs member = WGS84 lon/lat */
@@ -578,8 +637,12 @@ json_t *bs_geojson_import_check(const bs_engine *engine, json_t *root, bs_day to
         return NULL;
     }
     snprintf(r->crs, sizeof r->crs, "%s", bs_geo_crs_name(crs));
-    check_ctx cx = {.engine = engine, .today = today, .r = r};
+    check_ctx cx = {.engine = engine, .today = today, .r = r, .pv_defs = pv_defs};
     return check_features(&cx, features, crs);
+}
+
+json_t *bs_geojson_import_check(const bs_engine *engine, json_t *root, bs_day today, bs_geojson_import_result *r) {
+    return check_import(engine, root, today, NULL, r);
 }
 
 /* On the thread pool: parses (when given text or a path), checks every feature, converts and
@@ -590,7 +653,8 @@ static int prepare(bs_import_plan *plan, void *arg) {
     json_t *root = load_collection(job);
     if (!root) return -1;
     /* today: the import's civil date in Europe/Amsterdam (the injected clock's) */
-    json_t *records = bs_geojson_import_check(job->engine, root, bs_clock_today_amsterdam(NULL), r);
+    bs_day today = bs_clock_today_amsterdam(NULL);
+    json_t *records = check_import(job->engine, root, today, job->pv_defs, r);
     json_decref(root);
     if (!records) return -1;
     bs_import_plan_add_records(plan, records, DUMP_FLAGS);
@@ -602,10 +666,12 @@ static int prepare(bs_import_plan *plan, void *arg) {
     }
     bs_import_plan_begin(plan, job->begin_sql);
     plan_statements(plan);
+    bs_import_plan_plusvelden(plan, today, NULL);
     return 0;
 }
 
 static void job_free(import_job *job) {
+    json_decref(job->pv_defs);
     json_decref(job->collection);
     free(job->text);
     free(job->path);
@@ -624,13 +690,28 @@ static void done(const bs_import_outcome *o, void *arg) {
     job_free(job);
 }
 
+/* The plusveld definitions loaded: now the pipeline (prepare on the thread pool checks against them). */
+static void pv_defs_loaded(const PGresult *res, const char *err, void *arg) {
+    import_job *job = arg;
+    if (err || PQntuples(res) != 1) {
+        bs_err_set(&job->result.err, BS_EUNAVAILABLE, NULL, "loading the plusveld definitions failed: %s",
+                   err ? err : "no answer");
+        job->cb(&job->result, job->arg);
+        return job_free(job);
+    }
+    job->pv_defs = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+    bs_import_pipeline_run(job->loop, job->store, "import-geojson", job->progress, prepare, done, job);
+}
+
 static void run(uv_loop_t *loop, bs_store *store, import_job *job, FILE *progress, const char *actor_json,
                 bs_geojson_import_cb cb, void *arg) {
     job->begin_sql = bs_store_begin_as(actor_json);
     job->progress = progress;
     job->cb = cb;
     job->arg = arg;
-    bs_import_pipeline_run(loop, store, "import-geojson", progress, prepare, done, job);
+    job->loop = loop;
+    job->store = store;
+    bs_store_exec(store, &BS_IMPORT_PV_DEFS, NULL, pv_defs_loaded, job);
 }
 
 void bs_geojson_import(uv_loop_t *loop, bs_store *store, const bs_engine *engine, json_t *root, FILE *progress,

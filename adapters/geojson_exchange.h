@@ -42,6 +42,13 @@
  * table's; geometry comes as text. */
 const char *bs_geojson_export_select(void);
 
+/* The same select with the column plusvelden first: the current values of the project's
+ * plusvelden that are not retired (JSON text, docs/homes-and-goals.md), only those flagged
+ * public where public_only_sql (an SQL boolean over the query, e.g. "a.access = 'public'" or
+ * "false") holds. A new string (caller frees). The feature carries them as the property
+ * "plusvelden" when there are any. */
+char *bs_geojson_export_select_plusvelden(const char *public_only_sql);
+
 /* ORDER BY clause that gives the same order in every database (byte "C" collation; numeric
  * source keys by length first, so "9" < "10"). */
 #define BS_GEOJSON_EXPORT_ORDER " ORDER BY p.source COLLATE \"C\", length(p.source_key), p.source_key COLLATE \"C\""

@@ -56,6 +56,7 @@ static const struct {
     {"steps", "text[]"},
     {"step_keys", "text[]"},
     {"blocks", "jsonb"},
+    {"plusvelden", "jsonb"}, /* checked values of plusvelden by key (geojson_exchange.c) */
 };
 #define N_STAGING_COLS (sizeof staging_cols / sizeof staging_cols[0])
 

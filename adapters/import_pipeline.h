@@ -45,7 +45,8 @@
  * geometry (jsonb), geometry_crs, process_schema_key/version, planned_completion,
  * confidentiality, the price range columns) with the projects table's types, and the initial
  * process state: "steps" (status names) and "step_keys" (the schema's step keys), text[] in
- * schema order. A record member of another name is ignored; a missing one is NULL. */
+ * schema order; "plusvelden" (jsonb: the GeoJSON import's checked plusveld values). A record
+ * member of another name is ignored; a missing one is NULL. */
 
 /* What prepare builds (on the thread pool) and the pipeline stores (on the loop). Fill it
  * only through the functions below; the pipeline owns and frees it. */

@@ -74,6 +74,12 @@ void bs_province_config_free(bs_province_config *c) {
         free(p->key);
         free(p->name);
         free(p->crs);
+        for (int j = 0; j < p->n_plusvelden; j++) {
+            free(p->pv_columns[j]);
+            free(p->pv_keys[j]);
+        }
+        free(p->pv_columns);
+        free(p->pv_keys);
     }
     free(c->exports);
     memset(c, 0, sizeof *c);
@@ -216,6 +222,60 @@ static void parse_prices(json_t *root, json_t *sources, bs_province_config *c, e
         }
 }
 
+/* The plan table's own column names (province_export.c): a plusveld column must not reuse one. */
+static const char *const plan_table_names[] = {"plan_id",
+                                               "objectid",
+                                               "plannaam",
+                                               "gemeente",
+                                               "provincie",
+                                               "plantype",
+                                               "status_planologisch",
+                                               "vertrouwelijkheid",
+                                               "peildatum",
+                                               "aantal_rest",
+                                               "sloop",
+                                               "koop_prijsklasse",
+                                               "huur_prijsklasse",
+                                               "prijsklassen_vanaf",
+                                               "verdeling",
+                                               "opmerkingen",
+                                               "geometrie",
+                                               "detailplanning"};
+
+/* An export's "plusvelden": {column: plusveld key} (optional): the columns a province asks
+ * for; column names 1 to 63 bytes, not one of the plan table's; keys as a plusveld's
+ * (a-z first, then a-z, 0-9, _). */
+static void parse_plusvelden(bs_export_profile *p, const char *key, json_t *pv, errbuf *e) {
+    if (!pv) return;
+    if (!json_is_object(pv)) {
+        problem(e, "exports.%s.plusvelden: an object {column: plusveld key} is required", key);
+        return;
+    }
+    p->pv_columns = bs_calloc(json_object_size(pv) + 1, sizeof *p->pv_columns);
+    p->pv_keys = bs_calloc(json_object_size(pv) + 1, sizeof *p->pv_keys);
+    const char *col;
+    json_t *v;
+    json_object_foreach(pv, col, v) {
+        const char *k = json_string_value(v);
+        size_t n = k ? strlen(k) : 0;
+        bool clash = false;
+        for (size_t i = 0; i < sizeof plan_table_names / sizeof plan_table_names[0]; i++)
+            clash |= strcmp(col, plan_table_names[i]) == 0;
+        if (!*col || strlen(col) > 63 || clash) {
+            problem(e, "exports.%s.plusvelden.%.63s: a column name of 1 to 63 bytes that the plan table does not use",
+                    key, col);
+            continue;
+        }
+        if (n == 0 || n > 50 || k[0] < 'a' || k[0] > 'z' || strspn(k, "abcdefghijklmnopqrstuvwxyz0123456789_") != n) {
+            problem(e, "exports.%s.plusvelden.%.63s: a plusveld key (a-z first, then a-z, 0-9 and _) is required", key,
+                    col);
+            continue;
+        }
+        p->pv_columns[p->n_plusvelden] = xstrdup(col);
+        p->pv_keys[p->n_plusvelden++] = xstrdup(k);
+    }
+}
+
 static void parse_exports(json_t *root, json_t *sources, bs_province_config *c, errbuf *e) {
     json_t *ex = json_object_get(root, "exports");
     if (!json_is_object(ex) || json_object_size(ex) == 0) {
@@ -268,6 +328,7 @@ static void parse_exports(json_t *root, json_t *sources, bs_province_config *c, 
             else
                 p->mandatory[f] = true;
         }
+        parse_plusvelden(p, key, json_object_get(o, "plusvelden"), e);
         char path[96];
         snprintf(path, sizeof path, "exports.%s", key);
         free(cite(sources, json_object_get(o, "sources"), path, e));

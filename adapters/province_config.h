@@ -66,6 +66,11 @@ typedef struct bs_export_profile {
     char *crs;               /* owned: "EPSG:28992" */
     int min_confidentiality; /* rank (bs_confidentiality_rank) */
     bool mandatory[BS_EF_COUNT];
+    /* the plusvelden the province asks for ("plusvelden": {column: plusveld key}; docs/exports.md):
+     * extra columns of the plan table after its own, each the value of the plan's plusveld of
+     * that key (owned; n_plusvelden of each, in the configuration's order) */
+    char **pv_columns, **pv_keys;
+    int n_plusvelden;
 } bs_export_profile;
 
 typedef struct bs_province_config {

@@ -79,6 +79,7 @@ void bs_export_plans_free(bs_export_plan *plans, int n) {
         free(p->progress_date);
         free(p->geometry_crs);
         json_decref(p->geometry);
+        json_decref(p->plusvelden);
     }
     free(plans);
 }
@@ -140,6 +141,8 @@ int bs_export_plans_from_json(const json_t *array, bs_export_plan **plans, int *
             p->count[c] = json_integer_value(v);
             if (p->count[c] == BS_EXPORT_MISSING) p->count[c]++; /* keep the sentinel free */
         }
+        json_t *pv = json_object_get(o, "plusvelden");
+        if (json_is_object(pv)) p->plusvelden = json_incref(pv);
         json_t *g = json_object_get(o, "geometry");
         if (json_is_object(g))
             p->geometry = json_incref(g);
@@ -519,6 +522,11 @@ int bs_export_table_columns(bs_export_table_kind kind, const char *const **names
     }
 }
 
+int bs_export_plusveld_columns(const bs_export *ex, const char *const **names) {
+    *names = (const char *const *)ex->profile->pv_columns;
+    return ex->profile->n_plusvelden;
+}
+
 int bs_export_table_rows(const bs_export *ex, bs_export_table_kind kind) {
     switch (kind) {
     case BS_TABLE_PLANS: return ex->n_included;
@@ -555,6 +563,24 @@ static const char *const note_texts[] = {
     "no price table of the province in force on the export date: koop_onb/huur_onb",
     "period totals spread evenly over their years (remainder in the last year): geschat",
 };
+
+bs_cell bs_export_plusveld_cell(const bs_export *ex, int r, int c, char *buf, size_t len) {
+    const bs_export_plan *p = &ex->plans[included_item(ex, r)->plan];
+    const json_t *v = json_object_get(p->plusvelden, ex->profile->pv_keys[c]);
+    if (json_is_string(v)) return text(json_string_value(v));
+    if (json_is_integer(v)) return num(json_integer_value(v));
+    if (json_is_boolean(v)) return (bs_cell){BS_CELL_BOOL, json_is_true(v), NULL};
+    if (json_is_real(v)) {
+        snprintf(buf, len, "%.15g", json_real_value(v));
+        return text(buf);
+    }
+    if (!json_is_array(v)) return text(NULL);
+    size_t o = 0;
+    buf[0] = 0;
+    for (size_t i = 0; i < json_array_size(v) && o < len; i++)
+        o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? "; " : "", json_string_value(json_array_get(v, i)));
+    return text(buf);
+}
 
 void bs_export_table_row(const bs_export *ex, bs_export_table_kind kind, int r, bs_cell *cells,
                          char buf[BS_EXPORT_ROW_BUF]) {
@@ -664,6 +690,17 @@ static json_t *row_object(const bs_export *ex, bs_export_table_kind kind, int r,
     return o;
 }
 
+/* The plusveld columns of plan row r into props (a feature's properties). */
+static void add_plusvelden(const bs_export *ex, int r, json_t *props) {
+    const char *const *names;
+    int n = bs_export_plusveld_columns(ex, &names);
+    char buf[BS_EXPORT_ROW_BUF];
+    for (int c = 0; c < n; c++) {
+        bs_cell cell = bs_export_plusveld_cell(ex, r, c, buf, sizeof buf);
+        json_object_set_new(props, names[c], cell_json(&cell));
+    }
+}
+
 #define JSON_FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15))
 
 static void collection_head(dynbuf *b, const bs_export *ex, const char *name) {
@@ -699,6 +736,7 @@ char *bs_export_geojson_plans(const bs_export *ex, bool with_detail) {
         json_t *f = json_object();
         json_object_set_new(f, "type", json_string("Feature"));
         json_t *props = row_object(ex, BS_TABLE_PLANS, r, 0);
+        add_plusvelden(ex, r, props);
         if (with_detail) {
             json_t *rows = json_array();
             for (; d < ex->n_detail && ex->detail[d].item == i; d++)
@@ -750,25 +788,29 @@ char *bs_export_csv(const bs_export *ex, bs_export_table_kind kind) {
     dynbuf b = {0};
     const char *const *names;
     int nc = bs_export_table_columns(kind, &names);
-    for (int c = 0; c < nc; c++) {
+    const char *const *pv_names = NULL;
+    int npv = kind == BS_TABLE_PLANS ? bs_export_plusveld_columns(ex, &pv_names) : 0;
+    for (int c = 0; c < nc + npv; c++) {
         if (c) puts_(&b, ",");
-        csv_field(&b, names[c]);
+        csv_field(&b, c < nc ? names[c] : pv_names[c - nc]);
     }
     puts_(&b, "\r\n");
     bs_cell cells[N_DETAIL_COLS];
     char buf[BS_EXPORT_ROW_BUF], n[32];
     int rows = bs_export_table_rows(ex, kind);
+    char pv_buf[BS_EXPORT_ROW_BUF];
     for (int r = 0; r < rows; r++) {
         bs_export_table_row(ex, kind, r, cells, buf);
-        for (int c = 0; c < nc; c++) {
+        for (int c = 0; c < nc + npv; c++) {
             if (c) puts_(&b, ",");
-            switch (cells[c].kind) {
-            case BS_CELL_TEXT: csv_field(&b, cells[c].s); break;
+            bs_cell cell = c < nc ? cells[c] : bs_export_plusveld_cell(ex, r, c - nc, pv_buf, sizeof pv_buf);
+            switch (cell.kind) {
+            case BS_CELL_TEXT: csv_field(&b, cell.s); break;
             case BS_CELL_INT:
-                snprintf(n, sizeof n, "%" PRId64, cells[c].n);
+                snprintf(n, sizeof n, "%" PRId64, cell.n);
                 puts_(&b, n);
                 break;
-            case BS_CELL_BOOL: puts_(&b, cells[c].n ? "true" : "false"); break;
+            case BS_CELL_BOOL: puts_(&b, cell.n ? "true" : "false"); break;
             default: break;
             }
         }

@@ -53,6 +53,7 @@ typedef struct bs_export_plan {
     char *geometry_crs;    /* owned; e.g. "EPSG:28992" */
     json_t *geometry;      /* owned reference; NULL = none */
     int64_t count[BS_PC_COUNT];
+    json_t *plusvelden; /* owned reference: the current plusveld values, key → value; NULL = none */
 } bs_export_plan;
 
 /* The projects columns a plan record is selected with ("SELECT " BS_EXPORT_PLAN_COLUMNS
@@ -64,6 +65,11 @@ typedef struct bs_export_plan {
     "p.type_grondgebonden, p.type_appartement, p.type_onbekend, p.tenure_koop, p.tenure_huur, "                        \
     "p.tenure_onbekend, p.koop_price_min_cents, p.koop_price_max_cents, p.huur_rent_min_cents, "                       \
     "p.huur_rent_max_cents"
+
+/* The plan records' plusvelden (docs/homes-and-goals.md), appended to BS_EXPORT_PLAN_COLUMNS:
+ * the current values of the plan's plusvelden that are not retired; only the public ones
+ * where the SQL boolean public_only holds (a caller who sees the plan as public facts). */
+#define BS_EXPORT_PLAN_PLUSVELDEN(public_only) "bs_plusvelden_values(p.id, NULL, NULL, " public_only ") AS plusvelden"
 
 /* Parses plan records from a JSON array of objects whose members are the projects column
  * names (id, source_key, name, gemeente, provincie, plantype, planstatus, confidentiality,
@@ -195,6 +201,14 @@ typedef struct bs_cell {
 
 /* Column names of a table; returns their number. */
 int bs_export_table_columns(bs_export_table_kind kind, const char *const **names);
+/* The plusveld columns of the plan table (BS_TABLE_PLANS) that ex's profile maps
+ * (bs_export_profile.pv_columns), after the table's own columns: their count, names receives
+ * the names (the profile's). */
+int bs_export_plusveld_columns(const bs_export *ex, const char *const **names);
+/* Cell c of the plusveld columns of plan row r: the plan's value of the mapped plusveld — a
+ * text, integer or boolean as such, a decimal as text ("%.15g"), a multi-category as its
+ * values joined by "; " — or empty. Text cells point into the plan or into buf (len bytes). */
+bs_cell bs_export_plusveld_cell(const bs_export *ex, int r, int c, char *buf, size_t len);
 
 /* Number of rows of a table. */
 int bs_export_table_rows(const bs_export *ex, bs_export_table_kind kind);

@@ -24,6 +24,10 @@ static lxw_error write_table(lxw_workbook *wb, const bs_export *ex, bs_export_ta
      * import reads the workbook back (docs/exchange.md); a cell holds at most 32,767 characters */
     bool geometry = kind == BS_TABLE_PLANS;
     if (geometry && !e) e = worksheet_write_string(ws, 0, (lxw_col_t)nc, "geometrie", bold);
+    /* Plannen: then the plusvelden the province asks for (bs_export_plusveld_columns) */
+    const char *const *pv_names = NULL;
+    int npv = geometry ? bs_export_plusveld_columns(ex, &pv_names) : 0;
+    for (int c = 0; c < npv && !e; c++) e = worksheet_write_string(ws, 0, (lxw_col_t)(nc + 1 + c), pv_names[c], bold);
     int next_item = 0;
     worksheet_freeze_panes(ws, 1, 0);
     int rows = bs_export_table_rows(ex, kind);
@@ -48,6 +52,15 @@ static lxw_error write_table(lxw_workbook *wb, const bs_export *ex, bs_export_ta
             if (gt && strlen(gt) <= 32767 /* Excel cell limit */)
                 e = worksheet_write_string(ws, (lxw_row_t)(r + 1), (lxw_col_t)nc, gt, NULL);
             free(gt);
+        }
+        for (int c = 0; c < npv && !e; c++) {
+            char pv_buf[BS_EXPORT_ROW_BUF];
+            bs_cell cell = bs_export_plusveld_cell(ex, r, c, pv_buf, sizeof pv_buf);
+            lxw_row_t row = (lxw_row_t)(r + 1);
+            lxw_col_t col = (lxw_col_t)(nc + 1 + c);
+            if (cell.kind == BS_CELL_TEXT) e = worksheet_write_string(ws, row, col, cell.s, NULL);
+            if (cell.kind == BS_CELL_INT) e = worksheet_write_number(ws, row, col, (double)cell.n, NULL);
+            if (cell.kind == BS_CELL_BOOL) e = worksheet_write_boolean(ws, row, col, (int)cell.n, NULL);
         }
     }
     free(cells);

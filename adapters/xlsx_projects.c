@@ -10,9 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "alloc.h"
 #include "import_pipeline.h"
+#include "import_plusvelden.h"
 #include "eib_import.h"
 #include "plan.h"
 #include "xlsx_read.h"
@@ -26,6 +28,8 @@
 #define RD_X_MAX 300000.0
 #define RD_Y_MIN 289000.0
 #define RD_Y_MAX 629000.0
+/* Most plusveld columns ("plusveld:<key>") of one sheet. */
+#define XLSX_PV_MAX_COLUMNS 100
 
 typedef enum {
     F_SOURCE_KEY,
@@ -140,26 +144,51 @@ typedef struct parse_ctx {
     json_t *records;   /* array */
     json_t *seen_keys; /* object: source_key → row number */
     bool too_many_rows;
+    struct {
+        int64_t col;
+        char key[64];
+        char *header;          /* owned: as written */
+    } pv[XLSX_PV_MAX_COLUMNS]; /* the plusveld columns */
+    int n_pv;
+    bs_pv_cache *pv_cache; /* the patterns compiled for this workbook */
 } parse_ctx;
 
 static void add_error(parse_ctx *p, long row, int64_t col, field_id f, const char *header, const char *value,
                       const char *fmt, ...) __attribute__((format(printf, 7, 8)));
 
+static void add_error_v(parse_ctx *p, long row, int64_t col, const char *field, const char *header, const char *value,
+                        const char *fmt, va_list ap) __attribute__((format(printf, 7, 0)));
+
 static void add_error(parse_ctx *p, long row, int64_t col, field_id f, const char *header, const char *value,
                       const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    add_error_v(p, row, col, (int)f < N_FIELDS ? fields[f].field : NULL, header, value, fmt, ap);
+    va_end(ap);
+}
+
+/* add_error with the field named (e.g. "plusvelden.<key>"; NULL: none). */
+__attribute__((format(printf, 7, 8))) static void add_error_named(parse_ctx *p, long row, int64_t col,
+                                                                  const char *field, const char *header,
+                                                                  const char *value, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    add_error_v(p, row, col, field, header, value, fmt, ap);
+    va_end(ap);
+}
+
+static void add_error_v(parse_ctx *p, long row, int64_t col, const char *field, const char *header, const char *value,
+                        const char *fmt, va_list ap) {
     p->error_count++;
     if (json_array_size(p->errors) >= BS_XLSX_PROJECTS_MAX_ERRORS) return;
     char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
     json_t *e = json_object();
     json_object_set_new(e, "row", row > 0 ? json_integer(row) : json_null());
     char cn[4];
     json_object_set_new(e, "column", col >= 0 ? json_string(bs_xlsx_col_name((uint32_t)col, cn)) : json_null());
     json_object_set_new(e, "header", header ? json_string(header) : json_null());
-    json_object_set_new(e, "field", (int)f < N_FIELDS ? json_string(fields[f].field) : json_null());
+    json_object_set_new(e, "field", field ? json_string(field) : json_null());
     json_object_set_new(e, "value", value ? json_string(value) : json_null());
     json_object_set_new(e, "message", json_string(msg));
     json_array_append_new(p->errors, e);
@@ -544,6 +573,148 @@ static void read_confidentiality(row_ctx *r, json_t *rec, const char *ps_code) {
     if (level >= 0) set_str(rec, "confidentiality", conf_codes[level]);
 }
 
+/* ---- plusvelden: columns "plusveld:<key>" (docs/homes-and-goals.md "Plusvelden") ---- */
+
+/* Whether the header text[0..len) names a plusveld column ("plusveld:<key>", the prefix in
+ * any case, spaces around the key allowed); writes the key (64 bytes) when so. */
+static bool pv_header(const char *text, size_t len, char key[64]) {
+    static const char prefix[] = "plusveld:";
+    size_t np = sizeof prefix - 1;
+    if (len < np || strncasecmp(text, prefix, np) != 0) return false;
+    const char *s = text + np, *e = text + len;
+    while (s < e && isspace((unsigned char)*s)) s++;
+    while (e > s && isspace((unsigned char)e[-1])) e--;
+    size_t n = (size_t)(e - s) < 63 ? (size_t)(e - s) : 63;
+    memcpy(key, s, n);
+    key[n] = 0;
+    return true;
+}
+
+/* A plusveld key: a-z first, then a-z, 0-9, _ (1 to BS_PV_KEY_MAX_BYTES bytes). */
+static bool pv_key_ok(const char *k) {
+    size_t n = strlen(k);
+    return n >= 1 && n <= BS_PV_KEY_MAX_BYTES && k[0] >= 'a' && k[0] <= 'z' &&
+           strspn(k, "abcdefghijklmnopqrstuvwxyz0123456789_") == n;
+}
+
+/* Registers a plusveld column of the header row (false: an error was added). */
+static bool pv_column(parse_ctx *p, uint32_t row, const bs_xlsx_cell *c, const char *shown, const char *key) {
+    if (!pv_key_ok(key)) {
+        add_error(p, (long)row, c->col, N_FIELDS, shown, shown,
+                  "a plusveld column is named plusveld:<key>, the key a-z, 0-9 and _");
+        return false;
+    }
+    for (int i = 0; i < p->n_pv; i++)
+        if (strcmp(p->pv[i].key, key) == 0) {
+            add_error(p, (long)row, c->col, N_FIELDS, shown, shown, "a second column for plusveld %s", key);
+            return false;
+        }
+    if (p->n_pv == XLSX_PV_MAX_COLUMNS) {
+        add_error(p, (long)row, c->col, N_FIELDS, shown, shown, "more than %d plusveld columns", XLSX_PV_MAX_COLUMNS);
+        return false;
+    }
+    p->pv[p->n_pv].col = c->col;
+    snprintf(p->pv[p->n_pv].key, sizeof p->pv[p->n_pv].key, "%s", key);
+    p->pv[p->n_pv].header = bs_strdup(shown);
+    p->n_pv++;
+    return true;
+}
+
+/* The cell as a JSON value for a plusveld of type (the definition's, "text" when unknown):
+ * numbers, TRUE/FALSE and dates as such; a text converted where the type asks for it
+ * (integer, decimal, boolean ja/nee/true/false/waar/onwaar, multi_category as values
+ * separated by ';'); anything else left as it is for the validator to refuse. */
+static json_t *pv_cell_value(const bs_xlsx_cell *c, const char *type) {
+    char buf[64];
+    switch (c->type) {
+    case BS_XLSX_NUMBER:
+        if (strcmp(type, "text") == 0 || strcmp(type, "category") == 0) {
+            if (c->number == floor(c->number) && fabs(c->number) < 1e15)
+                snprintf(buf, sizeof buf, "%.0f", c->number);
+            else
+                snprintf(buf, sizeof buf, "%.15g", c->number);
+            return json_string(buf);
+        }
+        if (c->number == floor(c->number) && fabs(c->number) < 9e15) return json_integer((json_int_t)c->number);
+        return json_real(c->number);
+    case BS_XLSX_BOOL: return json_boolean(c->number != 0);
+    case BS_XLSX_DATE: return json_string(bs_date_format(c->date_day, buf));
+    default: break;
+    }
+    const char *s = c->text, *e = c->text + c->text_len;
+    while (s < e && isspace((unsigned char)*s)) s++;
+    while (e > s && isspace((unsigned char)e[-1])) e--;
+    size_t n = (size_t)(e - s);
+    char *t = bs_strndup(s, n), *end = NULL;
+    json_t *v = NULL;
+    if (strcmp(type, "integer") == 0 || strcmp(type, "decimal") == 0) {
+        for (char *q = t; *q; q++)
+            if (*q == ',' && strcmp(type, "decimal") == 0) *q = '.';
+        double d = n ? strtod(t, &end) : 0;
+        if (n && end && !*end) v = d == floor(d) && fabs(d) < 9e15 ? json_integer((json_int_t)d) : json_real(d);
+    } else if (strcmp(type, "boolean") == 0) {
+        char f[16];
+        fold(t, n, f, sizeof f);
+        if (!strcmp(f, "ja") || !strcmp(f, "true") || !strcmp(f, "waar")) v = json_true();
+        if (!strcmp(f, "nee") || !strcmp(f, "false") || !strcmp(f, "onwaar")) v = json_false();
+    } else if (strcmp(type, "multi_category") == 0) {
+        v = json_array();
+        for (char *save = NULL, *part = strtok_r(t, ";", &save); part; part = strtok_r(NULL, ";", &save)) {
+            while (isspace((unsigned char)*part)) part++;
+            size_t k = strlen(part);
+            while (k > 0 && isspace((unsigned char)part[k - 1])) k--;
+            if (k) json_array_append_new(v, json_stringn(part, k));
+        }
+    }
+    if (!v) v = json_stringn(s, n);
+    free(t);
+    return v;
+}
+
+/* The row's plusvelden: each non-blank plusveld cell checked against the definition of the
+ * project's organisation (import_plusvelden.h); the checked values go into rec's
+ * "plusvelden", each bad one is a row error naming plusvelden.<key>. */
+static void read_plusvelden(row_ctx *r, const bs_xlsx_cell *cells, size_t n, json_t *rec) {
+    parse_ctx *p = r->p;
+    if (!p->n_pv) return;
+    const json_t *defs = bs_import_pv_definitions(
+        p->opt->plusveld_definitions, p->opt->source ? p->opt->source : DEFAULT_SOURCE,
+        json_string_value(json_object_get(rec, "source_key")), json_string_value(json_object_get(rec, "gemeente")));
+    json_t *out = json_object();
+    for (int k = 0; k < p->n_pv; k++) {
+        const bs_xlsx_cell *c = NULL;
+        for (size_t i = 0; i < n; i++)
+            if ((int64_t)cells[i].col == p->pv[k].col) c = &cells[i];
+        if (cell_blank(c)) continue;
+        char val[256];
+        if (c->type == BS_XLSX_ERROR) {
+            char field[80];
+            snprintf(field, sizeof field, "plusvelden.%s", p->pv[k].key);
+            add_error_named(p, (long)r->row, p->pv[k].col, field, p->pv[k].header, cell_display(c, val, sizeof val),
+                            "the cell holds the Excel error %s", c->text);
+            r->bad = true;
+            continue;
+        }
+        const char *type = "text";
+        for (size_t i = 0; i < json_array_size(defs); i++)
+            if (strcmp(json_string_value(json_object_get(json_array_get(defs, i), "key")), p->pv[k].key) == 0)
+                type = json_string_value(json_object_get(json_array_get(defs, i), "type"));
+        json_t *v = pv_cell_value(c, type);
+        bs_err err = {0};
+        json_t *checked = bs_import_pv_check(defs, p->pv[k].key, v, p->pv_cache, &err);
+        if (checked) {
+            json_object_set_new(out, p->pv[k].key, checked);
+        } else {
+            add_error_named(p, (long)r->row, p->pv[k].col, err.field, p->pv[k].header, cell_display(c, val, sizeof val),
+                            "%s", err.msg);
+            r->bad = true;
+        }
+        json_decref(v);
+    }
+    if (json_object_size(out)) json_object_set(rec, "plusvelden", out);
+    json_decref(out);
+}
+
 /* Validates one data row; appends its record when valid. */
 static void data_row(parse_ctx *p, uint32_t row, const bs_xlsx_cell *cells, size_t n) {
     row_ctx r = {.p = p, .row = row};
@@ -575,6 +746,7 @@ static void data_row(parse_ctx *p, uint32_t row, const bs_xlsx_cell *cells, size
     read_location(&r, rec);
     read_confidentiality(&r, rec, ps_code);
     if (get_text(&r, F_NOTE, note, sizeof note) > 0) set_str(rec, "schatting", note);
+    read_plusvelden(&r, cells, n, rec);
 
     if (r.bad || p->error_count) { /* nothing will be imported: skip the schedule work */
         json_decref(rec);
@@ -604,6 +776,11 @@ static void header_row(parse_ctx *p, uint32_t row, const bs_xlsx_cell *cells, si
         size_t len = c->text_len < sizeof text - 1 ? c->text_len : sizeof text - 1;
         memcpy(text, c->text, len);
         text[len] = 0;
+        char pv_key[64];
+        if (pv_header(text, len, pv_key)) {
+            pv_column(p, row, c, shown, pv_key);
+            continue;
+        }
         fold(text, len, folded, sizeof folded);
         int found = -1;
         for (int f = 0; f < N_FIELDS && found < 0; f++)
@@ -1336,6 +1513,7 @@ int bs_xlsx_projects_parse(const void *data, size_t len, const bs_schema *schema
     p.errors = json_array();
     p.records = json_array();
     p.seen_keys = json_object();
+    p.pv_cache = bs_pv_cache_new(64);
     bool planmonitor = is_planmonitor(x, opt->sheet);
     int rc = planmonitor ? pm_parse(x, &p, &err) : bs_xlsx_read_rows(x, sheet, on_row, &p, &err);
     json_t *rep = NULL;
@@ -1366,6 +1544,8 @@ int bs_xlsx_projects_parse(const void *data, size_t len, const bs_schema *schema
     json_decref(p.records);
     json_decref(p.seen_keys);
     for (int f = 0; f < N_FIELDS; f++) free(p.field_header[f]);
+    for (int i = 0; i < p.n_pv; i++) free(p.pv[i].header);
+    bs_pv_cache_free(p.pv_cache);
     bs_xlsx_close(x);
     return result;
 }
@@ -1383,9 +1563,13 @@ typedef struct import_job {
     bs_xlsx_projects_cb cb;
     void *arg;
     json_t *records, *report; /* owned */
+    json_t *pv_defs;          /* owned: the plusveld definitions (BS_IMPORT_PV_DEFS) */
+    uv_loop_t *loop;
+    bs_store *store;
 } import_job;
 
 static void job_free(import_job *job) {
+    json_decref(job->pv_defs);
     json_decref(job->records);
     json_decref(job->report);
     free(job->data);
@@ -1449,6 +1633,7 @@ static int prepare(bs_import_plan *plan, void *arg) {
     bs_import_plan_begin(plan, begin);
     bs_import_plan_stmt(plan, "storing projects failed", true, upsert, 1, p_upsert);
     bs_projects_plan_steps(plan, job->schema, job->source);
+    bs_import_plan_plusvelden(plan, job->opt.today, job->source);
     bs_import_plan_add_records(plan, job->records, JSON_COMPACT);
     free(upsert);
     free(begin);
@@ -1466,6 +1651,18 @@ static void done(const bs_import_outcome *o, void *arg) {
         result = success(job, o);
     job->cb(result, job->arg);
     job_free(job);
+}
+
+/* The plusveld definitions loaded: now the pipeline (the parse on the thread pool checks the plusveld columns). */
+static void pv_defs_loaded(const PGresult *res, const char *err, void *arg) {
+    import_job *job = arg;
+    if (err || PQntuples(res) != 1) {
+        job->cb(db_failure("loading the plusveld definitions failed", err ? err : "no answer"), job->arg);
+        return job_free(job);
+    }
+    job->pv_defs = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+    job->opt.plusveld_definitions = job->pv_defs;
+    bs_import_pipeline_run(job->loop, job->store, "import-xlsx", NULL, prepare, done, job);
 }
 
 void bs_xlsx_projects_import(uv_loop_t *loop, bs_store *store, const bs_engine *engine, const void *data, size_t len,
@@ -1491,5 +1688,7 @@ void bs_xlsx_projects_import(uv_loop_t *loop, bs_store *store, const bs_engine *
     job->data = bs_malloc(len ? len : 1);
     if (len) memcpy(job->data, data, len);
     job->len = len;
-    bs_import_pipeline_run(loop, store, "import-xlsx", NULL, prepare, done, job);
+    job->loop = loop;
+    job->store = store;
+    bs_store_exec(store, &BS_IMPORT_PV_DEFS, NULL, pv_defs_loaded, job);
 }

@@ -31,6 +31,10 @@ typedef struct bs_xlsx_projects_options {
     bs_day today;       /* civil date (Europe/Amsterdam) of the import: the peildatum of rows
                          * without one, and the latest peildatum allowed */
     const char *actor;  /* who imports, for the audit log (JSON, bs_store_begin_as); NULL = system */
+    /* the plusveld definitions (import_plusvelden.h, BS_IMPORT_PV_DEFS's JSON; borrowed) the
+     * columns "plusveld:<key>" are checked against; NULL: none (every such value is refused).
+     * bs_xlsx_projects_import loads them itself. */
+    const json_t *plusveld_definitions;
 } bs_xlsx_projects_options;
 
 /* Reads and validates the workbook in data (len bytes) against the template. Pure apart
@@ -50,7 +54,10 @@ typedef struct bs_xlsx_projects_options {
  * A workbook of the Excel export (sheets Plannen and DetailPlanning, the sheet to read being
  * Plannen) is read in that format instead: "format" is "planmonitor" (else "template"), each
  * error also names its "sheet", and the records also carry "id" (the plan_id) and the price
- * ranges of the price classes (docs/exchange.md "Planmonitor workbooks"). */
+ * ranges of the price classes (docs/exchange.md "Planmonitor workbooks").
+ * A template column headed "plusveld:<key>" carries the values of that plusveld
+ * (docs/homes-and-goals.md): each checked against opt->plusveld_definitions, a bad one a row
+ * error with field "plusvelden.<key>"; the records carry the checked values ("plusvelden"). */
 int bs_xlsx_projects_parse(const void *data, size_t len, const bs_schema *schema, const bs_calendar *cal,
                            const bs_xlsx_projects_options *opt, json_t **records, json_t **report);
 

@@ -51,6 +51,9 @@ typedef struct bs_api {
     /* the policy goals' per-project delivery samples (engine/runtime/delivery.h; not owned: the
      * composition root makes and frees it; NULL: every progress computes every project) */
     struct bs_delivery_cache *delivery_cache;
+    /* owned by the composition root: the compiled validation patterns of plusvelden
+     * (engine/core/plusveld.h; NULL: compiled per request) */
+    struct bs_pv_cache *plusveld_cache;
 } bs_api;
 
 /* Default of bs_api.token_max_days: one year (docs/operations.md). */

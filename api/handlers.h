@@ -103,6 +103,16 @@ BS_HANDLER(bs__get_goal);
 BS_HANDLER(bs__patch_goal);
 BS_HANDLER(bs__delete_goal);
 BS_HANDLER(bs__goal_progress);
+/* routes_plusvelden.c: plusvelden, definitions and values (docs/homes-and-goals.md) */
+BS_HANDLER(bs__list_plusvelden);
+BS_HANDLER(bs__add_plusveld);
+BS_HANDLER(bs__patch_plusveld);
+BS_HANDLER(bs__delete_plusveld);
+BS_HANDLER(bs__get_project_plusvelden);
+BS_HANDLER(bs__patch_project_plusvelden);
+BS_HANDLER(bs__get_plusvelden_history);
+BS_HANDLER(bs__get_block_plusvelden);
+BS_HANDLER(bs__patch_block_plusvelden);
 
 /* routes_schedule.c: schedule, history, checks, what-if, scenarios, step updates */
 BS_HANDLER(bs__get_schedule);

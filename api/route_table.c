@@ -53,6 +53,16 @@ const bs_route bs_routes[] = {
     /* erasure of a person (AVG art. 17) */
     {"POST", "/api/v1/users/{id}/erase", BS_NEED_INSTALL_ADMIN, "", bs__erase_user, "eraseUser", 0},
 
+    /* plusvelden, an organisation's own fields: its users read the definitions (a form), its beheerders write
+     * (the handler narrows); DELETE retires a definition that has values */
+    {"GET", "/api/v1/organisations/{id}/plusvelden", BS_NEED_USER, PAGE " retired applies_to", bs__list_plusvelden,
+     "listPlusvelden", 0},
+    {"POST", "/api/v1/organisations/{id}/plusvelden", BS_NEED_ORG_ADMIN, "", bs__add_plusveld, "addPlusveld", 0},
+    {"PATCH", "/api/v1/organisations/{id}/plusvelden/{key}", BS_NEED_ORG_ADMIN, "", bs__patch_plusveld, "patchPlusveld",
+     0},
+    {"DELETE", "/api/v1/organisations/{id}/plusvelden/{key}", BS_NEED_ORG_ADMIN, "", bs__delete_plusveld,
+     "deletePlusveld", 0},
+
     /* process schemas and lead times */
     {"GET", "/api/v1/process-schemas", BS_NEED_USER, PAGE, bs__list_schemas, "listProcessSchemas", 0},
     {"GET", "/api/v1/process-schemas/{key}", BS_NEED_USER, "", bs__get_schema, "getProcessSchema", 0},
@@ -105,6 +115,17 @@ const bs_route bs_routes[] = {
     {"PATCH", "/api/v1/projects/{id}/blocks/{block_id}", BS_NEED_PROJECT_WRITE, "", bs__patch_block, "patchBlock", 0},
     {"DELETE", "/api/v1/projects/{id}/blocks/{block_id}", BS_NEED_PROJECT_WRITE, "", bs__delete_block, "deleteBlock",
      0},
+    /* plusvelden values (docs/homes-and-goals.md): history keeps retired fields */
+    {"GET", "/api/v1/projects/{id}/plusvelden", BS_NEED_PROJECT_READ, "known_on", bs__get_project_plusvelden,
+     "getProjectPlusvelden", 0},
+    {"PATCH", "/api/v1/projects/{id}/plusvelden", BS_NEED_PROJECT_WRITE, "", bs__patch_project_plusvelden,
+     "patchProjectPlusvelden", 0},
+    {"GET", "/api/v1/projects/{id}/plusvelden/history", BS_NEED_PROJECT_READ, PAGE, bs__get_plusvelden_history,
+     "getPlusveldenHistory", 0},
+    {"GET", "/api/v1/projects/{id}/blocks/{block_id}/plusvelden", BS_NEED_PROJECT_READ, "known_on",
+     bs__get_block_plusvelden, "getBlockPlusvelden", 0},
+    {"PATCH", "/api/v1/projects/{id}/blocks/{block_id}/plusvelden", BS_NEED_PROJECT_WRITE, "",
+     bs__patch_block_plusvelden, "patchBlockPlusvelden", 0},
     {"GET", "/api/v1/projects/{id}/scenarios", BS_NEED_PROJECT_READ, PAGE, bs__list_scenarios, "listScenarios", 0},
     {"POST", "/api/v1/projects/{id}/scenarios", BS_NEED_PROJECT_WRITE, "", bs__save_scenario, "saveScenario", 0},
     /* own scenario; anyone's: lead */

@@ -34,6 +34,7 @@ static const path_type path_types[] = {
     {"scenarios", "sid", P_UUID, SLOT(ref), "scenario_id", "Scenario not found", "A scenario id is a UUID"},
     {"goals", "id", P_UUID, SLOT(ref), "id", "Goal not found", "A goal id is a UUID"},
     {"blocks", "block_id", P_UUID, SLOT(ref), "block_id", "Block not found", "A block id is a UUID"},
+    {"plusvelden", "key", P_TEXT, SLOT(sub), "key", "Plusveld not found", "No plusveld with this key"},
     {"follows", "user_id", P_UUID, SLOT(ref), "user_id", "Not found", "A user id is a UUID"},
     {"users", "id", P_UUID, SLOT(ref), "id", "Not found", "A user id is a UUID"},
     {"api-tokens", "id", P_UUID, SLOT(ref), "id", "Not found", "A token id is a UUID"},

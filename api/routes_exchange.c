@@ -269,10 +269,13 @@ void bs__get_geojson(bs_api *api, bs_req *req, const bs_path *path) {
     j->crs = strcmp(crs, "rd") == 0 ? BS_CRS_RD : BS_CRS_WGS84;
     /* built, not a named statement: the select list is the GeoJSON exchange's (shared with the CLI) */
     char sql[4096];
+    /* plusvelden: only the public ones of a project the caller sees as public facts */
+    char *select = bs_geojson_export_select_plusvelden("a.access = 'public'");
     snprintf(
         sql, sizeof sql,
         "%s JOIN bs_project_access($1::uuid) a ON a.project_id = p.id AND a.access IN ('public','read','write','lead') %s",
-        bs_geojson_export_select(), BS_GEOJSON_EXPORT_ORDER);
+        select, BS_GEOJSON_EXPORT_ORDER);
+    free(select);
     const char *p[1] = {bs__principal(req)->authenticated ? bs__principal(req)->user_id : NULL};
     bs_store_query(api->store, sql, 1, p, geojson_rows, j);
 }

@@ -26,7 +26,8 @@ static const bs_stmt SQL_READY = {"ready",
 static const bs_stmt SQL_PROJECT_GET = {
     "project_get",
     "SELECT row_to_json(p) FROM (SELECT " BS_PROJECT_FIELDS ", "
-    "$2::text AS access, $3::boolean AS stream_access, created_at, updated_at FROM projects "
+    "$2::text AS access, $3::boolean AS stream_access, created_at, updated_at, "
+    "bs_plusvelden_values(id, NULL, NULL, $2::text NOT IN ('read', 'write', 'lead')) AS plusvelden FROM projects "
     "WHERE id = $1::uuid) p",
     3};
 

@@ -124,7 +124,9 @@ void bs_cli_geojson_run(uv_loop_t *loop, bs_store *store, const bs_engine *engin
     c->engine = engine;
     if (c->is_export) {
         char sql[4096];
-        snprintf(sql, sizeof sql, "%s%s", bs_geojson_export_select(), BS_GEOJSON_EXPORT_ORDER);
+        char *select = bs_geojson_export_select_plusvelden("false"); /* every project: all plusvelden */
+        snprintf(sql, sizeof sql, "%s%s", select, BS_GEOJSON_EXPORT_ORDER);
+        free(select);
         bs_store_query(store, sql, 0, NULL, export_rows, c);
     } else {
         bs_geojson_import_file(loop, store, engine, c->in_path, stdout, "{\"label\":\"cli:import-geojson\"}",

@@ -23,6 +23,7 @@
 #include "server_key.h"
 #include "geojson_cmd.h"
 #include "http.h"
+#include "plusveld.h"
 #include "schedule_cmd.h"
 #include "schema_cmd.h"
 #include "store.h"
@@ -288,6 +289,7 @@ static void serve_load_optional(app *a) {
     char path[4096];
     snprintf(path, sizeof path, "%s/docs/openapi.json", bs_home());
     a->api.openapi_json = bs_read_file(path, &a->api.openapi_len);
+    a->api.plusveld_cache = bs_pv_cache_new(256); /* compiled plusveld patterns */
     if (!a->api.openapi_json) fprintf(stderr, "serve: warning: %s not found; /api/v1/openapi.json will be 404\n", path);
     snprintf(path, sizeof path, "%s/processes/provinces/province-exports.json", bs_home());
     size_t cfg_len = 0;
@@ -671,6 +673,7 @@ int main(int argc, char **argv) {
     free(a.api.openapi_json);
     bs_dash_cache_free(a.api.dash_cache);
     bs_delivery_cache_free(a.api.delivery_cache);
+    bs_pv_cache_free(a.api.plusveld_cache);
     free(a.api.migrations);
     if (a.api.province_config) bs_province_config_free(&a.province_config);
     bs_geo_close(a.geo);

@@ -473,6 +473,73 @@ static void build(gx *g, const char *key, bs_export *ex) {
         bs_export_build(&g->c, bs_province_config_export(&g->c, key), g->plans, g->n, day("2026-06-30"), ex), 0);
 }
 
+/* ---- plusvelden a province asks for (configuration, not code) ---- */
+
+#define CFG_PV_EXPORT(pv)                                                                                              \
+    CFG_HEAD "\"price_classes\":[],\"exports\":{\"x\":{\"name\":\"X\",\"provinces\":[\"P\"],\"crs\":\"EPSG:28992\","   \
+             "\"min_confidentiality\":\"openbaar\",\"mandatory\":[],\"plusvelden\":" pv ",\"sources\":[\"s\"]}}}"
+
+static void test_config_plusvelden(void **state) {
+    (void)state;
+    const char *ok = CFG_PV_EXPORT("{\"energielabel\":\"energielabel\",\"sociaal\":\"woningen_sociaal\"}");
+    bs_province_config c;
+    bs_err err = {0};
+    assert_int_equal(bs_province_config_parse(ok, strlen(ok), &c, &err), 0);
+    const bs_export_profile *p = bs_province_config_export(&c, "x");
+    assert_int_equal(p->n_plusvelden, 2);
+    assert_string_equal(p->pv_columns[1], "sociaal");
+    assert_string_equal(p->pv_keys[1], "woningen_sociaal");
+    bs_province_config_free(&c);
+    const char *clash = CFG_PV_EXPORT("{\"plannaam\":\"naam\"}");
+    assert_int_equal(config_errors(clash, &err), BS_EINVAL);
+    assert_non_null(strstr(err.msg, "exports.x.plusvelden.plannaam"));
+    const char *badkey = CFG_PV_EXPORT("{\"kolom\":\"Niet Goed\"}");
+    assert_int_equal(config_errors(badkey, &err), BS_EINVAL);
+    assert_non_null(strstr(err.msg, "plusveld key"));
+    const char *notobj = CFG_PV_EXPORT("[\"energielabel\"]");
+    assert_int_equal(config_errors(notobj, &err), BS_EINVAL);
+}
+
+/* The shipped zuid-holland export with two plusvelden mapped: columns after the plan table's,
+ * a plan's values in them (a multi-category joined), empty where a plan has none, in the
+ * GeoJSON plan layer and the CSV alike. */
+static void test_export_plusvelden(void **state) {
+    (void)state;
+    gx g;
+    load_fixture(&g);
+    bs_export_profile *p = NULL;
+    for (int i = 0; i < g.c.n_exports; i++)
+        if (strcmp(g.c.exports[i].key, "zuid-holland") == 0) p = &g.c.exports[i];
+    assert_non_null(p);
+    p->pv_columns = calloc(2, sizeof *p->pv_columns);
+    p->pv_keys = calloc(2, sizeof *p->pv_keys);
+    p->pv_columns[0] = strdup("duurzaamheid");
+    p->pv_keys[0] = strdup("thema");
+    p->pv_columns[1] = strdup("sociale_huur");
+    p->pv_keys[1] = strdup("woningen_sociaal");
+    p->n_plusvelden = 2;
+    for (int i = 0; i < g.n; i++)
+        if (strcmp(g.plans[i].source_key, "9001") == 0)
+            g.plans[i].plusvelden = json_loads("{\"thema\":[\"energie\",\"water\"],\"woningen_sociaal\":12,"
+                                               "\"niet_gevraagd\":\"x\"}",
+                                               0, NULL);
+    bs_export ex;
+    build(&g, "zuid-holland", &ex);
+    char *csv = bs_export_csv(&ex, BS_TABLE_PLANS);
+    assert_non_null(csv);
+    assert_non_null(strstr(csv, ",opmerkingen,duurzaamheid,sociale_huur\r\n"));
+    assert_non_null(strstr(csv, ",energie; water,12\r\n"));
+    assert_null(strstr(csv, "niet_gevraagd"));
+    free(csv);
+    char *gj = bs_export_geojson_plans(&ex, false);
+    assert_non_null(gj);
+    assert_non_null(strstr(gj, "\"duurzaamheid\":\"energie; water\",\"sociale_huur\":12"));
+    assert_non_null(strstr(gj, "\"duurzaamheid\":null,\"sociale_huur\":null"));
+    free(gj);
+    bs_export_free(&ex);
+    unload_fixture(&g);
+}
+
 static void test_golden_zuid_holland(void **state) {
     (void)state;
     gx g;
@@ -553,6 +620,8 @@ int main(void) {
         cmocka_unit_test(test_golden_zuid_holland),
         cmocka_unit_test(test_golden_gelderland),
         cmocka_unit_test(test_golden_excel),
+        cmocka_unit_test(test_config_plusvelden),
+        cmocka_unit_test(test_export_plusvelden),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
