@@ -21,14 +21,16 @@ static const bs_stmt SQL_DASHBOARD_COMPUTE = {"dashboard_compute",
                                               "FROM bs_dashboard($1::uuid, $2::boolean, $3, $4, $5::jsonb) d",
                                               5};
 
-/* The public facts of the openbaar projects (BS_PROJECT_FIELDS, docs/security.md §3a item 1), one page ordered
- * by name and id: (count, JSON array). $1 limit, $2 offset. Public plusvelden: to be added as a member
- * "plusvelden" of each item here when plusvelden exist (issue 18 item 2; only those marked public). */
+/* The public facts of the openbaar projects (BS_PROJECT_FIELDS, docs/security.md §3a item 1) with their public
+ * plusvelden (the current values of the owner's definitions marked public and not retired, {key: value}:
+ * bs_plusvelden_values, migration 0033), one page ordered by name and id: (count, JSON array). $1 limit, $2
+ * offset. */
 static const bs_stmt SQL_PUBLIC_PROJECTS = {
     "public_projects",
     "SELECT (SELECT count(*) FROM projects WHERE confidentiality = 'openbaar'), "
     "  COALESCE((SELECT json_agg(r ORDER BY r.name, r.id) FROM (SELECT " BS_PROJECT_FIELDS ", created_at, "
-    "  updated_at FROM projects WHERE confidentiality = 'openbaar' ORDER BY name, id "
+    "  updated_at, bs_plusvelden_values(id, NULL, NULL, true) AS plusvelden FROM projects "
+    "  WHERE confidentiality = 'openbaar' ORDER BY name, id "
     "  LIMIT $1::bigint OFFSET $2::bigint) r), '[]')",
     2};
 

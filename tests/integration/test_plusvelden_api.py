@@ -189,6 +189,11 @@ def public_facts(url, a, base, api):
     st, _, full = api["manager"].json("GET", f"/api/v1/projects/{a}")
     check(len(full["plusvelden"]) > 1, "with read access: all of them", full["plusvelden"])
     expect_problem(anon, "GET", f"/api/v1/projects/{a}/plusvelden", 401, None, "anonymous: not the values route")
+    st, _, pub = anon.json("GET", "/api/v1/public/projects?page_size=500")
+    eq(st, 200, "the public list of openbaar projects")
+    item = [x for x in pub["results"] if x["id"] == a]
+    eq(len(item), 1, "the openbaar project is in the public list")
+    eq(item and item[0]["plusvelden"], {"plaatsnaam": "Eindhoven"}, "the public list: only the public plusvelden")
     psql(url, f"UPDATE projects SET confidentiality = 'intern_bestuurlijk' WHERE id = '{a}'")
 
 
