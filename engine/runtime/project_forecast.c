@@ -78,7 +78,7 @@ void bs_project_lt_models(const bs_engine_schema *es, bs_size_class size, const 
 int bs_project_forecast(const bs_engine *e, const bs_project_state *st, const bs_own_obs *own, int32_t n_samples,
                         uint64_t seed, bs_forecast *out) {
     const bs_schema *s = st->schema;
-    const bs_engine_schema *es = bs_engine_schema_get(e, s->key);
+    const bs_engine_schema *es = bs_engine_schema_version(e, s->key, s->version);
     bs_lt_model *models = bs_calloc((size_t)s->n_steps + 1, sizeof *models);
     bs_ltdist *dist = bs_calloc((size_t)s->n_steps + 1, sizeof *dist);
     unsigned char *has = bs_calloc((size_t)s->n_steps + 1, 1);
