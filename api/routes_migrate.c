@@ -33,8 +33,8 @@
 
 /* The members of a migration request common to both forms; false after a problem. */
 typedef struct mig_req {
-    json_t *body;         /* owned; the request body (map points into it) */
-    bs_migrate_map *map;  /* owned; n_map */
+    json_t *body;        /* owned; the request body (map points into it) */
+    bs_migrate_map *map; /* owned; n_map */
     int n_map;
     long from, to;
     const char *reason; /* in body */
@@ -242,9 +242,8 @@ static void job_work(uv_work_t *w) {
             j->realised += pm.realised;
             j->unmapped += pm.unmapped;
         } else {
-            json_array_append_new(j->failures,
-                                  json_pack("{s:O, s:s, s:s}", "project_id", json_object_get(doc, "id"), "field",
-                                            pm.field[0] ? pm.field : "id", "reason", pm.message));
+            json_array_append_new(j->failures, json_pack("{s:O, s:s, s:s}", "project_id", json_object_get(doc, "id"),
+                                                         "field", pm.field[0] ? pm.field : "id", "reason", pm.message));
         }
         bs_project_migration_free(&pm);
     }

@@ -9,8 +9,8 @@
 #include "store.h"
 
 /* One project's state for a migration (BS_MIGRATE_STATE_JSON). $1 project id. No row: no such project. */
-static const bs_stmt SQL_MIGRATE_LOAD = {
-    "migrate_load", "SELECT " BS_MIGRATE_STATE_JSON " FROM projects p WHERE p.id = $1::uuid", 1};
+static const bs_stmt SQL_MIGRATE_LOAD = {"migrate_load",
+                                         "SELECT " BS_MIGRATE_STATE_JSON " FROM projects p WHERE p.id = $1::uuid", 1};
 
 /* Writes migrated projects, each only when it is still on the version and at the schedule
  * version its migration was computed from: the project row (version, schedule version, links

@@ -87,8 +87,8 @@ static void map_links(const bs_sched_edit *edit, const int32_t *target, bs_migra
 }
 
 int bs_migrate_project(const bs_schema *from, const bs_schema *to, const bs_progress *progress,
-                       const bs_sched_edit *edit, bool custom_links, const char *planstatus,
-                       const bs_migrate_map *map, size_t n_map, bs_migrate_result *out) {
+                       const bs_sched_edit *edit, bool custom_links, const char *planstatus, const bs_migrate_map *map,
+                       size_t n_map, bs_migrate_result *out) {
     memset(out, 0, sizeof *out);
     int32_t *target = bs_malloc(sizeof *target * ((size_t)from->n_steps + 1));
     if (map_targets(from, to, map, n_map, target, out) != 0) {

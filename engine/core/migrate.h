@@ -25,10 +25,10 @@ typedef struct bs_migrate_map {
 /* Why a migration is refused (bs_migrate_result.refusal). */
 typedef enum bs_migrate_refusal {
     BS_MIGRATE_OK = 0,
-    BS_MIGRATE_UNKNOWN_FROM,   /* a mapping names a step the old version lacks (422) */
-    BS_MIGRATE_UNKNOWN_TO,     /* a mapping maps onto a step the new version lacks (422) */
-    BS_MIGRATE_TWICE,          /* two old steps map onto one new step (422) */
-    BS_MIGRATE_LOSES_ACTUAL    /* a step with an actual date has no counterpart (409) */
+    BS_MIGRATE_UNKNOWN_FROM, /* a mapping names a step the old version lacks (422) */
+    BS_MIGRATE_UNKNOWN_TO,   /* a mapping maps onto a step the new version lacks (422) */
+    BS_MIGRATE_TWICE,        /* two old steps map onto one new step (422) */
+    BS_MIGRATE_LOSES_ACTUAL  /* a step with an actual date has no counterpart (409) */
 } bs_migrate_refusal;
 
 typedef struct bs_migrate_result {
@@ -40,10 +40,10 @@ typedef struct bs_migrate_result {
     int32_t n_unmapped;
     int32_t *realised; /* owned; n_realised new steps marked realised (estimated) by the import rule */
     int32_t n_realised;
-    int32_t carried; /* how many new steps took an old step's progress and edits */
-    int32_t links_dropped;         /* custom links dropped (an end has no counterpart) */
-    bs_migrate_refusal refusal;    /* BS_MIGRATE_OK unless refused */
-    const char *refused_step;      /* the old step key (or mapping target) the refusal names; not owned */
+    int32_t carried;            /* how many new steps took an old step's progress and edits */
+    int32_t links_dropped;      /* custom links dropped (an end has no counterpart) */
+    bs_migrate_refusal refusal; /* BS_MIGRATE_OK unless refused */
+    const char *refused_step;   /* the old step key (or mapping target) the refusal names; not owned */
 } bs_migrate_result;
 
 /* Moves a project from schema `from` to schema `to`.
@@ -64,8 +64,8 @@ typedef struct bs_migrate_result {
  * steps onto one new step, or an old step with an actual start or finish date that has no
  * counterpart (its date would be lost). */
 int bs_migrate_project(const bs_schema *from, const bs_schema *to, const bs_progress *progress,
-                       const bs_sched_edit *edit, bool custom_links, const char *planstatus,
-                       const bs_migrate_map *map, size_t n_map, bs_migrate_result *out);
+                       const bs_sched_edit *edit, bool custom_links, const char *planstatus, const bs_migrate_map *map,
+                       size_t n_map, bs_migrate_result *out);
 
 /* Frees what bs_migrate_project allocated in r (the struct is the caller's). */
 void bs_migrate_result_free(bs_migrate_result *r);

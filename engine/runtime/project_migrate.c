@@ -48,18 +48,19 @@ static json_t *milestones_json(const bs_project_state *st, const bs_schema *to, 
     for (int32_t v = 0; v < to->n_steps; v++) {
         if (!to->steps[v].milestone) continue;
         int32_t i = r->source[v];
-        bs_day before = i >= 0 && st->progress[i].status != BS_STATUS_SKIPPED ? finish_of(st->progress, s0, i) : BS_DAY_NONE;
+        bs_day before =
+            i >= 0 && st->progress[i].status != BS_STATUS_SKIPPED ? finish_of(st->progress, s0, i) : BS_DAY_NONE;
         bs_day after = r->progress[v].status != BS_STATUS_SKIPPED ? finish_of(r->progress, s1, v) : BS_DAY_NONE;
         json_t *o = json_object();
         json_object_set_new(o, "key", json_string(to->steps[v].key));
         json_object_set_new(o, "name", json_string(to->steps[v].name));
         json_object_set_new(o, "before", bs_date_json(before));
         json_object_set_new(o, "after", bs_date_json(after));
-        json_object_set_new(o, "delta_working_days",
-                            before != BS_DAY_NONE && after != BS_DAY_NONE
-                                ? json_integer(bs_calendar_boundary_after(st->cal, after) -
-                                               bs_calendar_boundary_after(st->cal, before))
-                                : json_null());
+        json_object_set_new(
+            o, "delta_working_days",
+            before != BS_DAY_NONE && after != BS_DAY_NONE
+                ? json_integer(bs_calendar_boundary_after(st->cal, after) - bs_calendar_boundary_after(st->cal, before))
+                : json_null());
         json_array_append_new(a, o);
     }
     return a;
@@ -112,8 +113,7 @@ static json_t *record_json(const json_t *doc, const bs_project_state *st, const 
     return rec;
 }
 
-static void refused(bs_project_migration *out, const bs_schema *from, const bs_schema *to,
-                    const bs_migrate_result *r) {
+static void refused(bs_project_migration *out, const bs_schema *from, const bs_schema *to, const bs_migrate_result *r) {
     const char *k = r->refused_step ? r->refused_step : "?";
     out->status = r->refusal == BS_MIGRATE_LOSES_ACTUAL ? BS_ECONFLICT : BS_EINVAL;
     snprintf(out->field, sizeof out->field, "mapping.%.150s", k);
@@ -161,8 +161,8 @@ static json_t *answer_json(const json_t *doc, const bs_project_state *st, const 
     return a;
 }
 
-void bs_project_migrate(const bs_engine *e, const json_t *doc, bs_day today, long to_version,
-                        const bs_migrate_map *map, size_t n_map, bs_project_migration *out) {
+void bs_project_migrate(const bs_engine *e, const json_t *doc, bs_day today, long to_version, const bs_migrate_map *map,
+                        size_t n_map, bs_project_migration *out) {
     memset(out, 0, sizeof *out);
     bs_project_state st;
     if (bs_project_state_parse(e, doc, today, &st) != 0) {

@@ -31,7 +31,7 @@ typedef struct bs_project_migration {
                         * delta_working_days}], unmapped_steps: [{key, reason}], realised_steps: [keys],
                         * carried_steps}; dates "YYYY-MM-DD" or null; delta in working days of the
                         * organisation's calendar (after - before; null when either is unknown) */
-    json_t *record;    /* owned; what the write statement takes: {id, schema (key), sv (schedule version read), pc (planned
+    json_t *record; /* owned; what the write statement takes: {id, schema (key), sv (schedule version read), pc (planned
                         * completion), custom (links), steps: [project_steps rows of the new version],
                         * links: [{ord, pred, succ, type, lag, lag_unit}]} */
     int32_t carried, realised, unmapped; /* counts, for a bulk job's summary */
@@ -43,8 +43,8 @@ typedef struct bs_project_migration {
  * bs_data_date(progress_date, today)). Milestones are those of the new version; "before" is
  * the finish of the old step carried into it (actual finish when realised, else early finish).
  * Fills *out (free with bs_project_migration_free); out->status says whether it was refused. */
-void bs_project_migrate(const bs_engine *e, const json_t *doc, bs_day today, long to_version,
-                        const bs_migrate_map *map, size_t n_map, bs_project_migration *out);
+void bs_project_migrate(const bs_engine *e, const json_t *doc, bs_day today, long to_version, const bs_migrate_map *map,
+                        size_t n_map, bs_project_migration *out);
 
 void bs_project_migration_free(bs_project_migration *m);
 
