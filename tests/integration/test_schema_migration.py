@@ -129,6 +129,8 @@ def new_projects(admin, url):
        "the imported projects keep version 1")
     pid = psql(url, "SELECT id FROM projects WHERE source_key = 'nieuw-0'")
     check(step(schedule(admin, pid), ADDED) is not None, "the engine schedules a version 2 project with its steps")
+    st, _, fc = admin.json("GET", f"/api/v1/projects/{pid}/forecast?samples=200&seed=1")
+    eq(st, 200, f"the forecast of a version 2 project {str(fc)[:200]}")
 
 
 def one_project(admin, url):
@@ -201,6 +203,29 @@ def one_project(admin, url):
     return pid
 
 
+def organisation_bulk(admin, url):
+    """The organisation form: every project of one gemeente on version 1, no other."""
+    org = psql(url, "SELECT o.id FROM organisations o JOIN projects p ON p.owner_organisation_id = o.id "
+                    "WHERE p.process_schema_version = 1 GROUP BY o.id ORDER BY count(*) DESC, o.id LIMIT 1")
+    mine = int(psql(url, f"SELECT count(*) FROM projects WHERE owner_organisation_id = '{org}' "
+                         "AND process_schema_version = 1"))
+    others = psql(url, f"SELECT count(*) FROM projects WHERE owner_organisation_id <> '{org}' "
+                       "AND process_schema_version = 1")
+    expect_problem(admin, "POST", "/api/v1/organisations/00000000-0000-4000-8000-000000000000/migrations", 404, "id",
+                   "an organisation that is not there", body={"schema_key": KEY, "from_version": 1, "to_version": 2})
+    st, hdrs, job = admin.json("POST", f"/api/v1/organisations/{org}/migrations",
+                               {"schema_key": KEY, "from_version": 1, "to_version": 2})
+    eq(st, 202, f"an organisation's migration accepted {job}")
+    doc, deadline = {}, time.monotonic() + 300
+    while time.monotonic() < deadline and doc.get("state") != "done":
+        doc = admin.json("GET", f"/api/v1/migrations/{(job or {}).get('id')}")[2] or {}
+        time.sleep(0.2)
+    eq((doc.get("state"), doc.get("total"), doc.get("done"), doc.get("organisation_id")), ("done", mine, mine, org),
+       "the organisation's projects migrated")
+    eq(psql(url, f"SELECT count(*) FROM projects WHERE owner_organisation_id <> '{org}' "
+                 "AND process_schema_version = 1"), others, "no other organisation's project moved")
+
+
 def bulk(admin, url, single):
     """Every other project on version 1 to version 2 as one job: 202, progress, summary."""
     sample = psql(url, "SELECT id FROM projects WHERE source = 'eib-2020' AND planstatus = '1A' "
@@ -211,6 +236,7 @@ def bulk(admin, url, single):
                    body={"schema_key": KEY, "from_version": 1, "to_version": 9})
     expect_problem(admin, "POST", "/api/v1/migrations", 422, "mapping", "a bulk mapping of an unknown step",
                    body={"schema_key": KEY, "from_version": 1, "to_version": 2, "mapping": {"x": None}})
+    total = int(psql(url, "SELECT count(*) FROM projects WHERE process_schema_version = 1"))
     t0 = time.monotonic()
     st, _, job = admin.json("POST", "/api/v1/migrations", {"schema_key": KEY, "from_version": 1, "to_version": 2,
                                                            "reason": "landelijke versie 2"})
@@ -230,7 +256,6 @@ def bulk(admin, url, single):
         time.sleep(0.2)
     secs = time.monotonic() - t0
     eq(doc.get("state"), "done", "the job finished")
-    total = int(psql(url, "SELECT count(*) FROM projects WHERE source = 'eib-2020'")) - 1 + 1  # + nieuw-1
     eq(doc.get("total"), total, "the job covers every project on version 1")
     check(len({d for d, _ in seen}) >= 2 or secs < 1, "progress observed while it ran", sorted(seen, key=str)[:5])
     s = doc.get("summary") or {}
@@ -285,6 +310,7 @@ def scenario(admin, args, url):
     eq(deploy(admin, version_three(v2), "version 3"), 3, "version 3")
     new_projects(admin, url)
     single = one_project(admin, url)
+    organisation_bulk(admin, url)
     bulk(admin, url, single)
     check(TODAY > BEFORE, "known_on before today")
 

@@ -24,18 +24,24 @@ static bs_schema *load(const char *json) {
     return s;
 }
 
-#define STEP(K, DEPS) "{\"key\":\"" K "\",\"name\":\"" K "\",\"stream\":\"public\"," \
+#define STEP(K, DEPS)                                                                                                  \
+    "{\"key\":\"" K "\",\"name\":\"" K "\",\"stream\":\"public\","                                                     \
     "\"duration\":{\"value\":5,\"unit\":\"working_days\"},\"depends_on\":[" DEPS "]}"
 #define DEP(K) "{\"step\":\"" K "\"}"
 
 /* a -> b -> c */
-#define V1 "{\"key\":\"k\",\"name\":\"K\",\"version\":1,\"steps\":[" STEP("a", "") "," STEP("b", DEP("a")) "," \
-    STEP("c", DEP("b")) "]}"
+#define V1                                                                                                             \
+    "{\"key\":\"k\",\"name\":\"K\",\"version\":1,\"steps\":[" STEP("a", "") "," STEP("b", DEP("a")) "," STEP(          \
+        "c", DEP("b")) "]}"
 /* a -> x -> b -> c, and d after c (optional, only for planstatus 1A) */
-#define V2 "{\"key\":\"k\",\"name\":\"K\",\"version\":2,\"steps\":[" STEP("a", "") "," STEP("x", DEP("a")) "," \
-    STEP("b", DEP("x")) "," STEP("c", DEP("b")) "," \
-    "{\"key\":\"d\",\"name\":\"d\",\"stream\":\"public\",\"duration\":{\"value\":5,\"unit\":\"working_days\"}," \
-    "\"optional\":true,\"applies_to\":{\"planstatus\":[\"1A\"]},\"depends_on\":[" DEP("c") "]}]}"
+#define V2                                                                                                                                       \
+    "{\"key\":\"k\",\"name\":\"K\",\"version\":2,\"steps\":[" STEP("a", "") "," STEP("x", DEP("a")) "," STEP(                                    \
+        "b",                                                                                                                                     \
+        DEP("x")) "," STEP("c",                                                                                                                  \
+                           DEP("b")) ","                                                                                                         \
+                                     "{\"key\":\"d\",\"name\":\"d\",\"stream\":\"public\",\"duration\":{\"value\":5,\"unit\":\"working_days\"}," \
+                                     "\"optional\":true,\"applies_to\":{\"planstatus\":[\"1A\"]},\"depends_on\":[" DEP(                          \
+                                         "c") "]}]}"
 
 typedef struct fx {
     bs_schema *v1, *v2;
