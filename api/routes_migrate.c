@@ -149,6 +149,13 @@ static void one_loaded(const PGresult *res, const char *err, void *arg) {
         one_free(c);
         return;
     }
+    if (strcmp(PQgetvalue(res, 0, 1), "t") != 0) {
+        bs__fail(c->req, BS_EINVAL, "version",
+                 "Version %ld belongs to another organisation: a project takes national versions and its owner's",
+                 c->m.to);
+        one_free(c);
+        return;
+    }
     json_t *doc = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
     bs_project_migration pm;
     bs_project_migrate(c->api->engine, doc, c->api->today(c->api->today_arg), c->m.to, c->m.map, (size_t)c->m.n_map,
@@ -193,7 +200,9 @@ void bs__migrate_project(bs_api *api, bs_req *req, const bs_path *path) {
         return;
     }
     c->dry_run = json_is_true(dr);
-    const char *p[1] = {c->id};
+    char tv[24];
+    snprintf(tv, sizeof tv, "%ld", c->m.to);
+    const char *p[2] = {c->id, tv};
     bs_store_exec(api->store, &SQL_MIGRATE_LOAD, p, one_loaded, c);
 }
 
@@ -383,8 +392,11 @@ static void job_inserted(const PGresult *res, const char *err, void *arg) {
         bs__fail(c->req, BS_EFORBIDDEN, "id",
                  "Only a beheerder of the organisation migrates its projects; the whole installation only an "
                  "administrator of the installation");
+    } else if (strcmp(PQgetvalue(res, 0, 2), "t") != 0) {
+        bs__fail(c->req, BS_EINVAL, "to_version",
+                 "This version belongs to another organisation: projects take national versions and their owner's");
     } else {
-        json_t *row = json_loads(PQgetvalue(res, 0, 2), 0, NULL);
+        json_t *row = json_loads(PQgetvalue(res, 0, 3), 0, NULL);
         json_object_del(row, "actor");
         json_object_del(row, "requested_by");
         const char *id = json_string_value(json_object_get(row, "id"));

@@ -8,9 +8,16 @@
 #include "project_migrate.h"
 #include "store.h"
 
-/* One project's state for a migration (BS_MIGRATE_STATE_JSON). $1 project id. No row: no such project. */
-static const bs_stmt SQL_MIGRATE_LOAD = {"migrate_load",
-                                         "SELECT " BS_MIGRATE_STATE_JSON " FROM projects p WHERE p.id = $1::uuid", 1};
+/* One project's state for a migration (BS_MIGRATE_STATE_JSON), and whether version $2 of its key may be its
+ * version: national (or shipped: not stored) or of the project's owner organisation. $1 project id. No row: no such
+ * project. */
+static const bs_stmt SQL_MIGRATE_LOAD = {
+    "migrate_load",
+    "SELECT " BS_MIGRATE_STATE_JSON
+    ", NOT EXISTS (SELECT 1 FROM process_schemas ps WHERE ps.key = p.process_schema_key "
+    "  AND ps.version = $2::int AND ps.organisation_id IS NOT NULL "
+    "  AND ps.organisation_id IS DISTINCT FROM p.owner_organisation_id) FROM projects p WHERE p.id = $1::uuid",
+    2};
 
 /* Writes migrated projects, each only when it is still on the version and at the schedule
  * version its migration was computed from: the project row (version, schedule version, links
@@ -90,15 +97,18 @@ static const bs_stmt SQL_MIGRATE_WRITE = {
 /* Stores a bulk migration job. $1 organisation id or NULL (every project of the installation), $2 key, $3 from,
  * $4 to, $5 mapping (JSON), $6 reason, $7 requester e-mail, $8 the caller is an administrator of the installation,
  * $9 organisations the caller is beheerder of (uuid[] literal), $10 the actor (JSON). Returns one row: the
- * organisation exists, the caller may migrate its projects, and the job as JSON (NULL when refused). */
+ * organisation exists, the caller may migrate its projects, the target version is national (or shipped) or the
+ * organisation's own, and the job as JSON (NULL when refused). */
 static const bs_stmt SQL_JOB_INSERT = {
     "migration_job_insert",
     "WITH ok AS (SELECT ($1::uuid IS NULL OR EXISTS (SELECT 1 FROM organisations WHERE id = $1::uuid)) AS org, "
-    "  ($8::boolean OR ($1::uuid IS NOT NULL AND $1::uuid = ANY ($9::uuid[]))) AS mine), "
+    "  ($8::boolean OR ($1::uuid IS NOT NULL AND $1::uuid = ANY ($9::uuid[]))) AS mine, "
+    "  NOT EXISTS (SELECT 1 FROM process_schemas ps WHERE ps.key = $2 AND ps.version = $4::int "
+    "    AND ps.organisation_id IS NOT NULL AND ps.organisation_id IS DISTINCT FROM $1::uuid) AS theirs), "
     "ins AS (INSERT INTO schema_migration_jobs (organisation_id, schema_key, from_version, to_version, mapping, reason, "
     "  requested_by, actor) SELECT $1::uuid, $2, $3::int, $4::int, $5::jsonb, $6, $7, $10::jsonb FROM ok "
-    "  WHERE ok.org AND ok.mine RETURNING *) "
-    "SELECT ok.org, ok.mine, (SELECT row_to_json(ins) FROM ins) FROM ok",
+    "  WHERE ok.org AND ok.mine AND ok.theirs RETURNING *) "
+    "SELECT ok.org, ok.mine, ok.theirs, (SELECT row_to_json(ins) FROM ins) FROM ok",
     10};
 
 /* A job's state as the API answers it. $1 job id, $2 administrator of the installation, $3 organisations the

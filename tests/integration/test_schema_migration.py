@@ -176,6 +176,8 @@ def one_project(admin, url):
     expect_problem(admin, "POST", f"{P}/migrate", 422, "dry_run", "dry_run not a boolean",
                    body={"version": 2, "dry_run": "ja"})
     expect_problem(admin, "POST", f"{P}/migrate", 422, "version", "the version it is on", body={"version": 1})
+    expect_problem(admin, "POST", f"{P}/migrate", 422, "version", "another organisation's version",
+                   body={"version": 4, "dry_run": True})
     eq(psql(url, f"SELECT process_schema_version FROM projects WHERE id = '{pid}'"), "1", "refusals store nothing")
 
     st, _, real = admin.json("POST", f"{P}/migrate", {"version": 2, "reason": "nieuwe welstandsnota"})
@@ -234,6 +236,8 @@ def bulk(admin, url, single):
     check(step(before, ADDED) is None, "a version 1 plan has no new step")
     expect_problem(admin, "POST", "/api/v1/migrations", 422, "to_version", "a bulk migration to a missing version",
                    body={"schema_key": KEY, "from_version": 1, "to_version": 9})
+    expect_problem(admin, "POST", "/api/v1/migrations", 422, "to_version", "every project to one organisation's version",
+                   body={"schema_key": KEY, "from_version": 1, "to_version": 4})
     expect_problem(admin, "POST", "/api/v1/migrations", 422, "mapping", "a bulk mapping of an unknown step",
                    body={"schema_key": KEY, "from_version": 1, "to_version": 2, "mapping": {"x": None}})
     total = int(psql(url, "SELECT count(*) FROM projects WHERE process_schema_version = 1"))
@@ -308,6 +312,10 @@ def scenario(admin, args, url):
     v2 = version_two(shipped)
     eq(deploy(admin, v2, "version 2"), 2, "version 2")
     eq(deploy(admin, version_three(v2), "version 3"), 3, "version 3")
+    st, _, elders = admin.json("POST", "/api/v1/organisations", {"name": "Elders", "kind": "gemeente"})
+    eq(st, 201, "another organisation")
+    st, _, made = admin.json("POST", PS, {"organisation_id": (elders or {}).get("id"), "schema": v2})
+    eq((st, (made or {}).get("version")), (201, 4), "version 4, of that organisation")
     new_projects(admin, url)
     single = one_project(admin, url)
     organisation_bulk(admin, url)
