@@ -24,7 +24,9 @@ static const bs_stmt SQL_MIGRATE_LOAD = {
  * flag, planned completion), its step rows (upserted; rows of steps the new version lacks
  * deleted), its own links (when custom), one history row (field process_schema_version, the
  * state before as its snapshot: GET …/schedule?known_on= reads it) and one audit row per
- * project (the row triggers are off for the statement: bouwstroom.audit = bulk, as an import).
+ * project: its version and planned completion before and after, the reason (the row triggers are
+ * off for the statement: bouwstroom.audit = bulk, as an import; the step rows before are the
+ * history row's snapshot).
  * With a job ($8) also the job's progress. $1 records (JSON array of bs_project_migration.record),
  * $2 from version, $3 to version, $4 schema key, $5 reason, $6 author e-mail, $7 known_from date,
  * $8 job id or NULL, $9 failures to add (JSON array), $10 projects the job read in this batch,
@@ -33,7 +35,7 @@ static const bs_stmt SQL_MIGRATE_LOAD = {
 static const bs_stmt SQL_MIGRATE_WRITE = {
     "migrate_write",
     "WITH x AS (SELECT * FROM json_to_recordset($1::json) AS x(id uuid, sv bigint, pc date, custom boolean, "
-    "  steps json, links json)), "
+    "  steps json, keys text[], links json)), "
     "flag AS (SELECT set_config('bouwstroom.audit', 'bulk', true) AS f), "
     "chk AS (UPDATE projects p SET process_schema_version = $3::int, schedule_version = p.schedule_version + 1, "
     "  custom_links = x.custom, planned_completion = x.pc, updated_at = now() FROM x "
@@ -59,7 +61,7 @@ static const bs_stmt SQL_MIGRATE_WRITE = {
     "  planned_finish = EXCLUDED.planned_finish, start_no_earlier_than = EXCLUDED.start_no_earlier_than, "
     "  finish_no_later_than = EXCLUDED.finish_no_later_than, updated_at = now() RETURNING 1), "
     "dst AS (DELETE FROM project_steps d USING x JOIN chk ON chk.id = x.id WHERE d.project_id = x.id "
-    "  AND NOT EXISTS (SELECT 1 FROM json_array_elements(x.steps) e WHERE e->>'step_key' = d.step_key) RETURNING 1), "
+    "  AND d.step_key <> ALL (x.keys) RETURNING 1), "
     "dlk AS (DELETE FROM project_links d USING chk WHERE d.project_id = chk.id RETURNING 1), "
     "ilk AS (INSERT INTO project_links (project_id, pred, succ, type, lag, lag_unit) "
     "  SELECT x.id, l.pred, l.succ, l.type, l.lag, l.lag_unit FROM x JOIN chk ON chk.id = x.id "
@@ -72,10 +74,8 @@ static const bs_stmt SQL_MIGRATE_WRITE = {
     "  action, entity, entity_id, old, new) "
     "  SELECT NULLIF(a ->> 'user_id', '')::uuid, a ->> 'email', NULLIF(a ->> 'organisation_id', '')::uuid, "
     "  COALESCE(a ->> 'label', 'system'), a ->> 'address', old.id, 'UPDATE', 'projects', old.id::text, "
-    "  jsonb_build_object('process_schema_version', $2::int, 'planned_completion', old.planned_completion, "
-    "    'state', old.snap::jsonb), "
-    "  jsonb_build_object('process_schema_version', $3::int, 'planned_completion', x.pc, "
-    "    'steps', x.steps::jsonb, 'links', x.links::jsonb, 'reason', $5) "
+    "  jsonb_build_object('process_schema_version', $2::int, 'planned_completion', old.planned_completion), "
+    "  jsonb_build_object('process_schema_version', $3::int, 'planned_completion', x.pc, 'reason', $5) "
     "  FROM old JOIN x ON x.id = old.id "
     "  CROSS JOIN (SELECT NULLIF(current_setting('bouwstroom.actor', true), '')::jsonb AS a) ac RETURNING 1), "
     "job AS (UPDATE schema_migration_jobs j SET done = j.done + (SELECT count(*) FROM chk), "

@@ -108,6 +108,9 @@ static json_t *record_json(const json_t *doc, const bs_project_state *st, const 
         json_object_set_new(o, "lag_unit", json_string(bs_unit_name(l->lag_unit)));
         json_array_append_new(links, o);
     }
+    json_t *keys = json_array();
+    for (int32_t v = 0; v < to->n_steps; v++) json_array_append_new(keys, json_string(to->steps[v].key));
+    json_object_set_new(rec, "keys", keys);
     json_object_set_new(rec, "steps", rows);
     json_object_set_new(rec, "links", links);
     return rec;

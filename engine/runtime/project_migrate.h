@@ -32,7 +32,8 @@ typedef struct bs_project_migration {
                         * carried_steps}; dates "YYYY-MM-DD" or null; delta in working days of the
                         * organisation's calendar (after - before; null when either is unknown) */
     json_t *record; /* owned; what the write statement takes: {id, schema (key), sv (schedule version read), pc (planned
-                        * completion), custom (links), steps: [project_steps rows of the new version],
+                        * completion), custom (links), steps: [project_steps rows of the new version], keys
+                        * (their step keys),
                         * links: [{ord, pred, succ, type, lag, lag_unit}]} */
     int32_t carried, realised, unmapped; /* counts, for a bulk job's summary */
 } bs_project_migration;
