@@ -395,6 +395,11 @@ static void job_inserted(const PGresult *res, const char *err, void *arg) {
     } else if (strcmp(PQgetvalue(res, 0, 2), "t") != 0) {
         bs__fail(c->req, BS_EINVAL, "to_version",
                  "This version belongs to another organisation: projects take national versions and their owner's");
+    } else if (!PQgetisnull(res, 0, 4)) {
+        bs__fail_as(c->req, BS_ECONFLICT, "migration_running", "A migration of these projects is running",
+                    "from_version",
+                    "Migration %s of the same projects is not done yet: wait for it (GET /api/v1/migrations/%s)",
+                    PQgetvalue(res, 0, 4), PQgetvalue(res, 0, 4));
     } else {
         json_t *row = json_loads(PQgetvalue(res, 0, 3), 0, NULL);
         json_object_del(row, "actor");

@@ -98,17 +98,21 @@ static const bs_stmt SQL_MIGRATE_WRITE = {
  * $4 to, $5 mapping (JSON), $6 reason, $7 requester e-mail, $8 the caller is an administrator of the installation,
  * $9 organisations the caller is beheerder of (uuid[] literal), $10 the actor (JSON). Returns one row: the
  * organisation exists, the caller may migrate its projects, the target version is national (or shipped) or the
- * organisation's own, and the job as JSON (NULL when refused). */
+ * organisation's own, the job as JSON (NULL when refused), and an unfinished job over the same projects (the same
+ * key and from version, overlapping organisations; NULL: none, the job was stored). */
 static const bs_stmt SQL_JOB_INSERT = {
     "migration_job_insert",
     "WITH ok AS (SELECT ($1::uuid IS NULL OR EXISTS (SELECT 1 FROM organisations WHERE id = $1::uuid)) AS org, "
     "  ($8::boolean OR ($1::uuid IS NOT NULL AND $1::uuid = ANY ($9::uuid[]))) AS mine, "
     "  NOT EXISTS (SELECT 1 FROM process_schemas ps WHERE ps.key = $2 AND ps.version = $4::int "
-    "    AND ps.organisation_id IS NOT NULL AND ps.organisation_id IS DISTINCT FROM $1::uuid) AS theirs), "
+    "    AND ps.organisation_id IS NOT NULL AND ps.organisation_id IS DISTINCT FROM $1::uuid) AS theirs, "
+    "  (SELECT j.id FROM schema_migration_jobs j WHERE j.state <> 'done' AND j.schema_key = $2 "
+    "    AND j.from_version = $3::int AND (j.organisation_id IS NULL OR $1::uuid IS NULL OR j.organisation_id = $1::uuid) "
+    "    LIMIT 1) AS busy), "
     "ins AS (INSERT INTO schema_migration_jobs (organisation_id, schema_key, from_version, to_version, mapping, reason, "
     "  requested_by, actor) SELECT $1::uuid, $2, $3::int, $4::int, $5::jsonb, $6, $7, $10::jsonb FROM ok "
-    "  WHERE ok.org AND ok.mine AND ok.theirs RETURNING *) "
-    "SELECT ok.org, ok.mine, ok.theirs, (SELECT row_to_json(ins) FROM ins) FROM ok",
+    "  WHERE ok.org AND ok.mine AND ok.theirs AND ok.busy IS NULL RETURNING *) "
+    "SELECT ok.org, ok.mine, ok.theirs, (SELECT row_to_json(ins) FROM ins), ok.busy FROM ok",
     10};
 
 /* A job's state as the API answers it. $1 job id, $2 administrator of the installation, $3 organisations the

@@ -246,6 +246,14 @@ def bulk(admin, url, single):
                                                            "reason": "landelijke versie 2"})
     eq(st, 202, f"the bulk migration accepted {job}")
     jid = (job or {}).get("id")
+    # a job not done yet (stored as a server would have left it) refuses a second one over the same projects
+    other = psql(url, "INSERT INTO schema_migration_jobs (organisation_id, schema_key, from_version, to_version, "
+                      f"reason, requested_by, actor) VALUES (NULL, '{KEY}', 3, 2, 'wacht', 'test', '{{}}') RETURNING id"
+                 ).splitlines()[0]
+    p = expect_problem(admin, "POST", "/api/v1/migrations", 409, "from_version", "a second job over the same projects",
+                       body={"schema_key": KEY, "from_version": 3, "to_version": 2})
+    check(other in (p or {}).get("detail", ""), "the refusal names the unfinished job", p)
+    psql(url, f"DELETE FROM schema_migration_jobs WHERE id = '{other}'")
     seen, doc = set(), {}
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline:
