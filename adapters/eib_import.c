@@ -360,9 +360,12 @@ char *bs_projects_upsert_sql(const bs_project_column *extra, size_t n_extra) {
          * project keeps its id, and rows without one get a new id */
         bool is_id = strcmp(c, "id") == 0;
         ol += (size_t)snprintf(sel + ol, cap - ol, is_id ? "%sCOALESCE(x.id, gen_random_uuid())" : "%sx.%s", sep, c);
-        if (strcmp(c, "confidentiality") != 0 && !is_id) /* set by its own rule below */
+        /* an existing project keeps its schema version: moving it is a migration (docs/process-schema.md
+         * "Migrating projects"), not a re-import */
+        bool version = strcmp(c, "process_schema_key") == 0 || strcmp(c, "process_schema_version") == 0;
+        if (strcmp(c, "confidentiality") != 0 && !is_id && !version) /* set by its own rule below */
             os += (size_t)snprintf(sets + os, cap - os, "%s%s = EXCLUDED.%s", os ? ", " : "", c, c);
-        if (is_id) continue;
+        if (is_id || version) continue;
         oo += (size_t)snprintf(cmp_old + oo, cap - oo, "%sprojects.%s", oo ? ", " : "", c);
         on += (size_t)snprintf(cmp_new + on, cap - on, "%sEXCLUDED.%s", on ? ", " : "", c);
     }
@@ -408,11 +411,13 @@ char *bs_projects_upsert_sql(const bs_project_column *extra, size_t n_extra) {
 
 /* The projects whose initial steps the step statements write: each staged record's project,
  * whether this transaction wrote its row (xmin: inserted or updated it), and how many of the
- * schema's steps it has. $1 step keys, $2 source tag. */
+ * schema's steps it has; a project moved to another version of its schema keeps its steps.
+ * $1 step keys, $2 source tag. */
 #define STEPS_TARGETS                                                                                                  \
     "px AS MATERIALIZED (SELECT p.id, x.steps, p.xmin = pg_current_xact_id()::xid AS ours, "                           \
     "  (SELECT count(*) FROM project_steps e WHERE e.project_id = p.id AND e.step_key = ANY ($1::text[])) AS n_have "  \
-    "  FROM bs_import_staging x JOIN projects p ON p.source = $2 AND p.source_key = x.source_key) "
+    "  FROM bs_import_staging x JOIN projects p ON p.source = $2 AND p.source_key = x.source_key "                     \
+    "  AND p.process_schema_version = x.process_schema_version) "
 
 const char *bs_projects_steps_existing_sql(void) {
     /* a project that existed before this transaction (or has steps already) gets the steps it

@@ -209,8 +209,9 @@ typedef struct import_job {
     json_t *collection;              /* owned reference, or NULL: parse text or path */
     char *text;                      /* owned: the body to parse (bs_geojson_import_text) */
     size_t text_len;
-    char *path;      /* owned: the file to read (bs_geojson_import_file) */
-    char *begin_sql; /* owned: BEGIN, with the audit actor when given */
+    char *path;       /* owned: the file to read (bs_geojson_import_file) */
+    char *begin_sql;  /* owned: BEGIN, with the audit actor when given */
+    json_t *settings; /* owned: the organisations' schema version settings (SQL_VERSION_SETTINGS), or NULL */
     /* the plusveld definitions the features are checked against (BS_IMPORT_PV_DEFS), owned;
      * loaded before the pipeline runs */
     json_t *pv_defs;
@@ -218,10 +219,19 @@ typedef struct import_job {
     bs_store *store;
 } import_job;
 
+/* Which version of a schema new projects of each gemeente organisation get
+ * (organisation_schema_versions, migration 0030): one JSON object {"gemeente:NAME|KEY": version}
+ * over the organisations an import makes owners (import_key 'gemeente:' || the gemeente). */
+#define SQL_VERSION_SETTINGS                                                                                           \
+    "SELECT COALESCE(json_object_agg(o.import_key || '|' || s.schema_key, s.version), '{}') "                          \
+    "FROM organisation_schema_versions s JOIN organisations o ON o.id = s.organisation_id "                            \
+    "WHERE o.import_key IS NOT NULL"
+
 /* What the check of one file needs (bs_geojson_import_check): pure, no job. */
 typedef struct check_ctx {
     const bs_engine *engine;
-    bs_day today; /* the import's civil date: data date = max(progress_date, today) */
+    bs_day today;           /* the import's civil date: data date = max(progress_date, today) */
+    const json_t *settings; /* {"gemeente:NAME|KEY": version}: the version a new project gets; NULL: shipped */
     bs_geojson_import_result *r;
     json_t *seen_keys, *seen_ids; /* source + source_key and ids seen so far in the file */
     /* plusvelden: the definitions (NULL: none loaded, a feature with values is refused) as
@@ -370,6 +380,39 @@ static bool take_plusvelden(check_ctx *cx, int fi, json_t *props, json_t *rec) {
     return ok;
 }
 
+/* The schema version a record's new project is planned with: the key (default ppm-woningbouw)
+ * and version it names, else its owner organisation's setting (cx->settings), else the shipped
+ * version; the record's process_schema_key and _version are set. NULL after a feature error. */
+static const bs_engine_schema *record_schema(check_ctx *cx, json_t *rec, int fi) {
+    bs_geojson_import_result *r = cx->r;
+    if (json_is_null(json_object_get(rec, "process_schema_key")))
+        json_object_set_new(rec, "process_schema_key", json_string(DEFAULT_SCHEMA_KEY));
+    const char *skey = json_string_value(json_object_get(rec, "process_schema_key"));
+    const bs_engine_schema *es = bs_engine_schema_get(cx->engine, skey);
+    if (!es) {
+        feature_error(r, fi, "properties.process_schema_key: schema '%.60s' is not loaded", skey);
+        return NULL;
+    }
+    json_t *ver = json_object_get(rec, "process_schema_version");
+    if (json_is_null(ver)) { /* the owner organisation's setting, else the shipped version */
+        char sk[512];
+        snprintf(sk, sizeof sk, "gemeente:%s|%s", json_string_value(json_object_get(rec, "gemeente")) ?: "", skey);
+        json_t *set = cx->settings ? json_object_get(cx->settings, sk) : NULL;
+        const bs_engine_schema *ev =
+            set ? bs_engine_schema_version(cx->engine, skey, (long)json_integer_value(set)) : NULL;
+        if (ev) es = ev;
+        json_object_set_new(rec, "process_schema_version", json_integer(es->schema->version));
+    } else if (!(es = bs_engine_schema_version(cx->engine, skey, (long)json_integer_value(ver))) ||
+               json_integer_value(ver) < 1) {
+        feature_error(r, fi,
+                      "properties.process_schema_version: %s has no version %lld (the shipped one or one "
+                      "deployed through POST /api/v1/process-schemas)",
+                      skey, (long long)json_integer_value(ver));
+        return NULL;
+    }
+    return es;
+}
+
 /* Builds the record of one feature (NULL after recording errors). cx->seen_keys/seen_ids
  * detect duplicates within the file. */
 static json_t *build_record(check_ctx *cx, int fi, json_t *feature, bs_crs crs) {
@@ -436,25 +479,12 @@ static json_t *build_record(check_ctx *cx, int fi, json_t *feature, bs_crs crs) 
     /* defaults */
     if (json_is_null(json_object_get(rec, "progress_date_estimated")))
         json_object_set_new(rec, "progress_date_estimated", json_false());
-    if (json_is_null(json_object_get(rec, "process_schema_key")))
-        json_object_set_new(rec, "process_schema_key", json_string(DEFAULT_SCHEMA_KEY));
-    const char *skey = json_string_value(json_object_get(rec, "process_schema_key"));
-    const bs_engine_schema *es = bs_engine_schema_get(cx->engine, skey);
+    const bs_engine_schema *es = record_schema(cx, rec, fi);
     if (!es) {
-        feature_error(r, fi, "properties.process_schema_key: schema '%.60s' is not loaded", skey);
         json_decref(rec);
         return NULL;
     }
-    const bs_schema *sc = es->schema;
-    json_t *ver = json_object_get(rec, "process_schema_version");
-    if (json_is_null(ver))
-        json_object_set_new(rec, "process_schema_version", json_integer(sc->version));
-    else if (json_integer_value(ver) != sc->version) {
-        feature_error(r, fi, "properties.process_schema_version: %s version %lld is not loaded (loaded: %d)", skey,
-                      (long long)json_integer_value(ver), (int)sc->version);
-        json_decref(rec);
-        return NULL;
-    }
+    const bs_schema *sc = es->schema; /* a new project is planned with the version it names */
     /* derived: the expected period from the counts, as the EIB import computes it */
     long op[4];
     static const char *const op_cols[4] = {"completions_2019", "completions_2020_2024", "completions_2025_2029",
@@ -516,9 +546,11 @@ static void plan_statements(bs_import_plan *plan) {
         if (i < N_COLS && strcmp(c, "confidentiality") == 0) continue; /* written by its own rule */
         const char *sep = on ? ", " : "";
         on += (size_t)snprintf(names + on, cap - on, "%s%s", sep, c);
-        os += (size_t)snprintf(sets + os, cap - os, "%s%s = EXCLUDED.%s", sep, c, c);
-        oo += (size_t)snprintf(cmp_old + oo, cap - oo, "%sprojects.%s", sep, c);
-        ow += (size_t)snprintf(cmp_new + ow, cap - ow, "%sEXCLUDED.%s", sep, c);
+        /* an existing project keeps its schema version: moving it is a migration, not an import */
+        if (strcmp(c, "process_schema_key") == 0 || strcmp(c, "process_schema_version") == 0) continue;
+        os += (size_t)snprintf(sets + os, cap - os, "%s%s = EXCLUDED.%s", os ? ", " : "", c, c);
+        oo += (size_t)snprintf(cmp_old + oo, cap - oo, "%sprojects.%s", oo ? ", " : "", c);
+        ow += (size_t)snprintf(cmp_new + ow, cap - ow, "%sEXCLUDED.%s", ow ? ", " : "", c);
     }
     size_t need = 8 * cap;
     char *upsert = bs_malloc(need);
@@ -557,6 +589,7 @@ static void plan_statements(bs_import_plan *plan) {
                         "SELECT p.id, u.step_key, u.status, u.status = 'done' "
                         "FROM bs_import_staging x "
                         "JOIN projects p ON p.source = x.source AND p.source_key = x.source_key "
+                        "  AND p.process_schema_version = x.process_schema_version "
                         "CROSS JOIN LATERAL unnest(x.step_keys, x.steps) AS u(step_key, status) "
                         "WHERE NOT EXISTS (SELECT 1 FROM project_steps e "
                         "  WHERE e.project_id = p.id AND e.step_key = u.step_key) "
@@ -620,8 +653,8 @@ static json_t *check_features(check_ctx *cx, json_t *features, bs_crs crs) {
 }
 
 /* bs_geojson_import_check with the plusveld definitions (pv_defs, NULL: none). */
-static json_t *check_import(const bs_engine *engine, json_t *root, bs_day today, const json_t *pv_defs,
-                            bs_geojson_import_result *r) {
+static json_t *check_import(const bs_engine *engine, json_t *root, bs_day today, const json_t *settings,
+                            const json_t *pv_defs, bs_geojson_import_result *r) {
     json_t *features = json_object_get(root, "features");
     const char *type = json_string_value(json_object_get(root, "type"));
     bs_crs crs = BS_CRS_WGS84; /* RFC 7946 §4: no crs member = WGS84 lon/lat */
@@ -637,12 +670,13 @@ static json_t *check_import(const bs_engine *engine, json_t *root, bs_day today,
         return NULL;
     }
     snprintf(r->crs, sizeof r->crs, "%s", bs_geo_crs_name(crs));
-    check_ctx cx = {.engine = engine, .today = today, .r = r, .pv_defs = pv_defs};
+    check_ctx cx = {.engine = engine, .today = today, .settings = settings, .r = r, .pv_defs = pv_defs};
     return check_features(&cx, features, crs);
 }
 
-json_t *bs_geojson_import_check(const bs_engine *engine, json_t *root, bs_day today, bs_geojson_import_result *r) {
-    return check_import(engine, root, today, NULL, r);
+json_t *bs_geojson_import_check(const bs_engine *engine, json_t *root, bs_day today, const json_t *settings,
+                                bs_geojson_import_result *r) {
+    return check_import(engine, root, today, settings, NULL, r);
 }
 
 /* On the thread pool: parses (when given text or a path), checks every feature, converts and
@@ -654,7 +688,7 @@ static int prepare(bs_import_plan *plan, void *arg) {
     if (!root) return -1;
     /* today: the import's civil date in Europe/Amsterdam (the injected clock's) */
     bs_day today = bs_clock_today_amsterdam(NULL);
-    json_t *records = check_import(job->engine, root, today, job->pv_defs, r);
+    json_t *records = check_import(job->engine, root, today, job->settings, job->pv_defs, r);
     json_decref(root);
     if (!records) return -1;
     bs_import_plan_add_records(plan, records, DUMP_FLAGS);
@@ -676,6 +710,7 @@ static void job_free(import_job *job) {
     free(job->text);
     free(job->path);
     free(job->begin_sql);
+    json_decref(job->settings);
     free(job);
 }
 
@@ -703,6 +738,19 @@ static void pv_defs_loaded(const PGresult *res, const char *err, void *arg) {
     bs_import_pipeline_run(job->loop, job->store, "import-geojson", job->progress, prepare, done, job);
 }
 
+/* The version settings read: then the plusveld definitions (an unreadable setting fails the import). */
+static void settings_read(const PGresult *res, const char *err, void *arg) {
+    import_job *job = arg;
+    if (err) {
+        bs_err_set(&job->result.err, BS_EUNAVAILABLE, NULL, "reading the schema version settings: %s", err);
+        job->cb(&job->result, job->arg);
+        job_free(job);
+        return;
+    }
+    job->settings = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+    bs_store_exec(job->store, &BS_IMPORT_PV_DEFS, NULL, pv_defs_loaded, job);
+}
+
 static void run(uv_loop_t *loop, bs_store *store, import_job *job, FILE *progress, const char *actor_json,
                 bs_geojson_import_cb cb, void *arg) {
     job->begin_sql = bs_store_begin_as(actor_json);
@@ -711,7 +759,7 @@ static void run(uv_loop_t *loop, bs_store *store, import_job *job, FILE *progres
     job->arg = arg;
     job->loop = loop;
     job->store = store;
-    bs_store_exec(store, &BS_IMPORT_PV_DEFS, NULL, pv_defs_loaded, job);
+    bs_store_query(store, SQL_VERSION_SETTINGS, 0, NULL, settings_read, job);
 }
 
 void bs_geojson_import(uv_loop_t *loop, bs_store *store, const bs_engine *engine, json_t *root, FILE *progress,

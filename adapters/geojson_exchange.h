@@ -119,11 +119,14 @@ void bs_geojson_import(uv_loop_t *loop, bs_store *store, const bs_engine *engine
 /* The check of an import, pure (no store, no files, no clock): the part of bs_geojson_import
  * that runs on the thread pool before anything is stored. root is the parsed document,
  * engine has the schemas and the calendar, today is the import's civil date (a new project is
- * planned from max(progress_date, today)). Fills r (read, invalid, crs, n_errors/errors and,
+ * planned from max(progress_date, today)), settings (may be NULL) which version of a schema
+ * new projects of each gemeente organisation get, {"gemeente:NAME|KEY": version} (a feature
+ * without process_schema_version gets its organisation's, else the shipped one). Fills r (read, invalid, crs, n_errors/errors and,
  * when the file is refused, err: BS_EINVAL "invalid_features") and returns the records to
  * store (a new JSON array of project records, the staging columns of import_pipeline.h), or
  * NULL when the file is refused. The fuzz target tests/fuzz/fuzz_geojson.c calls it. */
-json_t *bs_geojson_import_check(const bs_engine *engine, json_t *root, bs_day today, bs_geojson_import_result *r);
+json_t *bs_geojson_import_check(const bs_engine *engine, json_t *root, bs_day today, const json_t *settings,
+                                bs_geojson_import_result *r);
 
 /* The same for a request body (text, len bytes; copied): parsed on the thread pool too. JSON
  * that does not parse gives BS_EMALFORMED on field "body" with "Malformed JSON at line L,

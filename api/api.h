@@ -65,6 +65,11 @@ void bs_dash_cache_free(struct bs_dash_cache *c);
 /* The bs_http_handler of the API: routes one request (ctx is a bs_api). */
 void bs_api_handle(bs_req *req, void *ctx);
 
+/* Resumes the bulk schema migrations (schema_migration_jobs, migration 0035) that were accepted
+ * but not finished, e.g. before a restart: each runs on from its last written batch
+ * (api/routes_migrate.c). Called once by `serve` after the listener is up. */
+void bs_api_migrations_resume(bs_api *api);
+
 /* Today's civil date in Europe/Amsterdam; arg is a const bs_clock * (or NULL: the system clock). */
 bs_day bs_today_amsterdam(void *arg);
 

@@ -179,6 +179,10 @@ static bool step_is_private(const bs_api *api, const char *step) {
         for (int32_t k = 0; k < s->n_steps; k++)
             if (strcmp(s->steps[k].key, step) == 0) return s->steps[k].stream == BS_STREAM_PRIVATE;
     }
+    for (const bs_engine_version *v = bs_engine_deployed(api->engine); v; v = v->next) /* deployed versions */
+        for (int32_t k = 0; k < v->es.schema->n_steps; k++)
+            if (strcmp(v->es.schema->steps[k].key, step) == 0)
+                return v->es.schema->steps[k].stream == BS_STREAM_PRIVATE;
     return true;
 }
 

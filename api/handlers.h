@@ -89,6 +89,10 @@ BS_HANDLER(bs__get_schema_version);
 BS_HANDLER(bs__diff_schema_versions);
 BS_HANDLER(bs__list_org_schema_versions);
 BS_HANDLER(bs__put_org_schema_version);
+/* moving projects to another schema version (api/routes_migrate.c) */
+BS_HANDLER(bs__migrate_project);
+BS_HANDLER(bs__start_migration);
+BS_HANDLER(bs__get_migration);
 
 /* routes_blocks.c: woningblokken (docs/blocks.md) */
 BS_HANDLER(bs__list_blocks);

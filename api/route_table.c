@@ -79,6 +79,14 @@ const bs_route bs_routes[] = {
      "listOrganisationSchemaVersions", 0},
     {"PUT", "/api/v1/organisations/{id}/process-schema-versions/{key}", BS_NEED_ORG_ADMIN, "",
      bs__put_org_schema_version, "setOrganisationSchemaVersion", 0},
+    /* moving projects to another version (issue 19 item 2): one project its projectleider; every
+     * project of an organisation its beheerders (the handler narrows), of the installation its
+     * administrators; a job's state who may start it */
+    {"POST", "/api/v1/projects/{id}/migrate", BS_NEED_PROJECT_LEAD, "", bs__migrate_project, "migrateProject", 0},
+    {"POST", "/api/v1/organisations/{id}/migrations", BS_NEED_ORG_ADMIN, "", bs__start_migration,
+     "migrateOrganisationProjects", 0},
+    {"POST", "/api/v1/migrations", BS_NEED_INSTALL_ADMIN, "", bs__start_migration, "migrateAllProjects", 0},
+    {"GET", "/api/v1/migrations/{job_id}", BS_NEED_ORG_ADMIN, "", bs__get_migration, "getMigration", 0},
     {"GET", "/api/v1/process-schemas/{key}/diff", BS_NEED_USER, "from to rename", bs__diff_schema_versions,
      "diffProcessSchemaVersions", 0},
     {"GET", "/api/v1/lead-times", BS_NEED_USER, "step gemeente size_class schema", bs__get_lead_times, "getLeadTimes",

@@ -46,6 +46,7 @@ static const path_type path_types[] = {
      "A version is a positive integer"},
     {"process-schema-versions", "key", P_TEXT, SLOT(sub), "key", "Not found", "No such process schema"},
     {"exports", "key", P_TEXT, SLOT(ref), "key", "No such export", "No such export"},
+    {"migrations", "job_id", P_UUID, SLOT(ref), "job_id", "Migration not found", "A migration job id is a UUID"},
     {"calendar", "token", P_FEED_TOKEN, SLOT(ref), "token", "Feed not found", "No such feed"},
     {"unsubscribe", "token", P_TEXT, SLOT(ref), "token", "Not found", "Unknown unsubscribe link"},
 };

@@ -49,13 +49,16 @@ static bool code_member(bs_req *req, json_t *doc, const char *name, const char *
     return bs__one_of(req, name, json_string_value(v), allowed);
 }
 
-/* Whether key is a milestone step of a loaded process schema (every project plans with one). */
+/* Whether key is a milestone step of a loaded process schema version (every project plans with one). */
 static bool is_milestone(const bs_engine *e, const char *key) {
     for (int i = 0; i < e->n_schemas; i++) {
         const bs_schema *sc = e->schemas[i].schema;
         for (int32_t j = 0; j < sc->n_steps; j++)
             if (sc->steps[j].milestone && strcmp(sc->steps[j].key, key) == 0) return true;
     }
+    for (const bs_engine_version *v = bs_engine_deployed(e); v; v = v->next) /* and the deployed versions */
+        for (int32_t j = 0; j < v->es.schema->n_steps; j++)
+            if (v->es.schema->steps[j].milestone && strcmp(v->es.schema->steps[j].key, key) == 0) return true;
     return false;
 }
 

@@ -245,7 +245,7 @@ static void fc_project_loaded(const PGresult *res, const char *err, void *arg) {
         return;
     }
     /* the forecast schedules every sample with the project's stored edits (overrides, links) */
-    j->es = bs_engine_schema_get(j->api->engine, st.schema->key);
+    j->es = bs_engine_schema_version(j->api->engine, st.schema->key, st.schema->version);
     j->progress = st.progress;
     j->edit = st.edit;
     j->progress_date = st.progress_date;
@@ -678,7 +678,7 @@ void bs__forecast_shifts(bs_api *api, const char *project_id, const bs_schema *s
                          void *base_ctx, bs_forecast_schedule_fn whatif, void *whatif_ctx, long samples, long seed,
                          bs__forecast_shifts_cb cb, void *arg) {
     sh_job *j = bs_calloc(1, sizeof *j);
-    const bs_engine_schema *es = bs_engine_schema_get(api->engine, schema->key);
+    const bs_engine_schema *es = bs_engine_schema_version(api->engine, schema->key, schema->version);
     if (!j || !es || samples < FC_SAMPLES_MIN || samples > FC_SAMPLES_MAX || seed < 0) {
         free(j);
         cb(NULL, !es ? "unknown process schema" : "samples must be 100..20000 and seed >= 0", arg);

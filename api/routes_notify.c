@@ -683,7 +683,7 @@ static void feed_rows(const PGresult *res, const char *err, void *arg) {
         return;
     }
     /* rows: project_id, project name, schema key, step_key, planned_start, planned_finish, status, revision,
-     * changed_at (epoch s), calendar name, p50, p80 */
+     * changed_at (epoch s), calendar name, p50, p80, schema version */
     int n = PQntuples(res);
     bs_ical_event *ev = bs_calloc((size_t)n + 1, sizeof *ev);
     char **uids = bs_calloc((size_t)n + 1, sizeof(char *)), **sums = bs_calloc((size_t)n + 1, sizeof(char *)),
@@ -691,7 +691,8 @@ static void feed_rows(const PGresult *res, const char *err, void *arg) {
     int m = 0;
     uint64_t h = 1469598103934665603ULL; /* FNV-1a over the data revision */
     for (int r = 0; r < n; r++) {
-        const bs_engine_schema *es = bs_engine_schema_get(c->api->engine, PQgetvalue(res, r, 2));
+        const bs_engine_schema *es =
+            bs_engine_schema_version(c->api->engine, PQgetvalue(res, r, 2), strtol(PQgetvalue(res, r, 12), NULL, 10));
         int32_t i = es ? bs_schema_find(es->schema, PQgetvalue(res, r, 3)) : -1;
         if (i < 0 || PQgetisnull(res, r, 4) || PQgetisnull(res, r, 5)) continue;
         const bs_step *st = &es->schema->steps[i];

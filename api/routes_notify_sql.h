@@ -113,13 +113,13 @@ static const bs_stmt SQL_ALERT_UPCOMING = {
     3};
 
 /* The milestones of a calendar feed, limited to the projects its maker may still read. $1 user id or NULL, $2
- * project id or NULL, $3 maker user id or NULL, $4 stream or NULL. */
+ * project id or NULL, $3 maker user id or NULL, $4 stream or NULL. The last column is the project's schema version. */
 static const bs_stmt SQL_FEED_EVENTS_LOAD = {
     "feed_events_load",
     "SELECT p.id::text, p.name, p.process_schema_key, m.step_key, m.planned_start, m.planned_finish, "
     "m.status, m.revision, extract(epoch FROM date_trunc('second', m.changed_at))::bigint, "
     "CASE WHEN $1::uuid IS NOT NULL THEN (SELECT COALESCE(NULLIF(name, ''), email) FROM users "
-    "WHERE id = $1::uuid) ELSE p.name END, m.p50, m.p80 "
+    "WHERE id = $1::uuid) ELSE p.name END, m.p50, m.p80, p.process_schema_version "
     "FROM milestone_dates m JOIN projects p ON p.id = m.project_id "
     "JOIN bs_project_access_reach($3::uuid) a ON a.project_id = p.id "
     "  AND (a.access IN ('public','read','write','lead') OR (a.stream AND $4 = 'private')) "

@@ -198,6 +198,33 @@ static void revert(sctx *c, const json_t *h) {
     }
 }
 
+/* Reverts a move to another schema version (known_on before it; migration 0035): the state
+ * becomes the history row's snapshot of the state before, planned with the old version. The
+ * progress date stays as reverted so far. */
+static void revert_migration(sctx *c, const json_t *doc, const json_t *h) {
+    const json_t *snap = json_object_get(h, "snapshot");
+    if (!json_is_object(snap)) return;
+    json_t *d = json_deep_copy(doc);
+    json_object_set(d, "schema_version", json_object_get(snap, "version"));
+    json_object_set(d, "steps", json_object_get(snap, "steps"));
+    json_object_set(d, "links", json_object_get(snap, "links"));
+    json_object_set(d, "custom_links", json_object_get(snap, "custom_links"));
+    bs_project_state st;
+    int rc = bs_project_state_parse(c->api->engine, d, BS_DAY_NONE, &st);
+    json_decref(d);
+    if (rc != 0) {
+        bs_project_state_free(&st);
+        return;
+    }
+    free(c->progress);
+    free(c->planned);
+    bs_sched_edit_free(&c->edit);
+    c->schema = st.schema;
+    c->progress = st.progress;
+    c->planned = st.planned;
+    c->edit = st.edit;
+}
+
 static void loaded(const PGresult *res, const char *err, void *arg) {
     sctx *c = arg;
     if (err) {
@@ -233,7 +260,13 @@ static void loaded(const PGresult *res, const char *err, void *arg) {
     c->stale_months = json_is_integer(sm) ? (int)json_integer_value(sm) : BS_STALE_AFTER_MONTHS_DEFAULT;
     size_t k;
     json_t *row;
-    json_array_foreach(json_object_get(doc, "later"), k, row) revert(c, row);
+    json_array_foreach(json_object_get(doc, "later"), k, row) {
+        const char *field = json_string_value(json_object_get(row, "field"));
+        if (field && strcmp(field, "process_schema_version") == 0)
+            revert_migration(c, doc, row);
+        else
+            revert(c, row);
+    }
     /* the plan as it was on known_on: the facts as then known, planned from that day */
     if (c->has_known_on) c->data_date = bs_data_date(c->progress_date, c->known_on);
     json_t *scen = json_object_get(doc, "scenario");

@@ -107,8 +107,14 @@ static void deployed(const PGresult *res, const char *err, void *arg) {
         else if (failed == 2)
             bs__fail_as(c->req, BS_ECONFLICT, "schema_key_taken", "Schema key of another organisation", "key",
                         "The key '%s' belongs to another organisation's schema", c->key);
-        else
+        else {
+            /* committed: the engine plans with the new version from now on (projects of an
+             * organisation whose setting names it, migrations to it) */
+            bs_err e = {0};
+            if (bs_engine_add_version(c->api->engine, PQgetvalue(res, 0, 4), (size_t)PQgetlength(res, 0, 4), &e) != 0)
+                fprintf(stderr, "deploy %s: %s\n", c->key, e.msg);
             bs_req_respond(c->req, 201, JSON_CT, PQgetvalue(res, 0, 3), (size_t)PQgetlength(res, 0, 3), NULL);
+        }
     }
     sv_free(c);
 }

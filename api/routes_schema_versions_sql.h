@@ -19,7 +19,7 @@
  * organisation of its first stored version (NULL: national; a shipped key is national): an
  * organisation adds versions of national keys and of its own only.
  * Returns one row: the organisation exists, the caller may deploy for it, the key is not
- * another organisation's, and the stored version as JSON (NULL when refused). */
+ * another organisation's, the stored version as JSON and its document (NULL when refused). */
 static const bs_stmt SQL_SCHEMA_VERSION_INSERT = {
     "schema_version_insert",
     "WITH org AS (SELECT 1 WHERE $4::uuid IS NULL OR EXISTS (SELECT 1 FROM organisations WHERE id = $4::uuid)), "
@@ -31,10 +31,10 @@ static const bs_stmt SQL_SCHEMA_VERSION_INSERT = {
     "ins AS (INSERT INTO process_schemas (key, version, name, definition, organisation_id) "
     "  SELECT $1, nv.v, $2, jsonb_set($3::jsonb, '{version}', to_jsonb(nv.v)), $4::uuid FROM nv "
     "  WHERE EXISTS (SELECT 1 FROM org) AND EXISTS (SELECT 1 FROM mine) AND EXISTS (SELECT 1 FROM free) "
-    "  RETURNING key, version, name, organisation_id, loaded_at) "
+    "  RETURNING key, version, name, organisation_id, loaded_at, definition) "
     "SELECT EXISTS (SELECT 1 FROM org), EXISTS (SELECT 1 FROM mine), EXISTS (SELECT 1 FROM free), "
     "  (SELECT row_to_json(x) FROM (SELECT key, version, name, organisation_id, loaded_at AS created_at, "
-    "  false AS shipped, false AS in_use FROM ins) x)",
+    "  false AS shipped, false AS in_use FROM ins) x), (SELECT definition::text FROM ins)",
     7};
 
 /* One page of a key's versions, oldest first. $1 key, $2 limit, $3 offset, $4 the caller is an

@@ -505,6 +505,7 @@ static void serve(app *a) {
         a->adapters = bs_cli_adapters_start(a->loop, &a->clock, a->store, zgw, false, NULL, NULL, &zerr);
         if (!a->adapters) fprintf(stderr, "serve: ZGW adapter not started: %s\n", zerr.msg);
     }
+    bs_api_migrations_resume(&a->api);
     printf("listening on http://%s:%d\n", host, bound);
     printf("connections: at most %d, %d per client address (open files: %ld)%s%s\n", limits.max_connections,
            limits.max_connections_per_client, nofile, limits.trusted_proxies ? "; trusted proxies: " : "",
@@ -538,6 +539,28 @@ static void adapters_done(int rc, void *arg) {
 
 /* ---- start-up ---- */
 
+static void run_command(app *a);
+
+/* The deployed schema versions into the engine (bs_engine_add_version), then the command. */
+static void versions_loaded(const PGresult *res, const char *err, void *arg) {
+    app *a = arg;
+    if (err) {
+        fprintf(stderr, "bouwstroom: cannot load the deployed process schema versions: %s\n", err);
+        finish(a, 1);
+        return;
+    }
+    for (int r = 0; r < PQntuples(res); r++) {
+        bs_err e = {0};
+        if (bs_engine_add_version(&a->engine, PQgetvalue(res, r, 2), (size_t)PQgetlength(res, r, 2), &e) != 0) {
+            fprintf(stderr, "bouwstroom: process schema %s version %s: %s\n", PQgetvalue(res, r, 0),
+                    PQgetvalue(res, r, 1), e.msg);
+            finish(a, 1);
+            return;
+        }
+    }
+    run_command(a);
+}
+
 static void migrated(const char *err, int n_applied, void *arg) {
     app *a = arg;
     if (err) {
@@ -548,7 +571,15 @@ static void migrated(const char *err, int n_applied, void *arg) {
     if (n_applied) fprintf(stderr, "migrate: %d migration(s) applied\n", n_applied);
     if (strcmp(a->command, "migrate") == 0 || bs_cli_access_handles(a->command, a->n_args, a->args)) {
         finish(a, 0); /* access commands run after the loop, on a connection of their own */
-    } else if (strcmp(a->command, "import") == 0) {
+        return;
+    }
+    /* the schema versions deployed through the API, before anything plans a project */
+    bs_store_query(a->store, BS_ENGINE_VERSIONS_SQL, 0, NULL, versions_loaded, a);
+}
+
+/* After the migrations and the deployed schema versions: the command. */
+static void run_command(app *a) {
+    if (strcmp(a->command, "import") == 0) {
         const char *src = opt_value(a, "--source");
         bs_eib_import(a->loop, a->store, &a->engine, a->args[0], src ? src : "eib-2020", stdout, import_done, a);
     } else if (strcmp(a->command, "import-xlsx") == 0) {

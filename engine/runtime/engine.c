@@ -87,6 +87,7 @@ int bs_engine_init(bs_engine *e, const char *dir, bs_err *err, char **report) {
     closedir(d);
     qsort(names, (size_t)n, sizeof(char *), cmp_name);
     e->schemas = bs_calloc((size_t)(n ? n : 1), sizeof *e->schemas);
+    e->deployed = bs_calloc(1, sizeof *e->deployed);
     int rc = 0;
     for (int i = 0; i < n; i++) {
         if (rc != 0) {
@@ -146,6 +147,13 @@ void bs_engine_free(bs_engine *e) {
         json_decref(e->schemas[i].json);
     }
     free(e->schemas);
+    for (bs_engine_version *v = e->deployed ? e->deployed->head : NULL, *next; v; v = next) {
+        next = v->next;
+        bs_schema_free(v->es.schema);
+        json_decref(v->es.json);
+        free(v);
+    }
+    free(e->deployed);
     bs_calendar_free(&e->calendar);
     for (int g = 0; g < 2; g++)
         for (int b = 0; b < 3; b++) bs_calendar_free(&e->variants[g][b]);
@@ -173,6 +181,40 @@ const bs_engine_schema *bs_engine_schema_get(const bs_engine *e, const char *key
     for (int i = 0; i < e->n_schemas; i++)
         if (strcmp(e->schemas[i].schema->key, key) == 0) return &e->schemas[i];
     return NULL;
+}
+
+const bs_engine_schema *bs_engine_schema_version(const bs_engine *e, const char *key, long version) {
+    const bs_engine_schema *es = bs_engine_schema_get(e, key);
+    if (version <= 0 || (es && es->schema->version == version)) return es;
+    if (!e->deployed) return NULL;
+    for (bs_engine_version *v = __atomic_load_n(&e->deployed->head, __ATOMIC_ACQUIRE); v; v = v->next)
+        if (v->es.schema->version == version && strcmp(v->es.schema->key, key) == 0) return &v->es;
+    return NULL;
+}
+
+const bs_engine_version *bs_engine_deployed(const bs_engine *e) {
+    return e->deployed ? __atomic_load_n(&e->deployed->head, __ATOMIC_ACQUIRE) : NULL;
+}
+
+int bs_engine_add_version(const bs_engine *e, const char *definition, size_t len, bs_err *err) {
+    bs_schema_problems probs = {0};
+    bs_schema *s = bs_schema_load(definition, len, true, &probs);
+    if (!s) {
+        bs_err_set(err, BS_EINVAL, NULL, "a stored process schema does not load: %s: %s",
+                   probs.count ? probs.items[0].path : "$", probs.count ? probs.items[0].message : "?");
+        bs_schema_problems_free(&probs);
+        return BS_EINVAL;
+    }
+    if (bs_engine_schema_version(e, s->key, s->version)) {
+        bs_schema_free(s);
+        return 0;
+    }
+    bs_engine_version *v = bs_calloc(1, sizeof *v);
+    v->es.schema = s;
+    v->es.json = json_loadb(definition, len, 0, NULL);
+    v->next = e->deployed->head;
+    __atomic_store_n(&e->deployed->head, v, __ATOMIC_RELEASE);
+    return 0;
 }
 
 static const char *const status_names[] = {"open", "started", "done", "skipped"};
@@ -226,7 +268,8 @@ int bs_project_state_parse(const bs_engine *e, const json_t *doc, bs_day today, 
     memset(out, 0, sizeof *out);
     out->cal = &e->calendar;
     const char *sk = json_string_value(json_object_get(doc, "schema"));
-    const bs_engine_schema *es = sk ? bs_engine_schema_get(e, sk) : NULL;
+    long sv = (long)json_integer_value(json_object_get(doc, "schema_version"));
+    const bs_engine_schema *es = sk ? bs_engine_schema_version(e, sk, sv) : NULL;
     out->progress_date = bs_json_date(json_object_get(doc, "progress_date"));
     out->data_date = bs_data_date(out->progress_date, today);
     if (!es || out->progress_date == BS_DAY_NONE || bs_sched_edit_init(&out->edit, es->schema) != 0) return -2;

@@ -26,13 +26,27 @@ typedef struct bs_engine_schema {
                                      * processes/reference/<key>.reference.json, NULL when absent */
 } bs_engine_schema;
 
+/* The versions of process schemas deployed through the API (process_schemas, migration 0030): a list
+ * that only grows. The loop prepends (bs_engine_add_version) while worker threads may walk it, so
+ * the head is read and written atomically and a node never changes or goes away before
+ * bs_engine_free. */
+typedef struct bs_engine_version {
+    bs_engine_schema es;            /* owned; reference NULL (the reference history fits the shipped version) */
+    struct bs_engine_version *next; /* older versions */
+} bs_engine_version;
+
+typedef struct bs_engine_versions {
+    bs_engine_version *head; /* owned; newest first; atomic */
+} bs_engine_versions;
+
 typedef struct bs_engine {
     bs_calendar calendar; /* default organisation calendar, 1990–2150 */
     /* the calendar of every organisation option (organisations.calendar_*, migration 0029), same
      * range: [goede_vrijdag][bevrijdingsdag] */
     bs_calendar variants[2][3];
-    bs_engine_schema *schemas; /* owned; n_schemas */
+    bs_engine_schema *schemas; /* owned; n_schemas: the shipped schemas of processes/ (version 1 of their key) */
     int n_schemas;
+    bs_engine_versions *deployed; /* owned; the deployed versions (never NULL after bs_engine_init) */
 } bs_engine;
 
 /* First and last year the default calendar covers. */
@@ -58,8 +72,26 @@ bs_calendar_options bs_calendar_options_json(const json_t *o);
 /* Frees everything the engine holds. */
 void bs_engine_free(bs_engine *e);
 
-/* The schema with this key, or NULL. */
+/* The shipped schema with this key (version 1, from processes/), or NULL. */
 const bs_engine_schema *bs_engine_schema_get(const bs_engine *e, const char *key);
+
+/* Version `version` of the schema with this key: the shipped one when version is its version
+ * (or <= 0: callers without a version), else a deployed version, or NULL when the engine holds
+ * none. Safe on any thread. */
+const bs_engine_schema *bs_engine_schema_version(const bs_engine *e, const char *key, long version);
+
+/* Adds a deployed version: definition is its stored document (JSON text, len bytes; its
+ * "version" is the stored version). A version the engine holds already is kept (0). Returns 0,
+ * or BS_EINVAL (err set) when the document does not load. Called on the loop only: at start for
+ * every stored version (SQL BS_ENGINE_VERSIONS_SQL) and when a deploy commits. The engine is
+ * const to its other users; this appends to the list e->deployed points to. */
+int bs_engine_add_version(const bs_engine *e, const char *definition, size_t len, bs_err *err);
+
+/* The newest deployed version (walk ->next for older ones), or NULL. Safe on any thread. */
+const bs_engine_version *bs_engine_deployed(const bs_engine *e);
+
+/* Every stored version, oldest first: key, version, definition (JSON text). */
+#define BS_ENGINE_VERSIONS_SQL "SELECT key, version, definition::text FROM process_schemas ORDER BY key, version"
 
 /* Directory of the installed data (migrations, processes): $BOUWSTROOM_HOME or the source
  * tree this binary was built from. Returns a static string. */
@@ -77,11 +109,12 @@ const char *bs_status_name(bs_step_status s);
 
 /* The query that loads a project's stored scheduling state: $1 = project id (uuid text).
  * One row (none when the project does not exist), one column: a JSON object
- * {progress_date, schema, planstatus, version, custom_links, name, gemeente, homes_remaining,
+ * {progress_date, schema, schema_version, planstatus, version, custom_links, name, gemeente, homes_remaining,
  *  steps: [project_steps rows], links: [project_links rows in order]}.
  * Extra JSON members may be appended by callers that need more (see routes_schedule.c). */
 #define BS_PROJECT_STATE_MEMBERS                                                                                       \
-    "'progress_date', p.progress_date, 'schema', p.process_schema_key, 'planstatus', p.planstatus, "                   \
+    "'progress_date', p.progress_date, 'schema', p.process_schema_key, "                                               \
+    "'schema_version', p.process_schema_version, 'planstatus', p.planstatus, "                                         \
     "'version', p.schedule_version, 'custom_links', p.custom_links, 'name', p.name, 'gemeente', p.gemeente, "          \
     "'homes_remaining', p.homes_remaining, "                                                                           \
     "'calendar', (SELECT json_build_object('goede_vrijdag', o.calendar_goede_vrijdag, 'bevrijdingsdag', "              \

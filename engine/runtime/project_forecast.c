@@ -84,7 +84,7 @@ int bs_project_forecast_keep(const bs_engine *e, const bs_project_state *st, con
                              uint64_t seed, const int32_t *keep_steps, int32_t n_keep, bs_day *keep_finish,
                              bs_forecast *out) {
     const bs_schema *s = st->schema;
-    const bs_engine_schema *es = bs_engine_schema_get(e, s->key);
+    const bs_engine_schema *es = bs_engine_schema_version(e, s->key, s->version);
     bs_lt_model *models = bs_calloc((size_t)s->n_steps + 1, sizeof *models);
     bs_ltdist *dist = bs_calloc((size_t)s->n_steps + 1, sizeof *dist);
     unsigned char *has = bs_calloc((size_t)s->n_steps + 1, 1);

@@ -39,7 +39,7 @@ static void check_counts(const json_t *rec) {
 
 static void exchange(json_t *root) {
     bs_geojson_import_result *r = bs_calloc(1, sizeof *r);
-    json_t *records = bs_geojson_import_check(bs_fuzz_engine(), root, bs_fuzz_today(), r);
+    json_t *records = bs_geojson_import_check(bs_fuzz_engine(), root, bs_fuzz_today(), NULL, r);
     bs_fuzz_check(r->n_errors >= 0 && r->n_errors <= BS_GEOJSON_MAX_ERRORS && r->invalid >= 0);
     if (!records) {
         bs_fuzz_check(r->err.code == BS_EINVAL && r->err.msg[0]);

@@ -151,7 +151,7 @@ static void every_template_matches(void **state) {
                 const char *name = t + 1;
                 const char *sample = "1";
                 if (strncmp(name, "id", 2) == 0 || strncmp(name, "sid", 3) == 0 || strncmp(name, "user_id", 7) == 0 ||
-                    strncmp(name, "block_id", 8) == 0)
+                    strncmp(name, "block_id", 8) == 0 || strncmp(name, "job_id", 6) == 0)
                     sample = strstr(bs_routes[r].path, "events") ? "17" : "5b0e2d8e-0c1a-4c5e-9d7a-2f4a1b3c9d10";
                 if (strncmp(name, "token", 5) == 0 && strstr(bs_routes[r].path, "calendar"))
                     sample = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
