@@ -45,7 +45,7 @@ static void synth_make(synth *x, const double *p, bs_day before, bs_day after, u
         for (int s = 0; s < NS; s++) x->samples[(size_t)i * NS + s] = bs_rng_uniform(&r) < p[i] ? before : after;
         x->planned[i] = before;
         x->proj[i] = (bs_goal_project){1, &x->planned[i], x->samples + (size_t)i * NS};
-        x->blk[i] = (bs_goal_block){i, 0, 1, 1};
+        x->blk[i] = (bs_goal_block){i, 0, 1, 1, false, BS_DAY_NONE};
     }
 }
 
@@ -148,7 +148,7 @@ static void test_windows_and_percentage(void **state) {
     bs_day s0[S] = {y26, y26, y27, y27}, s1[S] = {y27, y27, y27, y27};
     bs_day pl0 = y26, pl1 = y26;
     bs_goal_project pr[2] = {{1, &pl0, s0}, {1, &pl1, s1}};
-    bs_goal_block bl[2] = {{0, 0, 30, 30}, {1, 0, 0, 70}};
+    bs_goal_block bl[2] = {{0, 0, 30, 30, false, BS_DAY_NONE}, {1, 0, 0, 70, false, BS_DAY_NONE}};
     bs_day from[2] = {bs_date_from_ymd(2026, 1, 1), bs_date_from_ymd(2027, 1, 1)};
     bs_day to[2] = {bs_date_from_ymd(2026, 12, 31), bs_date_from_ymd(2027, 12, 31)};
     /* at least 30 % huur of the homes delivered each year */
@@ -174,7 +174,7 @@ static void test_windows_and_percentage(void **state) {
     bs_goal_result_free(&res);
     /* a skipped milestone (BS_DAY_NONE) never delivers */
     s1[0] = BS_DAY_NONE;
-    bs_goal_block bl2[1] = {{1, 0, 70, 70}};
+    bs_goal_block bl2[1] = {{1, 0, 70, 70, false, BS_DAY_NONE}};
     bs_day open = BS_DAY_NONE;
     bs_goal_spec g2 = {.target = 70, .n_windows = 1, .from = &open, .to = &to[1]};
     assert_int_equal(bs_goal_compute(&g2, pr, 2, bl2, 1, S, &res), BS_GOAL_OK);
@@ -194,7 +194,7 @@ static void test_many_values(void **state) {
     bs_day deadline = bs_date_from_ymd(2030, 12, 31), from = BS_DAY_NONE;
     for (int c = 0; c < C; c++) {
         planned[c] = deadline;
-        bl[c] = (bs_goal_block){0, c, c + 1, c + 1};
+        bl[c] = (bs_goal_block){0, c, c + 1, c + 1, false, BS_DAY_NONE};
         for (int s = 0; s < S; s++) samp[(size_t)c * S + s] = bs_rng_uniform(&r) < 0.5 ? deadline : deadline + 1;
     }
     bs_goal_project pr = {C, planned, samp};
@@ -223,12 +223,12 @@ static void test_invalid(void **state) {
     (void)state;
     bs_day d = 0, none = BS_DAY_NONE, pl = 0;
     bs_goal_project pr = {1, &pl, &d};
-    bs_goal_block bad = {0, 1, 1, 1};
+    bs_goal_block bad = {0, 1, 1, 1, false, BS_DAY_NONE};
     bs_goal_spec g = {.target = 1, .n_windows = 1, .from = &none, .to = &d};
     bs_goal_result res;
     assert_int_equal(bs_goal_compute(&g, &pr, 1, &bad, 1, 1, &res), BS_GOAL_EINVAL);
     bs_goal_result_free(&res);
-    bs_goal_block ok = {0, 0, 1, 1};
+    bs_goal_block ok = {0, 0, 1, 1, false, BS_DAY_NONE};
     assert_int_equal(bs_goal_compute(&g, &pr, 1, &ok, 1, 0, &res), BS_GOAL_EINVAL);
     g.n_windows = 0;
     assert_int_equal(bs_goal_compute(&g, &pr, 1, &ok, 1, 1, &res), BS_GOAL_EINVAL);
