@@ -239,13 +239,47 @@ static void test_invalid(void **state) {
     bs_goal_result_free(&res);
 }
 
+/* Fixed-day blocks (a block spread over years, docs/blocks.md): delivered on their day in the plan and
+ * in every sample, whatever the project's samples; a project of only fixed blocks has no columns. */
+static void test_fixed_blocks(void **state) {
+    (void)state;
+    enum { S = 5 };
+    bs_day y26 = bs_date_from_ymd(2026, 3, 1), y28 = bs_date_from_ymd(2028, 3, 1);
+    /* project 0: one milestone block of 10 homes, 2026 in samples 0-1, 2028 in 2-4, planned 2026 */
+    bs_day s0[S] = {y26, y26, y28, y28, y28}, pl0 = y26;
+    bs_goal_project pr[2] = {{1, &pl0, s0}, {0, NULL, NULL}};
+    /* project 0 also has 3 homes fixed on 1 July 2027; project 1 (no columns) 4 in 2026 and 6 in 2027 */
+    bs_goal_block bl[4] = {{0, 0, 10, 10, false, BS_DAY_NONE},
+                           {0, 0, 3, 3, true, bs_date_from_ymd(2027, 7, 1)},
+                           {1, 0, 4, 4, true, bs_date_from_ymd(2026, 7, 1)},
+                           {1, 0, 6, 6, true, bs_date_from_ymd(2027, 7, 1)}};
+    bs_day from[3] = {bs_date_from_ymd(2026, 1, 1), bs_date_from_ymd(2027, 1, 1), bs_date_from_ymd(2028, 1, 1)};
+    bs_day to[3] = {bs_date_from_ymd(2026, 12, 31), bs_date_from_ymd(2027, 12, 31), bs_date_from_ymd(2028, 12, 31)};
+    bs_goal_spec g = {.target = 9, .n_windows = 3, .from = from, .to = to};
+    bs_goal_result res;
+    assert_int_equal(bs_goal_compute(&g, pr, 2, bl, 4, S, &res), BS_GOAL_OK);
+    /* 2027: 3 + 6 = 9 fixed homes in every sample, met always */
+    assert_true(res.windows[1].planned == 9 && res.windows[1].p50 == 9 && res.windows[1].p80 == 9);
+    assert_true(res.windows[1].mean == 9 && res.windows[1].p_met == 1);
+    /* 2026: 4 fixed + 10 in samples 0-1; planned 14 */
+    assert_true(res.windows[0].planned == 14 && fabs(res.windows[0].mean - (4 + 10 * 2.0 / S)) < 1e-12);
+    assert_true(res.windows[0].p_met == 2.0 / S);
+    /* project 1 is never late; its contribution to the last window (2028) is 0 in every sample */
+    assert_true(res.projects[1].p_late == 0 && res.projects[1].n_dist == 1 && res.projects[1].dist_value[0] == 0);
+    /* project 0 is late (behind plan at the 2026 deadline) in samples 2-4 */
+    assert_true(res.projects[0].p_late == 3.0 / S);
+    bs_goal_result_free(&res);
+    /* a fixed block needs no valid column; a column block outside its project is still refused */
+    bs_goal_block bad = {1, 0, 1, 1, false, BS_DAY_NONE};
+    assert_int_equal(bs_goal_compute(&g, pr, 2, &bad, 1, S, &res), BS_GOAL_EINVAL);
+    bs_goal_result_free(&res);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_poisson_binomial_exact),
-        cmocka_unit_test(test_importance),
-        cmocka_unit_test(test_windows_and_percentage),
-        cmocka_unit_test(test_many_values),
-        cmocka_unit_test(test_invalid),
+        cmocka_unit_test(test_poisson_binomial_exact), cmocka_unit_test(test_importance),
+        cmocka_unit_test(test_windows_and_percentage), cmocka_unit_test(test_many_values),
+        cmocka_unit_test(test_fixed_blocks),           cmocka_unit_test(test_invalid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
