@@ -112,12 +112,13 @@ static const bs_stmt SQL_GOAL_DELETE = {
     "(NOT x.c ? '" C "' OR bs_fold(" V ") IN (SELECT bs_fold(e) FROM jsonb_array_elements_text(x.c->'" C "') e))"
 
 /* The block conditions over b (a project_blocks row) for goal x: code lists and block plusvelden (0037). */
-#define BLOCK_CONDS                                                                                                    \
-    COND("kind", "b.kind")                                                                                             \
-    " AND " COND("home_type", "b.home_type") " AND " COND("tenure", "b.tenure") " AND " COND(                          \
-        "price_class",                                                                                                 \
-        "b.price_class") " AND " COND("target_group",                                                                  \
-                                      "b.target_group") " AND bs_goal_plusvelden_match(x.organisation_id, x.c->'plusvelden', b.project_id, b.id)"
+#define BLOCK_CONDS                                                                                                                                                     \
+    COND("kind", "b.kind")                                                                                                                                              \
+    " AND " COND("home_type", "b.home_type") " AND " COND("tenure", "b.tenure") " AND " COND(                                                                           \
+        "price_class",                                                                                                                                                  \
+        "b.price_class") " AND " COND("target_group",                                                                                                                   \
+                                      "b.target_group") " AND (NOT x.c ? 'plusvelden' OR bs_goal_plusvelden_match(x.organisation_id, x.c->'plusvelden', b.project_id, " \
+                                                        "b.id))"
 
 /* The contributing projects of goal $1 (by its scope and project conditions, project plusvelden included; only
  * projects with blocks, and for a homes goal only those with a block that matches) as seen by user $2. One row per
@@ -144,7 +145,8 @@ static const bs_stmt SQL_GOAL_PROJECTS = {
     "         AND go.provincie = p.provincie))))) END) "
     "  AND " COND("planstatus", "p.planstatus") " AND " COND("plantype", "p.plantype") " AND " COND_FOLD(
         "gemeente",
-        "p.gemeente") " AND bs_goal_plusvelden_match(x.organisation_id, x.c->'plusvelden', p.id, NULL)), "
+        "p.gemeente") " AND (NOT x.c ? 'plusvelden' OR bs_goal_plusvelden_match(x.organisation_id, x.c->'plusvelden', p.id, "
+                      "NULL))), "
                       "blk AS (SELECT b.project_id, b.milestone, "
                       "  sum(CASE WHEN " BLOCK_CONDS
                       " THEN b.net_homes ELSE 0 END)::bigint AS num, sum(b.net_homes)::bigint AS den "
