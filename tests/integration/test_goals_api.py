@@ -422,6 +422,14 @@ def plusvelden(api, url, org):
     expect_problem(api["writer"], "POST", P, 403, "organisation_id", "a medewerker, plusveld conditions or not",
                    {"organisation_id": org, "name": "x", "target": 1, "year_to": 2030,
                     "conditions": {"plusvelden": {"nope": 1}}})
+    # the match of one value against one condition (bs_pv_cond_match, 0037)
+    for v, c, want in [("'\"Noord\"'", "'\"Noord\"'", "t"), ("'\"Noord\"'", "'\"Zuid\"'", "f"),
+                       ("'[\"a\", \"b\"]'", "'\"b\"'", "t"), ("'[\"a\", \"b\"]'", "'[\"c\", \"a\"]'", "t"),
+                       ("'[\"a\", \"b\"]'", "'\"c\"'", "f"), ("'3.5'", "'{\"min\": 3, \"max\": 4}'", "t"),
+                       ("'4.5'", "'{\"max\": 4}'", "f"), ("'4'", "'{\"min\": 4, \"max\": null}'", "t"),
+                       ("'1'", "'1.0'", "t"), ("'true'", "'false'", "f"), ("NULL", "'1'", "f"),
+                       ("'\"x\"'", "'{\"min\": 1}'", "f")]:
+        eq(psql(url, f"SELECT bs_pv_cond_match({v}::jsonb, {c}::jsonb)"), want, f"value {v} against {c}")
     print("== a goal whose plusveld is retired later")
     psql(url, f"UPDATE plusveld_definitions SET retired_at = now() WHERE organisation_id = '{org}' AND key = 'wijk'")
     st, _, g = adv.json("GET", f"{P}/{g5['id']}")
