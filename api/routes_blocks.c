@@ -27,7 +27,7 @@ static const char *const PRICE_CLASSES[] = {"koop1", "koop2", "koop3", "koop4", 
                                             "huur2", "huur3", "huur4", "huur_onb", "onbekend", NULL};
 static const char *const MEMBERS[] = {"homes",       "kind",         "home_type", "tenure",
                                       "price_class", "target_group", "milestone", "period_from",
-                                      "period_to",   "correction",   NULL};
+                                      "period_to",   "correction",   "spread",    NULL};
 
 /* An optional integer member in [min, max]; nullable: null allowed. false after a 422 problem. */
 static bool int_member(bs_req *req, json_t *doc, const char *name, long min, long max, bool nullable) {
@@ -93,6 +93,70 @@ static bool target_group_member(bs_req *req, json_t *doc) {
     return true;
 }
 
+/* One entry i of a spread: {"year": 1900..2200, "percent": 1..100}, its year not in seen[0..i). */
+static bool spread_entry(bs_req *req, json_t *e, size_t i, const json_int_t *seen) {
+    static const char *const members[] = {"year", "percent", NULL};
+    char field[48];
+    snprintf(field, sizeof field, "spread[%zu]", i);
+    if (!json_is_object(e)) {
+        bs__fail(req, BS_EINVAL, field, "%s must be an object {\"year\": ..., \"percent\": ...}", field);
+        return false;
+    }
+    const char *k;
+    json_t *v;
+    json_object_foreach(e, k, v) {
+        size_t m = 0;
+        while (members[m] && strcmp(members[m], k) != 0) m++;
+        if (!members[m]) {
+            snprintf(field, sizeof field, "spread[%zu].%.20s", i, k);
+            bs__fail(req, BS_EINVAL, field, "%s is not a member of a spread entry (year, percent)", field);
+            return false;
+        }
+    }
+    json_t *y = json_object_get(e, "year"), *pc = json_object_get(e, "percent");
+    snprintf(field, sizeof field, "spread[%zu].year", i);
+    if (!json_is_integer(y) || json_integer_value(y) < 1900 || json_integer_value(y) > 2200) {
+        bs__fail(req, BS_EINVAL, field, "%s must be a year from 1900 to 2200", field);
+        return false;
+    }
+    for (size_t j = 0; j < i; j++)
+        if (seen[j] == json_integer_value(y)) {
+            bs__fail(req, BS_EINVAL, field, "%s: the year %lld is already in the spread", field,
+                     (long long)json_integer_value(y));
+            return false;
+        }
+    snprintf(field, sizeof field, "spread[%zu].percent", i);
+    if (!json_is_integer(pc) || json_integer_value(pc) < 1 || json_integer_value(pc) > 100) {
+        bs__fail(req, BS_EINVAL, field, "%s must be an integer from 1 to 100", field);
+        return false;
+    }
+    return true;
+}
+
+/* spread: absent, null (delivered with its milestone) or an array of 1 to 100 entries
+ * {"year", "percent"} with distinct years whose percents sum to exactly 100 (migration 0037). */
+static bool spread_member(bs_req *req, json_t *doc) {
+    json_t *v = json_object_get(doc, "spread");
+    if (!v || json_is_null(v)) return true;
+    if (!json_is_array(v) || json_array_size(v) == 0 || json_array_size(v) > 100) {
+        bs__fail(req, BS_EINVAL, "spread", "spread must be null or an array of 1 to 100 {year, percent} entries");
+        return false;
+    }
+    json_int_t seen[100], sum = 0;
+    size_t i;
+    json_t *e;
+    json_array_foreach(v, i, e) {
+        if (!spread_entry(req, e, i, seen)) return false;
+        seen[i] = json_integer_value(json_object_get(e, "year"));
+        sum += json_integer_value(json_object_get(e, "percent"));
+    }
+    if (sum != 100) {
+        bs__fail(req, BS_EINVAL, "spread", "the percents of spread must sum to exactly 100, not %lld", (long long)sum);
+        return false;
+    }
+    return true;
+}
+
 /* Validates the body of a POST (create: homes required) or PATCH. The body as compact JSON
  * (caller frees), or NULL after a problem naming the field. */
 static char *decode_block(bs_req *req, const bs_engine *e, bool create) {
@@ -121,7 +185,8 @@ static char *decode_block(bs_req *req, const bs_engine *e, bool create) {
     ok = ok && code_member(req, doc, "kind", KINDS) && code_member(req, doc, "home_type", HOME_TYPES) &&
          code_member(req, doc, "tenure", TENURES) && code_member(req, doc, "price_class", PRICE_CLASSES) &&
          target_group_member(req, doc) && milestone_member(req, e, doc) &&
-         int_member(req, doc, "period_from", 1900, 2200, true) && int_member(req, doc, "period_to", 1900, 2200, true);
+         int_member(req, doc, "period_from", 1900, 2200, true) && int_member(req, doc, "period_to", 1900, 2200, true) &&
+         spread_member(req, doc);
     char *text = ok ? bs_json_dumps(doc, JSON_COMPACT) : NULL;
     json_decref(doc);
     return text;
@@ -132,6 +197,7 @@ static const char *constraint_field(const char *err) {
     if (strstr(err, "project_blocks_homes")) return "homes";
     if (strstr(err, "project_blocks_period")) return "period_to";
     if (strstr(err, "project_blocks_price_tenure")) return "price_class";
+    if (strstr(err, "project_blocks_spread")) return "spread";
     return NULL;
 }
 
@@ -142,6 +208,7 @@ static void block_written(const PGresult *res, const char *err, void *arg) {
         bs__fail(c->req, BS_EINVAL, field, "the block's %s does not fit its other members (%s)", field,
                  strcmp(field, "homes") == 0         ? "negative homes only in a correction block"
                  : strcmp(field, "price_class") == 0 ? "a koop class needs tenure koop, a huur class tenure huur"
+                 : strcmp(field, "spread") == 0      ? "years distinct, percents 1 to 100 summing to 100"
                                                      : "period_to must not be before period_from");
     else
         bs__send_row0(c->req, res, err, c->status, "Block not found", "block_id",

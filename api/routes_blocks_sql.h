@@ -13,7 +13,7 @@
 /* The columns of a block as the API shows it (row_to_json of this select list). */
 #define BLOCK_COLUMNS                                                                                                  \
     "id, project_id, homes, net_homes, kind, home_type, tenure, price_class, target_group, milestone, "                \
-    "period_from, period_to, correction, imported, created_at, updated_at"
+    "period_from, period_to, spread, correction, imported, created_at, updated_at"
 
 /* One page of a project's blocks: count and the page as JSON, oldest first. $1 project id, $2 limit, $3 offset. */
 static const bs_stmt SQL_BLOCK_LIST = {
@@ -28,11 +28,12 @@ static const bs_stmt SQL_BLOCK_LIST = {
 static const bs_stmt SQL_BLOCK_INSERT = {
     "block_insert",
     "WITH ins AS (INSERT INTO project_blocks (project_id, homes, kind, home_type, tenure, price_class, target_group, "
-    "  milestone, period_from, period_to, correction) "
+    "  milestone, period_from, period_to, correction, spread) "
     "SELECT $1::uuid, (j->>'homes')::integer, COALESCE(j->>'kind', 'nieuwbouw'), COALESCE(j->>'home_type', 'onbekend'), "
     "  COALESCE(j->>'tenure', 'onbekend'), COALESCE(j->>'price_class', 'onbekend'), j->>'target_group', "
     "  COALESCE(j->>'milestone', 'laatste_oplevering'), (j->>'period_from')::integer, (j->>'period_to')::integer, "
-    "  COALESCE((j->>'correction')::boolean, false) FROM (SELECT $2::jsonb AS j) s "
+    "  COALESCE((j->>'correction')::boolean, false), "
+    "  CASE WHEN jsonb_typeof(j->'spread') = 'array' THEN j->'spread' END FROM (SELECT $2::jsonb AS j) s "
     "RETURNING " BLOCK_COLUMNS ") SELECT row_to_json(ins) FROM ins",
     2};
 
@@ -51,6 +52,8 @@ static const bs_stmt SQL_BLOCK_UPDATE = {
     "  period_from = CASE WHEN j ? 'period_from' THEN (j->>'period_from')::integer ELSE period_from END, "
     "  period_to = CASE WHEN j ? 'period_to' THEN (j->>'period_to')::integer ELSE period_to END, "
     "  correction = CASE WHEN j ? 'correction' THEN (j->>'correction')::boolean ELSE correction END, "
+    "  spread = CASE WHEN j ? 'spread' THEN (CASE WHEN jsonb_typeof(j->'spread') = 'array' THEN j->'spread' END) "
+    "    ELSE spread END, "
     "  updated_at = now() "
     "FROM (SELECT $3::jsonb AS j) s WHERE b.id = $1::uuid AND b.project_id = $2::uuid "
     "RETURNING " BLOCK_COLUMNS ") SELECT row_to_json(upd) FROM upd",

@@ -18,6 +18,7 @@
 #include "authz.h"
 #include "handlers.h"
 #include "paging.h"
+#include "plusveld.h"
 #include "routes_goals_sql.h"
 
 const bs_stmt SQL_GOAL_GET = {"goal_get", SQL_GOAL_GET_TEXT, 2};
@@ -35,8 +36,9 @@ static const char *const TENURES[] = {"huur", "koop", "onbekend", NULL};
 static const char *const PRICE_CLASSES[] = {"koop1", "koop2", "koop3", "koop4",    "koop_onb", "huur1",
                                             "huur2", "huur3", "huur4", "huur_onb", "onbekend", NULL};
 
-/* The conditions a goal takes: a code list (NULL: free text of 1 to 200 bytes). Plusvelden are not
- * conditions yet (docs/homes-and-goals.md). */
+/* The conditions a goal takes: a code list (NULL: free text of 1 to 200 bytes). The plusvelden
+ * condition (an object, checked against the organisation's definitions once they are loaded:
+ * plusvelden_checked) is handled apart. */
 static const struct {
     const char *name;
     const char *const *codes;
@@ -82,12 +84,19 @@ static bool conditions_member(bs_req *req, json_t *doc) {
     json_object_foreach(c, k, v) {
         char field[160];
         snprintf(field, sizeof field, "conditions.%.100s", k);
+        if (strcmp(k, "plusvelden") == 0) {
+            if (!json_is_object(v) || json_object_size(v) > 50) {
+                bs__fail(req, BS_EINVAL, field, "%s must be an object of at most 50 plusveld keys", field);
+                return false;
+            }
+            continue;
+        }
         size_t i = 0, n = sizeof CONDITIONS / sizeof CONDITIONS[0];
         while (i < n && strcmp(CONDITIONS[i].name, k) != 0) i++;
         if (i == n) {
             bs__fail(req, BS_EINVAL, field,
                      "%s is not a condition; conditions are planstatus, plantype, gemeente, kind, home_type, "
-                     "tenure, price_class, target_group (plusvelden are not yet conditions)",
+                     "tenure, price_class, target_group, plusvelden",
                      field);
             return false;
         }
@@ -191,6 +200,96 @@ static char *decode_goal(bs_req *req, bool create) {
     return text;
 }
 
+/* ---- plusveld conditions (migration 0037; docs/homes-and-goals.md "Beleidsdoelen") ---- */
+
+/* The definition of key in defs (SQL_GOAL_PV_DEFS's array), or NULL. */
+static const json_t *pv_def_of(const json_t *defs, const char *key) {
+    size_t i;
+    const json_t *d;
+    json_array_foreach(defs, i, d) if (strcmp(json_string_value(json_object_get(d, "key")), key) == 0) return d;
+    return NULL;
+}
+
+/* A number range {"min": a, "max": b} (either may be null or absent, not both) of a number field. */
+static int pv_range(json_t *c, const char *field, bs_pv_type t, bs_err *err) {
+    if (t != BS_PV_INTEGER && t != BS_PV_DECIMAL)
+        return bs_err_set(err, BS_EINVAL, field, "%s: a range {min, max} is only for integer and decimal plusvelden",
+                          field);
+    const char *k;
+    json_t *v;
+    bool any = false;
+    json_object_foreach(c, k, v) {
+        if (strcmp(k, "min") != 0 && strcmp(k, "max") != 0)
+            return bs_err_set(err, BS_EINVAL, field, "%s: a range takes only min and max", field);
+        if (!json_is_null(v) && !json_is_number(v))
+            return bs_err_set(err, BS_EINVAL, field, "%s: %s must be a number or null", field, k);
+        any = any || json_is_number(v);
+    }
+    const json_t *lo = json_object_get(c, "min"), *hi = json_object_get(c, "max");
+    if (!any) return bs_err_set(err, BS_EINVAL, field, "%s: a range needs min, max or both", field);
+    if (json_is_number(lo) && json_is_number(hi) && json_number_value(lo) > json_number_value(hi))
+        return bs_err_set(err, BS_EINVAL, field, "%s: min must not be above max", field);
+    return BS_OK;
+}
+
+/* One value v of a condition on definition d: checked with the plusveld validator for its type
+ * (categories included; not its range or pattern: a value outside them just matches nothing).
+ * A multi_category condition names one category (a value that holds it matches). */
+static int pv_value(const json_t *d, const json_t *v, const char *field, bs_err *err) {
+    const char *cats[BS_PV_MAX_CATEGORIES];
+    bs_pv_def def;
+    json_t *shape = json_pack("{s:O,s:O,s:O*}", "key", json_object_get(d, "key"), "type", json_object_get(d, "type"),
+                              "categories", json_object_get(d, "categories"));
+    int rc = shape && bs_pv_def_from_json(shape, &def, cats) == 0 ? BS_OK : BS_EINTERNAL;
+    if (rc == BS_OK && json_is_null(v))
+        rc = bs_err_set(err, BS_EINVAL, field, "%s: a condition value is not null", field);
+    if (rc == BS_OK) {
+        if (def.type == BS_PV_MULTI_CATEGORY) def.type = BS_PV_CATEGORY;
+        rc = bs_pv_check_value(&def, v, err);
+        if (rc != BS_OK) snprintf(err->field, sizeof err->field, "%s", field);
+    } else if (rc == BS_EINTERNAL) {
+        bs_err_set(err, BS_EINTERNAL, field, "the definition of %s could not be read", field);
+    }
+    json_decref(shape);
+    return rc;
+}
+
+/* Checks conditions.plusvelden (cond: key -> value | [values] | {min, max}) against defs, the
+ * organisation's definitions (retired ones flagged). 0, or a BS_E* code with err naming
+ * conditions.plusvelden.<key>: an unknown or retired key, a wrong type or category, a bad range. */
+static int plusvelden_checked(json_t *cond, const json_t *defs, bs_err *err) {
+    const char *k;
+    json_t *c;
+    json_object_foreach(cond, k, c) {
+        char field[96];
+        snprintf(field, sizeof field, "conditions.plusvelden.%.60s", k);
+        const json_t *d = pv_def_of(defs, k);
+        if (!d)
+            return bs_err_problem(err, BS_EINVAL, "unknown_field", "Unknown plusveld", field,
+                                  "%s: the goal's organisation has no plusveld %.60s", field, k);
+        if (json_is_true(json_object_get(d, "retired")))
+            return bs_err_problem(err, BS_EINVAL, "retired_field", "Retired plusveld", field,
+                                  "%s: the plusveld %.60s is retired and is no longer a condition", field, k);
+        bs_pv_type t;
+        if (bs_pv_type_parse(json_string_value(json_object_get(d, "type")), &t) != 0)
+            return bs_err_set(err, BS_EINTERNAL, field, "the type of %s is unknown", field);
+        int rc = BS_OK;
+        if (json_is_object(c)) {
+            rc = pv_range(c, field, t, err);
+        } else if (json_is_array(c)) {
+            if (json_array_size(c) == 0 || json_array_size(c) > 100)
+                return bs_err_set(err, BS_EINVAL, field, "%s: a list of values takes 1 to 100 values", field);
+            size_t i;
+            json_t *v;
+            json_array_foreach(c, i, v) if (rc == BS_OK) rc = pv_value(d, v, field, err);
+        } else {
+            rc = pv_value(d, c, field, err);
+        }
+        if (rc != BS_OK) return rc;
+    }
+    return BS_OK;
+}
+
 /* The field a violated table constraint is about (migration 0034), or NULL. */
 static const char *constraint_field(const char *err) {
     if (strstr(err, "policy_goals_percentage")) return "target";
@@ -263,21 +362,82 @@ void bs__get_goal(bs_api *api, bs_req *req, const bs_path *path) {
     bs_store_exec(api->store, &SQL_GOAL_GET, p, goal_read, ctx_new(req, 200));
 }
 
+/* A create or change waiting for the organisation's plusveld definitions. */
+typedef struct pv_wait {
+    bs_api *api;
+    bs_req *req;
+    char *body; /* owned: the validated body */
+    char goal[40];
+    bool create;
+} pv_wait;
+
+/* Writes the validated body (the create or the change). */
+static void goal_write(bs_api *api, bs_req *req, bool create, const char *goal, const char *body) {
+    if (create) {
+        const char *p[2] = {bs__principal(req)->user_id, body};
+        bs__store_write(api, req, &SQL_GOAL_INSERT, p, goal_created, ctx_new(req, 201));
+    } else {
+        const char *p[3] = {goal, bs__principal(req)->user_id, body};
+        bs__store_write(api, req, &SQL_GOAL_UPDATE, p, goal_changed, ctx_new(req, 200));
+    }
+}
+
+/* SQL_GOAL_PV_DEFS answered: check the plusveld conditions, then write. Without the right to write
+ * (NULL definitions) the write itself answers 403 or 404 and stores nothing. */
+static void pv_defs_loaded(const PGresult *res, const char *err, void *arg) {
+    pv_wait *w = arg;
+    if (err) {
+        bs__problem_db(w->req, err);
+    } else if (PQntuples(res) == 0 || PQgetisnull(res, 0, 0)) {
+        goal_write(w->api, w->req, w->create, w->goal, w->body);
+    } else {
+        json_t *defs = json_loads(PQgetvalue(res, 0, 0), 0, NULL), *body = json_loads(w->body, 0, NULL);
+        bs_err e = {0};
+        int rc = defs && body
+                     ? plusvelden_checked(json_object_get(json_object_get(body, "conditions"), "plusvelden"), defs, &e)
+                     : bs_err_set(&e, BS_EINTERNAL, NULL, "the definitions could not be read");
+        if (rc == BS_OK)
+            goal_write(w->api, w->req, w->create, w->goal, w->body);
+        else
+            bs__fail_err(w->req, &e, NULL);
+        json_decref(defs);
+        json_decref(body);
+    }
+    free(w->body);
+    free(w);
+}
+
+/* Writes body, after checking its plusveld conditions (when it has any) against the definitions
+ * of the goal's organisation (org for a create, the organisation of goal for a change). */
+static void goal_write_checked(bs_api *api, bs_req *req, bool create, const char *goal, char *body) {
+    json_t *doc = json_loads(body, 0, NULL);
+    const json_t *pv = json_object_get(json_object_get(doc, "conditions"), "plusvelden");
+    if (json_object_size(pv) == 0) {
+        goal_write(api, req, create, goal, body);
+        json_decref(doc);
+        return free(body);
+    }
+    pv_wait *w = bs_calloc(1, sizeof *w);
+    w->api = api;
+    w->req = req;
+    w->body = body;
+    w->create = create;
+    snprintf(w->goal, sizeof w->goal, "%s", goal ? goal : "");
+    const char *org = create ? json_string_value(json_object_get(doc, "organisation_id")) : NULL;
+    const char *p[3] = {org, create ? NULL : goal, bs__principal(req)->user_id};
+    bs_store_exec(api->store, &SQL_GOAL_PV_DEFS, p, pv_defs_loaded, w);
+    json_decref(doc);
+}
+
 void bs__create_goal(bs_api *api, bs_req *req, const bs_path *path) {
     (void)path;
     char *body = decode_goal(req, true);
-    if (!body) return;
-    const char *p[2] = {bs__principal(req)->user_id, body};
-    bs__store_write(api, req, &SQL_GOAL_INSERT, p, goal_created, ctx_new(req, 201));
-    free(body);
+    if (body) goal_write_checked(api, req, true, NULL, body);
 }
 
 void bs__patch_goal(bs_api *api, bs_req *req, const bs_path *path) {
     char *body = decode_goal(req, false);
-    if (!body) return;
-    const char *p[3] = {path->ref, bs__principal(req)->user_id, body};
-    bs__store_write(api, req, &SQL_GOAL_UPDATE, p, goal_changed, ctx_new(req, 200));
-    free(body);
+    if (body) goal_write_checked(api, req, false, path->ref, body);
 }
 
 void bs__delete_goal(bs_api *api, bs_req *req, const bs_path *path) {

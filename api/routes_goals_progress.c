@@ -37,9 +37,13 @@ typedef struct gp_proj {
     bool readable, failed;
     char *name, *gemeente, *cols; /* owned; cols: the milestones of its blocks, comma-joined */
     int32_t n_cols;
-    int64_t *num, *den;  /* owned; n_cols: net homes matching the conditions / all */
-    bs_delivery *d;      /* a reference (cached or computed); NULL: to compute */
-    bs_project_state st; /* when stale: its state (has_state) */
+    int64_t *num, *den;         /* owned; n_cols: net homes matching the conditions / all */
+    int32_t n_fix;              /* its blocks spread over years (0037): per year, delivered on 1 July */
+    int32_t *fix_year;          /* owned; n_fix */
+    int64_t *fix_num, *fix_den; /* owned; n_fix: as num, den */
+    bool malformed;             /* its row could not be read: counted as not forecast */
+    bs_delivery *d;             /* a reference (cached or computed); NULL: to compute */
+    bs_project_state st;        /* when stale: its state (has_state) */
     bool has_state;
     int schema; /* index into the job's schemas */
 } gp_proj;
@@ -72,6 +76,9 @@ static void gp_free(gp_job *j) {
         free(p->cols);
         free(p->num);
         free(p->den);
+        free(p->fix_year);
+        free(p->fix_num);
+        free(p->fix_den);
         bs_delivery_unref(p->d);
         if (p->has_state) bs_project_state_free(&p->st);
     }
@@ -132,19 +139,26 @@ static void gp_work(uv_work_t *w) {
     bs_goal_project *gp = bs_calloc((size_t)j->n + 1, sizeof *gp);
     int32_t *idx = bs_malloc(((size_t)j->n + 1) * sizeof *idx), np = 0, nb = 0;
     size_t max_blocks = 1;
-    for (int32_t i = 0; i < j->n; i++) max_blocks += (size_t)j->p[i].n_cols;
+    for (int32_t i = 0; i < j->n; i++) max_blocks += (size_t)j->p[i].n_cols + (size_t)j->p[i].n_fix;
     bs_goal_block *bl = bs_malloc(max_blocks * sizeof *bl);
     for (int32_t i = 0; i < j->n; i++) {
         gp_proj *p = &j->p[i];
         idx[i] = -1;
-        if (!p->d || p->d->n_cols != p->n_cols) {
+        /* a project whose blocks are all spread over years needs no forecast */
+        if (p->malformed || (p->n_cols > 0 && (!p->d || p->d->n_cols != p->n_cols))) {
             p->failed = true;
             j->n_failed++;
             continue;
         }
-        gp[np] = (bs_goal_project){p->d->n_cols, p->d->planned, p->d->samples};
+        gp[np] = p->n_cols > 0 ? (bs_goal_project){p->d->n_cols, p->d->planned, p->d->samples}
+                               : (bs_goal_project){0, NULL, NULL};
         for (int32_t c = 0; c < p->n_cols; c++)
-            bl[nb++] = (bs_goal_block){np, c, (int32_t)p->num[c], (int32_t)p->den[c]};
+            bl[nb++] = (bs_goal_block){np, c, (int32_t)p->num[c], (int32_t)p->den[c], false, BS_DAY_NONE};
+        /* a spread block's share of a year: delivered on 1 July of that year in the plan and in every sample
+         * (docs/blocks.md "Spread over years") */
+        for (int32_t f = 0; f < p->n_fix; f++)
+            bl[nb++] = (bs_goal_block){
+                np, 0, (int32_t)p->fix_num[f], (int32_t)p->fix_den[f], true, bs_date_from_ymd(p->fix_year[f], 7, 1)};
         idx[i] = np++;
     }
     bs_day from[BS_GOAL_MAX_WINDOWS], to[BS_GOAL_MAX_WINDOWS];
@@ -399,6 +413,27 @@ static void gp_load_states(gp_job *j) {
 
 /* ---- 2. the contributing projects ---- */
 
+/* Fills p's spread years from column 7 of SQL_GOAL_PROJECTS row r ([[year, num, den], ...]). false when malformed. */
+static bool spread_years(const PGresult *res, int r, gp_proj *p) {
+    json_t *a = json_loads(PQgetvalue(res, r, 7), 0, NULL);
+    if (!json_is_array(a)) {
+        json_decref(a);
+        return false;
+    }
+    p->n_fix = (int32_t)json_array_size(a);
+    p->fix_year = bs_calloc((size_t)p->n_fix + 1, sizeof *p->fix_year);
+    p->fix_num = bs_calloc((size_t)p->n_fix + 1, sizeof *p->fix_num);
+    p->fix_den = bs_calloc((size_t)p->n_fix + 1, sizeof *p->fix_den);
+    for (int32_t f = 0; f < p->n_fix; f++) {
+        json_t *e = json_array_get(a, f);
+        p->fix_year[f] = (int32_t)json_integer_value(json_array_get(e, 0));
+        p->fix_num[f] = json_integer_value(json_array_get(e, 1));
+        p->fix_den[f] = json_integer_value(json_array_get(e, 2));
+    }
+    json_decref(a);
+    return true;
+}
+
 /* Fills p from one SQL_GOAL_PROJECTS row. Returns false on a malformed row. */
 static bool project_row(gp_job *j, const PGresult *res, int r, gp_proj *p) {
     snprintf(p->id, sizeof p->id, "%s", PQgetvalue(res, r, 0));
@@ -430,7 +465,7 @@ static bool project_row(gp_job *j, const PGresult *res, int r, gp_proj *p) {
         p->den[c] = json_integer_value(json_array_get(e, 2));
     }
     json_decref(a);
-    return true;
+    return spread_years(res, r, p);
 }
 
 static void gp_projects_loaded(const PGresult *res, const char *err, void *arg) {
@@ -441,7 +476,11 @@ static void gp_projects_loaded(const PGresult *res, const char *err, void *arg) 
     j->stale = bs_malloc(((size_t)j->n + 1) * sizeof *j->stale);
     for (int32_t i = 0; i < j->n; i++) {
         gp_proj *p = &j->p[i];
-        if (!project_row(j, res, i, p)) continue;
+        if (!project_row(j, res, i, p)) {
+            p->malformed = true;
+            continue;
+        }
+        if (p->n_cols == 0) continue; /* only spread blocks: no forecast needed */
         const bs_delivery *d = j->api->delivery_cache
                                    ? bs_delivery_cache_get(j->api->delivery_cache, p->id, p->stamp, p->data_date,
                                                            p->cols, BS_DELIVERY_SAMPLES)

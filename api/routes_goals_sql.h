@@ -19,7 +19,7 @@
     "json_build_object('id', g.id, 'organisation_id', g.organisation_id, 'name', g.name, 'measure', g.measure, "       \
     "'direction', g.direction, 'target', g.target, 'period', g.period, 'year_from', g.year_from, 'year_to', "          \
     "g.year_to, 'conditions', g.conditions, 'gemeenten', g.gemeenten, 'created_at', g.created_at, 'updated_at', "      \
-    "g.updated_at)"
+    "g.updated_at, 'retired_plusvelden', bs_goal_retired_plusvelden(g.organisation_id, g.conditions->'plusvelden'))"
 
 /* Whether user $U may read (any role but extern) / write (beheerder, management) goals of organisation O. */
 #define GOAL_READER(U, O)                                                                                              \
@@ -85,6 +85,20 @@ static const bs_stmt SQL_GOAL_UPDATE = {
                                  "$2::uuid", "g.organisation_id") ")",
     3};
 
+/* The plusveld definitions a goal's conditions are checked against: of organisation $1, or (when $1 is NULL) of the
+ * organisation of goal $2, as a JSON array of {key, applies_to, type, categories, retired}, by key; NULL when user $3
+ * may not write that organisation's goals (the write then answers 403 or 404). One row. */
+static const bs_stmt SQL_GOAL_PV_DEFS = {
+    "goal_pv_defs",
+    "WITH o AS (SELECT COALESCE($1::uuid, (SELECT g.organisation_id FROM policy_goals g WHERE g.id = $2::uuid)) AS id) "
+    "SELECT CASE WHEN " GOAL_WRITER(
+        "$3::uuid",
+        "o.id") " THEN COALESCE((SELECT json_agg(json_build_object('key', "
+                "  d.key, 'applies_to', d.applies_to, 'type', d.type, 'categories', d.categories, 'retired', "
+                "  d.retired_at IS NOT NULL) ORDER BY d.key) FROM plusveld_definitions d WHERE d.organisation_id = o.id), '[]') "
+                "  END FROM o",
+    3};
+
 /* Deletes goal $1 when user $2 may write it. One row: '{}' when deleted (else NULL), whether the user may read it. */
 static const bs_stmt SQL_GOAL_DELETE = {
     "goal_delete",
@@ -97,12 +111,23 @@ static const bs_stmt SQL_GOAL_DELETE = {
 #define COND_FOLD(C, V)                                                                                                \
     "(NOT x.c ? '" C "' OR bs_fold(" V ") IN (SELECT bs_fold(e) FROM jsonb_array_elements_text(x.c->'" C "') e))"
 
-/* The contributing projects of goal $1 (by its scope and project conditions; only projects with blocks, and for a
- * homes goal only those with a block that matches) as seen by user $2. One row per project, by id: id, forecast
- * stamp (0: none), progress_date, whether the user may see it by name (read, write, lead or public access:
- * bs_project_access_reach), name, gemeente, and its blocks per milestone as a JSON array of [milestone, net homes
- * matching the block conditions, all net homes] ordered by milestone. A region goal (gemeenten) counts another
- * organisation's project only where the goal's organisation may see it by the confidentiality policy
+/* The block conditions over b (a project_blocks row) for goal x: code lists and block plusvelden (0037). */
+#define BLOCK_CONDS                                                                                                                                                     \
+    COND("kind", "b.kind")                                                                                                                                              \
+    " AND " COND("home_type", "b.home_type") " AND " COND("tenure", "b.tenure") " AND " COND(                                                                           \
+        "price_class",                                                                                                                                                  \
+        "b.price_class") " AND " COND("target_group",                                                                                                                   \
+                                      "b.target_group") " AND (NOT x.c ? 'plusvelden' OR bs_goal_plusvelden_match(x.organisation_id, x.c->'plusvelden', b.project_id, " \
+                                                        "b.id))"
+
+/* The contributing projects of goal $1 (by its scope and project conditions, project plusvelden included; only
+ * projects with blocks, and for a homes goal only those with a block that matches) as seen by user $2. One row per
+ * project, by id: id, forecast stamp (0: none), progress_date, whether the user may see it by name (read, write,
+ * lead or public access: bs_project_access_reach), name, gemeente, its blocks delivered with a milestone per
+ * milestone as a JSON array of [milestone, net homes matching the block conditions, all net homes] ordered by
+ * milestone, and its blocks spread over years (0037) per year as a JSON array of [year, matching net homes, all net
+ * homes] ordered by year (bs_block_spread_homes: the shares by largest remainder). A region goal (gemeenten) counts
+ * another organisation's project only where the goal's organisation may see it by the confidentiality policy
  * (docs/security.md §3 rows 9-11: extern_woonregio and up for a gemeente of the same region, extern_mede_overheden
  * and up for the rijk or the project's provincie, openbaar for all). */
 static const bs_stmt SQL_GOAL_PROJECTS = {
@@ -120,21 +145,34 @@ static const bs_stmt SQL_GOAL_PROJECTS = {
     "         AND go.provincie = p.provincie))))) END) "
     "  AND " COND("planstatus", "p.planstatus") " AND " COND("plantype", "p.plantype") " AND " COND_FOLD(
         "gemeente",
-        "p.gemeente") "), "
+        "p.gemeente") " AND (NOT x.c ? 'plusvelden' OR bs_goal_plusvelden_match(x.organisation_id, x.c->'plusvelden', p.id, "
+                      "NULL))), "
                       "blk AS (SELECT b.project_id, b.milestone, "
-                      "  sum(CASE WHEN " COND("kind", "b.kind") " AND " COND("home_type", "b.home_type") " AND " COND("tenure", "b.tenure") " AND " COND(
-                          "price_class",
-                          "b.price_class") " AND " COND("target_group",
-                                                        "b.target_group") "  THEN b.net_homes ELSE 0 END)::bigint AS num, sum(b.net_homes)::bigint AS den "
-                                                                          "  FROM project_blocks b JOIN proj ON proj.id = b.project_id, x GROUP BY b.project_id, b.milestone), "
-                                                                          "acc AS (SELECT r.project_id, r.access FROM bs_project_access_reach($2::uuid) r) "
-                                                                          "SELECT proj.id, COALESCE(max(s.stamp), 0), proj.progress_date, "
-                                                                          "  COALESCE(bool_or(acc.access IN ('read', 'write', 'lead', 'public')), false), proj.name, proj.gemeente, "
-                                                                          "  json_agg(json_build_array(blk.milestone, blk.num, blk.den) ORDER BY blk.milestone) "
-                                                                          "FROM proj JOIN blk ON blk.project_id = proj.id LEFT JOIN project_forecast_stamps s ON s.project_id = proj.id "
-                                                                          "LEFT JOIN acc ON acc.project_id = proj.id, x "
-                                                                          "GROUP BY proj.id, proj.name, proj.gemeente, proj.progress_date, x.measure "
-                                                                          "HAVING x.measure = 'percentage' OR bool_or(blk.num <> 0) ORDER BY proj.id",
+                      "  sum(CASE WHEN " BLOCK_CONDS
+                      " THEN b.net_homes ELSE 0 END)::bigint AS num, sum(b.net_homes)::bigint AS den "
+                      "  FROM project_blocks b JOIN proj ON proj.id = b.project_id, x WHERE b.spread IS NULL "
+                      "  GROUP BY b.project_id, b.milestone), "
+                      "fix AS (SELECT b.project_id, sp.year, "
+                      "  sum(CASE WHEN " BLOCK_CONDS
+                      " THEN sp.homes ELSE 0 END)::bigint AS num, sum(sp.homes)::bigint AS den "
+                      "  FROM project_blocks b JOIN proj ON proj.id = b.project_id CROSS JOIN x "
+                      "  CROSS JOIN LATERAL bs_block_spread_homes(b.net_homes, b.spread) sp WHERE b.spread IS NOT NULL "
+                      "  GROUP BY b.project_id, sp.year), "
+                      "bagg AS (SELECT blk.project_id, bool_or(blk.num <> 0) AS hit, "
+                      "  json_agg(json_build_array(blk.milestone, blk.num, blk.den) ORDER BY blk.milestone) AS cols "
+                      "  FROM blk GROUP BY blk.project_id), "
+                      "fagg AS (SELECT fix.project_id, bool_or(fix.num <> 0) AS hit, "
+                      "  json_agg(json_build_array(fix.year, fix.num, fix.den) ORDER BY fix.year) AS years "
+                      "  FROM fix GROUP BY fix.project_id), "
+                      "acc AS (SELECT r.project_id, r.access FROM bs_project_access_reach($2::uuid) r) "
+                      "SELECT proj.id, COALESCE(s.stamp, 0), proj.progress_date, "
+                      "  COALESCE((SELECT bool_or(acc.access IN ('read', 'write', 'lead', 'public')) FROM acc "
+                      "    WHERE acc.project_id = proj.id), false), proj.name, proj.gemeente, "
+                      "  COALESCE(bagg.cols, '[]'), COALESCE(fagg.years, '[]') "
+                      "FROM proj LEFT JOIN bagg ON bagg.project_id = proj.id LEFT JOIN fagg ON fagg.project_id = proj.id "
+                      "LEFT JOIN project_forecast_stamps s ON s.project_id = proj.id, x "
+                      "WHERE (bagg.project_id IS NOT NULL OR fagg.project_id IS NOT NULL) "
+                      "  AND (x.measure = 'percentage' OR COALESCE(bagg.hit, false) OR COALESCE(fagg.hit, false)) ORDER BY proj.id",
     2};
 
 /* The scheduling state of the projects $1 (uuid[] literal): id and the BS_PROJECT_STATE_SQL JSON. */

@@ -119,7 +119,8 @@ static double progress(const bs_engine *e, bs_delivery_cache *cache, bproj *p, i
             (*recomputed)++;
         }
         gp[np] = (bs_goal_project){d->n_cols, d->planned, d->samples};
-        for (int32_t c = 0; c < p[i].n_cols; c++) bl[nb++] = (bs_goal_block){np, c, p[i].homes[c], p[i].homes[c]};
+        for (int32_t c = 0; c < p[i].n_cols; c++)
+            bl[nb++] = (bs_goal_block){np, c, p[i].homes[c], p[i].homes[c], false, BS_DAY_NONE};
         np++;
     }
     bs_goal_result res;

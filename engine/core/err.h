@@ -46,7 +46,8 @@ typedef struct bs_err {
     const char *problem;       /* static machine code of the problem when more specific than the
                           * code's ("already_started", "date_out_of_range"); NULL: the code's */
     const char *title;         /* static human title when more specific than the code's; NULL: the code's */
-    char field[64];            /* the offending input (body member, query parameter, header); "" none */
+    char field[96];            /* the offending input (body member, query parameter, header); "" none;
+                                * "conditions.plusvelden.<key>" (72 bytes) fits */
     char msg[BS_ERR_MSG_SIZE]; /* one readable line: what is wrong and what is accepted */
 } bs_err;
 

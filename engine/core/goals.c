@@ -38,6 +38,13 @@ static bool in_window(const bs_goal_spec *g, int32_t w, bs_day d) {
     return (g->from[w] == BS_DAY_NONE || d >= g->from[w]) && d <= g->to[w];
 }
 
+/* The delivery day of block bk in sample s (s < 0: the plan). */
+static bs_day day_of(const bs_goal_project *p, const bs_goal_block *bk, int32_t s, int32_t ns) {
+    if (bk->fixed) return bk->fixed_day;
+    const bs_goal_project *pj = &p[bk->project];
+    return s < 0 ? pj->planned[bk->col] : pj->samples[(size_t)bk->col * (size_t)ns + (size_t)s];
+}
+
 static double value_of(const bs_goal_spec *g, double num, double den) {
     if (!g->percentage) return num;
     return den > 0 ? 100.0 * num / den : 0.0;
@@ -54,7 +61,8 @@ static int check_input(const bs_goal_spec *g, const bs_goal_project *p, int32_t 
     if (!g || g->n_windows < 1 || g->n_windows > BS_GOAL_MAX_WINDOWS || !g->from || !g->to) return BS_GOAL_EINVAL;
     if (np < 0 || nb < 0 || ns < 1 || (np > 0 && !p) || (nb > 0 && !b)) return BS_GOAL_EINVAL;
     for (int32_t k = 0; k < nb; k++)
-        if (b[k].project < 0 || b[k].project >= np || b[k].col < 0 || b[k].col >= p[b[k].project].n_cols)
+        if (b[k].project < 0 || b[k].project >= np ||
+            (!b[k].fixed && (b[k].col < 0 || b[k].col >= p[b[k].project].n_cols)))
             return BS_GOAL_EINVAL;
     return BS_GOAL_OK;
 }
@@ -64,10 +72,9 @@ static void window_sums(const bs_goal_spec *g, const bs_goal_project *p, const b
                         double *num, double *den) {
     int32_t nw = g->n_windows;
     for (int32_t k = 0; k < nb; k++) {
-        const bs_day *d = p[b[k].project].samples + (size_t)b[k].col * (size_t)ns;
         for (int32_t s = 0; s < ns; s++)
             for (int32_t w = 0; w < nw; w++)
-                if (in_window(g, w, d[s])) {
+                if (in_window(g, w, day_of(p, &b[k], s, ns))) {
                     num[(size_t)w * ns + s] += b[k].num;
                     den[(size_t)w * ns + s] += b[k].den;
                 }
@@ -86,7 +93,7 @@ static int window_results(const bs_goal_spec *g, const bs_goal_project *p, const
         double pn = 0, pd = 0, sum = 0;
         int32_t n_met = 0;
         for (int32_t k = 0; k < nb; k++)
-            if (in_window(g, w, p[b[k].project].planned[b[k].col])) {
+            if (in_window(g, w, day_of(p, &b[k], -1, ns))) {
                 pn += b[k].num;
                 pd += b[k].den;
             }
@@ -169,9 +176,9 @@ static int distribution(double *x, int32_t ns, bs_goal_project_result *r) {
     return BS_GOAL_OK;
 }
 
-/* Project j's lateness per sample (late[s]) and its distribution in the last window. bidx: the
+/* Project j's (p: all projects) lateness per sample (late[s]) and its distribution in the last window. bidx: the
  * indexes of its nbj blocks. cum, last: ns scratch each. */
-static int project_result(const bs_goal_spec *g, const bs_goal_project *pj, const bs_goal_block *b, const int32_t *bidx,
+static int project_result(const bs_goal_spec *g, const bs_goal_project *p, const bs_goal_block *b, const int32_t *bidx,
                           int32_t nbj, int32_t ns, unsigned char *late, double *cum, double *last,
                           bs_goal_project_result *r) {
     int32_t nw = g->n_windows, lw = nw - 1;
@@ -179,21 +186,21 @@ static int project_result(const bs_goal_spec *g, const bs_goal_project *pj, cons
     memset(last, 0, (size_t)ns * sizeof *last);
     for (int32_t q = 0; q < nbj; q++) {
         const bs_goal_block *bk = &b[bidx[q]];
-        if (in_window(g, lw, pj->planned[bk->col])) r->planned += bk->num;
-        const bs_day *d = pj->samples + (size_t)bk->col * (size_t)ns;
+        if (in_window(g, lw, day_of(p, bk, -1, ns))) r->planned += bk->num;
         for (int32_t s = 0; s < ns; s++)
-            if (in_window(g, lw, d[s])) last[s] += bk->num;
+            if (in_window(g, lw, day_of(p, bk, s, ns))) last[s] += bk->num;
     }
     for (int32_t w = 0; w < nw; w++) {
         double plan = 0;
         memset(cum, 0, (size_t)ns * sizeof *cum);
         for (int32_t q = 0; q < nbj; q++) {
             const bs_goal_block *bk = &b[bidx[q]];
-            bs_day pd = pj->planned[bk->col];
+            bs_day pd = day_of(p, bk, -1, ns);
             if (pd != BS_DAY_NONE && pd <= g->to[w]) plan += bk->num;
-            const bs_day *d = pj->samples + (size_t)bk->col * (size_t)ns;
-            for (int32_t s = 0; s < ns; s++)
-                if (d[s] != BS_DAY_NONE && d[s] <= g->to[w]) cum[s] += bk->num;
+            for (int32_t s = 0; s < ns; s++) {
+                bs_day d = day_of(p, bk, s, ns);
+                if (d != BS_DAY_NONE && d <= g->to[w]) cum[s] += bk->num;
+            }
         }
         for (int32_t s = 0; s < ns; s++)
             if (g->maximum ? cum[s] > plan : cum[s] < plan) late[s] = 1;
@@ -218,7 +225,7 @@ static int project_results(const bs_goal_spec *g, const bs_goal_project *p, int3
     }
     for (int32_t j = 0; rc == BS_GOAL_OK && j < np; j++) {
         bs_goal_project_result *r = &out->projects[j];
-        rc = project_result(g, &p[j], b, order + start[j], start[j + 1] - start[j], ns, late, cum, last, r);
+        rc = project_result(g, p, b, order + start[j], start[j + 1] - start[j], ns, late, cum, last, r);
         int32_t n_late = 0, n_late_missed = 0;
         for (int32_t s = 0; s < ns; s++) {
             n_late += late[s];

@@ -34,10 +34,14 @@ typedef struct bs_goal_project {
 /* One block of homes of a contributing project: delivered with column col of project
  * `project`. num: the net homes it adds to the goal's value when it matches the goal's
  * conditions (0 otherwise; demolition negative); den: the net homes it adds to the denominator
- * of a percentage goal (every block of a project in the goal's scope). */
+ * of a percentage goal (every block of a project in the goal's scope). fixed: the block is
+ * delivered on day fixed_day in the plan and in every sample (a share of a block spread over
+ * years by percentages, docs/blocks.md: a stated plan, not forecast); col is then ignored. */
 typedef struct bs_goal_block {
     int32_t project, col;
     int32_t num, den;
+    bool fixed;
+    bs_day fixed_day;
 } bs_goal_block;
 
 /* The goal. Windows: a goal "delivered by year Y" has one window (from BS_DAY_NONE, to 31 Dec

@@ -130,6 +130,50 @@ def run(base, url, a, b, tok):
     st, _, lst = op.json("GET", B)
     eq([x["id"] for x in lst["results"]], [kb["id"]], "the other project's block stays")
 
+    print("== spread over years (0037)")
+    st, _, ks = op.json("POST", A, {"homes": 10, "spread": [{"year": 2027, "percent": 40}, {"year": 2028, "percent": 60}]})
+    eq((st, ks and ks["spread"]), (201, [{"year": 2027, "percent": 40}, {"year": 2028, "percent": 60}]),
+       "a block spread over two years")
+    eq(k1.get("spread", "absent"), None, "a block without a spread shows null")
+    for field, what, sp in [
+            ("spread[1].percent", "percents summing to 90", None),
+            ("spread", "percents not summing to 100", [{"year": 2027, "percent": 40}, {"year": 2028, "percent": 50}]),
+            ("spread", "percents summing to 110", [{"year": 2027, "percent": 60}, {"year": 2028, "percent": 50}]),
+            ("spread[1].year", "a repeated year", [{"year": 2027, "percent": 50}, {"year": 2027, "percent": 50}]),
+            ("spread[0].percent", "a zero percent", [{"year": 2027, "percent": 0}, {"year": 2028, "percent": 100}]),
+            ("spread[1].percent", "a fractional percent", [{"year": 2027, "percent": 50},
+                                                           {"year": 2028, "percent": 50.5}]),
+            ("spread[0].year", "a year out of range", [{"year": 1850, "percent": 100}]),
+            ("spread[0].year", "a year missing", [{"percent": 100}]),
+            ("spread[0].share", "an unknown member", [{"year": 2027, "percent": 100, "share": 1}]),
+            ("spread[0]", "an entry not an object", [2027]),
+            ("spread", "an empty spread", []),
+            ("spread", "not a list", {"2027": 100})]:
+        if sp is None:
+            sp = [{"year": 2027, "percent": 40}, {"year": 2028, "percent": 150}]
+        expect_problem(op, "POST", A, 422, field, what, {"homes": 5, "spread": sp})
+    expect_problem(op, "PATCH", f"{A}/{ks['id']}", 422, "spread", "a PATCH to a bad spread",
+                   {"spread": [{"year": 2030, "percent": 99}]})
+    st, _, p2 = op.json("PATCH", f"{A}/{ks['id']}", {"homes": 12})
+    eq((st, p2 and p2["spread"]), (200, ks["spread"]), "a PATCH of other members keeps the spread")
+    st, _, p2 = op.json("PATCH", f"{A}/{ks['id']}", {"spread": [{"year": 2029, "percent": 100}]})
+    eq((st, p2 and p2["spread"]), (200, [{"year": 2029, "percent": 100}]), "a PATCH replaces the spread")
+    st, _, p2 = op.json("PATCH", f"{A}/{ks['id']}", {"spread": None})
+    eq((st, p2 and p2["spread"]), (200, None), "a PATCH with null clears it: delivered with its milestone again")
+    eq(psql(url, f"SELECT spread IS NULL FROM project_blocks WHERE id = '{ks['id']}'"), "t", "cleared in the store")
+    # the homes per year, largest remainder: exact sums, the earlier year first on a tie
+    for homes, spread, want in [(10, [(2027, 33), (2028, 33), (2029, 34)], "2027:3,2028:3,2029:4"),
+                                (7, [(2027, 50), (2028, 50)], "2027:4,2028:3"),
+                                (7, [(2027, 40), (2028, 60)], "2027:3,2028:4"),
+                                (-5, [(2030, 50), (2031, 50)], "2030:-3,2031:-2"),
+                                (1, [(2027, 10), (2028, 90)], "2028:1")]:
+        sp = ",".join(f'{{"year": {y}, "percent": {pc}}}' for y, pc in spread)
+        got = psql(url, f"SELECT string_agg(year || ':' || homes, ',' ORDER BY year) "
+                        f"FROM bs_block_spread_homes({homes}, '[{sp}]')")
+        eq(got, want, f"{homes} homes at {[pc for _, pc in spread]} %")
+    st, _, _ = op.call("DELETE", f"{A}/{ks['id']}")
+    eq(st, 204, "the spread block deleted")
+
     print("== access as the project's other sub-resources")
     expect_problem(anon, "GET", A, 401, None, "anonymous list")
     expect_problem(anon, "POST", A, 401, None, "anonymous add", {"homes": 1})
@@ -145,7 +189,8 @@ def run(base, url, a, b, tok):
 
     print("== audited")
     rows = psql(url, "SELECT action || '|' || entity_id || '|' || actor_email FROM audit_log "
-                     f"WHERE entity = 'project_blocks' AND project_id = '{a}' ORDER BY id").splitlines()
+                     f"WHERE entity = 'project_blocks' AND project_id = '{a}' "
+                     f"AND entity_id IN ('{k1['id']}', '{k2['id']}', '{k3['id']}') ORDER BY id").splitlines()
     eq(rows, [f"INSERT|{k1['id']}|writer@voorbeeldstad.test", f"INSERT|{k2['id']}|{rows[1].split('|')[2]}",
               f"INSERT|{k3['id']}|{rows[2].split('|')[2]}", f"UPDATE|{k1['id']}|writer@voorbeeldstad.test",
               f"DELETE|{k2['id']}|writer@voorbeeldstad.test"], "one audit row per write, with the caller")

@@ -72,6 +72,10 @@ def setup(url):
                     psql(url, "SET bouwstroom.audit = 'bulk'; INSERT INTO project_blocks (project_id, homes, tenure, "
                               f"home_type) SELECT id, 7, 'huur', 'meergezins' FROM projects WHERE source_key = '{n}' "
                               "AND source = 'dash'")
+    # blocks spread over years (0037): the huur blocks of 7 homes go 30 % to 2031, 70 % to 2033 whatever the
+    # milestone dates (2 and 5 homes by largest remainder)
+    psql(url, "SET bouwstroom.audit = 'bulk'; UPDATE project_blocks SET spread = "
+              "'[{\"year\": 2031, \"percent\": 30}, {\"year\": 2033, \"percent\": 70}]' WHERE homes = 7")
     # steps: every project has the schema's steps open; realised durations on initiatief_ingediend for
     # every G0 project (n days), started (right-censored) on initiatief_ontvangen for every second one
     psql(url, "SET bouwstroom.audit = 'bulk'; INSERT INTO project_steps (project_id, step_key, status, actual_start, "
@@ -116,7 +120,7 @@ def rows(url, uid):
                      "'md', (SELECT row_to_json(m) FROM (SELECT planned_finish, p50, p80 FROM milestone_dates "
                      "WHERE project_id = p.id AND step_key = 'laatste_oplevering') m), "
                      "'blocks', (SELECT json_agg(json_build_object('homes', b.net_homes, 'tenure', b.tenure, "
-                     "'home_type', b.home_type)) FROM project_blocks b WHERE b.project_id = p.id), "
+                     "'home_type', b.home_type, 'spread', b.spread)) FROM project_blocks b WHERE b.project_id = p.id), "
                      "'steps', (SELECT json_agg(json_build_object('key', s.step_key, 'status', s.status, 'days', "
                      "s.actual_finish - s.actual_start, 'deadline', s.finish_no_later_than)) FROM project_steps s "
                      "WHERE s.project_id = p.id))) "
@@ -125,6 +129,16 @@ def rows(url, uid):
     for r in json.loads(text):
         out[r["id"]] = r
     return out
+
+
+def spread_homes(homes, spread):
+    """The homes per year of a spread by largest remainder (docs/blocks.md), computed here."""
+    h = abs(homes)
+    base = {y: h * pc // 100 for y, pc in spread}
+    left = h - sum(base.values())
+    for y, _ in sorted(spread, key=lambda e: (-(h * e[1] % 100), e[0]))[:left]:
+        base[y] += 1
+    return {y: (n if homes > 0 else -n) for y, n in base.items() if n}
 
 
 def contributions(projects, by):
@@ -139,6 +153,10 @@ def contributions(projects, by):
             planned = md.get("planned_finish") or p["planned"]
             for b in blocks:
                 h = b["homes"]
+                if b.get("spread"):  # a spread block: its shares in their years, in all three columns
+                    for y, n in spread_homes(h, [(e["year"], e["percent"]) for e in b["spread"]]).items():
+                        out.append((str(y), p["id"], p["hidden"], (n, n, n)))
+                    continue
                 out.append((planned[:4] if planned else None, p["id"], p["hidden"], (h, 0, 0)))
                 if md.get("p50"):
                     out.append((md["p50"][:4], p["id"], p["hidden"], (0, h, 0)))
@@ -355,6 +373,11 @@ def run(binary, env, url, base):
 
     # 1. cells mode: 1A has 7 hidden (own cell); 3, 4A, 4B hold 3 + 1 + 2 = 6 hidden: one merged cell
     modes, v1 = check_homes(raad, url, uid, "cells mode")
+    years = {c[0] for c in contributions(rows(url, uid), "year")}
+    check({"2031", "2033"} <= years, "the fixture's spread blocks count in their years", years)
+    eq(psql(url, "SELECT string_agg(year || ':' || homes, ',') FROM bs_block_spread_homes(7, "
+                 "(SELECT spread FROM project_blocks WHERE homes = 7 LIMIT 1))"), "2031:2,2033:5",
+       "7 homes at 30/70 %: 2 and 5")
     check("cells" in modes, "the fixture exercises the merged cell of >= k", modes)
     st, _, doc = raad.json("GET", "/api/v1/dashboard?group_by=planstatus")
     merged = [c for c in doc["cells"] if c.get("merged")]

@@ -19,6 +19,12 @@ its confidentiality, against the real binary, a real PostgreSQL and real HTTP
   distributions (their convolution; Poisson-binomial for one home each) agrees with both.
 - Confidentiality: a council member (raad) gets the same totals, the confidential project as an
   anonymous entry (no id, name or gemeente anywhere in the answer).
+- Plusveld conditions (0037): project and block plusvelden select exactly the matching projects
+  and blocks; an unknown or retired key, a wrong category or type, a bad range are 422s naming
+  conditions.plusvelden.<key>; a goal whose plusveld is retired later keeps its condition, names
+  the key in retired_plusvelden and matches nothing through it.
+- Blocks spread over years (0037): per year planned = P50 = P80 = mean = the shares by largest
+  remainder computed here, in every sample; a project with only spread blocks is not forecast.
 
 Usage: test_goals_api.py --binary BOUWSTROOM --source SRC
 """
@@ -344,10 +350,142 @@ def progress(base, url, org, tok):
     eq(p3["windows"][0]["planned"], huur, "by 2100 every huur home is planned")
 
 
+def hamilton(homes, spread):
+    """The homes per year of a spread by largest remainder (docs/blocks.md), computed here."""
+    h = abs(homes)
+    base = {y: h * pc // 100 for y, pc in spread}
+    left = h - sum(base.values())
+    for y, _ in sorted(spread, key=lambda e: (-(h * e[1] % 100), e[0]))[:left]:
+        base[y] += 1
+    return {y: (n if homes > 0 else -n) for y, n in base.items() if n}
+
+
+def plusvelden(api, url, org):
+    print("== plusveld conditions")
+    adv, op = api["adviser"], Api(api["adviser"].base)
+    ids = psql(url, "SELECT string_agg(p.id::text, ',' ORDER BY p.source_key) FROM projects p WHERE EXISTS "
+                    "(SELECT 1 FROM project_blocks b WHERE b.project_id = p.id AND b.net_homes > 0)").split(",")
+    a, b, c = ids[0], ids[1], ids[2]
+    psql(url, f"INSERT INTO plusveld_definitions (organisation_id, applies_to, key, label_nl, label_en, type, categories) "
+              f"VALUES ('{org}', 'project', 'wijk', 'Wijk', 'District', 'category', ARRAY['Noord', 'Zuid']), "
+              f"('{org}', 'block', 'prioriteit', 'Prioriteit', 'Priority', 'integer', NULL), "
+              f"('{org}', 'project', 'oud', 'Oud', 'Old', 'text', NULL)")
+    psql(url, f"UPDATE plusveld_definitions SET retired_at = now() WHERE organisation_id = '{org}' AND key = 'oud'")
+
+    def put(path, values):
+        st, _, _ = op.json("PATCH", path, {"plusvelden": values})
+        eq(st, 200, f"plusvelden written {values}")
+    put(f"/api/v1/projects/{a}/plusvelden", {"wijk": "Noord"})
+    put(f"/api/v1/projects/{b}/plusvelden", {"wijk": "Noord"})
+    put(f"/api/v1/projects/{c}/plusvelden", {"wijk": "Zuid"})
+    blocks = {}
+    for pid in (a, b, c):
+        st, _, lst = op.json("GET", f"/api/v1/projects/{pid}/blocks?page_size=100")
+        blocks[pid] = lst["results"]
+    ka = next(k for k in blocks[a] if k["net_homes"] > 0)
+    kc = next(k for k in blocks[c] if k["net_homes"] > 0)
+    put(f"/api/v1/projects/{a}/blocks/{ka['id']}/plusvelden", {"prioriteit": 5})
+    put(f"/api/v1/projects/{c}/blocks/{kc['id']}/plusvelden", {"prioriteit": 1})
+
+    def goal(cond, what):
+        st, _, g = adv.json("POST", "/api/v1/goals", {"organisation_id": org, "name": what, "target": 1,
+                                                      "year_to": 2100, "conditions": cond})
+        eq(st, 201, f"goal {what}")
+        st, _, pr = adv.json("GET", f"/api/v1/goals/{g['id']}/progress")
+        eq(st, 200, f"progress {what}")
+        return g, pr
+
+    homes = lambda pids: sum(k["net_homes"] for p in pids for k in blocks[p])  # noqa: E731
+    g5, pr = goal({"plusvelden": {"wijk": "Noord"}}, "wijk Noord")
+    eq((sorted(p["id"] for p in pr["projects"]), pr["windows"][0]["planned"]), (sorted([a, b]), homes([a, b])),
+       "a project plusveld condition counts exactly the projects with that value")
+    _, pr = goal({"plusvelden": {"wijk": ["Noord", "Zuid"], "prioriteit": {"min": 3}}}, "prioriteit >= 3")
+    eq(([p["id"] for p in pr["projects"]], pr["windows"][0]["planned"]), ([a], ka["net_homes"]),
+       "a block plusveld range counts exactly the matching block")
+    _, pr = goal({"plusvelden": {"prioriteit": [1, 5]}}, "prioriteit 1 or 5")
+    eq((sorted(p["id"] for p in pr["projects"]), pr["windows"][0]["planned"]),
+       (sorted([a, c]), ka["net_homes"] + kc["net_homes"]), "one of a list of values")
+    P = "/api/v1/goals"
+    for field, what, cond in [
+            ("conditions.plusvelden.nope", "an unknown plusveld", {"nope": 1}),
+            ("conditions.plusvelden.oud", "a retired plusveld", {"oud": "x"}),
+            ("conditions.plusvelden.wijk", "not one of the categories", {"wijk": "West"}),
+            ("conditions.plusvelden.wijk", "a range of a category", {"wijk": {"min": 1}}),
+            ("conditions.plusvelden.prioriteit", "a text for an integer", {"prioriteit": "hoog"}),
+            ("conditions.plusvelden.prioriteit", "min above max", {"prioriteit": {"min": 5, "max": 1}}),
+            ("conditions.plusvelden.prioriteit", "null", {"prioriteit": None}),
+            ("conditions.plusvelden", "not an object", ["wijk"])]:
+        expect_problem(adv, "POST", P, 422, field, what, {"organisation_id": org, "name": "x", "target": 1,
+                                                          "year_to": 2030, "conditions": {"plusvelden": cond}})
+    expect_problem(adv, "PATCH", f"{P}/{g5['id']}", 422, "conditions.plusvelden.oud", "a retired plusveld by PATCH",
+                   {"conditions": {"plusvelden": {"oud": "x"}}})
+    expect_problem(api["writer"], "POST", P, 403, "organisation_id", "a medewerker, plusveld conditions or not",
+                   {"organisation_id": org, "name": "x", "target": 1, "year_to": 2030,
+                    "conditions": {"plusvelden": {"nope": 1}}})
+    # the match of one value against one condition (bs_pv_cond_match, 0037)
+    for v, c, want in [("'\"Noord\"'", "'\"Noord\"'", "t"), ("'\"Noord\"'", "'\"Zuid\"'", "f"),
+                       ("'[\"a\", \"b\"]'", "'\"b\"'", "t"), ("'[\"a\", \"b\"]'", "'[\"c\", \"a\"]'", "t"),
+                       ("'[\"a\", \"b\"]'", "'\"c\"'", "f"), ("'3.5'", "'{\"min\": 3, \"max\": 4}'", "t"),
+                       ("'4.5'", "'{\"max\": 4}'", "f"), ("'4'", "'{\"min\": 4, \"max\": null}'", "t"),
+                       ("'1'", "'1.0'", "t"), ("'true'", "'false'", "f"), ("NULL", "'1'", "f"),
+                       ("'\"x\"'", "'{\"min\": 1}'", "f")]:
+        eq(psql(url, f"SELECT bs_pv_cond_match({v}::jsonb, {c}::jsonb)"), want, f"value {v} against {c}")
+    print("== a goal whose plusveld is retired later")
+    psql(url, f"UPDATE plusveld_definitions SET retired_at = now() WHERE organisation_id = '{org}' AND key = 'wijk'")
+    st, _, g = adv.json("GET", f"{P}/{g5['id']}")
+    eq((st, g["conditions"], g["retired_plusvelden"]), (200, {"plusvelden": {"wijk": "Noord"}}, ["wijk"]),
+       "the goal keeps its condition and names the retired key")
+    st, _, pr = adv.json("GET", f"{P}/{g5['id']}/progress")
+    eq((st, pr["projects"], pr["windows"][0]["planned"]), (200, [], 0), "a retired plusveld matches nothing")
+    st, _, g = adv.json("PATCH", f"{P}/{g5['id']}", {"conditions": {}})
+    eq((st, g and g["retired_plusvelden"]), (200, []), "the condition removed")
+
+
+def spread(api, url, org):
+    print("== blocks spread over years count their fixed shares in every sample")
+    adv, op = api["adviser"], Api(api["adviser"].base)
+    # project d: one spread block among blocks delivered with a milestone; project e: only spread blocks
+    d, e = psql(url, "SELECT string_agg(p.id::text, ',' ORDER BY p.source_key DESC) FROM (SELECT p.* FROM projects p "
+                     "WHERE EXISTS (SELECT 1 FROM project_blocks b WHERE b.project_id = p.id) "
+                     "ORDER BY p.source_key DESC LIMIT 2) p").split(",")
+    want = {}
+    sp_d = [(2027, 40), (2028, 60)]
+    st, _, kd = op.json("POST", f"/api/v1/projects/{d}/blocks", {
+        "homes": 7, "target_group": "spreadtest", "spread": [{"year": y, "percent": pc} for y, pc in sp_d]})
+    eq(st, 201, "a spread block added")
+    for y, n in hamilton(7, sp_d).items():
+        want[y] = want.get(y, 0) + n
+    st, _, lst = op.json("GET", f"/api/v1/projects/{e}/blocks?page_size=100")
+    sp_e = [(2026, 33), (2028, 33), (2029, 34)]
+    for k in lst["results"]:
+        st, _, _ = op.json("PATCH", f"/api/v1/projects/{e}/blocks/{k['id']}", {
+            "target_group": "spreadtest", "spread": [{"year": y, "percent": pc} for y, pc in sp_e]})
+        eq(st, 200, "a block of e spread")
+        for y, n in hamilton(k["net_homes"], sp_e).items():
+            want[y] = want.get(y, 0) + n
+    st, _, g = adv.json("POST", "/api/v1/goals", {"organisation_id": org, "name": "spread", "target": 1,
+                                                  "period": "per_year", "year_from": 2025, "year_to": 2030,
+                                                  "conditions": {"target_group": ["spreadtest"]}})
+    eq(st, 201, "a goal per year over the spread blocks")
+    st, _, pr = adv.json("GET", f"/api/v1/goals/{g['id']}/progress")
+    eq(st, 200, "its progress")
+    got = {w["year"]: (w["planned"], w["p50"], w["p80"], w["mean"]) for w in pr["windows"]}
+    exp = {y: (want.get(y, 0),) * 4 for y in range(2025, 2031)}
+    eq(got, exp, "per year: planned = P50 = P80 = mean = the shares by largest remainder (every sample the same)")
+    eq(sorted(p["id"] for p in pr["projects"]), sorted([d, e]), "both projects contribute")
+    for p in pr["projects"]:
+        eq([x["probability"] for x in p["delivery"]], [1.0], "a fixed contribution: one value in every sample")
+    eq(pr["forecasts"]["not_forecast"], 0, "the spread-only project needs no forecast and is not failed")
+    check(all(w["probability_met"] == (1.0 if want.get(w["year"], 0) >= 1 else 0.0) for w in pr["windows"]),
+          "each year met in every sample or in none", pr["windows"])
+
+
 def run(base, url, org, tok):
     api = {who: Api(base, token=t) for who, t in tok.items()}
     crud(api, url, org)
     progress(base, url, org, tok)
+    plusvelden(api, url, org)
+    spread(api, url, org)
 
 
 if __name__ == "__main__":

@@ -45,7 +45,7 @@ static void synth_make(synth *x, const double *p, bs_day before, bs_day after, u
         for (int s = 0; s < NS; s++) x->samples[(size_t)i * NS + s] = bs_rng_uniform(&r) < p[i] ? before : after;
         x->planned[i] = before;
         x->proj[i] = (bs_goal_project){1, &x->planned[i], x->samples + (size_t)i * NS};
-        x->blk[i] = (bs_goal_block){i, 0, 1, 1};
+        x->blk[i] = (bs_goal_block){i, 0, 1, 1, false, BS_DAY_NONE};
     }
 }
 
@@ -148,7 +148,7 @@ static void test_windows_and_percentage(void **state) {
     bs_day s0[S] = {y26, y26, y27, y27}, s1[S] = {y27, y27, y27, y27};
     bs_day pl0 = y26, pl1 = y26;
     bs_goal_project pr[2] = {{1, &pl0, s0}, {1, &pl1, s1}};
-    bs_goal_block bl[2] = {{0, 0, 30, 30}, {1, 0, 0, 70}};
+    bs_goal_block bl[2] = {{0, 0, 30, 30, false, BS_DAY_NONE}, {1, 0, 0, 70, false, BS_DAY_NONE}};
     bs_day from[2] = {bs_date_from_ymd(2026, 1, 1), bs_date_from_ymd(2027, 1, 1)};
     bs_day to[2] = {bs_date_from_ymd(2026, 12, 31), bs_date_from_ymd(2027, 12, 31)};
     /* at least 30 % huur of the homes delivered each year */
@@ -174,7 +174,7 @@ static void test_windows_and_percentage(void **state) {
     bs_goal_result_free(&res);
     /* a skipped milestone (BS_DAY_NONE) never delivers */
     s1[0] = BS_DAY_NONE;
-    bs_goal_block bl2[1] = {{1, 0, 70, 70}};
+    bs_goal_block bl2[1] = {{1, 0, 70, 70, false, BS_DAY_NONE}};
     bs_day open = BS_DAY_NONE;
     bs_goal_spec g2 = {.target = 70, .n_windows = 1, .from = &open, .to = &to[1]};
     assert_int_equal(bs_goal_compute(&g2, pr, 2, bl2, 1, S, &res), BS_GOAL_OK);
@@ -194,7 +194,7 @@ static void test_many_values(void **state) {
     bs_day deadline = bs_date_from_ymd(2030, 12, 31), from = BS_DAY_NONE;
     for (int c = 0; c < C; c++) {
         planned[c] = deadline;
-        bl[c] = (bs_goal_block){0, c, c + 1, c + 1};
+        bl[c] = (bs_goal_block){0, c, c + 1, c + 1, false, BS_DAY_NONE};
         for (int s = 0; s < S; s++) samp[(size_t)c * S + s] = bs_rng_uniform(&r) < 0.5 ? deadline : deadline + 1;
     }
     bs_goal_project pr = {C, planned, samp};
@@ -223,12 +223,12 @@ static void test_invalid(void **state) {
     (void)state;
     bs_day d = 0, none = BS_DAY_NONE, pl = 0;
     bs_goal_project pr = {1, &pl, &d};
-    bs_goal_block bad = {0, 1, 1, 1};
+    bs_goal_block bad = {0, 1, 1, 1, false, BS_DAY_NONE};
     bs_goal_spec g = {.target = 1, .n_windows = 1, .from = &none, .to = &d};
     bs_goal_result res;
     assert_int_equal(bs_goal_compute(&g, &pr, 1, &bad, 1, 1, &res), BS_GOAL_EINVAL);
     bs_goal_result_free(&res);
-    bs_goal_block ok = {0, 0, 1, 1};
+    bs_goal_block ok = {0, 0, 1, 1, false, BS_DAY_NONE};
     assert_int_equal(bs_goal_compute(&g, &pr, 1, &ok, 1, 0, &res), BS_GOAL_EINVAL);
     g.n_windows = 0;
     assert_int_equal(bs_goal_compute(&g, &pr, 1, &ok, 1, 1, &res), BS_GOAL_EINVAL);
@@ -239,13 +239,47 @@ static void test_invalid(void **state) {
     bs_goal_result_free(&res);
 }
 
+/* Fixed-day blocks (a block spread over years, docs/blocks.md): delivered on their day in the plan and
+ * in every sample, whatever the project's samples; a project of only fixed blocks has no columns. */
+static void test_fixed_blocks(void **state) {
+    (void)state;
+    enum { S = 5 };
+    bs_day y26 = bs_date_from_ymd(2026, 3, 1), y28 = bs_date_from_ymd(2028, 3, 1);
+    /* project 0: one milestone block of 10 homes, 2026 in samples 0-1, 2028 in 2-4, planned 2026 */
+    bs_day s0[S] = {y26, y26, y28, y28, y28}, pl0 = y26;
+    bs_goal_project pr[2] = {{1, &pl0, s0}, {0, NULL, NULL}};
+    /* project 0 also has 3 homes fixed on 1 July 2027; project 1 (no columns) 4 in 2026 and 6 in 2027 */
+    bs_goal_block bl[4] = {{0, 0, 10, 10, false, BS_DAY_NONE},
+                           {0, 0, 3, 3, true, bs_date_from_ymd(2027, 7, 1)},
+                           {1, 0, 4, 4, true, bs_date_from_ymd(2026, 7, 1)},
+                           {1, 0, 6, 6, true, bs_date_from_ymd(2027, 7, 1)}};
+    bs_day from[3] = {bs_date_from_ymd(2026, 1, 1), bs_date_from_ymd(2027, 1, 1), bs_date_from_ymd(2028, 1, 1)};
+    bs_day to[3] = {bs_date_from_ymd(2026, 12, 31), bs_date_from_ymd(2027, 12, 31), bs_date_from_ymd(2028, 12, 31)};
+    bs_goal_spec g = {.target = 9, .n_windows = 3, .from = from, .to = to};
+    bs_goal_result res;
+    assert_int_equal(bs_goal_compute(&g, pr, 2, bl, 4, S, &res), BS_GOAL_OK);
+    /* 2027: 3 + 6 = 9 fixed homes in every sample, met always */
+    assert_true(res.windows[1].planned == 9 && res.windows[1].p50 == 9 && res.windows[1].p80 == 9);
+    assert_true(res.windows[1].mean == 9 && res.windows[1].p_met == 1);
+    /* 2026: 4 fixed + 10 in samples 0-1; planned 14 */
+    assert_true(res.windows[0].planned == 14 && fabs(res.windows[0].mean - (4 + 10 * 2.0 / S)) < 1e-12);
+    assert_true(res.windows[0].p_met == 2.0 / S);
+    /* project 1 is never late; its contribution to the last window (2028) is 0 in every sample */
+    assert_true(res.projects[1].p_late == 0 && res.projects[1].n_dist == 1 && res.projects[1].dist_value[0] == 0);
+    /* project 0 is late (behind plan at the 2026 deadline) in samples 2-4 */
+    assert_true(res.projects[0].p_late == 3.0 / S);
+    bs_goal_result_free(&res);
+    /* a fixed block needs no valid column; a column block outside its project is still refused */
+    bs_goal_block bad = {1, 0, 1, 1, false, BS_DAY_NONE};
+    assert_int_equal(bs_goal_compute(&g, pr, 2, &bad, 1, S, &res), BS_GOAL_EINVAL);
+    bs_goal_result_free(&res);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_poisson_binomial_exact),
-        cmocka_unit_test(test_importance),
-        cmocka_unit_test(test_windows_and_percentage),
-        cmocka_unit_test(test_many_values),
-        cmocka_unit_test(test_invalid),
+        cmocka_unit_test(test_poisson_binomial_exact), cmocka_unit_test(test_importance),
+        cmocka_unit_test(test_windows_and_percentage), cmocka_unit_test(test_many_values),
+        cmocka_unit_test(test_fixed_blocks),           cmocka_unit_test(test_invalid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
