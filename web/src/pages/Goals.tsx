@@ -534,11 +534,11 @@ function GoalDetail({ id }: { id: string }) {
             </h2>
             <p class="utrecht-paragraph bs-muted">{s.windowsNote}</p>
             <div class="bs-table-wrap" tabIndex={0} role="region" aria-labelledby="goal-windows-title">
-              <table class="utrecht-table bs-table" data-testid="goal-windows">
+              <table class="utrecht-table bs-table bs-goal-windows" data-testid="goal-windows">
                 <thead class="utrecht-table__header">
                   <tr class="utrecht-table__row">
-                    {[s.year, s.planned, s.p50, s.p80, s.met].map((h) => (
-                      <th class="utrecht-table__header-cell" scope="col" key={h}>
+                    {[s.year, s.planned, s.p50, s.p80, s.met].map((h, i) => (
+                      <th class={`utrecht-table__header-cell${i > 0 ? ' bs-num' : ''}`} scope="col" key={h}>
                         {h}
                       </th>
                     ))}
@@ -569,8 +569,8 @@ function GoalDetail({ id }: { id: string }) {
                   <table class="utrecht-table bs-table" data-testid="goal-projects">
                     <thead class="utrecht-table__header">
                       <tr class="utrecht-table__row">
-                        {[s.project, s.gemeente, s.planned, s.pLate, s.pLateMissed, s.importance].map((h) => (
-                          <th class="utrecht-table__header-cell" scope="col" key={h}>
+                        {[s.project, s.gemeente, s.planned, s.pLate, s.pLateMissed, s.importance].map((h, i) => (
+                          <th class={`utrecht-table__header-cell${i > 1 ? ' bs-num' : ''}`} scope="col" key={h}>
                             {h}
                           </th>
                         ))}
@@ -647,8 +647,8 @@ export function GoalsOverview() {
         <table class="utrecht-table bs-table">
           <thead class="utrecht-table__header">
             <tr class="utrecht-table__row">
-              {[s.name, s.goal, s.deadline, s.planned, s.p50, s.p80, s.met].map((h) => (
-                <th class="utrecht-table__header-cell" scope="col" key={h}>
+              {[s.name, s.goal, s.deadline, s.planned, s.p50, s.p80, s.met].map((h, i) => (
+                <th class={`utrecht-table__header-cell${i > 2 ? ' bs-num' : ''}`} scope="col" key={h}>
                   {h}
                 </th>
               ))}

@@ -38,6 +38,7 @@ const S = strings({
     choose: '— niet ingevuld —',
     requiredMark: '(verplicht)',
     numberHint: 'Een getal, bijvoorbeeld 12 of 3,5.',
+    patternHint: (p: string) => `De hele waarde moet passen op het patroon ${p}.`,
   },
   en: {
     title: 'Plusvelden (own fields)',
@@ -56,6 +57,7 @@ const S = strings({
     choose: '— not filled in —',
     requiredMark: '(required)',
     numberHint: 'A number, for example 12 or 3.5.',
+    patternHint: (p: string) => `The whole value must match the pattern ${p}.`,
   },
 });
 
@@ -223,7 +225,7 @@ function ValuesForm({ project, doc, notice, onSaved }: { project: string; doc: D
             id={id}
             label={label}
             type={d.type === 'date' ? 'date' : 'text'}
-            hint={numeric ? s.numberHint : undefined}
+            hint={numeric ? s.numberHint : d.pattern ? s.patternHint(d.pattern) : undefined}
             inputMode={numeric ? (d.type === 'integer' ? 'numeric' : 'decimal') : undefined}
             value={v as string}
             onValue={(x) => set(d.key, x)}
@@ -234,7 +236,7 @@ function ValuesForm({ project, doc, notice, onSaved }: { project: string; doc: D
       })}
       <Field id="pv-reason" label={s.reason} value={reason} onValue={setReason} error={f.at('reason')} autoComplete="off" />
       <SubmitButton busy={sub.busy}>{s.save}</SubmitButton>
-      <p class="utrecht-paragraph bs-notice" role="status" data-testid="pv-saved">
+      <p class="utrecht-paragraph bs-notice" role="status" data-testid="pv-saved" hidden={!status}>
         {status}
       </p>
     </form>
