@@ -118,7 +118,30 @@ await journey('plusvelden', async ({ page, context, browser }) => {
   await lp.keyboard.press('Enter');
   await lp.locator('[data-testid=pv-values] [data-key=dossiercode] dt', { hasText: 'Dossiercode' }).waitFor();
 
-  // ---- the administrator retires it
+  // ---- the administrator changes the category field: required from a step chosen from the
+  // process's steps, one more category (PATCH; the version goes up)
+  await tabTo(page, '[data-key=ambitie] .bs-pd-edit');
+  await page.keyboard.press('Enter');
+  await page.locator('[data-testid=pd-form]').waitFor();
+  check(await becomes(page, () => document.activeElement?.id === 'pd-form-title'), 'the change form takes the focus');
+  eq(await page.locator('#pd-key').count(), 0, 'key, type and kind are not offered for change');
+  eq(await page.locator('#pd-categories').inputValue(), 'laag\nmidden\nhoog', 'the form holds the categories');
+  await selectByKeyboard(page, '#pd-required', 'step');
+  await page.locator('#pd-step').waitFor();
+  await selectByKeyboard(page, '#pd-step', 'omgevingsplan_vastgesteld');
+  await tabTo(page, '#pd-categories');
+  await page.keyboard.press('ControlOrMeta+End');
+  await page.keyboard.press('Enter');
+  await page.keyboard.type('zeer hoog');
+  await tabTo(page, '[data-testid=pd-form] button[type=submit]');
+  a = await answerOf(page, 'PATCH', `${D}/ambitie`, () => page.keyboard.press('Enter'));
+  eq(a.status, 200, 'the field is changed');
+  const ambAfter = (await operatorApi('GET', `${D}?page_size=100`)).body.results.find((d) => d.key === 'ambitie');
+  eq([ambAfter.required, ambAfter.required_from_step, ambAfter.categories, ambAfter.version], [true, 'omgevingsplan_vastgesteld', ['laag', 'midden', 'hoog', 'zeer hoog'], 2], 'the API stores the change, version 2');
+  await page.locator('[data-testid=pd-list] tr[data-key=ambitie] td', { hasText: 'zeer hoog' }).waitFor();
+  check(/verplicht vanaf/.test(await text(page, '[data-testid=pd-list] tr[data-key=ambitie] .bs-pd-rules')), 'the list says from which step it is required', await text(page, '[data-testid=pd-list] tr[data-key=ambitie] .bs-pd-rules'));
+
+  // ---- the administrator retires the pattern field
   await tabTo(page, '[data-key=dossiercode] .bs-pd-retire');
   await page.keyboard.press('Enter');
   await page.locator('[data-testid=pd-confirm]').waitFor();
