@@ -107,6 +107,7 @@ await journey('plusvelden', async ({ page, context, browser }) => {
   eq([stored.plusvelden.dossiercode, stored.plusvelden.ambitie], ['BS-2026', 'hoog'], 'the API answers the stored values');
   eq(await text(lp, '[data-testid=pv-saved]'), 'De plusvelden zijn opgeslagen.', 'the form says it saved');
   eq(await lp.locator('#pv-dossiercode').inputValue(), 'BS-2026', 'the form holds the stored value');
+  check(await becomes(lp, () => document.activeElement?.id === 'bs-pv-form-title'), 'after saving the focus is on the form\'s heading, not lost');
   await axe(lp, 'project plusvelden');
   await shot(lp, 'plusvelden-project');
   // in English: the labels in English

@@ -6,7 +6,7 @@
 // retired field, so a retired field is in neither list nor form. Every rule is the server's: a
 // refusal is shown at the field it names (`plusvelden.<key>`).
 import './goals.css';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError } from '../lib/api';
 import { fmtDate, fmtNumber, lang, strings } from '../lib/i18n';
 import { useSignal } from '../lib/signal';
@@ -151,6 +151,12 @@ function ValuesForm({ project, doc, notice, onSaved }: { project: string; doc: D
   const [vals, setVals] = useState<Record<string, string | string[]>>(start);
   const [reason, setReason] = useState('');
   const [status, setStatus] = useState(notice);
+  // made again after a save (its key): the pressed button is gone, so the focus goes to the
+  // form's heading, not to the body
+  const head = useRef<HTMLHeadingElement>(null);
+  useLayoutEffect(() => {
+    if (notice) head.current?.focus();
+  }, []);
   const ids = Object.fromEntries(doc.definitions.map((d) => [`plusvelden.${d.key}`, `pv-${d.key}`]));
   const sub = useSubmit(
     f,
@@ -177,7 +183,7 @@ function ValuesForm({ project, doc, notice, onSaved }: { project: string; doc: D
   const set = (k: string, v: string | string[]) => setVals((o) => ({ ...o, [k]: v }));
   return (
     <form class="bs-form-box bs-pv-form" noValidate aria-labelledby="bs-pv-form-title" data-testid="pv-form" onSubmit={sub.onSubmit}>
-      <h3 class="utrecht-heading-3" id="bs-pv-form-title">
+      <h3 class="utrecht-heading-3" id="bs-pv-form-title" tabIndex={-1} ref={head}>
         {s.edit}
       </h3>
       <ErrorSummary errors={f.errors} title={s.errors} />
