@@ -33,8 +33,8 @@ import { prefetchProjects } from './lib/projectsQuery';
 import { prefetchProject } from './lib/projectData';
 
 const S = strings({
-  nl: { skip: 'Naar de inhoud', projects: 'Projecten', dashboard: 'Dashboard', public: 'Openbare cijfers', alerts: 'Meldingen en agenda', exchange: 'Uitwisseling', schemas: 'Processen', admin: 'Beheer', logout: 'Uitloggen', login: 'Inloggen', other: 'English', otherLang: 'en', loading: 'Laden…', notFound: 'Deze pagina bestaat niet.', nav: 'Hoofdnavigatie' },
-  en: { skip: 'Skip to content', projects: 'Projects', dashboard: 'Dashboard', public: 'Public figures', alerts: 'Alerts and calendar', exchange: 'Exchange', schemas: 'Processes', admin: 'Administration', logout: 'Log out', login: 'Log in', other: 'Nederlands', otherLang: 'nl', loading: 'Loading…', notFound: 'This page does not exist.', nav: 'Main navigation' },
+  nl: { skip: 'Naar de inhoud', projects: 'Projecten', dashboard: 'Dashboard', goals: 'Doelen', public: 'Openbare cijfers', alerts: 'Meldingen en agenda', exchange: 'Uitwisseling', schemas: 'Processen', admin: 'Beheer', logout: 'Uitloggen', login: 'Inloggen', other: 'English', otherLang: 'en', loading: 'Laden…', notFound: 'Deze pagina bestaat niet.', nav: 'Hoofdnavigatie' },
+  en: { skip: 'Skip to content', projects: 'Projects', dashboard: 'Dashboard', goals: 'Goals', public: 'Public figures', alerts: 'Alerts and calendar', exchange: 'Exchange', schemas: 'Processes', admin: 'Administration', logout: 'Log out', login: 'Log in', other: 'Nederlands', otherLang: 'nl', loading: 'Loading…', notFound: 'This page does not exist.', nav: 'Main navigation' },
 });
 
 type Loader = () => Promise<{ default: ComponentType<{ params: Record<string, string> }> }>;
@@ -49,6 +49,7 @@ const projectPage: Loader = () => {
 
 const settingsPage: Loader = () => import('./pages/Settings');
 const schemasPage: Loader = () => import('./pages/Schemas');
+const goalsPage: Loader = () => import('./pages/Goals');
 
 // route pattern → page module; the first match wins
 const routes: [string, Loader, boolean][] = [
@@ -67,6 +68,9 @@ const routes: [string, Loader, boolean][] = [
   // the dashboard (signed-in users) and the public page (anyone); Chart.js loads with them only
   ['/dashboard', () => import('./pages/Dashboard'), false],
   ['/public', () => import('./pages/Public'), false],
+  // policy goals: the list and one goal's progress (one page)
+  ['/goals', goalsPage, false],
+  ['/goals/:id', goalsPage, false],
   ['/admin', () => import('./pages/Admin'), false],
   // process schemas: the list, a key's versions, one version, the diff of two (one page)
   ['/schemas', schemasPage, false],
@@ -130,6 +134,11 @@ function App() {
               <a href="/dashboard" onClick={linkClick}>
                 {s.dashboard}
               </a>
+              {(user.organisations ?? []).some((o) => o.role !== 'extern') ? (
+                <a href="/goals" onClick={linkClick}>
+                  {s.goals}
+                </a>
+              ) : null}
               <a href="/settings/alerts" onClick={linkClick}>
                 {s.alerts}
               </a>

@@ -4,7 +4,8 @@
 // installation: the organisation's settings — the options of its working-day calendar (Goede
 // Vrijdag, Bevrijdingsdag) and the stale-project threshold (months without a progress report
 // before the stale_progress check flags a project) — and its users with their role and active
-// sessions, where a user's sessions can be ended (their next call answers 401).
+// sessions, where a user's sessions can be ended (their next call answers 401); its plusveld
+// definitions (AdminPlusvelden.tsx).
 //
 // GET/PATCH /api/v1/organisations/{id}, GET /api/v1/users?organisation_id=, DELETE
 // /api/v1/users/{id}/sessions. Every rule is the server's: the settings' ranges and values are
@@ -16,6 +17,7 @@ import { navigate } from '../lib/router';
 import { me as session, type Me } from '../lib/session';
 import { ErrorSummary, Field, SubmitButton, useProblem, useSubmit } from '../components/form';
 import { Pager } from '../components/pager';
+import { PlusveldDefinitions } from './AdminPlusvelden';
 
 const PAGE_SIZE = 20;
 
@@ -147,6 +149,7 @@ export function OrganisationAdmin({ user, roles }: { user: Me; roles: Record<str
       <Field id="org-choice" as="select" label={s.choose} value={org} onValue={setOrg} options={orgs.map((o) => [o.organisation_id, o.name] as [string, string])} />
       {org ? <OrgSettings key={`s-${org}`} org={org} /> : null}
       {org ? <OrgUsers key={`u-${org}`} org={org} self={user.id} roles={roles} /> : null}
+      {org ? <PlusveldDefinitions key={`p-${org}`} org={org} /> : null}
     </section>
   );
 }

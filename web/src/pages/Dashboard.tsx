@@ -2,7 +2,7 @@
 // over every project they have any access to, those they may see only as a total under the
 // k = 5 rule (docs/security.md §3b): homes per year planned vs P50/P80, homes by a switchable
 // grouping (?group_by=planstatus|plantype|phase|home_type|tenure), knelpunten per process step
-// and lead times per step. Each figure is a chart with its data table beside it
+// and lead times per step, and the policy goals with their probability (Goals.tsx). Each figure is a chart with its data table beside it
 // (components/dashboard.tsx); every figure is GET /api/v1/dashboard's.
 import './dashboard.css';
 import { GroupFigure, groupLabel, HOME_GROUPS, KnelpuntFigure, LeadTimeFigure, useStepNames, YearFigure } from '../components/dashboard';
@@ -10,6 +10,7 @@ import { lang, strings } from '../lib/i18n';
 import { location, navigate } from '../lib/router';
 import { useRequireLogin } from '../lib/guard';
 import { useSignal } from '../lib/signal';
+import { GoalsOverview } from './Goals';
 
 const S = strings({
   nl: {
@@ -86,9 +87,9 @@ export default function Dashboard() {
       />
       <KnelpuntFigure id="dash-knelpunten" title={s.knelpunten} publicOnly={false} note={s.knelpuntNote} stepName={stepName} />
       <LeadTimeFigure id="dash-lead-times" title={s.leadTimes} publicOnly={false} note={s.leadNote} stepName={stepName} />
-      {/* GOALS (beleidsdoelen, issue 18 item 3): the goals with their probability and the projects
-          that matter most come here; they are built in parallel and added by the integrator. No
-          placeholder figures in the meantime. */}
+      {/* GOALS (beleidsdoelen): the goals of the user's organisations with their probability; each
+          goal's page (/goals/{id}) has the projects that matter most */}
+      <GoalsOverview />
     </section>
   );
 }

@@ -17,6 +17,7 @@ import { ErrorSummary, Field, SubmitButton, useProblem } from '../components/for
 import type { Check, HistoryEntry, Member, Project as ProjectT, Schedule, Step } from './projectTypes';
 import type { GanttProps } from './ProjectGantt';
 import { ProjectBlocks } from './ProjectBlocks';
+import { ProjectPlusvelden } from './ProjectPlusvelden';
 
 const S = strings({
   nl: {
@@ -442,6 +443,9 @@ export default function Project({ params }: { params: Record<string, string> }) 
       {data.checks ? <Checks checks={data.checks} /> : null}
       {project.access === 'lead' || project.access === 'write' || project.access === 'read' ? (
         <ProjectBlocks project={id} writable={project.access !== 'read' && !knownOn} steps={schedule.steps} />
+      ) : null}
+      {project.access === 'lead' || project.access === 'write' || project.access === 'read' ? (
+        <ProjectPlusvelden key={id} project={id} writable={project.access !== 'read' && !knownOn} />
       ) : null}
       {data.members ? <Members members={data.members} /> : null}
     </div>
