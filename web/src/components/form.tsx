@@ -8,6 +8,11 @@
 //   </form>
 //   try { await api(...) } catch (e) { f.fromError(e, { email: 'login-email' }) }
 //
+// or, for the usual form, the submit in one hook (busy, errors cleared, the problem put at the fields):
+//
+//   const sub = useSubmit(f, async () => { await api(...) }, { email: 'login-email' });
+//   <form onSubmit={sub.onSubmit} noValidate> … <SubmitButton busy={sub.busy}>Inloggen</SubmitButton>
+//
 // Field: label, hint and error tied to the control (aria-describedby, aria-invalid). ErrorSummary:
 // an alert listing every error, each a link that focuses its field; it takes focus when it
 // appears so keyboard and screen-reader users hear it (GOV.UK / NL Design System pattern).
@@ -203,4 +208,36 @@ export function useProblem(): ProblemState {
     set: setErrors,
     clear: () => setErrors([]),
   };
+}
+
+/** One form's submit, the pattern every form of the app repeats: `onSubmit` prevents the browser's
+ * own submit, ignores a submit while the previous one still runs (`busy`; held in a ref too, so a
+ * double click before the next render cannot send twice), clears the form's errors, awaits `run`,
+ * and puts an error it throws at the controls `ids` names (API field name → control id, as
+ * ProblemState.fromError) — or hands it to `ids` when that is a function (a form with its own
+ * error handling). */
+export function useSubmit(
+  f: ProblemState,
+  run: () => Promise<void>,
+  ids: Record<string, string> | ((err: unknown) => void),
+): { busy: boolean; onSubmit: (e: Event) => Promise<void> } {
+  const [busy, setBusy] = useState(false);
+  const running = useRef(false);
+  const onSubmit = async (e: Event) => {
+    e.preventDefault();
+    if (running.current) return;
+    running.current = true;
+    setBusy(true);
+    f.clear();
+    try {
+      await run();
+    } catch (err) {
+      if (typeof ids === 'function') ids(err);
+      else f.fromError(err, ids);
+    } finally {
+      running.current = false;
+      setBusy(false);
+    }
+  };
+  return { busy, onSubmit };
 }

@@ -68,6 +68,7 @@ const S = strings({
     stepUnknown: 'Deze stap staat niet in de planning die u kunt zien.',
     statusNames: { open: 'open', started: 'gestart', done: 'gereed', skipped: 'vervalt' } as Record<string, string>,
     whatIf: 'Wat-als-planning en scenario’s',
+    migrate: 'Naar een andere versie van het proces',
     follow: 'Meldingen en agenda van dit project',
   },
   en: {
@@ -120,6 +121,7 @@ const S = strings({
     stepUnknown: 'This step is not in the plan you can see.',
     statusNames: { open: 'open', started: 'started', done: 'done', skipped: 'skipped' } as Record<string, string>,
     whatIf: 'What-if planning and scenarios',
+    migrate: 'Move to another version of the process',
     follow: 'Alerts and calendar of this project',
   },
 });
@@ -335,6 +337,11 @@ export default function Project({ params }: { params: Record<string, string> }) 
             <a href={`/settings/calendar?project_id=${encodeURIComponent(id)}`} onClick={linkClick}>
               {s.follow}
             </a>
+            {project.access === 'lead' ? (
+              <a href={`/projects/${encodeURIComponent(id)}/migrate`} onClick={linkClick} data-testid="migrate-link">
+                {s.migrate}
+              </a>
+            ) : null}
           </p>
         ) : null}
       </header>
