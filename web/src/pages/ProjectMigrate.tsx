@@ -86,7 +86,8 @@ const S = strings({
     resultTitle: (a: number, b: number) => `Verhuisd: versie ${a} → ${b}`,
     nowOn: (v: number) => `Het project volgt nu versie ${v}.`,
     carried: (n: number) => (n === 1 ? '1 stap gaat mee naar de nieuwe versie.' : `${fmtNumber(n)} stappen gaan mee naar de nieuwe versie.`),
-    milestones: 'Mijlpalen',
+    milestones: 'Mijlpalen (een negatief verschil: eerder dan nu)',
+    carriedDone: (n: number) => (n === 1 ? '1 stap is meegegaan naar de nieuwe versie.' : `${fmtNumber(n)} stappen zijn meegegaan naar de nieuwe versie.`),
     milestone: 'Mijlpaal',
     before: 'Nu',
     after: 'Na de verhuizing',
@@ -137,7 +138,8 @@ const S = strings({
     resultTitle: (a: number, b: number) => `Moved: version ${a} → ${b}`,
     nowOn: (v: number) => `The project now follows version ${v}.`,
     carried: (n: number) => (n === 1 ? '1 step carries over to the new version.' : `${fmtNumber(n)} steps carry over to the new version.`),
-    milestones: 'Milestones',
+    milestones: 'Milestones (a negative difference: earlier than now)',
+    carriedDone: (n: number) => (n === 1 ? '1 step carried over to the new version.' : `${fmtNumber(n)} steps carried over to the new version.`),
     milestone: 'Milestone',
     before: 'Now',
     after: 'After the move',
@@ -478,7 +480,7 @@ function Answer({ r, steps, newSteps, title, testid, final, children }: { r: Mig
         {title}
       </h2>
       <p class="utrecht-paragraph" data-testid={`${testid}-carried`}>
-        {s.carried(r.carried_steps)}
+        {final ? s.carriedDone(r.carried_steps) : s.carried(r.carried_steps)}
       </p>
       <div class="bs-table-wrap">
       <table class="utrecht-table utrecht-table--html-table bs-table bs-migrate-table" data-testid={`${testid}-milestones`}>
