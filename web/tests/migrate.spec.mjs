@@ -89,7 +89,7 @@ await journey('migrate', async ({ page, context, browser, fx }) => {
   await tabTo(page, '[data-testid=migrate-link]');
   await page.keyboard.press('Enter');
   await page.locator('#mig-version').waitFor();
-  await page.locator(`#mig-map-${started}`).waitFor();
+  await page.locator(`#mig-map-${started}`).waitFor({ state: 'attached' });
   eq(await page.locator('#mig-version option').evaluateAll((os) => os.map((o) => o.value)), ['2'], 'the versions offered: version 2 only (not the one it is on)');
   eq(await page.locator(`#mig-map-${started}`).inputValue(), started, 'the mapping is prefilled with the same key');
   eq(await page.locator(`#mig-map-${REMOVED}`).inputValue(), '-', 'a step version 2 lacks is prefilled as dropped');
@@ -113,11 +113,21 @@ await journey('migrate', async ({ page, context, browser, fx }) => {
   await page.locator('[data-testid=mig-preview]').scrollIntoViewIfNeeded();
   await shot(page, 'migrate-preview');
 
-  // (2) dropping the started step: refused at its field
+  // (2) dropping the started step: refused at its field (the mapping is opened by keyboard first)
+  check(!(await page.locator('[data-testid=mig-mapping]').evaluate((d) => d.open)), 'the mapping starts folded away');
+  await tabTo(page, '[data-testid=mig-mapping] summary');
+  await page.keyboard.press('Enter');
+  check(await becomes(page, () => document.querySelector('[data-testid=mig-mapping]').open), 'Enter opens the mapping');
   await selectByKeyboard(page, `#mig-map-${started}`, '-');
   check(await becomes(page, () => !document.querySelector('[data-testid=mig-preview]')), 'a changed mapping takes the old preview away');
+  check(/1 stap anders gekoppeld/.test(await page.locator('[data-testid=mig-mapping] summary').innerText()), 'the summary counts the changed mapping');
+  // folded away again before the preview: the refusal opens it at the step it names
+  await tabTo(page, '[data-testid=mig-mapping] summary');
+  await page.keyboard.press('Enter');
+  check(await becomes(page, () => !document.querySelector('[data-testid=mig-mapping]').open), 'Enter folds the mapping');
   await submitForm(page);
   await page.locator(`#mig-map-${started}-error`).waitFor();
+  check(await page.locator('[data-testid=mig-mapping]').evaluate((d) => d.open), 'the refusal of a mapping opens the mapping');
   const refused = await pageFetch(page, 'POST', `${P}/migrate`, { version: 2, mapping: { [started]: null }, dry_run: true });
   eq(refused.status, 409, 'the API refuses to drop a step with an actual date');
   const reason = (refused.body?.invalid_params ?? []).find((p) => p.name === `mapping.${started}`)?.reason;

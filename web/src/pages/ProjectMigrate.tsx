@@ -76,6 +76,7 @@ const S = strings({
     mappingHint:
       'Elke stap gaat naar de stap met dezelfde sleutel in de nieuwe versie. Kies een andere stap als die een nieuwe sleutel heeft, of "vervalt". Een stap met een werkelijke datum kan niet vervallen.',
     drop: 'vervalt (geen tegenhanger)',
+    changed: (n: number) => (n === 1 ? '1 stap anders gekoppeld' : `${n} stappen anders gekoppeld`),
     actual: (d: string) => `werkelijke datum ${d}`,
     reason: 'Reden (optioneel)',
     reasonHint: 'Komt in de geschiedenis van het project.',
@@ -128,6 +129,7 @@ const S = strings({
     mappingHint:
       'Each step goes to the step with the same key in the new version. Choose another step when it has a new key, or "dropped". A step with an actual date cannot be dropped.',
     drop: 'dropped (no counterpart)',
+    changed: (n: number) => (n === 1 ? '1 step mapped otherwise' : `${n} steps mapped otherwise`),
     actual: (d: string) => `actual date ${d}`,
     reason: 'Reason (optional)',
     reasonHint: 'Goes into the project’s history.',
@@ -283,6 +285,13 @@ function MigrateForm({ project, steps, versions, onMigrated }: { project: MigPro
   const [reason, setReason] = useState('');
   const [preview, setPreview] = useState<MigAnswer | null>(null);
   const [confirming, setConfirming] = useState(false);
+  // the mapping is folded away (42 selects between the version and the preview button); it opens
+  // when the user opens it or when the server names one of its steps
+  const [open, setOpen] = useState(false);
+  const mapError = f.errors.some((e) => e.field?.startsWith('mapping.'));
+  useLayoutEffect(() => {
+    if (mapError) setOpen(true);
+  }, [mapError, f.errors]);
 
   // the target version's steps: the choices of the mapping, prefilled with the same key
   useEffect(() => {
@@ -351,6 +360,8 @@ function MigrateForm({ project, steps, versions, onMigrated }: { project: MigPro
   );
 
   const newSteps = doc?.steps ?? [];
+  const newKeys = new Set(newSteps.map((x) => x.key));
+  const changed = doc ? steps.filter((x) => (choice[x.key] ?? DROP) !== (newKeys.has(x.key) ? x.key : DROP)).length : 0;
   const opts: [string, string][] = [...newSteps.map((x): [string, string] => [x.key, `${x.name} (${x.key})`]), [DROP, s.drop]];
   const from = project.process_schema_version;
   return (
@@ -373,8 +384,13 @@ function MigrateForm({ project, steps, versions, onMigrated }: { project: MigPro
             {s.diff(from, Number(version))}
           </a>
         </p>
+        <details class="bs-migrate-details" open={open} onToggle={(e) => setOpen((e.currentTarget as HTMLDetailsElement).open)} data-testid="mig-mapping">
+          <summary>
+            {s.mapping}
+            {changed ? ` — ${s.changed(changed)}` : ''}
+          </summary>
         <fieldset class="bs-migrate-mapping" aria-describedby="mig-mapping-hint">
-          <legend class="utrecht-heading-3">{s.mapping}</legend>
+          <legend class="bs-visually-hidden">{s.mapping}</legend>
           <p class="utrecht-paragraph bs-muted" id="mig-mapping-hint">
             {s.mappingHint}
           </p>
@@ -402,6 +418,7 @@ function MigrateForm({ project, steps, versions, onMigrated }: { project: MigPro
             <p aria-live="polite">{s.loading}</p>
           )}
         </fieldset>
+        </details>
         <Field id="mig-reason" label={s.reason} hint={s.reasonHint} value={reason} onValue={(v) => change(() => setReason(v))} error={f.at('reason')} autoComplete="off" />
         <SubmitButton busy={previewSub.busy} busyLabel={s.previewBusy}>
           {s.preview}
