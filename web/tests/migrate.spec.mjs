@@ -81,6 +81,10 @@ await journey('migrate', async ({ page, context, browser, fx }) => {
     const dp = await ctx.newPage();
     await openProject(dp, pid);
     eq(await dp.locator('[data-testid=migrate-link]').count(), 0, 'the developer has no link to the migration');
+    await dp.goto(`/projects/${pid}/migrate`);
+    await dp.locator('[data-testid=mig-not-allowed]').waitFor();
+    eq(await dp.locator('[data-testid=mig-form]').count(), 0, 'the address typed in: no form, only the projectleider may');
+    eq((await pageFetch(dp, 'POST', `${P}/migrate`, { version: 2, dry_run: true })).status, 403, 'and the API refuses the developer');
     await ctx.close();
   }
 
