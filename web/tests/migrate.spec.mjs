@@ -1,10 +1,10 @@
 // Journey, by keyboard only: a project moves to another version of its process schema (issue 19,
 // item 4). The operator deploys version 2 of the shipped ppm-woningbouw schema over the API (a
-// step added, a step removed, aanbesteding 30 days longer) and starts a step of Marktveld (an
-// actual date). The project leader opens Marktveld, follows "Naar een andere versie", chooses
+// step added, a step removed, aanbesteding 30 days longer, a step before the one the operator
+// completes in Marktveld — actual dates — which the migration marks realised). The project leader opens Marktveld, follows "Naar een andere versie", chooses
 // version 2 and previews: the milestones table (before, after, difference in working days), the
 // steps without counterpart and the steps to be realised are the API's dry-run answer, and nothing
-// is stored (the project is still on version 1). Dropping the started step is refused by the
+// is stored (the project is still on version 1). Dropping the completed step is refused by the
 // server and the refusal is shown at that step's mapping field. With the mapping back, the real
 // migration (after its confirmation) moves the project: version 2 in the API, the actual date
 // kept. An external developer of the project does not get the link. The result in English.
@@ -14,12 +14,17 @@ import { openProject, pageFetch, fieldError } from './lib-project.mjs';
 const KEY = 'ppm-woningbouw';
 const ADDED = 'welstandstoets';
 const REMOVED = 'intentieovereenkomst_voorbereid';
+const EARLIER = 'vooroverleg';
 
 /** Version 2: a step before the ter-inzage-legging, intentieovereenkomst_voorbereid removed (its
  * successor follows principeakkoord), aanbesteding 30 days longer (the milestones after it move). */
-function versionTwo(v1) {
+function versionTwo(v1, before) {
   const doc = JSON.parse(JSON.stringify(v1));
   delete doc.version;
+  // a new step before the step the project has realised: the migration marks it realised
+  const b = doc.steps.find((s) => s.key === before);
+  doc.steps.splice(doc.steps.indexOf(b), 0, { key: EARLIER, name: 'Vooroverleg', stream: b.stream, duration: { value: 5, unit: 'working_days' }, source: 'journey web_migrate' });
+  b.depends_on = [...(b.depends_on ?? []), { step: EARLIER }];
   const at = doc.steps.findIndex((s) => s.key === 'omgevingsplan_ontwerp_ter_inzage');
   doc.steps.splice(at, 0, {
     key: ADDED, name: 'Welstandstoets', stream: 'public', duration: { value: 20, unit: 'working_days' },
@@ -63,16 +68,18 @@ await journey('migrate', async ({ page, context, browser, fx }) => {
   const pid = fx.projects.marktveld;
   const P = `/api/v1/projects/${pid}`;
   const v1 = (await operatorApi('GET', `/api/v1/process-schemas/${KEY}/versions/1`)).body;
-  const dep = await operatorApi('POST', '/api/v1/process-schemas', { organisation_id: null, schema: versionTwo(v1) });
-  eq([dep.status, dep.body?.version], [201, 2], 'version 2 is deployed');
   const sched = (await operatorApi('GET', `${P}/schedule`)).body;
-  // a step of version 1 and 2 with an actual date: the open step that comes first is started today
+  // a step of version 1 and 2 with actual dates: the open step that comes first is done today
   const open = sched.steps.filter((s) => s.status === 'open' && s.key !== REMOVED && s.early_start).sort((a, b) => a.early_start.localeCompare(b.early_start));
   const started = open[0].key;
   const st = await operatorApi('POST', `${P}/steps/${started}/start`, { date: fx.today });
   eq(st.status, 200, `step ${started} started`);
+  const co = await operatorApi('POST', `${P}/steps/${started}/complete`, { date: fx.today });
+  eq(co.status, 200, `step ${started} completed`);
+  const dep = await operatorApi('POST', '/api/v1/process-schemas', { organisation_id: null, schema: versionTwo(v1, started) });
+  eq([dep.status, dep.body?.version], [201, 2], 'version 2 is deployed');
   const actualBefore = (await operatorApi('GET', `${P}/schedule`)).body.steps.find((s) => s.key === started);
-  check(actualBefore.actual_start, 'the started step has an actual start', actualBefore);
+  check(actualBefore.actual_start && actualBefore.actual_finish, 'the realised step has actual dates', actualBefore);
 
   // an external developer of the project does not get the link (the API answers them 403)
   {
@@ -111,6 +118,7 @@ await journey('migrate', async ({ page, context, browser, fx }) => {
   const got = await shown(page, 'mig-preview');
   eq(got, wanted(dry.body), 'the preview shows the API\'s dry-run answer (milestones, dropped, realised)');
   check(dry.body.unmapped_steps.some((u) => u.key === REMOVED), 'the removed step is without counterpart', dry.body.unmapped_steps);
+  check(dry.body.realised_steps.includes(EARLIER), 'the new step before the realised one would be realised', dry.body.realised_steps);
   check(dry.body.milestones.some((m) => m.delta_working_days), 'a milestone moves (a step less, aanbesteding longer)', dry.body.milestones);
   eq((await operatorApi('GET', P)).body.process_schema_version, 1, 'after the preview the project is still on version 1');
   await axe(page, 'migration preview');
@@ -177,6 +185,8 @@ await journey('migrate', async ({ page, context, browser, fx }) => {
   check(sched2.steps.some((s) => s.key === ADDED) && !sched2.steps.some((s) => s.key === REMOVED), 'the plan has the steps of version 2');
   await axe(page, 'migration result');
   await shot(page, 'migrate-result');
+  await page.locator('[data-testid=mig-result-realised]').scrollIntoViewIfNeeded();
+  await shot(page, 'migrate-result-steps');
 
   // (4) in English
   await tabTo(page, 'header button[lang=en]');

@@ -470,7 +470,7 @@ function Result({ r, project, oldSteps, steps }: { r: MigAnswer; project: MigPro
   const s = S();
   return (
     <Answer r={r} steps={oldSteps} newSteps={steps} title={s.resultTitle(r.from_version, r.to_version)} testid="mig-result" final>
-      <p class="utrecht-paragraph" data-testid="mig-now-on">
+      <p class="utrecht-paragraph bs-migrate-now" data-testid="mig-now-on">
         <strong>{s.nowOn(project.process_schema_version)}</strong>{' '}
         <a href={`/projects/${enc(project.id)}`} onClick={linkClick}>
           {s.toProject}
