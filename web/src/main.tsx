@@ -61,6 +61,8 @@ const routes: [string, Loader, boolean][] = [
   ['/projects/:id', projectPage, false],
   ['/projects/:id/steps/:step', projectPage, false],
   ['/projects/:id/what-if', () => import('./pages/WhatIf'), false],
+  // moving the project to another version of its process schema (its projectleider)
+  ['/projects/:id/migrate', () => import('./pages/ProjectMigrate'), false],
   // alert settings and calendar feeds: one page, two routes (alert mails link to both)
   ['/settings/alerts', settingsPage, false],
   ['/settings/calendar', settingsPage, false],

@@ -72,6 +72,7 @@ const S = strings({
     statusNames: { open: 'open', started: 'gestart', done: 'gereed', skipped: 'vervalt' } as Record<string, string>,
     whatIf: 'Wat-als-planning en scenario’s',
     schemaVersion: (k: string, v: number) => `Processchema ${k}, versie ${v}`,
+    migrate: 'Naar een andere versie van het proces',
     follow: 'Meldingen en agenda van dit project',
   },
   en: {
@@ -126,6 +127,7 @@ const S = strings({
     statusNames: { open: 'open', started: 'started', done: 'done', skipped: 'skipped' } as Record<string, string>,
     whatIf: 'What-if planning and scenarios',
     schemaVersion: (k: string, v: number) => `Process schema ${k}, version ${v}`,
+    migrate: 'Move to another version of the process',
     follow: 'Alerts and calendar of this project',
   },
 });
@@ -344,6 +346,11 @@ export default function Project({ params }: { params: Record<string, string> }) 
             {project.process_schema_key && project.process_schema_version ? (
               <a href={`/schemas/${encodeURIComponent(project.process_schema_key)}/versions/${project.process_schema_version}`} onClick={linkClick} data-testid="schema-link">
                 {s.schemaVersion(project.process_schema_key, project.process_schema_version)}
+              </a>
+            ) : null}
+            {project.access === 'lead' ? (
+              <a href={`/projects/${encodeURIComponent(id)}/migrate`} onClick={linkClick} data-testid="migrate-link">
+                {s.migrate}
               </a>
             ) : null}
           </p>
