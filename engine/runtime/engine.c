@@ -175,6 +175,16 @@ const bs_engine_schema *bs_engine_schema_get(const bs_engine *e, const char *key
     return NULL;
 }
 
+bool bs_engine_is_milestone(const char *key, const void *arg) {
+    const bs_engine *e = arg;
+    for (int i = 0; i < e->n_schemas; i++) {
+        const bs_schema *sc = e->schemas[i].schema;
+        for (int32_t j = 0; j < sc->n_steps; j++)
+            if (sc->steps[j].milestone && strcmp(sc->steps[j].key, key) == 0) return true;
+    }
+    return false;
+}
+
 static const char *const status_names[] = {"open", "started", "done", "skipped"};
 
 int bs_status_parse(const char *s, bs_step_status *out) {

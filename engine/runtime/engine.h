@@ -61,6 +61,11 @@ void bs_engine_free(bs_engine *e);
 /* The schema with this key, or NULL. */
 const bs_engine_schema *bs_engine_schema_get(const bs_engine *e, const char *key);
 
+/* Whether key is a milestone step of a schema the engine (arg: a const bs_engine *) has
+ * loaded: the predicate of bs_block_check (block_rules.h), whose milestone every project can
+ * plan with. */
+bool bs_engine_is_milestone(const char *key, const void *arg);
+
 /* Directory of the installed data (migrations, processes): $BOUWSTROOM_HOME or the source
  * tree this binary was built from. Returns a static string. */
 const char *bs_home(void);
