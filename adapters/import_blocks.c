@@ -7,18 +7,18 @@
 #include <stdint.h>
 #include <string.h>
 
-
 json_t *bs_import_block_check(bs_block_milestone_fn is_milestone, const void *arg, const json_t *b, bs_err *err) {
     if (bs_block_check(b, true, is_milestone, arg, err) != 0) return NULL;
     static const struct {
         const char *member, *dflt; /* dflt NULL: JSON null */
-    } defaults[] = {{"kind", "nieuwbouw"},        {"home_type", "onbekend"}, {"tenure", "onbekend"},
-                    {"price_class", "onbekend"},  {"target_group", NULL},    {"milestone", "laatste_oplevering"},
-                    {"period_from", NULL},        {"period_to", NULL}};
+    } defaults[] = {{"kind", "nieuwbouw"},       {"home_type", "onbekend"}, {"tenure", "onbekend"},
+                    {"price_class", "onbekend"}, {"target_group", NULL},    {"milestone", "laatste_oplevering"},
+                    {"period_from", NULL},       {"period_to", NULL}};
     json_t *out = json_deep_copy(b);
     for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++)
         if (!json_object_get(out, defaults[i].member))
-            json_object_set_new(out, defaults[i].member, defaults[i].dflt ? json_string(defaults[i].dflt) : json_null());
+            json_object_set_new(out, defaults[i].member,
+                                defaults[i].dflt ? json_string(defaults[i].dflt) : json_null());
     if (!json_object_get(out, "correction")) json_object_set_new(out, "correction", json_false());
     return out;
 }
@@ -76,8 +76,10 @@ void bs_import_blocks_derive(json_t *rec, const json_t *blocks) {
             : strcmp(tenure, "koop") == 0 ? "tenure_koop"
                                           : "tenure_onbekend",
             homes);
-        add(counts, json_is_integer(from) && json_is_integer(to) ? period_column(json_integer_value(from), json_integer_value(to))
-                                                                  : "completions_unknown",
+        add(counts,
+            json_is_integer(from) && json_is_integer(to)
+                ? period_column(json_integer_value(from), json_integer_value(to))
+                : "completions_unknown",
             homes);
     }
     json_object_update(rec, counts);

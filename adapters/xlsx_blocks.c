@@ -18,7 +18,7 @@
  * the headers accepted (compared case-insensitively after trimming). */
 enum { C_KEY, C_HOMES, C_KIND, C_TYPE, C_TENURE, C_PRICE, C_GROUP, C_MILESTONE, C_FROM, C_TO, C_CORR, N_COLS };
 static const struct {
-    const char *member; /* NULL: the project key */
+    const char *member;     /* NULL: the project key */
     const char *headers[8]; /* NULL-terminated */
 } cols[N_COLS] = {
     [C_KEY] = {NULL, {"source_key", "sleutel", "kenmerk", "projectnummer", "projectnr", "project"}},
@@ -94,11 +94,11 @@ static void header_row(blocks_ctx *c, uint32_t row, const bs_xlsx_cell *cells, s
             char cn[4];
             (*c->error_count)++;
             if (json_array_size(c->errors) < c->max_errors) {
-                json_t *e = json_pack("{s:s, s:i, s:s, s:s, s:n, s:s, s:s}", "sheet", BS_XLSX_BLOCKS_SHEET, "row",
-                                      (int)row, "column", bs_xlsx_col_name(cells[i].col, cn), "header", t, "field",
-                                      "value", t, "message",
-                                      found < 0 ? "unknown column: see docs/exchange.md for the Woningblokken columns"
-                                                : "a second column of the same member");
+                json_t *e =
+                    json_pack("{s:s, s:i, s:s, s:s, s:n, s:s, s:s}", "sheet", BS_XLSX_BLOCKS_SHEET, "row", (int)row,
+                              "column", bs_xlsx_col_name(cells[i].col, cn), "header", t, "field", "value", t, "message",
+                              found < 0 ? "unknown column: see docs/exchange.md for the Woningblokken columns"
+                                        : "a second column of the same member");
                 json_array_append_new(c->errors, e);
             }
             continue;
@@ -106,7 +106,8 @@ static void header_row(blocks_ctx *c, uint32_t row, const bs_xlsx_cell *cells, s
         c->col[found] = cells[i].col;
         snprintf(c->header[found], sizeof c->header[found], "%s", t);
     }
-    if (c->col[C_KEY] < 0) sheet_error(c, row, -1, NULL, "source_key", "required column missing: source_key (the project's key)");
+    if (c->col[C_KEY] < 0)
+        sheet_error(c, row, -1, NULL, "source_key", "required column missing: source_key (the project's key)");
     if (c->col[C_HOMES] < 0) sheet_error(c, row, -1, NULL, "blocks.homes", "required column missing: homes (woningen)");
 }
 

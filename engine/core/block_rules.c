@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
-const char *const BS_BLOCK_MEMBERS[] = {"homes",        "kind",      "home_type",   "tenure",    "price_class",
-                                        "target_group", "milestone", "period_from", "period_to", "correction",
-                                        NULL};
+const char *const BS_BLOCK_MEMBERS[] = {"homes",       "kind",         "home_type", "tenure",
+                                        "price_class", "target_group", "milestone", "period_from",
+                                        "period_to",   "correction",   NULL};
 const char *const BS_BLOCK_KINDS[] = {"nieuwbouw", "transformatie", "sloop", NULL};
 const char *const BS_BLOCK_HOME_TYPES[] = {"grondgebonden", "meergezins", "onbekend", NULL};
 const char *const BS_BLOCK_TENURES[] = {"huur", "koop", "onbekend", NULL};
@@ -97,14 +97,18 @@ int bs_block_check(const json_t *doc, bool create, bs_block_milestone_fn is_mile
                               k);
     }
     json_t *homes = json_object_get(doc, "homes"), *corr = json_object_get(doc, "correction");
-    if (create && !homes) return bs_err_set(err, BS_EREQUIRED, "homes", "homes is required: the number of homes of the block");
+    if (create && !homes)
+        return bs_err_set(err, BS_EREQUIRED, "homes", "homes is required: the number of homes of the block");
     int rc = int_member(doc, "homes", -1000000, 1000000, false, err);
     if (rc) return rc;
     if (homes && json_integer_value(homes) == 0) return bs_err_set(err, BS_EINVAL, "homes", "homes must not be 0");
-    if (corr && !json_is_boolean(corr)) return bs_err_set(err, BS_EINVAL, "correction", "correction must be true or false");
+    if (corr && !json_is_boolean(corr))
+        return bs_err_set(err, BS_EINVAL, "correction", "correction must be true or false");
     if (create && homes && json_integer_value(homes) < 0 && !json_is_true(corr))
-        return bs_err_set(err, BS_EINVAL, "homes", "homes must be positive; only a correction block has negative homes");
-    if ((rc = code_member(doc, "kind", BS_BLOCK_KINDS, err)) || (rc = code_member(doc, "home_type", BS_BLOCK_HOME_TYPES, err)) ||
+        return bs_err_set(err, BS_EINVAL, "homes",
+                          "homes must be positive; only a correction block has negative homes");
+    if ((rc = code_member(doc, "kind", BS_BLOCK_KINDS, err)) ||
+        (rc = code_member(doc, "home_type", BS_BLOCK_HOME_TYPES, err)) ||
         (rc = code_member(doc, "tenure", BS_BLOCK_TENURES, err)) ||
         (rc = code_member(doc, "price_class", BS_BLOCK_PRICE_CLASSES, err)) || (rc = target_group_member(doc, err)) ||
         (rc = milestone_member(doc, is_milestone, arg, err)) ||

@@ -7,7 +7,8 @@ docs/exchange.md "Woningblokken"), against the real server and PostgreSQL:
   export → import gives the same blocks and changes nothing (same block ids); a changed block
   replaces the project's blocks; every invalid block is refused with the error naming
   properties.blocks[j].<member> of its feature, nothing stored; a feature without "blocks"
-  leaves the project's blocks alone;
+  leaves the project's blocks alone; a caller who sees the project as public facts only gets
+  no blocks in the export;
 * Excel: a sheet Woningblokken (one row per block, the project's key in a column) gives the
   projects their blocks and counts; bad rows are errors naming sheet, row, column and field,
   a key without a project row too, and nothing is stored.
@@ -20,7 +21,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bsit import Api, check, eq, finish, fresh_database, psql, start_server  # noqa: E402
+from bsit import Api, check, eq, finish, fresh_database, psql, start_server, token_for  # noqa: E402
 
 G = "/api/v1/exchange/geojson"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -79,6 +80,17 @@ BLOCKS = [{"homes": 30, "kind": "nieuwbouw", "home_type": "grondgebonden", "tenu
           {"homes": 8, "kind": "transformatie", "period_from": 2024, "period_to": 2026},
           {"homes": 5, "kind": "sloop"},
           {"homes": -2, "correction": True}]
+
+
+def public_facts(url, base, stranger, pid):
+    print("== GeoJSON export: no blocks for a caller who sees the project as public facts only")
+    psql(url, f"UPDATE projects SET confidentiality = 'openbaar' WHERE id = '{pid}'")
+    st, _, fc = Api(base, token=stranger).json("GET", G)
+    eq(st, 200, "a user of another organisation exports")
+    mine = [f for f in (fc or {}).get("features", []) if f["id"] == pid]
+    eq(len(mine), 1, "the openbaar project is in that export (as public facts)")
+    check(mine and "blocks" not in mine[0]["properties"], "without its blocks (the blocks API needs read access)",
+          mine and sorted(mine[0]["properties"]))
 
 
 def geojson(url, op):
@@ -156,7 +168,7 @@ def geojson(url, op):
     ids = block_ids(url, b1)
     st, _, r = op.json("POST", G, dict(fc2, features=[e5]))
     eq((st, block_ids(url, b1)), (200, ids), "a feature without blocks leaves the project's blocks alone")
-    return base
+    return b1
 
 
 def workbook(sheets):
@@ -238,10 +250,16 @@ def main():
         r = subprocess.run([args.binary, "import", sample, "--source", "sample"], env=env,
                            capture_output=True, text=True, timeout=120)
         eq(r.returncode, 0, "sample import " + r.stderr[-300:])
+        r = subprocess.run([args.binary, "user", "add", "vreemd@anderstad.test", "--role", "medewerker",
+                            "--organisation", "Anderstad", "--generate-password"], env=env, capture_output=True,
+                           text=True, timeout=120)
+        eq(r.returncode, 0, "user add (another organisation) " + r.stderr[-300:])
+        stranger = token_for(args.binary, env, "vreemd@anderstad.test")
         proc, base = start_server(args.binary, env)
         try:
             op = Api(base)
-            geojson(url, op)
+            b1 = geojson(url, op)
+            public_facts(url, base, stranger, b1)
             gem, prov = psql(url, "SELECT gemeente || '|' || provincie FROM projects WHERE source = 'sample' "
                                   "ORDER BY source_key LIMIT 1").split("|")
             excel(url, op, gem, prov)
