@@ -720,7 +720,6 @@ static void read_plusvelden(row_ctx *r, const bs_xlsx_cell *cells, size_t n, jso
     json_decref(out);
 }
 
-/* Validates one data row; appends its record when valid. */
 /* The blocks of the row's project from the sheet Woningblokken, if any: into the record, whose
  * plan counts are then derived from them (bs_import_blocks_derive; docs/blocks.md "Exchange"). */
 static void take_blocks(parse_ctx *p, json_t *rec) {
@@ -755,6 +754,7 @@ static bool schema_milestone(const char *key, const void *arg) {
     return false;
 }
 
+/* Validates one data row; appends its record when valid. */
 static void data_row(parse_ctx *p, uint32_t row, const bs_xlsx_cell *cells, size_t n) {
     row_ctx r = {.p = p, .row = row};
     bool any = false;
