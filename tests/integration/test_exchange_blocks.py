@@ -146,9 +146,10 @@ def geojson(url, op):
         e2["properties"]["blocks"][1] = dict(good, **bad)
         st, ct, p = op.json("POST", G, dict(fc2, features=[f2, e2]))
         eq((st, ct), (422, "application/problem+json"), f"import: {what}: refused")
-        errs = [(e.get("feature"), e.get("message", "").split(":")[0]) for e in (p or {}).get("errors", [])]
-        eq(errs, [(1, f"properties.blocks[1].{member}")], f"import: {what}: the error names "
-                                                           f"features[1].properties.blocks[1].{member}")
+        errs = [(e.get("feature"), e.get("field"), e.get("message", "").split(":")[0])
+                for e in (p or {}).get("errors", [])]
+        eq(errs, [(1, f"features[1].properties.blocks[1].{member}", f"properties.blocks[1].{member}")],
+           f"import: {what}: the error names features[1].properties.blocks[1].{member}")
     e3 = json.loads(json.dumps(e1))
     e3["properties"]["blocks"] = {"homes": 1}
     st, _, p = op.json("POST", G, dict(fc2, features=[e3]))
