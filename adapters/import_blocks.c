@@ -23,7 +23,8 @@ json_t *bs_import_block_check(bs_block_milestone_fn is_milestone, const void *ar
     return out;
 }
 
-/* The completions column of a period [from, to] (years; 0 = none): the EIB file's ranges. */
+/* The completions column of a period [from, to] (years): the range of the EIB file that holds
+ * it whole, else completions_unknown. */
 static const char *period_column(json_int_t from, json_int_t to) {
     static const struct {
         json_int_t from, to;
