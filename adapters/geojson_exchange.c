@@ -14,6 +14,7 @@
 #include "alloc.h"
 #include "eib_import.h"
 #include "import_pipeline.h"
+#include "import_blocks.h"
 #include "import_plusvelden.h"
 #include "clock.h"
 #include "plan.h"
@@ -86,8 +87,15 @@ const char *bs_geojson_export_select(void) {
 
 char *bs_geojson_export_select_plusvelden(const char *public_only_sql) {
     const char *rest = bs_geojson_export_select() + strlen("SELECT ");
-    return bs_asprintf("SELECT bs_plusvelden_values(p.id, NULL, NULL, %s)::text AS plusvelden, %s", public_only_sql,
-                       rest);
+    /* the blocks: the eleven members of the blocks API, in the API's order; none for a caller who
+     * sees the project as public facts only (the blocks API needs read access) */
+    return bs_asprintf("SELECT bs_plusvelden_values(p.id, NULL, NULL, %s)::text AS plusvelden, "
+                       "CASE WHEN NOT (%s) THEN (SELECT json_agg(json_build_object('homes', b.homes, 'kind', b.kind, "
+                       "'home_type', b.home_type, 'tenure', b.tenure, 'price_class', b.price_class, 'target_group', "
+                       "b.target_group, 'milestone', b.milestone, 'period_from', b.period_from, 'period_to', "
+                       "b.period_to, 'correction', b.correction, 'spread', b.spread) ORDER BY b.created_at, b.id) "
+                       "FROM project_blocks b WHERE b.project_id = p.id)::text END AS blocks, %s",
+                       public_only_sql, public_only_sql, rest);
 }
 
 static int column(const PGresult *res, const char *name, bs_err *err) {
@@ -126,6 +134,9 @@ int bs_geojson_feature_from_row(bs_geo *geo, const PGresult *res, int row, bs_cr
     int c_pv = PQfnumber(res, "plusvelden"); /* optional (bs_geojson_export_select_plusvelden) */
     if (c_pv >= 0 && !PQgetisnull(res, row, c_pv) && strcmp(PQgetvalue(res, row, c_pv), "{}") != 0)
         json_object_set_new(props, "plusvelden", json_loads(PQgetvalue(res, row, c_pv), 0, NULL));
+    int c_blocks = PQfnumber(res, "blocks"); /* optional, as plusvelden; NULL: no blocks */
+    if (c_blocks >= 0 && !PQgetisnull(res, row, c_blocks))
+        json_object_set_new(props, "blocks", json_loads(PQgetvalue(res, row, c_blocks), 0, NULL));
     const char *source_key = PQgetvalue(res, row, PQfnumber(res, "source_key"));
     if (PQgetisnull(res, row, c_geom)) {
         json_object_set_new(f, "geometry", json_null());
@@ -413,6 +424,55 @@ static const bs_engine_schema *record_schema(check_ctx *cx, json_t *rec, int fi)
     return es;
 }
 
+/* The feature's blocks (an array of block objects, optional): each checked with the rules of
+ * the blocks API (bs_import_block_check), errors naming properties.blocks[j].<member>; the
+ * checked blocks go into the record and its plan counts are derived from them
+ * (bs_import_blocks_derive; docs/blocks.md "Exchange"). false after recording errors. */
+static bool take_blocks(check_ctx *cx, int fi, json_t *props, json_t *rec) {
+    json_t *blocks = json_object_get(props, "blocks");
+    if (!blocks || json_is_null(blocks)) return true;
+    if (!json_is_array(blocks)) {
+        feature_error(cx->r, fi, "properties.blocks: must be an array of blocks");
+        return false;
+    }
+    json_t *out = json_array();
+    bool ok = true;
+    size_t j;
+    json_t *b;
+    json_array_foreach(blocks, j, b) {
+        bs_err err = {0};
+        json_t *checked = bs_import_block_check(bs_engine_is_milestone, cx->engine, b, &err);
+        if (checked)
+            json_array_append_new(out, checked);
+        else if (err.field[0])
+            feature_error(cx->r, fi, "properties.blocks[%zu].%s: %.150s", j, err.field, err.msg);
+        else
+            feature_error(cx->r, fi, "properties.blocks[%zu]: %.150s", j, err.msg);
+        ok = checked && ok;
+    }
+    if (ok) bs_import_blocks_derive(rec, out);
+    json_decref(out);
+    return ok;
+}
+
+/* The feature's id (optional): a UUID, once in the file (seen_ids), into the record. false
+ * after recording an error. */
+static bool take_id(bs_geojson_import_result *r, int fi, json_t *feature, json_t *seen_ids, json_t *rec) {
+    json_t *id = json_object_get(feature, "id");
+    if (!id || json_is_null(id)) return true;
+    if (!json_is_string(id) || !is_uuid(json_string_value(id))) {
+        feature_error(r, fi, "id: must be a UUID string (or absent)");
+        return false;
+    }
+    if (json_object_get(seen_ids, json_string_value(id))) {
+        feature_error(r, fi, "id: %s occurs twice in the file", json_string_value(id));
+        return false;
+    }
+    json_object_set_new(seen_ids, json_string_value(id), json_true());
+    json_object_set(rec, "id", id);
+    return true;
+}
+
 /* Builds the record of one feature (NULL after recording errors). cx->seen_keys/seen_ids
  * detect duplicates within the file. */
 static json_t *build_record(check_ctx *cx, int fi, json_t *feature, bs_crs crs) {
@@ -429,19 +489,8 @@ static json_t *build_record(check_ctx *cx, int fi, json_t *feature, bs_crs crs) 
     for (size_t c = 0; c < N_COLS; c++)
         if (cols[c].role != R_DERIVED) ok = take_property(r, fi, props, c, rec) && ok;
     ok = take_plusvelden(cx, fi, props, rec) && ok;
-    json_t *id = json_object_get(feature, "id");
-    if (id && !json_is_null(id)) {
-        if (!json_is_string(id) || !is_uuid(json_string_value(id))) {
-            feature_error(r, fi, "id: must be a UUID string (or absent)");
-            ok = false;
-        } else if (json_object_get(seen_ids, json_string_value(id))) {
-            feature_error(r, fi, "id: %s occurs twice in the file", json_string_value(id));
-            ok = false;
-        } else {
-            json_object_set_new(seen_ids, json_string_value(id), json_true());
-            json_object_set(rec, "id", id);
-        }
-    }
+    ok = take_blocks(cx, fi, props, rec) && ok; /* after the counts: it derives them */
+    ok = take_id(r, fi, feature, seen_ids, rec) && ok;
     json_t *geom = json_object_get(feature, "geometry");
     if (geom && !json_is_null(geom)) {
         json_t *copy = json_deep_copy(geom);
@@ -701,6 +750,7 @@ static int prepare(bs_import_plan *plan, void *arg) {
     bs_import_plan_begin(plan, job->begin_sql);
     plan_statements(plan);
     bs_import_plan_plusvelden(plan, today, NULL);
+    bs_import_plan_blocks(plan, NULL);
     return 0;
 }
 

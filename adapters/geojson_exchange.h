@@ -42,11 +42,13 @@
  * table's; geometry comes as text. */
 const char *bs_geojson_export_select(void);
 
-/* The same select with the column plusvelden first: the current values of the project's
- * plusvelden that are not retired (JSON text, docs/homes-and-goals.md), only those flagged
- * public where public_only_sql (an SQL boolean over the query, e.g. "a.access = 'public'" or
- * "false") holds. A new string (caller frees). The feature carries them as the property
- * "plusvelden" when there are any. */
+/* The same select with the columns plusvelden and blocks first: the current values of the
+ * project's plusvelden that are not retired (JSON text, docs/homes-and-goals.md), only those
+ * flagged public where public_only_sql (an SQL boolean over the query, e.g. "a.access =
+ * 'public'" or "false") holds; and the project's woningblokken (a JSON array of objects with
+ * the blocks API's members homes … correction, oldest first; docs/blocks.md), NULL where the
+ * project has none or public_only_sql holds. A new string (caller frees). The feature carries
+ * them as the properties "plusvelden" and "blocks" when there are any. */
 char *bs_geojson_export_select_plusvelden(const char *public_only_sql);
 
 /* ORDER BY clause that gives the same order in every database (byte "C" collation; numeric
@@ -99,7 +101,9 @@ typedef void (*bs_geojson_import_cb)(const bs_geojson_import_result *result, voi
 
 /* Imports a FeatureCollection in the export format into the store, all or nothing: every
  * feature is checked first (required properties source, source_key, name, gemeente,
- * provincie, plantype and planstatus codes, progress_date; types of the others; geometry
+ * provincie, plantype and planstatus codes, progress_date; types of the others; each block of
+ * the optional "blocks" array by the blocks API's rules (bs_import_block_check; the plan
+ * counts are then derived from the blocks, import_blocks.h); geometry
  * structure; unique id and source + source_key in the file) and any error rejects the whole
  * file (result->invalid, errors listed); otherwise one transaction upserts by (source,
  * source_key). The CRS comes from the "crs" member (EPSG:28992, 4326, 4258 in the forms

@@ -14,9 +14,11 @@
 
 #include "alloc.h"
 #include "import_pipeline.h"
+#include "import_blocks.h"
 #include "import_plusvelden.h"
 #include "eib_import.h"
 #include "plan.h"
+#include "xlsx_blocks.h"
 #include "xlsx_read.h"
 
 #define SCHEMA_KEY "ppm-woningbouw"
@@ -151,6 +153,9 @@ typedef struct parse_ctx {
     } pv[XLSX_PV_MAX_COLUMNS]; /* the plusveld columns */
     int n_pv;
     bs_pv_cache *pv_cache; /* the patterns compiled for this workbook */
+    /* the sheet Woningblokken (xlsx_blocks.h): {source_key: {"row", "blocks", "used"}}, read
+     * before the project sheet; empty when the workbook has none */
+    json_t *blocks;
 } parse_ctx;
 
 static void add_error(parse_ctx *p, long row, int64_t col, field_id f, const char *header, const char *value,
@@ -715,6 +720,40 @@ static void read_plusvelden(row_ctx *r, const bs_xlsx_cell *cells, size_t n, jso
     json_decref(out);
 }
 
+/* The blocks of the row's project from the sheet Woningblokken, if any: into the record, whose
+ * plan counts are then derived from them (bs_import_blocks_derive; docs/blocks.md "Exchange"). */
+static void take_blocks(parse_ctx *p, json_t *rec) {
+    const char *key = json_string_value(json_object_get(rec, "source_key"));
+    json_t *entry = key ? json_object_get(p->blocks, key) : NULL;
+    if (!entry) return;
+    json_object_set_new(entry, "used", json_true());
+    bs_import_blocks_derive(rec, json_object_get(entry, "blocks"));
+}
+
+/* A block row whose key names no project row is an error of the blocks sheet. */
+static void unused_blocks(parse_ctx *p, const char *sheet_name) {
+    const char *key;
+    json_t *entry;
+    json_object_foreach(p->blocks, key, entry) {
+        if (json_object_get(entry, "used")) continue;
+        p->error_count++;
+        if (json_array_size(p->errors) >= BS_XLSX_PROJECTS_MAX_ERRORS) continue;
+        char msg[400];
+        snprintf(msg, sizeof msg, "no project row with source_key %.100s in sheet %.100s", key, sheet_name);
+        json_array_append_new(p->errors, json_pack("{s:s, s:O, s:n, s:n, s:s, s:s, s:s}", "sheet", BS_XLSX_BLOCKS_SHEET,
+                                                   "row", json_object_get(entry, "row"), "column", "header", "field",
+                                                   "source_key", "value", key, "message", msg));
+    }
+}
+
+/* Whether key is a milestone step of the schema the projects are planned with (arg). */
+static bool schema_milestone(const char *key, const void *arg) {
+    const bs_schema *sc = arg;
+    for (int32_t j = 0; j < sc->n_steps; j++)
+        if (sc->steps[j].milestone && strcmp(sc->steps[j].key, key) == 0) return true;
+    return false;
+}
+
 /* Validates one data row; appends its record when valid. */
 static void data_row(parse_ctx *p, uint32_t row, const bs_xlsx_cell *cells, size_t n) {
     row_ctx r = {.p = p, .row = row};
@@ -747,6 +786,7 @@ static void data_row(parse_ctx *p, uint32_t row, const bs_xlsx_cell *cells, size
     read_confidentiality(&r, rec, ps_code);
     if (get_text(&r, F_NOTE, note, sizeof note) > 0) set_str(rec, "schatting", note);
     read_plusvelden(&r, cells, n, rec);
+    take_blocks(p, rec);
 
     if (r.bad || p->error_count) { /* nothing will be imported: skip the schedule work */
         json_decref(rec);
@@ -1514,8 +1554,15 @@ int bs_xlsx_projects_parse(const void *data, size_t len, const bs_schema *schema
     p.records = json_array();
     p.seen_keys = json_object();
     p.pv_cache = bs_pv_cache_new(64);
+    p.blocks = json_object();
     bool planmonitor = is_planmonitor(x, opt->sheet);
-    int rc = planmonitor ? pm_parse(x, &p, &err) : bs_xlsx_read_rows(x, sheet, on_row, &p, &err);
+    int rc = 0, blocks_sheet = planmonitor ? -1 : bs_xlsx_sheet_index(x, BS_XLSX_BLOCKS_SHEET);
+    long block_rows = 0;
+    if (blocks_sheet >= 0 && blocks_sheet != sheet)
+        rc = bs_xlsx_blocks_read(x, blocks_sheet, schema_milestone, schema, p.blocks, p.errors,
+                                 BS_XLSX_PROJECTS_MAX_ERRORS, &p.error_count, &block_rows, &err);
+    if (rc >= 0) rc = planmonitor ? pm_parse(x, &p, &err) : bs_xlsx_read_rows(x, sheet, on_row, &p, &err);
+    if (rc >= 0 && !p.too_many_rows) unused_blocks(&p, sheet_name);
     json_t *rep = NULL;
     if (rc < 0) {
         rep = file_report(sheet_name, err.msg);
@@ -1531,6 +1578,8 @@ int bs_xlsx_projects_parse(const void *data, size_t len, const bs_schema *schema
         json_object_set_new(rep, "sheet", json_string(sheet_name));
         json_object_set_new(rep, "format", json_string(planmonitor ? "planmonitor" : "template"));
         json_object_set_new(rep, "rows", json_integer(p.rows));
+        if (blocks_sheet >= 0 && blocks_sheet != sheet)
+            json_object_set_new(rep, "block_rows", json_integer(block_rows));
         json_object_set_new(rep, "error_count", json_integer(p.error_count));
         json_object_set_new(rep, "errors", json_incref(p.errors));
     }
@@ -1543,6 +1592,7 @@ int bs_xlsx_projects_parse(const void *data, size_t len, const bs_schema *schema
     json_decref(p.errors);
     json_decref(p.records);
     json_decref(p.seen_keys);
+    json_decref(p.blocks);
     for (int f = 0; f < N_FIELDS; f++) free(p.field_header[f]);
     for (int i = 0; i < p.n_pv; i++) free(p.pv[i].header);
     bs_pv_cache_free(p.pv_cache);
@@ -1634,6 +1684,7 @@ static int prepare(bs_import_plan *plan, void *arg) {
     bs_import_plan_stmt(plan, "storing projects failed", true, upsert, 1, p_upsert);
     bs_projects_plan_steps(plan, job->schema, job->source);
     bs_import_plan_plusvelden(plan, job->opt.today, job->source);
+    bs_import_plan_blocks(plan, job->source);
     bs_import_plan_add_records(plan, job->records, JSON_COMPACT);
     free(upsert);
     free(begin);

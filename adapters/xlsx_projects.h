@@ -57,7 +57,12 @@ typedef struct bs_xlsx_projects_options {
  * ranges of the price classes (docs/exchange.md "Planmonitor workbooks").
  * A template column headed "plusveld:<key>" carries the values of that plusveld
  * (docs/homes-and-goals.md): each checked against opt->plusveld_definitions, a bad one a row
- * error with field "plusvelden.<key>"; the records carry the checked values ("plusvelden"). */
+ * error with field "plusvelden.<key>"; the records carry the checked values ("plusvelden").
+ * A sheet named "Woningblokken" (template format only; xlsx_blocks.h) gives the projects their
+ * blocks: each checked with the blocks API's rules (milestones: those of schema), a bad one an
+ * error with "sheet" "Woningblokken" and field "blocks.<member>", a key without a project row
+ * an error with field "source_key"; a record with blocks carries them ("blocks") and its counts
+ * derived from them (bs_import_blocks_derive); the report then has "block_rows". */
 int bs_xlsx_projects_parse(const void *data, size_t len, const bs_schema *schema, const bs_calendar *cal,
                            const bs_xlsx_projects_options *opt, json_t **records, json_t **report);
 

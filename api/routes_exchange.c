@@ -282,12 +282,25 @@ void bs__get_geojson(bs_api *api, bs_req *req, const bs_path *path) {
 
 /* ---- POST /api/v1/exchange/geojson, POST /api/v1/exchange/xlsx ---- */
 
+/* The input a feature error is about, as a path into the file: "features[i]", followed by
+ * the message's own path when it starts with one ("properties.blocks[2].homes: …" gives
+ * "features[i].properties.blocks[2].homes"). */
+static json_t *feature_error_field(int feature, const char *message) {
+    const char *colon = strstr(message, ": ");
+    size_t n = colon ? (size_t)(colon - message) : 0;
+    if (n == 0 || n > 100 || memchr(message, ' ', n)) n = 0;
+    char field[160];
+    snprintf(field, sizeof field, "features[%d]%s%.*s", feature, n ? "." : "", (int)n, message);
+    return json_string(field);
+}
+
 static void geojson_imported(const bs_geojson_import_result *r, void *arg) {
     bs_req *req = arg;
     json_t *o = json_object(), *errs = json_array();
     for (int i = 0; i < r->n_errors; i++) {
         json_t *e = json_object();
         json_object_set_new(e, "feature", json_integer(r->errors[i].feature));
+        json_object_set_new(e, "field", feature_error_field(r->errors[i].feature, r->errors[i].message));
         json_object_set_new(e, "message", json_string(r->errors[i].message));
         json_array_append_new(errs, e);
     }

@@ -217,6 +217,21 @@ int bs_engine_add_version(const bs_engine *e, const char *definition, size_t len
     return 0;
 }
 
+static bool has_milestone(const bs_schema *sc, const char *key) {
+    for (int32_t j = 0; j < sc->n_steps; j++)
+        if (sc->steps[j].milestone && strcmp(sc->steps[j].key, key) == 0) return true;
+    return false;
+}
+
+bool bs_engine_is_milestone(const char *key, const void *arg) {
+    const bs_engine *e = arg;
+    for (int i = 0; i < e->n_schemas; i++)
+        if (has_milestone(e->schemas[i].schema, key)) return true;
+    for (const bs_engine_version *v = bs_engine_deployed(e); v; v = v->next)
+        if (has_milestone(v->es.schema, key)) return true;
+    return false;
+}
+
 static const char *const status_names[] = {"open", "started", "done", "skipped"};
 
 int bs_status_parse(const char *s, bs_step_status *out) {

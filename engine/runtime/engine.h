@@ -93,6 +93,11 @@ const bs_engine_version *bs_engine_deployed(const bs_engine *e);
 /* Every stored version, oldest first: key, version, definition (JSON text). */
 #define BS_ENGINE_VERSIONS_SQL "SELECT key, version, definition::text FROM process_schemas ORDER BY key, version"
 
+/* Whether key is a milestone step of a schema the engine (arg: a const bs_engine *) holds, a
+ * shipped one or a deployed version: the predicate of bs_block_check (block_rules.h). Safe on
+ * any thread (the deployed list is read as bs_engine_deployed does). */
+bool bs_engine_is_milestone(const char *key, const void *arg);
+
 /* Directory of the installed data (migrations, processes): $BOUWSTROOM_HOME or the source
  * tree this binary was built from. Returns a static string. */
 const char *bs_home(void);

@@ -37,6 +37,8 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bsit import SKIP, check, eq, finish, fresh_database, psql, shared_file  # noqa: E402
 
+BLOCK_MEMBERS = ["homes", "kind", "home_type", "tenure", "price_class", "target_group", "milestone", "period_from",
+                 "period_to", "correction", "spread"]
 PROPERTIES = ["source", "source_key", "name", "gemeente", "provincie", "plantype", "plantype_raw", "planstatus",
               "planstatus_raw", "homes_remaining", "demolition", "completions_2019", "completions_2020_2024",
               "completions_2025_2029", "completions_2030_2050", "completions_unknown", "type_grondgebonden",
@@ -165,12 +167,27 @@ def main():
     eq(rd.get("crs"), {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::28992"}}, "RD: crs member")
     eq(len(rd["features"]), 4348, "RD: features")
     eq(rd1_bytes.count(b"\n"), 4348 + 2, "RD: one feature per line (plus head and tail)")
-    bad_keys = bad_values = bad_geom = 0
+    bad_keys = bad_values = bad_geom = with_blocks = bad_blocks = 0
     for ft in rd["features"]:
         pr = ft["properties"]
-        if list(pr.keys()) != PROPERTIES or not re.fullmatch(r"[0-9a-f-]{36}", ft["id"]):
+        # the woningblokken of the plan (the import's joint split, docs/blocks.md), when it has any
+        keys = [k for k in pr.keys() if k != "blocks"]
+        if keys != PROPERTIES or not re.fullmatch(r"[0-9a-f-]{36}", ft["id"]):
             bad_keys += 1
             continue
+        if "blocks" not in pr and (pr["type_grondgebonden"] or pr["type_appartement"] or pr["type_onbekend"]):
+            bad_blocks += 1  # a plan with homes has blocks
+        if "blocks" in pr:
+            with_blocks += 1
+            bl = pr["blocks"]
+            if list(pr.keys())[-1] != "blocks" or any(list(b.keys()) != BLOCK_MEMBERS for b in bl):
+                bad_keys += 1
+            # the blocks add up to the plan's counts per home type and tenure (the split keeps them)
+            for col, member, value in [("type_grondgebonden", "home_type", "grondgebonden"),
+                                       ("type_appartement", "home_type", "meergezins"),
+                                       ("tenure_huur", "tenure", "huur"), ("tenure_koop", "tenure", "koop")]:
+                if (pr[col] or 0) != sum(b["homes"] for b in bl if b[member] == value):
+                    bad_blocks += 1
         src = eib_by_key[pr["source_key"]]
         sp = src["properties"]
         for k, v in EIB_COPIED.items():
@@ -184,7 +201,10 @@ def main():
         for (_, a), (_, b) in zip(rings(src["geometry"]), rings(ft["geometry"])):
             if len(a) != len(b) or any(abs(p[0] - q[0]) > 1e-6 or abs(p[1] - q[1]) > 1e-6 for p, q in zip(a, b)):
                 bad_geom += 1
-    eq(bad_keys, 0, "RD: features with exactly the exchange properties, in order, and a UUID id")
+    eq(bad_keys, 0, "RD: features with exactly the exchange properties, in order (blocks last, with the blocks "
+                    "API's members), and a UUID id")
+    check(with_blocks > 0, "RD: the plans' woningblokken are exported", with_blocks)
+    eq(bad_blocks, 0, "RD: every plan with homes has blocks, adding up to its counts per home type and tenure")
     eq(bad_values, 0, "RD: property values as in the EIB file")
     eq(bad_geom, 0, "RD: geometry equal to the EIB file's (1 cm source precision, ring order kept)")
 
@@ -198,8 +218,13 @@ def main():
         check(rd2_bytes == rd1_bytes, "export → import-geojson → export (RD) is byte-identical",
               f"{hashlib.sha256(rd1_bytes).hexdigest()[:12]} vs {hashlib.sha256(rd2_bytes).hexdigest()[:12]}")
         eq(steps_digest(db2), steps1, "the same initial process state as the EIB import")
+        n_blocks = sum(len(ft["properties"].get("blocks", [])) for ft in rd["features"])
+        block_ids = "SELECT count(*) || '/' || md5(string_agg(id::text, ',' ORDER BY id)) FROM project_blocks"
+        ids_before = psql(db2, block_ids)
+        eq(ids_before.split("/")[0], str(n_blocks), "RD import: every block of the file stored")
         out = run(args.binary, db2, "import-geojson", rd1).stdout
         check("0 new, 0 updated, 4348 unchanged" in out, "RD import again: nothing changes", out)
+        eq(psql(db2, block_ids), ids_before, "RD import again: the blocks are not rewritten (same ids)")
 
     # ---- the WGS84 file ----
     with open(w1, "rb") as f:

@@ -1,0 +1,30 @@
+/*
+ * Bouwstroom adapter: the sheet "Woningblokken" of the Excel project-list import (issue 18
+ * item 1; docs/exchange.md "Woningblokken"): one block per row, its project named by the
+ * project sheet's key (source_key), its members in columns recognised by header (English or
+ * Dutch). Each block is checked with the rules of the blocks API (bs_import_block_check).
+ */
+#ifndef BS_XLSX_BLOCKS_H
+#define BS_XLSX_BLOCKS_H
+
+#include <jansson.h>
+
+#include "block_rules.h"
+#include "err.h"
+#include "xlsx_read.h"
+
+/* The name of the blocks sheet (compared exactly). */
+#define BS_XLSX_BLOCKS_SHEET "Woningblokken"
+
+/* Reads sheet `sheet` of x as the blocks sheet: a header row (the first row with any value;
+ * the project key column and homes required), then one block per non-blank row. Every problem
+ * is appended to errors (a JSON array; at most max_errors entries, *error_count counts all) as
+ * {"sheet": "Woningblokken", "row", "column", "header", "field" ("blocks.<member>" or
+ * "source_key"), "value", "message"}. The checked blocks (all eleven members; spread null: the sheet has no spread column,
+ * bs_import_block_check) go into by_key: {source_key: {"row": first row, "blocks": [...]}},
+ * in the sheet's order. is_milestone/arg: the milestones a block may name. *rows: the data
+ * rows read. Returns the reader's status (< 0: a file error in err). */
+int bs_xlsx_blocks_read(bs_xlsx *x, int sheet, bs_block_milestone_fn is_milestone, const void *arg, json_t *by_key,
+                        json_t *errors, size_t max_errors, long *error_count, long *rows, bs_err *err);
+
+#endif
