@@ -67,8 +67,11 @@ static const struct {
 typedef struct import_job {
     const bs_engine *engine;
     const bs_schema *schema;
-    char *path;   /* owned */
-    char *source; /* owned */
+    char *path;       /* owned */
+    char *source;     /* owned */
+    json_t *settings; /* owned: the version settings (BS_IMPORT_VERSION_SETTINGS_SQL), read before the run */
+    uv_loop_t *loop;
+    bs_store *store;
     FILE *progress;
     bs_import_cb cb;
     void *arg;
@@ -410,12 +413,14 @@ char *bs_projects_upsert_sql(const bs_project_column *extra, size_t n_extra) {
 }
 
 /* The projects whose initial steps the step statements write: each staged record's project,
- * whether this transaction wrote its row (xmin: inserted or updated it), and how many of the
- * schema's steps it has; a project moved to another version of its schema keeps its steps.
+ * whether this transaction wrote its row (xmin: inserted or updated it), its step keys (the
+ * record's step_keys, else $1), and how many of them it has; a project moved to another version of its schema keeps its steps.
  * $1 step keys, $2 source tag. */
 #define STEPS_TARGETS                                                                                                  \
-    "px AS MATERIALIZED (SELECT p.id, x.steps, p.xmin = pg_current_xact_id()::xid AS ours, "                           \
-    "  (SELECT count(*) FROM project_steps e WHERE e.project_id = p.id AND e.step_key = ANY ($1::text[])) AS n_have "  \
+    "px AS MATERIALIZED (SELECT p.id, x.steps, COALESCE(x.step_keys, $1::text[]) AS keys, "                            \
+    "  p.xmin = pg_current_xact_id()::xid AS ours, "                                                                   \
+    "  (SELECT count(*) FROM project_steps e WHERE e.project_id = p.id "                                               \
+    "   AND e.step_key = ANY (COALESCE(x.step_keys, $1::text[]))) AS n_have "                                          \
     "  FROM bs_import_staging x JOIN projects p ON p.source = $2 AND p.source_key = x.source_key "                     \
     "  AND p.process_schema_version = x.process_schema_version) "
 
@@ -427,7 +432,7 @@ const char *bs_projects_steps_existing_sql(void) {
     return "WITH " STEPS_TARGETS ", "
            "s AS (INSERT INTO project_steps (project_id, step_key, status, actual_estimated) "
            "SELECT px.id, u.step_key, u.status, u.status = 'done' FROM px "
-           "CROSS JOIN LATERAL unnest($1::text[], px.steps) AS u(step_key, status) "
+           "CROSS JOIN LATERAL unnest(px.keys, px.steps) AS u(step_key, status) "
            "WHERE NOT (px.ours AND px.n_have = 0) AND px.n_have < cardinality(px.steps) "
            "AND CASE WHEN px.n_have = 0 THEN true ELSE NOT EXISTS (SELECT 1 FROM project_steps e "
            "  WHERE e.project_id = px.id AND e.step_key = u.step_key) END "
@@ -468,7 +473,7 @@ const char *bs_projects_steps_new_sql(void) {
            "SELECT (g.prefix || lpad(to_hex(row_number() OVER ()), 8, '0'))::uuid, "
            "  px.id, u.step_key, u.status, u.status = 'done' "
            "FROM g CROSS JOIN (SELECT * FROM px WHERE px.ours AND px.n_have = 0 ORDER BY px.id) px "
-           "CROSS JOIN LATERAL unnest($1::text[], px.steps) AS u(step_key, status) RETURNING 1) "
+           "CROSS JOIN LATERAL unnest(px.keys, px.steps) AS u(step_key, status) RETURNING 1) "
            "INSERT INTO audit_log (actor_label, action, entity, new) "
            "SELECT 'import', 'import', 'projects', jsonb_build_object('source', $2::text, "
            "  'plans', (SELECT count(*) FROM bs_import_staging), 'steps_inserted', (SELECT count(*) FROM s) "
@@ -481,6 +486,28 @@ void bs_projects_plan_steps(bs_import_plan *plan, const bs_schema *schema, const
     bs_import_plan_stmt(plan, "storing process steps failed", false, bs_projects_steps_existing_sql(), 2, p_steps);
     bs_import_plan_stmt(plan, "storing process steps failed", false, bs_projects_steps_new_sql(), 2, p_steps);
     free(keys);
+}
+
+void bs_import_apply_version_setting(json_t *rec, const bs_engine *engine, const json_t *settings,
+                                     const bs_calendar *cal, bs_day today) {
+    const char *key = json_string_value(json_object_get(rec, "process_schema_key"));
+    const char *gem = json_string_value(json_object_get(rec, "gemeente"));
+    const char *ps = json_string_value(json_object_get(rec, "planstatus"));
+    if (!settings || !key || !gem) return;
+    char sk[512];
+    snprintf(sk, sizeof sk, "gemeente:%s|%s", gem, key);
+    json_t *v = json_object_get(settings, sk);
+    const bs_engine_schema *es =
+        json_is_integer(v) ? bs_engine_schema_version(engine, key, (long)json_integer_value(v)) : NULL;
+    if (!es || es->schema->version == json_integer_value(json_object_get(rec, "process_schema_version"))) return;
+    bs_day pd;
+    const char *pds = json_string_value(json_object_get(rec, "progress_date"));
+    bs_day dd = pds && bs_date_parse(pds, &pd) == 0 ? bs_data_date(pd, today) : today;
+    bs_eib_plan_record(rec, es->schema, cal, ps ? ps : "", dd);
+    json_t *keys = json_array();
+    for (int32_t i = 0; i < es->schema->n_steps; i++)
+        json_array_append_new(keys, json_string(es->schema->steps[i].key));
+    json_object_set_new(rec, "step_keys", keys);
 }
 
 char *bs_projects_step_keys_param(const bs_schema *schema) {
@@ -593,6 +620,7 @@ static int prepare(bs_import_plan *plan, void *arg) {
         json_t *rec = bs_eib_feature_record(job->schema, &job->engine->calendar, json_array_get(features, i), crs, seen,
                                             today, &job->result);
         if (rec) {
+            bs_import_apply_version_setting(rec, job->engine, job->settings, &job->engine->calendar, today);
             add_blocks(rec);
             json_array_append_new(records, rec);
         }
@@ -616,6 +644,7 @@ static int prepare(bs_import_plan *plan, void *arg) {
 static void job_free(import_job *job) {
     free(job->path);
     free(job->source);
+    json_decref(job->settings);
     free(job);
 }
 
@@ -627,6 +656,20 @@ static void done(const bs_import_outcome *o, void *arg) {
     if (o->err.code != BS_OK) snprintf(job->result.error, sizeof job->result.error, "%s: %.480s", o->what, o->err.msg);
     job->cb(&job->result, job->arg);
     job_free(job);
+}
+
+/* The version settings read: the import proper (an unreadable setting fails the import). */
+static void settings_read(const PGresult *res, const char *err, void *arg) {
+    import_job *job = arg;
+    if (err || PQntuples(res) != 1) {
+        snprintf(job->result.error, sizeof job->result.error, "import: reading the schema version settings: %.400s",
+                 err ? err : "no answer");
+        job->cb(&job->result, job->arg);
+        job_free(job);
+        return;
+    }
+    job->settings = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+    bs_import_pipeline_run(job->loop, job->store, "import", job->progress, prepare, done, job);
 }
 
 void bs_eib_import(uv_loop_t *loop, bs_store *store, const bs_engine *engine, const char *path, const char *source,
@@ -646,5 +689,7 @@ void bs_eib_import(uv_loop_t *loop, bs_store *store, const bs_engine *engine, co
         return;
     }
     job->schema = es->schema;
-    bs_import_pipeline_run(loop, store, "import", progress, prepare, done, job);
+    job->loop = loop;
+    job->store = store;
+    bs_store_query(store, BS_IMPORT_VERSION_SETTINGS_SQL, 0, NULL, settings_read, job);
 }

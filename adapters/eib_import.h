@@ -93,7 +93,8 @@ typedef struct bs_project_column {
 char *bs_projects_upsert_sql(const bs_project_column *extra, size_t n_extra);
 
 /* The insert of the initial project_steps of the staged records (members source_key and
- * steps) in two statements, $1 = bs_projects_step_keys_param, $2 = source tag, run in this
+ * steps, and step_keys when the record's version has other steps than $1's) in two
+ * statements, $1 = bs_projects_step_keys_param, $2 = source tag, run in this
  * order after the upsert: bs_projects_steps_existing_sql gives projects that existed before
  * the transaction the steps they lack (existing step rows are kept; ON CONFLICT DO NOTHING),
  * bs_projects_steps_new_sql gives the projects whose row the transaction wrote and that have no
@@ -106,6 +107,25 @@ const char *bs_projects_steps_new_sql(void);
 /* Appends the two step statements above to plan (after the upsert), with the step keys of
  * schema and the source tag as parameters. */
 void bs_projects_plan_steps(bs_import_plan *plan, const bs_schema *schema, const char *source);
+
+/* Which version of a schema new projects of each gemeente organisation get
+ * (organisation_schema_versions, migration 0030; docs/process-schema.md "Versions"): one row,
+ * one column, a JSON object {"gemeente:NAME|KEY": version} over the organisations an import makes
+ * owners (import_key 'gemeente:' || the gemeente). Read by every import before it runs. */
+#define BS_IMPORT_VERSION_SETTINGS_SQL                                                                                 \
+    "SELECT COALESCE(json_object_agg(o.import_key || '|' || s.schema_key, s.version), '{}') "                          \
+    "FROM organisation_schema_versions s JOIN organisations o ON o.id = s.organisation_id "                            \
+    "WHERE o.import_key IS NOT NULL"
+
+/* Plans record rec (built by bs_eib_plan_record with the shipped schema: members gemeente,
+ * planstatus, progress_date, process_schema_key) again with the version its gemeente's
+ * organisation has set for its schema key (settings: BS_IMPORT_VERSION_SETTINGS_SQL's object;
+ * NULL or no setting: rec is left as it is), from the data date max(progress_date, today); the
+ * record then names that version and carries "step_keys", the version's step keys in the order
+ * of its "steps" (the step statements read them; bs_projects_steps_existing_sql). A version the
+ * engine does not hold leaves rec as it is. cal: the calendar the schedule is computed on. */
+void bs_import_apply_version_setting(json_t *rec, const bs_engine *engine, const json_t *settings,
+                                     const bs_calendar *cal, bs_day today);
 
 /* The schema's step keys as a PostgreSQL text[] literal ("{a,b,c}"). Caller frees. */
 char *bs_projects_step_keys_param(const bs_schema *schema);

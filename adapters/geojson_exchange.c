@@ -230,13 +230,7 @@ typedef struct import_job {
     bs_store *store;
 } import_job;
 
-/* Which version of a schema new projects of each gemeente organisation get
- * (organisation_schema_versions, migration 0030): one JSON object {"gemeente:NAME|KEY": version}
- * over the organisations an import makes owners (import_key 'gemeente:' || the gemeente). */
-#define SQL_VERSION_SETTINGS                                                                                           \
-    "SELECT COALESCE(json_object_agg(o.import_key || '|' || s.schema_key, s.version), '{}') "                          \
-    "FROM organisation_schema_versions s JOIN organisations o ON o.id = s.organisation_id "                            \
-    "WHERE o.import_key IS NOT NULL"
+#define SQL_VERSION_SETTINGS BS_IMPORT_VERSION_SETTINGS_SQL
 
 /* What the check of one file needs (bs_geojson_import_check): pure, no job. */
 typedef struct check_ctx {

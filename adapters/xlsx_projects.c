@@ -1614,12 +1614,14 @@ typedef struct import_job {
     void *arg;
     json_t *records, *report; /* owned */
     json_t *pv_defs;          /* owned: the plusveld definitions (BS_IMPORT_PV_DEFS) */
+    json_t *settings;         /* owned: the version settings (BS_IMPORT_VERSION_SETTINGS_SQL) */
     uv_loop_t *loop;
     bs_store *store;
 } import_job;
 
 static void job_free(import_job *job) {
     json_decref(job->pv_defs);
+    json_decref(job->settings);
     json_decref(job->records);
     json_decref(job->report);
     free(job->data);
@@ -1668,6 +1670,11 @@ static int prepare(bs_import_plan *plan, void *arg) {
     free(job->data); /* the workbook is not needed any more */
     job->data = NULL;
     if (!job->records) return -1; /* validation or file errors: the report is the result */
+    /* a new project of a gemeente whose organisation has set a version of the schema gets it */
+    size_t ri;
+    json_t *rec;
+    json_array_foreach(job->records, ri, rec)
+        bs_import_apply_version_setting(rec, job->engine, job->settings, &job->engine->calendar, job->opt.today);
     /* the rows' confidentiality is an extra column (migration 0010 made projects.confidentiality) */
     static const bs_project_column conf_col[] = {{"confidentiality", "text"}};
     /* a Planmonitor export also carries the plan's id and its price classes (as ranges) */
@@ -1716,6 +1723,17 @@ static void pv_defs_loaded(const PGresult *res, const char *err, void *arg) {
     bs_import_pipeline_run(job->loop, job->store, "import-xlsx", NULL, prepare, done, job);
 }
 
+/* The version settings read: then the plusveld definitions (an unreadable setting fails the import). */
+static void settings_read(const PGresult *res, const char *err, void *arg) {
+    import_job *job = arg;
+    if (err || PQntuples(res) != 1) {
+        job->cb(db_failure("reading the schema version settings failed", err ? err : "no answer"), job->arg);
+        return job_free(job);
+    }
+    job->settings = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+    bs_store_exec(job->store, &BS_IMPORT_PV_DEFS, NULL, pv_defs_loaded, job);
+}
+
 void bs_xlsx_projects_import(uv_loop_t *loop, bs_store *store, const bs_engine *engine, const void *data, size_t len,
                              const bs_xlsx_projects_options *opt, bs_xlsx_projects_cb cb, void *arg) {
     import_job *job = bs_calloc(1, sizeof *job);
@@ -1741,5 +1759,5 @@ void bs_xlsx_projects_import(uv_loop_t *loop, bs_store *store, const bs_engine *
     job->len = len;
     job->loop = loop;
     job->store = store;
-    bs_store_exec(store, &BS_IMPORT_PV_DEFS, NULL, pv_defs_loaded, job);
+    bs_store_query(store, BS_IMPORT_VERSION_SETTINGS_SQL, 0, NULL, settings_read, job);
 }

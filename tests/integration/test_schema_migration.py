@@ -22,8 +22,10 @@ import argparse
 import copy
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -131,6 +133,70 @@ def new_projects(admin, url):
     check(step(schedule(admin, pid), ADDED) is not None, "the engine schedules a version 2 project with its steps")
     st, _, fc = admin.json("GET", f"/api/v1/projects/{pid}/forecast?samples=200&seed=1")
     eq(st, 200, f"the forecast of a version 2 project {str(fc)[:200]}")
+
+
+def new_projects_eib(args, url):
+    """The EIB import (bouwstroom import) applies the setting too: a new plan of the gemeente whose organisation set
+    version 2 is planned with version 2's steps, another gemeente's with the shipped version."""
+    gemeente = psql(url, "SELECT o.name FROM organisation_schema_versions s JOIN organisations o "
+                         f"ON o.id = s.organisation_id WHERE s.schema_key = '{KEY}' AND s.version = 2 LIMIT 1")
+    other = psql(url, f"SELECT name FROM organisations WHERE import_key LIKE 'gemeente:%' AND name <> '{gemeente}' "
+                      "ORDER BY name LIMIT 1")
+    shared = os.environ.get("BOUWSTROOM_SHARED", os.path.join(args.source, "..", "shared"))
+    with open(os.path.join(shared, "data", "plannen", "eib-2020-rd.geojson")) as f:
+        real = json.load(f)
+    feats = []
+    for i, g in enumerate((gemeente, other)):
+        ft = json.loads(json.dumps(real["features"][0]))
+        ft["properties"].update({"OBJECTID": 900001 + i, "Gem_naam": g, "Plannaam": f"EIB nieuw {i}"})
+        feats.append(ft)
+    d = tempfile.mkdtemp(prefix="bs_it_migration_")
+    try:
+        path = os.path.join(d, "two.geojson")
+        with open(path, "w") as f:
+            json.dump(dict(real, features=feats), f)
+        env = dict(os.environ, BOUWSTROOM_DATABASE_URL=url, BOUWSTROOM_HOME=args.source)
+        r = subprocess.run([args.binary, "import", path, "--source", "eib-nieuw"], env=env, capture_output=True,
+                           text=True, timeout=300)
+        eq(r.returncode, 0, "EIB import of two new plans: " + r.stderr[-300:])
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+    eq(psql(url, "SELECT string_agg(source_key || ':' || process_schema_version, ',' ORDER BY source_key) "
+                 "FROM projects WHERE source = 'eib-nieuw'"), "900001:2,900002:1",
+       "EIB import: the gemeente's new plan gets version 2, another gemeente's the shipped version")
+    eq(psql(url, f"SELECT count(*) FROM project_steps s JOIN projects p ON p.id = s.project_id "
+                 f"WHERE p.source = 'eib-nieuw' AND p.source_key = '900001' AND s.step_key = '{ADDED}'"), "1",
+       "EIB import: planned with version 2's steps (the added step is there)")
+    eq(psql(url, "SELECT count(*) = (SELECT count(*) FROM project_steps s JOIN projects p ON p.id = s.project_id "
+                 "WHERE p.source = 'eib-nieuw' AND p.source_key = '900002') FROM project_steps s JOIN projects p "
+                 "ON p.id = s.project_id WHERE p.source = 'eib-2020' AND p.source_key = '1'"), "t",
+       "EIB import: the other gemeente's plan has the shipped version's steps")
+
+
+def new_projects_xlsx(admin, url):
+    """The Excel project-list import applies the setting too."""
+    import io
+    import openpyxl  # Debian python3-openpyxl
+    gemeente = psql(url, "SELECT o.name FROM organisation_schema_versions s JOIN organisations o "
+                         f"ON o.id = s.organisation_id WHERE s.schema_key = '{KEY}' AND s.version = 2 LIMIT 1")
+    other = psql(url, f"SELECT name FROM organisations WHERE import_key LIKE 'gemeente:%' AND name <> '{gemeente}' "
+                      "ORDER BY name LIMIT 1")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for row in (["Sleutel", "Naam", "Gemeente", "Provincie", "Planstatus", "Woningen"],
+                ["x1", "Excel nieuw 1", gemeente, "Utrecht", "3", 10], ["x2", "Excel nieuw 2", other, "Utrecht", "3", 10]):
+        ws.append(row)
+    out = io.BytesIO()
+    wb.save(out)
+    st, _, res = admin.json("POST", "/api/v1/exchange/xlsx?source=xlsx-nieuw", raw=out.getvalue(),
+                            headers={"Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"})
+    eq((st, res and res.get("inserted")), (200, 2), f"Excel import of two new plans {res}")
+    eq(psql(url, "SELECT string_agg(source_key || ':' || process_schema_version, ',' ORDER BY source_key) "
+                 "FROM projects WHERE source = 'xlsx-nieuw'"), "x1:2,x2:1",
+       "Excel import: the gemeente's new plan gets version 2, another gemeente's the shipped version")
+    eq(psql(url, f"SELECT count(*) FROM project_steps s JOIN projects p ON p.id = s.project_id "
+                 f"WHERE p.source = 'xlsx-nieuw' AND p.source_key = 'x1' AND s.step_key = '{ADDED}'"), "1",
+       "Excel import: planned with version 2's steps")
 
 
 def one_project(admin, url):
@@ -325,6 +391,8 @@ def scenario(admin, args, url):
     st, _, made = admin.json("POST", PS, {"organisation_id": (elders or {}).get("id"), "schema": v2})
     eq((st, (made or {}).get("version")), (201, 4), "version 4, of that organisation")
     new_projects(admin, url)
+    new_projects_eib(args, url)
+    new_projects_xlsx(admin, url)
     single = one_project(admin, url)
     organisation_bulk(admin, url)
     bulk(admin, url, single)
