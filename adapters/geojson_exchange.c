@@ -222,15 +222,13 @@ typedef struct import_job {
     size_t text_len;
     char *path;       /* owned: the file to read (bs_geojson_import_file) */
     char *begin_sql;  /* owned: BEGIN, with the audit actor when given */
-    json_t *settings; /* owned: the organisations' schema version settings (SQL_VERSION_SETTINGS), or NULL */
+    json_t *settings; /* owned: the organisations' schema version settings (BS_IMPORT_VERSION_SETTINGS_SQL), or NULL */
     /* the plusveld definitions the features are checked against (BS_IMPORT_PV_DEFS), owned;
      * loaded before the pipeline runs */
     json_t *pv_defs;
     uv_loop_t *loop;
     bs_store *store;
 } import_job;
-
-#define SQL_VERSION_SETTINGS BS_IMPORT_VERSION_SETTINGS_SQL
 
 /* What the check of one file needs (bs_geojson_import_check): pure, no job. */
 typedef struct check_ctx {
@@ -803,7 +801,7 @@ static void run(uv_loop_t *loop, bs_store *store, import_job *job, FILE *progres
     job->arg = arg;
     job->loop = loop;
     job->store = store;
-    bs_store_query(store, SQL_VERSION_SETTINGS, 0, NULL, settings_read, job);
+    bs_store_query(store, BS_IMPORT_VERSION_SETTINGS_SQL, 0, NULL, settings_read, job);
 }
 
 void bs_geojson_import(uv_loop_t *loop, bs_store *store, const bs_engine *engine, json_t *root, FILE *progress,
