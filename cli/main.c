@@ -18,6 +18,7 @@
 #include "eib_import.h"
 #include "engine.h"
 #include "export_cmd.h"
+#include "forecast_sweep.h"
 #include "geo.h"
 #include "province_config.h"
 #include "server_key.h"
@@ -100,6 +101,7 @@ typedef struct app {
     bool stopping;
     bs_clock clock;
     bs_notifier *notifier;
+    bs_forecast_sweep *sweep;                      /* serve: the forecast sweep, unless switched off */
     bs_user_add user;                              /* `user add` (prepared before the loop runs) */
     bs_import_xlsx xlsx;                           /* `import-xlsx` (file read before the loop runs) */
     bs_export_opts export_opts;                    /* `export` (prepared before the loop runs) */
@@ -220,14 +222,20 @@ static void adapters_stopped(void *arg) {
     bs_notifier_stop(a->notifier, notifier_stopped, a);
 }
 
-static void http_stopped(void *arg) {
+static void sweep_stopped(void *arg) {
     app *a = arg;
-    uv_close((uv_handle_t *)&a->sigint, NULL);
-    uv_close((uv_handle_t *)&a->sigterm, NULL);
+    a->sweep = NULL;
     if (a->adapters)
         bs_cli_adapters_stop(a->adapters, adapters_stopped, a);
     else
         adapters_stopped(a);
+}
+
+static void http_stopped(void *arg) {
+    app *a = arg;
+    uv_close((uv_handle_t *)&a->sigint, NULL);
+    uv_close((uv_handle_t *)&a->sigterm, NULL);
+    bs_forecast_sweep_stop(a->sweep, sweep_stopped, a);
 }
 
 static void on_signal(uv_signal_t *s, int signum) {
@@ -324,6 +332,17 @@ static void worker_checks(void *arg, json_t *checks) {
     char why[300];
     bool ok = bs_notifier_running(a->notifier, why, sizeof why);
     json_array_append_new(checks, json_pack("{s:s, s:b, s:s}", "name", "notifier", "ok", ok, "detail", why));
+    if (a->sweep) {
+        bs_forecast_sweep_stats st;
+        bs_forecast_sweep_get_stats(a->sweep, &st);
+        snprintf(why, sizeof why,
+                 "%s; %lld passes, %lld projects forecast, %lld not forecastable, %d pending, %d with blocks%s%s",
+                 st.running ? "sweeping" : "idle", (long long)st.passes, (long long)st.computed, (long long)st.failed,
+                 st.pending, st.last_projects, st.last_error[0] ? "; last error: " : "", st.last_error);
+        /* a sweep behind is no reason to take the server out of rotation: always ok */
+        json_array_append_new(checks,
+                              json_pack("{s:s, s:b, s:s}", "name", "forecast_sweep", "ok", true, "detail", why));
+    }
     if (!bs_cli_adapters_config_path(opt_value(a, "--zgw-config"))) return;
     ok = a->adapters && bs_cli_adapters_running(a->adapters, why, sizeof why);
     if (!a->adapters) snprintf(why, sizeof why, "the ZGW adapter is configured but did not start (see the log)");
@@ -365,6 +384,16 @@ static const char *serve_start_notifier(app *a, const char *host, int bound) {
     const char *at = strrchr(nc.mail_from, '@');
     a->api.mail_domain = at ? at + 1 : "localhost";
     return smtp;
+}
+
+/* Starts the forecast sweep (engine/runtime/forecast_sweep.h) unless BOUWSTROOM_FORECAST_SWEEP is
+ * "0" (docs/operations.md "The forecast sweep"; the integration tests switch it off unless they
+ * test it). */
+static void serve_start_sweep(app *a) {
+    const char *on = getenv("BOUWSTROOM_FORECAST_SWEEP");
+    if (on && strcmp(on, "0") == 0) return;
+    bs_forecast_sweep_config cfg = {.today = a->api.today, .today_arg = a->api.today_arg};
+    a->sweep = bs_forecast_sweep_start(a->loop, a->store, &a->engine, a->api.delivery_cache, &cfg);
 }
 
 /* Default map tiles: PDOK's BRT achtergrondkaart (Kadaster, open data, CC BY 4.0), WMTS as
@@ -505,6 +534,7 @@ static void serve(app *a) {
         a->adapters = bs_cli_adapters_start(a->loop, &a->clock, a->store, zgw, false, NULL, NULL, &zerr);
         if (!a->adapters) fprintf(stderr, "serve: ZGW adapter not started: %s\n", zerr.msg);
     }
+    serve_start_sweep(a);
     bs_api_migrations_resume(&a->api);
     printf("listening on http://%s:%d\n", host, bound);
     printf("connections: at most %d, %d per client address (open files: %ld)%s%s\n", limits.max_connections,

@@ -28,8 +28,7 @@ static bs_day pick(const bs_day *sorted, int32_t m, double p) {
     return sorted[k];
 }
 
-/* type-1 P50 and P80 of the valid (non-NONE) dates in v[0..n) (v is compacted and sorted) */
-static void day_quantiles(bs_day *v, int32_t n, bs_day *p50, bs_day *p80) {
+void bs_forecast_day_quantiles(bs_day *v, int32_t n, bs_day *p50, bs_day *p80) {
     int32_t m = 0;
     for (int32_t i = 0; i < n; i++)
         if (v[i] != BS_DAY_NONE) v[m++] = v[i];
@@ -123,10 +122,10 @@ int bs_forecast_compute(const bs_forecast_input *in, bs_rng *rng, bs_forecast *o
     }
     for (int32_t i = 0; i < n; i++) {
         bs_day *v = &fin[(size_t)i * (size_t)ns];
-        day_quantiles(v, ns, &out->steps[i].p50, &out->steps[i].p80);
+        bs_forecast_day_quantiles(v, ns, &out->steps[i].p50, &out->steps[i].p80);
         out->steps[i].criticality = (double)crit[i] / ns;
     }
-    day_quantiles(comp, ns, &out->completion_p50, &out->completion_p80);
+    bs_forecast_day_quantiles(comp, ns, &out->completion_p50, &out->completion_p80);
 done:
     free(copy.steps);
     free(fin);

@@ -80,6 +80,12 @@ int bs_forecast_compute(const bs_forecast_input *in, bs_rng *rng, bs_forecast *o
 /* Frees the step array (the struct is the caller's; NULL is fine). */
 void bs_forecast_free(bs_forecast *f);
 
+/* The forecast's P50 and P80 of finish days: R's quantile type 1 (the ceil(p·m)-th smallest) over
+ * the m valid days (not BS_DAY_NONE) among v[0..n) (calendar days). Reorders v in place (the valid
+ * days compacted to the front and sorted). Both BS_DAY_NONE when no day is valid. Used by the
+ * forecast itself and by the forecast sweep (engine/runtime/forecast_sweep.c) on delivery samples. */
+void bs_forecast_day_quantiles(bs_day *v, int32_t n, bs_day *p50, bs_day *p80);
+
 /* Shift of a what-if forecast against the base forecast of the same project (computed with
  * the same seed, i.e. common random numbers): per step and for completion, p50/p80 of
  * `whatif` minus those of `base`, in calendar days (INT32_MIN where either has no date). */

@@ -16,6 +16,10 @@ import urllib.request
 import uuid
 
 SKIP = 77
+# The server's background forecast sweep (docs/operations.md "The forecast sweep") forecasts every
+# project at start: CPU the tests that do not test it should not pay. Off for every server a test
+# starts unless the test asks for it (env BOUWSTROOM_FORECAST_SWEEP=1, test_forecast_sweep.py).
+os.environ.setdefault("BOUWSTROOM_FORECAST_SWEEP", "0")
 EXPECTED_PLANSTATUS = {"1A": 2293, "1B": 52, "1C": 44, "2A": 152, "2B": 5, "2C": 16,
                        "3": 791, "4A": 548, "4B": 79, "onbekend": 368}
 TODAY = "2026-11-29"

@@ -1,0 +1,63 @@
+/*
+ * Bouwstroom runtime: the forecast sweep (issue 18 items 3-4; docs/homes-and-goals.md "The forecast
+ * sweep", docs/operations.md "The forecast sweep").
+ *
+ * A background job of the server that keeps a forecast for every project with blocks: at start,
+ * whenever a project's forecast stamp or blocks change (NOTIFY bs_forecast_sweep, migration 0038)
+ * and every minute (the day moves the data date), it finds the projects whose delivery samples
+ * (engine/runtime/delivery.h: the milestones their blocks use, 2,000 samples) are not in the
+ * delivery cache under their current marker (stamp, data date, milestones), computes them on the
+ * libuv thread pool with bs_delivery_compute — a bounded number of projects in flight, so requests'
+ * work queued behind it waits at most one small batch — puts them into the same cache the policy
+ * goals read (so goal progress afterwards is warm), and stores per (project, milestone) the P50 and
+ * P80 finish dates with the marker in project_milestone_forecasts, one statement per chunk of
+ * projects, which the dashboard's homes-by-year view reads. Loop thread only.
+ */
+#ifndef BS_FORECAST_SWEEP_H
+#define BS_FORECAST_SWEEP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "delivery.h"
+#include "engine.h"
+#include "store.h"
+
+typedef struct bs_forecast_sweep bs_forecast_sweep;
+
+typedef struct bs_forecast_sweep_config {
+    bs_day (*today)(void *arg); /* the data date's today (the API's clock) */
+    void *today_arg;
+    int poll_ms;  /* a pass at least this often (ms); 0: 60,000 */
+    int batch;    /* projects per work item on the thread pool; 0: 8 */
+    int parallel; /* work items of the sweep in the pool at once; 0: 1 */
+} bs_forecast_sweep_config;
+
+/* What the sweep has done (GET /readyz's check). Counts since the start of the server. */
+typedef struct bs_forecast_sweep_stats {
+    bool running;          /* a pass is under way */
+    int64_t passes;        /* passes completed */
+    int64_t computed;      /* projects forecast (delivery samples computed) */
+    int64_t failed;        /* projects that could not be forecast (stored as failed) */
+    int64_t written;       /* projects whose rows were written */
+    int32_t pending;       /* projects of the running pass not yet done */
+    int32_t last_projects; /* projects with blocks in the last completed pass */
+    const char *last_error; /* the last store error (static buffer of the sweep), "" when none */
+} bs_forecast_sweep_stats;
+
+/* Starts the sweep on loop with store, the engine e (its schemas and calendar, read on the thread
+ * pool) and the delivery cache (the API's: the sweep puts what it computes there; both outlive the
+ * sweep). The first pass starts at once. Returns the sweep (stop with bs_forecast_sweep_stop). */
+bs_forecast_sweep *bs_forecast_sweep_start(uv_loop_t *loop, bs_store *store, const bs_engine *e,
+                                           bs_delivery_cache *cache, const bs_forecast_sweep_config *cfg);
+
+/* Stops the sweep: no new pass or batch starts; once the query or batch in flight has finished
+ * (at most one batch of the thread pool), the sweep is freed and done(arg) is called. NULL s:
+ * done(arg) at once. */
+void bs_forecast_sweep_stop(bs_forecast_sweep *s, void (*done)(void *arg), void *arg);
+
+/* The sweep's counts into out (s not NULL). */
+void bs_forecast_sweep_get_stats(const bs_forecast_sweep *s, bs_forecast_sweep_stats *out);
+
+#endif
