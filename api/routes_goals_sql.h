@@ -164,13 +164,13 @@ static const bs_stmt SQL_GOAL_PROJECTS = {
                       "fagg AS (SELECT fix.project_id, bool_or(fix.num <> 0) AS hit, "
                       "  json_agg(json_build_array(fix.year, fix.num, fix.den) ORDER BY fix.year) AS years "
                       "  FROM fix GROUP BY fix.project_id), "
-                      "acc AS (SELECT r.project_id, r.access FROM bs_project_access_reach($2::uuid) r) "
+                      "acc AS (SELECT r.project_id, bool_or(r.access IN ('read', 'write', 'lead', 'public')) AS readable "
+                      "  FROM bs_project_access_reach($2::uuid) r GROUP BY r.project_id) "
                       "SELECT proj.id, COALESCE(s.stamp, 0), proj.progress_date, "
-                      "  COALESCE((SELECT bool_or(acc.access IN ('read', 'write', 'lead', 'public')) FROM acc "
-                      "    WHERE acc.project_id = proj.id), false), proj.name, proj.gemeente, "
+                      "  COALESCE(acc.readable, false), proj.name, proj.gemeente, "
                       "  COALESCE(bagg.cols, '[]'), COALESCE(fagg.years, '[]') "
                       "FROM proj LEFT JOIN bagg ON bagg.project_id = proj.id LEFT JOIN fagg ON fagg.project_id = proj.id "
-                      "LEFT JOIN project_forecast_stamps s ON s.project_id = proj.id, x "
+                      "LEFT JOIN project_forecast_stamps s ON s.project_id = proj.id LEFT JOIN acc ON acc.project_id = proj.id, x "
                       "WHERE (bagg.project_id IS NOT NULL OR fagg.project_id IS NOT NULL) "
                       "  AND (x.measure = 'percentage' OR COALESCE(bagg.hit, false) OR COALESCE(fagg.hit, false)) ORDER BY proj.id",
     2};
