@@ -4,10 +4,15 @@
 #   1. bench_goals: the core and the cache as the progress route uses them, one core: cold (every
 #      forecast computed, reported), warm (<= 1 s) and after one project changed (<= 1 s);
 #   2. GET /api/v1/goals/{id}/progress of the same goal over HTTP (curl's total time): cold, warm,
-#      and after one project's step was changed through the API.
+#      and after one project's step was changed through the API (the server's forecast sweep off,
+#      so the cold call is cold);
+#   3. bench/bench_sweep.sh: the forecast sweep's cold start over the same plans, then progress.
 #
 #   bench/bench_goals.sh [BUILD]   needs BOUWSTROOM_DATABASE_URL (make bench-goals gives one)
 set -eu
+# the server's background forecast sweep would load both cores during the first minute after each
+# start (docs/operations.md "The forecast sweep"): off unless asked for (bench/bench_sweep.sh measures it)
+export BOUWSTROOM_FORECAST_SWEEP="${BOUWSTROOM_FORECAST_SWEEP:-0}"
 build=${1:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin="$top/$build/bouwstroom"
@@ -74,3 +79,8 @@ for d in 300 600 900; do
     printf 'one project changed (PATCH %s %s): ' "$step" "$st"; get
 done
 rm -f "$log" "$log.body"
+
+echo "== 3. the forecast sweep's cold start (bench/bench_sweep.sh)"
+kill -TERM "$server" 2>/dev/null; wait "$server" 2>/dev/null || true
+server=""
+BOUWSTROOM_DATABASE_URL="$base_url" "$top/bench/bench_sweep.sh" "$build"

@@ -5,6 +5,9 @@
 # (removed afterwards) unless BOUWSTROOM_DATABASE_URL is set. Figures go into docs/performance.md by hand.
 # The national scale (100,000 generated plans) is apart: make bench-national (scripts/bench_national.sh).
 set -eu
+# the server's background forecast sweep would load both cores during the first minute after each
+# start (docs/operations.md "The forecast sweep"): off unless asked for (bench/bench_sweep.sh measures it)
+export BOUWSTROOM_FORECAST_SWEEP="${BOUWSTROOM_FORECAST_SWEEP:-0}"
 build=${1:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"

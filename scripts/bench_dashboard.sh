@@ -9,6 +9,9 @@
 #     version), 5 times, time_total of curl.
 # Figures go into docs/performance.md "Dashboards" by hand.
 set -eu
+# the server's background forecast sweep would load both cores during the first minute after each
+# start (docs/operations.md "The forecast sweep"): off unless asked for (bench/bench_sweep.sh measures it)
+export BOUWSTROOM_FORECAST_SWEEP="${BOUWSTROOM_FORECAST_SWEEP:-0}"
 build=${1:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"

@@ -20,6 +20,9 @@
 # its own cluster "national-bench" (fsync=on, removed afterwards) unless BOUWSTROOM_DATABASE_URL
 # is set. The generated file goes to var/national/ (not committed) and is kept for the next run.
 set -eu
+# the server's background forecast sweep would load both cores during the first minute after each
+# start (docs/operations.md "The forecast sweep"): off unless asked for (bench/bench_sweep.sh measures it)
+export BOUWSTROOM_FORECAST_SWEEP="${BOUWSTROOM_FORECAST_SWEEP:-0}"
 build=${1:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"

@@ -4,6 +4,9 @@
 # set), serves BUILD/web and runs bench/bench_web.mjs in Debian's chromium. Figures go into
 # docs/performance.md by hand, with the machine, date and load printed here.
 set -eu
+# the server's background forecast sweep would load both cores during the first minute after each
+# start (docs/operations.md "The forecast sweep"): off unless asked for (bench/bench_sweep.sh measures it)
+export BOUWSTROOM_FORECAST_SWEEP="${BOUWSTROOM_FORECAST_SWEEP:-0}"
 build=${1:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"

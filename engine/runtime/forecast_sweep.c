@@ -22,10 +22,10 @@
 #include "forecast.h"
 #include "forecast_sweep_sql.h"
 
-#define SWEEP_CHUNK 128         /* projects per states query and per write statement */
-#define SWEEP_POLL_MS 60000     /* a pass at least every minute (the day moves the data date) */
-#define SWEEP_DEFAULT_BATCH 8   /* projects per work item */
-#define SWEEP_RETRY_MS 5000     /* after a store error */
+#define SWEEP_CHUNK 128       /* projects per states query and per write statement */
+#define SWEEP_POLL_MS 60000   /* a pass at least every minute (the day moves the data date) */
+#define SWEEP_DEFAULT_BATCH 8 /* projects per work item */
+#define SWEEP_RETRY_MS 5000   /* after a store error */
 
 typedef struct sw_item {
     char id[37];
@@ -348,8 +348,7 @@ static void list_row(bs_forecast_sweep *s, const PGresult *res, int r, sw_item *
     bool stored_current = !PQgetisnull(res, r, 4) && atoll(PQgetvalue(res, r, 4)) == p->stamp &&
                           stored_dd == p->data_date && strcmp(PQgetvalue(res, r, 6), p->cols) == 0;
     bool stored_failed = stored_current && PQgetvalue(res, r, 7)[0] == 't';
-    const bs_delivery *d =
-        bs_delivery_cache_get(s->cache, p->id, p->stamp, p->data_date, p->cols, BS_DELIVERY_SAMPLES);
+    const bs_delivery *d = bs_delivery_cache_get(s->cache, p->id, p->stamp, p->data_date, p->cols, BS_DELIVERY_SAMPLES);
     if (d) p->d = bs_delivery_ref(d);
     p->compute = !d && !stored_failed;
     p->write = !stored_current;

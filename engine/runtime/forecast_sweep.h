@@ -36,13 +36,13 @@ typedef struct bs_forecast_sweep_config {
 
 /* What the sweep has done (GET /readyz's check). Counts since the start of the server. */
 typedef struct bs_forecast_sweep_stats {
-    bool running;          /* a pass is under way */
-    int64_t passes;        /* passes completed */
-    int64_t computed;      /* projects forecast (delivery samples computed) */
-    int64_t failed;        /* projects that could not be forecast (stored as failed) */
-    int64_t written;       /* projects whose rows were written */
-    int32_t pending;       /* projects of the running pass not yet done */
-    int32_t last_projects; /* projects with blocks in the last completed pass */
+    bool running;           /* a pass is under way */
+    int64_t passes;         /* passes completed */
+    int64_t computed;       /* projects forecast (delivery samples computed) */
+    int64_t failed;         /* projects that could not be forecast (stored as failed) */
+    int64_t written;        /* projects whose rows were written */
+    int32_t pending;        /* projects of the running pass not yet done */
+    int32_t last_projects;  /* projects with blocks in the last completed pass */
     const char *last_error; /* the last store error (static buffer of the sweep), "" when none */
 } bs_forecast_sweep_stats;
 
