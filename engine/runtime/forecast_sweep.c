@@ -60,6 +60,7 @@ struct bs_forecast_sweep {
     bs_day today;
     sw_item *items; /* owned; n */
     int32_t n, chunk0, chunk1, next_batch, in_flight;
+    int32_t chunk_todo; /* projects of the chunk to compute or write */
     char **schema_keys; /* owned; n_schemas: schemas whose own observations this pass loaded */
     bs_own_obs *own;    /* owned; n_schemas */
     int n_schemas, next_schema;
@@ -132,7 +133,7 @@ static void chunk_written(const PGresult *res, const char *err, void *arg) {
     bs_forecast_sweep *s = arg;
     if (err) return pass_fail(s, "write", err);
     (void)res;
-    s->stats.pending = s->n - s->chunk1;
+    s->stats.pending -= s->chunk_todo;
     if (s->stopping) return pass_end(s, false);
     s->chunk0 = s->chunk1;
     pass_next_chunk(s);
@@ -319,7 +320,7 @@ static void pass_next_chunk(bs_forecast_sweep *s) {
         n_compute += p->compute;
     }
     s->chunk1 = end;
-    s->stats.pending = s->n - s->chunk0;
+    s->chunk_todo = todo;
     if (n_compute == 0) return chunk_write(s);
     char *ids = bs_malloc((size_t)n_compute * 38 + 3), *q = ids;
     *q++ = '{';
@@ -360,7 +361,11 @@ static void listed(const PGresult *res, const char *err, void *arg) {
     if (s->stopping) return pass_end(s, false);
     s->n = PQntuples(res);
     s->items = bs_calloc((size_t)s->n + 1, sizeof *s->items);
-    for (int32_t i = 0; i < s->n; i++) list_row(s, res, i, &s->items[i]);
+    s->stats.pending = 0;
+    for (int32_t i = 0; i < s->n; i++) {
+        list_row(s, res, i, &s->items[i]);
+        s->stats.pending += s->items[i].compute || s->items[i].write;
+    }
     s->chunk0 = 0;
     pass_next_chunk(s);
 }

@@ -41,7 +41,7 @@ typedef struct bs_forecast_sweep_stats {
     int64_t computed;       /* projects forecast (delivery samples computed) */
     int64_t failed;         /* projects that could not be forecast (stored as failed) */
     int64_t written;        /* projects whose rows were written */
-    int32_t pending;        /* projects of the running pass not yet done */
+    int32_t pending;        /* projects of the running pass still to forecast or store */
     int32_t last_projects;  /* projects with blocks in the last completed pass */
     const char *last_error; /* the last store error (static buffer of the sweep), "" when none */
 } bs_forecast_sweep_stats;
