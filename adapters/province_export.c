@@ -835,9 +835,9 @@ static const char *const note_texts[] = {
     "block homes spread over years (a period evenly, a spread by its percentages): geschat",
 };
 
-bs_cell bs_export_plusveld_cell(const bs_export *ex, int r, int c, char *buf, size_t len) {
-    const bs_export_plan *p = &ex->plans[included_item(ex, r)->plan];
-    const json_t *v = json_object_get(p->plusvelden, ex->profile->pv_keys[c]);
+/* A plusveld value as a cell: a text, integer or boolean as such, a decimal as text ("%.15g"), a
+ * multi-category as its values joined by "; "; NULL or another JSON value empty. */
+static bs_cell value_cell(const json_t *v, char *buf, size_t len) {
     if (json_is_string(v)) return text(json_string_value(v));
     if (json_is_integer(v)) return num(json_integer_value(v));
     if (json_is_boolean(v)) return (bs_cell){BS_CELL_BOOL, json_is_true(v), NULL};
@@ -850,6 +850,62 @@ bs_cell bs_export_plusveld_cell(const bs_export *ex, int r, int c, char *buf, si
     buf[0] = 0;
     for (size_t i = 0; i < json_array_size(v) && o < len; i++)
         o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? "; " : "", json_string_value(json_array_get(v, i)));
+    return text(buf);
+}
+
+bs_cell bs_export_plusveld_cell(const bs_export *ex, int r, int c, char *buf, size_t len) {
+    const bs_export_plan *p = &ex->plans[included_item(ex, r)->plan];
+    return value_cell(json_object_get(p->plusvelden, ex->profile->pv_keys[c]), buf, len);
+}
+
+int bs_export_block_plusveld_columns(const bs_export *ex, const char *const **names) {
+    *names = (const char *const *)ex->profile->bpv_columns;
+    return ex->profile->n_block_plusvelden;
+}
+
+/* Whether block b (a plan record's block) is counted in year (0: the unknown year) by the rule
+ * of §4.6; correction blocks are not. */
+static bool block_in_year(const json_t *b, int year) {
+    if (json_integer_value(json_object_get(b, "homes")) <= 0) return false;
+    const json_t *sp = json_object_get(b, "spread_homes");
+    if (json_array_size(sp) > 0) {
+        size_t k;
+        const json_t *e;
+        json_array_foreach(sp, k, e) {
+            if (year_or_0(json_array_get(e, 0)) == year && year) return true;
+        }
+        return false;
+    }
+    int from = year_or_0(json_object_get(b, "period_from")), to = year_or_0(json_object_get(b, "period_to"));
+    if (from && to && from <= to) return year >= from && year <= to;
+    return year == 0;
+}
+
+bs_cell bs_export_block_plusveld_cell(const bs_export *ex, int d, int c, char *buf, size_t len) {
+    const bs_export_item *it = &ex->items[ex->detail[d].item];
+    const bs_export_plan *p = &ex->plans[it->plan];
+    if (!it->from_blocks) return text(NULL);
+    int year = it->rows[ex->detail[d].row].year;
+    const json_t *seen[64], *b;
+    int n = 0;
+    size_t j;
+    json_array_foreach(p->blocks, j, b) {
+        const json_t *v = json_object_get(json_object_get(b, "plusvelden"), ex->profile->bpv_keys[c]);
+        if (!v || json_is_null(v) || !block_in_year(b, year) || n == 64) continue;
+        bool dup = false;
+        for (int i = 0; i < n && !dup; i++) dup = json_equal(seen[i], v);
+        if (!dup) seen[n++] = v;
+    }
+    if (n <= 1) return value_cell(n ? seen[0] : NULL, buf, len);
+    size_t o = 0;
+    buf[0] = 0;
+    for (int i = 0; i < n && o < len; i++) {
+        char one[BS_EXPORT_ROW_BUF], nb[32];
+        bs_cell v = value_cell(seen[i], one, sizeof one);
+        const char *t = v.kind == BS_CELL_TEXT ? v.s : v.kind == BS_CELL_BOOL ? (v.n ? "true" : "false") : nb;
+        if (v.kind == BS_CELL_INT) snprintf(nb, sizeof nb, "%" PRId64, v.n);
+        o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? "; " : "", t);
+    }
     return text(buf);
 }
 
@@ -964,6 +1020,17 @@ static json_t *row_object(const bs_export *ex, bs_export_table_kind kind, int r,
     return o;
 }
 
+/* The block plusveld columns of detail row d into o (a detail row object). */
+static void add_block_plusvelden(const bs_export *ex, int d, json_t *o) {
+    const char *const *names;
+    int n = bs_export_block_plusveld_columns(ex, &names);
+    char buf[BS_EXPORT_ROW_BUF];
+    for (int c = 0; c < n; c++) {
+        bs_cell cell = bs_export_block_plusveld_cell(ex, d, c, buf, sizeof buf);
+        json_object_set_new(o, names[c], cell_json(&cell));
+    }
+}
+
 /* The plusveld columns of plan row r into props (a feature's properties). */
 static void add_plusvelden(const bs_export *ex, int r, json_t *props) {
     const char *const *names;
@@ -1013,8 +1080,11 @@ char *bs_export_geojson_plans(const bs_export *ex, bool with_detail) {
         add_plusvelden(ex, r, props);
         if (with_detail) {
             json_t *rows = json_array();
-            for (; d < ex->n_detail && ex->detail[d].item == i; d++)
-                json_array_append_new(rows, row_object(ex, BS_TABLE_DETAIL, d, 2));
+            for (; d < ex->n_detail && ex->detail[d].item == i; d++) {
+                json_t *o = row_object(ex, BS_TABLE_DETAIL, d, 2);
+                add_block_plusvelden(ex, d, o);
+                json_array_append_new(rows, o);
+            }
             json_object_set_new(props, "detailplanning", rows);
         }
         json_object_set_new(f, "properties", props);
@@ -1034,7 +1104,9 @@ char *bs_export_geojson_detail(const bs_export *ex) {
     for (int r = 0; r < ex->n_detail; r++) {
         json_t *f = json_object();
         json_object_set_new(f, "type", json_string("Feature"));
-        json_object_set_new(f, "properties", row_object(ex, BS_TABLE_DETAIL, r, 0));
+        json_t *o = row_object(ex, BS_TABLE_DETAIL, r, 0);
+        add_block_plusvelden(ex, r, o);
+        json_object_set_new(f, "properties", o);
         json_object_set_new(f, "geometry", json_null());
         feature(&b, f, r == 0);
         json_decref(f);
@@ -1063,7 +1135,9 @@ char *bs_export_csv(const bs_export *ex, bs_export_table_kind kind) {
     const char *const *names;
     int nc = bs_export_table_columns(kind, &names);
     const char *const *pv_names = NULL;
-    int npv = kind == BS_TABLE_PLANS ? bs_export_plusveld_columns(ex, &pv_names) : 0;
+    int npv = kind == BS_TABLE_PLANS    ? bs_export_plusveld_columns(ex, &pv_names)
+              : kind == BS_TABLE_DETAIL ? bs_export_block_plusveld_columns(ex, &pv_names)
+                                        : 0;
     for (int c = 0; c < nc + npv; c++) {
         if (c) puts_(&b, ",");
         csv_field(&b, c < nc ? names[c] : pv_names[c - nc]);
@@ -1077,7 +1151,10 @@ char *bs_export_csv(const bs_export *ex, bs_export_table_kind kind) {
         bs_export_table_row(ex, kind, r, cells, buf);
         for (int c = 0; c < nc + npv; c++) {
             if (c) puts_(&b, ",");
-            bs_cell cell = c < nc ? cells[c] : bs_export_plusveld_cell(ex, r, c - nc, pv_buf, sizeof pv_buf);
+            bs_cell cell = c < nc ? cells[c]
+                           : kind == BS_TABLE_PLANS
+                               ? bs_export_plusveld_cell(ex, r, c - nc, pv_buf, sizeof pv_buf)
+                               : bs_export_block_plusveld_cell(ex, r, c - nc, pv_buf, sizeof pv_buf);
             switch (cell.kind) {
             case BS_CELL_TEXT: csv_field(&b, cell.s); break;
             case BS_CELL_INT:

@@ -71,15 +71,18 @@ typedef struct bs_export_plan {
 
 /* The plan records' woningblokken (docs/blocks.md), appended to BS_EXPORT_PLAN_COLUMNS: a JSON array
  * (NULL when the project has none), oldest block first, of objects {homes, kind, home_type, tenure,
- * price_class, correction, period_from, period_to, spread_homes}: spread_homes the block's homes
- * per year of its spread ([[year, homes], …] by bs_block_spread_homes, migration 0037, the one copy
- * of that rule; NULL without a spread). The export derives the per-year counts from them
- * (docs/exports.md §4.6). */
-#define BS_EXPORT_PLAN_BLOCKS                                                                                          \
+ * price_class, correction, period_from, period_to, spread_homes, plusvelden}: spread_homes the
+ * block's homes per year of its spread ([[year, homes], …] by bs_block_spread_homes, migration
+ * 0037, the one copy of that rule; NULL without a spread), plusvelden the block's current plusveld
+ * values that are not retired (only the public ones where the SQL boolean public_only holds), as
+ * BS_EXPORT_PLAN_PLUSVELDEN. The export derives the per-year counts from them (docs/exports.md
+ * §4.6). */
+#define BS_EXPORT_PLAN_BLOCKS(public_only)                                                                             \
     "(SELECT json_agg(json_build_object('homes', b.homes, 'kind', b.kind, 'home_type', b.home_type, 'tenure', "        \
     "b.tenure, 'price_class', b.price_class, 'correction', b.correction, 'period_from', b.period_from, 'period_to', "  \
     "b.period_to, 'spread_homes', (SELECT json_agg(json_build_array(s.year, s.homes) ORDER BY s.year) "                \
-    "FROM bs_block_spread_homes(b.homes, b.spread) s WHERE b.spread IS NOT NULL)) ORDER BY b.created_at, b.id) "       \
+    "FROM bs_block_spread_homes(b.homes, b.spread) s WHERE b.spread IS NOT NULL), 'plusvelden', "                      \
+    "bs_plusvelden_values(p.id, b.id, NULL, " public_only ")) ORDER BY b.created_at, b.id) "                           \
     "FROM project_blocks b WHERE b.project_id = p.id) AS blocks"
 
 /* The plan records' plusvelden (docs/homes-and-goals.md), appended to BS_EXPORT_PLAN_COLUMNS:
@@ -232,6 +235,18 @@ int bs_export_plusveld_columns(const bs_export *ex, const char *const **names);
  * text, integer or boolean as such, a decimal as text ("%.15g"), a multi-category as its
  * values joined by "; " — or empty. Text cells point into the plan or into buf (len bytes). */
 bs_cell bs_export_plusveld_cell(const bs_export *ex, int r, int c, char *buf, size_t len);
+
+/* The block plusveld columns of the detail table (BS_TABLE_DETAIL) that ex's profile maps
+ * (bs_export_profile.bpv_columns), after the table's own columns: their count, names receives the
+ * names (the profile's). */
+int bs_export_block_plusveld_columns(const bs_export *ex, const char *const **names);
+/* Cell c of the block plusveld columns of detail row d (docs/exports.md §6): the values of the
+ * mapped plusveld of the plan's blocks counted in that row's year (a spread block in its spread's
+ * years, a period block in its period's, another in the unknown year; correction blocks not),
+ * distinct, in block order: one value as bs_export_plusveld_cell gives it, several as text joined
+ * by "; "; empty when none has a value or the plan is not counted from blocks. Text cells point
+ * into the plan or into buf (len bytes). */
+bs_cell bs_export_block_plusveld_cell(const bs_export *ex, int d, int c, char *buf, size_t len);
 
 /* Number of rows of a table. */
 int bs_export_table_rows(const bs_export *ex, bs_export_table_kind kind);

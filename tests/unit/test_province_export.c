@@ -693,6 +693,91 @@ static void test_export_plusvelden(void **state) {
     unload_fixture(&g);
 }
 
+#define CFG_BPV_EXPORT(bpv)                                                                                            \
+    CFG_HEAD "\"price_classes\":[],\"exports\":{\"x\":{\"name\":\"X\",\"provinces\":[\"P\"],\"crs\":\"EPSG:28992\","   \
+             "\"min_confidentiality\":\"openbaar\",\"mandatory\":[],\"block_plusvelden\":" bpv                         \
+             ",\"sources\":[\"s\"]}}}"
+
+static void test_config_block_plusvelden(void **state) {
+    (void)state;
+    const char *ok = CFG_BPV_EXPORT("{\"doelgroep\":\"doelgroep_code\",\"plannaam\":\"naam\"}");
+    bs_province_config c;
+    bs_err err = {0};
+    assert_int_equal(bs_province_config_parse(ok, strlen(ok), &c, &err), 0);
+    const bs_export_profile *p = bs_province_config_export(&c, "x");
+    assert_int_equal(p->n_block_plusvelden, 2); /* plannaam is no detail column */
+    assert_int_equal(p->n_plusvelden, 0);
+    assert_string_equal(p->bpv_columns[0], "doelgroep");
+    assert_string_equal(p->bpv_keys[0], "doelgroep_code");
+    bs_province_config_free(&c);
+    const char *clash[] = {CFG_BPV_EXPORT("{\"jaar\":\"x\"}"), CFG_BPV_EXPORT("{\"sloop_meergezins_huur_onb\":\"x\"}"),
+                           CFG_BPV_EXPORT("{\"onbekend_koop3\":\"x\"}")};
+    for (size_t i = 0; i < sizeof clash / sizeof clash[0]; i++) {
+        assert_int_equal(config_errors(clash[i], &err), BS_EINVAL);
+        assert_non_null(strstr(err.msg, "that the detail table does not use"));
+    }
+    const char *badkey = CFG_BPV_EXPORT("{\"kolom\":\"Niet Goed\"}");
+    assert_int_equal(config_errors(badkey, &err), BS_EINVAL);
+    assert_non_null(strstr(err.msg, "exports.x.block_plusvelden.kolom: a plusveld key"));
+}
+
+/* The shipped zuid-holland export with a block plusveld mapped to a detail column: per row the
+ * distinct values of the blocks counted in that year, in the CSV and both GeoJSON forms. */
+static void test_export_block_plusvelden(void **state) {
+    (void)state;
+    gx g;
+    load_fixture(&g);
+    bs_export_profile *p = NULL;
+    for (int i = 0; i < g.c.n_exports; i++)
+        if (strcmp(g.c.exports[i].key, "zuid-holland") == 0) p = &g.c.exports[i];
+    assert_non_null(p);
+    p->bpv_columns = calloc(1, sizeof *p->bpv_columns);
+    p->bpv_keys = calloc(1, sizeof *p->bpv_keys);
+    p->bpv_columns[0] = strdup("doelgroep");
+    p->bpv_keys[0] = strdup("doelgroep_code");
+    p->n_block_plusvelden = 1;
+    for (int i = 0; i < g.n; i++)
+        if (strcmp(g.plans[i].source_key, "9001") == 0)
+            g.plans[i].blocks = json_loads(
+                "[{\"homes\": 4, \"kind\": \"nieuwbouw\", \"home_type\": \"grondgebonden\", \"tenure\": \"koop\","
+                " \"price_class\": \"onbekend\", \"period_from\": 2027, \"period_to\": 2027,"
+                " \"plusvelden\": {\"doelgroep_code\": \"senioren\"}},"
+                "{\"homes\": 2, \"kind\": \"nieuwbouw\", \"home_type\": \"meergezins\", \"tenure\": \"huur\","
+                " \"price_class\": \"huur2\", \"period_from\": 2027, \"period_to\": 2027,"
+                " \"plusvelden\": {\"doelgroep_code\": \"starters\"}},"
+                "{\"homes\": 1, \"kind\": \"nieuwbouw\", \"home_type\": \"meergezins\", \"tenure\": \"huur\","
+                " \"price_class\": \"huur2\", \"period_from\": 2027, \"period_to\": 2027,"
+                " \"plusvelden\": {\"doelgroep_code\": \"senioren\"}},"
+                "{\"homes\": 3, \"kind\": \"nieuwbouw\", \"home_type\": \"onbekend\", \"tenure\": \"onbekend\","
+                " \"price_class\": \"onbekend\", \"plusvelden\": {\"doelgroep_code\": \"senioren\", \"ander\": 1}},"
+                "{\"homes\": 5, \"kind\": \"nieuwbouw\", \"home_type\": \"onbekend\", \"tenure\": \"onbekend\","
+                " \"price_class\": \"onbekend\", \"spread_homes\": [[2028, 5]], \"plusvelden\": {}}]",
+                0, NULL);
+    bs_export ex;
+    build(&g, "zuid-holland", &ex);
+    char *csv = bs_export_csv(&ex, BS_TABLE_DETAIL);
+    assert_non_null(csv);
+    assert_non_null(strstr(csv, ",sloop_onbekend_onbekend,doelgroep\r\n"));
+    assert_non_null(strstr(csv, ",2027,false,"));
+    assert_non_null(strstr(csv, ",senioren; starters\r\n")); /* 2027: two blocks' values, distinct */
+    assert_non_null(strstr(csv, ",2028,true,"));
+    assert_non_null(strstr(csv, ",senioren\r\n")); /* the unknown year: the block without a period */
+    assert_null(strstr(csv, "ander"));
+    free(csv);
+    char *gj = bs_export_geojson_detail(&ex);
+    assert_non_null(gj);
+    assert_non_null(strstr(gj, "\"doelgroep\":\"senioren; starters\""));
+    assert_non_null(strstr(gj, "\"jaar\":2028,"));
+    assert_non_null(strstr(gj, "\"doelgroep\":null")); /* 2028 and the plans without blocks */
+    free(gj);
+    char *zh = bs_export_geojson_plans(&ex, true);
+    assert_non_null(zh);
+    assert_non_null(strstr(zh, "\"doelgroep\":\"senioren; starters\""));
+    free(zh);
+    bs_export_free(&ex);
+    unload_fixture(&g);
+}
+
 static void test_golden_zuid_holland(void **state) {
     (void)state;
     gx g;
@@ -780,6 +865,8 @@ int main(void) {
         cmocka_unit_test(test_golden_excel),
         cmocka_unit_test(test_config_plusvelden),
         cmocka_unit_test(test_export_plusvelden),
+        cmocka_unit_test(test_config_block_plusvelden),
+        cmocka_unit_test(test_export_block_plusvelden),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
