@@ -447,11 +447,12 @@ const char *bs_projects_blocks_sql(void) {
     return "WITH px AS MATERIALIZED (SELECT p.id, x.blocks FROM bs_import_staging x "
            "  JOIN projects p ON p.source = $1 AND p.source_key = x.source_key WHERE x.blocks IS NOT NULL), "
            "d AS (DELETE FROM project_blocks b USING px WHERE b.project_id = px.id AND b.imported) "
-           "INSERT INTO project_blocks (project_id, homes, home_type, tenure, price_class, period_from, period_to, "
-           "  correction, imported) "
-           "SELECT px.id, e.homes, e.home_type, e.tenure, 'onbekend', e.period_from, e.period_to, e.correction, true "
-           "FROM px CROSS JOIN LATERAL jsonb_to_recordset(px.blocks -> 'blocks') AS e(homes integer, home_type text, tenure text, "
-           "  period_from integer, period_to integer, correction boolean) "
+           "INSERT INTO project_blocks (project_id, homes, kind, home_type, tenure, price_class, period_from, "
+           "  period_to, correction, imported) "
+           "SELECT px.id, e.homes, COALESCE(e.kind, 'nieuwbouw'), e.home_type, e.tenure, 'onbekend', e.period_from, "
+           "  e.period_to, e.correction, true "
+           "FROM px CROSS JOIN LATERAL jsonb_to_recordset(px.blocks -> 'blocks') AS e(homes integer, kind text, "
+           "  home_type text, tenure text, period_from integer, period_to integer, correction boolean) "
            "ORDER BY px.id";
 }
 
@@ -559,8 +560,10 @@ static int load_file(import_job *job, json_t **root) {
 
 /* The record's blocks (docs/blocks.md): the joint split of its type, tenure and period
  * counts (bs_blocks_split), as {"blocks": [{homes, home_type, tenure, period_from,
- * period_to, correction}, …]} in the "blocks" member; a count that is null (absent, out of range)
- * counts 0. No member when the counts do not add up to one total (the split refuses them). */
+ * period_to, correction}, …]} in the "blocks" member, then, when the record's demolition (the
+ * file's Sloop, negative) is not 0, one block {kind: "sloop", homes: |Sloop|, type and tenure
+ * onbekend, no period}; a count that is null (absent, out of range) counts 0. No member when
+ * the counts do not add up to one total (the split refuses them). */
 static void add_blocks(json_t *rec) {
     static const char *const cols[3][5] = {{"type_grondgebonden", "type_appartement", "type_onbekend"},
                                            {"tenure_huur", "tenure_koop", "tenure_onbekend"},
@@ -578,6 +581,9 @@ static void add_blocks(json_t *rec) {
     int nb = bs_blocks_split(m, b);
     if (nb < 0) return;
     json_t *arr = json_array();
+    /* the file's Sloop (written negative; docs/blocks.md "The import"): one demolition block of
+     * |Sloop| homes, type, tenure and price class onbekend, no period, after the split's blocks */
+    json_int_t sloop = json_integer_value(json_object_get(rec, "demolition"));
     for (int i = 0; i < nb; i++) {
         size_t k = b[i].cat[2];
         json_array_append_new(arr,
@@ -586,6 +592,10 @@ static void add_blocks(json_t *rec) {
                                         from[k] ? json_integer(from[k]) : json_null(), "period_to",
                                         to[k] ? json_integer(to[k]) : json_null(), "correction", (int)b[i].correction));
     }
+    if (sloop != 0)
+        json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:s, s:n, s:n, s:b}", "homes", sloop < 0 ? -sloop : sloop,
+                                             "kind", "sloop", "home_type", "onbekend", "tenure", "onbekend",
+                                             "period_from", "period_to", "correction", 0));
     /* an object: the COPY text of a JSON array is a PostgreSQL array (copy_text.c) */
     json_object_set_new(rec, "blocks", json_pack("{s:o}", "blocks", arr));
 }

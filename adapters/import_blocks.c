@@ -85,7 +85,8 @@ void bs_import_blocks_derive(json_t *rec, const json_t *blocks) {
     }
     json_object_update(rec, counts);
     json_decref(counts);
-    if (sloop) json_object_set_new(rec, "demolition", json_integer(demolition));
+    /* stored as the EIB file writes Sloop: negative (docs/exports.md §1) */
+    if (sloop) json_object_set_new(rec, "demolition", json_integer(-demolition));
 }
 
 /* Replaces the blocks of each staged project with blocks by the record's, unless they are

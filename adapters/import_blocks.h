@@ -34,8 +34,8 @@ json_t *bs_import_block_check(bs_block_milestone_fn is_milestone, const void *ar
  * appartement), tenure_huur / tenure_koop / tenure_onbekend by tenure, over the same blocks;
  * completions_2019, _2020_2024, _2025_2029, _2030_2050 the blocks whose period lies within
  * that range, completions_unknown the others (no period, or one across two ranges);
- * demolition the homes of the sloop blocks, only when there is a sloop block (else the
- * record's demolition stays as given). */
+ * demolition minus the homes of the sloop blocks (stored negative, as the EIB file's Sloop),
+ * only when there is a sloop block (else the record's demolition stays as given). */
 void bs_import_blocks_derive(json_t *rec, const json_t *blocks);
 
 /* Adds the statement that replaces the blocks of each staged project whose record has

@@ -80,6 +80,12 @@ void bs_province_config_free(bs_province_config *c) {
         }
         free(p->pv_columns);
         free(p->pv_keys);
+        for (int j = 0; j < p->n_block_plusvelden; j++) {
+            free(p->bpv_columns[j]);
+            free(p->bpv_keys[j]);
+        }
+        free(p->bpv_columns);
+        free(p->bpv_keys);
     }
     free(c->exports);
     memset(c, 0, sizeof *c);
@@ -242,37 +248,60 @@ static const char *const plan_table_names[] = {"plan_id",
                                                "geometrie",
                                                "detailplanning"};
 
-/* An export's "plusvelden": {column: plusveld key} (optional): the columns a province asks
- * for; column names 1 to 63 bytes, not one of the plan table's; keys as a plusveld's
- * (a-z first, then a-z, 0-9, _). */
-static void parse_plusvelden(bs_export_profile *p, const char *key, json_t *pv, errbuf *e) {
+/* Whether col is one of the detail table's own columns (plan_id, objectid, jaar, geschat and the
+ * 66 counts {,sloop_}{eengezins|meergezins|onbekend}_{koop1..4|koop_onb|huur1..4|huur_onb|onbekend}). */
+static bool detail_table_name(const char *col) {
+    static const char *const own[] = {"plan_id", "objectid", "jaar", "geschat"};
+    static const char *const types[] = {"eengezins_", "meergezins_", "onbekend_"};
+    static const char *const cls[] = {"koop1", "koop2", "koop3", "koop4",    "koop_onb", "huur1",
+                                      "huur2", "huur3", "huur4", "huur_onb", "onbekend"};
+    for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
+        if (strcmp(col, own[i]) == 0) return true;
+    if (strncmp(col, "sloop_", 6) == 0) col += 6;
+    for (size_t t = 0; t < 3; t++)
+        if (strncmp(col, types[t], strlen(types[t])) == 0)
+            for (size_t c = 0; c < sizeof cls / sizeof cls[0]; c++)
+                if (strcmp(col + strlen(types[t]), cls[c]) == 0) return true;
+    return false;
+}
+
+static bool plan_table_name(const char *col) {
+    for (size_t i = 0; i < sizeof plan_table_names / sizeof plan_table_names[0]; i++)
+        if (strcmp(col, plan_table_names[i]) == 0) return true;
+    return false;
+}
+
+/* An export's plusveld mapping `member` ("plusvelden" for the plan table, "block_plusvelden"
+ * for the detail table): {column: plusveld key} (optional), the columns a province asks for;
+ * column names 1 to 63 bytes, not one of the table's own (taken(col)); keys as a plusveld's
+ * (a-z first, then a-z, 0-9, _). Into cols/keys (owned), *n. */
+static void parse_plusvelden(const char *key, const char *member, json_t *pv, bool (*taken)(const char *), char ***cols,
+                             char ***keys, int *n, errbuf *e) {
     if (!pv) return;
     if (!json_is_object(pv)) {
-        problem(e, "exports.%s.plusvelden: an object {column: plusveld key} is required", key);
+        problem(e, "exports.%s.%s: an object {column: plusveld key} is required", key, member);
         return;
     }
-    p->pv_columns = bs_calloc(json_object_size(pv) + 1, sizeof *p->pv_columns);
-    p->pv_keys = bs_calloc(json_object_size(pv) + 1, sizeof *p->pv_keys);
+    *cols = bs_calloc(json_object_size(pv) + 1, sizeof **cols);
+    *keys = bs_calloc(json_object_size(pv) + 1, sizeof **keys);
     const char *col;
     json_t *v;
     json_object_foreach(pv, col, v) {
         const char *k = json_string_value(v);
-        size_t n = k ? strlen(k) : 0;
-        bool clash = false;
-        for (size_t i = 0; i < sizeof plan_table_names / sizeof plan_table_names[0]; i++)
-            clash |= strcmp(col, plan_table_names[i]) == 0;
-        if (!*col || strlen(col) > 63 || clash) {
-            problem(e, "exports.%s.plusvelden.%.63s: a column name of 1 to 63 bytes that the plan table does not use",
-                    key, col);
+        size_t len = k ? strlen(k) : 0;
+        if (!*col || strlen(col) > 63 || taken(col)) {
+            problem(e, "exports.%s.%s.%.63s: a column name of 1 to 63 bytes that the %s table does not use", key,
+                    member, col, taken == plan_table_name ? "plan" : "detail");
             continue;
         }
-        if (n == 0 || n > 50 || k[0] < 'a' || k[0] > 'z' || strspn(k, "abcdefghijklmnopqrstuvwxyz0123456789_") != n) {
-            problem(e, "exports.%s.plusvelden.%.63s: a plusveld key (a-z first, then a-z, 0-9 and _) is required", key,
+        if (len == 0 || len > 50 || k[0] < 'a' || k[0] > 'z' ||
+            strspn(k, "abcdefghijklmnopqrstuvwxyz0123456789_") != len) {
+            problem(e, "exports.%s.%s.%.63s: a plusveld key (a-z first, then a-z, 0-9 and _) is required", key, member,
                     col);
             continue;
         }
-        p->pv_columns[p->n_plusvelden] = xstrdup(col);
-        p->pv_keys[p->n_plusvelden++] = xstrdup(k);
+        (*cols)[*n] = xstrdup(col);
+        (*keys)[(*n)++] = xstrdup(k);
     }
 }
 
@@ -328,7 +357,10 @@ static void parse_exports(json_t *root, json_t *sources, bs_province_config *c, 
             else
                 p->mandatory[f] = true;
         }
-        parse_plusvelden(p, key, json_object_get(o, "plusvelden"), e);
+        parse_plusvelden(key, "plusvelden", json_object_get(o, "plusvelden"), plan_table_name, &p->pv_columns,
+                         &p->pv_keys, &p->n_plusvelden, e);
+        parse_plusvelden(key, "block_plusvelden", json_object_get(o, "block_plusvelden"), detail_table_name,
+                         &p->bpv_columns, &p->bpv_keys, &p->n_block_plusvelden, e);
         char path[96];
         snprintf(path, sizeof path, "exports.%s", key);
         free(cite(sources, json_object_get(o, "sources"), path, e));

@@ -71,6 +71,11 @@ typedef struct bs_export_profile {
      * that key (owned; n_plusvelden of each, in the configuration's order) */
     char **pv_columns, **pv_keys;
     int n_plusvelden;
+    /* the block plusvelden the province asks for ("block_plusvelden": {column: plusveld key};
+     * docs/exports.md §6): extra columns of the detail table (DetailPlanning) after its own, each
+     * the values of that plusveld of the blocks counted in the row (owned; n_block_plusvelden) */
+    char **bpv_columns, **bpv_keys;
+    int n_block_plusvelden;
 } bs_export_profile;
 
 typedef struct bs_province_config {

@@ -80,6 +80,7 @@ void bs_export_plans_free(bs_export_plan *plans, int n) {
         free(p->geometry_crs);
         json_decref(p->geometry);
         json_decref(p->plusvelden);
+        json_decref(p->blocks);
     }
     free(plans);
 }
@@ -143,6 +144,13 @@ int bs_export_plans_from_json(const json_t *array, bs_export_plan **plans, int *
         }
         json_t *pv = json_object_get(o, "plusvelden");
         if (json_is_object(pv)) p->plusvelden = json_incref(pv);
+        json_t *bl = json_object_get(o, "blocks");
+        if (json_is_array(bl))
+            p->blocks = json_incref(bl);
+        else if (bl && !json_is_null(bl)) {
+            bs_export_plans_free(ps, (int)cnt);
+            return bs_err_set(err, BS_EINVAL, NULL, "plan records[%zu].blocks: an array or null is required", i);
+        }
         json_t *g = json_object_get(o, "geometry");
         if (json_is_object(g))
             p->geometry = json_incref(g);
@@ -342,15 +350,268 @@ static void derive_rows(const bs_export_plan *p, bs_export_item *it) {
     free(alloc);
 }
 
+/* ---- counts from blocks (docs/exports.md §4.6) ---- */
+
+/* One block of a plan record, as the derivation uses it. */
+typedef struct ex_block {
+    int64_t homes;        /* > 0, or < 0 for a correction block */
+    bool sloop;           /* kind sloop: counted in the sloop_ columns */
+    int cell;             /* 0..32: type × tenure/price column */
+    const json_t *spread; /* spread_homes [[year, homes], …], or NULL */
+    int from, to;         /* period, 0 = none */
+} ex_block;
+
+/* The tenure/price column (0..10) of a block's tenure and price class: the class as is, onbekend
+ * as the plan counts' rule (the plan's koop/huur class of its price range, else *_onb; tenure
+ * onbekend → onbekend). -1 when the class is not one of the tenure's (or unknown). */
+static int block_tenure_col(const char *tenure, const char *pc, const bs_export_item *it) {
+    bool koop = strcmp(tenure, "koop") == 0, huur = strcmp(tenure, "huur") == 0;
+    if (!koop && !huur && strcmp(tenure, "onbekend") != 0) return -1;
+    if (strcmp(pc, "onbekend") == 0)
+        return koop ? (it->koop_class ? it->koop_class - 1 : 4) : huur ? (it->huur_class ? 4 + it->huur_class : 9) : 10;
+    if (strcmp(pc, "koop_onb") == 0) return koop ? 4 : -1;
+    if (strcmp(pc, "huur_onb") == 0) return huur ? 9 : -1;
+    if (strlen(pc) == 5 && pc[4] >= '1' && pc[4] <= '4') {
+        if (koop && strncmp(pc, "koop", 4) == 0) return pc[4] - '1';
+        if (huur && strncmp(pc, "huur", 4) == 0) return 5 + pc[4] - '1';
+    }
+    return -1;
+}
+
+static int year_or_0(const json_t *v) {
+    json_int_t y = json_integer_value(v);
+    return json_is_integer(v) && y >= 1900 && y <= 2200 ? (int)y : 0;
+}
+
+/* Reads and checks block j of a plan record into *b; false (with issues on it) when invalid. */
+static bool read_block(const json_t *o, int j, bs_export_item *it, ex_block *b) {
+    static const char *const types[3] = {"grondgebonden", "meergezins", "onbekend"};
+    const char *kind = json_string_value(json_object_get(o, "kind"));
+    const char *type = json_string_value(json_object_get(o, "home_type"));
+    const char *tenure = json_string_value(json_object_get(o, "tenure"));
+    const char *pc = json_string_value(json_object_get(o, "price_class"));
+    json_t *h = json_object_get(o, "homes");
+    int n0 = it->n_issues, t = -1;
+    memset(b, 0, sizeof *b);
+    b->homes = json_integer_value(h);
+    if (!json_is_integer(h) || b->homes == 0 || b->homes > INT32_MAX / 2 || b->homes < -(INT32_MAX / 2) ||
+        (b->homes < 0 && !json_is_true(json_object_get(o, "correction"))))
+        issue(it, BS_QC_COUNTS, "blocks[%d].homes: a positive number of homes (negative only in a correction block)",
+              j);
+    if (!kind || (strcmp(kind, "nieuwbouw") != 0 && strcmp(kind, "transformatie") != 0 && strcmp(kind, "sloop") != 0))
+        issue(it, BS_QC_COUNTS, "blocks[%d].kind: nieuwbouw, transformatie or sloop", j);
+    for (int k = 0; type && k < 3; k++)
+        if (strcmp(type, types[k]) == 0) t = k;
+    if (t < 0) issue(it, BS_QC_COUNTS, "blocks[%d].home_type: grondgebonden, meergezins or onbekend", j);
+    int r = tenure && pc ? block_tenure_col(tenure, pc, it) : -1;
+    if (r < 0)
+        issue(it, BS_QC_PRICE_CLASS, "blocks[%d].price_class: '%s' is not a price class of tenure '%s'", j,
+              pc ? pc : "(none)", tenure ? tenure : "(none)");
+    b->sloop = kind && strcmp(kind, "sloop") == 0;
+    b->cell = t * BS_EXPORT_N_TENURE_COLS + r;
+    json_t *sp = json_object_get(o, "spread_homes");
+    b->spread = json_array_size(sp) > 0 ? sp : NULL;
+    for (size_t k = 0; b->spread && k < json_array_size(sp); k++)
+        if (!year_or_0(json_array_get(json_array_get(sp, k), 0)) ||
+            !json_is_integer(json_array_get(json_array_get(sp, k), 1)))
+            issue(it, BS_QC_COUNTS, "blocks[%d].spread_homes[%zu]: [year 1900..2200, homes] expected", j, k);
+    b->from = year_or_0(json_object_get(o, "period_from"));
+    b->to = year_or_0(json_object_get(o, "period_to"));
+    if (!b->from || !b->to || b->to < b->from) b->from = b->to = 0;
+    return it->n_issues == n0;
+}
+
+/* The per-year table of a plan's blocks: slots lo..lo+n_years-1, then the unknown year. */
+typedef struct year_table {
+    int lo, n_years;                     /* n_years 0: only the unknown year */
+    int64_t (*build)[BS_EXPORT_N_CELLS]; /* [n_years + 1] */
+    int64_t (*sloop)[BS_EXPORT_N_CELLS];
+    bool *est; /* [n_years + 1] geschat */
+} year_table;
+
+static int slot_of(const year_table *yt, int year) {
+    return year ? year - yt->lo : yt->n_years;
+}
+
+/* Spreads the blocks of one period [from, to] and kind (sloop or not) that are not yet counted
+ * (done[]) over its years: the period total by the §4.1 rule, the cells over the years by
+ * allocate (§4.4), as the plan counts' periods. */
+static void count_period(const ex_block *bl, int n, int first, bool *done, year_table *yt) {
+    int from = bl[first].from, to = bl[first].to, ny = to - from + 1;
+    bool sl = bl[first].sloop;
+    int64_t cells[BS_EXPORT_N_CELLS] = {0}, total = 0;
+    for (int j = first; j < n; j++)
+        if (!done[j] && bl[j].homes > 0 && !bl[j].spread && bl[j].from == from && bl[j].to == to && bl[j].sloop == sl) {
+            cells[bl[j].cell] += bl[j].homes;
+            total += bl[j].homes;
+            done[j] = true;
+        }
+    int64_t *years = bs_calloc((size_t)ny, sizeof *years);
+    int64_t(*out)[BS_EXPORT_N_CELLS] = bs_calloc((size_t)ny, sizeof *out);
+    bs_export_spread(total, ny, years);
+    allocate(cells, years, ny, out);
+    int64_t(*t)[BS_EXPORT_N_CELLS] = sl ? yt->sloop : yt->build;
+    for (int k = 0; k < ny; k++) {
+        if (years[k] > 0 && ny > 1) yt->est[slot_of(yt, from + k)] = true;
+        for (int c = 0; c < BS_EXPORT_N_CELLS; c++) t[slot_of(yt, from + k)][c] += out[k][c];
+    }
+    free(years);
+    free(out);
+}
+
+/* Takes amount homes of a correction block (cell own) out of the table t: from slot first, then
+ * the unknown year, then the years from the last back; within a year from the own cell first,
+ * then from the largest cell (ties: the earlier column). Returns what could not be taken. */
+static int64_t net_correction(const year_table *yt, int64_t (*t)[BS_EXPORT_N_CELLS], int first, int own,
+                              int64_t amount) {
+    for (int k = -1; k <= yt->n_years && amount > 0; k++) {
+        int s = k < 0 ? first : yt->n_years - k; /* first, unknown, last year, …, first year */
+        if (k >= 0 && s == first) continue;
+        int64_t *row = t[s];
+        int64_t take = row[own] < amount ? row[own] : amount;
+        row[own] -= take;
+        amount -= take;
+        while (amount > 0) {
+            int best = 0;
+            for (int c = 1; c < BS_EXPORT_N_CELLS; c++)
+                if (row[c] > row[best]) best = c;
+            if (row[best] == 0) break;
+            take = row[best] < amount ? row[best] : amount;
+            row[best] -= take;
+            amount -= take;
+        }
+    }
+    return amount;
+}
+
+/* Counts the correction blocks (negative homes) against the others (§4.6). false with an issue
+ * when the blocks net to fewer than 0 homes. */
+static bool count_corrections(const ex_block *bl, int n, year_table *yt, bs_export_item *it) {
+    int64_t left = 0;
+    for (int j = 0; j < n; j++) {
+        const ex_block *b = &bl[j];
+        if (b->homes >= 0) continue;
+        int64_t(*t)[BS_EXPORT_N_CELLS] = b->sloop ? yt->sloop : yt->build;
+        size_t k;
+        json_t *e;
+        if (b->spread) {
+            json_array_foreach(b->spread, k, e) {
+                left += net_correction(yt, t, slot_of(yt, year_or_0(json_array_get(e, 0))), b->cell,
+                                       -json_integer_value(json_array_get(e, 1)));
+            }
+        } else {
+            int first = b->from ? slot_of(yt, b->to) : yt->n_years;
+            left += net_correction(yt, t, first, b->cell, -b->homes);
+        }
+    }
+    if (left > 0)
+        issue(it, BS_QC_COUNTS, "blocks: the correction blocks take %" PRId64 " homes more than the other blocks give",
+              left);
+    return left == 0;
+}
+
+/* The year range of a plan's blocks (spread years, periods) into yt->lo, n_years. */
+static void year_range(const ex_block *bl, int n, year_table *yt) {
+    int lo = 0, hi = 0;
+    for (int j = 0; j < n; j++) {
+        int ys[4] = {bl[j].from, bl[j].to, 0, 0};
+        size_t k;
+        json_t *e;
+        json_array_foreach(bl[j].spread, k, e) {
+            ys[3] = year_or_0(json_array_get(e, 0));
+            if (ys[3] && (!lo || ys[3] < lo)) lo = ys[3];
+            if (ys[3] > hi) hi = ys[3];
+        }
+        for (int i = 0; i < 3; i++) {
+            if (ys[i] && (!lo || ys[i] < lo)) lo = ys[i];
+            if (ys[i] > hi) hi = ys[i];
+        }
+    }
+    yt->lo = lo;
+    yt->n_years = lo ? hi - lo + 1 : 0;
+}
+
+/* The table's rows (years with a count, ascending, the unknown year last) into the item. */
+static void emit_rows(const year_table *yt, bs_export_item *it) {
+    it->rows = bs_calloc((size_t)yt->n_years + 1, sizeof *it->rows);
+    for (int s = 0; s <= yt->n_years; s++) {
+        bool any = false;
+        for (int c = 0; c < BS_EXPORT_N_CELLS; c++) any |= yt->build[s][c] != 0 || yt->sloop[s][c] != 0;
+        if (!any) continue;
+        bs_export_row *row = &it->rows[it->n_rows++];
+        row->year = s == yt->n_years ? 0 : yt->lo + s;
+        row->estimated = yt->est[s];
+        if (row->estimated) it->notes |= BS_NOTE_BLOCK_SPREAD;
+        for (int c = 0; c < BS_EXPORT_N_CELLS; c++) {
+            row->build[c] = (int32_t)yt->build[s][c];
+            row->sloop[c] = (int32_t)yt->sloop[s][c];
+            it->homes += yt->build[s][c];
+            it->demolished += yt->sloop[s][c];
+        }
+    }
+}
+
+/* The per-year counts of a plan from its blocks (docs/exports.md §4.6): checks every block
+ * (issues named blocks[j].member), then counts each block in its years — the shares of its
+ * spread (geschat); else its period, spread as the plan counts' periods (geschat when the period
+ * has several years); else the unknown year — and nets the correction blocks. Rows into it->rows. */
+static void derive_blocks(const bs_export_plan *p, bs_export_item *it) {
+    int n = (int)json_array_size(p->blocks), n0 = it->n_issues;
+    ex_block *bl = bs_calloc((size_t)n, sizeof *bl);
+    bool *done = bs_calloc((size_t)n, sizeof *done);
+    int64_t sum = 0;
+    for (int j = 0; j < n; j++)
+        if (read_block(json_array_get(p->blocks, (size_t)j), j, it, &bl[j]))
+            sum += bl[j].homes < 0 ? -bl[j].homes : bl[j].homes;
+    if (sum > INT32_MAX / 2) issue(it, BS_QC_COUNTS, "blocks: implausibly many homes (%" PRId64 ")", sum);
+    it->from_blocks = true;
+    year_table yt = {0};
+    if (it->n_issues == n0) {
+        year_range(bl, n, &yt);
+        yt.build = bs_calloc((size_t)yt.n_years + 1, sizeof *yt.build);
+        yt.sloop = bs_calloc((size_t)yt.n_years + 1, sizeof *yt.sloop);
+        yt.est = bs_calloc((size_t)yt.n_years + 1, sizeof *yt.est);
+        for (int j = 0; j < n; j++) {
+            const ex_block *b = &bl[j];
+            int64_t(*t)[BS_EXPORT_N_CELLS] = b->sloop ? yt.sloop : yt.build;
+            size_t k;
+            json_t *e;
+            if (b->homes < 0 || done[j]) continue;
+            if (b->spread) {
+                json_array_foreach(b->spread, k, e) {
+                    int s = slot_of(&yt, year_or_0(json_array_get(e, 0)));
+                    t[s][b->cell] += json_integer_value(json_array_get(e, 1));
+                    yt.est[s] = true; /* a share of the block's homes */
+                }
+            } else if (b->from) {
+                count_period(bl, n, j, done, &yt);
+            } else {
+                t[yt.n_years][b->cell] += b->homes; /* no year: the unknown year */
+            }
+        }
+        if (count_corrections(bl, n, &yt, it)) emit_rows(&yt, it);
+        /* blocks that net to nothing report as a plan with nothing to build (no note), as the
+         * plan counts would; so the Planmonitor workbook reads back the same (docs/exchange.md) */
+        if (it->n_rows) it->notes |= BS_NOTE_BLOCKS;
+    }
+    free(yt.build);
+    free(yt.sloop);
+    free(yt.est);
+    free(done);
+    free(bl);
+}
+
 void bs_export_check_plan(const bs_province_config *config, const bs_export_profile *profile, const bs_export_plan *p,
                           bs_day date, bs_export_item *it) {
     int plan = it->plan;
     memset(it, 0, sizeof *it);
     it->plan = plan;
+    /* a plan with blocks is counted from them (§4.6): aantal_rest and sloop are theirs */
+    bool blocks = json_array_size(p->blocks) > 0;
     /* mandatory values */
     for (int f = 0; f < BS_EF_COUNT; f++) {
         if (!profile->mandatory[f] || f == BS_EF_GEOMETRY) continue;
-        bool missing = f == BS_EF_AANTAL_REST ? p->count[BS_PC_HOMES_REMAINING] == BS_EXPORT_MISSING
+        bool missing = f == BS_EF_AANTAL_REST ? !blocks && p->count[BS_PC_HOMES_REMAINING] == BS_EXPORT_MISSING
                                               : (!field_value(p, f) || !*field_value(p, f));
         if (missing) issue(it, BS_QC_MANDATORY, "%s: mandatory value missing", bs_export_field_name(f));
     }
@@ -394,7 +655,9 @@ void bs_export_check_plan(const bs_province_config *config, const bs_export_prof
     /* counts */
     int64_t N = p->count[BS_PC_HOMES_REMAINING];
     bool counts_ok = true;
-    if (N == BS_EXPORT_MISSING) {
+    if (blocks) {
+        /* checked on the blocks (derive_blocks) */
+    } else if (N == BS_EXPORT_MISSING) {
         if (!profile->mandatory[BS_EF_AANTAL_REST]) issue(it, BS_QC_COUNTS, "aantal_rest missing: nothing to count");
         counts_ok = false;
     } else if (N < 0) {
@@ -420,7 +683,7 @@ void bs_export_check_plan(const bs_province_config *config, const bs_export_prof
         }
     }
     int64_t dem = p->count[BS_PC_DEMOLITION];
-    if (dem != BS_EXPORT_MISSING && (dem > 0 || dem < -(int64_t)(INT32_MAX / 2))) {
+    if (!blocks && dem != BS_EXPORT_MISSING && (dem > 0 || dem < -(int64_t)(INT32_MAX / 2))) {
         issue(it, BS_QC_COUNTS, "sloop is %" PRId64 ": demolition is written as a negative number or 0", dem);
         counts_ok = false;
     }
@@ -431,8 +694,14 @@ void bs_export_check_plan(const bs_province_config *config, const bs_export_prof
                                  it->prices ? it->prices->koop_lower_cents : NULL);
     it->huur_class = price_class(p, it, BS_PC_HUUR_RENT_MIN, BS_PC_HUUR_RENT_MAX, "huur",
                                  it->prices ? it->prices->huur_lower_cents : NULL);
+    if (blocks) derive_blocks(p, it);
     it->included = it->n_issues == 0;
-    if (it->included && counts_ok) derive_rows(p, it);
+    if (!it->included) {
+        free(it->rows);
+        it->rows = NULL;
+        it->n_rows = 0;
+    } else if (!blocks && counts_ok)
+        derive_rows(p, it);
 }
 
 void bs_export_free(bs_export *ex) {
@@ -562,11 +831,13 @@ static const char *const note_texts[] = {
     "type and tenure both mixed without a joint split: tenure reported as onbekend",
     "no price table of the province in force on the export date: koop_onb/huur_onb",
     "period totals spread evenly over their years (remainder in the last year): geschat",
+    "counts from the project's woningblokken",
+    "block homes spread over years (a period evenly, a spread by its percentages): geschat",
 };
 
-bs_cell bs_export_plusveld_cell(const bs_export *ex, int r, int c, char *buf, size_t len) {
-    const bs_export_plan *p = &ex->plans[included_item(ex, r)->plan];
-    const json_t *v = json_object_get(p->plusvelden, ex->profile->pv_keys[c]);
+/* A plusveld value as a cell: a text, integer or boolean as such, a decimal as text ("%.15g"), a
+ * multi-category as its values joined by "; "; NULL or another JSON value empty. */
+static bs_cell value_cell(const json_t *v, char *buf, size_t len) {
     if (json_is_string(v)) return text(json_string_value(v));
     if (json_is_integer(v)) return num(json_integer_value(v));
     if (json_is_boolean(v)) return (bs_cell){BS_CELL_BOOL, json_is_true(v), NULL};
@@ -579,6 +850,62 @@ bs_cell bs_export_plusveld_cell(const bs_export *ex, int r, int c, char *buf, si
     buf[0] = 0;
     for (size_t i = 0; i < json_array_size(v) && o < len; i++)
         o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? "; " : "", json_string_value(json_array_get(v, i)));
+    return text(buf);
+}
+
+bs_cell bs_export_plusveld_cell(const bs_export *ex, int r, int c, char *buf, size_t len) {
+    const bs_export_plan *p = &ex->plans[included_item(ex, r)->plan];
+    return value_cell(json_object_get(p->plusvelden, ex->profile->pv_keys[c]), buf, len);
+}
+
+int bs_export_block_plusveld_columns(const bs_export *ex, const char *const **names) {
+    *names = (const char *const *)ex->profile->bpv_columns;
+    return ex->profile->n_block_plusvelden;
+}
+
+/* Whether block b (a plan record's block) is counted in year (0: the unknown year) by the rule
+ * of §4.6; correction blocks are not. */
+static bool block_in_year(const json_t *b, int year) {
+    if (json_integer_value(json_object_get(b, "homes")) <= 0) return false;
+    const json_t *sp = json_object_get(b, "spread_homes");
+    if (json_array_size(sp) > 0) {
+        size_t k;
+        const json_t *e;
+        json_array_foreach(sp, k, e) {
+            if (year_or_0(json_array_get(e, 0)) == year && year) return true;
+        }
+        return false;
+    }
+    int from = year_or_0(json_object_get(b, "period_from")), to = year_or_0(json_object_get(b, "period_to"));
+    if (from && to && from <= to) return year >= from && year <= to;
+    return year == 0;
+}
+
+bs_cell bs_export_block_plusveld_cell(const bs_export *ex, int d, int c, char *buf, size_t len) {
+    const bs_export_item *it = &ex->items[ex->detail[d].item];
+    const bs_export_plan *p = &ex->plans[it->plan];
+    if (!it->from_blocks) return text(NULL);
+    int year = it->rows[ex->detail[d].row].year;
+    const json_t *seen[64], *b;
+    int n = 0;
+    size_t j;
+    json_array_foreach(p->blocks, j, b) {
+        const json_t *v = json_object_get(json_object_get(b, "plusvelden"), ex->profile->bpv_keys[c]);
+        if (!v || json_is_null(v) || !block_in_year(b, year) || n == 64) continue;
+        bool dup = false;
+        for (int i = 0; i < n && !dup; i++) dup = json_equal(seen[i], v);
+        if (!dup) seen[n++] = v;
+    }
+    if (n <= 1) return value_cell(n ? seen[0] : NULL, buf, len);
+    size_t o = 0;
+    buf[0] = 0;
+    for (int i = 0; i < n && o < len; i++) {
+        char one[BS_EXPORT_ROW_BUF], nb[32];
+        bs_cell v = value_cell(seen[i], one, sizeof one);
+        const char *t = v.kind == BS_CELL_TEXT ? v.s : v.kind == BS_CELL_BOOL ? (v.n ? "true" : "false") : nb;
+        if (v.kind == BS_CELL_INT) snprintf(nb, sizeof nb, "%" PRId64, v.n);
+        o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? "; " : "", t);
+    }
     return text(buf);
 }
 
@@ -597,12 +924,15 @@ void bs_export_table_row(const bs_export *ex, bs_export_table_kind kind, int r, 
         cells[6] = text(p->planstatus);
         cells[7] = text(p->confidentiality);
         cells[8] = text(p->progress_date);
-        cells[9] = num(p->count[BS_PC_HOMES_REMAINING]);
-        cells[10] = num(p->count[BS_PC_DEMOLITION] == BS_EXPORT_MISSING ? 0 : -p->count[BS_PC_DEMOLITION]);
+        int64_t homes = it->from_blocks ? it->homes : p->count[BS_PC_HOMES_REMAINING];
+        cells[9] = num(homes);
+        cells[10] = num(it->from_blocks                                   ? it->demolished
+                        : p->count[BS_PC_DEMOLITION] == BS_EXPORT_MISSING ? 0
+                                                                          : -p->count[BS_PC_DEMOLITION]);
         cells[11] = text(class_name("koop", it->koop_class, buf));
         cells[12] = text(class_name("huur", it->huur_class, buf + 8));
         cells[13] = text(it->prices ? bs_date_format(it->prices->valid_from, buf + 16) : NULL);
-        cells[14] = text(p->count[BS_PC_HOMES_REMAINING] == 0  ? "geen"
+        cells[14] = text(homes == 0                            ? "geen"
                          : (it->notes & BS_NOTE_JOINT_UNKNOWN) ? "alleen_type"
                                                                : "type_en_eigendom");
         size_t o = 32;
@@ -690,6 +1020,17 @@ static json_t *row_object(const bs_export *ex, bs_export_table_kind kind, int r,
     return o;
 }
 
+/* The block plusveld columns of detail row d into o (a detail row object). */
+static void add_block_plusvelden(const bs_export *ex, int d, json_t *o) {
+    const char *const *names;
+    int n = bs_export_block_plusveld_columns(ex, &names);
+    char buf[BS_EXPORT_ROW_BUF];
+    for (int c = 0; c < n; c++) {
+        bs_cell cell = bs_export_block_plusveld_cell(ex, d, c, buf, sizeof buf);
+        json_object_set_new(o, names[c], cell_json(&cell));
+    }
+}
+
 /* The plusveld columns of plan row r into props (a feature's properties). */
 static void add_plusvelden(const bs_export *ex, int r, json_t *props) {
     const char *const *names;
@@ -739,8 +1080,11 @@ char *bs_export_geojson_plans(const bs_export *ex, bool with_detail) {
         add_plusvelden(ex, r, props);
         if (with_detail) {
             json_t *rows = json_array();
-            for (; d < ex->n_detail && ex->detail[d].item == i; d++)
-                json_array_append_new(rows, row_object(ex, BS_TABLE_DETAIL, d, 2));
+            for (; d < ex->n_detail && ex->detail[d].item == i; d++) {
+                json_t *o = row_object(ex, BS_TABLE_DETAIL, d, 2);
+                add_block_plusvelden(ex, d, o);
+                json_array_append_new(rows, o);
+            }
             json_object_set_new(props, "detailplanning", rows);
         }
         json_object_set_new(f, "properties", props);
@@ -760,7 +1104,9 @@ char *bs_export_geojson_detail(const bs_export *ex) {
     for (int r = 0; r < ex->n_detail; r++) {
         json_t *f = json_object();
         json_object_set_new(f, "type", json_string("Feature"));
-        json_object_set_new(f, "properties", row_object(ex, BS_TABLE_DETAIL, r, 0));
+        json_t *o = row_object(ex, BS_TABLE_DETAIL, r, 0);
+        add_block_plusvelden(ex, r, o);
+        json_object_set_new(f, "properties", o);
         json_object_set_new(f, "geometry", json_null());
         feature(&b, f, r == 0);
         json_decref(f);
@@ -789,7 +1135,9 @@ char *bs_export_csv(const bs_export *ex, bs_export_table_kind kind) {
     const char *const *names;
     int nc = bs_export_table_columns(kind, &names);
     const char *const *pv_names = NULL;
-    int npv = kind == BS_TABLE_PLANS ? bs_export_plusveld_columns(ex, &pv_names) : 0;
+    int npv = kind == BS_TABLE_PLANS    ? bs_export_plusveld_columns(ex, &pv_names)
+              : kind == BS_TABLE_DETAIL ? bs_export_block_plusveld_columns(ex, &pv_names)
+                                        : 0;
     for (int c = 0; c < nc + npv; c++) {
         if (c) puts_(&b, ",");
         csv_field(&b, c < nc ? names[c] : pv_names[c - nc]);
@@ -803,7 +1151,10 @@ char *bs_export_csv(const bs_export *ex, bs_export_table_kind kind) {
         bs_export_table_row(ex, kind, r, cells, buf);
         for (int c = 0; c < nc + npv; c++) {
             if (c) puts_(&b, ",");
-            bs_cell cell = c < nc ? cells[c] : bs_export_plusveld_cell(ex, r, c - nc, pv_buf, sizeof pv_buf);
+            bs_cell cell = c < nc ? cells[c]
+                           : kind == BS_TABLE_PLANS
+                               ? bs_export_plusveld_cell(ex, r, c - nc, pv_buf, sizeof pv_buf)
+                               : bs_export_block_plusveld_cell(ex, r, c - nc, pv_buf, sizeof pv_buf);
             switch (cell.kind) {
             case BS_CELL_TEXT: csv_field(&b, cell.s); break;
             case BS_CELL_INT:

@@ -5,9 +5,10 @@
  * date; no I/O, no clock. The builder computes, per plan in the export's scope, the quality
  * checks and the per-year counts in the Planmonitor Wonen column pattern
  * {eengezins|meergezins|onbekend}_{koop1..4|koop_onb|huur1..4|huur_onb|onbekend} and the same
- * with prefix sloop_; the writers turn the result into text (GeoJSON, CSV) in memory, so the
+ * with prefix sloop_ — from the plan's woningblokken when it has some, else from its plan counts —;
+ * the writers turn the result into text (GeoJSON, CSV) in memory, so the
  * CLI writes files and the API can send the same bytes. The Excel writer is province_xlsx.h.
- * Rules (spreading, the joint split, price classes, checks): docs/exports.md.
+ * Rules (spreading, the joint split, price classes, counts from blocks, checks): docs/exports.md.
  */
 #ifndef BS_PROVINCE_EXPORT_H
 #define BS_PROVINCE_EXPORT_H
@@ -54,6 +55,8 @@ typedef struct bs_export_plan {
     json_t *geometry;      /* owned reference; NULL = none */
     int64_t count[BS_PC_COUNT];
     json_t *plusvelden; /* owned reference: the current plusveld values, key → value; NULL = none */
+    json_t *blocks;     /* owned reference: the project's woningblokken, a JSON array of the objects of
+                           BS_EXPORT_PLAN_BLOCKS; NULL or [] = none (the counts come from count[]) */
 } bs_export_plan;
 
 /* The projects columns a plan record is selected with ("SELECT " BS_EXPORT_PLAN_COLUMNS
@@ -65,6 +68,22 @@ typedef struct bs_export_plan {
     "p.type_grondgebonden, p.type_appartement, p.type_onbekend, p.tenure_koop, p.tenure_huur, "                        \
     "p.tenure_onbekend, p.koop_price_min_cents, p.koop_price_max_cents, p.huur_rent_min_cents, "                       \
     "p.huur_rent_max_cents"
+
+/* The plan records' woningblokken (docs/blocks.md), appended to BS_EXPORT_PLAN_COLUMNS: a JSON array
+ * (NULL when the project has none), oldest block first, of objects {homes, kind, home_type, tenure,
+ * price_class, correction, period_from, period_to, spread_homes, plusvelden}: spread_homes the
+ * block's homes per year of its spread ([[year, homes], …] by bs_block_spread_homes, migration
+ * 0037, the one copy of that rule; NULL without a spread), plusvelden the block's current plusveld
+ * values that are not retired (only the public ones where the SQL boolean public_only holds), as
+ * BS_EXPORT_PLAN_PLUSVELDEN. The export derives the per-year counts from them (docs/exports.md
+ * §4.6). */
+#define BS_EXPORT_PLAN_BLOCKS(public_only)                                                                             \
+    "(SELECT json_agg(json_build_object('homes', b.homes, 'kind', b.kind, 'home_type', b.home_type, 'tenure', "        \
+    "b.tenure, 'price_class', b.price_class, 'correction', b.correction, 'period_from', b.period_from, 'period_to', "  \
+    "b.period_to, 'spread_homes', (SELECT json_agg(json_build_array(s.year, s.homes) ORDER BY s.year) "                \
+    "FROM bs_block_spread_homes(b.homes, b.spread) s WHERE b.spread IS NOT NULL), 'plusvelden', "                      \
+    "bs_plusvelden_values(p.id, b.id, NULL, " public_only ")) ORDER BY b.created_at, b.id) "                           \
+    "FROM project_blocks b WHERE b.project_id = p.id) AS blocks"
 
 /* The plan records' plusvelden (docs/homes-and-goals.md), appended to BS_EXPORT_PLAN_COLUMNS:
  * the current values of the plan's plusvelden that are not retired; only the public ones
@@ -111,6 +130,8 @@ typedef struct bs_export_issue {
 #define BS_NOTE_JOINT_UNKNOWN 8u    /* type and tenure both mixed: tenure reported as onbekend */
 #define BS_NOTE_NO_PRICE_TABLE 16u  /* no price table of the province in force: *_onb */
 #define BS_NOTE_SPREAD 32u          /* a multi-year period total was spread over its years */
+#define BS_NOTE_BLOCKS 64u          /* counts from the project's woningblokken (docs/exports.md §4.6) */
+#define BS_NOTE_BLOCK_SPREAD 128u   /* from blocks: a period or spread block spread over years (geschat rows) */
 
 /* Count columns: 3 types × 11 tenure/price columns (BS_EXPORT_N_CELLS), in this order:
  * eengezins_koop1 … eengezins_koop4, eengezins_koop_onb, eengezins_huur1 … eengezins_huur4,
@@ -127,7 +148,7 @@ const char *bs_export_cell_name(int c);
 
 /* One per-year detail row of a plan. */
 typedef struct bs_export_row {
-    int year;                         /* 2019..2050, or 0 = year unknown (OPLONB, demolition) */
+    int year;                         /* 2019..2050 (from blocks 1900..2200), or 0 = year unknown */
     bool estimated;                   /* the year's count comes from spreading a period total */
     int32_t build[BS_EXPORT_N_CELLS]; /* homes completed */
     int32_t sloop[BS_EXPORT_N_CELLS]; /* homes demolished (positive) */
@@ -143,6 +164,8 @@ typedef struct bs_export_item {
     const bs_price_table *prices; /* table in force on the reference date, or NULL */
     bs_export_row *rows;          /* owned; years with a non-zero count, ascending, unknown last */
     int n_rows;
+    bool from_blocks;          /* the counts come from the plan's blocks (§4.6), not its count[] */
+    int64_t homes, demolished; /* from_blocks: homes to build (net of corrections), homes to demolish */
 } bs_export_item;
 
 typedef struct bs_export {
@@ -175,8 +198,11 @@ int bs_export_build(const bs_province_config *config, const bs_export_profile *p
  * Safe on a zeroed export. */
 void bs_export_free(bs_export *ex);
 
-/* The quality checks and count derivation of one plan (what bs_export_build does per plan);
- * exposed for unit tests and the API. item->rows owned by the caller (free()). */
+/* The quality checks and count derivation of one plan (what bs_export_build does per plan):
+ * from plan->blocks when it has at least one (docs/exports.md §4.6: checks per block, the
+ * counts, aantal_rest and sloop from the blocks; item->from_blocks), else from plan->count
+ * (§4.1–§4.5). Exposed for unit tests and the API. item->rows owned by the caller (free()); NULL
+ * when the plan is left out. */
 void bs_export_check_plan(const bs_province_config *config, const bs_export_profile *profile,
                           const bs_export_plan *plan, bs_day date, bs_export_item *item);
 
@@ -209,6 +235,18 @@ int bs_export_plusveld_columns(const bs_export *ex, const char *const **names);
  * text, integer or boolean as such, a decimal as text ("%.15g"), a multi-category as its
  * values joined by "; " — or empty. Text cells point into the plan or into buf (len bytes). */
 bs_cell bs_export_plusveld_cell(const bs_export *ex, int r, int c, char *buf, size_t len);
+
+/* The block plusveld columns of the detail table (BS_TABLE_DETAIL) that ex's profile maps
+ * (bs_export_profile.bpv_columns), after the table's own columns: their count, names receives the
+ * names (the profile's). */
+int bs_export_block_plusveld_columns(const bs_export *ex, const char *const **names);
+/* Cell c of the block plusveld columns of detail row d (docs/exports.md §6): the values of the
+ * mapped plusveld of the plan's blocks counted in that row's year (a spread block in its spread's
+ * years, a period block in its period's, another in the unknown year; correction blocks not),
+ * distinct, in block order: one value as bs_export_plusveld_cell gives it, several as text joined
+ * by "; "; empty when none has a value or the plan is not counted from blocks. Text cells point
+ * into the plan or into buf (len bytes). */
+bs_cell bs_export_block_plusveld_cell(const bs_export *ex, int d, int c, char *buf, size_t len);
 
 /* Number of rows of a table. */
 int bs_export_table_rows(const bs_export *ex, bs_export_table_kind kind);

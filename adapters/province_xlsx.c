@@ -25,9 +25,13 @@ static lxw_error write_table(lxw_workbook *wb, const bs_export *ex, bs_export_ta
     bool geometry = kind == BS_TABLE_PLANS;
     if (geometry && !e) e = worksheet_write_string(ws, 0, (lxw_col_t)nc, "geometrie", bold);
     /* Plannen: then the plusvelden the province asks for (bs_export_plusveld_columns) */
+    /* DetailPlanning: then the block plusvelden it asks for (bs_export_block_plusveld_columns) */
     const char *const *pv_names = NULL;
-    int npv = geometry ? bs_export_plusveld_columns(ex, &pv_names) : 0;
-    for (int c = 0; c < npv && !e; c++) e = worksheet_write_string(ws, 0, (lxw_col_t)(nc + 1 + c), pv_names[c], bold);
+    int npv = geometry                  ? bs_export_plusveld_columns(ex, &pv_names)
+              : kind == BS_TABLE_DETAIL ? bs_export_block_plusveld_columns(ex, &pv_names)
+                                        : 0;
+    int pv_col = geometry ? nc + 1 : nc; /* the first plusveld column */
+    for (int c = 0; c < npv && !e; c++) e = worksheet_write_string(ws, 0, (lxw_col_t)(pv_col + c), pv_names[c], bold);
     int next_item = 0;
     worksheet_freeze_panes(ws, 1, 0);
     int rows = bs_export_table_rows(ex, kind);
@@ -55,9 +59,10 @@ static lxw_error write_table(lxw_workbook *wb, const bs_export *ex, bs_export_ta
         }
         for (int c = 0; c < npv && !e; c++) {
             char pv_buf[BS_EXPORT_ROW_BUF];
-            bs_cell cell = bs_export_plusveld_cell(ex, r, c, pv_buf, sizeof pv_buf);
+            bs_cell cell = geometry ? bs_export_plusveld_cell(ex, r, c, pv_buf, sizeof pv_buf)
+                                    : bs_export_block_plusveld_cell(ex, r, c, pv_buf, sizeof pv_buf);
             lxw_row_t row = (lxw_row_t)(r + 1);
-            lxw_col_t col = (lxw_col_t)(nc + 1 + c);
+            lxw_col_t col = (lxw_col_t)(pv_col + c);
             if (cell.kind == BS_CELL_TEXT) e = worksheet_write_string(ws, row, col, cell.s, NULL);
             if (cell.kind == BS_CELL_INT) e = worksheet_write_number(ws, row, col, (double)cell.n, NULL);
             if (cell.kind == BS_CELL_BOOL) e = worksheet_write_boolean(ws, row, col, (int)cell.n, NULL);

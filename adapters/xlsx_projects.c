@@ -928,6 +928,7 @@ static const char *const pm_statuses[] = {"1A", "1B", "1C", "2A", "2B", "2C", "3
 #define PM_NOTE_TYPE "type split has a negative correction"
 #define PM_NOTE_TENURE "tenure split has a negative correction"
 #define PM_NOTE_PERIOD "period split has a negative correction"
+#define PM_NOTE_BLOCKS "counts from the project's woningblokken" /* province_export.c, docs/exports.md §4.6 */
 
 typedef struct pm_plan {
     long row;
@@ -940,6 +941,8 @@ typedef struct pm_plan {
     int64_t per[5];            /* 2019, 2020–2024, 2025–2029, 2030–2050, unknown year */
     int64_t cells[PM_N_CELLS]; /* build totals per cell over the years */
     int64_t sloop;             /* demolition over the rows */
+    bool from_blocks;          /* opmerkingen: the export counted the plan from its blocks */
+    json_t *blocks;            /* owned; from_blocks: a block per row and non-zero count (pm_block) */
 } pm_plan;
 
 typedef struct pm_price {
@@ -1258,6 +1261,7 @@ static void pm_plan_row(pm_ctx *c, uint32_t row, const bs_xlsx_cell *cells, size
         pl->note_type = strstr(notes, PM_NOTE_TYPE) != NULL;
         pl->note_tenure = strstr(notes, PM_NOTE_TENURE) != NULL;
         pl->note_period = strstr(notes, PM_NOTE_PERIOD) != NULL;
+        pl->from_blocks = strstr(notes, PM_NOTE_BLOCKS) != NULL;
     }
     json_t *geom = pm_plan_geometry(c, r, cl);
     if (p->error_count != errors_before) {
@@ -1267,6 +1271,33 @@ static void pm_plan_row(pm_ctx *c, uint32_t row, const bs_xlsx_cell *cells, size
     pl->rec = pm_plan_record(pl, name, gem, ptype, level, geom);
     json_object_set_new(c->by_id, pl->id, json_integer((json_int_t)c->n_plans));
     c->n_plans++;
+}
+
+/* The block of count v in DetailPlanning column k (0..65: the 33 cells, then their sloop_) of a row
+ * of year (0: unknown) and geschat est, such that the export counts it back in the same row and
+ * column (docs/exchange.md "Planmonitor workbooks"): a geschat year as a spread of 100 % in that
+ * year, another year as the period year–year, the unknown year without either; kind sloop for
+ * the sloop_ columns, else nieuwbouw; type, tenure and price class of the column. */
+static json_t *pm_block(int k, int64_t v, int64_t year, bool est) {
+    static const char *const types[3] = {"grondgebonden", "meergezins", "onbekend"};
+    static const char *const classes[11] = {"koop1", "koop2", "koop3", "koop4",    "koop_onb", "huur1",
+                                            "huur2", "huur3", "huur4", "huur_onb", "onbekend"};
+    int cell = k % PM_N_CELLS, tc = cell % 11;
+    json_t *b = json_object();
+    json_object_set_new(b, "homes", json_integer(v));
+    json_object_set_new(b, "kind", json_string(k >= PM_N_CELLS ? "sloop" : "nieuwbouw"));
+    json_object_set_new(b, "home_type", json_string(types[cell / 11]));
+    json_object_set_new(b, "tenure", json_string(tc < 5 ? "koop" : tc < 10 ? "huur" : "onbekend"));
+    json_object_set_new(b, "price_class", json_string(classes[tc]));
+    json_object_set_new(b, "target_group", json_null());
+    json_object_set_new(b, "milestone", json_string("laatste_oplevering"));
+    bool period = year && !est;
+    json_object_set_new(b, "period_from", period ? json_integer(year) : json_null());
+    json_object_set_new(b, "period_to", period ? json_integer(year) : json_null());
+    json_object_set_new(b, "correction", json_false());
+    json_object_set_new(
+        b, "spread", year && est ? json_pack("[{s:I, s:i}]", "year", (json_int_t)year, "percent", 100) : json_null());
+    return b;
 }
 
 static void pm_detail_row(pm_ctx *c, uint32_t row, const bs_xlsx_cell *cells, size_t n, const char *const *names) {
@@ -1286,9 +1317,14 @@ static void pm_detail_row(pm_ctx *c, uint32_t row, const bs_xlsx_cell *cells, si
     int64_t year = 0;
     if (!cell_blank(cy) && pm_int(c, r, 2, names, cy, 2019, 2050, false, &year) < 0) return;
     int slot = year == 0 ? 4 : year == 2019 ? 0 : year <= 2024 ? 1 : year <= 2029 ? 2 : 3;
+    const bs_xlsx_cell *ce = pm_cell(cells, n, c->col[3]);
+    bool est = ce && ((ce->type == BS_XLSX_BOOL && ce->number != 0) ||
+                      (ce->type == BS_XLSX_STRING && strcasecmp(ce->text, "true") == 0));
+    if (pl->from_blocks && !pl->blocks) pl->blocks = json_array();
     for (int k = 0; k < 2 * PM_N_CELLS; k++) {
         int64_t v;
         if (pm_int(c, r, 4 + k, names, pm_cell(cells, n, c->col[4 + k]), 0, MAX_COUNT, true, &v) < 0) return;
+        if (pl->from_blocks && v > 0) json_array_append_new(pl->blocks, pm_block(k, v, year, est));
         if (k < PM_N_CELLS) {
             pl->cells[k] += v;
             pl->per[slot] += v;
@@ -1390,6 +1426,10 @@ static bool pm_finish_plan(pm_ctx *c, pm_plan *pl) {
     }
     json_t *rec = pl->rec;
     int64_t N = pl->N;
+    /* a plan the export counted from blocks gets them back (replacing its blocks; staging format) */
+    if (pl->from_blocks)
+        json_object_set_new(rec, "blocks",
+                            json_pack("{s:o}", "blocks", pl->blocks ? json_incref(pl->blocks) : json_array()));
     /* periods; a discarded split (note) is kept as one: N+1 unknown, −1 in 2019 */
     static const char *const per_cols[5] = {"completions_2019", "completions_2020_2024", "completions_2025_2029",
                                             "completions_2030_2050", "completions_unknown"};
@@ -1493,7 +1533,10 @@ static int pm_parse(bs_xlsx *x, parse_ctx *p, bs_err *err) {
                 json_array_append(p->records, c.plans[i].rec);
             }
     }
-    for (size_t i = 0; i < c.n_plans; i++) json_decref(c.plans[i].rec);
+    for (size_t i = 0; i < c.n_plans; i++) {
+        json_decref(c.plans[i].rec);
+        json_decref(c.plans[i].blocks);
+    }
     free(c.plans);
     json_decref(c.by_id);
     p->have_header = true;

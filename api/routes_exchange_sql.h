@@ -20,10 +20,10 @@
 static const bs_stmt SQL_EXPORT_PLANS = {
     "export_plans",
     "SELECT COALESCE(json_agg(r ORDER BY r.provincie, r.gemeente, r.name, r.id), '[]') FROM ("
-    "SELECT " BS_EXPORT_PLAN_COLUMNS
-    ", " BS_EXPORT_PLAN_PLUSVELDEN("a.access = 'public'") " FROM projects p "
-                                                          "JOIN bs_project_access($1::uuid) a ON a.project_id = p.id "
-                                                          "AND a.access IN ('public','read','write','lead')) r",
+    "SELECT " BS_EXPORT_PLAN_COLUMNS ", " BS_EXPORT_PLAN_PLUSVELDEN("a.access = 'public'") ", " BS_EXPORT_PLAN_BLOCKS(
+        "a.access = 'public'") " FROM projects p "
+                               "JOIN bs_project_access($1::uuid) a ON a.project_id = p.id "
+                               "AND a.access IN ('public','read','write','lead')) r",
     1};
 
 #endif

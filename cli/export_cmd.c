@@ -227,6 +227,7 @@ void bs_cli_export_run(bs_store *store, bs_export_opts *o, void (*done)(int rc, 
     /* the CLI is the operator's: every plan (the API's exports hold what the caller may read) */
     bs_store_query(store,
                    "SELECT COALESCE(json_agg(r ORDER BY r.provincie, r.gemeente, r.name, r.id), '[]') FROM ("
-                   "SELECT " BS_EXPORT_PLAN_COLUMNS ", " BS_EXPORT_PLAN_PLUSVELDEN("false") " FROM projects p) r",
+                   "SELECT " BS_EXPORT_PLAN_COLUMNS
+                   ", " BS_EXPORT_PLAN_PLUSVELDEN("false") ", " BS_EXPORT_PLAN_BLOCKS("false") " FROM projects p) r",
                    0, NULL, plans_loaded, j);
 }

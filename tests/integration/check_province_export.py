@@ -8,16 +8,20 @@ checks the files against the source file itself (not against the C code's rules)
 * before migration 0010 (no projects.confidentiality column) every plan is left out for
   confidentiality; then the column is added as 0010 will (hard plans 1A/1B/2A/2B
   extern_mede_overheden, the rest intern_ambtelijk) unless it exists already;
-* per exported plan: all counts add up to Aantalrest, each period's rows to that period's total
-  (OP2019, OP202024, Op202529, Op20302050, OPLONB), the sloop_ counts to -Sloop; the type
-  marginals (WTYPGGB → eengezins, WTYPAPP → meergezins) and, where the export says the joint split
-  is known, the tenure marginals (KOOP, HUUR) hold; a split with a negative correction is all
-  onbekend;
+* per exported plan (counted from the blocks of the import, docs/exports.md §4.6): all counts add
+  up to Aantalrest, each period's rows to that period's total (OP2019, OP202024, Op202529,
+  Op20302050, OPLONB in the unknown year; the correction blocks of a negative unknown are netted in
+  the unknown year first, so this holds for every plan without a negative period), the sloop_
+  counts to -Sloop, in the unknown year's sloop_onbekend_onbekend; for a plan without a negative
+  correction the type marginals (WTYPGGB → eengezins, WTYPAPP → meergezins) and the tenure
+  marginals (KOOP, HUUR, HRKPONB) hold exactly (the joint split of the blocks is known:
+  verdeling type_en_eigendom);
 * exactly one price class per count: per type and tenure at most one of the class columns is used
   over the plan; a plan given a koop price range inside koop2 has its koop homes in koop2 only,
   one spanning koop2/koop3 is left out with a price_class error;
 * the spreading rule: a multi-year period's rows are floor(total / years) with the remainder in
-  the last year, geschat true; 2019 and the unknown year geschat false;
+  the last year, geschat true; 2019 and the unknown year geschat false (the imported blocks carry
+  the file's periods, so the rule of the plan counts still applies);
 * mandatory fields present, code-list values valid, vertrouwelijkheid at least
   extern_mede_overheden, the RD "crs" member, geometry equal to the source's;
 * which plans are left out (and why) follows from the database rows; every plan in scope is
@@ -99,6 +103,9 @@ class Checker:
         tot = lambda rs, cols: sum(as_int(r[c]) for r in rs for c in cols)  # noqa: E731
         eq(tot(rows, CELLS), n, f"{what} {oid}: counts add up to Aantalrest")
         eq(tot(rows, SLOOP), -s["Sloop"], f"{what} {oid}: sloop_ counts add up to -Sloop")
+        unknown_rows = [r for r in rows if r["jaar"] in (None, "")]
+        eq(tot(unknown_rows, ["sloop_onbekend_onbekend"]), -s["Sloop"],
+           f"{what} {oid}: the sloop block (no period, type and tenure onbekend) in the unknown year")
         for r in rows:
             for c in CELLS + SLOOP:
                 check(as_int(r[c]) >= 0, f"{what} {oid}: count {c} not negative", r[c])
@@ -124,29 +131,22 @@ class Checker:
             eq(unknown, s["OPLONB"], f"{what} {oid}: OPLONB in the unknown year")
             if None in by_year:
                 eq(as_bool(by_year[None]["geschat"]), False, f"{what} {oid}: unknown year not geschat")
-        # marginals
-        type_neg = any(s[k] < 0 for k in ("WTYPGGB", "WTYPAPP", "WTYPONB"))
-        ten_neg = any(s[k] < 0 for k in ("HUUR", "KOOP", "HRKPONB"))
+        # marginals: the blocks' joint split keeps them, except where a correction block was netted
+        correction = any(s[k] < 0 for k in ("WTYPGGB", "WTYPAPP", "WTYPONB", "HUUR", "KOOP", "HRKPONB",
+                                            "OP2019", "OP202024", "Op202529", "Op20302050", "OPLONB"))
         t_tot = {t: tot(rows, [f"{t}_{r}" for r in TENURES]) for t in TYPES}
-        if type_neg:
-            eq(t_tot["onbekend"], n, f"{what} {oid}: type split with a negative correction → all type onbekend")
-        else:
-            eq((t_tot["eengezins"], t_tot["meergezins"], t_tot["onbekend"]),
-               (s["WTYPGGB"], s["WTYPAPP"], s["WTYPONB"]), f"{what} {oid}: type marginals")
         koop = tot(rows, [f"{t}_{r}" for t in TYPES for r in TENURES if r.startswith("koop")])
         huur = tot(rows, [f"{t}_{r}" for t in TYPES for r in TENURES if r.startswith("huur")])
         ten_onb = tot(rows, [f"{t}_onbekend" for t in TYPES])
-        types_used = sum(1 for k in ("WTYPGGB", "WTYPAPP", "WTYPONB") if s[k] != 0) if not type_neg else 1
-        tens_used = sum(1 for k in ("HUUR", "KOOP", "HRKPONB") if s[k] != 0) if not ten_neg else 1
-        joint_known = types_used <= 1 or tens_used <= 1
-        if props is not None and n > 0:
-            eq(props.get("verdeling"), "type_en_eigendom" if joint_known else "alleen_type",
-               f"{what} {oid}: verdeling says whether the joint split is known")
-        if not joint_known:
-            eq((koop, huur, ten_onb), (0, 0, n), f"{what} {oid}: unknown joint split → tenure onbekend")
-        elif ten_neg:
-            eq((koop, huur, ten_onb), (0, 0, n), f"{what} {oid}: tenure split with a negative correction")
-        else:
+        if props is not None:
+            eq(props.get("verdeling"), "type_en_eigendom" if n > 0 else "geen",
+               f"{what} {oid}: verdeling: the blocks give the joint split")
+            if n or s["Sloop"]:  # a plan with nothing to build or demolish has no blocks
+                check("woningblokken" in (props.get("opmerkingen") or ""), f"{what} {oid}: counted from blocks",
+                      props.get("opmerkingen"))
+        if not correction:
+            eq((t_tot["eengezins"], t_tot["meergezins"], t_tot["onbekend"]),
+               (s["WTYPGGB"], s["WTYPAPP"], s["WTYPONB"]), f"{what} {oid}: type marginals")
             eq((koop, huur, ten_onb), (s["KOOP"], s["HUUR"], s["HRKPONB"]), f"{what} {oid}: tenure marginals")
         # exactly one price class per count
         for t in TYPES:

@@ -58,7 +58,7 @@ def expected_counts(blocks):
         c[col] += b["homes"]
     sloop = [b["homes"] for b in map(full, blocks) if b["kind"] == "sloop"]
     if sloop:
-        c["demolition"] = sum(sloop)
+        c["demolition"] = -sum(sloop)  # stored negative, as the EIB file's Sloop
     return c
 
 

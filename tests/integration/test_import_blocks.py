@@ -1,9 +1,11 @@
 #!/usr/bin/python3
 """Woningblokken from the import of the real 2020 plans (docs/blocks.md), against the real
 binary and a real PostgreSQL: `bouwstroom import` stores each plan's blocks (the joint split of
-engine/core/blocks.c), and for every one of the 4,348 plans the stored blocks' totals per plan,
-per home type, per tenure and per period equal the file's. A re-import replaces the imported
-blocks (same totals, same number) and keeps a block added by hand. Skipped (77) without the
+engine/core/blocks.c, and one sloop block for the file's Sloop), and for every one of the 4,348
+plans the stored blocks' totals per plan, per home type, per tenure and per period (blocks that
+are not sloop) and of the sloop blocks equal the file's; the project's demolition count is
+minus its sloop blocks' homes and its net homes Aantalrest + Sloop. A re-import replaces the
+imported blocks (same totals, same number) and keeps a block added by hand. Skipped (77) without the
 shared data ($BOUWSTROOM_SHARED, default SRC/../shared).
 
 Usage: test_import_blocks.py --binary BOUWSTROOM --source SRC
@@ -35,19 +37,20 @@ def file_totals(plans):
             for col, cat in cols.items():
                 if p.get(col):
                     t[f"{dim}:{cat}"] += int(p[col])
+        t["sloop"] = -(p.get("Sloop") or 0)  # written negative in the file
         want[str(p["OBJECTID"])] = {k: v for k, v in t.items() if v != 0}
     return want
 
 
 def stored_totals(url):
     got = defaultdict(lambda: defaultdict(int))
-    rows = psql(url, "SELECT p.source_key, b.home_type, b.tenure, COALESCE(b.period_from::text, '-'), sum(b.homes) "
-                     "FROM project_blocks b JOIN projects p ON p.id = b.project_id "
-                     "GROUP BY 1, 2, 3, 4").splitlines()
+    rows = psql(url, "SELECT p.source_key, b.kind, b.home_type, b.tenure, COALESCE(b.period_from::text, '-'), "
+                     "sum(b.homes) FROM project_blocks b JOIN projects p ON p.id = b.project_id "
+                     "GROUP BY 1, 2, 3, 4, 5").splitlines()
     for row in rows:
-        key, ty, te, pe, n = row.split("|")
+        key, kind, ty, te, pe, n = row.split("|")
         g = got[key]
-        for k in ("all", f"type:{ty}", f"tenure:{te}", f"period:{pe}"):
+        for k in (("sloop",) if kind == "sloop" else ("all", f"type:{ty}", f"tenure:{te}", f"period:{pe}")):
             g[k] += int(n)
     return {k: {c: v for c, v in g.items() if v != 0} for k, g in got.items()}
 
@@ -78,8 +81,20 @@ def main():
         compare(want, stored_totals(url), "first import")
         n = psql(url, "SELECT count(*) FROM project_blocks")
         eq(psql(url, "SELECT count(*) FROM project_blocks WHERE NOT imported OR price_class <> 'onbekend' "
-                     "OR milestone <> 'laatste_oplevering' OR kind <> 'nieuwbouw'"), "0",
-           "imported blocks: price class onbekend, delivered with laatste_oplevering, new build")
+                     "OR milestone <> 'laatste_oplevering' OR kind NOT IN ('nieuwbouw', 'sloop')"), "0",
+           "imported blocks: price class onbekend, delivered with laatste_oplevering, new build or sloop")
+        sloop_plans = sum(1 for w in want.values() if "sloop" in w)
+        eq(sloop_plans, 306, "plans with a Sloop in the file")
+        eq(psql(url, "SELECT count(*) || ' ' || count(DISTINCT project_id) FROM project_blocks WHERE kind = 'sloop'"),
+           f"{sloop_plans} {sloop_plans}", "one sloop block per plan with a Sloop")
+        eq(psql(url, "SELECT count(*) FROM project_blocks WHERE kind = 'sloop' AND (home_type <> 'onbekend' OR "
+                     "tenure <> 'onbekend' OR period_from IS NOT NULL OR period_to IS NOT NULL OR correction "
+                     "OR spread IS NOT NULL)"), "0", "sloop blocks: type and tenure onbekend, no period, no correction")
+        eq(psql(url, "SELECT count(*) FROM projects p WHERE COALESCE(p.demolition, 0) <> -COALESCE((SELECT sum(homes) "
+                     "FROM project_blocks b WHERE b.project_id = p.id AND b.kind = 'sloop'), 0) "
+                     "OR COALESCE(p.homes_remaining, 0) + COALESCE(p.demolition, 0) <> COALESCE((SELECT sum(net_homes) "
+                     "FROM project_blocks b WHERE b.project_id = p.id), 0)"), "0",
+           "every project: demolition = minus its sloop blocks' homes, net homes = Aantalrest + Sloop")
         check(int(psql(url, "SELECT count(*) FROM project_blocks WHERE correction")) > 0 and
               psql(url, "SELECT count(*) FROM project_blocks WHERE correction AND homes > 0") == "0",
               "negative unknowns kept as correction blocks (negative homes)")

@@ -408,7 +408,8 @@ def xlsx(url, a, op):
 
 def province_home(source, tmp):
     """A BOUWSTROOM_HOME like source whose province configuration maps two plusvelden in the
-    zuid-holland export (for every province here): configuration, not code."""
+    zuid-holland export (for every province here), and a block plusveld to a detail column:
+    configuration, not code."""
     home = os.path.join(tmp, "home")
     os.makedirs(os.path.join(home, "processes", "provinces"))
     for name in os.listdir(source):
@@ -425,6 +426,7 @@ def province_home(source, tmp):
     cfg["exports"]["zuid-holland"]["provinces"] = ["*"]
     cfg["exports"]["zuid-holland"]["plusvelden"] = {"sociale_huur": "woningen_sociaal", "thema_s": "thema",
                                                     "oud": "oud_veld"}
+    cfg["exports"]["zuid-holland"]["block_plusvelden"] = {"energielabel_blok": "energielabel"}
     with open(os.path.join(home, "processes", "provinces", "province-exports.json"), "w", encoding="utf-8") as f:
         json.dump(cfg, f)
     return home
@@ -457,6 +459,25 @@ def province_export(binary, env, source, url):
             rows = [ln for ln in body.decode().splitlines()[1:] if ln.startswith(pid)]
             eq([ln.split(",")[-3:] for ln in rows], [["77", "energie; water", ""]],
                "the plan's values in the mapped columns; the retired plusveld stays empty")
+            # a block plusveld in the detail rows (docs/exports.md §6): a block of the plan in 2031
+            st, _, b = op.json("POST", f"/api/v1/projects/{pid}/blocks",
+                               {"homes": 6, "period_from": 2031, "period_to": 2031})
+            eq(st, 201, "a block of the exported plan")
+            st, _, r = op.json("PATCH", f"/api/v1/projects/{pid}/blocks/{b['id']}/plusvelden",
+                               {"plusvelden": {"energielabel": "B"}})
+            eq(st, 200, f"the block's energielabel {r}")
+            st, _, body = op.call("GET", "/api/v1/exports/zuid-holland?format=csv&part=detail")
+            eq(st, 200, "the detail rows")
+            lines = body.decode().splitlines()
+            eq(lines[0].split(",")[-2:], ["sloop_onbekend_onbekend", "energielabel_blok"],
+               "the mapped block plusveld after the detail table's own columns")
+            mine = [ln.split(",") for ln in lines[1:] if ln.startswith(pid)]
+            eq([(c[2], c[-1]) for c in mine if c[2] == "2031"], [("2031", "B")],
+               "the row of the block's year carries the block's value")
+            eq([c[-1] for c in mine if c[2] != "2031"], ["" for c in mine if c[2] != "2031"],
+               "rows of other years do not")
+            check(all(ln.endswith(",") for ln in lines[1:] if not ln.startswith(pid)),
+                  "plans without block values: empty", lines[1:3])
         finally:
             proc.terminate()
             proc.wait(timeout=60)

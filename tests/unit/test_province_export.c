@@ -479,6 +479,159 @@ static void build(gx *g, const char *key, bs_export *ex) {
     CFG_HEAD "\"price_classes\":[],\"exports\":{\"x\":{\"name\":\"X\",\"provinces\":[\"P\"],\"crs\":\"EPSG:28992\","   \
              "\"min_confidentiality\":\"openbaar\",\"mandatory\":[],\"plusvelden\":" pv ",\"sources\":[\"s\"]}}}"
 
+/* ---- counts from blocks (docs/exports.md §4.6) ---- */
+
+static void set_blocks(fx *f, const char *json) {
+    json_decref(f->p.blocks);
+    json_error_t e;
+    f->p.blocks = json_loads(json, 0, &e);
+    if (!f->p.blocks) fprintf(stderr, "%s\n", e.text);
+    assert_non_null(f->p.blocks);
+}
+
+#define CELL(t, r) ((t)*BS_EXPORT_N_TENURE_COLS + (r)) /* t: 0 eengezins, 1 meergezins, 2 onbekend */
+
+static void test_blocks_rows(void **state) {
+    fx *f = *state;
+    f->p.count[BS_PC_HOMES_REMAINING] = 999; /* the plan counts are not read when there are blocks */
+    set_blocks(f, "["
+                  "{\"homes\": 10, \"kind\": \"nieuwbouw\", \"home_type\": \"grondgebonden\", \"tenure\": \"koop\","
+                  " \"price_class\": \"koop2\", \"period_from\": 2020, \"period_to\": 2024},"
+                  "{\"homes\": 7, \"kind\": \"transformatie\", \"home_type\": \"meergezins\", \"tenure\": \"huur\","
+                  " \"price_class\": \"onbekend\", \"spread_homes\": [[2027, 3], [2028, 4]]},"
+                  "{\"homes\": 5, \"kind\": \"nieuwbouw\", \"home_type\": \"onbekend\", \"tenure\": \"onbekend\","
+                  " \"price_class\": \"onbekend\"},"
+                  "{\"homes\": 4, \"kind\": \"sloop\", \"home_type\": \"onbekend\", \"tenure\": \"onbekend\","
+                  " \"price_class\": \"onbekend\"},"
+                  "{\"homes\": -2, \"kind\": \"nieuwbouw\", \"home_type\": \"onbekend\", \"tenure\": \"onbekend\","
+                  " \"price_class\": \"onbekend\", \"correction\": true},"
+                  "{\"homes\": 3, \"kind\": \"nieuwbouw\", \"home_type\": \"grondgebonden\", \"tenure\": \"koop\","
+                  " \"price_class\": \"onbekend\", \"period_from\": 2019, \"period_to\": 2019},"
+                  "{\"homes\": 11, \"kind\": \"nieuwbouw\", \"home_type\": \"meergezins\", \"tenure\": \"koop\","
+                  " \"price_class\": \"koop4\", \"period_from\": 2020, \"period_to\": 2024}]");
+    bs_export_item it = check(f);
+    for (int i = 0; i < it.n_issues; i++) fprintf(stderr, "  issue: %s\n", it.issues[i].text);
+    assert_true(it.included);
+    assert_true(it.from_blocks);
+    assert_int_equal(it.homes, 10 + 7 + 5 - 2 + 3 + 11);
+    assert_int_equal(it.demolished, 4);
+    assert_true(it.notes & BS_NOTE_BLOCKS);
+    assert_true(it.notes & BS_NOTE_BLOCK_SPREAD);
+    assert_false(it.notes & BS_NOTE_SPREAD);
+    /* 2019, 2020-2024, 2027, 2028, unknown */
+    assert_int_equal(it.n_rows, 9);
+    int64_t col_total[BS_EXPORT_N_CELLS] = {0}, year_total[9] = {0};
+    for (int r = 0; r < it.n_rows; r++)
+        for (int c = 0; c < BS_EXPORT_N_CELLS; c++) {
+            col_total[c] += it.rows[r].build[c];
+            year_total[r] += it.rows[r].build[c];
+        }
+    /* 2019: a one-year period, stated (not geschat); koop without a price range: koop_onb */
+    assert_int_equal(it.rows[0].year, 2019);
+    assert_false(it.rows[0].estimated);
+    assert_int_equal(it.rows[0].build[CELL(0, 4)], 3);
+    /* 2020-2024: the period total 21 spread as the plan counts' periods: 4, 4, 4, 4, 5 */
+    int64_t want[5] = {4, 4, 4, 4, 5};
+    for (int y = 0; y < 5; y++) {
+        assert_int_equal(it.rows[1 + y].year, 2020 + y);
+        assert_true(it.rows[1 + y].estimated);
+        assert_int_equal(year_total[1 + y], want[y]);
+    }
+    assert_int_equal(col_total[CELL(0, 1)], 10); /* eengezins_koop2 */
+    assert_int_equal(col_total[CELL(1, 3)], 11); /* meergezins_koop4 */
+    /* the spread: its shares in 2027 and 2028, geschat; huur without a range: huur_onb */
+    assert_int_equal(it.rows[6].year, 2027);
+    assert_true(it.rows[6].estimated);
+    assert_int_equal(it.rows[6].build[CELL(1, 9)], 3);
+    assert_int_equal(it.rows[7].build[CELL(1, 9)], 4);
+    /* unknown year: 5 - 2 (the correction, netted in its own cell) and the sloop block */
+    assert_int_equal(it.rows[8].year, 0);
+    assert_false(it.rows[8].estimated);
+    assert_int_equal(it.rows[8].build[CELL(2, 10)], 3);
+    assert_int_equal(it.rows[8].sloop[CELL(2, 10)], 4);
+    free(it.rows);
+}
+
+static void test_blocks_price_range(void **state) {
+    fx *f = *state;
+    f->p.count[BS_PC_KOOP_PRICE_MIN] = 40000000; /* koop3 of Zuid-Holland (from 390,000 euro) */
+    f->p.count[BS_PC_KOOP_PRICE_MAX] = 45000000;
+    set_blocks(f, "[{\"homes\": 6, \"kind\": \"nieuwbouw\", \"home_type\": \"grondgebonden\", \"tenure\": \"koop\","
+                  " \"price_class\": \"onbekend\", \"period_from\": 2030, \"period_to\": 2030},"
+                  "{\"homes\": 2, \"kind\": \"nieuwbouw\", \"home_type\": \"grondgebonden\", \"tenure\": \"koop\","
+                  " \"price_class\": \"koop1\", \"period_from\": 2030, \"period_to\": 2030}]");
+    bs_export_item it = check(f);
+    assert_true(it.included);
+    assert_int_equal(it.n_rows, 1);
+    assert_int_equal(it.rows[0].build[CELL(0, 2)], 6); /* price class onbekend: the plan's class */
+    assert_int_equal(it.rows[0].build[CELL(0, 0)], 2); /* a block's own class as is */
+    free(it.rows);
+}
+
+static void test_blocks_checks(void **state) {
+    fx *f = *state;
+    set_blocks(f, "[{\"homes\": 6, \"kind\": \"nieuwbouw\", \"home_type\": \"meergezins\", \"tenure\": \"huur\","
+                  " \"price_class\": \"koop2\"}]");
+    expect_only(f, BS_QC_PRICE_CLASS, "blocks[0].price_class: 'koop2' is not a price class of tenure 'huur'");
+    set_blocks(f, "[{\"homes\": 6, \"kind\": \"nieuwbouw\", \"home_type\": \"meergezins\", \"tenure\": \"huur\","
+                  " \"price_class\": \"huur2\"}, {\"homes\": -1, \"kind\": \"nieuwbouw\", \"home_type\": "
+                  "\"onbekend\", \"tenure\": \"onbekend\", \"price_class\": \"onbekend\"}]");
+    expect_only(f, BS_QC_COUNTS, "blocks[1].homes");
+    set_blocks(f, "[{\"homes\": 6, \"kind\": \"bouw\", \"home_type\": \"meergezins\", \"tenure\": \"huur\","
+                  " \"price_class\": \"huur2\"}]");
+    expect_only(f, BS_QC_COUNTS, "blocks[0].kind");
+    /* a correction larger than the other blocks: left out */
+    set_blocks(f, "[{\"homes\": 3, \"kind\": \"nieuwbouw\", \"home_type\": \"onbekend\", \"tenure\": \"onbekend\","
+                  " \"price_class\": \"onbekend\", \"period_from\": 2026, \"period_to\": 2026},"
+                  "{\"homes\": -5, \"kind\": \"nieuwbouw\", \"home_type\": \"onbekend\", \"tenure\": \"onbekend\","
+                  " \"price_class\": \"onbekend\", \"correction\": true}]");
+    expect_only(f, BS_QC_COUNTS, "take 2 homes more");
+}
+
+static void test_blocks_correction_order(void **state) {
+    fx *f = *state;
+    /* the correction (no period) takes the unknown year first, then the years from the last back,
+     * within a year the largest cell first */
+    set_blocks(f, "[{\"homes\": 4, \"kind\": \"nieuwbouw\", \"home_type\": \"grondgebonden\", \"tenure\": \"koop\","
+                  " \"price_class\": \"onbekend\", \"period_from\": 2030, \"period_to\": 2030},"
+                  "{\"homes\": 1, \"kind\": \"nieuwbouw\", \"home_type\": \"meergezins\", \"tenure\": \"koop\","
+                  " \"price_class\": \"onbekend\", \"period_from\": 2030, \"period_to\": 2030},"
+                  "{\"homes\": 9, \"kind\": \"nieuwbouw\", \"home_type\": \"grondgebonden\", \"tenure\": \"koop\","
+                  " \"price_class\": \"onbekend\", \"period_from\": 2026, \"period_to\": 2026},"
+                  "{\"homes\": 3, \"kind\": \"nieuwbouw\", \"home_type\": \"onbekend\", \"tenure\": \"onbekend\","
+                  " \"price_class\": \"onbekend\"},"
+                  "{\"homes\": -5, \"kind\": \"nieuwbouw\", \"home_type\": \"onbekend\", \"tenure\": \"onbekend\","
+                  " \"price_class\": \"onbekend\", \"correction\": true}]");
+    bs_export_item it = check(f);
+    assert_true(it.included);
+    assert_int_equal(it.homes, 12);
+    assert_int_equal(it.n_rows, 2); /* the unknown year is used up */
+    assert_int_equal(it.rows[0].year, 2026);
+    assert_int_equal(it.rows[0].build[CELL(0, 4)], 9);
+    assert_int_equal(it.rows[1].year, 2030);
+    assert_int_equal(it.rows[1].build[CELL(0, 4)], 2);
+    assert_int_equal(it.rows[1].build[CELL(1, 4)], 1);
+    free(it.rows);
+}
+
+static void test_blocks_from_json(void **state) {
+    (void)state;
+    json_t *arr =
+        json_loads("[{\"id\": \"a\", \"blocks\": [{\"homes\": 1}]}, {\"id\": \"b\", \"blocks\": null}]", 0, NULL);
+    bs_export_plan *plans;
+    int n;
+    bs_err err = {0};
+    assert_int_equal(bs_export_plans_from_json(arr, &plans, &n, &err), 0);
+    assert_int_equal(json_array_size(plans[0].blocks), 1);
+    assert_null(plans[1].blocks);
+    bs_export_plans_free(plans, n);
+    json_decref(arr);
+    arr = json_loads("[{\"id\": \"a\", \"blocks\": 3}]", 0, NULL);
+    assert_int_equal(bs_export_plans_from_json(arr, &plans, &n, &err), BS_EINVAL);
+    assert_non_null(strstr(err.msg, "blocks"));
+    json_decref(arr);
+}
+
 static void test_config_plusvelden(void **state) {
     (void)state;
     const char *ok = CFG_PV_EXPORT("{\"energielabel\":\"energielabel\",\"sociaal\":\"woningen_sociaal\"}");
@@ -536,6 +689,91 @@ static void test_export_plusvelden(void **state) {
     assert_non_null(strstr(gj, "\"duurzaamheid\":\"energie; water\",\"sociale_huur\":12"));
     assert_non_null(strstr(gj, "\"duurzaamheid\":null,\"sociale_huur\":null"));
     free(gj);
+    bs_export_free(&ex);
+    unload_fixture(&g);
+}
+
+#define CFG_BPV_EXPORT(bpv)                                                                                            \
+    CFG_HEAD "\"price_classes\":[],\"exports\":{\"x\":{\"name\":\"X\",\"provinces\":[\"P\"],\"crs\":\"EPSG:28992\","   \
+             "\"min_confidentiality\":\"openbaar\",\"mandatory\":[],\"block_plusvelden\":" bpv                         \
+             ",\"sources\":[\"s\"]}}}"
+
+static void test_config_block_plusvelden(void **state) {
+    (void)state;
+    const char *ok = CFG_BPV_EXPORT("{\"doelgroep\":\"doelgroep_code\",\"plannaam\":\"naam\"}");
+    bs_province_config c;
+    bs_err err = {0};
+    assert_int_equal(bs_province_config_parse(ok, strlen(ok), &c, &err), 0);
+    const bs_export_profile *p = bs_province_config_export(&c, "x");
+    assert_int_equal(p->n_block_plusvelden, 2); /* plannaam is no detail column */
+    assert_int_equal(p->n_plusvelden, 0);
+    assert_string_equal(p->bpv_columns[0], "doelgroep");
+    assert_string_equal(p->bpv_keys[0], "doelgroep_code");
+    bs_province_config_free(&c);
+    const char *clash[] = {CFG_BPV_EXPORT("{\"jaar\":\"x\"}"), CFG_BPV_EXPORT("{\"sloop_meergezins_huur_onb\":\"x\"}"),
+                           CFG_BPV_EXPORT("{\"onbekend_koop3\":\"x\"}")};
+    for (size_t i = 0; i < sizeof clash / sizeof clash[0]; i++) {
+        assert_int_equal(config_errors(clash[i], &err), BS_EINVAL);
+        assert_non_null(strstr(err.msg, "that the detail table does not use"));
+    }
+    const char *badkey = CFG_BPV_EXPORT("{\"kolom\":\"Niet Goed\"}");
+    assert_int_equal(config_errors(badkey, &err), BS_EINVAL);
+    assert_non_null(strstr(err.msg, "exports.x.block_plusvelden.kolom: a plusveld key"));
+}
+
+/* The shipped zuid-holland export with a block plusveld mapped to a detail column: per row the
+ * distinct values of the blocks counted in that year, in the CSV and both GeoJSON forms. */
+static void test_export_block_plusvelden(void **state) {
+    (void)state;
+    gx g;
+    load_fixture(&g);
+    bs_export_profile *p = NULL;
+    for (int i = 0; i < g.c.n_exports; i++)
+        if (strcmp(g.c.exports[i].key, "zuid-holland") == 0) p = &g.c.exports[i];
+    assert_non_null(p);
+    p->bpv_columns = calloc(1, sizeof *p->bpv_columns);
+    p->bpv_keys = calloc(1, sizeof *p->bpv_keys);
+    p->bpv_columns[0] = strdup("doelgroep");
+    p->bpv_keys[0] = strdup("doelgroep_code");
+    p->n_block_plusvelden = 1;
+    for (int i = 0; i < g.n; i++)
+        if (strcmp(g.plans[i].source_key, "9001") == 0)
+            g.plans[i].blocks = json_loads(
+                "[{\"homes\": 4, \"kind\": \"nieuwbouw\", \"home_type\": \"grondgebonden\", \"tenure\": \"koop\","
+                " \"price_class\": \"onbekend\", \"period_from\": 2027, \"period_to\": 2027,"
+                " \"plusvelden\": {\"doelgroep_code\": \"senioren\"}},"
+                "{\"homes\": 2, \"kind\": \"nieuwbouw\", \"home_type\": \"meergezins\", \"tenure\": \"huur\","
+                " \"price_class\": \"huur2\", \"period_from\": 2027, \"period_to\": 2027,"
+                " \"plusvelden\": {\"doelgroep_code\": \"starters\"}},"
+                "{\"homes\": 1, \"kind\": \"nieuwbouw\", \"home_type\": \"meergezins\", \"tenure\": \"huur\","
+                " \"price_class\": \"huur2\", \"period_from\": 2027, \"period_to\": 2027,"
+                " \"plusvelden\": {\"doelgroep_code\": \"senioren\"}},"
+                "{\"homes\": 3, \"kind\": \"nieuwbouw\", \"home_type\": \"onbekend\", \"tenure\": \"onbekend\","
+                " \"price_class\": \"onbekend\", \"plusvelden\": {\"doelgroep_code\": \"senioren\", \"ander\": 1}},"
+                "{\"homes\": 5, \"kind\": \"nieuwbouw\", \"home_type\": \"onbekend\", \"tenure\": \"onbekend\","
+                " \"price_class\": \"onbekend\", \"spread_homes\": [[2028, 5]], \"plusvelden\": {}}]",
+                0, NULL);
+    bs_export ex;
+    build(&g, "zuid-holland", &ex);
+    char *csv = bs_export_csv(&ex, BS_TABLE_DETAIL);
+    assert_non_null(csv);
+    assert_non_null(strstr(csv, ",sloop_onbekend_onbekend,doelgroep\r\n"));
+    assert_non_null(strstr(csv, ",2027,false,"));
+    assert_non_null(strstr(csv, ",senioren; starters\r\n")); /* 2027: two blocks' values, distinct */
+    assert_non_null(strstr(csv, ",2028,true,"));
+    assert_non_null(strstr(csv, ",senioren\r\n")); /* the unknown year: the block without a period */
+    assert_null(strstr(csv, "ander"));
+    free(csv);
+    char *gj = bs_export_geojson_detail(&ex);
+    assert_non_null(gj);
+    assert_non_null(strstr(gj, "\"doelgroep\":\"senioren; starters\""));
+    assert_non_null(strstr(gj, "\"jaar\":2028,"));
+    assert_non_null(strstr(gj, "\"doelgroep\":null")); /* 2028 and the plans without blocks */
+    free(gj);
+    char *zh = bs_export_geojson_plans(&ex, true);
+    assert_non_null(zh);
+    assert_non_null(strstr(zh, "\"doelgroep\":\"senioren; starters\""));
+    free(zh);
     bs_export_free(&ex);
     unload_fixture(&g);
 }
@@ -617,11 +855,18 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_check_confidentiality, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_check_geometry, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_joint_and_allocation, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_blocks_rows, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_blocks_price_range, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_blocks_checks, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_blocks_correction_order, fx_setup, fx_teardown),
+        cmocka_unit_test(test_blocks_from_json),
         cmocka_unit_test(test_golden_zuid_holland),
         cmocka_unit_test(test_golden_gelderland),
         cmocka_unit_test(test_golden_excel),
         cmocka_unit_test(test_config_plusvelden),
         cmocka_unit_test(test_export_plusvelden),
+        cmocka_unit_test(test_config_block_plusvelden),
+        cmocka_unit_test(test_export_block_plusvelden),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
