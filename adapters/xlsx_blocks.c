@@ -292,16 +292,21 @@ static void data_row(blocks_ctx *c, uint32_t row, const bs_xlsx_cell *cells, siz
         char field[112], val[256];
         snprintf(field, sizeof field, "blocks.%s", err.field[0] ? err.field : "homes");
         sheet_error(c, row, k, cl[k] ? cell_text(cl[k], val, sizeof val) : "", field, "%s", err.msg);
-    } else if (checked && key[0]) {
+    }
+    if (key[0]) {
         json_t *entry = json_object_get(c->by_key, key);
         if (!entry) {
-            entry = json_pack("{s:i, s:[], s:[]}", "row", (int)row, "blocks", "plusvelden");
+            entry = json_pack("{s:i, s:[], s:[], s:[]}", "row", (int)row, "blocks", "plusvelden", "unchecked");
             json_object_set_new(c->by_key, key, entry);
         }
-        json_array_append_new(json_object_get(entry, "blocks"), checked);
         json_t *pv = row_plusvelden(c, row, cells, n);
-        json_array_append_new(json_object_get(entry, "plusvelden"), pv ? pv : json_null());
-        checked = NULL;
+        if (checked) {
+            json_array_append_new(json_object_get(entry, "blocks"), checked);
+            json_array_append_new(json_object_get(entry, "plusvelden"), pv ? pv : json_null());
+            checked = NULL;
+        } else if (pv) {
+            json_array_append_new(json_object_get(entry, "unchecked"), pv);
+        }
     }
     json_decref(checked);
     json_decref(b);

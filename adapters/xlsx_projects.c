@@ -787,6 +787,9 @@ static void take_blocks(parse_ctx *p, json_t *rec) {
     }
     if (any) json_object_set(json_object_get(rec, "blocks"), "plusvelden", pvs);
     json_decref(pvs);
+    const json_t *unchecked = json_object_get(entry, "unchecked"); /* of refused rows: errors only */
+    for (size_t j = 0; j < json_array_size(unchecked); j++)
+        json_decref(block_plusvelden(p, defs, json_array_get(unchecked, j)));
 }
 
 /* A block row whose key names no project row is an error of the blocks sheet. */

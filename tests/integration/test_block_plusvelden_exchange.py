@@ -187,7 +187,7 @@ def excel(url, op, gem, prov):
     bad = workbook([projects, ("Woningblokken", [
         head,
         ["x1", 20, "koop", "2027:40;2028:50", "A", 3],
-        ["x1", 6, None, "2027:40;2028:0", None, None],
+        ["x1", 6, None, "2027:40;2028:0", "D", None],
         ["x1", 4, None, "in 2027", None, None],
         ["x1", 2, None, None, "D", 99],
         ["x1", 3, None, None, None, "veel"]])])
@@ -196,11 +196,12 @@ def excel(url, op, gem, prov):
     errs = sorted((e.get("sheet"), e.get("row"), e.get("column"), e.get("field")) for e in (p or {}).get("errors", []))
     eq(errs, [("Woningblokken", 2, "D", "blocks.spread"),
               ("Woningblokken", 3, "D", "blocks.spread[1].percent"),
+              ("Woningblokken", 3, "E", "blocks.plusvelden.energielabel"),
               ("Woningblokken", 4, "D", "blocks.spread"),
               ("Woningblokken", 5, "E", "blocks.plusvelden.energielabel"),
               ("Woningblokken", 5, "F", "blocks.plusvelden.bouwlagen"),
               ("Woningblokken", 6, "F", "blocks.plusvelden.bouwlagen")],
-       "each bad cell an error naming sheet, row, column and field")
+       "each bad cell an error naming sheet, row, column and field (also a bad value in a refused row)")
     eq((values_count(url), audit_count(url)), (n, a), "nothing stored")
     eq(psql(url, "SELECT count(*) FROM projects WHERE source = 'xlsx-bpv'"), "0", "no project stored")
     unknown = workbook([projects, ("Woningblokken", [head[:2] + ["plusveld:projectcode"], ["x1", 3, "x"]])])
