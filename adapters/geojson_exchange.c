@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -87,15 +88,22 @@ const char *bs_geojson_export_select(void) {
 
 char *bs_geojson_export_select_plusvelden(const char *public_only_sql) {
     const char *rest = bs_geojson_export_select() + strlen("SELECT ");
-    /* the blocks: the eleven members of the blocks API, in the API's order; none for a caller who
-     * sees the project as public facts only (the blocks API needs read access) */
+    /* the blocks: the eleven members of the blocks API, in the API's order, then the block's
+     * current plusveld values when it has any ("plusvelden", as the blocks list; retired fields
+     * never); none for a caller who sees the project as public facts only (the blocks API needs
+     * read access) */
+#define BLOCK_MEMBERS_SQL                                                                                              \
+    "'homes', b.homes, 'kind', b.kind, 'home_type', b.home_type, 'tenure', b.tenure, 'price_class', b.price_class, "   \
+    "'target_group', b.target_group, 'milestone', b.milestone, 'period_from', b.period_from, 'period_to', "            \
+    "b.period_to, 'correction', b.correction, 'spread', b.spread"
     return bs_asprintf("SELECT bs_plusvelden_values(p.id, NULL, NULL, %s)::text AS plusvelden, "
-                       "CASE WHEN NOT (%s) THEN (SELECT json_agg(json_build_object('homes', b.homes, 'kind', b.kind, "
-                       "'home_type', b.home_type, 'tenure', b.tenure, 'price_class', b.price_class, 'target_group', "
-                       "b.target_group, 'milestone', b.milestone, 'period_from', b.period_from, 'period_to', "
-                       "b.period_to, 'correction', b.correction, 'spread', b.spread) ORDER BY b.created_at, b.id) "
-                       "FROM project_blocks b WHERE b.project_id = p.id)::text END AS blocks, %s",
+                       "CASE WHEN NOT (%s) THEN (SELECT json_agg((SELECT CASE WHEN q.pv = '{}'::jsonb THEN "
+                       "json_build_object(" BLOCK_MEMBERS_SQL ") ELSE json_build_object(" BLOCK_MEMBERS_SQL
+                       ", 'plusvelden', q.pv) END FROM (SELECT bs_plusvelden_values(p.id, b.id, NULL, false) AS pv) q) "
+                       "ORDER BY b.created_at, b.id) FROM project_blocks b WHERE b.project_id = p.id)::text END AS "
+                       "blocks, %s",
                        public_only_sql, public_only_sql, rest);
+#undef BLOCK_MEMBERS_SQL
 }
 
 static int column(const PGresult *res, const char *name, bs_err *err) {
@@ -416,10 +424,40 @@ static const bs_engine_schema *record_schema(check_ctx *cx, json_t *rec, int fi)
     return es;
 }
 
+/* The plusvelden of block j of the feature (the block's member "plusvelden", an object key:
+ * value, optional), each value checked against the block definitions of the project's owner
+ * (defs), errors naming properties.blocks[j].plusvelden.<key>. Returns a new object key:
+ * checked value, JSON null when the block has none, NULL after recording errors. */
+static json_t *take_block_plusvelden(check_ctx *cx, int fi, size_t j, const json_t *pv, const json_t *defs) {
+    if (!pv || json_is_null(pv)) return json_null();
+    if (!json_is_object(pv)) {
+        feature_error(cx->r, fi, "properties.blocks[%zu].plusvelden: must be an object key: value", j);
+        return NULL;
+    }
+    json_t *out = json_object();
+    bool ok = true;
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)(uintptr_t)pv, k, v) {
+        bs_err err = {0};
+        json_t *checked = bs_import_pv_check(defs, k, v, cx->pv_cache, &err);
+        if (checked)
+            json_object_set_new(out, k, checked);
+        else
+            feature_error(cx->r, fi, "properties.blocks[%zu].%s: %.150s", j, err.field, err.msg);
+        ok = checked && ok;
+    }
+    if (ok) return out;
+    json_decref(out);
+    return NULL;
+}
+
 /* The feature's blocks (an array of block objects, optional): each checked with the rules of
- * the blocks API (bs_import_block_check), errors naming properties.blocks[j].<member>; the
- * checked blocks go into the record and its plan counts are derived from them
- * (bs_import_blocks_derive; docs/blocks.md "Exchange"). false after recording errors. */
+ * the blocks API (bs_import_block_check), errors naming properties.blocks[j].<member>, and its
+ * plusvelden (take_block_plusvelden); the checked blocks go into the record and its plan
+ * counts are derived from them (bs_import_blocks_derive; docs/blocks.md "Exchange"), the
+ * blocks' checked plusvelden beside them (bs_import_plan_block_plusvelden). false after
+ * recording errors. */
 static bool take_blocks(check_ctx *cx, int fi, json_t *props, json_t *rec) {
     json_t *blocks = json_object_get(props, "blocks");
     if (!blocks || json_is_null(blocks)) return true;
@@ -427,22 +465,34 @@ static bool take_blocks(check_ctx *cx, int fi, json_t *props, json_t *rec) {
         feature_error(cx->r, fi, "properties.blocks: must be an array of blocks");
         return false;
     }
-    json_t *out = json_array();
-    bool ok = true;
+    const json_t *defs = bs_import_pv_block_definitions(
+        cx->pv_defs, json_string_value(json_object_get(props, "source")),
+        json_string_value(json_object_get(props, "source_key")), json_string_value(json_object_get(props, "gemeente")));
+    json_t *out = json_array(), *pvs = json_array();
+    bool ok = true, any_pv = false;
     size_t j;
     json_t *b;
     json_array_foreach(blocks, j, b) {
         bs_err err = {0};
-        json_t *checked = bs_import_block_check(bs_engine_is_milestone, cx->engine, b, &err);
+        json_t *bc = json_is_object(b) ? json_copy(b) : json_incref(b); /* the block without its plusvelden */
+        json_t *pv =
+            take_block_plusvelden(cx, fi, j, json_is_object(b) ? json_object_get(b, "plusvelden") : NULL, defs);
+        if (json_is_object(bc)) json_object_del(bc, "plusvelden");
+        json_t *checked = bs_import_block_check(bs_engine_is_milestone, cx->engine, bc, &err);
+        json_decref(bc);
         if (checked)
             json_array_append_new(out, checked);
         else if (err.field[0])
             feature_error(cx->r, fi, "properties.blocks[%zu].%s: %.150s", j, err.field, err.msg);
         else
             feature_error(cx->r, fi, "properties.blocks[%zu]: %.150s", j, err.msg);
-        ok = checked && ok;
+        ok = checked && pv && ok;
+        any_pv = any_pv || json_is_object(pv);
+        json_array_append_new(pvs, pv ? pv : json_null());
     }
     if (ok) bs_import_blocks_derive(rec, out);
+    if (ok && any_pv) json_object_set(json_object_get(rec, "blocks"), "plusvelden", pvs);
+    json_decref(pvs);
     json_decref(out);
     return ok;
 }
@@ -743,6 +793,7 @@ static int prepare(bs_import_plan *plan, void *arg) {
     plan_statements(plan);
     bs_import_plan_plusvelden(plan, today, NULL);
     bs_import_plan_blocks(plan, NULL);
+    bs_import_plan_block_plusvelden(plan, today, NULL); /* after the blocks: it finds them */
     return 0;
 }
 

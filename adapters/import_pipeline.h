@@ -37,7 +37,7 @@
 #define BS_IMPORT_BATCH_SIZE 500
 
 /* At most this many statements run per batch. */
-#define BS_IMPORT_MAX_STMTS 5
+#define BS_IMPORT_MAX_STMTS 8
 
 /* The staging table (bs_import_staging) has every projects column an import writes (id,
  * source, source_key, name, gemeente, provincie, plantype(_raw), planstatus(_raw), the count

@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -720,14 +721,75 @@ static void read_plusvelden(row_ctx *r, const bs_xlsx_cell *cells, size_t n, jso
     json_decref(out);
 }
 
+/* An error of a plusveld cell of the sheet Woningblokken (cell: the entry of xlsx_blocks.h). */
+static void block_pv_error(parse_ctx *p, const json_t *cell, const char *field, const char *value, const char *msg) {
+    p->error_count++;
+    if (json_array_size(p->errors) >= BS_XLSX_PROJECTS_MAX_ERRORS) return;
+    json_array_append_new(p->errors,
+                          json_pack("{s:s, s:O, s:O, s:O, s:s, s:s, s:s}", "sheet", BS_XLSX_BLOCKS_SHEET, "row",
+                                    json_object_get(cell, "row"), "column", json_object_get(cell, "column"), "header",
+                                    json_object_get(cell, "header"), "field", field, "value", value, "message", msg));
+}
+
+/* The plusveld cells of one block (xlsx_blocks.h: {key: cell entry}; borrowed) read as the
+ * type of the block definition of the project's owner (defs) and checked
+ * (bs_import_pv_check); each bad one an error of the blocks sheet naming
+ * blocks.plusvelden.<key>. Returns a new {key: checked value} (null: none). */
+static json_t *block_plusvelden(parse_ctx *p, const json_t *defs, const json_t *cells) {
+    if (!json_is_object(cells)) return json_null();
+    json_t *out = json_object();
+    const char *key;
+    json_t *e;
+    json_object_foreach((json_t *)(uintptr_t)cells, key, e) {
+        bs_xlsx_cell c = bs_xlsx_blocks_cell_from_json(json_object_get(e, "cell"));
+        char field[96], val[256];
+        snprintf(field, sizeof field, "blocks.plusvelden.%s", key);
+        if (c.type == BS_XLSX_ERROR) {
+            block_pv_error(p, e, field, cell_display(&c, val, sizeof val), "the cell holds an Excel error");
+            continue;
+        }
+        const char *type = "text";
+        for (size_t i = 0; i < json_array_size(defs); i++)
+            if (strcmp(json_string_value(json_object_get(json_array_get(defs, i), "key")), key) == 0)
+                type = json_string_value(json_object_get(json_array_get(defs, i), "type"));
+        json_t *v = pv_cell_value(&c, type);
+        bs_err err = {0};
+        json_t *checked = bs_import_pv_check(defs, key, v, p->pv_cache, &err);
+        if (checked)
+            json_object_set_new(out, key, checked);
+        else
+            block_pv_error(p, e, field, cell_display(&c, val, sizeof val), err.msg);
+        json_decref(v);
+    }
+    return out;
+}
+
 /* The blocks of the row's project from the sheet Woningblokken, if any: into the record, whose
- * plan counts are then derived from them (bs_import_blocks_derive; docs/blocks.md "Exchange"). */
+ * plan counts are then derived from them (bs_import_blocks_derive; docs/blocks.md "Exchange"),
+ * with their plusveld values checked against the block definitions of the project's owner
+ * (block_plusvelden; "plusvelden" beside the blocks, bs_import_plan_block_plusvelden). */
 static void take_blocks(parse_ctx *p, json_t *rec) {
     const char *key = json_string_value(json_object_get(rec, "source_key"));
     json_t *entry = key ? json_object_get(p->blocks, key) : NULL;
     if (!entry) return;
     json_object_set_new(entry, "used", json_true());
     bs_import_blocks_derive(rec, json_object_get(entry, "blocks"));
+    const json_t *cells = json_object_get(entry, "plusvelden");
+    const json_t *defs =
+        bs_import_pv_block_definitions(p->opt->plusveld_definitions, p->opt->source ? p->opt->source : DEFAULT_SOURCE,
+                                       key, json_string_value(json_object_get(rec, "gemeente")));
+    json_t *pvs = json_array();
+    bool any = false;
+    for (size_t j = 0; j < json_array_size(cells); j++) {
+        json_t *pv = block_plusvelden(p, defs, json_array_get(cells, j));
+        any = any || json_object_size(pv) > 0;
+        json_array_append_new(pvs, pv);
+    }
+    if (any) json_object_set(json_object_get(rec, "blocks"), "plusvelden", pvs);
+    json_decref(pvs);
+    const json_t *unchecked = json_object_get(entry, "unchecked"); /* of refused rows: errors only */
+    for (size_t j = 0; j < json_array_size(unchecked); j++)
+        json_decref(block_plusvelden(p, defs, json_array_get(unchecked, j)));
 }
 
 /* A block row whose key names no project row is an error of the blocks sheet. */
@@ -1735,6 +1797,7 @@ static int prepare(bs_import_plan *plan, void *arg) {
     bs_projects_plan_steps(plan, job->schema, job->source);
     bs_import_plan_plusvelden(plan, job->opt.today, job->source);
     bs_import_plan_blocks(plan, job->source);
+    bs_import_plan_block_plusvelden(plan, job->opt.today, job->source); /* after the blocks: it finds them */
     bs_import_plan_add_records(plan, job->records, JSON_COMPACT);
     free(upsert);
     free(begin);

@@ -62,7 +62,10 @@ typedef struct bs_xlsx_projects_options {
  * blocks: each checked with the blocks API's rules (milestones: those of schema), a bad one an
  * error with "sheet" "Woningblokken" and field "blocks.<member>", a key without a project row
  * an error with field "source_key"; a record with blocks carries them ("blocks") and its counts
- * derived from them (bs_import_blocks_derive); the report then has "block_rows". */
+ * derived from them (bs_import_blocks_derive); the report then has "block_rows". The sheet's
+ * "plusveld:<key>" cells are checked against the block definitions of the project's owner (a
+ * bad one an error of the sheet with field "blocks.plusvelden.<key>") and carried beside the
+ * blocks ("blocks"."plusvelden", bs_import_plan_block_plusvelden). */
 int bs_xlsx_projects_parse(const void *data, size_t len, const bs_schema *schema, const bs_calendar *cal,
                            const bs_xlsx_projects_options *opt, json_t **records, json_t **report);
 

@@ -15,11 +15,14 @@
     "id, project_id, homes, net_homes, kind, home_type, tenure, price_class, target_group, milestone, "                \
     "period_from, period_to, spread, correction, imported, created_at, updated_at"
 
-/* One page of a project's blocks: count and the page as JSON, oldest first. $1 project id, $2 limit, $3 offset. */
+/* One page of a project's blocks: count and the page as JSON, oldest first, each block with its current plusveld
+ * values ("plusvelden": {key: value}, bs_plusvelden_values: the active block definitions of the project's owner, no
+ * retired field, cleared values left out; {} when none). $1 project id, $2 limit, $3 offset. */
 static const bs_stmt SQL_BLOCK_LIST = {
     "block_list",
     "SELECT (SELECT count(*) FROM project_blocks WHERE project_id = $1::uuid), "
     "COALESCE((SELECT json_agg(b ORDER BY b.created_at, b.id) FROM (SELECT " BLOCK_COLUMNS
+    ", bs_plusvelden_values(project_id, id, NULL, false) AS plusvelden"
     " FROM project_blocks WHERE project_id = $1::uuid ORDER BY created_at, id LIMIT $2::bigint OFFSET $3::bigint) b), "
     "'[]')",
     3};

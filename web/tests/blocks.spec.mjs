@@ -6,7 +6,10 @@
 // typed and shown, the totals move with it. Changing it (30 homes, no target group) and deleting it
 // after the confirmation step: the API shows each change. Negative homes: refused outside a
 // correction block, stored in one (net homes negative, in the totals). The section in English. A management
-// user (read access, no write) sees the same table and no way to change it.
+// user (read access, no write) sees the same table and no way to change it. The spread over years:
+// two rows added by keyboard to the block, a percentage of 0 refused at that row's percentage
+// field, percentages summing to 90 refused at the spread, then 40/60 stored and shown in the list
+// as "2027 40% · 2028 60%"; removing a row and saving clears the spread back to one year.
 import { journey, check, eq, apiLogin, axe, shot, tabTo, typeInto, selectByKeyboard, becomes } from './lib.mjs';
 import { openProject, pageFetch } from './lib-project.mjs';
 
@@ -39,6 +42,7 @@ async function shown(page) {
         target_group: c('target_group').textContent.trim(),
         milestone: c('milestone').dataset.value,
         period: c('period').textContent.trim(),
+        spread: c('spread').textContent.trim(),
         correction: c('correction').textContent.trim(),
         net_homes: c('net_homes').textContent.trim(),
       };
@@ -58,6 +62,7 @@ function want(blocks) {
     target_group: b.target_group ?? '—',
     milestone: b.milestone,
     period: b.period_from === null && b.period_to === null ? '—' : b.period_from === b.period_to ? String(b.period_from) : `${b.period_from ?? '…'}–${b.period_to ?? '…'}`,
+    spread: b.spread?.length ? b.spread.map((e) => `${e.year} ${e.percent}%`).join(' · ') : '—',
     correction: b.correction ? 'ja' : 'nee',
     net_homes: nl(b.net_homes),
   }));
@@ -145,6 +150,60 @@ await journey('blocks', async ({ page, context, browser, fx }) => {
   eq([changed?.homes, changed?.target_group, changed?.price_class], [30, null, 'koop2'], 'the API shows the change, the target group cleared');
   await checkTable(page, path, 'after the change');
   await axe(page, 'block changed');
+
+  // (4b) the spread over years: rows added by keyboard, each refusal at the field the server names
+  await tabTo(page, `tr[data-id="${id}"] .bs-blk-edit`);
+  await page.keyboard.press('Enter');
+  check(await becomes(page, () => document.activeElement?.id === 'blk-homes'), 'the change form takes the focus again');
+  await tabTo(page, '#blk-spread-add');
+  await page.keyboard.press('Enter');
+  check(await becomes(page, () => document.activeElement?.id === 'blk-spread-0-year'), 'a new spread row takes the focus at its year');
+  await typeInto(page, '#blk-spread-0-year', '2027');
+  await typeInto(page, '#blk-spread-0-percent', '40');
+  await tabTo(page, '#blk-spread-add');
+  await page.keyboard.press('Enter');
+  check(await becomes(page, () => document.activeElement?.id === 'blk-spread-1-year'), 'the second row takes the focus at its year');
+  await typeInto(page, '#blk-spread-1-year', '2028');
+  await typeInto(page, '#blk-spread-1-percent', '0');
+  await tabTo(page, '[data-testid=block-form] button[type=submit]');
+  a = await answerOf(page, 'PATCH', `${path}/${id}`, () => page.keyboard.press('Enter'));
+  eq(a.status, 422, 'a spread percentage of 0: 422');
+  check(!!reason(a.body, 'spread[1].percent'), 'the server names spread[1].percent', a.body);
+  await page.locator('#blk-spread-1-percent-error').waitFor();
+  eq(await text(page, '#blk-spread-1-percent-error'), reason(a.body, 'spread[1].percent'), 'the server\'s message at the second row\'s percentage');
+  eq(await page.locator('#blk-spread-1-percent').getAttribute('aria-invalid'), 'true', 'that field is marked invalid');
+  check(await becomes(page, () => document.activeElement?.classList.contains('bs-error-summary')), 'the error summary takes the focus');
+  await page.locator('[data-testid=block-spread]').scrollIntoViewIfNeeded();
+  await axe(page, 'spread refused');
+  await shot(page, 'blocks-spread-refused');
+  await typeInto(page, '#blk-spread-1-percent', '50');
+  await tabTo(page, '[data-testid=block-form] button[type=submit]');
+  a = await answerOf(page, 'PATCH', `${path}/${id}`, () => page.keyboard.press('Enter'));
+  eq(a.status, 422, 'spread percentages summing to 90: 422');
+  await page.locator('#blk-spread-error').waitFor();
+  eq(await text(page, '#blk-spread-error'), reason(a.body, 'spread'), 'the server\'s message at the spread');
+  check(!(await page.locator('#blk-spread-1-percent-error').count()), 'the earlier message is gone');
+  await typeInto(page, '#blk-spread-1-percent', '60');
+  await tabTo(page, '[data-testid=block-form] button[type=submit]');
+  a = await answerOf(page, 'PATCH', `${path}/${id}`, () => page.keyboard.press('Enter'));
+  eq([a.status, a.body?.spread], [200, [{ year: 2027, percent: 40 }, { year: 2028, percent: 60 }]], 'the spread is stored as typed');
+  await page.waitForFunction((i) => document.querySelector(`tr[data-id="${i}"] [data-col=spread]`)?.textContent?.trim() === '2027 40% · 2028 60%', id);
+  await checkTable(page, path, 'with a spread');
+  await shot(page, 'blocks-spread');
+  // the form holds the spread; removing a row by keyboard and saving stores the rest
+  await tabTo(page, `tr[data-id="${id}"] .bs-blk-edit`);
+  await page.keyboard.press('Enter');
+  check(await becomes(page, () => document.activeElement?.id === 'blk-homes'), 'the change form once more');
+  eq([await page.locator('#blk-spread-0-year').inputValue(), await page.locator('#blk-spread-1-percent').inputValue()], ['2027', '60'], 'the form holds the spread');
+  await tabTo(page, '[data-row="1"] .bs-spread-remove');
+  await page.keyboard.press('Enter');
+  check(await becomes(page, () => document.activeElement?.id === 'blk-spread-add' && !document.querySelector('#blk-spread-1-year')), 'the row is removed, the focus at the add button');
+  await typeInto(page, '#blk-spread-0-percent', '100');
+  await tabTo(page, '[data-testid=block-form] button[type=submit]');
+  a = await answerOf(page, 'PATCH', `${path}/${id}`, () => page.keyboard.press('Enter'));
+  eq([a.status, a.body?.spread], [200, [{ year: 2027, percent: 100 }]], 'the spread of one year is stored');
+  await page.waitForFunction((i) => document.querySelector(`tr[data-id="${i}"] [data-col=spread]`)?.textContent?.trim() === '2027 100%', id);
+  await axe(page, 'block with a spread');
 
   // (5) the section in English
   await tabTo(page, 'button[lang=en]');

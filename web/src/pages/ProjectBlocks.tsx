@@ -4,6 +4,7 @@
 // …/blocks/{block_id}. Every rule is the server's (a koop class needs tenure koop, negative homes
 // only in a correction block, the milestone must be one of the process): a refusal is shown at the
 // field the problem document names, with the error summary taking the focus, as in every form.
+import { Fragment } from 'preact';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, qs, type Page } from '../lib/api';
 import { fmtNumber, lang, strings } from '../lib/i18n';
@@ -30,6 +31,14 @@ const S = strings({
     periodTo: 'Periode tot en met (jaar)',
     correction: 'Correctie',
     correctionLabel: 'Correctieblok (een negatief aantal woningen mag)',
+    spread: 'Spreiding',
+    spreadLegend: 'Spreiding over jaren',
+    spreadHint: 'Leeg: het blok wordt opgeleverd met zijn mijlpaal. Anders: per jaar een percentage van de woningen; samen 100%.',
+    spreadYear: (i: number) => `Jaar ${i}`,
+    spreadPercent: (i: number) => `Percentage ${i}`,
+    spreadAdd: 'Jaar toevoegen',
+    spreadRemove: (i: number) => `Verwijder jaar ${i} van de spreiding`,
+    remove: 'Verwijderen',
     net: 'Netto woningen',
     total: 'Totaal',
     actions: 'Acties',
@@ -90,6 +99,14 @@ const S = strings({
     periodTo: 'Period through (year)',
     correction: 'Correction',
     correctionLabel: 'Correction block (a negative number of homes is allowed)',
+    spread: 'Spread',
+    spreadLegend: 'Spread over years',
+    spreadHint: 'Empty: the block is delivered with its milestone. Otherwise: per year a percentage of the homes; 100% together.',
+    spreadYear: (i: number) => `Year ${i}`,
+    spreadPercent: (i: number) => `Percentage ${i}`,
+    spreadAdd: 'Add a year',
+    spreadRemove: (i: number) => `Remove year ${i} of the spread`,
+    remove: 'Remove',
     net: 'Net homes',
     total: 'Total',
     actions: 'Actions',
@@ -148,7 +165,15 @@ export interface Block {
   period_from: number | null;
   period_to: number | null;
   correction: boolean;
+  /** the delivery spread over years by percentages (docs/blocks.md "Spread over years"); null: with the milestone */
+  spread: { year: number; percent: number }[] | null;
   imported: boolean;
+}
+
+/** One row of the spread in the form, as typed. */
+interface SpreadRow {
+  year: string;
+  percent: string;
 }
 
 /** The form's text of each member (what the user typed, sent as typed when it is no number). */
@@ -163,6 +188,7 @@ interface Draft {
   period_from: string;
   period_to: string;
   correction: boolean;
+  spread: SpreadRow[];
 }
 
 const EMPTY: Draft = {
@@ -176,9 +202,11 @@ const EMPTY: Draft = {
   period_from: '',
   period_to: '',
   correction: false,
+  spread: [],
 };
 
-// API member → control id, for the messages of the problem document
+// API member → control id, for the messages of the problem document; the spread's rows are
+// added per form (spreadIds)
 const IDS: Record<string, string> = {
   homes: 'blk-homes',
   kind: 'blk-kind',
@@ -190,7 +218,21 @@ const IDS: Record<string, string> = {
   period_from: 'blk-from',
   period_to: 'blk-to',
   correction: 'blk-correction',
+  spread: 'blk-spread',
 };
+
+/** IDS with the controls of n spread rows: spread[i] and spread[i].year at the row's year,
+ * spread[i].percent at its percentage. */
+function spreadIds(n: number): Record<string, string> {
+  const out = { ...IDS };
+  for (let i = 0; i < n; i++) {
+    out[`spread[${i}]`] = `blk-spread-${i}-year`;
+    out[`spread[${i}].year`] = `blk-spread-${i}-year`;
+    out[`spread[${i}].percent`] = `blk-spread-${i}-percent`;
+  }
+  return out;
+}
+
 
 function draftOf(b: Block): Draft {
   return {
@@ -204,6 +246,7 @@ function draftOf(b: Block): Draft {
     period_from: b.period_from === null ? '' : String(b.period_from),
     period_to: b.period_to === null ? '' : String(b.period_to),
     correction: b.correction,
+    spread: (b.spread ?? []).map((e) => ({ year: String(e.year), percent: String(e.percent) })),
   };
 }
 
@@ -223,6 +266,7 @@ function bodyOf(d: Draft): Record<string, unknown> {
     period_from: d.period_from.trim() ? num(d.period_from) : null,
     period_to: d.period_to.trim() ? num(d.period_to) : null,
     correction: d.correction,
+    spread: d.spread.length ? d.spread.map((r) => ({ year: num(r.year), percent: num(r.percent) })) : null,
   };
 }
 
@@ -283,7 +327,7 @@ export function ProjectBlocks({ project, writable, steps }: { project: string; w
     refocus.current = 'table';
     setVersion((v) => v + 1);
   };
-  const heads = [s.homes, s.kind, s.homeType, s.tenure, s.priceClass, s.targetGroup, s.milestone, s.period, s.correction, s.net];
+  const heads = [s.homes, s.kind, s.homeType, s.tenure, s.priceClass, s.targetGroup, s.milestone, s.period, s.spread, s.correction, s.net];
   const editBlock = editing && editing !== 'new' ? blocks?.find((b) => b.id === editing) : undefined;
   return (
     <section class="bs-blocks" aria-labelledby="bs-blocks-title" data-testid="blocks">
@@ -350,6 +394,16 @@ export function ProjectBlocks({ project, writable, steps }: { project: string; w
                   <td class="utrecht-table__cell" data-col="period">
                     {periodText(b)}
                   </td>
+                  <td class="utrecht-table__cell" data-col="spread">
+                    {b.spread?.length
+                      ? b.spread.map((e, i) => (
+                          <Fragment key={i}>
+                            {i ? ' ' : ''}
+                            <span>{`${e.year} ${e.percent}%${i < (b.spread?.length ?? 0) - 1 ? ' ·' : ''}`}</span>
+                          </Fragment>
+                        ))
+                      : '—'}
+                  </td>
                   <td class="utrecht-table__cell" data-col="correction">
                     {b.correction ? s.yes : s.no}
                   </td>
@@ -374,7 +428,7 @@ export function ProjectBlocks({ project, writable, steps }: { project: string; w
                 <td class="utrecht-table__cell bs-num" data-col="homes">
                   {fmtNumber(blocks.reduce((k, b) => k + b.homes, 0))}
                 </td>
-                <th class="utrecht-table__header-cell" scope="row" colSpan={8}>
+                <th class="utrecht-table__header-cell" scope="row" colSpan={9}>
                   {s.total}
                 </th>
                 <td class="utrecht-table__cell bs-num" data-col="net_homes">
@@ -471,10 +525,19 @@ function BlockForm({ project, block, milestones, onSaved, onCancel }: { project:
       else await api('POST', base, bodyOf(d));
       onSaved();
     },
-    IDS,
+    spreadIds(d.spread.length),
   );
   const first = useRef<HTMLInputElement>(null);
   useLayoutEffect(() => first.current?.focus(), []);
+  // after adding a spread row the focus goes to its year, after removing one to the add button
+  const spreadFocus = useRef('');
+  useLayoutEffect(() => {
+    if (!spreadFocus.current) return;
+    document.getElementById(spreadFocus.current)?.focus();
+    spreadFocus.current = '';
+  }, [d.spread.length]);
+  const setRow = (i: number, k: keyof SpreadRow) => (v: string) => setD((x) => ({ ...x, spread: x.spread.map((r, j) => (j === i ? { ...r, [k]: v } : r)) }));
+  const spreadErr = f.at('spread');
   const set = (k: keyof Draft) => (v: string) => setD((x) => ({ ...x, [k]: v }));
   const opts = (m: Record<string, string>) => Object.entries(m);
   // the block's milestone stays a choice even when the plan does not show it
@@ -522,6 +585,45 @@ function BlockForm({ project, block, milestones, onSaved, onCancel }: { project:
           {s.correctionLabel}
         </label>
       </div>
+      <fieldset class="bs-spread" id="blk-spread" tabIndex={-1} aria-describedby={`blk-spread-hint${spreadErr ? ' blk-spread-error' : ''}`} data-testid="block-spread">
+        <legend class="utrecht-form-label">{s.spreadLegend}</legend>
+        <p class="utrecht-form-field-description bs-muted" id="blk-spread-hint">
+          {s.spreadHint}
+        </p>
+        {spreadErr ? (
+          <p class="utrecht-form-field-error-message bs-field-error" id="blk-spread-error">
+            {spreadErr}
+          </p>
+        ) : null}
+        {d.spread.map((r, i) => (
+          <div class="bs-spread-row" key={i} data-row={i}>
+            <Field id={`blk-spread-${i}-year`} class="bs-field-short" label={s.spreadYear(i + 1)} value={r.year} onValue={setRow(i, 'year')} error={f.at(`spread[${i}]`) ?? f.at(`spread[${i}].year`)} inputMode="numeric" autoComplete="off" />
+            <Field id={`blk-spread-${i}-percent`} class="bs-field-short" label={s.spreadPercent(i + 1)} value={r.percent} onValue={setRow(i, 'percent')} error={f.at(`spread[${i}].percent`)} inputMode="numeric" autoComplete="off" />
+            <button
+              type="button"
+              class="utrecht-button utrecht-button--secondary-action bs-link-button bs-spread-remove"
+              aria-label={s.spreadRemove(i + 1)}
+              onClick={() => {
+                spreadFocus.current = 'blk-spread-add';
+                setD((x) => ({ ...x, spread: x.spread.filter((_, j) => j !== i) }));
+              }}
+            >
+              {s.remove}
+            </button>
+          </div>
+        ))}
+        <button
+          type="button"
+          id="blk-spread-add"
+          class="utrecht-button utrecht-button--secondary-action bs-spread-add"
+          onClick={() => {
+            spreadFocus.current = `blk-spread-${d.spread.length}-year`;
+            setD((x) => ({ ...x, spread: [...x.spread, { year: '', percent: '' }] }));
+          }}
+        >
+          {s.spreadAdd}
+        </button>
+      </fieldset>
       <div class="utrecht-button-group bs-block-buttons">
         <SubmitButton busy={sub.busy} busyLabel={s.busy}>
           {s.save}
