@@ -114,8 +114,9 @@ static inline __attribute__((always_inline)) int32_t boundary_of_instant(ctx *c,
     return cal_before(c->cal, in_range(c, x, 1));
 }
 
-static bool is_ms(const ctx *c, int32_t i) {
-    return c->schema->steps[i].milestone || c->dur[i] == 0;
+/* A milestone or a step of duration 0 (dur[] is 0 for every milestone). */
+static inline bool is_ms(const ctx *c, int32_t i) {
+    return c->dur[i] == 0;
 }
 
 static bool needs_dates(const bs_step *s) /* finish is not simply wd(start + d - 1) */
@@ -705,33 +706,34 @@ static bs_schedule_err critical_paths(ctx *c, const bs_step_result *res, int32_t
     for (int32_t t = 0; t < n && np < MAX_PATHS; t++) {
         int32_t i = c->topo[t];
         if (!crit[i] || cpred[i]) continue;
-        /* the stack holds a path of distinct steps (the link set is acyclic), so depth <= n */
+        /* the stack holds a path of distinct steps (the link set is acyclic), so depth <= n;
+         * iter[k] is the next successor of stack[k] to visit */
         int32_t depth = 1;
         stack[0] = i;
-        iter[0] = coff[i];
-        while (depth > 0) {
-            int32_t top = depth - 1, v = stack[top], it = iter[top];
-            if (it < coff[v + 1]) {
-                int32_t next = csucc[it];
-                iter[top] = it + 1;
-                stack[depth] = next;
-                iter[depth] = coff[next];
-                depth++;
-                continue;
+        for (;;) {
+            /* descend along first successors down to a leaf (a step without a critical
+             * successor) */
+            int32_t v = stack[depth - 1];
+            while (coff[v] != coff[v + 1]) {
+                iter[depth - 1] = coff[v] + 1;
+                v = csucc[coff[v]];
+                stack[depth++] = v;
             }
-            /* v exhausted: emit a path when v has no critical successor (a leaf) */
-            if (coff[v + 1] == coff[v]) {
-                if ((size_t)(used + depth) > cap) {
-                    while ((size_t)(used + depth) > cap) cap *= 2;
-                    steps = ws->path_steps = bs_realloc(steps, sizeof(int32_t) * cap);
-                    ws->cap_path_steps = cap;
-                }
-                memcpy(steps + used, stack, sizeof(int32_t) * (size_t)depth);
-                used += depth;
-                offs[++np] = used;
-                if (np == MAX_PATHS) break;
+            iter[depth - 1] = coff[v + 1];
+            if ((size_t)(used + depth) > cap) {
+                while ((size_t)(used + depth) > cap) cap *= 2;
+                steps = ws->path_steps = bs_realloc(steps, sizeof(int32_t) * cap);
+                ws->cap_path_steps = cap;
             }
-            depth--;
+            memcpy(steps + used, stack, sizeof(int32_t) * (size_t)depth);
+            used += depth;
+            offs[++np] = used;
+            if (np == MAX_PATHS) break;
+            /* back up to the deepest step with a successor left, and take it */
+            while (depth > 0 && iter[depth - 1] == coff[stack[depth - 1] + 1]) depth--;
+            if (depth == 0) break;
+            stack[depth] = csucc[iter[depth - 1]++];
+            depth++;
         }
     }
     out->n_paths = np;
@@ -772,6 +774,216 @@ static int32_t free_float(ctx *c, int32_t i, const bs_step_result *res, const sc
     if (!any) ff = (int64_t)pf_b - res[i].ef_b;
     if (ff > res[i].total_float) ff = res[i].total_float;
     return ff < 0 ? 0 : (int32_t)ff;
+}
+
+/* ---- the common-case pass (docs/scheduling.md §6.1) ----
+ *
+ * When every step is open, every step that is not a milestone is counted in working days and
+ * is not statutory, every lag is in working days and no step has a deadline, the general
+ * pass's instants are all determined by boundaries: a step starts at the start of working
+ * day es_b and finishes at the end of working day ef_b - 1, a lag of L != 0 working days
+ * gives the end of working day b + L - 1, and every latest instant of the backward pass is
+ * the start of a working day (or the instant after the range). This pass computes the same
+ * results on boundaries alone, with flat reads of es_b/ef_b/ls_b/lf_b; only milestones keep
+ * the general pass's anchor (instant and display flag) for their dates. On anything that
+ * would be a range error in the general pass it returns false (the caller then runs the
+ * general pass, which reports the error). Checked against the general pass field by field
+ * (tests/unit/test_schedule_common.c). */
+
+/* True when step i may take the common-case pass: a milestone (or a step of duration 0), or
+ * a working-day step that is not statutory; open; no deadline. */
+static bool common_step(const bs_schema *schema, const bs_progress *progress, const bs_step_override *ov,
+                        int32_t i) {
+    const bs_step *s = &schema->steps[i];
+    if (progress[i].status != BS_STATUS_OPEN) return false;
+    if (ov && ov[i].fnlt != BS_DAY_NONE) return false;
+    int32_t d = s->duration;
+    if (ov && ov[i].duration >= 0) d = ov[i].duration;
+    if (s->milestone || d == 0) return true;
+    return s->unit == BS_UNIT_WORKING_DAYS && !s->statutory;
+}
+
+bool bs_schedule_common_case(const bs_schedule_input *in) {
+    const bs_schema *schema = in->schema;
+    const bs_link *links = in->links ? in->links : schema->links;
+    const int32_t m = in->links ? in->n_links : schema->n_links;
+    for (int32_t i = 0; i < schema->n_steps; i++)
+        if (!common_step(schema, in->progress, in->overrides, i)) return false;
+    for (int32_t l = 0; l < m; l++)
+        if (links[l].lag_unit != BS_UNIT_WORKING_DAYS) return false;
+    return true;
+}
+
+/* The anchor of step p that link type t counts from, as the general pass keeps it. */
+static inline cand common_anchor(const ctx *c, const bs_step_result *res, const scratch *sc, int32_t p,
+                                 bs_link_type t) {
+    if (is_ms(c, p)) return sc[p].s_anchor;
+    if (from_start(t)) return (cand){.set = true, .b = res[p].es_b, .x = c->cal->wd_date[res[p].es_b]};
+    return (cand){.set = true, .b = res[p].ef_b, .x = c->cal->wd_date[res[p].ef_b - 1] + 1, .end_of_day = true};
+}
+
+/* Forward step of a milestone (or zero-duration step) i: the latest bound of its links and
+ * its start-no-earlier-than, at least the data date (as forward_step). False on a range
+ * error. */
+static bool common_milestone(const ctx *c, int32_t i, bs_step_result *res, scratch *sc, int32_t snet_b) {
+    const bs_calendar *cal = c->cal;
+    cand best = {.set = false};
+    for (int32_t j = c->pred_off[i]; j < c->pred_off[i + 1]; j++) {
+        const bs_link *l = &c->links[c->pred_idx[j]];
+        cand k = common_anchor(c, res, sc, l->pred, l->type);
+        if (l->lag != 0) {
+            int64_t b = (int64_t)k.b + l->lag;
+            if (b < 1 || b > cal->n_working) return false;
+            k = (cand){.set = true, .b = (int32_t)b, .x = cal->wd_date[b - 1] + 1, .end_of_day = true};
+        }
+        if (better(&k, &best)) best = k;
+    }
+    if (snet_b >= 0) {
+        cand k = {.set = true, .b = snet_b, .x = ov_snet(c, i), .end_of_day = false};
+        if (better(&k, &best)) best = k;
+    }
+    if (!best.set || best.b <= c->dd_b) best = (cand){.set = true, .b = c->dd_b, .x = cal->wd_date[c->dd_b]};
+    bs_step_result *r = &res[i];
+    r->es_b = r->ef_b = best.b;
+    r->early_start = r->early_finish = best.end_of_day ? best.x - 1 : best.x;
+    sc[i].s_anchor = sc[i].f_anchor = best;
+    return true;
+}
+
+/* Forward pass of the common case in topological order: es_b, ef_b and the early dates of
+ * every step (every other field reset as forward_step does). False on a range error. */
+static bool common_forward(const ctx *c, int32_t n, bs_step_result *res, scratch *sc) {
+    const bs_calendar *cal = c->cal;
+    const int32_t nw = cal->n_working;
+    const bs_link *links = c->links;
+    if (c->dd_b >= nw) return false;
+    for (int32_t t = 0; t < n; t++) {
+        const int32_t i = c->topo[t], d = c->dur[i];
+        bs_step_result *r = &res[i];
+        *r = (bs_step_result){.late_start = BS_DAY_NONE, .late_finish = BS_DAY_NONE};
+        int32_t snet_b = -1;
+        bs_day snet = ov_snet(c, i);
+        if (snet != BS_DAY_NONE) {
+            if (snet < cal->first_day || snet > cal->last_day) return false;
+            snet_b = cal->count_before[snet - cal->first_day];
+        }
+        if (is_ms(c, i)) {
+            if (!common_milestone(c, i, res, sc, snet_b)) return false;
+            continue;
+        }
+        int32_t es = c->dd_b > snet_b ? c->dd_b : snet_b;
+        for (int32_t j = c->pred_off[i]; j < c->pred_off[i + 1]; j++) {
+            const bs_link *l = &links[c->pred_idx[j]];
+            const bs_step_result *q = &res[l->pred];
+            int32_t b = (from_start(l->type) ? q->es_b : q->ef_b) + l->lag;
+            if (l->lag != 0 && (b < 1 || b > nw)) return false;
+            if (targets_finish(l->type)) { /* the finish bound: start = bound - d */
+                if (b < 1) continue;
+                b -= d;
+            }
+            if (b > es) es = b;
+        }
+        if ((int64_t)es + d > nw) return false;
+        r->es_b = es;
+        r->ef_b = es + d;
+        r->early_start = cal->wd_date[es];
+        r->early_finish = cal->wd_date[es + d - 1];
+    }
+    return true;
+}
+
+/* Backward pass of the common case (reverse topological order), on boundaries: every latest
+ * instant of the general pass is the start of working day B (or the instant after the range,
+ * B = n_working), so the latest start and finish of a successor are its ls_b and lf_b. pf_b:
+ * the project finish boundary. Fills ls_b, lf_b, the late dates, total float and the critical
+ * flag. False on a range error. */
+static bool common_backward(const ctx *c, int32_t n, bs_step_result *res, const scratch *sc, int32_t pf_b) {
+    const bs_calendar *cal = c->cal;
+    const int32_t nw = cal->n_working;
+    const bs_link *links = c->links;
+    for (int32_t t = n - 1; t >= 0; t--) {
+        const int32_t i = c->topo[t], d = c->dur[i];
+        bs_step_result *r = &res[i];
+        int32_t bf = pf_b, bs = INT32_MAX;
+        for (int32_t j = c->succ_off[i]; j < c->succ_off[i + 1]; j++) {
+            const bs_link *l = &links[c->succ_idx[j]];
+            const bs_step_result *q = &res[l->succ];
+            int32_t k = targets_finish(l->type) ? q->lf_b : q->ls_b;
+            if (l->lag != 0) {
+                k -= l->lag;
+                if (k < 0) return false;
+                if (k > nw) k = nw;
+            }
+            if (from_start(l->type)) {
+                if (k < bs) bs = k;
+            } else if (k < bf) {
+                bf = k;
+            }
+        }
+        if (is_ms(c, i)) {
+            int32_t b = bs < bf ? bs : bf;
+            r->ls_b = r->lf_b = b;
+            if (b == r->es_b) {
+                r->late_start = r->early_start;
+            } else if (sc[i].s_anchor.end_of_day) {
+                if (b < 1) return false;
+                r->late_start = cal->wd_date[b - 1];
+            } else {
+                if (b >= nw) return false;
+                r->late_start = cal->wd_date[b];
+            }
+            r->late_finish = r->late_start;
+            r->total_float = b - r->es_b;
+        } else {
+            int32_t k = bf - d;
+            if (bs < k) k = bs;
+            if (k < 0) return false;
+            r->ls_b = k;
+            r->lf_b = k + d;
+            r->late_start = cal->wd_date[k];
+            r->late_finish = cal->wd_date[k + d - 1];
+            r->total_float = k - r->es_b;
+        }
+        r->critical = r->total_float <= 0;
+    }
+    return true;
+}
+
+/* Free float and near-critical flag of every step of the common case (as free_float: the
+ * least slack of its links, or the project finish minus its early finish without successors;
+ * at most the total float, at least 0). */
+static void common_free_float(const ctx *c, int32_t n, bs_step_result *res, int32_t pf_b, int32_t nc) {
+    for (int32_t i = 0; i < n; i++) {
+        bs_step_result *r = &res[i];
+        int32_t ff = INT32_MAX;
+        for (int32_t j = c->succ_off[i]; j < c->succ_off[i + 1]; j++) {
+            const bs_link *l = &c->links[c->succ_idx[j]];
+            const bs_step_result *q = &res[l->succ];
+            int32_t k = (from_start(l->type) ? r->es_b : r->ef_b) + l->lag;
+            int32_t slack = (targets_finish(l->type) ? q->ef_b : q->es_b) - k;
+            if (slack < ff) ff = slack;
+        }
+        if (ff == INT32_MAX) ff = pf_b - r->ef_b;
+        if (ff > r->total_float) ff = r->total_float;
+        r->free_float = ff < 0 ? 0 : ff;
+        r->near_critical = r->total_float > 0 && r->total_float <= nc;
+    }
+}
+
+/* The common-case pass: forward, project finish, backward, free float. Fills res and *pf
+ * (the project finish date); false when the general pass must run instead (a range error). */
+static bool common_pass(const ctx *c, int32_t n, bs_step_result *res, scratch *sc, int32_t nc, bs_day *pf) {
+    if (n == 0 || !common_forward(c, n, res, sc)) return false;
+    int32_t pf_b = -1;
+    bs_day pfd = BS_DAY_NONE;
+    for (int32_t i = 0; i < n; i++) {
+        if (res[i].ef_b > pf_b) pf_b = res[i].ef_b;
+        if (pfd == BS_DAY_NONE || res[i].early_finish > pfd) pfd = res[i].early_finish;
+    }
+    if (!common_backward(c, n, res, sc, pf_b)) return false;
+    common_free_float(c, n, res, pf_b, nc);
+    *pf = pfd;
+    return true;
 }
 
 /* ---- public ---- */
@@ -820,6 +1032,85 @@ static void ws_reserve(bs_schedule_ws *ws, size_t nn, size_t mm) {
     }
     free(ws->cycle);
     ws->cycle = NULL;
+}
+
+/* The general pass (every case): forward and backward pass, realised and skipped steps,
+ * free float, near-critical flags, deadlines and knelpunten into res and out. Returns the
+ * project finish date (BS_DAY_NONE when nothing is unfinished); errors in c->err. */
+static bs_day general_pass(ctx *c, const bs_schedule_input *in, int32_t n, bs_step_result *res, scratch *sc,
+                           bs_schedule_ws *ws, bs_schedule *out) {
+    const bs_progress *progress = in->progress;
+    const bs_calendar *cal = in->cal;
+    const int32_t nc = out->near_critical_wd;
+
+    /* Forward pass in topological order. */
+    for (int32_t t = 0; t < n && c->err == BS_SCHEDULE_OK; t++) forward_step(c, c->topo[t], res, sc);
+
+    /* Project finish: the latest early finish of the unfinished steps. */
+    int32_t pf_b = -1;
+    bs_day pf = BS_DAY_NONE;
+    for (int32_t i = 0; i < n && c->err == BS_SCHEDULE_OK; i++) {
+        if (!unfinished(progress[i].status)) continue;
+        if (res[i].ef_b > pf_b) pf_b = res[i].ef_b;
+        if (pf == BS_DAY_NONE || res[i].early_finish > pf) pf = res[i].early_finish;
+    }
+
+    /* Backward pass in reverse topological order (only when something is unfinished). */
+    int64_t y_end = pf_b < 0 ? 0 : instant_of_boundary(c, pf_b);
+    for (int32_t t = n - 1; t >= 0 && pf_b >= 0 && c->err == BS_SCHEDULE_OK; t--) {
+        int32_t i = c->topo[t];
+        if (progress[i].status != BS_STATUS_DONE) backward_step(c, i, res, sc, y_end);
+    }
+
+    /* Realised and skipped steps: fixed; count out-of-sequence steps; check ranges. */
+    int32_t n_kp = 0;
+    for (int32_t i = 0; i < n && c->err == BS_SCHEDULE_OK; i++) {
+        bs_step_result *r = &res[i];
+        switch (progress[i].status) {
+        case BS_STATUS_SKIPPED:
+            r->es_b = r->ef_b = r->ls_b = r->lf_b = -1;
+            r->early_start = r->early_finish = r->late_start = r->late_finish = BS_DAY_NONE;
+            r->total_float = 0;
+            r->critical = false;
+            r->out_of_sequence = false;
+            break;
+        case BS_STATUS_DONE:
+            r->ls_b = r->es_b;
+            r->lf_b = r->ef_b;
+            r->late_start = r->early_start;
+            r->late_finish = r->early_finish;
+            r->total_float = 0;
+            r->critical = false;
+            break;
+        default:
+            r->near_critical = r->total_float > 0 && r->total_float <= nc;
+            r->free_float = free_float(c, i, res, sc, pf_b);
+            break;
+        }
+        bs_day fnlt = ov_fnlt(c, i);
+        if (fnlt != BS_DAY_NONE && r->early_finish != BS_DAY_NONE && r->early_finish > fnlt &&
+            progress[i].status != BS_STATUS_SKIPPED) {
+            r->deadline_missed = true;
+            n_kp++;
+        }
+        out->n_out_of_sequence += r->out_of_sequence;
+        if (!date_ok(cal, r->early_start) || !date_ok(cal, r->early_finish) || !date_ok(cal, r->late_start) ||
+            !date_ok(cal, r->late_finish))
+            range_error(c);
+    }
+    if (c->err == BS_SCHEDULE_OK && n_kp > 0) {
+        out->knelpunten = ws->knelpunten;
+        for (int32_t i = 0; i < n; i++)
+            if (res[i].deadline_missed) {
+                bs_day fnlt = in->overrides[i].fnlt;
+                out->knelpunten[out->n_knelpunten++] =
+                    (bs_knelpunt){.step = i,
+                                  .deadline = fnlt,
+                                  .early_finish = res[i].early_finish,
+                                  .overshoot_wd = res[i].ef_b - cal_after(cal, fnlt)};
+            }
+    }
+    return pf;
 }
 
 void bs_schedule_ws_init(bs_schedule_ws *ws) {
@@ -900,75 +1191,9 @@ bs_schedule_err bs_schedule_compute_ws(const bs_schedule_input *in, bs_schedule_
         out->cycle = ws->cycle;
         return BS_SCHEDULE_ECYCLE;
     }
-    const bs_progress *progress = in->progress;
-
-    /* Forward pass in topological order. */
-    for (int32_t t = 0; t < n && c.err == BS_SCHEDULE_OK; t++) forward_step(&c, c.topo[t], res, sc);
-
-    /* Project finish: the latest early finish of the unfinished steps. */
-    int32_t pf_b = -1;
     bs_day pf = BS_DAY_NONE;
-    for (int32_t i = 0; i < n && c.err == BS_SCHEDULE_OK; i++) {
-        if (!unfinished(progress[i].status)) continue;
-        if (res[i].ef_b > pf_b) pf_b = res[i].ef_b;
-        if (pf == BS_DAY_NONE || res[i].early_finish > pf) pf = res[i].early_finish;
-    }
-
-    /* Backward pass in reverse topological order (only when something is unfinished). */
-    int64_t y_end = pf_b < 0 ? 0 : instant_of_boundary(&c, pf_b);
-    for (int32_t t = n - 1; t >= 0 && pf_b >= 0 && c.err == BS_SCHEDULE_OK; t--) {
-        int32_t i = c.topo[t];
-        if (progress[i].status != BS_STATUS_DONE) backward_step(&c, i, res, sc, y_end);
-    }
-
-    /* Realised and skipped steps: fixed; count out-of-sequence steps; check ranges. */
-    int32_t n_kp = 0;
-    for (int32_t i = 0; i < n && c.err == BS_SCHEDULE_OK; i++) {
-        bs_step_result *r = &res[i];
-        switch (progress[i].status) {
-        case BS_STATUS_SKIPPED:
-            r->es_b = r->ef_b = r->ls_b = r->lf_b = -1;
-            r->early_start = r->early_finish = r->late_start = r->late_finish = BS_DAY_NONE;
-            r->total_float = 0;
-            r->critical = false;
-            r->out_of_sequence = false;
-            break;
-        case BS_STATUS_DONE:
-            r->ls_b = r->es_b;
-            r->lf_b = r->ef_b;
-            r->late_start = r->early_start;
-            r->late_finish = r->early_finish;
-            r->total_float = 0;
-            r->critical = false;
-            break;
-        default:
-            r->near_critical = r->total_float > 0 && r->total_float <= nc;
-            r->free_float = free_float(&c, i, res, sc, pf_b);
-            break;
-        }
-        bs_day fnlt = ov_fnlt(&c, i);
-        if (fnlt != BS_DAY_NONE && r->early_finish != BS_DAY_NONE && r->early_finish > fnlt &&
-            progress[i].status != BS_STATUS_SKIPPED) {
-            r->deadline_missed = true;
-            n_kp++;
-        }
-        out->n_out_of_sequence += r->out_of_sequence;
-        if (!date_ok(cal, r->early_start) || !date_ok(cal, r->early_finish) || !date_ok(cal, r->late_start) ||
-            !date_ok(cal, r->late_finish))
-            range_error(&c);
-    }
-    if (c.err == BS_SCHEDULE_OK && n_kp > 0) {
-        out->knelpunten = ws->knelpunten;
-        for (int32_t i = 0; i < n; i++)
-            if (res[i].deadline_missed) {
-                bs_day fnlt = in->overrides[i].fnlt;
-                out->knelpunten[out->n_knelpunten++] =
-                    (bs_knelpunt){.step = i,
-                                  .deadline = fnlt,
-                                  .early_finish = res[i].early_finish,
-                                  .overshoot_wd = res[i].ef_b - cal_after(cal, fnlt)};
-            }
-    }
+    out->common_pass = !in->general_pass && bs_schedule_common_case(in) && common_pass(&c, n, res, sc, nc, &pf);
+    if (!out->common_pass) pf = general_pass(&c, in, n, res, sc, ws, out);
     if (c.err == BS_SCHEDULE_OK) c.err = critical_paths(&c, res, n, ws, out);
 
     if (c.err != BS_SCHEDULE_OK) {
