@@ -57,6 +57,9 @@ typedef struct ctx {
     int32_t *topo;
     int32_t *dur;                         /* effective durations */
     int32_t *crit, *cpred, *coff, *csucc; /* the critical subgraph (critical_paths) */
+    int32_t *branch;                      /* critical_paths' branch stack (n; the in-degrees of
+                                           * build_graph before) */
+    bool topo_kahn;                       /* topo is Kahn's order (else the index order) */
     bs_day data_date;
     int32_t dd_b;         /* boundary at the start of the data date */
     bs_day progress_date; /* remaining durations are measured from it (≤ data_date) */
@@ -585,9 +588,29 @@ static void backward_step(ctx *c, int32_t i, bs_step_result *res, scratch *sc, i
 
 /* ---- graph: CSR adjacency, topological order, cycles ---- */
 
+/* Kahn's algorithm, lowest index first: fills c->topo from the in-degrees in indeg (consumed)
+ * and returns the number of steps ordered (< n: a cycle). */
+static int32_t kahn(ctx *c, int32_t n, int32_t *indeg) {
+    int32_t head = 0, tail = 0;
+    for (int32_t i = 0; i < n; i++)
+        if (indeg[i] == 0) c->topo[tail++] = i;
+    /* topo doubles as the queue */
+    while (head < tail) {
+        int32_t i = c->topo[head++];
+        for (int32_t j = c->succ_off[i]; j < c->succ_off[i + 1]; j++) {
+            int32_t q = c->links[c->succ_idx[j]].succ;
+            if (--indeg[q] == 0) c->topo[tail++] = q;
+        }
+    }
+    return tail;
+}
+
 /* Builds the adjacency of the link set and a topological order (Kahn, lowest index first).
+ * ordered: every link runs from a lower to a higher step index; the order is then the index
+ * order (the same passes' results: any topological order gives them) and c->topo_kahn is
+ * false (critical_paths orders its starting steps by Kahn's order itself when it needs to).
  * Returns false on a cycle and fills cycle and n_cycle (malloc'd) when that is not NULL. */
-static bool build_graph(ctx *c, int32_t n, int32_t *indeg, int32_t **cycle, int32_t *n_cycle) {
+static bool build_graph(ctx *c, int32_t n, int32_t *indeg, bool ordered, int32_t **cycle, int32_t *n_cycle) {
     const int32_t m = c->n_links;
     memset(c->pred_off, 0, sizeof(int32_t) * ((size_t)n + 1));
     memset(c->succ_off, 0, sizeof(int32_t) * ((size_t)n + 1));
@@ -606,18 +629,12 @@ static bool build_graph(ctx *c, int32_t n, int32_t *indeg, int32_t **cycle, int3
         c->pred_idx[c->pred_off[s] + indeg[s]++] = l;
         c->succ_idx[c->succ_off[p] + c->topo[p]++] = l;
     }
-    int32_t head = 0, tail = 0;
-    for (int32_t i = 0; i < n; i++)
-        if (indeg[i] == 0) c->topo[tail++] = i;
-    /* topo doubles as the queue; indeg already holds in-degrees */
-    while (head < tail) {
-        int32_t i = c->topo[head++];
-        for (int32_t j = c->succ_off[i]; j < c->succ_off[i + 1]; j++) {
-            int32_t q = c->links[c->succ_idx[j]].succ;
-            if (--indeg[q] == 0) c->topo[tail++] = q;
-        }
+    c->topo_kahn = !ordered;
+    if (ordered) {
+        for (int32_t i = 0; i < n; i++) c->topo[i] = i;
+        return true;
     }
-    if (tail == n) return true;
+    if (kahn(c, n, indeg) == n) return true;
     if (cycle) {
         /* Every remaining step has a remaining predecessor: walk back until a repeat. */
         int32_t *mark = bs_calloc((size_t)n, sizeof *mark);
@@ -671,7 +688,7 @@ static bool unfinished(bs_step_status st) {
 static void critical_subgraph(ctx *c, const bs_step_result *res, int32_t n, int32_t *crit, int32_t *cpred,
                               int32_t *coff, int32_t *csucc) {
     for (int32_t i = 0; i < n; i++) {
-        crit[i] = res[i].critical && unfinished(c->progress[i].status);
+        crit[i] = res[i].critical & unfinished(c->progress[i].status);
         cpred[i] = 0;
     }
     coff[0] = 0;
@@ -700,26 +717,39 @@ static bs_schedule_err critical_paths(ctx *c, const bs_step_result *res, int32_t
     int32_t *offs = ws->path_offsets;
     int32_t *stack = ws->stack;
     int32_t *iter = ws->iter;
-    int32_t *crit = c->crit, *cpred = c->cpred, *coff = c->coff, *csucc = c->csucc;
+    int32_t *crit = c->crit, *cpred = c->cpred, *coff = c->coff, *csucc = c->csucc, *branch = c->branch;
     critical_subgraph(c, res, n, crit, cpred, coff, csucc);
     offs[0] = 0;
+    if (!c->topo_kahn) { /* paths start in Kahn's order: needed only when several steps start one */
+        int32_t starts = 0;
+        for (int32_t i = 0; i < n; i++) starts += crit[i] & !cpred[i];
+        if (starts > 1) {
+            for (int32_t i = 0; i < n; i++) branch[i] = c->pred_off[i + 1] - c->pred_off[i];
+            kahn(c, n, branch);
+            c->topo_kahn = true;
+        }
+    }
     for (int32_t t = 0; t < n && np < MAX_PATHS; t++) {
         int32_t i = c->topo[t];
         if (!crit[i] || cpred[i]) continue;
         /* the stack holds a path of distinct steps (the link set is acyclic), so depth <= n;
-         * iter[k] is the next successor of stack[k] to visit */
-        int32_t depth = 1;
+         * iter[k] is the next successor of stack[k] to visit; branch[] lists the depths whose
+         * step still has a successor to visit (deepest last) */
+        int32_t depth = 1, nb = 0;
         stack[0] = i;
         for (;;) {
             /* descend along first successors down to a leaf (a step without a critical
              * successor) */
             int32_t v = stack[depth - 1];
             while (coff[v] != coff[v + 1]) {
-                iter[depth - 1] = coff[v] + 1;
-                v = csucc[coff[v]];
+                int32_t a = coff[v];
+                if (coff[v + 1] - a > 1) {
+                    iter[depth - 1] = a + 1;
+                    branch[nb++] = depth - 1;
+                }
+                v = csucc[a];
                 stack[depth++] = v;
             }
-            iter[depth - 1] = coff[v + 1];
             if ((size_t)(used + depth) > cap) {
                 while ((size_t)(used + depth) > cap) cap *= 2;
                 steps = ws->path_steps = bs_realloc(steps, sizeof(int32_t) * cap);
@@ -728,12 +758,12 @@ static bs_schedule_err critical_paths(ctx *c, const bs_step_result *res, int32_t
             memcpy(steps + used, stack, sizeof(int32_t) * (size_t)depth);
             used += depth;
             offs[++np] = used;
-            if (np == MAX_PATHS) break;
+            if (np == MAX_PATHS || nb == 0) break;
             /* back up to the deepest step with a successor left, and take it */
-            while (depth > 0 && iter[depth - 1] == coff[stack[depth - 1] + 1]) depth--;
-            if (depth == 0) break;
-            stack[depth] = csucc[iter[depth - 1]++];
-            depth++;
+            int32_t k = branch[nb - 1], it = iter[k]++;
+            if (it + 1 == coff[stack[k] + 1]) nb--;
+            depth = k + 1;
+            stack[depth++] = csucc[it];
         }
     }
     out->n_paths = np;
@@ -851,12 +881,15 @@ static bool common_milestone(const ctx *c, int32_t i, bs_step_result *res, scrat
 }
 
 /* Forward pass of the common case in topological order: es_b, ef_b and the early dates of
- * every step (every other field reset as forward_step does). False on a range error. */
-static bool common_forward(const ctx *c, int32_t n, bs_step_result *res, scratch *sc) {
+ * every step (every other field reset as forward_step does), the project finish boundary
+ * *pf_b and date *pf (the latest early finish boundary and date). False on a range error. */
+static bool common_forward(const ctx *c, int32_t n, bs_step_result *res, scratch *sc, int32_t *pf_b, bs_day *pf) {
     const bs_calendar *cal = c->cal;
     const int32_t nw = cal->n_working;
     const bs_link *links = c->links;
     if (c->dd_b >= nw) return false;
+    int32_t pb = -1;
+    bs_day pd = INT32_MIN; /* = BS_DAY_NONE, below every date */
     for (int32_t t = 0; t < n; t++) {
         const int32_t i = c->topo[t], d = c->dur[i];
         bs_step_result *r = &res[i];
@@ -869,61 +902,77 @@ static bool common_forward(const ctx *c, int32_t n, bs_step_result *res, scratch
         }
         if (is_ms(c, i)) {
             if (!common_milestone(c, i, res, sc, snet_b)) return false;
+            pb = r->ef_b > pb ? r->ef_b : pb;
+            pd = r->early_finish > pd ? r->early_finish : pd;
             continue;
         }
         int32_t es = c->dd_b > snet_b ? c->dd_b : snet_b;
+        bool bad = false; /* branch-free: the link types and lags of a project are random */
         for (int32_t j = c->pred_off[i]; j < c->pred_off[i + 1]; j++) {
             const bs_link *l = &links[c->pred_idx[j]];
             const bs_step_result *q = &res[l->pred];
-            int32_t b = (from_start(l->type) ? q->es_b : q->ef_b) + l->lag;
-            if (l->lag != 0 && (b < 1 || b > nw)) return false;
-            if (targets_finish(l->type)) { /* the finish bound: start = bound - d */
-                if (b < 1) continue;
-                b -= d;
-            }
-            if (b > es) es = b;
+            const int32_t lag = l->lag;
+            int32_t b = (from_start(l->type) ? q->es_b : q->ef_b) + lag;
+            bad |= (lag != 0) & ((b < 1) | (b > nw));
+            /* a finish bound: start = bound - d (a bound before boundary 1 binds nothing:
+             * it is below es anyway, as es >= 0 > b - d) */
+            b -= targets_finish(l->type) ? d : 0;
+            es = b > es ? b : es;
         }
-        if ((int64_t)es + d > nw) return false;
+        if (bad || (int64_t)es + d > nw) return false;
         r->es_b = es;
         r->ef_b = es + d;
         r->early_start = cal->wd_date[es];
         r->early_finish = cal->wd_date[es + d - 1];
+        pb = r->ef_b > pb ? r->ef_b : pb;
+        pd = r->early_finish > pd ? r->early_finish : pd;
     }
+    *pf_b = pb;
+    *pf = pd;
     return true;
 }
 
 /* Backward pass of the common case (reverse topological order), on boundaries: every latest
  * instant of the general pass is the start of working day B (or the instant after the range,
  * B = n_working), so the latest start and finish of a successor are its ls_b and lf_b. pf_b:
- * the project finish boundary. Fills ls_b, lf_b, the late dates, total float and the critical
- * flag. False on a range error. */
-static bool common_backward(const ctx *c, int32_t n, bs_step_result *res, const scratch *sc, int32_t pf_b) {
+ * the project finish boundary; nc: the near-critical threshold. Fills ls_b, lf_b, the late
+ * dates, total float, the critical and near-critical flags, and free float in the same walk
+ * over the links (as free_float: the least slack of the step's links, or the project finish
+ * minus its early finish without successors; at most the total float, at least 0). False on
+ * a range error. */
+static bool common_backward(const ctx *c, int32_t n, bs_step_result *res, const scratch *sc, int32_t pf_b,
+                            int32_t nc) {
     const bs_calendar *cal = c->cal;
     const int32_t nw = cal->n_working;
     const bs_link *links = c->links;
     for (int32_t t = n - 1; t >= 0; t--) {
         const int32_t i = c->topo[t], d = c->dur[i];
         bs_step_result *r = &res[i];
-        int32_t bf = pf_b, bs = INT32_MAX;
+        const int32_t es_b = r->es_b, ef_b = r->ef_b;
+        int32_t bf = pf_b, bs = INT32_MAX, ff = INT32_MAX;
+        bool bad = false;
         for (int32_t j = c->succ_off[i]; j < c->succ_off[i + 1]; j++) {
             const bs_link *l = &links[c->succ_idx[j]];
             const bs_step_result *q = &res[l->succ];
-            int32_t k = targets_finish(l->type) ? q->lf_b : q->ls_b;
-            if (l->lag != 0) {
-                k -= l->lag;
-                if (k < 0) return false;
-                if (k > nw) k = nw;
-            }
-            if (from_start(l->type)) {
-                if (k < bs) bs = k;
-            } else if (k < bf) {
-                bf = k;
-            }
+            const bool to_finish = targets_finish(l->type), start = from_start(l->type);
+            int32_t slack = (to_finish ? q->ef_b : q->es_b) - ((start ? es_b : ef_b) + l->lag);
+            if (slack < ff) ff = slack;
+            /* the latest boundary the successor allows (with a lag of 0 it is the
+             * successor's own, in [0, nw]: the checks change nothing then) */
+            int32_t k = (to_finish ? q->lf_b : q->ls_b) - l->lag;
+            bad |= k < 0;
+            k = k > nw ? nw : k;
+            if (start)
+                bs = k < bs ? k : bs;
+            else
+                bf = k < bf ? k : bf;
         }
-        if (is_ms(c, i)) {
+        if (bad) return false;
+        int32_t tf;
+        if (d == 0) { /* a milestone */
             int32_t b = bs < bf ? bs : bf;
             r->ls_b = r->lf_b = b;
-            if (b == r->es_b) {
+            if (b == es_b) {
                 r->late_start = r->early_start;
             } else if (sc[i].s_anchor.end_of_day) {
                 if (b < 1) return false;
@@ -933,7 +982,7 @@ static bool common_backward(const ctx *c, int32_t n, bs_step_result *res, const 
                 r->late_start = cal->wd_date[b];
             }
             r->late_finish = r->late_start;
-            r->total_float = b - r->es_b;
+            tf = b - es_b;
         } else {
             int32_t k = bf - d;
             if (bs < k) k = bs;
@@ -942,46 +991,26 @@ static bool common_backward(const ctx *c, int32_t n, bs_step_result *res, const 
             r->lf_b = k + d;
             r->late_start = cal->wd_date[k];
             r->late_finish = cal->wd_date[k + d - 1];
-            r->total_float = k - r->es_b;
+            tf = k - es_b;
         }
-        r->critical = r->total_float <= 0;
+        r->total_float = tf;
+        r->critical = tf <= 0;
+        r->near_critical = tf > 0 && tf <= nc;
+        if (ff == INT32_MAX) ff = pf_b - ef_b;
+        if (ff > tf) ff = tf;
+        r->free_float = ff < 0 ? 0 : ff;
     }
     return true;
 }
 
-/* Free float and near-critical flag of every step of the common case (as free_float: the
- * least slack of its links, or the project finish minus its early finish without successors;
- * at most the total float, at least 0). */
-static void common_free_float(const ctx *c, int32_t n, bs_step_result *res, int32_t pf_b, int32_t nc) {
-    for (int32_t i = 0; i < n; i++) {
-        bs_step_result *r = &res[i];
-        int32_t ff = INT32_MAX;
-        for (int32_t j = c->succ_off[i]; j < c->succ_off[i + 1]; j++) {
-            const bs_link *l = &c->links[c->succ_idx[j]];
-            const bs_step_result *q = &res[l->succ];
-            int32_t k = (from_start(l->type) ? r->es_b : r->ef_b) + l->lag;
-            int32_t slack = (targets_finish(l->type) ? q->ef_b : q->es_b) - k;
-            if (slack < ff) ff = slack;
-        }
-        if (ff == INT32_MAX) ff = pf_b - r->ef_b;
-        if (ff > r->total_float) ff = r->total_float;
-        r->free_float = ff < 0 ? 0 : ff;
-        r->near_critical = r->total_float > 0 && r->total_float <= nc;
-    }
-}
-
-/* The common-case pass: forward, project finish, backward, free float. Fills res and *pf
- * (the project finish date); false when the general pass must run instead (a range error). */
+/* The common-case pass: forward, project finish, backward with free float. Fills res and
+ * *pf (the project finish date); false when the general pass must run instead (a range
+ * error). */
 static bool common_pass(const ctx *c, int32_t n, bs_step_result *res, scratch *sc, int32_t nc, bs_day *pf) {
-    if (n == 0 || !common_forward(c, n, res, sc)) return false;
-    int32_t pf_b = -1;
-    bs_day pfd = BS_DAY_NONE;
-    for (int32_t i = 0; i < n; i++) {
-        if (res[i].ef_b > pf_b) pf_b = res[i].ef_b;
-        if (pfd == BS_DAY_NONE || res[i].early_finish > pfd) pfd = res[i].early_finish;
-    }
-    if (!common_backward(c, n, res, sc, pf_b)) return false;
-    common_free_float(c, n, res, pf_b, nc);
+    int32_t pf_b;
+    bs_day pfd;
+    if (n == 0 || !common_forward(c, n, res, sc, &pf_b, &pfd)) return false;
+    if (!common_backward(c, n, res, sc, pf_b, nc)) return false;
     *pf = pfd;
     return true;
 }
@@ -1141,10 +1170,15 @@ bs_schedule_err bs_schedule_compute_ws(const bs_schedule_input *in, bs_schedule_
     const bs_link *links = in->links ? in->links : schema->links;
     const int32_t m = in->links ? in->n_links : schema->n_links;
     if (m < 0 || (m > 0 && !links)) return BS_SCHEDULE_EINVAL;
-    for (int32_t l = 0; l < m; l++)
-        if (links[l].pred < 0 || links[l].pred >= n || links[l].succ < 0 || links[l].succ >= n ||
-            (unsigned)links[l].type > BS_LINK_SF)
-            return BS_SCHEDULE_EINVAL;
+    bool common = !in->general_pass; /* bs_schedule_common_case, checked on the way */
+    bool bad = false, ordered = true;
+    for (int32_t l = 0; l < m; l++) { /* unsigned: a negative index is out of range too */
+        bad |= (uint32_t)links[l].pred >= (uint32_t)n || (uint32_t)links[l].succ >= (uint32_t)n ||
+               (unsigned)links[l].type > BS_LINK_SF;
+        common &= links[l].lag_unit == BS_UNIT_WORKING_DAYS;
+        ordered &= links[l].pred < links[l].succ;
+    }
+    if (bad) return BS_SCHEDULE_EINVAL;
     if (!cal->count_before || cal->n_working <= 0 || !bs_calendar_covers(cal, in->data_date)) return BS_SCHEDULE_ERANGE;
     const bs_day pd = in->progress_date == BS_DAY_NONE ? in->data_date : in->progress_date;
     out->progress_date = pd;
@@ -1175,6 +1209,7 @@ bs_schedule_err bs_schedule_compute_ws(const bs_schedule_input *in, bs_schedule_
     c.topo = c.succ_off + nn;
     c.dur = c.topo + nn;
     int32_t *indeg = c.dur + nn;
+    c.branch = indeg; /* free once build_graph is done */
     c.pred_idx = indeg + nn;
     c.succ_idx = c.pred_idx + mm;
     c.crit = c.succ_idx + mm;
@@ -1186,13 +1221,14 @@ bs_schedule_err bs_schedule_compute_ws(const bs_schedule_input *in, bs_schedule_
         if (in->overrides && in->overrides[i].duration >= 0 && !schema->steps[i].milestone)
             d = in->overrides[i].duration;
         c.dur[i] = schema->steps[i].milestone ? 0 : d;
+        common = common && common_step(schema, in->progress, in->overrides, i);
     }
-    if (!build_graph(&c, n, indeg, &ws->cycle, &out->n_cycle)) {
+    if (!build_graph(&c, n, indeg, common && ordered, &ws->cycle, &out->n_cycle)) {
         out->cycle = ws->cycle;
         return BS_SCHEDULE_ECYCLE;
     }
     bs_day pf = BS_DAY_NONE;
-    out->common_pass = !in->general_pass && bs_schedule_common_case(in) && common_pass(&c, n, res, sc, nc, &pf);
+    out->common_pass = common && common_pass(&c, n, res, sc, nc, &pf);
     if (!out->common_pass) pf = general_pass(&c, in, n, res, sc, ws, out);
     if (c.err == BS_SCHEDULE_OK) c.err = critical_paths(&c, res, n, ws, out);
 
