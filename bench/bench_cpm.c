@@ -148,8 +148,7 @@ static int cmp_double(const void *a, const void *b) {
 static long paths, path_steps;
 static unsigned long long path_hash;
 
-static int schedule_all(bs_schedule_input *in, bs_schedule_ws *ws, const flat *pr, long n, long long *cs,
-                        bool hash) {
+static int schedule_all(bs_schedule_input *in, bs_schedule_ws *ws, const flat *pr, long n, long long *cs, bool hash) {
     for (long p = 0; p < n; p++) {
         in->overrides = pr->ov + p * STEPS;
         in->links = pr->links + pr->link_off[p];

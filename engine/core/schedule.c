@@ -684,11 +684,14 @@ static bool unfinished(bs_step_status st) {
 
 /* The critical subgraph, once per schedule: crit[i] (an unfinished critical step), cpred[i]
  * (it has a critical predecessor) and the CSR coff/csucc of its critical successors in link
- * order (a pair joined by two critical links appears twice, as in the link set). */
-static void critical_subgraph(ctx *c, const bs_step_result *res, int32_t n, int32_t *crit, int32_t *cpred,
-                              int32_t *coff, int32_t *csucc) {
+ * order (a pair joined by two critical links appears twice, as in the link set). Returns the
+ * number of steps that start a path (critical, without a critical predecessor). */
+static int32_t critical_subgraph(ctx *c, const bs_step_result *res, int32_t n, int32_t *crit, int32_t *cpred,
+                                 int32_t *coff, int32_t *csucc) {
+    int32_t starts = 0;
     for (int32_t i = 0; i < n; i++) {
         crit[i] = res[i].critical & unfinished(c->progress[i].status);
+        starts += crit[i];
         cpred[i] = 0;
     }
     coff[0] = 0;
@@ -699,11 +702,13 @@ static void critical_subgraph(ctx *c, const bs_step_result *res, int32_t n, int3
                 int32_t q = c->links[c->succ_idx[j]].succ;
                 if (crit[q]) {
                     csucc[k++] = q;
+                    starts -= !cpred[q];
                     cpred[q] = 1;
                 }
             }
         coff[i + 1] = k;
     }
+    return starts;
 }
 
 /* Enumerates chains of critical steps linked directly (depth-first from each critical step
@@ -718,16 +723,12 @@ static bs_schedule_err critical_paths(ctx *c, const bs_step_result *res, int32_t
     int32_t *stack = ws->stack;
     int32_t *iter = ws->iter;
     int32_t *crit = c->crit, *cpred = c->cpred, *coff = c->coff, *csucc = c->csucc, *branch = c->branch;
-    critical_subgraph(c, res, n, crit, cpred, coff, csucc);
+    int32_t starts = critical_subgraph(c, res, n, crit, cpred, coff, csucc);
     offs[0] = 0;
-    if (!c->topo_kahn) { /* paths start in Kahn's order: needed only when several steps start one */
-        int32_t starts = 0;
-        for (int32_t i = 0; i < n; i++) starts += crit[i] & !cpred[i];
-        if (starts > 1) {
-            for (int32_t i = 0; i < n; i++) branch[i] = c->pred_off[i + 1] - c->pred_off[i];
-            kahn(c, n, branch);
-            c->topo_kahn = true;
-        }
+    if (!c->topo_kahn && starts > 1) { /* paths start in Kahn's order: needed only when several do */
+        for (int32_t i = 0; i < n; i++) branch[i] = c->pred_off[i + 1] - c->pred_off[i];
+        kahn(c, n, branch);
+        c->topo_kahn = true;
     }
     for (int32_t t = 0; t < n && np < MAX_PATHS; t++) {
         int32_t i = c->topo[t];
@@ -822,8 +823,7 @@ static int32_t free_float(ctx *c, int32_t i, const bs_step_result *res, const sc
 
 /* True when step i may take the common-case pass: a milestone (or a step of duration 0), or
  * a working-day step that is not statutory; open; no deadline. */
-static bool common_step(const bs_schema *schema, const bs_progress *progress, const bs_step_override *ov,
-                        int32_t i) {
+static bool common_step(const bs_schema *schema, const bs_progress *progress, const bs_step_override *ov, int32_t i) {
     const bs_step *s = &schema->steps[i];
     if (progress[i].status != BS_STATUS_OPEN) return false;
     if (ov && ov[i].fnlt != BS_DAY_NONE) return false;
@@ -940,8 +940,7 @@ static bool common_forward(const ctx *c, int32_t n, bs_step_result *res, scratch
  * over the links (as free_float: the least slack of the step's links, or the project finish
  * minus its early finish without successors; at most the total float, at least 0). False on
  * a range error. */
-static bool common_backward(const ctx *c, int32_t n, bs_step_result *res, const scratch *sc, int32_t pf_b,
-                            int32_t nc) {
+static bool common_backward(const ctx *c, int32_t n, bs_step_result *res, const scratch *sc, int32_t pf_b, int32_t nc) {
     const bs_calendar *cal = c->cal;
     const int32_t nw = cal->n_working;
     const bs_link *links = c->links;

@@ -158,8 +158,8 @@ typedef struct tally {
 } tally;
 
 /* Schedules g both ways (two workspaces) and compares; counts which pass computed it. */
-static void differential(const graph *g, const bs_calendar *cal, bs_schedule_ws *w1, bs_schedule_ws *w2,
-                         int round, tally *t) {
+static void differential(const graph *g, const bs_calendar *cal, bs_schedule_ws *w1, bs_schedule_ws *w2, int round,
+                         tally *t) {
     bs_schedule_input auto_in = input_of(g, cal, false), gen_in = input_of(g, cal, true);
     bs_schedule x, y;
     bs_schedule_err ex = bs_schedule_compute_ws(&auto_in, w1, &x);
