@@ -39,7 +39,7 @@ typedef struct graph {
     bs_link links[MAX_LINKS];
     bs_progress progress[MAX_STEPS];
     bs_step_override ov[MAX_STEPS];
-    char keys[MAX_STEPS][8];
+    char keys[MAX_STEPS][16];
     int32_t n_links;
     bs_day data_date;
     int32_t near_critical_wd;
