@@ -1,11 +1,14 @@
 /*
  * CPM core benchmark on the anchor's graphs (issue 17 item 2): the N projects × 40 steps of
  * ../shared/bench/dag_gen.py, regenerated here bit for bit from its docstring (splitmix64),
- * each scheduled by bs_schedule_compute_ex (forward and backward pass, total and free float,
- * critical paths, calendar dates) on the Dutch working-day calendar of the anchor (Goede
- * Vrijdag worked, 5 May off every year). The graphs are generated before the timed part into
- * flat arrays (all projects' overrides, then all links back to back); the timed part is the
- * scheduling of all N projects with one workspace (bs_schedule_ws).
+ * each scheduled by bs_schedule_compute_ws (forward and backward pass, total and free float,
+ * near-critical flags, critical paths, calendar dates; these graphs take the common-case pass,
+ * docs/scheduling.md §6.1) on the Dutch working-day calendar of the anchor (Goede Vrijdag
+ * worked, 5 May off every year). The graphs are generated before the timed part into flat
+ * arrays (all projects' overrides, then all links back to back); the timed part is the
+ * scheduling of all N projects with one workspace (bs_schedule_ws), each result read (the
+ * finish, a float, the number of critical paths); the hash of every critical path is computed
+ * in one more, untimed pass.
  * Not a test: bench/bench_cpm.py runs it beside ../shared/bench/networkx-cpm.py and compares
  * the results task by task; `make bench`.
  *
