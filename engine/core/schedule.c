@@ -1183,8 +1183,6 @@ bs_schedule_err bs_schedule_compute_ws(const bs_schedule_input *in, bs_schedule_
     out->progress_date = pd;
     if (!bs_calendar_covers(cal, pd)) return BS_SCHEDULE_ERANGE;
     if (pd > in->data_date) return BS_SCHEDULE_EINVAL;
-    for (int32_t i = 0; i < n; i++)
-        if (schema->steps[i].duration < 0) return BS_SCHEDULE_ERANGE;
 
     const size_t nn = (size_t)n + 1, mm = (size_t)m + 1;
     ws_reserve(ws, nn, mm);
@@ -1215,12 +1213,16 @@ bs_schedule_err bs_schedule_compute_ws(const bs_schedule_input *in, bs_schedule_
     c.cpred = c.crit + nn;
     c.coff = c.cpred + nn;
     c.csucc = c.coff + nn;
+    const bs_step_override *ov = in->overrides;
     for (int32_t i = 0; i < n; i++) {
-        int32_t d = schema->steps[i].duration;
-        if (in->overrides && in->overrides[i].duration >= 0 && !schema->steps[i].milestone)
-            d = in->overrides[i].duration;
-        c.dur[i] = schema->steps[i].milestone ? 0 : d;
-        common = common && common_step(schema, in->progress, in->overrides, i);
+        const bs_step *st = &schema->steps[i];
+        int32_t d = st->duration;
+        if (d < 0) return BS_SCHEDULE_ERANGE;
+        if (ov && ov[i].duration >= 0 && !st->milestone) d = ov[i].duration;
+        c.dur[i] = st->milestone ? 0 : d;
+        /* common_step, with the duration just computed */
+        common = common && in->progress[i].status == BS_STATUS_OPEN && (!ov || ov[i].fnlt == BS_DAY_NONE) &&
+                 (c.dur[i] == 0 || (st->unit == BS_UNIT_WORKING_DAYS && !st->statutory));
     }
     if (!build_graph(&c, n, indeg, common && ordered, &ws->cycle, &out->n_cycle)) {
         out->cycle = ws->cycle;
