@@ -1,11 +1,14 @@
 /*
  * CPM core benchmark on the anchor's graphs (issue 17 item 2): the N projects × 40 steps of
  * ../shared/bench/dag_gen.py, regenerated here bit for bit from its docstring (splitmix64),
- * each scheduled by bs_schedule_compute_ex (forward and backward pass, total and free float,
- * critical paths, calendar dates) on the Dutch working-day calendar of the anchor (Goede
- * Vrijdag worked, 5 May off every year). The graphs are generated before the timed part into
- * flat arrays (all projects' overrides, then all links back to back); the timed part is the
- * scheduling of all N projects with one workspace (bs_schedule_ws).
+ * each scheduled by bs_schedule_compute_ws (forward and backward pass, total and free float,
+ * near-critical flags, critical paths, calendar dates; these graphs take the common-case pass,
+ * docs/scheduling.md §6.1) on the Dutch working-day calendar of the anchor (Goede Vrijdag
+ * worked, 5 May off every year). The graphs are generated before the timed part into flat
+ * arrays (all projects' overrides, then all links back to back); the timed part is the
+ * scheduling of all N projects with one workspace (bs_schedule_ws), each result read (the
+ * finish, a float, the number of critical paths); the hash of every critical path is computed
+ * in one more, untimed pass.
  * Not a test: bench/bench_cpm.py runs it beside ../shared/bench/networkx-cpm.py and compares
  * the results task by task; `make bench`.
  *
@@ -141,18 +144,22 @@ static int cmp_double(const void *a, const void *b) {
 }
 
 /* Schedules every project once; the schedules of the last pass stay in the workspace's
- * result of each call, so the dump recomputes (outside the timed part). -1 on failure. */
+ * result of each call, so the dump recomputes (outside the timed part). With hash (an untimed
+ * pass), counts the critical paths and hashes them (every step index of every path, in
+ * order); the timed passes only add each project's finish, a float and its number of paths to
+ * the checksum. -1 on failure. */
 static long paths, path_steps;
 static unsigned long long path_hash;
 
-static int schedule_all(bs_schedule_input *in, bs_schedule_ws *ws, const flat *pr, long n, long long *cs) {
+static int schedule_all(bs_schedule_input *in, bs_schedule_ws *ws, const flat *pr, long n, long long *cs, bool hash) {
     for (long p = 0; p < n; p++) {
         in->overrides = pr->ov + p * STEPS;
         in->links = pr->links + pr->link_off[p];
         in->n_links = (int32_t)(pr->link_off[p + 1] - pr->link_off[p]);
         bs_schedule out;
         if (bs_schedule_compute_ws(in, ws, &out) != BS_SCHEDULE_OK) return -1;
-        *cs += out.steps[STEPS - 1].early_finish + out.steps[STEPS / 2].total_float;
+        *cs += out.steps[STEPS - 1].early_finish + out.steps[STEPS / 2].total_float + out.n_paths;
+        if (!hash) continue;
         paths += out.n_paths;
         path_steps += out.path_offsets[out.n_paths];
         for (int32_t k = 0; k < out.path_offsets[out.n_paths]; k++)
@@ -227,14 +234,16 @@ int main(int argc, char **argv) {
     long long cs = 0;
     for (int r = 0; r < runs; r++) {
         double t0 = now_s();
-        if (schedule_all(&in, &ws, pr, n, &cs) != 0) {
+        if (schedule_all(&in, &ws, pr, n, &cs, false) != 0) {
             fprintf(stderr, "bench_cpm: a schedule failed\n");
             return 1;
         }
         t[r] = now_s() - t0;
     }
     qsort(t, (size_t)runs, sizeof t[0], cmp_double);
-    printf("critical paths per project: %.2f, %.1f steps each (hash %llx)\n", (double)paths / (double)(n * runs),
+    long long cs_untimed = 0;
+    if (schedule_all(&in, &ws, pr, n, &cs_untimed, true) != 0) return 1;
+    printf("critical paths per project: %.2f, %.1f steps each (hash %llx)\n", (double)paths / (double)n,
            (double)path_steps / (double)(paths ? paths : 1), path_hash);
     printf("RESULT bench_cpm: tasks=%ld links=%ld min=%.6fs median=%.6fs runs=%d ns_per_task=%.1f checksum=%lld\n",
            n * STEPS, links, t[0], t[runs / 2], runs, t[runs / 2] / (double)(n * STEPS) * 1e9, cs);

@@ -12,7 +12,7 @@ For each N, in one run:
              algorithm of dag_gen.py's docstring) into flat arrays before its timed part, then
              every project scheduled by bs_schedule_compute_ws (forward, backward, total and
              free float, critical paths, calendar dates; one workspace, no allocation per
-             project).
+             project; these graphs take the common-case pass of docs/scheduling.md 6.1).
 The two sides run interleaved (networkx run 1, ours run 1, networkx run 2, ...): the machine is
 shared and its load changes from second to second; medians and minima are both printed.
 Then every task is compared: start date, early finish date, total float.

@@ -57,6 +57,9 @@ typedef struct ctx {
     int32_t *topo;
     int32_t *dur;                         /* effective durations */
     int32_t *crit, *cpred, *coff, *csucc; /* the critical subgraph (critical_paths) */
+    int32_t *branch;                      /* critical_paths' branch stack (n; the in-degrees of
+                                           * build_graph before) */
+    bool topo_kahn;                       /* topo is Kahn's order (else the index order) */
     bs_day data_date;
     int32_t dd_b;         /* boundary at the start of the data date */
     bs_day progress_date; /* remaining durations are measured from it (≤ data_date) */
@@ -114,8 +117,9 @@ static inline __attribute__((always_inline)) int32_t boundary_of_instant(ctx *c,
     return cal_before(c->cal, in_range(c, x, 1));
 }
 
-static bool is_ms(const ctx *c, int32_t i) {
-    return c->schema->steps[i].milestone || c->dur[i] == 0;
+/* A milestone or a step of duration 0 (dur[] is 0 for every milestone). */
+static inline bool is_ms(const ctx *c, int32_t i) {
+    return c->dur[i] == 0;
 }
 
 static bool needs_dates(const bs_step *s) /* finish is not simply wd(start + d - 1) */
@@ -584,9 +588,29 @@ static void backward_step(ctx *c, int32_t i, bs_step_result *res, scratch *sc, i
 
 /* ---- graph: CSR adjacency, topological order, cycles ---- */
 
+/* Kahn's algorithm, lowest index first: fills c->topo from the in-degrees in indeg (consumed)
+ * and returns the number of steps ordered (< n: a cycle). */
+static int32_t kahn(ctx *c, int32_t n, int32_t *indeg) {
+    int32_t head = 0, tail = 0;
+    for (int32_t i = 0; i < n; i++)
+        if (indeg[i] == 0) c->topo[tail++] = i;
+    /* topo doubles as the queue */
+    while (head < tail) {
+        int32_t i = c->topo[head++];
+        for (int32_t j = c->succ_off[i]; j < c->succ_off[i + 1]; j++) {
+            int32_t q = c->links[c->succ_idx[j]].succ;
+            if (--indeg[q] == 0) c->topo[tail++] = q;
+        }
+    }
+    return tail;
+}
+
 /* Builds the adjacency of the link set and a topological order (Kahn, lowest index first).
+ * ordered: every link runs from a lower to a higher step index; the order is then the index
+ * order (the same passes' results: any topological order gives them) and c->topo_kahn is
+ * false (critical_paths orders its starting steps by Kahn's order itself when it needs to).
  * Returns false on a cycle and fills cycle and n_cycle (malloc'd) when that is not NULL. */
-static bool build_graph(ctx *c, int32_t n, int32_t *indeg, int32_t **cycle, int32_t *n_cycle) {
+static bool build_graph(ctx *c, int32_t n, int32_t *indeg, bool ordered, int32_t **cycle, int32_t *n_cycle) {
     const int32_t m = c->n_links;
     memset(c->pred_off, 0, sizeof(int32_t) * ((size_t)n + 1));
     memset(c->succ_off, 0, sizeof(int32_t) * ((size_t)n + 1));
@@ -605,18 +629,12 @@ static bool build_graph(ctx *c, int32_t n, int32_t *indeg, int32_t **cycle, int3
         c->pred_idx[c->pred_off[s] + indeg[s]++] = l;
         c->succ_idx[c->succ_off[p] + c->topo[p]++] = l;
     }
-    int32_t head = 0, tail = 0;
-    for (int32_t i = 0; i < n; i++)
-        if (indeg[i] == 0) c->topo[tail++] = i;
-    /* topo doubles as the queue; indeg already holds in-degrees */
-    while (head < tail) {
-        int32_t i = c->topo[head++];
-        for (int32_t j = c->succ_off[i]; j < c->succ_off[i + 1]; j++) {
-            int32_t q = c->links[c->succ_idx[j]].succ;
-            if (--indeg[q] == 0) c->topo[tail++] = q;
-        }
+    c->topo_kahn = !ordered;
+    if (ordered) {
+        for (int32_t i = 0; i < n; i++) c->topo[i] = i;
+        return true;
     }
-    if (tail == n) return true;
+    if (kahn(c, n, indeg) == n) return true;
     if (cycle) {
         /* Every remaining step has a remaining predecessor: walk back until a repeat. */
         int32_t *mark = bs_calloc((size_t)n, sizeof *mark);
@@ -666,11 +684,14 @@ static bool unfinished(bs_step_status st) {
 
 /* The critical subgraph, once per schedule: crit[i] (an unfinished critical step), cpred[i]
  * (it has a critical predecessor) and the CSR coff/csucc of its critical successors in link
- * order (a pair joined by two critical links appears twice, as in the link set). */
-static void critical_subgraph(ctx *c, const bs_step_result *res, int32_t n, int32_t *crit, int32_t *cpred,
-                              int32_t *coff, int32_t *csucc) {
+ * order (a pair joined by two critical links appears twice, as in the link set). Returns the
+ * number of steps that start a path (critical, without a critical predecessor). */
+static int32_t critical_subgraph(ctx *c, const bs_step_result *res, int32_t n, int32_t *crit, int32_t *cpred,
+                                 int32_t *coff, int32_t *csucc) {
+    int32_t starts = 0;
     for (int32_t i = 0; i < n; i++) {
-        crit[i] = res[i].critical && unfinished(c->progress[i].status);
+        crit[i] = res[i].critical & unfinished(c->progress[i].status);
+        starts += crit[i];
         cpred[i] = 0;
     }
     coff[0] = 0;
@@ -681,11 +702,13 @@ static void critical_subgraph(ctx *c, const bs_step_result *res, int32_t n, int3
                 int32_t q = c->links[c->succ_idx[j]].succ;
                 if (crit[q]) {
                     csucc[k++] = q;
+                    starts -= !cpred[q];
                     cpred[q] = 1;
                 }
             }
         coff[i + 1] = k;
     }
+    return starts;
 }
 
 /* Enumerates chains of critical steps linked directly (depth-first from each critical step
@@ -699,39 +722,49 @@ static bs_schedule_err critical_paths(ctx *c, const bs_step_result *res, int32_t
     int32_t *offs = ws->path_offsets;
     int32_t *stack = ws->stack;
     int32_t *iter = ws->iter;
-    int32_t *crit = c->crit, *cpred = c->cpred, *coff = c->coff, *csucc = c->csucc;
-    critical_subgraph(c, res, n, crit, cpred, coff, csucc);
+    int32_t *crit = c->crit, *cpred = c->cpred, *coff = c->coff, *csucc = c->csucc, *branch = c->branch;
+    int32_t starts = critical_subgraph(c, res, n, crit, cpred, coff, csucc);
     offs[0] = 0;
+    if (!c->topo_kahn && starts > 1) { /* paths start in Kahn's order: needed only when several do */
+        for (int32_t i = 0; i < n; i++) branch[i] = c->pred_off[i + 1] - c->pred_off[i];
+        kahn(c, n, branch);
+        c->topo_kahn = true;
+    }
     for (int32_t t = 0; t < n && np < MAX_PATHS; t++) {
         int32_t i = c->topo[t];
         if (!crit[i] || cpred[i]) continue;
-        /* the stack holds a path of distinct steps (the link set is acyclic), so depth <= n */
-        int32_t depth = 1;
+        /* the stack holds a path of distinct steps (the link set is acyclic), so depth <= n;
+         * iter[k] is the next successor of stack[k] to visit; branch[] lists the depths whose
+         * step still has a successor to visit (deepest last) */
+        int32_t depth = 1, nb = 0;
         stack[0] = i;
-        iter[0] = coff[i];
-        while (depth > 0) {
-            int32_t top = depth - 1, v = stack[top], it = iter[top];
-            if (it < coff[v + 1]) {
-                int32_t next = csucc[it];
-                iter[top] = it + 1;
-                stack[depth] = next;
-                iter[depth] = coff[next];
-                depth++;
-                continue;
-            }
-            /* v exhausted: emit a path when v has no critical successor (a leaf) */
-            if (coff[v + 1] == coff[v]) {
-                if ((size_t)(used + depth) > cap) {
-                    while ((size_t)(used + depth) > cap) cap *= 2;
-                    steps = ws->path_steps = bs_realloc(steps, sizeof(int32_t) * cap);
-                    ws->cap_path_steps = cap;
+        for (;;) {
+            /* descend along first successors down to a leaf (a step without a critical
+             * successor) */
+            int32_t v = stack[depth - 1];
+            while (coff[v] != coff[v + 1]) {
+                int32_t a = coff[v];
+                if (coff[v + 1] - a > 1) {
+                    iter[depth - 1] = a + 1;
+                    branch[nb++] = depth - 1;
                 }
-                memcpy(steps + used, stack, sizeof(int32_t) * (size_t)depth);
-                used += depth;
-                offs[++np] = used;
-                if (np == MAX_PATHS) break;
+                v = csucc[a];
+                stack[depth++] = v;
             }
-            depth--;
+            if ((size_t)(used + depth) > cap) {
+                while ((size_t)(used + depth) > cap) cap *= 2;
+                steps = ws->path_steps = bs_realloc(steps, sizeof(int32_t) * cap);
+                ws->cap_path_steps = cap;
+            }
+            memcpy(steps + used, stack, sizeof(int32_t) * (size_t)depth);
+            used += depth;
+            offs[++np] = used;
+            if (np == MAX_PATHS || nb == 0) break;
+            /* back up to the deepest step with a successor left, and take it */
+            int32_t k = branch[nb - 1], it = iter[k]++;
+            if (it + 1 == coff[stack[k] + 1]) nb--;
+            depth = k + 1;
+            stack[depth++] = csucc[it];
         }
     }
     out->n_paths = np;
@@ -772,6 +805,213 @@ static int32_t free_float(ctx *c, int32_t i, const bs_step_result *res, const sc
     if (!any) ff = (int64_t)pf_b - res[i].ef_b;
     if (ff > res[i].total_float) ff = res[i].total_float;
     return ff < 0 ? 0 : (int32_t)ff;
+}
+
+/* ---- the common-case pass (docs/scheduling.md §6.1) ----
+ *
+ * When every step is open, every step that is not a milestone is counted in working days and
+ * is not statutory, every lag is in working days and no step has a deadline, the general
+ * pass's instants are all determined by boundaries: a step starts at the start of working
+ * day es_b and finishes at the end of working day ef_b - 1, a lag of L != 0 working days
+ * gives the end of working day b + L - 1, and every latest instant of the backward pass is
+ * the start of a working day (or the instant after the range). This pass computes the same
+ * results on boundaries alone, with flat reads of es_b/ef_b/ls_b/lf_b; only milestones keep
+ * the general pass's anchor (instant and display flag) for their dates. On anything that
+ * would be a range error in the general pass it returns false (the caller then runs the
+ * general pass, which reports the error). Checked against the general pass field by field
+ * (tests/unit/test_schedule_common.c). */
+
+/* True when step i may take the common-case pass: a milestone (or a step of duration 0), or
+ * a working-day step that is not statutory; open; no deadline. */
+static bool common_step(const bs_schema *schema, const bs_progress *progress, const bs_step_override *ov, int32_t i) {
+    const bs_step *s = &schema->steps[i];
+    if (progress[i].status != BS_STATUS_OPEN) return false;
+    if (ov && ov[i].fnlt != BS_DAY_NONE) return false;
+    int32_t d = s->duration;
+    if (ov && ov[i].duration >= 0) d = ov[i].duration;
+    if (s->milestone || d == 0) return true;
+    return s->unit == BS_UNIT_WORKING_DAYS && !s->statutory;
+}
+
+bool bs_schedule_common_case(const bs_schedule_input *in) {
+    const bs_schema *schema = in->schema;
+    const bs_link *links = in->links ? in->links : schema->links;
+    const int32_t m = in->links ? in->n_links : schema->n_links;
+    for (int32_t i = 0; i < schema->n_steps; i++)
+        if (!common_step(schema, in->progress, in->overrides, i)) return false;
+    for (int32_t l = 0; l < m; l++)
+        if (links[l].lag_unit != BS_UNIT_WORKING_DAYS) return false;
+    return true;
+}
+
+/* The anchor of step p that link type t counts from, as the general pass keeps it. */
+static inline cand common_anchor(const ctx *c, const bs_step_result *res, const scratch *sc, int32_t p,
+                                 bs_link_type t) {
+    if (is_ms(c, p)) return sc[p].s_anchor;
+    if (from_start(t)) return (cand){.set = true, .b = res[p].es_b, .x = c->cal->wd_date[res[p].es_b]};
+    return (cand){.set = true, .b = res[p].ef_b, .x = c->cal->wd_date[res[p].ef_b - 1] + 1, .end_of_day = true};
+}
+
+/* Forward step of a milestone (or zero-duration step) i: the latest bound of its links and
+ * its start-no-earlier-than, at least the data date (as forward_step). False on a range
+ * error. */
+static bool common_milestone(const ctx *c, int32_t i, bs_step_result *res, scratch *sc, int32_t snet_b) {
+    const bs_calendar *cal = c->cal;
+    cand best = {.set = false};
+    for (int32_t j = c->pred_off[i]; j < c->pred_off[i + 1]; j++) {
+        const bs_link *l = &c->links[c->pred_idx[j]];
+        cand k = common_anchor(c, res, sc, l->pred, l->type);
+        if (l->lag != 0) {
+            int64_t b = (int64_t)k.b + l->lag;
+            if (b < 1 || b > cal->n_working) return false;
+            k = (cand){.set = true, .b = (int32_t)b, .x = cal->wd_date[b - 1] + 1, .end_of_day = true};
+        }
+        if (better(&k, &best)) best = k;
+    }
+    if (snet_b >= 0) {
+        cand k = {.set = true, .b = snet_b, .x = ov_snet(c, i), .end_of_day = false};
+        if (better(&k, &best)) best = k;
+    }
+    if (!best.set || best.b <= c->dd_b) best = (cand){.set = true, .b = c->dd_b, .x = cal->wd_date[c->dd_b]};
+    bs_step_result *r = &res[i];
+    r->es_b = r->ef_b = best.b;
+    r->early_start = r->early_finish = best.end_of_day ? best.x - 1 : best.x;
+    sc[i].s_anchor = sc[i].f_anchor = best;
+    return true;
+}
+
+/* Forward pass of the common case in topological order: es_b, ef_b and the early dates of
+ * every step (every other field reset as forward_step does), the project finish boundary
+ * *pf_b and date *pf (the latest early finish boundary and date). False on a range error. */
+static bool common_forward(const ctx *c, int32_t n, bs_step_result *res, scratch *sc, int32_t *pf_b, bs_day *pf) {
+    const bs_calendar *cal = c->cal;
+    const int32_t nw = cal->n_working;
+    const bs_link *links = c->links;
+    if (c->dd_b >= nw) return false;
+    int32_t pb = -1;
+    bs_day pd = INT32_MIN; /* = BS_DAY_NONE, below every date */
+    for (int32_t t = 0; t < n; t++) {
+        const int32_t i = c->topo[t], d = c->dur[i];
+        bs_step_result *r = &res[i];
+        *r = (bs_step_result){.late_start = BS_DAY_NONE, .late_finish = BS_DAY_NONE};
+        int32_t snet_b = -1;
+        bs_day snet = ov_snet(c, i);
+        if (snet != BS_DAY_NONE) {
+            if (snet < cal->first_day || snet > cal->last_day) return false;
+            snet_b = cal->count_before[snet - cal->first_day];
+        }
+        if (is_ms(c, i)) {
+            if (!common_milestone(c, i, res, sc, snet_b)) return false;
+            pb = r->ef_b > pb ? r->ef_b : pb;
+            pd = r->early_finish > pd ? r->early_finish : pd;
+            continue;
+        }
+        int32_t es = c->dd_b > snet_b ? c->dd_b : snet_b;
+        bool bad = false; /* branch-free: the link types and lags of a project are random */
+        for (int32_t j = c->pred_off[i]; j < c->pred_off[i + 1]; j++) {
+            const bs_link *l = &links[c->pred_idx[j]];
+            const bs_step_result *q = &res[l->pred];
+            const int32_t lag = l->lag;
+            int32_t b = (from_start(l->type) ? q->es_b : q->ef_b) + lag;
+            bad |= (lag != 0) & ((b < 1) | (b > nw));
+            /* a finish bound: start = bound - d (a bound before boundary 1 binds nothing:
+             * it is below es anyway, as es >= 0 > b - d) */
+            b -= targets_finish(l->type) ? d : 0;
+            es = b > es ? b : es;
+        }
+        if (bad || (int64_t)es + d > nw) return false;
+        r->es_b = es;
+        r->ef_b = es + d;
+        r->early_start = cal->wd_date[es];
+        r->early_finish = cal->wd_date[es + d - 1];
+        pb = r->ef_b > pb ? r->ef_b : pb;
+        pd = r->early_finish > pd ? r->early_finish : pd;
+    }
+    *pf_b = pb;
+    *pf = pd;
+    return true;
+}
+
+/* Backward pass of the common case (reverse topological order), on boundaries: every latest
+ * instant of the general pass is the start of working day B (or the instant after the range,
+ * B = n_working), so the latest start and finish of a successor are its ls_b and lf_b. pf_b:
+ * the project finish boundary; nc: the near-critical threshold. Fills ls_b, lf_b, the late
+ * dates, total float, the critical and near-critical flags, and free float in the same walk
+ * over the links (as free_float: the least slack of the step's links, or the project finish
+ * minus its early finish without successors; at most the total float, at least 0). False on
+ * a range error. */
+static bool common_backward(const ctx *c, int32_t n, bs_step_result *res, const scratch *sc, int32_t pf_b, int32_t nc) {
+    const bs_calendar *cal = c->cal;
+    const int32_t nw = cal->n_working;
+    const bs_link *links = c->links;
+    for (int32_t t = n - 1; t >= 0; t--) {
+        const int32_t i = c->topo[t], d = c->dur[i];
+        bs_step_result *r = &res[i];
+        const int32_t es_b = r->es_b, ef_b = r->ef_b;
+        int32_t bf = pf_b, bs = INT32_MAX, ff = INT32_MAX;
+        bool bad = false;
+        for (int32_t j = c->succ_off[i]; j < c->succ_off[i + 1]; j++) {
+            const bs_link *l = &links[c->succ_idx[j]];
+            const bs_step_result *q = &res[l->succ];
+            const bool to_finish = targets_finish(l->type), start = from_start(l->type);
+            int32_t slack = (to_finish ? q->ef_b : q->es_b) - ((start ? es_b : ef_b) + l->lag);
+            if (slack < ff) ff = slack;
+            /* the latest boundary the successor allows (with a lag of 0 it is the
+             * successor's own, in [0, nw]: the checks change nothing then) */
+            int32_t k = (to_finish ? q->lf_b : q->ls_b) - l->lag;
+            bad |= k < 0;
+            k = k > nw ? nw : k;
+            if (start)
+                bs = k < bs ? k : bs;
+            else
+                bf = k < bf ? k : bf;
+        }
+        if (bad) return false;
+        int32_t tf;
+        if (d == 0) { /* a milestone */
+            int32_t b = bs < bf ? bs : bf;
+            r->ls_b = r->lf_b = b;
+            if (b == es_b) {
+                r->late_start = r->early_start;
+            } else if (sc[i].s_anchor.end_of_day) {
+                if (b < 1) return false;
+                r->late_start = cal->wd_date[b - 1];
+            } else {
+                if (b >= nw) return false;
+                r->late_start = cal->wd_date[b];
+            }
+            r->late_finish = r->late_start;
+            tf = b - es_b;
+        } else {
+            int32_t k = bf - d;
+            if (bs < k) k = bs;
+            if (k < 0) return false;
+            r->ls_b = k;
+            r->lf_b = k + d;
+            r->late_start = cal->wd_date[k];
+            r->late_finish = cal->wd_date[k + d - 1];
+            tf = k - es_b;
+        }
+        r->total_float = tf;
+        r->critical = tf <= 0;
+        r->near_critical = tf > 0 && tf <= nc;
+        if (ff == INT32_MAX) ff = pf_b - ef_b;
+        if (ff > tf) ff = tf;
+        r->free_float = ff < 0 ? 0 : ff;
+    }
+    return true;
+}
+
+/* The common-case pass: forward, project finish, backward with free float. Fills res and
+ * *pf (the project finish date); false when the general pass must run instead (a range
+ * error). */
+static bool common_pass(const ctx *c, int32_t n, bs_step_result *res, scratch *sc, int32_t nc, bs_day *pf) {
+    int32_t pf_b;
+    bs_day pfd;
+    if (n == 0 || !common_forward(c, n, res, sc, &pf_b, &pfd)) return false;
+    if (!common_backward(c, n, res, sc, pf_b, nc)) return false;
+    *pf = pfd;
+    return true;
 }
 
 /* ---- public ---- */
@@ -822,6 +1062,85 @@ static void ws_reserve(bs_schedule_ws *ws, size_t nn, size_t mm) {
     ws->cycle = NULL;
 }
 
+/* The general pass (every case): forward and backward pass, realised and skipped steps,
+ * free float, near-critical flags, deadlines and knelpunten into res and out. Returns the
+ * project finish date (BS_DAY_NONE when nothing is unfinished); errors in c->err. */
+static bs_day general_pass(ctx *c, const bs_schedule_input *in, int32_t n, bs_step_result *res, scratch *sc,
+                           bs_schedule_ws *ws, bs_schedule *out) {
+    const bs_progress *progress = in->progress;
+    const bs_calendar *cal = in->cal;
+    const int32_t nc = out->near_critical_wd;
+
+    /* Forward pass in topological order. */
+    for (int32_t t = 0; t < n && c->err == BS_SCHEDULE_OK; t++) forward_step(c, c->topo[t], res, sc);
+
+    /* Project finish: the latest early finish of the unfinished steps. */
+    int32_t pf_b = -1;
+    bs_day pf = BS_DAY_NONE;
+    for (int32_t i = 0; i < n && c->err == BS_SCHEDULE_OK; i++) {
+        if (!unfinished(progress[i].status)) continue;
+        if (res[i].ef_b > pf_b) pf_b = res[i].ef_b;
+        if (pf == BS_DAY_NONE || res[i].early_finish > pf) pf = res[i].early_finish;
+    }
+
+    /* Backward pass in reverse topological order (only when something is unfinished). */
+    int64_t y_end = pf_b < 0 ? 0 : instant_of_boundary(c, pf_b);
+    for (int32_t t = n - 1; t >= 0 && pf_b >= 0 && c->err == BS_SCHEDULE_OK; t--) {
+        int32_t i = c->topo[t];
+        if (progress[i].status != BS_STATUS_DONE) backward_step(c, i, res, sc, y_end);
+    }
+
+    /* Realised and skipped steps: fixed; count out-of-sequence steps; check ranges. */
+    int32_t n_kp = 0;
+    for (int32_t i = 0; i < n && c->err == BS_SCHEDULE_OK; i++) {
+        bs_step_result *r = &res[i];
+        switch (progress[i].status) {
+        case BS_STATUS_SKIPPED:
+            r->es_b = r->ef_b = r->ls_b = r->lf_b = -1;
+            r->early_start = r->early_finish = r->late_start = r->late_finish = BS_DAY_NONE;
+            r->total_float = 0;
+            r->critical = false;
+            r->out_of_sequence = false;
+            break;
+        case BS_STATUS_DONE:
+            r->ls_b = r->es_b;
+            r->lf_b = r->ef_b;
+            r->late_start = r->early_start;
+            r->late_finish = r->early_finish;
+            r->total_float = 0;
+            r->critical = false;
+            break;
+        default:
+            r->near_critical = r->total_float > 0 && r->total_float <= nc;
+            r->free_float = free_float(c, i, res, sc, pf_b);
+            break;
+        }
+        bs_day fnlt = ov_fnlt(c, i);
+        if (fnlt != BS_DAY_NONE && r->early_finish != BS_DAY_NONE && r->early_finish > fnlt &&
+            progress[i].status != BS_STATUS_SKIPPED) {
+            r->deadline_missed = true;
+            n_kp++;
+        }
+        out->n_out_of_sequence += r->out_of_sequence;
+        if (!date_ok(cal, r->early_start) || !date_ok(cal, r->early_finish) || !date_ok(cal, r->late_start) ||
+            !date_ok(cal, r->late_finish))
+            range_error(c);
+    }
+    if (c->err == BS_SCHEDULE_OK && n_kp > 0) {
+        out->knelpunten = ws->knelpunten;
+        for (int32_t i = 0; i < n; i++)
+            if (res[i].deadline_missed) {
+                bs_day fnlt = in->overrides[i].fnlt;
+                out->knelpunten[out->n_knelpunten++] =
+                    (bs_knelpunt){.step = i,
+                                  .deadline = fnlt,
+                                  .early_finish = res[i].early_finish,
+                                  .overshoot_wd = res[i].ef_b - cal_after(cal, fnlt)};
+            }
+    }
+    return pf;
+}
+
 void bs_schedule_ws_init(bs_schedule_ws *ws) {
     memset(ws, 0, sizeof *ws);
 }
@@ -850,17 +1169,20 @@ bs_schedule_err bs_schedule_compute_ws(const bs_schedule_input *in, bs_schedule_
     const bs_link *links = in->links ? in->links : schema->links;
     const int32_t m = in->links ? in->n_links : schema->n_links;
     if (m < 0 || (m > 0 && !links)) return BS_SCHEDULE_EINVAL;
-    for (int32_t l = 0; l < m; l++)
-        if (links[l].pred < 0 || links[l].pred >= n || links[l].succ < 0 || links[l].succ >= n ||
-            (unsigned)links[l].type > BS_LINK_SF)
-            return BS_SCHEDULE_EINVAL;
+    bool common = !in->general_pass; /* bs_schedule_common_case, checked on the way */
+    bool bad = false, ordered = true;
+    for (int32_t l = 0; l < m; l++) { /* unsigned: a negative index is out of range too */
+        bad |= (uint32_t)links[l].pred >= (uint32_t)n || (uint32_t)links[l].succ >= (uint32_t)n ||
+               (unsigned)links[l].type > BS_LINK_SF;
+        common &= links[l].lag_unit == BS_UNIT_WORKING_DAYS;
+        ordered &= links[l].pred < links[l].succ;
+    }
+    if (bad) return BS_SCHEDULE_EINVAL;
     if (!cal->count_before || cal->n_working <= 0 || !bs_calendar_covers(cal, in->data_date)) return BS_SCHEDULE_ERANGE;
     const bs_day pd = in->progress_date == BS_DAY_NONE ? in->data_date : in->progress_date;
     out->progress_date = pd;
     if (!bs_calendar_covers(cal, pd)) return BS_SCHEDULE_ERANGE;
     if (pd > in->data_date) return BS_SCHEDULE_EINVAL;
-    for (int32_t i = 0; i < n; i++)
-        if (schema->steps[i].duration < 0) return BS_SCHEDULE_ERANGE;
 
     const size_t nn = (size_t)n + 1, mm = (size_t)m + 1;
     ws_reserve(ws, nn, mm);
@@ -884,91 +1206,31 @@ bs_schedule_err bs_schedule_compute_ws(const bs_schedule_input *in, bs_schedule_
     c.topo = c.succ_off + nn;
     c.dur = c.topo + nn;
     int32_t *indeg = c.dur + nn;
+    c.branch = indeg; /* free once build_graph is done */
     c.pred_idx = indeg + nn;
     c.succ_idx = c.pred_idx + mm;
     c.crit = c.succ_idx + mm;
     c.cpred = c.crit + nn;
     c.coff = c.cpred + nn;
     c.csucc = c.coff + nn;
+    const bs_step_override *ov = in->overrides;
     for (int32_t i = 0; i < n; i++) {
-        int32_t d = schema->steps[i].duration;
-        if (in->overrides && in->overrides[i].duration >= 0 && !schema->steps[i].milestone)
-            d = in->overrides[i].duration;
-        c.dur[i] = schema->steps[i].milestone ? 0 : d;
+        const bs_step *st = &schema->steps[i];
+        int32_t d = st->duration;
+        if (d < 0) return BS_SCHEDULE_ERANGE;
+        if (ov && ov[i].duration >= 0 && !st->milestone) d = ov[i].duration;
+        c.dur[i] = st->milestone ? 0 : d;
+        /* common_step, with the duration just computed */
+        common = common && in->progress[i].status == BS_STATUS_OPEN && (!ov || ov[i].fnlt == BS_DAY_NONE) &&
+                 (c.dur[i] == 0 || (st->unit == BS_UNIT_WORKING_DAYS && !st->statutory));
     }
-    if (!build_graph(&c, n, indeg, &ws->cycle, &out->n_cycle)) {
+    if (!build_graph(&c, n, indeg, common && ordered, &ws->cycle, &out->n_cycle)) {
         out->cycle = ws->cycle;
         return BS_SCHEDULE_ECYCLE;
     }
-    const bs_progress *progress = in->progress;
-
-    /* Forward pass in topological order. */
-    for (int32_t t = 0; t < n && c.err == BS_SCHEDULE_OK; t++) forward_step(&c, c.topo[t], res, sc);
-
-    /* Project finish: the latest early finish of the unfinished steps. */
-    int32_t pf_b = -1;
     bs_day pf = BS_DAY_NONE;
-    for (int32_t i = 0; i < n && c.err == BS_SCHEDULE_OK; i++) {
-        if (!unfinished(progress[i].status)) continue;
-        if (res[i].ef_b > pf_b) pf_b = res[i].ef_b;
-        if (pf == BS_DAY_NONE || res[i].early_finish > pf) pf = res[i].early_finish;
-    }
-
-    /* Backward pass in reverse topological order (only when something is unfinished). */
-    int64_t y_end = pf_b < 0 ? 0 : instant_of_boundary(&c, pf_b);
-    for (int32_t t = n - 1; t >= 0 && pf_b >= 0 && c.err == BS_SCHEDULE_OK; t--) {
-        int32_t i = c.topo[t];
-        if (progress[i].status != BS_STATUS_DONE) backward_step(&c, i, res, sc, y_end);
-    }
-
-    /* Realised and skipped steps: fixed; count out-of-sequence steps; check ranges. */
-    int32_t n_kp = 0;
-    for (int32_t i = 0; i < n && c.err == BS_SCHEDULE_OK; i++) {
-        bs_step_result *r = &res[i];
-        switch (progress[i].status) {
-        case BS_STATUS_SKIPPED:
-            r->es_b = r->ef_b = r->ls_b = r->lf_b = -1;
-            r->early_start = r->early_finish = r->late_start = r->late_finish = BS_DAY_NONE;
-            r->total_float = 0;
-            r->critical = false;
-            r->out_of_sequence = false;
-            break;
-        case BS_STATUS_DONE:
-            r->ls_b = r->es_b;
-            r->lf_b = r->ef_b;
-            r->late_start = r->early_start;
-            r->late_finish = r->early_finish;
-            r->total_float = 0;
-            r->critical = false;
-            break;
-        default:
-            r->near_critical = r->total_float > 0 && r->total_float <= nc;
-            r->free_float = free_float(&c, i, res, sc, pf_b);
-            break;
-        }
-        bs_day fnlt = ov_fnlt(&c, i);
-        if (fnlt != BS_DAY_NONE && r->early_finish != BS_DAY_NONE && r->early_finish > fnlt &&
-            progress[i].status != BS_STATUS_SKIPPED) {
-            r->deadline_missed = true;
-            n_kp++;
-        }
-        out->n_out_of_sequence += r->out_of_sequence;
-        if (!date_ok(cal, r->early_start) || !date_ok(cal, r->early_finish) || !date_ok(cal, r->late_start) ||
-            !date_ok(cal, r->late_finish))
-            range_error(&c);
-    }
-    if (c.err == BS_SCHEDULE_OK && n_kp > 0) {
-        out->knelpunten = ws->knelpunten;
-        for (int32_t i = 0; i < n; i++)
-            if (res[i].deadline_missed) {
-                bs_day fnlt = in->overrides[i].fnlt;
-                out->knelpunten[out->n_knelpunten++] =
-                    (bs_knelpunt){.step = i,
-                                  .deadline = fnlt,
-                                  .early_finish = res[i].early_finish,
-                                  .overshoot_wd = res[i].ef_b - cal_after(cal, fnlt)};
-            }
-    }
+    out->common_pass = common && common_pass(&c, n, res, sc, nc, &pf);
+    if (!out->common_pass) pf = general_pass(&c, in, n, res, sc, ws, out);
     if (c.err == BS_SCHEDULE_OK) c.err = critical_paths(&c, res, n, ws, out);
 
     if (c.err != BS_SCHEDULE_OK) {

@@ -72,6 +72,8 @@ typedef struct bs_schedule {
     bs_knelpunt *knelpunten; /* owned; n_knelpunten, in step order */
     int32_t n_cycle;         /* BS_SCHEDULE_ECYCLE only: the cycle found in the link set */
     int32_t *cycle;          /* owned; step indexes a -> b -> … (first not repeated) */
+    bool common_pass;        /* computed by the common-case pass (bs_schedule_common_case);
+                              * false: the general pass. The results are the same either way */
 } bs_schedule;
 
 typedef enum bs_schedule_err {
@@ -122,7 +124,18 @@ typedef struct bs_schedule_input {
                                      * earlier than the first working day on or after it */
     const bs_calendar *cal;
     int32_t near_critical_wd; /* < 0: BS_NEAR_CRITICAL_DEFAULT_WD */
+    bool general_pass;        /* true: always the general pass, never the common-case pass
+                               * (the results are the same; the differential tests set it) */
 } bs_schedule_input;
+
+/* True when a schedule input qualifies for the common-case pass (docs/scheduling.md §6.1):
+ * every step OPEN; every step that is not a milestone (and whose duration, after its
+ * override, is not 0) counted in working days and not statutory; every link's lag in working
+ * days (any type, any sign); no finish-no-later-than override. Start-no-earlier-than and
+ * duration overrides qualify. Such a schedule is computed on working-day boundaries alone,
+ * with exactly the results of the general pass (which still runs when a date would fall
+ * outside the calendar, to report BS_SCHEDULE_ERANGE). Pure; reads only in. */
+bool bs_schedule_common_case(const bs_schedule_input *in);
 
 /* Computes the schedule (= bs_schedule_compute_ex without overrides, with the schema's
  * links and the default near-critical threshold).
