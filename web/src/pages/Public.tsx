@@ -85,12 +85,14 @@ function PublicProjects() {
   const s = S();
   const page = Math.max(1, Number(loc.query.get('page')) || 1);
   const size = Math.min(500, Math.max(1, Number(loc.query.get('page_size')) || DEFAULT_PAGE_SIZE));
-  const [state, setState] = useState<{ data: Page<PublicProject> | null; error: string | null }>({ data: null, error: null });
+  // The page the shown rows belong to travels with them: until the next page's answer is in,
+  // the table keeps the previous page's rows and says so (data-page), never the new page number.
+  const [state, setState] = useState<{ data: Page<PublicProject> | null; error: string | null; page: number }>({ data: null, error: null, page });
   useEffect(() => {
     let live = true;
     api<Page<PublicProject>>('GET', `/api/v1/public/projects${qs({ page, page_size: size })}`, undefined, { quiet401: true })
-      .then((data) => live && setState({ data, error: null }))
-      .catch((e: Error) => live && setState({ data: null, error: e.message }));
+      .then((data) => live && setState({ data, error: null, page }))
+      .catch((e: Error) => live && setState({ data: null, error: e.message, page }));
     return () => {
       live = false;
     };
@@ -121,7 +123,7 @@ function PublicProjects() {
       ) : (
         <>
           <div class="bs-table-wrap">
-            <table class="utrecht-table utrecht-table--html-table bs-table" id="public-projects" data-page={page}>
+            <table class="utrecht-table utrecht-table--html-table bs-table" id="public-projects" data-page={state.page}>
               <caption class="utrecht-table__caption bs-visually-hidden">{s.caption}</caption>
               <thead class="utrecht-table__header">
                 <tr class="utrecht-table__row">
