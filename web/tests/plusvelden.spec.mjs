@@ -178,32 +178,37 @@ await journey('plusvelden', async ({ page, context, browser }) => {
   await lp.locator('[data-testid=project-plusvelden]').scrollIntoViewIfNeeded();
   await shot(lp, 'plusvelden-project-after-retire');
 
-  // ---- block plusvelden (issue 18 items 2 and 5): set up over the API a block of Marktveld, an
-  // integer block field (1–30) with a value, a category block field required always, and a text
-  // block field with a value that is then retired
+  // ---- block plusvelden (issue 18 items 2 and 5): set up over the API (the leader's block and
+  // values, the administrator's definitions) a block of Marktveld, an integer block field (1–30)
+  // with a value, a text block field with a value that is then retired, and a category block
+  // field required always
   const B = `/api/v1/projects/${pid}/blocks`;
-  const blk = await operatorApi('POST', B, { homes: 18, tenure: 'huur' });
+  const blk = await pageFetch(lp, 'POST', B, { homes: 18, tenure: 'huur' });
   eq(blk.status, 201, 'set-up: a block of Marktveld');
   const bid = blk.body.id;
   const BP = `${B}/${bid}/plusvelden`;
   eq((await operatorApi('POST', D, { key: 'bouwlagen', applies_to: 'block', type: 'integer', label: { nl: 'Bouwlagen', en: 'Storeys' }, min: 1, max: 30 })).status, 201, 'set-up: an integer block field');
   eq((await operatorApi('POST', D, { key: 'oudveld', applies_to: 'block', type: 'text', label: { nl: 'Oud veld', en: 'Old field' } })).status, 201, 'set-up: a text block field');
-  eq((await operatorApi('PATCH', BP, { plusvelden: { bouwlagen: 4, oudveld: 'weg ermee' } })).status, 200, 'set-up: the block\'s values');
+  eq((await pageFetch(lp, 'PATCH', BP, { plusvelden: { bouwlagen: 4, oudveld: 'weg ermee' } })).status, 200, 'set-up: the block\'s values');
   eq((await operatorApi('DELETE', `${D}/oudveld`)).body?.retired, true, 'set-up: the text block field retired (it had a value)');
   eq((await operatorApi('POST', D, { key: 'bouwwijze', applies_to: 'block', type: 'category', label: { nl: 'Bouwwijze', en: 'Construction' }, categories: ['traditioneel', 'modulair'], required: true })).status, 201, 'set-up: a required category block field');
 
   await openProject(lp, pid);
-  const cell = `[data-testid=blocks-table] tr[data-id="${bid}"] td[data-col=plusvelden]`;
+  // the block's values: the row under the block's row
+  const cell = `[data-testid=blocks-table] tr[data-pv-for="${bid}"] td[data-col=plusvelden]`;
+  const items = () => lp.locator(`${cell} li`).allInnerTexts();
   await lp.locator(`${cell} li[data-key=bouwlagen]`).waitFor();
   const listed = (await pageFetch(lp, 'GET', `${B}?page_size=500`)).body.results.find((x) => x.id === bid);
   eq(listed.plusvelden, { bouwlagen: 4 }, 'the blocks list carries the block\'s current values, not the retired one');
-  eq(await text(lp, cell), 'Bouwlagen: 4', 'the list shows the block\'s value with its label, the retired field not');
+  eq(await items(), ['Bouwlagen: 4'], 'the list shows the block\'s value with its label, the retired field not');
   await lp.locator('[data-testid=blocks]').scrollIntoViewIfNeeded();
   await shot(lp, 'plusvelden-blocks-list');
-  const box = await lp.locator('[data-testid=blocks-wrap]').boundingBox();
-  check(box && box.x >= 0 && box.x + box.width <= 1366, 'the blocks table stays within the window (1366 wide)', box);
-  await tabTo(lp, `tr[data-id="${bid}"] .bs-blk-pv`);
-  check(/Plusvelden van blok: 18 woningen/.test(await lp.evaluate(() => document.activeElement.getAttribute('aria-label'))), 'the button names its block');
+  const fit = await lp.locator('[data-testid=blocks-wrap]').evaluate((w) => ({ scroll: w.scrollWidth, client: w.clientWidth, right: w.getBoundingClientRect().right }));
+  check(fit.scroll <= fit.client && fit.right <= 1366, 'the blocks table with its values fits the 1366-wide window (nothing scrolled off)', fit);
+  const del = await lp.locator(`tr[data-id="${bid}"] .bs-blk-delete`).boundingBox();
+  check(del && del.x + del.width <= 1366, 'the row\'s actions stay on screen', del);
+  await tabTo(lp, `tr[data-pv-for="${bid}"] .bs-blk-pv`);
+  check(/Plusvelden van blok wijzigen: 18 woningen/.test(await lp.evaluate(() => document.activeElement.getAttribute('aria-label'))), 'the button names its block');
   await lp.keyboard.press('Enter');
   await lp.locator('[data-testid=bpv-form]').waitFor();
   check(await becomes(lp, () => document.activeElement?.id === 'bpv-form-title'), 'the block\'s plusvelden form takes the focus');
@@ -241,7 +246,7 @@ await journey('plusvelden', async ({ page, context, browser }) => {
   await lp.locator(`${cell} li[data-key=bouwwijze]`).waitFor();
   bv = (await pageFetch(lp, 'GET', BP)).body.plusvelden;
   eq([bv.bouwlagen, bv.bouwwijze], [6, 'modulair'], 'the API answers the stored block values');
-  eq(await text(lp, cell), 'Bouwlagen: 6\nBouwwijze: modulair', 'the list shows them');
+  eq(await items(), ['Bouwlagen: 6', 'Bouwwijze: modulair'], 'the list shows them');
   eq(await lp.locator('[data-testid=bpv-form]').count(), 0, 'the form is closed after saving');
   check((await text(lp, '[data-testid=blocks-notice]')).includes('opgeslagen'), 'the page says the values were saved');
   check(await becomes(lp, () => document.activeElement?.dataset?.testid === 'blocks-wrap'), 'after saving the focus is on the table, not lost');

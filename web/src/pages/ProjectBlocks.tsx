@@ -72,7 +72,9 @@ const S = strings({
     changed: 'Het blok is gewijzigd.',
     deleted: 'Het blok is verwijderd.',
     pv: 'Plusvelden',
-    pvOf: (d: string) => `Plusvelden van blok: ${d}`,
+    pvEdit: 'Plusvelden wijzigen',
+    pvNone: 'niet ingevuld',
+    pvOf: (d: string) => `Plusvelden van blok wijzigen: ${d}`,
     pvTitle: (d: string) => `Plusvelden van het blok (${d})`,
     pvSave: 'Plusvelden opslaan',
     pvSaved: 'De plusvelden van het blok zijn opgeslagen.',
@@ -146,7 +148,9 @@ const S = strings({
     changed: 'The block has been changed.',
     deleted: 'The block has been deleted.',
     pv: 'Plusvelden',
-    pvOf: (d: string) => `Plusvelden of block: ${d}`,
+    pvEdit: 'Change plusvelden',
+    pvNone: 'not filled in',
+    pvOf: (d: string) => `Change plusvelden of block: ${d}`,
     pvTitle: (d: string) => `Plusvelden of the block (${d})`,
     pvSave: 'Save plusvelden',
     pvSaved: 'The block\'s plusvelden have been saved.',
@@ -316,12 +320,12 @@ async function loadBlockDefs(project: string, blocks: Block[]): Promise<Plusveld
   return d.definitions;
 }
 
-/** A block's values as "label: value" lines, in the definitions' order (a key without a
+/** A block's values as "label: value" items (one line, wrapping), in the definitions' order (a key without a
  * definition, which the API does not list, by its key). */
 function BlockValues({ block, defs }: { block: Block; defs: PlusveldDef[] }) {
   const vals = block.plusvelden ?? {};
   const keys = [...defs.map((d) => d.key).filter((k) => k in vals), ...Object.keys(vals).filter((k) => !defs.some((d) => d.key === k))];
-  if (!keys.length) return <>—</>;
+  if (!keys.length) return <span class="bs-muted bs-blk-pv">{S().pvNone}</span>;
   return (
     <ul class="bs-blk-pv">
       {keys.map((k) => {
@@ -387,7 +391,7 @@ export function ProjectBlocks({ project, writable, steps }: { project: string; w
   };
   // the plusvelden column: when the owner has block fields or a block has a value
   const hasPv = !!defs?.length || !!blocks?.some((b) => Object.keys(b.plusvelden ?? {}).length);
-  const heads = [s.homes, s.kind, s.homeType, s.tenure, s.priceClass, s.targetGroup, s.milestone, s.period, s.spread, s.correction, s.net, ...(hasPv ? [s.pv] : [])];
+  const heads = [s.homes, s.kind, s.homeType, s.tenure, s.priceClass, s.targetGroup, s.milestone, s.period, s.spread, s.correction, s.net];
   const editBlock = editing && editing !== 'new' ? blocks?.find((b) => b.id === editing) : undefined;
   const pvBlock = pvFor ? blocks?.find((b) => b.id === pvFor) : undefined;
   return (
@@ -417,7 +421,7 @@ export function ProjectBlocks({ project, writable, steps }: { project: string; w
             <thead class="utrecht-table__header">
               <tr class="utrecht-table__row">
                 {heads.map((h, i) => (
-                  <th class={`utrecht-table__header-cell${i === 0 || i === 10 ? ' bs-num' : ''}`} scope="col" key={h}>
+                  <th class={`utrecht-table__header-cell${i === 0 || i === heads.length - 1 ? ' bs-num' : ''}`} scope="col" key={h}>
                     {h}
                   </th>
                 ))}
@@ -430,68 +434,74 @@ export function ProjectBlocks({ project, writable, steps }: { project: string; w
             </thead>
             <tbody class="utrecht-table__body">
               {blocks.map((b) => (
-                <tr class={`utrecht-table__row${b.correction ? ' bs-row-correction' : ''}`} key={b.id} data-id={b.id}>
-                  <td class="utrecht-table__cell bs-num" data-col="homes">
-                    {fmtNumber(b.homes)}
-                  </td>
-                  <td class="utrecht-table__cell" data-col="kind" data-value={b.kind}>
-                    {s.kinds[b.kind] ?? b.kind}
-                  </td>
-                  <td class="utrecht-table__cell" data-col="home_type" data-value={b.home_type}>
-                    {s.homeTypes[b.home_type] ?? b.home_type}
-                  </td>
-                  <td class="utrecht-table__cell" data-col="tenure" data-value={b.tenure}>
-                    {s.tenures[b.tenure] ?? b.tenure}
-                  </td>
-                  <td class="utrecht-table__cell" data-col="price_class" data-value={b.price_class}>
-                    {s.priceClasses[b.price_class] ?? b.price_class}
-                  </td>
-                  <td class="utrecht-table__cell" data-col="target_group">
-                    {b.target_group ?? '—'}
-                  </td>
-                  <td class="utrecht-table__cell" data-col="milestone" data-value={b.milestone}>
-                    {msName(b.milestone)}
-                  </td>
-                  <td class="utrecht-table__cell" data-col="period">
-                    {periodText(b)}
-                  </td>
-                  <td class="utrecht-table__cell" data-col="spread">
-                    {b.spread?.length
-                      ? b.spread.map((e, i) => (
-                          <Fragment key={i}>
-                            {i ? ' ' : ''}
-                            <span>{`${e.year} ${e.percent}%${i < (b.spread?.length ?? 0) - 1 ? ' ·' : ''}`}</span>
-                          </Fragment>
-                        ))
-                      : '—'}
-                  </td>
-                  <td class="utrecht-table__cell" data-col="correction">
-                    {b.correction ? s.yes : s.no}
-                  </td>
-                  <td class="utrecht-table__cell bs-num" data-col="net_homes">
-                    {fmtNumber(b.net_homes)}
-                  </td>
-                  {hasPv ? (
-                    <td class="utrecht-table__cell" data-col="plusvelden">
-                      <BlockValues block={b} defs={defs ?? []} />
+                <Fragment key={b.id}>
+                  <tr class={`utrecht-table__row${b.correction ? ' bs-row-correction' : ''}${hasPv ? ' bs-blk-has-pv' : ''}`} data-id={b.id}>
+                    <td class="utrecht-table__cell bs-num" data-col="homes">
+                      {fmtNumber(b.homes)}
                     </td>
-                  ) : null}
-                  {writable ? (
-                    <td class="utrecht-table__cell bs-blocks-actions">
-                      <button type="button" class="utrecht-button utrecht-button--secondary-action bs-link-button bs-blk-edit" aria-label={s.editOf(describe(b))} onClick={() => (setConfirm(null), setPvFor(null), setNotice(''), setEditing(b.id))}>
-                        {s.edit}
-                      </button>
-                      {defs?.length ? (
-                        <button type="button" class="utrecht-button utrecht-button--secondary-action bs-link-button bs-blk-pv" aria-label={s.pvOf(describe(b))} onClick={() => (setConfirm(null), setEditing(null), setNotice(''), setPvFor(b.id))}>
-                          {s.pv}
+                    <td class="utrecht-table__cell" data-col="kind" data-value={b.kind}>
+                      {s.kinds[b.kind] ?? b.kind}
+                    </td>
+                    <td class="utrecht-table__cell" data-col="home_type" data-value={b.home_type}>
+                      {s.homeTypes[b.home_type] ?? b.home_type}
+                    </td>
+                    <td class="utrecht-table__cell" data-col="tenure" data-value={b.tenure}>
+                      {s.tenures[b.tenure] ?? b.tenure}
+                    </td>
+                    <td class="utrecht-table__cell" data-col="price_class" data-value={b.price_class}>
+                      {s.priceClasses[b.price_class] ?? b.price_class}
+                    </td>
+                    <td class="utrecht-table__cell" data-col="target_group">
+                      {b.target_group ?? '—'}
+                    </td>
+                    <td class="utrecht-table__cell" data-col="milestone" data-value={b.milestone}>
+                      {msName(b.milestone)}
+                    </td>
+                    <td class="utrecht-table__cell" data-col="period">
+                      {periodText(b)}
+                    </td>
+                    <td class="utrecht-table__cell" data-col="spread">
+                      {b.spread?.length
+                        ? b.spread.map((e, i) => (
+                            <Fragment key={i}>
+                              {i ? ' ' : ''}
+                              <span>{`${e.year} ${e.percent}%${i < (b.spread?.length ?? 0) - 1 ? ' ·' : ''}`}</span>
+                            </Fragment>
+                          ))
+                        : '—'}
+                    </td>
+                    <td class="utrecht-table__cell" data-col="correction">
+                      {b.correction ? s.yes : s.no}
+                    </td>
+                    <td class="utrecht-table__cell bs-num" data-col="net_homes">
+                      {fmtNumber(b.net_homes)}
+                    </td>
+                    {writable ? (
+                      <td class="utrecht-table__cell bs-blocks-actions">
+                        <button type="button" class="utrecht-button utrecht-button--secondary-action bs-link-button bs-blk-edit" aria-label={s.editOf(describe(b))} onClick={() => (setConfirm(null), setPvFor(null), setNotice(''), setEditing(b.id))}>
+                          {s.edit}
                         </button>
-                      ) : null}
-                      <button type="button" class="utrecht-button utrecht-button--secondary-action bs-link-button bs-blk-delete" aria-label={s.delOf(describe(b))} onClick={() => (setEditing(null), setPvFor(null), setNotice(''), setConfirm(b))}>
-                        {s.del}
-                      </button>
-                    </td>
+                        <button type="button" class="utrecht-button utrecht-button--secondary-action bs-link-button bs-blk-delete" aria-label={s.delOf(describe(b))} onClick={() => (setEditing(null), setPvFor(null), setNotice(''), setConfirm(b))}>
+                          {s.del}
+                        </button>
+                      </td>
+                    ) : null}
+                  </tr>
+                  {/* the block's plusvelden under its row, across the table (a column would push the
+                      actions off a 1366-wide window) */}
+                  {hasPv ? (
+                    <tr class="utrecht-table__row bs-blk-pv-row" data-pv-for={b.id}>
+                      <td class="utrecht-table__cell" data-col="plusvelden" colSpan={heads.length + (writable ? 1 : 0)}>
+                        <span class="bs-blk-pv-head">{s.pv}:</span> <BlockValues block={b} defs={defs ?? []} />
+                        {writable && defs?.length ? (
+                          <button type="button" class="utrecht-button utrecht-button--secondary-action bs-link-button bs-blk-pv" aria-label={s.pvOf(describe(b))} onClick={() => (setConfirm(null), setEditing(null), setNotice(''), setPvFor(b.id))}>
+                            {s.pvEdit}
+                          </button>
+                        ) : null}
+                      </td>
+                    </tr>
                   ) : null}
-                </tr>
+                </Fragment>
               ))}
             </tbody>
             <tfoot>
@@ -505,7 +515,6 @@ export function ProjectBlocks({ project, writable, steps }: { project: string; w
                 <td class="utrecht-table__cell bs-num" data-col="net_homes">
                   {fmtNumber(blocks.reduce((k, b) => k + b.net_homes, 0))}
                 </td>
-                {hasPv ? <td class="utrecht-table__cell" /> : null}
                 {writable ? <td class="utrecht-table__cell" /> : null}
               </tr>
             </tfoot>
