@@ -29,7 +29,7 @@ const nl = (n) => n.toLocaleString('nl-NL');
 
 /** The table as the page shows it: per row the block's id and its cells' codes and texts. */
 async function shown(page) {
-  return page.locator('[data-testid=blocks-table] tbody tr').evaluateAll((trs) =>
+  return page.locator('[data-testid=blocks-table] tbody tr[data-id]').evaluateAll((trs) =>
     trs.map((tr) => {
       const c = (k) => tr.querySelector(`[data-col=${k}]`);
       return {

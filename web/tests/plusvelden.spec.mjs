@@ -7,7 +7,10 @@
 // matches is stored (the page shows it, the API answers it); the labels follow the language. The
 // administrator retires the field after the confirmation that says what happens: it is gone from
 // the list (shown as retired on the toggle) and from the project's form and values, while the
-// project's history keeps its value. axe: no serious or critical violation.
+// project's history keeps its value. Block plusvelden: a block's values in the blocks list (a
+// retired block field not), its form by keyboard (a value out of range and a missing required
+// field refused at their fields, nothing stored; then stored and listed). axe: no serious or
+// critical violation.
 import { execFileSync } from 'node:child_process';
 import { journey, check, eq, fx, apiLogin, axe, shot, operatorApi, tabTo, typeInto, selectByKeyboard, becomes } from './lib.mjs';
 import { openProject, pageFetch } from './lib-project.mjs';
@@ -174,5 +177,87 @@ await journey('plusvelden', async ({ page, context, browser }) => {
   check(JSON.stringify(rows).includes('BS-2026'), 'the history keeps its value', hist);
   await lp.locator('[data-testid=project-plusvelden]').scrollIntoViewIfNeeded();
   await shot(lp, 'plusvelden-project-after-retire');
+
+  // ---- block plusvelden (issue 18 items 2 and 5): set up over the API (the leader's block and
+  // values, the administrator's definitions) a block of Marktveld, an integer block field (1–30)
+  // with a value, a text block field with a value that is then retired, and a category block
+  // field required always
+  const B = `/api/v1/projects/${pid}/blocks`;
+  const blk = await pageFetch(lp, 'POST', B, { homes: 18, tenure: 'huur' });
+  eq(blk.status, 201, 'set-up: a block of Marktveld');
+  const bid = blk.body.id;
+  const BP = `${B}/${bid}/plusvelden`;
+  eq((await operatorApi('POST', D, { key: 'bouwlagen', applies_to: 'block', type: 'integer', label: { nl: 'Bouwlagen', en: 'Storeys' }, min: 1, max: 30 })).status, 201, 'set-up: an integer block field');
+  eq((await operatorApi('POST', D, { key: 'oudveld', applies_to: 'block', type: 'text', label: { nl: 'Oud veld', en: 'Old field' } })).status, 201, 'set-up: a text block field');
+  eq((await pageFetch(lp, 'PATCH', BP, { plusvelden: { bouwlagen: 4, oudveld: 'weg ermee' } })).status, 200, 'set-up: the block\'s values');
+  eq((await operatorApi('DELETE', `${D}/oudveld`)).body?.retired, true, 'set-up: the text block field retired (it had a value)');
+  eq((await operatorApi('POST', D, { key: 'bouwwijze', applies_to: 'block', type: 'category', label: { nl: 'Bouwwijze', en: 'Construction' }, categories: ['traditioneel', 'modulair'], required: true })).status, 201, 'set-up: a required category block field');
+
+  await openProject(lp, pid);
+  // the block's values: the row under the block's row
+  const cell = `[data-testid=blocks-table] tr[data-pv-for="${bid}"] td[data-col=plusvelden]`;
+  const items = () => lp.locator(`${cell} li`).allInnerTexts();
+  await lp.locator(`${cell} li[data-key=bouwlagen]`).waitFor();
+  const listed = (await pageFetch(lp, 'GET', `${B}?page_size=500`)).body.results.find((x) => x.id === bid);
+  eq(listed.plusvelden, { bouwlagen: 4 }, 'the blocks list carries the block\'s current values, not the retired one');
+  eq(await items(), ['Bouwlagen: 4'], 'the list shows the block\'s value with its label, the retired field not');
+  await lp.locator('[data-testid=blocks]').scrollIntoViewIfNeeded();
+  await shot(lp, 'plusvelden-blocks-list');
+  const fit = await lp.locator('[data-testid=blocks-wrap]').evaluate((w) => ({ scroll: w.scrollWidth, client: w.clientWidth, right: w.getBoundingClientRect().right }));
+  check(fit.scroll <= fit.client && fit.right <= 1366, 'the blocks table with its values fits the 1366-wide window (nothing scrolled off)', fit);
+  const del = await lp.locator(`tr[data-id="${bid}"] .bs-blk-delete`).boundingBox();
+  check(del && del.x + del.width <= 1366, 'the row\'s actions stay on screen', del);
+  await tabTo(lp, `tr[data-pv-for="${bid}"] .bs-blk-pv`);
+  check(/Plusvelden van blok wijzigen: 18 woningen/.test(await lp.evaluate(() => document.activeElement.getAttribute('aria-label'))), 'the button names its block');
+  await lp.keyboard.press('Enter');
+  await lp.locator('[data-testid=bpv-form]').waitFor();
+  check(await becomes(lp, () => document.activeElement?.id === 'bpv-form-title'), 'the block\'s plusvelden form takes the focus');
+  eq(await lp.locator('#bpv-oudveld').count(), 0, 'the retired block field is not in the form');
+  eq(await lp.locator('#bpv-bouwlagen').inputValue(), '4', 'the form holds the block\'s value');
+  check((await text(lp, 'label[for=bpv-bouwwijze]')).includes('(verplicht)'), 'the required field is marked');
+  check((await text(lp, '[data-testid=bpv-missing]')).includes('Bouwwijze'), 'the server\'s required check is said in the form', await text(lp, '[data-testid=bpv-missing]'));
+  // a value out of range: refused at its field, nothing stored
+  await typeInto(lp, '#bpv-bouwlagen', '99');
+  await selectByKeyboard(lp, '#bpv-bouwwijze', 'modulair');
+  await tabTo(lp, '[data-testid=bpv-form] button[type=submit]');
+  a = await answerOf(lp, 'PATCH', BP, () => lp.keyboard.press('Enter'));
+  eq(a.status, 422, 'a block value out of range: 422');
+  await lp.locator('#bpv-bouwlagen-error').waitFor();
+  eq(await text(lp, '#bpv-bouwlagen-error'), reason(a.body, 'plusvelden.bouwlagen'), 'the server\'s message at the block field (plusvelden.bouwlagen)');
+  check(await becomes(lp, () => document.activeElement?.classList.contains('bs-error-summary')), 'block: the error summary takes the focus');
+  let bv = (await pageFetch(lp, 'GET', BP)).body.plusvelden;
+  eq([bv.bouwlagen, bv.bouwwijze ?? null], [4, null], 'nothing stored');
+  await axe(lp, 'block plusvelden refused');
+  await shot(lp, 'plusvelden-block-refused');
+  // the required field cleared: the server's required rule, at its field
+  await selectByKeyboard(lp, '#bpv-bouwwijze', '');
+  await typeInto(lp, '#bpv-bouwlagen', '6');
+  await tabTo(lp, '[data-testid=bpv-form] button[type=submit]');
+  a = await answerOf(lp, 'PATCH', BP, () => lp.keyboard.press('Enter'));
+  eq(a.status, 422, 'without the required field: 422');
+  await lp.locator('#bpv-bouwwijze-error').waitFor();
+  eq(await text(lp, '#bpv-bouwwijze-error'), reason(a.body, 'plusvelden.bouwwijze'), 'the server\'s required message at that field');
+  eq((await pageFetch(lp, 'GET', BP)).body.plusvelden.bouwlagen, 4, 'still nothing stored');
+  // both good: stored, the list shows them
+  await selectByKeyboard(lp, '#bpv-bouwwijze', 'modulair');
+  await tabTo(lp, '[data-testid=bpv-form] button[type=submit]');
+  a = await answerOf(lp, 'PATCH', BP, () => lp.keyboard.press('Enter'));
+  eq(a.status, 200, 'the block\'s values are stored');
+  await lp.locator(`${cell} li[data-key=bouwwijze]`).waitFor();
+  bv = (await pageFetch(lp, 'GET', BP)).body.plusvelden;
+  eq([bv.bouwlagen, bv.bouwwijze], [6, 'modulair'], 'the API answers the stored block values');
+  eq(await items(), ['Bouwlagen: 6', 'Bouwwijze: modulair'], 'the list shows them');
+  eq(await lp.locator('[data-testid=bpv-form]').count(), 0, 'the form is closed after saving');
+  check((await text(lp, '[data-testid=blocks-notice]')).includes('opgeslagen'), 'the page says the values were saved');
+  check(await becomes(lp, () => document.activeElement?.dataset?.testid === 'blocks-wrap'), 'after saving the focus is on the table, not lost');
+  await axe(lp, 'block plusvelden');
+  await shot(lp, 'plusvelden-blocks-saved');
+  // in English: the labels in English
+  await tabTo(lp, 'header button[lang="en"]');
+  await lp.keyboard.press('Enter');
+  await lp.locator(`${cell} li[data-key=bouwlagen]`, { hasText: 'Storeys' }).waitFor();
+  await tabTo(lp, 'header button[lang="nl"]');
+  await lp.keyboard.press('Enter');
+  await lp.locator(`${cell} li[data-key=bouwlagen]`, { hasText: 'Bouwlagen' }).waitFor();
   await ctxL.close();
 });

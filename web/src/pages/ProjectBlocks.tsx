@@ -4,6 +4,10 @@
 // …/blocks/{block_id}. Every rule is the server's (a koop class needs tenure koop, negative homes
 // only in a correction block, the milestone must be one of the process): a refusal is shown at the
 // field the problem document names, with the error summary taking the focus, as in every form.
+// A block's plusvelden (the owner's fields on blocks; docs/homes-and-goals.md "Plusvelden"): its
+// current values in a column of the list (`plusvelden` of each listed block, labelled by the
+// definitions of GET …/blocks/{block_id}/plusvelden: retired fields are in neither), and for
+// writers a per-block form (PlusveldenForm of ProjectPlusvelden.tsx, PATCH …/plusvelden).
 import { Fragment } from 'preact';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, qs, type Page } from '../lib/api';
@@ -11,6 +15,9 @@ import { fmtNumber, lang, strings } from '../lib/i18n';
 import { useSignal } from '../lib/signal';
 import { ErrorSummary, Field, SubmitButton, useProblem, useSubmit } from '../components/form';
 import type { Step } from './projectTypes';
+import type { PlusveldDef } from './AdminPlusvelden';
+import { defLabel } from './AdminPlusvelden';
+import { missingLabels, PlusveldenForm, shownValue, type PlusveldDoc, type Value } from './ProjectPlusvelden';
 
 const S = strings({
   nl: {
@@ -64,6 +71,14 @@ const S = strings({
     added: 'Het blok is toegevoegd.',
     changed: 'Het blok is gewijzigd.',
     deleted: 'Het blok is verwijderd.',
+    pv: 'Plusvelden',
+    pvEdit: 'Plusvelden wijzigen',
+    pvNone: 'niet ingevuld',
+    pvOf: (d: string) => `Plusvelden van blok wijzigen: ${d}`,
+    pvTitle: (d: string) => `Plusvelden van het blok (${d})`,
+    pvSave: 'Plusvelden opslaan',
+    pvSaved: 'De plusvelden van het blok zijn opgeslagen.',
+    pvMissing: (l: string) => `Verplicht en nog niet ingevuld: ${l}.`,
     kinds: { nieuwbouw: 'nieuwbouw', transformatie: 'transformatie', sloop: 'sloop' } as Record<string, string>,
     homeTypes: { grondgebonden: 'grondgebonden', meergezins: 'meergezins', onbekend: 'onbekend' } as Record<string, string>,
     tenures: { huur: 'huur', koop: 'koop', onbekend: 'onbekend' } as Record<string, string>,
@@ -132,6 +147,14 @@ const S = strings({
     added: 'The block has been added.',
     changed: 'The block has been changed.',
     deleted: 'The block has been deleted.',
+    pv: 'Plusvelden',
+    pvEdit: 'Change plusvelden',
+    pvNone: 'not filled in',
+    pvOf: (d: string) => `Change plusvelden of block: ${d}`,
+    pvTitle: (d: string) => `Plusvelden of the block (${d})`,
+    pvSave: 'Save plusvelden',
+    pvSaved: 'The block\'s plusvelden have been saved.',
+    pvMissing: (l: string) => `Required and not yet filled in: ${l}.`,
     kinds: { nieuwbouw: 'new build', transformatie: 'transformation', sloop: 'demolition' } as Record<string, string>,
     homeTypes: { grondgebonden: 'ground-level', meergezins: 'multi-family', onbekend: 'unknown' } as Record<string, string>,
     tenures: { huur: 'rent', koop: 'owner-occupied', onbekend: 'unknown' } as Record<string, string>,
@@ -168,6 +191,8 @@ export interface Block {
   /** the delivery spread over years by percentages (docs/blocks.md "Spread over years"); null: with the milestone */
   spread: { year: number; percent: number }[] | null;
   imported: boolean;
+  /** the block's current plusveld values, key → value (no retired field, no cleared value) */
+  plusvelden?: Record<string, Value>;
 }
 
 /** One row of the spread in the form, as typed. */
@@ -286,6 +311,35 @@ async function loadBlocks(project: string): Promise<Block[]> {
   }
 }
 
+/** The block plusveld definitions of the project's owner (the form of GET
+ * …/blocks/{block_id}/plusvelden of any block: the same for all; active ones only). [] when the
+ * project has no blocks or the owner no block fields. */
+async function loadBlockDefs(project: string, blocks: Block[]): Promise<PlusveldDef[]> {
+  if (!blocks.length) return [];
+  const d = await api<PlusveldDoc>('GET', `/api/v1/projects/${encodeURIComponent(project)}/blocks/${encodeURIComponent(blocks[0].id)}/plusvelden`);
+  return d.definitions;
+}
+
+/** A block's values as "label: value" items (one line, wrapping), in the definitions' order (a key without a
+ * definition, which the API does not list, by its key). */
+function BlockValues({ block, defs }: { block: Block; defs: PlusveldDef[] }) {
+  const vals = block.plusvelden ?? {};
+  const keys = [...defs.map((d) => d.key).filter((k) => k in vals), ...Object.keys(vals).filter((k) => !defs.some((d) => d.key === k))];
+  if (!keys.length) return <span class="bs-muted bs-blk-pv">{S().pvNone}</span>;
+  return (
+    <ul class="bs-blk-pv">
+      {keys.map((k) => {
+        const d = defs.find((x) => x.key === k);
+        return (
+          <li key={k} data-key={k}>
+            <span class="bs-blk-pv-label">{d ? defLabel(d) : k}:</span> {d ? shownValue(d, vals[k]) : String(vals[k])}
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
 /** The blocks section of the project page. writable: the caller has write access to the
  * project (lead or write); steps: the plan's steps (the milestones are the form's choices). */
 export function ProjectBlocks({ project, writable, steps }: { project: string; writable: boolean; steps: Step[] }) {
@@ -298,6 +352,9 @@ export function ProjectBlocks({ project, writable, steps }: { project: string; w
   // the form: null closed, 'new', or the id of the block being changed
   const [editing, setEditing] = useState<string | null>(null);
   const [confirm, setConfirm] = useState<Block | null>(null);
+  // the block plusveld definitions (null: not read yet) and the block whose values are edited
+  const [defs, setDefs] = useState<PlusveldDef[] | null>(null);
+  const [pvFor, setPvFor] = useState<string | null>(null);
   const wrap = useRef<HTMLDivElement>(null);
   // where the focus goes after the next render: the table after a save or a delete (the control
   // the user was in is gone), the add button after a cancel
@@ -305,7 +362,11 @@ export function ProjectBlocks({ project, writable, steps }: { project: string; w
   useEffect(() => {
     let live = true;
     loadBlocks(project)
-      .then((b) => live && setBlocks(b))
+      .then(async (b) => {
+        // the labels before the list, so the column does not appear a moment later
+        const d = await loadBlockDefs(project, b).catch(() => [] as PlusveldDef[]);
+        if (live) (setDefs(d), setBlocks(b));
+      })
       .catch((e) => live && setErr(e instanceof ApiError ? e.problem.detail ?? e.message : String(e)));
     return () => {
       live = false;
@@ -316,19 +377,23 @@ export function ProjectBlocks({ project, writable, steps }: { project: string; w
     const to = refocus.current === 'table' ? wrap.current ?? document.getElementById('blk-add') : document.getElementById('blk-add');
     refocus.current = '';
     to?.focus();
-  }, [blocks, editing, confirm]);
+  }, [blocks, editing, confirm, pvFor]);
   const milestones = steps.filter((st) => st.milestone);
   const msName = (key: string) => milestones.find((m) => m.key === key)?.name ?? key;
   const describe = (b: Block) => `${fmtNumber(b.homes)} ${s.homes.toLowerCase()}, ${s.kinds[b.kind] ?? b.kind}, ${s.homeTypes[b.home_type] ?? b.home_type}, ${s.tenures[b.tenure] ?? b.tenure}`;
   const done = (msg: string) => {
     setEditing(null);
     setConfirm(null);
+    setPvFor(null);
     setNotice(msg);
     refocus.current = 'table';
     setVersion((v) => v + 1);
   };
+  // the plusvelden column: when the owner has block fields or a block has a value
+  const hasPv = !!defs?.length || !!blocks?.some((b) => Object.keys(b.plusvelden ?? {}).length);
   const heads = [s.homes, s.kind, s.homeType, s.tenure, s.priceClass, s.targetGroup, s.milestone, s.period, s.spread, s.correction, s.net];
   const editBlock = editing && editing !== 'new' ? blocks?.find((b) => b.id === editing) : undefined;
+  const pvBlock = pvFor ? blocks?.find((b) => b.id === pvFor) : undefined;
   return (
     <section class="bs-blocks" aria-labelledby="bs-blocks-title" data-testid="blocks">
       <h2 class="utrecht-heading-2" id="bs-blocks-title">
@@ -369,58 +434,74 @@ export function ProjectBlocks({ project, writable, steps }: { project: string; w
             </thead>
             <tbody class="utrecht-table__body">
               {blocks.map((b) => (
-                <tr class={`utrecht-table__row${b.correction ? ' bs-row-correction' : ''}`} key={b.id} data-id={b.id}>
-                  <td class="utrecht-table__cell bs-num" data-col="homes">
-                    {fmtNumber(b.homes)}
-                  </td>
-                  <td class="utrecht-table__cell" data-col="kind" data-value={b.kind}>
-                    {s.kinds[b.kind] ?? b.kind}
-                  </td>
-                  <td class="utrecht-table__cell" data-col="home_type" data-value={b.home_type}>
-                    {s.homeTypes[b.home_type] ?? b.home_type}
-                  </td>
-                  <td class="utrecht-table__cell" data-col="tenure" data-value={b.tenure}>
-                    {s.tenures[b.tenure] ?? b.tenure}
-                  </td>
-                  <td class="utrecht-table__cell" data-col="price_class" data-value={b.price_class}>
-                    {s.priceClasses[b.price_class] ?? b.price_class}
-                  </td>
-                  <td class="utrecht-table__cell" data-col="target_group">
-                    {b.target_group ?? '—'}
-                  </td>
-                  <td class="utrecht-table__cell" data-col="milestone" data-value={b.milestone}>
-                    {msName(b.milestone)}
-                  </td>
-                  <td class="utrecht-table__cell" data-col="period">
-                    {periodText(b)}
-                  </td>
-                  <td class="utrecht-table__cell" data-col="spread">
-                    {b.spread?.length
-                      ? b.spread.map((e, i) => (
-                          <Fragment key={i}>
-                            {i ? ' ' : ''}
-                            <span>{`${e.year} ${e.percent}%${i < (b.spread?.length ?? 0) - 1 ? ' ·' : ''}`}</span>
-                          </Fragment>
-                        ))
-                      : '—'}
-                  </td>
-                  <td class="utrecht-table__cell" data-col="correction">
-                    {b.correction ? s.yes : s.no}
-                  </td>
-                  <td class="utrecht-table__cell bs-num" data-col="net_homes">
-                    {fmtNumber(b.net_homes)}
-                  </td>
-                  {writable ? (
-                    <td class="utrecht-table__cell bs-blocks-actions">
-                      <button type="button" class="utrecht-button utrecht-button--secondary-action bs-link-button bs-blk-edit" aria-label={s.editOf(describe(b))} onClick={() => (setConfirm(null), setNotice(''), setEditing(b.id))}>
-                        {s.edit}
-                      </button>
-                      <button type="button" class="utrecht-button utrecht-button--secondary-action bs-link-button bs-blk-delete" aria-label={s.delOf(describe(b))} onClick={() => (setEditing(null), setNotice(''), setConfirm(b))}>
-                        {s.del}
-                      </button>
+                <Fragment key={b.id}>
+                  <tr class={`utrecht-table__row${b.correction ? ' bs-row-correction' : ''}${hasPv ? ' bs-blk-has-pv' : ''}`} data-id={b.id}>
+                    <td class="utrecht-table__cell bs-num" data-col="homes">
+                      {fmtNumber(b.homes)}
                     </td>
+                    <td class="utrecht-table__cell" data-col="kind" data-value={b.kind}>
+                      {s.kinds[b.kind] ?? b.kind}
+                    </td>
+                    <td class="utrecht-table__cell" data-col="home_type" data-value={b.home_type}>
+                      {s.homeTypes[b.home_type] ?? b.home_type}
+                    </td>
+                    <td class="utrecht-table__cell" data-col="tenure" data-value={b.tenure}>
+                      {s.tenures[b.tenure] ?? b.tenure}
+                    </td>
+                    <td class="utrecht-table__cell" data-col="price_class" data-value={b.price_class}>
+                      {s.priceClasses[b.price_class] ?? b.price_class}
+                    </td>
+                    <td class="utrecht-table__cell" data-col="target_group">
+                      {b.target_group ?? '—'}
+                    </td>
+                    <td class="utrecht-table__cell" data-col="milestone" data-value={b.milestone}>
+                      {msName(b.milestone)}
+                    </td>
+                    <td class="utrecht-table__cell" data-col="period">
+                      {periodText(b)}
+                    </td>
+                    <td class="utrecht-table__cell" data-col="spread">
+                      {b.spread?.length
+                        ? b.spread.map((e, i) => (
+                            <Fragment key={i}>
+                              {i ? ' ' : ''}
+                              <span>{`${e.year} ${e.percent}%${i < (b.spread?.length ?? 0) - 1 ? ' ·' : ''}`}</span>
+                            </Fragment>
+                          ))
+                        : '—'}
+                    </td>
+                    <td class="utrecht-table__cell" data-col="correction">
+                      {b.correction ? s.yes : s.no}
+                    </td>
+                    <td class="utrecht-table__cell bs-num" data-col="net_homes">
+                      {fmtNumber(b.net_homes)}
+                    </td>
+                    {writable ? (
+                      <td class="utrecht-table__cell bs-blocks-actions">
+                        <button type="button" class="utrecht-button utrecht-button--secondary-action bs-link-button bs-blk-edit" aria-label={s.editOf(describe(b))} onClick={() => (setConfirm(null), setPvFor(null), setNotice(''), setEditing(b.id))}>
+                          {s.edit}
+                        </button>
+                        <button type="button" class="utrecht-button utrecht-button--secondary-action bs-link-button bs-blk-delete" aria-label={s.delOf(describe(b))} onClick={() => (setEditing(null), setPvFor(null), setNotice(''), setConfirm(b))}>
+                          {s.del}
+                        </button>
+                      </td>
+                    ) : null}
+                  </tr>
+                  {/* the block's plusvelden under its row, across the table (a column would push the
+                      actions off a 1366-wide window) */}
+                  {hasPv ? (
+                    <tr class="utrecht-table__row bs-blk-pv-row" data-pv-for={b.id}>
+                      <td class="utrecht-table__cell" data-col="plusvelden" colSpan={heads.length + (writable ? 1 : 0)}>
+                        <span class="bs-blk-pv-head">{s.pv}:</span> <BlockValues block={b} defs={defs ?? []} />
+                        {writable && defs?.length ? (
+                          <button type="button" class="utrecht-button utrecht-button--secondary-action bs-link-button bs-blk-pv" aria-label={s.pvOf(describe(b))} onClick={() => (setConfirm(null), setEditing(null), setNotice(''), setPvFor(b.id))}>
+                            {s.pvEdit}
+                          </button>
+                        ) : null}
+                      </td>
+                    </tr>
                   ) : null}
-                </tr>
+                </Fragment>
               ))}
             </tbody>
             <tfoot>
@@ -445,7 +526,7 @@ export function ProjectBlocks({ project, writable, steps }: { project: string; w
         </p>
       )}
       {confirm ? <ConfirmDelete project={project} block={confirm} text={s.confirmText(describe(confirm))} onDone={() => done(s.deleted)} onCancel={() => ((refocus.current = 'add'), setConfirm(null))} /> : null}
-      {writable && !(editing === 'new' || editBlock) ? (
+      {writable && !(editing === 'new' || editBlock || pvBlock) ? (
         <button type="button" id="blk-add" class="utrecht-button utrecht-button--secondary-action bs-blk-add" onClick={() => (setConfirm(null), setNotice(''), setEditing('new'))}>
           {s.add}
         </button>
@@ -463,7 +544,64 @@ export function ProjectBlocks({ project, writable, steps }: { project: string; w
           }}
         />
       ) : null}
+      {writable && pvBlock ? (
+        <BlockPlusvelden
+          key={pvBlock.id}
+          project={project}
+          block={pvBlock}
+          title={s.pvTitle(describe(pvBlock))}
+          steps={steps}
+          onSaved={() => done(s.pvSaved)}
+          onCancel={() => {
+            refocus.current = 'add';
+            setPvFor(null);
+          }}
+        />
+      ) : null}
     </section>
+  );
+}
+
+/** A block's plusvelden form: its document read (values, active definitions, the required
+ * check as the server answers it), then PlusveldenForm on …/blocks/{block_id}/plusvelden with
+ * the controls `bpv-<key>`; the focus on its heading when it opens. */
+function BlockPlusvelden({ project, block, title, steps, onSaved, onCancel }: { project: string; block: Block; title: string; steps: Step[]; onSaved: () => void; onCancel: () => void }) {
+  const s = S();
+  const path = `/api/v1/projects/${encodeURIComponent(project)}/blocks/${encodeURIComponent(block.id)}/plusvelden`;
+  const [doc, setDoc] = useState<PlusveldDoc | null>(null);
+  const [err, setErr] = useState('');
+  useEffect(() => {
+    api<PlusveldDoc>('GET', path)
+      .then(setDoc)
+      .catch((e) => setErr(e instanceof ApiError ? e.problem.detail ?? e.message : String(e)));
+  }, [path]);
+  // a required_from_step is any step of the process, not only a milestone
+  const stepName = (k: string) => steps.find((st) => st.key === k)?.name ?? k.replace(/_/g, ' ');
+  const missing = doc ? missingLabels(doc) : [];
+  return (
+    <div class="bs-block-pv" data-testid="block-pv">
+      {err ? (
+        <p class="utrecht-paragraph bs-field-error" role="alert">
+          {err}
+        </p>
+      ) : null}
+      {!doc && !err ? <p>{s.loading}</p> : null}
+      {doc ? (
+        <PlusveldenForm
+          path={path}
+          doc={doc}
+          prefix="bpv"
+          titleId="bpv-form-title"
+          title={title}
+          saveLabel={s.pvSave}
+          focusOnMount
+          stepName={stepName}
+          missing={missing.length ? s.pvMissing(missing.join(', ')) : ''}
+          onSaved={onSaved}
+          onCancel={onCancel}
+        />
+      ) : null}
+    </div>
   );
 }
 

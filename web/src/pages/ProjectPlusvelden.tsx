@@ -4,7 +4,8 @@
 // by type (text, number, date, yes/no, a category as a select, several categories as checkboxes).
 // GET/PATCH /api/v1/projects/{id}/plusvelden: the definitions come with the values and never hold a
 // retired field, so a retired field is in neither list nor form. Every rule is the server's: a
-// refusal is shown at the field it names (`plusvelden.<key>`).
+// refusal is shown at the field it names (`plusvelden.<key>`). The form (PlusveldenForm) serves a
+// block's values too (…/blocks/{block_id}/plusvelden, the same document; ProjectBlocks.tsx).
 import './goals.css';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError } from '../lib/api';
@@ -13,8 +14,11 @@ import { useSignal } from '../lib/signal';
 import { ErrorSummary, Field, SubmitButton, useProblem, useSubmit } from '../components/form';
 import { defLabel, type PlusveldDef } from './AdminPlusvelden';
 
-type Value = string | number | boolean | string[] | null;
-interface Doc {
+/** A plusveld value as the API carries it. */
+export type Value = string | number | boolean | string[] | null;
+/** GET …/plusvelden of a project or a block: the values, the form's (active) definitions and
+ * the required check (null with known_on). */
+export interface PlusveldDoc {
   plusvelden: Record<string, Value>;
   definitions: PlusveldDef[];
   missing_required: string[] | null;
@@ -37,6 +41,8 @@ const S = strings({
     unchanged: 'Er is niets gewijzigd.',
     choose: '— niet ingevuld —',
     requiredMark: '(verplicht)',
+    requiredFrom: (st: string) => `(verplicht zodra ${st} klaar is)`,
+    cancel: 'Annuleren',
     numberHint: 'Een getal, bijvoorbeeld 12 of 3,5.',
     patternHint: (p: string) => `De hele waarde moet passen op het patroon ${p}.`,
   },
@@ -56,12 +62,15 @@ const S = strings({
     unchanged: 'Nothing was changed.',
     choose: '— not filled in —',
     requiredMark: '(required)',
+    requiredFrom: (st: string) => `(required once ${st} is done)`,
+    cancel: 'Cancel',
     numberHint: 'A number, for example 12 or 3.5.',
     patternHint: (p: string) => `The whole value must match the pattern ${p}.`,
   },
 });
 
-function shown(d: PlusveldDef, v: Value): string {
+/** A value as the page shows it: in the user's language, '—'-free ("niet ingevuld" when empty). */
+export function shownValue(d: PlusveldDef, v: Value): string {
   const s = S();
   if (v === null || v === undefined || (Array.isArray(v) && !v.length)) return s.empty;
   if (d.type === 'boolean') return v ? s.yes : s.no;
@@ -97,20 +106,17 @@ function toValue(d: PlusveldDef, t: string): Value {
 export function ProjectPlusvelden({ project, writable }: { project: string; writable: boolean }) {
   useSignal(lang);
   const s = S();
-  const [doc, setDoc] = useState<Doc | null>(null);
+  const [doc, setDoc] = useState<PlusveldDoc | null>(null);
   const [err, setErr] = useState('');
   const [saved, setSaved] = useState('');
   useEffect(() => {
-    api<Doc>('GET', `/api/v1/projects/${encodeURIComponent(project)}/plusvelden`)
+    api<PlusveldDoc>('GET', `/api/v1/projects/${encodeURIComponent(project)}/plusvelden`)
       .then(setDoc)
       .catch((e) => setErr(e instanceof ApiError ? e.problem.detail ?? e.message : String(e)));
   }, [project]);
   if (!doc && !err) return null;
   if (doc && !doc.definitions.length) return null; // the owner has no plusvelden: nothing to show
-  const missing = (doc?.missing_required ?? []).map((k) => {
-    const d = doc!.definitions.find((x) => x.key === k);
-    return d ? defLabel(d) : k;
-  });
+  const missing = doc ? missingLabels(doc) : [];
   return (
     <section class="bs-plusvelden-values" aria-labelledby="bs-pv-title" data-testid="project-plusvelden">
       <h2 class="utrecht-heading-2" id="bs-pv-title">
@@ -128,7 +134,7 @@ export function ProjectPlusvelden({ project, writable }: { project: string; writ
             {doc.definitions.map((d) => (
               <div key={d.key} data-key={d.key}>
                 <dt>{defLabel(d)}</dt>
-                <dd>{shown(d, doc.plusvelden[d.key] ?? null)}</dd>
+                <dd>{shownValue(d, doc.plusvelden[d.key] ?? null)}</dd>
               </div>
             ))}
           </dl>
@@ -137,27 +143,72 @@ export function ProjectPlusvelden({ project, writable }: { project: string; writ
               {s.missing(missing.join(', '))}
             </p>
           ) : null}
-          {writable ? <ValuesForm key={JSON.stringify(doc.plusvelden)} project={project} doc={doc} notice={saved} onSaved={(d) => (setDoc(d), setSaved(s.saved))} /> : null}
+          {writable ? (
+            <PlusveldenForm
+              key={JSON.stringify(doc.plusvelden)}
+              path={`/api/v1/projects/${encodeURIComponent(project)}/plusvelden`}
+              doc={doc}
+              prefix="pv"
+              titleId="bs-pv-form-title"
+              title={s.edit}
+              saveLabel={s.save}
+              notice={saved}
+              focusOnMount={!!saved}
+              onSaved={(d) => (setDoc(d), setSaved(s.saved))}
+            />
+          ) : null}
         </>
       ) : null}
     </section>
   );
 }
 
-function ValuesForm({ project, doc, notice, onSaved }: { project: string; doc: Doc; notice: string; onSaved: (d: Doc) => void }) {
+
+/** The labels of the required ones that the server's required check misses (missing_required). */
+export function missingLabels(doc: PlusveldDoc): string[] {
+  return (doc.missing_required ?? []).map((k) => {
+    const d = doc.definitions.find((x) => x.key === k);
+    return d ? defLabel(d) : k;
+  });
+}
+
+/** The props of PlusveldenForm. path: the values' endpoint (GET/PATCH, project or block);
+ * prefix: the controls' ids (`${prefix}-<key>`, `${prefix}-reason`) and test ids
+ * (`${prefix}-form`, `${prefix}-saved`); stepName: a step key's name, for "required once …". */
+interface FormProps {
+  path: string;
+  doc: PlusveldDoc;
+  prefix: string;
+  titleId: string;
+  title: string;
+  saveLabel: string;
+  notice?: string;
+  focusOnMount?: boolean;
+  stepName?: (key: string) => string;
+  /** what the required check misses, said under the heading ('' nothing) */
+  missing?: string;
+  onSaved: (d: PlusveldDoc) => void;
+  onCancel?: () => void;
+}
+
+/** The form of a project's or a block's plusvelden: one control per active definition by type,
+ * PATCH of the changed values only (a cleared one as null), each refusal of the server at the
+ * control of the field it names (`plusvelden.<key>`, `reason`); after the write the document is
+ * read again and handed to onSaved. */
+export function PlusveldenForm({ path, doc, prefix, titleId, title, saveLabel, notice = '', focusOnMount, stepName, missing = '', onSaved, onCancel }: FormProps) {
   const s = S();
   const f = useProblem();
   const start = () => Object.fromEntries(doc.definitions.map((d) => [d.key, d.type === 'multi_category' ? ((doc.plusvelden[d.key] as string[]) ?? []) : asText(d, doc.plusvelden[d.key] ?? null)]));
   const [vals, setVals] = useState<Record<string, string | string[]>>(start);
   const [reason, setReason] = useState('');
   const [status, setStatus] = useState(notice);
-  // made again after a save (its key): the pressed button is gone, so the focus goes to the
-  // form's heading, not to the body
+  // made again after a save (its key) or opened for a block: the focus goes to the form's
+  // heading, not to the body
   const head = useRef<HTMLHeadingElement>(null);
   useLayoutEffect(() => {
-    if (notice) head.current?.focus();
+    if (focusOnMount) head.current?.focus();
   }, []);
-  const ids = Object.fromEntries(doc.definitions.map((d) => [`plusvelden.${d.key}`, `pv-${d.key}`]));
+  const ids = Object.fromEntries(doc.definitions.map((d) => [`plusvelden.${d.key}`, `${prefix}-${d.key}`]));
   const sub = useSubmit(
     f,
     async () => {
@@ -173,23 +224,32 @@ function ValuesForm({ project, doc, notice, onSaved }: { project: string; doc: D
         setStatus(s.unchanged);
         return;
       }
-      const path = `/api/v1/projects/${encodeURIComponent(project)}/plusvelden`;
       await api('PATCH', path, reason.trim() ? { plusvelden: changed, reason: reason.trim() } : { plusvelden: changed });
       // the form's definitions and the required check as they are after the write
-      onSaved(await api<Doc>('GET', path)); // the form is made again from the saved values (its key), saying so
+      onSaved(await api<PlusveldDoc>('GET', path));
     },
-    { ...ids, reason: 'pv-reason' },
+    { ...ids, reason: `${prefix}-reason` },
   );
   const set = (k: string, v: string | string[]) => setVals((o) => ({ ...o, [k]: v }));
+  const labelOf = (d: PlusveldDef) => {
+    // the step's name where the page knows the plan's steps, else its key in words
+    if (d.required && d.required_from_step) return `${defLabel(d)} ${s.requiredFrom(stepName ? stepName(d.required_from_step) : d.required_from_step.replace(/_/g, ' '))}`;
+    return d.required ? `${defLabel(d)} ${s.requiredMark}` : defLabel(d);
+  };
   return (
-    <form class="bs-form-box bs-pv-form" noValidate aria-labelledby="bs-pv-form-title" data-testid="pv-form" onSubmit={sub.onSubmit}>
-      <h3 class="utrecht-heading-3" id="bs-pv-form-title" tabIndex={-1} ref={head}>
-        {s.edit}
+    <form class="bs-form-box bs-pv-form" noValidate aria-labelledby={titleId} data-testid={`${prefix}-form`} onSubmit={sub.onSubmit}>
+      <h3 class="utrecht-heading-3" id={titleId} tabIndex={-1} ref={head}>
+        {title}
       </h3>
+      {missing ? (
+        <p class="utrecht-paragraph bs-field-error" data-testid={`${prefix}-missing`}>
+          {missing}
+        </p>
+      ) : null}
       <ErrorSummary errors={f.errors} title={s.errors} />
       {doc.definitions.map((d) => {
-        const id = `pv-${d.key}`;
-        const label = d.required ? `${defLabel(d)} ${s.requiredMark}` : defLabel(d);
+        const id = `${prefix}-${d.key}`;
+        const label = labelOf(d);
         const error = f.at(`plusvelden.${d.key}`);
         const v = vals[d.key];
         if (d.type === 'multi_category') {
@@ -240,9 +300,16 @@ function ValuesForm({ project, doc, notice, onSaved }: { project: string; doc: D
           />
         );
       })}
-      <Field id="pv-reason" label={s.reason} value={reason} onValue={setReason} error={f.at('reason')} autoComplete="off" />
-      <SubmitButton busy={sub.busy}>{s.save}</SubmitButton>
-      <p class="utrecht-paragraph bs-notice" role="status" data-testid="pv-saved" hidden={!status}>
+      <Field id={`${prefix}-reason`} label={s.reason} value={reason} onValue={setReason} error={f.at('reason')} autoComplete="off" />
+      <div class="utrecht-button-group bs-block-buttons">
+        <SubmitButton busy={sub.busy}>{saveLabel}</SubmitButton>
+        {onCancel ? (
+          <button type="button" class="utrecht-button utrecht-button--secondary-action" onClick={onCancel}>
+            {s.cancel}
+          </button>
+        ) : null}
+      </div>
+      <p class="utrecht-paragraph bs-notice" role="status" data-testid={`${prefix}-saved`} hidden={!status}>
         {status}
       </p>
     </form>
