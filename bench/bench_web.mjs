@@ -11,7 +11,8 @@
 //      timing) and navigation start → every bar of the Gantt chart drawn.
 //
 // Usage: node bench/bench_web.mjs BASE EMAIL PASSWORD PROJECT_ID [RUNS]
-// BENCH_WEB_TRACE=1 also prints each project-page run's resource timings (where the time goes).
+// BENCH_WEB_TRACE=1 also prints each project-page run's resource timings and the page's own
+// performance marks (bs:data-first, bs:gantt-code, bs:gantt-init, bs:gantt-parse, bs:layer…).
 import { createRequire } from 'node:module';
 import { createHmac } from 'node:crypto';
 import path from 'node:path';
@@ -112,7 +113,12 @@ try {
     const paint = await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? -1);
     fcp.push(paint);
     if (process.env.BENCH_WEB_TRACE) {
-      const res = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => `${e.name.replace(location.origin, '')} ${e.startTime.toFixed(0)}-${e.responseEnd.toFixed(0)}`));
+      // resources (start-end) and the page's own marks and measures (bs:…, web/src/pages)
+      const res = await page.evaluate(() => [
+        ...performance.getEntriesByType('resource').map((e) => `${e.name.replace(location.origin, '')} ${e.startTime.toFixed(0)}-${e.responseEnd.toFixed(0)}`),
+        ...performance.getEntriesByType('mark').map((e) => `mark ${e.name} ${e.startTime.toFixed(0)}`),
+        ...performance.getEntriesByType('measure').map((e) => `measure ${e.name} ${e.startTime.toFixed(0)}+${e.duration.toFixed(0)}`),
+      ]);
       console.log(`  run ${i}: drawn ${drawn[i].toFixed(0)} ms\n    ${res.join('\n    ')}`);
     }
     await page.close();

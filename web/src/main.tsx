@@ -41,8 +41,10 @@ type Loader = () => Promise<{ default: ComponentType<{ params: Record<string, st
 
 // one loader for the project page's two routes: opening a step keeps the page (no reload);
 // the page's data and the chart's code are asked for while the page's code loads
+let bootPrefetched = false;
 const projectPage: Loader = () => {
-  prefetchProject();
+  if (!bootPrefetched) prefetchProject();
+  bootPrefetched = false;
   import('./pages/ProjectGantt').catch(() => undefined); // the page reports a failed load
   return import('./pages/Project');
 };
@@ -194,4 +196,10 @@ function App() {
 
 document.documentElement.lang = lang.get();
 refreshMe();
+// a project page opened directly (a link in a mail, a reload): its data is asked for now,
+// together with /api/v1/me, not after the shell's first paint (the page's code follows then)
+if (/^\/projects\/[^/]+(\/steps\/[^/]+)?\/?$/.test(window.location.pathname)) {
+  prefetchProject();
+  bootPrefetched = true;
+}
 render(<App />, document.getElementById('app')!);

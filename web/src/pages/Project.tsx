@@ -218,7 +218,7 @@ const P = strings({
 type GanttC = ComponentType<GanttProps>;
 let ganttModule: Promise<GanttC> | null = null;
 function loadGantt(): Promise<GanttC> {
-  ganttModule ??= import('./ProjectGantt').then((m) => m.default);
+  ganttModule ??= import('./ProjectGantt').then((m) => (performance.mark('bs:gantt-code'), m.default));
   return ganttModule;
 }
 
@@ -253,8 +253,20 @@ export default function Project({ params }: { params: Record<string, string> }) 
   useEffect(() => {
     if (!user) return;
     let live = true;
-    loadProject(id, knownOn)
+    let full = false;
+    // a first visit draws the chart from the project and its schedule while the forecast, the
+    // checks and the members are still being asked for (the chart's bands follow); a reload of
+    // a shown plan waits for every part, so nothing on the page disappears meanwhile
+    const first = data
+      ? undefined
+      : (d: Data) => {
+          if (live && !full) setData(d);
+          performance.mark('bs:data-first');
+        };
+    loadProject(id, knownOn, first)
       .then((d) => {
+        full = true;
+        performance.mark('bs:data-full');
         if (!live) return;
         setData(d);
         setError(null); // a known_on refusal stays at its field until the user sends another date
@@ -274,6 +286,23 @@ export default function Project({ params }: { params: Record<string, string> }) 
   useEffect(() => {
     if (view === 'chart') loadGantt().then((g) => setGantt(() => g));
   }, [view]);
+
+  // the parts below the chart (checks, blocks, plusvelden, members) are mounted once every part
+  // of the data is in and the frame that draws the chart's bands has run: the chart comes first
+  // (docs/performance.md)
+  const [rest, setRest] = useState(false);
+  const complete = !!data?.complete;
+  useEffect(() => {
+    if (!complete || rest) return;
+    let timer = 0;
+    const frame = requestAnimationFrame(() => {
+      timer = window.setTimeout(() => setRest(true));
+    });
+    return () => {
+      cancelAnimationFrame(frame);
+      clearTimeout(timer);
+    };
+  }, [complete, rest]);
 
   const steps = useMemo(() => (data ? visibleSteps(data) : []), [data]);
   if (error)
@@ -447,14 +476,15 @@ export default function Project({ params }: { params: Record<string, string> }) 
         ) : null}
       </div>
 
-      {data.checks ? <Checks checks={data.checks} /> : null}
-      {project.access === 'lead' || project.access === 'write' || project.access === 'read' ? (
+      {rest && data.checks ? <Checks checks={data.checks} /> : null}
+      {/* below the chart: mounted with the rest of the data, after the chart (their own requests) */}
+      {rest && (project.access === 'lead' || project.access === 'write' || project.access === 'read') ? (
         <ProjectBlocks project={id} writable={project.access !== 'read' && !knownOn} steps={schedule.steps} />
       ) : null}
-      {project.access === 'lead' || project.access === 'write' || project.access === 'read' ? (
+      {rest && (project.access === 'lead' || project.access === 'write' || project.access === 'read') ? (
         <ProjectPlusvelden key={id} project={id} writable={project.access !== 'read' && !knownOn} />
       ) : null}
-      {data.members ? <Members members={data.members} /> : null}
+      {rest && data.members ? <Members members={data.members} /> : null}
     </div>
   );
 }

@@ -121,6 +121,8 @@ function el(cls: string, left: number, top: number, width: number, height: numbe
 
 let configured = false;
 let bands: Map<string, { p50: string; p80: string }> = new Map();
+/** false while the page still waits for the forecast (GanttProps.forecast undefined) */
+let bandsKnown = true;
 /** the current plan's dates per step when the chart shows a changed plan (what-if), else empty */
 let baselines: Map<string, Step> = new Map();
 
@@ -255,7 +257,7 @@ function drawLayer(root: HTMLElement) {
       out.push(d);
     }
   });
-  const height = Math.max(area.scrollHeight, area.offsetHeight);
+  const height = Math.max(scrollHeightOf.call(area), area.offsetHeight);
   // a line at every month, drawn by the rows' CSS from the month's width: dhtmlx's own grid cells
   // are off (show_task_cells), they were three quarters of the chart's DOM and most of its layout
   // time (docs/performance.md); the month scale's columns are all one width
@@ -275,8 +277,10 @@ function drawLayer(root: HTMLElement) {
     out.push(m);
   }
   layer.replaceChildren(...out);
-  // how many times the layer was drawn: the journeys and the benchmark wait for it
-  root.dataset.drawn = String(Number(root.dataset.drawn ?? 0) + 1);
+  // how many times the layer was drawn with the bands: the journeys and the benchmark wait for
+  // it (while the forecast is still being asked for, the layer is drawn without them)
+  if (bandsKnown) root.dataset.drawn = String(Number(root.dataset.drawn ?? 0) + 1);
+  performance.mark(bandsKnown ? 'bs:layer' : 'bs:layer-without-bands');
   // the links' type and lag as a tooltip
   root.querySelectorAll<HTMLElement>('.gantt_task_link[link_id]').forEach((e) => {
     const id = e.getAttribute('link_id')!;
@@ -286,10 +290,50 @@ function drawLayer(root: HTMLElement) {
 
 let currentDataDate = iso(new Date());
 
+const scrollHeightOf = Object.getOwnPropertyDescriptor(Element.prototype, 'scrollHeight')!.get!;
+
+/** dhtmlx-gantt 10 reads its data area's scrollHeight at both ends of every link it draws (the
+ * upper bound of a row inside a collapsed "split" parent task); every link is appended to the
+ * DOM before the next is measured, so each read forces a style and layout pass of the whole
+ * chart — most of the first render's time (docs/performance.md). The chart has no split tasks,
+ * so that bound is never used: the element answers a constant without layout. Our own code
+ * reads the real height through scrollHeightOf. */
+function quietTaskDataHeight() {
+  const area = (gantt as any).$task_data as HTMLElement | undefined;
+  if (area) Object.defineProperty(area, 'scrollHeight', { configurable: true, get: () => Number.MAX_SAFE_INTEGER });
+}
+
+/** Takes the page's forecast (undefined while it is being asked for) as the bands to draw. */
+function takeForecast(forecast: Forecast | null | undefined) {
+  bandsKnown = forecast !== undefined;
+  bands = new Map((forecast?.milestones ?? []).filter((m) => m.p50 && m.p80).map((m) => [m.key, { p50: m.p50!, p80: m.p80! }]));
+}
+
+/** the chart's last day for a plan ending on last (YYYY-MM-DD): the first of the month after
+ * the next, in ms since the epoch (local time) */
+function nextMonths(last: string): number {
+  const to = day(last);
+  to.setMonth(to.getMonth() + 2, 1);
+  return to.getTime();
+}
+
+/** Sets the chart's time range from the plan's first to its last date (YYYY-MM-DD): a month
+ * before the first, the month after the last; remembered in out as [from, to] in ms. */
+function setRange(first: string | undefined, last: string | undefined, out: [number, number]) {
+  if (!first || !last) return;
+  const from = day(first);
+  from.setMonth(from.getMonth() - 1, 1);
+  (gantt.config as any).start_date = from;
+  (gantt.config as any).end_date = new Date(nextMonths(last));
+  out[0] = from.getTime();
+  out[1] = nextMonths(last);
+}
+
 export interface GanttProps {
   schedule: Schedule;
   steps: Step[];
-  forecast: Forecast | null;
+  /** null: none; undefined: still being asked for (the bars draw, the bands follow) */
+  forecast: Forecast | null | undefined;
   /** the current plan, drawn under a changed one (the what-if planner) */
   baseline?: Schedule | null;
   selected?: string;
@@ -300,6 +344,7 @@ export default function ProjectGantt({ schedule, steps, forecast, baseline, sele
   const ref = useRef<HTMLDivElement>(null);
   const selectRef = useRef(onSelect);
   selectRef.current = onSelect;
+  const redrawRef = useRef<() => void>(() => undefined);
 
   useEffect(() => {
     configure();
@@ -327,7 +372,10 @@ export default function ProjectGantt({ schedule, steps, forecast, baseline, sele
       { unit: 'month', step: 1, format: (d: Date) => s.months[d.getMonth()] },
     ];
     (gantt as any).i18n?.setLocale?.(lang.get() === 'nl' ? 'nl' : 'en');
+    const t0 = performance.now();
     gantt.init(ref.current!);
+    performance.measure('bs:gantt-init', { start: t0 });
+    quietTaskDataHeight();
     // one layer draw per frame, however many render events dhtmlx fires in it
     let pending = 0;
     const redraw = () => {
@@ -337,6 +385,7 @@ export default function ProjectGantt({ schedule, steps, forecast, baseline, sele
           if (ref.current) drawLayer(ref.current);
         });
     };
+    redrawRef.current = redraw;
     // The chart's keyboard navigation focuses its active row again after a redraw or a
     // selection (in a timeout of its own): it may do so only while the focus is in the chart,
     // never take it from a control elsewhere or from nowhere (WCAG 2.1 SC 3.2.1/3.2.2: no change
@@ -375,9 +424,12 @@ export default function ProjectGantt({ schedule, steps, forecast, baseline, sele
     };
   }, [lang.get()]);
 
+  // the bars: parsed when the plan changes (parse renders the initialised chart and fires
+  // onDataRender, which draws our layer)
+  const range = useRef<[number, number]>([0, 0]);
   useEffect(() => {
     currentDataDate = schedule.data_date;
-    bands = new Map((forecast?.milestones ?? []).filter((m) => m.p50 && m.p80).map((m) => [m.key, { p50: m.p50!, p80: m.p80! }]));
+    takeForecast(forecast);
     baselines = new Map((baseline?.steps ?? []).map((b) => [b.key, b]));
     const { data, links } = taskData(schedule, steps);
     gantt.clearAll();
@@ -386,16 +438,23 @@ export default function ProjectGantt({ schedule, steps, forecast, baseline, sele
     for (const b of bands.values()) dates.push(b.p80);
     dates.push(schedule.data_date);
     dates.sort();
-    if (dates.length) {
-      const from = day(dates[0]);
-      from.setMonth(from.getMonth() - 1, 1);
-      const to = day(dates[dates.length - 1]);
-      to.setMonth(to.getMonth() + 2, 1);
-      (gantt.config as any).start_date = from;
-      (gantt.config as any).end_date = to;
-    }
-    gantt.parse({ data, links }); // parse renders the initialised chart (and fires onDataRender)
-  }, [schedule, steps, forecast, baseline, lang.get()]);
+    setRange(dates[0], dates[dates.length - 1], range.current);
+    const t0 = performance.now();
+    gantt.parse({ data, links });
+    performance.measure('bs:gantt-parse', { start: t0 });
+  }, [schedule, steps, baseline, lang.get()]);
+
+  // the bands: when the forecast comes after the bars, only our layer is drawn again (the chart
+  // is rendered again only when a band ends after the chart's last month)
+  useEffect(() => {
+    takeForecast(forecast);
+    const last = [...bands.values()].map((b) => b.p80).sort().pop();
+    if (last && range.current[1] && nextMonths(last) > range.current[1]) {
+      range.current[1] = nextMonths(last);
+      (gantt.config as any).end_date = new Date(range.current[1]);
+      gantt.render(); // fires onGanttRender: the layer follows
+    } else redrawRef.current();
+  }, [forecast]);
 
   useEffect(() => {
     if (selected && gantt.isTaskExists(selected)) gantt.selectTask(selected);
