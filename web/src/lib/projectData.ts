@@ -21,6 +21,8 @@ export interface ProjectData {
  * everything (forecast, checks, members). */
 interface Answers {
   first: Promise<ProjectData>;
+  /** the first answer with the forecast (checks and members still null, complete false) */
+  withForecast: Promise<ProjectData>;
   full: Promise<ProjectData>;
 }
 
@@ -64,9 +66,11 @@ function fetchAll(id: string, knownOn: string, quiet401: boolean): Answers {
     ]);
     return { ...d, forecast: f, checks, members, complete: true };
   });
+  const withForecast = Promise.all([first, forecast]).then(([d, f]) => ({ ...d, forecast: f }));
   first.catch(() => undefined); // the page sees the error when it takes the answer
+  withForecast.catch(() => undefined);
   full.catch(() => undefined);
-  return { first, full };
+  return { first, withForecast, full };
 }
 
 let early: { id: string; answers: Answers } | null = null;
@@ -82,15 +86,19 @@ export function prefetchProject(): void {
 
 /** The project page's data for id as it was known on knownOn (YYYY-MM-DD; '' for now): the
  * prefetched answers when they are for this id and now (used once), else new requests.
- * onFirst, when given, receives the project and its schedule as soon as both are in (forecast
- * undefined, checks and members null, complete false), before the returned promise settles
- * with every part (complete true); it is not called when the load fails.
+ * onPart, when given, receives the parts as they come, before the returned promise settles with
+ * every part (complete true): first the project and its schedule (forecast undefined, checks and
+ * members null, complete false), then the same with the forecast (null when there is none) —
+ * unless every part is in by then; it is not called when the load fails.
  * Errors: ApiError of the project or schedule request (403/404 of the optional parts give null). */
-export function loadProject(id: string, knownOn: string, onFirst?: (d: ProjectData) => void): Promise<ProjectData> {
+export function loadProject(id: string, knownOn: string, onPart?: (d: ProjectData) => void): Promise<ProjectData> {
   let a: Answers;
   if (early && early.id === id && !knownOn) a = early.answers;
   else a = fetchAll(id, knownOn, false);
   early = null;
-  if (onFirst) a.first.then(onFirst, () => undefined);
+  if (onPart) {
+    a.first.then(onPart, () => undefined);
+    a.withForecast.then(onPart, () => undefined);
+  }
   return a.full;
 }

@@ -255,15 +255,17 @@ export default function Project({ params }: { params: Record<string, string> }) 
     let live = true;
     let full = false;
     // a first visit draws the chart from the project and its schedule while the forecast, the
-    // checks and the members are still being asked for (the chart's bands follow); a reload of
-    // a shown plan waits for every part, so nothing on the page disappears meanwhile
-    const first = data
+    // checks and the members are still being asked for (the chart's bands follow with the
+    // forecast); a reload of a shown plan waits for every part, so nothing on the page
+    // disappears meanwhile
+    const part = data
       ? undefined
       : (d: Data) => {
-          if (live && !full) setData(d);
-          performance.mark('bs:data-first');
+          if (!live || full) return;
+          setData(d);
+          performance.mark(d.forecast === undefined ? 'bs:data-first' : 'bs:data-forecast');
         };
-    loadProject(id, knownOn, first)
+    loadProject(id, knownOn, part)
       .then((d) => {
         full = true;
         performance.mark('bs:data-full');
@@ -304,7 +306,9 @@ export default function Project({ params }: { params: Record<string, string> }) 
     };
   }, [complete, rest]);
 
-  const steps = useMemo(() => (data ? visibleSteps(data) : []), [data]);
+  // the same array while the plan is the same: a new one parses the chart again (the forecast,
+  // checks and members come as new data objects with the same project and schedule)
+  const steps = useMemo(() => (data ? visibleSteps(data) : []), [data?.project, data?.schedule]);
   if (error)
     return (
       <section>
