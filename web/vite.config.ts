@@ -31,31 +31,9 @@ function ganttCssForCsp(): Plugin {
   };
 }
 
-// The files of the project page (its chunk, the chart's chunk, their imports and CSS) by name,
-// for main.tsx: a project URL opened directly asks for them at boot as <link rel=modulepreload>
-// (fetched and compiled, not run, while /api/v1/me is on its way; docs/performance.md). The
-// placeholder __BS_PROJECT_PAGE_FILES__ in the app's code becomes "/assets/a.js,/assets/b.css,…".
-function projectPageFiles(): Plugin {
-  return {
-    name: 'bouwstroom-project-page-files',
-    apply: 'build',
-    generateBundle(_options, bundle) {
-      const files = new Set<string>();
-      for (const c of Object.values(bundle)) {
-        if (c.type !== 'chunk' || !/[\\/]pages[\\/](Project|ProjectGantt)\.tsx$/.test(c.facadeModuleId ?? '')) continue;
-        for (const f of [c.fileName, ...c.imports, ...((c as any).viteMetadata?.importedCss ?? [])]) files.add(f);
-        for (const i of c.imports) for (const css of ((bundle[i] as any)?.viteMetadata?.importedCss ?? [])) files.add(css);
-      }
-      const list = [...files].filter((f) => !/^assets\/index-/.test(f)).map((f) => `/${f}`).join(',');
-      for (const c of Object.values(bundle))
-        if (c.type === 'chunk' && c.code.includes('__BS_PROJECT_PAGE_FILES__')) c.code = c.code.replaceAll('__BS_PROJECT_PAGE_FILES__', list);
-    },
-  };
-}
-
 export default defineConfig({
   base: '/',
-  plugins: [ganttCssForCsp(), projectPageFiles()],
+  plugins: [ganttCssForCsp()],
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
   // development only (`npx vite` in web/): the API of a running `bouwstroom serve`
   server: { proxy: { '/api': process.env.BOUWSTROOM_API ?? 'http://127.0.0.1:8080' } },

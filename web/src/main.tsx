@@ -41,10 +41,8 @@ type Loader = () => Promise<{ default: ComponentType<{ params: Record<string, st
 
 // one loader for the project page's two routes: opening a step keeps the page (no reload);
 // the page's data and the chart's code are asked for while the page's code loads
-let bootPrefetched = false;
 const projectPage: Loader = () => {
-  if (!bootPrefetched) prefetchProject();
-  bootPrefetched = false;
+  prefetchProject();
   import('./pages/ProjectGantt').catch(() => undefined); // the page reports a failed load
   return import('./pages/Project');
 };
@@ -194,30 +192,6 @@ function App() {
   );
 }
 
-/** Asks for the project page's code and CSS without running or applying them (the vite build
- * fills in the names: vite.config.ts projectPageFiles); the page's import() takes them from the
- * cache. Nothing in development (vite serve). */
-function preloadProjectPage(): void {
-  const files = '__BS_PROJECT_PAGE_FILES__';
-  if (files.startsWith('__')) return;
-  for (const href of files.split(',')) {
-    const link = document.createElement('link');
-    if (href.endsWith('.css')) {
-      link.rel = 'preload';
-      link.as = 'style';
-    } else link.rel = 'modulepreload';
-    link.href = href;
-    document.head.appendChild(link);
-  }
-}
-
 document.documentElement.lang = lang.get();
 refreshMe();
-// a project page opened directly (a link in a mail, a reload): its data is asked for now,
-// together with /api/v1/me, not after the shell's first paint (the page's code follows then)
-if (/^\/projects\/[^/]+(\/steps\/[^/]+)?\/?$/.test(window.location.pathname)) {
-  prefetchProject();
-  bootPrefetched = true;
-  preloadProjectPage();
-}
 render(<App />, document.getElementById('app')!);

@@ -218,7 +218,7 @@ const P = strings({
 type GanttC = ComponentType<GanttProps>;
 let ganttModule: Promise<GanttC> | null = null;
 function loadGantt(): Promise<GanttC> {
-  ganttModule ??= import('./ProjectGantt').then((m) => (performance.mark('bs:gantt-code'), m.default));
+  ganttModule ??= import('./ProjectGantt').then((m) => m.default);
   return ganttModule;
 }
 
@@ -253,22 +253,8 @@ export default function Project({ params }: { params: Record<string, string> }) 
   useEffect(() => {
     if (!user) return;
     let live = true;
-    let full = false;
-    // a first visit draws the chart from the project and its schedule while the forecast, the
-    // checks and the members are still being asked for (the chart's bands follow with the
-    // forecast); a reload of a shown plan waits for every part, so nothing on the page
-    // disappears meanwhile
-    const part = data
-      ? undefined
-      : (d: Data) => {
-          if (!live || full) return;
-          setData(d);
-          performance.mark(d.forecast === undefined ? 'bs:data-first' : 'bs:data-forecast');
-        };
-    loadProject(id, knownOn, part)
+    loadProject(id, knownOn)
       .then((d) => {
-        full = true;
-        performance.mark('bs:data-full');
         if (!live) return;
         setData(d);
         setError(null); // a known_on refusal stays at its field until the user sends another date
@@ -289,26 +275,7 @@ export default function Project({ params }: { params: Record<string, string> }) 
     if (view === 'chart') loadGantt().then((g) => setGantt(() => g));
   }, [view]);
 
-  // the parts below the chart (checks, blocks, plusvelden, members) are mounted once every part
-  // of the data is in and the frame that draws the chart's bands has run: the chart comes first
-  // (docs/performance.md)
-  const [rest, setRest] = useState(false);
-  const complete = !!data?.complete;
-  useEffect(() => {
-    if (!complete || rest) return;
-    let timer = 0;
-    const frame = requestAnimationFrame(() => {
-      timer = window.setTimeout(() => setRest(true));
-    });
-    return () => {
-      cancelAnimationFrame(frame);
-      clearTimeout(timer);
-    };
-  }, [complete, rest]);
-
-  // the same array while the plan is the same: a new one parses the chart again (the forecast,
-  // checks and members come as new data objects with the same project and schedule)
-  const steps = useMemo(() => (data ? visibleSteps(data) : []), [data?.project, data?.schedule]);
+  const steps = useMemo(() => (data ? visibleSteps(data) : []), [data]);
   if (error)
     return (
       <section>
@@ -480,15 +447,14 @@ export default function Project({ params }: { params: Record<string, string> }) 
         ) : null}
       </div>
 
-      {rest && data.checks ? <Checks checks={data.checks} /> : null}
-      {/* below the chart: mounted with the rest of the data, after the chart (their own requests) */}
-      {rest && (project.access === 'lead' || project.access === 'write' || project.access === 'read') ? (
+      {data.checks ? <Checks checks={data.checks} /> : null}
+      {project.access === 'lead' || project.access === 'write' || project.access === 'read' ? (
         <ProjectBlocks project={id} writable={project.access !== 'read' && !knownOn} steps={schedule.steps} />
       ) : null}
-      {rest && (project.access === 'lead' || project.access === 'write' || project.access === 'read') ? (
+      {project.access === 'lead' || project.access === 'write' || project.access === 'read' ? (
         <ProjectPlusvelden key={id} project={id} writable={project.access !== 'read' && !knownOn} />
       ) : null}
-      {rest && data.members ? <Members members={data.members} /> : null}
+      {data.members ? <Members members={data.members} /> : null}
     </div>
   );
 }

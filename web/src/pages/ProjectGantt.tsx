@@ -121,8 +121,6 @@ function el(cls: string, left: number, top: number, width: number, height: numbe
 
 let configured = false;
 let bands: Map<string, { p50: string; p80: string }> = new Map();
-/** false while the page still waits for the forecast (GanttProps.forecast undefined) */
-let bandsKnown = true;
 /** the current plan's dates per step when the chart shows a changed plan (what-if), else empty */
 let baselines: Map<string, Step> = new Map();
 
@@ -201,9 +199,6 @@ function linkText(l: any): string {
  * gantt.getTaskPosition, redrawn after every render, data render and scroll. dhtmlx's
  * addTaskLayer is not in the Community build. */
 function drawLayer(root: HTMLElement) {
-  // while the forecast is on its way the bars stand alone: the layer is drawn once, with the
-  // bands (each draw measures the chart: a style and layout pass)
-  if (!bandsKnown) return;
   const area = root.querySelector('.gantt_data_area') as HTMLElement | null;
   if (!area) return;
   let layer = area.querySelector(':scope > .bs-layer') as HTMLElement | null;
@@ -294,48 +289,20 @@ let currentDataDate = iso(new Date());
 
 const scrollHeightOf = Object.getOwnPropertyDescriptor(Element.prototype, 'scrollHeight')!.get!;
 
-/** dhtmlx-gantt 10 reads its data area's scrollHeight at both ends of every link it draws (the
- * upper bound of a row inside a collapsed "split" parent task); every link is appended to the
- * DOM before the next is measured, so each read forces a style and layout pass of the whole
- * chart — most of the first render's time (docs/performance.md). The chart has no split tasks,
- * so that bound is never used: the element answers a constant without layout. Our own code
- * reads the real height through scrollHeightOf. */
+/** dhtmlx-gantt 10 reads its data area's scrollHeight at both ends of every link it draws, as
+ * the upper bound of a row inside a collapsed "split" parent task; a read after the DOM changed
+ * forces a style and layout pass of the chart. The chart has no split tasks, so that bound is
+ * never used: after each init the element answers a constant without layout. Our own code reads
+ * the real height through scrollHeightOf. (docs/performance.md, "The web app (issue 13)") */
 function quietTaskDataHeight() {
   const area = (gantt as any).$task_data as HTMLElement | undefined;
   if (area) Object.defineProperty(area, 'scrollHeight', { configurable: true, get: () => Number.MAX_SAFE_INTEGER });
 }
 
-/** Takes the page's forecast (undefined while it is being asked for) as the bands to draw. */
-function takeForecast(forecast: Forecast | null | undefined) {
-  bandsKnown = forecast !== undefined;
-  bands = new Map((forecast?.milestones ?? []).filter((m) => m.p50 && m.p80).map((m) => [m.key, { p50: m.p50!, p80: m.p80! }]));
-}
-
-/** the chart's last day for a plan ending on last (YYYY-MM-DD): the first of the month after
- * the next, in ms since the epoch (local time) */
-function nextMonths(last: string): number {
-  const to = day(last);
-  to.setMonth(to.getMonth() + 2, 1);
-  return to.getTime();
-}
-
-/** Sets the chart's time range from the plan's first to its last date (YYYY-MM-DD): a month
- * before the first, the month after the last; remembered in out as [from, to] in ms. */
-function setRange(first: string | undefined, last: string | undefined, out: [number, number]) {
-  if (!first || !last) return;
-  const from = day(first);
-  from.setMonth(from.getMonth() - 1, 1);
-  (gantt.config as any).start_date = from;
-  (gantt.config as any).end_date = new Date(nextMonths(last));
-  out[0] = from.getTime();
-  out[1] = nextMonths(last);
-}
-
 export interface GanttProps {
   schedule: Schedule;
   steps: Step[];
-  /** null: none; undefined: still being asked for (the bars draw, the bands follow) */
-  forecast: Forecast | null | undefined;
+  forecast: Forecast | null;
   /** the current plan, drawn under a changed one (the what-if planner) */
   baseline?: Schedule | null;
   selected?: string;
@@ -346,7 +313,6 @@ export default function ProjectGantt({ schedule, steps, forecast, baseline, sele
   const ref = useRef<HTMLDivElement>(null);
   const selectRef = useRef(onSelect);
   selectRef.current = onSelect;
-  const redrawRef = useRef<() => void>(() => undefined);
 
   useEffect(() => {
     configure();
@@ -387,7 +353,6 @@ export default function ProjectGantt({ schedule, steps, forecast, baseline, sele
           if (ref.current) drawLayer(ref.current);
         });
     };
-    redrawRef.current = redraw;
     // The chart's keyboard navigation focuses its active row again after a redraw or a
     // selection (in a timeout of its own): it may do so only while the focus is in the chart,
     // never take it from a control elsewhere or from nowhere (WCAG 2.1 SC 3.2.1/3.2.2: no change
@@ -426,12 +391,9 @@ export default function ProjectGantt({ schedule, steps, forecast, baseline, sele
     };
   }, [lang.get()]);
 
-  // the bars: parsed when the plan changes (parse renders the initialised chart and fires
-  // onDataRender, which draws our layer)
-  const range = useRef<[number, number]>([0, 0]);
   useEffect(() => {
     currentDataDate = schedule.data_date;
-    takeForecast(forecast);
+    bands = new Map((forecast?.milestones ?? []).filter((m) => m.p50 && m.p80).map((m) => [m.key, { p50: m.p50!, p80: m.p80! }]));
     baselines = new Map((baseline?.steps ?? []).map((b) => [b.key, b]));
     const { data, links } = taskData(schedule, steps);
     gantt.clearAll();
@@ -440,23 +402,18 @@ export default function ProjectGantt({ schedule, steps, forecast, baseline, sele
     for (const b of bands.values()) dates.push(b.p80);
     dates.push(schedule.data_date);
     dates.sort();
-    setRange(dates[0], dates[dates.length - 1], range.current);
-    const t0 = performance.now();
-    gantt.parse({ data, links });
-    performance.measure('bs:gantt-parse', { start: t0 });
-  }, [schedule, steps, baseline, lang.get()]);
-
-  // the bands: when the forecast comes after the bars, only our layer is drawn again (the chart
-  // is rendered again only when a band ends after the chart's last month)
-  useEffect(() => {
-    takeForecast(forecast);
-    const last = [...bands.values()].map((b) => b.p80).sort().pop();
-    if (last && range.current[1] && nextMonths(last) > range.current[1]) {
-      range.current[1] = nextMonths(last);
-      (gantt.config as any).end_date = new Date(range.current[1]);
-      gantt.render(); // fires onGanttRender: the layer follows
-    } else redrawRef.current();
-  }, [forecast]);
+    if (dates.length) {
+      const from = day(dates[0]);
+      from.setMonth(from.getMonth() - 1, 1);
+      const to = day(dates[dates.length - 1]);
+      to.setMonth(to.getMonth() + 2, 1);
+      (gantt.config as any).start_date = from;
+      (gantt.config as any).end_date = to;
+    }
+    const t1 = performance.now();
+    gantt.parse({ data, links }); // parse renders the initialised chart (and fires onDataRender)
+    performance.measure('bs:gantt-parse', { start: t1 });
+  }, [schedule, steps, forecast, baseline, lang.get()]);
 
   useEffect(() => {
     if (selected && gantt.isTaskExists(selected)) gantt.selectTask(selected);
