@@ -255,7 +255,7 @@ function drawLayer(root: HTMLElement) {
       out.push(d);
     }
   });
-  const height = Math.max(scrollHeightOf.call(area), area.offsetHeight);
+  const height = Math.max(area.scrollHeight, area.offsetHeight);
   // a line at every month, drawn by the rows' CSS from the month's width: dhtmlx's own grid cells
   // are off (show_task_cells), they were three quarters of the chart's DOM and most of its layout
   // time (docs/performance.md); the month scale's columns are all one width
@@ -286,18 +286,6 @@ function drawLayer(root: HTMLElement) {
 }
 
 let currentDataDate = iso(new Date());
-
-const scrollHeightOf = Object.getOwnPropertyDescriptor(Element.prototype, 'scrollHeight')!.get!;
-
-/** dhtmlx-gantt 10 reads its data area's scrollHeight at both ends of every link it draws, as
- * the upper bound of a row inside a collapsed "split" parent task; a read after the DOM changed
- * forces a style and layout pass of the chart. The chart has no split tasks, so that bound is
- * never used: after each init the element answers a constant without layout. Our own code reads
- * the real height through scrollHeightOf. (docs/performance.md, "The web app (issue 13)") */
-function quietTaskDataHeight() {
-  const area = (gantt as any).$task_data as HTMLElement | undefined;
-  if (area) Object.defineProperty(area, 'scrollHeight', { configurable: true, get: () => Number.MAX_SAFE_INTEGER });
-}
 
 export interface GanttProps {
   schedule: Schedule;
@@ -343,7 +331,6 @@ export default function ProjectGantt({ schedule, steps, forecast, baseline, sele
     const t0 = performance.now();
     gantt.init(ref.current!);
     performance.measure('bs:gantt-init', { start: t0 });
-    quietTaskDataHeight();
     // one layer draw per frame, however many render events dhtmlx fires in it
     let pending = 0;
     const redraw = () => {
