@@ -12,7 +12,7 @@
 //
 // Usage: node bench/bench_web.mjs BASE EMAIL PASSWORD PROJECT_ID [RUNS]
 // BENCH_WEB_TRACE=1 also prints each project-page run's resource timings and the chart's own
-// performance entries (measures bs:gantt-init and bs:gantt-parse, mark bs:layer per layer draw).
+// performance entries (measures bs:gantt-init and bs:gantt-parse, mark bs:layer of the last layer draw).
 import { createRequire } from 'node:module';
 import { createHmac } from 'node:crypto';
 import path from 'node:path';
