@@ -11,7 +11,8 @@
 //      timing) and navigation start → every bar of the Gantt chart drawn.
 //
 // Usage: node bench/bench_web.mjs BASE EMAIL PASSWORD PROJECT_ID [RUNS]
-// BENCH_WEB_TRACE=1 also prints each project-page run's resource timings (where the time goes).
+// BENCH_WEB_TRACE=1 also prints each project-page run's resource timings and the chart's own
+// performance entries (measures bs:gantt-init and bs:gantt-parse, mark bs:layer of the last layer draw).
 import { createRequire } from 'node:module';
 import { createHmac } from 'node:crypto';
 import path from 'node:path';
@@ -100,19 +101,30 @@ try {
 
   // 3. the project page
   const fcp = [],
-    drawn = [];
+    drawn = [],
+    work = [];
   for (let i = 0; i < runs; i++) {
     const page = await ctx.newPage();
+    // the renderer's own counters (CDP Performance domain): main-thread time spent, less
+    // sensitive to the machine's load than the wall-clock figures (see docs/performance.md)
+    const cdp = await ctx.newCDPSession(page);
+    await cdp.send('Performance.enable');
     await page.goto(`/projects/${projectId}`, { waitUntil: 'commit' });
     const t = await page.waitForFunction((n) => {
       const bars = document.querySelectorAll('.bs-gantt[data-drawn] .gantt_task_line');
       return bars.length >= n && n > 0 ? performance.now() : false;
     }, steps, { polling: 'raf', timeout: 30000 });
     drawn.push(await t.jsonValue());
+    work.push(Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value])));
     const paint = await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? -1);
     fcp.push(paint);
     if (process.env.BENCH_WEB_TRACE) {
-      const res = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => `${e.name.replace(location.origin, '')} ${e.startTime.toFixed(0)}-${e.responseEnd.toFixed(0)}`));
+      // resources (start-end) and the page's own marks and measures (bs:…, web/src/pages)
+      const res = await page.evaluate(() => [
+        ...performance.getEntriesByType('resource').map((e) => `${e.name.replace(location.origin, '')} ${e.startTime.toFixed(0)}-${e.responseEnd.toFixed(0)}`),
+        ...performance.getEntriesByType('mark').map((e) => `mark ${e.name} ${e.startTime.toFixed(0)}`),
+        ...performance.getEntriesByType('measure').map((e) => `measure ${e.name} ${e.startTime.toFixed(0)}+${e.duration.toFixed(0)}`),
+      ]);
       console.log(`  run ${i}: drawn ${drawn[i].toFixed(0)} ms\n    ${res.join('\n    ')}`);
     }
     await page.close();
@@ -121,6 +133,9 @@ try {
     pd = stats(drawn);
   console.log(`project page (${steps} steps): first contentful paint median ${ms(pf.median)}, worst ${ms(pf.worst)} (budget 500 ms)`);
   console.log(`project page: chart drawn median ${ms(pd.median)}, worst ${ms(pd.worst)} (budget 1000 ms)`);
+  const med = (k) => stats(work.map((w) => w[k])).median;
+  console.log(`project page: main thread up to the drawn chart (medians): tasks ${ms(med('TaskDuration') * 1000)}, script ${ms(med('ScriptDuration') * 1000)}, ` +
+    `layout ${ms(med('LayoutDuration') * 1000)} in ${med('LayoutCount')} passes, style ${ms(med('RecalcStyleDuration') * 1000)} in ${med('RecalcStyleCount')} passes`);
   await ctx.close();
 } finally {
   await browser.close();

@@ -277,6 +277,9 @@ function drawLayer(root: HTMLElement) {
   layer.replaceChildren(...out);
   // how many times the layer was drawn: the journeys and the benchmark wait for it
   root.dataset.drawn = String(Number(root.dataset.drawn ?? 0) + 1);
+  // the last draw's time only (a long session draws the layer at every scroll)
+  performance.clearMarks('bs:layer');
+  performance.mark('bs:layer');
   // the links' type and lag as a tooltip
   root.querySelectorAll<HTMLElement>('.gantt_task_link[link_id]').forEach((e) => {
     const id = e.getAttribute('link_id')!;
@@ -327,7 +330,10 @@ export default function ProjectGantt({ schedule, steps, forecast, baseline, sele
       { unit: 'month', step: 1, format: (d: Date) => s.months[d.getMonth()] },
     ];
     (gantt as any).i18n?.setLocale?.(lang.get() === 'nl' ? 'nl' : 'en');
+    const t0 = performance.now();
     gantt.init(ref.current!);
+    performance.clearMeasures('bs:gantt-init');
+    performance.measure('bs:gantt-init', { start: t0 });
     // one layer draw per frame, however many render events dhtmlx fires in it
     let pending = 0;
     const redraw = () => {
@@ -394,7 +400,10 @@ export default function ProjectGantt({ schedule, steps, forecast, baseline, sele
       (gantt.config as any).start_date = from;
       (gantt.config as any).end_date = to;
     }
+    const t1 = performance.now();
     gantt.parse({ data, links }); // parse renders the initialised chart (and fires onDataRender)
+    performance.clearMeasures('bs:gantt-parse');
+    performance.measure('bs:gantt-parse', { start: t1 });
   }, [schedule, steps, forecast, baseline, lang.get()]);
 
   useEffect(() => {
