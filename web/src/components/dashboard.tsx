@@ -9,6 +9,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, qs } from '../lib/api';
 import { lang, strings } from '../lib/i18n';
 import { useSignal } from '../lib/signal';
+import { DataTable } from './table';
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, Legend, Tooltip);
 
@@ -212,37 +213,26 @@ export function Figure({ id, title, caption, doc, error, columns, keyLabel, note
                 label={s.chartOf(caption ?? title)}
                 describedBy={captionId}
               />
-              <div class="bs-table-wrap" tabIndex={0} role="region" aria-labelledby={captionId}>
-                <table class="utrecht-table utrecht-table--html-table bs-table bs-figure-table" id={`${id}-table`}>
-                  <caption class="utrecht-table__caption bs-figure-caption" id={captionId}>
-                    {caption ?? title}
-                  </caption>
-                  <thead class="utrecht-table__header">
-                    <tr class="utrecht-table__row">
-                      <th scope="col" class="utrecht-table__header-cell">
-                        {keyLabel.header}
-                      </th>
-                      {columns.map((c) => (
-                        <th scope="col" class="utrecht-table__header-cell bs-num">
-                          {c.label}
-                        </th>
-                      ))}
-                    </tr>
-                  </thead>
-                  <tbody class="utrecht-table__body">
-                    {cells.map((c) => (
-                      <tr class={`utrecht-table__row${c.merged ? ' bs-merged' : ''}`} data-key={c.merged ? '(merged)' : c.key ?? '(null)'}>
-                        <th scope="row" class="utrecht-table__cell bs-cell-name">
-                          {labelOf(c)}
-                        </th>
-                        {columns.map((col) => (
-                          <td class="utrecht-table__cell utrecht-table__cell--numeric bs-num">{fmt(col.value(c), col.decimals)}</td>
-                        ))}
-                      </tr>
+              <DataTable
+                labelledBy={captionId}
+                caption={caption ?? title}
+                captionClass="utrecht-table__caption bs-figure-caption"
+                class="utrecht-table utrecht-table--html-table bs-table bs-figure-table"
+                id={`${id}-table`}
+                heads={[keyLabel.header, ...columns.map((c) => c.label)]}
+                numeric={(i) => i > 0}
+              >
+                {cells.map((c) => (
+                  <tr class={`utrecht-table__row${c.merged ? ' bs-merged' : ''}`} data-key={c.merged ? '(merged)' : c.key ?? '(null)'}>
+                    <th scope="row" class="utrecht-table__cell bs-cell-name">
+                      {labelOf(c)}
+                    </th>
+                    {columns.map((col) => (
+                      <td class="utrecht-table__cell utrecht-table__cell--numeric bs-num">{fmt(col.value(c), col.decimals)}</td>
                     ))}
-                  </tbody>
-                </table>
-              </div>
+                  </tr>
+                ))}
+              </DataTable>
             </div>
           )}
         </>

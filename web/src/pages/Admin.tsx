@@ -10,14 +10,16 @@
 // (serve --token-max-days), who may erase (install admin); refusals are shown at the field the
 // problem document names.
 import './settings.css';
-import { useEffect, useLayoutEffect, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, qs, type Page } from '../lib/api';
 import { fmtDate, lang, strings } from '../lib/i18n';
 import { useRequireLogin } from '../lib/guard';
 import { useSignal } from '../lib/signal';
 import type { Me } from '../lib/session';
 import { ErrorSummary, Field, SubmitButton, useProblem, useSubmit } from '../components/form';
+import { ConfirmBox } from '../components/confirm';
 import { MySessions, OrganisationAdmin } from './AdminOrg';
+import { DataTable } from '../components/table';
 
 const ROLES_NL: Record<string, string> = {
   beheerder: 'beheerder',
@@ -216,30 +218,17 @@ function MyRoles({ user }: { user: Me }) {
       </h2>
       {user.is_admin ? <p class="utrecht-paragraph">{s.installAdmin}</p> : null}
       {orgs.length ? (
-        <div class="bs-table-wrap" tabIndex={0} role="region" aria-labelledby="adm-roles-title">
-          <table class="utrecht-table bs-table" data-testid="roles">
-            <thead class="utrecht-table__header">
-              <tr class="utrecht-table__row">
-                {[s.organisation, s.kind, s.role].map((h) => (
-                  <th class="utrecht-table__header-cell" scope="col" key={h}>
-                    {h}
-                  </th>
-                ))}
-              </tr>
-            </thead>
-            <tbody class="utrecht-table__body">
-              {orgs.map((o) => (
-                <tr class="utrecht-table__row" key={o.organisation_id} data-id={o.organisation_id}>
-                  <td class="utrecht-table__cell">{o.name}</td>
-                  <td class="utrecht-table__cell">{o.kind}</td>
-                  <td class="utrecht-table__cell" data-role={o.role}>
-                    {s.roles[o.role] ?? o.role}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable labelledBy="adm-roles-title" testid="roles" heads={[s.organisation, s.kind, s.role]}>
+          {orgs.map((o) => (
+            <tr class="utrecht-table__row" key={o.organisation_id} data-id={o.organisation_id}>
+              <td class="utrecht-table__cell">{o.name}</td>
+              <td class="utrecht-table__cell">{o.kind}</td>
+              <td class="utrecht-table__cell" data-role={o.role}>
+                {s.roles[o.role] ?? o.role}
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       ) : (
         <p class="utrecht-paragraph">{s.noRoles}</p>
       )}
@@ -328,45 +317,27 @@ function MemberTable({ members, canErase, self, onErased }: { members: Member[];
   const heads = [s.name, s.email, s.role, s.since];
   return (
     <>
-      <div class="bs-table-wrap" tabIndex={0} role="region" aria-labelledby="adm-members-title">
-        <table class="utrecht-table bs-table" data-testid="members">
-          <thead class="utrecht-table__header">
-            <tr class="utrecht-table__row">
-              {heads.map((h) => (
-                <th class="utrecht-table__header-cell" scope="col" key={h}>
-                  {h}
-                </th>
-              ))}
-              {canErase ? (
-                <th class="utrecht-table__header-cell" scope="col">
-                  <span class="bs-visually-hidden">{s.erase}</span>
-                </th>
-              ) : null}
-            </tr>
-          </thead>
-          <tbody class="utrecht-table__body">
-            {members.map((m) => (
-              <tr class="utrecht-table__row" key={m.user_id} data-id={m.user_id}>
-                <td class="utrecht-table__cell">{m.name || '—'}</td>
-                <td class="utrecht-table__cell">{m.email || '—'}</td>
-                <td class="utrecht-table__cell" data-role={m.role}>
-                  {s.roles[m.role] ?? m.role}
-                </td>
-                <td class="utrecht-table__cell">{when(m.created_at)}</td>
-                {canErase ? (
-                  <td class="utrecht-table__cell">
-                    {m.user_id !== self && m.email ? (
-                      <button type="button" class="utrecht-button utrecht-button--secondary-action bs-link-button bs-erase" aria-label={s.eraseOf(m.name || m.email)} onClick={() => setConfirm(m)}>
-                        {s.erase}
-                      </button>
-                    ) : null}
-                  </td>
+      <DataTable labelledBy="adm-members-title" testid="members" heads={heads} actions={canErase ? s.erase : undefined}>
+        {members.map((m) => (
+          <tr class="utrecht-table__row" key={m.user_id} data-id={m.user_id}>
+            <td class="utrecht-table__cell">{m.name || '—'}</td>
+            <td class="utrecht-table__cell">{m.email || '—'}</td>
+            <td class="utrecht-table__cell" data-role={m.role}>
+              {s.roles[m.role] ?? m.role}
+            </td>
+            <td class="utrecht-table__cell">{when(m.created_at)}</td>
+            {canErase ? (
+              <td class="utrecht-table__cell">
+                {m.user_id !== self && m.email ? (
+                  <button type="button" class="utrecht-button utrecht-button--secondary-action bs-link-button bs-erase" aria-label={s.eraseOf(m.name || m.email)} onClick={() => setConfirm(m)}>
+                    {s.erase}
+                  </button>
                 ) : null}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+              </td>
+            ) : null}
+          </tr>
+        ))}
+      </DataTable>
       {confirm ? <EraseConfirm member={confirm} onCancel={() => setConfirm(null)} onErased={(m) => (setConfirm(null), onErased(m))} /> : null}
     </>
   );
@@ -374,52 +345,28 @@ function MemberTable({ members, canErase, self, onErased }: { members: Member[];
 
 function EraseConfirm({ member, onCancel, onErased }: { member: Member; onCancel: () => void; onErased: (m: string) => void }) {
   const s = S();
-  const [err, setErr] = useState('');
-  const [busy, setBusy] = useState(false);
   const who = member.name || member.email || member.user_id;
-  useLayoutEffect(() => {
-    document.getElementById('adm-erase-title')?.focus();
-  }, [member.user_id]);
   return (
-    <div class="bs-erase-confirm" role="alertdialog" aria-labelledby="adm-erase-title" aria-describedby="adm-erase-warn" data-testid="erase-confirm">
-      <h3 class="utrecht-heading-3" id="adm-erase-title" tabIndex={-1}>
-        {s.eraseTitle(who)}
-      </h3>
-      <p class="utrecht-paragraph" id="adm-erase-warn">
-        {s.eraseWarn}
-      </p>
-      {err ? (
-        <p class="utrecht-paragraph bs-field-error" role="alert">
-          {err}
-        </p>
-      ) : null}
-      <div class="utrecht-button-group">
-        <button
-          type="button"
-          class="utrecht-button utrecht-button--primary-action"
-          id="adm-erase-yes"
-          aria-busy={busy ? 'true' : undefined}
-          onClick={async () => {
-            if (busy) return;
-            setBusy(true);
-            setErr('');
-            try {
-              const r = await api<{ pseudonym: string }>('POST', `/api/v1/users/${encodeURIComponent(member.user_id)}/erase`);
-              onErased(s.erased(who, r.pseudonym));
-            } catch (e) {
-              setErr(detailOf(e));
-            } finally {
-              setBusy(false);
-            }
-          }}
-        >
-          {s.eraseYes}
-        </button>
-        <button type="button" class="utrecht-button utrecht-button--secondary-action" onClick={onCancel}>
-          {s.cancel}
-        </button>
-      </div>
-    </div>
+    <ConfirmBox
+      role="alertdialog"
+      class="bs-erase-confirm"
+      testid="erase-confirm"
+      heading="h3"
+      titleId="adm-erase-title"
+      textId="adm-erase-warn"
+      title={s.eraseTitle(who)}
+      text={s.eraseWarn}
+      focus="title"
+      focusKey={member.user_id}
+      yes={s.eraseYes}
+      yesId="adm-erase-yes"
+      cancel={s.cancel}
+      onCancel={onCancel}
+      onConfirm={async () => {
+        const r = await api<{ pseudonym: string }>('POST', `/api/v1/users/${encodeURIComponent(member.user_id)}/erase`);
+        onErased(s.erased(who, r.pseudonym));
+      }}
+    />
   );
 }
 
@@ -540,58 +487,42 @@ function Tokens({ onNotice }: { onNotice: (m: string) => void }) {
       {tokens === null ? (
         <p>{s.loading}</p>
       ) : tokens.length ? (
-        <div class="bs-table-wrap" tabIndex={0} role="region" aria-labelledby="adm-tokens-title">
-          <table class="utrecht-table bs-table" data-testid="tokens">
-            <thead class="utrecht-table__header">
-              <tr class="utrecht-table__row">
-                {[s.tokenName, s.scopes, s.made, s.expires, s.status].map((h) => (
-                  <th class="utrecht-table__header-cell" scope="col" key={h}>
-                    {h}
-                  </th>
-                ))}
-                <th class="utrecht-table__header-cell" scope="col">
-                  <span class="bs-visually-hidden">{s.revoke}</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody class="utrecht-table__body">
-              {tokens.map((t) => (
-                <tr class="utrecht-table__row" key={t.id} data-id={t.id}>
-                  <td class="utrecht-table__cell">{t.name || '—'}</td>
-                  <td class="utrecht-table__cell">{s.scopeOpts[t.scopes.join(',')] ?? t.scopes.join(', ')}</td>
-                  <td class="utrecht-table__cell">{when(t.created_at)}</td>
-                  <td class="utrecht-table__cell" data-col="expires">
-                    {when(t.expires_at)}
-                  </td>
-                  <td class="utrecht-table__cell" data-col="status">
-                    {status(t)}
-                  </td>
-                  <td class="utrecht-table__cell">
-                    {t.revoked_at ? null : (
-                      <button
-                        type="button"
-                        class="utrecht-button utrecht-button--secondary-action bs-link-button bs-revoke"
-                        aria-label={s.revokeOf(t.name || t.id)}
-                        onClick={async () => {
-                          setRevokeErr('');
-                          try {
-                            await api('DELETE', `/api/v1/api-tokens/${encodeURIComponent(t.id)}`);
-                            onNotice(s.revoked);
-                            setVersion((v) => v + 1);
-                          } catch (e) {
-                            setRevokeErr(detailOf(e));
-                          }
-                        }}
-                      >
-                        {s.revoke}
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable labelledBy="adm-tokens-title" testid="tokens" heads={[s.tokenName, s.scopes, s.made, s.expires, s.status]} actions={s.revoke}>
+          {tokens.map((t) => (
+            <tr class="utrecht-table__row" key={t.id} data-id={t.id}>
+              <td class="utrecht-table__cell">{t.name || '—'}</td>
+              <td class="utrecht-table__cell">{s.scopeOpts[t.scopes.join(',')] ?? t.scopes.join(', ')}</td>
+              <td class="utrecht-table__cell">{when(t.created_at)}</td>
+              <td class="utrecht-table__cell" data-col="expires">
+                {when(t.expires_at)}
+              </td>
+              <td class="utrecht-table__cell" data-col="status">
+                {status(t)}
+              </td>
+              <td class="utrecht-table__cell">
+                {t.revoked_at ? null : (
+                  <button
+                    type="button"
+                    class="utrecht-button utrecht-button--secondary-action bs-link-button bs-revoke"
+                    aria-label={s.revokeOf(t.name || t.id)}
+                    onClick={async () => {
+                      setRevokeErr('');
+                      try {
+                        await api('DELETE', `/api/v1/api-tokens/${encodeURIComponent(t.id)}`);
+                        onNotice(s.revoked);
+                        setVersion((v) => v + 1);
+                      } catch (e) {
+                        setRevokeErr(detailOf(e));
+                      }
+                    }}
+                  >
+                    {s.revoke}
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       ) : (
         <p class="utrecht-paragraph">{s.noTokens}</p>
       )}

@@ -18,6 +18,7 @@ import { me as session, type Me } from '../lib/session';
 import { ErrorSummary, Field, SubmitButton, useProblem, useSubmit } from '../components/form';
 import { Pager } from '../components/pager';
 import { PlusveldDefinitions } from './AdminPlusvelden';
+import { DataTable } from '../components/table';
 
 const PAGE_SIZE = 20;
 
@@ -277,67 +278,51 @@ function OrgUsers({ org, self, roles }: { org: string; self: string; roles: Reco
         <p>{s.loading}</p>
       ) : list.results.length ? (
         <>
-          <div class="bs-table-wrap" tabIndex={0} role="region" aria-labelledby="org-users-title" ref={wrap} data-testid="org-users-wrap">
-            <table class="utrecht-table bs-table" data-testid="org-users">
-              <thead class="utrecht-table__header">
-                <tr class="utrecht-table__row">
-                  {heads.map((h) => (
-                    <th class="utrecht-table__header-cell" scope="col" key={h}>
-                      {h}
-                    </th>
-                  ))}
-                  <th class="utrecht-table__header-cell" scope="col">
-                    <span class="bs-visually-hidden">{s.endSessions}</span>
-                  </th>
+          <DataTable labelledBy="org-users-title" wrapRef={wrap} wrapTestid="org-users-wrap" testid="org-users" heads={heads} actions={s.endSessions}>
+            {list.results.map((u) => {
+              const who = u.name || u.email || u.id;
+              const notes = [u.is_admin ? s.installAdmin : '', u.disabled_at ? s.disabled : '', u.erased_at ? s.erased : ''].filter(Boolean);
+              return (
+                <tr class="utrecht-table__row" key={u.id} data-id={u.id}>
+                  <td class="utrecht-table__cell">
+                    {u.name || '—'}
+                    {notes.length ? <span class="bs-muted"> ({notes.join(', ')})</span> : null}
+                  </td>
+                  <td class="utrecht-table__cell">{u.email || '—'}</td>
+                  <td class="utrecht-table__cell" data-role={u.role}>
+                    {roles[u.role] ?? u.role}
+                  </td>
+                  <td class="utrecht-table__cell" data-col="sessions">
+                    {u.active_sessions}
+                  </td>
+                  <td class="utrecht-table__cell">{u.last_login_at ? fmtDate(u.last_login_at.slice(0, 10)) : '—'}</td>
+                  <td class="utrecht-table__cell">
+                    {u.active_sessions > 0 && u.id !== self ? (
+                      <button
+                        type="button"
+                        class="utrecht-button utrecht-button--secondary-action bs-link-button bs-end-sessions"
+                        aria-label={s.endSessionsOf(who)}
+                        onClick={async () => {
+                          setErr('');
+                          setEnded('');
+                          try {
+                            const r = await api<{ revoked: number }>('DELETE', `/api/v1/users/${encodeURIComponent(u.id)}/sessions`);
+                            setEnded(s.ended(who, r.revoked));
+                            refocus.current = true;
+                            setVersion((v) => v + 1);
+                          } catch (e) {
+                            setErr(detailOf(e));
+                          }
+                        }}
+                      >
+                        {s.endSessions}
+                      </button>
+                    ) : null}
+                  </td>
                 </tr>
-              </thead>
-              <tbody class="utrecht-table__body">
-                {list.results.map((u) => {
-                  const who = u.name || u.email || u.id;
-                  const notes = [u.is_admin ? s.installAdmin : '', u.disabled_at ? s.disabled : '', u.erased_at ? s.erased : ''].filter(Boolean);
-                  return (
-                    <tr class="utrecht-table__row" key={u.id} data-id={u.id}>
-                      <td class="utrecht-table__cell">
-                        {u.name || '—'}
-                        {notes.length ? <span class="bs-muted"> ({notes.join(', ')})</span> : null}
-                      </td>
-                      <td class="utrecht-table__cell">{u.email || '—'}</td>
-                      <td class="utrecht-table__cell" data-role={u.role}>
-                        {roles[u.role] ?? u.role}
-                      </td>
-                      <td class="utrecht-table__cell" data-col="sessions">
-                        {u.active_sessions}
-                      </td>
-                      <td class="utrecht-table__cell">{u.last_login_at ? fmtDate(u.last_login_at.slice(0, 10)) : '—'}</td>
-                      <td class="utrecht-table__cell">
-                        {u.active_sessions > 0 && u.id !== self ? (
-                          <button
-                            type="button"
-                            class="utrecht-button utrecht-button--secondary-action bs-link-button bs-end-sessions"
-                            aria-label={s.endSessionsOf(who)}
-                            onClick={async () => {
-                              setErr('');
-                              setEnded('');
-                              try {
-                                const r = await api<{ revoked: number }>('DELETE', `/api/v1/users/${encodeURIComponent(u.id)}/sessions`);
-                                setEnded(s.ended(who, r.revoked));
-                                refocus.current = true;
-                                setVersion((v) => v + 1);
-                              } catch (e) {
-                                setErr(detailOf(e));
-                              }
-                            }}
-                          >
-                            {s.endSessions}
-                          </button>
-                        ) : null}
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
+              );
+            })}
+          </DataTable>
           <Pager page={page} size={PAGE_SIZE} count={list.count} hasPrev={!!list.previous} hasNext={!!list.next} onPage={setPage} />
         </>
       ) : (
@@ -373,31 +358,18 @@ export function MySessions({ user }: { user: Me }) {
       {list === null ? (
         err ? null : <p>{s.loading}</p>
       ) : (
-        <div class="bs-table-wrap" tabIndex={0} role="region" aria-labelledby="adm-sessions-title">
-          <table class="utrecht-table bs-table" data-testid="my-sessions">
-            <thead class="utrecht-table__header">
-              <tr class="utrecht-table__row">
-                {[s.started, s.until, s.address].map((h) => (
-                  <th class="utrecht-table__header-cell" scope="col" key={h}>
-                    {h}
-                  </th>
-                ))}
-              </tr>
-            </thead>
-            <tbody class="utrecht-table__body">
-              {list.results.map((x) => (
-                <tr class="utrecht-table__row" key={x.id} data-id={x.id} data-current={x.current ? 'true' : undefined}>
-                  <td class="utrecht-table__cell">
-                    {when(x.created_at)}
-                    {x.current ? <span class="bs-muted"> ({s.thisOne})</span> : null}
-                  </td>
-                  <td class="utrecht-table__cell">{when(x.expires_at)}</td>
-                  <td class="utrecht-table__cell">{x.client_address || '—'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable labelledBy="adm-sessions-title" testid="my-sessions" heads={[s.started, s.until, s.address]}>
+          {list.results.map((x) => (
+            <tr class="utrecht-table__row" key={x.id} data-id={x.id} data-current={x.current ? 'true' : undefined}>
+              <td class="utrecht-table__cell">
+                {when(x.created_at)}
+                {x.current ? <span class="bs-muted"> ({s.thisOne})</span> : null}
+              </td>
+              <td class="utrecht-table__cell">{when(x.expires_at)}</td>
+              <td class="utrecht-table__cell">{x.client_address || '—'}</td>
+            </tr>
+          ))}
+        </DataTable>
       )}
       <button
         type="button"

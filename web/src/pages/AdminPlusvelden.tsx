@@ -11,6 +11,8 @@ import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, qs, type Page } from '../lib/api';
 import { fmtNumber, lang, strings } from '../lib/i18n';
 import { ErrorSummary, Field, SubmitButton, useProblem, useSubmit } from '../components/form';
+import { ConfirmBox } from '../components/confirm';
+import { DataTable } from '../components/table';
 
 export interface PlusveldDef {
   key: string;
@@ -230,51 +232,40 @@ export function PlusveldDefinitions({ org }: { org: string }) {
       {list === null ? (
         err ? null : <p>{s.loading}</p>
       ) : list.length ? (
-        <div class="bs-table-wrap" tabIndex={0} role="region" aria-labelledby="pd-title">
-          <table class="utrecht-table bs-table" data-testid="pd-list">
-            <thead class="utrecht-table__header">
-              <tr class="utrecht-table__row">
-                {[s.key, s.label, s.type, s.appliesTo, s.rules, s.public.split(':')[0], s.status].map((h) => (
-                  <th class="utrecht-table__header-cell" scope="col" key={h}>
-                    {h}
-                  </th>
-                ))}
-                <th class="utrecht-table__header-cell" scope="col">
-                  <span class="bs-visually-hidden">{s.actions}</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody class="utrecht-table__body">
-              {list.map((d) => (
-                <tr class="utrecht-table__row" key={d.key} data-key={d.key} data-retired={d.retired ? 'true' : undefined}>
-                  <td class="utrecht-table__cell">
-                    <code>{d.key}</code>
-                  </td>
-                  <td class="utrecht-table__cell">{defLabel(d)}</td>
-                  <td class="utrecht-table__cell">{s.types[d.type] ?? d.type}</td>
-                  <td class="utrecht-table__cell">{s.kinds[d.applies_to] ?? d.applies_to}</td>
-                  <td class="utrecht-table__cell bs-pd-rules">{rulesOf(d, stepName)}</td>
-                  <td class="utrecht-table__cell">{d.public ? s.yes : s.no}</td>
-                  <td class="utrecht-table__cell" data-col="status">
-                    {d.retired ? <strong>{s.retired}</strong> : s.active}
-                  </td>
-                  <td class="utrecht-table__cell bs-actions">
-                    {d.retired ? null : (
-                      <>
-                        <button type="button" class="utrecht-button utrecht-button--secondary-action bs-small-button bs-pd-edit" aria-label={s.editOf(d.key)} onClick={() => (setRetiring(null), setNotice(''), setEditing(d))}>
-                          {s.edit}
-                        </button>{' '}
-                        <button type="button" class="utrecht-button utrecht-button--secondary-action bs-small-button bs-pd-retire" aria-label={s.retireOf(d.key)} onClick={() => (setEditing(null), setNotice(''), setRetiring(d))}>
-                          {s.retire}
-                        </button>
-                      </>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          labelledBy="pd-title"
+          testid="pd-list"
+          heads={[s.key, s.label, s.type, s.appliesTo, s.rules, s.public.split(':')[0], s.status]}
+          actions={s.actions}
+        >
+          {list.map((d) => (
+            <tr class="utrecht-table__row" key={d.key} data-key={d.key} data-retired={d.retired ? 'true' : undefined}>
+              <td class="utrecht-table__cell">
+                <code>{d.key}</code>
+              </td>
+              <td class="utrecht-table__cell">{defLabel(d)}</td>
+              <td class="utrecht-table__cell">{s.types[d.type] ?? d.type}</td>
+              <td class="utrecht-table__cell">{s.kinds[d.applies_to] ?? d.applies_to}</td>
+              <td class="utrecht-table__cell bs-pd-rules">{rulesOf(d, stepName)}</td>
+              <td class="utrecht-table__cell">{d.public ? s.yes : s.no}</td>
+              <td class="utrecht-table__cell" data-col="status">
+                {d.retired ? <strong>{s.retired}</strong> : s.active}
+              </td>
+              <td class="utrecht-table__cell bs-actions">
+                {d.retired ? null : (
+                  <>
+                    <button type="button" class="utrecht-button utrecht-button--secondary-action bs-small-button bs-pd-edit" aria-label={s.editOf(d.key)} onClick={() => (setRetiring(null), setNotice(''), setEditing(d))}>
+                      {s.edit}
+                    </button>{' '}
+                    <button type="button" class="utrecht-button utrecht-button--secondary-action bs-small-button bs-pd-retire" aria-label={s.retireOf(d.key)} onClick={() => (setEditing(null), setNotice(''), setRetiring(d))}>
+                      {s.retire}
+                    </button>
+                  </>
+                )}
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       ) : (
         <p class="utrecht-paragraph">{s.none}</p>
       )}
@@ -292,47 +283,27 @@ export function PlusveldDefinitions({ org }: { org: string }) {
 
 function RetireConfirm({ base, def, onCancel, onDone }: { base: string; def: PlusveldDef; onCancel: () => void; onDone: (m: string) => void }) {
   const s = S();
-  const head = useRef<HTMLHeadingElement>(null);
-  const [err, setErr] = useState('');
-  const [busy, setBusy] = useState(false);
-  useLayoutEffect(() => head.current?.focus(), [def.key]);
   return (
-    <div class="bs-form-box bs-confirm" role="group" aria-labelledby="pd-confirm-title" data-testid="pd-confirm">
-      <h4 class="utrecht-heading-3" id="pd-confirm-title" tabIndex={-1} ref={head}>
-        {s.confirmTitle(defLabel(def))}
-      </h4>
-      <p class="utrecht-paragraph" id="pd-confirm-text">
-        {s.confirmText}
-      </p>
-      {err ? (
-        <p class="utrecht-paragraph bs-field-error" role="alert">
-          {err}
-        </p>
-      ) : null}
-      <button
-        type="button"
-        class="utrecht-button utrecht-button--primary-action bs-pd-confirm"
-        aria-describedby="pd-confirm-text"
-        aria-busy={busy ? 'true' : undefined}
-        onClick={async () => {
-          if (busy) return;
-          setBusy(true);
-          setErr('');
-          try {
-            const r = await api<PlusveldDef | null>('DELETE', `${base}/${encodeURIComponent(def.key)}`);
-            onDone(r && r.retired ? s.retiredDone(def.key) : s.deletedDone(def.key));
-          } catch (e) {
-            setErr(detailOf(e));
-            setBusy(false);
-          }
-        }}
-      >
-        {s.confirm}
-      </button>{' '}
-      <button type="button" class="utrecht-button utrecht-button--secondary-action" onClick={onCancel}>
-        {s.cancel}
-      </button>
-    </div>
+    <ConfirmBox
+      role="group"
+      class="bs-form-box bs-confirm"
+      testid="pd-confirm"
+      heading="h4"
+      titleId="pd-confirm-title"
+      textId="pd-confirm-text"
+      title={s.confirmTitle(defLabel(def))}
+      text={s.confirmText}
+      focus="title"
+      focusKey={def.key}
+      yes={s.confirm}
+      yesClass="bs-pd-confirm"
+      cancel={s.cancel}
+      onCancel={onCancel}
+      onConfirm={async () => {
+        const r = await api<PlusveldDef | null>('DELETE', `${base}/${encodeURIComponent(def.key)}`);
+        onDone(r && r.retired ? s.retiredDone(def.key) : s.deletedDone(def.key));
+      }}
+    />
   );
 }
 

@@ -14,6 +14,7 @@ import { linkClick } from '../lib/router';
 import { useRequireLogin } from '../lib/guard';
 import { useSignal } from '../lib/signal';
 import { ErrorSummary, Field, SubmitButton, useProblem } from '../components/form';
+import { DataTable } from '../components/table';
 
 const XLSX_CT = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
@@ -480,43 +481,33 @@ function ImportForm({ kind, onDone }: { kind: 'xlsx' | 'geojson'; onDone: (m: st
         </p>
       ) : null}
       {rows && rows.length ? (
-        <div class="bs-table-wrap" tabIndex={0} role="region" aria-labelledby={`${idp}-rows-caption`}>
-          <table class="utrecht-table bs-table" data-testid={`errors-${kind}`}>
-            <caption class="utrecht-table__caption bs-caption" id={`${idp}-rows-caption`}>
-              {s.notImported(rows.length)}
-            </caption>
-            <thead class="utrecht-table__header">
-              <tr class="utrecht-table__row">
-                {(kind === 'xlsx' ? [s.row, s.column, s.value, s.message] : [s.feature, s.message]).map((h) => (
-                  <th class="utrecht-table__header-cell" scope="col" key={h}>
-                    {h}
-                  </th>
-                ))}
+        <DataTable
+          labelledBy={`${idp}-rows-caption`}
+          caption={s.notImported(rows.length)}
+          captionClass="utrecht-table__caption bs-caption"
+          testid={`errors-${kind}`}
+          heads={kind === 'xlsx' ? [s.row, s.column, s.value, s.message] : [s.feature, s.message]}
+        >
+          {rows.map((r, i) =>
+            kind === 'xlsx' ? (
+              <tr class="utrecht-table__row" key={i} data-row={r.row ?? ''}>
+                <td class="utrecht-table__cell">{r.row ?? '—'}</td>
+                <td class="utrecht-table__cell">{[r.column, r.header].filter(Boolean).join(' — ') || '—'}</td>
+                <td class="utrecht-table__cell">{r.value ?? '—'}</td>
+                <td class="utrecht-table__cell" data-col="message">
+                  {r.message}
+                </td>
               </tr>
-            </thead>
-            <tbody class="utrecht-table__body">
-              {rows.map((r, i) =>
-                kind === 'xlsx' ? (
-                  <tr class="utrecht-table__row" key={i} data-row={r.row ?? ''}>
-                    <td class="utrecht-table__cell">{r.row ?? '—'}</td>
-                    <td class="utrecht-table__cell">{[r.column, r.header].filter(Boolean).join(' — ') || '—'}</td>
-                    <td class="utrecht-table__cell">{r.value ?? '—'}</td>
-                    <td class="utrecht-table__cell" data-col="message">
-                      {r.message}
-                    </td>
-                  </tr>
-                ) : (
-                  <tr class="utrecht-table__row" key={i} data-row={r.feature ?? ''}>
-                    <td class="utrecht-table__cell">{r.feature ?? '—'}</td>
-                    <td class="utrecht-table__cell" data-col="message">
-                      {r.message}
-                    </td>
-                  </tr>
-                ),
-              )}
-            </tbody>
-          </table>
-        </div>
+            ) : (
+              <tr class="utrecht-table__row" key={i} data-row={r.feature ?? ''}>
+                <td class="utrecht-table__cell">{r.feature ?? '—'}</td>
+                <td class="utrecht-table__cell" data-col="message">
+                  {r.message}
+                </td>
+              </tr>
+            ),
+          )}
+        </DataTable>
       ) : null}
     </form>
   );
@@ -561,67 +552,54 @@ function Adapters({ onRetried }: { onRetried: (m: string) => void }) {
             </div>
           </dl>
           {state.events.length ? (
-            <div class="bs-table-wrap" tabIndex={0} role="region" aria-labelledby="ex-adapters-title">
-              <table class="utrecht-table bs-table" data-testid="adapter-events">
-                <thead class="utrecht-table__header">
-                  <tr class="utrecht-table__row">
-                    {[s.event, s.project, s.kind, s.status, s.attempts, s.next, s.lastError, ''].map((h, i) => (
-                      <th class="utrecht-table__header-cell" scope="col" key={i}>
-                        {h || <span class="bs-visually-hidden">{s.retry}</span>}
-                      </th>
-                    ))}
+            <DataTable labelledBy="ex-adapters-title" testid="adapter-events" heads={[s.event, s.project, s.kind, s.status, s.attempts, s.next, s.lastError]} actions={s.retry}>
+              {state.events.map((ev) => {
+                const givenUp = ev.status === 'failed' && !ev.next_attempt_at;
+                return (
+                  <tr class="utrecht-table__row" key={ev.id} data-id={ev.id}>
+                    <td class="utrecht-table__cell">{ev.id}</td>
+                    <td class="utrecht-table__cell">
+                      <a href={`/projects/${encodeURIComponent(ev.project_id)}`} onClick={linkClick}>
+                        {ev.project_id.slice(0, 8)}
+                      </a>
+                    </td>
+                    <td class="utrecht-table__cell">
+                      {ev.kind}
+                      {ev.step_key ? ` (${ev.step_key})` : ''}
+                    </td>
+                    <td class="utrecht-table__cell" data-col="status">
+                      {givenUp ? s.givenUp : s.counts[ev.status] ?? ev.status}
+                    </td>
+                    <td class="utrecht-table__cell">{ev.attempts}</td>
+                    <td class="utrecht-table__cell">{when(ev.next_attempt_at)}</td>
+                    <td class="utrecht-table__cell" data-col="error">
+                      {ev.last_error ?? '—'}
+                    </td>
+                    <td class="utrecht-table__cell">
+                      {givenUp ? (
+                        <button
+                          type="button"
+                          class="utrecht-button utrecht-button--secondary-action bs-link-button"
+                          aria-label={`${s.retry}: ${ev.id}`}
+                          onClick={async () => {
+                            f.clear();
+                            try {
+                              await api('POST', `/api/v1/adapters/events/${ev.id}/retry`, {});
+                              onRetried(s.retried(ev.id));
+                              setVersion((v) => v + 1);
+                            } catch (e) {
+                              f.fromError(e, {});
+                            }
+                          }}
+                        >
+                          {s.retry}
+                        </button>
+                      ) : null}
+                    </td>
                   </tr>
-                </thead>
-                <tbody class="utrecht-table__body">
-                  {state.events.map((ev) => {
-                    const givenUp = ev.status === 'failed' && !ev.next_attempt_at;
-                    return (
-                      <tr class="utrecht-table__row" key={ev.id} data-id={ev.id}>
-                        <td class="utrecht-table__cell">{ev.id}</td>
-                        <td class="utrecht-table__cell">
-                          <a href={`/projects/${encodeURIComponent(ev.project_id)}`} onClick={linkClick}>
-                            {ev.project_id.slice(0, 8)}
-                          </a>
-                        </td>
-                        <td class="utrecht-table__cell">
-                          {ev.kind}
-                          {ev.step_key ? ` (${ev.step_key})` : ''}
-                        </td>
-                        <td class="utrecht-table__cell" data-col="status">
-                          {givenUp ? s.givenUp : s.counts[ev.status] ?? ev.status}
-                        </td>
-                        <td class="utrecht-table__cell">{ev.attempts}</td>
-                        <td class="utrecht-table__cell">{when(ev.next_attempt_at)}</td>
-                        <td class="utrecht-table__cell" data-col="error">
-                          {ev.last_error ?? '—'}
-                        </td>
-                        <td class="utrecht-table__cell">
-                          {givenUp ? (
-                            <button
-                              type="button"
-                              class="utrecht-button utrecht-button--secondary-action bs-link-button"
-                              aria-label={`${s.retry}: ${ev.id}`}
-                              onClick={async () => {
-                                f.clear();
-                                try {
-                                  await api('POST', `/api/v1/adapters/events/${ev.id}/retry`, {});
-                                  onRetried(s.retried(ev.id));
-                                  setVersion((v) => v + 1);
-                                } catch (e) {
-                                  f.fromError(e, {});
-                                }
-                              }}
-                            >
-                              {s.retry}
-                            </button>
-                          ) : null}
-                        </td>
-                      </tr>
-                    );
-                  })}
-                </tbody>
-              </table>
-            </div>
+                );
+              })}
+            </DataTable>
           ) : (
             <p class="utrecht-paragraph" data-testid="no-events">
               {s.noEvents}

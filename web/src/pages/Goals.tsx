@@ -17,6 +17,8 @@ import { useRequireLogin } from '../lib/guard';
 import { useSignal } from '../lib/signal';
 import type { Me } from '../lib/session';
 import { ErrorSummary, Field, SubmitButton, useProblem, useSubmit } from '../components/form';
+import { ConfirmBox } from '../components/confirm';
+import { DataTable } from '../components/table';
 
 export interface Goal {
   id: string;
@@ -280,47 +282,31 @@ function GoalList({ user }: { user: Me }) {
       {list === null ? (
         err ? null : <p>{s.loading}</p>
       ) : list.length ? (
-        <div class="bs-table-wrap" tabIndex={0} role="region" aria-labelledby="goals-title">
-          <table class="utrecht-table bs-table" data-testid="goals">
-            <thead class="utrecht-table__header">
-              <tr class="utrecht-table__row">
-                {[s.name, s.goal, s.organisation].map((h) => (
-                  <th class="utrecht-table__header-cell" scope="col" key={h}>
-                    {h}
-                  </th>
-                ))}
-                <th class="utrecht-table__header-cell" scope="col">
-                  <span class="bs-visually-hidden">{s.actions}</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody class="utrecht-table__body">
-              {list.map((g) => (
-                <tr class="utrecht-table__row" key={g.id} data-id={g.id}>
-                  <td class="utrecht-table__cell">
-                    <a href={`/goals/${g.id}`} onClick={linkClick}>
-                      {g.name}
-                    </a>
-                  </td>
-                  <td class="utrecht-table__cell">{s.describe(g)}</td>
-                  <td class="utrecht-table__cell">{names[g.organisation_id] ?? '—'}</td>
-                  <td class="utrecht-table__cell bs-actions">
-                    {canWrite(g) ? (
-                      <>
-                        <button type="button" class="utrecht-button utrecht-button--secondary-action bs-small-button bs-goal-edit" aria-label={s.editOf(g.name)} onClick={() => (setDeleting(null), setNotice(''), setEditing(g))}>
-                          {s.edit}
-                        </button>{' '}
-                        <button type="button" class="utrecht-button utrecht-button--secondary-action bs-small-button bs-goal-delete" aria-label={s.delOf(g.name)} onClick={() => (setEditing(null), setNotice(''), setDeleting(g))}>
-                          {s.del}
-                        </button>
-                      </>
-                    ) : null}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable labelledBy="goals-title" testid="goals" heads={[s.name, s.goal, s.organisation]} actions={s.actions}>
+          {list.map((g) => (
+            <tr class="utrecht-table__row" key={g.id} data-id={g.id}>
+              <td class="utrecht-table__cell">
+                <a href={`/goals/${g.id}`} onClick={linkClick}>
+                  {g.name}
+                </a>
+              </td>
+              <td class="utrecht-table__cell">{s.describe(g)}</td>
+              <td class="utrecht-table__cell">{names[g.organisation_id] ?? '—'}</td>
+              <td class="utrecht-table__cell bs-actions">
+                {canWrite(g) ? (
+                  <>
+                    <button type="button" class="utrecht-button utrecht-button--secondary-action bs-small-button bs-goal-edit" aria-label={s.editOf(g.name)} onClick={() => (setDeleting(null), setNotice(''), setEditing(g))}>
+                      {s.edit}
+                    </button>{' '}
+                    <button type="button" class="utrecht-button utrecht-button--secondary-action bs-small-button bs-goal-delete" aria-label={s.delOf(g.name)} onClick={() => (setEditing(null), setNotice(''), setDeleting(g))}>
+                      {s.del}
+                    </button>
+                  </>
+                ) : null}
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       ) : (
         <p class="utrecht-paragraph">{s.none}</p>
       )}
@@ -340,46 +326,27 @@ function GoalList({ user }: { user: Me }) {
 
 function DeleteConfirm({ goal, onCancel, onDone }: { goal: Goal; onCancel: () => void; onDone: (m: string) => void }) {
   const s = S();
-  const head = useRef<HTMLHeadingElement>(null);
-  const [err, setErr] = useState('');
-  const [busy, setBusy] = useState(false);
-  useLayoutEffect(() => head.current?.focus(), [goal.id]);
   return (
-    <div class="bs-form-box bs-confirm" role="group" aria-labelledby="goal-del-title" data-testid="goal-confirm">
-      <h2 class="utrecht-heading-3" id="goal-del-title" tabIndex={-1} ref={head}>
-        {s.delTitle(goal.name)}
-      </h2>
-      <p class="utrecht-paragraph" id="goal-del-text">
-        {s.delText}
-      </p>
-      {err ? (
-        <p class="utrecht-paragraph bs-field-error" role="alert">
-          {err}
-        </p>
-      ) : null}
-      <button
-        type="button"
-        class="utrecht-button utrecht-button--primary-action bs-goal-confirm"
-        aria-describedby="goal-del-text"
-        aria-busy={busy ? 'true' : undefined}
-        onClick={async () => {
-          if (busy) return;
-          setBusy(true);
-          try {
-            await api('DELETE', `/api/v1/goals/${encodeURIComponent(goal.id)}`);
-            onDone(s.deleted(goal.name));
-          } catch (e) {
-            setErr(detailOf(e));
-            setBusy(false);
-          }
-        }}
-      >
-        {s.delConfirm}
-      </button>{' '}
-      <button type="button" class="utrecht-button utrecht-button--secondary-action" onClick={onCancel}>
-        {s.cancel}
-      </button>
-    </div>
+    <ConfirmBox
+      role="group"
+      class="bs-form-box bs-confirm"
+      testid="goal-confirm"
+      heading="h2"
+      titleId="goal-del-title"
+      textId="goal-del-text"
+      title={s.delTitle(goal.name)}
+      text={s.delText}
+      focus="title"
+      focusKey={goal.id}
+      yes={s.delConfirm}
+      yesClass="bs-goal-confirm"
+      cancel={s.cancel}
+      onCancel={onCancel}
+      onConfirm={async () => {
+        await api('DELETE', `/api/v1/goals/${encodeURIComponent(goal.id)}`);
+        onDone(s.deleted(goal.name));
+      }}
+    />
   );
 }
 
@@ -533,71 +500,56 @@ function GoalDetail({ id }: { id: string }) {
               {s.windows}
             </h2>
             <p class="utrecht-paragraph bs-muted">{s.windowsNote}</p>
-            <div class="bs-table-wrap" tabIndex={0} role="region" aria-labelledby="goal-windows-title">
-              <table class="utrecht-table bs-table bs-goal-windows" data-testid="goal-windows">
-                <thead class="utrecht-table__header">
-                  <tr class="utrecht-table__row">
-                    {[s.year, s.planned, s.p50, s.p80, s.met].map((h, i) => (
-                      <th class={`utrecht-table__header-cell${i > 0 ? ' bs-num' : ''}`} scope="col" key={h}>
-                        {h}
-                      </th>
-                    ))}
-                  </tr>
-                </thead>
-                <tbody class="utrecht-table__body">
-                  {pr.windows.map((w) => (
-                    <tr class="utrecht-table__row" key={w.year}>
-                      <th class="utrecht-table__header-cell" scope="row">
-                        {w.year}
-                      </th>
-                      <td class="utrecht-table__cell bs-num">{num(w.planned)}</td>
-                      <td class="utrecht-table__cell bs-num">{num(w.p50)}</td>
-                      <td class="utrecht-table__cell bs-num">{num(w.p80)}</td>
-                      <td class="utrecht-table__cell bs-num">{pct(w.probability_met)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              labelledBy="goal-windows-title"
+              class="utrecht-table bs-table bs-goal-windows"
+              testid="goal-windows"
+              heads={[s.year, s.planned, s.p50, s.p80, s.met]}
+              numeric={(i) => i > 0}
+            >
+              {pr.windows.map((w) => (
+                <tr class="utrecht-table__row" key={w.year}>
+                  <th class="utrecht-table__header-cell" scope="row">
+                    {w.year}
+                  </th>
+                  <td class="utrecht-table__cell bs-num">{num(w.planned)}</td>
+                  <td class="utrecht-table__cell bs-num">{num(w.p50)}</td>
+                  <td class="utrecht-table__cell bs-num">{num(w.p80)}</td>
+                  <td class="utrecht-table__cell bs-num">{pct(w.probability_met)}</td>
+                </tr>
+              ))}
+            </DataTable>
             <h2 class="utrecht-heading-2" id="goal-projects-title">
               {s.projects}
             </h2>
             {pr.projects.length ? (
               <>
                 <p class="utrecht-paragraph bs-muted">{s.projectsNote(shownProjects.length, pr.projects.length)}</p>
-                <div class="bs-table-wrap" tabIndex={0} role="region" aria-labelledby="goal-projects-title">
-                  <table class="utrecht-table bs-table" data-testid="goal-projects">
-                    <thead class="utrecht-table__header">
-                      <tr class="utrecht-table__row">
-                        {[s.project, s.gemeente, s.planned, s.pLate, s.pLateMissed, s.importance].map((h, i) => (
-                          <th class={`utrecht-table__header-cell${i > 1 ? ' bs-num' : ''}`} scope="col" key={h}>
-                            {h}
-                          </th>
-                        ))}
-                      </tr>
-                    </thead>
-                    <tbody class="utrecht-table__body">
-                      {shownProjects.map((p, i) => (
-                        <tr class="utrecht-table__row" key={p.id ?? `hidden-${i}`} data-hidden={p.id ? undefined : 'true'}>
-                          <td class="utrecht-table__cell">
-                            {p.id ? (
-                              <a href={`/projects/${p.id}`} onClick={linkClick}>
-                                {p.name}
-                              </a>
-                            ) : (
-                              <em>{s.hidden}</em>
-                            )}
-                          </td>
-                          <td class="utrecht-table__cell">{p.gemeente ?? '—'}</td>
-                          <td class="utrecht-table__cell bs-num">{num(p.planned)}</td>
-                          <td class="utrecht-table__cell bs-num">{pct(p.p_late)}</td>
-                          <td class="utrecht-table__cell bs-num">{pct(p.p_late_given_missed)}</td>
-                          <td class="utrecht-table__cell bs-num">{pp(p.importance)}</td>
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
-                </div>
+                <DataTable
+                  labelledBy="goal-projects-title"
+                  testid="goal-projects"
+                  heads={[s.project, s.gemeente, s.planned, s.pLate, s.pLateMissed, s.importance]}
+                  numeric={(i) => i > 1}
+                >
+                  {shownProjects.map((p, i) => (
+                    <tr class="utrecht-table__row" key={p.id ?? `hidden-${i}`} data-hidden={p.id ? undefined : 'true'}>
+                      <td class="utrecht-table__cell">
+                        {p.id ? (
+                          <a href={`/projects/${p.id}`} onClick={linkClick}>
+                            {p.name}
+                          </a>
+                        ) : (
+                          <em>{s.hidden}</em>
+                        )}
+                      </td>
+                      <td class="utrecht-table__cell">{p.gemeente ?? '—'}</td>
+                      <td class="utrecht-table__cell bs-num">{num(p.planned)}</td>
+                      <td class="utrecht-table__cell bs-num">{pct(p.p_late)}</td>
+                      <td class="utrecht-table__cell bs-num">{pct(p.p_late_given_missed)}</td>
+                      <td class="utrecht-table__cell bs-num">{pp(p.importance)}</td>
+                    </tr>
+                  ))}
+                </DataTable>
               </>
             ) : (
               <p class="utrecht-paragraph">{s.noProjects}</p>
@@ -643,43 +595,30 @@ export function GoalsOverview() {
         {s.dashTitle}
       </h2>
       <p class="utrecht-paragraph bs-muted">{s.dashNote}</p>
-      <div class="bs-table-wrap" tabIndex={0} role="region" aria-labelledby="dash-goals-title">
-        <table class="utrecht-table bs-table">
-          <thead class="utrecht-table__header">
-            <tr class="utrecht-table__row">
-              {[s.name, s.goal, s.deadline, s.planned, s.p50, s.p80, s.met].map((h, i) => (
-                <th class={`utrecht-table__header-cell${i > 2 ? ' bs-num' : ''}`} scope="col" key={h}>
-                  {h}
-                </th>
-              ))}
+      <DataTable labelledBy="dash-goals-title" heads={[s.name, s.goal, s.deadline, s.planned, s.p50, s.p80, s.met]} numeric={(i) => i > 2} live>
+        {goals.map((g) => {
+          const p = prog[g.id];
+          const w = p && p !== 'failed' ? p.windows[p.windows.length - 1] : null;
+          const wait = p === undefined ? s.dashComputing : s.dashFailed;
+          return (
+            <tr class="utrecht-table__row" key={g.id} data-id={g.id}>
+              <th class="utrecht-table__header-cell" scope="row">
+                <a href={`/goals/${g.id}`} onClick={linkClick}>
+                  {g.name}
+                </a>
+              </th>
+              <td class="utrecht-table__cell">{s.describe(g)}</td>
+              <td class="utrecht-table__cell">{w ? w.year : g.year_to}</td>
+              <td class="utrecht-table__cell bs-num">{w ? num(w.planned) : '—'}</td>
+              <td class="utrecht-table__cell bs-num">{w ? num(w.p50) : '—'}</td>
+              <td class="utrecht-table__cell bs-num">{w ? num(w.p80) : '—'}</td>
+              <td class="utrecht-table__cell bs-num" data-col="probability">
+                {p && p !== 'failed' ? pct(p.probability_met) : <span class="bs-muted">{wait}</span>}
+              </td>
             </tr>
-          </thead>
-          <tbody class="utrecht-table__body" aria-live="polite">
-            {goals.map((g) => {
-              const p = prog[g.id];
-              const w = p && p !== 'failed' ? p.windows[p.windows.length - 1] : null;
-              const wait = p === undefined ? s.dashComputing : s.dashFailed;
-              return (
-                <tr class="utrecht-table__row" key={g.id} data-id={g.id}>
-                  <th class="utrecht-table__header-cell" scope="row">
-                    <a href={`/goals/${g.id}`} onClick={linkClick}>
-                      {g.name}
-                    </a>
-                  </th>
-                  <td class="utrecht-table__cell">{s.describe(g)}</td>
-                  <td class="utrecht-table__cell">{w ? w.year : g.year_to}</td>
-                  <td class="utrecht-table__cell bs-num">{w ? num(w.planned) : '—'}</td>
-                  <td class="utrecht-table__cell bs-num">{w ? num(w.p50) : '—'}</td>
-                  <td class="utrecht-table__cell bs-num">{w ? num(w.p80) : '—'}</td>
-                  <td class="utrecht-table__cell bs-num" data-col="probability">
-                    {p && p !== 'failed' ? pct(p.probability_met) : <span class="bs-muted">{wait}</span>}
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </div>
+          );
+        })}
+      </DataTable>
     </section>
   );
 }

@@ -18,6 +18,7 @@ import type { Check, HistoryEntry, Member, Project as ProjectT, Schedule, Step }
 import type { GanttProps } from './ProjectGantt';
 import { ProjectBlocks } from './ProjectBlocks';
 import { ProjectPlusvelden } from './ProjectPlusvelden';
+import { DataTable } from '../components/table';
 
 const S = strings({
   nl: {
@@ -462,55 +463,39 @@ export default function Project({ params }: { params: Record<string, string> }) 
 function PlanTable({ id, steps, bands }: { id: string; steps: Step[]; bands: Map<string, { p50: string | null; p80: string | null }> }) {
   const s = S();
   return (
-    <div class="bs-table-wrap" tabIndex={0} role="region" aria-labelledby="bs-plan-table-caption">
-      <table class="utrecht-table bs-plan-table">
-        <caption class="utrecht-table__caption" id="bs-plan-table-caption">
-          {s.plan}
-        </caption>
-        <thead class="utrecht-table__header">
-          <tr class="utrecht-table__row">
-            {[s.step, s.stream, s.status, s.start, s.end, s.lateFinish, s.float, s.critical, s.actual, s.band].map((h) => (
-              <th class="utrecht-table__header-cell" scope="col" key={h}>
-                {h}
-              </th>
-            ))}
+    <DataTable labelledBy="bs-plan-table-caption" caption={s.plan} captionClass="utrecht-table__caption" class="utrecht-table bs-plan-table" heads={[s.step, s.stream, s.status, s.start, s.end, s.lateFinish, s.float, s.critical, s.actual, s.band]}>
+      {steps.map((st) => {
+        const b = bands.get(st.key);
+        return (
+          <tr class={`utrecht-table__row${st.critical ? ' bs-row-critical' : ''}`} key={st.key} data-key={st.key}>
+            <th class="utrecht-table__header-cell" scope="row">
+              <a href={`/projects/${encodeURIComponent(id)}/steps/${encodeURIComponent(st.key)}`} onClick={linkClick}>
+                {st.name}
+              </a>
+            </th>
+            <td class="utrecht-table__cell">{st.stream === 'public' ? s.public : s.private}</td>
+            <td class="utrecht-table__cell">{s.statusNames[st.status] ?? st.status}</td>
+            <td class="utrecht-table__cell" data-col="start">
+              {st.actual_start ?? st.early_start ?? ''}
+            </td>
+            <td class="utrecht-table__cell" data-col="finish">
+              {st.actual_finish ?? st.early_finish ?? ''}
+            </td>
+            <td class="utrecht-table__cell">{st.late_finish ?? ''}</td>
+            <td class="utrecht-table__cell" data-col="float">
+              {st.total_float === null ? '' : st.total_float < 0 ? `${st.total_float} (${s.knelpunt})` : st.total_float}
+            </td>
+            <td class="utrecht-table__cell" data-col="critical">
+              {st.critical ? s.yes : s.no}
+            </td>
+            <td class="utrecht-table__cell">{st.actual_start || st.actual_finish ? `${st.actual_start ?? '…'} – ${st.actual_finish ?? '…'}` : ''}</td>
+            <td class="utrecht-table__cell" data-col="band">
+              {b?.p50 ? `${b.p50} – ${b.p80}` : ''}
+            </td>
           </tr>
-        </thead>
-        <tbody class="utrecht-table__body">
-          {steps.map((st) => {
-            const b = bands.get(st.key);
-            return (
-              <tr class={`utrecht-table__row${st.critical ? ' bs-row-critical' : ''}`} key={st.key} data-key={st.key}>
-                <th class="utrecht-table__header-cell" scope="row">
-                  <a href={`/projects/${encodeURIComponent(id)}/steps/${encodeURIComponent(st.key)}`} onClick={linkClick}>
-                    {st.name}
-                  </a>
-                </th>
-                <td class="utrecht-table__cell">{st.stream === 'public' ? s.public : s.private}</td>
-                <td class="utrecht-table__cell">{s.statusNames[st.status] ?? st.status}</td>
-                <td class="utrecht-table__cell" data-col="start">
-                  {st.actual_start ?? st.early_start ?? ''}
-                </td>
-                <td class="utrecht-table__cell" data-col="finish">
-                  {st.actual_finish ?? st.early_finish ?? ''}
-                </td>
-                <td class="utrecht-table__cell">{st.late_finish ?? ''}</td>
-                <td class="utrecht-table__cell" data-col="float">
-                  {st.total_float === null ? '' : st.total_float < 0 ? `${st.total_float} (${s.knelpunt})` : st.total_float}
-                </td>
-                <td class="utrecht-table__cell" data-col="critical">
-                  {st.critical ? s.yes : s.no}
-                </td>
-                <td class="utrecht-table__cell">{st.actual_start || st.actual_finish ? `${st.actual_start ?? '…'} – ${st.actual_finish ?? '…'}` : ''}</td>
-                <td class="utrecht-table__cell" data-col="band">
-                  {b?.p50 ? `${b.p50} – ${b.p80}` : ''}
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
+        );
+      })}
+    </DataTable>
   );
 }
 

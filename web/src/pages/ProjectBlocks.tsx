@@ -14,6 +14,7 @@ import { api, ApiError, qs, type Page } from '../lib/api';
 import { fmtNumber, lang, strings } from '../lib/i18n';
 import { useSignal } from '../lib/signal';
 import { ErrorSummary, Field, SubmitButton, useProblem, useSubmit } from '../components/form';
+import { ConfirmBox } from '../components/confirm';
 import type { Step } from './projectTypes';
 import type { PlusveldDef } from './AdminPlusvelden';
 import { defLabel } from './AdminPlusvelden';
@@ -607,47 +608,26 @@ function BlockPlusvelden({ project, block, title, steps, onSaved, onCancel }: { 
 
 function ConfirmDelete({ project, block, text, onDone, onCancel }: { project: string; block: Block; text: string; onDone: () => void; onCancel: () => void }) {
   const s = S();
-  const ref = useRef<HTMLDivElement>(null);
-  const [err, setErr] = useState('');
-  const [busy, setBusy] = useState(false);
-  useLayoutEffect(() => ref.current?.focus(), []);
   return (
-    <div class="bs-erase-confirm" role="alertdialog" aria-labelledby="blk-confirm-title" aria-describedby="blk-confirm-text" tabIndex={-1} ref={ref} data-testid="blocks-confirm">
-      <h3 class="utrecht-heading-3" id="blk-confirm-title">
-        {s.confirmTitle}
-      </h3>
-      <p class="utrecht-paragraph" id="blk-confirm-text">
-        {text}
-      </p>
-      {err ? (
-        <p class="utrecht-paragraph bs-field-error" role="alert">
-          {err}
-        </p>
-      ) : null}
-      <div class="utrecht-button-group">
-        <button
-          type="button"
-          class="utrecht-button utrecht-button--primary-action bs-blk-confirm"
-          aria-busy={busy ? 'true' : undefined}
-          onClick={async () => {
-            if (busy) return;
-            setBusy(true);
-            try {
-              await api('DELETE', `/api/v1/projects/${encodeURIComponent(project)}/blocks/${encodeURIComponent(block.id)}`);
-              onDone();
-            } catch (e) {
-              setErr(e instanceof ApiError ? e.problem.detail ?? e.message : String(e));
-              setBusy(false);
-            }
-          }}
-        >
-          {s.confirmYes}
-        </button>
-        <button type="button" class="utrecht-button utrecht-button--secondary-action" onClick={onCancel}>
-          {s.cancel}
-        </button>
-      </div>
-    </div>
+    <ConfirmBox
+      role="alertdialog"
+      class="bs-erase-confirm"
+      testid="blocks-confirm"
+      heading="h3"
+      titleId="blk-confirm-title"
+      textId="blk-confirm-text"
+      title={s.confirmTitle}
+      text={text}
+      focus="box"
+      yes={s.confirmYes}
+      yesClass="bs-blk-confirm"
+      cancel={s.cancel}
+      onCancel={onCancel}
+      onConfirm={async () => {
+        await api('DELETE', `/api/v1/projects/${encodeURIComponent(project)}/blocks/${encodeURIComponent(block.id)}`);
+        onDone();
+      }}
+    />
   );
 }
 

@@ -23,6 +23,7 @@ import { useRequireLogin } from '../lib/guard';
 import { useSignal } from '../lib/signal';
 import { me } from '../lib/session';
 import { ErrorSummary, Field, SubmitButton, useProblem } from '../components/form';
+import { DataTable } from '../components/table';
 
 const S = strings({
   nl: {
@@ -342,39 +343,23 @@ function SchemaList() {
       {rows === null ? (
         error ? null : <p>{s.loading}</p>
       ) : (
-        <div class="bs-table-wrap" tabIndex={0} role="region" aria-labelledby="schemas-caption">
-          <table class="utrecht-table bs-table" data-testid="schemas">
-            <caption class="bs-caption" id="schemas-caption">
-              {s.schemasCaption}
-            </caption>
-            <thead class="utrecht-table__header">
-              <tr class="utrecht-table__row">
-                {[s.name, s.key, s.loaded, s.steps, s.links].map((h) => (
-                  <th class="utrecht-table__header-cell" scope="col" key={h}>
-                    {h}
-                  </th>
-                ))}
-              </tr>
-            </thead>
-            <tbody class="utrecht-table__body">
-              {rows.map((r) => (
-                <tr class="utrecht-table__row" key={r.key} data-key={r.key}>
-                  <th class="utrecht-table__header-cell" scope="row">
-                    <a href={`/schemas/${enc(r.key)}`} onClick={linkClick}>
-                      {r.name}
-                    </a>
-                  </th>
-                  <td class="utrecht-table__cell">
-                    <code>{r.key}</code>
-                  </td>
-                  <td class="utrecht-table__cell bs-num">{r.version}</td>
-                  <td class="utrecht-table__cell bs-num">{String(r.steps ?? r.step_count ?? '')}</td>
-                  <td class="utrecht-table__cell bs-num">{String(r.links ?? r.link_count ?? '')}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable labelledBy="schemas-caption" caption={s.schemasCaption} captionClass="bs-caption" testid="schemas" heads={[s.name, s.key, s.loaded, s.steps, s.links]}>
+          {rows.map((r) => (
+            <tr class="utrecht-table__row" key={r.key} data-key={r.key}>
+              <th class="utrecht-table__header-cell" scope="row">
+                <a href={`/schemas/${enc(r.key)}`} onClick={linkClick}>
+                  {r.name}
+                </a>
+              </th>
+              <td class="utrecht-table__cell">
+                <code>{r.key}</code>
+              </td>
+              <td class="utrecht-table__cell bs-num">{r.version}</td>
+              <td class="utrecht-table__cell bs-num">{String(r.steps ?? r.step_count ?? '')}</td>
+              <td class="utrecht-table__cell bs-num">{String(r.links ?? r.link_count ?? '')}</td>
+            </tr>
+          ))}
+        </DataTable>
       )}
     </section>
   );
@@ -409,39 +394,23 @@ function VersionList({ schemaKey }: { schemaKey: string }) {
         error ? null : <p>{s.loading}</p>
       ) : (
         <>
-          <div class="bs-table-wrap" tabIndex={0} role="region" aria-labelledby="versions-caption">
-            <table class="utrecht-table bs-table" data-testid="versions">
-              <caption class="bs-caption" id="versions-caption">
-                {s.versions}
-              </caption>
-              <thead class="utrecht-table__header">
-                <tr class="utrecht-table__row">
-                  {[s.version, s.name, s.organisation, s.created, s.inUse].map((h) => (
-                    <th class="utrecht-table__header-cell" scope="col" key={h}>
-                      {h}
-                    </th>
-                  ))}
-                </tr>
-              </thead>
-              <tbody class="utrecht-table__body">
-                {rows.map((v) => (
-                  <tr class="utrecht-table__row" key={v.version} data-version={v.version}>
-                    <th class="utrecht-table__header-cell" scope="row">
-                      <a href={`/schemas/${enc(schemaKey)}/versions/${v.version}`} onClick={linkClick}>
-                        {s.version} {v.version}
-                      </a>
-                    </th>
-                    <td class="utrecht-table__cell">{v.name}</td>
-                    <td class="utrecht-table__cell">{v.organisation_id ? orgName(v.organisation_id) : s.national}</td>
-                    <td class="utrecht-table__cell">{v.shipped ? s.shipped : fmtDate(v.created_at)}</td>
-                    <td class="utrecht-table__cell" data-col="in-use">
-                      {v.in_use ? s.yes : s.no}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable labelledBy="versions-caption" caption={s.versions} captionClass="bs-caption" testid="versions" heads={[s.version, s.name, s.organisation, s.created, s.inUse]}>
+            {rows.map((v) => (
+              <tr class="utrecht-table__row" key={v.version} data-version={v.version}>
+                <th class="utrecht-table__header-cell" scope="row">
+                  <a href={`/schemas/${enc(schemaKey)}/versions/${v.version}`} onClick={linkClick}>
+                    {s.version} {v.version}
+                  </a>
+                </th>
+                <td class="utrecht-table__cell">{v.name}</td>
+                <td class="utrecht-table__cell">{v.organisation_id ? orgName(v.organisation_id) : s.national}</td>
+                <td class="utrecht-table__cell">{v.shipped ? s.shipped : fmtDate(v.created_at)}</td>
+                <td class="utrecht-table__cell" data-col="in-use">
+                  {v.in_use ? s.yes : s.no}
+                </td>
+              </tr>
+            ))}
+          </DataTable>
           {rows.length > 1 ? <CompareForm schemaKey={schemaKey} versions={rows.map((v) => v.version)} /> : null}
         </>
       )}
@@ -554,73 +523,64 @@ function StreamTable({ stream, steps, byKey }: { stream: 'public' | 'private'; s
       <h2 class="utrecht-heading-2" id={`${id}-title`}>
         {s.stream[stream]} <span class="bs-muted">({steps.length})</span>
       </h2>
-      <div class="bs-table-wrap" tabIndex={0} role="region" aria-labelledby={`${id}-caption`}>
-        <table class="utrecht-table bs-table bs-schema-table" data-testid={id}>
-          <caption class="bs-visually-hidden" id={`${id}-caption`}>
-            {s.stream[stream]}
-          </caption>
-          <thead class="utrecht-table__header">
-            <tr class="utrecht-table__row">
-              {[s.step, s.phase, s.kind, s.duration, s.source, s.dependsOn].map((h) => (
-                <th class="utrecht-table__header-cell" scope="col" key={h}>
-                  {h}
-                </th>
-              ))}
+      <DataTable
+        labelledBy={`${id}-caption`}
+        caption={s.stream[stream]}
+        captionClass="bs-visually-hidden"
+        class="utrecht-table bs-table bs-schema-table"
+        testid={id}
+        heads={[s.step, s.phase, s.kind, s.duration, s.source, s.dependsOn]}
+      >
+        {steps.map((st) => {
+          const kinds = [st.milestone ? s.milestone : '', st.statutory ? s.statutory : '', st.optional ? s.optional((st.applies_to?.planstatus ?? []).join(', ')) : ''].filter(Boolean);
+          return (
+            <tr class="utrecht-table__row" key={st.key} id={`step-${st.key}`} data-key={st.key} tabIndex={-1}>
+              <th class="utrecht-table__header-cell" scope="row">
+                {st.name}
+                <br />
+                <code class="bs-muted">{st.key}</code>
+              </th>
+              <td class="utrecht-table__cell">{st.phase ?? '—'}</td>
+              <td class="utrecht-table__cell">{kinds.join('; ') || '—'}</td>
+              <td class="utrecht-table__cell" data-col="duration">
+                {st.milestone ? '—' : amount(st.duration)}
+              </td>
+              <td class="utrecht-table__cell bs-source" data-col="source">
+                {st.source ?? <span class="bs-muted">{s.noSource}</span>}
+              </td>
+              <td class="utrecht-table__cell" data-col="depends">
+                {st.depends_on?.length ? (
+                  <ul class="bs-plain-list">
+                    {st.depends_on.map((d) => {
+                      const pred = byKey.get(d.step);
+                      return (
+                        <li key={`${d.step}-${d.type ?? 'FS'}`} data-pred={d.step} data-type={d.type ?? 'FS'}>
+                          <a
+                            href={`#step-${d.step}`}
+                            onClick={(e) => {
+                              e.preventDefault();
+                              const row = document.getElementById(`step-${d.step}`);
+                              row?.focus();
+                              row?.scrollIntoView({ block: 'center' });
+                            }}
+                          >
+                            {pred?.name ?? d.step}
+                          </a>{' '}
+                          <span class="bs-link-type">({linkText(d.type, d.lag)})</span>
+                          {pred && pred.stream !== st.stream ? <span class="bs-muted"> — {s.otherStream(s.streamShort[pred.stream])}</span> : null}
+                          {d.note ? <span class="bs-muted"> — {d.note}</span> : null}
+                        </li>
+                      );
+                    })}
+                  </ul>
+                ) : (
+                  <span class="bs-muted">{s.none}</span>
+                )}
+              </td>
             </tr>
-          </thead>
-          <tbody class="utrecht-table__body">
-            {steps.map((st) => {
-              const kinds = [st.milestone ? s.milestone : '', st.statutory ? s.statutory : '', st.optional ? s.optional((st.applies_to?.planstatus ?? []).join(', ')) : ''].filter(Boolean);
-              return (
-                <tr class="utrecht-table__row" key={st.key} id={`step-${st.key}`} data-key={st.key} tabIndex={-1}>
-                  <th class="utrecht-table__header-cell" scope="row">
-                    {st.name}
-                    <br />
-                    <code class="bs-muted">{st.key}</code>
-                  </th>
-                  <td class="utrecht-table__cell">{st.phase ?? '—'}</td>
-                  <td class="utrecht-table__cell">{kinds.join('; ') || '—'}</td>
-                  <td class="utrecht-table__cell" data-col="duration">
-                    {st.milestone ? '—' : amount(st.duration)}
-                  </td>
-                  <td class="utrecht-table__cell bs-source" data-col="source">
-                    {st.source ?? <span class="bs-muted">{s.noSource}</span>}
-                  </td>
-                  <td class="utrecht-table__cell" data-col="depends">
-                    {st.depends_on?.length ? (
-                      <ul class="bs-plain-list">
-                        {st.depends_on.map((d) => {
-                          const pred = byKey.get(d.step);
-                          return (
-                            <li key={`${d.step}-${d.type ?? 'FS'}`} data-pred={d.step} data-type={d.type ?? 'FS'}>
-                              <a
-                                href={`#step-${d.step}`}
-                                onClick={(e) => {
-                                  e.preventDefault();
-                                  const row = document.getElementById(`step-${d.step}`);
-                                  row?.focus();
-                                  row?.scrollIntoView({ block: 'center' });
-                                }}
-                              >
-                                {pred?.name ?? d.step}
-                              </a>{' '}
-                              <span class="bs-link-type">({linkText(d.type, d.lag)})</span>
-                              {pred && pred.stream !== st.stream ? <span class="bs-muted"> — {s.otherStream(s.streamShort[pred.stream])}</span> : null}
-                              {d.note ? <span class="bs-muted"> — {d.note}</span> : null}
-                            </li>
-                          );
-                        })}
-                      </ul>
-                    ) : (
-                      <span class="bs-muted">{s.none}</span>
-                    )}
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </div>
+          );
+        })}
+      </DataTable>
     </section>
   );
 }
@@ -734,39 +694,23 @@ function DiffSection<T>({ id, rows, heads, cells }: { id: string; rows: T[]; hea
         {title}
       </h2>
       {rows.length ? (
-        <div class="bs-table-wrap" tabIndex={0} role="region" aria-labelledby={`d-${id}-caption`}>
-          <table class="utrecht-table bs-table">
-            <caption class="bs-visually-hidden" id={`d-${id}-caption`}>
-              {title}
-            </caption>
-            <thead class="utrecht-table__header">
-              <tr class="utrecht-table__row">
-                {heads.map((h) => (
-                  <th class="utrecht-table__header-cell" scope="col" key={h}>
-                    {h}
-                  </th>
+        <DataTable labelledBy={`d-${id}-caption`} caption={title} captionClass="bs-visually-hidden" heads={heads}>
+          {rows.map((x, i) => {
+            const c = cells(x);
+            return (
+              <tr class="utrecht-table__row" key={i}>
+                <th class="utrecht-table__header-cell" scope="row">
+                  {c[0]}
+                </th>
+                {c.slice(1).map((v, j) => (
+                  <td class="utrecht-table__cell" key={j}>
+                    {v}
+                  </td>
                 ))}
               </tr>
-            </thead>
-            <tbody class="utrecht-table__body">
-              {rows.map((x, i) => {
-                const c = cells(x);
-                return (
-                  <tr class="utrecht-table__row" key={i}>
-                    <th class="utrecht-table__header-cell" scope="row">
-                      {c[0]}
-                    </th>
-                    {c.slice(1).map((v, j) => (
-                      <td class="utrecht-table__cell" key={j}>
-                        {v}
-                      </td>
-                    ))}
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+            );
+          })}
+        </DataTable>
       ) : (
         <p class="utrecht-paragraph bs-muted">{s.nothing}</p>
       )}

@@ -17,6 +17,7 @@ import { useRequireLogin } from '../lib/guard';
 import { useSignal } from '../lib/signal';
 import { ErrorSummary, Field, SubmitButton, useProblem, useSubmit } from '../components/form';
 import { Pager } from '../components/pager';
+import { DataTable } from '../components/table';
 
 const KIND_NL: Record<string, string> = {
   milestone_upcoming: 'Naderende mijlpaal',
@@ -367,45 +368,32 @@ function UpcomingAlerts({ version }: { version: number }) {
         </p>
       ) : (
         <>
-          <div class="bs-table-wrap" tabIndex={0} role="region" aria-labelledby="st-upcoming-title">
-            <table class="utrecht-table bs-table" data-testid="upcoming">
-              <thead class="utrecht-table__header">
-                <tr class="utrecht-table__row">
-                  {[s.due, s.kind, s.project, s.step, s.reason, s.delivery].map((h) => (
-                    <th class="utrecht-table__header-cell" scope="col" key={h}>
-                      {h}
-                    </th>
-                  ))}
-                </tr>
-              </thead>
-              <tbody class="utrecht-table__body">
-                {list.results.map((a) => (
-                  <tr class="utrecht-table__row" key={a.id} data-id={a.id} data-kind={a.kind}>
-                    <td class="utrecht-table__cell">{when(a.due_at)}</td>
-                    <td class="utrecht-table__cell">{s.kinds[a.kind] ?? a.kind}</td>
-                    <td class="utrecht-table__cell">
-                      <a href={`/projects/${encodeURIComponent(a.project_id)}`} onClick={linkClick}>
-                        {a.details?.project_name ?? a.project_id}
-                      </a>
-                    </td>
-                    <td class="utrecht-table__cell">
-                      {a.step_key ? (
-                        <a href={`/projects/${encodeURIComponent(a.project_id)}/steps/${encodeURIComponent(a.step_key)}`} onClick={linkClick}>
-                          {a.details?.step_name ?? a.step_key}
-                        </a>
-                      ) : (
-                        '—'
-                      )}
-                    </td>
-                    <td class="utrecht-table__cell" data-col="reason">
-                      {reasonText(a)}
-                    </td>
-                    <td class="utrecht-table__cell">{a.digest ? s.digest : s.mail}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable labelledBy="st-upcoming-title" testid="upcoming" heads={[s.due, s.kind, s.project, s.step, s.reason, s.delivery]}>
+            {list.results.map((a) => (
+              <tr class="utrecht-table__row" key={a.id} data-id={a.id} data-kind={a.kind}>
+                <td class="utrecht-table__cell">{when(a.due_at)}</td>
+                <td class="utrecht-table__cell">{s.kinds[a.kind] ?? a.kind}</td>
+                <td class="utrecht-table__cell">
+                  <a href={`/projects/${encodeURIComponent(a.project_id)}`} onClick={linkClick}>
+                    {a.details?.project_name ?? a.project_id}
+                  </a>
+                </td>
+                <td class="utrecht-table__cell">
+                  {a.step_key ? (
+                    <a href={`/projects/${encodeURIComponent(a.project_id)}/steps/${encodeURIComponent(a.step_key)}`} onClick={linkClick}>
+                      {a.details?.step_name ?? a.step_key}
+                    </a>
+                  ) : (
+                    '—'
+                  )}
+                </td>
+                <td class="utrecht-table__cell" data-col="reason">
+                  {reasonText(a)}
+                </td>
+                <td class="utrecht-table__cell">{a.digest ? s.digest : s.mail}</td>
+              </tr>
+            ))}
+          </DataTable>
           <Pager page={page} size={size} count={list.count} hasPrev={!!list.previous} hasNext={!!list.next} onPage={setPage} />
         </>
       )}
@@ -685,43 +673,30 @@ function Calendar({ userId, follows, projectId, onChanged }: { userId: string; f
         {tokens === null ? (
           <p>{s.loading}</p>
         ) : tokens.length ? (
-          <div class="bs-table-wrap" tabIndex={0} role="region" aria-labelledby="st-feeds-title">
-            <table class="utrecht-table bs-table" data-testid="feeds">
-              <thead class="utrecht-table__header">
-                <tr class="utrecht-table__row">
-                  {[s.what, s.labelCol, s.made, s.status, ''].map((h, i) => (
-                    <th class="utrecht-table__header-cell" scope="col" key={i}>
-                      {h || <span class="bs-visually-hidden">{s.revoke}</span>}
-                    </th>
-                  ))}
-                </tr>
-              </thead>
-              <tbody class="utrecht-table__body">
-                {tokens.map((t) => (
-                  <tr class="utrecht-table__row" key={t.id} data-id={t.id} data-scope={t.scope}>
-                    <td class="utrecht-table__cell">{contains(t)}</td>
-                    <td class="utrecht-table__cell">{t.label || '—'}</td>
-                    <td class="utrecht-table__cell">{when(t.created_at)}</td>
-                    <td class="utrecht-table__cell" data-col="status">
-                      {t.revoked_at ? s.revokedOn(when(t.revoked_at)) : s.active}
-                    </td>
-                    <td class="utrecht-table__cell">
-                      {t.revoked_at ? null : (
-                        <RevokeButton
-                          label={`${s.revoke}: ${contains(t)}${t.label ? ` (${t.label})` : ''}`}
-                          id={t.id}
-                          onRevoked={() => {
-                            setVersion((v) => v + 1);
-                            onChanged(s.revoked);
-                          }}
-                        />
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable labelledBy="st-feeds-title" testid="feeds" heads={[s.what, s.labelCol, s.made, s.status]} actions={s.revoke}>
+            {tokens.map((t) => (
+              <tr class="utrecht-table__row" key={t.id} data-id={t.id} data-scope={t.scope}>
+                <td class="utrecht-table__cell">{contains(t)}</td>
+                <td class="utrecht-table__cell">{t.label || '—'}</td>
+                <td class="utrecht-table__cell">{when(t.created_at)}</td>
+                <td class="utrecht-table__cell" data-col="status">
+                  {t.revoked_at ? s.revokedOn(when(t.revoked_at)) : s.active}
+                </td>
+                <td class="utrecht-table__cell">
+                  {t.revoked_at ? null : (
+                    <RevokeButton
+                      label={`${s.revoke}: ${contains(t)}${t.label ? ` (${t.label})` : ''}`}
+                      id={t.id}
+                      onRevoked={() => {
+                        setVersion((v) => v + 1);
+                        onChanged(s.revoked);
+                      }}
+                    />
+                  )}
+                </td>
+              </tr>
+            ))}
+          </DataTable>
         ) : (
           <p class="utrecht-paragraph">{s.noFeeds}</p>
         )}

@@ -19,6 +19,7 @@ import { useSignal } from '../lib/signal';
 import { ErrorSummary, Field, SubmitButton, useProblem, useSubmit, type FormError } from '../components/form';
 import type { Change, Forecast, HistoryEntry, Link, Project, Scenario, Schedule, Step, WhatIfResult } from './projectTypes';
 import type { GanttProps } from './ProjectGantt';
+import { DataTable } from '../components/table';
 
 const S = strings({
   nl: {
@@ -478,32 +479,19 @@ export default function WhatIf({ params }: { params: Record<string, string> }) {
           </h2>
           <p class="utrecht-paragraph bs-muted">{s.historyHint}</p>
           {history.length ? (
-            <div class="bs-table-wrap" tabIndex={0} role="region" aria-labelledby="wi-history-title">
-              <table class="utrecht-table bs-history" data-testid="wi-history">
-                <thead class="utrecht-table__header">
-                  <tr class="utrecht-table__row">
-                    {[s.when, s.who, s.what, s.why].map((h) => (
-                      <th class="utrecht-table__header-cell" scope="col" key={h}>
-                        {h}
-                      </th>
-                    ))}
-                  </tr>
-                </thead>
-                <tbody class="utrecht-table__body">
-                  {history.map((h) => (
-                    <tr class="utrecht-table__row" key={h.id}>
-                      <td class="utrecht-table__cell">{new Date(h.changed_at).toLocaleString(lang.get() === 'nl' ? 'nl-NL' : 'en-GB')}</td>
-                      <td class="utrecht-table__cell">{h.changed_by ?? '—'}</td>
-                      <td class="utrecht-table__cell">
-                        {h.step ? `${name(h.step)}: ` : ''}
-                        {h.field} {h.old_value ?? '—'} → {h.new_value ?? '—'}
-                      </td>
-                      <td class="utrecht-table__cell">{h.reason ?? '—'}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable labelledBy="wi-history-title" class="utrecht-table bs-history" testid="wi-history" heads={[s.when, s.who, s.what, s.why]}>
+              {history.map((h) => (
+                <tr class="utrecht-table__row" key={h.id}>
+                  <td class="utrecht-table__cell">{new Date(h.changed_at).toLocaleString(lang.get() === 'nl' ? 'nl-NL' : 'en-GB')}</td>
+                  <td class="utrecht-table__cell">{h.changed_by ?? '—'}</td>
+                  <td class="utrecht-table__cell">
+                    {h.step ? `${name(h.step)}: ` : ''}
+                    {h.field} {h.old_value ?? '—'} → {h.new_value ?? '—'}
+                  </td>
+                  <td class="utrecht-table__cell">{h.reason ?? '—'}</td>
+                </tr>
+              ))}
+            </DataTable>
           ) : (
             <p class="utrecht-paragraph">{s.noHistory}</p>
           )}
@@ -780,56 +768,47 @@ function ShiftTable({ r, name }: { r: WhatIfResult; name: (k: unknown) => string
   const s = S();
   const fc = new Map((r.forecast_shifts?.milestones ?? []).map((m) => [m.key, m]));
   return (
-    <div class="bs-table-wrap" tabIndex={0} role="region" aria-labelledby="wi-shifts-caption">
-      <table class="utrecht-table bs-plan-table bs-shift-table" data-testid="shift-table">
-        <caption class="utrecht-table__caption" id="wi-shifts-caption">
-          {s.milestones}
-        </caption>
-        <thead class="utrecht-table__header">
-          <tr class="utrecht-table__row">
-            {[s.milestone, s.current, s.whatIf, s.shift, `${s.p50}: ${s.current.toLowerCase()} → ${s.whatIf.toLowerCase()}`, s.daysShift, `${s.p80}: ${s.current.toLowerCase()} → ${s.whatIf.toLowerCase()}`, s.daysShift].map((h, i) => (
-              <th class="utrecht-table__header-cell" scope="col" key={i}>
-                {h}
-              </th>
-            ))}
+    <DataTable
+      labelledBy="wi-shifts-caption"
+      caption={s.milestones}
+      captionClass="utrecht-table__caption"
+      class="utrecht-table bs-plan-table bs-shift-table"
+      testid="shift-table"
+      heads={[s.milestone, s.current, s.whatIf, s.shift, `${s.p50}: ${s.current.toLowerCase()} → ${s.whatIf.toLowerCase()}`, s.daysShift, `${s.p80}: ${s.current.toLowerCase()} → ${s.whatIf.toLowerCase()}`, s.daysShift]}
+    >
+      {r.milestone_shifts.map((m) => {
+        const f = fc.get(m.step);
+        const moved = (m.shift_working_days ?? 0) !== 0;
+        return (
+          <tr class={`utrecht-table__row${moved ? ' bs-row-moved' : ''}`} key={m.step} data-key={m.step}>
+            <th class="utrecht-table__header-cell" scope="row">
+              {name(m.step)}
+            </th>
+            <td class="utrecht-table__cell" data-col="before">
+              {m.before ?? ''}
+            </td>
+            <td class="utrecht-table__cell" data-col="after">
+              {m.after ?? ''}
+            </td>
+            <td class="utrecht-table__cell bs-num" data-col="shift">
+              {signed(m.shift_working_days)}
+            </td>
+            <td class="utrecht-table__cell" data-col="p50">
+              {f?.p50 ? `${f.p50} → ${f.what_if_p50}` : ''}
+            </td>
+            <td class="utrecht-table__cell bs-num" data-col="p50-days">
+              {f?.p50 ? signed(f.p50_days) : ''}
+            </td>
+            <td class="utrecht-table__cell" data-col="p80">
+              {f?.p80 ? `${f.p80} → ${f.what_if_p80}` : ''}
+            </td>
+            <td class="utrecht-table__cell bs-num" data-col="p80-days">
+              {f?.p80 ? signed(f.p80_days) : ''}
+            </td>
           </tr>
-        </thead>
-        <tbody class="utrecht-table__body">
-          {r.milestone_shifts.map((m) => {
-            const f = fc.get(m.step);
-            const moved = (m.shift_working_days ?? 0) !== 0;
-            return (
-              <tr class={`utrecht-table__row${moved ? ' bs-row-moved' : ''}`} key={m.step} data-key={m.step}>
-                <th class="utrecht-table__header-cell" scope="row">
-                  {name(m.step)}
-                </th>
-                <td class="utrecht-table__cell" data-col="before">
-                  {m.before ?? ''}
-                </td>
-                <td class="utrecht-table__cell" data-col="after">
-                  {m.after ?? ''}
-                </td>
-                <td class="utrecht-table__cell bs-num" data-col="shift">
-                  {signed(m.shift_working_days)}
-                </td>
-                <td class="utrecht-table__cell" data-col="p50">
-                  {f?.p50 ? `${f.p50} → ${f.what_if_p50}` : ''}
-                </td>
-                <td class="utrecht-table__cell bs-num" data-col="p50-days">
-                  {f?.p50 ? signed(f.p50_days) : ''}
-                </td>
-                <td class="utrecht-table__cell" data-col="p80">
-                  {f?.p80 ? `${f.p80} → ${f.what_if_p80}` : ''}
-                </td>
-                <td class="utrecht-table__cell bs-num" data-col="p80-days">
-                  {f?.p80 ? signed(f.p80_days) : ''}
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
+        );
+      })}
+    </DataTable>
   );
 }
 
@@ -1029,57 +1008,48 @@ function CompareTable({ a, b, name }: { a: WhatIfResult; b: WhatIfResult; name: 
   const cell = (date: string | null | undefined, shift: number | null | undefined) => (date ? `${date} (${signed(shift)})` : '');
   const p50 = (m: { what_if_p50: string | null; p50_days: number | null } | undefined) => (m?.what_if_p50 ? `${m.what_if_p50} (${signed(m.p50_days)})` : '');
   return (
-    <div class="bs-table-wrap" tabIndex={0} role="region" aria-labelledby="wi-cmp-caption">
-      <table class="utrecht-table bs-plan-table bs-compare-table" data-testid="compare-table">
-        <caption class="utrecht-table__caption" id="wi-cmp-caption">
-          {s.comparison(an, bn)}
-        </caption>
-        <thead class="utrecht-table__header">
-          <tr class="utrecht-table__row">
-            {[s.milestone, s.current, `${an}: ${s.cmpDate}`, `${bn}: ${s.cmpDate}`, `${an}: ${s.cmpP50}`, `${bn}: ${s.cmpP50}`].map((h, i) => (
-              <th class="utrecht-table__header-cell" scope="col" key={i}>
-                {h}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody class="utrecht-table__body">
-          <tr class="utrecht-table__row bs-row-finish" data-key="project_finish">
+    <DataTable
+      labelledBy="wi-cmp-caption"
+      caption={s.comparison(an, bn)}
+      captionClass="utrecht-table__caption"
+      class="utrecht-table bs-plan-table bs-compare-table"
+      testid="compare-table"
+      heads={[s.milestone, s.current, `${an}: ${s.cmpDate}`, `${bn}: ${s.cmpDate}`, `${an}: ${s.cmpP50}`, `${bn}: ${s.cmpP50}`]}
+    >
+      <tr class="utrecht-table__row bs-row-finish" data-key="project_finish">
+        <th class="utrecht-table__header-cell" scope="row">
+          {s.finish}
+        </th>
+        <td class="utrecht-table__cell">{a.project_finish_before ?? ''}</td>
+        <td class="utrecht-table__cell" data-col="a">
+          {cell(a.project_finish_after, a.project_finish_shift_working_days)}
+        </td>
+        <td class="utrecht-table__cell" data-col="b">
+          {cell(b.project_finish_after, b.project_finish_shift_working_days)}
+        </td>
+        <td class="utrecht-table__cell">{a.forecast_shifts ? p50(a.forecast_shifts.completion) : ''}</td>
+        <td class="utrecht-table__cell">{b.forecast_shifts ? p50(b.forecast_shifts.completion) : ''}</td>
+      </tr>
+      {a.milestone_shifts.map((m) => {
+        const mb = bByStep.get(m.step);
+        return (
+          <tr class="utrecht-table__row" key={m.step} data-key={m.step}>
             <th class="utrecht-table__header-cell" scope="row">
-              {s.finish}
+              {name(m.step)}
             </th>
-            <td class="utrecht-table__cell">{a.project_finish_before ?? ''}</td>
+            <td class="utrecht-table__cell">{m.before ?? ''}</td>
             <td class="utrecht-table__cell" data-col="a">
-              {cell(a.project_finish_after, a.project_finish_shift_working_days)}
+              {cell(m.after, m.shift_working_days)}
             </td>
             <td class="utrecht-table__cell" data-col="b">
-              {cell(b.project_finish_after, b.project_finish_shift_working_days)}
+              {cell(mb?.after, mb?.shift_working_days)}
             </td>
-            <td class="utrecht-table__cell">{a.forecast_shifts ? p50(a.forecast_shifts.completion) : ''}</td>
-            <td class="utrecht-table__cell">{b.forecast_shifts ? p50(b.forecast_shifts.completion) : ''}</td>
+            <td class="utrecht-table__cell">{p50(fa.get(m.step))}</td>
+            <td class="utrecht-table__cell">{p50(fb.get(m.step))}</td>
           </tr>
-          {a.milestone_shifts.map((m) => {
-            const mb = bByStep.get(m.step);
-            return (
-              <tr class="utrecht-table__row" key={m.step} data-key={m.step}>
-                <th class="utrecht-table__header-cell" scope="row">
-                  {name(m.step)}
-                </th>
-                <td class="utrecht-table__cell">{m.before ?? ''}</td>
-                <td class="utrecht-table__cell" data-col="a">
-                  {cell(m.after, m.shift_working_days)}
-                </td>
-                <td class="utrecht-table__cell" data-col="b">
-                  {cell(mb?.after, mb?.shift_working_days)}
-                </td>
-                <td class="utrecht-table__cell">{p50(fa.get(m.step))}</td>
-                <td class="utrecht-table__cell">{p50(fb.get(m.step))}</td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
+        );
+      })}
+    </DataTable>
   );
 }
 
