@@ -23,6 +23,8 @@ export interface DataTableProps {
   /** the wrapper's ref and test id (a page that scrolls it or measures it) */
   wrapRef?: Ref<HTMLDivElement>;
   wrapTestid?: string;
+  /** the rows of a tfoot (a total); none without it */
+  foot?: ComponentChildren;
   /** tbody aria-live (a table whose cells fill in later) */
   live?: boolean;
   children: ComponentChildren;
@@ -55,6 +57,7 @@ export function DataTable(p: DataTableProps) {
         <tbody class="utrecht-table__body" aria-live={p.live ? 'polite' : undefined}>
           {p.children}
         </tbody>
+        {p.foot !== undefined ? <tfoot>{p.foot}</tfoot> : null}
       </table>
     </div>
   );

@@ -15,6 +15,7 @@ import { fmtNumber, lang, strings } from '../lib/i18n';
 import { useSignal } from '../lib/signal';
 import { ErrorSummary, Field, SubmitButton, useProblem, useSubmit } from '../components/form';
 import { ConfirmBox } from '../components/confirm';
+import { DataTable } from '../components/table';
 import type { Step } from './projectTypes';
 import type { PlusveldDef } from './AdminPlusvelden';
 import { defLabel } from './AdminPlusvelden';
@@ -414,113 +415,103 @@ export function ProjectBlocks({ project, writable, steps }: { project: string; w
       {blocks === null ? (
         err ? null : <p>{s.loading}</p>
       ) : blocks.length ? (
-        <div class="bs-table-wrap" tabIndex={0} role="region" aria-labelledby="bs-blocks-caption" ref={wrap} data-testid="blocks-wrap">
-          <table class="utrecht-table bs-table bs-blocks-table" data-testid="blocks-table">
-            <caption class="bs-visually-hidden" id="bs-blocks-caption">
-              {s.title}
-            </caption>
-            <thead class="utrecht-table__header">
-              <tr class="utrecht-table__row">
-                {heads.map((h, i) => (
-                  <th class={`utrecht-table__header-cell${i === 0 || i === heads.length - 1 ? ' bs-num' : ''}`} scope="col" key={h}>
-                    {h}
-                  </th>
-                ))}
+        <DataTable
+          labelledBy="bs-blocks-caption"
+          caption={s.title}
+          captionClass="bs-visually-hidden"
+          wrapRef={wrap}
+          wrapTestid="blocks-wrap"
+          class="utrecht-table bs-table bs-blocks-table"
+          testid="blocks-table"
+          heads={heads}
+          numeric={(i) => i === 0 || i === heads.length - 1}
+          actions={writable ? s.actions : undefined}
+          foot={
+            <tr class="utrecht-table__row bs-total-row" data-testid="blocks-total">
+              <td class="utrecht-table__cell bs-num" data-col="homes">
+                {fmtNumber(blocks.reduce((k, b) => k + b.homes, 0))}
+              </td>
+              <th class="utrecht-table__header-cell" scope="row" colSpan={9}>
+                {s.total}
+              </th>
+              <td class="utrecht-table__cell bs-num" data-col="net_homes">
+                {fmtNumber(blocks.reduce((k, b) => k + b.net_homes, 0))}
+              </td>
+              {writable ? <td class="utrecht-table__cell" /> : null}
+            </tr>
+          }
+        >
+          {blocks.map((b) => (
+            <Fragment key={b.id}>
+              <tr class={`utrecht-table__row${b.correction ? ' bs-row-correction' : ''}${hasPv ? ' bs-blk-has-pv' : ''}`} data-id={b.id}>
+                <td class="utrecht-table__cell bs-num" data-col="homes">
+                  {fmtNumber(b.homes)}
+                </td>
+                <td class="utrecht-table__cell" data-col="kind" data-value={b.kind}>
+                  {s.kinds[b.kind] ?? b.kind}
+                </td>
+                <td class="utrecht-table__cell" data-col="home_type" data-value={b.home_type}>
+                  {s.homeTypes[b.home_type] ?? b.home_type}
+                </td>
+                <td class="utrecht-table__cell" data-col="tenure" data-value={b.tenure}>
+                  {s.tenures[b.tenure] ?? b.tenure}
+                </td>
+                <td class="utrecht-table__cell" data-col="price_class" data-value={b.price_class}>
+                  {s.priceClasses[b.price_class] ?? b.price_class}
+                </td>
+                <td class="utrecht-table__cell" data-col="target_group">
+                  {b.target_group ?? '—'}
+                </td>
+                <td class="utrecht-table__cell" data-col="milestone" data-value={b.milestone}>
+                  {msName(b.milestone)}
+                </td>
+                <td class="utrecht-table__cell" data-col="period">
+                  {periodText(b)}
+                </td>
+                <td class="utrecht-table__cell" data-col="spread">
+                  {b.spread?.length
+                    ? b.spread.map((e, i) => (
+                        <Fragment key={i}>
+                          {i ? ' ' : ''}
+                          <span>{`${e.year} ${e.percent}%${i < (b.spread?.length ?? 0) - 1 ? ' ·' : ''}`}</span>
+                        </Fragment>
+                      ))
+                    : '—'}
+                </td>
+                <td class="utrecht-table__cell" data-col="correction">
+                  {b.correction ? s.yes : s.no}
+                </td>
+                <td class="utrecht-table__cell bs-num" data-col="net_homes">
+                  {fmtNumber(b.net_homes)}
+                </td>
                 {writable ? (
-                  <th class="utrecht-table__header-cell" scope="col">
-                    <span class="bs-visually-hidden">{s.actions}</span>
-                  </th>
+                  <td class="utrecht-table__cell bs-blocks-actions">
+                    <button type="button" class="utrecht-button utrecht-button--secondary-action bs-link-button bs-blk-edit" aria-label={s.editOf(describe(b))} onClick={() => (setConfirm(null), setPvFor(null), setNotice(''), setEditing(b.id))}>
+                      {s.edit}
+                    </button>
+                    <button type="button" class="utrecht-button utrecht-button--secondary-action bs-link-button bs-blk-delete" aria-label={s.delOf(describe(b))} onClick={() => (setEditing(null), setPvFor(null), setNotice(''), setConfirm(b))}>
+                      {s.del}
+                    </button>
+                  </td>
                 ) : null}
               </tr>
-            </thead>
-            <tbody class="utrecht-table__body">
-              {blocks.map((b) => (
-                <Fragment key={b.id}>
-                  <tr class={`utrecht-table__row${b.correction ? ' bs-row-correction' : ''}${hasPv ? ' bs-blk-has-pv' : ''}`} data-id={b.id}>
-                    <td class="utrecht-table__cell bs-num" data-col="homes">
-                      {fmtNumber(b.homes)}
-                    </td>
-                    <td class="utrecht-table__cell" data-col="kind" data-value={b.kind}>
-                      {s.kinds[b.kind] ?? b.kind}
-                    </td>
-                    <td class="utrecht-table__cell" data-col="home_type" data-value={b.home_type}>
-                      {s.homeTypes[b.home_type] ?? b.home_type}
-                    </td>
-                    <td class="utrecht-table__cell" data-col="tenure" data-value={b.tenure}>
-                      {s.tenures[b.tenure] ?? b.tenure}
-                    </td>
-                    <td class="utrecht-table__cell" data-col="price_class" data-value={b.price_class}>
-                      {s.priceClasses[b.price_class] ?? b.price_class}
-                    </td>
-                    <td class="utrecht-table__cell" data-col="target_group">
-                      {b.target_group ?? '—'}
-                    </td>
-                    <td class="utrecht-table__cell" data-col="milestone" data-value={b.milestone}>
-                      {msName(b.milestone)}
-                    </td>
-                    <td class="utrecht-table__cell" data-col="period">
-                      {periodText(b)}
-                    </td>
-                    <td class="utrecht-table__cell" data-col="spread">
-                      {b.spread?.length
-                        ? b.spread.map((e, i) => (
-                            <Fragment key={i}>
-                              {i ? ' ' : ''}
-                              <span>{`${e.year} ${e.percent}%${i < (b.spread?.length ?? 0) - 1 ? ' ·' : ''}`}</span>
-                            </Fragment>
-                          ))
-                        : '—'}
-                    </td>
-                    <td class="utrecht-table__cell" data-col="correction">
-                      {b.correction ? s.yes : s.no}
-                    </td>
-                    <td class="utrecht-table__cell bs-num" data-col="net_homes">
-                      {fmtNumber(b.net_homes)}
-                    </td>
-                    {writable ? (
-                      <td class="utrecht-table__cell bs-blocks-actions">
-                        <button type="button" class="utrecht-button utrecht-button--secondary-action bs-link-button bs-blk-edit" aria-label={s.editOf(describe(b))} onClick={() => (setConfirm(null), setPvFor(null), setNotice(''), setEditing(b.id))}>
-                          {s.edit}
-                        </button>
-                        <button type="button" class="utrecht-button utrecht-button--secondary-action bs-link-button bs-blk-delete" aria-label={s.delOf(describe(b))} onClick={() => (setEditing(null), setPvFor(null), setNotice(''), setConfirm(b))}>
-                          {s.del}
-                        </button>
-                      </td>
+              {/* the block's plusvelden under its row, across the table (a column would push the
+                  actions off a 1366-wide window) */}
+              {hasPv ? (
+                <tr class="utrecht-table__row bs-blk-pv-row" data-pv-for={b.id}>
+                  <td class="utrecht-table__cell" data-col="plusvelden" colSpan={heads.length + (writable ? 1 : 0)}>
+                    <span class="bs-blk-pv-head">{s.pv}:</span> <BlockValues block={b} defs={defs ?? []} />
+                    {writable && defs?.length ? (
+                      <button type="button" class="utrecht-button utrecht-button--secondary-action bs-link-button bs-blk-pv" aria-label={s.pvOf(describe(b))} onClick={() => (setConfirm(null), setEditing(null), setNotice(''), setPvFor(b.id))}>
+                        {s.pvEdit}
+                      </button>
                     ) : null}
-                  </tr>
-                  {/* the block's plusvelden under its row, across the table (a column would push the
-                      actions off a 1366-wide window) */}
-                  {hasPv ? (
-                    <tr class="utrecht-table__row bs-blk-pv-row" data-pv-for={b.id}>
-                      <td class="utrecht-table__cell" data-col="plusvelden" colSpan={heads.length + (writable ? 1 : 0)}>
-                        <span class="bs-blk-pv-head">{s.pv}:</span> <BlockValues block={b} defs={defs ?? []} />
-                        {writable && defs?.length ? (
-                          <button type="button" class="utrecht-button utrecht-button--secondary-action bs-link-button bs-blk-pv" aria-label={s.pvOf(describe(b))} onClick={() => (setConfirm(null), setEditing(null), setNotice(''), setPvFor(b.id))}>
-                            {s.pvEdit}
-                          </button>
-                        ) : null}
-                      </td>
-                    </tr>
-                  ) : null}
-                </Fragment>
-              ))}
-            </tbody>
-            <tfoot>
-              <tr class="utrecht-table__row bs-total-row" data-testid="blocks-total">
-                <td class="utrecht-table__cell bs-num" data-col="homes">
-                  {fmtNumber(blocks.reduce((k, b) => k + b.homes, 0))}
-                </td>
-                <th class="utrecht-table__header-cell" scope="row" colSpan={9}>
-                  {s.total}
-                </th>
-                <td class="utrecht-table__cell bs-num" data-col="net_homes">
-                  {fmtNumber(blocks.reduce((k, b) => k + b.net_homes, 0))}
-                </td>
-                {writable ? <td class="utrecht-table__cell" /> : null}
-              </tr>
-            </tfoot>
-          </table>
-        </div>
+                  </td>
+                </tr>
+              ) : null}
+            </Fragment>
+          ))}
+        </DataTable>
       ) : (
         <p class="utrecht-paragraph" data-testid="blocks-none">
           {s.none}
