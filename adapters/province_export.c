@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "block_rules.h"
 
 static const char *const count_names[BS_PC_COUNT] = {
     "homes_remaining",       "demolition",
@@ -385,23 +386,20 @@ static int year_or_0(const json_t *v) {
 
 /* Reads and checks block j of a plan record into *b; false (with issues on it) when invalid. */
 static bool read_block(const json_t *o, int j, bs_export_item *it, ex_block *b) {
-    static const char *const types[3] = {"grondgebonden", "meergezins", "onbekend"};
     const char *kind = json_string_value(json_object_get(o, "kind"));
     const char *type = json_string_value(json_object_get(o, "home_type"));
     const char *tenure = json_string_value(json_object_get(o, "tenure"));
     const char *pc = json_string_value(json_object_get(o, "price_class"));
     json_t *h = json_object_get(o, "homes");
-    int n0 = it->n_issues, t = -1;
+    int n0 = it->n_issues, t = bs_block_code_index(type, BS_BLOCK_HOME_TYPES); /* its column group */
     memset(b, 0, sizeof *b);
     b->homes = json_integer_value(h);
     if (!json_is_integer(h) || b->homes == 0 || b->homes > INT32_MAX / 2 || b->homes < -(INT32_MAX / 2) ||
         (b->homes < 0 && !json_is_true(json_object_get(o, "correction"))))
         issue(it, BS_QC_COUNTS, "blocks[%d].homes: a positive number of homes (negative only in a correction block)",
               j);
-    if (!kind || (strcmp(kind, "nieuwbouw") != 0 && strcmp(kind, "transformatie") != 0 && strcmp(kind, "sloop") != 0))
+    if (bs_block_code_index(kind, BS_BLOCK_KINDS) < 0)
         issue(it, BS_QC_COUNTS, "blocks[%d].kind: nieuwbouw, transformatie or sloop", j);
-    for (int k = 0; type && k < 3; k++)
-        if (strcmp(type, types[k]) == 0) t = k;
     if (t < 0) issue(it, BS_QC_COUNTS, "blocks[%d].home_type: grondgebonden, meergezins or onbekend", j);
     int r = tenure && pc ? block_tenure_col(tenure, pc, it) : -1;
     if (r < 0)

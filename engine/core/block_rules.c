@@ -16,10 +16,14 @@ const char *const BS_BLOCK_TENURES[] = {"huur", "koop", "onbekend", NULL};
 const char *const BS_BLOCK_PRICE_CLASSES[] = {"koop1", "koop2", "koop3", "koop4",    "koop_onb", "huur1",
                                               "huur2", "huur3", "huur4", "huur_onb", "onbekend", NULL};
 
+int bs_block_code_index(const char *v, const char *const *list) {
+    for (int i = 0; v && list[i]; i++)
+        if (strcmp(v, list[i]) == 0) return i;
+    return -1;
+}
+
 static bool listed(const char *v, const char *const *allowed) {
-    for (size_t i = 0; allowed[i]; i++)
-        if (strcmp(v, allowed[i]) == 0) return true;
-    return false;
+    return bs_block_code_index(v, allowed) >= 0;
 }
 
 /* An optional integer member in [min, max]; nullable: null allowed. */

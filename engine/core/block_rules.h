@@ -27,6 +27,10 @@ extern const char *const BS_BLOCK_HOME_TYPES[];
 extern const char *const BS_BLOCK_TENURES[];
 extern const char *const BS_BLOCK_PRICE_CLASSES[];
 
+/* The index of code v in list (one of the NULL-terminated lists above), or -1 when v is NULL or
+ * not in it. The lists' order is fixed: callers may map the index to columns (province exports). */
+int bs_block_code_index(const char *v, const char *const *list);
+
 /* Whether key is a milestone step of a loaded process schema; arg is the caller's. */
 typedef bool (*bs_block_milestone_fn)(const char *key, const void *arg);
 
