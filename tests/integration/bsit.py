@@ -5,6 +5,7 @@ Each test script creates a database of its own next to BOUWSTROOM_DATABASE_URL's
 """
 import contextlib
 import glob
+import io
 import json
 import os
 import signal
@@ -160,6 +161,21 @@ def fresh_database():
     finally:
         subprocess.run(["psql", base_url, "-XAtq", "-c", f"DROP DATABASE IF EXISTS {dbname} WITH (FORCE)"],
                        capture_output=True)
+
+
+def xlsx_workbook(sheets):
+    """The bytes of an .xlsx workbook with the given sheets: [(name, rows)], rows lists of cell
+    values, the first sheet first (openpyxl, Debian python3-openpyxl)."""
+    import openpyxl
+    wb = openpyxl.Workbook()
+    for i, (name, rows) in enumerate(sheets):
+        ws = wb.active if i == 0 else wb.create_sheet(name)
+        ws.title = name
+        for row in rows:
+            ws.append(row)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
 
 
 def shared_file(source, *parts):

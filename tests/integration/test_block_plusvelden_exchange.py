@@ -18,14 +18,14 @@
 Usage: test_block_plusvelden_exchange.py --binary BOUWSTROOM --source SRC
 """
 import argparse
-import io
 import json
 import os
 import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bsit import Api, check, eq, expect_problem, finish, fresh_database, psql, start_server  # noqa: E402
+from bsit import (Api, check, eq, expect_problem, finish, fresh_database, psql, start_server,  # noqa: E402
+                  xlsx_workbook)
 
 G = "/api/v1/exchange/geojson"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -161,21 +161,6 @@ def geojson(url, op, pid, ids):
     return [b["id"] for b in got]
 
 
-def workbook(sheets):
-    import openpyxl  # Debian python3-openpyxl
-    wb = openpyxl.Workbook()
-    first = True
-    for name, rows in sheets:
-        ws = wb.active if first else wb.create_sheet(name)
-        ws.title = name
-        first = False
-        for row in rows:
-            ws.append(row)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
-
-
 def excel(url, op, gem, prov):
     print("== Excel: Woningblokken with plusveld:<key> columns and the spreiding column")
     projects = ("Projecten", [["Sleutel", "Naam", "Gemeente", "Provincie", "Planstatus", "Woningen"],
@@ -184,7 +169,7 @@ def excel(url, op, gem, prov):
     post = lambda wb: op.json("POST", "/api/v1/exchange/xlsx?source=xlsx-bpv", raw=wb,  # noqa: E731
                               headers={"Content-Type": XLSX})
     n, a = values_count(url), audit_count(url)
-    bad = workbook([projects, ("Woningblokken", [
+    bad = xlsx_workbook([projects, ("Woningblokken", [
         head,
         ["x1", 20, "koop", "2027:40;2028:50", "A", 3],
         ["x1", 6, None, "2027:40;2028:0", "D", None],
@@ -204,7 +189,7 @@ def excel(url, op, gem, prov):
        "each bad cell an error naming sheet, row, column and field (also a bad value in a refused row)")
     eq((values_count(url), audit_count(url)), (n, a), "nothing stored")
     eq(psql(url, "SELECT count(*) FROM projects WHERE source = 'xlsx-bpv'"), "0", "no project stored")
-    unknown = workbook([projects, ("Woningblokken", [head[:2] + ["plusveld:projectcode"], ["x1", 3, "x"]])])
+    unknown = xlsx_workbook([projects, ("Woningblokken", [head[:2] + ["plusveld:projectcode"], ["x1", 3, "x"]])])
     st, _, p = post(unknown)
     eq([(e.get("sheet"), e.get("row"), e.get("column"), e.get("field")) for e in (p or {}).get("errors", [])],
        [("Woningblokken", 2, "C", "blocks.plusvelden.projectcode")], "a project field in the blocks sheet: refused")
@@ -212,7 +197,7 @@ def excel(url, op, gem, prov):
     rows = [["x1", 20, "koop", "2027:40; 2028:60%", "A", 3],
             ["x1", 6, None, None, "B", None],
             ["x1", 4, None, "2030:100", None, None]]
-    good = workbook([projects, ("Woningblokken", [head] + rows)])
+    good = xlsx_workbook([projects, ("Woningblokken", [head] + rows)])
     st, _, res = post(good)
     eq((st, res and res.get("inserted")), (200, 1), f"a workbook with block values and spreads imported {res}")
     x1 = psql(url, "SELECT id FROM projects WHERE source = 'xlsx-bpv' AND source_key = 'x1'")

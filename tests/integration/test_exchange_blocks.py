@@ -14,14 +14,13 @@ docs/exchange.md "Woningblokken"), against the real server and PostgreSQL:
   a key without a project row too, and nothing is stored.
 """
 import argparse
-import io
 import json
 import os
 import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bsit import Api, check, eq, finish, fresh_database, psql, start_server, token_for  # noqa: E402
+from bsit import Api, check, eq, finish, fresh_database, psql, start_server, token_for, xlsx_workbook  # noqa: E402
 
 G = "/api/v1/exchange/geojson"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -174,21 +173,6 @@ def geojson(url, op):
     return b1
 
 
-def workbook(sheets):
-    import openpyxl  # Debian python3-openpyxl
-    wb = openpyxl.Workbook()
-    first = True
-    for name, rows in sheets:
-        ws = wb.active if first else wb.create_sheet(name)
-        ws.title = name
-        first = False
-        for row in rows:
-            ws.append(row)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
-
-
 def excel(url, op, gem, prov):
     print("== Excel: the sheet Woningblokken")
     projects = ("Projecten", [["Sleutel", "Naam", "Gemeente", "Provincie", "Planstatus", "Woningen"],
@@ -196,7 +180,7 @@ def excel(url, op, gem, prov):
                               ["x2", "Plan x2", gem, prov, "3", 20]])
     head = ["Sleutel", "Woningen", "Soort", "Woningtype", "Eigendom", "Prijsklasse", "Doelgroep", "Mijlpaal",
             "Jaar van", "Jaar tot", "Correctie"]
-    bad = workbook([projects, ("Woningblokken", [
+    bad = xlsx_workbook([projects, ("Woningblokken", [
         head,
         ["x1", 20, "nieuwbouw", "grondgebonden", "koop", "koop3", None, None, 2027, 2028, None],
         ["x1", 6, None, "meergezins", "huur", "koop1", None, None, None, None, None],
@@ -217,7 +201,7 @@ def excel(url, op, gem, prov):
     rows = [["x1", 20, "nieuwbouw", "grondgebonden", "koop", "koop3", "senioren", "start_bouw", 2027, 2028, "nee"],
             ["x1", 6, None, "meergezins", "huur", "huur2", None, None, 2033, 2033, None],
             ["x1", -1, None, None, None, None, None, None, None, None, "ja"]]
-    good = workbook([projects, ("Woningblokken", [head] + rows)])
+    good = xlsx_workbook([projects, ("Woningblokken", [head] + rows)])
     st, _, res = op.json("POST", "/api/v1/exchange/xlsx?source=xlsx-bl", raw=good, headers={"Content-Type": XLSX})
     eq((st, res and res.get("inserted")), (200, 2), f"a workbook with blocks imported {res}")
     x1 = psql(url, "SELECT id FROM projects WHERE source = 'xlsx-bl' AND source_key = 'x1'")
