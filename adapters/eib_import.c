@@ -195,6 +195,23 @@ static long claim_objectid(bs_import_result *r, json_t *props, json_t *seen) {
     return objectid;
 }
 
+/* The plan's gemeente: the file's Gem_naam, 'onbekend' when missing or empty. */
+static const char *gemeente_of(json_t *props) {
+    const char *gem = prop_str(props, "Gem_naam");
+    return gem && *gem ? gem : "onbekend";
+}
+
+/* The plan's provincie: the file's Provincie with its spelling normalised (*changed), 'onbekend'
+ * when missing or empty. */
+static const char *provincie_of(json_t *props, bool *changed) {
+    const char *prov = province_name(prop_str(props, "Provincie"), changed);
+    if (!prov || !*prov) {
+        *changed = false;
+        return "onbekend";
+    }
+    return prov;
+}
+
 /* name, gemeente and provincie: a missing one named or set to 'onbekend', the province's
  * spelling normalised. */
 static void set_names(bs_import_result *r, json_t *rec, json_t *props, long objectid) {
@@ -207,17 +224,13 @@ static void set_names(bs_import_result *r, json_t *rec, json_t *props, long obje
     } else {
         json_object_set_new(rec, "name", json_string(name));
     }
-    const char *gem = prop_str(props, "Gem_naam");
-    if (!gem || !*gem) {
-        gem = "onbekend";
-        warn(r, "gemeente missing", objectid, "set to 'onbekend'");
-    }
+    const char *gem = gemeente_of(props);
+    if (gem != prop_str(props, "Gem_naam")) warn(r, "gemeente missing", objectid, "set to 'onbekend'");
     json_object_set_new(rec, "gemeente", json_string(gem));
     bool prov_changed;
     const char *prov_raw = prop_str(props, "Provincie");
-    const char *prov = province_name(prov_raw, &prov_changed);
-    if (!prov || !*prov) {
-        prov = "onbekend";
+    const char *prov = provincie_of(props, &prov_changed);
+    if (!prov_raw || !*prov_raw) {
         warn(r, "provincie missing", objectid, "set to 'onbekend'");
     } else if (prov_changed) {
         char buf[96];
@@ -456,6 +469,28 @@ const char *bs_projects_blocks_sql(void) {
            "ORDER BY px.id";
 }
 
+/* The insert of bs_projects_steps_new_sql: every step of the projects this transaction wrote
+ * and that have none yet, as the CTE "s" (RETURNING 1). $1 step keys, $2 source tag. */
+#define STEPS_NEW_INSERT                                                                                               \
+    "WITH " STEPS_TARGETS ", "                                                                                         \
+    "g AS (SELECT lpad(to_hex((extract(epoch FROM clock_timestamp()) * 1000)::bigint), 12, '0') || '7' "               \
+    "  || substr(r, 16, 3) || substr(r, 20, 4) || substr(r, 25, 4) AS prefix "                                         \
+    "  FROM (SELECT gen_random_uuid()::text AS r) q), "                                                                \
+    "s AS (INSERT INTO project_steps (id, project_id, step_key, status, actual_estimated) "                            \
+    "SELECT (g.prefix || lpad(to_hex(row_number() OVER ()), 8, '0'))::uuid, "                                          \
+    "  px.id, u.step_key, u.status, u.status = 'done' "                                                                \
+    "FROM g CROSS JOIN (SELECT * FROM px WHERE px.ours AND px.n_have = 0 ORDER BY px.id) px "                          \
+    "CROSS JOIN LATERAL unnest(px.keys, px.steps) AS u(step_key, status) RETURNING 1) "
+
+/* The audit summary row of a batch: plans staged, steps inserted (the CTE "s" when steps_new is
+ * an expression, plus what bs_projects_steps_existing_sql counted in bouwstroom.import_steps);
+ * source: the parameter of the source tag. */
+#define STEPS_AUDIT(source, steps_new)                                                                                 \
+    "INSERT INTO audit_log (actor_label, action, entity, new) "                                                        \
+    "SELECT 'import', 'import', 'projects', jsonb_build_object('source', " source "::text, "                           \
+    "  'plans', (SELECT count(*) FROM bs_import_staging), 'steps_inserted', " steps_new " "                            \
+    "  + COALESCE(NULLIF(current_setting('bouwstroom.import_steps', true), ''), '0')::bigint)"
+
 const char *bs_projects_steps_new_sql(void) {
     /* a project whose row this transaction wrote (inserted, or updated: its row is locked until
      * commit, and every writer of steps writes or locks the project row first) and that has no
@@ -466,19 +501,17 @@ const char *bs_projects_steps_new_sql(void) {
      * takes each project's steps at one place */
     /* the audit log gets one summary row per batch (with bouwstroom.audit = 'bulk' in the
      * batch's transaction, the statement triggers stay silent; migrations 0010, 0024) */
-    return "WITH " STEPS_TARGETS ", "
-           "g AS (SELECT lpad(to_hex((extract(epoch FROM clock_timestamp()) * 1000)::bigint), 12, '0') || '7' "
-           "  || substr(r, 16, 3) || substr(r, 20, 4) || substr(r, 25, 4) AS prefix "
-           "  FROM (SELECT gen_random_uuid()::text AS r) q), "
-           "s AS (INSERT INTO project_steps (id, project_id, step_key, status, actual_estimated) "
-           "SELECT (g.prefix || lpad(to_hex(row_number() OVER ()), 8, '0'))::uuid, "
-           "  px.id, u.step_key, u.status, u.status = 'done' "
-           "FROM g CROSS JOIN (SELECT * FROM px WHERE px.ours AND px.n_have = 0 ORDER BY px.id) px "
-           "CROSS JOIN LATERAL unnest(px.keys, px.steps) AS u(step_key, status) RETURNING 1) "
-           "INSERT INTO audit_log (actor_label, action, entity, new) "
-           "SELECT 'import', 'import', 'projects', jsonb_build_object('source', $2::text, "
-           "  'plans', (SELECT count(*) FROM bs_import_staging), 'steps_inserted', (SELECT count(*) FROM s) "
-           "  + COALESCE(NULLIF(current_setting('bouwstroom.import_steps', true), ''), '0')::bigint)";
+    return STEPS_NEW_INSERT STEPS_AUDIT("$2", "(SELECT count(*) FROM s)");
+}
+
+const char *bs_projects_steps_new_counted_sql(void) {
+    /* bs_projects_steps_new_sql without its audit row: the number inserted goes to
+     * bouwstroom.import_steps_new (this transaction), for bs_projects_steps_audit_sql */
+    return STEPS_NEW_INSERT "SELECT set_config('bouwstroom.import_steps_new', (SELECT count(*) FROM s)::text, true)";
+}
+
+const char *bs_projects_steps_audit_sql(void) {
+    return STEPS_AUDIT("$1", "COALESCE(NULLIF(current_setting('bouwstroom.import_steps_new', true), ''), '0')::bigint");
 }
 
 void bs_projects_plan_steps(bs_import_plan *plan, const bs_schema *schema, const char *source) {
@@ -486,6 +519,15 @@ void bs_projects_plan_steps(bs_import_plan *plan, const bs_schema *schema, const
     const char *p_steps[2] = {keys, source};
     bs_import_plan_stmt(plan, "storing process steps failed", false, bs_projects_steps_existing_sql(), 2, p_steps);
     bs_import_plan_stmt(plan, "storing process steps failed", false, bs_projects_steps_new_sql(), 2, p_steps);
+    free(keys);
+}
+
+void bs_projects_plan_steps_in_order(bs_import_plan *plan, const bs_schema *schema, const char *source) {
+    char *keys = bs_projects_step_keys_param(schema);
+    const char *p_steps[2] = {keys, source};
+    bs_import_plan_stmt(plan, "storing process steps failed", false, bs_projects_steps_existing_sql(), 2, p_steps);
+    bs_import_plan_stmt(plan, "storing process steps failed", false, bs_projects_steps_new_counted_sql(), 2, p_steps);
+    bs_import_plan_stmt_in_order(plan, "storing process steps failed", bs_projects_steps_audit_sql(), 1, &p_steps[1]);
     free(keys);
 }
 
@@ -558,6 +600,44 @@ static int load_file(import_job *job, json_t **root) {
     return 0;
 }
 
+/* The gemeente organisations of an import, created before its batches (bs_import_plan_setup):
+ * $1 a JSON array of {gemeente, provincie, batch} (bs_eib_gemeente_rows). Each gemeente gets the
+ * provincie the batch that first names it would have given it (the upsert's organisations CTE,
+ * bs_projects_upsert_sql: the first in sort order among that batch's plans), in the order the
+ * batches would have created them; an existing one is kept. */
+#define ORGS_SETUP_SQL                                                                                                 \
+    "INSERT INTO organisations (name, kind, provincie, import_key) "                                                   \
+    "SELECT o.gemeente, 'gemeente', o.provincie, 'gemeente:' || o.gemeente FROM ("                                     \
+    "  SELECT DISTINCT ON (g.gemeente) g.gemeente, g.provincie, g.batch "                                              \
+    "  FROM jsonb_to_recordset($1::jsonb) AS g(gemeente text, provincie text, batch integer) "                         \
+    "  WHERE g.gemeente IS NOT NULL ORDER BY g.gemeente, g.batch, g.provincie) o "                                     \
+    "ORDER BY o.batch, o.gemeente "                                                                                    \
+    "ON CONFLICT (import_key) DO NOTHING"
+
+json_t *bs_eib_gemeente_rows(json_t *features) {
+    bs_import_result *scratch = bs_calloc(1, sizeof *scratch); /* its warnings are the import's own pass's */
+    json_t *seen = json_object(), *pairs = json_object(), *rows = json_array();
+    int accepted = 0;
+    for (size_t i = 0; i < json_array_size(features); i++) {
+        json_t *props = json_object_get(json_array_get(features, i), "properties");
+        if (claim_objectid(scratch, props, seen) < 0) continue;
+        bool changed;
+        const char *gem = gemeente_of(props), *prov = provincie_of(props, &changed);
+        int batch = accepted++ / BS_IMPORT_BATCH_SIZE;
+        char *key = bs_asprintf("%s\n%s\n%d", gem, prov, batch);
+        if (!json_object_get(pairs, key)) {
+            json_object_set_new(pairs, key, json_true());
+            json_array_append_new(rows,
+                                  json_pack("{s:s, s:s, s:i}", "gemeente", gem, "provincie", prov, "batch", batch));
+        }
+        free(key);
+    }
+    json_decref(seen);
+    json_decref(pairs);
+    free(scratch);
+    return rows;
+}
+
 /* The record's blocks (docs/blocks.md): the joint split of its type, tenure and period
  * counts (bs_blocks_split), as {"blocks": [{homes, home_type, tenure, period_from,
  * period_to, correction}, …]} in the "blocks" member, then, when the record's demolition (the
@@ -620,9 +700,19 @@ static int prepare(bs_import_plan *plan, void *arg) {
     char *upsert = bs_projects_upsert_sql(NULL, 0);
     const char *p_upsert[1] = {job->source};
     bs_import_plan_stmt(plan, "storing projects failed", true, upsert, 1, p_upsert);
-    bs_projects_plan_steps(plan, job->schema, job->source);
+    bs_projects_plan_steps_in_order(plan, job->schema, job->source);
     bs_import_plan_stmt(plan, "storing blocks failed", false, bs_projects_blocks_sql(), 1, p_upsert);
     free(upsert);
+    /* the batches are stored BS_EIB_IMPORT_CONNECTIONS at once; the gemeente organisations they
+     * name are created first, in a transaction of their own (two batches creating the same one
+     * at once: the second's upsert could not see it, and its plans would have no owner) */
+    json_t *orgs = bs_eib_gemeente_rows(features);
+    char *orgs_json = json_dumps(orgs, JSON_COMPACT);
+    const char *p_orgs[1] = {orgs_json};
+    bs_import_plan_setup(plan, "storing organisations failed", ORGS_SETUP_SQL, 1, p_orgs);
+    bs_import_plan_connections(plan, BS_EIB_IMPORT_CONNECTIONS);
+    free(orgs_json);
+    json_decref(orgs);
     bs_import_plan_expect(plan, (int)n);
     bs_import_plan_stream(plan);
     json_t *seen = json_object(), *records = json_array();

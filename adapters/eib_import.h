@@ -32,12 +32,25 @@ typedef struct bs_import_result {
 
 typedef void (*bs_import_cb)(const bs_import_result *result, void *arg);
 
+/* Batches of an EIB import stored at once (bs_import_plan_connections); the CLI's store for
+ * `bouwstroom import` has this many connections. */
+#define BS_EIB_IMPORT_CONNECTIONS 2
+
+/* The gemeente organisations an import of features (the file's "features" array, borrowed)
+ * makes owners, for the setup that creates them before the batches: a new JSON array of
+ * {"gemeente", "provincie", "batch"} (gemeente and provincie as the records get them,
+ * 'onbekend' when missing; batch: the 0-based batch of BS_IMPORT_BATCH_SIZE plans the plan falls
+ * in, counting only features with a usable, first-seen OBJECTID), one per distinct triple. */
+json_t *bs_eib_gemeente_rows(json_t *features);
+
 /* Imports the plans of the GeoJSON file at path into the store as projects of the
  * schema "ppm-woningbouw" with their initial process state and schedule (issue #2 §7).
  * source: the projects' source tag ("eib-2020"); (source, OBJECTID) is the idempotency key.
  * Idempotent: a second run of the same file changes nothing. Runs on the import pipeline
  * (import_pipeline.h): the file is read, parsed and every plan computed on the libuv thread
- * pool; then each batch of plans is COPYed and stored in one transaction on the loop.
+ * pool; then each batch of plans is COPYed and stored in one transaction on the loop, up to
+ * BS_EIB_IMPORT_CONNECTIONS batches at once, committed in order (the gemeente organisations
+ * created first, in a transaction of their own).
  * progress (may be NULL) receives progress lines. cb gets the result on the loop
  * (result->error non-empty on failure). */
 void bs_eib_import(uv_loop_t *loop, bs_store *store, const bs_engine *engine, const char *path, const char *source,
@@ -104,9 +117,20 @@ char *bs_projects_upsert_sql(const bs_project_column *extra, size_t n_extra);
 const char *bs_projects_steps_existing_sql(void);
 const char *bs_projects_steps_new_sql(void);
 
+/* bs_projects_steps_new_sql in two: the insert alone (its count kept in the transaction's
+ * setting bouwstroom.import_steps_new), and the audit summary row (the same row, same
+ * parameters), to run later (bs_import_plan_stmt_in_order). Static strings. */
+const char *bs_projects_steps_new_counted_sql(void);
+const char *bs_projects_steps_audit_sql(void);
+
 /* Appends the two step statements above to plan (after the upsert), with the step keys of
  * schema and the source tag as parameters. */
 void bs_projects_plan_steps(bs_import_plan *plan, const bs_schema *schema, const char *source);
+
+/* The same steps and audit row for batches stored at once (bs_import_plan_connections): the
+ * existing and the counted new-steps statements, and the audit summary row as an in-order
+ * statement, so that the summary rows follow the batches' order as with one connection. */
+void bs_projects_plan_steps_in_order(bs_import_plan *plan, const bs_schema *schema, const char *source);
 
 /* Which version of a schema new projects of each gemeente organisation get
  * (organisation_schema_versions, migration 0030; docs/process-schema.md "Versions"): one row,

@@ -3,6 +3,7 @@
  */
 #include "import_pipeline.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,6 +71,7 @@ typedef struct import_stmt {
     char *sql; /* owned */
     const char *what;
     bool counts;
+    bool in_order; /* bs_import_plan_stmt_in_order */
     int n_params;
     char *params[4]; /* owned (NULL = SQL NULL) */
 } import_stmt;
@@ -79,6 +81,8 @@ struct bs_import_plan {
     bool per_batch;
     import_stmt stmts[BS_IMPORT_MAX_STMTS];
     int n_stmts;
+    import_stmt setup; /* bs_import_plan_setup: sql NULL = none */
+    int connections;   /* bs_import_plan_connections; 0 = 1 */
     /* batches, n_batches and n_records are written by prepare (pool thread) and, once streaming
      * is on, read by the store (loop) at the same time: both under mu */
     uv_mutex_t mu;
@@ -89,6 +93,23 @@ struct bs_import_plan {
     bool stream;      /* batches may be stored while prepare runs (bs_import_plan_stream) */
     uv_async_t *wake; /* borrowed: the pipeline's, sent when a batch was added while streaming */
 };
+
+struct pipeline;
+
+/* One connection of the store and the batch it stores (with bs_import_plan_connections, several
+ * at once; otherwise one). */
+typedef struct lane {
+    struct pipeline *p;
+    bs_conn *conn;
+    int batch;     /* the batch it stores, -1 = none */
+    int stmt;      /* the statement running in it */
+    bool in_order; /* running the batch's in-order statements (its turn came) */
+    bool in_tx;
+    bool live;                        /* asked the store for a connection, or holds one */
+    bool idle;                        /* every batch so far is taken; the next comes from prepare */
+    bool turn;                        /* the batch's statements ran; it waits for the batch before it to commit */
+    int inserted, updated, unchanged; /* the batch's counts, added to the outcome at its commit */
+} lane;
 
 typedef struct pipeline {
     uv_work_t work;
@@ -101,17 +122,22 @@ typedef struct pipeline {
     bs_import_plan plan;
     bs_import_outcome out;
     char *begin_script; /* owned: the plan's BEGIN, the settings and the staging table */
+    char *setup_begin;  /* owned: the plan's BEGIN and the settings (the setup's transaction) */
     char *copy_sql;     /* owned */
-    bs_conn *conn;
-    int batch; /* the batch being stored */
-    int stmt;  /* the statement running in it */
-    bool in_tx;
+    lane lanes[BS_IMPORT_MAX_CONNECTIONS];
+    int n_lanes;
+    int n_live;       /* lanes live */
+    int next_batch;   /* the first batch no lane has taken */
+    int n_committed;  /* batches committed (in order) */
+    int fail_batch;   /* the earliest batch that failed (-1: the setup); NO_FAIL = none */
+    bool setup_done;  /* the setup committed (or there is none) */
     uv_async_t wake;  /* prepare added a batch (streaming) */
     bool prepared;    /* prepare has returned (the plan is the loop's alone) */
     bool storing;     /* the store was asked for a connection */
-    bool waiting;     /* every batch so far is stored; the next comes from prepare */
     bool store_ended; /* stored, failed or refused: finish once prepare has returned too */
 } pipeline;
+
+#define NO_FAIL INT_MAX
 
 /* ---- the plan ---- */
 
@@ -124,15 +150,41 @@ void bs_import_plan_commit_per_batch(bs_import_plan *plan, bool per_batch) {
     plan->per_batch = per_batch;
 }
 
-void bs_import_plan_stmt(bs_import_plan *plan, const char *what, bool counts, const char *sql, int n_params,
-                         const char *const *params) {
-    if (plan->n_stmts == BS_IMPORT_MAX_STMTS || n_params > 4) abort(); /* a programming error */
-    import_stmt *s = &plan->stmts[plan->n_stmts++];
+static void stmt_set(import_stmt *s, const char *what, bool counts, const char *sql, int n_params,
+                     const char *const *params) {
+    if (n_params > 4) abort(); /* a programming error */
     s->sql = bs_strdup(sql);
     s->what = what;
     s->counts = counts;
     s->n_params = n_params;
     for (int i = 0; i < n_params; i++) s->params[i] = params[i] ? bs_strdup(params[i]) : NULL;
+}
+
+static void stmt_free(import_stmt *s) {
+    free(s->sql);
+    for (int k = 0; k < s->n_params; k++) free(s->params[k]);
+}
+
+void bs_import_plan_stmt(bs_import_plan *plan, const char *what, bool counts, const char *sql, int n_params,
+                         const char *const *params) {
+    if (plan->n_stmts == BS_IMPORT_MAX_STMTS) abort(); /* a programming error */
+    stmt_set(&plan->stmts[plan->n_stmts++], what, counts, sql, n_params, params);
+}
+
+void bs_import_plan_stmt_in_order(bs_import_plan *plan, const char *what, const char *sql, int n_params,
+                                  const char *const *params) {
+    bs_import_plan_stmt(plan, what, false, sql, n_params, params);
+    plan->stmts[plan->n_stmts - 1].in_order = true;
+}
+
+void bs_import_plan_setup(bs_import_plan *plan, const char *what, const char *sql, int n_params,
+                          const char *const *params) {
+    if (plan->setup.sql) abort(); /* a programming error: one setup statement */
+    stmt_set(&plan->setup, what, false, sql, n_params, params);
+}
+
+void bs_import_plan_connections(bs_import_plan *plan, int n) {
+    plan->connections = n < 1 ? 1 : n > BS_IMPORT_MAX_CONNECTIONS ? BS_IMPORT_MAX_CONNECTIONS : n;
 }
 
 int bs_import_plan_records(const bs_import_plan *plan) {
@@ -188,10 +240,8 @@ void bs_import_plan_add_records(bs_import_plan *plan, const json_t *records, siz
 
 static void plan_free(bs_import_plan *plan) {
     free(plan->begin_sql);
-    for (int i = 0; i < plan->n_stmts; i++) {
-        free(plan->stmts[i].sql);
-        for (int k = 0; k < plan->stmts[i].n_params; k++) free(plan->stmts[i].params[k]);
-    }
+    for (int i = 0; i < plan->n_stmts; i++) stmt_free(&plan->stmts[i]);
+    stmt_free(&plan->setup);
     for (int i = 0; i < plan->n_batches; i++) free(plan->batches[i].copy);
     free(plan->batches);
     uv_mutex_destroy(&plan->mu);
@@ -228,26 +278,58 @@ static void pipeline_closed(uv_handle_t *h) {
     pipeline *p = h->data;
     plan_free(&p->plan);
     free(p->begin_script);
+    free(p->setup_begin);
     free(p->copy_sql);
     free(p->label);
     free(p);
 }
 
-/* The store is done (or failed, or had nothing to do): release the connection and, once prepare
- * has returned too (it may still be adding batches after a failure while streaming), report. */
-static void finish(pipeline *p) {
-    if (p->conn) bs_store_release(p->conn); /* rolls an open transaction back */
-    p->conn = NULL;
-    p->store_ended = true;
-    if (!p->prepared) return; /* prepared() comes back here */
+/* The end: done once, then the pipeline is freed. */
+static void report(pipeline *p) {
     p->done(&p->out, p->arg);
     uv_close((uv_handle_t *)&p->wake, pipeline_closed);
 }
 
-static void fail(pipeline *p, const char *what, const char *err) {
-    p->out.what = what;
-    bs_err_set(&p->out.err, BS_EUNAVAILABLE, NULL, "%s", err ? err : "unknown error");
-    finish(p);
+/* The store is done (or failed, or had nothing to do): report once prepare has returned too (it
+ * may still be adding batches after a failure while streaming; prepared() comes back here). */
+static void store_finished(pipeline *p) {
+    p->store_ended = true;
+    if (p->prepared) report(p);
+}
+
+/* The lane ends: its connection back to the store (an open transaction is rolled back). The last
+ * live lane ends the store's part. */
+static void lane_stop(lane *l) {
+    pipeline *p = l->p;
+    if (l->conn) bs_store_release(l->conn);
+    l->conn = NULL;
+    l->in_tx = l->idle = l->turn = false;
+    l->batch = -1;
+    if (!l->live) return;
+    l->live = false;
+    if (--p->n_live == 0) store_finished(p);
+}
+
+/* A batch after the one that failed: its transaction is rolled back, not committed. */
+static bool abandoned(const lane *l) {
+    return l->p->fail_batch != NO_FAIL && l->batch > l->p->fail_batch;
+}
+
+/* Lane l failed: the earliest failed batch's error is the outcome's; the lanes storing later
+ * batches stop (those waiting now; the others when their statement returns), earlier batches
+ * still commit. */
+static void lane_fail(lane *l, const char *what, const char *err) {
+    pipeline *p = l->p;
+    if (l->batch < p->fail_batch) {
+        p->fail_batch = l->batch;
+        p->out.what = what;
+        bs_err_set(&p->out.err, BS_EUNAVAILABLE, NULL, "%s", err ? err : "unknown error");
+    }
+    lane_stop(l);
+    for (int i = 0; i < p->n_lanes; i++) {
+        lane *o = &p->lanes[i];
+        if (o->live && (o->idle || (o->turn && abandoned(o)))) lane_stop(o);
+    }
 }
 
 static void progress_line(pipeline *p, const char *verb, int done_records) {
@@ -256,134 +338,246 @@ static void progress_line(pipeline *p, const char *verb, int done_records) {
     fflush(p->progress);
 }
 
-static void run_batch(pipeline *p);
-static void run_stmt(pipeline *p);
+static void lane_next(lane *l);
+static void run_stmt(lane *l);
+
+/* The batch's turn: the batch before it has committed; its in-order statements, then COMMIT. */
+static void lane_turn(lane *l) {
+    l->turn = false;
+    l->in_order = true;
+    l->stmt = 0;
+    run_stmt(l);
+}
 
 static void committed(const PGresult *res, const char *err, void *arg) {
     (void)res;
-    pipeline *p = arg;
+    lane *l = arg;
+    pipeline *p = l->p;
     if (err) {
-        fail(p, "commit failed", err);
+        lane_fail(l, "commit failed", err);
         return;
     }
-    p->in_tx = false;
+    l->in_tx = false;
     if (p->plan.per_batch) {
-        p->out.stored += batch_at(p, p->batch).n_records;
+        p->out.stored += batch_at(p, l->batch).n_records;
+        p->out.inserted += l->inserted;
+        p->out.updated += l->updated;
+        p->out.unchanged += l->unchanged;
+        p->n_committed++;
         progress_line(p, "stored", p->out.stored);
-        p->batch++;
-        run_batch(p);
-        return;
+        for (int i = 0; i < p->n_lanes; i++) /* the next batch's turn */
+            if (p->lanes[i].turn && p->lanes[i].batch == p->n_committed) lane_turn(&p->lanes[i]);
+    } else {
+        p->out.stored = p->plan.n_records;
+        progress_line(p, "stored", p->out.stored);
     }
-    p->out.stored = p->plan.n_records;
-    progress_line(p, "stored", p->out.stored);
-    finish(p);
+    l->batch = -1;
+    lane_next(l);
 }
 
-/* The batch's statements have run: commit it, or go on to the next batch in the same
- * transaction (the staging table emptied first). */
-static void batch_written(pipeline *p) {
-    if (p->plan.per_batch || p->batch + 1 == p->plan.n_batches) { /* not streaming: the plan is complete */
+/* The batch's statements and in-order statements have run: commit it, or (one transaction for the
+ * whole import) go on to the next batch in the same transaction. */
+static void batch_written(lane *l) {
+    pipeline *p = l->p;
+    if (p->plan.per_batch || l->batch + 1 == p->plan.n_batches) { /* not streaming: the plan is complete */
         if (!p->plan.per_batch) progress_line(p, "written", p->plan.n_records);
-        bs_conn_script(p->conn, "COMMIT", committed, p);
+        bs_conn_script(l->conn, "COMMIT", committed, l);
         return;
     }
     int written = 0;
-    for (int i = 0; i <= p->batch; i++) written += p->plan.batches[i].n_records;
+    for (int i = 0; i <= l->batch; i++) written += p->plan.batches[i].n_records;
     progress_line(p, "written", written);
-    p->batch++;
-    run_batch(p);
+    l->batch = -1;
+    lane_next(l);
+}
+
+/* The batch's statements (not in order) have run: its turn now, or once the batch before it has
+ * committed. */
+static void stmts_done(lane *l) {
+    pipeline *p = l->p;
+    if (!p->plan.per_batch || p->n_committed == l->batch)
+        lane_turn(l);
+    else
+        l->turn = true;
 }
 
 static void stmt_done(const PGresult *res, const char *err, void *arg) {
-    pipeline *p = arg;
-    const import_stmt *s = &p->plan.stmts[p->stmt];
+    lane *l = arg;
+    pipeline *p = l->p;
+    const import_stmt *s = &p->plan.stmts[l->stmt];
     if (err) {
-        fail(p, s->what, err);
+        lane_fail(l, s->what, err);
+        return;
+    }
+    if (abandoned(l)) {
+        lane_stop(l);
         return;
     }
     if (s->counts) {
         int n = PQntuples(res), ins = 0;
         for (int i = 0; i < n; i++)
             if (strcmp(PQgetvalue(res, i, 0), "t") == 0) ins++;
-        p->out.inserted += ins;
-        p->out.updated += n - ins;
-        p->out.unchanged += batch_at(p, p->batch).n_records - n;
+        int unchanged = batch_at(p, l->batch).n_records - n;
+        if (p->plan.per_batch) { /* counted when the batch commits */
+            l->inserted += ins;
+            l->updated += n - ins;
+            l->unchanged += unchanged;
+        } else {
+            p->out.inserted += ins;
+            p->out.updated += n - ins;
+            p->out.unchanged += unchanged;
+        }
     }
-    p->stmt++;
-    run_stmt(p);
+    l->stmt++;
+    run_stmt(l);
 }
 
-static void run_stmt(pipeline *p) {
-    if (p->stmt == p->plan.n_stmts) {
-        batch_written(p);
+static void run_stmt(lane *l) {
+    pipeline *p = l->p;
+    while (l->stmt < p->plan.n_stmts && p->plan.stmts[l->stmt].in_order != l->in_order) l->stmt++;
+    if (l->stmt == p->plan.n_stmts) {
+        if (l->in_order)
+            batch_written(l);
+        else
+            stmts_done(l);
         return;
     }
-    const import_stmt *s = &p->plan.stmts[p->stmt];
+    const import_stmt *s = &p->plan.stmts[l->stmt];
     /* sent as text, not a named statement: an import's statements are assembled for its
      * source's columns, read the staging table of this transaction (created and dropped with
      * it, so nothing could be prepared before it exists), and run once per 500 records */
-    bs_conn_query(p->conn, s->sql, s->n_params, (const char *const *)s->params, stmt_done, p);
+    bs_conn_query(l->conn, s->sql, s->n_params, (const char *const *)s->params, stmt_done, l);
 }
 
 static void copied(const PGresult *res, const char *err, void *arg) {
     (void)res;
-    pipeline *p = arg;
+    lane *l = arg;
     if (err) {
-        fail(p, "loading the staging table failed", err);
+        lane_fail(l, "loading the staging table failed", err);
         return;
     }
-    p->stmt = 0;
-    run_stmt(p);
+    if (abandoned(l)) {
+        lane_stop(l);
+        return;
+    }
+    l->stmt = 0;
+    l->in_order = false;
+    run_stmt(l);
 }
 
-static void copy_batch(pipeline *p) {
-    import_batch b = batch_at(p, p->batch); /* its text stays where it is until the plan is freed */
-    bs_conn_copy(p->conn, p->copy_sql, b.copy, b.len, copied, p);
+static void copy_batch(lane *l) {
+    import_batch b = batch_at(l->p, l->batch); /* its text stays where it is until the plan is freed */
+    bs_conn_copy(l->conn, l->p->copy_sql, b.copy, b.len, copied, l);
 }
 
 static void begun(const PGresult *res, const char *err, void *arg) {
     (void)res;
-    pipeline *p = arg;
+    lane *l = arg;
     if (err) {
-        fail(p, "BEGIN failed", err);
+        lane_fail(l, "BEGIN failed", err);
         return;
     }
-    p->in_tx = true;
-    copy_batch(p);
+    l->in_tx = true;
+    if (abandoned(l)) {
+        lane_stop(l);
+        return;
+    }
+    copy_batch(l);
 }
 
 static void emptied(const PGresult *res, const char *err, void *arg) {
     (void)res;
-    pipeline *p = arg;
+    lane *l = arg;
     if (err) {
-        fail(p, "emptying the staging table failed", err);
+        lane_fail(l, "emptying the staging table failed", err);
         return;
     }
-    copy_batch(p);
+    copy_batch(l);
 }
 
-static void run_batch(pipeline *p) {
-    if (p->batch == batches_now(p)) {
-        if (p->prepared)
-            finish(p);
-        else
-            p->waiting = true; /* streaming: the next batch wakes us (or prepared() does) */
+/* The lane takes the next batch, waits for prepare to add one, or ends (nothing left, or a
+ * batch failed). */
+static void lane_next(lane *l) {
+    pipeline *p = l->p;
+    l->idle = false;
+    if (p->fail_batch != NO_FAIL) {
+        lane_stop(l);
         return;
     }
-    if (!p->in_tx)
-        bs_conn_script(p->conn, p->begin_script, begun, p);
+    if (p->next_batch == batches_now(p)) {
+        if (p->prepared)
+            lane_stop(l);
+        else
+            l->idle = true; /* streaming: the next batch wakes us (or prepared() does) */
+        return;
+    }
+    l->batch = p->next_batch++;
+    l->inserted = l->updated = l->unchanged = 0;
+    if (!l->in_tx)
+        bs_conn_script(l->conn, p->begin_script, begun, l);
     else
-        bs_conn_script(p->conn, "TRUNCATE bs_import_staging", emptied, p);
+        bs_conn_script(l->conn, "TRUNCATE bs_import_staging", emptied, l);
+}
+
+static void acquired(bs_conn *conn, const char *err, void *arg);
+
+static void lane_acquire(lane *l) {
+    l->live = true;
+    l->p->n_live++;
+    bs_store_acquire(l->p->store, acquired, l);
+}
+
+/* The setup committed: the other lanes ask for their connections, this one takes a batch. */
+static void setup_committed(const PGresult *res, const char *err, void *arg) {
+    (void)res;
+    lane *l = arg;
+    pipeline *p = l->p;
+    if (err) {
+        lane_fail(l, "commit failed", err);
+        return;
+    }
+    p->setup_done = true;
+    for (int i = 1; i < p->n_lanes; i++) lane_acquire(&p->lanes[i]);
+    lane_next(l);
+}
+
+static void setup_ran(const PGresult *res, const char *err, void *arg) {
+    (void)res;
+    lane *l = arg;
+    if (err) {
+        lane_fail(l, l->p->plan.setup.what, err);
+        return;
+    }
+    bs_conn_script(l->conn, "COMMIT", setup_committed, l);
+}
+
+static void setup_begun(const PGresult *res, const char *err, void *arg) {
+    (void)res;
+    lane *l = arg;
+    if (err) {
+        lane_fail(l, "BEGIN failed", err);
+        return;
+    }
+    const import_stmt *s = &l->p->plan.setup;
+    bs_conn_query(l->conn, s->sql, s->n_params, (const char *const *)s->params, setup_ran, l);
 }
 
 static void acquired(bs_conn *conn, const char *err, void *arg) {
-    pipeline *p = arg;
+    lane *l = arg;
+    pipeline *p = l->p;
     if (err) {
-        fail(p, "database unavailable", err);
+        if (p->n_live > 1) /* another lane stores the batches */
+            lane_stop(l);
+        else
+            lane_fail(l, "database unavailable", err);
         return;
     }
-    p->conn = conn;
-    run_batch(p);
+    l->conn = conn;
+    if (!p->setup_done) {
+        bs_conn_script(conn, p->setup_begin, setup_begun, l);
+        return;
+    }
+    lane_next(l);
 }
 
 /* The transaction's opening: the plan's BEGIN; JIT compilation off (the triggers' set-wise
@@ -398,9 +592,11 @@ static void build_sql(pipeline *p) {
         od +=
             (size_t)snprintf(defs + od, cap - od, "%s%s %s", c ? ", " : "", staging_cols[c].name, staging_cols[c].type);
     }
+    const char *begin = p->plan.begin_sql ? p->plan.begin_sql : "BEGIN";
     p->begin_script = bs_asprintf("%s; SET LOCAL jit = off; "
                                   "CREATE TEMP TABLE bs_import_staging (%s) ON COMMIT DROP",
-                                  p->plan.begin_sql ? p->plan.begin_sql : "BEGIN", defs);
+                                  begin, defs);
+    p->setup_begin = bs_asprintf("%s; SET LOCAL jit = off", begin);
     p->copy_sql = bs_asprintf("COPY bs_import_staging (%s) FROM STDIN", cols);
     free(cols);
     free(defs);
@@ -411,46 +607,55 @@ static void prepare_work(uv_work_t *w) {
     p->out.prepare_rc = p->prepare(&p->plan, p->arg);
 }
 
-/* Asks the store for the connection (once). */
+/* Asks the store for the connections (once): the first alone while there is a setup to run. */
 static void start_storing(pipeline *p) {
     p->storing = true;
     build_sql(p);
-    bs_store_acquire(p->store, acquired, p);
+    p->n_lanes = p->plan.per_batch && p->plan.connections > 1 ? p->plan.connections : 1;
+    p->setup_done = p->plan.setup.sql == NULL;
+    for (int i = 0; i < p->n_lanes; i++) {
+        p->lanes[i].p = p;
+        p->lanes[i].batch = -1;
+    }
+    for (int i = 0; i < (p->setup_done ? p->n_lanes : 1); i++) lane_acquire(&p->lanes[i]);
+}
+
+/* Lanes waiting for prepare's next batch look again. */
+static void wake_idle(pipeline *p) {
+    for (int i = 0; i < p->n_lanes; i++)
+        if (p->lanes[i].idle) lane_next(&p->lanes[i]);
 }
 
 /* Streaming: prepare added a batch. */
 static void woken(uv_async_t *h) {
     pipeline *p = h->data;
     if (p->store_ended || p->prepared) return; /* prepared() takes over */
-    if (!p->storing) {
+    if (!p->storing)
         start_storing(p);
-    } else if (p->waiting && p->batch < batches_now(p)) {
-        p->waiting = false;
-        run_batch(p);
-    }
+    else
+        wake_idle(p);
 }
 
 static void prepared(uv_work_t *w, int status) {
     pipeline *p = w->data;
     p->prepared = true;
     if (p->store_ended) { /* streaming, and the store failed meanwhile */
-        finish(p);
+        report(p);
         return;
     }
     if (status != 0) {
         if (p->storing) abort(); /* a started pool work item cannot be cancelled */
-        fail(p, "import", "cancelled");
+        p->out.what = "import";
+        bs_err_set(&p->out.err, BS_EUNAVAILABLE, NULL, "cancelled");
+        report(p);
         return;
     }
     if (p->storing) { /* streaming: store what is left */
-        if (p->waiting) {
-            p->waiting = false;
-            run_batch(p);
-        }
+        wake_idle(p);
         return;
     }
     if (p->out.prepare_rc != 0 || p->plan.n_batches == 0) {
-        finish(p);
+        report(p);
         return;
     }
     start_storing(p);
@@ -465,6 +670,7 @@ void bs_import_pipeline_run(uv_loop_t *loop, bs_store *store, const char *label,
     p->prepare = prepare;
     p->done = done;
     p->arg = arg;
+    p->fail_batch = NO_FAIL;
     p->work.data = p;
     uv_mutex_init(&p->plan.mu);
     uv_async_init(loop, &p->wake, woken);

@@ -15,7 +15,10 @@
  *   3. transactions: either one per batch (commit_per_batch: the EIB import, a failed batch
  *      leaves the earlier ones stored) or one for the whole import (all or nothing). With one
  *      per batch, prepare may stream (bs_import_plan_stream): each batch is stored while the
- *      next ones are prepared.
+ *      next ones are prepared; and several batches may be stored at once on several
+ *      connections (bs_import_plan_connections), committed in batch order: the outcome is the
+ *      one of storing them one after the other. A setup statement (bs_import_plan_setup) runs
+ *      first, in a transaction of its own: what the batches would otherwise race on.
  *   4. progress lines, the counts (inserted / updated / unchanged), and one done callback on
  *      the loop, also when prepare refused the input or the store failed.
  *
@@ -38,6 +41,9 @@
 
 /* At most this many statements run per batch. */
 #define BS_IMPORT_MAX_STMTS 8
+
+/* At most this many batches are stored at once (bs_import_plan_connections). */
+#define BS_IMPORT_MAX_CONNECTIONS 4
 
 /* The staging table (bs_import_staging) has every projects column an import writes (id,
  * source, source_key, name, gemeente, provincie, plantype(_raw), planstatus(_raw), the count
@@ -68,6 +74,31 @@ void bs_import_plan_commit_per_batch(bs_import_plan *plan, bool per_batch);
  * count as unchanged. */
 void bs_import_plan_stmt(bs_import_plan *plan, const char *what, bool counts, const char *sql, int n_params,
                          const char *const *params);
+
+/* Appends a statement like bs_import_plan_stmt (counts false) that runs after the batch's other
+ * statements, just before its COMMIT, and, when batches are stored at once
+ * (bs_import_plan_connections), only once the batch before it has committed: for rows whose
+ * order across batches shows, e.g. an audit summary row (audit_log.id comes from a sequence). */
+void bs_import_plan_stmt_in_order(bs_import_plan *plan, const char *what, const char *sql, int n_params,
+                                  const char *const *params);
+
+/* One statement (at most one per plan; sql and params copied, at most 4, $1 …) run before the
+ * first batch, in a transaction of its own (the plan's opening script, JIT off, no staging
+ * table) committed before any batch begins: rows that batches stored at once would race on (an
+ * upsert of one transaction cannot see a row another committed after its snapshot). Its failure
+ * fails the import before anything is stored (what names it). Set before bs_import_plan_stream. */
+void bs_import_plan_setup(bs_import_plan *plan, const char *what, const char *sql, int n_params,
+                          const char *const *params);
+
+/* With one transaction per batch: store up to n batches at once (1 … BS_IMPORT_MAX_CONNECTIONS,
+ * clamped; default 1), each on a connection of its own from the store (a store with fewer free
+ * connections stores fewer at once). The batches commit in batch order (a batch whose statements
+ * ran waits for the one before it); when a batch fails, the earlier ones still commit, the later
+ * ones are rolled back, and the outcome has the earliest failed batch's error: the result is that
+ * of storing the batches one after the other. The batches must not write the same rows (a batch
+ * waiting for a row lock of a later batch would wait for ever): what they share goes in the setup.
+ * The counts of a batch are added when it commits. Ignored with one transaction for the import. */
+void bs_import_plan_connections(bs_import_plan *plan, int n);
 
 /* Appends the records (a JSON array of objects, borrowed) in batches of BS_IMPORT_BATCH_SIZE,
  * each converted to COPY's text format (copy_text.h) in the staging column order: strings escaped,

@@ -722,10 +722,12 @@ int main(int argc, char **argv) {
     }
     a.loop = uv_default_loop();
     /* serve: the API, the notifier (one connection for its transactions), the adapter worker and
-     * the one LISTEN connection of every subscriber share the pool */
+     * the one LISTEN connection of every subscriber share the pool; import: its batches are
+     * stored BS_EIB_IMPORT_CONNECTIONS at once */
     a.store = bs_store_open(a.loop, db,
                             strcmp(a.command, "serve") == 0      ? 8
                             : strcmp(a.command, "adapters") == 0 ? 3
+                            : strcmp(a.command, "import") == 0   ? BS_EIB_IMPORT_CONNECTIONS
                                                                  : 1,
                             store_ready, &a);
     bs_run_until(a.loop, &a.done);
