@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
+#include <sodium.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -680,6 +681,22 @@ static void add_blocks(json_t *rec) {
     json_object_set_new(rec, "blocks", json_pack("{s:o}", "blocks", arr));
 }
 
+void bs_eib_uuidv7(char out[37], int64_t unix_ms) {
+    unsigned char b[16];
+    randombytes_buf(b + 6, 10);
+    for (int i = 0; i < 6; i++) b[i] = (unsigned char)((uint64_t)unix_ms >> (8 * (5 - i)));
+    b[6] = (unsigned char)(0x70 | (b[6] & 0x0f)); /* version 7 */
+    b[8] = (unsigned char)(0x80 | (b[8] & 0x3f)); /* variant 10 */
+    static const char hex[] = "0123456789abcdef";
+    size_t o = 0;
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) out[o++] = '-';
+        out[o++] = hex[b[i] >> 4];
+        out[o++] = hex[b[i] & 15];
+    }
+    out[o] = 0;
+}
+
 /* On the thread pool: reads and parses the file, builds every plan's record (codes
  * normalised, initial process state and schedule) and the statements that store a batch. */
 static int prepare(bs_import_plan *plan, void *arg) {
@@ -697,7 +714,11 @@ static int prepare(bs_import_plan *plan, void *arg) {
      * batch is stored while the next is prepared (streaming) */
     bs_import_plan_begin(plan, "BEGIN; SELECT set_config('bouwstroom.audit', 'bulk', true)");
     bs_import_plan_commit_per_batch(plan, true);
-    char *upsert = bs_projects_upsert_sql(NULL, 0);
+    /* new projects get the record's id: UUIDv7 (bs_eib_uuidv7), ascending with the time they were
+     * prepared, so that the projects' primary key and the steps' (project_id, step_key) grow at
+     * their right end instead of at random pages; an existing project keeps its id */
+    static const bs_project_column id_col[] = {{"id", "uuid"}};
+    char *upsert = bs_projects_upsert_sql(id_col, 1);
     const char *p_upsert[1] = {job->source};
     bs_import_plan_stmt(plan, "storing projects failed", true, upsert, 1, p_upsert);
     bs_projects_plan_steps_in_order(plan, job->schema, job->source);
@@ -720,6 +741,9 @@ static int prepare(bs_import_plan *plan, void *arg) {
         json_t *rec = bs_eib_feature_record(job->schema, &job->engine->calendar, json_array_get(features, i), crs, seen,
                                             today, &job->result);
         if (rec) {
+            char id[37];
+            bs_eib_uuidv7(id, bs_clock_now_ms(NULL));
+            json_object_set_new(rec, "id", json_string(id));
             bs_import_apply_version_setting(rec, job->engine, job->settings, &job->engine->calendar, today);
             add_blocks(rec);
             json_array_append_new(records, rec);
@@ -784,6 +808,12 @@ void bs_eib_import(uv_loop_t *loop, bs_store *store, const bs_engine *engine, co
     const bs_engine_schema *es = bs_engine_schema_get(engine, SCHEMA_KEY);
     if (!es) {
         snprintf(job->result.error, sizeof job->result.error, "import: process schema " SCHEMA_KEY " is not loaded");
+        cb(&job->result, arg);
+        job_free(job);
+        return;
+    }
+    if (sodium_init() < 0) { /* randombytes_buf of the new projects' ids, on the thread pool */
+        snprintf(job->result.error, sizeof job->result.error, "import: libsodium could not be initialised");
         cb(&job->result, arg);
         job_free(job);
         return;

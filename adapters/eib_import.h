@@ -6,6 +6,7 @@
 #define BS_EIB_IMPORT_H
 
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <uv.h>
 
@@ -42,6 +43,12 @@ typedef void (*bs_import_cb)(const bs_import_result *result, void *arg);
  * 'onbekend' when missing; batch: the 0-based batch of BS_IMPORT_BATCH_SIZE plans the plan falls
  * in, counting only features with a usable, first-seen OBJECTID), one per distinct triple. */
 json_t *bs_eib_gemeente_rows(json_t *features);
+
+/* A UUIDv7 (RFC 9562 §5.7): unix_ms (milliseconds since the epoch, UTC) in the first 48 bits,
+ * then the version (7), 74 random bits (randombytes_buf: sodium_init must have run) and the
+ * variant; written to out as 36 lower-case characters and a NUL. The ids of new projects of an
+ * EIB import: ascending across milliseconds, unguessable within one. */
+void bs_eib_uuidv7(char out[37], int64_t unix_ms);
 
 /* Imports the plans of the GeoJSON file at path into the store as projects of the
  * schema "ppm-woningbouw" with their initial process state and schedule (issue #2 §7).
