@@ -11,7 +11,11 @@ after one step row was removed; and the reference of a step row to its project, 
 - A failing batch of a streamed import (the real plans, when ../shared is there: a trigger refuses
   one plan of the third batch) ends the import with the store's error and exit status 1 (prepare
   may still be running then: the end waits for it), the two batches before it committed, nothing
-  after it.
+  after it. The same for the fourth batch, stored at the same time as the third (two connections,
+  issue 17 item 4): the third still commits, the fourth and later do not.
+- The real plans stored two batches at a time: every project has its gemeente organisation as
+  owner (created before the batches, with the provincie of its plans), the audit summary rows
+  follow the batch order, new projects have UUIDv7 ids; a re-import changes nothing (same ids).
 - A step row naming a project that does not exist is refused with foreign_key_violation (23503)
   under the old constraint's name; a step cannot move to another project; deleting a project
   deletes its steps; a project with steps keeps its id.
@@ -109,18 +113,60 @@ def main():
         eq(psql(url, "SELECT count(*) FROM audit_log WHERE action = 'DELETE' AND entity = 'project_steps' "
                      f"AND project_id = '{pid}'"), str(int(per_project) + 1),
            "the deleted steps are audited (and the one deleted above)")
-    streamed_failure(args)
+    plans = real_plans(args)
+    if plans:
+        parallel_import(args, plans)
+        streamed_failure(args, plans, 1200)
+        streamed_failure(args, plans, 1700)
+    else:
+        print("  (no real plans: the streamed import and its failures are not tried)")
     return finish()
 
 
-def streamed_failure(args):
+def real_plans(args):
     shared = os.environ.get("BOUWSTROOM_SHARED", os.path.join(args.source, "..", "shared"))
     plans = os.path.join(shared, "data", "plannen", "eib-2020-rd.geojson")
-    if not os.path.exists(plans):
-        print("  (no real plans: the streamed failure is not tried)")
-        return
+    return plans if os.path.exists(plans) else None
+
+
+def parallel_import(args, plans):
     with open(plans, encoding="utf-8") as f:
-        bad = json.load(f)["features"][1200]["properties"]["OBJECTID"]
+        n = len(json.load(f)["features"])
+    with fresh_database() as url:
+        env = dict(os.environ, BOUWSTROOM_DATABASE_URL=url, BOUWSTROOM_HOME=args.source)
+        r = subprocess.run([args.binary, "import", plans], env=env, capture_output=True, text=True, timeout=600)
+        eq(r.returncode, 0, "real plans imported " + r.stderr[-300:])
+        eq(psql(url, "SELECT count(*) FROM projects"), str(n), "every plan stored")
+        eq(psql(url, "SELECT count(*) FROM projects WHERE owner_organisation_id IS NULL"), "0",
+           "every project has an owner organisation")
+        eq(psql(url, "SELECT count(*) FROM projects p JOIN organisations o ON o.id = p.owner_organisation_id "
+                     "WHERE o.import_key <> 'gemeente:' || p.gemeente OR o.provincie IS DISTINCT FROM p.provincie"),
+           "0", "the owner is the plan's gemeente, with the plan's provincie")
+        eq(psql(url, "SELECT count(*) FROM organisations"), psql(url, "SELECT count(DISTINCT gemeente) FROM projects"),
+           "one organisation per gemeente")
+        sizes = [min(500, n - i) for i in range(0, n, 500)]
+        eq(psql(url, "SELECT string_agg((new->>'plans') || '/' || (new->>'steps_inserted'), ',' ORDER BY id) "
+                     "FROM audit_log WHERE action = 'import'"),
+           ",".join(f"{s}/{42 * s}" for s in sizes), "one audit summary row per batch, in batch order")
+        eq(psql(url, "SELECT count(*) FROM projects WHERE substr(id::text, 15, 1) <> '7' "
+                     "OR substr(id::text, 20, 1) NOT IN ('8','9','a','b')"), "0",
+           "new projects' ids are UUIDv7 (version 7, RFC 9562 variant)")
+        ids = psql(url, "SELECT md5(string_agg(id::text || source_key, ',' ORDER BY source_key)) FROM projects")
+        r = subprocess.run([args.binary, "import", plans], env=env, capture_output=True, text=True, timeout=600)
+        eq(r.returncode, 0, "re-import " + r.stderr[-300:])
+        check(f"{n} imported (0 new, 0 updated, {n} unchanged)" in r.stdout, "re-import changes nothing",
+              r.stdout[-400:])
+        eq(psql(url, "SELECT md5(string_agg(id::text || source_key, ',' ORDER BY source_key)) FROM projects"), ids,
+           "re-import: every project keeps its id")
+        eq(psql(url, "SELECT count(*) FROM project_steps"), str(42 * n), "re-import: no step added")
+
+
+def streamed_failure(args, plans, index):
+    """A trigger refuses the plan at features[index]: its batch fails, the batches before it are
+    stored, nothing after it."""
+    with open(plans, encoding="utf-8") as f:
+        bad = json.load(f)["features"][index]["properties"]["OBJECTID"]
+    before = index // 500 * 500
     with fresh_database() as url:
         env = dict(os.environ, BOUWSTROOM_DATABASE_URL=url, BOUWSTROOM_HOME=args.source)
         r = subprocess.run([args.binary, "migrate"], env=env, capture_output=True, text=True, timeout=120)
@@ -133,10 +179,14 @@ def streamed_failure(args):
         eq(r.returncode, 1, "a failed batch: exit status 1")
         check("storing projects failed" in r.stderr and f"plan {bad} refused" in r.stderr,
               "the store's error is reported", r.stderr[-400:])
-        check("1000/4348 plans stored" in r.stdout and "1500/" not in r.stdout, "two batches reported stored",
-              r.stdout[-400:])
-        eq(psql(url, "SELECT count(*) FROM projects"), "1000", "the two batches before it are stored")
-        eq(psql(url, "SELECT count(*) FROM project_steps"), str(1000 * 42), "with their steps")
+        check(f"{before}/4348 plans stored" in r.stdout and f"{before + 500}/" not in r.stdout,
+              f"the {before // 500} batches before it reported stored", r.stdout[-400:])
+        check(f"{before} imported ({before} new, 0 updated, 0 unchanged)" in r.stdout,
+              "the counts are those of the stored batches", r.stdout[-400:])
+        eq(psql(url, "SELECT count(*) FROM projects"), str(before), "the batches before it are stored")
+        eq(psql(url, "SELECT count(*) FROM project_steps"), str(before * 42), "with their steps")
+        eq(psql(url, "SELECT count(*) FROM audit_log WHERE action = 'import'"), str(before // 500),
+           "and their audit summary rows")
 
 
 if __name__ == "__main__":
