@@ -7,6 +7,8 @@ after one step row was removed; and the reference of a step row to its project, 
 - A first import inserts every step of every plan (the schema's steps per project), with ids in
   ascending order (UUIDv7, version nibble 7), and one audit summary row per batch whose
   steps_inserted is what it inserted.
+- Every imported project has one forecast stamp, drawn once in the import's transaction (not again
+  by its steps, migration 0042); a later step write moves it.
 - A re-import inserts nothing; a project that lost a step gets exactly that step back.
 - A failing batch of a streamed import (the real plans, when ../shared is there: a trigger refuses
   one plan of the third batch) ends the import with the store's error and exit status 1 (prepare
@@ -73,6 +75,15 @@ def main():
         eq(summaries(url), f"{n_steps}/{n_projects}", "one audit summary row: steps inserted, plans")
         eq(psql(url, "SELECT count(*) FROM project_steps WHERE (status = 'done') <> actual_estimated"), "0",
            "done steps are estimated actuals")
+        # the forecast stamps (migrations 0034, 0042): one per project, drawn once in the import's
+        # transaction (by the project's insert, not again by its steps')
+        eq(psql(url, "SELECT count(*) || '/' || max(stamp) FROM project_forecast_stamps"),
+           f"{n_projects}/{n_projects}", "every project stamped, once")
+        spid = psql(url, "SELECT id FROM projects ORDER BY id LIMIT 1")
+        stamp = int(psql(url, f"SELECT stamp FROM project_forecast_stamps WHERE project_id = '{spid}'"))
+        psql(url, f"UPDATE project_steps SET status = status WHERE project_id = '{spid}'")
+        check(int(psql(url, f"SELECT stamp FROM project_forecast_stamps WHERE project_id = '{spid}'")) > stamp,
+              "a later transaction's step write moves the project's stamp")
 
         # a re-import changes nothing
         imports(args, env, sample)
