@@ -16,14 +16,17 @@ typedef struct buf {
     size_t len, cap;
 } buf;
 
+/* Makes room for n more bytes and the NUL. */
+static void reserve(buf *b, size_t n) {
+    if (b->len + n + 1 <= b->cap) return;
+    size_t cap = b->cap ? b->cap : 1024;
+    while (cap < b->len + n + 1) cap *= 2;
+    b->p = bs_realloc(b->p, cap);
+    b->cap = cap;
+}
+
 static void put(buf *b, const char *s, size_t n) {
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 1024;
-        while (cap < b->len + n + 1) cap *= 2;
-        char *np = bs_realloc(b->p, cap);
-        b->p = np;
-        b->cap = cap;
-    }
+    reserve(b, n);
     memcpy(b->p + b->len, s, n);
     b->len += n;
     b->p[b->len] = 0;
@@ -115,10 +118,16 @@ char *bs_mail_encode_header(const char *s, size_t name_len) {
 static void quoted_printable(buf *b, const char *s) {
     static const char hex[] = "0123456789ABCDEF";
     size_t col = 0;
+    /* room for the worst case at once (every byte =XX, a soft break per 25 of them, CRLFs):
+     * the bytes are then written in place, not appended one call at a time */
+    size_t n = strlen(s);
+    reserve(b, n * 3 + (n / 24 + 1) * 3 + n + 2);
+    char *o = b->p + b->len;
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         if (*p == '\r') continue;
         if (*p == '\n') {
-            puts_(b, "\r\n");
+            *o++ = '\r';
+            *o++ = '\n';
             col = 0;
             continue;
         }
@@ -136,12 +145,16 @@ static void quoted_printable(buf *b, const char *s) {
         }
         /* a '.' at line start is fine (SMTP dot-stuffing is the transport's job) */
         if (col + elen > 75) {
-            puts_(b, "=\r\n");
+            memcpy(o, "=\r\n", 3);
+            o += 3;
             col = 0;
         }
-        put(b, enc, elen);
+        memcpy(o, enc, elen);
+        o += elen;
         col += elen;
     }
+    b->len = (size_t)(o - b->p);
+    b->p[b->len] = 0;
 }
 
 static bool header_safe(const char *s) {

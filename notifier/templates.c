@@ -16,35 +16,55 @@ typedef struct sbuf {
     size_t len, cap;
 } sbuf;
 
+/* Makes room for n more bytes and the NUL. */
+static void sb_reserve(sbuf *b, size_t n) {
+    if (b->len + n + 1 <= b->cap) return;
+    size_t cap = b->cap ? b->cap * 2 : 512;
+    while (cap < b->len + n + 1) cap *= 2;
+    b->p = bs_realloc(b->p, cap);
+    b->cap = cap;
+}
+
+/* Appends n bytes of s. */
+static void sb_put(sbuf *b, const char *s, size_t n) {
+    sb_reserve(b, n);
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = 0;
+}
+
 __attribute__((format(printf, 2, 3))) static void sb_printf(sbuf *b, const char *fmt, ...) {
+    /* formatted straight into the free room; measured and formatted again only when it does
+     * not fit (one vsnprintf per call in the common case) */
+    size_t room = b->cap > b->len ? b->cap - b->len : 0;
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    int n = vsnprintf(room ? b->p + b->len : NULL, room, fmt, ap);
     va_end(ap);
     if (n < 0) return;
-    if (b->len + (size_t)n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 512;
-        while (cap < b->len + (size_t)n + 1) cap *= 2;
-        char *np = bs_realloc(b->p, cap);
-        b->p = np;
-        b->cap = cap;
+    if ((size_t)n >= room) {
+        sb_reserve(b, (size_t)n);
+        va_start(ap, fmt);
+        vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+        va_end(ap);
     }
-    va_start(ap, fmt);
-    vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
     b->len += (size_t)n;
 }
 
-/* Appends s with HTML special characters escaped. */
+/* Appends s with HTML special characters escaped (the runs between them copied at once). */
 static void sb_html(sbuf *b, const char *s) {
-    for (; s && *s; s++) {
+    while (s && *s) {
+        size_t run = strcspn(s, "<>&\"");
+        sb_put(b, s, run);
+        s += run;
         switch (*s) {
-        case '<': sb_printf(b, "&lt;"); break;
-        case '>': sb_printf(b, "&gt;"); break;
-        case '&': sb_printf(b, "&amp;"); break;
-        case '"': sb_printf(b, "&quot;"); break;
-        default: sb_printf(b, "%c", *s);
+        case '<': sb_put(b, "&lt;", 4); break;
+        case '>': sb_put(b, "&gt;", 4); break;
+        case '&': sb_put(b, "&amp;", 5); break;
+        case '"': sb_put(b, "&quot;", 6); break;
+        default: return; /* the end */
         }
+        s++;
     }
 }
 

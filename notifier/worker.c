@@ -21,6 +21,7 @@
 #include "worker_sql.h"
 
 #define CLAIM_BATCH 200      /* alerts per claim at most (the queue bounds it further by the send rate) */
+#define MAX_HELD 800         /* alerts claimed and not yet recorded at most (ditto; issue 17 item 6) */
 #define LEASE_MS 30000       /* default lease of a claimed alert, kept alive by the queue's heartbeat */
 #define SAFETY_POLL_MS 30000 /* re-check even without a notification */
 #define MAX_WANTS 4096
@@ -722,6 +723,7 @@ bs_notifier *bs_notifier_start(uv_loop_t *loop, bs_store *store, const bs_engine
         n->smtp = bs_smtp_new(loop, &sc);
         bs_queue_config qc = {.policy = {.max_parallel = max_parallel,
                                          .max_claim = CLAIM_BATCH,
+                                         .max_held = MAX_HELD,
                                          .lease_ms = n->lease_ms,
                                          .retry_base_ms = retry_base_s * 1000,
                                          .retry_cap_ms = 3600 * 1000},

@@ -27,6 +27,7 @@ struct bs_queue {
     int claim_asked;  /* rows the claim in flight asked for */
     unsigned due_gen; /* the latest next-due question: only its answer arms the timer */
     bool beating;     /* a heartbeat is in flight */
+    bool pumping;     /* pump is on the stack (an operation may finish synchronously) */
     bool idle_called;
     int backlog_failures; /* consecutive failed writes of the backlog */
     int db_ops;           /* statements in flight that point at the queue */
@@ -287,6 +288,10 @@ void bs_queue_finish_batched(bs_queue_item *it, const bs_stmt *stmt, const char 
         it->deferred = 2; /* after the heartbeat that names it */
     else
         batch_add(it);
+    /* its parallel slot is free now, not only once the batch is written: the next waiting
+     * item starts at once (waiting for the batch stalled every slot for BS_QUEUE_BATCH_MS
+     * plus a commit, issue 17 item 6) */
+    pump(q);
 }
 
 /* ---------------------------------------------------------------- claiming */
@@ -445,6 +450,8 @@ static void beat_fired(uv_timer_t *t) {
 /* Hands waiting rows to the operation while the policy allows, then claims what it allows. */
 static void pump(bs_queue *q) {
     const bs_queue_policy *pol = &q->cfg.policy;
+    if (q->pumping) return; /* the pump on the stack goes on from where it is */
+    q->pumping = true;
     while (bs_queue_may_perform(pol, &q->counts)) {
         bs_queue_item *it = q->items;
         while (it && it->state != ITEM_WAITING) it = it->next;
@@ -453,6 +460,7 @@ static void pump(bs_queue *q) {
         it->started_ms = (int64_t)uv_now(q->loop);
         q->ops->perform(q->self, it);
     }
+    q->pumping = false;
     if (q->counts.stopping) {
         maybe_end(q);
         return;

@@ -11,17 +11,19 @@ int bs_queue_claim_size(const bs_queue_policy *p, const bs_queue_counts *c, doub
     if (c->stopping || c->claiming || c->backlog > 0) return 0;
     int parallel = p->max_parallel > 0 ? p->max_parallel : 1;
     int max_claim = p->max_claim > 0 ? p->max_claim : 1;
-    if (c->waiting >= parallel) return 0; /* enough in hand for every slot */
-    int held = bs_queue_held(c);
+    int cap = p->max_held > 0 ? p->max_held : max_claim;
     int budget;
     if (avg_ms <= 0) {
         budget = parallel; /* nothing observed yet: one item per slot */
     } else {
         double n = (double)parallel * ((double)p->lease_ms / 2.0) / avg_ms;
-        budget = n < 1 ? 1 : n > max_claim ? max_claim : (int)n;
+        budget = n < 1 ? 1 : n > cap ? cap : (int)n;
     }
-    if (budget > max_claim) budget = max_claim;
-    int want = budget - held;
+    if (budget > cap) budget = cap;
+    int low_water = budget / 2 > parallel ? budget / 2 : parallel;
+    if (c->waiting >= low_water) return 0; /* enough in hand while a claim would travel */
+    int want = budget - bs_queue_held(c);
+    if (want > max_claim) want = max_claim;
     return want > 0 ? want : 0;
 }
 

@@ -6,10 +6,12 @@
  * (tests/unit/test_queue.c). queue.c asks these functions what to do and does it.
  *
  * The rules (docs/architecture.md "The durable queue"):
- * - a claim takes no more than this process can finish well within one lease: at most
+ * - this process holds no more than it can finish well within one lease: at most
  *   max(1, rate × lease / 2) items, where rate is the observed completion rate with the
- *   configured parallelism, less what is already held, and never more than max_claim;
- *   before anything was observed, only the free parallel slots;
+ *   configured parallelism, and never more than max_held; before anything was observed, only
+ *   the free parallel slots. A claim takes what is missing, at most max_claim rows, and is
+ *   issued while half of that budget is still waiting in hand, so a fast operation does not
+ *   run dry while the claim travels (issue 17 item 6);
  * - a lease is kept alive by a heartbeat every lease / 3 while items are held;
  * - results that could not be recorded (the database is away) form a backlog: while it is
  *   not empty nothing is claimed or performed, and it is written again after a backoff;
@@ -25,6 +27,7 @@
 typedef struct bs_queue_policy {
     int max_parallel;  /* performs in flight at most (≥ 1) */
     int max_claim;     /* rows per claim at most (≥ 1) */
+    int max_held;      /* rows held (claimed, outcome not yet recorded) at most; 0: max_claim */
     int64_t lease_ms;  /* a claimed item is another node's after this unless heartbeated (> 0) */
     int retry_base_ms; /* backoff of a failed perform: first retry after about this */
     int retry_cap_ms;  /* backoff cap */
@@ -45,11 +48,13 @@ typedef struct bs_queue_counts {
 int bs_queue_held(const bs_queue_counts *c);
 
 /* How many items to claim now; 0 = do not claim. avg_ms: the observed mean duration of one
- * perform in milliseconds (0 = nothing observed yet). Claims nothing while stopping, while a
- * claim or a backlog is pending, or when every parallel slot is taken by waiting items.
- * Otherwise: budget = max(1, floor(max_parallel × (lease_ms / 2) / avg_ms)) — the items the
- * parallelism finishes in half a lease at the observed rate — capped by max_claim, less the
- * items already held; without an observation, the free parallel slots. */
+ * perform in milliseconds (0 = nothing observed yet). budget = max(1, floor(max_parallel ×
+ * (lease_ms / 2) / avg_ms)) — the items the parallelism finishes in half a lease at the
+ * observed rate — capped by max_held (max_claim when 0); without an observation, max_parallel.
+ * Claims nothing while stopping, while a claim or a backlog is pending, or while the waiting
+ * items are at least max(max_parallel, budget / 2) (enough in hand for every slot and for the
+ * time a claim takes). Otherwise min(budget − held, max_claim), or 0 when that is not
+ * positive. */
 int bs_queue_claim_size(const bs_queue_policy *p, const bs_queue_counts *c, double avg_ms);
 
 /* True when a waiting item may be handed to the operation now: not stopping, no backlog

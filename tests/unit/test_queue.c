@@ -63,6 +63,45 @@ static void test_no_claim_while_backlog_claiming_or_stopping(void **state) {
     assert_int_equal(bs_queue_claim_size(&POL, &r, 5000), 8);
 }
 
+static void test_claim_ahead_with_max_held(void **state) {
+    (void)state;
+    /* the outbox's setting: up to 800 held, at most 200 per claim */
+    bs_queue_policy p = POL;
+    p.max_held = 800;
+    bs_queue_counts f = {0};
+    assert_int_equal(bs_queue_claim_size(&p, &f, 0), 16);  /* before any observation: one per slot */
+    assert_int_equal(bs_queue_claim_size(&p, &f, 2), 200); /* fast: a full claim ... */
+    bs_queue_counts c = {.waiting = 300, .performing = 16, .recording = 100};
+    assert_int_equal(bs_queue_claim_size(&p, &c, 2), 200); /* ... and the next one while 300 still wait */
+    c.waiting = 399;
+    c.recording = 300;
+    assert_int_equal(bs_queue_claim_size(&p, &c, 2), 85); /* only what is missing of the 800 */
+    c.waiting = 400;
+    c.recording = 0;
+    assert_int_equal(bs_queue_claim_size(&p, &c, 2), 0); /* half the budget in hand: enough */
+    /* the bound by the send rate still holds: 5 s per message gives 48, whatever max_held */
+    bs_queue_counts s = {0};
+    assert_int_equal(bs_queue_claim_size(&p, &s, 5000), 48);
+    s.performing = 16;
+    s.waiting = 16;
+    assert_int_equal(bs_queue_claim_size(&p, &s, 5000), 16); /* 48 less the 32 held */
+    s.waiting = 24;
+    assert_int_equal(bs_queue_claim_size(&p, &s, 5000), 0); /* half the budget waits */
+    /* and it adapts upward: the budget grows as sends get faster, up to max_held */
+    int last = 0;
+    for (double ms = 5000; ms >= 1; ms /= 2) {
+        bs_queue_counts e = {0};
+        int n = bs_queue_claim_size(&p, &e, ms);
+        assert_true(n >= last);
+        last = n;
+    }
+    assert_int_equal(last, 200);
+    bs_queue_counts held = {.waiting = 100, .performing = 16, .recording = 484};
+    assert_int_equal(bs_queue_claim_size(&p, &held, 1), 200);
+    held.recording = 684;
+    assert_int_equal(bs_queue_claim_size(&p, &held, 1), 0); /* 800 held */
+}
+
 static void test_may_perform(void **state) {
     (void)state;
     bs_queue_counts c = {.waiting = 3};
@@ -162,6 +201,7 @@ int main(void) {
         cmocka_unit_test(test_claim_before_any_observation),
         cmocka_unit_test(test_claim_bounded_by_rate_and_lease),
         cmocka_unit_test(test_no_claim_while_backlog_claiming_or_stopping),
+        cmocka_unit_test(test_claim_ahead_with_max_held),
         cmocka_unit_test(test_may_perform),
         cmocka_unit_test(test_drained_and_held),
         cmocka_unit_test(test_heartbeat),
