@@ -225,19 +225,9 @@ static void revert_migration(sctx *c, const json_t *doc, const json_t *h) {
     c->edit = st.edit;
 }
 
-static void loaded(const PGresult *res, const char *err, void *arg) {
-    sctx *c = arg;
-    if (err) {
-        bs__problem_db(c->req, err);
-        sctx_free(c);
-        return;
-    }
-    if (PQntuples(res) == 0) {
-        bs__fail_as(c->req, BS_ENOTFOUND, NULL, "Project not found", "id", "No project with this id");
-        sctx_free(c);
-        return;
-    }
-    json_t *doc = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+/* Takes over the state document text (SQL_SCHEDULE_LOAD's JSON) into c, then dispatches. */
+static void loaded_text(sctx *c, const char *text) {
+    json_t *doc = json_loads(text, 0, NULL);
     bs_project_state st;
     bs_day today = c->has_known_on ? BS_DAY_NONE : c->api->today(c->api->today_arg);
     if (!doc || bs_project_state_parse(c->api->engine, doc, today, &st) != 0) {
@@ -275,8 +265,31 @@ static void loaded(const PGresult *res, const char *err, void *arg) {
     dispatch(c);
 }
 
+static void loaded(const PGresult *res, const char *err, void *arg) {
+    sctx *c = arg;
+    if (err) {
+        bs__problem_db(c->req, err);
+        sctx_free(c);
+        return;
+    }
+    if (PQntuples(res) == 0) {
+        bs__fail_as(c->req, BS_ENOTFOUND, NULL, "Project not found", "id", "No project with this id");
+        sctx_free(c);
+        return;
+    }
+    loaded_text(c, PQgetvalue(res, 0, 0));
+}
+
 void sched_load(sctx *c) {
     char kd[11];
+    /* a step write: the gate loaded the state with its decision (SQL_GATE_STATE) */
+    const bs_principal *pr = bs__principal(c->req);
+    const char *gated = pr ? pr->state : NULL;
+    if (gated && !c->has_known_on && !c->sid[0] &&
+        (c->kind == K_START || c->kind == K_COMPLETE || c->kind == K_PATCH)) {
+        loaded_text(c, gated);
+        return;
+    }
     if (!c->has_known_on) {
         const char *now[2] = {c->id, c->sid[0] ? c->sid : NULL};
         bs_store_exec(c->api->store, &SQL_SCHEDULE_LOAD_NOW, now, loaded, c);

@@ -7,14 +7,8 @@
 #ifndef BS_ROUTES_SCHEDULE_SQL_H
 #define BS_ROUTES_SCHEDULE_SQL_H
 
+#include "schedule_state_sql.h"
 #include "store.h"
-
-/* The members after the state of SQL_SCHEDULE_LOAD and SQL_SCHEDULE_LOAD_NOW: the scenario ($SID) and the owner's
- * staleness setting. */
-#define SCHEDULE_LOAD_TAIL(SID)                                                                                        \
-    "'scenario', (SELECT row_to_json(x) FROM scenarios x WHERE x.id = " SID "::uuid AND x.project_id = p.id), "        \
-    "'stale_after_months', (SELECT o.stale_after_months FROM organisations o WHERE o.id = p.owner_organisation_id)) "  \
-    "FROM projects p WHERE p.id = $1::uuid"
 
 /* The project's state for the engine (BS_PROJECT_STATE_MEMBERS), the history after a known_on date and a scenario,
  * as one JSON object. $1 project id, $2 known_on date, $3 scenario id or NULL. */
@@ -23,16 +17,17 @@ static const bs_stmt SQL_SCHEDULE_LOAD = {
     "SELECT json_build_object(" BS_PROJECT_STATE_MEMBERS ", "
     "'later', COALESCE((SELECT json_agg(h ORDER BY h.id DESC) "
     "  FROM schedule_history h WHERE h.project_id = p.id AND h.known_from > $2::date "
-    "  AND h.field <> 'forecast_finish'), '[]'), " SCHEDULE_LOAD_TAIL("$3"),
+    "  AND h.field <> 'forecast_finish'), '[]'), " BS_SCHEDULE_LOAD_TAIL("$1", "$3"),
     3};
 
 /* The same without a known_on date (every write and the plain GET …/schedule): 'later' is empty. A statement of its
  * own so that PostgreSQL keeps one generic plan for it (issue 17): with "CASE WHEN $2 IS NULL" in it, a plan for the
  * parameters' values was cheaper, and the statement was planned again at every execution. $1 project id, $2 scenario
  * id or NULL. */
-static const bs_stmt SQL_SCHEDULE_LOAD_NOW = {
-    "schedule_load_now",
-    "SELECT json_build_object(" BS_PROJECT_STATE_MEMBERS ", 'later', '[]'::json, " SCHEDULE_LOAD_TAIL("$2"), 2};
+static const bs_stmt SQL_SCHEDULE_LOAD_NOW = {"schedule_load_now",
+                                              "SELECT json_build_object(" BS_PROJECT_STATE_MEMBERS
+                                              ", 'later', '[]'::json, " BS_SCHEDULE_LOAD_TAIL("$1", "$2"),
+                                              2};
 
 /* Writes a changed schedule in one statement, only when the project is still at the schedule version the change
  * was computed from: project row, step rows, links (when custom), history rows, an applied scenario, and the
