@@ -454,36 +454,26 @@ static bool diff_links(const sctx *c, const sched_state *ns, json_t *hist, json_
 }
 
 /* Appends to hist the moved forecast finish of every unfinished milestone (the schedule of
- * c against that of ns, from the new progress date when the change reports progress) and
- * returns ns's planned completion (BS_DAY_NONE when a schedule cannot be computed); *knelpunt
- * receives whether ns's schedule has negative float (1/0; -1 when it cannot be computed). */
-static bs_day diff_forecasts(sctx *c, const sched_state *ns, json_t *hist, int *knelpunt) {
+ * c against s1, ns's schedule as sched_commit_state computed it: from the new progress date
+ * when the change reports progress) and returns ns's planned completion (BS_DAY_NONE when the
+ * loaded state's schedule cannot be computed); *knelpunt receives whether s1 has negative
+ * float (1/0; -1 when no history could be computed). */
+static bs_day diff_forecasts(sctx *c, const sched_state *ns, const bs_schedule *s1, json_t *hist, int *knelpunt) {
     const bs_schema *sch = c->schema;
-    /* a progress report moves the progress date (commit_state): history row, s1 from it */
-    bs_day today_d = c->new_progress_date, old_pd = c->progress_date, old_dd = c->data_date;
-    bool new_pd = c->new_progress_date != 0;
-    if (new_pd) hist_add(hist, NULL, "progress_date", bs_date_json(old_pd), bs_date_json(today_d));
+    /* a progress report moves the progress date (commit_state): history row */
+    bs_day today_d = c->new_progress_date, old_pd = c->progress_date;
+    if (c->new_progress_date != 0) hist_add(hist, NULL, "progress_date", bs_date_json(old_pd), bs_date_json(today_d));
     /* forecast dates of milestones */
-    bs_schedule s0, s1;
+    bs_schedule s0;
     bs_day completion = BS_DAY_NONE;
     if (sched_compute(c, c->progress, &c->edit, &s0) == BS_SCHEDULE_OK) {
-        if (new_pd) {
-            c->progress_date = today_d;
-            c->data_date = bs_data_date(today_d, today_d);
-        }
-        bs_schedule_err e1 = sched_compute(c, ns->progress, &ns->edit, &s1);
-        c->progress_date = old_pd;
-        c->data_date = old_dd;
-        if (e1 == BS_SCHEDULE_OK) {
-            for (int32_t i = 0; i < sch->n_steps; i++)
-                if (sch->steps[i].milestone && s0.steps[i].early_finish != s1.steps[i].early_finish &&
-                    ns->progress[i].status != BS_STATUS_DONE)
-                    hist_add(hist, sch->steps[i].key, "forecast_finish", bs_date_json(s0.steps[i].early_finish),
-                             bs_date_json(s1.steps[i].early_finish));
-            completion = bs_schedule_completion(sch, ns->progress, &s1);
-            *knelpunt = bs_schedule_has_knelpunt(&s1) ? 1 : 0;
-            bs_schedule_free(&s1);
-        }
+        for (int32_t i = 0; i < sch->n_steps; i++)
+            if (sch->steps[i].milestone && s0.steps[i].early_finish != s1->steps[i].early_finish &&
+                ns->progress[i].status != BS_STATUS_DONE)
+                hist_add(hist, sch->steps[i].key, "forecast_finish", bs_date_json(s0.steps[i].early_finish),
+                         bs_date_json(s1->steps[i].early_finish));
+        completion = bs_schedule_completion(sch, ns->progress, s1);
+        *knelpunt = bs_schedule_has_knelpunt(s1) ? 1 : 0;
         bs_schedule_free(&s0);
     }
     return completion;
@@ -492,7 +482,8 @@ static bs_day diff_forecasts(sctx *c, const sched_state *ns, json_t *hist, int *
 /* Diffs the loaded state (c) against the new one (ns) and writes: step rows, links,
  * history (incl. forecast_finish of milestones), planned completion. Responds status with
  * response (stolen) after commit. The caller frees nothing of ns but its arrays. */
-static void write_changes(sctx *c, const sched_state *ns, const char *reason, json_t *response, int status) {
+static void write_changes(sctx *c, const sched_state *ns, const bs_schedule *s1, const char *reason, json_t *response,
+                          int status) {
     const bs_schema *sch = c->schema;
     json_t *rows = json_array(), *hist = json_array(), *links = json_array();
     diff_steps(c, ns, rows, hist);
@@ -500,7 +491,7 @@ static void write_changes(sctx *c, const sched_state *ns, const char *reason, js
     bool new_pd = c->new_progress_date != 0;
     bs_day today_d = c->new_progress_date;
     int knelpunt = -1;
-    bs_day completion = diff_forecasts(c, ns, hist, &knelpunt);
+    bs_day completion = diff_forecasts(c, ns, s1, hist, &knelpunt);
     c->pending = response;
     c->pending_status = status;
     char *rows_t = bs_json_dumps(rows, JSON_COMPACT), *links_t = bs_json_dumps(links, JSON_COMPACT),
@@ -610,9 +601,10 @@ void sched_commit_state(sctx *c, sched_state *ns, const char *reason, const char
         return;
     }
     json_t *o = sched_render(c, ns->progress, &ns->edit, ns->planned, &s);
-    bs_schedule_free(&s);
     stream_filter(c, o);
-    write_changes(c, ns, reason, o, 200);
+    /* s is also the new schedule of the history's forecast_finish rows: computed once */
+    write_changes(c, ns, &s, reason, o, 200);
+    bs_schedule_free(&s);
     sched_state_free(ns);
 }
 
