@@ -40,13 +40,35 @@ static const bs_stmt SQL_SCHEDULE_LOAD_NOW = {"schedule_load_now",
  * number of history rows and alerts (no row: version conflict). */
 static const bs_stmt SQL_SCHEDULE_WRITE = {
     "schedule_write",
-    "WITH chk AS (UPDATE projects SET schedule_version = schedule_version + 1, "
+    /* the project row's columns this statement sets, as they were (the statement's snapshot): the audit row */
+    "WITH pold AS (SELECT p.schedule_version, p.custom_links, p.planned_completion, p.updated_at, p.progress_date, "
+    "  p.knelpunt FROM projects p WHERE p.id = $1::uuid), "
+    "chk AS (UPDATE projects SET schedule_version = schedule_version + 1, "
     "  custom_links = custom_links OR $3::boolean, planned_completion = $4::date, updated_at = now(), "
     "  progress_date = COALESCE($17::date, progress_date), knelpunt = COALESCE($19::boolean, knelpunt) "
     "  WHERE id = $1::uuid AND schedule_version = $2::bigint "
     /* the actor the audit triggers record, set in this statement's own transaction (it runs alone, committed
     * at Sync: bs__store_write_one); the triggers fire at the statement's end, after this */
-    "  AND (SELECT set_config('bouwstroom.actor', $20, true)) IS NOT NULL RETURNING id), "
+    "  AND (SELECT set_config('bouwstroom.actor', $20, true)) IS NOT NULL "
+    /* pau below writes this update's audit row: the audit trigger skips it (migration 0040) */
+    "  AND (SELECT set_config('bouwstroom.audited', 'projects', true)) IS NOT NULL "
+    "  RETURNING id, schedule_version, custom_links, planned_completion, updated_at, progress_date, knelpunt), "
+    /* the audit row of the project's update, as the audit trigger writes one (migrations 0027, 0040): old = the
+    * changed columns' old values, new = their new values without JSON nulls, and the id */
+    "pau AS (INSERT INTO audit_log (actor_user_id, actor_email, actor_org_id, actor_label, client_address, "
+    "  project_id, action, entity, entity_id, old, new) "
+    "  SELECT NULLIF(a.j ->> 'user_id', '')::uuid, a.j ->> 'email', NULLIF(a.j ->> 'organisation_id', '')::uuid, "
+    "  COALESCE(a.j ->> 'label', 'system'), a.j ->> 'address', chk.id, 'UPDATE', 'projects', chk.id::text, d.o, "
+    "  jsonb_strip_nulls(d.n || jsonb_build_object('id', to_jsonb(chk.id))) "
+    "  FROM chk CROSS JOIN pold CROSS JOIN (SELECT NULLIF($20, '')::jsonb AS j) a "
+    "  CROSS JOIN LATERAL (SELECT jsonb_object_agg(v.k, v.o) AS o, jsonb_object_agg(v.k, v.n) AS n "
+    "    FROM (VALUES ('schedule_version', to_jsonb(pold.schedule_version), to_jsonb(chk.schedule_version)), "
+    "      ('custom_links', to_jsonb(pold.custom_links), to_jsonb(chk.custom_links)), "
+    "      ('planned_completion', to_jsonb(pold.planned_completion), to_jsonb(chk.planned_completion)), "
+    "      ('updated_at', to_jsonb(pold.updated_at), to_jsonb(chk.updated_at)), "
+    "      ('progress_date', to_jsonb(pold.progress_date), to_jsonb(chk.progress_date)), "
+    "      ('knelpunt', to_jsonb(pold.knelpunt), to_jsonb(chk.knelpunt))) AS v(k, o, n) "
+    "    WHERE v.o IS DISTINCT FROM v.n) d WHERE d.n IS NOT NULL), "
     "st AS (INSERT INTO project_steps (project_id, step_key, status, actual_start, actual_finish, "
     "  actual_estimated, remaining_duration, duration_override, planned_start, planned_finish, "
     "  start_no_earlier_than, finish_no_later_than) "
