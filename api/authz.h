@@ -78,6 +78,9 @@ typedef struct bs_principal {
     bool stream;        /* and stream access (external member) */
     bool developer_org; /* the principal's organisation owns the project's private stream */
     char address[64];   /* client IP address */
+    /* step writes (BS_NEED_STEP_WRITE): the project's scheduling state, loaded by the gate in the same statement
+     * (SQL_GATE_STATE, the JSON of SQL_SCHEDULE_LOAD_NOW), in the request's pool; NULL otherwise */
+    const char *state;
 } bs_principal;
 
 /* Inputs of one decision (pure). */

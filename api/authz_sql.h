@@ -7,6 +7,7 @@
 #ifndef BS_AUTHZ_SQL_H
 #define BS_AUTHZ_SQL_H
 
+#include "schedule_state_sql.h"
 #include "store.h"
 
 /* The principal and its access to the addressed project in one round trip (bs_gate, migration 0015, keeps its
@@ -18,5 +19,17 @@ static const bs_stmt SQL_GATE = {"gate",
                                  "FROM bs_gate($1, $2, $3::uuid) g "
                                  "LEFT JOIN api_tokens t ON t.id = g.o_token",
                                  3};
+
+/* SQL_GATE and, in the same statement, the addressed project's scheduling state as SQL_SCHEDULE_LOAD_NOW loads it
+ * (routes_schedule_sql.h; the column before token_expires, NULL when the project does not exist): the gate of the
+ * step writes (BS_NEED_STEP_WRITE), whose handlers then need no second round trip (issue 17 item 1). The state is
+ * read whatever the decision; only an allowed request uses it. Same parameters as SQL_GATE ($3 not NULL). */
+static const bs_stmt SQL_GATE_STATE = {
+    "gate_state",
+    "SELECT g.*, (" BS_SCHEDULE_STATE_NOW_SQL("$3") ") AS state, "
+                                                    "extract(epoch FROM t.expires_at)::bigint AS token_expires "
+                                                    "FROM bs_gate($1, $2, $3::uuid) g "
+                                                    "LEFT JOIN api_tokens t ON t.id = g.o_token",
+    3};
 
 #endif

@@ -225,19 +225,9 @@ static void revert_migration(sctx *c, const json_t *doc, const json_t *h) {
     c->edit = st.edit;
 }
 
-static void loaded(const PGresult *res, const char *err, void *arg) {
-    sctx *c = arg;
-    if (err) {
-        bs__problem_db(c->req, err);
-        sctx_free(c);
-        return;
-    }
-    if (PQntuples(res) == 0) {
-        bs__fail_as(c->req, BS_ENOTFOUND, NULL, "Project not found", "id", "No project with this id");
-        sctx_free(c);
-        return;
-    }
-    json_t *doc = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+/* Takes over the state document text (SQL_SCHEDULE_LOAD's JSON) into c, then dispatches. */
+static void loaded_text(sctx *c, const char *text) {
+    json_t *doc = json_loads(text, 0, NULL);
     bs_project_state st;
     bs_day today = c->has_known_on ? BS_DAY_NONE : c->api->today(c->api->today_arg);
     if (!doc || bs_project_state_parse(c->api->engine, doc, today, &st) != 0) {
@@ -275,8 +265,31 @@ static void loaded(const PGresult *res, const char *err, void *arg) {
     dispatch(c);
 }
 
+static void loaded(const PGresult *res, const char *err, void *arg) {
+    sctx *c = arg;
+    if (err) {
+        bs__problem_db(c->req, err);
+        sctx_free(c);
+        return;
+    }
+    if (PQntuples(res) == 0) {
+        bs__fail_as(c->req, BS_ENOTFOUND, NULL, "Project not found", "id", "No project with this id");
+        sctx_free(c);
+        return;
+    }
+    loaded_text(c, PQgetvalue(res, 0, 0));
+}
+
 void sched_load(sctx *c) {
     char kd[11];
+    /* a step write: the gate loaded the state with its decision (SQL_GATE_STATE) */
+    const bs_principal *pr = bs__principal(c->req);
+    const char *gated = pr ? pr->state : NULL;
+    if (gated && !c->has_known_on && !c->sid[0] &&
+        (c->kind == K_START || c->kind == K_COMPLETE || c->kind == K_PATCH)) {
+        loaded_text(c, gated);
+        return;
+    }
     if (!c->has_known_on) {
         const char *now[2] = {c->id, c->sid[0] ? c->sid : NULL};
         bs_store_exec(c->api->store, &SQL_SCHEDULE_LOAD_NOW, now, loaded, c);
@@ -441,36 +454,26 @@ static bool diff_links(const sctx *c, const sched_state *ns, json_t *hist, json_
 }
 
 /* Appends to hist the moved forecast finish of every unfinished milestone (the schedule of
- * c against that of ns, from the new progress date when the change reports progress) and
- * returns ns's planned completion (BS_DAY_NONE when a schedule cannot be computed); *knelpunt
- * receives whether ns's schedule has negative float (1/0; -1 when it cannot be computed). */
-static bs_day diff_forecasts(sctx *c, const sched_state *ns, json_t *hist, int *knelpunt) {
+ * c against s1, ns's schedule as sched_commit_state computed it: from the new progress date
+ * when the change reports progress) and returns ns's planned completion (BS_DAY_NONE when the
+ * loaded state's schedule cannot be computed); *knelpunt receives whether s1 has negative
+ * float (1/0; -1 when no history could be computed). */
+static bs_day diff_forecasts(sctx *c, const sched_state *ns, const bs_schedule *s1, json_t *hist, int *knelpunt) {
     const bs_schema *sch = c->schema;
-    /* a progress report moves the progress date (commit_state): history row, s1 from it */
-    bs_day today_d = c->new_progress_date, old_pd = c->progress_date, old_dd = c->data_date;
-    bool new_pd = c->new_progress_date != 0;
-    if (new_pd) hist_add(hist, NULL, "progress_date", bs_date_json(old_pd), bs_date_json(today_d));
+    /* a progress report moves the progress date (commit_state): history row */
+    bs_day today_d = c->new_progress_date, old_pd = c->progress_date;
+    if (c->new_progress_date != 0) hist_add(hist, NULL, "progress_date", bs_date_json(old_pd), bs_date_json(today_d));
     /* forecast dates of milestones */
-    bs_schedule s0, s1;
+    bs_schedule s0;
     bs_day completion = BS_DAY_NONE;
     if (sched_compute(c, c->progress, &c->edit, &s0) == BS_SCHEDULE_OK) {
-        if (new_pd) {
-            c->progress_date = today_d;
-            c->data_date = bs_data_date(today_d, today_d);
-        }
-        bs_schedule_err e1 = sched_compute(c, ns->progress, &ns->edit, &s1);
-        c->progress_date = old_pd;
-        c->data_date = old_dd;
-        if (e1 == BS_SCHEDULE_OK) {
-            for (int32_t i = 0; i < sch->n_steps; i++)
-                if (sch->steps[i].milestone && s0.steps[i].early_finish != s1.steps[i].early_finish &&
-                    ns->progress[i].status != BS_STATUS_DONE)
-                    hist_add(hist, sch->steps[i].key, "forecast_finish", bs_date_json(s0.steps[i].early_finish),
-                             bs_date_json(s1.steps[i].early_finish));
-            completion = bs_schedule_completion(sch, ns->progress, &s1);
-            *knelpunt = bs_schedule_has_knelpunt(&s1) ? 1 : 0;
-            bs_schedule_free(&s1);
-        }
+        for (int32_t i = 0; i < sch->n_steps; i++)
+            if (sch->steps[i].milestone && s0.steps[i].early_finish != s1->steps[i].early_finish &&
+                ns->progress[i].status != BS_STATUS_DONE)
+                hist_add(hist, sch->steps[i].key, "forecast_finish", bs_date_json(s0.steps[i].early_finish),
+                         bs_date_json(s1->steps[i].early_finish));
+        completion = bs_schedule_completion(sch, ns->progress, s1);
+        *knelpunt = bs_schedule_has_knelpunt(s1) ? 1 : 0;
         bs_schedule_free(&s0);
     }
     return completion;
@@ -479,7 +482,8 @@ static bs_day diff_forecasts(sctx *c, const sched_state *ns, json_t *hist, int *
 /* Diffs the loaded state (c) against the new one (ns) and writes: step rows, links,
  * history (incl. forecast_finish of milestones), planned completion. Responds status with
  * response (stolen) after commit. The caller frees nothing of ns but its arrays. */
-static void write_changes(sctx *c, const sched_state *ns, const char *reason, json_t *response, int status) {
+static void write_changes(sctx *c, const sched_state *ns, const bs_schedule *s1, const char *reason, json_t *response,
+                          int status) {
     const bs_schema *sch = c->schema;
     json_t *rows = json_array(), *hist = json_array(), *links = json_array();
     diff_steps(c, ns, rows, hist);
@@ -487,7 +491,7 @@ static void write_changes(sctx *c, const sched_state *ns, const char *reason, js
     bool new_pd = c->new_progress_date != 0;
     bs_day today_d = c->new_progress_date;
     int knelpunt = -1;
-    bs_day completion = diff_forecasts(c, ns, hist, &knelpunt);
+    bs_day completion = diff_forecasts(c, ns, s1, hist, &knelpunt);
     c->pending = response;
     c->pending_status = status;
     char *rows_t = bs_json_dumps(rows, JSON_COMPACT), *links_t = bs_json_dumps(links, JSON_COMPACT),
@@ -597,9 +601,10 @@ void sched_commit_state(sctx *c, sched_state *ns, const char *reason, const char
         return;
     }
     json_t *o = sched_render(c, ns->progress, &ns->edit, ns->planned, &s);
-    bs_schedule_free(&s);
     stream_filter(c, o);
-    write_changes(c, ns, reason, o, 200);
+    /* s is also the new schedule of the history's forecast_finish rows: computed once */
+    write_changes(c, ns, &s, reason, o, 200);
+    bs_schedule_free(&s);
     sched_state_free(ns);
 }
 

@@ -7,14 +7,8 @@
 #ifndef BS_ROUTES_SCHEDULE_SQL_H
 #define BS_ROUTES_SCHEDULE_SQL_H
 
+#include "schedule_state_sql.h"
 #include "store.h"
-
-/* The members after the state of SQL_SCHEDULE_LOAD and SQL_SCHEDULE_LOAD_NOW: the scenario ($SID) and the owner's
- * staleness setting. */
-#define SCHEDULE_LOAD_TAIL(SID)                                                                                        \
-    "'scenario', (SELECT row_to_json(x) FROM scenarios x WHERE x.id = " SID "::uuid AND x.project_id = p.id), "        \
-    "'stale_after_months', (SELECT o.stale_after_months FROM organisations o WHERE o.id = p.owner_organisation_id)) "  \
-    "FROM projects p WHERE p.id = $1::uuid"
 
 /* The project's state for the engine (BS_PROJECT_STATE_MEMBERS), the history after a known_on date and a scenario,
  * as one JSON object. $1 project id, $2 known_on date, $3 scenario id or NULL. */
@@ -23,16 +17,17 @@ static const bs_stmt SQL_SCHEDULE_LOAD = {
     "SELECT json_build_object(" BS_PROJECT_STATE_MEMBERS ", "
     "'later', COALESCE((SELECT json_agg(h ORDER BY h.id DESC) "
     "  FROM schedule_history h WHERE h.project_id = p.id AND h.known_from > $2::date "
-    "  AND h.field <> 'forecast_finish'), '[]'), " SCHEDULE_LOAD_TAIL("$3"),
+    "  AND h.field <> 'forecast_finish'), '[]'), " BS_SCHEDULE_LOAD_TAIL("$1", "$3"),
     3};
 
 /* The same without a known_on date (every write and the plain GET …/schedule): 'later' is empty. A statement of its
  * own so that PostgreSQL keeps one generic plan for it (issue 17): with "CASE WHEN $2 IS NULL" in it, a plan for the
  * parameters' values was cheaper, and the statement was planned again at every execution. $1 project id, $2 scenario
  * id or NULL. */
-static const bs_stmt SQL_SCHEDULE_LOAD_NOW = {
-    "schedule_load_now",
-    "SELECT json_build_object(" BS_PROJECT_STATE_MEMBERS ", 'later', '[]'::json, " SCHEDULE_LOAD_TAIL("$2"), 2};
+static const bs_stmt SQL_SCHEDULE_LOAD_NOW = {"schedule_load_now",
+                                              "SELECT json_build_object(" BS_PROJECT_STATE_MEMBERS
+                                              ", 'later', '[]'::json, " BS_SCHEDULE_LOAD_TAIL("$1", "$2"),
+                                              2};
 
 /* Writes a changed schedule in one statement, only when the project is still at the schedule version the change
  * was computed from: project row, step rows, links (when custom), history rows, an applied scenario, and the
@@ -45,13 +40,35 @@ static const bs_stmt SQL_SCHEDULE_LOAD_NOW = {
  * number of history rows and alerts (no row: version conflict). */
 static const bs_stmt SQL_SCHEDULE_WRITE = {
     "schedule_write",
-    "WITH chk AS (UPDATE projects SET schedule_version = schedule_version + 1, "
+    /* the project row's columns this statement sets, as they were (the statement's snapshot): the audit row */
+    "WITH pold AS (SELECT p.schedule_version, p.custom_links, p.planned_completion, p.updated_at, p.progress_date, "
+    "  p.knelpunt FROM projects p WHERE p.id = $1::uuid), "
+    "chk AS (UPDATE projects SET schedule_version = schedule_version + 1, "
     "  custom_links = custom_links OR $3::boolean, planned_completion = $4::date, updated_at = now(), "
     "  progress_date = COALESCE($17::date, progress_date), knelpunt = COALESCE($19::boolean, knelpunt) "
     "  WHERE id = $1::uuid AND schedule_version = $2::bigint "
     /* the actor the audit triggers record, set in this statement's own transaction (it runs alone, committed
     * at Sync: bs__store_write_one); the triggers fire at the statement's end, after this */
-    "  AND (SELECT set_config('bouwstroom.actor', $20, true)) IS NOT NULL RETURNING id), "
+    "  AND (SELECT set_config('bouwstroom.actor', $20, true)) IS NOT NULL "
+    /* pau below writes this update's audit row: the audit trigger skips it (migration 0040) */
+    "  AND (SELECT set_config('bouwstroom.audited', 'projects', true)) IS NOT NULL "
+    "  RETURNING id, schedule_version, custom_links, planned_completion, updated_at, progress_date, knelpunt), "
+    /* the audit row of the project's update, as the audit trigger writes one (migrations 0027, 0040): old = the
+    * changed columns' old values, new = their new values without JSON nulls, and the id */
+    "pau AS (INSERT INTO audit_log (actor_user_id, actor_email, actor_org_id, actor_label, client_address, "
+    "  project_id, action, entity, entity_id, old, new) "
+    "  SELECT NULLIF(a.j ->> 'user_id', '')::uuid, a.j ->> 'email', NULLIF(a.j ->> 'organisation_id', '')::uuid, "
+    "  COALESCE(a.j ->> 'label', 'system'), a.j ->> 'address', chk.id, 'UPDATE', 'projects', chk.id::text, d.o, "
+    "  jsonb_strip_nulls(d.n || jsonb_build_object('id', to_jsonb(chk.id))) "
+    "  FROM chk CROSS JOIN pold CROSS JOIN (SELECT NULLIF($20, '')::jsonb AS j) a "
+    "  CROSS JOIN LATERAL (SELECT jsonb_object_agg(v.k, v.o) AS o, jsonb_object_agg(v.k, v.n) AS n "
+    "    FROM (VALUES ('schedule_version', to_jsonb(pold.schedule_version), to_jsonb(chk.schedule_version)), "
+    "      ('custom_links', to_jsonb(pold.custom_links), to_jsonb(chk.custom_links)), "
+    "      ('planned_completion', to_jsonb(pold.planned_completion), to_jsonb(chk.planned_completion)), "
+    "      ('updated_at', to_jsonb(pold.updated_at), to_jsonb(chk.updated_at)), "
+    "      ('progress_date', to_jsonb(pold.progress_date), to_jsonb(chk.progress_date)), "
+    "      ('knelpunt', to_jsonb(pold.knelpunt), to_jsonb(chk.knelpunt))) AS v(k, o, n) "
+    "    WHERE v.o IS DISTINCT FROM v.n) d WHERE d.n IS NOT NULL), "
     "st AS (INSERT INTO project_steps (project_id, step_key, status, actual_start, actual_finish, "
     "  actual_estimated, remaining_duration, duration_override, planned_start, planned_finish, "
     "  start_no_earlier_than, finish_no_later_than) "

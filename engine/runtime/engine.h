@@ -115,7 +115,8 @@ const char *bs_status_name(bs_step_status s);
 /* The query that loads a project's stored scheduling state: $1 = project id (uuid text).
  * One row (none when the project does not exist), one column: a JSON object
  * {progress_date, schema, schema_version, planstatus, version, custom_links, name, gemeente, homes_remaining,
- *  steps: [project_steps rows], links: [project_links rows in order]}.
+ *  steps: [project_steps rows: the columns bs_project_state_parse reads, not id, project_id, updated_at: a
+ *  third less JSON to parse at every step write, issue 17], links: [project_links rows in order]}.
  * Extra JSON members may be appended by callers that need more (see routes_schedule.c). */
 #define BS_PROJECT_STATE_MEMBERS                                                                                       \
     "'progress_date', p.progress_date, 'schema', p.process_schema_key, "                                               \
@@ -124,7 +125,9 @@ const char *bs_status_name(bs_step_status s);
     "'homes_remaining', p.homes_remaining, "                                                                           \
     "'calendar', (SELECT json_build_object('goede_vrijdag', o.calendar_goede_vrijdag, 'bevrijdingsdag', "              \
     "  o.calendar_bevrijdingsdag) FROM organisations o WHERE o.id = p.owner_organisation_id), "                        \
-    "'steps', COALESCE((SELECT json_agg(s) FROM project_steps s WHERE s.project_id = p.id), '[]'), "                   \
+    "'steps', COALESCE((SELECT json_agg(s) FROM (SELECT s.step_key, s.status, s.actual_start, s.actual_finish, "       \
+    "  s.actual_estimated, s.remaining_duration, s.duration_override, s.planned_start, s.planned_finish, "             \
+    "  s.start_no_earlier_than, s.finish_no_later_than FROM project_steps s WHERE s.project_id = p.id) s), '[]'), "    \
     "'links', COALESCE((SELECT json_agg(l ORDER BY l.id) FROM project_links l WHERE l.project_id = p.id), '[]')"
 #define BS_PROJECT_STATE_SQL                                                                                           \
     "SELECT json_build_object(" BS_PROJECT_STATE_MEMBERS ") FROM projects p WHERE p.id = $1::uuid"
