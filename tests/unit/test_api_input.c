@@ -3,8 +3,7 @@
  * check (bs_query_unknown_param, docs/api.md "Query parameters") and the working-day
  * calendar's range for what-if dates (bs_whatif_apply_in, docs/api.md "Dates"), and the
  * pure body decoders (api/decode.h): every refusal names its field and code. The API
- * behaviour end to end is tests/integration/test_api_answers.py. And the compact writer of
- * every answer (bs_json_dumps with JSON_COMPACT, engine/core/alloc.c) against jansson's own.
+ * behaviour end to end is tests/integration/test_api_answers.py.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,7 +16,6 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "alloc.h"
 #include "authz.h"
 #include "calendar.h"
 #include "decode.h"
@@ -187,103 +185,11 @@ static void test_decode_reason(void **state) {
     json_decref(long_r);
 }
 
-/* A random JSON value of depth at most d: strings of every byte class (control bytes, quotes,
- * backslashes, slashes, UTF-8 of 2-4 bytes, embedded NUL), integers of every size, reals. */
-static json_t *random_value(unsigned *seed, int d) {
-    static const char *const pieces[] = {"a",        "\"",           "\\",
-                                         "/",        "\n",           "\t",
-                                         "\b",       "\f",           "\r",
-                                         "\x01",     "\x1f",         "\x7f",
-                                         "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x8f\x97",
-                                         " ",        "Zaak",         "2026-12-07"};
-    int kind = rand_r(seed) % (d > 0 ? 9 : 6);
-    switch (kind) {
-    case 0: return json_null();
-    case 1: return json_boolean(rand_r(seed) % 2);
-    case 2: {
-        json_int_t v = (json_int_t)rand_r(seed) - RAND_MAX / 2;
-        if (rand_r(seed) % 4 == 0) v *= (json_int_t)1 << 32;
-        return json_integer(rand_r(seed) % 8 == 0 ? INT64_MIN : v);
-    }
-    case 3: return json_real((double)rand_r(seed) / 7.0);
-    case 4:
-    case 5: {
-        char buf[256] = "";
-        size_t n = 0;
-        for (int k = rand_r(seed) % 12; k > 0; k--) {
-            const char *p = pieces[rand_r(seed) % (sizeof pieces / sizeof pieces[0])];
-            size_t l = strlen(p);
-            memcpy(buf + n, p, l);
-            n += l;
-        }
-        if (rand_r(seed) % 10 == 0) buf[n++] = 0; /* an embedded NUL */
-        return json_stringn(buf, n);
-    }
-    case 6:
-    case 7: {
-        json_t *o = json_object();
-        for (int k = rand_r(seed) % 6; k > 0; k--) {
-            char key[32];
-            snprintf(key, sizeof key, "k%d%s", rand_r(seed) % 50, rand_r(seed) % 5 ? "" : "\"\xc3\xa9\n");
-            json_object_set_new(o, key, random_value(seed, d - 1));
-        }
-        return o;
-    }
-    default: {
-        json_t *a = json_array();
-        for (int k = rand_r(seed) % 6; k > 0; k--) json_array_append_new(a, random_value(seed, d - 1));
-        return a;
-    }
-    }
-}
-
-static void test_json_compact(void **state) {
-    (void)state;
-    unsigned seed = 17;
-    int written_here = 0;
-    for (int round = 0; round < 5000; round++) {
-        json_t *doc = rand_r(&seed) % 2 ? json_object() : json_array();
-        for (int k = rand_r(&seed) % 8; k > 0; k--) {
-            json_t *v = random_value(&seed, 4);
-            if (json_is_object(doc)) {
-                char key[16];
-                snprintf(key, sizeof key, "m%d", k);
-                json_object_set_new(doc, key, v);
-            } else {
-                json_array_append_new(doc, v);
-            }
-        }
-        char *ours = bs_json_dumps(doc, JSON_COMPACT);
-        char *theirs = json_dumps(doc, JSON_COMPACT);
-        if (theirs) { /* jansson refuses nothing here: all strings are valid UTF-8 */
-            assert_string_equal(ours, theirs);
-        }
-        /* a document without reals is written by bs_json_dumps itself: count them */
-        written_here += strchr(theirs ? theirs : "", '.') == NULL;
-        free(ours);
-        free(theirs);
-        json_decref(doc);
-    }
-    assert_true(written_here > 100);
-    /* deeper than the writer goes: jansson's own answer */
-    json_t *deep = json_array(), *at = deep;
-    for (int k = 0; k < 600; k++) {
-        json_t *inner = json_array();
-        json_array_append_new(at, inner);
-        at = inner;
-    }
-    char *ours = bs_json_dumps(deep, JSON_COMPACT), *theirs = json_dumps(deep, JSON_COMPACT);
-    assert_string_equal(ours, theirs);
-    free(ours);
-    free(theirs);
-    json_decref(deep);
-}
-
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_unknown_param), cmocka_unit_test(test_whatif_range),
         cmocka_unit_test(test_decode_object), cmocka_unit_test(test_decode_fields),
-        cmocka_unit_test(test_decode_reason), cmocka_unit_test(test_json_compact),
+        cmocka_unit_test(test_decode_reason),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
