@@ -9,15 +9,22 @@
 -- sees only committed stamps. A stamp row this transaction wrote (xmin = its top-level xid) is
 -- already new to every reader, so a second new value in the same transaction changes nothing any
 -- reader can tell apart; a row written in a subtransaction is stamped again as before. The
--- DELETE branch is unchanged.
+-- DELETE branch is unchanged. Both branches keep 0039's early return for a statement that wrote
+-- no row (the empty side of an upsert).
 CREATE OR REPLACE FUNCTION bs_forecast_stamp_rows() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'DELETE' THEN
+        IF NOT EXISTS (SELECT 1 FROM old_rows) THEN
+            RETURN NULL;
+        END IF;
         INSERT INTO project_forecast_stamps (project_id, stamp)
         SELECT d.project_id, nextval('project_forecast_stamp_seq')
           FROM (SELECT DISTINCT project_id FROM old_rows) d JOIN projects p ON p.id = d.project_id
         ON CONFLICT (project_id) DO UPDATE SET stamp = EXCLUDED.stamp;
     ELSE
+        IF NOT EXISTS (SELECT 1 FROM new_rows) THEN
+            RETURN NULL;
+        END IF;
         INSERT INTO project_forecast_stamps (project_id, stamp)
         SELECT d.project_id, nextval('project_forecast_stamp_seq') FROM (SELECT DISTINCT project_id FROM new_rows) d
          WHERE NOT EXISTS (SELECT 1 FROM project_forecast_stamps s
