@@ -120,7 +120,8 @@ def list_reach_same(url, uid, who):
         for k, (g, p) in enumerate(shapes):
             want = rows[k * 8]
             for i, got in enumerate(rows[k * 8 + 1:k * 8 + 8]):
-                check(got == want, f"{who}: bs_project_list_reach({g}, {p}) call {i + 1} = bs_project_access_reach ({mode})",
+                check(got == want,
+                      f"{who}: bs_project_list_reach({g}, {p}) call {i + 1} = bs_project_access_reach ({mode})",
                       f"{got.split('|')[1]} rows, want {want.split('|')[1]}")
 
 
