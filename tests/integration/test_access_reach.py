@@ -16,6 +16,10 @@ roles in two municipalities, a disabled user, a user without roles, anonymous), 
   stream flag are exactly those of bs_project_access evaluated row by row, and every row of
   bs_project_access_reach is the same row (access and stream) of bs_project_access;
 * the same for the rows with any access (aggregate included: GET /api/v1/reports/aggregate);
+* per user, in SQL: bs_project_list_reach (migration 0044: the list's reach from PL/pgSQL, whose
+  plans a session keeps) returns exactly bs_project_access_reach's rows for every filter shape
+  (none, gemeente, provincie, both), with custom plans and with PostgreSQL's generic plans
+  (plan_cache_mode force_generic_plan: what a server connection runs after a few lists);
 * per user, over HTTP: GET /api/v1/projects (every page) lists exactly those projects, also
   with a gemeente filter and a provincie filter; the aggregate report counts exactly the
   projects with any access.
@@ -96,6 +100,31 @@ def allowed(url, fn, uid, where="access IN ('public','read','write','lead') OR s
     return out.split()
 
 
+def list_reach_same(url, uid, who):
+    """bs_project_list_reach(uid, g, p) has exactly the rows of bs_project_access_reach(uid, g, p) for
+    each filter shape, 7 calls each in one session (PL/pgSQL plans a statement's custom plan the
+    first 5 times), once with the default plan cache mode and once with generic plans forced."""
+    arg = f"'{uid}'::uuid" if uid else "NULL::uuid"
+    shapes = (("NULL", "NULL"), ("'G4'", "NULL"), ("NULL", "'Prov0'"), ("'G4'", "'Prov0'"), ("'g4'", "'PROV0'"))
+    for mode in ("auto", "force_generic_plan"):
+        script = [f"SET plan_cache_mode = {mode};"]
+        for k, (g, p) in enumerate(shapes):
+            for fn in ["bs_project_access_reach"] + ["bs_project_list_reach"] * 7:
+                script.append(f"SELECT {k}, count(*), COALESCE(string_agg(project_id || ':' || "
+                              f"COALESCE(access, '') || ':' || stream, ',' ORDER BY project_id), '') "
+                              f"FROM {fn}({arg}, {g}::text, {p}::text);")
+        out = subprocess.run(["psql", url, "-XAtq", "-v", "ON_ERROR_STOP=1", "-f", "-"], input="\n".join(script),
+                             check=True, capture_output=True, text=True).stdout.split("\n")
+        rows = [line for line in out if line]
+        eq(len(rows), len(shapes) * 8, f"{who}: every list reach query answered ({mode})")
+        for k, (g, p) in enumerate(shapes):
+            want = rows[k * 8]
+            for i, got in enumerate(rows[k * 8 + 1:k * 8 + 8]):
+                check(got == want,
+                      f"{who}: bs_project_list_reach({g}, {p}) call {i + 1} = bs_project_access_reach ({mode})",
+                      f"{got.split('|')[1]} rows, want {want.split('|')[1]}")
+
+
 def same(got, want, what):
     """got == want (sorted lists); on a difference, the counts and a few rows of each side."""
     extra, missing = sorted(set(got) - set(want)), sorted(set(want) - set(got))
@@ -133,6 +162,7 @@ def run(binary, env, url, base):
         extra = psql(url, f"SELECT count(*) FROM (SELECT * FROM bs_project_access_reach({arg}) EXCEPT "
                           f"SELECT * FROM bs_project_access({arg})) x")
         eq(extra, "0", f"{who}: every reached row is bs_project_access's row")
+        list_reach_same(url, uid, who)
         check(email in (None, "niemand@d") or len(full) > 0 or email == "uit@g3", f"{who}: sees something", len(full))
         if email == "uit@g3":
             same(full, allowed(url, "bs_project_access", None), "disabled: the access of an anonymous caller")
