@@ -481,7 +481,7 @@ void bs__list_projects(bs_api *api, bs_req *req, const bs_path *path) {
     l->pg = pg;
     l->api = api;
     l->wgs84 = f.has_geometry;
-    /* only projects the caller may see in detail (bs_project_list_reach, migration 0044: the rows
+    /* only projects the caller may see in detail (bs_project_list_reach, migration 0043: the rows
      * of bs_project_access_reach, 0032 — the policy of 0010/0015 evaluated only where the caller
      * can reach, index-backed — from a PL/pgSQL function whose plan each connection keeps, so the
      * policy is not planned again with every list); names compared folded (bs_fold, migration

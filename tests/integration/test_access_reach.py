@@ -16,7 +16,7 @@ roles in two municipalities, a disabled user, a user without roles, anonymous), 
   stream flag are exactly those of bs_project_access evaluated row by row, and every row of
   bs_project_access_reach is the same row (access and stream) of bs_project_access;
 * the same for the rows with any access (aggregate included: GET /api/v1/reports/aggregate);
-* per user, in SQL: bs_project_list_reach (migration 0044: the list's reach from PL/pgSQL, whose
+* per user, in SQL: bs_project_list_reach (migration 0043: the list's reach from PL/pgSQL, whose
   plans a session keeps) returns exactly bs_project_access_reach's rows for every filter shape
   (none, gemeente, provincie, both), with custom plans and with PostgreSQL's generic plans
   (plan_cache_mode force_generic_plan: what a server connection runs after a few lists);
