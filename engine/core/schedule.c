@@ -730,9 +730,12 @@ static bs_schedule_err critical_paths(ctx *c, const bs_step_result *res, int32_t
         kahn(c, n, branch);
         c->topo_kahn = true;
     }
-    for (int32_t t = 0; t < n && np < MAX_PATHS; t++) {
+    /* starts: the steps that start a path still to be visited (the walk stops after the
+     * last: the rest of the order has none) */
+    for (int32_t t = 0; t < n && np < MAX_PATHS && starts > 0; t++) {
         int32_t i = c->topo[t];
         if (!crit[i] || cpred[i]) continue;
+        starts--;
         /* the stack holds a path of distinct steps (the link set is acyclic), so depth <= n;
          * iter[k] is the next successor of stack[k] to visit; branch[] lists the depths whose
          * step still has a successor to visit (deepest last) */
@@ -994,7 +997,7 @@ static bool common_backward(const ctx *c, int32_t n, bs_step_result *res, const 
         }
         r->total_float = tf;
         r->critical = tf <= 0;
-        r->near_critical = tf > 0 && tf <= nc;
+        r->near_critical = (uint32_t)tf - 1u < (uint32_t)nc; /* 0 < tf <= nc (nc >= 0) */
         if (ff == INT32_MAX) ff = pf_b - ef_b;
         if (ff > tf) ff = tf;
         r->free_float = ff < 0 ? 0 : ff;
