@@ -15,6 +15,14 @@ For each N, in one run:
              project; these graphs take the common-case pass of docs/scheduling.md 6.1).
 The two sides run interleaved (networkx run 1, ours run 1, networkx run 2, ...): the machine is
 shared and its load changes from second to second; medians and minima are both printed.
+Both sides warm up the same way: every timed run is preceded by one untimed run on the same
+graphs (networkx: cpm() once on the freshly built graph; ours: bench_cpm --warmup=1, one pass
+over all projects in the same process), so neither side's figure holds first-touch page faults
+or cold caches. Both sides are timed twice, with the same clocks: wall clock (perf_counter /
+CLOCK_MONOTONIC) and the CPU time of the running thread (thread_time / CLOCK_THREAD_CPUTIME_ID,
+the time the work itself held a core: on a shared, loaded machine a 2.5 ms run is either not
+preempted or waits a whole time slice of another process, which wall clock counts and CPU time
+does not). Both ratios are printed.
 Then every task is compared: start date, early finish date, total float.
 
 Late-finish convention (the mapping). networkx-cpm.py sets LS = ES on each sink (step 39) and
@@ -88,29 +96,33 @@ def compare(n, mod, durs, edges, ES, LS, cal, dump):
 
 
 def ours_once(build, n, dump=None):
-    """One run of bench_cpm (its own process; the graphs generated before its timed part)."""
-    cmd = [os.path.join(build, "bench_cpm"), str(n), "1"] + ([dump] if dump else [])
+    """One run of bench_cpm (its own process; the graphs generated before its timed part, one
+    untimed warm-up pass over all projects, then one timed pass). Returns (wall s, CPU s, links)."""
+    cmd = [os.path.join(build, "bench_cpm"), "--warmup=1", str(n), "1"] + ([dump] if dump else [])
     r = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     result = next(line for line in r.splitlines() if line.startswith("RESULT bench_cpm:"))
     fields = dict(kv.split("=", 1) for kv in result.split()[2:])
-    return float(fields["min"].rstrip("s")), int(fields["links"])
+    return float(fields["min"].rstrip("s")), float(fields["cpu_min"].rstrip("s")), int(fields["links"])
 
 
 def run(build, n, runs, mod, cal):
     """networkx and ours interleaved, run by run (the machine's load changes by the second)."""
     durs, edges, starts = mod.generate(n)
-    times, ours = [], []
+    times, ours, nx_cpu, ours_cpu = [], [], [], []
     with tempfile.NamedTemporaryFile(prefix="bench_cpm", suffix=".csv", delete=False) as tmp:
         dump = tmp.name
     try:
         for r in range(runs):
             G, S = mod.build(n, durs, edges, starts, cal)
-            t0 = time.perf_counter()
+            mod.cpm(G, S, durs, cal)  # untimed warm-up, as ours (bench_cpm --warmup=1)
+            c0, t0 = time.thread_time(), time.perf_counter()
             ES, LS, out = mod.cpm(G, S, durs, cal)
             times.append(time.perf_counter() - t0)
+            nx_cpu.append(time.thread_time() - c0)
             del G
-            t, links = ours_once(build, n, dump if r == runs - 1 else None)
+            t, tc, links = ours_once(build, n, dump if r == runs - 1 else None)
             ours.append(t)
+            ours_cpu.append(tc)
         bad, mapped = compare(n, mod, durs, edges, ES, LS, cal, dump)
     finally:
         os.unlink(dump)
@@ -121,7 +133,11 @@ def run(build, n, runs, mod, cal):
     print(f"  networkx full CPM   : median {nx_med:.3f} s, min {nx_min:.3f} s ({tasks / nx_med:,.0f} tasks/s)")
     print(f"  bouwstroom CPM core : median {ours_med * 1e3:.2f} ms, min {ours_min * 1e3:.2f} ms "
           f"({tasks / ours_med:,.0f} tasks/s, {ours_med / tasks * 1e9:.0f} ns/task)")
-    print(f"  ratio networkx / ours: {nx_med / ours_med:.0f}x (medians), {nx_min / ours_min:.0f}x (minima)"
+    med = statistics.median
+    print(f"  CPU time (thread)   : networkx median {med(nx_cpu):.3f} s, min {min(nx_cpu):.3f} s; ours median "
+          f"{med(ours_cpu) * 1e3:.2f} ms, min {min(ours_cpu) * 1e3:.2f} ms ({med(ours_cpu) / tasks * 1e9:.0f} ns/task)")
+    print(f"  ratio networkx / ours: wall {nx_med / ours_med:.0f}x (medians), {nx_min / ours_min:.0f}x (minima); "
+          f"CPU {med(nx_cpu) / med(ours_cpu):.0f}x (medians), {min(nx_cpu) / min(ours_cpu):.0f}x (minima)"
           f"   load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"  tasks compared: {tasks}, differing: {bad}; late-finish mapping changed {mapped} tasks' LS"
           f" (steps whose late finish networkx leaves after the project finish)")

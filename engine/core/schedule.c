@@ -60,6 +60,8 @@ typedef struct ctx {
     int32_t *branch;                      /* critical_paths' branch stack (n; the in-degrees of
                                            * build_graph before) */
     bool topo_kahn;                       /* topo is Kahn's order (else the index order) */
+    int32_t crit_starts;                  /* >= 0: the common pass built the critical subgraph
+                                           * and this many steps start a path; -1: not built */
     bs_day data_date;
     int32_t dd_b;         /* boundary at the start of the data date */
     bs_day progress_date; /* remaining durations are measured from it (≤ data_date) */
@@ -723,16 +725,19 @@ static bs_schedule_err critical_paths(ctx *c, const bs_step_result *res, int32_t
     int32_t *stack = ws->stack;
     int32_t *iter = ws->iter;
     int32_t *crit = c->crit, *cpred = c->cpred, *coff = c->coff, *csucc = c->csucc, *branch = c->branch;
-    int32_t starts = critical_subgraph(c, res, n, crit, cpred, coff, csucc);
+    int32_t starts = c->crit_starts >= 0 ? c->crit_starts : critical_subgraph(c, res, n, crit, cpred, coff, csucc);
     offs[0] = 0;
     if (!c->topo_kahn && starts > 1) { /* paths start in Kahn's order: needed only when several do */
         for (int32_t i = 0; i < n; i++) branch[i] = c->pred_off[i + 1] - c->pred_off[i];
         kahn(c, n, branch);
         c->topo_kahn = true;
     }
-    for (int32_t t = 0; t < n && np < MAX_PATHS; t++) {
+    /* starts: the steps that start a path still to be visited (the walk stops after the
+     * last: the rest of the order has none) */
+    for (int32_t t = 0; t < n && np < MAX_PATHS && starts > 0; t++) {
         int32_t i = c->topo[t];
         if (!crit[i] || cpred[i]) continue;
+        starts--;
         /* the stack holds a path of distinct steps (the link set is acyclic), so depth <= n;
          * iter[k] is the next successor of stack[k] to visit; branch[] lists the depths whose
          * step still has a successor to visit (deepest last) */
@@ -938,21 +943,34 @@ static bool common_forward(const ctx *c, int32_t n, bs_step_result *res, scratch
  * the project finish boundary; nc: the near-critical threshold. Fills ls_b, lf_b, the late
  * dates, total float, the critical and near-critical flags, and free float in the same walk
  * over the links (as free_float: the least slack of the step's links, or the project finish
- * minus its early finish without successors; at most the total float, at least 0). False on
- * a range error. */
+ * minus its early finish without successors; at most the total float, at least 0), and
+ * crit, coff and csucc of critical_subgraph (valid when topo is the index order: the kept
+ * successor lists then lie back to back in csucc[coff[0] .. n_links)). False on a range
+ * error. */
 static bool common_backward(const ctx *c, int32_t n, bs_step_result *res, const scratch *sc, int32_t pf_b, int32_t nc) {
     const bs_calendar *cal = c->cal;
     const int32_t nw = cal->n_working;
     const bs_link *links = c->links;
+    /* the critical subgraph of critical_subgraph (index order = topological order here, so
+     * each step's critical successors are known when it is reached): CSR filled from the
+     * end, every step's successors in link order */
+    int32_t *crit = c->crit, *coff = c->coff, *csucc = c->csucc;
+    int32_t pos = c->n_links;
+    coff[n] = pos;
     for (int32_t t = n - 1; t >= 0; t--) {
         const int32_t i = c->topo[t], d = c->dur[i];
         bs_step_result *r = &res[i];
-        const int32_t es_b = r->es_b, ef_b = r->ef_b;
+        const int32_t es_b = r->es_b, ef_b = r->ef_b, end = pos;
         int32_t bf = pf_b, bs = INT32_MAX, ff = INT32_MAX;
         bool bad = false;
-        for (int32_t j = c->succ_off[i]; j < c->succ_off[i + 1]; j++) {
+        /* descending: the minima do not depend on the order; the critical successors are
+         * kept at pos.. in link order (a slot is taken only when the successor is critical;
+         * pos - 1 >= the links left to visit - 1 >= 0) */
+        for (int32_t j = c->succ_off[i + 1] - 1; j >= c->succ_off[i]; j--) {
             const bs_link *l = &links[c->succ_idx[j]];
             const bs_step_result *q = &res[l->succ];
+            csucc[pos - 1] = l->succ;
+            pos -= crit[l->succ];
             const bool to_finish = targets_finish(l->type), start = from_start(l->type);
             int32_t slack = (to_finish ? q->ef_b : q->es_b) - ((start ? es_b : ef_b) + l->lag);
             if (slack < ff) ff = slack;
@@ -994,7 +1012,10 @@ static bool common_backward(const ctx *c, int32_t n, bs_step_result *res, const 
         }
         r->total_float = tf;
         r->critical = tf <= 0;
-        r->near_critical = tf > 0 && tf <= nc;
+        crit[i] = tf <= 0;       /* every step is open here: critical = unfinished and critical */
+        if (!crit[i]) pos = end; /* not critical: its successors are dropped */
+        coff[i] = pos;
+        r->near_critical = (uint32_t)tf - 1u < (uint32_t)nc; /* 0 < tf <= nc (nc >= 0) */
         if (ff == INT32_MAX) ff = pf_b - ef_b;
         if (ff > tf) ff = tf;
         r->free_float = ff < 0 ? 0 : ff;
@@ -1005,11 +1026,18 @@ static bool common_backward(const ctx *c, int32_t n, bs_step_result *res, const 
 /* The common-case pass: forward, project finish, backward with free float. Fills res and
  * *pf (the project finish date); false when the general pass must run instead (a range
  * error). */
-static bool common_pass(const ctx *c, int32_t n, bs_step_result *res, scratch *sc, int32_t nc, bs_day *pf) {
+static bool common_pass(ctx *c, int32_t n, bs_step_result *res, scratch *sc, int32_t nc, bs_day *pf) {
     int32_t pf_b;
     bs_day pfd;
     if (n == 0 || !common_forward(c, n, res, sc, &pf_b, &pfd)) return false;
     if (!common_backward(c, n, res, sc, pf_b, nc)) return false;
+    if (!c->topo_kahn) { /* the critical subgraph is complete: cpred and the path starts */
+        int32_t starts = 0;
+        memset(c->cpred, 0, sizeof(int32_t) * (size_t)n);
+        for (int32_t k = c->coff[0]; k < c->n_links; k++) c->cpred[c->csucc[k]] = 1;
+        for (int32_t i = 0; i < n; i++) starts += c->crit[i] & !c->cpred[i];
+        c->crit_starts = starts;
+    }
     *pf = pfd;
     return true;
 }
@@ -1200,6 +1228,7 @@ bs_schedule_err bs_schedule_compute_ws(const bs_schedule_input *in, bs_schedule_
              .dd_b = cal_before(cal, in->data_date),
              .progress_date = pd,
              .pd_b = cal_before(cal, pd),
+             .crit_starts = -1,
              .err = BS_SCHEDULE_OK};
     c.pred_off = ints;
     c.succ_off = c.pred_off + nn;
