@@ -8,10 +8,11 @@
  *
  * The aggregates are computed in PostgreSQL (bs_dashboard, migration 0036) and cached here per
  * (view, group_by, caller) under the data version they were computed with
- * (dashboard_version.version, raised at the commit of every change of the feeding tables).
- * A request reads the version (one indexed row) and answers the cached document when it was
- * computed under that version; else it computes the document and the version in one
- * statement (one snapshot), caches and answers it.
+ * (dashboard_version.version: the sum of the marks the writing transactions of the feeding
+ * tables append, migration 0045). A request reads the version (a sum over a few rows) and answers
+ * the cached document when it was computed under that version; else it computes the document and
+ * the version in one statement (one snapshot), caches and answers it. A read that sees more than
+ * DASH_COMPACT_AT marks starts their compaction (one at a time per server).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,10 +28,12 @@
 
 /* Direct-mapped: a key hashes to one slot; a colliding key replaces it (bounded memory). */
 #define DASH_SLOTS 512
+/* A version read that sees more marks than this starts a compaction (bs_dashboard_compact, 0045). */
+#define DASH_COMPACT_AT 32
 
 typedef struct dash_entry {
     char *key;         /* owned; "view|group_by|user id or public", NULL: empty */
-    long long version; /* dashboard_version.version the body was computed under */
+    long long version; /* the data version (dashboard_version.version) the body was computed under */
     char *body;        /* owned */
     size_t len;
 } dash_entry;
@@ -50,6 +53,7 @@ struct bs_dash_cache {
     dash_entry slots[DASH_SLOTS];
     char *schemas; /* owned; {key: definition} of the engine's schemas (the shipped ones are not stored) */
     dash_flight *flights;
+    bool compacting; /* a compaction of this server is in flight */
 };
 
 void bs_dash_cache_free(struct bs_dash_cache *c) {
@@ -153,6 +157,23 @@ static void computed(const PGresult *res, const char *err, void *arg) {
     }
 }
 
+static void compacted(const PGresult *res, const char *err, void *arg) {
+    struct bs_dash_cache *c = arg;
+    (void)res;
+    c->compacting = false;
+    if (err) fprintf(stderr, "dashboard: compaction of the data version's marks: %s\n", err);
+}
+
+/* Starts a compaction of the data version's marks unless one of this server is in flight. */
+static void compact(bs_api *api, struct bs_dash_cache *c) {
+    if (c->compacting) return;
+    c->compacting = true;
+    char min[16];
+    snprintf(min, sizeof min, "%d", DASH_COMPACT_AT);
+    const char *p[1] = {min};
+    bs_store_exec(api->store, &SQL_DASHBOARD_COMPACT, p, compacted, c);
+}
+
 static void version_read(const PGresult *res, const char *err, void *arg) {
     dash_req *d = arg;
     if (err) {
@@ -163,6 +184,7 @@ static void version_read(const PGresult *res, const char *err, void *arg) {
     struct bs_dash_cache *c = dash_cache(d->api);
     const dash_entry *e = &c->slots[slot_of(d->key)];
     long long seen = PQntuples(res) == 1 ? strtoll(PQgetvalue(res, 0, 0), NULL, 10) : -1;
+    if (PQntuples(res) == 1 && strtoll(PQgetvalue(res, 0, 1), NULL, 10) > DASH_COMPACT_AT) compact(d->api, c);
     if (seen >= 0 && e->key && strcmp(e->key, d->key) == 0 && e->version >= seen) {
         dash_respond(d->req, e->body, e->len);
         free(d);

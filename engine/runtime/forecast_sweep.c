@@ -2,7 +2,8 @@
  * The forecast sweep. See forecast_sweep.h.
  *
  * A pass, all queries on the async store, the CPU work on the libuv thread pool:
- *   1. prune rows of milestones no block uses (SQL_SWEEP_PRUNE), 2. list every project with blocks
+ *   1. prune rows of milestones no block uses (SQL_SWEEP_PRUNE; beside it, the compaction of the
+ *   dashboards' data version marks, SQL_SWEEP_COMPACT), 2. list every project with blocks
  *   and the marker of its stored rows (SQL_SWEEP_LIST); a project is to compute when its delivery
  *   samples are not cached under its current marker (unless its stored rows say it failed under
  *   that marker), to write when its stored marker is not the current one, 3. per chunk of
@@ -380,6 +381,12 @@ static void pruned(const PGresult *res, const char *err, void *arg) {
     bs_store_exec(s->store, &SQL_SWEEP_LIST, NULL, listed, s);
 }
 
+static void marks_compacted(const PGresult *res, const char *err, void *arg) {
+    (void)res;
+    (void)arg;
+    if (err) fprintf(stderr, "forecast sweep: compaction of the dashboards' marks: %s\n", err);
+}
+
 static void pass_start(bs_forecast_sweep *s) {
     if (s->stopping) return;
     if (s->running) {
@@ -391,6 +398,8 @@ static void pass_start(bs_forecast_sweep *s) {
     s->stats.running = true;
     s->today = s->cfg.today(s->cfg.today_arg);
     bs_store_exec(s->store, &SQL_SWEEP_PRUNE, NULL, pruned, s);
+    /* beside the pass, not part of it (no argument: may answer after the sweep is freed) */
+    bs_store_exec(s->store, &SQL_SWEEP_COMPACT, NULL, marks_compacted, NULL);
 }
 
 static void on_notify(const char *channel, const char *payload, void *arg) {

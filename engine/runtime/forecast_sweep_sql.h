@@ -8,16 +8,20 @@
 #include "store.h"
 
 /* Removes the rows of milestones no (unspread) block of their project uses any more, marking the
- * dashboards' transaction (dashboard_pending, 0036) once when it removed any. No parameters;
+ * dashboards' transaction (bs_dashboard_mark, 0045) once when it removed any. No parameters;
  * returns the count removed. */
 static const bs_stmt SQL_SWEEP_PRUNE = {
     "sweep_prune",
     "WITH del AS (DELETE FROM project_milestone_forecasts f WHERE NOT EXISTS (SELECT 1 FROM project_blocks b "
     "  WHERE b.project_id = f.project_id AND b.spread IS NULL AND b.milestone = f.step_key) RETURNING 1), "
-    "mark AS (INSERT INTO dashboard_pending SELECT pg_current_xact_id() WHERE EXISTS (SELECT 1 FROM del) "
-    "  ON CONFLICT DO NOTHING RETURNING 1) "
-    "SELECT (SELECT count(*) FROM del), (SELECT count(*) FROM mark)",
+    "mark AS (SELECT bs_dashboard_mark() AS m WHERE EXISTS (SELECT 1 FROM del)) "
+    "SELECT (SELECT count(*) FROM del), (SELECT count(*) FROM mark WHERE m)",
     0};
+
+/* Replaces the marks of the dashboards' data version by one row of their summed weight when there are two
+ * or more (bs_dashboard_compact, migration 0045: the version unchanged in every snapshot); so the table stays
+ * small also when nobody reads a dashboard. Returns the number merged. */
+static const bs_stmt SQL_SWEEP_COMPACT = {"sweep_compact_dashboard_marks", "SELECT bs_dashboard_compact(2)", 0};
 
 /* Every project with blocks delivered with a milestone (not spread): id, forecast stamp (0 without
  * a row), progress date, the milestones of those blocks comma-joined in ascending order (as the
@@ -64,9 +68,8 @@ static const bs_stmt SQL_SWEEP_WRITE = {
     "  failed = EXCLUDED.failed, computed_at = EXCLUDED.computed_at RETURNING 1), "
     "ch AS (SELECT count(*) AS n FROM r LEFT JOIN old ON old.project_id = r.project_id AND old.step_key = r.step_key "
     "  WHERE old.project_id IS NULL OR (old.p50, old.p80) IS DISTINCT FROM (r.p50, r.p80)), "
-    "mark AS (INSERT INTO dashboard_pending SELECT pg_current_xact_id() "
-    "  WHERE (SELECT ch.n FROM ch) > 0 OR EXISTS (SELECT 1 FROM del) ON CONFLICT DO NOTHING RETURNING 1) "
-    "SELECT (SELECT count(*) FROM up), (SELECT ch.n FROM ch), (SELECT count(*) FROM del), (SELECT count(*) FROM mark)",
+    "mark AS (SELECT bs_dashboard_mark() AS m WHERE (SELECT ch.n FROM ch) > 0 OR EXISTS (SELECT 1 FROM del)) "
+    "SELECT (SELECT count(*) FROM up), (SELECT ch.n FROM ch), (SELECT count(*) FROM del), (SELECT count(*) FROM mark WHERE m)",
     2};
 
 #endif
