@@ -9,7 +9,7 @@
  * The aggregates are computed in PostgreSQL (bs_dashboard, migration 0036) and cached here per
  * (view, group_by, caller) under the data version they were computed with
  * (dashboard_version.version: the sum of the marks the writing transactions of the feeding
- * tables append, migration 0045). A request reads the version (a sum over a few rows) and answers
+ * tables append, migration 0044). A request reads the version (a sum over a few rows) and answers
  * the cached document when it was computed under that version; else it computes the document and
  * the version in one statement (one snapshot), caches and answers it. A read that sees more than
  * DASH_COMPACT_AT marks starts their compaction (one at a time per server).
@@ -28,7 +28,7 @@
 
 /* Direct-mapped: a key hashes to one slot; a colliding key replaces it (bounded memory). */
 #define DASH_SLOTS 512
-/* A version read that sees more marks than this starts a compaction (bs_dashboard_compact, 0045). */
+/* A version read that sees more marks than this starts a compaction (bs_dashboard_compact, 0044). */
 #define DASH_COMPACT_AT 32
 
 typedef struct dash_entry {

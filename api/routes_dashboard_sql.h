@@ -10,13 +10,13 @@
 #include "project_fields.h"
 #include "store.h"
 
-/* The data version of the dashboards (migration 0045: the sum of the weights of the marks this snapshot sees,
+/* The data version of the dashboards (migration 0044: the sum of the weights of the marks this snapshot sees,
  * what the view dashboard_version reads) and the number of those marks. */
 static const bs_stmt SQL_DASHBOARD_VERSION = {
     "dashboard_version", "SELECT COALESCE(sum(weight), 0)::bigint, count(*) FROM dashboard_marks", 0};
 
 /* Replaces the marks of the data version by one row of their summed weight (bs_dashboard_compact, migration
- * 0045: the version unchanged in every snapshot) when there are at least $1 of them; returns the number merged
+ * 0044: the version unchanged in every snapshot) when there are at least $1 of them; returns the number merged
  * (0: fewer, or another compaction at work). */
 static const bs_stmt SQL_DASHBOARD_COMPACT = {"dashboard_compact", "SELECT bs_dashboard_compact($1::int)", 1};
 

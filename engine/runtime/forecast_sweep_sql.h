@@ -8,7 +8,7 @@
 #include "store.h"
 
 /* Removes the rows of milestones no (unspread) block of their project uses any more, marking the
- * dashboards' transaction (bs_dashboard_mark, 0045) once when it removed any. No parameters;
+ * dashboards' transaction (bs_dashboard_mark, 0044) once when it removed any. No parameters;
  * returns the count removed. */
 static const bs_stmt SQL_SWEEP_PRUNE = {
     "sweep_prune",
@@ -19,7 +19,7 @@ static const bs_stmt SQL_SWEEP_PRUNE = {
     0};
 
 /* Replaces the marks of the dashboards' data version by one row of their summed weight when there are two
- * or more (bs_dashboard_compact, migration 0045: the version unchanged in every snapshot); so the table stays
+ * or more (bs_dashboard_compact, migration 0044: the version unchanged in every snapshot); so the table stays
  * small also when nobody reads a dashboard. Returns the number merged. */
 static const bs_stmt SQL_SWEEP_COMPACT = {"sweep_compact_dashboard_marks", "SELECT bs_dashboard_compact(2)", 0};
 

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""The dashboards' data version under concurrency (issue 17 item 1; migration 0045_dashboard_marks.sql,
+"""The dashboards' data version under concurrency (issue 17 item 1; migration 0044_dashboard_marks.sql,
 api/routes_dashboard.c, docs/homes-and-goals.md "Dashboards and the public rule"), against the real server
 and PostgreSQL.
 
