@@ -54,6 +54,12 @@ typedef struct bs_api {
     /* owned by the composition root: the compiled validation patterns of plusvelden
      * (engine/core/plusveld.h; NULL: compiled per request) */
     struct bs_pv_cache *plusveld_cache;
+    /* called after the COMMIT of a step or block write that sent no NOTIFY of the forecast sweep
+     * (bouwstroom.sweep_wake = 'after', migration 0045): bs_sweep_waker_wake of the composition
+     * root, which wakes the sweeps (engine/runtime/forecast_sweep.h). NULL: the writes NOTIFY in
+     * their own transaction, as before. */
+    void (*sweep_wake)(void *arg);
+    void *sweep_wake_arg;
 } bs_api;
 
 /* Default of bs_api.token_max_days: one year (docs/operations.md). */

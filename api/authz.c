@@ -348,6 +348,7 @@ typedef struct write_job {
     bs_store_cb cb;
     void *arg;
     PGresult *copy;
+    const bs_api *api; /* set: call api->sweep_wake after the COMMIT (bs__store_write_waking) */
 } write_job;
 
 static void write_job_free(write_job *j) {
@@ -371,6 +372,7 @@ static void write_committed(const PGresult *res, const char *err, void *arg) {
     if (err) return write_fail(j, err);
     bs_store_release(j->conn);
     j->conn = NULL;
+    if (j->api) bs__sweep_woken(j->api);
     j->cb(j->copy, NULL, j->arg);
     write_job_free(j);
 }
@@ -409,6 +411,40 @@ void bs__store_write_actor(bs_api *api, const char *actor_json, const bs_stmt *s
     j->arg = arg;
     j->begin_sql = bs_store_begin_as(actor_json);
     bs_store_acquire(api->store, write_acquired, j);
+}
+
+void bs__store_write_waking(bs_api *api, bs_req *req, const bs_stmt *stmt, const char *const *params, bs_store_cb cb,
+                            void *arg) {
+    if (!api->sweep_wake) return bs__store_write(api, req, stmt, params, cb, arg);
+    char *actor = bs__actor_json(req, NULL, NULL);
+    char *begin = bs_store_begin_as(actor);
+    free(actor);
+    /* the same SELECT as the actor's: still one round trip */
+    static const char wake[] = ", set_config('bouwstroom.sweep_wake', 'after', true)";
+    size_t n = strlen(begin);
+    char *sql = bs_malloc(n + sizeof wake);
+    memcpy(sql, begin, n);
+    memcpy(sql + n, wake, sizeof wake);
+    free(begin);
+    write_job *j = bs_calloc(1, sizeof *j);
+    int n_params = stmt->n_params;
+    j->stmt = stmt;
+    j->n = n_params;
+    j->params = bs_calloc((size_t)(n_params > 0 ? n_params : 1), sizeof *j->params);
+    for (int i = 0; i < n_params; i++) j->params[i] = params[i] ? bs_strdup(params[i]) : NULL;
+    j->cb = cb;
+    j->arg = arg;
+    j->begin_sql = sql;
+    j->api = api;
+    bs_store_acquire(api->store, write_acquired, j);
+}
+
+const char *bs__sweep_wake_setting(const bs_api *api) {
+    return api->sweep_wake ? "after" : "";
+}
+
+void bs__sweep_woken(const bs_api *api) {
+    if (api->sweep_wake) api->sweep_wake(api->sweep_wake_arg);
 }
 
 void bs__store_write_one(bs_api *api, const bs_stmt *stmt, const char *const *params, bs_store_cb cb, void *arg) {

@@ -150,6 +150,22 @@ void bs__store_write(bs_api *api, bs_req *req, const bs_stmt *stmt, const char *
  * once, called after the commit succeeded (or with err, the statement's or the commit's). */
 void bs__store_write_one(bs_api *api, const bs_stmt *stmt, const char *const *params, bs_store_cb cb, void *arg);
 
+/* bs__store_write for a write that changes project_blocks or a forecast stamp (migrations 0034,
+ * 0038): when the composition root set api->sweep_wake, the transaction sets bouwstroom.sweep_wake =
+ * 'after' (no NOTIFY in it, migration 0045) and api->sweep_wake is called after its COMMIT, before
+ * cb (issue 17 item 1). Otherwise exactly bs__store_write. */
+void bs__store_write_waking(bs_api *api, bs_req *req, const bs_stmt *stmt, const char *const *params, bs_store_cb cb,
+                            void *arg);
+
+/* The value of bouwstroom.sweep_wake a single-statement write (bs__store_write_one) sets with
+ * set_config: "after" when api->sweep_wake is set (the caller then calls bs__sweep_woken after the
+ * commit), else "" (the trigger sends its NOTIFY in the transaction, as before). */
+const char *bs__sweep_wake_setting(const bs_api *api);
+
+/* A write that set bouwstroom.sweep_wake = bs__sweep_wake_setting(api) has committed: calls
+ * api->sweep_wake (the sweeps' wake-up, engine/runtime/forecast_sweep.h), if set. */
+void bs__sweep_woken(const bs_api *api);
+
 /* Same with an explicit actor (a JSON object, see migration 0010), e.g. the user who is
  * logging in. */
 void bs__store_write_actor(bs_api *api, const char *actor_json, const bs_stmt *stmt, const char *const *params,

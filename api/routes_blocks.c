@@ -79,7 +79,7 @@ void bs__add_block(bs_api *api, bs_req *req, const bs_path *path) {
     char *body = decode_block(req, api->engine, true);
     if (!body) return;
     const char *p[2] = {path->project, body};
-    bs__store_write(api, req, &SQL_BLOCK_INSERT, p, block_written, ctx_new(req, 201));
+    bs__store_write_waking(api, req, &SQL_BLOCK_INSERT, p, block_written, ctx_new(req, 201));
     free(body);
 }
 
@@ -87,11 +87,11 @@ void bs__patch_block(bs_api *api, bs_req *req, const bs_path *path) {
     char *body = decode_block(req, api->engine, false);
     if (!body) return;
     const char *p[3] = {path->ref, path->project, body};
-    bs__store_write(api, req, &SQL_BLOCK_UPDATE, p, block_written, ctx_new(req, 200));
+    bs__store_write_waking(api, req, &SQL_BLOCK_UPDATE, p, block_written, ctx_new(req, 200));
     free(body);
 }
 
 void bs__delete_block(bs_api *api, bs_req *req, const bs_path *path) {
     const char *p[2] = {path->ref, path->project};
-    bs__store_write(api, req, &SQL_BLOCK_DELETE, p, block_written, ctx_new(req, 204));
+    bs__store_write_waking(api, req, &SQL_BLOCK_DELETE, p, block_written, ctx_new(req, 204));
 }

@@ -309,6 +309,7 @@ static void written(const PGresult *res, const char *err, void *arg) {
         bs__fail_as(c->req, BS_ECONFLICT, NULL, "Concurrent update", "id",
                     "The project's schedule was changed by another request at the same time; reload and retry");
     } else {
+        bs__sweep_woken(c->api); /* committed: wake the forecast sweeps (bs__sweep_wake_setting) */
         json_t *p = c->pending;
         c->pending = NULL;
         bs__respond_json(c->req, c->pending_status, p);
@@ -515,7 +516,7 @@ static void write_changes(sctx *c, const sched_state *ns, const bs_schedule *s1,
     char *names_t = bs_json_dumps(names, JSON_COMPACT);
     json_decref(names);
     char *actor = bs__actor_json(c->req, NULL, NULL);
-    const char *params[20] = {c->id,
+    const char *params[21] = {c->id,
                               ver,
                               links_changed ? "true" : "false",
                               completion != BS_DAY_NONE ? bs_date_format(completion, pc) : NULL,
@@ -536,7 +537,8 @@ static void write_changes(sctx *c, const sched_state *ns, const bs_schedule *s1,
                               knelpunt < 0 ? NULL
                               : knelpunt   ? "true"
                                            : "false",
-                              actor};
+                              actor,
+                              bs__sweep_wake_setting(c->api)};
     bs__store_write_one(c->api, &SQL_SCHEDULE_WRITE, params, written, c);
     free(actor);
     free(names_t);

@@ -35,7 +35,7 @@ static const bs_stmt SQL_SCHEDULE_LOAD_NOW = {"schedule_load_now",
  * links (boolean), $4 planned completion, $5 steps (JSON records), $6 links (JSON records), $7 reason, $8 author
  * e-mail, $9 known_from date, $10 history (JSON records), $11 scenario id or NULL, $12 mail domain (Message-ID),
  * $13 due time (Unix seconds), $14 step key, $15 step name, $16 stream or NULL, $17 new progress date or NULL, $18
- * step names by key (JSON), $19 knelpunt or NULL, $20 the actor (JSON, bs__actor_json). Run alone in its own
+ * step names by key (JSON), $19 knelpunt or NULL, $20 the actor (JSON, bs__actor_json), $21 bouwstroom.sweep_wake (bs__sweep_wake_setting). Run alone in its own
  * transaction (bs__store_write_one: one round trip, committed before the answer). Returns the project id, the
  * number of history rows and alerts (no row: version conflict). */
 static const bs_stmt SQL_SCHEDULE_WRITE = {
@@ -52,6 +52,9 @@ static const bs_stmt SQL_SCHEDULE_WRITE = {
     "  AND (SELECT set_config('bouwstroom.actor', $20, true)) IS NOT NULL "
     /* pau below writes this update's audit row: the audit trigger skips it (migration 0040) */
     "  AND (SELECT set_config('bouwstroom.audited', 'projects', true)) IS NOT NULL "
+    /* 'after': the stamp triggers send no NOTIFY in this transaction; the server wakes the forecast sweeps after the
+     * commit (migration 0045, issue 17 item 1); '': they do, as before */
+    "  AND (SELECT set_config('bouwstroom.sweep_wake', $21, true)) IS NOT NULL "
     "  RETURNING id, schedule_version, custom_links, planned_completion, updated_at, progress_date, knelpunt), "
     /* the audit row of the project's update, as the audit trigger writes one (migrations 0027, 0040): old = the
     * changed columns' old values, new = their new values without JSON nulls, and the id */
@@ -129,7 +132,7 @@ static const bs_stmt SQL_SCHEDULE_WRITE = {
     "  WHERE EXISTS (SELECT 1 FROM h) ON CONFLICT DO NOTHING RETURNING 1) "
     "SELECT id, (SELECT count(*) FROM h), (SELECT count(*) FROM ext), "
     "  CASE WHEN EXISTS (SELECT 1 FROM ext) THEN pg_notify('bs_alerts', '') END FROM chk",
-    20};
+    21};
 
 /* A project's schedule history as {count, results} (NULL when the project does not exist). $1 project id, $2 step
  * key or NULL for every step, $3 true when the caller may read who changed what and why (else changed_by and

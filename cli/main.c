@@ -101,12 +101,13 @@ typedef struct app {
     bool stopping;
     bs_clock clock;
     bs_notifier *notifier;
-    bs_forecast_sweep *sweep;                      /* serve: the forecast sweep, unless switched off */
-    bs_user_add user;                              /* `user add` (prepared before the loop runs) */
-    bs_import_xlsx xlsx;                           /* `import-xlsx` (file read before the loop runs) */
-    bs_export_opts export_opts;                    /* `export` (prepared before the loop runs) */
-    bs_cli_geojson geojson;                        /* `export --geojson`, `import-geojson` */
-    bool geojson_export;                           /* `export --geojson` (else `export --province`) */
+    bs_forecast_sweep *sweep;   /* serve: the forecast sweep, unless switched off */
+    bs_sweep_waker *waker;      /* serve: wakes the sweeps after a step or block write's commit (api.sweep_wake) */
+    bs_user_add user;           /* `user add` (prepared before the loop runs) */
+    bs_import_xlsx xlsx;        /* `import-xlsx` (file read before the loop runs) */
+    bs_export_opts export_opts; /* `export` (prepared before the loop runs) */
+    bs_cli_geojson geojson;     /* `export --geojson`, `import-geojson` */
+    bool geojson_export;        /* `export --geojson` (else `export --province`) */
     bs_province_config province_config;            /* serve: the province exports of the API */
     bs_geo *geo;                                   /* serve: PROJ context of the API */
     json_t *zgw_config;                            /* serve: the ZGW configuration (webhook) */
@@ -222,19 +223,27 @@ static void adapters_stopped(void *arg) {
     bs_notifier_stop(a->notifier, notifier_stopped, a);
 }
 
-static void sweep_stopped(void *arg) {
+static void waker_closed(void *arg) {
     app *a = arg;
-    a->sweep = NULL;
+    a->waker = NULL;
     if (a->adapters)
         bs_cli_adapters_stop(a->adapters, adapters_stopped, a);
     else
         adapters_stopped(a);
 }
 
+static void sweep_stopped(void *arg) {
+    app *a = arg;
+    a->sweep = NULL;
+    /* after the last request: its pending NOTIFY is sent before the store closes */
+    bs_sweep_waker_close(a->waker, waker_closed, a);
+}
+
 static void http_stopped(void *arg) {
     app *a = arg;
     uv_close((uv_handle_t *)&a->sigint, NULL);
     uv_close((uv_handle_t *)&a->sigterm, NULL);
+    if (a->waker) bs_sweep_waker_set_sweep(a->waker, NULL);
     bs_forecast_sweep_stop(a->sweep, sweep_stopped, a);
 }
 
@@ -390,10 +399,17 @@ static const char *serve_start_notifier(app *a, const char *host, int bound) {
  * "0" (docs/operations.md "The forecast sweep"; the integration tests switch it off unless they
  * test it). */
 static void serve_start_sweep(app *a) {
+    /* the step and block writes send no NOTIFY in their transaction; this wakes the sweeps after
+     * their commit: this node's directly, the other nodes' by a debounced NOTIFY (issue 17 item 1) */
+    const char *wake_ms = getenv("BOUWSTROOM_SWEEP_WAKE_MS"); /* tests: a long debounce (ms; default 100) */
+    a->waker = bs_sweep_waker_new(a->loop, a->store, wake_ms ? atoi(wake_ms) : 0);
+    a->api.sweep_wake = bs_sweep_waker_wake;
+    a->api.sweep_wake_arg = a->waker;
     const char *on = getenv("BOUWSTROOM_FORECAST_SWEEP");
     if (on && strcmp(on, "0") == 0) return;
     bs_forecast_sweep_config cfg = {.today = a->api.today, .today_arg = a->api.today_arg};
     a->sweep = bs_forecast_sweep_start(a->loop, a->store, &a->engine, a->api.delivery_cache, &cfg);
+    bs_sweep_waker_set_sweep(a->waker, a->sweep);
 }
 
 /* Default map tiles: PDOK's BRT achtergrondkaart (Kadaster, open data, CC BY 4.0), WMTS as

@@ -451,3 +451,92 @@ void bs_forecast_sweep_get_stats(const bs_forecast_sweep *s, bs_forecast_sweep_s
     *out = s->stats;
     out->last_error = s->last_error;
 }
+
+/* ---- the wake-up after a write's commit (issue 17 item 1; forecast_sweep.h) ---- */
+
+#define SWEEP_WAKE_DEBOUNCE_MS 100
+
+struct bs_sweep_waker {
+    uv_loop_t *loop;
+    bs_store *store;
+    bs_forecast_sweep *sweep; /* not owned; NULL: none in this process */
+    uv_timer_t timer;
+    int debounce_ms;
+    bool pending;  /* a NOTIFY is due when the timer fires */
+    int in_flight; /* NOTIFYs sent, not yet answered */
+    bool closing, timer_closed;
+    void (*done)(void *arg);
+    void *done_arg;
+};
+
+static void waker_maybe_free(bs_sweep_waker *w) {
+    if (!w->closing || !w->timer_closed || w->in_flight > 0) return;
+    void (*done)(void *) = w->done;
+    void *arg = w->done_arg;
+    free(w);
+    if (done) done(arg);
+}
+
+static void waker_notified(const PGresult *res, const char *err, void *arg) {
+    (void)res;
+    bs_sweep_waker *w = arg;
+    w->in_flight--;
+    /* a lost NOTIFY: the other nodes' sweeps find the change at their next poll (one minute) */
+    if (err) fprintf(stderr, "forecast sweep: NOTIFY after a write: %s\n", err);
+    waker_maybe_free(w);
+}
+
+static void waker_send(bs_sweep_waker *w) {
+    w->pending = false;
+    w->in_flight++;
+    /* a transaction of its own with no xid: no WAL flush holds the notification lock */
+    bs_store_query(w->store, "NOTIFY bs_forecast_sweep", 0, NULL, waker_notified, w);
+}
+
+static void waker_fire(uv_timer_t *t) {
+    bs_sweep_waker *w = t->data;
+    if (w->pending) waker_send(w);
+}
+
+static void waker_timer_closed(uv_handle_t *h) {
+    bs_sweep_waker *w = h->data;
+    w->timer_closed = true;
+    waker_maybe_free(w);
+}
+
+bs_sweep_waker *bs_sweep_waker_new(uv_loop_t *loop, bs_store *store, int debounce_ms) {
+    bs_sweep_waker *w = bs_calloc(1, sizeof *w);
+    w->loop = loop;
+    w->store = store;
+    w->debounce_ms = debounce_ms > 0 ? debounce_ms : SWEEP_WAKE_DEBOUNCE_MS;
+    uv_timer_init(loop, &w->timer);
+    w->timer.data = w;
+    return w;
+}
+
+void bs_sweep_waker_set_sweep(bs_sweep_waker *w, bs_forecast_sweep *s) {
+    w->sweep = s;
+}
+
+void bs_sweep_waker_wake(void *arg) {
+    bs_sweep_waker *w = arg;
+    if (!w || w->closing) return;
+    if (w->sweep) pass_start(w->sweep); /* this node's sweep: directly, no SQL */
+    if (w->pending) return;             /* coalesced into the NOTIFY the timer sends */
+    w->pending = true;
+    uv_timer_start(&w->timer, waker_fire, (uint64_t)w->debounce_ms, 0);
+}
+
+void bs_sweep_waker_close(bs_sweep_waker *w, void (*done)(void *arg), void *arg) {
+    if (!w) {
+        if (done) done(arg);
+        return;
+    }
+    w->closing = true;
+    w->sweep = NULL;
+    w->done = done;
+    w->done_arg = arg;
+    uv_timer_stop(&w->timer);
+    if (w->pending) waker_send(w);
+    uv_close((uv_handle_t *)&w->timer, waker_timer_closed);
+}

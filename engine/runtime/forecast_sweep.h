@@ -60,4 +60,32 @@ void bs_forecast_sweep_stop(bs_forecast_sweep *s, void (*done)(void *arg), void 
 /* The sweep's counts into out (s not NULL). */
 void bs_forecast_sweep_get_stats(const bs_forecast_sweep *s, bs_forecast_sweep_stats *out);
 
+/* The wake-up of the sweeps after a write that did not NOTIFY in its own transaction (issue 17
+ * item 1: a NOTIFY holds PostgreSQL's database-wide notification lock through the commit's WAL
+ * flush and serialises concurrent writers' commits). A writer sets the transaction-local setting
+ * bouwstroom.sweep_wake = 'after' in its write (the trigger bs_forecast_sweep_notify then sends no
+ * NOTIFY, migration 0045) and, after its COMMIT, calls bs_sweep_waker_wake: the in-process sweep
+ * (if any) starts a pass at once, and one NOTIFY bs_forecast_sweep in a transaction of its own (no
+ * xid, no WAL flush) wakes the other nodes' sweeps debounce_ms later, coalescing the wake-ups in
+ * between. Never lost: a wake-up after the timer fired starts a new timer, so a NOTIFY is sent after
+ * every write's commit. The sweeps' one-minute poll stays the backstop (a NOTIFY that failed). */
+typedef struct bs_sweep_waker bs_sweep_waker;
+
+/* A waker sending its NOTIFY through store on loop at most once per debounce_ms (ms; <= 0: 100).
+ * Free with bs_sweep_waker_close. */
+bs_sweep_waker *bs_sweep_waker_new(uv_loop_t *loop, bs_store *store, int debounce_ms);
+
+/* The in-process sweep the waker starts directly (NULL: none, e.g. the sweep is switched off or
+ * stopped). Not owned. */
+void bs_sweep_waker_set_sweep(bs_sweep_waker *w, bs_forecast_sweep *s);
+
+/* A write that set bouwstroom.sweep_wake = 'after' has committed: wake the sweeps (see above). A
+ * void * signature so it can be the API's after-write hook (bs_api.sweep_wake); NULL w: nothing. */
+void bs_sweep_waker_wake(void *w);
+
+/* Stops the waker: no new NOTIFY; once the timer is closed and a NOTIFY in flight has answered,
+ * the waker is freed and done(arg) is called. NULL w: done(arg) at once. A pending (debounced)
+ * NOTIFY is sent at once first, so a write just before the shutdown still wakes the other nodes. */
+void bs_sweep_waker_close(bs_sweep_waker *w, void (*done)(void *arg), void *arg);
+
 #endif

@@ -16,6 +16,9 @@ The server runs with BOUWSTROOM_FORECAST_SWEEP=1 (the harness switches it off fo
 - A project changed through the API (a critical step lengthened) is re-forecast: its rows move to
   the new stamp with a later P50, the dashboard follows (the same comparison again), and progress
   still computes nothing.
+- That write sends no NOTIFY bs_forecast_sweep in its own transaction (issue 17 item 1, migration
+  0045): a LISTEN connection has none right after the 200, and gets the server's debounced one (in a
+  transaction of its own; BOUWSTROOM_SWEEP_WAKE_MS stretches the debounce to 20 s here) later.
 - After a restart with unchanged data the sweep warms the cache again (progress computes nothing)
   and writes nothing the dashboards read (the dashboard version stays).
 - /readyz lists the sweep's check when it is on, not when it is off.
@@ -63,6 +66,34 @@ def sweep_check(base):
     return next((c for c in (doc or {}).get("checks", []) if c["name"] == "forecast_sweep"), None)
 
 
+class Listener:
+    """A psql session that LISTENs to bs_forecast_sweep; poll() returns the notifications received
+    since the last poll (psql prints them after the result of the query they arrived with)."""
+
+    def __init__(self, url):
+        self.p = subprocess.Popen(["psql", url, "-XAtq"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, text=True, bufsize=1)
+        self.n = 0
+        self.p.stdin.write("LISTEN bs_forecast_sweep;\n")
+
+    def poll(self):
+        self.n += 1
+        mark = f"mark-{self.n}"
+        self.p.stdin.write(f"SELECT 'poll';\nSELECT '{mark}';\n")
+        self.p.stdin.flush()
+        got = []
+        for line in self.p.stdout:
+            if line.strip() == mark:
+                break
+            if "Asynchronous notification" in line:
+                got.append(line.strip())
+        return got
+
+    def close(self):
+        self.p.stdin.close()
+        self.p.wait(timeout=60)
+
+
 def stop(proc):
     proc.terminate()
     _, err = proc.communicate(timeout=60)
@@ -76,7 +107,7 @@ def main():
     args = ap.parse_args()
     with fresh_database() as url:
         env = dict(os.environ, BOUWSTROOM_DATABASE_URL=url, BOUWSTROOM_HOME=args.source,
-                   BOUWSTROOM_FORECAST_SWEEP="1")
+                   BOUWSTROOM_FORECAST_SWEEP="1", BOUWSTROOM_SWEEP_WAKE_MS="20000")
         sample = os.path.join(args.source, "adapters", "sample", "voorbeeldstad.geojson")
         r = subprocess.run([args.binary, "import", sample, "--source", "sample"], env=env,
                            capture_output=True, text=True, timeout=300)
@@ -125,9 +156,15 @@ def run(args, env, url, org):
         before = psql(url, f"SELECT stamp || '|' || p50 FROM project_milestone_forecasts WHERE project_id = '{pid}'")
         st, _, sched = api.json("GET", f"/api/v1/projects/{pid}/schedule")
         step = next(s for s in sched["steps"] if s["status"] == "open" and not s["milestone"] and s["critical"])
+        listener = Listener(url)
+        listener.poll()  # anything sent before the write
         st, _, _ = api.json("PATCH", f"/api/v1/projects/{pid}/steps/{step['key']}",
                             {"duration": 2500, "reason": "vertraging"})
         eq(st, 200, "a critical step lengthened")
+        # the listening backend reads the queue up to every committed transaction before it answers
+        eq(listener.poll(), [], "no NOTIFY in the write's own transaction (the server wakes the sweeps after it)")
+        wait_for("the server's debounced NOTIFY after the write", listener.poll)
+        listener.close()
         stamp = psql(url, f"SELECT stamp FROM project_forecast_stamps WHERE project_id = '{pid}'")
         check(stamp != before.split("|")[0], "the write moved the project's stamp", (before, stamp))
         after = wait_for("the changed project's rows under its new stamp", lambda: psql(
