@@ -401,15 +401,18 @@ static const char *serve_start_notifier(app *a, const char *host, int bound) {
 static void serve_start_sweep(app *a) {
     /* the step and block writes send no NOTIFY in their transaction; this wakes the sweeps after
      * their commit: this node's directly, the other nodes' by a debounced NOTIFY (issue 17 item 1) */
+    const char *wake = getenv("BOUWSTROOM_SWEEP_WAKE");       /* "0": NOTIFY in the writes, as before (benchmarks) */
     const char *wake_ms = getenv("BOUWSTROOM_SWEEP_WAKE_MS"); /* tests: a long debounce (ms; default 100) */
-    a->waker = bs_sweep_waker_new(a->loop, a->store, wake_ms ? atoi(wake_ms) : 0);
-    a->api.sweep_wake = bs_sweep_waker_wake;
-    a->api.sweep_wake_arg = a->waker;
+    if (!wake || strcmp(wake, "0") != 0) {
+        a->waker = bs_sweep_waker_new(a->loop, a->store, wake_ms ? atoi(wake_ms) : 0);
+        a->api.sweep_wake = bs_sweep_waker_wake;
+        a->api.sweep_wake_arg = a->waker;
+    }
     const char *on = getenv("BOUWSTROOM_FORECAST_SWEEP");
     if (on && strcmp(on, "0") == 0) return;
     bs_forecast_sweep_config cfg = {.today = a->api.today, .today_arg = a->api.today_arg};
     a->sweep = bs_forecast_sweep_start(a->loop, a->store, &a->engine, a->api.delivery_cache, &cfg);
-    bs_sweep_waker_set_sweep(a->waker, a->sweep);
+    if (a->waker) bs_sweep_waker_set_sweep(a->waker, a->sweep);
 }
 
 /* Default map tiles: PDOK's BRT achtergrondkaart (Kadaster, open data, CC BY 4.0), WMTS as
