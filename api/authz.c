@@ -399,8 +399,10 @@ static void write_acquired(bs_conn *conn, const char *err, void *arg) {
     bs_conn_script(conn, j->begin_sql, write_begun, j); /* BEGIN and the actor in one round trip */
 }
 
-void bs__store_write_actor(bs_api *api, const char *actor_json, const bs_stmt *stmt, const char *const *params,
-                           bs_store_cb cb, void *arg) {
+/* Starts a write job: params copied, begin_sql (owned) run first, wake (NULL: none) called after the
+ * COMMIT. */
+static void write_start(bs_api *api, const bs_stmt *stmt, const char *const *params, bs_store_cb cb, void *arg,
+                        char *begin_sql, const bs_api *wake) {
     write_job *j = bs_calloc(1, sizeof *j);
     int n_params = stmt->n_params;
     j->stmt = stmt;
@@ -409,8 +411,14 @@ void bs__store_write_actor(bs_api *api, const char *actor_json, const bs_stmt *s
     for (int i = 0; i < n_params; i++) j->params[i] = params[i] ? bs_strdup(params[i]) : NULL;
     j->cb = cb;
     j->arg = arg;
-    j->begin_sql = bs_store_begin_as(actor_json);
+    j->begin_sql = begin_sql;
+    j->api = wake;
     bs_store_acquire(api->store, write_acquired, j);
+}
+
+void bs__store_write_actor(bs_api *api, const char *actor_json, const bs_stmt *stmt, const char *const *params,
+                           bs_store_cb cb, void *arg) {
+    write_start(api, stmt, params, cb, arg, bs_store_begin_as(actor_json), NULL);
 }
 
 void bs__store_write_waking(bs_api *api, bs_req *req, const bs_stmt *stmt, const char *const *params, bs_store_cb cb,
@@ -426,17 +434,7 @@ void bs__store_write_waking(bs_api *api, bs_req *req, const bs_stmt *stmt, const
     memcpy(sql, begin, n);
     memcpy(sql + n, wake, sizeof wake);
     free(begin);
-    write_job *j = bs_calloc(1, sizeof *j);
-    int n_params = stmt->n_params;
-    j->stmt = stmt;
-    j->n = n_params;
-    j->params = bs_calloc((size_t)(n_params > 0 ? n_params : 1), sizeof *j->params);
-    for (int i = 0; i < n_params; i++) j->params[i] = params[i] ? bs_strdup(params[i]) : NULL;
-    j->cb = cb;
-    j->arg = arg;
-    j->begin_sql = sql;
-    j->api = api;
-    bs_store_acquire(api->store, write_acquired, j);
+    write_start(api, stmt, params, cb, arg, sql, api);
 }
 
 const char *bs__sweep_wake_setting(const bs_api *api) {
