@@ -61,6 +61,12 @@ static void copy_array(bs_copy_buf *o, const json_t *arr) {
     free(lit.p);
 }
 
+/* json_dump_callback's sink: a piece of the dump, escaped as text into the buffer (data). */
+static int dump_escaped(const char *buffer, size_t size, void *data) {
+    bs_copy_text(data, buffer, size);
+    return 0;
+}
+
 void bs_copy_field(bs_copy_buf *o, const json_t *v, size_t json_flags) {
     char num[40];
     switch (v ? json_typeof(v) : JSON_NULL) {
@@ -76,12 +82,14 @@ void bs_copy_field(bs_copy_buf *o, const json_t *v, size_t json_flags) {
     case JSON_TRUE: bs_copy_put(o, "t", 1); break;
     case JSON_FALSE: bs_copy_put(o, "f", 1); break;
     case JSON_ARRAY: copy_array(o, v); break;
-    case JSON_OBJECT: {
-        char *text = bs_json_dumps(v, json_flags);
-        bs_copy_text(o, text, strlen(text));
-        free(text);
+    case JSON_OBJECT:
+        /* jansson's dump written straight into the row, escaped as it comes (the text of
+         * json_dumps, without its own growing buffer per object: issue 17 item 4) */
+        if (json_dump_callback(v, dump_escaped, o, json_flags) != 0) { /* jansson's allocation failed */
+            fprintf(stderr, "bouwstroom: out of memory writing a JSON field\n");
+            abort();
+        }
         break;
-    }
     case JSON_NULL: bs_copy_put(o, "\\N", 2); break;
     }
 }
