@@ -14,6 +14,7 @@
 #include "alloc.h"
 #include "blocks.h"
 #include "clock.h"
+#include "copy_text.h"
 #include "import_pipeline.h"
 #include "plan.h"
 
@@ -412,7 +413,7 @@ char *bs_projects_upsert_sql(const bs_project_column *extra, size_t n_extra) {
              "    AND bs_confidentiality_rank(%s) < 5 THEN 'extern_mede_overheden' "
              "    ELSE %s END, updated_at = now() "
              "WHERE (%s) IS DISTINCT FROM (%s) "
-             "RETURNING (xmax = 0) AS inserted",
+             "RETURNING (xmax = 0) AS inserted, id",
              has_conf ? "" : ", confidentiality", cols,
              has_conf ? ""
                       : ", CASE WHEN x.planstatus IN ('1A','1B','2A','2B') THEN 'extern_mede_overheden' "
@@ -448,6 +449,30 @@ const char *bs_projects_steps_existing_sql(void) {
            "SELECT px.id, u.step_key, u.status, u.status = 'done' FROM px "
            "CROSS JOIN LATERAL unnest(px.keys, px.steps) AS u(step_key, status) "
            "WHERE NOT (px.ours AND px.n_have = 0) AND px.n_have < cardinality(px.steps) "
+           "AND CASE WHEN px.n_have = 0 THEN true ELSE NOT EXISTS (SELECT 1 FROM project_steps e "
+           "  WHERE e.project_id = px.id AND e.step_key = u.step_key) END "
+           "ON CONFLICT (project_id, step_key) DO NOTHING RETURNING 1) "
+           "SELECT set_config('bouwstroom.import_steps', (SELECT count(*) FROM s)::text, true)";
+}
+
+/* STEPS_TARGETS without the projects this statement's batch inserted: a new project gets the
+ * staged record's id (bs_projects_upsert_sql), an existing one keeps its own. */
+#define STEPS_TARGETS_NOT_INSERTED                                                                                     \
+    "px AS MATERIALIZED (SELECT p.id, x.steps, COALESCE(x.step_keys, $1::text[]) AS keys, "                            \
+    "  (SELECT count(*) FROM project_steps e WHERE e.project_id = p.id "                                               \
+    "   AND e.step_key = ANY (COALESCE(x.step_keys, $1::text[]))) AS n_have "                                          \
+    "  FROM bs_import_staging x JOIN projects p ON p.source = $2 AND p.source_key = x.source_key "                     \
+    "  AND p.process_schema_version = x.process_schema_version AND p.id IS DISTINCT FROM x.id) "
+
+const char *bs_projects_steps_missing_sql(void) {
+    /* the projects of the batch it did not insert (their steps came by COPY) get the steps they
+     * lack, as in bs_projects_steps_existing_sql, also one this transaction updated that has no
+     * step at all (its row is locked: the conflict check finds nothing) */
+    return "WITH " STEPS_TARGETS_NOT_INSERTED ", "
+           "s AS (INSERT INTO project_steps (project_id, step_key, status, actual_estimated) "
+           "SELECT px.id, u.step_key, u.status, u.status = 'done' FROM px "
+           "CROSS JOIN LATERAL unnest(px.keys, px.steps) AS u(step_key, status) "
+           "WHERE px.n_have < cardinality(px.steps) "
            "AND CASE WHEN px.n_have = 0 THEN true ELSE NOT EXISTS (SELECT 1 FROM project_steps e "
            "  WHERE e.project_id = px.id AND e.step_key = u.step_key) END "
            "ON CONFLICT (project_id, step_key) DO NOTHING RETURNING 1) "
@@ -505,12 +530,6 @@ const char *bs_projects_steps_new_sql(void) {
     return STEPS_NEW_INSERT STEPS_AUDIT("$2", "(SELECT count(*) FROM s)");
 }
 
-const char *bs_projects_steps_new_counted_sql(void) {
-    /* bs_projects_steps_new_sql without its audit row: the number inserted goes to
-     * bouwstroom.import_steps_new (this transaction), for bs_projects_steps_audit_sql */
-    return STEPS_NEW_INSERT "SELECT set_config('bouwstroom.import_steps_new', (SELECT count(*) FROM s)::text, true)";
-}
-
 const char *bs_projects_steps_audit_sql(void) {
     return STEPS_AUDIT("$1", "COALESCE(NULLIF(current_setting('bouwstroom.import_steps_new', true), ''), '0')::bigint");
 }
@@ -523,11 +542,13 @@ void bs_projects_plan_steps(bs_import_plan *plan, const bs_schema *schema, const
     free(keys);
 }
 
-void bs_projects_plan_steps_in_order(bs_import_plan *plan, const bs_schema *schema, const char *source) {
+void bs_projects_plan_steps_copied(bs_import_plan *plan, const bs_schema *schema, const char *source) {
     char *keys = bs_projects_step_keys_param(schema);
     const char *p_steps[2] = {keys, source};
-    bs_import_plan_stmt(plan, "storing process steps failed", false, bs_projects_steps_existing_sql(), 2, p_steps);
-    bs_import_plan_stmt(plan, "storing process steps failed", false, bs_projects_steps_new_counted_sql(), 2, p_steps);
+    bs_import_plan_copy_inserted(plan, "storing process steps failed",
+                                 "project_steps (id, project_id, step_key, status, actual_estimated)", "step_rows",
+                                 "bouwstroom.import_steps_new");
+    bs_import_plan_stmt(plan, "storing process steps failed", false, bs_projects_steps_missing_sql(), 2, p_steps);
     bs_import_plan_stmt_in_order(plan, "storing process steps failed", bs_projects_steps_audit_sql(), 1, &p_steps[1]);
     free(keys);
 }
@@ -681,12 +702,8 @@ static void add_blocks(json_t *rec) {
     json_object_set_new(rec, "blocks", json_pack("{s:o}", "blocks", arr));
 }
 
-void bs_eib_uuidv7(char out[37], int64_t unix_ms) {
-    unsigned char b[16];
-    randombytes_buf(b + 6, 10);
-    for (int i = 0; i < 6; i++) b[i] = (unsigned char)((uint64_t)unix_ms >> (8 * (5 - i)));
-    b[6] = (unsigned char)(0x70 | (b[6] & 0x0f)); /* version 7 */
-    b[8] = (unsigned char)(0x80 | (b[8] & 0x3f)); /* variant 10 */
+/* The 16 bytes b as a UUID's text: 36 lower-case characters and a NUL. */
+static void uuid_text(const unsigned char b[16], char out[37]) {
     static const char hex[] = "0123456789abcdef";
     size_t o = 0;
     for (int i = 0; i < 16; i++) {
@@ -695,6 +712,52 @@ void bs_eib_uuidv7(char out[37], int64_t unix_ms) {
         out[o++] = hex[b[i] & 15];
     }
     out[o] = 0;
+}
+
+/* A UUIDv7's bytes: unix_ms in the first 48 bits, then rand (10 bytes: the version and the
+ * variant overwrite 6 of its bits). */
+static void uuidv7_bytes(unsigned char b[16], int64_t unix_ms, const unsigned char rand[10]) {
+    for (int i = 0; i < 6; i++) b[i] = (unsigned char)((uint64_t)unix_ms >> (8 * (5 - i)));
+    memcpy(b + 6, rand, 10);
+    b[6] = (unsigned char)(0x70 | (b[6] & 0x0f)); /* version 7 */
+    b[8] = (unsigned char)(0x80 | (b[8] & 0x3f)); /* variant 10 */
+}
+
+void bs_eib_uuidv7(char out[37], int64_t unix_ms) {
+    unsigned char rand[10], b[16];
+    randombytes_buf(rand, sizeof rand);
+    uuidv7_bytes(b, unix_ms, rand);
+    uuid_text(b, out);
+}
+
+void bs_eib_step_rows(bs_copy_buf *rows, const json_t *rec, const bs_schema *schema, int64_t unix_ms,
+                      const unsigned char rand[6], uint32_t *counter) {
+    const char *project = json_string_value(json_object_get(rec, "id"));
+    const json_t *steps = json_object_get(rec, "steps"), *keys = json_object_get(rec, "step_keys");
+    if (!project) return;
+    size_t n = json_array_size(steps), plen = strlen(project);
+    for (size_t i = 0; i < n; i++) {
+        const char *key = keys                          ? json_string_value(json_array_get(keys, i))
+                          : i < (size_t)schema->n_steps ? schema->steps[i].key
+                                                        : NULL;
+        const char *status = json_string_value(json_array_get(steps, i));
+        if (!key || !status) continue;
+        unsigned char r[10], b[16];
+        memcpy(r, rand, 6);
+        uint32_t c = (*counter)++;
+        for (int k = 0; k < 4; k++) r[6 + k] = (unsigned char)(c >> (8 * (3 - k)));
+        uuidv7_bytes(b, unix_ms, r);
+        char id[37];
+        uuid_text(b, id);
+        bs_copy_put(rows, id, 36);
+        bs_copy_put(rows, "\t", 1);
+        bs_copy_text(rows, project, plen);
+        bs_copy_put(rows, "\t", 1);
+        bs_copy_text(rows, key, strlen(key));
+        bs_copy_put(rows, "\t", 1);
+        bs_copy_text(rows, status, strlen(status));
+        bs_copy_put(rows, strcmp(status, "done") == 0 ? "\tt\n" : "\tf\n", 3);
+    }
 }
 
 /* On the thread pool: reads and parses the file, builds every plan's record (codes
@@ -721,7 +784,7 @@ static int prepare(bs_import_plan *plan, void *arg) {
     char *upsert = bs_projects_upsert_sql(id_col, 1);
     const char *p_upsert[1] = {job->source};
     bs_import_plan_stmt(plan, "storing projects failed", true, upsert, 1, p_upsert);
-    bs_projects_plan_steps_in_order(plan, job->schema, job->source);
+    bs_projects_plan_steps_copied(plan, job->schema, job->source);
     bs_import_plan_stmt(plan, "storing blocks failed", false, bs_projects_blocks_sql(), 1, p_upsert);
     free(upsert);
     /* the batches are stored BS_EIB_IMPORT_CONNECTIONS at once; the gemeente organisations they
@@ -737,15 +800,23 @@ static int prepare(bs_import_plan *plan, void *arg) {
     bs_import_plan_expect(plan, (int)n);
     bs_import_plan_stream(plan);
     json_t *seen = json_object(), *records = json_array();
+    unsigned char step_rand[6]; /* the random bits of this import's step ids (bs_eib_step_rows) */
+    randombytes_buf(step_rand, sizeof step_rand);
+    uint32_t step_counter = 0;
+    bs_copy_buf rows = {0};
     for (size_t i = 0; i < n; i++) {
         json_t *rec = bs_eib_feature_record(job->schema, &job->engine->calendar, json_array_get(features, i), crs, seen,
                                             today, &job->result);
         if (rec) {
             char id[37];
-            bs_eib_uuidv7(id, bs_clock_now_ms(NULL));
+            int64_t now_ms = bs_clock_now_ms(NULL);
+            bs_eib_uuidv7(id, now_ms);
             json_object_set_new(rec, "id", json_string(id));
             bs_import_apply_version_setting(rec, job->engine, job->settings, &job->engine->calendar, today);
             add_blocks(rec);
+            rows.len = 0;
+            bs_eib_step_rows(&rows, rec, job->schema, now_ms, step_rand, &step_counter);
+            json_object_set_new(rec, "step_rows", json_stringn_nocheck(rows.p ? rows.p : "", rows.len));
             json_array_append_new(records, rec);
         }
         if (json_array_size(records) == BS_IMPORT_BATCH_SIZE || i + 1 == n) { /* one batch at a time */
@@ -753,6 +824,7 @@ static int prepare(bs_import_plan *plan, void *arg) {
             json_array_clear(records);
         }
     }
+    free(rows.p);
     json_decref(seen);
     json_decref(root);
     json_decref(records);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <uv.h>
 
+#include "copy_text.h"
 #include "engine.h"
 #include "import_pipeline.h"
 #include "store.h"
@@ -49,6 +50,18 @@ json_t *bs_eib_gemeente_rows(json_t *features);
  * variant; written to out as 36 lower-case characters and a NUL. The ids of new projects of an
  * EIB import: ascending across milliseconds, unguessable within one. */
 void bs_eib_uuidv7(char out[37], int64_t unix_ms);
+
+/* Appends to rows the initial project_steps rows of record rec (members id, steps, and
+ * step_keys when its version has other steps than schema's) in COPY's text format, columns
+ * (id, project_id, step_key, status, actual_estimated): one row per step, actual_estimated true
+ * for a step done, as the step statements write them (bs_projects_steps_existing_sql). The step
+ * ids are UUIDv7 with a counter (RFC 9562 §6.2, method 1): unix_ms (milliseconds since the
+ * epoch), the 42 bits of rand that the version and variant leave (the import's, from
+ * randombytes_buf), then *counter (incremented per row): ascending across an import whose
+ * records take ascending unix_ms, so the primary key grows at its right end. Nothing without an
+ * "id". */
+void bs_eib_step_rows(bs_copy_buf *rows, const json_t *rec, const bs_schema *schema, int64_t unix_ms,
+                      const unsigned char rand[6], uint32_t *counter);
 
 /* Imports the plans of the GeoJSON file at path into the store as projects of the
  * schema "ppm-woningbouw" with their initial process state and schedule (issue #2 §7).
@@ -109,7 +122,7 @@ typedef struct bs_project_column {
  * bs_import_staging: source_key, planned_completion, the EIB columns and the n_extra extra
  * ones), $1 = source tag. Inserts new (source, source_key) pairs, updates changed rows, leaves
  * equal rows alone; returns one row per inserted or updated project with a boolean
- * "inserted". Caller frees. */
+ * "inserted" and its "id" (bs_import_plan_copy_inserted). Caller frees. */
 char *bs_projects_upsert_sql(const bs_project_column *extra, size_t n_extra);
 
 /* The insert of the initial project_steps of the staged records (members source_key and
@@ -124,20 +137,33 @@ char *bs_projects_upsert_sql(const bs_project_column *extra, size_t n_extra);
 const char *bs_projects_steps_existing_sql(void);
 const char *bs_projects_steps_new_sql(void);
 
-/* bs_projects_steps_new_sql in two: the insert alone (its count kept in the transaction's
- * setting bouwstroom.import_steps_new), and the audit summary row (the same row, same
- * parameters), to run later (bs_import_plan_stmt_in_order). Static strings. */
-const char *bs_projects_steps_new_counted_sql(void);
+/* The audit summary row of bs_projects_steps_new_sql alone, to run later
+ * (bs_import_plan_stmt_in_order): steps inserted are the transaction's settings
+ * bouwstroom.import_steps_new and bouwstroom.import_steps (each 0 when not set); $1 source tag.
+ * Static string. */
 const char *bs_projects_steps_audit_sql(void);
+
+/* bs_projects_steps_existing_sql for the projects the batch's upsert did not insert (a project
+ * whose id is not its staged record's): with their steps COPYed (bs_projects_plan_steps_copied),
+ * the others get the steps they lack, also one that this transaction updated and that has none.
+ * $1 step keys, $2 source tag; the number inserted goes to bouwstroom.import_steps. Static
+ * string. */
+const char *bs_projects_steps_missing_sql(void);
 
 /* Appends the two step statements above to plan (after the upsert), with the step keys of
  * schema and the source tag as parameters. */
 void bs_projects_plan_steps(bs_import_plan *plan, const bs_schema *schema, const char *source);
 
-/* The same steps and audit row for batches stored at once (bs_import_plan_connections): the
- * existing and the counted new-steps statements, and the audit summary row as an in-order
- * statement, so that the summary rows follow the batches' order as with one connection. */
-void bs_projects_plan_steps_in_order(bs_import_plan *plan, const bs_schema *schema, const char *source);
+/* The same steps and audit row for batches stored at once (bs_import_plan_connections), with the
+ * steps of new projects COPYed straight into project_steps (issue 17 item 4: no executor per row,
+ * the heap's multi-row insert): the records carry their rows in "step_rows" (bs_eib_step_rows),
+ * and those of the records the upsert inserted go in right after it
+ * (bs_import_plan_copy_inserted; count in bouwstroom.import_steps_new); then
+ * bs_projects_steps_missing_sql for the other projects, and the audit summary row as an
+ * in-order statement, so that the summary rows follow the batches' order as with one
+ * connection. The upsert must be the plan's counting statement (bs_projects_upsert_sql, with
+ * the records' "id" as an extra column). */
+void bs_projects_plan_steps_copied(bs_import_plan *plan, const bs_schema *schema, const char *source);
 
 /* Which version of a schema new projects of each gemeente organisation get
  * (organisation_schema_versions, migration 0030; docs/process-schema.md "Versions"): one row,

@@ -4,6 +4,7 @@
 #include "import_pipeline.h"
 
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,7 +66,27 @@ typedef struct import_batch {
     char *copy; /* owned: the rows in COPY text format */
     size_t len;
     int n_records;
+    /* with bs_import_plan_copy_inserted: each record's rows for the target (COPY text, record i
+     * from row_off[i] to row_off[i + 1]) and the records by their "id" (sorted by strcmp, for
+     * bsearch; a record without one has ""). All owned. */
+    char *rows;
+    size_t *row_off;
+    struct record_id *by_id;
 } import_batch;
+
+/* A record's "id" and its number in the batch. */
+typedef struct record_id {
+    char id[40];
+    int rec;
+} record_id;
+
+/* bs_import_plan_copy_inserted */
+typedef struct import_copy {
+    char *sql;     /* owned: "COPY <target> FROM STDIN"; NULL = none */
+    char *member;  /* owned */
+    char *setting; /* owned: the count's setting */
+    const char *what;
+} import_copy;
 
 typedef struct import_stmt {
     char *sql; /* owned */
@@ -81,8 +102,9 @@ struct bs_import_plan {
     bool per_batch;
     import_stmt stmts[BS_IMPORT_MAX_STMTS];
     int n_stmts;
-    import_stmt setup; /* bs_import_plan_setup: sql NULL = none */
-    int connections;   /* bs_import_plan_connections; 0 = 1 */
+    import_stmt setup;    /* bs_import_plan_setup: sql NULL = none */
+    import_copy copy_ins; /* bs_import_plan_copy_inserted */
+    int connections;      /* bs_import_plan_connections; 0 = 1 */
     /* batches, n_batches and n_records are written by prepare (pool thread) and, once streaming
      * is on, read by the store (loop) at the same time: both under mu */
     uv_mutex_t mu;
@@ -109,6 +131,7 @@ typedef struct lane {
     bool idle;                        /* every batch so far is taken; the next comes from prepare */
     bool turn;                        /* the batch's statements ran; it waits for the batch before it to commit */
     int inserted, updated, unchanged; /* the batch's counts, added to the outcome at its commit */
+    char count[24];                   /* the rows bs_import_plan_copy_inserted copied (text) */
 } lane;
 
 typedef struct pipeline {
@@ -183,6 +206,15 @@ void bs_import_plan_setup(bs_import_plan *plan, const char *what, const char *sq
     stmt_set(&plan->setup, what, false, sql, n_params, params);
 }
 
+void bs_import_plan_copy_inserted(bs_import_plan *plan, const char *what, const char *target, const char *member,
+                                  const char *count_setting) {
+    if (plan->copy_ins.sql) abort(); /* a programming error: one per plan */
+    plan->copy_ins.sql = bs_asprintf("COPY %s FROM STDIN", target);
+    plan->copy_ins.member = bs_strdup(member);
+    plan->copy_ins.setting = bs_strdup(count_setting);
+    plan->copy_ins.what = what;
+}
+
 void bs_import_plan_connections(bs_import_plan *plan, int n) {
     plan->connections = n < 1 ? 1 : n > BS_IMPORT_MAX_CONNECTIONS ? BS_IMPORT_MAX_CONNECTIONS : n;
 }
@@ -206,7 +238,33 @@ void bs_import_plan_stream(bs_import_plan *plan) {
     if (any) uv_async_send(plan->wake);
 }
 
+static int cmp_record_id(const void *a, const void *b) {
+    return strcmp(((const record_id *)a)->id, ((const record_id *)b)->id);
+}
+
+/* The records' rows for bs_import_plan_copy_inserted, their ids and the order of the ids. */
+static void batch_rows(const bs_import_plan *plan, import_batch *b, const json_t *records, size_t from) {
+    size_t n = (size_t)b->n_records;
+    bs_copy_buf rows = {0};
+    bs_copy_put(&rows, "", 0); /* a batch without rows still gets its buffer */
+    b->row_off = bs_calloc(n + 1, sizeof *b->row_off);
+    b->by_id = bs_calloc(n ? n : 1, sizeof *b->by_id);
+    for (size_t i = 0; i < n; i++) {
+        const json_t *rec = json_array_get(records, from + i);
+        const json_t *r = json_object_get(rec, plan->copy_ins.member);
+        const char *id = json_string_value(json_object_get(rec, "id"));
+        if (id && strlen(id) < sizeof b->by_id[i].id) strcpy(b->by_id[i].id, id);
+        b->by_id[i].rec = (int)i;
+        if (json_is_string(r)) bs_copy_put(&rows, json_string_value(r), json_string_length(r));
+        b->row_off[i + 1] = rows.len;
+    }
+    qsort(b->by_id, n, sizeof *b->by_id, cmp_record_id);
+    b->rows = rows.p;
+}
+
 static void plan_add_batch(bs_import_plan *plan, const json_t *records, size_t from, size_t to, size_t json_flags) {
+    import_batch nb = {.n_records = (int)(to - from)};
+    if (plan->copy_ins.sql) batch_rows(plan, &nb, records, from);
     bs_copy_buf o = {0};
     for (size_t i = from; i < to; i++) {
         const json_t *rec = json_array_get(records, i);
@@ -222,6 +280,7 @@ static void plan_add_batch(bs_import_plan *plan, const json_t *records, size_t f
         plan->batches = bs_reallocarray(plan->batches, (size_t)plan->cap_batches, sizeof *plan->batches);
     }
     import_batch *b = &plan->batches[plan->n_batches++];
+    *b = nb;
     b->copy = o.p;
     b->len = o.len;
     b->n_records = (int)(to - from);
@@ -242,7 +301,16 @@ static void plan_free(bs_import_plan *plan) {
     free(plan->begin_sql);
     for (int i = 0; i < plan->n_stmts; i++) stmt_free(&plan->stmts[i]);
     stmt_free(&plan->setup);
-    for (int i = 0; i < plan->n_batches; i++) free(plan->batches[i].copy);
+    free(plan->copy_ins.sql);
+    free(plan->copy_ins.member);
+    free(plan->copy_ins.setting);
+    for (int i = 0; i < plan->n_batches; i++) {
+        import_batch *b = &plan->batches[i];
+        free(b->copy);
+        free(b->rows);
+        free(b->row_off);
+        free(b->by_id);
+    }
     free(plan->batches);
     uv_mutex_destroy(&plan->mu);
 }
@@ -401,6 +469,62 @@ static void stmts_done(lane *l) {
         l->turn = true;
 }
 
+/* The count of bs_import_plan_copy_inserted is set: the batch's next statement. */
+static void count_set(const PGresult *res, const char *err, void *arg) {
+    (void)res;
+    lane *l = arg;
+    if (err) {
+        lane_fail(l, l->p->plan.copy_ins.what, err);
+        return;
+    }
+    if (abandoned(l)) {
+        lane_stop(l);
+        return;
+    }
+    l->stmt++;
+    run_stmt(l);
+}
+
+/* The rows of bs_import_plan_copy_inserted are in: their number to its setting. */
+static void inserted_copied(const PGresult *res, const char *err, void *arg) {
+    lane *l = arg;
+    pipeline *p = l->p;
+    if (err) {
+        lane_fail(l, p->plan.copy_ins.what, err);
+        return;
+    }
+    if (abandoned(l)) {
+        lane_stop(l);
+        return;
+    }
+    snprintf(l->count, sizeof l->count, "%s", PQcmdTuples((PGresult *)(uintptr_t)res)); /* libpq takes no const */
+    const char *params[2] = {p->plan.copy_ins.setting, l->count};
+    bs_conn_query(l->conn, "SELECT set_config($1, $2, true)", 2, params, count_set, l);
+}
+
+/* bs_import_plan_copy_inserted, after the counting statement (res: inserted, id per row): the
+ * rows of the records it inserted, found by their id, in one COPY; none, and the batch goes on. */
+static void copy_inserted(lane *l, const PGresult *res) {
+    pipeline *p = l->p;
+    import_batch b = batch_at(p, l->batch);
+    bs_copy_buf o = {0};
+    for (int i = 0; PQnfields(res) > 1 && i < PQntuples(res); i++) {
+        if (strcmp(PQgetvalue(res, i, 0), "t") != 0) continue;
+        record_id key = {.rec = 0};
+        snprintf(key.id, sizeof key.id, "%s", PQgetvalue(res, i, 1));
+        const record_id *r = bsearch(&key, b.by_id, (size_t)b.n_records, sizeof *b.by_id, cmp_record_id);
+        if (r) bs_copy_put(&o, b.rows + b.row_off[r->rec], b.row_off[r->rec + 1] - b.row_off[r->rec]);
+    }
+    if (o.len == 0) {
+        free(o.p);
+        l->stmt++;
+        run_stmt(l);
+        return;
+    }
+    bs_conn_copy(l->conn, p->plan.copy_ins.sql, o.p, o.len, inserted_copied, l);
+    free(o.p); /* bs_conn_copy copied it */
+}
+
 static void stmt_done(const PGresult *res, const char *err, void *arg) {
     lane *l = arg;
     pipeline *p = l->p;
@@ -426,6 +550,10 @@ static void stmt_done(const PGresult *res, const char *err, void *arg) {
             p->out.inserted += ins;
             p->out.updated += n - ins;
             p->out.unchanged += unchanged;
+        }
+        if (p->plan.copy_ins.sql) {
+            copy_inserted(l, res);
+            return;
         }
     }
     l->stmt++;

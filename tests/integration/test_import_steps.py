@@ -5,11 +5,13 @@ after one step row was removed; and the reference of a step row to its project, 
 0028 checks once per statement (triggers) instead of the foreign key's once per row.
 
 - A first import inserts every step of every plan (the schema's steps per project), with ids in
-  ascending order (UUIDv7, version nibble 7), and one audit summary row per batch whose
-  steps_inserted is what it inserted.
+  ascending order (UUIDv7, version nibble 7, the millisecond of their project's id: the client
+  writes the rows of new projects' steps, COPYed straight into project_steps), and one audit
+  summary row per batch whose steps_inserted is what it inserted.
 - Every imported project has one forecast stamp, drawn once in the import's transaction (not again
   by its steps, migration 0042); a later step write moves it.
-- A re-import inserts nothing; a project that lost a step gets exactly that step back.
+- A re-import inserts nothing; a project that lost a step gets exactly that step back; projects that
+  lost all their steps get them back, also one whose row the re-import updates.
 - A failing batch of a streamed import (the real plans, when ../shared is there: a trigger refuses
   one plan of the third batch) ends the import with the store's error and exit status 1 (prepare
   may still be running then: the end waits for it), the two batches before it committed, nothing
@@ -72,6 +74,11 @@ def main():
         eq(psql(url, "SELECT count(*) FROM project_steps WHERE substr(id::text, 15, 1) <> '7' "
                      "OR substr(id::text, 20, 1) NOT IN ('8','9','a','b')"), "0",
            "new steps' ids are UUIDv7 (version 7, RFC 9562 variant)")
+        eq(psql(url, "SELECT count(*) FROM project_steps WHERE left(id::text, 13) <> left(project_id::text, 13)"), "0",
+           "a new project's steps have ids of its millisecond (COPYed with it from the client, issue 17 item 4)")
+        eq(psql(url, "SELECT count(*) FROM (SELECT project_id, lag(project_id) OVER (ORDER BY id) AS prev "
+                     "FROM project_steps) q WHERE left(project_id::text, 13) < left(prev::text, 13)"), "0",
+           "step ids ascend with their projects' milliseconds")
         eq(summaries(url), f"{n_steps}/{n_projects}", "one audit summary row: steps inserted, plans")
         eq(psql(url, "SELECT count(*) FROM project_steps WHERE (status = 'done') <> actual_estimated"), "0",
            "done steps are estimated actuals")
@@ -100,6 +107,22 @@ def main():
         eq(psql(url, f"SELECT status FROM project_steps WHERE project_id = '{pid}' AND step_key = '{key}'"), status,
            "with its initial status")
         eq(summaries(url).split(",")[-1], f"1/{n_projects}", "the summary counts that one step")
+
+        # a project with no step left gets them all back, also when the re-import updates its row
+        # (its steps then come from the statement, not from the COPY of new projects' steps)
+        lost = psql(url, f"SELECT id FROM projects WHERE source = 'sample' AND id <> '{pid}' ORDER BY id "
+                         "LIMIT 2").split("\n")
+        before = psql(url, "SELECT string_agg(project_id || step_key || status || actual_estimated, ',' "
+                           f"ORDER BY project_id, step_key) FROM project_steps WHERE project_id IN ('{lost[0]}', "
+                           f"'{lost[1]}')")
+        psql(url, f"DELETE FROM project_steps WHERE project_id IN ('{lost[0]}', '{lost[1]}')")
+        psql(url, f"UPDATE projects SET name = name || ' (changed)' WHERE id = '{lost[0]}'")
+        imports(args, env, sample)
+        eq(psql(url, "SELECT string_agg(project_id || step_key || status || actual_estimated, ',' "
+                     f"ORDER BY project_id, step_key) FROM project_steps WHERE project_id IN ('{lost[0]}', "
+                     f"'{lost[1]}')"), before, "an updated and an unchanged project without steps get them back")
+        eq(psql(url, "SELECT count(*) FROM projects WHERE name LIKE '% (changed)'"), "0", "the update itself")
+        eq(summaries(url).split(",")[-1], f"{2 * int(per_project)}/{n_projects}", "the summary counts them")
 
         # the reference of a step row to its project (migration 0028)
         bad, err = refused(url, "INSERT INTO project_steps (project_id, step_key, status) "
