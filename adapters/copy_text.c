@@ -38,27 +38,29 @@ void bs_copy_text(bs_copy_buf *o, const char *s, size_t n) {
 }
 
 /* An array of strings as a PostgreSQL array literal ({"a","b"}: every element quoted, " and \
- * escaped), itself escaped as a COPY field. */
+ * escaped), itself escaped as a COPY field: written piece by piece through bs_copy_text (the
+ * escaping is per byte), without a buffer of its own. */
 static void copy_array(bs_copy_buf *o, const json_t *arr) {
-    bs_copy_buf lit = {0};
-    bs_copy_put(&lit, "{", 1);
+    bs_copy_put(o, "{", 1);
     for (size_t i = 0; i < json_array_size(arr); i++) {
         const char *v = json_string_value(json_array_get(arr, i));
-        if (i) bs_copy_put(&lit, ",", 1);
+        if (i) bs_copy_put(o, ",", 1);
         if (!v) {
-            bs_copy_put(&lit, "NULL", 4);
+            bs_copy_put(o, "NULL", 4);
             continue;
         }
-        bs_copy_put(&lit, "\"", 1);
+        bs_copy_put(o, "\"", 1);
+        const char *run = v;
         for (const char *c = v; *c; c++) {
-            if (*c == '"' || *c == '\\') bs_copy_put(&lit, "\\", 1);
-            bs_copy_put(&lit, c, 1);
+            if (*c != '"' && *c != '\\') continue;
+            bs_copy_text(o, run, (size_t)(c - run));
+            bs_copy_text(o, "\\", 1);
+            run = c; /* the character itself starts the next run */
         }
-        bs_copy_put(&lit, "\"", 1);
+        bs_copy_text(o, run, strlen(run));
+        bs_copy_put(o, "\"", 1);
     }
-    bs_copy_put(&lit, "}", 1);
-    bs_copy_text(o, lit.p, lit.len);
-    free(lit.p);
+    bs_copy_put(o, "}", 1);
 }
 
 /* json_dump_callback's sink: a piece of the dump, escaped as text into the buffer (data). */
