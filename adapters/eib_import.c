@@ -77,7 +77,8 @@ typedef struct import_job {
     FILE *progress;
     bs_import_cb cb;
     void *arg;
-    bs_import_result result; /* filled by prepare on the thread pool, then by done on the loop */
+    bs_import_result result;  /* filled by prepare on the thread pool, then by done on the loop */
+    bs_eib_step_ids step_ids; /* the new projects' step rows (prepare's thread) */
 } import_job;
 
 bs_day bs_eib_expected_by(long op2019, long op2020_2024, long op2025_2029, long op2030_2050, const char **label) {
@@ -542,12 +543,13 @@ void bs_projects_plan_steps(bs_import_plan *plan, const bs_schema *schema, const
     free(keys);
 }
 
-void bs_projects_plan_steps_copied(bs_import_plan *plan, const bs_schema *schema, const char *source) {
+void bs_projects_plan_steps_copied(bs_import_plan *plan, const bs_schema *schema, const char *source,
+                                   bs_eib_step_ids *ids) {
     char *keys = bs_projects_step_keys_param(schema);
     const char *p_steps[2] = {keys, source};
     bs_import_plan_copy_inserted(plan, "storing process steps failed",
-                                 "project_steps (id, project_id, step_key, status, actual_estimated)", "step_rows",
-                                 "bouwstroom.import_steps_new");
+                                 "project_steps (id, project_id, step_key, status, actual_estimated)", bs_eib_step_rows,
+                                 ids, "bouwstroom.import_steps_new");
     bs_import_plan_stmt(plan, "storing process steps failed", false, bs_projects_steps_missing_sql(), 2, p_steps);
     bs_import_plan_stmt_in_order(plan, "storing process steps failed", bs_projects_steps_audit_sql(), 1, &p_steps[1]);
     free(keys);
@@ -730,30 +732,43 @@ void bs_eib_uuidv7(char out[37], int64_t unix_ms) {
     uuid_text(b, out);
 }
 
-void bs_eib_step_rows(bs_copy_buf *rows, const json_t *rec, const bs_schema *schema, int64_t unix_ms,
-                      const unsigned char rand[6], uint32_t *counter) {
+void bs_eib_step_ids_init(bs_eib_step_ids *ids, const bs_schema *schema) {
+    unsigned char rand[10] = {0}, b[16];
+    randombytes_buf(rand, 6);
+    uuidv7_bytes(b, 0, rand);
+    char text[37];
+    uuid_text(b, text);
+    memcpy(ids->middle, text + 13, 15); /* "-7xxx-Vxxx-xxxx" */
+    ids->middle[15] = 0;
+    ids->schema = schema;
+    ids->counter = 0;
+}
+
+void bs_eib_step_rows(bs_copy_buf *rows, const json_t *rec, void *arg) {
+    static const char hex[] = "0123456789abcdef";
+    bs_eib_step_ids *ids = arg;
     const char *project = json_string_value(json_object_get(rec, "id"));
     const json_t *steps = json_object_get(rec, "steps"), *keys = json_object_get(rec, "step_keys");
-    if (!project) return;
-    size_t n = json_array_size(steps), plen = strlen(project);
+    if (!project || strlen(project) != 36) return;
+    /* the start of each row: the step id (the project's millisecond, the import's bits, the
+     * counter written in place per row), a tab, the project id, a tab */
+    char head[36 + 1 + 36 + 1];
+    memcpy(head, project, 13);
+    memcpy(head + 13, ids->middle, 15);
+    head[36] = '\t';
+    memcpy(head + 37, project, 36);
+    head[73] = '\t';
+    size_t n = json_array_size(steps);
     for (size_t i = 0; i < n; i++) {
-        const char *key = keys                          ? json_string_value(json_array_get(keys, i))
-                          : i < (size_t)schema->n_steps ? schema->steps[i].key
-                                                        : NULL;
+        const char *key = keys                               ? json_string_value(json_array_get(keys, i))
+                          : i < (size_t)ids->schema->n_steps ? ids->schema->steps[i].key
+                                                             : NULL;
         const char *status = json_string_value(json_array_get(steps, i));
         if (!key || !status) continue;
-        unsigned char r[10], b[16];
-        memcpy(r, rand, 6);
-        uint32_t c = (*counter)++;
-        for (int k = 0; k < 4; k++) r[6 + k] = (unsigned char)(c >> (8 * (3 - k)));
-        uuidv7_bytes(b, unix_ms, r);
-        char id[37];
-        uuid_text(b, id);
-        bs_copy_put(rows, id, 36);
-        bs_copy_put(rows, "\t", 1);
-        bs_copy_text(rows, project, plen);
-        bs_copy_put(rows, "\t", 1);
-        bs_copy_text(rows, key, strlen(key));
+        uint32_t c = ids->counter++;
+        for (int k = 0; k < 8; k++) head[28 + k] = hex[(c >> (4 * (7 - k))) & 15];
+        bs_copy_put(rows, head, sizeof head);
+        bs_copy_text(rows, key, strlen(key)); /* schema keys are [a-z0-9_]: nothing to escape, checked anyway */
         bs_copy_put(rows, "\t", 1);
         bs_copy_text(rows, status, strlen(status));
         bs_copy_put(rows, strcmp(status, "done") == 0 ? "\tt\n" : "\tf\n", 3);
@@ -784,7 +799,8 @@ static int prepare(bs_import_plan *plan, void *arg) {
     char *upsert = bs_projects_upsert_sql(id_col, 1);
     const char *p_upsert[1] = {job->source};
     bs_import_plan_stmt(plan, "storing projects failed", true, upsert, 1, p_upsert);
-    bs_projects_plan_steps_copied(plan, job->schema, job->source);
+    bs_eib_step_ids_init(&job->step_ids, job->schema);
+    bs_projects_plan_steps_copied(plan, job->schema, job->source, &job->step_ids);
     bs_import_plan_stmt(plan, "storing blocks failed", false, bs_projects_blocks_sql(), 1, p_upsert);
     free(upsert);
     /* the batches are stored BS_EIB_IMPORT_CONNECTIONS at once; the gemeente organisations they
@@ -800,23 +816,15 @@ static int prepare(bs_import_plan *plan, void *arg) {
     bs_import_plan_expect(plan, (int)n);
     bs_import_plan_stream(plan);
     json_t *seen = json_object(), *records = json_array();
-    unsigned char step_rand[6]; /* the random bits of this import's step ids (bs_eib_step_rows) */
-    randombytes_buf(step_rand, sizeof step_rand);
-    uint32_t step_counter = 0;
-    bs_copy_buf rows = {0};
     for (size_t i = 0; i < n; i++) {
         json_t *rec = bs_eib_feature_record(job->schema, &job->engine->calendar, json_array_get(features, i), crs, seen,
                                             today, &job->result);
         if (rec) {
             char id[37];
-            int64_t now_ms = bs_clock_now_ms(NULL);
-            bs_eib_uuidv7(id, now_ms);
+            bs_eib_uuidv7(id, bs_clock_now_ms(NULL));
             json_object_set_new(rec, "id", json_string(id));
             bs_import_apply_version_setting(rec, job->engine, job->settings, &job->engine->calendar, today);
             add_blocks(rec);
-            rows.len = 0;
-            bs_eib_step_rows(&rows, rec, job->schema, now_ms, step_rand, &step_counter);
-            json_object_set_new(rec, "step_rows", json_stringn_nocheck(rows.p ? rows.p : "", rows.len));
             json_array_append_new(records, rec);
         }
         if (json_array_size(records) == BS_IMPORT_BATCH_SIZE || i + 1 == n) { /* one batch at a time */
@@ -824,7 +832,6 @@ static int prepare(bs_import_plan *plan, void *arg) {
             json_array_clear(records);
         }
     }
-    free(rows.p);
     json_decref(seen);
     json_decref(root);
     json_decref(records);

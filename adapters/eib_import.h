@@ -51,17 +51,27 @@ json_t *bs_eib_gemeente_rows(json_t *features);
  * EIB import: ascending across milliseconds, unguessable within one. */
 void bs_eib_uuidv7(char out[37], int64_t unix_ms);
 
-/* Appends to rows the initial project_steps rows of record rec (members id, steps, and
- * step_keys when its version has other steps than schema's) in COPY's text format, columns
- * (id, project_id, step_key, status, actual_estimated): one row per step, actual_estimated true
- * for a step done, as the step statements write them (bs_projects_steps_existing_sql). The step
- * ids are UUIDv7 with a counter (RFC 9562 §6.2, method 1): unix_ms (milliseconds since the
- * epoch), the 42 bits of rand that the version and variant leave (the import's, from
- * randombytes_buf), then *counter (incremented per row): ascending across an import whose
- * records take ascending unix_ms, so the primary key grows at its right end. Nothing without an
- * "id". */
-void bs_eib_step_rows(bs_copy_buf *rows, const json_t *rec, const bs_schema *schema, int64_t unix_ms,
-                      const unsigned char rand[6], uint32_t *counter);
+/* The step ids of an import's new projects (bs_eib_step_rows): UUIDv7 with a counter (RFC 9562
+ * §6.2, method 1), the millisecond of the step's project (its id's first 48 bits), the version and
+ * variant, 42 random bits of the import, and the counter: ascending across an import whose
+ * projects' ids are (bs_eib_uuidv7 at ascending times), so the primary key grows at its right
+ * end. Prepare's thread only. */
+typedef struct bs_eib_step_ids {
+    const bs_schema *schema; /* borrowed: the step keys of a record without "step_keys" */
+    char middle[16];         /* "-7xxx-Vxxx-xxxx": version, variant and the random bits, as text */
+    uint32_t counter;        /* the next row's */
+} bs_eib_step_ids;
+
+/* Draws the import's random bits (randombytes_buf: sodium_init must have run), counter 0. */
+void bs_eib_step_ids_init(bs_eib_step_ids *ids, const bs_schema *schema);
+
+/* Appends to rows the initial project_steps rows of record rec (members id, a UUID's 36
+ * characters, steps, and step_keys when its version has other steps than the schema's) in COPY's
+ * text format, columns (id, project_id, step_key, status, actual_estimated): one row per step,
+ * actual_estimated true for a step done, as the step statements write them
+ * (bs_projects_steps_existing_sql); ids from ids (a bs_eib_step_ids *; a bs_import_rows_fn).
+ * Nothing without an "id". */
+void bs_eib_step_rows(bs_copy_buf *rows, const json_t *rec, void *ids);
 
 /* Imports the plans of the GeoJSON file at path into the store as projects of the
  * schema "ppm-woningbouw" with their initial process state and schedule (issue #2 §7).
@@ -156,14 +166,16 @@ void bs_projects_plan_steps(bs_import_plan *plan, const bs_schema *schema, const
 
 /* The same steps and audit row for batches stored at once (bs_import_plan_connections), with the
  * steps of new projects COPYed straight into project_steps (issue 17 item 4: no executor per row,
- * the heap's multi-row insert): the records carry their rows in "step_rows" (bs_eib_step_rows),
- * and those of the records the upsert inserted go in right after it
+ * the heap's multi-row insert): bs_eib_step_rows writes each record's rows (ids from ids, which
+ * must stay until the import's end), and those of the records the upsert inserted go in right
+ * after it
  * (bs_import_plan_copy_inserted; count in bouwstroom.import_steps_new); then
  * bs_projects_steps_missing_sql for the other projects, and the audit summary row as an
  * in-order statement, so that the summary rows follow the batches' order as with one
  * connection. The upsert must be the plan's counting statement (bs_projects_upsert_sql, with
  * the records' "id" as an extra column). */
-void bs_projects_plan_steps_copied(bs_import_plan *plan, const bs_schema *schema, const char *source);
+void bs_projects_plan_steps_copied(bs_import_plan *plan, const bs_schema *schema, const char *source,
+                                   bs_eib_step_ids *ids);
 
 /* Which version of a schema new projects of each gemeente organisation get
  * (organisation_schema_versions, migration 0030; docs/process-schema.md "Versions"): one row,

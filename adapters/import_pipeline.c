@@ -82,8 +82,9 @@ typedef struct record_id {
 
 /* bs_import_plan_copy_inserted */
 typedef struct import_copy {
-    char *sql;     /* owned: "COPY <target> FROM STDIN"; NULL = none */
-    char *member;  /* owned */
+    char *sql;              /* owned: "COPY <target> FROM STDIN"; NULL = none */
+    bs_import_rows_fn rows; /* writes a record's rows */
+    void *rows_arg;
     char *setting; /* owned: the count's setting */
     const char *what;
 } import_copy;
@@ -206,11 +207,12 @@ void bs_import_plan_setup(bs_import_plan *plan, const char *what, const char *sq
     stmt_set(&plan->setup, what, false, sql, n_params, params);
 }
 
-void bs_import_plan_copy_inserted(bs_import_plan *plan, const char *what, const char *target, const char *member,
-                                  const char *count_setting) {
+void bs_import_plan_copy_inserted(bs_import_plan *plan, const char *what, const char *target, bs_import_rows_fn rows,
+                                  void *rows_arg, const char *count_setting) {
     if (plan->copy_ins.sql) abort(); /* a programming error: one per plan */
     plan->copy_ins.sql = bs_asprintf("COPY %s FROM STDIN", target);
-    plan->copy_ins.member = bs_strdup(member);
+    plan->copy_ins.rows = rows;
+    plan->copy_ins.rows_arg = rows_arg;
     plan->copy_ins.setting = bs_strdup(count_setting);
     plan->copy_ins.what = what;
 }
@@ -251,11 +253,10 @@ static void batch_rows(const bs_import_plan *plan, import_batch *b, const json_t
     b->by_id = bs_calloc(n ? n : 1, sizeof *b->by_id);
     for (size_t i = 0; i < n; i++) {
         const json_t *rec = json_array_get(records, from + i);
-        const json_t *r = json_object_get(rec, plan->copy_ins.member);
         const char *id = json_string_value(json_object_get(rec, "id"));
         if (id && strlen(id) < sizeof b->by_id[i].id) strcpy(b->by_id[i].id, id);
         b->by_id[i].rec = (int)i;
-        if (json_is_string(r)) bs_copy_put(&rows, json_string_value(r), json_string_length(r));
+        plan->copy_ins.rows(&rows, rec, plan->copy_ins.rows_arg);
         b->row_off[i + 1] = rows.len;
     }
     qsort(b->by_id, n, sizeof *b->by_id, cmp_record_id);
@@ -302,7 +303,6 @@ static void plan_free(bs_import_plan *plan) {
     for (int i = 0; i < plan->n_stmts; i++) stmt_free(&plan->stmts[i]);
     stmt_free(&plan->setup);
     free(plan->copy_ins.sql);
-    free(plan->copy_ins.member);
     free(plan->copy_ins.setting);
     for (int i = 0; i < plan->n_batches; i++) {
         import_batch *b = &plan->batches[i];
