@@ -168,8 +168,7 @@ void bs_projects_plan_steps(bs_import_plan *plan, const bs_schema *schema, const
  * steps of new projects COPYed straight into project_steps (issue 17 item 4: no executor per row,
  * the heap's multi-row insert): bs_eib_step_rows writes each record's rows (ids from ids, which
  * must stay until the import's end), and those of the records the upsert inserted go in right
- * after it
- * (bs_import_plan_copy_inserted; count in bouwstroom.import_steps_new); then
+ * after it (bs_import_plan_copy_inserted; count in bouwstroom.import_steps_new); then
  * bs_projects_steps_missing_sql for the other projects, and the audit summary row as an
  * in-order statement, so that the summary rows follow the batches' order as with one
  * connection. The upsert must be the plan's counting statement (bs_projects_upsert_sql, with

@@ -11,7 +11,9 @@
  *      go into the temporary table bs_import_staging with COPY … FROM STDIN (bs_conn_copy)
  *      and the plan's statements run set-wise from there (INSERT … SELECT, ON CONFLICT …
  *      DO UPDATE); statement-level triggers (audit, change capture, adapter events;
- *      migrations 0004, 0011, 0024) see each batch once.
+ *      migrations 0004, 0011, 0024) see each batch once. Rows the records give for a table
+ *      may go straight into it with a COPY of their own for the records the upsert inserted
+ *      (bs_import_plan_copy_inserted: the EIB import's initial steps).
  *   3. transactions: either one per batch (commit_per_batch: the EIB import, a failed batch
  *      leaves the earlier ones stored) or one for the whole import (all or nothing). With one
  *      per batch, prepare may stream (bs_import_plan_stream): each batch is stored while the
