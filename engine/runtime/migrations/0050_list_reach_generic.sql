@@ -21,9 +21,10 @@
 -- too; then the CASE over those ids in one statement whose generic plan looks them up in
 -- projects_pkey. A filter now also applies to the membership branch (0032 left it unfiltered: a
 -- row outside the filter was harmless, the list filters again): the rows of the list are the same.
+-- bs_project_list_reach runs with plan_cache_mode = force_generic_plan (see there).
 -- tests/integration/test_access_reach.py compares bs_project_access_reach with bs_project_access
--- user by user, and bs_project_list_reach with bs_project_access_reach per filter shape, also
--- under plan_cache_mode = force_generic_plan.
+-- user by user, and bs_project_list_reach with bs_project_access_reach and with bs_project_access
+-- in the filter, per filter shape, also under plan_cache_mode = force_generic_plan.
 
 -- The projects p_user can reach (NULL or a disabled user: the openbaar ones; see 0032 for the
 -- rows of the policy behind each branch, 0043 for the narrowed woonregio and province branches):
@@ -107,6 +108,10 @@ $$;
 -- at its largest branch and joined by scanning every project, 0032) and looked up in
 -- projects_pkey; the array is a column of a one-row FROM item so that bs_project_access_of is
 -- inlined (PostgreSQL does not inline a set-returning function whose argument is a sub-select).
+-- The CASE is not evaluated on the union's rows directly (which would save the look-up): the
+-- planner would cost it for the union's estimated rows (every hard plan, for the state's branch),
+-- about 580,000 at 100,000 projects, and compile the callers' statements with JIT (4-5 s a call;
+-- docs/performance.md).
 CREATE OR REPLACE FUNCTION bs_project_access_reach(p_user uuid, p_gemeente text DEFAULT NULL, p_provincie text DEFAULT NULL)
 RETURNS TABLE (project_id uuid, access text, stream boolean)
 LANGUAGE sql STABLE AS $$
