@@ -16,13 +16,16 @@ roles in two municipalities, a disabled user, a user without roles, anonymous), 
   stream flag are exactly those of bs_project_access evaluated row by row, and every row of
   bs_project_access_reach is the same row (access and stream) of bs_project_access;
 * the same for the rows with any access (aggregate included: GET /api/v1/reports/aggregate);
-* per user, in SQL: bs_project_list_reach (migration 0043: the list's reach from PL/pgSQL, whose
-  plans a session keeps) returns exactly bs_project_access_reach's rows for every filter shape
-  (none, gemeente, provincie, both), with custom plans and with PostgreSQL's generic plans
-  (plan_cache_mode force_generic_plan: what a server connection runs after a few lists);
+* per user, in SQL: bs_project_access_of (migration 0050: the policy's CASE over given projects)
+  over every project returns exactly bs_project_access's rows;
+* per user, in SQL: bs_project_list_reach (migrations 0043, 0050: the list's reach from PL/pgSQL,
+  whose plans a session keeps) returns exactly bs_project_access_reach's rows for every filter
+  shape (none, gemeente, provincie, both; matching and not, folded), and its rows with any access
+  are exactly bs_project_access's in the filter, with custom plans and with PostgreSQL's generic
+  plans (plan_cache_mode force_generic_plan: what a server connection runs after a few lists);
 * per user, over HTTP: GET /api/v1/projects (every page) lists exactly those projects, also
-  with a gemeente filter and a provincie filter; the aggregate report counts exactly the
-  projects with any access.
+  with a gemeente filter, a provincie filter and both (G5: the project members' municipality);
+  the aggregate report counts exactly the projects with any access.
 
 Usage: test_access_reach.py --binary BOUWSTROOM --source SRC
 """
@@ -103,26 +106,39 @@ def allowed(url, fn, uid, where="access IN ('public','read','write','lead') OR s
 def list_reach_same(url, uid, who):
     """bs_project_list_reach(uid, g, p) has exactly the rows of bs_project_access_reach(uid, g, p) for
     each filter shape, 7 calls each in one session (PL/pgSQL plans a statement's custom plan the
-    first 5 times), once with the default plan cache mode and once with generic plans forced."""
+    first 5 times), once with the default plan cache mode and once with generic plans forced; and its
+    rows with any access are exactly bs_project_access's in that gemeente / provincie (folded)."""
     arg = f"'{uid}'::uuid" if uid else "NULL::uuid"
-    shapes = (("NULL", "NULL"), ("'G4'", "NULL"), ("NULL", "'Prov0'"), ("'G4'", "'Prov0'"), ("'g4'", "'PROV0'"))
+    shapes = (("NULL", "NULL"), ("'G4'", "NULL"), ("NULL", "'Prov0'"), ("'G4'", "'Prov0'"), ("'g4'", "'PROV0'"),
+              ("'G5'", "NULL"), ("NULL", "'prov2'"), ("'G5'", "'Prov2'"), ("'nergens'", "NULL"))
+    rows_of = ("SELECT {k}, count(*), COALESCE(string_agg(a.project_id || ':' || COALESCE(a.access, '') || ':' || "
+               "a.stream, ',' ORDER BY a.project_id), '') FROM {src} {where};")
+    per = 9  # lines per shape: bs_project_access_reach, 7 x bs_project_list_reach, the comparison below
     for mode in ("auto", "force_generic_plan"):
         script = [f"SET plan_cache_mode = {mode};"]
         for k, (g, p) in enumerate(shapes):
             for fn in ["bs_project_access_reach"] + ["bs_project_list_reach"] * 7:
-                script.append(f"SELECT {k}, count(*), COALESCE(string_agg(project_id || ':' || "
-                              f"COALESCE(access, '') || ':' || stream, ',' ORDER BY project_id), '') "
-                              f"FROM {fn}({arg}, {g}::text, {p}::text);")
+                script.append(rows_of.format(k=k, src=f"{fn}({arg}, {g}::text, {p}::text) a", where=""))
+            # the full policy in the filter against the 8th call's rows with any access
+            script.append(rows_of.format(
+                k=k, src=f"bs_project_access({arg}) a JOIN projects x ON x.id = a.project_id",
+                where=f"WHERE (a.access IS NOT NULL OR a.stream) AND ({g}::text IS NULL OR bs_fold(x.gemeente) = "
+                      f"bs_fold({g})) AND ({p}::text IS NULL OR bs_fold(x.provincie) = bs_fold({p}))"))
+            script.append(rows_of.format(k=k, src=f"bs_project_list_reach({arg}, {g}::text, {p}::text) a",
+                                         where="WHERE a.access IS NOT NULL OR a.stream"))
         out = subprocess.run(["psql", url, "-XAtq", "-v", "ON_ERROR_STOP=1", "-f", "-"], input="\n".join(script),
                              check=True, capture_output=True, text=True).stdout.split("\n")
         rows = [line for line in out if line]
-        eq(len(rows), len(shapes) * 8, f"{who}: every list reach query answered ({mode})")
+        eq(len(rows), len(shapes) * (per + 1), f"{who}: every list reach query answered ({mode})")
         for k, (g, p) in enumerate(shapes):
-            want = rows[k * 8]
-            for i, got in enumerate(rows[k * 8 + 1:k * 8 + 8]):
+            want = rows[k * (per + 1)]
+            for i, got in enumerate(rows[k * (per + 1) + 1:k * (per + 1) + 8]):
                 check(got == want,
                       f"{who}: bs_project_list_reach({g}, {p}) call {i + 1} = bs_project_access_reach ({mode})",
                       f"{got.split('|')[1]} rows, want {want.split('|')[1]}")
+            full, got = rows[k * (per + 1) + 8], rows[k * (per + 1) + 9]
+            check(got == full, f"{who}: bs_project_list_reach({g}, {p}) = bs_project_access in the filter ({mode})",
+                  f"{got.split('|')[1]} rows, want {full.split('|')[1]}")
 
 
 def same(got, want, what):
@@ -162,6 +178,13 @@ def run(binary, env, url, base):
         extra = psql(url, f"SELECT count(*) FROM (SELECT * FROM bs_project_access_reach({arg}) EXCEPT "
                           f"SELECT * FROM bs_project_access({arg})) x")
         eq(extra, "0", f"{who}: every reached row is bs_project_access's row")
+        # the policy's CASE alone (bs_project_access_of, migration 0050) over every project: exactly
+        # bs_project_access's rows, the ones without access included; over no projects: none
+        of_all = f"bs_project_access_of({arg}, ARRAY(SELECT id FROM projects))"
+        for a, b in ((of_all, f"bs_project_access({arg})"), (f"bs_project_access({arg})", of_all)):
+            eq(psql(url, f"SELECT count(*) FROM (SELECT * FROM {a} EXCEPT ALL SELECT * FROM {b}) x"), "0",
+               f"{who}: every row of {a.split('(')[0]} over every project is a row of {b.split('(')[0]}")
+        eq(psql(url, f"SELECT count(*) FROM bs_project_access_of({arg}, NULL)"), "0", f"{who}: no ids, no rows")
         list_reach_same(url, uid, who)
         check(email in (None, "niemand@d") or len(full) > 0 or email == "uit@g3", f"{who}: sees something", len(full))
         if email == "uit@g3":
@@ -170,9 +193,9 @@ def run(binary, env, url, base):
         api = Api(base, token_for(binary, env, email) if email else None)
         ids = sorted(r.split("|")[0] for r in full)
         same(sorted(walk(api, "/api/v1/projects")), ids, f"{who}: GET /api/v1/projects lists exactly the allowed")
-        for q, col in (("gemeente=G4", "G4"), ("provincie=Prov0", "Prov0")):
-            key, val = q.split("=")
-            want = set(psql(url, f"SELECT id FROM projects WHERE {key} = '{col}'").split())
+        for q in ("gemeente=G4", "provincie=Prov0", "gemeente=G5", "gemeente=G5&provincie=Prov2"):
+            cond = " AND ".join(f"{k} = '{v}'" for k, v in (kv.split("=") for kv in q.split("&")))
+            want = set(psql(url, f"SELECT id FROM projects WHERE {cond}").split())
             same(sorted(walk(api, "/api/v1/projects?" + q)), sorted(i for i in ids if i in want),
                f"{who}: GET /api/v1/projects?{q} lists exactly the allowed")
         if email is None:
