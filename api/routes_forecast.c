@@ -93,8 +93,9 @@ static void fc_work(uv_work_t *w) {
                             .dist = dist,
                             .has_dist = j->has,
                             .n_samples = (int32_t)j->samples,
-                            .schedule = bs_schedule_with_edit,
-                            .schedule_ctx = &j->edit};
+                            .overrides = j->edit.ov, /* bs_schedule_with_edit's inputs, in one workspace */
+                            .links = j->edit.links,
+                            .n_links = j->edit.n_links};
     bs_rng rng;
     bs_rng_seed(&rng, (uint64_t)j->seed);
     j->rc = bs_forecast_compute(&in, &rng, &j->fc);

@@ -411,6 +411,8 @@ static void serve_start_sweep(app *a) {
     const char *on = getenv("BOUWSTROOM_FORECAST_SWEEP");
     if (on && strcmp(on, "0") == 0) return;
     bs_forecast_sweep_config cfg = {.today = a->api.today, .today_arg = a->api.today_arg};
+    const char *nice = getenv("BOUWSTROOM_SWEEP_NICE"); /* "0": the batches at the loop's priority (benchmarks) */
+    if (nice) cfg.nice = atoi(nice) > 0 ? atoi(nice) : -1;
     a->sweep = bs_forecast_sweep_start(a->loop, a->store, &a->engine, a->api.delivery_cache, &cfg);
     if (a->waker) bs_sweep_waker_set_sweep(a->waker, a->sweep);
 }

@@ -16,16 +16,82 @@ void bs_forecast_free(bs_forecast *f) {
     memset(f, 0, sizeof *f);
 }
 
-static int cmp_day(const void *a, const void *b) {
-    bs_day x = *(const bs_day *)a, y = *(const bs_day *)b;
-    return (x > y) - (x < y);
+/* Rearranges v[lo..hi] (inclusive) so that v[k] is the value a sort would put there, every
+ * element before it <= v[k] and every element after it >= v[k] (a selection: Hoare's FIND, CACM 4(7)
+ * 1961, with a three-way partition, Dijkstra's "Dutch national flag", so that runs of equal days
+ * — most samples of a step share a few finish days — end the search at once). Pivot: the median of
+ * the first, middle and last element. Expected linear time; after 2·log2(n) + 8 rounds without
+ * finishing, the rest is heap-sorted, so never worse than n log n. */
+static void heap_sift(bs_day *v, int32_t root, int32_t n) {
+    for (;;) {
+        int32_t c = 2 * root + 1;
+        if (c >= n) return;
+        if (c + 1 < n && v[c + 1] > v[c]) c++;
+        if (v[root] >= v[c]) return;
+        bs_day t = v[root];
+        v[root] = v[c];
+        v[c] = t;
+        root = c;
+    }
 }
 
-static bs_day pick(const bs_day *sorted, int32_t m, double p) {
-    int32_t k = (int32_t)ceil(p * m) - 1; /* type 1: the ceil(p m)-th smallest */
+static void heap_sort(bs_day *v, int32_t n) {
+    for (int32_t i = n / 2 - 1; i >= 0; i--) heap_sift(v, i, n);
+    for (int32_t end = n - 1; end > 0; end--) {
+        bs_day t = v[0];
+        v[0] = v[end];
+        v[end] = t;
+        heap_sift(v, 0, end);
+    }
+}
+
+static bs_day median3(bs_day a, bs_day b, bs_day c) {
+    if (a > b) {
+        bs_day t = a;
+        a = b;
+        b = t;
+    }
+    return c <= a ? a : c >= b ? b : c;
+}
+
+static void select_kth(bs_day *v, int32_t lo, int32_t hi, int32_t k) {
+    int32_t budget = 8;
+    for (int32_t n = hi - lo + 1; n > 1; n >>= 1) budget += 2;
+    while (hi > lo) {
+        if (budget-- == 0) {
+            heap_sort(v + lo, hi - lo + 1);
+            return;
+        }
+        bs_day piv = median3(v[lo], v[lo + (hi - lo) / 2], v[hi]);
+        /* v[lo..lt) < piv, v[lt..i) == piv, v(gt..hi] > piv */
+        int32_t lt = lo, i = lo, gt = hi;
+        while (i <= gt) {
+            bs_day x = v[i];
+            if (x < piv) {
+                v[i++] = v[lt];
+                v[lt++] = x;
+            } else if (x > piv) {
+                v[i] = v[gt];
+                v[gt--] = x;
+            } else {
+                i++;
+            }
+        }
+        if (k < lt)
+            hi = lt - 1;
+        else if (k > gt)
+            lo = gt + 1;
+        else
+            return; /* v[k] == piv, in its sorted place */
+    }
+}
+
+/* type 1: the ceil(p m)-th smallest, as an index into the sorted order */
+static int32_t rank_of(int32_t m, double p) {
+    int32_t k = (int32_t)ceil(p * m) - 1;
     if (k < 0) k = 0;
     if (k >= m) k = m - 1;
-    return sorted[k];
+    return k;
 }
 
 void bs_forecast_day_quantiles(bs_day *v, int32_t n, bs_day *p50, bs_day *p80) {
@@ -36,21 +102,40 @@ void bs_forecast_day_quantiles(bs_day *v, int32_t n, bs_day *p50, bs_day *p80) {
         *p50 = *p80 = BS_DAY_NONE;
         return;
     }
-    qsort(v, (size_t)m, sizeof *v, cmp_day);
-    *p50 = pick(v, m, 0.5);
-    *p80 = pick(v, m, 0.8);
+    const int32_t k50 = rank_of(m, 0.5), k80 = rank_of(m, 0.8);
+    select_kth(v, 0, m - 1, k50);
+    *p50 = v[k50];
+    /* everything after k50 is >= v[k50]; k80 >= k50 */
+    if (k80 > k50) select_kth(v, k50 + 1, m - 1, k80);
+    *p80 = v[k80];
 }
 
-/* The schedule of one sample without a hook: the schema's links, no overrides. */
-static bs_schedule_err default_schedule(const bs_schema *s, const bs_progress *progress, bs_day progress_date,
-                                        bs_day data_date, const bs_calendar *cal, bs_schedule *out) {
+/* The schedule of one sample without a hook: the input's overrides and links, computed in ws (out's arrays
+ * point into ws until its next use). */
+static bs_schedule_err default_schedule(const bs_forecast_input *fi, const bs_schema *s, bs_schedule_ws *ws,
+                                        bs_schedule *out) {
     bs_schedule_input si = {.schema = s,
-                            .progress = progress,
-                            .progress_date = progress_date,
-                            .data_date = data_date,
-                            .cal = cal,
+                            .progress = fi->progress,
+                            .overrides = fi->overrides,
+                            .links = fi->links,
+                            .n_links = fi->links ? fi->n_links : 0,
+                            .progress_date = fi->progress_date,
+                            .data_date = fi->data_date,
+                            .cal = fi->cal,
                             .near_critical_wd = -1};
-    return bs_schedule_compute_ex(&si, out);
+    return bs_schedule_compute_ws(&si, ws, out);
+}
+
+/* One schedule of s: the hook's (out owned, free it with bs_schedule_free) or default_schedule's (in ws). */
+static bs_schedule_err one_schedule(const bs_forecast_input *in, const bs_schema *s, bs_schedule_ws *ws,
+                                    bs_schedule *out) {
+    return in->schedule
+               ? in->schedule(in->schedule_ctx, s, in->progress, in->progress_date, in->data_date, in->cal, out)
+               : default_schedule(in, s, ws, out);
+}
+
+static void release_schedule(const bs_forecast_input *in, bs_schedule *s) {
+    if (in->schedule) bs_schedule_free(s); /* a workspace's schedule is the workspace's */
 }
 
 static bs_day step_finish(const bs_schedule *s, int32_t i, const bs_progress *p) {
@@ -74,18 +159,18 @@ int bs_forecast_compute(const bs_forecast_input *in, bs_rng *rng, bs_forecast *o
     double *elapsed = bs_malloc((size_t)n * sizeof *elapsed);
     out->steps = bs_calloc((size_t)n, sizeof *out->steps);
     int rc = BS_SCHEDULE_OK;
+    bs_schedule_ws ws;
+    bs_schedule_ws_init(&ws);
     memcpy(copy.steps, sc->steps, (size_t)n * sizeof *copy.steps);
     out->n_steps = n;
     out->n_samples = ns;
     /* the deterministic plan */
     bs_schedule plan;
-    rc = in->schedule
-             ? in->schedule(in->schedule_ctx, sc, in->progress, in->progress_date, in->data_date, in->cal, &plan)
-             : default_schedule(sc, in->progress, in->progress_date, in->data_date, in->cal, &plan);
+    rc = one_schedule(in, sc, &ws, &plan);
     if (rc != BS_SCHEDULE_OK) goto done;
     for (int32_t i = 0; i < n; i++) out->steps[i].planned = step_finish(&plan, i, in->progress);
     out->completion_planned = plan.project_finish;
-    bs_schedule_free(&plan);
+    release_schedule(in, &plan);
     /* elapsed: the work done by the progress date, as in the schedule's remaining duration */
     const bs_day pd = in->progress_date == BS_DAY_NONE ? in->data_date : in->progress_date;
     for (int32_t i = 0; i < n; i++) {
@@ -106,9 +191,7 @@ int bs_forecast_compute(const bs_forecast_input *in, bs_rng *rng, bs_forecast *o
             copy.steps[i].duration = (int32_t)d;
         }
         bs_schedule sch;
-        rc = in->schedule
-                 ? in->schedule(in->schedule_ctx, &copy, in->progress, in->progress_date, in->data_date, in->cal, &sch)
-                 : default_schedule(&copy, in->progress, in->progress_date, in->data_date, in->cal, &sch);
+        rc = one_schedule(in, &copy, &ws, &sch);
         if (rc != BS_SCHEDULE_OK) goto done;
         for (int32_t i = 0; i < n; i++) {
             fin[(size_t)i * (size_t)ns + (size_t)s] = step_finish(&sch, i, in->progress);
@@ -118,7 +201,7 @@ int bs_forecast_compute(const bs_forecast_input *in, bs_rng *rng, bs_forecast *o
         for (int32_t k = 0; k < in->n_keep; k++)
             in->keep_finish[(size_t)k * (size_t)ns + (size_t)s] =
                 fin[(size_t)in->keep_steps[k] * (size_t)ns + (size_t)s];
-        bs_schedule_free(&sch);
+        release_schedule(in, &sch);
     }
     for (int32_t i = 0; i < n; i++) {
         bs_day *v = &fin[(size_t)i * (size_t)ns];
@@ -127,6 +210,7 @@ int bs_forecast_compute(const bs_forecast_input *in, bs_rng *rng, bs_forecast *o
     }
     bs_forecast_day_quantiles(comp, ns, &out->completion_p50, &out->completion_p80);
 done:
+    bs_schedule_ws_free(&ws);
     free(copy.steps);
     free(fin);
     free(comp);

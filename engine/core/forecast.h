@@ -28,7 +28,8 @@
  * the input schema whose steps carry the sampled durations (in their units); the hook must not
  * keep it. progress_date (the date up to which the facts are known; BS_DAY_NONE = data_date)
  * and data_date are passed as bs_schedule_input takes them (docs/scheduling.md §5).
- * NULL = bs_schedule_compute_ex with the schema's links, no overrides. A what-if caller
+ * NULL = bs_schedule_compute_ws with the input's overrides and links (the schema's links when
+ * none) in one workspace for every sample. A what-if caller
  * passes a hook that runs bs_schedule_compute_ex with its link set and overrides, so
  * the forecast follows the edited network; see docs/forecasting.md §5. */
 typedef bs_schedule_err (*bs_forecast_schedule_fn)(void *ctx, const bs_schema *sampled, const bs_progress *progress,
@@ -47,8 +48,15 @@ typedef struct bs_forecast_input {
     const bs_ltdist *dist;            /* n_steps; used where has_dist[i] (bs_lt_model.sample) */
     const unsigned char *has_dist;    /* n_steps; 0 = keep the schema's duration (no spread) */
     int32_t n_samples;                /* 1..BS_FORECAST_MAX_SAMPLES */
-    bs_forecast_schedule_fn schedule; /* NULL: bs_schedule_compute; also used for the plan */
+    bs_forecast_schedule_fn schedule; /* NULL: bs_schedule_compute_ws; also used for the plan */
     void *schedule_ctx;
+    /* Without a hook (schedule NULL): the per-step overrides (n_steps entries; NULL: none) and the
+     * project's link set (links NULL: the schema's; n_links its length) as bs_schedule_input takes
+     * them. Every sample is then scheduled in one workspace (bs_schedule_compute_ws): nothing is
+     * allocated per sample. Ignored with a hook. */
+    const bs_step_override *overrides;
+    const bs_link *links;
+    int32_t n_links;
     /* Optional per-sample finish days of chosen steps (the delivery milestones of a policy goal,
      * docs/homes-and-goals.md): n_keep step indexes; keep_finish (caller-owned, n_keep *
      * n_samples entries) receives the finish day of step keep_steps[k] in sample s at
@@ -82,8 +90,10 @@ void bs_forecast_free(bs_forecast *f);
 
 /* The forecast's P50 and P80 of finish days: R's quantile type 1 (the ceil(p·m)-th smallest) over
  * the m valid days (not BS_DAY_NONE) among v[0..n) (calendar days). Reorders v in place (the valid
- * days compacted to the front and sorted). Both BS_DAY_NONE when no day is valid. Used by the
- * forecast itself and by the forecast sweep (engine/runtime/forecast_sweep.c) on delivery samples. */
+ * days compacted to the front, in no particular order). Both BS_DAY_NONE when no day is valid.
+ * By selection (Hoare's FIND with a three-way partition), not by sorting: linear in n expected,
+ * n log n at worst, no allocation. Used by the forecast itself and by the forecast sweep
+ * (engine/runtime/forecast_sweep.c) on delivery samples. */
 void bs_forecast_day_quantiles(bs_day *v, int32_t n, bs_day *p50, bs_day *p80);
 
 /* Shift of a what-if forecast against the base forecast of the same project (computed with

@@ -1,23 +1,28 @@
 /*
  * The forecast sweep. See forecast_sweep.h.
  *
- * A pass, all queries on the async store, the CPU work on the libuv thread pool:
+ * A pass, all queries on the async store, the CPU work on threads of its own at a lower priority:
  *   1. prune rows of milestones no block uses (SQL_SWEEP_PRUNE; beside it, the compaction of the
  *   dashboards' data version marks, SQL_SWEEP_COMPACT), 2. list every project with blocks
  *   and the marker of its stored rows (SQL_SWEEP_LIST); a project is to compute when its delivery
  *   samples are not cached under its current marker (unless its stored rows say it failed under
  *   that marker), to write when its stored marker is not the current one, 3. per chunk of
  *   SWEEP_CHUNK such projects: the states of those to compute (SQL_SWEEP_STATES), the own
- *   observations of a schema not loaded in this pass, their samples on the pool in batches, on the
- *   loop into the cache, then one SQL_SWEEP_WRITE of the chunk's rows. A notification or the poll
+ *   observations of a schema not loaded in this pass, their samples in batches, each on a thread
+ *   of its own (nice + cfg.nice), on the loop into the cache, then one SQL_SWEEP_WRITE of the
+ *   chunk's rows. A notification or the poll
  *   during a pass asks for another pass after it.
  */
 #include "forecast_sweep.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "alloc.h"
 #include "forecast.h"
@@ -27,6 +32,7 @@
 #define SWEEP_POLL_MS 60000   /* a pass at least every minute (the day moves the data date) */
 #define SWEEP_DEFAULT_BATCH 8 /* projects per work item */
 #define SWEEP_RETRY_MS 5000   /* after a store error */
+#define SWEEP_DEFAULT_NICE 10 /* the batches' threads: background work (forecast_sweep.h) */
 
 typedef struct sw_item {
     char id[37];
@@ -41,7 +47,8 @@ typedef struct sw_item {
 } sw_item;
 
 typedef struct sw_batch {
-    uv_work_t work;
+    uv_thread_t thread;
+    uv_async_t done; /* sent by the thread when the batch is computed */
     bs_forecast_sweep *s;
     int32_t k0, k1; /* items[k0..k1) */
 } sw_batch;
@@ -206,43 +213,72 @@ static void chunk_write(bs_forecast_sweep *s) {
     free(doc);
 }
 
-/* ---- 3b. the chunk's samples on the pool ---- */
+/* ---- 3b. the chunk's samples on threads of their own ---- */
 
-static void batch_work(uv_work_t *w) {
-    sw_batch *b = w->data;
+/* The batch's thread: lowers its own priority (Linux: the nice value is a thread's, setpriority(2)
+ * NOTES; raising it needs no privilege), computes, tells the loop. */
+static void batch_work(void *arg) {
+    sw_batch *b = arg;
     bs_forecast_sweep *s = b->s;
+    if (s->cfg.nice > 0) {
+        errno = 0;
+        int cur = getpriority(PRIO_PROCESS, 0);
+        if (errno == 0) (void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), cur + s->cfg.nice);
+    }
     for (int32_t i = b->k0; i < b->k1; i++) {
         sw_item *p = &s->items[i];
         if (!p->compute || !p->has_state) continue;
         p->d = bs_delivery_compute(s->engine, &p->st, p->schema >= 0 ? &s->own[p->schema] : NULL, p->id, p->stamp,
                                    p->cols, BS_DELIVERY_SAMPLES);
     }
+    uv_async_send(&b->done);
 }
 
 static void chunk_batches(bs_forecast_sweep *s);
 
-static void batch_after(uv_work_t *w, int status) {
-    sw_batch *b = w->data;
+static void batch_closed(uv_handle_t *h) {
+    sw_batch *b = h->data;
     bs_forecast_sweep *s = b->s;
-    (void)status; /* cancelled: the items stay without samples (failed this pass, retried at the next marker) */
     free(b);
     s->in_flight--;
     chunk_batches(s);
 }
 
-/* Keeps up to cfg.parallel batches of the chunk in the pool; when all are done, the write. */
+/* On the loop: the batch's thread has sent its last word; it ends at once. */
+static void batch_after(uv_async_t *a) {
+    sw_batch *b = a->data;
+    uv_thread_join(&b->thread);
+    uv_close((uv_handle_t *)&b->done, batch_closed);
+}
+
+static void batch_unused(uv_handle_t *h) {
+    free(h->data);
+}
+
+/* A thread for the batch items[k0..k1); false when none could be made. */
+static bool batch_start(bs_forecast_sweep *s, int32_t k0, int32_t k1) {
+    sw_batch *b = bs_calloc(1, sizeof *b);
+    b->s = s;
+    b->k0 = k0;
+    b->k1 = k1;
+    if (uv_async_init(s->loop, &b->done, batch_after) != 0) {
+        free(b);
+        return false;
+    }
+    b->done.data = b;
+    if (uv_thread_create(&b->thread, batch_work, b) != 0) {
+        uv_close((uv_handle_t *)&b->done, batch_unused);
+        return false;
+    }
+    return true;
+}
+
+/* Keeps up to cfg.parallel batches of the chunk computing; when all are done, the write. */
 static void chunk_batches(bs_forecast_sweep *s) {
     while (!s->stopping && s->in_flight < s->cfg.parallel && s->next_batch < s->chunk1) {
-        sw_batch *b = bs_calloc(1, sizeof *b);
-        b->s = s;
-        b->k0 = s->next_batch;
-        b->k1 = s->next_batch + s->cfg.batch < s->chunk1 ? s->next_batch + s->cfg.batch : s->chunk1;
-        b->work.data = b;
-        if (uv_queue_work(s->loop, &b->work, batch_work, batch_after) != 0) {
-            free(b);
-            break;
-        }
-        s->next_batch = b->k1;
+        int32_t k1 = s->next_batch + s->cfg.batch < s->chunk1 ? s->next_batch + s->cfg.batch : s->chunk1;
+        if (!batch_start(s, s->next_batch, k1)) break;
+        s->next_batch = k1;
         s->in_flight++;
     }
     if (s->in_flight > 0) return;
@@ -423,6 +459,7 @@ bs_forecast_sweep *bs_forecast_sweep_start(uv_loop_t *loop, bs_store *store, con
     if (s->cfg.poll_ms <= 0) s->cfg.poll_ms = SWEEP_POLL_MS;
     if (s->cfg.batch <= 0) s->cfg.batch = SWEEP_DEFAULT_BATCH;
     if (s->cfg.parallel <= 0) s->cfg.parallel = 1;
+    if (s->cfg.nice == 0) s->cfg.nice = SWEEP_DEFAULT_NICE;
     uv_timer_init(loop, &s->timer);
     s->timer.data = s;
     uv_timer_start(&s->timer, on_timer, (uint64_t)s->cfg.poll_ms, (uint64_t)s->cfg.poll_ms);

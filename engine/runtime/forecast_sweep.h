@@ -7,8 +7,9 @@
  * and every minute (the day moves the data date), it finds the projects whose delivery samples
  * (engine/runtime/delivery.h: the milestones their blocks use, 2,000 samples) are not in the
  * delivery cache under their current marker (stamp, data date, milestones), computes them on the
- * libuv thread pool with bs_delivery_compute — a bounded number of projects in flight, so requests'
- * work queued behind it waits at most one small batch — puts them into the same cache the policy
+ * thread of its own per batch with bs_delivery_compute, at a lower CPU priority (nice + 10 by default:
+ * on a busy machine the requests' work and PostgreSQL's win the cores, the sweep takes what is left;
+ * issue 17 item 1) — a bounded number of projects in flight — puts them into the same cache the policy
  * goals read (so goal progress afterwards is warm), and stores per (project, milestone) the P50 and
  * P80 finish dates with the marker in project_milestone_forecasts, one statement per chunk of
  * projects, which the dashboard's homes-by-year view reads. Loop thread only.
@@ -31,7 +32,9 @@ typedef struct bs_forecast_sweep_config {
     void *today_arg;
     int poll_ms;  /* a pass at least this often (ms); 0: 60,000 */
     int batch;    /* projects per work item on the thread pool; 0: 8 */
-    int parallel; /* work items of the sweep in the pool at once; 0: 1 */
+    int parallel; /* batches of the sweep computing at once; 0: 1 */
+    int nice;     /* nice increment of the threads that compute the batches (background work: the
+                   * requests' threads win a busy core); 0: 10; < 0: none (the loop's priority) */
 } bs_forecast_sweep_config;
 
 /* What the sweep has done (GET /readyz's check). Counts since the start of the server. */

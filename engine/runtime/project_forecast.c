@@ -103,8 +103,9 @@ int bs_project_forecast_keep(const bs_engine *e, const bs_project_state *st, con
                             .dist = dist,
                             .has_dist = has,
                             .n_samples = n_samples,
-                            .schedule = bs_schedule_with_edit,
-                            .schedule_ctx = (void *)(uintptr_t)&st->edit,
+                            .overrides = st->edit.ov, /* bs_schedule_with_edit's inputs, in one workspace */
+                            .links = st->edit.links,
+                            .n_links = st->edit.n_links,
                             .keep_steps = keep_steps,
                             .n_keep = n_keep,
                             .keep_finish = keep_finish};

@@ -545,6 +545,159 @@ static void test_forecast_hook_and_shifts(void **state) {
     bs_schema_free(s);
 }
 
+/* bs_forecast_day_quantiles selects instead of sorting: the same type-1 P50/P80 as a sort, on sizes
+ * 1..n, many shapes (few distinct days, wide ranges, sorted, reversed, organ pipe, all equal, with
+ * BS_DAY_NONE among them), and v keeps the same multiset of valid days at its front */
+static int cmp_day_ref(const void *a, const void *b) {
+    bs_day x = *(const bs_day *)a, y = *(const bs_day *)b;
+    return (x > y) - (x < y);
+}
+
+static void test_day_quantiles_select(void **state) {
+    (void)state;
+    bs_rng r;
+    bs_rng_seed(&r, 7);
+    enum { MAXN = 3000 };
+    static bs_day v[MAXN], ref[MAXN], after[MAXN];
+    int checked = 0;
+    for (int shape = 0; shape < 8; shape++) {
+        for (int32_t n = 1; n <= MAXN; n = n < 40 ? n + 1 : n * 3 / 2) {
+            int32_t m = 0;
+            for (int32_t i = 0; i < n; i++) {
+                uint64_t x = bs_rng_next(&r);
+                bs_day d;
+                switch (shape) {
+                case 0: d = 20000 + (bs_day)(x % 5); break;                              /* a few distinct days */
+                case 1: d = 20000 + (bs_day)(x % 40000); break;                          /* wide range */
+                case 2: d = 20000 + i; break;                                            /* sorted */
+                case 3: d = 20000 + n - i; break;                                        /* reversed */
+                case 4: d = 20000 + (i < n / 2 ? i : n - i); break;                      /* organ pipe */
+                case 5: d = 21000; break;                                                /* all equal */
+                case 6: d = x % 4 == 0 ? BS_DAY_NONE : 20000 + (bs_day)(x % 300); break; /* some skipped */
+                default: d = i % 2 ? 20000 + i : 30000 - i; break;                       /* interleaved */
+                }
+                v[i] = d;
+                if (d != BS_DAY_NONE) ref[m++] = d;
+            }
+            bs_day p50, p80;
+            bs_forecast_day_quantiles(v, n, &p50, &p80);
+            if (m == 0) {
+                assert_int_equal(p50, BS_DAY_NONE);
+                assert_int_equal(p80, BS_DAY_NONE);
+                continue;
+            }
+            qsort(ref, (size_t)m, sizeof *ref, cmp_day_ref);
+            int32_t k50 = (int32_t)ceil(0.5 * m) - 1, k80 = (int32_t)ceil(0.8 * m) - 1;
+            assert_int_equal(p50, ref[k50 < 0 ? 0 : k50]);
+            assert_int_equal(p80, ref[k80 < 0 ? 0 : k80]);
+            memcpy(after, v, (size_t)m * sizeof *after);
+            qsort(after, (size_t)m, sizeof *after, cmp_day_ref);
+            assert_memory_equal(after, ref, (size_t)m * sizeof *ref);
+            checked++;
+        }
+    }
+    bs_day none[3] = {BS_DAY_NONE, BS_DAY_NONE, BS_DAY_NONE}, p50 = 0, p80 = 0;
+    bs_forecast_day_quantiles(none, 3, &p50, &p80);
+    assert_int_equal(p50, BS_DAY_NONE);
+    assert_int_equal(p80, BS_DAY_NONE);
+    assert_true(checked > 100);
+}
+
+/* The overrides and links given as inputs (one workspace, no hook) give the forecast that a hook
+ * running bs_schedule_compute_ex with the same overrides and links gives, to the day and sample */
+typedef struct edit_hook {
+    const bs_step_override *ov;
+    const bs_link *links;
+    int32_t n_links;
+    int calls;
+} edit_hook;
+
+static bs_schedule_err edit_schedule(void *ctx, const bs_schema *sampled, const bs_progress *progress,
+                                     bs_day progress_date, bs_day data_date, const bs_calendar *c, bs_schedule *out) {
+    edit_hook *h = ctx;
+    h->calls++;
+    bs_schedule_input in = {.schema = sampled,
+                            .progress = progress,
+                            .overrides = h->ov,
+                            .links = h->links,
+                            .n_links = h->n_links,
+                            .progress_date = progress_date,
+                            .data_date = data_date,
+                            .cal = c,
+                            .near_critical_wd = -1};
+    return bs_schedule_compute_ex(&in, out);
+}
+
+static void test_forecast_edit_inputs_match_hook(void **state) {
+    (void)state;
+    bs_schema *s = load_schema(mini);
+    bs_progress p[4];
+    for (int i = 0; i < 4; i++) p[i] = (bs_progress){BS_STATUS_OPEN, BS_DAY_NONE, BS_DAY_NONE, false};
+    p[0] = (bs_progress){BS_STATUS_STARTED, bs_date_from_ymd(2024, 12, 16), BS_DAY_NONE, false};
+    bs_step_override ov[4];
+    for (int i = 0; i < 4; i++) ov[i] = (bs_step_override){-1, -1, BS_DAY_NONE, BS_DAY_NONE};
+    ov[2].snet = bs_date_from_ymd(2025, 3, 3);  /* c no earlier than March */
+    ov[3].fnlt = bs_date_from_ymd(2025, 6, 30); /* a deadline on the milestone */
+    /* the project's own links: b and c start-to-start after a (lag 5 wd), both finish-to-start into m */
+    bs_link links[4] = {{0, 1, BS_LINK_SS, 5, BS_UNIT_WORKING_DAYS},
+                        {0, 2, BS_LINK_FS, 3, BS_UNIT_CALENDAR_DAYS},
+                        {1, 3, BS_LINK_FS, 0, BS_UNIT_WORKING_DAYS},
+                        {2, 3, BS_LINK_FS, 0, BS_UNIT_WORKING_DAYS}};
+    bs_dist d[4] = {{BS_DIST_LOGNORMAL, log(10), 0.3},
+                    {BS_DIST_LOGNORMAL, log(100), 0.4},
+                    {BS_DIST_WEIBULL, log(20), 0.5},
+                    {BS_DIST_LOGNORMAL, 0, 1}};
+    bs_ltdist ld[4];
+    for (int i = 0; i < 4; i++) ld[i] = bs_ltdist_parametric(&d[i]);
+    unsigned char all[4] = {1, 1, 1, 0};
+    int32_t keep[2] = {1, 3};
+    enum { NS = 500 };
+    static bs_day kf_hook[2 * NS], kf_ws[2 * NS];
+    for (int with_links = 0; with_links < 2; with_links++) {
+        edit_hook h = {ov, with_links ? links : NULL, with_links ? 4 : 0, 0};
+        bs_forecast_input in = {.schema = s,
+                                .progress = p,
+                                .progress_date = bs_date_from_ymd(2025, 1, 3),
+                                .data_date = bs_date_from_ymd(2025, 1, 6),
+                                .cal = &cal,
+                                .dist = ld,
+                                .has_dist = all,
+                                .n_samples = NS,
+                                .schedule = edit_schedule,
+                                .schedule_ctx = &h,
+                                .keep_steps = keep,
+                                .n_keep = 2,
+                                .keep_finish = kf_hook};
+        bs_forecast fh, fw;
+        bs_rng r;
+        bs_rng_seed(&r, 11);
+        assert_int_equal(bs_forecast_compute(&in, &r, &fh), BS_SCHEDULE_OK);
+        assert_int_equal(h.calls, NS + 1);
+        in.schedule = NULL;
+        in.schedule_ctx = NULL;
+        in.overrides = ov;
+        in.links = h.links;
+        in.n_links = h.n_links;
+        in.keep_finish = kf_ws;
+        bs_rng_seed(&r, 11);
+        assert_int_equal(bs_forecast_compute(&in, &r, &fw), BS_SCHEDULE_OK);
+        assert_int_equal(h.calls, NS + 1); /* the hook is not called */
+        assert_int_equal(fw.completion_planned, fh.completion_planned);
+        assert_int_equal(fw.completion_p50, fh.completion_p50);
+        assert_int_equal(fw.completion_p80, fh.completion_p80);
+        for (int i = 0; i < 4; i++) {
+            assert_int_equal(fw.steps[i].planned, fh.steps[i].planned);
+            assert_int_equal(fw.steps[i].p50, fh.steps[i].p50);
+            assert_int_equal(fw.steps[i].p80, fh.steps[i].p80);
+            assert_true(fw.steps[i].criticality == fh.steps[i].criticality);
+        }
+        assert_memory_equal(kf_ws, kf_hook, sizeof kf_ws);
+        bs_forecast_free(&fh);
+        bs_forecast_free(&fw);
+    }
+    bs_schema_free(s);
+}
+
 static void test_ltdist_mixture(void **state) {
     (void)state;
     /* own curve from 300 gamma-like durations (25% censored), tail and parent lognormal */
@@ -612,6 +765,8 @@ int main(void) {
         cmocka_unit_test(test_forecast_hook_and_shifts),
         cmocka_unit_test(test_forecast_progress_date),
         cmocka_unit_test(test_ltdist_mixture),
+        cmocka_unit_test(test_day_quantiles_select),
+        cmocka_unit_test(test_forecast_edit_inputs_match_hook),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
