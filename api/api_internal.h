@@ -83,4 +83,12 @@ bool bs__reason_field(bs_req *req, json_t *doc, bool required, const char **out)
 /* v (may be NULL = absent) must be one of allowed (NULL-terminated); false after a 422 problem. */
 bool bs__one_of(bs_req *req, const char *name, const char *v, const char *const *allowed);
 
+/* The server's cache of parsed project states and rendered schedules (api/state_cache.h; bs_api.state_cache), made at
+ * the first use with BS_STATE_CACHE_ENTRIES entries and BS_STATE_CACHE_BYTES bytes at most. Never NULL. */
+struct bs_state_cache *bs__state_cache(bs_api *api);
+/* The forecast stamp at which the state cache holds project_id's state, or -1 when it holds none. */
+long long bs__state_cache_stamp(bs_api *api, const char *project_id);
+#define BS_STATE_CACHE_ENTRIES 8192
+#define BS_STATE_CACHE_BYTES (64u << 20)
+
 #endif

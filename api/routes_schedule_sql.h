@@ -29,6 +29,13 @@ static const bs_stmt SQL_SCHEDULE_LOAD_NOW = {"schedule_load_now",
                                               ", 'later', '[]'::json, " BS_SCHEDULE_LOAD_TAIL("$1", "$2"),
                                               2};
 
+/* SQL_SCHEDULE_LOAD_NOW without a scenario, for the state cache (api/state_cache.h): one row (none when the project
+ * does not exist) of the project's forecast stamp, its owner's stale_after_months and the state's JSON, the JSON only
+ * when the stamp differs from the cached one (NULL: none cached), so that PostgreSQL builds it only then. $1 project
+ * id, $2 cached stamp or NULL. */
+static const bs_stmt SQL_SCHEDULE_LOAD_STAMP = {
+    "schedule_load_stamp", "SELECT " BS_STATE_IF_CHANGED_COLUMNS("$1", "$2") " FROM " BS_STATE_STAMP_FROM("$1"), 2};
+
 /* Writes a changed schedule in one statement, only when the project is still at the schedule version the change
  * was computed from: project row, step rows, links (when custom), history rows, an applied scenario, and the
  * external_update alerts of a change by an external party. $1 project id, $2 schedule version read, $3 custom
