@@ -17,6 +17,12 @@
 
 /* Sends body (reference stolen) as application/json with status. */
 void bs__respond_json(bs_req *req, int status, json_t *body);
+/* body as compact JSON text (*len bytes, NUL-terminated) in a buffer of the calling thread that json_dumpb writes
+ * into and that is reused by the next call (issue 17: json_dumps grew a string and copied it, per response). Valid
+ * until the next call or bs__json_text_done on the thread. Aborts when out of memory (jansson writes nothing). */
+const char *bs__json_text(const json_t *body, size_t *len);
+/* Gives back a buffer of bs__json_text that grew beyond 1 MB (a large answer is not kept between responses). */
+void bs__json_text_done(void);
 
 /* ---- errors: one mapping from bs_err to problem+json (api/problem.c) ----
  * The code (BS_E*, err.h) gives the status, the default machine code ("type" ends in it)

@@ -770,12 +770,12 @@ void sched_send_schedule(sctx *c) {
         bs__respond_json(c->req, 200, o);
         return;
     }
-    char *text = bs_json_dumps(o, JSON_COMPACT);
-    json_decref(o);
-    size_t len = strlen(text);
+    size_t len;
+    const char *text = bs__json_text(o, &len);
     bs_state_cache_set_rendered(bs__state_cache(c->api), c->id, c->cache_stamp, &key, text, len);
     bs_req_respond(c->req, 200, JSON_CT, text, len, NULL);
-    free(text);
+    bs__json_text_done();
+    json_decref(o);
 }
 
 /* The stale_progress check: does the project's progress date lie more than `months`

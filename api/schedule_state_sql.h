@@ -16,9 +16,11 @@
     "FROM projects p WHERE p.id = " ID "::uuid"
 
 /* The JSON object of SQL_SCHEDULE_LOAD_NOW (routes_schedule_sql.h) for project $ID without a scenario: the state
- * as of now ('later' empty), one row (none when the project does not exist). */
+ * as of now ('later' empty; step rows as arrays, BS_PROJECT_STATE_MEMBERS_COMPACT), one row (none when the project
+ * does not exist). */
 #define BS_SCHEDULE_STATE_NOW_SQL(ID)                                                                                  \
-    "SELECT json_build_object(" BS_PROJECT_STATE_MEMBERS ", 'later', '[]'::json, " BS_SCHEDULE_LOAD_TAIL(ID, "NULL")
+    "SELECT json_build_object(" BS_PROJECT_STATE_MEMBERS_COMPACT                                                       \
+    ", 'later', '[]'::json, " BS_SCHEDULE_LOAD_TAIL(ID, "NULL")
 
 /* The project $ID's forecast stamp and its owner's stale_after_months, as the row source `ss` (no row when the project
  * does not exist): what the state cache (state_cache.h) checks a cached state by. The stamp (project_forecast_stamps,

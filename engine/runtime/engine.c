@@ -279,6 +279,38 @@ bs_day bs_data_date(bs_day progress_date, bs_day today) {
     return today > progress_date ? today : progress_date;
 }
 
+/* The columns of a stored step row, in BS_PROJECT_STATE_STEP_COLUMNS order (engine.h). */
+enum step_field_ix {
+    SF_STEP_KEY,
+    SF_STATUS,
+    SF_ACTUAL_START,
+    SF_ACTUAL_FINISH,
+    SF_ACTUAL_ESTIMATED,
+    SF_REMAINING,
+    SF_DURATION,
+    SF_PLANNED_START,
+    SF_PLANNED_FINISH,
+    SF_SNET,
+    SF_FNLT
+};
+static const char *const step_field_names[] = {"step_key",
+                                               "status",
+                                               "actual_start",
+                                               "actual_finish",
+                                               "actual_estimated",
+                                               "remaining_duration",
+                                               "duration_override",
+                                               "planned_start",
+                                               "planned_finish",
+                                               "start_no_earlier_than",
+                                               "finish_no_later_than"};
+
+/* Column f of a stored step row: an object (BS_PROJECT_STATE_MEMBERS, a migration's snapshot) or an array in
+ * BS_PROJECT_STATE_STEP_COLUMNS order (BS_PROJECT_STATE_MEMBERS_COMPACT). Borrowed; NULL when absent. */
+static json_t *step_field(const json_t *row, enum step_field_ix f) {
+    return json_is_array(row) ? json_array_get(row, (size_t)f) : json_object_get(row, step_field_names[f]);
+}
+
 int bs_project_state_parse(const bs_engine *e, const json_t *doc, bs_day today, bs_project_state *out) {
     memset(out, 0, sizeof *out);
     out->cal = &e->calendar;
@@ -309,24 +341,24 @@ int bs_project_state_parse(const bs_engine *e, const json_t *doc, bs_day today, 
     size_t k;
     json_t *row;
     json_array_foreach(json_object_get(doc, "steps"), k, row) {
-        const char *key = json_string_value(json_object_get(row, "step_key"));
+        const char *key = json_string_value(step_field(row, SF_STEP_KEY));
         int32_t i = key ? bs_schema_find(schema, key) : -1;
         if (i < 0) continue;
         bs_progress *p = &out->progress[i];
-        const char *st = json_string_value(json_object_get(row, "status"));
+        const char *st = json_string_value(step_field(row, SF_STATUS));
         if (!st || bs_status_parse(st, &p->status) != 0) p->status = BS_STATUS_OPEN;
-        p->actual_start = bs_json_date(json_object_get(row, "actual_start"));
-        p->actual_finish = bs_json_date(json_object_get(row, "actual_finish"));
-        p->actual_estimated = json_is_true(json_object_get(row, "actual_estimated"));
+        p->actual_start = bs_json_date(step_field(row, SF_ACTUAL_START));
+        p->actual_finish = bs_json_date(step_field(row, SF_ACTUAL_FINISH));
+        p->actual_estimated = json_is_true(step_field(row, SF_ACTUAL_ESTIMATED));
         json_t *v;
-        if (json_is_integer(v = json_object_get(row, "remaining_duration")))
+        if (json_is_integer(v = step_field(row, SF_REMAINING)))
             out->edit.ov[i].remaining = (int32_t)json_integer_value(v);
-        if (json_is_integer(v = json_object_get(row, "duration_override")))
+        if (json_is_integer(v = step_field(row, SF_DURATION)))
             out->edit.ov[i].duration = (int32_t)json_integer_value(v);
-        out->edit.ov[i].snet = bs_json_date(json_object_get(row, "start_no_earlier_than"));
-        out->edit.ov[i].fnlt = bs_json_date(json_object_get(row, "finish_no_later_than"));
-        out->planned[2 * i] = bs_json_date(json_object_get(row, "planned_start"));
-        out->planned[2 * i + 1] = bs_json_date(json_object_get(row, "planned_finish"));
+        out->edit.ov[i].snet = bs_json_date(step_field(row, SF_SNET));
+        out->edit.ov[i].fnlt = bs_json_date(step_field(row, SF_FNLT));
+        out->planned[2 * i] = bs_json_date(step_field(row, SF_PLANNED_START));
+        out->planned[2 * i + 1] = bs_json_date(step_field(row, SF_PLANNED_FINISH));
     }
     if (json_is_true(json_object_get(doc, "custom_links"))) {
         out->edit.n_links = 0;
