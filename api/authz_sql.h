@@ -21,8 +21,8 @@ static const bs_stmt SQL_GATE = {"gate",
                                  3};
 
 /* SQL_GATE and, in the same statement, the addressed project's scheduling state as SQL_SCHEDULE_LOAD_NOW loads it
- * (routes_schedule_sql.h): the gate of the step writes (BS_NEED_STEP_WRITE), whose handlers then need no second round
- * trip (issue 17 item 1). Columns after g.*: state_stamp (the project's forecast stamp, NULL when the project does not
+ * (routes_schedule_sql.h): the gate of the step writes (BS_NEED_STEP_WRITE) and of GET …/schedule without known_on,
+ * whose handlers then need no second round trip (issue 17 items 1 and 5). Columns after g.*: state_stamp (the project's forecast stamp, NULL when the project does not
  * exist), state_stale_months, state (the JSON; NULL when the project does not exist or when the stamp equals $4: the
  * server's state cache holds it, api/state_cache.h), token_expires last. The state is read whatever the decision; only
  * an allowed request uses it. Same parameters as SQL_GATE ($3 not NULL), and $4 the cached stamp or NULL. */

@@ -362,10 +362,11 @@ static void loaded(const PGresult *res, const char *err, void *arg) {
 
 void sched_load(sctx *c) {
     char kd[11], stamp[24];
-    /* a step write: the gate loaded the state with its decision (SQL_GATE_STATE), or found it cached */
+    /* a step write or GET …/schedule: the gate loaded the state with its decision (SQL_GATE_STATE), or found it
+     * cached */
     const bs_principal *pr = bs__principal(c->req);
     if (pr && pr->state_stamp >= 0 && (pr->state || pr->state_cached) && !c->has_known_on && !c->sid[0] &&
-        (c->kind == K_START || c->kind == K_COMPLETE || c->kind == K_PATCH)) {
+        (c->kind == K_START || c->kind == K_COMPLETE || c->kind == K_PATCH || c->kind == K_SCHEDULE)) {
         loaded_stamped(c, pr->state_stamp, pr->state_stale_months, pr->state);
         return;
     }

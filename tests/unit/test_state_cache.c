@@ -38,9 +38,9 @@ static int teardown(void **state) {
 
 /* A parsed state of the shipped schema with step i started on day base + i (a state to cache). */
 static void make_state(bs_project_state *st, bs_day base) {
-    json_t *doc = json_pack("{s:s, s:s, s:i, s:s, s:i, s:b, s:[]}", "progress_date", "2026-11-02", "schema",
-                            "ppm-woningbouw", "schema_version", 1, "planstatus", "1A", "version", 7, "custom_links", 0,
-                            "links");
+    json_t *doc =
+        json_pack("{s:s, s:s, s:i, s:s, s:i, s:b, s:[]}", "progress_date", "2026-11-02", "schema", "ppm-woningbouw",
+                  "schema_version", 1, "planstatus", "1A", "version", 7, "custom_links", 0, "links");
     json_t *steps = json_array();
     const bs_engine_schema *es = bs_engine_schema_get(&engine, "ppm-woningbouw");
     assert_non_null(es);
