@@ -73,11 +73,11 @@ json_t *sched_render(const sctx *c, const bs_progress *progress, const bs_sched_
     json_t *steps = json_object_get(o, "steps");
     for (int32_t i = 0; i < c->schema->n_steps; i++) {
         json_t *st = json_array_get(steps, (size_t)i);
-        json_object_set_new(st, "planned_start", bs_date_json(planned[2 * i]));
-        json_object_set_new(st, "planned_finish", bs_date_json(planned[2 * i + 1]));
+        json_object_set_new_nocheck(st, "planned_start", bs_date_json(planned[2 * i]));
+        json_object_set_new_nocheck(st, "planned_finish", bs_date_json(planned[2 * i + 1]));
     }
-    json_object_set_new(o, "project_id", json_string(c->id));
-    json_object_set_new(o, "process_schema", json_string(c->schema->key));
+    json_object_set_new_nocheck(o, "project_id", json_string(c->id));
+    json_object_set_new_nocheck(o, "process_schema", json_string(c->schema->key));
     return o;
 }
 
