@@ -95,6 +95,6 @@ struct bs_state_cache *bs__state_cache(bs_api *api);
 /* The forecast stamp at which the state cache holds project_id's state, or -1 when it holds none. */
 long long bs__state_cache_stamp(bs_api *api, const char *project_id);
 #define BS_STATE_CACHE_ENTRIES 8192
-#define BS_STATE_CACHE_BYTES (64u << 20)
+#define BS_STATE_CACHE_BYTES (16u << 20)
 
 #endif

@@ -238,6 +238,10 @@ long long bs__state_cache_stamp(bs_api *api, const char *project_id) {
     return bs_state_cache_stamp(bs__state_cache(api), project_id);
 }
 
+static bool is_step_write(const sctx *c) {
+    return c->kind == K_START || c->kind == K_COMPLETE || c->kind == K_PATCH;
+}
+
 /* c's state as a snapshot (borrowing c's arrays). */
 static bs_state_snapshot snapshot_of(const sctx *c) {
     return (bs_state_snapshot){.schema = c->schema,
@@ -289,7 +293,9 @@ static void loaded_text(sctx *c, const char *text, long long stamp) {
     c->data_date = st.data_date;
     c->version = st.version;
     c->cal = st.cal;
-    if (stamp >= 0) {
+    /* a read caches what it loaded; a step write does not: its commit moves the stamp (and a put into a full cache
+     * would evict another project's state and renderings for nothing) */
+    if (stamp >= 0 && !is_step_write(c)) {
         bs_state_snapshot snap = snapshot_of(c);
         bs_state_cache_put(bs__state_cache(c->api), c->id, stamp, &snap);
         c->cache_stamp = stamp;
@@ -366,7 +372,7 @@ void sched_load(sctx *c) {
      * cached */
     const bs_principal *pr = bs__principal(c->req);
     if (pr && pr->state_stamp >= 0 && (pr->state || pr->state_cached) && !c->has_known_on && !c->sid[0] &&
-        (c->kind == K_START || c->kind == K_COMPLETE || c->kind == K_PATCH || c->kind == K_SCHEDULE)) {
+        (is_step_write(c) || c->kind == K_SCHEDULE)) {
         loaded_stamped(c, pr->state_stamp, pr->state_stale_months, pr->state);
         return;
     }
