@@ -48,6 +48,9 @@ typedef struct bs_api {
     /* the dashboards' cache (api/routes_dashboard.c): owned, made at the first dashboard
      * request, freed with bs_dash_cache_free; NULL before */
     struct bs_dash_cache *dash_cache;
+    /* the parsed project states and rendered schedules (api/state_cache.h): owned, made at the first scheduling
+     * request, freed with bs_state_cache_free; NULL before */
+    struct bs_state_cache *state_cache;
     /* the policy goals' per-project delivery samples (engine/runtime/delivery.h; not owned: the
      * composition root makes and frees it; NULL: every progress computes every project) */
     struct bs_delivery_cache *delivery_cache;
@@ -67,6 +70,9 @@ typedef struct bs_api {
 
 /* Frees the dashboards' cache of an API (NULL: nothing). */
 void bs_dash_cache_free(struct bs_dash_cache *c);
+
+/* Frees the state cache of an API (api/state_cache.h; NULL: nothing). */
+void bs_state_cache_free(struct bs_state_cache *c);
 
 /* The bs_http_handler of the API: routes one request (ctx is a bs_api). */
 void bs_api_handle(bs_req *req, void *ctx);

@@ -17,6 +17,12 @@
 
 /* Sends body (reference stolen) as application/json with status. */
 void bs__respond_json(bs_req *req, int status, json_t *body);
+/* body as compact JSON text (*len bytes, NUL-terminated) in a buffer of the calling thread that json_dumpb writes
+ * into and that is reused by the next call (issue 17: json_dumps grew a string and copied it, per response). Valid
+ * until the next call or bs__json_text_done on the thread. Aborts when out of memory (jansson writes nothing). */
+const char *bs__json_text(const json_t *body, size_t *len);
+/* Gives back a buffer of bs__json_text that grew beyond 1 MB (a large answer is not kept between responses). */
+void bs__json_text_done(void);
 
 /* ---- errors: one mapping from bs_err to problem+json (api/problem.c) ----
  * The code (BS_E*, err.h) gives the status, the default machine code ("type" ends in it)
@@ -82,5 +88,13 @@ bool bs__date_in_calendar(bs_req *req, const bs_api *api, int code, const char *
 bool bs__reason_field(bs_req *req, json_t *doc, bool required, const char **out);
 /* v (may be NULL = absent) must be one of allowed (NULL-terminated); false after a 422 problem. */
 bool bs__one_of(bs_req *req, const char *name, const char *v, const char *const *allowed);
+
+/* The server's cache of parsed project states and rendered schedules (api/state_cache.h; bs_api.state_cache), made at
+ * the first use with BS_STATE_CACHE_ENTRIES entries and BS_STATE_CACHE_BYTES bytes at most. Never NULL. */
+struct bs_state_cache *bs__state_cache(bs_api *api);
+/* The forecast stamp at which the state cache holds project_id's state, or -1 when it holds none. */
+long long bs__state_cache_stamp(bs_api *api, const char *project_id);
+#define BS_STATE_CACHE_ENTRIES 8192
+#define BS_STATE_CACHE_BYTES (16u << 20)
 
 #endif

@@ -17,6 +17,7 @@
 #include "api_internal.h"
 #include "auth.h"
 #include "authz_sql.h"
+#include "handlers.h"
 #include "router.h"
 
 int bs_query_unknown_param(const char *query, const char *allowed, char *name, size_t name_len) {
@@ -214,6 +215,22 @@ static void refuse(bs_req *req, bs_authz_result r, const bs_path *m, const bs_au
     }
 }
 
+/* Takes the project's state of SQL_GATE_STATE (when the statement was that) into the principal. */
+static void gate_state(gate *g, const PGresult *res) {
+    bs_principal *pr = g->pr;
+    pr->state_stamp = -1;
+    pr->state_stale_months = -1;
+    int state_col = PQfnumber(res, "state"), stamp_col = PQfnumber(res, "state_stamp"),
+        stale_col = PQfnumber(res, "state_stale_months");
+    if (state_col < 0 || stamp_col < 0 || stale_col < 0 || PQgetisnull(res, 0, stamp_col)) return;
+    pr->state_stamp = strtoll(PQgetvalue(res, 0, stamp_col), NULL, 10);
+    if (!PQgetisnull(res, 0, stale_col)) pr->state_stale_months = atoi(PQgetvalue(res, 0, stale_col));
+    if (!PQgetisnull(res, 0, state_col))
+        pr->state = pool_strdup(g->req, PQgetvalue(res, 0, state_col));
+    else
+        pr->state_cached = true;
+}
+
 static void gate_loaded(const PGresult *res, const char *err, void *arg) {
     gate *g = arg;
     bs_req *req = g->req;
@@ -277,10 +294,15 @@ static void gate_loaded(const PGresult *res, const char *err, void *arg) {
         refuse(req, r, &g->path, &in);
         return;
     }
-    int state_col = PQfnumber(res, "state"); /* SQL_GATE_STATE */
-    if (state_col >= 0 && !PQgetisnull(res, 0, state_col)) pr->state = pool_strdup(req, PQgetvalue(res, 0, state_col));
+    gate_state(g, res);
     bs_req_set_auth(req, pr, NULL);
     g->next(g->api, req, g->route, &g->path);
+}
+
+/* GET …/schedule as of now (no known_on) loads the project's state with the gate too: one round trip (issue 17 item 5;
+ * only an economy: the handler loads the state itself when the gate did not). */
+static bool gate_state_for_schedule(const bs_route *route, const bs_req *req) {
+    return route->handler == bs__get_schedule && !strstr(bs_req_query(req), "known_on");
 }
 
 void bs_authz_gate(bs_api *api, bs_req *req, const bs_route *route, const bs_path *path, bs_authz_next next) {
@@ -331,9 +353,14 @@ void bs_authz_gate(bs_api *api, bs_req *req, const bs_route *route, const bs_pat
     g->path = *path;
     g->pr = pr;
     g->has_credential = cred;
-    const char *params[3] = {cred ? hash : "", cred ? kind : "none", path->project[0] ? path->project : NULL};
-    /* a step write loads the project's state with the gate: one round trip fewer (issue 17 item 1) */
-    bool with_state = route->need == BS_NEED_STEP_WRITE && path->project[0];
+    /* a step write loads the project's state with the gate: one round trip fewer (issue 17 item 1); the state only
+     * when it is not the one the state cache holds (the cached stamp: $4) */
+    bool with_state = path->project[0] && (route->need == BS_NEED_STEP_WRITE || gate_state_for_schedule(route, req));
+    char stamp[24];
+    long long cached = with_state ? bs__state_cache_stamp(api, path->project) : -1;
+    snprintf(stamp, sizeof stamp, "%lld", cached);
+    const char *params[4] = {cred ? hash : "", cred ? kind : "none", path->project[0] ? path->project : NULL,
+                             cached >= 0 ? stamp : NULL};
     bs_store_exec(api->store, with_state ? &SQL_GATE_STATE : &SQL_GATE, params, gate_loaded, g);
 }
 

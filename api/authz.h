@@ -78,9 +78,15 @@ typedef struct bs_principal {
     bool stream;        /* and stream access (external member) */
     bool developer_org; /* the principal's organisation owns the project's private stream */
     char address[64];   /* client IP address */
-    /* step writes (BS_NEED_STEP_WRITE): the project's scheduling state, loaded by the gate in the same statement
-     * (SQL_GATE_STATE, the JSON of SQL_SCHEDULE_LOAD_NOW), in the request's pool; NULL otherwise */
+    /* step writes (BS_NEED_STEP_WRITE) and GET …/schedule: the project's scheduling state, loaded by the gate in the
+     * same statement (SQL_GATE_STATE, the JSON of SQL_SCHEDULE_LOAD_NOW), in the request's pool; NULL otherwise */
     const char *state;
+    /* with it: the project's forecast stamp the state was read at (-1: not read; api/state_cache.h), the owner's
+     * stale_after_months (-1: NULL), and whether the state was left out because the server's state cache holds it at
+     * that stamp (state NULL then) */
+    long long state_stamp;
+    int state_stale_months;
+    bool state_cached;
 } bs_principal;
 
 /* Inputs of one decision (pure). */

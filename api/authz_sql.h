@@ -21,15 +21,18 @@ static const bs_stmt SQL_GATE = {"gate",
                                  3};
 
 /* SQL_GATE and, in the same statement, the addressed project's scheduling state as SQL_SCHEDULE_LOAD_NOW loads it
- * (routes_schedule_sql.h; the column before token_expires, NULL when the project does not exist): the gate of the
- * step writes (BS_NEED_STEP_WRITE), whose handlers then need no second round trip (issue 17 item 1). The state is
- * read whatever the decision; only an allowed request uses it. Same parameters as SQL_GATE ($3 not NULL). */
+ * (routes_schedule_sql.h): the gate of the step writes (BS_NEED_STEP_WRITE) and of GET …/schedule without known_on,
+ * whose handlers then need no second round trip (issue 17 items 1 and 5). Columns after g.*: state_stamp (the project's forecast stamp, NULL when the project does not
+ * exist), state_stale_months, state (the JSON; NULL when the project does not exist or when the stamp equals $4: the
+ * server's state cache holds it, api/state_cache.h), token_expires last. The state is read whatever the decision; only
+ * an allowed request uses it. Same parameters as SQL_GATE ($3 not NULL), and $4 the cached stamp or NULL. */
 static const bs_stmt SQL_GATE_STATE = {
     "gate_state",
-    "SELECT g.*, (" BS_SCHEDULE_STATE_NOW_SQL("$3") ") AS state, "
-                                                    "extract(epoch FROM t.expires_at)::bigint AS token_expires "
-                                                    "FROM bs_gate($1, $2, $3::uuid) g "
-                                                    "LEFT JOIN api_tokens t ON t.id = g.o_token",
-    3};
+    "SELECT g.*, " BS_STATE_IF_CHANGED_COLUMNS("$3", "$4") ", "
+                                                           "extract(epoch FROM t.expires_at)::bigint AS token_expires "
+                                                           "FROM bs_gate($1, $2, $3::uuid) g "
+                                                           "LEFT JOIN api_tokens t ON t.id = g.o_token "
+                                                           "LEFT JOIN " BS_STATE_STAMP_FROM("$3") " ON true",
+    4};
 
 #endif

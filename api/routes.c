@@ -25,11 +25,43 @@
 
 /* ---- responses ---- */
 
+/* The buffer bs__json_text writes into, one per thread (the loop's, in practice), kept between responses up to
+ * JSON_BUF_KEEP bytes. */
+#define JSON_BUF_KEEP ((size_t)1 << 20)
+static _Thread_local char *json_buf;
+static _Thread_local size_t json_cap;
+
+const char *bs__json_text(const json_t *body, size_t *len) {
+    size_t n = json_dumpb(body, json_buf, json_cap, JSON_COMPACT);
+    if (n >= json_cap && n > 0) { /* too small: grow to what jansson asked for (and the NUL), and write again */
+        size_t cap = n + n / 4 + 1024;
+        free(json_buf);
+        json_buf = bs_malloc(cap);
+        json_cap = cap;
+        n = json_dumpb(body, json_buf, json_cap, JSON_COMPACT);
+    }
+    if (n == 0 || n >= json_cap) { /* jansson failed: out of memory, or a body no caller builds */
+        fprintf(stderr, "bouwstroom: JSON text of a response could not be written\n");
+        abort();
+    }
+    json_buf[n] = '\0';
+    *len = n;
+    return json_buf;
+}
+
+void bs__json_text_done(void) {
+    if (json_cap <= JSON_BUF_KEEP) return;
+    free(json_buf);
+    json_buf = NULL;
+    json_cap = 0;
+}
+
 void bs__respond_json(bs_req *req, int status, json_t *body) {
-    char *text = bs_json_dumps(body, JSON_COMPACT);
+    size_t len;
+    const char *text = bs__json_text(body, &len);
+    bs_req_respond(req, status, JSON_CT, text, len, NULL);
+    bs__json_text_done();
     json_decref(body);
-    bs_req_respond(req, status, JSON_CT, text, strlen(text), NULL);
-    free(text);
 }
 
 /* ---- helpers ---- */

@@ -36,6 +36,7 @@
 #include "routes_forecast.h"
 #include "routes_schedule_sql.h"
 #include "schedule_ctx.h"
+#include "state_cache.h"
 #include "whatif.h"
 
 void sctx_free(sctx *c) {
@@ -72,11 +73,11 @@ json_t *sched_render(const sctx *c, const bs_progress *progress, const bs_sched_
     json_t *steps = json_object_get(o, "steps");
     for (int32_t i = 0; i < c->schema->n_steps; i++) {
         json_t *st = json_array_get(steps, (size_t)i);
-        json_object_set_new(st, "planned_start", bs_date_json(planned[2 * i]));
-        json_object_set_new(st, "planned_finish", bs_date_json(planned[2 * i + 1]));
+        json_object_set_new_nocheck(st, "planned_start", bs_date_json(planned[2 * i]));
+        json_object_set_new_nocheck(st, "planned_finish", bs_date_json(planned[2 * i + 1]));
     }
-    json_object_set_new(o, "project_id", json_string(c->id));
-    json_object_set_new(o, "process_schema", json_string(c->schema->key));
+    json_object_set_new_nocheck(o, "project_id", json_string(c->id));
+    json_object_set_new_nocheck(o, "process_schema", json_string(c->schema->key));
     return o;
 }
 
@@ -117,6 +118,7 @@ json_t *sched_milestone_shifts(const sctx *c, const bs_progress *p0, const bs_sc
 /* ---- loading ---- */
 
 static void dispatch(sctx *c);
+static void loaded_stamp_row(const PGresult *res, const char *err, void *arg);
 
 /* stale_progress: months without a progress report (organisations.stale_after_months) */
 #define BS_STALE_AFTER_MONTHS_DEFAULT 6
@@ -225,8 +227,53 @@ static void revert_migration(sctx *c, const json_t *doc, const json_t *h) {
     c->edit = st.edit;
 }
 
-/* Takes over the state document text (SQL_SCHEDULE_LOAD's JSON) into c, then dispatches. */
-static void loaded_text(sctx *c, const char *text) {
+/* ---- the state cache (state_cache.h) ---- */
+
+struct bs_state_cache *bs__state_cache(bs_api *api) {
+    if (!api->state_cache) api->state_cache = bs_state_cache_new(BS_STATE_CACHE_ENTRIES, BS_STATE_CACHE_BYTES);
+    return api->state_cache;
+}
+
+long long bs__state_cache_stamp(bs_api *api, const char *project_id) {
+    return bs_state_cache_stamp(bs__state_cache(api), project_id);
+}
+
+static bool is_step_write(const sctx *c) {
+    return c->kind == K_START || c->kind == K_COMPLETE || c->kind == K_PATCH;
+}
+
+/* c's state as a snapshot (borrowing c's arrays). */
+static bs_state_snapshot snapshot_of(const sctx *c) {
+    return (bs_state_snapshot){.schema = c->schema,
+                               .cal = c->cal,
+                               .progress = c->progress,
+                               .planned = c->planned,
+                               .edit = c->edit,
+                               .progress_date = c->progress_date,
+                               .version = c->version};
+}
+
+/* Takes a copy of the cached state s (at stamp) into c, its data date as of today, then dispatches. */
+static void take_cached(sctx *c, const bs_state_snapshot *s, long long stamp, int stale_months) {
+    bs_state_snapshot own;
+    bs_state_snapshot_copy(s, &own);
+    c->schema = own.schema;
+    c->cal = own.cal;
+    c->progress = own.progress;
+    c->planned = own.planned;
+    c->edit = own.edit;
+    c->progress_date = own.progress_date;
+    c->version = own.version;
+    c->data_date = bs_data_date(c->progress_date, c->api->today(c->api->today_arg));
+    c->stale_months = stale_months >= 0 ? stale_months : BS_STALE_AFTER_MONTHS_DEFAULT;
+    c->cache_stamp = stamp;
+    dispatch(c);
+}
+
+/* Takes over the state document text (SQL_SCHEDULE_LOAD's JSON) into c, then dispatches. stamp: the project's
+ * forecast stamp read with it, when the text is the state as of now without a scenario (it is then cached at that
+ * stamp); -1 otherwise. */
+static void loaded_text(sctx *c, const char *text, long long stamp) {
     json_t *doc = json_loads(text, 0, NULL);
     bs_project_state st;
     bs_day today = c->has_known_on ? BS_DAY_NONE : c->api->today(c->api->today_arg);
@@ -246,6 +293,13 @@ static void loaded_text(sctx *c, const char *text) {
     c->data_date = st.data_date;
     c->version = st.version;
     c->cal = st.cal;
+    /* a read caches what it loaded; a step write does not: its commit moves the stamp (and a put into a full cache
+     * would evict another project's state and renderings for nothing) */
+    if (stamp >= 0 && !is_step_write(c)) {
+        bs_state_snapshot snap = snapshot_of(c);
+        bs_state_cache_put(bs__state_cache(c->api), c->id, stamp, &snap);
+        c->cache_stamp = stamp;
+    }
     json_t *sm = json_object_get(doc, "stale_after_months");
     c->stale_months = json_is_integer(sm) ? (int)json_integer_value(sm) : BS_STALE_AFTER_MONTHS_DEFAULT;
     size_t k;
@@ -265,33 +319,72 @@ static void loaded_text(sctx *c, const char *text) {
     dispatch(c);
 }
 
-static void loaded(const PGresult *res, const char *err, void *arg) {
-    sctx *c = arg;
+/* The state of c's project as of now without a scenario: stamp (its forecast stamp), stale_months (-1: NULL) and
+ * text (its JSON, NULL when the state cache holds it at stamp). Takes it (or the cached one) into c and dispatches;
+ * when the cache no longer holds it (evicted meanwhile), loads it again without the cache. */
+static void loaded_stamped(sctx *c, long long stamp, int stale_months, const char *text) {
+    if (text) {
+        loaded_text(c, text, stamp);
+        return;
+    }
+    const bs_state_snapshot *s = bs_state_cache_get(bs__state_cache(c->api), c->id, stamp);
+    if (s) {
+        take_cached(c, s, stamp, stale_months);
+        return;
+    }
+    const char *params[2] = {c->id, NULL};
+    bs_store_exec(c->api->store, &SQL_SCHEDULE_LOAD_STAMP, params, loaded_stamp_row, c);
+}
+
+static bool load_failed(sctx *c, const PGresult *res, const char *err) {
     if (err) {
         bs__problem_db(c->req, err);
         sctx_free(c);
-        return;
+        return true;
     }
     if (PQntuples(res) == 0) {
+        bs_state_cache_drop(bs__state_cache(c->api), c->id);
         bs__fail_as(c->req, BS_ENOTFOUND, NULL, "Project not found", "id", "No project with this id");
         sctx_free(c);
-        return;
+        return true;
     }
-    loaded_text(c, PQgetvalue(res, 0, 0));
+    return false;
+}
+
+/* The row of SQL_SCHEDULE_LOAD_STAMP: stamp, stale_after_months, state or NULL (cached at stamp). */
+static void loaded_stamp_row(const PGresult *res, const char *err, void *arg) {
+    sctx *c = arg;
+    if (load_failed(c, res, err)) return;
+    loaded_stamped(c, strtoll(PQgetvalue(res, 0, 0), NULL, 10),
+                   PQgetisnull(res, 0, 1) ? -1 : atoi(PQgetvalue(res, 0, 1)),
+                   PQgetisnull(res, 0, 2) ? NULL : PQgetvalue(res, 0, 2));
+}
+
+static void loaded(const PGresult *res, const char *err, void *arg) {
+    sctx *c = arg;
+    if (load_failed(c, res, err)) return;
+    loaded_text(c, PQgetvalue(res, 0, 0), -1);
 }
 
 void sched_load(sctx *c) {
-    char kd[11];
-    /* a step write: the gate loaded the state with its decision (SQL_GATE_STATE) */
+    char kd[11], stamp[24];
+    /* a step write or GET …/schedule: the gate loaded the state with its decision (SQL_GATE_STATE), or found it
+     * cached */
     const bs_principal *pr = bs__principal(c->req);
-    const char *gated = pr ? pr->state : NULL;
-    if (gated && !c->has_known_on && !c->sid[0] &&
-        (c->kind == K_START || c->kind == K_COMPLETE || c->kind == K_PATCH)) {
-        loaded_text(c, gated);
+    if (pr && pr->state_stamp >= 0 && (pr->state || pr->state_cached) && !c->has_known_on && !c->sid[0] &&
+        (is_step_write(c) || c->kind == K_SCHEDULE)) {
+        loaded_stamped(c, pr->state_stamp, pr->state_stale_months, pr->state);
+        return;
+    }
+    if (!c->has_known_on && !c->sid[0]) { /* as of now: through the state cache */
+        long long cached = bs__state_cache_stamp(c->api, c->id);
+        snprintf(stamp, sizeof stamp, "%lld", cached);
+        const char *params[2] = {c->id, cached >= 0 ? stamp : NULL};
+        bs_store_exec(c->api->store, &SQL_SCHEDULE_LOAD_STAMP, params, loaded_stamp_row, c);
         return;
     }
     if (!c->has_known_on) {
-        const char *now[2] = {c->id, c->sid[0] ? c->sid : NULL};
+        const char *now[2] = {c->id, c->sid};
         bs_store_exec(c->api->store, &SQL_SCHEDULE_LOAD_NOW, now, loaded, c);
         return;
     }
@@ -310,6 +403,7 @@ static void written(const PGresult *res, const char *err, void *arg) {
                     "The project's schedule was changed by another request at the same time; reload and retry");
     } else {
         bs__sweep_woken(c->api); /* committed: wake the forecast sweeps (bs__sweep_wake_setting) */
+        bs_state_cache_drop(bs__state_cache(c->api), c->id); /* its stamp has moved */
         json_t *p = c->pending;
         c->pending = NULL;
         bs__respond_json(c->req, c->pending_status, p);
@@ -651,7 +745,22 @@ static void stream_filter(const sctx *c, json_t *o) {
     json_object_set_new(o, "view", json_string("stream"));
 }
 
+/* Answers GET …/schedule from the rendering the state cache holds for c's state and view, when it holds one. */
+static bool send_cached_rendering(sctx *c, const bs_render_key *key) {
+    size_t len = 0;
+    const char *body = bs_state_cache_rendered(bs__state_cache(c->api), c->id, c->cache_stamp, key, &len);
+    if (!body) return false;
+    bs_req_respond(c->req, 200, JSON_CT, body, len, NULL);
+    return true;
+}
+
 void sched_send_schedule(sctx *c) {
+    /* the same state (stamp), data date, near_critical_days and view render the same bytes */
+    bool cacheable = c->cache_stamp >= 0 && !c->has_known_on && !c->sid[0];
+    bs_render_key key = {.data_date = c->data_date,
+                         .near_critical = c->near_critical,
+                         .stream_view = bs__principal(c->req)->access < BS_ACCESS_PUBLIC};
+    if (cacheable && send_cached_rendering(c, &key)) return;
     bs_schedule s;
     bs_schedule_err e = sched_compute(c, c->progress, &c->edit, &s);
     if (e != BS_SCHEDULE_OK) {
@@ -664,7 +773,16 @@ void sched_send_schedule(sctx *c) {
     if (c->has_known_on) json_object_set_new(o, "known_on", bs_date_json(c->known_on));
     bs_schedule_free(&s);
     stream_filter(c, o);
-    bs__respond_json(c->req, 200, o);
+    if (!cacheable) {
+        bs__respond_json(c->req, 200, o);
+        return;
+    }
+    size_t len;
+    const char *text = bs__json_text(o, &len);
+    bs_state_cache_set_rendered(bs__state_cache(c->api), c->id, c->cache_stamp, &key, text, len);
+    bs_req_respond(c->req, 200, JSON_CT, text, len, NULL);
+    bs__json_text_done();
+    json_decref(o);
 }
 
 /* The stale_progress check: does the project's progress date lie more than `months`
@@ -844,6 +962,7 @@ sctx *sctx_new(bs_api *api, bs_req *req, const bs_path *path, enum kind kind, vo
     c->kind = kind;
     c->then = then;
     c->near_critical = -1;
+    c->cache_stamp = -1;
     snprintf(c->id, sizeof c->id, "%.36s", path->project);
     snprintf(c->key, sizeof c->key, "%s", path->step);
     snprintf(c->sid, sizeof c->sid, "%.36s", path->ref);

@@ -10,11 +10,11 @@
 #include "schedule_state_sql.h"
 #include "store.h"
 
-/* The project's state for the engine (BS_PROJECT_STATE_MEMBERS), the history after a known_on date and a scenario,
+/* The project's state for the engine (BS_PROJECT_STATE_MEMBERS_COMPACT), the history after a known_on date and a scenario,
  * as one JSON object. $1 project id, $2 known_on date, $3 scenario id or NULL. */
 static const bs_stmt SQL_SCHEDULE_LOAD = {
     "schedule_load",
-    "SELECT json_build_object(" BS_PROJECT_STATE_MEMBERS ", "
+    "SELECT json_build_object(" BS_PROJECT_STATE_MEMBERS_COMPACT ", "
     "'later', COALESCE((SELECT json_agg(h ORDER BY h.id DESC) "
     "  FROM schedule_history h WHERE h.project_id = p.id AND h.known_from > $2::date "
     "  AND h.field <> 'forecast_finish'), '[]'), " BS_SCHEDULE_LOAD_TAIL("$1", "$3"),
@@ -25,9 +25,16 @@ static const bs_stmt SQL_SCHEDULE_LOAD = {
  * parameters' values was cheaper, and the statement was planned again at every execution. $1 project id, $2 scenario
  * id or NULL. */
 static const bs_stmt SQL_SCHEDULE_LOAD_NOW = {"schedule_load_now",
-                                              "SELECT json_build_object(" BS_PROJECT_STATE_MEMBERS
+                                              "SELECT json_build_object(" BS_PROJECT_STATE_MEMBERS_COMPACT
                                               ", 'later', '[]'::json, " BS_SCHEDULE_LOAD_TAIL("$1", "$2"),
                                               2};
+
+/* SQL_SCHEDULE_LOAD_NOW without a scenario, for the state cache (api/state_cache.h): one row (none when the project
+ * does not exist) of the project's forecast stamp, its owner's stale_after_months and the state's JSON, the JSON only
+ * when the stamp differs from the cached one (NULL: none cached), so that PostgreSQL builds it only then. $1 project
+ * id, $2 cached stamp or NULL. */
+static const bs_stmt SQL_SCHEDULE_LOAD_STAMP = {
+    "schedule_load_stamp", "SELECT " BS_STATE_IF_CHANGED_COLUMNS("$1", "$2") " FROM " BS_STATE_STAMP_FROM("$1"), 2};
 
 /* Writes a changed schedule in one statement, only when the project is still at the schedule version the change
  * was computed from: project row, step rows, links (when custom), history rows, an applied scenario, and the

@@ -55,8 +55,9 @@ typedef struct sctx {
     int stale_months;         /* the owner organisation's stale_after_months */
     const bs_calendar *cal;   /* the owner organisation's calendar (NULL before the load: the default) */
     long long version;
-    json_t *scenario; /* owned; the scenario row (compare/apply) */
-    json_t *pending;  /* owned; response to send after commit */
+    long long cache_stamp; /* the forecast stamp at which the state cache holds this state (-1: not cached) */
+    json_t *scenario;      /* owned; the scenario row (compare/apply) */
+    json_t *pending;       /* owned; response to send after commit */
     int pending_status;
 } sctx;
 

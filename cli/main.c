@@ -756,6 +756,7 @@ int main(int argc, char **argv) {
     bs_engine_free(&a.engine);
     free(a.api.openapi_json);
     bs_dash_cache_free(a.api.dash_cache);
+    bs_state_cache_free(a.api.state_cache);
     bs_delivery_cache_free(a.api.delivery_cache);
     bs_pv_cache_free(a.api.plusveld_cache);
     free(a.api.migrations);

@@ -433,34 +433,60 @@ int bs_calendar_init_every_day(bs_calendar *cal, int first_year, int last_year) 
 
 static json_t *date_json(bs_day d) {
     char buf[11];
-    return d == BS_DAY_NONE ? json_null() : json_string(bs_date_format(d, buf));
+    return d == BS_DAY_NONE ? json_null() : json_string_nocheck(bs_date_format(d, buf));
+}
+
+/* A string made once per annotation and shared by reference (jansson counts them). */
+static json_t *shared_string(json_t **slot, const char *s) {
+    if (!*slot) *slot = json_string_nocheck(s);
+    return json_incref(*slot);
+}
+
+/* The link objects of bs_sched_edit_annotate: step keys, units and types each made once (issue 17: fewer allocations
+ * in the answer of every step write). Keys come from validated schema files. */
+static json_t *links_json(const bs_schema *schema, const bs_sched_edit *e) {
+    json_t **keys = bs_calloc((size_t)schema->n_steps + 1, sizeof *keys);
+    json_t *units[2] = {NULL, NULL}, *types[4] = {NULL, NULL, NULL, NULL};
+    json_t *links = json_array();
+    for (int32_t l = 0; l < e->n_links; l++) {
+        const bs_link *k = &e->links[l];
+        json_t *o = json_object();
+        json_object_set_new_nocheck(o, "pred", shared_string(&keys[k->pred], schema->steps[k->pred].key));
+        json_object_set_new_nocheck(o, "succ", shared_string(&keys[k->succ], schema->steps[k->succ].key));
+        unsigned t = (unsigned)k->type, u = k->lag_unit == BS_UNIT_CALENDAR_DAYS;
+        json_object_set_new_nocheck(o, "type",
+                                    t < 4 ? shared_string(&types[t], bs_link_type_name(k->type))
+                                          : json_string(bs_link_type_name(k->type)));
+        json_object_set_new_nocheck(o, "lag", json_integer(k->lag));
+        json_object_set_new_nocheck(o, "lag_unit", shared_string(&units[u], bs_unit_name(k->lag_unit)));
+        json_array_append_new(links, o);
+    }
+    for (int32_t i = 0; i < schema->n_steps; i++) json_decref(keys[i]);
+    free(keys);
+    for (int k = 0; k < 4; k++) json_decref(types[k]);
+    json_decref(units[0]);
+    json_decref(units[1]);
+    return links;
 }
 
 void bs_sched_edit_annotate(json_t *schedule, const bs_schema *schema, const bs_sched_edit *e) {
     json_t *steps = json_object_get(schedule, "steps");
+    json_t *units[2] = {NULL, NULL};
     for (int32_t i = 0; i < schema->n_steps && json_is_array(steps); i++) {
         json_t *o = json_array_get(steps, (size_t)i);
         const bs_step *s = &schema->steps[i];
         const bs_step_override *ov = &e->ov[i];
         if (!o) break;
-        json_object_set_new(o, "duration",
-                            json_integer(ov->duration >= 0 && !s->milestone ? ov->duration : s->duration));
-        json_object_set_new(o, "unit", json_string(bs_unit_name(s->unit)));
-        json_object_set_new(o, "statutory", json_boolean(s->statutory));
-        json_object_set_new(o, "start_no_earlier_than", date_json(ov->snet));
-        json_object_set_new(o, "finish_no_later_than", date_json(ov->fnlt));
-        json_object_set_new(o, "remaining", ov->remaining >= 0 ? json_integer(ov->remaining) : json_null());
+        json_object_set_new_nocheck(o, "duration",
+                                    json_integer(ov->duration >= 0 && !s->milestone ? ov->duration : s->duration));
+        json_object_set_new_nocheck(o, "unit",
+                                    shared_string(&units[s->unit == BS_UNIT_CALENDAR_DAYS], bs_unit_name(s->unit)));
+        json_object_set_new_nocheck(o, "statutory", json_boolean(s->statutory));
+        json_object_set_new_nocheck(o, "start_no_earlier_than", date_json(ov->snet));
+        json_object_set_new_nocheck(o, "finish_no_later_than", date_json(ov->fnlt));
+        json_object_set_new_nocheck(o, "remaining", ov->remaining >= 0 ? json_integer(ov->remaining) : json_null());
     }
-    json_t *links = json_array();
-    for (int32_t l = 0; l < e->n_links; l++) {
-        const bs_link *k = &e->links[l];
-        json_t *o = json_object();
-        json_object_set_new(o, "pred", json_string(schema->steps[k->pred].key));
-        json_object_set_new(o, "succ", json_string(schema->steps[k->succ].key));
-        json_object_set_new(o, "type", json_string(bs_link_type_name(k->type)));
-        json_object_set_new(o, "lag", json_integer(k->lag));
-        json_object_set_new(o, "lag_unit", json_string(bs_unit_name(k->lag_unit)));
-        json_array_append_new(links, o);
-    }
-    json_object_set_new(schedule, "links", links);
+    json_decref(units[0]);
+    json_decref(units[1]);
+    json_object_set_new_nocheck(schedule, "links", links_json(schema, e));
 }

@@ -279,6 +279,38 @@ bs_day bs_data_date(bs_day progress_date, bs_day today) {
     return today > progress_date ? today : progress_date;
 }
 
+/* The columns of a stored step row, in BS_PROJECT_STATE_STEP_COLUMNS order (engine.h). */
+enum step_field_ix {
+    SF_STEP_KEY,
+    SF_STATUS,
+    SF_ACTUAL_START,
+    SF_ACTUAL_FINISH,
+    SF_ACTUAL_ESTIMATED,
+    SF_REMAINING,
+    SF_DURATION,
+    SF_PLANNED_START,
+    SF_PLANNED_FINISH,
+    SF_SNET,
+    SF_FNLT
+};
+static const char *const step_field_names[] = {"step_key",
+                                               "status",
+                                               "actual_start",
+                                               "actual_finish",
+                                               "actual_estimated",
+                                               "remaining_duration",
+                                               "duration_override",
+                                               "planned_start",
+                                               "planned_finish",
+                                               "start_no_earlier_than",
+                                               "finish_no_later_than"};
+
+/* Column f of a stored step row: an object (BS_PROJECT_STATE_MEMBERS, a migration's snapshot) or an array in
+ * BS_PROJECT_STATE_STEP_COLUMNS order (BS_PROJECT_STATE_MEMBERS_COMPACT). Borrowed; NULL when absent. */
+static json_t *step_field(const json_t *row, enum step_field_ix f) {
+    return json_is_array(row) ? json_array_get(row, (size_t)f) : json_object_get(row, step_field_names[f]);
+}
+
 int bs_project_state_parse(const bs_engine *e, const json_t *doc, bs_day today, bs_project_state *out) {
     memset(out, 0, sizeof *out);
     out->cal = &e->calendar;
@@ -309,24 +341,24 @@ int bs_project_state_parse(const bs_engine *e, const json_t *doc, bs_day today, 
     size_t k;
     json_t *row;
     json_array_foreach(json_object_get(doc, "steps"), k, row) {
-        const char *key = json_string_value(json_object_get(row, "step_key"));
+        const char *key = json_string_value(step_field(row, SF_STEP_KEY));
         int32_t i = key ? bs_schema_find(schema, key) : -1;
         if (i < 0) continue;
         bs_progress *p = &out->progress[i];
-        const char *st = json_string_value(json_object_get(row, "status"));
+        const char *st = json_string_value(step_field(row, SF_STATUS));
         if (!st || bs_status_parse(st, &p->status) != 0) p->status = BS_STATUS_OPEN;
-        p->actual_start = bs_json_date(json_object_get(row, "actual_start"));
-        p->actual_finish = bs_json_date(json_object_get(row, "actual_finish"));
-        p->actual_estimated = json_is_true(json_object_get(row, "actual_estimated"));
+        p->actual_start = bs_json_date(step_field(row, SF_ACTUAL_START));
+        p->actual_finish = bs_json_date(step_field(row, SF_ACTUAL_FINISH));
+        p->actual_estimated = json_is_true(step_field(row, SF_ACTUAL_ESTIMATED));
         json_t *v;
-        if (json_is_integer(v = json_object_get(row, "remaining_duration")))
+        if (json_is_integer(v = step_field(row, SF_REMAINING)))
             out->edit.ov[i].remaining = (int32_t)json_integer_value(v);
-        if (json_is_integer(v = json_object_get(row, "duration_override")))
+        if (json_is_integer(v = step_field(row, SF_DURATION)))
             out->edit.ov[i].duration = (int32_t)json_integer_value(v);
-        out->edit.ov[i].snet = bs_json_date(json_object_get(row, "start_no_earlier_than"));
-        out->edit.ov[i].fnlt = bs_json_date(json_object_get(row, "finish_no_later_than"));
-        out->planned[2 * i] = bs_json_date(json_object_get(row, "planned_start"));
-        out->planned[2 * i + 1] = bs_json_date(json_object_get(row, "planned_finish"));
+        out->edit.ov[i].snet = bs_json_date(step_field(row, SF_SNET));
+        out->edit.ov[i].fnlt = bs_json_date(step_field(row, SF_FNLT));
+        out->planned[2 * i] = bs_json_date(step_field(row, SF_PLANNED_START));
+        out->planned[2 * i + 1] = bs_json_date(step_field(row, SF_PLANNED_FINISH));
     }
     if (json_is_true(json_object_get(doc, "custom_links"))) {
         out->edit.n_links = 0;
@@ -381,63 +413,104 @@ bs_day bs_schedule_completion(const bs_schema *schema, const bs_progress *progre
     return sched->project_finish;
 }
 
+/* The strings a rendering repeats, each made once per rendering and shared by reference (jansson counts them): the
+ * step keys (a step's object, out_of_sequence, the critical paths), status and stream names (issue 17: the answer of
+ * a step write is the whole schedule; fewer allocations). Keys and names come from validated schema files. */
+typedef struct render_strings {
+    const bs_schema *schema;
+    json_t **keys; /* n_steps; made on first use */
+    json_t *status[BS_STATUS_SKIPPED + 1], *stream[2];
+} render_strings;
+
+static json_t *shared_string(json_t **slot, const char *s) {
+    if (!*slot) *slot = json_string_nocheck(s);
+    return json_incref(*slot);
+}
+
+static json_t *key_string(render_strings *rs, int32_t i) {
+    return shared_string(&rs->keys[i], rs->schema->steps[i].key);
+}
+
+static void render_strings_free(render_strings *rs) {
+    for (int32_t i = 0; i < rs->schema->n_steps; i++) json_decref(rs->keys[i]);
+    free(rs->keys);
+    for (size_t k = 0; k < sizeof rs->status / sizeof rs->status[0]; k++) json_decref(rs->status[k]);
+    json_decref(rs->stream[0]);
+    json_decref(rs->stream[1]);
+}
+
+/* A date as JSON without jansson's UTF-8 check (the text is ASCII digits and dashes). */
+static json_t *date_value(bs_day d) {
+    char buf[11];
+    return d == BS_DAY_NONE ? json_null() : json_string_nocheck(bs_date_format(d, buf));
+}
+
+/* The object of step i in bs_schedule_to_json. */
+static json_t *step_json(render_strings *rs, int32_t i, const bs_progress *p, const bs_step_result *r) {
+    const bs_step *st = &rs->schema->steps[i];
+    bool public = st->stream == BS_STREAM_PUBLIC;
+    bool open = p->status == BS_STATUS_OPEN || p->status == BS_STATUS_STARTED;
+    json_t *o = json_object();
+    json_object_set_new_nocheck(o, "key", key_string(rs, i));
+    json_object_set_new_nocheck(o, "name", json_string_nocheck(st->name));
+    json_object_set_new_nocheck(o, "stream", shared_string(&rs->stream[public], public ? "public" : "private"));
+    json_object_set_new_nocheck(o, "milestone", json_boolean(st->milestone));
+    json_object_set_new_nocheck(o, "status",
+                                (unsigned)p->status <= BS_STATUS_SKIPPED
+                                    ? shared_string(&rs->status[p->status], bs_status_name(p->status))
+                                    : json_string(bs_status_name(p->status)));
+    json_object_set_new_nocheck(o, "early_start", date_value(r->early_start));
+    json_object_set_new_nocheck(o, "early_finish", date_value(r->early_finish));
+    json_object_set_new_nocheck(o, "late_start", date_value(r->late_start));
+    json_object_set_new_nocheck(o, "late_finish", date_value(r->late_finish));
+    json_object_set_new_nocheck(o, "total_float", open ? json_integer(r->total_float) : json_null());
+    json_object_set_new_nocheck(o, "free_float", open ? json_integer(r->free_float) : json_null());
+    json_object_set_new_nocheck(o, "critical", json_boolean(r->critical));
+    json_object_set_new_nocheck(o, "near_critical", json_boolean(r->near_critical));
+    json_object_set_new_nocheck(o, "deadline_missed", json_boolean(r->deadline_missed));
+    json_object_set_new_nocheck(o, "out_of_sequence", json_boolean(r->out_of_sequence));
+    json_object_set_new_nocheck(o, "actual_start", date_value(p->actual_start));
+    json_object_set_new_nocheck(o, "actual_finish", date_value(p->actual_finish));
+    json_object_set_new_nocheck(o, "actual_estimated", json_boolean(p->actual_estimated));
+    return o;
+}
+
 json_t *bs_schedule_to_json(const bs_schema *schema, const bs_progress *progress, const bs_schedule *sched) {
+    render_strings rs = {.schema = schema, .keys = bs_calloc((size_t)schema->n_steps + 1, sizeof(json_t *))};
     json_t *root = json_object();
-    json_object_set_new(root, "progress_date", bs_date_json(sched->progress_date));
-    json_object_set_new(root, "data_date", bs_date_json(sched->data_date));
-    json_object_set_new(root, "project_finish", bs_date_json(sched->project_finish));
+    json_object_set_new_nocheck(root, "progress_date", date_value(sched->progress_date));
+    json_object_set_new_nocheck(root, "data_date", date_value(sched->data_date));
+    json_object_set_new_nocheck(root, "project_finish", date_value(sched->project_finish));
     json_t *oos = json_array();
     json_t *steps = json_array();
     for (int32_t i = 0; i < schema->n_steps; i++) {
-        const bs_step *st = &schema->steps[i];
-        const bs_step_result *r = &sched->steps[i];
-        const bs_progress *p = &progress[i];
-        json_t *o = json_object();
-        json_object_set_new(o, "key", json_string(st->key));
-        json_object_set_new(o, "name", json_string(st->name));
-        json_object_set_new(o, "stream", json_string(st->stream == BS_STREAM_PUBLIC ? "public" : "private"));
-        json_object_set_new(o, "milestone", json_boolean(st->milestone));
-        json_object_set_new(o, "status", json_string(bs_status_name(p->status)));
-        json_object_set_new(o, "early_start", bs_date_json(r->early_start));
-        json_object_set_new(o, "early_finish", bs_date_json(r->early_finish));
-        json_object_set_new(o, "late_start", bs_date_json(r->late_start));
-        json_object_set_new(o, "late_finish", bs_date_json(r->late_finish));
-        bool open = p->status == BS_STATUS_OPEN || p->status == BS_STATUS_STARTED;
-        json_object_set_new(o, "total_float", open ? json_integer(r->total_float) : json_null());
-        json_object_set_new(o, "free_float", open ? json_integer(r->free_float) : json_null());
-        json_object_set_new(o, "critical", json_boolean(r->critical));
-        json_object_set_new(o, "near_critical", json_boolean(r->near_critical));
-        json_object_set_new(o, "deadline_missed", json_boolean(r->deadline_missed));
-        json_object_set_new(o, "out_of_sequence", json_boolean(r->out_of_sequence));
-        json_object_set_new(o, "actual_start", bs_date_json(p->actual_start));
-        json_object_set_new(o, "actual_finish", bs_date_json(p->actual_finish));
-        json_object_set_new(o, "actual_estimated", json_boolean(p->actual_estimated));
-        json_array_append_new(steps, o);
-        if (r->out_of_sequence) json_array_append_new(oos, json_string(st->key));
+        json_array_append_new(steps, step_json(&rs, i, &progress[i], &sched->steps[i]));
+        if (sched->steps[i].out_of_sequence) json_array_append_new(oos, key_string(&rs, i));
     }
-    json_object_set_new(root, "out_of_sequence", oos);
-    json_object_set_new(root, "steps", steps);
+    json_object_set_new_nocheck(root, "out_of_sequence", oos);
+    json_object_set_new_nocheck(root, "steps", steps);
     /* critical paths (ordered step keys), near-critical threshold, knelpunten */
-    json_object_set_new(root, "near_critical_days", json_integer(sched->near_critical_wd));
+    json_object_set_new_nocheck(root, "near_critical_days", json_integer(sched->near_critical_wd));
     json_t *paths = json_array();
     for (int32_t p = 0; p < sched->n_paths; p++) {
         json_t *path = json_array();
         for (int32_t k = sched->path_offsets[p]; k < sched->path_offsets[p + 1]; k++)
-            json_array_append_new(path, json_string(schema->steps[sched->path_steps[k]].key));
+            json_array_append_new(path, key_string(&rs, sched->path_steps[k]));
         json_array_append_new(paths, path);
     }
-    json_object_set_new(root, "critical_paths", paths);
+    json_object_set_new_nocheck(root, "critical_paths", paths);
     json_t *kp = json_array();
     for (int32_t k = 0; k < sched->n_knelpunten; k++) {
         const bs_knelpunt *b = &sched->knelpunten[k];
         json_t *o = json_object();
-        json_object_set_new(o, "step", json_string(schema->steps[b->step].key));
-        json_object_set_new(o, "kind", json_string("deadline_missed"));
-        json_object_set_new(o, "deadline", bs_date_json(b->deadline));
-        json_object_set_new(o, "early_finish", bs_date_json(b->early_finish));
-        json_object_set_new(o, "overshoot_working_days", json_integer(b->overshoot_wd));
+        json_object_set_new_nocheck(o, "step", key_string(&rs, b->step));
+        json_object_set_new_nocheck(o, "kind", json_string_nocheck("deadline_missed"));
+        json_object_set_new_nocheck(o, "deadline", date_value(b->deadline));
+        json_object_set_new_nocheck(o, "early_finish", date_value(b->early_finish));
+        json_object_set_new_nocheck(o, "overshoot_working_days", json_integer(b->overshoot_wd));
         json_array_append_new(kp, o);
     }
-    json_object_set_new(root, "knelpunten", kp);
+    json_object_set_new_nocheck(root, "knelpunten", kp);
+    render_strings_free(&rs);
     return root;
 }
