@@ -31,7 +31,9 @@ static const bs_stmt SQL_SCHEDULE_LOAD_NOW = {"schedule_load_now",
 
 /* Writes a changed schedule in one statement, only when the project is still at the schedule version the change
  * was computed from: project row, step rows, links (when custom), history rows, an applied scenario, and the
- * external_update alerts of a change by an external party. $1 project id, $2 schedule version read, $3 custom
+ * external_update alerts of a change by an external party; with the audit rows of the project and step rows, the
+ * project's forecast stamp, the notifier's dirty mark and the dashboard's mark, which the triggers then skip
+ * (migrations 0040, 0046, 0048). $1 project id, $2 schedule version read, $3 custom
  * links (boolean), $4 planned completion, $5 steps (JSON records), $6 links (JSON records), $7 reason, $8 author
  * e-mail, $9 known_from date, $10 history (JSON records), $11 scenario id or NULL, $12 mail domain (Message-ID),
  * $13 due time (Unix seconds), $14 step key, $15 step name, $16 stream or NULL, $17 new progress date or NULL, $18
@@ -58,6 +60,10 @@ static const bs_stmt SQL_SCHEDULE_WRITE = {
     /* sau below writes the audit rows of the step upsert: the audit triggers of project_steps skip them, in this
      * statement only (migration 0046) */
     "  AND (SELECT set_config('bouwstroom.audited_steps', statement_timestamp()::text, true)) IS NOT NULL "
+    /* fs and nd below make the project's forecast stamp and the notifier's dirty mark: the stamp and dirty triggers
+     * skip, in this statement only; the dashboard's mark is made here, once, and its triggers skip (migration 0048) */
+    "  AND (SELECT set_config('bouwstroom.write_marks', statement_timestamp()::text, true)) IS NOT NULL "
+    "  AND (SELECT bs_dashboard_mark()) IS NOT NULL "
     /* 'after': the stamp triggers send no NOTIFY in this transaction; the server wakes the forecast sweeps after the
      * commit (migration 0045, issue 17 item 1); '': they do, as before */
     "  AND (SELECT set_config('bouwstroom.sweep_wake', $21, true)) IS NOT NULL "
@@ -123,6 +129,18 @@ static const bs_stmt SQL_SCHEDULE_WRITE = {
     "      ('finish_no_later_than', to_jsonb(os.finish_no_later_than), to_jsonb(ns.finish_no_later_than))) "
     "      AS v(k, ov, nv) WHERE os.id IS NOT NULL AND v.ov IS DISTINCT FROM v.nv) d "
     "  WHERE os.id IS NULL OR d.n IS NOT NULL ORDER BY os.id IS NULL, x.i), "
+    /* the project's forecast stamp, as the stamp triggers made it (migrations 0034, 0042: the write moves
+     * schedule_version); its trigger wakes the sweep (or not: sweep_wake) */
+    "fs AS (INSERT INTO project_forecast_stamps (project_id, stamp) "
+    "  SELECT chk.id, nextval('project_forecast_stamp_seq') FROM chk "
+    "  ON CONFLICT (project_id) DO UPDATE SET stamp = EXCLUDED.stamp RETURNING 1), "
+    /* the notifier's dirty mark, as bs_mark_projects_dirty made it for the step rows (migration 0004): when step rows
+     * were written and somebody follows the project, has a role in it or subscribes to it; NOTIFY when marked */
+    "nd AS (INSERT INTO notifier_dirty (project_id) SELECT $1::uuid WHERE EXISTS (SELECT 1 FROM st) "
+    "  AND (EXISTS (SELECT 1 FROM follows f WHERE f.project_id = $1::uuid) "
+    "    OR EXISTS (SELECT 1 FROM project_roles r WHERE r.project_id = $1::uuid) "
+    "    OR EXISTS (SELECT 1 FROM feed_tokens t WHERE t.project_id = $1::uuid AND t.revoked_at IS NULL)) "
+    "  ON CONFLICT DO NOTHING RETURNING pg_notify('bs_notifier', '')), "
     "dl AS (DELETE FROM project_links WHERE project_id = $1::uuid AND $3::boolean "
     "  AND EXISTS (SELECT 1 FROM chk) RETURNING 1), "
     "il AS (INSERT INTO project_links (project_id, pred, succ, type, lag, lag_unit) "
