@@ -83,7 +83,7 @@ static const bs_stmt SQL_SCHEDULE_WRITE = {
     "      ('updated_at', to_jsonb(pold.updated_at), to_jsonb(chk.updated_at)), "
     "      ('progress_date', to_jsonb(pold.progress_date), to_jsonb(chk.progress_date)), "
     "      ('knelpunt', to_jsonb(pold.knelpunt), to_jsonb(chk.knelpunt))) AS v(k, o, n) "
-    "    WHERE v.o IS DISTINCT FROM v.n) d WHERE d.n IS NOT NULL), "
+    "    WHERE v.o IS DISTINCT FROM v.n) d WHERE d.n IS NOT NULL RETURNING 1), "
     "st AS (INSERT INTO project_steps (project_id, step_key, status, actual_start, actual_finish, "
     "  actual_estimated, remaining_duration, duration_override, planned_start, planned_finish, "
     "  start_no_earlier_than, finish_no_later_than) "
@@ -128,7 +128,9 @@ static const bs_stmt SQL_SCHEDULE_WRITE = {
     "      ('start_no_earlier_than', to_jsonb(os.start_no_earlier_than), to_jsonb(ns.start_no_earlier_than)), "
     "      ('finish_no_later_than', to_jsonb(os.finish_no_later_than), to_jsonb(ns.finish_no_later_than))) "
     "      AS v(k, ov, nv) WHERE os.id IS NOT NULL AND v.ov IS DISTINCT FROM v.nv) d "
-    "  WHERE os.id IS NULL OR d.n IS NOT NULL ORDER BY os.id IS NULL, x.i), "
+    /* reading pau first (always true) keeps the trigger's order: the project's audit row, then the step
+     * rows' */
+    "  WHERE (os.id IS NULL OR d.n IS NOT NULL) AND (SELECT count(*) FROM pau) >= 0 ORDER BY os.id IS NULL, x.i), "
     /* the project's forecast stamp, as the stamp triggers made it (migrations 0034, 0042: the write moves
      * schedule_version); its trigger wakes the sweep (or not: sweep_wake) */
     "fs AS (INSERT INTO project_forecast_stamps (project_id, stamp) "

@@ -96,9 +96,11 @@ def expected_step_audits(before, after):
     return want
 
 
-def check_step_audits(what, url, pid, before, after, rows_before, actor=OPERATOR):
-    """The step rows' audit rows of one write against the trigger's, computed from the rows."""
+def check_step_audits(what, url, pid, before, after, rows_before, actor=OPERATOR, after_id=0):
+    """The step rows' audit rows of one write against the trigger's, computed from the rows;
+    all of them after the audit row after_id (the project's, as the trigger wrote them)."""
     rows = step_audit_rows(url, pid)[rows_before:]
+    check(all(r["id"] > after_id for r in rows), f"{what}: the step rows' audit after the project's", after_id)
     want = expected_step_audits(before, after)
     check(len(want) >= 1, f"{what}: the write changed a step row")
     eq(sorted(r["entity_id"] for r in rows), sorted(want), f"{what}: one audit row per changed step row")
@@ -128,8 +130,9 @@ def one_write(api, url, pid, what, method, path, body):
     st, _, doc = api.json(method, path, body)
     eq(st, 200, f"{what}: status ({doc})")
     after = project_row(url, pid)
-    check_step_audits(what, url, pid, steps_before, step_rows(url, pid), step_rows_before)
     rows = project_audits(url, pid)[len(before_rows):]
+    check_step_audits(what, url, pid, steps_before, step_rows(url, pid), step_rows_before,
+                      after_id=max((r["id"] for r in rows), default=0))
     eq(len(rows), 1, f"{what}: one audit row of the project update")
     if len(rows) != 1:
         return
