@@ -10,8 +10,8 @@
 #include "schedule_state_sql.h"
 #include "store.h"
 
-/* The principal and its access to the addressed project in one round trip (bs_gate, migration 0015, keeps its
- * plans per connection). The last column (token_expires) is the API token's expiry (Unix seconds, NULL: none or a
+/* The principal and its access to the addressed project in one round trip (bs_gate, migrations 0015 and 0047: one
+ * SQL statement that PostgreSQL inlines here, planned with this statement once per connection). The last column (token_expires) is the API token's expiry (Unix seconds, NULL: none or a
  * session), compared with the server's clock (bs_api.clock, which `serve --clock` moves) as well as bs_gate's own
  * now(). $1 credential hash or '', $2 credential kind (session, token, none), $3 project id or NULL. */
 static const bs_stmt SQL_GATE = {"gate",

@@ -38,7 +38,9 @@ static const bs_stmt SQL_SCHEDULE_LOAD_STAMP = {
 
 /* Writes a changed schedule in one statement, only when the project is still at the schedule version the change
  * was computed from: project row, step rows, links (when custom), history rows, an applied scenario, and the
- * external_update alerts of a change by an external party. $1 project id, $2 schedule version read, $3 custom
+ * external_update alerts of a change by an external party; with the audit rows of the project and step rows, the
+ * project's forecast stamp, the notifier's dirty mark and the dashboard's mark, which the triggers then skip
+ * (migrations 0040, 0046, 0048). $1 project id, $2 schedule version read, $3 custom
  * links (boolean), $4 planned completion, $5 steps (JSON records), $6 links (JSON records), $7 reason, $8 author
  * e-mail, $9 known_from date, $10 history (JSON records), $11 scenario id or NULL, $12 mail domain (Message-ID),
  * $13 due time (Unix seconds), $14 step key, $15 step name, $16 stream or NULL, $17 new progress date or NULL, $18
@@ -50,6 +52,9 @@ static const bs_stmt SQL_SCHEDULE_WRITE = {
     /* the project row's columns this statement sets, as they were (the statement's snapshot): the audit row */
     "WITH pold AS (SELECT p.schedule_version, p.custom_links, p.planned_completion, p.updated_at, p.progress_date, "
     "  p.knelpunt FROM projects p WHERE p.id = $1::uuid), "
+    /* the step rows the upsert below writes, as they were (the same snapshot): their audit rows (sau) */
+    "sold AS (SELECT s.* FROM project_steps s WHERE s.project_id = $1::uuid "
+    "  AND s.step_key IN (SELECT x.step_key FROM json_to_recordset($5::json) AS x(step_key text))), "
     "chk AS (UPDATE projects SET schedule_version = schedule_version + 1, "
     "  custom_links = custom_links OR $3::boolean, planned_completion = $4::date, updated_at = now(), "
     "  progress_date = COALESCE($17::date, progress_date), knelpunt = COALESCE($19::boolean, knelpunt) "
@@ -59,6 +64,13 @@ static const bs_stmt SQL_SCHEDULE_WRITE = {
     "  AND (SELECT set_config('bouwstroom.actor', $20, true)) IS NOT NULL "
     /* pau below writes this update's audit row: the audit trigger skips it (migration 0040) */
     "  AND (SELECT set_config('bouwstroom.audited', 'projects', true)) IS NOT NULL "
+    /* sau below writes the audit rows of the step upsert: the audit triggers of project_steps skip them, in this
+     * statement only (migration 0046) */
+    "  AND (SELECT set_config('bouwstroom.audited_steps', statement_timestamp()::text, true)) IS NOT NULL "
+    /* fs and nd below make the project's forecast stamp and the notifier's dirty mark: the stamp and dirty triggers
+     * skip, in this statement only; the dashboard's mark is made here, once, and its triggers skip (migration 0048) */
+    "  AND (SELECT set_config('bouwstroom.write_marks', statement_timestamp()::text, true)) IS NOT NULL "
+    "  AND (SELECT bs_dashboard_mark()) IS NOT NULL "
     /* 'after': the stamp triggers send no NOTIFY in this transaction; the server wakes the forecast sweeps after the
      * commit (migration 0045, issue 17 item 1); '': they do, as before */
     "  AND (SELECT set_config('bouwstroom.sweep_wake', $21, true)) IS NOT NULL "
@@ -78,7 +90,7 @@ static const bs_stmt SQL_SCHEDULE_WRITE = {
     "      ('updated_at', to_jsonb(pold.updated_at), to_jsonb(chk.updated_at)), "
     "      ('progress_date', to_jsonb(pold.progress_date), to_jsonb(chk.progress_date)), "
     "      ('knelpunt', to_jsonb(pold.knelpunt), to_jsonb(chk.knelpunt))) AS v(k, o, n) "
-    "    WHERE v.o IS DISTINCT FROM v.n) d WHERE d.n IS NOT NULL), "
+    "    WHERE v.o IS DISTINCT FROM v.n) d WHERE d.n IS NOT NULL RETURNING 1), "
     "st AS (INSERT INTO project_steps (project_id, step_key, status, actual_start, actual_finish, "
     "  actual_estimated, remaining_duration, duration_override, planned_start, planned_finish, "
     "  start_no_earlier_than, finish_no_later_than) "
@@ -94,7 +106,50 @@ static const bs_stmt SQL_SCHEDULE_WRITE = {
     "  actual_estimated = EXCLUDED.actual_estimated, remaining_duration = EXCLUDED.remaining_duration, "
     "  duration_override = EXCLUDED.duration_override, planned_start = EXCLUDED.planned_start, "
     "  planned_finish = EXCLUDED.planned_finish, start_no_earlier_than = EXCLUDED.start_no_earlier_than, "
-    "  finish_no_later_than = EXCLUDED.finish_no_later_than, updated_at = now() RETURNING 1), "
+    "  finish_no_later_than = EXCLUDED.finish_no_later_than, updated_at = now() RETURNING project_steps.*), "
+    /* the audit rows of the step upsert, as the audit trigger writes them (migrations 0027, 0046), in the trigger's
+     * order (the updated rows, then the inserted ones, each in the order of $5): an updated row's old = its changed
+     * columns' old values, new = their new values without JSON nulls, and its id, project_id and step_key (the
+     * upsert sets only the columns listed here); an inserted row's new = the whole row */
+    "sau AS (INSERT INTO audit_log (actor_user_id, actor_email, actor_org_id, actor_label, client_address, "
+    "  project_id, action, entity, entity_id, old, new) "
+    "  SELECT NULLIF(a.j ->> 'user_id', '')::uuid, a.j ->> 'email', NULLIF(a.j ->> 'organisation_id', '')::uuid, "
+    "  COALESCE(a.j ->> 'label', 'system'), a.j ->> 'address', ns.project_id, "
+    "  CASE WHEN os.id IS NULL THEN 'INSERT' ELSE 'UPDATE' END, 'project_steps', ns.id::text, "
+    "  CASE WHEN os.id IS NOT NULL THEN d.o END, "
+    "  CASE WHEN os.id IS NULL THEN to_jsonb(ns) ELSE jsonb_strip_nulls(d.n || jsonb_build_object('id', "
+    "    to_jsonb(ns.id), 'project_id', to_jsonb(ns.project_id), 'step_key', to_jsonb(ns.step_key))) END "
+    "  FROM st ns LEFT JOIN sold os ON os.id = ns.id CROSS JOIN (SELECT NULLIF($20, '')::jsonb AS j) a "
+    "  LEFT JOIN ROWS FROM (json_to_recordset($5::json) AS (step_key text)) WITH ORDINALITY AS x(step_key, i) "
+    "    ON x.step_key = ns.step_key "
+    "  CROSS JOIN LATERAL (SELECT jsonb_object_agg(v.k, v.ov) AS o, jsonb_object_agg(v.k, v.nv) AS n "
+    "    FROM (VALUES ('status', to_jsonb(os.status), to_jsonb(ns.status)), "
+    "      ('actual_start', to_jsonb(os.actual_start), to_jsonb(ns.actual_start)), "
+    "      ('actual_finish', to_jsonb(os.actual_finish), to_jsonb(ns.actual_finish)), "
+    "      ('actual_estimated', to_jsonb(os.actual_estimated), to_jsonb(ns.actual_estimated)), "
+    "      ('updated_at', to_jsonb(os.updated_at), to_jsonb(ns.updated_at)), "
+    "      ('remaining_duration', to_jsonb(os.remaining_duration), to_jsonb(ns.remaining_duration)), "
+    "      ('duration_override', to_jsonb(os.duration_override), to_jsonb(ns.duration_override)), "
+    "      ('planned_start', to_jsonb(os.planned_start), to_jsonb(ns.planned_start)), "
+    "      ('planned_finish', to_jsonb(os.planned_finish), to_jsonb(ns.planned_finish)), "
+    "      ('start_no_earlier_than', to_jsonb(os.start_no_earlier_than), to_jsonb(ns.start_no_earlier_than)), "
+    "      ('finish_no_later_than', to_jsonb(os.finish_no_later_than), to_jsonb(ns.finish_no_later_than))) "
+    "      AS v(k, ov, nv) WHERE os.id IS NOT NULL AND v.ov IS DISTINCT FROM v.nv) d "
+    /* reading pau first (always true) keeps the trigger's order: the project's audit row, then the step
+     * rows' */
+    "  WHERE (os.id IS NULL OR d.n IS NOT NULL) AND (SELECT count(*) FROM pau) >= 0 ORDER BY os.id IS NULL, x.i), "
+    /* the project's forecast stamp, as the stamp triggers made it (migrations 0034, 0042: the write moves
+     * schedule_version); its trigger wakes the sweep (or not: sweep_wake) */
+    "fs AS (INSERT INTO project_forecast_stamps (project_id, stamp) "
+    "  SELECT chk.id, nextval('project_forecast_stamp_seq') FROM chk "
+    "  ON CONFLICT (project_id) DO UPDATE SET stamp = EXCLUDED.stamp RETURNING 1), "
+    /* the notifier's dirty mark, as bs_mark_projects_dirty made it for the step rows (migration 0004): when step rows
+     * were written and somebody follows the project, has a role in it or subscribes to it; NOTIFY when marked */
+    "nd AS (INSERT INTO notifier_dirty (project_id) SELECT $1::uuid WHERE EXISTS (SELECT 1 FROM st) "
+    "  AND (EXISTS (SELECT 1 FROM follows f WHERE f.project_id = $1::uuid) "
+    "    OR EXISTS (SELECT 1 FROM project_roles r WHERE r.project_id = $1::uuid) "
+    "    OR EXISTS (SELECT 1 FROM feed_tokens t WHERE t.project_id = $1::uuid AND t.revoked_at IS NULL)) "
+    "  ON CONFLICT DO NOTHING RETURNING pg_notify('bs_notifier', '')), "
     "dl AS (DELETE FROM project_links WHERE project_id = $1::uuid AND $3::boolean "
     "  AND EXISTS (SELECT 1 FROM chk) RETURNING 1), "
     "il AS (INSERT INTO project_links (project_id, pred, succ, type, lag, lag_unit) "
