@@ -436,8 +436,7 @@ static json_t *date_json(bs_day d) {
     return d == BS_DAY_NONE ? json_null() : json_string_nocheck(bs_date_format(d, buf));
 }
 
-/* A string made once per annotation and shared by reference (jansson counts them). */
-static json_t *shared_string(json_t **slot, const char *s) {
+json_t *bs_json_shared_string(json_t **slot, const char *s) {
     if (!*slot) *slot = json_string_nocheck(s);
     return json_incref(*slot);
 }
@@ -451,14 +450,14 @@ static json_t *links_json(const bs_schema *schema, const bs_sched_edit *e) {
     for (int32_t l = 0; l < e->n_links; l++) {
         const bs_link *k = &e->links[l];
         json_t *o = json_object();
-        json_object_set_new_nocheck(o, "pred", shared_string(&keys[k->pred], schema->steps[k->pred].key));
-        json_object_set_new_nocheck(o, "succ", shared_string(&keys[k->succ], schema->steps[k->succ].key));
+        json_object_set_new_nocheck(o, "pred", bs_json_shared_string(&keys[k->pred], schema->steps[k->pred].key));
+        json_object_set_new_nocheck(o, "succ", bs_json_shared_string(&keys[k->succ], schema->steps[k->succ].key));
         unsigned t = (unsigned)k->type, u = k->lag_unit == BS_UNIT_CALENDAR_DAYS;
         json_object_set_new_nocheck(o, "type",
-                                    t < 4 ? shared_string(&types[t], bs_link_type_name(k->type))
+                                    t < 4 ? bs_json_shared_string(&types[t], bs_link_type_name(k->type))
                                           : json_string(bs_link_type_name(k->type)));
         json_object_set_new_nocheck(o, "lag", json_integer(k->lag));
-        json_object_set_new_nocheck(o, "lag_unit", shared_string(&units[u], bs_unit_name(k->lag_unit)));
+        json_object_set_new_nocheck(o, "lag_unit", bs_json_shared_string(&units[u], bs_unit_name(k->lag_unit)));
         json_array_append_new(links, o);
     }
     for (int32_t i = 0; i < schema->n_steps; i++) json_decref(keys[i]);
@@ -479,8 +478,8 @@ void bs_sched_edit_annotate(json_t *schedule, const bs_schema *schema, const bs_
         if (!o) break;
         json_object_set_new_nocheck(o, "duration",
                                     json_integer(ov->duration >= 0 && !s->milestone ? ov->duration : s->duration));
-        json_object_set_new_nocheck(o, "unit",
-                                    shared_string(&units[s->unit == BS_UNIT_CALENDAR_DAYS], bs_unit_name(s->unit)));
+        json_object_set_new_nocheck(
+            o, "unit", bs_json_shared_string(&units[s->unit == BS_UNIT_CALENDAR_DAYS], bs_unit_name(s->unit)));
         json_object_set_new_nocheck(o, "statutory", json_boolean(s->statutory));
         json_object_set_new_nocheck(o, "start_no_earlier_than", date_json(ov->snet));
         json_object_set_new_nocheck(o, "finish_no_later_than", date_json(ov->fnlt));

@@ -73,6 +73,12 @@ int bs_offline_state_parse(const json_t *doc, const bs_schema *schema, bs_progre
                            bs_day *data_date, bs_sched_edit *e, char *field, size_t field_len, char *msg,
                            size_t msg_len);
 
+/* The JSON string s made once into *slot (NULL at first) and shared by reference from then on: returns a new
+ * reference to *slot; the caller decrefs *slot when done. For a rendering that repeats the same strings (step keys,
+ * units, statuses: bs_sched_edit_annotate, bs_schedule_to_json). s must be valid UTF-8 (not checked: keys and names
+ * come from validated schema files). */
+json_t *bs_json_shared_string(json_t **slot, const char *s);
+
 /* Adds the project's edits to a schedule JSON object (bs_schedule_to_json): per step
  * "duration" and "unit" (effective), "start_no_earlier_than", "finish_no_later_than",
  * "remaining" (null when not set), and top-level "links": [{pred, succ, type, lag,

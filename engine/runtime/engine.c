@@ -255,7 +255,8 @@ bs_day bs_json_date(const json_t *v) {
 
 json_t *bs_date_json(bs_day d) {
     char buf[11];
-    return d == BS_DAY_NONE ? json_null() : json_string(bs_date_format(d, buf));
+    /* without jansson's UTF-8 check: the text is ASCII digits and dashes */
+    return d == BS_DAY_NONE ? json_null() : json_string_nocheck(bs_date_format(d, buf));
 }
 
 int bs_link_from_json(const bs_schema *schema, const json_t *o, int32_t succ, bs_link *l) {
@@ -422,13 +423,8 @@ typedef struct render_strings {
     json_t *status[BS_STATUS_SKIPPED + 1], *stream[2];
 } render_strings;
 
-static json_t *shared_string(json_t **slot, const char *s) {
-    if (!*slot) *slot = json_string_nocheck(s);
-    return json_incref(*slot);
-}
-
 static json_t *key_string(render_strings *rs, int32_t i) {
-    return shared_string(&rs->keys[i], rs->schema->steps[i].key);
+    return bs_json_shared_string(&rs->keys[i], rs->schema->steps[i].key);
 }
 
 static void render_strings_free(render_strings *rs) {
@@ -439,12 +435,6 @@ static void render_strings_free(render_strings *rs) {
     json_decref(rs->stream[1]);
 }
 
-/* A date as JSON without jansson's UTF-8 check (the text is ASCII digits and dashes). */
-static json_t *date_value(bs_day d) {
-    char buf[11];
-    return d == BS_DAY_NONE ? json_null() : json_string_nocheck(bs_date_format(d, buf));
-}
-
 /* The object of step i in bs_schedule_to_json. */
 static json_t *step_json(render_strings *rs, int32_t i, const bs_progress *p, const bs_step_result *r) {
     const bs_step *st = &rs->schema->steps[i];
@@ -453,24 +443,24 @@ static json_t *step_json(render_strings *rs, int32_t i, const bs_progress *p, co
     json_t *o = json_object();
     json_object_set_new_nocheck(o, "key", key_string(rs, i));
     json_object_set_new_nocheck(o, "name", json_string_nocheck(st->name));
-    json_object_set_new_nocheck(o, "stream", shared_string(&rs->stream[public], public ? "public" : "private"));
+    json_object_set_new_nocheck(o, "stream", bs_json_shared_string(&rs->stream[public], public ? "public" : "private"));
     json_object_set_new_nocheck(o, "milestone", json_boolean(st->milestone));
     json_object_set_new_nocheck(o, "status",
                                 (unsigned)p->status <= BS_STATUS_SKIPPED
-                                    ? shared_string(&rs->status[p->status], bs_status_name(p->status))
+                                    ? bs_json_shared_string(&rs->status[p->status], bs_status_name(p->status))
                                     : json_string(bs_status_name(p->status)));
-    json_object_set_new_nocheck(o, "early_start", date_value(r->early_start));
-    json_object_set_new_nocheck(o, "early_finish", date_value(r->early_finish));
-    json_object_set_new_nocheck(o, "late_start", date_value(r->late_start));
-    json_object_set_new_nocheck(o, "late_finish", date_value(r->late_finish));
+    json_object_set_new_nocheck(o, "early_start", bs_date_json(r->early_start));
+    json_object_set_new_nocheck(o, "early_finish", bs_date_json(r->early_finish));
+    json_object_set_new_nocheck(o, "late_start", bs_date_json(r->late_start));
+    json_object_set_new_nocheck(o, "late_finish", bs_date_json(r->late_finish));
     json_object_set_new_nocheck(o, "total_float", open ? json_integer(r->total_float) : json_null());
     json_object_set_new_nocheck(o, "free_float", open ? json_integer(r->free_float) : json_null());
     json_object_set_new_nocheck(o, "critical", json_boolean(r->critical));
     json_object_set_new_nocheck(o, "near_critical", json_boolean(r->near_critical));
     json_object_set_new_nocheck(o, "deadline_missed", json_boolean(r->deadline_missed));
     json_object_set_new_nocheck(o, "out_of_sequence", json_boolean(r->out_of_sequence));
-    json_object_set_new_nocheck(o, "actual_start", date_value(p->actual_start));
-    json_object_set_new_nocheck(o, "actual_finish", date_value(p->actual_finish));
+    json_object_set_new_nocheck(o, "actual_start", bs_date_json(p->actual_start));
+    json_object_set_new_nocheck(o, "actual_finish", bs_date_json(p->actual_finish));
     json_object_set_new_nocheck(o, "actual_estimated", json_boolean(p->actual_estimated));
     return o;
 }
@@ -478,9 +468,9 @@ static json_t *step_json(render_strings *rs, int32_t i, const bs_progress *p, co
 json_t *bs_schedule_to_json(const bs_schema *schema, const bs_progress *progress, const bs_schedule *sched) {
     render_strings rs = {.schema = schema, .keys = bs_calloc((size_t)schema->n_steps + 1, sizeof(json_t *))};
     json_t *root = json_object();
-    json_object_set_new_nocheck(root, "progress_date", date_value(sched->progress_date));
-    json_object_set_new_nocheck(root, "data_date", date_value(sched->data_date));
-    json_object_set_new_nocheck(root, "project_finish", date_value(sched->project_finish));
+    json_object_set_new_nocheck(root, "progress_date", bs_date_json(sched->progress_date));
+    json_object_set_new_nocheck(root, "data_date", bs_date_json(sched->data_date));
+    json_object_set_new_nocheck(root, "project_finish", bs_date_json(sched->project_finish));
     json_t *oos = json_array();
     json_t *steps = json_array();
     for (int32_t i = 0; i < schema->n_steps; i++) {
@@ -505,8 +495,8 @@ json_t *bs_schedule_to_json(const bs_schema *schema, const bs_progress *progress
         json_t *o = json_object();
         json_object_set_new_nocheck(o, "step", key_string(&rs, b->step));
         json_object_set_new_nocheck(o, "kind", json_string_nocheck("deadline_missed"));
-        json_object_set_new_nocheck(o, "deadline", date_value(b->deadline));
-        json_object_set_new_nocheck(o, "early_finish", date_value(b->early_finish));
+        json_object_set_new_nocheck(o, "deadline", bs_date_json(b->deadline));
+        json_object_set_new_nocheck(o, "early_finish", bs_date_json(b->early_finish));
         json_object_set_new_nocheck(o, "overshoot_working_days", json_integer(b->overshoot_wd));
         json_array_append_new(kp, o);
     }
