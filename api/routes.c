@@ -521,8 +521,10 @@ void bs__list_projects(bs_api *api, bs_req *req, const bs_path *path) {
      * named statement: the ORDER BY is one of 18 (project_sorts × direction), and each filter
      * combination gets its own plan (a prepared statement's generic plan keeps every "$n IS NULL
      * OR" branch); with the policy behind the function scan this statement plans in about 0.3 ms.
-     * The page is the first LIMIT + OFFSET rows of a bounded sort (no window over every row); the
-     * page's rows are ordered again for json_agg (docs/performance.md "National scale"). */
+     * The gemeente and provincie filters ($1, $2) are applied by bs_project_list_rows alone (its
+     * rows are in them; not folded again per row here). The page is the first LIMIT + OFFSET rows
+     * of a bounded sort (no window over every row); the page's rows are ordered again for json_agg
+     * (docs/performance.md "National scale"). */
     char *sql = bs_asprintf(
         "WITH f AS (SELECT a.project_id AS id, name, gemeente, provincie, planstatus, plantype, "
         "  homes_remaining, progress_date, expected_by, planned_completion, confidentiality, knelpunt, "
@@ -530,8 +532,6 @@ void bs__list_projects(bs_api *api, bs_req *req, const bs_path *path) {
         "  THEN a.access ELSE 'stream' END AS access, a.stream AS stream_access "
         "  FROM bs_project_list_rows($6::uuid, $1::text, $2::text) a "
         "  WHERE (a.access IN ('public','read','write','lead') OR a.stream) "
-        "  AND ($1::text IS NULL OR bs_fold(gemeente) = bs_fold($1)) "
-        "  AND ($2::text IS NULL OR bs_fold(provincie) = bs_fold($2)) "
         "  AND ($3::text IS NULL OR planstatus = $3) "
         "  AND ($9::text IS NULL OR plantype = $9) "
         "  AND ($10::bool IS NULL OR knelpunt = $10::bool) "
