@@ -18,8 +18,8 @@
 -- snapshot, so the same projects as the DISTINCT over ids.
 --   bs_project_reach(user)              0050's branches, unchanged, with each row's ctid (row_tid);
 --   bs_project_policy_at(user, tids)    the policy's CASE with the list's columns (0057's
---                                       bs_project_policy_of, moved here unchanged) over the rows
---                                       at the given addresses;
+--                                       bs_project_policy_of, its conditions reordered, see there)
+--                                       over the rows at the given addresses;
 --   bs_project_access_of(user, ids)     same signature and rows (ids to addresses, then the above);
 --   bs_project_access_reach, bs_project_list_rows
 --                                       same signatures and rows, by address.
@@ -66,8 +66,15 @@ $$;
 -- project its access ('lead', 'write', 'read', 'public', 'aggregate' or NULL) and the stream flag
 -- (an extern project member), the same row as bs_project_access, and the project's columns the
 -- project list shows. The CASE and joins are 0015's (as copied by 0032, moved by 0050, 0057 and
--- here); keep them equal (test_access_reach.py compares them). Inlined by PostgreSQL when p_tids
--- is a plain value.
+-- here), its conditions written so that a row does not pay for what the user cannot have (the
+-- rows are the same; test_access_reach.py compares them with bs_project_access for every user):
+-- an absent role of the owner organisation is false rather than NULL, so that AND stops before
+-- bs_confidentiality_rank (PostgreSQL evaluates the rest of an AND after a NULL, not after a
+-- false); the woonregio branch is guarded by "the user has a non-extern role in a gemeente with a
+-- region" (implied by its EXISTS; one InitPlan per statement instead of a subplan per row); the
+-- rijk/province branch is "a non-extern role in the rijk, or p.provincie one of the provinces of
+-- the user's non-extern province roles" (the same EXISTS split in two, each an InitPlan), before
+-- the rank. Inlined by PostgreSQL when p_tids is a plain value.
 CREATE FUNCTION bs_project_policy_at(p_user uuid, p_tids tid[])
 RETURNS TABLE (project_id uuid, access text, stream boolean, name text, gemeente text, provincie text,
                planstatus text, plantype text, homes_remaining integer, progress_date date,
@@ -85,15 +92,16 @@ LANGUAGE sql STABLE AS $$
         WHEN p.confidentiality = 'prive' THEN NULL
         WHEN own.role IN ('beheerder','projectleider') THEN 'lead'
         WHEN own.role = 'medewerker' THEN 'write'
-        WHEN own.role = 'management' AND bs_confidentiality_rank(p.confidentiality) >= 2 THEN 'read'
-        WHEN own.role = 'raad' AND bs_confidentiality_rank(p.confidentiality) >= 3 THEN 'read'
-        WHEN bs_confidentiality_rank(p.confidentiality) >= 4 AND EXISTS (
+        WHEN COALESCE(own.role = 'management', false) AND bs_confidentiality_rank(p.confidentiality) >= 2 THEN 'read'
+        WHEN COALESCE(own.role = 'raad', false) AND bs_confidentiality_rank(p.confidentiality) >= 3 THEN 'read'
+        WHEN (SELECT count(*) > 0 FROM mine m WHERE m.kind = 'gemeente' AND m.role <> 'extern' AND m.region IS NOT NULL)
+             AND bs_confidentiality_rank(p.confidentiality) >= 4 AND EXISTS (
                SELECT 1 FROM mine m JOIN organisations po ON po.id = p.owner_organisation_id
                WHERE m.kind = 'gemeente' AND m.role <> 'extern' AND m.region IS NOT NULL
                  AND m.region = po.region AND m.organisation_id <> po.id) THEN 'read'
-        WHEN bs_confidentiality_rank(p.confidentiality) >= 5 AND EXISTS (
-               SELECT 1 FROM mine m WHERE m.role <> 'extern'
-                 AND (m.kind = 'rijk' OR (m.kind = 'provincie' AND m.provincie = p.provincie))) THEN 'read'
+        WHEN ((SELECT count(*) > 0 FROM mine m WHERE m.role <> 'extern' AND m.kind = 'rijk')
+              OR p.provincie = ANY (ARRAY(SELECT m.provincie FROM mine m WHERE m.role <> 'extern' AND m.kind = 'provincie')))
+             AND bs_confidentiality_rank(p.confidentiality) >= 5 THEN 'read'
         WHEN p.confidentiality = 'openbaar' THEN 'public'
         WHEN own.role IN ('management','raad') THEN 'aggregate'
         ELSE NULL
