@@ -398,7 +398,6 @@ static void project_list_done(const PGresult *res, const char *err, void *arg) {
         if (l->wgs84) row_geometry_wgs84(l->api, row);
         json_object_del(row, "geometry");
         json_object_del(row, "geometry_crs");
-        json_object_del(row, "ord");
     }
     /* coordinates are rounded to 7 decimals (bs_geo_crs_decimals): 10 significant digits
      * print them without binary noise (5.3493042, not 5.3493041999999997) */
@@ -513,38 +512,39 @@ void bs__list_projects(bs_api *api, bs_req *req, const bs_path *path) {
     l->pg = pg;
     l->api = api;
     l->wgs84 = f.has_geometry;
-    /* only projects the caller may see in detail (bs_project_list_reach, migration 0043: the rows
-     * of bs_project_access_reach, 0032 — the policy of 0010/0015 evaluated only where the caller
-     * can reach, index-backed — from a PL/pgSQL function whose plan each connection keeps, so the
-     * policy is not planned again with every list); names compared folded (bs_fold, migration
-     * 0021: case and accents ignored); order: a row of project_sorts (never the request's text).
-     * Built and sent as text, not a named statement: the ORDER BY is one of 18 (project_sorts ×
-     * direction), and each filter combination gets its own plan (a prepared statement's generic
-     * plan keeps every "$n IS NULL OR" branch); with the policy behind the function scan this
-     * statement plans in about 0.3 ms (docs/performance.md "National scale"). */
+    /* only projects the caller may see in detail (bs_project_list_rows, migration 0057: the rows
+     * of bs_project_access_reach, 0032/0050 — the policy of 0010/0015 evaluated only where the
+     * caller can reach, index-backed — with the list's columns, each project looked up once, from a
+     * PL/pgSQL function whose plans each connection keeps, so the policy is not planned again with
+     * every list); names compared folded (bs_fold, migration 0021: case and accents ignored);
+     * order: a row of project_sorts (never the request's text). Built and sent as text, not a
+     * named statement: the ORDER BY is one of 18 (project_sorts × direction), and each filter
+     * combination gets its own plan (a prepared statement's generic plan keeps every "$n IS NULL
+     * OR" branch); with the policy behind the function scan this statement plans in about 0.3 ms.
+     * The gemeente and provincie filters ($1, $2) are applied by bs_project_list_rows alone (its
+     * rows are in them; not folded again per row here). The page is the first LIMIT + OFFSET rows
+     * of a bounded sort (no window over every row); the page's rows are ordered again for json_agg
+     * (docs/performance.md "National scale"). */
     char *sql = bs_asprintf(
-        "WITH f AS (SELECT p.id, name, gemeente, provincie, planstatus, plantype, homes_remaining, "
-        "  progress_date, expected_by, planned_completion, confidentiality, knelpunt, updated_at, "
-        "  CASE WHEN a.access IN ('public','read','write','lead') "
-        "  THEN a.access ELSE 'stream' END AS access, a.stream AS stream_access FROM projects p "
-        "  JOIN bs_project_list_reach($6::uuid, $1::text, $2::text) a ON a.project_id = p.id "
+        "WITH f AS (SELECT a.project_id AS id, name, gemeente, provincie, planstatus, plantype, "
+        "  homes_remaining, progress_date, expected_by, planned_completion, confidentiality, knelpunt, "
+        "  updated_at, CASE WHEN a.access IN ('public','read','write','lead') "
+        "  THEN a.access ELSE 'stream' END AS access, a.stream AS stream_access "
+        "  FROM bs_project_list_rows($6::uuid, $1::text, $2::text) a "
         "  WHERE (a.access IN ('public','read','write','lead') OR a.stream) "
-        "  AND ($1::text IS NULL OR bs_fold(gemeente) = bs_fold($1)) "
-        "  AND ($2::text IS NULL OR bs_fold(provincie) = bs_fold($2)) "
         "  AND ($3::text IS NULL OR planstatus = $3) "
         "  AND ($9::text IS NULL OR plantype = $9) "
         "  AND ($10::bool IS NULL OR knelpunt = $10::bool) "
         "  AND ($7::text IS NULL OR bs_fold(name) LIKE '%%' || "
         "       replace(replace(replace(bs_fold($7), '\\', '\\\\'), '%%', '\\%%'), '_', '\\_') || '%%') "
-        "  AND (NOT $8::bool OR EXISTS (SELECT 1 FROM project_members m WHERE m.project_id = p.id "
-        "       AND m.user_id = $6::uuid) OR EXISTS (SELECT 1 FROM follows fo WHERE fo.project_id = p.id "
+        "  AND (NOT $8::bool OR EXISTS (SELECT 1 FROM project_members m WHERE m.project_id = a.project_id "
+        "       AND m.user_id = $6::uuid) OR EXISTS (SELECT 1 FROM follows fo WHERE fo.project_id = a.project_id "
         "       AND fo.user_id = $6::uuid) OR EXISTS (SELECT 1 FROM project_roles r "
-        "       WHERE r.project_id = p.id AND r.user_id = $6::uuid))) "
+        "       WHERE r.project_id = a.project_id AND r.user_id = $6::uuid))) "
         /* the geometry only of the page's rows ($11: geometry=wgs84), fetched after the limit */
         "SELECT (SELECT count(*) FROM f), "
-        "  COALESCE((SELECT json_agg(r ORDER BY r.ord) FROM (SELECT pg.*, g.geometry, g.geometry_crs FROM "
-        "  (SELECT *, row_number() OVER (ORDER BY %s) AS ord FROM f ORDER BY %s "
-        "  LIMIT $4::bigint OFFSET $5::bigint) pg "
+        "  COALESCE((SELECT json_agg(r ORDER BY %s) FROM (SELECT pg.*, g.geometry, g.geometry_crs FROM "
+        "  (SELECT * FROM f ORDER BY %s LIMIT $4::bigint OFFSET $5::bigint) pg "
         "  LEFT JOIN LATERAL (SELECT geometry, geometry_crs FROM projects WHERE id = pg.id AND $11::bool) g "
         "  ON true) r), '[]')",
         order, order);

@@ -212,6 +212,42 @@ def run(binary, env, url, base):
         check(len(allowed(url, "bs_project_access", uid)) >= lo, f"fixture: {email} sees at least {lo}")
 
 
+def under_old_snapshot(url):
+    """Migration 0058 finds the policy's projects by their row address (ctid) read under the same
+    snapshot. In a REPEATABLE READ transaction whose snapshot was taken first, another connection
+    updates every project (new row versions, new addresses) and vacuums; the reach, the list's rows
+    and bs_project_access_of must still return exactly the rows they returned before the update
+    (those of the snapshot), and the same again after it in a new transaction."""
+    shapes = [("staf@p0", "NULL", "NULL"), ("staf@p0", "NULL", "'Prov0'"), ("beheerder@g0", "'G0'", "NULL"),
+              ("staf@rijk", "NULL", "NULL"), ("dev@d", "'G5'", "NULL")]
+    update = ("-c \"SET bouwstroom.audit = 'bulk'; UPDATE projects SET updated_at = updated_at + interval '1 second'\" "
+              "-c 'VACUUM projects'")
+    qs = []
+    for email, g, p in shapes:
+        uid = f"(SELECT id FROM users WHERE email = '{email}')"
+        for src in (f"bs_project_list_reach({uid}, {g}::text, {p}::text)", f"bs_project_access_reach({uid}, {g}, {p})",
+                    f"bs_project_access_of({uid}, ARRAY(SELECT id FROM projects))"):
+            qs.append(f"SELECT count(*) || ':' || md5(COALESCE(string_agg(a.project_id || ':' || COALESCE(a.access, '') "
+                      f"|| ':' || a.stream, ',' ORDER BY a.project_id), '')) FROM {src} a;")
+    addresses = "SELECT md5(string_agg(ctid::text, ',' ORDER BY id)) FROM projects"
+    before = psql(url, addresses)
+    script = ["BEGIN ISOLATION LEVEL REPEATABLE READ;"] + qs + \
+        [f"\\! psql '{url}' -XAtq -v ON_ERROR_STOP=1 {update} >/dev/null"] + qs + ["COMMIT;"] + qs
+    out = subprocess.run(["psql", url, "-XAtq", "-v", "ON_ERROR_STOP=1", "-f", "-"], input="\n".join(script),
+                         check=True, capture_output=True, text=True).stdout.split()
+    n = len(qs)
+    eq(len(out), 3 * n, "old snapshot: every query answered")
+    check(psql(url, addresses) != before, "old snapshot: every project has a new row address meanwhile")
+    for i in range(n):
+        email, g, p = shapes[i // 3]
+        what = ("bs_project_list_reach", "bs_project_access_reach", "bs_project_access_of")[i % 3]
+        check(out[n + i] == out[i], f"old snapshot: {what} of {email} ({g}, {p}) after a concurrent update + VACUUM",
+              f"{out[n + i]} vs {out[i]}")
+        check(out[2 * n + i] == out[i], f"old snapshot: {what} of {email} ({g}, {p}) in a new transaction",
+              f"{out[2 * n + i]} vs {out[i]}")
+        check(not out[i].startswith("0:"), f"old snapshot: {what} of {email} ({g}, {p}) has rows", out[i])
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", required=True)
@@ -226,6 +262,7 @@ def main():
         proc, base = start_server(args.binary, env)
         try:
             run(args.binary, env, url, base)
+            under_old_snapshot(url)
         finally:
             proc.terminate()
             proc.wait(timeout=10)
