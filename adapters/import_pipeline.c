@@ -238,7 +238,9 @@ void bs_import_plan_stream(bs_import_plan *plan) {
     if (!plan->per_batch || plan->n_stmts == 0) abort(); /* a programming error: see the header */
     uv_mutex_lock(&plan->mu);
     plan->stream = true;
-    bool any = plan->n_batches > 0;
+    /* with a setup statement the store begins at once: the setup's transaction (and the other
+     * connections' acquisition) overlaps the preparation of the first batch */
+    bool any = plan->n_batches > 0 || plan->setup.sql;
     uv_mutex_unlock(&plan->mu);
     if (any) uv_async_send(plan->wake);
 }

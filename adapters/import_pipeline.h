@@ -138,8 +138,9 @@ int bs_import_plan_records(const bs_import_plan *plan);
  * pool thread — the import's CPU work and PostgreSQL's overlap. Only for one transaction per
  * batch (bs_import_plan_commit_per_batch(plan, true)) and once the opening script and every
  * statement are set (aborts otherwise: a programming error); prepare must not refuse the input
- * after it (it returns 0: batches may be committed already). Without it the pipeline waits for
- * prepare to return. */
+ * after it (it returns 0: batches may be committed already). With a setup statement
+ * (bs_import_plan_setup) the store starts at this call: the setup runs and commits while the
+ * first batch is prepared. Without it the pipeline waits for prepare to return. */
 void bs_import_plan_stream(bs_import_plan *plan);
 
 /* The number of records prepare expects to add in all (e.g. the features of a file before some
