@@ -548,8 +548,8 @@ void bs_projects_plan_steps_copied(bs_import_plan *plan, const bs_schema *schema
     char *keys = bs_projects_step_keys_param(schema);
     const char *p_steps[2] = {keys, source};
     bs_import_plan_copy_inserted(plan, "storing process steps failed",
-                                 "project_steps (id, project_id, step_key, status, actual_estimated)", bs_eib_step_rows,
-                                 ids, "bouwstroom.import_steps_new");
+                                 "project_steps (id, project_id, step_key, status, actual_estimated)", true,
+                                 bs_eib_step_rows, ids, "bouwstroom.import_steps_new");
     bs_import_plan_stmt(plan, "storing process steps failed", false, bs_projects_steps_missing_sql(), 2, p_steps);
     bs_import_plan_stmt_in_order(plan, "storing process steps failed", bs_projects_steps_audit_sql(), 1, &p_steps[1]);
     free(keys);
@@ -736,28 +736,52 @@ void bs_eib_step_ids_init(bs_eib_step_ids *ids, const bs_schema *schema) {
     unsigned char rand[10] = {0}, b[16];
     randombytes_buf(rand, 6);
     uuidv7_bytes(b, 0, rand);
-    char text[37];
-    uuid_text(b, text);
-    memcpy(ids->middle, text + 13, 15); /* "-7xxx-Vxxx-xxxx" */
-    ids->middle[15] = 0;
+    memcpy(ids->middle, b + 6, sizeof ids->middle); /* version, variant and the random bits */
     ids->schema = schema;
     ids->counter = 0;
 }
 
+/* The 16 bytes of a UUID's text (36 characters, lower- or upper-case hex): 0, or -1 when it is not
+ * one. */
+static int uuid_bytes(const char *text, unsigned char out[16]) {
+    int n = 0;
+    for (int i = 0; i < 36; i++) {
+        char c = text[i];
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (c != '-') return -1;
+            continue;
+        }
+        int v = c >= '0' && c <= '9'   ? c - '0'
+                : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                       : -1;
+        if (v < 0) return -1;
+        if (n % 2 == 0)
+            out[n / 2] = (unsigned char)(v << 4);
+        else
+            out[n / 2] |= (unsigned char)v;
+        n++;
+    }
+    return text[36] == 0 ? 0 : -1;
+}
+
+/* Appends a binary COPY field: its length (a 32-bit big-endian integer) and its n bytes. */
+static void put_field(bs_copy_buf *rows, const void *data, size_t n) {
+    unsigned char len[4] = {(unsigned char)(n >> 24), (unsigned char)(n >> 16), (unsigned char)(n >> 8),
+                            (unsigned char)n};
+    bs_copy_put(rows, (const char *)len, 4);
+    bs_copy_put(rows, data, n);
+}
+
 void bs_eib_step_rows(bs_copy_buf *rows, const json_t *rec, void *arg) {
-    static const char hex[] = "0123456789abcdef";
     bs_eib_step_ids *ids = arg;
     const char *project = json_string_value(json_object_get(rec, "id"));
     const json_t *steps = json_object_get(rec, "steps"), *keys = json_object_get(rec, "step_keys");
-    if (!project || strlen(project) != 36) return;
-    /* the start of each row: the step id (the project's millisecond, the import's bits, the
-     * counter written in place per row), a tab, the project id, a tab */
-    char head[36 + 1 + 36 + 1];
-    memcpy(head, project, 13);
-    memcpy(head + 13, ids->middle, 15);
-    head[36] = '\t';
-    memcpy(head + 37, project, 36);
-    head[73] = '\t';
+    unsigned char pid[16], sid[16];
+    if (!project || strlen(project) != 36 || uuid_bytes(project, pid) != 0) return;
+    /* the step id: the project's millisecond, the import's bits, the counter (written per row) */
+    memcpy(sid, pid, 6);
+    memcpy(sid + 6, ids->middle, 6);
     size_t n = json_array_size(steps);
     for (size_t i = 0; i < n; i++) {
         const char *key = keys                               ? json_string_value(json_array_get(keys, i))
@@ -766,12 +790,13 @@ void bs_eib_step_rows(bs_copy_buf *rows, const json_t *rec, void *arg) {
         const char *status = json_string_value(json_array_get(steps, i));
         if (!key || !status) continue;
         uint32_t c = ids->counter++;
-        for (int k = 0; k < 8; k++) head[28 + k] = hex[(c >> (4 * (7 - k))) & 15];
-        bs_copy_put(rows, head, sizeof head);
-        bs_copy_text(rows, key, strlen(key)); /* schema keys are [a-z0-9_]: nothing to escape, checked anyway */
-        bs_copy_put(rows, "\t", 1);
-        bs_copy_text(rows, status, strlen(status));
-        bs_copy_put(rows, strcmp(status, "done") == 0 ? "\tt\n" : "\tf\n", 3);
+        for (int k = 0; k < 4; k++) sid[12 + k] = (unsigned char)(c >> (8 * (3 - k)));
+        bs_copy_put(rows, "\0\5", 2); /* five fields */
+        put_field(rows, sid, 16);
+        put_field(rows, pid, 16);
+        put_field(rows, key, strlen(key));
+        put_field(rows, status, strlen(status));
+        put_field(rows, strcmp(status, "done") == 0 ? "\1" : "\0", 1);
     }
 }
 

@@ -58,7 +58,7 @@ void bs_eib_uuidv7(char out[37], int64_t unix_ms);
  * end. Prepare's thread only. */
 typedef struct bs_eib_step_ids {
     const bs_schema *schema; /* borrowed: the step keys of a record without "step_keys" */
-    char middle[16];         /* "-7xxx-Vxxx-xxxx": version, variant and the random bits, as text */
+    unsigned char middle[6]; /* bytes 6-11 of every id: the version, the variant and the random bits */
     uint32_t counter;        /* the next row's */
 } bs_eib_step_ids;
 
@@ -66,11 +66,12 @@ typedef struct bs_eib_step_ids {
 void bs_eib_step_ids_init(bs_eib_step_ids *ids, const bs_schema *schema);
 
 /* Appends to rows the initial project_steps rows of record rec (members id, a UUID's 36
- * characters, steps, and step_keys when its version has other steps than the schema's) in COPY's
- * text format, columns (id, project_id, step_key, status, actual_estimated): one row per step,
+ * characters, steps, and step_keys when its version has other steps than the schema's) as tuples
+ * of COPY's binary format (no header or trailer: the pipeline's; no uuid text for PostgreSQL to
+ * parse), columns (id, project_id, step_key, status, actual_estimated): one row per step,
  * actual_estimated true for a step done, as the step statements write them
  * (bs_projects_steps_existing_sql); ids from ids (a bs_eib_step_ids *; a bs_import_rows_fn).
- * Nothing without an "id". */
+ * Nothing without an "id" (or with one that is not a UUID). */
 void bs_eib_step_rows(bs_copy_buf *rows, const json_t *rec, void *ids);
 
 /* Imports the plans of the GeoJSON file at path into the store as projects of the

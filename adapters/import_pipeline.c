@@ -66,7 +66,8 @@ typedef struct import_batch {
     char *copy; /* owned: the rows in COPY text format */
     size_t len;
     int n_records;
-    /* with bs_import_plan_copy_inserted: each record's rows for the target (COPY text, record i
+    /* with bs_import_plan_copy_inserted: each record's rows for the target (COPY text or binary
+     * tuples, record i
      * from row_off[i] to row_off[i + 1]) and the records by their "id" (sorted by strcmp, for
      * bsearch; a record without one has ""). All owned. */
     char *rows;
@@ -82,7 +83,8 @@ typedef struct record_id {
 
 /* bs_import_plan_copy_inserted */
 typedef struct import_copy {
-    char *sql;              /* owned: "COPY <target> FROM STDIN"; NULL = none */
+    char *sql;              /* owned: "COPY <target> FROM STDIN [(FORMAT binary)]"; NULL = none */
+    bool binary;            /* the rows are binary tuples: the COPY gets the header and trailer */
     bs_import_rows_fn rows; /* writes a record's rows */
     void *rows_arg;
     char *setting; /* owned: the count's setting */
@@ -207,10 +209,11 @@ void bs_import_plan_setup(bs_import_plan *plan, const char *what, const char *sq
     stmt_set(&plan->setup, what, false, sql, n_params, params);
 }
 
-void bs_import_plan_copy_inserted(bs_import_plan *plan, const char *what, const char *target, bs_import_rows_fn rows,
-                                  void *rows_arg, const char *count_setting) {
+void bs_import_plan_copy_inserted(bs_import_plan *plan, const char *what, const char *target, bool binary,
+                                  bs_import_rows_fn rows, void *rows_arg, const char *count_setting) {
     if (plan->copy_ins.sql) abort(); /* a programming error: one per plan */
-    plan->copy_ins.sql = bs_asprintf("COPY %s FROM STDIN", target);
+    plan->copy_ins.sql = bs_asprintf("COPY %s FROM STDIN%s", target, binary ? " (FORMAT binary)" : "");
+    plan->copy_ins.binary = binary;
     plan->copy_ins.rows = rows;
     plan->copy_ins.rows_arg = rows_arg;
     plan->copy_ins.setting = bs_strdup(count_setting);
@@ -235,7 +238,9 @@ void bs_import_plan_stream(bs_import_plan *plan) {
     if (!plan->per_batch || plan->n_stmts == 0) abort(); /* a programming error: see the header */
     uv_mutex_lock(&plan->mu);
     plan->stream = true;
-    bool any = plan->n_batches > 0;
+    /* with a setup statement the store begins at once: the setup's transaction (and the other
+     * connections' acquisition) overlaps the preparation of the first batch */
+    bool any = plan->n_batches > 0 || plan->setup.sql;
     uv_mutex_unlock(&plan->mu);
     if (any) uv_async_send(plan->wake);
 }
@@ -508,6 +513,11 @@ static void copy_inserted(lane *l, const PGresult *res) {
     pipeline *p = l->p;
     import_batch b = batch_at(p, l->batch);
     bs_copy_buf o = {0};
+    /* the binary format's header: signature, flags 0, no extension (PostgreSQL docs, COPY,
+     * "Binary Format") */
+    static const char header[19] = "PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0";
+    size_t start = p->plan.copy_ins.binary ? sizeof header : 0;
+    if (start) bs_copy_put(&o, header, sizeof header);
     for (int i = 0; PQnfields(res) > 1 && i < PQntuples(res); i++) {
         if (strcmp(PQgetvalue(res, i, 0), "t") != 0) continue;
         record_id key = {.rec = 0};
@@ -515,7 +525,8 @@ static void copy_inserted(lane *l, const PGresult *res) {
         const record_id *r = bsearch(&key, b.by_id, (size_t)b.n_records, sizeof *b.by_id, cmp_record_id);
         if (r) bs_copy_put(&o, b.rows + b.row_off[r->rec], b.row_off[r->rec + 1] - b.row_off[r->rec]);
     }
-    if (o.len == 0) {
+    if (o.len > start && start) bs_copy_put(&o, "\377\377", 2); /* the trailer: a field count of -1 */
+    if (o.len == start) {
         free(o.p);
         l->stmt++;
         run_stmt(l);

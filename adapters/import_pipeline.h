@@ -93,23 +93,25 @@ void bs_import_plan_stmt_in_order(bs_import_plan *plan, const char *what, const 
 void bs_import_plan_setup(bs_import_plan *plan, const char *what, const char *sql, int n_params,
                           const char *const *params);
 
-/* Appends record rec's rows (whole lines of COPY's text format, copy_text.h; none is fine) to
- * rows, for bs_import_plan_copy_inserted. Runs on prepare's thread, within
+/* Appends record rec's rows (whole lines of COPY's text format, copy_text.h, or with binary
+ * whole tuples of its binary format without the header and trailer; none is fine) to rows, for
+ * bs_import_plan_copy_inserted. Runs on prepare's thread, within
  * bs_import_plan_add_records, once per record in the order added. */
 typedef void (*bs_import_rows_fn)(bs_copy_buf *rows, const json_t *rec, void *arg);
 
 /* One COPY per batch (at most one per plan; issue 17 item 4) straight into a table, of rows the
  * records give, for the records the batch's counting statement (bs_import_plan_stmt with counts)
  * inserted; it runs right after that statement, before the batch's next one. target names the
- * table and its columns ("project_steps (id, project_id, …)"); rows (with rows_arg, borrowed
+ * table and its columns ("project_steps (id, project_id, …)"); binary: COPY's binary format
+ * (the pipeline adds its header and trailer), else text; rows (with rows_arg, borrowed
  * until the import's end) writes each record's rows when it is added; the counting statement
  * returns, after its "inserted" column, the text of the inserted record's "id" member (e.g.
  * RETURNING (xmax = 0), id): a row whose id no record of the batch has copies nothing. The number
  * of rows copied goes to the transaction's setting count_setting (set_config(…, true); not set
  * when the batch's inserted records have no rows), for the statements after it. what names the
  * step in error messages. Strings copied. Set before bs_import_plan_add_records. */
-void bs_import_plan_copy_inserted(bs_import_plan *plan, const char *what, const char *target, bs_import_rows_fn rows,
-                                  void *rows_arg, const char *count_setting);
+void bs_import_plan_copy_inserted(bs_import_plan *plan, const char *what, const char *target, bool binary,
+                                  bs_import_rows_fn rows, void *rows_arg, const char *count_setting);
 
 /* With one transaction per batch: store up to n batches at once (1 … BS_IMPORT_MAX_CONNECTIONS,
  * clamped; default 1), each on a connection of its own from the store (a store with fewer free
@@ -136,8 +138,9 @@ int bs_import_plan_records(const bs_import_plan *plan);
  * pool thread — the import's CPU work and PostgreSQL's overlap. Only for one transaction per
  * batch (bs_import_plan_commit_per_batch(plan, true)) and once the opening script and every
  * statement are set (aborts otherwise: a programming error); prepare must not refuse the input
- * after it (it returns 0: batches may be committed already). Without it the pipeline waits for
- * prepare to return. */
+ * after it (it returns 0: batches may be committed already). With a setup statement
+ * (bs_import_plan_setup) the store starts at this call: the setup runs and commits while the
+ * first batch is prepared. Without it the pipeline waits for prepare to return. */
 void bs_import_plan_stream(bs_import_plan *plan);
 
 /* The number of records prepare expects to add in all (e.g. the features of a file before some

@@ -734,7 +734,9 @@ int main(int argc, char **argv) {
     bs_err err = {0};
     char dir[4096], *report = NULL;
     snprintf(dir, sizeof dir, "%s/processes", bs_home());
-    if (bs_engine_init(&a.engine, dir, &err, &report) != 0) {
+    /* the import never forecasts: no reference history to fit before it starts */
+    unsigned eflags = strcmp(a.command, "import") == 0 ? BS_ENGINE_NO_REFERENCE : 0;
+    if (bs_engine_init_ex(&a.engine, dir, eflags, &err, &report) != 0) {
         fprintf(stderr, "bouwstroom: %s\n", report ? report : err.msg);
         free(report);
         bs_engine_free(&a.engine);

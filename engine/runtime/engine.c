@@ -64,6 +64,10 @@ static int schema_problems(const char *path, const bs_schema_problems *probs, bs
 }
 
 int bs_engine_init(bs_engine *e, const char *dir, bs_err *err, char **report) {
+    return bs_engine_init_ex(e, dir, 0, err, report);
+}
+
+int bs_engine_init_ex(bs_engine *e, const char *dir, unsigned flags, bs_err *err, char **report) {
     memset(e, 0, sizeof *e);
     if (report) *report = NULL;
     bs_calendar_options opt = bs_calendar_default_options();
@@ -114,7 +118,7 @@ int bs_engine_init(bs_engine *e, const char *dir, bs_err *err, char **report) {
                 char rpath[4200];
                 snprintf(rpath, sizeof rpath, "%s/reference/%s.reference.json", dir, s->key);
                 size_t rlen = 0;
-                char *rtext = bs_read_file(rpath, &rlen);
+                char *rtext = flags & BS_ENGINE_NO_REFERENCE ? NULL : bs_read_file(rpath, &rlen);
                 if (rtext) {
                     bs_reference *ref = bs_calloc(1, sizeof *ref);
                     char rerr[512];

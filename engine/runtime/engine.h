@@ -62,6 +62,14 @@ typedef struct bs_engine {
  * every problem of that file, one per line with its JSON path. */
 int bs_engine_init(bs_engine *e, const char *processes_dir, bs_err *err, char **report);
 
+/* bs_engine_init's flag: no lead-time reference history is read or fitted (every schema's
+ * reference NULL), for a command that never forecasts (`bouwstroom import`: the fit is ≈ 45 ms of
+ * CPU before the import can start; docs/performance.md "Import of the real plans"). */
+#define BS_ENGINE_NO_REFERENCE 1u
+
+/* bs_engine_init with flags (0 or BS_ENGINE_NO_REFERENCE); the same returns and errors. */
+int bs_engine_init_ex(bs_engine *e, const char *processes_dir, unsigned flags, bs_err *err, char **report);
+
 /* The calendar of these organisation options (never NULL). */
 const bs_calendar *bs_engine_calendar(const bs_engine *e, const bs_calendar_options *opt);
 

@@ -11,7 +11,9 @@ statement. What must hold is what the triggers did:
   subscribes to it), once per write that finds it unmarked, and not when nobody does;
 - the dashboard's data version (the sum of dashboard_marks) moves at every write;
 - a direct update of a step row afterwards (another statement, psql) still stamps and marks
-  through the triggers (the statement's mark does not outlive it).
+  through the triggers (the statement's mark does not outlive it);
+- so does a direct insert of step rows (one trigger since migration 0055): each project stamped,
+  the followed one marked dirty once, the other not.
 
 The dirty marks are observed through a row trigger on notifier_dirty that this test adds (the
 server's notifier takes the marks away as it works them off); before each write the test waits
@@ -130,6 +132,18 @@ def scenario(api, url):
     check(stamp(url, followed) > s0, "direct update: stamped by the trigger")
     eq(dirty_logged(url, followed) - d0, 1, "direct update: marked dirty by the trigger")
     check(dashboard_version(url) > v0, "direct update: the dashboard mark by the trigger")
+    # a direct insert of step rows (migration 0055: one trigger checks the reference, marks and
+    # stamps for the INSERT): the followed project stamped and marked once, the other one stamped only
+    check(wait_for(lambda: unmarked(url, followed)), "direct insert: the earlier dirty mark worked off")
+    s0, d0, s1, d1 = stamp(url, followed), dirty_logged(url, followed), stamp(url, lone), dirty_logged(url, lone)
+    psql(url, "INSERT INTO project_steps (project_id, step_key, status) "
+              f"VALUES ('{followed}', 'it_extra_a', 'open'), ('{followed}', 'it_extra_b', 'open'), "
+              f"('{lone}', 'it_extra_a', 'open')")
+    check(stamp(url, followed) > s0, "direct insert: the followed project stamped by the trigger")
+    check(stamp(url, lone) > s1, "direct insert: the other project stamped by the trigger")
+    eq(dirty_logged(url, followed) - d0, 1, "direct insert: the followed project marked dirty once")
+    eq(dirty_logged(url, lone) - d1, 0, "direct insert: the project nobody follows not marked")
+    psql(url, "DELETE FROM project_steps WHERE step_key LIKE 'it_extra_%'")
 
 
 if __name__ == "__main__":
