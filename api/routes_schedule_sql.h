@@ -41,21 +41,22 @@ static const bs_stmt SQL_SCHEDULE_LOAD_STAMP = {
  * step rows the upsert below writes, as they were (the same snapshot): their audit rows (sau); the actor the audit
  * triggers record, set in this statement's own transaction (it runs alone, committed at Sync: bs__store_write_one);
  * the triggers fire at the statement's end, after this; pau below writes this update's audit row: the audit trigger
- * skips it (migration 0040); sau below writes the audit rows of the step upsert: the audit triggers of project_steps
- * skip them, in this statement only (migration 0046); fs and nd below make the project's forecast stamp and the
- * notifier's dirty mark: the stamp and dirty triggers skip, in this statement only; the dashboard's mark is made
- * here, once, and its triggers skip (migration 0048); 'after': the stamp triggers send no NOTIFY in this
- * transaction; the server wakes the forecast sweeps after the commit (migration 0045, issue 17 item 1); '': they do,
- * as before; the audit row of the project's update, as the audit trigger writes one (migrations 0027, 0040): old =
- * the changed columns' old values, new = their new values without JSON nulls, and the id; the audit rows of the step
- * upsert, as the audit trigger writes them (migrations 0027, 0046), in the trigger's order (the updated rows, then
- * the inserted ones, each in the order of $5): an updated row's old = its changed columns' old values, new = their
- * new values without JSON nulls, and its id, project_id and step_key (the upsert sets only the columns listed here);
- * an inserted row's new = the whole row; reading pau first (always true) keeps the trigger's order: the project's
- * audit row, then the step rows'; the project's forecast stamp, as the stamp triggers made it (migrations 0034,
- * 0042: the write moves schedule_version); its trigger wakes the sweep (or not: sweep_wake); the notifier's dirty
- * mark, as bs_mark_projects_dirty made it for the step rows (migration 0004): when step rows were written and
- * somebody follows the project, has a role in it or subscribes to it; NOTIFY when marked. */
+ * skips it, in this statement only (migrations 0040, 0054); with no adapter subscription the adapters' triggers
+ * skip, in this statement only (migration 0054); sau below writes the audit rows of the step upsert: the audit
+ * triggers of project_steps skip them, in this statement only (migration 0046); fs and nd below make the project's
+ * forecast stamp and the notifier's dirty mark: the stamp and dirty triggers skip, in this statement only; the
+ * dashboard's mark is made here, once, and its triggers skip (migration 0048); 'after': the stamp triggers send no
+ * NOTIFY in this transaction; the server wakes the forecast sweeps after the commit (migration 0045, issue 17 item
+ * 1); '': they do, as before; the audit row of the project's update, as the audit trigger writes one (migrations
+ * 0027, 0040): old = the changed columns' old values, new = their new values without JSON nulls, and the id; the
+ * audit rows of the step upsert, as the audit trigger writes them (migrations 0027, 0046), in the trigger's order
+ * (the updated rows, then the inserted ones, each in the order of $5): an updated row's old = its changed columns'
+ * old values, new = their new values without JSON nulls, and its id, project_id and step_key (the upsert sets only
+ * the columns listed here); an inserted row's new = the whole row; reading pau first (always true) keeps the
+ * trigger's order: the project's audit row, then the step rows'; the project's forecast stamp, as the stamp triggers
+ * made it (migrations 0034, 0042: the write moves schedule_version); its trigger wakes the sweep (or not:
+ * sweep_wake); the notifier's dirty mark, as bs_mark_projects_dirty made it for the step rows (migration 0004): when
+ * step rows were written and somebody follows the project, has a role in it or subscribes to it; NOTIFY when marked. */
 #define BS_SCHEDULE_WRITE_HEAD                                                                                         \
     "WITH pold AS (SELECT p.schedule_version, p.custom_links, p.planned_completion, p.updated_at, p.progress_date, "   \
     "  p.knelpunt FROM projects p WHERE p.id = $1::uuid), "                                                            \
@@ -66,7 +67,9 @@ static const bs_stmt SQL_SCHEDULE_LOAD_STAMP = {
     "  progress_date = COALESCE($17::date, progress_date), knelpunt = COALESCE($19::boolean, knelpunt) "               \
     "  WHERE id = $1::uuid AND schedule_version = $2::bigint "                                                         \
     "  AND (SELECT set_config('bouwstroom.actor', $20, true)) IS NOT NULL "                                            \
-    "  AND (SELECT set_config('bouwstroom.audited', 'projects', true)) IS NOT NULL "                                   \
+    "  AND (SELECT set_config('bouwstroom.audited_project', statement_timestamp()::text, true)) IS NOT NULL "          \
+    "  AND (SELECT set_config('bouwstroom.no_adapters', CASE WHEN EXISTS (SELECT 1 FROM adapter_subscriptions) "       \
+    "    THEN '' ELSE statement_timestamp()::text END, true)) IS NOT NULL "                                            \
     "  AND (SELECT set_config('bouwstroom.audited_steps', statement_timestamp()::text, true)) IS NOT NULL "            \
     "  AND (SELECT set_config('bouwstroom.write_marks', statement_timestamp()::text, true)) IS NOT NULL "              \
     "  AND (SELECT bs_dashboard_mark()) IS NOT NULL "                                                                  \
