@@ -161,37 +161,28 @@ static const bs_stmt SQL_SCHEDULE_LOAD_STAMP = {
     "sc AS (UPDATE scenarios SET applied_at = now() WHERE id = $11::uuid "                                             \
     "  AND EXISTS (SELECT 1 FROM chk) RETURNING 1), "
 
-/* SQL_SCHEDULE_WRITE, last part: the external_update alerts and the answer. Within it: an update by an external
- * party (a user of an organisation that is not a gemeente) raises its external_update alerts in this same
- * transaction, one per recipient (projectleider, owners of the step's stream, followers; not the author), keyed by
- * the change's first history id; each change names its step (name and key): a change of many milestones' forecast
- * dates is otherwise a list of identical field names; only recipients who may still read the project
- * (docs/security.md); bs_may_read_project (migration 0053) is bs_project_access in a PL/pgSQL function, so that its
- * plan is made and started only when a recipient is there, not with every write's plan. */
-#define BS_SCHEDULE_WRITE_TAIL                                                                                             \
-    "au AS (SELECT a.id, COALESCE(NULLIF(a.name, ''), a.email) AS name, o.name AS org FROM users a "                       \
-    "  JOIN organisations o ON o.id = a.organisation_id WHERE lower(a.email) = lower($8) AND o.kind <> 'gemeente'), "      \
-    "ext AS (INSERT INTO alerts (id, project_id, step_key, kind, revision, user_id, due_at, digest, payload, message_id) " \
-    "  SELECT g.id, $1::uuid, $14::text, 'external_update', (SELECT min(id) FROM h), g.user_id, "                          \
-    "  to_timestamp($13::bigint), g.digest, g.payload, 'alert.' || g.id || '@' || $12::text "                              \
-    "  FROM (SELECT gen_random_uuid() AS id, u.id AS user_id, u.digest, jsonb_build_object("                               \
-    "    'project_id', p.id, 'project_name', p.name, 'gemeente', p.gemeente, 'step_key', $14::text, "                      \
-    "    'step_name', $15::text, 'stream', $16::text, 'progress_date', p.progress_date, 'author', au.name, "               \
-    "    'author_organisation', au.org, 'reason', $7, 'changes', (SELECT string_agg("                                      \
-    "    COALESCE($18::jsonb->>h.step_key, h.step_key) || ' (' || h.step_key || '), ' || h.field || ': ' || "              \
-    "    COALESCE(h.old_value, '-') || ' -> ' || COALESCE(h.new_value, '-'), E'\\n' ORDER BY h.id) FROM h)) AS payload "   \
-    "    FROM (SELECT user_id FROM project_roles WHERE project_id = $1::uuid "                                             \
-    "      AND (role = 'projectleider' OR stream = $16::text OR $16::text IS NULL) "                                       \
-    "      UNION SELECT user_id FROM follows WHERE project_id = $1::uuid) r "                                              \
-    "    JOIN users u ON u.id = r.user_id CROSS JOIN au JOIN projects p ON p.id = $1::uuid "                               \
-    "    LEFT JOIN alert_rules ur ON ur.user_id = u.id AND ur.kind = 'external_update' "                                   \
-    "    LEFT JOIN alert_rules orr ON orr.organisation_id = u.organisation_id AND orr.user_id IS NULL "                    \
-    "      AND orr.kind = 'external_update' "                                                                              \
-    "    WHERE u.id <> au.id AND COALESCE(ur.enabled, orr.enabled, true) AND u.disabled_at IS NULL "                       \
-    "      AND bs_may_read_project(u.id, $1::uuid)) g "                                                                    \
-    "  WHERE EXISTS (SELECT 1 FROM h) ON CONFLICT DO NOTHING RETURNING 1) "                                                \
-    "SELECT id, (SELECT count(*) FROM h), (SELECT count(*) FROM ext), "                                                    \
-    "  CASE WHEN EXISTS (SELECT 1 FROM ext) THEN pg_notify('bs_alerts', '') END FROM chk"
+/* SQL_SCHEDULE_WRITE, last part: the external_update alerts and the answer. An update by an external party (a user
+ * of an organisation that is not a gemeente, au) raises its external_update alerts in this same transaction, one
+ * per recipient (projectleider, owners of the step's stream, followers; not the author; only recipients who may
+ * still read the project, docs/security.md), keyed by the change's first history id; each change names its step
+ * (name and key): a change of many milestones' forecast dates is otherwise a list of identical field names. The
+ * alerts are inserted by bs_external_update_alerts (migration 0053), called only when history rows were written,
+ * the author is external and the project has a role or a follower at all, so that the recipients' query is
+ * planned and started then, not with every write's plan; the payload's progress_date is the project's before the
+ * write, as this statement reads it (pold). */
+#define BS_SCHEDULE_WRITE_TAIL                                                                                         \
+    "au AS (SELECT a.id, COALESCE(NULLIF(a.name, ''), a.email) AS name, o.name AS org FROM users a "                   \
+    "  JOIN organisations o ON o.id = a.organisation_id WHERE lower(a.email) = lower($8) AND o.kind <> 'gemeente'), "  \
+    "ext AS (SELECT bs_external_update_alerts($1::uuid, $14::text, $15::text, $16::text, $7, $8, $12::text, "          \
+    "  $13::bigint, (SELECT min(id) FROM h), (SELECT string_agg("                                                      \
+    "    COALESCE($18::jsonb->>h.step_key, h.step_key) || ' (' || h.step_key || '), ' || h.field || ': ' || "          \
+    "    COALESCE(h.old_value, '-') || ' -> ' || COALESCE(h.new_value, '-'), E'\\n' ORDER BY h.id) FROM h), "          \
+    "  (SELECT pold.progress_date FROM pold)) AS n "                                                                   \
+    "  WHERE EXISTS (SELECT 1 FROM h) AND EXISTS (SELECT 1 FROM au) "                                                  \
+    "  AND (EXISTS (SELECT 1 FROM project_roles WHERE project_id = $1::uuid) "                                         \
+    "    OR EXISTS (SELECT 1 FROM follows WHERE project_id = $1::uuid))) "                                             \
+    "SELECT id, (SELECT count(*) FROM h), (SELECT COALESCE(sum(n), 0) FROM ext), "                                     \
+    "  CASE WHEN (SELECT COALESCE(sum(n), 0) FROM ext) > 0 THEN pg_notify('bs_alerts', '') END FROM chk"
 
 /* Writes a changed schedule in one statement, only when the project is still at the schedule version the change
  * was computed from: project row, step rows, links (when custom), history rows, an applied scenario, and the
