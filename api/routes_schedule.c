@@ -633,7 +633,9 @@ static void write_changes(sctx *c, const sched_state *ns, const bs_schedule *s1,
                                            : "false",
                               actor,
                               bs__sweep_wake_setting(c->api)};
-    bs__store_write_one(c->api, &SQL_SCHEDULE_WRITE, params, written, c);
+    /* the step writes change no links and apply no scenario: the smaller statement (same answer) */
+    bs__store_write_one(c->api, links_changed || c->sid[0] ? &SQL_SCHEDULE_WRITE : &SQL_SCHEDULE_WRITE_STEPS, params,
+                        written, c);
     free(actor);
     free(names_t);
     free(rows_t);

@@ -185,6 +185,14 @@ def run(binary, env, url, base):
             eq(psql(url, f"SELECT count(*) FROM (SELECT * FROM {a} EXCEPT ALL SELECT * FROM {b}) x"), "0",
                f"{who}: every row of {a.split('(')[0]} over every project is a row of {b.split('(')[0]}")
         eq(psql(url, f"SELECT count(*) FROM bs_project_access_of({arg}, NULL)"), "0", f"{who}: no ids, no rows")
+        # the external_update recipients' check (bs_may_read_project, migration 0053): true for exactly the
+        # projects bs_project_access gives read, write or lead, for every project (and false for a missing one)
+        if uid:
+            eq(psql(url, f"SELECT count(*) FROM projects p WHERE bs_may_read_project({arg}, p.id) IS DISTINCT FROM "
+                         f"EXISTS (SELECT 1 FROM bs_project_access({arg}) x WHERE x.project_id = p.id "
+                         "AND x.access IN ('read', 'write', 'lead'))"), "0",
+               f"{who}: bs_may_read_project is bs_project_access's read, write or lead, project by project")
+            eq(psql(url, f"SELECT bs_may_read_project({arg}, gen_random_uuid())"), "f", f"{who}: no project, no read")
         list_reach_same(url, uid, who)
         check(email in (None, "niemand@d") or len(full) > 0 or email == "uit@g3", f"{who}: sees something", len(full))
         if email == "uit@g3":

@@ -481,6 +481,9 @@ def scenario(args, env, url, smtp, tmp):
                                   {"token": inv["token"], "password": "ontwikkelaar-wachtwoord"})
             eq((st, acc and acc.get("email")), (200, "dev@zuid.example"), "the mailed secret sets the password")
         dev_auth = {"Authorization": "Bearer " + bsit.token_for(args.binary, env, "dev@zuid.example")}
+        # the alert's payload carries the project as the write read it (before the write)
+        before = psql(url, f"SELECT name || '|' || gemeente || '|' || coalesce(progress_date::text, '') "
+                           f"FROM projects WHERE id = '{p_new}'")
         st, _, _ = api.json("PATCH", f"/api/v1/projects/{p_new}/steps/{first_private['key']}",
                             {"start_no_earlier_than": first_private["early_start"], "reason": "planning aannemer"},
                             headers=dev_auth)
@@ -492,6 +495,9 @@ def scenario(args, env, url, smtp, tmp):
                         f"FROM alerts WHERE project_id = '{p_new}' AND kind = 'external_update'").splitlines()
         check(len(ext) == 1 and ext[0].startswith(pl) and "Bouwbedrijf Zuid" in ext[0]
               and "start_no_earlier_than" in ext[0], "external update alert to the projectleider, not the author", ext)
+        eq(psql(url, f"SELECT (payload->>'project_name') || '|' || (payload->>'gemeente') || '|' || "
+                     f"coalesce(payload->>'progress_date', '') FROM alerts WHERE project_id = '{p_new}' "
+                     "AND kind = 'external_update'"), before, "the alert's project name, gemeente and progress date")
         st, _, _ = api.json("PATCH", f"/api/v1/projects/{p_new}/steps/{first_private['key']}",
                             {"start_no_earlier_than": None, "reason": "intern"},
                             headers={"Authorization": "Bearer " + bsit.token_for(args.binary, env,

@@ -14,6 +14,10 @@ statement. What must hold is what the triggers did:
   through the triggers (the statement's mark does not outlive it);
 - so does a direct insert of step rows (one trigger since migration 0055): each project stamped,
   the followed one marked dirty once, the other not.
+- the adapters' events (bs_adapter_emit, migration 0011; skipped by the statement's mark when no
+  subscription exists, migration 0054): with a subscription every write emits its event (the
+  step's dates_changed or milestone_realised, the project's dates_changed when its planned
+  completion moved), without one none; a direct update still emits through the trigger.
 
 The dirty marks are observed through a row trigger on notifier_dirty that this test adds (the
 server's notifier takes the marks away as it works them off); before each write the test waits
@@ -65,11 +69,21 @@ def open_steps(api, pid):
     return [s["key"] for s in doc["steps"] if s["status"] == "open"] if st == 200 else []
 
 
-def one_write(api, url, pid, what, method, path, body, followed):
+def adapter_events(url, pid):
+    return int(psql(url, f"SELECT count(*) FROM adapter_events WHERE project_id = '{pid}' AND adapter = 'it'"))
+
+
+def one_write(api, url, pid, what, method, path, body, followed, subscribed=False):
     check(wait_for(lambda: unmarked(url, pid)), f"{what}: the project's earlier dirty mark worked off")
     s0, d0, v0 = stamp(url, pid), dirty_logged(url, pid), dashboard_version(url)
+    a0 = adapter_events(url, pid)
     st, _, doc = api.json(method, path, body)
     eq(st, 200, f"{what}: status ({doc})")
+    if subscribed:
+        check(adapter_events(url, pid) > a0, f"{what}: subscribed: the adapter event(s) of the write",
+              (a0, adapter_events(url, pid)))
+    else:
+        eq(adapter_events(url, pid), a0, f"{what}: no subscription: no adapter event")
     check(stamp(url, pid) > s0, f"{what}: the project's forecast stamp moved", (s0, stamp(url, pid)))
     eq(dirty_logged(url, pid) - d0, 1 if followed else 0, f"{what}: dirty marks of the project")
     check(dashboard_version(url) > v0, f"{what}: the dashboard's data version moved")
@@ -123,6 +137,21 @@ def scenario(api, url):
                   {"date": TODAY, "reason": "marks test"}, is_followed)
         one_write(api, url, pid, f"{tag}: planned finish", "PATCH", f"{P}/steps/{keys[1]}",
                   {"planned_finish": "2031-06-30", "reason": "marks test"}, is_followed)
+    # a subscription (an adapter of the test's own, which no worker sends): the writes emit events
+    psql(url, "INSERT INTO adapter_subscriptions (adapter, gemeente) VALUES ('it', '*')")
+    P = f"/api/v1/projects/{lone}"
+    keys = open_steps(api, lone)
+    check(len(keys) >= 2, "open steps (subscribed)", keys)
+    if len(keys) >= 2:
+        one_write(api, url, lone, "subscribed: start", "POST", f"{P}/steps/{keys[0]}/start",
+                  {"date": TODAY, "reason": "marks test"}, False, True)
+        one_write(api, url, lone, "subscribed: planned finish", "PATCH", f"{P}/steps/{keys[1]}",
+                  {"planned_finish": "2032-06-30", "reason": "marks test"}, False, True)
+        a0 = adapter_events(url, lone)
+        psql(url, "UPDATE project_steps SET actual_start = actual_start - 1 "
+                  f"WHERE project_id = '{lone}' AND step_key = '{keys[0]}'")
+        check(adapter_events(url, lone) > a0, "subscribed: a direct update emits through the trigger")
+    psql(url, "DELETE FROM adapter_subscriptions WHERE adapter = 'it'")
     # another statement on the step rows: the triggers stamp and mark as before
     check(wait_for(lambda: unmarked(url, followed)), "direct update: the earlier dirty mark worked off")
     s0, d0, v0 = stamp(url, followed), dirty_logged(url, followed), dashboard_version(url)
