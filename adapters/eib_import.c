@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "auth.h"
 #include "blocks.h"
 #include "clock.h"
 #include "copy_text.h"
@@ -741,30 +742,6 @@ void bs_eib_step_ids_init(bs_eib_step_ids *ids, const bs_schema *schema) {
     ids->counter = 0;
 }
 
-/* The 16 bytes of a UUID's text (36 characters, lower- or upper-case hex): 0, or -1 when it is not
- * one. */
-static int uuid_bytes(const char *text, unsigned char out[16]) {
-    int n = 0;
-    for (int i = 0; i < 36; i++) {
-        char c = text[i];
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (c != '-') return -1;
-            continue;
-        }
-        int v = c >= '0' && c <= '9'   ? c - '0'
-                : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                       : -1;
-        if (v < 0) return -1;
-        if (n % 2 == 0)
-            out[n / 2] = (unsigned char)(v << 4);
-        else
-            out[n / 2] |= (unsigned char)v;
-        n++;
-    }
-    return text[36] == 0 ? 0 : -1;
-}
-
 /* Appends a binary COPY field: its length (a 32-bit big-endian integer) and its n bytes. */
 static void put_field(bs_copy_buf *rows, const void *data, size_t n) {
     unsigned char len[4] = {(unsigned char)(n >> 24), (unsigned char)(n >> 16), (unsigned char)(n >> 8),
@@ -778,7 +755,7 @@ void bs_eib_step_rows(bs_copy_buf *rows, const json_t *rec, void *arg) {
     const char *project = json_string_value(json_object_get(rec, "id"));
     const json_t *steps = json_object_get(rec, "steps"), *keys = json_object_get(rec, "step_keys");
     unsigned char pid[16], sid[16];
-    if (!project || strlen(project) != 36 || uuid_bytes(project, pid) != 0) return;
+    if (!bs_uuid_bytes(project, pid)) return;
     /* the step id: the project's millisecond, the import's bits, the counter (written per row) */
     memcpy(sid, pid, 6);
     memcpy(sid + 6, ids->middle, 6);

@@ -315,8 +315,7 @@ static void unsub_mac(const unsigned char key[BS_SERVER_KEY_BYTES], const char *
     sodium_memzero(mac, sizeof mac);
 }
 
-/* 16 bytes of a UUID's text (any case) into b; false when it is not a UUID. */
-static bool uuid_bytes(const char *s, unsigned char b[16]) {
+bool bs_uuid_bytes(const char *s, unsigned char b[16]) {
     if (!s || strlen(s) != 36) return false;
     size_t n = 0;
     for (int i = 0; i < 36; i++) {
@@ -341,7 +340,7 @@ int bs_unsubscribe_token(const unsigned char key[BS_SERVER_KEY_BYTES], const cha
     for (int i = 0; i < 5; i++)
         if (strcmp(kind, unsub_kinds[i]) == 0) k = i;
     unsigned char b[16];
-    if (k < 0 || !uuid_bytes(user_id, b)) return BS_AUTH_EINVAL;
+    if (k < 0 || !bs_uuid_bytes(user_id, b)) return BS_AUTH_EINVAL;
     char lower[37];
     for (int i = 0; i < 37; i++) lower[i] = (char)tolower((unsigned char)user_id[i]);
     sodium_bin2base64(out, 23, b, 16, sodium_base64_VARIANT_URLSAFE_NO_PADDING);

@@ -168,6 +168,10 @@ bool bs_secret_equal(const void *a, const void *b, size_t len);
  * out (out_size >= 37). Errors: BS_AUTH_EINVAL, BS_AUTH_ESPACE. */
 int bs_uuid_v4_new(char *out, size_t out_size);
 
+/* The 16 bytes of a UUID's text s (36 characters, hex digits in any case, RFC 9562 §4) into b.
+ * Returns false (b undefined) when s is NULL or not such a text. */
+bool bs_uuid_bytes(const char *s, unsigned char b[16]);
+
 /* The secret of invitation invitation_id: HMAC-SHA-256 (RFC 2104; libsodium
  * crypto_auth_hmacsha256) of the id's text under the 32-byte server key, as 43 base64url
  * characters (RFC 4648 §5, no padding) + NUL in out (out_size >= BS_TOKEN_B64URL_BYTES).
