@@ -3,10 +3,11 @@
  */
 #include "decode.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "auth.h"
 
 int bs_decode_json_type(const char *content_type, size_t body_len, bs_err *err) {
     if (!content_type && body_len == 0) return 0; /* no body, no type */
@@ -62,13 +63,8 @@ int bs_decode_string(const json_t *doc, const char *name, bool required, size_t 
 }
 
 bool bs_is_uuid(const char *s) {
-    static const int dash[] = {8, 13, 18, 23};
-    if (strlen(s) != 36) return false;
-    for (int i = 0; i < 36; i++) {
-        bool d = i == dash[0] || i == dash[1] || i == dash[2] || i == dash[3];
-        if (d ? s[i] != '-' : !isxdigit((unsigned char)s[i])) return false;
-    }
-    return true;
+    unsigned char b[16];
+    return bs_uuid_bytes(s, b); /* one definition of a UUID's text (auth.c) */
 }
 
 int bs_decode_uuid(const json_t *doc, const char *name, bool required, const char **out, bs_err *err) {
