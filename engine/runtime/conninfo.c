@@ -59,16 +59,34 @@ static bool is_host_list(const char *keyword) {
     return strcmp(keyword, "host") == 0 || strcmp(keyword, "hostaddr") == 0 || strcmp(keyword, "port") == 0;
 }
 
-/* The parsed options as one key=value string, each list of n_hosts entries rotated by r. */
+/* The value of `options` in a variant: BS_SESSION_OPTIONS, then the string's own (val, may be
+ * NULL), so that a -c switch the user gives comes later and wins. Owned by the caller. */
+static char *session_options(const char *val) {
+    if (!val || !*val) return bs_strdup(BS_SESSION_OPTIONS);
+    size_t a = strlen(BS_SESSION_OPTIONS), b = strlen(val);
+    char *out = bs_malloc(a + b + 2);
+    memcpy(out, BS_SESSION_OPTIONS, a);
+    out[a] = ' ';
+    memcpy(out + a + 1, val, b + 1);
+    return out;
+}
+
+/* The parsed options as one key=value string, each list of n_hosts entries rotated by r and
+ * `options` with the store's session settings first (session_options). */
 static char *variant(const PQconninfoOption *opts, int n_hosts, int r) {
-    size_t size = 1;
+    size_t size = 1 + strlen("options") + 2 * strlen(BS_SESSION_OPTIONS) + 6;
     for (const PQconninfoOption *o = opts; o->keyword; o++)
         if (o->val) size += strlen(o->keyword) + 2 * strlen(o->val) + 4; /* space, =, quotes */
     char *out = bs_malloc(size), *p = out;
     *p = 0;
     for (const PQconninfoOption *o = opts; o->keyword; o++) {
-        if (!o->val) continue;
-        if (is_host_list(o->keyword) && list_count(o->val) == n_hosts) {
+        if (strcmp(o->keyword, "options") == 0) {
+            char *merged = session_options(o->val);
+            p = append_option(p, p == out, o->keyword, merged);
+            free(merged);
+        } else if (!o->val) {
+            continue;
+        } else if (is_host_list(o->keyword) && list_count(o->val) == n_hosts) {
             char *rotated = list_rotated(o->val, n_hosts, r);
             p = append_option(p, p == out, o->keyword, rotated);
             free(rotated);
@@ -92,22 +110,22 @@ static int timeout_ms(const PQconninfoOption *opts) {
 }
 
 void bs_conninfo_init(bs_conninfo *ci, const char *conninfo) {
-    ci->n_variants = 1;
-    ci->variants = bs_calloc(1, sizeof *ci->variants);
-    ci->variants[0] = bs_strdup(conninfo);
     ci->connect_timeout_ms = BS_CONNECT_TIMEOUT_DEFAULT_MS;
     PQconninfoOption *opts = PQconninfoParse(conninfo, NULL);
-    if (!opts) return;
+    if (!opts) {
+        ci->n_variants = 1;
+        ci->variants = bs_calloc(1, sizeof *ci->variants);
+        ci->variants[0] = bs_strdup(conninfo);
+        return;
+    }
     ci->connect_timeout_ms = timeout_ms(opts);
-    int n_hosts = 0;
+    int n_hosts = 1;
     for (const PQconninfoOption *o = opts; o->keyword; o++)
         if (strcmp(o->keyword, "host") == 0 || strcmp(o->keyword, "hostaddr") == 0)
             if (list_count(o->val) > n_hosts) n_hosts = list_count(o->val);
-    if (n_hosts > 1) {
-        ci->variants = bs_reallocarray(ci->variants, (size_t)n_hosts, sizeof *ci->variants);
-        for (int r = 1; r < n_hosts; r++) ci->variants[r] = variant(opts, n_hosts, r);
-        ci->n_variants = n_hosts;
-    }
+    ci->variants = bs_calloc((size_t)n_hosts, sizeof *ci->variants);
+    for (int r = 0; r < n_hosts; r++) ci->variants[r] = variant(opts, n_hosts, r);
+    ci->n_variants = n_hosts;
     PQconninfoFree(opts);
 }
 

@@ -1,6 +1,6 @@
 /*
- * The connect timeout and host rotations of a libpq connection string (engine/runtime/conninfo.c):
- * each variant is read back with libpq's own parser.
+ * The connect timeout, host rotations and session settings (jit=off) of a libpq connection string
+ * (engine/runtime/conninfo.c): each variant is read back with libpq's own parser.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -31,14 +31,42 @@ static const char *opt(const char *conninfo, const char *keyword, char *buf, siz
         assert_string_equal(opt((conninfo), (keyword), buf_, sizeof buf_), (want));                                    \
     } while (0)
 
-static void test_one_host_unchanged(void **state) {
+/* one host: one variant, the same options plus the store's session settings */
+static void test_one_host(void **state) {
     (void)state;
     const char *url = "postgresql:///bouwstroom?host=/tmp/sock&user=postgres";
     bs_conninfo ci;
     bs_conninfo_init(&ci, url);
     assert_int_equal(ci.n_variants, 1);
-    assert_string_equal(ci.variants[0], url); /* passed through as given */
+    assert_opt(ci.variants[0], "host", "/tmp/sock");
+    assert_opt(ci.variants[0], "dbname", "bouwstroom");
+    assert_opt(ci.variants[0], "user", "postgres");
+    assert_opt(ci.variants[0], "options", "-c jit=off");
     assert_int_equal(ci.connect_timeout_ms, BS_CONNECT_TIMEOUT_DEFAULT_MS);
+    bs_conninfo_free(&ci);
+}
+
+/* jit=off merged into the user's own options (URL and key=value), theirs after ours so that a
+ * setting they give wins; in every host rotation */
+static void test_session_options(void **state) {
+    (void)state;
+    assert_string_equal(BS_SESSION_OPTIONS, "-c jit=off");
+    bs_conninfo ci;
+    bs_conninfo_init(&ci, "postgresql:///b?host=/tmp/s&options=-csearch_path%3Dbefore,public%20-c%20work_mem%3D7MB");
+    assert_opt(ci.variants[0], "options", "-c jit=off -csearch_path=before,public -c work_mem=7MB");
+    bs_conninfo_free(&ci);
+    bs_conninfo_init(&ci, "host=/tmp/s dbname=b options='-c statement_timeout=5s'");
+    assert_opt(ci.variants[0], "options", "-c jit=off -c statement_timeout=5s");
+    assert_opt(ci.variants[0], "dbname", "b");
+    bs_conninfo_free(&ci);
+    bs_conninfo_init(&ci, "host=a,b dbname=b options='-c jit=on'");
+    assert_int_equal(ci.n_variants, 2);
+    assert_opt(ci.variants[0], "options", "-c jit=off -c jit=on"); /* the user's, later, wins */
+    assert_opt(ci.variants[1], "options", "-c jit=off -c jit=on");
+    assert_opt(ci.variants[1], "host", "b,a");
+    bs_conninfo_free(&ci);
+    bs_conninfo_init(&ci, "dbname=b");
+    assert_opt(ci.variants[0], "options", "-c jit=off");
     bs_conninfo_free(&ci);
 }
 
@@ -49,7 +77,8 @@ static void test_two_sockets_rotated(void **state) {
     bs_conninfo ci;
     bs_conninfo_init(&ci, url);
     assert_int_equal(ci.n_variants, 2);
-    assert_string_equal(ci.variants[0], url);
+    assert_opt(ci.variants[0], "host", "/tmp/a,/tmp/b");
+    assert_opt(ci.variants[0], "target_session_attrs", "read-write");
     assert_opt(ci.variants[1], "host", "/tmp/b,/tmp/a");
     assert_opt(ci.variants[1], "dbname", "bouwstroom");
     assert_opt(ci.variants[1], "user", "postgres");
@@ -107,22 +136,29 @@ static void test_timeouts(void **state) {
         {"host=a connect_timeout=0", 0},    /* no deadline: as asked */
         {"host=a connect_timeout=-5", 0},   /* libpq: negative is none too */
         {"host=a connect_timeout=15", 15000},
-        {"host=a", BS_CONNECT_TIMEOUT_DEFAULT_MS},                  /* absent: the store's default */
-        {"not a connection string", BS_CONNECT_TIMEOUT_DEFAULT_MS}, /* libpq will say what is wrong */
+        {"host=a", BS_CONNECT_TIMEOUT_DEFAULT_MS}, /* absent: the store's default */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         bs_conninfo ci;
         bs_conninfo_init(&ci, cases[i].conninfo);
         assert_int_equal(ci.connect_timeout_ms, cases[i].ms);
         assert_int_equal(ci.n_variants, 1);
-        assert_string_equal(ci.variants[0], cases[i].conninfo);
+        assert_opt(ci.variants[0], "host", "a");
         bs_conninfo_free(&ci);
     }
+    /* a string libpq cannot parse is passed through as given: libpq will say what is wrong */
+    bs_conninfo ci;
+    bs_conninfo_init(&ci, "not a connection string");
+    assert_int_equal(ci.connect_timeout_ms, BS_CONNECT_TIMEOUT_DEFAULT_MS);
+    assert_int_equal(ci.n_variants, 1);
+    assert_string_equal(ci.variants[0], "not a connection string");
+    bs_conninfo_free(&ci);
 }
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_one_host_unchanged),
+        cmocka_unit_test(test_one_host),
+        cmocka_unit_test(test_session_options),
         cmocka_unit_test(test_two_sockets_rotated),
         cmocka_unit_test(test_ports),
         cmocka_unit_test(test_quoting),

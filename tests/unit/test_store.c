@@ -34,6 +34,8 @@ static const bs_stmt PLANS = {"test_store_plans",
 static const bs_stmt PID = {"test_store_pid", "SELECT pg_backend_pid()::text || $1", 1};
 static const bs_stmt KILL = {"test_store_kill", "SELECT pg_terminate_backend(pg_backend_pid()) AND $1::boolean", 1};
 
+static const bs_stmt SHOW = {"test_store_show", "SELECT current_setting('jit') || ' ' || current_setting($1)", 1};
+
 static const char *url;
 
 /* The outcome of one call, filled by the callbacks below. */
@@ -253,6 +255,46 @@ static void test_connect_timeout_next_host(void **state) {
     close(l);
 }
 
+/* SHOW jit and SHOW setting from a session of a store opened on conninfo: "jit setting" */
+static void show_from(const char *conninfo, const char *setting, char *out, size_t len) {
+    fixture *f = bs_calloc(1, sizeof *f);
+    uv_loop_init(&f->loop);
+    outcome r = {0};
+    f->store = bs_store_open(&f->loop, conninfo, 1, ready, &r);
+    bs_run_until(&f->loop, &r.done);
+    assert_string_equal(r.err, "");
+    outcome o = store_exec(f, &SHOW, setting);
+    assert_string_equal(o.err, "");
+    snprintf(out, len, "%s", o.value);
+    close_store(f);
+}
+
+/* the store's sessions run with jit=off: the test URL as given, the URL with options of its own
+ * (kept), and the same as key=value pairs; a jit setting in the user's options wins */
+static void test_session_jit_off(void **state) {
+    (void)state;
+    char got_[64], conninfo[1024];
+    assert_non_null(strstr(url, "?")); /* scripts/pg.sh's URL has parameters */
+    show_from(url, "jit", got_, sizeof got_);
+    assert_string_equal(got_, "off off");
+    snprintf(conninfo, sizeof conninfo, "%s&options=-c%%20work_mem%%3D7MB", url);
+    show_from(conninfo, "work_mem", got_, sizeof got_);
+    assert_string_equal(got_, "off 7MB");
+    char host[256], port[16], dbname[128], user[128];
+    url_opt("host", "/var/run/postgresql", host, sizeof host);
+    url_opt("port", "5432", port, sizeof port);
+    url_opt("dbname", "postgres", dbname, sizeof dbname);
+    url_opt("user", "postgres", user, sizeof user);
+    snprintf(conninfo, sizeof conninfo, "host=%s port=%s dbname=%s user=%s options='-c work_mem=9MB'", host, port,
+             dbname, user);
+    show_from(conninfo, "work_mem", got_, sizeof got_);
+    assert_string_equal(got_, "off 9MB");
+    snprintf(conninfo, sizeof conninfo, "host=%s port=%s dbname=%s user=%s options='-c jit=on'", host, port, dbname,
+             user);
+    show_from(conninfo, "jit", got_, sizeof got_);
+    assert_string_equal(got_, "on on");
+}
+
 int main(void) {
     url = getenv("BOUWSTROOM_DATABASE_URL");
     if (!url || !*url) {
@@ -264,6 +306,7 @@ int main(void) {
         cmocka_unit_test(test_bad_statement),
         cmocka_unit_test(test_reprepared_after_reconnect),
         cmocka_unit_test(test_connect_timeout_next_host),
+        cmocka_unit_test(test_session_jit_off),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
