@@ -219,6 +219,10 @@ void bs_state_cache_set_rendered(bs_state_cache *c, const char *id, long long st
     evict(c);
 }
 
+void bs_state_cache_note_miss(bs_state_cache *c) {
+    c->misses++;
+}
+
 void bs_state_cache_stats(const bs_state_cache *c, size_t *entries, size_t *bytes, unsigned long long *hits,
                           unsigned long long *misses) {
     *entries = c->entries;

@@ -175,6 +175,8 @@ for ep in complete start patch; do
 done
 kill -TERM "$server" 2>/dev/null && wait "$server" 2>/dev/null
 server=""
+# the server's state cache over all six runs (api/state_cache.h; printed when it stops)
+grep '^state cache' "$log" || true
 
 echo "== pgbench again, load $(load)"
 ref1b=$(pgbench_run 1)
