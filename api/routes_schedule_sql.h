@@ -58,8 +58,9 @@ static const bs_stmt SQL_SCHEDULE_LOAD_STAMP = {
  * sweep_wake): fs moves it only when it is still $22, the stamp the write's state was read at (checked on the
  * latest row version, which the upsert locks; no row: $22 is 0), and returns the new stamp: the proof that nothing
  * else moved it in between, so that the server may cache what it wrote under it (routes_schedule.c cache_written);
- * when fs moved nothing (another writer moved the stamp, or $22 is NULL), fs2 moves it unconditionally; the notifier's dirty mark, as bs_mark_projects_dirty made it for the step rows (migration 0004): when
- * step rows were written and somebody follows the project, has a role in it or subscribes to it; NOTIFY when marked. */
+ * when fs moved nothing (another writer moved the stamp, or $22 is NULL), fs2 moves it unconditionally; the
+ * notifier's dirty mark, as bs_mark_projects_dirty made it for the step rows (migration 0004): when step rows were
+ * written and somebody follows the project, has a role in it or subscribes to it; NOTIFY when marked. */
 #define BS_SCHEDULE_WRITE_HEAD                                                                                         \
     "WITH pold AS (SELECT p.schedule_version, p.custom_links, p.planned_completion, p.updated_at, p.progress_date, "   \
     "  p.knelpunt FROM projects p WHERE p.id = $1::uuid), "                                                            \
