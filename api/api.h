@@ -74,6 +74,10 @@ void bs_dash_cache_free(struct bs_dash_cache *c);
 /* Frees the state cache of an API (api/state_cache.h; NULL: nothing). */
 void bs_state_cache_free(struct bs_state_cache *c);
 
+/* The state cache's entries and bytes held, hits and misses since the start (api/state_cache.h). */
+void bs_state_cache_stats(const struct bs_state_cache *c, size_t *entries, size_t *bytes, unsigned long long *hits,
+                          unsigned long long *misses);
+
 /* The bs_http_handler of the API: routes one request (ctx is a bs_api). */
 void bs_api_handle(bs_req *req, void *ctx);
 

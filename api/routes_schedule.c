@@ -46,6 +46,8 @@ void sctx_free(sctx *c) {
     free(c->progress);
     free(c->planned);
     bs_sched_edit_free(&c->edit);
+    if (c->written) sched_state_free(c->written);
+    free(c->written);
     free(c);
 }
 
@@ -293,8 +295,8 @@ static void loaded_text(sctx *c, const char *text, long long stamp) {
     c->data_date = st.data_date;
     c->version = st.version;
     c->cal = st.cal;
-    /* a read caches what it loaded; a step write does not: its commit moves the stamp (and a put into a full cache
-     * would evict another project's state and renderings for nothing) */
+    /* a read caches what it loaded; a step write does not: its commit moves the stamp, and it caches its new state
+     * after the commit instead (cache_written) */
     if (stamp >= 0 && !is_step_write(c)) {
         bs_state_snapshot snap = snapshot_of(c);
         bs_state_cache_put(bs__state_cache(c->api), c->id, stamp, &snap);
@@ -323,7 +325,9 @@ static void loaded_text(sctx *c, const char *text, long long stamp) {
  * text (its JSON, NULL when the state cache holds it at stamp). Takes it (or the cached one) into c and dispatches;
  * when the cache no longer holds it (evicted meanwhile), loads it again without the cache. */
 static void loaded_stamped(sctx *c, long long stamp, int stale_months, const char *text) {
+    c->state_stamp = stamp;
     if (text) {
+        bs_state_cache_note_miss(bs__state_cache(c->api));
         loaded_text(c, text, stamp);
         return;
     }
@@ -394,6 +398,27 @@ void sched_load(sctx *c) {
 
 /* ---- writing: one statement, conditional on the schedule version ---- */
 
+/* After a committed write (res: SQL_SCHEDULE_WRITE's row): its stamp has moved. When the write proved that nothing
+ * else had moved the stamp since the one its state was read at (the fifth column: the new stamp, set by the
+ * conditional upsert fs; NULL when the unconditional fs2 moved it), the project's state in the database is the state
+ * c read plus what c wrote (c->written): cached under the new stamp, so that the next request of the project finds
+ * it. Otherwise (another writer moved the stamp in between, or nothing to cache) the entry is dropped. */
+static void cache_written(sctx *c, const PGresult *res) {
+    bs_state_cache *cache = bs__state_cache(c->api);
+    if (!c->written || PQnfields(res) < 5 || PQgetisnull(res, 0, 4)) {
+        bs_state_cache_drop(cache, c->id);
+        return;
+    }
+    bs_state_snapshot s = {.schema = c->schema,
+                           .cal = c->cal,
+                           .progress = c->written->progress,
+                           .planned = c->written->planned,
+                           .edit = c->written->edit,
+                           .progress_date = c->new_progress_date ? c->new_progress_date : c->progress_date,
+                           .version = c->version + 1}; /* SQL_SCHEDULE_WRITE's chk: schedule_version + 1 */
+    bs_state_cache_put(cache, c->id, strtoll(PQgetvalue(res, 0, 4), NULL, 10), &s);
+}
+
 static void written(const PGresult *res, const char *err, void *arg) {
     sctx *c = arg;
     if (err) {
@@ -403,7 +428,7 @@ static void written(const PGresult *res, const char *err, void *arg) {
                     "The project's schedule was changed by another request at the same time; reload and retry");
     } else {
         bs__sweep_woken(c->api); /* committed: wake the forecast sweeps (bs__sweep_wake_setting) */
-        bs_state_cache_drop(bs__state_cache(c->api), c->id); /* its stamp has moved */
+        cache_written(c, res);
         json_t *p = c->pending;
         c->pending = NULL;
         bs__respond_json(c->req, c->pending_status, p);
@@ -610,7 +635,9 @@ static void write_changes(sctx *c, const sched_state *ns, const bs_schedule *s1,
     char *names_t = bs_json_dumps(names, JSON_COMPACT);
     json_decref(names);
     char *actor = bs__actor_json(c->req, NULL, NULL);
-    const char *params[21] = {c->id,
+    char stamp[24];
+    snprintf(stamp, sizeof stamp, "%lld", c->state_stamp);
+    const char *params[22] = {c->id,
                               ver,
                               links_changed ? "true" : "false",
                               completion != BS_DAY_NONE ? bs_date_format(completion, pc) : NULL,
@@ -632,7 +659,8 @@ static void write_changes(sctx *c, const sched_state *ns, const bs_schedule *s1,
                               : knelpunt   ? "true"
                                            : "false",
                               actor,
-                              bs__sweep_wake_setting(c->api)};
+                              bs__sweep_wake_setting(c->api),
+                              c->written && c->state_stamp >= 0 ? stamp : NULL};
     /* the step writes change no links and apply no scenario: the smaller statement (same answer) */
     bs__store_write_one(c->api, links_changed || c->sid[0] ? &SQL_SCHEDULE_WRITE : &SQL_SCHEDULE_WRITE_STEPS, params,
                         written, c);
@@ -700,10 +728,17 @@ void sched_commit_state(sctx *c, sched_state *ns, const char *reason, const char
     }
     json_t *o = sched_render(c, ns->progress, &ns->edit, ns->planned, &s);
     stream_filter(c, o);
+    /* a step write on the state as of now keeps its new state for the state cache (cache_written); c owns it */
+    bool keep = is_step_write(c) && c->state_stamp >= 0;
+    if (keep) {
+        c->written = bs_malloc(sizeof *c->written);
+        *c->written = *ns;
+        memset(ns, 0, sizeof *ns);
+    }
     /* s is also the new schedule of the history's forecast_finish rows: computed once */
-    write_changes(c, ns, &s, reason, o, 200);
+    write_changes(c, keep ? c->written : ns, &s, reason, o, 200);
     bs_schedule_free(&s);
-    sched_state_free(ns);
+    if (!keep) sched_state_free(ns);
 }
 
 /* ---- handlers after loading ---- */
@@ -965,6 +1000,7 @@ sctx *sctx_new(bs_api *api, bs_req *req, const bs_path *path, enum kind kind, vo
     c->then = then;
     c->near_critical = -1;
     c->cache_stamp = -1;
+    c->state_stamp = -1;
     snprintf(c->id, sizeof c->id, "%.36s", path->project);
     snprintf(c->key, sizeof c->key, "%s", path->step);
     snprintf(c->sid, sizeof c->sid, "%.36s", path->ref);

@@ -55,8 +55,12 @@ static const bs_stmt SQL_SCHEDULE_LOAD_STAMP = {
  * the columns listed here); an inserted row's new = the whole row; reading pau first (always true) keeps the
  * trigger's order: the project's audit row, then the step rows'; the project's forecast stamp, as the stamp triggers
  * made it (migrations 0034, 0042: the write moves schedule_version); its trigger wakes the sweep (or not:
- * sweep_wake); the notifier's dirty mark, as bs_mark_projects_dirty made it for the step rows (migration 0004): when
- * step rows were written and somebody follows the project, has a role in it or subscribes to it; NOTIFY when marked. */
+ * sweep_wake): fs moves it only when it is still $22, the stamp the write's state was read at (checked on the
+ * latest row version, which the upsert locks; no row: $22 is 0), and returns the new stamp: the proof that nothing
+ * else moved it in between, so that the server may cache what it wrote under it (routes_schedule.c cache_written);
+ * when fs moved nothing (another writer moved the stamp, or $22 is NULL), fs2 moves it unconditionally; the
+ * notifier's dirty mark, as bs_mark_projects_dirty made it for the step rows (migration 0004): when step rows were
+ * written and somebody follows the project, has a role in it or subscribes to it; NOTIFY when marked. */
 #define BS_SCHEDULE_WRITE_HEAD                                                                                         \
     "WITH pold AS (SELECT p.schedule_version, p.custom_links, p.planned_completion, p.updated_at, p.progress_date, "   \
     "  p.knelpunt FROM projects p WHERE p.id = $1::uuid), "                                                            \
@@ -131,7 +135,12 @@ static const bs_stmt SQL_SCHEDULE_LOAD_STAMP = {
     "      AS v(k, ov, nv) WHERE os.id IS NOT NULL AND v.ov IS DISTINCT FROM v.nv) d "                                 \
     "  WHERE (os.id IS NULL OR d.n IS NOT NULL) AND (SELECT count(*) FROM pau) >= 0 ORDER BY os.id IS NULL, x.i), "    \
     "fs AS (INSERT INTO project_forecast_stamps (project_id, stamp) "                                                  \
-    "  SELECT chk.id, nextval('project_forecast_stamp_seq') FROM chk "                                                 \
+    "  SELECT chk.id, nextval('project_forecast_stamp_seq') FROM chk WHERE $22::bigint = 0 "                           \
+    "    OR EXISTS (SELECT 1 FROM project_forecast_stamps x WHERE x.project_id = chk.id) "                             \
+    "  ON CONFLICT (project_id) DO UPDATE SET stamp = EXCLUDED.stamp "                                                 \
+    "  WHERE project_forecast_stamps.stamp = $22::bigint RETURNING stamp), "                                           \
+    "fs2 AS (INSERT INTO project_forecast_stamps (project_id, stamp) "                                                 \
+    "  SELECT chk.id, nextval('project_forecast_stamp_seq') FROM chk WHERE NOT EXISTS (SELECT 1 FROM fs) "             \
     "  ON CONFLICT (project_id) DO UPDATE SET stamp = EXCLUDED.stamp RETURNING 1), "                                   \
     "nd AS (INSERT INTO notifier_dirty (project_id) SELECT $1::uuid WHERE EXISTS (SELECT 1 FROM st) "                  \
     "  AND (EXISTS (SELECT 1 FROM follows f WHERE f.project_id = $1::uuid) "                                           \
@@ -182,7 +191,8 @@ static const bs_stmt SQL_SCHEDULE_LOAD_STAMP = {
     "  AND (EXISTS (SELECT 1 FROM project_roles WHERE project_id = $1::uuid) "                                         \
     "    OR EXISTS (SELECT 1 FROM follows WHERE project_id = $1::uuid))) "                                             \
     "SELECT id, (SELECT count(*) FROM h), (SELECT COALESCE(sum(n), 0) FROM ext), "                                     \
-    "  CASE WHEN (SELECT COALESCE(sum(n), 0) FROM ext) > 0 THEN pg_notify('bs_alerts', '') END FROM chk"
+    "  CASE WHEN (SELECT COALESCE(sum(n), 0) FROM ext) > 0 THEN pg_notify('bs_alerts', '') END, "                      \
+    "  (SELECT stamp FROM fs) FROM chk"
 
 /* Writes a changed schedule in one statement, only when the project is still at the schedule version the change
  * was computed from: project row, step rows, links (when custom), history rows, an applied scenario, and the
@@ -192,13 +202,15 @@ static const bs_stmt SQL_SCHEDULE_LOAD_STAMP = {
  * links (boolean), $4 planned completion, $5 steps (JSON records), $6 links (JSON records), $7 reason, $8 author
  * e-mail, $9 known_from date, $10 history (JSON records), $11 scenario id or NULL, $12 mail domain (Message-ID),
  * $13 due time (Unix seconds), $14 step key, $15 step name, $16 stream or NULL, $17 new progress date or NULL, $18
- * step names by key (JSON), $19 knelpunt or NULL, $20 the actor (JSON, bs__actor_json), $21 bouwstroom.sweep_wake (bs__sweep_wake_setting). Run alone in its own
+ * step names by key (JSON), $19 knelpunt or NULL, $20 the actor (JSON, bs__actor_json), $21 bouwstroom.sweep_wake
+ * (bs__sweep_wake_setting), $22 the forecast stamp the state was read at (NULL: none to prove). Run alone in its own
  * transaction (bs__store_write_one: one round trip, committed before the answer). Returns the project id, the
- * number of history rows and alerts (no row: version conflict). */
+ * number of history rows and alerts, the alerts' NOTIFY, and the new forecast stamp when it moved from $22 (NULL
+ * when another writer had moved it since, or $22 was NULL) (no row: version conflict). */
 static const bs_stmt SQL_SCHEDULE_WRITE = {"schedule_write",
                                            BS_SCHEDULE_WRITE_HEAD BS_SCHEDULE_WRITE_LINKS BS_SCHEDULE_WRITE_HISTORY
                                                BS_SCHEDULE_WRITE_SCENARIO BS_SCHEDULE_WRITE_TAIL,
-                                           21};
+                                           22};
 
 /* SQL_SCHEDULE_WRITE without the links' and the scenario's CTEs, for a write that changes no links ($3 false) and
  * applies no scenario ($11 NULL), where those CTEs write nothing: the step writes (issue 17 item 1). PostgreSQL
@@ -210,7 +222,7 @@ static const bs_stmt SQL_SCHEDULE_WRITE_STEPS = {
     /* $6 and $11 typed as in SQL_SCHEDULE_WRITE (an unused CTE without a write: the planner drops it) */
     BS_SCHEDULE_WRITE_HEAD
     "unused AS (SELECT $6::json AS links, $11::uuid AS scenario), " BS_SCHEDULE_WRITE_HISTORY BS_SCHEDULE_WRITE_TAIL,
-    21};
+    22};
 
 /* A project's schedule history as {count, results} (NULL when the project does not exist). $1 project id, $2 step
  * key or NULL for every step, $3 true when the caller may read who changed what and why (else changed_by and

@@ -56,9 +56,13 @@ typedef struct sctx {
     const bs_calendar *cal;   /* the owner organisation's calendar (NULL before the load: the default) */
     long long version;
     long long cache_stamp; /* the forecast stamp at which the state cache holds this state (-1: not cached) */
+    long long state_stamp; /* the forecast stamp the state was read at (-1: unknown: known_on or a scenario) */
     json_t *scenario;      /* owned; the scenario row (compare/apply) */
     json_t *pending;       /* owned; response to send after commit */
     int pending_status;
+    /* a step write's new state (owned; NULL: none), cached under the write's new stamp after the commit when
+     * the write proved that nothing else moved the stamp since state_stamp (written, routes_schedule.c) */
+    struct sched_state *written;
 } sctx;
 
 typedef struct sched_state {

@@ -4,6 +4,7 @@
  */
 #include "state_cache.h"
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +22,7 @@ typedef struct rendering {
 typedef struct entry {
     char id[40];
     long long stamp;
-    bs_state_snapshot s;
+    bs_state_snapshot s; /* its arrays in the entry's own block, after it (one allocation per entry) */
     rendering r[RENDERINGS];
     size_t bytes;
     struct entry *prev, *next; /* use order */
@@ -74,10 +75,33 @@ void bs_state_snapshot_free(bs_state_snapshot *s) {
     s->planned = NULL;
 }
 
-static size_t snapshot_bytes(const bs_state_snapshot *s) {
-    const size_t n = (size_t)s->schema->n_steps;
-    return sizeof(entry) + sizeof *s->progress * (n + 1) + sizeof *s->planned * (2 * n + 1) +
-           sizeof *s->edit.ov * (n + 1) + sizeof *s->edit.links * (size_t)s->edit.cap_links;
+/* Bytes of b rounded up to the alignment of any object. */
+static size_t aligned(size_t b) {
+    const size_t a = _Alignof(max_align_t);
+    return (b + a - 1) / a * a;
+}
+
+/* A new entry in one block: the struct, then a copy of s's arrays (the cache's long-lived memory in one piece per
+ * project, not five scattered among the requests' short-lived blocks: docs/performance.md "A full cache"). */
+static entry *entry_new(const bs_state_snapshot *s) {
+    const size_t n = (size_t)s->schema->n_steps, nl = (size_t)(s->edit.n_links > 0 ? s->edit.n_links : 0);
+    const size_t at_p = aligned(sizeof(entry)), at_d = at_p + aligned(sizeof *s->progress * (n + 1)),
+                 at_o = at_d + aligned(sizeof *s->planned * (2 * n + 1)),
+                 at_l = at_o + aligned(sizeof *s->edit.ov * (n + 1)), size = at_l + sizeof *s->edit.links * (nl + 1);
+    char *b = bs_calloc(1, size);
+    entry *e = (entry *)(void *)b;
+    e->s = *s;
+    e->s.progress = (bs_progress *)(void *)(b + at_p);
+    e->s.planned = (bs_day *)(void *)(b + at_d);
+    e->s.edit.ov = (bs_step_override *)(void *)(b + at_o);
+    e->s.edit.links = (bs_link *)(void *)(b + at_l);
+    e->s.edit.cap_links = (int32_t)nl;
+    memcpy(e->s.progress, s->progress, sizeof *s->progress * n);
+    memcpy(e->s.planned, s->planned, sizeof *s->planned * 2 * n);
+    memcpy(e->s.edit.ov, s->edit.ov, sizeof *s->edit.ov * n);
+    if (nl > 0) memcpy(e->s.edit.links, s->edit.links, sizeof *s->edit.links * nl);
+    e->bytes = size;
+    return e;
 }
 
 static entry **slot(bs_state_cache *c, const char *id) {
@@ -124,8 +148,7 @@ static void remove_at(bs_state_cache *c, entry **p) {
     clear_renderings(c, e);
     c->bytes -= e->bytes;
     c->entries--;
-    bs_state_snapshot_free(&e->s);
-    free(e);
+    free(e); /* with its arrays (entry_new) */
 }
 
 static void evict(bs_state_cache *c) {
@@ -161,11 +184,9 @@ void bs_state_cache_put(bs_state_cache *c, const char *id, long long stamp, cons
     if (strlen(id) >= sizeof((entry *)0)->id) return;
     entry **p = slot(c, id);
     if (*p) remove_at(c, p);
-    entry *e = bs_calloc(1, sizeof *e);
+    entry *e = entry_new(s);
     memcpy(e->id, id, strlen(id) + 1);
     e->stamp = stamp;
-    bs_state_snapshot_copy(s, &e->s);
-    e->bytes = snapshot_bytes(&e->s);
     e->chain = c->buckets[hash_id(id) & (c->n_buckets - 1)];
     c->buckets[hash_id(id) & (c->n_buckets - 1)] = e;
     link_front(c, e);
@@ -217,6 +238,10 @@ void bs_state_cache_set_rendered(bs_state_cache *c, const char *id, long long st
     e->bytes += len;
     c->bytes += len;
     evict(c);
+}
+
+void bs_state_cache_note_miss(bs_state_cache *c) {
+    c->misses++;
 }
 
 void bs_state_cache_stats(const bs_state_cache *c, size_t *entries, size_t *bytes, unsigned long long *hits,

@@ -80,8 +80,11 @@ const char *bs_state_cache_rendered(bs_state_cache *c, const char *id, long long
 void bs_state_cache_set_rendered(bs_state_cache *c, const char *id, long long stamp, const bs_render_key *key,
                                  const char *body, size_t len);
 
-/* Entries and bytes held, hits and misses of bs_state_cache_get since the start (the tests and
- * the benchmarks read them). */
+/* Counts a miss: a state loaded from the database because the cached one (if any) was not at the project's stamp. */
+void bs_state_cache_note_miss(bs_state_cache *c);
+
+/* Entries and bytes held; hits (bs_state_cache_get found the state) and misses (it did not, or
+ * bs_state_cache_note_miss) since the start (the server prints them when it stops; the benchmarks read them). */
 void bs_state_cache_stats(const bs_state_cache *c, size_t *entries, size_t *bytes, unsigned long long *hits,
                           unsigned long long *misses);
 

@@ -758,6 +758,12 @@ int main(int argc, char **argv) {
     bs_engine_free(&a.engine);
     free(a.api.openapi_json);
     bs_dash_cache_free(a.api.dash_cache);
+    if (a.api.state_cache) { /* for the benchmarks (scripts/bench_write.sh): how often a request found its state */
+        size_t n, bytes;
+        unsigned long long hits, misses;
+        bs_state_cache_stats(a.api.state_cache, &n, &bytes, &hits, &misses);
+        fprintf(stderr, "state cache: %zu entries, %zu bytes, %llu hits, %llu misses\n", n, bytes, hits, misses);
+    }
     bs_state_cache_free(a.api.state_cache);
     bs_delivery_cache_free(a.api.delivery_cache);
     bs_pv_cache_free(a.api.plusveld_cache);

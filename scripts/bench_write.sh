@@ -20,7 +20,8 @@
 # Every answer's status is counted (bench/bench_write.lua): only 2xx answers count, any other
 # answer is reported; afterwards the database is checked: every step answered 2xx must be in
 # the state the write made (nothing accepted lost). Prints per run the reference's rate, ours,
-# the ratio, p50/p99 and the load average.
+# the ratio, p50/p99, the CPU per write (utime + stime of our server and of every process of the cluster
+# from /proc, per 2xx answer) and the load average; at the end the server's state cache hits and misses.
 set -eu
 build=${1:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -57,6 +58,17 @@ export BOUWSTROOM_DATABASE_URL
 db="$BOUWSTROOM_DATABASE_URL"
 q() { psql "$db" -XAtq -v ON_ERROR_STOP=1 "$@"; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
+# CPU (utime + stime, clock ticks) of our server and of every process of the cluster (the postmaster with its
+# reaped children: the backends that ended; its live children), for the CPU per write of each run
+pgdata=$(printf '%s' "$db" | sed -n 's|.*host=\([^&]*\)/sock.*|\1/data|p')
+tick_us=$((1000000 / $(getconf CLK_TCK)))
+server_ticks() { awk '{print $14 + $15}' "/proc/$server/stat" 2>/dev/null || echo 0; }
+pg_ticks() {
+    pm=$(head -n 1 "$pgdata/postmaster.pid" 2>/dev/null) || { echo 0; return; }
+    { awk '{print $14 + $15 + $16 + $17}' "/proc/$pm/stat"
+      for c in $(ps -o pid= --ppid "$pm"); do awk '{print $14 + $15}' "/proc/$c/stat" 2>/dev/null; done; } |
+        awk '{s += $1} END {print s + 0}'
+}
 
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "== cluster: $(q -c "SELECT string_agg(name || '=' || setting, ' ' ORDER BY name) FROM pg_settings
@@ -129,9 +141,11 @@ run() {
     q -F "$(printf '\t')" -c "SELECT '$method', '/api/v1/projects/' || project_id || '/steps/' || step_key || '$suffix', '$body'
         FROM bench_target WHERE n > $lo AND n <= $lo + $per_run ORDER BY n" >"$work/targets"
     rm -f "$work/ok".*
+    st0=$(server_ticks) pt0=$(pg_ticks)
     BENCH_TARGETS="$work/targets" BENCH_TOKEN="$token" BENCH_OUT="$work/ok" BENCH_THREADS="$conns" \
         wrk -t"$conns" -c"$conns" -d"${secs}s" -s bench/bench_write.lua "$base" >"$work/wrk.log" 2>&1 ||
         { cat "$work/wrk.log" >&2; exit 1; }
+    st1=$(server_ticks) pt1=$(pg_ticks)
     sum=$(grep '^SUMMARY' "$work/wrk.log") || { cat "$work/wrk.log" >&2; exit 1; }
     ok=$(echo "$sum" | sed 's/.* ok=\([0-9]*\).*/\1/')
     bad=$(echo "$sum" | sed 's/.* bad=\([0-9]*\).*/\1/')
@@ -152,8 +166,9 @@ run() {
                 WHERE NOT COALESCE($check, false) LIMIT 5" >&2
     fi
     rate=$(awk "BEGIN{printf \"%.0f\", $ok / $s}")
-    printf '%-9s c%d: %6s writes/s 2xx (%s answers 2xx, %s not 2xx, %s accepted but not in the database), p50 %s ms, p99 %s ms, load %s\n' \
-        "$name" "$conns" "$rate" "$ok" "$bad" "$lost" "$p50" "$p99" "$(load)"
+    cpu=$(awk "BEGIN{if ($ok > 0) printf \"%.0f / %.0f\", ($st1 - $st0) * $tick_us / $ok, ($pt1 - $pt0) * $tick_us / $ok}")
+    printf '%-9s c%d: %6s writes/s 2xx (%s answers 2xx, %s not 2xx, %s accepted but not in the database), p50 %s ms, p99 %s ms, CPU per write server / PostgreSQL %s us, load %s\n' \
+        "$name" "$conns" "$rate" "$ok" "$bad" "$lost" "$p50" "$p99" "$cpu" "$(load)"
     [ "$bad" = 0 ] && [ "$lost" = 0 ] || echo "bench_write: $name c$conns: answers other than 2xx or writes lost" >&2
 }
 results="$work/results"
@@ -175,6 +190,8 @@ for ep in complete start patch; do
 done
 kill -TERM "$server" 2>/dev/null && wait "$server" 2>/dev/null
 server=""
+# the server's state cache over all six runs (api/state_cache.h; printed when it stops)
+grep '^state cache' "$log" || true
 
 echo "== pgbench again, load $(load)"
 ref1b=$(pgbench_run 1)
