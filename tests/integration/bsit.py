@@ -219,6 +219,32 @@ def pg_ctl(data, *args):
     return subprocess.run(cmd, capture_output=True, text=True, cwd="/")
 
 
+def run_cli(binary, env, args):
+    """Runs `bouwstroom ARGS` (binary) with env; returns the CompletedProcess, raises when it fails."""
+    r = subprocess.run([binary] + args, env=env, capture_output=True, text=True, timeout=120)
+    if r.returncode != 0:
+        raise RuntimeError(f"bouwstroom {' '.join(args)} failed: {r.stderr}")
+    return r
+
+
+def schedule_body(api, pid, what):
+    """GET /api/v1/projects/{pid}/schedule as api; checks 200 and returns the body (bytes as sent)."""
+    st, _, body = api.call("GET", f"/api/v1/projects/{pid}/schedule")
+    eq(st, 200, f"{what}: GET schedule")
+    return body
+
+
+def steps_of(body):
+    """A schedule body's steps by key."""
+    return {s["key"]: s for s in json.loads(body)["steps"]}
+
+
+def same_bytes(a, b, what):
+    """Checks that two answers are byte for byte the same (the detail names where they first differ)."""
+    at = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    check(a == b, what, f"first difference at byte {at}: {a[max(0, at - 80):at + 80]!r} vs {b[max(0, at - 80):at + 80]!r}")
+
+
 def finish():
     """Prints the tally; returns the process exit code."""
     print(f"{checks} checks, {len(failures)} failed")

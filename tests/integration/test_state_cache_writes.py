@@ -26,7 +26,6 @@ Data: the sample municipality shipped in adapters/sample.
 Usage: test_state_cache_writes.py --binary BOUWSTROOM --source SRC
 """
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -34,30 +33,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bsit import TODAY, Api, check, eq, finish, fresh_database, psql, start_server  # noqa: E402
-
-
-def run(binary, env, args):
-    r = subprocess.run([binary] + args, env=env, capture_output=True, text=True, timeout=120)
-    if r.returncode != 0:
-        raise RuntimeError(f"bouwstroom {' '.join(args)} failed: {r.stderr}")
-    return r
-
-
-def schedule(api, pid, what):
-    st, _, body = api.call("GET", f"/api/v1/projects/{pid}/schedule")
-    eq(st, 200, f"{what}: GET schedule")
-    return body
-
-
-def steps_of(body):
-    return {s["key"]: s for s in json.loads(body)["steps"]}
-
-
-def same(a, b, what):
-    """The two answers are byte for byte the same (the detail names where they first differ)."""
-    at = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
-    check(a == b, what, f"first difference at byte {at}: {a[max(0, at - 80):at + 80]!r} vs {b[max(0, at - 80):at + 80]!r}")
+from bsit import TODAY, Api, check, eq, finish, fresh_database, psql, start_server, steps_of  # noqa: E402
+from bsit import run_cli as run, same_bytes as same, schedule_body as schedule  # noqa: E402
 
 
 def replica(url, sql):
