@@ -67,14 +67,6 @@ void bs_state_snapshot_copy(const bs_state_snapshot *s, bs_state_snapshot *out) 
     if (s->edit.n_links > 0) memcpy(out->edit.links, s->edit.links, sizeof *out->edit.links * (size_t)s->edit.n_links);
 }
 
-void bs_state_snapshot_free(bs_state_snapshot *s) {
-    free(s->progress);
-    free(s->planned);
-    bs_sched_edit_free(&s->edit);
-    s->progress = NULL;
-    s->planned = NULL;
-}
-
 /* Bytes of b rounded up to the alignment of any object. */
 static size_t aligned(size_t b) {
     const size_t a = _Alignof(max_align_t);

@@ -88,10 +88,8 @@ void bs_state_cache_note_miss(bs_state_cache *c);
 void bs_state_cache_stats(const bs_state_cache *c, size_t *entries, size_t *bytes, unsigned long long *hits,
                           unsigned long long *misses);
 
-/* A deep copy of s into out (arrays newly allocated; free with bs_state_snapshot_free). */
+/* A deep copy of s into out (arrays newly allocated with malloc; the caller owns them: progress and planned are
+ * freed with free, edit with bs_sched_edit_free, as a request's sctx does). */
 void bs_state_snapshot_copy(const bs_state_snapshot *s, bs_state_snapshot *out);
-
-/* Frees the arrays of s (not s). */
-void bs_state_snapshot_free(bs_state_snapshot *s);
 
 #endif
