@@ -80,11 +80,14 @@ def scenario(args, env, url, smtp):
 
     def delivered():
         """Message-IDs of the received late mails, once every late alert of the leader is
-        delivered (none scheduled with a due time passed, none pending)."""
-        open_ = psql(url, f"SELECT count(*) {mine()} AND status IN ('scheduled', 'pending')")
-        sent = int(psql(url, f"SELECT count(*) {mine()} AND status = 'sent'"))
+        delivered (none scheduled with a due time passed, none pending). Both counts come from
+        one snapshot: read apart, "none open" could be read before the plan's alerts were
+        committed and "some sent" after a few of them had gone out."""
+        open_, sent = (int(x) for x in psql(
+            url, f"SELECT count(*) FILTER (WHERE status IN ('scheduled', 'pending')), "
+                 f"count(*) FILTER (WHERE status = 'sent') {mine()}").split("|"))
         got = [i for i in late_mails(smtp, rcpt) if i.startswith("alert.")]
-        return got if open_ == "0" and sent > 0 and len(got) == sent else None
+        return got if open_ == 0 and sent > 0 and len(got) == sent else None
 
     print("== first morning: the projectleider is told what is late, once per item")
     proc, api = serve(args.binary, env, smtp.url, MORNING)

@@ -267,9 +267,11 @@ def scenario(args, env, url, smtp, tmp):
         print("== English, 550, 451")
         create(api, f"/api/v1/projects/{p_old}/follows", {"user_id": en}, "follow (en)")
         create(api, f"/api/v1/projects/{p_old}/follows", {"user_id": nobody}, "follow (550)")
-        wait_for(lambda: count(f"SELECT count(*) FROM alerts WHERE user_id IN ('{en}', '{nobody}') "
-                               f"AND status IN ('scheduled','pending') AND {due}") == 0 and
-                 count(f"SELECT count(*) FROM alerts WHERE user_id = '{en}' AND kind = 'follow_summary'") > 0)
+        # both summaries first: read after their plans committed, "none waiting" means all were sent
+        wait_for(lambda: count(f"SELECT count(DISTINCT user_id) FROM alerts WHERE user_id IN ('{en}', '{nobody}') "
+                               "AND kind = 'follow_summary'") == 2
+                 and count(f"SELECT count(*) FROM alerts WHERE user_id IN ('{en}', '{nobody}') "
+                           f"AND status IN ('scheduled','pending') AND {due}") == 0)
         en_mail = [m for m in smtp.messages() if "en@voorbeeldstad.example" in m["rcpt_tos"]]
         eq([m["subject"] for m in en_mail if "late" in m["subject"]],
            [f"Bouwstroom: Stationskwartier (Voorbeeldstad): {len(items)} items already late"],
