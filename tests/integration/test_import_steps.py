@@ -7,7 +7,8 @@ after one step row was removed; and the reference of a step row to its project, 
 - A first import inserts every step of every plan (the schema's steps per project), with ids in
   ascending order (UUIDv7, version nibble 7, the millisecond of their project's id: the client
   writes the rows of new projects' steps, COPYed straight into project_steps), and one audit
-  summary row per batch whose steps_inserted is what it inserted.
+  summary row per batch whose steps_inserted is what it inserted. The step rows have one index,
+  the unique (project_id, step_key) as replica identity, and no primary key on id (0066).
 - Every imported project has one forecast stamp, drawn once in the import's transaction (not again
   by its steps, migration 0042); a later step write moves it.
 - A re-import inserts nothing; a project that lost a step gets exactly that step back; projects that
@@ -71,6 +72,14 @@ def main():
         check(n_projects > 0, "sample projects imported", str(n_projects))
         eq(n_steps, n_projects * int(per_project), "every project has all its steps")
         eq(psql(url, "SELECT count(DISTINCT id) FROM project_steps"), str(n_steps), "step ids unique")
+        # one B-tree per step row (migration 0066): the unique (project_id, step_key), also the
+        # replica identity; no index on id (unique by construction, never looked up)
+        eq(psql(url, "SELECT string_agg(i.indexrelid::regclass::text || ' ' || i.indisunique || ' ' "
+                     "|| i.indisreplident || ' ' || i.indisprimary, ',') FROM pg_index i "
+                     "WHERE i.indrelid = 'project_steps'::regclass"),
+           "project_steps_project_id_step_key_key true true false", "project_steps: one unique index, (project_id, step_key)")
+        eq(psql(url, "SELECT attnotnull FROM pg_attribute WHERE attrelid = 'project_steps'::regclass "
+                     "AND attname = 'id'"), "t", "project_steps.id stays NOT NULL")
         eq(psql(url, "SELECT count(*) FROM project_steps WHERE substr(id::text, 15, 1) <> '7' "
                      "OR substr(id::text, 20, 1) NOT IN ('8','9','a','b')"), "0",
            "new steps' ids are UUIDv7 (version 7, RFC 9562 variant)")
