@@ -70,6 +70,7 @@ USERS = {
     "extern@g4": [("G4", "extern")],
     "raad@g11": [("G11", "raad")],                       # no region
     "staf@p0": [("Provincie P0", "medewerker")], "extern@p1": [("Provincie P1", "extern")],
+    "twee@p0p1": [("Provincie P1", "raad"), ("Provincie P0", "extern")],  # one province extern
     "staf@rijk": [("Rijk", "management")],
     "dev@d": [("Ontwikkelaar D", "medewerker")],
     "twee@g1g2": [("G1", "medewerker"), ("G2", "raad")],
@@ -110,7 +111,8 @@ def list_reach_same(url, uid, who):
     rows with any access are exactly bs_project_access's in that gemeente / provincie (folded)."""
     arg = f"'{uid}'::uuid" if uid else "NULL::uuid"
     shapes = (("NULL", "NULL"), ("'G4'", "NULL"), ("NULL", "'Prov0'"), ("'G4'", "'Prov0'"), ("'g4'", "'PROV0'"),
-              ("'G5'", "NULL"), ("NULL", "'prov2'"), ("'G5'", "'Prov2'"), ("'nergens'", "NULL"))
+              ("'G5'", "NULL"), ("NULL", "'prov2'"), ("'G5'", "'Prov2'"), ("'nergens'", "NULL"),
+              ("NULL", "'pRoV0'"), ("NULL", "'Prov1'"))
     rows_of = ("SELECT {k}, count(*), COALESCE(string_agg(a.project_id || ':' || COALESCE(a.access, '') || ':' || "
                "a.stream, ',' ORDER BY a.project_id), '') FROM {src} {where};")
     per = 9  # lines per shape: bs_project_access_reach, 7 x bs_project_list_reach, the comparison below
