@@ -6,17 +6,16 @@
 -- branch of bs_project_reach: 2,093 rows of the province of Utrecht at 100,000 projects, read from
 -- the heap by projects_provincie_wide) into an array, then bs_project_policy_at fetched every row
 -- again by its address for the CASE and the list's columns: two heap visits per row and an array
--- of addresses in between. Now, for the unfiltered and the province-filtered shape of a user with
--- a non-extern province role:
---   the provinces of that branch (the user's non-extern province roles; the provincie filter, if
---   any, keeps those equal to it, folded) are collected first (a few rows of
---   organisation_members), the other five branches' addresses as before
---   (bs_project_reach_beside_province), and bs_project_policy_at reads the province's rows
---   itself, by projects_provincie_wide, and the other addresses' rows except those (a row the
---   province read already: each project once, as ctid = ANY did).
--- The municipality shape and users without a province role (a gemeente user) run 0061's
--- statements unchanged. The branches are still written once: bs_project_reach is
--- bs_project_reach_beside_province plus the province branch.
+-- of addresses in between. Now the unfiltered and the province-filtered shape collect, in one
+-- statement, the provinces of the province branch (the user's non-extern province roles; with a
+-- provincie filter those equal to it, folded: a few rows of organisation_members) and the other
+-- five branches' addresses as before (bs_project_reach_beside_province, in the filter); then
+-- bs_project_policy_at reads those provinces' rows itself, by projects_provincie_wide, and the
+-- other addresses' rows except those (a row the province part reads already: each project once, as
+-- ctid = ANY did). A user without a province role (a gemeente user) has no provinces there: the
+-- addresses' rows only, as before. The municipality shapes run 0061's statements unchanged. The
+-- branches are still written once: bs_project_reach is bs_project_reach_beside_province plus the
+-- province branch.
 -- The policy's project_members join is now the user's memberships read once (a materialized CTE,
 -- hashed) instead of an index probe (or, in a member-less database, a re-scanned sequential scan)
 -- per row. The rows are the same: tests/integration/test_access_reach.py compares them with
@@ -142,32 +141,37 @@ DECLARE
     v_tids tid[];
     v_provs text[];
 BEGIN
-    IF p_gemeente IS NULL THEN
-        -- the province branch's provinces (bs_project_reach), in the provincie filter if any
-        v_provs := ARRAY(SELECT o.provincie FROM users u JOIN organisation_members om ON om.user_id = u.id
-                           JOIN organisations o ON o.id = om.organisation_id
-                          WHERE u.id = p_user AND u.disabled_at IS NULL
-                            AND o.kind = 'provincie' AND om.role <> 'extern' AND o.provincie IS NOT NULL
-                            AND (p_provincie IS NULL OR bs_fold(o.provincie) = bs_fold(p_provincie)));
-        IF cardinality(v_provs) > 0 THEN
-            IF p_provincie IS NULL THEN
-                v_tids := ARRAY(SELECT c.row_tid FROM bs_project_reach_beside_province(p_user) c);
-            ELSE
-                v_tids := ARRAY(SELECT c.row_tid FROM bs_project_reach_beside_province(p_user) c
-                                WHERE bs_fold(c.provincie) = bs_fold(p_provincie));
-            END IF;
-            RETURN QUERY SELECT * FROM bs_project_policy_at(p_user, v_tids, v_provs);
-            RETURN;
-        END IF;
-    END IF;
+    -- unfiltered or by provincie: the province branch's provinces (bs_project_reach; in the
+    -- filter) and the other branches' addresses (in the filter) in one statement, then the policy
+    -- reading those provinces' rows itself (none: the addresses' rows, as below)
     IF p_gemeente IS NULL AND p_provincie IS NULL THEN
-        v_tids := ARRAY(SELECT c.row_tid FROM bs_project_reach(p_user) c);
-    ELSIF p_provincie IS NULL THEN
+        SELECT ARRAY(SELECT s.pv FROM (SELECT (SELECT o.provincie FROM organisations o
+                                                 WHERE o.id = om.organisation_id AND o.kind = 'provincie') AS pv
+                                         FROM users u JOIN organisation_members om ON om.user_id = u.id
+                                        WHERE u.id = p_user AND u.disabled_at IS NULL AND om.role <> 'extern'
+                                       OFFSET 0) s
+                      WHERE s.pv IS NOT NULL),
+               ARRAY(SELECT c.row_tid FROM bs_project_reach_beside_province(p_user) c)
+          INTO v_provs, v_tids;
+        RETURN QUERY SELECT * FROM bs_project_policy_at(p_user, v_tids, v_provs);
+        RETURN;
+    ELSIF p_gemeente IS NULL THEN
+        SELECT ARRAY(SELECT s.pv FROM (SELECT (SELECT o.provincie FROM organisations o
+                                                 WHERE o.id = om.organisation_id AND o.kind = 'provincie') AS pv
+                                         FROM users u JOIN organisation_members om ON om.user_id = u.id
+                                        WHERE u.id = p_user AND u.disabled_at IS NULL AND om.role <> 'extern'
+                                       OFFSET 0) s
+                      WHERE s.pv IS NOT NULL AND bs_fold(s.pv) = bs_fold(p_provincie)),
+               ARRAY(SELECT c.row_tid FROM bs_project_reach_beside_province(p_user) c
+                      WHERE bs_fold(c.provincie) = bs_fold(p_provincie))
+          INTO v_provs, v_tids;
+        RETURN QUERY SELECT * FROM bs_project_policy_at(p_user, v_tids, v_provs);
+        RETURN;
+    END IF;
+    -- by gemeente (0061's statements)
+    IF p_provincie IS NULL THEN
         v_tids := ARRAY(SELECT c.row_tid FROM bs_project_reach(p_user) c
                         WHERE bs_fold(c.gemeente) = bs_fold(p_gemeente));
-    ELSIF p_gemeente IS NULL THEN
-        v_tids := ARRAY(SELECT c.row_tid FROM bs_project_reach(p_user) c
-                        WHERE bs_fold(c.provincie) = bs_fold(p_provincie));
     ELSE
         v_tids := ARRAY(SELECT c.row_tid FROM bs_project_reach(p_user) c
                         WHERE bs_fold(c.gemeente) = bs_fold(p_gemeente)
