@@ -52,12 +52,14 @@ $$;
 -- The projects p_user can reach (rows as 0058; NULL or a disabled user: the openbaar ones): the
 -- five branches of bs_project_reach_beside_province and the province branch (the projects of the
 -- provinces of the user's non-extern province roles at extern_mede_overheden or openbaar,
--- projects_provincie_wide). A project reached by several branches is in it as often.
+-- projects_provincie_wide). A project reached by several branches is in it as often. (mine is
+-- MATERIALIZED: read once, as when the six branches were one statement, rather than its
+-- organisations scanned for kind = 'provincie'.)
 CREATE OR REPLACE FUNCTION bs_project_reach(p_user uuid)
 RETURNS TABLE (project_id uuid, gemeente text, provincie text, row_tid tid)
 LANGUAGE sql STABLE AS $$
     WITH me AS (SELECT id FROM users WHERE id = p_user AND disabled_at IS NULL),
-    mine AS (SELECT om.organisation_id, om.role, o.kind, o.region, o.provincie
+    mine AS MATERIALIZED (SELECT om.organisation_id, om.role, o.kind, o.region, o.provincie
                FROM organisation_members om JOIN me ON me.id = om.user_id
                JOIN organisations o ON o.id = om.organisation_id)
     SELECT b.project_id, b.gemeente, b.provincie, b.row_tid FROM bs_project_reach_beside_province(p_user) b
@@ -143,7 +145,8 @@ DECLARE
 BEGIN
     -- unfiltered or by provincie: the province branch's provinces (bs_project_reach; in the
     -- filter) and the other branches' addresses (in the filter) in one statement, then the policy
-    -- reading those provinces' rows itself (none: the addresses' rows, as below)
+    -- reading those provinces' rows itself (none: the addresses' rows only, a plan of its own,
+    -- as below)
     IF p_gemeente IS NULL AND p_provincie IS NULL THEN
         SELECT ARRAY(SELECT s.pv FROM (SELECT (SELECT o.provincie FROM organisations o
                                                  WHERE o.id = om.organisation_id AND o.kind = 'provincie') AS pv
@@ -153,7 +156,11 @@ BEGIN
                       WHERE s.pv IS NOT NULL),
                ARRAY(SELECT c.row_tid FROM bs_project_reach_beside_province(p_user) c)
           INTO v_provs, v_tids;
-        RETURN QUERY SELECT * FROM bs_project_policy_at(p_user, v_tids, v_provs);
+        IF cardinality(v_provs) > 0 THEN
+            RETURN QUERY SELECT * FROM bs_project_policy_at(p_user, v_tids, v_provs);
+        ELSE
+            RETURN QUERY SELECT * FROM bs_project_policy_at(p_user, v_tids);
+        END IF;
         RETURN;
     ELSIF p_gemeente IS NULL THEN
         SELECT ARRAY(SELECT s.pv FROM (SELECT (SELECT o.provincie FROM organisations o
@@ -165,7 +172,11 @@ BEGIN
                ARRAY(SELECT c.row_tid FROM bs_project_reach_beside_province(p_user) c
                       WHERE bs_fold(c.provincie) = bs_fold(p_provincie))
           INTO v_provs, v_tids;
-        RETURN QUERY SELECT * FROM bs_project_policy_at(p_user, v_tids, v_provs);
+        IF cardinality(v_provs) > 0 THEN
+            RETURN QUERY SELECT * FROM bs_project_policy_at(p_user, v_tids, v_provs);
+        ELSE
+            RETURN QUERY SELECT * FROM bs_project_policy_at(p_user, v_tids);
+        END IF;
         RETURN;
     END IF;
     -- by gemeente (0061's statements)
