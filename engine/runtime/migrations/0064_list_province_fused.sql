@@ -7,24 +7,29 @@
 -- the heap by projects_provincie_wide) into an array, then bs_project_policy_at fetched every row
 -- again by its address for the CASE and the list's columns: two heap visits per row and an array
 -- of addresses in between. Now the unfiltered and the province-filtered shape collect, in one
--- statement, the provinces of the province branch (the user's non-extern province roles; with a
--- provincie filter those equal to it, folded: a few rows of organisation_members) and the other
--- five branches' addresses as before (bs_project_reach_beside_province, in the filter); then
--- bs_project_policy_at reads those provinces' rows itself, by projects_provincie_wide, and the
--- other addresses' rows except those (a row the province part reads already: each project once, as
--- ctid = ANY did). A user without a province role (a gemeente user) has no provinces there: the
--- addresses' rows only, as before. The municipality shapes run 0061's statements unchanged. The
--- branches are still written once: bs_project_reach is bs_project_reach_beside_province plus the
--- province branch.
+-- statement (bs_project_reach_parts), the other five branches' addresses as before and the
+-- provinces of the province branch (the user's non-extern province roles; with a provincie filter
+-- those equal to it, folded); then bs_project_policy_at reads those provinces' rows itself, by
+-- projects_provincie_wide, and the other addresses' rows except those (a row the province part
+-- reads already: each project once, as ctid = ANY did). A user without a province role (a gemeente
+-- user) has no provinces there: the addresses' rows only, as before. The municipality shapes run
+-- 0061's statements unchanged, and bs_project_reach (the gate's twin bs_project_access_reach, the
+-- feeds, the aggregate report) is unchanged.
 -- The policy's project_members join is now the user's memberships read once (a materialized CTE,
 -- hashed) instead of an index probe (or, in a member-less database, a re-scanned sequential scan)
 -- per row. The rows are the same: tests/integration/test_access_reach.py compares them with
 -- bs_project_access per user and filter shape, custom and generic plans.
 
--- 0050/0058's branches of the reach but the province branch (rows, comments and addresses as
--- there; see bs_project_reach): the project, its gemeente and provincie (as stored), its address
--- (ctid: valid only under the snapshot of the statement that read it).
-CREATE FUNCTION bs_project_reach_beside_province(p_user uuid)
+-- bs_project_reach(p_user)'s rows (0058, unchanged: the gate's twin and every other caller keep
+-- it) in two parts, for the list: the rows of its five branches but the province branch, with their
+-- addresses, as there (a project reached by several branches is in it as often), and for the
+-- province branch one row per province of the user's non-extern province roles, with only that
+-- provincie (project_id, gemeente and row_tid NULL) — the branch's projects are that province's at
+-- extern_mede_overheden or openbaar, which bs_project_policy_at reads itself. A filter on provincie
+-- applies to both parts. The five branches are copied from bs_project_reach (0050/0058, see there
+-- for the rows each stands for); test_access_reach.py compares the list's rows built from here and
+-- bs_project_access_reach's built from there with bs_project_access, user by user.
+CREATE FUNCTION bs_project_reach_parts(p_user uuid)
 RETURNS TABLE (project_id uuid, gemeente text, provincie text, row_tid tid)
 LANGUAGE sql STABLE AS $$
     WITH me AS (SELECT id FROM users WHERE id = p_user AND disabled_at IS NULL),
@@ -42,31 +47,14 @@ LANGUAGE sql STABLE AS $$
          WHERE m.kind = 'gemeente' AND m.role <> 'extern')
        AND x.confidentiality IN ('extern_woonregio','extern_mede_overheden','openbaar')
     UNION ALL
+    SELECT NULL::uuid, NULL::text, m.provincie, NULL::tid FROM mine m
+     WHERE m.kind = 'provincie' AND m.role <> 'extern' AND m.provincie IS NOT NULL
+    UNION ALL
     SELECT x.id, x.gemeente, x.provincie, x.ctid FROM projects x
      WHERE x.confidentiality IN ('extern_mede_overheden','openbaar')
        AND EXISTS (SELECT 1 FROM mine m WHERE m.kind = 'rijk' AND m.role <> 'extern')
     UNION ALL
     SELECT x.id, x.gemeente, x.provincie, x.ctid FROM projects x WHERE x.confidentiality = 'openbaar'
-$$;
-
--- The projects p_user can reach (rows as 0058; NULL or a disabled user: the openbaar ones): the
--- five branches of bs_project_reach_beside_province and the province branch (the projects of the
--- provinces of the user's non-extern province roles at extern_mede_overheden or openbaar,
--- projects_provincie_wide). A project reached by several branches is in it as often. (mine is
--- MATERIALIZED: read once, as when the six branches were one statement, rather than its
--- organisations scanned for kind = 'provincie'.)
-CREATE OR REPLACE FUNCTION bs_project_reach(p_user uuid)
-RETURNS TABLE (project_id uuid, gemeente text, provincie text, row_tid tid)
-LANGUAGE sql STABLE AS $$
-    WITH me AS (SELECT id FROM users WHERE id = p_user AND disabled_at IS NULL),
-    mine AS MATERIALIZED (SELECT om.organisation_id, om.role, o.kind, o.region, o.provincie
-               FROM organisation_members om JOIN me ON me.id = om.user_id
-               JOIN organisations o ON o.id = om.organisation_id)
-    SELECT b.project_id, b.gemeente, b.provincie, b.row_tid FROM bs_project_reach_beside_province(p_user) b
-    UNION ALL
-    SELECT x.id, x.gemeente, x.provincie, x.ctid FROM projects x WHERE x.provincie IN (
-        SELECT m.provincie FROM mine m WHERE m.kind = 'provincie' AND m.role <> 'extern')
-       AND x.confidentiality IN ('extern_mede_overheden','openbaar')
 $$;
 
 DROP FUNCTION bs_project_policy_at(uuid, tid[]);
@@ -143,35 +131,20 @@ DECLARE
     v_tids tid[];
     v_provs text[];
 BEGIN
-    -- unfiltered or by provincie: the province branch's provinces (bs_project_reach; in the
-    -- filter) and the other branches' addresses (in the filter) in one statement, then the policy
-    -- reading those provinces' rows itself (none: the addresses' rows only, a plan of its own,
-    -- as below)
-    IF p_gemeente IS NULL AND p_provincie IS NULL THEN
-        SELECT ARRAY(SELECT s.pv FROM (SELECT (SELECT o.provincie FROM organisations o
-                                                 WHERE o.id = om.organisation_id AND o.kind = 'provincie') AS pv
-                                         FROM users u JOIN organisation_members om ON om.user_id = u.id
-                                        WHERE u.id = p_user AND u.disabled_at IS NULL AND om.role <> 'extern'
-                                       OFFSET 0) s
-                      WHERE s.pv IS NOT NULL),
-               ARRAY(SELECT c.row_tid FROM bs_project_reach_beside_province(p_user) c)
-          INTO v_provs, v_tids;
-        IF cardinality(v_provs) > 0 THEN
-            RETURN QUERY SELECT * FROM bs_project_policy_at(p_user, v_tids, v_provs);
+    -- unfiltered or by provincie: the province branch's provinces and the other branches'
+    -- addresses (bs_project_reach_parts, in the filter) in one statement, then the policy reading
+    -- those provinces' rows itself (no provinces: the addresses' rows only, a plan of its own)
+    IF p_gemeente IS NULL THEN
+        IF p_provincie IS NULL THEN
+            SELECT array_agg(c.provincie) FILTER (WHERE c.row_tid IS NULL),
+                   array_agg(c.row_tid) FILTER (WHERE c.row_tid IS NOT NULL)
+              INTO v_provs, v_tids FROM bs_project_reach_parts(p_user) c;
         ELSE
-            RETURN QUERY SELECT * FROM bs_project_policy_at(p_user, v_tids);
+            SELECT array_agg(c.provincie) FILTER (WHERE c.row_tid IS NULL),
+                   array_agg(c.row_tid) FILTER (WHERE c.row_tid IS NOT NULL)
+              INTO v_provs, v_tids FROM bs_project_reach_parts(p_user) c
+             WHERE bs_fold(c.provincie) = bs_fold(p_provincie);
         END IF;
-        RETURN;
-    ELSIF p_gemeente IS NULL THEN
-        SELECT ARRAY(SELECT s.pv FROM (SELECT (SELECT o.provincie FROM organisations o
-                                                 WHERE o.id = om.organisation_id AND o.kind = 'provincie') AS pv
-                                         FROM users u JOIN organisation_members om ON om.user_id = u.id
-                                        WHERE u.id = p_user AND u.disabled_at IS NULL AND om.role <> 'extern'
-                                       OFFSET 0) s
-                      WHERE s.pv IS NOT NULL AND bs_fold(s.pv) = bs_fold(p_provincie)),
-               ARRAY(SELECT c.row_tid FROM bs_project_reach_beside_province(p_user) c
-                      WHERE bs_fold(c.provincie) = bs_fold(p_provincie))
-          INTO v_provs, v_tids;
         IF cardinality(v_provs) > 0 THEN
             RETURN QUERY SELECT * FROM bs_project_policy_at(p_user, v_tids, v_provs);
         ELSE
