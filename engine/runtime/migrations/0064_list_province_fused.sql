@@ -15,7 +15,8 @@
 -- user) has no provinces there: the addresses' rows only, as before. The municipality shapes run
 -- 0061's statements unchanged, and bs_project_reach (the gate's twin bs_project_access_reach, the
 -- feeds, the aggregate report) is unchanged.
--- The policy's project_members join is now the user's memberships read once (a materialized CTE,
+-- The province part's policy (bs_project_policy_at(user, addresses, provinces), a copy of 0058's
+-- CASE, which stays for every other caller) reads the user's memberships once (a materialized CTE,
 -- hashed) instead of an index probe (or, in a member-less database, a re-scanned sequential scan)
 -- per row. The rows are the same: tests/integration/test_access_reach.py compares them with
 -- bs_project_access per user and filter shape, custom and generic plans.
@@ -57,18 +58,19 @@ LANGUAGE sql STABLE AS $$
     SELECT x.id, x.gemeente, x.provincie, x.ctid FROM projects x WHERE x.confidentiality = 'openbaar'
 $$;
 
-DROP FUNCTION bs_project_policy_at(uuid, tid[]);
-
 -- The access policy (0015, docs/security.md §3) for p_user (NULL: anonymous) on the projects whose
 -- rows are at p_tids (addresses read under the caller's snapshot; NULL or none: none of these) and
 -- on the projects of the provinces p_provs at extern_mede_overheden or openbaar (the reach's
--- province branch, read here by projects_provincie_wide; default none), each project once (an
--- address of a row of the second kind is skipped): per project its access ('lead', 'write',
--- 'read', 'public', 'aggregate' or NULL) and the stream flag (an extern project member), the same
--- row as bs_project_access, and the project's columns the project list shows. The CASE is 0058's
--- unchanged (see there for its order); the user's memberships are read once (a materialized CTE)
--- and joined, not looked up per row. Inlined by PostgreSQL when p_tids and p_provs are plain values.
-CREATE FUNCTION bs_project_policy_at(p_user uuid, p_tids tid[], p_provs text[] DEFAULT '{}')
+-- province branch, read here by projects_provincie_wide), each project once (an address of a row of
+-- the second kind is skipped): per project its access ('lead', 'write', 'read', 'public',
+-- 'aggregate' or NULL) and the stream flag (an extern project member), the same row as
+-- bs_project_access, and the project's columns the project list shows. The CASE is a copy of
+-- 0058's bs_project_policy_at(user, addresses) (see there for its order), which stays as it was
+-- for every other caller and for a user without provinces, so that their plans do not change; keep
+-- the copies equal (test_access_reach.py compares the rows of both with bs_project_access). The
+-- user's memberships are read once (a materialized CTE, hashed) instead of looked up per row.
+-- Inlined by PostgreSQL when its arguments are plain values.
+CREATE FUNCTION bs_project_policy_at(p_user uuid, p_tids tid[], p_provs text[])
 RETURNS TABLE (project_id uuid, access text, stream boolean, name text, gemeente text, provincie text,
                planstatus text, plantype text, homes_remaining integer, progress_date date,
                expected_by date, planned_completion date, confidentiality text, knelpunt boolean,
