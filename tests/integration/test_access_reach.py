@@ -8,7 +8,8 @@ province, the state, openbaar; index-backed) instead of on every project of the 
 (bs_project_access). This test builds an installation of ~1,300 projects over 12
 municipalities in 4 woonregio's (one without), 3 provinces, every confidentiality level,
 and users of every kind (each municipal role, a second municipality of the same region, a
-municipality without region, province staff and province extern, the state, project members
+municipality without region, province staff and province extern, a user with a province role and an
+extern role in another province, the state, project members
 of every role on projects of another municipality incl. privé ones, a developer, a user with
 roles in two municipalities, a disabled user, a user without roles, anonymous), and checks:
 
@@ -20,7 +21,8 @@ roles in two municipalities, a disabled user, a user without roles, anonymous), 
   over every project returns exactly bs_project_access's rows;
 * per user, in SQL: bs_project_list_reach (migrations 0043, 0050: the list's reach from PL/pgSQL,
   whose plans a session keeps) returns exactly bs_project_access_reach's rows for every filter
-  shape (none, gemeente, provincie, both; matching and not, folded), and its rows with any access
+  shape (none, gemeente, provincie, both; matching and not, folded; migration 0064 reads the
+  province branch's rows in the policy statement for the shapes without gemeente), and its rows with any access
   are exactly bs_project_access's in the filter, with custom plans and with PostgreSQL's generic
   plans (plan_cache_mode force_generic_plan: what a server connection runs after a few lists);
 * per user, over HTTP: GET /api/v1/projects (every page) lists exactly those projects, also
@@ -70,6 +72,7 @@ USERS = {
     "extern@g4": [("G4", "extern")],
     "raad@g11": [("G11", "raad")],                       # no region
     "staf@p0": [("Provincie P0", "medewerker")], "extern@p1": [("Provincie P1", "extern")],
+    "twee@p0p1": [("Provincie P1", "raad"), ("Provincie P0", "extern")],  # one province extern
     "staf@rijk": [("Rijk", "management")],
     "dev@d": [("Ontwikkelaar D", "medewerker")],
     "twee@g1g2": [("G1", "medewerker"), ("G2", "raad")],
@@ -110,7 +113,8 @@ def list_reach_same(url, uid, who):
     rows with any access are exactly bs_project_access's in that gemeente / provincie (folded)."""
     arg = f"'{uid}'::uuid" if uid else "NULL::uuid"
     shapes = (("NULL", "NULL"), ("'G4'", "NULL"), ("NULL", "'Prov0'"), ("'G4'", "'Prov0'"), ("'g4'", "'PROV0'"),
-              ("'G5'", "NULL"), ("NULL", "'prov2'"), ("'G5'", "'Prov2'"), ("'nergens'", "NULL"))
+              ("'G5'", "NULL"), ("NULL", "'prov2'"), ("'G5'", "'Prov2'"), ("'nergens'", "NULL"),
+              ("NULL", "'pRoV0'"), ("NULL", "'Prov1'"))
     rows_of = ("SELECT {k}, count(*), COALESCE(string_agg(a.project_id || ':' || COALESCE(a.access, '') || ':' || "
                "a.stream, ',' ORDER BY a.project_id), '') FROM {src} {where};")
     per = 9  # lines per shape: bs_project_access_reach, 7 x bs_project_list_reach, the comparison below
