@@ -405,8 +405,7 @@ static void gate_run(gate *g) {
     char stamp[24];
     long long cached = with_state ? bs__state_cache_stamp(g->api, g->path.project) : -1;
     snprintf(stamp, sizeof stamp, "%lld", cached);
-    const char *params[4] = {g->hash, g->kind, g->path.project[0] ? g->path.project : NULL,
-                             cached >= 0 ? stamp : NULL};
+    const char *params[4] = {g->hash, g->kind, g->path.project[0] ? g->path.project : NULL, cached >= 0 ? stamp : NULL};
     bs_store_exec(g->api->store, with_state ? &SQL_GATE_STATE : &SQL_GATE, params, gate_loaded, g);
 }
 

@@ -61,11 +61,11 @@ static const bs_stmt SQL_SCHEDULE_LOAD_STAMP = {
  * when fs moved nothing (another writer moved the stamp, or $22 is NULL), fs2 moves it unconditionally; the
  * notifier's dirty mark, as bs_mark_projects_dirty made it for the step rows (migration 0004): when step rows were
  * written and somebody follows the project, has a role in it or subscribes to it; NOTIFY when marked. */
-#define BS_SCHEDULE_WRITE_HEAD_G(ctes, cond, markguard)                                                               \
+#define BS_SCHEDULE_WRITE_HEAD_G(ctes, cond, markguard)                                                                \
     "WITH pold AS (SELECT p.schedule_version, p.custom_links, p.planned_completion, p.updated_at, p.progress_date, "   \
     "  p.knelpunt FROM projects p WHERE p.id = $1::uuid), "                                                            \
     "sold AS (SELECT s.* FROM project_steps s WHERE s.project_id = $1::uuid "                                          \
-    "  AND s.step_key IN (SELECT x.step_key FROM json_to_recordset($5::json) AS x(step_key text))), " ctes          \
+    "  AND s.step_key IN (SELECT x.step_key FROM json_to_recordset($5::json) AS x(step_key text))), " ctes             \
     "chk AS (UPDATE projects SET schedule_version = schedule_version + 1, "                                            \
     "  custom_links = custom_links OR $3::boolean, planned_completion = $4::date, updated_at = now(), "                \
     "  progress_date = COALESCE($17::date, progress_date), knelpunt = COALESCE($19::boolean, knelpunt) "               \
@@ -76,7 +76,7 @@ static const bs_stmt SQL_SCHEDULE_LOAD_STAMP = {
     "    THEN '' ELSE statement_timestamp()::text END, true)) IS NOT NULL "                                            \
     "  AND (SELECT set_config('bouwstroom.audited_steps', statement_timestamp()::text, true)) IS NOT NULL "            \
     "  AND (SELECT set_config('bouwstroom.write_marks', statement_timestamp()::text, true)) IS NOT NULL "              \
-    "  AND (SELECT bs_dashboard_mark()" markguard ") IS NOT NULL "                                                    \
+    "  AND (SELECT bs_dashboard_mark()" markguard ") IS NOT NULL "                                                     \
     "  AND (SELECT set_config('bouwstroom.sweep_wake', $21, true)) IS NOT NULL "                                       \
     "  RETURNING id, schedule_version, custom_links, planned_completion, updated_at, progress_date, knelpunt), "       \
     "pau AS (INSERT INTO audit_log (actor_user_id, actor_email, actor_org_id, actor_label, client_address, "           \
@@ -248,9 +248,10 @@ static const bs_stmt SQL_SCHEDULE_WRITE_STEPS = {
     "  AND EXISTS (SELECT 1 FROM lp) FOR NO KEY UPDATE), "
 static const bs_stmt SQL_SCHEDULE_WRITE_ONE_TRIP = {
     "schedule_write_one_trip",
-    BS_SCHEDULE_WRITE_HEAD_G(BS_ONE_TRIP_GUARD_CTES, "AND EXISTS (SELECT 1 FROM ls) ",
-                             " WHERE EXISTS (SELECT 1 FROM ls)")
-    "unused AS (SELECT $6::json AS links, $11::uuid AS scenario), " BS_SCHEDULE_WRITE_HISTORY BS_SCHEDULE_WRITE_TAIL,
+    BS_SCHEDULE_WRITE_HEAD_G(
+        BS_ONE_TRIP_GUARD_CTES, "AND EXISTS (SELECT 1 FROM ls) ",
+        " WHERE EXISTS (SELECT 1 FROM ls)") "unused AS (SELECT $6::json AS links, $11::uuid AS scenario), " BS_SCHEDULE_WRITE_HISTORY
+        BS_SCHEDULE_WRITE_TAIL,
     25};
 
 /* A project's schedule history as {count, results} (NULL when the project does not exist). $1 project id, $2 step
