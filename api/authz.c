@@ -136,17 +136,21 @@ static void row_of_result(const PGresult *res, gate_row *row) {
 
 /* ---- the gate memo: the gate rows of recent step writes and schedule reads, per credential and project ---- */
 
-/* Slots of the memo (direct-mapped by project and credential: a newer pair replaces an older one in its slot). */
-#define GATE_MEMO_SLOTS 4096
+/* Slots of the memo: sets of GATE_MEMO_WAYS by project and credential, the least recently used of a full set replaced
+ * (as many as the state cache's entries, BS_STATE_CACHE_ENTRIES: ≈ 150 bytes each, plus ≈ 300 for a row). */
+#define GATE_MEMO_SLOTS 8192
+#define GATE_MEMO_WAYS 4
 
 typedef struct memo_slot {
     char project[40], kind[16], hash[BS_SECRET_HASH_BYTES];
     char *values; /* the GATE_N values, each NUL-terminated, one after the other (NULL: empty slot) */
     bool null[GATE_N];
+    unsigned long long used; /* the memo's clock when last put or found */
 } memo_slot;
 
 struct bs_gate_memo {
     memo_slot slot[GATE_MEMO_SLOTS];
+    unsigned long long clock;
 };
 
 void bs_gate_memo_free(struct bs_gate_memo *m) {
@@ -155,17 +159,32 @@ void bs_gate_memo_free(struct bs_gate_memo *m) {
     free(m);
 }
 
-static memo_slot *memo_slot_of(bs_api *api, const char *project, const char *hash) {
+/* The slot of (project, kind, hash): its slot when the memo holds it, else (put) the slot to use for it: an empty one
+ * of its set or the least recently used; NULL when not held and !put. */
+static memo_slot *memo_find(bs_api *api, const char *project, const char *kind, const char *hash, bool put) {
     if (!api->gate_memo) api->gate_memo = bs_calloc(1, sizeof *api->gate_memo);
+    struct bs_gate_memo *m = api->gate_memo;
     unsigned long h = 5381;
     for (const char *p = project; *p; p++) h = h * 33 + (unsigned char)*p;
     for (const char *p = hash; *p; p++) h = h * 33 + (unsigned char)*p;
-    return &api->gate_memo->slot[h % GATE_MEMO_SLOTS];
+    memo_slot *set = &m->slot[(h % (GATE_MEMO_SLOTS / GATE_MEMO_WAYS)) * GATE_MEMO_WAYS], *victim = set;
+    m->clock++;
+    for (int w = 0; w < GATE_MEMO_WAYS; w++) {
+        memo_slot *s = &set[w];
+        if (s->values && strcmp(s->project, project) == 0 && strcmp(s->kind, kind) == 0 && strcmp(s->hash, hash) == 0) {
+            s->used = m->clock;
+            return s;
+        }
+        if (victim->values && (!s->values || s->used < victim->used)) victim = s;
+    }
+    if (!put) return NULL;
+    victim->used = m->clock;
+    return victim;
 }
 
 /* Remembers row as the gate's row of the credential (kind, hash) for project. */
 static void memo_put(bs_api *api, const char *project, const char *kind, const char *hash, const gate_row *row) {
-    memo_slot *m = memo_slot_of(api, project, hash);
+    memo_slot *m = memo_find(api, project, kind, hash, true);
     size_t n = 0;
     for (int i = 0; i < GATE_N; i++) n += strlen(row->v[i]) + 1;
     free(m->values);
@@ -185,9 +204,8 @@ static void memo_put(bs_api *api, const char *project, const char *kind, const c
 /* The remembered gate row of the credential for project into row (pointing into the memo: valid until the next
  * memo_put), or false. */
 static bool memo_get(bs_api *api, const char *project, const char *kind, const char *hash, gate_row *row) {
-    memo_slot *m = memo_slot_of(api, project, hash);
-    if (!m->values || strcmp(m->project, project) != 0 || strcmp(m->kind, kind) != 0 || strcmp(m->hash, hash) != 0)
-        return false;
+    memo_slot *m = memo_find(api, project, kind, hash, false);
+    if (!m) return false;
     const char *p = m->values;
     for (int i = 0; i < GATE_N; i++) {
         row->v[i] = p;

@@ -61,7 +61,7 @@ static const bs_stmt SQL_SCHEDULE_LOAD_STAMP = {
  * when fs moved nothing (another writer moved the stamp, or $22 is NULL), fs2 moves it unconditionally; the
  * notifier's dirty mark, as bs_mark_projects_dirty made it for the step rows (migration 0004): when step rows were
  * written and somebody follows the project, has a role in it or subscribes to it; NOTIFY when marked. */
-#define BS_SCHEDULE_WRITE_HEAD_G(ctes, cond, markguard)                                                                \
+#define BS_SCHEDULE_WRITE_HEAD_G(ctes, cond)                                                                           \
     "WITH pold AS (SELECT p.schedule_version, p.custom_links, p.planned_completion, p.updated_at, p.progress_date, "   \
     "  p.knelpunt FROM projects p WHERE p.id = $1::uuid), "                                                            \
     "sold AS (SELECT s.* FROM project_steps s WHERE s.project_id = $1::uuid "                                          \
@@ -76,7 +76,7 @@ static const bs_stmt SQL_SCHEDULE_LOAD_STAMP = {
     "    THEN '' ELSE statement_timestamp()::text END, true)) IS NOT NULL "                                            \
     "  AND (SELECT set_config('bouwstroom.audited_steps', statement_timestamp()::text, true)) IS NOT NULL "            \
     "  AND (SELECT set_config('bouwstroom.write_marks', statement_timestamp()::text, true)) IS NOT NULL "              \
-    "  AND (SELECT bs_dashboard_mark()" markguard ") IS NOT NULL "                                                     \
+    "  AND (SELECT bs_dashboard_mark()) IS NOT NULL "                                                                  \
     "  AND (SELECT set_config('bouwstroom.sweep_wake', $21, true)) IS NOT NULL "                                       \
     "  RETURNING id, schedule_version, custom_links, planned_completion, updated_at, progress_date, knelpunt), "       \
     "pau AS (INSERT INTO audit_log (actor_user_id, actor_email, actor_org_id, actor_label, client_address, "           \
@@ -149,7 +149,7 @@ static const bs_stmt SQL_SCHEDULE_LOAD_STAMP = {
     "  ON CONFLICT DO NOTHING RETURNING pg_notify('bs_notifier', '')), "
 
 /* The write's head as SQL_SCHEDULE_WRITE sends it: no guard. */
-#define BS_SCHEDULE_WRITE_HEAD BS_SCHEDULE_WRITE_HEAD_G("", "", "")
+#define BS_SCHEDULE_WRITE_HEAD BS_SCHEDULE_WRITE_HEAD_G("", "")
 
 /* SQL_SCHEDULE_WRITE: the custom links replaced when $3. */
 #define BS_SCHEDULE_WRITE_LINKS                                                                                        \
@@ -235,10 +235,11 @@ static const bs_stmt SQL_SCHEDULE_WRITE_STEPS = {
  * ($13, as the gate's own check), (lp) the project is still at schedule version $2, locked, and (ls) its forecast
  * stamp is still $22, locked — both before any row is written, in the order the write itself locks them (the
  * project row, then the stamp row), so that a one-trip write and a gate-and-write one on the same project wait for
- * each other instead of deadlocking. The dashboard's mark, the one side effect in chk's condition that outlives
- * the statement, is made only then too. No row back: not proven (or the version moved): nothing was written, and
- * the server runs the gate and the write as before. Parameters: SQL_SCHEDULE_WRITE's, and $23 credential hash, $24
- * credential kind (session, token), $25 the gate row's text (SQL_GATE_STATE's gate_row). */
+ * each other instead of deadlocking. Otherwise chk's first condition (an InitPlan, evaluated before anything of
+ * chk) calls bs_one_trip_unproven (migration 0062): the statement fails with SQLSTATE BS001 and its transaction
+ * is rolled back — not even the marks its statement triggers make for a statement that writes no row are left —
+ * and the server runs the gate and the write as before. Parameters: SQL_SCHEDULE_WRITE's, and $23 credential hash,
+ * $24 credential kind (session, token), $25 the gate row's text (SQL_GATE_STATE's gate_row). Same answer. */
 #define BS_ONE_TRIP_GUARD_CTES                                                                                         \
     "gk AS (SELECT 1 FROM bs_gate($23, $24, $1::uuid) g LEFT JOIN api_tokens t ON t.id = g.o_token "                   \
     "  WHERE g::text = $25 AND (t.expires_at IS NULL OR extract(epoch FROM t.expires_at)::bigint > $13::bigint)), "    \
@@ -249,8 +250,8 @@ static const bs_stmt SQL_SCHEDULE_WRITE_STEPS = {
 static const bs_stmt SQL_SCHEDULE_WRITE_ONE_TRIP = {
     "schedule_write_one_trip",
     BS_SCHEDULE_WRITE_HEAD_G(
-        BS_ONE_TRIP_GUARD_CTES, "AND EXISTS (SELECT 1 FROM ls) ",
-        " WHERE EXISTS (SELECT 1 FROM ls)") "unused AS (SELECT $6::json AS links, $11::uuid AS scenario), " BS_SCHEDULE_WRITE_HISTORY
+        BS_ONE_TRIP_GUARD_CTES,
+        "AND (SELECT bs_one_trip_unproven() WHERE NOT EXISTS (SELECT 1 FROM ls)) IS NULL ") "unused AS (SELECT $6::json AS links, $11::uuid AS scenario), " BS_SCHEDULE_WRITE_HISTORY
         BS_SCHEDULE_WRITE_TAIL,
     25};
 
