@@ -63,6 +63,13 @@ typedef struct bs_api {
      * their own transaction, as before. */
     void (*sweep_wake)(void *arg);
     void *sweep_wake_arg;
+    /* the gate rows of recent step writes and schedule reads per credential and project (api/authz.c, the one-trip
+     * step writes): owned, made at the first, freed with bs_gate_memo_free; NULL before */
+    struct bs_gate_memo *gate_memo;
+    /* one-trip step writes tried (sent with the gate in the write statement) and proven (written); the others went
+     * through the gate again. The server prints them when it stops (scripts/bench_write.sh, the tests read them). */
+    unsigned long long one_trip_tried, one_trip_proven;
+    bool one_trip_off; /* BOUWSTROOM_ONE_TRIP=0: every step write through the gate first (the tests compare) */
 } bs_api;
 
 /* Default of bs_api.token_max_days: one year (docs/operations.md). */
@@ -70,6 +77,9 @@ typedef struct bs_api {
 
 /* Frees the dashboards' cache of an API (NULL: nothing). */
 void bs_dash_cache_free(struct bs_dash_cache *c);
+
+/* Frees the gate memo of an API (api/authz.c; NULL: nothing). */
+void bs_gate_memo_free(struct bs_gate_memo *m);
 
 /* Frees the state cache of an API (api/state_cache.h; NULL: nothing). */
 void bs_state_cache_free(struct bs_state_cache *c);

@@ -114,7 +114,106 @@ typedef struct gate {
     bs_path path;
     bs_principal *pr;
     bool has_credential;
+    char kind[16], hash[BS_SECRET_HASH_BYTES]; /* the credential (read_credential) */
 } gate;
+
+/* The columns of bs_gate's row (migration 0047) that the gate reads, by position, then token_expires and gate_row:
+ * from SQL_GATE / SQL_GATE_STATE's result, or from the memo below. */
+enum { GATE_COLS = 12, GATE_EXPIRES = GATE_COLS, GATE_ROW_TEXT, GATE_N };
+typedef struct gate_row {
+    const char *v[GATE_N]; /* "" when NULL, as PQgetvalue */
+    bool null[GATE_N];
+} gate_row;
+
+static void row_of_result(const PGresult *res, gate_row *row) {
+    int text_col = PQfnumber(res, "gate_row");
+    for (int i = 0; i < GATE_N; i++) {
+        int col = i < GATE_COLS ? i : i == GATE_EXPIRES ? PQnfields(res) - 1 : text_col;
+        row->null[i] = col < 0 || PQgetisnull(res, 0, col);
+        row->v[i] = col < 0 ? "" : PQgetvalue(res, 0, col);
+    }
+}
+
+/* ---- the gate memo: the gate rows of recent step writes and schedule reads, per credential and project ---- */
+
+/* Slots of the memo: sets of GATE_MEMO_WAYS by project and credential, the least recently used of a full set replaced
+ * (as many as the state cache's entries, BS_STATE_CACHE_ENTRIES: ≈ 150 bytes each, plus ≈ 300 for a row). */
+#define GATE_MEMO_SLOTS 8192
+#define GATE_MEMO_WAYS 4
+
+typedef struct memo_slot {
+    char project[40], kind[16], hash[BS_SECRET_HASH_BYTES];
+    char *values; /* the GATE_N values, each NUL-terminated, one after the other (NULL: empty slot) */
+    bool null[GATE_N];
+    unsigned long long used; /* the memo's clock when last put or found */
+} memo_slot;
+
+struct bs_gate_memo {
+    memo_slot slot[GATE_MEMO_SLOTS];
+    unsigned long long clock;
+};
+
+void bs_gate_memo_free(struct bs_gate_memo *m) {
+    if (!m) return;
+    for (size_t i = 0; i < GATE_MEMO_SLOTS; i++) free(m->slot[i].values);
+    free(m);
+}
+
+/* The slot of (project, kind, hash): its slot when the memo holds it, else (put) the slot to use for it: an empty one
+ * of its set or the least recently used; NULL when not held and !put. */
+static memo_slot *memo_find(bs_api *api, const char *project, const char *kind, const char *hash, bool put) {
+    if (!api->gate_memo) api->gate_memo = bs_calloc(1, sizeof *api->gate_memo);
+    struct bs_gate_memo *m = api->gate_memo;
+    unsigned long h = 5381;
+    for (const char *p = project; *p; p++) h = h * 33 + (unsigned char)*p;
+    for (const char *p = hash; *p; p++) h = h * 33 + (unsigned char)*p;
+    memo_slot *set = &m->slot[(h % (GATE_MEMO_SLOTS / GATE_MEMO_WAYS)) * GATE_MEMO_WAYS], *victim = set;
+    m->clock++;
+    for (int w = 0; w < GATE_MEMO_WAYS; w++) {
+        memo_slot *s = &set[w];
+        if (s->values && strcmp(s->project, project) == 0 && strcmp(s->kind, kind) == 0 && strcmp(s->hash, hash) == 0) {
+            s->used = m->clock;
+            return s;
+        }
+        if (victim->values && (!s->values || s->used < victim->used)) victim = s;
+    }
+    if (!put) return NULL;
+    victim->used = m->clock;
+    return victim;
+}
+
+/* Remembers row as the gate's row of the credential (kind, hash) for project. */
+static void memo_put(bs_api *api, const char *project, const char *kind, const char *hash, const gate_row *row) {
+    memo_slot *m = memo_find(api, project, kind, hash, true);
+    size_t n = 0;
+    for (int i = 0; i < GATE_N; i++) n += strlen(row->v[i]) + 1;
+    free(m->values);
+    m->values = bs_malloc(n);
+    char *o = m->values;
+    for (int i = 0; i < GATE_N; i++) {
+        size_t l = strlen(row->v[i]) + 1;
+        memcpy(o, row->v[i], l);
+        o += l;
+        m->null[i] = row->null[i];
+    }
+    snprintf(m->project, sizeof m->project, "%s", project);
+    snprintf(m->kind, sizeof m->kind, "%s", kind);
+    snprintf(m->hash, sizeof m->hash, "%s", hash);
+}
+
+/* The remembered gate row of the credential for project into row (pointing into the memo: valid until the next
+ * memo_put), or false. */
+static bool memo_get(bs_api *api, const char *project, const char *kind, const char *hash, gate_row *row) {
+    memo_slot *m = memo_find(api, project, kind, hash, false);
+    if (!m) return false;
+    const char *p = m->values;
+    for (int i = 0; i < GATE_N; i++) {
+        row->v[i] = p;
+        row->null[i] = m->null[i];
+        p += strlen(p) + 1;
+    }
+    return !row->null[GATE_ROW_TEXT];
+}
 
 /* A copy of text in req's pool. */
 static char *pool_strdup(bs_req *req, const char *text) {
@@ -231,48 +330,44 @@ static void gate_state(gate *g, const PGresult *res) {
         pr->state_cached = true;
 }
 
-static void gate_loaded(const PGresult *res, const char *err, void *arg) {
-    gate *g = arg;
+/* The principal of row into g->pr and the decision for g's route. answer: refusals are answered (problem+json);
+ * otherwise nothing is sent. Returns the decision (an unknown credential: BS_AUTHZ_UNAUTHENTICATED). */
+static bs_authz_result gate_decide(gate *g, const gate_row *row, bool answer) {
     bs_req *req = g->req;
-    if (err) {
-        bs__problem_db(req, err);
-        return;
-    }
     bs_principal *pr = g->pr;
-    bool known = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-    const int exp_col = PQnfields(res) - 1; /* token_expires */
-    if (known && !PQgetisnull(res, 0, exp_col) &&
-        strtoll(PQgetvalue(res, 0, exp_col), NULL, 10) <= bs_clock_now(g->api->clock))
+    const char *const *v = row->v;
+    bool known = strcmp(v[0], "t") == 0;
+    if (known && !row->null[GATE_EXPIRES] && strtoll(v[GATE_EXPIRES], NULL, 10) <= bs_clock_now(g->api->clock))
         known = false; /* the API token expired by the server's clock */
     if (g->has_credential && !known) {
         static const char *const www[] = {"WWW-Authenticate", "Bearer realm=\"bouwstroom\", error=\"invalid_token\"",
                                           NULL};
-        bs__fail_ex(req, BS_EUNAUTH, NULL, "Invalid credential", pr->session_hash[0] ? "Cookie" : "Authorization", www,
-                    "The token or session is unknown, expired or revoked, or the user is disabled");
-        return;
+        if (answer)
+            bs__fail_ex(req, BS_EUNAUTH, NULL, "Invalid credential", pr->session_hash[0] ? "Cookie" : "Authorization",
+                        www, "The token or session is unknown, expired or revoked, or the user is disabled");
+        return BS_AUTHZ_UNAUTHENTICATED;
     }
     if (known) {
         pr->authenticated = true;
-        snprintf(pr->user_id, sizeof pr->user_id, "%s", PQgetvalue(res, 0, 1));
-        snprintf(pr->email, sizeof pr->email, "%s", PQgetvalue(res, 0, 2));
-        snprintf(pr->organisation_id, sizeof pr->organisation_id, "%s", PQgetvalue(res, 0, 3));
-        pr->is_admin = strcmp(PQgetvalue(res, 0, 4), "t") == 0;
-        pr->via_token = !PQgetisnull(res, 0, 5);
-        snprintf(pr->token_id, sizeof pr->token_id, "%s", PQgetvalue(res, 0, 5));
-        const char *sc = PQgetvalue(res, 0, 6);
+        snprintf(pr->user_id, sizeof pr->user_id, "%s", v[1]);
+        snprintf(pr->email, sizeof pr->email, "%s", v[2]);
+        snprintf(pr->organisation_id, sizeof pr->organisation_id, "%s", v[3]);
+        pr->is_admin = strcmp(v[4], "t") == 0;
+        pr->via_token = !row->null[5];
+        snprintf(pr->token_id, sizeof pr->token_id, "%s", v[5]);
         char scopes[64];
-        snprintf(scopes, sizeof scopes, ",%s,", sc);
+        snprintf(scopes, sizeof scopes, ",%s,", v[6]);
         pr->scope_read = strstr(scopes, ",read,") != NULL;
         pr->scope_write = strstr(scopes, ",write,") != NULL;
         pr->scope_admin = strstr(scopes, ",admin,") != NULL;
-        pr->beheerder_orgs = pool_strdup(req, PQgetvalue(res, 0, 7));
+        pr->beheerder_orgs = pool_strdup(req, v[7]);
     } else {
         pr->beheerder_orgs = pool_strdup(req, "{}");
     }
-    pr->access = bs_access_parse(PQgetisnull(res, 0, 8) ? NULL : PQgetvalue(res, 0, 8));
-    pr->developer_org = strcmp(PQgetvalue(res, 0, 10), "t") == 0;
-    pr->stream = strcmp(PQgetvalue(res, 0, 11), "t") == 0;
-    bool exists = strcmp(PQgetvalue(res, 0, 9), "t") == 0;
+    pr->access = bs_access_parse(row->null[8] ? NULL : v[8]);
+    pr->developer_org = strcmp(v[10], "t") == 0;
+    pr->stream = strcmp(v[11], "t") == 0;
+    bool exists = strcmp(v[9], "t") == 0;
 
     bs_authz_input in = {
         .need = g->route->need,
@@ -290,12 +385,25 @@ static void gate_loaded(const PGresult *res, const char *err, void *arg) {
         .step_private = g->path.step[0] && step_is_private(g->api, g->path.step),
     };
     bs_authz_result r = bs_authz_decide(&in);
-    if (r != BS_AUTHZ_ALLOW) {
-        refuse(req, r, &g->path, &in);
+    if (r != BS_AUTHZ_ALLOW && answer) refuse(req, r, &g->path, &in);
+    return r;
+}
+
+static void gate_loaded(const PGresult *res, const char *err, void *arg) {
+    gate *g = arg;
+    bs_req *req = g->req;
+    if (err) {
+        bs__problem_db(req, err);
         return;
     }
+    gate_row row;
+    row_of_result(res, &row);
+    /* the row of a credential with the state (SQL_GATE_STATE): remembered for a one-trip step write of the project */
+    if (g->has_credential && !row.null[GATE_ROW_TEXT] && g->path.project[0])
+        memo_put(g->api, g->path.project, g->kind, g->hash, &row);
+    if (gate_decide(g, &row, true) != BS_AUTHZ_ALLOW) return;
     gate_state(g, res);
-    bs_req_set_auth(req, pr, NULL);
+    bs_req_set_auth(req, g->pr, NULL);
     g->next(g->api, req, g->route, &g->path);
 }
 
@@ -303,6 +411,78 @@ static void gate_loaded(const PGresult *res, const char *err, void *arg) {
  * only an economy: the handler loads the state itself when the gate did not). */
 static bool gate_state_for_schedule(const bs_route *route, const bs_req *req) {
     return route->handler == bs__get_schedule && !strstr(bs_req_query(req), "known_on");
+}
+
+/* Runs the gate's statement for g (SQL_GATE, or SQL_GATE_STATE with the project's state) and continues in
+ * gate_loaded. */
+static void gate_run(gate *g) {
+    /* a step write loads the project's state with the gate: one round trip fewer (issue 17 item 1); the state only
+     * when it is not the one the state cache holds (the cached stamp: $4) */
+    bool with_state =
+        g->path.project[0] && (g->route->need == BS_NEED_STEP_WRITE || gate_state_for_schedule(g->route, g->req));
+    char stamp[24];
+    long long cached = with_state ? bs__state_cache_stamp(g->api, g->path.project) : -1;
+    snprintf(stamp, sizeof stamp, "%lld", cached);
+    const char *params[4] = {g->hash, g->kind, g->path.project[0] ? g->path.project : NULL, cached >= 0 ? stamp : NULL};
+    bs_store_exec(g->api->store, with_state ? &SQL_GATE_STATE : &SQL_GATE, params, gate_loaded, g);
+}
+
+/* A fresh principal of g's request: its client address, the project, the session's hash. */
+static bs_principal *principal_new(gate *g) {
+    bs_principal *pr = bs_req_alloc(g->req, sizeof *pr);
+    snprintf(pr->address, sizeof pr->address, "%s", bs_req_client(g->req));
+    snprintf(pr->project_id, sizeof pr->project_id, "%s", g->path.project);
+    if (g->has_credential && strcmp(g->kind, "session") == 0)
+        snprintf(pr->session_hash, sizeof pr->session_hash, "%s", g->hash);
+    return pr;
+}
+
+/* The respond hook of a one-trip step write (bs_req_set_respond_hook): the answer about to be sent is not a proven
+ * write (a refusal of the body, a conflict, "not proven", an error): dropped, and the request goes through the gate
+ * and the handler again, exactly as without the one trip. */
+static bool one_trip_unproven(bs_req *req, void *arg) {
+    gate *g = arg;
+    g->pr = principal_new(g);
+    bs_req_set_auth(req, g->pr, NULL);
+    gate_run(g);
+    return true;
+}
+
+void bs__one_trip_proven(bs_api *api, bs_req *req) {
+    bs_req_set_respond_hook(req, NULL, NULL);
+    api->one_trip_proven++;
+}
+
+/* The one-trip step write (issue 17 item 1): when the state cache holds the project's state (at a stamp > 0) and the
+ * gate memo holds this credential's gate row for the project, and that row allows this step write, the handler runs
+ * at once with that principal and the cached state, and its write statement runs the gate itself and writes only
+ * when the gate gives the same row and the project's version and stamp are still the cached ones
+ * (SQL_SCHEDULE_WRITE_ONE_TRIP). Any other answer is taken back (one_trip_unproven). Returns false (nothing done)
+ * when the one trip does not apply. */
+static bool try_one_trip(gate *g) {
+    if (g->api->one_trip_off || g->route->need != BS_NEED_STEP_WRITE || !g->has_credential || !g->path.project[0])
+        return false;
+    if (strcmp(g->kind, "token") != 0 && strcmp(g->kind, "session") != 0) return false;
+    long long cached = bs__state_cache_stamp(g->api, g->path.project);
+    gate_row row;
+    if (cached <= 0 || !memo_get(g->api, g->path.project, g->kind, g->hash, &row)) return false;
+    if (gate_decide(g, &row, false) != BS_AUTHZ_ALLOW) {
+        g->pr = principal_new(g);
+        return false;
+    }
+    bs_principal *pr = g->pr;
+    pr->state_stamp = cached;
+    pr->state_stale_months = -1;
+    pr->state_cached = true;
+    pr->one_trip = true;
+    pr->gate_row = pool_strdup(g->req, row.v[GATE_ROW_TEXT]);
+    pr->cred_kind = g->kind;
+    pr->cred_hash = g->hash;
+    g->api->one_trip_tried++;
+    bs_req_set_respond_hook(g->req, one_trip_unproven, g);
+    bs_req_set_auth(g->req, pr, NULL);
+    g->next(g->api, g->req, g->route, &g->path);
+    return true;
 }
 
 void bs_authz_gate(bs_api *api, bs_req *req, const bs_route *route, const bs_path *path, bs_authz_next next) {
@@ -353,15 +533,10 @@ void bs_authz_gate(bs_api *api, bs_req *req, const bs_route *route, const bs_pat
     g->path = *path;
     g->pr = pr;
     g->has_credential = cred;
-    /* a step write loads the project's state with the gate: one round trip fewer (issue 17 item 1); the state only
-     * when it is not the one the state cache holds (the cached stamp: $4) */
-    bool with_state = path->project[0] && (route->need == BS_NEED_STEP_WRITE || gate_state_for_schedule(route, req));
-    char stamp[24];
-    long long cached = with_state ? bs__state_cache_stamp(api, path->project) : -1;
-    snprintf(stamp, sizeof stamp, "%lld", cached);
-    const char *params[4] = {cred ? hash : "", cred ? kind : "none", path->project[0] ? path->project : NULL,
-                             cached >= 0 ? stamp : NULL};
-    bs_store_exec(api->store, with_state ? &SQL_GATE_STATE : &SQL_GATE, params, gate_loaded, g);
+    snprintf(g->kind, sizeof g->kind, "%s", cred ? kind : "none");
+    snprintf(g->hash, sizeof g->hash, "%s", cred ? hash : "");
+    if (try_one_trip(g)) return;
+    gate_run(g);
 }
 
 /* ---- writes with the actor set ---- */

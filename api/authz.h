@@ -87,6 +87,12 @@ typedef struct bs_principal {
     long long state_stamp;
     int state_stale_months;
     bool state_cached;
+    /* a one-trip step write (bs_authz_gate): the principal is the one the gate found for this credential and project
+     * before (remembered), not yet proven; the write statement proves it (SQL_SCHEDULE_WRITE_ONE_TRIP with these:
+     * the gate row's text, the credential's kind and hash, in the request's pool), and any other answer sends the
+     * request through the gate again */
+    bool one_trip;
+    const char *gate_row, *cred_kind, *cred_hash;
 } bs_principal;
 
 /* Inputs of one decision (pure). */
@@ -129,6 +135,10 @@ typedef void (*bs_authz_next)(bs_api *api, bs_req *req, const struct bs_route *r
  * refusal itself (problem+json). */
 void bs_authz_gate(bs_api *api, bs_req *req, const struct bs_route *route, const struct bs_path *path,
                    bs_authz_next next);
+
+/* A one-trip step write of req (bs_principal.one_trip) was proven: its statement wrote. Its answer is sent as it is
+ * (no second gate); counted in api->one_trip_proven. */
+void bs__one_trip_proven(bs_api *api, bs_req *req);
 
 /* Finds the first query parameter of query (a=b&c=d, raw) whose name is not in allowed
  * (space-separated names; "" = none allowed). Returns 1 and writes that name as sent (bytes

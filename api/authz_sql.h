@@ -24,11 +24,12 @@ static const bs_stmt SQL_GATE = {"gate",
  * (routes_schedule_sql.h): the gate of the step writes (BS_NEED_STEP_WRITE) and of GET …/schedule without known_on,
  * whose handlers then need no second round trip (issue 17 items 1 and 5). Columns after g.*: state_stamp (the project's forecast stamp, NULL when the project does not
  * exist), state_stale_months, state (the JSON; NULL when the project does not exist or when the stamp equals $4: the
- * server's state cache holds it, api/state_cache.h), token_expires last. The state is read whatever the decision; only
+ * server's state cache holds it, api/state_cache.h), gate_row (g as text: what the one-trip step write checks, SQL_SCHEDULE_WRITE_ONE_TRIP), token_expires last. The state is read whatever the decision; only
  * an allowed request uses it. Same parameters as SQL_GATE ($3 not NULL), and $4 the cached stamp or NULL. */
 static const bs_stmt SQL_GATE_STATE = {
     "gate_state",
     "SELECT g.*, " BS_STATE_IF_CHANGED_COLUMNS("$3", "$4") ", "
+                                                           "g::text AS gate_row, "
                                                            "extract(epoch FROM t.expires_at)::bigint AS token_expires "
                                                            "FROM bs_gate($1, $2, $3::uuid) g "
                                                            "LEFT JOIN api_tokens t ON t.id = g.o_token "

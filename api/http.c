@@ -82,6 +82,8 @@ struct bs_req {
     void *data;
     void *auth; /* owned through auth_free */
     void (*auth_free)(void *);
+    bool (*respond_hook)(bs_req *, void *); /* bs_req_set_respond_hook */
+    void *respond_hook_arg;
 };
 
 static void guard_dispose(void *p) {
@@ -329,6 +331,10 @@ void bs_req_set_auth(bs_req *r, void *auth, void (*free_fn)(void *)) {
 void *bs_req_get_auth(const bs_req *r) {
     return r->auth;
 }
+void bs_req_set_respond_hook(bs_req *r, bool (*hook)(bs_req *, void *), void *arg) {
+    r->respond_hook = hook;
+    r->respond_hook_arg = arg;
+}
 const char *bs_req_peer(const bs_req *r) {
     return r->peer;
 }
@@ -400,6 +406,11 @@ static const char *reason_phrase(int status) {
 
 void bs_req_respond(bs_req *r, int status, const char *content_type, const char *body, size_t len,
                     const char *const *extra) {
+    if (r->respond_hook && r->h) { /* once: the hook may take the request back (bs_req_set_respond_hook) */
+        bool (*hook)(bs_req *, void *) = r->respond_hook;
+        r->respond_hook = NULL;
+        if (hook(r, r->respond_hook_arg)) return;
+    }
     h2o_req_t *h = r->h;
     if (h) {
         h->res.status = status;

@@ -74,6 +74,12 @@ void bs_req_respond(bs_req *req, int status, const char *content_type, const cha
  * with free_fn when the request is released. */
 void bs_req_set_auth(bs_req *req, void *auth, void (*free_fn)(void *));
 void *bs_req_get_auth(const bs_req *req);
+/* A hook called once by the next bs_req_respond of req, before anything is sent (hook NULL: none). When it returns
+ * true, that response is dropped and req stays open: the hook has taken the request back and answers it later
+ * (another bs_req_respond); false sends the response as usual. Not called when the client has gone away. For the
+ * gate's one-trip step writes (api/authz.c): an answer other than a proven write is dropped and the request goes
+ * through the gate again. */
+void bs_req_set_respond_hook(bs_req *req, bool (*hook)(bs_req *, void *), void *arg);
 /* The TCP peer's IP address as text ("127.0.0.1", "::1"), or "" when unknown. */
 const char *bs_req_peer(const bs_req *req);
 /* The client's IP address as text: the TCP peer's, or, when the peer is a trusted proxy,

@@ -427,6 +427,7 @@ static void written(const PGresult *res, const char *err, void *arg) {
         bs__fail_as(c->req, BS_ECONFLICT, NULL, "Concurrent update", "id",
                     "The project's schedule was changed by another request at the same time; reload and retry");
     } else {
+        if (bs__principal(c->req)->one_trip) bs__one_trip_proven(c->api, c->req); /* the statement ran the gate */
         bs__sweep_woken(c->api); /* committed: wake the forecast sweeps (bs__sweep_wake_setting) */
         cache_written(c, res);
         json_t *p = c->pending;
@@ -661,9 +662,23 @@ static void write_changes(sctx *c, const sched_state *ns, const bs_schedule *s1,
                               actor,
                               bs__sweep_wake_setting(c->api),
                               c->written && c->state_stamp >= 0 ? stamp : NULL};
-    /* the step writes change no links and apply no scenario: the smaller statement (same answer) */
-    bs__store_write_one(c->api, links_changed || c->sid[0] ? &SQL_SCHEDULE_WRITE : &SQL_SCHEDULE_WRITE_STEPS, params,
-                        written, c);
+    const bs_principal *pr = bs__principal(c->req);
+    if (pr->one_trip && !links_changed && !c->sid[0]) { /* the gate in the statement (api/authz.c try_one_trip) */
+        const char *p25[25];
+        memcpy(p25, params, sizeof params);
+        p25[22] = pr->cred_hash;
+        p25[23] = pr->cred_kind;
+        p25[24] = pr->gate_row;
+        bs__store_write_one(c->api, &SQL_SCHEDULE_WRITE_ONE_TRIP, p25, written, c);
+    } else if (pr->one_trip) { /* not a step write's statement: never without the gate (answer taken back) */
+        bs__fail(c->req, BS_EINTERNAL, NULL, "A one-trip write must be a step write");
+        c->pending = NULL;
+        json_decref(response);
+        sctx_free(c);
+    } else { /* the step writes change no links and apply no scenario: the smaller statement (same answer) */
+        bs__store_write_one(c->api, links_changed || c->sid[0] ? &SQL_SCHEDULE_WRITE : &SQL_SCHEDULE_WRITE_STEPS,
+                            params, written, c);
+    }
     free(actor);
     free(names_t);
     free(rows_t);

@@ -61,15 +61,15 @@ static const bs_stmt SQL_SCHEDULE_LOAD_STAMP = {
  * when fs moved nothing (another writer moved the stamp, or $22 is NULL), fs2 moves it unconditionally; the
  * notifier's dirty mark, as bs_mark_projects_dirty made it for the step rows (migration 0004): when step rows were
  * written and somebody follows the project, has a role in it or subscribes to it; NOTIFY when marked. */
-#define BS_SCHEDULE_WRITE_HEAD                                                                                         \
+#define BS_SCHEDULE_WRITE_HEAD_G(ctes, cond, fs2)                                                                      \
     "WITH pold AS (SELECT p.schedule_version, p.custom_links, p.planned_completion, p.updated_at, p.progress_date, "   \
     "  p.knelpunt FROM projects p WHERE p.id = $1::uuid), "                                                            \
     "sold AS (SELECT s.* FROM project_steps s WHERE s.project_id = $1::uuid "                                          \
-    "  AND s.step_key IN (SELECT x.step_key FROM json_to_recordset($5::json) AS x(step_key text))), "                  \
+    "  AND s.step_key IN (SELECT x.step_key FROM json_to_recordset($5::json) AS x(step_key text))), " ctes             \
     "chk AS (UPDATE projects SET schedule_version = schedule_version + 1, "                                            \
     "  custom_links = custom_links OR $3::boolean, planned_completion = $4::date, updated_at = now(), "                \
     "  progress_date = COALESCE($17::date, progress_date), knelpunt = COALESCE($19::boolean, knelpunt) "               \
-    "  WHERE id = $1::uuid AND schedule_version = $2::bigint "                                                         \
+    "  WHERE id = $1::uuid AND schedule_version = $2::bigint " cond                                                    \
     "  AND (SELECT set_config('bouwstroom.actor', $20, true)) IS NOT NULL "                                            \
     "  AND (SELECT set_config('bouwstroom.audited_project', statement_timestamp()::text, true)) IS NOT NULL "          \
     "  AND (SELECT set_config('bouwstroom.no_adapters', CASE WHEN EXISTS (SELECT 1 FROM adapter_subscriptions) "       \
@@ -138,15 +138,22 @@ static const bs_stmt SQL_SCHEDULE_LOAD_STAMP = {
     "  SELECT chk.id, nextval('project_forecast_stamp_seq') FROM chk WHERE $22::bigint = 0 "                           \
     "    OR EXISTS (SELECT 1 FROM project_forecast_stamps x WHERE x.project_id = chk.id) "                             \
     "  ON CONFLICT (project_id) DO UPDATE SET stamp = EXCLUDED.stamp "                                                 \
-    "  WHERE project_forecast_stamps.stamp = $22::bigint RETURNING stamp), "                                           \
-    "fs2 AS (INSERT INTO project_forecast_stamps (project_id, stamp) "                                                 \
-    "  SELECT chk.id, nextval('project_forecast_stamp_seq') FROM chk WHERE NOT EXISTS (SELECT 1 FROM fs) "             \
-    "  ON CONFLICT (project_id) DO UPDATE SET stamp = EXCLUDED.stamp RETURNING 1), "                                   \
+    "  WHERE project_forecast_stamps.stamp = $22::bigint RETURNING stamp), " fs2                                       \
     "nd AS (INSERT INTO notifier_dirty (project_id) SELECT $1::uuid WHERE EXISTS (SELECT 1 FROM st) "                  \
     "  AND (EXISTS (SELECT 1 FROM follows f WHERE f.project_id = $1::uuid) "                                           \
     "    OR EXISTS (SELECT 1 FROM project_roles r WHERE r.project_id = $1::uuid) "                                     \
     "    OR EXISTS (SELECT 1 FROM feed_tokens t WHERE t.project_id = $1::uuid AND t.revoked_at IS NULL)) "             \
     "  ON CONFLICT DO NOTHING RETURNING pg_notify('bs_notifier', '')), "
+
+/* The write's second stamp upsert: when fs moved nothing (another writer moved the stamp, or $22 is NULL), fs2 moves
+ * it unconditionally. */
+#define BS_SCHEDULE_WRITE_FS2                                                                                          \
+    "fs2 AS (INSERT INTO project_forecast_stamps (project_id, stamp) "                                                 \
+    "  SELECT chk.id, nextval('project_forecast_stamp_seq') FROM chk WHERE NOT EXISTS (SELECT 1 FROM fs) "             \
+    "  ON CONFLICT (project_id) DO UPDATE SET stamp = EXCLUDED.stamp RETURNING 1), "
+
+/* The write's head as SQL_SCHEDULE_WRITE sends it: no guard, both stamp upserts. */
+#define BS_SCHEDULE_WRITE_HEAD BS_SCHEDULE_WRITE_HEAD_G("", "", BS_SCHEDULE_WRITE_FS2)
 
 /* SQL_SCHEDULE_WRITE: the custom links replaced when $3. */
 #define BS_SCHEDULE_WRITE_LINKS                                                                                        \
@@ -223,6 +230,36 @@ static const bs_stmt SQL_SCHEDULE_WRITE_STEPS = {
     BS_SCHEDULE_WRITE_HEAD
     "unused AS (SELECT $6::json AS links, $11::uuid AS scenario), " BS_SCHEDULE_WRITE_HISTORY BS_SCHEDULE_WRITE_TAIL,
     22};
+
+/* SQL_SCHEDULE_WRITE_STEPS with the gate in it: the one-trip step write (issue 17 item 1, api/authz.c). The server
+ * computed the write from the state its state cache holds at stamp $22 and from the gate's row it remembers for this
+ * credential and project; the statement writes only when (gk) bs_gate for the credential gives exactly that row
+ * ($25: its text, so the same user, e-mail, organisation, admin flag, token, scopes, beheerder organisations,
+ * access, stream and developer flags: the same decision) and an API token has not expired by the server's clock
+ * ($13, as the gate's own check), (lp) the project is still at schedule version $2, locked, and (ls) its forecast
+ * stamp is still $22, locked — both before any row is written, in the order the write itself locks them (the
+ * project row, then the stamp row), so that a one-trip write and a gate-and-write one on the same project wait for
+ * each other instead of deadlocking. Otherwise chk's first condition (an InitPlan, evaluated before anything of
+ * chk) calls bs_one_trip_unproven (migration 0062): the statement fails with SQLSTATE BS001 and its transaction
+ * is rolled back — not even the marks its statement triggers make for a statement that writes no row are left —
+ * and the server runs the gate and the write as before. Parameters: SQL_SCHEDULE_WRITE's, and $23 credential hash,
+ * $24 credential kind (session, token), $25 the gate row's text (SQL_GATE_STATE's gate_row). Same answer. Without
+ * fs2: ls holds the stamp row at $22, so fs always moves it (and returns the new stamp); fs2 would write nothing,
+ * but its plan nodes would be started and its statement triggers fired at every write. */
+#define BS_ONE_TRIP_GUARD_CTES                                                                                         \
+    "gk AS (SELECT 1 FROM bs_gate($23, $24, $1::uuid) g LEFT JOIN api_tokens t ON t.id = g.o_token "                   \
+    "  WHERE g::text = $25 AND (t.expires_at IS NULL OR extract(epoch FROM t.expires_at)::bigint > $13::bigint)), "    \
+    "lp AS (SELECT 1 FROM projects WHERE id = $1::uuid AND schedule_version = $2::bigint "                             \
+    "  AND EXISTS (SELECT 1 FROM gk) FOR NO KEY UPDATE), "                                                             \
+    "ls AS (SELECT 1 FROM project_forecast_stamps WHERE project_id = $1::uuid AND stamp = $22::bigint "                \
+    "  AND EXISTS (SELECT 1 FROM lp) FOR NO KEY UPDATE), "
+static const bs_stmt SQL_SCHEDULE_WRITE_ONE_TRIP = {
+    "schedule_write_one_trip",
+    BS_SCHEDULE_WRITE_HEAD_G(
+        BS_ONE_TRIP_GUARD_CTES, "AND (SELECT bs_one_trip_unproven() WHERE NOT EXISTS (SELECT 1 FROM ls)) IS NULL ",
+        "") "unused AS (SELECT $6::json AS links, $11::uuid AS scenario), " BS_SCHEDULE_WRITE_HISTORY
+        BS_SCHEDULE_WRITE_TAIL,
+    25};
 
 /* A project's schedule history as {count, results} (NULL when the project does not exist). $1 project id, $2 step
  * key or NULL for every step, $3 true when the caller may read who changed what and why (else changed_by and

@@ -275,6 +275,8 @@ static int serve_time_options(app *a) {
         a->clock.offset_s = want - (int64_t)time(NULL);
     }
     a->api.clock = &a->clock;
+    const char *one_trip = getenv("BOUWSTROOM_ONE_TRIP"); /* 0: no one-trip step writes (api/authz.c) */
+    a->api.one_trip_off = one_trip && strcmp(one_trip, "0") == 0;
     const char *max_days = opt_value(a, "--token-max-days");
     if (max_days) { /* the longest validity of an API token made through the API (docs/operations.md) */
         char *end;
@@ -764,7 +766,10 @@ int main(int argc, char **argv) {
         bs_state_cache_stats(a.api.state_cache, &n, &bytes, &hits, &misses);
         fprintf(stderr, "state cache: %zu entries, %zu bytes, %llu hits, %llu misses\n", n, bytes, hits, misses);
     }
+    if (a.api.one_trip_tried) /* the one-trip step writes (api/authz.c): tried, proven */
+        fprintf(stderr, "one-trip writes: %llu tried, %llu proven\n", a.api.one_trip_tried, a.api.one_trip_proven);
     bs_state_cache_free(a.api.state_cache);
+    bs_gate_memo_free(a.api.gate_memo);
     bs_delivery_cache_free(a.api.delivery_cache);
     bs_pv_cache_free(a.api.plusveld_cache);
     free(a.api.migrations);

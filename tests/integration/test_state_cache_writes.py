@@ -21,6 +21,20 @@ its state was read (SQL_SCHEDULE_WRITE's fs: ON CONFLICT … WHERE stamp = the s
   moved and did not cache), and A answers what B answers;
 * a write through another node (B) between two of A's is seen by A.
 
+The one-trip step write (api/authz.c try_one_trip, SQL_SCHEDULE_WRITE_ONE_TRIP): when A holds the project's state and
+the gate's row of the credential for it, the write statement runs the gate itself. What must hold:
+
+* it is taken: A prints "one-trip writes: N tried, M proven" when it stops; each phase runs on a server of its own
+  and checks both numbers: every write of every kind above is one trip (tried = proven = the writes), the write
+  that waited for psql's stamp row and the write after B's are tried and not proven (they went through the gate
+  again and answered 200 with the change behind the server's back);
+* its answer and its rows are the fallback's: the same writes (every kind, and an external developer's) on a
+  second database of the same import through a server with BOUWSTROOM_ONE_TRIP=0 (every write through the gate
+  first) give byte for byte the same answers and the same project, step, history, audit and alert rows;
+* a credential revoked, a role lost, an external developer's write to the other stream between two writes are
+  refused by the one-trip server exactly as by the gate (same status and problem), and the refused one trip writes
+  nothing (no row, no dashboard mark).
+
 Data: the sample municipality shipped in adapters/sample.
 
 Usage: test_state_cache_writes.py --binary BOUWSTROOM --source SRC
@@ -33,6 +47,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bsit  # noqa: E402
 from bsit import TODAY, Api, check, eq, finish, fresh_database, psql, start_server, steps_of  # noqa: E402
 from bsit import run_cli as run, same_bytes as same, schedule_body as schedule  # noqa: E402
 
@@ -112,8 +127,10 @@ def every_write_kind(url, a, b, c, pid):
         ("PATCH actual_start cleared", "PATCH", f"{P}/steps/{k4}", {"reason": "r", "actual_start": None}),
         ("start again", "POST", f"{P}/steps/{k5}/start", {"date": TODAY}),
     ]
+    n = 0
     for what, method, path, body in kinds:
         write(a, method, path, body, what)
+        n += 1
         after_write(url, a, b, c, pid, marker, what)
     # a skipped step (optional, not of this planstatus: uitwerkingsplan_wijzigingsplan) brought back and skipped
     # again; or an optional open step skipped and brought back
@@ -125,9 +142,9 @@ def every_write_kind(url, a, b, c, pid):
             after_write(url, a, b, c, pid, marker, f"PATCH applies {order[0]}")
             write(a, "PATCH", f"{P}/steps/{k}", {"reason": "applies", "applies": order[1]}, f"PATCH applies {order[1]}")
             after_write(url, a, b, c, pid, marker, f"PATCH applies {order[1]}")
-            break
-    else:
-        check(False, "a step to skip or bring back", opens)
+            return n + 2
+    check(False, "a step to skip or bring back", opens)
+    return n
 
 
 def concurrent_behind_the_back(url, a, b, pid):
@@ -193,6 +210,151 @@ def stop(proc):
     return proc.stderr.read()
 
 
+def one_trips(log):
+    """(tried, proven) of a server's log ("one-trip writes: …", printed when it stops; none: (0, 0))."""
+    for line in log.splitlines():
+        if line.startswith("one-trip writes: "):
+            w = line.split()
+            return int(w[2]), int(w[4])
+    return 0, 0
+
+
+def phase(binary, env, what, fn):
+    """Runs fn(a) with a server A of its own; A's one-trip writes must be what fn returns: (tried, proven)."""
+    proc, base = start_server(binary, env, operator=False)
+    want = None
+    try:
+        want = fn(Api(base))
+    finally:
+        log = stop(proc)
+    eq(one_trips(log), want, f"{what}: one-trip writes of A (tried, proven)")
+
+
+def dump(url, pid):
+    """The rows a write makes for project pid, without ids and times."""
+    return [psql(url, q.replace("PID", pid)) for q in (
+        "SELECT schedule_version, planned_completion, progress_date, knelpunt, custom_links, updated_at > now() - "
+        "interval '1 hour' FROM projects WHERE id = 'PID'",
+        "SELECT string_agg(concat_ws(' ', step_key, status, actual_start, actual_finish, actual_estimated, "
+        "remaining_duration, duration_override, planned_start, planned_finish, start_no_earlier_than, "
+        "finish_no_later_than), E'\\n' ORDER BY step_key) FROM project_steps WHERE project_id = 'PID'",
+        "SELECT string_agg(concat_ws(' ', step_key, field, old_value, new_value, reason, changed_by, known_from), "
+        "E'\\n' ORDER BY id) FROM schedule_history WHERE project_id = 'PID'",
+        "SELECT string_agg(concat_ws(' ', action, entity, actor_email, actor_label, client_address, "
+        "old - 'updated_at' - 'id' - 'created_at', new - 'updated_at' - 'id' - 'created_at' - 'project_id'), "
+        "E'\\n' ORDER BY id) FROM audit_log WHERE project_id = 'PID' AND entity IN ('projects', 'project_steps') "
+        "AND NOT new ? 'developer_organisation_id'",  # the invitation's (the organisation's id differs)
+        "SELECT string_agg(concat_ws(' ', a.kind, a.step_key, u.email, a.payload - 'history_id' - 'project_id'), "
+        "E'\\n' ORDER BY u.email, a.kind) FROM alerts a JOIN users u ON u.id = a.user_id WHERE a.project_id = 'PID' "
+        "AND a.kind <> 'invitation'",
+        "SELECT count(*) FROM notifier_dirty WHERE project_id = 'PID'",
+    )]
+
+
+def developer(binary, env, ops, base, pid):
+    """An external developer invited to pid's private stream, with an API token (read, write)."""
+    st, _, inv = ops.json("POST", f"/api/v1/projects/{pid}/invitations",
+                          {"email": "dev@ontwikkelaar-a.test", "organisation_name": "Ontwikkelaar A",
+                           "name": "Dirk Developer"})
+    eq(st, 201, "fixture: invitation of an external developer")
+    st, _, _ = Api(base, None).json("POST", "/api/v1/invitations/accept",
+                                    {"token": (inv or {}).get("token", "x"), "password": "Een-lang-wachtwoord-2026"})
+    eq(st, 200, "fixture: invitation accepted")
+    return Api(base, bsit.token_for(binary, env, "dev@ontwikkelaar-a.test", "read,write"))
+
+
+def one_trip_equals_fallback(binary, env, url, pids, env2, url2, pids2):
+    """The same writes through a one-trip server X (database 1) and a gate-first server Y (database 2, the same
+    import, BOUWSTROOM_ONE_TRIP=0): the same answers and rows; the same refusals after a revoked token, a lost role
+    and a write of an external developer to the other stream."""
+    pid, pid2 = pids[3], pids2[3]
+    dpid, dpid2 = pids[4], pids2[4]
+    tok1 = bsit.DEFAULT_TOKEN
+    # no forecast sweep: its stored forecasts mark the dashboards too (the marks are compared)
+    env, env2 = dict(env, BOUWSTROOM_FORECAST_SWEEP="0"), dict(env2, BOUWSTROOM_FORECAST_SWEEP="0")
+    yproc, ybase = start_server(binary, dict(env2, BOUWSTROOM_ONE_TRIP="0"))  # provisions database 2's operator
+    tok2, bsit.DEFAULT_TOKEN = bsit.DEFAULT_TOKEN, tok1
+    xproc, xbase = start_server(binary, env, operator=False)
+    try:
+        x, y = Api(xbase, tok1), Api(ybase, tok2)
+        sx = steps_of(schedule(x, pid, "equal: warm X"))
+        eq(sx, steps_of(schedule(y, pid2, "equal: warm Y").decode().replace(pid2, pid)), "equal: the same project")
+        opens = [k for k, v in sx.items() if v["status"] == "open" and not v["milestone"]]
+        k1, k2, k3, k4 = opens[:4]
+        kinds = [
+            ("POST", f"steps/{k1}/complete", {"date": TODAY}),
+            ("POST", f"steps/{k2}/start", {"date": "2026-11-20", "reason": "begun"}),
+            ("PATCH", f"steps/{k2}", {"reason": "r", "remaining_duration": 12}),
+            ("PATCH", f"steps/{k3}", {"reason": "r", "planned_start": "2027-02-01", "planned_finish": "2027-03-01"}),
+            ("PATCH", f"steps/{k3}", {"reason": "r", "start_no_earlier_than": "2027-01-15",
+                                      "finish_no_later_than": "2027-06-30", "duration": 9}),
+            ("PATCH", f"steps/{k4}", {"reason": "r", "actual_start": "2026-11-02", "actual_finish": "2026-11-10"}),
+            ("PATCH", f"steps/{k4}", {"reason": "r", "actual_finish": None}),
+            ("POST", f"steps/{k2}/complete", {"date": "2026-11-25"}),
+            ("PATCH", f"steps/{k3}", {"reason": "r", "duration": None, "planned_start": None}),
+        ]
+        for method, path, body in kinds:
+            what = f"equal: {method} {path} {body}"
+            sx, _, bx = x.call(method, f"/api/v1/projects/{pid}/{path}", body)
+            sy, _, by = y.call(method, f"/api/v1/projects/{pid2}/{path}", body)
+            eq((sx, sy), (200, 200), what)
+            same(bx.decode(), by.decode().replace(pid2, pid), f"{what}: the one trip answers what the gate and write do")
+        eq(dump(url, pid), [r.replace(pid2, pid) for r in dump(url2, pid2)], "equal: the same rows")
+        n = len(kinds)
+        # an external developer: a write of the private stream (one trip after its read), then one of the public
+        # stream (refused by the gate's decision), then the role lost (the one trip's gate differs: refused as by the
+        # gate), with the same answers and rows on both
+        dx, dy = developer(binary, env, x, xbase, dpid), developer(binary, env2, y, ybase, dpid2)
+        sd = steps_of(schedule(x, dpid, "dev: operator's view"))
+        priv = [k for k, v in sd.items() if v["status"] == "open" and not v["milestone"] and v["stream"] == "private"]
+        pub = [k for k, v in sd.items() if v["status"] == "open" and not v["milestone"] and v["stream"] == "public"]
+        same(schedule(dx, dpid, "dev: X").decode().replace(dpid, "P"), schedule(dy, dpid2, "dev: Y").decode().replace(dpid2, "P"),
+             "dev: the same stream view")
+        steps = [("private step", priv[0], {"date": "2026-11-19"}, 200),
+                 ("public step", pub[0], {"date": "2026-11-19"}, 403)]
+        for what, key, body, status in steps:
+            sx, _, bx = dx.call("POST", f"/api/v1/projects/{dpid}/steps/{key}/start", body)
+            sy, _, by = dy.call("POST", f"/api/v1/projects/{dpid2}/steps/{key}/start", body)
+            eq((sx, sy), (status, status), f"dev: {what}")
+            same(bx.decode().replace(dpid, "P"), by.decode().replace(dpid2, "P"), f"dev: {what}: the same answer")
+        for u in (url, url2):
+            psql(u, "DELETE FROM project_members WHERE user_id = (SELECT id FROM users "
+                    "WHERE email = 'dev@ontwikkelaar-a.test')")
+        marks = psql(url, "SELECT count(*) FROM dashboard_marks")
+        before = dump(url, dpid)
+        sx, _, bx = dx.call("POST", f"/api/v1/projects/{dpid}/steps/{priv[1]}/start", {"date": "2026-11-19"})
+        sy, _, by = dy.call("POST", f"/api/v1/projects/{dpid2}/steps/{priv[1]}/start", {"date": "2026-11-19"})
+        eq(sx, sy, "dev: role lost: the same refusal")
+        check(sx in (403, 404), "dev: role lost: refused", sx)
+        same(bx.decode().replace(dpid, "P"), by.decode().replace(dpid2, "P"), "dev: role lost: the same problem")
+        eq(dump(url, dpid), before, "dev: role lost: the refused one trip wrote nothing")
+        eq(psql(url, "SELECT count(*) FROM dashboard_marks"), marks, "dev: role lost: no dashboard mark either")
+        eq(dump(url, dpid), [r.replace(dpid2, dpid) for r in dump(url2, dpid2)], "dev: the same rows")
+        # a token revoked between two writes of the operator (a token of its own)
+        t1, t2 = bsit.token_for(binary, env, bsit.OPERATOR), bsit.token_for(binary, env2, bsit.OPERATOR)
+        ox, oy = Api(xbase, t1), Api(ybase, t2)
+        schedule(ox, pid, "revoke: warm")
+        eq(ox.call("POST", f"/api/v1/projects/{pid}/steps/{opens[4]}/start", {"date": TODAY})[0], 200,
+           "revoke: the first write")
+        eq(oy.call("POST", f"/api/v1/projects/{pid2}/steps/{opens[4]}/start", {"date": TODAY})[0], 200,
+           "revoke: the first write (Y)")
+        before = dump(url, pid)
+        for u, t in ((url, t1), (url2, t2)):
+            psql(u, f"UPDATE api_tokens SET revoked_at = now() WHERE token_hash = encode(sha256('{t}'), 'hex')")
+        sx, cx, bx = ox.call("POST", f"/api/v1/projects/{pid}/steps/{opens[5]}/start", {"date": TODAY})
+        sy, cy, by = oy.call("POST", f"/api/v1/projects/{pid2}/steps/{opens[5]}/start", {"date": TODAY})
+        eq((sx, sy, cx), (401, 401, "application/problem+json"), "revoke: refused")
+        same(bx.decode(), by.decode().replace(pid2, pid), "revoke: the same problem")
+        eq(dump(url, pid), before, "revoke: the refused one trip wrote nothing")
+        eq(dump(url, pid), [r.replace(pid2, pid) for r in dump(url2, pid2)], "revoke: the same rows")
+    finally:
+        xlog, ylog = stop(xproc), stop(yproc)
+    # X: every operator write, the developer's private write and both refused ones tried; the refused ones (role
+    # lost, token revoked) not proven; the public-stream write not tried (the remembered row refuses it)
+    eq(one_trips(xlog), (n + 2 + 2, n + 1 + 1), "equal: X's one-trip writes (tried, proven)")
+    eq(one_trips(ylog), (0, 0), "equal: Y (BOUWSTROOM_ONE_TRIP=0) sends every write through the gate")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", required=True)
@@ -204,18 +366,24 @@ def main():
         run(args.binary, env, ["import", sample, "--source", "sample"])
         pids = psql(url, "SELECT string_agg(id::text, ' ' ORDER BY source_key) FROM projects "
                          "WHERE source = 'sample'").split()
-        check(len(pids) >= 3, "sample projects", pids)
-        procs = [start_server(args.binary, env)] + [start_server(args.binary, env, operator=False) for _ in range(2)]
+        check(len(pids) >= 5, "sample projects", pids)
+        procs = [start_server(args.binary, env, operator=True), start_server(args.binary, env, operator=False)]
         try:
-            a, b, c = (Api(base) for _, base in procs)
-            every_write_kind(url, a, b, c, pids[0])
-            concurrent_behind_the_back(url, a, b, pids[1])
-            other_node(url, a, b, c, pids[2])
+            b, c = (Api(base) for _, base in procs)
+            # every write one trip; the race: A's first and third write one trip, the second (psql moved the stamp
+            # while it waited) tried and not proven; the nodes: A's write after B's tried and not proven
+            phase(args.binary, env, "every write kind", lambda a: (every_write_kind(url, a, b, c, pids[0]),) * 2)
+            phase(args.binary, env, "race", lambda a: concurrent_behind_the_back(url, a, b, pids[1]) or (3, 2))
+            phase(args.binary, env, "other node", lambda a: other_node(url, a, b, c, pids[2]) or (2, 1))
         finally:
-            log = stop(procs[0][0])
-            for proc, _ in procs[1:]:
+            for proc, _ in procs:
                 stop(proc)
-        print(f"server A: {log.strip()}")
+        with fresh_database() as url2:
+            env2 = dict(env, BOUWSTROOM_DATABASE_URL=url2)
+            run(args.binary, env2, ["import", sample, "--source", "sample"])
+            pids2 = psql(url2, "SELECT string_agg(id::text, ' ' ORDER BY source_key) FROM projects "
+                               "WHERE source = 'sample'").split()
+            one_trip_equals_fallback(args.binary, env, url, pids, env2, url2, pids2)
     print(f"today {TODAY}")
     return finish()
 
