@@ -750,6 +750,15 @@ static void put_field(bs_copy_buf *rows, const void *data, size_t n) {
     bs_copy_put(rows, data, n);
 }
 
+/* A step of a record: its key and status (bs_eib_step_rows). */
+typedef struct step_kv {
+    const char *key, *status;
+} step_kv;
+
+static int cmp_step_kv(const void *a, const void *b) {
+    return strcmp(((const step_kv *)a)->key, ((const step_kv *)b)->key);
+}
+
 void bs_eib_step_rows(bs_copy_buf *rows, const json_t *rec, void *arg) {
     bs_eib_step_ids *ids = arg;
     const char *project = json_string_value(json_object_get(rec, "id"));
@@ -759,22 +768,29 @@ void bs_eib_step_rows(bs_copy_buf *rows, const json_t *rec, void *arg) {
     /* the step id: the project's millisecond, the import's bits, the counter (written per row) */
     memcpy(sid, pid, 6);
     memcpy(sid + 6, ids->middle, 6);
-    size_t n = json_array_size(steps);
+    size_t n = json_array_size(steps), m = 0;
+    step_kv own[64], *kv = n <= 64 ? own : bs_calloc(n, sizeof *kv);
     for (size_t i = 0; i < n; i++) {
         const char *key = keys                               ? json_string_value(json_array_get(keys, i))
                           : i < (size_t)ids->schema->n_steps ? ids->schema->steps[i].key
                                                              : NULL;
         const char *status = json_string_value(json_array_get(steps, i));
-        if (!key || !status) continue;
+        if (key && status) kv[m++] = (step_kv){key, status};
+    }
+    /* in key order (strcmp: the keys are [a-z0-9_], whose order is the same in the C and the
+     * C.UTF-8 collations), so that (project_id, step_key) takes them in its own order */
+    qsort(kv, m, sizeof *kv, cmp_step_kv);
+    for (size_t i = 0; i < m; i++) {
         uint32_t c = ids->counter++;
         for (int k = 0; k < 4; k++) sid[12 + k] = (unsigned char)(c >> (8 * (3 - k)));
         bs_copy_put(rows, "\0\5", 2); /* five fields */
         put_field(rows, sid, 16);
         put_field(rows, pid, 16);
-        put_field(rows, key, strlen(key));
-        put_field(rows, status, strlen(status));
-        put_field(rows, strcmp(status, "done") == 0 ? "\1" : "\0", 1);
+        put_field(rows, kv[i].key, strlen(kv[i].key));
+        put_field(rows, kv[i].status, strlen(kv[i].status));
+        put_field(rows, strcmp(kv[i].status, "done") == 0 ? "\1" : "\0", 1);
     }
+    if (kv != own) free(kv);
 }
 
 /* On the thread pool: reads and parses the file, builds every plan's record (codes
