@@ -461,13 +461,17 @@ const char *bs_projects_steps_existing_sql(void) {
 }
 
 /* STEPS_TARGETS without the projects this statement's batch inserted: a new project gets the
- * staged record's id (bs_projects_upsert_sql), an existing one keeps its own. */
+ * staged record's id (bs_projects_upsert_sql), an existing one keeps its own. Each staged record's
+ * project is found by the (source, source_key) index (a LATERAL subquery fenced by OFFSET 0: the
+ * planner, misled by the statistics of a table an import is filling, otherwise read every project
+ * of the source for every batch, a cost that grows with the table). */
 #define STEPS_TARGETS_NOT_INSERTED                                                                                     \
     "px AS MATERIALIZED (SELECT p.id, x.steps, COALESCE(x.step_keys, $1::text[]) AS keys, "                            \
     "  (SELECT count(*) FROM project_steps e WHERE e.project_id = p.id "                                               \
     "   AND e.step_key = ANY (COALESCE(x.step_keys, $1::text[]))) AS n_have "                                          \
-    "  FROM bs_import_staging x JOIN projects p ON p.source = $2 AND p.source_key = x.source_key "                     \
-    "  AND p.process_schema_version = x.process_schema_version AND p.id IS DISTINCT FROM x.id) "
+    "  FROM bs_import_staging x CROSS JOIN LATERAL (SELECT p.id FROM projects p WHERE p.source = $2 "                  \
+    "  AND p.source_key = x.source_key AND p.process_schema_version = x.process_schema_version "                       \
+    "  AND p.id IS DISTINCT FROM x.id OFFSET 0) p) "
 
 const char *bs_projects_steps_missing_sql(void) {
     /* the projects of the batch it did not insert (their steps came by COPY) get the steps they
@@ -487,10 +491,15 @@ const char *bs_projects_steps_missing_sql(void) {
 const char *bs_projects_blocks_sql(void) {
     /* the imported blocks of each staged project with blocks are replaced by the record's
      * (blocks added through the API, imported = false, stay); the DELETE does not see the rows
-     * the INSERT of the same statement adds */
-    return "WITH px AS MATERIALIZED (SELECT p.id, x.blocks FROM bs_import_staging x "
-           "  JOIN projects p ON p.source = $1 AND p.source_key = x.source_key WHERE x.blocks IS NOT NULL), "
-           "d AS (DELETE FROM project_blocks b USING px WHERE b.project_id = px.id AND b.imported) "
+     * the INSERT of the same statement adds. A project the batch inserted (it has the record's
+     * id: bs_projects_upsert_sql; the EIB import gives every record a new one) has no blocks
+     * yet: the DELETE skips it, and with only such projects reads no block at all. Each record's
+     * project is found by the (source, source_key) index, as in STEPS_TARGETS_NOT_INSERTED. */
+    return "WITH px AS MATERIALIZED (SELECT p.id, x.blocks, p.id IS NOT DISTINCT FROM x.id AS inserted "
+           "  FROM bs_import_staging x CROSS JOIN LATERAL (SELECT p.id FROM projects p WHERE p.source = $1 "
+           "  AND p.source_key = x.source_key OFFSET 0) p WHERE x.blocks IS NOT NULL), "
+           "d AS (DELETE FROM project_blocks b USING px WHERE b.project_id = px.id AND b.imported "
+           "  AND NOT px.inserted) "
            "INSERT INTO project_blocks (project_id, homes, kind, home_type, tenure, price_class, period_from, "
            "  period_to, correction, imported) "
            "SELECT px.id, e.homes, COALESCE(e.kind, 'nieuwbouw'), e.home_type, e.tenure, 'onbekend', e.period_from, "

@@ -100,7 +100,8 @@ json_t *bs_eib_feature_record(const bs_schema *schema, const bs_calendar *cal, j
 
 /* The statement that stores a batch's blocks (docs/blocks.md): the imported blocks
  * (project_blocks.imported) of each staged project whose record has a "blocks" member are
- * replaced by those. $1 source tag. Static string. */
+ * replaced by those; a staged record whose "id" is its project's (the batch inserted the project
+ * with the record's id, bs_projects_upsert_sql) has none to replace. $1 source tag. Static string. */
 const char *bs_projects_blocks_sql(void);
 
 /* The CRS of an EIB file: "EPSG:28992" when its "crs" member names 28992, else "EPSG:4326"
