@@ -390,7 +390,11 @@ char *bs_projects_upsert_sql(const bs_project_column *extra, size_t n_extra) {
         on += (size_t)snprintf(cmp_new + on, cap - on, "%sEXCLUDED.%s", on ? ", " : "", c);
     }
     size_t need = 8 * cap;
-    /* one gemeente organisation per Gem_naam owns its plans; hard plans (1A, 1B, 2A, 2B) are
+    /* one gemeente organisation per Gem_naam owns its plans (an existing one found by a join, not
+     * a subquery per row: over ≈ 100 organisations the planner scanned them all for every row, ≈ 25 %
+     * of the statement's CPU; import_key is unique, so the join adds no row, and it sees, as the
+     * subquery did, the organisations of the statement's snapshot: those of the orgs CTE come
+     * from the CTE); hard plans (1A, 1B, 2A, 2B) are
      * at least extern mede-overheden, the rest intern ambtelijk unless the record sets a
      * level itself (an extra column "confidentiality", new projects only); a re-import never
      * changes an existing project's level except to raise a hard plan to extern
@@ -406,9 +410,8 @@ char *bs_projects_upsert_sql(const bs_project_column *extra, size_t n_extra) {
              "  ON CONFLICT (import_key) DO NOTHING RETURNING id, import_key) "
              "INSERT INTO projects (source, source_key, planned_completion, owner_organisation_id%s, %s) "
              "SELECT $1, x.source_key, x.planned_completion, "
-             "  COALESCE((SELECT id FROM orgs WHERE orgs.import_key = 'gemeente:' || x.gemeente), "
-             "           (SELECT id FROM organisations o WHERE o.import_key = 'gemeente:' || x.gemeente))%s, "
-             "  %s FROM x "
+             "  COALESCE((SELECT id FROM orgs WHERE orgs.import_key = 'gemeente:' || x.gemeente), o.id)%s, "
+             "  %s FROM x LEFT JOIN organisations o ON o.import_key = 'gemeente:' || x.gemeente "
              "ON CONFLICT (source, source_key) DO UPDATE SET %s, "
              "  owner_organisation_id = COALESCE(projects.owner_organisation_id, EXCLUDED.owner_organisation_id), "
              "  confidentiality = CASE WHEN EXCLUDED.planstatus IN ('1A','1B','2A','2B') "
@@ -458,13 +461,17 @@ const char *bs_projects_steps_existing_sql(void) {
 }
 
 /* STEPS_TARGETS without the projects this statement's batch inserted: a new project gets the
- * staged record's id (bs_projects_upsert_sql), an existing one keeps its own. */
+ * staged record's id (bs_projects_upsert_sql), an existing one keeps its own. Each staged record's
+ * project is found by the (source, source_key) index (a LATERAL subquery fenced by OFFSET 0: the
+ * planner, misled by the statistics of a table an import is filling, otherwise read every project
+ * of the source for every batch, a cost that grows with the table). */
 #define STEPS_TARGETS_NOT_INSERTED                                                                                     \
     "px AS MATERIALIZED (SELECT p.id, x.steps, COALESCE(x.step_keys, $1::text[]) AS keys, "                            \
     "  (SELECT count(*) FROM project_steps e WHERE e.project_id = p.id "                                               \
     "   AND e.step_key = ANY (COALESCE(x.step_keys, $1::text[]))) AS n_have "                                          \
-    "  FROM bs_import_staging x JOIN projects p ON p.source = $2 AND p.source_key = x.source_key "                     \
-    "  AND p.process_schema_version = x.process_schema_version AND p.id IS DISTINCT FROM x.id) "
+    "  FROM bs_import_staging x CROSS JOIN LATERAL (SELECT p.id FROM projects p WHERE p.source = $2 "                  \
+    "  AND p.source_key = x.source_key AND p.process_schema_version = x.process_schema_version "                       \
+    "  AND p.id IS DISTINCT FROM x.id OFFSET 0) p) "
 
 const char *bs_projects_steps_missing_sql(void) {
     /* the projects of the batch it did not insert (their steps came by COPY) get the steps they
@@ -484,10 +491,15 @@ const char *bs_projects_steps_missing_sql(void) {
 const char *bs_projects_blocks_sql(void) {
     /* the imported blocks of each staged project with blocks are replaced by the record's
      * (blocks added through the API, imported = false, stay); the DELETE does not see the rows
-     * the INSERT of the same statement adds */
-    return "WITH px AS MATERIALIZED (SELECT p.id, x.blocks FROM bs_import_staging x "
-           "  JOIN projects p ON p.source = $1 AND p.source_key = x.source_key WHERE x.blocks IS NOT NULL), "
-           "d AS (DELETE FROM project_blocks b USING px WHERE b.project_id = px.id AND b.imported) "
+     * the INSERT of the same statement adds. A project the batch inserted (it has the record's
+     * id: bs_projects_upsert_sql; the EIB import gives every record a new one) has no blocks
+     * yet: the DELETE skips it, and with only such projects reads no block at all. Each record's
+     * project is found by the (source, source_key) index, as in STEPS_TARGETS_NOT_INSERTED. */
+    return "WITH px AS MATERIALIZED (SELECT p.id, x.blocks, p.id IS NOT DISTINCT FROM x.id AS inserted "
+           "  FROM bs_import_staging x CROSS JOIN LATERAL (SELECT p.id FROM projects p WHERE p.source = $1 "
+           "  AND p.source_key = x.source_key OFFSET 0) p WHERE x.blocks IS NOT NULL), "
+           "d AS (DELETE FROM project_blocks b USING px WHERE b.project_id = px.id AND b.imported "
+           "  AND NOT px.inserted) "
            "INSERT INTO project_blocks (project_id, homes, kind, home_type, tenure, price_class, period_from, "
            "  period_to, correction, imported) "
            "SELECT px.id, e.homes, COALESCE(e.kind, 'nieuwbouw'), e.home_type, e.tenure, 'onbekend', e.period_from, "
@@ -750,6 +762,15 @@ static void put_field(bs_copy_buf *rows, const void *data, size_t n) {
     bs_copy_put(rows, data, n);
 }
 
+/* A step of a record: its key and status (bs_eib_step_rows). */
+typedef struct step_kv {
+    const char *key, *status;
+} step_kv;
+
+static int cmp_step_kv(const void *a, const void *b) {
+    return strcmp(((const step_kv *)a)->key, ((const step_kv *)b)->key);
+}
+
 void bs_eib_step_rows(bs_copy_buf *rows, const json_t *rec, void *arg) {
     bs_eib_step_ids *ids = arg;
     const char *project = json_string_value(json_object_get(rec, "id"));
@@ -759,22 +780,29 @@ void bs_eib_step_rows(bs_copy_buf *rows, const json_t *rec, void *arg) {
     /* the step id: the project's millisecond, the import's bits, the counter (written per row) */
     memcpy(sid, pid, 6);
     memcpy(sid + 6, ids->middle, 6);
-    size_t n = json_array_size(steps);
+    size_t n = json_array_size(steps), m = 0;
+    step_kv own[64], *kv = n <= 64 ? own : bs_calloc(n, sizeof *kv);
     for (size_t i = 0; i < n; i++) {
         const char *key = keys                               ? json_string_value(json_array_get(keys, i))
                           : i < (size_t)ids->schema->n_steps ? ids->schema->steps[i].key
                                                              : NULL;
         const char *status = json_string_value(json_array_get(steps, i));
-        if (!key || !status) continue;
+        if (key && status) kv[m++] = (step_kv){key, status};
+    }
+    /* in key order (strcmp: the keys are [a-z0-9_], whose order is the same in the C and the
+     * C.UTF-8 collations), so that (project_id, step_key) takes them in its own order */
+    qsort(kv, m, sizeof *kv, cmp_step_kv);
+    for (size_t i = 0; i < m; i++) {
         uint32_t c = ids->counter++;
         for (int k = 0; k < 4; k++) sid[12 + k] = (unsigned char)(c >> (8 * (3 - k)));
         bs_copy_put(rows, "\0\5", 2); /* five fields */
         put_field(rows, sid, 16);
         put_field(rows, pid, 16);
-        put_field(rows, key, strlen(key));
-        put_field(rows, status, strlen(status));
-        put_field(rows, strcmp(status, "done") == 0 ? "\1" : "\0", 1);
+        put_field(rows, kv[i].key, strlen(kv[i].key));
+        put_field(rows, kv[i].status, strlen(kv[i].status));
+        put_field(rows, strcmp(kv[i].status, "done") == 0 ? "\1" : "\0", 1);
     }
+    if (kv != own) free(kv);
 }
 
 /* On the thread pool: reads and parses the file, builds every plan's record (codes

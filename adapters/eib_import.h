@@ -68,7 +68,8 @@ void bs_eib_step_ids_init(bs_eib_step_ids *ids, const bs_schema *schema);
 /* Appends to rows the initial project_steps rows of record rec (members id, a UUID's 36
  * characters, steps, and step_keys when its version has other steps than the schema's) as tuples
  * of COPY's binary format (no header or trailer: the pipeline's; no uuid text for PostgreSQL to
- * parse), columns (id, project_id, step_key, status, actual_estimated): one row per step,
+ * parse), columns (id, project_id, step_key, status, actual_estimated): one row per step, in
+ * the order of the keys (strcmp: the order of project_steps' (project_id, step_key) index),
  * actual_estimated true for a step done, as the step statements write them
  * (bs_projects_steps_existing_sql); ids from ids (a bs_eib_step_ids *; a bs_import_rows_fn).
  * Nothing without an "id" (or with one that is not a UUID). */
@@ -99,7 +100,8 @@ json_t *bs_eib_feature_record(const bs_schema *schema, const bs_calendar *cal, j
 
 /* The statement that stores a batch's blocks (docs/blocks.md): the imported blocks
  * (project_blocks.imported) of each staged project whose record has a "blocks" member are
- * replaced by those. $1 source tag. Static string. */
+ * replaced by those; a staged record whose "id" is its project's (the batch inserted the project
+ * with the record's id, bs_projects_upsert_sql) has none to replace. $1 source tag. Static string. */
 const char *bs_projects_blocks_sql(void);
 
 /* The CRS of an EIB file: "EPSG:28992" when its "crs" member names 28992, else "EPSG:4326"
