@@ -509,17 +509,8 @@ void bs__list_projects(bs_api *api, bs_req *req, const bs_path *path) {
      * and accents ignored); the order: a key of project_sorts, '-' for descending (checked here;
      * the function raises on any other). total is in every row (a page past the end: one row, id
      * NULL); the geometry only of the page's rows ($11: geometry=wgs84); json_agg keeps the
-     * function's order (its ordinality). Sent as text (planned per request: a function scan and two
-     * page-sized joins). */
-    static const char sql[] =
-        "SELECT max(a.total), COALESCE(json_agg(r ORDER BY a.ordinality) FILTER (WHERE a.id IS NOT NULL), '[]') "
-        "FROM bs_project_list_page($6::uuid, $1::text, $2::text, $3::text, $9::text, $10::bool, $7::text, "
-        "  $8::bool, $12::text, $4::bigint, $5::bigint) WITH ORDINALITY a "
-        "LEFT JOIN LATERAL (SELECT geometry, geometry_crs FROM projects WHERE id = a.id AND $11::bool) g ON true "
-        "CROSS JOIN LATERAL (SELECT a.id, a.name, a.gemeente, a.provincie, a.planstatus, a.plantype, "
-        "  a.homes_remaining, a.progress_date, a.expected_by, a.planned_completion, a.confidentiality, "
-        "  a.knelpunt, a.updated_at, a.access, a.stream_access, g.geometry, g.geometry_crs) r";
-    bs_store_query(api->store, sql, 12, params, project_list_done, l);
+     * function's order (its ordinality). A named statement (SQL_PROJECT_LIST): the order is a parameter now. */
+    bs_store_exec(api->store, &SQL_PROJECT_LIST, params, project_list_done, l);
 }
 
 /* ---- GET /api/v1/projects/{id} ---- */
