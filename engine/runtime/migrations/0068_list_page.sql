@@ -6,8 +6,9 @@
 -- listed ones in a CTE (a second copy of every row) for the count and the page, and sorted the CTE
 -- (a third copy) for the page: for the province user's whole-province list at 100,000 projects
 -- 2,093 rows copied three times for a page of 50. Now bs_project_list_page does the list's filters,
--- the count, the order and the page inside: the policy's rows go once through count(*) OVER () and
--- a bounded sort, and only the page's rows (at most page_size) leave the function. The rows, the
+-- the count, the order and the page inside: the policy's rows go once, narrow (id, access and the
+-- order's columns), through count(*) OVER () and a bounded sort, and only the page's rows (at most
+-- page_size, their other columns filled by id) leave the function. The rows, the
 -- order and the count are the list's of 0064 + api/routes.c (98ebfd5), unchanged:
 -- tests/integration/test_access_reach.py (every page over HTTP against bs_project_access) and
 -- test_pagination.py (order, count and links at the edges, every sort key both ways) check them.
