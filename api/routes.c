@@ -277,19 +277,12 @@ typedef struct project_filters {
         has_geometry;
 } project_filters;
 
-/* The orders of GET /api/v1/projects?sort=: key (a leading '-' reverses it), column, rest of the ORDER BY;
- * every order ends in id so that pages never overlap. */
-static const char *const project_sorts[][3] = {
-    {"name", "name", ", id"},
-    {"gemeente", "gemeente", ", name, id"},
-    {"provincie", "provincie", ", gemeente, name, id"},
-    {"planstatus", "planstatus", ", name, id"},
-    {"plantype", "plantype", ", name, id"},
-    {"homes", "homes_remaining", " NULLS LAST, name, id"},
-    {"planned_completion", "planned_completion", " NULLS LAST, name, id"},
-    {"progress_date", "progress_date", " NULLS LAST, name, id"},
-    {"updated", "updated_at", ", id"},
-};
+/* The orders of GET /api/v1/projects?sort= (a leading '-' reverses the key): the key's column, then
+ * its ties (homes and the dates NULLS LAST both ways; gemeente for provincie; name but for name and
+ * updated; id), so that pages never overlap. The ORDER BY itself is bs_project_list_page's
+ * (migration 0068); this is the list of keys it takes. */
+static const char *const project_sorts[] = {"name",  "gemeente",           "provincie",     "planstatus", "plantype",
+                                            "homes", "planned_completion", "progress_date", "updated"};
 
 /* Reads an optional positive integer query parameter. Returns false after sending a bs__problem. */
 bool bs__int_param(bs_req *req, const char *name, long dflt, long min, long max, long *out) {
@@ -410,9 +403,9 @@ static void project_list_done(const PGresult *res, const char *err, void *arg) {
     free(l);
 }
 
-/* Reads and checks the list's filters; false after a 400 problem naming the parameter. *order
- * receives the ORDER BY of sort (default name). */
-static bool project_filters_read(bs_req *req, project_filters *f, char *order, size_t order_len) {
+/* Reads and checks the list's filters; false after a 400 problem naming the parameter. sort, when
+ * given, is a key of project_sorts, optionally preceded by '-'. */
+static bool project_filters_read(bs_req *req, project_filters *f) {
     if (!bs__text_param(req, "gemeente", f->gemeente, sizeof f->gemeente, &f->has_gemeente) ||
         !bs__text_param(req, "provincie", f->provincie, sizeof f->provincie, &f->has_provincie) ||
         !bs__text_param(req, "planstatus", f->planstatus, sizeof f->planstatus, &f->has_planstatus) ||
@@ -457,11 +450,7 @@ static bool project_filters_read(bs_req *req, project_filters *f, char *order, s
     }
     const char *key = f->has_sort ? f->sort + (f->sort[0] == '-') : "name";
     for (size_t i = 0; i < sizeof project_sorts / sizeof project_sorts[0]; i++)
-        if (strcmp(key, project_sorts[i][0]) == 0) {
-            snprintf(order, order_len, "%s %s%s", project_sorts[i][1],
-                     f->has_sort && f->sort[0] == '-' ? "DESC" : "ASC", project_sorts[i][2]);
-            return true;
-        }
+        if (strcmp(key, project_sorts[i]) == 0) return true;
     bs__fail(req, BS_EBADPARAM, "sort",
              "sort must be one of name, gemeente, provincie, planstatus, plantype, homes, planned_completion, "
              "progress_date, updated, each optionally preceded by '-' (descending)");
@@ -471,10 +460,9 @@ static bool project_filters_read(bs_req *req, project_filters *f, char *order, s
 void bs__list_projects(bs_api *api, bs_req *req, const bs_path *path) {
     (void)path;
     project_filters f = {0};
-    char order[96];
     bs_page *pg = bs__page_new(req);
     if (!pg) return;
-    if (!project_filters_read(req, &f, order, sizeof order)) {
+    if (!project_filters_read(req, &f)) {
         bs__page_free(pg);
         return;
     }
@@ -497,7 +485,7 @@ void bs__list_projects(bs_api *api, bs_req *req, const bs_path *path) {
     bs__page_keep(pg, "knelpunt", f.has_knelpunt ? f.knelpunt : NULL);
     bs__page_keep(pg, "sort", f.has_sort ? f.sort : NULL);
     bs__page_keep(pg, "geometry", f.has_geometry ? f.geometry : NULL);
-    const char *params[11] = {f.has_gemeente ? f.gemeente : NULL,
+    const char *params[12] = {f.has_gemeente ? f.gemeente : NULL,
                               f.has_provincie ? f.provincie : NULL,
                               f.has_planstatus ? f.planstatus : NULL,
                               pg->limit,
@@ -507,49 +495,22 @@ void bs__list_projects(bs_api *api, bs_req *req, const bs_path *path) {
                               mine ? "t" : "f",
                               f.has_plantype ? f.plantype : NULL,
                               f.has_knelpunt ? f.knelpunt : NULL,
-                              f.has_geometry ? "t" : "f"};
+                              f.has_geometry ? "t" : "f",
+                              f.has_sort ? f.sort : "name"};
     project_list *l = bs_calloc(1, sizeof *l);
     l->pg = pg;
     l->api = api;
     l->wgs84 = f.has_geometry;
-    /* only projects the caller may see in detail (bs_project_list_rows, migration 0057: the rows
-     * of bs_project_access_reach, 0032/0050 — the policy of 0010/0015 evaluated only where the
-     * caller can reach, index-backed — with the list's columns, each project looked up once, from a
-     * PL/pgSQL function whose plans each connection keeps, so the policy is not planned again with
-     * every list); names compared folded (bs_fold, migration 0021: case and accents ignored);
-     * order: a row of project_sorts (never the request's text). Built and sent as text, not a
-     * named statement: the ORDER BY is one of 18 (project_sorts × direction), and each filter
-     * combination gets its own plan (a prepared statement's generic plan keeps every "$n IS NULL
-     * OR" branch); with the policy behind the function scan this statement plans in about 0.3 ms.
-     * The gemeente and provincie filters ($1, $2) are applied by bs_project_list_rows alone (its
-     * rows are in them; not folded again per row here). The page is the first LIMIT + OFFSET rows
-     * of a bounded sort (no window over every row); the page's rows are ordered again for json_agg
-     * (docs/performance.md "National scale"). */
-    char *sql = bs_asprintf(
-        "WITH f AS (SELECT a.project_id AS id, name, gemeente, provincie, planstatus, plantype, "
-        "  homes_remaining, progress_date, expected_by, planned_completion, confidentiality, knelpunt, "
-        "  updated_at, CASE WHEN a.access IN ('public','read','write','lead') "
-        "  THEN a.access ELSE 'stream' END AS access, a.stream AS stream_access "
-        "  FROM bs_project_list_rows($6::uuid, $1::text, $2::text) a "
-        "  WHERE (a.access IN ('public','read','write','lead') OR a.stream) "
-        "  AND ($3::text IS NULL OR planstatus = $3) "
-        "  AND ($9::text IS NULL OR plantype = $9) "
-        "  AND ($10::bool IS NULL OR knelpunt = $10::bool) "
-        "  AND ($7::text IS NULL OR bs_fold(name) LIKE '%%' || "
-        "       replace(replace(replace(bs_fold($7), '\\', '\\\\'), '%%', '\\%%'), '_', '\\_') || '%%') "
-        "  AND (NOT $8::bool OR EXISTS (SELECT 1 FROM project_members m WHERE m.project_id = a.project_id "
-        "       AND m.user_id = $6::uuid) OR EXISTS (SELECT 1 FROM follows fo WHERE fo.project_id = a.project_id "
-        "       AND fo.user_id = $6::uuid) OR EXISTS (SELECT 1 FROM project_roles r "
-        "       WHERE r.project_id = a.project_id AND r.user_id = $6::uuid))) "
-        /* the geometry only of the page's rows ($11: geometry=wgs84), fetched after the limit */
-        "SELECT (SELECT count(*) FROM f), "
-        "  COALESCE((SELECT json_agg(r ORDER BY %s) FROM (SELECT pg.*, g.geometry, g.geometry_crs FROM "
-        "  (SELECT * FROM f ORDER BY %s LIMIT $4::bigint OFFSET $5::bigint) pg "
-        "  LEFT JOIN LATERAL (SELECT geometry, geometry_crs FROM projects WHERE id = pg.id AND $11::bool) g "
-        "  ON true) r), '[]')",
-        order, order);
-    bs_store_query(api->store, sql, 11, params, project_list_done, l);
-    free(sql);
+    /* only projects the caller may see in detail, in the filters, counted, ordered and paged by
+     * bs_project_list_page (migration 0068; the rows of bs_project_list_rows, 0057/0064: the policy
+     * of 0010/0015 evaluated only where the caller can reach, index-backed, each project looked up
+     * once), a PL/pgSQL function whose plans each connection keeps: only the page's rows leave it
+     * (docs/performance.md "National scale"). Names compared folded (bs_fold, migration 0021: case
+     * and accents ignored); the order: a key of project_sorts, '-' for descending (checked here;
+     * the function raises on any other). total is in every row (a page past the end: one row, id
+     * NULL); the geometry only of the page's rows ($11: geometry=wgs84); json_agg keeps the
+     * function's order (its ordinality). A named statement (SQL_PROJECT_LIST): the order is a parameter now. */
+    bs_store_exec(api->store, &SQL_PROJECT_LIST, params, project_list_done, l);
 }
 
 /* ---- GET /api/v1/projects/{id} ---- */

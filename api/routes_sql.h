@@ -1,5 +1,5 @@
 /*
- * Bouwstroom API: the SQL of the health and project routes (routes.c). The project list builds its statement from the filters and the sort and is not a named statement.
+ * Bouwstroom API: the SQL of the health and project routes (routes.c).
  *
  * Named statements (bs_stmt, store.h): prepared once per connection, then only parameters
  * travel. Each says what it does and what its parameters are.
@@ -30,5 +30,23 @@ static const bs_stmt SQL_PROJECT_GET = {
     "bs_plusvelden_values(id, NULL, NULL, $2::text NOT IN ('read', 'write', 'lead')) AS plusvelden FROM projects "
     "WHERE id = $1::uuid) p",
     3};
+
+/* GET /api/v1/projects: the page of projects the caller may see in detail, from bs_project_list_page (migration 0068:
+ * the filters, the count, the order and the page inside one PL/pgSQL function), as (count of all, JSON array of the
+ * page's rows in the order: the list's columns, access, stream_access, geometry and geometry_crs). A page past the
+ * end: the count and []. $1 gemeente, $2 provincie, $3 planstatus, $4 limit, $5 offset, $6 user id (NULL:
+ * anonymous), $7 q (a part of the name), $8 mine (boolean), $9 plantype, $10 knelpunt (boolean), $11 whether the
+ * geometry is fetched (boolean; only the page's rows), $12 sort (a key of project_sorts, '-' for descending); NULL:
+ * no such filter. */
+static const bs_stmt SQL_PROJECT_LIST = {
+    "project_list",
+    "SELECT max(a.total), COALESCE(json_agg(r ORDER BY a.ordinality) FILTER (WHERE a.id IS NOT NULL), '[]') "
+    "FROM bs_project_list_page($6::uuid, $1::text, $2::text, $3::text, $9::text, $10::bool, $7::text, "
+    "  $8::bool, $12::text, $4::bigint, $5::bigint) WITH ORDINALITY a "
+    "LEFT JOIN LATERAL (SELECT geometry, geometry_crs FROM projects WHERE id = a.id AND $11::bool) g ON true "
+    "CROSS JOIN LATERAL (SELECT a.id, a.name, a.gemeente, a.provincie, a.planstatus, a.plantype, "
+    "  a.homes_remaining, a.progress_date, a.expected_by, a.planned_completion, a.confidentiality, "
+    "  a.knelpunt, a.updated_at, a.access, a.stream_access, g.geometry, g.geometry_crs) r",
+    12};
 
 #endif

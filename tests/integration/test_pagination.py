@@ -143,6 +143,48 @@ def run(base, url):
     st, _, doc = api.json("GET", f"/api/v1/projects?page=2&page_size={n - 1}&q=")
     eq(doc["previous"], f"{base}/api/v1/projects?page=1&page_size={n - 1}&q=", "projects: previous keeps q=")
 
+    print("== projects: every order both ways across pages, and the page at the edges")
+    # bs_project_list_page (migration 0068) counts, orders and cuts the page inside PL/pgSQL, one
+    # statement per order: each must be the ORDER BY api/routes.c built until then (project_sorts),
+    # checked here against that ORDER BY in SQL, with ties and unknown values in the keys
+    psql(url, "UPDATE projects SET name = 'Tweeling' WHERE id IN (SELECT id FROM projects ORDER BY source_key LIMIT 3)")
+    psql(url, "UPDATE projects SET homes_remaining = NULL, planned_completion = NULL "
+              "WHERE id IN (SELECT id FROM projects ORDER BY source_key DESC LIMIT 3)")
+    psql(url, "UPDATE projects SET progress_date = '2026-01-01', homes_remaining = 7 "
+              "WHERE id IN (SELECT id FROM projects ORDER BY source_key LIMIT 4 OFFSET 2)")
+    orders = {"name": "name {d}, id", "gemeente": "gemeente {d}, name, id",
+              "provincie": "provincie {d}, gemeente, name, id", "planstatus": "planstatus {d}, name, id",
+              "plantype": "plantype {d}, name, id", "homes": "homes_remaining {d} NULLS LAST, name, id",
+              "planned_completion": "planned_completion {d} NULLS LAST, name, id",
+              "progress_date": "progress_date {d} NULLS LAST, name, id", "updated": "updated_at {d}, id"}
+    for key, order in orders.items():
+        for d in ("ASC", "DESC"):
+            sort = ("-" if d == "DESC" else "") + key
+            want = psql(url, f"SELECT id FROM projects ORDER BY {order.format(d=d)}").split()
+            got = exactly_once(api, f"/api/v1/projects?sort={sort}&page_size=3", "id", f"projects sort={sort}", want)
+            eq(got, want, f"projects sort={sort}: the SQL order across the pages")
+    last = (n + 4) // 5
+    st, _, doc = api.json("GET", f"/api/v1/projects?page_size=5&page={last}&sort=-homes")
+    eq((st, doc["count"], len(doc["results"]), doc["next"]), (200, n, n - 5 * (last - 1), None),
+       "projects: the last page (count, the rest, no next)")
+    for page in (last + 1, 1000):
+        st, _, doc = api.json("GET", f"/api/v1/projects?page_size=5&page={page}")
+        eq((st, doc["count"], doc["results"], doc["next"]), (200, n, [], None),
+           f"projects: page {page}, past the end: no rows, the count of all")
+        eq(doc["previous"], f"{base}/api/v1/projects?page={page - 1}&page_size=5",
+           f"projects: page {page}, past the end: previous is page - 1")
+    status = psql(url, "SELECT planstatus FROM projects GROUP BY planstatus ORDER BY count(*) DESC, planstatus LIMIT 1")
+    m = int(psql(url, f"SELECT count(*) FROM projects WHERE planstatus = '{status}'"))
+    st, _, doc = api.json("GET", f"/api/v1/projects?planstatus={status}&page_size=1&page={m + 1}")
+    eq((st, doc["count"], doc["results"], doc["next"]), (200, m, [], None),
+       "projects: a filter, past the end: the filter's count")
+    st, _, doc = api.json("GET", f"/api/v1/projects?planstatus={status}&page_size=1&page={m}&sort=-name")
+    eq((st, doc["count"], len(doc["results"]), doc["next"]), (200, m, 1, None), "projects: a filter, its last page")
+    st, _, doc = api.json("GET", "/api/v1/projects?q=tweel&page_size=2&page=2&sort=updated")
+    eq((st, doc["count"], len(doc["results"])), (200, 3, 1), "projects: q, the second page")
+    st, _, doc = api.json("GET", "/api/v1/projects?q=no%25such_name&page_size=2&page=3")
+    eq((st, doc["count"], doc["results"], doc["next"]), (200, 0, [], None), "projects: q matching none, page 3")
+
     print("== a short list: next and previous null")
     st, _, doc = api.json("GET", "/api/v1/process-schemas")
     eq((st, doc["next"], doc["previous"], len(doc["results"]) == doc["count"]), (200, None, None, True),
