@@ -194,7 +194,7 @@ server=""
 # writes (api/authz.c: tried, proven; none printed: none tried)
 grep '^state cache' "$log" || true
 grep '^one-trip' "$log" || true
-# how many of the six runs' row updates were HOT (no new index entries; migration 0072)
+# how many of the six runs' row updates were HOT (a new row version on the same page, no new index entries)
 q -c "SELECT 'HOT updates: ' || string_agg(relname || ' ' || n_tup_hot_upd || ' of ' || n_tup_upd, ', ' ORDER BY relname)
       FROM pg_stat_user_tables WHERE relname IN ('projects', 'project_steps', 'project_forecast_stamps')"
 
