@@ -133,7 +133,7 @@ def prepare(log, d, url):
                     sys.exit('write_floor: %s: parameter $%d NULL' % (k, i + 1))
         print('%s: %d executions, %d projects' % (k, len(params[k]),
                                                  len({r[2] if k == 'gate_state' else r[0] for r in params[k]})))
-    sql = []
+    sql = ['SET client_min_messages = warning;\n']
     for k, tab in NAMES.items():
         with open('%s/%s.copy' % (d, tab), 'w') as f:
             for i, row in enumerate(params[k]):
