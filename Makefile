@@ -12,7 +12,7 @@ JOBS       ?= 2
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?=
 
-.PHONY: all deps test-deps fuzz-deps build build-asan web test test-long test-faults fuzz demo bench bench-write bench-outbox bench-web bench-national bench-dashboard format lint clean distclean bench-goals
+.PHONY: all deps test-deps fuzz-deps build build-asan web test test-long test-faults fuzz demo bench bench-write bench-write-floor bench-outbox bench-web bench-national bench-dashboard format lint clean distclean bench-goals
 
 all: build
 
@@ -81,6 +81,11 @@ bench-goals: build
 # the write benchmark alone (make bench runs it too): step writes under wrk vs pgbench, fsync=on
 bench-write: build
 	@scripts/bench_write.sh $(BUILD)
+
+# the step write's floor by pieces: the real write statements replayed by pgbench, pieces removed, next to
+# pg-limit.sh's transaction (docs/performance.md "The eighth pass"; not part of make bench)
+bench-write-floor: build
+	@scripts/bench_write_floor.sh $(BUILD)
 
 # the outbox like for like (issue 17 item 6): alert claims + sends to a C sink against
 # graphile-worker completing no-op jobs (../shared/bench/graphile-or-pgboss.js), one run

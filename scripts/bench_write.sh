@@ -21,7 +21,8 @@
 # answer is reported; afterwards the database is checked: every step answered 2xx must be in
 # the state the write made (nothing accepted lost). Prints per run the reference's rate, ours,
 # the ratio, p50/p99, the CPU per write (utime + stime of our server and of every process of the cluster
-# from /proc, per 2xx answer) and the load average; at the end the server's state cache hits and misses and its one-trip writes.
+# from /proc, per 2xx answer) and the load average; at the end the server's state cache hits and misses, its one-trip writes
+# and how many of the row updates were HOT.
 set -eu
 build=${1:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -194,6 +195,9 @@ server=""
 # writes (api/authz.c: tried, proven; none printed: none tried)
 grep '^state cache' "$log" || true
 grep '^one-trip' "$log" || true
+# how many of the six runs' row updates were HOT (a new row version on the same page, no new index entries)
+q -c "SELECT 'HOT updates: ' || string_agg(relname || ' ' || n_tup_hot_upd || ' of ' || n_tup_upd, ', ' ORDER BY relname)
+      FROM pg_stat_user_tables WHERE relname IN ('projects', 'project_steps', 'project_forecast_stamps')"
 
 echo "== pgbench again, load $(load)"
 ref1b=$(pgbench_run 1)
