@@ -11,7 +11,6 @@ version and forecast stamp put in for $2 and $22 so that the write is proven; \\
 the server does. Variants remove pieces of the statement's text (the CTE replaced by one that writes nothing):
 docs/performance.md "The eighth pass".
 """
-import json
 import re
 import statistics
 import subprocess
