@@ -215,6 +215,17 @@ static bool memo_get(bs_api *api, const char *project, const char *kind, const c
     return !row->null[GATE_ROW_TEXT];
 }
 
+/* A fresh principal of req in its pool (it lives exactly as long as the request): the client's address
+ * (bs_req_client), the project id (path text, "" for none) and, when the credential's kind is "session", its hash
+ * (hash: read_credential's; kind NULL or another kind: none). Nothing else is known yet: no user, no decision. */
+static bs_principal *principal_new(bs_req *req, const char *project, const char *kind, const char *hash) {
+    bs_principal *pr = bs_req_alloc(req, sizeof *pr);
+    snprintf(pr->address, sizeof pr->address, "%s", bs_req_client(req));
+    snprintf(pr->project_id, sizeof pr->project_id, "%s", project);
+    if (kind && strcmp(kind, "session") == 0) snprintf(pr->session_hash, sizeof pr->session_hash, "%s", hash);
+    return pr;
+}
+
 /* A copy of text in req's pool. */
 static char *pool_strdup(bs_req *req, const char *text) {
     size_t n = strlen(text) + 1;
@@ -427,22 +438,12 @@ static void gate_run(gate *g) {
     bs_store_exec(g->api->store, with_state ? &SQL_GATE_STATE : &SQL_GATE, params, gate_loaded, g);
 }
 
-/* A fresh principal of g's request: its client address, the project, the session's hash. */
-static bs_principal *principal_new(gate *g) {
-    bs_principal *pr = bs_req_alloc(g->req, sizeof *pr);
-    snprintf(pr->address, sizeof pr->address, "%s", bs_req_client(g->req));
-    snprintf(pr->project_id, sizeof pr->project_id, "%s", g->path.project);
-    if (g->has_credential && strcmp(g->kind, "session") == 0)
-        snprintf(pr->session_hash, sizeof pr->session_hash, "%s", g->hash);
-    return pr;
-}
-
 /* The respond hook of a one-trip step write (bs_req_set_respond_hook): the answer about to be sent is not a proven
  * write (a refusal of the body, a conflict, "not proven", an error): dropped, and the request goes through the gate
  * and the handler again, exactly as without the one trip. */
 static bool one_trip_unproven(bs_req *req, void *arg) {
     gate *g = arg;
-    g->pr = principal_new(g);
+    g->pr = principal_new(g->req, g->path.project, g->kind, g->hash);
     bs_req_set_auth(req, g->pr, NULL);
     gate_run(g);
     return true;
@@ -467,7 +468,7 @@ static bool try_one_trip(gate *g) {
     gate_row row;
     if (cached <= 0 || !memo_get(g->api, g->path.project, g->kind, g->hash, &row)) return false;
     if (gate_decide(g, &row, false) != BS_AUTHZ_ALLOW) {
-        g->pr = principal_new(g);
+        g->pr = principal_new(g->req, g->path.project, g->kind, g->hash);
         return false;
     }
     bs_principal *pr = g->pr;
@@ -487,8 +488,7 @@ static bool try_one_trip(gate *g) {
 
 void bs_authz_gate(bs_api *api, bs_req *req, const bs_route *route, const bs_path *path, bs_authz_next next) {
     if (route->need == BS_NEED_PROBE) { /* liveness and readiness: the same answer for everyone */
-        bs_principal *pr = bs_req_alloc(req, sizeof *pr);
-        snprintf(pr->address, sizeof pr->address, "%s", bs_req_client(req));
+        bs_principal *pr = principal_new(req, "", NULL, NULL);
         pr->beheerder_orgs = pool_strdup(req, "{}");
         bs_req_set_auth(req, pr, NULL);
         next(api, req, route, path);
@@ -505,19 +505,17 @@ void bs_authz_gate(bs_api *api, bs_req *req, const bs_route *route, const bs_pat
                     "Send at most one bs_session cookie");
         return;
     }
-    /* the principal and the gate's state live exactly as long as the request: its pool */
-    bs_principal *pr = bs_req_alloc(req, sizeof *pr);
-    snprintf(pr->address, sizeof pr->address, "%s", bs_req_client(req));
     if (route->need == BS_NEED_WEBHOOK) { /* its Authorization header is not ours to read */
+        bs_principal *pr = principal_new(req, "", NULL, NULL);
         pr->beheerder_orgs = pool_strdup(req, "{}");
         bs_req_set_auth(req, pr, NULL);
         next(api, req, route, path);
         return;
     }
-    snprintf(pr->project_id, sizeof pr->project_id, "%s", path->project);
     char kind[16] = "", hash[BS_SECRET_HASH_BYTES] = "";
     bool cred = read_credential(req, kind, sizeof kind, hash);
-    if (cred && strcmp(kind, "session") == 0) snprintf(pr->session_hash, sizeof pr->session_hash, "%s", hash);
+    /* the principal and the gate's state live exactly as long as the request: its pool */
+    bs_principal *pr = principal_new(req, path->project, cred ? kind : NULL, hash);
     if (!cred && !path->project[0] && route->need == BS_NEED_PUBLIC) {
         /* anonymous request for a public route: no store round trip */
         pr->beheerder_orgs = pool_strdup(req, "{}");
