@@ -221,7 +221,8 @@ bs_http *bs_http_start(uv_loop_t *loop, const char *host, int port, const bs_htt
     http->hctx = ctx;
     h2o_config_init(&http->config);
     http->config.max_request_entity_size = H2O_MAX_BODY_BYTES;
-    http->config.http1.req_timeout = BS_HTTP_REQUEST_TIMEOUT_MS;
+    http->config.http1.req_timeout =
+        limits->request_timeout_ms > 0 ? (uint64_t)limits->request_timeout_ms : BS_HTTP_REQUEST_TIMEOUT_MS;
     h2o_hostconf_t *hostconf = h2o_config_register_host(&http->config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
     h2o_pathconf_t *pathconf = h2o_config_register_path(hostconf, "/", 0);
     route_handler *rh = (route_handler *)h2o_create_handler(pathconf, sizeof *rh);

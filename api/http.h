@@ -31,6 +31,8 @@ typedef struct bs_http_limits {
                                      * more are closed without an answer */
     const char *trusted_proxies;    /* addresses and CIDR blocks of the reverse proxies whose
                                      * X-Forwarded-For is believed (api/netaddr.h); NULL or "": none */
+    int request_timeout_ms;         /* time for a whole request to arrive, ms (0:
+                                     * BS_HTTP_REQUEST_TIMEOUT_MS) */
 } bs_http_limits;
 
 /* Default of bs_http_limits.max_overflow. */
@@ -100,8 +102,8 @@ void *bs_req_alloc(bs_req *req, size_t size);
 void bs_req_set_data(bs_req *req, void *data);
 void *bs_req_get_data(const bs_req *req);
 
-/* Time for a whole request (line, headers and body) to arrive, milliseconds (h2o's
- * http1.req_timeout). h2o 2.2.5 calls no handler before the body is complete and, when this
+/* Default time for a whole request (line, headers and body) to arrive, milliseconds (h2o's
+ * http1.req_timeout; bs_http_limits.request_timeout_ms overrides it). h2o 2.2.5 calls no handler before the body is complete and, when this
  * time runs out, closes the connection without a response (no 408: docs/api.md). */
 #define BS_HTTP_REQUEST_TIMEOUT_MS 10000
 

@@ -54,6 +54,7 @@ static const char usage[] =
     "  serve [--host H] [--port P] [--smtp-url URL] [--mail-from ADDR] [--public-url URL]\n"
     "        [--today YYYY-MM-DD] [--clock YYYY-MM-DDTHH:MM:SSZ] [--token-max-days N]\n"
     "        [--max-connections N] [--max-connections-per-client N] [--trusted-proxies LIST]\n"
+    "        [--request-timeout SECONDS]\n"
     "                              serve the HTTP API (default 127.0.0.1:8080; port 0 = ephemeral)\n"
     "                              and run the notifier (alerts by SMTP when an SMTP URL is set);\n"
     "                              connection caps and reverse proxies: docs/operations.md\n"
@@ -483,7 +484,9 @@ static int count_option(app *a, const char *opt, const char *env, int *out) {
 
 /* The connection caps and trusted proxies (--max-connections / BOUWSTROOM_MAX_CONNECTIONS,
  * --max-connections-per-client / BOUWSTROOM_MAX_CONNECTIONS_PER_CLIENT, --trusted-proxies /
- * BOUWSTROOM_TRUSTED_PROXIES) after raising the open-files limit; defaults and the ceiling
+ * BOUWSTROOM_TRUSTED_PROXIES) and the request timeout (--request-timeout /
+ * BOUWSTROOM_REQUEST_TIMEOUT, seconds from 1 to 3,600; default BS_HTTP_REQUEST_TIMEOUT_MS)
+ * after raising the open-files limit; defaults and the ceiling
  * the limit allows in api/conn_limit.h (docs/operations.md "Connection limits"). -1 after a
  * message when one is malformed. */
 static int serve_http_limits(app *a, bs_http_limits *l, long *nofile) {
@@ -499,6 +502,14 @@ static int serve_http_limits(app *a, bs_http_limits *l, long *nofile) {
         count_option(a, "--max-connections-per-client", "BOUWSTROOM_MAX_CONNECTIONS_PER_CLIENT",
                      &l->max_connections_per_client) != 0)
         return -1;
+    int timeout_s = BS_HTTP_REQUEST_TIMEOUT_MS / 1000;
+    if (count_option(a, "--request-timeout", "BOUWSTROOM_REQUEST_TIMEOUT", &timeout_s) != 0) return -1;
+    if (timeout_s > 3600) {
+        fprintf(stderr, "serve: --request-timeout (BOUWSTROOM_REQUEST_TIMEOUT) must be at most 3600 seconds, not %d\n",
+                timeout_s);
+        return -1;
+    }
+    l->request_timeout_ms = timeout_s * 1000;
     if (l->max_connections > ceiling) {
         if (given)
             fprintf(stderr, "serve: warning: --max-connections %d lowered to %d: the open-files limit is %ld\n",

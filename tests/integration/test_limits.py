@@ -15,6 +15,8 @@ proxies"), over real HTTP against `bouwstroom serve` and a real PostgreSQL.
   503 naming the read-only database while /healthz stays 200; ready again after RESET;
 * two server processes on one database share the per-address login limiter: 10 failures on
   node A and 10 on node B lock the address on both;
+* `--request-timeout`: an unfinished request outlives the default 10 s when the timeout is 15 s,
+  and is closed without an answer after it; a value out of range stops `serve` with a message naming the option;
 * X-Forwarded-For is ignored from an untrusted peer (its failures count against the peer)
   and honoured from a trusted proxy (counted against the client it names: that client is
   locked, another client behind the same proxy is not).
@@ -28,6 +30,7 @@ import json
 import os
 import re
 import resource
+import select
 import socket
 import subprocess
 import sys
@@ -241,7 +244,7 @@ def forwarded_for(port, url):
     rows = address_rows(url)
     eq(rows.get("127.0.0.8"), "2", "an untrusted peer's failures count against the peer")
     check(not any(k.startswith("198.51.100.") for k in rows), "its X-Forwarded-For is ignored", rows)
-    got = [login(port, f"y{k}@nowhere.test", "127.0.0.1", xff=f"1.2.3.4, 203.0.113.9") for k in range(20)]
+    got = [login(port, f"y{k}@nowhere.test", "127.0.0.1", xff="1.2.3.4, 203.0.113.9") for k in range(20)]
     eq(got, [(401, "invalid_credentials")] * 20, "20 failures of a client behind the trusted proxy: 401")
     rows = address_rows(url)
     eq(rows.get("203.0.113.9"), "0", "they count against the client the proxy names (locked: counters reset)")
@@ -251,6 +254,35 @@ def forwarded_for(port, url):
     eq(login(port, "z@nowhere.test", "127.0.0.1", xff="203.0.113.10"), (401, "invalid_credentials"),
        "another client behind the same proxy is not")
     eq(login(port, "z@nowhere.test", "127.0.0.1"), (401, "invalid_credentials"), "nor the proxy itself")
+
+
+def idle_probe(port):
+    """An unfinished request on a new connection; returns (socket, when it was sent)."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=DEADLINE_S)
+    s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")  # the blank line never comes
+    return s, time.monotonic()
+
+
+def is_open(s):
+    """Nothing to read on s: neither an answer nor the server's close."""
+    return not select.select([s], [], [], 0)[0]
+
+
+def request_timeout(binary, env, port):
+    """port is served with --request-timeout 15 s."""
+    print("== --request-timeout")
+    s, sent = idle_probe(port)
+    time.sleep(max(0.0, sent + 11 - time.monotonic()))  # past the default 10 s; timers never fire early
+    check(is_open(s), "an unfinished request outlives the default 10 s when the timeout is 15 s")
+    s.settimeout(10 * DEADLINE_S)
+    eq(s.recv(100), b"", "then it is closed without an answer")
+    s.close()
+    eq(request(port, "/healthz")[0], 200, "a whole request is answered")
+    for bad in ("0", "3601", "ten"):
+        p = subprocess.run([binary, "serve", "--port", "0", "--request-timeout", bad], env=env, capture_output=True,
+                           text=True, timeout=60)
+        eq(p.returncode, 2, f"--request-timeout {bad}: serve stops with 2")
+        check("--request-timeout" in p.stderr, f"--request-timeout {bad}: the message names the option", p.stderr)
 
 
 def main():
@@ -263,20 +295,24 @@ def main():
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 4096)), hard))  # this script's own sockets
     global FLOOD
     FLOOD = max(3 * PER_CLIENT, min(FLOOD, resource.getrlimit(resource.RLIMIT_NOFILE)[0] - 400))
+    # the idle connections must outlive the whole of connection_caps, however slow the machine:
+    # the default request timeout (10 s) would close them and free places under the caps
     caps = {"BOUWSTROOM_MAX_CONNECTIONS": str(TOTAL), "BOUWSTROOM_MAX_CONNECTIONS_PER_CLIENT": str(PER_CLIENT),
-            "BOUWSTROOM_TRUSTED_PROXIES": "127.0.0.1/32, ::1"}
+            "BOUWSTROOM_TRUSTED_PROXIES": "127.0.0.1/32, ::1", "BOUWSTROOM_REQUEST_TIMEOUT": "3600"}
     with fresh_database() as url, tempfile.TemporaryFile("w+") as log:
         env = dict(os.environ, BOUWSTROOM_DATABASE_URL=url, BOUWSTROOM_HOME=args.source)
-        a = b = None
+        a = b = c = None
         try:
             a, port_a, banner = start(args.binary, env, log, caps)
             b, port_b, _ = start(args.binary, env, log, {})
+            c, port_c, _ = start(args.binary, env, log, {"BOUWSTROOM_REQUEST_TIMEOUT": "15"})
             connection_caps(port_a, banner, a.pid)
             readiness(port_a, url, base_url)
             shared_limiter(port_a, port_b, url)
             forwarded_for(port_a, url)
+            request_timeout(args.binary, env, port_c)
         finally:
-            for p in (a, b):
+            for p in (a, b, c):
                 if p:
                     p.terminate()
                     p.wait(timeout=30)
