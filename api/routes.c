@@ -502,7 +502,7 @@ void bs__list_projects(bs_api *api, bs_req *req, const bs_path *path) {
     l->api = api;
     l->wgs84 = f.has_geometry;
     /* only projects the caller may see in detail, in the filters, counted, ordered and paged by
-     * bs_project_list_page (migration 0068; the rows of bs_project_list_rows, 0057/0064: the policy
+     * bs_project_list_page (migration 0068; the reach of 0057/0064 per filter shape: the policy
      * of 0010/0015 evaluated only where the caller can reach, index-backed, each project looked up
      * once), a PL/pgSQL function whose plans each connection keeps: only the page's rows leave it
      * (docs/performance.md "National scale"). Names compared folded (bs_fold, migration 0021: case

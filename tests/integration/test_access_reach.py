@@ -19,12 +19,13 @@ roles in two municipalities, a disabled user, a user without roles, anonymous), 
 * the same for the rows with any access (aggregate included: GET /api/v1/reports/aggregate);
 * per user, in SQL: bs_project_access_of (migration 0050: the policy's CASE over given projects)
   over every project returns exactly bs_project_access's rows;
-* per user, in SQL: bs_project_list_reach (migrations 0043, 0050: the list's reach from PL/pgSQL,
-  whose plans a session keeps) returns exactly bs_project_access_reach's rows for every filter
-  shape (none, gemeente, provincie, both; matching and not, folded; migration 0064 reads the
-  province branch's rows in the policy statement for the shapes without gemeente), and its rows with any access
-  are exactly bs_project_access's in the filter, with custom plans and with PostgreSQL's generic
-  plans (plan_cache_mode force_generic_plan: what a server connection runs after a few lists);
+* per user, in SQL: bs_project_list_page (migration 0068: GET /api/v1/projects's page, from PL/pgSQL,
+  whose plans a session keeps), one page of every row, returns exactly the list's rows (access public
+  or more, or the stream flag) of bs_project_access_reach for every filter shape (none, gemeente,
+  provincie, both; matching and not, folded; the province branch's rows read in the policy statement
+  for the shapes without gemeente, migration 0064), and exactly bs_project_access's in the filter, with
+  custom plans and with PostgreSQL's generic plans (plan_cache_mode force_generic_plan: what a server
+  connection runs after a few lists);
 * per user, over HTTP: GET /api/v1/projects (every page) lists exactly those projects, also
   with a gemeente filter, a provincie filter and both (G5: the project members' municipality);
   the aggregate report counts exactly the projects with any access.
@@ -106,43 +107,52 @@ def allowed(url, fn, uid, where="access IN ('public','read','write','lead') OR s
     return out.split()
 
 
-def list_reach_same(url, uid, who):
-    """bs_project_list_reach(uid, g, p) has exactly the rows of bs_project_access_reach(uid, g, p) for
-    each filter shape, 7 calls each in one session (PL/pgSQL plans a statement's custom plan the
-    first 5 times), once with the default plan cache mode and once with generic plans forced; and its
-    rows with any access are exactly bs_project_access's in that gemeente / provincie (folded)."""
+VISIBLE = "('public','read','write','lead')"
+
+
+def listed(src, access="a.access", stream="a.stream"):
+    """The list's rows (id, access, stream_access) of a policy function's rows src (alias a): the ones
+    seen in detail (access public or more, or the stream flag), access 'stream' for the flag alone."""
+    return (f"SELECT a.project_id AS id, CASE WHEN {access} IN {VISIBLE} THEN {access} ELSE 'stream' END AS access, "
+            f"{stream} AS stream_access FROM {src} WHERE ({access} IN {VISIBLE} OR {stream})")
+
+
+def list_page_same(url, uid, who):
+    """bs_project_list_page(uid, g, p, …) (migration 0068: GET /api/v1/projects's page), one page of
+    every row, has exactly the list's rows of bs_project_access_reach(uid, g, p) for each filter shape,
+    7 calls each in one session (PL/pgSQL plans a statement's custom plan the first 5 times), once with
+    the default plan cache mode and once with generic plans forced; and exactly bs_project_access's in
+    that gemeente / provincie (folded)."""
     arg = f"'{uid}'::uuid" if uid else "NULL::uuid"
     shapes = (("NULL", "NULL"), ("'G4'", "NULL"), ("NULL", "'Prov0'"), ("'G4'", "'Prov0'"), ("'g4'", "'PROV0'"),
               ("'G5'", "NULL"), ("NULL", "'prov2'"), ("'G5'", "'Prov2'"), ("'nergens'", "NULL"),
               ("NULL", "'pRoV0'"), ("NULL", "'Prov1'"))
-    rows_of = ("SELECT {k}, count(*), COALESCE(string_agg(a.project_id || ':' || COALESCE(a.access, '') || ':' || "
-               "a.stream, ',' ORDER BY a.project_id), '') FROM {src} {where};")
-    per = 9  # lines per shape: bs_project_access_reach, 7 x bs_project_list_reach, the comparison below
+    rows_of = ("SELECT {k}, count(*), COALESCE(string_agg(a.id || ':' || a.access || ':' || a.stream_access, ',' "
+               "ORDER BY a.id), '') FROM ({src}) a;")
+    per = 9  # lines per shape: the reach, 7 x the page, the full policy in the filter
     for mode in ("auto", "force_generic_plan"):
         script = [f"SET plan_cache_mode = {mode};"]
         for k, (g, p) in enumerate(shapes):
-            for fn in ["bs_project_access_reach"] + ["bs_project_list_reach"] * 7:
-                script.append(rows_of.format(k=k, src=f"{fn}({arg}, {g}::text, {p}::text) a", where=""))
-            # the full policy in the filter against the 8th call's rows with any access
-            script.append(rows_of.format(
-                k=k, src=f"bs_project_access({arg}) a JOIN projects x ON x.id = a.project_id",
-                where=f"WHERE (a.access IS NOT NULL OR a.stream) AND ({g}::text IS NULL OR bs_fold(x.gemeente) = "
-                      f"bs_fold({g})) AND ({p}::text IS NULL OR bs_fold(x.provincie) = bs_fold({p}))"))
-            script.append(rows_of.format(k=k, src=f"bs_project_list_reach({arg}, {g}::text, {p}::text) a",
-                                         where="WHERE a.access IS NOT NULL OR a.stream"))
+            script.append(rows_of.format(k=k, src=listed(f"bs_project_access_reach({arg}, {g}::text, {p}::text) a")))
+            page = (f"SELECT a.id, a.access, a.stream_access FROM bs_project_list_page({arg}, {g}::text, {p}::text, "
+                    "NULL, NULL, NULL, NULL, false, 'name', 1000000, 0) a WHERE a.id IS NOT NULL")
+            script += [rows_of.format(k=k, src=page)] * 7
+            script.append(rows_of.format(k=k, src=listed(
+                f"bs_project_access({arg}) a JOIN projects x ON x.id = a.project_id") +
+                f" AND ({g}::text IS NULL OR bs_fold(x.gemeente) = bs_fold({g})) "
+                f"AND ({p}::text IS NULL OR bs_fold(x.provincie) = bs_fold({p}))"))
         out = subprocess.run(["psql", url, "-XAtq", "-v", "ON_ERROR_STOP=1", "-f", "-"], input="\n".join(script),
                              check=True, capture_output=True, text=True).stdout.split("\n")
         rows = [line for line in out if line]
-        eq(len(rows), len(shapes) * (per + 1), f"{who}: every list reach query answered ({mode})")
+        eq(len(rows), len(shapes) * per, f"{who}: every list page query answered ({mode})")
         for k, (g, p) in enumerate(shapes):
-            want = rows[k * (per + 1)]
-            for i, got in enumerate(rows[k * (per + 1) + 1:k * (per + 1) + 8]):
-                check(got == want,
-                      f"{who}: bs_project_list_reach({g}, {p}) call {i + 1} = bs_project_access_reach ({mode})",
-                      f"{got.split('|')[1]} rows, want {want.split('|')[1]}")
-            full, got = rows[k * (per + 1) + 8], rows[k * (per + 1) + 9]
-            check(got == full, f"{who}: bs_project_list_reach({g}, {p}) = bs_project_access in the filter ({mode})",
-                  f"{got.split('|')[1]} rows, want {full.split('|')[1]}")
+            want = rows[k * per]
+            for i, got in enumerate(rows[k * per + 1:k * per + 8]):
+                check(got == want, f"{who}: bs_project_list_page({g}, {p}) call {i + 1} = bs_project_access_reach "
+                      f"({mode})", f"{got.split('|')[1]} rows, want {want.split('|')[1]}")
+            full = rows[k * per + 8]
+            check(want == full, f"{who}: bs_project_list_page({g}, {p}) = bs_project_access in the filter ({mode})",
+                  f"{want.split('|')[1]} rows, want {full.split('|')[1]}")
 
 
 def same(got, want, what):
@@ -197,7 +207,7 @@ def run(binary, env, url, base):
                          "AND x.access IN ('read', 'write', 'lead'))"), "0",
                f"{who}: bs_may_read_project is bs_project_access's read, write or lead, project by project")
             eq(psql(url, f"SELECT bs_may_read_project({arg}, gen_random_uuid())"), "f", f"{who}: no project, no read")
-        list_reach_same(url, uid, who)
+        list_page_same(url, uid, who)
         check(email in (None, "niemand@d") or len(full) > 0 or email == "uit@g3", f"{who}: sees something", len(full))
         if email == "uit@g3":
             same(full, allowed(url, "bs_project_access", None), "disabled: the access of an anonymous caller")
@@ -237,7 +247,9 @@ def under_old_snapshot(url):
     qs = []
     for email, g, p in shapes:
         uid = f"(SELECT id FROM users WHERE email = '{email}')"
-        for src in (f"bs_project_list_reach({uid}, {g}::text, {p}::text)", f"bs_project_access_reach({uid}, {g}, {p})",
+        page = (f"(SELECT l.id AS project_id, l.access, l.stream_access AS stream FROM bs_project_list_page({uid}, "
+                f"{g}::text, {p}::text, NULL, NULL, NULL, NULL, false, 'name', 1000000, 0) l WHERE l.id IS NOT NULL)")
+        for src in (page, f"bs_project_access_reach({uid}, {g}, {p})",
                     f"bs_project_access_of({uid}, ARRAY(SELECT id FROM projects))"):
             qs.append(f"SELECT count(*) || ':' || md5(COALESCE(string_agg(a.project_id || ':' || COALESCE(a.access, '') "
                       f"|| ':' || a.stream, ',' ORDER BY a.project_id), '')) FROM {src} a;")
@@ -252,7 +264,7 @@ def under_old_snapshot(url):
     check(psql(url, addresses) != before, "old snapshot: every project has a new row address meanwhile")
     for i in range(n):
         email, g, p = shapes[i // 3]
-        what = ("bs_project_list_reach", "bs_project_access_reach", "bs_project_access_of")[i % 3]
+        what = ("bs_project_list_page", "bs_project_access_reach", "bs_project_access_of")[i % 3]
         check(out[n + i] == out[i], f"old snapshot: {what} of {email} ({g}, {p}) after a concurrent update + VACUUM",
               f"{out[n + i]} vs {out[i]}")
         check(out[2 * n + i] == out[i], f"old snapshot: {what} of {email} ({g}, {p}) in a new transaction",
