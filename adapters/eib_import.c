@@ -799,7 +799,8 @@ static int reader_open(plan_reader *r, import_job *job) {
     return rc;
 }
 
-/* The gemeente organisations of an import, created before its batches (bs_import_plan_setup):
+/* The gemeente organisations of an import (bs_import_plan_setup; run in the first batch's
+ * transaction after its statements, bs_import_plan_stream_first):
  * $1 a JSON array of {gemeente, provincie, batch} (bs_eib_gemeente_rows). Each gemeente gets the
  * provincie the batch that first names it would have given it (the upsert's organisations CTE,
  * bs_projects_upsert_sql: the first in sort order among that batch's plans), in the order the
