@@ -603,41 +603,204 @@ char *bs_projects_step_keys_param(const bs_schema *schema) {
     return p;
 }
 
-/* Reads the file into *root (its "features" array checked). Returns 0, or -1 with
- * result->error set. */
-static int load_file(import_job *job, json_t **root) {
-    /* read at once and parsed from memory (json_load_file reads a character at a time) */
-    size_t len = 0;
-    char *text = bs_read_file(job->path, &len);
-    if (!text) {
-        snprintf(job->result.error, sizeof job->result.error, "cannot read the plan file: %s: %s", job->path,
-                 strerror(errno));
-        *root = NULL;
-        return -1;
+/* The plan file read one feature at a time (issue 17 item 4: the first batch is stored while the
+ * rest of the file is read). jansson parses every value: json_loadb with JSON_DECODE_ANY |
+ * JSON_DISABLE_EOF_CHECK reads one value and gives in json_error_t.position the bytes it read
+ * (jansson's documentation, "Decoding"); here only the whitespace and the punctuation between
+ * the values of the top-level object and of its "features" array are stepped over, with
+ * jansson's messages and the file's line:column when they are wrong. */
+typedef struct plan_reader {
+    const char *path;
+    char *text; /* owned: the whole file */
+    size_t len, pos;
+    json_t *root;     /* owned: the top-level members read so far, "features" left out */
+    bool in_features; /* the next value is the features array's next element */
+    bool features;    /* the features array was met */
+    char *error;      /* the import's result.error */
+    size_t error_size;
+} plan_reader;
+
+static void reader_skip_ws(plan_reader *r) {
+    while (r->pos < r->len) {
+        char c = r->text[r->pos];
+        if (c != ' ' && c != '\t' && c != '\n' && c != '\r') break;
+        r->pos++;
     }
-    json_error_t jerr;
-    *root = json_loadb(text, len, 0, &jerr);
-    free(text);
-    if (!*root) {
-        if (jerr.line > 0)
-            snprintf(job->result.error, sizeof job->result.error, "cannot read the plan file: %s:%d:%d: %s", job->path,
-                     jerr.line, jerr.column, jerr.text);
-        else
-            snprintf(job->result.error, sizeof job->result.error, "cannot read the plan file: %s: %s", job->path,
-                     jerr.text);
-        return -1;
-    }
-    if (!json_is_array(json_object_get(*root, "features"))) {
-        json_decref(*root);
-        *root = NULL;
-        snprintf(job->result.error, sizeof job->result.error,
-                 "cannot read the plan file: not a GeoJSON FeatureCollection (no \"features\" array)");
-        return -1;
-    }
-    return 0;
 }
 
-/* The gemeente organisations of an import, created before its batches (bs_import_plan_setup):
+/* The error at byte at of the file: line and column there (column: UTF-8 characters, as
+ * jansson counts them) plus (line, column) of a jansson error relative to at (line 1: on at's
+ * line); a line of 0 or less: no position. Returns -1. */
+static int reader_fail(plan_reader *r, size_t at, int line, int column, const char *text) {
+    if (line <= 0) {
+        snprintf(r->error, r->error_size, "cannot read the plan file: %s: %s", r->path, text);
+        return -1;
+    }
+    int l0 = 1, c0 = 0;
+    for (size_t i = 0; i < at; i++) {
+        if (r->text[i] == '\n') {
+            l0++;
+            c0 = 0;
+        } else if (((unsigned char)r->text[i] & 0xC0) != 0x80) {
+            c0++;
+        }
+    }
+    if (line == 1) column += c0;
+    snprintf(r->error, r->error_size, "cannot read the plan file: %s:%d:%d: %s", r->path, l0 + line - 1, column, text);
+    return -1;
+}
+
+/* A syntax error at the reader's position (what was expected), in jansson's words. */
+static int reader_expected(plan_reader *r, const char *expected) {
+    char text[160];
+    if (r->pos >= r->len)
+        snprintf(text, sizeof text, "%s near end of file", expected);
+    else
+        snprintf(text, sizeof text, "%s near '%c'", expected, r->text[r->pos]);
+    return reader_fail(r, r->pos, 1, 1, text);
+}
+
+/* The value at the reader's position (jansson's), or NULL with the error set. */
+static json_t *reader_value(plan_reader *r) {
+    json_error_t jerr;
+    json_t *v = json_loadb(r->text + r->pos, r->len - r->pos, JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK, &jerr);
+    if (!v) {
+        reader_fail(r, r->pos, jerr.line, jerr.column, jerr.text);
+        return NULL;
+    }
+    r->pos += (size_t)jerr.position;
+    return v;
+}
+
+/* After the top-level object: only whitespace. */
+static int reader_end(plan_reader *r) {
+    reader_skip_ws(r);
+    return r->pos == r->len ? 0 : reader_expected(r, "end of file expected");
+}
+
+/* The top-level object's members from the reader's position (after_value: just after a member's
+ * value), kept in root, up to the features array's first element (0, in_features) or the object's
+ * end (0). -1 with the error set. */
+static int reader_members(plan_reader *r, bool after_value) {
+    for (;;) {
+        if (after_value) {
+            reader_skip_ws(r);
+            if (r->pos < r->len && r->text[r->pos] == '}') {
+                r->pos++;
+                return reader_end(r);
+            }
+            if (r->pos >= r->len || r->text[r->pos] != ',') return reader_expected(r, "'}' expected");
+            r->pos++;
+        }
+        after_value = true;
+        reader_skip_ws(r);
+        if (r->pos >= r->len || r->text[r->pos] != '"') return reader_expected(r, "string or '}' expected");
+        json_t *key = reader_value(r);
+        if (!key) return -1;
+        char *name = bs_strdup(json_string_value(key));
+        json_decref(key);
+        reader_skip_ws(r);
+        int rc = 0;
+        if (r->pos >= r->len || r->text[r->pos] != ':') {
+            rc = reader_expected(r, "':' expected");
+        } else {
+            r->pos++;
+            reader_skip_ws(r);
+            if (strcmp(name, "features") == 0 && r->features) {
+                rc = reader_fail(r, r->pos, 1, 1, "more than one \"features\" member");
+            } else if (strcmp(name, "features") == 0 && r->pos < r->len && r->text[r->pos] == '[') {
+                r->pos++;
+                r->features = true;
+                reader_skip_ws(r);
+                if (r->pos < r->len && r->text[r->pos] == ']') { /* an empty array */
+                    r->pos++;
+                } else {
+                    r->in_features = true;
+                    free(name);
+                    return 0;
+                }
+            } else {
+                json_t *v = reader_value(r);
+                if (v) json_object_set_new(r->root, name, v);
+                rc = v ? 0 : -1;
+            }
+        }
+        free(name);
+        if (rc) return rc;
+    }
+}
+
+/* The next feature: 1 (*feature new), 0 after the last (the rest of the file read and checked),
+ * -1 with the error set. */
+static int reader_next(plan_reader *r, json_t **feature) {
+    *feature = NULL;
+    if (!r->in_features) return 0;
+    reader_skip_ws(r);
+    json_t *v = reader_value(r);
+    if (!v) return -1;
+    reader_skip_ws(r);
+    if (r->pos < r->len && r->text[r->pos] == ',') {
+        r->pos++;
+    } else if (r->pos < r->len && r->text[r->pos] == ']') {
+        r->pos++;
+        r->in_features = false;
+        if (reader_members(r, true) != 0) {
+            json_decref(v);
+            return -1;
+        }
+    } else {
+        json_decref(v);
+        return reader_expected(r, "']' expected");
+    }
+    *feature = v;
+    return 1;
+}
+
+static void reader_close(plan_reader *r) {
+    free(r->text);
+    json_decref(r->root);
+    r->text = NULL;
+    r->root = NULL;
+}
+
+/* Opens the plan file: read at once (json_load_file reads a character at a time) and its
+ * top-level object read up to the first feature. A file that does not begin with '{' is parsed
+ * whole, for jansson's message or "not a FeatureCollection". Returns 0, or -1 with the error
+ * set (the reader closed). */
+static int reader_open(plan_reader *r, import_job *job) {
+    *r = (plan_reader){.path = job->path, .error = job->result.error, .error_size = sizeof job->result.error};
+    r->text = bs_read_file(job->path, &r->len);
+    if (!r->text) {
+        snprintf(r->error, r->error_size, "cannot read the plan file: %s: %s", job->path, strerror(errno));
+        return -1;
+    }
+    r->root = json_object();
+    reader_skip_ws(r);
+    int rc;
+    if (r->pos < r->len && r->text[r->pos] == '{') {
+        r->pos++;
+        reader_skip_ws(r);
+        if (r->pos < r->len && r->text[r->pos] == '}') {
+            r->pos++;
+            rc = reader_end(r);
+        } else {
+            rc = reader_members(r, false);
+        }
+    } else {
+        json_error_t jerr;
+        json_t *v = json_loadb(r->text, r->len, 0, &jerr);
+        rc = v ? 0 : reader_fail(r, 0, jerr.line, jerr.column, jerr.text);
+        json_decref(v);
+    }
+    if (rc == 0 && !r->features)
+        rc = -1, snprintf(r->error, r->error_size,
+                          "cannot read the plan file: not a GeoJSON FeatureCollection (no \"features\" array)");
+    if (rc != 0) reader_close(r);
+    return rc;
+}
+
+/* The gemeente organisations of an import (bs_import_plan_setup; run in the first batch's
+ * transaction after its statements, bs_import_plan_stream_first):
  * $1 a JSON array of {gemeente, provincie, batch} (bs_eib_gemeente_rows). Each gemeente gets the
  * provincie the batch that first names it would have given it (the upsert's organisations CTE,
  * bs_projects_upsert_sql: the first in sort order among that batch's plans), in the order the
@@ -805,21 +968,23 @@ void bs_eib_step_rows(bs_copy_buf *rows, const json_t *rec, void *arg) {
     if (kv != own) free(kv);
 }
 
-/* On the thread pool: reads and parses the file, builds every plan's record (codes
- * normalised, initial process state and schedule) and the statements that store a batch. */
-static int prepare(bs_import_plan *plan, void *arg) {
-    import_job *job = arg;
-    json_t *root;
-    if (load_file(job, &root) != 0) return -1;
-    json_t *features = json_object_get(root, "features");
-    const char *crs = bs_eib_file_crs(root);
-    bs_day today = bs_clock_today_amsterdam(NULL);
+/* A plan's record of feature (bs_eib_feature_record), with its new id (UUIDv7), its gemeente's
+ * schema version and its blocks; NULL for a feature that cannot become a project. */
+static json_t *plan_of(import_job *job, json_t *feature, const char *crs, json_t *seen, bs_day today) {
+    json_t *rec = bs_eib_feature_record(job->schema, &job->engine->calendar, feature, crs, seen, today, &job->result);
+    if (!rec) return NULL;
+    char id[37];
+    bs_eib_uuidv7(id, bs_clock_now_ms(NULL));
+    json_object_set_new(rec, "id", json_string(id));
+    bs_import_apply_version_setting(rec, job->engine, job->settings, &job->engine->calendar, today);
+    add_blocks(rec);
+    return rec;
+}
 
-    size_t n = json_array_size(features);
-    job->result.read = (int)n;
+/* The statements that store a batch (the plan's, before its first batch). */
+static void plan_statements(bs_import_plan *plan, import_job *job) {
     /* the audit log gets one summary row per batch (bouwstroom.audit = 'bulk': the audit
-     * triggers stay silent; migrations 0010, 0024); the statements are set first, so that each
-     * batch is stored while the next is prepared (streaming) */
+     * triggers stay silent; migrations 0010, 0024) */
     bs_import_plan_begin(plan, "BEGIN; SELECT set_config('bouwstroom.audit', 'bulk', true)");
     bs_import_plan_commit_per_batch(plan, true);
     /* new projects get the record's id: UUIDv7 (bs_eib_uuidv7), ascending with the time they were
@@ -833,45 +998,143 @@ static int prepare(bs_import_plan *plan, void *arg) {
     bs_projects_plan_steps_copied(plan, job->schema, job->source, &job->step_ids);
     bs_import_plan_stmt(plan, "storing blocks failed", false, bs_projects_blocks_sql(), 1, p_upsert);
     free(upsert);
-    /* the batches are stored BS_EIB_IMPORT_CONNECTIONS at once; the gemeente organisations they
-     * name are created first, in a transaction of their own (two batches creating the same one
-     * at once: the second's upsert could not see it, and its plans would have no owner) */
+    bs_import_plan_connections(plan, BS_EIB_IMPORT_CONNECTIONS);
+}
+
+/* The gemeente organisations the features name (bs_eib_gemeente_rows), created by the setup
+ * statement: the batches are stored BS_EIB_IMPORT_CONNECTIONS at once, and two creating the same
+ * one at once would race (the second's upsert could not see it, and its plans would have no
+ * owner). With bs_import_plan_stream_first it runs in the first batch's transaction, after the
+ * first batch created its own (the same rows: the first batch's upsert gives a gemeente the
+ * provincie ORGS_SETUP_SQL gives it) and before any other batch begins. */
+static void plan_orgs(bs_import_plan *plan, json_t *features) {
     json_t *orgs = bs_eib_gemeente_rows(features);
     char *orgs_json = json_dumps(orgs, JSON_COMPACT);
     const char *p_orgs[1] = {orgs_json};
     bs_import_plan_setup(plan, "storing organisations failed", ORGS_SETUP_SQL, 1, p_orgs);
-    bs_import_plan_connections(plan, BS_EIB_IMPORT_CONNECTIONS);
     free(orgs_json);
     json_decref(orgs);
-    bs_import_plan_expect(plan, (int)n);
-    bs_import_plan_stream(plan);
+}
+
+/* The file's first batch, read feature by feature into features (their records into records,
+ * planned in crs) and handed over as soon as it is complete (bs_import_plan_stream_first).
+ * Returns the features taken, or -1 (a syntax error). */
+static long first_batch(bs_import_plan *plan, import_job *job, plan_reader *r, const char *crs, json_t *features,
+                        json_t *seen, json_t *records, bs_day today) {
+    json_t *f;
+    long taken = 0;
+    int rc = 0;
+    while (json_array_size(records) < BS_IMPORT_BATCH_SIZE && (rc = reader_next(r, &f)) == 1) {
+        json_array_append_new(features, f);
+        taken++;
+        json_t *rec = plan_of(job, f, crs, seen, today);
+        if (rec) json_array_append_new(records, rec);
+    }
+    if (json_array_size(records) == BS_IMPORT_BATCH_SIZE) { /* else the file's only batch, later */
+        bs_import_plan_add_records(plan, records, JSON_COMPACT);
+        json_array_clear(records);
+    }
+    return rc < 0 ? -1 : taken;
+}
+
+/* Every feature of the file and the rest of it after them, read by reader r (at the features'
+ * first element): into features; rc 0, or -1 with r's error set. */
+typedef struct rest_read {
+    plan_reader *r;
+    json_t *features; /* owned */
+    int rc;
+} rest_read;
+
+static void rest_work(void *arg) {
+    rest_read *rest = arg;
+    json_t *f;
+    while ((rest->rc = reader_next(rest->r, &f)) == 1) json_array_append_new(rest->features, f);
+}
+
+/* The first batch (planned in crs) built from the file while a thread of its own reads all of the
+ * file's features from the same place (rest_work on rest, joined before this returns): the first
+ * batch is stored while the rest of the file is read, and the organisations' setup, which needs
+ * every feature, follows it sooner. The first batch's features are parsed twice (≈ 10 ms); a
+ * syntax error among them is reported by rest. Returns the features taken, or -1. */
+static long first_batch_beside(bs_import_plan *plan, import_job *job, plan_reader *r, rest_read *rest, const char *crs,
+                               json_t *seen, json_t *records, bs_day today) {
+    char scratch[sizeof job->result.error];
+    plan_reader own = *r; /* the same text, its own place; what follows the features: rest's */
+    own.root = json_object();
+    own.error = scratch;
+    own.error_size = sizeof scratch;
+    uv_thread_t th;
+    bool threaded = uv_thread_create(&th, rest_work, rest) == 0;
+    json_t *mine = json_array();
+    long first = first_batch(plan, job, &own, crs, mine, seen, records, today);
+    if (threaded)
+        uv_thread_join(&th);
+    else
+        rest_work(rest);
+    json_decref(own.root);
+    json_decref(mine);
+    return first;
+}
+
+/* A "crs" after the features that changes the first batch's (crs0; NULL: no first batch).
+ * Returns 0, or -1 with the error set. */
+static int crs_kept(import_job *job, const plan_reader *r, const char *crs0) {
+    if (!crs0 || strcmp(crs0, bs_eib_file_crs(r->root)) == 0) return 0;
+    snprintf(job->result.error, sizeof job->result.error,
+             "cannot read the plan file: %s: a second \"crs\" member after the features", job->path);
+    return -1;
+}
+
+/* On the thread pool: reads the file (its features on a thread of their own, while the first
+ * batch is built), builds every plan's record (codes normalised, initial process state and
+ * schedule) and the statements that store a batch; the first batch is stored while the rest of
+ * the file is read (bs_import_plan_stream_first: nothing commits before the whole file was read,
+ * so a malformed file stores nothing). The first batch only when the file's "crs" came before its
+ * features (one after them could change every record's). */
+static int prepare(bs_import_plan *plan, void *arg) {
+    import_job *job = arg;
+    plan_reader r;
+    if (reader_open(&r, job) != 0) return -1;
+    bs_day today = bs_clock_today_amsterdam(NULL);
+    plan_statements(plan, job);
+    bs_import_plan_stream_first(plan);
     json_t *seen = json_object(), *records = json_array();
-    for (size_t i = 0; i < n; i++) {
-        json_t *rec = bs_eib_feature_record(job->schema, &job->engine->calendar, json_array_get(features, i), crs, seen,
-                                            today, &job->result);
-        if (rec) {
-            char id[37];
-            bs_eib_uuidv7(id, bs_clock_now_ms(NULL));
-            json_object_set_new(rec, "id", json_string(id));
-            bs_import_apply_version_setting(rec, job->engine, job->settings, &job->engine->calendar, today);
-            add_blocks(rec);
-            json_array_append_new(records, rec);
+    const char *crs0 = json_object_get(r.root, "crs") ? bs_eib_file_crs(r.root) : NULL;
+    rest_read rest = {.r = &r, .features = json_array()};
+    long first = 0;
+    if (crs0)
+        first = first_batch_beside(plan, job, &r, &rest, crs0, seen, records, today);
+    else
+        rest_work(&rest);
+    int rc = rest.rc < 0 || first < 0 ? -1 : crs_kept(job, &r, crs0);
+    const char *crs = bs_eib_file_crs(r.root); /* static text */
+    reader_close(&r);
+    json_t *features = rest.features;
+    size_t n = json_array_size(features);
+    if (rc == 0) {
+        job->result.read = (int)n;
+        bs_import_plan_expect(plan, (int)n);
+        plan_orgs(plan, features);
+        for (size_t i = (size_t)first; i < n; i++) {
+            json_t *rec = plan_of(job, json_array_get(features, i), crs, seen, today);
+            if (rec) json_array_append_new(records, rec);
+            if (json_array_size(records) == BS_IMPORT_BATCH_SIZE) { /* one batch at a time */
+                bs_import_plan_add_records(plan, records, JSON_COMPACT);
+                json_array_clear(records);
+            }
         }
-        if (json_array_size(records) == BS_IMPORT_BATCH_SIZE || i + 1 == n) { /* one batch at a time */
-            bs_import_plan_add_records(plan, records, JSON_COMPACT);
-            json_array_clear(records);
-        }
+        if (json_array_size(records) > 0) bs_import_plan_add_records(plan, records, JSON_COMPACT);
     }
     json_decref(seen);
-    json_decref(root);
+    json_decref(features);
     json_decref(records);
-    if (job->progress) {
+    if (rc == 0 && job->progress) {
         int n_plans = job->result.read - job->result.rejected;
         fprintf(job->progress, "import: %d features read, %d plans to store in %d batches\n", job->result.read, n_plans,
                 (n_plans + BS_IMPORT_BATCH_SIZE - 1) / BS_IMPORT_BATCH_SIZE);
         fflush(job->progress);
     }
-    return 0;
+    return rc;
 }
 
 static void job_free(import_job *job) {

@@ -82,7 +82,10 @@ void bs_eib_step_rows(bs_copy_buf *rows, const json_t *rec, void *ids);
  * (import_pipeline.h): the file is read, parsed and every plan computed on the libuv thread
  * pool; then each batch of plans is COPYed and stored in one transaction on the loop, up to
  * BS_EIB_IMPORT_CONNECTIONS batches at once, committed in order (the gemeente organisations
- * created first, in a transaction of their own).
+ * the later batches name created in the first batch's transaction, bs_import_plan_stream_first).
+ * The file is read one feature at a time (jansson per value): the first batch is stored while a
+ * thread reads the rest; a malformed file stores nothing (its error with the file's
+ * line:column).
  * progress (may be NULL) receives progress lines. cb gets the result on the loop
  * (result->error non-empty on failure). */
 void bs_eib_import(uv_loop_t *loop, bs_store *store, const bs_engine *engine, const char *path, const char *source,

@@ -120,6 +120,7 @@ struct bs_import_plan {
     int n_records;
     int expected;     /* records expected in all (bs_import_plan_expect), 0 = unknown */
     bool stream;      /* batches may be stored while prepare runs (bs_import_plan_stream) */
+    bool first;       /* bs_import_plan_stream_first: the setup runs in the first batch's transaction */
     uv_async_t *wake; /* borrowed: the pipeline's, sent when a batch was added while streaming */
 };
 
@@ -137,6 +138,7 @@ typedef struct lane {
     bool live;                        /* asked the store for a connection, or holds one */
     bool idle;                        /* every batch so far is taken; the next comes from prepare */
     bool turn;                        /* the batch's statements ran; it waits for the batch before it to commit */
+    bool wants_setup;                 /* bs_import_plan_stream_first: batch 0 ran, the setup is not given yet */
     int inserted, updated, unchanged; /* the batch's counts, added to the outcome at its commit */
     char count[24];                   /* the rows bs_import_plan_copy_inserted copied (text) */
 } lane;
@@ -160,7 +162,8 @@ typedef struct pipeline {
     int next_batch;   /* the first batch no lane has taken */
     int n_committed;  /* batches committed (in order) */
     int fail_batch;   /* the earliest batch that failed (-1: the setup); NO_FAIL = none */
-    bool setup_done;  /* the setup committed (or there is none) */
+    bool setup_done;  /* the setup committed (or there is none, or it runs in batch 0's transaction) */
+    bool first_setup; /* bs_import_plan_stream_first: the setup was sent in batch 0's transaction */
     uv_async_t wake;  /* prepare added a batch (streaming) */
     bool prepared;    /* prepare has returned (the plan is the loop's alone) */
     bool storing;     /* the store was asked for a connection */
@@ -209,8 +212,12 @@ void bs_import_plan_stmt_in_order(bs_import_plan *plan, const char *what, const 
 
 void bs_import_plan_setup(bs_import_plan *plan, const char *what, const char *sql, int n_params,
                           const char *const *params) {
+    uv_mutex_lock(&plan->mu);     /* with bs_import_plan_stream_first the loop may be reading it */
     if (plan->setup.sql) abort(); /* a programming error: one setup statement */
     stmt_set(&plan->setup, what, false, sql, n_params, params);
+    bool wake = plan->stream && plan->first;
+    uv_mutex_unlock(&plan->mu);
+    if (wake) uv_async_send(plan->wake); /* batch 0 may be waiting for it */
 }
 
 void bs_import_plan_copy_inserted(bs_import_plan *plan, const char *what, const char *target, bool binary,
@@ -245,6 +252,16 @@ void bs_import_plan_stream(bs_import_plan *plan) {
     /* with a setup statement the store begins at once: the setup's transaction (and the other
      * connections' acquisition) overlaps the preparation of the first batch */
     bool any = plan->n_batches > 0 || plan->setup.sql;
+    uv_mutex_unlock(&plan->mu);
+    if (any) uv_async_send(plan->wake);
+}
+
+void bs_import_plan_stream_first(bs_import_plan *plan) {
+    if (!plan->per_batch || plan->n_stmts == 0 || plan->setup.sql) abort(); /* a programming error */
+    uv_mutex_lock(&plan->mu);
+    plan->first = true;
+    plan->stream = true;
+    bool any = plan->n_batches > 0;
     uv_mutex_unlock(&plan->mu);
     if (any) uv_async_send(plan->wake);
 }
@@ -340,6 +357,14 @@ static int batches_now(pipeline *p) {
     return n;
 }
 
+/* bs_import_plan_stream_first: prepare has given the setup. */
+static bool setup_given(pipeline *p) {
+    uv_mutex_lock(&p->plan.mu);
+    bool given = p->plan.setup.sql != NULL;
+    uv_mutex_unlock(&p->plan.mu);
+    return given;
+}
+
 /* The total of the progress lines: the records of the plan, or while prepare runs the number it
  * expects when it said one. */
 static int records_total(pipeline *p) {
@@ -380,7 +405,7 @@ static void lane_stop(lane *l) {
     pipeline *p = l->p;
     if (l->conn) bs_store_release(l->conn);
     l->conn = NULL;
-    l->in_tx = l->idle = l->turn = false;
+    l->in_tx = l->idle = l->turn = l->wants_setup = false;
     l->batch = -1;
     if (!l->live) return;
     l->live = false;
@@ -417,6 +442,32 @@ static void progress_line(pipeline *p, const char *verb, int done_records) {
 
 static void lane_next(lane *l);
 static void run_stmt(lane *l);
+static void wake_idle(pipeline *p);
+static void batch_written(lane *l);
+
+/* bs_import_plan_stream_first: the setup ran in batch 0's transaction; then its COMMIT. */
+static void first_setup_ran(const PGresult *res, const char *err, void *arg) {
+    (void)res;
+    lane *l = arg;
+    if (err) {
+        lane_fail(l, l->p->plan.setup.what, err);
+        return;
+    }
+    if (abandoned(l)) {
+        lane_stop(l);
+        return;
+    }
+    batch_written(l);
+}
+
+/* Sends the setup statement in batch 0's transaction (lane l), after the batch's statements. */
+static void first_setup_send(lane *l) {
+    pipeline *p = l->p;
+    p->first_setup = true;
+    l->wants_setup = false;
+    const import_stmt *s = &p->plan.setup; /* given: prepare no longer writes it */
+    bs_conn_query(l->conn, s->sql, s->n_params, (const char *const *)s->params, first_setup_ran, l);
+}
 
 /* The batch's turn: the batch before it has committed; its in-order statements, then COMMIT. */
 static void lane_turn(lane *l) {
@@ -450,12 +501,20 @@ static void committed(const PGresult *res, const char *err, void *arg) {
     }
     l->batch = -1;
     lane_next(l);
+    if (p->plan.first) wake_idle(p); /* the batches after the first may begin now */
 }
 
 /* The batch's statements and in-order statements have run: commit it, or (one transaction for the
  * whole import) go on to the next batch in the same transaction. */
 static void batch_written(lane *l) {
     pipeline *p = l->p;
+    if (p->plan.first && l->batch == 0 && !p->first_setup) { /* the setup first, in this transaction */
+        if (setup_given(p))
+            first_setup_send(l);
+        else
+            l->wants_setup = true; /* wake_idle sends it when prepare gives it */
+        return;
+    }
     if (p->plan.per_batch || l->batch + 1 == p->plan.n_batches) { /* not streaming: the plan is complete */
         if (!p->plan.per_batch) progress_line(p, "written", p->plan.n_records);
         bs_conn_script(l->conn, "COMMIT", committed, l);
@@ -666,6 +725,10 @@ static void lane_next(lane *l) {
             l->idle = true; /* streaming: the next batch wakes us (or prepared() does) */
         return;
     }
+    if (p->plan.first && p->next_batch > 0 && p->n_committed == 0) {
+        l->idle = true; /* bs_import_plan_stream_first: batch 0's commit wakes us */
+        return;
+    }
     l->batch = p->next_batch++;
     l->inserted = l->updated = l->unchanged = 0;
     if (!l->in_tx)
@@ -767,7 +830,8 @@ static void start_storing(pipeline *p) {
     p->storing = true;
     build_sql(p);
     p->n_lanes = p->plan.per_batch && p->plan.connections > 1 ? p->plan.connections : 1;
-    p->setup_done = p->plan.setup.sql == NULL;
+    /* bs_import_plan_stream_first: no setup transaction of its own (batch 0 runs it) */
+    p->setup_done = p->plan.first || p->plan.setup.sql == NULL;
     for (int i = 0; i < p->n_lanes; i++) {
         p->lanes[i].p = p;
         p->lanes[i].batch = -1;
@@ -775,10 +839,26 @@ static void start_storing(pipeline *p) {
     for (int i = 0; i < (p->setup_done ? p->n_lanes : 1); i++) lane_acquire(&p->lanes[i]);
 }
 
-/* Lanes waiting for prepare's next batch look again. */
+/* Lanes waiting for prepare's next batch look again; batch 0 waiting for the setup
+ * (bs_import_plan_stream_first) sends it once prepare has given it. */
 static void wake_idle(pipeline *p) {
-    for (int i = 0; i < p->n_lanes; i++)
-        if (p->lanes[i].idle) lane_next(&p->lanes[i]);
+    for (int i = 0; i < p->n_lanes; i++) {
+        lane *l = &p->lanes[i];
+        if (l->wants_setup && setup_given(p))
+            first_setup_send(l);
+        else if (l->idle)
+            lane_next(l);
+    }
+}
+
+/* bs_import_plan_stream_first: prepare refused the input after batch 0 was handed over (before it
+ * gave the setup, so nothing has committed): every batch is rolled back, the lanes stop. */
+static void refuse_stored(pipeline *p) {
+    p->fail_batch = -1; /* every batch abandoned; the outcome keeps prepare's refusal, no error */
+    for (int i = 0; i < p->n_lanes; i++) {
+        lane *l = &p->lanes[i];
+        if (l->live && (l->idle || l->turn || l->wants_setup)) lane_stop(l);
+    }
 }
 
 /* Streaming: prepare added a batch. */
@@ -806,6 +886,12 @@ static void prepared(uv_work_t *w, int status) {
         return;
     }
     if (p->storing) { /* streaming: store what is left */
+        if (p->out.prepare_rc != 0) {
+            if (!p->plan.first || p->first_setup) abort(); /* a programming error: see the header */
+            refuse_stored(p);                              /* the last lane's stop reports */
+            return;
+        }
+        if (p->plan.first && !setup_given(p)) abort(); /* a programming error: see the header */
         wake_idle(p);
         return;
     }

@@ -89,7 +89,8 @@ void bs_import_plan_stmt_in_order(bs_import_plan *plan, const char *what, const 
  * first batch, in a transaction of its own (the plan's opening script, JIT off, no staging
  * table) committed before any batch begins: rows that batches stored at once would race on (an
  * upsert of one transaction cannot see a row another committed after its snapshot). Its failure
- * fails the import before anything is stored (what names it). Set before bs_import_plan_stream. */
+ * fails the import before anything is stored (what names it). Set before bs_import_plan_stream;
+ * with bs_import_plan_stream_first, after it (see there). */
 void bs_import_plan_setup(bs_import_plan *plan, const char *what, const char *sql, int n_params,
                           const char *const *params);
 
@@ -142,6 +143,18 @@ int bs_import_plan_records(const bs_import_plan *plan);
  * (bs_import_plan_setup) the store starts at this call: the setup runs and commits while the
  * first batch is prepared. Without it the pipeline waits for prepare to return. */
 void bs_import_plan_stream(bs_import_plan *plan);
+
+/* Streaming like bs_import_plan_stream, for a prepare that can hand over its first batch before
+ * it knows the setup statement (issue 17 item 4: the EIB import stores the first 500 plans while
+ * it reads the rest of the file, whose gemeenten the setup creates). Call it before any batch is
+ * added and before bs_import_plan_setup, which prepare must then call before it returns 0. The
+ * first batch is stored at once; after its statements (and its in-order ones) its transaction
+ * runs the setup statement, as soon as prepare has given it, and then commits: the setup's rows
+ * and the first batch's commit together, before any other batch begins (no lane takes batch 2
+ * before batch 1 has committed), so nothing can race on them. Until it has given the setup,
+ * prepare may still refuse the input (return non-zero): the first batch is then rolled back and
+ * nothing is stored (outcome.prepare_rc tells). A store of one connection is enough. */
+void bs_import_plan_stream_first(bs_import_plan *plan);
 
 /* The number of records prepare expects to add in all (e.g. the features of a file before some
  * are rejected): the total of the progress lines while prepare still runs. */

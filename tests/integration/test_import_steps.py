@@ -30,6 +30,7 @@ Usage: test_import_steps.py --binary BOUWSTROOM --source SRC
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -161,6 +162,8 @@ def main():
         parallel_import(args, plans)
         streamed_failure(args, plans, 1200)
         streamed_failure(args, plans, 1700)
+        streamed_failure(args, plans, 200)
+        malformed_after_first_batch(args, plans)
     else:
         print("  (no real plans: the streamed import and its failures are not tried)")
     return finish()
@@ -222,7 +225,7 @@ def streamed_failure(args, plans, index):
         eq(r.returncode, 1, "a failed batch: exit status 1")
         check("storing projects failed" in r.stderr and f"plan {bad} refused" in r.stderr,
               "the store's error is reported", r.stderr[-400:])
-        check(f"{before}/4348 plans stored" in r.stdout and f"{before + 500}/" not in r.stdout,
+        check((f"{before}/4348 plans stored" in r.stdout or before == 0) and f"{before + 500}/" not in r.stdout,
               f"the {before // 500} batches before it reported stored", r.stdout[-400:])
         check(f"{before} imported ({before} new, 0 updated, 0 unchanged)" in r.stdout,
               "the counts are those of the stored batches", r.stdout[-400:])
@@ -230,6 +233,34 @@ def streamed_failure(args, plans, index):
         eq(psql(url, "SELECT count(*) FROM project_steps"), str(before * 42), "with their steps")
         eq(psql(url, "SELECT count(*) FROM audit_log WHERE action = 'import'"), str(before // 500),
            "and their audit summary rows")
+        if before == 0:  # the organisations' setup runs in the first batch's transaction (imp7)
+            eq(psql(url, "SELECT count(*) FROM organisations"), "0", "the first batch failed: no organisation")
+
+
+def malformed_after_first_batch(args, plans):
+    """The file is read one feature at a time and its first batch stored while the rest is read
+    (issue 17 item 4, imp7): a syntax error after the first 500 plans still stores nothing, and the
+    message has the file's line:column of the error, as jansson gives it for the whole file."""
+    with open(plans, encoding="utf-8") as f:
+        text = f.read()
+    at = [m.start() for m in re.finditer(r'\n\{ "type": "Feature"', text)][3000]
+    check(text[at - 1] == ",", "the real file: one feature a line", text[at - 5:at + 5])
+    bad = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"bs-malformed-{os.getpid()}.geojson")
+    with open(bad, "w", encoding="utf-8") as f:
+        f.write(text[:at - 1] + " " + text[at:])  # the comma after feature 3000 left out
+    line = text[:at].count("\n") + 2
+    try:
+        with fresh_database() as url:
+            env = dict(os.environ, BOUWSTROOM_DATABASE_URL=url, BOUWSTROOM_HOME=args.source)
+            r = subprocess.run([args.binary, "import", bad], env=env, capture_output=True, text=True, timeout=600)
+            eq(r.returncode, 1, "a malformed file: exit status 1")
+            check(f"cannot read the plan file: {bad}:{line}:1: ']' expected near '{{'" in r.stderr,
+                  "the file's line:column and jansson's message", r.stderr[-400:])
+            eq(psql(url, "SELECT count(*) FROM projects"), "0", "a malformed file: no project stored")
+            eq(psql(url, "SELECT count(*) FROM organisations"), "0", "a malformed file: no organisation stored")
+            eq(psql(url, "SELECT count(*) FROM audit_log WHERE action = 'import'"), "0", "a malformed file: no audit row")
+    finally:
+        os.unlink(bad)
 
 
 if __name__ == "__main__":
