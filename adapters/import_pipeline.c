@@ -445,18 +445,25 @@ static void run_stmt(lane *l);
 static void wake_idle(pipeline *p);
 static void batch_written(lane *l);
 
+/* After a statement of lane l's batch: true when the batch goes on; false when it failed (err:
+ * the lane fails with what) or the import was abandoned meanwhile (the lane stops). */
+static bool lane_goes_on(lane *l, const char *err, const char *what) {
+    if (err) {
+        lane_fail(l, what, err);
+        return false;
+    }
+    if (abandoned(l)) {
+        lane_stop(l);
+        return false;
+    }
+    return true;
+}
+
 /* bs_import_plan_stream_first: the setup ran in batch 0's transaction; then its COMMIT. */
 static void first_setup_ran(const PGresult *res, const char *err, void *arg) {
     (void)res;
     lane *l = arg;
-    if (err) {
-        lane_fail(l, l->p->plan.setup.what, err);
-        return;
-    }
-    if (abandoned(l)) {
-        lane_stop(l);
-        return;
-    }
+    if (!lane_goes_on(l, err, l->p->plan.setup.what)) return;
     batch_written(l);
 }
 
@@ -541,14 +548,7 @@ static void stmts_done(lane *l) {
 static void count_set(const PGresult *res, const char *err, void *arg) {
     (void)res;
     lane *l = arg;
-    if (err) {
-        lane_fail(l, l->p->plan.copy_ins.what, err);
-        return;
-    }
-    if (abandoned(l)) {
-        lane_stop(l);
-        return;
-    }
+    if (!lane_goes_on(l, err, l->p->plan.copy_ins.what)) return;
     l->stmt++;
     run_stmt(l);
 }
@@ -557,14 +557,7 @@ static void count_set(const PGresult *res, const char *err, void *arg) {
 static void inserted_copied(const PGresult *res, const char *err, void *arg) {
     lane *l = arg;
     pipeline *p = l->p;
-    if (err) {
-        lane_fail(l, p->plan.copy_ins.what, err);
-        return;
-    }
-    if (abandoned(l)) {
-        lane_stop(l);
-        return;
-    }
+    if (!lane_goes_on(l, err, p->plan.copy_ins.what)) return;
     snprintf(l->count, sizeof l->count, "%s", PQcmdTuples((PGresult *)(uintptr_t)res)); /* libpq takes no const */
     const char *params[2] = {p->plan.copy_ins.setting, l->count};
     bs_conn_query(l->conn, "SELECT set_config($1, $2, true)", 2, params, count_set, l);
@@ -615,14 +608,7 @@ static void stmt_done(const PGresult *res, const char *err, void *arg) {
     lane *l = arg;
     pipeline *p = l->p;
     const import_stmt *s = &p->plan.stmts[l->stmt];
-    if (err) {
-        lane_fail(l, s->what, err);
-        return;
-    }
-    if (abandoned(l)) {
-        lane_stop(l);
-        return;
-    }
+    if (!lane_goes_on(l, err, s->what)) return;
     if (s->counts) {
         int n = PQntuples(res), ins = 0;
         for (int i = 0; i < n; i++)
@@ -666,14 +652,7 @@ static void run_stmt(lane *l) {
 static void copied(const PGresult *res, const char *err, void *arg) {
     (void)res;
     lane *l = arg;
-    if (err) {
-        lane_fail(l, "loading the staging table failed", err);
-        return;
-    }
-    if (abandoned(l)) {
-        lane_stop(l);
-        return;
-    }
+    if (!lane_goes_on(l, err, "loading the staging table failed")) return;
     l->stmt = 0;
     l->in_order = false;
     run_stmt(l);
