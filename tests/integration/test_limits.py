@@ -121,6 +121,17 @@ def open_files_limits(pid):
     return None, None
 
 
+def open_count(port, keep):
+    """The client connections the server counts as open, from /readyz's connections check asked on
+    the kept connection keep; None when it does not say."""
+    doc = request(port, "/readyz", conn=keep)[2] or {}
+    for c in doc.get("checks", []):
+        m = re.match(r"(\d+) of at most", c.get("detail", "")) if c.get("name") == "connections" else None
+        if m:
+            return int(m.group(1))
+    return None
+
+
 def check_problem(st, h, doc, status, code, what):
     eq(st, status, f"{what}: status")
     eq(h.get("content-type"), "application/problem+json", f"{what}: problem+json")
@@ -160,14 +171,20 @@ def connection_caps(port, banner, pid):
         st, _, _ = request(port, "/api/v1/openapi.json", src="127.0.0.1")
         eq(st, 200, "a trusted proxy beyond the per-address cap is served")
 
-        # the total cap: fill it from further addresses
-        open_now = PER_CLIENT + PER_CLIENT + 5 + 1  # 127.0.0.2 at its cap, the proxy's, the one above
+        # the total cap: fill it from further addresses. The server counts a connection the client
+        # closed (the requests above) only once it has read the close: wait for its own count (on
+        # the kept connection, which no cap touches) so that the fill is exact however slow it is
+        open_now = PER_CLIENT + PER_CLIENT + 5  # 127.0.0.2 at its cap (keep included), the proxy's
+        check(wait_for(lambda: open_count(port, keep) == open_now), "the server counts the open connections",
+              open_count(port, keep))
         k = 4
         while open_now < TOTAL:
             n = min(PER_CLIENT, TOTAL - open_now)
             idle += idle_connections(port, f"127.0.0.{k}", n)
             open_now += n
             k += 1
+        check(wait_for(lambda: open_count(port, keep) == TOTAL), "the server has accepted them all",
+              open_count(port, keep))
         idle += idle_connections(port, "127.0.0.99", 50)  # over the total
         st, h, doc = request(port, "/api/v1/openapi.json", src="127.0.0.100")
         check_problem(st, h, doc, 503, "connection_limit", "a new client over the total cap")
