@@ -26,25 +26,13 @@
 set -eu
 build=${1:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
-cd "$top"
-bin="$top/$build/bouwstroom"
-shared=${BOUWSTROOM_SHARED:-$top/../shared}
-plans="$shared/data/plannen/eib-2020-rd.geojson"
-pglimit="$shared/bench/pg-limit.sh"
+. "$top/scripts/bench_write_lib.sh"
+bw_init bench-write
 secs=${BENCH_SECONDS:-10}
-for f in "$plans" "$pglimit"; do [ -f "$f" ] || { echo "bench_write: $f not found" >&2; exit 1; }; done
-command -v wrk >/dev/null || { echo "bench_write: wrk not installed (apt-get install wrk)" >&2; exit 1; }
-PGBENCH=$(ls /usr/lib/postgresql/15/bin/pgbench 2>/dev/null || command -v pgbench)
-work=$(mktemp -d /tmp/bench-write.XXXXXX)
-chmod 755 "$work"
 started=""
-server=""
 cleanup() {
     set +e
-    if [ -n "$server" ]; then
-        kill -TERM "$server" 2>/dev/null
-        wait "$server" 2>/dev/null
-    fi
+    bw_stop_server
     if [ -n "$started" ]; then scripts/pg.sh wipe bench-write >/dev/null 2>&1; fi
     rm -rf "$work"
     return 0
@@ -59,19 +47,12 @@ export BOUWSTROOM_DATABASE_URL
 db="$BOUWSTROOM_DATABASE_URL"
 q() { psql "$db" -XAtq -v ON_ERROR_STOP=1 "$@"; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
-# CPU (utime + stime, clock ticks) of our server and of every process of the cluster (the postmaster with its
-# reaped children: the backends that ended; its live children), for the CPU per write of each run
+# CPU (utime + stime, clock ticks) of our server and of every process of the cluster (bw_pg_ticks), for
+# the CPU per write of each run
 pgdata=$(printf '%s' "$db" | sed -n 's|.*host=\([^&]*\)/sock.*|\1/data|p')
-tick_us=$((1000000 / $(getconf CLK_TCK)))
 server_ticks() { awk '{print $14 + $15}' "/proc/$server/stat" 2>/dev/null || echo 0; }
-pg_ticks() {
-    pm=$(head -n 1 "$pgdata/postmaster.pid" 2>/dev/null) || { echo 0; return; }
-    { awk '{print $14 + $15 + $16 + $17}' "/proc/$pm/stat"
-      for c in $(ps -o pid= --ppid "$pm"); do awk '{print $14 + $15}' "/proc/$c/stat" 2>/dev/null; done; } |
-        awk '{s += $1} END {print s + 0}'
-}
 
-echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(date -u '+%Y-%m-%d %H:%M UTC')"
+bw_machine
 echo "== cluster: $(q -c "SELECT string_agg(name || '=' || setting, ' ' ORDER BY name) FROM pg_settings
     WHERE name IN ('fsync','synchronous_commit','shared_buffers','wal_sync_method','full_page_writes')")"
 
@@ -97,19 +78,9 @@ ref8a=$(pgbench_run 8)
 echo "pgbench: c1 $ref1a tps, c8 $ref8a tps (load $(load))"
 
 # ---- the HTTP path ----
-"$bin" migrate >/dev/null 2>&1
-"$bin" import "$plans" >/dev/null
-"$bin" user add bench-write@bouwstroom.test --role projectleider --organisation "Bench" --organisation-kind overig \
-    --all-municipalities --generate-password >/dev/null 2>&1 || true
-token=$("$bin" token create bench-write@bouwstroom.test --label bench-write)
+bw_plans bench-write@bouwstroom.test bench-write
 log="$work/serve.log"
-"$bin" serve --port 0 >"$log" 2>&1 &
-server=$!
-until grep -q "^listening on" "$log"; do
-    kill -0 "$server" 2>/dev/null || { cat "$log" >&2; exit 1; }
-    sleep 0.1
-done
-base=$(sed -n 's/^listening on //p' "$log")
+bw_serve "$log"
 # The server forecasts every project once at start (the sweep's cold start: ~4,348 forecasts, tens
 # of seconds of CPU at nice + 10, and its PostgreSQL queries). Writes are measured in the steady
 # state after it: wait until /readyz says the sweep is idle with a pass done (BENCH_WRITE_COLD=1
@@ -142,11 +113,11 @@ run() {
     q -F "$(printf '\t')" -c "SELECT '$method', '/api/v1/projects/' || project_id || '/steps/' || step_key || '$suffix', '$body'
         FROM bench_target WHERE n > $lo AND n <= $lo + $per_run ORDER BY n" >"$work/targets"
     rm -f "$work/ok".*
-    st0=$(server_ticks) pt0=$(pg_ticks)
+    st0=$(server_ticks) pt0=$(bw_pg_ticks)
     BENCH_TARGETS="$work/targets" BENCH_TOKEN="$token" BENCH_OUT="$work/ok" BENCH_THREADS="$conns" \
         wrk -t"$conns" -c"$conns" -d"${secs}s" -s bench/bench_write.lua "$base" >"$work/wrk.log" 2>&1 ||
         { cat "$work/wrk.log" >&2; exit 1; }
-    st1=$(server_ticks) pt1=$(pg_ticks)
+    st1=$(server_ticks) pt1=$(bw_pg_ticks)
     sum=$(grep '^SUMMARY' "$work/wrk.log") || { cat "$work/wrk.log" >&2; exit 1; }
     ok=$(echo "$sum" | sed 's/.* ok=\([0-9]*\).*/\1/')
     bad=$(echo "$sum" | sed 's/.* bad=\([0-9]*\).*/\1/')
@@ -189,8 +160,7 @@ for ep in complete start patch; do
         slice=$((slice + 1))
     done
 done
-kill -TERM "$server" 2>/dev/null && wait "$server" 2>/dev/null
-server=""
+bw_stop_server
 # the server's state cache over all six runs (api/state_cache.h; printed when it stops), and its one-trip step
 # writes (api/authz.c: tried, proven; none printed: none tried)
 grep '^state cache' "$log" || true

@@ -17,24 +17,12 @@
 set -eu
 build=${1:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
-cd "$top"
-bin="$top/$build/bouwstroom"
-shared=${BOUWSTROOM_SHARED:-$top/../shared}
-plans="$shared/data/plannen/eib-2020-rd.geojson"
-pglimit="$shared/bench/pg-limit.sh"
+. "$top/scripts/bench_write_lib.sh"
+bw_init bench-write-floor
 rounds=${BENCH_FLOOR_ROUNDS:-3}
-for f in "$plans" "$pglimit"; do [ -f "$f" ] || { echo "bench_write_floor: $f not found" >&2; exit 1; }; done
-command -v wrk >/dev/null || { echo "bench_write_floor: wrk not installed (apt-get install wrk)" >&2; exit 1; }
-PGBENCH=$(ls /usr/lib/postgresql/15/bin/pgbench 2>/dev/null || command -v pgbench)
-work=$(mktemp -d /tmp/bench-write-floor.XXXXXX)
-chmod 755 "$work"
-server=""
 cleanup() {
     set +e
-    if [ -n "$server" ]; then
-        kill -TERM "$server" 2>/dev/null
-        wait "$server" 2>/dev/null
-    fi
+    bw_stop_server
     scripts/pg.sh wipe write-floor >/dev/null 2>&1
     rm -rf "$work"
     return 0
@@ -48,21 +36,11 @@ db="$BOUWSTROOM_DATABASE_URL"
 url_of() { printf '%s' "$db" | sed "s|^\(postgresql://[^/]*\)/[^?]*|\1/$1|"; }
 q() { psql "$db" -XAtq -v ON_ERROR_STOP=1 "$@"; }
 load() { cut -d' ' -f1 /proc/loadavg; }
-tick_us=$((1000000 / $(getconf CLK_TCK)))
-pg_ticks() {
-    pm=$(head -n 1 "$PGDATA/postmaster.pid")
-    { awk '{print $14 + $15 + $16 + $17}' "/proc/$pm/stat"
-      for c in $(ps -o pid= --ppid "$pm"); do awk '{print $14 + $15}' "/proc/$c/stat" 2>/dev/null; done; } |
-        awk '{s += $1} END {print s + 0}'
-}
-echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(date -u '+%Y-%m-%d %H:%M UTC')"
+pgdata=$PGDATA
+bw_machine
 
 # ---- the plans, and the writes of our server captured from the log ----
-"$bin" migrate >/dev/null 2>&1
-"$bin" import "$plans" >/dev/null
-"$bin" user add floor@bouwstroom.test --role projectleider --organisation "Bench" --organisation-kind overig \
-    --all-municipalities --generate-password >/dev/null 2>&1
-token=$("$bin" token create floor@bouwstroom.test --label floor | tail -n 1)
+bw_plans floor@bouwstroom.test floor
 q -c "CREATE TABLE bench_target AS SELECT row_number() OVER (ORDER BY rn, project_id) AS n, project_id, step_key
       FROM (SELECT s.project_id, s.step_key,
                    row_number() OVER (PARTITION BY s.project_id ORDER BY md5(s.step_key)) AS rn
@@ -70,13 +48,9 @@ q -c "CREATE TABLE bench_target AS SELECT row_number() OVER (ORDER BY rn, projec
 q -c "ALTER DATABASE bouwstroom SET log_min_duration_statement = 0"
 lines0=$(wc -l <"$PGDIR/server.log")
 log="$work/serve.log"
-BOUWSTROOM_FORECAST_SWEEP=0 "$bin" serve --port 0 >"$log" 2>&1 &
-server=$!
-until grep -q "^listening on" "$log"; do
-    kill -0 "$server" 2>/dev/null || { cat "$log" >&2; exit 1; }
-    sleep 0.1
-done
-base=$(sed -n 's/^listening on //p' "$log")
+BOUWSTROOM_FORECAST_SWEEP=0 # our server's sweep off (its forecasts are no write's)
+export BOUWSTROOM_FORECAST_SWEEP
+bw_serve "$log"
 today=$(date -u +%F)
 i=0
 for spec in "POST|/complete|{\"date\":\"$today\",\"reason\":\"bench\"}" "POST|/start|{\"date\":\"$today\",\"reason\":\"bench\"}" \
@@ -89,8 +63,7 @@ for spec in "POST|/complete|{\"date\":\"$today\",\"reason\":\"bench\"}" "POST|/s
     echo "capture $m$suf: $(grep '^SUMMARY' "$work/wrk.log")"
     i=$((i + 1))
 done
-kill -TERM "$server" && wait "$server" || true
-server=""
+bw_stop_server
 grep '^one-trip' "$log" || true
 q -c "ALTER DATABASE bouwstroom RESET log_min_duration_statement"
 tail -n +$((lines0 + 1)) "$PGDIR/server.log" >"$work/pg.log"
@@ -135,12 +108,12 @@ for r in $(seq 1 "$rounds"); do
             psql "$postgres_url" -XAtq -c CHECKPOINT
             if [ "$v" = pglimit ]; then n1=8000 n8=2500; else n1=1500 n8=400; fi
             if [ "$c" = 1 ]; then args="-c1 -j1 -t $n1"; else args="-c8 -j2 -t $n8"; fi
-            l0=$(load) t0=$(pg_ticks)
+            l0=$(load) t0=$(bw_pg_ticks)
             # shellcheck disable=SC2086
             PGOPTIONS="$opts" "$PGBENCH" -n -M prepared $args -f "$f" "$url" >"$work/pgbench.log" 2>&1 ||
                 { cat "$work/pgbench.log" >&2; exit 1; }
             sleep 0.3 # the backends' exit: their CPU is the postmaster's once reaped
-            t1=$(pg_ticks) l1=$(load)
+            t1=$(bw_pg_ticks) l1=$(load)
             n=$(awk '/actually processed/{split($6, a, "/"); print a[1]}' "$work/pgbench.log")
             tps=$(awk '/^tps = /{print $3; exit}' "$work/pgbench.log")
             echo "$(date -u +%H:%M:%S) r$r $v c$c n=$n tps=$tps cpu_us=$(awk "BEGIN{printf \"%.0f\", ($t1 - $t0) * $tick_us / $n}") load=$l0-$l1" |
